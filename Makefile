@@ -1,0 +1,133 @@
+# tenantguard: one entry point.  make [all|check|demo|demo-vm|install|clean] [V=1]
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.SECONDARY:
+
+OUTPUT ?= build
+PREFIX ?= /usr/local
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+LIBS_PC := libbpf libseccomp libcap libnl-3.0 libnl-route-3.0 libnl-genl-3.0 \
+	   libnl-idiag-3.0 json-c yaml-0.1
+PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+HARDEN := -D_FORTIFY_SOURCE=2 -fPIE -fstack-protector-strong
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+	$(HARDEN) -MMD -MP -Iinclude -Iagent -I$(OUTPUT) $(PC_CFLAGS) $(EXTRA_CFLAGS)
+ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS) $(EXTRA_LDFLAGS)
+LDLIBS := $(PC_LIBS) -lelf -lz
+
+BPF_CFLAGS := -g -O2 --target=bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-MMD -MP -Iinclude -Ibpf -I/usr/include/$(shell uname -m)-linux-gnu
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+
+MAIN_SRCS := $(wildcard agent/*_main.c)
+LIB_SRCS := $(filter-out $(MAIN_SRCS),$(wildcard agent/*.c))
+LIB_OBJS := $(patsubst agent/%.c,$(OUTPUT)/agent/%.o,$(LIB_SRCS))
+LIBTG := $(OUTPUT)/libtg.a
+
+BINS := $(OUTPUT)/tenantguard-agent $(OUTPUT)/tenantguard-collector \
+	$(OUTPUT)/tenantguard
+TEST_TOOLS := $(OUTPUT)/tg-probe
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
+
+.PHONY: all check check-unit check-host check-vm demo demo-vm install clean deps format
+
+all: $(BINS) $(TEST_TOOLS)
+
+deps:
+	$(Q)scripts/deps.sh
+
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/agent $(OUTPUT)/tests/unit:
+	$(Q)mkdir -p $@
+
+# BPF: compiled against bpf/kernel_types.h (CO-RE, no vmlinux.h needed).
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o | $(OUTPUT)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name tg_$* > $@
+
+$(OUTPUT)/agent/%.o: agent/%.c | $(OUTPUT)/agent $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBTG): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/tenantguard-agent: $(OUTPUT)/agent/agent_main.o $(LIBTG)
+$(OUTPUT)/tenantguard-collector: $(OUTPUT)/agent/collector_main.o $(LIBTG)
+$(OUTPUT)/tenantguard: $(OUTPUT)/agent/cli_main.o $(LIBTG)
+$(BINS):
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/tg-probe: tests/tg-probe.c $(LIBTG) | $(OUTPUT)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
+
+# A unit test may replace functions of the module under test with its own
+# __wrap_<name> (cmocka mocking): list them in WRAP_<test>.
+comma := ,
+WRAP_test_tenants := tg_cgroup_id
+$(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIBTG) | $(OUTPUT)/tests/unit
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(addprefix -Wl$(comma)--wrap=,$(WRAP_$*)) \
+		$^ $(CMOCKA_LIBS) $(LDLIBS) -o $@
+
+# Test lanes. check runs every lane; each lane prints a PASS/FAIL/SKIP line per
+# test and a closing "N passed, N failed" line, and fails if anything failed.
+check: deps all $(UNIT_BINS)
+	$(Q)tests/run-lanes.sh $(OUTPUT)
+
+check-unit: all $(UNIT_BINS)
+	$(Q)tests/unit/run.sh $(OUTPUT)
+
+check-host: all
+	$(Q)tests/host/run.sh $(OUTPUT)
+
+check-vm: all
+	$(Q)vm-tests/run.sh --build $(OUTPUT) --kernel bookworm
+	$(Q)vm-tests/run.sh --build $(OUTPUT) --kernel trixie
+
+demo: deps all
+	$(Q)scripts/demo.sh $(OUTPUT)
+
+demo-vm: deps all
+	$(Q)vm-tests/run.sh --build $(OUTPUT) --kernel bookworm --demo
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(OUTPUT)/tenantguard-agent $(OUTPUT)/tenantguard-collector \
+		$(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(OUTPUT)/tenantguard $(DESTDIR)$(PREFIX)/bin/
+
+format:
+	clang-format -i $(wildcard bpf/*.c bpf/*.h agent/*.c agent/*.h include/tenantguard/*.h tests/*.c tests/unit/*.c)
+
+clean:
+	rm -rf $(OUTPUT)
+
+-include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/agent/*.d $(OUTPUT)/tests/unit/*.d $(OUTPUT)/*.d)

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TG_BPF_LOADER_H
+#define TG_BPF_LOADER_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "tenants.h"
+
+struct tg_net;
+struct tg_file;
+struct ring_buffer;
+
+/* What enforces a feature on this kernel. */
+enum tg_backend {
+	TG_BACKEND_NONE = 0,
+	TG_BACKEND_BPF_LSM,
+	TG_BACKEND_CGROUP_BPF,
+};
+
+struct tg_bpf_opts {
+	const char *attach_cgroup;	/* cgroup v2 dir for cgroup programs */
+	__u32 ringbuf_size;		/* bytes, power of two >= page size */
+	int (*on_event)(void *ctx, void *data, size_t size);
+	void *ctx;
+};
+
+struct tg_bpf {
+	struct tg_net *net;
+	struct tg_file *file;
+	struct ring_buffer *rb;
+	int cgroup_fd;
+	enum tg_backend file_backend;
+	enum tg_backend net_backend;
+	char file_reason[256];		/* why file isolation is unavailable */
+};
+
+const char *tg_backend_name(enum tg_backend b);
+
+/* Whether "bpf" is in the kernel's active LSM list: 1, 0, or -errno. */
+int tg_bpf_lsm_active(void);
+
+/*
+ * Load and attach everything the kernel allows. Network programs are
+ * required; file programs are optional and their absence is explained in
+ * b->file_reason. On failure nothing stays loaded or attached; err gets a
+ * one-line reason.
+ */
+int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *err,
+		 size_t errlen);
+void tg_bpf_stop(struct tg_bpf *b);
+
+/* Make the tenant and owned-path maps match the registry exactly. */
+int tg_bpf_sync_tenants(struct tg_bpf *b, const struct tg_registry *r);
+
+/* Add one host-local address (16 bytes; IPv4 as ::ffff:a.b.c.d). */
+int tg_bpf_add_local_addr(struct tg_bpf *b, const __u8 addr[16]);
+
+/* Ring buffer records lost in the kernel so far (all CPUs). */
+__u64 tg_bpf_event_drops(struct tg_bpf *b);
+
+/* Kernel dev_t (MAJOR << 20 | MINOR) of a userspace st_dev. */
+__u32 tg_kernel_dev(unsigned long st_dev);
+
+#endif /* TG_BPF_LOADER_H */

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TG_CGROUPFS_H
+#define TG_CGROUPFS_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+/*
+ * Find the cgroup v2 mount point listed in a mountinfo file (normally
+ * /proc/self/mountinfo) whose root is the hierarchy's root. Writes it to buf.
+ * Returns 0, -ENOENT when there is none, -ENAMETOOLONG, or another -errno.
+ */
+int tg_cgroup2_find(const char *mountinfo, char *buf, size_t len);
+
+/* The cgroup id (kernfs node id) of the cgroup directory at path. */
+int tg_cgroup_id(const char *path, __u64 *id);
+
+/* Join path a and b with exactly one '/' between them into buf. */
+int tg_path_join(char *buf, size_t len, const char *a, const char *b);
+
+#endif /* TG_CGROUPFS_H */

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Ring buffer records and agent notices as JSON event objects. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "event_json.h"
+
+void tg_format_time(char *buf, size_t len, __s64 real_ns)
+{
+	time_t sec = (time_t)(real_ns / 1000000000LL);
+	long nsec = (long)(real_ns % 1000000000LL);
+	struct tm tm;
+	char base[32];
+
+	if (nsec < 0) {
+		nsec += 1000000000L;
+		sec -= 1;
+	}
+	gmtime_r(&sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%09ldZ", base, nsec);
+}
+
+static __s64 clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (__s64)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+__s64 tg_boot_to_real_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+char *tg_utf8_sanitize(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0, k;
+	char *out;
+
+	n = strnlen(s, n);
+	out = malloc(n * 3 + 1);
+	if (!out)
+		return NULL;
+	while (i < n) {
+		k = utf8_seq_len(p + i, n - i);
+		if (k) {
+			memcpy(out + o, p + i, k);
+			o += k;
+			i += k;
+		} else {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int add_str(struct json_object *o, const char *key, const char *s,
+		   size_t n)
+{
+	char *clean = tg_utf8_sanitize(s, n);
+	struct json_object *v;
+
+	if (!clean)
+		return -ENOMEM;
+	v = json_object_new_string(clean);
+	free(clean);
+	if (!v)
+		return -ENOMEM;
+	return json_object_object_add(o, key, v) ? -ENOMEM : 0;
+}
+
+static int add_int(struct json_object *o, const char *key, __s64 n)
+{
+	struct json_object *v = json_object_new_int64(n);
+
+	if (!v)
+		return -ENOMEM;
+	return json_object_object_add(o, key, v) ? -ENOMEM : 0;
+}
+
+static const char *kind_name(__u32 kind)
+{
+	switch (kind) {
+	case TG_KIND_FILE: return "file";
+	case TG_KIND_NET: return "net";
+	case TG_KIND_UNIX: return "unix";
+	case TG_KIND_PROC: return "proc";
+	case TG_KIND_SECCOMP: return "seccomp";
+	case TG_KIND_AGENT: return "agent";
+	}
+	return NULL;
+}
+
+static const char *verdict_name(__u32 v)
+{
+	switch (v) {
+	case TG_VERDICT_DENY: return "deny";
+	case TG_VERDICT_AUDIT: return "audit";
+	case TG_VERDICT_ALLOW: return "allow";
+	}
+	return NULL;
+}
+
+static const char *op_name(__u32 op)
+{
+	switch (op) {
+	case TG_OP_OPEN: return "open";
+	case TG_OP_CONNECT: return "connect";
+	case TG_OP_BIND: return "bind";
+	case TG_OP_SENDMSG: return "sendmsg";
+	}
+	return NULL;
+}
+
+static const char *proto_name(__u16 proto)
+{
+	switch (proto) {
+	case 6: return "tcp";	/* IPPROTO_TCP */
+	case 17: return "udp";	/* IPPROTO_UDP */
+	}
+	return "other";
+}
+
+/* Start a JSON object with the fields every event has. */
+static struct json_object *common_fields(const struct tg_event_fmt *f,
+					 __s64 real_ns, const char *kind,
+					 const char *verdict, const char *tenant,
+					 const char *target, __u32 pid,
+					 const char *comm, size_t comm_len,
+					 const char *op)
+{
+	struct json_object *o = json_object_new_object();
+	char t[48];
+	int err = 0;
+
+	if (!o)
+		return NULL;
+	tg_format_time(t, sizeof(t), real_ns);
+	err = err ?: add_str(o, "time", t, sizeof(t));
+	err = err ?: add_str(o, "host", f->host, strlen(f->host));
+	err = err ?: add_str(o, "kind", kind, strlen(kind));
+	err = err ?: add_str(o, "verdict", verdict, strlen(verdict));
+	err = err ?: add_str(o, "tenant", tenant, strlen(tenant));
+	err = err ?: add_str(o, "target_tenant", target, strlen(target));
+	err = err ?: add_int(o, "pid", pid);
+	err = err ?: add_str(o, "comm", comm, comm_len);
+	err = err ?: add_str(o, "op", op, strlen(op));
+	if (err) {
+		json_object_put(o);
+		errno = -err;
+		return NULL;
+	}
+	return o;
+}
+
+/* Join the leaf-first NUL-separated components of ev->path into out. */
+static void join_components(const struct tg_event *ev, char *out, size_t len)
+{
+	const char *names[TG_PATH_LEN / 2];
+	size_t n = 0, i = 0, o = 0;
+	int k;
+
+	while (i < ev->path_len && n < TG_PATH_LEN / 2) {
+		names[n++] = (const char *)ev->path + i;
+		i += strnlen((const char *)ev->path + i, ev->path_len - i) + 1;
+	}
+	if (ev->path_flags & TG_PATH_F_TRUNCATED)
+		o += (size_t)snprintf(out, len, "...");
+	if (n == 0 && !(ev->path_flags & TG_PATH_F_TRUNCATED))
+		o += (size_t)snprintf(out + o, len - o, "/");
+	for (k = (int)n - 1; k >= 0 && o < len; k--) {
+		size_t nl = strnlen(names[k], ev->path_len);
+
+		o += (size_t)snprintf(out + o, len - o, "/%.*s", (int)nl,
+				      names[k]);
+	}
+	out[len - 1] = '\0';
+}
+
+static int add_net_fields(struct json_object *o, const struct tg_event *ev)
+{
+	char addr[INET6_ADDRSTRLEN];
+	int err = 0;
+
+	if (ev->family == AF_INET)
+		inet_ntop(AF_INET, ev->addr, addr, sizeof(addr));
+	else if (ev->family == AF_INET6)
+		inet_ntop(AF_INET6, ev->addr, addr, sizeof(addr));
+	else
+		snprintf(addr, sizeof(addr), "family-%u", ev->family);
+	err = err ?: add_str(o, "proto", proto_name(ev->proto), 8);
+	err = err ?: add_str(o, "addr", addr, sizeof(addr));
+	err = err ?: add_int(o, "port", ev->port);
+	return err;
+}
+
+static int add_path_field(struct json_object *o, const struct tg_event *ev)
+{
+	char path[TG_PATH_LEN + 8];
+	int err;
+
+	if (ev->path_flags & TG_PATH_F_COMPONENTS)
+		join_components(ev, path, sizeof(path));
+	else
+		snprintf(path, sizeof(path), "%.*s", (int)ev->path_len,
+			 (const char *)ev->path);
+	err = add_str(o, "path", path, sizeof(path));
+	if (!err && (ev->path_flags & TG_PATH_F_TRUNCATED))
+		err = json_object_object_add(o, "path_truncated",
+					     json_object_new_boolean(1)) ?
+			      -ENOMEM :
+			      0;
+	return err;
+}
+
+struct json_object *tg_event_json(const void *rec, size_t size,
+				  const struct tg_event_fmt *f)
+{
+	static struct tg_event ev;
+	const char *kind, *verdict, *op;
+	char b1[32], b2[32];
+	struct json_object *o;
+	int err = 0;
+
+	if (size < TG_EVENT_HDR_LEN || size > sizeof(ev)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	memset(&ev, 0, sizeof(ev));
+	memcpy(&ev, rec, size);
+	kind = kind_name(ev.kind);
+	verdict = verdict_name(ev.verdict);
+	op = op_name(ev.op);
+	if (!kind || !verdict || !op ||
+	    ev.path_len > size - TG_EVENT_HDR_LEN) {
+		errno = EINVAL;
+		return NULL;
+	}
+	o = common_fields(f, (__s64)ev.ts_boot_ns + f->boot_to_real_ns, kind,
+			  verdict, tg_registry_name(f->reg, ev.tenant, b1, 32),
+			  tg_registry_name(f->reg, ev.target_tenant, b2, 32),
+			  ev.pid, (const char *)ev.comm, sizeof(ev.comm), op);
+	if (!o)
+		return NULL;
+	if (ev.kind == TG_KIND_NET)
+		err = add_net_fields(o, &ev);
+	else if (ev.kind == TG_KIND_FILE || ev.kind == TG_KIND_UNIX)
+		err = add_path_field(o, &ev);
+	if (err) {
+		json_object_put(o);
+		errno = -err;
+		return NULL;
+	}
+	return o;
+}
+
+struct json_object *tg_agent_event(const struct tg_event_fmt *f, const char *op,
+				   const char *verdict, const char *message)
+{
+	char comm[TG_COMM_LEN] = "";
+	struct json_object *o;
+	FILE *cf;
+
+	cf = fopen("/proc/self/comm", "re");
+	if (cf) {
+		if (!fgets(comm, sizeof(comm), cf))
+			comm[0] = '\0';
+		comm[strcspn(comm, "\n")] = '\0';
+		fclose(cf);
+	}
+	o = common_fields(f, tg_boot_to_real_ns() + clock_ns(CLOCK_BOOTTIME),
+			  "agent", verdict, "host", "host", (__u32)getpid(),
+			  comm, sizeof(comm), op);
+	if (o && message && add_str(o, "message", message, strlen(message))) {
+		json_object_put(o);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return o;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TG_EVENT_JSON_H
+#define TG_EVENT_JSON_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "tenants.h"
+#include "tenantguard/event_abi.h"
+
+struct json_object;
+
+struct tg_event_fmt {
+	const struct tg_registry *reg;	/* tenant id -> name */
+	const char *host;		/* "host" field */
+	__s64 boot_to_real_ns;		/* CLOCK_REALTIME - CLOCK_BOOTTIME */
+};
+
+/* RFC 3339 UTC with nanoseconds into buf (at least 40 bytes). */
+void tg_format_time(char *buf, size_t len, __s64 real_ns);
+
+/* Nanoseconds to add to CLOCK_BOOTTIME to get CLOCK_REALTIME now. */
+__s64 tg_boot_to_real_ns(void);
+
+/*
+ * A copy of the n bytes at s (stopping at a NUL) that is valid UTF-8: every
+ * invalid byte becomes U+FFFD. NULL with errno on allocation failure.
+ */
+char *tg_utf8_sanitize(const char *s, size_t n);
+
+/*
+ * The JSON object (without "seq") for the size bytes of a ring buffer record.
+ * NULL with errno EINVAL for a malformed record, ENOMEM.
+ */
+struct json_object *tg_event_json(const void *rec, size_t size,
+				  const struct tg_event_fmt *f);
+
+/*
+ * A kind "agent" event: the common fields with op and a message; more fields
+ * may be added by the caller. NULL with errno on failure.
+ */
+struct json_object *tg_agent_event(const struct tg_event_fmt *f, const char *op,
+				   const char *verdict, const char *message);
+
+#endif /* TG_EVENT_JSON_H */

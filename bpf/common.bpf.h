@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Maps and helpers shared by every tenantguard BPF object. Each object
+ * declares these maps; the agent creates them once and hands the same map
+ * fds to every object (bpf_map__reuse_fd) before load.
+ */
+#ifndef TG_COMMON_BPF_H
+#define TG_COMMON_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+#include "tenantguard/event_abi.h"
+#include "tenantguard/map_abi.h"
+
+/* Tenant root cgroup id -> tenant. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TG_MAX_TENANT_CGROUPS);
+	__type(key, __u64);
+	__type(value, struct tg_tenant);
+} tenant_cgroups SEC(".maps");
+
+/* Events to the agent; size set by the agent before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+/* Events that could not be reserved in the ring buffer, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} event_drops SEC(".maps");
+
+/* Scratch space to build one event, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tg_event);
+} event_scratch SEC(".maps");
+
+/*
+ * The tenant of the current task: the tenant whose root cgroup is the
+ * current cgroup or one of its ancestors (tenants do not nest, so the first
+ * one found walking down from the root is the only one). NULL for host tasks.
+ */
+static __always_inline const struct tg_tenant *tg_current_tenant(void)
+{
+	const struct tg_tenant *t;
+	__u64 cg;
+	int level;
+
+	for (level = 1; level <= TG_MAX_CGROUP_LEVEL; level++) {
+		cg = bpf_get_current_ancestor_cgroup_id(level);
+		if (!cg)
+			break;
+		t = bpf_map_lookup_elem(&tenant_cgroups, &cg);
+		if (t)
+			return t;
+	}
+	return NULL;
+}
+
+/* A zeroed event with the actor's identity filled in; NULL on failure. */
+static __always_inline struct tg_event *tg_event_begin(__u32 kind, __u32 op,
+						       const struct tg_tenant *actor,
+						       __u32 target)
+{
+	struct tg_event *ev;
+	__u32 zero = 0;
+
+	ev = bpf_map_lookup_elem(&event_scratch, &zero);
+	if (!ev)
+		return NULL;
+	__builtin_memset(ev, 0, TG_EVENT_HDR_LEN);
+	ev->ts_boot_ns = bpf_ktime_get_boot_ns();
+	ev->kind = kind;
+	ev->op = op;
+	ev->verdict = (actor->flags & TG_TENANT_F_AUDIT) ? TG_VERDICT_AUDIT :
+							    TG_VERDICT_DENY;
+	ev->pid = bpf_get_current_pid_tgid() >> 32;
+	ev->tenant = actor->id;
+	ev->target_tenant = target;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	return ev;
+}
+
+/* Send the first TG_EVENT_HDR_LEN + path_len bytes of ev; count a failure. */
+static __always_inline void tg_event_submit(struct tg_event *ev)
+{
+	__u64 len = TG_EVENT_HDR_LEN + (ev->path_len & (TG_PATH_LEN - 1));
+	__u32 zero = 0;
+	__u64 *drops;
+
+	if (len > sizeof(*ev))
+		len = sizeof(*ev);
+	if (bpf_ringbuf_output(&events, ev, len, 0) == 0)
+		return;
+	drops = bpf_map_lookup_elem(&event_drops, &zero);
+	if (drops)
+		*drops += 1;
+}
+
+/* Whether the actor's access must fail (enforce) or only be reported (audit). */
+static __always_inline int tg_denied(const struct tg_tenant *actor)
+{
+	return !(actor->flags & TG_TENANT_F_AUDIT);
+}
+
+#endif /* TG_COMMON_BPF_H */

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * File isolation: a tenant may not open what lies below another tenant's
+ * owned roots. Ownership is a property of the inode's ancestry in the dentry
+ * tree (device + inode of each owned root), so symlinks, bind mounts, chroot,
+ * /proc/PID/root and relative paths all lead to the same answer.
+ */
+#include "kernel_types.h"
+#include "common.bpf.h"
+
+#include <linux/errno.h>
+#include <bpf/bpf_tracing.h>
+
+#define TG_NAME_MAX 256		/* NAME_MAX + NUL */
+#define TG_MAX_PATH_COMPONENTS 128
+
+/* Owned subtree root (device + inode) -> owning tenant. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TG_MAX_OWNED_ROOTS);
+	__type(key, struct tg_inode_key);
+	__type(value, struct tg_owner);
+} owned_roots SEC(".maps");
+
+/* The tenant owning dentry d or its nearest owned ancestor; 0 if none. */
+static __always_inline __u32 tg_dentry_owner(struct dentry *d)
+{
+	struct tg_inode_key key = {};
+	const struct tg_owner *owner;
+	struct dentry *parent;
+	int i;
+
+	for (i = 0; i < TG_MAX_PATH_DEPTH; i++) {
+		key.ino = BPF_CORE_READ(d, d_inode, i_ino);
+		key.dev = BPF_CORE_READ(d, d_sb, s_dev);
+		owner = bpf_map_lookup_elem(&owned_roots, &key);
+		if (owner)
+			return owner->tenant;
+		parent = BPF_CORE_READ(d, d_parent);
+		if (!parent || parent == d)
+			break;
+		d = parent;
+	}
+	return 0;
+}
+
+/*
+ * Record the path of (mnt, d) in ev as NUL-terminated names from d up to the
+ * root of the caller's mount tree, crossing mount points.
+ */
+static __always_inline void tg_event_path(struct tg_event *ev,
+					  struct vfsmount *vfsmnt,
+					  struct dentry *d)
+{
+	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
+	struct mount *mnt_parent;
+	struct dentry *parent;
+	__u32 off = 0;
+	long n;
+	int i;
+
+	ev->path_flags = TG_PATH_F_COMPONENTS | TG_PATH_F_TRUNCATED;
+	for (i = 0; i < TG_MAX_PATH_COMPONENTS; i++) {
+		if (d == BPF_CORE_READ(vfsmnt, mnt_root)) {
+			mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+			if (mnt_parent == mnt) {
+				ev->path_flags &= ~TG_PATH_F_TRUNCATED;
+				break;
+			}
+			d = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = mnt_parent;
+			vfsmnt = &mnt->mnt;
+			continue;
+		}
+		parent = BPF_CORE_READ(d, d_parent);
+		if (parent == d) {
+			ev->path_flags &= ~TG_PATH_F_TRUNCATED;
+			break;
+		}
+		if (off > TG_PATH_LEN - TG_NAME_MAX)
+			break;
+		n = bpf_probe_read_kernel_str(&ev->path[off], TG_NAME_MAX,
+					      BPF_CORE_READ(d, d_name.name));
+		if (n <= 0)
+			break;
+		off += n;
+		d = parent;
+	}
+	ev->path_len = off;
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(tg_file_open, struct file *file, int ret)
+{
+	const struct tg_tenant *actor;
+	struct tg_event *ev;
+	__u32 owner;
+
+	if (ret)
+		return ret;
+	actor = tg_current_tenant();
+	if (!actor)
+		return 0;
+	owner = tg_dentry_owner(file->f_path.dentry);
+	if (!owner || owner == actor->id)
+		return 0;
+	ev = tg_event_begin(TG_KIND_FILE, TG_OP_OPEN, actor, owner);
+	if (ev) {
+		tg_event_path(ev, file->f_path.mnt, file->f_path.dentry);
+		tg_event_submit(ev);
+	}
+	return tg_denied(actor) ? -EACCES : 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Events from the BPF programs to the agent, carried in the ring buffer.
+ * Shared by bpf/ and agent/: fixed-width fields only, explicit padding.
+ */
+#ifndef TENANTGUARD_EVENT_ABI_H
+#define TENANTGUARD_EVENT_ABI_H
+
+#include <linux/types.h>
+
+#define TG_COMM_LEN 16
+#define TG_PATH_LEN 4096	/* PATH_MAX: d_path never needs more */
+#define TG_TENANT_HOST 0	/* tenant id of processes outside every tenant */
+
+/*
+ * tg_event.path_flags. With TG_PATH_F_COMPONENTS, path holds the names from
+ * the object up to the root, each NUL-terminated ("f\0dir\0srv\0" for
+ * /srv/dir/f); the agent joins them. TG_PATH_F_TRUNCATED: the walk stopped
+ * before the root, the path is missing its leading components.
+ */
+#define TG_PATH_F_COMPONENTS 0x1
+#define TG_PATH_F_TRUNCATED 0x2
+
+enum tg_kind {
+	TG_KIND_FILE = 1,
+	TG_KIND_NET = 2,
+	TG_KIND_UNIX = 3,
+	TG_KIND_PROC = 4,
+	TG_KIND_SECCOMP = 5,
+	TG_KIND_AGENT = 6,
+};
+
+enum tg_verdict {
+	TG_VERDICT_DENY = 1,
+	TG_VERDICT_AUDIT = 2,
+	TG_VERDICT_ALLOW = 3,
+};
+
+enum tg_op {
+	TG_OP_OPEN = 1,
+	TG_OP_CONNECT = 2,
+	TG_OP_BIND = 3,
+	TG_OP_SENDMSG = 4,
+};
+
+struct tg_event {
+	__u64 ts_boot_ns;	/* bpf_ktime_get_boot_ns() at the decision */
+	__u32 kind;		/* enum tg_kind */
+	__u32 verdict;		/* enum tg_verdict */
+	__u32 op;		/* enum tg_op */
+	__u32 pid;		/* thread group id of the actor */
+	__u32 tenant;		/* actor's tenant id, TG_TENANT_HOST if none */
+	__u32 target_tenant;	/* tenant that owns the object */
+	__u8 comm[TG_COMM_LEN];	/* actor's comm, NUL-padded */
+	__u16 family;		/* net: AF_INET or AF_INET6 */
+	__u16 proto;		/* net: IPPROTO_TCP or IPPROTO_UDP */
+	__u16 port;		/* net: destination port, host byte order */
+	__u16 pad0;		/* zero */
+	__u8 addr[16];		/* net: address, IPv4 in the first 4 bytes */
+	__u32 path_len;		/* file/unix: bytes used in path */
+	__u32 path_flags;	/* TG_PATH_F_* */
+	__u8 path[TG_PATH_LEN];	/* file/unix: see TG_PATH_F_*; path_len sent */
+};
+
+/* Bytes of a struct tg_event before path: every record has at least these. */
+#define TG_EVENT_HDR_LEN 80
+
+_Static_assert(sizeof(struct tg_event) == TG_EVENT_HDR_LEN + TG_PATH_LEN,
+	       "tg_event size");
+_Static_assert(__builtin_offsetof(struct tg_event, comm) == 32, "comm");
+_Static_assert(__builtin_offsetof(struct tg_event, family) == 48, "family");
+_Static_assert(__builtin_offsetof(struct tg_event, addr) == 56, "addr");
+_Static_assert(__builtin_offsetof(struct tg_event, path_len) == 72, "path_len");
+_Static_assert(__builtin_offsetof(struct tg_event, path) == TG_EVENT_HDR_LEN,
+	       "path");
+
+#endif /* TENANTGUARD_EVENT_ABI_H */

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Keys and values of the BPF maps the agent fills. Shared by bpf/ and agent/.
+ */
+#ifndef TENANTGUARD_MAP_ABI_H
+#define TENANTGUARD_MAP_ABI_H
+
+#include <linux/types.h>
+
+#define TG_MAX_TENANTS 16384		/* tenant ids are 1..TG_MAX_TENANTS */
+#define TG_MAX_TENANT_CGROUPS 16384	/* entries of tenant_cgroups */
+#define TG_MAX_OWNED_ROOTS 65536	/* entries of owned_roots */
+#define TG_MAX_CGROUP_LEVEL 32		/* deepest cgroup level searched */
+#define TG_MAX_PATH_DEPTH 256		/* deepest dentry ancestry walked */
+
+/* tg_tenant.flags */
+#define TG_TENANT_F_AUDIT 0x1		/* allow and report instead of deny */
+
+/* Value of tenant_cgroups (key: __u64 cgroup id of the tenant's root). */
+struct tg_tenant {
+	__u32 id;	/* tenant id, never TG_TENANT_HOST */
+	__u32 flags;	/* TG_TENANT_F_* */
+};
+
+/* Key of owned_roots: an inode that roots a tenant-owned subtree. */
+struct tg_inode_key {
+	__u64 ino;	/* inode number */
+	__u32 dev;	/* kernel dev_t of the superblock (MAJOR << 20 | MINOR) */
+	__u32 pad;	/* zero */
+};
+
+/* Value of owned_roots. */
+struct tg_owner {
+	__u32 tenant;	/* owning tenant id */
+	__u32 pad;	/* zero */
+};
+
+/* Value of the sock_tenant socket storage: the tenant that created it. */
+struct tg_sock_tag {
+	__u32 tenant;	/* creator's tenant id, TG_TENANT_HOST if none */
+	__u32 pad;	/* zero */
+};
+
+_Static_assert(sizeof(struct tg_tenant) == 8, "tg_tenant");
+_Static_assert(sizeof(struct tg_inode_key) == 16, "tg_inode_key");
+_Static_assert(__builtin_offsetof(struct tg_inode_key, dev) == 8, "dev");
+_Static_assert(sizeof(struct tg_owner) == 8, "tg_owner");
+_Static_assert(sizeof(struct tg_sock_tag) == 8, "tg_sock_tag");
+
+#endif /* TENANTGUARD_MAP_ABI_H */

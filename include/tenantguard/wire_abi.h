@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Agent <-> collector protocol on the event socket (AF_UNIX, SOCK_SEQPACKET).
+ * One datagram is one frame: a header, then len bytes of payload.
+ *
+ *   agent -> collector  TG_FRAME_EVENT  payload: one JSON object (no "seq")
+ *   collector -> agent  TG_FRAME_ACK    seq: highest frame seq made durable
+ *   collector -> agent  TG_FRAME_ERROR  seq: offending frame, payload: text
+ *
+ * Frame seqs start at 1 and increase by one per event frame.
+ */
+#ifndef TENANTGUARD_WIRE_ABI_H
+#define TENANTGUARD_WIRE_ABI_H
+
+#include <linux/types.h>
+
+#define TG_WIRE_MAGIC 0x56455447u	/* "TGEV" little endian */
+#define TG_WIRE_VERSION 1
+#define TG_WIRE_MAX_PAYLOAD 16384	/* larger frames are rejected */
+
+enum tg_frame_type {
+	TG_FRAME_EVENT = 1,
+	TG_FRAME_ACK = 2,
+	TG_FRAME_ERROR = 3,
+};
+
+struct tg_frame_hdr {
+	__u32 magic;	/* TG_WIRE_MAGIC */
+	__u16 version;	/* TG_WIRE_VERSION */
+	__u16 type;	/* enum tg_frame_type */
+	__u64 seq;	/* frame sequence number */
+	__u32 len;	/* payload bytes after the header */
+	__u32 pad;	/* zero */
+};
+
+_Static_assert(sizeof(struct tg_frame_hdr) == 24, "tg_frame_hdr");
+_Static_assert(__builtin_offsetof(struct tg_frame_hdr, seq) == 8, "seq");
+_Static_assert(__builtin_offsetof(struct tg_frame_hdr, len) == 16, "len");
+
+#endif /* TENANTGUARD_WIRE_ABI_H */

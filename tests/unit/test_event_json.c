@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests: ring buffer records to JSON events. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "event_json.h"
+
+static struct tg_registry reg;
+static struct tg_event_fmt fmt;
+static struct tg_event ev;
+
+static int setup(void **state)
+{
+	tg_registry_init(&reg);
+	reg.v = calloc(2, sizeof(*reg.v));
+	reg.n = reg.cap = 2;
+	reg.v[0].id = 1;
+	strcpy(reg.v[0].name, "acme");
+	reg.v[1].id = 2;
+	strcpy(reg.v[1].name, "globex");
+	fmt.reg = &reg;
+	fmt.host = "node-1";
+	fmt.boot_to_real_ns = 1700000000LL * 1000000000LL;
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_boot_ns = 5 * 1000000000ULL + 42;
+	ev.verdict = TG_VERDICT_DENY;
+	ev.pid = 4242;
+	ev.tenant = 2;
+	ev.target_tenant = 1;
+	strcpy((char *)ev.comm, "cat");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	tg_registry_free(&reg);
+	return 0;
+}
+
+static const char *get(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Serialise o and parse it back strictly (valid UTF-8 JSON, one line). */
+static struct json_object *roundtrip(struct json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *back;
+
+	assert_null(strchr(s, '\n'));
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	back = json_tokener_parse_ex(tok, s, (int)strlen(s) + 1);
+	assert_non_null(back);
+	json_tokener_free(tok);
+	return back;
+}
+
+static void put_components(const char *const *names, int n)
+{
+	int i;
+
+	ev.path_len = 0;
+	for (i = 0; i < n; i++) {
+		strcpy((char *)ev.path + ev.path_len, names[i]);
+		ev.path_len += strlen(names[i]) + 1;
+	}
+	ev.path_flags = TG_PATH_F_COMPONENTS;
+}
+
+static void test_file_event(void **state)
+{
+	static const char *const names[] = { "data", "acme", "tenants", "srv" };
+	struct json_object *o;
+
+	ev.kind = TG_KIND_FILE;
+	ev.op = TG_OP_OPEN;
+	put_components(names, 4);
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN + ev.path_len, &fmt);
+	assert_non_null(o);
+	assert_string_equal(get(o, "kind"), "file");
+	assert_string_equal(get(o, "verdict"), "deny");
+	assert_string_equal(get(o, "op"), "open");
+	assert_string_equal(get(o, "tenant"), "globex");
+	assert_string_equal(get(o, "target_tenant"), "acme");
+	assert_string_equal(get(o, "pid"), "4242");
+	assert_string_equal(get(o, "comm"), "cat");
+	assert_string_equal(get(o, "host"), "node-1");
+	assert_string_equal(get(o, "path"), "/srv/tenants/acme/data");
+	assert_string_equal(get(o, "time"), "2023-11-14T22:13:25.000000042Z");
+	assert_null(get(o, "seq"));	/* the collector assigns it */
+	json_object_put(o);
+}
+
+static void test_truncated_and_root_paths(void **state)
+{
+	static const char *const names[] = { "f", "d" };
+	struct json_object *o;
+
+	ev.kind = TG_KIND_FILE;
+	ev.op = TG_OP_OPEN;
+	put_components(names, 2);
+	ev.path_flags |= TG_PATH_F_TRUNCATED;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN + ev.path_len, &fmt);
+	assert_string_equal(get(o, "path"), ".../d/f");
+	assert_string_equal(get(o, "path_truncated"), "true");
+	json_object_put(o);
+
+	put_components(names, 0);
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt);
+	assert_string_equal(get(o, "path"), "/");
+	json_object_put(o);
+}
+
+static void test_net_event(void **state)
+{
+	struct json_object *o;
+
+	ev.kind = TG_KIND_NET;
+	ev.op = TG_OP_CONNECT;
+	ev.family = AF_INET6;
+	ev.proto = 6;
+	ev.port = 8080;
+	inet_pton(AF_INET6, "::ffff:127.0.0.1", ev.addr);
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt);
+	assert_string_equal(get(o, "kind"), "net");
+	assert_string_equal(get(o, "op"), "connect");
+	assert_string_equal(get(o, "proto"), "tcp");
+	assert_string_equal(get(o, "addr"), "::ffff:127.0.0.1");
+	assert_string_equal(get(o, "port"), "8080");
+	assert_null(get(o, "path"));
+	json_object_put(o);
+
+	ev.family = AF_INET;
+	ev.proto = 17;
+	memset(ev.addr, 0, sizeof(ev.addr));
+	inet_pton(AF_INET, "10.1.2.3", ev.addr);
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt);
+	assert_string_equal(get(o, "addr"), "10.1.2.3");
+	assert_string_equal(get(o, "proto"), "udp");
+	json_object_put(o);
+}
+
+static void test_hostile_strings(void **state)
+{
+	static const char *const names[] = { "a\"b\\c\n\x01\x7f", "\xff\xfe" "bad",
+					     "\xc0\xaf", "ok\xe2\x82\xac" };
+	struct json_object *o, *back;
+
+	ev.kind = TG_KIND_FILE;
+	ev.op = TG_OP_OPEN;
+	memcpy(ev.comm, "ev\"il\n\xff\x1b[31m", sizeof("ev\"il\n\xff\x1b[31m"));
+	put_components(names, 4);
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN + ev.path_len, &fmt);
+	assert_non_null(o);
+	back = roundtrip(o);
+	assert_string_equal(get(back, "comm"), "ev\"il\n\xef\xbf\xbd\x1b[31m");
+	assert_string_equal(get(back, "path"),
+			    "/ok\xe2\x82\xac/\xef\xbf\xbd\xef\xbf\xbd/"
+			    "\xef\xbf\xbd\xef\xbf\xbd" "bad/a\"b\\c\n\x01\x7f");
+	json_object_put(back);
+	json_object_put(o);
+}
+
+static void test_malformed_records(void **state)
+{
+	ev.kind = TG_KIND_FILE;
+	ev.op = TG_OP_OPEN;
+	ev.path_len = 100;
+	errno = 0;
+	assert_null(tg_event_json(&ev, TG_EVENT_HDR_LEN - 1, &fmt));
+	assert_int_equal(errno, EINVAL);
+	/* path_len beyond the record */
+	assert_null(tg_event_json(&ev, TG_EVENT_HDR_LEN + 10, &fmt));
+	ev.path_len = 0;
+	ev.kind = 99;
+	assert_null(tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt));
+	ev.kind = TG_KIND_FILE;
+	ev.verdict = 0;
+	assert_null(tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt));
+	ev.verdict = TG_VERDICT_DENY;
+	assert_null(tg_event_json(&ev, sizeof(ev) + 1, &fmt));
+}
+
+static void test_unknown_tenant_id(void **state)
+{
+	struct json_object *o;
+
+	ev.kind = TG_KIND_NET;
+	ev.op = TG_OP_CONNECT;
+	ev.tenant = 77;
+	ev.target_tenant = 0;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt);
+	assert_string_equal(get(o, "tenant"), "tenant-77");
+	assert_string_equal(get(o, "target_tenant"), "host");
+	json_object_put(o);
+}
+
+static void test_agent_event(void **state)
+{
+	struct json_object *o = tg_agent_event(&fmt, "start", "allow", "hello");
+	char t[48];
+
+	assert_string_equal(get(o, "kind"), "agent");
+	assert_string_equal(get(o, "tenant"), "host");
+	assert_string_equal(get(o, "target_tenant"), "host");
+	assert_string_equal(get(o, "op"), "start");
+	assert_string_equal(get(o, "message"), "hello");
+	assert_non_null(get(o, "pid"));
+	assert_non_null(get(o, "comm"));
+	tg_format_time(t, sizeof(t), 0);
+	assert_string_equal(t, "1970-01-01T00:00:00.000000000Z");
+	json_object_put(o);
+}
+
+static void test_utf8_sanitize(void **state)
+{
+	char *s;
+
+	s = tg_utf8_sanitize("h\xc3\xa9llo", 16);
+	assert_string_equal(s, "h\xc3\xa9llo");
+	free(s);
+	/* surrogate, overlong, truncated sequence, beyond U+10FFFF */
+	s = tg_utf8_sanitize("\xed\xa0\x80|\xe0\x80\xaf|\xe2\x82|\xf4\x90\x80\x80", 32);
+	assert_string_equal(s, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|"
+			       "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|"
+			       "\xef\xbf\xbd\xef\xbf\xbd|"
+			       "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	free(s);
+	/* stops at n without a NUL */
+	s = tg_utf8_sanitize("abcdef", 3);
+	assert_string_equal(s, "abc");
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_file_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_and_root_paths, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_net_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_strings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_tenant_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agent_event, setup, teardown),
+		cmocka_unit_test(test_utf8_sanitize),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

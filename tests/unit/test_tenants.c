@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests: tenant names and the zero-config scan (cgroup ids mocked). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cgroupfs.h"
+#include "tenants.h"
+
+/* Cgroup ids are the length of the path: distinct enough for the tests. */
+int __wrap_tg_cgroup_id(const char *path, __u64 *id)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -errno;
+	*id = 1000 + strlen(path) * 7 + (unsigned char)path[strlen(path) - 1];
+	return 0;
+}
+
+static char root[64];
+
+static int setup(void **state)
+{
+	char p[128];
+
+	snprintf(root, sizeof(root), "/tmp/tg-tenants.XXXXXX");
+	assert_non_null(mkdtemp(root));
+	snprintf(p, sizeof(p), "%s/acme", root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/globex", root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/bad name", root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/cgroup.procs", root);
+	fclose(fopen(p, "w"));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	return system(cmd);
+}
+
+static void test_names(void **state)
+{
+	assert_true(tg_tenant_name_valid("acme"));
+	assert_true(tg_tenant_name_valid("tenant-1.prod_eu"));
+	assert_false(tg_tenant_name_valid(""));
+	assert_false(tg_tenant_name_valid("host"));
+	assert_false(tg_tenant_name_valid(".hidden"));
+	assert_false(tg_tenant_name_valid("a/b"));
+	assert_false(tg_tenant_name_valid("bad name"));
+	assert_false(tg_tenant_name_valid("\xc3\xa9t\xc3\xa9"));
+	assert_false(tg_tenant_name_valid(
+		"0123456789012345678901234567890123456789012345678901234567890123"));
+}
+
+static void test_scan(void **state)
+{
+	struct tg_registry r;
+	struct tg_tenant_entry *acme, *globex;
+	char p[128];
+	char nb[32];
+
+	tg_registry_init(&r);
+	assert_int_equal(tg_registry_scan(&r, root, "/srv/tenants"), 0);
+	assert_int_equal(r.n, 2);	/* "bad name" and files are ignored */
+	acme = tg_registry_find(&r, "acme");
+	globex = tg_registry_find(&r, "globex");
+	assert_non_null(acme);
+	assert_non_null(globex);
+	assert_int_not_equal(acme->id, globex->id);
+	assert_true(acme->present);
+	assert_int_equal(acme->n_paths, 1);
+	assert_string_equal(acme->paths[0], "/srv/tenants/acme");
+	assert_true(acme->cgroup_id != 0);
+	assert_string_equal(tg_registry_name(&r, acme->id, nb, sizeof(nb)), "acme");
+	assert_string_equal(tg_registry_name(&r, 0, nb, sizeof(nb)), "host");
+	assert_string_equal(tg_registry_name(&r, 999, nb, sizeof(nb)), "tenant-999");
+
+	/* A tenant that goes away keeps its id but is no longer present. */
+	__u32 acme_id = acme->id;
+
+	snprintf(p, sizeof(p), "%s/acme", root);
+	assert_int_equal(rmdir(p), 0);
+	snprintf(p, sizeof(p), "%s/initech", root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	assert_int_equal(tg_registry_scan(&r, root, "/srv/tenants"), 0);
+	acme = tg_registry_find(&r, "acme");
+	assert_non_null(acme);
+	assert_false(acme->present);
+	assert_int_equal(acme->cgroup_id, 0);
+	assert_true(tg_registry_find(&r, "initech")->present);
+	assert_int_not_equal(tg_registry_find(&r, "initech")->id, acme_id);
+
+	/* It comes back with the same id. */
+	snprintf(p, sizeof(p), "%s/acme", root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	assert_int_equal(tg_registry_scan(&r, root, "/srv/tenants"), 0);
+	assert_int_equal(tg_registry_find(&r, "acme")->id, acme_id);
+	assert_true(tg_registry_find(&r, "acme")->present);
+	tg_registry_free(&r);
+}
+
+static void test_scan_missing_dir(void **state)
+{
+	struct tg_registry r;
+
+	tg_registry_init(&r);
+	assert_int_equal(tg_registry_scan(&r, "/nonexistent/tenants", NULL), -ENOENT);
+	tg_registry_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names),
+		cmocka_unit_test_setup_teardown(test_scan, setup, teardown),
+		cmocka_unit_test(test_scan_missing_dir),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
