@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TG_SINK_H
+#define TG_SINK_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+/*
+ * The agent's side of the event socket: a bounded in-memory queue of frames
+ * that stay queued until the collector acknowledges them as durable, resent
+ * in order after a reconnect. Never blocks the caller.
+ *
+ * Known gap: if the collector stored a frame but its ack was lost with the
+ * connection, the resend stores it a second time.
+ */
+struct tg_sink;
+
+struct tg_sink_stats {
+	__u64 submitted;	/* frames accepted by tg_sink_submit */
+	__u64 acked;		/* frames the collector made durable */
+	__u64 dropped;		/* frames refused because the queue was full */
+	__u64 rejected;		/* error frames received from the collector */
+	size_t queued;		/* frames waiting for an ack */
+	int connected;
+	char last_error[128];	/* last error frame's text or connect error */
+};
+
+struct tg_sink *tg_sink_new(const char *socket_path, size_t max_queue);
+int tg_sink_submit(struct tg_sink *s, const char *json, size_t len);
+int tg_sink_fd(const struct tg_sink *s);
+int tg_sink_process(struct tg_sink *s);
+int tg_sink_flush(struct tg_sink *s, int timeout_ms);
+void tg_sink_stats(const struct tg_sink *s, struct tg_sink_stats *st);
+void tg_sink_free(struct tg_sink *s);
+
+#endif /* TG_SINK_H */

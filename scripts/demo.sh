@@ -1,0 +1,93 @@
+#!/bin/sh
+# The main job, end to end: start the collector and the agent on the built-in
+# zero-config policy (every child cgroup of /tenants is a tenant that owns
+# /srv/tenants/<name>), with two demo tenants, try cross-tenant access, and
+# print what was denied and what the collector stored.
+set -u
+out=$(cd "${1:-build}" && pwd)
+run=/run/tenantguard-demo
+log=$run/events.jsonl
+sock=$run/events.sock
+port=18080
+
+say() { printf '\n== %s\n' "$*"; }
+
+if [ "$(id -u)" != 0 ]; then
+	echo "demo: run as root (it loads BPF programs and creates cgroups)" >&2
+	exit 1
+fi
+cgroot=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") {
+	if ($(i + 1) == "cgroup2" && $4 == "/") print $5; break } }' /proc/self/mountinfo | head -n 1)
+if [ -z "$cgroot" ]; then
+	echo "demo: no cgroup v2 mount found" >&2
+	exit 1
+fi
+
+pids=""
+cleanup()
+{
+	for p in $pids; do kill -TERM "$p" 2>/dev/null; done
+	for p in $pids; do wait "$p" 2>/dev/null; done
+	for t in acme globex; do
+		[ -d "$cgroot/tenants/$t" ] || continue
+		while read -r p; do echo "$p" >"$cgroot/cgroup.procs"; done \
+			<"$cgroot/tenants/$t/cgroup.procs"
+		rmdir "$cgroot/tenants/$t"
+	done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say "setting up two tenants: cgroups $cgroot/tenants/{acme,globex}, directories /srv/tenants/{acme,globex}"
+mkdir -p "$cgroot/tenants/acme" "$cgroot/tenants/globex" \
+	/srv/tenants/acme /srv/tenants/globex "$run"
+echo "acme's secret" >/srv/tenants/acme/secret
+rm -f "$log" "$log.seq"
+chown nobody:nogroup "$run"
+
+say "starting the collector (as user nobody) and the agent"
+setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	"$out/tenantguard-collector" --socket "$sock" --log "$log" --agent-uid 0 &
+pids="$pids $!"
+i=0
+while [ ! -S "$sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+"$out/tenantguard-agent" --event-socket "$sock" 2>"$run/agent.err" &
+agent=$!
+pids="$pids $agent"
+i=0
+until grep -q "enforcing for" "$run/agent.err" 2>/dev/null; do
+	if ! kill -0 "$agent" 2>/dev/null || [ $i -gt 100 ]; then
+		cat "$run/agent.err" >&2
+		exit 1
+	fi
+	sleep 0.1
+	i=$((i + 1))
+done
+sed 's/^/   /' "$run/agent.err"
+
+say "acme listens on 127.0.0.1:$port"
+"$out/tg-probe" --cgroup "$cgroot/tenants/acme" listen tcp 127.0.0.1 $port "$run/ready" &
+pids="$pids $!"
+while [ ! -e "$run/ready" ]; do sleep 0.1; done
+
+say "globex connects to acme's port (must be denied)"
+"$out/tg-probe" --cgroup "$cgroot/tenants/globex" connect tcp 127.0.0.1 $port
+say "acme connects to its own port (must work)"
+"$out/tg-probe" --cgroup "$cgroot/tenants/acme" connect tcp 127.0.0.1 $port
+say "globex reads /srv/tenants/acme/secret"
+"$out/tg-probe" --cgroup "$cgroot/tenants/globex" open /srv/tenants/acme/secret
+if ! grep -q "file isolation: bpf-lsm" "$run/agent.err"; then
+	cat <<MSG
+   This kernel does not let tenantguard load BPF LSM programs, so file
+   isolation is NOT enforced here (the agent says so above and in its
+   start event). To see the denied cross-tenant open, run the same demo
+   inside a QEMU guest with BPF LSM:  make demo-vm
+MSG
+fi
+
+sleep 1
+kill -TERM "$agent"
+wait "$agent"
+pids=$(echo "$pids" | sed "s/ $agent//")
+say "what the collector stored ($log)"
+"$out/tenantguard" events --log "$log"

@@ -1,0 +1,114 @@
+#!/bin/sh
+# test_agent: start-up, bad input and shutdown of the agent and collector.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/tenants.sh"
+
+: "${TG_BIN:?}"
+tg_env_setup || exit 1
+
+# Programs attached to the cgroup v2 root, as a fingerprint.
+attached()
+{
+	bpftool cgroup show "$TG_CGROOT" 2>/dev/null | grep -c 'tg_'
+}
+
+# expect_error NAME RC PATTERN CMD...: CMD exits RC with a one-line error
+# matching PATTERN on stderr.
+expect_error()
+{
+	name=$1 rc=$2 pat=$3
+	shift 3
+	"$@" >"$TG_T/out" 2>"$TG_T/err"
+	got=$?
+	lines=$(grep -c . "$TG_T/err")
+	if [ "$got" = "$rc" ] && [ "$lines" = 1 ] && grep -q -- "$pat" "$TG_T/err"; then
+		tg_pass "$name"
+	else
+		tg_fail "$name" "exit $got, $lines line(s): $(head -c 200 "$TG_T/err")"
+	fi
+}
+
+before=$(attached)
+expect_error agent_unknown_flag 2 "unknown option --frobnicate" \
+	"$TG_BIN/tenantguard-agent" --frobnicate
+expect_error agent_bad_ringbuf 2 "ringbuf-size" \
+	"$TG_BIN/tenantguard-agent" --ringbuf-size 12345
+expect_error agent_missing_value 2 "needs a value" \
+	"$TG_BIN/tenantguard-agent" --event-socket
+expect_error collector_unknown_flag 2 "frobnicate" \
+	"$TG_BIN/tenantguard-collector" --frobnicate
+expect_error collector_unwritable_log 1 "/nonexistent-dir/events.jsonl" \
+	"$TG_BIN/tenantguard-collector" --socket "$TG_T/c.sock" \
+	--log /nonexistent-dir/events.jsonl
+if [ -e "$TG_T/c.sock" ]; then
+	tg_fail collector_no_stale_socket "socket left behind"
+else
+	tg_pass collector_no_stale_socket
+fi
+expect_error cli_unknown_command 2 "unknown command" "$TG_BIN/tenantguard" frobnicate
+
+if command -v unshare >/dev/null; then
+	expect_error agent_no_cgroup2 1 "no cgroup v2 mount" unshare -m sh -c \
+		"umount -l '$TG_CGROOT' && exec '$TG_BIN/tenantguard-agent' \
+		--event-socket '$TG_T/none.sock'"
+else
+	tg_skip agent_no_cgroup2 "unshare not installed"
+fi
+if command -v setpriv >/dev/null; then
+	expect_error agent_no_bpf_permission 1 "bpf: cannot load" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all --bounding-set=-all "$TG_BIN/tenantguard-agent" \
+		--tenants-cgroup "$TG_TENANTS" --event-socket "$TG_T/none.sock"
+else
+	tg_skip agent_no_bpf_permission "setpriv not installed"
+fi
+if [ "$(attached)" = "$before" ]; then
+	tg_pass nothing_attached_after_errors
+else
+	tg_fail nothing_attached_after_errors "attached programs: $before -> $(attached)"
+fi
+
+# A real start reports its backends, then SIGTERM stops it cleanly.
+tg_start_collector || exit 1
+tg_start_agent || exit 1
+if [ "$(attached)" -gt "$before" ]; then
+	tg_pass agent_attaches
+else
+	tg_fail agent_attaches "no tg_ programs on $TG_CGROOT"
+fi
+tg_event agent_start_event kind=agent op=start verdict=allow tenant=host
+if grep -q bpf /sys/kernel/security/lsm 2>/dev/null; then
+	tg_event agent_reports_backends kind=agent op=start unenforced='[]'
+else
+	tg_event agent_reports_file_unenforced kind=agent op=start unenforced='["file"]'
+	if grep -q "file isolation: UNENFORCED" "$TG_T/agent.err"; then
+		tg_pass agent_says_file_unenforced
+	else
+		tg_fail agent_says_file_unenforced "$(cat "$TG_T/agent.err")"
+	fi
+fi
+if tg_stop_agent; then
+	tg_pass agent_sigterm_exit_0
+else
+	tg_fail agent_sigterm_exit_0 "exit $?"
+fi
+if [ "$(attached)" = "$before" ]; then
+	tg_pass agent_detaches_on_stop
+else
+	tg_fail agent_detaches_on_stop "programs still attached"
+fi
+tg_event agent_stop_event_stored kind=agent op=stop
+
+kill -TERM "$TG_COLLECTOR_PID"
+if wait "$TG_COLLECTOR_PID"; then
+	tg_pass collector_sigterm_exit_0
+else
+	tg_fail collector_sigterm_exit_0 "exit $?"
+fi
+if [ -e "$TG_SOCK" ]; then
+	tg_fail collector_removes_socket "$TG_SOCK left behind"
+else
+	tg_pass collector_removes_socket
+fi
+
+tg_summary

@@ -1,0 +1,150 @@
+# shellcheck shell=sh
+# A throwaway tenantguard installation for one test script: two tenant
+# cgroups (acme, globex) below a fresh tenants cgroup, their owned
+# directories, a collector and an agent, all removed again on exit, on
+# failure and on interruption. POSIX sh; runs on the host and in the VM
+# guest (busybox). Needs TG_BIN (directory of the binaries) and tap.sh.
+
+tg_cgroup2_root()
+{
+	awk '{ for (i = 7; i <= NF; i++) if ($i == "-") {
+		if ($(i + 1) == "cgroup2" && $4 == "/") print $5; break } }' \
+		/proc/self/mountinfo | head -n 1
+}
+
+# tg_env_setup: sets TG_T (scratch dir), TG_CGROOT, TG_TENANTS (cgroup path
+# below the root), TG_TDIR (its directory), TG_SRV, TG_LOG, TG_SOCK.
+tg_env_setup()
+{
+	TG_T=$(mktemp -d /tmp/tg-test.XXXXXX) || return 1
+	TG_CGROOT=$(tg_cgroup2_root)
+	if [ -z "$TG_CGROOT" ]; then
+		echo "no cgroup v2 mount in /proc/self/mountinfo" >&2
+		return 1
+	fi
+	TG_TENANTS=/tg-test-$$
+	TG_TDIR=$TG_CGROOT$TG_TENANTS
+	TG_SRV=$TG_T/srv
+	TG_LOG=$TG_T/events.jsonl
+	TG_SOCK=$TG_T/events.sock
+	TG_PIDS=""
+	trap tg_env_cleanup EXIT
+	trap 'exit 130' INT TERM
+	mkdir -p "$TG_TDIR/acme" "$TG_TDIR/globex" \
+		"$TG_SRV/acme" "$TG_SRV/globex" || return 1
+	echo acme-data >"$TG_SRV/acme/data"
+	echo globex-data >"$TG_SRV/globex/data"
+}
+
+# Remember a background pid to kill on exit.
+tg_track()
+{
+	TG_PIDS="$TG_PIDS $1"
+}
+
+tg_env_cleanup()
+{
+	for p in $TG_PIDS; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $TG_PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	TG_PIDS=""
+	if [ -n "${TG_TDIR:-}" ] && [ -d "$TG_TDIR" ]; then
+		# Move stragglers out, then remove the cgroups leaf first.
+		for procs in $(find "$TG_TDIR" -name cgroup.procs 2>/dev/null); do
+			while read -r pid; do
+				echo "$pid" >"$TG_CGROOT/cgroup.procs" 2>/dev/null
+			done <"$procs"
+		done
+		find "$TG_TDIR" -depth -type d -exec rmdir {} \; 2>/dev/null
+	fi
+	[ -n "${TG_T:-}" ] && rm -rf "$TG_T"
+	return 0
+}
+
+# Wait up to $2 seconds (default 10) for a file to exist.
+tg_wait_file()
+{
+	n=0
+	while [ ! -e "$1" ]; do
+		n=$((n + 1))
+		[ "$n" -gt $((${2:-10} * 10)) ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+tg_start_collector()
+{
+	"$TG_BIN/tenantguard-collector" --socket "$TG_SOCK" --log "$TG_LOG" \
+		"$@" 2>"$TG_T/collector.err" &
+	TG_COLLECTOR_PID=$!
+	tg_track "$TG_COLLECTOR_PID"
+	tg_wait_file "$TG_SOCK" 20 || {
+		cat "$TG_T/collector.err" >&2
+		return 1
+	}
+}
+
+# tg_start_agent [ARGS...]: start the agent on the test tenants, wait until
+# it enforces. Its stderr is in $TG_T/agent.err.
+tg_start_agent()
+{
+	"$TG_BIN/tenantguard-agent" --tenants-cgroup "$TG_TENANTS" \
+		--paths-root "$TG_SRV" --event-socket "$TG_SOCK" "$@" \
+		2>"$TG_T/agent.err" &
+	TG_AGENT_PID=$!
+	tg_track "$TG_AGENT_PID"
+	n=0
+	until grep -q "enforcing for" "$TG_T/agent.err" 2>/dev/null; do
+		if ! kill -0 "$TG_AGENT_PID" 2>/dev/null; then
+			cat "$TG_T/agent.err" >&2
+			return 1
+		fi
+		n=$((n + 1))
+		[ "$n" -gt 600 ] && return 1
+		sleep 0.1
+	done
+}
+
+# tg_stop_agent: SIGTERM the agent and return its exit status.
+tg_stop_agent()
+{
+	kill -TERM "$TG_AGENT_PID" 2>/dev/null
+	wait "$TG_AGENT_PID"
+	rc=$?
+	TG_PIDS=$(echo "$TG_PIDS" | sed "s/ $TG_AGENT_PID\b//")
+	return $rc
+}
+
+# tg_probe NAME ARGS...: run tg-probe, PASS/FAIL the subtest NAME on its exit.
+tg_probe()
+{
+	name=$1
+	shift
+	if out=$("$TG_BIN/tg-probe" "$@" 2>&1); then
+		tg_pass "$name"
+	else
+		tg_fail "$name" "$(echo "$out" | tail -n 1)"
+	fi
+}
+
+# tg_event NAME KEY=VALUE...: PASS if a matching event reaches the log.
+tg_event()
+{
+	name=$1
+	shift
+	if out=$("$TG_BIN/tg-probe" wait-event "$TG_LOG" --timeout "${TG_EVENT_TIMEOUT:-10}" "$@" 2>&1); then
+		tg_pass "$name"
+	else
+		tg_fail "$name" "$(echo "$out" | tail -n 1)"
+	fi
+}
+
+# tg_count KEY=VALUE...: number of matching events in the log now.
+tg_count()
+{
+	"$TG_BIN/tg-probe" count-events "$TG_LOG" "$@"
+}
