@@ -12,7 +12,7 @@
 #include <bpf/bpf_tracing.h>
 
 #define TG_NAME_MAX 256		/* NAME_MAX + NUL */
-#define TG_MAX_PATH_COMPONENTS 128
+#define TG_MAX_PATH_COMPONENTS 1024	/* mount crossings included */
 
 /* Owned subtree root (device + inode) -> owning tenant. */
 struct {
@@ -22,71 +22,102 @@ struct {
 	__type(value, struct tg_owner);
 } owned_roots SEC(".maps");
 
+struct owner_walk {
+	struct dentry *d;
+	__u32 owner;
+};
+
+static long owner_step(__u32 i, void *ctx)
+{
+	struct owner_walk *w = ctx;
+	struct tg_inode_key key = {};
+	const struct tg_owner *owner;
+	struct dentry *d = w->d, *parent;
+
+	/* Kernel pointers only inside BPF_CORE_READ: never w->... there. */
+	key.ino = BPF_CORE_READ(d, d_inode, i_ino);
+	key.dev = BPF_CORE_READ(d, d_sb, s_dev);
+	owner = bpf_map_lookup_elem(&owned_roots, &key);
+	if (owner) {
+		w->owner = owner->tenant;
+		return 1;
+	}
+	parent = BPF_CORE_READ(d, d_parent);
+	if (!parent || parent == d)
+		return 1;
+	w->d = parent;
+	return 0;
+}
+
 /* The tenant owning dentry d or its nearest owned ancestor; 0 if none. */
 static __always_inline __u32 tg_dentry_owner(struct dentry *d)
 {
-	struct tg_inode_key key = {};
-	const struct tg_owner *owner;
-	struct dentry *parent;
-	int i;
+	struct owner_walk w = { .d = d };
 
-	for (i = 0; i < TG_MAX_PATH_DEPTH; i++) {
-		key.ino = BPF_CORE_READ(d, d_inode, i_ino);
-		key.dev = BPF_CORE_READ(d, d_sb, s_dev);
-		owner = bpf_map_lookup_elem(&owned_roots, &key);
-		if (owner)
-			return owner->tenant;
-		parent = BPF_CORE_READ(d, d_parent);
-		if (!parent || parent == d)
-			break;
-		d = parent;
+	bpf_loop(TG_MAX_PATH_DEPTH, owner_step, &w, 0);
+	return w.owner;
+}
+
+struct path_walk {
+	struct tg_event *ev;
+	struct mount *mnt;
+	struct dentry *d;
+	__u32 off;
+	__u32 done;
+};
+
+static long path_step(__u32 i, void *ctx)
+{
+	struct path_walk *w = ctx;
+	struct mount *mnt = w->mnt, *mnt_parent;
+	struct dentry *d = w->d, *parent;
+	__u32 off = w->off;
+	long n;
+
+	if (d == BPF_CORE_READ(mnt, mnt.mnt_root)) {
+		mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+		if (mnt_parent == mnt) {
+			w->done = 1;
+			return 1;
+		}
+		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = mnt_parent;
+		return 0;
 	}
+	parent = BPF_CORE_READ(d, d_parent);
+	if (parent == d) {
+		w->done = 1;
+		return 1;
+	}
+	if (off > TG_PATH_LEN - TG_NAME_MAX)
+		return 1;
+	n = bpf_probe_read_kernel_str(&w->ev->path[off], TG_NAME_MAX,
+				      BPF_CORE_READ(d, d_name.name));
+	if (n <= 0)
+		return 1;
+	w->off = off + (__u32)n;
+	w->d = parent;
 	return 0;
 }
 
 /*
- * Record the path of (mnt, d) in ev as NUL-terminated names from d up to the
- * root of the caller's mount tree, crossing mount points.
+ * Record the path of (vfsmnt, d) in ev as NUL-terminated names from d up to
+ * the root of the caller's mount tree, crossing mount points.
  */
 static __always_inline void tg_event_path(struct tg_event *ev,
 					  struct vfsmount *vfsmnt,
 					  struct dentry *d)
 {
-	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
-	struct mount *mnt_parent;
-	struct dentry *parent;
-	__u32 off = 0;
-	long n;
-	int i;
+	struct path_walk w = {
+		.ev = ev,
+		.mnt = container_of(vfsmnt, struct mount, mnt),
+		.d = d,
+	};
 
-	ev->path_flags = TG_PATH_F_COMPONENTS | TG_PATH_F_TRUNCATED;
-	for (i = 0; i < TG_MAX_PATH_COMPONENTS; i++) {
-		if (d == BPF_CORE_READ(vfsmnt, mnt_root)) {
-			mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
-			if (mnt_parent == mnt) {
-				ev->path_flags &= ~TG_PATH_F_TRUNCATED;
-				break;
-			}
-			d = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = mnt_parent;
-			vfsmnt = &mnt->mnt;
-			continue;
-		}
-		parent = BPF_CORE_READ(d, d_parent);
-		if (parent == d) {
-			ev->path_flags &= ~TG_PATH_F_TRUNCATED;
-			break;
-		}
-		if (off > TG_PATH_LEN - TG_NAME_MAX)
-			break;
-		n = bpf_probe_read_kernel_str(&ev->path[off], TG_NAME_MAX,
-					      BPF_CORE_READ(d, d_name.name));
-		if (n <= 0)
-			break;
-		off += n;
-		d = parent;
-	}
-	ev->path_len = off;
+	bpf_loop(TG_MAX_PATH_COMPONENTS, path_step, &w, 0);
+	ev->path_len = w.off;
+	ev->path_flags = TG_PATH_F_COMPONENTS |
+			 (w.done ? 0 : TG_PATH_F_TRUNCATED);
 }
 
 SEC("lsm/file_open")

@@ -46,8 +46,10 @@ rm -f "$log" "$log.seq"
 chown nobody:nogroup "$run"
 
 say "starting the collector (as user nobody) and the agent"
-setpriv --reuid=nobody --regid=nogroup --clear-groups \
-	"$out/tenantguard-collector" --socket "$sock" --log "$log" --agent-uid 0 &
+as_nobody=""
+setpriv --version 2>/dev/null | grep -q util-linux &&
+	as_nobody="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+$as_nobody "$out/tenantguard-collector" --socket "$sock" --log "$log" --agent-uid 0 &
 pids="$pids $!"
 i=0
 while [ ! -S "$sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done

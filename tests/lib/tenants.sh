@@ -42,8 +42,16 @@ tg_track()
 	TG_PIDS="$TG_PIDS $1"
 }
 
+# Run a command first thing at cleanup (unmounts and the like).
+tg_on_cleanup()
+{
+	TG_CLEANUP_CMDS="${TG_CLEANUP_CMDS:-}$1;"
+}
+
 tg_env_cleanup()
 {
+	[ -n "${TG_CLEANUP_CMDS:-}" ] && eval "$TG_CLEANUP_CMDS"
+	TG_CLEANUP_CMDS=""
 	for p in $TG_PIDS; do
 		kill -TERM "$p" 2>/dev/null
 	done

@@ -18,6 +18,7 @@ mkdir -p "$deep" && echo deep >"$deep/leaf"
 mkdir -p /tmp/shared && echo shared >/tmp/shared/file
 ln -s "$TG_SRV/acme/data" "$TG_T/symlink"
 mkdir -p "$TG_T/bind" && mount --bind "$TG_SRV/acme" "$TG_T/bind"
+tg_on_cleanup "umount '$TG_T/bind'"
 
 tg_start_collector || exit 1
 tg_start_agent --require-file-isolation || exit 1
@@ -51,5 +52,4 @@ if [ "$n" = 0 ]; then
 else
 	tg_fail no_event_for_owner "$n events"
 fi
-umount "$TG_T/bind"
 tg_summary
