@@ -246,6 +246,9 @@ void tg_eventlog_close(struct tg_eventlog *l)
 		fdatasync(l->fd);
 		close(l->fd);
 	}
+	/* A clean close gives back the unused reservation: no gap in seq. */
+	if (l->seq_fd >= 0 && l->fd >= 0 && l->next_seq)
+		reserve(l, l->next_seq - 1);
 	if (l->seq_fd >= 0)
 		close(l->seq_fd);
 	l->fd = l->seq_fd = -1;

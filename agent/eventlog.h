@@ -16,7 +16,8 @@ struct json_object;
  * The durable JSON-lines event log. Each line is one event whose first key is
  * "seq". seq strictly increases and is never reused, also across restarts,
  * crashes and rotation: a state file <log>.seq holds a reserved high-water
- * mark that is made durable before any seq below it is written.
+ * mark that is made durable before any seq up to it is written; a clean
+ * close records the last seq used, so seqs only skip after a crash.
  */
 struct tg_eventlog {
 	int fd;

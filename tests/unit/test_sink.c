@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests: agent sink against a real collector in a child process. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "collector.h"
+#include "sink.h"
+#include "wire.h"
+
+static char dir[64], sock[128], logp[128];
+
+static int setup(void **state)
+{
+	snprintf(dir, sizeof(dir), "/tmp/tg-sink.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(sock, sizeof(sock), "%s/events.sock", dir);
+	snprintf(logp, sizeof(logp), "%s/events.jsonl", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+/* A collector in a child, accepting our own uid; SIGTERM stops it. */
+static pid_t start_collector(void)
+{
+	int ready[2];
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct tg_collector col = {};
+		const char *what;
+		sigset_t set;
+		int sfd;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGTERM);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		sfd = signalfd(-1, &set, SFD_CLOEXEC);
+		if (tg_collector_open(&col, sock, logp, getuid(), 0, 0, &what))
+			_exit(1);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		tg_collector_run(&col, sfd);
+		tg_collector_close(&col);
+		_exit(0);
+	}
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	return pid;
+}
+
+static void stop_collector(pid_t pid, int sig)
+{
+	int st;
+
+	kill(pid, sig);
+	waitpid(pid, &st, 0);
+}
+
+static int log_lines(void)
+{
+	FILE *f = fopen(logp, "r");
+	int n = 0, c;
+
+	if (!f)
+		return 0;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+static void submit(struct tg_sink *s, int i)
+{
+	char ev[64];
+
+	snprintf(ev, sizeof(ev), "{\"n\":%d}", i);
+	assert_int_equal(tg_sink_submit(s, ev, strlen(ev)), 0);
+}
+
+static void test_submit_ack(void **state)
+{
+	pid_t pid = start_collector();
+	struct tg_sink *s = tg_sink_new(sock, 16);
+	struct tg_sink_stats st;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		submit(s, i);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	tg_sink_stats(s, &st);
+	assert_int_equal(st.acked, 5);
+	assert_int_equal(st.queued, 0);
+	assert_int_equal(log_lines(), 5);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+}
+
+static void test_resend_after_restart(void **state)
+{
+	pid_t pid = start_collector();
+	struct tg_sink *s = tg_sink_new(sock, 16);
+	struct tg_sink_stats st;
+	int i;
+
+	submit(s, 0);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	stop_collector(pid, SIGKILL);
+	for (i = 1; i < 4; i++)
+		submit(s, i);
+	assert_int_equal(tg_sink_flush(s, 300), -ETIMEDOUT);
+	tg_sink_stats(s, &st);
+	assert_int_equal(st.queued, 3);
+	pid = start_collector();
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	assert_int_equal(log_lines(), 4);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+}
+
+static void test_queue_full(void **state)
+{
+	struct tg_sink *s = tg_sink_new(sock, 2);	/* no collector */
+	struct tg_sink_stats st;
+
+	submit(s, 0);
+	submit(s, 1);
+	assert_int_equal(tg_sink_submit(s, "{}", 2), -ENOBUFS);
+	tg_sink_stats(s, &st);
+	assert_int_equal(st.dropped, 1);
+	assert_int_equal(st.queued, 2);
+	assert_int_equal(st.connected, 0);
+	tg_sink_free(s);
+}
+
+static void test_collector_rejects_garbage(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	pid_t pid = start_collector();
+	char buf[TG_WIRE_MAX_FRAME];
+	struct tg_frame_hdr h;
+	const char *why;
+	struct tg_sink *s;
+	ssize_t n;
+	int fd;
+
+	strcpy(sa.sun_path, sock);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(send(fd, "garbage!garbage!garbage!garbage!", 32, 0), 32);
+	n = recv(fd, buf, sizeof(buf), 0);
+	assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
+	assert_int_equal(h.type, TG_FRAME_ERROR);
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 0);	/* closed */
+	close(fd);
+	/* Out of order and non-object payloads are refused as well. */
+	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 5, "{}", 2), 0);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 7, "{}", 2), 0);
+	do {
+		n = recv(fd, buf, sizeof(buf), 0);
+		assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
+	} while (h.type == TG_FRAME_ACK);
+	assert_int_equal(h.type, TG_FRAME_ERROR);
+	assert_memory_equal(buf + sizeof(h), "frame out of order", h.len);
+	close(fd);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "[1,2]", 5), 0);
+	n = recv(fd, buf, sizeof(buf), 0);
+	assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
+	assert_int_equal(h.type, TG_FRAME_ERROR);
+	close(fd);
+	/* The collector is still up and storing. */
+	s = tg_sink_new(sock, 4);
+	submit(s, 1);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	tg_sink_free(s);
+	assert_int_equal(log_lines(), 2);	/* seq 5 and the last one */
+	stop_collector(pid, SIGTERM);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_submit_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resend_after_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_collector_rejects_garbage, setup, teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

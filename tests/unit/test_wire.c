@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests: frame validation of the agent <-> collector protocol. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "wire.h"
+
+static char buf[TG_WIRE_MAX_FRAME + 16];
+
+static void expect_reject(size_t n, const char *want)
+{
+	struct tg_frame_hdr h;
+	const char *why = NULL;
+
+	assert_int_equal(tg_wire_check(buf, n, &h, &why), -EBADMSG);
+	assert_string_equal(why, want);
+}
+
+static struct tg_frame_hdr *hdr(void)
+{
+	return (struct tg_frame_hdr *)buf;
+}
+
+static void test_valid_roundtrip(void **state)
+{
+	struct tg_frame_hdr h;
+	const char *why = NULL;
+	size_t n = tg_wire_build(buf, TG_FRAME_EVENT, 7, "{\"a\":1}", 7);
+
+	assert_int_equal(n, sizeof(h) + 7);
+	assert_int_equal(tg_wire_check(buf, n, &h, &why), 0);
+	assert_int_equal(h.type, TG_FRAME_EVENT);
+	assert_int_equal(h.seq, 7);
+	assert_int_equal(h.len, 7);
+	assert_memory_equal(buf + sizeof(h), "{\"a\":1}", 7);
+	/* An ack has no payload. */
+	n = tg_wire_build(buf, TG_FRAME_ACK, 9, NULL, 0);
+	assert_int_equal(tg_wire_check(buf, n, &h, &why), 0);
+	assert_int_equal(h.seq, 9);
+}
+
+static void test_rejections(void **state)
+{
+	size_t n = tg_wire_build(buf, TG_FRAME_EVENT, 1, "{}", 2);
+
+	expect_reject(sizeof(struct tg_frame_hdr) - 1, "frame shorter than its header");
+	hdr()->magic = 0x12345678;
+	expect_reject(n, "bad magic");
+	n = tg_wire_build(buf, TG_FRAME_EVENT, 1, "{}", 2);
+	hdr()->version = 2;
+	expect_reject(n, "unsupported protocol version");
+	n = tg_wire_build(buf, 9, 1, "{}", 2);
+	expect_reject(n, "unknown frame type");
+	n = tg_wire_build(buf, 0, 1, "{}", 2);
+	expect_reject(n, "unknown frame type");
+	n = tg_wire_build(buf, TG_FRAME_EVENT, 1, "{}", 2);
+	hdr()->pad = 1;
+	expect_reject(n, "non-zero padding");
+	n = tg_wire_build(buf, TG_FRAME_EVENT, 1, "{}", 2);
+	hdr()->len = TG_WIRE_MAX_PAYLOAD + 1;
+	expect_reject(n, "payload too large");
+	n = tg_wire_build(buf, TG_FRAME_EVENT, 1, "{}", 2);
+	expect_reject(n + 1, "payload length does not match the frame");
+	expect_reject(n - 1, "payload length does not match the frame");
+	n = tg_wire_build(buf, TG_FRAME_EVENT, 0, "{}", 2);
+	expect_reject(n, "event frame with seq 0");
+}
+
+static void test_send_over_seqpacket(void **state)
+{
+	struct tg_frame_hdr h;
+	const char *why;
+	char big[TG_WIRE_MAX_PAYLOAD + 1];
+	int sv[2];
+	ssize_t n;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	assert_int_equal(tg_wire_send(sv[0], TG_FRAME_EVENT, 3, "{}", 2), 0);
+	n = recv(sv[1], buf, sizeof(buf), 0);
+	assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
+	assert_int_equal(h.seq, 3);
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(tg_wire_send(sv[0], TG_FRAME_EVENT, 4, big, sizeof(big)),
+			 -EMSGSIZE);
+	close(sv[1]);
+	assert_int_equal(tg_wire_send(sv[0], TG_FRAME_EVENT, 5, "{}", 2), -EPIPE);
+	close(sv[0]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_roundtrip),
+		cmocka_unit_test(test_rejections),
+		cmocka_unit_test(test_send_over_seqpacket),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
