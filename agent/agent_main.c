@@ -26,13 +26,25 @@
 
 #include "bpf_loader.h"
 #include "cgroupfs.h"
+#include "control.h"
 #include "event_json.h"
+#include "policy.h"
 #include "sink.h"
 #include "tenants.h"
+#include "tenantguard/map_abi.h"
 
 #define PROG "tenantguard-agent"
 
 struct agent {
+	const char *policy_file;
+	const char *policy_dir;
+	const char *control_socket;
+	int policy_explicit;		/* --policy given: it must load */
+	int builtin;			/* no policy file: the built-in policy */
+	struct tg_policy policy;	/* the policy in force */
+	__u64 denials[TG_MAX_TENANTS + 1];	/* per tenant id */
+	__u64 audits[TG_MAX_TENANTS + 1];
+	__u64 reloads_ok, reloads_failed;
 	const char *tenants_cgroup;
 	const char *paths_root;
 	const char *event_socket;
@@ -80,9 +92,15 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: " PROG " [options]\n"
-		"  --tenants-cgroup PATH   cgroup (below the cgroup v2 root) whose children\n"
-		"                          are tenants (default /tenants; created if missing)\n"
-		"  --paths-root DIR        each tenant owns DIR/<name> (default /srv/tenants)\n"
+		"  --policy FILE|builtin   policy (default /etc/tenantguard/policy.yaml; if that\n"
+		"                          does not exist, the built-in zero-config policy)\n"
+		"  --policy-dir DIR        drop-ins merged in name order (default\n"
+		"                          /etc/tenantguard/policy.d)\n"
+		"  --control-socket PATH   (default /run/tenantguard/control.sock)\n"
+		"  --tenants-cgroup PATH   built-in policy: cgroup (below the cgroup v2 root)\n"
+		"                          whose children are tenants (default /tenants)\n"
+		"  --paths-root DIR        built-in policy: each tenant owns DIR/<name>\n"
+		"                          (default /srv/tenants)\n"
 		"  --event-socket PATH     collector socket (default /run/tenantguard/events.sock)\n"
 		"  --cgroup-root DIR       cgroup v2 mount point (default: from mountinfo)\n"
 		"  --attach-cgroup DIR     cgroup for the network programs (default: cgroup v2 root)\n"
@@ -109,8 +127,11 @@ static int parse_u32(const char *s, __u32 *out)
 static int parse_args(struct agent *a, int argc, char **argv)
 {
 	enum { O_TENANTS = 256, O_PATHS, O_SOCK, O_CGROOT, O_ATTACH, O_RB,
-	       O_HOST, O_REQFILE };
+	       O_HOST, O_REQFILE, O_POLICY, O_POLICYDIR, O_CONTROL };
 	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, O_POLICY },
+		{ "policy-dir", required_argument, NULL, O_POLICYDIR },
+		{ "control-socket", required_argument, NULL, O_CONTROL },
 		{ "tenants-cgroup", required_argument, NULL, O_TENANTS },
 		{ "paths-root", required_argument, NULL, O_PATHS },
 		{ "event-socket", required_argument, NULL, O_SOCK },
@@ -128,6 +149,12 @@ static int parse_args(struct agent *a, int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
 		switch (c) {
+		case O_POLICY:
+			a->policy_file = optarg;
+			a->policy_explicit = 1;
+			break;
+		case O_POLICYDIR: a->policy_dir = optarg; break;
+		case O_CONTROL: a->control_socket = optarg; break;
 		case O_TENANTS: a->tenants_cgroup = optarg; break;
 		case O_PATHS: a->paths_root = optarg; break;
 		case O_SOCK: a->event_socket = optarg; break;
@@ -189,6 +216,16 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct json_object *o;
 
 	a->events_seen++;
+	if (size >= TG_EVENT_HDR_LEN) {
+		const struct tg_event *ev = data;
+
+		if (ev->tenant <= TG_MAX_TENANTS) {
+			if (ev->verdict == TG_VERDICT_DENY)
+				a->denials[ev->tenant]++;
+			else if (ev->verdict == TG_VERDICT_AUDIT)
+				a->audits[ev->tenant]++;
+		}
+	}
 	o = tg_event_json(data, size, &a->fmt);
 	if (!o) {
 		a->events_bad++;
@@ -279,16 +316,206 @@ static int add_local_addrs(struct agent *a)
 	return err;
 }
 
+/* Bring the kernel in line with a->policy and the cgroups that exist now. */
+static int apply(struct agent *a)
+{
+	struct tg_apply_stats st;
+	int err;
+
+	err = tg_registry_apply(&a->reg, &a->policy, a->cgroup_root,
+				a->builtin ? a->paths_root : NULL);
+	if (!err)
+		err = tg_bpf_apply(&a->bpf, &a->reg, &st);
+	if (err == -EEXIST)
+		say("policy: two tenants resolve to the same cgroup or directory");
+	else if (err)
+		say("policy: cannot apply: %s", strerror(-err));
+	return err;
+}
+
 static int rescan(struct agent *a)
 {
-	int err = tg_registry_scan(&a->reg, a->tenants_dir, a->paths_root);
+	return apply(a);
+}
 
-	if (!err)
-		err = tg_bpf_sync_tenants(&a->bpf, &a->reg);
+/* The policy from its files (or the built-in one) into p. */
+static int load_policy(struct agent *a, struct tg_policy *p, struct tg_diag *d)
+{
+	int err;
+
+	tg_policy_init(p);
+	if (a->builtin) {
+		snprintf(p->tenants_cgroup, sizeof(p->tenants_cgroup), "%s",
+			 a->tenants_cgroup);
+		return 0;
+	}
+	err = tg_policy_load(p, a->policy_file, a->policy_dir, d);
 	if (err)
-		say("tenants: rescan of %s failed: %s", a->tenants_dir,
-		    strerror(-err));
+		tg_policy_free(p);
 	return err;
+}
+
+/*
+ * Load, validate and apply the policy files again. On any failure the
+ * policy in force stays, and errs (if not NULL) gets the reasons.
+ */
+static int reload(struct agent *a, struct json_object *errs)
+{
+	struct tg_policy next, prev;
+	struct tg_diag d = {};
+	struct json_object *o;
+	char msg[256];
+	unsigned int i;
+	int err;
+
+	err = load_policy(a, &next, &d);
+	if (!err) {
+		prev = a->policy;
+		a->policy = next;
+		err = apply(a);
+		if (err) {
+			/* Back to what is in force; the kernel never saw next. */
+			a->policy = prev;
+			tg_registry_apply(&a->reg, &a->policy, a->cgroup_root,
+					  a->builtin ? a->paths_root : NULL);
+			tg_policy_free(&next);
+			snprintf(msg, sizeof(msg), "policy: cannot apply: %s",
+				 err == -EEXIST ? "two tenants resolve to the same cgroup or directory" :
+						  strerror(-err));
+			d.msgs = calloc(1, sizeof(char *));
+			if (d.msgs && (d.msgs[0] = strdup(msg)))
+				d.n = 1;
+		} else {
+			tg_policy_free(&prev);
+		}
+	}
+	if (err) {
+		a->reloads_failed++;
+		o = tg_agent_event(&a->fmt, "reload", "deny",
+				   "policy rejected; the previous policy stays in force");
+		struct json_object *arr = json_object_new_array();
+
+		for (i = 0; i < d.n; i++) {
+			say("%s", d.msgs[i]);
+			json_object_array_add(arr, json_object_new_string(d.msgs[i]));
+			if (errs)
+				json_object_array_add(errs, json_object_new_string(d.msgs[i]));
+		}
+		if (o)
+			json_object_object_add(o, "errors", arr);
+		else
+			json_object_put(arr);
+		emit(a, o);
+		say("reload rejected (%u error(s)); generation %u stays in force",
+		    d.n, a->bpf.gen);
+	} else {
+		a->reloads_ok++;
+		snprintf(msg, sizeof(msg), "policy generation %u in force (%u tenants)",
+			 a->bpf.gen, a->policy.n_tenants);
+		o = tg_agent_event(&a->fmt, "reload", "allow", msg);
+		if (o)
+			json_object_object_add(o, "generation",
+					       json_object_new_int64(a->bpf.gen));
+		emit(a, o);
+		say("%s", msg);
+	}
+	tg_diag_free(&d);
+	return err;
+}
+
+static const char *mode_name(__u32 flags)
+{
+	return (flags & TG_TENANT_F_AUDIT) ? "audit" : "enforce";
+}
+
+static struct json_object *status_json(struct agent *a)
+{
+	struct json_object *o = json_object_new_object(), *be, *ts, *t, *ps, *un;
+	struct tg_sink_stats ss;
+	unsigned int j;
+	size_t i;
+
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "policy", json_object_new_string(
+		a->builtin ? "built-in" : a->policy.source));
+	json_object_object_add(o, "generation", json_object_new_int64(a->bpf.gen));
+	json_object_object_add(o, "mode", json_object_new_string(
+		a->policy.mode == TG_MODE_AUDIT ? "audit" : "enforce"));
+	be = json_object_new_object();
+	json_object_object_add(be, "file", json_object_new_string(
+		tg_backend_name(a->bpf.file_backend)));
+	json_object_object_add(be, "net", json_object_new_string(
+		tg_backend_name(a->bpf.net_backend)));
+	json_object_object_add(o, "backends", be);
+	un = json_object_new_array();
+	if (a->bpf.file_backend == TG_BACKEND_NONE) {
+		json_object_array_add(un, json_object_new_string("file"));
+		json_object_object_add(o, "file_reason",
+				       json_object_new_string(a->bpf.file_reason));
+	}
+	json_object_object_add(o, "unenforced", un);
+	ts = json_object_new_array();
+	for (i = 0; i < a->reg.n; i++) {
+		const struct tg_tenant_entry *e = &a->reg.v[i];
+
+		if (!e->defined && !e->present)
+			continue;
+		t = json_object_new_object();
+		json_object_object_add(t, "name", json_object_new_string(e->name));
+		json_object_object_add(t, "id", json_object_new_int64(e->id));
+		json_object_object_add(t, "mode", json_object_new_string(mode_name(e->flags)));
+		json_object_object_add(t, "cgroup", json_object_new_string(e->cgroup));
+		json_object_object_add(t, "present", json_object_new_boolean(e->present));
+		json_object_object_add(t, "source", json_object_new_string(
+			e->defined ? "policy" : "zero-config"));
+		ps = json_object_new_array();
+		for (j = 0; j < e->n_paths; j++)
+			json_object_array_add(ps, json_object_new_string(e->paths[j]));
+		json_object_object_add(t, "paths", ps);
+		json_object_object_add(t, "denials",
+				       json_object_new_int64((int64_t)a->denials[e->id]));
+		json_object_object_add(t, "audits",
+				       json_object_new_int64((int64_t)a->audits[e->id]));
+		json_object_array_add(ts, t);
+	}
+	json_object_object_add(o, "tenants", ts);
+	tg_sink_stats(a->sink, &ss);
+	t = json_object_new_object();
+	json_object_object_add(t, "kernel_events", json_object_new_int64((int64_t)a->events_seen));
+	json_object_object_add(t, "kernel_drops",
+			       json_object_new_int64((int64_t)tg_bpf_event_drops(&a->bpf)));
+	json_object_object_add(t, "sent_acked", json_object_new_int64((int64_t)ss.acked));
+	json_object_object_add(t, "queued", json_object_new_int64((int64_t)ss.queued));
+	json_object_object_add(t, "dropped_queue_full", json_object_new_int64((int64_t)ss.dropped));
+	json_object_object_add(t, "collector_connected", json_object_new_boolean(ss.connected));
+	json_object_object_add(o, "events", t);
+	json_object_object_add(o, "reloads_ok", json_object_new_int64((int64_t)a->reloads_ok));
+	json_object_object_add(o, "reloads_failed",
+			       json_object_new_int64((int64_t)a->reloads_failed));
+	return o;
+}
+
+static struct json_object *control_handle(void *ctx, struct json_object *req)
+{
+	struct agent *a = ctx;
+	struct json_object *cmd, *o, *errs;
+	const char *c = "";
+
+	if (json_object_object_get_ex(req, "cmd", &cmd))
+		c = json_object_get_string(cmd);
+	if (strcmp(c, "status") == 0)
+		return status_json(a);
+	o = json_object_new_object();
+	if (strcmp(c, "reload") == 0) {
+		errs = json_object_new_array();
+		json_object_object_add(o, "ok", json_object_new_boolean(!reload(a, errs)));
+		json_object_object_add(o, "generation", json_object_new_int64(a->bpf.gen));
+		json_object_object_add(o, "errors", errs);
+		return o;
+	}
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string("unknown command"));
+	return o;
 }
 
 static int setup_paths(struct agent *a)
@@ -307,21 +534,25 @@ static int setup_paths(struct agent *a)
 			return err;
 		}
 	}
-	err = tg_path_join(a->tenants_dir, sizeof(a->tenants_dir),
-			   a->cgroup_root, a->tenants_cgroup);
-	if (err)
-		return err;
-	if (mkdir(a->tenants_dir, 0755) < 0 && errno != EEXIST) {
-		err = -errno;
-		say("cannot create tenants cgroup %s: %s", a->tenants_dir,
-		    strerror(-err));
-		return err;
-	}
 	if (a->host_opt)
 		snprintf(a->host, sizeof(a->host), "%s", a->host_opt);
 	else if (gethostname(a->host, sizeof(a->host) - 1) < 0)
 		snprintf(a->host, sizeof(a->host), "unknown");
 	return 0;
+}
+
+/* Create the directory holding path (one level), as /run/tenantguard. */
+static void make_parent_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+	}
 }
 
 static int open_signalfd(void)
@@ -339,25 +570,86 @@ static int open_signalfd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/* Watch for v directory's children appearing or going (best effort). */
+static void watch_dir(int fd, const char *dir)
+{
+	inotify_add_watch(fd, dir, IN_CREATE | IN_DELETE | IN_MOVED_FROM |
+					   IN_MOVED_TO | IN_ONLYDIR);
+}
+
+static void watch_parent(int fd, const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	watch_dir(fd, dir);
+}
+
+/*
+ * A fresh inotify fd watching what can bring a tenant into being: the
+ * tenants cgroup, and the parents of tenant cgroups and owned paths that do
+ * not exist yet.
+ */
 static int watch_dirs(struct agent *a)
 {
 	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	struct stat st;
+	unsigned int j;
+	size_t i;
 
 	if (fd < 0)
 		return -errno;
 	if (inotify_add_watch(fd, a->tenants_dir, IN_CREATE | IN_DELETE |
 						  IN_MOVED_FROM | IN_MOVED_TO |
-						  IN_ONLYDIR) < 0 ||
-	    (inotify_add_watch(fd, a->paths_root, IN_CREATE | IN_DELETE |
-						  IN_MOVED_FROM | IN_MOVED_TO |
-						  IN_ONLYDIR) < 0 &&
-	     errno != ENOENT)) {
+						  IN_ONLYDIR) < 0) {
 		int err = -errno;
 
 		close(fd);
 		return err;
 	}
+	if (a->builtin)
+		watch_dir(fd, a->paths_root);
+	for (i = 0; i < a->reg.n; i++) {
+		const struct tg_tenant_entry *e = &a->reg.v[i];
+
+		if (e->defined && !e->present)
+			watch_parent(fd, e->cgroup);
+		for (j = 0; j < e->n_paths; j++)
+			if (stat(e->paths[j], &st) < 0)
+				watch_parent(fd, e->paths[j]);
+	}
 	return fd;
+}
+
+/* Make the tenants cgroup of the policy in force exist, and watch. */
+static int prepare_tenants_dir(struct agent *a, int *ifd)
+{
+	int err, fd;
+
+	err = tg_path_join(a->tenants_dir, sizeof(a->tenants_dir),
+			   a->cgroup_root, a->policy.tenants_cgroup);
+	if (err)
+		return err;
+	if (mkdir(a->tenants_dir, 0755) < 0 && errno != EEXIST) {
+		err = -errno;
+		say("cannot create tenants cgroup %s: %s", a->tenants_dir,
+		    strerror(-err));
+		return err;
+	}
+	fd = watch_dirs(a);
+	if (fd < 0) {
+		say("inotify on %s: %s", a->tenants_dir, strerror(-fd));
+		return fd;
+	}
+	if (*ifd >= 0)
+		close(*ifd);
+	*ifd = fd;
+	return 0;
 }
 
 static void drain(int fd)
@@ -369,27 +661,34 @@ static void drain(int fd)
 }
 
 /* Serve until SIGTERM or SIGINT. */
-static int run(struct agent *a, int sfd, int ifd)
+static int run(struct agent *a, int sfd, int *ifd, int cfd)
 {
 	struct signalfd_siginfo si;
-	struct pollfd p[4];
-	int n, sink_fd;
+	struct pollfd p[5];
+	int n;
 
 	for (;;) {
 		p[0] = (struct pollfd){ .fd = ring_buffer__epoll_fd(a->bpf.rb),
 					.events = POLLIN };
 		p[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-		p[2] = (struct pollfd){ .fd = ifd, .events = POLLIN };
-		sink_fd = tg_sink_fd(a->sink);
-		p[3] = (struct pollfd){ .fd = sink_fd, .events = POLLIN };
-		n = poll(p, 4, 1000);
+		p[2] = (struct pollfd){ .fd = *ifd, .events = POLLIN };
+		p[3] = (struct pollfd){ .fd = tg_sink_fd(a->sink), .events = POLLIN };
+		p[4] = (struct pollfd){ .fd = cfd, .events = POLLIN };
+		n = poll(p, 5, 1000);
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		if (p[0].revents)
 			ring_buffer__consume(a->bpf.rb);
 		if (p[2].revents) {
-			drain(ifd);
-			rescan(a);
+			drain(*ifd);
+			if (!rescan(a))
+				prepare_tenants_dir(a, ifd);
+		}
+		if (p[4].revents) {
+			/* Events first: a reload must not delay them. */
+			ring_buffer__consume(a->bpf.rb);
+			tg_control_serve(cfd, control_handle, a);
+			prepare_tenants_dir(a, ifd);
 		}
 		tg_sink_process(a->sink);
 		report_drops(a);
@@ -397,7 +696,8 @@ static int run(struct agent *a, int sfd, int ifd)
 			continue;
 		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGHUP) {
-				rescan(a);
+				reload(a, NULL);
+				prepare_tenants_dir(a, ifd);
 				continue;
 			}
 			say("signal %u: stopping", si.ssi_signo);
@@ -409,6 +709,9 @@ static int run(struct agent *a, int sfd, int ifd)
 int main(int argc, char **argv)
 {
 	struct agent a = {
+		.policy_file = "/etc/tenantguard/policy.yaml",
+		.policy_dir = "/etc/tenantguard/policy.d",
+		.control_socket = "/run/tenantguard/control.sock",
 		.tenants_cgroup = "/tenants",
 		.paths_root = "/srv/tenants",
 		.event_socket = "/run/tenantguard/events.sock",
@@ -416,7 +719,9 @@ int main(int argc, char **argv)
 	};
 	struct tg_bpf_opts bo = {};
 	char errbuf[512];
-	int sfd = -1, ifd = -1, err;
+	struct tg_diag d = {};
+	unsigned int i;
+	int sfd = -1, ifd = -1, cfd = -1, err;
 
 	a.bpf.cgroup_fd = -1;
 	tg_registry_init(&a.reg);
@@ -424,6 +729,16 @@ int main(int argc, char **argv)
 		return 2;
 	verbose = a.verbose;
 	libbpf_set_print(libbpf_print);
+	a.builtin = strcmp(a.policy_file, "builtin") == 0 ||
+		    (!a.policy_explicit && access(a.policy_file, F_OK) != 0);
+	/* A bad policy stops the start here, before anything is loaded. */
+	if (load_policy(&a, &a.policy, &d)) {
+		for (i = 0; i < d.n; i++)
+			say("%s", d.msgs[i]);
+		say("policy rejected: not starting");
+		tg_diag_free(&d);
+		return 1;
+	}
 	if (setup_paths(&a))
 		return 1;
 	a.fmt.reg = &a.reg;
@@ -462,21 +777,28 @@ int main(int argc, char **argv)
 		err = 1;
 		goto out_stop_bpf;
 	}
-	if (rescan(&a)) {
+	if (prepare_tenants_dir(&a, &ifd) || apply(&a) ||
+	    prepare_tenants_dir(&a, &ifd)) {
 		err = 1;
 		goto out_stop_bpf;
 	}
-	ifd = watch_dirs(&a);
-	if (ifd < 0) {
-		say("inotify on %s: %s", a.tenants_dir, strerror(-ifd));
+	make_parent_dir(a.control_socket);
+	cfd = tg_control_listen(a.control_socket);
+	if (cfd < 0) {
+		say("control socket %s: %s", a.control_socket, strerror(-cfd));
 		err = 1;
-		goto out_stop_bpf;
+		goto out_close_ifd;
 	}
 	emit_backends(&a, "start");
+	say("policy %s, generation %u", a.builtin ? "built-in" : a.policy.source,
+	    a.bpf.gen);
 	say("enforcing for %zu tenant(s) below %s; events to %s", a.reg.n,
 	    a.tenants_dir, a.event_socket);
-	err = run(&a, sfd, ifd) ? 1 : 0;
+	err = run(&a, sfd, &ifd, cfd) ? 1 : 0;
 	ring_buffer__consume(a.bpf.rb);
+	close(cfd);
+	unlink(a.control_socket);
+out_close_ifd:
 	close(ifd);
 out_stop_bpf:
 	tg_bpf_stop(&a.bpf);
@@ -488,5 +810,6 @@ out_free_sink:
 out_close_sfd:
 	close(sfd);
 	tg_registry_free(&a.reg);
+	tg_policy_free(&a.policy);
 	return err;
 }

@@ -55,6 +55,9 @@ __u32 tg_kernel_dev(unsigned long st_dev)
 	return (__u32)((major(st_dev) << 20) | minor(st_dev));
 }
 
+static int setup_policy_maps(struct tg_bpf *b);
+static void free_policy_maps(struct tg_bpf *b);
+
 /* Load the optional BPF LSM object, sharing the network object's maps. */
 static int start_file(struct tg_bpf *b)
 {
@@ -72,6 +75,8 @@ static int start_file(struct tg_bpf *b)
 		return -errno;
 	err = bpf_map__reuse_fd(f->maps.tenant_cgroups,
 				bpf_map__fd(b->net->maps.tenant_cgroups));
+	err = err ?: bpf_map__reuse_fd(f->maps.policy_gen,
+				       bpf_map__fd(b->net->maps.policy_gen));
 	err = err ?: bpf_map__reuse_fd(f->maps.events,
 				       bpf_map__fd(b->net->maps.events));
 	err = err ?: bpf_map__reuse_fd(f->maps.event_drops,
@@ -127,6 +132,7 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *errbuf,
 	int err = 0;
 
 	memset(b, 0, sizeof(*b));
+	memset(b->inner, -1, sizeof(b->inner));
 	b->cgroup_fd = open(o->attach_cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (b->cgroup_fd < 0) {
 		err = -errno;
@@ -161,19 +167,30 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *errbuf,
 		goto out_destroy_net;
 	}
 	b->net_backend = TG_BACKEND_CGROUP_BPF;
+	if (start_file(b) && !b->file_reason[0])
+		snprintf(b->file_reason, sizeof(b->file_reason),
+			 "BPF LSM object failed to load");
+	err = setup_policy_maps(b);
+	if (err) {
+		snprintf(errbuf, errlen, "cannot create policy maps: %s",
+			 strerror(-err));
+		goto out_destroy_file;
+	}
 	b->rb = ring_buffer__new(bpf_map__fd(b->net->maps.events), o->on_event,
 				 o->ctx, NULL);
 	if (!b->rb) {
 		err = -errno;
 		snprintf(errbuf, errlen, "cannot open ring buffer: %s",
 			 strerror(-err));
-		goto out_destroy_net;
+		goto out_destroy_file;
 	}
-	if (start_file(b) && !b->file_reason[0])
-		snprintf(b->file_reason, sizeof(b->file_reason),
-			 "BPF LSM object failed to load");
 	return 0;
 
+out_destroy_file:
+	free_policy_maps(b);
+	tg_file__destroy(b->file);
+	b->file = NULL;
+	b->file_backend = TG_BACKEND_NONE;
 out_destroy_net:
 	tg_net__destroy(b->net);
 	b->net = NULL;
@@ -187,6 +204,7 @@ void tg_bpf_stop(struct tg_bpf *b)
 {
 	ring_buffer__free(b->rb);
 	b->rb = NULL;
+	free_policy_maps(b);
 	tg_file__destroy(b->file);
 	b->file = NULL;
 	tg_net__destroy(b->net);
@@ -196,111 +214,122 @@ void tg_bpf_stop(struct tg_bpf *b)
 	b->cgroup_fd = -1;
 }
 
-/* Delete every key of map fd for which keep() says no. */
-static int prune_map(int fd, size_t key_size,
-		     int (*keep)(const void *key, const struct tg_registry *r),
-		     const struct tg_registry *r)
+/* The outer (array of maps) map of each policy map; NULL if not loaded. */
+static struct bpf_map *outer_map(struct tg_bpf *b, enum tg_policy_map m)
 {
-	unsigned char key[32], next[32];
-	void *prev = NULL;
-	int err;
-
-	for (;;) {
-		err = bpf_map_get_next_key(fd, prev, next);
-		if (err)
-			return errno == ENOENT ? 0 : -errno;
-		if (!keep(next, r)) {
-			if (bpf_map_delete_elem(fd, next) && errno != ENOENT)
-				return -errno;
-			/* Restart: the deleted key can no longer be a cursor. */
-			prev = NULL;
-			continue;
-		}
-		memcpy(key, next, key_size);
-		prev = key;
+	switch (m) {
+	case TG_PM_CGROUPS: return b->net->maps.tenant_cgroups;
+	case TG_PM_ROOTS: return b->file ? b->file->maps.owned_roots : NULL;
+	case TG_PM_PAIRS: return b->net->maps.allow_pairs;
+	case TG_PM_COUNT: break;
 	}
+	return NULL;
 }
 
-static int keep_cgroup(const void *key, const struct tg_registry *r)
+static const size_t pm_sizes[TG_PM_COUNT][3] = {
+	[TG_PM_CGROUPS] = { sizeof(__u64), sizeof(struct tg_tenant), TG_MAX_TENANT_CGROUPS },
+	[TG_PM_ROOTS] = { sizeof(struct tg_inode_key), sizeof(struct tg_owner),
+			  TG_MAX_OWNED_ROOTS },
+	[TG_PM_PAIRS] = { sizeof(struct tg_pair_key), sizeof(__u8), 65536 },
+};
+
+/* Put a fresh, empty inner map into slot of policy map m. */
+static int new_inner(struct tg_bpf *b, enum tg_policy_map m, __u32 slot)
 {
-	__u64 id;
-	size_t i;
+	struct bpf_map *outer = outer_map(b, m);
+	int fd, err = 0;
 
-	memcpy(&id, key, sizeof(id));
-	for (i = 0; i < r->n; i++)
-		if (r->v[i].present && r->v[i].cgroup_id == id)
-			return 1;
-	return 0;
-}
-
-/* The owned_roots key of path; -errno if it cannot be resolved. */
-static int inode_key(const char *path, struct tg_inode_key *k)
-{
-	struct stat st;
-
-	if (stat(path, &st) < 0)
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, NULL, (__u32)pm_sizes[m][0],
+			    (__u32)pm_sizes[m][1], (__u32)pm_sizes[m][2], NULL);
+	if (fd < 0)
 		return -errno;
-	memset(k, 0, sizeof(*k));
-	k->ino = st.st_ino;
-	k->dev = tg_kernel_dev(st.st_dev);
-	return 0;
-}
-
-static int keep_root(const void *key, const struct tg_registry *r)
-{
-	struct tg_inode_key want, k;
-	unsigned int j;
-	size_t i;
-
-	memcpy(&want, key, sizeof(want));
-	for (i = 0; i < r->n; i++) {
-		if (!r->v[i].present)
-			continue;
-		for (j = 0; j < r->v[i].n_paths; j++)
-			if (!inode_key(r->v[i].paths[j], &k) &&
-			    k.ino == want.ino && k.dev == want.dev)
-				return 1;
+	if (bpf_map_update_elem(bpf_map__fd(outer), &slot, &fd, BPF_ANY)) {
+		err = -errno;
+		close(fd);
+		return err;
 	}
+	if (b->inner[m][slot] >= 0)
+		close(b->inner[m][slot]);
+	b->inner[m][slot] = fd;
+	tg_kv_free(&b->mirror[m][slot]);
+	tg_kv_init(&b->mirror[m][slot], pm_sizes[m][0], pm_sizes[m][1]);
 	return 0;
 }
 
-int tg_bpf_sync_tenants(struct tg_bpf *b, const struct tg_registry *r)
+static int setup_policy_maps(struct tg_bpf *b)
 {
-	int cg_fd = bpf_map__fd(b->net->maps.tenant_cgroups);
-	struct tg_inode_key key;
-	struct tg_owner owner;
-	struct tg_tenant t;
-	unsigned int j;
-	size_t i;
-	int err;
+	__u32 slot;
+	int m, err;
 
-	for (i = 0; i < r->n; i++) {
-		const struct tg_tenant_entry *e = &r->v[i];
-
-		if (!e->present || !e->cgroup_id)
+	for (m = 0; m < TG_PM_COUNT; m++)
+		for (slot = 0; slot < 2; slot++) {
+			b->inner[m][slot] = -1;
+			tg_kv_init(&b->mirror[m][slot], pm_sizes[m][0], pm_sizes[m][1]);
+		}
+	for (m = 0; m < TG_PM_COUNT; m++) {
+		if (!outer_map(b, m))
 			continue;
-		memset(&t, 0, sizeof(t));
-		t.id = e->id;
-		t.flags = e->flags;
-		if (bpf_map_update_elem(cg_fd, &e->cgroup_id, &t, BPF_ANY))
-			return -errno;
-		if (!b->file)
-			continue;
-		for (j = 0; j < e->n_paths; j++) {
-			/* A path that does not exist yet owns nothing yet. */
-			if (inode_key(e->paths[j], &key))
-				continue;
-			memset(&owner, 0, sizeof(owner));
-			owner.tenant = e->id;
-			if (bpf_map_update_elem(bpf_map__fd(b->file->maps.owned_roots),
-						&key, &owner, BPF_ANY))
-				return -errno;
+		for (slot = 0; slot < 2; slot++) {
+			err = new_inner(b, m, slot);
+			if (err)
+				return err;
 		}
 	}
-	err = prune_map(cg_fd, sizeof(__u64), keep_cgroup, r);
-	if (!err && b->file)
-		err = prune_map(bpf_map__fd(b->file->maps.owned_roots),
-				sizeof(struct tg_inode_key), keep_root, r);
+	return 0;
+}
+
+static void free_policy_maps(struct tg_bpf *b)
+{
+	int m, slot;
+
+	for (m = 0; m < TG_PM_COUNT; m++)
+		for (slot = 0; slot < 2; slot++) {
+			if (b->inner[m][slot] >= 0)
+				close(b->inner[m][slot]);
+			b->inner[m][slot] = -1;
+			tg_kv_free(&b->mirror[m][slot]);
+		}
+}
+
+int tg_bpf_apply(struct tg_bpf *b, const struct tg_registry *r,
+		 struct tg_apply_stats *st)
+{
+	__u32 next = b->gen + 1, slot = next & 1, zero = 0;
+	const struct tg_kv_set *target[TG_PM_COUNT];
+	struct tg_compiled c;
+	long n;
+	int m, err;
+
+	memset(st, 0, sizeof(*st));
+	tg_compiled_init(&c);
+	err = tg_compile(r, &c);
+	if (err)
+		goto out_free;
+	target[TG_PM_CGROUPS] = &c.cgroups;
+	target[TG_PM_ROOTS] = &c.roots;
+	target[TG_PM_PAIRS] = &c.pairs;
+	st->missing_paths = c.missing_paths;
+	for (m = 0; m < TG_PM_COUNT; m++) {
+		if (b->inner[m][slot] < 0)
+			continue;
+		n = tg_kv_sync(b->inner[m][slot], &b->mirror[m][slot], target[m]);
+		if (n < 0) {
+			/* The slot is in an unknown state: start it afresh. */
+			err = (int)n;
+			new_inner(b, m, slot);
+			goto out_free;
+		}
+		st->changes += n;
+	}
+	/* The switch: one 4-byte write, seen whole by every program. */
+	if (bpf_map_update_elem(bpf_map__fd(b->net->maps.policy_gen), &zero,
+				&next, BPF_ANY)) {
+		err = -errno;
+		goto out_free;
+	}
+	b->gen = next;
+out_free:
+	tg_compiled_free(&c);
 	return err;
 }
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "compile.h"
 #include "tenants.h"
 
 struct tg_net;
@@ -25,6 +26,9 @@ struct tg_bpf_opts {
 	void *ctx;
 };
 
+/* The double-buffered policy maps. */
+enum tg_policy_map { TG_PM_CGROUPS, TG_PM_ROOTS, TG_PM_PAIRS, TG_PM_COUNT };
+
 struct tg_bpf {
 	struct tg_net *net;
 	struct tg_file *file;
@@ -33,6 +37,14 @@ struct tg_bpf {
 	enum tg_backend file_backend;
 	enum tg_backend net_backend;
 	char file_reason[256];		/* why file isolation is unavailable */
+	int inner[TG_PM_COUNT][2];	/* inner map fds per slot, -1 if none */
+	struct tg_kv_set mirror[TG_PM_COUNT][2];	/* what each holds */
+	__u32 gen;			/* policy generation in force */
+};
+
+struct tg_apply_stats {
+	long changes;			/* keys written or deleted */
+	unsigned int missing_paths;	/* owned paths that do not exist */
 };
 
 const char *tg_backend_name(enum tg_backend b);
@@ -50,8 +62,12 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *err,
 		 size_t errlen);
 void tg_bpf_stop(struct tg_bpf *b);
 
-/* Make the tenant and owned-path maps match the registry exactly. */
-int tg_bpf_sync_tenants(struct tg_bpf *b, const struct tg_registry *r);
+/*
+ * Compile the registry into the policy slot not in force, then switch to it
+ * in one write of policy_gen. On failure the policy in force is untouched.
+ */
+int tg_bpf_apply(struct tg_bpf *b, const struct tg_registry *r,
+		 struct tg_apply_stats *st);
 
 /* Add one host-local address (16 bytes; IPv4 as ::ffff:a.b.c.d). */
 int tg_bpf_add_local_addr(struct tg_bpf *b, const __u8 addr[16]);

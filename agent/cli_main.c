@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h"
+#include "policy.h"
+
 #define PROG "tenantguard"
 
 static void usage(FILE *out)
@@ -19,10 +22,18 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: " PROG " COMMAND [options]\n"
 		"commands:\n"
+		"  status [--json]     policy, generation, backends, tenants, denials\n"
+		"  reload              load the agent's policy files again; errors are\n"
+		"                      printed and the policy in force stays\n"
+		"  policy check FILE [DROPIN...]\n"
+		"         validate a policy (and drop-ins, merged in the order given)\n"
+		"         without touching the kernel; errors as file:line:column\n"
 		"  events [--log PATH] [--tenant T] [--kind K] [--json]\n"
 		"         print the events the collector stored\n"
 		"         (default log /var/log/tenantguard/events.jsonl)\n"
-		"  help   this text\n");
+		"  help   this text\n"
+		"global option (before COMMAND): --control-socket PATH\n"
+		"  (default /run/tenantguard/control.sock)\n");
 }
 
 static const char *field(struct json_object *o, const char *k)
@@ -115,8 +126,151 @@ static int cmd_events(int argc, char **argv)
 	return err;
 }
 
+/* Merge FILE and its drop-ins like the agent does, report every error. */
+static int cmd_policy_check(int argc, char **argv)
+{
+	unsigned int i, paths = 0, ports = 0, nets = 0;
+	struct tg_policy p;
+	struct tg_diag d = {};
+	char *buf = NULL;
+	size_t len = 0;
+	int k, err = 0;
+	FILE *f;
+
+	if (argc < 1) {
+		fprintf(stderr, PROG ": policy check: no policy file given\n");
+		return 2;
+	}
+	tg_policy_init(&p);
+	for (k = 0; k < argc; k++) {
+		struct tg_diag rd = {};
+
+		snprintf(p.source, sizeof(p.source), "%s", argv[0]);
+		f = fopen(argv[k], "re");
+		if (!f) {
+			fprintf(stderr, "%s:1:1: cannot open: %s\n", argv[k], strerror(errno));
+			err = -ENOENT;
+			continue;
+		}
+		buf = malloc(TG_POLICY_MAX_FILE + 1);
+		len = buf ? fread(buf, 1, TG_POLICY_MAX_FILE + 1, f) : 0;
+		fclose(f);
+		if (buf && tg_policy_parse(&p, argv[k], buf, len, k == 0, &d))
+			err = -EINVAL;
+		free(buf);
+		tg_diag_free(&rd);
+	}
+	if (tg_policy_finish(&p, &d))
+		err = -EINVAL;
+	for (i = 0; i < d.n; i++)
+		fprintf(stderr, "%s\n", d.msgs[i]);
+	if (d.dropped)
+		fprintf(stderr, PROG ": %u more errors not shown\n", d.dropped);
+	if (!err) {
+		for (i = 0; i < p.n_tenants; i++) {
+			paths += p.tenants[i].n_paths;
+			ports += p.tenants[i].n_ports;
+			nets += p.tenants[i].n_networks;
+		}
+		printf("%s: ok: version %d, mode %s, tenants_cgroup %s, %u tenants, "
+		       "%u paths, %u port ranges, %u networks\n",
+		       argv[0], p.version, p.mode == TG_MODE_AUDIT ? "audit" : "enforce",
+		       p.tenants_cgroup, p.n_tenants, paths, ports, nets);
+	}
+	tg_diag_free(&d);
+	tg_policy_free(&p);
+	return err ? 1 : 0;
+}
+
+static const char *control_path = "/run/tenantguard/control.sock";
+
+static struct json_object *call(const char *cmd)
+{
+	struct json_object *req = json_object_new_object(), *reply;
+
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	reply = tg_control_call(control_path, req);
+	json_object_put(req);
+	if (!reply)
+		fprintf(stderr, PROG ": %s: cannot reach the agent at %s: %s\n", cmd,
+			control_path, strerror(errno));
+	return reply;
+}
+
+static const char *jstr(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "-";
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	struct json_object *r, *ts, *t, *v;
+	size_t i, n;
+	int json = argc > 1 && strcmp(argv[1], "--json") == 0;
+
+	if (argc > 1 && !json) {
+		fprintf(stderr, PROG ": status: unknown option %s\n", argv[1]);
+		return 2;
+	}
+	r = call("status");
+	if (!r)
+		return 1;
+	if (json) {
+		printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY));
+		json_object_put(r);
+		return 0;
+	}
+	printf("policy:      %s (generation %s, default mode %s)\n", jstr(r, "policy"),
+	       jstr(r, "generation"), jstr(r, "mode"));
+	json_object_object_get_ex(r, "backends", &v);
+	printf("backends:    file %s, net %s\n", jstr(v, "file"), jstr(v, "net"));
+	if (json_object_object_get_ex(r, "file_reason", &v))
+		printf("UNENFORCED:  file isolation (%s)\n", json_object_get_string(v));
+	printf("%-20s %-5s %-8s %-8s %-9s %s\n", "TENANT", "ID", "MODE", "DENIALS",
+	       "PRESENT", "CGROUP");
+	json_object_object_get_ex(r, "tenants", &ts);
+	n = ts ? json_object_array_length(ts) : 0;
+	for (i = 0; i < n; i++) {
+		t = json_object_array_get_idx(ts, i);
+		printf("%-20s %-5s %-8s %-8s %-9s %s\n", jstr(t, "name"), jstr(t, "id"),
+		       jstr(t, "mode"), jstr(t, "denials"), jstr(t, "present"),
+		       jstr(t, "cgroup"));
+	}
+	json_object_put(r);
+	return 0;
+}
+
+static int cmd_reload(void)
+{
+	struct json_object *r = call("reload"), *errs, *ok;
+	size_t i, n;
+	int good;
+
+	if (!r)
+		return 1;
+	good = json_object_object_get_ex(r, "ok", &ok) && json_object_get_boolean(ok);
+	json_object_object_get_ex(r, "errors", &errs);
+	n = errs ? json_object_array_length(errs) : 0;
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "%s\n", json_object_get_string(json_object_array_get_idx(errs, i)));
+	if (good)
+		printf("reloaded: generation %s in force\n", jstr(r, "generation"));
+	else
+		fprintf(stderr, PROG ": reload rejected; generation %s stays in force\n",
+			jstr(r, "generation"));
+	json_object_put(r);
+	return good ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && strcmp(argv[1], "--control-socket") == 0) {
+		control_path = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
@@ -128,6 +282,13 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "events") == 0)
 		return cmd_events(argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0)
+		return cmd_status(argc - 1, argv + 1);
+	if (strcmp(argv[1], "reload") == 0)
+		return cmd_reload();
+	if (strcmp(argv[1], "policy") == 0 && argc > 2 &&
+	    strcmp(argv[2], "check") == 0)
+		return cmd_policy_check(argc - 3, argv + 3);
 	fprintf(stderr, PROG ": unknown command '%s' (see " PROG " help)\n",
 		argv[1]);
 	return 2;

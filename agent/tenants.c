@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cgroupfs.h"
+#include "policy.h"
 #include "tenants.h"
 #include "tenantguard/event_abi.h"
 #include "tenantguard/map_abi.h"
@@ -45,6 +46,11 @@ static void entry_free_paths(struct tg_tenant_entry *e)
 	for (i = 0; i < e->n_paths; i++)
 		free(e->paths[i]);
 	e->n_paths = 0;
+	for (i = 0; i < e->n_allow_from; i++)
+		free(e->allow_from[i]);
+	free(e->allow_from);
+	e->allow_from = NULL;
+	e->n_allow_from = 0;
 }
 
 void tg_registry_free(struct tg_registry *r)
@@ -65,6 +71,12 @@ struct tg_tenant_entry *tg_registry_find(struct tg_registry *r, const char *name
 		if (strcmp(r->v[i].name, name) == 0)
 			return &r->v[i];
 	return NULL;
+}
+
+const struct tg_tenant_entry *tg_registry_find_const(const struct tg_registry *r,
+						    const char *name)
+{
+	return tg_registry_find((struct tg_registry *)r, name);
 }
 
 const struct tg_tenant_entry *tg_registry_by_id(const struct tg_registry *r,
@@ -126,6 +138,8 @@ static int scan_one(struct tg_registry *r, const char *tenants_dir,
 	int err;
 
 	e = tg_registry_find(r, name);
+	if (e && e->defined)
+		return 0;	/* the policy names it: not zero-config */
 	if (!e) {
 		e = registry_add(r, name);
 		if (!e)
@@ -160,6 +174,8 @@ int tg_registry_scan(struct tg_registry *r, const char *tenants_dir,
 	int err = 0;
 
 	for (i = 0; i < r->n; i++) {
+		if (r->v[i].defined)
+			continue;
 		r->v[i].present = 0;
 		r->v[i].cgroup_id = 0;
 	}
@@ -177,5 +193,84 @@ int tg_registry_scan(struct tg_registry *r, const char *tenants_dir,
 			break;
 	}
 	closedir(d);
+	return err;
+}
+
+/* Fill e from policy tenant t. */
+static int apply_one(struct tg_tenant_entry *e, const struct tg_policy *p,
+		     const struct tg_policy_tenant *t, const char *cgroup_root)
+{
+	unsigned int i;
+	int err;
+
+	entry_free_paths(e);
+	e->defined = 1;
+	e->flags = tg_policy_tenant_mode(p, t) == TG_MODE_AUDIT ? TG_TENANT_F_AUDIT : 0;
+	err = tg_path_join(e->cgroup, sizeof(e->cgroup), cgroup_root, t->cgroup);
+	if (err)
+		return err;
+	err = tg_cgroup_id(e->cgroup, &e->cgroup_id);
+	if (err == -ENOENT || err == -ENOTDIR) {
+		e->cgroup_id = 0;	/* created later: picked up then */
+		err = 0;
+	}
+	e->present = e->cgroup_id != 0;
+	for (i = 0; i < t->n_paths && !err; i++) {
+		e->paths[e->n_paths] = strdup(t->paths[i]);
+		if (!e->paths[e->n_paths])
+			return -ENOMEM;
+		e->n_paths++;
+		if (e->n_paths == TG_TENANT_PATHS_MAX && i + 1 < t->n_paths)
+			return -E2BIG;
+	}
+	if (t->n_allow_from) {
+		e->allow_from = calloc(t->n_allow_from, sizeof(*e->allow_from));
+		if (!e->allow_from)
+			return -ENOMEM;
+		for (i = 0; i < t->n_allow_from; i++) {
+			e->allow_from[i] = strdup(t->allow_from[i]);
+			if (!e->allow_from[i])
+				return -ENOMEM;
+			e->n_allow_from++;
+		}
+	}
+	return err;
+}
+
+int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
+		      const char *cgroup_root, const char *default_paths_root)
+{
+	char tenants_dir[PATH_MAX];
+	unsigned int i;
+	size_t k;
+	int err = 0;
+
+	for (k = 0; k < r->n; k++) {
+		entry_free_paths(&r->v[k]);
+		r->v[k].present = r->v[k].defined = 0;
+		r->v[k].cgroup_id = 0;
+		r->v[k].flags = 0;
+	}
+	for (i = 0; i < p->n_tenants && !err; i++) {
+		struct tg_tenant_entry *e = tg_registry_find(r, p->tenants[i].name);
+
+		if (!e)
+			e = registry_add(r, p->tenants[i].name);
+		if (!e)
+			return -errno;
+		err = apply_one(e, p, &p->tenants[i], cgroup_root);
+	}
+	if (err)
+		return err;
+	err = tg_path_join(tenants_dir, sizeof(tenants_dir), cgroup_root,
+			   p->tenants_cgroup);
+	if (!err)
+		err = tg_registry_scan(r, tenants_dir, default_paths_root);
+	if (err == -ENOENT)
+		err = 0;	/* no zero-config tenants (yet) */
+	for (k = 0; k < r->n; k++)
+		if (!r->v[k].defined && r->v[k].present &&
+		    p->mode == TG_MODE_AUDIT)
+			r->v[k].flags |= TG_TENANT_F_AUDIT;
 	return err;
 }

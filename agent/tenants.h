@@ -17,7 +17,10 @@ struct tg_tenant_entry {
 	__u64 cgroup_id;		/* 0 while the cgroup does not exist */
 	unsigned int n_paths;
 	char *paths[TG_TENANT_PATHS_MAX];	/* owned subtrees */
-	int present;			/* seen by the last scan */
+	char **allow_from;		/* tenants that may reach this one */
+	unsigned int n_allow_from;
+	int present;			/* its cgroup exists */
+	int defined;			/* named in the policy in force */
 };
 
 struct tg_registry {
@@ -40,6 +43,20 @@ const struct tg_tenant_entry *tg_registry_by_id(const struct tg_registry *r,
 /* "host" for TG_TENANT_HOST, the name of a known tenant, else "tenant-<id>". */
 const char *tg_registry_name(const struct tg_registry *r, __u32 id, char *buf,
 			     size_t len);
+
+const struct tg_tenant_entry *tg_registry_find_const(const struct tg_registry *r,
+						    const char *name);
+
+struct tg_policy;
+
+/*
+ * Make the registry describe policy p on a host whose cgroup v2 root is
+ * cgroup_root: the policy's tenants, then every other directory below its
+ * tenants_cgroup as a zero-config tenant owning default_paths_root/<name>
+ * (no paths if default_paths_root is NULL). Names keep their ids.
+ */
+int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
+		      const char *cgroup_root, const char *default_paths_root);
 
 /*
  * Zero-config scan: every directory directly below tenants_dir (an absolute

@@ -14,12 +14,25 @@
 #include "tenantguard/event_abi.h"
 #include "tenantguard/map_abi.h"
 
-/* Tenant root cgroup id -> tenant. */
+/* Active policy slot: policy_gen[0] & 1. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TG_MAX_TENANT_CGROUPS);
-	__type(key, __u64);
-	__type(value, struct tg_tenant);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} policy_gen SEC(".maps");
+
+/* Per slot: tenant root cgroup id -> tenant. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, TG_POLICY_SLOTS);
+	__type(key, __u32);
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_HASH);
+		__uint(max_entries, TG_MAX_TENANT_CGROUPS);
+		__uint(key_size, sizeof(__u64));
+		__uint(value_size, sizeof(struct tg_tenant));
+	});
 } tenant_cgroups SEC(".maps");
 
 /* Events to the agent; size set by the agent before load. */
@@ -45,21 +58,37 @@ struct {
 } event_scratch SEC(".maps");
 
 /*
+ * The policy slot in force. A program reads it once and uses it for every
+ * lookup, so it sees one policy generation from start to end.
+ */
+static __always_inline __u32 tg_policy_slot(void)
+{
+	__u32 zero = 0, *gen;
+
+	gen = bpf_map_lookup_elem(&policy_gen, &zero);
+	return gen ? (*gen & 1) : 0;
+}
+
+/*
  * The tenant of the current task: the tenant whose root cgroup is the
  * current cgroup or one of its ancestors (tenants do not nest, so the first
  * one found walking down from the root is the only one). NULL for host tasks.
  */
-static __always_inline const struct tg_tenant *tg_current_tenant(void)
+static __always_inline const struct tg_tenant *tg_current_tenant(__u32 slot)
 {
 	const struct tg_tenant *t;
+	void *cgroups;
 	__u64 cg;
 	int level;
 
+	cgroups = bpf_map_lookup_elem(&tenant_cgroups, &slot);
+	if (!cgroups)
+		return NULL;
 	for (level = 1; level <= TG_MAX_CGROUP_LEVEL; level++) {
 		cg = bpf_get_current_ancestor_cgroup_id(level);
 		if (!cg)
 			break;
-		t = bpf_map_lookup_elem(&tenant_cgroups, &cg);
+		t = bpf_map_lookup_elem(cgroups, &cg);
 		if (t)
 			return t;
 	}

@@ -14,16 +14,22 @@
 #define TG_NAME_MAX 256		/* NAME_MAX + NUL */
 #define TG_MAX_PATH_COMPONENTS 1024	/* mount crossings included */
 
-/* Owned subtree root (device + inode) -> owning tenant. */
+/* Per policy slot: owned subtree root (device + inode) -> owning tenant. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TG_MAX_OWNED_ROOTS);
-	__type(key, struct tg_inode_key);
-	__type(value, struct tg_owner);
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, TG_POLICY_SLOTS);
+	__type(key, __u32);
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_HASH);
+		__uint(max_entries, TG_MAX_OWNED_ROOTS);
+		__uint(key_size, sizeof(struct tg_inode_key));
+		__uint(value_size, sizeof(struct tg_owner));
+	});
 } owned_roots SEC(".maps");
 
 struct owner_walk {
 	struct dentry *d;
+	void *roots;		/* owned_roots of the slot in force */
 	__u32 owner;
 };
 
@@ -37,7 +43,7 @@ static long owner_step(__u32 i, void *ctx)
 	/* Kernel pointers only inside BPF_CORE_READ: never w->... there. */
 	key.ino = BPF_CORE_READ(d, d_inode, i_ino);
 	key.dev = BPF_CORE_READ(d, d_sb, s_dev);
-	owner = bpf_map_lookup_elem(&owned_roots, &key);
+	owner = bpf_map_lookup_elem(w->roots, &key);
 	if (owner) {
 		w->owner = owner->tenant;
 		return 1;
@@ -50,10 +56,13 @@ static long owner_step(__u32 i, void *ctx)
 }
 
 /* The tenant owning dentry d or its nearest owned ancestor; 0 if none. */
-static __always_inline __u32 tg_dentry_owner(struct dentry *d)
+static __always_inline __u32 tg_dentry_owner(__u32 slot, struct dentry *d)
 {
 	struct owner_walk w = { .d = d };
 
+	w.roots = bpf_map_lookup_elem(&owned_roots, &slot);
+	if (!w.roots)
+		return 0;
 	bpf_loop(TG_MAX_PATH_DEPTH, owner_step, &w, 0);
 	return w.owner;
 }
@@ -125,14 +134,15 @@ int BPF_PROG(tg_file_open, struct file *file, int ret)
 {
 	const struct tg_tenant *actor;
 	struct tg_event *ev;
-	__u32 owner;
+	__u32 slot, owner;
 
 	if (ret)
 		return ret;
-	actor = tg_current_tenant();
+	slot = tg_policy_slot();
+	actor = tg_current_tenant(slot);
 	if (!actor)
 		return 0;
-	owner = tg_dentry_owner(file->f_path.dentry);
+	owner = tg_dentry_owner(slot, file->f_path.dentry);
 	if (!owner || owner == actor->id)
 		return 0;
 	ev = tg_event_begin(TG_KIND_FILE, TG_OP_OPEN, actor, owner);

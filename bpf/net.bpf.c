@@ -27,10 +27,23 @@ struct {
 	__type(value, __u8);
 } local_addrs SEC(".maps");
 
+/* Per policy slot: (target, caller) pairs of allow_from. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, TG_POLICY_SLOTS);
+	__type(key, __u32);
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_HASH);
+		__uint(max_entries, 65536);
+		__uint(key_size, sizeof(struct tg_pair_key));
+		__uint(value_size, sizeof(__u8));
+	});
+} allow_pairs SEC(".maps");
+
 SEC("cgroup/sock_create")
 int tg_sock_create(struct bpf_sock *sk)
 {
-	const struct tg_tenant *t = tg_current_tenant();
+	const struct tg_tenant *t = tg_current_tenant(tg_policy_slot());
 	struct tg_sock_tag *tag;
 
 	tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
@@ -89,14 +102,26 @@ static __always_inline int tg_local_v6(const __u32 a[4])
 	return bpf_map_lookup_elem(&local_addrs, a) != NULL;
 }
 
+/* Whether target lists caller in allow_from. */
+static __always_inline int tg_allowed_from(__u32 slot, __u32 target,
+					   __u32 caller)
+{
+	struct tg_pair_key key = { .target = target, .caller = caller };
+	void *pairs = bpf_map_lookup_elem(&allow_pairs, &slot);
+
+	return pairs && bpf_map_lookup_elem(pairs, &key);
+}
+
 /* Report and decide a connect by actor to a port owned by owner. */
 static __always_inline int tg_connect_verdict(struct bpf_sock_addr *ctx,
+					      __u32 slot,
 					      const struct tg_tenant *actor,
 					      __u32 owner, const __u32 addr[4])
 {
 	struct tg_event *ev;
 
-	if (owner == TG_TENANT_HOST || owner == actor->id)
+	if (owner == TG_TENANT_HOST || owner == actor->id ||
+	    tg_allowed_from(slot, owner, actor->id))
 		return 1;
 	ev = tg_event_begin(TG_KIND_NET, TG_OP_CONNECT, actor, owner);
 	if (ev) {
@@ -115,9 +140,10 @@ int tg_connect4(struct bpf_sock_addr *ctx)
 	struct bpf_sock_tuple tuple = {};
 	const struct tg_tenant *actor;
 	__u32 addr[4] = {};
-	__u32 owner;
+	__u32 owner, slot;
 
-	actor = tg_current_tenant();
+	slot = tg_policy_slot();
+	actor = tg_current_tenant(slot);
 	if (!actor)
 		return 1;
 	addr[0] = ctx->user_ip4;
@@ -126,7 +152,7 @@ int tg_connect4(struct bpf_sock_addr *ctx)
 	tuple.ipv4.daddr = addr[0];
 	tuple.ipv4.dport = ctx->user_port;
 	owner = tg_port_owner(ctx, &tuple, sizeof(tuple.ipv4));
-	return tg_connect_verdict(ctx, actor, owner, addr);
+	return tg_connect_verdict(ctx, slot, actor, owner, addr);
 }
 
 SEC("cgroup/connect6")
@@ -135,10 +161,11 @@ int tg_connect6(struct bpf_sock_addr *ctx)
 	struct bpf_sock_tuple tuple = {};
 	const struct tg_tenant *actor;
 	__u32 addr[4];
-	__u32 owner;
+	__u32 owner, slot;
 	__u32 tlen;
 
-	actor = tg_current_tenant();
+	slot = tg_policy_slot();
+	actor = tg_current_tenant(slot);
 	if (!actor)
 		return 1;
 	addr[0] = ctx->user_ip6[0];
@@ -160,7 +187,7 @@ int tg_connect6(struct bpf_sock_addr *ctx)
 		tlen = sizeof(tuple.ipv6);
 	}
 	owner = tg_port_owner(ctx, &tuple, tlen);
-	return tg_connect_verdict(ctx, actor, owner, addr);
+	return tg_connect_verdict(ctx, slot, actor, owner, addr);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -35,6 +35,19 @@ struct tg_owner {
 	__u32 pad;	/* zero */
 };
 
+/* Key of allow_pairs: target lists caller in allow_from. */
+struct tg_pair_key {
+	__u32 target;	/* tenant whose endpoints are reached */
+	__u32 caller;	/* tenant allowed to reach them */
+};
+
+/*
+ * Policy maps (tenant_cgroups, owned_roots, allow_pairs) are arrays of two
+ * inner maps; policy_gen[0] & 1 selects the slot in force. The agent fills
+ * the other slot, then flips policy_gen in one write.
+ */
+#define TG_POLICY_SLOTS 2
+
 /* Value of the sock_tenant socket storage: the tenant that created it. */
 struct tg_sock_tag {
 	__u32 tenant;	/* creator's tenant id, TG_TENANT_HOST if none */
@@ -46,5 +59,6 @@ _Static_assert(sizeof(struct tg_inode_key) == 16, "tg_inode_key");
 _Static_assert(__builtin_offsetof(struct tg_inode_key, dev) == 8, "dev");
 _Static_assert(sizeof(struct tg_owner) == 8, "tg_owner");
 _Static_assert(sizeof(struct tg_sock_tag) == 8, "tg_sock_tag");
+_Static_assert(sizeof(struct tg_pair_key) == 8, "tg_pair_key");
 
 #endif /* TENANTGUARD_MAP_ABI_H */

@@ -97,11 +97,18 @@ tg_start_collector()
 }
 
 # tg_start_agent [ARGS...]: start the agent on the test tenants, wait until
-# it enforces. Its stderr is in $TG_T/agent.err.
+# it enforces. Its stderr is in $TG_T/agent.err. With TG_POLICY set, the
+# agent runs that policy file instead of the built-in zero-config policy.
 tg_start_agent()
 {
-	"$TG_BIN/tenantguard-agent" --tenants-cgroup "$TG_TENANTS" \
-		--paths-root "$TG_SRV" --event-socket "$TG_SOCK" "$@" \
+	if [ -n "${TG_POLICY:-}" ]; then
+		set -- --policy "$TG_POLICY" --policy-dir "$TG_T/policy.d" "$@"
+	else
+		set -- --policy builtin --tenants-cgroup "$TG_TENANTS" \
+			--paths-root "$TG_SRV" "$@"
+	fi
+	"$TG_BIN/tenantguard-agent" --event-socket "$TG_SOCK" \
+		--control-socket "$TG_T/control.sock" "$@" \
 		2>"$TG_T/agent.err" &
 	TG_AGENT_PID=$!
 	tg_track "$TG_AGENT_PID"
@@ -155,4 +162,10 @@ tg_event()
 tg_count()
 {
 	"$TG_BIN/tg-probe" count-events "$TG_LOG" "$@"
+}
+
+# tg_cli ARGS...: the CLI against this test's agent.
+tg_cli()
+{
+	"$TG_BIN/tenantguard" --control-socket "$TG_T/control.sock" "$@"
 }

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The policy as BPF map contents, and the diff that brings a map up to date. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <bpf/bpf.h>
+
+#include "bpf_loader.h"
+#include "compile.h"
+#include "tenantguard/map_abi.h"
+
+void tg_kv_init(struct tg_kv_set *s, size_t ksz, size_t vsz)
+{
+	memset(s, 0, sizeof(*s));
+	s->ksz = ksz;
+	s->vsz = vsz;
+}
+
+void tg_kv_free(struct tg_kv_set *s)
+{
+	free(s->rows);
+	tg_kv_init(s, s->ksz, s->vsz);
+}
+
+int tg_kv_add(struct tg_kv_set *s, const void *key, const void *val)
+{
+	size_t row = s->ksz + s->vsz;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		void *r = reallocarray(s->rows, cap, row);
+
+		if (!r)
+			return -ENOMEM;
+		s->rows = r;
+		s->cap = cap;
+	}
+	memcpy(s->rows + s->n * row, key, s->ksz);
+	memcpy(s->rows + s->n * row + s->ksz, val, s->vsz);
+	s->n++;
+	return 0;
+}
+
+static size_t sort_ksz;
+
+static int row_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sort_ksz);
+}
+
+int tg_kv_finish(struct tg_kv_set *s)
+{
+	size_t row = s->ksz + s->vsz, i, w = 0;
+	int err = 0;
+
+	if (!s->n)
+		return 0;
+	sort_ksz = s->ksz;
+	qsort(s->rows, s->n, row, row_cmp);
+	for (i = 0; i < s->n; i++) {
+		if (w && !memcmp(s->rows + (w - 1) * row, s->rows + i * row, s->ksz)) {
+			if (memcmp(s->rows + (w - 1) * row, s->rows + i * row, row))
+				err = -EEXIST;
+			continue;
+		}
+		if (w != i)
+			memcpy(s->rows + w * row, s->rows + i * row, row);
+		w++;
+	}
+	s->n = w;
+	return err;
+}
+
+void tg_compiled_init(struct tg_compiled *c)
+{
+	memset(c, 0, sizeof(*c));
+	tg_kv_init(&c->cgroups, sizeof(__u64), sizeof(struct tg_tenant));
+	tg_kv_init(&c->roots, sizeof(struct tg_inode_key), sizeof(struct tg_owner));
+	tg_kv_init(&c->pairs, sizeof(struct tg_pair_key), sizeof(__u8));
+}
+
+void tg_compiled_free(struct tg_compiled *c)
+{
+	tg_kv_free(&c->cgroups);
+	tg_kv_free(&c->roots);
+	tg_kv_free(&c->pairs);
+}
+
+int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
+{
+	struct tg_inode_key key;
+	struct tg_owner owner;
+	struct tg_tenant t;
+	struct stat st;
+	unsigned int j;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < r->n && !err; i++) {
+		const struct tg_tenant_entry *e = &r->v[i];
+
+		if (!e->present || !e->cgroup_id)
+			continue;
+		memset(&t, 0, sizeof(t));
+		t.id = e->id;
+		t.flags = e->flags;
+		err = tg_kv_add(&c->cgroups, &e->cgroup_id, &t);
+		for (j = 0; j < e->n_paths && !err; j++) {
+			/* A path that does not exist yet owns nothing yet. */
+			if (stat(e->paths[j], &st) < 0) {
+				c->missing_paths++;
+				continue;
+			}
+			memset(&key, 0, sizeof(key));
+			key.ino = st.st_ino;
+			key.dev = tg_kernel_dev(st.st_dev);
+			memset(&owner, 0, sizeof(owner));
+			owner.tenant = e->id;
+			err = tg_kv_add(&c->roots, &key, &owner);
+		}
+		for (j = 0; j < e->n_allow_from && !err; j++) {
+			const struct tg_tenant_entry *from;
+			struct tg_pair_key pk = { .target = e->id };
+			__u8 one = 1;
+
+			from = tg_registry_find_const(r, e->allow_from[j]);
+			if (!from)
+				continue;
+			pk.caller = from->id;
+			err = tg_kv_add(&c->pairs, &pk, &one);
+		}
+	}
+	if (err)
+		return err;
+	/* Two tenants on one cgroup or one directory: refuse, never guess. */
+	err = tg_kv_finish(&c->cgroups);
+	if (!err)
+		err = tg_kv_finish(&c->roots);
+	if (!err)
+		err = tg_kv_finish(&c->pairs);
+	if (!err && (c->cgroups.n > TG_MAX_TENANT_CGROUPS ||
+		     c->roots.n > TG_MAX_OWNED_ROOTS || c->pairs.n > 65536))
+		err = -E2BIG;
+	return err;
+}
+
+long tg_kv_sync(int fd, struct tg_kv_set *mirror, const struct tg_kv_set *target)
+{
+	size_t row = target->ksz + target->vsz, i = 0, j = 0;
+	struct tg_kv_set copy;
+	long changes = 0;
+	int c;
+
+	/* Deletions first, so that the map never needs more than max_entries. */
+	while (i < mirror->n) {
+		const unsigned char *m = mirror->rows + i * row;
+
+		c = j < target->n ? memcmp(m, target->rows + j * row, target->ksz) : -1;
+		if (c < 0) {
+			if (bpf_map_delete_elem(fd, m) && errno != ENOENT)
+				return -errno;
+			changes++;
+			i++;
+		} else if (c == 0) {
+			i++;
+			j++;
+		} else {
+			j++;
+		}
+	}
+	for (i = 0, j = 0; j < target->n; j++) {
+		const unsigned char *t = target->rows + j * row;
+
+		while (i < mirror->n && memcmp(mirror->rows + i * row, t, target->ksz) < 0)
+			i++;
+		if (i < mirror->n && !memcmp(mirror->rows + i * row, t, row))
+			continue;	/* same key, same value */
+		if (bpf_map_update_elem(fd, t, t + target->ksz, BPF_ANY))
+			return -errno;
+		changes++;
+	}
+	tg_kv_init(&copy, target->ksz, target->vsz);
+	if (target->n) {
+		copy.rows = malloc(target->n * row);
+		if (!copy.rows)
+			return -ENOMEM;
+		memcpy(copy.rows, target->rows, target->n * row);
+		copy.n = copy.cap = target->n;
+	}
+	tg_kv_free(mirror);
+	*mirror = copy;
+	return changes;
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TG_POLICY_H
+#define TG_POLICY_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#define TG_POLICY_MAX_FILE (4u << 20)	/* bytes per policy file */
+#define TG_POLICY_MAX_DEPTH 16		/* YAML nesting */
+#define TG_POLICY_MAX_NODES 2000000	/* YAML nodes per file */
+#define TG_POLICY_MAX_ERRORS 100	/* reported; the rest counted */
+#define TG_POLICY_MAX_TENANTS 16384
+#define TG_POLICY_MAX_ITEMS 1024	/* entries of one list */
+
+enum tg_mode {
+	TG_MODE_INHERIT = -1,	/* per tenant: the policy's mode */
+	TG_MODE_ENFORCE = 0,
+	TG_MODE_AUDIT = 1,
+};
+
+struct tg_port_range {
+	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	__u16 lo, hi;
+};
+
+struct tg_cidr {
+	__u8 addr[16];		/* IPv4 as ::ffff:a.b.c.d */
+	__u8 prefix;		/* 0..128, on the 16-byte form */
+};
+
+struct tg_policy_tenant {
+	char name[64];
+	char cgroup[PATH_MAX];		/* below the cgroup v2 root, absolute */
+	int mode;			/* enum tg_mode */
+	char **paths;
+	unsigned int n_paths;
+	struct tg_port_range *ports;
+	unsigned int n_ports;
+	struct tg_cidr *networks;
+	unsigned int n_networks;
+	char **allow_from;
+	unsigned int n_allow_from;
+	char seccomp[64];
+	char where[PATH_MAX + 32];	/* file:line:column of its definition */
+};
+
+struct tg_policy {
+	int version;
+	int mode;			/* TG_MODE_ENFORCE or TG_MODE_AUDIT */
+	char tenants_cgroup[PATH_MAX];
+	struct tg_policy_tenant *tenants;
+	unsigned int n_tenants;
+	char source[PATH_MAX];		/* main file, "" for the built-in policy */
+	unsigned int n_files;		/* files merged */
+};
+
+/* Errors, each "file:line:column: message". */
+struct tg_diag {
+	char **msgs;
+	unsigned int n;
+	unsigned int dropped;		/* beyond TG_POLICY_MAX_ERRORS */
+};
+
+void tg_policy_init(struct tg_policy *p);
+void tg_policy_free(struct tg_policy *p);
+void tg_diag_free(struct tg_diag *d);
+
+/*
+ * Parse one policy document of len bytes named name into p (merging with
+ * what p already holds; main is 0 for drop-ins, which may only add tenants).
+ * Returns 0, or -EINVAL with every problem in d.
+ */
+int tg_policy_parse(struct tg_policy *p, const char *name, const char *buf,
+		    size_t len, int main, struct tg_diag *d);
+
+/*
+ * Load file plus dropin_dir/ *.yaml in name order (dropin_dir may be NULL or
+ * missing), then validate the whole (allow_from names, overlapping paths).
+ */
+int tg_policy_load(struct tg_policy *p, const char *file,
+		   const char *dropin_dir, struct tg_diag *d);
+
+/* Checks that need the whole merged policy; also applies defaults. */
+int tg_policy_finish(struct tg_policy *p, struct tg_diag *d);
+
+/* The tenant's effective mode. */
+int tg_policy_tenant_mode(const struct tg_policy *p,
+			  const struct tg_policy_tenant *t);
+
+const struct tg_policy_tenant *tg_policy_find(const struct tg_policy *p,
+					      const char *name);
+
+#endif /* TG_POLICY_H */
