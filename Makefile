@@ -50,7 +50,7 @@ TEST_TOOLS := $(OUTPUT)/tg-probe
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
 
-.PHONY: all check check-unit check-host check-vm demo demo-vm install clean deps format
+.PHONY: all check check-unit check-host check-vm check-fuzz demo demo-vm install clean deps format
 
 all: $(BINS) $(TEST_TOOLS)
 
@@ -99,7 +99,7 @@ $(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIBTG) | $(OUTPUT)/tests/unit
 
 # Test lanes. check runs every lane; each lane prints a PASS/FAIL/SKIP line per
 # test and a closing "N passed, N failed" line, and fails if anything failed.
-check: deps all $(UNIT_BINS)
+check: deps all $(UNIT_BINS) $(OUTPUT)/fuzz_policy
 	$(Q)tests/run-lanes.sh $(OUTPUT)
 
 check-unit: all $(UNIT_BINS)
@@ -111,6 +111,17 @@ check-host: all
 check-vm: all
 	$(Q)vm-tests/run.sh --build $(OUTPUT) --kernel bookworm
 	$(Q)vm-tests/run.sh --build $(OUTPUT) --kernel trixie
+
+# Policy parser fuzzing (libFuzzer + ASan/UBSan), FUZZ_SECONDS bounded.
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := agent/policy.c agent/tenants.c agent/cgroupfs.c
+$(OUTPUT)/fuzz_policy: tests/fuzz/fuzz_policy.c $(FUZZ_SRCS) | $(OUTPUT)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Iinclude -Iagent $(PC_CFLAGS) $^ $(shell $(PKG_CONFIG) --libs yaml-0.1) -o $@
+
+check-fuzz: $(OUTPUT)/fuzz_policy
+	$(Q)tests/fuzz/run.sh $(OUTPUT) $(FUZZ_SECONDS)
 
 demo: deps all
 	$(Q)scripts/demo.sh $(OUTPUT)

@@ -577,17 +577,24 @@ static void watch_dir(int fd, const char *dir)
 					   IN_MOVED_TO | IN_ONLYDIR);
 }
 
+/* Watch the nearest existing ancestor of path: its creation starts there. */
 static void watch_parent(int fd, const char *path)
 {
 	char dir[PATH_MAX];
+	struct stat st;
 	char *slash;
 
 	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return;
-	*slash = '\0';
-	watch_dir(fd, dir);
+	for (;;) {
+		slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			return;
+		*slash = '\0';
+		if (stat(dir, &st) == 0) {
+			watch_dir(fd, dir);
+			return;
+		}
+	}
 }
 
 /*
@@ -681,8 +688,12 @@ static int run(struct agent *a, int sfd, int *ifd, int cfd)
 			ring_buffer__consume(a->bpf.rb);
 		if (p[2].revents) {
 			drain(*ifd);
-			if (!rescan(a))
-				prepare_tenants_dir(a, ifd);
+			/*
+			 * Watches move with what exists; look again after
+			 * moving them, for what appeared in between.
+			 */
+			if (!rescan(a) && !prepare_tenants_dir(a, ifd))
+				rescan(a);
 		}
 		if (p[4].revents) {
 			/* Events first: a reload must not delay them. */

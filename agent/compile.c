@@ -102,12 +102,18 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 	for (i = 0; i < r->n && !err; i++) {
 		const struct tg_tenant_entry *e = &r->v[i];
 
-		if (!e->present || !e->cgroup_id)
+		if (!e->present && !e->defined)
 			continue;
-		memset(&t, 0, sizeof(t));
-		t.id = e->id;
-		t.flags = e->flags;
-		err = tg_kv_add(&c->cgroups, &e->cgroup_id, &t);
+		/*
+		 * A tenant's paths are its own whether or not its cgroup
+		 * exists yet: nobody else may touch them meanwhile.
+		 */
+		if (e->present && e->cgroup_id) {
+			memset(&t, 0, sizeof(t));
+			t.id = e->id;
+			t.flags = e->flags;
+			err = tg_kv_add(&c->cgroups, &e->cgroup_id, &t);
+		}
 		for (j = 0; j < e->n_paths && !err; j++) {
 			/* A path that does not exist yet owns nothing yet. */
 			if (stat(e->paths[j], &st) < 0) {

@@ -27,6 +27,7 @@ lane()
 }
 
 lane unit "$here/tests/unit/run.sh" "$out"
+lane fuzz "$here/tests/fuzz/run.sh" "$out" "${FUZZ_SECONDS:-60}"
 lane host "$here/tests/host/run.sh" "$out"
 lane vm-bookworm "$here/vm-tests/run.sh" --build "$out" --kernel bookworm
 lane vm-trixie "$here/vm-tests/run.sh" --build "$out" --kernel trixie

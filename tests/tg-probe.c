@@ -6,6 +6,8 @@
  *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] open PATH [r|w|dir]
  *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] connect tcp|udp ADDR PORT
  *   tg-probe [--cgroup DIR] listen tcp|udp ADDR PORT [READY_FILE]
+ *   tg-probe [--cgroup DIR] connect-loop tcp|udp ADDR PORT STOP_FILE
+ *            (connects until STOP_FILE exists; prints the outcome counts)
  *   tg-probe wait-event LOG [--timeout SEC] [--count N] KEY=VALUE...
  *   tg-probe count-events LOG KEY=VALUE...
  *
@@ -134,6 +136,34 @@ static int do_connect(int argc, char **argv)
 		err = errno;
 	close(fd);
 	return outcome(what, err);
+}
+
+static int do_connect_loop(int argc, char **argv)
+{
+	unsigned long attempts = 0, eperm = 0, ok = 0, other = 0;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, type;
+
+	if (argc < 4 || (type = sock_type(argv[0])) < 0 ||
+	    make_addr(argv[1], argv[2], &ss, &len))
+		return usage();
+	while (access(argv[3], F_OK) != 0) {
+		fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return 1;
+		attempts++;
+		if (connect(fd, (struct sockaddr *)&ss, len) == 0)
+			ok++;
+		else if (errno == EPERM)
+			eperm++;
+		else
+			other++;
+		close(fd);
+	}
+	printf("attempts=%lu eperm=%lu ok=%lu other=%lu\n", attempts, eperm, ok,
+	       other);
+	return 0;
 }
 
 static int do_listen(int argc, char **argv)
@@ -288,6 +318,8 @@ int main(int argc, char **argv)
 		return do_open(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "connect") == 0)
 		return do_connect(argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "connect-loop") == 0)
+		return do_connect_loop(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "listen") == 0)
 		return do_listen(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "wait-event") == 0)

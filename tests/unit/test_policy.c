@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests: the policy parser. tests/policy/invalid/ holds policies whose
+ * first line says the exact first error ("# expect: LINE:COL: message");
+ * tests/policy/valid/ holds policies that must load.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "policy.h"
+
+#define CORPUS "tests/policy"
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = malloc(1 << 20);
+
+	assert_non_null(f);
+	*len = fread(buf, 1, (1 << 20) - 1, f);
+	buf[*len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Parse + finish one document as the only file; errors into d. */
+static int check_doc(struct tg_policy *p, const char *name, const char *buf,
+		     size_t len, struct tg_diag *d)
+{
+	int err;
+
+	tg_policy_init(p);
+	err = tg_policy_parse(p, name, buf, len, 1, d);
+	if (tg_policy_finish(p, d))
+		err = -EINVAL;
+	return err;
+}
+
+static void test_invalid_corpus(void **state)
+{
+	struct dirent **list;
+	int i, n, checked = 0;
+
+	assert_int_equal(chdir(CORPUS), 0);
+	n = scandir("invalid", &list, NULL, alphasort);
+	assert_true(n > 2);
+	for (i = 0; i < n; i++) {
+		char name[300], want[600], *buf, *nl;
+		struct tg_diag d = {};
+		struct tg_policy p;
+		size_t len;
+
+		if (list[i]->d_name[0] == '.') {
+			free(list[i]);
+			continue;
+		}
+		snprintf(name, sizeof(name), "invalid/%s", list[i]->d_name);
+		buf = slurp(name, &len);
+		assert_int_equal(strncmp(buf, "# expect: ", 10), 0);
+		nl = strchr(buf, '\n');
+		snprintf(want, sizeof(want), "%s:%.*s", name, (int)(nl - buf - 10), buf + 10);
+		assert_int_equal(check_doc(&p, name, buf, len, &d), -EINVAL);
+		assert_true(d.n >= 1);
+		if (strcmp(d.msgs[0], want) != 0)
+			fail_msg("%s:\n  got  %s\n  want %s", name, d.msgs[0], want);
+		tg_diag_free(&d);
+		tg_policy_free(&p);
+		free(buf);
+		free(list[i]);
+		checked++;
+	}
+	free(list);
+	assert_true(checked >= 20);
+	assert_int_equal(chdir("../.."), 0);
+}
+
+static void test_valid_corpus(void **state)
+{
+	struct dirent **list;
+	int i, n;
+
+	n = scandir(CORPUS "/valid", &list, NULL, alphasort);
+	assert_true(n > 2);
+	for (i = 0; i < n; i++) {
+		char name[300], *buf;
+		struct tg_diag d = {};
+		struct tg_policy p;
+		size_t len;
+
+		if (list[i]->d_name[0] != '.') {
+			snprintf(name, sizeof(name), CORPUS "/valid/%s", list[i]->d_name);
+			buf = slurp(name, &len);
+			if (check_doc(&p, name, buf, len, &d))
+				fail_msg("%s: %s", name, d.n ? d.msgs[0] : "?");
+			tg_policy_free(&p);
+			free(buf);
+		}
+		free(list[i]);
+	}
+	free(list);
+}
+
+static void test_defaults_and_values(void **state)
+{
+	static const char doc[] =
+		"version: 1\n"
+		"tenants:\n"
+		"  acme:\n"
+		"    paths: [/srv/acme]\n"
+		"    ports: [tcp:8000-8099, udp:5353]\n"
+		"    networks: [10.10.0.0/16, \"fd00:10::/64\"]\n"
+		"    allow_from: [globex]\n"
+		"  globex:\n"
+		"    cgroup: /machine.slice/globex.slice\n"
+		"    mode: audit\n";
+	const struct tg_policy_tenant *a, *g;
+	struct tg_diag d = {};
+	struct tg_policy p;
+
+	assert_int_equal(check_doc(&p, "t.yaml", doc, sizeof(doc) - 1, &d), 0);
+	assert_int_equal(p.mode, TG_MODE_ENFORCE);
+	assert_string_equal(p.tenants_cgroup, "/tenants");
+	a = tg_policy_find(&p, "acme");
+	g = tg_policy_find(&p, "globex");
+	assert_string_equal(a->cgroup, "/tenants/acme");	/* default */
+	assert_string_equal(g->cgroup, "/machine.slice/globex.slice");
+	assert_int_equal(tg_policy_tenant_mode(&p, a), TG_MODE_ENFORCE);
+	assert_int_equal(tg_policy_tenant_mode(&p, g), TG_MODE_AUDIT);
+	assert_int_equal(a->n_ports, 2);
+	assert_int_equal(a->ports[0].lo, 8000);
+	assert_int_equal(a->ports[0].hi, 8099);
+	assert_int_equal(a->ports[1].proto, 17);
+	assert_int_equal(a->ports[1].lo, 5353);
+	assert_int_equal(a->ports[1].hi, 5353);
+	assert_int_equal(a->n_networks, 2);
+	assert_int_equal(a->networks[0].prefix, 96 + 16);
+	assert_int_equal(a->networks[0].addr[10], 0xff);
+	assert_int_equal(a->networks[0].addr[12], 10);
+	assert_int_equal(a->networks[1].prefix, 64);
+	assert_string_equal(a->allow_from[0], "globex");
+	tg_policy_free(&p);
+}
+
+static void test_every_error_reported(void **state)
+{
+	static const char doc[] =
+		"version: 1\n"
+		"tenants:\n"
+		"  acme:\n"
+		"    paths: [a, b]\n"
+		"    ports: [tcp:x, udp:1-0]\n";
+	struct tg_diag d = {};
+	struct tg_policy p;
+
+	assert_int_equal(check_doc(&p, "t.yaml", doc, sizeof(doc) - 1, &d), -EINVAL);
+	assert_int_equal(d.n, 4);
+	assert_string_equal(d.msgs[1], "t.yaml:4:16: path 'b' is not an absolute path");
+	assert_string_equal(d.msgs[3], "t.yaml:5:20: port range 'udp:1-0' is reversed");
+	tg_diag_free(&d);
+	tg_policy_free(&p);
+}
+
+static void test_dropin_merge_order(void **state)
+{
+	static const char main_doc[] = "version: 1\nmode: audit\ntenants:\n  acme: {}\n";
+	static const char d1[] = "version: 1\ntenants:\n  globex: {allow_from: [initech]}\n";
+	static const char d2[] = "version: 1\ntenants:\n  initech: {}\n";
+	static const char dup[] = "version: 1\ntenants:\n  acme: {}\n";
+	static const char bad[] = "version: 1\nmode: enforce\n";
+	struct tg_diag d = {};
+	struct tg_policy p;
+
+	tg_policy_init(&p);
+	assert_int_equal(tg_policy_parse(&p, "main.yaml", main_doc, sizeof(main_doc) - 1, 1, &d), 0);
+	assert_int_equal(tg_policy_parse(&p, "10-a.yaml", d1, sizeof(d1) - 1, 0, &d), 0);
+	assert_int_equal(tg_policy_parse(&p, "20-b.yaml", d2, sizeof(d2) - 1, 0, &d), 0);
+	assert_int_equal(tg_policy_finish(&p, &d), 0);	/* forward reference ok */
+	assert_int_equal(p.n_tenants, 3);
+	assert_string_equal(p.tenants[1].name, "globex");
+	assert_string_equal(p.tenants[2].name, "initech");
+	assert_int_equal(p.mode, TG_MODE_AUDIT);
+	assert_int_equal(tg_policy_parse(&p, "30-dup.yaml", dup, sizeof(dup) - 1, 0, &d), -EINVAL);
+	assert_string_equal(d.msgs[0],
+			    "30-dup.yaml:3:3: tenant 'acme' is already defined at main.yaml:4:3");
+	assert_int_equal(tg_policy_parse(&p, "40-bad.yaml", bad, sizeof(bad) - 1, 0, &d), -EINVAL);
+	assert_string_equal(d.msgs[1],
+			    "40-bad.yaml:2:1: unknown key 'mode' in a drop-in (only version and tenants)");
+	tg_diag_free(&d);
+	tg_policy_free(&p);
+}
+
+static void test_hostile_inputs(void **state)
+{
+	struct tg_diag d = {};
+	struct tg_policy p;
+	size_t big = TG_POLICY_MAX_FILE + 1, i;
+	char *buf = malloc(big + 1);
+
+	memset(buf, 'a', big);
+	assert_int_equal(check_doc(&p, "big.yaml", buf, big, &d), -EINVAL);
+	assert_non_null(strstr(d.msgs[0], "big.yaml:1:1: file is too large"));
+	tg_diag_free(&d);
+	tg_policy_free(&p);
+	/* Binary: NUL bytes and random control characters. */
+	for (i = 0; i < 4096; i++)
+		buf[i] = (char)(i * 131 + 7);
+	assert_int_equal(check_doc(&p, "bin.yaml", buf, 4096, &d), -EINVAL);
+	assert_non_null(strstr(d.msgs[0], "not a text file"));
+	tg_diag_free(&d);
+	tg_policy_free(&p);
+	assert_int_equal(check_doc(&p, "bin2.yaml", "\x01\x02\xff\xfe", 4, &d), -EINVAL);
+	assert_int_equal(strncmp(d.msgs[0], "bin2.yaml:1:", 12), 0);
+	tg_diag_free(&d);
+	tg_policy_free(&p);
+	free(buf);
+}
+
+static void test_error_cap(void **state)
+{
+	struct tg_diag d = {};
+	struct tg_policy p;
+	char *doc = malloc(1 << 20);
+	size_t n = 0;
+	int i;
+
+	n += (size_t)sprintf(doc + n, "version: 1\ntenants:\n");
+	for (i = 0; i < 500; i++)
+		n += (size_t)sprintf(doc + n, "  t%d: {paths: [rel]}\n", i);
+	assert_int_equal(check_doc(&p, "many.yaml", doc, n, &d), -EINVAL);
+	assert_int_equal(d.n, TG_POLICY_MAX_ERRORS);
+	assert_int_equal(d.dropped, 500 - TG_POLICY_MAX_ERRORS);
+	tg_diag_free(&d);
+	tg_policy_free(&p);
+	free(doc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_invalid_corpus),
+		cmocka_unit_test(test_valid_corpus),
+		cmocka_unit_test(test_defaults_and_values),
+		cmocka_unit_test(test_every_error_reported),
+		cmocka_unit_test(test_dropin_merge_order),
+		cmocka_unit_test(test_hostile_inputs),
+		cmocka_unit_test(test_error_cap),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
