@@ -50,7 +50,7 @@ TEST_TOOLS := $(OUTPUT)/tg-probe
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
 
-.PHONY: all check check-unit check-host check-vm check-fuzz demo demo-vm install clean deps format
+.PHONY: bench all check check-unit check-host check-vm check-fuzz demo demo-vm install clean deps format
 
 all: $(BINS) $(TEST_TOOLS)
 
@@ -122,6 +122,10 @@ $(OUTPUT)/fuzz_policy: tests/fuzz/fuzz_policy.c $(FUZZ_SRCS) | $(OUTPUT)
 
 check-fuzz: $(OUTPUT)/fuzz_policy
 	$(Q)tests/fuzz/run.sh $(OUTPUT) $(FUZZ_SECONDS)
+
+# Benchmarks print figures measured in one run; they assert nothing.
+bench: all
+	$(Q)tests/bench/policy.sh $(OUTPUT)
 
 demo: deps all
 	$(Q)scripts/demo.sh $(OUTPUT)

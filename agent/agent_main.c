@@ -20,6 +20,7 @@
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
@@ -45,6 +46,8 @@ struct agent {
 	__u64 denials[TG_MAX_TENANTS + 1];	/* per tenant id */
 	__u64 audits[TG_MAX_TENANTS + 1];
 	__u64 reloads_ok, reloads_failed;
+	double last_reload_ms;		/* file to enforced, last good reload */
+	long last_changes;		/* map keys written by the last apply */
 	const char *tenants_cgroup;
 	const char *paths_root;
 	const char *event_socket;
@@ -326,6 +329,8 @@ static int apply(struct agent *a)
 				a->builtin ? a->paths_root : NULL);
 	if (!err)
 		err = tg_bpf_apply(&a->bpf, &a->reg, &st);
+	if (!err)
+		a->last_changes = st.changes;
 	if (err == -EEXIST)
 		say("policy: two tenants resolve to the same cgroup or directory");
 	else if (err)
@@ -359,8 +364,17 @@ static int load_policy(struct agent *a, struct tg_policy *p, struct tg_diag *d)
  * Load, validate and apply the policy files again. On any failure the
  * policy in force stays, and errs (if not NULL) gets the reasons.
  */
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static int reload(struct agent *a, struct json_object *errs)
 {
+	double t0 = now_ms();
 	struct tg_policy next, prev;
 	struct tg_diag d = {};
 	struct json_object *o;
@@ -410,8 +424,10 @@ static int reload(struct agent *a, struct json_object *errs)
 		    d.n, a->bpf.gen);
 	} else {
 		a->reloads_ok++;
-		snprintf(msg, sizeof(msg), "policy generation %u in force (%u tenants)",
-			 a->bpf.gen, a->policy.n_tenants);
+		a->last_reload_ms = now_ms() - t0;
+		snprintf(msg, sizeof(msg),
+			 "policy generation %u in force (%u tenants, %ld map changes, %.1f ms)",
+			 a->bpf.gen, a->policy.n_tenants, a->last_changes, a->last_reload_ms);
 		o = tg_agent_event(&a->fmt, "reload", "allow", msg);
 		if (o)
 			json_object_object_add(o, "generation",
@@ -510,6 +526,8 @@ static struct json_object *control_handle(void *ctx, struct json_object *req)
 		errs = json_object_new_array();
 		json_object_object_add(o, "ok", json_object_new_boolean(!reload(a, errs)));
 		json_object_object_add(o, "generation", json_object_new_int64(a->bpf.gen));
+		json_object_object_add(o, "elapsed_ms", json_object_new_double(a->last_reload_ms));
+		json_object_object_add(o, "map_changes", json_object_new_int64(a->last_changes));
 		json_object_object_add(o, "errors", errs);
 		return o;
 	}

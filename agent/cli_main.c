@@ -256,7 +256,8 @@ static int cmd_reload(void)
 	for (i = 0; i < n; i++)
 		fprintf(stderr, "%s\n", json_object_get_string(json_object_array_get_idx(errs, i)));
 	if (good)
-		printf("reloaded: generation %s in force\n", jstr(r, "generation"));
+		printf("reloaded: generation %s in force (%s map changes, %s ms)\n",
+		       jstr(r, "generation"), jstr(r, "map_changes"), jstr(r, "elapsed_ms"));
 	else
 		fprintf(stderr, PROG ": reload rejected; generation %s stays in force\n",
 			jstr(r, "generation"));

@@ -153,12 +153,50 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 	return err;
 }
 
+/* Write n rows (key then value) in batches; one syscall per batch. */
+static int update_rows(int fd, const struct tg_kv_set *t, const unsigned char *rows,
+		       size_t n)
+{
+	size_t row = t->ksz + t->vsz, i;
+	unsigned char *keys, *vals;
+	__u32 count;
+	int err = 0;
+
+	if (!n)
+		return 0;
+	keys = malloc(n * t->ksz);
+	vals = malloc(n * t->vsz);
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(keys + i * t->ksz, rows + i * row, t->ksz);
+		memcpy(vals + i * t->vsz, rows + i * row + t->ksz, t->vsz);
+	}
+	count = (__u32)n;
+	if (bpf_map_update_batch(fd, keys, vals, &count, NULL) == 0)
+		goto out_free;
+	/* Kernels or maps without batch support: one by one. */
+	for (i = 0; i < n; i++)
+		if (bpf_map_update_elem(fd, keys + i * t->ksz, vals + i * t->vsz,
+					BPF_ANY)) {
+			err = -errno;
+			break;
+		}
+out_free:
+	free(keys);
+	free(vals);
+	return err;
+}
+
 long tg_kv_sync(int fd, struct tg_kv_set *mirror, const struct tg_kv_set *target)
 {
-	size_t row = target->ksz + target->vsz, i = 0, j = 0;
+	size_t row = target->ksz + target->vsz, i = 0, j = 0, nu = 0;
 	struct tg_kv_set copy;
+	unsigned char *upd = NULL;
 	long changes = 0;
-	int c;
+	int c, err;
 
 	/* Deletions first, so that the map never needs more than max_entries. */
 	while (i < mirror->n) {
@@ -177,6 +215,11 @@ long tg_kv_sync(int fd, struct tg_kv_set *mirror, const struct tg_kv_set *target
 			j++;
 		}
 	}
+	if (target->n) {
+		upd = malloc(target->n * row);
+		if (!upd)
+			return -ENOMEM;
+	}
 	for (i = 0, j = 0; j < target->n; j++) {
 		const unsigned char *t = target->rows + j * row;
 
@@ -184,10 +227,14 @@ long tg_kv_sync(int fd, struct tg_kv_set *mirror, const struct tg_kv_set *target
 			i++;
 		if (i < mirror->n && !memcmp(mirror->rows + i * row, t, row))
 			continue;	/* same key, same value */
-		if (bpf_map_update_elem(fd, t, t + target->ksz, BPF_ANY))
-			return -errno;
-		changes++;
+		memcpy(upd + nu * row, t, row);
+		nu++;
 	}
+	err = update_rows(fd, target, upd, nu);
+	free(upd);
+	if (err)
+		return err;
+	changes += (long)nu;
 	tg_kv_init(&copy, target->ksz, target->vsz);
 	if (target->n) {
 		copy.rows = malloc(target->n * row);

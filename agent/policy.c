@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <search.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -32,6 +33,8 @@ struct ynode {
 	struct ynode **kids;		/* seq items; map: key, value, key, ... */
 	unsigned int n, cap;
 };
+
+static void name_index_add(struct tg_policy *p, unsigned int i);
 
 struct pctx {
 	const char *name;
@@ -263,12 +266,52 @@ static int want(struct pctx *c, const struct ynode *y, enum ytype t,
 	return -EINVAL;
 }
 
+static int key_cmp(const void *a, const void *b)
+{
+	const struct ynode *x = *(const struct ynode *const *)a;
+	const struct ynode *y = *(const struct ynode *const *)b;
+	int c = strcmp(x->value, y->value);
+
+	if (c)
+		return c;
+	return x->line != y->line ? (x->line < y->line ? -1 : 1) :
+				    (x->col < y->col ? -1 : x->col > y->col);
+}
+
+/* Report keys that appear twice in map, in document order; O(n log n). */
+static int check_duplicates(struct pctx *c, const struct ynode *map)
+{
+	const struct ynode **keys;
+	unsigned int i, n = 0;
+	int err = 0;
+
+	keys = calloc(map->n / 2 + 1, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (i = 0; i + 1 < map->n; i += 2)
+		if (map->kids[i]->type == Y_SCALAR)
+			keys[n++] = map->kids[i];
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	for (i = 1; i < n; i++) {
+		unsigned int first = i - 1;
+
+		while (i < n && strcmp(keys[i]->value, keys[first]->value) == 0) {
+			ERR(c, keys[i], "duplicate key '%s' (first at line %u)",
+			    keys[i]->value, keys[first]->line);
+			err = -EINVAL;
+			i++;
+		}
+	}
+	free(keys);
+	return err;
+}
+
 /* Check a map's keys against allowed (NULL-terminated); flags duplicates. */
 static int check_keys(struct pctx *c, const struct ynode *map,
 		      const char *const *allowed, const char *what)
 {
-	unsigned int i, j, k;
-	int err = 0;
+	unsigned int i, k;
+	int err = check_duplicates(c, map);
 
 	for (i = 0; i + 1 < map->n; i += 2) {
 		const struct ynode *key = map->kids[i];
@@ -278,14 +321,6 @@ static int check_keys(struct pctx *c, const struct ynode *map,
 			err = -EINVAL;
 			continue;
 		}
-		for (j = 0; j < i; j += 2)
-			if (map->kids[j]->type == Y_SCALAR &&
-			    strcmp(map->kids[j]->value, key->value) == 0) {
-				ERR(c, key, "duplicate key '%s' (first at line %u)",
-				    key->value, map->kids[j]->line);
-				err = -EINVAL;
-				break;
-			}
 		if (!allowed)
 			continue;
 		for (k = 0; allowed[k]; k++)
@@ -486,6 +521,7 @@ static int parse_tenant(struct pctx *c, struct tg_policy *p,
 {
 	static const char *const keys[] = { "cgroup", "mode", "paths", "ports",
 					    "networks", "allow_from", "seccomp", NULL };
+	const struct tg_policy_tenant *prev;
 	struct tg_policy_tenant *t;
 	const struct ynode *v, *l;
 	unsigned int i;
@@ -497,12 +533,12 @@ static int parse_tenant(struct pctx *c, struct tg_policy *p,
 		    key->value);
 		return -EINVAL;
 	}
-	for (i = 0; i < p->n_tenants; i++)
-		if (strcmp(p->tenants[i].name, key->value) == 0) {
-			ERR(c, key, "tenant '%s' is already defined at %s", key->value,
-			    p->tenants[i].where);
-			return -EINVAL;
-		}
+	prev = tg_policy_find(p, key->value);
+	if (prev) {
+		ERR(c, key, "tenant '%s' is already defined at %s", key->value,
+		    prev->where);
+		return -EINVAL;
+	}
 	if (p->n_tenants >= TG_POLICY_MAX_TENANTS) {
 		ERR(c, key, "too many tenants (limit %d)", TG_POLICY_MAX_TENANTS);
 		return -EINVAL;
@@ -518,14 +554,23 @@ static int parse_tenant(struct pctx *c, struct tg_policy *p,
 	t = &p->tenants[p->n_tenants++];
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", key->value);
-	snprintf(t->where, sizeof(t->where), "%s:%u:%u", c->name, key->line, key->col);
+	name_index_add(p, p->n_tenants - 1);
+	if (asprintf(&t->where, "%s:%u:%u", c->name, key->line, key->col) < 0) {
+		t->where = NULL;
+		return -ENOMEM;
+	}
 	t->mode = TG_MODE_INHERIT;
 	if (!y)
 		return 0;
 	err = check_keys(c, y, keys, "a tenant");
-	if ((v = get(y, "cgroup")) &&
-	    parse_abs_path(c, v, "cgroup", t->cgroup, sizeof(t->cgroup)))
-		err = -EINVAL;
+	if ((v = get(y, "cgroup"))) {
+		char cg[PATH_MAX];
+
+		if (parse_abs_path(c, v, "cgroup", cg, sizeof(cg)))
+			err = -EINVAL;
+		else if (!(t->cgroup = strdup(cg)))
+			return -ENOMEM;
+	}
 	if ((v = get(y, "mode")) && parse_mode(c, v, &t->mode))
 		err = -EINVAL;
 	if ((v = get(y, "seccomp"))) {
@@ -662,6 +707,49 @@ int tg_policy_parse(struct tg_policy *p, const char *name, const char *buf,
 	return err;
 }
 
+/*
+ * Name -> index of p->tenants, so that lookups stay O(1) at 10,000 tenants.
+ * Keys point into p->tenants[].name, which move on realloc: the index is
+ * rebuilt whenever the array moves.
+ */
+static void name_index_rebuild(struct tg_policy *p)
+{
+	unsigned int i;
+	ENTRY e, *r;
+
+	if (!p->names) {
+		p->names = calloc(1, sizeof(struct hsearch_data));
+		if (!p->names || !hcreate_r(TG_POLICY_MAX_TENANTS * 2, p->names)) {
+			free(p->names);
+			p->names = NULL;
+			return;
+		}
+	} else {
+		hdestroy_r(p->names);
+		memset(p->names, 0, sizeof(struct hsearch_data));
+		hcreate_r(TG_POLICY_MAX_TENANTS * 2, p->names);
+	}
+	for (i = 0; i < p->n_tenants; i++) {
+		e.key = p->tenants[i].name;
+		e.data = (void *)(size_t)i;
+		hsearch_r(e, ENTER, &r, p->names);
+	}
+	p->names_base = p->tenants;
+}
+
+static void name_index_add(struct tg_policy *p, unsigned int i)
+{
+	ENTRY e, *r;
+
+	if (!p->names || p->names_base != p->tenants) {
+		name_index_rebuild(p);
+		return;
+	}
+	e.key = p->tenants[i].name;
+	e.data = (void *)(size_t)i;
+	hsearch_r(e, ENTER, &r, p->names);
+}
+
 void tg_policy_init(struct tg_policy *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -687,22 +775,27 @@ void tg_policy_free(struct tg_policy *p)
 
 		free_strv(t->paths, t->n_paths);
 		free_strv(t->allow_from, t->n_allow_from);
+		free(t->cgroup);
+		free(t->where);
 		free(t->ports);
 		free(t->networks);
 	}
 	free(p->tenants);
+	if (p->names) {
+		hdestroy_r(p->names);
+		free(p->names);
+	}
 	tg_policy_init(p);
 }
 
 const struct tg_policy_tenant *tg_policy_find(const struct tg_policy *p,
 					      const char *name)
 {
-	unsigned int i;
+	ENTRY q = { .key = (char *)name }, *r = NULL;
 
-	for (i = 0; i < p->n_tenants; i++)
-		if (strcmp(p->tenants[i].name, name) == 0)
-			return &p->tenants[i];
-	return NULL;
+	if (!p->names || !hsearch_r(q, FIND, &r, p->names) || !r)
+		return NULL;
+	return &p->tenants[(size_t)r->data];
 }
 
 int tg_policy_tenant_mode(const struct tg_policy *p,
@@ -807,11 +900,13 @@ int tg_policy_finish(struct tg_policy *p, struct tg_diag *d)
 	for (i = 0; i < p->n_tenants; i++) {
 		struct tg_policy_tenant *t = &p->tenants[i];
 
-		if (!t->cgroup[0] &&
-		    snprintf(t->cgroup, sizeof(t->cgroup), "%s/%s",
+		if (!t->cgroup &&
+		    asprintf(&t->cgroup, "%s/%s",
 			     strcmp(p->tenants_cgroup, "/") ? p->tenants_cgroup : "",
-			     t->name) >= (int)sizeof(t->cgroup))
-			err = -ENAMETOOLONG;
+			     t->name) < 0) {
+			t->cgroup = NULL;
+			err = -ENOMEM;
+		}
 		for (j = 0; j < t->n_allow_from; j++) {
 			const char *name = t->allow_from[j];
 			const char *where = name + strlen(name) + 1;

@@ -19,6 +19,8 @@ enum tg_mode {
 	TG_MODE_AUDIT = 1,
 };
 
+struct hsearch_data;
+
 struct tg_port_range {
 	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
 	__u16 lo, hi;
@@ -31,7 +33,7 @@ struct tg_cidr {
 
 struct tg_policy_tenant {
 	char name[64];
-	char cgroup[PATH_MAX];		/* below the cgroup v2 root, absolute */
+	char *cgroup;			/* below the cgroup v2 root, absolute */
 	int mode;			/* enum tg_mode */
 	char **paths;
 	unsigned int n_paths;
@@ -42,7 +44,7 @@ struct tg_policy_tenant {
 	char **allow_from;
 	unsigned int n_allow_from;
 	char seccomp[64];
-	char where[PATH_MAX + 32];	/* file:line:column of its definition */
+	char *where;			/* file:line:column of its definition */
 };
 
 struct tg_policy {
@@ -53,6 +55,8 @@ struct tg_policy {
 	unsigned int n_tenants;
 	char source[PATH_MAX];		/* main file, "" for the built-in policy */
 	unsigned int n_files;		/* files merged */
+	struct hsearch_data *names;	/* name -> index of tenants */
+	const void *names_base;		/* tenants when names was built */
 };
 
 /* Errors, each "file:line:column: message". */

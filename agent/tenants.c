@@ -2,6 +2,7 @@
 /* The tenants the agent knows, with their cgroups and owned paths. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <search.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,17 +61,46 @@ void tg_registry_free(struct tg_registry *r)
 	for (i = 0; i < r->n; i++)
 		entry_free_paths(&r->v[i]);
 	free(r->v);
+	if (r->names) {
+		hdestroy_r(r->names);
+		free(r->names);
+	}
 	tg_registry_init(r);
+}
+
+/*
+ * Name -> index. Keys are strdup'ed: entries move when v grows. Names are
+ * never removed (ids stay reserved), so the table only grows, to at most
+ * TG_MAX_TENANTS names.
+ */
+static int index_add(struct tg_registry *r, const char *name, size_t i)
+{
+	ENTRY e, *res;
+
+	if (!r->names) {
+		r->names = calloc(1, sizeof(*r->names));
+		if (!r->names || !hcreate_r(TG_MAX_TENANTS * 2, r->names)) {
+			free(r->names);
+			r->names = NULL;
+			return -ENOMEM;
+		}
+	}
+	e.key = strdup(name);
+	e.data = (void *)i;
+	if (!e.key || !hsearch_r(e, ENTER, &res, r->names)) {
+		free(e.key);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 struct tg_tenant_entry *tg_registry_find(struct tg_registry *r, const char *name)
 {
-	size_t i;
+	ENTRY q = { .key = (char *)name }, *res = NULL;
 
-	for (i = 0; i < r->n; i++)
-		if (strcmp(r->v[i].name, name) == 0)
-			return &r->v[i];
-	return NULL;
+	if (!r->names || !hsearch_r(q, FIND, &res, r->names) || !res)
+		return NULL;
+	return &r->v[(size_t)res->data];
 }
 
 const struct tg_tenant_entry *tg_registry_find_const(const struct tg_registry *r,
@@ -82,12 +112,10 @@ const struct tg_tenant_entry *tg_registry_find_const(const struct tg_registry *r
 const struct tg_tenant_entry *tg_registry_by_id(const struct tg_registry *r,
 					       __u32 id)
 {
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		if (r->v[i].id == id)
-			return &r->v[i];
-	return NULL;
+	/* Ids are handed out in order and never reused: id - 1 is the index. */
+	if (id == 0 || id > r->n || r->v[id - 1].id != id)
+		return NULL;
+	return &r->v[id - 1];
 }
 
 const char *tg_registry_name(const struct tg_registry *r, __u32 id, char *buf,
@@ -121,6 +149,10 @@ static struct tg_tenant_entry *registry_add(struct tg_registry *r,
 			return NULL;
 		r->v = v;
 		r->cap = cap;
+	}
+	if (index_add(r, name, r->n)) {
+		errno = ENOMEM;
+		return NULL;
 	}
 	e = &r->v[r->n++];
 	memset(e, 0, sizeof(*e));

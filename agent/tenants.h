@@ -23,10 +23,13 @@ struct tg_tenant_entry {
 	int defined;			/* named in the policy in force */
 };
 
+struct hsearch_data;
+
 struct tg_registry {
 	struct tg_tenant_entry *v;
 	size_t n, cap;
 	__u32 next_id;
+	struct hsearch_data *names;	/* name -> index of v */
 };
 
 /* Whether name is a valid tenant name: [A-Za-z0-9_.-], 1..63 chars, not "host". */
