@@ -230,7 +230,7 @@ static const size_t pm_sizes[TG_PM_COUNT][3] = {
 	[TG_PM_CGROUPS] = { sizeof(__u64), sizeof(struct tg_tenant), TG_MAX_TENANT_CGROUPS },
 	[TG_PM_ROOTS] = { sizeof(struct tg_inode_key), sizeof(struct tg_owner),
 			  TG_MAX_OWNED_ROOTS },
-	[TG_PM_PAIRS] = { sizeof(struct tg_pair_key), sizeof(__u8), 65536 },
+	[TG_PM_PAIRS] = { sizeof(struct tg_pair_key), sizeof(__u8), TG_MAX_ALLOW_PAIRS },
 };
 
 /* Put a fresh, empty inner map into slot of policy map m. */

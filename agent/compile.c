@@ -148,7 +148,7 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 	if (!err)
 		err = tg_kv_finish(&c->pairs);
 	if (!err && (c->cgroups.n > TG_MAX_TENANT_CGROUPS ||
-		     c->roots.n > TG_MAX_OWNED_ROOTS || c->pairs.n > 65536))
+		     c->roots.n > TG_MAX_OWNED_ROOTS || c->pairs.n > TG_MAX_ALLOW_PAIRS))
 		err = -E2BIG;
 	return err;
 }

@@ -828,10 +828,25 @@ static int is_under(const char *path, const char *root)
 	       (path[n] == '/' || path[n] == '\0' || (n == 1 && root[0] == '/'));
 }
 
-/* Report the first path location of t for an overlap message. */
-static void where_of(const struct tg_policy_tenant *t, char *buf, size_t len)
+/* diag_add at a location kept as text, "file:line:column". */
+static void diag_at(struct tg_diag *d, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void diag_at(struct tg_diag *d, const char *where, const char *fmt, ...)
 {
-	snprintf(buf, len, "%s", t->where);
+	char file[PATH_MAX + 32], msg[400], *c1, *c2;
+	va_list ap;
+
+	snprintf(file, sizeof(file), "%s", where);
+	c2 = strrchr(file, ':');
+	*c2 = '\0';
+	c1 = strrchr(file, ':');
+	*c1 = '\0';
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_add(d, file, (unsigned int)atoi(c1 + 1), (unsigned int)atoi(c2 + 1),
+		 "%s", msg);
 }
 
 static int check_overlaps(const struct tg_policy *p, struct tg_diag *d)
@@ -861,28 +876,10 @@ static int check_overlaps(const struct tg_policy *p, struct tg_diag *d)
 		while (top && !is_under(v[i].path, stack[top - 1]->path))
 			top--;
 		if (top && stack[top - 1]->t != v[i].t) {
-			char w[PATH_MAX + 32];
-			const char *file;
-			unsigned int line = 1, col = 1;
-			char fbuf[PATH_MAX + 32];
-
-			where_of(v[i].t, fbuf, sizeof(fbuf));
-			/* where is "file:line:col": split for diag_add. */
-			file = fbuf;
-			{
-				char *c2 = strrchr(fbuf, ':'), *c1;
-
-				*c2 = '\0';
-				c1 = strrchr(fbuf, ':');
-				*c1 = '\0';
-				line = (unsigned int)atoi(c1 + 1);
-				col = (unsigned int)atoi(c2 + 1);
-			}
-			where_of(stack[top - 1]->t, w, sizeof(w));
-			diag_add(d, file, line, col,
-				 "path %s of tenant '%s' overlaps %s of tenant '%s' (%s)",
-				 v[i].path, v[i].t->name, stack[top - 1]->path,
-				 stack[top - 1]->t->name, w);
+			diag_at(d, v[i].t->where,
+				"path %s of tenant '%s' overlaps %s of tenant '%s' (%s)",
+				v[i].path, v[i].t->name, stack[top - 1]->path,
+				stack[top - 1]->t->name, stack[top - 1]->t->where);
 			err = -EINVAL;
 		}
 		stack[top++] = &v[i];
@@ -909,20 +906,12 @@ int tg_policy_finish(struct tg_policy *p, struct tg_diag *d)
 		}
 		for (j = 0; j < t->n_allow_from; j++) {
 			const char *name = t->allow_from[j];
-			const char *where = name + strlen(name) + 1;
-			char file[PATH_MAX + 32], *c1, *c2;
 
 			if (tg_policy_find(p, name))
 				continue;
-			snprintf(file, sizeof(file), "%s", where);
-			c2 = strrchr(file, ':');
-			*c2 = '\0';
-			c1 = strrchr(file, ':');
-			*c1 = '\0';
-			diag_add(d, file, (unsigned int)atoi(c1 + 1),
-				 (unsigned int)atoi(c2 + 1),
-				 "unknown tenant '%s' in allow_from of '%s'", name,
-				 t->name);
+			diag_at(d, name + strlen(name) + 1,
+				"unknown tenant '%s' in allow_from of '%s'", name,
+				t->name);
 			err = -EINVAL;
 		}
 	}

@@ -22,18 +22,26 @@ struct {
 	__type(value, __u32);
 } policy_gen SEC(".maps");
 
+/*
+ * A double-buffered policy map: TG_POLICY_SLOTS inner hash maps, one per
+ * policy generation (see map_abi.h). Inner sizes are given as numbers, not
+ * types, so the object needs no BTF for the key and value structs.
+ */
+#define TG_POLICY_MAP(name, key_t, value_t, max)                         \
+	struct {                                                         \
+		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);                \
+		__uint(max_entries, TG_POLICY_SLOTS);                    \
+		__type(key, __u32);                                      \
+		__array(values, struct {                                 \
+			__uint(type, BPF_MAP_TYPE_HASH);                 \
+			__uint(max_entries, (max));                      \
+			__uint(key_size, sizeof(key_t));                 \
+			__uint(value_size, sizeof(value_t));             \
+		});                                                      \
+	} name SEC(".maps")
+
 /* Per slot: tenant root cgroup id -> tenant. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, TG_POLICY_SLOTS);
-	__type(key, __u32);
-	__array(values, struct {
-		__uint(type, BPF_MAP_TYPE_HASH);
-		__uint(max_entries, TG_MAX_TENANT_CGROUPS);
-		__uint(key_size, sizeof(__u64));
-		__uint(value_size, sizeof(struct tg_tenant));
-	});
-} tenant_cgroups SEC(".maps");
+TG_POLICY_MAP(tenant_cgroups, __u64, struct tg_tenant, TG_MAX_TENANT_CGROUPS);
 
 /* Events to the agent; size set by the agent before load. */
 struct {

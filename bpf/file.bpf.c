@@ -15,17 +15,8 @@
 #define TG_MAX_PATH_COMPONENTS 1024	/* mount crossings included */
 
 /* Per policy slot: owned subtree root (device + inode) -> owning tenant. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, TG_POLICY_SLOTS);
-	__type(key, __u32);
-	__array(values, struct {
-		__uint(type, BPF_MAP_TYPE_HASH);
-		__uint(max_entries, TG_MAX_OWNED_ROOTS);
-		__uint(key_size, sizeof(struct tg_inode_key));
-		__uint(value_size, sizeof(struct tg_owner));
-	});
-} owned_roots SEC(".maps");
+TG_POLICY_MAP(owned_roots, struct tg_inode_key, struct tg_owner,
+	      TG_MAX_OWNED_ROOTS);
 
 struct owner_walk {
 	struct dentry *d;

@@ -28,17 +28,7 @@ struct {
 } local_addrs SEC(".maps");
 
 /* Per policy slot: (target, caller) pairs of allow_from. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, TG_POLICY_SLOTS);
-	__type(key, __u32);
-	__array(values, struct {
-		__uint(type, BPF_MAP_TYPE_HASH);
-		__uint(max_entries, 65536);
-		__uint(key_size, sizeof(struct tg_pair_key));
-		__uint(value_size, sizeof(__u8));
-	});
-} allow_pairs SEC(".maps");
+TG_POLICY_MAP(allow_pairs, struct tg_pair_key, __u8, TG_MAX_ALLOW_PAIRS);
 
 SEC("cgroup/sock_create")
 int tg_sock_create(struct bpf_sock *sk)

@@ -10,6 +10,7 @@
 #define TG_MAX_TENANTS 16384		/* tenant ids are 1..TG_MAX_TENANTS */
 #define TG_MAX_TENANT_CGROUPS 16384	/* entries of tenant_cgroups */
 #define TG_MAX_OWNED_ROOTS 65536	/* entries of owned_roots */
+#define TG_MAX_ALLOW_PAIRS 65536	/* entries of allow_pairs */
 #define TG_MAX_CGROUP_LEVEL 32		/* deepest cgroup level searched */
 #define TG_MAX_PATH_DEPTH 256		/* deepest dentry ancestry walked */
 
