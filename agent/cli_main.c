@@ -132,34 +132,17 @@ static int cmd_policy_check(int argc, char **argv)
 	unsigned int i, paths = 0, ports = 0, nets = 0;
 	struct tg_policy p;
 	struct tg_diag d = {};
-	char *buf = NULL;
-	size_t len = 0;
 	int k, err = 0;
-	FILE *f;
 
 	if (argc < 1) {
 		fprintf(stderr, PROG ": policy check: no policy file given\n");
 		return 2;
 	}
 	tg_policy_init(&p);
-	for (k = 0; k < argc; k++) {
-		struct tg_diag rd = {};
-
-		snprintf(p.source, sizeof(p.source), "%s", argv[0]);
-		f = fopen(argv[k], "re");
-		if (!f) {
-			fprintf(stderr, "%s:1:1: cannot open: %s\n", argv[k], strerror(errno));
-			err = -ENOENT;
-			continue;
-		}
-		buf = malloc(TG_POLICY_MAX_FILE + 1);
-		len = buf ? fread(buf, 1, TG_POLICY_MAX_FILE + 1, f) : 0;
-		fclose(f);
-		if (buf && tg_policy_parse(&p, argv[k], buf, len, k == 0, &d))
+	snprintf(p.source, sizeof(p.source), "%s", argv[0]);
+	for (k = 0; k < argc; k++)
+		if (tg_policy_load_file(&p, argv[k], k == 0, &d))
 			err = -EINVAL;
-		free(buf);
-		tg_diag_free(&rd);
-	}
 	if (tg_policy_finish(&p, &d))
 		err = -EINVAL;
 	for (i = 0; i < d.n; i++)

@@ -970,29 +970,36 @@ static int yaml_name(const struct dirent *de)
 	return de->d_name[0] != '.' && n > 5 && strcmp(de->d_name + n - 5, ".yaml") == 0;
 }
 
+int tg_policy_load_file(struct tg_policy *p, const char *path, int main,
+			struct tg_diag *d)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int err;
+
+	err = read_file(path, &buf, &len, d);
+	if (!err)
+		err = tg_policy_parse(p, path, buf, len, main, d);
+	free(buf);
+	return err;
+}
+
 int tg_policy_load(struct tg_policy *p, const char *file,
 		   const char *dropin_dir, struct tg_diag *d)
 {
 	struct dirent **list = NULL;
 	char path[PATH_MAX];
-	char *buf = NULL;
-	size_t len = 0;
 	int i, n, err = 0;
 
 	snprintf(p->source, sizeof(p->source), "%s", file);
-	err = read_file(file, &buf, &len, d);
-	if (err)
+	err = tg_policy_load_file(p, file, 1, d);
+	if (err == -ENOENT || err == -EACCES || err == -EFBIG)
 		return err;
-	err = tg_policy_parse(p, file, buf, len, 1, d);
-	free(buf);
 	n = dropin_dir ? scandir(dropin_dir, &list, yaml_name, alphasort) : 0;
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dropin_dir, list[i]->d_name);
-		buf = NULL;
-		if (read_file(path, &buf, &len, d) ||
-		    tg_policy_parse(p, path, buf, len, 0, d))
+		if (tg_policy_load_file(p, path, 0, d))
 			err = -EINVAL;
-		free(buf);
 		free(list[i]);
 	}
 	free(list);

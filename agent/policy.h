@@ -78,6 +78,10 @@ void tg_diag_free(struct tg_diag *d);
 int tg_policy_parse(struct tg_policy *p, const char *name, const char *buf,
 		    size_t len, int main, struct tg_diag *d);
 
+/* Read (at most TG_POLICY_MAX_FILE bytes, by its size) and parse one file. */
+int tg_policy_load_file(struct tg_policy *p, const char *path, int main,
+			struct tg_diag *d);
+
 /*
  * Load file plus dropin_dir/ *.yaml in name order (dropin_dir may be NULL or
  * missing), then validate the whole (allow_from names, overlapping paths).

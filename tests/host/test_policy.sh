@@ -90,6 +90,27 @@ tg_event reload_bad_agent_event kind=agent op=reload verdict=deny
 tg_probe reload_bad_keeps_enforcing --cgroup "$G" --expect EPERM connect tcp 127.0.0.1 $port
 cp "$TG_T/good.yaml" "$TG_POLICY"
 
+# Hostile policy files: rejected quickly, agent keeps its policy.
+g1=$(gen)
+for kind in huge binary bomb deep empty; do
+	case $kind in
+	huge) rm -f "$TG_POLICY" && truncate -s 100M "$TG_POLICY" ;;
+	binary) head -c 65536 /dev/urandom >"$TG_POLICY" ;;
+	bomb) printf 'version: 1\na: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a]\nc: [*b,*b,*b,*b,*b,*b,*b,*b]\n' >"$TG_POLICY" ;;
+	deep) { printf 'version: 1\ntenants: '; i=0; while [ $i -lt 5000 ]; do printf '['; i=$((i + 1)); done; echo; } >"$TG_POLICY" ;;
+	empty) : >"$TG_POLICY" ;;
+	esac
+	start=$(date +%s)
+	if ! tg_cli reload >/dev/null 2>"$TG_T/err" && [ "$(gen)" = "$g1" ] &&
+		[ $(($(date +%s) - start)) -le 2 ] && grep -q "^$TG_POLICY:[0-9]*:[0-9]*: " "$TG_T/err"; then
+		tg_pass "reload_rejects_${kind}_policy"
+	else
+		tg_fail "reload_rejects_${kind}_policy" "gen $(gen), $(head -c 300 "$TG_T/err")"
+	fi
+done
+tg_probe hostile_policies_keep_enforcing --cgroup "$G" --expect EPERM connect tcp 127.0.0.1 $port
+cp "$TG_T/good.yaml" "$TG_POLICY"
+
 # Audit and back: the very next access changes verdict.
 write_policy audit
 tg_cli reload >/dev/null
