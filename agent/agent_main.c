@@ -35,6 +35,7 @@
 #include "tenantguard/map_abi.h"
 
 #define PROG "tenantguard-agent"
+#define TG_SINK_QUEUE 65536	/* events held for the collector */
 
 struct agent {
 	const char *policy_file;
@@ -68,6 +69,7 @@ struct agent {
 	__u64 events_seen;
 	__u64 events_bad;
 	__u64 drops_reported;
+	__u64 qdrops_reported;
 };
 
 static int verbose;
@@ -269,25 +271,42 @@ static void emit_backends(struct agent *a, const char *op)
 	emit(a, o);
 }
 
-/* Report kernel ring buffer losses since the last report as an agent event. */
+/* One agent event counting events lost since the last report, and why. */
+static void emit_drop(struct agent *a, __u64 n, const char *reason,
+		      const char *why)
+{
+	struct json_object *o;
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "%llu events dropped: %s",
+		 (unsigned long long)n, why);
+	o = tg_agent_event(&a->fmt, "drop", "allow", msg);
+	if (o) {
+		json_object_object_add(o, "dropped", json_object_new_int64((int64_t)n));
+		add_field(o, "reason", reason);
+	}
+	emit(a, o);
+}
+
+/* Report losses since the last report as agent events: loss is never silent. */
 static void report_drops(struct agent *a)
 {
 	__u64 drops = tg_bpf_event_drops(&a->bpf);
-	struct json_object *o;
-	char msg[128];
+	struct tg_sink_stats ss;
 
+	tg_sink_stats(a->sink, &ss);
+	/* Only once the queue has room again, or the report is lost too. */
+	if (ss.dropped != a->qdrops_reported && ss.queued + 1 < TG_SINK_QUEUE) {
+		__u64 n = ss.dropped - a->qdrops_reported;
+
+		a->qdrops_reported = ss.dropped;
+		emit_drop(a, n, "collector_queue_full",
+			  "the collector did not take them in time");
+	}
 	if (drops == a->drops_reported)
 		return;
-	snprintf(msg, sizeof(msg),
-		 "%llu events dropped in the kernel: ring buffer full",
-		 (unsigned long long)(drops - a->drops_reported));
-	o = tg_agent_event(&a->fmt, "drop", "allow", msg);
-	if (o) {
-		json_object_object_add(o, "dropped", json_object_new_int64(
-			(int64_t)(drops - a->drops_reported)));
-		add_field(o, "reason", "ringbuf_full");
-	}
-	emit(a, o);
+	emit_drop(a, drops - a->drops_reported, "ringbuf_full",
+		  "the kernel ring buffer was full");
 	a->drops_reported = drops;
 }
 
@@ -779,7 +798,7 @@ int main(int argc, char **argv)
 		say("signalfd: %s", strerror(errno));
 		return 1;
 	}
-	a.sink = tg_sink_new(a.event_socket, 65536);
+	a.sink = tg_sink_new(a.event_socket, TG_SINK_QUEUE);
 	if (!a.sink) {
 		say("collector socket %s: %s", a.event_socket, strerror(errno));
 		err = 1;

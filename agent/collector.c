@@ -39,6 +39,52 @@ static void warnf(struct tg_collector *c, const char *fmt, ...)
 	c->warn(msg);
 }
 
+static struct tg_collector_stream *find_stream(struct tg_collector *c, __u64 id)
+{
+	unsigned int i, k;
+	int used;
+
+	for (i = 0; i < TG_COLLECTOR_STREAMS; i++)
+		if (c->streams[i].id == id)
+			return &c->streams[i];
+	/* A new stream takes the next slot no connected client is using. */
+	for (k = 0; k < TG_COLLECTOR_STREAMS; k++) {
+		struct tg_collector_stream *s;
+
+		s = &c->streams[c->next_stream++ % TG_COLLECTOR_STREAMS];
+		used = 0;
+		for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++)
+			used |= c->clients[i].fd >= 0 && c->clients[i].stream == s;
+		if (!used) {
+			s->id = id;
+			s->last_seq = 0;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/* Remember where the last stored event's stream stood (crash recovery). */
+static void seed_streams(struct tg_collector *c)
+{
+	struct json_object *o, *v;
+	struct tg_collector_stream *s;
+	__u64 id, seq;
+
+	if (!c->log.last_line)
+		return;
+	o = json_tokener_parse(c->log.last_line);
+	if (o && json_object_object_get_ex(o, "agent_stream", &v) &&
+	    sscanf(json_object_get_string(v), "%16llx", (unsigned long long *)&id) == 1 &&
+	    json_object_object_get_ex(o, "agent_seq", &v)) {
+		seq = (__u64)json_object_get_int64(v);
+		s = find_stream(c, id);
+		if (s)
+			s->last_seq = seq;
+	}
+	json_object_put(o);
+}
+
 int tg_collector_open(struct tg_collector *c, const char *socket_path,
 		      const char *log_path, uid_t agent_uid, off_t rotate_size,
 		      unsigned int rotate_keep, const char **what)
@@ -61,6 +107,7 @@ int tg_collector_open(struct tg_collector *c, const char *socket_path,
 	err = tg_eventlog_open(&c->log, log_path, rotate_size, rotate_keep);
 	if (err)
 		return err;
+	seed_streams(c);
 	*what = socket_path;
 	/* Replace a stale socket, never anything else. */
 	if (lstat(socket_path, &st) == 0) {
@@ -157,10 +204,36 @@ static const char *take_event(struct tg_collector *c,
 	int err;
 
 	*fatal = 0;
+	if (h->type == TG_FRAME_HELLO) {
+		__u64 id;
+
+		if (cl->hello)
+			return "second hello";
+		memcpy(&id, payload, sizeof(id));
+		cl->stream = find_stream(c, id);
+		if (!cl->stream)
+			return "too many streams";
+		cl->hello = 1;
+		/* Tell the agent what is stored already (may be 0). */
+		cl->ack_pending = cl->stream->last_seq;
+		cl->ack_always = 1;
+		return NULL;
+	}
 	if (h->type != TG_FRAME_EVENT)
-		return "only event frames are accepted";
-	if (cl->last_seq && h->seq != cl->last_seq + 1)
+		return "only hello and event frames are accepted";
+	if (!cl->hello)
+		return "expected hello first";
+	if ((cl->last_seq && h->seq != cl->last_seq + 1) ||
+	    (!cl->last_seq && cl->stream->last_seq &&
+	     h->seq > cl->stream->last_seq + 1))
 		return "frame out of order";
+	cl->last_seq = h->seq;
+	if (h->seq <= cl->stream->last_seq) {
+		/* Resent after a lost ack: stored already, ack it again. */
+		c->duplicates++;
+		cl->ack_pending = cl->stream->last_seq;
+		return NULL;
+	}
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	if (!tok)
 		return "out of memory";
@@ -173,11 +246,22 @@ static const char *take_event(struct tg_collector *c,
 	json_tokener_free(tok);
 	if (!o || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
+		cl->stream->last_seq = h->seq;	/* consumed: never resent */
 		return "payload is not one JSON object";
 	}
-	if (json_object_object_get_ex(o, "seq", NULL)) {
+	if (json_object_object_get_ex(o, "seq", NULL) ||
+	    json_object_object_get_ex(o, "agent_stream", NULL) ||
+	    json_object_object_get_ex(o, "agent_seq", NULL)) {
 		json_object_put(o);
-		return "payload must not carry seq";
+		cl->stream->last_seq = h->seq;	/* consumed: never resent */
+		return "payload must not carry seq, agent_stream or agent_seq";
+	}
+	{
+		char sid[20];
+
+		snprintf(sid, sizeof(sid), "%016llx", (unsigned long long)cl->stream->id);
+		json_object_object_add(o, "agent_stream", json_object_new_string(sid));
+		json_object_object_add(o, "agent_seq", json_object_new_int64((int64_t)h->seq));
 	}
 	err = tg_eventlog_append(&c->log, o, &seq);
 	json_object_put(o);
@@ -187,7 +271,7 @@ static const char *take_event(struct tg_collector *c,
 		*fatal = 1;
 		return NULL;
 	}
-	cl->last_seq = h->seq;
+	cl->stream->last_seq = h->seq;
 	cl->ack_pending = h->seq;
 	c->stored++;
 	return NULL;
@@ -244,9 +328,9 @@ static void send_acks(struct tg_collector *c)
 
 		if (cl->fd < 0)
 			continue;
-		if (cl->ack_pending &&
+		if ((cl->ack_pending || cl->ack_always) &&
 		    tg_wire_send(cl->fd, TG_FRAME_ACK, cl->ack_pending, NULL, 0) == 0)
-			cl->ack_pending = 0;
+			cl->ack_pending = cl->ack_always = 0;
 		if (cl->drop_after_ack)
 			drop_client(cl);
 	}

@@ -8,12 +8,23 @@
 
 #define TG_COLLECTOR_MAX_CLIENTS 16
 
+/* What the log holds of one agent stream. */
+struct tg_collector_stream {
+	__u64 id;		/* stream id from the agent's HELLO */
+	__u64 last_seq;		/* highest frame seq stored or refused */
+};
+
+#define TG_COLLECTOR_STREAMS 64	/* streams remembered, least recent dropped */
+
 struct tg_collector_client {
 	int fd;
 	uid_t uid;
+	int hello;		/* HELLO received */
+	struct tg_collector_stream *stream;
 	__u64 last_seq;		/* last frame seq accepted, 0 before the first */
 	__u64 ack_pending;	/* highest seq appended but not yet acked */
 	int drop_after_ack;	/* a frame of it could not be stored */
+	int ack_always;		/* answer the HELLO even with ack 0 */
 };
 
 struct tg_collector {
@@ -22,9 +33,11 @@ struct tg_collector {
 	char socket_path[108];
 	struct tg_eventlog log;
 	struct tg_collector_client clients[TG_COLLECTOR_MAX_CLIENTS];
+	struct tg_collector_stream streams[TG_COLLECTOR_STREAMS];
+	unsigned int next_stream;	/* round-robin slot for a new stream */
 	/* Called with a one-line notice (rejected peers and frames). */
 	void (*warn)(const char *msg);
-	unsigned long long stored, rejected_frames, rejected_peers;
+	unsigned long long stored, duplicates, rejected_frames, rejected_peers;
 };
 
 /* Bind the socket (mode 0660) and open the log. -errno, nothing left on failure. */

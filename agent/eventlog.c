@@ -87,6 +87,7 @@ static int recover_tail(struct tg_eventlog *l, __u64 *last_seq)
 		nl = memrchr(buf, '\n', (size_t)n - 1);
 		nl = nl ? nl + 1 : buf;
 		*last_seq = line_seq(nl, strlen(nl));
+		l->last_line = strdup(nl);
 	}
 	l->size = l->committed = cut;
 out_free:
@@ -252,4 +253,6 @@ void tg_eventlog_close(struct tg_eventlog *l)
 	if (l->seq_fd >= 0)
 		close(l->seq_fd);
 	l->fd = l->seq_fd = -1;
+	free(l->last_line);
+	l->last_line = NULL;
 }

@@ -30,6 +30,7 @@ struct tg_eventlog {
 	off_t rotate_size;	/* rotate once the file reaches this */
 	unsigned int rotate_keep;	/* rotated files kept: <log>.1 .. .N */
 	int torn_truncated;	/* open found and removed a torn last line */
+	char *last_line;	/* last complete line found at open, or NULL */
 };
 
 /* Open (creating) the log at path; its directory must exist. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -29,6 +30,7 @@ struct tg_sink {
 	size_t max, head, count;
 	size_t sent;		/* frames of the queue already sent */
 	__u64 next_seq;
+	__u64 stream;		/* this agent run's stream id */
 	long long next_connect_ms;
 	struct tg_sink_stats st;
 };
@@ -63,6 +65,12 @@ struct tg_sink *tg_sink_new(const char *socket_path, size_t max_queue)
 	s->fd = -1;
 	s->max = max_queue;
 	s->next_seq = 1;
+	while (!s->stream)
+		if (getrandom(&s->stream, sizeof(s->stream), 0) != sizeof(s->stream)) {
+			free(s->q);
+			free(s);
+			return NULL;
+		}
 	return s;
 }
 
@@ -100,6 +108,9 @@ static void try_connect(struct tg_sink *s)
 	s->fd = fd;
 	s->sent = 0;
 	s->st.connected = 1;
+	/* Name the stream: the collector skips what it stored already. */
+	if (tg_wire_send(fd, TG_FRAME_HELLO, 0, &s->stream, sizeof(s->stream)))
+		disconnect(s, -EPIPE);
 }
 
 /* Send queued frames not yet sent on this connection. */

@@ -8,10 +8,9 @@
 /*
  * The agent's side of the event socket: a bounded in-memory queue of frames
  * that stay queued until the collector acknowledges them as durable, resent
- * in order after a reconnect. Never blocks the caller.
- *
- * Known gap: if the collector stored a frame but its ack was lost with the
- * connection, the resend stores it a second time.
+ * in order after a reconnect. Never blocks the caller. Each connection
+ * starts with a HELLO naming this run's stream, so a frame resent after a
+ * lost ack is recognised by the collector and not stored twice.
  */
 struct tg_sink;
 

@@ -18,7 +18,7 @@ int tg_wire_check(const void *buf, size_t n, struct tg_frame_hdr *hdr,
 		*why = "bad magic";
 	else if (hdr->version != TG_WIRE_VERSION)
 		*why = "unsupported protocol version";
-	else if (hdr->type < TG_FRAME_EVENT || hdr->type > TG_FRAME_ERROR)
+	else if (hdr->type < TG_FRAME_EVENT || hdr->type > TG_FRAME_HELLO)
 		*why = "unknown frame type";
 	else if (hdr->pad)
 		*why = "non-zero padding";
@@ -28,6 +28,8 @@ int tg_wire_check(const void *buf, size_t n, struct tg_frame_hdr *hdr,
 		*why = "payload length does not match the frame";
 	else if (hdr->seq == 0 && hdr->type == TG_FRAME_EVENT)
 		*why = "event frame with seq 0";
+	else if (hdr->type == TG_FRAME_HELLO && hdr->len != TG_WIRE_STREAM_LEN)
+		*why = "hello frame without a stream id";
 	else
 		return 0;
 	return -EBADMSG;

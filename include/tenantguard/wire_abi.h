@@ -3,11 +3,17 @@
  * Agent <-> collector protocol on the event socket (AF_UNIX, SOCK_SEQPACKET).
  * One datagram is one frame: a header, then len bytes of payload.
  *
+ *   agent -> collector  TG_FRAME_HELLO  first frame of a connection;
+ *                                       payload: 8-byte stream id
  *   agent -> collector  TG_FRAME_EVENT  payload: one JSON object (no "seq")
- *   collector -> agent  TG_FRAME_ACK    seq: highest frame seq made durable
+ *   collector -> agent  TG_FRAME_ACK    seq: highest frame seq of the stream
+ *                                       made durable (or refused)
  *   collector -> agent  TG_FRAME_ERROR  seq: offending frame, payload: text
  *
- * Frame seqs start at 1 and increase by one per event frame.
+ * A stream is one agent run; its frame seqs start at 1 and increase by one
+ * per event frame. The collector stores each frame's stream and seq with the
+ * event, so a frame resent after a lost ack is acknowledged, not stored
+ * twice, also across collector crashes.
  */
 #ifndef TENANTGUARD_WIRE_ABI_H
 #define TENANTGUARD_WIRE_ABI_H
@@ -22,7 +28,10 @@ enum tg_frame_type {
 	TG_FRAME_EVENT = 1,
 	TG_FRAME_ACK = 2,
 	TG_FRAME_ERROR = 3,
+	TG_FRAME_HELLO = 4,
 };
+
+#define TG_WIRE_STREAM_LEN 8	/* bytes of a HELLO payload */
 
 struct tg_frame_hdr {
 	__u32 magic;	/* TG_WIRE_MAGIC */

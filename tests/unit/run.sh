@@ -6,7 +6,7 @@ pass=0
 fail=0
 for t in "$out"/tests/unit/test_*; do
 	[ -x "$t" ] || continue
-	log=$("$t" 2>&1)
+	log=$(timeout 300 "$t" 2>&1)
 	rc=$?
 	p=$(printf '%s\n' "$log" | sed -n 's/^\[       OK \] \(.*\)/\1/p')
 	f=$(printf '%s\n' "$log" | sed -n 's/^\[  FAILED  \] \([a-z_][a-z0-9_]*\)$/\1/p')

@@ -157,6 +157,45 @@ static void test_queue_full(void **state)
 	tg_sink_free(s);
 }
 
+/* A raw client: connect and say HELLO for stream; returns the fd and the ack. */
+static int raw_client(__u64 stream, __u64 *acked)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char buf[TG_WIRE_MAX_FRAME];
+	struct tg_frame_hdr h;
+	const char *why;
+	ssize_t n;
+	int fd;
+
+	strcpy(sa.sun_path, sock);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_HELLO, 0, &stream, sizeof(stream)), 0);
+	n = recv(fd, buf, sizeof(buf), 0);
+	assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
+	assert_int_equal(h.type, TG_FRAME_ACK);
+	*acked = h.seq;
+	return fd;
+}
+
+/* Read frames until one that is not an ACK or the peer closes; its type. */
+static int next_non_ack(int fd, __u64 *last_ack, char *buf, size_t len)
+{
+	struct tg_frame_hdr h;
+	const char *why;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, buf, len, 0);
+		if (n <= 0)
+			return 0;
+		assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
+		if (h.type != TG_FRAME_ACK)
+			return h.type;
+		*last_ack = h.seq;
+	}
+}
+
 static void test_collector_rejects_garbage(void **state)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -165,6 +204,7 @@ static void test_collector_rejects_garbage(void **state)
 	struct tg_frame_hdr h;
 	const char *why;
 	struct tg_sink *s;
+	__u64 ack = 0;
 	ssize_t n;
 	int fd;
 
@@ -177,32 +217,81 @@ static void test_collector_rejects_garbage(void **state)
 	assert_int_equal(h.type, TG_FRAME_ERROR);
 	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 0);	/* closed */
 	close(fd);
-	/* Out of order and non-object payloads are refused as well. */
+	/* An event before HELLO is refused. */
 	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "{}", 2), 0);
+	assert_int_equal(next_non_ack(fd, &ack, buf, sizeof(buf)), TG_FRAME_ERROR);
+	close(fd);
+	/* Out of order and non-object payloads are refused as well. */
+	fd = raw_client(77, &ack);
+	assert_int_equal(ack, 0);
 	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 5, "{}", 2), 0);
 	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 7, "{}", 2), 0);
-	do {
-		n = recv(fd, buf, sizeof(buf), 0);
-		assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
-	} while (h.type == TG_FRAME_ACK);
-	assert_int_equal(h.type, TG_FRAME_ERROR);
-	assert_memory_equal(buf + sizeof(h), "frame out of order", h.len);
+	assert_int_equal(next_non_ack(fd, &ack, buf, sizeof(buf)), TG_FRAME_ERROR);
+	assert_memory_equal(buf + sizeof(h), "frame out of order", 18);
 	close(fd);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	fd = raw_client(78, &ack);
 	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "[1,2]", 5), 0);
-	n = recv(fd, buf, sizeof(buf), 0);
-	assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
-	assert_int_equal(h.type, TG_FRAME_ERROR);
+	assert_int_equal(next_non_ack(fd, &ack, buf, sizeof(buf)), TG_FRAME_ERROR);
 	close(fd);
 	/* The collector is still up and storing. */
 	s = tg_sink_new(sock, 4);
 	submit(s, 1);
 	assert_int_equal(tg_sink_flush(s, 5000), 0);
 	tg_sink_free(s);
-	assert_int_equal(log_lines(), 2);	/* seq 5 and the last one */
+	assert_int_equal(log_lines(), 2);	/* seq 5 and the sink's one */
 	stop_collector(pid, SIGTERM);
+}
+
+/* Read acks until want is acknowledged. */
+static void wait_ack(int fd, __u64 want)
+{
+	char buf[TG_WIRE_MAX_FRAME];
+	struct tg_frame_hdr h;
+	const char *why;
+	ssize_t n;
+
+	do {
+		n = recv(fd, buf, sizeof(buf), 0);
+		assert_true(n > 0);
+		assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
+		assert_int_equal(h.type, TG_FRAME_ACK);
+	} while (h.seq < want);
+}
+
+/* Frames resent after a lost ack, also across a collector crash, are stored once. */
+static void test_no_duplicates_after_lost_ack(void **state)
+{
+	pid_t pid = start_collector();
+	__u64 ack = 0, i;
+	int fd;
+
+	fd = raw_client(0xabc, &ack);
+	for (i = 1; i <= 3; i++)
+		assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
+	wait_ack(fd, 3);
+	close(fd);
+	assert_int_equal(log_lines(), 3);
+	/* The ack was "lost": reconnect and resend 2..4. */
+	fd = raw_client(0xabc, &ack);
+	assert_int_equal(ack, 3);
+	for (i = 2; i <= 4; i++)
+		assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
+	wait_ack(fd, 4);
+	close(fd);
+	stop_collector(pid, SIGKILL);
+	assert_int_equal(log_lines(), 4);
+	/* After a crash the collector learns the stream's position from the log. */
+	pid = start_collector();
+	fd = raw_client(0xabc, &ack);
+	assert_int_equal(ack, 4);
+	for (i = 3; i <= 6; i++)
+		assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
+	wait_ack(fd, 6);
+	close(fd);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 6);
 }
 
 int main(void)
@@ -212,6 +301,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resend_after_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_collector_rejects_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_duplicates_after_lost_ack, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

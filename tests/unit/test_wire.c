@@ -70,6 +70,15 @@ static void test_rejections(void **state)
 	expect_reject(n - 1, "payload length does not match the frame");
 	n = tg_wire_build(buf, TG_FRAME_EVENT, 0, "{}", 2);
 	expect_reject(n, "event frame with seq 0");
+	n = tg_wire_build(buf, TG_FRAME_HELLO, 0, "1234567", 7);
+	expect_reject(n, "hello frame without a stream id");
+	n = tg_wire_build(buf, TG_FRAME_HELLO, 0, "12345678", 8);
+	{
+		struct tg_frame_hdr h;
+		const char *why;
+
+		assert_int_equal(tg_wire_check(buf, n, &h, &why), 0);
+	}
 }
 
 static void test_send_over_seqpacket(void **state)
