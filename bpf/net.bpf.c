@@ -76,6 +76,42 @@ static __always_inline __u32 tg_port_owner(struct bpf_sock_addr *ctx,
 	return tg_sock_owner(sk);
 }
 
+/*
+ * The destination the kernel will really use for daddr: connecting to
+ * 0.0.0.0 goes to the socket's bound source address, or to 127.0.0.1 when
+ * it has none (ip_route_connect), so it is checked as that address.
+ */
+static __always_inline __u32 tg_effective_v4(struct bpf_sock_addr *ctx,
+					     __u32 daddr)
+{
+	struct bpf_sock *sk = ctx->sk;
+
+	if (daddr)
+		return daddr;
+	if (sk && sk->src_ip4)
+		return sk->src_ip4;
+	return bpf_htonl(0x7f000001);
+}
+
+/* The same for IPv6: :: goes to the bound source address, or to ::1. */
+static __always_inline void tg_effective_v6(struct bpf_sock_addr *ctx,
+					    __u32 a[4])
+{
+	struct bpf_sock *sk = ctx->sk;
+
+	if (a[0] || a[1] || a[2] || a[3])
+		return;
+	if (sk && (sk->src_ip6[0] || sk->src_ip6[1] || sk->src_ip6[2] ||
+		   sk->src_ip6[3])) {
+		a[0] = sk->src_ip6[0];
+		a[1] = sk->src_ip6[1];
+		a[2] = sk->src_ip6[2];
+		a[3] = sk->src_ip6[3];
+		return;
+	}
+	a[3] = bpf_htonl(1);
+}
+
 static __always_inline int tg_local_v4(__u32 daddr)
 {
 	__u32 mapped[4] = { 0, 0, bpf_htonl(0xffff), daddr };
@@ -130,16 +166,17 @@ int tg_connect4(struct bpf_sock_addr *ctx)
 	struct bpf_sock_tuple tuple = {};
 	const struct tg_tenant *actor;
 	__u32 addr[4] = {};
-	__u32 owner, slot;
+	__u32 owner, slot, dst;
 
 	slot = tg_policy_slot();
 	actor = tg_current_tenant(slot);
 	if (!actor)
 		return 1;
 	addr[0] = ctx->user_ip4;
-	if (!tg_local_v4(addr[0]))
+	dst = tg_effective_v4(ctx, addr[0]);
+	if (!tg_local_v4(dst))
 		return 1;
-	tuple.ipv4.daddr = addr[0];
+	tuple.ipv4.daddr = dst;
 	tuple.ipv4.dport = ctx->user_port;
 	owner = tg_port_owner(ctx, &tuple, sizeof(tuple.ipv4));
 	return tg_connect_verdict(ctx, slot, actor, owner, addr);
@@ -150,7 +187,7 @@ int tg_connect6(struct bpf_sock_addr *ctx)
 {
 	struct bpf_sock_tuple tuple = {};
 	const struct tg_tenant *actor;
-	__u32 addr[4];
+	__u32 addr[4], dst[4];
 	__u32 owner, slot;
 	__u32 tlen;
 
@@ -164,15 +201,18 @@ int tg_connect6(struct bpf_sock_addr *ctx)
 	addr[3] = ctx->user_ip6[3];
 	if (!addr[0] && !addr[1] && addr[2] == bpf_htonl(0xffff)) {
 		/* IPv4-mapped: the peer is an IPv4 socket. */
-		if (!tg_local_v4(addr[3]))
+		dst[3] = addr[3] ? addr[3] : bpf_htonl(0x7f000001);
+		if (!tg_local_v4(dst[3]))
 			return 1;
-		tuple.ipv4.daddr = addr[3];
+		tuple.ipv4.daddr = dst[3];
 		tuple.ipv4.dport = ctx->user_port;
 		tlen = sizeof(tuple.ipv4);
 	} else {
-		if (!tg_local_v6(addr))
+		__builtin_memcpy(dst, addr, 16);
+		tg_effective_v6(ctx, dst);
+		if (!tg_local_v6(dst))
 			return 1;
-		__builtin_memcpy(tuple.ipv6.daddr, addr, 16);
+		__builtin_memcpy(tuple.ipv6.daddr, dst, 16);
 		tuple.ipv6.dport = ctx->user_port;
 		tlen = sizeof(tuple.ipv6);
 	}

@@ -53,6 +53,13 @@ tg_event deny_tcp6_v4mapped_event kind=net op=connect verdict=deny \
 tg_probe deny_tcp6_loopback --cgroup "$G" --expect EPERM connect tcp ::1 $P6
 tg_event deny_tcp6_loopback_event kind=net op=connect verdict=deny \
 	tenant=globex target_tenant=acme proto=tcp addr=::1 port=$P6
+# The unspecified address means "this host" to connect().
+tg_probe deny_tcp4_unspecified --cgroup "$G" --expect EPERM connect tcp 0.0.0.0 $P4
+tg_probe deny_tcp4_unspecified_wildcard_listener --cgroup "$G" --expect EPERM connect tcp 0.0.0.0 $PANY
+tg_probe deny_tcp6_unspecified --cgroup "$G" --expect EPERM connect tcp :: $P6
+tg_probe deny_tcp6_v4mapped_unspecified --cgroup "$G" --expect EPERM connect tcp ::ffff:0.0.0.0 $P4
+tg_event deny_tcp4_unspecified_event kind=net op=connect verdict=deny \
+	tenant=globex target_tenant=acme addr=0.0.0.0 port=$P4
 tg_probe deny_udp4_connect --cgroup "$G" --expect EPERM connect udp 127.0.0.1 $PUDP
 tg_event deny_udp4_connect_event kind=net op=connect verdict=deny \
 	tenant=globex proto=udp port=$PUDP
@@ -71,12 +78,14 @@ tg_probe allow_host_to_tenant --expect ok connect tcp 127.0.0.1 $P4
 tg_probe allow_tenant_to_host_port --cgroup "$G" --expect ok connect tcp 127.0.0.1 $PHOST
 tg_probe allow_unowned_port_refused --cgroup "$G" --expect ECONNREFUSED connect tcp 127.0.0.1 $PNONE
 tg_probe allow_other_address_not_owned --cgroup "$G" --expect ECONNREFUSED connect tcp 127.0.0.2 $P4
+tg_probe allow_same_tenant_unspecified --cgroup "$A" --expect ok connect tcp 0.0.0.0 $P4
+tg_probe allow_unspecified_to_host_port --cgroup "$G" --expect ok connect tcp 0.0.0.0 $PHOST
 
 # Exactly one event per denial, none for allowed connects.
 sleep 0.5
 n=$(tg_count kind=net tenant=globex target_tenant=acme verdict=deny)
-want=5
-[ -n "$HOSTIP" ] && want=6
+want=9
+[ -n "$HOSTIP" ] && want=10
 if [ "$n" = "$want" ]; then
 	tg_pass one_event_per_denial
 else
