@@ -4,7 +4,7 @@
  * cgroup and checks its outcome, or waits for events in the collector's log.
  *
  *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] open PATH [r|w|dir]
- *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] connect tcp|udp ADDR PORT
+ *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] [--bind SRC] connect tcp|udp ADDR PORT
  *   tg-probe [--cgroup DIR] listen tcp|udp ADDR PORT [READY_FILE]
  *   tg-probe [--cgroup DIR] connect-loop tcp|udp ADDR PORT STOP_FILE
  *            (connects until STOP_FILE exists; prints the outcome counts)
@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 static const char *expect;
+static const char *bind_src;	/* connect: bind to this address first */
 
 static int usage(void)
 {
@@ -132,6 +133,17 @@ static int do_connect(int argc, char **argv)
 	fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return outcome(what, errno);
+	if (bind_src) {
+		struct sockaddr_storage src;
+		socklen_t slen;
+
+		if (make_addr(bind_src, "0", &src, &slen) ||
+		    bind(fd, (struct sockaddr *)&src, slen) < 0) {
+			perror("tg-probe: bind");
+			close(fd);
+			return 2;
+		}
+	}
 	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
 		err = errno;
 	close(fd);
@@ -308,6 +320,8 @@ int main(int argc, char **argv)
 			}
 		} else if (strcmp(argv[i], "--expect") == 0) {
 			expect = argv[i + 1];
+		} else if (strcmp(argv[i], "--bind") == 0) {
+			bind_src = argv[i + 1];
 		} else {
 			return usage();
 		}

@@ -64,6 +64,13 @@ tg_probe deny_udp4_connect --cgroup "$G" --expect EPERM connect udp 127.0.0.1 $P
 tg_event deny_udp4_connect_event kind=net op=connect verdict=deny \
 	tenant=globex proto=udp port=$PUDP
 if [ -n "$HOSTIP" ]; then
+	# 0.0.0.0 from a socket bound to a host address goes to that address.
+	PBOUND=$((base + 6))
+	listen "$A" tcp "$HOSTIP" $PBOUND
+	tg_probe deny_tcp4_unspecified_from_bound_source --cgroup "$G" --expect EPERM \
+		--bind "$HOSTIP" connect tcp 0.0.0.0 $PBOUND
+	tg_probe allow_owner_unspecified_from_bound_source --cgroup "$A" --expect ok \
+		--bind "$HOSTIP" connect tcp 0.0.0.0 $PBOUND
 	tg_probe deny_tcp4_host_address --cgroup "$G" --expect EPERM connect tcp "$HOSTIP" $PANY
 	tg_event deny_tcp4_host_address_event kind=net verdict=deny \
 		tenant=globex addr="$HOSTIP" port=$PANY
@@ -85,7 +92,7 @@ tg_probe allow_unspecified_to_host_port --cgroup "$G" --expect ok connect tcp 0.
 sleep 0.5
 n=$(tg_count kind=net tenant=globex target_tenant=acme verdict=deny)
 want=9
-[ -n "$HOSTIP" ] && want=10
+[ -n "$HOSTIP" ] && want=11
 if [ "$n" = "$want" ]; then
 	tg_pass one_event_per_denial
 else
