@@ -6,10 +6,10 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "ytree.h"
+
 #define TG_POLICY_MAX_FILE (4u << 20)	/* bytes per policy file */
-#define TG_POLICY_MAX_DEPTH 16		/* YAML nesting */
-#define TG_POLICY_MAX_NODES 2000000	/* YAML nodes per file */
-#define TG_POLICY_MAX_ERRORS 100	/* reported; the rest counted */
+#define TG_POLICY_MAX_ERRORS TG_DIAG_MAX
 #define TG_POLICY_MAX_TENANTS 16384
 #define TG_POLICY_MAX_ITEMS 1024	/* entries of one list */
 
@@ -59,16 +59,8 @@ struct tg_policy {
 	const void *names_base;		/* tenants when names was built */
 };
 
-/* Errors, each "file:line:column: message". */
-struct tg_diag {
-	char **msgs;
-	unsigned int n;
-	unsigned int dropped;		/* beyond TG_POLICY_MAX_ERRORS */
-};
-
 void tg_policy_init(struct tg_policy *p);
 void tg_policy_free(struct tg_policy *p);
-void tg_diag_free(struct tg_diag *d);
 
 /*
  * Parse one policy document of len bytes named name into p (merging with
