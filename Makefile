@@ -41,7 +41,9 @@ SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 
 MAIN_SRCS := $(wildcard agent/*_main.c)
 LIB_SRCS := $(filter-out $(MAIN_SRCS),$(wildcard agent/*.c))
-LIB_OBJS := $(patsubst agent/%.c,$(OUTPUT)/agent/%.o,$(LIB_SRCS))
+LIB_OBJS := $(patsubst agent/%.c,$(OUTPUT)/agent/%.o,$(LIB_SRCS)) \
+	    $(OUTPUT)/agent/seccomp_builtin.o
+SC_PROFILES := $(sort $(wildcard policy/seccomp/*.yaml))
 LIBTG := $(OUTPUT)/libtg.a
 
 BINS := $(OUTPUT)/tenantguard-agent $(OUTPUT)/tenantguard-collector \
@@ -70,6 +72,15 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o | $(OUTPUT)
 	$(Q)$(BPFTOOL) gen skeleton $< name tg_$* > $@
 
 $(OUTPUT)/agent/%.o: agent/%.c | $(OUTPUT)/agent $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The built-in seccomp profiles, compiled in from policy/seccomp/.
+$(OUTPUT)/seccomp_builtin.c: $(SC_PROFILES) scripts/embed-profiles.sh | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)scripts/embed-profiles.sh $(SC_PROFILES) > $@
+
+$(OUTPUT)/agent/seccomp_builtin.o: $(OUTPUT)/seccomp_builtin.c | $(OUTPUT)/agent
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -114,7 +125,7 @@ check-vm: all
 
 # Policy parser fuzzing (libFuzzer + ASan/UBSan), FUZZ_SECONDS bounded.
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS := agent/policy.c agent/tenants.c agent/cgroupfs.c
+FUZZ_SRCS := agent/policy.c agent/ytree.c agent/tenants.c agent/cgroupfs.c
 $(OUTPUT)/fuzz_policy: tests/fuzz/fuzz_policy.c $(FUZZ_SRCS) | $(OUTPUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -126,6 +137,7 @@ check-fuzz: $(OUTPUT)/fuzz_policy
 # Benchmarks print figures measured in one run; they assert nothing.
 bench: all
 	$(Q)tests/bench/policy.sh $(OUTPUT)
+	$(Q)tests/bench/seccomp.sh $(OUTPUT)
 
 demo: deps all
 	$(Q)scripts/demo.sh $(OUTPUT)

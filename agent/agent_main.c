@@ -29,6 +29,7 @@
 #include "cgroupfs.h"
 #include "control.h"
 #include "event_json.h"
+#include "notify.h"
 #include "policy.h"
 #include "sink.h"
 #include "tenants.h"
@@ -70,6 +71,8 @@ struct agent {
 	__u64 events_bad;
 	__u64 drops_reported;
 	__u64 qdrops_reported;
+	struct tg_notify *notify;	/* seccomp listeners from the launcher */
+	__u64 seccomp_denials;
 };
 
 static int verbose;
@@ -524,22 +527,104 @@ static struct json_object *status_json(struct agent *a)
 	json_object_object_add(t, "dropped_queue_full", json_object_new_int64((int64_t)ss.dropped));
 	json_object_object_add(t, "collector_connected", json_object_new_boolean(ss.connected));
 	json_object_object_add(o, "events", t);
+	t = json_object_new_object();
+	json_object_object_add(t, "listeners",
+			       json_object_new_int64(tg_notify_count(a->notify)));
+	json_object_object_add(t, "denials",
+			       json_object_new_int64((int64_t)a->seccomp_denials));
+	json_object_object_add(o, "seccomp", t);
 	json_object_object_add(o, "reloads_ok", json_object_new_int64((int64_t)a->reloads_ok));
 	json_object_object_add(o, "reloads_failed",
 			       json_object_new_int64((int64_t)a->reloads_failed));
 	return o;
 }
 
-static struct json_object *control_handle(void *ctx, struct json_object *req)
+/* Where and under which profile the launcher starts tenant name. */
+static struct json_object *tenant_json(struct agent *a, const char *name)
+{
+	const struct tg_tenant_entry *e = tg_registry_find_const(&a->reg, name);
+	const struct tg_policy_tenant *t = tg_policy_find(&a->policy, name);
+	struct json_object *o = json_object_new_object();
+
+	if (!e || (!e->defined && !e->present)) {
+		json_object_object_add(o, "ok", json_object_new_boolean(0));
+		json_object_object_add(o, "error", json_object_new_string(
+			"no such tenant in the policy in force"));
+		return o;
+	}
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "name", json_object_new_string(e->name));
+	json_object_object_add(o, "id", json_object_new_int64(e->id));
+	json_object_object_add(o, "cgroup", json_object_new_string(e->cgroup));
+	json_object_object_add(o, "present", json_object_new_boolean(e->present));
+	json_object_object_add(o, "seccomp", json_object_new_string(
+		t && t->seccomp[0] ? t->seccomp : "default"));
+	return o;
+}
+
+static void on_seccomp_denial(void *ctx, const char *tenant, const char *profile,
+			      const struct tg_sc_denial *d)
 {
 	struct agent *a = ctx;
-	struct json_object *cmd, *o, *errs;
+	const struct tg_tenant_entry *e = tg_registry_find_const(&a->reg, tenant);
+
+	a->seccomp_denials++;
+	if (e && e->id <= TG_MAX_TENANTS)
+		a->denials[e->id]++;
+	emit(a, tg_seccomp_event(&a->fmt, tenant, profile, (__u32)d->pid, d->comm,
+				 d->syscall, d->arch));
+}
+
+/* The launcher hands over the seccomp listener of a tenant's process tree. */
+static struct json_object *take_listener(struct agent *a, struct json_object *req,
+					 int *fd)
+{
+	struct json_object *o = json_object_new_object(), *v;
+	const char *tenant = NULL, *profile = "";
+	char msg[160];
+	int err;
+
+	if (json_object_object_get_ex(req, "tenant", &v))
+		tenant = json_object_get_string(v);
+	if (json_object_object_get_ex(req, "profile", &v))
+		profile = json_object_get_string(v);
+	if (!tenant || !tg_tenant_name_valid(tenant) || strlen(profile) >= 64) {
+		err = -EINVAL;
+		snprintf(msg, sizeof(msg), "seccomp-listener: 'tenant' missing or invalid");
+	} else if (*fd < 0) {
+		err = -EBADF;
+		snprintf(msg, sizeof(msg), "seccomp-listener: no descriptor passed");
+	} else {
+		err = tg_notify_add(a->notify, *fd, tenant, profile);
+		*fd = -1;	/* taken, or closed on error */
+		snprintf(msg, sizeof(msg), "seccomp-listener: %s",
+			 err == -EBADF ? "not a seccomp listener" : strerror(-err));
+	}
+	json_object_object_add(o, "ok", json_object_new_boolean(!err));
+	if (err)
+		json_object_object_add(o, "error", json_object_new_string(msg));
+	else if (a->verbose)
+		say("seccomp listener for tenant %s (profile %s), %u served", tenant,
+		    profile, tg_notify_count(a->notify));
+	return o;
+}
+
+static struct json_object *control_handle(void *ctx, struct json_object *req,
+					  int *fd)
+{
+	struct agent *a = ctx;
+	struct json_object *cmd, *o, *errs, *v;
 	const char *c = "";
 
 	if (json_object_object_get_ex(req, "cmd", &cmd))
 		c = json_object_get_string(cmd);
 	if (strcmp(c, "status") == 0)
 		return status_json(a);
+	if (strcmp(c, "tenant") == 0)
+		return tenant_json(a, json_object_object_get_ex(req, "name", &v) ?
+					      json_object_get_string(v) : "");
+	if (strcmp(c, "seccomp-listener") == 0)
+		return take_listener(a, req, fd);
 	o = json_object_new_object();
 	if (strcmp(c, "reload") == 0) {
 		errs = json_object_new_array();
@@ -708,7 +793,7 @@ static void drain(int fd)
 static int run(struct agent *a, int sfd, int *ifd, int cfd)
 {
 	struct signalfd_siginfo si;
-	struct pollfd p[5];
+	struct pollfd p[6];
 	int n;
 
 	for (;;) {
@@ -718,11 +803,14 @@ static int run(struct agent *a, int sfd, int *ifd, int cfd)
 		p[2] = (struct pollfd){ .fd = *ifd, .events = POLLIN };
 		p[3] = (struct pollfd){ .fd = tg_sink_fd(a->sink), .events = POLLIN };
 		p[4] = (struct pollfd){ .fd = cfd, .events = POLLIN };
-		n = poll(p, 5, 1000);
+		p[5] = (struct pollfd){ .fd = tg_notify_fd(a->notify), .events = POLLIN };
+		n = poll(p, 6, 1000);
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		if (p[0].revents)
 			ring_buffer__consume(a->bpf.rb);
+		if (p[5].revents)
+			tg_notify_process(a->notify, on_seccomp_denial, a);
 		if (p[2].revents) {
 			drain(*ifd);
 			/*
@@ -804,6 +892,12 @@ int main(int argc, char **argv)
 		err = 1;
 		goto out_close_sfd;
 	}
+	a.notify = tg_notify_new();
+	if (!a.notify) {
+		say("seccomp listeners: %s", strerror(errno));
+		err = 1;
+		goto out_free_sink;
+	}
 	bo.attach_cgroup = a.attach_cgroup_opt ?: a.cgroup_root;
 	bo.ringbuf_size = a.ringbuf_size;
 	bo.on_event = on_event;
@@ -844,6 +938,7 @@ int main(int argc, char **argv)
 	    a.tenants_dir, a.event_socket);
 	err = run(&a, sfd, &ifd, cfd) ? 1 : 0;
 	ring_buffer__consume(a.bpf.rb);
+	tg_notify_process(a.notify, on_seccomp_denial, &a);
 	close(cfd);
 	unlink(a.control_socket);
 out_close_ifd:
@@ -854,6 +949,7 @@ out_stop_bpf:
 		emit(&a, tg_agent_event(&a.fmt, "stop", "allow", "agent stopped"));
 	tg_sink_flush(a.sink, 2000);
 out_free_sink:
+	tg_notify_free(a.notify);
 	tg_sink_free(a.sink);
 out_close_sfd:
 	close(sfd);

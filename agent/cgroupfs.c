@@ -118,3 +118,30 @@ int tg_path_join(char *buf, size_t len, const char *a, const char *b)
 		return -ENAMETOOLONG;
 	return 0;
 }
+
+int tg_cgroup2_nsdelegate(const char *mountinfo)
+{
+	char *line = NULL, *sep, *opts;
+	size_t cap = 0;
+	int found = 0;
+	FILE *f;
+
+	f = fopen(mountinfo, "re");
+	if (!f)
+		return 0;
+	while (!found && getline(&line, &cap, f) > 0) {
+		/* "... - cgroup2 SOURCE SUPER_OPTIONS" */
+		sep = strstr(line, " - cgroup2 ");
+		if (!sep)
+			continue;
+		opts = strchr(sep + strlen(" - cgroup2 "), ' ');
+		if (!opts)
+			continue;
+		for (opts = strtok(opts + 1, ",\n"); opts; opts = strtok(NULL, ",\n"))
+			if (strcmp(opts, "nsdelegate") == 0)
+				found = 1;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}

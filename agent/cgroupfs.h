@@ -15,6 +15,12 @@ int tg_cgroup2_find(const char *mountinfo, char *buf, size_t len);
 /* The cgroup id (kernfs node id) of the cgroup directory at path. */
 int tg_cgroup_id(const char *path, __u64 *id);
 
+/*
+ * Whether the cgroup v2 hierarchy is mounted with nsdelegate: only then is a
+ * cgroup namespace a boundary for moving processes.
+ */
+int tg_cgroup2_nsdelegate(const char *mountinfo);
+
 /* Join path a and b with exactly one '/' between them into buf. */
 int tg_path_join(char *buf, size_t len, const char *a, const char *b);
 

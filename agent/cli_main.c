@@ -3,17 +3,28 @@
  * tenantguard: the operator's command line.
  *
  *   tenantguard events [--log PATH] [--tenant T] [--kind K] [--json]
+ *   tenantguard run --tenant NAME [--profile P] [--uid U --gid G] -- CMD...
+ *   tenantguard seccomp check FILE... | export --profile P --format F
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <json-c/json.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "cgroupfs.h"
 #include "control.h"
+#include "launch.h"
 #include "policy.h"
+#include "seccomp_profile.h"
+#include "tenants.h"
 
 #define PROG "tenantguard"
 
@@ -31,6 +42,18 @@ static void usage(FILE *out)
 		"  events [--log PATH] [--tenant T] [--kind K] [--json]\n"
 		"         print the events the collector stored\n"
 		"         (default log /var/log/tenantguard/events.jsonl)\n"
+		"  run --tenant NAME --uid U --gid G [--profile NAME|FILE]\n"
+		"      [--seccomp-dir DIR] [--policy FILE] [-v] -- CMD [ARGS...]\n"
+		"         start CMD as U:G in the tenant's cgroup (and a cgroup namespace\n"
+		"         rooted there), without capabilities, with no_new_privs and the\n"
+		"         tenant's seccomp profile; exits with CMD's status (125:\n"
+		"         launcher failure, 126/127: CMD not run)\n"
+		"  seccomp check FILE...\n"
+		"         validate seccomp profiles; errors as file:line:column\n"
+		"  seccomp export --profile NAME|FILE --format oci|bpf|pfc\n"
+		"      [--seccomp-dir DIR] [--output FILE]\n"
+		"         the profile as an OCI runtime \"seccomp\" section (runc, crun,\n"
+		"         podman), as the raw BPF filter, or as libseccomp's readable form\n"
 		"  help   this text\n"
 		"global option (before COMMAND): --control-socket PATH\n"
 		"  (default /run/tenantguard/control.sock)\n");
@@ -56,6 +79,9 @@ static void print_human(struct json_object *o)
 			 field(o, "addr"), field(o, "port"));
 	else if (strcmp(kind, "agent") == 0)
 		snprintf(detail, sizeof(detail), "%s", field(o, "message"));
+	else if (strcmp(kind, "seccomp") == 0)
+		snprintf(detail, sizeof(detail), "%s call, profile %s", field(o, "arch"),
+			 field(o, "profile"));
 	else
 		snprintf(detail, sizeof(detail), "%s", field(o, "path"));
 	printf("%-8s %-30s %-7s %-6s %-12s -> %-12s %-8s %-7s %-16s %s\n",
@@ -248,6 +274,355 @@ static int cmd_reload(void)
 	return good ? 0 : 1;
 }
 
+
+static void print_diag(struct tg_diag *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->n; i++)
+		fprintf(stderr, "%s\n", d->msgs[i]);
+	if (d->dropped)
+		fprintf(stderr, PROG ": %u more errors not shown\n", d->dropped);
+}
+
+/* Parse and compile each profile, as the launcher would. */
+static int cmd_seccomp_check(int argc, char **argv)
+{
+	struct tg_sc_profile p;
+	char err[512];
+	int k, bad = 0;
+
+	if (argc < 1) {
+		fprintf(stderr, PROG ": seccomp check: no profile file given\n");
+		return 2;
+	}
+	for (k = 0; k < argc; k++) {
+		struct tg_diag d = {};
+		scmp_filter_ctx ctx = NULL;
+
+		if (tg_sc_load_file(&p, argv[k], &d) == 0 &&
+		    !(ctx = tg_sc_compile(&p, 1, err, sizeof(err))))
+			tg_diag_add(&d, argv[k], 1, 1, "%s", err);
+		print_diag(&d);
+		if (ctx)
+			printf("%s: ok: %u rules, default %s\n", argv[k], p.n_rules,
+			       p.def_action == TG_SC_NOTIFY ? "notify (EPERM, reported)" :
+			       p.def_action == TG_SC_ALLOW ? "allow" :
+			       p.def_action == TG_SC_ERRNO ? "errno" :
+			       p.def_action == TG_SC_LOG ? "log" : "kill");
+		else
+			bad = 1;
+		seccomp_release(ctx);
+		tg_diag_free(&d);
+		tg_sc_profile_free(&p);
+	}
+	return bad;
+}
+
+static int cmd_seccomp_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "profile", required_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "seccomp-dir", required_argument, NULL, 'd' },
+		{ "output", required_argument, NULL, 'o' },
+		{}
+	};
+	const char *name = NULL, *format = NULL, *dir = NULL, *out = NULL;
+	struct tg_sc_profile p;
+	struct tg_diag d = {};
+	struct json_object *o;
+	scmp_filter_ctx ctx = NULL;
+	char err[512];
+	int c, fd = 1, rc = 1;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': name = optarg; break;
+		case 'f': format = optarg; break;
+		case 'd': dir = optarg; break;
+		case 'o': out = optarg; break;
+		default:
+			fprintf(stderr, PROG ": seccomp export: bad option %s\n",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (!name || !format || (strcmp(format, "oci") && strcmp(format, "bpf") &&
+				 strcmp(format, "pfc"))) {
+		fprintf(stderr, PROG ": seccomp export: needs --profile NAME and --format oci|bpf|pfc\n");
+		return 2;
+	}
+	if (tg_sc_find(&p, name, dir, &d)) {
+		print_diag(&d);
+		tg_diag_free(&d);
+		tg_sc_profile_free(&p);
+		return 1;
+	}
+	if (out) {
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, PROG ": seccomp export: %s: %s\n", out, strerror(errno));
+			goto out;
+		}
+	}
+	if (strcmp(format, "oci") == 0) {
+		const char *s;
+
+		o = tg_sc_oci(&p);
+		s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							      JSON_C_TO_STRING_SPACED |
+							      JSON_C_TO_STRING_NOSLASHESCAPE);
+		rc = dprintf(fd, "%s\n", s) < 0;
+		json_object_put(o);
+		goto out;
+	}
+	/* Outside the launcher there is no listener: notify becomes EPERM. */
+	ctx = tg_sc_compile(&p, 0, err, sizeof(err));
+	if (!ctx) {
+		fprintf(stderr, "%s\n", err);
+		goto out;
+	}
+	c = strcmp(format, "bpf") == 0 ? seccomp_export_bpf(ctx, fd) :
+					 seccomp_export_pfc(ctx, fd);
+	if (c)
+		fprintf(stderr, PROG ": seccomp export: %s\n", strerror(-c));
+	rc = c != 0;
+out:
+	if (out && fd >= 0 && close(fd) && !rc) {
+		fprintf(stderr, PROG ": seccomp export: %s: %s\n", out, strerror(errno));
+		rc = 1;
+	}
+	seccomp_release(ctx);
+	tg_diag_free(&d);
+	tg_sc_profile_free(&p);
+	return rc;
+}
+
+static int parse_id(const char *s, int group, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s && !*end && !errno && v < 0xffffffffUL) {
+		*out = (unsigned int)v;
+		return 0;
+	}
+	if (group) {
+		struct group *g = getgrnam(s);
+
+		if (g) {
+			*out = g->gr_gid;
+			return 0;
+		}
+	} else {
+		struct passwd *pw = getpwnam(s);
+
+		if (pw) {
+			*out = pw->pw_uid;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/*
+ * The tenant's cgroup and profile from a policy file, for when the agent
+ * cannot be asked. Without a policy file: the built-in layout, one cgroup
+ * per tenant below /tenants.
+ */
+static int tenant_from_policy(const char *file, const char *name, char *cgroup,
+			      size_t len, char *profile, size_t plen)
+{
+	const struct tg_tenant_entry *e;
+	const struct tg_policy_tenant *t;
+	char root[PATH_MAX], dropins[PATH_MAX + 16];
+	struct tg_registry r;
+	struct tg_policy p;
+	struct tg_diag d = {};
+	int err;
+
+	err = tg_cgroup2_find("/proc/self/mountinfo", root, sizeof(root));
+	if (err) {
+		fprintf(stderr, PROG ": no cgroup v2 mount: %s\n", strerror(-err));
+		return err;
+	}
+	if (access(file, F_OK) && errno == ENOENT) {
+		if (snprintf(cgroup, len, "%s/tenants/%s", root, name) >= (int)len)
+			return -ENAMETOOLONG;
+		snprintf(profile, plen, "default");
+		return 0;
+	}
+	tg_policy_init(&p);
+	snprintf(dropins, sizeof(dropins), "%s", file);
+	if (strrchr(dropins, '/'))
+		snprintf(strrchr(dropins, '/') + 1,
+			 sizeof(dropins) - (size_t)(strrchr(dropins, '/') + 1 - dropins),
+			 "policy.d");
+	err = tg_policy_load(&p, file, dropins, &d);
+	print_diag(&d);
+	tg_diag_free(&d);
+	if (err) {
+		tg_policy_free(&p);
+		return err;
+	}
+	tg_registry_init(&r);
+	err = tg_registry_apply(&r, &p, root, NULL);
+	e = err ? NULL : tg_registry_find_const(&r, name);
+	t = tg_policy_find(&p, name);
+	if (!err && !e) {
+		fprintf(stderr, PROG ": run: no tenant '%s' in %s\n", name, file);
+		err = -ENOENT;
+	}
+	if (!err) {
+		snprintf(cgroup, len, "%s", e->cgroup);
+		snprintf(profile, plen, "%s", t && t->seccomp[0] ? t->seccomp : "default");
+	}
+	tg_registry_free(&r);
+	tg_policy_free(&p);
+	return err;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "tenant", required_argument, NULL, 't' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "seccomp-dir", required_argument, NULL, 'd' },
+		{ "uid", required_argument, NULL, 'u' },
+		{ "gid", required_argument, NULL, 'g' },
+		{ "policy", required_argument, NULL, 'P' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{}
+	};
+	const char *tenant = NULL, *prof = NULL, *dir = NULL, *uid_s = NULL;
+	const char *gid_s = NULL, *policy = "/etc/tenantguard/policy.yaml";
+	char cgroup[PATH_MAX] = "", tprofile[64] = "default", err[512];
+	struct tg_launch l = { .control_socket = control_path };
+	struct json_object *req, *reply, *v;
+	struct tg_sc_profile p;
+	struct tg_diag d = {};
+	unsigned int id;
+	int c, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+v", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': tenant = optarg; break;
+		case 'p': prof = optarg; break;
+		case 'd': dir = optarg; break;
+		case 'u': uid_s = optarg; break;
+		case 'g': gid_s = optarg; break;
+		case 'P': policy = optarg; break;
+		case 'v': l.verbose = 1; break;
+		default:
+			fprintf(stderr, PROG ": run: bad option %s (see " PROG " help)\n",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (!tenant || optind >= argc) {
+		fprintf(stderr, PROG ": run: needs --tenant NAME and a command after --\n");
+		return 2;
+	}
+	if (!tg_tenant_name_valid(tenant)) {
+		fprintf(stderr, PROG ": run: '%s' is not a tenant name\n", tenant);
+		return 2;
+	}
+	if (!uid_s != !gid_s) {
+		fprintf(stderr, PROG ": run: --uid and --gid go together\n");
+		return 2;
+	}
+	/*
+	 * Capabilities or not, uid 0 owns root's files and may signal root's
+	 * processes (the agent among them): staying root must be asked for.
+	 */
+	if (!uid_s && geteuid() == 0) {
+		fprintf(stderr, PROG ": run: give --uid and --gid: a workload left at uid 0 owns root's files and can signal root's processes, capabilities or not (--uid 0 --gid 0 to insist)\n");
+		return 2;
+	}
+	if (uid_s) {
+		if (parse_id(uid_s, 0, &id)) {
+			fprintf(stderr, PROG ": run: --uid '%s' is not a user\n", uid_s);
+			return 2;
+		}
+		l.uid = id;
+		if (parse_id(gid_s, 1, &id)) {
+			fprintf(stderr, PROG ": run: --gid '%s' is not a group\n", gid_s);
+			return 2;
+		}
+		l.gid = id;
+		l.switch_ids = 1;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, PROG ": run: must run as root (it places the process in the tenant's cgroup and drops its capabilities)\n");
+		return 125;
+	}
+	if (l.switch_ids && l.uid == 0)
+		fprintf(stderr, PROG ": run: warning: the workload stays uid 0: it owns root's files and can signal root's processes%s\n",
+			tg_cgroup2_nsdelegate("/proc/self/mountinfo") ? "" :
+			", and (cgroup2 is mounted without nsdelegate) can move itself out of the tenant's cgroup");
+	l.tenant = tenant;
+	l.argv = argv + optind;
+	/* Where the tenant lives: the agent knows best. */
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("tenant"));
+	json_object_object_add(req, "name", json_object_new_string(tenant));
+	reply = tg_control_call(control_path, req);
+	json_object_put(req);
+	if (reply) {
+		if (!json_object_object_get_ex(reply, "ok", &v) || !json_object_get_boolean(v)) {
+			fprintf(stderr, PROG ": run: tenant '%s': %s\n", tenant, jstr(reply, "error"));
+			json_object_put(reply);
+			return 125;
+		}
+		snprintf(cgroup, sizeof(cgroup), "%s", jstr(reply, "cgroup"));
+		snprintf(tprofile, sizeof(tprofile), "%s", jstr(reply, "seccomp"));
+		if (json_object_object_get_ex(reply, "present", &v) && !json_object_get_boolean(v)) {
+			fprintf(stderr, PROG ": run: tenant '%s' has no cgroup yet: create %s and let the agent pick it up\n",
+				tenant, cgroup);
+			json_object_put(reply);
+			return 125;
+		}
+		json_object_put(reply);
+	} else {
+		fprintf(stderr, PROG ": run: cannot reach the agent at %s (%s): its network and file isolation is not in force\n",
+			control_path, strerror(errno));
+		if (tenant_from_policy(policy, tenant, cgroup, sizeof(cgroup), tprofile,
+				       sizeof(tprofile)))
+			return 125;
+	}
+	if (tg_sc_find(&p, prof ? prof : tprofile, dir, &d)) {
+		print_diag(&d);
+		tg_diag_free(&d);
+		tg_sc_profile_free(&p);
+		return 125;
+	}
+	l.profile = p.name;
+	l.notify = tg_sc_uses_notify(&p);
+	/* The child reports the listener with sendmsg after the filter is in. */
+	if (l.notify && tg_sc_action_of(&p, "sendmsg") != TG_SC_ALLOW) {
+		fprintf(stderr, PROG ": run: profile %s uses notify but does not allow sendmsg for every call, which the launcher needs to hand the listener over\n",
+			p.source);
+		tg_sc_profile_free(&p);
+		return 125;
+	}
+	l.filter = tg_sc_compile(&p, 1, err, sizeof(err));
+	if (!l.filter) {
+		fprintf(stderr, PROG ": run: %s\n", err);
+		tg_sc_profile_free(&p);
+		return 125;
+	}
+	l.cgroup = cgroup;
+	rc = tg_launch(&l);
+	seccomp_release(l.filter);
+	tg_sc_profile_free(&p);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 2 && strcmp(argv[1], "--control-socket") == 0) {
@@ -273,6 +648,14 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "policy") == 0 && argc > 2 &&
 	    strcmp(argv[2], "check") == 0)
 		return cmd_policy_check(argc - 3, argv + 3);
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "seccomp") == 0 && argc > 2 &&
+	    strcmp(argv[2], "check") == 0)
+		return cmd_seccomp_check(argc - 3, argv + 3);
+	if (strcmp(argv[1], "seccomp") == 0 && argc > 2 &&
+	    strcmp(argv[2], "export") == 0)
+		return cmd_seccomp_export(argc - 2, argv + 2);
 	fprintf(stderr, PROG ": unknown command '%s' (see " PROG " help)\n",
 		argv[1]);
 	return 2;

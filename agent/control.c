@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The agent's control socket: status and reload for the CLI. */
+/*
+ * The agent's control socket: status and reload for the CLI, seccomp
+ * listeners handed over by the launcher.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <json-c/json.h>
@@ -89,10 +92,65 @@ static struct json_object *error_reply(const char *msg)
 	return o;
 }
 
-int tg_control_serve(int listen_fd,
-		     struct json_object *(*handle)(void *ctx,
-						   struct json_object *req),
-		     void *ctx)
+ssize_t tg_recv_fd(int sock, void *buf, size_t len, int *fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -errno;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t i, k;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < k; i++) {
+			int f;
+
+			memcpy(&f, CMSG_DATA(cm) + i * sizeof(int), sizeof(f));
+			if (*fd < 0)
+				*fd = f;
+			else
+				close(f);
+		}
+	}
+	return n;
+}
+
+ssize_t tg_send_fd(int sock, const void *buf, size_t len, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u = {};
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	ssize_t w;
+
+	if (fd >= 0) {
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	w = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	return w < 0 ? -errno : w;
+}
+
+int tg_control_serve(int listen_fd, tg_control_handler handle, void *ctx)
 {
 	char buf[TG_CONTROL_MAX_REQUEST + 1];
 	struct json_object *req = NULL, *reply;
@@ -101,7 +159,7 @@ int tg_control_serve(int listen_fd,
 	size_t have = 0;
 	const char *s;
 	ssize_t n;
-	int fd, err = 0;
+	int fd, err = 0, passed = -1;
 
 	fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
@@ -114,7 +172,7 @@ int tg_control_serve(int listen_fd,
 		err = wait_fd(fd, POLLIN, 1000);
 		if (err)
 			break;
-		n = recv(fd, buf + have, TG_CONTROL_MAX_REQUEST - have, 0);
+		n = tg_recv_fd(fd, buf + have, TG_CONTROL_MAX_REQUEST - have, &passed);
 		if (n <= 0)
 			break;
 		have += (size_t)n;
@@ -124,8 +182,10 @@ int tg_control_serve(int listen_fd,
 	if (!req || !json_object_is_type(req, json_type_object))
 		reply = error_reply("bad request: expected one JSON object and a newline");
 	else
-		reply = handle(ctx, req);
+		reply = handle(ctx, req, &passed);
 out_reply:
+	if (passed >= 0)
+		close(passed);
 	s = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
 	err = send_all(fd, s, strlen(s));
 	if (!err)
@@ -136,7 +196,23 @@ out_reply:
 	return err;
 }
 
+/* All of s, with fd (SCM_RIGHTS) on its first bytes. */
+static int send_with_fd(int sock, const char *s, size_t n, int fd)
+{
+	ssize_t w = tg_send_fd(sock, s, n, fd);
+
+	if (w < 0)
+		return (int)w;
+	return send_all(sock, s + w, n - (size_t)w);
+}
+
 struct json_object *tg_control_call(const char *path, struct json_object *req)
+{
+	return tg_control_call_fd(path, req, -1);
+}
+
+struct json_object *tg_control_call_fd(const char *path, struct json_object *req,
+				       int pass_fd)
 {
 	struct json_tokener *tok = NULL;
 	struct json_object *reply = NULL;
@@ -158,9 +234,16 @@ struct json_object *tg_control_call(const char *path, struct json_object *req)
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto out_close;
 	s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-	if (send_all(fd, s, strlen(s)) || send_all(fd, "\n", 1))
+	err = pass_fd >= 0 ? send_with_fd(fd, s, strlen(s), pass_fd) :
+			     send_all(fd, s, strlen(s));
+	if (!err)
+		err = send_all(fd, "\n", 1);
+	if (err) {
+		errno = -err;
 		goto out_close;
+	}
 	tok = json_tokener_new();
+	errno = 0;
 	while (!reply && (n = recv(fd, buf, sizeof(buf), 0)) > 0) {
 		total += (size_t)n;
 		if (total > TG_CONTROL_MAX_REPLY) {

@@ -322,3 +322,25 @@ struct json_object *tg_agent_event(const struct tg_event_fmt *f, const char *op,
 	}
 	return o;
 }
+
+struct json_object *tg_seccomp_event(const struct tg_event_fmt *f, const char *tenant,
+				     const char *profile, __u32 pid, const char *comm,
+				     const char *syscall, const char *arch)
+{
+	struct json_object *o;
+	int err = 0;
+
+	o = common_fields(f, tg_boot_to_real_ns() + clock_ns(CLOCK_BOOTTIME),
+			  "seccomp", "deny", tenant, "host", pid, comm, strlen(comm),
+			  syscall);
+	if (!o)
+		return NULL;
+	err = err ?: add_str(o, "arch", arch, strlen(arch));
+	err = err ?: add_str(o, "profile", profile, strlen(profile));
+	if (err) {
+		json_object_put(o);
+		errno = -err;
+		return NULL;
+	}
+	return o;
+}

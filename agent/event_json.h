@@ -42,4 +42,12 @@ struct json_object *tg_event_json(const void *rec, size_t size,
 struct json_object *tg_agent_event(const struct tg_event_fmt *f, const char *op,
 				   const char *verdict, const char *message);
 
+/*
+ * A kind "seccomp" event: tenant's process pid (comm) was refused syscall
+ * (named for arch) by its seccomp profile. NULL with errno on failure.
+ */
+struct json_object *tg_seccomp_event(const struct tg_event_fmt *f, const char *tenant,
+				     const char *profile, __u32 pid, const char *comm,
+				     const char *syscall, const char *arch);
+
 #endif /* TG_EVENT_JSON_H */

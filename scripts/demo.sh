@@ -87,6 +87,13 @@ if ! grep -q "file isolation: bpf-lsm" "$run/agent.err"; then
 MSG
 fi
 
+say "a globex workload started by the launcher: no capabilities, no_new_privs, seccomp"
+"$out/tenantguard" run --tenant globex --uid 65534 --gid 65534 -- sh -c \
+	"grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status | sed 's/^/   /'"
+say "it tries to create a user namespace and to load a BPF program (must be refused)"
+"$out/tenantguard" run --tenant globex --uid 65534 --gid 65534 -- "$out/tg-probe" syscall unshare
+"$out/tenantguard" run --tenant globex --uid 65534 --gid 65534 -- "$out/tg-probe" syscall bpf
+
 sleep 1
 kill -TERM "$agent"
 wait "$agent"
