@@ -49,6 +49,9 @@ static struct prog export_prog(scmp_filter_ctx ctx)
 	return p;
 }
 
+/* Set when a filter run reads the arguments or the instruction pointer. */
+static int read_args;
+
 static uint32_t run(const struct prog *p, const struct seccomp_data *d)
 {
 	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {};
@@ -62,6 +65,8 @@ static uint32_t run(const struct prog *p, const struct seccomp_data *d)
 		case BPF_LD:
 			if (BPF_MODE(f->code) == BPF_ABS) {
 				assert_true(k + 4 <= sizeof(*d) && k % 4 == 0);
+				if (k >= offsetof(struct seccomp_data, instruction_pointer))
+					read_args = 1;
 				memcpy(&a, (const char *)d + k, 4);
 			} else if (BPF_MODE(f->code) == BPF_IMM) {
 				a = k;
@@ -190,6 +195,55 @@ static void test_default_profile(void **state)
 	assert_int_equal(call(&f, AUDIT_ARCH_AARCH64, 0, 0), SECCOMP_RET_KILL_PROCESS);
 	free(f.insns);
 	tg_sc_profile_free(&p);
+}
+
+/*
+ * The kernel caches "always allowed" per system call number only when the
+ * filter reaches ALLOW without looking at the arguments: check that for
+ * every unconditional allow of the built-in profiles, on every ABI.
+ */
+static void check_cacheable(const char *name)
+{
+	static const uint32_t arches[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32 };
+	struct tg_sc_profile p;
+	struct prog f = compile_builtin(name, 1, &p);
+	unsigned int i, k, checked = 0;
+
+	for (i = 0; i < p.n_rules; i++) {
+		const struct tg_sc_rule *r = &p.rules[i];
+
+		if (r->action != TG_SC_ALLOW || r->n_args)
+			continue;
+		for (k = 0; k < 3; k++) {
+			int nr = seccomp_syscall_resolve_name_arch(arches[k], r->name);
+			struct seccomp_data d = {
+				.nr = nr, .arch = arches[k] == SCMP_ARCH_X32 ?
+						      AUDIT_ARCH_X86_64 : arches[k],
+				.args = { 0x1111, 0x2222, 0x3333, 0x4444, 0x5555, 0x6666 },
+			};
+
+			if (nr < 0)
+				continue;	/* not on this ABI */
+			/* Multiplexed on x86: socketcall(2)/ipc(2) decide by a0. */
+			if (arches[k] == SCMP_ARCH_X86 &&
+			    (!strcmp(r->name, "socketcall") || !strcmp(r->name, "ipc")))
+				continue;
+			read_args = 0;
+			if (run(&f, &d) != SECCOMP_RET_ALLOW || read_args)
+				fail_msg("%s: %s on arch %#x: not allowed without looking at arguments",
+					 name, r->name, arches[k]);
+			checked++;
+		}
+	}
+	assert_true(checked > 200);
+	free(f.insns);
+	tg_sc_profile_free(&p);
+}
+
+static void test_cacheable(void **state)
+{
+	check_cacheable("default");
+	check_cacheable("strict");
 }
 
 static void test_without_listener(void **state)
@@ -349,6 +403,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_profile),
 		cmocka_unit_test(test_without_listener),
+		cmocka_unit_test(test_cacheable),
 		cmocka_unit_test(test_strict_profile),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_find),
