@@ -32,7 +32,7 @@ ALL_CFLAGS := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS) $(EXTRA_LDFLAGS)
 LDLIBS := $(PC_LIBS) -lelf -lz
 
-BPF_CFLAGS := -g -O2 --target=bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-MMD -MP -Iinclude -Ibpf -I/usr/include/$(shell uname -m)-linux-gnu
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)

@@ -111,18 +111,26 @@ out_destroy:
 
 static int attach_cgroup_progs(struct tg_net *n, int cgfd)
 {
-	n->links.tg_sock_create =
-		bpf_program__attach_cgroup(n->progs.tg_sock_create, cgfd);
-	if (!n->links.tg_sock_create)
-		return -errno;
-	n->links.tg_connect4 =
-		bpf_program__attach_cgroup(n->progs.tg_connect4, cgfd);
-	if (!n->links.tg_connect4)
-		return -errno;
-	n->links.tg_connect6 =
-		bpf_program__attach_cgroup(n->progs.tg_connect6, cgfd);
-	if (!n->links.tg_connect6)
-		return -errno;
+	struct {
+		struct bpf_program *prog;
+		struct bpf_link **link;
+	} v[] = {
+		{ n->progs.tg_sock_create, &n->links.tg_sock_create },
+		{ n->progs.tg_sock_release, &n->links.tg_sock_release },
+		{ n->progs.tg_connect4, &n->links.tg_connect4 },
+		{ n->progs.tg_connect6, &n->links.tg_connect6 },
+		{ n->progs.tg_sendmsg4, &n->links.tg_sendmsg4 },
+		{ n->progs.tg_sendmsg6, &n->links.tg_sendmsg6 },
+		{ n->progs.tg_post_bind4, &n->links.tg_post_bind4 },
+		{ n->progs.tg_post_bind6, &n->links.tg_post_bind6 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		*v[i].link = bpf_program__attach_cgroup(v[i].prog, cgfd);
+		if (!*v[i].link)
+			return -errno;
+	}
 	return 0;
 }
 
@@ -221,6 +229,8 @@ static struct bpf_map *outer_map(struct tg_bpf *b, enum tg_policy_map m)
 	case TG_PM_CGROUPS: return b->net->maps.tenant_cgroups;
 	case TG_PM_ROOTS: return b->file ? b->file->maps.owned_roots : NULL;
 	case TG_PM_PAIRS: return b->net->maps.allow_pairs;
+	case TG_PM_RESERVED: return b->net->maps.port_reserved;
+	case TG_PM_NETS: return b->net->maps.tenant_nets;
 	case TG_PM_COUNT: break;
 	}
 	return NULL;
@@ -231,16 +241,31 @@ static const size_t pm_sizes[TG_PM_COUNT][3] = {
 	[TG_PM_ROOTS] = { sizeof(struct tg_inode_key), sizeof(struct tg_owner),
 			  TG_MAX_OWNED_ROOTS },
 	[TG_PM_PAIRS] = { sizeof(struct tg_pair_key), sizeof(__u8), TG_MAX_ALLOW_PAIRS },
+	[TG_PM_RESERVED] = { sizeof(__u32), sizeof(__u32), TG_MAX_PORT_KEYS },
+	[TG_PM_NETS] = { sizeof(struct tg_net_key), sizeof(__u32), TG_MAX_NETWORKS },
+};
+
+/* Inner map type and flags, as declared in bpf/net.bpf.c. */
+static const struct {
+	enum bpf_map_type type;
+	__u32 flags;
+} pm_kinds[TG_PM_COUNT] = {
+	[TG_PM_CGROUPS] = { BPF_MAP_TYPE_HASH, 0 },
+	[TG_PM_ROOTS] = { BPF_MAP_TYPE_HASH, 0 },
+	[TG_PM_PAIRS] = { BPF_MAP_TYPE_HASH, 0 },
+	[TG_PM_RESERVED] = { BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC },
+	[TG_PM_NETS] = { BPF_MAP_TYPE_LPM_TRIE, BPF_F_NO_PREALLOC },
 };
 
 /* Put a fresh, empty inner map into slot of policy map m. */
 static int new_inner(struct tg_bpf *b, enum tg_policy_map m, __u32 slot)
 {
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = pm_kinds[m].flags);
 	struct bpf_map *outer = outer_map(b, m);
 	int fd, err = 0;
 
-	fd = bpf_map_create(BPF_MAP_TYPE_HASH, NULL, (__u32)pm_sizes[m][0],
-			    (__u32)pm_sizes[m][1], (__u32)pm_sizes[m][2], NULL);
+	fd = bpf_map_create(pm_kinds[m].type, NULL, (__u32)pm_sizes[m][0],
+			    (__u32)pm_sizes[m][1], (__u32)pm_sizes[m][2], &mo);
 	if (fd < 0)
 		return -errno;
 	if (bpf_map_update_elem(bpf_map__fd(outer), &slot, &fd, BPF_ANY)) {
@@ -308,6 +333,8 @@ int tg_bpf_apply(struct tg_bpf *b, const struct tg_registry *r,
 	target[TG_PM_CGROUPS] = &c.cgroups;
 	target[TG_PM_ROOTS] = &c.roots;
 	target[TG_PM_PAIRS] = &c.pairs;
+	target[TG_PM_RESERVED] = &c.reserved;
+	target[TG_PM_NETS] = &c.nets;
 	st->missing_paths = c.missing_paths;
 	for (m = 0; m < TG_PM_COUNT; m++) {
 		if (b->inner[m][slot] < 0)

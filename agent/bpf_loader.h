@@ -27,7 +27,14 @@ struct tg_bpf_opts {
 };
 
 /* The double-buffered policy maps. */
-enum tg_policy_map { TG_PM_CGROUPS, TG_PM_ROOTS, TG_PM_PAIRS, TG_PM_COUNT };
+enum tg_policy_map {
+	TG_PM_CGROUPS,
+	TG_PM_ROOTS,
+	TG_PM_PAIRS,
+	TG_PM_RESERVED,
+	TG_PM_NETS,
+	TG_PM_COUNT
+};
 
 struct tg_bpf {
 	struct tg_net *net;

@@ -80,6 +80,8 @@ void tg_compiled_init(struct tg_compiled *c)
 	tg_kv_init(&c->cgroups, sizeof(__u64), sizeof(struct tg_tenant));
 	tg_kv_init(&c->roots, sizeof(struct tg_inode_key), sizeof(struct tg_owner));
 	tg_kv_init(&c->pairs, sizeof(struct tg_pair_key), sizeof(__u8));
+	tg_kv_init(&c->reserved, sizeof(__u32), sizeof(__u32));
+	tg_kv_init(&c->nets, sizeof(struct tg_net_key), sizeof(__u32));
 }
 
 void tg_compiled_free(struct tg_compiled *c)
@@ -87,6 +89,34 @@ void tg_compiled_free(struct tg_compiled *c)
 	tg_kv_free(&c->cgroups);
 	tg_kv_free(&c->roots);
 	tg_kv_free(&c->pairs);
+	tg_kv_free(&c->reserved);
+	tg_kv_free(&c->nets);
+}
+
+/* Every port of e's reserved ranges, and its networks (host bits cleared). */
+static int compile_net(const struct tg_tenant_entry *e, struct tg_compiled *c)
+{
+	unsigned int j, p, b;
+	int err = 0;
+
+	for (j = 0; j < e->n_ports && !err; j++) {
+		const struct tg_port_range *r = &e->ports[j];
+
+		for (p = r->lo; p <= r->hi && !err; p++) {
+			__u32 key = TG_PORT_KEY(r->proto, p);
+
+			err = tg_kv_add(&c->reserved, &key, &e->id);
+		}
+	}
+	for (j = 0; j < e->n_networks && !err; j++) {
+		struct tg_net_key key = { .prefixlen = e->networks[j].prefix };
+
+		memcpy(key.addr, e->networks[j].addr, 16);
+		for (b = key.prefixlen; b < 128; b++)
+			key.addr[b / 8] &= (__u8)~(0x80 >> (b % 8));
+		err = tg_kv_add(&c->nets, &key, &e->id);
+	}
+	return err;
 }
 
 int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
@@ -138,6 +168,8 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 			pk.caller = from->id;
 			err = tg_kv_add(&c->pairs, &pk, &one);
 		}
+		if (!err)
+			err = compile_net(e, c);
 	}
 	if (err)
 		return err;
@@ -147,8 +179,13 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 		err = tg_kv_finish(&c->roots);
 	if (!err)
 		err = tg_kv_finish(&c->pairs);
+	if (!err)
+		err = tg_kv_finish(&c->reserved);
+	if (!err)
+		err = tg_kv_finish(&c->nets);
 	if (!err && (c->cgroups.n > TG_MAX_TENANT_CGROUPS ||
-		     c->roots.n > TG_MAX_OWNED_ROOTS || c->pairs.n > TG_MAX_ALLOW_PAIRS))
+		     c->roots.n > TG_MAX_OWNED_ROOTS || c->pairs.n > TG_MAX_ALLOW_PAIRS ||
+		     c->reserved.n > TG_MAX_PORT_KEYS || c->nets.n > TG_MAX_NETWORKS))
 		err = -E2BIG;
 	return err;
 }

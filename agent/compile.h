@@ -24,6 +24,8 @@ struct tg_compiled {
 	struct tg_kv_set cgroups;	/* __u64 cgroup id -> struct tg_tenant */
 	struct tg_kv_set roots;		/* struct tg_inode_key -> struct tg_owner */
 	struct tg_kv_set pairs;		/* struct tg_pair_key -> __u8 */
+	struct tg_kv_set reserved;	/* __u32 TG_PORT_KEY -> __u32 tenant */
+	struct tg_kv_set nets;		/* struct tg_net_key -> __u32 tenant */
 	unsigned int missing_paths;	/* owned paths that do not exist (yet) */
 };
 

@@ -52,6 +52,12 @@ static void entry_free_paths(struct tg_tenant_entry *e)
 	free(e->allow_from);
 	e->allow_from = NULL;
 	e->n_allow_from = 0;
+	free(e->ports);
+	e->ports = NULL;
+	e->n_ports = 0;
+	free(e->networks);
+	e->networks = NULL;
+	e->n_networks = 0;
 }
 
 void tg_registry_free(struct tg_registry *r)
@@ -265,6 +271,20 @@ static int apply_one(struct tg_tenant_entry *e, const struct tg_policy *p,
 				return -ENOMEM;
 			e->n_allow_from++;
 		}
+	}
+	if (t->n_ports) {
+		e->ports = calloc(t->n_ports, sizeof(*e->ports));
+		if (!e->ports)
+			return -ENOMEM;
+		memcpy(e->ports, t->ports, t->n_ports * sizeof(*e->ports));
+		e->n_ports = t->n_ports;
+	}
+	if (t->n_networks) {
+		e->networks = calloc(t->n_networks, sizeof(*e->networks));
+		if (!e->networks)
+			return -ENOMEM;
+		memcpy(e->networks, t->networks, t->n_networks * sizeof(*e->networks));
+		e->n_networks = t->n_networks;
 	}
 	return err;
 }

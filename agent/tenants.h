@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "policy.h"
+
 #define TG_TENANT_NAME_MAX 64	/* with NUL */
 #define TG_TENANT_PATHS_MAX 64
 
@@ -19,6 +21,10 @@ struct tg_tenant_entry {
 	char *paths[TG_TENANT_PATHS_MAX];	/* owned subtrees */
 	char **allow_from;		/* tenants that may reach this one */
 	unsigned int n_allow_from;
+	struct tg_port_range *ports;	/* reserved port ranges */
+	unsigned int n_ports;
+	struct tg_cidr *networks;	/* the tenant's networks */
+	unsigned int n_networks;
 	int present;			/* its cgroup exists */
 	int defined;			/* named in the policy in force */
 };

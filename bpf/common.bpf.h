@@ -27,18 +27,21 @@ struct {
  * policy generation (see map_abi.h). Inner sizes are given as numbers, not
  * types, so the object needs no BTF for the key and value structs.
  */
-#define TG_POLICY_MAP(name, key_t, value_t, max)                         \
+#define TG_POLICY_MAP_OF(name, inner_type, flags, key_t, value_t, max)  \
 	struct {                                                         \
 		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);                \
 		__uint(max_entries, TG_POLICY_SLOTS);                    \
 		__type(key, __u32);                                      \
 		__array(values, struct {                                 \
-			__uint(type, BPF_MAP_TYPE_HASH);                 \
+			__uint(type, inner_type);                        \
+			__uint(map_flags, (flags));                      \
 			__uint(max_entries, (max));                      \
 			__uint(key_size, sizeof(key_t));                 \
 			__uint(value_size, sizeof(value_t));             \
 		});                                                      \
 	} name SEC(".maps")
+#define TG_POLICY_MAP(name, key_t, value_t, max) \
+	TG_POLICY_MAP_OF(name, BPF_MAP_TYPE_HASH, 0, key_t, value_t, max)
 
 /* Per slot: tenant root cgroup id -> tenant. */
 TG_POLICY_MAP(tenant_cgroups, __u64, struct tg_tenant, TG_MAX_TENANT_CGROUPS);

@@ -5,6 +5,9 @@
  *
  *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] open PATH [r|w|dir]
  *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] [--bind SRC] connect tcp|udp ADDR PORT
+ *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] bind tcp|udp ADDR PORT [reuseport]
+ *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] [--move-to DIR] sendto udp ADDR PORT
+ *            (--move-to: join DIR after creating the socket, before using it)
  *   tg-probe [--cgroup DIR] listen tcp|udp ADDR PORT [READY_FILE]
  *   tg-probe [--cgroup DIR] connect-loop tcp|udp ADDR PORT STOP_FILE
  *            (connects until STOP_FILE exists; prints the outcome counts)
@@ -41,6 +44,7 @@
 
 static const char *expect;
 static const char *bind_src;	/* connect: bind to this address first */
+static const char *move_to;	/* connect, sendto: join this cgroup after socket() */
 
 static int usage(void)
 {
@@ -156,7 +160,61 @@ static int do_connect(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (move_to && join_cgroup(move_to)) {
+		perror("tg-probe: move");
+		return 2;
+	}
 	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
+		err = errno;
+	close(fd);
+	return outcome(what, err);
+}
+
+/* bind tcp|udp ADDR PORT [reuseport]: bind (and listen for tcp), report. */
+static int do_bind(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	char what[256];
+	socklen_t len;
+	int fd, type, one = 1, err = 0;
+
+	if (argc < 3 || (type = sock_type(argv[0])) < 0 ||
+	    make_addr(argv[1], argv[2], &ss, &len))
+		return usage();
+	snprintf(what, sizeof(what), "bind %s %s %s", argv[0], argv[1], argv[2]);
+	fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return outcome(what, errno);
+	if (argc > 3 && strcmp(argv[3], "reuseport") == 0)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+		err = errno;
+	close(fd);
+	return outcome(what, err);
+}
+
+/* sendto udp ADDR PORT: one datagram without connecting. */
+static int do_sendto(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	char what[256];
+	socklen_t len;
+	int fd, err = 0;
+
+	if (argc < 3 || sock_type(argv[0]) != SOCK_DGRAM ||
+	    make_addr(argv[1], argv[2], &ss, &len))
+		return usage();
+	snprintf(what, sizeof(what), "sendto %s %s %s", argv[0], argv[1], argv[2]);
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return outcome(what, errno);
+	if (move_to && join_cgroup(move_to)) {
+		perror("tg-probe: move");
+		return 2;
+	}
+	if (sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len) < 0)
 		err = errno;
 	close(fd);
 	return outcome(what, err);
@@ -478,6 +536,8 @@ int main(int argc, char **argv)
 			expect = argv[i + 1];
 		} else if (strcmp(argv[i], "--bind") == 0) {
 			bind_src = argv[i + 1];
+		} else if (strcmp(argv[i], "--move-to") == 0) {
+			move_to = argv[i + 1];
 		} else {
 			return usage();
 		}
@@ -492,6 +552,10 @@ int main(int argc, char **argv)
 		return do_connect_loop(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "listen") == 0)
 		return do_listen(argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "bind") == 0)
+		return do_bind(argc - i - 1, argv + i + 1);
+	if (strcmp(argv[i], "sendto") == 0)
+		return do_sendto(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "syscall") == 0)
 		return do_syscall(argc - i - 1, argv + i + 1);
 	if (strcmp(argv[i], "getppid-loop") == 0)

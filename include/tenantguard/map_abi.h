@@ -11,6 +11,8 @@
 #define TG_MAX_TENANT_CGROUPS 16384	/* entries of tenant_cgroups */
 #define TG_MAX_OWNED_ROOTS 65536	/* entries of owned_roots */
 #define TG_MAX_ALLOW_PAIRS 65536	/* entries of allow_pairs */
+#define TG_MAX_PORT_KEYS 131072		/* entries of port_reserved, port_bound */
+#define TG_MAX_NETWORKS 65536		/* entries of tenant_nets */
 #define TG_MAX_CGROUP_LEVEL 32		/* deepest cgroup level searched */
 #define TG_MAX_PATH_DEPTH 256		/* deepest dentry ancestry walked */
 
@@ -43,7 +45,33 @@ struct tg_pair_key {
 };
 
 /*
- * Policy maps (tenant_cgroups, owned_roots, allow_pairs) are arrays of two
+ * Key of port_reserved (and part of port_bound's key): the protocol and the
+ * port, TG_PORT_KEY(IPPROTO_TCP, 8080).
+ */
+#define TG_PORT_KEY(proto, port) (((__u32)(proto) << 16) | (__u16)(port))
+
+/* Key of port_bound: a port in one network namespace. */
+struct tg_bound_key {
+	__u64 netns;	/* netns cookie */
+	__u32 port;	/* TG_PORT_KEY */
+	__u32 pad;	/* zero */
+};
+
+/* Value of port_bound: the tenant whose sockets hold the port, and how many. */
+struct tg_port_use {
+	__u32 tenant;
+	__u32 count;
+};
+
+/* Key of tenant_nets (LPM trie): IPv4 as ::ffff:a.b.c.d, prefix on 128 bits. */
+struct tg_net_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/*
+ * Policy maps (tenant_cgroups, owned_roots, allow_pairs, port_reserved,
+ * tenant_nets) are arrays of two
  * inner maps; policy_gen[0] & 1 selects the slot in force. The agent fills
  * the other slot, then flips policy_gen in one write.
  */
@@ -52,14 +80,18 @@ struct tg_pair_key {
 /* Value of the sock_tenant socket storage: the tenant that created it. */
 struct tg_sock_tag {
 	__u32 tenant;	/* creator's tenant id, TG_TENANT_HOST if none */
-	__u32 pad;	/* zero */
+	__u32 bound;	/* TG_PORT_KEY it holds in port_bound, 0 if none */
+	__u64 netns;	/* netns cookie of that port_bound entry */
 };
 
 _Static_assert(sizeof(struct tg_tenant) == 8, "tg_tenant");
 _Static_assert(sizeof(struct tg_inode_key) == 16, "tg_inode_key");
 _Static_assert(__builtin_offsetof(struct tg_inode_key, dev) == 8, "dev");
 _Static_assert(sizeof(struct tg_owner) == 8, "tg_owner");
-_Static_assert(sizeof(struct tg_sock_tag) == 8, "tg_sock_tag");
+_Static_assert(sizeof(struct tg_sock_tag) == 16, "tg_sock_tag");
+_Static_assert(sizeof(struct tg_bound_key) == 16, "tg_bound_key");
+_Static_assert(sizeof(struct tg_port_use) == 8, "tg_port_use");
+_Static_assert(sizeof(struct tg_net_key) == 20, "tg_net_key");
 _Static_assert(sizeof(struct tg_pair_key) == 8, "tg_pair_key");
 
 #endif /* TENANTGUARD_MAP_ABI_H */
