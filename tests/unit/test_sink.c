@@ -2,6 +2,7 @@
 /* Unit tests: agent sink against a real collector in a child process. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -21,6 +23,8 @@
 #include "wire.h"
 
 static char dir[64], sock[128], logp[128];
+static pid_t
+	running; /* the collector child, killed by teardown if a test fails */
 
 static int setup(void **state)
 {
@@ -35,12 +39,18 @@ static int teardown(void **state)
 {
 	char cmd[128];
 
+	if (running > 0) {
+		kill(running, SIGKILL);
+		waitpid(running, NULL, 0);
+		running = 0;
+	}
+
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd);
 }
 
-/* A collector in a child, accepting our own uid; SIGTERM stops it. */
-static pid_t start_collector(void)
+/* A collector in a child, accepting uid; SIGTERM stops it. */
+static pid_t start_collector_uid(uid_t uid)
 {
 	int ready[2];
 	char c;
@@ -55,11 +65,12 @@ static pid_t start_collector(void)
 		sigset_t set;
 		int sfd;
 
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		sigemptyset(&set);
 		sigaddset(&set, SIGTERM);
 		sigprocmask(SIG_BLOCK, &set, NULL);
 		sfd = signalfd(-1, &set, SFD_CLOEXEC);
-		if (tg_collector_open(&col, sock, logp, getuid(), 0, 0, &what))
+		if (tg_collector_open(&col, sock, logp, uid, 0, 0, &what))
 			_exit(1);
 		if (write(ready[1], "r", 1) != 1)
 			_exit(1);
@@ -70,7 +81,13 @@ static pid_t start_collector(void)
 	close(ready[1]);
 	assert_int_equal(read(ready[0], &c, 1), 1);
 	close(ready[0]);
+	running = pid;
 	return pid;
+}
+
+static pid_t start_collector(void)
+{
+	return start_collector_uid(getuid());
 }
 
 static void stop_collector(pid_t pid, int sig)
@@ -79,6 +96,7 @@ static void stop_collector(pid_t pid, int sig)
 
 	kill(pid, sig);
 	waitpid(pid, &st, 0);
+	running = 0;
 }
 
 static int log_lines(void)
@@ -144,7 +162,7 @@ static void test_resend_after_restart(void **state)
 
 static void test_queue_full(void **state)
 {
-	struct tg_sink *s = tg_sink_new(sock, 2);	/* no collector */
+	struct tg_sink *s = tg_sink_new(sock, 2); /* no collector */
 	struct tg_sink_stats st;
 
 	submit(s, 0);
@@ -157,10 +175,11 @@ static void test_queue_full(void **state)
 	tg_sink_free(s);
 }
 
-/* A raw client: connect and say HELLO for stream; returns the fd and the ack. */
+/* A raw client: connect and say HELLO for stream; returns the fd and the ack.
+ */
 static int raw_client(__u64 stream, __u64 *acked)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char buf[TG_WIRE_MAX_FRAME];
 	struct tg_frame_hdr h;
 	const char *why;
@@ -170,7 +189,9 @@ static int raw_client(__u64 stream, __u64 *acked)
 	strcpy(sa.sun_path, sock);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(tg_wire_send(fd, TG_FRAME_HELLO, 0, &stream, sizeof(stream)), 0);
+	assert_int_equal(
+		tg_wire_send(fd, TG_FRAME_HELLO, 0, &stream, sizeof(stream)),
+		0);
 	n = recv(fd, buf, sizeof(buf), 0);
 	assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
 	assert_int_equal(h.type, TG_FRAME_ACK);
@@ -198,7 +219,7 @@ static int next_non_ack(int fd, __u64 *last_ack, char *buf, size_t len)
 
 static void test_collector_rejects_garbage(void **state)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	pid_t pid = start_collector();
 	char buf[TG_WIRE_MAX_FRAME];
 	struct tg_frame_hdr h;
@@ -211,36 +232,40 @@ static void test_collector_rejects_garbage(void **state)
 	strcpy(sa.sun_path, sock);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(send(fd, "garbage!garbage!garbage!garbage!", 32, 0), 32);
+	assert_int_equal(send(fd, "garbage!garbage!garbage!garbage!", 32, 0),
+			 32);
 	n = recv(fd, buf, sizeof(buf), 0);
 	assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
 	assert_int_equal(h.type, TG_FRAME_ERROR);
-	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 0);	/* closed */
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 0); /* closed */
 	close(fd);
 	/* An event before HELLO is refused. */
 	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "{}", 2), 0);
-	assert_int_equal(next_non_ack(fd, &ack, buf, sizeof(buf)), TG_FRAME_ERROR);
+	assert_int_equal(next_non_ack(fd, &ack, buf, sizeof(buf)),
+			 TG_FRAME_ERROR);
 	close(fd);
 	/* Out of order and non-object payloads are refused as well. */
 	fd = raw_client(77, &ack);
 	assert_int_equal(ack, 0);
 	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 5, "{}", 2), 0);
 	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 7, "{}", 2), 0);
-	assert_int_equal(next_non_ack(fd, &ack, buf, sizeof(buf)), TG_FRAME_ERROR);
+	assert_int_equal(next_non_ack(fd, &ack, buf, sizeof(buf)),
+			 TG_FRAME_ERROR);
 	assert_memory_equal(buf + sizeof(h), "frame out of order", 18);
 	close(fd);
 	fd = raw_client(78, &ack);
 	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "[1,2]", 5), 0);
-	assert_int_equal(next_non_ack(fd, &ack, buf, sizeof(buf)), TG_FRAME_ERROR);
+	assert_int_equal(next_non_ack(fd, &ack, buf, sizeof(buf)),
+			 TG_FRAME_ERROR);
 	close(fd);
 	/* The collector is still up and storing. */
 	s = tg_sink_new(sock, 4);
 	submit(s, 1);
 	assert_int_equal(tg_sink_flush(s, 5000), 0);
 	tg_sink_free(s);
-	assert_int_equal(log_lines(), 2);	/* seq 5 and the sink's one */
+	assert_int_equal(log_lines(), 2); /* seq 5 and the sink's one */
 	stop_collector(pid, SIGTERM);
 }
 
@@ -260,7 +285,8 @@ static void wait_ack(int fd, __u64 want)
 	} while (h.seq < want);
 }
 
-/* Frames resent after a lost ack, also across a collector crash, are stored once. */
+/* Frames resent after a lost ack, also across a collector crash, are stored
+ * once. */
 static void test_no_duplicates_after_lost_ack(void **state)
 {
 	pid_t pid = start_collector();
@@ -269,7 +295,8 @@ static void test_no_duplicates_after_lost_ack(void **state)
 
 	fd = raw_client(0xabc, &ack);
 	for (i = 1; i <= 3; i++)
-		assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
+		assert_int_equal(
+			tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
 	wait_ack(fd, 3);
 	close(fd);
 	assert_int_equal(log_lines(), 3);
@@ -277,31 +304,227 @@ static void test_no_duplicates_after_lost_ack(void **state)
 	fd = raw_client(0xabc, &ack);
 	assert_int_equal(ack, 3);
 	for (i = 2; i <= 4; i++)
-		assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
+		assert_int_equal(
+			tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
 	wait_ack(fd, 4);
 	close(fd);
 	stop_collector(pid, SIGKILL);
 	assert_int_equal(log_lines(), 4);
-	/* After a crash the collector learns the stream's position from the log. */
+	/* After a crash the collector learns the stream's position from the
+	 * log. */
 	pid = start_collector();
 	fd = raw_client(0xabc, &ack);
 	assert_int_equal(ack, 4);
 	for (i = 3; i <= 6; i++)
-		assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
+		assert_int_equal(
+			tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
 	wait_ack(fd, 6);
 	close(fd);
 	stop_collector(pid, SIGTERM);
 	assert_int_equal(log_lines(), 6);
 }
 
+/* A peer with another uid gets an error frame naming its uid; the sink keeps
+ * its events. */
+static void test_peer_uid_rejected(void **state)
+{
+	pid_t pid = start_collector_uid(getuid() + 1);
+	struct tg_sink *s = tg_sink_new(sock, 4);
+	struct tg_sink_stats st;
+	char want[64];
+
+	submit(s, 1);
+	assert_int_equal(tg_sink_flush(s, 500), -ETIMEDOUT);
+	tg_sink_stats(s, &st);
+	snprintf(want, sizeof(want), "collector: peer uid %u not allowed",
+		 (unsigned int)getuid());
+	assert_true(st.rejected >= 1);
+	assert_string_equal(st.last_error, want);
+	assert_int_equal(st.queued, 1);
+	assert_int_equal(st.dropped, 0);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 0);
+}
+
+/* Replace a dead collector's socket, never a live one or a non-socket. */
+static void test_socket_path(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct tg_collector c2 = {};
+	char other_log[160];
+	const char *what = NULL;
+	struct tg_sink *s;
+	pid_t pid;
+	int fd;
+
+	snprintf(other_log, sizeof(other_log), "%s/other.jsonl", dir);
+	/* A regular file in the way is left alone. */
+	fd = open(sock, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	close(fd);
+	assert_int_equal(
+		tg_collector_open(&c2, sock, other_log, getuid(), 0, 0, &what),
+		-EEXIST);
+	assert_string_equal(what, sock);
+	unlink(sock);
+	/* A stale socket file (nobody listening) is replaced. */
+	strcpy(sa.sun_path, sock);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+	pid = start_collector();
+	/* A live one is not. */
+	memset(&c2, 0, sizeof(c2));
+	assert_int_equal(
+		tg_collector_open(&c2, sock, other_log, getuid(), 0, 0, &what),
+		-EADDRINUSE);
+	/* Nor is its log shared with a second collector. */
+	snprintf(other_log, sizeof(other_log), "%s/other.sock", dir);
+	memset(&c2, 0, sizeof(c2));
+	assert_int_equal(
+		tg_collector_open(&c2, other_log, logp, getuid(), 0, 0, &what),
+		-EBUSY);
+	assert_string_equal(what, logp);
+	assert_int_equal(access(other_log, F_OK), -1);
+	/* A log that cannot be opened leaves no socket behind. */
+	memset(&c2, 0, sizeof(c2));
+	assert_int_equal(tg_collector_open(&c2, other_log,
+					   "/nonexistent-tg/e.jsonl", getuid(),
+					   0, 0, &what),
+			 -ENOENT);
+	assert_string_equal(what, "/nonexistent-tg/e.jsonl");
+	assert_int_equal(access(other_log, F_OK), -1);
+	/* The first collector still works. */
+	s = tg_sink_new(sock, 4);
+	submit(s, 1);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 1);
+	assert_int_equal(access(sock, F_OK), -1); /* removed at exit */
+}
+
+/* Expect an error frame whose text starts with want, then the close. */
+static void expect_error_frame(int fd, const char *want)
+{
+	char buf[TG_WIRE_MAX_FRAME];
+	struct tg_frame_hdr *h = (struct tg_frame_hdr *)buf;
+	__u64 ack = 0;
+
+	assert_int_equal(next_non_ack(fd, &ack, buf, sizeof(buf)),
+			 TG_FRAME_ERROR);
+	assert_true(h->len >= strlen(want));
+	assert_memory_equal(buf + sizeof(*h), want, strlen(want));
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 0);
+	close(fd);
+}
+
+/* Payloads that are not storable JSON are refused; the collector stays up. */
+static void test_hostile_payloads(void **state)
+{
+	static const char *bad[] = {
+		"{\"a\":NaN}",	     "{\"a\":-Infinity}",
+		"{\"a\":\"\xff\"}",  "{\"a\":[[[[[[[[[1]]]]]]]]]}",
+		"{\"a\":1}{}",	     "{\"a\":1",
+		"\"str\"",	     "{\"seq\":1}",
+		"{\"agent_seq\":1}",
+	};
+	pid_t pid = start_collector();
+	__u64 ack = 0;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fd = raw_client(100 + i, &ack);
+		assert_int_equal(
+			tg_wire_send(fd, TG_FRAME_EVENT, 1, "{\"ok\":1}", 8),
+			0);
+		assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 2, bad[i],
+					      (__u32)strlen(bad[i])),
+				 0);
+		expect_error_frame(fd, i < 2 ? "payload holds a number"
+					     : "payload");
+		/* The refused frame is consumed: a resend is acked, not stored.
+		 */
+		fd = raw_client(100 + i, &ack);
+		assert_int_equal(ack, 2);
+		close(fd);
+	}
+	/* An ack frame from the agent is refused too. */
+	fd = raw_client(999, &ack);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_ACK, 1, NULL, 0), 0);
+	expect_error_frame(fd, "only hello and event frames");
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), (int)(sizeof(bad) / sizeof(bad[0])));
+}
+
+/* After a refused frame and a collector crash, later frames still go in. */
+static void test_resume_after_refused_frame(void **state)
+{
+	pid_t pid = start_collector();
+	__u64 ack = 0;
+	int fd;
+
+	fd = raw_client(0x55, &ack);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "{\"a\":1}", 7),
+			 0);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 2, "[]", 2), 0);
+	expect_error_frame(fd, "payload is not one JSON object");
+	stop_collector(pid, SIGKILL);
+	/* The log ends with frame 1; the agent goes on with frame 3. */
+	pid = start_collector();
+	fd = raw_client(0x55, &ack);
+	assert_int_equal(ack, 1);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 3, "{\"a\":3}", 7),
+			 0);
+	wait_ack(fd, 3);
+	close(fd);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 2);
+}
+
+static void test_oversized(void **state)
+{
+	struct tg_sink *s = tg_sink_new(sock, 2);
+	struct tg_sink_stats st;
+	char *big = calloc(1, TG_WIRE_MAX_PAYLOAD + 1);
+
+	assert_non_null(big);
+	assert_int_equal(tg_sink_submit(s, big, TG_WIRE_MAX_PAYLOAD + 1),
+			 -EMSGSIZE);
+	free(big);
+	tg_sink_stats(s, &st);
+	assert_int_equal(st.dropped, 1);
+	assert_int_equal(st.oversized, 1);
+	assert_int_equal(st.queued, 0);
+	tg_sink_free(s);
+	assert_null(tg_sink_new(sock, 0));
+	assert_int_equal(errno, EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_submit_ack, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resend_after_restart, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_queue_full, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_collector_rejects_garbage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_duplicates_after_lost_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_submit_ack, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_resend_after_restart,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_full, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_collector_rejects_garbage,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_no_duplicates_after_lost_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_uid_rejected, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_socket_path, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_payloads, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_resume_after_refused_frame,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversized, setup,
+						teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
