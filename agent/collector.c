@@ -133,17 +133,24 @@ int tg_collector_open(struct tg_collector *c, const char *socket_path,
 	snprintf(c->socket_path, sizeof(c->socket_path), "%s", socket_path);
 	strcpy(sa.sun_path, socket_path);
 	/*
-	 * Listening before the log is opened: no failure leaves a file behind,
-	 * and a collector starting meanwhile sees this socket as live. Early
-	 * peers wait in the backlog.
+	 * The log first: its lock admits one collector, so a second one stops
+	 * here. Between bind and listen a starting collector's socket looks
+	 * stale (connect is refused): checked first, it would be replaced.
 	 */
-	err = remove_stale_socket(&sa);
+	*what = log_path;
+	err = tg_eventlog_open(&c->log, log_path, rotate_size, rotate_keep);
 	if (err)
 		return err;
+	*what = socket_path;
+	err = remove_stale_socket(&sa);
+	if (err)
+		goto out_close_log;
 	c->listen_fd = socket(AF_UNIX,
 			      SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (c->listen_fd < 0)
-		return -errno;
+	if (c->listen_fd < 0) {
+		err = -errno;
+		goto out_close_log;
+	}
 	if (bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		err = -errno;
 		goto out_close_sock;
@@ -153,10 +160,6 @@ int tg_collector_open(struct tg_collector *c, const char *socket_path,
 		err = -errno;
 		goto out_unlink;
 	}
-	*what = log_path;
-	err = tg_eventlog_open(&c->log, log_path, rotate_size, rotate_keep);
-	if (err)
-		goto out_unlink;
 	seed_streams(c);
 	return 0;
 
@@ -165,6 +168,8 @@ out_unlink:
 out_close_sock:
 	close(c->listen_fd);
 	c->listen_fd = -1;
+out_close_log:
+	tg_eventlog_close(&c->log);
 	return err;
 }
 

@@ -43,10 +43,11 @@ struct tg_collector {
 };
 
 /*
- * Bind and listen on the socket (mode 0660), then open the log. A socket file
- * left by a dead collector is replaced; -EADDRINUSE if one is listening on
- * it, -EEXIST if the path is not a socket. On failure -errno with *what the
- * path concerned, and nothing is left behind.
+ * Open the log, then bind and listen on the socket (mode 0660). -EBUSY if
+ * another collector has the log open. A socket file left by a dead collector
+ * is replaced; -EADDRINUSE if one is listening on it, -EEXIST if the path is
+ * not a socket. On failure -errno with *what the path concerned; no socket
+ * is left behind (the log file may have been created).
  */
 int tg_collector_open(struct tg_collector *c, const char *socket_path,
 		      const char *log_path, uid_t agent_uid, off_t rotate_size,

@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -404,6 +405,35 @@ static void test_socket_path(void **state)
 	assert_int_equal(access(sock, F_OK), -1); /* removed at exit */
 }
 
+/*
+ * Between bind and listen a starting collector's socket looks stale: the
+ * log's lock stops a second collector before it could replace it.
+ */
+static void test_starting_collector_keeps_socket(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct tg_collector c2 = {};
+	const char *what = NULL;
+	struct stat before, after;
+	struct tg_eventlog l;
+	int fd;
+
+	/* The first collector: log open, socket bound, not yet listening. */
+	assert_int_equal(tg_eventlog_open(&l, logp, 0, 0), 0);
+	strcpy(sa.sun_path, sock);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(lstat(sock, &before), 0);
+	assert_int_equal(
+		tg_collector_open(&c2, sock, logp, getuid(), 0, 0, &what),
+		-EBUSY);
+	assert_string_equal(what, logp);
+	assert_int_equal(lstat(sock, &after), 0);
+	assert_true(after.st_ino == before.st_ino);
+	close(fd);
+	tg_eventlog_close(&l);
+}
+
 /* Expect an error frame whose text starts with want, then the close. */
 static void expect_error_frame(int fd, const char *want)
 {
@@ -519,6 +549,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_socket_path, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_starting_collector_keeps_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_payloads, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_resume_after_refused_frame,
