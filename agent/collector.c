@@ -121,6 +121,7 @@ int tg_collector_open(struct tg_collector *c, const char *socket_path,
 		      unsigned int rotate_keep, const char **what)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
 	int i, err = 0;
 
 	for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++)
@@ -155,6 +156,12 @@ int tg_collector_open(struct tg_collector *c, const char *socket_path,
 		err = -errno;
 		goto out_close_sock;
 	}
+	if (lstat(socket_path, &st) < 0) {
+		err = -errno;
+		goto out_unlink;
+	}
+	c->sock_dev = st.st_dev;
+	c->sock_ino = st.st_ino;
 	if (chmod(socket_path, 0660) < 0 ||
 	    listen(c->listen_fd, TG_COLLECTOR_MAX_CLIENTS) < 0) {
 		err = -errno;
@@ -498,14 +505,21 @@ int tg_collector_run(struct tg_collector *c, int stop_fd)
 
 void tg_collector_close(struct tg_collector *c)
 {
+	struct stat st;
 	int i;
 
 	for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++)
 		if (c->clients[i].fd >= 0)
 			drop_client(&c->clients[i]);
 	if (c->listen_fd >= 0) {
+		/*
+		 * Still listening, so that a collector starting meanwhile
+		 * leaves the file alone; and only if it is still ours.
+		 */
+		if (lstat(c->socket_path, &st) == 0 &&
+		    st.st_dev == c->sock_dev && st.st_ino == c->sock_ino)
+			unlink(c->socket_path);
 		close(c->listen_fd);
-		unlink(c->socket_path);
 	}
 	c->listen_fd = -1;
 	tg_eventlog_close(&c->log);

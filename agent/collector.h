@@ -32,6 +32,8 @@ struct tg_collector {
 	int listen_fd;
 	uid_t agent_uid;
 	char socket_path[108];
+	dev_t sock_dev; /* the socket file bound, removed at close */
+	ino_t sock_ino;
 	struct tg_eventlog log;
 	struct tg_collector_client clients[TG_COLLECTOR_MAX_CLIENTS];
 	struct tg_collector_stream streams[TG_COLLECTOR_STREAMS];
@@ -59,7 +61,10 @@ int tg_collector_open(struct tg_collector *c, const char *socket_path,
  */
 int tg_collector_run(struct tg_collector *c, int stop_fd);
 
-/* Close clients, commit the log, remove the socket. */
+/*
+ * Close clients, remove the socket file (unless it is no longer the one
+ * bound), commit and close the log.
+ */
 void tg_collector_close(struct tg_collector *c);
 
 #endif /* TG_COLLECTOR_H */

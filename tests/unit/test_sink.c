@@ -434,6 +434,29 @@ static void test_starting_collector_keeps_socket(void **state)
 	tg_eventlog_close(&l);
 }
 
+/* Closing removes the collector's own socket file, never a newer one. */
+static void test_close_keeps_replaced_socket(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct tg_collector c = {};
+	const char *what = NULL;
+	struct stat before, after;
+	int fd;
+
+	assert_int_equal(
+		tg_collector_open(&c, sock, logp, getuid(), 0, 0, &what), 0);
+	/* The file was removed and someone else bound the path. */
+	assert_int_equal(unlink(sock), 0);
+	strcpy(sa.sun_path, sock);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(lstat(sock, &before), 0);
+	tg_collector_close(&c);
+	assert_int_equal(lstat(sock, &after), 0);
+	assert_true(after.st_ino == before.st_ino);
+	close(fd);
+}
+
 /* Expect an error frame whose text starts with want, then the close. */
 static void expect_error_frame(int fd, const char *want)
 {
@@ -551,6 +574,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_starting_collector_keeps_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_close_keeps_replaced_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_payloads, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_resume_after_refused_frame,
