@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,28 @@
 
 static char dir[64], path[128];
 
+/* While fail_syncs > 0, fdatasync of the log (not of <log>.seq) fails. */
+static int fail_syncs;
+
+int __real_fdatasync(int fd);
+int __wrap_fdatasync(int fd)
+{
+	char link[64], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (fail_syncs > 0 && n > 0) {
+		target[n] = '\0';
+		if (!strcmp(target, path)) {
+			fail_syncs--;
+			errno = EIO;
+			return -1;
+		}
+	}
+	return __real_fdatasync(fd);
+}
+
 static int setup(void **state)
 {
 	snprintf(dir, sizeof(dir), "/tmp/tg-eventlog.XXXXXX");
@@ -30,6 +53,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	fail_syncs = 0;
 	char cmd[128];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -272,10 +296,8 @@ static void test_rotation_keep_zero(void **state)
 static void test_hostile_strings(void **state)
 {
 	static const char *hostile[] = {
-		"a\"b\\c\n\r\t\x01\x1f\x7f/ \xe2\x80\xa8 \xe2\x82\xac", /* escapes,
-									   U+2028,
-									   euro
-									 */
+		/* escapes, U+2028, euro */
+		"a\"b\\c\n\r\t\x01\x1f\x7f/ \xe2\x80\xa8 \xe2\x82\xac",
 		"\xff\xfe",	    /* never valid */
 		"\xc3(",	    /* broken 2-byte sequence */
 		"\xe2\x82",	    /* truncated at the end */
@@ -374,6 +396,31 @@ static void test_refused_events(void **state)
 			    "{\"seq\":1,\"x\":1e999,\"y\":-0.5}\n");
 }
 
+/* A failed commit takes back what it could not make durable; seq goes on. */
+static void test_commit_failure_rolls_back(void **state)
+{
+	struct tg_eventlog l;
+
+	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
+	append(&l, "{\"a\":1}", 1);
+	assert_int_equal(tg_eventlog_commit(&l), 0);
+	append(&l, "{\"a\":2}", 2);
+	append(&l, "{\"a\":3}", 3);
+	fail_syncs = 1;
+	assert_int_equal(tg_eventlog_commit(&l), -EIO);
+	assert_int_equal(l.size, l.committed);
+	assert_string_equal(slurp(path), "{\"seq\":1,\"a\":1}\n");
+	/* The next commit vouches only for what follows; no seq is reused. */
+	append(&l, "{\"a\":4}", 4);
+	assert_int_equal(tg_eventlog_commit(&l), 0);
+	tg_eventlog_close(&l);
+	assert_string_equal(slurp(path),
+			    "{\"seq\":1,\"a\":1}\n{\"seq\":4,\"a\":4}\n");
+	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
+	assert_int_equal(l.next_seq, 5);
+	tg_eventlog_close(&l);
+}
+
 static void test_errors(void **state)
 {
 	struct tg_eventlog l, l2;
@@ -419,6 +466,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refused_events, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_commit_failure_rolls_back,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};
 

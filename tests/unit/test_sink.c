@@ -2,6 +2,7 @@
 /* Unit tests: agent sink against a real collector in a child process. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +28,41 @@
 static char dir[64], sock[128], logp[128];
 static pid_t
 	running; /* the collector child, killed by teardown if a test fails */
+
+/* While fail_syncs > 0, fdatasync of the log fails (in the collector too). */
+static int fail_syncs;
+/* SO_SNDBUF of the sockets the collector accepts, 0: the default. */
+static int collector_sndbuf;
+
+int __real_fdatasync(int fd);
+int __wrap_fdatasync(int fd)
+{
+	char link[64], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (fail_syncs > 0 && n > 0) {
+		target[n] = '\0';
+		if (!strcmp(target, logp)) {
+			fail_syncs--;
+			errno = EIO;
+			return -1;
+		}
+	}
+	return __real_fdatasync(fd);
+}
+
+int __real_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags);
+int __wrap_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
+{
+	int cfd = __real_accept4(fd, sa, len, flags);
+
+	if (cfd >= 0 && collector_sndbuf)
+		setsockopt(cfd, SOL_SOCKET, SO_SNDBUF, &collector_sndbuf,
+			   sizeof(collector_sndbuf));
+	return cfd;
+}
 
 static int setup(void **state)
 {
@@ -40,6 +77,8 @@ static int teardown(void **state)
 {
 	char cmd[128];
 
+	fail_syncs = 0;
+	collector_sndbuf = 0;
 	if (running > 0) {
 		kill(running, SIGKILL);
 		waitpid(running, NULL, 0);
@@ -536,6 +575,64 @@ static void test_resume_after_refused_frame(void **state)
 	assert_int_equal(log_lines(), 2);
 }
 
+/* A frame whose commit failed is never acked: the client is dropped. */
+static void test_commit_failure_drops_client(void **state)
+{
+	struct timeval tv = {.tv_sec = 5};
+	char buf[TG_WIRE_MAX_FRAME];
+	__u64 ack = 0;
+	pid_t pid;
+	int fd;
+
+	fail_syncs = 1; /* the collector's first commit */
+	pid = start_collector();
+	fd = raw_client(0x66, &ack);
+	assert_int_equal(ack, 0);
+	assert_int_equal(
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "{\"a\":1}", 7),
+			 0);
+	/* Closed, with no ack for frame 1; the log does not hold it. */
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 0);
+	close(fd);
+	assert_int_equal(log_lines(), 0);
+	/* The stream is where it was: the resend is stored and acked. */
+	fd = raw_client(0x66, &ack);
+	assert_int_equal(ack, 0);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "{\"a\":1}", 7),
+			 0);
+	wait_ack(fd, 1);
+	close(fd);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 1);
+}
+
+/* An ack that would block is sent once the agent reads again. */
+static void test_ack_after_full_socket(void **state)
+{
+	struct timeval tv = {.tv_sec = 3};
+	__u64 ack = 0, i;
+	pid_t pid;
+	int fd;
+
+	collector_sndbuf = 1; /* the minimum: a few unread acks fill it */
+	pid = start_collector();
+	fd = raw_client(0x99, &ack);
+	/* About one frame per round, and no ack read meanwhile. */
+	for (i = 1; i <= 100; i++) {
+		assert_int_equal(
+			tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
+		usleep(2000);
+	}
+	usleep(100000);
+	assert_int_equal(
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	wait_ack(fd, 100);
+	close(fd);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 100);
+}
+
 static void test_oversized(void **state)
 {
 	struct tg_sink *s = tg_sink_new(sock, 2);
@@ -579,6 +676,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_payloads, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_resume_after_refused_frame,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_commit_failure_drops_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_after_full_socket,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversized, setup,
 						teardown),
