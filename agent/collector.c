@@ -277,13 +277,14 @@ static struct json_object *parse_event(const char *payload, __u32 len)
 }
 
 /*
- * Store one event frame; NULL or why it is refused. *fatal when the log
- * failed: the frame is consumed but not stored.
+ * Store one event frame; NULL or why it is refused, with *refused its seq if
+ * it is refused for good. *fatal when the log failed: the frame is consumed
+ * but not stored.
  */
 static const char *take_event(struct tg_collector *c,
 			      struct tg_collector_client *cl,
 			      const struct tg_frame_hdr *h, const char *payload,
-			      int *fatal)
+			      __u64 *refused, int *fatal)
 {
 	struct tg_collector_stream *s = cl->stream;
 	const char *why = NULL;
@@ -343,6 +344,7 @@ static const char *take_event(struct tg_collector *c,
 out_consumed:
 	/* Refused for good: a resend is acked, never stored. */
 	s->last_seq = h->seq;
+	*refused = h->seq;
 	json_object_put(o);
 	return why;
 }
@@ -350,7 +352,7 @@ out_consumed:
 static const char *take_frame(struct tg_collector *c,
 			      struct tg_collector_client *cl,
 			      const struct tg_frame_hdr *h, const char *payload,
-			      int *fatal)
+			      __u64 *refused, int *fatal)
 {
 	if (h->type == TG_FRAME_HELLO)
 		return take_hello(c, cl, payload);
@@ -358,7 +360,7 @@ static const char *take_frame(struct tg_collector *c,
 		return "only hello and event frames are accepted";
 	if (!cl->hello)
 		return "expected hello first";
-	return take_event(c, cl, h, payload, fatal);
+	return take_event(c, cl, h, payload, refused, fatal);
 }
 
 /* Read and store what one client sent; 1 if the log failed. */
@@ -368,6 +370,7 @@ static int serve_client(struct tg_collector *c, struct tg_collector_client *cl)
 	struct tg_frame_hdr h;
 	const char *why = NULL;
 	int i, fatal = 0;
+	__u64 refused = 0;
 	ssize_t n;
 
 	for (i = 0; i < BATCH_FRAMES && cl->fd >= 0 && !cl->drop_after_ack;
@@ -383,9 +386,14 @@ static int serve_client(struct tg_collector *c, struct tg_collector_client *cl)
 			drop_client(cl);
 			break;
 		}
-		why = take_frame(c, cl, &h, buf + sizeof(h), &fatal);
+		/*
+		 * The error frame names the frame only if it is refused for
+		 * good: the agent then stops resending it. Any other frame
+		 * (out of order, before HELLO) stays the agent's to resend.
+		 */
+		why = take_frame(c, cl, &h, buf + sizeof(h), &refused, &fatal);
 		if (why) {
-			reject(c, cl, h.seq, why);
+			reject(c, cl, refused, why);
 			break;
 		}
 		if (fatal) {

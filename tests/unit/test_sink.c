@@ -294,6 +294,8 @@ static void test_collector_rejects_garbage(void **state)
 	assert_int_equal(next_non_ack(fd, &ack, buf, sizeof(buf)),
 			 TG_FRAME_ERROR);
 	assert_memory_equal(buf + sizeof(h), "frame out of order", 18);
+	/* Not consumed: the error names no frame, so the agent keeps it. */
+	assert_int_equal(((struct tg_frame_hdr *)buf)->seq, 0);
 	close(fd);
 	fd = raw_client(78, &ack);
 	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "[1,2]", 5), 0);
@@ -496,8 +498,11 @@ static void test_close_keeps_replaced_socket(void **state)
 	close(fd);
 }
 
-/* Expect an error frame whose text starts with want, then the close. */
-static void expect_error_frame(int fd, const char *want)
+/*
+ * Expect an error frame naming seq (0: none) whose text starts with want,
+ * then the close.
+ */
+static void expect_error_frame(int fd, __u64 seq, const char *want)
 {
 	char buf[TG_WIRE_MAX_FRAME];
 	struct tg_frame_hdr *h = (struct tg_frame_hdr *)buf;
@@ -507,6 +512,7 @@ static void expect_error_frame(int fd, const char *want)
 			 TG_FRAME_ERROR);
 	assert_true(h->len >= strlen(want));
 	assert_memory_equal(buf + sizeof(*h), want, strlen(want));
+	assert_int_equal(h->seq, seq);
 	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 0);
 	close(fd);
 }
@@ -534,8 +540,8 @@ static void test_hostile_payloads(void **state)
 		assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 2, bad[i],
 					      (__u32)strlen(bad[i])),
 				 0);
-		expect_error_frame(fd, i < 2 ? "payload holds a number"
-					     : "payload");
+		expect_error_frame(
+			fd, 2, i < 2 ? "payload holds a number" : "payload");
 		/* The refused frame is consumed: a resend is acked, not stored.
 		 */
 		fd = raw_client(100 + i, &ack);
@@ -545,7 +551,7 @@ static void test_hostile_payloads(void **state)
 	/* An ack frame from the agent is refused too. */
 	fd = raw_client(999, &ack);
 	assert_int_equal(tg_wire_send(fd, TG_FRAME_ACK, 1, NULL, 0), 0);
-	expect_error_frame(fd, "only hello and event frames");
+	expect_error_frame(fd, 0, "only hello and event frames");
 	stop_collector(pid, SIGTERM);
 	assert_int_equal(log_lines(), (int)(sizeof(bad) / sizeof(bad[0])));
 }
@@ -561,7 +567,7 @@ static void test_resume_after_refused_frame(void **state)
 	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "{\"a\":1}", 7),
 			 0);
 	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 2, "[]", 2), 0);
-	expect_error_frame(fd, "payload is not one JSON object");
+	expect_error_frame(fd, 2, "payload is not one JSON object");
 	stop_collector(pid, SIGKILL);
 	/* The log ends with frame 1; the agent goes on with frame 3. */
 	pid = start_collector();
