@@ -294,11 +294,16 @@ static const char *take_event(struct tg_collector *c,
 	int err;
 
 	/*
-	 * Within a connection seqs go up by one. The first frame may have any
-	 * seq: the agent resends from its oldest unacked frame, and a frame
-	 * between that and what the log holds may have been refused for good.
+	 * Within a connection seqs go up by one, but may skip frames the
+	 * stream holds already: the agent drops what an ack (the HELLO's)
+	 * covers, also frames it has not resent yet. The first frame may have
+	 * any seq: the agent resends from its oldest unacked frame, and a
+	 * frame between that and what the log holds may have been refused for
+	 * good.
 	 */
-	if (cl->last_seq && h->seq != cl->last_seq + 1)
+	if (cl->last_seq &&
+	    (h->seq <= cl->last_seq ||
+	     (h->seq != cl->last_seq + 1 && h->seq > s->last_seq + 1)))
 		return "frame out of order";
 	cl->last_seq = h->seq;
 	if (h->seq <= s->last_seq) {

@@ -366,6 +366,35 @@ static void test_no_duplicates_after_lost_ack(void **state)
 	assert_int_equal(log_lines(), 6);
 }
 
+/*
+ * The HELLO's ack may arrive while the agent is resending: it then skips the
+ * acked frames it has not resent yet. The next frame is taken.
+ */
+static void test_skip_over_acked_frames(void **state)
+{
+	pid_t pid = start_collector();
+	__u64 ack = 0, i;
+	int fd;
+
+	fd = raw_client(0xdef, &ack);
+	for (i = 1; i <= 3; i++)
+		assert_int_equal(
+			tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
+	wait_ack(fd, 3);
+	close(fd);
+	/* Resent frame 1, then the ack for 3 came: 2 and 3 are skipped. */
+	fd = raw_client(0xdef, &ack);
+	assert_int_equal(ack, 3);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "{\"a\":1}", 7),
+			 0);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 4, "{\"a\":1}", 7),
+			 0);
+	wait_ack(fd, 4);
+	close(fd);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 4);
+}
+
 /* A peer with another uid gets an error frame naming its uid; the sink keeps
  * its events. */
 static void test_peer_uid_rejected(void **state)
@@ -671,6 +700,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_no_duplicates_after_lost_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_skip_over_acked_frames,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_uid_rejected, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_socket_path, setup,
