@@ -103,6 +103,8 @@ $(OUTPUT)/tg-probe: tests/tg-probe.c $(LIBTG) | $(OUTPUT)
 # __wrap_<name> (cmocka mocking): list them in WRAP_<test>.
 comma := ,
 WRAP_test_tenants := tg_cgroup_id
+WRAP_test_eventlog := fdatasync
+WRAP_test_sink := fdatasync accept4
 $(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIBTG) | $(OUTPUT)/tests/unit
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(addprefix -Wl$(comma)--wrap=,$(WRAP_$*)) \

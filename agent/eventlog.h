@@ -9,41 +9,68 @@
 
 struct json_object;
 
-#define TG_EVENTLOG_MAX_LINE 65536	/* longer events are refused */
-#define TG_EVENTLOG_SEQ_RESERVE 4096	/* seqs reserved per state write */
+#define TG_EVENTLOG_MAX_LINE	65536 /* longer events are refused */
+#define TG_EVENTLOG_MAX_DEPTH	32    /* deeper events are refused */
+#define TG_EVENTLOG_MAX_KEEP	1000  /* most rotated files kept */
+#define TG_EVENTLOG_SEQ_RESERVE 4096  /* seqs reserved per state write */
 
 /*
  * The durable JSON-lines event log. Each line is one event whose first key is
  * "seq". seq strictly increases and is never reused, also across restarts,
  * crashes and rotation: a state file <log>.seq holds a reserved high-water
  * mark that is made durable before any seq up to it is written; a clean
- * close records the last seq used, so seqs only skip after a crash.
+ * close records the last seq used, so seqs only skip after a crash. The
+ * state file is also locked: one writer per log.
  */
 struct tg_eventlog {
 	int fd;
 	int seq_fd;
 	char path[PATH_MAX];
-	__u64 next_seq;		/* seq of the next appended event */
-	__u64 reserved;		/* seqs below this are reserved on disk */
-	off_t size;		/* bytes in the current file */
-	off_t committed;	/* bytes made durable */
-	off_t rotate_size;	/* rotate once the file reaches this */
-	unsigned int rotate_keep;	/* rotated files kept: <log>.1 .. .N */
-	int torn_truncated;	/* open found and removed a torn last line */
-	char *last_line;	/* last complete line found at open, or NULL */
+	__u64 next_seq;	   /* seq of the next appended event */
+	__u64 reserved;	   /* seqs below this are reserved on disk */
+	off_t size;	   /* bytes in the current file */
+	off_t committed;   /* bytes made durable */
+	off_t rotate_size; /* rotate once the file reaches this, 0: never */
+	unsigned int rotate_keep; /* rotated files kept: <log>.1 .. .N */
+	int torn_truncated;	  /* open found and removed a torn last line */
+	int broken;	 /* -errno: a failed write could not be undone */
+	char *last_line; /* last complete line at open (of <log>.1 if
+			  * <log> is empty), or NULL */
 };
 
-/* Open (creating) the log at path; its directory must exist. */
+/*
+ * Open (creating) the log at path; its directory must exist. A torn last
+ * line is truncated away. -EBUSY when another process has the log open.
+ */
 int tg_eventlog_open(struct tg_eventlog *l, const char *path, off_t rotate_size,
 		     unsigned int rotate_keep);
 
-/* Append one event (an object without "seq"); the seq used is in *seq. */
+/*
+ * Append one event, an object without "seq", as one line: "seq" first, then
+ * the event's keys in order. Invalid UTF-8 becomes U+FFFD. The seq used is in
+ * *seq. -EINVAL for a non-object, a "seq" key, NaN or Infinity, or nesting
+ * deeper than TG_EVENTLOG_MAX_DEPTH; -E2BIG for a line over
+ * TG_EVENTLOG_MAX_LINE; -errno if the write failed (nothing is left of it).
+ */
 int tg_eventlog_append(struct tg_eventlog *l, struct json_object *ev,
 		       __u64 *seq);
 
-/* Make everything appended durable (fdatasync), then rotate if due. */
+/*
+ * Make everything appended durable (fdatasync). On failure the appends since
+ * the last successful commit are removed from the file: the log holds
+ * exactly what was committed (unless l->broken is set: then nothing works
+ * until the log is opened again).
+ */
 int tg_eventlog_commit(struct tg_eventlog *l);
 
+/*
+ * Rotate once the file reached rotate_size, between committed lines:
+ * <log>.N-1 -> <log>.N, ..., <log> -> <log>.1, then a new empty <log>.
+ * 0 when done or not due, -EBUSY with uncommitted appends, -errno.
+ */
+int tg_eventlog_rotate(struct tg_eventlog *l);
+
+/* Commit what is left and close; on a clean close seq continues without gap. */
 void tg_eventlog_close(struct tg_eventlog *l);
 
 #endif /* TG_EVENTLOG_H */

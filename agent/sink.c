@@ -15,7 +15,8 @@
 #include "sink.h"
 #include "wire.h"
 
-#define RECONNECT_MS 200
+#define RECONNECT_MIN_MS 100
+#define RECONNECT_MAX_MS 2000
 
 struct frame {
 	__u64 seq;
@@ -26,12 +27,14 @@ struct frame {
 struct tg_sink {
 	struct sockaddr_un sa;
 	int fd;
-	struct frame *q;	/* ring of max frames */
+	struct frame *q; /* ring of max frames */
 	size_t max, head, count;
-	size_t sent;		/* frames of the queue already sent */
+	size_t bytes; /* payload bytes queued */
+	size_t sent;  /* frames of the queue already sent */
 	__u64 next_seq;
-	__u64 stream;		/* this agent run's stream id */
+	__u64 stream; /* this agent run's stream id */
 	long long next_connect_ms;
+	int backoff_ms; /* wait before the next connect attempt */
 	struct tg_sink_stats st;
 };
 
@@ -43,11 +46,30 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A stream id no other agent run picks; never 0. */
+static __u64 new_stream_id(void)
+{
+	struct timespec ts;
+	__u64 id = 0;
+
+	/* Early at boot the pool may not be ready: never wait for it. */
+	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id)) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		id = ((__u64)ts.tv_sec << 32) ^ (__u64)ts.tv_nsec ^
+		     ((__u64)getpid() << 40);
+	}
+	return id ? id : 1;
+}
+
 struct tg_sink *tg_sink_new(const char *socket_path, size_t max_queue)
 {
-	struct tg_sink *s;
+	struct tg_sink *s = NULL;
 
-	if (strlen(socket_path) >= sizeof(s->sa.sun_path) || !max_queue) {
+	if (!max_queue) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (strlen(socket_path) >= sizeof(s->sa.sun_path)) {
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
@@ -65,12 +87,8 @@ struct tg_sink *tg_sink_new(const char *socket_path, size_t max_queue)
 	s->fd = -1;
 	s->max = max_queue;
 	s->next_seq = 1;
-	while (!s->stream)
-		if (getrandom(&s->stream, sizeof(s->stream), 0) != sizeof(s->stream)) {
-			free(s->q);
-			free(s);
-			return NULL;
-		}
+	s->backoff_ms = RECONNECT_MIN_MS;
+	s->stream = new_stream_id();
 	return s;
 }
 
@@ -81,15 +99,31 @@ static void disconnect(struct tg_sink *s, int err)
 	s->fd = -1;
 	s->sent = 0;
 	s->st.connected = 0;
-	s->next_connect_ms = now_ms() + RECONNECT_MS;
+	s->next_connect_ms = now_ms() + s->backoff_ms;
+	s->backoff_ms = s->backoff_ms * 2 > RECONNECT_MAX_MS
+				? RECONNECT_MAX_MS
+				: s->backoff_ms * 2;
 	if (err)
 		snprintf(s->st.last_error, sizeof(s->st.last_error), "%s",
 			 strerror(-err));
 }
 
+static void read_replies(struct tg_sink *s);
+
+/*
+ * A send failed: the collector may have said why before it closed (an error
+ * frame, e.g. a refused uid). Read that first, so last_error names it.
+ */
+static void send_failed(struct tg_sink *s, int err)
+{
+	read_replies(s);
+	if (s->fd >= 0)
+		disconnect(s, err);
+}
+
 static void try_connect(struct tg_sink *s)
 {
-	int fd;
+	int fd, err;
 
 	if (s->fd >= 0 || now_ms() < s->next_connect_ms)
 		return;
@@ -99,8 +133,7 @@ static void try_connect(struct tg_sink *s)
 		return;
 	}
 	if (connect(fd, (struct sockaddr *)&s->sa, sizeof(s->sa)) < 0) {
-		int err = -errno;
-
+		err = -errno;
 		close(fd);
 		disconnect(s, err);
 		return;
@@ -109,8 +142,10 @@ static void try_connect(struct tg_sink *s)
 	s->sent = 0;
 	s->st.connected = 1;
 	/* Name the stream: the collector skips what it stored already. */
-	if (tg_wire_send(fd, TG_FRAME_HELLO, 0, &s->stream, sizeof(s->stream)))
-		disconnect(s, -EPIPE);
+	err = tg_wire_send(fd, TG_FRAME_HELLO, 0, &s->stream,
+			   sizeof(s->stream));
+	if (err)
+		send_failed(s, err);
 }
 
 /* Send queued frames not yet sent on this connection. */
@@ -121,11 +156,12 @@ static void pump(struct tg_sink *s)
 	while (s->fd >= 0 && s->sent < s->count) {
 		struct frame *f = &s->q[(s->head + s->sent) % s->max];
 
-		err = tg_wire_send(s->fd, TG_FRAME_EVENT, f->seq, f->data, f->len);
+		err = tg_wire_send(s->fd, TG_FRAME_EVENT, f->seq, f->data,
+				   f->len);
 		if (err == -EAGAIN)
 			return;
 		if (err) {
-			disconnect(s, err);
+			send_failed(s, err);
 			return;
 		}
 		s->sent++;
@@ -135,6 +171,7 @@ static void pump(struct tg_sink *s)
 static void ack_upto(struct tg_sink *s, __u64 seq)
 {
 	while (s->count && s->q[s->head].seq <= seq) {
+		s->bytes -= s->q[s->head].len;
 		free(s->q[s->head].data);
 		s->q[s->head].data = NULL;
 		s->head = (s->head + 1) % s->max;
@@ -147,31 +184,36 @@ static void ack_upto(struct tg_sink *s, __u64 seq)
 
 static void read_replies(struct tg_sink *s)
 {
-	char buf[TG_WIRE_MAX_FRAME + 1];
+	char buf[TG_WIRE_MAX_FRAME];
 	struct tg_frame_hdr h;
 	const char *why;
+	int reset = 0;
 	ssize_t n;
 
 	while (s->fd >= 0) {
-		n = recv(s->fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		n = tg_wire_recv(s->fd, buf, &h, &why);
+		if (n == -EAGAIN)
 			return;
+		/*
+		 * A peer closing with our frames unread reports ECONNRESET
+		 * once, ahead of what it sent before (its error frame).
+		 */
+		if (n == -ECONNRESET && !reset++)
+			continue;
 		if (n <= 0) {
-			disconnect(s, n < 0 ? -errno : -ECONNRESET);
-			return;
-		}
-		if (tg_wire_check(buf, (size_t)n, &h, &why)) {
-			disconnect(s, -EBADMSG);
+			disconnect(s, n < 0 ? (int)n : -ECONNRESET);
 			return;
 		}
 		if (h.type == TG_FRAME_ACK) {
 			ack_upto(s, h.seq);
+			s->backoff_ms = RECONNECT_MIN_MS;
 		} else if (h.type == TG_FRAME_ERROR) {
 			s->st.rejected++;
 			snprintf(s->st.last_error, sizeof(s->st.last_error),
 				 "collector: %.*s", (int)h.len,
 				 buf + sizeof(h));
-			/* A frame the collector refuses would be refused again. */
+			/* A frame the collector refuses would be refused again.
+			 */
 			if (h.seq && s->count && s->q[s->head].seq == h.seq)
 				ack_upto(s, h.seq);
 			disconnect(s, 0);
@@ -183,14 +225,17 @@ int tg_sink_submit(struct tg_sink *s, const char *json, size_t len)
 {
 	struct frame *f;
 
-	if (len > TG_WIRE_MAX_PAYLOAD)
+	if (len > TG_WIRE_MAX_PAYLOAD) {
+		s->st.dropped++;
+		s->st.oversized++;
 		return -EMSGSIZE;
-	if (s->count == s->max) {
+	}
+	if (s->count == s->max || s->bytes + len > TG_SINK_MAX_BYTES) {
 		s->st.dropped++;
 		return -ENOBUFS;
 	}
 	f = &s->q[(s->head + s->count) % s->max];
-	f->data = malloc(len);
+	f->data = malloc(len ? len : 1);
 	if (!f->data) {
 		s->st.dropped++;
 		return -ENOMEM;
@@ -199,6 +244,7 @@ int tg_sink_submit(struct tg_sink *s, const char *json, size_t len)
 	f->len = (__u32)len;
 	f->seq = s->next_seq++;
 	s->count++;
+	s->bytes += len;
 	s->st.submitted++;
 	try_connect(s);
 	pump(s);
@@ -220,15 +266,15 @@ int tg_sink_process(struct tg_sink *s)
 
 int tg_sink_flush(struct tg_sink *s, int timeout_ms)
 {
-	long long end = now_ms() + timeout_ms;
+	long long end = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	struct pollfd p;
 
-	while (s->count && now_ms() < end) {
+	for (;;) {
 		tg_sink_process(s);
-		if (!s->count)
+		if (!s->count || now_ms() >= end)
 			break;
-		p = (struct pollfd){ .fd = s->fd, .events = POLLIN };
-		poll(&p, s->fd >= 0 ? 1 : 0, 50);
+		p = (struct pollfd){.fd = s->fd, .events = POLLIN};
+		poll(&p, s->fd >= 0 ? 1 : 0, 20);
 	}
 	return s->count ? -ETIMEDOUT : 0;
 }

@@ -64,3 +64,25 @@ int tg_wire_send(int fd, __u16 type, __u64 seq, const void *payload, __u32 len)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	return 0;
 }
+
+ssize_t tg_wire_recv(int fd, void *buf, struct tg_frame_hdr *hdr,
+		     const char **why)
+{
+	ssize_t n;
+	int err;
+
+	do
+		n = recv(fd, buf, TG_WIRE_MAX_FRAME, MSG_DONTWAIT | MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	/* An empty datagram is never sent: read it as the peer closing. */
+	if (n == 0)
+		return 0;
+	if ((size_t)n > TG_WIRE_MAX_FRAME) {
+		*why = "frame too large";
+		return -EMSGSIZE;
+	}
+	err = tg_wire_check(buf, (size_t)n, hdr, why);
+	return err ? err : n;
+}

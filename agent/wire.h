@@ -3,6 +3,7 @@
 #define TG_WIRE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <linux/types.h>
 
 #include "tenantguard/wire_abi.h"
@@ -23,5 +24,13 @@ size_t tg_wire_build(void *buf, __u16 type, __u64 seq, const void *payload,
 
 /* Send one frame without blocking; 0, -EAGAIN, -EMSGSIZE or -errno. */
 int tg_wire_send(int fd, __u16 type, __u64 seq, const void *payload, __u32 len);
+
+/*
+ * Receive one frame without blocking into buf (TG_WIRE_MAX_FRAME bytes) and
+ * validate it. Returns the frame's length, 0 when the peer closed, -EAGAIN,
+ * -EMSGSIZE or -EBADMSG (with *why set), or -errno.
+ */
+ssize_t tg_wire_recv(int fd, void *buf, struct tg_frame_hdr *hdr,
+		     const char **why);
 
 #endif /* TG_WIRE_H */

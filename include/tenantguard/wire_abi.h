@@ -8,7 +8,9 @@
  *   agent -> collector  TG_FRAME_EVENT  payload: one JSON object (no "seq")
  *   collector -> agent  TG_FRAME_ACK    seq: highest frame seq of the stream
  *                                       made durable (or refused)
- *   collector -> agent  TG_FRAME_ERROR  seq: offending frame, payload: text
+ *   collector -> agent  TG_FRAME_ERROR  seq: the event frame refused for
+ *                                       good (never stored, acked when
+ *                                       resent), else 0; payload: text
  *
  * A stream is one agent run; its frame seqs start at 1 and increase by one
  * per event frame. The collector stores each frame's stream and seq with the

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests: the durable event log (seq, torn tails, rotation). */
+/* Unit tests: the durable event log (seq, torn tails, rotation, hostile input).
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +21,28 @@
 
 static char dir[64], path[128];
 
+/* While fail_syncs > 0, fdatasync of the log (not of <log>.seq) fails. */
+static int fail_syncs;
+
+int __real_fdatasync(int fd);
+int __wrap_fdatasync(int fd)
+{
+	char link[64], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (fail_syncs > 0 && n > 0) {
+		target[n] = '\0';
+		if (!strcmp(target, path)) {
+			fail_syncs--;
+			errno = EIO;
+			return -1;
+		}
+	}
+	return __real_fdatasync(fd);
+}
+
 static int setup(void **state)
 {
 	snprintf(dir, sizeof(dir), "/tmp/tg-eventlog.XXXXXX");
@@ -28,6 +53,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	fail_syncs = 0;
 	char cmd[128];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -45,10 +71,11 @@ static void append(struct tg_eventlog *l, const char *json, __u64 want_seq)
 	json_object_put(o);
 }
 
+/* The file at p (up to 1 MiB), NULL if it does not exist. */
 static char *slurp(const char *p)
 {
-	static char buf[65536];
-	int fd = open(p, O_RDONLY);
+	static char buf[1 << 20];
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
@@ -59,50 +86,114 @@ static char *slurp(const char *p)
 	return buf;
 }
 
+static void write_file(const char *p, const char *data, size_t len)
+{
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+/* Parse every line of text strictly (UTF-8 checked); the seqs in order. */
+static int check_lines(const char *text, __u64 *seqs, int max)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o, *v;
+	const char *p = text, *nl;
+	int n = 0;
+
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+					    JSON_TOKENER_VALIDATE_UTF8);
+	while (*p) {
+		nl = strchr(p, '\n');
+		assert_non_null(nl); /* every line ends in a newline */
+		json_tokener_reset(tok);
+		o = json_tokener_parse_ex(tok, p, (int)(nl - p));
+		assert_non_null(o);
+		assert_int_equal(json_tokener_get_parse_end(tok), nl - p);
+		assert_int_equal(strncmp(p, "{\"seq\":", 7), 0);
+		assert_true(json_object_object_get_ex(o, "seq", &v));
+		assert_true(n < max);
+		seqs[n++] = (__u64)json_object_get_int64(v);
+		json_object_put(o);
+		p = nl + 1;
+	}
+	json_tokener_free(tok);
+	return n;
+}
+
 static void test_seq_first_and_continues(void **state)
 {
 	struct tg_eventlog l;
 
 	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
-	append(&l, "{\"kind\":\"net\",\"port\":80}", 1);
+	assert_int_equal(l.next_seq, 1);
+	append(&l, "{\"kind\":\"net\",\"port\":80,\"a\":{\"b\":[1,2]}}", 1);
 	append(&l, "{}", 2);
 	assert_int_equal(tg_eventlog_commit(&l), 0);
 	tg_eventlog_close(&l);
-	assert_string_equal(slurp(path),
-			    "{\"seq\":1,\"kind\":\"net\",\"port\":80}\n{\"seq\":2}\n");
+	assert_string_equal(
+		slurp(path),
+		"{\"seq\":1,\"kind\":\"net\",\"port\":80,\"a\":{\"b\":[1,2]}}\n"
+		"{\"seq\":2}\n");
 	/* Reopening continues after the last line. */
 	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
 	append(&l, "{\"a\":\"b\"}", 3);
+	tg_eventlog_close(&l);
+	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
+	assert_int_equal(l.next_seq, 4);
+	assert_string_equal(l.last_line, "{\"seq\":3,\"a\":\"b\"}");
 	tg_eventlog_close(&l);
 }
 
 static void test_torn_tail_truncated(void **state)
 {
+	static const char good[] =
+		"{\"seq\":41,\"a\":1}\n{\"seq\":42,\"a\":2}\n";
 	struct tg_eventlog l;
-	FILE *f = fopen(path, "w");
+	char data[128];
 
-	fputs("{\"seq\":41,\"a\":1}\n{\"seq\":42,\"a\":2}\n{\"seq\":43,\"a\"", f);
-	fclose(f);
+	snprintf(data, sizeof(data), "%s{\"seq\":43,\"a\"", good);
+	write_file(path, data, strlen(data));
 	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
 	assert_true(l.torn_truncated);
-	assert_string_equal(slurp(path), "{\"seq\":41,\"a\":1}\n{\"seq\":42,\"a\":2}\n");
+	assert_string_equal(slurp(path), good);
 	append(&l, "{\"a\":3}", 43);
 	tg_eventlog_close(&l);
-	assert_string_equal(slurp(path), "{\"seq\":41,\"a\":1}\n{\"seq\":42,\"a\":2}\n"
-					 "{\"seq\":43,\"a\":3}\n");
+	assert_string_equal(slurp(path),
+			    "{\"seq\":41,\"a\":1}\n{\"seq\":42,\"a\":2}\n"
+			    "{\"seq\":43,\"a\":3}\n");
 }
 
 static void test_torn_only_line(void **state)
 {
 	struct tg_eventlog l;
-	FILE *f = fopen(path, "w");
 
-	fputs("{\"seq\":1,", f);
-	fclose(f);
+	write_file(path, "{\"seq\":1,", 9);
 	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
 	assert_true(l.torn_truncated);
 	assert_string_equal(slurp(path), "");
 	tg_eventlog_close(&l);
+}
+
+/* A torn tail longer than any line (garbage): still cut at the last newline. */
+static void test_torn_long_garbage(void **state)
+{
+	size_t n = 300000;
+	char *data = malloc(n);
+	struct tg_eventlog l;
+
+	assert_non_null(data);
+	memset(data, 'x', n);
+	memcpy(data, "{\"seq\":7}\n", 10);
+	write_file(path, data, n);
+	free(data);
+	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
+	assert_true(l.torn_truncated);
+	assert_int_equal(l.next_seq, 8);
+	tg_eventlog_close(&l);
+	assert_string_equal(slurp(path), "{\"seq\":7}\n");
 }
 
 static void test_seq_never_reused(void **state)
@@ -116,80 +207,267 @@ static void test_seq_never_reused(void **state)
 	/* The log is lost entirely: the state file still moves seq on. */
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
-	assert_true(l.next_seq > 2);
+	assert_int_equal(l.next_seq, 3); /* a clean close leaves no gap */
+	append(&l, "{}", 3);
+	/* Crash: the fds go away without tg_eventlog_close. */
+	close(l.fd);
+	close(l.seq_fd);
+	free(l.last_line);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
+	assert_true(l.next_seq > 3); /* the reservation is skipped */
 	tg_eventlog_close(&l);
 }
 
 static void test_rotation(void **state)
 {
-	char p[160];
+	static const char ev[] =
+		"{\"pad\":\"0123456789012345678901234567890123456789\"}";
+	__u64 seqs[64], want = 0;
 	struct tg_eventlog l;
-	int i;
+	char p[160], *text;
+	int i, n, files;
 
-	assert_int_equal(tg_eventlog_open(&l, path, 100, 2), 0);
-	for (i = 1; i <= 20; i++) {
-		append(&l, "{\"pad\":\"0123456789012345678901234567890123456789\"}", (__u64)i);
-		assert_int_equal(tg_eventlog_commit(&l), 0);
+	assert_int_equal(tg_eventlog_open(&l, path, 200, 3), 0);
+	for (i = 1; i <= 40; i++) {
+		append(&l, ev, (__u64)i);
+		/* Uncommitted lines are never rotated away. */
+		if (l.size >= 200)
+			assert_int_equal(tg_eventlog_rotate(&l), -EBUSY);
+		if (i % 2 == 0) {
+			assert_int_equal(tg_eventlog_commit(&l), 0);
+			assert_int_equal(tg_eventlog_rotate(&l), 0);
+			assert_true(l.size < 200);
+		}
 	}
 	tg_eventlog_close(&l);
+	/* Exactly 3 rotated files, whole lines only, seqs contiguous. */
+	for (files = 3; files >= 0; files--) {
+		if (files)
+			snprintf(p, sizeof(p), "%s.%d", path, files);
+		else
+			snprintf(p, sizeof(p), "%s", path);
+		text = slurp(p);
+		assert_non_null(text);
+		n = check_lines(text, seqs, 64);
+		for (i = 0; i < n; i++) {
+			if (want)
+				assert_int_equal(seqs[i], want + 1);
+			want = seqs[i];
+		}
+	}
+	assert_int_equal(want, 40);
+	snprintf(p, sizeof(p), "%s.4", path);
+	assert_null(slurp(p));
+	snprintf(p, sizeof(p), "%s.new", path);
+	assert_null(slurp(p));
+	/* The current file is empty and the state file gone: .1 has the seq. */
+	assert_string_equal(slurp(path), "");
+	snprintf(p, sizeof(p), "%s.seq", path);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(tg_eventlog_open(&l, path, 200, 3), 0);
+	assert_int_equal(l.next_seq, 41);
+	tg_eventlog_close(&l);
+}
+
+static void test_rotation_keep_zero(void **state)
+{
+	struct tg_eventlog l;
+	char p[160];
+	int i;
+
+	assert_int_equal(tg_eventlog_open(&l, path, 50, 0), 0);
+	for (i = 1; i <= 5; i++) {
+		append(&l,
+		       "{\"pad\":\"0123456789012345678901234567890123456789\"}",
+		       (__u64)i);
+		assert_int_equal(tg_eventlog_commit(&l), 0);
+		assert_int_equal(tg_eventlog_rotate(&l), 0);
+	}
+	tg_eventlog_close(&l);
+	assert_string_equal(slurp(path), "");
 	snprintf(p, sizeof(p), "%s.1", path);
-	assert_non_null(slurp(p));
-	/* Whole lines only, with increasing seqs. */
-	assert_int_equal(slurp(p)[strlen(slurp(p)) - 1], '\n');
-	assert_non_null(strstr(slurp(p), "{\"seq\":19,"));
-	assert_non_null(strstr(slurp(p), "{\"seq\":20,"));
-	snprintf(p, sizeof(p), "%s.2", path);
-	assert_non_null(strstr(slurp(p), "{\"seq\":17,"));
-	snprintf(p, sizeof(p), "%s.3", path);
-	assert_null(slurp(p));	/* only rotate_keep files kept */
-	/* After rotation (the current file is empty) seq still continues. */
-	assert_int_equal(tg_eventlog_open(&l, path, 100, 2), 0);
-	assert_int_equal(l.next_seq, 21);
+	assert_null(slurp(p));
+	assert_int_equal(tg_eventlog_open(&l, path, 50, 0), 0);
+	assert_int_equal(l.next_seq, 6);
 	tg_eventlog_close(&l);
 }
 
 static void test_hostile_strings(void **state)
 {
+	static const char *hostile[] = {
+		/* escapes, U+2028, euro */
+		"a\"b\\c\n\r\t\x01\x1f\x7f/ \xe2\x80\xa8 \xe2\x82\xac",
+		"\xff\xfe",	    /* never valid */
+		"\xc3(",	    /* broken 2-byte sequence */
+		"\xe2\x82",	    /* truncated at the end */
+		"\xc0\xaf",	    /* overlong "/" */
+		"\xed\xa0\x80",	    /* surrogate */
+		"\xf4\x90\x80\x80", /* past U+10FFFF */
+	};
+	struct json_object *o = json_object_new_object(), *back, *v;
+	struct json_tokener *tok;
 	struct tg_eventlog l;
-	struct json_object *o = json_object_new_object(), *back;
-	char *line;
-	__u64 seq;
+	__u64 seq, seqs[2];
+	char key[16], *line;
+	size_t i;
 
-	json_object_object_add(o, "path", json_object_new_string("a\"b\\c\n\r\t\x01\x1f/\xe2\x82\xac"));
+	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		snprintf(key, sizeof(key), "k%zu", i);
+		json_object_object_add(o, key,
+				       json_object_new_string(hostile[i]));
+	}
+	json_object_object_add(o, "key\xff\n", json_object_new_int(1));
 	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
 	assert_int_equal(tg_eventlog_append(&l, o, &seq), 0);
 	tg_eventlog_close(&l);
 	line = slurp(path);
-	assert_int_equal(strchr(line, '\n') - line, (long)strlen(line) - 1);
-	back = json_tokener_parse(line);
+	/* One line, valid (strict, UTF-8 checked) JSON. */
+	assert_int_equal(check_lines(line, seqs, 2), 1);
+	tok = json_tokener_new();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+					    JSON_TOKENER_VALIDATE_UTF8);
+	back = json_tokener_parse_ex(tok, line, (int)strlen(line) - 1);
 	assert_non_null(back);
+	assert_true(json_object_object_get_ex(back, "k0", &v));
+	assert_string_equal(json_object_get_string(v), hostile[0]);
+	/* Invalid bytes became U+FFFD, one per byte. */
+	assert_true(json_object_object_get_ex(back, "k1", &v));
+	assert_string_equal(json_object_get_string(v),
+			    "\xef\xbf\xbd\xef\xbf\xbd");
+	assert_true(json_object_object_get_ex(back, "k2", &v));
+	assert_string_equal(json_object_get_string(v), "\xef\xbf\xbd(");
+	assert_true(json_object_object_get_ex(back, "key\xef\xbf\xbd\n", &v));
 	json_object_put(back);
+	json_tokener_free(tok);
 	json_object_put(o);
+}
+
+static void expect_refused(struct tg_eventlog *l, struct json_object *o,
+			   int err)
+{
+	__u64 seq = 0, next = l->next_seq;
+	off_t size = l->size;
+
+	assert_int_equal(tg_eventlog_append(l, o, &seq), err);
+	/* Nothing written, no seq used. */
+	assert_int_equal(l->size, size);
+	assert_int_equal(l->next_seq, next);
+	json_object_put(o);
+}
+
+static void test_refused_events(void **state)
+{
+	struct json_object *o, *deep;
+	struct tg_eventlog l;
+	char *big;
+	int i;
+
+	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
+	expect_refused(&l, json_object_new_array(), -EINVAL);
+	expect_refused(&l, json_tokener_parse("{\"seq\":5}"), -EINVAL);
+	o = json_object_new_object();
+	json_object_object_add(o, "x", json_object_new_double(NAN));
+	expect_refused(&l, o, -EINVAL);
+	o = json_object_new_object();
+	json_object_object_add(o, "x", json_object_new_array());
+	json_object_array_add(json_object_object_get(o, "x"),
+			      json_object_new_double(-INFINITY));
+	expect_refused(&l, o, -EINVAL);
+	deep = json_object_new_int(1);
+	for (i = 0; i < TG_EVENTLOG_MAX_DEPTH + 1; i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "d", deep);
+		deep = o;
+	}
+	expect_refused(&l, deep, -EINVAL);
+	big = malloc(TG_EVENTLOG_MAX_LINE);
+	assert_non_null(big);
+	memset(big, 'a', TG_EVENTLOG_MAX_LINE - 1);
+	big[TG_EVENTLOG_MAX_LINE - 1] = '\0';
+	o = json_object_new_object();
+	json_object_object_add(o, "big", json_object_new_string(big));
+	expect_refused(&l, o, -E2BIG);
+	free(big);
+	/* A number too large for a double keeps its text: that is JSON. */
+	append(&l, "{\"x\":1e999,\"y\":-0.5}", 1);
+	tg_eventlog_close(&l);
+	assert_string_equal(slurp(path),
+			    "{\"seq\":1,\"x\":1e999,\"y\":-0.5}\n");
+}
+
+/* A failed commit takes back what it could not make durable; seq goes on. */
+static void test_commit_failure_rolls_back(void **state)
+{
+	struct tg_eventlog l;
+
+	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
+	append(&l, "{\"a\":1}", 1);
+	assert_int_equal(tg_eventlog_commit(&l), 0);
+	append(&l, "{\"a\":2}", 2);
+	append(&l, "{\"a\":3}", 3);
+	fail_syncs = 1;
+	assert_int_equal(tg_eventlog_commit(&l), -EIO);
+	assert_int_equal(l.size, l.committed);
+	assert_string_equal(slurp(path), "{\"seq\":1,\"a\":1}\n");
+	/* The next commit vouches only for what follows; no seq is reused. */
+	append(&l, "{\"a\":4}", 4);
+	assert_int_equal(tg_eventlog_commit(&l), 0);
+	tg_eventlog_close(&l);
+	assert_string_equal(slurp(path),
+			    "{\"seq\":1,\"a\":1}\n{\"seq\":4,\"a\":4}\n");
+	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
+	assert_int_equal(l.next_seq, 5);
+	tg_eventlog_close(&l);
 }
 
 static void test_errors(void **state)
 {
-	struct tg_eventlog l;
-	struct json_object *arr = json_object_new_array();
-	__u64 seq;
+	struct tg_eventlog l, l2;
+	char p[160];
 
-	assert_int_equal(tg_eventlog_open(&l, "/nonexistent/dir/events.jsonl", 0, 0),
-			 -ENOENT);
+	/* The directory is never created. */
+	assert_int_equal(
+		tg_eventlog_open(&l, "/nonexistent-tg/dir/events.jsonl", 0, 0),
+		-ENOENT);
+	snprintf(p, sizeof(p), "%s/sub/events.jsonl", dir);
+	assert_int_equal(tg_eventlog_open(&l, p, 0, 0), -ENOENT);
+	snprintf(p, sizeof(p), "%s/sub", dir);
+	assert_null(slurp(p));
+	assert_int_equal(tg_eventlog_open(&l, dir, 0, 0), -EISDIR);
+	assert_int_equal(
+		tg_eventlog_open(&l, path, 0, TG_EVENTLOG_MAX_KEEP + 1),
+		-EINVAL);
+	/* One writer per log. */
 	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
-	assert_int_equal(tg_eventlog_append(&l, arr, &seq), -EINVAL);
+	assert_int_equal(tg_eventlog_open(&l2, path, 0, 0), -EBUSY);
 	tg_eventlog_close(&l);
-	json_object_put(arr);
+	assert_int_equal(tg_eventlog_open(&l2, path, 0, 0), 0);
+	tg_eventlog_close(&l2);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_seq_first_and_continues, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_torn_tail_truncated, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_torn_only_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_seq_never_reused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seq_first_and_continues,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_tail_truncated, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_torn_only_line, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_torn_long_garbage, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_seq_never_reused, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hostile_strings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_keep_zero, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_strings, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_refused_events, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_commit_failure_rolls_back,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};
 

@@ -2,6 +2,8 @@
 /* Unit tests: agent sink against a real collector in a child process. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -9,8 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +26,43 @@
 #include "wire.h"
 
 static char dir[64], sock[128], logp[128];
+static pid_t
+	running; /* the collector child, killed by teardown if a test fails */
+
+/* While fail_syncs > 0, fdatasync of the log fails (in the collector too). */
+static int fail_syncs;
+/* SO_SNDBUF of the sockets the collector accepts, 0: the default. */
+static int collector_sndbuf;
+
+int __real_fdatasync(int fd);
+int __wrap_fdatasync(int fd)
+{
+	char link[64], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (fail_syncs > 0 && n > 0) {
+		target[n] = '\0';
+		if (!strcmp(target, logp)) {
+			fail_syncs--;
+			errno = EIO;
+			return -1;
+		}
+	}
+	return __real_fdatasync(fd);
+}
+
+int __real_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags);
+int __wrap_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
+{
+	int cfd = __real_accept4(fd, sa, len, flags);
+
+	if (cfd >= 0 && collector_sndbuf)
+		setsockopt(cfd, SOL_SOCKET, SO_SNDBUF, &collector_sndbuf,
+			   sizeof(collector_sndbuf));
+	return cfd;
+}
 
 static int setup(void **state)
 {
@@ -35,12 +77,20 @@ static int teardown(void **state)
 {
 	char cmd[128];
 
+	fail_syncs = 0;
+	collector_sndbuf = 0;
+	if (running > 0) {
+		kill(running, SIGKILL);
+		waitpid(running, NULL, 0);
+		running = 0;
+	}
+
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd);
 }
 
-/* A collector in a child, accepting our own uid; SIGTERM stops it. */
-static pid_t start_collector(void)
+/* A collector in a child, accepting uid; SIGTERM stops it. */
+static pid_t start_collector_uid(uid_t uid)
 {
 	int ready[2];
 	char c;
@@ -55,11 +105,12 @@ static pid_t start_collector(void)
 		sigset_t set;
 		int sfd;
 
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		sigemptyset(&set);
 		sigaddset(&set, SIGTERM);
 		sigprocmask(SIG_BLOCK, &set, NULL);
 		sfd = signalfd(-1, &set, SFD_CLOEXEC);
-		if (tg_collector_open(&col, sock, logp, getuid(), 0, 0, &what))
+		if (tg_collector_open(&col, sock, logp, uid, 0, 0, &what))
 			_exit(1);
 		if (write(ready[1], "r", 1) != 1)
 			_exit(1);
@@ -70,7 +121,13 @@ static pid_t start_collector(void)
 	close(ready[1]);
 	assert_int_equal(read(ready[0], &c, 1), 1);
 	close(ready[0]);
+	running = pid;
 	return pid;
+}
+
+static pid_t start_collector(void)
+{
+	return start_collector_uid(getuid());
 }
 
 static void stop_collector(pid_t pid, int sig)
@@ -79,6 +136,7 @@ static void stop_collector(pid_t pid, int sig)
 
 	kill(pid, sig);
 	waitpid(pid, &st, 0);
+	running = 0;
 }
 
 static int log_lines(void)
@@ -144,7 +202,7 @@ static void test_resend_after_restart(void **state)
 
 static void test_queue_full(void **state)
 {
-	struct tg_sink *s = tg_sink_new(sock, 2);	/* no collector */
+	struct tg_sink *s = tg_sink_new(sock, 2); /* no collector */
 	struct tg_sink_stats st;
 
 	submit(s, 0);
@@ -157,10 +215,11 @@ static void test_queue_full(void **state)
 	tg_sink_free(s);
 }
 
-/* A raw client: connect and say HELLO for stream; returns the fd and the ack. */
+/* A raw client: connect and say HELLO for stream; returns the fd and the ack.
+ */
 static int raw_client(__u64 stream, __u64 *acked)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char buf[TG_WIRE_MAX_FRAME];
 	struct tg_frame_hdr h;
 	const char *why;
@@ -170,7 +229,9 @@ static int raw_client(__u64 stream, __u64 *acked)
 	strcpy(sa.sun_path, sock);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(tg_wire_send(fd, TG_FRAME_HELLO, 0, &stream, sizeof(stream)), 0);
+	assert_int_equal(
+		tg_wire_send(fd, TG_FRAME_HELLO, 0, &stream, sizeof(stream)),
+		0);
 	n = recv(fd, buf, sizeof(buf), 0);
 	assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
 	assert_int_equal(h.type, TG_FRAME_ACK);
@@ -198,7 +259,7 @@ static int next_non_ack(int fd, __u64 *last_ack, char *buf, size_t len)
 
 static void test_collector_rejects_garbage(void **state)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	pid_t pid = start_collector();
 	char buf[TG_WIRE_MAX_FRAME];
 	struct tg_frame_hdr h;
@@ -211,36 +272,42 @@ static void test_collector_rejects_garbage(void **state)
 	strcpy(sa.sun_path, sock);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(send(fd, "garbage!garbage!garbage!garbage!", 32, 0), 32);
+	assert_int_equal(send(fd, "garbage!garbage!garbage!garbage!", 32, 0),
+			 32);
 	n = recv(fd, buf, sizeof(buf), 0);
 	assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
 	assert_int_equal(h.type, TG_FRAME_ERROR);
-	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 0);	/* closed */
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 0); /* closed */
 	close(fd);
 	/* An event before HELLO is refused. */
 	fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "{}", 2), 0);
-	assert_int_equal(next_non_ack(fd, &ack, buf, sizeof(buf)), TG_FRAME_ERROR);
+	assert_int_equal(next_non_ack(fd, &ack, buf, sizeof(buf)),
+			 TG_FRAME_ERROR);
 	close(fd);
 	/* Out of order and non-object payloads are refused as well. */
 	fd = raw_client(77, &ack);
 	assert_int_equal(ack, 0);
 	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 5, "{}", 2), 0);
 	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 7, "{}", 2), 0);
-	assert_int_equal(next_non_ack(fd, &ack, buf, sizeof(buf)), TG_FRAME_ERROR);
+	assert_int_equal(next_non_ack(fd, &ack, buf, sizeof(buf)),
+			 TG_FRAME_ERROR);
 	assert_memory_equal(buf + sizeof(h), "frame out of order", 18);
+	/* Not consumed: the error names no frame, so the agent keeps it. */
+	assert_int_equal(((struct tg_frame_hdr *)buf)->seq, 0);
 	close(fd);
 	fd = raw_client(78, &ack);
 	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "[1,2]", 5), 0);
-	assert_int_equal(next_non_ack(fd, &ack, buf, sizeof(buf)), TG_FRAME_ERROR);
+	assert_int_equal(next_non_ack(fd, &ack, buf, sizeof(buf)),
+			 TG_FRAME_ERROR);
 	close(fd);
 	/* The collector is still up and storing. */
 	s = tg_sink_new(sock, 4);
 	submit(s, 1);
 	assert_int_equal(tg_sink_flush(s, 5000), 0);
 	tg_sink_free(s);
-	assert_int_equal(log_lines(), 2);	/* seq 5 and the sink's one */
+	assert_int_equal(log_lines(), 2); /* seq 5 and the sink's one */
 	stop_collector(pid, SIGTERM);
 }
 
@@ -260,7 +327,8 @@ static void wait_ack(int fd, __u64 want)
 	} while (h.seq < want);
 }
 
-/* Frames resent after a lost ack, also across a collector crash, are stored once. */
+/* Frames resent after a lost ack, also across a collector crash, are stored
+ * once. */
 static void test_no_duplicates_after_lost_ack(void **state)
 {
 	pid_t pid = start_collector();
@@ -269,7 +337,8 @@ static void test_no_duplicates_after_lost_ack(void **state)
 
 	fd = raw_client(0xabc, &ack);
 	for (i = 1; i <= 3; i++)
-		assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
+		assert_int_equal(
+			tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
 	wait_ack(fd, 3);
 	close(fd);
 	assert_int_equal(log_lines(), 3);
@@ -277,31 +346,380 @@ static void test_no_duplicates_after_lost_ack(void **state)
 	fd = raw_client(0xabc, &ack);
 	assert_int_equal(ack, 3);
 	for (i = 2; i <= 4; i++)
-		assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
+		assert_int_equal(
+			tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
 	wait_ack(fd, 4);
 	close(fd);
 	stop_collector(pid, SIGKILL);
 	assert_int_equal(log_lines(), 4);
-	/* After a crash the collector learns the stream's position from the log. */
+	/* After a crash the collector learns the stream's position from the
+	 * log. */
 	pid = start_collector();
 	fd = raw_client(0xabc, &ack);
 	assert_int_equal(ack, 4);
 	for (i = 3; i <= 6; i++)
-		assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
+		assert_int_equal(
+			tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
 	wait_ack(fd, 6);
 	close(fd);
 	stop_collector(pid, SIGTERM);
 	assert_int_equal(log_lines(), 6);
 }
 
+/*
+ * The HELLO's ack may arrive while the agent is resending: it then skips the
+ * acked frames it has not resent yet. The next frame is taken.
+ */
+static void test_skip_over_acked_frames(void **state)
+{
+	pid_t pid = start_collector();
+	__u64 ack = 0, i;
+	int fd;
+
+	fd = raw_client(0xdef, &ack);
+	for (i = 1; i <= 3; i++)
+		assert_int_equal(
+			tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
+	wait_ack(fd, 3);
+	close(fd);
+	/* Resent frame 1, then the ack for 3 came: 2 and 3 are skipped. */
+	fd = raw_client(0xdef, &ack);
+	assert_int_equal(ack, 3);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "{\"a\":1}", 7),
+			 0);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 4, "{\"a\":1}", 7),
+			 0);
+	wait_ack(fd, 4);
+	close(fd);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 4);
+}
+
+/* A peer with another uid gets an error frame naming its uid; the sink keeps
+ * its events. */
+static void test_peer_uid_rejected(void **state)
+{
+	pid_t pid = start_collector_uid(getuid() + 1);
+	struct tg_sink *s = tg_sink_new(sock, 4);
+	struct tg_sink_stats st;
+	char want[64];
+
+	submit(s, 1);
+	assert_int_equal(tg_sink_flush(s, 500), -ETIMEDOUT);
+	tg_sink_stats(s, &st);
+	snprintf(want, sizeof(want), "collector: peer uid %u not allowed",
+		 (unsigned int)getuid());
+	assert_true(st.rejected >= 1);
+	assert_string_equal(st.last_error, want);
+	assert_int_equal(st.queued, 1);
+	assert_int_equal(st.dropped, 0);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 0);
+}
+
+/* Replace a dead collector's socket, never a live one or a non-socket. */
+static void test_socket_path(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct tg_collector c2 = {};
+	char other_log[160];
+	const char *what = NULL;
+	struct tg_sink *s;
+	pid_t pid;
+	int fd;
+
+	snprintf(other_log, sizeof(other_log), "%s/other.jsonl", dir);
+	/* A regular file in the way is left alone. */
+	fd = open(sock, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	close(fd);
+	assert_int_equal(
+		tg_collector_open(&c2, sock, other_log, getuid(), 0, 0, &what),
+		-EEXIST);
+	assert_string_equal(what, sock);
+	unlink(sock);
+	/* A stale socket file (nobody listening) is replaced. */
+	strcpy(sa.sun_path, sock);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+	pid = start_collector();
+	/* A live one is not. */
+	memset(&c2, 0, sizeof(c2));
+	assert_int_equal(
+		tg_collector_open(&c2, sock, other_log, getuid(), 0, 0, &what),
+		-EADDRINUSE);
+	/* Nor is its log shared with a second collector. */
+	snprintf(other_log, sizeof(other_log), "%s/other.sock", dir);
+	memset(&c2, 0, sizeof(c2));
+	assert_int_equal(
+		tg_collector_open(&c2, other_log, logp, getuid(), 0, 0, &what),
+		-EBUSY);
+	assert_string_equal(what, logp);
+	assert_int_equal(access(other_log, F_OK), -1);
+	/* A log that cannot be opened leaves no socket behind. */
+	memset(&c2, 0, sizeof(c2));
+	assert_int_equal(tg_collector_open(&c2, other_log,
+					   "/nonexistent-tg/e.jsonl", getuid(),
+					   0, 0, &what),
+			 -ENOENT);
+	assert_string_equal(what, "/nonexistent-tg/e.jsonl");
+	assert_int_equal(access(other_log, F_OK), -1);
+	/* The first collector still works. */
+	s = tg_sink_new(sock, 4);
+	submit(s, 1);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 1);
+	assert_int_equal(access(sock, F_OK), -1); /* removed at exit */
+}
+
+/*
+ * Between bind and listen a starting collector's socket looks stale: the
+ * log's lock stops a second collector before it could replace it.
+ */
+static void test_starting_collector_keeps_socket(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct tg_collector c2 = {};
+	const char *what = NULL;
+	struct stat before, after;
+	struct tg_eventlog l;
+	int fd;
+
+	/* The first collector: log open, socket bound, not yet listening. */
+	assert_int_equal(tg_eventlog_open(&l, logp, 0, 0), 0);
+	strcpy(sa.sun_path, sock);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(lstat(sock, &before), 0);
+	assert_int_equal(
+		tg_collector_open(&c2, sock, logp, getuid(), 0, 0, &what),
+		-EBUSY);
+	assert_string_equal(what, logp);
+	assert_int_equal(lstat(sock, &after), 0);
+	assert_true(after.st_ino == before.st_ino);
+	close(fd);
+	tg_eventlog_close(&l);
+}
+
+/* Closing removes the collector's own socket file, never a newer one. */
+static void test_close_keeps_replaced_socket(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct tg_collector c = {};
+	const char *what = NULL;
+	struct stat before, after;
+	int fd;
+
+	assert_int_equal(
+		tg_collector_open(&c, sock, logp, getuid(), 0, 0, &what), 0);
+	/* The file was removed and someone else bound the path. */
+	assert_int_equal(unlink(sock), 0);
+	strcpy(sa.sun_path, sock);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(lstat(sock, &before), 0);
+	tg_collector_close(&c);
+	assert_int_equal(lstat(sock, &after), 0);
+	assert_true(after.st_ino == before.st_ino);
+	close(fd);
+}
+
+/*
+ * Expect an error frame naming seq (0: none) whose text starts with want,
+ * then the close.
+ */
+static void expect_error_frame(int fd, __u64 seq, const char *want)
+{
+	char buf[TG_WIRE_MAX_FRAME];
+	struct tg_frame_hdr *h = (struct tg_frame_hdr *)buf;
+	__u64 ack = 0;
+
+	assert_int_equal(next_non_ack(fd, &ack, buf, sizeof(buf)),
+			 TG_FRAME_ERROR);
+	assert_true(h->len >= strlen(want));
+	assert_memory_equal(buf + sizeof(*h), want, strlen(want));
+	assert_int_equal(h->seq, seq);
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 0);
+	close(fd);
+}
+
+/* Payloads that are not storable JSON are refused; the collector stays up. */
+static void test_hostile_payloads(void **state)
+{
+	static const char *bad[] = {
+		"{\"a\":NaN}",	     "{\"a\":-Infinity}",
+		"{\"a\":\"\xff\"}",  "{\"a\":[[[[[[[[[1]]]]]]]]]}",
+		"{\"a\":1}{}",	     "{\"a\":1",
+		"\"str\"",	     "{\"seq\":1}",
+		"{\"agent_seq\":1}",
+	};
+	pid_t pid = start_collector();
+	__u64 ack = 0;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fd = raw_client(100 + i, &ack);
+		assert_int_equal(
+			tg_wire_send(fd, TG_FRAME_EVENT, 1, "{\"ok\":1}", 8),
+			0);
+		assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 2, bad[i],
+					      (__u32)strlen(bad[i])),
+				 0);
+		expect_error_frame(
+			fd, 2, i < 2 ? "payload holds a number" : "payload");
+		/* The refused frame is consumed: a resend is acked, not stored.
+		 */
+		fd = raw_client(100 + i, &ack);
+		assert_int_equal(ack, 2);
+		close(fd);
+	}
+	/* An ack frame from the agent is refused too. */
+	fd = raw_client(999, &ack);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_ACK, 1, NULL, 0), 0);
+	expect_error_frame(fd, 0, "only hello and event frames");
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), (int)(sizeof(bad) / sizeof(bad[0])));
+}
+
+/* After a refused frame and a collector crash, later frames still go in. */
+static void test_resume_after_refused_frame(void **state)
+{
+	pid_t pid = start_collector();
+	__u64 ack = 0;
+	int fd;
+
+	fd = raw_client(0x55, &ack);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "{\"a\":1}", 7),
+			 0);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 2, "[]", 2), 0);
+	expect_error_frame(fd, 2, "payload is not one JSON object");
+	stop_collector(pid, SIGKILL);
+	/* The log ends with frame 1; the agent goes on with frame 3. */
+	pid = start_collector();
+	fd = raw_client(0x55, &ack);
+	assert_int_equal(ack, 1);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 3, "{\"a\":3}", 7),
+			 0);
+	wait_ack(fd, 3);
+	close(fd);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 2);
+}
+
+/* A frame whose commit failed is never acked: the client is dropped. */
+static void test_commit_failure_drops_client(void **state)
+{
+	struct timeval tv = {.tv_sec = 5};
+	char buf[TG_WIRE_MAX_FRAME];
+	__u64 ack = 0;
+	pid_t pid;
+	int fd;
+
+	fail_syncs = 1; /* the collector's first commit */
+	pid = start_collector();
+	fd = raw_client(0x66, &ack);
+	assert_int_equal(ack, 0);
+	assert_int_equal(
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "{\"a\":1}", 7),
+			 0);
+	/* Closed, with no ack for frame 1; the log does not hold it. */
+	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 0);
+	close(fd);
+	assert_int_equal(log_lines(), 0);
+	/* The stream is where it was: the resend is stored and acked. */
+	fd = raw_client(0x66, &ack);
+	assert_int_equal(ack, 0);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "{\"a\":1}", 7),
+			 0);
+	wait_ack(fd, 1);
+	close(fd);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 1);
+}
+
+/* An ack that would block is sent once the agent reads again. */
+static void test_ack_after_full_socket(void **state)
+{
+	struct timeval tv = {.tv_sec = 3};
+	__u64 ack = 0, i;
+	pid_t pid;
+	int fd;
+
+	collector_sndbuf = 1; /* the minimum: a few unread acks fill it */
+	pid = start_collector();
+	fd = raw_client(0x99, &ack);
+	/* About one frame per round, and no ack read meanwhile. */
+	for (i = 1; i <= 100; i++) {
+		assert_int_equal(
+			tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
+		usleep(2000);
+	}
+	usleep(100000);
+	assert_int_equal(
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	wait_ack(fd, 100);
+	close(fd);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 100);
+}
+
+static void test_oversized(void **state)
+{
+	struct tg_sink *s = tg_sink_new(sock, 2);
+	struct tg_sink_stats st;
+	char *big = calloc(1, TG_WIRE_MAX_PAYLOAD + 1);
+
+	assert_non_null(big);
+	assert_int_equal(tg_sink_submit(s, big, TG_WIRE_MAX_PAYLOAD + 1),
+			 -EMSGSIZE);
+	free(big);
+	tg_sink_stats(s, &st);
+	assert_int_equal(st.dropped, 1);
+	assert_int_equal(st.oversized, 1);
+	assert_int_equal(st.queued, 0);
+	tg_sink_free(s);
+	assert_null(tg_sink_new(sock, 0));
+	assert_int_equal(errno, EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_submit_ack, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resend_after_restart, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_queue_full, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_collector_rejects_garbage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_duplicates_after_lost_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_submit_ack, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_resend_after_restart,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_full, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_collector_rejects_garbage,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_no_duplicates_after_lost_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_skip_over_acked_frames,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_uid_rejected, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_socket_path, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_starting_collector_keeps_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_close_keeps_replaced_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_payloads, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_resume_after_refused_frame,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_commit_failure_drops_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_after_full_socket,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversized, setup,
+						teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

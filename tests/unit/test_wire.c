@@ -49,7 +49,8 @@ static void test_rejections(void **state)
 {
 	size_t n = tg_wire_build(buf, TG_FRAME_EVENT, 1, "{}", 2);
 
-	expect_reject(sizeof(struct tg_frame_hdr) - 1, "frame shorter than its header");
+	expect_reject(sizeof(struct tg_frame_hdr) - 1,
+		      "frame shorter than its header");
 	hdr()->magic = 0x12345678;
 	expect_reject(n, "bad magic");
 	n = tg_wire_build(buf, TG_FRAME_EVENT, 1, "{}", 2);
@@ -95,11 +96,47 @@ static void test_send_over_seqpacket(void **state)
 	assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
 	assert_int_equal(h.seq, 3);
 	memset(big, 'x', sizeof(big));
-	assert_int_equal(tg_wire_send(sv[0], TG_FRAME_EVENT, 4, big, sizeof(big)),
-			 -EMSGSIZE);
+	assert_int_equal(
+		tg_wire_send(sv[0], TG_FRAME_EVENT, 4, big, sizeof(big)),
+		-EMSGSIZE);
 	close(sv[1]);
-	assert_int_equal(tg_wire_send(sv[0], TG_FRAME_EVENT, 5, "{}", 2), -EPIPE);
+	assert_int_equal(tg_wire_send(sv[0], TG_FRAME_EVENT, 5, "{}", 2),
+			 -EPIPE);
 	close(sv[0]);
+}
+
+static void test_recv(void **state)
+{
+	char frame[TG_WIRE_MAX_FRAME + 8];
+	struct tg_frame_hdr h;
+	const char *why = NULL;
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	/* Nothing there yet. */
+	assert_int_equal(tg_wire_recv(sv[1], buf, &h, &why), -EAGAIN);
+	/* A good frame. */
+	assert_int_equal(tg_wire_send(sv[0], TG_FRAME_ACK, 42, NULL, 0), 0);
+	assert_int_equal(tg_wire_recv(sv[1], buf, &h, &why), sizeof(h));
+	assert_int_equal(h.type, TG_FRAME_ACK);
+	assert_int_equal(h.seq, 42);
+	/* A datagram larger than any frame: refused, and the next is intact. */
+	memset(frame, 0, sizeof(frame));
+	assert_int_equal(send(sv[0], frame, sizeof(frame), 0), sizeof(frame));
+	assert_int_equal(tg_wire_send(sv[0], TG_FRAME_EVENT, 1, "{}", 2), 0);
+	assert_int_equal(tg_wire_recv(sv[1], buf, &h, &why), -EMSGSIZE);
+	assert_string_equal(why, "frame too large");
+	assert_int_equal(tg_wire_recv(sv[1], buf, &h, &why), sizeof(h) + 2);
+	/* A frame that fails validation. */
+	tg_wire_build(frame, TG_FRAME_EVENT, 1, "{}", 2);
+	((struct tg_frame_hdr *)frame)->pad = 7;
+	assert_int_equal(send(sv[0], frame, sizeof(h) + 2, 0), sizeof(h) + 2);
+	assert_int_equal(tg_wire_recv(sv[1], buf, &h, &why), -EBADMSG);
+	assert_string_equal(why, "non-zero padding");
+	/* The peer closed. */
+	close(sv[0]);
+	assert_int_equal(tg_wire_recv(sv[1], buf, &h, &why), 0);
+	close(sv[1]);
 }
 
 int main(void)
@@ -108,6 +145,7 @@ int main(void)
 		cmocka_unit_test(test_valid_roundtrip),
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_send_over_seqpacket),
+		cmocka_unit_test(test_recv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
