@@ -440,6 +440,7 @@ static int tenant_from_policy(const char *file, const char *name, char *cgroup,
 	const struct tg_tenant_entry *e;
 	const struct tg_policy_tenant *t;
 	char root[PATH_MAX], dropins[PATH_MAX + 16];
+	const char *slash;
 	struct tg_registry r;
 	struct tg_policy p;
 	struct tg_diag d = {};
@@ -457,11 +458,10 @@ static int tenant_from_policy(const char *file, const char *name, char *cgroup,
 		return 0;
 	}
 	tg_policy_init(&p);
-	snprintf(dropins, sizeof(dropins), "%s", file);
-	if (strrchr(dropins, '/'))
-		snprintf(strrchr(dropins, '/') + 1,
-			 sizeof(dropins) - (size_t)(strrchr(dropins, '/') + 1 - dropins),
-			 "policy.d");
+	/* Drop-ins beside the file, as the agent reads them by default. */
+	slash = strrchr(file, '/');
+	snprintf(dropins, sizeof(dropins), "%.*spolicy.d",
+		 slash ? (int)(slash - file + 1) : 0, file);
 	err = tg_policy_load(&p, file, dropins, &d);
 	print_diag(&d);
 	tg_diag_free(&d);

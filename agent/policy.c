@@ -168,7 +168,7 @@ bad:
 	return -EINVAL;
 }
 
-static int valid_profile_name(const char *s)
+int tg_profile_name_valid(const char *s)
 {
 	size_t i, n = strlen(s);
 
@@ -255,7 +255,7 @@ static int parse_tenant(struct yctx *c, struct tg_policy *p,
 	if ((v = y_get(y, "seccomp"))) {
 		if (y_want(c, v, Y_SCALAR, "seccomp"))
 			err = -EINVAL;
-		else if (!valid_profile_name(v->value)) {
+		else if (!tg_profile_name_valid(v->value)) {
 			YERR(c, v, "seccomp profile name '%s' is invalid (a-z 0-9 - _)",
 			    v->value);
 			err = -EINVAL;

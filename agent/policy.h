@@ -88,6 +88,9 @@ int tg_policy_finish(struct tg_policy *p, struct tg_diag *d);
 int tg_policy_tenant_mode(const struct tg_policy *p,
 			  const struct tg_policy_tenant *t);
 
+/* Whether s can name a seccomp profile: 1..63 of a-z 0-9 - _. */
+int tg_profile_name_valid(const char *s);
+
 const struct tg_policy_tenant *tg_policy_find(const struct tg_policy *p,
 					      const char *name);
 

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "policy.h"
 #include "seccomp_profile.h"
 
 void tg_sc_profile_free(struct tg_sc_profile *p)
@@ -454,19 +455,6 @@ int tg_sc_load_file(struct tg_sc_profile *p, const char *path, struct tg_diag *d
 	return err;
 }
 
-static int valid_name(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (!n || n >= 64)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		      s[i] == '-' || s[i] == '_'))
-			return 0;
-	return 1;
-}
-
 int tg_sc_find(struct tg_sc_profile *p, const char *name, const char *dir,
 	       struct tg_diag *d)
 {
@@ -477,7 +465,7 @@ int tg_sc_find(struct tg_sc_profile *p, const char *name, const char *dir,
 	memset(p, 0, sizeof(*p));
 	if (strchr(name, '/'))
 		return tg_sc_load_file(p, name, d);
-	if (!valid_name(name)) {
+	if (!tg_profile_name_valid(name)) {
 		tg_diag_add(d, name, 1, 1, "'%s' is not a profile name (a-z 0-9 - _)", name);
 		return -EINVAL;
 	}

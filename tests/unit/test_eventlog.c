@@ -21,33 +21,16 @@
 
 static char dir[64], path[128];
 
-/* While fail_syncs > 0, fdatasync of the log (not of <log>.seq) fails. */
-static int fail_syncs;
+/* fail_syncs > 0: fdatasync of the log fails (fail_sync_path). */
+#include "fail_sync.h"
 
-int __real_fdatasync(int fd);
-int __wrap_fdatasync(int fd)
-{
-	char link[64], target[PATH_MAX];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (fail_syncs > 0 && n > 0) {
-		target[n] = '\0';
-		if (!strcmp(target, path)) {
-			fail_syncs--;
-			errno = EIO;
-			return -1;
-		}
-	}
-	return __real_fdatasync(fd);
-}
 
 static int setup(void **state)
 {
 	snprintf(dir, sizeof(dir), "/tmp/tg-eventlog.XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+	fail_sync_path = path;
 	return 0;
 }
 

@@ -29,29 +29,11 @@ static char dir[64], sock[128], logp[128];
 static pid_t
 	running; /* the collector child, killed by teardown if a test fails */
 
-/* While fail_syncs > 0, fdatasync of the log fails (in the collector too). */
-static int fail_syncs;
+/* fail_syncs > 0: fdatasync of the log fails (fail_sync_path). */
+#include "fail_sync.h"
 /* SO_SNDBUF of the sockets the collector accepts, 0: the default. */
 static int collector_sndbuf;
 
-int __real_fdatasync(int fd);
-int __wrap_fdatasync(int fd)
-{
-	char link[64], target[PATH_MAX];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (fail_syncs > 0 && n > 0) {
-		target[n] = '\0';
-		if (!strcmp(target, logp)) {
-			fail_syncs--;
-			errno = EIO;
-			return -1;
-		}
-	}
-	return __real_fdatasync(fd);
-}
 
 int __real_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags);
 int __wrap_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
@@ -70,6 +52,7 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(sock, sizeof(sock), "%s/events.sock", dir);
 	snprintf(logp, sizeof(logp), "%s/events.jsonl", dir);
+	fail_sync_path = logp;
 	return 0;
 }
 

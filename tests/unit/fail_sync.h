@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * For unit tests linked with --wrap=fdatasync: while fail_syncs > 0,
+ * fdatasync of the file named fail_sync_path fails with EIO (and counts
+ * down); every other fdatasync is the real one.
+ */
+#ifndef TG_TEST_FAIL_SYNC_H
+#define TG_TEST_FAIL_SYNC_H
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static int fail_syncs;
+static const char *fail_sync_path = "";
+
+int __real_fdatasync(int fd);
+int __wrap_fdatasync(int fd);
+int __wrap_fdatasync(int fd)
+{
+	char link[64], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (fail_syncs > 0 && n > 0) {
+		target[n] = '\0';
+		if (!strcmp(target, fail_sync_path)) {
+			fail_syncs--;
+			errno = EIO;
+			return -1;
+		}
+	}
+	return __real_fdatasync(fd);
+}
+
+#endif /* TG_TEST_FAIL_SYNC_H */
