@@ -23,6 +23,12 @@ LIBS_PC := libbpf libseccomp libcap libnl-3.0 libnl-route-3.0 libnl-genl-3.0 \
 	   libnl-idiag-3.0 json-c yaml-0.1
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
+# Without the libraries only the targets that install them can run.
+ifeq ($(PC_LIBS),)
+ifneq ($(filter-out deps check demo demo-vm clean format,$(or $(MAKECMDGOALS),all)),)
+$(error libraries missing ($(LIBS_PC)): run scripts/deps.sh as root, or make check)
+endif
+endif
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 HARDEN := -D_FORTIFY_SOURCE=2 -fPIE -fstack-protector-strong
@@ -52,7 +58,7 @@ TEST_TOOLS := $(OUTPUT)/tg-probe
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
 
-.PHONY: bench all check check-unit check-host check-vm check-fuzz demo demo-vm install clean deps format
+.PHONY: bench all check check-lanes check-unit check-host check-vm check-fuzz demo demo-vm install clean deps format
 
 all: $(BINS) $(TEST_TOOLS)
 
@@ -112,7 +118,12 @@ $(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIBTG) | $(OUTPUT)/tests/unit
 
 # Test lanes. check runs every lane; each lane prints a PASS/FAIL/SKIP line per
 # test and a closing "N passed, N failed" line, and fails if anything failed.
-check: deps all $(UNIT_BINS) $(OUTPUT)/fuzz_policy
+# check and demo install missing packages first, then start a fresh make so
+# that pkg-config sees the libraries just installed.
+check: deps
+	$(Q)$(MAKE) --no-print-directory check-lanes
+
+check-lanes: all $(UNIT_BINS) $(OUTPUT)/fuzz_policy
 	$(Q)tests/run-lanes.sh $(OUTPUT)
 
 check-unit: all $(UNIT_BINS)
@@ -141,10 +152,12 @@ bench: all
 	$(Q)tests/bench/policy.sh $(OUTPUT)
 	$(Q)tests/bench/seccomp.sh $(OUTPUT)
 
-demo: deps all
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh $(OUTPUT)
 
-demo-vm: deps all
+demo-vm: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)vm-tests/run.sh --build $(OUTPUT) --kernel bookworm --demo
 
 install: all
