@@ -101,9 +101,11 @@ $(BINS):
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/tg-probe: tests/tg-probe.c $(LIBTG) | $(OUTPUT)
+# tg-probe: one file of subcommands per concern in tests/probe/.
+PROBE_SRCS := $(wildcard tests/probe/*.c)
+$(OUTPUT)/tg-probe: $(PROBE_SRCS) $(LIBTG) | $(OUTPUT)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/probe $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
 # A unit test may replace functions of the module under test with its own
 # __wrap_<name> (cmocka mocking): list them in WRAP_<test>.
@@ -167,7 +169,7 @@ install: all
 	install -m 0755 $(OUTPUT)/tenantguard $(DESTDIR)$(PREFIX)/bin/
 
 format:
-	clang-format -i $(wildcard bpf/*.c bpf/*.h agent/*.c agent/*.h include/tenantguard/*.h tests/*.c tests/unit/*.c)
+	clang-format -i $(wildcard bpf/*.c bpf/*.h agent/*.c agent/*.h include/tenantguard/*.h tests/probe/*.c tests/unit/*.c)
 
 clean:
 	rm -rf $(OUTPUT)

@@ -152,6 +152,29 @@ static const char *op_name(__u32 op)
 	case TG_OP_CONNECT: return "connect";
 	case TG_OP_BIND: return "bind";
 	case TG_OP_SENDMSG: return "sendmsg";
+	case TG_OP_CREATE: return "create";
+	case TG_OP_MKDIR: return "mkdir";
+	case TG_OP_MKNOD: return "mknod";
+	case TG_OP_SYMLINK: return "symlink";
+	case TG_OP_LINK: return "link";
+	case TG_OP_UNLINK: return "unlink";
+	case TG_OP_RMDIR: return "rmdir";
+	case TG_OP_RENAME: return "rename";
+	case TG_OP_TRUNCATE: return "truncate";
+	case TG_OP_CHMOD: return "chmod";
+	case TG_OP_CHOWN: return "chown";
+	case TG_OP_SETATTR: return "setattr";
+	case TG_OP_SETXATTR: return "setxattr";
+	case TG_OP_REMOVEXATTR: return "removexattr";
+	case TG_OP_RECEIVE: return "receive";
+	case TG_OP_EXEC: return "exec";
+	case TG_OP_IOCTL: return "ioctl";
+	case TG_OP_LISTEN: return "listen";
+	case TG_OP_ACCEPT: return "accept";
+	case TG_OP_RECVMSG: return "recvmsg";
+	case TG_OP_PTRACE: return "ptrace";
+	case TG_OP_KILL: return "kill";
+	case TG_OP_SUPPRESSED: return "suppressed";
 	}
 	return NULL;
 }

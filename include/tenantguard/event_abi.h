@@ -37,10 +37,37 @@ enum tg_verdict {
 };
 
 enum tg_op {
-	TG_OP_OPEN = 1,
-	TG_OP_CONNECT = 2,
-	TG_OP_BIND = 3,
-	TG_OP_SENDMSG = 4,
+	TG_OP_OPEN = 1,		/* file: open for read, write, exec or listing */
+	TG_OP_CONNECT = 2,	/* net, unix */
+	TG_OP_BIND = 3,		/* net */
+	TG_OP_SENDMSG = 4,	/* net, unix */
+	/* file: path operations */
+	TG_OP_CREATE = 5,
+	TG_OP_MKDIR = 6,
+	TG_OP_MKNOD = 7,
+	TG_OP_SYMLINK = 8,
+	TG_OP_LINK = 9,
+	TG_OP_UNLINK = 10,
+	TG_OP_RMDIR = 11,
+	TG_OP_RENAME = 12,
+	TG_OP_TRUNCATE = 13,
+	TG_OP_CHMOD = 14,
+	TG_OP_CHOWN = 15,
+	TG_OP_SETATTR = 16,	/* times and other attributes */
+	TG_OP_SETXATTR = 17,
+	TG_OP_REMOVEXATTR = 18,
+	TG_OP_RECEIVE = 19,	/* file, net, unix: an fd received over SCM_RIGHTS */
+	TG_OP_EXEC = 20,
+	TG_OP_IOCTL = 21,
+	/* net, unix */
+	TG_OP_LISTEN = 32,
+	TG_OP_ACCEPT = 33,
+	TG_OP_RECVMSG = 34,
+	/* proc */
+	TG_OP_PTRACE = 48,
+	TG_OP_KILL = 49,
+	/* agent-side records (rate limits, drops) */
+	TG_OP_SUPPRESSED = 64,	/* summary of events a rate limit held back */
 };
 
 struct tg_event {

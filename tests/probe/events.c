@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tg-probe: reading the collector's log. */
+#define _GNU_SOURCE
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probe.h"
+
+/*
+ * Whether the JSON line has every KEY=VALUE: strings compared as they are,
+ * other values as their compact JSON text (numbers, ["a"], true).
+ */
+static int line_matches(const char *line, int n, char **kv)
+{
+	struct json_object *o = json_tokener_parse(line), *v;
+	int i, ok = o != NULL;
+
+	for (i = 0; ok && i < n; i++) {
+		const char *eq = strchr(kv[i], '=');
+		char key[128];
+
+		if (!eq || (size_t)(eq - kv[i]) >= sizeof(key)) {
+			ok = 0;
+			break;
+		}
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - kv[i]), kv[i]);
+		if (!json_object_object_get_ex(o, key, &v))
+			ok = 0;
+		else if (json_object_is_type(v, json_type_string))
+			ok = strcmp(json_object_get_string(v), eq + 1) == 0;
+		else
+			ok = strcmp(json_object_to_json_string_ext(
+					    v, JSON_C_TO_STRING_PLAIN),
+				    eq + 1) == 0;
+	}
+	json_object_put(o);
+	return ok;
+}
+
+static int count_matches(const char *log, int n, char **kv, int print)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int count = 0;
+	FILE *f;
+
+	f = fopen(log, "re");
+	if (!f)
+		return 0;
+	while (getline(&line, &cap, f) > 0) {
+		if (line_matches(line, n, kv)) {
+			count++;
+			if (print)
+				fputs(line, stdout);
+		}
+	}
+	free(line);
+	fclose(f);
+	return count;
+}
+
+static int do_wait_event(int argc, char **argv)
+{
+	double timeout = 10;
+	int want = 1, i = 1, got = 0;
+	struct timespec start, now;
+
+	if (argc < 1)
+		return usage();
+	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+		if (strcmp(argv[i], "--timeout") == 0)
+			timeout = atof(argv[i + 1]);
+		else if (strcmp(argv[i], "--count") == 0)
+			want = atoi(argv[i + 1]);
+		else
+			return usage();
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		got = count_matches(argv[0], argc - i, argv + i, 0);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (got >= want ||
+		    (double)(now.tv_sec - start.tv_sec) +
+				    (double)(now.tv_nsec - start.tv_nsec) / 1e9 >
+			    timeout)
+			break;
+		usleep(50 * 1000);
+	}
+	if (got >= want) {
+		count_matches(argv[0], argc - i, argv + i, 1);
+		return 0;
+	}
+	printf("FAIL: %d of %d matching event(s) in %s after %.0fs\n", got,
+	       want, argv[0], timeout);
+	return 1;
+}
+
+
+static int do_count_events(int argc, char **argv)
+{
+	if (argc < 1)
+		return usage();
+	printf("%d\n", count_matches(argv[0], argc - 1, argv + 1, 0));
+	return 0;
+}
+
+const struct probe_cmd probe_event_cmds[] = {
+	{ "wait-event", do_wait_event },
+	{ "count-events", do_count_events },
+	{}
+};

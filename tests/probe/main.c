@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tg-probe: the test suites' hands. Performs one system call from a chosen
+ * cgroup and checks its outcome, or waits for events in the collector's log.
+ *
+ *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] open PATH [r|w|dir]
+ *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] [--bind SRC] connect tcp|udp ADDR PORT
+ *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] bind tcp|udp ADDR PORT [reuseport]
+ *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] [--move-to DIR] sendto udp ADDR PORT
+ *            (--move-to: join DIR after creating the socket, before using it)
+ *   tg-probe [--cgroup DIR] listen tcp|udp ADDR PORT [READY_FILE]
+ *   tg-probe [--cgroup DIR] connect-loop tcp|udp ADDR PORT STOP_FILE
+ *            (connects until STOP_FILE exists; prints the outcome counts)
+ *   tg-probe wait-event LOG [--timeout SEC] [--count N] KEY=VALUE...
+ *   tg-probe count-events LOG KEY=VALUE...
+ *   tg-probe [--expect ok|ERRNO] syscall NAME
+ *            (NAME with harmless arguments: bpf, mount, ptrace, ...; also
+ *            i386-bpf and x32-bpf, the same call through the compat ABIs)
+ *   tg-probe getppid-loop N   (prints nanoseconds per call)
+ *
+ * Exit 0 when the outcome matches --expect (or the call succeeded without
+ * --expect), 1 otherwise, 2 on a usage error.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "probe.h"
+
+const char *expect;
+const char *bind_src;
+const char *move_to;
+
+int usage(void)
+{
+	fprintf(stderr, "tg-probe: bad usage; see the comment at the top of tests/probe/main.c\n");
+	return 2;
+}
+
+int join_cgroup(const char *dir)
+{
+	char path[4096];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = (int)write(fd, "0\n", 2);
+	close(fd);
+	return n == 2 ? 0 : -errno;
+}
+
+/* Report the outcome of an operation; err is 0 or an errno. */
+int outcome(const char *what, int err)
+{
+	const char *got = err ? strerrorname_np(err) : "ok";
+
+	if (!got)
+		got = "unknown-errno";
+	printf("%s: %s\n", what, got);
+	if (!expect)
+		return err ? 1 : 0;
+	if (strcmp(expect, got) == 0)
+		return 0;
+	printf("FAIL: %s: expected %s, got %s\n", what, expect, got);
+	return 1;
+}
+
+/* Fill ss from a numeric IPv4 or IPv6 address and a port. */
+int make_addr(const char *addr, const char *port,
+		     struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	int p = atoi(port);
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((unsigned short)p);
+		*len = sizeof(*s4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((unsigned short)p);
+		*len = sizeof(*s6);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int sock_type(const char *proto)
+{
+	if (strcmp(proto, "tcp") == 0)
+		return SOCK_STREAM;
+	if (strcmp(proto, "udp") == 0)
+		return SOCK_DGRAM;
+	return -1;
+}
+
+static const struct probe_cmd *const tables[] = {
+	probe_file_cmds,
+	probe_net_cmds,
+	probe_event_cmds,
+	probe_syscall_cmds,
+};
+
+int main(int argc, char **argv)
+{
+	const struct probe_cmd *c;
+	size_t t;
+	int i = 1, err;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+		if (strcmp(argv[i], "--cgroup") == 0) {
+			err = join_cgroup(argv[i + 1]);
+			if (err) {
+				fprintf(stderr, "tg-probe: join %s: %s\n",
+					argv[i + 1], strerror(-err));
+				return 2;
+			}
+		} else if (strcmp(argv[i], "--expect") == 0) {
+			expect = argv[i + 1];
+		} else if (strcmp(argv[i], "--bind") == 0) {
+			bind_src = argv[i + 1];
+		} else if (strcmp(argv[i], "--move-to") == 0) {
+			move_to = argv[i + 1];
+		} else {
+			return usage();
+		}
+	}
+	if (i >= argc)
+		return usage();
+	for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
+		for (c = tables[t]; c->name; c++)
+			if (strcmp(argv[i], c->name) == 0)
+				return c->fn(argc - i - 1, argv + i + 1);
+	return usage();
+}

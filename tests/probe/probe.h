@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* tg-probe: what the command files share. */
+#ifndef TG_PROBE_H
+#define TG_PROBE_H
+
+#include <sys/socket.h>
+
+/* One subcommand: tg-probe [options] NAME ARGS... */
+struct probe_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);	/* argv[0] is the first ARG */
+};
+
+/* Each command file's table, ended by an entry with a NULL name. */
+extern const struct probe_cmd probe_file_cmds[];
+extern const struct probe_cmd probe_net_cmds[];
+extern const struct probe_cmd probe_event_cmds[];
+extern const struct probe_cmd probe_syscall_cmds[];
+
+/* Options given before the subcommand. */
+extern const char *expect;	/* --expect ok|ERRNO */
+extern const char *bind_src;	/* --bind: connect from this address */
+extern const char *move_to;	/* --move-to: join DIR after socket() */
+
+int usage(void);
+/* Join the cgroup directory dir; 0 or -errno. */
+int join_cgroup(const char *dir);
+/* Report the outcome of an operation (err: 0 or an errno) against --expect. */
+int outcome(const char *what, int err);
+/* Fill ss from a numeric IPv4 or IPv6 address and a port; -EINVAL if bad. */
+int make_addr(const char *addr, const char *port, struct sockaddr_storage *ss,
+	      socklen_t *len);
+/* SOCK_STREAM for "tcp", SOCK_DGRAM for "udp", else -1. */
+int sock_type(const char *proto);
+
+#endif /* TG_PROBE_H */
