@@ -19,6 +19,7 @@ policy()
 	cat <<YAML
 version: 1
 tenants_cgroup: $TG_TENANTS
+events: {rate: unlimited}  # every denial of the reload loop is stored
 tenants:
   acme:
     paths: [$TG_SRV/acme]
