@@ -90,6 +90,23 @@ flood()
 	read -r res <"$TG_T/loop.$1"
 }
 
+# flood_beside FLOODER QUIET: FLOODER floods while QUIET makes 40 denials
+# 5 ms apart; sets res (the flood's counts) and quiet (the quiet one's).
+flood_beside()
+{
+	rm -f "$TG_T/stop"
+	"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/$1" connect-loop tcp 127.0.0.1 $port \
+		"$TG_T/stop" >"$TG_T/loop.$1" &
+	fl=$!
+	sleep 0.5
+	quiet=$("$TG_BIN/tg-probe" --cgroup "$TG_TDIR/$2" connect-repeat tcp \
+		127.0.0.1 $port 40 5)
+	sleep 0.5
+	touch "$TG_T/stop"
+	wait $fl
+	read -r res <"$TG_T/loop.$1"
+}
+
 # identity NAME TENANT DENIALS: delivered + suppressed + dropped (+ the
 # collector queue's drops of this run, not per tenant) == DENIALS.
 identity()
@@ -131,17 +148,7 @@ cap_max=$(echo "$t0 $t1" | awk '{ printf "%d", 100 + ($2 - $1) * 200 + 1 }')
 flood free 1
 nf=$(field eperm "$res")
 # b: b_flood floods while b_quiet makes 40 denials 5 ms apart.
-rm -f "$TG_T/stop"
-"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/b_flood" connect-loop tcp 127.0.0.1 $port \
-	"$TG_T/stop" >"$TG_T/loop.b_flood" &
-fl=$!
-sleep 0.5
-quiet=$("$TG_BIN/tg-probe" --cgroup "$TG_TDIR/b_quiet" connect-repeat tcp 127.0.0.1 \
-	$port 40 5)
-sleep 0.5
-touch "$TG_T/stop"
-wait $fl
-read -r res <"$TG_T/loop.b_flood"
+flood_beside b_flood b_quiet
 nb=$(field eperm "$res")
 end_run
 
@@ -210,17 +217,7 @@ fi
 # Run 3: rate limits off, a 64 KiB ring buffer kept full by f_flood:
 # f_quiet's 40 denials fit its share of the reserve and all arrive.
 start_run --ringbuf-size 65536
-rm -f "$TG_T/stop"
-"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/f_flood" connect-loop tcp 127.0.0.1 $port \
-	"$TG_T/stop" >"$TG_T/loop.f_flood" &
-fl=$!
-sleep 0.5
-quiet=$("$TG_BIN/tg-probe" --cgroup "$TG_TDIR/f_quiet" connect-repeat tcp 127.0.0.1 \
-	$port 40 5)
-sleep 0.5
-touch "$TG_T/stop"
-wait $fl
-read -r res <"$TG_T/loop.f_flood"
+flood_beside f_flood f_quiet
 nff=$(field eperm "$res")
 end_run
 identity f_flood_identity f_flood "$nff"

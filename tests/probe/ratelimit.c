@@ -1,12 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* tg-probe: a known number of denials, for the rate limit tests. */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "probe.h"
 
@@ -16,11 +12,12 @@
  */
 static int do_connect_repeat(int argc, char **argv)
 {
-	unsigned long attempts = 0, eperm = 0, ok = 0, other = 0, n, gap_ms;
-	struct timespec gap;
+	struct connect_counts c = {};
 	struct sockaddr_storage ss;
+	unsigned long n, gap_ms;
+	struct timespec gap;
 	socklen_t len;
-	int fd, type;
+	int type;
 
 	if (argc < 5 || (type = sock_type(argv[0])) < 0 ||
 	    make_addr(argv[1], argv[2], &ss, &len))
@@ -29,23 +26,13 @@ static int do_connect_repeat(int argc, char **argv)
 	gap_ms = strtoul(argv[4], NULL, 10);
 	gap.tv_sec = (time_t)(gap_ms / 1000);
 	gap.tv_nsec = (long)(gap_ms % 1000) * 1000000L;
-	while (attempts < n) {
-		if (attempts && gap_ms)
+	while (c.attempts < n) {
+		if (c.attempts && gap_ms)
 			nanosleep(&gap, NULL);
-		fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
-		if (fd < 0)
+		if (connect_counted(&ss, len, type, &c))
 			return 1;
-		attempts++;
-		if (connect(fd, (struct sockaddr *)&ss, len) == 0)
-			ok++;
-		else if (errno == EPERM)
-			eperm++;
-		else
-			other++;
-		close(fd);
 	}
-	printf("attempts=%lu eperm=%lu ok=%lu other=%lu\n", attempts, eperm, ok,
-	       other);
+	print_connect_counts(&c);
 	return 0;
 }
 
