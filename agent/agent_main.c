@@ -367,7 +367,7 @@ static int add_local_addrs(struct agent *a)
 static int apply(struct agent *a)
 {
 	struct tg_apply_stats st;
-	int err;
+	int err, rl_err;
 
 	err = tg_registry_apply(&a->reg, &a->policy, a->cgroup_root,
 				a->builtin ? a->paths_root : NULL);
@@ -375,8 +375,9 @@ static int apply(struct agent *a)
 		err = tg_bpf_apply(&a->bpf, &a->reg, &st);
 	if (!err)
 		a->last_changes = st.changes;
-	if (!err && a->rl && (err = tg_ratelimit_apply(a->rl, &a->reg, &a->policy)))
-		say("events: cannot set rate limits: %s", strerror(-err));
+	/* Limits are not isolation: a failure to set them is only told. */
+	if (!err && a->rl && (rl_err = tg_ratelimit_apply(a->rl, &a->reg, &a->policy)))
+		say("events: cannot set rate limits: %s", strerror(-rl_err));
 	if (err == -EEXIST)
 		say("policy: two tenants resolve to the same cgroup or directory");
 	else if (err)
