@@ -111,7 +111,9 @@ static __always_inline const struct tg_tenant *tg_current_tenant(__u32 slot)
 /*
  * A zeroed event with the actor's identity filled in; NULL on failure or
  * when the actor's rate limit holds the event back (it is then counted as
- * suppressed). Either way the caller's verdict stands.
+ * suppressed). Either way the caller's verdict stands. An event begun must
+ * be submitted: the accounting counts each one as delivered, suppressed or
+ * dropped.
  */
 static __always_inline struct tg_event *tg_event_begin(__u32 kind, __u32 op,
 						       const struct tg_tenant *actor,
@@ -122,10 +124,8 @@ static __always_inline struct tg_event *tg_event_begin(__u32 kind, __u32 op,
 	struct tg_event *ev;
 	__u32 zero = 0;
 
-	if (!tg_event_admit(actor->id, kind, op, verdict))
-		return NULL;
 	ev = bpf_map_lookup_elem(&event_scratch, &zero);
-	if (!ev)
+	if (!ev || !tg_event_admit(actor->id, kind, op, verdict))
 		return NULL;
 	__builtin_memset(ev, 0, TG_EVENT_HDR_LEN);
 	ev->ts_boot_ns = bpf_ktime_get_boot_ns();

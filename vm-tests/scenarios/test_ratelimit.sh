@@ -22,10 +22,15 @@ tg_start_agent --require-file-isolation || exit 1
 G=$TG_TDIR/globex
 A=$TG_TDIR/acme
 
+# globex's 12 as fast as they come (well under the 9 s its bucket would
+# need to let all through), then acme's.
 denied=0 i=0
 while [ $i -lt 12 ]; do
 	"$TG_BIN/tg-probe" --cgroup "$G" --expect EACCES open "$TG_SRV/acme/data" \
 		>/dev/null && denied=$((denied + 1))
+	i=$((i + 1))
+done
+while [ $i -lt 24 ]; do
 	"$TG_BIN/tg-probe" --cgroup "$A" --expect EACCES open "$TG_SRV/globex/data" \
 		>/dev/null && denied=$((denied + 100))
 	i=$((i + 1))
