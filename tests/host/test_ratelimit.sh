@@ -8,6 +8,7 @@
 # with their location and the policy in force stays.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
+. "$(dirname "$0")/../lib/accounting.sh"
 
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
@@ -34,17 +35,6 @@ YAML
 	mv "$TG_POLICY.tmp" "$TG_POLICY"
 }
 
-stat_field() { tg_cli status --json | sed -n "s/^ *\"$1\": *\([0-9a-z]*\).*/\1/p" | head -n 1; }
-
-# Sum of FIELD over the agent events op=OP about tenant T.
-sum_agent()
-{
-	grep '"kind":"agent"' "$TG_LOG" | grep "\"op\":\"$1\"" | grep "\"tenant\":\"$2\"" |
-		grep -o "\"$3\":[0-9]*" | cut -d: -f2 | awk '{ s += $1 } END { print s + 0 }'
-}
-delivered() { tg_count kind=net tenant="$1" verdict=deny; }
-suppressed() { sum_agent suppressed "$1" suppressed; }
-dropped() { sum_agent drop "$1" dropped; }
 field() { echo "$2" | sed "s/.*$1=\([0-9]*\).*/\1/"; }
 now() { date +%s.%N; }
 
@@ -64,13 +54,8 @@ start_run()
 # that it reports its last counts.
 end_run()
 {
-	n=0
-	while [ "$(stat_field queued)" != 0 ] && [ $n -lt 600 ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-	qdrop=$(stat_field dropped_queue_full)
-	tg_stop_agent || tg_fail agent_stops "exit $?"
+	tg_drain_stop || tg_fail agent_stops "exit $?"
+	qdrop=$TG_QDROP
 	kill "$listener" 2>/dev/null
 	wait "$listener" 2>/dev/null
 }
@@ -111,9 +96,9 @@ flood_beside()
 # collector queue's drops of this run, not per tenant) == DENIALS.
 identity()
 {
-	d=$(delivered "$2")
-	s=$(suppressed "$2")
-	x=$(dropped "$2")
+	d=$(tg_delivered "$2")
+	s=$(tg_suppressed "$2")
+	x=$(tg_dropped "$2")
 	echo "    $2: $3 denials = $d delivered + $s suppressed + $x dropped (+ $qdrop queue)"
 	if [ "$3" -gt 0 ] && [ $((d + s + x + qdrop)) = "$3" ]; then
 		tg_pass "$1"
@@ -153,10 +138,10 @@ nb=$(field eperm "$res")
 end_run
 
 identity a_delivered_suppressed_dropped_equal_denials a_flood "$na"
-if [ "$(suppressed a_flood)" -gt 0 ] && [ "$(delivered a_flood)" -ge 2000 ]; then
+if [ "$(tg_suppressed a_flood)" -gt 0 ] && [ "$(tg_delivered a_flood)" -ge 2000 ]; then
 	tg_pass a_burst_delivered_rest_suppressed
 else
-	tg_fail a_burst_delivered_rest_suppressed "$(delivered a_flood) delivered, $(suppressed a_flood) suppressed"
+	tg_fail a_burst_delivered_rest_suppressed "$(tg_delivered a_flood) delivered, $(tg_suppressed a_flood) suppressed"
 fi
 tg_event a_summary_names_kind_op_window kind=agent op=suppressed tenant=a_flood \
 	event_kind=net event_op=connect event_verdict=deny >/dev/null
@@ -167,25 +152,25 @@ else
 	tg_fail a_summary_has_window "no window_start/window_end"
 fi
 identity capped_identity capped "$nc"
-dc=$(delivered capped)
-if [ "$dc" -ge 100 ] && [ "$dc" -le "$cap_max" ] && [ "$(suppressed capped)" -gt 0 ]; then
+dc=$(tg_delivered capped)
+if [ "$dc" -ge 100 ] && [ "$dc" -le "$cap_max" ] && [ "$(tg_suppressed capped)" -gt 0 ]; then
 	tg_pass capped_tenant_override_applies
 else
 	tg_fail capped_tenant_override_applies "$dc delivered, expected 100..$cap_max"
 fi
 identity free_identity free "$nf"
-if [ "$(suppressed free)" = 0 ] && [ "$(delivered free)" -gt 2000 ]; then
+if [ "$(tg_suppressed free)" = 0 ] && [ "$(tg_delivered free)" -gt 2000 ]; then
 	tg_pass free_tenant_unlimited
 else
-	tg_fail free_tenant_unlimited "$(delivered free) delivered, $(suppressed free) suppressed"
+	tg_fail free_tenant_unlimited "$(tg_delivered free) delivered, $(tg_suppressed free) suppressed"
 fi
 identity b_flood_identity b_flood "$nb"
 nq=$(field eperm "$quiet")
-if [ "$nq" = 40 ] && [ "$(delivered b_quiet)" = 40 ] && [ "$(suppressed b_quiet)" = 0 ] &&
-	[ "$(dropped b_quiet)" = 0 ] && [ "$(suppressed b_flood)" -gt 0 ]; then
+if [ "$nq" = 40 ] && [ "$(tg_delivered b_quiet)" = 40 ] && [ "$(tg_suppressed b_quiet)" = 0 ] &&
+	[ "$(tg_dropped b_quiet)" = 0 ] && [ "$(tg_suppressed b_flood)" -gt 0 ]; then
 	tg_pass b_quiet_tenant_loses_nothing
 else
-	tg_fail b_quiet_tenant_loses_nothing "quiet: $quiet; $(delivered b_quiet) delivered, $(suppressed b_quiet) suppressed, $(dropped b_quiet) dropped; flood suppressed $(suppressed b_flood)"
+	tg_fail b_quiet_tenant_loses_nothing "quiet: $quiet; $(tg_delivered b_quiet) delivered, $(tg_suppressed b_quiet) suppressed, $(tg_dropped b_quiet) dropped; flood suppressed $(tg_suppressed b_flood)"
 fi
 
 # Run 2 (c): rate limits off, a 4 KiB ring buffer: drops, counted per tenant.
@@ -196,10 +181,10 @@ ncf=$(field eperm "$res")
 all_denied c_keeps_enforcing
 end_run
 identity c_delivered_dropped_equal_denials c_flood "$ncf"
-if [ "$(dropped c_flood)" -gt 0 ] && [ "$(suppressed c_flood)" = 0 ]; then
+if [ "$(tg_dropped c_flood)" -gt 0 ] && [ "$(tg_suppressed c_flood)" = 0 ]; then
 	tg_pass c_ring_drops_counted_per_tenant
 else
-	tg_fail c_ring_drops_counted_per_tenant "$(dropped c_flood) dropped, $(suppressed c_flood) suppressed"
+	tg_fail c_ring_drops_counted_per_tenant "$(tg_dropped c_flood) dropped, $(tg_suppressed c_flood) suppressed"
 fi
 # Each drop report's per-CPU counts add up to its count.
 bad=$(grep '"op":"drop"' "$TG_LOG" | grep '"tenant":"c_flood"' | while read -r line; do
@@ -221,19 +206,19 @@ flood_beside f_flood f_quiet
 nff=$(field eperm "$res")
 end_run
 identity f_flood_identity f_flood "$nff"
-if [ "$(dropped f_flood)" = 0 ]; then
+if [ "$(tg_dropped f_flood)" = 0 ]; then
 	tg_skip f_quiet_tenant_keeps_its_share "the agent kept up: the ring never filled"
-elif [ "$(field eperm "$quiet")" = 40 ] && [ "$(delivered f_quiet)" = 40 ] &&
-	[ "$(dropped f_quiet)" = 0 ]; then
+elif [ "$(field eperm "$quiet")" = 40 ] && [ "$(tg_delivered f_quiet)" = 40 ] &&
+	[ "$(tg_dropped f_quiet)" = 0 ]; then
 	tg_pass f_quiet_tenant_keeps_its_share
 else
-	tg_fail f_quiet_tenant_keeps_its_share "quiet: $quiet; $(delivered f_quiet) delivered, $(dropped f_quiet) dropped; flood dropped $(dropped f_flood)"
+	tg_fail f_quiet_tenant_keeps_its_share "quiet: $quiet; $(tg_delivered f_quiet) delivered, $(tg_dropped f_quiet) dropped; flood dropped $(tg_dropped f_flood)"
 fi
 
 # d: bad rate limits are refused with their location; the policy stays.
 write_policy "{rate: 1000, burst: 2000}"
 start_run
-g0=$(stat_field generation)
+g0=$(tg_stat generation)
 bad_reload()
 {
 	name=$1
@@ -242,10 +227,10 @@ bad_reload()
 	printf "$@" >"$TG_POLICY"
 	if ! tg_cli reload >/dev/null 2>"$TG_T/err" &&
 		grep -qF "$TG_POLICY:$want" "$TG_T/err" &&
-		[ "$(stat_field generation)" = "$g0" ]; then
+		[ "$(tg_stat generation)" = "$g0" ]; then
 		tg_pass "$name"
 	else
-		tg_fail "$name" "gen $g0 -> $(stat_field generation): $(cat "$TG_T/err")"
+		tg_fail "$name" "gen $g0 -> $(tg_stat generation): $(cat "$TG_T/err")"
 	fi
 }
 head='version: 1\ntenants_cgroup: %s\n'
