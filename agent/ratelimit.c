@@ -19,34 +19,34 @@
 #include "ratelimit.h"
 #include "tenantguard/map_abi.h"
 
-#define NREASONS 3		/* the fields of struct tg_tenant_counts */
-#define BATCH 256		/* tenant ids read per system call */
+#define NREASONS 3   /* the fields of struct tg_tenant_counts */
+#define BATCH	 256 /* tenant ids read per system call */
 
 /* What was last emitted for one key of suppressed. */
 struct key_state {
 	struct tg_suppress_key key;
-	__u64 reported;		/* sum over CPUs when last emitted */
-	__s64 since_ns;		/* poll time of that sum */
+	__u64 reported; /* sum over CPUs when last emitted */
+	__s64 since_ns; /* poll time of that sum */
 };
 
 /* What was last emitted of one tenant's tenant_counts, per CPU. */
 struct tenant_state {
 	__s64 since_ns[NREASONS];
-	__u64 prev[];		/* [cpu * NREASONS + reason] */
+	__u64 prev[]; /* [cpu * NREASONS + reason] */
 };
 
 struct tg_ratelimit {
 	int limits_fd, gates_fd, counts_fd, supp_fd;
 	unsigned int ncpu;
-	struct tg_event_limit *mirror;	/* event_limits as written, per id */
-	void *keys;			/* tsearch tree of struct key_state */
-	struct tenant_state **tenants;	/* per id; NULL while all zero */
-	__u64 *suppressed, *dropped;	/* per id: totals emitted */
+	struct tg_event_limit *mirror; /* event_limits as written, per id */
+	void *keys;		       /* tsearch tree of struct key_state */
+	struct tenant_state **tenants; /* per id; NULL while all zero */
+	__u64 *suppressed, *dropped;   /* per id: totals emitted */
 	__s64 last_poll_ns;
-	__u64 *cur;			/* scratch: BATCH ids of per-CPU counts */
-	__u32 *ids;			/* scratch: BATCH ids */
-	__u64 *vals;			/* scratch: one key's per-CPU values */
-	__u64 *delta;			/* scratch: growth per CPU */
+	__u64 *cur;   /* scratch: BATCH ids of per-CPU counts */
+	__u32 *ids;   /* scratch: BATCH ids */
+	__u64 *vals;  /* scratch: one key's per-CPU values */
+	__u64 *delta; /* scratch: growth per CPU */
 };
 
 static __s64 real_ns(void)
@@ -139,10 +139,11 @@ int tg_ratelimit_apply(struct tg_ratelimit *rl, const struct tg_registry *reg,
 
 		if (e->id > TG_MAX_TENANTS)
 			continue;
-		tg_event_limit_of(tg_policy_tenant_rate(p, e->defined ?
-							   tg_policy_find(p, e->name) :
-							   NULL),
-				  &lim);
+		tg_event_limit_of(
+			tg_policy_tenant_rate(
+				p,
+				e->defined ? tg_policy_find(p, e->name) : NULL),
+			&lim);
 		if (!memcmp(&lim, &rl->mirror[e->id], sizeof(lim)))
 			continue;
 		err = tg_kv_add(&limits, &e->id, &lim);
@@ -152,7 +153,8 @@ int tg_ratelimit_apply(struct tg_ratelimit *rl, const struct tg_registry *reg,
 	err = err ?: tg_kv_write(rl->limits_fd, &limits);
 	err = err ?: tg_kv_write(rl->gates_fd, &gates);
 	for (i = 0; !err && i < limits.n; i++) {
-		const unsigned char *row = limits.rows + i * (limits.ksz + limits.vsz);
+		const unsigned char *row =
+			limits.rows + i * (limits.ksz + limits.vsz);
 		__u32 id;
 
 		memcpy(&id, row, sizeof(id));
@@ -171,8 +173,8 @@ static int key_cmp(const void *a, const void *b)
 }
 
 /* Emit the growth of every key of suppressed; -EAGAIN if emit refused. */
-static int poll_suppressed(struct tg_ratelimit *rl, __s64 now, tg_rl_emit_fn emit,
-			   void *ctx)
+static int poll_suppressed(struct tg_ratelimit *rl, __s64 now,
+			   tg_rl_emit_fn emit, void *ctx)
 {
 	struct tg_suppress_key key, next;
 	struct key_state probe, *ks, **slot;
@@ -206,10 +208,15 @@ static int poll_suppressed(struct tg_ratelimit *rl, __s64 now, tg_rl_emit_fn emi
 		if (sum == ks->reported)
 			continue;
 		r = (struct tg_rl_record){
-			.type = TG_RL_SUPPRESSED, .tenant = key.tenant,
-			.kind = key.kind, .op = key.op, .verdict = key.verdict,
-			.count = sum - ks->reported, .ncpu = rl->ncpu,
-			.window_start_ns = ks->since_ns, .window_end_ns = now,
+			.type = TG_RL_SUPPRESSED,
+			.tenant = key.tenant,
+			.kind = key.kind,
+			.op = key.op,
+			.verdict = key.verdict,
+			.count = sum - ks->reported,
+			.ncpu = rl->ncpu,
+			.window_start_ns = ks->since_ns,
+			.window_end_ns = now,
 		};
 		if (emit(ctx, &r))
 			return -EAGAIN;
@@ -226,8 +233,8 @@ static int poll_tenant(struct tg_ratelimit *rl, __u32 id,
 		       const struct tg_tenant_counts *cur, __s64 now,
 		       tg_rl_emit_fn emit, void *ctx)
 {
-	static const char *const reasons[NREASONS] = { "ringbuf_full",
-						       "ringbuf_share", NULL };
+	static const char *const reasons[NREASONS] = {"ringbuf_full",
+						      "ringbuf_share", NULL};
 	struct tenant_state *ts = rl->tenants[id];
 	__u64 *delta = rl->delta, now_v, total;
 	struct tg_rl_record r;
@@ -240,7 +247,8 @@ static int poll_tenant(struct tg_ratelimit *rl, __u32 id,
 				break;
 		if (c == rl->ncpu)
 			return 0;
-		ts = calloc(1, sizeof(*ts) + sizeof(__u64) * NREASONS * rl->ncpu);
+		ts = calloc(1,
+			    sizeof(*ts) + sizeof(__u64) * NREASONS * rl->ncpu);
 		if (!ts)
 			return -ENOMEM;
 		for (k = 0; k < NREASONS; k++)
@@ -257,9 +265,13 @@ static int poll_tenant(struct tg_ratelimit *rl, __u32 id,
 			continue;
 		r = (struct tg_rl_record){
 			.type = reasons[k] ? TG_RL_DROPPED : TG_RL_SUPPRESSED,
-			.tenant = id, .reason = reasons[k], .count = total,
-			.ncpu = rl->ncpu, .per_cpu = delta,
-			.window_start_ns = ts->since_ns[k], .window_end_ns = now,
+			.tenant = id,
+			.reason = reasons[k],
+			.count = total,
+			.ncpu = rl->ncpu,
+			.per_cpu = delta,
+			.window_start_ns = ts->since_ns[k],
+			.window_end_ns = now,
 		};
 		if (emit(ctx, &r))
 			return -EAGAIN;
@@ -317,10 +329,11 @@ int tg_ratelimit_poll(struct tg_ratelimit *rl, __u32 max_id, tg_rl_emit_fn emit,
 		n = max_id - first + 1 < BATCH ? max_id - first + 1 : BATCH;
 		err = read_counts(rl, first, n);
 		for (i = 0; !err && i < n; i++)
-			err = poll_tenant(rl, first + i,
-					  (const struct tg_tenant_counts *)
-						  ((char *)rl->cur + i * per_id),
-					  now, emit, ctx);
+			err = poll_tenant(
+				rl, first + i,
+				(const struct tg_tenant_counts
+					 *)((char *)rl->cur + i * per_id),
+				now, emit, ctx);
 	}
 	rl->last_poll_ns = now;
 	return err == -EAGAIN ? 0 : err;
@@ -360,7 +373,8 @@ static struct json_object *cpus_json(const struct tg_rl_record *r)
 		if (!r->per_cpu[c])
 			continue;
 		snprintf(cpu, sizeof(cpu), "%u", c);
-		json_object_object_add(o, cpu, json_object_new_int64((int64_t)r->per_cpu[c]));
+		json_object_object_add(
+			o, cpu, json_object_new_int64((int64_t)r->per_cpu[c]));
 	}
 	return o;
 }
@@ -380,30 +394,52 @@ struct json_object *tg_rl_record_json(const struct tg_event_fmt *f,
 	tenant = tg_registry_name(f->reg, r->tenant, buf, sizeof(buf));
 	if (r->type == TG_RL_SUPPRESSED) {
 		snprintf(msg, sizeof(msg),
-			 "%llu more events (%s %s, %s) of tenant %s suppressed by its rate limit in this window",
+			 "%llu more events (%s %s, %s) of tenant %s suppressed "
+			 "by its rate limit in this window",
 			 n, kind, op, verdict, tenant);
 		o = tg_agent_event(f, "suppressed", "allow", msg);
 	} else {
-		snprintf(msg, sizeof(msg), "%llu events of tenant %s dropped: %s", n,
-			 tenant, strcmp(r->reason, "ringbuf_full") == 0 ?
-				 "the kernel ring buffer was full" :
-				 "the ring buffer was in its reserve and the tenant had used its share");
+		snprintf(msg, sizeof(msg),
+			 "%llu events of tenant %s dropped: %s", n, tenant,
+			 strcmp(r->reason, "ringbuf_full") == 0
+				 ? "the kernel ring buffer was full"
+				 : "the ring buffer was in its reserve and the "
+				   "tenant had used its share");
 		o = tg_agent_event(f, "drop", "allow", msg);
 	}
 	if (!o)
 		return NULL;
-	err = err ?: json_object_object_add(o, "tenant", json_object_new_string(tenant));
+	err = err
+		      ?: json_object_object_add(o, "tenant",
+						json_object_new_string(tenant));
 	if (r->type == TG_RL_SUPPRESSED) {
-		err = err ?: json_object_object_add(o, "event_kind", json_object_new_string(kind));
-		err = err ?: json_object_object_add(o, "event_op", json_object_new_string(op));
-		err = err ?: json_object_object_add(o, "event_verdict",
-						    json_object_new_string(verdict));
-		err = err ?: json_object_object_add(o, "suppressed",
-						    json_object_new_int64((int64_t)r->count));
+		err = err
+			      ?: json_object_object_add(
+					 o, "event_kind",
+					 json_object_new_string(kind));
+		err = err
+			      ?: json_object_object_add(
+					 o, "event_op",
+					 json_object_new_string(op));
+		err = err
+			      ?: json_object_object_add(
+					 o, "event_verdict",
+					 json_object_new_string(verdict));
+		err = err
+			      ?: json_object_object_add(
+					 o, "suppressed",
+					 json_object_new_int64(
+						 (int64_t)r->count));
 	} else {
-		err = err ?: json_object_object_add(o, "reason", json_object_new_string(r->reason));
-		err = err ?: json_object_object_add(o, "dropped",
-						    json_object_new_int64((int64_t)r->count));
+		err = err
+			      ?: json_object_object_add(
+					 o, "reason",
+					 json_object_new_string(r->reason));
+		err = err
+			      ?: json_object_object_add(
+					 o, "dropped",
+					 json_object_new_int64(
+						 (int64_t)r->count));
 		err = err ?: json_object_object_add(o, "cpus", cpus_json(r));
 	}
 	err = err ?: add_time(o, "window_start", r->window_start_ns);

@@ -17,21 +17,21 @@
 struct tg_ratelimit;
 
 enum tg_rl_type {
-	TG_RL_SUPPRESSED,	/* held back by the tenant's rate limit */
-	TG_RL_DROPPED,		/* no room in the ring buffer */
+	TG_RL_SUPPRESSED, /* held back by the tenant's rate limit */
+	TG_RL_DROPPED,	  /* no room in the ring buffer */
 };
 
 /* What happened to count events of tenant between two polls. */
 struct tg_rl_record {
 	enum tg_rl_type type;
-	__u32 tenant;		/* tenant id */
+	__u32 tenant;		 /* tenant id */
 	__u32 kind, op, verdict; /* suppressed: of the events; 0 when unknown */
-	const char *reason;	/* dropped: "ringbuf_full" or "ringbuf_share" */
+	const char *reason; /* dropped: "ringbuf_full" or "ringbuf_share" */
 	__u64 count;
 	unsigned int ncpu;
-	const __u64 *per_cpu;	/* dropped: count per CPU, ncpu entries */
-	__s64 window_start_ns;	/* CLOCK_REALTIME of the previous poll */
-	__s64 window_end_ns;	/* CLOCK_REALTIME of this poll */
+	const __u64 *per_cpu;  /* dropped: count per CPU, ncpu entries */
+	__s64 window_start_ns; /* CLOCK_REALTIME of the previous poll */
+	__s64 window_end_ns;   /* CLOCK_REALTIME of this poll */
 };
 
 /*

@@ -16,7 +16,7 @@
 #include "tenantguard/ratelimit_abi.h"
 
 #define TG_READ_ONCE_U64(x) (*(volatile __u64 *)&(x))
-#define TG_CAS_TRIES 4
+#define TG_CAS_TRIES	    4
 
 /* Per tenant id: the rate limit in force, written by the agent. */
 struct {
@@ -67,7 +67,9 @@ static __always_inline void tg_count_suppressed(__u32 id, __u32 kind, __u32 op,
 						__u32 verdict)
 {
 	struct tg_suppress_key k = {
-		.tenant = id, .op = (__u16)op, .kind = (__u8)kind,
+		.tenant = id,
+		.op = (__u16)op,
+		.kind = (__u8)kind,
 		.verdict = (__u8)verdict,
 	};
 	struct tg_tenant_counts *c;
@@ -75,7 +77,7 @@ static __always_inline void tg_count_suppressed(__u32 id, __u32 kind, __u32 op,
 
 	n = bpf_map_lookup_elem(&suppressed, &k);
 	if (!n) {
-		/* First of its key: the insert counts it, unless a racing one won. */
+		/* The insert counts it, unless a racing one came first. */
 		if (!bpf_map_update_elem(&suppressed, &k, &one, BPF_NOEXIST))
 			return;
 		n = bpf_map_lookup_elem(&suppressed, &k);
@@ -120,7 +122,8 @@ static __always_inline int tg_event_admit(__u32 id, __u32 kind, __u32 op,
 			tg_count_suppressed(id, kind, op, verdict);
 			return 0;
 		}
-		if (__sync_val_compare_and_swap(&g->tat, old, tat + interval) == old)
+		if (__sync_val_compare_and_swap(&g->tat, old, tat + interval) ==
+		    old)
 			return 1;
 	}
 	/* Lost every race: let it through (it is delivered or counted). */
@@ -136,7 +139,7 @@ static __always_inline int tg_event_admit(__u32 id, __u32 kind, __u32 op,
 static __always_inline void tg_event_output(void *rec, __u64 len, __u32 id)
 {
 	__u64 recsz = (len + BPF_RINGBUF_HDR_SZ + 7) & ~7ULL;
-	__u64 size, cons, prod, reserve;
+	__u64 size, cons, prod, reserve, share;
 	struct tg_tenant_counts *c;
 	struct tg_event_gate *g;
 	__u32 zero = 0;
@@ -151,9 +154,9 @@ static __always_inline void tg_event_output(void *rec, __u64 len, __u32 id)
 		/* All of its records consumed: nothing of it in flight. */
 		if (TG_READ_ONCE_U64(g->last_end) <= cons)
 			g->inflight = 0;
+		share = reserve >> TG_RB_SHARE_SHIFT;
 		if (prod - cons + recsz > size - reserve &&
-		    TG_READ_ONCE_U64(g->inflight) + recsz >
-			    reserve >> TG_RB_SHARE_SHIFT) {
+		    TG_READ_ONCE_U64(g->inflight) + recsz > share) {
 			c = tg_tenant_counts(id);
 			if (c)
 				__sync_fetch_and_add(&c->ringbuf_share, 1);
@@ -163,7 +166,8 @@ static __always_inline void tg_event_output(void *rec, __u64 len, __u32 id)
 	if (bpf_ringbuf_output(&events, rec, len, 0) == 0) {
 		if (g) {
 			__sync_fetch_and_add(&g->inflight, recsz);
-			g->last_end = bpf_ringbuf_query(&events, BPF_RB_PROD_POS);
+			g->last_end =
+				bpf_ringbuf_query(&events, BPF_RB_PROD_POS);
 		}
 		return;
 	}

@@ -37,6 +37,4 @@ static int do_connect_repeat(int argc, char **argv)
 }
 
 const struct probe_cmd probe_ratelimit_cmds[] = {
-	{ "connect-repeat", do_connect_repeat },
-	{}
-};
+	{"connect-repeat", do_connect_repeat}, {}};
