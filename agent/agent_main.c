@@ -306,6 +306,13 @@ static int emit_rl(void *ctx, const struct tg_rl_record *r)
 	if (ss.queued + 1 >= TG_SINK_QUEUE)
 		return -ENOBUFS;
 	emit(a, tg_rl_record_json(&a->fmt, r));
+	/* A suppressed denial is a denial all the same. */
+	if (r->type == TG_RL_SUPPRESSED && r->tenant <= TG_MAX_TENANTS) {
+		if (r->verdict == TG_VERDICT_DENY)
+			a->denials[r->tenant] += r->count;
+		else if (r->verdict == TG_VERDICT_AUDIT)
+			a->audits[r->tenant] += r->count;
+	}
 	return 0;
 }
 

@@ -31,6 +31,7 @@ case_run()
 		mkdir -p "$TG_TDIR/b${tag}_$i"
 		i=$((i + 1))
 	done
+	rm -f "$TG_T/agent.err"	# or the last run's "enforcing" line counts
 	tg_start_agent || exit 1
 	rm -f "$TG_T/ready" "$TG_T/stop"
 	"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &

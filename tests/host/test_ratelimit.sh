@@ -41,6 +41,7 @@ now() { date +%s.%N; }
 # start_run AGENT_ARGS...: an agent, and acme listening on $port.
 start_run()
 {
+	rm -f "$TG_T/agent.err"	# or the last run's "enforcing" line counts
 	tg_start_agent "$@" || exit 1
 	rm -f "$TG_T/ready"
 	"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port \
