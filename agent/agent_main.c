@@ -31,12 +31,14 @@
 #include "event_json.h"
 #include "notify.h"
 #include "policy.h"
+#include "ratelimit.h"
 #include "sink.h"
 #include "tenants.h"
 #include "tenantguard/map_abi.h"
 
 #define PROG "tenantguard-agent"
 #define TG_SINK_QUEUE 65536	/* events held for the collector */
+#define TG_RL_POLL_MS 1000	/* kernel counters read at most this often */
 
 struct agent {
 	const char *policy_file;
@@ -69,10 +71,11 @@ struct agent {
 	struct tg_event_fmt fmt;
 	__u64 events_seen;
 	__u64 events_bad;
-	__u64 drops_reported;
 	__u64 qdrops_reported;
 	struct tg_notify *notify;	/* seccomp listeners from the launcher */
 	__u64 seccomp_denials;
+	struct tg_ratelimit *rl;	/* rate limits, suppressed and dropped */
+	double rl_polled_ms;
 };
 
 static int verbose;
@@ -291,11 +294,36 @@ static void emit_drop(struct agent *a, __u64 n, const char *reason,
 	emit(a, o);
 }
 
-/* Report losses since the last report as agent events: loss is never silent. */
-static void report_drops(struct agent *a)
+static double now_ms(void);
+
+/* A summary of suppressed or dropped events, if the queue has room for it. */
+static int emit_rl(void *ctx, const struct tg_rl_record *r)
 {
-	__u64 drops = tg_bpf_event_drops(&a->bpf);
+	struct agent *a = ctx;
 	struct tg_sink_stats ss;
+
+	tg_sink_stats(a->sink, &ss);
+	if (ss.queued + 1 >= TG_SINK_QUEUE)
+		return -ENOBUFS;
+	emit(a, tg_rl_record_json(&a->fmt, r));
+	/* A suppressed denial is a denial all the same. */
+	if (r->type == TG_RL_SUPPRESSED && r->tenant <= TG_MAX_TENANTS) {
+		if (r->verdict == TG_VERDICT_DENY)
+			a->denials[r->tenant] += r->count;
+		else if (r->verdict == TG_VERDICT_AUDIT)
+			a->audits[r->tenant] += r->count;
+	}
+	return 0;
+}
+
+/*
+ * Report losses since the last report as agent events: loss is never
+ * silent. The kernel's counters are read once a second, or now if force.
+ */
+static void report_drops(struct agent *a, int force)
+{
+	struct tg_sink_stats ss;
+	int err;
 
 	tg_sink_stats(a->sink, &ss);
 	/* Only once the queue has room again, or the report is lost too. */
@@ -306,11 +334,12 @@ static void report_drops(struct agent *a)
 		emit_drop(a, n, "collector_queue_full",
 			  "the collector did not take them in time");
 	}
-	if (drops == a->drops_reported)
+	if (!a->rl || (!force && now_ms() - a->rl_polled_ms < TG_RL_POLL_MS))
 		return;
-	emit_drop(a, drops - a->drops_reported, "ringbuf_full",
-		  "the kernel ring buffer was full");
-	a->drops_reported = drops;
+	a->rl_polled_ms = now_ms();
+	err = tg_ratelimit_poll(a->rl, a->reg.next_id - 1, emit_rl, a);
+	if (err && a->verbose)
+		say("events: cannot read the kernel's counters: %s", strerror(-err));
 }
 
 static int add_local_addrs(struct agent *a)
@@ -345,7 +374,7 @@ static int add_local_addrs(struct agent *a)
 static int apply(struct agent *a)
 {
 	struct tg_apply_stats st;
-	int err;
+	int err, rl_err;
 
 	err = tg_registry_apply(&a->reg, &a->policy, a->cgroup_root,
 				a->builtin ? a->paths_root : NULL);
@@ -353,6 +382,9 @@ static int apply(struct agent *a)
 		err = tg_bpf_apply(&a->bpf, &a->reg, &st);
 	if (!err)
 		a->last_changes = st.changes;
+	/* Limits are not isolation: a failure to set them is only told. */
+	if (!err && a->rl && (rl_err = tg_ratelimit_apply(a->rl, &a->reg, &a->policy)))
+		say("events: cannot set rate limits: %s", strerror(-rl_err));
 	if (err == -EEXIST)
 		say("policy: two tenants resolve to the same cgroup or directory");
 	else if (err)
@@ -466,6 +498,34 @@ static const char *mode_name(__u32 flags)
 	return (flags & TG_TENANT_F_AUDIT) ? "audit" : "enforce";
 }
 
+/* A tenant's event rate limit and its events not delivered, for status. */
+static void add_rl_status(struct agent *a, struct json_object *t,
+			  const struct tg_tenant_entry *e)
+{
+	const struct tg_rate *r = tg_policy_tenant_rate(&a->policy, e->defined ?
+				  tg_policy_find(&a->policy, e->name) : NULL);
+
+	json_object_object_add(t, "event_rate", r->rate ?
+			       json_object_new_int64(r->rate) :
+			       json_object_new_string("unlimited"));
+	json_object_object_add(t, "event_burst", json_object_new_int64(r->burst));
+	json_object_object_add(t, "events_suppressed", json_object_new_int64(
+		(int64_t)tg_ratelimit_suppressed(a->rl, e->id)));
+	json_object_object_add(t, "events_dropped", json_object_new_int64(
+		(int64_t)tg_ratelimit_dropped(a->rl, e->id)));
+}
+
+/* Events reported as suppressed so far, every tenant. */
+static __u64 suppressed_total(struct agent *a)
+{
+	__u64 n = 0;
+	__u32 id;
+
+	for (id = 0; id < a->reg.next_id && id <= TG_MAX_TENANTS; id++)
+		n += tg_ratelimit_suppressed(a->rl, id);
+	return n;
+}
+
 static struct json_object *status_json(struct agent *a)
 {
 	struct json_object *o = json_object_new_object(), *be, *ts, *t, *ps, *un;
@@ -514,6 +574,7 @@ static struct json_object *status_json(struct agent *a)
 				       json_object_new_int64((int64_t)a->denials[e->id]));
 		json_object_object_add(t, "audits",
 				       json_object_new_int64((int64_t)a->audits[e->id]));
+		add_rl_status(a, t, e);
 		json_object_array_add(ts, t);
 	}
 	json_object_object_add(o, "tenants", ts);
@@ -522,6 +583,8 @@ static struct json_object *status_json(struct agent *a)
 	json_object_object_add(t, "kernel_events", json_object_new_int64((int64_t)a->events_seen));
 	json_object_object_add(t, "kernel_drops",
 			       json_object_new_int64((int64_t)tg_bpf_event_drops(&a->bpf)));
+	json_object_object_add(t, "kernel_suppressed",
+			       json_object_new_int64((int64_t)suppressed_total(a)));
 	json_object_object_add(t, "sent_acked", json_object_new_int64((int64_t)ss.acked));
 	json_object_object_add(t, "queued", json_object_new_int64((int64_t)ss.queued));
 	json_object_object_add(t, "dropped_queue_full", json_object_new_int64((int64_t)ss.dropped));
@@ -827,7 +890,7 @@ static int run(struct agent *a, int sfd, int *ifd, int cfd)
 			prepare_tenants_dir(a, ifd);
 		}
 		tg_sink_process(a->sink);
-		report_drops(a);
+		report_drops(a, 0);
 		if (!(p[1].revents & POLLIN))
 			continue;
 		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -907,6 +970,15 @@ int main(int argc, char **argv)
 		err = 1;
 		goto out_free_sink;
 	}
+	a.rl = tg_ratelimit_new(tg_bpf_map_fd(&a.bpf, "event_limits"),
+				tg_bpf_map_fd(&a.bpf, "event_gates"),
+				tg_bpf_map_fd(&a.bpf, "tenant_counts"),
+				tg_bpf_map_fd(&a.bpf, "suppressed"));
+	if (!a.rl) {
+		say("events: %s", strerror(errno));
+		err = 1;
+		goto out_stop_bpf;
+	}
 	if (a.require_file && a.bpf.file_backend == TG_BACKEND_NONE) {
 		say("file isolation unavailable and --require-file-isolation given: %s",
 		    a.bpf.file_reason);
@@ -938,6 +1010,7 @@ int main(int argc, char **argv)
 	    a.tenants_dir, a.event_socket);
 	err = run(&a, sfd, &ifd, cfd) ? 1 : 0;
 	ring_buffer__consume(a.bpf.rb);
+	report_drops(&a, 1);
 	tg_notify_process(a.notify, on_seccomp_denial, &a);
 	close(cfd);
 	unlink(a.control_socket);
@@ -945,6 +1018,7 @@ out_close_ifd:
 	close(ifd);
 out_stop_bpf:
 	tg_bpf_stop(&a.bpf);
+	tg_ratelimit_free(a.rl);
 	if (!err)
 		emit(&a, tg_agent_event(&a.fmt, "stop", "allow", "agent stopped"));
 	tg_sink_flush(a.sink, 2000);

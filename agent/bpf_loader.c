@@ -55,6 +55,34 @@ __u32 tg_kernel_dev(unsigned long st_dev)
 	return (__u32)((major(st_dev) << 20) | minor(st_dev));
 }
 
+/* The maps of bpf/common.bpf.h: one instance, shared by every object. */
+static const char *const common_maps[] = {
+	"tenant_cgroups", "policy_gen", "events", "event_drops", "event_scratch",
+	"event_limits", "event_gates", "tenant_counts", "suppressed", NULL
+};
+
+int tg_bpf_share_common_maps(struct tg_bpf *b, struct bpf_object *obj)
+{
+	struct bpf_map *m;
+	int i, fd, err;
+
+	for (i = 0; common_maps[i]; i++) {
+		fd = bpf_object__find_map_fd_by_name(b->net->obj, common_maps[i]);
+		m = bpf_object__find_map_by_name(obj, common_maps[i]);
+		if (fd < 0 || !m)
+			return -ENOENT;
+		err = bpf_map__reuse_fd(m, fd);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int tg_bpf_map_fd(struct tg_bpf *b, const char *name)
+{
+	return bpf_object__find_map_fd_by_name(b->net->obj, name);
+}
+
 static int setup_policy_maps(struct tg_bpf *b);
 static void free_policy_maps(struct tg_bpf *b);
 
@@ -73,16 +101,7 @@ static int start_file(struct tg_bpf *b)
 	f = tg_file__open();
 	if (!f)
 		return -errno;
-	err = bpf_map__reuse_fd(f->maps.tenant_cgroups,
-				bpf_map__fd(b->net->maps.tenant_cgroups));
-	err = err ?: bpf_map__reuse_fd(f->maps.policy_gen,
-				       bpf_map__fd(b->net->maps.policy_gen));
-	err = err ?: bpf_map__reuse_fd(f->maps.events,
-				       bpf_map__fd(b->net->maps.events));
-	err = err ?: bpf_map__reuse_fd(f->maps.event_drops,
-				       bpf_map__fd(b->net->maps.event_drops));
-	err = err ?: bpf_map__reuse_fd(f->maps.event_scratch,
-				       bpf_map__fd(b->net->maps.event_scratch));
+	err = tg_bpf_share_common_maps(b, f->obj);
 	if (err)
 		goto out_destroy;
 	err = tg_file__load(f);

@@ -79,6 +79,17 @@ int tg_bpf_apply(struct tg_bpf *b, const struct tg_registry *r,
 /* Add one host-local address (16 bytes; IPv4 as ::ffff:a.b.c.d). */
 int tg_bpf_add_local_addr(struct tg_bpf *b, const __u8 addr[16]);
 
+struct bpf_object;
+
+/*
+ * Make obj (opened, not loaded) use the net object's instances of the maps
+ * every object declares through bpf/common.bpf.h; 0 or -errno.
+ */
+int tg_bpf_share_common_maps(struct tg_bpf *b, struct bpf_object *obj);
+
+/* The fd of the net object's map name (a common map), or -errno. */
+int tg_bpf_map_fd(struct tg_bpf *b, const char *name);
+
 /* Ring buffer records lost in the kernel so far (all CPUs). */
 __u64 tg_bpf_event_drops(struct tg_bpf *b);
 

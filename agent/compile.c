@@ -227,6 +227,11 @@ out_free:
 	return err;
 }
 
+int tg_kv_write(int fd, const struct tg_kv_set *s)
+{
+	return update_rows(fd, s, s->rows, s->n);
+}
+
 long tg_kv_sync(int fd, struct tg_kv_set *mirror, const struct tg_kv_set *target)
 {
 	size_t row = target->ksz + target->vsz, i = 0, j = 0, nu = 0;

@@ -33,6 +33,9 @@ void tg_compiled_init(struct tg_compiled *c);
 void tg_compiled_free(struct tg_compiled *c);
 int tg_compile(const struct tg_registry *r, struct tg_compiled *c);
 
+/* Write every row of s into the BPF map fd (batched); 0 or -errno. */
+int tg_kv_write(int fd, const struct tg_kv_set *s);
+
 /*
  * Make the BPF hash map fd hold exactly target, given that it holds mirror
  * now: only the differences are written. On success mirror becomes a copy of

@@ -367,3 +367,18 @@ struct json_object *tg_seccomp_event(const struct tg_event_fmt *f, const char *t
 	}
 	return o;
 }
+
+const char *tg_kind_name(__u32 kind)
+{
+	return kind_name(kind);
+}
+
+const char *tg_op_name(__u32 op)
+{
+	return op_name(op);
+}
+
+const char *tg_verdict_name(__u32 verdict)
+{
+	return verdict_name(verdict);
+}

@@ -50,4 +50,9 @@ struct json_object *tg_seccomp_event(const struct tg_event_fmt *f, const char *t
 				     const char *profile, __u32 pid, const char *comm,
 				     const char *syscall, const char *arch);
 
+/* Names of enum tg_kind, tg_op and tg_verdict values; NULL if unknown. */
+const char *tg_kind_name(__u32 kind);
+const char *tg_op_name(__u32 op);
+const char *tg_verdict_name(__u32 verdict);
+
 #endif /* TG_EVENT_JSON_H */

@@ -168,6 +168,61 @@ bad:
 	return -EINVAL;
 }
 
+/* events: {rate: N|unlimited, burst: N} */
+static int parse_rate(struct yctx *c, const struct ynode *y, struct tg_rate *r)
+{
+	static const char *const keys[] = { "rate", "burst", NULL };
+	const struct ynode *v, *b;
+	unsigned long n;
+	int err;
+
+	if (y_want(c, y, Y_MAP, "events"))
+		return -EINVAL;
+	err = y_check_keys(c, y, keys, "events");
+	v = y_get(y, "rate");
+	b = y_get(y, "burst");
+	if (!v) {
+		YERR(c, y, "events needs 'rate' (events per second, or unlimited)");
+		return -EINVAL;
+	}
+	if (y_want(c, v, Y_SCALAR, "rate"))
+		return -EINVAL;
+	if (strcmp(v->value, "unlimited") == 0) {
+		if (b) {
+			YERR(c, b, "burst cannot be set with rate: unlimited");
+			return -EINVAL;
+		}
+		*r = (struct tg_rate){ .set = 1 };
+		return err;
+	}
+	if (parse_uint(v->value, TG_RATE_MAX, &n) || n == 0) {
+		YERR(c, v, "rate '%s' must be 1..%u events per second or 'unlimited'",
+		     v->value, TG_RATE_MAX);
+		return -EINVAL;
+	}
+	r->rate = (__u32)n;
+	r->burst = n * TG_BURST_SECONDS > TG_BURST_MAX ? TG_BURST_MAX :
+							(__u32)(n * TG_BURST_SECONDS);
+	if (b) {
+		if (y_want(c, b, Y_SCALAR, "burst"))
+			return -EINVAL;
+		if (parse_uint(b->value, TG_BURST_MAX, &n) || n == 0) {
+			YERR(c, b, "burst '%s' must be 1..%u events", b->value,
+			     TG_BURST_MAX);
+			return -EINVAL;
+		}
+		r->burst = (__u32)n;
+	}
+	r->set = 1;
+	return err;
+}
+
+const struct tg_rate *tg_policy_tenant_rate(const struct tg_policy *p,
+					    const struct tg_policy_tenant *t)
+{
+	return t && t->events.set ? &t->events : &p->events;
+}
+
 int tg_profile_name_valid(const char *s)
 {
 	size_t i, n = strlen(s);
@@ -199,7 +254,8 @@ static int parse_tenant(struct yctx *c, struct tg_policy *p,
 			const struct ynode *key, const struct ynode *y)
 {
 	static const char *const keys[] = { "cgroup", "mode", "paths", "ports",
-					    "networks", "allow_from", "seccomp", NULL };
+					    "networks", "allow_from", "seccomp",
+					    "events", NULL };
 	const struct tg_policy_tenant *prev;
 	struct tg_policy_tenant *t;
 	const struct ynode *v, *l;
@@ -251,6 +307,8 @@ static int parse_tenant(struct yctx *c, struct tg_policy *p,
 			return -ENOMEM;
 	}
 	if ((v = y_get(y, "mode")) && parse_mode(c, v, &t->mode))
+		err = -EINVAL;
+	if ((v = y_get(y, "events")) && parse_rate(c, v, &t->events))
 		err = -EINVAL;
 	if ((v = y_get(y, "seccomp"))) {
 		if (y_want(c, v, Y_SCALAR, "seccomp"))
@@ -320,7 +378,7 @@ int tg_policy_parse(struct tg_policy *p, const char *name, const char *buf,
 		    size_t len, int main, struct tg_diag *d)
 {
 	static const char *const main_keys[] = { "version", "mode", "tenants_cgroup",
-						 "tenants", NULL };
+						 "events", "tenants", NULL };
 	static const char *const dropin_keys[] = { "version", "tenants", NULL };
 	struct yctx c = { .name = name, .d = d, .doc = "policy" };
 	const struct ynode *v, *tenants;
@@ -351,6 +409,8 @@ int tg_policy_parse(struct tg_policy *p, const char *name, const char *buf,
 		p->version = 1;
 	}
 	if (main && (v = y_get(root, "mode")) && parse_mode(&c, v, &p->mode))
+		err = -EINVAL;
+	if (main && (v = y_get(root, "events")) && parse_rate(&c, v, &p->events))
 		err = -EINVAL;
 	if (main && (v = y_get(root, "tenants_cgroup")) &&
 	    parse_abs_path(&c, v, "tenants_cgroup", p->tenants_cgroup,
@@ -421,6 +481,8 @@ void tg_policy_init(struct tg_policy *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->mode = TG_MODE_ENFORCE;
+	p->events = (struct tg_rate){ .set = 1, .rate = TG_RATE_DEFAULT,
+				      .burst = TG_BURST_DEFAULT };
 	snprintf(p->tenants_cgroup, sizeof(p->tenants_cgroup), "/tenants");
 }
 

@@ -31,6 +31,19 @@ struct tg_cidr {
 	__u8 prefix;		/* 0..128, on the 16-byte form */
 };
 
+#define TG_RATE_MAX 1000000		/* events per second per tenant */
+#define TG_BURST_MAX 10000000		/* events in one burst */
+#define TG_RATE_DEFAULT 1000
+#define TG_BURST_DEFAULT 5000
+#define TG_BURST_SECONDS 5		/* burst when only rate is given */
+
+/* An event rate limit per tenant ("events:" in the policy). */
+struct tg_rate {
+	int set;			/* given (per tenant: else the default) */
+	__u32 rate;			/* events per second; 0: unlimited */
+	__u32 burst;			/* events let through at once */
+};
+
 struct tg_policy_tenant {
 	char name[64];
 	char *cgroup;			/* below the cgroup v2 root, absolute */
@@ -44,6 +57,7 @@ struct tg_policy_tenant {
 	char **allow_from;
 	unsigned int n_allow_from;
 	char seccomp[64];
+	struct tg_rate events;		/* override of the policy's events */
 	char *where;			/* file:line:column of its definition */
 };
 
@@ -51,6 +65,7 @@ struct tg_policy {
 	int version;
 	int mode;			/* TG_MODE_ENFORCE or TG_MODE_AUDIT */
 	char tenants_cgroup[PATH_MAX];
+	struct tg_rate events;		/* every tenant's, unless overridden */
 	struct tg_policy_tenant *tenants;
 	unsigned int n_tenants;
 	char source[PATH_MAX];		/* main file, "" for the built-in policy */
@@ -87,6 +102,10 @@ int tg_policy_finish(struct tg_policy *p, struct tg_diag *d);
 /* The tenant's effective mode. */
 int tg_policy_tenant_mode(const struct tg_policy *p,
 			  const struct tg_policy_tenant *t);
+
+/* The event rate limit of tenant t (NULL: a zero-config tenant). */
+const struct tg_rate *tg_policy_tenant_rate(const struct tg_policy *p,
+					    const struct tg_policy_tenant *t);
 
 /* Whether s can name a seccomp profile: 1..63 of a-z 0-9 - _. */
 int tg_profile_name_valid(const char *s);

@@ -52,13 +52,15 @@ struct {
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
 
-/* Events that could not be reserved in the ring buffer, per CPU. */
+/* Events dropped at the ring buffer, all reasons and tenants, per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
 } event_drops SEC(".maps");
+
+#include "ratelimit.bpf.h"
 
 /* Scratch space to build one event, per CPU. */
 struct {
@@ -106,23 +108,30 @@ static __always_inline const struct tg_tenant *tg_current_tenant(__u32 slot)
 	return NULL;
 }
 
-/* A zeroed event with the actor's identity filled in; NULL on failure. */
+/*
+ * A zeroed event with the actor's identity filled in; NULL on failure or
+ * when the actor's rate limit holds the event back (it is then counted as
+ * suppressed). Either way the caller's verdict stands. An event begun must
+ * be submitted: the accounting counts each one as delivered, suppressed or
+ * dropped.
+ */
 static __always_inline struct tg_event *tg_event_begin(__u32 kind, __u32 op,
 						       const struct tg_tenant *actor,
 						       __u32 target)
 {
+	__u32 verdict = (actor->flags & TG_TENANT_F_AUDIT) ? TG_VERDICT_AUDIT :
+							      TG_VERDICT_DENY;
 	struct tg_event *ev;
 	__u32 zero = 0;
 
 	ev = bpf_map_lookup_elem(&event_scratch, &zero);
-	if (!ev)
+	if (!ev || !tg_event_admit(actor->id, kind, op, verdict))
 		return NULL;
 	__builtin_memset(ev, 0, TG_EVENT_HDR_LEN);
 	ev->ts_boot_ns = bpf_ktime_get_boot_ns();
 	ev->kind = kind;
 	ev->op = op;
-	ev->verdict = (actor->flags & TG_TENANT_F_AUDIT) ? TG_VERDICT_AUDIT :
-							    TG_VERDICT_DENY;
+	ev->verdict = verdict;
 	ev->pid = bpf_get_current_pid_tgid() >> 32;
 	ev->tenant = actor->id;
 	ev->target_tenant = target;
@@ -134,16 +143,10 @@ static __always_inline struct tg_event *tg_event_begin(__u32 kind, __u32 op,
 static __always_inline void tg_event_submit(struct tg_event *ev)
 {
 	__u64 len = TG_EVENT_HDR_LEN + (ev->path_len & (TG_PATH_LEN - 1));
-	__u32 zero = 0;
-	__u64 *drops;
 
 	if (len > sizeof(*ev))
 		len = sizeof(*ev);
-	if (bpf_ringbuf_output(&events, ev, len, 0) == 0)
-		return;
-	drops = bpf_map_lookup_elem(&event_drops, &zero);
-	if (drops)
-		*drops += 1;
+	tg_event_output(ev, len, ev->tenant);
 }
 
 /* Whether the actor's access must fail (enforce) or only be reported (audit). */

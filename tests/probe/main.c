@@ -11,6 +11,8 @@
  *   tg-probe [--cgroup DIR] listen tcp|udp ADDR PORT [READY_FILE]
  *   tg-probe [--cgroup DIR] connect-loop tcp|udp ADDR PORT STOP_FILE
  *            (connects until STOP_FILE exists; prints the outcome counts)
+ *   tg-probe [--cgroup DIR] connect-repeat tcp|udp ADDR PORT N GAP_MS
+ *            (N connects GAP_MS apart; prints the outcome counts)
  *   tg-probe wait-event LOG [--timeout SEC] [--count N] KEY=VALUE...
  *   tg-probe count-events LOG KEY=VALUE...
  *   tg-probe [--expect ok|ERRNO] syscall NAME
@@ -112,6 +114,7 @@ static const struct probe_cmd *const tables[] = {
 	probe_net_cmds,
 	probe_event_cmds,
 	probe_syscall_cmds,
+	probe_ratelimit_cmds,
 };
 
 int main(int argc, char **argv)

@@ -16,6 +16,7 @@ extern const struct probe_cmd probe_file_cmds[];
 extern const struct probe_cmd probe_net_cmds[];
 extern const struct probe_cmd probe_event_cmds[];
 extern const struct probe_cmd probe_syscall_cmds[];
+extern const struct probe_cmd probe_ratelimit_cmds[];
 
 /* Options given before the subcommand. */
 extern const char *expect;	/* --expect ok|ERRNO */
@@ -32,5 +33,15 @@ int make_addr(const char *addr, const char *port, struct sockaddr_storage *ss,
 	      socklen_t *len);
 /* SOCK_STREAM for "tcp", SOCK_DGRAM for "udp", else -1. */
 int sock_type(const char *proto);
+
+/* Outcomes of connect attempts. */
+struct connect_counts {
+	unsigned long attempts, eperm, ok, other;
+};
+/* One connect from a fresh socket, its outcome counted in c; 0 or -errno. */
+int connect_counted(const struct sockaddr_storage *ss, socklen_t len, int type,
+		    struct connect_counts *c);
+/* "attempts=N eperm=N ok=N other=N" on stdout. */
+void print_connect_counts(const struct connect_counts *c);
 
 #endif /* TG_PROBE_H */

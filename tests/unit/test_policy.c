@@ -151,6 +151,49 @@ static void test_defaults_and_values(void **state)
 	tg_policy_free(&p);
 }
 
+static void test_event_limits(void **state)
+{
+	static const char doc[] =
+		"version: 1\n"
+		"events: {rate: 400}\n"
+		"tenants:\n"
+		"  acme: {events: {rate: unlimited}}\n"
+		"  globex: {events: {rate: 20, burst: 1}}\n"
+		"  initech: {}\n";
+	static const char plain[] = "version: 1\n";
+	static const char dropin[] = "version: 1\nevents: {rate: 5}\n";
+	const struct tg_rate *r;
+	struct tg_diag d = {};
+	struct tg_policy p;
+
+	/* Without events: the default limit, for every tenant. */
+	assert_int_equal(check_doc(&p, "p.yaml", plain, sizeof(plain) - 1, &d), 0);
+	r = tg_policy_tenant_rate(&p, NULL);
+	assert_int_equal(r->rate, TG_RATE_DEFAULT);
+	assert_int_equal(r->burst, TG_BURST_DEFAULT);
+	tg_policy_free(&p);
+
+	assert_int_equal(check_doc(&p, "e.yaml", doc, sizeof(doc) - 1, &d), 0);
+	r = tg_policy_tenant_rate(&p, NULL);	/* zero-config tenants */
+	assert_int_equal(r->rate, 400);
+	assert_int_equal(r->burst, 400 * TG_BURST_SECONDS);
+	r = tg_policy_tenant_rate(&p, tg_policy_find(&p, "acme"));
+	assert_int_equal(r->rate, 0);		/* unlimited */
+	r = tg_policy_tenant_rate(&p, tg_policy_find(&p, "globex"));
+	assert_int_equal(r->rate, 20);
+	assert_int_equal(r->burst, 1);
+	r = tg_policy_tenant_rate(&p, tg_policy_find(&p, "initech"));
+	assert_int_equal(r->rate, 400);		/* inherits */
+	/* A drop-in may not change the default. */
+	assert_int_equal(tg_policy_parse(&p, "d.yaml", dropin, sizeof(dropin) - 1, 0, &d),
+			 -EINVAL);
+	assert_string_equal(d.msgs[0],
+			    "d.yaml:2:1: unknown key 'events' in a drop-in (only version and tenants)");
+	assert_int_equal(tg_policy_tenant_rate(&p, NULL)->rate, 400);
+	tg_diag_free(&d);
+	tg_policy_free(&p);
+}
+
 static void test_every_error_reported(void **state)
 {
 	static const char doc[] =
@@ -250,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_corpus),
 		cmocka_unit_test(test_valid_corpus),
 		cmocka_unit_test(test_defaults_and_values),
+		cmocka_unit_test(test_event_limits),
 		cmocka_unit_test(test_every_error_reported),
 		cmocka_unit_test(test_dropin_merge_order),
 		cmocka_unit_test(test_hostile_inputs),
