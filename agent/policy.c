@@ -123,6 +123,8 @@ static int parse_port(struct yctx *c, const struct ynode *y,
 	}
 	r->lo = (__u16)lo;
 	r->hi = (__u16)hi;
+	r->line = y->line;
+	r->col = y->col;
 	return 0;
 }
 
@@ -161,6 +163,8 @@ static int parse_cidr(struct yctx *c, const struct ynode *y, struct tg_cidr *n)
 			YERR(c, y, "network '%s' has host bits set", y->value);
 			return -EINVAL;
 		}
+	n->line = y->line;
+	n->col = y->col;
 	return 0;
 bad:
 	YERR(c, y, "'%s' is not a CIDR network (like 10.0.0.0/16 or fd00::/64)",
@@ -556,6 +560,203 @@ static int check_overlaps(const struct tg_policy *p, struct tg_diag *d)
 	return err;
 }
 
+/* diag_add at line:col of the file where tenant t is defined. */
+static void diag_in(struct tg_diag *d, const struct tg_policy_tenant *t,
+		    unsigned int line, unsigned int col, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void diag_in(struct tg_diag *d, const struct tg_policy_tenant *t,
+		    unsigned int line, unsigned int col, const char *fmt, ...)
+{
+	char file[PATH_MAX + 32], msg[400], *c;
+	va_list ap;
+	int i;
+
+	snprintf(file, sizeof(file), "%s", t->where);
+	for (i = 0; i < 2 && (c = strrchr(file, ':')); i++)
+		*c = '\0';
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	tg_diag_add(d, file, line, col, "%s", msg);
+}
+
+struct port_use {
+	const struct tg_port_range *r;
+	const struct tg_policy_tenant *t;
+};
+
+static int port_use_cmp(const void *a, const void *b)
+{
+	const struct tg_port_range *x = ((const struct port_use *)a)->r;
+	const struct tg_port_range *y = ((const struct port_use *)b)->r;
+
+	if (x->proto != y->proto)
+		return x->proto - y->proto;
+	if (x->lo != y->lo)
+		return x->lo - y->lo;
+	return x->hi - y->hi;
+}
+
+static void port_text(const struct tg_port_range *r, char *buf, size_t len)
+{
+	const char *proto = r->proto == IPPROTO_TCP ? "tcp" : "udp";
+
+	if (r->lo == r->hi)
+		snprintf(buf, len, "%s:%u", proto, r->lo);
+	else
+		snprintf(buf, len, "%s:%u-%u", proto, r->lo, r->hi);
+}
+
+static void port_overlap(struct tg_diag *d, const struct port_use *u,
+			 const struct port_use *prev)
+{
+	char a[32], b[32];
+
+	port_text(u->r, a, sizeof(a));
+	port_text(prev->r, b, sizeof(b));
+	diag_in(d, u->t, u->r->line, u->r->col,
+		"port %s of tenant '%s' overlaps %s of tenant '%s' (%s)", a, u->t->name,
+		b, prev->t->name, prev->t->where);
+}
+
+/*
+ * Two tenants may not reserve one port. Sorted by start, a range overlaps
+ * an earlier one of another tenant iff it starts at or before the highest
+ * end seen of another tenant: keep the range reaching furthest, and the one
+ * reaching furthest among the other tenants.
+ */
+static int check_port_overlaps(const struct tg_policy *p, struct tg_diag *d)
+{
+	const struct port_use *far, *far2;
+	struct port_use *v;
+	size_t n = 0, i;
+	unsigned int j;
+	int err = 0;
+
+	for (i = 0; i < p->n_tenants; i++)
+		n += p->tenants[i].n_ports;
+	if (!n)
+		return 0;
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	n = 0;
+	for (i = 0; i < p->n_tenants; i++)
+		for (j = 0; j < p->tenants[i].n_ports; j++)
+			v[n++] = (struct port_use){ &p->tenants[i].ports[j], &p->tenants[i] };
+	qsort(v, n, sizeof(*v), port_use_cmp);
+	far = far2 = NULL;
+	for (i = 0; i < n; i++) {
+		const struct port_use *u = &v[i];
+
+		if (far && far->r->proto != u->r->proto)
+			far = far2 = NULL;
+		if (far && far->t != u->t && u->r->lo <= far->r->hi) {
+			port_overlap(d, u, far);
+			err = -EINVAL;
+		} else if (far2 && u->r->lo <= far2->r->hi) {
+			port_overlap(d, u, far2);
+			err = -EINVAL;
+		}
+		if (!far || u->r->hi > far->r->hi) {
+			if (far && far->t != u->t)
+				far2 = far;
+			far = u;
+		} else if (u->t != far->t && (!far2 || u->r->hi > far2->r->hi)) {
+			far2 = u;
+		}
+	}
+	free(v);
+	return err;
+}
+
+struct net_use {
+	const struct tg_cidr *n;
+	const struct tg_policy_tenant *t;
+};
+
+static int net_use_cmp(const void *a, const void *b)
+{
+	const struct tg_cidr *x = ((const struct net_use *)a)->n;
+	const struct tg_cidr *y = ((const struct net_use *)b)->n;
+	int c = memcmp(x->addr, y->addr, 16);
+
+	return c ? c : x->prefix - y->prefix;
+}
+
+/* Whether network outer holds every address of inner. */
+static int net_contains(const struct tg_cidr *outer, const struct tg_cidr *inner)
+{
+	unsigned int i;
+
+	if (outer->prefix > inner->prefix)
+		return 0;
+	for (i = 0; i < outer->prefix; i++)
+		if ((outer->addr[i / 8] ^ inner->addr[i / 8]) & (0x80 >> (i % 8)))
+			return 0;
+	return 1;
+}
+
+static void net_text(const struct tg_cidr *n, char *buf, size_t len)
+{
+	static const __u8 mapped[12] = { [10] = 0xff, [11] = 0xff };
+	char a[INET6_ADDRSTRLEN];
+
+	if (!memcmp(n->addr, mapped, 12) && n->prefix >= 96) {
+		inet_ntop(AF_INET, n->addr + 12, a, sizeof(a));
+		snprintf(buf, len, "%s/%u", a, n->prefix - 96);
+	} else {
+		inet_ntop(AF_INET6, n->addr, a, sizeof(a));
+		snprintf(buf, len, "%s/%u", a, n->prefix);
+	}
+}
+
+/* Two tenants may not own one address: no network inside another's. */
+static int check_net_overlaps(const struct tg_policy *p, struct tg_diag *d)
+{
+	const struct net_use **stack;
+	struct net_use *v;
+	size_t n = 0, i, top = 0;
+	char a[64], b[64];
+	unsigned int j;
+	int err = 0;
+
+	for (i = 0; i < p->n_tenants; i++)
+		n += p->tenants[i].n_networks;
+	if (!n)
+		return 0;
+	v = calloc(n, sizeof(*v));
+	stack = calloc(n, sizeof(*stack));
+	if (!v || !stack) {
+		free(v);
+		free(stack);
+		return -ENOMEM;
+	}
+	n = 0;
+	for (i = 0; i < p->n_tenants; i++)
+		for (j = 0; j < p->tenants[i].n_networks; j++)
+			v[n++] = (struct net_use){ &p->tenants[i].networks[j], &p->tenants[i] };
+	qsort(v, n, sizeof(*v), net_use_cmp);
+	for (i = 0; i < n; i++) {
+		while (top && !net_contains(stack[top - 1]->n, v[i].n))
+			top--;
+		if (top && stack[top - 1]->t != v[i].t) {
+			net_text(v[i].n, a, sizeof(a));
+			net_text(stack[top - 1]->n, b, sizeof(b));
+			diag_in(d, v[i].t, v[i].n->line, v[i].n->col,
+				"network %s of tenant '%s' overlaps %s of tenant '%s' (%s)",
+				a, v[i].t->name, b, stack[top - 1]->t->name,
+				stack[top - 1]->t->where);
+			err = -EINVAL;
+		}
+		stack[top++] = &v[i];
+	}
+	free(v);
+	free(stack);
+	return err;
+}
+
 int tg_policy_finish(struct tg_policy *p, struct tg_diag *d)
 {
 	unsigned int i, j;
@@ -583,6 +784,10 @@ int tg_policy_finish(struct tg_policy *p, struct tg_diag *d)
 		}
 	}
 	if (check_overlaps(p, d))
+		err = -EINVAL;
+	if (check_port_overlaps(p, d))
+		err = -EINVAL;
+	if (check_net_overlaps(p, d))
 		err = -EINVAL;
 	return err;
 }

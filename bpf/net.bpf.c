@@ -667,10 +667,10 @@ int tg_post_bind6(struct bpf_sock *sk)
 SEC("sockops")
 int tg_sockops(struct bpf_sock_ops *skops)
 {
-	struct tg_tenant actor = { .flags = TG_TENANT_F_AUDIT };
+	__u32 zero = 0, *gen, owner, actor;
 	struct tg_sock_tag *tag;
+	struct tg_event *ev;
 	struct bpf_sock *sk;
-	__u32 zero = 0, *gen, owner, addr[4] = {};
 	__u16 port;
 
 	if (skops->op != BPF_SOCK_OPS_TCP_LISTEN_CB)
@@ -681,16 +681,30 @@ int tg_sockops(struct bpf_sock_ops *skops)
 	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, 0);
 	if (!tag || tag->bound || tag->tenant == TG_TENANT_HOST)
 		return 1;
-	actor.id = tag->tenant;
+	actor = tag->tenant;
 	port = (__u16)skops->local_port;
 	gen = bpf_map_lookup_elem(&policy_gen, &zero);
-	owner = tg_reserved_other(gen ? *gen & 1 : 0, IPPROTO_TCP, port, actor.id);
+	owner = tg_reserved_other(gen ? *gen & 1 : 0, IPPROTO_TCP, port, actor);
 	if (!owner)
 		owner = tg_hold(tag, bpf_get_netns_cookie(skops),
-				TG_PORT_KEY(IPPROTO_TCP, port), actor.id);
-	if (owner)
-		tg_report(&actor, TG_OP_LISTEN, owner, skops->family, IPPROTO_TCP,
-			  port, addr);
+				TG_PORT_KEY(IPPROTO_TCP, port), actor);
+	if (!owner)
+		return 1;
+	/* No task helpers here on 6.1: the event carries no pid or comm. */
+	ev = bpf_map_lookup_elem(&event_scratch, &zero);
+	if (!ev)
+		return 1;
+	__builtin_memset(ev, 0, TG_EVENT_HDR_LEN);
+	ev->ts_boot_ns = bpf_ktime_get_boot_ns();
+	ev->kind = TG_KIND_NET;
+	ev->op = TG_OP_LISTEN;
+	ev->verdict = TG_VERDICT_AUDIT;
+	ev->tenant = actor;
+	ev->target_tenant = owner;
+	ev->family = skops->family;
+	ev->proto = IPPROTO_TCP;
+	ev->port = port;
+	tg_event_submit(ev);
 	return 1;
 }
 
