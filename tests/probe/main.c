@@ -5,10 +5,16 @@
  *
  *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] open PATH [r|w|dir]
  *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] [--bind SRC] connect tcp|udp ADDR PORT
- *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] bind tcp|udp ADDR PORT [reuseport]
+ *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] bind PROTO ADDR PORT [OPTS...]
+ *            (PROTO tcp, udp, udplite, mptcp; OPTS: see tests/probe/net.c)
  *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] [--move-to DIR] sendto udp ADDR PORT
  *            (--move-to: join DIR after creating the socket, before using it)
- *   tg-probe [--cgroup DIR] listen tcp|udp ADDR PORT [READY_FILE]
+ *   tg-probe [--cgroup DIR] listen PROTO ADDR PORT|0|- [READY_FILE [OPTS...]]
+ *            (READY_FILE gets the port; 0: bind to port 0; -: no bind)
+ *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] sendmsg|sendmmsg|connect-send
+ *            udp ADDR PORT, fastopen|fastopen-connect tcp ADDR PORT,
+ *            uring-connect|uring-sendmsg tcp|udp ADDR PORT (see net.c, uring.c)
+ *   tg-probe [--cgroup DIR] bind-race CG1 CG2 PORT ROUNDS
  *   tg-probe [--cgroup DIR] connect-loop tcp|udp ADDR PORT STOP_FILE
  *            (connects until STOP_FILE exists; prints the outcome counts)
  *   tg-probe wait-event LOG [--timeout SEC] [--count N] KEY=VALUE...
@@ -112,6 +118,7 @@ static const struct probe_cmd *const tables[] = {
 	probe_net_cmds,
 	probe_event_cmds,
 	probe_syscall_cmds,
+	probe_uring_cmds,
 };
 
 int main(int argc, char **argv)
