@@ -63,7 +63,7 @@ int tg_seed_line(const char *line, struct tg_seed_stats *st)
 	if (!st->conflicts++)
 		snprintf(st->conflict, sizeof(st->conflict),
 			 "%s port %u of tenant id %u is held by tenant id %u",
-			 proto == 6 ? "tcp" : proto == 17 ? "udp" : "udplite",
+			 proto == 6 ? "tcp" : "udp",
 			 port, tenant, holder);
 	return 0;
 }

@@ -134,7 +134,7 @@ static __always_inline __u32 tg_proto(__u32 p)
 {
 	if (p == TG_IPPROTO_MPTCP)
 		return IPPROTO_TCP;
-	if (p == IPPROTO_TCP || p == IPPROTO_UDP || p == IPPROTO_UDPLITE)
+	if (p == IPPROTO_TCP || p == IPPROTO_UDP)
 		return p;
 	return 0;
 }
@@ -242,7 +242,7 @@ static __always_inline __u32 tg_hold(struct tg_sock_tag *tag, __u64 netns,
 static __always_inline __u32 tg_reserved_other(__u32 slot, __u32 proto,
 					       __u16 port, __u32 actor)
 {
-	__u32 pk = TG_PORT_KEY(proto == IPPROTO_UDPLITE ? IPPROTO_UDP : proto, port);
+	__u32 pk = TG_PORT_KEY(proto, port);
 	void *reserved = bpf_map_lookup_elem(&port_reserved, &slot);
 	__u32 *res;
 
@@ -250,20 +250,6 @@ static __always_inline __u32 tg_reserved_other(__u32 slot, __u32 proto,
 	if (res && *res != actor)
 		return *res;
 	return 0;
-}
-
-SEC("cgroup/sock_create")
-int tg_sock_create(struct bpf_sock *sk)
-{
-	struct tg_sock_tag *tag;
-	struct tg_actor a;
-
-	tg_actor(&a);
-	tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
-				 BPF_SK_STORAGE_GET_F_CREATE);
-	if (tag)
-		tag->tenant = a.t.id;
-	return 1;
 }
 
 /* The tenant that created sk; TG_TENANT_HOST if untagged. Releases sk. */
@@ -372,6 +358,37 @@ static __always_inline void tg_report(const struct tg_tenant *actor, __u32 op,
 }
 
 /*
+ * Protocols with ports whose connect() no cgroup hook sees (UDP-Lite, SCTP,
+ * DCCP: their connect skips the pre_connect hook), so a connected socket
+ * could reach another tenant's port unchecked: tenants may not make them.
+ */
+static __always_inline int tg_unchecked_proto(__u32 p)
+{
+	return p == IPPROTO_UDPLITE || p == IPPROTO_SCTP || p == IPPROTO_DCCP;
+}
+
+SEC("cgroup/sock_create")
+int tg_sock_create(struct bpf_sock *sk)
+{
+	struct tg_sock_tag *tag;
+	struct tg_actor a;
+	__u32 addr[4] = {};
+
+	if (tg_actor(&a) && (sk->family == 2 || sk->family == 10) &&
+	    tg_unchecked_proto(sk->protocol)) {
+		tg_report(&a.t, TG_OP_CREATE, TG_TENANT_HOST, sk->family,
+			  sk->protocol, 0, addr);
+		if (tg_denied(&a.t))
+			return 0;
+	}
+	tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
+				 BPF_SK_STORAGE_GET_F_CREATE);
+	if (tag)
+		tag->tenant = a.t.id;
+	return 1;
+}
+
+/*
  * Report one denial of op on ctx's address by actor against owner; the
  * verdict: 0 to refuse (enforce), 1 to let it through (audit).
  */
@@ -457,11 +474,8 @@ static __always_inline int tg_reach(struct bpf_sock_addr *ctx, __u32 op,
 		if (scope == TG_SCOPE_HOST && netns != host_netns)
 			owner = tg_bound_owner(host_netns,
 					       TG_PORT_KEY(proto, bpf_ntohs(ctx->user_port)));
-		else if (scope != TG_SCOPE_ELSEWHERE && proto != IPPROTO_UDPLITE)
-			owner = tg_port_owner(ctx, d, proto);
 		else if (scope != TG_SCOPE_ELSEWHERE)
-			owner = tg_bound_owner(netns,
-					       TG_PORT_KEY(proto, bpf_ntohs(ctx->user_port)));
+			owner = tg_port_owner(ctx, d, proto);
 	}
 	if (owner != TG_TENANT_HOST && owner != a.t.id &&
 	    !tg_allowed_from(a.slot, owner, a.t.id))
@@ -810,14 +824,13 @@ SEC("iter/udp")
 int tg_seed_udp(struct bpf_iter__udp *ctx)
 {
 	struct sock *sk = (struct sock *)ctx->udp_sk;
-	__u32 proto;
 
 	if (!sk)
 		return 0;
-	proto = BPF_CORE_READ(sk, sk_protocol) == IPPROTO_UDPLITE ? IPPROTO_UDPLITE :
-								      IPPROTO_UDP;
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
+		return 0;
 	/* A connected socket receives from its peer only. */
-	return tg_seed(ctx->meta->seq, sk, proto,
+	return tg_seed(ctx->meta->seq, sk, IPPROTO_UDP,
 		       !BPF_CORE_READ(sk, __sk_common.skc_dport));
 }
 

@@ -15,6 +15,7 @@
  *            udp ADDR PORT, fastopen|fastopen-connect tcp ADDR PORT,
  *            uring-connect|uring-sendmsg tcp|udp ADDR PORT (see net.c, uring.c)
  *   tg-probe [--cgroup DIR] bind-race CG1 CG2 PORT ROUNDS
+ *   tg-probe [--cgroup DIR] autobind PROTO N bind|connect|listen|send ADDR PORT
  *   tg-probe [--cgroup DIR] connect-loop tcp|udp ADDR PORT STOP_FILE
  *            (connects until STOP_FILE exists; prints the outcome counts)
  *   tg-probe wait-event LOG [--timeout SEC] [--count N] KEY=VALUE...

@@ -2,14 +2,13 @@
 /*
  * tg-probe: sockets. PROTO is tcp, udp, udplite or mptcp (a TCP-like
  * stream over IPPROTO_MPTCP). Options after the port of bind, connect and
- * listen: reuseaddr, reuseport, freebind, transparent, dual (clear
- * IPV6_V6ONLY), dev=IFNAME (SO_BINDTODEVICE).
+ * listen: reuseaddr, reuseport, freebind, transparent, broadcast, dual
+ * (clear IPV6_V6ONLY), dev=IFNAME (SO_BINDTODEVICE).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +66,8 @@ static int apply_opts(int fd, int family, char **opts, int n, int v6only)
 			r = setsockopt(fd, family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
 				       family == AF_INET6 ? IPV6_TRANSPARENT : IP_TRANSPARENT,
 				       &one, sizeof(one));
+		else if (strcmp(o, "broadcast") == 0)
+			r = setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
 		else if (strcmp(o, "dual") == 0)
 			r = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 		else if (strncmp(o, "dev=", 4) == 0)
@@ -80,7 +81,8 @@ static int apply_opts(int fd, int family, char **opts, int n, int v6only)
 
 /*
  * A socket for PROTO ADDR PORT [OPTS...] (argv[0..2], options after):
- * fills ss/len; -1 (after printing why) on failure, -2 on bad usage.
+ * fills ss/len; -1 (after printing why) on failure, -2 on bad usage, -3
+ * if socket() failed (errno set).
  */
 static int make_sock(int argc, char **argv, int v6only,
 		     struct sockaddr_storage *ss, socklen_t *len)
@@ -91,10 +93,8 @@ static int make_sock(int argc, char **argv, int v6only,
 	    make_addr(argv[1], argv[2], ss, len))
 		return -2;
 	fd = socket(ss->ss_family, type | SOCK_CLOEXEC, proto);
-	if (fd < 0) {
-		perror("tg-probe: socket");
-		return -1;
-	}
+	if (fd < 0)
+		return -3;	/* errno says why */
 	err = apply_opts(fd, ss->ss_family, argv + 3, argc - 3, v6only);
 	if (err) {
 		fprintf(stderr, "tg-probe: socket option: %s\n", strerror(-err));
@@ -144,9 +144,11 @@ static int sock_op(int argc, char **argv, const char *name,
 	fd = make_sock(argc, argv, op == op_bind, &ss, &len);
 	if (fd == -2)
 		return usage();
+	snprintf(what, sizeof(what), "%s %s %s %s", name, argv[0], argv[1], argv[2]);
+	if (fd == -3)
+		return outcome(what, errno);
 	if (fd < 0)
 		return 2;
-	snprintf(what, sizeof(what), "%s %s %s %s", name, argv[0], argv[1], argv[2]);
 	if (bind_source(fd) || move_now()) {
 		close(fd);
 		return 2;
@@ -400,6 +402,52 @@ static int do_bind_race(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * autobind PROTO N bind|connect|listen|send ADDR PORT: N sockets at once,
+ * each given a port by the kernel (bind to ADDR:0; connect or send to
+ * ADDR:PORT; listen without bind); prints each port, or the errno name of
+ * a failure, one per line.
+ */
+static int do_autobind(int argc, char **argv)
+{
+	struct sockaddr_storage ss, any;
+	int type, proto, n, i, *fds, r;
+	socklen_t len, alen;
+	const char *how;
+
+	if (argc < 5 || proto_of(argv[0], &type, &proto) || (n = atoi(argv[1])) <= 0 ||
+	    n > 4096 || make_addr(argv[3], argc > 4 ? argv[4] : "0", &ss, &len) ||
+	    make_addr(argv[3], "0", &any, &alen))
+		return usage();
+	how = argv[2];
+	fds = calloc((size_t)n, sizeof(*fds));
+	if (!fds)
+		return 2;
+	for (i = 0; i < n; i++) {
+		fds[i] = socket(ss.ss_family, type | SOCK_CLOEXEC, proto);
+		if (fds[i] < 0)
+			return 2;
+		if (strcmp(how, "bind") == 0)
+			r = bind(fds[i], (struct sockaddr *)&any, alen);
+		else if (strcmp(how, "connect") == 0)
+			r = connect(fds[i], (struct sockaddr *)&ss, len);
+		else if (strcmp(how, "listen") == 0)
+			r = listen(fds[i], 1);
+		else if (strcmp(how, "send") == 0)
+			r = (int)sendto(fds[i], "x", 1, 0, (struct sockaddr *)&ss, len);
+		else
+			return usage();
+		if (r < 0)
+			printf("%s\n", strerrorname_np(errno));
+		else
+			printf("%d\n", local_port(fds[i]));
+	}
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	free(fds);
+	return 0;
+}
+
 const struct probe_cmd probe_net_cmds[] = {
 	{ "connect", do_connect },
 	{ "connect-loop", do_connect_loop },
@@ -407,6 +455,7 @@ const struct probe_cmd probe_net_cmds[] = {
 	{ "listen", do_listen },
 	{ "bind", do_bind },
 	{ "bind-race", do_bind_race },
+	{ "autobind", do_autobind },
 	{ "sendto", do_sendto },
 	{ "sendmsg", do_sendmsg },
 	{ "sendmmsg", do_sendmmsg },
