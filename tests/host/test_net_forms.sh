@@ -21,13 +21,13 @@ PR=$((base + 2))	# acme: TCP on 127.0.0.1 with SO_REUSEPORT
 PM=$((base + 3))	# acme: MPTCP on 127.0.0.1
 PFREE=$((base + 4))	# nobody
 
-n=0
+nl=0
 listen()
 {
-	n=$((n + 1))
-	"$P" --cgroup "$A" listen "$1" "$2" "$3" "$TG_T/ready$n" ${4:-} &
+	nl=$((nl + 1))
+	"$P" --cgroup "$A" listen "$1" "$2" "$3" "$TG_T/ready$nl" ${4:-} &
 	tg_track $!
-	tg_wait_file "$TG_T/ready$n" || tg_fail "listener_$1_$3" "not ready"
+	tg_wait_file "$TG_T/ready$nl" || tg_fail "listener_$1_$3" "not ready"
 }
 listen tcp :: $PT dual
 listen udp :: $PU dual
