@@ -364,7 +364,8 @@ static int do_bind_race(int argc, char **argv)
 		int port = base + round % 64, ok = 0, st;
 		pid_t pid[2];
 
-		*go = 0;
+		go[0] = 0;
+		go[1] = 0;
 		for (i = 0; i < 2; i++) {
 			pid[i] = fork();
 			if (pid[i] < 0)
@@ -378,16 +379,18 @@ static int do_bind_race(int argc, char **argv)
 					_exit(3);
 				sa.sin_addr.s_addr = htonl(0x7f000001 + (unsigned int)i);
 				fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-				while (!*go)
+				while (!go[0])
 					;
 				r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 				/* Hold the port until both have tried. */
-				usleep(20000);
+				__sync_fetch_and_add(&go[1], 1);
+				while (go[1] < 2)
+					usleep(100);
 				_exit(r == 0 ? 0 : 1);
 			}
 		}
 		usleep(2000);
-		*go = 1;
+		go[0] = 1;
 		for (i = 0; i < 2; i++) {
 			if (waitpid(pid[i], &st, 0) < 0 || !WIFEXITED(st) ||
 			    WEXITSTATUS(st) > 1)
