@@ -920,7 +920,8 @@ int main(int argc, char **argv)
 		err = 1;
 		goto out_stop_bpf;
 	}
-	a.nl = tg_netlink_open(tg_bpf_local_addrs_fd(&a.bpf));
+	a.nl = tg_netlink_open(tg_bpf_local_addrs_fd(&a.bpf),
+			       tg_bpf_net_epoch_fd(&a.bpf));
 	if (!a.nl) {
 		say("local addresses from rtnetlink: %s", strerror(errno));
 		err = 1;

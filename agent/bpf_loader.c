@@ -369,6 +369,11 @@ int tg_bpf_local_addrs_fd(const struct tg_bpf *b)
 	return bpf_map__fd(b->net->maps.local_addrs);
 }
 
+int tg_bpf_net_epoch_fd(const struct tg_bpf *b)
+{
+	return bpf_map__fd(b->net->maps.net_epoch);
+}
+
 int tg_bpf_seed_iter(struct tg_bpf *b, int udp)
 {
 	struct bpf_program *prog = udp ? b->net->progs.tg_seed_udp :

@@ -79,6 +79,8 @@ int tg_bpf_apply(struct tg_bpf *b, const struct tg_registry *r,
 
 /* The map of host-local addresses (16-byte keys, IPv4 as ::ffff:a.b.c.d). */
 int tg_bpf_local_addrs_fd(const struct tg_bpf *b);
+/* The counter of changes that void cached verdicts (see net.bpf.c). */
+int tg_bpf_net_epoch_fd(const struct tg_bpf *b);
 
 /*
  * A new socket iterator fd (TCP, or UDP if udp) over the caller's current

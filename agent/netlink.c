@@ -15,6 +15,7 @@
 #include <netlink/cache.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
+#include <bpf/bpf.h>
 
 #include "compile.h"
 #include "netlink.h"
@@ -25,6 +26,7 @@ struct tg_netlink {
 	struct nl_sock *sync;		/* for a fresh dump after a loss */
 	struct tg_kv_set mirror;	/* what the map holds */
 	int map_fd;
+	int epoch_fd;			/* net_epoch: [1] counts our changes */
 	int dirty;			/* the cache changed since the last sync */
 	int err;			/* first error while collecting */
 };
@@ -71,6 +73,22 @@ static void collect_one(struct nl_object *obj, void *arg)
 		c->err = add_addr(c->set, rtnl_addr_get_broadcast(ra));
 }
 
+/* Tell the programs that verdicts cached before this change are void. */
+static int bump_epoch(struct tg_netlink *nl)
+{
+	__u32 one = 1;
+	__u64 v = 0;
+
+	if (nl->epoch_fd < 0)
+		return 0;
+	if (bpf_map_lookup_elem(nl->epoch_fd, &one, &v))
+		return -errno;
+	v++;
+	if (bpf_map_update_elem(nl->epoch_fd, &one, &v, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 /* Make the map hold exactly the cache's addresses. */
 static int sync_map(struct tg_netlink *nl)
 {
@@ -86,6 +104,8 @@ static int sync_map(struct tg_netlink *nl)
 		n = tg_kv_sync(nl->map_fd, &nl->mirror, &target);
 		if (n < 0)
 			c.err = (int)n;
+		else if (n > 0)
+			c.err = bump_epoch(nl);
 	}
 	tg_kv_free(&target);
 	if (!c.err)
@@ -111,7 +131,7 @@ static int nl_errno(int nlerr)
 	}
 }
 
-struct tg_netlink *tg_netlink_open(int map_fd)
+struct tg_netlink *tg_netlink_open(int map_fd, int epoch_fd)
 {
 	struct tg_netlink *nl;
 	int err;
@@ -120,6 +140,7 @@ struct tg_netlink *tg_netlink_open(int map_fd)
 	if (!nl)
 		return NULL;
 	nl->map_fd = map_fd;
+	nl->epoch_fd = epoch_fd;
 	tg_kv_init(&nl->mirror, 16, 1);
 	nl->sync = nl_socket_alloc();
 	if (!nl->sync) {

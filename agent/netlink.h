@@ -13,10 +13,11 @@
 struct tg_netlink;
 
 /*
- * Dump the addresses into the map map_fd and start following changes.
- * NULL with errno set on failure.
+ * Dump the addresses into the map map_fd and start following changes;
+ * after each change, add one to element 1 of the array map epoch_fd (-1:
+ * none). NULL with errno set on failure.
  */
-struct tg_netlink *tg_netlink_open(int map_fd);
+struct tg_netlink *tg_netlink_open(int map_fd, int epoch_fd);
 void tg_netlink_free(struct tg_netlink *nl);
 
 /* The fd to poll for changes. */

@@ -67,6 +67,37 @@ struct {
 	__type(value, __u64);
 } port_bound SEC(".maps");
 
+/*
+ * Changes that can turn an allowed destination into a refused one, counted:
+ * [0] by the programs (a tenant took a port), [1] by the agent (host
+ * addresses changed). A verdict cached in a socket's tag holds while both
+ * and the policy generation stay as they were.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} net_epoch SEC(".maps");
+
+static __always_inline void tg_epoch_bump(void)
+{
+	__u32 zero = 0;
+	__u64 *e = bpf_map_lookup_elem(&net_epoch, &zero);
+
+	if (e)
+		__sync_fetch_and_add(e, 1);
+}
+
+static __always_inline __u64 tg_epoch(void)
+{
+	__u32 k0 = 0, k1 = 1;
+	__u64 *e0 = bpf_map_lookup_elem(&net_epoch, &k0);
+	__u64 *e1 = bpf_map_lookup_elem(&net_epoch, &k1);
+
+	return (e0 ? *(volatile __u64 *)e0 : 0) + ((e1 ? *(volatile __u64 *)e1 : 0) << 32);
+}
+
 /* A cgroup's tenant as found for one policy generation. */
 struct tg_cg_cached {
 	__u32 gen;	/* policy_gen[0] when found */
@@ -98,6 +129,7 @@ TG_POLICY_MAP_OF(tenant_nets, BPF_MAP_TYPE_LPM_TRIE, BPF_F_NO_PREALLOC,
 struct tg_actor {
 	struct tg_tenant t;
 	__u32 slot;
+	__u32 gen;	/* policy_gen[0] */
 };
 
 /* Fill a with the calling task's tenant; 0 for host tasks. */
@@ -111,6 +143,7 @@ static __always_inline int tg_actor(struct tg_actor *a)
 	genp = bpf_map_lookup_elem(&policy_gen, &zero);
 	if (genp)
 		gen = *genp;
+	a->gen = gen;
 	a->slot = gen & 1;
 	cg = bpf_get_current_cgroup_id();
 	c = bpf_map_lookup_elem(&tenant_cache, &cg);
@@ -168,6 +201,7 @@ static __always_inline __u32 tg_claim(__u64 netns, __u32 pk, __u32 tenant,
 
 	for (i = 0; i < TG_CLAIM_TRIES; i++) {
 		if (!bpf_map_update_elem(&port_bound, &bk, &fresh, BPF_NOEXIST)) {
+			tg_epoch_bump();
 			*held = 1;
 			return 0;
 		}
@@ -381,6 +415,8 @@ int tg_sock_create(struct bpf_sock *sk)
 		if (tg_denied(&a.t))
 			return 0;
 	}
+	if (a.t.id == TG_TENANT_HOST)
+		return 1;	/* untagged is the host's */
 	tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
 				 BPF_SK_STORAGE_GET_F_CREATE);
 	if (tag)
@@ -421,6 +457,7 @@ static __always_inline __u32 tg_foreign_socket(struct bpf_sock *sk,
 	*tagp = tag;
 	if (tag->tenant == TG_TENANT_HOST) {
 		tag->tenant = actor->id;
+		tg_epoch_bump();	/* its ports change hands */
 		return 0;
 	}
 	return tag->tenant != actor->id ? tag->tenant : 0;
@@ -459,13 +496,23 @@ static __always_inline int tg_reach(struct bpf_sock_addr *ctx, __u32 op,
 	struct tg_actor a;
 	enum tg_scope scope;
 	__u32 owner, proto;
-	__u64 netns;
+	__u64 netns, epoch;
 
 	if (!tg_actor(&a))
 		return 1;
 	owner = tg_foreign_socket(ctx->sk, &a.t, &tag);
 	if (owner)
 		return tg_net_deny(ctx, op, &a.t, owner, d->addr);
+	/* Datagrams to the destination allowed last time: nothing changed. */
+	epoch = tg_epoch();
+	if (tag && tag->seen_port && tag->seen_port == ctx->user_port &&
+	    tag->seen_gen == a.gen && tag->seen_epoch == epoch) {
+		const __u32 *seen = (const __u32 *)tag->seen_addr;
+
+		if (seen[0] == d->addr[0] && seen[1] == d->addr[1] &&
+		    seen[2] == d->addr[2] && seen[3] == d->addr[3])
+			return 1;
+	}
 	proto = tg_proto(ctx->protocol);
 	owner = tg_net_owner(a.slot, d->eff);
 	if (owner == TG_TENANT_HOST && proto) {
@@ -483,8 +530,15 @@ static __always_inline int tg_reach(struct bpf_sock_addr *ctx, __u32 op,
 	if (op != TG_OP_SENDMSG)
 		return 1;
 	owner = tg_autobound(ctx, &a, tag, proto);
-	if (!owner)
+	if (!owner) {
+		if (tag) {
+			__builtin_memcpy(tag->seen_addr, d->addr, 16);
+			tag->seen_port = ctx->user_port;
+			tag->seen_gen = a.gen;
+			tag->seen_epoch = epoch;
+		}
 		return 1;
+	}
 	{
 		__u32 src[4] = {};
 
@@ -641,8 +695,10 @@ static __always_inline int tg_post_bind(struct bpf_sock *sk, const int v4)
 	if (!owner)
 		owner = tg_reserved_other(a.slot, proto, port, a.t.id);
 	if (!owner && tag) {
-		if (tag->tenant == TG_TENANT_HOST)
+		if (tag->tenant == TG_TENANT_HOST) {
 			tag->tenant = a.t.id;
+			tg_epoch_bump();
+		}
 		owner = tg_hold(tag, bpf_get_netns_cookie(sk),
 				TG_PORT_KEY(proto, port), a.t.id);
 	}
@@ -788,8 +844,10 @@ static __always_inline int tg_seed(struct seq_file *seq, struct sock *sk,
 	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!tag)
 		return 0;
-	if (tag->tenant == TG_TENANT_HOST)
+	if (tag->tenant == TG_TENANT_HOST) {
 		tag->tenant = tenant;
+		tg_epoch_bump();
+	}
 	port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	if (holds && port && !tag->bound) {
 		netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);

@@ -90,6 +90,24 @@ tg_probe host_socket_to_tenant --move-to "$G" --expect ECONNREFUSED \
 tg_probe host_socket_to_tenant_checked --move-to "$G" --expect EPERM \
 	connect tcp 127.0.0.1 $held
 
+# A send allowed once is not allowed again after another tenant took the
+# port (each socket remembers its last allowed destination).
+late=$((base + 35))
+"$P" --cgroup "$G" --expect EPERM sendto-again udp 127.0.0.1 $late "$TG_T/go" >"$TG_T/again.out" 2>&1 &
+again=$!
+tg_wait_file "$TG_T/go.sent"
+"$P" --cgroup "$A" listen udp 127.0.0.1 $late "$TG_T/late" &
+tg_track $!
+tg_wait_file "$TG_T/late"
+touch "$TG_T/go"
+if wait $again; then
+	tg_pass send_after_port_taken
+else
+	tg_fail send_after_port_taken "$(tail -n 1 "$TG_T/again.out")"
+fi
+tg_event send_after_port_taken_event kind=net op=sendmsg tenant=globex \
+	target_tenant=acme port=$late verdict=deny
+
 # Ports the kernel picks are recorded as held: bind to port 0, listen()
 # without bind(), sendto() without bind().
 kn=0

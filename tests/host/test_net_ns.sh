@@ -180,6 +180,10 @@ count_addrs()
 	tg_cli status --json | sed -n 's/.*"local_addresses": *\([0-9]*\).*/\1/p'
 }
 before=$(count_addrs)
+# A socket that sent to the address before it was the host's.
+"$P" --cgroup "$G" --expect EPERM sendto-again udp "$NEW4" $PU "$TG_T/go" >"$TG_T/again.out" 2>&1 &
+again=$!
+tg_wait_file "$TG_T/go.sent"
 ip addr add "$NEW4/32" dev "${ns}h" && ip addr add "$NEW6/128" dev "${ns}h" nodad
 sleep 0.3
 after=$(count_addrs)
@@ -187,6 +191,12 @@ if [ "$after" = $((before + 2)) ]; then
 	tg_pass new_address_counted
 else
 	tg_fail new_address_counted "local_addresses $before -> $after"
+fi
+touch "$TG_T/go"
+if wait $again; then
+	tg_pass new_addr_send_again
+else
+	tg_fail new_addr_send_again "$(tail -n 1 "$TG_T/again.out")"
 fi
 deny new_addr4_from_own_netns h "$G" connect tcp "$NEW4" $PH
 deny new_addr6_from_own_netns h "$G" connect tcp "$NEW6" $PH

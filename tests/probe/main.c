@@ -14,6 +14,8 @@
  *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] sendmsg|sendmmsg|connect-send
  *            udp ADDR PORT, fastopen|fastopen-connect tcp ADDR PORT,
  *            uring-connect|uring-sendmsg tcp|udp ADDR PORT (see net.c, uring.c)
+ *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] sendto-again PROTO ADDR PORT FILE
+ *            (a send, FILE.sent made, then once FILE exists a second send)
  *   tg-probe [--cgroup DIR] bind-race CG1 CG2 PORT ROUNDS
  *   tg-probe [--cgroup DIR] autobind PROTO N bind|connect|listen|send ADDR PORT
  *   tg-probe [--cgroup DIR] connect-loop tcp|udp ADDR PORT STOP_FILE
@@ -24,6 +26,7 @@
  *            (NAME with harmless arguments: bpf, mount, ptrace, ...; also
  *            i386-bpf and x32-bpf, the same call through the compat ABIs)
  *   tg-probe getppid-loop N   (prints nanoseconds per call)
+ *   tg-probe tcp-loop N | udp-loop N   (loopback; nanoseconds per iteration)
  *
  * Exit 0 when the outcome matches --expect (or the call succeeded without
  * --expect), 1 otherwise, 2 on a usage error.

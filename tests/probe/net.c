@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "probe.h"
@@ -131,6 +132,7 @@ static int move_now(void)
 }
 
 static int op_bind(int fd, struct sockaddr *sa, socklen_t len);
+static int ready(const char *path, int port);
 
 /* Run op on a fresh socket from argv; report its outcome. */
 static int sock_op(int argc, char **argv, const char *name,
@@ -451,6 +453,116 @@ static int do_autobind(int argc, char **argv)
 	return 0;
 }
 
+/* Nanoseconds since an arbitrary start. */
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/*
+ * tcp-loop N: N times connect to a listener of this process on 127.0.0.1,
+ * accept, close both (the client with linger 0: no TIME_WAIT pile-up).
+ * udp-loop N: N datagrams sendto() a socket of this process on 127.0.0.1,
+ * drained every 32. Each prints nanoseconds per iteration.
+ */
+static int net_loop(int argc, char **argv, int tcp)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	socklen_t len = sizeof(sa);
+	long i, n;
+	double t0;
+	char buf[64];
+	int l, c, a;
+
+	if (argc < 1 || (n = atol(argv[0])) <= 0)
+		return usage();
+	sa.sin_addr.s_addr = htonl(0x7f000001);
+	l = socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&sa, len) < 0 ||
+	    getsockname(l, (struct sockaddr *)&sa, &len) < 0 ||
+	    (tcp && listen(l, 128) < 0)) {
+		perror("tg-probe: loop");
+		return 1;
+	}
+	if (!tcp) {
+		c = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		t0 = now_ns();
+		for (i = 0; i < n; i++) {
+			if (sendto(c, "x", 1, 0, (struct sockaddr *)&sa, len) != 1)
+				return 1;
+			if ((i & 31) == 31)
+				while (recv(l, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+					;
+		}
+		printf("%.1f\n", (now_ns() - t0) / (double)n);
+		return 0;
+	}
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (c < 0 || connect(c, (struct sockaddr *)&sa, len) < 0)
+			return 1;
+		a = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+		if (a < 0)
+			return 1;
+		setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(c);
+		close(a);
+	}
+	printf("%.1f\n", (now_ns() - t0) / (double)n);
+	return 0;
+}
+
+static int do_tcp_loop(int argc, char **argv)
+{
+	return net_loop(argc, argv, 1);
+}
+
+static int do_udp_loop(int argc, char **argv)
+{
+	return net_loop(argc, argv, 0);
+}
+
+/*
+ * sendto-again PROTO ADDR PORT FILE: one datagram (must pass), then
+ * FILE.sent is created; once FILE exists, a second one from the same
+ * socket, whose outcome is reported.
+ */
+static int do_sendto_again(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	char what[256], path[4096];
+	socklen_t len;
+	int fd, err = 0, i;
+
+	if (argc < 4)
+		return usage();
+	fd = make_sock(3, argv, 0, &ss, &len);
+	if (fd < 0)
+		return fd == -2 ? usage() : 2;
+	if (sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len) < 0) {
+		perror("tg-probe: first sendto");
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s.sent", argv[3]);
+	if (ready(path, -1))
+		return 2;
+	for (i = 0; access(argv[3], F_OK) != 0; i++) {
+		if (i > 3000)
+			return 2;
+		usleep(10000);
+	}
+	snprintf(what, sizeof(what), "sendto-again %s %s %s", argv[0], argv[1], argv[2]);
+	if (sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len) < 0)
+		err = errno;
+	close(fd);
+	return outcome(what, err);
+}
+
 const struct probe_cmd probe_net_cmds[] = {
 	{ "connect", do_connect },
 	{ "connect-loop", do_connect_loop },
@@ -459,7 +571,10 @@ const struct probe_cmd probe_net_cmds[] = {
 	{ "bind", do_bind },
 	{ "bind-race", do_bind_race },
 	{ "autobind", do_autobind },
+	{ "tcp-loop", do_tcp_loop },
+	{ "udp-loop", do_udp_loop },
 	{ "sendto", do_sendto },
+	{ "sendto-again", do_sendto_again },
 	{ "sendmsg", do_sendmsg },
 	{ "sendmmsg", do_sendmmsg },
 	{ "fastopen", do_fastopen },
