@@ -30,6 +30,7 @@ $(error libraries missing ($(LIBS_PC)): run scripts/deps.sh as root, or make che
 endif
 endif
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+URING_LIBS := $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null)
 
 HARDEN := -D_FORTIFY_SOURCE=2 -fPIE -fstack-protector-strong
 CFLAGS ?= -O2 -g
@@ -105,7 +106,7 @@ $(BINS):
 PROBE_SRCS := $(wildcard tests/probe/*.c)
 $(OUTPUT)/tg-probe: $(PROBE_SRCS) $(LIBTG) | $(OUTPUT)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/probe $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/probe $(ALL_LDFLAGS) $^ $(LDLIBS) $(URING_LIBS) -o $@
 
 # A unit test may replace functions of the module under test with its own
 # __wrap_<name> (cmocka mocking): list them in WRAP_<test>.
@@ -154,6 +155,7 @@ bench: all
 	$(Q)tests/bench/policy.sh $(OUTPUT)
 	$(Q)tests/bench/seccomp.sh $(OUTPUT)
 	$(Q)tests/bench/ratelimit.sh $(OUTPUT)
+	$(Q)tests/bench/net.sh $(OUTPUT)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

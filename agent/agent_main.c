@@ -7,7 +7,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <ifaddrs.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -29,9 +28,12 @@
 #include "cgroupfs.h"
 #include "control.h"
 #include "event_json.h"
+#include "netlink.h"
 #include "notify.h"
 #include "policy.h"
 #include "ratelimit.h"
+#include "resports.h"
+#include "seed.h"
 #include "sink.h"
 #include "tenants.h"
 #include "tenantguard/map_abi.h"
@@ -76,6 +78,10 @@ struct agent {
 	__u64 seccomp_denials;
 	struct tg_ratelimit *rl;	/* rate limits, suppressed and dropped */
 	double rl_polled_ms;
+	struct tg_netlink *nl;		/* host addresses from rtnetlink */
+	struct tg_resports resports;	/* reserved ports in the sysctl */
+	int resports_err;		/* last error writing it, 0 if none */
+	struct tg_seed_stats seed;	/* sockets found at start */
 };
 
 static int verbose;
@@ -342,34 +348,6 @@ static void report_drops(struct agent *a, int force)
 		say("events: cannot read the kernel's counters: %s", strerror(-err));
 }
 
-static int add_local_addrs(struct agent *a)
-{
-	struct ifaddrs *ifa, *i;
-	__u8 key[16];
-	int err = 0;
-
-	if (getifaddrs(&ifa) < 0)
-		return -errno;
-	for (i = ifa; i && !err; i = i->ifa_next) {
-		if (!i->ifa_addr)
-			continue;
-		memset(key, 0, sizeof(key));
-		if (i->ifa_addr->sa_family == AF_INET) {
-			key[10] = key[11] = 0xff;
-			memcpy(key + 12,
-			       &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
-		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			memcpy(key,
-			       &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
-		} else {
-			continue;
-		}
-		err = tg_bpf_add_local_addr(&a->bpf, key);
-	}
-	freeifaddrs(ifa);
-	return err;
-}
-
 /* Bring the kernel in line with a->policy and the cgroups that exist now. */
 static int apply(struct agent *a)
 {
@@ -380,8 +358,13 @@ static int apply(struct agent *a)
 				a->builtin ? a->paths_root : NULL);
 	if (!err)
 		err = tg_bpf_apply(&a->bpf, &a->reg, &st);
-	if (!err)
+	if (!err) {
 		a->last_changes = st.changes;
+		a->resports_err = tg_resports_apply(&a->resports, &a->reg);
+		if (a->resports_err)
+			say("reserved ports: cannot update %s: %s (ports the kernel picks may fall in reserved ranges)",
+			    a->resports.path, strerror(-a->resports_err));
+	}
 	/* Limits are not isolation: a failure to set them is only told. */
 	if (!err && a->rl && (rl_err = tg_ratelimit_apply(a->rl, &a->reg, &a->policy)))
 		say("events: cannot set rate limits: %s", strerror(-rl_err));
@@ -596,6 +579,17 @@ static struct json_object *status_json(struct agent *a)
 	json_object_object_add(t, "denials",
 			       json_object_new_int64((int64_t)a->seccomp_denials));
 	json_object_object_add(o, "seccomp", t);
+	t = json_object_new_object();
+	json_object_object_add(t, "local_addresses",
+			       json_object_new_int64(tg_netlink_count(a->nl)));
+	json_object_object_add(t, "reserved_ports_added",
+			       json_object_new_int64(a->resports.n_mine));
+	json_object_object_add(t, "reserved_ports_error", json_object_new_string(
+		a->resports_err ? strerror(-a->resports_err) : ""));
+	json_object_object_add(t, "seeded_sockets", json_object_new_int64(a->seed.sockets));
+	json_object_object_add(t, "seeded_ports", json_object_new_int64(a->seed.ports));
+	json_object_object_add(t, "seed_conflicts", json_object_new_int64(a->seed.conflicts));
+	json_object_object_add(o, "net", t);
 	json_object_object_add(o, "reloads_ok", json_object_new_int64((int64_t)a->reloads_ok));
 	json_object_object_add(o, "reloads_failed",
 			       json_object_new_int64((int64_t)a->reloads_failed));
@@ -856,8 +850,8 @@ static void drain(int fd)
 static int run(struct agent *a, int sfd, int *ifd, int cfd)
 {
 	struct signalfd_siginfo si;
-	struct pollfd p[6];
-	int n;
+	struct pollfd p[7];
+	int n, err;
 
 	for (;;) {
 		p[0] = (struct pollfd){ .fd = ring_buffer__epoll_fd(a->bpf.rb),
@@ -867,13 +861,19 @@ static int run(struct agent *a, int sfd, int *ifd, int cfd)
 		p[3] = (struct pollfd){ .fd = tg_sink_fd(a->sink), .events = POLLIN };
 		p[4] = (struct pollfd){ .fd = cfd, .events = POLLIN };
 		p[5] = (struct pollfd){ .fd = tg_notify_fd(a->notify), .events = POLLIN };
-		n = poll(p, 6, 1000);
+		p[6] = (struct pollfd){ .fd = tg_netlink_fd(a->nl), .events = POLLIN };
+		n = poll(p, 7, 1000);
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		if (p[0].revents)
 			ring_buffer__consume(a->bpf.rb);
 		if (p[5].revents)
 			tg_notify_process(a->notify, on_seccomp_denial, a);
+		if (p[6].revents) {
+			err = tg_netlink_process(a->nl);
+			if (err)
+				say("local addresses: %s", strerror(-err));
+		}
 		if (p[2].revents) {
 			drain(*ifd);
 			/*
@@ -924,6 +924,7 @@ int main(int argc, char **argv)
 
 	a.bpf.cgroup_fd = -1;
 	tg_registry_init(&a.reg);
+	tg_resports_init(&a.resports, "/proc/sys/net/ipv4/ip_local_reserved_ports");
 	if (parse_args(&a, argc, argv))
 		return 2;
 	verbose = a.verbose;
@@ -961,6 +962,12 @@ int main(int argc, char **argv)
 		err = 1;
 		goto out_free_sink;
 	}
+	bo.host_netns = tg_netns_cookie();
+	if (!bo.host_netns) {
+		say("cannot read this network namespace's cookie (SO_NETNS_COOKIE)");
+		err = 1;
+		goto out_free_sink;
+	}
 	bo.attach_cgroup = a.attach_cgroup_opt ?: a.cgroup_root;
 	bo.ringbuf_size = a.ringbuf_size;
 	bo.on_event = on_event;
@@ -985,17 +992,27 @@ int main(int argc, char **argv)
 		err = 1;
 		goto out_stop_bpf;
 	}
-	err = add_local_addrs(&a);
-	if (err) {
-		say("local addresses: %s", strerror(-err));
+	a.nl = tg_netlink_open(tg_bpf_local_addrs_fd(&a.bpf),
+			       tg_bpf_net_epoch_fd(&a.bpf));
+	if (!a.nl) {
+		say("local addresses from rtnetlink: %s", strerror(errno));
 		err = 1;
 		goto out_stop_bpf;
 	}
 	if (prepare_tenants_dir(&a, &ifd) || apply(&a) ||
 	    prepare_tenants_dir(&a, &ifd)) {
 		err = 1;
-		goto out_stop_bpf;
+		goto out_close_ifd;
 	}
+	err = tg_seed_sockets(&a.bpf, "/proc", "/run/netns", &a.seed);
+	if (err) {
+		say("sockets open before start: %s", strerror(-err));
+		err = 1;
+		goto out_close_ifd;
+	}
+	say("sockets open before start: %u of tenants tagged in %u network namespace(s), %u port(s) held%s%s",
+	    a.seed.sockets, a.seed.netns, a.seed.ports,
+	    a.seed.conflicts ? "; conflict: " : "", a.seed.conflict);
 	make_parent_dir(a.control_socket);
 	cfd = tg_control_listen(a.control_socket);
 	if (cfd < 0) {
@@ -1016,6 +1033,8 @@ int main(int argc, char **argv)
 	unlink(a.control_socket);
 out_close_ifd:
 	close(ifd);
+	tg_resports_restore(&a.resports);
+	tg_netlink_free(a.nl);
 out_stop_bpf:
 	tg_bpf_stop(&a.bpf);
 	tg_ratelimit_free(a.rl);

@@ -142,6 +142,9 @@ static int attach_cgroup_progs(struct tg_net *n, int cgfd)
 		{ n->progs.tg_sendmsg6, &n->links.tg_sendmsg6 },
 		{ n->progs.tg_post_bind4, &n->links.tg_post_bind4 },
 		{ n->progs.tg_post_bind6, &n->links.tg_post_bind6 },
+		{ n->progs.tg_bind4, &n->links.tg_bind4 },
+		{ n->progs.tg_bind6, &n->links.tg_bind6 },
+		{ n->progs.tg_sockops, &n->links.tg_sockops },
 	};
 	size_t i;
 
@@ -180,6 +183,7 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *errbuf,
 			 o->ringbuf_size, strerror(-err));
 		goto out_destroy_net;
 	}
+	b->net->rodata->host_netns = o->host_netns;
 	err = tg_net__load(b->net);
 	if (err) {
 		snprintf(errbuf, errlen,
@@ -379,14 +383,39 @@ out_free:
 	return err;
 }
 
-int tg_bpf_add_local_addr(struct tg_bpf *b, const __u8 addr[16])
+int tg_bpf_local_addrs_fd(const struct tg_bpf *b)
 {
-	__u8 one = 1;
+	return bpf_map__fd(b->net->maps.local_addrs);
+}
 
-	if (bpf_map_update_elem(bpf_map__fd(b->net->maps.local_addrs), addr,
-				&one, BPF_ANY))
-		return -errno;
-	return 0;
+int tg_bpf_net_epoch_fd(const struct tg_bpf *b)
+{
+	return bpf_map__fd(b->net->maps.net_epoch);
+}
+
+int tg_bpf_seed_iter(struct tg_bpf *b, int udp)
+{
+	struct bpf_program *prog = udp ? b->net->progs.tg_seed_udp :
+					 b->net->progs.tg_seed_tcp;
+	struct bpf_link **link = udp ? &b->net->links.tg_seed_udp :
+				       &b->net->links.tg_seed_tcp;
+	int fd;
+
+	if (!*link) {
+		*link = bpf_program__attach_iter(prog, NULL);
+		if (!*link)
+			return -errno;
+	}
+	fd = bpf_iter_create(bpf_link__fd(*link));
+	return fd < 0 ? -errno : fd;
+}
+
+void tg_bpf_seed_done(struct tg_bpf *b)
+{
+	bpf_link__destroy(b->net->links.tg_seed_tcp);
+	bpf_link__destroy(b->net->links.tg_seed_udp);
+	b->net->links.tg_seed_tcp = NULL;
+	b->net->links.tg_seed_udp = NULL;
 }
 
 __u64 tg_bpf_event_drops(struct tg_bpf *b)

@@ -22,6 +22,7 @@ enum tg_backend {
 struct tg_bpf_opts {
 	const char *attach_cgroup;	/* cgroup v2 dir for cgroup programs */
 	__u32 ringbuf_size;		/* bytes, power of two >= page size */
+	__u64 host_netns;		/* cookie of the agent's network namespace */
 	int (*on_event)(void *ctx, void *data, size_t size);
 	void *ctx;
 };
@@ -76,8 +77,19 @@ void tg_bpf_stop(struct tg_bpf *b);
 int tg_bpf_apply(struct tg_bpf *b, const struct tg_registry *r,
 		 struct tg_apply_stats *st);
 
-/* Add one host-local address (16 bytes; IPv4 as ::ffff:a.b.c.d). */
-int tg_bpf_add_local_addr(struct tg_bpf *b, const __u8 addr[16]);
+/* The map of host-local addresses (16-byte keys, IPv4 as ::ffff:a.b.c.d). */
+int tg_bpf_local_addrs_fd(const struct tg_bpf *b);
+/* The counter of changes that void cached verdicts (see net.bpf.c). */
+int tg_bpf_net_epoch_fd(const struct tg_bpf *b);
+
+/*
+ * A new socket iterator fd (TCP, or UDP if udp) over the caller's current
+ * network namespace that tags the sockets made before the agent started
+ * (see net.bpf.c); read it to the end. -errno on failure.
+ */
+int tg_bpf_seed_iter(struct tg_bpf *b, int udp);
+/* Detach the seeding iterators. */
+void tg_bpf_seed_done(struct tg_bpf *b);
 
 struct bpf_object;
 

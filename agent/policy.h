@@ -24,11 +24,13 @@ struct hsearch_data;
 struct tg_port_range {
 	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
 	__u16 lo, hi;
+	unsigned int line, col;	/* where it is written, in its tenant's file */
 };
 
 struct tg_cidr {
 	__u8 addr[16];		/* IPv4 as ::ffff:a.b.c.d */
 	__u8 prefix;		/* 0..128, on the 16-byte form */
+	unsigned int line, col;	/* where it is written, in its tenant's file */
 };
 
 #define TG_RATE_MAX 1000000		/* events per second per tenant */

@@ -10,14 +10,38 @@
  *    hold in the same network namespace, whatever the address;
  *  - use a socket another tenant created.
  * A socket created by a host process and used by a tenant becomes that
- * tenant's.
+ * tenant's. Sockets that existed before the agent started are tagged, and
+ * their ports recorded, by the socket iterators at the end of this file.
+ *
+ * "This host" is the agent's network namespace: addresses of its interfaces
+ * (local_addrs, kept by the agent from rtnetlink), plus loopback, broadcast
+ * and multicast in the caller's own namespace. A caller in another
+ * namespace that reaches a host address is checked against the ports held
+ * in the agent's namespace.
  */
 #include "common.bpf.h"
+#include "net_types.h"
 
 #include <linux/in.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_tracing.h>
 
 #define TG_LOCAL_ADDRS_MAX 4096
+#define TG_TENANT_CACHE_MAX 65536
+#define TG_CLAIM_TRIES 8
+#define TG_IPPROTO_MPTCP 262
+#define TG_TCP_LISTEN 10
+#define TG_TCP_CLOSE 7
+
+/* Where a destination lives, for the port-owner check. */
+enum tg_scope {
+	TG_SCOPE_ELSEWHERE,	/* not this host: only networks apply */
+	TG_SCOPE_OWN_NETNS,	/* loopback, broadcast, multicast of the caller's netns */
+	TG_SCOPE_HOST,		/* an address of the agent's netns */
+};
+
+/* The agent's network namespace cookie; set by the agent before load. */
+const volatile __u64 host_netns = 0;
 
 /* Creator's tenant of every socket made while the agent runs. */
 struct {
@@ -27,7 +51,7 @@ struct {
 	__type(value, struct tg_sock_tag);
 } sock_tenant SEC(".maps");
 
-/* Addresses of this host's interfaces as IPv6 (IPv4 mapped), beyond loopback. */
+/* Addresses of the agent's netns as IPv6 (IPv4 mapped), beyond loopback. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TG_LOCAL_ADDRS_MAX);
@@ -35,13 +59,60 @@ struct {
 	__type(value, __u8);
 } local_addrs SEC(".maps");
 
-/* Ports held by tenants' bound sockets, per network namespace. */
+/* Ports held by tenants' bound sockets, per network namespace (TG_USE). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TG_MAX_PORT_KEYS);
 	__type(key, struct tg_bound_key);
-	__type(value, struct tg_port_use);
+	__type(value, __u64);
 } port_bound SEC(".maps");
+
+/*
+ * Changes that can turn an allowed destination into a refused one, counted:
+ * [0] by the programs (a tenant took a port), [1] by the agent (host
+ * addresses changed). A verdict cached in a socket's tag holds while both
+ * and the policy generation stay as they were.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} net_epoch SEC(".maps");
+
+static __always_inline void tg_epoch_bump(void)
+{
+	__u32 zero = 0;
+	__u64 *e = bpf_map_lookup_elem(&net_epoch, &zero);
+
+	if (e)
+		__sync_fetch_and_add(e, 1);
+}
+
+static __always_inline __u64 tg_epoch(void)
+{
+	__u32 k0 = 0, k1 = 1;
+	__u64 *e0 = bpf_map_lookup_elem(&net_epoch, &k0);
+	__u64 *e1 = bpf_map_lookup_elem(&net_epoch, &k1);
+
+	return (e0 ? *(volatile __u64 *)e0 : 0) + ((e1 ? *(volatile __u64 *)e1 : 0) << 32);
+}
+
+/* A cgroup's tenant as found for one policy generation. */
+struct tg_cg_cached {
+	__u32 gen;	/* policy_gen[0] when found */
+	__u32 id;	/* tenant id, TG_TENANT_HOST for host cgroups */
+	__u32 flags;	/* TG_TENANT_F_* */
+	__u32 pad;
+};
+
+/* cgroup id -> tenant: one lookup instead of one per cgroup level. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TG_TENANT_CACHE_MAX);
+	__type(key, __u64);
+	__type(value, struct tg_cg_cached);
+} tenant_cache SEC(".maps");
 
 /* Per policy slot: (target, caller) pairs of allow_from. */
 TG_POLICY_MAP(allow_pairs, struct tg_pair_key, __u8, TG_MAX_ALLOW_PAIRS);
@@ -54,17 +125,165 @@ TG_POLICY_MAP_OF(port_reserved, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC, __u32, __u
 TG_POLICY_MAP_OF(tenant_nets, BPF_MAP_TYPE_LPM_TRIE, BPF_F_NO_PREALLOC,
 		 struct tg_net_key, __u32, TG_MAX_NETWORKS);
 
-SEC("cgroup/sock_create")
-int tg_sock_create(struct bpf_sock *sk)
-{
-	const struct tg_tenant *t = tg_current_tenant(tg_policy_slot());
-	struct tg_sock_tag *tag;
+/* The calling task's tenant and the policy slot it was found in. */
+struct tg_actor {
+	struct tg_tenant t;
+	__u32 slot;
+	__u32 gen;	/* policy_gen[0] */
+};
 
-	tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
-				 BPF_SK_STORAGE_GET_F_CREATE);
-	if (tag)
-		tag->tenant = t ? t->id : TG_TENANT_HOST;
-	return 1;
+/* Fill a with the calling task's tenant; 0 for host tasks. */
+static __always_inline int tg_actor(struct tg_actor *a)
+{
+	struct tg_cg_cached *c, v = {};
+	const struct tg_tenant *t;
+	__u32 zero = 0, *genp, gen = 0;
+	__u64 cg;
+
+	genp = bpf_map_lookup_elem(&policy_gen, &zero);
+	if (genp)
+		gen = *genp;
+	a->gen = gen;
+	a->slot = gen & 1;
+	cg = bpf_get_current_cgroup_id();
+	c = bpf_map_lookup_elem(&tenant_cache, &cg);
+	if (!c || c->gen != gen) {
+		t = tg_current_tenant(a->slot);
+		v.gen = gen;
+		if (t) {
+			v.id = t->id;
+			v.flags = t->flags;
+		}
+		bpf_map_update_elem(&tenant_cache, &cg, &v, BPF_ANY);
+		c = &v;
+	}
+	a->t.id = c->id;
+	a->t.flags = c->flags;
+	return c->id != TG_TENANT_HOST;
+}
+
+/* The protocol ports are kept under: MPTCP is TCP; 0 if not checked. */
+static __always_inline __u32 tg_proto(__u32 p)
+{
+	if (p == TG_IPPROTO_MPTCP)
+		return IPPROTO_TCP;
+	if (p == IPPROTO_TCP || p == IPPROTO_UDP)
+		return p;
+	return 0;
+}
+
+/* The tenant holding pk in netns, or TG_TENANT_HOST. */
+static __always_inline __u32 tg_bound_owner(__u64 netns, __u32 pk)
+{
+	struct tg_bound_key bk = { .netns = netns, .port = pk };
+	__u64 *w, v;
+
+	w = bpf_map_lookup_elem(&port_bound, &bk);
+	if (!w)
+		return TG_TENANT_HOST;
+	v = *(volatile __u64 *)w;
+	if (!TG_USE_COUNT(v) || TG_USE_COUNT(v) == TG_USE_DYING)
+		return TG_TENANT_HOST;
+	return TG_USE_TENANT(v);
+}
+
+/*
+ * One more holder of pk in netns for tenant, atomically: returns 0 once
+ * recorded (*held = 1), the tenant that holds it otherwise. Gives up (0,
+ * nothing recorded) only if the map is full or the entry keeps dying.
+ */
+static __always_inline __u32 tg_claim(__u64 netns, __u32 pk, __u32 tenant,
+				      int *held)
+{
+	struct tg_bound_key bk = { .netns = netns, .port = pk };
+	__u64 fresh = TG_USE(tenant, 1), *w, old;
+	int i;
+
+	for (i = 0; i < TG_CLAIM_TRIES; i++) {
+		if (!bpf_map_update_elem(&port_bound, &bk, &fresh, BPF_NOEXIST)) {
+			tg_epoch_bump();
+			*held = 1;
+			return 0;
+		}
+		w = bpf_map_lookup_elem(&port_bound, &bk);
+		if (!w)
+			continue;	/* removed in between: insert again */
+		old = *(volatile __u64 *)w;
+		if (TG_USE_COUNT(old) == TG_USE_DYING)
+			continue;
+		if (TG_USE_COUNT(old) && TG_USE_TENANT(old) != tenant)
+			return TG_USE_TENANT(old);
+		if (__sync_val_compare_and_swap(w, old,
+						TG_USE(tenant, TG_USE_COUNT(old) + 1)) == old) {
+			*held = 1;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* One holder of pk in netns fewer; the last one removes the entry. */
+static __always_inline void tg_unclaim(__u64 netns, __u32 pk)
+{
+	struct tg_bound_key bk = { .netns = netns, .port = pk };
+	__u64 *w, old;
+	__u32 n;
+	int i;
+
+	for (i = 0; i < TG_CLAIM_TRIES; i++) {
+		w = bpf_map_lookup_elem(&port_bound, &bk);
+		if (!w)
+			return;
+		old = *(volatile __u64 *)w;
+		n = TG_USE_COUNT(old);
+		if (!n || n == TG_USE_DYING)
+			return;
+		if (n > 1) {
+			if (__sync_val_compare_and_swap(w, old, old - 1) == old)
+				return;
+			continue;
+		}
+		/* Claims wait while the entry dies; nobody else removes it. */
+		if (__sync_val_compare_and_swap(w, old,
+						TG_USE(TG_USE_TENANT(old), TG_USE_DYING)) == old) {
+			bpf_map_delete_elem(&port_bound, &bk);
+			return;
+		}
+	}
+}
+
+/*
+ * Record that the socket tagged tag holds pk in netns, for tenant. Returns
+ * the tenant that holds the port instead, or 0.
+ */
+static __always_inline __u32 tg_hold(struct tg_sock_tag *tag, __u64 netns,
+				     __u32 pk, __u32 tenant)
+{
+	__u32 owner;
+	int held = 0;
+
+	if (tag->bound)
+		return 0;
+	owner = tg_claim(netns, pk, tenant, &held);
+	if (held) {
+		tag->bound = pk;
+		tag->netns = netns;
+	}
+	return owner;
+}
+
+/* The tenant other than actor that reserved port for proto's class, or 0. */
+static __always_inline __u32 tg_reserved_other(__u32 slot, __u32 proto,
+					       __u16 port, __u32 actor)
+{
+	__u32 pk = TG_PORT_KEY(proto, port);
+	void *reserved = bpf_map_lookup_elem(&port_reserved, &slot);
+	__u32 *res;
+
+	res = reserved ? bpf_map_lookup_elem(reserved, &pk) : NULL;
+	if (res && *res != actor)
+		return *res;
+	return 0;
 }
 
 /* The tenant that created sk; TG_TENANT_HOST if untagged. Releases sk. */
@@ -80,76 +299,55 @@ static __always_inline __u32 tg_sock_owner(struct bpf_sock *sk)
 	return owner;
 }
 
-/* Owner of the socket bound to (tuple) for proto in the caller's netns. */
-static __always_inline __u32 tg_port_owner(struct bpf_sock_addr *ctx,
-					   struct bpf_sock_tuple *tuple,
-					   __u32 tuple_len)
-{
-	struct bpf_sock *sk;
+/* A destination as given (for events) and as the kernel will use it. */
+struct tg_dst {
+	__u32 addr[4];	/* as given: IPv4 in addr[0] */
+	__u32 eff[4];	/* effective, 16-byte form (IPv4 mapped) */
+	int v4;		/* eff is an IPv4 address */
+};
 
-	if (ctx->protocol == IPPROTO_TCP)
-		sk = bpf_sk_lookup_tcp(ctx, tuple, tuple_len,
-				       BPF_F_CURRENT_NETNS, 0);
-	else if (ctx->protocol == IPPROTO_UDP)
-		sk = bpf_sk_lookup_udp(ctx, tuple, tuple_len,
-				       BPF_F_CURRENT_NETNS, 0);
+/* Owner of the socket bound to d's port for proto in the caller's netns. */
+static __always_inline __u32 tg_port_owner(struct bpf_sock_addr *ctx,
+					   const struct tg_dst *d, __u32 proto)
+{
+	struct bpf_sock_tuple tuple = {};
+	struct bpf_sock *sk;
+	__u32 tlen;
+
+	if (d->v4) {
+		tuple.ipv4.daddr = d->eff[3];
+		tuple.ipv4.dport = ctx->user_port;
+		tlen = sizeof(tuple.ipv4);
+	} else {
+		__builtin_memcpy(tuple.ipv6.daddr, d->eff, 16);
+		tuple.ipv6.dport = ctx->user_port;
+		tlen = sizeof(tuple.ipv6);
+	}
+	if (proto == IPPROTO_TCP)
+		sk = bpf_sk_lookup_tcp(ctx, &tuple, tlen, BPF_F_CURRENT_NETNS, 0);
 	else
-		return TG_TENANT_HOST;
+		sk = bpf_sk_lookup_udp(ctx, &tuple, tlen, BPF_F_CURRENT_NETNS, 0);
 	if (!sk)
 		return TG_TENANT_HOST;
 	return tg_sock_owner(sk);
 }
 
-/*
- * The destination the kernel will really use for daddr: connecting to
- * 0.0.0.0 goes to the socket's bound source address, or to 127.0.0.1 when
- * it has none (ip_route_connect), so it is checked as that address.
- */
-static __always_inline __u32 tg_effective_v4(struct bpf_sock_addr *ctx,
-					     __u32 daddr)
+static __always_inline enum tg_scope tg_scope_of(const struct tg_dst *d)
 {
-	struct bpf_sock *sk = ctx->sk;
+	__u32 a = bpf_ntohl(d->eff[3]);
 
-	if (daddr)
-		return daddr;
-	if (sk && sk->src_ip4)
-		return sk->src_ip4;
-	return bpf_htonl(0x7f000001);
-}
-
-/* The same for IPv6: :: goes to the bound source address, or to ::1. */
-static __always_inline void tg_effective_v6(struct bpf_sock_addr *ctx,
-					    __u32 a[4])
-{
-	struct bpf_sock *sk = ctx->sk;
-
-	if (a[0] || a[1] || a[2] || a[3])
-		return;
-	if (sk && (sk->src_ip6[0] || sk->src_ip6[1] || sk->src_ip6[2] ||
-		   sk->src_ip6[3])) {
-		a[0] = sk->src_ip6[0];
-		a[1] = sk->src_ip6[1];
-		a[2] = sk->src_ip6[2];
-		a[3] = sk->src_ip6[3];
-		return;
+	if (d->v4) {
+		if ((a >> 24) == 127 || (a >> 28) == 0xe || a == 0xffffffff)
+			return TG_SCOPE_OWN_NETNS;
+	} else {
+		if (!d->eff[0] && !d->eff[1] && !d->eff[2] && a == 1)
+			return TG_SCOPE_OWN_NETNS;
+		if ((bpf_ntohl(d->eff[0]) >> 24) == 0xff)
+			return TG_SCOPE_OWN_NETNS;
 	}
-	a[3] = bpf_htonl(1);
-}
-
-static __always_inline int tg_local_v4(__u32 daddr)
-{
-	__u32 mapped[4] = { 0, 0, bpf_htonl(0xffff), daddr };
-
-	if ((bpf_ntohl(daddr) >> 24) == 127)
-		return 1;
-	return bpf_map_lookup_elem(&local_addrs, mapped) != NULL;
-}
-
-static __always_inline int tg_local_v6(const __u32 a[4])
-{
-	if (!a[0] && !a[1] && !a[2] && a[3] == bpf_htonl(1))
-		return 1;
-	return bpf_map_lookup_elem(&local_addrs, a) != NULL;
+	if (bpf_map_lookup_elem(&local_addrs, d->eff))
+		return TG_SCOPE_HOST;
+	return TG_SCOPE_ELSEWHERE;
 }
 
 /* Whether target lists caller in allow_from. */
@@ -176,6 +374,56 @@ static __always_inline __u32 tg_net_owner(__u32 slot, const __u32 addr[4])
 	return owner ? *owner : TG_TENANT_HOST;
 }
 
+/* Report op by actor against owner on (family, proto, port, addr). */
+static __always_inline void tg_report(const struct tg_tenant *actor, __u32 op,
+				      __u32 owner, __u32 family, __u32 proto,
+				      __u16 port, const void *addr)
+{
+	struct tg_event *ev;
+
+	ev = tg_event_begin(TG_KIND_NET, op, actor, owner);
+	if (!ev)
+		return;
+	ev->family = family;
+	ev->proto = proto;
+	ev->port = port;
+	__builtin_memcpy(ev->addr, addr, 16);
+	tg_event_submit(ev);
+}
+
+/*
+ * Protocols with ports whose connect() no cgroup hook sees (UDP-Lite, SCTP,
+ * DCCP: their connect skips the pre_connect hook), so a connected socket
+ * could reach another tenant's port unchecked: tenants may not make them.
+ */
+static __always_inline int tg_unchecked_proto(__u32 p)
+{
+	return p == IPPROTO_UDPLITE || p == IPPROTO_SCTP || p == IPPROTO_DCCP;
+}
+
+SEC("cgroup/sock_create")
+int tg_sock_create(struct bpf_sock *sk)
+{
+	struct tg_sock_tag *tag;
+	struct tg_actor a;
+	__u32 addr[4] = {};
+
+	if (tg_actor(&a) && (sk->family == 2 || sk->family == 10) &&
+	    tg_unchecked_proto(sk->protocol)) {
+		tg_report(&a.t, TG_OP_CREATE, TG_TENANT_HOST, sk->family,
+			  sk->protocol, 0, addr);
+		if (tg_denied(&a.t))
+			return 0;
+	}
+	if (a.t.id == TG_TENANT_HOST)
+		return 1;	/* untagged is the host's */
+	tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
+				 BPF_SK_STORAGE_GET_F_CREATE);
+	if (tag)
+		tag->tenant = a.t.id;
+	return 1;
+}
+
 /*
  * Report one denial of op on ctx's address by actor against owner; the
  * verdict: 0 to refuse (enforce), 1 to let it through (audit).
@@ -184,128 +432,172 @@ static __always_inline int tg_net_deny(struct bpf_sock_addr *ctx, __u32 op,
 				       const struct tg_tenant *actor, __u32 owner,
 				       const __u32 addr[4])
 {
-	struct tg_event *ev;
-
-	ev = tg_event_begin(TG_KIND_NET, op, actor, owner);
-	if (ev) {
-		ev->family = ctx->user_family;
-		ev->proto = ctx->protocol;
-		ev->port = bpf_ntohs(ctx->user_port);
-		__builtin_memcpy(ev->addr, addr, 16);
-		tg_event_submit(ev);
-	}
+	tg_report(actor, op, owner, ctx->user_family, ctx->protocol,
+		  bpf_ntohs(ctx->user_port), addr);
 	return tg_denied(actor) ? 0 : 1;
 }
 
 /*
  * The socket's tag against the actor: a host socket becomes the actor's;
  * another tenant's socket is refused (its tenant is returned, else 0).
+ * *tagp gets the tag (NULL if none could be made).
  */
 static __always_inline __u32 tg_foreign_socket(struct bpf_sock *sk,
-					       const struct tg_tenant *actor)
+					       const struct tg_tenant *actor,
+					       struct tg_sock_tag **tagp)
 {
 	struct tg_sock_tag *tag;
 
+	*tagp = NULL;
 	if (!sk)
 		return 0;
 	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!tag)
 		return 0;
+	*tagp = tag;
 	if (tag->tenant == TG_TENANT_HOST) {
 		tag->tenant = actor->id;
+		tg_epoch_bump();	/* its ports change hands */
 		return 0;
 	}
 	return tag->tenant != actor->id ? tag->tenant : 0;
 }
 
 /*
- * Decide whether actor may reach addr (the address as given, 16-byte form)
- * whose effective local form is checked through tuple. Returns the owner
- * that forbids it, or TG_TENANT_HOST.
+ * A kernel-assigned port of a UDP socket sending without connect (autobind
+ * happens before this hook): record it like a bound one. Returns the tenant
+ * that holds or reserved it instead, or 0.
  */
-static __always_inline __u32 tg_reach_owner(struct bpf_sock_addr *ctx, __u32 slot,
-					    const struct tg_tenant *actor,
-					    const __u32 eff[4], int local,
-					    struct bpf_sock_tuple *tuple, __u32 tlen)
+static __always_inline __u32 tg_autobound(struct bpf_sock_addr *ctx,
+					  const struct tg_actor *a,
+					  struct tg_sock_tag *tag, __u32 proto)
 {
+	struct bpf_sock *sk = ctx->sk;
 	__u32 owner;
+	__u16 port;
 
-	owner = tg_net_owner(slot, eff);
-	if (owner == TG_TENANT_HOST && local)
-		owner = tg_port_owner(ctx, tuple, tlen);
-	if (owner == TG_TENANT_HOST || owner == actor->id ||
-	    tg_allowed_from(slot, owner, actor->id))
-		return TG_TENANT_HOST;
-	return owner;
+	if (!tag || tag->bound || !sk || proto == IPPROTO_TCP)
+		return 0;
+	port = sk->src_port;
+	if (!port)
+		return 0;
+	owner = tg_reserved_other(a->slot, proto, port, a->t.id);
+	if (owner)
+		return owner;
+	return tg_hold(tag, bpf_get_netns_cookie(ctx), TG_PORT_KEY(proto, port),
+		       a->t.id);
 }
 
+/* Decide whether the calling task may reach d by op. */
+static __always_inline int tg_reach(struct bpf_sock_addr *ctx, __u32 op,
+				    const struct tg_dst *d)
+{
+	struct tg_sock_tag *tag;
+	struct tg_actor a;
+	enum tg_scope scope;
+	__u32 owner, proto;
+	__u64 netns, epoch;
+
+	if (!tg_actor(&a))
+		return 1;
+	owner = tg_foreign_socket(ctx->sk, &a.t, &tag);
+	if (owner)
+		return tg_net_deny(ctx, op, &a.t, owner, d->addr);
+	/* Datagrams to the destination allowed last time: nothing changed. */
+	epoch = tg_epoch();
+	if (tag && tag->seen_port && tag->seen_port == ctx->user_port &&
+	    tag->seen_gen == a.gen && tag->seen_epoch == epoch) {
+		const __u32 *seen = (const __u32 *)tag->seen_addr;
+
+		if (seen[0] == d->addr[0] && seen[1] == d->addr[1] &&
+		    seen[2] == d->addr[2] && seen[3] == d->addr[3])
+			return 1;
+	}
+	proto = tg_proto(ctx->protocol);
+	owner = tg_net_owner(a.slot, d->eff);
+	if (owner == TG_TENANT_HOST && proto) {
+		scope = tg_scope_of(d);
+		netns = bpf_get_netns_cookie(ctx);
+		if (scope == TG_SCOPE_HOST && netns != host_netns)
+			owner = tg_bound_owner(host_netns,
+					       TG_PORT_KEY(proto, bpf_ntohs(ctx->user_port)));
+		else if (scope != TG_SCOPE_ELSEWHERE)
+			owner = tg_port_owner(ctx, d, proto);
+	}
+	if (owner != TG_TENANT_HOST && owner != a.t.id &&
+	    !tg_allowed_from(a.slot, owner, a.t.id))
+		return tg_net_deny(ctx, op, &a.t, owner, d->addr);
+	if (op != TG_OP_SENDMSG)
+		return 1;
+	owner = tg_autobound(ctx, &a, tag, proto);
+	if (!owner) {
+		if (tag) {
+			__builtin_memcpy(tag->seen_addr, d->addr, 16);
+			tag->seen_port = ctx->user_port;
+			tag->seen_gen = a.gen;
+			tag->seen_epoch = epoch;
+		}
+		return 1;
+	}
+	{
+		__u32 src[4] = {};
+
+		tg_report(&a.t, TG_OP_BIND, owner, ctx->user_family, ctx->protocol,
+			  ctx->sk ? ctx->sk->src_port : 0, src);
+	}
+	return tg_denied(&a.t) ? 0 : 1;
+}
+
+/*
+ * The destination the kernel will really use: connecting to 0.0.0.0 goes to
+ * the socket's bound source address, or to 127.0.0.1 when it has none
+ * (ip_route_connect); :: likewise to the bound source or ::1.
+ */
 static __always_inline int tg_reach4(struct bpf_sock_addr *ctx, __u32 op)
 {
-	struct bpf_sock_tuple tuple = {};
-	const struct tg_tenant *actor;
-	__u32 addr[4] = {}, eff[4] = {};
-	__u32 owner, slot, dst;
+	struct bpf_sock *sk = ctx->sk;
+	struct tg_dst d = {};
+	__u32 dst = ctx->user_ip4;
 
-	slot = tg_policy_slot();
-	actor = tg_current_tenant(slot);
-	if (!actor)
-		return 1;
-	addr[0] = ctx->user_ip4;	/* as events carry IPv4 */
-	owner = tg_foreign_socket(ctx->sk, actor);
-	if (owner)
-		return tg_net_deny(ctx, op, actor, owner, addr);
-	dst = tg_effective_v4(ctx, ctx->user_ip4);
-	eff[2] = bpf_htonl(0xffff);
-	eff[3] = dst;
-	tuple.ipv4.daddr = dst;
-	tuple.ipv4.dport = ctx->user_port;
-	owner = tg_reach_owner(ctx, slot, actor, eff, tg_local_v4(dst), &tuple,
-			       sizeof(tuple.ipv4));
-	if (owner == TG_TENANT_HOST)
-		return 1;
-	return tg_net_deny(ctx, op, actor, owner, addr);
+	d.addr[0] = dst;
+	if (!dst)
+		dst = sk && sk->src_ip4 ? sk->src_ip4 : bpf_htonl(0x7f000001);
+	d.eff[2] = bpf_htonl(0xffff);
+	d.eff[3] = dst;
+	d.v4 = 1;
+	return tg_reach(ctx, op, &d);
 }
 
 static __always_inline int tg_reach6(struct bpf_sock_addr *ctx, __u32 op)
 {
-	struct bpf_sock_tuple tuple = {};
-	const struct tg_tenant *actor;
-	__u32 addr[4], eff[4];
-	__u32 owner, slot;
-	__u32 tlen;
-	int local;
+	struct bpf_sock *sk = ctx->sk;
+	struct tg_dst d = {};
+	__u32 s[4] = {};
 
-	slot = tg_policy_slot();
-	actor = tg_current_tenant(slot);
-	if (!actor)
-		return 1;
-	addr[0] = ctx->user_ip6[0];
-	addr[1] = ctx->user_ip6[1];
-	addr[2] = ctx->user_ip6[2];
-	addr[3] = ctx->user_ip6[3];
-	owner = tg_foreign_socket(ctx->sk, actor);
-	if (owner)
-		return tg_net_deny(ctx, op, actor, owner, addr);
-	__builtin_memcpy(eff, addr, 16);
-	if (!addr[0] && !addr[1] && addr[2] == bpf_htonl(0xffff)) {
-		/* IPv4-mapped: the peer is an IPv4 socket. */
-		if (!eff[3])
-			eff[3] = bpf_htonl(0x7f000001);
-		local = tg_local_v4(eff[3]);
-		tuple.ipv4.daddr = eff[3];
-		tuple.ipv4.dport = ctx->user_port;
-		tlen = sizeof(tuple.ipv4);
-	} else {
-		tg_effective_v6(ctx, eff);
-		local = tg_local_v6(eff);
-		__builtin_memcpy(tuple.ipv6.daddr, eff, 16);
-		tuple.ipv6.dport = ctx->user_port;
-		tlen = sizeof(tuple.ipv6);
+	d.addr[0] = ctx->user_ip6[0];
+	d.addr[1] = ctx->user_ip6[1];
+	d.addr[2] = ctx->user_ip6[2];
+	d.addr[3] = ctx->user_ip6[3];
+	__builtin_memcpy(d.eff, d.addr, 16);
+	if (sk) {
+		s[0] = sk->src_ip6[0];
+		s[1] = sk->src_ip6[1];
+		s[2] = sk->src_ip6[2];
+		s[3] = sk->src_ip6[3];
 	}
-	owner = tg_reach_owner(ctx, slot, actor, eff, local, &tuple, tlen);
-	if (owner == TG_TENANT_HOST)
-		return 1;
-	return tg_net_deny(ctx, op, actor, owner, addr);
+	if (!d.addr[0] && !d.addr[1] && d.addr[2] == bpf_htonl(0xffff)) {
+		/* IPv4-mapped: the peer is reached over IPv4. */
+		d.v4 = 1;
+		if (!d.eff[3])
+			d.eff[3] = !s[0] && !s[1] && s[2] == bpf_htonl(0xffff) && s[3] ?
+					   s[3] : bpf_htonl(0x7f000001);
+	} else if (!d.addr[0] && !d.addr[1] && !d.addr[2] && !d.addr[3]) {
+		if (s[0] || s[1] || s[2] || s[3])
+			__builtin_memcpy(d.eff, s, 16);
+		else
+			d.eff[3] = bpf_htonl(1);
+	}
+	return tg_reach(ctx, op, &d);
 }
 
 SEC("cgroup/connect4")
@@ -334,82 +626,94 @@ int tg_sendmsg6(struct bpf_sock_addr *ctx)
 }
 
 /*
- * After a successful bind: refuse (the kernel unbinds and fails the call
- * with EPERM) a port reserved to another tenant, or one another tenant's
- * sockets hold in this network namespace; else record the port as held.
+ * Before the kernel binds a port: refuse one reserved to another tenant or
+ * held by another tenant's sockets in this netns, for any address. Checking
+ * here (and not only after the bind) refuses with EPERM and an event where
+ * the kernel would say EADDRINUSE (0.0.0.0:P while 127.0.0.1:P is held).
+ */
+static __always_inline int tg_bind(struct bpf_sock_addr *ctx, const __u32 addr[4])
+{
+	__u16 port = bpf_ntohs(ctx->user_port);
+	__u32 proto = tg_proto(ctx->protocol), owner;
+	struct tg_sock_tag *tag;
+	struct tg_actor a;
+
+	if (!port || !proto || !tg_actor(&a))
+		return 1;
+	owner = tg_foreign_socket(ctx->sk, &a.t, &tag);
+	if (!owner)
+		owner = tg_reserved_other(a.slot, proto, port, a.t.id);
+	if (!owner) {
+		owner = tg_bound_owner(bpf_get_netns_cookie(ctx),
+				       TG_PORT_KEY(proto, port));
+		if (owner == a.t.id)
+			owner = 0;
+	}
+	if (!owner)
+		return 1;
+	return tg_net_deny(ctx, TG_OP_BIND, &a.t, owner, addr);
+}
+
+SEC("cgroup/bind4")
+int tg_bind4(struct bpf_sock_addr *ctx)
+{
+	__u32 addr[4] = { ctx->user_ip4 };
+
+	return tg_bind(ctx, addr);
+}
+
+SEC("cgroup/bind6")
+int tg_bind6(struct bpf_sock_addr *ctx)
+{
+	__u32 addr[4] = { ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2],
+			  ctx->user_ip6[3] };
+
+	return tg_bind(ctx, addr);
+}
+
+/*
+ * After a successful bind (also of port 0, with the port the kernel chose):
+ * record the port as held by the actor, atomically, so that of two tenants
+ * binding one port at once only one succeeds; refuse (the kernel unbinds and
+ * fails the call with EPERM) a port reserved to another tenant or held by
+ * another tenant's sockets in this network namespace.
  */
 static __always_inline int tg_post_bind(struct bpf_sock *sk, const int v4)
 {
-	struct tg_port_use use = {}, *cur = NULL;
-	struct tg_bound_key bk = {};
-	const struct tg_tenant *actor;
+	__u32 proto = tg_proto(sk->protocol), owner = 0;
+	__u32 addr[4] = {};
 	struct tg_sock_tag *tag;
-	struct tg_event *ev;
-	__u32 slot, owner = 0, pk;
-	__u32 *res;
-	void *reserved;
+	struct tg_actor a;
+	__u16 port;
 
-	if (!sk->src_port ||
-	    (sk->protocol != IPPROTO_TCP && sk->protocol != IPPROTO_UDP))
+	port = sk->src_port;
+	if (!port || !proto || !tg_actor(&a))
 		return 1;
-	slot = tg_policy_slot();
-	actor = tg_current_tenant(slot);
-	if (!actor)
-		return 1;
-	pk = TG_PORT_KEY(sk->protocol, sk->src_port);
-	bk.netns = bpf_get_netns_cookie(sk);
-	bk.port = pk;
 	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (tag && tag->tenant != TG_TENANT_HOST && tag->tenant != actor->id)
+	if (tag && tag->tenant != TG_TENANT_HOST && tag->tenant != a.t.id)
 		owner = tag->tenant;
-	reserved = bpf_map_lookup_elem(&port_reserved, &slot);
-	res = reserved ? bpf_map_lookup_elem(reserved, &pk) : NULL;
-	if (!owner && res && *res != actor->id)
-		owner = *res;
-	if (!owner) {
-		/* Claim the port if nobody holds it, then see who does. */
-		use.tenant = actor->id;
-		bpf_map_update_elem(&port_bound, &bk, &use, BPF_NOEXIST);
-		cur = bpf_map_lookup_elem(&port_bound, &bk);
-		if (cur && cur->tenant != actor->id) {
-			if (cur->count)
-				owner = cur->tenant;
-			else
-				cur->tenant = actor->id;	/* a claim never completed */
+	if (!owner)
+		owner = tg_reserved_other(a.slot, proto, port, a.t.id);
+	if (!owner && tag) {
+		if (tag->tenant == TG_TENANT_HOST) {
+			tag->tenant = a.t.id;
+			tg_epoch_bump();
 		}
+		owner = tg_hold(tag, bpf_get_netns_cookie(sk),
+				TG_PORT_KEY(proto, port), a.t.id);
 	}
-	if (owner) {
-		ev = tg_event_begin(TG_KIND_NET, TG_OP_BIND, actor, owner);
-		if (ev) {
-			ev->family = sk->family;
-			ev->proto = sk->protocol;
-			ev->port = sk->src_port;
-			if (v4) {	/* post_bind4 may not read src_ip6 */
-				__u32 a4 = sk->src_ip4;
-
-				__builtin_memcpy(ev->addr, &a4, 4);
-			} else {
-				__u32 a[4] = { sk->src_ip6[0], sk->src_ip6[1],
-					       sk->src_ip6[2], sk->src_ip6[3] };
-
-				__builtin_memcpy(ev->addr, a, 16);
-			}
-			tg_event_submit(ev);
-		}
-		if (tg_denied(actor))
-			return 0;
-		return 1;	/* audit: allowed, but not the actor's port */
+	if (!owner)
+		return 1;
+	if (v4) {	/* post_bind4 may not read src_ip6 */
+		addr[0] = sk->src_ip4;
+	} else {
+		addr[0] = sk->src_ip6[0];
+		addr[1] = sk->src_ip6[1];
+		addr[2] = sk->src_ip6[2];
+		addr[3] = sk->src_ip6[3];
 	}
-	if (!tag || !cur)
-		return 1;
-	if (tag->tenant == TG_TENANT_HOST)
-		tag->tenant = actor->id;
-	if (tag->bound)
-		return 1;
-	__sync_fetch_and_add(&cur->count, 1);
-	tag->bound = pk;
-	tag->netns = bk.netns;
-	return 1;
+	tg_report(&a.t, TG_OP_BIND, owner, sk->family, sk->protocol, port, addr);
+	return tg_denied(&a.t) ? 0 : 1;
 }
 
 SEC("cgroup/post_bind4")
@@ -424,24 +728,168 @@ int tg_post_bind6(struct bpf_sock *sk)
 	return tg_post_bind(sk, 0);
 }
 
+/*
+ * listen() without bind(): the kernel chose the port. Record it for the
+ * socket's tenant. This hook cannot refuse; a port reserved to or held by
+ * another tenant (possible only in a netns where the agent does not keep
+ * ip_local_reserved_ports) is reported with verdict audit.
+ */
+SEC("sockops")
+int tg_sockops(struct bpf_sock_ops *skops)
+{
+	__u32 zero = 0, *gen, owner, actor;
+	struct tg_sock_tag *tag;
+	struct tg_event *ev;
+	struct bpf_sock *sk;
+	__u16 port;
+
+	if (skops->op != BPF_SOCK_OPS_TCP_LISTEN_CB)
+		return 1;
+	sk = skops->sk;
+	if (!sk)
+		return 1;
+	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, 0);
+	if (!tag || tag->bound || tag->tenant == TG_TENANT_HOST)
+		return 1;
+	actor = tag->tenant;
+	port = (__u16)skops->local_port;
+	gen = bpf_map_lookup_elem(&policy_gen, &zero);
+	owner = tg_reserved_other(gen ? *gen & 1 : 0, IPPROTO_TCP, port, actor);
+	if (!owner)
+		owner = tg_hold(tag, bpf_get_netns_cookie(skops),
+				TG_PORT_KEY(IPPROTO_TCP, port), actor);
+	if (!owner)
+		return 1;
+	/* No task helpers here on 6.1: the event carries no pid or comm. */
+	ev = bpf_map_lookup_elem(&event_scratch, &zero);
+	if (!ev)
+		return 1;
+	__builtin_memset(ev, 0, TG_EVENT_HDR_LEN);
+	ev->ts_boot_ns = bpf_ktime_get_boot_ns();
+	ev->kind = TG_KIND_NET;
+	ev->op = TG_OP_LISTEN;
+	ev->verdict = TG_VERDICT_AUDIT;
+	ev->tenant = actor;
+	ev->target_tenant = owner;
+	ev->family = skops->family;
+	ev->proto = IPPROTO_TCP;
+	ev->port = port;
+	tg_event_submit(ev);
+	return 1;
+}
+
 /* A socket that held a port is gone: one holder less. */
 SEC("cgroup/sock_release")
 int tg_sock_release(struct bpf_sock *sk)
 {
-	struct tg_bound_key bk = {};
 	struct tg_sock_tag *tag;
-	struct tg_port_use *cur;
 
 	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, 0);
 	if (!tag || !tag->bound)
 		return 1;
-	bk.netns = tag->netns;
-	bk.port = tag->bound;
+	tg_unclaim(tag->netns, tag->bound);
 	tag->bound = 0;
-	cur = bpf_map_lookup_elem(&port_bound, &bk);
-	if (cur && __sync_fetch_and_add(&cur->count, -1) <= 1)
-		bpf_map_delete_elem(&port_bound, &bk);
 	return 1;
+}
+
+/*
+ * Seeding at start: the agent runs these socket iterators once in every
+ * network namespace. A socket not tagged yet was made before the agent
+ * started; the tenant of its cgroup (its creator's) becomes its tag, and a
+ * bound port it is listening or receiving on is recorded as held. One line
+ * per tenant socket: "proto port tenant holder" (holder = tenant when the
+ * port was recorded, 0 when not bound, else the tenant that holds it).
+ */
+static __always_inline __u32 tg_cgroup_tenant(struct cgroup *cg)
+{
+	__u32 zero = 0, *gen, slot;
+	const struct tg_tenant *t;
+	struct cgroup *anc;
+	void *cgroups;
+	int level, i;
+	__u64 id;
+
+	gen = bpf_map_lookup_elem(&policy_gen, &zero);
+	slot = gen ? *gen & 1 : 0;
+	cgroups = bpf_map_lookup_elem(&tenant_cgroups, &slot);
+	if (!cg || !cgroups)
+		return TG_TENANT_HOST;
+	level = BPF_CORE_READ(cg, level);
+	for (i = 1; i <= TG_MAX_CGROUP_LEVEL && i <= level; i++) {
+		anc = NULL;
+		if (bpf_core_read(&anc, sizeof(anc), &cg->ancestors[i]) || !anc)
+			break;
+		id = BPF_CORE_READ(anc, kn, id);
+		t = bpf_map_lookup_elem(cgroups, &id);
+		if (t)
+			return t->id;
+	}
+	return TG_TENANT_HOST;
+}
+
+static __always_inline int tg_seed(struct seq_file *seq, struct sock *sk,
+				   __u32 proto, int holds)
+{
+	__u32 tenant, holder = 0;
+	struct tg_sock_tag *tag;
+	__u64 netns;
+	__u16 port;
+
+	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, 0);
+	if (tag)
+		return 0;	/* seen since the agent started */
+	tenant = tg_cgroup_tenant(BPF_CORE_READ(sk, sk_cgrp_data.cgroup));
+	if (tenant == TG_TENANT_HOST)
+		return 0;	/* untagged is the host's */
+	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!tag)
+		return 0;
+	if (tag->tenant == TG_TENANT_HOST) {
+		tag->tenant = tenant;
+		tg_epoch_bump();
+	}
+	port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (holds && port && !tag->bound) {
+		netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
+		holder = tg_hold(tag, netns, TG_PORT_KEY(proto, port), tenant);
+		if (!holder && tag->bound)
+			holder = tenant;
+	}
+	BPF_SEQ_PRINTF(seq, "%u %u %u %u\n", proto, port, tenant, holder);
+	return 0;
+}
+
+SEC("iter/tcp")
+int tg_seed_tcp(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct tcp_sock *tp;
+	struct sock *sk;
+	int state;
+
+	if (!skc)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (!tp)
+		return 0;
+	sk = (struct sock *)tp;
+	state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	return tg_seed(ctx->meta->seq, sk, IPPROTO_TCP,
+		       state == TG_TCP_LISTEN || state == TG_TCP_CLOSE);
+}
+
+SEC("iter/udp")
+int tg_seed_udp(struct bpf_iter__udp *ctx)
+{
+	struct sock *sk = (struct sock *)ctx->udp_sk;
+
+	if (!sk)
+		return 0;
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
+		return 0;
+	/* A connected socket receives from its peer only. */
+	return tg_seed(ctx->meta->seq, sk, IPPROTO_UDP,
+		       !BPF_CORE_READ(sk, __sk_common.skc_dport));
 }
 
 char LICENSE[] SEC("license") = "GPL";

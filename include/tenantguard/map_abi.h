@@ -57,11 +57,15 @@ struct tg_bound_key {
 	__u32 pad;	/* zero */
 };
 
-/* Value of port_bound: the tenant whose sockets hold the port, and how many. */
-struct tg_port_use {
-	__u32 tenant;
-	__u32 count;
-};
+/*
+ * Value of port_bound, one __u64 changed only by compare-and-swap: the tenant
+ * whose sockets hold the port (high half) and how many do (low half).
+ * TG_USE_DYING as the count: the last holder is removing the entry.
+ */
+#define TG_USE(tenant, count) (((__u64)(tenant) << 32) | (__u32)(count))
+#define TG_USE_TENANT(w) ((__u32)((w) >> 32))
+#define TG_USE_COUNT(w) ((__u32)(w))
+#define TG_USE_DYING 0xffffffffu
 
 /* Key of tenant_nets (LPM trie): IPv4 as ::ffff:a.b.c.d, prefix on 128 bits. */
 struct tg_net_key {
@@ -82,15 +86,21 @@ struct tg_sock_tag {
 	__u32 tenant;	/* creator's tenant id, TG_TENANT_HOST if none */
 	__u32 bound;	/* TG_PORT_KEY it holds in port_bound, 0 if none */
 	__u64 netns;	/* netns cookie of that port_bound entry */
+	/* The last destination a send was allowed to, and when: */
+	__u8 seen_addr[16];	/* as given by the caller */
+	__u32 seen_port;	/* network byte order; 0: nothing cached */
+	__u32 seen_gen;		/* policy_gen[0] then */
+	__u64 seen_epoch;	/* net_epoch then (see net.bpf.c) */
 };
 
 _Static_assert(sizeof(struct tg_tenant) == 8, "tg_tenant");
 _Static_assert(sizeof(struct tg_inode_key) == 16, "tg_inode_key");
 _Static_assert(__builtin_offsetof(struct tg_inode_key, dev) == 8, "dev");
 _Static_assert(sizeof(struct tg_owner) == 8, "tg_owner");
-_Static_assert(sizeof(struct tg_sock_tag) == 16, "tg_sock_tag");
+_Static_assert(sizeof(struct tg_sock_tag) == 48, "tg_sock_tag");
+_Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_addr) == 16, "seen_addr");
+_Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_epoch) == 40, "seen_epoch");
 _Static_assert(sizeof(struct tg_bound_key) == 16, "tg_bound_key");
-_Static_assert(sizeof(struct tg_port_use) == 8, "tg_port_use");
 _Static_assert(sizeof(struct tg_net_key) == 20, "tg_net_key");
 _Static_assert(sizeof(struct tg_pair_key) == 8, "tg_pair_key");
 

@@ -5,10 +5,19 @@
  *
  *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] open PATH [r|w|dir]
  *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] [--bind SRC] connect tcp|udp ADDR PORT
- *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] bind tcp|udp ADDR PORT [reuseport]
+ *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] bind PROTO ADDR PORT [OPTS...]
+ *            (PROTO tcp, udp, udplite, mptcp; OPTS: see tests/probe/net.c)
  *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] [--move-to DIR] sendto udp ADDR PORT
  *            (--move-to: join DIR after creating the socket, before using it)
- *   tg-probe [--cgroup DIR] listen tcp|udp ADDR PORT [READY_FILE]
+ *   tg-probe [--cgroup DIR] listen PROTO ADDR PORT|0|- [READY_FILE [OPTS...]]
+ *            (READY_FILE gets the port; 0: bind to port 0; -: no bind)
+ *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] sendmsg|sendmmsg|connect-send
+ *            udp ADDR PORT, fastopen|fastopen-connect tcp ADDR PORT,
+ *            uring-connect|uring-sendmsg tcp|udp ADDR PORT (see net.c, uring.c)
+ *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] sendto-again PROTO ADDR PORT FILE
+ *            (a send, FILE.sent made, then once FILE exists a second send)
+ *   tg-probe [--cgroup DIR] bind-race CG1 CG2 PORT ROUNDS
+ *   tg-probe [--cgroup DIR] autobind PROTO N bind|connect|listen|send ADDR PORT
  *   tg-probe [--cgroup DIR] connect-loop tcp|udp ADDR PORT STOP_FILE
  *            (connects until STOP_FILE exists; prints the outcome counts)
  *   tg-probe [--cgroup DIR] connect-repeat tcp|udp ADDR PORT N GAP_MS
@@ -19,6 +28,7 @@
  *            (NAME with harmless arguments: bpf, mount, ptrace, ...; also
  *            i386-bpf and x32-bpf, the same call through the compat ABIs)
  *   tg-probe getppid-loop N   (prints nanoseconds per call)
+ *   tg-probe tcp-loop N | udp-loop N   (loopback; nanoseconds per iteration)
  *
  * Exit 0 when the outcome matches --expect (or the call succeeded without
  * --expect), 1 otherwise, 2 on a usage error.
@@ -115,6 +125,7 @@ static const struct probe_cmd *const tables[] = {
 	probe_event_cmds,
 	probe_syscall_cmds,
 	probe_ratelimit_cmds,
+	probe_uring_cmds,
 };
 
 int main(int argc, char **argv)

@@ -213,6 +213,74 @@ static void test_every_error_reported(void **state)
 	tg_policy_free(&p);
 }
 
+/* Reserved ports and networks: one owner per port and per address. */
+static void test_port_and_net_overlaps(void **state)
+{
+	static const char ok_doc[] =
+		"version: 1\n"
+		"tenants:\n"
+		"  acme: {ports: [tcp:8000-8099, tcp:8050-8060, udp:9000], "
+		"networks: [10.0.0.0/8, 10.1.0.0/16, \"fd00::/16\"]}\n"
+		"  globex: {ports: [tcp:8100-8199, udp:8000-8099, tcp:9000], "
+		"networks: [11.0.0.0/8, \"fd01::/16\", 9.255.255.255/32]}\n";
+	static const char bad_doc[] =
+		"version: 1\n"
+		"tenants:\n"
+		"  b: {ports: [tcp:100-120]}\n"
+		"  a: {ports: [tcp:110-300, tcp:115-118, tcp:121-130]}\n"
+		"  c: {ports: [udp:1-65535, tcp:300]}\n"
+		"  d: {ports: [udp:7]}\n";
+	static const char bad_nets[] =
+		"version: 1\n"
+		"tenants:\n"
+		"  v6: {networks: [\"::/0\"]}\n"
+		"  v4: {networks: [192.168.1.0/24, \"fd00:1::/32\"]}\n";
+	static const char dropin[] =
+		"version: 1\n"
+		"tenants:\n"
+		"  late: {ports: [tcp:8099]}\n";
+	struct tg_diag d = {};
+	struct tg_policy p;
+
+	assert_int_equal(check_doc(&p, "ok.yaml", ok_doc, sizeof(ok_doc) - 1, &d), 0);
+	assert_int_equal(d.n, 0);
+	tg_policy_free(&p);
+
+	assert_int_equal(check_doc(&p, "t.yaml", bad_doc, sizeof(bad_doc) - 1, &d), -EINVAL);
+	assert_int_equal(d.n, 4);
+	/* Each overlap once, at the later range, naming the earlier one. */
+	assert_string_equal(d.msgs[0], "t.yaml:4:15: port tcp:110-300 of tenant 'a' "
+				       "overlaps tcp:100-120 of tenant 'b' (t.yaml:3:3)");
+	assert_string_equal(d.msgs[1], "t.yaml:4:28: port tcp:115-118 of tenant 'a' "
+				       "overlaps tcp:100-120 of tenant 'b' (t.yaml:3:3)");
+	assert_string_equal(d.msgs[2], "t.yaml:5:28: port tcp:300 of tenant 'c' "
+				       "overlaps tcp:110-300 of tenant 'a' (t.yaml:4:3)");
+	assert_string_equal(d.msgs[3], "t.yaml:6:15: port udp:7 of tenant 'd' "
+				       "overlaps udp:1-65535 of tenant 'c' (t.yaml:5:3)");
+	tg_diag_free(&d);
+	tg_policy_free(&p);
+
+	assert_int_equal(check_doc(&p, "n.yaml", bad_nets, sizeof(bad_nets) - 1, &d), -EINVAL);
+	assert_int_equal(d.n, 2);
+	assert_string_equal(d.msgs[0], "n.yaml:4:19: network 192.168.1.0/24 of tenant 'v4' "
+				       "overlaps ::/0 of tenant 'v6' (n.yaml:3:3)");
+	assert_string_equal(d.msgs[1], "n.yaml:4:35: network fd00:1::/32 of tenant 'v4' "
+				       "overlaps ::/0 of tenant 'v6' (n.yaml:3:3)");
+	tg_diag_free(&d);
+	tg_policy_free(&p);
+
+	/* A drop-in's tenant is named at its own file's place. */
+	tg_policy_init(&p);
+	assert_int_equal(tg_policy_parse(&p, "main.yaml", ok_doc, sizeof(ok_doc) - 1, 1, &d), 0);
+	assert_int_equal(tg_policy_parse(&p, "d/late.yaml", dropin, sizeof(dropin) - 1, 0, &d), 0);
+	assert_int_equal(tg_policy_finish(&p, &d), -EINVAL);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.msgs[0], "d/late.yaml:3:18: port tcp:8099 of tenant 'late' "
+				       "overlaps tcp:8000-8099 of tenant 'acme' (main.yaml:3:3)");
+	tg_diag_free(&d);
+	tg_policy_free(&p);
+}
+
 static void test_dropin_merge_order(void **state)
 {
 	static const char main_doc[] = "version: 1\nmode: audit\ntenants:\n  acme: {}\n";
@@ -295,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_and_values),
 		cmocka_unit_test(test_event_limits),
 		cmocka_unit_test(test_every_error_reported),
+		cmocka_unit_test(test_port_and_net_overlaps),
 		cmocka_unit_test(test_dropin_merge_order),
 		cmocka_unit_test(test_hostile_inputs),
 		cmocka_unit_test(test_error_cap),
