@@ -17,6 +17,8 @@
  *            (NAME with harmless arguments: bpf, mount, ptrace, ...; also
  *            i386-bpf and x32-bpf, the same call through the compat ABIs)
  *   tg-probe getppid-loop N   (prints nanoseconds per call)
+ *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] exec PATH [ARGS...]
+ *   tg-probe [--cgroup DIR] open-loop N PATH   (prints nanoseconds per open+close)
  *
  * Exit 0 when the outcome matches --expect (or the call succeeded without
  * --expect), 1 otherwise, 2 on a usage error.
@@ -112,6 +114,7 @@ static const struct probe_cmd *const tables[] = {
 	probe_net_cmds,
 	probe_event_cmds,
 	probe_syscall_cmds,
+	probe_fanotify_cmds,
 };
 
 int main(int argc, char **argv)
