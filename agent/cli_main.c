@@ -260,7 +260,8 @@ static int cmd_status(int argc, char **argv)
 	if (!r)
 		return 1;
 	if (json) {
-		printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY));
+		printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(r);
 		return 0;
 	}

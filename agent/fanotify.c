@@ -538,11 +538,15 @@ static void handle_notif(struct tg_fan *f)
 			if (m->fd >= 0)
 				close(m->fd);
 			if (m->mask & FAN_Q_OVERFLOW)
+				invalidate_all(f);	/* renames were missed */
+			else if ((m->mask & FAN_ONDIR) && (m->mask & FAN_MOVED_TO))
+				/* A subtree moved: every answer below it too. */
 				invalidate_all(f);
-			else if (m->mask & FAN_ONDIR)
-				/* A directory moved or went: its subtree's answers too. */
-				invalidate_all(f);
-			else if (m->mask & (FAN_MOVED_TO | FAN_CREATE))
+			else if ((m->mask & FAN_ONDIR) && (m->mask & FAN_DELETE))
+				/* Its inode number may come back as another. */
+				tg_fo_cache_clear(&f->cache);
+			else if (!(m->mask & FAN_ONDIR) &&
+				 (m->mask & (FAN_MOVED_TO | FAN_CREATE)))
 				forget_name(f, m);
 		}
 		pthread_mutex_unlock(&f->lock);

@@ -18,7 +18,7 @@
  *            i386-bpf and x32-bpf, the same call through the compat ABIs)
  *   tg-probe getppid-loop N   (prints nanoseconds per call)
  *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] exec PATH [ARGS...]
- *   tg-probe [--cgroup DIR] open-loop N PATH   (prints nanoseconds per open+close)
+ *   tg-probe [--cgroup DIR] open-loop N PATH   (prints ns per open+close, failures)
  *
  * Exit 0 when the outcome matches --expect (or the call succeeded without
  * --expect), 1 otherwise, 2 on a usage error.
