@@ -23,6 +23,7 @@
 #include <ftw.h>
 #include <json-c/json.h>
 #include <linux/magic.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -224,9 +225,83 @@ static int open_in_clone(const struct fan_fs *fs, int fd)
 	return o < 0 ? -errno : o;
 }
 
-/* The owner of the object of event fd (stat st) on fs. */
+/*
+ * The directory holding name (of the inode of st) at path dir, looked up
+ * below root_fd without following symlinks; -ESTALE if it holds another.
+ */
+static int open_holder(int root_fd, const char *dir, const char *name,
+		       const struct stat *st)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	struct stat cs;
+	int dfd;
+
+	dfd = (int)syscall(SYS_openat2, root_fd, dir[0] ? dir : "/", &how, sizeof(how));
+	if (dfd < 0)
+		return -errno;
+	if (fstatat(dfd, name, &cs, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    cs.st_dev != st->st_dev || cs.st_ino != st->st_ino) {
+		close(dfd);
+		return -ESTALE;
+	}
+	return dfd;
+}
+
+/*
+ * The owner of the directory holding the name the opener used for the
+ * non-directory of event fd (stat st). /proc/self/fd shows that name from
+ * the agent's root, or from the root of the opener's mount namespace when
+ * it is another: looked up from the one, then the other. The directory is
+ * then taken into fs's clone, where ".." means the dentry tree.
+ */
+static int owner_by_name(struct tg_fo_walk *w, const struct fan_fs *fs, int fd,
+			 pid_t pid, const struct stat *st, __u32 *owner)
+{
+	char link[64], proot[64], p[PATH_MAX];
+	const char *roots[] = { "/", proot };
+	struct stat ds;
+	char *slash;
+	ssize_t n;
+	int i, rfd, dfd, cdfd, err;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, p, sizeof(p) - 1);
+	if (n <= 0 || p[0] != '/')
+		return -ENOENT;
+	p[n] = '\0';
+	slash = strrchr(p, '/');
+	*slash = '\0';
+	snprintf(proot, sizeof(proot), "/proc/%d/root", (int)pid);
+	for (i = 0, dfd = -ENOENT; i < 2 && dfd < 0; i++) {
+		rfd = open(roots[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rfd < 0) {
+			dfd = -errno;
+			continue;
+		}
+		dfd = open_holder(rfd, p, slash + 1, st);
+		close(rfd);
+	}
+	if (dfd < 0)
+		return dfd;
+	cdfd = open_in_clone(fs, dfd);
+	close(dfd);
+	if (cdfd < 0)
+		return cdfd;
+	err = fstat(cdfd, &ds) < 0 ? -errno : tg_fo_owner(w, cdfd, &ds, owner);
+	close(cdfd);
+	return err;
+}
+
+/*
+ * The owner of the object of event fd (stat st) on fs. A file with several
+ * names is owned if the name it was opened by or the one its handle leads to
+ * lies in an owned tree (or it was found below one at the last scan).
+ */
 static int owner_of(struct tg_fan *f, const struct fan_fs *fs, int fd,
-		    const struct stat *st, __u32 *owner)
+		    pid_t pid, const struct stat *st, __u32 *owner)
 {
 	struct tg_fo_walk w = {
 		.owned = &f->snap->owned,
@@ -238,6 +313,7 @@ static int owner_of(struct tg_fan *f, const struct fan_fs *fs, int fd,
 	};
 	struct tg_fo_obj me = tg_fo_obj_of(st);
 	const struct tg_fo_ent *e;
+	__u32 by_name = 0;
 	int o, err;
 
 	e = tg_fo_owned_find(w.owned, st->st_dev, st->st_ino);
@@ -247,6 +323,11 @@ static int owner_of(struct tg_fan *f, const struct fan_fs *fs, int fd,
 	}
 	if (tg_fo_cache_get(&f->cache, &me, w.now_ms, owner))
 		return 0;
+	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1 &&
+	    owner_by_name(&w, fs, fd, pid, st, &by_name) == 0 && by_name) {
+		*owner = by_name;
+		return 0;
+	}
 	o = open_in_clone(fs, fd);
 	if (o < 0)
 		return o;
@@ -271,7 +352,7 @@ static void decide(struct tg_fan *f, int fd, pid_t pid, int pidfd,
 	fs = fs_find(f->fs, f->n_fs, st.st_dev);
 	if (!fs || !fs->marked)
 		return;		/* not a filesystem holding owned paths */
-	oerr = owner_of(f, fs, fd, &st, &v->owner);
+	oerr = owner_of(f, fs, fd, pid, &st, &v->owner);
 	if (!oerr && v->owner == TG_TENANT_HOST) {
 		/* One name, no owner: its opens need no more questions. */
 		v->ignore = fs->watched && (S_ISDIR(st.st_mode) || st.st_nlink == 1);

@@ -155,6 +155,9 @@ deny deny_symlink_same_fs "$S/acme/data" open "$S/shared/symlink"
 deny deny_symlink_other_fs "$S/acme/data" open "$TG_T/symlink"
 deny deny_bind_mount "$TG_T/bind/d2/d3/f" open "$TG_T/bind/d2/d3/f"
 deny deny_hardlink_made_before_start "$S/shared/hardlink" open "$S/shared/hardlink"
+ln "$S/acme/d1/d2/d3/f" "$S/shared/late"	# a second name, made after start
+deny deny_owned_name_of_late_hardlink "$S/acme/d1/d2/d3/f" open "$S/acme/d1/d2/d3/f"
+tg_probe allow_owner_late_hardlink --cgroup "$A" --expect ok open "$S/shared/late"
 deny deny_proc_pid_root "$S/acme/data" open "/proc/$holder/root$S/acme/data"
 deny deny_proc_pid_fd "$S/acme/data" open "/proc/$holder/fd/3"
 n=$(tg_count kind=file verdict=deny tenant=globex path="$S/acme/d1/d2/d3/f")
