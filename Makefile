@@ -153,6 +153,7 @@ check-fuzz: $(OUTPUT)/fuzz_policy
 bench: all
 	$(Q)tests/bench/policy.sh $(OUTPUT)
 	$(Q)tests/bench/seccomp.sh $(OUTPUT)
+	$(Q)tests/bench/fanotify.sh $(OUTPUT)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
