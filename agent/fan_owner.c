@@ -17,6 +17,23 @@
 
 #include "fan_owner.h"
 
+/* Room for one more element of size sz in *v (n used of *cap). */
+static int grow(void **v, size_t *cap, size_t n, size_t sz, size_t first)
+{
+	size_t ncap;
+	void *nv;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : first;
+	nv = reallocarray(*v, ncap, sz);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
 void tg_fo_owned_init(struct tg_fo_owned *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -31,15 +48,8 @@ void tg_fo_owned_free(struct tg_fo_owned *o)
 int tg_fo_owned_add(struct tg_fo_owned *o, __u64 dev, __u64 ino, __u32 tenant,
 		    __u32 flags)
 {
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 64;
-		void *v = reallocarray(o->v, cap, sizeof(*o->v));
-
-		if (!v)
-			return -ENOMEM;
-		o->v = v;
-		o->cap = cap;
-	}
+	if (grow((void **)&o->v, &o->cap, o->n, sizeof(*o->v), 64))
+		return -ENOMEM;
 	o->v[o->n++] = (struct tg_fo_ent){ .dev = dev, .ino = ino,
 					   .tenant = tenant, .flags = flags };
 	return 0;
@@ -413,15 +423,8 @@ int tg_fo_cgroups_add(struct tg_fo_cgroups *g, const char *path, __u32 tenant,
 {
 	char *p;
 
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 16;
-		void *v = reallocarray(g->v, cap, sizeof(*g->v));
-
-		if (!v)
-			return -ENOMEM;
-		g->v = v;
-		g->cap = cap;
-	}
+	if (grow((void **)&g->v, &g->cap, g->n, sizeof(*g->v), 16))
+		return -ENOMEM;
 	p = strdup(path);
 	if (!p)
 		return -ENOMEM;

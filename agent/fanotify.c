@@ -514,30 +514,38 @@ static int event_pidfd(const struct fanotify_event_metadata *m)
 	return FAN_EPIDFD;
 }
 
-static void handle_perm(struct tg_fan *f)
+typedef void (*fan_event_fn)(struct tg_fan *f,
+			     const struct fanotify_event_metadata *m);
+
+/* Hand every event queued on group fd to fn, until none is left. */
+static void read_events(struct tg_fan *f, int fd, fan_event_fn fn)
 {
 	char buf[8192] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
 	const struct fanotify_event_metadata *m;
 	ssize_t n;
-	int pidfd;
 
 	for (;;) {
-		n = read(f->perm_fd, buf, sizeof(buf));
+		n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return;	/* EAGAIN; on other errors the kernel denied */
 		for (m = (const void *)buf; FAN_EVENT_OK(m, n);
-		     m = FAN_EVENT_NEXT(m, n)) {
-			pidfd = event_pidfd(m);
-			if (m->fd >= 0) {
-				answer(f, m, pidfd);
-				close(m->fd);
-			}
-			if (pidfd >= 0)
-				close(pidfd);
-		}
+		     m = FAN_EVENT_NEXT(m, n))
+			fn(f, m);
 	}
+}
+
+static void on_perm(struct tg_fan *f, const struct fanotify_event_metadata *m)
+{
+	int pidfd = event_pidfd(m);
+
+	if (m->fd >= 0) {
+		answer(f, m, pidfd);
+		close(m->fd);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
 }
 
 /* The filesystem of a directory file id, and the directory as O_PATH. */
@@ -601,37 +609,22 @@ static void forget_name(struct tg_fan *f, const struct fanotify_event_metadata *
 	close(dfd);
 }
 
-static void handle_notif(struct tg_fan *f)
+static void on_notif(struct tg_fan *f, const struct fanotify_event_metadata *m)
 {
-	char buf[8192] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
-	const struct fanotify_event_metadata *m;
-	ssize_t n;
-
-	for (;;) {
-		n = read(f->notif_fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		pthread_mutex_lock(&f->lock);
-		for (m = (const void *)buf; FAN_EVENT_OK(m, n);
-		     m = FAN_EVENT_NEXT(m, n)) {
-			if (m->fd >= 0)
-				close(m->fd);
-			if (m->mask & FAN_Q_OVERFLOW)
-				invalidate_all(f);	/* renames were missed */
-			else if ((m->mask & FAN_ONDIR) && (m->mask & FAN_MOVED_TO))
-				/* A subtree moved: every answer below it too. */
-				invalidate_all(f);
-			else if ((m->mask & FAN_ONDIR) && (m->mask & FAN_DELETE))
-				/* Its inode number may come back as another. */
-				tg_fo_cache_clear(&f->cache);
-			else if (!(m->mask & FAN_ONDIR) &&
-				 (m->mask & (FAN_MOVED_TO | FAN_CREATE)))
-				forget_name(f, m);
-		}
-		pthread_mutex_unlock(&f->lock);
-	}
+	if (m->fd >= 0)
+		close(m->fd);
+	pthread_mutex_lock(&f->lock);
+	if (m->mask & FAN_Q_OVERFLOW)
+		invalidate_all(f);	/* renames were missed */
+	else if ((m->mask & FAN_ONDIR) && (m->mask & FAN_MOVED_TO))
+		/* A subtree moved: every answer below it too. */
+		invalidate_all(f);
+	else if ((m->mask & FAN_ONDIR) && (m->mask & FAN_DELETE))
+		/* Its inode number may come back as another. */
+		tg_fo_cache_clear(&f->cache);
+	else if (!(m->mask & FAN_ONDIR) && (m->mask & (FAN_MOVED_TO | FAN_CREATE)))
+		forget_name(f, m);
+	pthread_mutex_unlock(&f->lock);
 }
 
 static void *fan_thread(void *arg)
@@ -652,9 +645,9 @@ static void *fan_thread(void *arg)
 			break;
 		/* Renames first: no open is decided on what they changed. */
 		if (p[1].revents)
-			handle_notif(f);
+			read_events(f, f->notif_fd, on_notif);
 		if (p[2].revents)
-			handle_perm(f);
+			read_events(f, f->perm_fd, on_perm);
 	}
 	return NULL;
 }
