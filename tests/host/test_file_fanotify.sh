@@ -200,7 +200,7 @@ tg_probe allow_shared_file --cgroup "$G" --expect ok open "$S/shared/file"
 tg_probe allow_shared_file_again --cgroup "$G" --expect ok open "$S/shared/file"
 tg_probe allow_shared_dir --cgroup "$G" --expect ok open "$S/shared" dir
 tg_probe allow_fs_root_dir --cgroup "$G" --expect ok open "$S" dir
-tg_probe allow_other_fs --cgroup "$G" --expect ok open /etc/hostname
+tg_probe allow_other_fs --cgroup "$G" --expect ok open /etc/passwd
 tg_probe allow_acme_reads_globex_shared --cgroup "$A" --expect ok open "$S/shared/file"
 
 # Allowed opens report nothing: a last denial marks the end of the run.
@@ -235,7 +235,7 @@ fi
 tg_cli status --json | tr -d ' \n' >"$TG_T/status.json"
 if grep -q '"backends":{"file":"fanotify"' "$TG_T/status.json" &&
 	grep -qF "\"unenforced\":$expected" "$TG_T/status.json" &&
-	grep -q '"filesystems":\[{"mount":"'"$S"'","dev":"[0-9:]*","marked":true,"renames_watched":true}\]' "$TG_T/status.json"; then
+	grep -q '"filesystems":\[{"mount":"'"$S"'","dev":"[0-9:]*","marked":true,"renames_watched":\(true\|false,"reason":"no rename watch[^"]*"\)}\]' "$TG_T/status.json"; then
 	tg_pass status_json
 else
 	tg_fail status_json "$(cat "$TG_T/status.json")"
@@ -247,19 +247,26 @@ else
 fi
 
 # Ignore marks never outlive a change of place: renamed or linked into an
-# owned tree, an object is checked again; moved out, it is free again.
+# owned tree, an object is checked again; moved out, it is free again. The
+# rename watch needs a filesystem id (tmpfs has one from 6.7); without it
+# answers are kept for a second at most, and no ignore marks are set.
+if grep -q '"renames_watched":true' "$TG_T/status.json"; then
+	settle=0.2
+else
+	settle=1.2
+fi
 tg_probe rename_dir_before --cgroup "$G" --expect ok open "$S/shared/mv/f"
 tg_probe rename_file_before --cgroup "$G" --expect ok open "$S/shared/g"
 tg_probe link_file_before --cgroup "$G" --expect ok open "$S/shared/h"
 mv "$S/shared/mv" "$S/acme/mv" && mv "$S/shared/g" "$S/acme/g" &&
 	ln "$S/shared/h" "$S/acme/h" && rm "$S/shared/h"
-sleep 0.2
+sleep $settle
 deny deny_after_dir_rename_in "$S/acme/mv/f" open "$S/acme/mv/f"
 deny deny_after_file_rename_in "$S/acme/g" open "$S/acme/g"
 deny deny_after_link_in "$S/acme/h" open "$S/acme/h"
 tg_probe rename_out_before --cgroup "$G" --expect EPERM open "$S/acme/tomove/f"
 mv "$S/acme/tomove" "$S/shared/moved"
-sleep 0.2
+sleep $settle
 tg_probe allow_after_rename_out --cgroup "$G" --expect ok open "$S/shared/moved/f"
 
 # Audit mode: allowed, and reported as such.
@@ -307,7 +314,7 @@ loops()
 				echo $$ >"$who/cgroup.procs" 2>/dev/null ||
 					sh -c 'echo $PPID' >"$who/cgroup.procs"
 			fi
-			timeout 60 "$P" open-loop 20000 "$S/acme/d1/d2/d3/f" \
+			timeout 60 "$P" open-loop "${TG_LOOP_OPENS:-20000}" "$S/acme/d1/d2/d3/f" \
 				>"$TG_T/loop.$(basename "${who:-host}")" 2>&1
 			echo "rc $?" >>"$TG_T/loop.$(basename "${who:-host}")"
 		) &
