@@ -77,6 +77,8 @@ struct agent {
 	__u64 seccomp_denials;
 	struct tg_fan *fan;		/* the fanotify file backend, if used */
 	int fan_links;			/* next apply: look for hard links again */
+	int fan_unmarked;		/* filesystems not marked, last reported */
+	int started;			/* the start event is out */
 	__u64 fan_drops_reported;
 };
 
@@ -321,6 +323,7 @@ static void emit_backends(struct agent *a, const char *op)
 	json_object_object_add(o, "unenforced", unenf);
 	say("%s", msg);
 	emit(a, o);
+	a->started = 1;
 }
 
 /* One agent event counting events lost since the last report, and why. */
@@ -401,6 +404,21 @@ static int add_local_addrs(struct agent *a)
 	return err;
 }
 
+static void emit_backends(struct agent *a, const char *op);
+
+/* When a filesystem holding owned paths cannot be marked, or can again. */
+static void report_unmarked(struct agent *a)
+{
+	struct tg_fan_stats fs;
+
+	tg_fan_stats(a->fan, &fs);
+	if ((int)fs.unmarked == a->fan_unmarked)
+		return;
+	a->fan_unmarked = (int)fs.unmarked;
+	if (a->started)
+		emit_backends(a, "backends");
+}
+
 /* Bring the kernel in line with a->policy and the cgroups that exist now. */
 static int apply(struct agent *a)
 {
@@ -418,6 +436,8 @@ static int apply(struct agent *a)
 		err = tg_bpf_apply(&a->bpf, &a->reg, &st);
 	if (!err)
 		a->last_changes = st.changes;
+	if (!err && a->fan)
+		report_unmarked(a);
 	if (err == -EEXIST)
 		say("policy: two tenants resolve to the same cgroup or directory");
 	else if (err)

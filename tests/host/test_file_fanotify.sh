@@ -303,6 +303,21 @@ else
 fi
 tg_probe still_denied_after_reloads --cgroup "$G" --expect EPERM open "$S/acme/data"
 
+# An owned path on a filesystem that cannot be marked (sysfs: the agent
+# must never wait on itself): said at once, in an event and in status.
+write_policy enforce ", /sys/kernel/mm"
+reload reload_unmarkable_path
+tg_event unmarkable_path_event kind=agent op=backends \
+	unenforced="$(echo "$expected" | sed 's/^\[/["file:open",/')"
+if tg_cli status | grep -q "^fanotify: */sys (dev [0-9:]*) NOT MARKED: a kernel filesystem"; then
+	tg_pass unmarkable_path_status
+else
+	tg_fail unmarkable_path_status "$(tg_cli status)"
+fi
+write_policy enforce
+reload reload_without_unmarkable_path
+tg_event unmarkable_path_gone_event kind=agent op=backends unenforced="$expected"
+
 # Stopping with opens in flight leaves no opener waiting.
 # loops: start open loops of globex (denied), acme and the host.
 loops()
