@@ -18,7 +18,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 tg_env_setup
-mountpoint -q "$TG_SRV" || tg_srv_tmpfs
+tg_mounted "$TG_SRV" || tg_srv_tmpfs
 N=${TG_BENCH_OPENS:-20000}
 ROUNDS=${TG_BENCH_ROUNDS:-5}
 A=$TG_TDIR/acme

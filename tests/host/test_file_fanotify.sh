@@ -13,7 +13,7 @@
 
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
-mountpoint -q "$TG_SRV" || tg_srv_tmpfs || exit 1
+tg_mounted "$TG_SRV" || tg_srv_tmpfs || exit 1
 S=$TG_SRV
 A=$TG_TDIR/acme
 G=$TG_TDIR/globex
@@ -22,6 +22,7 @@ P=$TG_BIN/tg-probe
 mkdir -p "$S/acme/d1/d2/d3" "$S/acme/bin" "$S/acme/tomove" "$S/shared/mv" \
 	"$S/extra" "$S/globex" "$TG_T/bind" "$TG_T/nsbind" "$TG_T/srv2" || exit 1
 echo acme-data >"$S/acme/data"
+echo globex-data >"$S/globex/data"
 echo deep >"$S/acme/d1/d2/d3/f"
 echo moving >"$S/acme/tomove/f"
 cp /bin/true "$S/acme/bin/true" || exit 1

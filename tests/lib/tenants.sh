@@ -41,6 +41,12 @@ tg_env_setup()
 	echo globex-data >"$TG_SRV/globex/data"
 }
 
+# Whether a filesystem is mounted on directory $1 (busybox has no mountpoint).
+tg_mounted()
+{
+	awk -v d="$1" '$2 == d { found = 1 } END { exit !found }' /proc/self/mounts
+}
+
 # A fresh tmpfs of this test's own on $TG_SRV, unmounted at cleanup.
 tg_srv_tmpfs()
 {
