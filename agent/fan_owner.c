@@ -377,7 +377,7 @@ int tg_fo_owner(struct tg_fo_walk *w, int fd, const struct stat *st,
 {
 	struct tg_fo_obj me = tg_fo_obj_of(st);
 	const struct tg_fo_ent *e;
-	int dfd, err;
+	int dfd, err, i;
 
 	w->steps = 0;
 	e = tg_fo_owned_find(w->owned, st->st_dev, st->st_ino);
@@ -392,7 +392,12 @@ int tg_fo_owner(struct tg_fo_walk *w, int fd, const struct stat *st,
 		if (dfd < 0)
 			return -errno;
 	} else {
-		dfd = open_parent(w, fd, st);
+		/* A name renamed over between two looks: look again. */
+		for (i = 0; i < 3; i++) {
+			dfd = open_parent(w, fd, st);
+			if (dfd != -ESTALE)
+				break;
+		}
 		if (dfd < 0)
 			return dfd;
 	}
