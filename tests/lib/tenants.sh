@@ -125,6 +125,8 @@ tg_start_agent()
 		set -- --policy builtin --tenants-cgroup "$TG_TENANTS" \
 			--paths-root "$TG_SRV" "$@"
 	fi
+	# A restart must not find the last agent's "enforcing for".
+	rm -f "$TG_T/agent.err"
 	"$TG_BIN/tenantguard-agent" --event-socket "$TG_SOCK" \
 		--control-socket "$TG_T/control.sock" "$@" \
 		2>"$TG_T/agent.err" &
