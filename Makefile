@@ -156,6 +156,7 @@ bench: all
 	$(Q)tests/bench/seccomp.sh $(OUTPUT)
 	$(Q)tests/bench/ratelimit.sh $(OUTPUT)
 	$(Q)tests/bench/net.sh $(OUTPUT)
+	$(Q)tests/bench/fanotify.sh $(OUTPUT)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

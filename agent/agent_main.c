@@ -29,6 +29,7 @@
 #include "control.h"
 #include "event_json.h"
 #include "netlink.h"
+#include "fanotify.h"
 #include "notify.h"
 #include "policy.h"
 #include "ratelimit.h"
@@ -62,6 +63,7 @@ struct agent {
 	const char *host_opt;
 	__u32 ringbuf_size;
 	int require_file;
+	const char *file_backend_opt;	/* --file-backend */
 	int verbose;
 
 	char cgroup_root[PATH_MAX];
@@ -82,6 +84,11 @@ struct agent {
 	struct tg_resports resports;	/* reserved ports in the sysctl */
 	int resports_err;		/* last error writing it, 0 if none */
 	struct tg_seed_stats seed;	/* sockets found at start */
+	struct tg_fan *fan;		/* the fanotify file backend, if used */
+	int fan_links;			/* next apply: look for hard links again */
+	int fan_unmarked;		/* filesystems not marked, last reported */
+	int started;			/* the start event is out */
+	__u64 fan_drops_reported;
 };
 
 static int verbose;
@@ -123,7 +130,10 @@ static void usage(FILE *out)
 		"  --attach-cgroup DIR     cgroup for the network programs (default: cgroup v2 root)\n"
 		"  --ringbuf-size BYTES    kernel event ring buffer, power of two (default 1048576)\n"
 		"  --host NAME             host name in events (default: gethostname)\n"
-		"  --require-file-isolation  refuse to start without BPF LSM file isolation\n"
+		"  --require-file-isolation  refuse to start without full file isolation (BPF LSM)\n"
+		"  --file-backend auto|bpf-lsm|fanotify|none\n"
+		"                          auto (default): BPF LSM, else fanotify (opens only),\n"
+		"                          else none; the others: that one, or refuse to start\n"
 		"  -v, --verbose           log libbpf warnings and every event\n"
 		"  -h, --help              this text\n");
 }
@@ -144,7 +154,7 @@ static int parse_u32(const char *s, __u32 *out)
 static int parse_args(struct agent *a, int argc, char **argv)
 {
 	enum { O_TENANTS = 256, O_PATHS, O_SOCK, O_CGROOT, O_ATTACH, O_RB,
-	       O_HOST, O_REQFILE, O_POLICY, O_POLICYDIR, O_CONTROL };
+	       O_HOST, O_REQFILE, O_POLICY, O_POLICYDIR, O_CONTROL, O_FILEBE };
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "policy-dir", required_argument, NULL, O_POLICYDIR },
@@ -157,6 +167,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "ringbuf-size", required_argument, NULL, O_RB },
 		{ "host", required_argument, NULL, O_HOST },
 		{ "require-file-isolation", no_argument, NULL, O_REQFILE },
+		{ "file-backend", required_argument, NULL, O_FILEBE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -179,6 +190,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		case O_ATTACH: a->attach_cgroup_opt = optarg; break;
 		case O_HOST: a->host_opt = optarg; break;
 		case O_REQFILE: a->require_file = 1; break;
+		case O_FILEBE: a->file_backend_opt = optarg; break;
 		case 'v': a->verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
 		case O_RB:
@@ -200,6 +212,18 @@ static int parse_args(struct agent *a, int argc, char **argv)
 	}
 	if (optind < argc) {
 		say("unexpected argument '%s' (see --help)", argv[optind]);
+		return -EINVAL;
+	}
+	if (strcmp(a->file_backend_opt, "auto") && strcmp(a->file_backend_opt, "bpf-lsm") &&
+	    strcmp(a->file_backend_opt, "fanotify") && strcmp(a->file_backend_opt, "none")) {
+		say("--file-backend: '%s' is not one of auto, bpf-lsm, fanotify, none",
+		    a->file_backend_opt);
+		return -EINVAL;
+	}
+	if (a->require_file && strcmp(a->file_backend_opt, "auto") &&
+	    strcmp(a->file_backend_opt, "bpf-lsm")) {
+		say("--require-file-isolation and --file-backend %s contradict each other",
+		    a->file_backend_opt);
 		return -EINVAL;
 	}
 	if (a->tenants_cgroup[0] != '/' || a->paths_root[0] != '/') {
@@ -257,30 +281,58 @@ static void add_field(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
+/*
+ * What is not enforced, as a JSON array: "file" when nothing enforces file
+ * isolation, else "file:<op>" for each operation the file backend leaves out
+ * ("file:open" too while a filesystem holding owned paths is not marked).
+ */
+static struct json_object *unenforced_json(struct agent *a)
+{
+	struct json_object *un = json_object_new_array();
+	struct tg_fan_stats fs;
+	size_t i;
+
+	if (a->bpf.file_backend == TG_BACKEND_NONE) {
+		json_object_array_add(un, json_object_new_string("file"));
+	} else if (a->bpf.file_backend == TG_BACKEND_FANOTIFY) {
+		tg_fan_stats(a->fan, &fs);
+		if (fs.unmarked)
+			json_object_array_add(un, json_object_new_string("file:open"));
+		for (i = 0; tg_fan_unenforced[i]; i++)
+			json_object_array_add(un, json_object_new_string(tg_fan_unenforced[i]));
+	}
+	return un;
+}
+
 /* The agent event stating what is enforced and by what. */
 static void emit_backends(struct agent *a, const char *op)
 {
 	struct json_object *o, *be, *unenf;
-	char msg[512];
+	char msg[1024];
 	int file_ok = a->bpf.file_backend != TG_BACKEND_NONE;
+	size_t i, n;
 
-	snprintf(msg, sizeof(msg), "file isolation: %s%s%s; network isolation: %s",
-		 file_ok ? tg_backend_name(a->bpf.file_backend) : "UNENFORCED (",
-		 file_ok ? "" : a->bpf.file_reason, file_ok ? "" : ")",
-		 tg_backend_name(a->bpf.net_backend));
+	unenf = unenforced_json(a);
+	n = (size_t)snprintf(msg, sizeof(msg), "file isolation: %s%s%s; network isolation: %s",
+			     file_ok ? tg_backend_name(a->bpf.file_backend) : "UNENFORCED (",
+			     file_ok ? "" : a->bpf.file_reason, file_ok ? "" : ")",
+			     tg_backend_name(a->bpf.net_backend));
+	for (i = 0; file_ok && i < json_object_array_length(unenf) && n < sizeof(msg); i++)
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s%s", i ? ", " : "; UNENFORCED: ",
+				      json_object_get_string(json_object_array_get_idx(unenf, i)));
 	o = tg_agent_event(&a->fmt, op, "allow", msg);
-	if (!o)
+	if (!o) {
+		json_object_put(unenf);
 		return;
+	}
 	be = json_object_new_object();
 	add_field(be, "file", tg_backend_name(a->bpf.file_backend));
 	add_field(be, "net", tg_backend_name(a->bpf.net_backend));
 	json_object_object_add(o, "backends", be);
-	unenf = json_object_new_array();
-	if (!file_ok)
-		json_object_array_add(unenf, json_object_new_string("file"));
 	json_object_object_add(o, "unenforced", unenf);
 	say("%s", msg);
 	emit(a, o);
+	a->started = 1;
 }
 
 /* One agent event counting events lost since the last report, and why. */
@@ -340,12 +392,38 @@ static void report_drops(struct agent *a, int force)
 		emit_drop(a, n, "collector_queue_full",
 			  "the collector did not take them in time");
 	}
+	if (a->fan) {
+		struct tg_fan_stats fs;
+
+		tg_fan_stats(a->fan, &fs);
+		if (fs.record_drops != a->fan_drops_reported) {
+			emit_drop(a, fs.record_drops - a->fan_drops_reported,
+				  "fanotify_queue_full",
+				  "fanotify decisions came faster than they were reported");
+			a->fan_drops_reported = fs.record_drops;
+		}
+	}
 	if (!a->rl || (!force && now_ms() - a->rl_polled_ms < TG_RL_POLL_MS))
 		return;
 	a->rl_polled_ms = now_ms();
 	err = tg_ratelimit_poll(a->rl, a->reg.next_id - 1, emit_rl, a);
 	if (err && a->verbose)
 		say("events: cannot read the kernel's counters: %s", strerror(-err));
+}
+
+static void emit_backends(struct agent *a, const char *op);
+
+/* When a filesystem holding owned paths cannot be marked, or can again. */
+static void report_unmarked(struct agent *a)
+{
+	struct tg_fan_stats fs;
+
+	tg_fan_stats(a->fan, &fs);
+	if ((int)fs.unmarked == a->fan_unmarked)
+		return;
+	a->fan_unmarked = (int)fs.unmarked;
+	if (a->started)
+		emit_backends(a, "backends");
 }
 
 /* Bring the kernel in line with a->policy and the cgroups that exist now. */
@@ -356,6 +434,11 @@ static int apply(struct agent *a)
 
 	err = tg_registry_apply(&a->reg, &a->policy, a->cgroup_root,
 				a->builtin ? a->paths_root : NULL);
+	if (!err && a->fan) {
+		err = tg_fan_apply(a->fan, &a->reg, a->fan_links);
+		if (!err)
+			a->fan_links = 0;
+	}
 	if (!err)
 		err = tg_bpf_apply(&a->bpf, &a->reg, &st);
 	if (!err) {
@@ -368,6 +451,8 @@ static int apply(struct agent *a)
 	/* Limits are not isolation: a failure to set them is only told. */
 	if (!err && a->rl && (rl_err = tg_ratelimit_apply(a->rl, &a->reg, &a->policy)))
 		say("events: cannot set rate limits: %s", strerror(-rl_err));
+	if (!err && a->fan)
+		report_unmarked(a);
 	if (err == -EEXIST)
 		say("policy: two tenants resolve to the same cgroup or directory");
 	else if (err)
@@ -423,12 +508,15 @@ static int reload(struct agent *a, struct json_object *errs)
 	if (!err) {
 		prev = a->policy;
 		a->policy = next;
+		a->fan_links = 1;
 		err = apply(a);
 		if (err) {
 			/* Back to what is in force; the kernel never saw next. */
 			a->policy = prev;
 			tg_registry_apply(&a->reg, &a->policy, a->cgroup_root,
 					  a->builtin ? a->paths_root : NULL);
+			if (a->fan)
+				tg_fan_apply(a->fan, &a->reg, 1);
 			tg_policy_free(&next);
 			snprintf(msg, sizeof(msg), "policy: cannot apply: %s",
 				 err == -EEXIST ? "two tenants resolve to the same cgroup or directory" :
@@ -509,6 +597,23 @@ static __u64 suppressed_total(struct agent *a)
 	return n;
 }
 
+static struct json_object *fan_status_json(struct tg_fan *f)
+{
+	struct json_object *o = json_object_new_object();
+	struct tg_fan_stats s;
+
+	tg_fan_stats(f, &s);
+	json_object_object_add(o, "filesystems", tg_fan_filesystems_json(f));
+	json_object_object_add(o, "answered", json_object_new_int64((int64_t)s.answered));
+	json_object_object_add(o, "denied", json_object_new_int64((int64_t)s.denied));
+	json_object_object_add(o, "audited", json_object_new_int64((int64_t)s.audited));
+	json_object_object_add(o, "undecidable", json_object_new_int64((int64_t)s.failed));
+	json_object_object_add(o, "ignore_marks", json_object_new_int64((int64_t)s.ignore_marks));
+	json_object_object_add(o, "cache_hits", json_object_new_int64((int64_t)s.cache_hits));
+	json_object_object_add(o, "cache_misses", json_object_new_int64((int64_t)s.cache_misses));
+	return o;
+}
+
 static struct json_object *status_json(struct agent *a)
 {
 	struct json_object *o = json_object_new_object(), *be, *ts, *t, *ps, *un;
@@ -528,13 +633,13 @@ static struct json_object *status_json(struct agent *a)
 	json_object_object_add(be, "net", json_object_new_string(
 		tg_backend_name(a->bpf.net_backend)));
 	json_object_object_add(o, "backends", be);
-	un = json_object_new_array();
-	if (a->bpf.file_backend == TG_BACKEND_NONE) {
-		json_object_array_add(un, json_object_new_string("file"));
+	un = unenforced_json(a);
+	if (a->bpf.file_backend != TG_BACKEND_BPF_LSM)
 		json_object_object_add(o, "file_reason",
 				       json_object_new_string(a->bpf.file_reason));
-	}
 	json_object_object_add(o, "unenforced", un);
+	if (a->fan)
+		json_object_object_add(o, "fanotify", fan_status_json(a->fan));
 	ts = json_object_new_array();
 	for (i = 0; i < a->reg.n; i++) {
 		const struct tg_tenant_entry *e = &a->reg.v[i];
@@ -850,7 +955,7 @@ static void drain(int fd)
 static int run(struct agent *a, int sfd, int *ifd, int cfd)
 {
 	struct signalfd_siginfo si;
-	struct pollfd p[7];
+	struct pollfd p[8];
 	int n, err;
 
 	for (;;) {
@@ -862,7 +967,9 @@ static int run(struct agent *a, int sfd, int *ifd, int cfd)
 		p[4] = (struct pollfd){ .fd = cfd, .events = POLLIN };
 		p[5] = (struct pollfd){ .fd = tg_notify_fd(a->notify), .events = POLLIN };
 		p[6] = (struct pollfd){ .fd = tg_netlink_fd(a->nl), .events = POLLIN };
-		n = poll(p, 7, 1000);
+		p[7] = (struct pollfd){ .fd = a->fan ? tg_fan_fd(a->fan) : -1,
+					.events = POLLIN };
+		n = poll(p, 8, 1000);
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		if (p[0].revents)
@@ -874,6 +981,8 @@ static int run(struct agent *a, int sfd, int *ifd, int cfd)
 			if (err)
 				say("local addresses: %s", strerror(-err));
 		}
+		if (p[7].revents)
+			tg_fan_drain(a->fan, on_event, a);
 		if (p[2].revents) {
 			drain(*ifd);
 			/*
@@ -905,6 +1014,38 @@ static int run(struct agent *a, int sfd, int *ifd, int cfd)
 	}
 }
 
+/* Without BPF LSM: the fanotify backend, unless told otherwise. */
+static int start_fanotify(struct agent *a)
+{
+	char why[256];
+	size_t n;
+
+	if (a->bpf.file_backend != TG_BACKEND_NONE || !strcmp(a->file_backend_opt, "none"))
+		return 0;
+	a->fan = tg_fan_new(a->cgroup_root, why, sizeof(why));
+	if (a->fan) {
+		a->bpf.file_backend = TG_BACKEND_FANOTIFY;
+		return 0;
+	}
+	if (!strcmp(a->file_backend_opt, "fanotify")) {
+		say("--file-backend fanotify: %s", why);
+		return -EOPNOTSUPP;
+	}
+	n = strlen(a->bpf.file_reason);
+	snprintf(a->bpf.file_reason + n, sizeof(a->bpf.file_reason) - n, "; %s", why);
+	return 0;
+}
+
+/* Stop answering opens (the kernel allows what is pending), report the rest. */
+static void stop_fanotify(struct agent *a)
+{
+	if (!a->fan)
+		return;
+	tg_fan_drain(a->fan, on_event, a);
+	tg_fan_free(a->fan);
+	a->fan = NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct agent a = {
@@ -915,6 +1056,7 @@ int main(int argc, char **argv)
 		.paths_root = "/srv/tenants",
 		.event_socket = "/run/tenantguard/events.sock",
 		.ringbuf_size = 1 << 20,
+		.file_backend_opt = "auto",
 	};
 	struct tg_bpf_opts bo = {};
 	char errbuf[512];
@@ -972,6 +1114,8 @@ int main(int argc, char **argv)
 	bo.ringbuf_size = a.ringbuf_size;
 	bo.on_event = on_event;
 	bo.ctx = &a;
+	if (!strcmp(a.file_backend_opt, "fanotify") || !strcmp(a.file_backend_opt, "none"))
+		bo.no_file_lsm = "BPF LSM not tried (--file-backend)";
 	if (tg_bpf_start(&a.bpf, &bo, errbuf, sizeof(errbuf))) {
 		say("bpf: %s", errbuf);
 		err = 1;
@@ -986,9 +1130,16 @@ int main(int argc, char **argv)
 		err = 1;
 		goto out_stop_bpf;
 	}
-	if (a.require_file && a.bpf.file_backend == TG_BACKEND_NONE) {
-		say("file isolation unavailable and --require-file-isolation given: %s",
+	if ((a.require_file || !strcmp(a.file_backend_opt, "bpf-lsm")) &&
+	    a.bpf.file_backend != TG_BACKEND_BPF_LSM) {
+		say("full file isolation (BPF LSM) unavailable and %s given: %s; "
+		    "the fanotify backend would enforce opens only (--file-backend fanotify accepts that)",
+		    a.require_file ? "--require-file-isolation" : "--file-backend bpf-lsm",
 		    a.bpf.file_reason);
+		err = 1;
+		goto out_stop_bpf;
+	}
+	if (start_fanotify(&a)) {
 		err = 1;
 		goto out_stop_bpf;
 	}
@@ -1028,6 +1179,7 @@ int main(int argc, char **argv)
 	err = run(&a, sfd, &ifd, cfd) ? 1 : 0;
 	ring_buffer__consume(a.bpf.rb);
 	report_drops(&a, 1);
+	stop_fanotify(&a);
 	tg_notify_process(a.notify, on_seccomp_denial, &a);
 	close(cfd);
 	unlink(a.control_socket);
@@ -1036,6 +1188,7 @@ out_close_ifd:
 	tg_resports_restore(&a.resports);
 	tg_netlink_free(a.nl);
 out_stop_bpf:
+	stop_fanotify(&a);
 	tg_bpf_stop(&a.bpf);
 	tg_ratelimit_free(a.rl);
 	if (!err)

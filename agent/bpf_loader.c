@@ -23,6 +23,7 @@ const char *tg_backend_name(enum tg_backend b)
 	switch (b) {
 	case TG_BACKEND_BPF_LSM: return "bpf-lsm";
 	case TG_BACKEND_CGROUP_BPF: return "cgroup-bpf";
+	case TG_BACKEND_FANOTIFY: return "fanotify";
 	case TG_BACKEND_NONE: break;
 	}
 	return "none";
@@ -198,7 +199,9 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *errbuf,
 		goto out_destroy_net;
 	}
 	b->net_backend = TG_BACKEND_CGROUP_BPF;
-	if (start_file(b) && !b->file_reason[0])
+	if (o->no_file_lsm)
+		snprintf(b->file_reason, sizeof(b->file_reason), "%s", o->no_file_lsm);
+	else if (start_file(b) && !b->file_reason[0])
 		snprintf(b->file_reason, sizeof(b->file_reason),
 			 "BPF LSM object failed to load");
 	err = setup_policy_maps(b);

@@ -17,12 +17,14 @@ enum tg_backend {
 	TG_BACKEND_NONE = 0,
 	TG_BACKEND_BPF_LSM,
 	TG_BACKEND_CGROUP_BPF,
+	TG_BACKEND_FANOTIFY,	/* file opens only: agent/fanotify.h */
 };
 
 struct tg_bpf_opts {
 	const char *attach_cgroup;	/* cgroup v2 dir for cgroup programs */
 	__u32 ringbuf_size;		/* bytes, power of two >= page size */
 	__u64 host_netns;		/* cookie of the agent's network namespace */
+	const char *no_file_lsm;	/* if set: do not try BPF LSM, and why */
 	int (*on_event)(void *ctx, void *data, size_t size);
 	void *ctx;
 };

@@ -213,6 +213,39 @@ static const char *jstr(struct json_object *o, const char *k)
 	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "-";
 }
 
+/* What the agent does not enforce, and on which filesystems fanotify works. */
+static void print_unenforced(struct json_object *r)
+{
+	struct json_object *un = NULL, *fan, *fss = NULL, *v;
+	size_t i, n;
+
+	json_object_object_get_ex(r, "unenforced", &un);
+	n = un ? json_object_array_length(un) : 0;
+	if (n == 1 && json_object_object_get_ex(r, "file_reason", &v))
+		printf("UNENFORCED:  file isolation (%s)\n", json_object_get_string(v));
+	else if (n)
+		printf("UNENFORCED: ");
+	for (i = 0; n != 1 && i < n; i++)
+		printf(" %s", json_object_get_string(json_object_array_get_idx(un, i)));
+	if (n > 1)
+		printf("\n");
+	if (!json_object_object_get_ex(r, "fanotify", &fan))
+		return;
+	json_object_object_get_ex(fan, "filesystems", &fss);
+	n = fss ? json_object_array_length(fss) : 0;
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(fss, i);
+		printf("fanotify:    %s (dev %s) %s%s%s\n", jstr(v, "mount"), jstr(v, "dev"),
+		       json_object_get_boolean(json_object_object_get(v, "marked")) ?
+			       "opens checked" : "NOT MARKED",
+		       json_object_object_get(v, "reason") ? ": " : "",
+		       json_object_object_get(v, "reason") ? jstr(v, "reason") : "");
+	}
+	printf("fanotify:    %s answered, %s denied, %s audited, %s undecidable, %s ignore marks\n",
+	       jstr(fan, "answered"), jstr(fan, "denied"), jstr(fan, "audited"),
+	       jstr(fan, "undecidable"), jstr(fan, "ignore_marks"));
+}
+
 static int cmd_status(int argc, char **argv)
 {
 	struct json_object *r, *ts, *t, *v;
@@ -227,7 +260,8 @@ static int cmd_status(int argc, char **argv)
 	if (!r)
 		return 1;
 	if (json) {
-		printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY));
+		printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(r);
 		return 0;
 	}
@@ -235,8 +269,7 @@ static int cmd_status(int argc, char **argv)
 	       jstr(r, "generation"), jstr(r, "mode"));
 	json_object_object_get_ex(r, "backends", &v);
 	printf("backends:    file %s, net %s\n", jstr(v, "file"), jstr(v, "net"));
-	if (json_object_object_get_ex(r, "file_reason", &v))
-		printf("UNENFORCED:  file isolation (%s)\n", json_object_get_string(v));
+	print_unenforced(r);
 	printf("%-20s %-5s %-8s %-8s %-9s %s\n", "TENANT", "ID", "MODE", "DENIALS",
 	       "PRESENT", "CGROUP");
 	json_object_object_get_ex(r, "tenants", &ts);

@@ -131,6 +131,8 @@ const char *tg_registry_name(const struct tg_registry *r, __u32 id, char *buf,
 
 	if (id == TG_TENANT_HOST)
 		return "host";
+	if (id == TG_TENANT_UNKNOWN)
+		return "(unknown)";
 	e = tg_registry_by_id(r, id);
 	if (e)
 		return e->name;

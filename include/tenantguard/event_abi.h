@@ -11,6 +11,7 @@
 #define TG_COMM_LEN 16
 #define TG_PATH_LEN 4096	/* PATH_MAX: d_path never needs more */
 #define TG_TENANT_HOST 0	/* tenant id of processes outside every tenant */
+#define TG_TENANT_UNKNOWN 0xffffffffu	/* agent side: could not be determined */
 
 /*
  * tg_event.path_flags. With TG_PATH_F_COMPONENTS, path holds the names from

@@ -80,11 +80,13 @@ tg_event agent_start_event kind=agent op=start verdict=allow tenant=host
 if grep -q bpf /sys/kernel/security/lsm 2>/dev/null; then
 	tg_event agent_reports_backends kind=agent op=start unenforced='[]'
 else
-	tg_event agent_reports_file_unenforced kind=agent op=start unenforced='["file"]'
-	if grep -q "file isolation: UNENFORCED" "$TG_T/agent.err"; then
-		tg_pass agent_says_file_unenforced
+	# Opens only, through fanotify; the rest is listed as unenforced.
+	tg_event agent_reports_fanotify kind=agent op=start \
+		backends='{"file":"fanotify","net":"cgroup-bpf"}'
+	if grep -q "file isolation: fanotify; network isolation: cgroup-bpf; UNENFORCED: file:create, " "$TG_T/agent.err"; then
+		tg_pass agent_says_file_ops_unenforced
 	else
-		tg_fail agent_says_file_unenforced "$(cat "$TG_T/agent.err")"
+		tg_fail agent_says_file_ops_unenforced "$(cat "$TG_T/agent.err")"
 	fi
 fi
 if tg_stop_agent; then

@@ -30,10 +30,28 @@ tg_env_setup()
 	TG_PIDS=""
 	trap tg_env_cleanup EXIT
 	trap 'exit 130' INT TERM
-	mkdir -p "$TG_TDIR/acme" "$TG_TDIR/globex" \
-		"$TG_SRV/acme" "$TG_SRV/globex" || return 1
+	mkdir -p "$TG_TDIR/acme" "$TG_TDIR/globex" "$TG_SRV" || return 1
+	# Without BPF LSM the agent marks whole filesystems (fanotify): keep
+	# the owned paths off the filesystems the rest of the machine uses.
+	if ! grep -qs bpf /sys/kernel/security/lsm && [ "$(id -u)" = 0 ]; then
+		tg_srv_tmpfs || return 1
+	fi
+	mkdir -p "$TG_SRV/acme" "$TG_SRV/globex" || return 1
 	echo acme-data >"$TG_SRV/acme/data"
 	echo globex-data >"$TG_SRV/globex/data"
+}
+
+# Whether a filesystem is mounted on directory $1 (busybox has no mountpoint).
+tg_mounted()
+{
+	awk -v d="$1" '$2 == d { found = 1 } END { exit !found }' /proc/self/mounts
+}
+
+# A fresh tmpfs of this test's own on $TG_SRV, unmounted at cleanup.
+tg_srv_tmpfs()
+{
+	mount -t tmpfs -o mode=0755 tg-test-srv "$TG_SRV" || return 1
+	tg_on_cleanup "umount -l '$TG_SRV'"
 }
 
 # Remember a background pid to kill on exit.

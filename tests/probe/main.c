@@ -29,6 +29,8 @@
  *            i386-bpf and x32-bpf, the same call through the compat ABIs)
  *   tg-probe getppid-loop N   (prints nanoseconds per call)
  *   tg-probe tcp-loop N | udp-loop N   (loopback; nanoseconds per iteration)
+ *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] exec PATH [ARGS...]
+ *   tg-probe [--cgroup DIR] open-loop N PATH   (prints ns per open+close, failures)
  *
  * Exit 0 when the outcome matches --expect (or the call succeeded without
  * --expect), 1 otherwise, 2 on a usage error.
@@ -126,6 +128,7 @@ static const struct probe_cmd *const tables[] = {
 	probe_syscall_cmds,
 	probe_ratelimit_cmds,
 	probe_uring_cmds,
+	probe_fanotify_cmds,
 };
 
 int main(int argc, char **argv)

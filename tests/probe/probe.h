@@ -18,6 +18,7 @@ extern const struct probe_cmd probe_event_cmds[];
 extern const struct probe_cmd probe_syscall_cmds[];
 extern const struct probe_cmd probe_ratelimit_cmds[];
 extern const struct probe_cmd probe_uring_cmds[];
+extern const struct probe_cmd probe_fanotify_cmds[];
 
 /* Options given before the subcommand. */
 extern const char *expect;	/* --expect ok|ERRNO */

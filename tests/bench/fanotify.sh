@@ -1,0 +1,69 @@
+#!/bin/sh
+# fanotify file backend benchmark: open+close of a file at depth 4 and 16
+# below a tenant's owned root, by a process of the owning tenant, with the
+# agent on the fanotify backend and with no agent, alternated over several
+# rounds in one run. Also an unrelated file on the same filesystem, opened
+# by a tenant, once ignore marks are in place (its first open sets one), and
+# a denied open by another tenant. Prints the median ns per open+close and
+# the ratio to no agent; asserts nothing. The owned tree is on a tmpfs of
+# the benchmark's own: the agent marks the whole filesystem.
+set -eu
+out=$(cd "${1:-build}" && pwd)
+here=$(cd "$(dirname "$0")/../.." && pwd)
+export TG_BIN=$out
+. "$here/tests/lib/tap.sh"
+. "$here/tests/lib/tenants.sh"
+if [ "$(id -u)" != 0 ]; then
+	echo "fanotify bench: skipped, needs root"
+	exit 0
+fi
+tg_env_setup
+tg_mounted "$TG_SRV" || tg_srv_tmpfs
+N=${TG_BENCH_OPENS:-20000}
+ROUNDS=${TG_BENCH_ROUNDS:-5}
+A=$TG_TDIR/acme
+G=$TG_TDIR/globex
+d4=$TG_SRV/acme/a/b/c
+d16=$TG_SRV/acme/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o
+mkdir -p "$d16" "$TG_SRV/shared"
+echo x >"$d4/f"		# depth 4 below the root: a/b/c/f
+echo x >"$d16/f"	# depth 16
+echo x >"$TG_SRV/shared/f"
+
+loop() # CGROUP PATH
+{
+	"$out/tg-probe" --cgroup "$1" open-loop "$N" "$2" | cut -d' ' -f1
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
+
+tg_start_collector
+for c in none4 none16 noneu fan4 fan16 fanu fandeny; do : >"$TG_T/$c"; done
+i=0
+while [ $i -lt "$ROUNDS" ]; do
+	loop "$A" "$d4/f" >>"$TG_T/none4"
+	loop "$A" "$d16/f" >>"$TG_T/none16"
+	loop "$G" "$TG_SRV/shared/f" >>"$TG_T/noneu"
+	tg_start_agent --file-backend fanotify
+	"$out/tg-probe" --cgroup "$G" open "$TG_SRV/shared/f" >/dev/null
+	loop "$A" "$d4/f" >>"$TG_T/fan4"
+	loop "$A" "$d16/f" >>"$TG_T/fan16"
+	loop "$G" "$TG_SRV/shared/f" >>"$TG_T/fanu"
+	"$out/tg-probe" --cgroup "$G" open-loop 2000 "$d4/f" | cut -d' ' -f1 >>"$TG_T/fandeny" || true
+	tg_stop_agent
+	i=$((i + 1))
+done
+echo "fanotify backend, open+close, $N opens x $ROUNDS rounds, median ns:"
+for c in 4 16 u; do
+	b=$(median <"$TG_T/none$c")
+	f=$(median <"$TG_T/fan$c")
+	case $c in
+	4) what="owner, depth 4" ;;
+	16) what="owner, depth 16" ;;
+	u) what="unrelated file, ignore mark" ;;
+	esac
+	printf '  %-28s no agent %9.1f   fanotify %9.1f   ratio %s\n' "$what" "$b" "$f" \
+		"$(ratio "$f" "$b")"
+done
+printf '  %-28s fanotify %9.1f (each one an event to the collector)\n' \
+	"other tenant, denied" "$(median <"$TG_T/fandeny")"

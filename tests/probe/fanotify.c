@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tg-probe: what the fanotify file backend's tests and benchmark need. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probe.h"
+
+/* exec PATH [ARGS...]: run PATH in place of tg-probe; a refusal is reported. */
+static int do_exec(int argc, char **argv)
+{
+	char what[4200];
+
+	if (argc < 1)
+		return usage();
+	snprintf(what, sizeof(what), "exec %s", argv[0]);
+	fflush(stdout);
+	execv(argv[0], argv);
+	return outcome(what, errno);
+}
+
+/*
+ * open-loop N PATH: open and close PATH (read-only) N times; prints the mean
+ * nanoseconds per open+close and how many opens failed. Exit 0 if none did.
+ */
+static int do_open_loop(int argc, char **argv)
+{
+	struct timespec a, b;
+	long i, n, failed = 0;
+	int fd;
+
+	if (argc < 2 || (n = atol(argv[0])) <= 0)
+		return usage();
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < n; i++) {
+		fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			failed++;
+		else
+			close(fd);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("%.1f %ld\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n,
+	       failed);
+	return failed ? 1 : 0;
+}
+
+const struct probe_cmd probe_fanotify_cmds[] = {
+	{ "exec", do_exec },
+	{ "open-loop", do_open_loop },
+	{}
+};
