@@ -248,28 +248,66 @@ static void add_field(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
+/*
+ * "backends" (feature -> backend) and "unenforced" (features without one)
+ * into o; with reasons, also "<feature>_reason" for each unenforced one.
+ */
+static void add_backends(struct agent *a, struct json_object *o, int reasons)
+{
+	const struct {
+		const char *name;
+		enum tg_backend be;
+		const char *reason;
+	} f[] = {
+		{ "file", a->bpf.file_backend, a->bpf.file_reason },
+		{ "net", a->bpf.net_backend, "" },
+		{ "unix", a->bpf.unix_backend, a->bpf.unix_reason },
+	};
+	struct json_object *be = json_object_new_object();
+	struct json_object *un = json_object_new_array();
+	char key[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		add_field(be, f[i].name, tg_backend_name(f[i].be));
+		if (f[i].be != TG_BACKEND_NONE)
+			continue;
+		json_object_array_add(un, json_object_new_string(f[i].name));
+		snprintf(key, sizeof(key), "%s_reason", f[i].name);
+		if (reasons)
+			add_field(o, key, f[i].reason);
+	}
+	json_object_object_add(o, "backends", be);
+	json_object_object_add(o, "unenforced", un);
+}
+
+/* "name: backend" or "name: UNENFORCED (reason)" into buf. */
+static void backend_text(char *buf, size_t len, const char *name,
+			 enum tg_backend be, const char *reason)
+{
+	if (be != TG_BACKEND_NONE)
+		snprintf(buf, len, "%s: %s", name, tg_backend_name(be));
+	else
+		snprintf(buf, len, "%s: UNENFORCED (%s)", name, reason);
+}
+
 /* The agent event stating what is enforced and by what. */
 static void emit_backends(struct agent *a, const char *op)
 {
-	struct json_object *o, *be, *unenf;
-	char msg[512];
-	int file_ok = a->bpf.file_backend != TG_BACKEND_NONE;
+	struct json_object *o;
+	char file[320], usock[360], msg[1024];
 
-	snprintf(msg, sizeof(msg), "file isolation: %s%s%s; network isolation: %s",
-		 file_ok ? tg_backend_name(a->bpf.file_backend) : "UNENFORCED (",
-		 file_ok ? "" : a->bpf.file_reason, file_ok ? "" : ")",
+	backend_text(file, sizeof(file), "file isolation", a->bpf.file_backend,
+		     a->bpf.file_reason);
+	backend_text(usock, sizeof(usock),
+		     "unix sockets and other tenants' sockets in use",
+		     a->bpf.unix_backend, a->bpf.unix_reason);
+	snprintf(msg, sizeof(msg), "%s; %s; network isolation: %s", file, usock,
 		 tg_backend_name(a->bpf.net_backend));
 	o = tg_agent_event(&a->fmt, op, "allow", msg);
 	if (!o)
 		return;
-	be = json_object_new_object();
-	add_field(be, "file", tg_backend_name(a->bpf.file_backend));
-	add_field(be, "net", tg_backend_name(a->bpf.net_backend));
-	json_object_object_add(o, "backends", be);
-	unenf = json_object_new_array();
-	if (!file_ok)
-		json_object_array_add(unenf, json_object_new_string("file"));
-	json_object_object_add(o, "unenforced", unenf);
+	add_backends(a, o, 0);
 	say("%s", msg);
 	emit(a, o);
 }
@@ -468,7 +506,7 @@ static const char *mode_name(__u32 flags)
 
 static struct json_object *status_json(struct agent *a)
 {
-	struct json_object *o = json_object_new_object(), *be, *ts, *t, *ps, *un;
+	struct json_object *o = json_object_new_object(), *ts, *t, *ps;
 	struct tg_sink_stats ss;
 	unsigned int j;
 	size_t i;
@@ -479,19 +517,7 @@ static struct json_object *status_json(struct agent *a)
 	json_object_object_add(o, "generation", json_object_new_int64(a->bpf.gen));
 	json_object_object_add(o, "mode", json_object_new_string(
 		a->policy.mode == TG_MODE_AUDIT ? "audit" : "enforce"));
-	be = json_object_new_object();
-	json_object_object_add(be, "file", json_object_new_string(
-		tg_backend_name(a->bpf.file_backend)));
-	json_object_object_add(be, "net", json_object_new_string(
-		tg_backend_name(a->bpf.net_backend)));
-	json_object_object_add(o, "backends", be);
-	un = json_object_new_array();
-	if (a->bpf.file_backend == TG_BACKEND_NONE) {
-		json_object_array_add(un, json_object_new_string("file"));
-		json_object_object_add(o, "file_reason",
-				       json_object_new_string(a->bpf.file_reason));
-	}
-	json_object_object_add(o, "unenforced", un);
+	add_backends(a, o, 1);
 	ts = json_object_new_array();
 	for (i = 0; i < a->reg.n; i++) {
 		const struct tg_tenant_entry *e = &a->reg.v[i];

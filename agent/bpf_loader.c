@@ -16,6 +16,7 @@
 #include "bpf_loader.h"
 #include "file.skel.h"
 #include "net.skel.h"
+#include "unix.skel.h"
 #include "tenantguard/map_abi.h"
 
 const char *tg_backend_name(enum tg_backend b)
@@ -58,55 +59,88 @@ __u32 tg_kernel_dev(unsigned long st_dev)
 static int setup_policy_maps(struct tg_bpf *b);
 static void free_policy_maps(struct tg_bpf *b);
 
-/* Load the optional BPF LSM object, sharing the network object's maps. */
-static int start_file(struct tg_bpf *b)
+/*
+ * Load and attach an optional BPF LSM object. Every map it declares under
+ * the name of a network object map is that map (bpf_map__reuse_fd): the
+ * tags, the policy maps, the ring buffer. On failure reason says why.
+ */
+static int start_lsm_object(struct tg_bpf *b, struct bpf_object_skeleton *s,
+			    char *reason, size_t len)
 {
-	struct tg_file *f;
-	int lsm, err;
+	struct bpf_map *m, *shared;
+	int lsm, err = 0;
 
 	lsm = tg_bpf_lsm_active();
 	if (lsm == 0) {
-		snprintf(b->file_reason, sizeof(b->file_reason),
+		snprintf(reason, len,
 			 "BPF LSM is not in the kernel's active LSM list (boot with lsm=...,bpf)");
 		return -EOPNOTSUPP;
 	}
-	f = tg_file__open();
-	if (!f)
-		return -errno;
-	err = bpf_map__reuse_fd(f->maps.tenant_cgroups,
-				bpf_map__fd(b->net->maps.tenant_cgroups));
-	err = err ?: bpf_map__reuse_fd(f->maps.policy_gen,
-				       bpf_map__fd(b->net->maps.policy_gen));
-	err = err ?: bpf_map__reuse_fd(f->maps.events,
-				       bpf_map__fd(b->net->maps.events));
-	err = err ?: bpf_map__reuse_fd(f->maps.event_drops,
-				       bpf_map__fd(b->net->maps.event_drops));
-	err = err ?: bpf_map__reuse_fd(f->maps.event_scratch,
-				       bpf_map__fd(b->net->maps.event_scratch));
-	if (err)
-		goto out_destroy;
-	err = tg_file__load(f);
+	bpf_object__for_each_map(m, *s->obj) {
+		shared = bpf_object__find_map_by_name(b->net->obj, bpf_map__name(m));
+		if (!shared)
+			continue;
+		err = bpf_map__reuse_fd(m, bpf_map__fd(shared));
+		if (err) {
+			snprintf(reason, len, "cannot share map %s: %s",
+				 bpf_map__name(m), strerror(-err));
+			return err;
+		}
+	}
+	err = bpf_object__load_skeleton(s);
 	if (err) {
-		snprintf(b->file_reason, sizeof(b->file_reason),
+		snprintf(reason, len,
 			 "the kernel refused to load BPF LSM programs: %s%s",
 			 strerror(-err),
 			 lsm < 0 ? " (active LSM list unreadable)" : "");
-		goto out_destroy;
+		return err;
 	}
-	err = tg_file__attach(f);
-	if (err) {
-		snprintf(b->file_reason, sizeof(b->file_reason),
+	err = bpf_object__attach_skeleton(s);
+	if (err)
+		snprintf(reason, len,
 			 "the kernel refused to attach BPF LSM programs: %s",
 			 strerror(-err));
-		goto out_destroy;
+	return err;
+}
+
+/* File isolation: optional, needs BPF LSM. */
+static int start_file(struct tg_bpf *b)
+{
+	struct tg_file *f;
+	int err;
+
+	f = tg_file__open();
+	if (!f)
+		return -errno;
+	err = start_lsm_object(b, f->skeleton, b->file_reason,
+			       sizeof(b->file_reason));
+	if (err) {
+		tg_file__destroy(f);
+		return err;
 	}
 	b->file = f;
 	b->file_backend = TG_BACKEND_BPF_LSM;
 	return 0;
+}
 
-out_destroy:
-	tg_file__destroy(f);
-	return err;
+/* Unix sockets and the use of sockets: optional, needs BPF LSM. */
+static int start_unix(struct tg_bpf *b)
+{
+	struct tg_unix *u;
+	int err;
+
+	u = tg_unix__open();
+	if (!u)
+		return -errno;
+	err = start_lsm_object(b, u->skeleton, b->unix_reason,
+			       sizeof(b->unix_reason));
+	if (err) {
+		tg_unix__destroy(u);
+		return err;
+	}
+	b->unix_obj = u;
+	b->unix_backend = TG_BACKEND_BPF_LSM;
+	return 0;
 }
 
 static int attach_cgroup_progs(struct tg_net *n, int cgfd)
@@ -178,6 +212,9 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *errbuf,
 	if (start_file(b) && !b->file_reason[0])
 		snprintf(b->file_reason, sizeof(b->file_reason),
 			 "BPF LSM object failed to load");
+	if (start_unix(b) && !b->unix_reason[0])
+		snprintf(b->unix_reason, sizeof(b->unix_reason),
+			 "BPF LSM object failed to load");
 	err = setup_policy_maps(b);
 	if (err) {
 		snprintf(errbuf, errlen, "cannot create policy maps: %s",
@@ -196,6 +233,9 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *errbuf,
 
 out_destroy_file:
 	free_policy_maps(b);
+	tg_unix__destroy(b->unix_obj);
+	b->unix_obj = NULL;
+	b->unix_backend = TG_BACKEND_NONE;
 	tg_file__destroy(b->file);
 	b->file = NULL;
 	b->file_backend = TG_BACKEND_NONE;
@@ -213,6 +253,8 @@ void tg_bpf_stop(struct tg_bpf *b)
 	ring_buffer__free(b->rb);
 	b->rb = NULL;
 	free_policy_maps(b);
+	tg_unix__destroy(b->unix_obj);
+	b->unix_obj = NULL;
 	tg_file__destroy(b->file);
 	b->file = NULL;
 	tg_net__destroy(b->net);

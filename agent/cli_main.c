@@ -234,9 +234,13 @@ static int cmd_status(int argc, char **argv)
 	printf("policy:      %s (generation %s, default mode %s)\n", jstr(r, "policy"),
 	       jstr(r, "generation"), jstr(r, "mode"));
 	json_object_object_get_ex(r, "backends", &v);
-	printf("backends:    file %s, net %s\n", jstr(v, "file"), jstr(v, "net"));
+	printf("backends:    file %s, net %s, unix %s\n", jstr(v, "file"),
+	       jstr(v, "net"), jstr(v, "unix"));
 	if (json_object_object_get_ex(r, "file_reason", &v))
 		printf("UNENFORCED:  file isolation (%s)\n", json_object_get_string(v));
+	if (json_object_object_get_ex(r, "unix_reason", &v))
+		printf("UNENFORCED:  unix sockets and other tenants' sockets in use (%s)\n",
+		       json_object_get_string(v));
 	printf("%-20s %-5s %-8s %-8s %-9s %s\n", "TENANT", "ID", "MODE", "DENIALS",
 	       "PRESENT", "CGROUP");
 	json_object_object_get_ex(r, "tenants", &ts);

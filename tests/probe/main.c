@@ -17,6 +17,8 @@
  *            (NAME with harmless arguments: bpf, mount, ptrace, ...; also
  *            i386-bpf and x32-bpf, the same call through the compat ABIs)
  *   tg-probe getppid-loop N   (prints nanoseconds per call)
+ *   tg-probe sock|sock-listen|sock-pass ...   (unix sockets, socket use:
+ *            see tests/probe/unix.c)
  *
  * Exit 0 when the outcome matches --expect (or the call succeeded without
  * --expect), 1 otherwise, 2 on a usage error.
@@ -63,11 +65,14 @@ int outcome(const char *what, int err)
 {
 	const char *got = err ? strerrorname_np(err) : "ok";
 
-	if (!got)
-		got = "unknown-errno";
+	return outcome_name(what, got ? got : "unknown-errno");
+}
+
+int outcome_name(const char *what, const char *got)
+{
 	printf("%s: %s\n", what, got);
 	if (!expect)
-		return err ? 1 : 0;
+		return strcmp(got, "ok") != 0;
 	if (strcmp(expect, got) == 0)
 		return 0;
 	printf("FAIL: %s: expected %s, got %s\n", what, expect, got);
@@ -112,6 +117,7 @@ static const struct probe_cmd *const tables[] = {
 	probe_net_cmds,
 	probe_event_cmds,
 	probe_syscall_cmds,
+	probe_unix_cmds,
 };
 
 int main(int argc, char **argv)
