@@ -211,44 +211,67 @@ static __always_inline void tg_sock_event(__u32 op, const struct tg_tenant *acto
 	tg_event_submit(ev);
 }
 
-/* The caller uses sk for op: 0, or -EPERM if it is another tenant's. */
-static __always_inline int tg_sock_use(struct sock *sk, __u32 op)
+/* actor uses sk for op: 0, or -EPERM if it is another tenant's. */
+static __always_inline int tg_sock_check(struct sock *sk,
+					 const struct tg_tenant *actor, __u32 op)
 {
-	const struct tg_tenant *actor;
-	__u32 owner;
+	__u32 owner = tg_foreign(sk, actor);
 
-	actor = tg_current_tenant(tg_policy_slot());
-	if (!actor)
-		return 0;
-	owner = tg_foreign(sk, actor);
 	if (!owner)
 		return 0;
 	tg_sock_event(op, actor, owner, sk);
 	return tg_denied(actor) ? -EPERM : 0;
 }
 
+/* The caller uses sk for op: 0, or -EPERM if it is another tenant's. */
+static __always_inline int tg_sock_use(struct sock *sk, __u32 op)
+{
+	const struct tg_tenant *actor = tg_current_tenant(tg_policy_slot());
+
+	return actor ? tg_sock_check(sk, actor, op) : 0;
+}
+
+/* Whether sk is a unix datagram socket (the ones unix_may_send serves). */
+static __always_inline int tg_unix_dgram(struct sock *sk)
+{
+	return sk && BPF_CORE_READ(sk, __sk_common.skc_family) == TG_AF_UNIX &&
+	       BPF_CORE_READ(sk, sk_type) == TG_SOCK_DGRAM;
+}
+
 /*
- * May actor reach unix socket other (connect or send)? 0, or -EPERM after
- * reporting. newsk, if any, is the server end of a new stream connection:
- * it belongs to the listener's owner.
+ * The thread's dgram_connecting mark: sk when a connect() on the unix
+ * datagram socket sk is under way; 0 clears it. Only tenants' threads
+ * have one.
  */
-static __always_inline int tg_unix_reach(struct sock *sk, struct sock *other,
+static __always_inline void tg_mark_connecting(struct sock *sk)
+{
+	__u64 *mark;
+
+	mark = bpf_task_storage_get(&dgram_connecting, bpf_get_current_task_btf(),
+				    0, sk ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (mark)
+		*mark = (__u64)sk;
+}
+
+/*
+ * May actor, using sk, reach unix socket other (connect or send)? 0, or
+ * -EPERM after reporting. newsk, if any, is the server end of a new stream
+ * connection: it belongs to the listener's owner.
+ */
+static __always_inline int tg_unix_reach(__u32 slot, const struct tg_tenant *actor,
+					 struct sock *sk, struct sock *other,
 					 struct sock *newsk, __u32 op)
 {
-	const struct tg_tenant *actor;
 	struct tg_sock_tag *tag;
-	__u32 slot, owner;
+	__u32 owner;
 
-	slot = tg_policy_slot();
-	actor = tg_current_tenant(slot);
-	if (!actor || !other)
+	if (!other)
 		return 0;
 	owner = tg_foreign(sk, actor);
 	if (owner) {
 		tg_sock_event(op, actor, owner, sk);
 		return tg_denied(actor) ? -EPERM : 0;
-	}
-	owner = tg_target_owner(slot, other);
+	}	owner = tg_target_owner(slot, other);
 	if (newsk && owner != TG_TENANT_HOST) {
 		tag = bpf_sk_storage_get(&sock_tenant, newsk, 0,
 					 BPF_SK_STORAGE_GET_F_CREATE);
@@ -283,51 +306,42 @@ int BPF_PROG(tg_socket_post_create, struct socket *sock, int family, int type,
 	return 0;
 }
 
-/* Whether sock is a unix datagram socket (the ones unix_may_send serves). */
-static __always_inline int tg_unix_dgram(struct sock *sk)
-{
-	return sk && BPF_CORE_READ(sk, __sk_common.skc_family) == TG_AF_UNIX &&
-	       BPF_CORE_READ(sk, sk_type) == TG_SOCK_DGRAM;
-}
-
 SEC("lsm/socket_connect")
 int BPF_PROG(tg_socket_connect, struct socket *sock, struct sockaddr *address,
 	     int addrlen, int ret)
 {
+	const struct tg_tenant *actor;
 	struct sock *sk = sock->sk;
-	__u64 *connecting;
 
 	if (ret)
 		return ret;
 	/* inet sockets: the cgroup connect programs check the socket's tag. */
 	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != TG_AF_UNIX)
 		return 0;
-	if (tg_unix_dgram(sk) && tg_current_tenant(tg_policy_slot())) {
-		connecting = bpf_task_storage_get(&dgram_connecting,
-						  bpf_get_current_task_btf(), 0,
-						  BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (connecting)
-			*connecting = (__u64)sk;
-	}
-	return tg_sock_use(sk, TG_OP_CONNECT);
+	actor = tg_current_tenant(tg_policy_slot());
+	if (!actor)
+		return 0;
+	if (BPF_CORE_READ(sk, sk_type) == TG_SOCK_DGRAM)
+		tg_mark_connecting(sk);
+	return tg_sock_check(sk, actor, TG_OP_CONNECT);
 }
 
+/* Every send: one tenant lookup, then (tenants only) one storage lookup. */
 SEC("lsm/socket_sendmsg")
 int BPF_PROG(tg_socket_sendmsg, struct socket *sock, struct msghdr *msg,
 	     int size, int ret)
 {
+	const struct tg_tenant *actor;
 	struct sock *sk = sock->sk;
-	__u64 *connecting;
 
 	if (ret)
 		return ret;
-	if (tg_unix_dgram(sk)) {
-		connecting = bpf_task_storage_get(&dgram_connecting,
-						  bpf_get_current_task_btf(), 0, 0);
-		if (connecting)
-			*connecting = 0;
-	}
-	return tg_sock_use(sk, TG_OP_SENDMSG);
+	actor = tg_current_tenant(tg_policy_slot());
+	if (!actor)
+		return 0;
+	if (tg_unix_dgram(sk))
+		tg_mark_connecting(NULL);	/* a send, not a connect */
+	return tg_sock_check(sk, actor, TG_OP_SENDMSG);
 }
 
 SEC("lsm/socket_recvmsg")
@@ -361,9 +375,16 @@ SEC("lsm/unix_stream_connect")
 int BPF_PROG(tg_unix_stream_connect, struct sock *sk, struct sock *other,
 	     struct sock *newsk, int ret)
 {
+	const struct tg_tenant *actor;
+	__u32 slot;
+
 	if (ret)
 		return ret;
-	return tg_unix_reach(sk, other, newsk, TG_OP_CONNECT);
+	slot = tg_policy_slot();
+	actor = tg_current_tenant(slot);
+	if (!actor)
+		return 0;
+	return tg_unix_reach(slot, actor, sk, other, newsk, TG_OP_CONNECT);
 }
 
 /* Datagram connect, and every datagram sent (connected or not). */
@@ -371,19 +392,24 @@ SEC("lsm/unix_may_send")
 int BPF_PROG(tg_unix_may_send, struct socket *sock, struct socket *other,
 	     int ret)
 {
+	const struct tg_tenant *actor;
 	struct sock *sk = sock->sk;
-	__u32 op = TG_OP_SENDMSG;
-	__u64 *connecting;
+	__u32 op = TG_OP_SENDMSG, slot;
+	__u64 *mark;
 
 	if (ret)
 		return ret;
-	connecting = bpf_task_storage_get(&dgram_connecting,
-					  bpf_get_current_task_btf(), 0, 0);
-	if (connecting && *connecting == (__u64)sk) {
+	slot = tg_policy_slot();
+	actor = tg_current_tenant(slot);
+	if (!actor)
+		return 0;
+	mark = bpf_task_storage_get(&dgram_connecting, bpf_get_current_task_btf(),
+				    0, 0);
+	if (mark && *mark == (__u64)sk) {
 		op = TG_OP_CONNECT;
-		*connecting = 0;
+		*mark = 0;
 	}
-	return tg_unix_reach(sk, other->sk, NULL, op);
+	return tg_unix_reach(slot, actor, sk, other->sk, NULL, op);
 }
 
 /* A socket fd arriving over SCM_RIGHTS or pidfd_getfd. */

@@ -80,11 +80,23 @@ tg_event agent_start_event kind=agent op=start verdict=allow tenant=host
 if grep -q bpf /sys/kernel/security/lsm 2>/dev/null; then
 	tg_event agent_reports_backends kind=agent op=start unenforced='[]'
 else
-	tg_event agent_reports_file_unenforced kind=agent op=start unenforced='["file"]'
+	tg_event agent_reports_file_unenforced kind=agent op=start \
+		unenforced='["file","unix"]'
 	if grep -q "file isolation: UNENFORCED" "$TG_T/agent.err"; then
 		tg_pass agent_says_file_unenforced
 	else
 		tg_fail agent_says_file_unenforced "$(cat "$TG_T/agent.err")"
+	fi
+	if grep -q "unix sockets and other tenants' sockets in use: UNENFORCED (" \
+		"$TG_T/agent.err"; then
+		tg_pass agent_says_unix_unenforced
+	else
+		tg_fail agent_says_unix_unenforced "$(cat "$TG_T/agent.err")"
+	fi
+	if tg_cli status | grep -q "^UNENFORCED:  unix sockets"; then
+		tg_pass status_says_unix_unenforced
+	else
+		tg_fail status_says_unix_unenforced "$(tg_cli status 2>&1)"
 	fi
 fi
 if tg_stop_agent; then

@@ -25,15 +25,6 @@ tenants:
   globex: {paths: [$TG_SRV/globex]}
   initech: {mode: audit}
 YAML
-tg_start_collector || exit 1
-tg_start_agent || exit 1
-if grep -q "unix sockets and other tenants' sockets in use: bpf-lsm" "$TG_T/agent.err"; then
-	tg_pass unix_backend_bpf_lsm
-else
-	tg_fail unix_backend_bpf_lsm "$(cat "$TG_T/agent.err")"
-	tg_summary
-	exit 1
-fi
 
 # serve NAME CGROUP|- TYPE ADDR [netns]: a listener; $NAME_name is its name.
 serve()
@@ -54,6 +45,20 @@ serve()
 	sleep 0.1
 	eval "${srv_n}_name=\$(cat \"\$TG_T/$srv_n.ready\")"
 }
+
+# Sockets made before the agent starts: their creator's cgroup tells.
+serve early "$A" unix-stream "$S/early.sock"
+serve early_dgram "$A" unix-dgram @tg-early
+tg_start_collector || exit 1
+tg_start_agent || exit 1
+if grep -q "unix sockets and other tenants' sockets in use: bpf-lsm" "$TG_T/agent.err"; then
+	tg_pass unix_backend_bpf_lsm
+else
+	tg_fail unix_backend_bpf_lsm "$(cat "$TG_T/agent.err")"
+	tg_summary
+	exit 1
+fi
+
 serve a_stream "$A" unix-stream "$S/a.sock"
 serve a_dgram "$A" unix-dgram "$S/a.dgram"
 serve a_seq "$A" unix-seqpacket "$S/a.seq"
@@ -99,6 +104,13 @@ tg_event abstract_odd_bytes_event kind=unix op=sendmsg tenant=globex \
 deny autobound_connect "$G" sock unix-stream "$a_auto_name" connect
 tg_event autobound_connect_event kind=unix op=connect tenant=globex \
 	target_tenant=acme path="$a_auto_name"
+
+deny made_before_agent "$G" sock unix-stream "$S/early.sock" connect
+tg_event made_before_agent_event kind=unix op=connect tenant=globex \
+	target_tenant=acme path="$S/early.sock"
+deny made_before_agent_dgram "$G" sock unix-dgram @tg-early sendto
+tg_event made_before_agent_dgram_event kind=unix op=sendmsg tenant=globex \
+	target_tenant=acme path=@tg-early
 
 echo "# other names for the same socket"
 ln -s "$S/a.sock" "$S/symlink.sock"
@@ -168,6 +180,11 @@ tg_probe own_seqpacket --cgroup "$A" --expect ok sock unix-seqpacket "$S/a.seq" 
 tg_probe own_dgram --cgroup "$A" --expect ok sock unix-dgram "$S/a.dgram" sendto,connect,send
 tg_probe own_abstract --cgroup "$A" --expect ok sock unix-stream @tg-acme connect,send
 tg_probe own_autobound --cgroup "$A" --expect ok sock unix-stream "$a_auto_name" connect
+tg_probe own_made_before_agent --cgroup "$A" --expect ok sock unix-stream \
+	"$S/early.sock" connect,send
+tg_probe own_made_before_agent_dgram --cgroup "$A" --expect ok sock unix-dgram \
+	@tg-early sendto
+tg_probe host_to_made_before_agent --expect ok sock unix-dgram @tg-early sendto
 tg_probe own_via_symlink --cgroup "$A" --expect ok sock unix-stream "$S/symlink.sock" connect
 tg_probe host_to_tenant --expect ok sock unix-stream "$S/a.sock" connect,send
 tg_probe host_to_tenant_dgram --expect ok sock unix-dgram "$S/a.dgram" sendto
