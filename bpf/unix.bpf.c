@@ -254,24 +254,21 @@ static __always_inline void tg_mark_connecting(struct sock *sk)
 }
 
 /*
- * May actor, using sk, reach unix socket other (connect or send)? 0, or
- * -EPERM after reporting. newsk, if any, is the server end of a new stream
+ * May actor reach unix socket other (connect or send)? 0, or -EPERM after
+ * reporting. The socket used was checked just before, by socket_connect or
+ * socket_sendmsg. newsk, if any, is the server end of a new stream
  * connection: it belongs to the listener's owner.
  */
 static __always_inline int tg_unix_reach(__u32 slot, const struct tg_tenant *actor,
-					 struct sock *sk, struct sock *other,
-					 struct sock *newsk, __u32 op)
+					 struct sock *other, struct sock *newsk,
+					 __u32 op)
 {
 	struct tg_sock_tag *tag;
 	__u32 owner;
 
 	if (!other)
 		return 0;
-	owner = tg_foreign(sk, actor);
-	if (owner) {
-		tg_sock_event(op, actor, owner, sk);
-		return tg_denied(actor) ? -EPERM : 0;
-	}	owner = tg_target_owner(slot, other);
+	owner = tg_target_owner(slot, other);
 	if (newsk && owner != TG_TENANT_HOST) {
 		tag = bpf_sk_storage_get(&sock_tenant, newsk, 0,
 					 BPF_SK_STORAGE_GET_F_CREATE);
@@ -384,7 +381,7 @@ int BPF_PROG(tg_unix_stream_connect, struct sock *sk, struct sock *other,
 	actor = tg_current_tenant(slot);
 	if (!actor)
 		return 0;
-	return tg_unix_reach(slot, actor, sk, other, newsk, TG_OP_CONNECT);
+	return tg_unix_reach(slot, actor, other, newsk, TG_OP_CONNECT);
 }
 
 /* Datagram connect, and every datagram sent (connected or not). */
@@ -409,7 +406,7 @@ int BPF_PROG(tg_unix_may_send, struct socket *sock, struct socket *other,
 		op = TG_OP_CONNECT;
 		*mark = 0;
 	}
-	return tg_unix_reach(slot, actor, sk, other->sk, NULL, op);
+	return tg_unix_reach(slot, actor, other->sk, NULL, op);
 }
 
 /* A socket fd arriving over SCM_RIGHTS or pidfd_getfd. */

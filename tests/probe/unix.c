@@ -24,7 +24,8 @@
  * O_PATH fd of ADDR) | send | sendto[=ADDR] | write | sendfile | recv | read
  * | splice-read | mmap | listen | accept | uring-send[=ADDR] |
  * uring-wq-send[=ADDR] (io_uring, inline or from its worker threads) |
- * move=DIR (join cgroup DIR) | netns (unshare the network namespace).
+ * move=DIR (join cgroup DIR) | netns (unshare the network namespace) |
+ * wait=FILE (until FILE exists, at most 60 s).
  * Reading steps do not wait: EAGAIN is their success without data.
  */
 #define _GNU_SOURCE
@@ -251,6 +252,14 @@ static int step(const char *s, const struct target *t, int *fd)
 		return join_cgroup(s + 5) ? errno : 0;
 	if (strcmp(s, "netns") == 0)
 		return unshare(CLONE_NEWNET) ? errno : 0;
+	if (strncmp(s, "wait=", 5) == 0) {
+		for (r = 0; access(s + 5, F_OK) != 0; r++) {
+			if (r > 600)
+				return ETIMEDOUT;
+			usleep(100 * 1000);
+		}
+		return 0;
+	}
 	if (arg && parse_addr(arg + 1, t, &ss, &len))
 		return EINVAL;
 	if (*fd < 0) {

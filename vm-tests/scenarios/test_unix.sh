@@ -15,11 +15,16 @@ G=$TG_TDIR/globex
 I=$TG_TDIR/initech
 S=$TG_T/sock
 mkdir -p "$S"
-tg_policy <<YAML
-  acme: {paths: [$TG_SRV/acme], allow_from: [initech]}
+# acme lets initech (in audit mode) reach it.
+write_policy()
+{
+	tg_policy <<YAML
+  acme: {paths: [$TG_SRV/acme], allow_from: [$1]}
   globex: {paths: [$TG_SRV/globex]}
   initech: {mode: audit}
 YAML
+}
+write_policy initech
 
 # serve NAME CGROUP|- TYPE ADDR [netns]: a listener; $NAME_name is its name.
 serve()
@@ -201,8 +206,43 @@ tg_probe own_tcp_socket --cgroup "$G" --expect EAGAIN sock tcp 127.0.0.1:47101 \
 	connect,send,uring-send,uring-wq-send,recv
 tg_probe own_listener --cgroup "$G" --expect EAGAIN sock tcp 127.0.0.1:47105 listen,accept
 
+echo "# audit mode: allowed and reported"
+tg_probe audit_foreign_socket_use --expect ok sock tcp 127.0.0.1:47101 \
+	move="$A",connect,move="$I",send
+tg_event audit_foreign_socket_use_event kind=net op=sendmsg verdict=audit \
+	tenant=initech target_tenant=acme proto=tcp port=47101
+tg_probe audit_receive --expect ok sock-pass scm "$A" "$I" unix-pair-stream - send
+tg_event audit_receive_event kind=unix op=receive verdict=audit tenant=initech \
+	target_tenant=acme
+
+echo "# a datagram socket connected while allowed, used after allow_from is gone"
+write_policy "initech, globex"
+tg_cli reload >/dev/null
+"$TG_BIN/tg-probe" --cgroup "$G" --expect EPERM sock unix-dgram "$S/a.dgram" \
+	connect,send,wait="$TG_T/go",send >"$TG_T/late.out" 2>&1 &
+late=$!
+n=0
+until grep -q "^send: ok" "$TG_T/late.out" || [ $n -gt 200 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+write_policy initech
+tg_cli reload >/dev/null
+late_ev="kind=unix op=sendmsg tenant=globex target_tenant=acme path=$S/a.dgram"
+before=$(tg_count $late_ev)
+touch "$TG_T/go"
+if wait $late; then
+	tg_pass connected_while_allowed_then_denied
+else
+	tg_fail connected_while_allowed_then_denied "$(cat "$TG_T/late.out")"
+fi
+tg_event connected_while_allowed_then_denied_event --count $((before + 1)) $late_ev
+
 sleep 0.5
-tg_count_is no_event_for_allow_from 0 kind=unix tenant=initech target_tenant=acme
+tg_count_is no_event_for_allow_from 0 kind=unix tenant=initech target_tenant=acme \
+	path="$S/a.sock"
+tg_count_is no_send_event_for_allow_from 0 kind=unix tenant=initech \
+	target_tenant=acme path="$S/a.dgram"
 tg_count_is no_event_for_own_sockets 0 tenant=acme target_tenant=acme
 tg_count_is host_never_denied 0 tenant=host verdict=deny
 tg_summary
