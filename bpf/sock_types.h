@@ -8,6 +8,7 @@
 #define TG_SOCK_TYPES_H
 
 #include <linux/types.h>
+#include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/un.h>
 
@@ -68,9 +69,13 @@ struct unix_sock {
 	struct sock *peer;
 };
 
+struct msghdr {
+	void *msg_name;			/* kernel copy of the address given */
+	int msg_namelen;
+};
+
 #pragma clang attribute pop
 
-struct msghdr;			/* passed through, never read */
 struct sockaddr;
 
 #endif /* TG_SOCK_TYPES_H */

@@ -138,69 +138,83 @@ static __always_inline __u32 tg_foreign(struct sock *sk,
 	return old;
 }
 
+/* len bytes of sun_path at src (kernel memory) into ev->path. */
+static __always_inline void tg_sun_path(struct tg_event *ev, const void *src,
+					int len)
+{
+	__u32 n;
+
+	if (len <= 0)
+		return;
+	n = (__u32)len;
+	if (n > TG_UNIX_NAME_MAX)
+		n = TG_UNIX_NAME_MAX;
+	if (bpf_probe_read_kernel(ev->path, n, src) == 0)
+		ev->path_len = n;
+}
+
 /* The bound name of unix socket sk into ev->path: sun_path as stored. */
 static __always_inline void tg_unix_name(struct tg_event *ev, struct sock *sk)
 {
 	struct unix_address *addr;
-	__u32 n;
-	int len;
 
 	addr = BPF_CORE_READ((struct unix_sock *)sk, addr);
 	if (!addr)
 		return;
-	len = BPF_CORE_READ(addr, len);
-	if (len <= TG_SUN_PATH_OFF)
-		return;
-	n = (__u32)len - TG_SUN_PATH_OFF;
-	if (n > TG_UNIX_NAME_MAX)
-		n = TG_UNIX_NAME_MAX;
-	if (bpf_probe_read_kernel(ev->path, n, (void *)addr +
-				  bpf_core_field_offset(struct unix_address, name) +
-				  TG_SUN_PATH_OFF))
-		return;
-	ev->path_len = n;
+	tg_sun_path(ev, (void *)addr +
+			bpf_core_field_offset(struct unix_address, name) +
+			TG_SUN_PATH_OFF,
+		    BPF_CORE_READ(addr, len) - TG_SUN_PATH_OFF);
 }
 
-/* Report a unix socket event; path is peer's name (sk's own if none). */
-static __always_inline void tg_unix_event(__u32 op, const struct tg_tenant *actor,
-					  __u32 owner, struct sock *sk)
+/*
+ * The destination named in msg (a send with an address), if any, into ev:
+ * sun_path for a unix socket, else family, address and port. 1 if found.
+ */
+static __always_inline int tg_msg_name(struct tg_event *ev, struct msghdr *msg)
 {
-	struct tg_event *ev;
-	struct sock *peer;
+	struct sockaddr_in6 sa = {};
+	struct sockaddr_in *sa4 = (struct sockaddr_in *)&sa;
+	void *name;
+	int len;
 
-	ev = tg_event_begin(TG_KIND_UNIX, op, actor, owner);
-	if (!ev)
-		return;
-	peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
-	tg_unix_name(ev, peer ? peer : sk);
-	tg_event_submit(ev);
+	if (!msg)
+		return 0;
+	name = BPF_CORE_READ(msg, msg_name);
+	len = BPF_CORE_READ(msg, msg_namelen);
+	if (!name || len <= TG_SUN_PATH_OFF)
+		return 0;
+	if (ev->kind == TG_KIND_UNIX) {
+		tg_sun_path(ev, name + TG_SUN_PATH_OFF, len - TG_SUN_PATH_OFF);
+		return 1;
+	}
+	if (bpf_probe_read_kernel(&sa, sizeof(sa), name))
+		return 0;
+	if (sa.sin6_family == TG_AF_INET) {
+		__builtin_memcpy(ev->addr, &sa4->sin_addr, 4);
+		ev->port = bpf_ntohs(sa4->sin_port);
+	} else if (sa.sin6_family == TG_AF_INET6) {
+		__builtin_memcpy(ev->addr, &sa.sin6_addr, 16);
+		ev->port = bpf_ntohs(sa.sin6_port);
+	} else {
+		return 0;
+	}
+	ev->family = sa.sin6_family;
+	return 1;
 }
 
-/* Report use of another tenant's socket sk (any family) by actor. */
-static __always_inline void tg_sock_event(__u32 op, const struct tg_tenant *actor,
-					  __u32 owner, struct sock *sk)
+/* sk's peer (if connected) or local address and port into ev. */
+static __always_inline void tg_inet_addr(struct tg_event *ev, struct sock *sk)
 {
-	struct tg_event *ev;
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	__u32 a4;
 
-	if (family == TG_AF_UNIX) {
-		tg_unix_event(op, actor, owner, sk);
-		return;
-	}
-	ev = tg_event_begin(TG_KIND_NET, op, actor, owner);
-	if (!ev)
-		return;
-	ev->family = family;
-	ev->proto = BPF_CORE_READ(sk, sk_protocol);
-	/* The peer if connected, else the local address. */
 	ev->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (family == TG_AF_INET) {
+	if (ev->family == TG_AF_INET) {
 		a4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
 		if (!ev->port)
 			a4 = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
 		__builtin_memcpy(ev->addr, &a4, 4);
-	} else if (family == TG_AF_INET6) {
+	} else if (ev->family == TG_AF_INET6) {
 		if (ev->port)
 			BPF_CORE_READ_INTO(&ev->addr, sk, __sk_common.skc_v6_daddr);
 		else
@@ -208,18 +222,64 @@ static __always_inline void tg_sock_event(__u32 op, const struct tg_tenant *acto
 	}
 	if (!ev->port)
 		ev->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+}
+
+/* Report actor reaching unix socket target, owned by owner. */
+static __always_inline void tg_unix_event(__u32 op, const struct tg_tenant *actor,
+					  __u32 owner, struct sock *target)
+{
+	struct tg_event *ev;
+
+	ev = tg_event_begin(TG_KIND_UNIX, op, actor, owner);
+	if (!ev)
+		return;
+	tg_unix_name(ev, target);
 	tg_event_submit(ev);
 }
 
-/* actor uses sk for op: 0, or -EPERM if it is another tenant's. */
+/*
+ * Report use of another tenant's socket sk (any family) by actor: with the
+ * destination msg names if any, else sk's peer, else sk's own address.
+ */
+static __always_inline void tg_sock_event(__u32 op, const struct tg_tenant *actor,
+					  __u32 owner, struct sock *sk,
+					  struct msghdr *msg)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	struct tg_event *ev;
+	struct sock *peer;
+
+	ev = tg_event_begin(family == TG_AF_UNIX ? TG_KIND_UNIX : TG_KIND_NET,
+			    op, actor, owner);
+	if (!ev)
+		return;
+	if (family == TG_AF_UNIX) {
+		if (!tg_msg_name(ev, msg)) {
+			peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+			tg_unix_name(ev, peer ? peer : sk);
+		}
+	} else {
+		ev->family = family;
+		ev->proto = BPF_CORE_READ(sk, sk_protocol);
+		if (!tg_msg_name(ev, msg))
+			tg_inet_addr(ev, sk);
+	}
+	tg_event_submit(ev);
+}
+
+/*
+ * actor uses sk for op (msg: what is sent, or NULL): 0, or -EPERM if it is
+ * another tenant's socket.
+ */
 static __always_inline int tg_sock_check(struct sock *sk,
-					 const struct tg_tenant *actor, __u32 op)
+					 const struct tg_tenant *actor, __u32 op,
+					 struct msghdr *msg)
 {
 	__u32 owner = tg_foreign(sk, actor);
 
 	if (!owner)
 		return 0;
-	tg_sock_event(op, actor, owner, sk);
+	tg_sock_event(op, actor, owner, sk, msg);
 	return tg_denied(actor) ? -EPERM : 0;
 }
 
@@ -228,7 +288,7 @@ static __always_inline int tg_sock_use(struct sock *sk, __u32 op)
 {
 	const struct tg_tenant *actor = tg_current_tenant(tg_policy_slot());
 
-	return actor ? tg_sock_check(sk, actor, op) : 0;
+	return actor ? tg_sock_check(sk, actor, op, NULL) : 0;
 }
 
 /* Whether sk is a unix datagram socket (the ones unix_may_send serves). */
@@ -320,7 +380,7 @@ int BPF_PROG(tg_socket_connect, struct socket *sock, struct sockaddr *address,
 		return 0;
 	if (BPF_CORE_READ(sk, sk_type) == TG_SOCK_DGRAM)
 		tg_mark_connecting(sk);
-	return tg_sock_check(sk, actor, TG_OP_CONNECT);
+	return tg_sock_check(sk, actor, TG_OP_CONNECT, NULL);
 }
 
 /* Every send: one tenant lookup, then (tenants only) one storage lookup. */
@@ -338,7 +398,7 @@ int BPF_PROG(tg_socket_sendmsg, struct socket *sock, struct msghdr *msg,
 		return 0;
 	if (tg_unix_dgram(sk))
 		tg_mark_connecting(NULL);	/* a send, not a connect */
-	return tg_sock_check(sk, actor, TG_OP_SENDMSG);
+	return tg_sock_check(sk, actor, TG_OP_SENDMSG, msg);
 }
 
 SEC("lsm/socket_recvmsg")

@@ -162,6 +162,12 @@ tg_event inherited_tcp_send_event kind=net op=sendmsg verdict=deny tenant=globex
 tg_event inherited_tcp_recv_event kind=net op=recvmsg tenant=globex \
 	target_tenant=acme proto=tcp
 deny inherited_udp_send "$A" sock udp 127.0.0.1:47102 connect,move="$G",send
+deny inherited_udp_sendto "$A" sock udp 127.0.0.1:47102 socket,move="$G",sendto
+tg_event inherited_udp_sendto_event kind=net op=sendmsg tenant=globex \
+	target_tenant=acme proto=udp addr=127.0.0.1 port=47102
+deny inherited_unix_sendto "$A" sock unix-dgram "$S/h.dgram" socket,move="$G",sendto
+tg_event inherited_unix_sendto_event kind=unix op=sendmsg tenant=globex \
+	target_tenant=acme path="$S/h.dgram"
 deny inherited_unix_send "$A" sock unix-stream "$S/h.sock" connect,move="$G",send
 tg_event inherited_unix_send_event kind=unix op=sendmsg tenant=globex \
 	target_tenant=acme path="$S/h.sock"
