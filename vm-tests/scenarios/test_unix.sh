@@ -38,6 +38,7 @@ serve()
 			"$TG_T/$srv_n.ready" $3 &
 	fi
 	tg_track $!
+	eval "${srv_n}_pid=\$!"
 	if ! tg_wait_file "$TG_T/$srv_n.ready" 20; then
 		echo "listener $srv_n did not start" >&2
 		exit 1
@@ -123,6 +124,13 @@ deny via_bind_mount "$G" sock unix-stream "$S/bind.sock" connect
 deny via_proc_fd_opath "$G" sock unix-stream "$S/a.sock" connect-opath
 tg_event via_names_event --count 5 kind=unix op=connect tenant=globex \
 	target_tenant=acme path="$S/a.sock"
+# The listener's own socket inode, through its /proc fd link: not a name
+# connect() resolves to a bound socket.
+for f in /proc/"$a_stream_pid"/fd/*; do
+	case $(readlink "$f") in socket:*) a_stream_fd=$f; break ;; esac
+done
+tg_probe via_proc_pid_fd_socket --cgroup "$G" --expect ECONNREFUSED \
+	sock unix-stream "$a_stream_fd" connect
 # The name is the same, the socket reached is not: acme's @tg-ns lives in
 # another network namespace, globex's in this one.
 tg_probe netns_same_name_own --cgroup "$G" --expect ok sock unix-stream @tg-ns connect
