@@ -229,111 +229,217 @@ out_close:
 	return err;
 }
 
+/* What a step works on: the socket, and the address its =ADDR names. */
+struct step_ctx {
+	int fd;
+	const char *arg;		/* after "=", or NULL */
+	struct sockaddr_storage ss;	/* ADDR, or the step's =ADDR */
+	socklen_t len;
+};
+
+static int err_of(long r)
+{
+	return r < 0 ? errno : 0;
+}
+
+static int st_socket(struct step_ctx *c)
+{
+	return 0;
+}
+
+static int st_connect(struct step_ctx *c)
+{
+	return err_of(connect(c->fd, (struct sockaddr *)&c->ss, c->len));
+}
+
+/* connect through /proc/self/fd/N of an O_PATH fd of the unix name. */
+static int st_connect_opath(struct step_ctx *c)
+{
+	char path[64];
+	int o, r;
+
+	o = open(((struct sockaddr_un *)&c->ss)->sun_path, O_PATH | O_CLOEXEC);
+	if (o < 0)
+		return errno;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", o);
+	r = unix_addr(path, &c->ss, &c->len);
+	r = r ?: st_connect(c);
+	close(o);
+	return r;
+}
+
+static int st_send(struct step_ctx *c)
+{
+	return err_of(send(c->fd, "x", 1, MSG_NOSIGNAL));
+}
+
+static int st_sendto(struct step_ctx *c)
+{
+	return err_of(sendto(c->fd, "x", 1, MSG_NOSIGNAL, (struct sockaddr *)&c->ss,
+			     c->len));
+}
+
+static int st_write(struct step_ctx *c)
+{
+	return err_of(write(c->fd, "x", 1));
+}
+
+static int st_sendfile(struct step_ctx *c)
+{
+	int m = memfd_create("tg-probe", MFD_CLOEXEC), r;
+
+	if (m < 0 || write(m, "x", 1) != 1)
+		return errno;
+	r = err_of(sendfile(c->fd, m, &(off_t){ 0 }, 1));
+	close(m);
+	return r;
+}
+
+static int st_recv(struct step_ctx *c)
+{
+	char buf[64];
+
+	return err_of(recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT));
+}
+
 static int set_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 
-	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	return err_of(fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK));
 }
 
-/* One step on *fd (created on first need); returns 0 or an errno. */
-static int step(const char *s, const struct target *t, int *fd)
+static int st_read(struct step_ctx *c)
 {
-	const char *arg = strchr(s, '=');
-	struct sockaddr_storage ss = t->ss;
-	socklen_t len = t->len;
+	char buf[64];
+
+	return set_nonblock(c->fd) ?: err_of(read(c->fd, buf, sizeof(buf)));
+}
+
+static int st_splice_read(struct step_ctx *c)
+{
+	int p[2], r;
+
+	r = set_nonblock(c->fd) ?: err_of(pipe2(p, O_CLOEXEC));
+	if (r)
+		return r;
+	r = err_of(splice(c->fd, NULL, p[1], NULL, 64, SPLICE_F_NONBLOCK));
+	close(p[0]);
+	close(p[1]);
+	return r;
+}
+
+static int st_mmap(struct step_ctx *c)
+{
+	void *m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, c->fd, 0);
+
+	if (m == MAP_FAILED)
+		return errno;
+	munmap(m, 4096);
+	return 0;
+}
+
+static int st_listen(struct step_ctx *c)
+{
+	return err_of(listen(c->fd, 8));
+}
+
+static int st_accept(struct step_ctx *c)
+{
+	int a, r = set_nonblock(c->fd);
+
+	if (r)
+		return r;
+	a = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
+	if (a < 0)
+		return errno;
+	close(a);
+	return 0;
+}
+
+static int uring_send(struct step_ctx *c, int wq)
+{
 	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	char buf[64], path[64];
-	int pipefd[2], other, r;
-	void *map;
+
+	if (c->arg) {
+		msg.msg_name = &c->ss;
+		msg.msg_namelen = c->len;
+	}
+	return uring_sendmsg(c->fd, &msg, wq);
+}
+
+static int st_uring_send(struct step_ctx *c)
+{
+	return uring_send(c, 0);
+}
+
+static int st_uring_wq_send(struct step_ctx *c)
+{
+	return uring_send(c, 1);
+}
+
+/* The steps that work on the socket; "NAME=ADDR" gives them another address. */
+static const struct {
+	const char *name;
+	int (*fn)(struct step_ctx *c);
+} steps[] = {
+	{ "socket", st_socket },
+	{ "connect", st_connect },
+	{ "connect-opath", st_connect_opath },
+	{ "send", st_send },
+	{ "sendto", st_sendto },
+	{ "write", st_write },
+	{ "sendfile", st_sendfile },
+	{ "recv", st_recv },
+	{ "read", st_read },
+	{ "splice-read", st_splice_read },
+	{ "mmap", st_mmap },
+	{ "listen", st_listen },
+	{ "accept", st_accept },
+	{ "uring-send", st_uring_send },
+	{ "uring-wq-send", st_uring_wq_send },
+};
+
+/* Wait until path exists, at most 60 s. */
+static int wait_file(const char *path)
+{
+	int n;
+
+	for (n = 0; access(path, F_OK) != 0; n++) {
+		if (n > 600)
+			return ETIMEDOUT;
+		usleep(100 * 1000);
+	}
+	return 0;
+}
+
+/* One step s on *fd (the socket is made on first need); 0 or an errno. */
+static int step(const char *s, const struct target *t, int *fd)
+{
+	struct step_ctx c = { .ss = t->ss, .len = t->len };
+	size_t i, n;
 
 	if (strncmp(s, "move=", 5) == 0)
-		return join_cgroup(s + 5) ? errno : 0;
+		return -join_cgroup(s + 5);
+	if (strncmp(s, "wait=", 5) == 0)
+		return wait_file(s + 5);
 	if (strcmp(s, "netns") == 0)
-		return unshare(CLONE_NEWNET) ? errno : 0;
-	if (strncmp(s, "wait=", 5) == 0) {
-		for (r = 0; access(s + 5, F_OK) != 0; r++) {
-			if (r > 600)
-				return ETIMEDOUT;
-			usleep(100 * 1000);
-		}
-		return 0;
-	}
-	if (arg && parse_addr(arg + 1, t, &ss, &len))
+		return err_of(unshare(CLONE_NEWNET));
+	c.arg = strchr(s, '=');
+	n = c.arg ? (size_t)(c.arg - s) : strlen(s);
+	if (c.arg && parse_addr(++c.arg, t, &c.ss, &c.len))
 		return EINVAL;
-	if (*fd < 0) {
-		*fd = new_socket(t);
-		if (*fd < 0)
-			return errno;
-	}
-	if (strcmp(s, "socket") == 0)
-		return 0;
-	if (strcmp(s, "connect") == 0)
-		return connect(*fd, (struct sockaddr *)&ss, len) ? errno : 0;
-	if (strcmp(s, "connect-opath") == 0) {
-		other = open(((struct sockaddr_un *)&ss)->sun_path,
-			     O_PATH | O_CLOEXEC);
-		if (other < 0)
-			return errno;
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", other);
-		r = unix_addr(path, &ss, &len);
-		r = r ?: connect(*fd, (struct sockaddr *)&ss, len) ? errno : 0;
-		close(other);
-		return r;
-	}
-	if (strcmp(s, "send") == 0)
-		return send(*fd, "x", 1, MSG_NOSIGNAL) < 0 ? errno : 0;
-	if (strncmp(s, "sendto", 6) == 0 && (!s[6] || s[6] == '='))
-		return sendto(*fd, "x", 1, MSG_NOSIGNAL, (struct sockaddr *)&ss,
-			      len) < 0 ? errno : 0;
-	if (strcmp(s, "write") == 0)
-		return write(*fd, "x", 1) < 0 ? errno : 0;
-	if (strcmp(s, "sendfile") == 0) {
-		other = memfd_create("tg-probe", MFD_CLOEXEC);
-		if (other < 0 || write(other, "x", 1) != 1)
-			return errno;
-		r = sendfile(*fd, other, &(off_t){ 0 }, 1) < 0 ? errno : 0;
-		close(other);
-		return r;
-	}
-	if (strcmp(s, "recv") == 0)
-		return recv(*fd, buf, sizeof(buf), MSG_DONTWAIT) < 0 ? errno : 0;
-	if (strcmp(s, "read") == 0)
-		return set_nonblock(*fd) || read(*fd, buf, sizeof(buf)) < 0 ? errno : 0;
-	if (strcmp(s, "splice-read") == 0) {
-		if (set_nonblock(*fd) || pipe2(pipefd, O_CLOEXEC))
-			return errno;
-		r = splice(*fd, NULL, pipefd[1], NULL, 64, SPLICE_F_NONBLOCK) < 0 ?
-			    errno : 0;
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return r;
-	}
-	if (strcmp(s, "mmap") == 0) {
-		map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, *fd, 0);
-		if (map == MAP_FAILED)
-			return errno;
-		munmap(map, 4096);
-		return 0;
-	}
-	if (strcmp(s, "listen") == 0)
-		return listen(*fd, 8) ? errno : 0;
-	if (strcmp(s, "accept") == 0) {
-		if (set_nonblock(*fd))
-			return errno;
-		other = accept4(*fd, NULL, NULL, SOCK_CLOEXEC);
-		if (other < 0)
-			return errno;
-		close(other);
-		return 0;
-	}
-	if (strncmp(s, "uring-send", 10) == 0 || strncmp(s, "uring-wq-send", 13) == 0) {
-		if (arg) {
-			msg.msg_name = &ss;
-			msg.msg_namelen = len;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if (strlen(steps[i].name) != n || strncmp(s, steps[i].name, n))
+			continue;
+		if (*fd < 0) {
+			*fd = new_socket(t);
+			if (*fd < 0)
+				return errno;
 		}
-		return uring_sendmsg(*fd, &msg, s[6] == 'w');
+		c.fd = *fd;
+		return steps[i].fn(&c);
 	}
 	return EINVAL;
 }
