@@ -74,6 +74,8 @@ serve h_stream - unix-stream "$S/h.sock"
 serve h_dgram - unix-dgram "$S/h.dgram"
 serve h_tcp - tcp 127.0.0.1:47101
 serve h_udp - udp 127.0.0.1:47102
+serve h_tcp6 - tcp ::1:47106
+serve h_udp6 - udp ::1:47107
 
 # deny NAME CGROUP ARGS...: tg-probe from CGROUP must fail with EPERM.
 deny()
@@ -173,6 +175,12 @@ deny inherited_udp_send "$A" sock udp 127.0.0.1:47102 connect,move="$G",send
 deny inherited_udp_sendto "$A" sock udp 127.0.0.1:47102 socket,move="$G",sendto
 tg_event inherited_udp_sendto_event kind=net op=sendmsg tenant=globex \
 	target_tenant=acme proto=udp addr=127.0.0.1 port=47102
+deny inherited_tcp6_send "$A" sock tcp ::1:47106 connect,move="$G",send
+tg_event inherited_tcp6_send_event kind=net op=sendmsg tenant=globex \
+	target_tenant=acme proto=tcp addr=::1 port=47106
+deny inherited_udp6_sendto "$A" sock udp ::1:47107 socket,move="$G",sendto
+tg_event inherited_udp6_sendto_event kind=net op=sendmsg tenant=globex \
+	target_tenant=acme proto=udp addr=::1 port=47107
 deny inherited_unix_sendto "$A" sock unix-dgram "$S/h.dgram" socket,move="$G",sendto
 tg_event inherited_unix_sendto_event kind=unix op=sendmsg tenant=globex \
 	target_tenant=acme path="$S/h.dgram"
