@@ -282,54 +282,93 @@ static void add_field(struct json_object *o, const char *k, const char *v)
 }
 
 /*
- * What is not enforced, as a JSON array: "file" when nothing enforces file
- * isolation, else "file:<op>" for each operation the file backend leaves out
- * ("file:open" too while a filesystem holding owned paths is not marked).
+ * "backends" (feature -> backend) and "unenforced" into o: a feature
+ * without a backend by name ("file"), else "file:<op>" for each operation
+ * the file backend leaves out ("file:open" too while a filesystem holding
+ * owned paths is not marked). With reasons, also "<feature>_reason" for
+ * each feature not fully enforced.
  */
-static struct json_object *unenforced_json(struct agent *a)
+static void add_backends(struct agent *a, struct json_object *o, int reasons)
 {
+	const struct {
+		const char *name;
+		enum tg_backend be;
+		const char *reason;
+	} f[] = {
+		{ "file", a->bpf.file_backend, a->bpf.file_reason },
+		{ "net", a->bpf.net_backend, "" },
+		{ "unix", a->bpf.unix_backend, a->bpf.unix_reason },
+	};
+	struct json_object *be = json_object_new_object();
 	struct json_object *un = json_object_new_array();
 	struct tg_fan_stats fs;
+	char key[32];
 	size_t i;
 
-	if (a->bpf.file_backend == TG_BACKEND_NONE) {
-		json_object_array_add(un, json_object_new_string("file"));
-	} else if (a->bpf.file_backend == TG_BACKEND_FANOTIFY) {
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		add_field(be, f[i].name, tg_backend_name(f[i].be));
+		snprintf(key, sizeof(key), "%s_reason", f[i].name);
+		if (f[i].be == TG_BACKEND_NONE)
+			json_object_array_add(un, json_object_new_string(f[i].name));
+		else if (f[i].be != TG_BACKEND_FANOTIFY)
+			continue;
+		if (reasons)
+			add_field(o, key, f[i].reason);
+	}
+	if (a->bpf.file_backend == TG_BACKEND_FANOTIFY) {
 		tg_fan_stats(a->fan, &fs);
 		if (fs.unmarked)
 			json_object_array_add(un, json_object_new_string("file:open"));
 		for (i = 0; tg_fan_unenforced[i]; i++)
 			json_object_array_add(un, json_object_new_string(tg_fan_unenforced[i]));
 	}
-	return un;
+	json_object_object_add(o, "backends", be);
+	json_object_object_add(o, "unenforced", un);
+}
+
+/*
+ * "name: backend", "name: backend (UNENFORCED: what)" or
+ * "name: UNENFORCED (reason)" into buf.
+ */
+static void backend_text(char *buf, size_t len, const char *name,
+			 enum tg_backend be, const char *reason,
+			 struct json_object *what)
+{
+	size_t i, n;
+
+	if (be == TG_BACKEND_NONE) {
+		snprintf(buf, len, "%s: UNENFORCED (%s)", name, reason);
+		return;
+	}
+	n = (size_t)snprintf(buf, len, "%s: %s", name, tg_backend_name(be));
+	for (i = 0; what && i < json_object_array_length(what) && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s",
+				      i ? ", " : " (UNENFORCED: ",
+				      json_object_get_string(json_object_array_get_idx(what, i)));
+	if (what && i && n < len)
+		snprintf(buf + n, len - n, ")");
 }
 
 /* The agent event stating what is enforced and by what. */
 static void emit_backends(struct agent *a, const char *op)
 {
-	struct json_object *o, *be, *unenf;
-	char msg[1024];
-	int file_ok = a->bpf.file_backend != TG_BACKEND_NONE;
-	size_t i, n;
+	struct json_object *o, *un = NULL;
+	char file[640], usock[360], msg[1100];
 
-	unenf = unenforced_json(a);
-	n = (size_t)snprintf(msg, sizeof(msg), "file isolation: %s%s%s; network isolation: %s",
-			     file_ok ? tg_backend_name(a->bpf.file_backend) : "UNENFORCED (",
-			     file_ok ? "" : a->bpf.file_reason, file_ok ? "" : ")",
-			     tg_backend_name(a->bpf.net_backend));
-	for (i = 0; file_ok && i < json_object_array_length(unenf) && n < sizeof(msg); i++)
-		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s%s", i ? ", " : "; UNENFORCED: ",
-				      json_object_get_string(json_object_array_get_idx(unenf, i)));
-	o = tg_agent_event(&a->fmt, op, "allow", msg);
-	if (!o) {
-		json_object_put(unenf);
+	o = tg_agent_event(&a->fmt, op, "allow", NULL);
+	if (!o)
 		return;
-	}
-	be = json_object_new_object();
-	add_field(be, "file", tg_backend_name(a->bpf.file_backend));
-	add_field(be, "net", tg_backend_name(a->bpf.net_backend));
-	json_object_object_add(o, "backends", be);
-	json_object_object_add(o, "unenforced", unenf);
+	add_backends(a, o, 0);
+	if (a->bpf.file_backend == TG_BACKEND_FANOTIFY)
+		json_object_object_get_ex(o, "unenforced", &un);
+	backend_text(file, sizeof(file), "file isolation", a->bpf.file_backend,
+		     a->bpf.file_reason, un);
+	backend_text(usock, sizeof(usock),
+		     "unix sockets and other tenants' sockets in use",
+		     a->bpf.unix_backend, a->bpf.unix_reason, NULL);
+	snprintf(msg, sizeof(msg), "%s; %s; network isolation: %s", file, usock,
+		 tg_backend_name(a->bpf.net_backend));
+	add_field(o, "message", msg);
 	say("%s", msg);
 	emit(a, o);
 	a->started = 1;
@@ -616,7 +655,7 @@ static struct json_object *fan_status_json(struct tg_fan *f)
 
 static struct json_object *status_json(struct agent *a)
 {
-	struct json_object *o = json_object_new_object(), *be, *ts, *t, *ps, *un;
+	struct json_object *o = json_object_new_object(), *ts, *t, *ps;
 	struct tg_sink_stats ss;
 	unsigned int j;
 	size_t i;
@@ -627,17 +666,7 @@ static struct json_object *status_json(struct agent *a)
 	json_object_object_add(o, "generation", json_object_new_int64(a->bpf.gen));
 	json_object_object_add(o, "mode", json_object_new_string(
 		a->policy.mode == TG_MODE_AUDIT ? "audit" : "enforce"));
-	be = json_object_new_object();
-	json_object_object_add(be, "file", json_object_new_string(
-		tg_backend_name(a->bpf.file_backend)));
-	json_object_object_add(be, "net", json_object_new_string(
-		tg_backend_name(a->bpf.net_backend)));
-	json_object_object_add(o, "backends", be);
-	un = unenforced_json(a);
-	if (a->bpf.file_backend != TG_BACKEND_BPF_LSM)
-		json_object_object_add(o, "file_reason",
-				       json_object_new_string(a->bpf.file_reason));
-	json_object_object_add(o, "unenforced", un);
+	add_backends(a, o, 1);
 	if (a->fan)
 		json_object_object_add(o, "fanotify", fan_status_json(a->fan));
 	ts = json_object_new_array();

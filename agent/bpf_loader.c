@@ -16,6 +16,7 @@
 #include "bpf_loader.h"
 #include "file.skel.h"
 #include "net.skel.h"
+#include "unix.skel.h"
 #include "tenantguard/map_abi.h"
 
 const char *tg_backend_name(enum tg_backend b)
@@ -56,29 +57,6 @@ __u32 tg_kernel_dev(unsigned long st_dev)
 	return (__u32)((major(st_dev) << 20) | minor(st_dev));
 }
 
-/* The maps of bpf/common.bpf.h: one instance, shared by every object. */
-static const char *const common_maps[] = {
-	"tenant_cgroups", "policy_gen", "events", "event_drops", "event_scratch",
-	"event_limits", "event_gates", "tenant_counts", "suppressed", NULL
-};
-
-int tg_bpf_share_common_maps(struct tg_bpf *b, struct bpf_object *obj)
-{
-	struct bpf_map *m;
-	int i, fd, err;
-
-	for (i = 0; common_maps[i]; i++) {
-		fd = bpf_object__find_map_fd_by_name(b->net->obj, common_maps[i]);
-		m = bpf_object__find_map_by_name(obj, common_maps[i]);
-		if (fd < 0 || !m)
-			return -ENOENT;
-		err = bpf_map__reuse_fd(m, fd);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 int tg_bpf_map_fd(struct tg_bpf *b, const char *name)
 {
 	return bpf_object__find_map_fd_by_name(b->net->obj, name);
@@ -87,46 +65,88 @@ int tg_bpf_map_fd(struct tg_bpf *b, const char *name)
 static int setup_policy_maps(struct tg_bpf *b);
 static void free_policy_maps(struct tg_bpf *b);
 
-/* Load the optional BPF LSM object, sharing the network object's maps. */
-static int start_file(struct tg_bpf *b)
+/*
+ * Load and attach an optional BPF LSM object. Every map it declares under
+ * the name of a network object map is that map (bpf_map__reuse_fd): the
+ * tags, the policy maps, the ring buffer. On failure reason says why.
+ */
+static int start_lsm_object(struct tg_bpf *b, struct bpf_object_skeleton *s,
+			    char *reason, size_t len)
 {
-	struct tg_file *f;
-	int lsm, err;
+	struct bpf_map *m, *shared;
+	int lsm, err = 0;
 
 	lsm = tg_bpf_lsm_active();
 	if (lsm == 0) {
-		snprintf(b->file_reason, sizeof(b->file_reason),
+		snprintf(reason, len,
 			 "BPF LSM is not in the kernel's active LSM list (boot with lsm=...,bpf)");
 		return -EOPNOTSUPP;
 	}
-	f = tg_file__open();
-	if (!f)
-		return -errno;
-	err = tg_bpf_share_common_maps(b, f->obj);
-	if (err)
-		goto out_destroy;
-	err = tg_file__load(f);
+	bpf_object__for_each_map(m, *s->obj) {
+		shared = bpf_object__find_map_by_name(b->net->obj, bpf_map__name(m));
+		if (!shared)
+			continue;
+		err = bpf_map__reuse_fd(m, bpf_map__fd(shared));
+		if (err) {
+			snprintf(reason, len, "cannot share map %s: %s",
+				 bpf_map__name(m), strerror(-err));
+			return err;
+		}
+	}
+	err = bpf_object__load_skeleton(s);
 	if (err) {
-		snprintf(b->file_reason, sizeof(b->file_reason),
+		snprintf(reason, len,
 			 "the kernel refused to load BPF LSM programs: %s%s",
 			 strerror(-err),
 			 lsm < 0 ? " (active LSM list unreadable)" : "");
-		goto out_destroy;
+		return err;
 	}
-	err = tg_file__attach(f);
-	if (err) {
-		snprintf(b->file_reason, sizeof(b->file_reason),
+	err = bpf_object__attach_skeleton(s);
+	if (err)
+		snprintf(reason, len,
 			 "the kernel refused to attach BPF LSM programs: %s",
 			 strerror(-err));
-		goto out_destroy;
+	return err;
+}
+
+/* File isolation: optional, needs BPF LSM. */
+static int start_file(struct tg_bpf *b)
+{
+	struct tg_file *f;
+	int err;
+
+	f = tg_file__open();
+	if (!f)
+		return -errno;
+	err = start_lsm_object(b, f->skeleton, b->file_reason,
+			       sizeof(b->file_reason));
+	if (err) {
+		tg_file__destroy(f);
+		return err;
 	}
 	b->file = f;
 	b->file_backend = TG_BACKEND_BPF_LSM;
 	return 0;
+}
 
-out_destroy:
-	tg_file__destroy(f);
-	return err;
+/* Unix sockets and the use of sockets: optional, needs BPF LSM. */
+static int start_unix(struct tg_bpf *b)
+{
+	struct tg_unix *u;
+	int err;
+
+	u = tg_unix__open();
+	if (!u)
+		return -errno;
+	err = start_lsm_object(b, u->skeleton, b->unix_reason,
+			       sizeof(b->unix_reason));
+	if (err) {
+		tg_unix__destroy(u);
+		return err;
+	}
+	b->unix_obj = u;
+	b->unix_backend = TG_BACKEND_BPF_LSM;
+	return 0;
 }
 
 static int attach_cgroup_progs(struct tg_net *n, int cgfd)
@@ -204,6 +224,9 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *errbuf,
 	else if (start_file(b) && !b->file_reason[0])
 		snprintf(b->file_reason, sizeof(b->file_reason),
 			 "BPF LSM object failed to load");
+	if (start_unix(b) && !b->unix_reason[0])
+		snprintf(b->unix_reason, sizeof(b->unix_reason),
+			 "BPF LSM object failed to load");
 	err = setup_policy_maps(b);
 	if (err) {
 		snprintf(errbuf, errlen, "cannot create policy maps: %s",
@@ -222,6 +245,9 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *errbuf,
 
 out_destroy_file:
 	free_policy_maps(b);
+	tg_unix__destroy(b->unix_obj);
+	b->unix_obj = NULL;
+	b->unix_backend = TG_BACKEND_NONE;
 	tg_file__destroy(b->file);
 	b->file = NULL;
 	b->file_backend = TG_BACKEND_NONE;
@@ -239,6 +265,8 @@ void tg_bpf_stop(struct tg_bpf *b)
 	ring_buffer__free(b->rb);
 	b->rb = NULL;
 	free_policy_maps(b);
+	tg_unix__destroy(b->unix_obj);
+	b->unix_obj = NULL;
 	tg_file__destroy(b->file);
 	b->file = NULL;
 	tg_net__destroy(b->net);

@@ -10,6 +10,7 @@
 
 struct tg_net;
 struct tg_file;
+struct tg_unix;
 struct ring_buffer;
 
 /* What enforces a feature on this kernel. */
@@ -42,11 +43,14 @@ enum tg_policy_map {
 struct tg_bpf {
 	struct tg_net *net;
 	struct tg_file *file;
+	struct tg_unix *unix_obj;
 	struct ring_buffer *rb;
 	int cgroup_fd;
 	enum tg_backend file_backend;
 	enum tg_backend net_backend;
+	enum tg_backend unix_backend;	/* unix sockets, foreign sockets */
 	char file_reason[256];		/* why file isolation is unavailable */
+	char unix_reason[256];		/* why unix isolation is unavailable */
 	int inner[TG_PM_COUNT][2];	/* inner map fds per slot, -1 if none */
 	struct tg_kv_set mirror[TG_PM_COUNT][2];	/* what each holds */
 	__u32 gen;			/* policy generation in force */
@@ -64,8 +68,8 @@ int tg_bpf_lsm_active(void);
 
 /*
  * Load and attach everything the kernel allows. Network programs are
- * required; file programs are optional and their absence is explained in
- * b->file_reason. On failure nothing stays loaded or attached; err gets a
+ * required; file programs and unix socket programs are optional and their
+ * absence is explained in b->file_reason and b->unix_reason. On failure nothing stays loaded or attached; err gets a
  * one-line reason.
  */
 int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *err,
@@ -94,12 +98,6 @@ int tg_bpf_seed_iter(struct tg_bpf *b, int udp);
 void tg_bpf_seed_done(struct tg_bpf *b);
 
 struct bpf_object;
-
-/*
- * Make obj (opened, not loaded) use the net object's instances of the maps
- * every object declares through bpf/common.bpf.h; 0 or -errno.
- */
-int tg_bpf_share_common_maps(struct tg_bpf *b, struct bpf_object *obj);
 
 /* The fd of the net object's map name (a common map), or -errno. */
 int tg_bpf_map_fd(struct tg_bpf *b, const char *name);

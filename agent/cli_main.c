@@ -217,18 +217,25 @@ static const char *jstr(struct json_object *o, const char *k)
 static void print_unenforced(struct json_object *r)
 {
 	struct json_object *un = NULL, *fan, *fss = NULL, *v;
-	size_t i, n;
+	size_t i, n, ops = 0;
 
 	json_object_object_get_ex(r, "unenforced", &un);
 	n = un ? json_object_array_length(un) : 0;
-	if (n == 1 && json_object_object_get_ex(r, "file_reason", &v))
-		printf("UNENFORCED:  file isolation (%s)\n", json_object_get_string(v));
-	else if (n)
-		printf("UNENFORCED: ");
-	for (i = 0; n != 1 && i < n; i++)
-		printf(" %s", json_object_get_string(json_object_array_get_idx(un, i)));
-	if (n > 1)
+	for (i = 0; i < n; i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(un, i));
+
+		if (strncmp(s, "file:", 5) != 0)
+			continue;
+		printf("%s %s", ops++ ? "" : "UNENFORCED: ", s);
+	}
+	if (ops)
 		printf("\n");
+	if (json_object_object_get_ex(r, "file_reason", &v))
+		printf("UNENFORCED:  file isolation%s (%s)\n", ops ? ", but opens" : "",
+		       json_object_get_string(v));
+	if (json_object_object_get_ex(r, "unix_reason", &v))
+		printf("UNENFORCED:  unix sockets and other tenants' sockets in use (%s)\n",
+		       json_object_get_string(v));
 	if (!json_object_object_get_ex(r, "fanotify", &fan))
 		return;
 	json_object_object_get_ex(fan, "filesystems", &fss);
@@ -268,7 +275,8 @@ static int cmd_status(int argc, char **argv)
 	printf("policy:      %s (generation %s, default mode %s)\n", jstr(r, "policy"),
 	       jstr(r, "generation"), jstr(r, "mode"));
 	json_object_object_get_ex(r, "backends", &v);
-	printf("backends:    file %s, net %s\n", jstr(v, "file"), jstr(v, "net"));
+	printf("backends:    file %s, net %s, unix %s\n", jstr(v, "file"),
+	       jstr(v, "net"), jstr(v, "unix"));
 	print_unenforced(r);
 	printf("%-20s %-5s %-8s %-8s %-9s %s\n", "TENANT", "ID", "MODE", "DENIALS",
 	       "PRESENT", "CGROUP");

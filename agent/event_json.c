@@ -282,6 +282,44 @@ static int add_path_field(struct json_object *o, const struct tg_event *ev)
 	return err;
 }
 
+/*
+ * A unix socket's name from its sun_path bytes (path_len of them): "@name"
+ * for an abstract one (leading NUL), a pathname up to its NUL, "" for an
+ * unnamed one. Control bytes, DEL, backslash and bytes that are not UTF-8
+ * are written as \xHH, so every name prints and none is mistaken for another.
+ */
+static int add_unix_path(struct json_object *o, const struct tg_event *ev)
+{
+	const unsigned char *p = ev->path;
+	char out[TG_UNIX_NAME_MAX * 4 + 2];
+	size_t n = ev->path_len, i = 0, o_len = 0, k;
+
+	if (n > TG_UNIX_NAME_MAX)
+		n = TG_UNIX_NAME_MAX;
+	if (n && p[0] == '\0') {
+		out[o_len++] = '@';
+		i = 1;
+	} else {
+		n = strnlen((const char *)p, n);
+	}
+	while (i < n) {
+		k = p[i] > 0x7f ? utf8_seq_len(p + i, n - i) : 0;
+		if (k) {
+			memcpy(out + o_len, p + i, k);
+			o_len += k;
+			i += k;
+		} else if (p[i] < 0x20 || p[i] >= 0x7f || p[i] == '\\') {
+			o_len += (size_t)snprintf(out + o_len, sizeof(out) - o_len,
+						  "\\x%02x", p[i]);
+			i++;
+		} else {
+			out[o_len++] = (char)p[i++];
+		}
+	}
+	out[o_len] = '\0';
+	return add_str(o, "path", out, o_len);
+}
+
 struct json_object *tg_event_json(const void *rec, size_t size,
 				  const struct tg_event_fmt *f)
 {
@@ -313,8 +351,10 @@ struct json_object *tg_event_json(const void *rec, size_t size,
 		return NULL;
 	if (ev.kind == TG_KIND_NET)
 		err = add_net_fields(o, &ev);
-	else if (ev.kind == TG_KIND_FILE || ev.kind == TG_KIND_UNIX)
+	else if (ev.kind == TG_KIND_FILE)
 		err = add_path_field(o, &ev);
+	else if (ev.kind == TG_KIND_UNIX)
+		err = add_unix_path(o, &ev);
 	if (err) {
 		json_object_put(o);
 		errno = -err;

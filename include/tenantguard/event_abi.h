@@ -22,6 +22,13 @@
 #define TG_PATH_F_COMPONENTS 0x1
 #define TG_PATH_F_TRUNCATED 0x2
 
+/*
+ * kind unix: path holds the socket's sun_path bytes as the kernel keeps
+ * them, path_len of them (at most TG_UNIX_NAME_MAX): a pathname ends with
+ * its NUL, an abstract name starts with a NUL byte; path_flags is 0.
+ */
+#define TG_UNIX_NAME_MAX 108	/* sizeof(sockaddr_un.sun_path) */
+
 enum tg_kind {
 	TG_KIND_FILE = 1,
 	TG_KIND_NET = 2,

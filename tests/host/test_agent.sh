@@ -82,11 +82,27 @@ if grep -q bpf /sys/kernel/security/lsm 2>/dev/null; then
 else
 	# Opens only, through fanotify; the rest is listed as unenforced.
 	tg_event agent_reports_fanotify kind=agent op=start \
-		backends='{"file":"fanotify","net":"cgroup-bpf"}'
-	if grep -q "file isolation: fanotify; network isolation: cgroup-bpf; UNENFORCED: file:create, " "$TG_T/agent.err"; then
+		backends='{"file":"fanotify","net":"cgroup-bpf","unix":"none"}'
+	if grep '"op":"start"' "$TG_LOG" | grep -q '"unenforced":\["unix","file:create",'; then
+		tg_pass agent_event_lists_unenforced
+	else
+		tg_fail agent_event_lists_unenforced "$(grep '"op":"start"' "$TG_LOG")"
+	fi
+	if grep -q "file isolation: fanotify (UNENFORCED: file:create, " "$TG_T/agent.err"; then
 		tg_pass agent_says_file_ops_unenforced
 	else
 		tg_fail agent_says_file_ops_unenforced "$(cat "$TG_T/agent.err")"
+	fi
+	if grep -q "unix sockets and other tenants' sockets in use: UNENFORCED (" \
+		"$TG_T/agent.err"; then
+		tg_pass agent_says_unix_unenforced
+	else
+		tg_fail agent_says_unix_unenforced "$(cat "$TG_T/agent.err")"
+	fi
+	if tg_cli status | grep -q "^UNENFORCED:  unix sockets"; then
+		tg_pass status_says_unix_unenforced
+	else
+		tg_fail status_says_unix_unenforced "$(tg_cli status 2>&1)"
 	fi
 fi
 if tg_stop_agent; then

@@ -184,6 +184,33 @@ tg_count()
 	"$TG_BIN/tg-probe" count-events "$TG_LOG" "$@"
 }
 
+# tg_count_is NAME WANT KEY=VALUE...: PASS if the log holds exactly WANT
+# matching events now.
+tg_count_is()
+{
+	tci_name=$1 tci_want=$2
+	shift 2
+	tci_n=$(tg_count "$@")
+	if [ "$tci_n" = "$tci_want" ]; then
+		tg_pass "$tci_name"
+	else
+		tg_fail "$tci_name" "$tci_n events, $tci_want expected ($*)"
+	fi
+}
+
+# tg_policy < TENANTS: make TG_POLICY a version 1 policy file whose tenants
+# (mapping lines, indented by two) are read from stdin, with an empty
+# drop-in directory; tg_start_agent then runs it.
+tg_policy()
+{
+	TG_POLICY=$TG_T/policy.yaml
+	mkdir -p "$TG_T/policy.d"
+	{
+		printf 'version: 1\ntenants_cgroup: %s\ntenants:\n' "$TG_TENANTS"
+		cat
+	} >"$TG_POLICY"
+}
+
 # tg_cli ARGS...: the CLI against this test's agent.
 tg_cli()
 {

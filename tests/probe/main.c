@@ -31,6 +31,8 @@
  *   tg-probe tcp-loop N | udp-loop N   (loopback; nanoseconds per iteration)
  *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] exec PATH [ARGS...]
  *   tg-probe [--cgroup DIR] open-loop N PATH   (prints ns per open+close, failures)
+ *   tg-probe sock|sock-listen|sock-pass ...   (unix sockets, socket use:
+ *            see tests/probe/unix.c)
  *
  * Exit 0 when the outcome matches --expect (or the call succeeded without
  * --expect), 1 otherwise, 2 on a usage error.
@@ -77,11 +79,14 @@ int outcome(const char *what, int err)
 {
 	const char *got = err ? strerrorname_np(err) : "ok";
 
-	if (!got)
-		got = "unknown-errno";
+	return outcome_name(what, got ? got : "unknown-errno");
+}
+
+int outcome_name(const char *what, const char *got)
+{
 	printf("%s: %s\n", what, got);
 	if (!expect)
-		return err ? 1 : 0;
+		return strcmp(got, "ok") != 0;
 	if (strcmp(expect, got) == 0)
 		return 0;
 	printf("FAIL: %s: expected %s, got %s\n", what, expect, got);
@@ -129,6 +134,7 @@ static const struct probe_cmd *const tables[] = {
 	probe_ratelimit_cmds,
 	probe_uring_cmds,
 	probe_fanotify_cmds,
+	probe_unix_cmds,
 };
 
 int main(int argc, char **argv)

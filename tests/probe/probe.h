@@ -19,6 +19,7 @@ extern const struct probe_cmd probe_syscall_cmds[];
 extern const struct probe_cmd probe_ratelimit_cmds[];
 extern const struct probe_cmd probe_uring_cmds[];
 extern const struct probe_cmd probe_fanotify_cmds[];
+extern const struct probe_cmd probe_unix_cmds[];
 
 /* Options given before the subcommand. */
 extern const char *expect;	/* --expect ok|ERRNO */
@@ -30,6 +31,8 @@ int usage(void);
 int join_cgroup(const char *dir);
 /* Report the outcome of an operation (err: 0 or an errno) against --expect. */
 int outcome(const char *what, int err);
+/* The same for an outcome named got: "ok", an errno name, a flag name. */
+int outcome_name(const char *what, const char *got);
 /* Fill ss from a numeric IPv4 or IPv6 address and a port; -EINVAL if bad. */
 int make_addr(const char *addr, const char *port, struct sockaddr_storage *ss,
 	      socklen_t *len);

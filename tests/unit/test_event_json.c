@@ -126,6 +126,60 @@ static void test_truncated_and_root_paths(void **state)
 	json_object_put(o);
 }
 
+/* kind unix: the sun_path bytes as the kernel keeps them. */
+static struct json_object *unix_event(const void *sun_path, size_t len)
+{
+	struct json_object *o, *back;
+
+	ev.kind = TG_KIND_UNIX;
+	ev.op = TG_OP_CONNECT;
+	memcpy(ev.path, sun_path, len);
+	ev.path_len = (__u32)len;
+	ev.path_flags = 0;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN + len, &fmt);
+	assert_non_null(o);
+	back = roundtrip(o);
+	json_object_put(o);
+	assert_string_equal(get(back, "kind"), "unix");
+	return back;
+}
+
+static void test_unix_event(void **state)
+{
+	static const char path[] = "/run/acme/db.sock";	/* with its NUL */
+	static const char abstract[] = "\0acme\x01\n\\x\0y\xff\xc3\xa9";
+	static const char maxlen[TG_UNIX_NAME_MAX] = "/a";
+	char full[TG_UNIX_NAME_MAX];
+	struct json_object *o;
+
+	o = unix_event(path, sizeof(path));
+	assert_string_equal(get(o, "path"), "/run/acme/db.sock");
+	assert_string_equal(get(o, "op"), "connect");
+	json_object_put(o);
+	/* Abstract: "@", then every byte shown, NULs and invalid UTF-8 escaped. */
+	o = unix_event(abstract, sizeof(abstract) - 1);
+	assert_string_equal(get(o, "path"),
+			    "@acme\\x01\\x0a\\x5cx\\x00y\\xff\xc3\xa9");
+	json_object_put(o);
+	/* Autobound: "@" and five hex digits. */
+	o = unix_event("\0" "0001f", 6);
+	assert_string_equal(get(o, "path"), "@0001f");
+	json_object_put(o);
+	/* Unnamed (a socketpair end). */
+	o = unix_event("", 0);
+	assert_string_equal(get(o, "path"), "");
+	json_object_put(o);
+	/* A pathname filling sun_path without a NUL; an abstract one too. */
+	o = unix_event(maxlen, sizeof(maxlen));
+	assert_string_equal(get(o, "path"), "/a");
+	json_object_put(o);
+	memset(full, 0x01, sizeof(full));
+	full[0] = '\0';
+	o = unix_event(full, sizeof(full));
+	assert_int_equal(strlen(get(o, "path")), 1 + 4 * (TG_UNIX_NAME_MAX - 1));
+	json_object_put(o);
+}
+
 static void test_net_event(void **state)
 {
 	struct json_object *o;
@@ -253,6 +307,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_and_root_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_net_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unix_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_strings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_tenant_id, setup, teardown),

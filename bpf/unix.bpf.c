@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unix sockets and the use of sockets, through BPF LSM.
+ *
+ * Every socket is tagged at creation with its creator's tenant (the same
+ * sock_tenant storage the cgroup programs of net.bpf.c fill for inet
+ * sockets). A tenant may not
+ *  - connect (stream, seqpacket, datagram) or send a datagram to another
+ *    tenant's unix socket, pathname or abstract, unless that tenant lists it
+ *    in allow_from; the socket reached is what counts, whatever name led to
+ *    it;
+ *  - use a socket of any family that another tenant created (send, receive,
+ *    read, write, splice, listen, accept, mmap), nor receive one over
+ *    SCM_RIGHTS or pidfd_getfd.
+ * A socket created by a host process is adopted by the first tenant that
+ * uses or receives it. Host processes are never checked.
+ */
+#include "kernel_types.h"
+#include "sock_types.h"
+#include "common.bpf.h"
+
+#include <linux/errno.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_tracing.h>
+
+#define TG_AF_UNIX 1
+#define TG_AF_INET 2
+#define TG_AF_INET6 10
+#define TG_SOCK_DGRAM 2
+#define TG_S_IFMT 0170000
+#define TG_S_IFSOCK 0140000
+#define TG_MAY_WRITE 0x2
+#define TG_MAY_READ 0x4
+#define TG_SUN_PATH_OFF 2	/* offsetof(struct sockaddr_un, sun_path) */
+
+/* Creator's tenant of every socket; the net object's map, shared. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tg_sock_tag);
+} sock_tenant SEC(".maps");
+
+/* Per policy slot: (target, caller) pairs of allow_from; the net object's. */
+TG_POLICY_MAP(allow_pairs, struct tg_pair_key, __u8, TG_MAX_ALLOW_PAIRS);
+
+/*
+ * Per thread: the unix datagram socket its connect() is under way on, so
+ * that unix_may_send, which serves connect and send alike, names the op.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} dgram_connecting SEC(".maps");
+
+/* Whether target lists caller in allow_from. */
+static __always_inline int tg_allowed_from(__u32 slot, __u32 target,
+					   __u32 caller)
+{
+	struct tg_pair_key key = { .target = target, .caller = caller };
+	void *pairs = bpf_map_lookup_elem(&allow_pairs, &slot);
+
+	return pairs && bpf_map_lookup_elem(pairs, &key);
+}
+
+/* The tenant whose root cgroup is cg or one of its ancestors, else host. */
+static __always_inline __u32 tg_cgroup_tenant(__u32 slot, struct cgroup *cg)
+{
+	const struct tg_tenant *t;
+	struct cgroup *anc;
+	void *cgroups;
+	__u64 id;
+	int level, i;
+
+	cgroups = bpf_map_lookup_elem(&tenant_cgroups, &slot);
+	if (!cgroups || !cg)
+		return TG_TENANT_HOST;
+	level = BPF_CORE_READ(cg, level);
+	for (i = 1; i <= TG_MAX_CGROUP_LEVEL && i <= level; i++) {
+		if (bpf_probe_read_kernel(&anc, sizeof(anc),
+					  (void *)cg +
+					  bpf_core_field_offset(struct cgroup, ancestors) +
+					  i * sizeof(anc)))
+			break;
+		id = BPF_CORE_READ(anc, kn, id);
+		t = bpf_map_lookup_elem(cgroups, &id);
+		if (t)
+			return t->id;
+	}
+	return TG_TENANT_HOST;
+}
+
+/*
+ * The tenant owning sk, a socket being reached (a listener or a datagram
+ * socket: made by socket() or socketpair()). One that has no tag yet was
+ * made before the agent started: its creator's cgroup, which the kernel
+ * keeps with every socket, tells, and becomes its tag.
+ */
+static __always_inline __u32 tg_target_owner(__u32 slot, struct sock *sk)
+{
+	struct tg_sock_tag *tag;
+	__u32 owner;
+
+	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, 0);
+	if (tag)
+		return tag->tenant;
+	owner = tg_cgroup_tenant(slot, BPF_CORE_READ(sk, sk_cgrp_data.cgroup));
+	tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
+				 BPF_SK_STORAGE_GET_F_CREATE);
+	if (tag)
+		__sync_val_compare_and_swap(&tag->tenant, TG_TENANT_HOST, owner);
+	return owner;
+}
+
+/*
+ * sk is used by actor: a host socket (or one without a tag) becomes the
+ * actor's. Returns the tenant that owns it when that is another tenant,
+ * else 0. The common case, the actor's own socket, is one storage lookup.
+ */
+static __always_inline __u32 tg_foreign(struct sock *sk,
+					const struct tg_tenant *actor)
+{
+	struct tg_sock_tag *tag;
+	__u32 old;
+
+	if (!sk)
+		return 0;
+	tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
+				 BPF_SK_STORAGE_GET_F_CREATE);
+	if (!tag || tag->tenant == actor->id)
+		return 0;
+	old = __sync_val_compare_and_swap(&tag->tenant, TG_TENANT_HOST,
+					  actor->id);
+	if (old == TG_TENANT_HOST || old == actor->id)
+		return 0;
+	return old;
+}
+
+/* len bytes of sun_path at src (kernel memory) into ev->path. */
+static __always_inline void tg_sun_path(struct tg_event *ev, const void *src,
+					int len)
+{
+	__u32 n;
+
+	if (len <= 0)
+		return;
+	n = (__u32)len;
+	if (n > TG_UNIX_NAME_MAX)
+		n = TG_UNIX_NAME_MAX;
+	if (bpf_probe_read_kernel(ev->path, n, src) == 0)
+		ev->path_len = n;
+}
+
+/* The bound name of unix socket sk into ev->path: sun_path as stored. */
+static __always_inline void tg_unix_name(struct tg_event *ev, struct sock *sk)
+{
+	struct unix_address *addr;
+
+	addr = BPF_CORE_READ((struct unix_sock *)sk, addr);
+	if (!addr)
+		return;
+	tg_sun_path(ev, (void *)addr +
+			bpf_core_field_offset(struct unix_address, name) +
+			TG_SUN_PATH_OFF,
+		    BPF_CORE_READ(addr, len) - TG_SUN_PATH_OFF);
+}
+
+/*
+ * The destination named in msg (a send with an address), if any, into ev:
+ * sun_path for a unix socket, else family, address and port. 1 if found.
+ */
+static __always_inline int tg_msg_name(struct tg_event *ev, struct msghdr *msg)
+{
+	struct sockaddr_in6 sa = {};
+	struct sockaddr_in *sa4 = (struct sockaddr_in *)&sa;
+	void *name;
+	int len;
+
+	if (!msg)
+		return 0;
+	name = BPF_CORE_READ(msg, msg_name);
+	len = BPF_CORE_READ(msg, msg_namelen);
+	if (!name || len <= TG_SUN_PATH_OFF)
+		return 0;
+	if (ev->kind == TG_KIND_UNIX) {
+		tg_sun_path(ev, name + TG_SUN_PATH_OFF, len - TG_SUN_PATH_OFF);
+		return 1;
+	}
+	if (bpf_probe_read_kernel(&sa, sizeof(sa), name))
+		return 0;
+	if (sa.sin6_family == TG_AF_INET) {
+		__builtin_memcpy(ev->addr, &sa4->sin_addr, 4);
+		ev->port = bpf_ntohs(sa4->sin_port);
+	} else if (sa.sin6_family == TG_AF_INET6) {
+		__builtin_memcpy(ev->addr, &sa.sin6_addr, 16);
+		ev->port = bpf_ntohs(sa.sin6_port);
+	} else {
+		return 0;
+	}
+	ev->family = sa.sin6_family;
+	return 1;
+}
+
+/* sk's peer (if connected) or local address and port into ev. */
+static __always_inline void tg_inet_addr(struct tg_event *ev, struct sock *sk)
+{
+	__u32 a4;
+
+	ev->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (ev->family == TG_AF_INET) {
+		a4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		if (!ev->port)
+			a4 = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__builtin_memcpy(ev->addr, &a4, 4);
+	} else if (ev->family == TG_AF_INET6) {
+		if (ev->port)
+			BPF_CORE_READ_INTO(&ev->addr, sk, __sk_common.skc_v6_daddr);
+		else
+			BPF_CORE_READ_INTO(&ev->addr, sk, __sk_common.skc_v6_rcv_saddr);
+	}
+	if (!ev->port)
+		ev->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+}
+
+/* Report actor reaching unix socket target, owned by owner. */
+static __always_inline void tg_unix_event(__u32 op, const struct tg_tenant *actor,
+					  __u32 owner, struct sock *target)
+{
+	struct tg_event *ev;
+
+	ev = tg_event_begin(TG_KIND_UNIX, op, actor, owner);
+	if (!ev)
+		return;
+	tg_unix_name(ev, target);
+	tg_event_submit(ev);
+}
+
+/*
+ * Report use of another tenant's socket sk (any family) by actor: with the
+ * destination msg names if any, else sk's peer, else sk's own address.
+ */
+static __always_inline void tg_sock_event(__u32 op, const struct tg_tenant *actor,
+					  __u32 owner, struct sock *sk,
+					  struct msghdr *msg)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	struct tg_event *ev;
+	struct sock *peer;
+
+	ev = tg_event_begin(family == TG_AF_UNIX ? TG_KIND_UNIX : TG_KIND_NET,
+			    op, actor, owner);
+	if (!ev)
+		return;
+	if (family == TG_AF_UNIX) {
+		if (!tg_msg_name(ev, msg)) {
+			peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+			tg_unix_name(ev, peer ? peer : sk);
+		}
+	} else {
+		ev->family = family;
+		ev->proto = BPF_CORE_READ(sk, sk_protocol);
+		if (!tg_msg_name(ev, msg))
+			tg_inet_addr(ev, sk);
+	}
+	tg_event_submit(ev);
+}
+
+/*
+ * actor uses sk for op (msg: what is sent, or NULL): 0, or -EPERM if it is
+ * another tenant's socket.
+ */
+static __always_inline int tg_sock_check(struct sock *sk,
+					 const struct tg_tenant *actor, __u32 op,
+					 struct msghdr *msg)
+{
+	__u32 owner = tg_foreign(sk, actor);
+
+	if (!owner)
+		return 0;
+	tg_sock_event(op, actor, owner, sk, msg);
+	return tg_denied(actor) ? -EPERM : 0;
+}
+
+/* The caller uses sk for op: 0, or -EPERM if it is another tenant's. */
+static __always_inline int tg_sock_use(struct sock *sk, __u32 op)
+{
+	const struct tg_tenant *actor = tg_current_tenant(tg_policy_slot());
+
+	return actor ? tg_sock_check(sk, actor, op, NULL) : 0;
+}
+
+/* Whether sk is a unix datagram socket (the ones unix_may_send serves). */
+static __always_inline int tg_unix_dgram(struct sock *sk)
+{
+	return sk && BPF_CORE_READ(sk, __sk_common.skc_family) == TG_AF_UNIX &&
+	       BPF_CORE_READ(sk, sk_type) == TG_SOCK_DGRAM;
+}
+
+/*
+ * The thread's dgram_connecting mark: sk when a connect() on the unix
+ * datagram socket sk is under way; 0 clears it. Only tenants' threads
+ * have one.
+ */
+static __always_inline void tg_mark_connecting(struct sock *sk)
+{
+	__u64 *mark;
+
+	mark = bpf_task_storage_get(&dgram_connecting, bpf_get_current_task_btf(),
+				    0, sk ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (mark)
+		*mark = (__u64)sk;
+}
+
+/*
+ * May actor reach unix socket other (connect or send)? 0, or -EPERM after
+ * reporting. The socket used was checked just before, by socket_connect or
+ * socket_sendmsg. newsk, if any, is the server end of a new stream
+ * connection: it belongs to the listener's owner.
+ */
+static __always_inline int tg_unix_reach(__u32 slot, const struct tg_tenant *actor,
+					 struct sock *other, struct sock *newsk,
+					 __u32 op)
+{
+	struct tg_sock_tag *tag;
+	__u32 owner;
+
+	if (!other)
+		return 0;
+	owner = tg_target_owner(slot, other);
+	if (newsk && owner != TG_TENANT_HOST) {
+		tag = bpf_sk_storage_get(&sock_tenant, newsk, 0,
+					 BPF_SK_STORAGE_GET_F_CREATE);
+		if (tag)
+			tag->tenant = owner;
+	}
+	if (owner == TG_TENANT_HOST || owner == actor->id ||
+	    tg_allowed_from(slot, owner, actor->id))
+		return 0;
+	tg_unix_event(op, actor, owner, other);
+	return tg_denied(actor) ? -EPERM : 0;
+}
+
+SEC("lsm/socket_post_create")
+int BPF_PROG(tg_socket_post_create, struct socket *sock, int family, int type,
+	     int protocol, int kern, int ret)
+{
+	const struct tg_tenant *actor;
+	struct tg_sock_tag *tag;
+	struct sock *sk;
+
+	if (ret || kern)
+		return ret;
+	sk = sock->sk;
+	if (!sk)
+		return 0;
+	actor = tg_current_tenant(tg_policy_slot());
+	tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
+				 BPF_SK_STORAGE_GET_F_CREATE);
+	if (tag)
+		tag->tenant = actor ? actor->id : TG_TENANT_HOST;
+	return 0;
+}
+
+SEC("lsm/socket_connect")
+int BPF_PROG(tg_socket_connect, struct socket *sock, struct sockaddr *address,
+	     int addrlen, int ret)
+{
+	const struct tg_tenant *actor;
+	struct sock *sk = sock->sk;
+
+	if (ret)
+		return ret;
+	/* inet sockets: the cgroup connect programs check the socket's tag. */
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != TG_AF_UNIX)
+		return 0;
+	actor = tg_current_tenant(tg_policy_slot());
+	if (!actor)
+		return 0;
+	if (BPF_CORE_READ(sk, sk_type) == TG_SOCK_DGRAM)
+		tg_mark_connecting(sk);
+	return tg_sock_check(sk, actor, TG_OP_CONNECT, NULL);
+}
+
+/* Every send: one tenant lookup, then (tenants only) one storage lookup. */
+SEC("lsm/socket_sendmsg")
+int BPF_PROG(tg_socket_sendmsg, struct socket *sock, struct msghdr *msg,
+	     int size, int ret)
+{
+	const struct tg_tenant *actor;
+	struct sock *sk = sock->sk;
+
+	if (ret)
+		return ret;
+	actor = tg_current_tenant(tg_policy_slot());
+	if (!actor)
+		return 0;
+	if (tg_unix_dgram(sk))
+		tg_mark_connecting(NULL);	/* a send, not a connect */
+	return tg_sock_check(sk, actor, TG_OP_SENDMSG, msg);
+}
+
+SEC("lsm/socket_recvmsg")
+int BPF_PROG(tg_socket_recvmsg, struct socket *sock, struct msghdr *msg,
+	     int size, int flags, int ret)
+{
+	if (ret)
+		return ret;
+	return tg_sock_use(sock->sk, TG_OP_RECVMSG);
+}
+
+SEC("lsm/socket_listen")
+int BPF_PROG(tg_socket_listen, struct socket *sock, int backlog, int ret)
+{
+	if (ret)
+		return ret;
+	return tg_sock_use(sock->sk, TG_OP_LISTEN);
+}
+
+SEC("lsm/socket_accept")
+int BPF_PROG(tg_socket_accept, struct socket *sock, struct socket *newsock,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	return tg_sock_use(sock->sk, TG_OP_ACCEPT);
+}
+
+/* Stream and seqpacket connect: sk connects to the listener other. */
+SEC("lsm/unix_stream_connect")
+int BPF_PROG(tg_unix_stream_connect, struct sock *sk, struct sock *other,
+	     struct sock *newsk, int ret)
+{
+	const struct tg_tenant *actor;
+	__u32 slot;
+
+	if (ret)
+		return ret;
+	slot = tg_policy_slot();
+	actor = tg_current_tenant(slot);
+	if (!actor)
+		return 0;
+	return tg_unix_reach(slot, actor, other, newsk, TG_OP_CONNECT);
+}
+
+/* Datagram connect, and every datagram sent (connected or not). */
+SEC("lsm/unix_may_send")
+int BPF_PROG(tg_unix_may_send, struct socket *sock, struct socket *other,
+	     int ret)
+{
+	const struct tg_tenant *actor;
+	struct sock *sk = sock->sk;
+	__u32 op = TG_OP_SENDMSG, slot;
+	__u64 *mark;
+
+	if (ret)
+		return ret;
+	slot = tg_policy_slot();
+	actor = tg_current_tenant(slot);
+	if (!actor)
+		return 0;
+	mark = bpf_task_storage_get(&dgram_connecting, bpf_get_current_task_btf(),
+				    0, 0);
+	if (mark && *mark == (__u64)sk) {
+		op = TG_OP_CONNECT;
+		*mark = 0;
+	}
+	return tg_unix_reach(slot, actor, other->sk, NULL, op);
+}
+
+/* A socket fd arriving over SCM_RIGHTS or pidfd_getfd. */
+SEC("lsm/file_receive")
+int BPF_PROG(tg_sock_file_receive, struct file *file, int ret)
+{
+	struct socket *sock;
+
+	if (ret)
+		return ret;
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0;
+	return tg_sock_use(sock->sk, TG_OP_RECEIVE);
+}
+
+/* Whether file is a socket; cheap, for hooks every file goes through. */
+static __always_inline struct socket *tg_file_socket(struct file *file)
+{
+	if ((file->f_inode->i_mode & TG_S_IFMT) != TG_S_IFSOCK)
+		return NULL;
+	return bpf_sock_from_file(file);
+}
+
+/*
+ * read, write, splice and sendfile on a socket: splice and sendfile reach
+ * some sockets without the sendmsg and recvmsg hooks.
+ */
+SEC("lsm/file_permission")
+int BPF_PROG(tg_sock_file_permission, struct file *file, int mask, int ret)
+{
+	struct socket *sock;
+
+	if (ret || !(mask & (TG_MAY_READ | TG_MAY_WRITE)))
+		return ret;
+	sock = tg_file_socket(file);
+	if (!sock)
+		return 0;
+	return tg_sock_use(sock->sk, (mask & TG_MAY_WRITE) ? TG_OP_SENDMSG :
+							     TG_OP_RECVMSG);
+}
+
+/* mmap of a socket (TCP zero-copy receive). */
+SEC("lsm/mmap_file")
+int BPF_PROG(tg_sock_mmap_file, struct file *file, unsigned long reqprot,
+	     unsigned long prot, unsigned long flags, int ret)
+{
+	struct socket *sock;
+
+	if (ret || !file)
+		return ret;
+	sock = tg_file_socket(file);
+	if (!sock)
+		return 0;
+	return tg_sock_use(sock->sk, TG_OP_RECVMSG);
+}
+
+char LICENSE[] SEC("license") = "GPL";
