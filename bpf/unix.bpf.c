@@ -115,24 +115,39 @@ static __always_inline __u32 tg_target_owner(__u32 slot, struct sock *sk)
 }
 
 /*
- * sk is used by actor: a host socket (or one without a tag) becomes the
- * actor's. Returns the tenant that owns it when that is another tenant,
- * else 0. The common case, the actor's own socket, is one storage lookup.
+ * sk is used by actor. Returns the tenant that owns it when that is another
+ * tenant, else 0. A socket without a tag was made by the host (or before the
+ * agent started): the creator's cgroup, which the kernel keeps with every
+ * socket, names its owner, and becomes its tag. A host socket becomes the
+ * actor's when adopt is set (connect, listen, accept, receiving the fd);
+ * sends and receives on it leave it the host's, so one the host hands to
+ * several tenants (a shared log stream) serves them all. The common case,
+ * the actor's own socket, is one storage lookup.
  */
 static __always_inline __u32 tg_foreign(struct sock *sk,
-					const struct tg_tenant *actor)
+					const struct tg_tenant *actor, int adopt)
 {
 	struct tg_sock_tag *tag;
-	__u32 old;
+	__u32 owner, old;
 
 	if (!sk)
 		return 0;
-	tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
-				 BPF_SK_STORAGE_GET_F_CREATE);
-	if (!tag || tag->tenant == actor->id)
+	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, 0);
+	if (tag && tag->tenant == actor->id)
 		return 0;
-	old = __sync_val_compare_and_swap(&tag->tenant, TG_TENANT_HOST,
-					  actor->id);
+	if (!tag) {
+		owner = tg_cgroup_tenant(tg_policy_slot(),
+					 BPF_CORE_READ(sk, sk_cgrp_data.cgroup));
+		tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
+					 BPF_SK_STORAGE_GET_F_CREATE);
+		if (!tag)
+			return owner == actor->id ? 0 : owner;
+		__sync_val_compare_and_swap(&tag->tenant, TG_TENANT_HOST, owner);
+	}
+	old = tag->tenant;
+	if (old == TG_TENANT_HOST && adopt)
+		old = __sync_val_compare_and_swap(&tag->tenant, TG_TENANT_HOST,
+						  actor->id);
 	if (old == TG_TENANT_HOST || old == actor->id)
 		return 0;
 	return old;
@@ -273,9 +288,9 @@ static __always_inline void tg_sock_event(__u32 op, const struct tg_tenant *acto
  */
 static __always_inline int tg_sock_check(struct sock *sk,
 					 const struct tg_tenant *actor, __u32 op,
-					 struct msghdr *msg)
+					 struct msghdr *msg, int adopt)
 {
-	__u32 owner = tg_foreign(sk, actor);
+	__u32 owner = tg_foreign(sk, actor, adopt);
 
 	if (!owner)
 		return 0;
@@ -283,12 +298,15 @@ static __always_inline int tg_sock_check(struct sock *sk,
 	return tg_denied(actor) ? -EPERM : 0;
 }
 
-/* The caller uses sk for op: 0, or -EPERM if it is another tenant's. */
-static __always_inline int tg_sock_use(struct sock *sk, __u32 op)
+/*
+ * The caller uses sk for op: 0, or -EPERM if it is another tenant's; adopt:
+ * see tg_foreign.
+ */
+static __always_inline int tg_sock_use(struct sock *sk, __u32 op, int adopt)
 {
 	const struct tg_tenant *actor = tg_current_tenant(tg_policy_slot());
 
-	return actor ? tg_sock_check(sk, actor, op, NULL) : 0;
+	return actor ? tg_sock_check(sk, actor, op, NULL, adopt) : 0;
 }
 
 /* Whether sk is a unix datagram socket (the ones unix_may_send serves). */
@@ -356,10 +374,12 @@ int BPF_PROG(tg_socket_post_create, struct socket *sock, int family, int type,
 	if (!sk)
 		return 0;
 	actor = tg_current_tenant(tg_policy_slot());
+	if (!actor)
+		return 0;	/* untagged is the host's (see tg_foreign) */
 	tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
 				 BPF_SK_STORAGE_GET_F_CREATE);
 	if (tag)
-		tag->tenant = actor ? actor->id : TG_TENANT_HOST;
+		tag->tenant = actor->id;
 	return 0;
 }
 
@@ -380,7 +400,7 @@ int BPF_PROG(tg_socket_connect, struct socket *sock, struct sockaddr *address,
 		return 0;
 	if (BPF_CORE_READ(sk, sk_type) == TG_SOCK_DGRAM)
 		tg_mark_connecting(sk);
-	return tg_sock_check(sk, actor, TG_OP_CONNECT, NULL);
+	return tg_sock_check(sk, actor, TG_OP_CONNECT, NULL, 1);
 }
 
 /* Every send: one tenant lookup, then (tenants only) one storage lookup. */
@@ -398,7 +418,7 @@ int BPF_PROG(tg_socket_sendmsg, struct socket *sock, struct msghdr *msg,
 		return 0;
 	if (tg_unix_dgram(sk))
 		tg_mark_connecting(NULL);	/* a send, not a connect */
-	return tg_sock_check(sk, actor, TG_OP_SENDMSG, msg);
+	return tg_sock_check(sk, actor, TG_OP_SENDMSG, msg, 0);
 }
 
 SEC("lsm/socket_recvmsg")
@@ -407,7 +427,7 @@ int BPF_PROG(tg_socket_recvmsg, struct socket *sock, struct msghdr *msg,
 {
 	if (ret)
 		return ret;
-	return tg_sock_use(sock->sk, TG_OP_RECVMSG);
+	return tg_sock_use(sock->sk, TG_OP_RECVMSG, 0);
 }
 
 SEC("lsm/socket_listen")
@@ -415,7 +435,7 @@ int BPF_PROG(tg_socket_listen, struct socket *sock, int backlog, int ret)
 {
 	if (ret)
 		return ret;
-	return tg_sock_use(sock->sk, TG_OP_LISTEN);
+	return tg_sock_use(sock->sk, TG_OP_LISTEN, 1);
 }
 
 SEC("lsm/socket_accept")
@@ -424,7 +444,7 @@ int BPF_PROG(tg_socket_accept, struct socket *sock, struct socket *newsock,
 {
 	if (ret)
 		return ret;
-	return tg_sock_use(sock->sk, TG_OP_ACCEPT);
+	return tg_sock_use(sock->sk, TG_OP_ACCEPT, 1);
 }
 
 /* Stream and seqpacket connect: sk connects to the listener other. */
@@ -480,7 +500,7 @@ int BPF_PROG(tg_sock_file_receive, struct file *file, int ret)
 	sock = bpf_sock_from_file(file);
 	if (!sock)
 		return 0;
-	return tg_sock_use(sock->sk, TG_OP_RECEIVE);
+	return tg_sock_use(sock->sk, TG_OP_RECEIVE, 1);
 }
 
 /* Whether file is a socket; cheap, for hooks every file goes through. */
@@ -506,7 +526,7 @@ int BPF_PROG(tg_sock_file_permission, struct file *file, int mask, int ret)
 	if (!sock)
 		return 0;
 	return tg_sock_use(sock->sk, (mask & TG_MAY_WRITE) ? TG_OP_SENDMSG :
-							     TG_OP_RECVMSG);
+							     TG_OP_RECVMSG, 0);
 }
 
 /* mmap of a socket (TCP zero-copy receive). */
@@ -521,7 +541,7 @@ int BPF_PROG(tg_sock_mmap_file, struct file *file, unsigned long reqprot,
 	sock = tg_file_socket(file);
 	if (!sock)
 		return 0;
-	return tg_sock_use(sock->sk, TG_OP_RECVMSG);
+	return tg_sock_use(sock->sk, TG_OP_RECVMSG, 0);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -191,9 +191,16 @@ deny inherited_listen "$A" sock tcp 127.0.0.1:47103 socket,move="$G",listen
 tg_event inherited_listen_event kind=net op=listen tenant=globex target_tenant=acme
 deny inherited_accept "$A" sock tcp 127.0.0.1:47104 listen,move="$G",accept
 tg_event inherited_accept_event kind=net op=accept tenant=globex target_tenant=acme
-tg_probe adopted_by_one_tenant --expect EPERM sock tcp 127.0.0.1:47101 \
-	connect,move="$G",send,move="$A",send
-tg_event adopted_by_one_tenant_event kind=net op=sendmsg tenant=acme \
+# A host socket becomes a tenant's when the tenant makes it an endpoint
+# (listen, accept, connect) or receives it; plain use leaves it the host's,
+# so a host stream handed to two tenants (a log socket) serves both.
+tg_probe adopted_by_listen --expect EPERM sock tcp 127.0.0.1:47106 \
+	socket,move="$G",listen,move="$A",accept
+tg_event adopted_by_listen_event kind=net op=accept tenant=acme \
+	target_tenant=globex
+tg_probe adopted_by_unix_connect --expect EPERM sock unix-dgram "$S/h.dgram" \
+	socket,move="$G",connect,move="$A",send
+tg_event adopted_by_unix_connect_event kind=unix op=sendmsg tenant=acme \
 	target_tenant=globex
 
 echo "# allowed"
@@ -222,7 +229,11 @@ tg_probe pass_same_tenant --expect EAGAIN sock-pass scm "$A" "$A" unix-pair-stre
 tg_probe pass_host_to_tenant --expect ok sock-pass scm - "$G" unix-pair-dgram - send
 tg_probe pass_tenant_to_host --expect ok sock-pass scm "$A" - tcp 127.0.0.1:47101 send
 tg_probe getfd_host_socket --expect ok sock-pass getfd - "$G" tcp 127.0.0.1:47101 send
-tg_probe host_socket_adopted --expect EAGAIN sock tcp 127.0.0.1:47101 \
+tg_probe host_socket_shared_by_tenants --expect EAGAIN sock tcp 127.0.0.1:47101 \
+	connect,move="$G",send,move="$A",send,recv
+tg_probe host_unix_stream_shared_by_tenants --expect EAGAIN sock unix-stream "$S/h.sock" \
+	connect,move="$G",send,move="$A",send,write,recv
+tg_probe host_socket_used_by_tenant --expect EAGAIN sock tcp 127.0.0.1:47101 \
 	connect,move="$G",send,write,sendfile,mmap,recv,read,splice-read
 tg_probe own_tcp_socket --cgroup "$G" --expect EAGAIN sock tcp 127.0.0.1:47101 \
 	connect,send,uring-send,uring-wq-send,recv
