@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "bpf_loader.h"
@@ -58,6 +59,48 @@ __u32 tg_kernel_dev(unsigned long st_dev)
 static int setup_policy_maps(struct tg_bpf *b);
 static void free_policy_maps(struct tg_bpf *b);
 
+/* Parameters of LSM hook name in the running kernel, -ENOENT if absent. */
+static int lsm_hook_params(const struct btf *vmlinux, const char *name)
+{
+	char fn[128];
+	const struct btf_type *t;
+	int id;
+
+	snprintf(fn, sizeof(fn), "bpf_lsm_%s", name);
+	id = btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC);
+	if (id < 0)
+		return -ENOENT;
+	t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
+	return t ? btf_vlen(t) : -ENOENT;
+}
+
+/*
+ * Load only the file programs this kernel has hooks for: inode_setattr
+ * gained the mount's idmap in 6.8, the ACL hooks appeared in 6.2.
+ */
+static int select_file_progs(struct tg_file *f)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int n, err = 0;
+
+	if (!vmlinux)
+		return -errno;
+	n = lsm_hook_params(vmlinux, "inode_setattr");
+	if (n < 0) {
+		err = n;
+		goto out_free;
+	}
+	bpf_program__set_autoload(f->progs.tg_inode_setattr, n == 2);
+	bpf_program__set_autoload(f->progs.tg_inode_setattr_idmap, n == 3);
+	bpf_program__set_autoload(f->progs.tg_inode_set_acl,
+				  lsm_hook_params(vmlinux, "inode_set_acl") > 0);
+	bpf_program__set_autoload(f->progs.tg_inode_remove_acl,
+				  lsm_hook_params(vmlinux, "inode_remove_acl") > 0);
+out_free:
+	btf__free(vmlinux);
+	return err;
+}
+
 /* Load the optional BPF LSM object, sharing the network object's maps. */
 static int start_file(struct tg_bpf *b)
 {
@@ -73,6 +116,13 @@ static int start_file(struct tg_bpf *b)
 	f = tg_file__open();
 	if (!f)
 		return -errno;
+	err = select_file_progs(f);
+	if (err) {
+		snprintf(b->file_reason, sizeof(b->file_reason),
+			 "cannot read the kernel's BTF for the LSM hooks: %s",
+			 strerror(-err));
+		goto out_destroy;
+	}
 	err = bpf_map__reuse_fd(f->maps.tenant_cgroups,
 				bpf_map__fd(b->net->maps.tenant_cgroups));
 	err = err ?: bpf_map__reuse_fd(f->maps.policy_gen,
@@ -141,6 +191,7 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *errbuf,
 
 	memset(b, 0, sizeof(*b));
 	memset(b->inner, -1, sizeof(b->inner));
+	tg_links_init(&b->links);
 	b->cgroup_fd = open(o->attach_cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (b->cgroup_fd < 0) {
 		err = -errno;
@@ -213,6 +264,7 @@ void tg_bpf_stop(struct tg_bpf *b)
 	ring_buffer__free(b->rb);
 	b->rb = NULL;
 	free_policy_maps(b);
+	tg_links_free(&b->links);
 	tg_file__destroy(b->file);
 	b->file = NULL;
 	tg_net__destroy(b->net);
@@ -245,13 +297,13 @@ static const size_t pm_sizes[TG_PM_COUNT][3] = {
 	[TG_PM_NETS] = { sizeof(struct tg_net_key), sizeof(__u32), TG_MAX_NETWORKS },
 };
 
-/* Inner map type and flags, as declared in bpf/net.bpf.c. */
+/* Inner map type and flags, as declared in bpf/net.bpf.c and bpf/file.bpf.c. */
 static const struct {
 	enum bpf_map_type type;
 	__u32 flags;
 } pm_kinds[TG_PM_COUNT] = {
 	[TG_PM_CGROUPS] = { BPF_MAP_TYPE_HASH, 0 },
-	[TG_PM_ROOTS] = { BPF_MAP_TYPE_HASH, 0 },
+	[TG_PM_ROOTS] = { BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC },
 	[TG_PM_PAIRS] = { BPF_MAP_TYPE_HASH, 0 },
 	[TG_PM_RESERVED] = { BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC },
 	[TG_PM_NETS] = { BPF_MAP_TYPE_LPM_TRIE, BPF_F_NO_PREALLOC },
@@ -328,8 +380,11 @@ int tg_bpf_apply(struct tg_bpf *b, const struct tg_registry *r,
 	memset(st, 0, sizeof(*st));
 	tg_compiled_init(&c);
 	err = tg_compile(r, &c);
+	if (!err && b->file)
+		err = tg_links_apply(&b->links, r, &c);
 	if (err)
 		goto out_free;
+	st->link_scan_errors = b->links.errors;
 	target[TG_PM_CGROUPS] = &c.cgroups;
 	target[TG_PM_ROOTS] = &c.roots;
 	target[TG_PM_PAIRS] = &c.pairs;

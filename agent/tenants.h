@@ -49,7 +49,10 @@ struct tg_tenant_entry *tg_registry_find(struct tg_registry *r, const char *name
 const struct tg_tenant_entry *tg_registry_by_id(const struct tg_registry *r,
 					       __u32 id);
 
-/* "host" for TG_TENANT_HOST, the name of a known tenant, else "tenant-<id>". */
+/*
+ * "host" for TG_TENANT_HOST, "(several)" and "(unknown)" for TG_OWNER_SHARED
+ * and TG_OWNER_UNKNOWN, the name of a known tenant, else "tenant-<id>".
+ */
 const char *tg_registry_name(const struct tg_registry *r, __u32 id, char *buf,
 			     size_t len);
 
