@@ -143,6 +143,18 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 			t.id = e->id;
 			t.flags = e->flags;
 			err = tg_kv_add(&c->cgroups, &e->cgroup_id, &t);
+			/*
+			 * Its cgroup directory is its own too: no other tenant
+			 * moves processes into it or writes its files.
+			 */
+			if (!err && stat(e->cgroup, &st) == 0) {
+				memset(&key, 0, sizeof(key));
+				key.ino = st.st_ino;
+				key.dev = tg_kernel_dev(st.st_dev);
+				memset(&owner, 0, sizeof(owner));
+				owner.tenant = e->id;
+				err = tg_kv_add(&c->roots, &key, &owner);
+			}
 		}
 		for (j = 0; j < e->n_paths && !err; j++) {
 			/* A path that does not exist yet owns nothing yet. */
