@@ -248,20 +248,42 @@ static void add_field(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
+/* The file operations enforced, as a JSON array and in words into buf. */
+static struct json_object *file_ops_json(struct agent *a, char *buf, size_t len)
+{
+	const char *const *ops = tg_file_ops(a->bpf.file_backend);
+	struct json_object *arr = json_object_new_array();
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (; *ops; ops++) {
+		json_object_array_add(arr, json_object_new_string(*ops));
+		if (o < len)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s",
+					      o ? ", " : "", *ops);
+	}
+	return arr;
+}
+
 /* The agent event stating what is enforced and by what. */
 static void emit_backends(struct agent *a, const char *op)
 {
-	struct json_object *o, *be, *unenf;
-	char msg[512];
+	struct json_object *o, *be, *unenf, *ops;
+	char msg[768], opnames[256];
 	int file_ok = a->bpf.file_backend != TG_BACKEND_NONE;
 
-	snprintf(msg, sizeof(msg), "file isolation: %s%s%s; network isolation: %s",
+	ops = file_ops_json(a, opnames, sizeof(opnames));
+	snprintf(msg, sizeof(msg), "file isolation: %s%s%s%s%s; network isolation: %s",
 		 file_ok ? tg_backend_name(a->bpf.file_backend) : "UNENFORCED (",
-		 file_ok ? "" : a->bpf.file_reason, file_ok ? "" : ")",
+		 file_ok ? "" : a->bpf.file_reason, file_ok ? " (" : ")",
+		 file_ok ? opnames : "", file_ok ? ")" : "",
 		 tg_backend_name(a->bpf.net_backend));
 	o = tg_agent_event(&a->fmt, op, "allow", msg);
-	if (!o)
+	if (!o) {
+		json_object_put(ops);
 		return;
+	}
+	json_object_object_add(o, "file_ops", ops);
 	be = json_object_new_object();
 	add_field(be, "file", tg_backend_name(a->bpf.file_backend));
 	add_field(be, "net", tg_backend_name(a->bpf.net_backend));
@@ -470,6 +492,7 @@ static struct json_object *status_json(struct agent *a)
 {
 	struct json_object *o = json_object_new_object(), *be, *ts, *t, *ps, *un;
 	struct tg_sink_stats ss;
+	char opnames[256];
 	unsigned int j;
 	size_t i;
 
@@ -485,6 +508,7 @@ static struct json_object *status_json(struct agent *a)
 	json_object_object_add(be, "net", json_object_new_string(
 		tg_backend_name(a->bpf.net_backend)));
 	json_object_object_add(o, "backends", be);
+	json_object_object_add(o, "file_ops", file_ops_json(a, opnames, sizeof(opnames)));
 	un = json_object_new_array();
 	if (a->bpf.file_backend == TG_BACKEND_NONE) {
 		json_object_array_add(un, json_object_new_string("file"));

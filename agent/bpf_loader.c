@@ -29,6 +29,24 @@ const char *tg_backend_name(enum tg_backend b)
 	return "none";
 }
 
+/*
+ * File operations on another tenant's objects that the BPF LSM backend
+ * refuses, by their event op names ("open" covers read, write and
+ * directory listing; cgroup directories are owned objects like any other).
+ */
+static const char *const bpf_lsm_file_ops[] = {
+	"open", "exec", "create", "mkdir", "mknod", "symlink", "link", "unlink",
+	"rmdir", "rename", "truncate", "chmod", "chown", "setattr", "setxattr",
+	"removexattr", "receive", NULL
+};
+
+const char *const *tg_file_ops(enum tg_backend b)
+{
+	static const char *const none[] = { NULL };
+
+	return b == TG_BACKEND_BPF_LSM ? bpf_lsm_file_ops : none;
+}
+
 int tg_bpf_lsm_active(void)
 {
 	char buf[512];

@@ -59,6 +59,9 @@ struct tg_apply_stats {
 
 const char *tg_backend_name(enum tg_backend b);
 
+/* The file operations backend b enforces (event op names), NULL-terminated. */
+const char *const *tg_file_ops(enum tg_backend b);
+
 /* Whether "bpf" is in the kernel's active LSM list: 1, 0, or -errno. */
 int tg_bpf_lsm_active(void);
 

@@ -235,6 +235,12 @@ static int cmd_status(int argc, char **argv)
 	       jstr(r, "generation"), jstr(r, "mode"));
 	json_object_object_get_ex(r, "backends", &v);
 	printf("backends:    file %s, net %s\n", jstr(v, "file"), jstr(v, "net"));
+	if (json_object_object_get_ex(r, "file_ops", &v) && json_object_array_length(v)) {
+		printf("file ops:   ");
+		for (i = 0; i < json_object_array_length(v); i++)
+			printf(" %s", json_object_get_string(json_object_array_get_idx(v, i)));
+		printf("\n");
+	}
 	if (json_object_object_get_ex(r, "file_reason", &v))
 		printf("UNENFORCED:  file isolation (%s)\n", json_object_get_string(v));
 	printf("%-20s %-5s %-8s %-8s %-9s %s\n", "TENANT", "ID", "MODE", "DENIALS",
