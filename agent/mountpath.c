@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cgroupfs.h"
 #include "mountpath.h"
 
 #define TG_MOUNTS_MAX 65536	/* mounts kept from one mountinfo */
@@ -33,25 +34,6 @@ void tg_mount_path_reset(void)
 	}
 	free(cache.v);
 	memset(&cache, 0, sizeof(cache));
-}
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo: undo in place. */
-static char *unescape(char *s)
-{
-	char *r = s, *w = s;
-
-	while (*r) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' &&
-		    r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
-			*w++ = (char)(((r[1] - '0') << 6) | ((r[2] - '0') << 3) |
-				      (r[3] - '0'));
-			r += 4;
-		} else {
-			*w++ = *r++;
-		}
-	}
-	*w = '\0';
-	return s;
 }
 
 static time_t now_s(void)
@@ -96,8 +78,10 @@ static void load(const char *mountinfo)
 		}
 		v = &cache.v[cache.n];
 		v->kdev = (maj << 20) | min;
-		v->root = strdup(unescape(f[3]));
-		v->point = strdup(unescape(f[4]));
+		tg_mountinfo_unescape(f[3]);
+		tg_mountinfo_unescape(f[4]);
+		v->root = strdup(f[3]);
+		v->point = strdup(f[4]);
 		if (!v->root || !v->point) {
 			free(v->root);
 			free(v->point);
