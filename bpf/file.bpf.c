@@ -34,6 +34,8 @@
 #define ATTR_GID (1 << 2)
 #define ATTR_SIZE (1 << 3)
 
+#define DCACHE_DISCONNECTED 0x20	/* 6.1 and 6.12 alike */
+
 #define barrier() asm volatile("" ::: "memory")
 
 /*
@@ -197,6 +199,17 @@ static __always_inline int tg_cached(struct tg_owner_cache *ce, __u32 stamp,
 	return 1;
 }
 
+/*
+ * The owner of what has no owned root above it, given the flags of the top
+ * of its ancestry: nobody's when that is the filesystem's root, unknown when
+ * it is a disconnected alias (open_by_handle_at of an uncached file): its
+ * real ancestry is not known, so every tenant is refused (fail closed).
+ */
+static __always_inline __u32 tg_top_owner(unsigned int d_flags)
+{
+	return (d_flags & DCACHE_DISCONNECTED) ? TG_OWNER_UNKNOWN : TG_TENANT_HOST;
+}
+
 struct owner_walk {
 	struct dentry *d;
 	void *roots;		/* owned_roots of the slot in force */
@@ -216,6 +229,7 @@ static long owner_step(__u32 i, void *ctx)
 	}
 	parent = BPF_CORE_READ(d, d_parent);
 	if (!parent || parent == d) {
+		w->owner = tg_top_owner(BPF_CORE_READ(d, d_flags));
 		w->done = 1;
 		return 1;
 	}
@@ -223,7 +237,10 @@ static long owner_step(__u32 i, void *ctx)
 	return 0;
 }
 
-/* The owner of d from its ancestry alone; TG_OWNER_UNKNOWN if too deep. */
+/*
+ * The owner of d from its ancestry alone; TG_OWNER_UNKNOWN if too deep or
+ * disconnected.
+ */
 static __always_inline __u32 tg_walk(void *roots, struct dentry *d)
 {
 	struct owner_walk w = { .d = d, .roots = roots };
@@ -260,6 +277,9 @@ static __always_inline __u32 tg_owner(struct tg_ctx *c, struct dentry *d)
 		}
 		p = x->d_parent;
 		if (!p || p == x) {
+			owner = tg_top_owner(x->d_flags);
+			if (owner == TG_OWNER_UNKNOWN)
+				return owner;
 			n = i + 1;
 			goto store;
 		}

@@ -22,6 +22,8 @@
  *                             no_magiclinks, or none)
  *   uring OP PATH [PATH2]     (io_uring: openat, openat-sqpoll, unlinkat,
  *                             mkdirat, renameat, linkat, symlinkat)
+ *   byhandle MOUNTDIR PATH    (name_to_handle_at PATH, then open_by_handle_at
+ *                             on MOUNTDIR's mount)
  *   chroot DIR PATH           (chroot DIR, then open PATH)
  *   mntns SRC DST PATH        (new mount namespace, bind SRC on DST, open PATH)
  *   mkdeep DIR N              (N nested directories "d" below DIR, a file
@@ -304,16 +306,23 @@ static int recv_fd(int s, int *flags)
 
 /*
  * A child that joins from_cg and opens path, for passfd and getfd: it sends
- * the fd (and its number) over s, then waits until s closes.
+ * the fd (and its number) over a new socket pair, then waits until the
+ * caller's end, sv[0], closes.
  */
 static pid_t fd_sender(const char *path, const char *from_cg, int sv[2])
 {
-	int fd, s = sv[1];
-	pid_t pid = fork();
+	pid_t pid;
 	char c;
+	int fd, s;
 
-	if (pid != 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	s = sv[1];
+	pid = fork();
+	if (pid != 0) {
+		close(sv[1]);
 		return pid;
+	}
 	close(sv[0]);	/* or its read below never sees the end */
 	if (join_cgroup(from_cg))
 		_exit(2);
@@ -332,12 +341,9 @@ static int do_passfd(int argc, char **argv)
 
 	if (argc != 3)
 		return usage();
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return result("socketpair", argv[0], -1);
 	pid = fd_sender(argv[0], argv[1], sv);
 	if (pid < 0)
-		return result("fork", argv[0], -1);
-	close(sv[1]);
+		return result("fd sender", argv[0], -1);
 	if (join_cgroup(argv[2]))
 		return 2;
 	fd = recv_fd(sv[0], &flags);
@@ -362,12 +368,9 @@ static int do_getfd(int argc, char **argv)
 
 	if (argc != 3)
 		return usage();
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return result("socketpair", argv[0], -1);
 	pid = fd_sender(argv[0], argv[1], sv);
 	if (pid < 0)
-		return result("fork", argv[0], -1);
-	close(sv[1]);
+		return result("fd sender", argv[0], -1);
 	/* The fd over the socket while still a host process: only its number counts. */
 	fd = recv_fd(sv[0], &flags);
 	if (fd >= 0)
@@ -392,7 +395,7 @@ static int do_getfd(int argc, char **argv)
 
 static int do_hold(int argc, char **argv)
 {
-	char buf[64];
+	char buf[64], tmp[4200];
 	int fd, rfd;
 
 	if (argc != 2)
@@ -401,10 +404,14 @@ static int do_hold(int argc, char **argv)
 	if (fd < 0)
 		return result("open", argv[0], -1);
 	snprintf(buf, sizeof(buf), "%d %d\n", getpid(), fd);
-	rfd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[1]);
+	rfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (rfd < 0 || write(rfd, buf, strlen(buf)) < 0)
 		return 1;
 	close(rfd);
+	/* READY appears whole: a reader never sees it empty. */
+	if (rename(tmp, argv[1]) < 0)
+		return 1;
 	for (;;)
 		pause();
 }
@@ -569,6 +576,30 @@ static int do_uring(int argc, char **argv)
 	return result_err(op, argv[1], res < 0 ? -res : 0);
 }
 
+static int do_byhandle(int argc, char **argv)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char f_handle[MAX_HANDLE_SZ];
+	} h;
+	int mnt_id, mfd, fd;
+
+	if (argc != 2)
+		return usage();
+	h.fh.handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(AT_FDCWD, argv[1], &h.fh, &mnt_id, 0) < 0)
+		return result("name_to_handle_at", argv[1], -1);
+	/* Not O_PATH: open_by_handle_at takes no O_PATH descriptor (EBADF). */
+	mfd = open(argv[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd < 0)
+		return result("open", argv[0], -1);
+	fd = open_by_handle_at(mfd, &h.fh, O_RDONLY | O_CLOEXEC);
+	close(mfd);
+	if (fd >= 0)
+		close(fd);
+	return result("open_by_handle_at", argv[1], fd);
+}
+
 static int do_chroot(int argc, char **argv)
 {
 	int fd;
@@ -599,51 +630,50 @@ static int do_mntns(int argc, char **argv)
 	return result("open in mount namespace", argv[2], fd);
 }
 
-static int do_mkdeep(int argc, char **argv)
+/* O_PATH fd of DIR/d/d/... n levels down, making them if create; -1 if not. */
+static int descend(const char *dir, int n, int create)
 {
-	int fd, next, n, i;
+	int fd, next, i;
 
-	if (argc != 2)
-		return usage();
-	n = atoi(argv[1]);
-	fd = open(argv[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	for (i = 0; fd >= 0 && i < n; i++) {
-		if (mkdirat(fd, "d", 0755) < 0 && errno != EEXIST)
-			break;
+		if (create && mkdirat(fd, "d", 0755) < 0 && errno != EEXIST) {
+			close(fd);
+			return -1;
+		}
 		next = openat(fd, "d", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		close(fd);
 		fd = next;
 	}
-	if (fd >= 0 && i == n) {
-		next = openat(fd, "leaf", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-		if (next >= 0)
-			close(next);
-		close(fd);
-		return result("mkdeep", argv[0], next);
-	}
-	return result("mkdeep", argv[0], -1);
+	return fd;
+}
+
+/* mkdeep DIR N and opendeep DIR N: the file "leaf" N levels below DIR. */
+static int deep_leaf(int argc, char **argv, int create)
+{
+	int fd, leaf;
+
+	if (argc != 2)
+		return usage();
+	fd = descend(argv[0], atoi(argv[1]), create);
+	if (fd < 0)
+		return result(create ? "mkdeep" : "walk", argv[0], -1);
+	leaf = openat(fd, "leaf", create ? O_WRONLY | O_CREAT | O_CLOEXEC :
+					   O_RDONLY | O_CLOEXEC, 0644);
+	close(fd);
+	if (leaf >= 0)
+		close(leaf);
+	return result(create ? "mkdeep" : "open deep leaf", argv[0], leaf);
+}
+
+static int do_mkdeep(int argc, char **argv)
+{
+	return deep_leaf(argc, argv, 1);
 }
 
 static int do_opendeep(int argc, char **argv)
 {
-	int fd, next, n, i;
-
-	if (argc != 2)
-		return usage();
-	n = atoi(argv[1]);
-	fd = open(argv[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
-	for (i = 0; fd >= 0 && i < n; i++) {
-		next = openat(fd, "d", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		close(fd);
-		fd = next;
-	}
-	if (fd < 0)
-		return result("walk", argv[0], -1);
-	next = openat(fd, "leaf", O_RDONLY | O_CLOEXEC);
-	close(fd);
-	if (next >= 0)
-		close(next);
-	return result("open deep leaf", argv[0], next);
+	return deep_leaf(argc, argv, 0);
 }
 
 const struct probe_cmd probe_fileops_cmds[] = {
@@ -671,6 +701,7 @@ const struct probe_cmd probe_fileops_cmds[] = {
 	{ "opath", do_opath },
 	{ "openat2", do_openat2 },
 	{ "uring", do_uring },
+	{ "byhandle", do_byhandle },
 	{ "chroot", do_chroot },
 	{ "mntns", do_mntns },
 	{ "mkdeep", do_mkdeep },

@@ -2,7 +2,7 @@
 # test_file_bypass (BPF LSM): the ways around a path-string check all end at
 # the same owner: hard links made before the agent started, mount
 # namespaces, /proc/PID/root and /proc/PID/fd, O_PATH descriptors, openat2
-# resolve flags, io_uring, chroot, deep trees. The same ways stay open for a
+# resolve flags, io_uring, file handles, chroot, deep trees. The same ways stay open for a
 # tenant's own objects.
 . /tests/lib/tap.sh
 . /tests/lib/tenants.sh
@@ -109,6 +109,12 @@ denied uring_symlinkat target_tenant=acme op=symlink path="$A/s1" -- \
 tg_probe uring_openat_own --cgroup "$G" --expect ok uring openat "$GX/data"
 tg_probe uring_openat_sqpoll_owner --cgroup "$AC" --expect ok uring openat-sqpoll "$A/data"
 tg_probe uring_mkdirat_own --cgroup "$G" --expect ok uring mkdirat "$GX/m1"
+
+# By file handle: no path at all (a disconnected alias would be refused to
+# every tenant; tmpfs keeps its dentries, so this one is connected).
+denied open_by_handle target_tenant=acme op=open path="$A/data" -- \
+	byhandle "$TG_T" "$A/data"
+tg_probe open_by_handle_own --cgroup "$G" --expect ok byhandle "$TG_T" "$GX/data"
 
 denied chroot_open target_tenant=acme op=open -- chroot "$TG_T" /srv/acme/data
 tg_probe chroot_own --cgroup "$G" --expect ok chroot "$TG_T" /srv/globex/data
