@@ -59,7 +59,7 @@ TEST_TOOLS := $(OUTPUT)/tg-probe
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
 
-.PHONY: bench all check check-lanes check-unit check-host check-vm check-fuzz demo demo-vm install clean deps format
+.PHONY: bench bench-vm all check check-lanes check-unit check-host check-vm check-fuzz demo demo-vm install clean deps format
 
 all: $(BINS) $(TEST_TOOLS)
 
@@ -157,6 +157,11 @@ bench: all
 	$(Q)tests/bench/ratelimit.sh $(OUTPUT)
 	$(Q)tests/bench/net.sh $(OUTPUT)
 	$(Q)tests/bench/fanotify.sh $(OUTPUT)
+
+# File isolation in the VM guests (BPF LSM), not part of check.
+bench-vm: all
+	$(Q)vm-tests/run.sh --build $(OUTPUT) --kernel bookworm --bench --timeout 3000
+	$(Q)vm-tests/run.sh --build $(OUTPUT) --kernel trixie --bench --timeout 3000
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

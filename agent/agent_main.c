@@ -281,12 +281,23 @@ static void add_field(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
+/* The file operations enforced, as a JSON array. */
+static struct json_object *file_ops_json(struct agent *a)
+{
+	const char *const *ops = tg_file_ops(a->bpf.file_backend);
+	struct json_object *arr = json_object_new_array();
+
+	for (; *ops; ops++)
+		json_object_array_add(arr, json_object_new_string(*ops));
+	return arr;
+}
+
 /*
- * "backends" (feature -> backend) and "unenforced" into o: a feature
- * without a backend by name ("file"), else "file:<op>" for each operation
- * the file backend leaves out ("file:open" too while a filesystem holding
- * owned paths is not marked). With reasons, also "<feature>_reason" for
- * each feature not fully enforced.
+ * "backends" (feature -> backend), "file_ops" (the file operations
+ * enforced) and "unenforced" into o: a feature without a backend by name
+ * ("file"), else "file:<op>" for each operation the file backend leaves out
+ * ("file:open" too while a filesystem holding owned paths is not marked).
+ * With reasons, also "<feature>_reason" for each feature not fully enforced.
  */
 static void add_backends(struct agent *a, struct json_object *o, int reasons)
 {
@@ -323,49 +334,67 @@ static void add_backends(struct agent *a, struct json_object *o, int reasons)
 			json_object_array_add(un, json_object_new_string(tg_fan_unenforced[i]));
 	}
 	json_object_object_add(o, "backends", be);
+	json_object_object_add(o, "file_ops", file_ops_json(a));
 	json_object_object_add(o, "unenforced", un);
 }
 
+/* The strings of a JSON array, joined by ", ", into buf at n; the new n. */
+static size_t join_strings(char *buf, size_t len, size_t n,
+			   struct json_object *arr)
+{
+	size_t i;
+
+	for (i = 0; arr && i < json_object_array_length(arr) && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "",
+				      json_object_get_string(json_object_array_get_idx(arr, i)));
+	return n;
+}
+
 /*
- * "name: backend", "name: backend (UNENFORCED: what)" or
- * "name: UNENFORCED (reason)" into buf.
+ * "name: UNENFORCED (reason)", or "name: backend (ops)", or with unenf
+ * (the parts left out) "name: backend (ops; UNENFORCED: unenf)", into buf.
  */
 static void backend_text(char *buf, size_t len, const char *name,
 			 enum tg_backend be, const char *reason,
-			 struct json_object *what)
+			 struct json_object *ops, struct json_object *unenf)
 {
-	size_t i, n;
+	size_t n;
 
 	if (be == TG_BACKEND_NONE) {
 		snprintf(buf, len, "%s: UNENFORCED (%s)", name, reason);
 		return;
 	}
 	n = (size_t)snprintf(buf, len, "%s: %s", name, tg_backend_name(be));
-	for (i = 0; what && i < json_object_array_length(what) && n < len; i++)
-		n += (size_t)snprintf(buf + n, len - n, "%s%s",
-				      i ? ", " : " (UNENFORCED: ",
-				      json_object_get_string(json_object_array_get_idx(what, i)));
-	if (what && i && n < len)
-		snprintf(buf + n, len - n, ")");
+	if (ops && json_object_array_length(ops) && n < len) {
+		n += (size_t)snprintf(buf + n, len - n, " (");
+		n = join_strings(buf, len, n, ops);
+		if (unenf && json_object_array_length(unenf) && n < len) {
+			n += (size_t)snprintf(buf + n, len - n, "; UNENFORCED: ");
+			n = join_strings(buf, len, n, unenf);
+		}
+		if (n < len)
+			snprintf(buf + n, len - n, ")");
+	}
 }
 
 /* The agent event stating what is enforced and by what. */
 static void emit_backends(struct agent *a, const char *op)
 {
-	struct json_object *o, *un = NULL;
-	char file[640], usock[360], msg[1100];
+	struct json_object *o, *ops = NULL, *un = NULL;
+	char file[1024], usock[360], msg[1500];
 
 	o = tg_agent_event(&a->fmt, op, "allow", NULL);
 	if (!o)
 		return;
 	add_backends(a, o, 0);
+	json_object_object_get_ex(o, "file_ops", &ops);
 	if (a->bpf.file_backend == TG_BACKEND_FANOTIFY)
 		json_object_object_get_ex(o, "unenforced", &un);
 	backend_text(file, sizeof(file), "file isolation", a->bpf.file_backend,
-		     a->bpf.file_reason, un);
+		     a->bpf.file_reason, ops, un);
 	backend_text(usock, sizeof(usock),
 		     "unix sockets and other tenants' sockets in use",
-		     a->bpf.unix_backend, a->bpf.unix_reason, NULL);
+		     a->bpf.unix_backend, a->bpf.unix_reason, NULL, NULL);
 	snprintf(msg, sizeof(msg), "%s; %s; network isolation: %s", file, usock,
 		 tg_backend_name(a->bpf.net_backend));
 	add_field(o, "message", msg);

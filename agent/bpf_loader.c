@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "bpf_loader.h"
@@ -28,6 +29,27 @@ const char *tg_backend_name(enum tg_backend b)
 	case TG_BACKEND_NONE: break;
 	}
 	return "none";
+}
+
+/*
+ * File operations on another tenant's objects that the BPF LSM backend
+ * refuses, by their event op names ("open" covers read, write and
+ * directory listing; cgroup directories are owned objects like any other).
+ */
+static const char *const bpf_lsm_file_ops[] = {
+	"open", "exec", "create", "mkdir", "mknod", "symlink", "link", "unlink",
+	"rmdir", "rename", "truncate", "chmod", "chown", "setattr", "setxattr",
+	"removexattr", "receive", NULL
+};
+
+const char *const *tg_file_ops(enum tg_backend b)
+{
+	static const char *const none[] = { NULL };
+	static const char *const fanotify[] = { "open", "exec", NULL };
+
+	if (b == TG_BACKEND_BPF_LSM)
+		return bpf_lsm_file_ops;
+	return b == TG_BACKEND_FANOTIFY ? fanotify : none;
 }
 
 int tg_bpf_lsm_active(void)
@@ -64,6 +86,48 @@ int tg_bpf_map_fd(struct tg_bpf *b, const char *name)
 
 static int setup_policy_maps(struct tg_bpf *b);
 static void free_policy_maps(struct tg_bpf *b);
+
+/* Parameters of LSM hook name in the running kernel, -ENOENT if absent. */
+static int lsm_hook_params(const struct btf *vmlinux, const char *name)
+{
+	char fn[128];
+	const struct btf_type *t;
+	int id;
+
+	snprintf(fn, sizeof(fn), "bpf_lsm_%s", name);
+	id = btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC);
+	if (id < 0)
+		return -ENOENT;
+	t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
+	return t ? btf_vlen(t) : -ENOENT;
+}
+
+/*
+ * Load only the file programs this kernel has hooks for: inode_setattr
+ * gained the mount's idmap in 6.8, the ACL hooks appeared in 6.2.
+ */
+static int select_file_progs(struct tg_file *f)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int n, err = 0;
+
+	if (!vmlinux)
+		return -errno;
+	n = lsm_hook_params(vmlinux, "inode_setattr");
+	if (n < 0) {
+		err = n;
+		goto out_free;
+	}
+	bpf_program__set_autoload(f->progs.tg_inode_setattr, n == 2);
+	bpf_program__set_autoload(f->progs.tg_inode_setattr_idmap, n == 3);
+	bpf_program__set_autoload(f->progs.tg_inode_set_acl,
+				  lsm_hook_params(vmlinux, "inode_set_acl") > 0);
+	bpf_program__set_autoload(f->progs.tg_inode_remove_acl,
+				  lsm_hook_params(vmlinux, "inode_remove_acl") > 0);
+out_free:
+	btf__free(vmlinux);
+	return err;
+}
 
 /*
  * Load and attach an optional BPF LSM object. Every map it declares under
@@ -118,15 +182,25 @@ static int start_file(struct tg_bpf *b)
 	f = tg_file__open();
 	if (!f)
 		return -errno;
+	/* Without BPF LSM, start_lsm_object tells why; the hooks do not matter. */
+	err = tg_bpf_lsm_active() == 0 ? 0 : select_file_progs(f);
+	if (err) {
+		snprintf(b->file_reason, sizeof(b->file_reason),
+			 "cannot read the kernel's BTF for the LSM hooks: %s",
+			 strerror(-err));
+		goto out_destroy;
+	}
 	err = start_lsm_object(b, f->skeleton, b->file_reason,
 			       sizeof(b->file_reason));
-	if (err) {
-		tg_file__destroy(f);
-		return err;
-	}
+	if (err)
+		goto out_destroy;
 	b->file = f;
 	b->file_backend = TG_BACKEND_BPF_LSM;
 	return 0;
+
+out_destroy:
+	tg_file__destroy(f);
+	return err;
 }
 
 /* Unix sockets and the use of sockets: optional, needs BPF LSM. */
@@ -184,6 +258,7 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *errbuf,
 
 	memset(b, 0, sizeof(*b));
 	memset(b->inner, -1, sizeof(b->inner));
+	tg_links_init(&b->links);
 	b->cgroup_fd = open(o->attach_cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (b->cgroup_fd < 0) {
 		err = -errno;
@@ -267,6 +342,7 @@ void tg_bpf_stop(struct tg_bpf *b)
 	free_policy_maps(b);
 	tg_unix__destroy(b->unix_obj);
 	b->unix_obj = NULL;
+	tg_links_free(&b->links);
 	tg_file__destroy(b->file);
 	b->file = NULL;
 	tg_net__destroy(b->net);
@@ -299,13 +375,13 @@ static const size_t pm_sizes[TG_PM_COUNT][3] = {
 	[TG_PM_NETS] = { sizeof(struct tg_net_key), sizeof(__u32), TG_MAX_NETWORKS },
 };
 
-/* Inner map type and flags, as declared in bpf/net.bpf.c. */
+/* Inner map type and flags, as declared in bpf/net.bpf.c and bpf/file.bpf.c. */
 static const struct {
 	enum bpf_map_type type;
 	__u32 flags;
 } pm_kinds[TG_PM_COUNT] = {
 	[TG_PM_CGROUPS] = { BPF_MAP_TYPE_HASH, 0 },
-	[TG_PM_ROOTS] = { BPF_MAP_TYPE_HASH, 0 },
+	[TG_PM_ROOTS] = { BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC },
 	[TG_PM_PAIRS] = { BPF_MAP_TYPE_HASH, 0 },
 	[TG_PM_RESERVED] = { BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC },
 	[TG_PM_NETS] = { BPF_MAP_TYPE_LPM_TRIE, BPF_F_NO_PREALLOC },
@@ -382,8 +458,11 @@ int tg_bpf_apply(struct tg_bpf *b, const struct tg_registry *r,
 	memset(st, 0, sizeof(*st));
 	tg_compiled_init(&c);
 	err = tg_compile(r, &c);
+	if (!err && b->file)
+		err = tg_links_apply(&b->links, r, &c);
 	if (err)
 		goto out_free;
+	st->link_scan_errors = b->links.errors;
 	target[TG_PM_CGROUPS] = &c.cgroups;
 	target[TG_PM_ROOTS] = &c.roots;
 	target[TG_PM_PAIRS] = &c.pairs;

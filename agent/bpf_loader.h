@@ -6,6 +6,7 @@
 #include <linux/types.h>
 
 #include "compile.h"
+#include "links.h"
 #include "tenants.h"
 
 struct tg_net;
@@ -54,14 +55,19 @@ struct tg_bpf {
 	int inner[TG_PM_COUNT][2];	/* inner map fds per slot, -1 if none */
 	struct tg_kv_set mirror[TG_PM_COUNT][2];	/* what each holds */
 	__u32 gen;			/* policy generation in force */
+	struct tg_links links;		/* hard-linked objects below roots */
 };
 
 struct tg_apply_stats {
 	long changes;			/* keys written or deleted */
 	unsigned int missing_paths;	/* owned paths that do not exist */
+	unsigned int link_scan_errors;	/* roots whose link scan stopped early */
 };
 
 const char *tg_backend_name(enum tg_backend b);
+
+/* The file operations backend b enforces (event op names), NULL-terminated. */
+const char *const *tg_file_ops(enum tg_backend b);
 
 /* Whether "bpf" is in the kernel's active LSM list: 1, 0, or -errno. */
 int tg_bpf_lsm_active(void);

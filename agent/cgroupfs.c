@@ -10,8 +10,7 @@
 
 #include "cgroupfs.h"
 
-/* Undo mountinfo's octal escapes (\040 for space etc.) in place. */
-static void unescape_octal(char *s)
+void tg_mountinfo_unescape(char *s)
 {
 	char *w = s;
 
@@ -50,7 +49,7 @@ static int parse_line(char *line, char **mnt)
 				return 0;
 			if (strcmp(root, "/") != 0)
 				return 0;
-			unescape_octal(point);
+			tg_mountinfo_unescape(point);
 			*mnt = point;
 			return 1;
 		}

@@ -277,6 +277,12 @@ static int cmd_status(int argc, char **argv)
 	json_object_object_get_ex(r, "backends", &v);
 	printf("backends:    file %s, net %s, unix %s\n", jstr(v, "file"),
 	       jstr(v, "net"), jstr(v, "unix"));
+	if (json_object_object_get_ex(r, "file_ops", &v) && json_object_array_length(v)) {
+		printf("file ops:   ");
+		for (i = 0; i < json_object_array_length(v); i++)
+			printf(" %s", json_object_get_string(json_object_array_get_idx(v, i)));
+		printf("\n");
+	}
 	print_unenforced(r);
 	printf("%-20s %-5s %-8s %-8s %-9s %s\n", "TENANT", "ID", "MODE", "DENIALS",
 	       "PRESENT", "CGROUP");

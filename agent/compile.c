@@ -119,10 +119,22 @@ static int compile_net(const struct tg_tenant_entry *e, struct tg_compiled *c)
 	return err;
 }
 
-int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
+/* The inode st describes as an owned root of tenant. */
+static int add_root(struct tg_compiled *c, const struct stat *st, __u32 tenant)
 {
 	struct tg_inode_key key;
 	struct tg_owner owner;
+
+	memset(&key, 0, sizeof(key));
+	key.ino = st->st_ino;
+	key.dev = tg_kernel_dev(st->st_dev);
+	memset(&owner, 0, sizeof(owner));
+	owner.tenant = tenant;
+	return tg_kv_add(&c->roots, &key, &owner);
+}
+
+int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
+{
 	struct tg_tenant t;
 	struct stat st;
 	unsigned int j;
@@ -143,6 +155,12 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 			t.id = e->id;
 			t.flags = e->flags;
 			err = tg_kv_add(&c->cgroups, &e->cgroup_id, &t);
+			/*
+			 * Its cgroup directory is its own too: no other tenant
+			 * moves processes into it or writes its files.
+			 */
+			if (!err && stat(e->cgroup, &st) == 0)
+				err = add_root(c, &st, e->id);
 		}
 		for (j = 0; j < e->n_paths && !err; j++) {
 			/* A path that does not exist yet owns nothing yet. */
@@ -150,12 +168,7 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 				c->missing_paths++;
 				continue;
 			}
-			memset(&key, 0, sizeof(key));
-			key.ino = st.st_ino;
-			key.dev = tg_kernel_dev(st.st_dev);
-			memset(&owner, 0, sizeof(owner));
-			owner.tenant = e->id;
-			err = tg_kv_add(&c->roots, &key, &owner);
+			err = add_root(c, &st, e->id);
 		}
 		for (j = 0; j < e->n_allow_from && !err; j++) {
 			const struct tg_tenant_entry *from;

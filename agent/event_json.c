@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "event_json.h"
+#include "mountpath.h"
 
 void tg_format_time(char *buf, size_t len, __s64 real_ns)
 {
@@ -263,12 +264,23 @@ static int add_net_fields(struct json_object *o, const struct tg_event *ev)
 	return err;
 }
 
-static int add_path_field(struct json_object *o, const struct tg_event *ev)
+static int add_path_field(struct json_object *o, const struct tg_event *ev,
+			  const struct tg_event_fmt *f)
 {
 	char path[TG_PATH_LEN + 8];
 	int err;
 
-	if (ev->path_flags & TG_PATH_F_COMPONENTS)
+	if ((ev->path_flags & (TG_PATH_F_COMPONENTS | TG_PATH_F_FSROOT |
+			       TG_PATH_F_TRUNCATED)) ==
+	    (TG_PATH_F_COMPONENTS | TG_PATH_F_FSROOT)) {
+		char fspath[TG_PATH_LEN + 8];
+		__u32 dev;
+
+		join_components(ev, fspath, sizeof(fspath));
+		memcpy(&dev, ev->addr, sizeof(dev));
+		tg_mount_path(f->mountinfo ?: "/proc/self/mountinfo", dev, fspath,
+			      path, sizeof(path));
+	} else if (ev->path_flags & TG_PATH_F_COMPONENTS)
 		join_components(ev, path, sizeof(path));
 	else
 		snprintf(path, sizeof(path), "%.*s", (int)ev->path_len,
@@ -352,7 +364,7 @@ struct json_object *tg_event_json(const void *rec, size_t size,
 	if (ev.kind == TG_KIND_NET)
 		err = add_net_fields(o, &ev);
 	else if (ev.kind == TG_KIND_FILE)
-		err = add_path_field(o, &ev);
+		err = add_path_field(o, &ev, f);
 	else if (ev.kind == TG_KIND_UNIX)
 		err = add_unix_path(o, &ev);
 	if (err) {

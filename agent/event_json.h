@@ -14,6 +14,8 @@ struct tg_event_fmt {
 	const struct tg_registry *reg;	/* tenant id -> name */
 	const char *host;		/* "host" field */
 	__s64 boot_to_real_ns;		/* CLOCK_REALTIME - CLOCK_BOOTTIME */
+	const char *mountinfo;		/* where filesystem-relative paths are
+					   placed; NULL: /proc/self/mountinfo */
 };
 
 /* RFC 3339 UTC with nanoseconds into buf (at least 40 bytes). */

@@ -368,7 +368,7 @@ unknown_owner:
 		 * hostage by being let through.
 		 */
 		f->st.failed++;
-		v->owner = TG_TENANT_UNKNOWN;
+		v->owner = TG_OWNER_UNKNOWN;
 		if (!aerr && v->actor == TG_TENANT_HOST)
 			return;
 	} else if (aerr) {
@@ -378,7 +378,7 @@ unknown_owner:
 		return;
 	}
 	if (aerr)
-		v->actor = TG_TENANT_UNKNOWN;
+		v->actor = TG_OWNER_UNKNOWN;
 	v->report = 1;
 	if (!aerr && (aflags & TG_TENANT_F_AUDIT)) {
 		v->verdict = TG_VERDICT_AUDIT;

@@ -131,7 +131,10 @@ const char *tg_registry_name(const struct tg_registry *r, __u32 id, char *buf,
 
 	if (id == TG_TENANT_HOST)
 		return "host";
-	if (id == TG_TENANT_UNKNOWN)
+	/* Owners that are no tenant; parentheses are not in tenant names. */
+	if (id == TG_OWNER_SHARED)
+		return "(several)";
+	if (id == TG_OWNER_UNKNOWN)
 		return "(unknown)";
 	e = tg_registry_by_id(r, id);
 	if (e)

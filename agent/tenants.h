@@ -50,8 +50,8 @@ const struct tg_tenant_entry *tg_registry_by_id(const struct tg_registry *r,
 					       __u32 id);
 
 /*
- * "host" for TG_TENANT_HOST, "(unknown)" for TG_TENANT_UNKNOWN, the name of a
- * known tenant, else "tenant-<id>".
+ * "host" for TG_TENANT_HOST, "(several)" and "(unknown)" for TG_OWNER_SHARED
+ * and TG_OWNER_UNKNOWN, the name of a known tenant, else "tenant-<id>".
  */
 const char *tg_registry_name(const struct tg_registry *r, __u32 id, char *buf,
 			     size_t len);

@@ -1,9 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * File isolation: a tenant may not open what lies below another tenant's
- * owned roots. Ownership is a property of the inode's ancestry in the dentry
- * tree (device + inode of each owned root), so symlinks, bind mounts, chroot,
- * /proc/PID/root and relative paths all lead to the same answer.
+ * File isolation: a process of one tenant may not open (read, write, exec,
+ * list), create in, link, rename into or out of, remove, truncate, or change
+ * the mode, owner, times or extended attributes of what lies below another
+ * tenant's owned roots, nor receive a descriptor of it over a unix socket.
+ *
+ * Ownership is a property of the object's ancestry in the dentry tree
+ * (device + inode of each owned root; objects hard-linked below a root are
+ * roots of their own), so symlinks, bind mounts, mount namespaces, chroot,
+ * /proc/PID/root, /proc/PID/fd/N and relative paths all lead to the same
+ * answer. The answer is cached per inode (inode storage) with a stamp that
+ * changes when the policy changes or a directory moves between owners, so
+ * that an access usually costs one storage lookup whatever the number of
+ * tenants and the depth of the object. Host processes are never checked.
+ *
+ * Every denial is -EACCES. Tenants in audit mode are allowed and reported.
  */
 #include "kernel_types.h"
 #include "common.bpf.h"
@@ -13,54 +24,281 @@
 
 #define TG_NAME_MAX 256		/* NAME_MAX + NUL */
 #define TG_MAX_PATH_COMPONENTS 1024	/* mount crossings included */
+#define TG_PROBE_LEVELS 4	/* ancestors whose cache is looked at */
 
-/* Per policy slot: owned subtree root (device + inode) -> owning tenant. */
-TG_POLICY_MAP(owned_roots, struct tg_inode_key, struct tg_owner,
-	      TG_MAX_OWNED_ROOTS);
+#define __FMODE_EXEC 0x20	/* in f_flags of a file opened by execve */
+#define S_IFMT 00170000
+#define S_IFDIR 0040000
+#define ATTR_MODE (1 << 0)
+#define ATTR_UID (1 << 1)
+#define ATTR_GID (1 << 2)
+#define ATTR_SIZE (1 << 3)
+
+#define DCACHE_DISCONNECTED 0x20	/* 6.1 and 6.12 alike */
+
+#define barrier() asm volatile("" ::: "memory")
+
+/*
+ * Per policy slot: owned subtree root (device + inode) -> owning tenant.
+ * Also holds every object with more than one link found below a root when
+ * the policy was compiled: a hard link elsewhere leads to the same owner.
+ */
+TG_POLICY_MAP_OF(owned_roots, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC,
+		 struct tg_inode_key, struct tg_owner, TG_MAX_OWNED_ROOTS);
+
+/* Bumped each time a directory moves between owners (tg_inode_rename). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} rename_epoch SEC(".maps");
+
+/*
+ * Per inode: the owner found for it, (stamp << 32) | owner, one 8-byte word
+ * so that a reader never sees the stamp of one answer with another's owner.
+ */
+struct tg_owner_cache {
+	__u64 v;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tg_owner_cache);
+} owner_cache SEC(".maps");
+
+/* Per task: the tenant of its cgroup under policy generation gen. */
+struct tg_actor_cache {
+	__u64 cgid;	/* cgroup the answer is for */
+	__u32 gen;	/* policy_gen it was found under */
+	__u32 tenant;	/* tenant id, TG_TENANT_HOST for none */
+	__u32 flags;	/* TG_TENANT_F_* */
+	__u32 valid;	/* 1 once filled */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tg_actor_cache);
+} actor_cache SEC(".maps");
+
+/* What one hook invocation decides with. */
+struct tg_ctx {
+	struct tg_tenant actor;	/* id 0: a host process */
+	void *roots;		/* owned_roots of the slot in force */
+	__u32 stamp;		/* cache entries valid now carry this */
+	__u32 pad;
+};
+
+/*
+ * The policy in force and its cache stamp. The stamp is the sum of two
+ * counters that only grow, the policy generation (written by the agent) and
+ * the rename epoch (bumped here), so it changes whenever either does; the
+ * epoch is read first, so an entry stamped after a policy switch was
+ * computed with the new policy. Returns 0, or 1 if no policy is loaded.
+ */
+static __always_inline int tg_ctx_policy(struct tg_ctx *c)
+{
+	__u32 zero = 0, *ep, *gp, epoch, gen, slot;
+
+	ep = bpf_map_lookup_elem(&rename_epoch, &zero);
+	if (!ep)
+		return 1;
+	epoch = *(volatile __u32 *)ep;
+	barrier();
+	gp = bpf_map_lookup_elem(&policy_gen, &zero);
+	if (!gp)
+		return 1;
+	gen = *(volatile __u32 *)gp;
+	slot = gen & 1;
+	c->stamp = gen + epoch + 1;
+	c->actor.id = TG_TENANT_HOST;
+	c->actor.flags = 0;
+	c->roots = bpf_map_lookup_elem(&owned_roots, &slot);
+	return c->roots ? 0 : 1;
+}
+
+/*
+ * The current task's tenant into c->actor, from the task's cache when its
+ * cgroup and the policy are those it was found for. Returns 0 for a tenant's
+ * process, 1 for a host process (nothing to check).
+ */
+static __always_inline int tg_ctx_actor(struct tg_ctx *c)
+{
+	__u32 zero = 0, *gp, gen;
+	const struct tg_tenant *t;
+	struct tg_actor_cache *ac;
+	__u64 cgid;
+
+	gp = bpf_map_lookup_elem(&policy_gen, &zero);
+	if (!gp)
+		return 1;
+	gen = *(volatile __u32 *)gp;
+	cgid = bpf_get_current_cgroup_id();
+	ac = bpf_task_storage_get(&actor_cache, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (ac && ac->valid && ac->cgid == cgid && ac->gen == gen) {
+		c->actor.id = ac->tenant;
+		c->actor.flags = ac->flags;
+		return c->actor.id == TG_TENANT_HOST;
+	}
+	t = tg_current_tenant(gen & 1);
+	if (t) {
+		c->actor.id = t->id;
+		c->actor.flags = t->flags;
+	}
+	if (ac) {
+		ac->cgid = cgid;
+		ac->gen = gen;
+		ac->tenant = c->actor.id;
+		ac->flags = c->actor.flags;
+		ac->valid = 1;
+	}
+	return c->actor.id == TG_TENANT_HOST;
+}
+
+/* Policy and actor; 0 if the access must be checked. */
+static __always_inline int tg_ctx_init(struct tg_ctx *c)
+{
+	return tg_ctx_policy(c) ?: tg_ctx_actor(c);
+}
+
+/* d's own entry in owned_roots, if any, into *owner. */
+static __always_inline int tg_root_owner(void *roots, struct dentry *d,
+					 __u32 *owner)
+{
+	struct tg_inode_key key = {};
+	const struct tg_owner *o;
+
+	key.ino = BPF_CORE_READ(d, d_inode, i_ino);
+	if (!key.ino)
+		return 0;	/* negative dentry: a name being created */
+	key.dev = BPF_CORE_READ(d, d_sb, s_dev);
+	o = bpf_map_lookup_elem(roots, &key);
+	if (!o)
+		return 0;
+	*owner = o->tenant;
+	return 1;
+}
+
+/* A cache entry valid under stamp, its owner into *owner. */
+static __always_inline int tg_cached(struct tg_owner_cache *ce, __u32 stamp,
+				     __u32 *owner)
+{
+	__u64 v;
+
+	if (!ce)
+		return 0;
+	v = *(volatile __u64 *)&ce->v;
+	if ((__u32)(v >> 32) != stamp)
+		return 0;
+	*owner = (__u32)v;
+	return 1;
+}
+
+/*
+ * The owner of what has no owned root above it, given the flags of the top
+ * of its ancestry: nobody's when that is the filesystem's root, unknown when
+ * it is a disconnected alias (open_by_handle_at of an uncached file): its
+ * real ancestry is not known, so every tenant is refused (fail closed).
+ */
+static __always_inline __u32 tg_top_owner(unsigned int d_flags)
+{
+	return (d_flags & DCACHE_DISCONNECTED) ? TG_OWNER_UNKNOWN : TG_TENANT_HOST;
+}
 
 struct owner_walk {
 	struct dentry *d;
 	void *roots;		/* owned_roots of the slot in force */
 	__u32 owner;
+	__u32 done;		/* reached an owned root or the fs root */
 };
 
 static long owner_step(__u32 i, void *ctx)
 {
 	struct owner_walk *w = ctx;
-	struct tg_inode_key key = {};
-	const struct tg_owner *owner;
 	struct dentry *d = w->d, *parent;
 
 	/* Kernel pointers only inside BPF_CORE_READ: never w->... there. */
-	key.ino = BPF_CORE_READ(d, d_inode, i_ino);
-	key.dev = BPF_CORE_READ(d, d_sb, s_dev);
-	owner = bpf_map_lookup_elem(w->roots, &key);
-	if (owner) {
-		w->owner = owner->tenant;
+	if (tg_root_owner(w->roots, d, &w->owner)) {
+		w->done = 1;
 		return 1;
 	}
 	parent = BPF_CORE_READ(d, d_parent);
-	if (!parent || parent == d)
+	if (!parent || parent == d) {
+		w->owner = tg_top_owner(BPF_CORE_READ(d, d_flags));
+		w->done = 1;
 		return 1;
+	}
 	w->d = parent;
 	return 0;
 }
 
-/* The tenant owning dentry d or its nearest owned ancestor; 0 if none. */
-static __always_inline __u32 tg_dentry_owner(__u32 slot, struct dentry *d)
+/*
+ * The owner of d from its ancestry alone; TG_OWNER_UNKNOWN if too deep or
+ * disconnected.
+ */
+static __always_inline __u32 tg_walk(void *roots, struct dentry *d)
 {
-	struct owner_walk w = { .d = d };
+	struct owner_walk w = { .d = d, .roots = roots };
 
-	w.roots = bpf_map_lookup_elem(&owned_roots, &slot);
-	if (!w.roots)
-		return 0;
 	bpf_loop(TG_MAX_PATH_DEPTH, owner_step, &w, 0);
-	return w.owner;
+	return w.done ? w.owner : TG_OWNER_UNKNOWN;
+}
+
+/*
+ * The tenant owning d (TG_TENANT_HOST if none): d's cached answer, else the
+ * first owned root or valid cache entry among d and its nearest ancestors,
+ * else a walk up to the filesystem's root. The answer is cached for d and
+ * the ancestors looked at on the way. Objects too deep to walk are owned by
+ * TG_OWNER_UNKNOWN, which every tenant is denied (fail closed), uncached.
+ */
+static __always_inline __u32 tg_owner(struct tg_ctx *c, struct dentry *d)
+{
+	struct tg_owner_cache *ce[TG_PROBE_LEVELS] = {};
+	struct dentry *x = d, *p;
+	__u32 owner = TG_TENANT_HOST;
+	int i, n = TG_PROBE_LEVELS;
+
+#pragma unroll
+	for (i = 0; i < TG_PROBE_LEVELS; i++) {
+		ce[i] = bpf_inode_storage_get(&owner_cache, x->d_inode, 0,
+					      BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (tg_cached(ce[i], c->stamp, &owner)) {
+			n = i;
+			goto store;
+		}
+		if (tg_root_owner(c->roots, x, &owner)) {
+			n = i + 1;
+			goto store;
+		}
+		p = x->d_parent;
+		if (!p || p == x) {
+			owner = tg_top_owner(x->d_flags);
+			if (owner == TG_OWNER_UNKNOWN)
+				return owner;
+			n = i + 1;
+			goto store;
+		}
+		x = p;
+	}
+	owner = tg_walk(c->roots, x);
+	if (owner == TG_OWNER_UNKNOWN)
+		return owner;
+store:
+#pragma unroll
+	for (i = 0; i < TG_PROBE_LEVELS; i++)
+		if (i < n && ce[i])
+			ce[i]->v = ((__u64)c->stamp << 32) | owner;
+	return owner;
 }
 
 struct path_walk {
 	struct tg_event *ev;
-	struct mount *mnt;
+	struct mount *mnt;	/* NULL: stop at the filesystem's root */
 	struct dentry *d;
 	__u32 off;
 	__u32 done;
@@ -74,7 +312,7 @@ static long path_step(__u32 i, void *ctx)
 	__u32 off = w->off;
 	long n;
 
-	if (d == BPF_CORE_READ(mnt, mnt.mnt_root)) {
+	if (mnt && d == BPF_CORE_READ(mnt, mnt.mnt_root)) {
 		mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
 		if (mnt_parent == mnt) {
 			w->done = 1;
@@ -101,47 +339,278 @@ static long path_step(__u32 i, void *ctx)
 }
 
 /*
- * Record the path of (vfsmnt, d) in ev as NUL-terminated names from d up to
- * the root of the caller's mount tree, crossing mount points.
+ * Record the path of d in ev as NUL-terminated names from d upwards: up to
+ * the root of the caller's mount tree, crossing mount points, when vfsmnt is
+ * known; else up to the root of d's filesystem (TG_PATH_F_FSROOT).
  */
 static __always_inline void tg_event_path(struct tg_event *ev,
 					  struct vfsmount *vfsmnt,
 					  struct dentry *d)
 {
-	struct path_walk w = {
-		.ev = ev,
-		.mnt = container_of(vfsmnt, struct mount, mnt),
-		.d = d,
-	};
+	struct path_walk w = { .ev = ev, .d = d };
+	__u32 dev;
 
+	if (vfsmnt)
+		w.mnt = container_of(vfsmnt, struct mount, mnt);
 	bpf_loop(TG_MAX_PATH_COMPONENTS, path_step, &w, 0);
 	ev->path_len = w.off;
 	ev->path_flags = TG_PATH_F_COMPONENTS |
 			 (w.done ? 0 : TG_PATH_F_TRUNCATED);
+	if (!vfsmnt) {
+		dev = BPF_CORE_READ(d, d_sb, s_dev);
+		__builtin_memcpy(ev->addr, &dev, sizeof(dev));
+		ev->path_flags |= TG_PATH_F_FSROOT;
+	}
+}
+
+/*
+ * The verdict on c's actor doing op to the object d (mounted at mnt, or
+ * NULL) owned by owner: 0 for its own objects and unowned ones; else one
+ * event, and -EACCES unless the actor's tenant is in audit mode.
+ */
+static __always_inline int tg_verdict(struct tg_ctx *c, __u32 owner, __u32 op,
+				      struct vfsmount *mnt, struct dentry *d)
+{
+	struct tg_event *ev;
+
+	if (owner == TG_TENANT_HOST || owner == c->actor.id)
+		return 0;
+	ev = tg_event_begin(TG_KIND_FILE, op, &c->actor, owner);
+	if (ev) {
+		tg_event_path(ev, mnt, d);
+		tg_event_submit(ev);
+	}
+	return tg_denied(&c->actor) ? -EACCES : 0;
+}
+
+/* Check op on d by the current task; for hooks that see no mount. */
+static __always_inline int tg_check_dentry(struct dentry *d, __u32 op)
+{
+	struct tg_ctx c;
+
+	if (tg_ctx_init(&c))
+		return 0;
+	return tg_verdict(&c, tg_owner(&c, d), op, NULL, d);
+}
+
+/*
+ * Check op on the name d and on the directory holding it: a name of another
+ * tenant's object in one's own directory (an owned root, or a hard link
+ * recorded at compile time) is as much out of reach as the reverse.
+ */
+static __always_inline int tg_check_entry(struct dentry *d, __u32 op)
+{
+	struct dentry *dir = d->d_parent;
+	struct tg_ctx c;
+	int err;
+
+	if (tg_ctx_init(&c))
+		return 0;
+	err = tg_verdict(&c, tg_owner(&c, d), op, NULL, d);
+	if (!err && dir && dir != d)
+		err = tg_verdict(&c, tg_owner(&c, dir), op, NULL, d);
+	return err;
 }
 
 SEC("lsm/file_open")
 int BPF_PROG(tg_file_open, struct file *file, int ret)
 {
-	const struct tg_tenant *actor;
-	struct tg_event *ev;
-	__u32 slot, owner;
+	struct dentry *d = file->f_path.dentry;
+	struct tg_ctx c;
 
 	if (ret)
 		return ret;
-	slot = tg_policy_slot();
-	actor = tg_current_tenant(slot);
-	if (!actor)
+	if (tg_ctx_init(&c))
 		return 0;
-	owner = tg_dentry_owner(slot, file->f_path.dentry);
-	if (!owner || owner == actor->id)
+	return tg_verdict(&c, tg_owner(&c, d),
+			  (file->f_flags & __FMODE_EXEC) ? TG_OP_EXEC : TG_OP_OPEN,
+			  file->f_path.mnt, d);
+}
+
+/* A descriptor arriving over SCM_RIGHTS or pidfd_getfd: the receiver's check. */
+SEC("lsm/file_receive")
+int BPF_PROG(tg_file_receive, struct file *file, int ret)
+{
+	struct dentry *d = file->f_path.dentry;
+	struct tg_ctx c;
+
+	if (ret)
+		return ret;
+	if (tg_ctx_init(&c))
 		return 0;
-	ev = tg_event_begin(TG_KIND_FILE, TG_OP_OPEN, actor, owner);
-	if (ev) {
-		tg_event_path(ev, file->f_path.mnt, file->f_path.dentry);
-		tg_event_submit(ev);
+	return tg_verdict(&c, tg_owner(&c, d), TG_OP_RECEIVE, file->f_path.mnt,
+			  d);
+}
+
+/* Creating a name: the negative dentry's owner is its directory's. */
+SEC("lsm/inode_create")
+int BPF_PROG(tg_inode_create, struct inode *dir, struct dentry *dentry,
+	     unsigned short mode, int ret)
+{
+	return ret ?: tg_check_dentry(dentry, TG_OP_CREATE);
+}
+
+SEC("lsm/inode_mkdir")
+int BPF_PROG(tg_inode_mkdir, struct inode *dir, struct dentry *dentry,
+	     unsigned short mode, int ret)
+{
+	return ret ?: tg_check_dentry(dentry, TG_OP_MKDIR);
+}
+
+SEC("lsm/inode_mknod")
+int BPF_PROG(tg_inode_mknod, struct inode *dir, struct dentry *dentry,
+	     unsigned short mode, unsigned int dev, int ret)
+{
+	return ret ?: tg_check_dentry(dentry, TG_OP_MKNOD);
+}
+
+SEC("lsm/inode_symlink")
+int BPF_PROG(tg_inode_symlink, struct inode *dir, struct dentry *dentry,
+	     const char *old_name, int ret)
+{
+	return ret ?: tg_check_dentry(dentry, TG_OP_SYMLINK);
+}
+
+/* Both ends: the object linked to, and the directory the new name is in. */
+SEC("lsm/inode_link")
+int BPF_PROG(tg_inode_link, struct dentry *old_dentry, struct inode *dir,
+	     struct dentry *new_dentry, int ret)
+{
+	struct tg_ctx c;
+	int err;
+
+	if (ret)
+		return ret;
+	if (tg_ctx_init(&c))
+		return 0;
+	err = tg_verdict(&c, tg_owner(&c, old_dentry), TG_OP_LINK, NULL,
+			 old_dentry);
+	return err ?: tg_verdict(&c, tg_owner(&c, new_dentry), TG_OP_LINK,
+				 NULL, new_dentry);
+}
+
+SEC("lsm/inode_unlink")
+int BPF_PROG(tg_inode_unlink, struct inode *dir, struct dentry *dentry, int ret)
+{
+	return ret ?: tg_check_entry(dentry, TG_OP_UNLINK);
+}
+
+SEC("lsm/inode_rmdir")
+int BPF_PROG(tg_inode_rmdir, struct inode *dir, struct dentry *dentry, int ret)
+{
+	return ret ?: tg_check_entry(dentry, TG_OP_RMDIR);
+}
+
+/*
+ * old_dentry moves into new_dir as new_dentry (replacing it if positive).
+ * With RENAME_EXCHANGE the kernel calls this twice, once per direction.
+ * Every rename, host ones included, keeps the cache true: a directory that
+ * moves between owners takes its whole subtree along, so it bumps the
+ * rename epoch (every cached answer expires); any other object has its own
+ * entry cleared.
+ */
+SEC("lsm/inode_rename")
+int BPF_PROG(tg_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
+	     struct inode *new_dir, struct dentry *new_dentry, int ret)
+{
+	struct dentry *from = old_dentry->d_parent, *to = new_dentry->d_parent;
+	__u32 zero = 0, *ep, o_from, o_to;
+	struct tg_owner_cache *ce;
+	int is_dir, tenant, err;
+	struct tg_ctx c;
+
+	if (ret)
+		return ret;
+	if (tg_ctx_policy(&c))
+		return 0;
+	is_dir = (BPF_CORE_READ(old_dentry, d_inode, i_mode) & S_IFMT) == S_IFDIR;
+	tenant = !tg_ctx_actor(&c);
+	if (!is_dir) {
+		ce = bpf_inode_storage_get(&owner_cache, old_dentry->d_inode, 0, 0);
+		if (ce)
+			ce->v = 0;
+		if (!tenant)
+			return 0;
 	}
-	return tg_denied(actor) ? -EACCES : 0;
+	o_from = tg_owner(&c, from);
+	o_to = tg_owner(&c, to);
+	if (tenant) {
+		err = tg_verdict(&c, tg_owner(&c, old_dentry), TG_OP_RENAME,
+				 NULL, old_dentry);
+		err = err ?: tg_verdict(&c, o_from, TG_OP_RENAME, NULL, old_dentry);
+		err = err ?: tg_verdict(&c, tg_owner(&c, new_dentry),
+					TG_OP_RENAME, NULL, new_dentry);
+		err = err ?: tg_verdict(&c, o_to, TG_OP_RENAME, NULL, new_dentry);
+		if (err)
+			return err;
+	}
+	if (is_dir && o_from != o_to) {
+		ep = bpf_map_lookup_elem(&rename_epoch, &zero);
+		if (ep)
+			__sync_fetch_and_add(ep, 1);
+	}
+	return 0;
+}
+
+/* chmod, chown, truncate (all of its ways), utimes and other attributes. */
+static __always_inline int tg_setattr(struct dentry *dentry, struct iattr *attr)
+{
+	unsigned int valid = BPF_CORE_READ(attr, ia_valid);
+	__u32 op = TG_OP_SETATTR;
+
+	if (valid & ATTR_SIZE)
+		op = TG_OP_TRUNCATE;
+	else if (valid & ATTR_MODE)
+		op = TG_OP_CHMOD;
+	else if (valid & (ATTR_UID | ATTR_GID))
+		op = TG_OP_CHOWN;
+	return tg_check_dentry(dentry, op);
+}
+
+/* inode_setattr before 6.8 ... */
+SEC("lsm/inode_setattr")
+int BPF_PROG(tg_inode_setattr, struct dentry *dentry, struct iattr *attr,
+	     int ret)
+{
+	return ret ?: tg_setattr(dentry, attr);
+}
+
+/* ... and from 6.8, with the mount's idmap first; the agent loads one. */
+SEC("lsm/inode_setattr")
+int BPF_PROG(tg_inode_setattr_idmap, void *idmap, struct dentry *dentry,
+	     struct iattr *attr, int ret)
+{
+	return ret ?: tg_setattr(dentry, attr);
+}
+
+SEC("lsm/inode_setxattr")
+int BPF_PROG(tg_inode_setxattr, void *idmap, struct dentry *dentry,
+	     const char *name, const void *value, unsigned long size, int flags,
+	     int ret)
+{
+	return ret ?: tg_check_dentry(dentry, TG_OP_SETXATTR);
+}
+
+SEC("lsm/inode_removexattr")
+int BPF_PROG(tg_inode_removexattr, void *idmap, struct dentry *dentry,
+	     const char *name, int ret)
+{
+	return ret ?: tg_check_dentry(dentry, TG_OP_REMOVEXATTR);
+}
+
+/* POSIX ACLs bypass the xattr hooks from 6.2; absent before (not loaded). */
+SEC("lsm/inode_set_acl")
+int BPF_PROG(tg_inode_set_acl, void *idmap, struct dentry *dentry,
+	     const char *acl_name, void *kacl, int ret)
+{
+	return ret ?: tg_check_dentry(dentry, TG_OP_SETXATTR);
+}
+
+SEC("lsm/inode_remove_acl")
+int BPF_PROG(tg_inode_remove_acl, void *idmap, struct dentry *dentry,
+	     const char *acl_name, int ret)
+{
+	return ret ?: tg_check_dentry(dentry, TG_OP_REMOVEXATTR);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -33,9 +33,11 @@ struct inode {
 	__u16 i_mode;
 	unsigned long i_ino;
 	struct super_block *i_sb;
+	unsigned int i_nlink;
 };
 
 struct dentry {
+	unsigned int d_flags;
 	struct dentry *d_parent;
 	struct qstr d_name;
 	struct inode *d_inode;
@@ -61,7 +63,14 @@ struct path {
 struct file {
 	struct path f_path;
 	struct inode *f_inode;
+	unsigned int f_flags;
 };
+
+struct iattr {
+	unsigned int ia_valid;
+};
+
+struct task_struct;
 
 #pragma clang attribute pop
 

@@ -23,6 +23,8 @@ echo "TG-VM-LSM $(cat /sys/kernel/security/lsm)"
 
 if [ "$(arg tg.mode)" = demo ]; then
 	sh /vm-tests/demo.sh /usr/bin
+elif [ "$(arg tg.mode)" = bench ]; then
+	sh /tests/bench/file.sh 2>&1 || echo "FAIL file bench: exit $?"
 else
 	only=$(arg tg.scenario)
 	for s in /vm-tests/scenarios/test_*.sh; do

@@ -1,11 +1,13 @@
 #!/bin/sh
-# vm-tests/run.sh --build DIR --kernel SUITE [--demo] [--scenario NAME] [--timeout SEC]
+# vm-tests/run.sh --build DIR --kernel SUITE [--demo|--bench] [--scenario NAME] [--timeout SEC]
 #
 # Boots Debian's SUITE kernel under QEMU (TCG) with a busybox initramfs
 # holding the binaries of DIR and the scenarios of vm-tests/scenarios, runs
 # them, and folds their PASS/FAIL/SKIP lines into one exit status. A missing
 # end marker (timeout, crash) or a kernel WARN/BUG/Oops/panic in the guest log
 # fails the run. Last line: "vm-SUITE: N passed, N failed, N skipped".
+# --bench runs the guest benchmarks (tests/bench/*.sh that need the guest)
+# instead and prints their figures.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -15,6 +17,7 @@ while [ $# -gt 0 ]; do
 	--build) build=$2; shift 2 ;;
 	--kernel) suite=$2; shift 2 ;;
 	--demo) mode=demo; shift ;;
+	--bench) mode=bench; shift ;;
 	--scenario) scenario=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	*) echo "vm-tests/run.sh: unknown argument $1" >&2; exit 2 ;;
@@ -44,7 +47,7 @@ for b in tenantguard-agent tenantguard-collector tenantguard tg-probe; do
 done
 cp -r "$here/scenarios" "$root/vm-tests/"
 cp "$top/scripts/demo.sh" "$root/vm-tests/demo.sh"
-cp -r "$top/tests/lib" "$top/tests/host" "$root/tests/"
+cp -r "$top/tests/lib" "$top/tests/host" "$top/tests/bench" "$root/tests/"
 echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
 echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
@@ -69,6 +72,15 @@ set -e
 end=$(date +%s)
 tr -d '\r' <"$log" >"$log.txt"
 
+if [ "$mode" = bench ]; then
+	grep -E '^file bench' "$log.txt" || true
+	if ! grep -q '^TG-VM-DONE' "$log.txt" || grep -q '^FAIL ' "$log.txt"; then
+		echo "vm-$suite: benchmark did not finish; last lines:"
+		tail -n 20 "$log.txt" | sed 's/^/    /'
+		exit 1
+	fi
+	exit 0
+fi
 if [ "$mode" = demo ]; then
 	sed -n '/TG-VM-KERNEL/,/^TG-VM-DONE/p' "$log.txt" | grep -v '^TG-VM-DONE' |
 		sed 's/.*\(TG-VM-KERNEL\)/\1/'

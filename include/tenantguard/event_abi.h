@@ -11,16 +11,20 @@
 #define TG_COMM_LEN 16
 #define TG_PATH_LEN 4096	/* PATH_MAX: d_path never needs more */
 #define TG_TENANT_HOST 0	/* tenant id of processes outside every tenant */
-#define TG_TENANT_UNKNOWN 0xffffffffu	/* agent side: could not be determined */
 
 /*
  * tg_event.path_flags. With TG_PATH_F_COMPONENTS, path holds the names from
  * the object up to the root, each NUL-terminated ("f\0dir\0srv\0" for
  * /srv/dir/f); the agent joins them. TG_PATH_F_TRUNCATED: the walk stopped
  * before the root, the path is missing its leading components.
+ * TG_PATH_F_FSROOT: the names end at the root of the object's filesystem, not
+ * of a mount tree (hooks that see no mount); addr[0..3] holds that
+ * filesystem's kernel dev_t (__u32, host byte order), for the agent to find
+ * where it is mounted.
  */
 #define TG_PATH_F_COMPONENTS 0x1
 #define TG_PATH_F_TRUNCATED 0x2
+#define TG_PATH_F_FSROOT 0x4
 
 /*
  * kind unix: path holds the socket's sun_path bytes as the kernel keeps
@@ -91,7 +95,8 @@ struct tg_event {
 	__u16 proto;		/* net: IPPROTO_TCP or IPPROTO_UDP */
 	__u16 port;		/* net: destination port, host byte order */
 	__u16 pad0;		/* zero */
-	__u8 addr[16];		/* net: address, IPv4 in the first 4 bytes */
+	__u8 addr[16];		/* net: address, IPv4 in the first 4 bytes;
+				   file: dev_t with TG_PATH_F_FSROOT */
 	__u32 path_len;		/* file/unix: bytes used in path */
 	__u32 path_flags;	/* TG_PATH_F_* */
 	__u8 path[TG_PATH_LEN];	/* file/unix: see TG_PATH_F_*; path_len sent */

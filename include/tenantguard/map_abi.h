@@ -9,12 +9,13 @@
 
 #define TG_MAX_TENANTS 16384		/* tenant ids are 1..TG_MAX_TENANTS */
 #define TG_MAX_TENANT_CGROUPS 16384	/* entries of tenant_cgroups */
-#define TG_MAX_OWNED_ROOTS 65536	/* entries of owned_roots */
+#define TG_MAX_OWNED_ROOTS 1048576	/* entries of owned_roots (roots and
+					   hard-linked objects below them) */
 #define TG_MAX_ALLOW_PAIRS 65536	/* entries of allow_pairs */
 #define TG_MAX_PORT_KEYS 131072		/* entries of port_reserved, port_bound */
 #define TG_MAX_NETWORKS 65536		/* entries of tenant_nets */
 #define TG_MAX_CGROUP_LEVEL 32		/* deepest cgroup level searched */
-#define TG_MAX_PATH_DEPTH 256		/* deepest dentry ancestry walked */
+#define TG_MAX_PATH_DEPTH 4096		/* deepest dentry ancestry walked */
 
 /* tg_tenant.flags */
 #define TG_TENANT_F_AUDIT 0x1		/* allow and report instead of deny */
@@ -32,9 +33,17 @@ struct tg_inode_key {
 	__u32 pad;	/* zero */
 };
 
+/*
+ * Owners that are not a tenant: an object hard-linked below the roots of
+ * several tenants, and one whose ancestry is deeper than TG_MAX_PATH_DEPTH.
+ * Every tenant is denied both; host processes are not.
+ */
+#define TG_OWNER_SHARED 0xfffffffeU
+#define TG_OWNER_UNKNOWN 0xffffffffU
+
 /* Value of owned_roots. */
 struct tg_owner {
-	__u32 tenant;	/* owning tenant id */
+	__u32 tenant;	/* owning tenant id, or TG_OWNER_SHARED */
 	__u32 pad;	/* zero */
 };
 

@@ -88,7 +88,7 @@ else
 	else
 		tg_fail agent_event_lists_unenforced "$(grep '"op":"start"' "$TG_LOG")"
 	fi
-	if grep -q "file isolation: fanotify (UNENFORCED: file:create, " "$TG_T/agent.err"; then
+	if grep -q "file isolation: fanotify (open, exec; UNENFORCED: file:create, " "$TG_T/agent.err"; then
 		tg_pass agent_says_file_ops_unenforced
 	else
 		tg_fail agent_says_file_ops_unenforced "$(cat "$TG_T/agent.err")"

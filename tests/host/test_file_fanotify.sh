@@ -112,7 +112,7 @@ tg_event start_event_lists_unenforced kind=agent op=start \
 	unenforced="$expected"
 tg_event start_event_backend kind=agent op=start \
 	backends='{"file":"fanotify","net":"cgroup-bpf"}'
-if grep -q "file isolation: fanotify; .*UNENFORCED: file:create, .*file:metadata" "$TG_T/agent.err"; then
+if grep -q "file isolation: fanotify (open, exec; UNENFORCED: file:create, .*file:metadata)" "$TG_T/agent.err"; then
 	tg_pass agent_says_what_is_unenforced
 else
 	tg_fail agent_says_what_is_unenforced "$(cat "$TG_T/agent.err")"

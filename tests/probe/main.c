@@ -128,6 +128,8 @@ int sock_type(const char *proto)
 
 static const struct probe_cmd *const tables[] = {
 	probe_file_cmds,
+	probe_fileops_cmds,
+	probe_bench_cmds,
 	probe_net_cmds,
 	probe_event_cmds,
 	probe_syscall_cmds,

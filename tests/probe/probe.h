@@ -13,6 +13,8 @@ struct probe_cmd {
 
 /* Each command file's table, ended by an entry with a NULL name. */
 extern const struct probe_cmd probe_file_cmds[];
+extern const struct probe_cmd probe_fileops_cmds[];
+extern const struct probe_cmd probe_bench_cmds[];
 extern const struct probe_cmd probe_net_cmds[];
 extern const struct probe_cmd probe_event_cmds[];
 extern const struct probe_cmd probe_syscall_cmds[];

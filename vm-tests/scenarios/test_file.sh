@@ -45,6 +45,15 @@ tg_probe allow_shared_tmp --cgroup "$G" --expect ok open /tmp/shared/file
 tg_probe allow_shared_bin --cgroup "$G" --expect ok open /bin/busybox
 tg_probe allow_host --expect ok open "$TG_SRV/acme/data"
 
+# The agent states which file operations it enforces, in status and its event.
+if tg_cli status --json | tr -d ' \n' | grep -q '"file_ops":\["open","exec","create",.*"rename",.*"receive"\]'; then
+	tg_pass status_lists_file_ops
+else
+	tg_fail status_lists_file_ops "$(tg_cli status --json | grep -A3 file_ops)"
+fi
+tg_event start_event_lists_file_ops kind=agent op=start \
+	'file_ops=["open","exec","create","mkdir","mknod","symlink","link","unlink","rmdir","rename","truncate","chmod","chown","setattr","setxattr","removexattr","receive"]'
+
 sleep 0.5
 n=$(tg_count kind=file tenant=acme)
 if [ "$n" = 0 ]; then

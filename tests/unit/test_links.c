@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests: objects hard-linked below owned roots become owned objects. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "bpf_loader.h"
+#include "links.h"
+
+static char top[64];
+
+static void mk(const char *rel, int dir)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", top, rel);
+	if (dir) {
+		assert_int_equal(mkdir(p, 0755), 0);
+		return;
+	}
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fclose(f);
+}
+
+static void ln(const char *from, const char *to)
+{
+	char a[256], b[256];
+
+	snprintf(a, sizeof(a), "%s/%s", top, from);
+	snprintf(b, sizeof(b), "%s/%s", top, to);
+	assert_int_equal(link(a, b), 0);
+}
+
+static struct tg_inode_key key_of(const char *rel)
+{
+	struct tg_inode_key k;
+	struct stat st;
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", top, rel);
+	assert_int_equal(stat(p, &st), 0);
+	memset(&k, 0, sizeof(k));
+	k.ino = st.st_ino;
+	k.dev = tg_kernel_dev(st.st_dev);
+	return k;
+}
+
+/* Owner of rel in c->roots, 0 if none. */
+static __u32 owner_of(const struct tg_compiled *c, const char *rel)
+{
+	struct tg_inode_key k = key_of(rel);
+	size_t i, row = c->roots.ksz + c->roots.vsz;
+	struct tg_owner o;
+
+	for (i = 0; i < c->roots.n; i++)
+		if (!memcmp(c->roots.rows + i * row, &k, sizeof(k))) {
+			memcpy(&o, c->roots.rows + i * row + c->roots.ksz, sizeof(o));
+			return o.tenant;
+		}
+	return 0;
+}
+
+static char pa[128], pb[128];
+static char *paths_a[1] = { pa }, *paths_b[1] = { pb };
+static struct tg_tenant_entry ents[2];
+static struct tg_registry reg;
+
+/* c->roots: acme (1) owns top/a, globex (2) top/b if with_b. */
+static void compiled(struct tg_compiled *c, int with_b)
+{
+	struct tg_inode_key k;
+	struct tg_owner o = { 0 };
+
+	tg_compiled_init(c);
+	k = key_of("a");
+	o.tenant = 1;
+	assert_int_equal(tg_kv_add(&c->roots, &k, &o), 0);
+	if (with_b) {
+		k = key_of("b");
+		o.tenant = 2;
+		assert_int_equal(tg_kv_add(&c->roots, &k, &o), 0);
+	}
+	assert_int_equal(tg_kv_finish(&c->roots), 0);
+}
+
+static int setup(void **state)
+{
+	snprintf(top, sizeof(top), "/tmp/tg-links.XXXXXX");
+	assert_non_null(mkdtemp(top));
+	mk("a", 1);
+	mk("b", 1);
+	mk("a/sub", 1);
+	mk("a/out", 0);
+	ln("a/out", "outside");		/* a link outside every root */
+	mk("a/both", 0);
+	ln("a/both", "b/both");		/* below both roots */
+	mk("a/sub/in", 0);
+	ln("a/sub/in", "a/in2");	/* twice inside acme's tree */
+	mk("a/single", 0);
+	memset(ents, 0, sizeof(ents));
+	snprintf(pa, sizeof(pa), "%s/a", top);
+	snprintf(pb, sizeof(pb), "%s/b", top);
+	ents[0].id = 1;
+	ents[0].defined = 1;
+	ents[0].n_paths = 1;
+	ents[0].paths[0] = paths_a[0];
+	ents[1].id = 2;
+	ents[1].defined = 1;
+	ents[1].n_paths = 1;
+	ents[1].paths[0] = paths_b[0];
+	memset(&reg, 0, sizeof(reg));
+	reg.v = ents;
+	reg.n = 2;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_objects_with_links(void **state)
+{
+	struct tg_links l;
+	struct tg_compiled c;
+
+	tg_links_init(&l);
+	compiled(&c, 1);
+	assert_int_equal(tg_links_apply(&l, &reg, &c), 0);
+	assert_int_equal(owner_of(&c, "outside"), 1);
+	assert_int_equal(owner_of(&c, "a/in2"), 1);
+	assert_int_equal(owner_of(&c, "b/both"), TG_OWNER_SHARED);
+	assert_int_equal(owner_of(&c, "a/single"), 0);	/* one link: its parent's */
+	assert_int_equal(owner_of(&c, "a/sub"), 0);	/* directories never */
+	assert_int_equal(owner_of(&c, "a"), 1);		/* roots keep theirs */
+	assert_int_equal(c.roots.n, 2 + 3);
+	tg_compiled_free(&c);
+	tg_links_free(&l);
+}
+
+/* Roots are scanned once; a root dropped from the policy takes its objects along. */
+static void test_scan_once_and_dropped_root(void **state)
+{
+	struct tg_links l;
+	struct tg_compiled c;
+	unsigned long visited;
+
+	tg_links_init(&l);
+	compiled(&c, 1);
+	assert_int_equal(tg_links_apply(&l, &reg, &c), 0);
+	tg_compiled_free(&c);
+	visited = l.visited;
+	assert_true(visited >= 6);
+	compiled(&c, 0);
+	assert_int_equal(tg_links_apply(&l, &reg, &c), 0);
+	assert_int_equal(l.visited, visited);
+	assert_int_equal(owner_of(&c, "b/both"), 1);	/* globex's root is gone */
+	assert_int_equal(owner_of(&c, "outside"), 1);
+	tg_compiled_free(&c);
+	tg_links_free(&l);
+}
+
+/* One scan: a row per name of an object with several links. */
+static void test_scan_one_root(void **state)
+{
+	struct tg_inode_key k = { .ino = 1 };
+	struct tg_links l;
+
+	tg_links_init(&l);
+	assert_int_equal(tg_links_scan(&l, "/nonexistent/tg", &k), -ENOENT);
+	assert_int_equal(tg_links_scan(&l, pa, &k), 0);
+	assert_int_equal(l.found.n, 4);	/* out, both, sub/in and in2 */
+	tg_links_free(&l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_objects_with_links, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_once_and_dropped_root, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_scan_one_root, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

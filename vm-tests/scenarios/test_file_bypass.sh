@@ -1,0 +1,131 @@
+#!/bin/sh
+# test_file_bypass (BPF LSM): the ways around a path-string check all end at
+# the same owner: hard links made before the agent started, mount
+# namespaces, /proc/PID/root and /proc/PID/fd, O_PATH descriptors, openat2
+# resolve flags, io_uring, file handles, chroot, deep trees. The same ways stay open for a
+# tenant's own objects.
+. /tests/lib/tap.sh
+. /tests/lib/tenants.sh
+
+: "${TG_BIN:?}"
+tg_env_setup || exit 1
+A=$TG_SRV/acme
+GX=$TG_SRV/globex
+G=$TG_TDIR/globex
+AC=$TG_TDIR/acme
+
+# Hard links made before the policy exists.
+echo secret >"$A/linked-out"
+ln "$A/linked-out" "$TG_T/outside-link"
+echo secret >"$A/linked-in"
+ln "$A/linked-in" "$GX/stolen-before"
+echo own >"$A/own1"
+ln "$A/own1" "$A/own2"
+mkdir -p "$GX/mnt" "$A/deep1000" "$A/deep4200" "$GX/deep4200"
+"$TG_BIN/tg-probe" mkdeep "$A/deep1000" 1000 >/dev/null
+"$TG_BIN/tg-probe" mkdeep "$A/deep4200" 4200 >/dev/null
+"$TG_BIN/tg-probe" mkdeep "$GX/deep4200" 4200 >/dev/null
+for f in u1 r1; do echo "$f" >"$A/$f"; done
+
+tg_start_collector || exit 1
+tg_start_agent --require-file-isolation || exit 1
+
+# denied NAME KEY=VALUE... -- PROBE_ARGS...: globex gets EACCES and an event.
+denied()
+{
+	name=$1
+	shift
+	kv=""
+	while [ "$1" != -- ]; do
+		kv="$kv $1"
+		shift
+	done
+	shift
+	tg_probe "$name" --cgroup "$G" --expect EACCES "$@"
+	# shellcheck disable=SC2086
+	tg_event "${name}_event" kind=file verdict=deny tenant=globex $kv
+}
+
+denied hardlink_outside_made_before target_tenant=acme op=open \
+	path="$TG_T/outside-link" -- open "$TG_T/outside-link"
+denied hardlink_in_own_tree_made_before 'target_tenant=(several)' op=open \
+	path="$GX/stolen-before" -- open "$GX/stolen-before"
+# An object below two tenants' roots belongs to neither (fail closed).
+tg_probe hardlink_shared_denied_to_owner_too --cgroup "$AC" --expect EACCES \
+	open "$A/linked-in"
+tg_probe hardlink_own_tree_allowed --cgroup "$AC" --expect ok open "$A/own2"
+tg_probe hardlink_host_allowed --expect ok open "$TG_T/outside-link"
+
+denied mount_namespace_bind target_tenant=acme op=open -- \
+	mntns "$A" "$GX/mnt" "$GX/mnt/data"
+tg_probe mount_namespace_own --cgroup "$G" --expect ok \
+	mntns "$GX" "$GX/mnt" "$GX/mnt/data"
+
+# Another tenant's process: its root, cwd and open files under /proc.
+"$TG_BIN/tg-probe" --cgroup "$AC" hold "$A/data" "$TG_T/held" &
+tg_track $!
+tg_wait_file "$TG_T/held" 10
+read -r hpid hfd <"$TG_T/held"
+denied proc_pid_root target_tenant=acme op=open path="$A/data" -- \
+	open "/proc/$hpid/root$A/data"
+denied proc_pid_fd target_tenant=acme op=open path="$A/data" -- \
+	open "/proc/$hpid/fd/$hfd"
+tg_probe proc_pid_fd_by_owner --cgroup "$AC" --expect ok open "/proc/$hpid/fd/$hfd"
+
+denied opath_openat target_tenant=acme op=open path="$A/data" -- \
+	opath "$A" openat data
+denied opath_fchdir_open target_tenant=acme op=open path="$A/data" -- \
+	opath "$A" fchdir-open data
+denied opath_linkat target_tenant=acme op=link path="$A/data" -- \
+	opath "$A/data" linkat "$GX/opath-link"
+denied opath_reopen_proc target_tenant=acme op=open path="$A/data" -- \
+	opath "$A/data" reopen
+# Not enforced (documented): metadata through O_PATH, stat, lookup.
+tg_probe opath_fstat_metadata_allowed --cgroup "$G" --expect ok opath "$A/data" fstat
+tg_probe opath_own_reopen --cgroup "$G" --expect ok opath "$GX/data" reopen
+
+denied openat2_beneath target_tenant=acme op=open path="$A/data" -- \
+	openat2 "$TG_SRV" acme/data beneath
+denied openat2_in_root target_tenant=acme op=open path="$A/data" -- \
+	openat2 "$TG_T" /srv/acme/data in_root
+denied openat2_no_symlinks_no_xdev target_tenant=acme op=open path="$A/data" -- \
+	openat2 "$TG_SRV" acme/data no_symlinks,no_xdev,no_magiclinks
+tg_probe openat2_own --cgroup "$G" --expect ok openat2 "$TG_SRV" globex/data beneath
+
+denied uring_openat target_tenant=acme op=open path="$A/data" -- \
+	uring openat "$A/data"
+denied uring_openat_sqpoll target_tenant=acme op=open path="$A/data" -- \
+	uring openat-sqpoll "$A/data"
+denied uring_unlinkat target_tenant=acme op=unlink path="$A/u1" -- \
+	uring unlinkat "$A/u1"
+denied uring_mkdirat target_tenant=acme op=mkdir path="$A/m1" -- \
+	uring mkdirat "$A/m1"
+denied uring_renameat target_tenant=acme op=rename path="$A/r1" -- \
+	uring renameat "$A/r1" "$GX/r1"
+denied uring_linkat target_tenant=acme op=link path="$A/data" -- \
+	uring linkat "$A/data" "$GX/l1"
+denied uring_symlinkat target_tenant=acme op=symlink path="$A/s1" -- \
+	uring symlinkat /etc/passwd "$A/s1"
+tg_probe uring_openat_own --cgroup "$G" --expect ok uring openat "$GX/data"
+tg_probe uring_openat_sqpoll_owner --cgroup "$AC" --expect ok uring openat-sqpoll "$A/data"
+tg_probe uring_mkdirat_own --cgroup "$G" --expect ok uring mkdirat "$GX/m1"
+
+# By file handle: no path at all (a disconnected alias would be refused to
+# every tenant; tmpfs keeps its dentries, so this one is connected).
+denied open_by_handle target_tenant=acme op=open path="$A/data" -- \
+	byhandle "$TG_T" "$A/data"
+tg_probe open_by_handle_own --cgroup "$G" --expect ok byhandle "$TG_T" "$GX/data"
+
+denied chroot_open target_tenant=acme op=open -- chroot "$TG_T" /srv/acme/data
+tg_probe chroot_own --cgroup "$G" --expect ok chroot "$TG_T" /srv/globex/data
+
+# Deep trees: walked to the end up to TG_MAX_PATH_DEPTH (4096) levels;
+# deeper, the owner is unknown and every tenant is refused (fail closed).
+denied deep_1000 target_tenant=acme op=open -- opendeep "$A/deep1000" 1000
+tg_probe deep_1000_owner --cgroup "$AC" --expect ok opendeep "$A/deep1000" 1000
+denied deep_4200_beyond_walk 'target_tenant=(unknown)' op=open -- \
+	opendeep "$A/deep4200" 4200
+tg_probe deep_4200_own_fail_closed --cgroup "$G" --expect EACCES \
+	opendeep "$GX/deep4200" 4200
+tg_probe deep_4200_host --expect ok opendeep "$A/deep4200" 4200
+tg_summary

@@ -1,0 +1,77 @@
+#!/bin/sh
+# test_file_cache (BPF LSM): the per-inode owner cache follows renames of
+# whole directories across tenant boundaries (both ways, with answers cached
+# at several depths) and policy changes; a tenant's cgroup directory is its
+# own, so no other tenant moves processes into it or writes its files.
+. /tests/lib/tap.sh
+. /tests/lib/tenants.sh
+
+: "${TG_BIN:?}"
+tg_env_setup || exit 1
+A=$TG_SRV/acme
+G=$TG_TDIR/globex
+AC=$TG_TDIR/acme
+mkdir -p "$TG_T/mv/a/b/c" "$TG_SRV/initech"
+echo x >"$TG_T/mv/f" && echo x >"$TG_T/mv/a/b/c/f"
+echo x >"$TG_SRV/initech/f"
+mkdir -p "$A/out/sub" && echo x >"$A/out/sub/f"
+
+tg_start_collector || exit 1
+tg_start_agent --require-file-isolation || exit 1
+
+# Answers cached while the tree is shared, then the tree moves into acme's.
+tg_probe cache_shared_open --cgroup "$G" --expect ok open "$TG_T/mv/f"
+tg_probe cache_shared_open_deep --cgroup "$G" --expect ok open "$TG_T/mv/a/b/c/f"
+tg_probe cache_shared_list --cgroup "$G" --expect ok open "$TG_T/mv/a/b" dir
+mv "$TG_T/mv" "$A/mv"
+tg_probe cache_moved_in_denied --cgroup "$G" --expect EACCES open "$A/mv/f"
+tg_event cache_moved_in_denied_event kind=file op=open verdict=deny \
+	tenant=globex target_tenant=acme path="$A/mv/f"
+tg_probe cache_moved_in_deep_denied --cgroup "$G" --expect EACCES \
+	open "$A/mv/a/b/c/f"
+tg_probe cache_moved_in_dir_denied --cgroup "$G" --expect EACCES open "$A/mv/a/b" dir
+tg_probe cache_moved_in_owner --cgroup "$AC" --expect ok open "$A/mv/a/b/c/f"
+# And back out again: shared once more, for everyone.
+mv "$A/mv" "$TG_T/mv-back"
+tg_probe cache_moved_out_allowed --cgroup "$G" --expect ok open "$TG_T/mv-back/a/b/c/f"
+# acme moves its own directory out: its own choice, allowed; then shared.
+tg_probe cache_owner_moves_out --cgroup "$AC" --expect ok \
+	rename "$A/out" "$TG_T/out"
+tg_probe cache_owner_moved_out_shared --cgroup "$G" --expect ok open "$TG_T/out/sub/f"
+# A file (not a directory) moved in by the host.
+echo y >"$TG_T/lone" && tg_probe cache_file_shared --cgroup "$G" --expect ok open "$TG_T/lone"
+mv "$TG_T/lone" "$A/lone"
+tg_probe cache_file_moved_in_denied --cgroup "$G" --expect EACCES open "$A/lone"
+
+# A policy change: initech appears and owns a directory globex read before.
+tg_probe cache_before_policy --cgroup "$G" --expect ok open "$TG_SRV/initech/f"
+mkdir "$TG_TDIR/initech"
+n=0
+until "$TG_BIN/tg-probe" --cgroup "$G" --expect EACCES open "$TG_SRV/initech/f" \
+	>/dev/null 2>&1; do
+	n=$((n + 1))
+	[ $n -gt 100 ] && break
+	sleep 0.1
+done
+tg_probe cache_after_policy_denied --cgroup "$G" --expect EACCES open "$TG_SRV/initech/f"
+tg_event cache_after_policy_event kind=file op=open verdict=deny tenant=globex \
+	target_tenant=initech path="$TG_SRV/initech/f"
+
+# cgroups: another tenant's cgroup directory and files are out of reach.
+tg_probe cgroup_join_other_denied --cgroup "$G" --expect EACCES \
+	open "$AC/cgroup.procs" w
+tg_event cgroup_join_other_event kind=file op=open verdict=deny tenant=globex \
+	target_tenant=acme path="$AC/cgroup.procs"
+tg_probe cgroup_write_other_file_denied --cgroup "$G" --expect EACCES \
+	open "$AC/cgroup.max.descendants" w
+tg_probe cgroup_read_other_denied --cgroup "$G" --expect EACCES open "$AC/cgroup.procs"
+tg_probe cgroup_mkdir_other_denied --cgroup "$G" --expect EACCES mkdir "$AC/intruder"
+tg_event cgroup_mkdir_other_event kind=file op=mkdir verdict=deny tenant=globex \
+	target_tenant=acme path="$AC/intruder"
+tg_probe cgroup_mkdir_own --cgroup "$G" --expect ok mkdir "$G/sub"
+tg_probe cgroup_join_own_child --cgroup "$G" --cgroup "$G/sub" --expect ok \
+	open "$TG_SRV/globex/data"
+tg_probe cgroup_write_own_file --cgroup "$G" --expect ok open "$G/cgroup.max.descendants" w
+tg_probe cgroup_read_own --cgroup "$AC" --expect ok open "$AC/cgroup.procs"
+tg_probe cgroup_host_moves --cgroup "$AC" --expect ok open "$A/data"
+tg_summary
