@@ -338,15 +338,24 @@ static void add_backends(struct agent *a, struct json_object *o, int reasons)
 	json_object_object_add(o, "unenforced", un);
 }
 
-/* The strings of a JSON array, joined by ", ", into buf at n; the new n. */
+/*
+ * The strings of a JSON array (those starting with prefix, if not NULL),
+ * joined by ", ", into buf at n; the new n.
+ */
 static size_t join_strings(char *buf, size_t len, size_t n,
-			   struct json_object *arr)
+			   struct json_object *arr, const char *prefix)
 {
 	size_t i;
 
-	for (i = 0; arr && i < json_object_array_length(arr) && n < len; i++)
-		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "",
-				      json_object_get_string(json_object_array_get_idx(arr, i)));
+	size_t k = 0;
+	const char *v;
+
+	for (i = 0; arr && i < json_object_array_length(arr) && n < len; i++) {
+		v = json_object_get_string(json_object_array_get_idx(arr, i));
+		if (prefix && strncmp(v, prefix, strlen(prefix)) != 0)
+			continue;
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", k++ ? ", " : "", v);
+	}
 	return n;
 }
 
@@ -367,10 +376,10 @@ static void backend_text(char *buf, size_t len, const char *name,
 	n = (size_t)snprintf(buf, len, "%s: %s", name, tg_backend_name(be));
 	if (ops && json_object_array_length(ops) && n < len) {
 		n += (size_t)snprintf(buf + n, len - n, " (");
-		n = join_strings(buf, len, n, ops);
+		n = join_strings(buf, len, n, ops, NULL);
 		if (unenf && json_object_array_length(unenf) && n < len) {
 			n += (size_t)snprintf(buf + n, len - n, "; UNENFORCED: ");
-			n = join_strings(buf, len, n, unenf);
+			n = join_strings(buf, len, n, unenf, "file:");
 		}
 		if (n < len)
 			snprintf(buf + n, len - n, ")");

@@ -107,11 +107,17 @@ holder=$(cat "$TG_T/holder")
 tg_start_collector || exit 1
 tg_start_agent --file-backend fanotify || exit 1
 
-expected='["file:create","file:mkdir","file:mknod","file:symlink","file:link","file:unlink","file:rmdir","file:rename","file:truncate","file:chmod","file:chown","file:setattr","file:setxattr","file:removexattr","file:receive","file:preopened","file:metadata"]'
+# Unix-socket isolation needs BPF LSM too: listed as unenforced without it.
+if grep -q bpf /sys/kernel/security/lsm 2>/dev/null; then
+	unix_be=bpf-lsm unix_un=""
+else
+	unix_be=none unix_un='"unix",'
+fi
+expected='['"$unix_un"'"file:create","file:mkdir","file:mknod","file:symlink","file:link","file:unlink","file:rmdir","file:rename","file:truncate","file:chmod","file:chown","file:setattr","file:setxattr","file:removexattr","file:receive","file:preopened","file:metadata"]'
 tg_event start_event_lists_unenforced kind=agent op=start \
 	unenforced="$expected"
 tg_event start_event_backend kind=agent op=start \
-	backends='{"file":"fanotify","net":"cgroup-bpf"}'
+	backends='{"file":"fanotify","net":"cgroup-bpf","unix":"'"$unix_be"'"}'
 if grep -q "file isolation: fanotify (open, exec; UNENFORCED: file:create, .*file:metadata)" "$TG_T/agent.err"; then
 	tg_pass agent_says_what_is_unenforced
 else
@@ -309,7 +315,7 @@ tg_probe still_denied_after_reloads --cgroup "$G" --expect EPERM open "$S/acme/d
 write_policy enforce ", /sys/kernel/mm"
 reload reload_unmarkable_path
 tg_event unmarkable_path_event kind=agent op=backends \
-	unenforced="$(echo "$expected" | sed 's/^\[/["file:open",/')"
+	unenforced="$(echo "$expected" | sed 's/"file:create"/"file:open","file:create"/')"
 if tg_cli status | grep -q "^fanotify: */sys (dev [0-9:]*) NOT MARKED: a kernel filesystem"; then
 	tg_pass unmarkable_path_status
 else
@@ -375,7 +381,7 @@ tg_probe unenforced_after_kill --cgroup "$G" --expect ok open "$S/acme/data"
 
 # --file-backend none: nothing enforced, and said so.
 tg_start_agent --file-backend none || exit 1
-tg_event none_says_file_unenforced --count 1 kind=agent op=start unenforced='["file"]'
+tg_event none_says_file_unenforced --count 1 kind=agent op=start unenforced='["file"'"${unix_un:+,\"unix\"}"']'
 tg_probe none_enforces_nothing --cgroup "$G" --expect ok open "$S/acme/data"
 tg_stop_agent
 

@@ -60,11 +60,62 @@ int usage(void)
 	return 2;
 }
 
+/*
+ * cgroup.procs of the cgroups a later step moves this process into, opened
+ * at start while it is still where the test harness started it (the host):
+ * a tenant may not write another tenant's cgroup files, and a move between
+ * tenants stands for what a host supervisor does.
+ */
+#define MAX_HELD 16
+static struct {
+	char dir[512];
+	int fd;
+} held[MAX_HELD];
+static int n_held;
+
+static void hold_cgroup(const char *dir)
+{
+	char path[600];
+	int fd;
+
+	if (n_held >= MAX_HELD || strlen(dir) >= sizeof(held[0].dir))
+		return;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	snprintf(held[n_held].dir, sizeof(held[n_held].dir), "%s", dir);
+	held[n_held++].fd = fd;
+}
+
+/* Hold every cgroup named by --move-to DIR or a move=DIR step in argv. */
+static void hold_move_targets(int argc, char **argv)
+{
+	char buf[4096], *s, *save = NULL;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--move-to") == 0 && i + 1 < argc) {
+			hold_cgroup(argv[i + 1]);
+			continue;
+		}
+		if (!strstr(argv[i], "move=") || strlen(argv[i]) >= sizeof(buf))
+			continue;
+		snprintf(buf, sizeof(buf), "%s", argv[i]);
+		for (s = strtok_r(buf, ",", &save); s; s = strtok_r(NULL, ",", &save))
+			if (strncmp(s, "move=", 5) == 0)
+				hold_cgroup(s + 5);
+	}
+}
+
 int join_cgroup(const char *dir)
 {
 	char path[4096];
-	int fd, n;
+	int fd, i, n;
 
+	for (i = 0; i < n_held; i++)
+		if (strcmp(held[i].dir, dir) == 0)
+			return write(held[i].fd, "0\n", 2) == 2 ? 0 : -errno;
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -146,6 +197,7 @@ int main(int argc, char **argv)
 	int i = 1, err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	hold_move_targets(argc, argv);
 	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
 		if (strcmp(argv[i], "--cgroup") == 0) {
 			err = join_cgroup(argv[i + 1]);
