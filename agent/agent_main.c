@@ -28,15 +28,18 @@
 #include "bpf_loader.h"
 #include "cgroupfs.h"
 #include "control.h"
+#include "delivery.h"
 #include "event_json.h"
 #include "notify.h"
 #include "policy.h"
 #include "sink.h"
+#include "spool.h"
 #include "tenants.h"
 #include "tenantguard/map_abi.h"
 
 #define PROG "tenantguard-agent"
 #define TG_SINK_QUEUE 65536	/* events held for the collector */
+#define METRICS_MS 5000		/* metrics file written this often */
 
 struct agent {
 	const char *policy_file;
@@ -70,9 +73,12 @@ struct agent {
 	__u64 events_seen;
 	__u64 events_bad;
 	__u64 drops_reported;
-	__u64 qdrops_reported;
 	struct tg_notify *notify;	/* seccomp listeners from the launcher */
 	__u64 seccomp_denials;
+	const char *spool_dir;		/* NULL: no spool (--spool-size 0) */
+	__u64 spool_size;
+	const char *metrics_file;
+	struct tg_delivery dlv;		/* event counts, drops, metrics */
 };
 
 static int verbose;
@@ -113,6 +119,13 @@ static void usage(FILE *out)
 		"  --cgroup-root DIR       cgroup v2 mount point (default: from mountinfo)\n"
 		"  --attach-cgroup DIR     cgroup for the network programs (default: cgroup v2 root)\n"
 		"  --ringbuf-size BYTES    kernel event ring buffer, power of two (default 1048576)\n"
+		"  --spool-dir DIR         events the collector has not acknowledged go there\n"
+		"                          when it is down or slow (default /var/lib/tenantguard/spool)\n"
+		"  --spool-size BYTES      spool limit, suffix K, M, G allowed (default 512M;\n"
+		"                          0: no spool, events wait in memory only)\n"
+		"  --metrics-file PATH     write Prometheus metrics there every 5 s, e.g.\n"
+		"                          /var/lib/prometheus/node-exporter/tenantguard.prom\n"
+		"                          (default: none)\n"
 		"  --host NAME             host name in events (default: gethostname)\n"
 		"  --require-file-isolation  refuse to start without BPF LSM file isolation\n"
 		"  -v, --verbose           log libbpf warnings and every event\n"
@@ -135,7 +148,8 @@ static int parse_u32(const char *s, __u32 *out)
 static int parse_args(struct agent *a, int argc, char **argv)
 {
 	enum { O_TENANTS = 256, O_PATHS, O_SOCK, O_CGROOT, O_ATTACH, O_RB,
-	       O_HOST, O_REQFILE, O_POLICY, O_POLICYDIR, O_CONTROL };
+	       O_HOST, O_REQFILE, O_POLICY, O_POLICYDIR, O_CONTROL, O_SPOOLDIR,
+	       O_SPOOLSIZE, O_METRICS };
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "policy-dir", required_argument, NULL, O_POLICYDIR },
@@ -148,6 +162,9 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "ringbuf-size", required_argument, NULL, O_RB },
 		{ "host", required_argument, NULL, O_HOST },
 		{ "require-file-isolation", no_argument, NULL, O_REQFILE },
+		{ "spool-dir", required_argument, NULL, O_SPOOLDIR },
+		{ "spool-size", required_argument, NULL, O_SPOOLSIZE },
+		{ "metrics-file", required_argument, NULL, O_METRICS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -170,6 +187,16 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		case O_ATTACH: a->attach_cgroup_opt = optarg; break;
 		case O_HOST: a->host_opt = optarg; break;
 		case O_REQFILE: a->require_file = 1; break;
+		case O_SPOOLDIR: a->spool_dir = optarg; break;
+		case O_METRICS: a->metrics_file = optarg; break;
+		case O_SPOOLSIZE:
+			if (tg_parse_size(optarg, &a->spool_size) ||
+			    (a->spool_size && a->spool_size < (1 << 20))) {
+				say("--spool-size: '%s' is not 0 or a size of at least 1M",
+				    optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'v': a->verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
 		case O_RB:
@@ -193,6 +220,10 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		say("unexpected argument '%s' (see --help)", argv[optind]);
 		return -EINVAL;
 	}
+	if (!a->spool_dir[0] || (a->metrics_file && !a->metrics_file[0])) {
+		say("--spool-dir and --metrics-file need a path");
+		return -EINVAL;
+	}
 	if (a->tenants_cgroup[0] != '/' || a->paths_root[0] != '/') {
 		say("--tenants-cgroup and --paths-root must be absolute paths");
 		return -EINVAL;
@@ -212,6 +243,7 @@ static void emit(struct agent *a, struct json_object *o)
 						      JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (a->verbose)
 		say("event %s", s);
+	tg_delivery_count(&a->dlv, o);
 	err = tg_sink_submit(a->sink, s, strlen(s));
 	if (err && err != -ENOBUFS && a->verbose)
 		say("collector: %s", strerror(-err));
@@ -291,21 +323,22 @@ static void emit_drop(struct agent *a, __u64 n, const char *reason,
 	emit(a, o);
 }
 
+static void sink_drop(void *ctx, __u64 n, const char *reason, const char *why)
+{
+	emit_drop(ctx, n, reason, why);
+}
+
+static void emit_cb(void *ctx, struct json_object *o)
+{
+	emit(ctx, o);
+}
+
 /* Report losses since the last report as agent events: loss is never silent. */
 static void report_drops(struct agent *a)
 {
 	__u64 drops = tg_bpf_event_drops(&a->bpf);
-	struct tg_sink_stats ss;
 
-	tg_sink_stats(a->sink, &ss);
-	/* Only once the queue has room again, or the report is lost too. */
-	if (ss.dropped != a->qdrops_reported && ss.queued + 1 < TG_SINK_QUEUE) {
-		__u64 n = ss.dropped - a->qdrops_reported;
-
-		a->qdrops_reported = ss.dropped;
-		emit_drop(a, n, "collector_queue_full",
-			  "the collector did not take them in time");
-	}
+	tg_delivery_report(&a->dlv, &a->fmt, sink_drop, emit_cb, a);
 	if (drops == a->drops_reported)
 		return;
 	emit_drop(a, drops - a->drops_reported, "ringbuf_full",
@@ -524,9 +557,13 @@ static struct json_object *status_json(struct agent *a)
 			       json_object_new_int64((int64_t)tg_bpf_event_drops(&a->bpf)));
 	json_object_object_add(t, "sent_acked", json_object_new_int64((int64_t)ss.acked));
 	json_object_object_add(t, "queued", json_object_new_int64((int64_t)ss.queued));
-	json_object_object_add(t, "dropped_queue_full", json_object_new_int64((int64_t)ss.dropped));
+	json_object_object_add(t, "dropped", json_object_new_int64((int64_t)ss.dropped));
+	json_object_object_add(t, "spool_events", json_object_new_int64((int64_t)ss.spool_records));
 	json_object_object_add(t, "collector_connected", json_object_new_boolean(ss.connected));
 	json_object_object_add(o, "events", t);
+	json_object_object_add(o, "delivery", tg_delivery_status(&a->dlv, &(struct tg_delivery_extra){
+		.kernel_drops = tg_bpf_event_drops(&a->bpf),
+		.reloads_ok = a->reloads_ok, .reloads_failed = a->reloads_failed }));
 	t = json_object_new_object();
 	json_object_object_add(t, "listeners",
 			       json_object_new_int64(tg_notify_count(a->notify)));
@@ -789,11 +826,23 @@ static void drain(int fd)
 		;
 }
 
+static void write_metrics(struct agent *a)
+{
+	int prev = a->dlv.metrics_err;
+	int err = tg_delivery_write_metrics(&a->dlv, &(struct tg_delivery_extra){
+		.kernel_drops = tg_bpf_event_drops(&a->bpf),
+		.reloads_ok = a->reloads_ok, .reloads_failed = a->reloads_failed });
+
+	if (err && err != prev)
+		say("metrics file %s: %s", a->metrics_file, strerror(-err));
+}
+
 /* Serve until SIGTERM or SIGINT. */
 static int run(struct agent *a, int sfd, int *ifd, int cfd)
 {
 	struct signalfd_siginfo si;
 	struct pollfd p[6];
+	double next_metrics = 0;
 	int n;
 
 	for (;;) {
@@ -828,6 +877,10 @@ static int run(struct agent *a, int sfd, int *ifd, int cfd)
 		}
 		tg_sink_process(a->sink);
 		report_drops(a);
+		if (a->metrics_file && now_ms() >= next_metrics) {
+			write_metrics(a);
+			next_metrics = now_ms() + METRICS_MS;
+		}
 		if (!(p[1].revents & POLLIN))
 			continue;
 		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -852,7 +905,11 @@ int main(int argc, char **argv)
 		.paths_root = "/srv/tenants",
 		.event_socket = "/run/tenantguard/events.sock",
 		.ringbuf_size = 1 << 20,
+		.spool_dir = "/var/lib/tenantguard/spool",
+		.spool_size = 512ULL << 20,
 	};
+	struct tg_spool_info si;
+	struct tg_spool *spool;
 	struct tg_bpf_opts bo = {};
 	char errbuf[512];
 	struct tg_diag d = {};
@@ -892,6 +949,7 @@ int main(int argc, char **argv)
 		err = 1;
 		goto out_close_sfd;
 	}
+	tg_delivery_init(&a.dlv, a.sink, a.metrics_file);
 	a.notify = tg_notify_new();
 	if (!a.notify) {
 		say("seccomp listeners: %s", strerror(errno));
@@ -912,6 +970,22 @@ int main(int argc, char **argv)
 		    a.bpf.file_reason);
 		err = 1;
 		goto out_stop_bpf;
+	}
+	if (a.spool_size) {
+		spool = tg_spool_open(a.spool_dir, a.spool_size, 0, &si);
+		if (!spool) {
+			say("spool %s: %s", a.spool_dir, errno == EBUSY ?
+			    "in use by another agent" : strerror(errno));
+			err = 1;
+			goto out_stop_bpf;
+		}
+		tg_sink_set_spool(a.sink, spool);
+		if (si.torn)
+			say("spool %s: cut %u damaged record(s) (%llu bytes) left by a crash",
+			    a.spool_dir, si.torn, (unsigned long long)si.torn_bytes);
+		if (si.records)
+			say("spool %s: %llu event(s) of earlier runs to deliver",
+			    a.spool_dir, (unsigned long long)si.records);
 	}
 	err = add_local_addrs(&a);
 	if (err) {
@@ -939,6 +1013,8 @@ int main(int argc, char **argv)
 	err = run(&a, sfd, &ifd, cfd) ? 1 : 0;
 	ring_buffer__consume(a.bpf.rb);
 	tg_notify_process(a.notify, on_seccomp_denial, &a);
+	if (a.metrics_file)
+		write_metrics(&a);
 	close(cfd);
 	unlink(a.control_socket);
 out_close_ifd:
@@ -951,6 +1027,7 @@ out_stop_bpf:
 out_free_sink:
 	tg_notify_free(a.notify);
 	tg_sink_free(a.sink);
+	tg_delivery_free(&a.dlv);
 out_close_sfd:
 	close(sfd);
 	tg_registry_free(&a.reg);

@@ -667,7 +667,8 @@ void tg_spool_rewind(struct tg_spool *sp)
 	sp->have_peek = 0;
 }
 
-int tg_spool_head(struct tg_spool *sp, __u64 *stream, __u64 *time_ns)
+int tg_spool_head(struct tg_spool *sp, __u64 *stream, __u64 *seq,
+		  __u64 *time_ns)
 {
 	struct rec_hdr h;
 	int fd;
@@ -680,6 +681,7 @@ int tg_spool_head(struct tg_spool *sp, __u64 *stream, __u64 *time_ns)
 	if (pread(fd, &h, sizeof(h), (off_t)sp->ack_off) != sizeof(h))
 		return -EIO;
 	*stream = sp->segs[0].stream;
+	*seq = h.seq;
 	*time_ns = h.time_ns;
 	return 0;
 }

@@ -75,8 +75,9 @@ __u64 tg_spool_ack(struct tg_spool *sp, __u64 stream, __u64 upto);
 /* Records in flight become unread again (after a reconnect). */
 void tg_spool_rewind(struct tg_spool *sp);
 
-/* The oldest record's stream and time, -ENODATA when empty. */
-int tg_spool_head(struct tg_spool *sp, __u64 *stream, __u64 *time_ns);
+/* The oldest record's stream, seq and time; -ENODATA when empty. */
+int tg_spool_head(struct tg_spool *sp, __u64 *stream, __u64 *seq,
+		  __u64 *time_ns);
 
 __u64 tg_spool_records(const struct tg_spool *sp); /* not acknowledged */
 __u64 tg_spool_unread(const struct tg_spool *sp);  /* not read */

@@ -18,7 +18,7 @@ int tg_wire_check(const void *buf, size_t n, struct tg_frame_hdr *hdr,
 		*why = "bad magic";
 	else if (hdr->version != TG_WIRE_VERSION)
 		*why = "unsupported protocol version";
-	else if (hdr->type < TG_FRAME_EVENT || hdr->type > TG_FRAME_HELLO)
+	else if (hdr->type < TG_FRAME_EVENT || hdr->type > TG_FRAME_STATUS)
 		*why = "unknown frame type";
 	else if (hdr->pad)
 		*why = "non-zero padding";

@@ -11,6 +11,13 @@
  *   collector -> agent  TG_FRAME_ERROR  seq: the event frame refused for
  *                                       good (never stored, acked when
  *                                       resent), else 0; payload: text
+ *   collector -> agent  TG_FRAME_STATUS seq: TG_STATUS_STALLED when the log
+ *                                       cannot be written (disk full...):
+ *                                       nothing past the last ack is
+ *                                       stored, the connection stays and
+ *                                       the collector retries; payload:
+ *                                       why. TG_STATUS_OK once it stores
+ *                                       again.
  *
  * A stream is one agent run; its frame seqs start at 1 and increase by one
  * per event frame. The collector stores each frame's stream and seq with the
@@ -31,6 +38,13 @@ enum tg_frame_type {
 	TG_FRAME_ACK = 2,
 	TG_FRAME_ERROR = 3,
 	TG_FRAME_HELLO = 4,
+	TG_FRAME_STATUS = 5,
+};
+
+/* seq of a TG_FRAME_STATUS frame. */
+enum tg_collector_status {
+	TG_STATUS_OK = 0,
+	TG_STATUS_STALLED = 1,
 };
 
 #define TG_WIRE_STREAM_LEN 8	/* bytes of a HELLO payload */

@@ -23,6 +23,8 @@
 
 #include "collector.h"
 #include "sink.h"
+#include "spool.h"
+#include <json-c/json.h>
 #include "wire.h"
 
 static char dir[64], sock[128], logp[128];
@@ -670,6 +672,170 @@ static void test_oversized(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+
+/* The log's events as "stream:agent_seq:n" joined by spaces (first 64). */
+static char *log_order(void)
+{
+	static char out[8192];
+	char line[512], stream[32];
+	struct json_object *o, *v;
+	FILE *f = fopen(logp, "r");
+	size_t k = 0;
+	int i = 0;
+
+	out[0] = '\0';
+	if (!f)
+		return out;
+	while (fgets(line, sizeof(line), f) && i++ < 64) {
+		o = json_tokener_parse(line);
+		assert_non_null(o);
+		assert_true(json_object_object_get_ex(o, "agent_stream", &v));
+		snprintf(stream, sizeof(stream), "%s", json_object_get_string(v));
+		assert_true(json_object_object_get_ex(o, "agent_seq", &v));
+		k += (size_t)snprintf(out + k, sizeof(out) - k, "%s%c:%lld",
+				      k ? " " : "", stream[15],
+				      (long long)json_object_get_int64(v));
+		assert_true(json_object_object_get_ex(o, "n", &v));
+		k += (size_t)snprintf(out + k, sizeof(out) - k, ":%d",
+				      json_object_get_int(v));
+		json_object_put(o);
+	}
+	fclose(f);
+	return out;
+}
+
+static struct tg_sink *spooled_sink(size_t queue, __u64 max)
+{
+	char sp_dir[160];
+	struct tg_sink *s = tg_sink_new(sock, queue);
+	struct tg_spool *sp;
+
+	snprintf(sp_dir, sizeof(sp_dir), "%s/spool", dir);
+	sp = tg_spool_open(sp_dir, max, 4096, NULL);
+	assert_non_null(s);
+	assert_non_null(sp);
+	tg_sink_set_spool(s, sp);
+	return s;
+}
+
+/*
+ * Collector down: what the memory queue cannot hold goes to the spool, and
+ * all of it reaches the log in order once the collector is back.
+ */
+static void test_spool_while_down(void **state)
+{
+	struct tg_sink *s = spooled_sink(4, 1 << 20);
+	struct tg_sink_stats st;
+	pid_t pid;
+	int i;
+
+	for (i = 1; i <= 200; i++)
+		submit(s, i);
+	tg_sink_process(s);
+	tg_sink_stats(s, &st);
+	assert_int_equal(st.dropped, 0);
+	assert_int_equal(st.spool_records, 200);
+	assert_int_equal(st.queued, 0);
+	assert_true(st.oldest_ns > 0);
+	pid = start_collector();
+	/* Arriving while the spool drains: they wait behind it. */
+	for (i = 201; i <= 210; i++)
+		submit(s, i);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	tg_sink_stats(s, &st);
+	assert_int_equal(st.acked, 210);
+	assert_int_equal(st.spool_records, 0);
+	assert_int_equal(st.oldest_ns, 0);
+	assert_int_equal(log_lines(), 210);
+	{
+		char *o = log_order(), want[64];
+
+		for (i = 1; i <= 64; i++) {
+			snprintf(want, sizeof(want), ":%d:%d", i, i);
+			assert_non_null(strstr(o, want));
+		}
+	}
+	/* Back to memory once the spool is empty. */
+	submit(s, 211);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	tg_sink_stats(s, &st);
+	assert_int_equal(st.spooled, 210);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 211);
+}
+
+/*
+ * An agent stopping with the collector down keeps its events in the spool;
+ * the next run delivers them first, under the first run's stream, then its
+ * own; a collector crash in between stores nothing twice.
+ */
+static void test_spool_across_agent_restart(void **state)
+{
+	struct tg_sink *s = spooled_sink(8, 1 << 20);
+	struct tg_sink_stats st;
+	char *o;
+	pid_t pid;
+	int i;
+
+	pid = start_collector();
+	for (i = 1; i <= 3; i++)
+		submit(s, i);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	stop_collector(pid, SIGKILL);
+	for (i = 4; i <= 6; i++)
+		submit(s, i); /* in memory: the queue has room */
+	tg_sink_free(s);      /* moved to the spool */
+
+	s = spooled_sink(8, 1 << 20);
+	for (i = 7; i <= 9; i++)
+		submit(s, i);
+	pid = start_collector();
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	tg_sink_stats(s, &st);
+	assert_int_equal(st.dropped, 0);
+	assert_int_equal(st.acked, 6);
+	assert_int_equal(log_lines(), 9);
+	o = log_order();
+	/* 1..6 under the first stream, seq 1..6; then 7..9 as seq 1..3. */
+	for (i = 1; i <= 9; i++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), ":%d:%d", i <= 6 ? i : i - 6, i);
+		assert_non_null(strstr(o, want));
+	}
+	assert_true(strstr(o, ":6:6") < strstr(o, ":1:7"));
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+}
+
+/* Spool full too: drops are counted with their reason, nothing else lost. */
+static void test_spool_full(void **state)
+{
+	struct tg_sink *s = spooled_sink(2, 8192);
+	struct tg_sink_stats st;
+	pid_t pid;
+	int i, taken = 0;
+
+	for (i = 1; i <= 400; i++) {
+		char ev[64];
+
+		snprintf(ev, sizeof(ev), "{\"n\":%d}", i);
+		taken += tg_sink_submit(s, ev, strlen(ev)) == 0;
+	}
+	tg_sink_stats(s, &st);
+	assert_true(taken > 100 && taken < 400);
+	assert_int_equal(st.dropped, 400 - taken);
+	assert_int_equal(st.dropped_spool_full, 400 - taken);
+	assert_int_equal(st.submitted, taken);
+	assert_true(st.spool_bytes <= 8192);
+	pid = start_collector();
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	assert_int_equal(log_lines(), taken);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -701,6 +867,12 @@ int main(void)
 			test_commit_failure_drops_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_after_full_socket,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spool_while_down, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_spool_across_agent_restart,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spool_full, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_oversized, setup,
 						teardown),
 	};

@@ -202,7 +202,7 @@ static void test_runs_in_order(void **state)
 {
 	struct tg_spool *sp = tg_spool_open(dir, 1 << 20, 0, NULL);
 	struct tg_spool_info info;
-	__u64 stream, t;
+	__u64 stream, seq, t;
 
 	assert_non_null(sp);
 	put(sp, 111, 1);
@@ -214,8 +214,9 @@ static void test_runs_in_order(void **state)
 	put(sp, 222, 1);
 	assert_string_equal(segments(), "00000001-0000000000000001.seg "
 					"00000002-0000000000000001.seg");
-	assert_int_equal(tg_spool_head(sp, &stream, &t), 0);
+	assert_int_equal(tg_spool_head(sp, &stream, &seq, &t), 0);
 	assert_int_equal(stream, 111);
+	assert_int_equal(seq, 1);
 	assert_int_equal(t, 1001);
 	/* The new stream's ack cannot reach past the old stream's records. */
 	assert_int_equal(tg_spool_ack(sp, 222, 1), 0);
@@ -223,10 +224,10 @@ static void test_runs_in_order(void **state)
 	expect(sp, 111, 2);
 	expect(sp, 222, 1);
 	assert_int_equal(tg_spool_ack(sp, 111, 2), 2);
-	assert_int_equal(tg_spool_head(sp, &stream, &t), 0);
+	assert_int_equal(tg_spool_head(sp, &stream, &seq, &t), 0);
 	assert_int_equal(stream, 222);
 	assert_int_equal(tg_spool_ack(sp, 222, 1), 1);
-	assert_int_equal(tg_spool_head(sp, &stream, &t), -ENODATA);
+	assert_int_equal(tg_spool_head(sp, &stream, &seq, &t), -ENODATA);
 	tg_spool_close(sp);
 }
 

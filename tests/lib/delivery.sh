@@ -1,0 +1,74 @@
+# shellcheck shell=sh
+# Checks shared by the delivery tests (POSIX sh, after tap.sh and tenants.sh).
+
+# tg_stat FIELD: the first numeric or boolean FIELD in the agent's status.
+tg_stat()
+{
+	tg_cli status --json | sed -n "s/^ *\"$1\": *\([0-9a-z.]*\).*/\1/p" | head -n 1
+}
+
+# tg_drain [SECONDS]: wait (default 60 s) until the agent holds no event the
+# collector has not acknowledged, in memory or in its spool.
+tg_drain()
+{
+	n=0
+	while [ "$(tg_stat queued)" != 0 ] || [ "$(tg_stat spool_events)" != 0 ]; do
+		n=$((n + 1))
+		[ "$n" -gt $((${1:-60} * 10)) ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# tg_dropped: events the agent counted as lost (kernel ring buffer and sink).
+tg_dropped()
+{
+	echo $(($(tg_stat kernel_drops) + $(tg_stat dropped)))
+}
+
+# tg_check_identity PREFIX DENIALS LOG...: after tg_drain, every denial of
+# globex is in the logs (the live one last) exactly once or counted as dropped;
+# agent_seq has no gap or duplicate per stream, seq strictly increases, the
+# drops are reported in the log. Prints PASS/FAIL lines named PREFIX_*.
+tg_check_identity()
+{
+	prefix=$1 eperm=$2
+	shift 2
+	# Drop reports are events too: let them through.
+	sleep 1
+	tg_drain 60 || echo "    (the agent still holds events)"
+	cat "$@" >"$TG_T/all.jsonl"
+	stored=$("$TG_BIN/tg-probe" count-events "$TG_T/all.jsonl" kind=net tenant=globex verdict=deny)
+	dropped=$(tg_dropped)
+	echo "    $eperm denials: $stored stored, $dropped counted as dropped"
+	if [ "$eperm" -gt 0 ] && [ $((stored + dropped)) = "$eperm" ]; then
+		tg_pass "${prefix}_stored_plus_dropped_equals_denials"
+	else
+		tg_fail "${prefix}_stored_plus_dropped_equals_denials" \
+			"$eperm denials, $stored stored, $dropped dropped"
+	fi
+	# Per stream (agent run): agent_seq 1, 2, 3, ... each once.
+	sed -n 's/.*"agent_stream":"\([0-9a-f]*\)","agent_seq":\([0-9]*\).*/\1 \2/p' \
+		"$TG_T/all.jsonl" | sort -k1,1 -k2,2n >"$TG_T/aseq"
+	bad=$(awk '$1 != s { s = $1; n = 0 } { n++; if ($2 != n) bad++ } END { print bad + 0 }' "$TG_T/aseq")
+	if [ "$bad" = 0 ] && [ -s "$TG_T/aseq" ] &&
+		[ "$(wc -l <"$TG_T/aseq")" = "$(wc -l <"$TG_T/all.jsonl")" ]; then
+		tg_pass "${prefix}_every_event_exactly_once"
+	else
+		tg_fail "${prefix}_every_event_exactly_once" \
+			"$bad of $(wc -l <"$TG_T/aseq") out of place (duplicate or missing)"
+	fi
+	if grep -o '^{"seq":[0-9]*' "$TG_T/all.jsonl" | cut -d: -f2 |
+		awk 'NR > 1 && $1 <= prev { bad = 1 } { prev = $1 } END { exit bad }'; then
+		tg_pass "${prefix}_seq_strictly_increasing"
+	else
+		tg_fail "${prefix}_seq_strictly_increasing" "seq went backwards or repeated"
+	fi
+	logged=$(grep '"kind":"agent"' "$TG_T/all.jsonl" | grep '"op":"drop"' |
+		grep -o '"dropped":[0-9]*' | cut -d: -f2 | awk '{ s += $1 } END { print s + 0 }')
+	if [ "$logged" = "$dropped" ]; then
+		tg_pass "${prefix}_drops_reported_in_log"
+	else
+		tg_fail "${prefix}_drops_reported_in_log" "log reports $logged dropped, agent counted $dropped"
+	fi
+}
