@@ -112,7 +112,7 @@ $(OUTPUT)/tg-probe: $(PROBE_SRCS) $(LIBTG) | $(OUTPUT)
 comma := ,
 WRAP_test_tenants := tg_cgroup_id
 WRAP_test_eventlog := fdatasync
-WRAP_test_sink := fdatasync accept4
+WRAP_test_sink := fdatasync accept4 write
 $(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIBTG) | $(OUTPUT)/tests/unit
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(addprefix -Wl$(comma)--wrap=,$(WRAP_$*)) \

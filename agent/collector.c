@@ -15,14 +15,18 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "collector.h"
+#include "metrics.h"
 #include "wire.h"
 
 #define BATCH_FRAMES   256  /* frames read from one client per round */
 #define JSON_MAX_DEPTH 8    /* nesting accepted in an event payload */
 #define RETRY_MS       1000 /* pause after the log failed */
+#define SEED_BYTES     (4u << 20) /* log tail read for stream positions */
+#define METRICS_MS     5000 /* metrics file written this often */
 
 static void warnf(struct tg_collector *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -65,31 +69,40 @@ static struct tg_collector_stream *find_stream(struct tg_collector *c, __u64 id)
 	return NULL;
 }
 
-/* Remember where the last stored event's stream stood (crash recovery). */
+/*
+ * One stored line: where its stream stood. The collector writes the stream
+ * and its seq as the line's last keys, so the last occurrence is ours.
+ */
+static void seed_line(void *ctx, const char *line, size_t len)
+{
+	static const char key[] = ",\"agent_stream\":\"";
+	struct tg_collector *c = ctx;
+	struct tg_collector_stream *s;
+	unsigned long long id, seq;
+	const char *p = NULL, *q;
+	char tail[96];
+	int n = 0;
+
+	for (q = line; (q = memmem(q, (size_t)(line + len - q), key,
+				   sizeof(key) - 1));
+	     q++)
+		p = q;
+	if (!p || (size_t)(line + len - p) >= sizeof(tail))
+		return;
+	snprintf(tail, sizeof(tail), "%.*s", (int)(line + len - p), p);
+	if (sscanf(tail, ",\"agent_stream\":\"%16llx\",\"agent_seq\":%llu}%n",
+		   &id, &seq, &n) != 2 ||
+	    !id || (size_t)n != strlen(tail))
+		return;
+	s = find_stream(c, id);
+	if (s && seq > s->last_seq)
+		s->last_seq = s->durable_seq = seq;
+}
+
+/* Remember where the streams of the last stored events stood (crash recovery). */
 static void seed_streams(struct tg_collector *c)
 {
-	struct json_object *o, *v;
-	struct tg_collector_stream *s;
-	const char *sid;
-	char *end = NULL;
-	__u64 id;
-
-	if (!c->log.last_line)
-		return;
-	o = json_tokener_parse(c->log.last_line);
-	if (!o || !json_object_object_get_ex(o, "agent_stream", &v) ||
-	    !json_object_is_type(v, json_type_string))
-		goto out_put;
-	sid = json_object_get_string(v);
-	id = strtoull(sid, &end, 16);
-	if (!id || *end || !json_object_object_get_ex(o, "agent_seq", &v) ||
-	    !json_object_is_type(v, json_type_int))
-		goto out_put;
-	s = find_stream(c, id);
-	if (s)
-		s->last_seq = s->durable_seq = (__u64)json_object_get_int64(v);
-out_put:
-	json_object_put(o);
+	tg_eventlog_tail(&c->log, SEED_BYTES, seed_line, c);
 }
 
 /* Unlink a socket file no collector listens on; never anything else. */
@@ -134,12 +147,14 @@ int tg_collector_open(struct tg_collector *c, const char *socket_path,
 	snprintf(c->socket_path, sizeof(c->socket_path), "%s", socket_path);
 	strcpy(sa.sun_path, socket_path);
 	/*
-	 * The log first: its lock admits one collector, so a second one stops
+	 * The log's lock first: it admits one collector, so a second one stops
 	 * here. Between bind and listen a starting collector's socket looks
 	 * stale (connect is refused): checked first, it would be replaced.
+	 * Then listen, so that the agent connects (and its frames wait in the
+	 * socket) while the log is recovered.
 	 */
 	*what = log_path;
-	err = tg_eventlog_open(&c->log, log_path, rotate_size, rotate_keep);
+	err = tg_eventlog_lock(&c->log, log_path, rotate_size, rotate_keep);
 	if (err)
 		return err;
 	*what = socket_path;
@@ -167,6 +182,18 @@ int tg_collector_open(struct tg_collector *c, const char *socket_path,
 		err = -errno;
 		goto out_unlink;
 	}
+	*what = log_path;
+	err = tg_eventlog_recover(&c->log);
+	if (err)
+		goto out_unlink;
+	if (c->syslog_path) {
+		*what = c->syslog_path;
+		err = tg_syslog_open(&c->syslog_state, c->syslog_path);
+		if (err)
+			goto out_unlink;
+		c->syslog = &c->syslog_state;
+		c->log.copy_lines = 1;
+	}
 	seed_streams(c);
 	return 0;
 
@@ -184,6 +211,8 @@ static void drop_client(struct tg_collector_client *cl)
 {
 	close(cl->fd);
 	cl->fd = -1;
+	free(cl->pending);
+	cl->pending = NULL;
 }
 
 /* Tell the peer why it is being dropped, then drop it. */
@@ -232,8 +261,8 @@ static void accept_clients(struct tg_collector *c)
 			refuse(c, fd, cred.pid, "too many clients");
 			continue;
 		}
-		c->clients[i] =
-			(struct tg_collector_client){.fd = fd, .uid = cred.uid};
+		c->clients[i] = (struct tg_collector_client){
+			.fd = fd, .uid = cred.uid, .status_told = -1};
 	}
 }
 
@@ -287,10 +316,10 @@ static const char *take_event(struct tg_collector *c,
 			      __u64 *refused, int *fatal)
 {
 	struct tg_collector_stream *s = cl->stream;
+	__u64 seq, prev = cl->last_seq;
 	const char *why = NULL;
 	struct json_object *o;
 	char sid[20];
-	__u64 seq;
 	int err;
 
 	/*
@@ -336,9 +365,8 @@ static const char *take_event(struct tg_collector *c,
 		goto out_consumed;
 	if (err) {
 		/* The log is failing (disk full?): not the peer's fault. */
-		warnf(c, "cannot append to %s: %s", c->log.path,
-		      strerror(-err));
-		*fatal = 1;
+		*fatal = err;
+		cl->last_seq = prev;
 		return NULL;
 	}
 	s->last_seq = h->seq;
@@ -368,17 +396,76 @@ static const char *take_frame(struct tg_collector *c,
 	return take_event(c, cl, h, payload, refused, fatal);
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The log failed (err): note it once, tell the agents. */
+static void stall(struct tg_collector *c, int err)
+{
+	if (c->stalled)
+		return;
+	c->stalled = err;
+	c->stalls++;
+	c->stalled_since_ms = now_ms();
+	c->next_retry_ms = c->stalled_since_ms + RETRY_MS;
+	warnf(c, "cannot append to %s: %s; holding events back, retrying every "
+		 "second", c->log.path, strerror(-err));
+}
+
+/*
+ * Take one frame (in buf) from a client. 1 when the log could not take it:
+ * the frame is kept as the client's pending frame.
+ */
+static int take(struct tg_collector *c, struct tg_collector_client *cl,
+		const char *buf)
+{
+	struct tg_frame_hdr h;
+	const char *why;
+	__u64 refused = 0;
+	int fatal = 0;
+
+	memcpy(&h, buf, sizeof(h));
+	/*
+	 * The error frame names the frame only if it is refused for good: the
+	 * agent then stops resending it. Any other frame (out of order, before
+	 * HELLO) stays the agent's to resend.
+	 */
+	why = take_frame(c, cl, &h, buf + sizeof(h), &refused, &fatal);
+	if (why) {
+		reject(c, cl, refused, why);
+		return 0;
+	}
+	if (!fatal)
+		return 0;
+	stall(c, fatal);
+	if (!cl->pending) {
+		cl->pending = malloc(sizeof(h) + h.len);
+		if (!cl->pending) {
+			/* It resends it after reconnecting. */
+			cl->drop_after_ack = 1;
+			return 1;
+		}
+		memcpy(cl->pending, buf, sizeof(h) + h.len);
+	}
+	return 1;
+}
+
 /* Read and store what one client sent; 1 if the log failed. */
 static int serve_client(struct tg_collector *c, struct tg_collector_client *cl)
 {
 	static char buf[TG_WIRE_MAX_FRAME];
 	struct tg_frame_hdr h;
 	const char *why = NULL;
-	int i, fatal = 0;
-	__u64 refused = 0;
 	ssize_t n;
+	int i;
 
-	for (i = 0; i < BATCH_FRAMES && cl->fd >= 0 && !cl->drop_after_ack;
+	for (i = 0; i < BATCH_FRAMES && cl->fd >= 0 && !cl->drop_after_ack &&
+		    !cl->pending;
 	     i++) {
 		n = tg_wire_recv(cl->fd, buf, &h, &why);
 		if (n == -EAGAIN)
@@ -391,33 +478,54 @@ static int serve_client(struct tg_collector *c, struct tg_collector_client *cl)
 			drop_client(cl);
 			break;
 		}
-		/*
-		 * The error frame names the frame only if it is refused for
-		 * good: the agent then stops resending it. Any other frame
-		 * (out of order, before HELLO) stays the agent's to resend.
-		 */
-		why = take_frame(c, cl, &h, buf + sizeof(h), &refused, &fatal);
-		if (why) {
-			reject(c, cl, refused, why);
-			break;
-		}
-		if (fatal) {
-			/*
-			 * Read no more from it: drop it once what it had
-			 * stored is acked, so that it reconnects and resends
-			 * from its last ack.
-			 */
-			cl->drop_after_ack = 1;
+		if (take(c, cl, buf))
 			return 1;
-		}
 	}
 	return 0;
+}
+
+/* The log takes frames again: say so once, tell the agents. */
+static void unstall(struct tg_collector *c)
+{
+	int i;
+
+	if (!c->stalled)
+		return;
+	for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++)
+		if (c->clients[i].fd >= 0 && c->clients[i].pending)
+			return;
+	warnf(c, "%s is writable again after %.1f s", c->log.path,
+	      (double)(now_ms() - c->stalled_since_ms) / 1000);
+	c->stalled = 0;
+}
+
+/* Try the frames the log could not take again; 1 if it still cannot. */
+static int retry_pending(struct tg_collector *c)
+{
+	int i, failed = 0;
+	char *p;
+
+	for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++) {
+		struct tg_collector_client *cl = &c->clients[i];
+
+		if (cl->fd < 0 || !cl->pending)
+			continue;
+		p = cl->pending;
+		cl->pending = NULL;
+		if (take(c, cl, p))
+			failed = 1;
+		free(p);
+	}
+	if (!failed)
+		unstall(c);
+	return failed;
 }
 
 /* After a durable commit, acknowledge what each client had appended. */
 static void send_acks(struct tg_collector *c)
 {
-	int i, err;
+	char why[128];
+	int i, err, want;
 
 	for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++) {
 		struct tg_collector_client *cl = &c->clients[i];
@@ -433,9 +541,36 @@ static void send_acks(struct tg_collector *c)
 			else if (err != -EAGAIN)
 				cl->drop_after_ack = 1;
 		}
+		/* Whether the log can be written, to agents that were told. */
+		want = c->stalled ? TG_STATUS_STALLED : TG_STATUS_OK;
+		if (cl->hello && cl->status_told != want &&
+		    (cl->status_told >= 0 || want != TG_STATUS_OK)) {
+			snprintf(why, sizeof(why), "cannot write the log: %s",
+				 strerror(-c->stalled));
+			if (!tg_wire_send(cl->fd, TG_FRAME_STATUS, (__u64)want,
+					  why, want ? (__u32)strlen(why) : 0))
+				cl->status_told = want;
+		}
+
 		if (cl->drop_after_ack)
 			drop_client(cl);
 	}
+}
+
+/* Hand the lines of the last commit to syslog. */
+static void forward(struct tg_collector *c)
+{
+	const char *p = c->log.copy, *end = p + c->log.copy_len, *nl;
+	int err = 0;
+
+	for (; p < end && (nl = memchr(p, '\n', (size_t)(end - p)));
+	     p = nl + 1)
+		err = tg_syslog_send(c->syslog, p, (size_t)(nl - p)) ?: err;
+	c->log.copy_len = 0;
+	if (err && err != c->syslog_err)
+		warnf(c, "syslog %s: %s (events stay in the log)",
+		      c->syslog->sa.sun_path, strerror(-err));
+	c->syslog_err = err;
 }
 
 /*
@@ -445,7 +580,8 @@ static void send_acks(struct tg_collector *c)
  */
 static int commit(struct tg_collector *c)
 {
-	int i, err = tg_eventlog_commit(&c->log);
+	int i, wrote = c->log.committed != c->log.size;
+	int err = tg_eventlog_commit(&c->log);
 
 	if (err) {
 		warnf(c, "cannot commit %s: %s", c->log.path, strerror(-err));
@@ -458,10 +594,14 @@ static int commit(struct tg_collector *c)
 		}
 		for (i = 0; i < TG_COLLECTOR_STREAMS; i++)
 			c->streams[i].last_seq = c->streams[i].durable_seq;
+		c->log.copy_len = 0;
 		return err;
 	}
+	c->rounds += wrote;
 	for (i = 0; i < TG_COLLECTOR_STREAMS; i++)
 		c->streams[i].durable_seq = c->streams[i].last_seq;
+	if (c->syslog)
+		forward(c);
 	err = tg_eventlog_rotate(&c->log);
 	if (err && err != c->rotate_err)
 		warnf(c, "cannot rotate %s: %s", c->log.path, strerror(-err));
@@ -469,10 +609,76 @@ static int commit(struct tg_collector *c)
 	return 0;
 }
 
+static void counter(struct tg_metrics *m, const char *name, const char *help,
+		    unsigned long long v)
+{
+	tg_metrics_family(m, name, "counter", help);
+	tg_metrics_u64(m, name, NULL, v);
+}
+
+static void write_metrics(struct tg_collector *c)
+{
+	struct tg_metrics m;
+	int err;
+
+	tg_metrics_init(&m);
+	counter(&m, "tenantguard_collector_events_stored_total",
+		"Events appended to the log and made durable.", c->stored);
+	counter(&m, "tenantguard_collector_duplicates_total",
+		"Frames resent after a lost ack, acknowledged, not stored.",
+		c->duplicates);
+	counter(&m, "tenantguard_collector_rejected_frames_total",
+		"Frames refused (malformed, out of order, unstorable).",
+		c->rejected_frames);
+	counter(&m, "tenantguard_collector_rejected_peers_total",
+		"Connections refused (wrong uid, too many clients).",
+		c->rejected_peers);
+	counter(&m, "tenantguard_collector_commits_total",
+		"Group commits (fdatasync of the log).", c->rounds);
+	counter(&m, "tenantguard_collector_stalls_total",
+		"Times the log could not be written (disk full...).",
+		c->stalls);
+	tg_metrics_family(&m, "tenantguard_collector_stalled", "gauge",
+			  "1 while the log cannot be written; the agent keeps "
+			  "the events meanwhile.");
+	tg_metrics_u64(&m, "tenantguard_collector_stalled", NULL,
+		       c->stalled != 0);
+	tg_metrics_family(&m, "tenantguard_collector_next_seq", "gauge",
+			  "seq the next stored event gets.");
+	tg_metrics_u64(&m, "tenantguard_collector_next_seq", NULL,
+		       c->log.next_seq);
+	if (c->syslog) {
+		counter(&m, "tenantguard_collector_syslog_sent_total",
+			"Events forwarded to syslog.", c->syslog->sent);
+		counter(&m, "tenantguard_collector_syslog_failed_total",
+			"Events syslog did not take (they stay in the log).",
+			c->syslog->failed);
+	}
+	err = tg_metrics_write(&m, c->metrics_path);
+	if (err && err != c->metrics_err)
+		warnf(c, "metrics file %s: %s", c->metrics_path,
+		      strerror(-err));
+	c->metrics_err = err;
+	tg_metrics_free(&m);
+}
+
+/* Whether cl waits for an ack or a status frame. */
+static int reply_due(const struct tg_collector *c,
+		     const struct tg_collector_client *cl)
+{
+	int want = c->stalled ? TG_STATUS_STALLED : TG_STATUS_OK;
+
+	return cl->ack_pending || cl->ack_always ||
+	       (cl->hello && cl->status_told != want &&
+		(cl->status_told >= 0 || want != TG_STATUS_OK));
+}
+
 int tg_collector_run(struct tg_collector *c, int stop_fd)
 {
 	struct pollfd p[TG_COLLECTOR_MAX_CLIENTS + 2];
-	int i, n, failed, paused = 0, err = 0;
+	unsigned long long rounds;
+	long long now, timeout;
+	int i, n, err = 0;
 
 	for (;;) {
 		p[0] = (struct pollfd){.fd = stop_fd, .events = POLLIN};
@@ -480,39 +686,65 @@ int tg_collector_run(struct tg_collector *c, int stop_fd)
 		for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++) {
 			struct tg_collector_client *cl = &c->clients[i];
 
+			/* A client with a frame held back is not read. */
 			p[i + 2] = (struct pollfd){
-				.fd = paused ? -1 : cl->fd,
-				.events = POLLIN |
-					  (cl->ack_pending || cl->ack_always
-						   ? POLLOUT
-						   : 0),
+				.fd = cl->fd,
+				.events = (cl->pending ? 0 : POLLIN) |
+					  (reply_due(c, cl) ? POLLOUT : 0),
 			};
 		}
-		/* After the log failed (disk full?), retry once a second. */
-		n = poll(p, TG_COLLECTOR_MAX_CLIENTS + 2,
-			 paused ? RETRY_MS : -1);
+		/* While the log fails (disk full?), retry once a second. */
+		now = now_ms();
+		timeout = -1;
+		if (c->stalled)
+			timeout = c->next_retry_ms - now;
+		if (c->metrics_path) {
+			if (now >= c->next_metrics_ms) {
+				write_metrics(c);
+				c->next_metrics_ms = now + METRICS_MS;
+			}
+			if (timeout < 0 || c->next_metrics_ms - now < timeout)
+				timeout = c->next_metrics_ms - now;
+		}
+		if (c->stalled && timeout < 0)
+			timeout = 0;
+		n = poll(p, TG_COLLECTOR_MAX_CLIENTS + 2, (int)timeout);
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		if (p[0].revents)
 			break;
 		if (p[1].revents)
 			accept_clients(c);
-		failed = 0;
-		for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++)
-			if (c->clients[i].fd >= 0 &&
-			    (p[i + 2].revents || paused))
-				failed |= serve_client(c, &c->clients[i]);
-		if (commit(c))
-			failed = 1;
-		else
-			send_acks(c);
+		now = now_ms();
+		if (c->stalled && now >= c->next_retry_ms) {
+			c->next_retry_ms = now + RETRY_MS;
+			retry_pending(c);
+		}
+		for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++) {
+			struct tg_collector_client *cl = &c->clients[i];
+
+			if (cl->fd < 0 || !(p[i + 2].revents & ~POLLOUT))
+				continue;
+			if (cl->pending)
+				drop_client(cl); /* hung up */
+			else
+				serve_client(c, cl);
+		}
+		rounds = c->rounds;
+		err = commit(c);
+		if (err)
+			stall(c, err);
+		else if (c->rounds != rounds)
+			unstall(c);
+		send_acks(c);
 		if (c->log.broken)
 			return c->log.broken;
-		paused = failed;
 	}
 	err = commit(c);
 	if (!err)
 		send_acks(c);
+	if (c->metrics_path)
+		write_metrics(c);
 	return err;
 }
 
@@ -536,4 +768,6 @@ void tg_collector_close(struct tg_collector *c)
 	}
 	c->listen_fd = -1;
 	tg_eventlog_close(&c->log);
+	if (c->syslog)
+		tg_syslog_close(c->syslog);
 }

@@ -187,11 +187,10 @@ static int reserve(struct tg_eventlog *l, __u64 upto)
 	return 0;
 }
 
-int tg_eventlog_open(struct tg_eventlog *l, const char *path, off_t rotate_size,
+int tg_eventlog_lock(struct tg_eventlog *l, const char *path, off_t rotate_size,
 		     unsigned int rotate_keep)
 {
 	char seq_path[PATH_MAX + 8];
-	__u64 last, state = 0;
 	int err = 0;
 
 	memset(l, 0, sizeof(*l));
@@ -216,6 +215,22 @@ int tg_eventlog_open(struct tg_eventlog *l, const char *path, off_t rotate_size,
 		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		goto out_close_seq;
 	}
+	return 0;
+
+out_close_seq:
+	close(l->seq_fd);
+	l->seq_fd = -1;
+out_close_fd:
+	close(l->fd);
+	l->fd = -1;
+	return err;
+}
+
+int tg_eventlog_recover(struct tg_eventlog *l)
+{
+	__u64 last, state = 0;
+	int err;
+
 	err = recover_tail(l);
 	if (!err && !l->last_line)
 		err = recover_rotated(l);
@@ -227,18 +242,96 @@ int tg_eventlog_open(struct tg_eventlog *l, const char *path, off_t rotate_size,
 	l->next_seq = (last > state ? last : state) + 1;
 	/* A crash may have left seqs reserved but unused: skip them all. */
 	l->reserved = l->next_seq;
-	err = sync_dir(path);
+	err = sync_dir(l->path);
 	if (!err)
 		return 0;
 out_free:
 	free(l->last_line);
 	l->last_line = NULL;
-out_close_seq:
-	close(l->seq_fd);
-	l->seq_fd = -1;
-out_close_fd:
-	close(l->fd);
-	l->fd = -1;
+	return err;
+}
+
+int tg_eventlog_open(struct tg_eventlog *l, const char *path, off_t rotate_size,
+		     unsigned int rotate_keep)
+{
+	int err = tg_eventlog_lock(l, path, rotate_size, rotate_keep);
+
+	if (!err) {
+		err = tg_eventlog_recover(l);
+		if (err)
+			tg_eventlog_close(l);
+	}
+	return err;
+}
+
+/* Keep a copy of a line written, for whoever forwards it after commit. */
+static void keep_copy(struct tg_eventlog *l, const char *line, size_t len)
+{
+	size_t cap;
+	char *n;
+
+	if (!l->copy_lines || l->copy_len + len > TG_EVENTLOG_MAX_COPY)
+		return;
+	if (l->copy_len + len > l->copy_cap) {
+		cap = l->copy_cap ? l->copy_cap : 65536;
+		while (cap < l->copy_len + len)
+			cap *= 2;
+		n = realloc(l->copy, cap);
+		if (!n)
+			return;
+		l->copy = n;
+		l->copy_cap = cap;
+	}
+	memcpy(l->copy + l->copy_len, line, len);
+	l->copy_len += len;
+}
+
+int tg_eventlog_tail(const struct tg_eventlog *l, size_t max_bytes,
+		     void (*fn)(void *ctx, const char *line, size_t len),
+		     void *ctx)
+{
+	char p[PATH_MAX + 8];
+	const char *s, *nl;
+	off_t end, start;
+	size_t got = 0;
+	char *buf;
+	ssize_t n;
+	int fd, i, err = 0;
+
+	buf = malloc(max_bytes + 1);
+	if (!buf)
+		return -ENOMEM;
+	/* <log>.1 first (its end), then <log>: oldest lines first. */
+	for (i = 1; i >= 0 && !err; i--) {
+		snprintf(p, sizeof(p), i ? "%s.1" : "%s", l->path);
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		end = lseek(fd, 0, SEEK_END);
+		if (i == 0 && end > l->committed)
+			end = l->committed;
+		start = end > (off_t)max_bytes ? end - (off_t)max_bytes : 0;
+		n = end > start ? pread(fd, buf, (size_t)(end - start), start)
+				: 0;
+		close(fd);
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		got = (size_t)n;
+		buf[got] = '\0';
+		s = buf;
+		/* A partial first line (the window cut it) is skipped. */
+		if (start > 0) {
+			nl = memchr(s, '\n', got);
+			s = nl ? nl + 1 : buf + got;
+		}
+		while (s < buf + got && (nl = memchr(s, '\n', (size_t)(buf + got - s)))) {
+			fn(ctx, s, (size_t)(nl - s));
+			s = nl + 1;
+		}
+	}
+	free(buf);
 	return err;
 }
 
@@ -363,6 +456,7 @@ int tg_eventlog_append(struct tg_eventlog *l, struct json_object *ev,
 		goto out_free;
 	}
 	l->size += n;
+	keep_copy(l, line, len);
 	*seq = l->next_seq++;
 out_free:
 	free(line);
@@ -455,4 +549,7 @@ void tg_eventlog_close(struct tg_eventlog *l)
 	l->fd = l->seq_fd = -1;
 	free(l->last_line);
 	l->last_line = NULL;
+	free(l->copy);
+	l->copy = NULL;
+	l->copy_len = l->copy_cap = 0;
 }

@@ -36,14 +36,43 @@ struct tg_eventlog {
 	int broken;	 /* -errno: a failed write could not be undone */
 	char *last_line; /* last complete line at open (of <log>.1 if
 			  * <log> is empty), or NULL */
+	/*
+	 * With copy_lines set, every line written is also appended to copy
+	 * (up to TG_EVENTLOG_MAX_COPY bytes), for forwarding once committed;
+	 * the caller empties it (copy_len = 0).
+	 */
+	int copy_lines;
+	char *copy;
+	size_t copy_len, copy_cap;
 };
+
+#define TG_EVENTLOG_MAX_COPY (16u << 20)
 
 /*
  * Open (creating) the log at path; its directory must exist. A torn last
  * line is truncated away. -EBUSY when another process has the log open.
+ * The same as tg_eventlog_lock, then tg_eventlog_recover.
  */
 int tg_eventlog_open(struct tg_eventlog *l, const char *path, off_t rotate_size,
 		     unsigned int rotate_keep);
+
+/* Open and lock the log's files (-EBUSY: another writer), nothing more. */
+int tg_eventlog_lock(struct tg_eventlog *l, const char *path, off_t rotate_size,
+		     unsigned int rotate_keep);
+
+/*
+ * After tg_eventlog_lock: cut a torn last line, find the last line and the
+ * next seq. On failure the caller closes the log.
+ */
+int tg_eventlog_recover(struct tg_eventlog *l);
+
+/*
+ * Call fn for each whole committed line in the last max_bytes of <log>.1
+ * and then of <log>, oldest first (line without its newline).
+ */
+int tg_eventlog_tail(const struct tg_eventlog *l, size_t max_bytes,
+		     void (*fn)(void *ctx, const char *line, size_t len),
+		     void *ctx);
 
 /*
  * Append one event, an object without "seq", as one line: "seq" first, then

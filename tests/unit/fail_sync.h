@@ -2,7 +2,7 @@
 /*
  * For unit tests linked with --wrap=fdatasync: while fail_syncs > 0,
  * fdatasync of the file named fail_sync_path fails with EIO (and counts
- * down); every other fdatasync is the real one.
+ * down); every other fdatasync is the real one. slow_sync_ms delays it.
  */
 #ifndef TG_TEST_FAIL_SYNC_H
 #define TG_TEST_FAIL_SYNC_H
@@ -15,6 +15,8 @@
 
 static int fail_syncs;
 static const char *fail_sync_path = "";
+/* > 0: fdatasync of fail_sync_path first sleeps this long (a slow disk). */
+static int slow_sync_ms;
 
 int __real_fdatasync(int fd);
 int __wrap_fdatasync(int fd);
@@ -25,6 +27,11 @@ int __wrap_fdatasync(int fd)
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, target, sizeof(target) - 1);
+	if (slow_sync_ms > 0 && n > 0) {
+		target[n] = '\0';
+		if (!strcmp(target, fail_sync_path))
+			usleep((useconds_t)slow_sync_ms * 1000);
+	}
 	if (fail_syncs > 0 && n > 0) {
 		target[n] = '\0';
 		if (!strcmp(target, fail_sync_path)) {

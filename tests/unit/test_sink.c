@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -35,6 +36,30 @@ static pid_t
 #include "fail_sync.h"
 /* SO_SNDBUF of the sockets the collector accepts, 0: the default. */
 static int collector_sndbuf;
+/* While the file nospace exists, writes to the log fail with ENOSPC. */
+static char nospace[160];
+/* Forward stored events to this syslog socket, "": none. */
+static char syslog_sock[160];
+
+ssize_t __real_write(int fd, const void *buf, size_t n);
+ssize_t __wrap_write(int fd, const void *buf, size_t n)
+{
+	char link[64], target[PATH_MAX];
+	ssize_t len;
+
+	if (nospace[0] && access(nospace, F_OK) == 0) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		len = readlink(link, target, sizeof(target) - 1);
+		if (len > 0) {
+			target[len] = '\0';
+			if (!strcmp(target, logp)) {
+				errno = ENOSPC;
+				return -1;
+			}
+		}
+	}
+	return __real_write(fd, buf, n);
+}
 
 
 int __real_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags);
@@ -54,6 +79,8 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(sock, sizeof(sock), "%s/events.sock", dir);
 	snprintf(logp, sizeof(logp), "%s/events.jsonl", dir);
+	snprintf(nospace, sizeof(nospace), "%s/nospace", dir);
+	syslog_sock[0] = '\0';
 	fail_sync_path = logp;
 	return 0;
 }
@@ -95,6 +122,8 @@ static pid_t start_collector_uid(uid_t uid)
 		sigaddset(&set, SIGTERM);
 		sigprocmask(SIG_BLOCK, &set, NULL);
 		sfd = signalfd(-1, &set, SFD_CLOEXEC);
+		if (syslog_sock[0])
+			col.syslog_path = syslog_sock;
 		if (tg_collector_open(&col, sock, logp, uid, 0, 0, &what))
 			_exit(1);
 		if (write(ready[1], "r", 1) != 1)
@@ -308,8 +337,11 @@ static void wait_ack(int fd, __u64 want)
 		n = recv(fd, buf, sizeof(buf), 0);
 		assert_true(n > 0);
 		assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
+		/* The collector may say whether it can write its log. */
+		if (h.type == TG_FRAME_STATUS)
+			continue;
 		assert_int_equal(h.type, TG_FRAME_ACK);
-	} while (h.seq < want);
+	} while (h.type != TG_FRAME_ACK || h.seq < want);
 }
 
 /* Frames resent after a lost ack, also across a collector crash, are stored
@@ -836,6 +868,168 @@ static void test_spool_full(void **state)
 	stop_collector(pid, SIGTERM);
 }
 
+
+/*
+ * The log cannot be written (disk full): the collector stays up, acks
+ * nothing it could not store, tells the agent, and stores everything, in
+ * order, once space returns.
+ */
+static void test_log_full_stalls(void **state)
+{
+	struct tg_sink *s = tg_sink_new(sock, 64);
+	struct tg_sink_stats st;
+	pid_t pid = start_collector();
+	int i, fd;
+
+	submit(s, 0);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	fd = open(nospace, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	close(fd);
+	for (i = 1; i <= 5; i++)
+		submit(s, i);
+	assert_int_equal(tg_sink_flush(s, 1500), -ETIMEDOUT);
+	tg_sink_stats(s, &st);
+	assert_int_equal(st.acked, 1);
+	assert_int_equal(st.queued, 5);
+	assert_int_equal(st.stalled, 1);
+	assert_non_null(strstr(st.stalled_why, "No space left on device"));
+	assert_true(st.stalled_since_ns > 0);
+	assert_int_equal(kill(pid, 0), 0);
+	assert_int_equal(log_lines(), 1);
+	/* Space again: all stored in order, the stall is over and told. */
+	unlink(nospace);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	tg_sink_stats(s, &st);
+	assert_int_equal(st.acked, 6);
+	assert_int_equal(log_lines(), 6);
+	for (i = 0; i < 20 && st.stalled; i++) {
+		tg_sink_process(s);
+		usleep(50000);
+		tg_sink_stats(s, &st);
+	}
+	assert_int_equal(st.stalled, 0);
+	assert_int_equal(st.stalls, 1);
+	assert_true(st.last_stall_until_ns >= st.last_stall_since_ns);
+	assert_non_null(strstr(st.last_stall_why, "No space left on device"));
+	assert_non_null(strstr(log_order(), ":6:5"));
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+}
+
+/* With a syslog socket, each stored event is forwarded, in order, as RFC 5424. */
+static void test_syslog_forwarding(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char buf[4096], want[64];
+	struct tg_sink *s;
+	struct timeval tv = {.tv_sec = 5};
+	pid_t pid;
+	ssize_t n;
+	int fd, i;
+
+	snprintf(syslog_sock, sizeof(syslog_sock), "%s/log.sock", dir);
+	strcpy(sa.sun_path, syslog_sock);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	pid = start_collector();
+	s = tg_sink_new(sock, 16);
+	for (i = 1; i <= 3; i++) {
+		char ev[160];
+
+		snprintf(ev, sizeof(ev),
+			 "{\"time\":\"2024-05-01T10:00:0%d.123456789Z\","
+			 "\"host\":\"h 1\",\"kind\":\"net\","
+			 "\"verdict\":\"%s\",\"n\":%d}",
+			 i, i == 2 ? "audit" : "deny", i);
+		assert_int_equal(tg_sink_submit(s, ev, strlen(ev)), 0);
+	}
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	for (i = 1; i <= 3; i++) {
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+		assert_true(n > 0);
+		buf[n] = '\0';
+		snprintf(want, sizeof(want),
+			 "<%d>1 2024-05-01T10:00:0%d.123456Z h1 tenantguard %d net - ",
+			 i == 2 ? 85 : 84, i, (int)pid);
+		assert_memory_equal(buf, want, strlen(want));
+		assert_memory_equal(buf + strlen(want), "\xef\xbb\xbf{\"seq\":", 10);
+		snprintf(want, sizeof(want), "\"n\":%d,", i);
+		assert_non_null(strstr(buf, want));
+	}
+	close(fd);
+	/* Syslog gone: events are still stored. */
+	unlink(syslog_sock);
+	submit(s, 4);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	assert_int_equal(log_lines(), 4);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+}
+
+
+/*
+ * The socket listens before the log is recovered: an agent connects and
+ * sends while the collector still repairs a torn log.
+ */
+static void test_listen_before_recovery(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct pollfd pfd;
+	int ready[2], fd, i;
+	__u64 stream = 0x99;
+	char c;
+	pid_t pid;
+
+	fd = open(logp, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_int_equal(write(fd, "{\"seq\":1}\n{\"seq\":2,\"to", 22), 22);
+	close(fd);
+	slow_sync_ms = 1500; /* cutting the torn line takes a while */
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct tg_collector col = {};
+		const char *what;
+		sigset_t set;
+		int sfd;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		sigemptyset(&set);
+		sigaddset(&set, SIGTERM);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		sfd = signalfd(-1, &set, SFD_CLOEXEC);
+		if (tg_collector_open(&col, sock, logp, getuid(), 0, 0, &what))
+			_exit(1);
+		slow_sync_ms = 0;
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		tg_collector_run(&col, sfd);
+		tg_collector_close(&col);
+		_exit(0);
+	}
+	close(ready[1]);
+	running = pid;
+	slow_sync_ms = 0;
+	for (i = 0; i < 100 && access(sock, F_OK); i++)
+		usleep(10000);
+	strcpy(sa.sun_path, sock);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_HELLO, 0, &stream,
+				      sizeof(stream)), 0);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "{\"a\":1}", 7), 0);
+	/* Still recovering: open has not returned yet. */
+	pfd = (struct pollfd){.fd = ready[0], .events = POLLIN};
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	wait_ack(fd, 1);
+	close(fd);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 2); /* seq 1 kept, the torn line gone */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -873,6 +1067,12 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_full, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_log_full_stalls, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_syslog_forwarding, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_listen_before_recovery,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversized, setup,
 						teardown),
 	};
