@@ -22,6 +22,8 @@
 #define RECONNECT_MIN_MS 100
 #define RECONNECT_MAX_MS 1000
 #define SYNC_MS		 1000 /* spool made durable this often */
+#define SPILL_CHUNK	 1024 /* frames moved to the spool at a time: the
+			       * caller must not stall for long */
 
 struct frame {
 	__u64 seq;
@@ -337,16 +339,16 @@ static void read_replies(struct tg_sink *s)
 }
 
 /*
- * Move the frames in memory to the spool tail, oldest first, as many as it
- * takes. Those already sent stay in flight there.
+ * Move up to max frames in memory to the spool tail, oldest first (the spool
+ * holds only older ones). Those already sent stay in flight there.
  */
-static int spill(struct tg_sink *s)
+static int spill(struct tg_sink *s, size_t max)
 {
 	struct tg_spool_rec r;
 	struct frame *f;
 	int err = 0;
 
-	while (s->count) {
+	while (s->count && max--) {
 		f = &s->q[s->head];
 		err = tg_spool_append(s->spool, s->stream, f->seq, f->time_ns,
 				      f->data, f->len);
@@ -393,10 +395,15 @@ int tg_sink_submit(struct tg_sink *s, const char *json, size_t len)
 	if (s->count == s->max || s->bytes + len > TG_SINK_MAX_BYTES) {
 		if (!s->spool)
 			return drop(s, -ENOBUFS);
-		err = spill(s);
-		if (s->count)
+		/* Make room by moving the oldest to disk, a chunk at a time. */
+		err = 0;
+		while (!err && s->count &&
+		       (s->count == s->max || s->bytes + len > TG_SINK_MAX_BYTES))
+			err = spill(s, SPILL_CHUNK);
+		if (!s->count)
+			goto to_spool;
+		if (s->count == s->max || s->bytes + len > TG_SINK_MAX_BYTES)
 			return drop(s, err);
-		goto to_spool;
 	}
 	f = &s->q[(s->head + s->count) % s->max];
 	f->data = malloc(len ? len : 1);
@@ -447,7 +454,7 @@ int tg_sink_process(struct tg_sink *s)
 	if (s->spool) {
 		/* Unreachable collector: keep what waits on disk. */
 		if (s->fd < 0 && s->count)
-			spill(s);
+			spill(s, SPILL_CHUNK);
 		if (now >= s->next_sync_ms) {
 			tg_spool_sync(s->spool);
 			s->next_sync_ms = now + SYNC_MS;
@@ -499,7 +506,7 @@ void tg_sink_free(struct tg_sink *s)
 	if (!s)
 		return;
 	if (s->spool) {
-		spill(s);
+		spill(s, s->count);
 		tg_spool_close(s->spool);
 	}
 	while (s->count)

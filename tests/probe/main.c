@@ -112,6 +112,7 @@ static const struct probe_cmd *const tables[] = {
 	probe_net_cmds,
 	probe_event_cmds,
 	probe_syscall_cmds,
+	probe_delivery_cmds,
 };
 
 int main(int argc, char **argv)

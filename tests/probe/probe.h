@@ -16,6 +16,7 @@ extern const struct probe_cmd probe_file_cmds[];
 extern const struct probe_cmd probe_net_cmds[];
 extern const struct probe_cmd probe_event_cmds[];
 extern const struct probe_cmd probe_syscall_cmds[];
+extern const struct probe_cmd probe_delivery_cmds[];
 
 /* Options given before the subcommand. */
 extern const char *expect;	/* --expect ok|ERRNO */
