@@ -111,7 +111,7 @@ $(OUTPUT)/tg-probe: $(PROBE_SRCS) $(LIBTG) | $(OUTPUT)
 # __wrap_<name> (cmocka mocking): list them in WRAP_<test>.
 comma := ,
 WRAP_test_tenants := tg_cgroup_id
-WRAP_test_eventlog := fdatasync
+WRAP_test_eventlog := fdatasync write
 WRAP_test_sink := fdatasync accept4 write
 $(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIBTG) | $(OUTPUT)/tests/unit
 	$(call msg,LINK,$@)
@@ -153,6 +153,7 @@ check-fuzz: $(OUTPUT)/fuzz_policy
 bench: all
 	$(Q)tests/bench/policy.sh $(OUTPUT)
 	$(Q)tests/bench/seccomp.sh $(OUTPUT)
+	$(Q)tests/bench/events.sh $(OUTPUT)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

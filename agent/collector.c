@@ -211,8 +211,6 @@ static void drop_client(struct tg_collector_client *cl)
 {
 	close(cl->fd);
 	cl->fd = -1;
-	free(cl->pending);
-	cl->pending = NULL;
 }
 
 /* Tell the peer why it is being dropped, then drop it. */
@@ -404,68 +402,42 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The log failed (err): note it once, tell the agents. */
+/* The log cannot be written (err): note it once, tell the agents. */
 static void stall(struct tg_collector *c, int err)
 {
+	c->next_retry_ms = now_ms() + RETRY_MS;
 	if (c->stalled)
 		return;
 	c->stalled = err;
 	c->stalls++;
 	c->stalled_since_ms = now_ms();
-	c->next_retry_ms = c->stalled_since_ms + RETRY_MS;
-	warnf(c, "cannot append to %s: %s; holding events back, retrying every "
-		 "second", c->log.path, strerror(-err));
+	warnf(c, "cannot write %s: %s; holding events back (not acknowledged), "
+		 "retrying every second", c->log.path, strerror(-err));
 }
 
-/*
- * Take one frame (in buf) from a client. 1 when the log could not take it:
- * the frame is kept as the client's pending frame.
- */
-static int take(struct tg_collector *c, struct tg_collector_client *cl,
-		const char *buf)
+/* The log takes lines again: say so once, tell the agents. */
+static void unstall(struct tg_collector *c)
 {
-	struct tg_frame_hdr h;
-	const char *why;
-	__u64 refused = 0;
-	int fatal = 0;
-
-	memcpy(&h, buf, sizeof(h));
-	/*
-	 * The error frame names the frame only if it is refused for good: the
-	 * agent then stops resending it. Any other frame (out of order, before
-	 * HELLO) stays the agent's to resend.
-	 */
-	why = take_frame(c, cl, &h, buf + sizeof(h), &refused, &fatal);
-	if (why) {
-		reject(c, cl, refused, why);
-		return 0;
-	}
-	if (!fatal)
-		return 0;
-	stall(c, fatal);
-	if (!cl->pending) {
-		cl->pending = malloc(sizeof(h) + h.len);
-		if (!cl->pending) {
-			/* It resends it after reconnecting. */
-			cl->drop_after_ack = 1;
-			return 1;
-		}
-		memcpy(cl->pending, buf, sizeof(h) + h.len);
-	}
-	return 1;
+	if (!c->stalled)
+		return;
+	warnf(c, "%s is writable again after %.1f s", c->log.path,
+	      (double)(now_ms() - c->stalled_since_ms) / 1000);
+	c->stalled = 0;
 }
 
-/* Read and store what one client sent; 1 if the log failed. */
-static int serve_client(struct tg_collector *c, struct tg_collector_client *cl)
+static int commit(struct tg_collector *c);
+
+/* Read and store what one client sent. */
+static void serve_client(struct tg_collector *c, struct tg_collector_client *cl)
 {
 	static char buf[TG_WIRE_MAX_FRAME];
 	struct tg_frame_hdr h;
 	const char *why = NULL;
+	__u64 refused = 0;
+	int i, fatal = 0;
 	ssize_t n;
-	int i;
 
-	for (i = 0; i < BATCH_FRAMES && cl->fd >= 0 && !cl->drop_after_ack &&
-		    !cl->pending;
+	for (i = 0; i < BATCH_FRAMES && cl->fd >= 0 && !cl->drop_after_ack;
 	     i++) {
 		n = tg_wire_recv(cl->fd, buf, &h, &why);
 		if (n == -EAGAIN)
@@ -478,47 +450,28 @@ static int serve_client(struct tg_collector *c, struct tg_collector_client *cl)
 			drop_client(cl);
 			break;
 		}
-		if (take(c, cl, buf))
-			return 1;
+		/*
+		 * The error frame names the frame only if it is refused for
+		 * good: the agent then stops resending it. Any other frame
+		 * (out of order, before HELLO) stays the agent's to resend.
+		 */
+		why = take_frame(c, cl, &h, buf + sizeof(h), &refused, &fatal);
+		if (why) {
+			/* What it sent before is stored before it goes. */
+			commit(c);
+			reject(c, cl, refused, why);
+			break;
+		}
+		if (fatal) {
+			/*
+			 * Not stored (no memory?): drop it once what it had
+			 * stored is acked; it resends from its last ack.
+			 */
+			warnf(c, "cannot append to %s: %s", c->log.path,
+			      strerror(-fatal));
+			cl->drop_after_ack = 1;
+		}
 	}
-	return 0;
-}
-
-/* The log takes frames again: say so once, tell the agents. */
-static void unstall(struct tg_collector *c)
-{
-	int i;
-
-	if (!c->stalled)
-		return;
-	for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++)
-		if (c->clients[i].fd >= 0 && c->clients[i].pending)
-			return;
-	warnf(c, "%s is writable again after %.1f s", c->log.path,
-	      (double)(now_ms() - c->stalled_since_ms) / 1000);
-	c->stalled = 0;
-}
-
-/* Try the frames the log could not take again; 1 if it still cannot. */
-static int retry_pending(struct tg_collector *c)
-{
-	int i, failed = 0;
-	char *p;
-
-	for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++) {
-		struct tg_collector_client *cl = &c->clients[i];
-
-		if (cl->fd < 0 || !cl->pending)
-			continue;
-		p = cl->pending;
-		cl->pending = NULL;
-		if (take(c, cl, p))
-			failed = 1;
-		free(p);
-	}
-	if (!failed)
-		unstall(c);
-	return failed;
 }
 
 /* After a durable commit, acknowledge what each client had appended. */
@@ -532,7 +485,8 @@ static void send_acks(struct tg_collector *c)
 
 		if (cl->fd < 0)
 			continue;
-		if (cl->ack_pending || cl->ack_always) {
+		/* Lines still buffered (disk full) are not durable yet. */
+		if ((cl->ack_pending || cl->ack_always) && !c->log.wlen) {
 			/* -EAGAIN: sent when the socket is writable again. */
 			err = tg_wire_send(cl->fd, TG_FRAME_ACK,
 					   cl->ack_pending, NULL, 0);
@@ -580,9 +534,12 @@ static void forward(struct tg_collector *c)
  */
 static int commit(struct tg_collector *c)
 {
-	int i, wrote = c->log.committed != c->log.size;
+	int i, wrote = c->log.wlen || c->log.committed != c->log.size;
 	int err = tg_eventlog_commit(&c->log);
 
+	/* Disk full: the lines wait in the log's buffer (see the caller). */
+	if (err && c->log.wlen)
+		return err;
 	if (err) {
 		warnf(c, "cannot commit %s: %s", c->log.path, strerror(-err));
 		for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++) {
@@ -668,7 +625,7 @@ static int reply_due(const struct tg_collector *c,
 {
 	int want = c->stalled ? TG_STATUS_STALLED : TG_STATUS_OK;
 
-	return cl->ack_pending || cl->ack_always ||
+	return ((cl->ack_pending || cl->ack_always) && !c->log.wlen) ||
 	       (cl->hello && cl->status_told != want &&
 		(cl->status_told >= 0 || want != TG_STATUS_OK));
 }
@@ -676,7 +633,6 @@ static int reply_due(const struct tg_collector *c,
 int tg_collector_run(struct tg_collector *c, int stop_fd)
 {
 	struct pollfd p[TG_COLLECTOR_MAX_CLIENTS + 2];
-	unsigned long long rounds;
 	long long now, timeout;
 	int i, n, err = 0;
 
@@ -686,10 +642,10 @@ int tg_collector_run(struct tg_collector *c, int stop_fd)
 		for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++) {
 			struct tg_collector_client *cl = &c->clients[i];
 
-			/* A client with a frame held back is not read. */
+			/* While the log cannot be written, nothing is read. */
 			p[i + 2] = (struct pollfd){
 				.fd = cl->fd,
-				.events = (cl->pending ? 0 : POLLIN) |
+				.events = (c->stalled ? 0 : POLLIN) |
 					  (reply_due(c, cl) ? POLLOUT : 0),
 			};
 		}
@@ -697,7 +653,8 @@ int tg_collector_run(struct tg_collector *c, int stop_fd)
 		now = now_ms();
 		timeout = -1;
 		if (c->stalled)
-			timeout = c->next_retry_ms - now;
+			timeout = c->next_retry_ms > now ? c->next_retry_ms - now
+							 : 0;
 		if (c->metrics_path) {
 			if (now >= c->next_metrics_ms) {
 				write_metrics(c);
@@ -706,8 +663,6 @@ int tg_collector_run(struct tg_collector *c, int stop_fd)
 			if (timeout < 0 || c->next_metrics_ms - now < timeout)
 				timeout = c->next_metrics_ms - now;
 		}
-		if (c->stalled && timeout < 0)
-			timeout = 0;
 		n = poll(p, TG_COLLECTOR_MAX_CLIENTS + 2, (int)timeout);
 		if (n < 0 && errno != EINTR)
 			return -errno;
@@ -715,27 +670,23 @@ int tg_collector_run(struct tg_collector *c, int stop_fd)
 			break;
 		if (p[1].revents)
 			accept_clients(c);
-		now = now_ms();
-		if (c->stalled && now >= c->next_retry_ms) {
-			c->next_retry_ms = now + RETRY_MS;
-			retry_pending(c);
-		}
 		for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++) {
 			struct tg_collector_client *cl = &c->clients[i];
 
 			if (cl->fd < 0 || !(p[i + 2].revents & ~POLLOUT))
 				continue;
-			if (cl->pending)
+			if (c->stalled)
 				drop_client(cl); /* hung up */
 			else
 				serve_client(c, cl);
 		}
-		rounds = c->rounds;
-		err = commit(c);
-		if (err)
-			stall(c, err);
-		else if (c->rounds != rounds)
-			unstall(c);
+		if (!c->stalled || now_ms() >= c->next_retry_ms) {
+			err = commit(c);
+			if (err && c->log.wlen)
+				stall(c, err);
+			else if (!err)
+				unstall(c);
+		}
 		send_acks(c);
 		if (c->log.broken)
 			return c->log.broken;

@@ -27,8 +27,6 @@ struct tg_collector_client {
 	__u64 ack_pending;  /* highest seq appended but not yet acked */
 	int drop_after_ack; /* a frame of it could not be stored */
 	int ack_always;	    /* answer the HELLO even with ack 0 */
-	char *pending;	    /* a frame the log could not take: retried, and
-			     * nothing more is read from this client */
 	int status_told;    /* TG_STATUS_* last sent, -1: none */
 };
 
@@ -75,9 +73,10 @@ int tg_collector_open(struct tg_collector *c, const char *socket_path,
 
 /*
  * Serve until stop_fd is readable; commit and return 0. -errno if poll fails
- * or the log can no longer be written (l->broken). A frame the log cannot
- * take (disk full) is kept and retried every second; the agent is told
- * (TG_FRAME_STATUS) and nothing past it is acknowledged meanwhile.
+ * or the log can no longer be written (l->broken). When the log cannot be
+ * written (disk full), the round stays buffered and is written again every
+ * second; meanwhile nothing more is read or acknowledged, and the agents are
+ * told (TG_FRAME_STATUS).
  */
 int tg_collector_run(struct tg_collector *c, int stop_fd);
 

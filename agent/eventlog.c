@@ -428,7 +428,6 @@ int tg_eventlog_append(struct tg_eventlog *l, struct json_object *ev,
 {
 	char *line = NULL;
 	size_t len = 0;
-	ssize_t n;
 	int err;
 
 	if (l->broken)
@@ -447,15 +446,23 @@ int tg_eventlog_append(struct tg_eventlog *l, struct json_object *ev,
 		if (err)
 			goto out_free;
 	}
-	n = write(l->fd, line, len);
-	if (n != (ssize_t)len) {
-		err = n < 0 ? -errno : -ENOSPC;
-		/* Never leave half a line behind. */
-		if (n > 0)
-			roll_back(l, l->size);
-		goto out_free;
+	/* Buffered: the commit writes the round at once. */
+	if (l->wlen + len > l->wcap) {
+		size_t cap = l->wcap ? l->wcap : 65536;
+		char *n;
+
+		while (cap < l->wlen + len)
+			cap *= 2;
+		n = realloc(l->wbuf, cap);
+		if (!n) {
+			err = -ENOMEM;
+			goto out_free;
+		}
+		l->wbuf = n;
+		l->wcap = cap;
 	}
-	l->size += n;
+	memcpy(l->wbuf + l->wlen, line, len);
+	l->wlen += len;
 	keep_copy(l, line, len);
 	*seq = l->next_seq++;
 out_free:
@@ -465,10 +472,26 @@ out_free:
 
 int tg_eventlog_commit(struct tg_eventlog *l)
 {
+	ssize_t n;
 	int err;
 
 	if (l->broken)
 		return l->broken;
+	if (l->wlen) {
+		n = write(l->fd, l->wbuf, l->wlen);
+		if (n != (ssize_t)l->wlen) {
+			/*
+			 * Disk full (or the like): never leave part of a line;
+			 * keep the lines to write them again later.
+			 */
+			err = n < 0 ? -errno : -ENOSPC;
+			if (n > 0)
+				roll_back(l, l->size);
+			return err;
+		}
+		l->size += n;
+		l->wlen = 0;
+	}
 	if (l->committed == l->size)
 		return 0;
 	if (fdatasync(l->fd) == 0) {
@@ -493,7 +516,7 @@ int tg_eventlog_rotate(struct tg_eventlog *l)
 
 	if (!l->rotate_size || l->size < l->rotate_size)
 		return 0;
-	if (l->committed != l->size)
+	if (l->committed != l->size || l->wlen)
 		return -EBUSY;
 	/* The new file first: if that fails, nothing has moved. */
 	snprintf(to, sizeof(to), "%s.new", l->path);
@@ -537,8 +560,7 @@ void tg_eventlog_close(struct tg_eventlog *l)
 	int durable = 0;
 
 	if (l->fd >= 0) {
-		durable = !l->broken &&
-			  (l->committed == l->size || fdatasync(l->fd) == 0);
+		durable = tg_eventlog_commit(l) == 0;
 		close(l->fd);
 	}
 	/* A clean close gives back the unused reservation: no gap in seq. */
@@ -552,4 +574,7 @@ void tg_eventlog_close(struct tg_eventlog *l)
 	free(l->copy);
 	l->copy = NULL;
 	l->copy_len = l->copy_cap = 0;
+	free(l->wbuf);
+	l->wbuf = NULL;
+	l->wlen = l->wcap = 0;
 }

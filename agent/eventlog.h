@@ -30,6 +30,8 @@ struct tg_eventlog {
 	__u64 reserved;	   /* seqs below this are reserved on disk */
 	off_t size;	   /* bytes in the current file */
 	off_t committed;   /* bytes made durable */
+	char *wbuf;	   /* lines appended, written by the next commit */
+	size_t wlen, wcap;
 	off_t rotate_size; /* rotate once the file reaches this, 0: never */
 	unsigned int rotate_keep; /* rotated files kept: <log>.1 .. .N */
 	int torn_truncated;	  /* open found and removed a torn last line */
@@ -77,18 +79,21 @@ int tg_eventlog_tail(const struct tg_eventlog *l, size_t max_bytes,
 /*
  * Append one event, an object without "seq", as one line: "seq" first, then
  * the event's keys in order. Invalid UTF-8 becomes U+FFFD. The seq used is in
- * *seq. -EINVAL for a non-object, a "seq" key, NaN or Infinity, or nesting
- * deeper than TG_EVENTLOG_MAX_DEPTH; -E2BIG for a line over
- * TG_EVENTLOG_MAX_LINE; -errno if the write failed (nothing is left of it).
+ * *seq. The line is buffered: the next commit writes it. -EINVAL for a
+ * non-object, a "seq" key, NaN or Infinity, or nesting deeper than
+ * TG_EVENTLOG_MAX_DEPTH; -E2BIG for a line over TG_EVENTLOG_MAX_LINE;
+ * -ENOMEM; -errno if the seq reservation cannot be written.
  */
 int tg_eventlog_append(struct tg_eventlog *l, struct json_object *ev,
 		       __u64 *seq);
 
 /*
- * Make everything appended durable (fdatasync). On failure the appends since
- * the last successful commit are removed from the file: the log holds
- * exactly what was committed (unless l->broken is set: then nothing works
- * until the log is opened again).
+ * Write the buffered lines and make everything durable (fdatasync). When the
+ * write fails (disk full) nothing of it stays in the file and the lines stay
+ * buffered (wlen > 0) for the next commit. When fdatasync fails, the appends
+ * since the last successful commit are removed from the file and dropped:
+ * the log holds exactly what was committed (unless l->broken is set: then
+ * nothing works until the log is opened again).
  */
 int tg_eventlog_commit(struct tg_eventlog *l);
 

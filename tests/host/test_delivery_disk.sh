@@ -42,7 +42,7 @@ if [ "$(tg_stat collector_stalled)" = true ] &&
 else
 	tg_fail status_reports_log_full "status: $(tg_cli status | grep -i collector)"
 fi
-if grep -q "cannot append to .*No space left on device" "$TG_T/collector.err"; then
+if grep -q "cannot write .*No space left on device" "$TG_T/collector.err"; then
 	tg_pass collector_reports_log_full
 else
 	tg_fail collector_reports_log_full "collector stderr: $(tail -n 2 "$TG_T/collector.err")"
