@@ -6,7 +6,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <json-c/json.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "jsoncheck.h"
 #include "metrics.h"
 #include "wire.h"
 
@@ -284,25 +284,6 @@ static const char *take_hello(struct tg_collector *c,
 }
 
 /* The payload as a JSON object (strict, bounded depth, UTF-8), or NULL. */
-static struct json_object *parse_event(const char *payload, __u32 len)
-{
-	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
-	struct json_object *o;
-
-	if (!tok)
-		return NULL;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-					    JSON_TOKENER_VALIDATE_UTF8);
-	o = json_tokener_parse_ex(tok, payload, (int)len);
-	if (o && (json_tokener_get_parse_end(tok) != len ||
-		  !json_object_is_type(o, json_type_object))) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
-}
-
 /*
  * Store one event frame; NULL or why it is refused, with *refused its seq if
  * it is refused for good. *fatal when the log failed: the frame is consumed
@@ -313,11 +294,12 @@ static const char *take_event(struct tg_collector *c,
 			      const struct tg_frame_hdr *h, const char *payload,
 			      __u64 *refused, int *fatal)
 {
+	static const char *const reserved[] = {"seq", "agent_stream",
+					       "agent_seq", NULL};
 	struct tg_collector_stream *s = cl->stream;
 	__u64 seq, prev = cl->last_seq;
 	const char *why = NULL;
-	struct json_object *o;
-	char sid[20];
+	char tail[80];
 	int err;
 
 	/*
@@ -339,25 +321,17 @@ static const char *take_event(struct tg_collector *c,
 		cl->ack_pending = s->last_seq;
 		return NULL;
 	}
-	o = parse_event(payload, h->len);
-	if (!o)
-		why = "payload is not one JSON object";
-	else if (json_object_object_get_ex(o, "seq", NULL) ||
-		 json_object_object_get_ex(o, "agent_stream", NULL) ||
-		 json_object_object_get_ex(o, "agent_seq", NULL))
-		why = "payload must not carry seq, agent_stream or agent_seq";
-	if (why)
+	/*
+	 * Checked strictly, then stored as it came (no parse and print
+	 * again): the stream and its seq go last, where recovery finds them.
+	 */
+	if (tg_json_check_object(payload, h->len, JSON_MAX_DEPTH, reserved,
+				 &why))
 		goto out_consumed;
-	snprintf(sid, sizeof(sid), "%016llx", (unsigned long long)s->id);
-	json_object_object_add(o, "agent_stream", json_object_new_string(sid));
-	json_object_object_add(o, "agent_seq",
-			       json_object_new_int64((int64_t)h->seq));
-	err = tg_eventlog_append(&c->log, o, &seq);
-	json_object_put(o);
-	o = NULL;
-	if (err == -EINVAL)
-		why = "payload holds a number JSON cannot express";
-	else if (err == -E2BIG)
+	snprintf(tail, sizeof(tail), ",\"agent_stream\":\"%016llx\",\"agent_seq\":%llu",
+		 (unsigned long long)s->id, (unsigned long long)h->seq);
+	err = tg_eventlog_append_raw(&c->log, payload, h->len, tail, &seq);
+	if (err == -E2BIG || err == -EINVAL)
 		why = "event too large for the log";
 	if (why)
 		goto out_consumed;
@@ -376,7 +350,6 @@ out_consumed:
 	/* Refused for good: a resend is acked, never stored. */
 	s->last_seq = h->seq;
 	*refused = h->seq;
-	json_object_put(o);
 	return why;
 }
 

@@ -423,6 +423,36 @@ static int format_line(const struct tg_eventlog *l, struct json_object *ev,
 	return 0;
 }
 
+/* Reserve the line's seq, then add it to the buffer the commit writes. */
+static int buffer_line(struct tg_eventlog *l, const char *line, size_t len,
+		       __u64 *seq)
+{
+	size_t cap;
+	char *n;
+	int err;
+
+	if (l->next_seq >= l->reserved) {
+		err = reserve(l, l->next_seq + TG_EVENTLOG_SEQ_RESERVE);
+		if (err)
+			return err;
+	}
+	if (l->wlen + len > l->wcap) {
+		cap = l->wcap ? l->wcap : 65536;
+		while (cap < l->wlen + len)
+			cap *= 2;
+		n = realloc(l->wbuf, cap);
+		if (!n)
+			return -ENOMEM;
+		l->wbuf = n;
+		l->wcap = cap;
+	}
+	memcpy(l->wbuf + l->wlen, line, len);
+	l->wlen += len;
+	keep_copy(l, line, len);
+	*seq = l->next_seq++;
+	return 0;
+}
+
 int tg_eventlog_append(struct tg_eventlog *l, struct json_object *ev,
 		       __u64 *seq)
 {
@@ -441,31 +471,36 @@ int tg_eventlog_append(struct tg_eventlog *l, struct json_object *ev,
 	err = format_line(l, ev, &line, &len);
 	if (err)
 		return err;
-	if (l->next_seq >= l->reserved) {
-		err = reserve(l, l->next_seq + TG_EVENTLOG_SEQ_RESERVE);
-		if (err)
-			goto out_free;
-	}
-	/* Buffered: the commit writes the round at once. */
-	if (l->wlen + len > l->wcap) {
-		size_t cap = l->wcap ? l->wcap : 65536;
-		char *n;
+	err = buffer_line(l, line, len, seq);
+	free(line);
+	return err;
+}
 
-		while (cap < l->wlen + len)
-			cap *= 2;
-		n = realloc(l->wbuf, cap);
-		if (!n) {
-			err = -ENOMEM;
-			goto out_free;
-		}
-		l->wbuf = n;
-		l->wcap = cap;
-	}
-	memcpy(l->wbuf + l->wlen, line, len);
-	l->wlen += len;
-	keep_copy(l, line, len);
-	*seq = l->next_seq++;
-out_free:
+int tg_eventlog_append_raw(struct tg_eventlog *l, const char *obj, size_t len,
+			   const char *tail, __u64 *seq)
+{
+	size_t tl = strlen(tail), n;
+	char head[40], *line;
+	int hl, err;
+
+	if (l->broken)
+		return l->broken;
+	if (len < 2 || obj[0] != '{' || obj[len - 1] != '}')
+		return -EINVAL;
+	hl = snprintf(head, sizeof(head), "{\"seq\":%llu%s",
+		      (unsigned long long)l->next_seq, len > 2 ? "," : "");
+	n = (size_t)hl + (len - 2) + tl + 2;
+	if (n > TG_EVENTLOG_MAX_LINE)
+		return -E2BIG;
+	line = malloc(n);
+	if (!line)
+		return -ENOMEM;
+	memcpy(line, head, (size_t)hl);
+	memcpy(line + hl, obj + 1, len - 2);
+	memcpy(line + hl + len - 2, tail, tl);
+	line[n - 2] = '}';
+	line[n - 1] = '\n';
+	err = buffer_line(l, line, n, seq);
 	free(line);
 	return err;
 }

@@ -88,6 +88,15 @@ int tg_eventlog_append(struct tg_eventlog *l, struct json_object *ev,
 		       __u64 *seq);
 
 /*
+ * Append one event given as the text of a JSON object that is already
+ * checked (one line, valid, no "seq"): "{"seq":N," then its keys as they
+ * are, then tail (",\"k\":v..." or ""), then "}". As tg_eventlog_append
+ * otherwise; -EINVAL if obj is not "{...}".
+ */
+int tg_eventlog_append_raw(struct tg_eventlog *l, const char *obj, size_t len,
+			   const char *tail, __u64 *seq);
+
+/*
  * Write the buffered lines and make everything durable (fdatasync). When the
  * write fails (disk full) nothing of it stays in the file and the lines stay
  * buffered (wlen > 0) for the next commit. When fdatasync fails, the appends

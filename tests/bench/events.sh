@@ -16,7 +16,7 @@ export TG_BIN=$out
 . "$here/tests/lib/delivery.sh"
 SECONDS_=${TG_BENCH_SECONDS:-5}
 tg_env_setup
-tg_start_collector
+tg_start_collector --rotate-size 0
 tg_start_agent
 port=$((20000 + $$ % 20000 + 24))
 "$out/tg-probe" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
