@@ -16,7 +16,9 @@ struct jc {
 
 struct key {
 	char k[KEY_MAX];
-	size_t n; /* decoded length; > KEY_MAX: only the first KEY_MAX kept */
+	size_t n;	 /* decoded length; > KEY_MAX: only the first KEY_MAX kept */
+	const char *raw; /* the key as written, and its length */
+	size_t raw_n;
 };
 
 static int fail(struct jc *j, const char *why)
@@ -228,16 +230,21 @@ static int check_key(struct jc *j, struct key *keys, size_t n,
 		     const char *const *forbidden)
 {
 	struct key *k = &keys[n];
-	size_t i, len = k->n < KEY_MAX ? k->n : KEY_MAX;
+	size_t i;
 
 	for (i = 0; forbidden && forbidden[i]; i++)
 		if (k->n == strlen(forbidden[i]) &&
 		    !memcmp(k->k, forbidden[i], k->n))
 			return fail(j, "payload must not carry seq, agent_stream or agent_seq");
-	/* Keys longer than KEY_MAX are told apart by their first bytes. */
-	for (i = 0; i < n; i++)
-		if (keys[i].n == k->n && !memcmp(keys[i].k, k->k, len))
+	/* Keys longer than KEY_MAX are compared as written. */
+	for (i = 0; i < n; i++) {
+		if (keys[i].n != k->n)
+			continue;
+		if (k->n <= KEY_MAX ? !memcmp(keys[i].k, k->k, k->n)
+				    : (keys[i].raw_n == k->raw_n &&
+				       !memcmp(keys[i].raw, k->raw, k->raw_n)))
 			return fail(j, "payload holds a key twice");
+	}
 	return 0;
 }
 
@@ -264,9 +271,12 @@ static int object(struct jc *j, const char *const *forbidden, int top)
 			if (n == KEYS_MAX)
 				return fail(j, "payload has too many keys");
 			keys[n].n = 0;
+			keys[n].raw = j->p;
 		}
 		if (string(j, top ? &keys[n] : NULL))
 			return -EINVAL;
+		if (top)
+			keys[n].raw_n = (size_t)(j->p - keys[n].raw);
 		if (top && check_key(j, keys, n++, forbidden))
 			return -EINVAL;
 		ws(j);
