@@ -27,6 +27,12 @@
 #define RETRY_MS       1000 /* pause after the log failed */
 #define SEED_BYTES     (4u << 20) /* log tail read for stream positions */
 #define METRICS_MS     5000 /* metrics file written this often */
+/*
+ * Group commit: lines wait up to COMMIT_WAIT_MS (or until COMMIT_BYTES are
+ * buffered) for more to share their fdatasync.
+ */
+#define COMMIT_WAIT_MS 2
+#define COMMIT_BYTES   (512u << 10)
 
 static void warnf(struct tg_collector *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -353,6 +359,26 @@ out_consumed:
 	return why;
 }
 
+/* Each record of a batch (checked by tg_wire_check) as an event frame. */
+static const char *take_batch(struct tg_collector *c,
+			      struct tg_collector_client *cl,
+			      const struct tg_frame_hdr *h, const char *payload,
+			      __u64 *refused, int *fatal)
+{
+	struct tg_frame_hdr r = *h;
+	const char *why = NULL;
+	__u32 off = 0, len;
+
+	for (; off < h->len && !why && !*fatal; r.seq++) {
+		memcpy(&len, payload + off, sizeof(len));
+		off += TG_WIRE_RECORD_HDR;
+		r.len = len;
+		why = take_event(c, cl, &r, payload + off, refused, fatal);
+		off += len;
+	}
+	return why;
+}
+
 static const char *take_frame(struct tg_collector *c,
 			      struct tg_collector_client *cl,
 			      const struct tg_frame_hdr *h, const char *payload,
@@ -360,10 +386,12 @@ static const char *take_frame(struct tg_collector *c,
 {
 	if (h->type == TG_FRAME_HELLO)
 		return take_hello(c, cl, payload);
-	if (h->type != TG_FRAME_EVENT)
-		return "only hello and event frames are accepted";
+	if (h->type != TG_FRAME_EVENT && h->type != TG_FRAME_BATCH)
+		return "only hello, event and batch frames are accepted";
 	if (!cl->hello)
 		return "expected hello first";
+	if (h->type == TG_FRAME_BATCH)
+		return take_batch(c, cl, h, payload, refused, fatal);
 	return take_event(c, cl, h, payload, refused, fatal);
 }
 
@@ -628,6 +656,9 @@ int tg_collector_run(struct tg_collector *c, int stop_fd)
 		if (c->stalled)
 			timeout = c->next_retry_ms > now ? c->next_retry_ms - now
 							 : 0;
+		else if (c->log.wlen)
+			timeout = c->commit_due_ms > now ? c->commit_due_ms - now
+							 : 0;
 		if (c->metrics_path) {
 			if (now >= c->next_metrics_ms) {
 				write_metrics(c);
@@ -653,7 +684,13 @@ int tg_collector_run(struct tg_collector *c, int stop_fd)
 			else
 				serve_client(c, cl);
 		}
-		if (!c->stalled || now_ms() >= c->next_retry_ms) {
+		now = now_ms();
+		if (c->log.wlen && !c->commit_due_ms)
+			c->commit_due_ms = now + COMMIT_WAIT_MS;
+		if (c->stalled ? now >= c->next_retry_ms
+			       : (c->log.wlen >= COMMIT_BYTES ||
+				  now >= c->commit_due_ms)) {
+			c->commit_due_ms = 0;
 			err = commit(c);
 			if (err && c->log.wlen)
 				stall(c, err);

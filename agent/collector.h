@@ -52,6 +52,7 @@ struct tg_collector {
 	/* The log cannot be written (disk full...): -errno, else 0. */
 	int stalled;
 	long long stalled_since_ms, next_retry_ms;
+	long long commit_due_ms; /* the buffered lines are committed then */
 	unsigned long long stalls; /* episodes */
 	unsigned long long rounds; /* commits */
 	/* Set before open: write Prometheus metrics there every 5 s. */

@@ -46,6 +46,12 @@ struct tg_sink {
 	long long next_connect_ms;
 	long long next_sync_ms;
 	int backoff_ms; /* wait before the next connect attempt */
+	/* The next frame to send: a batch of events, or one large event. */
+	char *bbuf;
+	size_t blen;
+	__u64 bseq;   /* seq of its first event */
+	__u32 bcount; /* events in it, 0: none built */
+	__u16 btype;  /* TG_FRAME_BATCH or TG_FRAME_EVENT */
 	struct tg_sink_stats st;
 };
 
@@ -96,7 +102,10 @@ struct tg_sink *tg_sink_new(const char *socket_path, size_t max_queue)
 	if (!s)
 		return NULL;
 	s->q = calloc(max_queue, sizeof(*s->q));
-	if (!s->q) {
+	s->bbuf = malloc(TG_WIRE_MAX_PAYLOAD);
+	if (!s->q || !s->bbuf) {
+		free(s->q);
+		free(s->bbuf);
 		free(s);
 		errno = ENOMEM;
 		return NULL;
@@ -132,6 +141,8 @@ static void disconnect(struct tg_sink *s, int err)
 		close(s->fd);
 	s->fd = -1;
 	s->sent = 0;
+	s->bcount = 0;
+	s->blen = 0;
 	if (s->spool)
 		tg_spool_rewind(s->spool);
 	s->st.connected = 0;
@@ -185,57 +196,93 @@ static void try_connect(struct tg_sink *s)
 		send_failed(s, err);
 }
 
-/* Send spooled records of this connection's stream; 1 when all are sent. */
-static int pump_spool(struct tg_sink *s)
+/*
+ * Add an event to the frame being built; -ENOSPC when it does not fit or
+ * does not follow the last one. An event too large for a batch goes alone,
+ * as an event frame.
+ */
+static int batch_add(struct tg_sink *s, __u64 seq, const char *data, __u32 len)
+{
+	__u32 rl = len;
+
+	if (!s->bcount && len > TG_WIRE_MAX_PAYLOAD - TG_WIRE_RECORD_HDR) {
+		memcpy(s->bbuf, data, len);
+		s->blen = len;
+		s->bseq = seq;
+		s->bcount = 1;
+		s->btype = TG_FRAME_EVENT;
+		return 0;
+	}
+	if (s->bcount && (s->btype != TG_FRAME_BATCH ||
+			  seq != s->bseq + s->bcount ||
+			  s->blen + TG_WIRE_RECORD_HDR + len > TG_WIRE_MAX_PAYLOAD))
+		return -ENOSPC;
+	if (!s->bcount) {
+		s->bseq = seq;
+		s->btype = TG_FRAME_BATCH;
+	}
+	memcpy(s->bbuf + s->blen, &rl, sizeof(rl));
+	memcpy(s->bbuf + s->blen + TG_WIRE_RECORD_HDR, data, len);
+	s->blen += TG_WIRE_RECORD_HDR + len;
+	s->bcount++;
+	return 0;
+}
+
+/*
+ * Build the next frame from what is not yet sent on this connection: spooled
+ * records of its stream first, then (own stream) the memory queue. What goes
+ * into it counts as sent.
+ */
+static void build(struct tg_sink *s)
 {
 	struct tg_spool_rec r;
 	int err;
 
-	while (s->fd >= 0) {
-		err = tg_spool_peek(s->spool, &r);
-		if (err == -ENODATA)
-			return 1;
-		if (err) {
+	if (s->spool) {
+		while (!(err = tg_spool_peek(s->spool, &r))) {
+			/* The next stream's records wait for their connection. */
+			if (r.stream != s->conn_stream ||
+			    batch_add(s, r.seq, r.data, r.len))
+				return;
+			tg_spool_consume(s->spool);
+		}
+		if (err != -ENODATA) {
 			snprintf(s->st.last_error, sizeof(s->st.last_error),
 				 "spool: %s", strerror(-err));
-			return 0;
+			return;
 		}
-		/* The next stream's records wait for their connection. */
-		if (r.stream != s->conn_stream)
-			return 0;
-		err = tg_wire_send(s->fd, TG_FRAME_EVENT, r.seq, r.data, r.len);
-		if (err == -EAGAIN)
-			return 0;
-		if (err) {
-			send_failed(s, err);
-			return 0;
-		}
-		tg_spool_consume(s->spool);
 	}
-	return 0;
+	if (s->conn_stream != s->stream)
+		return;
+	while (s->sent < s->count) {
+		struct frame *f = &s->q[(s->head + s->sent) % s->max];
+
+		if (batch_add(s, f->seq, f->data, f->len))
+			return;
+		s->sent++;
+	}
 }
 
-/* Send what is not yet sent on this connection: spool first, then memory. */
+/* Send what is not yet sent on this connection, in order. */
 static void pump(struct tg_sink *s)
 {
 	int err;
 
-	if (s->spool && !pump_spool(s))
-		return;
-	if (s->conn_stream != s->stream)
-		return;
-	while (s->fd >= 0 && s->sent < s->count) {
-		struct frame *f = &s->q[(s->head + s->sent) % s->max];
-
-		err = tg_wire_send(s->fd, TG_FRAME_EVENT, f->seq, f->data,
-				   f->len);
+	while (s->fd >= 0) {
+		if (!s->bcount)
+			build(s);
+		if (!s->bcount)
+			return;
+		err = tg_wire_send(s->fd, s->btype, s->bseq, s->bbuf,
+				   (__u32)s->blen);
 		if (err == -EAGAIN)
 			return;
 		if (err) {
 			send_failed(s, err);
 			return;
 		}
-		s->sent++;
+		s->bcount = 0;
+		s->blen = 0;
 	}
 }
 
@@ -514,5 +561,6 @@ void tg_sink_free(struct tg_sink *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	free(s->q);
+	free(s->bbuf);
 	free(s);
 }

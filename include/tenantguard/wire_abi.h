@@ -6,6 +6,10 @@
  *   agent -> collector  TG_FRAME_HELLO  first frame of a connection;
  *                                       payload: 8-byte stream id
  *   agent -> collector  TG_FRAME_EVENT  payload: one JSON object (no "seq")
+ *   agent -> collector  TG_FRAME_BATCH  seq: the first event's; payload:
+ *                                       records, each a __u32 length (host
+ *                                       order) and that many bytes of one
+ *                                       event; they have seqs seq, seq+1...
  *   collector -> agent  TG_FRAME_ACK    seq: highest frame seq of the stream
  *                                       made durable (or refused)
  *   collector -> agent  TG_FRAME_ERROR  seq: the event frame refused for
@@ -39,7 +43,10 @@ enum tg_frame_type {
 	TG_FRAME_ERROR = 3,
 	TG_FRAME_HELLO = 4,
 	TG_FRAME_STATUS = 5,
+	TG_FRAME_BATCH = 6,
 };
+
+#define TG_WIRE_RECORD_HDR 4	/* the __u32 length before a batch record */
 
 /* seq of a TG_FRAME_STATUS frame. */
 enum tg_collector_status {

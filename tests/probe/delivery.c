@@ -55,8 +55,11 @@ static int do_connect_count(int argc, char **argv)
 	return 0;
 }
 
-/* Print the collector's first answer that is not an ACK of 0. */
-static int answer(int fd)
+/*
+ * Print the collector's answer: its error frame, or with want_ack the first
+ * ACK of something.
+ */
+static int answer(int fd, int want_ack)
 {
 	char buf[TG_WIRE_MAX_FRAME + 1];
 	struct tg_frame_hdr h;
@@ -82,7 +85,7 @@ static int answer(int fd)
 			printf("error: %s\n", buf + sizeof(h));
 			return 0;
 		}
-		if (h.type == TG_FRAME_ACK && h.seq) {
+		if (h.type == TG_FRAME_ACK && h.seq && want_ack) {
 			printf("ack %llu\n", (unsigned long long)h.seq);
 			return 0;
 		}
@@ -132,13 +135,13 @@ static int do_collector_send(int argc, char **argv)
 		close(fd);
 		return usage();
 	}
-	answer(fd);
+	answer(fd, strcmp(what, "hello") == 0);
 	close(fd);
 	return 0;
 out_err:
 	/* Refused already (another uid): the answer says why. */
 	if (errno == EPIPE || errno == ECONNRESET || errno == ECONNREFUSED)
-		return answer(fd), close(fd), 0;
+		return answer(fd, 0), close(fd), 0;
 	printf("send: %s\n", strerror(errno));
 	close(fd);
 	return 1;

@@ -599,7 +599,7 @@ static void test_hostile_payloads(void **state)
 	/* An ack frame from the agent is refused too. */
 	fd = raw_client(999, &ack);
 	assert_int_equal(tg_wire_send(fd, TG_FRAME_ACK, 1, NULL, 0), 0);
-	expect_error_frame(fd, 0, "only hello and event frames");
+	expect_error_frame(fd, 0, "only hello, event and batch frames");
 	stop_collector(pid, SIGTERM);
 	assert_int_equal(log_lines(), (int)(sizeof(bad) / sizeof(bad[0])));
 }
@@ -1032,6 +1032,39 @@ static void test_listen_before_recovery(void **state)
 	assert_int_equal(log_lines(), 2); /* seq 1 kept, the torn line gone */
 }
 
+
+/* A batch: its records are events; one refused ends it, the rest is resent. */
+static void test_batch_with_refused_record(void **state)
+{
+	pid_t pid = start_collector();
+	char p[64];
+	__u64 ack = 0;
+	__u32 l;
+	int fd;
+
+	l = 7;
+	memcpy(p, &l, 4);
+	memcpy(p + 4, "{\"n\":1}", 7);
+	l = 2;
+	memcpy(p + 11, &l, 4);
+	memcpy(p + 15, "[]", 2);
+	l = 7;
+	memcpy(p + 17, &l, 4);
+	memcpy(p + 21, "{\"n\":3}", 7);
+	fd = raw_client(0x77, &ack);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_BATCH, 1, p, 28), 0);
+	expect_error_frame(fd, 2, "payload is not one JSON object");
+	assert_int_equal(log_lines(), 1);
+	fd = raw_client(0x77, &ack);
+	assert_int_equal(ack, 2);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_BATCH, 3, p + 17, 11), 0);
+	wait_ack(fd, 3);
+	close(fd);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 2);
+	assert_non_null(strstr(log_order(), "7:3:3"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1074,6 +1107,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_syslog_forwarding, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_listen_before_recovery,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_with_refused_record,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversized, setup,
 						teardown),
