@@ -44,4 +44,38 @@ if [ "$(tg_dropped)" = 0 ]; then
 else
 	tg_fail nothing_dropped "$(tg_dropped) dropped although the spool had room"
 fi
+
+# The agent restarts while the collector is down: what it could not deliver
+# waits in its spool, and the next run delivers it first, under the first
+# run's stream, then its own events.
+before=$(tg_count kind=net tenant=globex verdict=deny)
+kill -TERM "$TG_COLLECTOR_PID"
+wait "$TG_COLLECTOR_PID" 2>/dev/null
+"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 3000 \
+	>"$TG_T/phase1"
+sleep 0.5
+tg_stop_agent
+if ls "$TG_T/spool/"*.seg >/dev/null 2>&1; then
+	tg_pass spool_kept_at_agent_stop
+else
+	tg_fail spool_kept_at_agent_stop "no spool segment after the agent stopped"
+fi
+tg_start_agent --ringbuf-size 16777216 || exit 1
+if grep -q "spool .*event(s) of earlier runs to deliver" "$TG_T/agent.err"; then
+	tg_pass restarted_agent_finds_spool
+else
+	tg_fail restarted_agent_finds_spool "$(grep spool "$TG_T/agent.err")"
+fi
+"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 1000 \
+	>"$TG_T/phase2"
+tg_start_collector || exit 1
+eperm2=$(($(sed 's/.*eperm=\([0-9]*\).*/\1/' "$TG_T/phase1") + \
+	$(sed 's/.*eperm=\([0-9]*\).*/\1/' "$TG_T/phase2")))
+tg_check_identity restart $((eperm + eperm2)) "$TG_LOG"
+stored=$(($(tg_count kind=net tenant=globex verdict=deny) - before))
+if [ "$stored" = "$eperm2" ] && ! grep -q '"op":"drop"' "$TG_LOG"; then
+	tg_pass restart_nothing_lost
+else
+	tg_fail restart_nothing_lost "$stored of $eperm2 stored across the restart"
+fi
 tg_summary
