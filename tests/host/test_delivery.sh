@@ -48,7 +48,7 @@ fi
 # The agent restarts while the collector is down: what it could not deliver
 # waits in its spool, and the next run delivers it first, under the first
 # run's stream, then its own events.
-before=$(tg_count kind=net tenant=globex verdict=deny)
+before=$(tg_count_all kind=net tenant=globex verdict=deny)
 kill -TERM "$TG_COLLECTOR_PID"
 wait "$TG_COLLECTOR_PID" 2>/dev/null
 "$TG_BIN/tg-probe" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 3000 \
@@ -72,7 +72,7 @@ tg_start_collector || exit 1
 eperm2=$(($(sed 's/.*eperm=\([0-9]*\).*/\1/' "$TG_T/phase1") + \
 	$(sed 's/.*eperm=\([0-9]*\).*/\1/' "$TG_T/phase2")))
 tg_check_identity restart $((eperm + eperm2)) "$TG_LOG"
-stored=$(($(tg_count kind=net tenant=globex verdict=deny) - before))
+stored=$(($(tg_count_all kind=net tenant=globex verdict=deny) - before))
 if [ "$stored" = "$eperm2" ] && ! grep -q '"op":"drop"' "$TG_LOG"; then
 	tg_pass restart_nothing_lost
 else

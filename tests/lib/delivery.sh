@@ -26,8 +26,25 @@ tg_dropped()
 	echo $(($(tg_stat kernel_drops) + $(tg_stat dropped)))
 }
 
-# tg_check_identity PREFIX DENIALS LOG...: after tg_drain, every denial of
-# globex is in the logs (the live one last) exactly once or counted as dropped;
+# tg_log_all LOG: the log's rotated files (oldest first), then the log.
+tg_log_all()
+{
+	for f in $(ls "$1".[0-9]* 2>/dev/null | sed 's/.*\.\([0-9]*\)$/\1/' | sort -rn); do
+		cat "$1.$f"
+	done
+	cat "$1"
+}
+
+# tg_count_all KEY=VALUE...: matching events in $TG_LOG and its rotated files.
+tg_count_all()
+{
+	tg_log_all "$TG_LOG" >"$TG_T/count.jsonl"
+	"$TG_BIN/tg-probe" count-events "$TG_T/count.jsonl" "$@"
+	rm -f "$TG_T/count.jsonl"
+}
+
+# tg_check_identity PREFIX DENIALS LOG: after tg_drain, every denial of
+# globex is in the log (and its rotated files) exactly once or counted as dropped;
 # agent_seq has no gap or duplicate per stream, seq strictly increases, the
 # drops are reported in the log. Prints PASS/FAIL lines named PREFIX_*.
 tg_check_identity()
@@ -37,7 +54,7 @@ tg_check_identity()
 	# Drop reports are events too: let them through.
 	sleep 1
 	tg_drain 60 || echo "    (the agent still holds events)"
-	cat "$@" >"$TG_T/all.jsonl"
+	tg_log_all "$1" >"$TG_T/all.jsonl"
 	stored=$("$TG_BIN/tg-probe" count-events "$TG_T/all.jsonl" kind=net tenant=globex verdict=deny)
 	dropped=$(tg_dropped)
 	echo "    $eperm denials: $stored stored, $dropped counted as dropped"

@@ -108,6 +108,8 @@ tg_start_agent()
 		set -- --policy builtin --tenants-cgroup "$TG_TENANTS" \
 			--paths-root "$TG_SRV" "$@"
 	fi
+	# An earlier agent's "enforcing for" must not count for this one.
+	rm -f "$TG_T/agent.err"
 	"$TG_BIN/tenantguard-agent" --event-socket "$TG_SOCK" \
 		--control-socket "$TG_T/control.sock" \
 		--spool-dir "${TG_SPOOL:-$TG_T/spool}" "$@" \
