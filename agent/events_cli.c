@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +97,11 @@ int tg_parse_time(const char *s, __s64 *ns)
 	/* timegm normalises 31 February: refuse what it had to move. */
 	if (tm.tm_mday != d || tm.tm_mon != mo - 1)
 		return -EINVAL;
-	*ns = ((__s64)t - off) * NS + frac;
+	/* Past 2262 nanoseconds do not fit: as late as can be. */
+	if ((__s64)t - off > INT64_MAX / NS - 1)
+		*ns = INT64_MAX;
+	else
+		*ns = ((__s64)t - off) * NS + frac;
 	return 0;
 }
 
@@ -377,12 +382,50 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * The file rotated after the one with inode ino: <log>.K-1 if ino is now
+ * <log>.K, or <log> itself when ino is <log>.1. Opened, its fd; -1 if ino
+ * is nowhere (rotated out of the kept files) or the names moved meanwhile.
+ */
+static int next_file(const char *log, ino_t ino, char *name, size_t len)
+{
+	unsigned long nums[1024];
+	struct stat st, want;
+	size_t i, n;
+	int fd;
+
+	n = rotated(log, nums, sizeof(nums) / sizeof(nums[0]));
+	for (i = 0; i < n; i++) {
+		snprintf(name, len, "%s.%lu", log, nums[i]);
+		if (stat(name, &st) == 0 && st.st_ino == ino)
+			break;
+	}
+	if (i == n)
+		return -1;
+	if (i + 1 < n)
+		snprintf(name, len, "%s.%lu", log, nums[i + 1]);
+	else
+		snprintf(name, len, "%s", log);
+	if (stat(name, &want) < 0)
+		return -1;
+	fd = open(name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* A rotation in between moved the names: look again. */
+	if (fstat(fd, &st) < 0 || st.st_ino != want.st_ino) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* Keep reading the live log, also across rotation; returns on error. */
 static int follow(struct opts *o, const char *log, int fd,
 		  unsigned long *lineno)
 {
+	char name[PATH_MAX + 32];
 	struct stat a, b;
-	int err, nfd;
+	int err, nfd, tries;
 
 	for (;;) {
 		err = read_lines(o, fd, log, lineno);
@@ -391,21 +434,37 @@ static int follow(struct opts *o, const char *log, int fd,
 		sleep_ms(FOLLOW_MS);
 		if (fstat(fd, &a) < 0)
 			return -errno;
-		if (stat(log, &b) < 0 || (a.st_dev == b.st_dev && a.st_ino == b.st_ino))
+		if (stat(log, &b) < 0 ||
+		    (a.st_dev == b.st_dev && a.st_ino == b.st_ino))
 			continue;
-		/* Rotated: the old file's last lines, then the new file. */
-		nfd = open(log, O_RDONLY | O_CLOEXEC);
-		if (nfd < 0)
-			continue;
-		err = read_lines(o, fd, log, lineno);
-		close(fd);
-		if (err) {
-			close(nfd);
-			return err;
+		/*
+		 * Rotated, maybe more than once: the rest of this file, then
+		 * each file rotated after it, up to the live one.
+		 */
+		for (tries = 0; tries < 100; tries++) {
+			err = read_lines(o, fd, log, lineno);
+			if (err)
+				return err;
+			o->carry_len = 0;
+			if (fstat(fd, &a) < 0)
+				return -errno;
+			if (stat(log, &b) == 0 && a.st_ino == b.st_ino)
+				break; /* the live log */
+			nfd = next_file(log, a.st_ino, name, sizeof(name));
+			if (nfd < 0) {
+				if (stat(log, &b) == 0 && tries < 99)
+					continue; /* names moved: look again */
+				fprintf(stderr, PROG ": %s: lost track of the "
+						"rotated files, going on with the "
+						"log\n", log);
+				nfd = open(log, O_RDONLY | O_CLOEXEC);
+				if (nfd < 0)
+					return -errno;
+			}
+			close(fd);
+			fd = nfd;
+			*lineno = 0;
 		}
-		o->carry_len = 0;
-		fd = nfd;
-		*lineno = 0;
 	}
 }
 

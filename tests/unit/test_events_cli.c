@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -35,6 +36,9 @@ static void test_parse_time(void **state)
 	/* More than nanoseconds: the rest is ignored. */
 	assert_int_equal(tg_parse_time("2024-05-01T10:00:00.1234567891Z", &t), 0);
 	assert_true(t == 1714557600LL * NS + 123456789);
+	/* Beyond 2262 nanoseconds overflow: as late as can be. */
+	assert_int_equal(tg_parse_time("2999-01-01T00:00:00Z", &t), 0);
+	assert_true(t == INT64_MAX);
 	static const char *bad[] = {
 		"", "2024", "2024-05-01T10:00:00", "2024-05-01T10:00Z",
 		"2024-02-31T10:00:00Z", "2024-13-01", "2024-05-01T24:00:00Z",
