@@ -487,7 +487,7 @@ static void send_acks(struct tg_collector *c)
 		if (cl->fd < 0)
 			continue;
 		/* Lines still buffered (disk full) are not durable yet. */
-		if ((cl->ack_pending || cl->ack_always) && !c->log.wlen) {
+		if ((cl->ack_pending || cl->ack_always) && !c->log.w.len) {
 			/* -EAGAIN: sent when the socket is writable again. */
 			err = tg_wire_send(cl->fd, TG_FRAME_ACK,
 					   cl->ack_pending, NULL, 0);
@@ -515,13 +515,13 @@ static void send_acks(struct tg_collector *c)
 /* Hand the lines of the last commit to syslog. */
 static void forward(struct tg_collector *c)
 {
-	const char *p = c->log.copy, *end = p + c->log.copy_len, *nl;
+	const char *p = c->log.copy.p, *end = p + c->log.copy.len, *nl;
 	int err = 0;
 
 	for (; p < end && (nl = memchr(p, '\n', (size_t)(end - p)));
 	     p = nl + 1)
 		err = tg_syslog_send(c->syslog, p, (size_t)(nl - p)) ?: err;
-	c->log.copy_len = 0;
+	c->log.copy.len = 0;
 	if (err && err != c->syslog_err)
 		warnf(c, "syslog %s: %s (events stay in the log)",
 		      c->syslog->sa.sun_path, strerror(-err));
@@ -535,11 +535,11 @@ static void forward(struct tg_collector *c)
  */
 static int commit(struct tg_collector *c)
 {
-	int i, wrote = c->log.wlen || c->log.committed != c->log.size;
+	int i, wrote = c->log.w.len || c->log.committed != c->log.size;
 	int err = tg_eventlog_commit(&c->log);
 
 	/* Disk full: the lines wait in the log's buffer (see the caller). */
-	if (err && c->log.wlen)
+	if (err && c->log.w.len)
 		return err;
 	if (err) {
 		warnf(c, "cannot commit %s: %s", c->log.path, strerror(-err));
@@ -552,7 +552,7 @@ static int commit(struct tg_collector *c)
 		}
 		for (i = 0; i < TG_COLLECTOR_STREAMS; i++)
 			c->streams[i].last_seq = c->streams[i].durable_seq;
-		c->log.copy_len = 0;
+		c->log.copy.len = 0;
 		return err;
 	}
 	c->rounds += wrote;
@@ -626,7 +626,7 @@ static int reply_due(const struct tg_collector *c,
 {
 	int want = c->stalled ? TG_STATUS_STALLED : TG_STATUS_OK;
 
-	return ((cl->ack_pending || cl->ack_always) && !c->log.wlen) ||
+	return ((cl->ack_pending || cl->ack_always) && !c->log.w.len) ||
 	       (cl->hello && cl->status_told != want &&
 		(cl->status_told >= 0 || want != TG_STATUS_OK));
 }
@@ -656,7 +656,7 @@ int tg_collector_run(struct tg_collector *c, int stop_fd)
 		if (c->stalled)
 			timeout = c->next_retry_ms > now ? c->next_retry_ms - now
 							 : 0;
-		else if (c->log.wlen)
+		else if (c->log.w.len)
 			timeout = c->commit_due_ms > now ? c->commit_due_ms - now
 							 : 0;
 		if (c->metrics_path) {
@@ -685,14 +685,14 @@ int tg_collector_run(struct tg_collector *c, int stop_fd)
 				serve_client(c, cl);
 		}
 		now = now_ms();
-		if (c->log.wlen && !c->commit_due_ms)
+		if (c->log.w.len && !c->commit_due_ms)
 			c->commit_due_ms = now + COMMIT_WAIT_MS;
 		if (c->stalled ? now >= c->next_retry_ms
-			       : (c->log.wlen >= COMMIT_BYTES ||
+			       : (c->log.w.len >= COMMIT_BYTES ||
 				  now >= c->commit_due_ms)) {
 			c->commit_due_ms = 0;
 			err = commit(c);
-			if (err && c->log.wlen)
+			if (err && c->log.w.len)
 				stall(c, err);
 			else if (!err)
 				unstall(c);

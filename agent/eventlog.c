@@ -267,23 +267,8 @@ int tg_eventlog_open(struct tg_eventlog *l, const char *path, off_t rotate_size,
 /* Keep a copy of a line written, for whoever forwards it after commit. */
 static void keep_copy(struct tg_eventlog *l, const char *line, size_t len)
 {
-	size_t cap;
-	char *n;
-
-	if (!l->copy_lines || l->copy_len + len > TG_EVENTLOG_MAX_COPY)
-		return;
-	if (l->copy_len + len > l->copy_cap) {
-		cap = l->copy_cap ? l->copy_cap : 65536;
-		while (cap < l->copy_len + len)
-			cap *= 2;
-		n = realloc(l->copy, cap);
-		if (!n)
-			return;
-		l->copy = n;
-		l->copy_cap = cap;
-	}
-	memcpy(l->copy + l->copy_len, line, len);
-	l->copy_len += len;
+	if (l->copy_lines && l->copy.len + len <= TG_EVENTLOG_MAX_COPY)
+		tg_buf_put(&l->copy, line, len);
 }
 
 int tg_eventlog_tail(const struct tg_eventlog *l, size_t max_bytes,
@@ -427,8 +412,6 @@ static int format_line(const struct tg_eventlog *l, struct json_object *ev,
 static int buffer_line(struct tg_eventlog *l, const char *line, size_t len,
 		       __u64 *seq)
 {
-	size_t cap;
-	char *n;
 	int err;
 
 	if (l->next_seq >= l->reserved) {
@@ -436,18 +419,9 @@ static int buffer_line(struct tg_eventlog *l, const char *line, size_t len,
 		if (err)
 			return err;
 	}
-	if (l->wlen + len > l->wcap) {
-		cap = l->wcap ? l->wcap : 65536;
-		while (cap < l->wlen + len)
-			cap *= 2;
-		n = realloc(l->wbuf, cap);
-		if (!n)
-			return -ENOMEM;
-		l->wbuf = n;
-		l->wcap = cap;
-	}
-	memcpy(l->wbuf + l->wlen, line, len);
-	l->wlen += len;
+	err = tg_buf_put(&l->w, line, len);
+	if (err)
+		return err;
 	keep_copy(l, line, len);
 	*seq = l->next_seq++;
 	return 0;
@@ -512,9 +486,9 @@ int tg_eventlog_commit(struct tg_eventlog *l)
 
 	if (l->broken)
 		return l->broken;
-	if (l->wlen) {
-		n = write(l->fd, l->wbuf, l->wlen);
-		if (n != (ssize_t)l->wlen) {
+	if (l->w.len) {
+		n = write(l->fd, l->w.p, l->w.len);
+		if (n != (ssize_t)l->w.len) {
 			/*
 			 * Disk full (or the like): never leave part of a line;
 			 * keep the lines to write them again later.
@@ -525,7 +499,7 @@ int tg_eventlog_commit(struct tg_eventlog *l)
 			return err;
 		}
 		l->size += n;
-		l->wlen = 0;
+		l->w.len = 0;
 	}
 	if (l->committed == l->size)
 		return 0;
@@ -551,7 +525,7 @@ int tg_eventlog_rotate(struct tg_eventlog *l)
 
 	if (!l->rotate_size || l->size < l->rotate_size)
 		return 0;
-	if (l->committed != l->size || l->wlen)
+	if (l->committed != l->size || l->w.len)
 		return -EBUSY;
 	/* The new file first: if that fails, nothing has moved. */
 	snprintf(to, sizeof(to), "%s.new", l->path);
@@ -606,10 +580,6 @@ void tg_eventlog_close(struct tg_eventlog *l)
 	l->fd = l->seq_fd = -1;
 	free(l->last_line);
 	l->last_line = NULL;
-	free(l->copy);
-	l->copy = NULL;
-	l->copy_len = l->copy_cap = 0;
-	free(l->wbuf);
-	l->wbuf = NULL;
-	l->wlen = l->wcap = 0;
+	tg_buf_free(&l->copy);
+	tg_buf_free(&l->w);
 }

@@ -7,6 +7,8 @@
 #include <sys/types.h>
 #include <linux/types.h>
 
+#include "buf.h"
+
 struct json_object;
 
 #define TG_EVENTLOG_MAX_LINE	65536 /* longer events are refused */
@@ -30,8 +32,7 @@ struct tg_eventlog {
 	__u64 reserved;	   /* seqs below this are reserved on disk */
 	off_t size;	   /* bytes in the current file */
 	off_t committed;   /* bytes made durable */
-	char *wbuf;	   /* lines appended, written by the next commit */
-	size_t wlen, wcap;
+	struct tg_buf w;   /* lines appended, written by the next commit */
 	off_t rotate_size; /* rotate once the file reaches this, 0: never */
 	unsigned int rotate_keep; /* rotated files kept: <log>.1 .. .N */
 	int torn_truncated;	  /* open found and removed a torn last line */
@@ -41,11 +42,10 @@ struct tg_eventlog {
 	/*
 	 * With copy_lines set, every line written is also appended to copy
 	 * (up to TG_EVENTLOG_MAX_COPY bytes), for forwarding once committed;
-	 * the caller empties it (copy_len = 0).
+	 * the caller empties it (copy.len = 0).
 	 */
 	int copy_lines;
-	char *copy;
-	size_t copy_len, copy_cap;
+	struct tg_buf copy;
 };
 
 #define TG_EVENTLOG_MAX_COPY (16u << 20)
@@ -99,7 +99,7 @@ int tg_eventlog_append_raw(struct tg_eventlog *l, const char *obj, size_t len,
 /*
  * Write the buffered lines and make everything durable (fdatasync). When the
  * write fails (disk full) nothing of it stays in the file and the lines stay
- * buffered (wlen > 0) for the next commit. When fdatasync fails, the appends
+ * buffered (w.len > 0) for the next commit. When fdatasync fails, the appends
  * since the last successful commit are removed from the file and dropped:
  * the log holds exactly what was committed (unless l->broken is set: then
  * nothing works until the log is opened again).

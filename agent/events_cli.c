@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "events_cli.h"
 
 #define PROG	   "tenantguard events"
@@ -221,8 +222,7 @@ struct opts {
 	int have_since, json, colour, bad;
 	struct tg_events_cols w;
 	int header;
-	char *carry; /* a line read only in part */
-	size_t carry_len, carry_cap;
+	struct tg_buf carry; /* a line read only in part */
 };
 
 static void handle_line(struct opts *o, const char *file, unsigned long n,
@@ -275,59 +275,36 @@ out_put:
 static int read_lines(struct opts *o, int fd, const char *file,
 		      unsigned long *lineno)
 {
-	char buf[65536], *nl, *p, *n;
-	size_t cap;
+	char buf[65536], *nl, *p;
 	ssize_t got;
+	size_t n;
 
 	while ((got = read(fd, buf, sizeof(buf))) > 0) {
 		for (p = buf; p < buf + got; p = nl + 1) {
 			nl = memchr(p, '\n', (size_t)(buf + got - p));
-			if (!nl) {
-				/* Keep the rest, bounded. */
-				if (o->carry_len + (size_t)(buf + got - p) >
-				    LINE_MAX_) {
+			n = (size_t)((nl ? nl : buf + got) - p);
+			if (!nl || o->carry.len) {
+				/* A line in parts: gather it, bounded. */
+				if (o->carry.len + n > LINE_MAX_) {
 					fprintf(stderr,
 						PROG ": %s:%lu: line too long\n",
 						file, *lineno + 1);
 					o->bad = 1;
-					o->carry_len = 0;
+					o->carry.len = 0;
+					if (!nl)
+						break;
+					++*lineno;
+					continue;
+				}
+				if (tg_buf_put(&o->carry, p, n))
+					return -ENOMEM;
+				if (!nl)
 					break;
-				}
-				cap = o->carry_cap ? o->carry_cap : 4096;
-				while (cap < o->carry_len + (size_t)(buf + got - p))
-					cap *= 2;
-				if (cap != o->carry_cap) {
-					n = realloc(o->carry, cap);
-					if (!n)
-						return -ENOMEM;
-					o->carry = n;
-					o->carry_cap = cap;
-				}
-				memcpy(o->carry + o->carry_len, p,
-				       (size_t)(buf + got - p));
-				o->carry_len += (size_t)(buf + got - p);
-				break;
-			}
-			++*lineno;
-			if (o->carry_len) {
-				if (o->carry_len + (size_t)(nl - p) <= o->carry_cap) {
-					memcpy(o->carry + o->carry_len, p,
-					       (size_t)(nl - p));
-					handle_line(o, file, *lineno, o->carry,
-						    o->carry_len + (size_t)(nl - p));
-				} else {
-					n = malloc(o->carry_len + (size_t)(nl - p));
-					if (!n)
-						return -ENOMEM;
-					memcpy(n, o->carry, o->carry_len);
-					memcpy(n + o->carry_len, p, (size_t)(nl - p));
-					handle_line(o, file, *lineno, n,
-						    o->carry_len + (size_t)(nl - p));
-					free(n);
-				}
-				o->carry_len = 0;
+				handle_line(o, file, ++*lineno, o->carry.p,
+					    o->carry.len);
+				o->carry.len = 0;
 			} else {
-				handle_line(o, file, *lineno, p, (size_t)(nl - p));
+				handle_line(o, file, ++*lineno, p, n);
 			}
 		}
 	}
@@ -445,7 +422,7 @@ static int follow(struct opts *o, const char *log, int fd,
 			err = read_lines(o, fd, log, lineno);
 			if (err)
 				return err;
-			o->carry_len = 0;
+			o->carry.len = 0;
 			if (fstat(fd, &a) < 0)
 				return -errno;
 			if (stat(log, &b) == 0 && a.st_ino == b.st_ino)
@@ -558,7 +535,7 @@ int tg_events_main(int argc, char **argv)
 		lineno = 0;
 		err = read_lines(&o, rfd, path, &lineno);
 		close(rfd);
-		o.carry_len = 0;
+		o.carry.len = 0;
 		if (err) {
 			fprintf(stderr, PROG ": %s: %s\n", path, strerror(-err));
 			o.bad = 1;
@@ -573,6 +550,6 @@ int tg_events_main(int argc, char **argv)
 		fprintf(stderr, PROG ": %s: %s\n", log, strerror(-err));
 		o.bad = 1;
 	}
-	free(o.carry);
+	tg_buf_free(&o.carry);
 	return o.bad;
 }

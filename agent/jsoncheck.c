@@ -226,6 +226,25 @@ static int literal(struct jc *j, const char *word)
 
 static int value(struct jc *j);
 
+/*
+ * After a member: 0 if a ',' follows (another member), 1 if the closing
+ * character does (the container ends), else -EINVAL.
+ */
+static int next_member(struct jc *j, char close, const char *why)
+{
+	ws(j);
+	if (j->p < j->end && *j->p == ',') {
+		j->p++;
+		return 0;
+	}
+	if (j->p < j->end && *j->p == close) {
+		j->p++;
+		j->depth--;
+		return 1;
+	}
+	return fail(j, why);
+}
+
 static int check_key(struct jc *j, struct key *keys, size_t n,
 		     const char *const *forbidden)
 {
@@ -253,6 +272,7 @@ static int object(struct jc *j, const char *const *forbidden, int top)
 {
 	static struct key keys[KEYS_MAX];
 	size_t n = 0;
+	int err;
 
 	if (++j->depth > j->max_depth)
 		return fail(j, "payload nests too deep");
@@ -286,22 +306,16 @@ static int object(struct jc *j, const char *const *forbidden, int top)
 		ws(j);
 		if (value(j))
 			return -EINVAL;
-		ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (j->p < j->end && *j->p == '}') {
-			j->p++;
-			j->depth--;
-			return 0;
-		}
-		return fail(j, "payload is not valid JSON: ',' or '}' expected");
+		err = next_member(j, '}', "payload is not valid JSON: ',' or '}' expected");
+		if (err)
+			return err < 0 ? -EINVAL : 0;
 	}
 }
 
 static int array(struct jc *j)
 {
+	int err;
+
 	if (++j->depth > j->max_depth)
 		return fail(j, "payload nests too deep");
 	j->p++;
@@ -315,17 +329,9 @@ static int array(struct jc *j)
 		ws(j);
 		if (value(j))
 			return -EINVAL;
-		ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (j->p < j->end && *j->p == ']') {
-			j->p++;
-			j->depth--;
-			return 0;
-		}
-		return fail(j, "payload is not valid JSON: ',' or ']' expected");
+		err = next_member(j, ']', "payload is not valid JSON: ',' or ']' expected");
+		if (err)
+			return err < 0 ? -EINVAL : 0;
 	}
 }
 

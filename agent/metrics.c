@@ -19,32 +19,17 @@ void tg_metrics_init(struct tg_metrics *m)
 
 void tg_metrics_free(struct tg_metrics *m)
 {
-	free(m->buf);
-	memset(m, 0, sizeof(*m));
+	tg_buf_free(&m->b);
+	m->err = 0;
 }
 
 static void put(struct tg_metrics *m, const char *s, size_t n)
 {
-	char *b;
-	size_t cap;
-
-	if (m->err)
-		return;
-	if (m->len + n + 1 > m->cap) {
-		cap = m->cap ? m->cap : 4096;
-		while (cap < m->len + n + 1)
-			cap *= 2;
-		b = realloc(m->buf, cap);
-		if (!b) {
-			m->err = -ENOMEM;
-			return;
-		}
-		m->buf = b;
-		m->cap = cap;
-	}
-	memcpy(m->buf + m->len, s, n);
-	m->len += n;
-	m->buf[m->len] = '\0';
+	/* Kept NUL-terminated: the NUL is put, then not counted. */
+	if (!m->err && (tg_buf_put(&m->b, s, n) || tg_buf_put(&m->b, "", 1)))
+		m->err = -ENOMEM;
+	else if (!m->err)
+		m->b.len--;
 }
 
 static void puts_(struct tg_metrics *m, const char *s)
@@ -157,9 +142,9 @@ int tg_metrics_write(const struct tg_metrics *m, const char *path)
 		  0644);
 	if (fd < 0)
 		return -errno;
-	if (m->len)
-		n = write(fd, m->buf, m->len);
-	if (n != (ssize_t)m->len)
+	if (m->b.len)
+		n = write(fd, m->b.p, m->b.len);
+	if (n != (ssize_t)m->b.len)
 		err = n < 0 ? -errno : -ENOSPC;
 	if (close(fd) < 0 && !err)
 		err = -errno;

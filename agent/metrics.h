@@ -5,14 +5,15 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "buf.h"
+
 /*
  * Prometheus text exposition format (version 0.0.4), built in memory and
  * written atomically to a file for node_exporter's textfile collector.
  */
 struct tg_metrics {
-	char *buf;
-	size_t len, cap;
-	int err; /* -ENOMEM once an append failed */
+	struct tg_buf b; /* the text so far, NUL-terminated */
+	int err;	 /* -ENOMEM once an append failed */
 };
 
 void tg_metrics_init(struct tg_metrics *m);

@@ -8,13 +8,7 @@
 
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
-tg_start_collector || exit 1
-# A large ring buffer: what is measured here is the path to the collector.
-tg_start_agent --ringbuf-size 16777216 || exit 1
-port=$((20000 + $$ % 20000 + 21))
-"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
-tg_track $!
-tg_wait_file "$TG_T/ready"
+tg_delivery_start 21 || exit 1
 "$TG_BIN/tg-probe" --cgroup "$TG_TDIR/globex" connect-loop tcp 127.0.0.1 $port \
 	"$TG_T/stop" >"$TG_T/loop" &
 loop=$!

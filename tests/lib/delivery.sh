@@ -1,6 +1,36 @@
 # shellcheck shell=sh
 # Checks shared by the delivery tests (POSIX sh, after tap.sh and tenants.sh).
 
+# tg_delivery_start PORT_OFFSET [AGENT_ARGS...]: a collector, an agent with a
+# 16 MiB ring buffer (what these tests look at is the path to the collector)
+# and acme listening on 127.0.0.1:$port.
+tg_delivery_start()
+{
+	port=$((20000 + $$ % 20000 + $1))
+	shift
+	tg_start_collector || return 1
+	tg_start_agent --ringbuf-size 16777216 "$@" || return 1
+	"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
+	tg_track $!
+	tg_wait_file "$TG_T/ready"
+}
+
+# tg_eperm FILE...: the denials (eperm=N) the connect loops saw, summed.
+tg_eperm()
+{
+	sed 's/.*eperm=\([0-9]*\).*/\1/' "$@" | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# tg_nothing_dropped: PASS nothing_dropped if the agent counted no loss.
+tg_nothing_dropped()
+{
+	if [ "$(tg_dropped)" = 0 ]; then
+		tg_pass nothing_dropped
+	else
+		tg_fail nothing_dropped "$(tg_dropped) dropped although the spool had room"
+	fi
+}
+
 # tg_stat FIELD: the first numeric or boolean FIELD in the agent's status.
 tg_stat()
 {

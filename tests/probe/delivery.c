@@ -23,11 +23,12 @@
 
 static int do_connect_count(int argc, char **argv)
 {
-	unsigned long attempts = 0, eperm = 0, ok = 0, other = 0, n;
+	struct connect_counts c = {};
 	struct sockaddr_storage ss;
 	useconds_t pause = 0;
+	unsigned long n;
 	socklen_t len;
-	int fd, type;
+	int type;
 
 	if (argc < 4 || (type = sock_type(argv[0])) < 0 ||
 	    make_addr(argv[1], argv[2], &ss, &len))
@@ -35,23 +36,13 @@ static int do_connect_count(int argc, char **argv)
 	n = strtoul(argv[3], NULL, 10);
 	if (argc > 4)
 		pause = (useconds_t)strtoul(argv[4], NULL, 10);
-	while (attempts < n) {
-		fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
-		if (fd < 0)
+	while (c.attempts < n) {
+		if (connect_counted(&ss, len, type, &c))
 			return 1;
-		attempts++;
-		if (connect(fd, (struct sockaddr *)&ss, len) == 0)
-			ok++;
-		else if (errno == EPERM)
-			eperm++;
-		else
-			other++;
-		close(fd);
 		if (pause)
 			usleep(pause);
 	}
-	printf("attempts=%lu eperm=%lu ok=%lu other=%lu\n", attempts, eperm, ok,
-	       other);
+	print_counts(&c);
 	return 0;
 }
 

@@ -96,31 +96,44 @@ static int do_sendto(int argc, char **argv)
 	return outcome(what, err);
 }
 
+int connect_counted(const struct sockaddr_storage *ss, socklen_t len,
+		    int type, struct connect_counts *c)
+{
+	int fd = socket(ss->ss_family, type | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	c->attempts++;
+	if (connect(fd, (const struct sockaddr *)ss, len) == 0)
+		c->ok++;
+	else if (errno == EPERM)
+		c->eperm++;
+	else
+		c->other++;
+	close(fd);
+	return 0;
+}
+
+void print_counts(const struct connect_counts *c)
+{
+	printf("attempts=%lu eperm=%lu ok=%lu other=%lu\n", c->attempts,
+	       c->eperm, c->ok, c->other);
+}
+
 static int do_connect_loop(int argc, char **argv)
 {
-	unsigned long attempts = 0, eperm = 0, ok = 0, other = 0;
+	struct connect_counts c = {};
 	struct sockaddr_storage ss;
 	socklen_t len;
-	int fd, type;
+	int type;
 
 	if (argc < 4 || (type = sock_type(argv[0])) < 0 ||
 	    make_addr(argv[1], argv[2], &ss, &len))
 		return usage();
-	while (access(argv[3], F_OK) != 0) {
-		fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
-		if (fd < 0)
+	while (access(argv[3], F_OK) != 0)
+		if (connect_counted(&ss, len, type, &c))
 			return 1;
-		attempts++;
-		if (connect(fd, (struct sockaddr *)&ss, len) == 0)
-			ok++;
-		else if (errno == EPERM)
-			eperm++;
-		else
-			other++;
-		close(fd);
-	}
-	printf("attempts=%lu eperm=%lu ok=%lu other=%lu\n", attempts, eperm, ok,
-	       other);
+	print_counts(&c);
 	return 0;
 }
 

@@ -34,4 +34,14 @@ int make_addr(const char *addr, const char *port, struct sockaddr_storage *ss,
 /* SOCK_STREAM for "tcp", SOCK_DGRAM for "udp", else -1. */
 int sock_type(const char *proto);
 
+/* Outcomes of connect attempts. */
+struct connect_counts {
+	unsigned long attempts, eperm, ok, other;
+};
+/* One connect from a new socket, counted; 0 or -errno if no socket. */
+int connect_counted(const struct sockaddr_storage *ss, socklen_t len,
+		    int type, struct connect_counts *c);
+/* "attempts=N eperm=N ok=N other=N" */
+void print_counts(const struct connect_counts *c);
+
 #endif /* TG_PROBE_H */

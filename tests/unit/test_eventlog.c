@@ -30,21 +30,13 @@ static int short_write;
 ssize_t __real_write(int fd, const void *buf, size_t n);
 ssize_t __wrap_write(int fd, const void *buf, size_t n)
 {
-	char link[64], target[PATH_MAX];
-	ssize_t len;
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	len = readlink(link, target, sizeof(target) - 1);
-	if (short_write && len > 0) {
-		target[len] = '\0';
-		if (!strcmp(target, path)) {
-			if (short_write < 0) {
-				errno = ENOSPC;
-				return -1;
-			}
-			return __real_write(fd, buf, (size_t)short_write < n ?
-					    (size_t)short_write : n);
+	if (short_write && fd_is_path(fd, path)) {
+		if (short_write < 0) {
+			errno = ENOSPC;
+			return -1;
 		}
+		return __real_write(fd, buf, (size_t)short_write < n ?
+				    (size_t)short_write : n);
 	}
 	return __real_write(fd, buf, n);
 }
@@ -472,7 +464,7 @@ static void test_full_disk_keeps_lines(void **state)
 	short_write = -1;
 	assert_int_equal(tg_eventlog_commit(&l), -ENOSPC);
 	assert_string_equal(slurp(path), "{\"seq\":1,\"a\":1}\n");
-	assert_true(l.wlen > 0);
+	assert_true(l.w.len > 0);
 	short_write = 20; /* part of the round fits */
 	assert_int_equal(tg_eventlog_commit(&l), -ENOSPC);
 	assert_string_equal(slurp(path), "{\"seq\":1,\"a\":1}\n");
@@ -480,7 +472,7 @@ static void test_full_disk_keeps_lines(void **state)
 	short_write = 0;
 	append(&l, "{\"a\":4}", 4);
 	assert_int_equal(tg_eventlog_commit(&l), 0);
-	assert_int_equal(l.wlen, 0);
+	assert_int_equal(l.w.len, 0);
 	assert_string_equal(slurp(path), "{\"seq\":1,\"a\":1}\n{\"seq\":2,\"a\":2}\n"
 					 "{\"seq\":3,\"a\":3}\n{\"seq\":4,\"a\":4}\n");
 	tg_eventlog_close(&l);

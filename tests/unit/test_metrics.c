@@ -29,7 +29,7 @@ static void test_format_and_escaping(void **state)
 	tg_metrics_u64(&m, "tg_x_total", NULL, 0);
 	tg_metrics_double(&m, "tg_lag_seconds", NULL, 1.5);
 	assert_int_equal(m.err, 0);
-	assert_string_equal(m.buf,
+	assert_string_equal(m.b.p,
 			    "# HELP tg_x_total Help with \\\\ and\\nnewline.\n"
 			    "# TYPE tg_x_total counter\n"
 			    "tg_x_total{tenant=\"a\\\"b\\\\c\\nd\",reason=\"x\xef\xbf\xbdy\"} "
@@ -119,13 +119,13 @@ static void test_agent_metrics(void **state)
 	json_object_put(ev);
 	tg_metrics_init(&m);
 	tg_delivery_metrics(&d, &x, &m);
-	assert_non_null(strstr(m.buf, "tenantguard_events_total{kind=\"net\",verdict=\"deny\","
+	assert_non_null(strstr(m.b.p, "tenantguard_events_total{kind=\"net\",verdict=\"deny\","
 				      "tenant=\"ev\\\"il\\\\\\n} 1\\nfake 2\"} 2\n"));
-	assert_null(strstr(m.buf, "\nfake 2"));
-	assert_non_null(strstr(m.buf, "tenantguard_events_dropped_total{reason=\"ringbuf_full\"} 3\n"));
-	assert_non_null(strstr(m.buf, "tenantguard_events_dropped_total{reason=\"spool_full\"} 0\n"));
-	assert_non_null(strstr(m.buf, "tenantguard_policy_reloads_total{result=\"ok\"} 2\n"));
-	assert_non_null(strstr(m.buf, "# TYPE tenantguard_collector_lag_seconds gauge\n"
+	assert_null(strstr(m.b.p, "\nfake 2"));
+	assert_non_null(strstr(m.b.p, "tenantguard_events_dropped_total{reason=\"ringbuf_full\"} 3\n"));
+	assert_non_null(strstr(m.b.p, "tenantguard_events_dropped_total{reason=\"spool_full\"} 0\n"));
+	assert_non_null(strstr(m.b.p, "tenantguard_policy_reloads_total{result=\"ok\"} 2\n"));
+	assert_non_null(strstr(m.b.p, "# TYPE tenantguard_collector_lag_seconds gauge\n"
 				      "tenantguard_collector_lag_seconds 0.000000\n"));
 	tg_metrics_free(&m);
 	tg_delivery_free(&d);

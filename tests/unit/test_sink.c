@@ -44,19 +44,9 @@ static char syslog_sock[160];
 ssize_t __real_write(int fd, const void *buf, size_t n);
 ssize_t __wrap_write(int fd, const void *buf, size_t n)
 {
-	char link[64], target[PATH_MAX];
-	ssize_t len;
-
-	if (nospace[0] && access(nospace, F_OK) == 0) {
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-		len = readlink(link, target, sizeof(target) - 1);
-		if (len > 0) {
-			target[len] = '\0';
-			if (!strcmp(target, logp)) {
-				errno = ENOSPC;
-				return -1;
-			}
-		}
+	if (nospace[0] && access(nospace, F_OK) == 0 && fd_is_path(fd, logp)) {
+		errno = ENOSPC;
+		return -1;
 	}
 	return __real_write(fd, buf, n);
 }
@@ -101,15 +91,14 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
-/* A collector in a child, accepting uid; SIGTERM stops it. */
-static pid_t start_collector_uid(uid_t uid)
+/*
+ * A collector in a child, accepting uid; it writes a byte to ready_fd once
+ * open; SIGTERM stops it.
+ */
+static pid_t fork_collector(uid_t uid, int ready_fd)
 {
-	int ready[2];
-	char c;
-	pid_t pid;
+	pid_t pid = fork();
 
-	assert_int_equal(pipe(ready), 0);
-	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct tg_collector col = {};
@@ -126,16 +115,29 @@ static pid_t start_collector_uid(uid_t uid)
 			col.syslog_path = syslog_sock;
 		if (tg_collector_open(&col, sock, logp, uid, 0, 0, &what))
 			_exit(1);
-		if (write(ready[1], "r", 1) != 1)
+		slow_sync_ms = 0;
+		if (write(ready_fd, "r", 1) != 1)
 			_exit(1);
 		tg_collector_run(&col, sfd);
 		tg_collector_close(&col);
 		_exit(0);
 	}
+	running = pid;
+	return pid;
+}
+
+/* A collector in a child, accepting uid, open when this returns. */
+static pid_t start_collector_uid(uid_t uid)
+{
+	int ready[2];
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(ready), 0);
+	pid = fork_collector(uid, ready[1]);
 	close(ready[1]);
 	assert_int_equal(read(ready[0], &c, 1), 1);
 	close(ready[0]);
-	running = pid;
 	return pid;
 }
 
@@ -988,30 +990,8 @@ static void test_listen_before_recovery(void **state)
 	close(fd);
 	slow_sync_ms = 1500; /* cutting the torn line takes a while */
 	assert_int_equal(pipe(ready), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct tg_collector col = {};
-		const char *what;
-		sigset_t set;
-		int sfd;
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		sigemptyset(&set);
-		sigaddset(&set, SIGTERM);
-		sigprocmask(SIG_BLOCK, &set, NULL);
-		sfd = signalfd(-1, &set, SFD_CLOEXEC);
-		if (tg_collector_open(&col, sock, logp, getuid(), 0, 0, &what))
-			_exit(1);
-		slow_sync_ms = 0;
-		if (write(ready[1], "r", 1) != 1)
-			_exit(1);
-		tg_collector_run(&col, sfd);
-		tg_collector_close(&col);
-		_exit(0);
-	}
+	pid = fork_collector(getuid(), ready[1]);
 	close(ready[1]);
-	running = pid;
 	slow_sync_ms = 0;
 	for (i = 0; i < 100 && access(sock, F_OK); i++)
 		usleep(10000);
