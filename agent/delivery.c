@@ -26,23 +26,13 @@ void tg_delivery_free(struct tg_delivery *d)
 	tg_counts_free(&d->events);
 }
 
-static const char *str_field(struct json_object *o, const char *k)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return "";
-	return json_object_get_string(v);
-}
-
 void tg_delivery_count(struct tg_delivery *d, struct json_object *ev)
 {
 	char key[TG_COUNTS_KEY_MAX + 1];
 
 	/* Tabs never occur in kinds, verdicts or tenant names. */
-	snprintf(key, sizeof(key), "%s\t%s\t%s", str_field(ev, "kind"),
-		 str_field(ev, "verdict"), str_field(ev, "tenant"));
+	snprintf(key, sizeof(key), "%s\t%s\t%s", tg_json_str(ev, "kind"),
+		 tg_json_str(ev, "verdict"), tg_json_str(ev, "tenant"));
 	tg_counts_add(&d->events, key, 1);
 }
 

@@ -367,3 +367,13 @@ struct json_object *tg_seccomp_event(const struct tg_event_fmt *f, const char *t
 	}
 	return o;
 }
+
+const char *tg_json_str(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return "";
+	return json_object_get_string(v);
+}

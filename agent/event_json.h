@@ -50,4 +50,7 @@ struct json_object *tg_seccomp_event(const struct tg_event_fmt *f, const char *t
 				     const char *profile, __u32 pid, const char *comm,
 				     const char *syscall, const char *arch);
 
+/* The string value of key k in o, "" if absent or not a string. */
+const char *tg_json_str(struct json_object *o, const char *k);
+
 #endif /* TG_EVENT_JSON_H */

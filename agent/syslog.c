@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "event_json.h"
 #include "syslog.h"
 
 #define FAC_AUTHPRIV 10
@@ -33,16 +34,6 @@ void tg_syslog_close(struct tg_syslog *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
-}
-
-static const char *str(struct json_object *o, const char *k)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return "";
-	return json_object_get_string(v);
 }
 
 /* PRINTUSASCII (33..126) of s, at most max chars, or "-" if none. */
@@ -102,19 +93,19 @@ size_t tg_syslog_format(char *buf, size_t cap, const char *line, size_t len,
 		json_object_put(o);
 		return 0;
 	}
-	verdict = str(o, "verdict");
-	op = str(o, "op");
+	verdict = tg_json_str(o, "verdict");
+	op = tg_json_str(o, "op");
 	sev = strcmp(verdict, "deny") == 0    ? SEV_WARNING
 	      : strcmp(verdict, "audit") == 0 ? SEV_NOTICE
 					      : SEV_INFO;
 	/* Lost or held-back events matter as much as denials. */
-	if (strcmp(str(o, "kind"), "agent") == 0 &&
+	if (strcmp(tg_json_str(o, "kind"), "agent") == 0 &&
 	    (strcmp(op, "drop") == 0 || strcmp(op, "suppressed") == 0 ||
 	     strcmp(op, "log_stalled") == 0))
 		sev = SEV_WARNING;
-	timestamp(ts, sizeof(ts), str(o, "time"));
-	token(host, 255, str(o, "host"));
-	token(msgid, 32, str(o, "kind"));
+	timestamp(ts, sizeof(ts), tg_json_str(o, "time"));
+	token(host, 255, tg_json_str(o, "host"));
+	token(msgid, 32, tg_json_str(o, "kind"));
 	json_object_put(o);
 	n = snprintf(buf, cap, "<%d>1 %s %s " TG_SYSLOG_APP " %d %s - \xef\xbb\xbf",
 		     FAC_AUTHPRIV * 8 + sev, ts, host, (int)pid, msgid);
