@@ -144,8 +144,9 @@ struct json_object *tg_delivery_status(struct tg_delivery *d,
 	add_u64(o, "spool_events", ss.spool_records);
 	add_u64(o, "spool_bytes", ss.spool_bytes);
 	add_u64(o, "spooled", ss.spooled);
+	snprintf(since, sizeof(since), "%.3f", lag_seconds(&ss));
 	json_object_object_add(o, "collector_lag_seconds",
-			       json_object_new_double(lag_seconds(&ss)));
+			       json_object_new_double_s(lag_seconds(&ss), since));
 	json_object_object_add(o, "collector_connected",
 			       json_object_new_boolean(ss.connected));
 	json_object_object_add(o, "collector_stalled",
