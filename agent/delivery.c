@@ -26,14 +26,21 @@ void tg_delivery_free(struct tg_delivery *d)
 	tg_counts_free(&d->events);
 }
 
-void tg_delivery_count(struct tg_delivery *d, struct json_object *ev)
+void tg_delivery_count_names(struct tg_delivery *d, const char *kind,
+			     const char *verdict, const char *tenant)
 {
 	char key[TG_COUNTS_KEY_MAX + 1];
 
 	/* Tabs never occur in kinds, verdicts or tenant names. */
-	snprintf(key, sizeof(key), "%s\t%s\t%s", tg_json_str(ev, "kind"),
-		 tg_json_str(ev, "verdict"), tg_json_str(ev, "tenant"));
+	snprintf(key, sizeof(key), "%s\t%s\t%s", kind, verdict, tenant);
 	tg_counts_add(&d->events, key, 1);
+}
+
+void tg_delivery_count(struct tg_delivery *d, struct json_object *ev)
+{
+	tg_delivery_count_names(d, tg_json_str(ev, "kind"),
+				tg_json_str(ev, "verdict"),
+				tg_json_str(ev, "tenant"));
 }
 
 static __u64 real_ns(void)

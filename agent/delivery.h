@@ -39,6 +39,8 @@ void tg_delivery_free(struct tg_delivery *d);
 
 /* Count one event about to be sent (its kind, verdict and tenant). */
 void tg_delivery_count(struct tg_delivery *d, struct json_object *ev);
+void tg_delivery_count_names(struct tg_delivery *d, const char *kind,
+			     const char *verdict, const char *tenant);
 
 /*
  * Report what the sink dropped since the last call, one call of drop per

@@ -476,8 +476,10 @@ to_spool:
 	s->st.spooled++;
 out_sent:
 	s->st.submitted++;
-	try_connect(s);
-	pump(s);
+	/*
+	 * Sent by the next tg_sink_process: events taken in one go leave in
+	 * batches.
+	 */
 	return 0;
 }
 

@@ -61,7 +61,7 @@ struct tg_sink *tg_sink_new(const char *socket_path, size_t max_queue);
 void tg_sink_set_spool(struct tg_sink *s, struct tg_spool *sp);
 
 /*
- * Queue one JSON object (without "seq") and send what the socket takes.
+ * Queue one JSON object (without "seq"); tg_sink_process sends it.
  * -ENOBUFS when the queue (and spool) is full, -EIO when the spool cannot be
  * written, -EMSGSIZE when len exceeds TG_WIRE_MAX_PAYLOAD, -ENOMEM: each
  * counted as dropped.
