@@ -515,7 +515,11 @@ int tg_sink_process(struct tg_sink *s)
 
 int tg_sink_has_room(const struct tg_sink *s)
 {
-	return s->count < s->max || s->spool;
+	/* As tg_sink_submit would route a report (about 1 KiB). */
+	if (s->spool && ((!s->count && tg_spool_unread(s->spool)) ||
+			 s->count == s->max))
+		return tg_spool_has_room(s->spool, 1024);
+	return s->count < s->max;
 }
 
 int tg_sink_flush(struct tg_sink *s, int timeout_ms)

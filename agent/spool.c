@@ -701,6 +701,14 @@ __u64 tg_spool_bytes(const struct tg_spool *sp)
 	return sp->bytes;
 }
 
+int tg_spool_has_room(const struct tg_spool *sp, __u32 len)
+{
+	/* Room for a new segment's header too, which it may need. */
+	return sp->bytes + sizeof(struct seg_hdr) + sizeof(struct rec_hdr) +
+		       len <=
+	       sp->max_bytes;
+}
+
 int tg_spool_sync(struct tg_spool *sp)
 {
 	char buf[NAME_LEN + 32];

@@ -82,6 +82,8 @@ int tg_spool_head(struct tg_spool *sp, __u64 *stream, __u64 *seq,
 __u64 tg_spool_records(const struct tg_spool *sp); /* not acknowledged */
 __u64 tg_spool_unread(const struct tg_spool *sp);  /* not read */
 __u64 tg_spool_bytes(const struct tg_spool *sp);   /* of segment files */
+/* Whether a record of len payload bytes would fit now. */
+int tg_spool_has_room(const struct tg_spool *sp, __u32 len);
 
 /* Make appends and the head position durable (fdatasync, directory). */
 int tg_spool_sync(struct tg_spool *sp);

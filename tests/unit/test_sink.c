@@ -865,8 +865,11 @@ static void test_spool_full(void **state)
 	assert_int_equal(st.dropped_spool_full, 400 - taken);
 	assert_int_equal(st.submitted, taken);
 	assert_true(st.spool_bytes <= 8192);
+	/* No room for a drop report either: it waits. */
+	assert_false(tg_sink_has_room(s));
 	pid = start_collector();
 	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	assert_true(tg_sink_has_room(s));
 	assert_int_equal(log_lines(), taken);
 	tg_sink_free(s);
 	stop_collector(pid, SIGTERM);
