@@ -425,32 +425,50 @@ static int drop(struct tg_sink *s, int err)
 	return s->spool && err != -ENOSPC ? -EIO : -ENOBUFS;
 }
 
+static int to_spool(struct tg_sink *s, const char *json, size_t len,
+		    __u64 now)
+{
+	int err = tg_spool_append(s->spool, s->stream, s->next_seq, now, json,
+				  (__u32)len);
+
+	if (!err) {
+		s->next_seq++;
+		s->st.spooled++;
+	}
+	return err;
+}
+
+static int mem_full(const struct tg_sink *s, size_t len)
+{
+	return s->count == s->max || s->bytes + len > TG_SINK_MAX_BYTES;
+}
+
 int tg_sink_submit(struct tg_sink *s, const char *json, size_t len)
 {
 	__u64 now = real_ns();
 	struct frame *f;
-	int err;
+	int err = 0;
 
 	if (len > TG_WIRE_MAX_PAYLOAD) {
 		s->st.dropped++;
 		s->st.oversized++;
 		return -EMSGSIZE;
 	}
-	/* Frames go to memory only when nothing older waits on disk. */
-	if (s->spool && !s->count && tg_spool_unread(s->spool))
-		goto to_spool;
-	if (s->count == s->max || s->bytes + len > TG_SINK_MAX_BYTES) {
+	/*
+	 * Once older frames wait on disk, new ones follow them there; when
+	 * the spool is full they wait in memory (always after the spool's).
+	 */
+	if (s->spool && !s->count && tg_spool_unread(s->spool) &&
+	    !(err = to_spool(s, json, len, now)))
+		goto out_sent;
+	if (mem_full(s, len)) {
 		if (!s->spool)
 			return drop(s, -ENOBUFS);
 		/* Make room by moving the oldest to disk, a chunk at a time. */
-		err = 0;
-		while (!err && s->count &&
-		       (s->count == s->max || s->bytes + len > TG_SINK_MAX_BYTES))
+		while (!err && s->count && mem_full(s, len))
 			err = spill(s, SPILL_CHUNK);
-		if (!s->count)
-			goto to_spool;
-		if (s->count == s->max || s->bytes + len > TG_SINK_MAX_BYTES)
-			return drop(s, err);
+		if (mem_full(s, len))
+			return drop(s, err ?: -ENOSPC);
 	}
 	f = &s->q[(s->head + s->count) % s->max];
 	f->data = malloc(len ? len : 1);
@@ -465,15 +483,6 @@ int tg_sink_submit(struct tg_sink *s, const char *json, size_t len)
 	f->seq = s->next_seq++;
 	s->count++;
 	s->bytes += len;
-	goto out_sent;
-
-to_spool:
-	err = tg_spool_append(s->spool, s->stream, s->next_seq, now, json,
-			      (__u32)len);
-	if (err)
-		return drop(s, err);
-	s->next_seq++;
-	s->st.spooled++;
 out_sent:
 	s->st.submitted++;
 	/*
@@ -515,11 +524,9 @@ int tg_sink_process(struct tg_sink *s)
 
 int tg_sink_has_room(const struct tg_sink *s)
 {
-	/* As tg_sink_submit would route a report (about 1 KiB). */
-	if (s->spool && ((!s->count && tg_spool_unread(s->spool)) ||
-			 s->count == s->max))
-		return tg_spool_has_room(s->spool, 1024);
-	return s->count < s->max;
+	/* As tg_sink_submit would place a report (about 1 KiB). */
+	return !mem_full(s, 1024) ||
+	       (s->spool && tg_spool_has_room(s->spool, 1024));
 }
 
 int tg_sink_flush(struct tg_sink *s, int timeout_ms)
