@@ -1030,7 +1030,18 @@ out_stop_bpf:
 	tg_bpf_stop(&a.bpf);
 	if (!err)
 		emit(&a, tg_agent_event(&a.fmt, "stop", "allow", "agent stopped"));
-	tg_sink_flush(a.sink, 2000);
+	if (tg_sink_flush(a.sink, 2000)) {
+		size_t lost = tg_sink_save(a.sink);
+		struct tg_sink_stats ss;
+
+		tg_sink_stats(a.sink, &ss);
+		if (lost)
+			say("collector unreachable: %zu event(s) lost at exit (no room in the spool)",
+			    lost);
+		else if (ss.spool_records)
+			say("collector unreachable: %llu event(s) kept in the spool for the next run",
+			    (unsigned long long)ss.spool_records);
+	}
 out_free_sink:
 	tg_notify_free(a.notify);
 	tg_sink_free(a.sink);

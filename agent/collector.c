@@ -596,10 +596,10 @@ static void write_metrics(struct tg_collector *c)
 	counter(&m, "tenantguard_collector_stalls_total",
 		"Times the log could not be written (disk full...).",
 		c->stalls);
-	tg_metrics_family(&m, "tenantguard_collector_stalled", "gauge",
+	tg_metrics_family(&m, "tenantguard_collector_log_stalled", "gauge",
 			  "1 while the log cannot be written; the agent keeps "
 			  "the events meanwhile.");
-	tg_metrics_u64(&m, "tenantguard_collector_stalled", NULL,
+	tg_metrics_u64(&m, "tenantguard_collector_log_stalled", NULL,
 		       c->stalled != 0);
 	tg_metrics_family(&m, "tenantguard_collector_next_seq", "gauge",
 			  "seq the next stored event gets.");

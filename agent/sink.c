@@ -561,6 +561,13 @@ void tg_sink_stats(const struct tg_sink *s, struct tg_sink_stats *st)
 	}
 }
 
+size_t tg_sink_save(struct tg_sink *s)
+{
+	if (s->spool)
+		spill(s, s->count);
+	return s->count;
+}
+
 void tg_sink_free(struct tg_sink *s)
 {
 	if (!s)

@@ -87,9 +87,13 @@ int tg_sink_flush(struct tg_sink *s, int timeout_ms);
 void tg_sink_stats(const struct tg_sink *s, struct tg_sink_stats *st);
 
 /*
- * Free the sink. With a spool, frames still unacknowledged in memory are
- * written to it first, to be delivered by the next run.
+ * Write the frames still unacknowledged in memory to the spool, for the next
+ * run. Returns how many stay in memory (no spool, or it is full): those are
+ * lost when the sink is freed.
  */
+size_t tg_sink_save(struct tg_sink *s);
+
+/* Free the sink (saving to the spool first, as tg_sink_save). */
 void tg_sink_free(struct tg_sink *s);
 
 #endif /* TG_SINK_H */
