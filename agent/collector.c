@@ -522,6 +522,9 @@ static void forward(struct tg_collector *c)
 	     p = nl + 1)
 		err = tg_syslog_send(c->syslog, p, (size_t)(nl - p)) ?: err;
 	c->log.copy.len = 0;
+	/* Lines there was no room to copy did not reach syslog either. */
+	c->syslog->failed += c->log.copy_skipped;
+	c->log.copy_skipped = 0;
 	if (err && err != c->syslog_err)
 		warnf(c, "syslog %s: %s (events stay in the log)",
 		      c->syslog->sa.sun_path, strerror(-err));

@@ -267,8 +267,11 @@ int tg_eventlog_open(struct tg_eventlog *l, const char *path, off_t rotate_size,
 /* Keep a copy of a line written, for whoever forwards it after commit. */
 static void keep_copy(struct tg_eventlog *l, const char *line, size_t len)
 {
-	if (l->copy_lines && l->copy.len + len <= TG_EVENTLOG_MAX_COPY)
-		tg_buf_put(&l->copy, line, len);
+	if (!l->copy_lines)
+		return;
+	if (l->copy.len + len > TG_EVENTLOG_MAX_COPY ||
+	    tg_buf_put(&l->copy, line, len))
+		l->copy_skipped++;
 }
 
 int tg_eventlog_tail(const struct tg_eventlog *l, size_t max_bytes,

@@ -46,6 +46,7 @@ struct tg_eventlog {
 	 */
 	int copy_lines;
 	struct tg_buf copy;
+	unsigned long long copy_skipped; /* lines not copied (no room) */
 };
 
 #define TG_EVENTLOG_MAX_COPY (16u << 20)
