@@ -75,7 +75,7 @@ struct agent {
 	__u64 drops_reported;
 	struct tg_notify *notify;	/* seccomp listeners from the launcher */
 	__u64 seccomp_denials;
-	const char *spool_dir;		/* NULL: no spool (--spool-size 0) */
+	const char *spool_dir;		/* --spool-dir (unused with --spool-size 0) */
 	__u64 spool_size;
 	const char *metrics_file;
 	struct tg_delivery dlv;		/* event counts, drops, metrics */
