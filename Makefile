@@ -112,8 +112,8 @@ $(OUTPUT)/tg-probe: $(PROBE_SRCS) $(LIBTG) | $(OUTPUT)
 # __wrap_<name> (cmocka mocking): list them in WRAP_<test>.
 comma := ,
 WRAP_test_tenants := tg_cgroup_id
-WRAP_test_eventlog := fdatasync
-WRAP_test_sink := fdatasync accept4
+WRAP_test_eventlog := fdatasync write
+WRAP_test_sink := fdatasync accept4 write
 $(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIBTG) | $(OUTPUT)/tests/unit
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(addprefix -Wl$(comma)--wrap=,$(WRAP_$*)) \
@@ -157,6 +157,7 @@ bench: all
 	$(Q)tests/bench/ratelimit.sh $(OUTPUT)
 	$(Q)tests/bench/net.sh $(OUTPUT)
 	$(Q)tests/bench/fanotify.sh $(OUTPUT)
+	$(Q)tests/bench/events.sh $(OUTPUT)
 
 # File isolation in the VM guests (BPF LSM), not part of check.
 bench-vm: all

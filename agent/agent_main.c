@@ -27,6 +27,7 @@
 #include "bpf_loader.h"
 #include "cgroupfs.h"
 #include "control.h"
+#include "delivery.h"
 #include "event_json.h"
 #include "netlink.h"
 #include "fanotify.h"
@@ -36,12 +37,14 @@
 #include "resports.h"
 #include "seed.h"
 #include "sink.h"
+#include "spool.h"
 #include "tenants.h"
 #include "tenantguard/map_abi.h"
 
 #define PROG "tenantguard-agent"
 #define TG_SINK_QUEUE 65536	/* events held for the collector */
 #define TG_RL_POLL_MS 1000	/* kernel counters read at most this often */
+#define METRICS_MS 5000		/* metrics file written this often */
 
 struct agent {
 	const char *policy_file;
@@ -75,7 +78,6 @@ struct agent {
 	struct tg_event_fmt fmt;
 	__u64 events_seen;
 	__u64 events_bad;
-	__u64 qdrops_reported;
 	struct tg_notify *notify;	/* seccomp listeners from the launcher */
 	__u64 seccomp_denials;
 	struct tg_ratelimit *rl;	/* rate limits, suppressed and dropped */
@@ -89,6 +91,10 @@ struct agent {
 	int fan_unmarked;		/* filesystems not marked, last reported */
 	int started;			/* the start event is out */
 	__u64 fan_drops_reported;
+	const char *spool_dir;		/* --spool-dir (unused with --spool-size 0) */
+	__u64 spool_size;
+	const char *metrics_file;
+	struct tg_delivery dlv;		/* event counts, drops, metrics */
 };
 
 static int verbose;
@@ -129,6 +135,13 @@ static void usage(FILE *out)
 		"  --cgroup-root DIR       cgroup v2 mount point (default: from mountinfo)\n"
 		"  --attach-cgroup DIR     cgroup for the network programs (default: cgroup v2 root)\n"
 		"  --ringbuf-size BYTES    kernel event ring buffer, power of two (default 1048576)\n"
+		"  --spool-dir DIR         events the collector has not acknowledged go there\n"
+		"                          when it is down or slow (default /var/lib/tenantguard/spool)\n"
+		"  --spool-size BYTES      spool limit, suffix K, M, G allowed (default 512M;\n"
+		"                          0: no spool, events wait in memory only)\n"
+		"  --metrics-file PATH     write Prometheus metrics there every 5 s, e.g.\n"
+		"                          /var/lib/prometheus/node-exporter/tenantguard.prom\n"
+		"                          (default: none)\n"
 		"  --host NAME             host name in events (default: gethostname)\n"
 		"  --require-file-isolation  refuse to start without full file isolation (BPF LSM)\n"
 		"  --file-backend auto|bpf-lsm|fanotify|none\n"
@@ -154,7 +167,8 @@ static int parse_u32(const char *s, __u32 *out)
 static int parse_args(struct agent *a, int argc, char **argv)
 {
 	enum { O_TENANTS = 256, O_PATHS, O_SOCK, O_CGROOT, O_ATTACH, O_RB,
-	       O_HOST, O_REQFILE, O_POLICY, O_POLICYDIR, O_CONTROL, O_FILEBE };
+	       O_HOST, O_REQFILE, O_POLICY, O_POLICYDIR, O_CONTROL, O_FILEBE,
+	       O_SPOOLDIR, O_SPOOLSIZE, O_METRICS };
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "policy-dir", required_argument, NULL, O_POLICYDIR },
@@ -168,6 +182,9 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "host", required_argument, NULL, O_HOST },
 		{ "require-file-isolation", no_argument, NULL, O_REQFILE },
 		{ "file-backend", required_argument, NULL, O_FILEBE },
+		{ "spool-dir", required_argument, NULL, O_SPOOLDIR },
+		{ "spool-size", required_argument, NULL, O_SPOOLSIZE },
+		{ "metrics-file", required_argument, NULL, O_METRICS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -191,6 +208,16 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		case O_HOST: a->host_opt = optarg; break;
 		case O_REQFILE: a->require_file = 1; break;
 		case O_FILEBE: a->file_backend_opt = optarg; break;
+		case O_SPOOLDIR: a->spool_dir = optarg; break;
+		case O_METRICS: a->metrics_file = optarg; break;
+		case O_SPOOLSIZE:
+			if (tg_parse_size(optarg, &a->spool_size) ||
+			    (a->spool_size && a->spool_size < (1 << 20))) {
+				say("--spool-size: '%s' is not 0 or a size of at least 1M",
+				    optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'v': a->verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
 		case O_RB:
@@ -226,6 +253,10 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		    a->file_backend_opt);
 		return -EINVAL;
 	}
+	if (!a->spool_dir[0] || (a->metrics_file && !a->metrics_file[0])) {
+		say("--spool-dir and --metrics-file need a path");
+		return -EINVAL;
+	}
 	if (a->tenants_cgroup[0] != '/' || a->paths_root[0] != '/') {
 		say("--tenants-cgroup and --paths-root must be absolute paths");
 		return -EINVAL;
@@ -245,6 +276,7 @@ static void emit(struct agent *a, struct json_object *o)
 						      JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (a->verbose)
 		say("event %s", s);
+	tg_delivery_count(&a->dlv, o);
 	err = tg_sink_submit(a->sink, s, strlen(s));
 	if (err && err != -ENOBUFS && a->verbose)
 		say("collector: %s", strerror(-err));
@@ -253,8 +285,10 @@ static void emit(struct agent *a, struct json_object *o)
 
 static int on_event(void *ctx, void *data, size_t size)
 {
+	static struct tg_buf text;
+	struct tg_event_names names;
 	struct agent *a = ctx;
-	struct json_object *o;
+	int err;
 
 	a->events_seen++;
 	if (size >= TG_EVENT_HDR_LEN) {
@@ -267,12 +301,17 @@ static int on_event(void *ctx, void *data, size_t size)
 				a->audits[ev->tenant]++;
 		}
 	}
-	o = tg_event_json(data, size, &a->fmt);
-	if (!o) {
+	/* Straight to text: no json-c object for the events of a flood. */
+	if (tg_event_text(data, size, &a->fmt, &text, &names)) {
 		a->events_bad++;
 		return 0;
 	}
-	emit(a, o);
+	if (a->verbose)
+		say("event %.*s", (int)text.len, text.p);
+	tg_delivery_count_names(&a->dlv, names.kind, names.verdict, names.tenant);
+	err = tg_sink_submit(a->sink, text.p, text.len);
+	if (err && err != -ENOBUFS && a->verbose)
+		say("collector: %s", strerror(-err));
 	return 0;
 }
 
@@ -429,16 +468,24 @@ static void emit_drop(struct agent *a, __u64 n, const char *reason,
 	emit(a, o);
 }
 
+static void sink_drop(void *ctx, __u64 n, const char *reason, const char *why)
+{
+	emit_drop(ctx, n, reason, why);
+}
+
+static void emit_cb(void *ctx, struct json_object *o)
+{
+	emit(ctx, o);
+}
+
 static double now_ms(void);
 
-/* A summary of suppressed or dropped events, if the queue has room for it. */
+/* A summary of suppressed or dropped events, if the sink has room for it. */
 static int emit_rl(void *ctx, const struct tg_rl_record *r)
 {
 	struct agent *a = ctx;
-	struct tg_sink_stats ss;
 
-	tg_sink_stats(a->sink, &ss);
-	if (ss.queued + 1 >= TG_SINK_QUEUE)
+	if (!tg_sink_has_room(a->sink))
 		return -ENOBUFS;
 	emit(a, tg_rl_record_json(&a->fmt, r));
 	/* A suppressed denial is a denial all the same. */
@@ -457,23 +504,15 @@ static int emit_rl(void *ctx, const struct tg_rl_record *r)
  */
 static void report_drops(struct agent *a, int force)
 {
-	struct tg_sink_stats ss;
 	int err;
 
-	tg_sink_stats(a->sink, &ss);
-	/* Only once the queue has room again, or the report is lost too. */
-	if (ss.dropped != a->qdrops_reported && ss.queued + 1 < TG_SINK_QUEUE) {
-		__u64 n = ss.dropped - a->qdrops_reported;
-
-		a->qdrops_reported = ss.dropped;
-		emit_drop(a, n, "collector_queue_full",
-			  "the collector did not take them in time");
-	}
+	tg_delivery_report(&a->dlv, &a->fmt, sink_drop, emit_cb, a);
 	if (a->fan) {
 		struct tg_fan_stats fs;
 
 		tg_fan_stats(a->fan, &fs);
-		if (fs.record_drops != a->fan_drops_reported) {
+		if (fs.record_drops != a->fan_drops_reported &&
+		    tg_sink_has_room(a->sink)) {
 			emit_drop(a, fs.record_drops - a->fan_drops_reported,
 				  "fanotify_queue_full",
 				  "fanotify decisions came faster than they were reported");
@@ -742,9 +781,13 @@ static struct json_object *status_json(struct agent *a)
 			       json_object_new_int64((int64_t)suppressed_total(a)));
 	json_object_object_add(t, "sent_acked", json_object_new_int64((int64_t)ss.acked));
 	json_object_object_add(t, "queued", json_object_new_int64((int64_t)ss.queued));
-	json_object_object_add(t, "dropped_queue_full", json_object_new_int64((int64_t)ss.dropped));
+	json_object_object_add(t, "dropped", json_object_new_int64((int64_t)ss.dropped));
+	json_object_object_add(t, "spool_events", json_object_new_int64((int64_t)ss.spool_records));
 	json_object_object_add(t, "collector_connected", json_object_new_boolean(ss.connected));
 	json_object_object_add(o, "events", t);
+	json_object_object_add(o, "delivery", tg_delivery_status(&a->dlv, &(struct tg_delivery_extra){
+		.kernel_drops = tg_bpf_event_drops(&a->bpf),
+		.reloads_ok = a->reloads_ok, .reloads_failed = a->reloads_failed }));
 	t = json_object_new_object();
 	json_object_object_add(t, "listeners",
 			       json_object_new_int64(tg_notify_count(a->notify)));
@@ -1018,11 +1061,23 @@ static void drain(int fd)
 		;
 }
 
+static void write_metrics(struct agent *a)
+{
+	int prev = a->dlv.metrics_err;
+	int err = tg_delivery_write_metrics(&a->dlv, &(struct tg_delivery_extra){
+		.kernel_drops = tg_bpf_event_drops(&a->bpf),
+		.reloads_ok = a->reloads_ok, .reloads_failed = a->reloads_failed });
+
+	if (err && err != prev)
+		say("metrics file %s: %s", a->metrics_file, strerror(-err));
+}
+
 /* Serve until SIGTERM or SIGINT. */
 static int run(struct agent *a, int sfd, int *ifd, int cfd)
 {
 	struct signalfd_siginfo si;
 	struct pollfd p[8];
+	double next_metrics = 0;
 	int n, err;
 
 	for (;;) {
@@ -1067,6 +1122,10 @@ static int run(struct agent *a, int sfd, int *ifd, int cfd)
 		}
 		tg_sink_process(a->sink);
 		report_drops(a, 0);
+		if (a->metrics_file && now_ms() >= next_metrics) {
+			write_metrics(a);
+			next_metrics = now_ms() + METRICS_MS;
+		}
 		if (!(p[1].revents & POLLIN))
 			continue;
 		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -1124,7 +1183,11 @@ int main(int argc, char **argv)
 		.event_socket = "/run/tenantguard/events.sock",
 		.ringbuf_size = 1 << 20,
 		.file_backend_opt = "auto",
+		.spool_dir = "/var/lib/tenantguard/spool",
+		.spool_size = 512ULL << 20,
 	};
+	struct tg_spool_info si;
+	struct tg_spool *spool;
 	struct tg_bpf_opts bo = {};
 	char errbuf[512];
 	struct tg_diag d = {};
@@ -1165,6 +1228,7 @@ int main(int argc, char **argv)
 		err = 1;
 		goto out_close_sfd;
 	}
+	tg_delivery_init(&a.dlv, a.sink, a.metrics_file);
 	a.notify = tg_notify_new();
 	if (!a.notify) {
 		say("seccomp listeners: %s", strerror(errno));
@@ -1205,6 +1269,22 @@ int main(int argc, char **argv)
 		    a.bpf.file_reason);
 		err = 1;
 		goto out_stop_bpf;
+	}
+	if (a.spool_size) {
+		spool = tg_spool_open(a.spool_dir, a.spool_size, 0, &si);
+		if (!spool) {
+			say("spool %s: %s", a.spool_dir, errno == EBUSY ?
+			    "in use by another agent" : strerror(errno));
+			err = 1;
+			goto out_stop_bpf;
+		}
+		tg_sink_set_spool(a.sink, spool);
+		if (si.torn)
+			say("spool %s: cut %u damaged record(s) (%llu bytes) left by a crash",
+			    a.spool_dir, si.torn, (unsigned long long)si.torn_bytes);
+		if (si.records)
+			say("spool %s: %llu event(s) of earlier runs to deliver",
+			    a.spool_dir, (unsigned long long)si.records);
 	}
 	if (start_fanotify(&a)) {
 		err = 1;
@@ -1248,6 +1328,8 @@ int main(int argc, char **argv)
 	report_drops(&a, 1);
 	stop_fanotify(&a);
 	tg_notify_process(a.notify, on_seccomp_denial, &a);
+	if (a.metrics_file)
+		write_metrics(&a);
 	close(cfd);
 	unlink(a.control_socket);
 out_close_ifd:
@@ -1260,10 +1342,22 @@ out_stop_bpf:
 	tg_ratelimit_free(a.rl);
 	if (!err)
 		emit(&a, tg_agent_event(&a.fmt, "stop", "allow", "agent stopped"));
-	tg_sink_flush(a.sink, 2000);
+	if (tg_sink_flush(a.sink, 2000)) {
+		size_t lost = tg_sink_save(a.sink);
+		struct tg_sink_stats ss;
+
+		tg_sink_stats(a.sink, &ss);
+		if (lost)
+			say("collector unreachable: %zu event(s) lost at exit (no room in the spool)",
+			    lost);
+		else if (ss.spool_records)
+			say("collector unreachable: %llu event(s) kept in the spool for the next run",
+			    (unsigned long long)ss.spool_records);
+	}
 out_free_sink:
 	tg_notify_free(a.notify);
 	tg_sink_free(a.sink);
+	tg_delivery_free(&a.dlv);
 out_close_sfd:
 	close(sfd);
 	tg_registry_free(&a.reg);

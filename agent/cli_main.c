@@ -2,7 +2,8 @@
 /*
  * tenantguard: the operator's command line.
  *
- *   tenantguard events [--log PATH] [--tenant T] [--kind K] [--json]
+ *   tenantguard events [--log PATH] [--follow] [--tenant T] [--kind K]
+ *                      [--since TIME] [--json]
  *   tenantguard run --tenant NAME [--profile P] [--uid U --gid G] -- CMD...
  *   tenantguard seccomp check FILE... | export --profile P --format F
  */
@@ -21,6 +22,7 @@
 
 #include "cgroupfs.h"
 #include "control.h"
+#include "events_cli.h"
 #include "launch.h"
 #include "policy.h"
 #include "seccomp_profile.h"
@@ -39,9 +41,15 @@ static void usage(FILE *out)
 		"  policy check FILE [DROPIN...]\n"
 		"         validate a policy (and drop-ins, merged in the order given)\n"
 		"         without touching the kernel; errors as file:line:column\n"
-		"  events [--log PATH] [--tenant T] [--kind K] [--json]\n"
-		"         print the events the collector stored\n"
-		"         (default log /var/log/tenantguard/events.jsonl)\n"
+		"  events [--log PATH] [-f|--follow] [--tenant T] [--kind K]\n"
+		"         [--since TIME] [--json]\n"
+		"         print the events the collector stored, its rotated files\n"
+		"         first (default log /var/log/tenantguard/events.jsonl);\n"
+		"         --follow keeps printing new events, also across rotation;\n"
+		"         --tenant matches actor or target; --kind file|net|unix|\n"
+		"         proc|seccomp|agent; --since an RFC 3339 time or a duration\n"
+		"         back from now (90s, 10m, 2h, 1d); --json prints the stored\n"
+		"         JSON lines; colour only on a terminal and without NO_COLOR\n"
 		"  run --tenant NAME --uid U --gid G [--profile NAME|FILE]\n"
 		"      [--seccomp-dir DIR] [--policy FILE] [-v] -- CMD [ARGS...]\n"
 		"         start CMD as U:G in the tenant's cgroup (and a cgroup namespace\n"
@@ -57,99 +65,6 @@ static void usage(FILE *out)
 		"  help   this text\n"
 		"global option (before COMMAND): --control-socket PATH\n"
 		"  (default /run/tenantguard/control.sock)\n");
-}
-
-static const char *field(struct json_object *o, const char *k)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v))
-		return "-";
-	return json_object_get_string(v);
-}
-
-/* One event as an aligned human-readable line. */
-static void print_human(struct json_object *o)
-{
-	const char *kind = field(o, "kind");
-	char detail[4200];
-
-	if (strcmp(kind, "net") == 0)
-		snprintf(detail, sizeof(detail), "%s %s port %s", field(o, "proto"),
-			 field(o, "addr"), field(o, "port"));
-	else if (strcmp(kind, "agent") == 0)
-		snprintf(detail, sizeof(detail), "%s", field(o, "message"));
-	else if (strcmp(kind, "seccomp") == 0)
-		snprintf(detail, sizeof(detail), "%s call, profile %s", field(o, "arch"),
-			 field(o, "profile"));
-	else
-		snprintf(detail, sizeof(detail), "%s", field(o, "path"));
-	printf("%-8s %-30s %-7s %-6s %-12s -> %-12s %-8s %-7s %-16s %s\n",
-	       field(o, "seq"), field(o, "time"), kind, field(o, "verdict"),
-	       field(o, "tenant"), field(o, "target_tenant"), field(o, "op"),
-	       field(o, "pid"), field(o, "comm"), detail);
-}
-
-static int cmd_events(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "log", required_argument, NULL, 'l' },
-		{ "tenant", required_argument, NULL, 't' },
-		{ "kind", required_argument, NULL, 'k' },
-		{ "json", no_argument, NULL, 'j' },
-		{}
-	};
-	const char *log = "/var/log/tenantguard/events.jsonl";
-	const char *tenant = NULL, *kind = NULL;
-	struct json_object *o;
-	char *line = NULL;
-	size_t cap = 0;
-	unsigned long lineno = 0;
-	int c, json = 0, err = 0;
-	FILE *f;
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l': log = optarg; break;
-		case 't': tenant = optarg; break;
-		case 'k': kind = optarg; break;
-		case 'j': json = 1; break;
-		default:
-			fprintf(stderr, PROG ": events: unknown option %s\n",
-				argv[optind - 1]);
-			return 2;
-		}
-	}
-	f = fopen(log, "re");
-	if (!f) {
-		fprintf(stderr, PROG ": events: cannot open %s: %s\n", log,
-			strerror(errno));
-		return 1;
-	}
-	while (getline(&line, &cap, f) > 0) {
-		lineno++;
-		o = json_tokener_parse(line);
-		if (!o || !json_object_is_type(o, json_type_object)) {
-			fprintf(stderr, PROG ": events: %s:%lu: not a JSON object\n",
-				log, lineno);
-			json_object_put(o);
-			err = 1;
-			continue;
-		}
-		if ((!tenant || strcmp(field(o, "tenant"), tenant) == 0 ||
-		     strcmp(field(o, "target_tenant"), tenant) == 0) &&
-		    (!kind || strcmp(field(o, "kind"), kind) == 0)) {
-			if (json)
-				fputs(line, stdout);
-			else
-				print_human(o);
-		}
-		json_object_put(o);
-	}
-	free(line);
-	fclose(f);
-	return err;
 }
 
 /* Merge FILE and its drop-ins like the agent does, report every error. */
@@ -253,6 +168,44 @@ static void print_unenforced(struct json_object *r)
 	       jstr(fan, "undecidable"), jstr(fan, "ignore_marks"));
 }
 
+/* The agent's delivery figures: queue, spool, collector, drops. */
+static void print_delivery(struct json_object *r)
+{
+	struct json_object *d, *dr, *v;
+	int first = 1;
+
+	if (!json_object_object_get_ex(r, "delivery", &d))
+		return;
+	printf("events:      %s produced, %s acknowledged by the collector, %s in memory, "
+	       "%s in the spool (%s bytes), oldest unacknowledged %s s old\n",
+	       jstr(d, "submitted"), jstr(d, "acked"), jstr(d, "queued"),
+	       jstr(d, "spool_events"), jstr(d, "spool_bytes"),
+	       jstr(d, "collector_lag_seconds"));
+	if (json_object_object_get_ex(d, "collector_stalled", &v) &&
+	    json_object_get_boolean(v))
+		printf("COLLECTOR:   cannot write its log since %s (%s); events wait in the agent\n",
+		       jstr(d, "stalled_since"), jstr(d, "stalled_why"));
+	else if (json_object_object_get_ex(d, "collector_connected", &v) &&
+		 !json_object_get_boolean(v))
+		printf("COLLECTOR:   not connected (%s); events wait in the agent\n",
+		       jstr(d, "last_error"));
+	else
+		printf("collector:   connected\n");
+	printf("dropped:     ");
+	if (json_object_object_get_ex(d, "dropped", &dr)) {
+		json_object_object_foreach(dr, k, n) {
+			printf("%s%s %s", first ? "" : ", ", k, json_object_get_string(n));
+			first = 0;
+		}
+	}
+	printf("\n");
+	if (json_object_object_get_ex(d, "metrics_file", &v))
+		printf("metrics:     %s%s%s\n", json_object_get_string(v),
+		       json_object_object_get_ex(d, "metrics_error", NULL) ? ": " : "",
+		       json_object_object_get_ex(d, "metrics_error", NULL) ?
+		       jstr(d, "metrics_error") : "");
+}
+
 static int cmd_status(int argc, char **argv)
 {
 	struct json_object *r, *ts, *t, *v;
@@ -294,6 +247,7 @@ static int cmd_status(int argc, char **argv)
 		       jstr(t, "mode"), jstr(t, "denials"), jstr(t, "present"),
 		       jstr(t, "cgroup"));
 	}
+	print_delivery(r);
 	json_object_put(r);
 	return 0;
 }
@@ -687,7 +641,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "events") == 0)
-		return cmd_events(argc - 1, argv + 1);
+		return tg_events_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "status") == 0)
 		return cmd_status(argc - 1, argv + 1);
 	if (strcmp(argv[1], "reload") == 0)

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "eventlog.h"
+#include "syslog.h"
 
 #define TG_COLLECTOR_MAX_CLIENTS 16
 
@@ -26,6 +27,7 @@ struct tg_collector_client {
 	__u64 ack_pending;  /* highest seq appended but not yet acked */
 	int drop_after_ack; /* a frame of it could not be stored */
 	int ack_always;	    /* answer the HELLO even with ack 0 */
+	int status_told;    /* TG_STATUS_* last sent, -1: none */
 };
 
 struct tg_collector {
@@ -42,6 +44,21 @@ struct tg_collector {
 	/* Called with a one-line notice (rejected peers and frames). */
 	void (*warn)(const char *msg);
 	unsigned long long stored, duplicates, rejected_frames, rejected_peers;
+	/* Set before open: forward stored events to this syslog socket. */
+	const char *syslog_path;
+	struct tg_syslog *syslog; /* NULL: no forwarding */
+	struct tg_syslog syslog_state;
+	int syslog_err;		  /* last failure, warned once */
+	/* The log cannot be written (disk full...): -errno, else 0. */
+	int stalled;
+	long long stalled_since_ms, next_retry_ms;
+	long long commit_due_ms; /* the buffered lines are committed then */
+	unsigned long long stalls; /* episodes */
+	unsigned long long rounds; /* commits */
+	/* Set before open: write Prometheus metrics there every 5 s. */
+	const char *metrics_path;
+	long long next_metrics_ms;
+	int metrics_err; /* last write's result */
 };
 
 /*
@@ -57,7 +74,10 @@ int tg_collector_open(struct tg_collector *c, const char *socket_path,
 
 /*
  * Serve until stop_fd is readable; commit and return 0. -errno if poll fails
- * or the log can no longer be written (l->broken).
+ * or the log can no longer be written (l->broken). When the log cannot be
+ * written (disk full), the round stays buffered and is written again every
+ * second; meanwhile nothing more is read or acknowledged, and the agents are
+ * told (TG_FRAME_STATUS).
  */
 int tg_collector_run(struct tg_collector *c, int stop_fd);
 

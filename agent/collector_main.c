@@ -36,6 +36,13 @@ static void usage(FILE *out)
 		"  --rotate-size BYTES  rotate the log at this size (default "
 		"67108864, 0: never)\n"
 		"  --rotate-keep N      rotated files kept, 0..%u (default 5)\n"
+		"  --syslog[=PATH]      also forward each stored event to the "
+		"local syslog\n"
+		"                       socket as an RFC 5424 message (default "
+		"/dev/log)\n"
+		"  --metrics-file PATH  write Prometheus metrics there every 5 "
+		"s (default:\n"
+		"                       none)\n"
 		"  -h, --help           this text\n",
 		TG_EVENTLOG_MAX_KEEP);
 }
@@ -72,6 +79,8 @@ int main(int argc, char **argv)
 		{"agent-uid", required_argument, NULL, 'u'},
 		{"rotate-size", required_argument, NULL, 'r'},
 		{"rotate-keep", required_argument, NULL, 'k'},
+		{"syslog", optional_argument, NULL, 'S'},
+		{"metrics-file", required_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
 		{}};
 	const char *socket_path = "/run/tenantguard/events.sock";
@@ -113,6 +122,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'S': c.syslog_path = optarg ? optarg : "/dev/log"; break;
+		case 'm': c.metrics_path = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case ':':
 			fprintf(stderr, PFX "option %s needs a value\n",
@@ -132,6 +143,11 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc) {
 		fprintf(stderr, PFX "unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if ((c.syslog_path && !c.syslog_path[0]) ||
+	    (c.metrics_path && !c.metrics_path[0])) {
+		fprintf(stderr, PFX "--syslog= and --metrics-file need a path\n");
 		return 2;
 	}
 	sigemptyset(&set);
@@ -154,8 +170,10 @@ int main(int argc, char **argv)
 	if (c.log.torn_truncated)
 		fprintf(stderr, PFX "%s: removed a torn last line\n", log_path);
 	fprintf(stderr,
-		PFX "listening on %s, log %s, agent uid %llu, next seq %llu\n",
-		socket_path, log_path, uid, (unsigned long long)c.log.next_seq);
+		PFX "listening on %s, log %s, agent uid %llu, next seq %llu%s%s\n",
+		socket_path, log_path, uid, (unsigned long long)c.log.next_seq,
+		c.syslog ? ", forwarding to syslog at " : "",
+		c.syslog ? c.syslog_path : "");
 	err = tg_collector_run(&c, sfd);
 	if (err)
 		fprintf(stderr, PFX "%s: %s\n",
@@ -164,6 +182,9 @@ int main(int argc, char **argv)
 		PFX "stopping: %llu events stored, %llu duplicates acked, %llu "
 		    "frames and %llu peers rejected\n",
 		c.stored, c.duplicates, c.rejected_frames, c.rejected_peers);
+	if (c.syslog)
+		fprintf(stderr, PFX "syslog: %llu forwarded, %llu failed\n",
+			c.syslog->sent, c.syslog->failed);
 	tg_collector_close(&c);
 out_close_sfd:
 	close(sfd);

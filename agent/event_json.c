@@ -14,20 +14,36 @@
 #include "event_json.h"
 #include "mountpath.h"
 
+/* n as width decimal digits, zero-padded, at p. */
+static void put_digits(char *p, unsigned long n, int width)
+{
+	while (width--) {
+		p[width] = (char)('0' + n % 10);
+		n /= 10;
+	}
+}
+
 void tg_format_time(char *buf, size_t len, __s64 real_ns)
 {
 	time_t sec = (time_t)(real_ns / 1000000000LL);
 	long nsec = (long)(real_ns % 1000000000LL);
+	char out[40] = "0000-00-00T00:00:00.000000000Z";
 	struct tm tm;
-	char base[32];
 
 	if (nsec < 0) {
 		nsec += 1000000000L;
 		sec -= 1;
 	}
+	/* By hand: strftime and printf cost more than the rest of an event. */
 	gmtime_r(&sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%09ldZ", base, nsec);
+	put_digits(out, (unsigned long)tm.tm_year + 1900, 4);
+	put_digits(out + 5, (unsigned long)tm.tm_mon + 1, 2);
+	put_digits(out + 8, (unsigned long)tm.tm_mday, 2);
+	put_digits(out + 11, (unsigned long)tm.tm_hour, 2);
+	put_digits(out + 14, (unsigned long)tm.tm_min, 2);
+	put_digits(out + 17, (unsigned long)tm.tm_sec, 2);
+	put_digits(out + 20, (unsigned long)nsec, 9);
+	snprintf(buf, len, "%s", out);
 }
 
 static __s64 clock_ns(clockid_t c)
@@ -102,13 +118,24 @@ char *tg_utf8_sanitize(const char *s, size_t n)
 static int add_str(struct json_object *o, const char *key, const char *s,
 		   size_t n)
 {
-	char *clean = tg_utf8_sanitize(s, n);
 	struct json_object *v;
+	char *clean = NULL;
+	size_t i;
 
+	/* Plain ASCII (most names) needs no copy to be valid UTF-8. */
+	n = strnlen(s, n);
+	for (i = 0; i < n && !((unsigned char)s[i] & 0x80); i++)
+		;
+	if (i == n) {
+		v = json_object_new_string_len(s, (int)n);
+		goto out_add;
+	}
+	clean = tg_utf8_sanitize(s, n);
 	if (!clean)
 		return -ENOMEM;
 	v = json_object_new_string(clean);
 	free(clean);
+out_add:
 	if (!v)
 		return -ENOMEM;
 	return json_object_object_add(o, key, v) ? -ENOMEM : 0;
@@ -247,63 +274,91 @@ static void join_components(const struct tg_event *ev, char *out, size_t len)
 	out[len - 1] = '\0';
 }
 
-static int add_net_fields(struct json_object *o, const struct tg_event *ev)
+/* s (at most n bytes, up to a NUL) as a JSON string, valid UTF-8. */
+static int put_str(struct tg_buf *b, const char *s, size_t n)
 {
-	char addr[INET6_ADDRSTRLEN];
-	int err = 0;
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	char esc[8];
+	size_t i = 0, k, run;
+	int err = tg_buf_put(b, "\"", 1);
 
-	if (ev->family == AF_INET)
-		inet_ntop(AF_INET, ev->addr, addr, sizeof(addr));
-	else if (ev->family == AF_INET6)
-		inet_ntop(AF_INET6, ev->addr, addr, sizeof(addr));
-	else
-		snprintf(addr, sizeof(addr), "family-%u", ev->family);
-	err = err ?: add_str(o, "proto", proto_name(ev->proto), 8);
-	err = err ?: add_str(o, "addr", addr, sizeof(addr));
-	err = err ?: add_int(o, "port", ev->port);
-	return err;
+	n = strnlen(s, n);
+	while (!err && i < n) {
+		/* A run of bytes that go out as they are. */
+		for (run = i; run < n && p[run] >= 0x20 && p[run] < 0x80 &&
+			      p[run] != '"' && p[run] != '\\';
+		     run++)
+			;
+		err = tg_buf_put(b, s + i, run - i);
+		i = run;
+		if (err || i == n)
+			break;
+		if (p[i] >= 0x80) {
+			k = utf8_seq_len(p + i, n - i);
+			err = k ? tg_buf_put(b, s + i, k)
+				: tg_buf_put(b, "\xef\xbf\xbd", 3);
+			i += k ? k : 1;
+			continue;
+		}
+		/* As json-c writes them. */
+		esc[0] = '\\';
+		switch (p[i]) {
+		case '"': esc[1] = '"'; k = 2; break;
+		case '\\': esc[1] = '\\'; k = 2; break;
+		case '\b': esc[1] = 'b'; k = 2; break;
+		case '\f': esc[1] = 'f'; k = 2; break;
+		case '\n': esc[1] = 'n'; k = 2; break;
+		case '\r': esc[1] = 'r'; k = 2; break;
+		case '\t': esc[1] = 't'; k = 2; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[p[i] >> 4];
+			esc[5] = hex[p[i] & 0xf];
+			k = 6;
+		}
+		err = tg_buf_put(b, esc, k);
+		i++;
+	}
+	return err ?: tg_buf_put(b, "\"", 1);
 }
 
-static int add_path_field(struct json_object *o, const struct tg_event *ev,
-			  const struct tg_event_fmt *f)
+/*
+ * The path of a file event into out: components joined, and for a path
+ * recorded from its filesystem's root (inode hooks see no mount), placed
+ * in this agent's mount tree by the device in ev->addr.
+ */
+static void file_path(const struct tg_event *ev, const struct tg_event_fmt *f,
+		      char *out, size_t len)
 {
-	char path[TG_PATH_LEN + 8];
-	int err;
+	char fspath[TG_PATH_LEN + 8];
+	__u32 dev;
 
 	if ((ev->path_flags & (TG_PATH_F_COMPONENTS | TG_PATH_F_FSROOT |
 			       TG_PATH_F_TRUNCATED)) ==
 	    (TG_PATH_F_COMPONENTS | TG_PATH_F_FSROOT)) {
-		char fspath[TG_PATH_LEN + 8];
-		__u32 dev;
-
 		join_components(ev, fspath, sizeof(fspath));
 		memcpy(&dev, ev->addr, sizeof(dev));
 		tg_mount_path(f->mountinfo ?: "/proc/self/mountinfo", dev, fspath,
-			      path, sizeof(path));
-	} else if (ev->path_flags & TG_PATH_F_COMPONENTS)
-		join_components(ev, path, sizeof(path));
-	else
-		snprintf(path, sizeof(path), "%.*s", (int)ev->path_len,
+			      out, len);
+	} else if (ev->path_flags & TG_PATH_F_COMPONENTS) {
+		join_components(ev, out, len);
+	} else {
+		snprintf(out, len, "%.*s", (int)ev->path_len,
 			 (const char *)ev->path);
-	err = add_str(o, "path", path, sizeof(path));
-	if (!err && (ev->path_flags & TG_PATH_F_TRUNCATED))
-		err = json_object_object_add(o, "path_truncated",
-					     json_object_new_boolean(1)) ?
-			      -ENOMEM :
-			      0;
-	return err;
+	}
 }
 
 /*
- * A unix socket's name from its sun_path bytes (path_len of them): "@name"
- * for an abstract one (leading NUL), a pathname up to its NUL, "" for an
- * unnamed one. Control bytes, DEL, backslash and bytes that are not UTF-8
- * are written as \xHH, so every name prints and none is mistaken for another.
+ * A unix socket's name from its sun_path bytes (path_len of them) into out:
+ * "@name" for an abstract one (leading NUL), a pathname up to its NUL, ""
+ * for an unnamed one. Control bytes, DEL, backslash and bytes that are not
+ * UTF-8 are written as \xHH, so every name prints and none is mistaken for
+ * another. out holds at least TG_UNIX_NAME_MAX * 4 + 2 bytes.
  */
-static int add_unix_path(struct json_object *o, const struct tg_event *ev)
+static size_t unix_path(const struct tg_event *ev, char *out)
 {
 	const unsigned char *p = ev->path;
-	char out[TG_UNIX_NAME_MAX * 4 + 2];
 	size_t n = ev->path_len, i = 0, o_len = 0, k;
 
 	if (n > TG_UNIX_NAME_MAX)
@@ -321,57 +376,116 @@ static int add_unix_path(struct json_object *o, const struct tg_event *ev)
 			o_len += k;
 			i += k;
 		} else if (p[i] < 0x20 || p[i] >= 0x7f || p[i] == '\\') {
-			o_len += (size_t)snprintf(out + o_len, sizeof(out) - o_len,
-						  "\\x%02x", p[i]);
+			o_len += (size_t)snprintf(out + o_len, 5, "\\x%02x", p[i]);
 			i++;
 		} else {
 			out[o_len++] = (char)p[i++];
 		}
 	}
 	out[o_len] = '\0';
-	return add_str(o, "path", out, o_len);
+	return o_len;
 }
 
-struct json_object *tg_event_json(const void *rec, size_t size,
-				  const struct tg_event_fmt *f)
+/* ,"key": (or {"key": for the first); no printf: it is per field. */
+static int put_key(struct tg_buf *b, const char *key)
+{
+	return tg_buf_put(b, b->len ? ",\"" : "{\"", 2) ?:
+	       tg_buf_put(b, key, strlen(key)) ?: tg_buf_put(b, "\":", 2);
+}
+
+/* ,"key":"value" */
+static int put_field(struct tg_buf *b, const char *key, const char *s, size_t n)
+{
+	return put_key(b, key) ?: put_str(b, s, n);
+}
+
+/* ,"key":v */
+static int put_int(struct tg_buf *b, const char *key, unsigned long v)
+{
+	char d[24];
+	int i = sizeof(d);
+
+	do
+		d[--i] = (char)('0' + v % 10);
+	while (v /= 10);
+	return put_key(b, key) ?: tg_buf_put(b, d + i, sizeof(d) - (size_t)i);
+}
+
+int tg_event_text(const void *rec, size_t size, const struct tg_event_fmt *f,
+		  struct tg_buf *out, struct tg_event_names *names)
 {
 	static struct tg_event ev;
+	char t[48], path[TG_PATH_LEN + 8], addr[INET6_ADDRSTRLEN];
 	const char *kind, *verdict, *op;
-	char b1[32], b2[32];
-	struct json_object *o;
-	int err = 0;
+	static char b1[32], b2[32];
+	int err;
 
-	if (size < TG_EVENT_HDR_LEN || size > sizeof(ev)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	memset(&ev, 0, sizeof(ev));
+	if (size < TG_EVENT_HDR_LEN || size > sizeof(ev))
+		return -EINVAL;
 	memcpy(&ev, rec, size);
 	kind = kind_name(ev.kind);
 	verdict = verdict_name(ev.verdict);
 	op = op_name(ev.op);
 	if (!kind || !verdict || !op ||
-	    ev.path_len > size - TG_EVENT_HDR_LEN) {
-		errno = EINVAL;
-		return NULL;
+	    ev.path_len > size - TG_EVENT_HDR_LEN)
+		return -EINVAL;
+	names->kind = kind;
+	names->verdict = verdict;
+	names->tenant = tg_registry_name(f->reg, ev.tenant, b1, sizeof(b1));
+	/* The fields and their order of common_fields(). */
+	tg_format_time(t, sizeof(t), (__s64)ev.ts_boot_ns + f->boot_to_real_ns);
+	out->len = 0;
+	err = put_field(out, "time", t, sizeof(t));
+	err = err ?: put_field(out, "host", f->host, strlen(f->host));
+	err = err ?: put_field(out, "kind", kind, strlen(kind));
+	err = err ?: put_field(out, "verdict", verdict, strlen(verdict));
+	err = err ?: put_field(out, "tenant", names->tenant, 32);
+	err = err ?: put_field(out, "target_tenant",
+			       tg_registry_name(f->reg, ev.target_tenant, b2,
+						sizeof(b2)), 32);
+	err = err ?: put_int(out, "pid", ev.pid);
+	err = err ?: put_field(out, "comm", (const char *)ev.comm,
+			       sizeof(ev.comm));
+	err = err ?: put_field(out, "op", op, strlen(op));
+	if (!err && ev.kind == TG_KIND_NET) {
+		if (ev.family == AF_INET)
+			inet_ntop(AF_INET, ev.addr, addr, sizeof(addr));
+		else if (ev.family == AF_INET6)
+			inet_ntop(AF_INET6, ev.addr, addr, sizeof(addr));
+		else
+			snprintf(addr, sizeof(addr), "family-%u", ev.family);
+		err = put_field(out, "proto", proto_name(ev.proto), 8);
+		err = err ?: put_field(out, "addr", addr, sizeof(addr));
+		err = err ?: put_int(out, "port", ev.port);
+	} else if (!err && ev.kind == TG_KIND_FILE) {
+		/* A record shorter than the struct: no stale bytes. */
+		memset((char *)&ev + size, 0, sizeof(ev) - size);
+		file_path(&ev, f, path, sizeof(path));
+		err = put_field(out, "path", path, sizeof(path));
+		if (!err && (ev.path_flags & TG_PATH_F_TRUNCATED))
+			err = tg_buf_put(out, ",\"path_truncated\":true", 22);
+	} else if (!err && ev.kind == TG_KIND_UNIX) {
+		err = put_field(out, "path", path, unix_path(&ev, path));
 	}
-	o = common_fields(f, (__s64)ev.ts_boot_ns + f->boot_to_real_ns, kind,
-			  verdict, tg_registry_name(f->reg, ev.tenant, b1, 32),
-			  tg_registry_name(f->reg, ev.target_tenant, b2, 32),
-			  ev.pid, (const char *)ev.comm, sizeof(ev.comm), op);
-	if (!o)
-		return NULL;
-	if (ev.kind == TG_KIND_NET)
-		err = add_net_fields(o, &ev);
-	else if (ev.kind == TG_KIND_FILE)
-		err = add_path_field(o, &ev, f);
-	else if (ev.kind == TG_KIND_UNIX)
-		err = add_unix_path(o, &ev);
-	if (err) {
-		json_object_put(o);
-		errno = -err;
-		return NULL;
+	return err ?: tg_buf_put(out, "}", 1);
+}
+
+struct json_object *tg_event_json(const void *rec, size_t size,
+				  const struct tg_event_fmt *f)
+{
+	struct tg_event_names names;
+	struct tg_buf b = {};
+	struct json_object *o = NULL;
+	int err = tg_event_text(rec, size, f, &b, &names);
+
+	if (!err)
+		err = tg_buf_put(&b, "", 1);
+	if (!err) {
+		o = json_tokener_parse(b.p);
+		err = o ? 0 : -ENOMEM;
 	}
+	tg_buf_free(&b);
+	errno = -err;
 	return o;
 }
 
@@ -435,4 +549,14 @@ const char *tg_op_name(__u32 op)
 const char *tg_verdict_name(__u32 verdict)
 {
 	return verdict_name(verdict);
+}
+
+const char *tg_json_str(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return "";
+	return json_object_get_string(v);
 }

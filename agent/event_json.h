@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "buf.h"
 #include "tenants.h"
 #include "tenantguard/event_abi.h"
 
@@ -30,9 +31,25 @@ __s64 tg_boot_to_real_ns(void);
  */
 char *tg_utf8_sanitize(const char *s, size_t n);
 
+/* Names of a record's kind, verdict and actor's tenant (until the next call). */
+struct tg_event_names {
+	const char *kind, *verdict, *tenant;
+};
+
 /*
- * The JSON object (without "seq") for the size bytes of a ring buffer record.
- * NULL with errno EINVAL for a malformed record, ENOMEM.
+ * The JSON text (one compact object without "seq", valid UTF-8, the fields
+ * in the order of the other events) for the size bytes of a ring buffer
+ * record into out (replacing what it held), with its names. -EINVAL for a
+ * malformed record, -ENOMEM. Written directly: building a json-c object
+ * costs several times more, for every event of a flood.
+ */
+int tg_event_text(const void *rec, size_t size, const struct tg_event_fmt *f,
+		  struct tg_buf *out, struct tg_event_names *names);
+
+/*
+ * The JSON object (without "seq") for the size bytes of a ring buffer record
+ * (tg_event_text, parsed). NULL with errno EINVAL for a malformed record,
+ * ENOMEM.
  */
 struct json_object *tg_event_json(const void *rec, size_t size,
 				  const struct tg_event_fmt *f);
@@ -56,5 +73,7 @@ struct json_object *tg_seccomp_event(const struct tg_event_fmt *f, const char *t
 const char *tg_kind_name(__u32 kind);
 const char *tg_op_name(__u32 op);
 const char *tg_verdict_name(__u32 verdict);
+/* The string value of key k in o, "" if absent or not a string. */
+const char *tg_json_str(struct json_object *o, const char *k);
 
 #endif /* TG_EVENT_JSON_H */

@@ -187,11 +187,10 @@ static int reserve(struct tg_eventlog *l, __u64 upto)
 	return 0;
 }
 
-int tg_eventlog_open(struct tg_eventlog *l, const char *path, off_t rotate_size,
+int tg_eventlog_lock(struct tg_eventlog *l, const char *path, off_t rotate_size,
 		     unsigned int rotate_keep)
 {
 	char seq_path[PATH_MAX + 8];
-	__u64 last, state = 0;
 	int err = 0;
 
 	memset(l, 0, sizeof(*l));
@@ -216,6 +215,22 @@ int tg_eventlog_open(struct tg_eventlog *l, const char *path, off_t rotate_size,
 		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		goto out_close_seq;
 	}
+	return 0;
+
+out_close_seq:
+	close(l->seq_fd);
+	l->seq_fd = -1;
+out_close_fd:
+	close(l->fd);
+	l->fd = -1;
+	return err;
+}
+
+int tg_eventlog_recover(struct tg_eventlog *l)
+{
+	__u64 last, state = 0;
+	int err;
+
 	err = recover_tail(l);
 	if (!err && !l->last_line)
 		err = recover_rotated(l);
@@ -227,18 +242,84 @@ int tg_eventlog_open(struct tg_eventlog *l, const char *path, off_t rotate_size,
 	l->next_seq = (last > state ? last : state) + 1;
 	/* A crash may have left seqs reserved but unused: skip them all. */
 	l->reserved = l->next_seq;
-	err = sync_dir(path);
+	err = sync_dir(l->path);
 	if (!err)
 		return 0;
 out_free:
 	free(l->last_line);
 	l->last_line = NULL;
-out_close_seq:
-	close(l->seq_fd);
-	l->seq_fd = -1;
-out_close_fd:
-	close(l->fd);
-	l->fd = -1;
+	return err;
+}
+
+int tg_eventlog_open(struct tg_eventlog *l, const char *path, off_t rotate_size,
+		     unsigned int rotate_keep)
+{
+	int err = tg_eventlog_lock(l, path, rotate_size, rotate_keep);
+
+	if (!err) {
+		err = tg_eventlog_recover(l);
+		if (err)
+			tg_eventlog_close(l);
+	}
+	return err;
+}
+
+/* Keep a copy of a line written, for whoever forwards it after commit. */
+static void keep_copy(struct tg_eventlog *l, const char *line, size_t len)
+{
+	if (!l->copy_lines)
+		return;
+	if (l->copy.len + len > TG_EVENTLOG_MAX_COPY ||
+	    tg_buf_put(&l->copy, line, len))
+		l->copy_skipped++;
+}
+
+int tg_eventlog_tail(const struct tg_eventlog *l, size_t max_bytes,
+		     void (*fn)(void *ctx, const char *line, size_t len),
+		     void *ctx)
+{
+	char p[PATH_MAX + 8];
+	const char *s, *nl;
+	off_t end, start;
+	size_t got = 0;
+	char *buf;
+	ssize_t n;
+	int fd, i, err = 0;
+
+	buf = malloc(max_bytes + 1);
+	if (!buf)
+		return -ENOMEM;
+	/* <log>.1 first (its end), then <log>: oldest lines first. */
+	for (i = 1; i >= 0 && !err; i--) {
+		snprintf(p, sizeof(p), i ? "%s.1" : "%s", l->path);
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		end = lseek(fd, 0, SEEK_END);
+		if (i == 0 && end > l->committed)
+			end = l->committed;
+		start = end > (off_t)max_bytes ? end - (off_t)max_bytes : 0;
+		n = end > start ? pread(fd, buf, (size_t)(end - start), start)
+				: 0;
+		close(fd);
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		got = (size_t)n;
+		buf[got] = '\0';
+		s = buf;
+		/* A partial first line (the window cut it) is skipped. */
+		if (start > 0) {
+			nl = memchr(s, '\n', got);
+			s = nl ? nl + 1 : buf + got;
+		}
+		while (s < buf + got && (nl = memchr(s, '\n', (size_t)(buf + got - s)))) {
+			fn(ctx, s, (size_t)(nl - s));
+			s = nl + 1;
+		}
+	}
+	free(buf);
 	return err;
 }
 
@@ -330,12 +411,30 @@ static int format_line(const struct tg_eventlog *l, struct json_object *ev,
 	return 0;
 }
 
+/* Reserve the line's seq, then add it to the buffer the commit writes. */
+static int buffer_line(struct tg_eventlog *l, const char *line, size_t len,
+		       __u64 *seq)
+{
+	int err;
+
+	if (l->next_seq >= l->reserved) {
+		err = reserve(l, l->next_seq + TG_EVENTLOG_SEQ_RESERVE);
+		if (err)
+			return err;
+	}
+	err = tg_buf_put(&l->w, line, len);
+	if (err)
+		return err;
+	keep_copy(l, line, len);
+	*seq = l->next_seq++;
+	return 0;
+}
+
 int tg_eventlog_append(struct tg_eventlog *l, struct json_object *ev,
 		       __u64 *seq)
 {
 	char *line = NULL;
 	size_t len = 0;
-	ssize_t n;
 	int err;
 
 	if (l->broken)
@@ -349,32 +448,62 @@ int tg_eventlog_append(struct tg_eventlog *l, struct json_object *ev,
 	err = format_line(l, ev, &line, &len);
 	if (err)
 		return err;
-	if (l->next_seq >= l->reserved) {
-		err = reserve(l, l->next_seq + TG_EVENTLOG_SEQ_RESERVE);
-		if (err)
-			goto out_free;
-	}
-	n = write(l->fd, line, len);
-	if (n != (ssize_t)len) {
-		err = n < 0 ? -errno : -ENOSPC;
-		/* Never leave half a line behind. */
-		if (n > 0)
-			roll_back(l, l->size);
-		goto out_free;
-	}
-	l->size += n;
-	*seq = l->next_seq++;
-out_free:
+	err = buffer_line(l, line, len, seq);
+	free(line);
+	return err;
+}
+
+int tg_eventlog_append_raw(struct tg_eventlog *l, const char *obj, size_t len,
+			   const char *tail, __u64 *seq)
+{
+	size_t tl = strlen(tail), n;
+	char head[40], *line;
+	int hl, err;
+
+	if (l->broken)
+		return l->broken;
+	if (len < 2 || obj[0] != '{' || obj[len - 1] != '}')
+		return -EINVAL;
+	hl = snprintf(head, sizeof(head), "{\"seq\":%llu%s",
+		      (unsigned long long)l->next_seq, len > 2 ? "," : "");
+	n = (size_t)hl + (len - 2) + tl + 2;
+	if (n > TG_EVENTLOG_MAX_LINE)
+		return -E2BIG;
+	line = malloc(n);
+	if (!line)
+		return -ENOMEM;
+	memcpy(line, head, (size_t)hl);
+	memcpy(line + hl, obj + 1, len - 2);
+	memcpy(line + hl + len - 2, tail, tl);
+	line[n - 2] = '}';
+	line[n - 1] = '\n';
+	err = buffer_line(l, line, n, seq);
 	free(line);
 	return err;
 }
 
 int tg_eventlog_commit(struct tg_eventlog *l)
 {
+	ssize_t n;
 	int err;
 
 	if (l->broken)
 		return l->broken;
+	if (l->w.len) {
+		n = write(l->fd, l->w.p, l->w.len);
+		if (n != (ssize_t)l->w.len) {
+			/*
+			 * Disk full (or the like): never leave part of a line;
+			 * keep the lines to write them again later.
+			 */
+			err = n < 0 ? -errno : -ENOSPC;
+			if (n > 0)
+				roll_back(l, l->size);
+			return err;
+		}
+		l->size += n;
+		l->w.len = 0;
+	}
 	if (l->committed == l->size)
 		return 0;
 	if (fdatasync(l->fd) == 0) {
@@ -399,7 +528,7 @@ int tg_eventlog_rotate(struct tg_eventlog *l)
 
 	if (!l->rotate_size || l->size < l->rotate_size)
 		return 0;
-	if (l->committed != l->size)
+	if (l->committed != l->size || l->w.len)
 		return -EBUSY;
 	/* The new file first: if that fails, nothing has moved. */
 	snprintf(to, sizeof(to), "%s.new", l->path);
@@ -443,8 +572,7 @@ void tg_eventlog_close(struct tg_eventlog *l)
 	int durable = 0;
 
 	if (l->fd >= 0) {
-		durable = !l->broken &&
-			  (l->committed == l->size || fdatasync(l->fd) == 0);
+		durable = tg_eventlog_commit(l) == 0;
 		close(l->fd);
 	}
 	/* A clean close gives back the unused reservation: no gap in seq. */
@@ -455,4 +583,6 @@ void tg_eventlog_close(struct tg_eventlog *l)
 	l->fd = l->seq_fd = -1;
 	free(l->last_line);
 	l->last_line = NULL;
+	tg_buf_free(&l->copy);
+	tg_buf_free(&l->w);
 }

@@ -6,6 +6,25 @@
 
 #include "wire.h"
 
+/* A batch's records fill its payload exactly, none of them empty. */
+static int batch_ok(const char *p, __u32 len)
+{
+	__u32 off = 0, rl;
+
+	if (!len)
+		return 0;
+	while (off < len) {
+		if (len - off < TG_WIRE_RECORD_HDR)
+			return 0;
+		memcpy(&rl, p + off, sizeof(rl));
+		off += TG_WIRE_RECORD_HDR;
+		if (!rl || rl > len - off)
+			return 0;
+		off += rl;
+	}
+	return 1;
+}
+
 int tg_wire_check(const void *buf, size_t n, struct tg_frame_hdr *hdr,
 		  const char **why)
 {
@@ -18,7 +37,7 @@ int tg_wire_check(const void *buf, size_t n, struct tg_frame_hdr *hdr,
 		*why = "bad magic";
 	else if (hdr->version != TG_WIRE_VERSION)
 		*why = "unsupported protocol version";
-	else if (hdr->type < TG_FRAME_EVENT || hdr->type > TG_FRAME_HELLO)
+	else if (hdr->type < TG_FRAME_EVENT || hdr->type > TG_FRAME_BATCH)
 		*why = "unknown frame type";
 	else if (hdr->pad)
 		*why = "non-zero padding";
@@ -26,8 +45,12 @@ int tg_wire_check(const void *buf, size_t n, struct tg_frame_hdr *hdr,
 		*why = "payload too large";
 	else if (hdr->len != n - sizeof(*hdr))
 		*why = "payload length does not match the frame";
-	else if (hdr->seq == 0 && hdr->type == TG_FRAME_EVENT)
+	else if (hdr->seq == 0 && (hdr->type == TG_FRAME_EVENT ||
+				   hdr->type == TG_FRAME_BATCH))
 		*why = "event frame with seq 0";
+	else if (hdr->type == TG_FRAME_BATCH &&
+		 !batch_ok((const char *)buf + sizeof(*hdr), hdr->len))
+		*why = "malformed batch";
 	else if (hdr->type == TG_FRAME_HELLO && hdr->len != TG_WIRE_STREAM_LEN)
 		*why = "hello frame without a stream id";
 	else

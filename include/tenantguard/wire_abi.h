@@ -6,11 +6,22 @@
  *   agent -> collector  TG_FRAME_HELLO  first frame of a connection;
  *                                       payload: 8-byte stream id
  *   agent -> collector  TG_FRAME_EVENT  payload: one JSON object (no "seq")
+ *   agent -> collector  TG_FRAME_BATCH  seq: the first event's; payload:
+ *                                       records, each a __u32 length (host
+ *                                       order) and that many bytes of one
+ *                                       event; they have seqs seq, seq+1...
  *   collector -> agent  TG_FRAME_ACK    seq: highest frame seq of the stream
  *                                       made durable (or refused)
  *   collector -> agent  TG_FRAME_ERROR  seq: the event frame refused for
  *                                       good (never stored, acked when
  *                                       resent), else 0; payload: text
+ *   collector -> agent  TG_FRAME_STATUS seq: TG_STATUS_STALLED when the log
+ *                                       cannot be written (disk full...):
+ *                                       nothing past the last ack is
+ *                                       stored, the connection stays and
+ *                                       the collector retries; payload:
+ *                                       why. TG_STATUS_OK once it stores
+ *                                       again.
  *
  * A stream is one agent run; its frame seqs start at 1 and increase by one
  * per event frame. The collector stores each frame's stream and seq with the
@@ -31,6 +42,16 @@ enum tg_frame_type {
 	TG_FRAME_ACK = 2,
 	TG_FRAME_ERROR = 3,
 	TG_FRAME_HELLO = 4,
+	TG_FRAME_STATUS = 5,
+	TG_FRAME_BATCH = 6,
+};
+
+#define TG_WIRE_RECORD_HDR 4	/* the __u32 length before a batch record */
+
+/* seq of a TG_FRAME_STATUS frame. */
+enum tg_collector_status {
+	TG_STATUS_OK = 0,
+	TG_STATUS_STALLED = 1,
 };
 
 #define TG_WIRE_STREAM_LEN 8	/* bytes of a HELLO payload */

@@ -60,7 +60,7 @@ case_run()
 		t=b${tag}_$i
 		denials=$((denials + $(sed 's/.*eperm=\([0-9]*\).*/\1/' "$TG_T/loop.$i")))
 		persisted=$((persisted + $(tg_delivered "$t")))
-		counted=$((counted + $(tg_suppressed "$t") + $(tg_dropped "$t")))
+		counted=$((counted + $(tg_suppressed "$t") + $(tg_dropped_of "$t")))
 		i=$((i + 1))
 	done
 	counted=$((counted + TG_QDROP))

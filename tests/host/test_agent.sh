@@ -35,6 +35,8 @@ expect_error agent_bad_ringbuf 2 "ringbuf-size" \
 	"$TG_BIN/tenantguard-agent" --ringbuf-size 12345
 expect_error agent_missing_value 2 "needs a value" \
 	"$TG_BIN/tenantguard-agent" --event-socket
+expect_error agent_bad_spool_size 2 "spool-size: '12x' is not 0 or a size" \
+	"$TG_BIN/tenantguard-agent" --spool-size 12x
 expect_error collector_unknown_flag 2 "frobnicate" \
 	"$TG_BIN/tenantguard-collector" --frobnicate
 expect_error collector_unwritable_log 1 "/nonexistent-dir/events.jsonl" \

@@ -2,20 +2,16 @@
 # test_delivery: kill -9 the collector in the middle of a flood of denials
 # and start it again. Every event the agent sent is in the log exactly once
 # (agent_seq contiguous, no duplicates), seq strictly increases, and what
-# happened equals what was stored plus what was counted as dropped.
+# happened equals what was stored plus what was counted as dropped; with the
+# spool nothing is dropped at all.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
+. "$(dirname "$0")/../lib/accounting.sh"
+. "$(dirname "$0")/../lib/delivery.sh"
 
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
-tg_start_collector || exit 1
-tg_start_agent || exit 1
-port=$((20000 + $$ % 20000 + 20))
-"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
-tg_track $!
-tg_wait_file "$TG_T/ready"
-
-stat_field() { tg_cli status --json | sed -n "s/^ *\"$1\": *\([0-9a-z]*\).*/\1/p" | head -n 1; }
+tg_delivery_start 20 || exit 1
 
 "$TG_BIN/tg-probe" --cgroup "$TG_TDIR/globex" connect-loop tcp 127.0.0.1 $port \
 	"$TG_T/stop" >"$TG_T/loop" &
@@ -23,57 +19,53 @@ loop=$!
 sleep 1
 kill -KILL "$TG_COLLECTOR_PID"
 wait "$TG_COLLECTOR_PID" 2>/dev/null
-sleep 0.5
+sleep 1
+spooled=$(tg_stat spool_events)
 tg_start_collector || exit 1
 sleep 1
 touch "$TG_T/stop"
 wait $loop
 read -r res <"$TG_T/loop"
 eperm=$(echo "$res" | sed 's/.*eperm=\([0-9]*\).*/\1/')
-# Let the agent drain its queue into the collector.
-n=0
-while [ "$(stat_field queued)" != 0 ] && [ $n -lt 300 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
-stored=$(tg_count kind=net tenant=globex verdict=deny)
-qdrop=$(stat_field dropped_queue_full)
-kdrop=$(stat_field kernel_drops)
-sleep 1.2	# the rate limit's last summary (read once a second)
-ksup=$(stat_field kernel_suppressed)
-echo "    $res; stored $stored, suppressed $ksup, dropped: queue $qdrop, kernel $kdrop"
+echo "    $res; $spooled events in the spool while the collector was down"
+if [ "${spooled:-0}" -gt 0 ]; then
+	tg_pass spooled_while_collector_down
+else
+	tg_fail spooled_while_collector_down "spool empty while the collector was down"
+fi
+tg_check_identity kill9 "$eperm" "$TG_LOG"
+tg_nothing_dropped
 
-if [ "$eperm" -gt 0 ] && [ $((stored + ksup + qdrop + kdrop)) = "$eperm" ]; then
-	tg_pass stored_plus_dropped_equals_denials
+# The agent restarts while the collector is down: what it could not deliver
+# waits in its spool, and the next run delivers it first, under the first
+# run's stream, then its own events.
+before=$(tg_count_all kind=net tenant=globex verdict=deny)
+kill -TERM "$TG_COLLECTOR_PID"
+wait "$TG_COLLECTOR_PID" 2>/dev/null
+"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 3000 \
+	>"$TG_T/phase1"
+sleep 0.5
+tg_stop_agent
+if ls "$TG_T/spool/"*.seg >/dev/null 2>&1; then
+	tg_pass spool_kept_at_agent_stop
 else
-	tg_fail stored_plus_dropped_equals_denials "$eperm denials, $stored stored, $ksup suppressed, $qdrop + $kdrop dropped"
+	tg_fail spool_kept_at_agent_stop "no spool segment after the agent stopped"
 fi
-grep -o '"agent_seq":[0-9]*' "$TG_LOG" | cut -d: -f2 | sort -n >"$TG_T/aseq"
-dups=$(uniq -d "$TG_T/aseq" | wc -l)
-gaps=$(awk 'NR != $1 { bad++ } END { print bad + 0 }' "$TG_T/aseq")
-if [ "$dups" = 0 ] && [ "$gaps" = 0 ] && [ -s "$TG_T/aseq" ]; then
-	tg_pass every_event_exactly_once
+tg_start_agent --ringbuf-size 16777216 || exit 1
+if grep -q "spool .*event(s) of earlier runs to deliver" "$TG_T/agent.err"; then
+	tg_pass restarted_agent_finds_spool
 else
-	tg_fail every_event_exactly_once "$dups duplicated, $gaps out of place of $(wc -l <"$TG_T/aseq")"
+	tg_fail restarted_agent_finds_spool "$(grep spool "$TG_T/agent.err")"
 fi
-if grep -o '^{"seq":[0-9]*' "$TG_LOG" | cut -d: -f2 |
-	awk 'NR > 1 && $1 <= prev { bad = 1 } { prev = $1 } END { exit bad }'; then
-	tg_pass seq_strictly_increasing
+"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 1000 \
+	>"$TG_T/phase2"
+tg_start_collector || exit 1
+eperm2=$(tg_eperm "$TG_T/phase1" "$TG_T/phase2")
+tg_check_identity restart $((eperm + eperm2)) "$TG_LOG"
+stored=$(($(tg_count_all kind=net tenant=globex verdict=deny) - before))
+if [ "$stored" = "$eperm2" ] && ! grep -q '"op":"drop"' "$TG_LOG"; then
+	tg_pass restart_nothing_lost
 else
-	tg_fail seq_strictly_increasing "seq went backwards or repeated"
-fi
-# The drops are in the log too, as agent events.
-sleep 1.5
-logged=$(grep '"kind":"agent"' "$TG_LOG" | grep '"op":"drop"' |
-	grep -o '"dropped":[0-9]*' | cut -d: -f2 | awk '{ s += $1 } END { print s + 0 }')
-if [ "$logged" = $((qdrop + kdrop)) ]; then
-	tg_pass drops_reported_in_log
-else
-	tg_fail drops_reported_in_log "log reports $logged dropped, agent counted $((qdrop + kdrop))"
-fi
-if [ "$qdrop" = 0 ] && [ "$kdrop" = 0 ]; then
-	tg_pass nothing_dropped
-else
-	tg_skip nothing_dropped "flood exceeded a buffer: $qdrop queue, $kdrop kernel (counted)"
+	tg_fail restart_nothing_lost "$stored of $eperm2 stored across the restart"
 fi
 tg_summary

@@ -99,7 +99,7 @@ identity()
 {
 	d=$(tg_delivered "$2")
 	s=$(tg_suppressed "$2")
-	x=$(tg_dropped "$2")
+	x=$(tg_dropped_of "$2")
 	echo "    $2: $3 denials = $d delivered + $s suppressed + $x dropped (+ $qdrop queue)"
 	if [ "$3" -gt 0 ] && [ $((d + s + x + qdrop)) = "$3" ]; then
 		tg_pass "$1"
@@ -168,10 +168,10 @@ fi
 identity b_flood_identity b_flood "$nb"
 nq=$(field eperm "$quiet")
 if [ "$nq" = 40 ] && [ "$(tg_delivered b_quiet)" = 40 ] && [ "$(tg_suppressed b_quiet)" = 0 ] &&
-	[ "$(tg_dropped b_quiet)" = 0 ] && [ "$(tg_suppressed b_flood)" -gt 0 ]; then
+	[ "$(tg_dropped_of b_quiet)" = 0 ] && [ "$(tg_suppressed b_flood)" -gt 0 ]; then
 	tg_pass b_quiet_tenant_loses_nothing
 else
-	tg_fail b_quiet_tenant_loses_nothing "quiet: $quiet; $(tg_delivered b_quiet) delivered, $(tg_suppressed b_quiet) suppressed, $(tg_dropped b_quiet) dropped; flood suppressed $(tg_suppressed b_flood)"
+	tg_fail b_quiet_tenant_loses_nothing "quiet: $quiet; $(tg_delivered b_quiet) delivered, $(tg_suppressed b_quiet) suppressed, $(tg_dropped_of b_quiet) dropped; flood suppressed $(tg_suppressed b_flood)"
 fi
 
 # Run 2 (c): rate limits off, a 4 KiB ring buffer: drops, counted per tenant.
@@ -182,10 +182,10 @@ ncf=$(field eperm "$res")
 all_denied c_keeps_enforcing
 end_run
 identity c_delivered_dropped_equal_denials c_flood "$ncf"
-if [ "$(tg_dropped c_flood)" -gt 0 ] && [ "$(tg_suppressed c_flood)" = 0 ]; then
+if [ "$(tg_dropped_of c_flood)" -gt 0 ] && [ "$(tg_suppressed c_flood)" = 0 ]; then
 	tg_pass c_ring_drops_counted_per_tenant
 else
-	tg_fail c_ring_drops_counted_per_tenant "$(tg_dropped c_flood) dropped, $(tg_suppressed c_flood) suppressed"
+	tg_fail c_ring_drops_counted_per_tenant "$(tg_dropped_of c_flood) dropped, $(tg_suppressed c_flood) suppressed"
 fi
 # Each drop report's per-CPU counts add up to its count.
 bad=$(grep '"op":"drop"' "$TG_LOG" | grep '"tenant":"c_flood"' | while read -r line; do
@@ -207,13 +207,13 @@ flood_beside f_flood f_quiet
 nff=$(field eperm "$res")
 end_run
 identity f_flood_identity f_flood "$nff"
-if [ "$(tg_dropped f_flood)" = 0 ]; then
+if [ "$(tg_dropped_of f_flood)" = 0 ]; then
 	tg_skip f_quiet_tenant_keeps_its_share "the agent kept up: the ring never filled"
 elif [ "$(field eperm "$quiet")" = 40 ] && [ "$(tg_delivered f_quiet)" = 40 ] &&
-	[ "$(tg_dropped f_quiet)" = 0 ]; then
+	[ "$(tg_dropped_of f_quiet)" = 0 ]; then
 	tg_pass f_quiet_tenant_keeps_its_share
 else
-	tg_fail f_quiet_tenant_keeps_its_share "quiet: $quiet; $(tg_delivered f_quiet) delivered, $(tg_dropped f_quiet) dropped; flood dropped $(tg_dropped f_flood)"
+	tg_fail f_quiet_tenant_keeps_its_share "quiet: $quiet; $(tg_delivered f_quiet) delivered, $(tg_dropped_of f_quiet) dropped; flood dropped $(tg_dropped_of f_flood)"
 fi
 
 # d: bad rate limits are refused with their location; the policy stays.

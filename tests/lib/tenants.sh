@@ -115,7 +115,8 @@ tg_start_collector()
 }
 
 # tg_start_agent [ARGS...]: start the agent on the test tenants, wait until
-# it enforces. Its stderr is in $TG_T/agent.err. With TG_POLICY set, the
+# it enforces. Its stderr is in $TG_T/agent.err, its spool in $TG_T/spool
+# (or $TG_SPOOL). With TG_POLICY set, the
 # agent runs that policy file instead of the built-in zero-config policy.
 tg_start_agent()
 {
@@ -128,7 +129,8 @@ tg_start_agent()
 	# A restart must not find the last agent's "enforcing" line.
 	rm -f "$TG_T/agent.err"
 	"$TG_BIN/tenantguard-agent" --event-socket "$TG_SOCK" \
-		--control-socket "$TG_T/control.sock" "$@" \
+		--control-socket "$TG_T/control.sock" \
+		--spool-dir "${TG_SPOOL:-$TG_T/spool}" "$@" \
 		2>"$TG_T/agent.err" &
 	TG_AGENT_PID=$!
 	tg_track "$TG_AGENT_PID"

@@ -188,6 +188,7 @@ static const struct probe_cmd *const tables[] = {
 	probe_uring_cmds,
 	probe_fanotify_cmds,
 	probe_unix_cmds,
+	probe_delivery_cmds,
 };
 
 int main(int argc, char **argv)

@@ -22,6 +22,7 @@ extern const struct probe_cmd probe_ratelimit_cmds[];
 extern const struct probe_cmd probe_uring_cmds[];
 extern const struct probe_cmd probe_fanotify_cmds[];
 extern const struct probe_cmd probe_unix_cmds[];
+extern const struct probe_cmd probe_delivery_cmds[];
 
 /* Options given before the subcommand. */
 extern const char *expect;	/* --expect ok|ERRNO */

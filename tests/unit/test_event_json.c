@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "event_json.h"
+#include "jsoncheck.h"
 
 static struct tg_registry reg;
 static struct tg_event_fmt fmt;
@@ -301,6 +302,57 @@ static void test_utf8_sanitize(void **state)
 	free(s);
 }
 
+
+/*
+ * The text is what json-c prints for the same object, byte for byte, and the
+ * collector's strict check takes it: hostile names, IPv6, a cut path.
+ */
+static void expect_text_as_json_c(size_t size)
+{
+	const char *why = NULL, *reprint;
+	struct tg_event_names names;
+	struct tg_buf b = {};
+	struct json_object *o;
+
+	assert_int_equal(tg_event_text(&ev, size, &fmt, &b, &names), 0);
+	assert_int_equal(tg_buf_put(&b, "", 1), 0);
+	o = json_tokener_parse(b.p);
+	assert_non_null(o);
+	reprint = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE);
+	assert_string_equal(b.p, reprint);
+	if (tg_json_check_object(b.p, b.len - 1, 8, NULL, &why))
+		fail_msg("%s: %s", why, b.p);
+	assert_string_equal(names.tenant, "globex");
+	json_object_put(o);
+	tg_buf_free(&b);
+}
+
+static void test_text_matches_json_c(void **state)
+{
+	static const char *const names[] = { "a\"b\\c\n\x01\x1f\x7f/", "\xff\xfe" "bad",
+					     "\xc0\xaf\t\b\f\r", "ok\xe2\x82\xac\xf0\x9f\x98\x80" };
+	struct in6_addr a6;
+
+	ev.kind = TG_KIND_FILE;
+	ev.op = TG_OP_OPEN;
+	memcpy(ev.comm, "ev\"il\n\xff\x1b[31", sizeof("ev\"il\n\xff\x1b[31"));
+	put_components(names, 4);
+	ev.path_flags = TG_PATH_F_COMPONENTS | TG_PATH_F_TRUNCATED;
+	expect_text_as_json_c(TG_EVENT_HDR_LEN + ev.path_len);
+	ev.path_flags = 0;
+	expect_text_as_json_c(TG_EVENT_HDR_LEN + ev.path_len);
+	ev.kind = TG_KIND_NET;
+	ev.op = TG_OP_CONNECT;
+	ev.path_len = 0;
+	ev.family = AF_INET6;
+	ev.proto = 17;
+	inet_pton(AF_INET6, "fd00::1", &a6);
+	memcpy(ev.addr, &a6, 16);
+	ev.port = 65535;
+	expect_text_as_json_c(TG_EVENT_HDR_LEN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +365,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_tenant_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agent_event, setup, teardown),
 		cmocka_unit_test(test_utf8_sanitize),
+		cmocka_unit_test_setup_teardown(test_text_matches_json_c, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

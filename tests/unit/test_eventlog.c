@@ -24,6 +24,23 @@ static char dir[64], path[128];
 /* fail_syncs > 0: fdatasync of the log fails (fail_sync_path). */
 #include "fail_sync.h"
 
+/* > 0: writes to the log write only this many bytes; < 0: fail (ENOSPC). */
+static int short_write;
+
+ssize_t __real_write(int fd, const void *buf, size_t n);
+ssize_t __wrap_write(int fd, const void *buf, size_t n)
+{
+	if (short_write && fd_is_path(fd, path)) {
+		if (short_write < 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		return __real_write(fd, buf, (size_t)short_write < n ?
+				    (size_t)short_write : n);
+	}
+	return __real_write(fd, buf, n);
+}
+
 
 static int setup(void **state)
 {
@@ -37,6 +54,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fail_syncs = 0;
+	short_write = 0;
 	char cmd[128];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -429,6 +447,37 @@ static void test_errors(void **state)
 	tg_eventlog_close(&l2);
 }
 
+
+/*
+ * Disk full at commit: nothing of the round stays in the file (not even part
+ * of a line), the lines are kept and written by a later commit, same seqs.
+ */
+static void test_full_disk_keeps_lines(void **state)
+{
+	struct tg_eventlog l;
+
+	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
+	append(&l, "{\"a\":1}", 1);
+	assert_int_equal(tg_eventlog_commit(&l), 0);
+	append(&l, "{\"a\":2}", 2);
+	append(&l, "{\"a\":3}", 3);
+	short_write = -1;
+	assert_int_equal(tg_eventlog_commit(&l), -ENOSPC);
+	assert_string_equal(slurp(path), "{\"seq\":1,\"a\":1}\n");
+	assert_true(l.w.len > 0);
+	short_write = 20; /* part of the round fits */
+	assert_int_equal(tg_eventlog_commit(&l), -ENOSPC);
+	assert_string_equal(slurp(path), "{\"seq\":1,\"a\":1}\n");
+	assert_int_equal(tg_eventlog_rotate(&l), 0);
+	short_write = 0;
+	append(&l, "{\"a\":4}", 4);
+	assert_int_equal(tg_eventlog_commit(&l), 0);
+	assert_int_equal(l.w.len, 0);
+	assert_string_equal(slurp(path), "{\"seq\":1,\"a\":1}\n{\"seq\":2,\"a\":2}\n"
+					 "{\"seq\":3,\"a\":3}\n{\"seq\":4,\"a\":4}\n");
+	tg_eventlog_close(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +501,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commit_failure_rolls_back,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_disk_keeps_lines, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

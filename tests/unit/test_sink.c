@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -23,6 +24,8 @@
 
 #include "collector.h"
 #include "sink.h"
+#include "spool.h"
+#include <json-c/json.h>
 #include "wire.h"
 
 static char dir[64], sock[128], logp[128];
@@ -33,6 +36,20 @@ static pid_t
 #include "fail_sync.h"
 /* SO_SNDBUF of the sockets the collector accepts, 0: the default. */
 static int collector_sndbuf;
+/* While the file nospace exists, writes to the log fail with ENOSPC. */
+static char nospace[160];
+/* Forward stored events to this syslog socket, "": none. */
+static char syslog_sock[160];
+
+ssize_t __real_write(int fd, const void *buf, size_t n);
+ssize_t __wrap_write(int fd, const void *buf, size_t n)
+{
+	if (nospace[0] && access(nospace, F_OK) == 0 && fd_is_path(fd, logp)) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return __real_write(fd, buf, n);
+}
 
 
 int __real_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags);
@@ -52,6 +69,8 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(sock, sizeof(sock), "%s/events.sock", dir);
 	snprintf(logp, sizeof(logp), "%s/events.jsonl", dir);
+	snprintf(nospace, sizeof(nospace), "%s/nospace", dir);
+	syslog_sock[0] = '\0';
 	fail_sync_path = logp;
 	return 0;
 }
@@ -72,15 +91,14 @@ static int teardown(void **state)
 	return system(cmd);
 }
 
-/* A collector in a child, accepting uid; SIGTERM stops it. */
-static pid_t start_collector_uid(uid_t uid)
+/*
+ * A collector in a child, accepting uid; it writes a byte to ready_fd once
+ * open; SIGTERM stops it.
+ */
+static pid_t fork_collector(uid_t uid, int ready_fd)
 {
-	int ready[2];
-	char c;
-	pid_t pid;
+	pid_t pid = fork();
 
-	assert_int_equal(pipe(ready), 0);
-	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct tg_collector col = {};
@@ -93,18 +111,33 @@ static pid_t start_collector_uid(uid_t uid)
 		sigaddset(&set, SIGTERM);
 		sigprocmask(SIG_BLOCK, &set, NULL);
 		sfd = signalfd(-1, &set, SFD_CLOEXEC);
+		if (syslog_sock[0])
+			col.syslog_path = syslog_sock;
 		if (tg_collector_open(&col, sock, logp, uid, 0, 0, &what))
 			_exit(1);
-		if (write(ready[1], "r", 1) != 1)
+		slow_sync_ms = 0;
+		if (write(ready_fd, "r", 1) != 1)
 			_exit(1);
 		tg_collector_run(&col, sfd);
 		tg_collector_close(&col);
 		_exit(0);
 	}
+	running = pid;
+	return pid;
+}
+
+/* A collector in a child, accepting uid, open when this returns. */
+static pid_t start_collector_uid(uid_t uid)
+{
+	int ready[2];
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(ready), 0);
+	pid = fork_collector(uid, ready[1]);
 	close(ready[1]);
 	assert_int_equal(read(ready[0], &c, 1), 1);
 	close(ready[0]);
-	running = pid;
 	return pid;
 }
 
@@ -306,8 +339,11 @@ static void wait_ack(int fd, __u64 want)
 		n = recv(fd, buf, sizeof(buf), 0);
 		assert_true(n > 0);
 		assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
+		/* The collector may say whether it can write its log. */
+		if (h.type == TG_FRAME_STATUS)
+			continue;
 		assert_int_equal(h.type, TG_FRAME_ACK);
-	} while (h.seq < want);
+	} while (h.type != TG_FRAME_ACK || h.seq < want);
 }
 
 /* Frames resent after a lost ack, also across a collector crash, are stored
@@ -538,6 +574,8 @@ static void test_hostile_payloads(void **state)
 		"{\"a\":1}{}",	     "{\"a\":1",
 		"\"str\"",	     "{\"seq\":1}",
 		"{\"agent_seq\":1}",
+		/* json-c's strict mode takes these; a log line must not. */
+		"{\"a\":\"x\ny\"}", "{\"a\":1.}",
 	};
 	pid_t pid = start_collector();
 	__u64 ack = 0;
@@ -563,7 +601,7 @@ static void test_hostile_payloads(void **state)
 	/* An ack frame from the agent is refused too. */
 	fd = raw_client(999, &ack);
 	assert_int_equal(tg_wire_send(fd, TG_FRAME_ACK, 1, NULL, 0), 0);
-	expect_error_frame(fd, 0, "only hello and event frames");
+	expect_error_frame(fd, 0, "only hello, event and batch frames");
 	stop_collector(pid, SIGTERM);
 	assert_int_equal(log_lines(), (int)(sizeof(bad) / sizeof(bad[0])));
 }
@@ -670,6 +708,346 @@ static void test_oversized(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+
+/* The log's events as "stream:agent_seq:n" joined by spaces (first 64). */
+static char *log_order(void)
+{
+	static char out[8192];
+	char line[512], stream[32];
+	struct json_object *o, *v;
+	FILE *f = fopen(logp, "r");
+	size_t k = 0;
+	int i = 0;
+
+	out[0] = '\0';
+	if (!f)
+		return out;
+	while (fgets(line, sizeof(line), f) && i++ < 64) {
+		o = json_tokener_parse(line);
+		assert_non_null(o);
+		assert_true(json_object_object_get_ex(o, "agent_stream", &v));
+		snprintf(stream, sizeof(stream), "%s", json_object_get_string(v));
+		assert_true(json_object_object_get_ex(o, "agent_seq", &v));
+		k += (size_t)snprintf(out + k, sizeof(out) - k, "%s%c:%lld",
+				      k ? " " : "", stream[15],
+				      (long long)json_object_get_int64(v));
+		assert_true(json_object_object_get_ex(o, "n", &v));
+		k += (size_t)snprintf(out + k, sizeof(out) - k, ":%d",
+				      json_object_get_int(v));
+		json_object_put(o);
+	}
+	fclose(f);
+	return out;
+}
+
+static struct tg_sink *spooled_sink(size_t queue, __u64 max)
+{
+	char sp_dir[160];
+	struct tg_sink *s = tg_sink_new(sock, queue);
+	struct tg_spool *sp;
+
+	snprintf(sp_dir, sizeof(sp_dir), "%s/spool", dir);
+	sp = tg_spool_open(sp_dir, max, 4096, NULL);
+	assert_non_null(s);
+	assert_non_null(sp);
+	tg_sink_set_spool(s, sp);
+	return s;
+}
+
+/*
+ * Collector down: what the memory queue cannot hold goes to the spool, and
+ * all of it reaches the log in order once the collector is back.
+ */
+static void test_spool_while_down(void **state)
+{
+	struct tg_sink *s = spooled_sink(4, 1 << 20);
+	struct tg_sink_stats st;
+	pid_t pid;
+	int i;
+
+	for (i = 1; i <= 200; i++)
+		submit(s, i);
+	tg_sink_process(s);
+	tg_sink_stats(s, &st);
+	assert_int_equal(st.dropped, 0);
+	assert_int_equal(st.spool_records, 200);
+	assert_int_equal(st.queued, 0);
+	assert_true(st.oldest_ns > 0);
+	pid = start_collector();
+	/* Arriving while the spool drains: they wait behind it. */
+	for (i = 201; i <= 210; i++)
+		submit(s, i);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	tg_sink_stats(s, &st);
+	assert_int_equal(st.acked, 210);
+	assert_int_equal(st.spool_records, 0);
+	assert_int_equal(st.oldest_ns, 0);
+	assert_int_equal(log_lines(), 210);
+	{
+		char *o = log_order(), want[64];
+
+		for (i = 1; i <= 64; i++) {
+			snprintf(want, sizeof(want), ":%d:%d", i, i);
+			assert_non_null(strstr(o, want));
+		}
+	}
+	/* Back to memory once the spool is empty. */
+	submit(s, 211);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	tg_sink_stats(s, &st);
+	assert_int_equal(st.spooled, 210);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 211);
+}
+
+/*
+ * An agent stopping with the collector down keeps its events in the spool;
+ * the next run delivers them first, under the first run's stream, then its
+ * own; a collector crash in between stores nothing twice.
+ */
+static void test_spool_across_agent_restart(void **state)
+{
+	struct tg_sink *s = spooled_sink(8, 1 << 20);
+	struct tg_sink_stats st;
+	char *o;
+	pid_t pid;
+	int i;
+
+	pid = start_collector();
+	for (i = 1; i <= 3; i++)
+		submit(s, i);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	stop_collector(pid, SIGKILL);
+	for (i = 4; i <= 6; i++)
+		submit(s, i); /* in memory: the queue has room */
+	tg_sink_free(s);      /* moved to the spool */
+
+	s = spooled_sink(8, 1 << 20);
+	for (i = 7; i <= 9; i++)
+		submit(s, i);
+	pid = start_collector();
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	tg_sink_stats(s, &st);
+	assert_int_equal(st.dropped, 0);
+	assert_int_equal(st.acked, 6);
+	assert_int_equal(log_lines(), 9);
+	o = log_order();
+	/* 1..6 under the first stream, seq 1..6; then 7..9 as seq 1..3. */
+	for (i = 1; i <= 9; i++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), ":%d:%d", i <= 6 ? i : i - 6, i);
+		assert_non_null(strstr(o, want));
+	}
+	assert_true(strstr(o, ":6:6") < strstr(o, ":1:7"));
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+}
+
+/* Spool full too: drops are counted with their reason, nothing else lost. */
+static void test_spool_full(void **state)
+{
+	struct tg_sink *s = spooled_sink(2, 8192);
+	struct tg_sink_stats st;
+	pid_t pid;
+	int i, taken = 0;
+
+	for (i = 1; i <= 400; i++) {
+		char ev[64];
+
+		snprintf(ev, sizeof(ev), "{\"n\":%d}", i);
+		taken += tg_sink_submit(s, ev, strlen(ev)) == 0;
+	}
+	tg_sink_stats(s, &st);
+	assert_true(taken > 100 && taken < 400);
+	assert_int_equal(st.dropped, 400 - taken);
+	assert_int_equal(st.dropped_spool_full, 400 - taken);
+	assert_int_equal(st.submitted, taken);
+	assert_true(st.spool_bytes <= 8192);
+	/* No room for a drop report either: it waits. */
+	assert_false(tg_sink_has_room(s));
+	pid = start_collector();
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	assert_true(tg_sink_has_room(s));
+	assert_int_equal(log_lines(), taken);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+}
+
+
+/*
+ * The log cannot be written (disk full): the collector stays up, acks
+ * nothing it could not store, tells the agent, and stores everything, in
+ * order, once space returns.
+ */
+static void test_log_full_stalls(void **state)
+{
+	struct tg_sink *s = tg_sink_new(sock, 64);
+	struct tg_sink_stats st;
+	pid_t pid = start_collector();
+	int i, fd;
+
+	submit(s, 0);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	fd = open(nospace, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	close(fd);
+	for (i = 1; i <= 5; i++)
+		submit(s, i);
+	assert_int_equal(tg_sink_flush(s, 1500), -ETIMEDOUT);
+	tg_sink_stats(s, &st);
+	assert_int_equal(st.acked, 1);
+	assert_int_equal(st.queued, 5);
+	assert_int_equal(st.stalled, 1);
+	assert_non_null(strstr(st.stalled_why, "No space left on device"));
+	assert_true(st.stalled_since_ns > 0);
+	assert_int_equal(kill(pid, 0), 0);
+	assert_int_equal(log_lines(), 1);
+	/* Space again: all stored in order, the stall is over and told. */
+	unlink(nospace);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	tg_sink_stats(s, &st);
+	assert_int_equal(st.acked, 6);
+	assert_int_equal(log_lines(), 6);
+	for (i = 0; i < 20 && st.stalled; i++) {
+		tg_sink_process(s);
+		usleep(50000);
+		tg_sink_stats(s, &st);
+	}
+	assert_int_equal(st.stalled, 0);
+	assert_int_equal(st.stalls, 1);
+	assert_true(st.last_stall_until_ns >= st.last_stall_since_ns);
+	assert_non_null(strstr(st.last_stall_why, "No space left on device"));
+	assert_non_null(strstr(log_order(), ":6:5"));
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+}
+
+/* With a syslog socket, each stored event is forwarded, in order, as RFC 5424. */
+static void test_syslog_forwarding(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char buf[4096], want[64];
+	struct tg_sink *s;
+	struct timeval tv = {.tv_sec = 5};
+	pid_t pid;
+	ssize_t n;
+	int fd, i;
+
+	snprintf(syslog_sock, sizeof(syslog_sock), "%s/log.sock", dir);
+	strcpy(sa.sun_path, syslog_sock);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	pid = start_collector();
+	s = tg_sink_new(sock, 16);
+	for (i = 1; i <= 3; i++) {
+		char ev[160];
+
+		snprintf(ev, sizeof(ev),
+			 "{\"time\":\"2024-05-01T10:00:0%d.123456789Z\","
+			 "\"host\":\"h 1\",\"kind\":\"net\","
+			 "\"verdict\":\"%s\",\"n\":%d}",
+			 i, i == 2 ? "audit" : "deny", i);
+		assert_int_equal(tg_sink_submit(s, ev, strlen(ev)), 0);
+	}
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	for (i = 1; i <= 3; i++) {
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+		assert_true(n > 0);
+		buf[n] = '\0';
+		snprintf(want, sizeof(want),
+			 "<%d>1 2024-05-01T10:00:0%d.123456Z h1 tenantguard %d net - ",
+			 i == 2 ? 85 : 84, i, (int)pid);
+		assert_memory_equal(buf, want, strlen(want));
+		assert_memory_equal(buf + strlen(want), "\xef\xbb\xbf{\"seq\":", 10);
+		snprintf(want, sizeof(want), "\"n\":%d,", i);
+		assert_non_null(strstr(buf, want));
+	}
+	close(fd);
+	/* Syslog gone: events are still stored. */
+	unlink(syslog_sock);
+	submit(s, 4);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	assert_int_equal(log_lines(), 4);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+}
+
+
+/*
+ * The socket listens before the log is recovered: an agent connects and
+ * sends while the collector still repairs a torn log.
+ */
+static void test_listen_before_recovery(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct pollfd pfd;
+	int ready[2], fd, i;
+	__u64 stream = 0x99;
+	char c;
+	pid_t pid;
+
+	fd = open(logp, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_int_equal(write(fd, "{\"seq\":1}\n{\"seq\":2,\"to", 22), 22);
+	close(fd);
+	slow_sync_ms = 1500; /* cutting the torn line takes a while */
+	assert_int_equal(pipe(ready), 0);
+	pid = fork_collector(getuid(), ready[1]);
+	close(ready[1]);
+	slow_sync_ms = 0;
+	for (i = 0; i < 100 && access(sock, F_OK); i++)
+		usleep(10000);
+	strcpy(sa.sun_path, sock);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_HELLO, 0, &stream,
+				      sizeof(stream)), 0);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "{\"a\":1}", 7), 0);
+	/* Still recovering: open has not returned yet. */
+	pfd = (struct pollfd){.fd = ready[0], .events = POLLIN};
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	wait_ack(fd, 1);
+	close(fd);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 2); /* seq 1 kept, the torn line gone */
+}
+
+
+/* A batch: its records are events; one refused ends it, the rest is resent. */
+static void test_batch_with_refused_record(void **state)
+{
+	pid_t pid = start_collector();
+	char p[64];
+	__u64 ack = 0;
+	__u32 l;
+	int fd;
+
+	l = 7;
+	memcpy(p, &l, 4);
+	memcpy(p + 4, "{\"n\":1}", 7);
+	l = 2;
+	memcpy(p + 11, &l, 4);
+	memcpy(p + 15, "[]", 2);
+	l = 7;
+	memcpy(p + 17, &l, 4);
+	memcpy(p + 21, "{\"n\":3}", 7);
+	fd = raw_client(0x77, &ack);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_BATCH, 1, p, 28), 0);
+	expect_error_frame(fd, 2, "payload is not one JSON object");
+	assert_int_equal(log_lines(), 1);
+	fd = raw_client(0x77, &ack);
+	assert_int_equal(ack, 2);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_BATCH, 3, p + 17, 11), 0);
+	wait_ack(fd, 3);
+	close(fd);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 2);
+	assert_non_null(strstr(log_order(), "7:3:3"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -700,6 +1078,20 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_commit_failure_drops_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_after_full_socket,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spool_while_down, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_spool_across_agent_restart,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spool_full, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_log_full_stalls, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_syslog_forwarding, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_listen_before_recovery,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_with_refused_record,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversized, setup,
 						teardown),

@@ -139,6 +139,42 @@ static void test_recv(void **state)
 	close(sv[1]);
 }
 
+
+/* Batches: records fill the payload exactly, none empty; seq not 0. */
+static void test_batch_framing(void **state)
+{
+	struct tg_frame_hdr h;
+	const char *why = NULL;
+	char p[64];
+	__u32 l;
+	size_t n;
+
+	l = 2;
+	memcpy(p, &l, 4);
+	memcpy(p + 4, "{}", 2);
+	l = 7;
+	memcpy(p + 6, &l, 4);
+	memcpy(p + 10, "{\"a\":1}", 7);
+	n = tg_wire_build(buf, TG_FRAME_BATCH, 5, p, 17);
+	assert_int_equal(tg_wire_check(buf, n, &h, &why), 0);
+	n = tg_wire_build(buf, TG_FRAME_BATCH, 0, p, 17);
+	expect_reject(n, "event frame with seq 0");
+	n = tg_wire_build(buf, TG_FRAME_BATCH, 5, p, 16); /* record cut short */
+	expect_reject(n, "malformed batch");
+	n = tg_wire_build(buf, TG_FRAME_BATCH, 5, p, 18); /* a byte left over */
+	expect_reject(n, "malformed batch");
+	n = tg_wire_build(buf, TG_FRAME_BATCH, 5, p, 0);
+	expect_reject(n, "malformed batch");
+	l = 0; /* an empty record */
+	memcpy(p, &l, 4);
+	n = tg_wire_build(buf, TG_FRAME_BATCH, 5, p, 4);
+	expect_reject(n, "malformed batch");
+	l = 0xffffffff; /* a length past the end */
+	memcpy(p, &l, 4);
+	n = tg_wire_build(buf, TG_FRAME_BATCH, 5, p, 17);
+	expect_reject(n, "malformed batch");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_send_over_seqpacket),
 		cmocka_unit_test(test_recv),
+		cmocka_unit_test(test_batch_framing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,94 @@
+# shellcheck shell=sh
+# Checks shared by the delivery tests (POSIX sh, after tap.sh, tenants.sh
+# and accounting.sh).
+
+# tg_delivery_start PORT_OFFSET [AGENT_ARGS...]: a collector, an agent with a
+# 16 MiB ring buffer and no event rate limit (what these tests look at is
+# the path to the collector: every denial must become an event) and acme
+# listening on 127.0.0.1:$port.
+tg_delivery_start()
+{
+	port=$((20000 + $$ % 20000 + $1))
+	shift
+	TG_POLICY=$TG_T/policy.yaml
+	mkdir -p "$TG_T/policy.d"
+	printf 'version: 1\ntenants_cgroup: %s\nevents: {rate: unlimited}\n' \
+		"$TG_TENANTS" >"$TG_POLICY"
+	tg_start_collector || return 1
+	tg_start_agent --ringbuf-size 16777216 "$@" || return 1
+	"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
+	tg_track $!
+	tg_wait_file "$TG_T/ready"
+}
+
+# tg_eperm FILE...: the denials (eperm=N) the connect loops saw, summed.
+tg_eperm()
+{
+	sed 's/.*eperm=\([0-9]*\).*/\1/' "$@" | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# tg_nothing_dropped: PASS nothing_dropped if the agent counted no loss.
+tg_nothing_dropped()
+{
+	if [ "$(tg_dropped)" = 0 ]; then
+		tg_pass nothing_dropped
+	else
+		tg_fail nothing_dropped "$(tg_dropped) dropped although the spool had room"
+	fi
+}
+
+# tg_dropped: events the agent counted as lost (kernel ring buffer and sink).
+tg_dropped()
+{
+	echo $(($(tg_stat kernel_drops) + $(tg_stat dropped)))
+}
+
+# tg_check_identity PREFIX DENIALS LOG: after tg_drain, every denial of
+# globex is in the log (and its rotated files) exactly once or counted as dropped;
+# agent_seq has no gap or duplicate per stream, seq strictly increases, the
+# drops are reported in the log. Prints PASS/FAIL lines named PREFIX_*.
+tg_check_identity()
+{
+	prefix=$1 eperm=$2
+	shift 2
+	# Drop reports are events too: let them through.
+	sleep 1
+	tg_drain 60 || echo "    (the agent still holds events)"
+	tg_log_all "$1" >"$TG_T/all.jsonl"
+	stored=$("$TG_BIN/tg-probe" count-events "$TG_T/all.jsonl" kind=net tenant=globex verdict=deny)
+	dropped=$(tg_dropped)
+	suppressed=$(tg_stat kernel_suppressed)
+	echo "    $eperm denials: $stored stored, $suppressed suppressed, $dropped counted as dropped"
+	if [ "$eperm" -gt 0 ] && [ $((stored + suppressed + dropped)) = "$eperm" ]; then
+		tg_pass "${prefix}_stored_plus_dropped_equals_denials"
+	else
+		tg_fail "${prefix}_stored_plus_dropped_equals_denials" \
+			"$eperm denials, $stored stored, $suppressed suppressed, $dropped dropped"
+	fi
+	# Per stream (agent run): agent_seq 1, 2, 3, ... each once.
+	# (Only the agent's events: test clients may have stored others.)
+	grep '"kind":' "$TG_T/all.jsonl" >"$TG_T/agent.jsonl"
+	sed -n 's/.*"agent_stream":"\([0-9a-f]*\)","agent_seq":\([0-9]*\).*/\1 \2/p' \
+		"$TG_T/agent.jsonl" | sort -k1,1 -k2,2n >"$TG_T/aseq"
+	bad=$(awk '$1 != s { s = $1; n = 0 } { n++; if ($2 != n) bad++ } END { print bad + 0 }' "$TG_T/aseq")
+	if [ "$bad" = 0 ] && [ -s "$TG_T/aseq" ] &&
+		[ "$(wc -l <"$TG_T/aseq")" = "$(wc -l <"$TG_T/agent.jsonl")" ]; then
+		tg_pass "${prefix}_every_event_exactly_once"
+	else
+		tg_fail "${prefix}_every_event_exactly_once" \
+			"$bad of $(wc -l <"$TG_T/aseq") out of place (duplicate or missing)"
+	fi
+	if grep -o '^{"seq":[0-9]*' "$TG_T/all.jsonl" | cut -d: -f2 |
+		awk 'NR > 1 && $1 <= prev { bad = 1 } { prev = $1 } END { exit bad }'; then
+		tg_pass "${prefix}_seq_strictly_increasing"
+	else
+		tg_fail "${prefix}_seq_strictly_increasing" "seq went backwards or repeated"
+	fi
+	logged=$(grep '"kind":"agent"' "$TG_T/all.jsonl" | grep '"op":"drop"' |
+		grep -o '"dropped":[0-9]*' | cut -d: -f2 | awk '{ s += $1 } END { print s + 0 }')
+	if [ "$logged" = "$dropped" ]; then
+		tg_pass "${prefix}_drops_reported_in_log"
+	else
+		tg_fail "${prefix}_drops_reported_in_log" "log reports $logged dropped, agent counted $dropped"
+	fi
+}

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Unit tests: tenantguard events (time parsing, the human-readable line). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <json-c/json.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "events_cli.h"
+
+#define NS 1000000000LL
+
+static void test_parse_time(void **state)
+{
+	__s64 t;
+
+	assert_int_equal(tg_parse_time("2024-05-01T10:00:00Z", &t), 0);
+	assert_true(t == 1714557600LL * NS);
+	assert_int_equal(tg_parse_time("2024-05-01T10:00:00.123456789Z", &t), 0);
+	assert_true(t == 1714557600LL * NS + 123456789);
+	assert_int_equal(tg_parse_time("2024-05-01t10:00:00.5z", &t), 0);
+	assert_true(t == 1714557600LL * NS + 500000000);
+	/* Offsets: 12:00+02:00 is 10:00 UTC. */
+	assert_int_equal(tg_parse_time("2024-05-01T12:00:00+02:00", &t), 0);
+	assert_true(t == 1714557600LL * NS);
+	assert_int_equal(tg_parse_time("2024-05-01T08:30:00-01:30", &t), 0);
+	assert_true(t == 1714557600LL * NS);
+	assert_int_equal(tg_parse_time("2024-05-01", &t), 0);
+	assert_true(t == 1714521600LL * NS);
+	/* More than nanoseconds: the rest is ignored. */
+	assert_int_equal(tg_parse_time("2024-05-01T10:00:00.1234567891Z", &t), 0);
+	assert_true(t == 1714557600LL * NS + 123456789);
+	/* Beyond 2262 nanoseconds overflow: as late as can be. */
+	assert_int_equal(tg_parse_time("2999-01-01T00:00:00Z", &t), 0);
+	assert_true(t == INT64_MAX);
+	static const char *bad[] = {
+		"", "2024", "2024-05-01T10:00:00", "2024-05-01T10:00Z",
+		"2024-02-31T10:00:00Z", "2024-13-01", "2024-05-01T24:00:00Z",
+		"2024-05-01T10:00:00.Z", "2024-05-01T10:00:00Zjunk",
+		"2024-05-01T10:00:00+2:00", "1969-12-31", "yesterday",
+		"2024-05-01T10:00:00+25:00",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t = 42;
+		assert_int_equal(tg_parse_time(bad[i], &t), -EINVAL);
+		assert_true(t == 42);
+	}
+}
+
+static void test_parse_since(void **state)
+{
+	__s64 now = 1714557600LL * NS, t;
+
+	assert_int_equal(tg_parse_since("10m", now, &t), 0);
+	assert_true(t == now - 600 * NS);
+	assert_int_equal(tg_parse_since("2h", now, &t), 0);
+	assert_true(t == now - 7200 * NS);
+	assert_int_equal(tg_parse_since("90s", now, &t), 0);
+	assert_true(t == now - 90 * NS);
+	assert_int_equal(tg_parse_since("1d", now, &t), 0);
+	assert_true(t == now - 86400 * NS);
+	assert_int_equal(tg_parse_since("1w", now, &t), 0);
+	assert_true(t == now - 7 * 86400 * NS);
+	assert_int_equal(tg_parse_since("0s", now, &t), 0);
+	assert_true(t == now);
+	assert_int_equal(tg_parse_since("2024-05-01T09:00:00Z", now, &t), 0);
+	assert_true(t == now - 3600 * NS);
+	static const char *bad[] = {"10", "m", "-5m", "10mm", "10 m", "1y",
+				    "99999999999999999999s", "100000000w", ""};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(tg_parse_since(bad[i], now, &t), -EINVAL);
+}
+
+static char *render(const char *json, int colour)
+{
+	static char buf[8192];
+	struct tg_events_cols w = {3, 5, 7, 8, 8, 7, 5, 8};
+	struct json_object *o = json_tokener_parse(json);
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	assert_non_null(o);
+	assert_non_null(f);
+	tg_events_print_human(f, o, &w, colour);
+	fclose(f);
+	json_object_put(o);
+	return buf;
+}
+
+/* Terminal escapes and newlines in comm or path never reach the terminal. */
+static void test_human_hostile(void **state)
+{
+	char *s = render("{\"seq\":7,\"time\":\"2024-05-01T10:00:00.123456789Z\","
+			 "\"kind\":\"file\",\"verdict\":\"deny\",\"tenant\":\"globex\","
+			 "\"target_tenant\":\"acme\",\"op\":\"open\",\"pid\":9,"
+			 "\"comm\":\"a\\u001b]0;x\\u0007b\",\"path\":\"/srv/a\\nb\\u007f\"}",
+			 0);
+	size_t i;
+
+	assert_string_equal(s, "7   2024-05-01T10:00:00.123Z file  deny    globex   -> "
+			       "acme     open    9     a?]0;x?b /srv/a?b?\n");
+	for (i = 0; i + 1 < strlen(s); i++)
+		assert_true((unsigned char)s[i] >= 0x20);
+}
+
+static void test_human_colour_and_net(void **state)
+{
+	char *s = render("{\"seq\":1,\"time\":\"t\",\"kind\":\"net\",\"verdict\":\"deny\","
+			 "\"tenant\":\"g\",\"target_tenant\":\"a\",\"op\":\"connect\","
+			 "\"pid\":1,\"comm\":\"c\",\"proto\":\"tcp\",\"addr\":\"::1\","
+			 "\"port\":80}",
+			 1);
+
+	assert_non_null(strstr(s, "\033[31mdeny\033[0m"));
+	assert_non_null(strstr(s, "tcp [::1]:80\n"));
+	s = render("{\"seq\":1,\"kind\":\"agent\",\"verdict\":\"allow\",\"op\":\"drop\","
+		   "\"message\":\"3 events dropped\"}",
+		   1);
+	assert_non_null(strstr(s, "\033[1;35mallow\033[0m"));
+	assert_non_null(strstr(s, "3 events dropped\n"));
+	s = render("{\"seq\":1,\"kind\":\"agent\",\"verdict\":\"allow\",\"op\":\"drop\"}", 0);
+	assert_null(strchr(s, '\033'));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test(test_parse_since),
+		cmocka_unit_test(test_human_hostile),
+		cmocka_unit_test(test_human_colour_and_net),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
