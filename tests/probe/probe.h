@@ -14,6 +14,7 @@ struct probe_cmd {
 /* Each command file's table, ended by an entry with a NULL name. */
 extern const struct probe_cmd probe_file_cmds[];
 extern const struct probe_cmd probe_net_cmds[];
+extern const struct probe_cmd probe_netbench_cmds[];
 extern const struct probe_cmd probe_event_cmds[];
 extern const struct probe_cmd probe_syscall_cmds[];
 extern const struct probe_cmd probe_ratelimit_cmds[];
