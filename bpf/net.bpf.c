@@ -33,6 +33,7 @@
 #include <bpf/bpf_tracing.h>
 
 #define TG_LOCAL_ADDRS_MAX 4096
+#define TG_DST_ALLOWED_MAX 16384
 #define TG_CLAIM_TRIES 8
 #define TG_IPPROTO_MPTCP 262
 #define TG_TCP_LISTEN 10
@@ -84,6 +85,37 @@ TG_POLICY_MAP_OF(port_reserved, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC, __u32, __u
 /* Per policy slot: tenants' networks -> tenant. */
 TG_POLICY_MAP_OF(tenant_nets, BPF_MAP_TYPE_LPM_TRIE, BPF_F_NO_PREALLOC,
 		 struct tg_net_key, __u32, TG_MAX_NETWORKS);
+
+/* A destination allowed to a tenant: the key of dst_allowed. */
+struct tg_dst_key {
+	__u32 tenant;	/* the caller's tenant */
+	__u16 port;	/* network byte order */
+	__u8 proto;	/* tg_proto(), 0 if ports are not checked */
+	__u8 pad;
+	__u64 netns;	/* the caller's netns cookie */
+	__u32 addr[4];	/* the destination the kernel will use, 16-byte form */
+};
+
+/* When it was allowed; a new value replaces an entry whole. */
+struct tg_dst_seen {
+	__u64 epoch;	/* tg_epoch() then */
+	__u32 gen;	/* policy_gen[0] then */
+	__u32 pad;
+};
+
+/*
+ * Destinations allowed lately, per tenant: a connect or send to one of
+ * them, while the policy generation and net_epoch are still those it was
+ * allowed under, needs none of the owner lookups (networks, the socket on
+ * the port). Kept only for destinations no other tenant owns or holds the
+ * port of (see tg_dst_owner).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TG_DST_ALLOWED_MAX);
+	__type(key, struct tg_dst_key);
+	__type(value, struct tg_dst_seen);
+} dst_allowed SEC(".maps");
 
 /*
  * The address of the kernel socket *skp points to, as a plain number: the
@@ -152,7 +184,9 @@ static __always_inline __u32 tg_bound_owner(__u64 netns, __u32 pk)
 /*
  * One more holder of pk in netns for tenant, atomically: returns 0 once
  * recorded (*held = 1), the tenant that holds it otherwise. Gives up (0,
- * nothing recorded) only if the map is full or the entry keeps dying.
+ * nothing recorded) only if the map is full or the entry keeps dying; then
+ * verdicts kept for sends and connects are dropped (net_epoch), since the
+ * port may now receive unrecorded.
  */
 static __always_inline __u32 tg_claim(__u64 netns, __u32 pk, __u32 tenant,
 				      int *held)
@@ -181,6 +215,7 @@ static __always_inline __u32 tg_claim(__u64 netns, __u32 pk, __u32 tenant,
 			return 0;
 		}
 	}
+	tg_epoch_bump();
 	return 0;
 }
 
@@ -289,9 +324,6 @@ static __always_inline __u32 tg_port_owner(struct bpf_sock_addr *ctx,
 		tuple.ipv6.dport = ctx->user_port;
 		tlen = sizeof(tuple.ipv6);
 	}
-#ifdef EXP_NOLOOKUP
-	return TG_TENANT_HOST;
-#endif
 	if (proto == IPPROTO_TCP)
 		sk = bpf_sk_lookup_tcp(ctx, &tuple, tlen, BPF_F_CURRENT_NETNS, 0);
 	else
@@ -338,9 +370,6 @@ static __always_inline __u32 tg_net_owner(__u32 slot, const __u32 addr[4])
 
 	if (!nets)
 		return TG_TENANT_HOST;
-#ifdef EXP_NOLPM
-	return TG_TENANT_HOST;
-#endif
 	__builtin_memcpy(key.addr, addr, 16);
 	owner = bpf_map_lookup_elem(nets, &key);
 	return owner ? *owner : TG_TENANT_HOST;
@@ -475,55 +504,122 @@ static __always_inline __u32 tg_autobound(struct bpf_sock_addr *ctx,
 		       a->t.id);
 }
 
+/*
+ * Whether the task's last send on its socket went to the destination d
+ * too, from the same cgroup (so the same tenant, whose socket it is), and
+ * nothing changed since (policy generation, net_epoch): allowed again with
+ * no other lookup. The tag is written under the socket's lock (the kernel
+ * holds it around the sendmsg programs), so it is never seen half written.
+ */
+static __always_inline int tg_sent_before(struct bpf_sock_addr *ctx,
+					  const struct tg_dst *d)
+{
+	struct tg_sock_tag *tag;
+	const __u32 *seen;
+
+	if (!ctx->sk)
+		return 0;
+	tag = bpf_sk_storage_get(&sock_tenant, ctx->sk, 0, 0);
+	if (!tag || !tag->seen_port || tag->seen_port != ctx->user_port ||
+	    tag->seen_cgroup != bpf_get_current_cgroup_id() ||
+	    tag->seen_gen != tg_gen() || tag->seen_epoch != tg_epoch())
+		return 0;
+	seen = (const __u32 *)tag->seen_addr;
+	return seen[0] == d->addr[0] && seen[1] == d->addr[1] &&
+	       seen[2] == d->addr[2] && seen[3] == d->addr[3];
+}
+
+/*
+ * The tenant that owns d (proto: tg_proto's) for the calling task a: the
+ * tenant whose networks hold it, else the one whose socket is bound to its
+ * port on this host; TG_TENANT_HOST if none. *cacheable: whether a verdict
+ * that allows it may be kept in dst_allowed: no other tenant's network,
+ * and no other tenant holding the port in the namespace checked, even on
+ * another address or not receiving yet (it might start to without a new
+ * claim: a UDP socket that disconnects, a bound socket that listens).
+ */
+static __always_inline __u32 tg_dst_owner(struct bpf_sock_addr *ctx,
+					  const struct tg_actor *a,
+					  const struct tg_dst *d, __u32 proto,
+					  int *cacheable)
+{
+	__u32 owner, held, pk = TG_PORT_KEY(proto, bpf_ntohs(ctx->user_port));
+	enum tg_scope scope;
+	__u64 netns;
+
+	*cacheable = 0;
+	owner = tg_net_owner(a->slot, d->eff);
+	if (owner != TG_TENANT_HOST || !proto) {
+		*cacheable = owner == TG_TENANT_HOST || owner == a->t.id;
+		return owner;
+	}
+	scope = tg_scope_of(d);
+	if (scope == TG_SCOPE_ELSEWHERE) {
+		*cacheable = 1;
+		return owner;
+	}
+	netns = bpf_get_netns_cookie(ctx);
+	if (scope == TG_SCOPE_HOST && netns != host_netns) {
+		owner = tg_bound_owner(host_netns, pk);
+		held = owner;
+	} else {
+		owner = tg_port_owner(ctx, a, d, proto);
+		held = tg_bound_owner(netns, pk);
+	}
+	*cacheable = (owner == TG_TENANT_HOST || owner == a->t.id) &&
+		     (held == TG_TENANT_HOST || held == a->t.id);
+	return owner;
+}
+
 /* Decide whether the calling task may reach d by op. */
 static __always_inline int tg_reach(struct bpf_sock_addr *ctx, __u32 op,
 				    const struct tg_dst *d)
 {
+	struct tg_dst_key key = {};
+	struct tg_dst_seen *seen, now = {};
 	struct tg_sock_tag *tag;
 	struct tg_actor a;
-	enum tg_scope scope;
 	__u32 owner, proto;
-	__u64 netns, epoch;
+	int cacheable = 0;
 
+	/* Datagrams to the destination allowed last time: nothing changed. */
+	if (op == TG_OP_SENDMSG && tg_sent_before(ctx, d))
+		return 1;
 	if (!tg_actor(&a))
 		return 1;
 	/* A send needs the tag to remember the destination. */
 	owner = tg_foreign_socket(ctx->sk, &a, &tag, op == TG_OP_SENDMSG, 1);
 	if (owner)
 		return tg_net_deny(ctx, op, &a.t, owner, d->addr);
-	/* Datagrams to the destination allowed last time: nothing changed. */
-	epoch = tg_epoch();
-	if (tag && tag->seen_port && tag->seen_port == ctx->user_port &&
-	    tag->seen_gen == a.gen && tag->seen_epoch == epoch) {
-		const __u32 *seen = (const __u32 *)tag->seen_addr;
-
-		if (seen[0] == d->addr[0] && seen[1] == d->addr[1] &&
-		    seen[2] == d->addr[2] && seen[3] == d->addr[3])
-			return 1;
-	}
 	proto = tg_proto(ctx->protocol);
-	owner = tg_net_owner(a.slot, d->eff);
-	if (owner == TG_TENANT_HOST && proto) {
-		scope = tg_scope_of(d);
-		netns = bpf_get_netns_cookie(ctx);
-		if (scope == TG_SCOPE_HOST && netns != host_netns)
-			owner = tg_bound_owner(host_netns,
-					       TG_PORT_KEY(proto, bpf_ntohs(ctx->user_port)));
-		else if (scope != TG_SCOPE_ELSEWHERE)
-			owner = tg_port_owner(ctx, &a, d, proto);
+	now.epoch = tg_epoch();
+	now.gen = a.gen;
+	key.tenant = a.t.id;
+	key.port = ctx->user_port;
+	key.proto = proto;
+	key.netns = bpf_get_netns_cookie(ctx);
+	__builtin_memcpy(key.addr, d->eff, 16);
+	seen = bpf_map_lookup_elem(&dst_allowed, &key);
+	if (seen && seen->epoch == now.epoch && seen->gen == now.gen) {
+		cacheable = 1;
+	} else {
+		owner = tg_dst_owner(ctx, &a, d, proto, &cacheable);
+		if (owner != TG_TENANT_HOST && owner != a.t.id &&
+		    !tg_allowed_from(a.slot, owner, a.t.id))
+			return tg_net_deny(ctx, op, &a.t, owner, d->addr);
+		if (cacheable)
+			bpf_map_update_elem(&dst_allowed, &key, &now, BPF_ANY);
 	}
-	if (owner != TG_TENANT_HOST && owner != a.t.id &&
-	    !tg_allowed_from(a.slot, owner, a.t.id))
-		return tg_net_deny(ctx, op, &a.t, owner, d->addr);
 	if (op != TG_OP_SENDMSG)
 		return 1;
 	owner = tg_autobound(ctx, &a, tag, proto);
 	if (!owner) {
-		if (tag) {
+		if (tag && cacheable) {
 			__builtin_memcpy(tag->seen_addr, d->addr, 16);
 			tag->seen_port = ctx->user_port;
 			tag->seen_gen = a.gen;
-			tag->seen_epoch = epoch;
+			tag->seen_epoch = now.epoch;
+			tag->seen_cgroup = a.cg;
 		}
 		return 1;
 	}

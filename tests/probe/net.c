@@ -468,7 +468,8 @@ static int do_autobind(int argc, char **argv)
 /*
  * sendto-again PROTO ADDR PORT FILE: one datagram (must pass), then
  * FILE.sent is created; once FILE exists, a second one from the same
- * socket, whose outcome is reported.
+ * socket, whose outcome is reported. With --bind, the socket is bound
+ * first (its port claimed before the first send).
  */
 static int do_sendto_again(int argc, char **argv)
 {
@@ -482,6 +483,10 @@ static int do_sendto_again(int argc, char **argv)
 	fd = make_sock(3, argv, 0, &ss, &len);
 	if (fd < 0)
 		return fd == -2 ? usage() : 2;
+	if (bind_source(fd)) {
+		close(fd);
+		return 2;
+	}
 	if (sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len) < 0) {
 		perror("tg-probe: first sendto");
 		return 2;
