@@ -117,6 +117,17 @@ stats_before=$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null)
 tg_on_cleanup "[ -n '$stats_before' ] && echo '$stats_before' >/proc/sys/kernel/bpf_stats_enabled"
 echo 0 >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null
 
+# pairs FILE: one round's TCP and UDP pairs, appended to FILE.tcp, FILE.udp.
+pairs()
+{
+	for k in tcp udp; do
+		n=$TCP_N
+		[ $k = udp ] && n=$UDP_N
+		"$TG_BIN/tg-probe" "$k-ab" $n "$PAIRS" "$TG_TDIR/t1" "$BASE" >>"$1.$k" ||
+			{ echo "net bench: $k-ab failed"; exit 1; }
+	done
+}
+
 # summary KIND WHAT UNIT: the line for KIND (tcp, udp) from the files.
 summary()
 {
@@ -156,23 +167,13 @@ for count in $TENANTS; do
 		tg_start_agent --attach-cgroup "$TG_TDIR" ||
 			{ echo "net bench: agent did not start"; exit 1; }
 		PROGS=$(prog_ids | comm -13 "$TG_T/progs.before" -)
-		for k in tcp udp; do
-			n=$TCP_N
-			[ $k = udp ] && n=$UDP_N
-			"$TG_BIN/tg-probe" "$k-ab" $n "$PAIRS" "$TG_TDIR/t1" "$BASE" \
-				>>"$TG_T/agent.$k" || { echo "net bench: $k-ab failed"; exit 1; }
-		done
+		pairs "$TG_T/agent"
 		echo 1 >/proc/sys/kernel/bpf_stats_enabled
 		timed tcp "$TCP_STATS" "$TG_T/timed"
 		timed udp "$UDP_STATS" "$TG_T/timed"
 		echo 0 >/proc/sys/kernel/bpf_stats_enabled
 		tg_stop_agent
-		for k in tcp udp; do
-			n=$TCP_N
-			[ $k = udp ] && n=$UDP_N
-			"$TG_BIN/tg-probe" "$k-ab" $n "$PAIRS" "$TG_TDIR/t1" "$BASE" \
-				>>"$TG_T/none.$k" || { echo "net bench: $k-ab failed"; exit 1; }
-		done
+		pairs "$TG_T/none"
 	done
 	printf 'net: %5d tenants, %d port ranges, %d networks (%d rounds of %d pairs):\n' \
 		"$count" $RANGES $NETWORKS "$ROUNDS" "$PAIRS"

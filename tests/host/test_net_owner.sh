@@ -13,6 +13,7 @@
 # allowed case asserts success.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
+. "$(dirname "$0")/../lib/net.sh"
 
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
@@ -161,19 +162,9 @@ tg_event connect_after_address_taken_event kind=net op=connect tenant=globex \
 "$P" --cgroup "$A" listen udp 127.0.0.2 $late3 "$TG_T/late3" &
 tg_track $!
 tg_wait_file "$TG_T/late3"
-"$P" --cgroup "$G" --bind 127.0.0.1 --expect EPERM sendto-again udp 127.0.0.1 \
-	$late3 "$TG_T/go3" >"$TG_T/again.out" 2>&1 &
-again=$!
-tg_wait_file "$TG_T/go3.sent"
-"$P" --cgroup "$A" listen udp 127.0.0.1 $late3 "$TG_T/late3b" &
-tg_track $!
-tg_wait_file "$TG_T/late3b"
-touch "$TG_T/go3"
-if wait $again; then
-	tg_pass send_after_address_taken
-else
-	tg_fail send_after_address_taken "$(tail -n 1 "$TG_T/again.out")"
-fi
+tg_send_after_taken send_after_address_taken \
+	"--cgroup $G --bind 127.0.0.1 --expect EPERM sendto-again udp 127.0.0.1 $late3" \
+	"--cgroup $A listen udp 127.0.0.1 $late3"
 tg_event send_after_address_taken_event kind=net op=sendmsg tenant=globex \
 	target_tenant=acme addr=127.0.0.1 port=$late3 verdict=deny
 
