@@ -86,7 +86,7 @@ struct tg_net_key {
  * bpf/sock_owner.bpf.h).
  */
 struct tg_sock_tag {
-	__u32 tenant;	/* owner if not its creator's; TG_TENANT_HOST: the creator's */
+	__u32 tenant;	/* its owner; TG_TENANT_HOST: its creator's tenant */
 	__u32 bound;	/* TG_PORT_KEY it holds in port_bound, 0 if none */
 	__u64 netns;	/* netns cookie of that port_bound entry */
 	/* The last destination a send was allowed to, and when: */

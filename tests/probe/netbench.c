@@ -61,7 +61,8 @@ static int loop_open(struct loop *lp, int tcp)
 	lp->c = -1;
 	lp->sa = (struct sockaddr_in){ .sin_family = AF_INET,
 				       .sin_addr.s_addr = htonl(0x7f000001) };
-	lp->l = socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+	lp->l = socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC,
+		       0);
 	if (lp->l < 0 || bind(lp->l, (struct sockaddr *)&lp->sa, len) < 0 ||
 	    getsockname(lp->l, (struct sockaddr *)&lp->sa, &len) < 0 ||
 	    (tcp && listen(lp->l, 128) < 0))
@@ -162,7 +163,8 @@ static int run_ab(int argc, char **argv, int tcp)
 	long n, pairs, p;
 	int err = 1;
 
-	if (argc < 4 || (n = atol(argv[0])) <= 0 || (pairs = atol(argv[1])) <= 0)
+	if (argc < 4 || (n = atol(argv[0])) <= 0 ||
+	    (pairs = atol(argv[1])) <= 0)
 		return usage();
 	if (join_cgroup(argv[2]) || loop_open(&a, tcp) ||
 	    join_cgroup(argv[3]) || loop_open(&b, tcp))
