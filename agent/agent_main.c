@@ -1308,7 +1308,7 @@ int main(int argc, char **argv)
 		err = 1;
 		goto out_close_ifd;
 	}
-	say("sockets open before start: %u of tenants tagged in %u network namespace(s), %u port(s) held%s%s",
+	say("sockets open before start: %u of tenants found in %u network namespace(s), %u port(s) held%s%s",
 	    a.seed.sockets, a.seed.netns, a.seed.ports,
 	    a.seed.conflicts ? "; conflict: " : "", a.seed.conflict);
 	make_parent_dir(a.control_socket);

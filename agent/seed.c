@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Seeding at start: what tenants bound before the agent ran. The socket
- * iterators of net.bpf.c tag those sockets with the tenant of their cgroup
- * and record their ports in port_bound, in the same step, so that the
- * per-socket tag and the port's holder count agree (the count drops when
- * the socket closes). A socket iterator walks the network namespace of the
- * task that creates it, so the agent enters each namespace in use in turn.
+ * Seeding at start: what tenants bound before the agent ran. A socket is
+ * its creator's tenant's without any help (the kernel keeps the creator's
+ * cgroup with it); the socket iterators of net.bpf.c record the ports such
+ * sockets listen or receive on in port_bound and tag them in the same
+ * step, so that the per-socket tag and the port's holder count agree (the
+ * count drops when the socket closes). A socket iterator walks the network
+ * namespace of the task that creates it, so the agent enters each
+ * namespace in use in turn.
  * sock_diag could list the sockets too, but could not tag them: a port
  * recorded from it would never be released.
  */

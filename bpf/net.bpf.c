@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Network isolation through cgroup BPF. Sockets are tagged with their
- * creator's tenant. A tenant may not
+ * Network isolation through cgroup BPF. A socket belongs to its creator's
+ * tenant: the tenant of the cgroup the kernel records with every socket
+ * when it is made (sk_cgrp_data; an accepted connection gets its
+ * listener's), unless its tag (sock_tenant) names another. A tenant may not
  *  - reach (connect, or send to without connecting) a port of this host on
  *    which another tenant's socket is bound, on any local address, nor any
  *    address in another tenant's networks, unless the target lists it in
@@ -10,8 +12,11 @@
  *    hold in the same network namespace, whatever the address;
  *  - use a socket another tenant created.
  * A socket created by a host process and used by a tenant becomes that
- * tenant's. Sockets that existed before the agent started are tagged, and
- * their ports recorded, by the socket iterators at the end of this file.
+ * tenant's: its tag then names the tenant. Only such adopted sockets, those
+ * holding a port and those that cache a send verdict carry a tag: making
+ * one costs more than the rest of a connection's checks together. The
+ * ports of sockets that existed before the agent started are recorded by
+ * the socket iterators at the end of this file.
  *
  * "This host" is the agent's network namespace: addresses of its interfaces
  * (local_addrs, kept by the agent from rtnetlink), plus loopback, broadcast
@@ -21,13 +26,14 @@
  */
 #include "common.bpf.h"
 #include "net_types.h"
+#include "sock_owner.bpf.h"
 
 #include <linux/in.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_tracing.h>
 
 #define TG_LOCAL_ADDRS_MAX 4096
-#define TG_TENANT_CACHE_MAX 65536
+#define TG_DST_ALLOWED_MAX 16384
 #define TG_CLAIM_TRIES 8
 #define TG_IPPROTO_MPTCP 262
 #define TG_TCP_LISTEN 10
@@ -43,13 +49,15 @@ enum tg_scope {
 /* The agent's network namespace cookie; set by the agent before load. */
 const volatile __u64 host_netns = 0;
 
-/* Creator's tenant of every socket made while the agent runs. */
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct tg_sock_tag);
-} sock_tenant SEC(".maps");
+/* Both net_epoch counters, as one number (see sock_owner.bpf.h). */
+static __always_inline __u64 tg_epoch(void)
+{
+	__u32 k0 = 0, k1 = 1;
+	__u64 *e0 = bpf_map_lookup_elem(&net_epoch, &k0);
+	__u64 *e1 = bpf_map_lookup_elem(&net_epoch, &k1);
+
+	return (e0 ? *(volatile __u64 *)e0 : 0) + ((e1 ? *(volatile __u64 *)e1 : 0) << 32);
+}
 
 /* Addresses of the agent's netns as IPv6 (IPv4 mapped), beyond loopback. */
 struct {
@@ -67,53 +75,6 @@ struct {
 	__type(value, __u64);
 } port_bound SEC(".maps");
 
-/*
- * Changes that can turn an allowed destination into a refused one, counted:
- * [0] by the programs (a tenant took a port), [1] by the agent (host
- * addresses changed). A verdict cached in a socket's tag holds while both
- * and the policy generation stay as they were.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, __u64);
-} net_epoch SEC(".maps");
-
-static __always_inline void tg_epoch_bump(void)
-{
-	__u32 zero = 0;
-	__u64 *e = bpf_map_lookup_elem(&net_epoch, &zero);
-
-	if (e)
-		__sync_fetch_and_add(e, 1);
-}
-
-static __always_inline __u64 tg_epoch(void)
-{
-	__u32 k0 = 0, k1 = 1;
-	__u64 *e0 = bpf_map_lookup_elem(&net_epoch, &k0);
-	__u64 *e1 = bpf_map_lookup_elem(&net_epoch, &k1);
-
-	return (e0 ? *(volatile __u64 *)e0 : 0) + ((e1 ? *(volatile __u64 *)e1 : 0) << 32);
-}
-
-/* A cgroup's tenant as found for one policy generation. */
-struct tg_cg_cached {
-	__u32 gen;	/* policy_gen[0] when found */
-	__u32 id;	/* tenant id, TG_TENANT_HOST for host cgroups */
-	__u32 flags;	/* TG_TENANT_F_* */
-	__u32 pad;
-};
-
-/* cgroup id -> tenant: one lookup instead of one per cgroup level. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, TG_TENANT_CACHE_MAX);
-	__type(key, __u64);
-	__type(value, struct tg_cg_cached);
-} tenant_cache SEC(".maps");
-
 /* Per policy slot: (target, caller) pairs of allow_from. */
 TG_POLICY_MAP(allow_pairs, struct tg_pair_key, __u8, TG_MAX_ALLOW_PAIRS);
 
@@ -125,41 +86,74 @@ TG_POLICY_MAP_OF(port_reserved, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC, __u32, __u
 TG_POLICY_MAP_OF(tenant_nets, BPF_MAP_TYPE_LPM_TRIE, BPF_F_NO_PREALLOC,
 		 struct tg_net_key, __u32, TG_MAX_NETWORKS);
 
-/* The calling task's tenant and the policy slot it was found in. */
-struct tg_actor {
-	struct tg_tenant t;
-	__u32 slot;
-	__u32 gen;	/* policy_gen[0] */
+/* A destination allowed to a tenant: the key of dst_allowed. */
+struct tg_dst_key {
+	__u32 tenant;	/* the caller's tenant */
+	__u16 port;	/* network byte order */
+	__u8 proto;	/* tg_proto(), 0 if ports are not checked */
+	__u8 pad;
+	__u64 netns;	/* the caller's netns cookie */
+	__u32 addr[4];	/* the destination the kernel will use, 16-byte form */
 };
 
-/* Fill a with the calling task's tenant; 0 for host tasks. */
-static __always_inline int tg_actor(struct tg_actor *a)
-{
-	struct tg_cg_cached *c, v = {};
-	const struct tg_tenant *t;
-	__u32 zero = 0, *genp, gen = 0;
-	__u64 cg;
+/* When it was allowed; a new value replaces an entry whole. */
+struct tg_dst_seen {
+	__u64 epoch;	/* tg_epoch() then */
+	__u32 gen;	/* policy_gen[0] then */
+	__u32 pad;
+};
 
-	genp = bpf_map_lookup_elem(&policy_gen, &zero);
-	if (genp)
-		gen = *genp;
-	a->gen = gen;
-	a->slot = gen & 1;
-	cg = bpf_get_current_cgroup_id();
-	c = bpf_map_lookup_elem(&tenant_cache, &cg);
-	if (!c || c->gen != gen) {
-		t = tg_current_tenant(a->slot);
-		v.gen = gen;
-		if (t) {
-			v.id = t->id;
-			v.flags = t->flags;
-		}
-		bpf_map_update_elem(&tenant_cache, &cg, &v, BPF_ANY);
-		c = &v;
-	}
-	a->t.id = c->id;
-	a->t.flags = c->flags;
-	return c->id != TG_TENANT_HOST;
+/*
+ * Destinations allowed lately, per tenant: a connect or send to one of
+ * them, while the policy generation and net_epoch are still those it was
+ * allowed under, needs none of the owner lookups (networks, the socket on
+ * the port). Kept only for destinations no other tenant owns or holds the
+ * port of (see tg_dst_owner).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TG_DST_ALLOWED_MAX);
+	__type(key, struct tg_dst_key);
+	__type(value, struct tg_dst_seen);
+} dst_allowed SEC(".maps");
+
+/*
+ * The address of the kernel socket *skp points to, as a plain number: the
+ * verifier allows no arithmetic on socket pointers, probe reads need it.
+ */
+static __always_inline struct sock *tg_sock_addr(void *const *skp)
+{
+	__u64 addr = 0;
+
+	bpf_probe_read_kernel(&addr, sizeof(addr), skp);
+	return (struct sock *)addr;
+}
+
+/* The id of the cgroup recorded with TCP socket sk, read directly; 0 if not TCP. */
+static __always_inline __u64 tg_tcp_cgroup_id(struct bpf_sock *sk)
+{
+	struct sock *s = (struct sock *)bpf_skc_to_tcp_sock(sk);
+	struct cgroup *cg;
+
+	if (!s)
+		return 0;
+	cg = s->sk_cgrp_data.cgroup;
+	return cg ? cg->kn->id : 0;
+}
+
+/*
+ * The tenant that created sk, a socket the calling task a uses; tcp: sk
+ * may be a TCP socket (a socket pointer, not a program's context), whose
+ * cgroup can be read directly.
+ */
+static __always_inline __u32 tg_sk_creator(struct bpf_sock *sk,
+					   const struct tg_actor *a, const int tcp)
+{
+	__u64 cgid = tcp ? tg_tcp_cgroup_id(sk) : 0;
+
+	if (cgid && cgid == a->cg)
+		return a->t.id;
+	return tg_creator(a->gen, tg_sock_addr((void *const *)&sk), cgid, a);
 }
 
 /* The protocol ports are kept under: MPTCP is TCP; 0 if not checked. */
@@ -190,7 +184,9 @@ static __always_inline __u32 tg_bound_owner(__u64 netns, __u32 pk)
 /*
  * One more holder of pk in netns for tenant, atomically: returns 0 once
  * recorded (*held = 1), the tenant that holds it otherwise. Gives up (0,
- * nothing recorded) only if the map is full or the entry keeps dying.
+ * nothing recorded) only if the map is full or the entry keeps dying; then
+ * verdicts kept for sends and connects are dropped (net_epoch), since the
+ * port may now receive unrecorded.
  */
 static __always_inline __u32 tg_claim(__u64 netns, __u32 pk, __u32 tenant,
 				      int *held)
@@ -219,6 +215,7 @@ static __always_inline __u32 tg_claim(__u64 netns, __u32 pk, __u32 tenant,
 			return 0;
 		}
 	}
+	tg_epoch_bump();
 	return 0;
 }
 
@@ -286,8 +283,9 @@ static __always_inline __u32 tg_reserved_other(__u32 slot, __u32 proto,
 	return 0;
 }
 
-/* The tenant that created sk; TG_TENANT_HOST if untagged. Releases sk. */
-static __always_inline __u32 tg_sock_owner(struct bpf_sock *sk)
+/* The tenant sk belongs to, for the calling task a. Releases sk. */
+static __always_inline __u32 tg_sock_owner(struct bpf_sock *sk,
+					   const struct tg_actor *a)
 {
 	struct tg_sock_tag *tag;
 	__u32 owner = TG_TENANT_HOST;
@@ -295,6 +293,8 @@ static __always_inline __u32 tg_sock_owner(struct bpf_sock *sk)
 	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, 0);
 	if (tag)
 		owner = tag->tenant;
+	if (owner == TG_TENANT_HOST)
+		owner = tg_sk_creator(sk, a, 1);
 	bpf_sk_release(sk);
 	return owner;
 }
@@ -308,6 +308,7 @@ struct tg_dst {
 
 /* Owner of the socket bound to d's port for proto in the caller's netns. */
 static __always_inline __u32 tg_port_owner(struct bpf_sock_addr *ctx,
+					   const struct tg_actor *a,
 					   const struct tg_dst *d, __u32 proto)
 {
 	struct bpf_sock_tuple tuple = {};
@@ -329,7 +330,7 @@ static __always_inline __u32 tg_port_owner(struct bpf_sock_addr *ctx,
 		sk = bpf_sk_lookup_udp(ctx, &tuple, tlen, BPF_F_CURRENT_NETNS, 0);
 	if (!sk)
 		return TG_TENANT_HOST;
-	return tg_sock_owner(sk);
+	return tg_sock_owner(sk, a);
 }
 
 static __always_inline enum tg_scope tg_scope_of(const struct tg_dst *d)
@@ -401,27 +402,19 @@ static __always_inline int tg_unchecked_proto(__u32 p)
 	return p == IPPROTO_UDPLITE || p == IPPROTO_SCTP || p == IPPROTO_DCCP;
 }
 
+/* Tenants may not make sockets of the protocols no cgroup hook checks. */
 SEC("cgroup/sock_create")
 int tg_sock_create(struct bpf_sock *sk)
 {
-	struct tg_sock_tag *tag;
 	struct tg_actor a;
 	__u32 addr[4] = {};
 
-	if (tg_actor(&a) && (sk->family == 2 || sk->family == 10) &&
-	    tg_unchecked_proto(sk->protocol)) {
-		tg_report(&a.t, TG_OP_CREATE, TG_TENANT_HOST, sk->family,
-			  sk->protocol, 0, addr);
-		if (tg_denied(&a.t))
-			return 0;
-	}
-	if (a.t.id == TG_TENANT_HOST)
-		return 1;	/* untagged is the host's */
-	tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
-				 BPF_SK_STORAGE_GET_F_CREATE);
-	if (tag)
-		tag->tenant = a.t.id;
-	return 1;
+	if ((sk->family != 2 && sk->family != 10) ||
+	    !tg_unchecked_proto(sk->protocol) || !tg_actor(&a))
+		return 1;
+	tg_report(&a.t, TG_OP_CREATE, TG_TENANT_HOST, sk->family, sk->protocol,
+		  0, addr);
+	return tg_denied(&a.t) ? 0 : 1;
 }
 
 /*
@@ -438,29 +431,52 @@ static __always_inline int tg_net_deny(struct bpf_sock_addr *ctx, __u32 op,
 }
 
 /*
- * The socket's tag against the actor: a host socket becomes the actor's;
- * another tenant's socket is refused (its tenant is returned, else 0).
- * *tagp gets the tag (NULL if none could be made).
+ * The socket sk against the calling task a: returns the tenant sk belongs
+ * to if that is another tenant, else 0. A host socket becomes a's: it gets
+ * a tag naming a (its ports change hands). *tagp: sk's tag if it has one;
+ * with want_tag, one is made for a socket of a's that has none (NULL if it
+ * cannot be). tcp: see tg_sk_creator.
+ *
+ * A tag naming no tenant (TG_TENANT_HOST) is one just made: its tenant is
+ * set by compare-and-swap, from the host to the creator's tenant, or to
+ * the adopter only when the creator is the host, so a tenant can never
+ * adopt another tenant's socket whose tag is being made.
  */
-static __always_inline __u32 tg_foreign_socket(struct bpf_sock *sk,
-					       const struct tg_tenant *actor,
-					       struct tg_sock_tag **tagp)
+static __always_inline __u32 tg_foreign_socket(void *sk, const struct tg_actor *a,
+					       struct tg_sock_tag **tagp,
+					       int want_tag, const int tcp)
 {
 	struct tg_sock_tag *tag;
+	__u32 owner = TG_TENANT_HOST, old;
 
 	*tagp = NULL;
 	if (!sk)
 		return 0;
-	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, 0);
+	if (tag)
+		owner = tag->tenant;
+	if (owner == TG_TENANT_HOST) {
+		owner = tg_sk_creator(sk, a, tcp);
+		if (owner == TG_TENANT_HOST)
+			want_tag = 1;	/* the actor adopts it */
+	}
+	if (owner != TG_TENANT_HOST && owner != a->t.id)
+		return owner;
+	if (!tag && want_tag)
+		tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
+					 BPF_SK_STORAGE_GET_F_CREATE);
 	if (!tag)
 		return 0;
 	*tagp = tag;
-	if (tag->tenant == TG_TENANT_HOST) {
-		tag->tenant = actor->id;
-		tg_epoch_bump();	/* its ports change hands */
+	if (tag->tenant != TG_TENANT_HOST)
+		return 0;	/* a's already */
+	old = __sync_val_compare_and_swap(&tag->tenant, TG_TENANT_HOST, a->t.id);
+	if (old == TG_TENANT_HOST) {
+		if (owner == TG_TENANT_HOST)
+			tg_epoch_bump();	/* adopted: its ports change hands */
 		return 0;
 	}
-	return tag->tenant != actor->id ? tag->tenant : 0;
+	return old != a->t.id ? old : 0;	/* another tenant adopted it first */
 }
 
 /*
@@ -488,54 +504,122 @@ static __always_inline __u32 tg_autobound(struct bpf_sock_addr *ctx,
 		       a->t.id);
 }
 
+/*
+ * Whether the task's last send on its socket went to the destination d
+ * too, from the same cgroup (so the same tenant, whose socket it is), and
+ * nothing changed since (policy generation, net_epoch): allowed again with
+ * no other lookup. The tag is written under the socket's lock (the kernel
+ * holds it around the sendmsg programs), so it is never seen half written.
+ */
+static __always_inline int tg_sent_before(struct bpf_sock_addr *ctx,
+					  const struct tg_dst *d)
+{
+	struct tg_sock_tag *tag;
+	const __u32 *seen;
+
+	if (!ctx->sk)
+		return 0;
+	tag = bpf_sk_storage_get(&sock_tenant, ctx->sk, 0, 0);
+	if (!tag || !tag->seen_port || tag->seen_port != ctx->user_port ||
+	    tag->seen_cgroup != bpf_get_current_cgroup_id() ||
+	    tag->seen_gen != tg_gen() || tag->seen_epoch != tg_epoch())
+		return 0;
+	seen = (const __u32 *)tag->seen_addr;
+	return seen[0] == d->addr[0] && seen[1] == d->addr[1] &&
+	       seen[2] == d->addr[2] && seen[3] == d->addr[3];
+}
+
+/*
+ * The tenant that owns d (proto: tg_proto's) for the calling task a: the
+ * tenant whose networks hold it, else the one whose socket is bound to its
+ * port on this host; TG_TENANT_HOST if none. *cacheable: whether a verdict
+ * that allows it may be kept in dst_allowed: no other tenant's network,
+ * and no other tenant holding the port in the namespace checked, even on
+ * another address or not receiving yet (it might start to without a new
+ * claim: a UDP socket that disconnects, a bound socket that listens).
+ */
+static __always_inline __u32 tg_dst_owner(struct bpf_sock_addr *ctx,
+					  const struct tg_actor *a,
+					  const struct tg_dst *d, __u32 proto,
+					  int *cacheable)
+{
+	__u32 owner, held, pk = TG_PORT_KEY(proto, bpf_ntohs(ctx->user_port));
+	enum tg_scope scope;
+	__u64 netns;
+
+	*cacheable = 0;
+	owner = tg_net_owner(a->slot, d->eff);
+	if (owner != TG_TENANT_HOST || !proto) {
+		*cacheable = owner == TG_TENANT_HOST || owner == a->t.id;
+		return owner;
+	}
+	scope = tg_scope_of(d);
+	if (scope == TG_SCOPE_ELSEWHERE) {
+		*cacheable = 1;
+		return owner;
+	}
+	netns = bpf_get_netns_cookie(ctx);
+	if (scope == TG_SCOPE_HOST && netns != host_netns) {
+		owner = tg_bound_owner(host_netns, pk);
+		held = owner;
+	} else {
+		owner = tg_port_owner(ctx, a, d, proto);
+		held = tg_bound_owner(netns, pk);
+	}
+	*cacheable = (owner == TG_TENANT_HOST || owner == a->t.id) &&
+		     (held == TG_TENANT_HOST || held == a->t.id);
+	return owner;
+}
+
 /* Decide whether the calling task may reach d by op. */
 static __always_inline int tg_reach(struct bpf_sock_addr *ctx, __u32 op,
 				    const struct tg_dst *d)
 {
+	struct tg_dst_key key = {};
+	struct tg_dst_seen *seen, now = {};
 	struct tg_sock_tag *tag;
 	struct tg_actor a;
-	enum tg_scope scope;
 	__u32 owner, proto;
-	__u64 netns, epoch;
+	int cacheable = 0;
 
+	/* Datagrams to the destination allowed last time: nothing changed. */
+	if (op == TG_OP_SENDMSG && tg_sent_before(ctx, d))
+		return 1;
 	if (!tg_actor(&a))
 		return 1;
-	owner = tg_foreign_socket(ctx->sk, &a.t, &tag);
+	/* A send needs the tag to remember the destination. */
+	owner = tg_foreign_socket(ctx->sk, &a, &tag, op == TG_OP_SENDMSG, 1);
 	if (owner)
 		return tg_net_deny(ctx, op, &a.t, owner, d->addr);
-	/* Datagrams to the destination allowed last time: nothing changed. */
-	epoch = tg_epoch();
-	if (tag && tag->seen_port && tag->seen_port == ctx->user_port &&
-	    tag->seen_gen == a.gen && tag->seen_epoch == epoch) {
-		const __u32 *seen = (const __u32 *)tag->seen_addr;
-
-		if (seen[0] == d->addr[0] && seen[1] == d->addr[1] &&
-		    seen[2] == d->addr[2] && seen[3] == d->addr[3])
-			return 1;
-	}
 	proto = tg_proto(ctx->protocol);
-	owner = tg_net_owner(a.slot, d->eff);
-	if (owner == TG_TENANT_HOST && proto) {
-		scope = tg_scope_of(d);
-		netns = bpf_get_netns_cookie(ctx);
-		if (scope == TG_SCOPE_HOST && netns != host_netns)
-			owner = tg_bound_owner(host_netns,
-					       TG_PORT_KEY(proto, bpf_ntohs(ctx->user_port)));
-		else if (scope != TG_SCOPE_ELSEWHERE)
-			owner = tg_port_owner(ctx, d, proto);
+	now.epoch = tg_epoch();
+	now.gen = a.gen;
+	key.tenant = a.t.id;
+	key.port = ctx->user_port;
+	key.proto = proto;
+	key.netns = bpf_get_netns_cookie(ctx);
+	__builtin_memcpy(key.addr, d->eff, 16);
+	seen = bpf_map_lookup_elem(&dst_allowed, &key);
+	if (seen && seen->epoch == now.epoch && seen->gen == now.gen) {
+		cacheable = 1;
+	} else {
+		owner = tg_dst_owner(ctx, &a, d, proto, &cacheable);
+		if (owner != TG_TENANT_HOST && owner != a.t.id &&
+		    !tg_allowed_from(a.slot, owner, a.t.id))
+			return tg_net_deny(ctx, op, &a.t, owner, d->addr);
+		if (cacheable)
+			bpf_map_update_elem(&dst_allowed, &key, &now, BPF_ANY);
 	}
-	if (owner != TG_TENANT_HOST && owner != a.t.id &&
-	    !tg_allowed_from(a.slot, owner, a.t.id))
-		return tg_net_deny(ctx, op, &a.t, owner, d->addr);
 	if (op != TG_OP_SENDMSG)
 		return 1;
 	owner = tg_autobound(ctx, &a, tag, proto);
 	if (!owner) {
-		if (tag) {
+		if (tag && cacheable) {
 			__builtin_memcpy(tag->seen_addr, d->addr, 16);
 			tag->seen_port = ctx->user_port;
 			tag->seen_gen = a.gen;
-			tag->seen_epoch = epoch;
+			tag->seen_epoch = now.epoch;
+			tag->seen_cgroup = a.cg;
 		}
 		return 1;
 	}
@@ -640,7 +724,7 @@ static __always_inline int tg_bind(struct bpf_sock_addr *ctx, const __u32 addr[4
 
 	if (!port || !proto || !tg_actor(&a))
 		return 1;
-	owner = tg_foreign_socket(ctx->sk, &a.t, &tag);
+	owner = tg_foreign_socket(ctx->sk, &a, &tag, 0, 1);
 	if (!owner)
 		owner = tg_reserved_other(a.slot, proto, port, a.t.id);
 	if (!owner) {
@@ -689,19 +773,13 @@ static __always_inline int tg_post_bind(struct bpf_sock *sk, const int v4)
 	port = sk->src_port;
 	if (!port || !proto || !tg_actor(&a))
 		return 1;
-	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (tag && tag->tenant != TG_TENANT_HOST && tag->tenant != a.t.id)
-		owner = tag->tenant;
+	/* The tag records the port held. */
+	owner = tg_foreign_socket(sk, &a, &tag, 1, 0);
 	if (!owner)
 		owner = tg_reserved_other(a.slot, proto, port, a.t.id);
-	if (!owner && tag) {
-		if (tag->tenant == TG_TENANT_HOST) {
-			tag->tenant = a.t.id;
-			tg_epoch_bump();
-		}
+	if (!owner && tag)
 		owner = tg_hold(tag, bpf_get_netns_cookie(sk),
 				TG_PORT_KEY(proto, port), a.t.id);
-	}
 	if (!owner)
 		return 1;
 	if (v4) {	/* post_bind4 may not read src_ip6 */
@@ -737,7 +815,7 @@ int tg_post_bind6(struct bpf_sock *sk)
 SEC("sockops")
 int tg_sockops(struct bpf_sock_ops *skops)
 {
-	__u32 zero = 0, *gen, owner, actor;
+	__u32 zero = 0, owner, actor = TG_TENANT_HOST, gen, old;
 	struct tg_sock_tag *tag;
 	struct tg_event *ev;
 	struct bpf_sock *sk;
@@ -749,12 +827,26 @@ int tg_sockops(struct bpf_sock_ops *skops)
 	if (!sk)
 		return 1;
 	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, 0);
-	if (!tag || tag->bound || tag->tenant == TG_TENANT_HOST)
+	if (tag && tag->bound)
 		return 1;
-	actor = tag->tenant;
+	gen = tg_gen();
+	if (tag)
+		actor = tag->tenant;
+	if (actor == TG_TENANT_HOST)
+		actor = tg_creator(gen, tg_sock_addr((void *const *)&sk),
+				   tg_tcp_cgroup_id(sk), NULL);
+	if (actor == TG_TENANT_HOST)
+		return 1;
+	if (!tag)
+		tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
+					 BPF_SK_STORAGE_GET_F_CREATE);
+	if (!tag)
+		return 1;
+	old = __sync_val_compare_and_swap(&tag->tenant, TG_TENANT_HOST, actor);
+	if (old != TG_TENANT_HOST)
+		actor = old;
 	port = (__u16)skops->local_port;
-	gen = bpf_map_lookup_elem(&policy_gen, &zero);
-	owner = tg_reserved_other(gen ? *gen & 1 : 0, IPPROTO_TCP, port, actor);
+	owner = tg_reserved_other(gen & 1, IPPROTO_TCP, port, actor);
 	if (!owner)
 		owner = tg_hold(tag, bpf_get_netns_cookie(skops),
 				TG_PORT_KEY(IPPROTO_TCP, port), actor);
@@ -794,66 +886,49 @@ int tg_sock_release(struct bpf_sock *sk)
 
 /*
  * Seeding at start: the agent runs these socket iterators once in every
- * network namespace. A socket not tagged yet was made before the agent
- * started; the tenant of its cgroup (its creator's) becomes its tag, and a
- * bound port it is listening or receiving on is recorded as held. One line
- * per tenant socket: "proto port tenant holder" (holder = tenant when the
- * port was recorded, 0 when not bound, else the tenant that holds it).
+ * network namespace. A tenant socket (its tag's tenant, else its creator's)
+ * whose bound port is not recorded yet, listening or receiving, was bound
+ * before the agent started: the port is recorded as held, and the socket
+ * tagged to release it when it closes. One line per tenant socket: "proto
+ * port tenant holder" (holder = tenant when the port was recorded, 0 when
+ * not bound, else the tenant that holds it).
  */
-static __always_inline __u32 tg_cgroup_tenant(struct cgroup *cg)
-{
-	__u32 zero = 0, *gen, slot;
-	const struct tg_tenant *t;
-	struct cgroup *anc;
-	void *cgroups;
-	int level, i;
-	__u64 id;
-
-	gen = bpf_map_lookup_elem(&policy_gen, &zero);
-	slot = gen ? *gen & 1 : 0;
-	cgroups = bpf_map_lookup_elem(&tenant_cgroups, &slot);
-	if (!cg || !cgroups)
-		return TG_TENANT_HOST;
-	level = BPF_CORE_READ(cg, level);
-	for (i = 1; i <= TG_MAX_CGROUP_LEVEL && i <= level; i++) {
-		anc = NULL;
-		if (bpf_core_read(&anc, sizeof(anc), &cg->ancestors[i]) || !anc)
-			break;
-		id = BPF_CORE_READ(anc, kn, id);
-		t = bpf_map_lookup_elem(cgroups, &id);
-		if (t)
-			return t->id;
-	}
-	return TG_TENANT_HOST;
-}
-
 static __always_inline int tg_seed(struct seq_file *seq, struct sock *sk,
 				   __u32 proto, int holds)
 {
-	__u32 tenant, holder = 0;
+	__u32 tenant = TG_TENANT_HOST, holder = 0, old;
+	const struct tg_tenant *t;
 	struct tg_sock_tag *tag;
 	__u64 netns;
 	__u16 port;
 
 	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, 0);
+	if (tag && tag->bound)
+		return 0;	/* its port is recorded */
 	if (tag)
-		return 0;	/* seen since the agent started */
-	tenant = tg_cgroup_tenant(BPF_CORE_READ(sk, sk_cgrp_data.cgroup));
-	if (tenant == TG_TENANT_HOST)
-		return 0;	/* untagged is the host's */
-	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!tag)
-		return 0;
-	if (tag->tenant == TG_TENANT_HOST) {
-		tag->tenant = tenant;
-		tg_epoch_bump();
+		tenant = tag->tenant;
+	if (tenant == TG_TENANT_HOST) {
+		t = tg_cgroup_tenant(tg_gen() & 1,
+				     BPF_CORE_READ(sk, sk_cgrp_data.cgroup));
+		if (!t)
+			return 0;	/* the host's */
+		tenant = t->id;
 	}
 	port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	if (holds && port && !tag->bound) {
-		netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
-		holder = tg_hold(tag, netns, TG_PORT_KEY(proto, port), tenant);
-		if (!holder && tag->bound)
-			holder = tenant;
+	if (holds && port) {
+		if (!tag)
+			tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
+						 BPF_SK_STORAGE_GET_F_CREATE);
+		if (tag) {
+			old = __sync_val_compare_and_swap(&tag->tenant,
+							  TG_TENANT_HOST, tenant);
+			if (old != TG_TENANT_HOST)
+				tenant = old;
+			netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
+			holder = tg_hold(tag, netns, TG_PORT_KEY(proto, port), tenant);
+			if (!holder && tag->bound)
+				holder = tenant;
+		}
 	}
 	BPF_SEQ_PRINTF(seq, "%u %u %u %u\n", proto, port, tenant, holder);
 	return 0;

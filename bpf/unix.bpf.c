@@ -2,9 +2,9 @@
 /*
  * Unix sockets and the use of sockets, through BPF LSM.
  *
- * Every socket is tagged at creation with its creator's tenant (the same
- * sock_tenant storage the cgroup programs of net.bpf.c fill for inet
- * sockets). A tenant may not
+ * A socket belongs to its creator's tenant, found from the cgroup the kernel
+ * records with it, unless its tag says otherwise (see sock_owner.bpf.h,
+ * shared with the cgroup programs of net.bpf.c). A tenant may not
  *  - connect (stream, seqpacket, datagram) or send a datagram to another
  *    tenant's unix socket, pathname or abstract, unless that tenant lists it
  *    in allow_from; the socket reached is what counts, whatever name led to
@@ -13,11 +13,12 @@
  *    read, write, splice, listen, accept, mmap), nor receive one over
  *    SCM_RIGHTS or pidfd_getfd.
  * A socket created by a host process is adopted by the first tenant that
- * uses or receives it. Host processes are never checked.
+ * makes it an endpoint or receives it. Host processes are never checked.
  */
 #include "kernel_types.h"
 #include "sock_types.h"
 #include "common.bpf.h"
+#include "sock_owner.bpf.h"
 
 #include <linux/errno.h>
 #include <bpf/bpf_endian.h>
@@ -32,14 +33,6 @@
 #define TG_MAY_WRITE 0x2
 #define TG_MAY_READ 0x4
 #define TG_SUN_PATH_OFF 2	/* offsetof(struct sockaddr_un, sun_path) */
-
-/* Creator's tenant of every socket; the net object's map, shared. */
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct tg_sock_tag);
-} sock_tenant SEC(".maps");
 
 /* Per policy slot: (target, caller) pairs of allow_from; the net object's. */
 TG_POLICY_MAP(allow_pairs, struct tg_pair_key, __u8, TG_MAX_ALLOW_PAIRS);
@@ -65,92 +58,57 @@ static __always_inline int tg_allowed_from(__u32 slot, __u32 target,
 	return pairs && bpf_map_lookup_elem(pairs, &key);
 }
 
-/* The tenant whose root cgroup is cg or one of its ancestors, else host. */
-static __always_inline __u32 tg_cgroup_tenant(__u32 slot, struct cgroup *cg)
-{
-	const struct tg_tenant *t;
-	struct cgroup *anc;
-	void *cgroups;
-	__u64 id;
-	int level, i;
-
-	cgroups = bpf_map_lookup_elem(&tenant_cgroups, &slot);
-	if (!cgroups || !cg)
-		return TG_TENANT_HOST;
-	level = BPF_CORE_READ(cg, level);
-	for (i = 1; i <= TG_MAX_CGROUP_LEVEL && i <= level; i++) {
-		if (bpf_probe_read_kernel(&anc, sizeof(anc),
-					  (void *)cg +
-					  bpf_core_field_offset(struct cgroup, ancestors) +
-					  i * sizeof(anc)))
-			break;
-		id = BPF_CORE_READ(anc, kn, id);
-		t = bpf_map_lookup_elem(cgroups, &id);
-		if (t)
-			return t->id;
-	}
-	return TG_TENANT_HOST;
-}
-
 /*
- * The tenant owning sk, a socket being reached (a listener or a datagram
- * socket: made by socket() or socketpair()). One that has no tag yet was
- * made before the agent started: its creator's cgroup, which the kernel
- * keeps with every socket, tells, and becomes its tag.
+ * The tenant owning sk (see sock_owner.bpf.h), for the calling task a; *tagp
+ * gets sk's tag if it has one.
  */
-static __always_inline __u32 tg_target_owner(__u32 slot, struct sock *sk)
+static __always_inline __u32 tg_sock_owner(struct sock *sk,
+					   const struct tg_actor *a,
+					   struct tg_sock_tag **tagp)
 {
 	struct tg_sock_tag *tag;
-	__u32 owner;
 
 	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, 0);
-	if (tag)
+	*tagp = tag;
+	if (tag && tag->tenant != TG_TENANT_HOST)
 		return tag->tenant;
-	owner = tg_cgroup_tenant(slot, BPF_CORE_READ(sk, sk_cgrp_data.cgroup));
-	tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
-				 BPF_SK_STORAGE_GET_F_CREATE);
-	if (tag)
-		__sync_val_compare_and_swap(&tag->tenant, TG_TENANT_HOST, owner);
-	return owner;
+	return tg_creator(a->gen, sk, 0, a);
 }
 
 /*
- * sk is used by actor. Returns the tenant that owns it when that is another
- * tenant, else 0. A socket without a tag was made by the host (or before the
- * agent started): the creator's cgroup, which the kernel keeps with every
- * socket, names its owner, and becomes its tag. A host socket becomes the
- * actor's when adopt is set (connect, listen, accept, receiving the fd);
- * sends and receives on it leave it the host's, so one the host hands to
- * several tenants (a shared log stream) serves them all. The common case,
- * the actor's own socket, is one storage lookup.
+ * sk is used by a. Returns the tenant that owns it when that is another
+ * tenant, else 0. A host socket becomes a's when adopt is set (connect,
+ * listen, accept, receiving the fd): it gets a tag naming a; sends and
+ * receives on it leave it the host's, so one the host hands to several
+ * tenants (a shared log stream) serves them all. The common case, a's own
+ * socket, costs a storage lookup and two reads of the socket's cgroup.
  */
-static __always_inline __u32 tg_foreign(struct sock *sk,
-					const struct tg_tenant *actor, int adopt)
+static __always_inline __u32 tg_foreign(struct sock *sk, const struct tg_actor *a,
+					int adopt)
 {
 	struct tg_sock_tag *tag;
 	__u32 owner, old;
 
 	if (!sk)
 		return 0;
-	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, 0);
-	if (tag && tag->tenant == actor->id)
+	owner = tg_sock_owner(sk, a, &tag);
+	if (owner == a->t.id)
 		return 0;
-	if (!tag) {
-		owner = tg_cgroup_tenant(tg_policy_slot(),
-					 BPF_CORE_READ(sk, sk_cgrp_data.cgroup));
+	if (owner != TG_TENANT_HOST)
+		return owner;
+	if (!adopt)
+		return 0;
+	if (!tag)
 		tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
 					 BPF_SK_STORAGE_GET_F_CREATE);
-		if (!tag)
-			return owner == actor->id ? 0 : owner;
-		__sync_val_compare_and_swap(&tag->tenant, TG_TENANT_HOST, owner);
-	}
-	old = tag->tenant;
-	if (old == TG_TENANT_HOST && adopt)
-		old = __sync_val_compare_and_swap(&tag->tenant, TG_TENANT_HOST,
-						  actor->id);
-	if (old == TG_TENANT_HOST || old == actor->id)
+	if (!tag)
 		return 0;
-	return old;
+	old = __sync_val_compare_and_swap(&tag->tenant, TG_TENANT_HOST, a->t.id);
+	if (old == TG_TENANT_HOST) {
+		tg_epoch_bump();	/* its ports change hands */
+		return 0;
+	}
+	return old != a->t.id ? old : 0;	/* another tenant adopted it first */
 }
 
 /* len bytes of sun_path at src (kernel memory) into ev->path. */
@@ -283,19 +241,18 @@ static __always_inline void tg_sock_event(__u32 op, const struct tg_tenant *acto
 }
 
 /*
- * actor uses sk for op (msg: what is sent, or NULL): 0, or -EPERM if it is
+ * a uses sk for op (msg: what is sent, or NULL): 0, or -EPERM if it is
  * another tenant's socket.
  */
-static __always_inline int tg_sock_check(struct sock *sk,
-					 const struct tg_tenant *actor, __u32 op,
-					 struct msghdr *msg, int adopt)
+static __always_inline int tg_sock_check(struct sock *sk, const struct tg_actor *a,
+					 __u32 op, struct msghdr *msg, int adopt)
 {
-	__u32 owner = tg_foreign(sk, actor, adopt);
+	__u32 owner = tg_foreign(sk, a, adopt);
 
 	if (!owner)
 		return 0;
-	tg_sock_event(op, actor, owner, sk, msg);
-	return tg_denied(actor) ? -EPERM : 0;
+	tg_sock_event(op, &a->t, owner, sk, msg);
+	return tg_denied(&a->t) ? -EPERM : 0;
 }
 
 /*
@@ -304,9 +261,9 @@ static __always_inline int tg_sock_check(struct sock *sk,
  */
 static __always_inline int tg_sock_use(struct sock *sk, __u32 op, int adopt)
 {
-	const struct tg_tenant *actor = tg_current_tenant(tg_policy_slot());
+	struct tg_actor a;
 
-	return actor ? tg_sock_check(sk, actor, op, NULL, adopt) : 0;
+	return tg_actor(&a) ? tg_sock_check(sk, &a, op, NULL, adopt) : 0;
 }
 
 /* Whether sk is a unix datagram socket (the ones unix_may_send serves). */
@@ -332,12 +289,13 @@ static __always_inline void tg_mark_connecting(struct sock *sk)
 }
 
 /*
- * May actor reach unix socket other (connect or send)? 0, or -EPERM after
+ * May a reach unix socket other (connect or send)? 0, or -EPERM after
  * reporting. The socket used was checked just before, by socket_connect or
  * socket_sendmsg. newsk, if any, is the server end of a new stream
- * connection: it belongs to the listener's owner.
+ * connection, made by the connecting task: it belongs to the listener's
+ * owner, which its tag says.
  */
-static __always_inline int tg_unix_reach(__u32 slot, const struct tg_tenant *actor,
+static __always_inline int tg_unix_reach(const struct tg_actor *a,
 					 struct sock *other, struct sock *newsk,
 					 __u32 op)
 {
@@ -346,79 +304,54 @@ static __always_inline int tg_unix_reach(__u32 slot, const struct tg_tenant *act
 
 	if (!other)
 		return 0;
-	owner = tg_target_owner(slot, other);
+	owner = tg_sock_owner(other, a, &tag);
 	if (newsk && owner != TG_TENANT_HOST) {
 		tag = bpf_sk_storage_get(&sock_tenant, newsk, 0,
 					 BPF_SK_STORAGE_GET_F_CREATE);
 		if (tag)
 			tag->tenant = owner;
 	}
-	if (owner == TG_TENANT_HOST || owner == actor->id ||
-	    tg_allowed_from(slot, owner, actor->id))
+	if (owner == TG_TENANT_HOST || owner == a->t.id ||
+	    tg_allowed_from(a->slot, owner, a->t.id))
 		return 0;
-	tg_unix_event(op, actor, owner, other);
-	return tg_denied(actor) ? -EPERM : 0;
-}
-
-SEC("lsm/socket_post_create")
-int BPF_PROG(tg_socket_post_create, struct socket *sock, int family, int type,
-	     int protocol, int kern, int ret)
-{
-	const struct tg_tenant *actor;
-	struct tg_sock_tag *tag;
-	struct sock *sk;
-
-	if (ret || kern)
-		return ret;
-	sk = sock->sk;
-	if (!sk)
-		return 0;
-	actor = tg_current_tenant(tg_policy_slot());
-	if (!actor)
-		return 0;	/* untagged is the host's (see tg_foreign) */
-	tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
-				 BPF_SK_STORAGE_GET_F_CREATE);
-	if (tag)
-		tag->tenant = actor->id;
-	return 0;
+	tg_unix_event(op, &a->t, owner, other);
+	return tg_denied(&a->t) ? -EPERM : 0;
 }
 
 SEC("lsm/socket_connect")
 int BPF_PROG(tg_socket_connect, struct socket *sock, struct sockaddr *address,
 	     int addrlen, int ret)
 {
-	const struct tg_tenant *actor;
 	struct sock *sk = sock->sk;
+	struct tg_actor a;
 
 	if (ret)
 		return ret;
-	/* inet sockets: the cgroup connect programs check the socket's tag. */
+	/* inet sockets: the cgroup connect programs check the socket's owner. */
 	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != TG_AF_UNIX)
 		return 0;
-	actor = tg_current_tenant(tg_policy_slot());
-	if (!actor)
+	if (!tg_actor(&a))
 		return 0;
 	if (BPF_CORE_READ(sk, sk_type) == TG_SOCK_DGRAM)
 		tg_mark_connecting(sk);
-	return tg_sock_check(sk, actor, TG_OP_CONNECT, NULL, 1);
+	return tg_sock_check(sk, &a, TG_OP_CONNECT, NULL, 1);
 }
 
-/* Every send: one tenant lookup, then (tenants only) one storage lookup. */
+/* Every send: one tenant lookup, then (tenants only) the socket's owner. */
 SEC("lsm/socket_sendmsg")
 int BPF_PROG(tg_socket_sendmsg, struct socket *sock, struct msghdr *msg,
 	     int size, int ret)
 {
-	const struct tg_tenant *actor;
 	struct sock *sk = sock->sk;
+	struct tg_actor a;
 
 	if (ret)
 		return ret;
-	actor = tg_current_tenant(tg_policy_slot());
-	if (!actor)
+	if (!tg_actor(&a))
 		return 0;
 	if (tg_unix_dgram(sk))
 		tg_mark_connecting(NULL);	/* a send, not a connect */
-	return tg_sock_check(sk, actor, TG_OP_SENDMSG, msg, 0);
+	return tg_sock_check(sk, &a, TG_OP_SENDMSG, msg, 0);
 }
 
 SEC("lsm/socket_recvmsg")
@@ -452,16 +385,13 @@ SEC("lsm/unix_stream_connect")
 int BPF_PROG(tg_unix_stream_connect, struct sock *sk, struct sock *other,
 	     struct sock *newsk, int ret)
 {
-	const struct tg_tenant *actor;
-	__u32 slot;
+	struct tg_actor a;
 
 	if (ret)
 		return ret;
-	slot = tg_policy_slot();
-	actor = tg_current_tenant(slot);
-	if (!actor)
+	if (!tg_actor(&a))
 		return 0;
-	return tg_unix_reach(slot, actor, other, newsk, TG_OP_CONNECT);
+	return tg_unix_reach(&a, other, newsk, TG_OP_CONNECT);
 }
 
 /* Datagram connect, and every datagram sent (connected or not). */
@@ -469,16 +399,14 @@ SEC("lsm/unix_may_send")
 int BPF_PROG(tg_unix_may_send, struct socket *sock, struct socket *other,
 	     int ret)
 {
-	const struct tg_tenant *actor;
 	struct sock *sk = sock->sk;
-	__u32 op = TG_OP_SENDMSG, slot;
+	__u32 op = TG_OP_SENDMSG;
+	struct tg_actor a;
 	__u64 *mark;
 
 	if (ret)
 		return ret;
-	slot = tg_policy_slot();
-	actor = tg_current_tenant(slot);
-	if (!actor)
+	if (!tg_actor(&a))
 		return 0;
 	mark = bpf_task_storage_get(&dgram_connecting, bpf_get_current_task_btf(),
 				    0, 0);
@@ -486,7 +414,7 @@ int BPF_PROG(tg_unix_may_send, struct socket *sock, struct socket *other,
 		op = TG_OP_CONNECT;
 		*mark = 0;
 	}
-	return tg_unix_reach(slot, actor, other->sk, NULL, op);
+	return tg_unix_reach(&a, other->sk, NULL, op);
 }
 
 /* A socket fd arriving over SCM_RIGHTS or pidfd_getfd. */

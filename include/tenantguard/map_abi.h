@@ -90,25 +90,30 @@ struct tg_net_key {
  */
 #define TG_POLICY_SLOTS 2
 
-/* Value of the sock_tenant socket storage: the tenant that created it. */
+/*
+ * Value of the sock_tenant socket storage, made only when needed (see
+ * bpf/sock_owner.bpf.h).
+ */
 struct tg_sock_tag {
-	__u32 tenant;	/* creator's tenant id, TG_TENANT_HOST if none */
+	__u32 tenant;	/* its owner; TG_TENANT_HOST: its creator's tenant */
 	__u32 bound;	/* TG_PORT_KEY it holds in port_bound, 0 if none */
 	__u64 netns;	/* netns cookie of that port_bound entry */
 	/* The last destination a send was allowed to, and when: */
 	__u8 seen_addr[16];	/* as given by the caller */
 	__u32 seen_port;	/* network byte order; 0: nothing cached */
 	__u32 seen_gen;		/* policy_gen[0] then */
-	__u64 seen_epoch;	/* net_epoch then (see net.bpf.c) */
+	__u64 seen_epoch;	/* net_epoch then (see sock_owner.bpf.h) */
+	__u64 seen_cgroup;	/* cgroup id of the sender then */
 };
 
 _Static_assert(sizeof(struct tg_tenant) == 8, "tg_tenant");
 _Static_assert(sizeof(struct tg_inode_key) == 16, "tg_inode_key");
 _Static_assert(__builtin_offsetof(struct tg_inode_key, dev) == 8, "dev");
 _Static_assert(sizeof(struct tg_owner) == 8, "tg_owner");
-_Static_assert(sizeof(struct tg_sock_tag) == 48, "tg_sock_tag");
+_Static_assert(sizeof(struct tg_sock_tag) == 56, "tg_sock_tag");
 _Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_addr) == 16, "seen_addr");
 _Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_epoch) == 40, "seen_epoch");
+_Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_cgroup) == 48, "seen_cgroup");
 _Static_assert(sizeof(struct tg_bound_key) == 16, "tg_bound_key");
 _Static_assert(sizeof(struct tg_net_key) == 20, "tg_net_key");
 _Static_assert(sizeof(struct tg_pair_key) == 8, "tg_pair_key");

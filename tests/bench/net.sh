@@ -1,21 +1,34 @@
 #!/bin/sh
 # Network benchmark: the allowed path (a tenant talking to itself over
-# loopback) with and without the agent, as ratios measured in one run:
-#   TCP: connect + accept + close, one iteration per connection;
+# loopback) against the same loop where no program of the agent runs:
+#   TCP: socket + connect + accept + close, one iteration per connection;
 #   UDP: sendto (the receiver drained every 32 datagrams).
 # The agent holds 10,000 reserved port ranges and 1,000 networks, for 10,
-# 1,000 and 10,000 tenants (each tenant's cgroup exists). Runs with and
-# without the agent alternate; each figure is the median of the rounds.
-# Prints figures, asserts nothing. Needs root.
+# 1,000 and 10,000 tenants (each tenant's cgroup exists).
+#
+# The machine may be shared and loaded, so the two sides are interleaved
+# finely: one process runs PAIRS pairs of short runs, one in tenant t1 and
+# one in a cgroup outside the agent's (at the same depth), alternately
+# first, each on sockets made in its own cgroup; the ratio is the median of
+# the pairs' ratios, over all rounds. Each round restarts the agent, and
+# also runs the same pairs with the agent stopped: that control ratio shows
+# what the two cgroups differ by without any program (ideally 1.000).
+# Then, with kernel.bpf_stats_enabled (set for that pass only: it costs
+# time of its own), the agent's programs' run time per iteration, each
+# program apart: medians over the rounds. Prints figures, asserts nothing.
+# Needs root.
 out=$(cd "${1:-build}" && pwd)
 here=$(cd "$(dirname "$0")/.." && pwd)
 TG_BIN=$out
 . "$here/lib/tap.sh"
 . "$here/lib/tenants.sh"
 
-ROUNDS=${NET_BENCH_ROUNDS:-5}
-TCP_N=${NET_BENCH_TCP:-5000}
-UDP_N=${NET_BENCH_UDP:-50000}
+ROUNDS=${NET_BENCH_ROUNDS:-3}
+PAIRS=${NET_BENCH_PAIRS:-60}
+TCP_N=${NET_BENCH_TCP:-250}		# connections per run of a pair
+UDP_N=${NET_BENCH_UDP:-2500}		# datagrams per run of a pair
+TCP_STATS=${NET_BENCH_TCP_STATS:-5000}	# connections of the timing pass
+UDP_STATS=${NET_BENCH_UDP_STATS:-50000}	# datagrams of the timing pass
 TENANTS=${NET_BENCH_TENANTS:-10 1000 10000}
 RANGES=10000
 NETWORKS=1000
@@ -26,6 +39,12 @@ if [ "$(id -u)" != 0 ]; then
 fi
 tg_env_setup || exit 1
 tg_start_collector || exit 1
+
+# The other side: a cgroup at the depth of the tenants', outside the one
+# the agent's programs are attached to.
+BASE=$TG_CGROOT/tg-bench-$$/base
+mkdir -p "$BASE" || exit 1
+tg_on_cleanup "rmdir '$BASE' '$TG_CGROOT/tg-bench-$$' 2>/dev/null"
 
 # policy.yaml for $1 tenants t1..tN: RANGES ranges of 2 ports (TCP and UDP
 # alternately, all below 32768 so the kernel keeps its automatic range)
@@ -58,46 +77,76 @@ make_policy()
 
 median()
 {
-	sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print 0 }'
 }
 
-# IDs of the tenantguard programs loaded now.
-tg_progs()
+# IDs of the programs loaded now.
+prog_ids()
 {
-	bpftool prog show 2>/dev/null | awk '$4 ~ /^tg_/ { sub(":", "", $1); print $1 }' | sort
+	bpftool prog show 2>/dev/null | awk '/^[0-9]+:/ { sub(":", "", $1); print $1 }' | sort
 }
 
-# Nanoseconds the programs $PROGS have run so far (kernel.bpf_stats_enabled).
-prog_ns()
+# "name run_time_ns run_cnt" of each program of $PROGS.
+prog_stats()
 {
-	t=0
 	for id in $PROGS; do
-		v=$(bpftool prog show id "$id" 2>/dev/null |
-			sed -n 's/.*run_time_ns \([0-9]*\).*/\1/p')
-		t=$((t + ${v:-0}))
-	done
-	echo $t
+		bpftool prog show id "$id" 2>/dev/null | awk 'NR == 1 {
+			for (i = 1; i < NF; i++) {
+				if ($i == "name") name = $(i + 1)
+				if ($i == "run_time_ns") t = $(i + 1)
+				if ($i == "run_cnt") c = $(i + 1)
+			}
+			print name, t + 0, c + 0 }'
+	done | sort
 }
 
-# run FILE: one TCP and one UDP figure from tenant t1, appended to
-# FILE.tcp/.udp; with PROGS set, the programs' own time per iteration to
-# FILE.tcpbpf/.udpbpf.
-run()
+# timed KIND N FILE: a KIND-loop of N iterations in t1 with the programs'
+# run time counted; appends "KIND name ns_per_iteration runs_per_iteration"
+# per program that ran, to FILE.
+timed()
 {
-	[ -n "${PROGS:-}" ] && t0=$(prog_ns)
-	"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/t1" tcp-loop $TCP_N >>"$1.tcp"
-	[ -n "${PROGS:-}" ] && t1=$(prog_ns)
-	"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/t1" udp-loop $UDP_N >>"$1.udp"
-	[ -n "${PROGS:-}" ] || return 0
-	t2=$(prog_ns)
-	echo $(((t1 - t0) / TCP_N)) >>"$1.tcpbpf"
-	echo $(((t2 - t1) / UDP_N)) >>"$1.udpbpf"
+	prog_stats >"$TG_T/stats.0"
+	"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/t1" "$1-loop" "$2" >/dev/null
+	prog_stats >"$TG_T/stats.1"
+	join "$TG_T/stats.0" "$TG_T/stats.1" | awk -v k="$1" -v n="$2" '$5 > $3 {
+		printf "%s %s %.0f %.2f\n", k, $1, ($4 - $2) / n, ($5 - $3) / n }' >>"$3"
 }
 
 # The programs' run time is counted only while bpf_stats_enabled is 1.
 stats_before=$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null)
 tg_on_cleanup "[ -n '$stats_before' ] && echo '$stats_before' >/proc/sys/kernel/bpf_stats_enabled"
-echo 1 >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null
+echo 0 >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null
+
+# pairs FILE: one round's TCP and UDP pairs, appended to FILE.tcp, FILE.udp.
+pairs()
+{
+	for k in tcp udp; do
+		n=$TCP_N
+		[ $k = udp ] && n=$UDP_N
+		"$TG_BIN/tg-probe" "$k-ab" $n "$PAIRS" "$TG_TDIR/t1" "$BASE" >>"$1.$k" ||
+			{ echo "net bench: $k-ab failed"; exit 1; }
+	done
+}
+
+# summary KIND WHAT UNIT: the line for KIND (tcp, udp) from the files.
+summary()
+{
+	a=$(awk '{ print $1 }' "$TG_T/agent.$1" | median)
+	b=$(awk '{ print $2 }' "$TG_T/agent.$1" | median)
+	r=$(awk '{ print $1 / $2 }' "$TG_T/agent.$1" | median)
+	c=$(awk '{ print $1 / $2 }' "$TG_T/none.$1" | median)
+	progs=$(awk -v k="$1" '$1 == k { print $2 }' "$TG_T/timed" | sort -u |
+		while read -r p; do
+			ns=$(awk -v k="$1" -v p="$p" '$1 == k && $2 == p { print $3 }' "$TG_T/timed" | median)
+			runs=$(awk -v k="$1" -v p="$p" '$1 == k && $2 == p { print $4 }' "$TG_T/timed" | median)
+			echo "$p $ns $runs"
+		done)
+	total=$(echo "$progs" | awk '{ t += $2 } END { print t + 0 }')
+	awk -v what="$2" -v unit="$3" -v a="$a" -v b="$b" -v r="$r" -v c="$c" -v t="$total" 'BEGIN {
+		printf "net:   %s: %.0f ns in a tenant, %.0f ns outside: ratio %.3f (control, agent stopped: %.3f); programs ran %d ns per %s (%.3f of outside)\n",
+			what, a, b, r, c, t, unit, (b + t) / b }'
+	echo "$progs" | awk 'NF == 3 && $3 >= 0.01 { printf "net:     %-18s %6d ns per iteration (%.2f runs)\n", $1, $2, $3 }'
+}
 
 TG_POLICY=$TG_T/policy.yaml
 mkdir -p "$TG_T/policy.d"
@@ -108,30 +157,27 @@ for count in $TENANTS; do
 		mkdir "$TG_TDIR/t$made"
 	done
 	make_policy "$count"
-	rm -f "$TG_T/base".* "$TG_T/agent".*
+	rm -f "$TG_T/agent".* "$TG_T/none".* "$TG_T/timed"
 	r=0
 	while [ $r -lt "$ROUNDS" ]; do
 		r=$((r + 1))
-		PROGS=
-		run "$TG_T/base"
-		tg_progs >"$TG_T/progs.before"
-		# Attached to the tenants' cgroup, not the root: the programs'
-		# run time then counts only this benchmark's calls.
+		prog_ids >"$TG_T/progs.before"
+		# Attached to the tenants' cgroup, not the root: BASE is outside
+		# it, and the programs' run time counts only this benchmark.
 		tg_start_agent --attach-cgroup "$TG_TDIR" ||
 			{ echo "net bench: agent did not start"; exit 1; }
-		PROGS=$(tg_progs | comm -13 "$TG_T/progs.before" -)
-		run "$TG_T/agent"
+		PROGS=$(prog_ids | comm -13 "$TG_T/progs.before" -)
+		pairs "$TG_T/agent"
+		echo 1 >/proc/sys/kernel/bpf_stats_enabled
+		timed tcp "$TCP_STATS" "$TG_T/timed"
+		timed udp "$UDP_STATS" "$TG_T/timed"
+		echo 0 >/proc/sys/kernel/bpf_stats_enabled
 		tg_stop_agent
+		pairs "$TG_T/none"
 	done
-	bt=$(median <"$TG_T/base.tcp") at=$(median <"$TG_T/agent.tcp")
-	bu=$(median <"$TG_T/base.udp") au=$(median <"$TG_T/agent.udp")
-	pt=$(median <"$TG_T/agent.tcpbpf" 2>/dev/null) pu=$(median <"$TG_T/agent.udpbpf" 2>/dev/null)
-	awk -v n="$count" -v r=$RANGES -v w=$NETWORKS -v bt="$bt" -v at="$at" -v bu="$bu" \
-		-v au="$au" -v pt="${pt:-0}" -v pu="${pu:-0}" 'BEGIN {
-		printf "net: %5d tenants, %d port ranges, %d networks:\n", n, r, w
-		printf "net:   TCP connect+accept+close %.0f ns, no agent %.0f ns: ratio %.3f; programs ran %d ns per connection (%.3f of no agent)\n",
-			at, bt, at / bt, pt, (bt + pt) / bt
-		printf "net:   UDP sendto %.0f ns, no agent %.0f ns: ratio %.3f; programs ran %d ns per datagram (%.3f of no agent)\n",
-			au, bu, au / bu, pu, (bu + pu) / bu }'
+	printf 'net: %5d tenants, %d port ranges, %d networks (%d rounds of %d pairs):\n' \
+		"$count" $RANGES $NETWORKS "$ROUNDS" "$PAIRS"
+	summary tcp "TCP connect+accept+close" connection
+	summary udp "UDP sendto" datagram
 done
-echo "net: goals: TCP ratio <= 1.03, UDP ratio <= 1.05, flat across tenant counts; medians of $ROUNDS alternating rounds ($TCP_N connections, $UDP_N datagrams each)"
+echo "net: goals: TCP ratio <= 1.03, UDP ratio <= 1.05, flat across tenant counts; run times include bpf_stats' own timing of each run"

@@ -7,6 +7,7 @@
 # case asserts success.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
+. "$(dirname "$0")/../lib/net.sh"
 
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
@@ -93,18 +94,9 @@ tg_probe host_socket_to_tenant_checked --move-to "$G" --expect EPERM \
 # A send allowed once is not allowed again after another tenant took the
 # port (each socket remembers its last allowed destination).
 late=$((base + 35))
-"$P" --cgroup "$G" --expect EPERM sendto-again udp 127.0.0.1 $late "$TG_T/go" >"$TG_T/again.out" 2>&1 &
-again=$!
-tg_wait_file "$TG_T/go.sent"
-"$P" --cgroup "$A" listen udp 127.0.0.1 $late "$TG_T/late" &
-tg_track $!
-tg_wait_file "$TG_T/late"
-touch "$TG_T/go"
-if wait $again; then
-	tg_pass send_after_port_taken
-else
-	tg_fail send_after_port_taken "$(tail -n 1 "$TG_T/again.out")"
-fi
+tg_send_after_taken send_after_port_taken \
+	"--cgroup $G --expect EPERM sendto-again udp 127.0.0.1 $late" \
+	"--cgroup $A listen udp 127.0.0.1 $late"
 tg_event send_after_port_taken_event kind=net op=sendmsg tenant=globex \
 	target_tenant=acme port=$late verdict=deny
 

@@ -49,7 +49,7 @@ PKU=$(cat "$TG_T/ready$nl")
 
 tg_start_collector || exit 1
 tg_start_agent || exit 1
-if grep -q "sockets open before start: [1-9][0-9]* of tenants tagged" "$TG_T/agent.err"; then
+if grep -q "sockets open before start: [1-9][0-9]* of tenants found" "$TG_T/agent.err"; then
 	tg_pass seed_reported
 else
 	tg_fail seed_reported "$(grep 'open before start' "$TG_T/agent.err")"

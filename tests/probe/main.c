@@ -28,7 +28,8 @@
  *            (NAME with harmless arguments: bpf, mount, ptrace, ...; also
  *            i386-bpf and x32-bpf, the same call through the compat ABIs)
  *   tg-probe getppid-loop N   (prints nanoseconds per call)
- *   tg-probe tcp-loop N | udp-loop N   (loopback; nanoseconds per iteration)
+ *   tg-probe tcp-loop N | udp-loop N | tcp-ab ... | udp-ab ...   (loopback
+ *            loops of the network benchmark: see tests/probe/netbench.c)
  *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] exec PATH [ARGS...]
  *   tg-probe [--cgroup DIR] open-loop N PATH   (prints ns per open+close, failures)
  *   tg-probe sock|sock-listen|sock-pass ...   (unix sockets, socket use:
@@ -182,6 +183,7 @@ static const struct probe_cmd *const tables[] = {
 	probe_fileops_cmds,
 	probe_bench_cmds,
 	probe_net_cmds,
+	probe_netbench_cmds,
 	probe_event_cmds,
 	probe_syscall_cmds,
 	probe_ratelimit_cmds,

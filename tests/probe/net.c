@@ -15,7 +15,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "probe.h"
@@ -466,84 +465,11 @@ static int do_autobind(int argc, char **argv)
 	return 0;
 }
 
-/* Nanoseconds since an arbitrary start. */
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-/*
- * tcp-loop N: N times connect to a listener of this process on 127.0.0.1,
- * accept, close both (the client with linger 0: no TIME_WAIT pile-up).
- * udp-loop N: N datagrams sendto() a socket of this process on 127.0.0.1,
- * drained every 32. Each prints nanoseconds per iteration.
- */
-static int net_loop(int argc, char **argv, int tcp)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-	socklen_t len = sizeof(sa);
-	long i, n;
-	double t0;
-	char buf[64];
-	int l, c, a;
-
-	if (argc < 1 || (n = atol(argv[0])) <= 0)
-		return usage();
-	sa.sin_addr.s_addr = htonl(0x7f000001);
-	l = socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
-	if (l < 0 || bind(l, (struct sockaddr *)&sa, len) < 0 ||
-	    getsockname(l, (struct sockaddr *)&sa, &len) < 0 ||
-	    (tcp && listen(l, 128) < 0)) {
-		perror("tg-probe: loop");
-		return 1;
-	}
-	if (!tcp) {
-		c = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		t0 = now_ns();
-		for (i = 0; i < n; i++) {
-			if (sendto(c, "x", 1, 0, (struct sockaddr *)&sa, len) != 1)
-				return 1;
-			if ((i & 31) == 31)
-				while (recv(l, buf, sizeof(buf), MSG_DONTWAIT) > 0)
-					;
-		}
-		printf("%.1f\n", (now_ns() - t0) / (double)n);
-		return 0;
-	}
-	t0 = now_ns();
-	for (i = 0; i < n; i++) {
-		c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (c < 0 || connect(c, (struct sockaddr *)&sa, len) < 0)
-			return 1;
-		a = accept4(l, NULL, NULL, SOCK_CLOEXEC);
-		if (a < 0)
-			return 1;
-		setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		close(c);
-		close(a);
-	}
-	printf("%.1f\n", (now_ns() - t0) / (double)n);
-	return 0;
-}
-
-static int do_tcp_loop(int argc, char **argv)
-{
-	return net_loop(argc, argv, 1);
-}
-
-static int do_udp_loop(int argc, char **argv)
-{
-	return net_loop(argc, argv, 0);
-}
-
 /*
  * sendto-again PROTO ADDR PORT FILE: one datagram (must pass), then
  * FILE.sent is created; once FILE exists, a second one from the same
- * socket, whose outcome is reported.
+ * socket, whose outcome is reported. With --bind, the socket is bound
+ * first (its port claimed before the first send).
  */
 static int do_sendto_again(int argc, char **argv)
 {
@@ -557,6 +483,10 @@ static int do_sendto_again(int argc, char **argv)
 	fd = make_sock(3, argv, 0, &ss, &len);
 	if (fd < 0)
 		return fd == -2 ? usage() : 2;
+	if (bind_source(fd)) {
+		close(fd);
+		return 2;
+	}
 	if (sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len) < 0) {
 		perror("tg-probe: first sendto");
 		return 2;
@@ -584,8 +514,6 @@ const struct probe_cmd probe_net_cmds[] = {
 	{ "bind", do_bind },
 	{ "bind-race", do_bind_race },
 	{ "autobind", do_autobind },
-	{ "tcp-loop", do_tcp_loop },
-	{ "udp-loop", do_udp_loop },
 	{ "sendto", do_sendto },
 	{ "sendto-again", do_sendto_again },
 	{ "sendmsg", do_sendmsg },

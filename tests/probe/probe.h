@@ -16,6 +16,7 @@ extern const struct probe_cmd probe_file_cmds[];
 extern const struct probe_cmd probe_fileops_cmds[];
 extern const struct probe_cmd probe_bench_cmds[];
 extern const struct probe_cmd probe_net_cmds[];
+extern const struct probe_cmd probe_netbench_cmds[];
 extern const struct probe_cmd probe_event_cmds[];
 extern const struct probe_cmd probe_syscall_cmds[];
 extern const struct probe_cmd probe_ratelimit_cmds[];

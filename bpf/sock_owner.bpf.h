@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Whose a socket is, and whose a task is: shared by net.bpf.c (cgroup
+ * programs) and unix.bpf.c (BPF LSM). Include after common.bpf.h and the
+ * kernel types the object reads (struct sock with sk_cgrp_data, struct
+ * cgroup with level, kn and ancestors).
+ *
+ * A socket belongs to the tenant of the cgroup the kernel recorded with it
+ * when it was made (sk_cgrp_data: its creator's; an accepted connection
+ * gets its listener's), unless its tag names another tenant: a host socket
+ * a tenant adopted, or a unix connection's server end (its listener's). A
+ * tag naming no tenant (TG_TENANT_HOST) defers to the cgroup: tags are
+ * made only when needed (a socket holding a port, caching a send verdict,
+ * adopted), on sockets already in use, and their tenant is then set by
+ * compare-and-swap from TG_TENANT_HOST, to the creator's tenant, or to an
+ * adopter only when the creator is the host: so a tenant never adopts
+ * another tenant's socket whose tag is being made.
+ */
+#ifndef TG_SOCK_OWNER_BPF_H
+#define TG_SOCK_OWNER_BPF_H
+
+#define TG_TENANT_CACHE_MAX 65536
+
+/* Per socket, made only when needed (see above). */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tg_sock_tag);
+} sock_tenant SEC(".maps");
+
+/*
+ * Changes that can turn an allowed destination into a refused one, counted:
+ * [0] by the programs (a tenant took a port or adopted a socket), [1] by
+ * the agent (host addresses changed). A verdict cached in a socket's tag
+ * holds while both and the policy generation stay as they were.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} net_epoch SEC(".maps");
+
+static __always_inline void tg_epoch_bump(void)
+{
+	__u32 zero = 0;
+	__u64 *e = bpf_map_lookup_elem(&net_epoch, &zero);
+
+	if (e)
+		__sync_fetch_and_add(e, 1);
+}
+
+/* A cgroup's tenant as found for one policy generation. */
+struct tg_cg_cached {
+	__u32 gen;	/* policy_gen[0] when found */
+	__u32 id;	/* tenant id, TG_TENANT_HOST for host cgroups */
+	__u32 flags;	/* TG_TENANT_F_* */
+	__u32 pad;
+};
+
+/* cgroup id -> tenant: one lookup instead of one per cgroup level. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TG_TENANT_CACHE_MAX);
+	__type(key, __u64);
+	__type(value, struct tg_cg_cached);
+} tenant_cache SEC(".maps");
+
+/* The calling task's tenant and the policy slot it was found in. */
+struct tg_actor {
+	struct tg_tenant t;
+	__u32 slot;
+	__u32 gen;	/* policy_gen[0] */
+	__u64 cg;	/* the task's cgroup id */
+};
+
+/* policy_gen[0]: the policy generation in force. */
+static __always_inline __u32 tg_gen(void)
+{
+	__u32 zero = 0, *genp = bpf_map_lookup_elem(&policy_gen, &zero);
+
+	return genp ? *genp : 0;
+}
+
+/* Remember cg's tenant t (NULL: the host) for generation gen. */
+static __always_inline struct tg_cg_cached tg_cache_put(__u64 cg, __u32 gen,
+							const struct tg_tenant *t)
+{
+	struct tg_cg_cached v = { .gen = gen };
+
+	if (t) {
+		v.id = t->id;
+		v.flags = t->flags;
+	}
+	bpf_map_update_elem(&tenant_cache, &cg, &v, BPF_ANY);
+	return v;
+}
+
+/* Fill a with the calling task's tenant; 0 for host tasks. */
+static __always_inline int tg_actor(struct tg_actor *a)
+{
+	struct tg_cg_cached *c, v;
+
+	a->gen = tg_gen();
+	a->slot = a->gen & 1;
+	a->cg = bpf_get_current_cgroup_id();
+	c = bpf_map_lookup_elem(&tenant_cache, &a->cg);
+	if (!c || c->gen != a->gen) {
+		v = tg_cache_put(a->cg, a->gen, tg_current_tenant(a->slot));
+		c = &v;
+	}
+	a->t.id = c->id;
+	a->t.flags = c->flags;
+	return c->id != TG_TENANT_HOST;
+}
+
+/*
+ * The tenant whose root cgroup is cg or one of its ancestors, in policy
+ * slot slot; NULL for host cgroups. cg is read with probe reads.
+ */
+static __always_inline const struct tg_tenant *tg_cgroup_tenant(__u32 slot,
+								struct cgroup *cg)
+{
+	const struct tg_tenant *t;
+	struct cgroup *anc;
+	void *cgroups;
+	int level, i;
+	__u64 id;
+
+	cgroups = bpf_map_lookup_elem(&tenant_cgroups, &slot);
+	if (!cg || !cgroups)
+		return NULL;
+	level = BPF_CORE_READ(cg, level);
+	for (i = 1; i <= TG_MAX_CGROUP_LEVEL && i <= level; i++) {
+		anc = NULL;
+		if (bpf_core_read(&anc, sizeof(anc), &cg->ancestors[i]) || !anc)
+			break;
+		id = BPF_CORE_READ(anc, kn, id);
+		t = bpf_map_lookup_elem(cgroups, &id);
+		if (t)
+			return t;
+	}
+	return NULL;
+}
+
+/*
+ * The tenant that created socket s (read with probe reads): the tenant of
+ * the cgroup the kernel recorded with it. cgid: that cgroup's id if known,
+ * else 0; a, if not NULL: the calling task, whose own cgroup needs no
+ * lookup.
+ */
+static __always_inline __u32 tg_creator(__u32 gen, struct sock *s, __u64 cgid,
+					const struct tg_actor *a)
+{
+	struct tg_cg_cached *c, v;
+	struct cgroup *cg = NULL;
+
+	if (!cgid) {
+		cg = BPF_CORE_READ(s, sk_cgrp_data.cgroup);
+		if (!cg)
+			return TG_TENANT_HOST;
+		cgid = BPF_CORE_READ(cg, kn, id);
+	}
+	if (a && cgid == a->cg)
+		return a->t.id;
+	c = bpf_map_lookup_elem(&tenant_cache, &cgid);
+	if (c && c->gen == gen)
+		return c->id;
+	if (!cg)
+		cg = BPF_CORE_READ(s, sk_cgrp_data.cgroup);
+	v = tg_cache_put(cgid, gen, tg_cgroup_tenant(gen & 1, cg));
+	return v.id;
+}
+
+#endif /* TG_SOCK_OWNER_BPF_H */

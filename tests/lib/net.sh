@@ -1,0 +1,24 @@
+# shellcheck shell=sh
+# Helpers of the network tests. Needs tenants.sh (TG_BIN, TG_T, tg_track,
+# tg_wait_file) and tap.sh.
+
+# tg_send_after_taken NAME "SEND..." "TAKE...": tg-probe SEND... FILE (a
+# sendto-again) sends once; then tg-probe TAKE... READY (a listen) takes
+# the port; then the second send must have the outcome SEND's --expect
+# names: PASS or FAIL NAME.
+tg_send_after_taken()
+{
+	sat_name=$1
+	"$TG_BIN/tg-probe" $2 "$TG_T/$sat_name.go" >"$TG_T/$sat_name.out" 2>&1 &
+	sat_pid=$!
+	tg_wait_file "$TG_T/$sat_name.go.sent"
+	"$TG_BIN/tg-probe" $3 "$TG_T/$sat_name.ready" &
+	tg_track $!
+	tg_wait_file "$TG_T/$sat_name.ready"
+	touch "$TG_T/$sat_name.go"
+	if wait $sat_pid; then
+		tg_pass "$sat_name"
+	else
+		tg_fail "$sat_name" "$(tail -n 1 "$TG_T/$sat_name.out")"
+	fi
+}
