@@ -20,7 +20,7 @@ A=$TG_TDIR/acme
 B="$TG_TDIR/bad name"
 base=$((20000 + $$ % 20000))
 pa=$((base + 81)) phost=$((base + 82)) pown=$((base + 83))
-resv=$((base + 84)) pfree=$((base + 85))
+resv=$((base + 84)) pfree=$((base + 85)) pearly=$((base + 86))
 mkdir -p "$TG_SRV/shared"
 echo shared >"$TG_SRV/shared/data"
 tg_policy <<YAML
@@ -102,7 +102,7 @@ tg_probe pending_open_shared_file --cgroup "$B" --expect ok open "$TG_SRV/shared
 tg_probe pending_open_etc --cgroup "$B" --expect ok open /etc/hostname
 
 # The window: fresh cgroups whose first act is a connect to acme.
-if out=$("$P" pending-race "$TG_TDIR" 30 tcp 127.0.0.1 $pa 2>&1); then
+if out=$("$P" pending-race "$TG_TDIR" 30 connect tcp 127.0.0.1 $pa 2>&1); then
 	tg_pass window_never_reaches_acme
 else
 	tg_fail window_never_reaches_acme "$out"
@@ -122,6 +122,30 @@ tg_probe registered_connect_acme --cgroup "$TG_TDIR/late" --expect EPERM \
 	connect tcp 127.0.0.1 $pa
 tg_event registered_connect_acme_event kind=net op=connect verdict=deny \
 	tenant=late target_tenant=acme port=$pa
+
+# A socket made while pending is the new tenant's once it is registered:
+# its own connects work, acme's are refused naming it. The agent is held
+# (SIGSTOP) meanwhile, so that the listener is surely made while pending.
+kill -STOP "$TG_AGENT_PID"
+mkdir "$TG_TDIR/early" || exit 1
+listen "$TG_TDIR/early" tcp 127.0.0.1 $pearly
+tg_probe early_listener_acme_while_pending --cgroup "$A" --expect EPERM \
+	connect tcp 127.0.0.1 $pearly
+kill -CONT "$TG_AGENT_PID"
+tg_event early_listener_acme_while_pending_event kind=net op=connect \
+	verdict=deny tenant=acme target_tenant="(pending)" port=$pearly
+n=0
+until tg_cli status --json | grep -q '"name":"early"'; do
+	n=$((n + 1))
+	[ $n -gt 100 ] && break
+	sleep 0.1
+done
+tg_probe early_listener_own_connect --cgroup "$TG_TDIR/early" --expect ok \
+	connect tcp 127.0.0.1 $pearly
+tg_probe early_listener_acme_connect --cgroup "$A" --expect EPERM \
+	connect tcp 127.0.0.1 $pearly
+tg_event early_listener_acme_connect_event kind=net op=connect verdict=deny \
+	tenant=acme target_tenant=early port=$pearly
 
 # A zero-config tenant whose owned path is acme's directory (through a
 # symlink): it stays pending (reported), the other new cgroups are still
