@@ -96,6 +96,7 @@ struct agent {
 	const char *metrics_file;
 	struct tg_delivery dlv;		/* event counts, drops, metrics */
 	struct tg_pending reported;	/* cgroups left pending, as last reported */
+	int rescan_err;			/* the last rescan's error, 0 if none */
 };
 
 static int verbose;
@@ -625,9 +626,24 @@ static int apply(struct agent *a)
 	return err;
 }
 
+/*
+ * Apply again for the cgroups that exist now. While that fails, new
+ * cgroups below the tenants cgroup stay pending: told once per error.
+ */
 static int rescan(struct agent *a)
 {
-	return apply(a);
+	int err = apply(a);
+	char msg[200];
+
+	if (err && err != a->rescan_err) {
+		snprintf(msg, sizeof(msg),
+			 "cannot register the cgroups below the tenants cgroup: %s; new ones stay pending",
+			 err == -EEXIST ? "two tenants resolve to the same cgroup or directory" :
+					  strerror(-err));
+		emit(a, tg_agent_event(&a->fmt, "pending", "deny", msg));
+	}
+	a->rescan_err = err;
+	return err;
 }
 
 /* The policy from its files (or the built-in one) into p. */
@@ -757,9 +773,9 @@ static __u64 suppressed_total(struct agent *a)
 	__u64 n = 0;
 	__u32 id;
 
-	for (id = 0; id < a->reg.next_id && id <= TG_MAX_TENANTS; id++)
+	for (id = 0; id < a->reg.next_id && id < TG_TENANT_PENDING; id++)
 		n += tg_ratelimit_suppressed(a->rl, id);
-	return n;
+	return n + tg_ratelimit_suppressed(a->rl, TG_TENANT_PENDING);
 }
 
 static struct json_object *fan_status_json(struct tg_fan *f)
@@ -795,6 +811,10 @@ static struct json_object *pending_json(struct agent *a)
 		(int64_t)a->denials[TG_TENANT_PENDING]));
 	json_object_object_add(o, "audits", json_object_new_int64(
 		(int64_t)a->audits[TG_TENANT_PENDING]));
+	json_object_object_add(o, "events_suppressed", json_object_new_int64(
+		(int64_t)tg_ratelimit_suppressed(a->rl, TG_TENANT_PENDING)));
+	json_object_object_add(o, "events_dropped", json_object_new_int64(
+		(int64_t)tg_ratelimit_dropped(a->rl, TG_TENANT_PENDING)));
 	arr = json_object_new_array();
 	for (i = 0; i < p->n; i++) {
 		u = json_object_new_object();
