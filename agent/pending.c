@@ -52,7 +52,7 @@ int tg_pending_locate(struct tg_pending *p, const char *tenants_dir, int audit)
 		return -ENAMETOOLONG;
 	err = tg_cgroup_id(tenants_dir, &p->cgroup_id);
 	if (err == -ENOENT || err == -ENOTDIR) {
-		p->cgroup_id = 0;	/* made later: found then */
+		p->cgroup_id = 0; /* made later: found then */
 		err = 0;
 	}
 	return err;
@@ -77,8 +77,8 @@ int tg_pending_add(struct tg_pending *p, const char *dir, const char *name,
 		p->v = v;
 		p->cap = cap;
 	}
-	if ((name ? asprintf(&path, "%s/%s", dir, name) :
-		    asprintf(&path, "%s", dir)) < 0)
+	if ((name ? asprintf(&path, "%s/%s", dir, name)
+		  : asprintf(&path, "%s", dir)) < 0)
 		return -ENOMEM;
 	u = &p->v[p->n++];
 	u->cgroup = path;
@@ -120,16 +120,19 @@ void tg_unreg_text(const struct tg_unreg *u, char *buf, size_t len)
 
 	switch (u->reason) {
 	case TG_UNREG_NAME:
-		why = "its name is not a valid tenant name (1 to 63 of A-Z a-z 0-9 _ . -, not \"host\")";
+		why = "its name is not a valid tenant name (1 to 63 of A-Z a-z "
+		      "0-9 _ . -, not \"host\")";
 		break;
 	case TG_UNREG_IDS:
 		snprintf(tmp, sizeof(tmp),
-			 "the %u tenant ids of this agent's life are used up (ids are not reused; a restart starts again)",
+			 "the %u tenant ids of this agent's life are used up "
+			 "(ids are not reused; a restart starts again)",
 			 TG_TENANT_PENDING - 1);
 		why = tmp;
 		break;
 	case TG_UNREG_POLICY_NAME:
-		why = "its name is a policy tenant's, whose cgroup is elsewhere";
+		why = "its name is a policy tenant's, whose cgroup is "
+		      "elsewhere";
 		break;
 	case TG_UNREG_HOLDS:
 		why = "it holds the cgroups of policy tenants";
@@ -138,12 +141,15 @@ void tg_unreg_text(const struct tg_unreg *u, char *buf, size_t len)
 		why = "its cgroup or owned path is also another tenant's";
 		break;
 	default:
-		snprintf(tmp, sizeof(tmp), "it cannot be read: %s", strerror(u->err));
+		snprintf(tmp, sizeof(tmp), "it cannot be read: %s",
+			 strerror(u->err));
 		why = tmp;
 		break;
 	}
-	snprintf(buf, len, "cgroup %s is no tenant: %s; its processes are pending "
-		 "(they own nothing and are refused what tenants own)", u->cgroup, why);
+	snprintf(buf, len,
+		 "cgroup %s is no tenant: %s; its processes are pending "
+		 "(they own nothing and are refused what tenants own)",
+		 u->cgroup, why);
 }
 
 void tg_pending_news(const struct tg_pending *before,
@@ -171,8 +177,8 @@ int tg_pending_copy_list(struct tg_pending *dst, const struct tg_pending *src)
 
 	tg_pending_clear(dst);
 	for (i = 0; i < src->n && !err; i++)
-		err = tg_pending_add(dst, src->v[i].cgroup, NULL, src->v[i].reason,
-				     src->v[i].err);
+		err = tg_pending_add(dst, src->v[i].cgroup, NULL,
+				     src->v[i].reason, src->v[i].err);
 	dst->more = src->more;
 	if (err)
 		tg_pending_clear(dst);
@@ -181,7 +187,7 @@ int tg_pending_copy_list(struct tg_pending *dst, const struct tg_pending *src)
 
 int tg_compile_pending(const struct tg_pending *p, struct tg_compiled *c)
 {
-	struct tg_tenant t = { .id = TG_TENANT_PENDING, .flags = p->flags };
+	struct tg_tenant t = {.id = TG_TENANT_PENDING, .flags = p->flags};
 
 	if (!p->cgroup_id)
 		return 0;
@@ -192,8 +198,8 @@ int tg_compile_pending(const struct tg_pending *p, struct tg_compiled *c)
 struct claim {
 	dev_t dev;
 	ino_t ino;
-	size_t idx;	/* of the entry in the registry */
-	int direct;	/* the path names it, not a symlink leading to it */
+	size_t idx; /* of the entry in the registry */
+	int direct; /* the path names it, not a symlink leading to it */
 };
 
 static int claim_cmp(const void *a, const void *b)
@@ -207,14 +213,14 @@ static int claim_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-static int claim_add(struct claim **v, size_t *n, size_t *cap,
-		     const char *path, size_t idx)
+static int claim_add(struct claim **v, size_t *n, size_t *cap, const char *path,
+		     size_t idx)
 {
 	struct stat st, lst;
 	int direct;
 
 	if (stat(path, &st) < 0)
-		return 0;	/* compile skips it too */
+		return 0; /* compile skips it too */
 	direct = lstat(path, &lst) == 0 && lst.st_dev == st.st_dev &&
 		 lst.st_ino == st.st_ino;
 	if (*n == *cap) {
@@ -226,8 +232,10 @@ static int claim_add(struct claim **v, size_t *n, size_t *cap,
 		*v = nv;
 		*cap = c;
 	}
-	(*v)[(*n)++] = (struct claim){ .dev = st.st_dev, .ino = st.st_ino,
-				       .idx = idx, .direct = direct };
+	(*v)[(*n)++] = (struct claim){.dev = st.st_dev,
+				      .ino = st.st_ino,
+				      .idx = idx,
+				      .direct = direct};
 	return 0;
 }
 
@@ -250,7 +258,8 @@ static void pick_losers(const struct tg_registry *r, const struct claim *v,
 	for (k = lo + 1; k < hi; k++) {
 		rk = claim_rank(r, &v[k]);
 		rw = claim_rank(r, &v[win]);
-		if (rk > rw || (rk == rw && r->v[v[k].idx].id < r->v[v[win].idx].id))
+		if (rk > rw ||
+		    (rk == rw && r->v[v[k].idx].id < r->v[v[win].idx].id))
 			win = k;
 	}
 	for (k = lo; k < hi; k++)
@@ -268,7 +277,8 @@ static int take_out(struct tg_registry *r, struct tg_tenant_entry *e)
 	e->n_paths = 0;
 	e->present = 0;
 	e->cgroup_id = 0;
-	return tg_pending_add(&r->pending, e->cgroup, NULL, TG_UNREG_CONFLICT, 0);
+	return tg_pending_add(&r->pending, e->cgroup, NULL, TG_UNREG_CONFLICT,
+			      0);
 }
 
 int tg_pending_resolve_conflicts(struct tg_registry *r)

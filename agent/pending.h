@@ -14,30 +14,31 @@
 
 /* Why a directory below the tenants cgroup is no tenant. */
 enum tg_unreg_reason {
-	TG_UNREG_NAME = 1,	/* not a valid tenant name */
-	TG_UNREG_IDS,		/* every tenant id of the agent's life is used */
-	TG_UNREG_POLICY_NAME,	/* a policy tenant's name; its cgroup is elsewhere */
-	TG_UNREG_HOLDS,		/* holds policy tenants' cgroups below it */
-	TG_UNREG_CONFLICT,	/* its cgroup or a path is another tenant's too */
-	TG_UNREG_ERROR,		/* could not be read: err */
+	TG_UNREG_NAME = 1,    /* not a valid tenant name */
+	TG_UNREG_IDS,	      /* every tenant id of the agent's life is used */
+	TG_UNREG_POLICY_NAME, /* a policy tenant's name; its cgroup is elsewhere
+			       */
+	TG_UNREG_HOLDS,	      /* holds policy tenants' cgroups below it */
+	TG_UNREG_CONFLICT,    /* its cgroup or a path is another tenant's too */
+	TG_UNREG_ERROR,	      /* could not be read: err */
 };
 
 /* One cgroup left pending. */
 struct tg_unreg {
-	char *cgroup;	/* absolute path of the cgroup directory */
-	int reason;	/* enum tg_unreg_reason */
-	int err;	/* errno, for TG_UNREG_ERROR */
+	char *cgroup; /* absolute path of the cgroup directory */
+	int reason;   /* enum tg_unreg_reason */
+	int err;      /* errno, for TG_UNREG_ERROR */
 };
 
-#define TG_UNREG_MAX 1024	/* cgroups listed; more are only counted */
+#define TG_UNREG_MAX 1024 /* cgroups listed; more are only counted */
 
 struct tg_pending {
-	char cgroup[PATH_MAX];	/* absolute path of the tenants cgroup */
-	__u64 cgroup_id;	/* its id; 0: it does not exist, or is the root */
-	__u32 flags;		/* TG_TENANT_F_PENDING, TG_TENANT_F_AUDIT */
-	struct tg_unreg *v;	/* sorted by cgroup once finished */
+	char cgroup[PATH_MAX]; /* absolute path of the tenants cgroup */
+	__u64 cgroup_id;    /* its id; 0: it does not exist, or is the root */
+	__u32 flags;	    /* TG_TENANT_F_PENDING, TG_TENANT_F_AUDIT */
+	struct tg_unreg *v; /* sorted by cgroup once finished */
 	size_t n, cap;
-	size_t more;		/* left out of v: beyond TG_UNREG_MAX */
+	size_t more; /* left out of v: beyond TG_UNREG_MAX */
 };
 
 void tg_pending_init(struct tg_pending *p);
@@ -69,7 +70,8 @@ void tg_unreg_text(const struct tg_unreg *u, char *buf, size_t len);
  */
 void tg_pending_news(const struct tg_pending *before,
 		     const struct tg_pending *now,
-		     void (*fn)(void *ctx, const struct tg_unreg *u), void *ctx);
+		     void (*fn)(void *ctx, const struct tg_unreg *u),
+		     void *ctx);
 /* Make dst's list a copy of src's; 0 or -ENOMEM (dst then empty). */
 int tg_pending_copy_list(struct tg_pending *dst, const struct tg_pending *src);
 

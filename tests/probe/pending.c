@@ -24,8 +24,8 @@
 
 /* What the child does first. */
 struct race_act {
-	const char *path;		/* open this, if not NULL */
-	struct sockaddr_storage ss;	/* else connect to this */
+	const char *path;	    /* open this, if not NULL */
+	struct sockaddr_storage ss; /* else connect to this */
 	socklen_t len;
 	int type;
 };
@@ -39,8 +39,8 @@ static int race_act(const struct race_act *act)
 		fd = open(act->path, O_RDONLY | O_CLOEXEC);
 	} else {
 		fd = socket(act->ss.ss_family, act->type | SOCK_CLOEXEC, 0);
-		if (fd >= 0 &&
-		    connect(fd, (const struct sockaddr *)&act->ss, act->len) < 0) {
+		if (fd >= 0 && connect(fd, (const struct sockaddr *)&act->ss,
+				       act->len) < 0) {
 			err = errno;
 			close(fd);
 			fd = -1;
@@ -76,8 +76,8 @@ static int race_once(const char *dir, int i, const struct race_act *act,
 	if (pid < 0 || waitpid(pid, &status, 0) < 0)
 		goto out_rmdir;
 	c[0]++;
-	c[WIFEXITED(status) && WEXITSTATUS(status) < 2 ?
-	  1 + WEXITSTATUS(status) : 3]++;
+	c[WIFEXITED(status) && WEXITSTATUS(status) < 2 ? 1 + WEXITSTATUS(status)
+						       : 3]++;
 out_rmdir:
 	rmdir(cg);
 	return 0;
@@ -86,7 +86,7 @@ out_rmdir:
 static int do_pending_race(int argc, char **argv)
 {
 	const char *want = expect ? expect : "denied";
-	unsigned long c[4] = {};	/* attempts, ok, denied, other */
+	unsigned long c[4] = {}; /* attempts, ok, denied, other */
 	struct race_act act = {};
 	int n, i, err;
 
@@ -97,7 +97,8 @@ static int do_pending_race(int argc, char **argv)
 		act.path = argv[3];
 	} else if (strcmp(argv[2], "connect") == 0 && argc == 6) {
 		act.type = sock_type(argv[3]);
-		if (act.type < 0 || make_addr(argv[4], argv[5], &act.ss, &act.len))
+		if (act.type < 0 ||
+		    make_addr(argv[4], argv[5], &act.ss, &act.len))
 			return usage();
 	} else {
 		return usage();
@@ -107,7 +108,8 @@ static int do_pending_race(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		err = race_once(argv[0], i, &act, c);
 		if (err) {
-			fprintf(stderr, "tg-probe: pending-race: mkdir in %s: %s\n",
+			fprintf(stderr,
+				"tg-probe: pending-race: mkdir in %s: %s\n",
 				argv[0], strerror(-err));
 			return 1;
 		}
@@ -118,6 +120,6 @@ static int do_pending_race(int argc, char **argv)
 }
 
 const struct probe_cmd probe_pending_cmds[] = {
-	{ "pending-race", do_pending_race },
-	{ NULL, NULL },
+	{"pending-race", do_pending_race},
+	{NULL, NULL},
 };
