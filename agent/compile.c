@@ -184,6 +184,7 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 		if (!err)
 			err = compile_net(e, c);
 	}
+	err = err ?: tg_compile_pending(&r->pending, c);
 	if (err)
 		return err;
 	/* Two tenants on one cgroup or one directory: refuse, never guess. */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fan_owner.h"
+#include "tenantguard/map_abi.h"
 
 /* Room for one more element of size sz in *v (n used of *cap). */
 static int grow(void **v, size_t *cap, size_t n, size_t sz, size_t first)
@@ -462,14 +463,17 @@ int tg_fo_cgroups_finish(struct tg_fo_cgroups *g)
 const struct tg_fo_cgroup *tg_fo_cgroups_find(const struct tg_fo_cgroups *g,
 					      const char *path)
 {
-	struct tg_fo_cgroup key, *hit;
+	struct tg_fo_cgroup key, *hit, *pending = NULL;
 	char p[PATH_MAX];
 	char *slash;
 
 	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
 		return NULL;
 	key.path = p;
-	/* The cgroup itself, then each ancestor: the innermost tenant wins. */
+	/*
+	 * The cgroup itself, then each ancestor: the innermost tenant wins;
+	 * the pending actor only where no tenant is found.
+	 */
 	for (;;) {
 		size_t l = strlen(p);
 
@@ -477,11 +481,13 @@ const struct tg_fo_cgroup *tg_fo_cgroups_find(const struct tg_fo_cgroups *g,
 			p[--l] = '\0';
 		hit = g->n ? bsearch(&key, g->v, g->n, sizeof(*g->v), cg_cmp) :
 			     NULL;
-		if (hit)
+		if (hit && !(hit->flags & TG_TENANT_F_PENDING))
 			return hit;
+		if (hit)
+			pending = hit;
 		slash = strrchr(p, '/');
 		if (!slash || slash == p)
-			return NULL;
+			return pending;
 		*slash = '\0';
 	}
 }

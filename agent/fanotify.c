@@ -963,6 +963,12 @@ static int build_snap(struct tg_fan *f, const struct tg_registry *r,
 				err = tg_fo_owned_add(&s->owned, st.st_dev,
 						      st.st_ino, e->id, TG_FO_ROOT);
 	}
+	/* Below the tenants cgroup, in no tenant: the pending actor. */
+	if (!err && r->pending.cgroup_id &&
+	    strncmp(r->pending.cgroup, f->cgroup_root, rl) == 0)
+		err = tg_fo_cgroups_add(&s->cgroups, r->pending.cgroup[rl] ?
+					r->pending.cgroup + rl : "/",
+					TG_TENANT_PENDING, r->pending.flags);
 	if (!err)
 		err = tg_fo_cgroups_finish(&s->cgroups);
 	if (!err)
