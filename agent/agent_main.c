@@ -287,7 +287,9 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	static struct tg_buf text;
 	struct tg_event_names names;
+	const char *who = "host";
 	struct agent *a = ctx;
+	char buf[32];
 	int err;
 
 	a->events_seen++;
@@ -295,6 +297,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		const struct tg_event *ev = data;
 
 		if (ev->tenant <= TG_MAX_TENANTS) {
+			who = tg_registry_name(&a->reg, ev->tenant, buf, sizeof(buf));
 			if (ev->verdict == TG_VERDICT_DENY)
 				a->denials[ev->tenant]++;
 			else if (ev->verdict == TG_VERDICT_AUDIT)
@@ -303,7 +306,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	/* Straight to text: no json-c object for the events of a flood. */
 	if (tg_event_text(data, size, &a->fmt, &text, &names)) {
+		/* Lost all the same: counted and reported, never silent. */
 		a->events_bad++;
+		tg_delivery_malformed(&a->dlv, who);
 		return 0;
 	}
 	if (a->verbose)

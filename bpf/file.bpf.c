@@ -351,7 +351,8 @@ static long path_step(__u32 i, void *ctx)
 		w->done = 1;
 		return 1;
 	}
-	if (off > TG_PATH_LEN - TG_NAME_MAX)
+	/* A name may take TG_NAME_MAX bytes: path_len stays below TG_PATH_LEN. */
+	if (off >= TG_PATH_LEN - TG_NAME_MAX)
 		return 1;
 	n = bpf_probe_read_kernel_str(&w->ev->path[off], TG_NAME_MAX,
 				      BPF_CORE_READ(d, d_name.name));

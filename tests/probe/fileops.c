@@ -26,9 +26,10 @@
  *                             on MOUNTDIR's mount)
  *   chroot DIR PATH           (chroot DIR, then open PATH)
  *   mntns SRC DST PATH        (new mount namespace, bind SRC on DST, open PATH)
- *   mkdeep DIR N              (N nested directories "d" below DIR, a file
- *                             "leaf" at the bottom, built by relative paths)
- *   opendeep DIR N            (walk down N levels by O_PATH, open "leaf")
+ *   mkdeep DIR N [NAME]       (N nested directories "d" below DIR, a file
+ *                             "leaf" at the bottom, built by relative paths;
+ *                             with NAME, directories and file are all NAME)
+ *   opendeep DIR N [NAME]     (walk down N levels by O_PATH, open "leaf")
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -630,18 +631,18 @@ static int do_mntns(int argc, char **argv)
 	return result("open in mount namespace", argv[2], fd);
 }
 
-/* O_PATH fd of DIR/d/d/... n levels down, making them if create; -1 if not. */
-static int descend(const char *dir, int n, int create)
+/* O_PATH fd of DIR/name/name/... n levels down, making them if create. */
+static int descend(const char *dir, int n, const char *name, int create)
 {
 	int fd, next, i;
 
 	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	for (i = 0; fd >= 0 && i < n; i++) {
-		if (create && mkdirat(fd, "d", 0755) < 0 && errno != EEXIST) {
+		if (create && mkdirat(fd, name, 0755) < 0 && errno != EEXIST) {
 			close(fd);
 			return -1;
 		}
-		next = openat(fd, "d", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		next = openat(fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		close(fd);
 		fd = next;
 	}
@@ -651,14 +652,15 @@ static int descend(const char *dir, int n, int create)
 /* mkdeep DIR N and opendeep DIR N: the file "leaf" N levels below DIR. */
 static int deep_leaf(int argc, char **argv, int create)
 {
+	const char *name = argc == 3 ? argv[2] : NULL;
 	int fd, leaf;
 
-	if (argc != 2)
+	if (argc != 2 && argc != 3)
 		return usage();
-	fd = descend(argv[0], atoi(argv[1]), create);
+	fd = descend(argv[0], atoi(argv[1]), name ?: "d", create);
 	if (fd < 0)
 		return result(create ? "mkdeep" : "walk", argv[0], -1);
-	leaf = openat(fd, "leaf", create ? O_WRONLY | O_CREAT | O_CLOEXEC :
+	leaf = openat(fd, name ?: "leaf", create ? O_WRONLY | O_CREAT | O_CLOEXEC :
 					   O_RDONLY | O_CLOEXEC, 0644);
 	close(fd);
 	if (leaf >= 0)
