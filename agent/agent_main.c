@@ -755,7 +755,7 @@ static struct json_object *status_json(struct agent *a)
 	for (i = 0; i < a->reg.n; i++) {
 		const struct tg_tenant_entry *e = &a->reg.v[i];
 
-		if (!e->defined && !e->present)
+		if (!tg_tenant_in_force(e))
 			continue;
 		t = json_object_new_object();
 		json_object_object_add(t, "name", json_object_new_string(e->name));

@@ -952,7 +952,7 @@ static int build_snap(struct tg_fan *f, const struct tg_registry *r,
 	for (i = 0; i < r->n && !err; i++) {
 		const struct tg_tenant_entry *e = &r->v[i];
 
-		if (!e->present && !e->defined)
+		if (!tg_tenant_in_force(e))
 			continue;
 		if (e->present && e->cgroup_id &&
 		    strncmp(e->cgroup, f->cgroup_root, rl) == 0)
@@ -982,7 +982,7 @@ static int scan_links(const struct tg_registry *r, struct fan_snap *s)
 	for (i = 0; i < r->n && !scan.err; i++) {
 		const struct tg_tenant_entry *e = &r->v[i];
 
-		if (!e->present && !e->defined)
+		if (!tg_tenant_in_force(e))
 			continue;
 		for (j = 0; j < e->n_paths && !scan.err; j++) {
 			if (stat(e->paths[j], &st) < 0 || !S_ISDIR(st.st_mode))

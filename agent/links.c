@@ -224,7 +224,7 @@ static int scan_new_roots(struct tg_links *l, const struct tg_registry *r)
 	for (i = 0; i < r->n && !err; i++) {
 		const struct tg_tenant_entry *e = &r->v[i];
 
-		if (!e->present && !e->defined)
+		if (!tg_tenant_in_force(e))
 			continue;
 		for (j = 0; j < e->n_paths && !err; j++) {
 			if (stat(e->paths[j], &st) < 0 || !S_ISDIR(st.st_mode))
