@@ -95,6 +95,8 @@ struct agent {
 	__u64 spool_size;
 	const char *metrics_file;
 	struct tg_delivery dlv;		/* event counts, drops, metrics */
+	struct tg_links_stats links_told;	/* hard links, last reported */
+	__u32 links_per_tenant;		/* --links-per-tenant */
 };
 
 static int verbose;
@@ -143,6 +145,8 @@ static void usage(FILE *out)
 		"                          /var/lib/prometheus/node-exporter/tenantguard.prom\n"
 		"                          (default: none)\n"
 		"  --host NAME             host name in events (default: gethostname)\n"
+		"  --links-per-tenant N    objects hard-linked below several tenants' paths\n"
+		"                          recorded per tenant (default 65536; more: reported)\n"
 		"  --require-file-isolation  refuse to start without full file isolation (BPF LSM)\n"
 		"  --file-backend auto|bpf-lsm|fanotify|none\n"
 		"                          auto (default): BPF LSM, else fanotify (opens only),\n"
@@ -168,7 +172,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 {
 	enum { O_TENANTS = 256, O_PATHS, O_SOCK, O_CGROOT, O_ATTACH, O_RB,
 	       O_HOST, O_REQFILE, O_POLICY, O_POLICYDIR, O_CONTROL, O_FILEBE,
-	       O_SPOOLDIR, O_SPOOLSIZE, O_METRICS };
+	       O_SPOOLDIR, O_SPOOLSIZE, O_METRICS, O_LINKS };
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "policy-dir", required_argument, NULL, O_POLICYDIR },
@@ -185,6 +189,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "spool-dir", required_argument, NULL, O_SPOOLDIR },
 		{ "spool-size", required_argument, NULL, O_SPOOLSIZE },
 		{ "metrics-file", required_argument, NULL, O_METRICS },
+		{ "links-per-tenant", required_argument, NULL, O_LINKS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -215,6 +220,12 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			    (a->spool_size && a->spool_size < (1 << 20))) {
 				say("--spool-size: '%s' is not 0 or a size of at least 1M",
 				    optarg);
+				return -EINVAL;
+			}
+			break;
+		case O_LINKS:
+			if (parse_u32(optarg, &a->links_per_tenant)) {
+				say("--links-per-tenant: '%s' is not a number", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -562,6 +573,10 @@ static int apply(struct agent *a)
 	}
 	if (!err)
 		err = tg_bpf_apply(&a->bpf, &a->reg, &st);
+	if (!err && tg_links_stats_differ(&a->bpf.links.st, &a->links_told)) {
+		emit(a, tg_links_event(&a->bpf.links, &a->fmt));
+		a->links_told = a->bpf.links.st;
+	}
 	if (!err) {
 		a->last_changes = st.changes;
 		a->resports_err = tg_resports_apply(&a->resports, &a->reg);
@@ -1190,6 +1205,7 @@ int main(int argc, char **argv)
 		.file_backend_opt = "auto",
 		.spool_dir = "/var/lib/tenantguard/spool",
 		.spool_size = 512ULL << 20,
+		.links_per_tenant = TG_LINKS_PER_TENANT,
 	};
 	struct tg_spool_info si;
 	struct tg_spool *spool;
@@ -1257,6 +1273,7 @@ int main(int argc, char **argv)
 		err = 1;
 		goto out_free_sink;
 	}
+	a.bpf.links.max_per_tenant = a.links_per_tenant;
 	a.rl = tg_ratelimit_new(tg_bpf_map_fd(&a.bpf, "event_limits"),
 				tg_bpf_map_fd(&a.bpf, "event_gates"),
 				tg_bpf_map_fd(&a.bpf, "tenant_counts"),

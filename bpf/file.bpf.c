@@ -181,7 +181,11 @@ static __always_inline int tg_ctx_init(struct tg_ctx *c)
 	return tg_ctx_policy(c) ?: tg_ctx_actor(c);
 }
 
-/* d's own entry in owned_roots, if any, into *owner. */
+/*
+ * d's own entry in owned_roots, if any, into *owner. An object recorded for
+ * its several links matches only while it has several: an inode number
+ * reused by a new file is not taken for it.
+ */
 static __always_inline int tg_root_owner(void *roots, struct dentry *d,
 					 __u32 *owner)
 {
@@ -195,8 +199,25 @@ static __always_inline int tg_root_owner(void *roots, struct dentry *d,
 	o = bpf_map_lookup_elem(roots, &key);
 	if (!o)
 		return 0;
+	if ((o->flags & TG_OWNER_F_LINK) &&
+	    BPF_CORE_READ(d, d_inode, i_nlink) <= 1)
+		return 0;
 	*owner = o->tenant;
 	return 1;
+}
+
+/*
+ * Whether d names a non-directory with several links: each of its names
+ * has its own ancestry, so the inode keeps no answer of its own.
+ */
+static __always_inline int tg_multi_linked(struct dentry *d)
+{
+	struct inode *inode = BPF_CORE_READ(d, d_inode);
+
+	if (!inode)
+		return 0;
+	return (BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFDIR &&
+	       BPF_CORE_READ(inode, i_nlink) > 1;
 }
 
 /* A cache entry valid under stamp (never 0), its owner into *owner. */
@@ -274,8 +295,9 @@ static __always_inline __u32 tg_walk(void *roots, struct dentry *d)
 /*
  * The tenant owning d (TG_TENANT_HOST if none): d's cached answer, else the
  * first owned root or valid cache entry among d and its nearest ancestors,
- * else a walk up to the filesystem's root. The answer is cached for d and
- * the ancestors looked at on the way. Objects too deep to walk are owned by
+ * else a walk up to the filesystem's root. The answer is cached for d (not
+ * for a file with several links: the answer is its name's) and the
+ * ancestors looked at on the way. Objects too deep to walk are owned by
  * TG_OWNER_UNKNOWN, which every tenant is denied (fail closed), uncached.
  */
 static __always_inline __u32 tg_owner(struct tg_ctx *c, struct dentry *d)
@@ -283,12 +305,13 @@ static __always_inline __u32 tg_owner(struct tg_ctx *c, struct dentry *d)
 	struct tg_owner_cache *ce[TG_PROBE_LEVELS] = {};
 	struct dentry *x = d, *p;
 	__u32 owner = TG_TENANT_HOST;
-	int i, n = TG_PROBE_LEVELS;
+	int i, n = TG_PROBE_LEVELS, multi = tg_multi_linked(d);
 
 #pragma unroll
 	for (i = 0; i < TG_PROBE_LEVELS; i++) {
-		ce[i] = bpf_inode_storage_get(&owner_cache, x->d_inode, 0,
-					      BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (i > 0 || !multi)
+			ce[i] = bpf_inode_storage_get(&owner_cache, x->d_inode,
+						      0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (tg_cached(ce[i], c->stamp, &owner)) {
 			n = i;
 			goto store;
