@@ -460,17 +460,54 @@ static __always_inline int tg_check_entry(struct dentry *d, __u32 op)
 	return err;
 }
 
+/*
+ * The owner of real, the inode a stacked file reads (overlayfs before 6.7
+ * opens the lower or upper file with the overlay's path, so f_path names
+ * an overlay dentry no tenant owns): found from one of real's own dentries,
+ * walked without the verifier's help (a dentry reached from its alias list
+ * is no trusted pointer), its answer cached for real. No dentry at all: the
+ * owner is unknown, refused to every tenant (fail closed).
+ */
+static __always_inline __u32 tg_real_owner(struct tg_ctx *c, struct inode *real)
+{
+	struct hlist_node *first = BPF_CORE_READ(real, i_dentry.first);
+	struct tg_owner_cache *ce = NULL;
+	struct dentry *alias;
+	__u32 owner;
+
+	if (!first)
+		return TG_OWNER_UNKNOWN;
+	alias = container_of(first, struct dentry, d_u.d_alias);
+	if (!tg_multi_linked(alias)) {
+		ce = bpf_inode_storage_get(&owner_cache, real, 0,
+					   BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (tg_cached(ce, c->stamp, &owner))
+			return owner;
+	}
+	owner = tg_walk(c->roots, alias);
+	if (ce && c->stamp && owner != TG_OWNER_UNKNOWN)
+		ce->v = tg_cache_word(c->stamp, owner);
+	return owner;
+}
+
 SEC("lsm/file_open")
 int BPF_PROG(tg_file_open, struct file *file, int ret)
 {
 	struct dentry *d = file->f_path.dentry;
+	struct inode *real = file->f_inode;
 	struct tg_ctx c;
+	__u32 owner;
 
 	if (ret)
 		return ret;
 	if (tg_ctx_init(&c))
 		return 0;
-	return tg_verdict(&c, tg_owner(&c, d),
+	/* A stacked file: its inode is not its path's (see tg_real_owner). */
+	if (real && real != d->d_inode)
+		owner = tg_real_owner(&c, real);
+	else
+		owner = tg_owner(&c, d);
+	return tg_verdict(&c, owner,
 			  (file->f_flags & __FMODE_EXEC) ? TG_OP_EXEC : TG_OP_OPEN,
 			  file->f_path.mnt, d);
 }
