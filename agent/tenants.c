@@ -172,12 +172,27 @@ static struct tg_tenant_entry *registry_add(struct tg_registry *r,
 	return e;
 }
 
+/* paths_root/<name> as e's only owned path (e has none). */
+static int own_default_path(struct tg_tenant_entry *e, const char *paths_root)
+{
+	char owned[PATH_MAX];
+	int err;
+
+	err = tg_path_join(owned, sizeof(owned), paths_root, e->name);
+	if (err)
+		return err;
+	e->paths[0] = strdup(owned);
+	if (!e->paths[0])
+		return -ENOMEM;
+	e->n_paths = 1;
+	return 0;
+}
+
 /* (Re)fill one zero-config tenant found at tenants_dir/name. */
 static int scan_one(struct tg_registry *r, const char *tenants_dir,
 		    const char *paths_root, const char *name)
 {
 	struct tg_tenant_entry *e;
-	char owned[PATH_MAX];
 	int err;
 
 	e = tg_registry_find(r, name);
@@ -196,13 +211,9 @@ static int scan_one(struct tg_registry *r, const char *tenants_dir,
 		return err;
 	entry_free_paths(e);
 	if (paths_root) {
-		err = tg_path_join(owned, sizeof(owned), paths_root, name);
+		err = own_default_path(e, paths_root);
 		if (err)
 			return err;
-		e->paths[0] = strdup(owned);
-		if (!e->paths[0])
-			return -ENOMEM;
-		e->n_paths = 1;
 	}
 	e->present = 1;
 	e->zeroconf = 1;
@@ -301,20 +312,10 @@ static int apply_one(struct tg_tenant_entry *e, const struct tg_policy *p,
  */
 static int keep_zeroconf_paths(struct tg_tenant_entry *e, const char *paths_root)
 {
-	char owned[PATH_MAX];
-	int err;
-
 	if (!paths_root || e->defined || e->present || !e->zeroconf ||
 	    e->n_paths)
 		return 0;
-	err = tg_path_join(owned, sizeof(owned), paths_root, e->name);
-	if (err)
-		return err;
-	e->paths[0] = strdup(owned);
-	if (!e->paths[0])
-		return -ENOMEM;
-	e->n_paths = 1;
-	return 0;
+	return own_default_path(e, paths_root);
 }
 
 /*

@@ -21,7 +21,7 @@
 #include "probe.h"
 
 /* An fd of the map called name and its value size, or -errno. */
-static int map_by_name(const char *name, __u32 *vsize)
+static int map_find(const char *name, __u32 *vsize)
 {
 	struct bpf_map_info info;
 	__u32 id = 0, len;
@@ -44,6 +44,17 @@ static int map_by_name(const char *name, __u32 *vsize)
 	return -ENOENT;
 }
 
+/* map_find, saying why on stderr when there is no such map. */
+static int map_by_name(const char *name, __u32 *vsize)
+{
+	int fd = map_find(name, vsize);
+
+	if (fd < 0)
+		fprintf(stderr, "tg-probe: no array map %s: %s\n", name,
+			strerror(-fd));
+	return fd;
+}
+
 static int do_map_set(int argc, char **argv)
 {
 	unsigned long long v;
@@ -57,11 +68,8 @@ static int do_map_set(int argc, char **argv)
 	if (!end || *end)
 		return usage();
 	fd = map_by_name(argv[0], &vsize);
-	if (fd < 0) {
-		fprintf(stderr, "tg-probe: no array map %s: %s\n", argv[0],
-			strerror(-fd));
+	if (fd < 0)
 		return 1;
-	}
 	v32 = (__u32)v;
 	if (bpf_map_update_elem(fd, &zero, vsize == 8 ? (void *)&v : (void *)&v32,
 				BPF_ANY))
@@ -81,11 +89,8 @@ static int do_map_get(int argc, char **argv)
 	if (argc != 1)
 		return usage();
 	fd = map_by_name(argv[0], &vsize);
-	if (fd < 0) {
-		fprintf(stderr, "tg-probe: no array map %s: %s\n", argv[0],
-			strerror(-fd));
+	if (fd < 0)
 		return 1;
-	}
 	if (bpf_map_lookup_elem(fd, &zero, &v))
 		err = errno;
 	close(fd);
