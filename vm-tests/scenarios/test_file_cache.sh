@@ -11,9 +11,9 @@ tg_env_setup || exit 1
 A=$TG_SRV/acme
 G=$TG_TDIR/globex
 AC=$TG_TDIR/acme
-mkdir -p "$TG_T/mv/a/b/c" "$TG_SRV/initech"
+mkdir -p "$TG_T/mv/a/b/c" "$TG_T/initech"
 echo x >"$TG_T/mv/f" && echo x >"$TG_T/mv/a/b/c/f"
-echo x >"$TG_SRV/initech/f"
+echo x >"$TG_T/initech/f"
 mkdir -p "$A/out/sub" && echo x >"$A/out/sub/f"
 mkdir -p "$A/deep"
 "$TG_BIN/tg-probe" mkdeep "$A/deep" 4200 >/dev/null
@@ -46,8 +46,12 @@ mv "$TG_T/lone" "$A/lone"
 tg_probe cache_file_moved_in_denied --cgroup "$G" --expect EACCES open "$A/lone"
 
 # A policy change: initech appears and owns a directory globex read before.
-tg_probe cache_before_policy --cgroup "$G" --expect ok open "$TG_SRV/initech/f"
-mkdir "$TG_TDIR/initech"
+# The directory moves below the paths root (no move between owners: no
+# new epoch); the agent sees it there and initech owns it from then on
+# (also before its cgroup exists); the policy generation changes.
+tg_probe cache_before_policy --cgroup "$G" --expect ok open "$TG_T/initech/f"
+tg_probe cache_before_policy_dir --cgroup "$G" --expect ok open "$TG_T/initech" dir
+mv "$TG_T/initech" "$TG_SRV/initech"
 n=0
 until "$TG_BIN/tg-probe" --cgroup "$G" --expect EACCES open "$TG_SRV/initech/f" \
 	>/dev/null 2>&1; do
@@ -58,6 +62,7 @@ done
 tg_probe cache_after_policy_denied --cgroup "$G" --expect EACCES open "$TG_SRV/initech/f"
 tg_event cache_after_policy_event kind=file op=open verdict=deny tenant=globex \
 	target_tenant=initech path="$TG_SRV/initech/f"
+
 
 # cgroups: another tenant's cgroup directory and files are out of reach.
 tg_probe cgroup_join_other_denied --cgroup "$G" --expect EACCES \
