@@ -97,6 +97,8 @@ struct agent {
 	struct tg_delivery dlv;		/* event counts, drops, metrics */
 	struct tg_pending reported;	/* cgroups left pending, as last reported */
 	int rescan_err;			/* the last rescan's error, 0 if none */
+	struct tg_links_stats links_told;	/* hard links, last reported */
+	__u32 links_per_tenant;		/* --links-per-tenant */
 };
 
 static int verbose;
@@ -145,6 +147,8 @@ static void usage(FILE *out)
 		"                          /var/lib/prometheus/node-exporter/tenantguard.prom\n"
 		"                          (default: none)\n"
 		"  --host NAME             host name in events (default: gethostname)\n"
+		"  --links-per-tenant N    objects hard-linked below several tenants' paths\n"
+		"                          recorded per tenant (default 65536; more: reported)\n"
 		"  --require-file-isolation  refuse to start without full file isolation (BPF LSM)\n"
 		"  --file-backend auto|bpf-lsm|fanotify|none\n"
 		"                          auto (default): BPF LSM, else fanotify (opens only),\n"
@@ -170,7 +174,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 {
 	enum { O_TENANTS = 256, O_PATHS, O_SOCK, O_CGROOT, O_ATTACH, O_RB,
 	       O_HOST, O_REQFILE, O_POLICY, O_POLICYDIR, O_CONTROL, O_FILEBE,
-	       O_SPOOLDIR, O_SPOOLSIZE, O_METRICS };
+	       O_SPOOLDIR, O_SPOOLSIZE, O_METRICS, O_LINKS };
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "policy-dir", required_argument, NULL, O_POLICYDIR },
@@ -187,6 +191,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "spool-dir", required_argument, NULL, O_SPOOLDIR },
 		{ "spool-size", required_argument, NULL, O_SPOOLSIZE },
 		{ "metrics-file", required_argument, NULL, O_METRICS },
+		{ "links-per-tenant", required_argument, NULL, O_LINKS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -217,6 +222,12 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			    (a->spool_size && a->spool_size < (1 << 20))) {
 				say("--spool-size: '%s' is not 0 or a size of at least 1M",
 				    optarg);
+				return -EINVAL;
+			}
+			break;
+		case O_LINKS:
+			if (parse_u32(optarg, &a->links_per_tenant)) {
+				say("--links-per-tenant: '%s' is not a number", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -289,7 +300,9 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	static struct tg_buf text;
 	struct tg_event_names names;
+	const char *who = "host";
 	struct agent *a = ctx;
+	char buf[32];
 	int err;
 
 	a->events_seen++;
@@ -297,6 +310,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		const struct tg_event *ev = data;
 
 		if (ev->tenant <= TG_MAX_TENANTS) {
+			who = tg_registry_name(&a->reg, ev->tenant, buf, sizeof(buf));
 			if (ev->verdict == TG_VERDICT_DENY)
 				a->denials[ev->tenant]++;
 			else if (ev->verdict == TG_VERDICT_AUDIT)
@@ -305,7 +319,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	/* Straight to text: no json-c object for the events of a flood. */
 	if (tg_event_text(data, size, &a->fmt, &text, &names)) {
+		/* Lost all the same: counted and reported, never silent. */
 		a->events_bad++;
+		tg_delivery_malformed(&a->dlv, who);
 		return 0;
 	}
 	if (a->verbose)
@@ -607,6 +623,10 @@ static int apply(struct agent *a)
 		err = apply_maps(a, &st);
 	if (!err)
 		report_pending(a);
+	if (!err && tg_links_stats_differ(&a->bpf.links.st, &a->links_told)) {
+		emit(a, tg_links_event(&a->bpf.links, &a->fmt));
+		a->links_told = a->bpf.links.st;
+	}
 	if (!err) {
 		a->last_changes = st.changes;
 		a->resports_err = tg_resports_apply(&a->resports, &a->reg);
@@ -849,7 +869,7 @@ static struct json_object *status_json(struct agent *a)
 	for (i = 0; i < a->reg.n; i++) {
 		const struct tg_tenant_entry *e = &a->reg.v[i];
 
-		if (!e->defined && !e->present)
+		if (!tg_tenant_in_force(e))
 			continue;
 		t = json_object_new_object();
 		json_object_object_add(t, "name", json_object_new_string(e->name));
@@ -1289,6 +1309,7 @@ int main(int argc, char **argv)
 		.file_backend_opt = "auto",
 		.spool_dir = "/var/lib/tenantguard/spool",
 		.spool_size = 512ULL << 20,
+		.links_per_tenant = TG_LINKS_PER_TENANT,
 	};
 	struct tg_spool_info si;
 	struct tg_spool *spool;
@@ -1357,6 +1378,7 @@ int main(int argc, char **argv)
 		err = 1;
 		goto out_free_sink;
 	}
+	a.bpf.links.max_per_tenant = a.links_per_tenant;
 	a.rl = tg_ratelimit_new(tg_bpf_map_fd(&a.bpf, "event_limits"),
 				tg_bpf_map_fd(&a.bpf, "event_gates"),
 				tg_bpf_map_fd(&a.bpf, "tenant_counts"),

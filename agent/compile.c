@@ -144,7 +144,7 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 	for (i = 0; i < r->n && !err; i++) {
 		const struct tg_tenant_entry *e = &r->v[i];
 
-		if (!e->present && !e->defined)
+		if (!tg_tenant_in_force(e))
 			continue;
 		/*
 		 * A tenant's paths are its own whether or not its cgroup

@@ -124,6 +124,12 @@ const struct tg_fo_ent *tg_fo_owned_find(const struct tg_fo_owned *o, __u64 dev,
 	return NULL;
 }
 
+int tg_fo_ent_matches(const struct tg_fo_ent *e, const struct stat *st)
+{
+	return e && (!(e->flags & TG_FO_LINK) || (e->flags & TG_FO_ROOT) ||
+		     st->st_nlink > 1);
+}
+
 int tg_fo_cache_init(struct tg_fo_cache *c, size_t cap, __u64 max_age_ms)
 {
 	size_t n = 16;
@@ -382,7 +388,7 @@ int tg_fo_owner(struct tg_fo_walk *w, int fd, const struct stat *st,
 
 	w->steps = 0;
 	e = tg_fo_owned_find(w->owned, st->st_dev, st->st_ino);
-	if (e) {
+	if (tg_fo_ent_matches(e, st)) {
 		*owner = e->tenant;
 		return 0;
 	}

@@ -245,6 +245,22 @@ static int policy_claim(const struct policy_dir *v, size_t n, const char *name)
 	return POLICY_NONE;
 }
 
+/* paths_root/<name> as e's only owned path (e has none). */
+static int own_default_path(struct tg_tenant_entry *e, const char *paths_root)
+{
+	char owned[PATH_MAX];
+	int err;
+
+	err = tg_path_join(owned, sizeof(owned), paths_root, e->name);
+	if (err)
+		return err;
+	e->paths[0] = strdup(owned);
+	if (!e->paths[0])
+		return -ENOMEM;
+	e->n_paths = 1;
+	return 0;
+}
+
 /*
  * (Re)fill one zero-config tenant found at tenants_dir/name: 0, -errno, or
  * the TG_UNREG_* reason it stays pending.
@@ -253,7 +269,6 @@ static int scan_one(struct tg_registry *r, const char *tenants_dir,
 		    const char *paths_root, const char *name)
 {
 	struct tg_tenant_entry *e;
-	char owned[PATH_MAX];
 	int err;
 
 	if (!tg_tenant_name_valid(name))
@@ -274,15 +289,12 @@ static int scan_one(struct tg_registry *r, const char *tenants_dir,
 		return err;
 	entry_free_paths(e);
 	if (paths_root) {
-		err = tg_path_join(owned, sizeof(owned), paths_root, name);
+		err = own_default_path(e, paths_root);
 		if (err)
 			return err;
-		e->paths[0] = strdup(owned);
-		if (!e->paths[0])
-			return -ENOMEM;
-		e->n_paths = 1;
 	}
 	e->present = 1;
+	e->zeroconf = 1;
 	return 0;
 }
 
@@ -395,6 +407,54 @@ static int apply_one(struct tg_tenant_entry *e, const struct tg_policy *p,
 	return err;
 }
 
+/*
+ * A zero-config tenant whose cgroup is gone now keeps owning
+ * paths_root/<name> (the built-in policy only: paths_root not NULL).
+ */
+static int keep_zeroconf_paths(struct tg_tenant_entry *e, const char *paths_root)
+{
+	if (!paths_root || e->defined || e->present || !e->zeroconf ||
+	    e->n_paths)
+		return 0;
+	return own_default_path(e, paths_root);
+}
+
+/*
+ * Every directory below paths_root named as a tenant is a zero-config
+ * tenant's, whether its cgroup exists or not (an agent started while a
+ * tenant's job is not running): register the names not known yet.
+ */
+static int register_paths_root(struct tg_registry *r, const char *paths_root)
+{
+	struct tg_tenant_entry *e;
+	struct dirent *de;
+	int err = 0;
+	DIR *d;
+
+	d = opendir(paths_root);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || !tg_tenant_name_valid(de->d_name) ||
+		    tg_registry_find(r, de->d_name))
+			continue;
+		e = registry_add(r, de->d_name);
+		if (!e) {
+			/* Out of ids: tenants with cgroups come first. */
+			err = errno == ENOSPC ? 0 : -errno;
+			break;
+		}
+		e->zeroconf = 1;
+	}
+	closedir(d);
+	return err;
+}
+
+int tg_tenant_in_force(const struct tg_tenant_entry *e)
+{
+	return e->present || e->defined || e->n_paths;
+}
+
 int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
 		      const char *cgroup_root, const char *default_paths_root)
 {
@@ -430,6 +490,10 @@ int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
 		err = tg_registry_scan(r, tenants_dir, default_paths_root);
 	if (err == -ENOENT)
 		err = 0;	/* no zero-config tenants (yet) */
+	if (!err && default_paths_root)
+		err = register_paths_root(r, default_paths_root);
+	for (k = 0; k < r->n && !err; k++)
+		err = keep_zeroconf_paths(&r->v[k], default_paths_root);
 	for (k = 0; k < r->n; k++)
 		if (!r->v[k].defined && r->v[k].present &&
 		    p->mode == TG_MODE_AUDIT)

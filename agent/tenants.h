@@ -28,6 +28,7 @@ struct tg_tenant_entry {
 	unsigned int n_networks;
 	int present;			/* its cgroup exists */
 	int defined;			/* named in the policy in force */
+	int zeroconf;			/* found below the tenants cgroup once */
 };
 
 struct hsearch_data;
@@ -62,6 +63,12 @@ const char *tg_registry_name(const struct tg_registry *r, __u32 id, char *buf,
 const struct tg_tenant_entry *tg_registry_find_const(const struct tg_registry *r,
 						    const char *name);
 
+/*
+ * Whether e is in force: its cgroup exists, the policy names it, or (a
+ * zero-config tenant whose cgroup is gone for now) it still owns paths.
+ */
+int tg_tenant_in_force(const struct tg_tenant_entry *e);
+
 struct tg_policy;
 
 /*
@@ -70,7 +77,11 @@ struct tg_policy;
  * tenants_cgroup as a zero-config tenant owning default_paths_root/<name>
  * (no paths if default_paths_root is NULL), and r->pending: the tenants
  * cgroup and the directories below it left pending (see tg_registry_scan).
- * Names keep their ids.
+ * (no paths if default_paths_root is NULL). With default_paths_root, each
+ * directory below it named as a tenant is a zero-config tenant's too, and
+ * a zero-config tenant whose cgroup is gone (a job ended, the agent started
+ * while it was away) keeps owning default_paths_root/<name>: nobody else
+ * may open its files meanwhile. Names keep their ids.
  */
 int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
 		      const char *cgroup_root, const char *default_paths_root);

@@ -145,10 +145,17 @@ static __always_inline struct tg_event *tg_event_begin(__u32 kind, __u32 op,
 	return ev;
 }
 
-/* Send the first TG_EVENT_HDR_LEN + path_len bytes of ev; count a failure. */
+/*
+ * Send the first TG_EVENT_HDR_LEN + path_len bytes of ev; count a failure.
+ * path_len is clamped, never masked: a mask would turn TG_PATH_LEN into 0.
+ */
 static __always_inline void tg_event_submit(struct tg_event *ev)
 {
-	__u64 len = TG_EVENT_HDR_LEN + (ev->path_len & (TG_PATH_LEN - 1));
+	__u64 len = ev->path_len;
+
+	if (len > TG_PATH_LEN)
+		len = TG_PATH_LEN;
+	len += TG_EVENT_HDR_LEN;
 
 	if (len > sizeof(*ev))
 		len = sizeof(*ev);

@@ -53,10 +53,16 @@ struct tg_inode_key {
 #define TG_OWNER_SHARED 0xfffffffeU
 #define TG_OWNER_UNKNOWN 0xffffffffU
 
+/*
+ * tg_owner.flags. TG_OWNER_F_LINK: an object found with several links (not
+ * a root); it matches only while the inode still has more than one.
+ */
+#define TG_OWNER_F_LINK 0x1
+
 /* Value of owned_roots. */
 struct tg_owner {
 	__u32 tenant;	/* owning tenant id, or TG_OWNER_SHARED */
-	__u32 pad;	/* zero */
+	__u32 flags;	/* TG_OWNER_F_* */
 };
 
 /* Key of allow_pairs: target lists caller in allow_from. */

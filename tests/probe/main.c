@@ -27,6 +27,7 @@
  *   tg-probe [--expect ok|ERRNO] syscall NAME
  *            (NAME with harmless arguments: bpf, mount, ptrace, ...; also
  *            i386-bpf and x32-bpf, the same call through the compat ABIs)
+ *   tg-probe map-set NAME VALUE | map-get NAME   (a BPF array map's element 0)
  *   tg-probe getppid-loop N   (prints nanoseconds per call)
  *   tg-probe tcp-loop N | udp-loop N | tcp-ab ... | udp-ab ...   (loopback
  *            loops of the network benchmark: see tests/probe/netbench.c)
@@ -196,6 +197,7 @@ static const struct probe_cmd *const tables[] = {
 	probe_unix_cmds,
 	probe_delivery_cmds,
 	probe_pending_cmds,
+	probe_bpfmap_cmds,
 };
 
 int main(int argc, char **argv)

@@ -264,6 +264,59 @@ static void test_scan_missing_dir(void **state)
 	tg_registry_free(&r);
 }
 
+/*
+ * A zero-config tenant whose cgroup goes away keeps its paths (built-in
+ * policy): its files stay out of other tenants' reach until it returns.
+ */
+static void test_zeroconf_paths_kept(void **state)
+{
+	struct tg_tenant_entry *acme;
+	struct tg_registry r;
+	struct tg_policy p;
+	char t[128];
+
+	snprintf(t, sizeof(t), "%s/t", root);
+	assert_int_equal(mkdir(t, 0755), 0);
+	snprintf(t, sizeof(t), "%s/t/acme", root);
+	assert_int_equal(mkdir(t, 0755), 0);
+	tg_policy_init(&p);
+	snprintf(p.tenants_cgroup, sizeof(p.tenants_cgroup), "/t");
+	tg_registry_init(&r);
+	assert_int_equal(tg_registry_apply(&r, &p, root, "/srv/tenants"), 0);
+	acme = tg_registry_find(&r, "acme");
+	assert_non_null(acme);
+	assert_true(acme->present);
+	assert_int_equal(acme->n_paths, 1);
+	assert_int_equal(rmdir(t), 0);
+	assert_int_equal(tg_registry_apply(&r, &p, root, "/srv/tenants"), 0);
+	acme = tg_registry_find(&r, "acme");
+	assert_false(acme->present);
+	assert_int_equal(acme->n_paths, 1);
+	assert_string_equal(acme->paths[0], "/srv/tenants/acme");
+	assert_true(tg_tenant_in_force(acme));
+	/* A fresh registry (an agent started while acme is away). */
+	tg_registry_free(&r);
+	tg_registry_init(&r);
+	snprintf(t, sizeof(t), "%s/srv", root);
+	assert_int_equal(mkdir(t, 0755), 0);
+	snprintf(t, sizeof(t), "%s/srv/acme", root);
+	assert_int_equal(mkdir(t, 0755), 0);
+	snprintf(t, sizeof(t), "%s/srv", root);
+	assert_int_equal(tg_registry_apply(&r, &p, root, t), 0);
+	acme = tg_registry_find(&r, "acme");
+	assert_non_null(acme);
+	assert_false(acme->present);
+	assert_int_equal(acme->n_paths, 1);
+	assert_true(tg_tenant_in_force(acme));
+	/* A policy file: no paths by default, so nothing kept. */
+	assert_int_equal(tg_registry_apply(&r, &p, root, NULL), 0);
+	acme = tg_registry_find(&r, "acme");
+	assert_int_equal(acme->n_paths, 0);
+	assert_false(tg_tenant_in_force(acme));
+	tg_registry_free(&r);
+	tg_policy_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +326,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_apply_policy_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conflicts, setup, teardown),
 		cmocka_unit_test(test_scan_missing_dir),
+		cmocka_unit_test_setup_teardown(test_zeroconf_paths_kept, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
