@@ -133,6 +133,16 @@ static int add_root(struct tg_compiled *c, const struct stat *st, __u32 tenant)
 	return tg_kv_add(&c->roots, &key, &owner);
 }
 
+/* The tenants cgroup's row of tenant_cgroups, if it exists: the pending actor. */
+static int compile_pending(const struct tg_pending *p, struct tg_compiled *c)
+{
+	struct tg_tenant t = {.id = TG_TENANT_PENDING, .flags = p->flags};
+
+	if (!p->cgroup_id)
+		return 0;
+	return tg_kv_add(&c->cgroups, &p->cgroup_id, &t);
+}
+
 int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 {
 	struct tg_tenant t;
@@ -184,7 +194,7 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 		if (!err)
 			err = compile_net(e, c);
 	}
-	err = err ?: tg_compile_pending(&r->pending, c);
+	err = err ?: compile_pending(&r->pending, c);
 	if (err)
 		return err;
 	/* Two tenants on one cgroup or one directory: refuse, never guess. */

@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 
 #include "cgroupfs.h"
-#include "compile.h"
 #include "pending.h"
 #include "tenants.h"
 #include "tenantguard/map_abi.h"
@@ -183,15 +182,6 @@ int tg_pending_copy_list(struct tg_pending *dst, const struct tg_pending *src)
 	if (err)
 		tg_pending_clear(dst);
 	return err;
-}
-
-int tg_compile_pending(const struct tg_pending *p, struct tg_compiled *c)
-{
-	struct tg_tenant t = {.id = TG_TENANT_PENDING, .flags = p->flags};
-
-	if (!p->cgroup_id)
-		return 0;
-	return tg_kv_add(&c->cgroups, &p->cgroup_id, &t);
 }
 
 /* An inode a tenant claims: its cgroup directory or an owned path. */

@@ -76,11 +76,6 @@ void tg_pending_news(const struct tg_pending *before,
 int tg_pending_copy_list(struct tg_pending *dst, const struct tg_pending *src);
 
 struct tg_registry;
-struct tg_compiled;
-
-/* The tenants cgroup's row of tenant_cgroups into c, if it exists. */
-int tg_compile_pending(const struct tg_pending *p, struct tg_compiled *c);
-
 /*
  * After a compile refused two tenants on one cgroup or directory
  * (-EEXIST): take the zero-config tenant of each such pair out of r (it
