@@ -962,25 +962,20 @@ static int link_cmp(const void *a, const void *b)
 }
 
 /*
- * The names found into owned: an object every name of which was found
- * below owned roots is owned wherever it is opened from; one with a name
- * elsewhere (a host file linked into a tenant's tree) is left to the name
- * it is opened by, as any file.
+ * The names found into owned: an object with a name below an owned root is
+ * owned wherever it is opened from, also by a name outside every owned
+ * tree (a link made before the policy was loaded): ownership follows the
+ * object, as with BPF LSM (agent/links.c).
  */
 static int add_links(struct tg_fo_owned *owned)
 {
 	size_t i, k, j;
-	__u32 nlink;
 	int err = 0;
 
 	qsort(scan.v, scan.n, sizeof(*scan.v), link_cmp);
 	for (i = 0; i < scan.n && !err; i = k) {
-		nlink = scan.v[i].nlink;
 		for (k = i + 1; k < scan.n && !link_cmp(&scan.v[i], &scan.v[k]); k++)
-			if (scan.v[k].nlink > nlink)
-				nlink = scan.v[k].nlink;
-		if (k - i < nlink)
-			continue;
+			;
 		for (j = i; j < k && !err; j++)
 			err = tg_fo_owned_add(owned, scan.v[j].dev, scan.v[j].ino,
 					      scan.v[j].tenant, TG_FO_LINK);

@@ -332,7 +332,9 @@ struct decide_ctx {
 	struct tg_compiled *c;
 	struct tg_kv_set extra;		/* objects to record */
 	__u32 *per_tenant;		/* shared objects recorded, by id */
-	const struct tg_link_row *example;
+	const struct tg_link_row *example;	/* of a shared object */
+	const struct tg_link_row *example_outside;	/* of one linked outside */
+	int shared_pass;	/* deciding shared objects, then the others */
 };
 
 static void group_add(struct group *g, const struct tg_link_row *row,
@@ -354,26 +356,32 @@ static void group_add(struct group *g, const struct tg_link_row *row,
 }
 
 /*
- * What becomes of one object. A name outside every owned tree (more links
- * than names found below owned roots) leaves it to each name's place, as
- * any file: a host file a tenant linked into its tree stays the host's
- * through the host's names. Names below one tenant's roots only: each
- * leads to that tenant by its own ancestry, nothing to record. Names below
- * several tenants' roots: TG_OWNER_SHARED, while every tenant involved is
- * within its limit and the map has room.
+ * What becomes of one object. Ownership follows the object: names below
+ * one tenant's roots only, all of them: each leads to that tenant by its
+ * own ancestry, nothing to record. A name outside every owned tree as well
+ * (more links than names found below owned roots: a link made before the
+ * policy was loaded, or a host file a tenant pulled into its tree before the
+ * agent started, which it now refuses): the object is recorded as that
+ * tenant's, so the outside names lead to it too. Names below several
+ * tenants' roots: TG_OWNER_SHARED, refused to every tenant. Recording is
+ * bounded: per tenant by max_per_tenant, in all by what the map holds;
+ * shared objects are decided first, so which objects a limit leaves out
+ * does not depend on inode numbers.
  */
 static int group_decide(struct decide_ctx *d, const struct group *g)
 {
 	struct tg_owner owner = { .tenant = TG_OWNER_SHARED,
 				  .flags = TG_OWNER_F_LINK };
+	int outside = g->names < g->nlink;
 	unsigned int i;
 
-	if (g->names < g->nlink) {
-		d->l->st.outside++;
-		return 0;
-	}
-	if (g->n_tenants < 2 || kv_find(&d->c->roots, &g->first->link))
+	if ((g->n_tenants > 1) != d->shared_pass)
+		return 0;	/* the other pass's */
+	if (!g->n_tenants || (g->n_tenants < 2 && !outside) ||
+	    kv_find(&d->c->roots, &g->first->link))
 		return 0;	/* a root itself keeps its root's owner */
+	if (g->n_tenants == 1)
+		owner.tenant = g->tenants[0];
 	for (i = 0; i < g->n_tenants; i++)
 		if (g->tenants[i] <= TG_MAX_TENANTS &&
 		    d->per_tenant[g->tenants[i]] >= d->l->max_per_tenant)
@@ -387,9 +395,15 @@ static int group_decide(struct decide_ctx *d, const struct group *g)
 	for (i = 0; i < g->n_tenants; i++)
 		if (g->tenants[i] <= TG_MAX_TENANTS)
 			d->per_tenant[g->tenants[i]]++;
-	d->l->st.shared++;
-	if (!d->example)
-		d->example = g->first;
+	if (g->n_tenants > 1) {
+		d->l->st.shared++;
+		if (!d->example)
+			d->example = g->first;
+	} else {
+		d->l->st.outside++;
+		if (!d->example_outside)
+			d->example_outside = g->first;
+	}
 	return tg_kv_add(&d->extra, &g->first->link, &owner);
 }
 
@@ -444,6 +458,7 @@ int tg_links_record(struct tg_links *l, const struct tg_registry *r,
 {
 	size_t i, rowsz = l->found.ksz + l->found.vsz;
 	unsigned long shared_before = l->st.shared;
+	unsigned long outside_before = l->st.outside;
 	struct decide_ctx d = { .l = l, .c = c };
 	const struct tg_link_row *row;
 	struct group g = {};
@@ -457,20 +472,24 @@ int tg_links_record(struct tg_links *l, const struct tg_registry *r,
 	l->st.shared = l->st.outside = l->st.dropped = 0;
 	l->st.dropped_tenant = 0;
 	/* Rows are sorted by object, then root: one group per object. */
-	for (i = 0; i < l->found.n && !err; i++) {
-		row = (const void *)(l->found.rows + i * rowsz);
-		memcpy(&nlink, l->found.rows + i * rowsz + l->found.ksz,
-		       sizeof(nlink));
-		if (g.first && memcmp(&row->link, &g.first->link, sizeof(row->link))) {
-			err = group_decide(&d, &g);
-			memset(&g, 0, sizeof(g));
+	for (d.shared_pass = 1; d.shared_pass >= 0 && !err; d.shared_pass--) {
+		memset(&g, 0, sizeof(g));
+		for (i = 0; i < l->found.n && !err; i++) {
+			row = (const void *)(l->found.rows + i * rowsz);
+			memcpy(&nlink, l->found.rows + i * rowsz + l->found.ksz,
+			       sizeof(nlink));
+			if (g.first && memcmp(&row->link, &g.first->link,
+					      sizeof(row->link))) {
+				err = group_decide(&d, &g);
+				memset(&g, 0, sizeof(g));
+			}
+			if (!g.first)
+				g.first = row;
+			group_add(&g, row, nlink, &c->roots);
 		}
-		if (!g.first)
-			g.first = row;
-		group_add(&g, row, nlink, &c->roots);
+		if (!err && g.first)
+			err = group_decide(&d, &g);
 	}
-	if (!err && g.first)
-		err = group_decide(&d, &g);
 	rowsz = d.extra.ksz + d.extra.vsz;
 	for (i = 0; i < d.extra.n && !err; i++)
 		err = tg_kv_add(&c->roots, d.extra.rows + i * rowsz,
@@ -482,6 +501,11 @@ int tg_links_record(struct tg_links *l, const struct tg_registry *r,
 			     sizeof(l->st.example));
 	if (!l->st.shared)
 		l->st.example[0] = '\0';
+	if (!err && d.example_outside && l->st.outside != outside_before)
+		example_path(r, d.example_outside, l->st.example_outside,
+			     sizeof(l->st.example_outside));
+	if (!l->st.outside)
+		l->st.example_outside[0] = '\0';
 	tg_kv_free(&d.extra);
 	free(d.per_tenant);
 	return err;
@@ -527,8 +551,9 @@ struct json_object *tg_links_event(const struct tg_links *l,
 						       buf, sizeof(buf)));
 	if (st->outside && n < sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - n,
-			 "; %lu object(s) also linked outside every owned path "
-			 "are owned by each name's place", st->outside);
+			 "; %lu object(s) of one tenant also linked outside "
+			 "every owned path are that tenant's by every name "
+			 "(e.g. %s)", st->outside, st->example_outside);
 	o = tg_agent_event(f, "hardlinks", "allow", msg);
 	if (!o)
 		return NULL;
@@ -540,5 +565,7 @@ struct json_object *tg_links_event(const struct tg_links *l,
 					       sizeof(buf)) : ""));
 	json_object_object_add(o, "limit", json_object_new_int64(l->max_per_tenant));
 	json_object_object_add(o, "outside", json_object_new_int64((int64_t)st->outside));
+	json_object_object_add(o, "example_outside",
+			       json_object_new_string(st->example_outside));
 	return o;
 }

@@ -34,10 +34,12 @@
 /* What the last tg_links_record made of the objects found. */
 struct tg_links_stats {
 	unsigned long shared;	/* below several tenants' roots: recorded */
-	unsigned long outside;	/* with a name outside every owned tree */
+	unsigned long outside;	/* one tenant's, also named outside every
+				   owned tree: recorded as that tenant's */
 	unsigned long dropped;	/* shared, not recorded: over a limit */
 	__u32 dropped_tenant;	/* a tenant over its limit (if dropped) */
 	char example[PATH_MAX];	/* a name of one shared object, or "" */
+	char example_outside[PATH_MAX];	/* one of the outside-named, or "" */
 };
 
 /*

@@ -431,6 +431,20 @@ static __always_inline int tg_verdict(struct tg_ctx *c, __u32 owner, __u32 op,
 	return tg_denied(&c->actor) ? -EACCES : 0;
 }
 
+/* One event for a host object linked into the actor's tree; -EACCES. */
+static __always_inline int tg_refuse_host_link(struct tg_ctx *c,
+					       struct dentry *d)
+{
+	struct tg_event *ev;
+
+	ev = tg_event_begin(TG_KIND_FILE, TG_OP_LINK, &c->actor, TG_TENANT_HOST);
+	if (ev) {
+		tg_event_path(ev, NULL, d);
+		tg_event_submit(ev);
+	}
+	return tg_denied(&c->actor) ? -EACCES : 0;
+}
+
 /* Check op on d by the current task; for hooks that see no mount. */
 static __always_inline int tg_check_dentry(struct dentry *d, __u32 op)
 {
@@ -564,14 +578,27 @@ int BPF_PROG(tg_inode_link, struct dentry *old_dentry, struct inode *dir,
 	struct tg_ctx c;
 	int err;
 
+	__u32 from, to;
+
 	if (ret)
 		return ret;
 	if (tg_ctx_init(&c))
 		return 0;
-	err = tg_verdict(&c, tg_owner(&c, old_dentry), TG_OP_LINK, NULL,
-			 old_dentry);
-	return err ?: tg_verdict(&c, tg_owner(&c, new_dentry), TG_OP_LINK,
-				 NULL, new_dentry);
+	from = tg_owner(&c, old_dentry);
+	err = tg_verdict(&c, from, TG_OP_LINK, NULL, old_dentry);
+	if (err)
+		return err;
+	to = tg_owner(&c, new_dentry);
+	err = tg_verdict(&c, to, TG_OP_LINK, NULL, new_dentry);
+	if (err || from != TG_TENANT_HOST || to != c.actor.id)
+		return err;
+	/*
+	 * An object nobody owns (a host file: a shared library, say) pulled
+	 * into the actor's own tree would be the actor's by that name, and
+	 * by every name once the agent records it (ownership follows the
+	 * object), taking it from every other tenant. Refused: copy it.
+	 */
+	return tg_refuse_host_link(&c, new_dentry);
 }
 
 SEC("lsm/inode_unlink")

@@ -163,12 +163,11 @@ deny deny_depth_4 "$S/acme/d1/d2/d3/f" open "$S/acme/d1/d2/d3/f"
 deny deny_symlink_same_fs "$S/acme/data" open "$S/shared/symlink"
 deny deny_symlink_other_fs "$S/acme/data" open "$TG_T/symlink"
 deny deny_bind_mount "$TG_T/bind/d2/d3/f" open "$TG_T/bind/d2/d3/f"
-# A file with a name outside every owned tree is owned by the name it is
-# opened by: a host file a tenant linked into its tree stays the host's.
-tg_probe allow_unowned_name_of_hardlink --cgroup "$G" --expect ok \
-	open "$S/shared/hardlink"
-tg_probe allow_host_file_linked_in --cgroup "$G" --expect ok \
-	open "$S/shared/hostfile"
+# Ownership follows the object: a name made outside every owned tree
+# before the agent started leads to the owner, and so does the host's name
+# of a host file linked into a tenant's tree before the agent started.
+deny deny_outside_name_of_hardlink "$S/shared/hardlink" open "$S/shared/hardlink"
+deny deny_host_file_linked_in_before "$S/shared/hostfile" open "$S/shared/hostfile"
 deny deny_owned_name_of_host_file "$S/acme/hostfile" open "$S/acme/hostfile"
 ln "$S/acme/d1/d2/d3/f" "$S/shared/late"	# a second name, made after start
 deny deny_owned_name_of_late_hardlink "$S/acme/d1/d2/d3/f" open "$S/acme/d1/d2/d3/f"

@@ -53,16 +53,35 @@ denied()
 	tg_event "${name}_event" kind=file verdict=deny tenant=globex $kv
 }
 
-# A name outside every owned tree is owned by its place, as any file: the
-# host's copy of a file a tenant linked into its tree stays the host's.
-tg_probe hardlink_outside_name_its_place --cgroup "$G" --expect ok \
-	open "$TG_T/outside-link"
+# Ownership follows the object: a name made outside every owned tree before
+# the policy was loaded leads to the owner all the same, and so does the
+# host's name of a host file linked into a tenant's tree before the agent
+# started (reported; the kernel refuses such a link once the agent runs).
+denied hardlink_outside_made_before target_tenant=acme op=open \
+	path="$TG_T/outside-link" -- open "$TG_T/outside-link"
 denied hardlink_outside_owned_name target_tenant=acme op=open \
 	path="$A/linked-out" -- open "$A/linked-out"
-tg_probe hardlink_host_file_linked_in --cgroup "$G" --expect ok \
-	open "$TG_T/hostfile"
+denied hardlink_host_file_linked_in_before target_tenant=acme op=open \
+	path="$TG_T/hostfile" -- open "$TG_T/hostfile"
 denied hardlink_host_file_tenant_name target_tenant=acme op=open \
 	path="$A/hostfile" -- open "$A/hostfile"
+tg_event hardlink_outside_reported kind=agent op=hardlinks outside=2
+tg_probe hardlink_outside_owner_allowed --cgroup "$AC" --expect ok \
+	open "$TG_T/outside-link"
+# Once the agent runs: pulling a host file into one's own tree is refused
+# (it would take the file from every other tenant); a tenant's own links
+# inside its tree and out of it work.
+echo host2 >"$TG_T/hostfile2"
+tg_probe hardlink_pull_host_file --cgroup "$AC" --expect EACCES \
+	link "$TG_T/hostfile2" "$A/pulled"
+tg_event hardlink_pull_host_file_event kind=file op=link verdict=deny \
+	tenant=acme target_tenant=host path="$A/pulled"
+tg_probe hardlink_pull_host_file_to_shared --cgroup "$AC" --expect ok \
+	link "$TG_T/hostfile2" "$TG_T/hostfile2-link"
+tg_probe hardlink_own_out_of_tree --cgroup "$AC" --expect ok \
+	link "$A/own1" "$TG_T/own1-out"
+tg_probe hardlink_host_links_host_file_in --expect ok \
+	link "$TG_T/hostfile2" "$A/host-put"
 denied hardlink_in_own_tree_made_before 'target_tenant=(several)' op=open \
 	path="$GX/stolen-before" -- open "$GX/stolen-before"
 tg_event hardlink_shared_reported kind=agent op=hardlinks shared=4 dropped=0
@@ -174,7 +193,7 @@ tg_stop_agent
 tg_start_agent --require-file-isolation --links-per-tenant 2 ||
 	tg_fail hardlink_limit_start "agent did not start"
 tg_event hardlink_limit_reported --count 1 kind=agent op=hardlinks shared=2 \
-	dropped=1 limit=2
+	outside=0 limit=2 dropped_tenant=acme
 tg_probe hardlink_limit_still_enforced --cgroup "$G" --expect EACCES \
 	open "$A/data"
 tg_summary
