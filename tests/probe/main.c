@@ -34,6 +34,8 @@
  *   tg-probe [--cgroup DIR] open-loop N PATH   (prints ns per open+close, failures)
  *   tg-probe sock|sock-listen|sock-pass ...   (unix sockets, socket use:
  *            see tests/probe/unix.c)
+ *   tg-probe sendmsg-pktinfo|socket|rebind|bind-many ...   (see
+ *            tests/probe/netsend.c)
  *
  * Exit 0 when the outcome matches --expect (or the call succeeded without
  * --expect), 1 otherwise, 2 on a usage error.
@@ -191,6 +193,7 @@ static const struct probe_cmd *const tables[] = {
 	probe_fanotify_cmds,
 	probe_unix_cmds,
 	probe_delivery_cmds,
+	probe_netsend_cmds,
 };
 
 int main(int argc, char **argv)

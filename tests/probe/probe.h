@@ -24,6 +24,7 @@ extern const struct probe_cmd probe_uring_cmds[];
 extern const struct probe_cmd probe_fanotify_cmds[];
 extern const struct probe_cmd probe_unix_cmds[];
 extern const struct probe_cmd probe_delivery_cmds[];
+extern const struct probe_cmd probe_netsend_cmds[];
 
 /* Options given before the subcommand. */
 extern const char *expect;	/* --expect ok|ERRNO */

@@ -25,7 +25,7 @@
  * | splice-read | mmap | listen | accept | uring-send[=ADDR] |
  * uring-wq-send[=ADDR] (io_uring, inline or from its worker threads) |
  * move=DIR (join cgroup DIR) | netns (unshare the network namespace) |
- * wait=FILE (until FILE exists, at most 60 s).
+ * wait=FILE (until FILE exists, at most 60 s) | ready=FILE (create FILE).
  * Reading steps do not wait: EAGAIN is their success without data.
  */
 #define _GNU_SOURCE
@@ -414,6 +414,16 @@ static int wait_file(const char *path)
 	return 0;
 }
 
+/* Create path (empty): tells the test that the steps before are done. */
+static int touch_file(const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return errno;
+	return fclose(f) ? errno : 0;
+}
+
 /* One step s on *fd (the socket is made on first need); 0 or an errno. */
 static int step(const char *s, const struct target *t, int *fd)
 {
@@ -424,6 +434,8 @@ static int step(const char *s, const struct target *t, int *fd)
 		return -join_cgroup(s + 5);
 	if (strncmp(s, "wait=", 5) == 0)
 		return wait_file(s + 5);
+	if (strncmp(s, "ready=", 6) == 0)
+		return touch_file(s + 6);
 	if (strcmp(s, "netns") == 0)
 		return err_of(unshare(CLONE_NEWNET));
 	c.arg = strchr(s, '=');
