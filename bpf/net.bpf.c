@@ -605,8 +605,10 @@ static __always_inline __u32 tg_autobound(struct bpf_sock_addr *ctx,
  * The verdict cached in a socket's tag (see map_abi.h): whether the last
  * datagram allowed went to eff:port too, and nothing changed since
  * (policy generation, net_epoch). cg: the cgroup the sender must be in, 0
- * to skip that test. Written by several CPUs at once (the egress program
- * holds no socket lock), so read and written under seen_seq.
+ * to skip that test (the egress program: the socket's tenant decides); an
+ * entry kept with cgroup 0 (a datagram the sendmsg program audited) serves
+ * the egress program only. Written by several CPUs at once (the egress
+ * program holds no socket lock), so read and written under seen_seq.
  */
 static __always_inline int tg_seen(struct tg_sock_tag *tag, const __u32 eff[4],
 				   __u32 port, __u32 gen, __u64 epoch, __u64 cg)
@@ -772,8 +774,12 @@ static __always_inline int tg_reach(struct bpf_sock_addr *ctx, __u32 op,
 	epoch = tg_epoch();
 	owner = tg_dst_refused(ctx, &a, d, proto, ctx->user_port,
 			       bpf_get_netns_cookie(ctx), epoch, &cacheable);
-	if (owner)
+	if (owner) {
+		/* Audited here: the egress program need not report it again. */
+		if (op == TG_OP_SENDMSG && tag && !tg_denied(&a.t))
+			tg_seen_put(tag, d->eff, ctx->user_port, a.gen, epoch, 0);
 		return tg_net_deny(ctx, op, &a.t, owner, d->addr);
+	}
 	if (op != TG_OP_SENDMSG)
 		return 1;
 	owner = tg_autobound(ctx, &a, tag, proto);

@@ -194,4 +194,23 @@ tg_count_is one_event_per_denial $ndeny kind=net tenant=globex target_tenant=acm
 tg_count_is no_event_for_allowed 0 kind=net tenant=acme
 tg_count_is no_event_for_allow_from 0 kind=net tenant=initech
 
+# globex in audit mode: each datagram passes and is reported once, by the
+# sendmsg program (with an address) or by the egress program (connected).
+sed -i 's/^  globex:$/  globex:\n    mode: audit/' "$TG_POLICY"
+if tg_cli reload >/dev/null && grep -q "mode: audit" "$TG_POLICY"; then
+	port
+	listen "$A" udp 127.0.0.1 $port
+	tg_probe audit_sendto --cgroup "$G" --expect ok sock udp "127.0.0.1:$port" \
+		sendto,sendto
+	tg_probe audit_connected --cgroup "$G" --expect ok sock udp "127.0.0.1:$port" \
+		connect,send,write
+	sleep 0.5
+	tg_count_is audit_one_event_per_datagram 4 kind=net op=sendmsg tenant=globex \
+		target_tenant=acme verdict=audit port=$port
+	tg_count_is audit_connect_event 1 kind=net op=connect tenant=globex \
+		target_tenant=acme verdict=audit port=$port
+else
+	tg_fail audit_mode "reload failed"
+fi
+
 tg_summary
