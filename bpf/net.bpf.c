@@ -1146,17 +1146,45 @@ static __always_inline int tg_udp_dst(struct __sk_buff *skb, struct tg_udp_dst *
 	return 0;
 }
 
-/* Whether skb is plainly TCP: most packets, let through at once. */
-static __always_inline int tg_skb_tcp(struct __sk_buff *skb)
+/*
+ * The common cases read in place (IPv4 without options, IPv6 without
+ * extension headers): 1 with *u filled for UDP, -1 for TCP (most packets,
+ * let through at once), 0 to take the long way (tg_udp_dst).
+ */
+static __always_inline int tg_udp_fast(struct __sk_buff *skb, struct tg_udp_dst *u)
 {
 	__u8 *data = (__u8 *)(long)skb->data;
 	__u8 *end = (__u8 *)(long)skb->data_end;
 
-	if (data + 40 > end)
-		return 0;
-	if (skb->protocol == bpf_htons(TG_ETH_P_IP))
-		return data[9] == IPPROTO_TCP;
-	return data[6] == IPPROTO_TCP;
+	if (skb->protocol == bpf_htons(TG_ETH_P_IP)) {
+		if (data + 24 > end)
+			return 0;
+		if (data[9] == IPPROTO_TCP)
+			return -1;
+		if (data[0] != 0x45 || data[9] != IPPROTO_UDP || (data[6] & 0x3f) || data[7])
+			return 0;
+		__builtin_memcpy(&u->d.eff[3], data + 16, 4);
+		__builtin_memcpy(&u->port, data + 22, 2);
+		u->d.addr[0] = u->d.eff[3];
+		u->d.eff[2] = bpf_htonl(0xffff);
+		u->d.v4 = 1;
+		u->family = 2;
+		return 1;
+	}
+	if (skb->protocol == bpf_htons(TG_ETH_P_IPV6)) {
+		if (data + 44 > end)
+			return 0;
+		if (data[6] == IPPROTO_TCP)
+			return -1;
+		if (data[6] != IPPROTO_UDP)
+			return 0;
+		__builtin_memcpy(u->d.eff, data + 24, 16);
+		__builtin_memcpy(u->d.addr, data + 24, 16);
+		__builtin_memcpy(&u->port, data + 42, 2);
+		u->family = 10;
+		return 1;
+	}
+	return -1;
 }
 
 /*
@@ -1206,20 +1234,21 @@ int tg_egress(struct __sk_buff *skb)
 	__u32 gen, owner;
 
 	sk = skb->sk;
-	if (!sk || tg_skb_tcp(skb))
-		return 1;
-	r = tg_udp_dst(skb, &u);
-	if (r == -1)
-		return 1;
-	sk = bpf_sk_fullsock(sk);
 	if (!sk)
+		return 1;
+	r = tg_udp_fast(skb, &u);
+	if (r < 0)
+		return 1;
+	r = r ? 0 : tg_udp_dst(skb, &u);
+	if (r == -1)
 		return 1;
 	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, 0);
 	gen = tg_gen();
 	epoch = tg_epoch();
 	if (!r && tag && tg_seen(tag, u.d.eff, u.port, gen, epoch, 0))
 		return 1;
-	if (!tg_sock_actor(sk, tag, gen, &a))
+	sk = bpf_sk_fullsock(sk);
+	if (!sk || !tg_sock_actor(sk, tag, gen, &a))
 		return 1;
 	if (r) {
 		owner = TG_TENANT_HOST;	/* headers it cannot follow */
