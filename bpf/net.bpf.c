@@ -228,8 +228,10 @@ static __always_inline __u32 tg_claim(__u64 netns, __u32 pk, __u32 tenant,
 		if (!w) {
 			if (!count || *(volatile __u64 *)count >= TG_PORT_QUOTA)
 				break;
-			if (bpf_map_update_elem(&port_bound, &bk, &fresh, BPF_NOEXIST))
-				continue;	/* inserted in between: look again */
+			/* Inserted in between: look again. */
+			if (bpf_map_update_elem(&port_bound, &bk, &fresh,
+						BPF_NOEXIST))
+				continue;
 			__sync_fetch_and_add(count, 1);
 			tg_epoch_bump();
 			*held = 1;
@@ -460,31 +462,6 @@ static __always_inline void tg_report(const struct tg_tenant *actor, __u32 op,
 }
 
 /*
- * An event begun where no task helper may be called (sockops on 6.1,
- * egress): no pid, no comm. Rate limited like tg_event_begin's.
- */
-static __always_inline struct tg_event *tg_event_begin_notask(__u32 op,
-							      __u32 verdict,
-							      __u32 actor,
-							      __u32 owner)
-{
-	struct tg_event *ev;
-	__u32 zero = 0;
-
-	ev = bpf_map_lookup_elem(&event_scratch, &zero);
-	if (!ev || !tg_event_admit(actor, TG_KIND_NET, op, verdict))
-		return NULL;
-	__builtin_memset(ev, 0, TG_EVENT_HDR_LEN);
-	ev->ts_boot_ns = bpf_ktime_get_boot_ns();
-	ev->kind = TG_KIND_NET;
-	ev->op = op;
-	ev->verdict = verdict;
-	ev->tenant = actor;
-	ev->target_tenant = owner;
-	return ev;
-}
-
-/*
  * Protocols with ports whose connect() no cgroup hook sees (UDP-Lite, SCTP,
  * DCCP, L2TP over IP: their connect skips the pre_connect hook), so a
  * connected socket could reach another tenant's port unchecked: tenants
@@ -681,7 +658,8 @@ static __always_inline int tg_sent_before(struct bpf_sock_addr *ctx,
  */
 static __always_inline __u32 tg_dst_owner(void *ctx, const struct tg_actor *a,
 					  const struct tg_dst *d, __u32 proto,
-					  __u16 port, __u64 netns, int *cacheable)
+					  __u16 port, __u64 netns,
+					  int *cacheable)
 {
 	__u32 owner, held, pk = TG_PORT_KEY(proto, bpf_ntohs(port));
 	enum tg_scope scope;
@@ -777,7 +755,8 @@ static __always_inline int tg_reach(struct bpf_sock_addr *ctx, __u32 op,
 	if (owner) {
 		/* Audited here: the egress program need not report it again. */
 		if (op == TG_OP_SENDMSG && tag && !tg_denied(&a.t))
-			tg_seen_put(tag, d->eff, ctx->user_port, a.gen, epoch, 0);
+			tg_seen_put(tag, d->eff, ctx->user_port, a.gen, epoch,
+				    0);
 		return tg_net_deny(ctx, op, &a.t, owner, d->addr);
 	}
 	if (op != TG_OP_SENDMSG)
@@ -785,7 +764,8 @@ static __always_inline int tg_reach(struct bpf_sock_addr *ctx, __u32 op,
 	owner = tg_autobound(ctx, &a, tag, proto);
 	if (!owner) {
 		if (tag && cacheable)
-			tg_seen_put(tag, d->eff, ctx->user_port, a.gen, epoch, a.cg);
+			tg_seen_put(tag, d->eff, ctx->user_port, a.gen, epoch,
+				    a.cg);
 		return 1;
 	}
 	{
@@ -855,7 +835,8 @@ static __always_inline int tg_reach6(struct bpf_sock_addr *ctx, __u32 op)
 		/* IPv4-mapped: the peer is reached over IPv4. */
 		d.v4 = 1;
 		if (!d.eff[3])
-			d.eff[3] = mapped_src && s[3] ? s[3] : bpf_htonl(0x7f000001);
+			d.eff[3] = mapped_src && s[3] ? s[3] :
+							bpf_htonl(0x7f000001);
 	} else if (!d.addr[0] && !d.addr[1] && !d.addr[2] && !d.addr[3]) {
 		if (op != TG_OP_SENDMSG && mapped_src) {
 			d.v4 = 1;
@@ -1046,8 +1027,10 @@ int tg_sockops(struct bpf_sock_ops *skops)
 	if (!owner)
 		return 1;
 	/* No task helpers here on 6.1: the event carries no pid or comm. */
-	ev = tg_event_begin_notask(TG_OP_LISTEN, TG_VERDICT_AUDIT, actor,
-				   owner == TG_HOLD_FAIL ? TG_TENANT_HOST : owner);
+	if (owner == TG_HOLD_FAIL)
+		owner = TG_TENANT_HOST;
+	ev = tg_event_begin_notask(TG_KIND_NET, TG_OP_LISTEN, TG_VERDICT_AUDIT,
+				   actor, owner);
 	if (ev)
 		tg_net_submit(ev, skops->family, IPPROTO_TCP, port, NULL);
 	return 1;
@@ -1129,7 +1112,8 @@ static __always_inline int tg_udp6(struct __sk_buff *skb, struct tg_udp_dst *u)
  * The UDP destination of the packet in skb: 0, -1 if it is no UDP
  * datagram (or a later fragment), -2 if its headers cannot be followed.
  */
-static __always_inline int tg_udp_dst(struct __sk_buff *skb, struct tg_udp_dst *u)
+static __always_inline int tg_udp_dst(struct __sk_buff *skb,
+				      struct tg_udp_dst *u)
 {
 	int off;
 
@@ -1151,7 +1135,8 @@ static __always_inline int tg_udp_dst(struct __sk_buff *skb, struct tg_udp_dst *
  * extension headers): 1 with *u filled for UDP, -1 for TCP (most packets,
  * let through at once), 0 to take the long way (tg_udp_dst).
  */
-static __always_inline int tg_udp_fast(struct __sk_buff *skb, struct tg_udp_dst *u)
+static __always_inline int tg_udp_fast(struct __sk_buff *skb,
+				       struct tg_udp_dst *u)
 {
 	__u8 *data = (__u8 *)(long)skb->data;
 	__u8 *end = (__u8 *)(long)skb->data_end;
@@ -1161,7 +1146,9 @@ static __always_inline int tg_udp_fast(struct __sk_buff *skb, struct tg_udp_dst 
 			return 0;
 		if (data[9] == IPPROTO_TCP)
 			return -1;
-		if (data[0] != 0x45 || data[9] != IPPROTO_UDP || (data[6] & 0x3f) || data[7])
+		/* Options, or a fragment: the long way. */
+		if (data[0] != 0x45 || data[9] != IPPROTO_UDP ||
+		    (data[6] & 0x3f) || data[7])
 			return 0;
 		__builtin_memcpy(&u->d.eff[3], data + 16, 4);
 		__builtin_memcpy(&u->port, data + 22, 2);
@@ -1205,7 +1192,8 @@ static __always_inline int tg_sock_actor(struct bpf_sock *sk,
 	c = bpf_map_lookup_elem(&tenant_cache, &a->cg);
 	a->t.flags = c && c->gen == gen && c->id == a->t.id ? c->flags : 0;
 	if (tag && tag->tenant != TG_TENANT_HOST && tag->tenant != a->t.id) {
-		a->t.id = tag->tenant;	/* adopted: its own mode is not known here */
+		/* Adopted: its tenant's mode is not known here. */
+		a->t.id = tag->tenant;
 		a->t.flags = 0;
 	}
 	return a->t.id != TG_TENANT_HOST;
@@ -1262,15 +1250,18 @@ int tg_egress(struct __sk_buff *skb)
 				tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
 							 BPF_SK_STORAGE_GET_F_CREATE);
 			if (cacheable && tag)
-				tg_seen_put(tag, u.d.eff, u.port, gen, epoch, a.cg);
+				tg_seen_put(tag, u.d.eff, u.port, gen, epoch,
+					    a.cg);
 			return 1;
 		}
 	}
-	ev = tg_event_begin_notask(TG_OP_SENDMSG,
-				   tg_denied(&a.t) ? TG_VERDICT_DENY : TG_VERDICT_AUDIT,
+	ev = tg_event_begin_notask(TG_KIND_NET, TG_OP_SENDMSG,
+				   tg_denied(&a.t) ? TG_VERDICT_DENY :
+						     TG_VERDICT_AUDIT,
 				   a.t.id, owner);
 	if (ev)
-		tg_net_submit(ev, u.family, IPPROTO_UDP, bpf_ntohs(u.port), u.d.addr);
+		tg_net_submit(ev, u.family, IPPROTO_UDP, bpf_ntohs(u.port),
+			      u.d.addr);
 	return tg_denied(&a.t) ? 0 : 1;
 }
 

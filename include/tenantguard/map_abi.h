@@ -103,11 +103,11 @@ struct tg_sock_tag {
 	 * and read under seen_seq (a sequence lock: the egress program runs
 	 * without the socket's lock).
 	 */
-	__u8 seen_addr[16];	/* as the kernel uses it, IPv4 as ::ffff:a.b.c.d */
+	__u8 seen_addr[16];	/* as the kernel uses it, IPv4 mapped */
 	__u32 seen_port;	/* network byte order; 0: nothing cached */
 	__u32 seen_gen;		/* policy_gen[0] then */
 	__u64 seen_epoch;	/* net_epoch then (see sock_owner.bpf.h) */
-	__u64 seen_cgroup;	/* cgroup id of the sender (or the socket's) then */
+	__u64 seen_cgroup;	/* cgroup id of the sender (or socket) then */
 	__u32 seen_seq;		/* odd while the seen_* fields are written */
 	__u32 pad;		/* zero */
 };
@@ -120,7 +120,8 @@ _Static_assert(sizeof(struct tg_sock_tag) == 64, "tg_sock_tag");
 _Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_addr) == 16, "seen_addr");
 _Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_epoch) == 40, "seen_epoch");
 _Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_cgroup) == 48, "seen_cgroup");
-_Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_seq) == 56, "seen_seq");
+_Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_seq) == 56,
+	       "seen_seq");
 _Static_assert(sizeof(struct tg_bound_key) == 16, "tg_bound_key");
 _Static_assert(sizeof(struct tg_net_key) == 20, "tg_net_key");
 _Static_assert(sizeof(struct tg_pair_key) == 8, "tg_pair_key");

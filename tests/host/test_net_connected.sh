@@ -13,6 +13,7 @@
 #    datagram to 0.0.0.0 goes to its source, which IP_PKTINFO may set.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
+. "$(dirname "$0")/../lib/net.sh"
 
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
@@ -39,23 +40,6 @@ port()
 {
 	next=$((next + 1))
 	port=$next
-}
-
-# listen CGROUP|host PROTO ADDR PORT [OPTS...]: a listener until exit.
-nl=0
-listen()
-{
-	nl=$((nl + 1))
-	cg=$1
-	shift
-	if [ "$cg" = host ]; then
-		"$P" listen "$1" "$2" "$3" "$TG_T/ready$nl" ${4:+"$4"} &
-	else
-		"$P" --cgroup "$cg" listen "$1" "$2" "$3" "$TG_T/ready$nl" ${4:+"$4"} &
-	fi
-	listener=$!
-	tg_track $listener
-	tg_wait_file "$TG_T/ready$nl" || tg_fail "listener_$nl" "not ready: $*"
 }
 
 # taken NAME CGROUP|host WANT ADDR STEPS TAKER [PID]: a UDP socket of
@@ -87,7 +71,7 @@ taken()
 		kill "$tk_holder"
 		wait "$tk_holder" 2>/dev/null
 	fi
-	listen "$tk_taker" udp "$tk_addr" "$port"
+	tg_listen "$tk_taker" udp "$tk_addr" "$port"
 	touch "$TG_T/$tk_name.go"
 	if wait $tk_pid; then
 		tg_pass "$tk_name"
@@ -110,16 +94,16 @@ for v in 4 6; do
 	done
 	# Datagrams allowed there before (to a host socket that then closed).
 	port
-	listen host udp "$lo" $port
+	tg_listen host udp "$lo" $port
 	taken "connected${v}_allowed_then_taken" "$G" EPERM "$lo" "send,write|send" \
-		"$A" "$listener"
+		"$A" "$tg_listener"
 	tg_event "connected${v}_allowed_then_taken_event" kind=net op=sendmsg \
 		proto=udp addr="$lo" port=$port tenant=globex target_tenant=acme verdict=deny
 	ndeny=$((ndeny + 1))
 
 	# Allowed.
 	port
-	listen "$A" udp "$lo" $port
+	tg_listen "$A" udp "$lo" $port
 	tg_probe "connected${v}_own" --cgroup "$A" --expect ok sock udp "$lo:$port" \
 		connect,send,write,sendfile,uring-send
 	tg_probe "connected${v}_host" --expect ok sock udp "$lo:$port" connect,send,write
@@ -135,7 +119,7 @@ done
 # Where :: and 0.0.0.0 go.
 port
 P4=$port
-listen "$A" tcp 127.0.0.1 $P4
+tg_listen "$A" tcp 127.0.0.1 $P4
 tg_probe unspec6_from_mapped_source --cgroup "$G" --expect EPERM \
 	--bind ::ffff:127.0.0.2 connect tcp :: $P4
 tg_event unspec6_from_mapped_source_event kind=net op=connect proto=tcp addr=:: \
@@ -146,7 +130,7 @@ tg_probe unspec6_from_mapped_source_host --expect ok \
 	--bind ::ffff:127.0.0.2 connect tcp :: $P4
 port
 P6=$port
-listen "$A" tcp ::1 $P6
+tg_listen "$A" tcp ::1 $P6
 tg_probe unspec6_plain --cgroup "$G" --expect EPERM connect tcp :: $P6
 tg_event unspec6_plain_event kind=net op=connect proto=tcp addr=:: port=$P6 \
 	tenant=globex target_tenant=acme verdict=deny
@@ -160,7 +144,7 @@ if [ -n "$HOST6" ]; then
 	tg_probe unspec6_from_bound_source_owner --cgroup "$A" --expect ok \
 		--bind "$HOST6" connect tcp :: $P6
 	port
-	listen "$A" udp ::1 $port
+	tg_listen "$A" udp ::1 $port
 	tg_probe unspec6_udp_from_bound_source --cgroup "$G" --expect EPERM \
 		--bind "$HOST6" sendto udp :: $port
 	tg_event unspec6_udp_from_bound_source_event kind=net op=sendmsg proto=udp \
@@ -172,7 +156,7 @@ fi
 
 # IP_PKTINFO: a datagram to 0.0.0.0 goes to ipi_spec_dst.
 port
-listen "$A" udp 127.0.0.5 $port
+tg_listen "$A" udp 127.0.0.5 $port
 tg_probe pktinfo4 --cgroup "$G" --expect EPERM sendmsg-pktinfo udp 0.0.0.0 $port 127.0.0.5
 tg_event pktinfo4_event kind=net op=sendmsg proto=udp addr=0.0.0.0 port=$port \
 	tenant=globex target_tenant=acme verdict=deny
@@ -181,7 +165,7 @@ tg_probe pktinfo4_host --expect ok sendmsg-pktinfo udp 0.0.0.0 $port 127.0.0.5
 port
 tg_probe pktinfo4_free_port --cgroup "$G" --expect ok sendmsg-pktinfo udp 0.0.0.0 $port 127.0.0.5
 port
-listen "$A" udp ::1 $port
+tg_listen "$A" udp ::1 $port
 tg_probe pktinfo6 --cgroup "$G" --expect EPERM sendmsg-pktinfo udp :: $port ::1
 tg_event pktinfo6_event kind=net op=sendmsg proto=udp addr=:: port=$port \
 	tenant=globex target_tenant=acme verdict=deny
@@ -199,7 +183,7 @@ tg_count_is no_event_for_allow_from 0 kind=net tenant=initech
 sed -i 's/^  globex:$/  globex:\n    mode: audit/' "$TG_POLICY"
 if tg_cli reload >/dev/null && grep -q "mode: audit" "$TG_POLICY"; then
 	port
-	listen "$A" udp 127.0.0.1 $port
+	tg_listen "$A" udp 127.0.0.1 $port
 	tg_probe audit_sendto --cgroup "$G" --expect ok sock udp "127.0.0.1:$port" \
 		sendto,sendto
 	tg_probe audit_connected --cgroup "$G" --expect ok sock udp "127.0.0.1:$port" \

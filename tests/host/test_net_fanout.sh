@@ -13,6 +13,7 @@
 # tenants and ports nobody holds are allowed.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
+. "$(dirname "$0")/../lib/net.sh"
 
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
@@ -37,22 +38,6 @@ tg_policy <<YAML
 YAML
 tg_start_collector || exit 1
 tg_start_agent || exit 1
-
-nl=0
-# listen CGROUP|host PROTO ADDR PORT [OPTS...]: a listener until exit.
-listen()
-{
-	nl=$((nl + 1))
-	cg=$1
-	shift
-	if [ "$cg" = host ]; then
-		"$P" listen "$1" "$2" "$3" "$TG_T/ready$nl" ${4:+"$4"} &
-	else
-		"$P" --cgroup "$cg" listen "$1" "$2" "$3" "$TG_T/ready$nl" ${4:+"$4"} &
-	fi
-	tg_track $!
-	tg_wait_file "$TG_T/ready$nl" || tg_fail "listener_$nl" "not ready: $*"
-}
 
 # nsprobe NAME ARGS...: tg_probe inside the namespace $ns.
 nsprobe()
@@ -79,9 +64,9 @@ deny()
 ndeny=0
 
 # Device-bound sockets (same namespace).
-listen "$A" tcp 127.0.0.1 $PD dev=lo
-listen "$A" tcp ::1 $PD dev=lo
-listen "$A" udp 127.0.0.1 $PD dev=lo
+tg_listen "$A" tcp 127.0.0.1 $PD dev=lo
+tg_listen "$A" tcp ::1 $PD dev=lo
+tg_listen "$A" udp 127.0.0.1 $PD dev=lo
 for a in 127.0.0.1 ::1; do
 	deny "devbound_tcp_$a" connect "$a" $PD tg_probe --cgroup "$G" --expect EPERM connect tcp "$a" $PD
 	tg_probe "devbound_tcp_${a}_owner" --cgroup "$A" --expect ok connect tcp "$a" $PD
@@ -95,10 +80,10 @@ tg_probe devbound_free_port --cgroup "$G" --expect ECONNREFUSED connect tcp 127.
 ndeny=$((ndeny + 1))
 
 # A UDP port acme shares with a host socket, both orders.
-listen "$A" udp 0.0.0.0 $PS
-listen host udp 0.0.0.0 $PS
-listen host udp 0.0.0.0 $PS2
-listen "$A" udp 0.0.0.0 $PS2
+tg_listen "$A" udp 0.0.0.0 $PS
+tg_listen host udp 0.0.0.0 $PS
+tg_listen host udp 0.0.0.0 $PS2
+tg_listen "$A" udp 0.0.0.0 $PS2
 for p in $PS $PS2; do
 	deny "shared_${p}_multicast" sendmsg 224.0.0.251 $p tg_probe --cgroup "$G" --expect EPERM \
 		sendto udp 224.0.0.251 $p
@@ -123,7 +108,7 @@ if command -v ip >/dev/null && command -v nsenter >/dev/null; then
 		ip -n "$ns" addr add "10.$o.1.2/24" brd + dev eth0 &&
 		ip -n "$ns" link set eth0 up && ip -n "$ns" link set lo up &&
 		ip -n "$ns" route add default via "10.$o.1.1"; then
-		listen "$A" udp 0.0.0.0 $PB
+		tg_listen "$A" udp 0.0.0.0 $PB
 		for d in 255.255.255.255 224.0.0.251 "10.$o.1.255"; do
 			deny "from_netns_$d" sendmsg "$d" $PB nsprobe --cgroup "$G" \
 				--expect EPERM sendto udp "$d" $PB broadcast

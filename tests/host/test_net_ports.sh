@@ -42,31 +42,29 @@ hold()
 	fi
 }
 
+# ready_is NAME WANT: PASS if the last hold wrote WANT.
+ready_is()
+{
+	if [ "$ready" = "$2" ]; then
+		tg_pass "$1"
+	else
+		tg_fail "$1" "\"$ready\", \"$2\" expected"
+	fi
+}
+
 # The quota, in network namespaces of acme's own.
 hold quota "$A" bind-many udp $((QUOTA + 100)) 1100
-if [ "$ready" = "ok=$QUOTA err=EPERM" ]; then
-	tg_pass quota_refuses_beyond
-else
-	tg_fail quota_refuses_beyond "$ready (ok=$QUOTA err=EPERM expected)"
-fi
+ready_is quota_refuses_beyond "ok=$QUOTA err=EPERM"
 tg_event quota_refuses_beyond_event kind=net op=bind proto=udp \
 	port=$((1100 + QUOTA)) tenant=acme target_tenant=host verdict=deny
 quota_holder=$holder
 hold quota_other "$G" bind-many udp 200 1100
-if [ "$ready" = "ok=200 err=ok" ]; then
-	tg_pass quota_other_tenant_binds
-else
-	tg_fail quota_other_tenant_binds "$ready"
-fi
+ready_is quota_other_tenant_binds "ok=200 err=ok"
 tg_probe quota_spent_host_netns --cgroup "$A" --expect EPERM bind udp 127.0.0.1 $((base + 1))
 kill $quota_holder
 wait $quota_holder 2>/dev/null
 hold quota_again "$A" bind-many udp 200 1100
-if [ "$ready" = "ok=200 err=ok" ]; then
-	tg_pass quota_given_back
-else
-	tg_fail quota_given_back "$ready"
-fi
+ready_is quota_given_back "ok=200 err=ok"
 tg_probe quota_given_back_host_netns --cgroup "$A" --expect ok bind udp 127.0.0.1 $((base + 1))
 kill $holder
 wait $holder 2>/dev/null

@@ -3,18 +3,16 @@
  * tg-probe: datagrams whose destination the kernel decides, ports the
  * kernel gives and takes back, and sockets made in bulk.
  *
- *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] sendmsg-pktinfo udp ADDR PORT SRC
- *       one datagram to ADDR:PORT with IP_PKTINFO (ipi_spec_dst) or
- *       IPV6_PKTINFO (ipi6_addr) set to SRC.
- *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] socket 4|6 dgram|stream PROTO
- *       socket() alone (PROTO: a protocol number).
- *   tg-probe [--cgroup DIR] rebind udp|tcp ADDR PEERPORT READY_FILE
- *       udp: bind ADDR:0, connect to ADDR:PEERPORT, disconnect (AF_UNSPEC),
- *       send to ADDR:PEERPORT; tcp: listen (no bind), disconnect, listen
- *       again. The kernel picks a port each time; READY_FILE gets "OLD NEW"
- *       (the ports before and after); then the socket is kept until killed.
- *   tg-probe [--cgroup DIR] bind-many udp|tcp N PORT READY_FILE
- *       in a new network namespace, bind up to N sockets to 0.0.0.0:PORT,
+ *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] sendmsg-pktinfo udp ADDR PORT
+ * SRC one datagram to ADDR:PORT with IP_PKTINFO (ipi_spec_dst) or IPV6_PKTINFO
+ * (ipi6_addr) set to SRC. tg-probe [--cgroup DIR] [--expect ok|ERRNO] socket
+ * 4|6 dgram|stream PROTO socket() alone (PROTO: a protocol number). tg-probe
+ * [--cgroup DIR] rebind udp|tcp ADDR PEERPORT READY_FILE udp: bind ADDR:0,
+ * connect to ADDR:PEERPORT, disconnect (AF_UNSPEC), send to ADDR:PEERPORT; tcp:
+ * listen (no bind), disconnect, listen again. The kernel picks a port each
+ * time; READY_FILE gets "OLD NEW" (the ports before and after); then the socket
+ * is kept until killed. tg-probe [--cgroup DIR] bind-many udp|tcp N PORT
+ * READY_FILE in a new network namespace, bind up to N sockets to 0.0.0.0:PORT,
  *       PORT+1, ... until one fails; READY_FILE gets "ok=K err=ERRNO" (err=ok
  *       if none failed); the sockets are kept until killed.
  */
@@ -31,8 +29,7 @@
 
 #include "probe.h"
 
-/* Write text to path atomically (through path.tmp). */
-static int write_ready(const char *path, const char *text)
+int write_ready(const char *path, const char *text)
 {
 	char tmp[4096];
 	FILE *f;
@@ -54,8 +51,9 @@ static int port_of(int fd)
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		return -1;
-	return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
-					       ((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(ss.ss_family == AF_INET
+			     ? ((struct sockaddr_in *)&ss)->sin_port
+			     : ((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
 static void hold_forever(void)
@@ -64,51 +62,58 @@ static void hold_forever(void)
 		pause();
 }
 
+/* One control message at buf; returns the space it takes. */
+static size_t put_cmsg(void *buf, int level, int type, const void *data,
+		       size_t len)
+{
+	struct cmsghdr *cm = buf;
+
+	cm->cmsg_level = level;
+	cm->cmsg_type = type;
+	cm->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(cm), data, len);
+	return CMSG_SPACE(len);
+}
+
 static int do_sendmsg_pktinfo(int argc, char **argv)
 {
 	struct sockaddr_storage ss, src;
-	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct iovec iov = {.iov_base = "x", .iov_len = 1};
 	union {
 		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 		struct cmsghdr align;
 	} c;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = c.buf };
-	struct cmsghdr *cm;
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf};
 	socklen_t len, slen;
 	char what[256];
 	int fd, err = 0;
 
-	if (argc < 4 || strcmp(argv[0], "udp") || make_addr(argv[1], argv[2], &ss, &len) ||
-	    make_addr(argv[3], "0", &src, &slen) || src.ss_family != ss.ss_family)
+	if (argc < 4 || strcmp(argv[0], "udp") ||
+	    make_addr(argv[1], argv[2], &ss, &len) ||
+	    make_addr(argv[3], "0", &src, &slen) ||
+	    src.ss_family != ss.ss_family)
 		return usage();
 	memset(&c, 0, sizeof(c));
 	mh.msg_name = &ss;
 	mh.msg_namelen = len;
-	cm = (struct cmsghdr *)c.buf;
 	if (ss.ss_family == AF_INET) {
 		struct in_pktinfo pi = {
 			.ipi_spec_dst = ((struct sockaddr_in *)&src)->sin_addr,
 		};
 
-		cm->cmsg_level = IPPROTO_IP;
-		cm->cmsg_type = IP_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		mh.msg_controllen = put_cmsg(c.buf, IPPROTO_IP, IP_PKTINFO, &pi,
+					     sizeof(pi));
 	} else {
 		struct in6_pktinfo pi = {
 			.ipi6_addr = ((struct sockaddr_in6 *)&src)->sin6_addr,
 		};
 
-		cm->cmsg_level = IPPROTO_IPV6;
-		cm->cmsg_type = IPV6_PKTINFO;
-		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
-		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		mh.msg_controllen = put_cmsg(c.buf, IPPROTO_IPV6, IPV6_PKTINFO,
+					     &pi, sizeof(pi));
 	}
-	snprintf(what, sizeof(what), "sendmsg-pktinfo %s %s from %s", argv[1], argv[2],
-		 argv[3]);
+	snprintf(what, sizeof(what), "sendmsg-pktinfo %s %s from %s", argv[1],
+		 argv[2], argv[3]);
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return outcome(what, errno);
@@ -127,7 +132,8 @@ static int do_socket(int argc, char **argv)
 		return usage();
 	family = strcmp(argv[0], "6") == 0 ? AF_INET6 : AF_INET;
 	type = strcmp(argv[1], "stream") == 0 ? SOCK_STREAM : SOCK_DGRAM;
-	snprintf(what, sizeof(what), "socket %s %s %s", argv[0], argv[1], argv[2]);
+	snprintf(what, sizeof(what), "socket %s %s %s", argv[0], argv[1],
+		 argv[2]);
 	fd = socket(family, type | SOCK_CLOEXEC, atoi(argv[2]));
 	if (fd < 0)
 		return outcome(what, errno);
@@ -138,7 +144,7 @@ static int do_socket(int argc, char **argv)
 /* connect(AF_UNSPEC): the kernel gives back a port it picked. */
 static int disconnect(int fd)
 {
-	struct sockaddr sa = { .sa_family = AF_UNSPEC };
+	struct sockaddr sa = {.sa_family = AF_UNSPEC};
 
 	return connect(fd, &sa, sizeof(sa));
 }
@@ -154,7 +160,8 @@ static int do_rebind(int argc, char **argv)
 	    make_addr(argv[1], "0", &any, &alen))
 		return usage();
 	tcp = strcmp(argv[0], "tcp") == 0;
-	fd = socket(peer.ss_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+	fd = socket(peer.ss_family,
+		    (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return 2;
 	if (tcp) {
@@ -185,7 +192,7 @@ out_fail:
 
 static int do_bind_many(int argc, char **argv)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa = {.sin_family = AF_INET};
 	struct rlimit rl;
 	int n, port, i, fd, err = 0, tcp;
 	char text[96];
@@ -200,7 +207,8 @@ static int do_bind_many(int argc, char **argv)
 		return 2;
 	}
 	for (i = 0; i < n; i++) {
-		fd = socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+		fd = socket(AF_INET,
+			    (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
 		if (fd < 0) {
 			err = errno;
 			break;
@@ -221,9 +229,8 @@ static int do_bind_many(int argc, char **argv)
 }
 
 const struct probe_cmd probe_netsend_cmds[] = {
-	{ "sendmsg-pktinfo", do_sendmsg_pktinfo },
-	{ "socket", do_socket },
-	{ "rebind", do_rebind },
-	{ "bind-many", do_bind_many },
-	{}
-};
+	{"sendmsg-pktinfo", do_sendmsg_pktinfo},
+	{"socket", do_socket},
+	{"rebind", do_rebind},
+	{"bind-many", do_bind_many},
+	{}};
