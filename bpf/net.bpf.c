@@ -1082,7 +1082,7 @@ static __always_inline int tg_udp6(struct __sk_buff *skb, struct tg_udp_dst *u)
 {
 	__u8 h[40], x[2];
 	__u32 off = 40;
-	__u8 next;
+	__u8 next, cur;
 	int i;
 
 	if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)))
@@ -1097,8 +1097,9 @@ static __always_inline int tg_udp6(struct __sk_buff *skb, struct tg_udp_dst *u)
 		if (next == 43 &&
 		    bpf_skb_load_bytes(skb, off + 8, u->d.eff, 16))
 			return -1;
+		cur = next;
 		next = x[0];
-		off += next == 44 ? 8 : ((__u32)x[1] + 1) * 8;
+		off += cur == 44 ? 8 : ((__u32)x[1] + 1) * 8;
 		off &= 0xfff;
 	}
 	if (next != IPPROTO_UDP)

@@ -92,6 +92,16 @@ for v in 4 6; do
 			addr="$lo" port=$port tenant=globex target_tenant=acme verdict=deny
 		ndeny=$((ndeny + 1))
 	done
+	if [ $v = 6 ]; then
+		# Behind an extension header (destination options).
+		port
+		taken connected6_dstopts "$G" EPERM ::1 "dstopts|send" "$A"
+		tg_event connected6_dstopts_event kind=net op=sendmsg proto=udp \
+			addr=::1 port=$port tenant=globex target_tenant=acme verdict=deny
+		ndeny=$((ndeny + 1))
+		tg_probe connected6_dstopts_owner --cgroup "$A" --expect ok sock udp \
+			"::1:$port" dstopts,connect,send
+	fi
 	# Datagrams allowed there before (to a host socket that then closed).
 	port
 	tg_listen host udp "$lo" $port
