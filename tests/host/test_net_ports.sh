@@ -10,6 +10,8 @@
 #    AF_UNSPEC), then picked anew at the next send (UDP) or listen (TCP),
 #    is recorded as held: another tenant may not bind it; the old one is
 #    given back.
+#  - A port that cannot be recorded (no memory for the socket's tag) is
+#    refused, at bind and at the first send.
 #  - L2TP over IP sockets (no cgroup hook sees their connect) are refused
 #    to tenants, like UDP-Lite.
 . "$(dirname "$0")/../lib/tap.sh"
@@ -90,6 +92,43 @@ for proto in udp tcp; do
 		tg_probe rebind_tcp_host --expect ok connect tcp 127.0.0.1 "$new"
 	fi
 done
+
+# No room for the socket's tag (optmem_max 0, in a namespace of its own:
+# per namespace since 6.9): the port cannot be recorded, so it is refused.
+kv=$(uname -r)
+kmaj=${kv%%.*} kmin=${kv#*.}
+kmin=${kmin%%.*}
+if ! command -v unshare >/dev/null; then
+	tg_skip no_tag_refused "unshare (util-linux) missing"
+elif [ "$kmaj" -lt 6 ] || { [ "$kmaj" = 6 ] && [ "$kmin" -lt 9 ]; }; then
+	tg_skip no_tag_refused "optmem_max is not per network namespace before 6.9"
+else
+	optmem=$(cat /proc/sys/net/core/optmem_max)
+	notag()
+	{
+		nt_name=$1
+		shift
+		if out=$(unshare -n sh -c 'echo 0 >/proc/sys/net/core/optmem_max && exec "$@"' \
+			sh "$P" "$@" 2>&1); then
+			tg_pass "$nt_name"
+		else
+			tg_fail "$nt_name" "$(echo "$out" | tail -n 1)"
+		fi
+	}
+	notag no_tag_bind_refused --cgroup "$A" --expect EPERM bind udp 0.0.0.0 $((base + 3))
+	tg_event no_tag_bind_refused_event kind=net op=bind proto=udp port=$((base + 3)) \
+		tenant=acme target_tenant=host verdict=deny
+	notag no_tag_autobind_refused --cgroup "$A" --expect EPERM sendto udp 0.0.0.0 $((base + 4))
+	tg_event no_tag_autobind_refused_event kind=net op=bind proto=udp \
+		tenant=acme target_tenant=host verdict=deny
+	notag no_tag_host_binds --expect ok bind udp 0.0.0.0 $((base + 3))
+	if [ "$(cat /proc/sys/net/core/optmem_max)" = "$optmem" ]; then
+		tg_pass no_tag_host_optmem_untouched
+	else
+		echo "$optmem" >/proc/sys/net/core/optmem_max
+		tg_fail no_tag_host_optmem_untouched "optmem_max changed outside the namespace"
+	fi
+fi
 
 # L2TP over IP.
 if "$P" --expect ok socket 4 dgram 115 >/dev/null 2>&1; then
