@@ -95,6 +95,10 @@ struct agent {
 	__u64 spool_size;
 	const char *metrics_file;
 	struct tg_delivery dlv;		/* event counts, drops, metrics */
+	struct tg_pending reported;	/* cgroups left pending, as last reported */
+	int rescan_err;			/* the last rescan's error, 0 if none */
+	struct tg_links_stats links_told;	/* hard links, last reported */
+	__u32 links_per_tenant;		/* --links-per-tenant */
 };
 
 static int verbose;
@@ -143,6 +147,8 @@ static void usage(FILE *out)
 		"                          /var/lib/prometheus/node-exporter/tenantguard.prom\n"
 		"                          (default: none)\n"
 		"  --host NAME             host name in events (default: gethostname)\n"
+		"  --links-per-tenant N    objects hard-linked below several tenants' paths\n"
+		"                          recorded per tenant (default 65536; more: reported)\n"
 		"  --require-file-isolation  refuse to start without full file isolation (BPF LSM)\n"
 		"  --file-backend auto|bpf-lsm|fanotify|none\n"
 		"                          auto (default): BPF LSM, else fanotify (opens only),\n"
@@ -168,7 +174,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 {
 	enum { O_TENANTS = 256, O_PATHS, O_SOCK, O_CGROOT, O_ATTACH, O_RB,
 	       O_HOST, O_REQFILE, O_POLICY, O_POLICYDIR, O_CONTROL, O_FILEBE,
-	       O_SPOOLDIR, O_SPOOLSIZE, O_METRICS };
+	       O_SPOOLDIR, O_SPOOLSIZE, O_METRICS, O_LINKS };
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "policy-dir", required_argument, NULL, O_POLICYDIR },
@@ -185,6 +191,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		{ "spool-dir", required_argument, NULL, O_SPOOLDIR },
 		{ "spool-size", required_argument, NULL, O_SPOOLSIZE },
 		{ "metrics-file", required_argument, NULL, O_METRICS },
+		{ "links-per-tenant", required_argument, NULL, O_LINKS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -215,6 +222,12 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			    (a->spool_size && a->spool_size < (1 << 20))) {
 				say("--spool-size: '%s' is not 0 or a size of at least 1M",
 				    optarg);
+				return -EINVAL;
+			}
+			break;
+		case O_LINKS:
+			if (parse_u32(optarg, &a->links_per_tenant)) {
+				say("--links-per-tenant: '%s' is not a number", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -287,7 +300,9 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	static struct tg_buf text;
 	struct tg_event_names names;
+	const char *who = "host";
 	struct agent *a = ctx;
+	char buf[32];
 	int err;
 
 	a->events_seen++;
@@ -295,6 +310,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		const struct tg_event *ev = data;
 
 		if (ev->tenant <= TG_MAX_TENANTS) {
+			who = tg_registry_name(&a->reg, ev->tenant, buf, sizeof(buf));
 			if (ev->verdict == TG_VERDICT_DENY)
 				a->denials[ev->tenant]++;
 			else if (ev->verdict == TG_VERDICT_AUDIT)
@@ -303,7 +319,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	/* Straight to text: no json-c object for the events of a flood. */
 	if (tg_event_text(data, size, &a->fmt, &text, &names)) {
+		/* Lost all the same: counted and reported, never silent. */
 		a->events_bad++;
+		tg_delivery_malformed(&a->dlv, who);
 		return 0;
 	}
 	if (a->verbose)
@@ -542,6 +560,54 @@ static void report_unmarked(struct agent *a)
 		emit_backends(a, "backends");
 }
 
+/* One cgroup below the tenants cgroup newly left pending: told, once. */
+static void report_unreg(void *ctx, const struct tg_unreg *u)
+{
+	struct agent *a = ctx;
+	struct json_object *o;
+	char msg[PATH_MAX + 256];
+
+	tg_unreg_text(u, msg, sizeof(msg));
+	say("%s", msg);
+	o = tg_agent_event(&a->fmt, "pending", "deny", msg);
+	if (o) {
+		add_field(o, "cgroup", u->cgroup);
+		add_field(o, "reason", tg_unreg_reason_name(u->reason));
+	}
+	emit(a, o);
+}
+
+/* Tell what the last apply left pending that was not told before. */
+static void report_pending(struct agent *a)
+{
+	const struct tg_pending *now = &a->reg.pending;
+	char msg[160];
+
+	tg_pending_news(&a->reported, now, report_unreg, a);
+	if (now->more > a->reported.more) {
+		snprintf(msg, sizeof(msg),
+			 "%zu more cgroups below the tenants cgroup are no tenant (not listed); their processes are pending",
+			 now->more);
+		say("%s", msg);
+		emit(a, tg_agent_event(&a->fmt, "pending", "deny", msg));
+	}
+	if (tg_pending_copy_list(&a->reported, now))
+		say("pending cgroups: out of memory; they may be reported again");
+}
+
+/* The registry into the kernel: fanotify's and the BPF programs' maps. */
+static int apply_maps(struct agent *a, struct tg_apply_stats *st)
+{
+	int err = 0;
+
+	if (a->fan) {
+		err = tg_fan_apply(a->fan, &a->reg, a->fan_links);
+		if (!err)
+			a->fan_links = 0;
+	}
+	return err ?: tg_bpf_apply(&a->bpf, &a->reg, st);
+}
+
 /* Bring the kernel in line with a->policy and the cgroups that exist now. */
 static int apply(struct agent *a)
 {
@@ -550,13 +616,17 @@ static int apply(struct agent *a)
 
 	err = tg_registry_apply(&a->reg, &a->policy, a->cgroup_root,
 				a->builtin ? a->paths_root : NULL);
-	if (!err && a->fan) {
-		err = tg_fan_apply(a->fan, &a->reg, a->fan_links);
-		if (!err)
-			a->fan_links = 0;
-	}
 	if (!err)
-		err = tg_bpf_apply(&a->bpf, &a->reg, &st);
+		err = apply_maps(a, &st);
+	/* A zero-config tenant on another's cgroup or path stays pending. */
+	if (err == -EEXIST && tg_pending_resolve_conflicts(&a->reg) > 0)
+		err = apply_maps(a, &st);
+	if (!err)
+		report_pending(a);
+	if (!err && tg_links_stats_differ(&a->bpf.links.st, &a->links_told)) {
+		emit(a, tg_links_event(&a->bpf.links, &a->fmt));
+		a->links_told = a->bpf.links.st;
+	}
 	if (!err) {
 		a->last_changes = st.changes;
 		a->resports_err = tg_resports_apply(&a->resports, &a->reg);
@@ -576,9 +646,24 @@ static int apply(struct agent *a)
 	return err;
 }
 
+/*
+ * Apply again for the cgroups that exist now. While that fails, new
+ * cgroups below the tenants cgroup stay pending: told once per error.
+ */
 static int rescan(struct agent *a)
 {
-	return apply(a);
+	int err = apply(a);
+	char msg[200];
+
+	if (err && err != a->rescan_err) {
+		snprintf(msg, sizeof(msg),
+			 "cannot register the cgroups below the tenants cgroup: %s; new ones stay pending",
+			 err == -EEXIST ? "two tenants resolve to the same cgroup or directory" :
+					  strerror(-err));
+		emit(a, tg_agent_event(&a->fmt, "pending", "deny", msg));
+	}
+	a->rescan_err = err;
+	return err;
 }
 
 /* The policy from its files (or the built-in one) into p. */
@@ -708,9 +793,9 @@ static __u64 suppressed_total(struct agent *a)
 	__u64 n = 0;
 	__u32 id;
 
-	for (id = 0; id < a->reg.next_id && id <= TG_MAX_TENANTS; id++)
+	for (id = 0; id < a->reg.next_id && id < TG_TENANT_PENDING; id++)
 		n += tg_ratelimit_suppressed(a->rl, id);
-	return n;
+	return n + tg_ratelimit_suppressed(a->rl, TG_TENANT_PENDING);
 }
 
 static struct json_object *fan_status_json(struct tg_fan *f)
@@ -727,6 +812,40 @@ static struct json_object *fan_status_json(struct tg_fan *f)
 	json_object_object_add(o, "ignore_marks", json_object_new_int64((int64_t)s.ignore_marks));
 	json_object_object_add(o, "cache_hits", json_object_new_int64((int64_t)s.cache_hits));
 	json_object_object_add(o, "cache_misses", json_object_new_int64((int64_t)s.cache_misses));
+	return o;
+}
+
+/* The pending actor: where, its mode, its denials, the cgroups left so. */
+static struct json_object *pending_json(struct agent *a)
+{
+	const struct tg_pending *p = &a->reg.pending;
+	struct json_object *o = json_object_new_object(), *arr, *u;
+	char msg[PATH_MAX + 256];
+	size_t i;
+
+	add_field(o, "name", "(pending)");
+	add_field(o, "cgroup", p->cgroup);
+	json_object_object_add(o, "present", json_object_new_boolean(p->cgroup_id != 0));
+	add_field(o, "mode", mode_name(p->flags));
+	json_object_object_add(o, "denials", json_object_new_int64(
+		(int64_t)a->denials[TG_TENANT_PENDING]));
+	json_object_object_add(o, "audits", json_object_new_int64(
+		(int64_t)a->audits[TG_TENANT_PENDING]));
+	json_object_object_add(o, "events_suppressed", json_object_new_int64(
+		(int64_t)tg_ratelimit_suppressed(a->rl, TG_TENANT_PENDING)));
+	json_object_object_add(o, "events_dropped", json_object_new_int64(
+		(int64_t)tg_ratelimit_dropped(a->rl, TG_TENANT_PENDING)));
+	arr = json_object_new_array();
+	for (i = 0; i < p->n; i++) {
+		u = json_object_new_object();
+		add_field(u, "cgroup", p->v[i].cgroup);
+		add_field(u, "reason", tg_unreg_reason_name(p->v[i].reason));
+		tg_unreg_text(&p->v[i], msg, sizeof(msg));
+		add_field(u, "message", msg);
+		json_object_array_add(arr, u);
+	}
+	json_object_object_add(o, "unregistered", arr);
+	json_object_object_add(o, "unregistered_more", json_object_new_int64((int64_t)p->more));
 	return o;
 }
 
@@ -750,7 +869,7 @@ static struct json_object *status_json(struct agent *a)
 	for (i = 0; i < a->reg.n; i++) {
 		const struct tg_tenant_entry *e = &a->reg.v[i];
 
-		if (!e->defined && !e->present)
+		if (!tg_tenant_in_force(e))
 			continue;
 		t = json_object_new_object();
 		json_object_object_add(t, "name", json_object_new_string(e->name));
@@ -772,6 +891,7 @@ static struct json_object *status_json(struct agent *a)
 		json_object_array_add(ts, t);
 	}
 	json_object_object_add(o, "tenants", ts);
+	json_object_object_add(o, "pending", pending_json(a));
 	tg_sink_stats(a->sink, &ss);
 	t = json_object_new_object();
 	json_object_object_add(t, "kernel_events", json_object_new_int64((int64_t)a->events_seen));
@@ -1036,7 +1156,11 @@ static int prepare_tenants_dir(struct agent *a, int *ifd)
 			   a->cgroup_root, a->policy.tenants_cgroup);
 	if (err)
 		return err;
-	if (mkdir(a->tenants_dir, 0755) < 0 && errno != EEXIST) {
+	if (mkdir(a->tenants_dir, 0755) == 0) {
+		/* A new tenants cgroup (reload): pending below it from now. */
+		if (a->started)
+			apply(a);
+	} else if (errno != EEXIST) {
 		err = -errno;
 		say("cannot create tenants cgroup %s: %s", a->tenants_dir,
 		    strerror(-err));
@@ -1185,6 +1309,7 @@ int main(int argc, char **argv)
 		.file_backend_opt = "auto",
 		.spool_dir = "/var/lib/tenantguard/spool",
 		.spool_size = 512ULL << 20,
+		.links_per_tenant = TG_LINKS_PER_TENANT,
 	};
 	struct tg_spool_info si;
 	struct tg_spool *spool;
@@ -1196,6 +1321,7 @@ int main(int argc, char **argv)
 
 	a.bpf.cgroup_fd = -1;
 	tg_registry_init(&a.reg);
+	tg_pending_init(&a.reported);
 	tg_resports_init(&a.resports, "/proc/sys/net/ipv4/ip_local_reserved_ports");
 	if (parse_args(&a, argc, argv))
 		return 2;
@@ -1252,6 +1378,7 @@ int main(int argc, char **argv)
 		err = 1;
 		goto out_free_sink;
 	}
+	a.bpf.links.max_per_tenant = a.links_per_tenant;
 	a.rl = tg_ratelimit_new(tg_bpf_map_fd(&a.bpf, "event_limits"),
 				tg_bpf_map_fd(&a.bpf, "event_gates"),
 				tg_bpf_map_fd(&a.bpf, "tenant_counts"),
@@ -1361,6 +1488,7 @@ out_free_sink:
 out_close_sfd:
 	close(sfd);
 	tg_registry_free(&a.reg);
+	tg_pending_free(&a.reported);
 	tg_policy_free(&a.policy);
 	return err;
 }

@@ -447,29 +447,20 @@ static void free_policy_maps(struct tg_bpf *b)
 		}
 }
 
-int tg_bpf_apply(struct tg_bpf *b, const struct tg_registry *r,
-		 struct tg_apply_stats *st)
+/* Write c into the slot not in force, then switch to it in one write. */
+static int publish(struct tg_bpf *b, const struct tg_compiled *c,
+		   struct tg_apply_stats *st)
 {
 	__u32 next = b->gen + 1, slot = next & 1, zero = 0;
 	const struct tg_kv_set *target[TG_PM_COUNT];
-	struct tg_compiled c;
 	long n;
 	int m, err;
 
-	memset(st, 0, sizeof(*st));
-	tg_compiled_init(&c);
-	err = tg_compile(r, &c);
-	if (!err && b->file)
-		err = tg_links_apply(&b->links, r, &c);
-	if (err)
-		goto out_free;
-	st->link_scan_errors = b->links.errors;
-	target[TG_PM_CGROUPS] = &c.cgroups;
-	target[TG_PM_ROOTS] = &c.roots;
-	target[TG_PM_PAIRS] = &c.pairs;
-	target[TG_PM_RESERVED] = &c.reserved;
-	target[TG_PM_NETS] = &c.nets;
-	st->missing_paths = c.missing_paths;
+	target[TG_PM_CGROUPS] = &c->cgroups;
+	target[TG_PM_ROOTS] = &c->roots;
+	target[TG_PM_PAIRS] = &c->pairs;
+	target[TG_PM_RESERVED] = &c->reserved;
+	target[TG_PM_NETS] = &c->nets;
 	for (m = 0; m < TG_PM_COUNT; m++) {
 		if (b->inner[m][slot] < 0)
 			continue;
@@ -478,17 +469,45 @@ int tg_bpf_apply(struct tg_bpf *b, const struct tg_registry *r,
 			/* The slot is in an unknown state: start it afresh. */
 			err = (int)n;
 			new_inner(b, m, slot);
-			goto out_free;
+			return err;
 		}
 		st->changes += n;
 	}
 	/* The switch: one 4-byte write, seen whole by every program. */
 	if (bpf_map_update_elem(bpf_map__fd(b->net->maps.policy_gen), &zero,
-				&next, BPF_ANY)) {
-		err = -errno;
-		goto out_free;
-	}
+				&next, BPF_ANY))
+		return -errno;
 	b->gen = next;
+	return 0;
+}
+
+int tg_bpf_apply(struct tg_bpf *b, const struct tg_registry *r,
+		 struct tg_apply_stats *st)
+{
+	struct tg_compiled c;
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	tg_compiled_init(&c);
+	err = tg_compile(r, &c);
+	/*
+	 * Owned paths not scanned for hard links yet (all of them at start):
+	 * the policy goes in force first, with the objects known so far, so
+	 * that nothing waits for the scan unprotected.
+	 */
+	if (!err && b->file && tg_links_pending(&b->links, r)) {
+		err = tg_links_record(&b->links, r, &c) ?: publish(b, &c, st);
+		tg_compiled_free(&c);
+		tg_compiled_init(&c);
+		err = err ?: tg_compile(r, &c);
+	}
+	if (!err && b->file)
+		err = tg_links_apply(&b->links, r, &c);
+	if (err)
+		goto out_free;
+	st->link_scan_errors = b->links.errors;
+	st->missing_paths = c.missing_paths;
+	err = publish(b, &c, st);
 out_free:
 	tg_compiled_free(&c);
 	return err;

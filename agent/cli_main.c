@@ -206,6 +206,32 @@ static void print_delivery(struct json_object *r)
 		       jstr(d, "metrics_error") : "");
 }
 
+/*
+ * The pending actor's row (processes below the tenants cgroup in no
+ * tenant), and every cgroup there the agent could not make a tenant.
+ */
+static void print_pending(struct json_object *r)
+{
+	struct json_object *p, *un = NULL, *u, *v;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(r, "pending", &p))
+		return;
+	printf("%-20s %-5s %-8s %-8s %-9s %s (and below it, in no tenant)\n",
+	       "(pending)", "-", jstr(p, "mode"), jstr(p, "denials"),
+	       jstr(p, "present"), jstr(p, "cgroup"));
+	json_object_object_get_ex(p, "unregistered", &un);
+	n = un ? json_object_array_length(un) : 0;
+	for (i = 0; i < n; i++) {
+		u = json_object_array_get_idx(un, i);
+		printf("PENDING:     %s\n", jstr(u, "message"));
+	}
+	if (json_object_object_get_ex(p, "unregistered_more", &v) &&
+	    json_object_get_int64(v) > 0)
+		printf("PENDING:     %s more cgroups are no tenant (not listed)\n",
+		       json_object_get_string(v));
+}
+
 static int cmd_status(int argc, char **argv)
 {
 	struct json_object *r, *ts, *t, *v;
@@ -247,6 +273,7 @@ static int cmd_status(int argc, char **argv)
 		       jstr(t, "mode"), jstr(t, "denials"), jstr(t, "present"),
 		       jstr(t, "cgroup"));
 	}
+	print_pending(r);
 	print_delivery(r);
 	json_object_put(r);
 	return 0;

@@ -133,6 +133,16 @@ static int add_root(struct tg_compiled *c, const struct stat *st, __u32 tenant)
 	return tg_kv_add(&c->roots, &key, &owner);
 }
 
+/* The tenants cgroup's row of tenant_cgroups, if it exists: the pending actor. */
+static int compile_pending(const struct tg_pending *p, struct tg_compiled *c)
+{
+	struct tg_tenant t = {.id = TG_TENANT_PENDING, .flags = p->flags};
+
+	if (!p->cgroup_id)
+		return 0;
+	return tg_kv_add(&c->cgroups, &p->cgroup_id, &t);
+}
+
 int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 {
 	struct tg_tenant t;
@@ -144,7 +154,7 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 	for (i = 0; i < r->n && !err; i++) {
 		const struct tg_tenant_entry *e = &r->v[i];
 
-		if (!e->present && !e->defined)
+		if (!tg_tenant_in_force(e))
 			continue;
 		/*
 		 * A tenant's paths are its own whether or not its cgroup
@@ -184,6 +194,7 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 		if (!err)
 			err = compile_net(e, c);
 	}
+	err = err ?: compile_pending(&r->pending, c);
 	if (err)
 		return err;
 	/* Two tenants on one cgroup or one directory: refuse, never guess. */

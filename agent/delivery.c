@@ -19,11 +19,44 @@ void tg_delivery_init(struct tg_delivery *d, struct tg_sink *sink,
 	d->sink = sink;
 	d->metrics_path = metrics_path;
 	tg_counts_init(&d->events);
+	tg_counts_init(&d->malformed);
 }
 
 void tg_delivery_free(struct tg_delivery *d)
 {
 	tg_counts_free(&d->events);
+	tg_counts_free(&d->malformed);
+}
+
+void tg_delivery_malformed(struct tg_delivery *d, const char *tenant)
+{
+	d->malformed_total++;
+	tg_counts_add(&d->malformed, tenant, 1);
+}
+
+struct malformed_ctx {
+	const struct tg_event_fmt *f;
+	void (*emit)(void *ctx, struct json_object *ev);
+	void *ctx;
+};
+
+/* One drop event for the malformed records of one tenant. */
+static void report_malformed(void *arg, const char *tenant, __u64 n)
+{
+	struct malformed_ctx *m = arg;
+	struct json_object *o;
+	char msg[160];
+
+	snprintf(msg, sizeof(msg),
+		 "%llu events of tenant %s dropped: the agent could not decode "
+		 "the kernel's record", (unsigned long long)n, tenant);
+	o = tg_agent_event(m->f, "drop", "allow", msg);
+	if (!o)
+		return;
+	json_object_object_add(o, "tenant", json_object_new_string(tenant));
+	json_object_object_add(o, "dropped", json_object_new_int64((int64_t)n));
+	json_object_object_add(o, "reason", json_object_new_string("malformed"));
+	m->emit(m->ctx, o);
 }
 
 void tg_delivery_count_names(struct tg_delivery *d, const char *kind,
@@ -103,6 +136,13 @@ void tg_delivery_report(struct tg_delivery *d, const struct tg_event_fmt *f,
 		drop(ctx, now - *rep, reasons[i].name, reasons[i].why);
 		*rep = now;
 	}
+	if (d->malformed.n && tg_sink_has_room(d->sink)) {
+		struct malformed_ctx m = { f, emit, ctx };
+
+		tg_counts_each(&d->malformed, report_malformed, &m);
+		tg_counts_free(&d->malformed);
+		tg_counts_init(&d->malformed);
+	}
 	if (ss.stalls == d->rep_stalls)
 		return;
 	d->rep_stalls = ss.stalls;
@@ -173,6 +213,7 @@ struct json_object *tg_delivery_status(struct tg_delivery *d,
 	add_u64(dr, "ringbuf_full", x->kernel_drops);
 	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
 		add_u64(dr, reasons[i].name, AT(&ss, reasons[i].stat));
+	add_u64(dr, "malformed", d->malformed_total);
 	json_object_object_add(o, "dropped", dr);
 	if (d->metrics_path) {
 		json_object_object_add(o, "metrics_file",
@@ -231,6 +272,9 @@ void tg_delivery_metrics(struct tg_delivery *d,
 		tg_metrics_u64(m, "tenantguard_events_dropped_total", l,
 			       AT(&ss, reasons[i].stat));
 	}
+	l[1] = "malformed";
+	tg_metrics_u64(m, "tenantguard_events_dropped_total", l,
+		       d->malformed_total);
 	tg_metrics_family(m, "tenantguard_events_acked_total", "counter",
 			  "Events the collector acknowledged as durable.");
 	tg_metrics_u64(m, "tenantguard_events_acked_total", NULL, ss.acked);

@@ -23,6 +23,9 @@ struct tg_delivery {
 	/* Sink counters already reported as events. */
 	__u64 rep_queue_full, rep_spool_full, rep_spool_error, rep_oversized,
 		rep_nomem, rep_stalls;
+	/* Kernel records the agent could not decode, by actor's tenant. */
+	struct tg_counts malformed;	/* tenant name -> count not reported */
+	__u64 malformed_total;		/* all of them, reported or not */
 	const char *metrics_path; /* NULL: no metrics file */
 	int metrics_err;	  /* last write's result */
 };
@@ -41,6 +44,13 @@ void tg_delivery_free(struct tg_delivery *d);
 void tg_delivery_count(struct tg_delivery *d, struct json_object *ev);
 void tg_delivery_count_names(struct tg_delivery *d, const char *kind,
 			     const char *verdict, const char *tenant);
+
+/*
+ * Count one record the agent could not decode (tenant: the actor's, as far
+ * as its header tells, else "host"); tg_delivery_report reports it as a
+ * "kind: agent, op: drop, reason: malformed" event of that tenant.
+ */
+void tg_delivery_malformed(struct tg_delivery *d, const char *tenant);
 
 /*
  * Report what the sink dropped since the last call, one call of drop per

@@ -255,23 +255,25 @@ static struct json_object *common_fields(const struct tg_event_fmt *f,
 static void join_components(const struct tg_event *ev, char *out, size_t len)
 {
 	const char *names[TG_PATH_LEN / 2];
-	size_t n = 0, i = 0, o = 0;
+	size_t lens[TG_PATH_LEN / 2];
+	size_t n = 0, i = 0, o = 0, max = ev->path_len;
 	int k;
 
-	while (i < ev->path_len && n < TG_PATH_LEN / 2) {
-		names[n++] = (const char *)ev->path + i;
-		i += strnlen((const char *)ev->path + i, ev->path_len - i) + 1;
+	if (max > TG_PATH_LEN)
+		max = TG_PATH_LEN;
+	/* The last name may lack its NUL: never read past path_len. */
+	while (i < max && n < TG_PATH_LEN / 2) {
+		names[n] = (const char *)ev->path + i;
+		lens[n] = strnlen(names[n], max - i);
+		i += lens[n++] + 1;
 	}
 	if (ev->path_flags & TG_PATH_F_TRUNCATED)
 		o += (size_t)snprintf(out, len, "...");
 	if (n == 0 && !(ev->path_flags & TG_PATH_F_TRUNCATED))
 		o += (size_t)snprintf(out + o, len - o, "/");
-	for (k = (int)n - 1; k >= 0 && o < len; k--) {
-		size_t nl = strnlen(names[k], ev->path_len);
-
-		o += (size_t)snprintf(out + o, len - o, "/%.*s", (int)nl,
+	for (k = (int)n - 1; k >= 0 && o < len; k--)
+		o += (size_t)snprintf(out + o, len - o, "/%.*s", (int)lens[k],
 				      names[k]);
-	}
 	out[len - 1] = '\0';
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fan_owner.h"
+#include "tenantguard/map_abi.h"
 
 /* Room for one more element of size sz in *v (n used of *cap). */
 static int grow(void **v, size_t *cap, size_t n, size_t sz, size_t first)
@@ -121,6 +122,12 @@ const struct tg_fo_ent *tg_fo_owned_find(const struct tg_fo_owned *o, __u64 dev,
 			lo = mid + 1;
 	}
 	return NULL;
+}
+
+int tg_fo_ent_matches(const struct tg_fo_ent *e, const struct stat *st)
+{
+	return e && (!(e->flags & TG_FO_LINK) || (e->flags & TG_FO_ROOT) ||
+		     st->st_nlink > 1);
 }
 
 int tg_fo_cache_init(struct tg_fo_cache *c, size_t cap, __u64 max_age_ms)
@@ -381,7 +388,7 @@ int tg_fo_owner(struct tg_fo_walk *w, int fd, const struct stat *st,
 
 	w->steps = 0;
 	e = tg_fo_owned_find(w->owned, st->st_dev, st->st_ino);
-	if (e) {
+	if (tg_fo_ent_matches(e, st)) {
 		*owner = e->tenant;
 		return 0;
 	}
@@ -462,14 +469,17 @@ int tg_fo_cgroups_finish(struct tg_fo_cgroups *g)
 const struct tg_fo_cgroup *tg_fo_cgroups_find(const struct tg_fo_cgroups *g,
 					      const char *path)
 {
-	struct tg_fo_cgroup key, *hit;
+	struct tg_fo_cgroup key, *hit, *pending = NULL;
 	char p[PATH_MAX];
 	char *slash;
 
 	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
 		return NULL;
 	key.path = p;
-	/* The cgroup itself, then each ancestor: the innermost tenant wins. */
+	/*
+	 * The cgroup itself, then each ancestor: the innermost tenant wins;
+	 * the pending actor only where no tenant is found.
+	 */
 	for (;;) {
 		size_t l = strlen(p);
 
@@ -477,11 +487,13 @@ const struct tg_fo_cgroup *tg_fo_cgroups_find(const struct tg_fo_cgroups *g,
 			p[--l] = '\0';
 		hit = g->n ? bsearch(&key, g->v, g->n, sizeof(*g->v), cg_cmp) :
 			     NULL;
-		if (hit)
+		if (hit && !(hit->flags & TG_TENANT_F_PENDING))
 			return hit;
+		if (hit)
+			pending = hit;
 		slash = strrchr(p, '/');
 		if (!slash || slash == p)
-			return NULL;
+			return pending;
 		*slash = '\0';
 	}
 }

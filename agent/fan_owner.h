@@ -44,6 +44,12 @@ int tg_fo_owned_add(struct tg_fo_owned *o, __u64 dev, __u64 ino, __u32 tenant,
 int tg_fo_owned_finish(struct tg_fo_owned *o);
 const struct tg_fo_ent *tg_fo_owned_find(const struct tg_fo_owned *o, __u64 dev,
 					 __u64 ino);
+/*
+ * Whether e (NULL: no entry) holds for the object of stat st: a link found
+ * at the last scan only while the object still has several links, so that
+ * an inode number reused by a new file is not taken for it.
+ */
+int tg_fo_ent_matches(const struct tg_fo_ent *e, const struct stat *st);
 
 /*
  * A bounded cache: (dev, ino) -> owner, emptied in O(1) by a generation. An

@@ -297,8 +297,9 @@ static int owner_by_name(struct tg_fo_walk *w, const struct fan_fs *fs, int fd,
 
 /*
  * The owner of the object of event fd (stat st) on fs. A file with several
- * names is owned if the name it was opened by or the one its handle leads to
- * lies in an owned tree (or it was found below one at the last scan).
+ * names is owned as every one of its names was found below owned roots at
+ * the last scan; else as the name it was opened by, when that can be found;
+ * else as the one its handle leads to.
  */
 static int owner_of(struct tg_fan *f, const struct fan_fs *fs, int fd,
 		    pid_t pid, const struct stat *st, __u32 *owner)
@@ -317,14 +318,15 @@ static int owner_of(struct tg_fan *f, const struct fan_fs *fs, int fd,
 	int o, err;
 
 	e = tg_fo_owned_find(w.owned, st->st_dev, st->st_ino);
-	if (e) {
+	if (tg_fo_ent_matches(e, st)) {
 		*owner = e->tenant;
 		return 0;
 	}
 	if (tg_fo_cache_get(&f->cache, &me, w.now_ms, owner))
 		return 0;
+	/* The name the opener used decides, when it can be found. */
 	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1 &&
-	    owner_by_name(&w, fs, fd, pid, st, &by_name) == 0 && by_name) {
+	    owner_by_name(&w, fs, fd, pid, st, &by_name) == 0) {
 		*owner = by_name;
 		return 0;
 	}
@@ -897,8 +899,17 @@ static void fs_unmark(struct tg_fan *f, struct fan_fs *fs)
 }
 
 /* Hard links below one owned root: nftw keeps no context, so a static one. */
+/* One name of an object with several links, found below a root. */
+struct fan_link {
+	__u64 dev, ino;
+	__u32 tenant;
+	__u32 nlink;		/* the object's link count then */
+};
+
 static struct {
-	struct tg_fo_owned *owned;
+	const struct tg_fo_owned *roots;	/* finished: nested roots */
+	struct fan_link *v;
+	size_t n, cap;
 	__u32 tenant;
 	dev_t dev;
 	unsigned long seen;
@@ -908,16 +919,73 @@ static struct {
 static int scan_one(const char *path, const struct stat *st, int type,
 		    struct FTW *ftw)
 {
+	const struct tg_fo_ent *e;
+	void *v;
+
 	if (++scan.seen > TG_FAN_LINK_SCAN_MAX)
-		return 1;
-	if (type == FTW_F && st->st_dev == scan.dev && st->st_nlink > 1 &&
-	    !S_ISDIR(st->st_mode)) {
-		scan.err = tg_fo_owned_add(scan.owned, st->st_dev, st->st_ino,
-					   scan.tenant, TG_FO_LINK);
-		if (scan.err)
-			return 1;
+		return FTW_STOP;
+	if (type == FTW_D && ftw->level > 0) {
+		/* Another owned root: its own scan counts what is below. */
+		e = tg_fo_owned_find(scan.roots, st->st_dev, st->st_ino);
+		return e && (e->flags & TG_FO_ROOT) ? FTW_SKIP_SUBTREE :
+						      FTW_CONTINUE;
 	}
+	if (type != FTW_F || st->st_dev != scan.dev || st->st_nlink <= 1 ||
+	    S_ISDIR(st->st_mode))
+		return FTW_CONTINUE;
+	if (scan.n == scan.cap) {
+		v = reallocarray(scan.v, scan.cap ? scan.cap * 2 : 256,
+				 sizeof(*scan.v));
+		if (!v) {
+			scan.err = -ENOMEM;
+			return FTW_STOP;
+		}
+		scan.v = v;
+		scan.cap = scan.cap ? scan.cap * 2 : 256;
+	}
+	scan.v[scan.n++] = (struct fan_link){ .dev = st->st_dev,
+					      .ino = st->st_ino,
+					      .tenant = scan.tenant,
+					      .nlink = (__u32)st->st_nlink };
+	return FTW_CONTINUE;
+}
+
+static int link_cmp(const void *a, const void *b)
+{
+	const struct fan_link *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
 	return 0;
+}
+
+/*
+ * The names found into owned: an object every name of which was found
+ * below owned roots is owned wherever it is opened from; one with a name
+ * elsewhere (a host file linked into a tenant's tree) is left to the name
+ * it is opened by, as any file.
+ */
+static int add_links(struct tg_fo_owned *owned)
+{
+	size_t i, k, j;
+	__u32 nlink;
+	int err = 0;
+
+	qsort(scan.v, scan.n, sizeof(*scan.v), link_cmp);
+	for (i = 0; i < scan.n && !err; i = k) {
+		nlink = scan.v[i].nlink;
+		for (k = i + 1; k < scan.n && !link_cmp(&scan.v[i], &scan.v[k]); k++)
+			if (scan.v[k].nlink > nlink)
+				nlink = scan.v[k].nlink;
+		if (k - i < nlink)
+			continue;
+		for (j = i; j < k && !err; j++)
+			err = tg_fo_owned_add(owned, scan.v[j].dev, scan.v[j].ino,
+					      scan.v[j].tenant, TG_FO_LINK);
+	}
+	return err;
 }
 
 /* Whether the roots of s and o are the same objects of the same tenants. */
@@ -952,7 +1020,7 @@ static int build_snap(struct tg_fan *f, const struct tg_registry *r,
 	for (i = 0; i < r->n && !err; i++) {
 		const struct tg_tenant_entry *e = &r->v[i];
 
-		if (!e->present && !e->defined)
+		if (!tg_tenant_in_force(e))
 			continue;
 		if (e->present && e->cgroup_id &&
 		    strncmp(e->cgroup, f->cgroup_root, rl) == 0)
@@ -963,6 +1031,12 @@ static int build_snap(struct tg_fan *f, const struct tg_registry *r,
 				err = tg_fo_owned_add(&s->owned, st.st_dev,
 						      st.st_ino, e->id, TG_FO_ROOT);
 	}
+	/* Below the tenants cgroup, in no tenant: the pending actor. */
+	if (!err && r->pending.cgroup_id &&
+	    strncmp(r->pending.cgroup, f->cgroup_root, rl) == 0)
+		err = tg_fo_cgroups_add(&s->cgroups, r->pending.cgroup[rl] ?
+					r->pending.cgroup + rl : "/",
+					TG_TENANT_PENDING, r->pending.flags);
 	if (!err)
 		err = tg_fo_cgroups_finish(&s->cgroups);
 	if (!err)
@@ -970,31 +1044,34 @@ static int build_snap(struct tg_fan *f, const struct tg_registry *r,
 	return err;
 }
 
-/* Add the hard links below every owned root of r to s. */
+/* Add the hard links below every owned root of r to s (roots finished). */
 static int scan_links(const struct tg_registry *r, struct fan_snap *s)
 {
 	size_t i;
 	unsigned int j;
 	struct stat st;
+	int err;
 
 	memset(&scan, 0, sizeof(scan));
-	scan.owned = &s->owned;
+	scan.roots = &s->owned;
 	for (i = 0; i < r->n && !scan.err; i++) {
 		const struct tg_tenant_entry *e = &r->v[i];
 
-		if (!e->present && !e->defined)
+		if (!tg_tenant_in_force(e))
 			continue;
 		for (j = 0; j < e->n_paths && !scan.err; j++) {
 			if (stat(e->paths[j], &st) < 0 || !S_ISDIR(st.st_mode))
 				continue;
 			scan.tenant = e->id;
 			scan.dev = st.st_dev;
-			nftw(e->paths[j], scan_one, 16, FTW_PHYS | FTW_MOUNT);
+			nftw(e->paths[j], scan_one, 16,
+			     FTW_PHYS | FTW_MOUNT | FTW_ACTIONRETVAL);
 		}
 	}
-	if (scan.err)
-		return scan.err;
-	return tg_fo_owned_finish(&s->owned);
+	err = scan.err ?: add_links(&s->owned);
+	free(scan.v);
+	memset(&scan, 0, sizeof(scan));
+	return err ?: tg_fo_owned_finish(&s->owned);
 }
 
 /* Mark what s needs; the list that results goes to *out. */
@@ -1035,35 +1112,19 @@ static int prepare_fs(struct tg_fan *f, const struct fan_snap *s,
 	return 0;
 }
 
-int tg_fan_apply(struct tg_fan *f, const struct tg_registry *r, int links)
+/* Put s in force (taking it): mark, switch, unmark what is not needed. */
+static int install(struct tg_fan *f, struct fan_snap *s)
 {
-	struct fan_snap *s = calloc(1, sizeof(*s)), *old_snap;
 	struct fan_fs *v = NULL, *old_fs;
+	struct fan_snap *old_snap;
 	size_t n = 0, old_n, i;
 	int err, unwatched = 0;
 
-	if (!s)
-		return -ENOMEM;
-	err = build_snap(f, r, s);
-	if (err)
-		goto out_free;
-	/* Only the main thread changes f->snap: reading it here is safe. */
-	if (links || !same_roots(&s->owned, &f->snap->owned)) {
-		err = scan_links(r, s);
-	} else {
-		for (i = 0; i < f->snap->owned.n && !err; i++)
-			if (f->snap->owned.v[i].flags & TG_FO_LINK)
-				err = tg_fo_owned_add(&s->owned, f->snap->owned.v[i].dev,
-						      f->snap->owned.v[i].ino,
-						      f->snap->owned.v[i].tenant,
-						      TG_FO_LINK);
-		err = err ?: tg_fo_owned_finish(&s->owned);
-	}
-	if (err)
-		goto out_free;
 	err = prepare_fs(f, s, &v, &n);
-	if (err)
-		goto out_free;
+	if (err) {
+		snap_free(s);
+		return err;
+	}
 	for (i = 0; i < n; i++)
 		unwatched |= v[i].marked && !v[i].watched;
 	pthread_mutex_lock(&f->lock);
@@ -1089,6 +1150,52 @@ int tg_fan_apply(struct tg_fan *f, const struct tg_registry *r, int links)
 	free(old_fs);
 	snap_free(old_snap);
 	return 0;
+}
+
+/* s's roots and cgroups, with the hard links of the snapshot in force. */
+static int build_with_old_links(struct tg_fan *f, const struct tg_registry *r,
+				struct fan_snap *s)
+{
+	size_t i;
+	int err = build_snap(f, r, s);
+
+	/* Only the main thread changes f->snap: reading it here is safe. */
+	for (i = 0; i < f->snap->owned.n && !err; i++)
+		if (f->snap->owned.v[i].flags & TG_FO_LINK)
+			err = tg_fo_owned_add(&s->owned, f->snap->owned.v[i].dev,
+					      f->snap->owned.v[i].ino,
+					      f->snap->owned.v[i].tenant,
+					      TG_FO_LINK);
+	return err ?: tg_fo_owned_finish(&s->owned);
+}
+
+int tg_fan_apply(struct tg_fan *f, const struct tg_registry *r, int links)
+{
+	struct fan_snap *s = calloc(1, sizeof(*s));
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	err = build_with_old_links(f, r, s);
+	if (err)
+		goto out_free;
+	if (!links && same_roots(&s->owned, &f->snap->owned))
+		return install(f, s);
+	/*
+	 * A scan for hard links: the new roots go in force first (with the
+	 * links known so far), so that nothing waits for the scan unprotected
+	 * (at start, nothing was marked before).
+	 */
+	err = install(f, s);
+	if (err)
+		return err;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	err = build_snap(f, r, s) ?: scan_links(r, s);
+	if (err)
+		goto out_free;
+	return install(f, s);
 
 out_free:
 	snap_free(s);

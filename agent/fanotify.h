@@ -54,8 +54,9 @@ void tg_fan_free(struct tg_fan *f);
  * Enforce registry r: mark the filesystems holding owned paths (and unmark
  * those no longer needed), and switch the answering thread to r's owners and
  * cgroups. links: look for hard links below owned roots again (else only
- * below roots not seen before). Returns 0 or -errno; on error the previous
- * state stays in force.
+ * when the roots changed). Before such a scan, r's roots go in force with
+ * the links known so far. Returns 0 or -errno; on error before that, the
+ * previous state stays in force, after it, r without the new links.
  */
 int tg_fan_apply(struct tg_fan *f, const struct tg_registry *r, int links);
 

@@ -123,32 +123,42 @@ void tg_event_limit_of(const struct tg_rate *r, struct tg_event_limit *out)
 	out->tolerance_ns = (r->burst ? r->burst - 1ULL : 0) * out->interval_ns;
 }
 
+/* Id's limit r into limits (and a fresh bucket into gates) if it changed. */
+static int add_limit(struct tg_ratelimit *rl, struct tg_kv_set *limits,
+		     struct tg_kv_set *gates, __u32 id, const struct tg_rate *r)
+{
+	static const struct tg_event_gate fresh;
+	struct tg_event_limit lim;
+	int err;
+
+	if (id > TG_MAX_TENANTS)
+		return 0;
+	tg_event_limit_of(r, &lim);
+	if (!memcmp(&lim, &rl->mirror[id], sizeof(lim)))
+		return 0;
+	err = tg_kv_add(limits, &id, &lim);
+	return err ?: tg_kv_add(gates, &id, &fresh);
+}
+
 int tg_ratelimit_apply(struct tg_ratelimit *rl, const struct tg_registry *reg,
 		       const struct tg_policy *p)
 {
-	static const struct tg_event_gate fresh;
 	struct tg_kv_set limits, gates;
 	struct tg_event_limit lim;
 	size_t i;
 	int err = 0;
 
 	tg_kv_init(&limits, sizeof(__u32), sizeof(lim));
-	tg_kv_init(&gates, sizeof(__u32), sizeof(fresh));
+	tg_kv_init(&gates, sizeof(__u32), sizeof(struct tg_event_gate));
 	for (i = 0; i < reg->n && !err; i++) {
 		const struct tg_tenant_entry *e = &reg->v[i];
 
-		if (e->id > TG_MAX_TENANTS)
-			continue;
-		tg_event_limit_of(
-			tg_policy_tenant_rate(
-				p,
-				e->defined ? tg_policy_find(p, e->name) : NULL),
-			&lim);
-		if (!memcmp(&lim, &rl->mirror[e->id], sizeof(lim)))
-			continue;
-		err = tg_kv_add(&limits, &e->id, &lim);
-		err = err ?: tg_kv_add(&gates, &e->id, &fresh);
+		err = add_limit(rl, &limits, &gates, e->id, tg_policy_tenant_rate(
+			p, e->defined ? tg_policy_find(p, e->name) : NULL));
 	}
+	/* The pending actor: the limit of tenants without one of their own. */
+	err = err ?: add_limit(rl, &limits, &gates, TG_TENANT_PENDING,
+			       tg_policy_tenant_rate(p, NULL));
 	/* New limits first, then empty buckets that follow them. */
 	err = err ?: tg_kv_write(rl->limits_fd, &limits);
 	err = err ?: tg_kv_write(rl->gates_fd, &gates);
@@ -322,8 +332,8 @@ int tg_ratelimit_poll(struct tg_ratelimit *rl, __u32 max_id, tg_rl_emit_fn emit,
 	__u32 first, n, i;
 	int err;
 
-	if (max_id > TG_MAX_TENANTS)
-		max_id = TG_MAX_TENANTS;
+	if (max_id >= TG_TENANT_PENDING)
+		max_id = TG_TENANT_PENDING - 1;
 	err = poll_suppressed(rl, now, emit, ctx);
 	for (first = 0; !err && first <= max_id; first += n) {
 		n = max_id - first + 1 < BATCH ? max_id - first + 1 : BATCH;
@@ -335,6 +345,11 @@ int tg_ratelimit_poll(struct tg_ratelimit *rl, __u32 max_id, tg_rl_emit_fn emit,
 					 *)((char *)rl->cur + i * per_id),
 				now, emit, ctx);
 	}
+	/* And the pending actor's. */
+	err = err ?: read_counts(rl, TG_TENANT_PENDING, 1);
+	err = err ?: poll_tenant(rl, TG_TENANT_PENDING,
+				 (const struct tg_tenant_counts *)rl->cur, now,
+				 emit, ctx);
 	rl->last_poll_ns = now;
 	return err == -EAGAIN ? 0 : err;
 }

@@ -53,15 +53,17 @@ void tg_event_limit_of(const struct tg_rate *r, struct tg_event_limit *out);
 
 /*
  * Give every tenant of the registry its rate limit from policy p (its own,
- * else the policy's). Only changed limits are written; a tenant whose limit
+ * else the policy's), and the pending actor the policy's. Only changed
+ * limits are written; a tenant whose limit
  * changes starts again with a full bucket. 0 or -errno.
  */
 int tg_ratelimit_apply(struct tg_ratelimit *rl, const struct tg_registry *reg,
 		       const struct tg_policy *p);
 
 /*
- * Read the kernel's counters for tenant ids 0..max_id and emit a record for
- * every count that grew since it was last emitted. 0 or -errno.
+ * Read the kernel's counters for tenant ids 0..max_id and TG_TENANT_PENDING
+ * and emit a record for every count that grew since it was last emitted.
+ * 0 or -errno.
  */
 int tg_ratelimit_poll(struct tg_ratelimit *rl, __u32 max_id, tg_rl_emit_fn emit,
 		      void *ctx);

@@ -38,6 +38,7 @@ void tg_registry_init(struct tg_registry *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->next_id = 1;
+	tg_pending_init(&r->pending);
 }
 
 static void entry_free_paths(struct tg_tenant_entry *e)
@@ -71,6 +72,7 @@ void tg_registry_free(struct tg_registry *r)
 		hdestroy_r(r->names);
 		free(r->names);
 	}
+	tg_pending_free(&r->pending);
 	tg_registry_init(r);
 }
 
@@ -131,6 +133,8 @@ const char *tg_registry_name(const struct tg_registry *r, __u32 id, char *buf,
 
 	if (id == TG_TENANT_HOST)
 		return "host";
+	if (id == TG_TENANT_PENDING)
+		return "(pending)";
 	/* Owners that are no tenant; parentheses are not in tenant names. */
 	if (id == TG_OWNER_SHARED)
 		return "(several)";
@@ -148,7 +152,7 @@ static struct tg_tenant_entry *registry_add(struct tg_registry *r,
 {
 	struct tg_tenant_entry *e;
 
-	if (r->next_id > TG_MAX_TENANTS) {
+	if (r->next_id >= TG_TENANT_PENDING) {
 		errno = ENOSPC;
 		return NULL;
 	}
@@ -172,21 +176,110 @@ static struct tg_tenant_entry *registry_add(struct tg_registry *r,
 	return e;
 }
 
-/* (Re)fill one zero-config tenant found at tenants_dir/name. */
+/*
+ * The first component below tenants_dir of the policy tenants' cgroups
+ * there, and whether the cgroup is that directory itself.
+ */
+struct policy_dir {
+	const char *name;	/* not NUL-terminated: len bytes */
+	size_t len;
+	int exact;
+};
+
+static int policy_dir_cmp(const void *a, const void *b)
+{
+	const struct policy_dir *x = a, *y = b;
+	int c = strncmp(x->name, y->name, x->len < y->len ? x->len : y->len);
+
+	if (c || x->len == y->len)
+		return c ? c : y->exact - x->exact;
+	return x->len < y->len ? -1 : 1;
+}
+
+/* The policy tenants' directories below tenants_dir, sorted, into *out. */
+static int policy_dirs(const struct tg_registry *r, const char *tenants_dir,
+		       struct policy_dir **out, size_t *n)
+{
+	size_t tl = strlen(tenants_dir), i;
+	struct policy_dir *v = NULL;
+	const char *c, *slash;
+
+	*n = 0;
+	for (i = 0; i < r->n; i++) {
+		if (!r->v[i].defined)
+			continue;
+		c = r->v[i].cgroup;
+		if (strncmp(c, tenants_dir, tl) || c[tl] != '/' || !c[tl + 1])
+			continue;
+		if (!v && !(v = calloc(r->n, sizeof(*v))))
+			return -ENOMEM;
+		c += tl + 1;
+		slash = strchr(c, '/');
+		v[*n].name = c;
+		v[*n].len = slash ? (size_t)(slash - c) : strlen(c);
+		v[(*n)++].exact = !slash;
+	}
+	if (*n)
+		qsort(v, *n, sizeof(*v), policy_dir_cmp);
+	*out = v;
+	return 0;
+}
+
+enum { POLICY_NONE, POLICY_OWN, POLICY_HOLDS };
+
+/*
+ * The policy's claim on tenants_dir/name: POLICY_OWN if it is a policy
+ * tenant's cgroup, POLICY_HOLDS if policy tenants' cgroups lie below it.
+ */
+static int policy_claim(const struct policy_dir *v, size_t n, const char *name)
+{
+	struct policy_dir key = { .name = name, .len = strlen(name), .exact = 1 };
+
+	if (!n)
+		return POLICY_NONE;
+	if (bsearch(&key, v, n, sizeof(*v), policy_dir_cmp))
+		return POLICY_OWN;
+	key.exact = 0;
+	if (bsearch(&key, v, n, sizeof(*v), policy_dir_cmp))
+		return POLICY_HOLDS;
+	return POLICY_NONE;
+}
+
+/* paths_root/<name> as e's only owned path (e has none). */
+static int own_default_path(struct tg_tenant_entry *e, const char *paths_root)
+{
+	char owned[PATH_MAX];
+	int err;
+
+	err = tg_path_join(owned, sizeof(owned), paths_root, e->name);
+	if (err)
+		return err;
+	e->paths[0] = strdup(owned);
+	if (!e->paths[0])
+		return -ENOMEM;
+	e->n_paths = 1;
+	return 0;
+}
+
+/*
+ * (Re)fill one zero-config tenant found at tenants_dir/name: 0, -errno, or
+ * the TG_UNREG_* reason it stays pending.
+ */
 static int scan_one(struct tg_registry *r, const char *tenants_dir,
 		    const char *paths_root, const char *name)
 {
 	struct tg_tenant_entry *e;
-	char owned[PATH_MAX];
 	int err;
 
+	if (!tg_tenant_name_valid(name))
+		return TG_UNREG_NAME;
 	e = tg_registry_find(r, name);
 	if (e && e->defined)
-		return 0;	/* the policy names it: not zero-config */
+		return TG_UNREG_POLICY_NAME;	/* its cgroup is elsewhere */
 	if (!e) {
 		e = registry_add(r, name);
 		if (!e)
-			return -errno;
+			return errno == ENOSPC ? TG_UNREG_IDS : -errno;
 	}
 	err = tg_path_join(e->cgroup, sizeof(e->cgroup), tenants_dir, name);
 	if (err)
@@ -196,25 +289,29 @@ static int scan_one(struct tg_registry *r, const char *tenants_dir,
 		return err;
 	entry_free_paths(e);
 	if (paths_root) {
-		err = tg_path_join(owned, sizeof(owned), paths_root, name);
+		err = own_default_path(e, paths_root);
 		if (err)
 			return err;
-		e->paths[0] = strdup(owned);
-		if (!e->paths[0])
-			return -ENOMEM;
-		e->n_paths = 1;
 	}
 	e->present = 1;
+	e->zeroconf = 1;
 	return 0;
+}
+
+/* "." and "..". */
+static int dot_entry(const char *name)
+{
+	return name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]));
 }
 
 int tg_registry_scan(struct tg_registry *r, const char *tenants_dir,
 		     const char *paths_root)
 {
+	struct policy_dir *pd = NULL;
 	struct dirent *de;
-	size_t i;
+	size_t i, npd;
+	int claim, err;
 	DIR *d;
-	int err = 0;
 
 	for (i = 0; i < r->n; i++) {
 		if (r->v[i].defined)
@@ -222,20 +319,36 @@ int tg_registry_scan(struct tg_registry *r, const char *tenants_dir,
 		r->v[i].present = 0;
 		r->v[i].cgroup_id = 0;
 	}
+	tg_pending_clear(&r->pending);
+	err = policy_dirs(r, tenants_dir, &pd, &npd);
+	if (err)
+		return err;
 	d = opendir(tenants_dir);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || !tg_tenant_name_valid(de->d_name))
+	if (!d) {
+		err = -errno;
+		goto out_free;
+	}
+	while (!err && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || dot_entry(de->d_name))
 			continue;
-		err = scan_one(r, tenants_dir, paths_root, de->d_name);
+		claim = policy_claim(pd, npd, de->d_name);
+		if (claim == POLICY_OWN)
+			continue;	/* a policy tenant's own cgroup */
+		err = claim == POLICY_HOLDS ? TG_UNREG_HOLDS :
+		      scan_one(r, tenants_dir, paths_root, de->d_name);
 		/* A cgroup removed while scanning is simply absent. */
 		if (err == -ENOENT)
 			err = 0;
+		/* Any other: it stays pending, listed; the others go on. */
 		if (err)
-			break;
+			err = tg_pending_add(&r->pending, tenants_dir, de->d_name,
+					     err > 0 ? err : TG_UNREG_ERROR,
+					     err > 0 ? 0 : -err);
 	}
 	closedir(d);
+	tg_pending_finish(&r->pending);
+out_free:
+	free(pd);
 	return err;
 }
 
@@ -294,6 +407,54 @@ static int apply_one(struct tg_tenant_entry *e, const struct tg_policy *p,
 	return err;
 }
 
+/*
+ * A zero-config tenant whose cgroup is gone now keeps owning
+ * paths_root/<name> (the built-in policy only: paths_root not NULL).
+ */
+static int keep_zeroconf_paths(struct tg_tenant_entry *e, const char *paths_root)
+{
+	if (!paths_root || e->defined || e->present || !e->zeroconf ||
+	    e->n_paths)
+		return 0;
+	return own_default_path(e, paths_root);
+}
+
+/*
+ * Every directory below paths_root named as a tenant is a zero-config
+ * tenant's, whether its cgroup exists or not (an agent started while a
+ * tenant's job is not running): register the names not known yet.
+ */
+static int register_paths_root(struct tg_registry *r, const char *paths_root)
+{
+	struct tg_tenant_entry *e;
+	struct dirent *de;
+	int err = 0;
+	DIR *d;
+
+	d = opendir(paths_root);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || !tg_tenant_name_valid(de->d_name) ||
+		    tg_registry_find(r, de->d_name))
+			continue;
+		e = registry_add(r, de->d_name);
+		if (!e) {
+			/* Out of ids: tenants with cgroups come first. */
+			err = errno == ENOSPC ? 0 : -errno;
+			break;
+		}
+		e->zeroconf = 1;
+	}
+	closedir(d);
+	return err;
+}
+
+int tg_tenant_in_force(const struct tg_tenant_entry *e)
+{
+	return e->present || e->defined || e->n_paths;
+}
+
 int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
 		      const char *cgroup_root, const char *default_paths_root)
 {
@@ -321,10 +482,18 @@ int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
 		return err;
 	err = tg_path_join(tenants_dir, sizeof(tenants_dir), cgroup_root,
 			   p->tenants_cgroup);
+	/* The root's processes are the host's, never pending. */
+	if (!err)
+		err = tg_pending_locate(&r->pending, strcmp(p->tenants_cgroup, "/") ?
+					tenants_dir : NULL, p->mode == TG_MODE_AUDIT);
 	if (!err)
 		err = tg_registry_scan(r, tenants_dir, default_paths_root);
 	if (err == -ENOENT)
 		err = 0;	/* no zero-config tenants (yet) */
+	if (!err && default_paths_root)
+		err = register_paths_root(r, default_paths_root);
+	for (k = 0; k < r->n && !err; k++)
+		err = keep_zeroconf_paths(&r->v[k], default_paths_root);
 	for (k = 0; k < r->n; k++)
 		if (!r->v[k].defined && r->v[k].present &&
 		    p->mode == TG_MODE_AUDIT)

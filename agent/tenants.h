@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "pending.h"
 #include "policy.h"
 
 #define TG_TENANT_NAME_MAX 64	/* with NUL */
@@ -27,6 +28,7 @@ struct tg_tenant_entry {
 	unsigned int n_networks;
 	int present;			/* its cgroup exists */
 	int defined;			/* named in the policy in force */
+	int zeroconf;			/* found below the tenants cgroup once */
 };
 
 struct hsearch_data;
@@ -36,6 +38,7 @@ struct tg_registry {
 	size_t n, cap;
 	__u32 next_id;
 	struct hsearch_data *names;	/* name -> index of v */
+	struct tg_pending pending;	/* the tenants cgroup, what stays pending */
 };
 
 /* Whether name is a valid tenant name: [A-Za-z0-9_.-], 1..63 chars, not "host". */
@@ -50,8 +53,9 @@ const struct tg_tenant_entry *tg_registry_by_id(const struct tg_registry *r,
 					       __u32 id);
 
 /*
- * "host" for TG_TENANT_HOST, "(several)" and "(unknown)" for TG_OWNER_SHARED
- * and TG_OWNER_UNKNOWN, the name of a known tenant, else "tenant-<id>".
+ * "host" for TG_TENANT_HOST, "(pending)" for TG_TENANT_PENDING, "(several)"
+ * and "(unknown)" for TG_OWNER_SHARED and TG_OWNER_UNKNOWN, the name of a
+ * known tenant, else "tenant-<id>".
  */
 const char *tg_registry_name(const struct tg_registry *r, __u32 id, char *buf,
 			     size_t len);
@@ -59,13 +63,25 @@ const char *tg_registry_name(const struct tg_registry *r, __u32 id, char *buf,
 const struct tg_tenant_entry *tg_registry_find_const(const struct tg_registry *r,
 						    const char *name);
 
+/*
+ * Whether e is in force: its cgroup exists, the policy names it, or (a
+ * zero-config tenant whose cgroup is gone for now) it still owns paths.
+ */
+int tg_tenant_in_force(const struct tg_tenant_entry *e);
+
 struct tg_policy;
 
 /*
  * Make the registry describe policy p on a host whose cgroup v2 root is
  * cgroup_root: the policy's tenants, then every other directory below its
  * tenants_cgroup as a zero-config tenant owning default_paths_root/<name>
- * (no paths if default_paths_root is NULL). Names keep their ids.
+ * (no paths if default_paths_root is NULL), and r->pending: the tenants
+ * cgroup and the directories below it left pending (see tg_registry_scan).
+ * (no paths if default_paths_root is NULL). With default_paths_root, each
+ * directory below it named as a tenant is a zero-config tenant's too, and
+ * a zero-config tenant whose cgroup is gone (a job ended, the agent started
+ * while it was away) keeps owning default_paths_root/<name>: nobody else
+ * may open its files meanwhile. Names keep their ids.
  */
 int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
 		      const char *cgroup_root, const char *default_paths_root);
@@ -74,7 +90,11 @@ int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
  * Zero-config scan: every directory directly below tenants_dir (an absolute
  * cgroup v2 path) is a tenant named after it, owning paths_root/<name>.
  * Tenants already known keep their ids; tenants whose cgroup vanished stay
- * known with present = 0 and cgroup_id = 0. Returns 0 or -errno.
+ * known with present = 0 and cgroup_id = 0. A directory that is a policy
+ * tenant's cgroup is that tenant's; one that cannot be a tenant (invalid
+ * name, no id left, a policy tenant's name or policy tenants' cgroups below
+ * it, an error reading it) is listed in r->pending and the scan goes on.
+ * Returns 0 or -errno (tenants_dir unreadable, no memory for the list).
  */
 int tg_registry_scan(struct tg_registry *r, const char *tenants_dir,
 		     const char *paths_root);

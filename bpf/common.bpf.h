@@ -85,11 +85,14 @@ static __always_inline __u32 tg_policy_slot(void)
 /*
  * The tenant of the current task: the tenant whose root cgroup is the
  * current cgroup or one of its ancestors (tenants do not nest, so the first
- * one found walking down from the root is the only one). NULL for host tasks.
+ * one found walking down from the root is the only one); else the pending
+ * actor if the tenants cgroup is among them (TG_TENANT_F_PENDING: the walk
+ * goes on for a tenant below it, as it would have without it, so a
+ * tenant's lookup costs no more). NULL for host tasks.
  */
 static __always_inline const struct tg_tenant *tg_current_tenant(__u32 slot)
 {
-	const struct tg_tenant *t;
+	const struct tg_tenant *t, *pending = NULL;
 	void *cgroups;
 	__u64 cg;
 	int level;
@@ -102,10 +105,13 @@ static __always_inline const struct tg_tenant *tg_current_tenant(__u32 slot)
 		if (!cg)
 			break;
 		t = bpf_map_lookup_elem(cgroups, &cg);
-		if (t)
+		if (!t)
+			continue;
+		if (!(t->flags & TG_TENANT_F_PENDING))
 			return t;
+		pending = t;
 	}
-	return NULL;
+	return pending;
 }
 
 /*
@@ -154,10 +160,17 @@ static __always_inline struct tg_event *tg_event_begin(__u32 kind, __u32 op,
 	return ev;
 }
 
-/* Send the first TG_EVENT_HDR_LEN + path_len bytes of ev; count a failure. */
+/*
+ * Send the first TG_EVENT_HDR_LEN + path_len bytes of ev; count a failure.
+ * path_len is clamped, never masked: a mask would turn TG_PATH_LEN into 0.
+ */
 static __always_inline void tg_event_submit(struct tg_event *ev)
 {
-	__u64 len = TG_EVENT_HDR_LEN + (ev->path_len & (TG_PATH_LEN - 1));
+	__u64 len = ev->path_len;
+
+	if (len > TG_PATH_LEN)
+		len = TG_PATH_LEN;
+	len += TG_EVENT_HDR_LEN;
 
 	if (len > sizeof(*ev))
 		len = sizeof(*ev);

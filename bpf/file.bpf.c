@@ -46,18 +46,28 @@
 TG_POLICY_MAP_OF(owned_roots, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC,
 		 struct tg_inode_key, struct tg_owner, TG_MAX_OWNED_ROOTS);
 
-/* Bumped each time a directory moves between owners (tg_inode_rename). */
+/*
+ * Bumped each time a directory moves between owners (tg_inode_rename). 64
+ * bits: it never wraps (one bump per rename system call).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);
 } rename_epoch SEC(".maps");
 
 /*
- * Per inode: the owner found for it, (stamp << 32) | owner, one 8-byte word
+ * Per inode: the owner found for it, (stamp << 16) | owner, one 8-byte word
  * so that a reader never sees the stamp of one answer with another's owner.
+ * The stamp has 48 bits and is never 0, so a fresh or cleared entry (0) is
+ * never valid; the owner has 16 bits (tenant ids fit, TG_OWNER_SHARED is
+ * kept as TG_CACHED_SHARED; TG_OWNER_UNKNOWN is never cached).
  */
+#define TG_STAMP_MAX ((1ULL << 48) - 1)
+#define TG_CACHED_SHARED 0xfffeU
+_Static_assert(TG_MAX_TENANTS < TG_CACHED_SHARED, "tenant ids fit 16 bits");
+
 struct tg_owner_cache {
 	__u64 v;
 };
@@ -89,32 +99,37 @@ struct {
 struct tg_ctx {
 	struct tg_tenant actor;	/* id 0: a host process */
 	void *roots;		/* owned_roots of the slot in force */
-	__u32 stamp;		/* cache entries valid now carry this */
-	__u32 pad;
+	__u64 stamp;		/* cache entries valid now carry this; 0: none */
 };
 
 /*
  * The policy in force and its cache stamp. The stamp is the sum of two
  * counters that only grow, the policy generation (written by the agent) and
- * the rename epoch (bumped here), so it changes whenever either does; the
- * epoch is read first, so an entry stamped after a policy switch was
- * computed with the new policy. Returns 0, or 1 if no policy is loaded.
+ * the rename epoch (bumped here), plus one, so it changes whenever either
+ * does and is never 0; the epoch is read first, so an entry stamped after a
+ * policy switch was computed with the new policy. Should the sum ever pass
+ * 48 bits (2^48 renames between owners), the stamp is 0 and nothing is
+ * cached any more: every lookup walks, no answer is ever stale. Returns 0,
+ * or 1 if no policy is loaded.
  */
 static __always_inline int tg_ctx_policy(struct tg_ctx *c)
 {
-	__u32 zero = 0, *ep, *gp, epoch, gen, slot;
+	__u32 zero = 0, *gp, gen, slot;
+	__u64 *ep, epoch;
 
 	ep = bpf_map_lookup_elem(&rename_epoch, &zero);
 	if (!ep)
 		return 1;
-	epoch = *(volatile __u32 *)ep;
+	epoch = *(volatile __u64 *)ep;
 	barrier();
 	gp = bpf_map_lookup_elem(&policy_gen, &zero);
 	if (!gp)
 		return 1;
 	gen = *(volatile __u32 *)gp;
 	slot = gen & 1;
-	c->stamp = gen + epoch + 1;
+	c->stamp = (__u64)gen + epoch + 1;
+	if (c->stamp > TG_STAMP_MAX || c->stamp < epoch)
+		c->stamp = 0;
 	c->actor.id = TG_TENANT_HOST;
 	c->actor.flags = 0;
 	c->roots = bpf_map_lookup_elem(&owned_roots, &slot);
@@ -166,7 +181,11 @@ static __always_inline int tg_ctx_init(struct tg_ctx *c)
 	return tg_ctx_policy(c) ?: tg_ctx_actor(c);
 }
 
-/* d's own entry in owned_roots, if any, into *owner. */
+/*
+ * d's own entry in owned_roots, if any, into *owner. An object recorded for
+ * its several links matches only while it has several: an inode number
+ * reused by a new file is not taken for it.
+ */
 static __always_inline int tg_root_owner(void *roots, struct dentry *d,
 					 __u32 *owner)
 {
@@ -180,23 +199,47 @@ static __always_inline int tg_root_owner(void *roots, struct dentry *d,
 	o = bpf_map_lookup_elem(roots, &key);
 	if (!o)
 		return 0;
+	if ((o->flags & TG_OWNER_F_LINK) &&
+	    BPF_CORE_READ(d, d_inode, i_nlink) <= 1)
+		return 0;
 	*owner = o->tenant;
 	return 1;
 }
 
-/* A cache entry valid under stamp, its owner into *owner. */
-static __always_inline int tg_cached(struct tg_owner_cache *ce, __u32 stamp,
+/*
+ * Whether d names a non-directory with several links: each of its names
+ * has its own ancestry, so the inode keeps no answer of its own.
+ */
+static __always_inline int tg_multi_linked(struct dentry *d)
+{
+	struct inode *inode = BPF_CORE_READ(d, d_inode);
+
+	if (!inode)
+		return 0;
+	return (BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFDIR &&
+	       BPF_CORE_READ(inode, i_nlink) > 1;
+}
+
+/* A cache entry valid under stamp (never 0), its owner into *owner. */
+static __always_inline int tg_cached(struct tg_owner_cache *ce, __u64 stamp,
 				     __u32 *owner)
 {
 	__u64 v;
 
-	if (!ce)
+	if (!ce || !stamp)
 		return 0;
 	v = *(volatile __u64 *)&ce->v;
-	if ((__u32)(v >> 32) != stamp)
+	if ((v >> 16) != stamp)
 		return 0;
-	*owner = (__u32)v;
+	*owner = (__u16)v == TG_CACHED_SHARED ? TG_OWNER_SHARED : (__u16)v;
 	return 1;
+}
+
+/* The cache word of owner (never TG_OWNER_UNKNOWN) under stamp. */
+static __always_inline __u64 tg_cache_word(__u64 stamp, __u32 owner)
+{
+	return (stamp << 16) |
+	       (owner == TG_OWNER_SHARED ? TG_CACHED_SHARED : (__u16)owner);
 }
 
 /*
@@ -252,8 +295,9 @@ static __always_inline __u32 tg_walk(void *roots, struct dentry *d)
 /*
  * The tenant owning d (TG_TENANT_HOST if none): d's cached answer, else the
  * first owned root or valid cache entry among d and its nearest ancestors,
- * else a walk up to the filesystem's root. The answer is cached for d and
- * the ancestors looked at on the way. Objects too deep to walk are owned by
+ * else a walk up to the filesystem's root. The answer is cached for d (not
+ * for a file with several links: the answer is its name's) and the
+ * ancestors looked at on the way. Objects too deep to walk are owned by
  * TG_OWNER_UNKNOWN, which every tenant is denied (fail closed), uncached.
  */
 static __always_inline __u32 tg_owner(struct tg_ctx *c, struct dentry *d)
@@ -261,12 +305,13 @@ static __always_inline __u32 tg_owner(struct tg_ctx *c, struct dentry *d)
 	struct tg_owner_cache *ce[TG_PROBE_LEVELS] = {};
 	struct dentry *x = d, *p;
 	__u32 owner = TG_TENANT_HOST;
-	int i, n = TG_PROBE_LEVELS;
+	int i, n = TG_PROBE_LEVELS, multi = tg_multi_linked(d);
 
 #pragma unroll
 	for (i = 0; i < TG_PROBE_LEVELS; i++) {
-		ce[i] = bpf_inode_storage_get(&owner_cache, x->d_inode, 0,
-					      BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (i > 0 || !multi)
+			ce[i] = bpf_inode_storage_get(&owner_cache, x->d_inode,
+						      0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (tg_cached(ce[i], c->stamp, &owner)) {
 			n = i;
 			goto store;
@@ -289,10 +334,12 @@ static __always_inline __u32 tg_owner(struct tg_ctx *c, struct dentry *d)
 	if (owner == TG_OWNER_UNKNOWN)
 		return owner;
 store:
+	if (!c->stamp)
+		return owner;
 #pragma unroll
 	for (i = 0; i < TG_PROBE_LEVELS; i++)
 		if (i < n && ce[i])
-			ce[i]->v = ((__u64)c->stamp << 32) | owner;
+			ce[i]->v = tg_cache_word(c->stamp, owner);
 	return owner;
 }
 
@@ -327,7 +374,8 @@ static long path_step(__u32 i, void *ctx)
 		w->done = 1;
 		return 1;
 	}
-	if (off > TG_PATH_LEN - TG_NAME_MAX)
+	/* A name may take TG_NAME_MAX bytes: path_len stays below TG_PATH_LEN. */
+	if (off >= TG_PATH_LEN - TG_NAME_MAX)
 		return 1;
 	n = bpf_probe_read_kernel_str(&w->ev->path[off], TG_NAME_MAX,
 				      BPF_CORE_READ(d, d_name.name));
@@ -412,17 +460,54 @@ static __always_inline int tg_check_entry(struct dentry *d, __u32 op)
 	return err;
 }
 
+/*
+ * The owner of real, the inode a stacked file reads (overlayfs before 6.7
+ * opens the lower or upper file with the overlay's path, so f_path names
+ * an overlay dentry no tenant owns): found from one of real's own dentries,
+ * walked without the verifier's help (a dentry reached from its alias list
+ * is no trusted pointer), its answer cached for real. No dentry at all: the
+ * owner is unknown, refused to every tenant (fail closed).
+ */
+static __always_inline __u32 tg_real_owner(struct tg_ctx *c, struct inode *real)
+{
+	struct hlist_node *first = BPF_CORE_READ(real, i_dentry.first);
+	struct tg_owner_cache *ce = NULL;
+	struct dentry *alias;
+	__u32 owner;
+
+	if (!first)
+		return TG_OWNER_UNKNOWN;
+	alias = container_of(first, struct dentry, d_u.d_alias);
+	if (!tg_multi_linked(alias)) {
+		ce = bpf_inode_storage_get(&owner_cache, real, 0,
+					   BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (tg_cached(ce, c->stamp, &owner))
+			return owner;
+	}
+	owner = tg_walk(c->roots, alias);
+	if (ce && c->stamp && owner != TG_OWNER_UNKNOWN)
+		ce->v = tg_cache_word(c->stamp, owner);
+	return owner;
+}
+
 SEC("lsm/file_open")
 int BPF_PROG(tg_file_open, struct file *file, int ret)
 {
 	struct dentry *d = file->f_path.dentry;
+	struct inode *real = file->f_inode;
 	struct tg_ctx c;
+	__u32 owner;
 
 	if (ret)
 		return ret;
 	if (tg_ctx_init(&c))
 		return 0;
-	return tg_verdict(&c, tg_owner(&c, d),
+	/* A stacked file: its inode is not its path's (see tg_real_owner). */
+	if (real && real != d->d_inode)
+		owner = tg_real_owner(&c, real);
+	else
+		owner = tg_owner(&c, d);
+	return tg_verdict(&c, owner,
 			  (file->f_flags & __FMODE_EXEC) ? TG_OP_EXEC : TG_OP_OPEN,
 			  file->f_path.mnt, d);
 }
@@ -507,17 +592,22 @@ int BPF_PROG(tg_inode_rmdir, struct inode *dir, struct dentry *dentry, int ret)
  * Every rename, host ones included, keeps the cache true: a directory that
  * moves between owners takes its whole subtree along, so it bumps the
  * rename epoch (every cached answer expires); any other object has its own
- * entry cleared.
+ * entry cleared. Both happen only once the rename is allowed here, after
+ * every owner was looked up (a lookup caches what it finds). A rename the
+ * filesystem refuses later (ENOTEMPTY, EXDEV ...) has bumped the epoch all
+ * the same: that costs cached answers, never a wrong one (the stamp does
+ * not wrap).
  */
 SEC("lsm/inode_rename")
 int BPF_PROG(tg_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
 	     struct inode *new_dir, struct dentry *new_dentry, int ret)
 {
 	struct dentry *from = old_dentry->d_parent, *to = new_dentry->d_parent;
-	__u32 zero = 0, *ep, o_from, o_to;
+	__u32 zero = 0, o_from = 0, o_to = 0;
 	struct tg_owner_cache *ce;
 	int is_dir, tenant, err;
 	struct tg_ctx c;
+	__u64 *ep;
 
 	if (ret)
 		return ret;
@@ -525,15 +615,10 @@ int BPF_PROG(tg_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
 		return 0;
 	is_dir = (BPF_CORE_READ(old_dentry, d_inode, i_mode) & S_IFMT) == S_IFDIR;
 	tenant = !tg_ctx_actor(&c);
-	if (!is_dir) {
-		ce = bpf_inode_storage_get(&owner_cache, old_dentry->d_inode, 0, 0);
-		if (ce)
-			ce->v = 0;
-		if (!tenant)
-			return 0;
+	if (tenant || is_dir) {
+		o_from = tg_owner(&c, from);
+		o_to = tg_owner(&c, to);
 	}
-	o_from = tg_owner(&c, from);
-	o_to = tg_owner(&c, to);
 	if (tenant) {
 		err = tg_verdict(&c, tg_owner(&c, old_dentry), TG_OP_RENAME,
 				 NULL, old_dentry);
@@ -544,7 +629,13 @@ int BPF_PROG(tg_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
 		if (err)
 			return err;
 	}
-	if (is_dir && o_from != o_to) {
+	if (!is_dir) {
+		ce = bpf_inode_storage_get(&owner_cache, old_dentry->d_inode, 0, 0);
+		if (ce)
+			ce->v = 0;
+		return 0;
+	}
+	if (o_from != o_to) {
 		ep = bpf_map_lookup_elem(&rename_epoch, &zero);
 		if (ep)
 			__sync_fetch_and_add(ep, 1);

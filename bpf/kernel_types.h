@@ -29,11 +29,20 @@ struct qstr {
 	const unsigned char *name;
 };
 
+struct hlist_node {
+	struct hlist_node *next, **pprev;
+};
+
+struct hlist_head {
+	struct hlist_node *first;
+};
+
 struct inode {
 	__u16 i_mode;
 	unsigned long i_ino;
 	struct super_block *i_sb;
 	unsigned int i_nlink;
+	struct hlist_head i_dentry;	/* in an anonymous union in the kernel */
 };
 
 struct dentry {
@@ -42,6 +51,9 @@ struct dentry {
 	struct qstr d_name;
 	struct inode *d_inode;
 	struct super_block *d_sb;
+	union {
+		struct hlist_node d_alias;	/* in inode->i_dentry */
+	} d_u;
 };
 
 struct vfsmount {

@@ -539,8 +539,8 @@ static __always_inline __u32 tg_foreign_socket(void *sk, const struct tg_actor *
 	if (!tag)
 		return 0;
 	*tagp = tag;
-	if (tag->tenant != TG_TENANT_HOST)
-		return 0;	/* a's already */
+	if (tag->tenant != TG_TENANT_HOST || !tg_taggable(a->t.id))
+		return 0;	/* a's already, or left to its creator's cgroup */
 	old = __sync_val_compare_and_swap(&tag->tenant, TG_TENANT_HOST, a->t.id);
 	if (old == TG_TENANT_HOST) {
 		if (owner == TG_TENANT_HOST)
@@ -1015,8 +1015,10 @@ int tg_sockops(struct bpf_sock_ops *skops)
 		tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
 					 BPF_SK_STORAGE_GET_F_CREATE);
 	if (tag) {
-		old = __sync_val_compare_and_swap(&tag->tenant, TG_TENANT_HOST,
-						  actor);
+		old = tg_taggable(actor) ?
+			__sync_val_compare_and_swap(&tag->tenant,
+						    TG_TENANT_HOST, actor) :
+			TG_TENANT_HOST;
 		if (old != TG_TENANT_HOST)
 			actor = old;
 		owner = tg_reserved_other(gen & 1, IPPROTO_TCP, port, actor);
@@ -1302,8 +1304,10 @@ static __always_inline int tg_seed(struct seq_file *seq, struct sock *sk,
 			tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
 						 BPF_SK_STORAGE_GET_F_CREATE);
 		if (tag) {
-			old = __sync_val_compare_and_swap(&tag->tenant,
-							  TG_TENANT_HOST, tenant);
+			old = tg_taggable(tenant) ?
+				__sync_val_compare_and_swap(&tag->tenant,
+							    TG_TENANT_HOST, tenant) :
+				TG_TENANT_HOST;
 			if (old != TG_TENANT_HOST)
 				tenant = old;
 			netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);

@@ -14,7 +14,8 @@
  * adopted), on sockets already in use, and their tenant is then set by
  * compare-and-swap from TG_TENANT_HOST, to the creator's tenant, or to an
  * adopter only when the creator is the host: so a tenant never adopts
- * another tenant's socket whose tag is being made.
+ * another tenant's socket whose tag is being made. A tag never names the
+ * pending actor (tg_taggable).
  */
 #ifndef TG_SOCK_OWNER_BPF_H
 #define TG_SOCK_OWNER_BPF_H
@@ -49,6 +50,16 @@ static __always_inline void tg_epoch_bump(void)
 
 	if (e)
 		__sync_fetch_and_add(e, 1);
+}
+
+/*
+ * Whether a tag may name tenant id: not the pending actor. Its sockets
+ * defer to their creator's cgroup, so that they are the new tenant's once
+ * that cgroup is registered; a host socket it uses stays the host's.
+ */
+static __always_inline int tg_taggable(__u32 id)
+{
+	return id != TG_TENANT_PENDING;
 }
 
 /* A cgroup's tenant as found for one policy generation. */
@@ -117,12 +128,13 @@ static __always_inline int tg_actor(struct tg_actor *a)
 
 /*
  * The tenant whose root cgroup is cg or one of its ancestors, in policy
- * slot slot; NULL for host cgroups. cg is read with probe reads.
+ * slot slot, else the pending actor (as tg_current_tenant); NULL for host
+ * cgroups. cg is read with probe reads.
  */
 static __always_inline const struct tg_tenant *tg_cgroup_tenant(__u32 slot,
 								struct cgroup *cg)
 {
-	const struct tg_tenant *t;
+	const struct tg_tenant *t, *pending = NULL;
 	struct cgroup *anc;
 	void *cgroups;
 	int level, i;
@@ -138,10 +150,13 @@ static __always_inline const struct tg_tenant *tg_cgroup_tenant(__u32 slot,
 			break;
 		id = BPF_CORE_READ(anc, kn, id);
 		t = bpf_map_lookup_elem(cgroups, &id);
-		if (t)
+		if (!t)
+			continue;
+		if (!(t->flags & TG_TENANT_F_PENDING))
 			return t;
+		pending = t;
 	}
-	return NULL;
+	return pending;
 }
 
 /*

@@ -96,7 +96,7 @@ static __always_inline __u32 tg_foreign(struct sock *sk, const struct tg_actor *
 		return 0;
 	if (owner != TG_TENANT_HOST)
 		return owner;
-	if (!adopt)
+	if (!adopt || !tg_taggable(a->t.id))
 		return 0;
 	if (!tag)
 		tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
@@ -305,7 +305,7 @@ static __always_inline int tg_unix_reach(const struct tg_actor *a,
 	if (!other)
 		return 0;
 	owner = tg_sock_owner(other, a, &tag);
-	if (newsk && owner != TG_TENANT_HOST) {
+	if (newsk && owner != TG_TENANT_HOST && tg_taggable(owner)) {
 		tag = bpf_sk_storage_get(&sock_tenant, newsk, 0,
 					 BPF_SK_STORAGE_GET_F_CREATE);
 		if (tag)

@@ -1,13 +1,22 @@
 #!/bin/sh
 # fetch-kernel.sh SUITE: the Debian kernel that linux-image-amd64 depends on
 # in SUITE (bookworm, trixie, ...), cached as
-# ${TG_CACHE:-/var/cache/tenantguard}/kernels/SUITE/vmlinuz. Uses only the
-# Debian archive already configured on this machine; another suite gets a
-# private apt configuration in the cache, the system's is never touched.
+# ${TG_CACHE:-/var/cache/tenantguard}/kernels/SUITE/vmlinuz, with the
+# modules the scenarios load (MODULES, uncompressed) in modules/. Uses only
+# the Debian archive already configured on this machine; another suite gets
+# a private apt configuration in the cache, the system's is never touched.
 set -eu
 suite=${1:?usage: fetch-kernel.sh SUITE}
 cache=${TG_CACHE:-/var/cache/tenantguard}/kernels/$suite
-if [ -s "$cache/vmlinuz" ] && [ -s "$cache/version" ]; then
+MODULES="fs/overlayfs/overlay"
+have_modules()
+{
+	for m in $MODULES; do
+		[ -s "$cache/modules/$(basename "$m").ko" ] ||
+			[ -e "$cache/modules/$(basename "$m").builtin" ] || return 1
+	done
+}
+if [ -s "$cache/vmlinuz" ] && [ -s "$cache/version" ] && have_modules; then
 	echo "kernel $suite: $(cat "$cache/version") (cached)"
 	exit 0
 fi
@@ -48,8 +57,13 @@ if [ "$suite" != "$system_suite" ]; then
 elif ! apt-cache show linux-image-amd64 >/dev/null 2>&1; then
 	apt-get -qq update
 fi
-pkg=$(apt-cache "$@" depends linux-image-amd64 2>/dev/null |
-	awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+if [ -s "$cache/vmlinuz" ] && [ -s "$cache/version" ]; then
+	# Modules added later: those of the kernel cached already.
+	pkg=linux-image-$(cat "$cache/version")
+else
+	pkg=$(apt-cache "$@" depends linux-image-amd64 2>/dev/null |
+		awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+fi
 if [ -z "$pkg" ]; then
 	echo "fetch-kernel: cannot resolve linux-image-amd64 in $suite" >&2
 	exit 1
@@ -61,7 +75,31 @@ fi
 dpkg-deb -x "$work"/"$pkg"_*.deb "$work/x"
 set -- "$work"/x/boot/vmlinuz-*
 [ -f "$1" ] || { echo "fetch-kernel: no vmlinuz in $pkg" >&2; exit 1; }
-cp "$1" "$cache/vmlinuz.tmp"
-mv "$cache/vmlinuz.tmp" "$cache/vmlinuz"
-basename "$1" | sed 's/^vmlinuz-//' >"$cache/version"
+version=$(basename "$1" | sed 's/^vmlinuz-//')
+kmods=$work/x/lib/modules/$version
+[ -d "$kmods" ] || kmods=$work/x/usr/lib/modules/$version	# merged /usr
+mkdir -p "$work/modules"
+for m in $MODULES; do
+	name=$(basename "$m").ko
+	if grep -q "^kernel/$m.ko" "$kmods/modules.builtin" 2>/dev/null; then
+		: >"$work/modules/$(basename "$m").builtin"
+		continue
+	fi
+	set -- "$kmods"/kernel/"$m".ko*
+	case $1 in
+	*.ko) cp "$1" "$work/modules/$name" ;;
+	*.ko.xz) xz -dc "$1" >"$work/modules/$name" ;;
+	*.ko.zst) zstd -qdc "$1" >"$work/modules/$name" ;;
+	*) echo "fetch-kernel: no module $m in $pkg" >&2; exit 1 ;;
+	esac
+done
+rm -rf "$cache/modules.tmp"
+mv "$work/modules" "$cache/modules.tmp"
+rm -rf "$cache/modules"
+mv "$cache/modules.tmp" "$cache/modules"
+if ! [ -s "$cache/vmlinuz" ] || [ "$(cat "$cache/version" 2>/dev/null)" != "$version" ]; then
+	cp "$work"/x/boot/vmlinuz-"$version" "$cache/vmlinuz.tmp"
+	mv "$cache/vmlinuz.tmp" "$cache/vmlinuz"
+	echo "$version" >"$cache/version"
+fi
 echo "kernel $suite: $(cat "$cache/version")"

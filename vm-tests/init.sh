@@ -14,6 +14,9 @@ mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
 mount -t bpf bpf /sys/fs/bpf
 mount -t securityfs securityfs /sys/kernel/security
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+for m in /lib/modules/*.ko; do
+	insmod "$m" || echo "TG-VM-MODULE $m: not loaded"
+done
 ip link set lo up
 hostname tg-vm
 

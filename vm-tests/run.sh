@@ -45,6 +45,10 @@ for b in tenantguard-agent tenantguard-collector tenantguard tg-probe; do
 			cp -L "$lib" "$root$lib"
 		done
 done
+mkdir -p "$root/lib/modules"
+for m in "$cache"/modules/*.ko; do
+	[ -f "$m" ] && cp "$m" "$root/lib/modules/"
+done
 cp -r "$here/scenarios" "$root/vm-tests/"
 cp "$top/scripts/demo.sh" "$root/vm-tests/demo.sh"
 cp -r "$top/tests/lib" "$top/tests/host" "$top/tests/bench" "$root/tests/"

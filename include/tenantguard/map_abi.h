@@ -7,7 +7,8 @@
 
 #include <linux/types.h>
 
-#define TG_MAX_TENANTS 16384		/* tenant ids are 1..TG_MAX_TENANTS */
+#define TG_MAX_TENANTS 16384		/* tenant ids are 1..TG_MAX_TENANTS - 1,
+					   TG_MAX_TENANTS is TG_TENANT_PENDING */
 #define TG_MAX_TENANT_CGROUPS 16384	/* entries of tenant_cgroups */
 #define TG_MAX_OWNED_ROOTS 1048576	/* entries of owned_roots (roots and
 					   hard-linked objects below them) */
@@ -19,10 +20,21 @@
 
 /* tg_tenant.flags */
 #define TG_TENANT_F_AUDIT 0x1		/* allow and report instead of deny */
+#define TG_TENANT_F_PENDING 0x2		/* the tenants cgroup: see below */
+
+/*
+ * The pending actor: processes in a cgroup at or below the tenants cgroup
+ * that is not (yet) a tenant's. It is never the host: it owns nothing,
+ * and is refused whatever a tenant owns, like any other tenant. The tenants
+ * cgroup's entry in tenant_cgroups names it, with TG_TENANT_F_PENDING; a
+ * tenant's entry deeper (or higher) in a task's ancestry wins over it. A
+ * socket tag never names it (see bpf/sock_owner.bpf.h).
+ */
+#define TG_TENANT_PENDING TG_MAX_TENANTS
 
 /* Value of tenant_cgroups (key: __u64 cgroup id of the tenant's root). */
 struct tg_tenant {
-	__u32 id;	/* tenant id, never TG_TENANT_HOST */
+	__u32 id;	/* tenant id or TG_TENANT_PENDING, never TG_TENANT_HOST */
 	__u32 flags;	/* TG_TENANT_F_* */
 };
 
@@ -41,10 +53,16 @@ struct tg_inode_key {
 #define TG_OWNER_SHARED 0xfffffffeU
 #define TG_OWNER_UNKNOWN 0xffffffffU
 
+/*
+ * tg_owner.flags. TG_OWNER_F_LINK: an object found with several links (not
+ * a root); it matches only while the inode still has more than one.
+ */
+#define TG_OWNER_F_LINK 0x1
+
 /* Value of owned_roots. */
 struct tg_owner {
 	__u32 tenant;	/* owning tenant id, or TG_OWNER_SHARED */
-	__u32 pad;	/* zero */
+	__u32 flags;	/* TG_OWNER_F_* */
 };
 
 /* Key of allow_pairs: target lists caller in allow_from. */

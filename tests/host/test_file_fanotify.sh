@@ -32,6 +32,8 @@ echo g >"$S/shared/g"
 echo h >"$S/shared/h"
 echo extra >"$S/extra/f"
 ln "$S/acme/data" "$S/shared/hardlink"		# before the agent starts
+echo host >"$S/shared/hostfile"
+ln "$S/shared/hostfile" "$S/acme/hostfile"	# a host file linked in
 ln -s ../acme/data "$S/shared/symlink"
 ln -s "$S/acme/data" "$TG_T/symlink"		# from another filesystem
 mount --bind "$S/acme/d1" "$TG_T/bind" || exit 1
@@ -161,7 +163,13 @@ deny deny_depth_4 "$S/acme/d1/d2/d3/f" open "$S/acme/d1/d2/d3/f"
 deny deny_symlink_same_fs "$S/acme/data" open "$S/shared/symlink"
 deny deny_symlink_other_fs "$S/acme/data" open "$TG_T/symlink"
 deny deny_bind_mount "$TG_T/bind/d2/d3/f" open "$TG_T/bind/d2/d3/f"
-deny deny_hardlink_made_before_start "$S/shared/hardlink" open "$S/shared/hardlink"
+# A file with a name outside every owned tree is owned by the name it is
+# opened by: a host file a tenant linked into its tree stays the host's.
+tg_probe allow_unowned_name_of_hardlink --cgroup "$G" --expect ok \
+	open "$S/shared/hardlink"
+tg_probe allow_host_file_linked_in --cgroup "$G" --expect ok \
+	open "$S/shared/hostfile"
+deny deny_owned_name_of_host_file "$S/acme/hostfile" open "$S/acme/hostfile"
 ln "$S/acme/d1/d2/d3/f" "$S/shared/late"	# a second name, made after start
 deny deny_owned_name_of_late_hardlink "$S/acme/d1/d2/d3/f" open "$S/acme/d1/d2/d3/f"
 tg_probe allow_owner_late_hardlink --cgroup "$A" --expect ok open "$S/shared/late"

@@ -79,7 +79,8 @@ tg_env_cleanup()
 	TG_PIDS=""
 	if [ -n "${TG_TDIR:-}" ] && [ -d "$TG_TDIR" ]; then
 		# Move stragglers out, then remove the cgroups leaf first.
-		for procs in $(find "$TG_TDIR" -name cgroup.procs 2>/dev/null); do
+		find "$TG_TDIR" -name cgroup.procs 2>/dev/null |
+		while IFS= read -r procs; do
 			while read -r pid; do
 				echo "$pid" >"$TG_CGROOT/cgroup.procs" 2>/dev/null
 			done <"$procs"

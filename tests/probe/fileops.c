@@ -26,9 +26,14 @@
  *                             on MOUNTDIR's mount)
  *   chroot DIR PATH           (chroot DIR, then open PATH)
  *   mntns SRC DST PATH        (new mount namespace, bind SRC on DST, open PATH)
- *   mkdeep DIR N              (N nested directories "d" below DIR, a file
- *                             "leaf" at the bottom, built by relative paths)
- *   opendeep DIR N            (walk down N levels by O_PATH, open "leaf")
+ *   overlay LOWER WORK NAME [dir] (new user and mount namespace, overlayfs of
+ *                             LOWER on WORK/m (WORK/e as second, empty
+ *                             layer), open WORK/m/NAME; a setup failure
+ *                             fails whatever --expect says)
+ *   mkdeep DIR N [NAME]       (N nested directories "d" below DIR, a file
+ *                             "leaf" at the bottom, built by relative paths;
+ *                             with NAME, directories and file are all NAME)
+ *   opendeep DIR N [NAME]     (walk down N levels by O_PATH, open "leaf")
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -630,18 +635,65 @@ static int do_mntns(int argc, char **argv)
 	return result("open in mount namespace", argv[2], fd);
 }
 
-/* O_PATH fd of DIR/d/d/... n levels down, making them if create; -1 if not. */
-static int descend(const char *dir, int n, int create)
+/* Write s to the file path; 0 or -1. */
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * overlay LOWER WORK NAME [dir]: what an unprivileged user can do in a user
+ * namespace of its own since 5.11. Before 6.7, overlayfs opens the lower
+ * file with the overlay's path.
+ */
+static int do_overlay(int argc, char **argv)
+{
+	char m[1024], e[1024], opts[4200], path[2048];
+	int fd, flags = O_RDONLY | O_CLOEXEC;
+
+	if (argc != 3 && argc != 4)
+		return usage();
+	if (argc == 4 && !strcmp(argv[3], "dir"))
+		flags |= O_DIRECTORY;
+	snprintf(m, sizeof(m), "%s/m", argv[1]);
+	snprintf(e, sizeof(e), "%s/e", argv[1]);
+	snprintf(opts, sizeof(opts), "lowerdir=%s:%s", argv[0], e);
+	snprintf(path, sizeof(path), "%s/%s", m, argv[2]);
+	if ((mkdir(m, 0755) < 0 && errno != EEXIST) ||
+	    (mkdir(e, 0755) < 0 && errno != EEXIST) ||
+	    unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0 ||
+	    write_file("/proc/self/setgroups", "deny") < 0 ||
+	    write_file("/proc/self/uid_map", "0 0 1") < 0 ||
+	    write_file("/proc/self/gid_map", "0 0 1") < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("overlay", m, "overlay", 0, opts) < 0) {
+		printf("FAIL: overlay setup on %s: %s\n", m, strerror(errno));
+		return 1;
+	}
+	fd = open(path, flags);
+	if (fd >= 0)
+		close(fd);
+	return result("open in overlay", path, fd);
+}
+
+/* O_PATH fd of DIR/name/name/... n levels down, making them if create. */
+static int descend(const char *dir, int n, const char *name, int create)
 {
 	int fd, next, i;
 
 	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	for (i = 0; fd >= 0 && i < n; i++) {
-		if (create && mkdirat(fd, "d", 0755) < 0 && errno != EEXIST) {
+		if (create && mkdirat(fd, name, 0755) < 0 && errno != EEXIST) {
 			close(fd);
 			return -1;
 		}
-		next = openat(fd, "d", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		next = openat(fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		close(fd);
 		fd = next;
 	}
@@ -651,14 +703,15 @@ static int descend(const char *dir, int n, int create)
 /* mkdeep DIR N and opendeep DIR N: the file "leaf" N levels below DIR. */
 static int deep_leaf(int argc, char **argv, int create)
 {
+	const char *name = argc == 3 ? argv[2] : NULL;
 	int fd, leaf;
 
-	if (argc != 2)
+	if (argc != 2 && argc != 3)
 		return usage();
-	fd = descend(argv[0], atoi(argv[1]), create);
+	fd = descend(argv[0], atoi(argv[1]), name ?: "d", create);
 	if (fd < 0)
 		return result(create ? "mkdeep" : "walk", argv[0], -1);
-	leaf = openat(fd, "leaf", create ? O_WRONLY | O_CREAT | O_CLOEXEC :
+	leaf = openat(fd, name ?: "leaf", create ? O_WRONLY | O_CREAT | O_CLOEXEC :
 					   O_RDONLY | O_CLOEXEC, 0644);
 	close(fd);
 	if (leaf >= 0)
@@ -704,6 +757,7 @@ const struct probe_cmd probe_fileops_cmds[] = {
 	{ "byhandle", do_byhandle },
 	{ "chroot", do_chroot },
 	{ "mntns", do_mntns },
+	{ "overlay", do_overlay },
 	{ "mkdeep", do_mkdeep },
 	{ "opendeep", do_opendeep },
 	{}

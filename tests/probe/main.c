@@ -27,6 +27,7 @@
  *   tg-probe [--expect ok|ERRNO] syscall NAME
  *            (NAME with harmless arguments: bpf, mount, ptrace, ...; also
  *            i386-bpf and x32-bpf, the same call through the compat ABIs)
+ *   tg-probe map-set NAME VALUE | map-get NAME   (a BPF array map's element 0)
  *   tg-probe getppid-loop N   (prints nanoseconds per call)
  *   tg-probe tcp-loop N | udp-loop N | tcp-ab ... | udp-ab ...   (loopback
  *            loops of the network benchmark: see tests/probe/netbench.c)
@@ -36,6 +37,10 @@
  *            see tests/probe/unix.c)
  *   tg-probe sendmsg-pktinfo|socket|rebind|bind-many ...   (see
  *            tests/probe/netsend.c)
+ *   tg-probe [--expect ok|denied] pending-race DIR N connect tcp|udp ADDR PORT
+ *   tg-probe [--expect ok|denied] pending-race DIR N open PATH
+ *            (N fresh cgroups below DIR, a connect or open from each at
+ *            once: see tests/probe/pending.c)
  *
  * Exit 0 when the outcome matches --expect (or the call succeeded without
  * --expect), 1 otherwise, 2 on a usage error.
@@ -194,6 +199,8 @@ static const struct probe_cmd *const tables[] = {
 	probe_unix_cmds,
 	probe_delivery_cmds,
 	probe_netsend_cmds,
+	probe_pending_cmds,
+	probe_bpfmap_cmds,
 };
 
 int main(int argc, char **argv)

@@ -25,6 +25,8 @@ extern const struct probe_cmd probe_fanotify_cmds[];
 extern const struct probe_cmd probe_unix_cmds[];
 extern const struct probe_cmd probe_delivery_cmds[];
 extern const struct probe_cmd probe_netsend_cmds[];
+extern const struct probe_cmd probe_pending_cmds[];
+extern const struct probe_cmd probe_bpfmap_cmds[];
 
 /* Options given before the subcommand. */
 extern const char *expect;	/* --expect ok|ERRNO */

@@ -251,6 +251,53 @@ static void test_malformed_records(void **state)
 	assert_null(tg_event_json(&ev, sizeof(ev) + 1, &fmt));
 }
 
+/*
+ * A path that fills the record: path_len TG_PATH_LEN (16 names of 255
+ * bytes, each with its NUL) is a full record, not a malformed one; a header
+ * alone claiming that many path bytes is malformed (the agent reports it).
+ */
+static void test_path_of_full_length(void **state)
+{
+	char want[TG_PATH_LEN + 1], *w = want;
+	struct tg_buf b = {};
+	struct tg_event_names names;
+	struct json_object *o;
+	int i;
+
+	ev.kind = TG_KIND_FILE;
+	ev.op = TG_OP_OPEN;
+	ev.path_flags = TG_PATH_F_COMPONENTS;
+	for (i = 0; i < 16; i++) {
+		memset(ev.path + i * 256, 'a' + i, 255);
+		ev.path[i * 256 + 255] = '\0';
+	}
+	ev.path_len = TG_PATH_LEN;
+	for (i = 15; i >= 0; i--) {
+		*w++ = '/';
+		memset(w, 'a' + i, 255);
+		w += 255;
+	}
+	*w = '\0';
+	assert_int_equal(strlen(want), TG_PATH_LEN);
+	o = tg_event_json(&ev, sizeof(ev), &fmt);
+	assert_non_null(o);
+	assert_string_equal(get(o, "path"), want);
+	assert_null(get(o, "path_truncated"));
+	json_object_put(o);
+	/* The last (topmost) name without its NUL: read up to path_len only. */
+	ev.path[TG_PATH_LEN - 1] = 'a' + 15;
+	o = tg_event_json(&ev, sizeof(ev), &fmt);
+	assert_non_null(o);
+	assert_int_equal(strlen(get(o, "path")), TG_PATH_LEN + 1);
+	assert_int_equal(strncmp(get(o, "path"), "/", 1), 0);
+	assert_int_equal(strspn(get(o, "path") + 1, "p"), 256);
+	json_object_put(o);
+	/* What a mask of path_len used to send: the header alone. */
+	assert_int_equal(tg_event_text(&ev, TG_EVENT_HDR_LEN, &fmt, &b, &names),
+			 -EINVAL);
+	tg_buf_free(&b);
+}
+
 static void test_unknown_tenant_id(void **state)
 {
 	struct json_object *o;
@@ -362,6 +409,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unix_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_strings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_path_of_full_length, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_tenant_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agent_event, setup, teardown),
 		cmocka_unit_test(test_utf8_sanitize),

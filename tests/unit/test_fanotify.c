@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "fan_owner.h"
+#include "tenantguard/map_abi.h"
 
 static char root[64];
 static int root_fd = -1;
@@ -371,6 +372,25 @@ static void test_cgroups(void **state)
 	assert_null(tg_fo_cgroups_find(&g, "/user.slice/session-1.scope"));
 	assert_int_equal(tg_fo_cgroups_add(&g, "/t/acme", 4, 0), 0);
 	assert_int_equal(tg_fo_cgroups_finish(&g), -EEXIST);
+	tg_fo_cgroups_free(&g);
+
+	/* The tenants cgroup as the pending actor: any tenant wins over it. */
+	tg_fo_cgroups_init(&g);
+	assert_int_equal(tg_fo_cgroups_add(&g, "/t", TG_TENANT_PENDING,
+					   TG_TENANT_F_PENDING), 0);
+	assert_int_equal(tg_fo_cgroups_add(&g, "/t/acme", 1, 0), 0);
+	assert_int_equal(tg_fo_cgroups_add(&g, "/outer", 5, 0), 0);
+	assert_int_equal(tg_fo_cgroups_add(&g, "/outer/t2", TG_TENANT_PENDING,
+					   TG_TENANT_F_PENDING), 0);
+	assert_int_equal(tg_fo_cgroups_finish(&g), 0);
+	assert_int_equal(tg_fo_cgroups_find(&g, "/t/acme/job")->tenant, 1);
+	assert_int_equal(tg_fo_cgroups_find(&g, "/t/new")->tenant, TG_TENANT_PENDING);
+	assert_int_equal(tg_fo_cgroups_find(&g, "/t/bad name/x")->tenant,
+			 TG_TENANT_PENDING);
+	assert_int_equal(tg_fo_cgroups_find(&g, "/t")->tenant, TG_TENANT_PENDING);
+	assert_int_equal(tg_fo_cgroups_find(&g, "/outer/t2/x")->tenant, 5);
+	assert_null(tg_fo_cgroups_find(&g, "/tt"));
+	assert_null(tg_fo_cgroups_find(&g, "/"));
 	tg_fo_cgroups_free(&g);
 
 	assert_int_equal(tg_fo_cgroup_line("12:cpu:/x\n0::/t/acme/a\n", out, sizeof(out)), 0);

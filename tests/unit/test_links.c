@@ -70,6 +70,21 @@ static __u32 owner_of(const struct tg_compiled *c, const char *rel)
 	return 0;
 }
 
+/* Flags of rel's row in c->roots, -1 if none. */
+static int flags_of(const struct tg_compiled *c, const char *rel)
+{
+	struct tg_inode_key k = key_of(rel);
+	size_t i, row = c->roots.ksz + c->roots.vsz;
+	struct tg_owner o;
+
+	for (i = 0; i < c->roots.n; i++)
+		if (!memcmp(c->roots.rows + i * row, &k, sizeof(k))) {
+			memcpy(&o, c->roots.rows + i * row + c->roots.ksz, sizeof(o));
+			return (int)o.flags;
+		}
+	return -1;
+}
+
 static char pa[128], pb[128];
 static char *paths_a[1] = { pa }, *paths_b[1] = { pb };
 static struct tg_tenant_entry ents[2];
@@ -140,13 +155,44 @@ static void test_objects_with_links(void **state)
 	tg_links_init(&l);
 	compiled(&c, 1);
 	assert_int_equal(tg_links_apply(&l, &reg, &c), 0);
-	assert_int_equal(owner_of(&c, "outside"), 1);
-	assert_int_equal(owner_of(&c, "a/in2"), 1);
+	/* A name outside every root: left to each name's place. */
+	assert_int_equal(owner_of(&c, "outside"), 0);
+	assert_int_equal(owner_of(&c, "a/out"), 0);
+	assert_int_equal(l.st.outside, 1);
+	/* Every name in acme's tree: each name's ancestry says acme. */
+	assert_int_equal(owner_of(&c, "a/in2"), 0);
 	assert_int_equal(owner_of(&c, "b/both"), TG_OWNER_SHARED);
+	assert_int_equal(flags_of(&c, "b/both"), TG_OWNER_F_LINK);
+	assert_int_equal(l.st.shared, 1);
+	assert_non_null(strstr(l.st.example, "/both"));
 	assert_int_equal(owner_of(&c, "a/single"), 0);	/* one link: its parent's */
 	assert_int_equal(owner_of(&c, "a/sub"), 0);	/* directories never */
 	assert_int_equal(owner_of(&c, "a"), 1);		/* roots keep theirs */
-	assert_int_equal(c.roots.n, 2 + 3);
+	assert_int_equal(flags_of(&c, "a"), 0);
+	assert_int_equal(c.roots.n, 2 + 1);
+	tg_compiled_free(&c);
+	tg_links_free(&l);
+}
+
+/*
+ * A host file a tenant links into its tree (libc, say) is not the tenant's:
+ * its host name lies outside every root. A copy made with cp -al of a host
+ * tree alike.
+ */
+static void test_host_file_linked_in(void **state)
+{
+	struct tg_links l;
+	struct tg_compiled c;
+
+	mk("libc", 0);
+	ln("libc", "a/libc");
+	ln("libc", "b/libc");
+	tg_links_init(&l);
+	compiled(&c, 1);
+	assert_int_equal(tg_links_apply(&l, &reg, &c), 0);
+	assert_int_equal(owner_of(&c, "libc"), 0);
+	assert_int_equal(l.st.outside, 2);	/* out, libc */
+	assert_int_equal(l.st.shared, 1);	/* both */
 	tg_compiled_free(&c);
 	tg_links_free(&l);
 }
@@ -160,15 +206,73 @@ static void test_scan_once_and_dropped_root(void **state)
 
 	tg_links_init(&l);
 	compiled(&c, 1);
+	assert_false(tg_links_pending(&l, &reg) == 0);
 	assert_int_equal(tg_links_apply(&l, &reg, &c), 0);
+	assert_int_equal(tg_links_pending(&l, &reg), 0);
 	tg_compiled_free(&c);
 	visited = l.visited;
 	assert_true(visited >= 6);
 	compiled(&c, 0);
 	assert_int_equal(tg_links_apply(&l, &reg, &c), 0);
 	assert_int_equal(l.visited, visited);
-	assert_int_equal(owner_of(&c, "b/both"), 1);	/* globex's root is gone */
-	assert_int_equal(owner_of(&c, "outside"), 1);
+	/* globex's root is gone: b/both is a name outside, like "outside". */
+	assert_int_equal(owner_of(&c, "b/both"), 0);
+	assert_int_equal(l.st.shared, 0);
+	assert_int_equal(l.st.outside, 2);
+	assert_string_equal(l.st.example, "");
+	tg_compiled_free(&c);
+	tg_links_free(&l);
+}
+
+/*
+ * More shared objects than a tenant may have recorded: the first ones are,
+ * the others are counted as dropped (and named), never an error.
+ */
+static void test_limit_per_tenant(void **state)
+{
+	char a[32], b[32];
+	struct tg_links l;
+	struct tg_compiled c;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		snprintf(a, sizeof(a), "a/s%d", i);
+		snprintf(b, sizeof(b), "b/s%d", i);
+		mk(a, 0);
+		ln(a, b);
+	}
+	tg_links_init(&l);
+	l.max_per_tenant = 2;
+	compiled(&c, 1);
+	assert_int_equal(tg_links_apply(&l, &reg, &c), 0);
+	assert_int_equal(l.st.shared, 2);
+	assert_int_equal(l.st.dropped, 3);	/* both and s0..s3: 5 */
+	assert_true(l.st.dropped_tenant == 1 || l.st.dropped_tenant == 2);
+	assert_int_equal(c.roots.n, 2 + 2);
+	tg_compiled_free(&c);
+	tg_links_free(&l);
+}
+
+/*
+ * A root below another tenant's root: its names count once, under the
+ * nearest root, as the kernel's walk finds them.
+ */
+static void test_nested_root(void **state)
+{
+	struct tg_links l;
+	struct tg_compiled c;
+	struct tg_inode_key k;
+	struct tg_owner o = { .tenant = 2 };
+
+	tg_links_init(&l);
+	compiled(&c, 0);
+	k = key_of("a/sub");
+	assert_int_equal(tg_kv_add(&c.roots, &k, &o), 0);
+	assert_int_equal(tg_kv_finish(&c.roots), 0);
+	snprintf(pb, sizeof(pb), "%s/a/sub", top);
+	assert_int_equal(tg_links_apply(&l, &reg, &c), 0);
+	/* a/in2 is acme's, a/sub/in globex's: one object, two tenants. */
+	assert_int_equal(owner_of(&c, "a/in2"), TG_OWNER_SHARED);
 	tg_compiled_free(&c);
 	tg_links_free(&l);
 }
@@ -180,8 +284,8 @@ static void test_scan_one_root(void **state)
 	struct tg_links l;
 
 	tg_links_init(&l);
-	assert_int_equal(tg_links_scan(&l, "/nonexistent/tg", &k), -ENOENT);
-	assert_int_equal(tg_links_scan(&l, pa, &k), 0);
+	assert_int_equal(tg_links_scan(&l, "/nonexistent/tg", &k, NULL), -ENOENT);
+	assert_int_equal(tg_links_scan(&l, pa, &k, NULL), 0);
 	assert_int_equal(l.found.n, 4);	/* out, both, sub/in and in2 */
 	tg_links_free(&l);
 }
@@ -193,6 +297,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_scan_once_and_dropped_root, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_scan_one_root, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_file_linked_in, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_limit_per_tenant, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_root, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "delivery.h"
+#include "event_json.h"
 #include "metrics.h"
 #include "sink.h"
 
@@ -132,6 +133,69 @@ static void test_agent_metrics(void **state)
 	tg_sink_free(s);
 }
 
+static void collect_event(void *ctx, struct json_object *ev)
+{
+	struct json_object **out = ctx, *v;
+
+	assert_true(json_object_object_get_ex(ev, "tenant", &v));
+	if (!strcmp(json_object_get_string(v), "acme"))
+		out[0] = ev;
+	else
+		out[1] = ev;
+}
+
+static void no_sink_drop(void *ctx, __u64 n, const char *reason,
+			 const char *why)
+{
+	fail_msg("unexpected drop report %s", reason);
+}
+
+static const char *field(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "";
+}
+
+/* Records the agent cannot decode: one drop event per tenant, counted. */
+static void test_malformed_reported(void **state)
+{
+	struct tg_sink *s = tg_sink_new("/nonexistent-tg/events.sock", 4);
+	struct tg_delivery_extra x = {};
+	struct json_object *got[2] = {}, *st, *dr, *v;
+	struct tg_event_fmt fmt = { .host = "node-1" };
+	struct tg_delivery d;
+
+	assert_non_null(s);
+	tg_delivery_init(&d, s, NULL);
+	tg_delivery_malformed(&d, "acme");
+	tg_delivery_malformed(&d, "acme");
+	tg_delivery_malformed(&d, "host");
+	tg_delivery_report(&d, &fmt, no_sink_drop, collect_event, got);
+	assert_non_null(got[0]);
+	assert_non_null(got[1]);
+	assert_string_equal(field(got[0], "kind"), "agent");
+	assert_string_equal(field(got[0], "op"), "drop");
+	assert_string_equal(field(got[0], "reason"), "malformed");
+	assert_string_equal(field(got[0], "dropped"), "2");
+	assert_string_equal(field(got[1], "tenant"), "host");
+	assert_string_equal(field(got[1], "dropped"), "1");
+	json_object_put(got[0]);
+	json_object_put(got[1]);
+	/* Reported once only; the total stays in status. */
+	got[0] = got[1] = NULL;
+	tg_delivery_report(&d, &fmt, no_sink_drop, collect_event, got);
+	assert_null(got[0]);
+	assert_null(got[1]);
+	st = tg_delivery_status(&d, &x);
+	assert_true(json_object_object_get_ex(st, "dropped", &dr));
+	assert_true(json_object_object_get_ex(dr, "malformed", &v));
+	assert_int_equal(json_object_get_int64(v), 3);
+	json_object_put(st);
+	tg_delivery_free(&d);
+	tg_sink_free(s);
+}
+
 static void test_parse_size(void **state)
 {
 	__u64 v;
@@ -157,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_write_atomic),
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_agent_metrics),
+		cmocka_unit_test(test_malformed_reported),
 		cmocka_unit_test(test_parse_size),
 	};
 

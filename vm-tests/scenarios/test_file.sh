@@ -15,6 +15,11 @@ while [ $i -lt 70 ]; do
 	i=$((i + 1))
 done
 mkdir -p "$deep" && echo deep >"$deep/leaf"
+# 15 directories and a file, every name 255 bytes: the names the event can
+# hold end one name short of 4096 bytes, the last one would fill them.
+long=$(printf '%0255d' 0 | tr 0 n)
+mkdir -p "$TG_SRV/acme/long"
+"$TG_BIN/tg-probe" mkdeep "$TG_SRV/acme/long" 15 "$long" >/dev/null
 mkdir -p /tmp/shared && echo shared >/tmp/shared/file
 ln -s "$TG_SRV/acme/data" "$TG_T/symlink"
 mkdir -p "$TG_T/bind" && mount --bind "$TG_SRV/acme" "$TG_T/bind"
@@ -35,6 +40,12 @@ tg_probe deny_via_bind_mount --cgroup "$G" --expect EACCES open "$TG_T/bind/data
 tg_event deny_via_bind_mount_event kind=file op=open tenant=globex \
 	path="$TG_T/bind/data"
 tg_probe deny_depth_70 --cgroup "$G" --expect EACCES open "$deep/leaf"
+tg_probe deny_long_path --cgroup "$G" --expect EACCES \
+	opendeep "$TG_SRV/acme/long" 15 "$long"
+tg_event deny_long_path_event kind=file op=open verdict=deny tenant=globex \
+	target_tenant=acme path_truncated=true
+tg_probe allow_owner_long_path --cgroup "$A" --expect ok \
+	opendeep "$TG_SRV/acme/long" 15 "$long"
 tg_probe deny_relative_path --cgroup "$G" --expect EACCES \
 	open "../../..$TG_SRV/acme/data"
 
@@ -55,6 +66,7 @@ tg_event start_event_lists_file_ops kind=agent op=start \
 	'file_ops=["open","exec","create","mkdir","mknod","symlink","link","unlink","rmdir","rename","truncate","chmod","chown","setattr","setxattr","removexattr","receive"]'
 
 sleep 0.5
+tg_count_is no_malformed_record 0 kind=agent op=drop reason=malformed
 n=$(tg_count kind=file tenant=acme)
 if [ "$n" = 0 ]; then
 	tg_pass no_event_for_owner

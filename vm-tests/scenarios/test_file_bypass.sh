@@ -21,6 +21,13 @@ echo secret >"$A/linked-in"
 ln "$A/linked-in" "$GX/stolen-before"
 echo own >"$A/own1"
 ln "$A/own1" "$A/own2"
+echo host >"$TG_T/hostfile"
+ln "$TG_T/hostfile" "$A/hostfile"	# a host file a tenant linked in
+mkdir -p "$TG_T/mv-none" && echo x >"$TG_T/mv-none/f"
+for f in sh1 sh2 reuse; do
+	echo shared >"$A/$f"
+	ln "$A/$f" "$GX/$f"
+done
 mkdir -p "$GX/mnt" "$A/deep1000" "$A/deep4200" "$GX/deep4200"
 "$TG_BIN/tg-probe" mkdeep "$A/deep1000" 1000 >/dev/null
 "$TG_BIN/tg-probe" mkdeep "$A/deep4200" 4200 >/dev/null
@@ -46,10 +53,30 @@ denied()
 	tg_event "${name}_event" kind=file verdict=deny tenant=globex $kv
 }
 
-denied hardlink_outside_made_before target_tenant=acme op=open \
-	path="$TG_T/outside-link" -- open "$TG_T/outside-link"
+# A name outside every owned tree is owned by its place, as any file: the
+# host's copy of a file a tenant linked into its tree stays the host's.
+tg_probe hardlink_outside_name_its_place --cgroup "$G" --expect ok \
+	open "$TG_T/outside-link"
+denied hardlink_outside_owned_name target_tenant=acme op=open \
+	path="$A/linked-out" -- open "$A/linked-out"
+tg_probe hardlink_host_file_linked_in --cgroup "$G" --expect ok \
+	open "$TG_T/hostfile"
+denied hardlink_host_file_tenant_name target_tenant=acme op=open \
+	path="$A/hostfile" -- open "$A/hostfile"
 denied hardlink_in_own_tree_made_before 'target_tenant=(several)' op=open \
 	path="$GX/stolen-before" -- open "$GX/stolen-before"
+tg_event hardlink_shared_reported kind=agent op=hardlinks shared=4 dropped=0
+if grep '"op":"hardlinks"' "$TG_LOG" | grep -q "\"example\":\"$TG_SRV/"; then
+	tg_pass hardlink_shared_example
+else
+	tg_fail hardlink_shared_example "$(grep '"op":"hardlinks"' "$TG_LOG")"
+fi
+# A recorded object that lost its other names is no longer shared: its
+# inode number could be a new file's.
+denied hardlink_reuse_before 'target_tenant=(several)' op=open \
+	path="$GX/reuse" -- open "$GX/reuse"
+rm "$A/reuse"
+tg_probe hardlink_reuse_single_link_own --cgroup "$G" --expect ok open "$GX/reuse"
 # An object below two tenants' roots belongs to neither (fail closed).
 tg_probe hardlink_shared_denied_to_owner_too --cgroup "$AC" --expect EACCES \
 	open "$A/linked-in"
@@ -116,6 +143,19 @@ denied open_by_handle target_tenant=acme op=open path="$A/data" -- \
 	byhandle "$TG_T" "$A/data"
 tg_probe open_by_handle_own --cgroup "$G" --expect ok byhandle "$TG_T" "$GX/data"
 
+# overlayfs in a user namespace of one's own, another tenant's directory as
+# its lower layer: before 6.7 the lower file is opened with the overlay's
+# path, which no tenant owns; its own inode decides.
+mkdir -p "$TG_T/ovl-g" "$TG_T/ovl-a"
+n=$(tg_count kind=file op=open verdict=deny tenant=globex target_tenant=acme)
+tg_probe overlay_lower_other --cgroup "$G" --expect EACCES \
+	overlay "$A" "$TG_T/ovl-g" data
+# The path is the overlay's (6.1) or the lower layer's (6.12): not matched.
+tg_event overlay_lower_other_event --count $((n + 1)) kind=file op=open \
+	verdict=deny tenant=globex target_tenant=acme
+tg_probe overlay_lower_own --cgroup "$AC" --expect ok overlay "$A" "$TG_T/ovl-a" data
+tg_probe overlay_lower_shared --cgroup "$G" --expect ok \
+	overlay "$TG_T/mv-none" "$TG_T/ovl-g" f
 denied chroot_open target_tenant=acme op=open -- chroot "$TG_T" /srv/acme/data
 tg_probe chroot_own --cgroup "$G" --expect ok chroot "$TG_T" /srv/globex/data
 
@@ -128,4 +168,13 @@ denied deep_4200_beyond_walk 'target_tenant=(unknown)' op=open -- \
 tg_probe deep_4200_own_fail_closed --cgroup "$G" --expect EACCES \
 	opendeep "$GX/deep4200" 4200
 tg_probe deep_4200_host --expect ok opendeep "$A/deep4200" 4200
+
+# More shared objects than a tenant's limit: the agent starts and says so.
+tg_stop_agent
+tg_start_agent --require-file-isolation --links-per-tenant 2 ||
+	tg_fail hardlink_limit_start "agent did not start"
+tg_event hardlink_limit_reported --count 1 kind=agent op=hardlinks shared=2 \
+	dropped=1 limit=2
+tg_probe hardlink_limit_still_enforced --cgroup "$G" --expect EACCES \
+	open "$A/data"
 tg_summary
