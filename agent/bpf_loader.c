@@ -240,6 +240,7 @@ static int attach_cgroup_progs(struct tg_net *n, int cgfd)
 		{ n->progs.tg_bind4, &n->links.tg_bind4 },
 		{ n->progs.tg_bind6, &n->links.tg_bind6 },
 		{ n->progs.tg_sockops, &n->links.tg_sockops },
+		{ n->progs.tg_egress, &n->links.tg_egress },
 	};
 	size_t i;
 

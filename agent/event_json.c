@@ -212,6 +212,7 @@ static const char *proto_name(__u16 proto)
 	switch (proto) {
 	case 6: return "tcp";	/* IPPROTO_TCP */
 	case 17: return "udp";	/* IPPROTO_UDP */
+	case 115: return "l2tp";	/* IPPROTO_L2TP */
 	case 136: return "udplite";	/* IPPROTO_UDPLITE */
 	case 262: return "mptcp";	/* IPPROTO_MPTCP */
 	}

@@ -115,12 +115,35 @@ static __always_inline const struct tg_tenant *tg_current_tenant(__u32 slot)
 }
 
 /*
- * A zeroed event with the actor's identity filled in; NULL on failure or
- * when the actor's rate limit holds the event back (it is then counted as
- * suppressed). Either way the caller's verdict stands. An event begun must
- * be submitted: the accounting counts each one as delivered, suppressed or
- * dropped.
+ * A zeroed event for actor (a tenant id) and target, without the task's
+ * pid and comm (for hooks that may not call task helpers); NULL on failure
+ * or when the actor's rate limit holds the event back (it is then counted
+ * as suppressed). Either way the caller's verdict stands. An event begun
+ * must be submitted: the accounting counts each one as delivered,
+ * suppressed or dropped.
  */
+static __always_inline struct tg_event *tg_event_begin_notask(__u32 kind, __u32 op,
+							      __u32 verdict,
+							      __u32 actor,
+							      __u32 target)
+{
+	struct tg_event *ev;
+	__u32 zero = 0;
+
+	ev = bpf_map_lookup_elem(&event_scratch, &zero);
+	if (!ev || !tg_event_admit(actor, kind, op, verdict))
+		return NULL;
+	__builtin_memset(ev, 0, TG_EVENT_HDR_LEN);
+	ev->ts_boot_ns = bpf_ktime_get_boot_ns();
+	ev->kind = kind;
+	ev->op = op;
+	ev->verdict = verdict;
+	ev->tenant = actor;
+	ev->target_tenant = target;
+	return ev;
+}
+
+/* The same with the verdict of actor's mode, and the task's pid and comm. */
 static __always_inline struct tg_event *tg_event_begin(__u32 kind, __u32 op,
 						       const struct tg_tenant *actor,
 						       __u32 target)
@@ -128,19 +151,11 @@ static __always_inline struct tg_event *tg_event_begin(__u32 kind, __u32 op,
 	__u32 verdict = (actor->flags & TG_TENANT_F_AUDIT) ? TG_VERDICT_AUDIT :
 							      TG_VERDICT_DENY;
 	struct tg_event *ev;
-	__u32 zero = 0;
 
-	ev = bpf_map_lookup_elem(&event_scratch, &zero);
-	if (!ev || !tg_event_admit(actor->id, kind, op, verdict))
+	ev = tg_event_begin_notask(kind, op, verdict, actor->id, target);
+	if (!ev)
 		return NULL;
-	__builtin_memset(ev, 0, TG_EVENT_HDR_LEN);
-	ev->ts_boot_ns = bpf_ktime_get_boot_ns();
-	ev->kind = kind;
-	ev->op = op;
-	ev->verdict = verdict;
 	ev->pid = bpf_get_current_pid_tgid() >> 32;
-	ev->tenant = actor->id;
-	ev->target_tenant = target;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	return ev;
 }

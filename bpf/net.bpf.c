@@ -18,6 +18,11 @@
  * ports of sockets that existed before the agent started are recorded by
  * the socket iterators at the end of this file.
  *
+ * The kernel runs no sendmsg program for a datagram sent on a connected
+ * socket (send, write, splice, io_uring): the egress program checks every
+ * UDP datagram of a tenant's socket as it leaves, against the port's
+ * holder at that moment (a port free at connect may be taken later).
+ *
  * "This host" is the agent's network namespace: addresses of its interfaces
  * (local_addrs, kept by the agent from rtnetlink), plus loopback, broadcast
  * and multicast in the caller's own namespace. A caller in another
@@ -36,8 +41,21 @@
 #define TG_DST_ALLOWED_MAX 16384
 #define TG_CLAIM_TRIES 8
 #define TG_IPPROTO_MPTCP 262
+#define TG_IPPROTO_L2TP 115
 #define TG_TCP_LISTEN 10
 #define TG_TCP_CLOSE 7
+#define TG_ETH_P_IP 0x0800
+#define TG_ETH_P_IPV6 0x86dd
+
+/*
+ * Entries of port_bound one tenant may hold (ports times network
+ * namespaces): a tenant binding every port in namespaces of its own must
+ * not fill the map for everyone. Its binds beyond are refused.
+ */
+#define TG_PORT_QUOTA 8192
+
+/* tg_hold: the port could not be recorded (quota, map full, no tag). */
+#define TG_HOLD_FAIL 0xffffffffu
 
 /* Where a destination lives, for the port-owner check. */
 enum tg_scope {
@@ -74,6 +92,14 @@ struct {
 	__type(key, struct tg_bound_key);
 	__type(value, __u64);
 } port_bound SEC(".maps");
+
+/* Per tenant id: entries of port_bound it holds (TG_PORT_QUOTA). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TG_MAX_TENANTS + 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} bound_count SEC(".maps");
 
 /* Per policy slot: (target, caller) pairs of allow_from. */
 TG_POLICY_MAP(allow_pairs, struct tg_pair_key, __u8, TG_MAX_ALLOW_PAIRS);
@@ -184,26 +210,33 @@ static __always_inline __u32 tg_bound_owner(__u64 netns, __u32 pk)
 /*
  * One more holder of pk in netns for tenant, atomically: returns 0 once
  * recorded (*held = 1), the tenant that holds it otherwise. Gives up (0,
- * nothing recorded) only if the map is full or the entry keeps dying; then
- * verdicts kept for sends and connects are dropped (net_epoch), since the
- * port may now receive unrecorded.
+ * nothing recorded) if the tenant's quota is spent, the map is full or the
+ * entry keeps dying; the caller then refuses the port (or, where it
+ * cannot, reports it), and verdicts kept for sends and connects are
+ * dropped (net_epoch), since the port may receive unrecorded.
  */
 static __always_inline __u32 tg_claim(__u64 netns, __u32 pk, __u32 tenant,
 				      int *held)
 {
 	struct tg_bound_key bk = { .netns = netns, .port = pk };
-	__u64 fresh = TG_USE(tenant, 1), *w, old;
+	__u64 fresh = TG_USE(tenant, 1), *w, old, *count;
 	int i;
 
+	count = bpf_map_lookup_elem(&bound_count, &tenant);
 	for (i = 0; i < TG_CLAIM_TRIES; i++) {
-		if (!bpf_map_update_elem(&port_bound, &bk, &fresh, BPF_NOEXIST)) {
+		w = bpf_map_lookup_elem(&port_bound, &bk);
+		if (!w) {
+			if (!count || *(volatile __u64 *)count >= TG_PORT_QUOTA)
+				break;
+			/* Inserted in between: look again. */
+			if (bpf_map_update_elem(&port_bound, &bk, &fresh,
+						BPF_NOEXIST))
+				continue;
+			__sync_fetch_and_add(count, 1);
 			tg_epoch_bump();
 			*held = 1;
 			return 0;
 		}
-		w = bpf_map_lookup_elem(&port_bound, &bk);
-		if (!w)
-			continue;	/* removed in between: insert again */
 		old = *(volatile __u64 *)w;
 		if (TG_USE_COUNT(old) == TG_USE_DYING)
 			continue;
@@ -223,7 +256,7 @@ static __always_inline __u32 tg_claim(__u64 netns, __u32 pk, __u32 tenant,
 static __always_inline void tg_unclaim(__u64 netns, __u32 pk)
 {
 	struct tg_bound_key bk = { .netns = netns, .port = pk };
-	__u64 *w, old;
+	__u64 *w, old, *count;
 	__u32 n;
 	int i;
 
@@ -244,14 +277,22 @@ static __always_inline void tg_unclaim(__u64 netns, __u32 pk)
 		if (__sync_val_compare_and_swap(w, old,
 						TG_USE(TG_USE_TENANT(old), TG_USE_DYING)) == old) {
 			bpf_map_delete_elem(&port_bound, &bk);
+			n = TG_USE_TENANT(old);
+			count = bpf_map_lookup_elem(&bound_count, &n);
+			if (count)
+				__sync_fetch_and_add(count, -1);
 			return;
 		}
 	}
 }
 
 /*
- * Record that the socket tagged tag holds pk in netns, for tenant. Returns
- * the tenant that holds the port instead, or 0.
+ * Record that the socket tagged tag holds pk in netns, for tenant. A port
+ * it held under another key is given back first: a socket that
+ * disconnected (connect to AF_UNSPEC) lost a port the kernel had picked,
+ * and was given another one when it bound, listened or sent again. Returns
+ * 0, the tenant that holds the port instead, or TG_HOLD_FAIL if it could
+ * not be recorded.
  */
 static __always_inline __u32 tg_hold(struct tg_sock_tag *tag, __u64 netns,
 				     __u32 pk, __u32 tenant)
@@ -259,14 +300,19 @@ static __always_inline __u32 tg_hold(struct tg_sock_tag *tag, __u64 netns,
 	__u32 owner;
 	int held = 0;
 
-	if (tag->bound)
+	if (tag->bound == pk)
 		return 0;
+	if (tag->bound) {
+		tg_unclaim(tag->netns, tag->bound);
+		tag->bound = 0;
+	}
 	owner = tg_claim(netns, pk, tenant, &held);
 	if (held) {
 		tag->bound = pk;
 		tag->netns = netns;
+		return 0;
 	}
-	return owner;
+	return owner ? owner : TG_HOLD_FAIL;
 }
 
 /* The tenant other than actor that reserved port for proto's class, or 0. */
@@ -306,10 +352,14 @@ struct tg_dst {
 	int v4;		/* eff is an IPv4 address */
 };
 
-/* Owner of the socket bound to d's port for proto in the caller's netns. */
-static __always_inline __u32 tg_port_owner(struct bpf_sock_addr *ctx,
-					   const struct tg_actor *a,
-					   const struct tg_dst *d, __u32 proto)
+/*
+ * The socket bound to d's port (network byte order) for proto in the
+ * netns of ctx (a sock_addr or skb context): 1 and its owner in *owner if
+ * one was found, else 0.
+ */
+static __always_inline int tg_port_owner(void *ctx, const struct tg_actor *a,
+					 const struct tg_dst *d, __u32 proto,
+					 __u16 port, __u32 *owner)
 {
 	struct bpf_sock_tuple tuple = {};
 	struct bpf_sock *sk;
@@ -317,11 +367,11 @@ static __always_inline __u32 tg_port_owner(struct bpf_sock_addr *ctx,
 
 	if (d->v4) {
 		tuple.ipv4.daddr = d->eff[3];
-		tuple.ipv4.dport = ctx->user_port;
+		tuple.ipv4.dport = port;
 		tlen = sizeof(tuple.ipv4);
 	} else {
 		__builtin_memcpy(tuple.ipv6.daddr, d->eff, 16);
-		tuple.ipv6.dport = ctx->user_port;
+		tuple.ipv6.dport = port;
 		tlen = sizeof(tuple.ipv6);
 	}
 	if (proto == IPPROTO_TCP)
@@ -329,21 +379,32 @@ static __always_inline __u32 tg_port_owner(struct bpf_sock_addr *ctx,
 	else
 		sk = bpf_sk_lookup_udp(ctx, &tuple, tlen, BPF_F_CURRENT_NETNS, 0);
 	if (!sk)
-		return TG_TENANT_HOST;
-	return tg_sock_owner(sk, a);
+		return 0;
+	*owner = tg_sock_owner(sk, a);
+	return 1;
+}
+
+/* Whether d is a broadcast or multicast address (delivered to many sockets). */
+static __always_inline int tg_fanout(const struct tg_dst *d)
+{
+	__u32 a = bpf_ntohl(d->eff[3]);
+
+	if (d->v4)
+		return (a >> 28) == 0xe || a == 0xffffffff;
+	return (bpf_ntohl(d->eff[0]) >> 24) == 0xff;
 }
 
 static __always_inline enum tg_scope tg_scope_of(const struct tg_dst *d)
 {
 	__u32 a = bpf_ntohl(d->eff[3]);
 
+	if (tg_fanout(d))
+		return TG_SCOPE_OWN_NETNS;
 	if (d->v4) {
-		if ((a >> 24) == 127 || (a >> 28) == 0xe || a == 0xffffffff)
+		if ((a >> 24) == 127)
 			return TG_SCOPE_OWN_NETNS;
 	} else {
 		if (!d->eff[0] && !d->eff[1] && !d->eff[2] && a == 1)
-			return TG_SCOPE_OWN_NETNS;
-		if ((bpf_ntohl(d->eff[0]) >> 24) == 0xff)
 			return TG_SCOPE_OWN_NETNS;
 	}
 	if (bpf_map_lookup_elem(&local_addrs, d->eff))
@@ -375,6 +436,19 @@ static __always_inline __u32 tg_net_owner(__u32 slot, const __u32 addr[4])
 	return owner ? *owner : TG_TENANT_HOST;
 }
 
+/* Fill an event's network fields and send it. */
+static __always_inline void tg_net_submit(struct tg_event *ev, __u32 family,
+					  __u32 proto, __u16 port,
+					  const void *addr)
+{
+	ev->family = family;
+	ev->proto = proto;
+	ev->port = port;
+	if (addr)
+		__builtin_memcpy(ev->addr, addr, 16);
+	tg_event_submit(ev);
+}
+
 /* Report op by actor against owner on (family, proto, port, addr). */
 static __always_inline void tg_report(const struct tg_tenant *actor, __u32 op,
 				      __u32 owner, __u32 family, __u32 proto,
@@ -383,23 +457,20 @@ static __always_inline void tg_report(const struct tg_tenant *actor, __u32 op,
 	struct tg_event *ev;
 
 	ev = tg_event_begin(TG_KIND_NET, op, actor, owner);
-	if (!ev)
-		return;
-	ev->family = family;
-	ev->proto = proto;
-	ev->port = port;
-	__builtin_memcpy(ev->addr, addr, 16);
-	tg_event_submit(ev);
+	if (ev)
+		tg_net_submit(ev, family, proto, port, addr);
 }
 
 /*
  * Protocols with ports whose connect() no cgroup hook sees (UDP-Lite, SCTP,
- * DCCP: their connect skips the pre_connect hook), so a connected socket
- * could reach another tenant's port unchecked: tenants may not make them.
+ * DCCP, L2TP over IP: their connect skips the pre_connect hook), so a
+ * connected socket could reach another tenant's port unchecked: tenants
+ * may not make them.
  */
 static __always_inline int tg_unchecked_proto(__u32 p)
 {
-	return p == IPPROTO_UDPLITE || p == IPPROTO_SCTP || p == IPPROTO_DCCP;
+	return p == IPPROTO_UDPLITE || p == IPPROTO_SCTP || p == IPPROTO_DCCP ||
+	       p == TG_IPPROTO_L2TP;
 }
 
 /* Tenants may not make sockets of the protocols no cgroup hook checks. */
@@ -481,8 +552,9 @@ static __always_inline __u32 tg_foreign_socket(void *sk, const struct tg_actor *
 
 /*
  * A kernel-assigned port of a UDP socket sending without connect (autobind
- * happens before this hook): record it like a bound one. Returns the tenant
- * that holds or reserved it instead, or 0.
+ * happens before this hook), or a new one after a disconnect: record it
+ * like a bound one. Returns the tenant that holds or reserved it instead,
+ * TG_HOLD_FAIL if it cannot be recorded (no tag, quota), or 0.
  */
 static __always_inline __u32 tg_autobound(struct bpf_sock_addr *ctx,
 					  const struct tg_actor *a,
@@ -492,11 +564,13 @@ static __always_inline __u32 tg_autobound(struct bpf_sock_addr *ctx,
 	__u32 owner;
 	__u16 port;
 
-	if (!tag || tag->bound || !sk || proto == IPPROTO_TCP)
+	if (!sk || proto != IPPROTO_UDP)
 		return 0;
 	port = sk->src_port;
-	if (!port)
+	if (!port || (tag && tag->bound == TG_PORT_KEY(proto, port)))
 		return 0;
+	if (!tag)
+		return TG_HOLD_FAIL;
 	owner = tg_reserved_other(a->slot, proto, port, a->t.id);
 	if (owner)
 		return owner;
@@ -505,47 +579,91 @@ static __always_inline __u32 tg_autobound(struct bpf_sock_addr *ctx,
 }
 
 /*
+ * The verdict cached in a socket's tag (see map_abi.h): whether the last
+ * datagram allowed went to eff:port too, and nothing changed since
+ * (policy generation, net_epoch). cg: the cgroup the sender must be in, 0
+ * to skip that test (the egress program: the socket's tenant decides); an
+ * entry kept with cgroup 0 (a datagram the sendmsg program audited) serves
+ * the egress program only. Written by several CPUs at once (the egress
+ * program holds no socket lock), so read and written under seen_seq.
+ */
+static __always_inline int tg_seen(struct tg_sock_tag *tag, const __u32 eff[4],
+				   __u32 port, __u32 gen, __u64 epoch, __u64 cg)
+{
+	volatile struct tg_sock_tag *t = tag;
+	const volatile __u32 *seen = (const volatile __u32 *)t->seen_addr;
+	__u32 seq = t->seen_seq;
+	int hit;
+
+	if (seq & 1)
+		return 0;
+	asm volatile("" ::: "memory");
+	hit = t->seen_port == port && seen[0] == eff[0] && seen[1] == eff[1] &&
+	      seen[2] == eff[2] && seen[3] == eff[3] && t->seen_gen == gen &&
+	      t->seen_epoch == epoch && (!cg || t->seen_cgroup == cg);
+	asm volatile("" ::: "memory");
+	return hit && t->seen_seq == seq;
+}
+
+static __always_inline void tg_seen_put(struct tg_sock_tag *tag,
+					const __u32 eff[4], __u32 port,
+					__u32 gen, __u64 epoch, __u64 cg)
+{
+	volatile struct tg_sock_tag *t = tag;
+	__u32 seq = t->seen_seq;
+
+	if ((seq & 1) ||
+	    __sync_val_compare_and_swap(&tag->seen_seq, seq, seq + 1) != seq)
+		return;	/* another CPU writes it: keep that one */
+	asm volatile("" ::: "memory");
+	__builtin_memcpy((void *)tag->seen_addr, eff, 16);
+	t->seen_port = port;
+	t->seen_gen = gen;
+	t->seen_epoch = epoch;
+	t->seen_cgroup = cg;
+	asm volatile("" ::: "memory");
+	t->seen_seq = seq + 2;
+}
+
+/*
  * Whether the task's last send on its socket went to the destination d
  * too, from the same cgroup (so the same tenant, whose socket it is), and
- * nothing changed since (policy generation, net_epoch): allowed again with
- * no other lookup. The tag is written under the socket's lock (the kernel
- * holds it around the sendmsg programs), so it is never seen half written.
+ * nothing changed since: allowed again with no other lookup.
  */
 static __always_inline int tg_sent_before(struct bpf_sock_addr *ctx,
 					  const struct tg_dst *d)
 {
 	struct tg_sock_tag *tag;
-	const __u32 *seen;
 
 	if (!ctx->sk)
 		return 0;
 	tag = bpf_sk_storage_get(&sock_tenant, ctx->sk, 0, 0);
-	if (!tag || !tag->seen_port || tag->seen_port != ctx->user_port ||
-	    tag->seen_cgroup != bpf_get_current_cgroup_id() ||
-	    tag->seen_gen != tg_gen() || tag->seen_epoch != tg_epoch())
-		return 0;
-	seen = (const __u32 *)tag->seen_addr;
-	return seen[0] == d->addr[0] && seen[1] == d->addr[1] &&
-	       seen[2] == d->addr[2] && seen[3] == d->addr[3];
+	return tag && tg_seen(tag, d->eff, ctx->user_port, tg_gen(), tg_epoch(),
+			      bpf_get_current_cgroup_id());
 }
 
 /*
- * The tenant that owns d (proto: tg_proto's) for the calling task a: the
- * tenant whose networks hold it, else the one whose socket is bound to its
- * port on this host; TG_TENANT_HOST if none. *cacheable: whether a verdict
- * that allows it may be kept in dst_allowed: no other tenant's network,
- * and no other tenant holding the port in the namespace checked, even on
- * another address or not receiving yet (it might start to without a new
- * claim: a UDP socket that disconnects, a bound socket that listens).
+ * The tenant that owns d (proto: tg_proto's; port: network byte order)
+ * for a, reaching it from netns: the tenant whose networks hold it, else
+ * the one whose socket is bound to its port on this host; TG_TENANT_HOST
+ * if none. Where no socket is found (none bound there, or one bound to a
+ * device: lookups from sock_addr programs see no device), and where the
+ * kernel delivers to every socket on the port (broadcast, multicast; also
+ * those of the host's namespace when sent from another), the tenant that
+ * holds the port decides. *cacheable: whether a verdict that allows it may
+ * be kept: no other tenant's network, and no other tenant holding the port
+ * in the namespaces checked, even on another address or not receiving yet
+ * (it might start to without a new claim: a UDP socket that disconnects,
+ * a bound socket that listens).
  */
-static __always_inline __u32 tg_dst_owner(struct bpf_sock_addr *ctx,
-					  const struct tg_actor *a,
+static __always_inline __u32 tg_dst_owner(void *ctx, const struct tg_actor *a,
 					  const struct tg_dst *d, __u32 proto,
+					  __u16 port, __u64 netns,
 					  int *cacheable)
 {
-	__u32 owner, held, pk = TG_PORT_KEY(proto, bpf_ntohs(ctx->user_port));
+	__u32 owner, held, pk = TG_PORT_KEY(proto, bpf_ntohs(port));
 	enum tg_scope scope;
-	__u64 netns;
+	int fanout;
 
 	*cacheable = 0;
 	owner = tg_net_owner(a->slot, d->eff);
@@ -558,29 +676,68 @@ static __always_inline __u32 tg_dst_owner(struct bpf_sock_addr *ctx,
 		*cacheable = 1;
 		return owner;
 	}
-	netns = bpf_get_netns_cookie(ctx);
 	if (scope == TG_SCOPE_HOST && netns != host_netns) {
 		owner = tg_bound_owner(host_netns, pk);
 		held = owner;
 	} else {
-		owner = tg_port_owner(ctx, a, d, proto);
+		fanout = tg_fanout(d);
 		held = tg_bound_owner(netns, pk);
+		if (!tg_port_owner(ctx, a, d, proto, port, &owner) ||
+		    (fanout && (owner == TG_TENANT_HOST || owner == a->t.id)))
+			owner = held;
+		if (fanout && netns != host_netns &&
+		    (owner == TG_TENANT_HOST || owner == a->t.id)) {
+			held = tg_bound_owner(host_netns, pk);
+			owner = held;
+		}
 	}
 	*cacheable = (owner == TG_TENANT_HOST || owner == a->t.id) &&
 		     (held == TG_TENANT_HOST || held == a->t.id);
 	return owner;
 }
 
+/*
+ * The tenant other than a's that d belongs to and that does not let a in
+ * (allow_from), or 0. Destinations allowed lately (dst_allowed) need no
+ * other lookup. *cacheable: see tg_dst_owner.
+ */
+static __always_inline __u32 tg_dst_refused(void *ctx, const struct tg_actor *a,
+					    const struct tg_dst *d, __u32 proto,
+					    __u16 port, __u64 netns, __u64 epoch,
+					    int *cacheable)
+{
+	struct tg_dst_key key = {};
+	struct tg_dst_seen *seen, now = { .epoch = epoch, .gen = a->gen };
+	__u32 owner;
+
+	key.tenant = a->t.id;
+	key.port = port;
+	key.proto = proto;
+	key.netns = netns;
+	__builtin_memcpy(key.addr, d->eff, 16);
+	seen = bpf_map_lookup_elem(&dst_allowed, &key);
+	if (seen && seen->epoch == now.epoch && seen->gen == now.gen) {
+		*cacheable = 1;
+		return 0;
+	}
+	owner = tg_dst_owner(ctx, a, d, proto, port, netns, cacheable);
+	if (owner != TG_TENANT_HOST && owner != a->t.id &&
+	    !tg_allowed_from(a->slot, owner, a->t.id))
+		return owner;
+	if (*cacheable)
+		bpf_map_update_elem(&dst_allowed, &key, &now, BPF_ANY);
+	return 0;
+}
+
 /* Decide whether the calling task may reach d by op. */
 static __always_inline int tg_reach(struct bpf_sock_addr *ctx, __u32 op,
 				    const struct tg_dst *d)
 {
-	struct tg_dst_key key = {};
-	struct tg_dst_seen *seen, now = {};
 	struct tg_sock_tag *tag;
 	struct tg_actor a;
 	__u32 owner, proto;
 	int cacheable = 0;
+	__u64 epoch;
 
 	/* Datagrams to the destination allowed last time: nothing changed. */
 	if (op == TG_OP_SENDMSG && tg_sent_before(ctx, d))
@@ -592,50 +749,41 @@ static __always_inline int tg_reach(struct bpf_sock_addr *ctx, __u32 op,
 	if (owner)
 		return tg_net_deny(ctx, op, &a.t, owner, d->addr);
 	proto = tg_proto(ctx->protocol);
-	now.epoch = tg_epoch();
-	now.gen = a.gen;
-	key.tenant = a.t.id;
-	key.port = ctx->user_port;
-	key.proto = proto;
-	key.netns = bpf_get_netns_cookie(ctx);
-	__builtin_memcpy(key.addr, d->eff, 16);
-	seen = bpf_map_lookup_elem(&dst_allowed, &key);
-	if (seen && seen->epoch == now.epoch && seen->gen == now.gen) {
-		cacheable = 1;
-	} else {
-		owner = tg_dst_owner(ctx, &a, d, proto, &cacheable);
-		if (owner != TG_TENANT_HOST && owner != a.t.id &&
-		    !tg_allowed_from(a.slot, owner, a.t.id))
-			return tg_net_deny(ctx, op, &a.t, owner, d->addr);
-		if (cacheable)
-			bpf_map_update_elem(&dst_allowed, &key, &now, BPF_ANY);
+	epoch = tg_epoch();
+	owner = tg_dst_refused(ctx, &a, d, proto, ctx->user_port,
+			       bpf_get_netns_cookie(ctx), epoch, &cacheable);
+	if (owner) {
+		/* Audited here: the egress program need not report it again. */
+		if (op == TG_OP_SENDMSG && tag && !tg_denied(&a.t))
+			tg_seen_put(tag, d->eff, ctx->user_port, a.gen, epoch,
+				    0);
+		return tg_net_deny(ctx, op, &a.t, owner, d->addr);
 	}
 	if (op != TG_OP_SENDMSG)
 		return 1;
 	owner = tg_autobound(ctx, &a, tag, proto);
 	if (!owner) {
-		if (tag && cacheable) {
-			__builtin_memcpy(tag->seen_addr, d->addr, 16);
-			tag->seen_port = ctx->user_port;
-			tag->seen_gen = a.gen;
-			tag->seen_epoch = now.epoch;
-			tag->seen_cgroup = a.cg;
-		}
+		if (tag && cacheable)
+			tg_seen_put(tag, d->eff, ctx->user_port, a.gen, epoch,
+				    a.cg);
 		return 1;
 	}
 	{
 		__u32 src[4] = {};
 
-		tg_report(&a.t, TG_OP_BIND, owner, ctx->user_family, ctx->protocol,
+		tg_report(&a.t, TG_OP_BIND,
+			  owner == TG_HOLD_FAIL ? TG_TENANT_HOST : owner,
+			  ctx->user_family, ctx->protocol,
 			  ctx->sk ? ctx->sk->src_port : 0, src);
 	}
 	return tg_denied(&a.t) ? 0 : 1;
 }
 
 /*
- * The destination the kernel will really use: connecting to 0.0.0.0 goes to
- * the socket's bound source address, or to 127.0.0.1 when it has none
- * (ip_route_connect); :: likewise to the bound source or ::1.
+ * The destination the kernel will really use: connecting to 0.0.0.0 goes
+ * to the socket's bound source address, or to 127.0.0.1 when it has none
+ * (ip_route_connect); a datagram to 0.0.0.0 to its source address, which
+ * IP_PKTINFO's ipi_spec_dst may set (msg_src_ip4; the bound one if not).
  */
 static __always_inline int tg_reach4(struct bpf_sock_addr *ctx, __u32 op)
 {
@@ -644,19 +792,32 @@ static __always_inline int tg_reach4(struct bpf_sock_addr *ctx, __u32 op)
 	__u32 dst = ctx->user_ip4;
 
 	d.addr[0] = dst;
-	if (!dst)
-		dst = sk && sk->src_ip4 ? sk->src_ip4 : bpf_htonl(0x7f000001);
+	if (!dst) {
+		if (op == TG_OP_SENDMSG)
+			dst = ctx->msg_src_ip4;
+		else if (sk)
+			dst = sk->src_ip4;
+		if (!dst)
+			dst = bpf_htonl(0x7f000001);
+	}
 	d.eff[2] = bpf_htonl(0xffff);
 	d.eff[3] = dst;
 	d.v4 = 1;
 	return tg_reach(ctx, op, &d);
 }
 
+/*
+ * IPv6: :: is ::1 to the kernel, whatever the source (the BSD rule in
+ * tcp_v6_connect, ip6_datagram_connect, udpv6_sendmsg); a connect from a
+ * socket bound to an IPv4-mapped address goes to ::ffff:127.0.0.1
+ * instead. ::ffff:0.0.0.0 is IPv4's 0.0.0.0 (see tg_reach4).
+ */
 static __always_inline int tg_reach6(struct bpf_sock_addr *ctx, __u32 op)
 {
 	struct bpf_sock *sk = ctx->sk;
 	struct tg_dst d = {};
 	__u32 s[4] = {};
+	int mapped_src;
 
 	d.addr[0] = ctx->user_ip6[0];
 	d.addr[1] = ctx->user_ip6[1];
@@ -669,17 +830,21 @@ static __always_inline int tg_reach6(struct bpf_sock_addr *ctx, __u32 op)
 		s[2] = sk->src_ip6[2];
 		s[3] = sk->src_ip6[3];
 	}
+	mapped_src = !s[0] && !s[1] && s[2] == bpf_htonl(0xffff);
 	if (!d.addr[0] && !d.addr[1] && d.addr[2] == bpf_htonl(0xffff)) {
 		/* IPv4-mapped: the peer is reached over IPv4. */
 		d.v4 = 1;
 		if (!d.eff[3])
-			d.eff[3] = !s[0] && !s[1] && s[2] == bpf_htonl(0xffff) && s[3] ?
-					   s[3] : bpf_htonl(0x7f000001);
+			d.eff[3] = mapped_src && s[3] ? s[3] :
+							bpf_htonl(0x7f000001);
 	} else if (!d.addr[0] && !d.addr[1] && !d.addr[2] && !d.addr[3]) {
-		if (s[0] || s[1] || s[2] || s[3])
-			__builtin_memcpy(d.eff, s, 16);
-		else
+		if (op != TG_OP_SENDMSG && mapped_src) {
+			d.v4 = 1;
+			d.eff[2] = bpf_htonl(0xffff);
+			d.eff[3] = bpf_htonl(0x7f000001);
+		} else {
 			d.eff[3] = bpf_htonl(1);
+		}
 	}
 	return tg_reach(ctx, op, &d);
 }
@@ -760,7 +925,10 @@ int tg_bind6(struct bpf_sock_addr *ctx)
  * record the port as held by the actor, atomically, so that of two tenants
  * binding one port at once only one succeeds; refuse (the kernel unbinds and
  * fails the call with EPERM) a port reserved to another tenant or held by
- * another tenant's sockets in this network namespace.
+ * another tenant's sockets in this network namespace, on any address (also
+ * one the kernel picked: it knows nothing of holders on other addresses),
+ * and a port that cannot be recorded (the tenant's quota spent, no room
+ * for the socket's tag): the event then names no target tenant.
  */
 static __always_inline int tg_post_bind(struct bpf_sock *sk, const int v4)
 {
@@ -777,11 +945,14 @@ static __always_inline int tg_post_bind(struct bpf_sock *sk, const int v4)
 	owner = tg_foreign_socket(sk, &a, &tag, 1, 0);
 	if (!owner)
 		owner = tg_reserved_other(a.slot, proto, port, a.t.id);
-	if (!owner && tag)
-		owner = tg_hold(tag, bpf_get_netns_cookie(sk),
-				TG_PORT_KEY(proto, port), a.t.id);
+	if (!owner)
+		owner = tag ? tg_hold(tag, bpf_get_netns_cookie(sk),
+				      TG_PORT_KEY(proto, port), a.t.id) :
+			      TG_HOLD_FAIL;
 	if (!owner)
 		return 1;
+	if (owner == TG_HOLD_FAIL)
+		owner = TG_TENANT_HOST;
 	if (v4) {	/* post_bind4 may not read src_ip6 */
 		addr[0] = sk->src_ip4;
 	} else {
@@ -807,15 +978,17 @@ int tg_post_bind6(struct bpf_sock *sk)
 }
 
 /*
- * listen() without bind(): the kernel chose the port. Record it for the
- * socket's tenant. This hook cannot refuse; a port reserved to or held by
- * another tenant (possible only in a netns where the agent does not keep
- * ip_local_reserved_ports) is reported with verdict audit.
+ * listen() without bind(), or again after a disconnect gave the port
+ * back: the kernel chose the port. Record it for the socket's tenant. This
+ * hook cannot refuse; a port reserved to or held by another tenant
+ * (possible only in a netns where the agent does not keep
+ * ip_local_reserved_ports), or one that cannot be recorded (target
+ * tenant: none), is reported with verdict audit.
  */
 SEC("sockops")
 int tg_sockops(struct bpf_sock_ops *skops)
 {
-	__u32 zero = 0, owner, actor = TG_TENANT_HOST, gen, old;
+	__u32 owner = TG_HOLD_FAIL, actor = TG_TENANT_HOST, gen, old;
 	struct tg_sock_tag *tag;
 	struct tg_event *ev;
 	struct bpf_sock *sk;
@@ -826,8 +999,9 @@ int tg_sockops(struct bpf_sock_ops *skops)
 	sk = skops->sk;
 	if (!sk)
 		return 1;
+	port = (__u16)skops->local_port;
 	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, 0);
-	if (tag && tag->bound)
+	if (tag && tag->bound == TG_PORT_KEY(IPPROTO_TCP, port))
 		return 1;
 	gen = tg_gen();
 	if (tag)
@@ -840,35 +1014,27 @@ int tg_sockops(struct bpf_sock_ops *skops)
 	if (!tag)
 		tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
 					 BPF_SK_STORAGE_GET_F_CREATE);
-	if (!tag)
-		return 1;
-	old = tg_taggable(actor) ?
-		__sync_val_compare_and_swap(&tag->tenant, TG_TENANT_HOST, actor) :
-		TG_TENANT_HOST;
-	if (old != TG_TENANT_HOST)
-		actor = old;
-	port = (__u16)skops->local_port;
-	owner = tg_reserved_other(gen & 1, IPPROTO_TCP, port, actor);
-	if (!owner)
-		owner = tg_hold(tag, bpf_get_netns_cookie(skops),
-				TG_PORT_KEY(IPPROTO_TCP, port), actor);
+	if (tag) {
+		old = tg_taggable(actor) ?
+			__sync_val_compare_and_swap(&tag->tenant,
+						    TG_TENANT_HOST, actor) :
+			TG_TENANT_HOST;
+		if (old != TG_TENANT_HOST)
+			actor = old;
+		owner = tg_reserved_other(gen & 1, IPPROTO_TCP, port, actor);
+		if (!owner)
+			owner = tg_hold(tag, bpf_get_netns_cookie(skops),
+					TG_PORT_KEY(IPPROTO_TCP, port), actor);
+	}
 	if (!owner)
 		return 1;
 	/* No task helpers here on 6.1: the event carries no pid or comm. */
-	ev = bpf_map_lookup_elem(&event_scratch, &zero);
-	if (!ev)
-		return 1;
-	__builtin_memset(ev, 0, TG_EVENT_HDR_LEN);
-	ev->ts_boot_ns = bpf_ktime_get_boot_ns();
-	ev->kind = TG_KIND_NET;
-	ev->op = TG_OP_LISTEN;
-	ev->verdict = TG_VERDICT_AUDIT;
-	ev->tenant = actor;
-	ev->target_tenant = owner;
-	ev->family = skops->family;
-	ev->proto = IPPROTO_TCP;
-	ev->port = port;
-	tg_event_submit(ev);
+	if (owner == TG_HOLD_FAIL)
+		owner = TG_TENANT_HOST;
+	ev = tg_event_begin_notask(TG_KIND_NET, TG_OP_LISTEN, TG_VERDICT_AUDIT,
+				   actor, owner);
+	if (ev)
+		tg_net_submit(ev, skops->family, IPPROTO_TCP, port, NULL);
 	return 1;
 }
 
@@ -884,6 +1050,222 @@ int tg_sock_release(struct bpf_sock *sk)
 	tg_unclaim(tag->netns, tag->bound);
 	tag->bound = 0;
 	return 1;
+}
+
+/* Where a datagram leaving through the egress program goes. */
+struct tg_udp_dst {
+	struct tg_dst d;
+	__u16 port;	/* UDP destination port, network byte order */
+	__u16 family;	/* AF_INET or AF_INET6 */
+};
+
+/* Offset of the UDP header of an IPv4 packet at the skb's start; <0 if none. */
+static __always_inline int tg_udp4(struct __sk_buff *skb, struct tg_udp_dst *u)
+{
+	__u8 h[20];
+
+	if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) || h[9] != IPPROTO_UDP ||
+	    ((h[6] & 0x1f) | h[7]))	/* a later fragment: no UDP header */
+		return -1;
+	__builtin_memcpy(&u->d.eff[3], &h[16], 4);
+	u->d.addr[0] = u->d.eff[3];
+	u->d.eff[2] = bpf_htonl(0xffff);
+	u->d.v4 = 1;
+	u->family = 2;
+	return (h[0] & 0xf) * 4;
+}
+
+/*
+ * The same for IPv6, through up to 4 extension headers; with a routing
+ * header (types 2 and 4 allowed to unprivileged sockets) the destination
+ * is the final one, its first address. <0 if no UDP header is found.
+ */
+static __always_inline int tg_udp6(struct __sk_buff *skb, struct tg_udp_dst *u)
+{
+	__u8 h[40], x[2];
+	__u32 off = 40;
+	__u8 next, cur;
+	int i;
+
+	if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)))
+		return -1;
+	next = h[6];
+	__builtin_memcpy(u->d.eff, &h[24], 16);
+	for (i = 0; i < 4 && next != IPPROTO_UDP; i++) {
+		if (next != 0 && next != 43 && next != 44 && next != 60)
+			return -1;	/* not UDP */
+		if (bpf_skb_load_bytes(skb, off, x, sizeof(x)))
+			return -1;
+		if (next == 43 &&
+		    bpf_skb_load_bytes(skb, off + 8, u->d.eff, 16))
+			return -1;
+		cur = next;
+		next = x[0];
+		off += cur == 44 ? 8 : ((__u32)x[1] + 1) * 8;
+		off &= 0xfff;
+	}
+	if (next != IPPROTO_UDP)
+		return i == 4 ? -2 : -1;
+	__builtin_memcpy(u->d.addr, u->d.eff, 16);
+	u->family = 10;
+	return off;
+}
+
+/*
+ * The UDP destination of the packet in skb: 0, -1 if it is no UDP
+ * datagram (or a later fragment), -2 if its headers cannot be followed.
+ */
+static __always_inline int tg_udp_dst(struct __sk_buff *skb,
+				      struct tg_udp_dst *u)
+{
+	int off;
+
+	if (skb->protocol == bpf_htons(TG_ETH_P_IP))
+		off = tg_udp4(skb, u);
+	else if (skb->protocol == bpf_htons(TG_ETH_P_IPV6))
+		off = tg_udp6(skb, u);
+	else
+		return -1;
+	if (off < 0)
+		return off;
+	if (bpf_skb_load_bytes(skb, (off & 0xfff) + 2, &u->port, 2))
+		return -2;
+	return 0;
+}
+
+/*
+ * The common cases read in place (IPv4 without options, IPv6 without
+ * extension headers): 1 with *u filled for UDP, -1 for TCP (most packets,
+ * let through at once), 0 to take the long way (tg_udp_dst).
+ */
+static __always_inline int tg_udp_fast(struct __sk_buff *skb,
+				       struct tg_udp_dst *u)
+{
+	__u8 *data = (__u8 *)(long)skb->data;
+	__u8 *end = (__u8 *)(long)skb->data_end;
+
+	if (skb->protocol == bpf_htons(TG_ETH_P_IP)) {
+		if (data + 24 > end)
+			return 0;
+		if (data[9] == IPPROTO_TCP)
+			return -1;
+		/* Options, or a fragment: the long way. */
+		if (data[0] != 0x45 || data[9] != IPPROTO_UDP ||
+		    (data[6] & 0x3f) || data[7])
+			return 0;
+		__builtin_memcpy(&u->d.eff[3], data + 16, 4);
+		__builtin_memcpy(&u->port, data + 22, 2);
+		u->d.addr[0] = u->d.eff[3];
+		u->d.eff[2] = bpf_htonl(0xffff);
+		u->d.v4 = 1;
+		u->family = 2;
+		return 1;
+	}
+	if (skb->protocol == bpf_htons(TG_ETH_P_IPV6)) {
+		if (data + 44 > end)
+			return 0;
+		if (data[6] == IPPROTO_TCP)
+			return -1;
+		if (data[6] != IPPROTO_UDP)
+			return 0;
+		__builtin_memcpy(u->d.eff, data + 24, 16);
+		__builtin_memcpy(u->d.addr, data + 24, 16);
+		__builtin_memcpy(&u->port, data + 42, 2);
+		u->family = 10;
+		return 1;
+	}
+	return -1;
+}
+
+/*
+ * The tenant socket sk (of the egress program: no task helper, the socket
+ * decides) belongs to, as an actor: its tag's tenant, else its creator's.
+ * 0 for host sockets.
+ */
+static __always_inline int tg_sock_actor(struct bpf_sock *sk,
+					 const struct tg_sock_tag *tag, __u32 gen,
+					 struct tg_actor *a)
+{
+	struct tg_cg_cached *c;
+
+	a->gen = gen;
+	a->slot = gen & 1;
+	a->cg = bpf_sk_cgroup_id(sk);
+	a->t.id = tg_creator(gen, tg_sock_addr((void *const *)&sk), a->cg, NULL);
+	c = bpf_map_lookup_elem(&tenant_cache, &a->cg);
+	a->t.flags = c && c->gen == gen && c->id == a->t.id ? c->flags : 0;
+	if (tag && tag->tenant != TG_TENANT_HOST && tag->tenant != a->t.id) {
+		/* Adopted: its tenant's mode is not known here. */
+		a->t.id = tag->tenant;
+		a->t.flags = 0;
+	}
+	return a->t.id != TG_TENANT_HOST;
+}
+
+/*
+ * Every UDP datagram leaving a tenant's socket, connected or not: the
+ * kernel runs no sendmsg program for one sent on a connected socket (send,
+ * write, splice, sendfile, io_uring), and the port it goes to may have
+ * been free at connect and taken by another tenant since. Checked like a
+ * send (tg_dst_refused) for the socket's tenant; the verdict is kept in
+ * the socket's tag (shared with tg_sent_before), so that the next
+ * datagram to the same destination costs one lookup. A refusal drops the
+ * datagram: the sender's call fails with EPERM.
+ */
+SEC("cgroup_skb/egress")
+int tg_egress(struct __sk_buff *skb)
+{
+	struct tg_udp_dst u = {};
+	struct tg_sock_tag *tag;
+	struct bpf_sock *sk;
+	struct tg_event *ev;
+	struct tg_actor a;
+	int cacheable = 0, r;
+	__u64 epoch, netns;
+	__u32 gen, owner;
+
+	sk = skb->sk;
+	if (!sk)
+		return 1;
+	r = tg_udp_fast(skb, &u);
+	if (r < 0)
+		return 1;
+	r = r ? 0 : tg_udp_dst(skb, &u);
+	if (r == -1)
+		return 1;
+	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, 0);
+	gen = tg_gen();
+	epoch = tg_epoch();
+	if (!r && tag && tg_seen(tag, u.d.eff, u.port, gen, epoch, 0))
+		return 1;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk || !tg_sock_actor(sk, tag, gen, &a))
+		return 1;
+	if (r) {
+		owner = TG_TENANT_HOST;	/* headers it cannot follow */
+	} else {
+		netns = BPF_CORE_READ(tg_sock_addr((void *const *)&sk),
+				      __sk_common.skc_net.net, net_cookie);
+		owner = tg_dst_refused(skb, &a, &u.d, IPPROTO_UDP, u.port, netns,
+				       epoch, &cacheable);
+		if (!owner) {
+			if (cacheable && !tag)
+				tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
+							 BPF_SK_STORAGE_GET_F_CREATE);
+			if (cacheable && tag)
+				tg_seen_put(tag, u.d.eff, u.port, gen, epoch,
+					    a.cg);
+			return 1;
+		}
+	}
+	ev = tg_event_begin_notask(TG_KIND_NET, TG_OP_SENDMSG,
+				   tg_denied(&a.t) ? TG_VERDICT_DENY :
+						     TG_VERDICT_AUDIT,
+				   a.t.id, owner);
+	if (ev)
+		tg_net_submit(ev, u.family, IPPROTO_UDP, bpf_ntohs(u.port),
+			      u.d.addr);
+	return tg_denied(&a.t) ? 0 : 1;
 }
 
 /*
@@ -930,6 +1312,8 @@ static __always_inline int tg_seed(struct seq_file *seq, struct sock *sk,
 				tenant = old;
 			netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
 			holder = tg_hold(tag, netns, TG_PORT_KEY(proto, port), tenant);
+			if (holder == TG_HOLD_FAIL)
+				holder = 0;	/* not recorded */
 			if (!holder && tag->bound)
 				holder = tenant;
 		}

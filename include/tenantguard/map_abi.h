@@ -116,22 +116,30 @@ struct tg_sock_tag {
 	__u32 tenant;	/* its owner; TG_TENANT_HOST: its creator's tenant */
 	__u32 bound;	/* TG_PORT_KEY it holds in port_bound, 0 if none */
 	__u64 netns;	/* netns cookie of that port_bound entry */
-	/* The last destination a send was allowed to, and when: */
-	__u8 seen_addr[16];	/* as given by the caller */
+	/*
+	 * The last destination a datagram was allowed to, and when; written
+	 * and read under seen_seq (a sequence lock: the egress program runs
+	 * without the socket's lock).
+	 */
+	__u8 seen_addr[16];	/* as the kernel uses it, IPv4 mapped */
 	__u32 seen_port;	/* network byte order; 0: nothing cached */
 	__u32 seen_gen;		/* policy_gen[0] then */
 	__u64 seen_epoch;	/* net_epoch then (see sock_owner.bpf.h) */
-	__u64 seen_cgroup;	/* cgroup id of the sender then */
+	__u64 seen_cgroup;	/* cgroup id of the sender (or socket) then */
+	__u32 seen_seq;		/* odd while the seen_* fields are written */
+	__u32 pad;		/* zero */
 };
 
 _Static_assert(sizeof(struct tg_tenant) == 8, "tg_tenant");
 _Static_assert(sizeof(struct tg_inode_key) == 16, "tg_inode_key");
 _Static_assert(__builtin_offsetof(struct tg_inode_key, dev) == 8, "dev");
 _Static_assert(sizeof(struct tg_owner) == 8, "tg_owner");
-_Static_assert(sizeof(struct tg_sock_tag) == 56, "tg_sock_tag");
+_Static_assert(sizeof(struct tg_sock_tag) == 64, "tg_sock_tag");
 _Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_addr) == 16, "seen_addr");
 _Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_epoch) == 40, "seen_epoch");
 _Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_cgroup) == 48, "seen_cgroup");
+_Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_seq) == 56,
+	       "seen_seq");
 _Static_assert(sizeof(struct tg_bound_key) == 16, "tg_bound_key");
 _Static_assert(sizeof(struct tg_net_key) == 20, "tg_net_key");
 _Static_assert(sizeof(struct tg_pair_key) == 8, "tg_pair_key");

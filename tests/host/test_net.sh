@@ -84,15 +84,19 @@ tg_probe allow_same_tenant6 --cgroup "$A" --expect ok connect tcp ::1 $P6
 tg_probe allow_host_to_tenant --expect ok connect tcp 127.0.0.1 $P4
 tg_probe allow_tenant_to_host_port --cgroup "$G" --expect ok connect tcp 127.0.0.1 $PHOST
 tg_probe allow_unowned_port_refused --cgroup "$G" --expect ECONNREFUSED connect tcp 127.0.0.1 $PNONE
-tg_probe allow_other_address_not_owned --cgroup "$G" --expect ECONNREFUSED connect tcp 127.0.0.2 $P4
+# Where no socket takes the port (none bound there, or one bound to a
+# device), the tenant holding the port in the namespace decides.
+tg_probe deny_other_address_same_port --cgroup "$G" --expect EPERM connect tcp 127.0.0.2 $P4
+tg_event deny_other_address_same_port_event kind=net op=connect verdict=deny \
+	tenant=globex target_tenant=acme addr=127.0.0.2 port=$P4
 tg_probe allow_same_tenant_unspecified --cgroup "$A" --expect ok connect tcp 0.0.0.0 $P4
 tg_probe allow_unspecified_to_host_port --cgroup "$G" --expect ok connect tcp 0.0.0.0 $PHOST
 
 # Exactly one event per denial, none for allowed connects.
 sleep 0.5
 n=$(tg_count kind=net tenant=globex target_tenant=acme verdict=deny)
-want=9
-[ -n "$HOSTIP" ] && want=11
+want=10
+[ -n "$HOSTIP" ] && want=12
 if [ "$n" = "$want" ]; then
 	tg_pass one_event_per_denial
 else

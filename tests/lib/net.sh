@@ -22,3 +22,23 @@ tg_send_after_taken()
 		tg_fail "$sat_name" "$(tail -n 1 "$TG_T/$sat_name.out")"
 	fi
 }
+
+# tg_listen CGROUP|host PROTO ADDR PORT [OPTS]: a tg-probe listener in that
+# cgroup (or a host process) until the test ends; its pid in $tg_listener.
+tg_listen()
+{
+	tg_nl=$((${tg_nl:-0} + 1))
+	if [ "$1" = host ]; then
+		shift
+		set -- "$TG_BIN/tg-probe" listen "$1" "$2" "$3" "$TG_T/listen$tg_nl" ${4:+"$4"}
+	else
+		tl_cg=$1
+		shift
+		set -- "$TG_BIN/tg-probe" --cgroup "$tl_cg" listen "$1" "$2" "$3" \
+			"$TG_T/listen$tg_nl" ${4:+"$4"}
+	fi
+	"$@" &
+	tg_listener=$!
+	tg_track $tg_listener
+	tg_wait_file "$TG_T/listen$tg_nl" || tg_fail "listener_$tg_nl" "not ready: $*"
+}

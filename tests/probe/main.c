@@ -35,6 +35,8 @@
  *   tg-probe [--cgroup DIR] open-loop N PATH   (prints ns per open+close, failures)
  *   tg-probe sock|sock-listen|sock-pass ...   (unix sockets, socket use:
  *            see tests/probe/unix.c)
+ *   tg-probe sendmsg-pktinfo|socket|rebind|bind-many ...   (see
+ *            tests/probe/netsend.c)
  *   tg-probe [--expect ok|denied] pending-race DIR N connect tcp|udp ADDR PORT
  *   tg-probe [--expect ok|denied] pending-race DIR N open PATH
  *            (N fresh cgroups below DIR, a connect or open from each at
@@ -196,6 +198,7 @@ static const struct probe_cmd *const tables[] = {
 	probe_fanotify_cmds,
 	probe_unix_cmds,
 	probe_delivery_cmds,
+	probe_netsend_cmds,
 	probe_pending_cmds,
 	probe_bpfmap_cmds,
 };

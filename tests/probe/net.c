@@ -283,18 +283,11 @@ static int do_connect_loop(int argc, char **argv)
 /* Write the socket's local port to path (or just create it: port < 0). */
 static int ready(const char *path, int port)
 {
-	FILE *f;
-	char tmp[4096];
+	char text[16] = "";
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -1;
 	if (port >= 0)
-		fprintf(f, "%d\n", port);
-	if (fclose(f) || rename(tmp, path))
-		return -1;
-	return 0;
+		snprintf(text, sizeof(text), "%d\n", port);
+	return write_ready(path, text);
 }
 
 static int local_port(int fd)

@@ -24,6 +24,7 @@ extern const struct probe_cmd probe_uring_cmds[];
 extern const struct probe_cmd probe_fanotify_cmds[];
 extern const struct probe_cmd probe_unix_cmds[];
 extern const struct probe_cmd probe_delivery_cmds[];
+extern const struct probe_cmd probe_netsend_cmds[];
 extern const struct probe_cmd probe_pending_cmds[];
 extern const struct probe_cmd probe_bpfmap_cmds[];
 
@@ -39,6 +40,8 @@ int join_cgroup(const char *dir);
 int outcome(const char *what, int err);
 /* The same for an outcome named got: "ok", an errno name, a flag name. */
 int outcome_name(const char *what, const char *got);
+/* Write text to path through path.tmp and a rename; 0 or -1. */
+int write_ready(const char *path, const char *text);
 /* Fill ss from a numeric IPv4 or IPv6 address and a port; -EINVAL if bad. */
 int make_addr(const char *addr, const char *port, struct sockaddr_storage *ss,
 	      socklen_t *len);

@@ -24,8 +24,9 @@
  * O_PATH fd of ADDR) | send | sendto[=ADDR] | write | sendfile | recv | read
  * | splice-read | mmap | listen | accept | uring-send[=ADDR] |
  * uring-wq-send[=ADDR] (io_uring, inline or from its worker threads) |
+ * dstopts (IPv6 destination options on what it sends; needs CAP_NET_RAW) |
  * move=DIR (join cgroup DIR) | netns (unshare the network namespace) |
- * wait=FILE (until FILE exists, at most 60 s).
+ * wait=FILE (until FILE exists, at most 60 s) | ready=FILE (create FILE).
  * Reading steps do not wait: EAGAIN is their success without data.
  */
 #define _GNU_SOURCE
@@ -379,6 +380,14 @@ static int st_uring_wq_send(struct step_ctx *c)
 	return uring_send(c, 1);
 }
 
+/* An IPv6 destination options header (PadN) on every datagram sent. */
+static int st_dstopts(struct step_ctx *c)
+{
+	unsigned char opt[8] = { 0, 0, 1, 4 };	/* next, length, PadN of 4 */
+
+	return err_of(setsockopt(c->fd, IPPROTO_IPV6, IPV6_DSTOPTS, opt, sizeof(opt)));
+}
+
 /* The steps that work on the socket; "NAME=ADDR" gives them another address. */
 static const struct {
 	const char *name;
@@ -399,6 +408,7 @@ static const struct {
 	{ "accept", st_accept },
 	{ "uring-send", st_uring_send },
 	{ "uring-wq-send", st_uring_wq_send },
+	{ "dstopts", st_dstopts },
 };
 
 /* Wait until path exists, at most 60 s. */
@@ -414,6 +424,16 @@ static int wait_file(const char *path)
 	return 0;
 }
 
+/* Create path (empty): tells the test that the steps before are done. */
+static int touch_file(const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return errno;
+	return fclose(f) ? errno : 0;
+}
+
 /* One step s on *fd (the socket is made on first need); 0 or an errno. */
 static int step(const char *s, const struct target *t, int *fd)
 {
@@ -424,6 +444,8 @@ static int step(const char *s, const struct target *t, int *fd)
 		return -join_cgroup(s + 5);
 	if (strncmp(s, "wait=", 5) == 0)
 		return wait_file(s + 5);
+	if (strncmp(s, "ready=", 6) == 0)
+		return touch_file(s + 6);
 	if (strcmp(s, "netns") == 0)
 		return err_of(unshare(CLONE_NEWNET));
 	c.arg = strchr(s, '=');
