@@ -465,7 +465,8 @@ int tg_events_main(int argc, char **argv)
 	static const char *kinds[] = {"file", "net",	 "unix",
 				      "proc", "seccomp", "agent"};
 	const char *log = "/var/log/tenantguard/events.jsonl", *nc;
-	struct opts o = {.w = {3, 5, 7, 8, 8, 7, 5, 8}};
+	/* Room for every kind (seccomp) and a whole comm (15) from the start. */
+	struct opts o = {.w = {3, 7, 7, 8, 8, 7, 5, 15}};
 	char path[PATH_MAX + 16];
 	unsigned long nums[1024], lineno;
 	struct timespec now;
