@@ -87,7 +87,6 @@ struct agent {
 	int resports_err;		/* last error writing it, 0 if none */
 	struct tg_seed_stats seed;	/* sockets found at start */
 	struct tg_fan *fan;		/* the fanotify file backend, if used */
-	int fan_links;			/* next apply: look for hard links again */
 	int fan_unmarked;		/* filesystems not marked, last reported */
 	int started;			/* the start event is out */
 	__u64 fan_drops_reported;
@@ -600,11 +599,9 @@ static int apply_maps(struct agent *a, struct tg_apply_stats *st)
 {
 	int err = 0;
 
-	if (a->fan) {
-		err = tg_fan_apply(a->fan, &a->reg, a->fan_links);
-		if (!err)
-			a->fan_links = 0;
-	}
+	/* Hard links are looked for again when the owned roots change. */
+	if (a->fan)
+		err = tg_fan_apply(a->fan, &a->reg, 0);
 	return err ?: tg_bpf_apply(&a->bpf, &a->reg, st);
 }
 
@@ -709,7 +706,6 @@ static int reload(struct agent *a, struct json_object *errs)
 	if (!err) {
 		prev = a->policy;
 		a->policy = next;
-		a->fan_links = 1;
 		err = apply(a);
 		if (err) {
 			/* Back to what is in force; the kernel never saw next. */
@@ -717,7 +713,7 @@ static int reload(struct agent *a, struct json_object *errs)
 			tg_registry_apply(&a->reg, &a->policy, a->cgroup_root,
 					  a->builtin ? a->paths_root : NULL);
 			if (a->fan)
-				tg_fan_apply(a->fan, &a->reg, 1);
+				tg_fan_apply(a->fan, &a->reg, 0);
 			tg_policy_free(&next);
 			snprintf(msg, sizeof(msg), "policy: cannot apply: %s",
 				 err == -EEXIST ? "two tenants resolve to the same cgroup or directory" :

@@ -1133,6 +1133,8 @@ static __always_inline int tg_udp_dst(struct __sk_buff *skb,
 	return 0;
 }
 
+#define TG_SOCK_DGRAM 2
+
 /*
  * The common cases read in place (IPv4 without options, IPv6 without
  * extension headers): 1 with *u filled for UDP, -1 for TCP (most packets,
@@ -1216,8 +1218,8 @@ SEC("cgroup_skb/egress")
 int tg_egress(struct __sk_buff *skb)
 {
 	struct tg_udp_dst u = {};
+	struct bpf_sock *sk, *full;
 	struct tg_sock_tag *tag;
-	struct bpf_sock *sk;
 	struct tg_event *ev;
 	struct tg_actor a;
 	int cacheable = 0, r;
@@ -1229,6 +1231,16 @@ int tg_egress(struct __sk_buff *skb)
 		return 1;
 	r = tg_udp_fast(skb, &u);
 	if (r < 0)
+		return 1;
+	/*
+	 * A UDP socket that is not connected sends nothing the sendmsg program
+	 * did not check: the kernel runs it for every send with an address,
+	 * and a send without one either fails or adds to a corked datagram
+	 * whose first send had one. Raw sockets and connected ones go on.
+	 */
+	full = bpf_sk_fullsock(sk);
+	if (full && full->type == TG_SOCK_DGRAM &&
+	    full->protocol == IPPROTO_UDP && full->state != BPF_TCP_ESTABLISHED)
 		return 1;
 	r = r ? 0 : tg_udp_dst(skb, &u);
 	if (r == -1)

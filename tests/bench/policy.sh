@@ -22,7 +22,8 @@ gen_policy() # N CHANGED
 		for (i = 0; i < n; i++) {
 			printf "  t%d:\n    paths: [%s/t%d/a, %s/t%d/b, %s/t%d/c, %s/t%d/d]\n", i, root, i, root, i, root, i, root, i
 			printf "    ports: ["
-			for (j = 0; j < 8; j++) printf "%stcp:%d-%d", j ? ", " : "", 1024 + (i * 8 + j) % 60000, 1024 + (i * 8 + j) % 60000
+			# 4 TCP and 4 UDP ports each: 10,000 tenants own 40,000 of each, no overlap.
+			for (j = 0; j < 8; j++) printf "%s%s:%d", j ? ", " : "", j < 4 ? "tcp" : "udp", 1024 + i * 4 + j % 4
 			printf "]\n    networks: ["
 			for (j = 0; j < 4; j++) printf "%s10.%d.%d.%d/32", j ? ", " : "", int(i / 250), i % 250, j
 			printf "]\n"
