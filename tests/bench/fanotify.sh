@@ -25,14 +25,16 @@ A=$TG_TDIR/acme
 G=$TG_TDIR/globex
 d4=$TG_SRV/acme/a/b/c
 d16=$TG_SRV/acme/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o
-mkdir -p "$d16" "$TG_SRV/shared"
+mkdir -p "$d16"
 echo x >"$d4/f"		# depth 4 below the root: a/b/c/f
 echo x >"$d16/f"	# depth 16
-echo x >"$TG_SRV/shared/f"
+# A file directly below the paths root: no tenant's (a directory there
+# would be the tenant of that name's).
+echo x >"$TG_SRV/unrelated"
 
 loop() # CGROUP PATH
 {
-	"$out/tg-probe" --cgroup "$1" open-loop "$N" "$2" | cut -d' ' -f1
+	"$out/tg-probe" --cgroup "$1" open-loop "$2" "$N"
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
@@ -43,13 +45,13 @@ i=0
 while [ $i -lt "$ROUNDS" ]; do
 	loop "$A" "$d4/f" >>"$TG_T/none4"
 	loop "$A" "$d16/f" >>"$TG_T/none16"
-	loop "$G" "$TG_SRV/shared/f" >>"$TG_T/noneu"
+	loop "$G" "$TG_SRV/unrelated" >>"$TG_T/noneu"
 	tg_start_agent --file-backend fanotify
-	"$out/tg-probe" --cgroup "$G" open "$TG_SRV/shared/f" >/dev/null
+	"$out/tg-probe" --cgroup "$G" open "$TG_SRV/unrelated" >/dev/null
 	loop "$A" "$d4/f" >>"$TG_T/fan4"
 	loop "$A" "$d16/f" >>"$TG_T/fan16"
-	loop "$G" "$TG_SRV/shared/f" >>"$TG_T/fanu"
-	"$out/tg-probe" --cgroup "$G" open-loop 2000 "$d4/f" | cut -d' ' -f1 >>"$TG_T/fandeny" || true
+	loop "$G" "$TG_SRV/unrelated" >>"$TG_T/fanu"
+	"$out/tg-probe" --cgroup "$G" open-loop "$d4/f" 2000 refused | cut -d' ' -f1 >>"$TG_T/fandeny" || true
 	tg_stop_agent
 	i=$((i + 1))
 done

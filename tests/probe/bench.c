@@ -2,7 +2,8 @@
 /*
  * tg-probe: timed loops for the file benchmark (tests/bench/file.sh).
  *
- *   open-loop PATH N          (N times open(PATH) + close; ns per pair)
+ *   open-loop PATH N [refused]   (N times open(PATH) + close; ns per pair;
+ *                                 refused: opens refused go on, counted)
  *   landlock-open-loop DIR PATH N
  *                             (the same under a Landlock ruleset handling
  *                             every filesystem right this kernel knows:
@@ -32,8 +33,11 @@ static double now_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-/* ns per open+close of path, n times; -1 if an open fails. */
-static double open_loop(const char *path, long n)
+/*
+ * ns per open+close of path, n times; -1 if an open fails, unless
+ * failures is given: then refused opens are counted there.
+ */
+static double open_loop(const char *path, long n, long *failures)
 {
 	double t0 = now_ns();
 	long i;
@@ -41,8 +45,12 @@ static double open_loop(const char *path, long n)
 
 	for (i = 0; i < n; i++) {
 		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return -1;
+		if (fd < 0) {
+			if (!failures || (errno != EACCES && errno != EPERM))
+				return -1;
+			++*failures;
+			continue;
+		}
 		close(fd);
 	}
 	return (now_ns() - t0) / (double)n;
@@ -60,9 +68,19 @@ static int report(const char *path, double ns)
 
 static int do_open_loop(int argc, char **argv)
 {
+	long failures = 0;
+	double ns;
+
+	if (argc == 3 && strcmp(argv[2], "refused") == 0) {
+		ns = open_loop(argv[0], atol(argv[1]), &failures);
+		if (ns < 0)
+			return report(argv[0], ns);
+		printf("%.0f %ld\n", ns, failures);
+		return 0;
+	}
 	if (argc != 2)
 		return usage();
-	return report(argv[0], open_loop(argv[0], atol(argv[1])));
+	return report(argv[0], open_loop(argv[0], atol(argv[1]), NULL));
 }
 
 /* Every LANDLOCK_ACCESS_FS_* right of Landlock ABI abi. */
@@ -131,7 +149,7 @@ static int do_landlock_open_loop(int argc, char **argv)
 		printf("landlock (ABI %d): %s\n", abi, strerror(-err));
 		return 1;
 	}
-	return report(argv[1], open_loop(argv[1], atol(argv[2])));
+	return report(argv[1], open_loop(argv[1], atol(argv[2]), NULL));
 }
 
 const struct probe_cmd probe_bench_cmds[] = {

@@ -32,7 +32,8 @@
  *   tg-probe tcp-loop N | udp-loop N | tcp-ab ... | udp-ab ...   (loopback
  *            loops of the network benchmark: see tests/probe/netbench.c)
  *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] exec PATH [ARGS...]
- *   tg-probe [--cgroup DIR] open-loop N PATH   (prints ns per open+close, failures)
+ *   tg-probe [--cgroup DIR] open-loop PATH N [refused]   (ns per open+close;
+ *            with refused, refused opens go on and their count follows)
  *   tg-probe sock|sock-listen|sock-pass ...   (unix sockets, socket use:
  *            see tests/probe/unix.c)
  *   tg-probe sendmsg-pktinfo|socket|rebind|bind-many ...   (see
