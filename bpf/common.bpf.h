@@ -22,6 +22,8 @@ struct {
 	__type(value, __u32);
 } policy_gen SEC(".maps");
 
+#define TG_SOCK_DGRAM 2	/* sk_type of a datagram socket */
+
 /*
  * A double-buffered policy map: TG_POLICY_SLOTS inner hash maps, one per
  * policy generation (see map_abi.h). Inner sizes are given as numbers, not

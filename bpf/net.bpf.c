@@ -1133,8 +1133,6 @@ static __always_inline int tg_udp_dst(struct __sk_buff *skb,
 	return 0;
 }
 
-#define TG_SOCK_DGRAM 2
-
 /*
  * The common cases read in place (IPv4 without options, IPv6 without
  * extension headers): 1 with *u filled for UDP, -1 for TCP (most packets,
@@ -1250,7 +1248,7 @@ int tg_egress(struct __sk_buff *skb)
 	epoch = tg_epoch();
 	if (!r && tag && tg_seen(tag, u.d.eff, u.port, gen, epoch, 0))
 		return 1;
-	sk = bpf_sk_fullsock(sk);
+	sk = full;
 	if (!sk || !tg_sock_actor(sk, tag, gen, &a))
 		return 1;
 	if (r) {

@@ -27,7 +27,6 @@
 #define TG_AF_UNIX 1
 #define TG_AF_INET 2
 #define TG_AF_INET6 10
-#define TG_SOCK_DGRAM 2
 #define TG_S_IFMT 0170000
 #define TG_S_IFSOCK 0140000
 #define TG_MAY_WRITE 0x2
