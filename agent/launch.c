@@ -90,6 +90,15 @@ child(const struct tg_launch *l, int sock, int procs_fd, const sigset_t *mask)
 	 */
 	if (unshare(CLONE_NEWCGROUP))
 		child_fail(sock, EXIT_LAUNCH, "cgroup namespace: %s", strerror(errno));
+	/*
+	 * A session of its own, without a controlling terminal: the
+	 * operator's terminal (still open as 0, 1 or 2) is no longer the
+	 * workload's, so it cannot push input into it with TIOCSTI (which
+	 * the profiles refuse too), nor take it over, nor get the signals
+	 * typed there (the launcher passes them on).
+	 */
+	if (setsid() < 0)
+		child_fail(sock, EXIT_LAUNCH, "new session: %s", strerror(errno));
 	/* uid 0 must not bring capabilities back, through exec or setuid. */
 	if (cap_set_secbits(secbits))
 		child_fail(sock, EXIT_LAUNCH, "securebits: %s", strerror(errno));
@@ -290,13 +299,10 @@ int tg_launch(const struct tg_launch *l)
 		if (!(p[0].revents & POLLIN))
 			continue;
 		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo != SIGCHLD) {
-				/* Sent to the launcher by someone: pass it on. A
-				 * terminal's signals reach the child by themselves. */
-				if (si.ssi_code == SI_USER || si.ssi_code == SI_QUEUE)
-					kill(pid, (int)si.ssi_signo);
-				continue;
-			}
+			/* Sent to the launcher, or typed at its terminal (the
+			 * child has a session of its own): pass it on. */
+			if (si.ssi_signo != SIGCHLD)
+				kill(pid, (int)si.ssi_signo);
 		}
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			break;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -350,6 +351,101 @@ static int check_conflicts(struct yctx *c, struct tg_sc_profile *p)
 	return err;
 }
 
+/*
+ * The terminal guard. ioctl(TIOCSTI) pushes characters into a terminal's
+ * input, where the shell that started the workload (outside the tenant, as
+ * the operator) reads and runs them; TIOCLINUX pastes a console's selection
+ * the same way. Every profile refuses both, whatever it says of ioctl,
+ * comparing the low 32 bits of the request only: the kernel takes the
+ * request as a 32-bit number, so a value with high bits set is the same
+ * request (CVE-2019-10063).
+ */
+static const uint32_t guarded_ioctls[] = { TIOCSTI, TIOCLINUX };
+#define N_GUARDED (sizeof(guarded_ioctls) / sizeof(guarded_ioctls[0]))
+
+static int refuses(int action)
+{
+	return action == TG_SC_ERRNO || action == TG_SC_NOTIFY || action == TG_SC_KILL;
+}
+
+static void request_cond(struct tg_sc_rule *r, uint32_t mask, uint32_t value)
+{
+	r->n_args = 1;
+	memset(&r->args[0], 0, sizeof(r->args[0]));
+	r->args[0].arg = 1;
+	r->args[0].op = SCMP_CMP_MASKED_EQ;
+	r->args[0].datum_a = mask;	/* libseccomp: mask, then value */
+	r->args[0].datum_b = value;
+}
+
+/*
+ * Rules of tmpl's action for every request whose low 32 bits agree with
+ * value on mask and are no guarded request: the guarded ones split the
+ * space bit by bit (high to low), and each half that holds none of them is
+ * one rule (34 rules for the two requests).
+ */
+static int add_all_but_guarded(struct tg_sc_profile *p, const struct tg_sc_rule *tmpl,
+			       uint32_t mask, uint32_t value, int bit)
+{
+	struct tg_sc_rule r = *tmpl;
+	unsigned int i, inside = 0;
+	uint32_t b;
+	int err;
+
+	for (i = 0; i < N_GUARDED; i++)
+		inside += (guarded_ioctls[i] & mask) == value;
+	if (!inside) {
+		request_cond(&r, mask, value);
+		return add_rule(p, &r);
+	}
+	if (bit < 0)
+		return 0;	/* a guarded request itself */
+	b = 1u << bit;
+	err = add_all_but_guarded(p, tmpl, mask | b, value, bit - 1);
+	return err ? err : add_all_but_guarded(p, tmpl, mask | b, value | b, bit - 1);
+}
+
+static int guard_terminal(struct yctx *c, struct tg_sc_profile *p)
+{
+	struct tg_sc_rule r = { .name = "ioctl" }, *ioctl_rule = NULL;
+	unsigned int i, n = 0;
+	int allows, err;
+
+	for (i = 0; i < p->n_rules; i++) {
+		if (strcmp(p->rules[i].name, "ioctl"))
+			continue;
+		if (!n++)
+			ioctl_rule = &p->rules[i];
+	}
+	if (ioctl_rule && ioctl_rule->n_args && !refuses(ioctl_rule->action)) {
+		tg_diag_add(c->d, c->name, ioctl_rule->line, ioctl_rule->col,
+			    "system call 'ioctl': conditional allow or log rules cannot be combined with the refusal of TIOCSTI and TIOCLINUX (allow ioctl unconditionally, or refuse requests by condition)");
+		return -EINVAL;
+	}
+	allows = ioctl_rule && !ioctl_rule->n_args ? !refuses(ioctl_rule->action) :
+						     !refuses(p->def_action);
+	if (!allows)
+		return 0;
+	if (ioctl_rule && !ioctl_rule->n_args) {
+		/* The unconditional rule becomes "every other request". */
+		r = *ioctl_rule;
+		*ioctl_rule = p->rules[--p->n_rules];
+		err = add_all_but_guarded(p, &r, 0, 0, 31);
+		if (err)
+			return err;
+	}
+	r.action = tg_sc_uses_notify(p) ? TG_SC_NOTIFY : TG_SC_ERRNO;
+	r.err = EPERM;
+	for (i = 0; i < N_GUARDED; i++) {
+		request_cond(&r, 0xffffffffu, guarded_ioctls[i]);
+		err = add_rule(p, &r);
+		if (err)
+			return err;
+	}
+	qsort(p->rules, p->n_rules, sizeof(*p->rules), rule_cmp);
+	return 0;
+}
+
 int tg_sc_parse(struct tg_sc_profile *p, const char *name, const char *buf,
 		size_t len, struct tg_diag *d)
 {
@@ -432,6 +528,8 @@ int tg_sc_parse(struct tg_sc_profile *p, const char *name, const char *buf,
 	ytree_free(root);
 	if (!err && check_conflicts(&c, p))
 		err = -EINVAL;
+	if (!err)
+		err = guard_terminal(&c, p);
 	return err;
 }
 

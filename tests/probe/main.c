@@ -26,7 +26,10 @@
  *   tg-probe count-events LOG KEY=VALUE...
  *   tg-probe [--expect ok|ERRNO] syscall NAME
  *            (NAME with harmless arguments: bpf, mount, ptrace, ...; also
- *            i386-bpf and x32-bpf, the same call through the compat ABIs)
+ *            i386-bpf and x32-bpf, the same call through the compat ABIs,
+ *            i386-abi ok if this kernel runs int $0x80 at all;
+ *            terminal requests on fd 0: tiocsti, tiocsti-high, i386-tiocsti,
+ *            tioclinux, tcgets, tiocgwinsz)
  *   tg-probe map-set NAME VALUE | map-get NAME   (a BPF array map's element 0)
  *   tg-probe getppid-loop N   (prints nanoseconds per call)
  *   tg-probe tcp-loop N | udp-loop N | tcp-ab ... | udp-ab ...   (loopback

@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <linux/sched.h>
 #include <sched.h>
+#include <termios.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -45,6 +47,19 @@ static long int80(long nr, long a, long b, long c)
 		return -1;
 	}
 	return ret;
+}
+
+/* Whether this kernel runs int $0x80 at all (some hypervisors trap it). */
+static int i386_abi(void)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(int80(20 /* getpid */, 0, 0, 0) > 0 ? 0 : 1);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 #endif
 
@@ -132,11 +147,34 @@ static int do_syscall(int argc, char **argv)
 		r = chroot("/tg-no-such-dir");
 	else if (!strcmp(n, "getppid"))
 		r = getppid();
+	/* Terminal requests on fd 0: TIOCSTI pushes a newline into its input. */
+	else if (!strcmp(n, "tiocsti"))
+		r = ioctl(0, TIOCSTI, "\n");
+	else if (!strcmp(n, "tiocsti-high"))	/* the same request, high bits set */
+		r = syscall(SYS_ioctl, 0, (1UL << 32) | TIOCSTI, "\n");
+	else if (!strcmp(n, "tioclinux")) {
+		char sub = 6;	/* TIOCL_GETSHIFTSTATE */
+
+		r = ioctl(0, TIOCLINUX, &sub);
+	} else if (!strcmp(n, "tcgets")) {
+		struct termios t;
+
+		r = ioctl(0, TCGETS, &t);
+	} else if (!strcmp(n, "tiocgwinsz")) {
+		struct winsize w;
+
+		r = ioctl(0, TIOCGWINSZ, &w);
+	}
 #ifdef __x86_64__
-	else if (!strcmp(n, "i386-getpid"))
+	else if (!strcmp(n, "i386-abi")) {
+		r = i386_abi() > 0 ? 0 : -1;
+		errno = r ? ENOSYS : 0;
+	} else if (!strcmp(n, "i386-getpid"))
 		r = int80(20, 0, 0, 0);
 	else if (!strcmp(n, "i386-bpf"))
 		r = int80(357, 0, 0, 0);
+	else if (!strcmp(n, "i386-tiocsti"))
+		r = int80(54 /* ioctl */, 0, TIOCSTI, 0);
 	else if (!strcmp(n, "x32-bpf"))
 		r = syscall(0x40000000 | 321, 0, NULL, 0);
 #endif

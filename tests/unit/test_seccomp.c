@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -127,6 +128,14 @@ static uint32_t run(const struct prog *p, const struct seccomp_data *d)
 static uint32_t call(const struct prog *p, uint32_t arch, int nr, uint64_t a0)
 {
 	struct seccomp_data d = { .nr = nr, .arch = arch, .args = { a0 } };
+
+	return run(p, &d);
+}
+
+static uint32_t call2(const struct prog *p, uint32_t arch, int nr, uint64_t a0,
+		      uint64_t a1)
+{
+	struct seccomp_data d = { .nr = nr, .arch = arch, .args = { a0, a1 } };
 
 	return run(p, &d);
 }
@@ -398,6 +407,152 @@ static void test_conditions_and_oci(void **state)
 	tg_sc_profile_free(&p);
 }
 
+/* parse_ok(DOC, P): DOC parses without a message. */
+static void parse_ok(const char *doc, struct tg_sc_profile *p)
+{
+	struct tg_diag d = {};
+
+	assert_int_equal(tg_sc_parse(p, "t.yaml", doc, strlen(doc), &d), 0);
+	assert_int_equal(d.n, 0);
+}
+
+static struct prog compile_profile(const struct tg_sc_profile *p, int notify)
+{
+	scmp_filter_ctx ctx;
+	struct prog f;
+	char err[256] = "";
+
+	ctx = tg_sc_compile(p, notify, err, sizeof(err));
+	if (!ctx)
+		fail_msg("compile: %s", err);
+	f = export_prog(ctx);
+	seccomp_release(ctx);
+	return f;
+}
+
+/*
+ * TIOCSTI and TIOCLINUX are refused by every profile that would allow
+ * them, on the low 32 bits of the request, on every ABI; every other
+ * request keeps the profile's answer.
+ */
+static void test_terminal_guard(void **state)
+{
+	const uint64_t high = (uint64_t)0xdead << 32;
+	int x32_ioctl = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X32, "ioctl");
+	struct tg_sc_profile p;
+	struct prog f = compile_builtin("default", 1, &p);
+	uint32_t req, i;
+
+	assert_true(x32_ioctl > 0);
+	assert_int_equal(call2(&f, X86_64, 16, 0, TIOCSTI), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(call2(&f, X86_64, 16, 0, high | TIOCSTI), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(call2(&f, X86_64, 16, 0, TIOCLINUX), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(call2(&f, X86_64, 16, 0, high | TIOCLINUX),
+			 SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(call2(&f, I386, 54, 0, TIOCSTI), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(call2(&f, X86_64, x32_ioctl, 0, TIOCSTI), SECCOMP_RET_USER_NOTIF);
+	/* Everything else, the terminal's neighbours first. */
+	for (req = 0; req < 0x10000; req++) {
+		uint32_t want = req == TIOCSTI || req == TIOCLINUX ? SECCOMP_RET_USER_NOTIF :
+								     SECCOMP_RET_ALLOW;
+
+		if (call2(&f, X86_64, 16, 3, req) != want ||
+		    call2(&f, X86_64, 16, 3, high | req) != want ||
+		    call2(&f, I386, 54, 3, req) != want)
+			fail_msg("ioctl request %#x: not as expected", req);
+	}
+	for (req = 0x10000, i = 0; i < 64; req = req * 3 + 1, i++)
+		if (call2(&f, X86_64, 16, 1, req) != SECCOMP_RET_ALLOW)
+			fail_msg("ioctl request %#x: not allowed", req);
+	assert_int_equal(call2(&f, X86_64, 16, 1, 0xffffffffu), SECCOMP_RET_ALLOW);
+	assert_int_equal(call2(&f, I386, 54, 1, TCGETS), SECCOMP_RET_ALLOW);
+	assert_int_equal(call2(&f, X86_64, x32_ioctl, 1, TIOCGWINSZ), SECCOMP_RET_ALLOW);
+	free(f.insns);
+	tg_sc_profile_free(&p);
+
+	/* Without a listener: EPERM, silently. */
+	f = compile_builtin("strict", 0, &p);
+	assert_int_equal(call2(&f, X86_64, 16, 0, TIOCSTI), ERRNO(EPERM));
+	assert_int_equal(call2(&f, X86_64, 16, 0, TCGETS), SECCOMP_RET_ALLOW);
+	free(f.insns);
+	tg_sc_profile_free(&p);
+
+	/* A profile that allows by default and never names ioctl. */
+	parse_ok("version: 1\ndefault_action: allow\n", &p);
+	assert_int_equal(p.n_rules, 2);
+	f = compile_profile(&p, 1);
+	assert_int_equal(call2(&f, X86_64, 16, 0, TIOCSTI), ERRNO(EPERM));
+	assert_int_equal(call2(&f, X86_64, 16, 0, high | TIOCLINUX), ERRNO(EPERM));
+	assert_int_equal(call2(&f, X86_64, 16, 0, TCGETS), SECCOMP_RET_ALLOW);
+	free(f.insns);
+	tg_sc_profile_free(&p);
+
+	/* A profile that refuses ioctl already keeps its own answer. */
+	parse_ok(HDR "syscalls:\n  - names: [ioctl]\n    action: errno\n    errno: ENOTTY\n",
+		 &p);
+	assert_int_equal(p.n_rules, 1);
+	f = compile_profile(&p, 1);
+	assert_int_equal(call2(&f, X86_64, 16, 0, TIOCSTI), ERRNO(ENOTTY));
+	free(f.insns);
+	tg_sc_profile_free(&p);
+
+	/* ioctl by request, refusing: the others fall to the default. */
+	parse_ok("version: 1\ndefault_action: log\nsyscalls:\n  - names: [ioctl]\n"
+		 "    action: errno\n    errno: ENOTTY\n"
+		 "    args: [{index: 1, op: eq, value: 0x5401}]\n", &p);
+	f = compile_profile(&p, 1);
+	assert_int_equal(call2(&f, X86_64, 16, 0, TCGETS), ERRNO(ENOTTY));
+	assert_int_equal(call2(&f, X86_64, 16, 0, TIOCSTI), ERRNO(EPERM));
+	assert_int_equal(call2(&f, X86_64, 16, 0, TIOCGWINSZ), SECCOMP_RET_LOG);
+	free(f.insns);
+	tg_sc_profile_free(&p);
+
+	/* Allowing ioctl by condition cannot be reconciled with the guard. */
+	parse_err(HDR "syscalls:\n  - names: [ioctl]\n    action: allow\n"
+		  "    args: [{index: 1, op: eq, value: 0x5401}]\n",
+		  "t.yaml:4:13: system call 'ioctl': conditional allow or log rules cannot be combined with the refusal of TIOCSTI and TIOCLINUX (allow ioctl unconditionally, or refuse requests by condition)");
+}
+
+/* The OCI export carries the guard: runc builds its filter from it. */
+static void test_terminal_guard_oci(void **state)
+{
+	struct json_object *o, *calls, *c, *v, *a;
+	struct tg_sc_profile p;
+	unsigned int i, refused = 0, allowed = 0;
+	struct tg_diag d = {};
+
+	assert_int_equal(tg_sc_find(&p, "default", "/nonexistent", &d), 0);
+	o = tg_sc_oci(&p);
+	assert_true(json_object_object_get_ex(o, "syscalls", &calls));
+	for (i = 0; i < json_object_array_length(calls); i++) {
+		c = json_object_array_get_idx(calls, i);
+		assert_true(json_object_object_get_ex(c, "names", &v));
+		if (strcmp(json_object_get_string(json_object_array_get_idx(v, 0)), "ioctl"))
+			continue;
+		/* ioctl is never allowed whole. */
+		assert_int_equal(json_object_array_length(v), 1);
+		assert_true(json_object_object_get_ex(c, "args", &v));
+		a = json_object_array_get_idx(v, 0);
+		assert_true(json_object_object_get_ex(a, "op", &v));
+		assert_string_equal(json_object_get_string(v), "SCMP_CMP_MASKED_EQ");
+		assert_true(json_object_object_get_ex(c, "action", &v));
+		if (strcmp(json_object_get_string(v), "SCMP_ACT_ERRNO") == 0) {
+			assert_true(json_object_object_get_ex(a, "value", &v));
+			assert_int_equal(json_object_get_uint64(v), 0xffffffffu);
+			assert_true(json_object_object_get_ex(a, "valueTwo", &v));
+			assert_true(json_object_get_uint64(v) == TIOCSTI ||
+				    json_object_get_uint64(v) == TIOCLINUX);
+			refused++;
+		} else {
+			allowed++;
+		}
+	}
+	assert_int_equal(refused, 2);
+	assert_int_equal(allowed, 34);
+	json_object_put(o);
+	tg_sc_profile_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +563,8 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_conditions_and_oci),
+		cmocka_unit_test(test_terminal_guard),
+		cmocka_unit_test(test_terminal_guard_oci),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
