@@ -35,7 +35,7 @@ URING_LIBS := $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null)
 HARDEN := -D_FORTIFY_SOURCE=2 -fPIE -fstack-protector-strong
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
-	$(HARDEN) -MMD -MP -Iinclude -Iagent -I$(OUTPUT) $(PC_CFLAGS) $(EXTRA_CFLAGS)
+	$(HARDEN) -MMD -MP -Iinclude $(PC_CFLAGS) $(EXTRA_CFLAGS)
 ALL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(LDFLAGS) $(EXTRA_LDFLAGS)
 LDLIBS := $(PC_LIBS) -lelf -lz
 
@@ -44,14 +44,34 @@ BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
-SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/skel/%.skel.h,$(BPF_SRCS))
 
-MAIN_SRCS := $(wildcard agent/*_main.c)
-LIB_SRCS := $(filter-out $(MAIN_SRCS),$(wildcard agent/*.c))
-LIB_OBJS := $(patsubst agent/%.c,$(OUTPUT)/agent/%.o,$(LIB_SRCS)) \
-	    $(OUTPUT)/agent/seccomp_builtin.o
+# Userspace, layered by reach: common < policy < seccomp < one folder per
+# binary. Each folder is compiled with an include root that holds only the
+# folders it may use (INC_<folder>), so an include of a layer above, or of
+# another binary's folder, does not build.
+INC_common := common
+INC_policy := policy common
+INC_seccomp := seccomp policy common
+INC_agentd := agentd seccomp policy common
+INC_collector := collector common
+INC_cli := cli seccomp policy common
+FOLDERS := common policy seccomp agentd collector cli
+folder = $(firstword $(subst /, ,$(1)))
+srcs = $(sort $(wildcard agent/$(1)/*.c))
+objs = $(patsubst agent/%.c,$(OUTPUT)/agent/%.o,$(filter-out agent/$(1)/main.c,$(call srcs,$(1))))
 SC_PROFILES := $(sort $(wildcard policy/seccomp/*.yaml))
-LIBTG := $(OUTPUT)/libtg.a
+
+# One static library per layer, and one per binary folder (its objects
+# but main, for the unit tests).
+lib = $(OUTPUT)/libtg-$(1).a
+LIB_common := $(call objs,common)
+LIB_policy := $(call objs,policy)
+LIB_seccomp := $(call objs,seccomp) $(OUTPUT)/agent/seccomp/builtin.o
+LIB_agentd := $(call objs,agentd)
+LIB_collector := $(call objs,collector)
+LIB_cli := $(call objs,cli)
+LIBS_ALL := $(foreach f,agentd collector cli seccomp policy common,$(call lib,$(f)))
 
 BINS := $(OUTPUT)/tenantguard-agent $(OUTPUT)/tenantguard-collector \
 	$(OUTPUT)/tenantguard
@@ -66,7 +86,7 @@ all: $(BINS) $(TEST_TOOLS)
 deps:
 	$(Q)scripts/deps.sh
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/agent $(OUTPUT)/tests/unit:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/skel $(OUTPUT)/tests/unit $(addprefix $(OUTPUT)/agent/,$(FOLDERS)):
 	$(Q)mkdir -p $@
 
 # BPF: compiled against bpf/kernel_types.h (CO-RE, no vmlinux.h needed).
@@ -74,39 +94,53 @@ $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o | $(OUTPUT)
+$(OUTPUT)/skel/%.skel.h: $(OUTPUT)/bpf/%.bpf.o | $(OUTPUT)/skel
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name tg_$* > $@
 
-$(OUTPUT)/agent/%.o: agent/%.c | $(OUTPUT)/agent $(SKELS)
+# The include root of each folder: links to the folders it may include.
+$(OUTPUT)/include/%/.done:
+	$(Q)rm -rf $(@D) && mkdir -p $(@D)
+	$(Q)for d in $(INC_$*); do ln -s $(abspath agent)/$$d $(@D)/$$d; done
+	$(Q)touch $@
+
+.SECONDEXPANSION:
+$(OUTPUT)/agent/%.o: agent/%.c | $$(OUTPUT)/include/$$(call folder,$$*)/.done $$(OUTPUT)/agent/$$(call folder,$$*)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -I$(OUTPUT)/include/$(call folder,$*) -c $< -o $@
+
+# Only the loader uses the skeletons: the rest builds without clang.
+$(OUTPUT)/agent/agentd/bpf_loader.o: $(SKELS)
+$(OUTPUT)/agent/agentd/bpf_loader.o: ALL_CFLAGS += -I$(OUTPUT)/skel
 
 # The built-in seccomp profiles, compiled in from policy/seccomp/.
-$(OUTPUT)/seccomp_builtin.c: $(SC_PROFILES) scripts/embed-profiles.sh | $(OUTPUT)
+$(OUTPUT)/agent/seccomp/builtin.c: $(SC_PROFILES) scripts/embed-profiles.sh | $(OUTPUT)/agent/seccomp
 	$(call msg,GEN,$@)
 	$(Q)scripts/embed-profiles.sh $(SC_PROFILES) > $@
 
-$(OUTPUT)/agent/seccomp_builtin.o: $(OUTPUT)/seccomp_builtin.c | $(OUTPUT)/agent
+$(OUTPUT)/agent/seccomp/builtin.o: $(OUTPUT)/agent/seccomp/builtin.c | $(OUTPUT)/include/seccomp/.done
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -I$(OUTPUT)/include/seccomp -c $< -o $@
 
-$(LIBTG): $(LIB_OBJS)
+$(OUTPUT)/libtg-%.a: $$(LIB_$$*)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(OUTPUT)/tenantguard-agent: $(OUTPUT)/agent/agent_main.o $(LIBTG)
-$(OUTPUT)/tenantguard-collector: $(OUTPUT)/agent/collector_main.o $(LIBTG)
-$(OUTPUT)/tenantguard: $(OUTPUT)/agent/cli_main.o $(LIBTG)
+$(OUTPUT)/tenantguard-agent: $(OUTPUT)/agent/agentd/main.o $(call lib,agentd) \
+	$(call lib,seccomp) $(call lib,policy) $(call lib,common)
+$(OUTPUT)/tenantguard-collector: $(OUTPUT)/agent/collector/main.o $(call lib,collector) \
+	$(call lib,common)
+$(OUTPUT)/tenantguard: $(OUTPUT)/agent/cli/main.o $(call lib,cli) $(call lib,seccomp) \
+	$(call lib,policy) $(call lib,common)
 $(BINS):
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
 # tg-probe: one file of subcommands per concern in tests/probe/.
 PROBE_SRCS := $(wildcard tests/probe/*.c)
-$(OUTPUT)/tg-probe: $(PROBE_SRCS) $(LIBTG) | $(OUTPUT)
+$(OUTPUT)/tg-probe: $(PROBE_SRCS) $(call lib,common) | $(OUTPUT)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/probe $(ALL_LDFLAGS) $^ $(LDLIBS) $(URING_LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Iagent -Itests/probe $(ALL_LDFLAGS) $^ $(LDLIBS) $(URING_LIBS) -o $@
 
 # A unit test may replace functions of the module under test with its own
 # __wrap_<name> (cmocka mocking): list them in WRAP_<test>.
@@ -114,10 +148,10 @@ comma := ,
 WRAP_test_tenants := tg_cgroup_id
 WRAP_test_eventlog := fdatasync write
 WRAP_test_sink := fdatasync accept4 write
-$(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIBTG) | $(OUTPUT)/tests/unit
+$(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIBS_ALL) | $(OUTPUT)/tests/unit
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(addprefix -Wl$(comma)--wrap=,$(WRAP_$*)) \
-		$^ $(CMOCKA_LIBS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Iagent $(ALL_LDFLAGS) $(addprefix -Wl$(comma)--wrap=,$(WRAP_$*)) \
+		$< -Wl,--start-group $(LIBS_ALL) -Wl,--end-group $(CMOCKA_LIBS) $(LDLIBS) -o $@
 
 # Test lanes. check runs every lane; each lane prints a PASS/FAIL/SKIP line per
 # test and a closing "N passed, N failed" line, and fails if anything failed.
@@ -141,7 +175,7 @@ check-vm: all
 
 # Policy parser fuzzing (libFuzzer + ASan/UBSan), FUZZ_SECONDS bounded.
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS := agent/policy.c agent/ytree.c agent/tenants.c agent/pending.c agent/cgroupfs.c
+FUZZ_SRCS := agent/policy/policy.c agent/policy/yaml_tree.c
 $(OUTPUT)/fuzz_policy: tests/fuzz/fuzz_policy.c $(FUZZ_SRCS) | $(OUTPUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -179,9 +213,9 @@ install: all
 	install -m 0755 $(OUTPUT)/tenantguard $(DESTDIR)$(PREFIX)/bin/
 
 format:
-	clang-format -i $(wildcard bpf/*.c bpf/*.h agent/*.c agent/*.h include/tenantguard/*.h tests/probe/*.c tests/unit/*.c)
+	clang-format -i $(wildcard bpf/*.c bpf/*.h agent/*/*.c agent/*/*.h include/tenantguard/*.h tests/probe/*.c tests/unit/*.c)
 
 clean:
 	rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/agent/*.d $(OUTPUT)/tests/unit/*.d $(OUTPUT)/*.d)
+-include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/agent/*/*.d $(OUTPUT)/tests/unit/*.d $(OUTPUT)/*.d)

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "probe.h"
-#include "wire.h"
+#include "common/wire.h"
 
 static int do_connect_count(int argc, char **argv)
 {

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "cgroupfs.h"
+#include "common/cgroupfs.h"
 
 static char *write_tmp(const char *text)
 {

@@ -12,8 +12,8 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "event_json.h"
-#include "jsoncheck.h"
+#include "agentd/event_text.h"
+#include "collector/jsoncheck.h"
 
 static struct tg_registry reg;
 static struct tg_event_fmt fmt;

@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "eventlog.h"
+#include "collector/eventlog.h"
 
 static char dir[64], path[128];
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "events_cli.h"
+#include "cli/events.h"
 
 #define NS 1000000000LL
 

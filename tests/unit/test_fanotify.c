@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "fan_owner.h"
+#include "agentd/fanotify_owner.h"
 #include "tenantguard/map_abi.h"
 
 static char root[64];

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "jsoncheck.h"
+#include "collector/jsoncheck.h"
 
 static const char *const reserved[] = {"seq", "agent_stream", "agent_seq", NULL};
 

@@ -12,8 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "bpf_loader.h"
-#include "links.h"
+#include "agentd/bpf_loader.h"
+#include "agentd/hardlinks.h"
 
 static char top[64];
 
@@ -51,7 +51,7 @@ static struct tg_inode_key key_of(const char *rel)
 	assert_int_equal(stat(p, &st), 0);
 	memset(&k, 0, sizeof(k));
 	k.ino = st.st_ino;
-	k.dev = tg_kernel_dev(st.st_dev);
+	k.dev = tg_inode_key_of(&st).dev;
 	return k;
 }
 

@@ -14,10 +14,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "delivery.h"
-#include "event_json.h"
-#include "metrics.h"
-#include "sink.h"
+#include "agentd/delivery.h"
+#include "agentd/event_text.h"
+#include "common/metrics.h"
+#include "agentd/sink.h"
 
 static void test_format_and_escaping(void **state)
 {

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "mountpath.h"
+#include "agentd/mountpath.h"
 
 #define DEV(maj, min) (((maj) << 20) | (min))
 

@@ -19,7 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "ratelimit.h"
+#include "agentd/ratelimit.h"
 #include "tenantguard/map_abi.h"
 
 static void test_limit_of(void **state)

@@ -15,8 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "resports.h"
-#include "tenants.h"
+#include "agentd/reserved_ports.h"
+#include "policy/registry.h"
 
 static void test_parse_format(void **state)
 {

@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "seccomp_profile.h"
+#include "seccomp/profile.h"
 
 /* ---- a classic BPF interpreter, enough for libseccomp's filters ---- */
 

@@ -22,11 +22,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "collector.h"
-#include "sink.h"
-#include "spool.h"
+#include "collector/server.h"
+#include "agentd/sink.h"
+#include "agentd/spool.h"
 #include <json-c/json.h>
-#include "wire.h"
+#include "common/wire.h"
 
 static char dir[64], sock[128], logp[128];
 static pid_t

@@ -15,7 +15,7 @@
 #include <zlib.h>
 #include <cmocka.h>
 
-#include "spool.h"
+#include "agentd/spool.h"
 
 static char dir[64];
 

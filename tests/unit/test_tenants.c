@@ -11,10 +11,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "cgroupfs.h"
-#include "compile.h"
-#include "policy.h"
-#include "tenants.h"
+#include "common/cgroupfs.h"
+#include "agentd/policy_maps.h"
+#include "policy/policy.h"
+#include "policy/registry.h"
 #include "tenantguard/map_abi.h"
 
 /* Cgroup ids are the length of the path: distinct enough for the tests. */
@@ -239,7 +239,7 @@ static void test_conflicts(void **state)
 	tg_compiled_init(&c);
 	assert_int_equal(tg_compile(&r, &c), -EEXIST);
 	tg_compiled_free(&c);
-	assert_int_equal(tg_pending_resolve_conflicts(&r), 1);
+	assert_int_equal(tg_registry_resolve_conflicts(&r), 1);
 	assert_false(evil->present);
 	assert_int_equal(evil->n_paths, 0);
 	assert_true(acme->present);
@@ -251,7 +251,7 @@ static void test_conflicts(void **state)
 	tg_compiled_init(&c);
 	assert_int_equal(tg_compile(&r, &c), 0);
 	tg_compiled_free(&c);
-	assert_int_equal(tg_pending_resolve_conflicts(&r), 0);
+	assert_int_equal(tg_registry_resolve_conflicts(&r), 0);
 	tg_registry_free(&r);
 }
 

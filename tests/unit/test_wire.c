@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "wire.h"
+#include "common/wire.h"
 
 static char buf[TG_WIRE_MAX_FRAME + 16];
 

@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Loading, attaching and feeding the BPF programs. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "agentd/bpf_loader.h"
+#include "file.skel.h"
+#include "net.skel.h"
+#include "unix.skel.h"
+#include "tenantguard/map_abi.h"
+
+const char *tg_backend_name(enum tg_backend b)
+{
+	switch (b) {
+	case TG_BACKEND_BPF_LSM: return "bpf-lsm";
+	case TG_BACKEND_CGROUP_BPF: return "cgroup-bpf";
+	case TG_BACKEND_FANOTIFY: return "fanotify";
+	case TG_BACKEND_NONE: break;
+	}
+	return "none";
+}
+
+/*
+ * File operations on another tenant's objects that the BPF LSM backend
+ * refuses, by their event op names ("open" covers read, write and
+ * directory listing; cgroup directories are owned objects like any other).
+ */
+static const char *const bpf_lsm_file_ops[] = {
+	"open", "exec", "create", "mkdir", "mknod", "symlink", "link", "unlink",
+	"rmdir", "rename", "truncate", "chmod", "chown", "setattr", "setxattr",
+	"removexattr", "receive", NULL
+};
+
+const char *const *tg_file_ops(enum tg_backend b)
+{
+	static const char *const none[] = { NULL };
+	static const char *const fanotify[] = { "open", "exec", NULL };
+
+	if (b == TG_BACKEND_BPF_LSM)
+		return bpf_lsm_file_ops;
+	return b == TG_BACKEND_FANOTIFY ? fanotify : none;
+}
+
+int tg_bpf_lsm_active(void)
+{
+	char buf[512];
+	char *tok, *save = NULL;
+	ssize_t n;
+	int fd;
+
+	fd = open("/sys/kernel/security/lsm", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	for (tok = strtok_r(buf, ",\n", &save); tok;
+	     tok = strtok_r(NULL, ",\n", &save))
+		if (strcmp(tok, "bpf") == 0)
+			return 1;
+	return 0;
+}
+
+int tg_bpf_map_fd(struct tg_bpf *b, const char *name)
+{
+	return bpf_object__find_map_fd_by_name(b->net->obj, name);
+}
+
+static int setup_policy_maps(struct tg_bpf *b);
+static void free_policy_maps(struct tg_bpf *b);
+
+/* Parameters of LSM hook name in the running kernel, -ENOENT if absent. */
+static int lsm_hook_params(const struct btf *vmlinux, const char *name)
+{
+	char fn[128];
+	const struct btf_type *t;
+	int id;
+
+	snprintf(fn, sizeof(fn), "bpf_lsm_%s", name);
+	id = btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC);
+	if (id < 0)
+		return -ENOENT;
+	t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
+	return t ? btf_vlen(t) : -ENOENT;
+}
+
+/*
+ * Load only the file programs this kernel has hooks for: inode_setattr
+ * gained the mount's idmap in 6.8, the ACL hooks appeared in 6.2.
+ */
+static int select_file_progs(struct tg_file *f)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int n, err = 0;
+
+	if (!vmlinux)
+		return -errno;
+	n = lsm_hook_params(vmlinux, "inode_setattr");
+	if (n < 0) {
+		err = n;
+		goto out_free;
+	}
+	bpf_program__set_autoload(f->progs.tg_inode_setattr, n == 2);
+	bpf_program__set_autoload(f->progs.tg_inode_setattr_idmap, n == 3);
+	bpf_program__set_autoload(f->progs.tg_inode_set_acl,
+				  lsm_hook_params(vmlinux, "inode_set_acl") > 0);
+	bpf_program__set_autoload(f->progs.tg_inode_remove_acl,
+				  lsm_hook_params(vmlinux, "inode_remove_acl") > 0);
+out_free:
+	btf__free(vmlinux);
+	return err;
+}
+
+/*
+ * Load and attach an optional BPF LSM object. Every map it declares under
+ * the name of a network object map is that map (bpf_map__reuse_fd): the
+ * tags, the policy maps, the ring buffer. On failure reason says why.
+ */
+static int start_lsm_object(struct tg_bpf *b, struct bpf_object_skeleton *s,
+			    char *reason, size_t len)
+{
+	struct bpf_map *m, *shared;
+	int lsm, err = 0;
+
+	lsm = tg_bpf_lsm_active();
+	if (lsm == 0) {
+		snprintf(reason, len,
+			 "BPF LSM is not in the kernel's active LSM list (boot with lsm=...,bpf)");
+		return -EOPNOTSUPP;
+	}
+	bpf_object__for_each_map(m, *s->obj) {
+		shared = bpf_object__find_map_by_name(b->net->obj, bpf_map__name(m));
+		if (!shared)
+			continue;
+		err = bpf_map__reuse_fd(m, bpf_map__fd(shared));
+		if (err) {
+			snprintf(reason, len, "cannot share map %s: %s",
+				 bpf_map__name(m), strerror(-err));
+			return err;
+		}
+	}
+	err = bpf_object__load_skeleton(s);
+	if (err) {
+		snprintf(reason, len,
+			 "the kernel refused to load BPF LSM programs: %s%s",
+			 strerror(-err),
+			 lsm < 0 ? " (active LSM list unreadable)" : "");
+		return err;
+	}
+	err = bpf_object__attach_skeleton(s);
+	if (err)
+		snprintf(reason, len,
+			 "the kernel refused to attach BPF LSM programs: %s",
+			 strerror(-err));
+	return err;
+}
+
+/* File isolation: optional, needs BPF LSM. */
+static int start_file(struct tg_bpf *b)
+{
+	struct tg_file *f;
+	int err;
+
+	f = tg_file__open();
+	if (!f)
+		return -errno;
+	/* Without BPF LSM, start_lsm_object tells why; the hooks do not matter. */
+	err = tg_bpf_lsm_active() == 0 ? 0 : select_file_progs(f);
+	if (err) {
+		snprintf(b->file_reason, sizeof(b->file_reason),
+			 "cannot read the kernel's BTF for the LSM hooks: %s",
+			 strerror(-err));
+		goto out_destroy;
+	}
+	err = start_lsm_object(b, f->skeleton, b->file_reason,
+			       sizeof(b->file_reason));
+	if (err)
+		goto out_destroy;
+	b->file = f;
+	b->file_backend = TG_BACKEND_BPF_LSM;
+	return 0;
+
+out_destroy:
+	tg_file__destroy(f);
+	return err;
+}
+
+/* Unix sockets and the use of sockets: optional, needs BPF LSM. */
+static int start_unix(struct tg_bpf *b)
+{
+	struct tg_unix *u;
+	int err;
+
+	u = tg_unix__open();
+	if (!u)
+		return -errno;
+	err = start_lsm_object(b, u->skeleton, b->unix_reason,
+			       sizeof(b->unix_reason));
+	if (err) {
+		tg_unix__destroy(u);
+		return err;
+	}
+	b->unix_obj = u;
+	b->unix_backend = TG_BACKEND_BPF_LSM;
+	return 0;
+}
+
+static int attach_cgroup_progs(struct tg_net *n, int cgfd)
+{
+	struct {
+		struct bpf_program *prog;
+		struct bpf_link **link;
+	} v[] = {
+		{ n->progs.tg_sock_create, &n->links.tg_sock_create },
+		{ n->progs.tg_sock_release, &n->links.tg_sock_release },
+		{ n->progs.tg_connect4, &n->links.tg_connect4 },
+		{ n->progs.tg_connect6, &n->links.tg_connect6 },
+		{ n->progs.tg_sendmsg4, &n->links.tg_sendmsg4 },
+		{ n->progs.tg_sendmsg6, &n->links.tg_sendmsg6 },
+		{ n->progs.tg_post_bind4, &n->links.tg_post_bind4 },
+		{ n->progs.tg_post_bind6, &n->links.tg_post_bind6 },
+		{ n->progs.tg_bind4, &n->links.tg_bind4 },
+		{ n->progs.tg_bind6, &n->links.tg_bind6 },
+		{ n->progs.tg_sockops, &n->links.tg_sockops },
+		{ n->progs.tg_egress, &n->links.tg_egress },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		*v[i].link = bpf_program__attach_cgroup(v[i].prog, cgfd);
+		if (!*v[i].link)
+			return -errno;
+	}
+	return 0;
+}
+
+int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *errbuf,
+		 size_t errlen)
+{
+	int err = 0;
+
+	memset(b, 0, sizeof(*b));
+	memset(b->inner, -1, sizeof(b->inner));
+	tg_links_init(&b->links);
+	b->cgroup_fd = open(o->attach_cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (b->cgroup_fd < 0) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot open cgroup %s: %s",
+			 o->attach_cgroup, strerror(-err));
+		return err;
+	}
+	b->net = tg_net__open();
+	if (!b->net) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot open BPF object: %s",
+			 strerror(-err));
+		goto out_close_cgroup;
+	}
+	err = bpf_map__set_max_entries(b->net->maps.events, o->ringbuf_size);
+	if (err) {
+		snprintf(errbuf, errlen, "bad ring buffer size %u: %s",
+			 o->ringbuf_size, strerror(-err));
+		goto out_destroy_net;
+	}
+	b->net->rodata->host_netns = o->host_netns;
+	err = tg_net__load(b->net);
+	if (err) {
+		snprintf(errbuf, errlen,
+			 "cannot load BPF programs: %s (root with CAP_BPF and CAP_NET_ADMIN needed)",
+			 strerror(-err));
+		goto out_destroy_net;
+	}
+	err = attach_cgroup_progs(b->net, b->cgroup_fd);
+	if (err) {
+		snprintf(errbuf, errlen, "cannot attach to cgroup %s: %s",
+			 o->attach_cgroup, strerror(-err));
+		goto out_destroy_net;
+	}
+	b->net_backend = TG_BACKEND_CGROUP_BPF;
+	if (o->no_file_lsm)
+		snprintf(b->file_reason, sizeof(b->file_reason), "%s", o->no_file_lsm);
+	else if (start_file(b) && !b->file_reason[0])
+		snprintf(b->file_reason, sizeof(b->file_reason),
+			 "BPF LSM object failed to load");
+	if (start_unix(b) && !b->unix_reason[0])
+		snprintf(b->unix_reason, sizeof(b->unix_reason),
+			 "BPF LSM object failed to load");
+	err = setup_policy_maps(b);
+	if (err) {
+		snprintf(errbuf, errlen, "cannot create policy maps: %s",
+			 strerror(-err));
+		goto out_destroy_file;
+	}
+	b->rb = ring_buffer__new(bpf_map__fd(b->net->maps.events), o->on_event,
+				 o->ctx, NULL);
+	if (!b->rb) {
+		err = -errno;
+		snprintf(errbuf, errlen, "cannot open ring buffer: %s",
+			 strerror(-err));
+		goto out_destroy_file;
+	}
+	return 0;
+
+out_destroy_file:
+	free_policy_maps(b);
+	tg_unix__destroy(b->unix_obj);
+	b->unix_obj = NULL;
+	b->unix_backend = TG_BACKEND_NONE;
+	tg_file__destroy(b->file);
+	b->file = NULL;
+	b->file_backend = TG_BACKEND_NONE;
+out_destroy_net:
+	tg_net__destroy(b->net);
+	b->net = NULL;
+out_close_cgroup:
+	close(b->cgroup_fd);
+	b->cgroup_fd = -1;
+	return err;
+}
+
+void tg_bpf_stop(struct tg_bpf *b)
+{
+	ring_buffer__free(b->rb);
+	b->rb = NULL;
+	free_policy_maps(b);
+	tg_unix__destroy(b->unix_obj);
+	b->unix_obj = NULL;
+	tg_links_free(&b->links);
+	tg_file__destroy(b->file);
+	b->file = NULL;
+	tg_net__destroy(b->net);
+	b->net = NULL;
+	if (b->cgroup_fd >= 0)
+		close(b->cgroup_fd);
+	b->cgroup_fd = -1;
+}
+
+/* The outer (array of maps) map of each policy map; NULL if not loaded. */
+static struct bpf_map *outer_map(struct tg_bpf *b, enum tg_policy_map m)
+{
+	switch (m) {
+	case TG_PM_CGROUPS: return b->net->maps.tenant_cgroups;
+	case TG_PM_ROOTS: return b->file ? b->file->maps.owned_roots : NULL;
+	case TG_PM_PAIRS: return b->net->maps.allow_pairs;
+	case TG_PM_RESERVED: return b->net->maps.port_reserved;
+	case TG_PM_NETS: return b->net->maps.tenant_nets;
+	case TG_PM_COUNT: break;
+	}
+	return NULL;
+}
+
+static const size_t pm_sizes[TG_PM_COUNT][3] = {
+	[TG_PM_CGROUPS] = { sizeof(__u64), sizeof(struct tg_tenant), TG_MAX_TENANT_CGROUPS },
+	[TG_PM_ROOTS] = { sizeof(struct tg_inode_key), sizeof(struct tg_owner),
+			  TG_MAX_OWNED_ROOTS },
+	[TG_PM_PAIRS] = { sizeof(struct tg_pair_key), sizeof(__u8), TG_MAX_ALLOW_PAIRS },
+	[TG_PM_RESERVED] = { sizeof(__u32), sizeof(__u32), TG_MAX_PORT_KEYS },
+	[TG_PM_NETS] = { sizeof(struct tg_net_key), sizeof(__u32), TG_MAX_NETWORKS },
+};
+
+/* Inner map type and flags, as declared in bpf/net.bpf.c and bpf/file.bpf.c. */
+static const struct {
+	enum bpf_map_type type;
+	__u32 flags;
+} pm_kinds[TG_PM_COUNT] = {
+	[TG_PM_CGROUPS] = { BPF_MAP_TYPE_HASH, 0 },
+	[TG_PM_ROOTS] = { BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC },
+	[TG_PM_PAIRS] = { BPF_MAP_TYPE_HASH, 0 },
+	[TG_PM_RESERVED] = { BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC },
+	[TG_PM_NETS] = { BPF_MAP_TYPE_LPM_TRIE, BPF_F_NO_PREALLOC },
+};
+
+/* Put a fresh, empty inner map into slot of policy map m. */
+static int new_inner(struct tg_bpf *b, enum tg_policy_map m, __u32 slot)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = pm_kinds[m].flags);
+	struct bpf_map *outer = outer_map(b, m);
+	int fd, err = 0;
+
+	fd = bpf_map_create(pm_kinds[m].type, NULL, (__u32)pm_sizes[m][0],
+			    (__u32)pm_sizes[m][1], (__u32)pm_sizes[m][2], &mo);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_update_elem(bpf_map__fd(outer), &slot, &fd, BPF_ANY)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (b->inner[m][slot] >= 0)
+		close(b->inner[m][slot]);
+	b->inner[m][slot] = fd;
+	tg_kv_free(&b->mirror[m][slot]);
+	tg_kv_init(&b->mirror[m][slot], pm_sizes[m][0], pm_sizes[m][1]);
+	return 0;
+}
+
+static int setup_policy_maps(struct tg_bpf *b)
+{
+	__u32 slot;
+	int m, err;
+
+	for (m = 0; m < TG_PM_COUNT; m++)
+		for (slot = 0; slot < 2; slot++) {
+			b->inner[m][slot] = -1;
+			tg_kv_init(&b->mirror[m][slot], pm_sizes[m][0], pm_sizes[m][1]);
+		}
+	for (m = 0; m < TG_PM_COUNT; m++) {
+		if (!outer_map(b, m))
+			continue;
+		for (slot = 0; slot < 2; slot++) {
+			err = new_inner(b, m, slot);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+static void free_policy_maps(struct tg_bpf *b)
+{
+	int m, slot;
+
+	for (m = 0; m < TG_PM_COUNT; m++)
+		for (slot = 0; slot < 2; slot++) {
+			if (b->inner[m][slot] >= 0)
+				close(b->inner[m][slot]);
+			b->inner[m][slot] = -1;
+			tg_kv_free(&b->mirror[m][slot]);
+		}
+}
+
+/* Write c into the slot not in force, then switch to it in one write. */
+static int publish(struct tg_bpf *b, const struct tg_compiled *c,
+		   struct tg_apply_stats *st)
+{
+	__u32 next = b->gen + 1, slot = next & 1, zero = 0;
+	const struct tg_kv_set *target[TG_PM_COUNT];
+	long n;
+	int m, err;
+
+	target[TG_PM_CGROUPS] = &c->cgroups;
+	target[TG_PM_ROOTS] = &c->roots;
+	target[TG_PM_PAIRS] = &c->pairs;
+	target[TG_PM_RESERVED] = &c->reserved;
+	target[TG_PM_NETS] = &c->nets;
+	for (m = 0; m < TG_PM_COUNT; m++) {
+		if (b->inner[m][slot] < 0)
+			continue;
+		n = tg_kv_sync(b->inner[m][slot], &b->mirror[m][slot], target[m]);
+		if (n < 0) {
+			/* The slot is in an unknown state: start it afresh. */
+			err = (int)n;
+			new_inner(b, m, slot);
+			return err;
+		}
+		st->changes += n;
+	}
+	/* The switch: one 4-byte write, seen whole by every program. */
+	if (bpf_map_update_elem(bpf_map__fd(b->net->maps.policy_gen), &zero,
+				&next, BPF_ANY))
+		return -errno;
+	b->gen = next;
+	return 0;
+}
+
+int tg_bpf_apply(struct tg_bpf *b, const struct tg_registry *r,
+		 struct tg_apply_stats *st)
+{
+	struct tg_compiled c;
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	tg_compiled_init(&c);
+	err = tg_compile(r, &c);
+	/*
+	 * Owned paths not scanned for hard links yet (all of them at start):
+	 * the policy goes in force first, with the objects known so far, so
+	 * that nothing waits for the scan unprotected.
+	 */
+	if (!err && b->file && tg_links_pending(&b->links, r)) {
+		err = tg_links_record(&b->links, r, &c) ?: publish(b, &c, st);
+		tg_compiled_free(&c);
+		tg_compiled_init(&c);
+		err = err ?: tg_compile(r, &c);
+	}
+	if (!err && b->file)
+		err = tg_links_apply(&b->links, r, &c);
+	if (err)
+		goto out_free;
+	st->link_scan_errors = b->links.errors;
+	st->missing_paths = c.missing_paths;
+	err = publish(b, &c, st);
+out_free:
+	tg_compiled_free(&c);
+	return err;
+}
+
+int tg_bpf_local_addrs_fd(const struct tg_bpf *b)
+{
+	return bpf_map__fd(b->net->maps.local_addrs);
+}
+
+int tg_bpf_net_epoch_fd(const struct tg_bpf *b)
+{
+	return bpf_map__fd(b->net->maps.net_epoch);
+}
+
+int tg_bpf_seed_iter(struct tg_bpf *b, int udp)
+{
+	struct bpf_program *prog = udp ? b->net->progs.tg_seed_udp :
+					 b->net->progs.tg_seed_tcp;
+	struct bpf_link **link = udp ? &b->net->links.tg_seed_udp :
+				       &b->net->links.tg_seed_tcp;
+	int fd;
+
+	if (!*link) {
+		*link = bpf_program__attach_iter(prog, NULL);
+		if (!*link)
+			return -errno;
+	}
+	fd = bpf_iter_create(bpf_link__fd(*link));
+	return fd < 0 ? -errno : fd;
+}
+
+void tg_bpf_seed_done(struct tg_bpf *b)
+{
+	bpf_link__destroy(b->net->links.tg_seed_tcp);
+	bpf_link__destroy(b->net->links.tg_seed_udp);
+	b->net->links.tg_seed_tcp = NULL;
+	b->net->links.tg_seed_udp = NULL;
+}
+
+__u64 tg_bpf_event_drops(struct tg_bpf *b)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals, sum = 0;
+	__u32 zero = 0;
+	int i;
+
+	if (ncpu <= 0)
+		return 0;
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!vals)
+		return 0;
+	if (!bpf_map_lookup_elem(bpf_map__fd(b->net->maps.event_drops), &zero,
+				 vals))
+		for (i = 0; i < ncpu; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TG_AGENTD_BPF_LOADER_H
+#define TG_AGENTD_BPF_LOADER_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "agentd/policy_maps.h"
+#include "agentd/hardlinks.h"
+#include "policy/registry.h"
+
+struct tg_net;
+struct tg_file;
+struct tg_unix;
+struct ring_buffer;
+
+/* What enforces a feature on this kernel. */
+enum tg_backend {
+	TG_BACKEND_NONE = 0,
+	TG_BACKEND_BPF_LSM,
+	TG_BACKEND_CGROUP_BPF,
+	TG_BACKEND_FANOTIFY,	/* file opens only: agent/fanotify.h */
+};
+
+struct tg_bpf_opts {
+	const char *attach_cgroup;	/* cgroup v2 dir for cgroup programs */
+	__u32 ringbuf_size;		/* bytes, power of two >= page size */
+	__u64 host_netns;		/* cookie of the agent's network namespace */
+	const char *no_file_lsm;	/* if set: do not try BPF LSM, and why */
+	int (*on_event)(void *ctx, void *data, size_t size);
+	void *ctx;
+};
+
+/* The double-buffered policy maps. */
+enum tg_policy_map {
+	TG_PM_CGROUPS,
+	TG_PM_ROOTS,
+	TG_PM_PAIRS,
+	TG_PM_RESERVED,
+	TG_PM_NETS,
+	TG_PM_COUNT
+};
+
+struct tg_bpf {
+	struct tg_net *net;
+	struct tg_file *file;
+	struct tg_unix *unix_obj;
+	struct ring_buffer *rb;
+	int cgroup_fd;
+	enum tg_backend file_backend;
+	enum tg_backend net_backend;
+	enum tg_backend unix_backend;	/* unix sockets, foreign sockets */
+	char file_reason[256];		/* why file isolation is unavailable */
+	char unix_reason[256];		/* why unix isolation is unavailable */
+	int inner[TG_PM_COUNT][2];	/* inner map fds per slot, -1 if none */
+	struct tg_kv_set mirror[TG_PM_COUNT][2];	/* what each holds */
+	__u32 gen;			/* policy generation in force */
+	struct tg_links links;		/* hard-linked objects below roots */
+};
+
+struct tg_apply_stats {
+	long changes;			/* keys written or deleted */
+	unsigned int missing_paths;	/* owned paths that do not exist */
+	unsigned int link_scan_errors;	/* roots whose link scan stopped early */
+};
+
+const char *tg_backend_name(enum tg_backend b);
+
+/* The file operations backend b enforces (event op names), NULL-terminated. */
+const char *const *tg_file_ops(enum tg_backend b);
+
+/* Whether "bpf" is in the kernel's active LSM list: 1, 0, or -errno. */
+int tg_bpf_lsm_active(void);
+
+/*
+ * Load and attach everything the kernel allows. Network programs are
+ * required; file programs and unix socket programs are optional and their
+ * absence is explained in b->file_reason and b->unix_reason. On failure nothing stays loaded or attached; err gets a
+ * one-line reason.
+ */
+int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *err,
+		 size_t errlen);
+void tg_bpf_stop(struct tg_bpf *b);
+
+/*
+ * Compile the registry into the policy slot not in force, then switch to it
+ * in one write of policy_gen. On failure the policy in force is untouched.
+ */
+int tg_bpf_apply(struct tg_bpf *b, const struct tg_registry *r,
+		 struct tg_apply_stats *st);
+
+/* The map of host-local addresses (16-byte keys, IPv4 as ::ffff:a.b.c.d). */
+int tg_bpf_local_addrs_fd(const struct tg_bpf *b);
+/* The counter of changes that void cached verdicts (see net.bpf.c). */
+int tg_bpf_net_epoch_fd(const struct tg_bpf *b);
+
+/*
+ * A new socket iterator fd (TCP, or UDP if udp) over the caller's current
+ * network namespace that tags the sockets made before the agent started
+ * (see net.bpf.c); read it to the end. -errno on failure.
+ */
+int tg_bpf_seed_iter(struct tg_bpf *b, int udp);
+/* Detach the seeding iterators. */
+void tg_bpf_seed_done(struct tg_bpf *b);
+
+struct bpf_object;
+
+/* The fd of the net object's map name (a common map), or -errno. */
+int tg_bpf_map_fd(struct tg_bpf *b, const char *name);
+
+/* Ring buffer records lost in the kernel so far (all CPUs). */
+__u64 tg_bpf_event_drops(struct tg_bpf *b);
+
+
+#endif /* TG_AGENTD_BPF_LOADER_H */

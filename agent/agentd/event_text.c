@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Ring buffer records and agent notices as JSON event objects. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agentd/event_text.h"
+#include "common/text.h"
+#include "agentd/mountpath.h"
+
+static int add_str(struct json_object *o, const char *key, const char *s,
+		   size_t n)
+{
+	struct json_object *v;
+	char *clean = NULL;
+	size_t i;
+
+	/* Plain ASCII (most names) needs no copy to be valid UTF-8. */
+	n = strnlen(s, n);
+	for (i = 0; i < n && !((unsigned char)s[i] & 0x80); i++)
+		;
+	if (i == n) {
+		v = json_object_new_string_len(s, (int)n);
+		goto out_add;
+	}
+	clean = tg_utf8_sanitize(s, n);
+	if (!clean)
+		return -ENOMEM;
+	v = json_object_new_string(clean);
+	free(clean);
+out_add:
+	if (!v)
+		return -ENOMEM;
+	return json_object_object_add(o, key, v) ? -ENOMEM : 0;
+}
+
+static int add_int(struct json_object *o, const char *key, __s64 n)
+{
+	struct json_object *v = json_object_new_int64(n);
+
+	if (!v)
+		return -ENOMEM;
+	return json_object_object_add(o, key, v) ? -ENOMEM : 0;
+}
+
+static const char *kind_name(__u32 kind)
+{
+	switch (kind) {
+	case TG_KIND_FILE: return "file";
+	case TG_KIND_NET: return "net";
+	case TG_KIND_UNIX: return "unix";
+	case TG_KIND_PROC: return "proc";
+	case TG_KIND_SECCOMP: return "seccomp";
+	case TG_KIND_AGENT: return "agent";
+	}
+	return NULL;
+}
+
+static const char *verdict_name(__u32 v)
+{
+	switch (v) {
+	case TG_VERDICT_DENY: return "deny";
+	case TG_VERDICT_AUDIT: return "audit";
+	case TG_VERDICT_ALLOW: return "allow";
+	}
+	return NULL;
+}
+
+static const char *op_name(__u32 op)
+{
+	switch (op) {
+	case TG_OP_OPEN: return "open";
+	case TG_OP_CONNECT: return "connect";
+	case TG_OP_BIND: return "bind";
+	case TG_OP_SENDMSG: return "sendmsg";
+	case TG_OP_CREATE: return "create";
+	case TG_OP_MKDIR: return "mkdir";
+	case TG_OP_MKNOD: return "mknod";
+	case TG_OP_SYMLINK: return "symlink";
+	case TG_OP_LINK: return "link";
+	case TG_OP_UNLINK: return "unlink";
+	case TG_OP_RMDIR: return "rmdir";
+	case TG_OP_RENAME: return "rename";
+	case TG_OP_TRUNCATE: return "truncate";
+	case TG_OP_CHMOD: return "chmod";
+	case TG_OP_CHOWN: return "chown";
+	case TG_OP_SETATTR: return "setattr";
+	case TG_OP_SETXATTR: return "setxattr";
+	case TG_OP_REMOVEXATTR: return "removexattr";
+	case TG_OP_RECEIVE: return "receive";
+	case TG_OP_EXEC: return "exec";
+	case TG_OP_IOCTL: return "ioctl";
+	case TG_OP_LISTEN: return "listen";
+	case TG_OP_ACCEPT: return "accept";
+	case TG_OP_RECVMSG: return "recvmsg";
+	case TG_OP_PTRACE: return "ptrace";
+	case TG_OP_KILL: return "kill";
+	case TG_OP_SUPPRESSED: return "suppressed";
+	}
+	return NULL;
+}
+
+static const char *proto_name(__u16 proto)
+{
+	switch (proto) {
+	case 6: return "tcp";	/* IPPROTO_TCP */
+	case 17: return "udp";	/* IPPROTO_UDP */
+	case 115: return "l2tp";	/* IPPROTO_L2TP */
+	case 136: return "udplite";	/* IPPROTO_UDPLITE */
+	case 262: return "mptcp";	/* IPPROTO_MPTCP */
+	}
+	return "other";
+}
+
+/* Start a JSON object with the fields every event has. */
+static struct json_object *common_fields(const struct tg_event_fmt *f,
+					 __s64 real_ns, const char *kind,
+					 const char *verdict, const char *tenant,
+					 const char *target, __u32 pid,
+					 const char *comm, size_t comm_len,
+					 const char *op)
+{
+	struct json_object *o = json_object_new_object();
+	char t[48];
+	int err = 0;
+
+	if (!o)
+		return NULL;
+	tg_format_time(t, sizeof(t), real_ns);
+	err = err ?: add_str(o, "time", t, sizeof(t));
+	err = err ?: add_str(o, "host", f->host, strlen(f->host));
+	err = err ?: add_str(o, "kind", kind, strlen(kind));
+	err = err ?: add_str(o, "verdict", verdict, strlen(verdict));
+	err = err ?: add_str(o, "tenant", tenant, strlen(tenant));
+	err = err ?: add_str(o, "target_tenant", target, strlen(target));
+	err = err ?: add_int(o, "pid", pid);
+	err = err ?: add_str(o, "comm", comm, comm_len);
+	err = err ?: add_str(o, "op", op, strlen(op));
+	if (err) {
+		json_object_put(o);
+		errno = -err;
+		return NULL;
+	}
+	return o;
+}
+
+/* Join the leaf-first NUL-separated components of ev->path into out. */
+static void join_components(const struct tg_event *ev, char *out, size_t len)
+{
+	const char *names[TG_PATH_LEN / 2];
+	size_t lens[TG_PATH_LEN / 2];
+	size_t n = 0, i = 0, o = 0, max = ev->path_len;
+	int k;
+
+	if (max > TG_PATH_LEN)
+		max = TG_PATH_LEN;
+	/* The last name may lack its NUL: never read past path_len. */
+	while (i < max && n < TG_PATH_LEN / 2) {
+		names[n] = (const char *)ev->path + i;
+		lens[n] = strnlen(names[n], max - i);
+		i += lens[n++] + 1;
+	}
+	if (ev->path_flags & TG_PATH_F_TRUNCATED)
+		o += (size_t)snprintf(out, len, "...");
+	if (n == 0 && !(ev->path_flags & TG_PATH_F_TRUNCATED))
+		o += (size_t)snprintf(out + o, len - o, "/");
+	for (k = (int)n - 1; k >= 0 && o < len; k--)
+		o += (size_t)snprintf(out + o, len - o, "/%.*s", (int)lens[k],
+				      names[k]);
+	out[len - 1] = '\0';
+}
+
+/* s (at most n bytes, up to a NUL) as a JSON string, valid UTF-8. */
+static int put_str(struct tg_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	char esc[8];
+	size_t i = 0, k, run;
+	int err = tg_buf_put(b, "\"", 1);
+
+	n = strnlen(s, n);
+	while (!err && i < n) {
+		/* A run of bytes that go out as they are. */
+		for (run = i; run < n && p[run] >= 0x20 && p[run] < 0x80 &&
+			      p[run] != '"' && p[run] != '\\';
+		     run++)
+			;
+		err = tg_buf_put(b, s + i, run - i);
+		i = run;
+		if (err || i == n)
+			break;
+		if (p[i] >= 0x80) {
+			k = tg_utf8_seq_len(p + i, n - i);
+			err = k ? tg_buf_put(b, s + i, k)
+				: tg_buf_put(b, "\xef\xbf\xbd", 3);
+			i += k ? k : 1;
+			continue;
+		}
+		/* As json-c writes them. */
+		esc[0] = '\\';
+		switch (p[i]) {
+		case '"': esc[1] = '"'; k = 2; break;
+		case '\\': esc[1] = '\\'; k = 2; break;
+		case '\b': esc[1] = 'b'; k = 2; break;
+		case '\f': esc[1] = 'f'; k = 2; break;
+		case '\n': esc[1] = 'n'; k = 2; break;
+		case '\r': esc[1] = 'r'; k = 2; break;
+		case '\t': esc[1] = 't'; k = 2; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[p[i] >> 4];
+			esc[5] = hex[p[i] & 0xf];
+			k = 6;
+		}
+		err = tg_buf_put(b, esc, k);
+		i++;
+	}
+	return err ?: tg_buf_put(b, "\"", 1);
+}
+
+/*
+ * The path of a file event into out: components joined, and for a path
+ * recorded from its filesystem's root (inode hooks see no mount), placed
+ * in this agent's mount tree by the device in ev->addr.
+ */
+static void file_path(const struct tg_event *ev, const struct tg_event_fmt *f,
+		      char *out, size_t len)
+{
+	char fspath[TG_PATH_LEN + 8];
+	__u32 dev;
+
+	if ((ev->path_flags & (TG_PATH_F_COMPONENTS | TG_PATH_F_FSROOT |
+			       TG_PATH_F_TRUNCATED)) ==
+	    (TG_PATH_F_COMPONENTS | TG_PATH_F_FSROOT)) {
+		join_components(ev, fspath, sizeof(fspath));
+		memcpy(&dev, ev->addr, sizeof(dev));
+		tg_mount_path(f->mountinfo ?: "/proc/self/mountinfo", dev, fspath,
+			      out, len);
+	} else if (ev->path_flags & TG_PATH_F_COMPONENTS) {
+		join_components(ev, out, len);
+	} else {
+		snprintf(out, len, "%.*s", (int)ev->path_len,
+			 (const char *)ev->path);
+	}
+}
+
+/*
+ * A unix socket's name from its sun_path bytes (path_len of them) into out:
+ * "@name" for an abstract one (leading NUL), a pathname up to its NUL, ""
+ * for an unnamed one. Control bytes, DEL, backslash and bytes that are not
+ * UTF-8 are written as \xHH, so every name prints and none is mistaken for
+ * another. out holds at least TG_UNIX_NAME_MAX * 4 + 2 bytes.
+ */
+static size_t unix_path(const struct tg_event *ev, char *out)
+{
+	const unsigned char *p = ev->path;
+	size_t n = ev->path_len, i = 0, o_len = 0, k;
+
+	if (n > TG_UNIX_NAME_MAX)
+		n = TG_UNIX_NAME_MAX;
+	if (n && p[0] == '\0') {
+		out[o_len++] = '@';
+		i = 1;
+	} else {
+		n = strnlen((const char *)p, n);
+	}
+	while (i < n) {
+		k = p[i] > 0x7f ? tg_utf8_seq_len(p + i, n - i) : 0;
+		if (k) {
+			memcpy(out + o_len, p + i, k);
+			o_len += k;
+			i += k;
+		} else if (p[i] < 0x20 || p[i] >= 0x7f || p[i] == '\\') {
+			o_len += (size_t)snprintf(out + o_len, 5, "\\x%02x", p[i]);
+			i++;
+		} else {
+			out[o_len++] = (char)p[i++];
+		}
+	}
+	out[o_len] = '\0';
+	return o_len;
+}
+
+/* ,"key": (or {"key": for the first); no printf: it is per field. */
+static int put_key(struct tg_buf *b, const char *key)
+{
+	return tg_buf_put(b, b->len ? ",\"" : "{\"", 2) ?:
+	       tg_buf_put(b, key, strlen(key)) ?: tg_buf_put(b, "\":", 2);
+}
+
+/* ,"key":"value" */
+static int put_field(struct tg_buf *b, const char *key, const char *s, size_t n)
+{
+	return put_key(b, key) ?: put_str(b, s, n);
+}
+
+/* ,"key":v */
+static int put_int(struct tg_buf *b, const char *key, unsigned long v)
+{
+	char d[24];
+	int i = sizeof(d);
+
+	do
+		d[--i] = (char)('0' + v % 10);
+	while (v /= 10);
+	return put_key(b, key) ?: tg_buf_put(b, d + i, sizeof(d) - (size_t)i);
+}
+
+int tg_event_text(const void *rec, size_t size, const struct tg_event_fmt *f,
+		  struct tg_buf *out, struct tg_event_names *names)
+{
+	static struct tg_event ev;
+	char t[48], path[TG_PATH_LEN + 8], addr[INET6_ADDRSTRLEN];
+	const char *kind, *verdict, *op;
+	static char b1[32], b2[32];
+	int err;
+
+	if (size < TG_EVENT_HDR_LEN || size > sizeof(ev))
+		return -EINVAL;
+	memcpy(&ev, rec, size);
+	kind = kind_name(ev.kind);
+	verdict = verdict_name(ev.verdict);
+	op = op_name(ev.op);
+	if (!kind || !verdict || !op ||
+	    ev.path_len > size - TG_EVENT_HDR_LEN)
+		return -EINVAL;
+	names->kind = kind;
+	names->verdict = verdict;
+	names->tenant = tg_registry_name(f->reg, ev.tenant, b1, sizeof(b1));
+	/* The fields and their order of common_fields(). */
+	tg_format_time(t, sizeof(t), (__s64)ev.ts_boot_ns + f->boot_to_real_ns);
+	out->len = 0;
+	err = put_field(out, "time", t, sizeof(t));
+	err = err ?: put_field(out, "host", f->host, strlen(f->host));
+	err = err ?: put_field(out, "kind", kind, strlen(kind));
+	err = err ?: put_field(out, "verdict", verdict, strlen(verdict));
+	err = err ?: put_field(out, "tenant", names->tenant, 32);
+	err = err ?: put_field(out, "target_tenant",
+			       tg_registry_name(f->reg, ev.target_tenant, b2,
+						sizeof(b2)), 32);
+	err = err ?: put_int(out, "pid", ev.pid);
+	err = err ?: put_field(out, "comm", (const char *)ev.comm,
+			       sizeof(ev.comm));
+	err = err ?: put_field(out, "op", op, strlen(op));
+	if (!err && ev.kind == TG_KIND_NET) {
+		if (ev.family == AF_INET)
+			inet_ntop(AF_INET, ev.addr, addr, sizeof(addr));
+		else if (ev.family == AF_INET6)
+			inet_ntop(AF_INET6, ev.addr, addr, sizeof(addr));
+		else
+			snprintf(addr, sizeof(addr), "family-%u", ev.family);
+		err = put_field(out, "proto", proto_name(ev.proto), 8);
+		err = err ?: put_field(out, "addr", addr, sizeof(addr));
+		err = err ?: put_int(out, "port", ev.port);
+	} else if (!err && ev.kind == TG_KIND_FILE) {
+		/* A record shorter than the struct: no stale bytes. */
+		memset((char *)&ev + size, 0, sizeof(ev) - size);
+		file_path(&ev, f, path, sizeof(path));
+		err = put_field(out, "path", path, sizeof(path));
+		if (!err && (ev.path_flags & TG_PATH_F_TRUNCATED))
+			err = tg_buf_put(out, ",\"path_truncated\":true", 22);
+	} else if (!err && ev.kind == TG_KIND_UNIX) {
+		err = put_field(out, "path", path, unix_path(&ev, path));
+	}
+	return err ?: tg_buf_put(out, "}", 1);
+}
+
+struct json_object *tg_event_json(const void *rec, size_t size,
+				  const struct tg_event_fmt *f)
+{
+	struct tg_event_names names;
+	struct tg_buf b = {};
+	struct json_object *o = NULL;
+	int err = tg_event_text(rec, size, f, &b, &names);
+
+	if (!err)
+		err = tg_buf_put(&b, "", 1);
+	if (!err) {
+		o = json_tokener_parse(b.p);
+		err = o ? 0 : -ENOMEM;
+	}
+	tg_buf_free(&b);
+	errno = -err;
+	return o;
+}
+
+struct json_object *tg_agent_event(const struct tg_event_fmt *f, const char *op,
+				   const char *verdict, const char *message)
+{
+	char comm[TG_COMM_LEN] = "";
+	struct json_object *o;
+	FILE *cf;
+
+	cf = fopen("/proc/self/comm", "re");
+	if (cf) {
+		if (!fgets(comm, sizeof(comm), cf))
+			comm[0] = '\0';
+		comm[strcspn(comm, "\n")] = '\0';
+		fclose(cf);
+	}
+	o = common_fields(f, tg_boot_to_real_ns() + tg_clock_ns(CLOCK_BOOTTIME),
+			  "agent", verdict, "host", "host", (__u32)getpid(),
+			  comm, sizeof(comm), op);
+	if (o && message && add_str(o, "message", message, strlen(message))) {
+		json_object_put(o);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return o;
+}
+
+struct json_object *tg_seccomp_event(const struct tg_event_fmt *f, const char *tenant,
+				     const char *profile, __u32 pid, const char *comm,
+				     const char *syscall, const char *arch)
+{
+	struct json_object *o;
+	int err = 0;
+
+	o = common_fields(f, tg_boot_to_real_ns() + tg_clock_ns(CLOCK_BOOTTIME),
+			  "seccomp", "deny", tenant, "host", pid, comm, strlen(comm),
+			  syscall);
+	if (!o)
+		return NULL;
+	err = err ?: add_str(o, "arch", arch, strlen(arch));
+	err = err ?: add_str(o, "profile", profile, strlen(profile));
+	if (err) {
+		json_object_put(o);
+		errno = -err;
+		return NULL;
+	}
+	return o;
+}
+
+const char *tg_kind_name(__u32 kind)
+{
+	return kind_name(kind);
+}
+
+const char *tg_op_name(__u32 op)
+{
+	return op_name(op);
+}
+
+const char *tg_verdict_name(__u32 verdict)
+{
+	return verdict_name(verdict);
+}

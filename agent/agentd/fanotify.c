@@ -1,0 +1,1268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The fanotify file backend: permission events on the filesystems holding
+ * owned paths, answered by a thread of their own.
+ *
+ * Rules the code keeps, because an unanswered permission event blocks the
+ * opener:
+ * - every event read is answered, whatever fails while deciding;
+ * - the answering thread opens nothing on a marked filesystem except with
+ *   O_PATH (which raises no event), and reads only procfs, which is never
+ *   marked; the agent's own opens (any thread) are allowed at once, without
+ *   taking the lock, so the main thread may open files while the answering
+ *   thread waits for it;
+ * - the main thread holds the lock only to swap state and (un)mark, never
+ *   while opening a file;
+ * - closing the group (stop, crash, SIGKILL) makes the kernel allow every
+ *   event still pending.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <ftw.h>
+#include <json-c/json.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/fanotify.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agentd/fanotify_owner.h"
+#include "agentd/fanotify.h"
+#include "tenantguard/event_abi.h"
+#include "tenantguard/map_abi.h"
+
+#define TG_FAN_QUEUE 1024		/* decisions waiting to be reported */
+#define TG_FAN_IGNORE_MAX 16384		/* inode ignore marks (they pin inodes) */
+#define TG_FAN_CACHE 65536		/* owner answers kept */
+#define TG_FAN_UNWATCHED_AGE_MS 1000	/* answer lifetime without a rename watch */
+#define TG_FAN_LINK_SCAN_MAX 200000	/* entries looked at for hard links */
+#define TG_FAN_PERM_MASK (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_ONDIR)
+#define TG_FAN_NOTIF_MASK (FAN_MOVED_TO | FAN_CREATE | FAN_DELETE | FAN_ONDIR)
+
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+
+const char *const tg_fan_unenforced[] = {
+	"file:create",		/* O_CREAT makes the file before the open is refused */
+	"file:mkdir",
+	"file:mknod",
+	"file:symlink",
+	"file:link",
+	"file:unlink",
+	"file:rmdir",
+	"file:rename",
+	"file:truncate",	/* truncate(2) by path; O_TRUNC is checked */
+	"file:chmod",
+	"file:chown",
+	"file:setattr",		/* utimes and other attributes */
+	"file:setxattr",
+	"file:removexattr",
+	"file:receive",		/* descriptors passed over unix sockets */
+	"file:preopened",	/* descriptors opened before the agent marked */
+	"file:metadata",	/* stat, access, readlink, lookup, O_PATH */
+	NULL
+};
+
+/* A filesystem holding owned paths. */
+struct fan_fs {
+	dev_t dev;
+	int root_fd;		/* its root, in a private clone of a mount */
+	__kernel_fsid_t fsid;
+	int marked;		/* permission events on */
+	int watched;		/* rename watch on: ignore marks allowed */
+	int used;		/* apply: still needed */
+	char mount[PATH_MAX];	/* where that mount is, for status */
+	char reason[160];	/* why not marked or not watched */
+};
+
+/* What the answering thread decides with, replaced whole by apply. */
+struct fan_snap {
+	struct tg_fo_owned owned;
+	struct tg_fo_cgroups cgroups;
+};
+
+struct tg_fan {
+	int perm_fd;
+	int notif_fd;		/* -1: no rename watch anywhere */
+	int stop_fd;
+	int rec_fd;
+	int pidfds;		/* events carry a pidfd */
+	pid_t self;
+	char cgroup_root[PATH_MAX];
+	pthread_t thread;
+	int running;
+
+	pthread_mutex_t lock;	/* everything below up to qlock */
+	struct fan_snap *snap;
+	struct fan_fs *fs;
+	size_t n_fs;
+	struct tg_fo_cache cache;
+	struct tg_fo_obj *scratch;
+	struct tg_fan_stats st;
+
+	pthread_mutex_t qlock;	/* the record queue */
+	struct tg_event *q;
+	size_t qhead, qn;
+	__u64 qdrops;
+};
+
+/* One decision. */
+struct fan_verdict {
+	__u32 response;		/* FAN_ALLOW or FAN_DENY */
+	__u32 verdict;		/* TG_VERDICT_* when reported */
+	int report;
+	int ignore;		/* the object is unowned: stop its events */
+	int dir;		/* the object is a directory */
+	__u32 actor, owner;
+};
+
+static __u64 now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
+}
+
+static void snap_free(struct fan_snap *s)
+{
+	if (!s)
+		return;
+	tg_fo_owned_free(&s->owned);
+	tg_fo_cgroups_free(&s->cgroups);
+	free(s);
+}
+
+static struct fan_fs *fs_find(struct fan_fs *v, size_t n, dev_t dev)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].dev == dev)
+			return &v[i];
+	return NULL;
+}
+
+/* Read a small procfs file of pid into buf (NUL-terminated). */
+static int read_proc(pid_t pid, const char *name, char *buf, size_t len)
+{
+	char p[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(p, sizeof(p), "/proc/%d/%s", (int)pid, name);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+/*
+ * The opener's tenant: *id 0 for a host process. -ESRCH when it is gone
+ * (its pid may already be another process's).
+ */
+static int actor_of(struct tg_fan *f, pid_t pid, int pidfd, __u32 *id,
+		    __u32 *flags)
+{
+	const struct tg_fo_cgroup *cg;
+	char text[4096], path[PATH_MAX];
+	int err;
+
+	if (pidfd == FAN_NOPIDFD)
+		return -ESRCH;
+	err = read_proc(pid, "cgroup", text, sizeof(text));
+	if (err)
+		return err == -ENOENT ? -ESRCH : err;
+	err = tg_fo_cgroup_line(text, path, sizeof(path));
+	if (err)
+		return err;
+	/* Still the process that opened: the pid was not reused meanwhile. */
+	if (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+		return -ESRCH;
+	cg = tg_fo_cgroups_find(&f->snap->cgroups, path);
+	*id = cg ? cg->tenant : TG_TENANT_HOST;
+	*flags = cg ? cg->flags : 0;
+	return 0;
+}
+
+/* The object of event fd as an O_PATH descriptor in fs's private clone. */
+static int open_in_clone(const struct fan_fs *fs, int fd)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char b[MAX_HANDLE_SZ];
+	} h;
+	int mount_id, o;
+
+	h.fh.handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(fd, "", &h.fh, &mount_id, AT_EMPTY_PATH) < 0)
+		return -errno;
+	o = open_by_handle_at(fs->root_fd, &h.fh, O_PATH | O_CLOEXEC);
+	return o < 0 ? -errno : o;
+}
+
+/*
+ * The directory holding name (of the inode of st) at path dir, looked up
+ * below root_fd without following symlinks; -ESTALE if it holds another.
+ */
+static int open_holder(int root_fd, const char *dir, const char *name,
+		       const struct stat *st)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	struct stat cs;
+	int dfd;
+
+	dfd = (int)syscall(SYS_openat2, root_fd, dir[0] ? dir : "/", &how, sizeof(how));
+	if (dfd < 0)
+		return -errno;
+	if (fstatat(dfd, name, &cs, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    cs.st_dev != st->st_dev || cs.st_ino != st->st_ino) {
+		close(dfd);
+		return -ESTALE;
+	}
+	return dfd;
+}
+
+/*
+ * The owner of the directory holding the name the opener used for the
+ * non-directory of event fd (stat st). /proc/self/fd shows that name from
+ * the agent's root, or from the root of the opener's mount namespace when
+ * it is another: looked up from the one, then the other. The directory is
+ * then taken into fs's clone, where ".." means the dentry tree.
+ */
+static int owner_by_name(struct tg_fo_walk *w, const struct fan_fs *fs, int fd,
+			 pid_t pid, const struct stat *st, __u32 *owner)
+{
+	char link[64], proot[64], p[PATH_MAX];
+	const char *roots[] = { "/", proot };
+	struct stat ds;
+	char *slash;
+	ssize_t n;
+	int i, rfd, dfd, cdfd, err;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, p, sizeof(p) - 1);
+	if (n <= 0 || p[0] != '/')
+		return -ENOENT;
+	p[n] = '\0';
+	slash = strrchr(p, '/');
+	*slash = '\0';
+	snprintf(proot, sizeof(proot), "/proc/%d/root", (int)pid);
+	for (i = 0, dfd = -ENOENT; i < 2 && dfd < 0; i++) {
+		rfd = open(roots[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rfd < 0) {
+			dfd = -errno;
+			continue;
+		}
+		dfd = open_holder(rfd, p, slash + 1, st);
+		close(rfd);
+	}
+	if (dfd < 0)
+		return dfd;
+	cdfd = open_in_clone(fs, dfd);
+	close(dfd);
+	if (cdfd < 0)
+		return cdfd;
+	err = fstat(cdfd, &ds) < 0 ? -errno : tg_fo_owner(w, cdfd, &ds, owner);
+	close(cdfd);
+	return err;
+}
+
+/*
+ * The owner of the object of event fd (stat st) on fs. A file with several
+ * names is owned as every one of its names was found below owned roots at
+ * the last scan; else as the name it was opened by, when that can be found;
+ * else as the one its handle leads to.
+ */
+static int owner_of(struct tg_fan *f, const struct fan_fs *fs, int fd,
+		    pid_t pid, const struct stat *st, __u32 *owner)
+{
+	struct tg_fo_walk w = {
+		.owned = &f->snap->owned,
+		.cache = &f->cache,
+		.root_fd = fs->root_fd,
+		.root_path = "/",
+		.now_ms = now_ms(),
+		.scratch = f->scratch,
+	};
+	struct tg_fo_obj me = tg_fo_obj_of(st);
+	const struct tg_fo_ent *e;
+	__u32 by_name = 0;
+	int o, err;
+
+	e = tg_fo_owned_find(w.owned, st->st_dev, st->st_ino);
+	if (tg_fo_ent_matches(e, st)) {
+		*owner = e->tenant;
+		return 0;
+	}
+	if (tg_fo_cache_get(&f->cache, &me, w.now_ms, owner))
+		return 0;
+	/* The name the opener used decides, when it can be found. */
+	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1 &&
+	    owner_by_name(&w, fs, fd, pid, st, &by_name) == 0) {
+		*owner = by_name;
+		return 0;
+	}
+	o = open_in_clone(fs, fd);
+	if (o < 0)
+		return o;
+	err = tg_fo_owner(&w, o, st, owner);
+	close(o);
+	return err;
+}
+
+static void decide(struct tg_fan *f, int fd, pid_t pid, int pidfd,
+		   struct fan_verdict *v)
+{
+	const struct fan_fs *fs;
+	struct stat st;
+	__u32 aflags = 0;
+	int oerr, aerr;
+
+	v->response = FAN_ALLOW;
+	if (fstat(fd, &st) < 0) {
+		oerr = -errno;
+		goto unknown_owner;
+	}
+	fs = fs_find(f->fs, f->n_fs, st.st_dev);
+	if (!fs || !fs->marked)
+		return;		/* not a filesystem holding owned paths */
+	oerr = owner_of(f, fs, fd, pid, &st, &v->owner);
+	if (!oerr && v->owner == TG_TENANT_HOST) {
+		/* One name, no owner: its opens need no more questions. */
+		v->ignore = fs->watched && (S_ISDIR(st.st_mode) || st.st_nlink == 1);
+		v->dir = S_ISDIR(st.st_mode);
+		return;
+	}
+unknown_owner:
+	aerr = actor_of(f, pid, pidfd, &v->actor, &aflags);
+	if (oerr) {
+		/*
+		 * Owner unknown: fail closed for tenants (and openers that are
+		 * gone), open for host processes, which hold no tenant's data
+		 * hostage by being let through.
+		 */
+		f->st.failed++;
+		v->owner = TG_OWNER_UNKNOWN;
+		if (!aerr && v->actor == TG_TENANT_HOST)
+			return;
+	} else if (aerr) {
+		/* An owned object, an opener we cannot place: fail closed. */
+		f->st.failed++;
+	} else if (v->actor == TG_TENANT_HOST || v->actor == v->owner) {
+		return;
+	}
+	if (aerr)
+		v->actor = TG_OWNER_UNKNOWN;
+	v->report = 1;
+	if (!aerr && (aflags & TG_TENANT_F_AUDIT)) {
+		v->verdict = TG_VERDICT_AUDIT;
+		f->st.audited++;
+		return;
+	}
+	v->verdict = TG_VERDICT_DENY;
+	v->response = FAN_DENY;
+}
+
+static void flush_ignores(struct tg_fan *f)
+{
+	fanotify_mark(f->perm_fd, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL);
+	f->st.ignore_marks = 0;
+}
+
+/* The ignore mask of an object: FAN_ONDIR only for a directory. */
+static __u64 ignore_mask(int dir)
+{
+	return dir ? TG_FAN_PERM_MASK : TG_FAN_PERM_MASK & ~(__u64)FAN_ONDIR;
+}
+
+/* Stop permission events for the unowned object of event fd. */
+static void add_ignore(struct tg_fan *f, int fd, int dir)
+{
+	if (f->st.ignore_marks >= TG_FAN_IGNORE_MAX)
+		flush_ignores(f);
+	if (fanotify_mark(f->perm_fd, FAN_MARK_ADD | FAN_MARK_IGNORE |
+					      FAN_MARK_IGNORED_SURV_MODIFY,
+			  ignore_mask(dir), fd, NULL) == 0)
+		f->st.ignore_marks++;
+}
+
+static void enqueue(struct tg_fan *f, const struct tg_event *ev)
+{
+	__u64 one = 1;
+	size_t i;
+
+	pthread_mutex_lock(&f->qlock);
+	if (f->qn == TG_FAN_QUEUE) {
+		f->qdrops++;
+		pthread_mutex_unlock(&f->qlock);
+		return;
+	}
+	i = (f->qhead + f->qn) % TG_FAN_QUEUE;
+	memcpy(&f->q[i], ev, TG_EVENT_HDR_LEN + ev->path_len);
+	f->qn++;
+	pthread_mutex_unlock(&f->qlock);
+	if (write(f->rec_fd, &one, sizeof(one)) < 0) {
+		/* The counter is only a wake-up: full means already awake. */
+	}
+}
+
+/* The record of a reported decision; path as the opener's mount shows it. */
+static void report(struct tg_fan *f, const struct fanotify_event_metadata *m,
+		   const struct fan_verdict *v, const char *comm)
+{
+	static struct tg_event ev;
+	struct timespec ts;
+	char link[64];
+	ssize_t n;
+
+	memset(&ev, 0, TG_EVENT_HDR_LEN);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	ev.ts_boot_ns = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+	ev.kind = TG_KIND_FILE;
+	ev.verdict = v->verdict;
+	ev.op = (m->mask & FAN_OPEN_EXEC_PERM) ? TG_OP_EXEC : TG_OP_OPEN;
+	ev.pid = (__u32)m->pid;
+	ev.tenant = v->actor;
+	ev.target_tenant = v->owner;
+	snprintf((char *)ev.comm, sizeof(ev.comm), "%s", comm);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", m->fd);
+	n = readlink(link, (char *)ev.path, TG_PATH_LEN - 1);
+	if (n < 0)
+		n = snprintf((char *)ev.path, TG_PATH_LEN, "?");
+	ev.path[n] = '\0';
+	ev.path_len = (__u32)n;
+	enqueue(f, &ev);
+}
+
+/* Decide, answer, and queue the report of one permission event. */
+static void answer(struct tg_fan *f, const struct fanotify_event_metadata *m,
+		   int pidfd)
+{
+	struct fan_verdict v = {};
+	struct fanotify_response r = { .fd = m->fd, .response = FAN_ALLOW };
+	char comm[TG_COMM_LEN + 1] = "";
+
+	/* The agent's own opens: never wait on itself. */
+	if (m->pid == f->self) {
+		if (write(f->perm_fd, &r, sizeof(r)) < 0) {
+			/* The opener is gone: nothing waits. */
+		}
+		return;
+	}
+	pthread_mutex_lock(&f->lock);
+	decide(f, m->fd, m->pid, pidfd, &v);
+	if (v.report && read_proc(m->pid, "comm", comm, sizeof(comm)) == 0)
+		comm[strcspn(comm, "\n")] = '\0';
+	r.response = v.response;
+	if (write(f->perm_fd, &r, sizeof(r)) < 0) {
+		/* ENOENT: the opener was killed while waiting. */
+	}
+	f->st.answered++;
+	if (v.response == FAN_DENY)
+		f->st.denied++;
+	if (v.ignore)
+		add_ignore(f, m->fd, v.dir);
+	f->st.cache_hits = f->cache.hits;
+	f->st.cache_misses = f->cache.misses;
+	pthread_mutex_unlock(&f->lock);
+	if (v.report)
+		report(f, m, &v, comm);
+}
+
+/* The pidfd of an event's info records: >= 0, FAN_NOPIDFD, FAN_EPIDFD. */
+static int event_pidfd(const struct fanotify_event_metadata *m)
+{
+	const char *p = (const char *)m + m->metadata_len;
+	const char *end = (const char *)m + m->event_len;
+
+	while (p + sizeof(struct fanotify_event_info_header) <= end) {
+		const struct fanotify_event_info_header *h = (const void *)p;
+
+		if (h->len < sizeof(*h) || p + h->len > end)
+			break;
+		if (h->info_type == FAN_EVENT_INFO_TYPE_PIDFD &&
+		    h->len >= sizeof(struct fanotify_event_info_pidfd))
+			return ((const struct fanotify_event_info_pidfd *)p)->pidfd;
+		p += h->len;
+	}
+	return FAN_EPIDFD;
+}
+
+typedef void (*fan_event_fn)(struct tg_fan *f,
+			     const struct fanotify_event_metadata *m);
+
+/* Hand every event queued on group fd to fn, until none is left. */
+static void read_events(struct tg_fan *f, int fd, fan_event_fn fn)
+{
+	char buf[8192] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
+	const struct fanotify_event_metadata *m;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;	/* EAGAIN; on other errors the kernel denied */
+		for (m = (const void *)buf; FAN_EVENT_OK(m, n);
+		     m = FAN_EVENT_NEXT(m, n))
+			fn(f, m);
+	}
+}
+
+static void on_perm(struct tg_fan *f, const struct fanotify_event_metadata *m)
+{
+	int pidfd = event_pidfd(m);
+
+	if (m->fd >= 0) {
+		answer(f, m, pidfd);
+		close(m->fd);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+}
+
+/* The filesystem of a directory file id, and the directory as O_PATH. */
+static int open_dfid(struct tg_fan *f, const struct fanotify_event_info_fid *fid)
+{
+	struct file_handle *fh = (struct file_handle *)fid->handle;
+	size_t i;
+	int o;
+
+	for (i = 0; i < f->n_fs; i++) {
+		if (!f->fs[i].marked ||
+		    memcmp(&f->fs[i].fsid, &fid->fsid, sizeof(fid->fsid)))
+			continue;
+		o = open_by_handle_at(f->fs[i].root_fd, fh, O_PATH | O_CLOEXEC);
+		if (o >= 0)
+			return o;
+	}
+	return -ENOENT;
+}
+
+static void invalidate_all(struct tg_fan *f)
+{
+	tg_fo_cache_clear(&f->cache);
+	flush_ignores(f);
+}
+
+/*
+ * A name that appeared (renamed or linked here): forget what is known of
+ * its inode, so that its next open is decided where it is now.
+ */
+static void forget_name(struct tg_fan *f, const struct fanotify_event_metadata *m)
+{
+	const struct fanotify_event_info_fid *fid = (const void *)((const char *)m +
+								   m->metadata_len);
+	const struct file_handle *fh;
+	const char *name;
+	struct stat st;
+	int dfd;
+
+	if (m->event_len < m->metadata_len + sizeof(*fid) + sizeof(*fh) ||
+	    fid->hdr.info_type != FAN_EVENT_INFO_TYPE_DFID_NAME)
+		return;
+	fh = (const struct file_handle *)fid->handle;
+	name = (const char *)fh->f_handle + fh->handle_bytes;
+	if (name >= (const char *)m + m->event_len)
+		return;
+	dfd = open_dfid(f, fid);
+	if (dfd < 0) {
+		invalidate_all(f);	/* cannot tell which: forget all */
+		return;
+	}
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    ((m->mask & FAN_MOVED_TO) || st.st_nlink > 1)) {
+		tg_fo_cache_del(&f->cache, st.st_dev, st.st_ino);
+		if (fanotify_mark(f->perm_fd, FAN_MARK_REMOVE | FAN_MARK_IGNORE |
+						      FAN_MARK_DONT_FOLLOW,
+				  ignore_mask(S_ISDIR(st.st_mode)), dfd, name) == 0 &&
+		    f->st.ignore_marks)
+			f->st.ignore_marks--;
+	}
+	close(dfd);
+}
+
+static void on_notif(struct tg_fan *f, const struct fanotify_event_metadata *m)
+{
+	if (m->fd >= 0)
+		close(m->fd);
+	pthread_mutex_lock(&f->lock);
+	if (m->mask & FAN_Q_OVERFLOW)
+		invalidate_all(f);	/* renames were missed */
+	else if ((m->mask & FAN_ONDIR) && (m->mask & FAN_MOVED_TO))
+		/* A subtree moved: every answer below it too. */
+		invalidate_all(f);
+	else if ((m->mask & FAN_ONDIR) && (m->mask & FAN_DELETE))
+		/* Its inode number may come back as another. */
+		tg_fo_cache_clear(&f->cache);
+	else if (!(m->mask & FAN_ONDIR) && (m->mask & (FAN_MOVED_TO | FAN_CREATE)))
+		forget_name(f, m);
+	pthread_mutex_unlock(&f->lock);
+}
+
+static void *fan_thread(void *arg)
+{
+	struct tg_fan *f = arg;
+	struct pollfd p[3];
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	for (;;) {
+		p[0] = (struct pollfd){ .fd = f->stop_fd, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = f->notif_fd, .events = POLLIN };
+		p[2] = (struct pollfd){ .fd = f->perm_fd, .events = POLLIN };
+		if (poll(p, 3, -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents)
+			break;
+		/* Renames first: no open is decided on what they changed. */
+		if (p[1].revents)
+			read_events(f, f->notif_fd, on_notif);
+		if (p[2].revents)
+			read_events(f, f->perm_fd, on_perm);
+	}
+	return NULL;
+}
+
+/* Descriptors for every event a full read returns, and then some. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+struct tg_fan *tg_fan_new(const char *cgroup_root, char *err, size_t errlen)
+{
+	struct tg_fan *f = calloc(1, sizeof(*f));
+	int e;
+
+	if (!f) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	f->perm_fd = f->notif_fd = f->stop_fd = f->rec_fd = -1;
+	f->self = getpid();
+	snprintf(f->cgroup_root, sizeof(f->cgroup_root), "%s", cgroup_root);
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_mutex_init(&f->qlock, NULL);
+	f->pidfds = 1;
+	f->perm_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK |
+					   FAN_REPORT_PIDFD,
+				   O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	if (f->perm_fd < 0 && errno == EINVAL) {
+		f->pidfds = 0;
+		f->perm_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC |
+						   FAN_NONBLOCK,
+					   O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	}
+	if (f->perm_fd < 0) {
+		e = errno;
+		snprintf(err, errlen,
+			 "fanotify permission events unavailable: %s (needs CAP_SYS_ADMIN and CONFIG_FANOTIFY_ACCESS_PERMISSIONS)",
+			 strerror(e));
+		goto out_free;
+	}
+	/* A rename watch needs file ids (5.9+); without it, no ignore marks. */
+	f->notif_fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK |
+					    FAN_REPORT_DFID_NAME,
+				    O_RDONLY | O_CLOEXEC);
+	f->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	f->rec_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	f->q = calloc(TG_FAN_QUEUE, sizeof(*f->q));
+	f->scratch = calloc(TG_FO_MAX_DEPTH, sizeof(*f->scratch));
+	f->snap = calloc(1, sizeof(*f->snap));
+	if (f->stop_fd < 0 || f->rec_fd < 0 || !f->q || !f->scratch || !f->snap ||
+	    tg_fo_cache_init(&f->cache, TG_FAN_CACHE, 0)) {
+		e = errno ? errno : ENOMEM;
+		snprintf(err, errlen, "fanotify backend: %s", strerror(e));
+		goto out_free;
+	}
+	raise_nofile();
+	e = pthread_create(&f->thread, NULL, fan_thread, f);
+	if (e) {
+		snprintf(err, errlen, "fanotify thread: %s", strerror(e));
+		goto out_free;
+	}
+	f->running = 1;
+	return f;
+
+out_free:
+	tg_fan_free(f);
+	errno = e;
+	return NULL;
+}
+
+static void fs_close(struct fan_fs *fs)
+{
+	if (fs->root_fd >= 0)
+		close(fs->root_fd);
+	fs->root_fd = -1;
+}
+
+void tg_fan_free(struct tg_fan *f)
+{
+	__u64 one = 1;
+	size_t i;
+
+	if (!f)
+		return;
+	if (f->running) {
+		if (write(f->stop_fd, &one, sizeof(one)) < 0) {
+			/* A counter at its maximum is already a wake-up. */
+		}
+		pthread_join(f->thread, NULL);
+	}
+	/* The kernel allows whatever is still pending on the group. */
+	if (f->perm_fd >= 0)
+		close(f->perm_fd);
+	if (f->notif_fd >= 0)
+		close(f->notif_fd);
+	if (f->stop_fd >= 0)
+		close(f->stop_fd);
+	if (f->rec_fd >= 0)
+		close(f->rec_fd);
+	for (i = 0; i < f->n_fs; i++)
+		fs_close(&f->fs[i]);
+	free(f->fs);
+	snap_free(f->snap);
+	tg_fo_cache_free(&f->cache);
+	free(f->scratch);
+	free(f->q);
+	pthread_mutex_destroy(&f->lock);
+	pthread_mutex_destroy(&f->qlock);
+	free(f);
+}
+
+/* Undo the \ooo escapes of a mountinfo field, in place. */
+static void unescape(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*w++ = *s;
+		}
+	}
+	*w = '\0';
+}
+
+/*
+ * Where a mount of dev is: the one showing the filesystem's root if there is
+ * one, else the first. 0 or -ENOENT.
+ */
+static int find_mount(dev_t dev, char *out, size_t len)
+{
+	char *line = NULL, root[PATH_MAX], mnt[PATH_MAX];
+	unsigned int ma, mi;
+	size_t cap = 0;
+	int found = -ENOENT;
+	FILE *mf;
+
+	mf = fopen("/proc/self/mountinfo", "re");
+	if (!mf)
+		return -errno;
+	while (getline(&line, &cap, mf) > 0) {
+		if (sscanf(line, "%*u %*u %u:%u %4095s %4095s", &ma, &mi, root,
+			   mnt) != 4 || makedev(ma, mi) != dev)
+			continue;
+		unescape(mnt);
+		if (found && snprintf(out, len, "%s", mnt) < (int)len)
+			found = 0;
+		if (strcmp(root, "/") == 0) {
+			snprintf(out, len, "%s", mnt);
+			break;
+		}
+	}
+	free(line);
+	fclose(mf);
+	return found;
+}
+
+/*
+ * Get filesystem dev ready: a private clone of its mount (no submounts, so
+ * nothing mounted on top changes what ".." means), the root of that clone,
+ * the marks. Failures are recorded in fs->reason.
+ */
+static void fs_setup(struct tg_fan *f, struct fan_fs *fs, dev_t dev)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char b[MAX_HANDLE_SZ];
+	} h;
+	struct statfs sf;
+	struct stat st;
+	int clone, mount_id;
+
+	memset(fs, 0, sizeof(*fs));
+	fs->dev = dev;
+	fs->root_fd = -1;
+	fs->used = 1;
+	if (find_mount(dev, fs->mount, sizeof(fs->mount))) {
+		snprintf(fs->reason, sizeof(fs->reason), "no mount of it in /proc/self/mountinfo");
+		return;
+	}
+	clone = (int)syscall(SYS_open_tree, AT_FDCWD, fs->mount,
+			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (clone < 0) {
+		snprintf(fs->reason, sizeof(fs->reason), "open_tree: %s", strerror(errno));
+		return;
+	}
+	fs->root_fd = openat(clone, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(clone);
+	if (fs->root_fd < 0 || fstat(fs->root_fd, &st) < 0 || st.st_dev != dev ||
+	    fstatfs(fs->root_fd, &sf) < 0) {
+		snprintf(fs->reason, sizeof(fs->reason),
+			 "its mount point shows another filesystem now");
+		fs_close(fs);
+		return;
+	}
+	if (sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC ||
+	    sf.f_type == CGROUP2_SUPER_MAGIC) {
+		snprintf(fs->reason, sizeof(fs->reason),
+			 "a kernel filesystem the agent reads itself");
+		fs_close(fs);
+		return;
+	}
+	memcpy(&fs->fsid, &sf.f_fsid, sizeof(fs->fsid));
+	h.fh.handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(fs->root_fd, "", &h.fh, &mount_id, AT_EMPTY_PATH) < 0) {
+		snprintf(fs->reason, sizeof(fs->reason),
+			 "no file handles (%s): ownership cannot be walked", strerror(errno));
+		fs_close(fs);
+		return;
+	}
+	if (fanotify_mark(f->perm_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+			  TG_FAN_PERM_MASK, fs->root_fd, NULL) < 0) {
+		snprintf(fs->reason, sizeof(fs->reason), "fanotify_mark: %s", strerror(errno));
+		fs_close(fs);
+		return;
+	}
+	fs->marked = 1;
+	if (f->notif_fd >= 0 &&
+	    fanotify_mark(f->notif_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+			  TG_FAN_NOTIF_MASK, fs->root_fd, NULL) == 0)
+		fs->watched = 1;
+	else
+		snprintf(fs->reason, sizeof(fs->reason),
+			 "no rename watch (%s): answers kept %d ms, no ignore marks",
+			 f->notif_fd < 0 ? "no file id reporting" : strerror(errno),
+			 TG_FAN_UNWATCHED_AGE_MS);
+}
+
+static void fs_unmark(struct tg_fan *f, struct fan_fs *fs)
+{
+	if (fs->marked)
+		fanotify_mark(f->perm_fd, FAN_MARK_REMOVE | FAN_MARK_FILESYSTEM,
+			      TG_FAN_PERM_MASK, fs->root_fd, NULL);
+	if (fs->watched)
+		fanotify_mark(f->notif_fd, FAN_MARK_REMOVE | FAN_MARK_FILESYSTEM,
+			      TG_FAN_NOTIF_MASK, fs->root_fd, NULL);
+	fs_close(fs);
+}
+
+/* Hard links below one owned root: nftw keeps no context, so a static one. */
+/* One name of an object with several links, found below a root. */
+struct fan_link {
+	__u64 dev, ino;
+	__u32 tenant;
+	__u32 nlink;		/* the object's link count then */
+};
+
+static struct {
+	const struct tg_fo_owned *roots;	/* finished: nested roots */
+	struct fan_link *v;
+	size_t n, cap;
+	__u32 tenant;
+	dev_t dev;
+	unsigned long seen;
+	int err;
+} scan;
+
+static int scan_one(const char *path, const struct stat *st, int type,
+		    struct FTW *ftw)
+{
+	const struct tg_fo_ent *e;
+	void *v;
+
+	if (++scan.seen > TG_FAN_LINK_SCAN_MAX)
+		return FTW_STOP;
+	if (type == FTW_D && ftw->level > 0) {
+		/* Another owned root: its own scan counts what is below. */
+		e = tg_fo_owned_find(scan.roots, st->st_dev, st->st_ino);
+		return e && (e->flags & TG_FO_ROOT) ? FTW_SKIP_SUBTREE :
+						      FTW_CONTINUE;
+	}
+	if (type != FTW_F || st->st_dev != scan.dev || st->st_nlink <= 1 ||
+	    S_ISDIR(st->st_mode))
+		return FTW_CONTINUE;
+	if (scan.n == scan.cap) {
+		v = reallocarray(scan.v, scan.cap ? scan.cap * 2 : 256,
+				 sizeof(*scan.v));
+		if (!v) {
+			scan.err = -ENOMEM;
+			return FTW_STOP;
+		}
+		scan.v = v;
+		scan.cap = scan.cap ? scan.cap * 2 : 256;
+	}
+	scan.v[scan.n++] = (struct fan_link){ .dev = st->st_dev,
+					      .ino = st->st_ino,
+					      .tenant = scan.tenant,
+					      .nlink = (__u32)st->st_nlink };
+	return FTW_CONTINUE;
+}
+
+static int link_cmp(const void *a, const void *b)
+{
+	const struct fan_link *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The names found into owned: an object with a name below an owned root is
+ * owned wherever it is opened from, also by a name outside every owned
+ * tree (a link made before the policy was loaded): ownership follows the
+ * object, as with BPF LSM (agent/links.c).
+ */
+static int add_links(struct tg_fo_owned *owned)
+{
+	size_t i, k, j;
+	int err = 0;
+
+	qsort(scan.v, scan.n, sizeof(*scan.v), link_cmp);
+	for (i = 0; i < scan.n && !err; i = k) {
+		for (k = i + 1; k < scan.n && !link_cmp(&scan.v[i], &scan.v[k]); k++)
+			;
+		for (j = i; j < k && !err; j++)
+			err = tg_fo_owned_add(owned, scan.v[j].dev, scan.v[j].ino,
+					      scan.v[j].tenant, TG_FO_LINK);
+	}
+	return err;
+}
+
+/* Whether the roots of s and o are the same objects of the same tenants. */
+static int same_roots(const struct tg_fo_owned *s, const struct tg_fo_owned *o)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < s->n; i++) {
+		if (!(s->v[i].flags & TG_FO_ROOT))
+			continue;
+		while (j < o->n && !(o->v[j].flags & TG_FO_ROOT))
+			j++;
+		if (j == o->n || s->v[i].dev != o->v[j].dev ||
+		    s->v[i].ino != o->v[j].ino || s->v[i].tenant != o->v[j].tenant)
+			return 0;
+		j++;
+	}
+	while (j < o->n && !(o->v[j].flags & TG_FO_ROOT))
+		j++;
+	return j == o->n;
+}
+
+/* The owned roots, tenant cgroups and (if links) hard links of r. */
+static int build_snap(struct tg_fan *f, const struct tg_registry *r,
+		      struct fan_snap *s)
+{
+	size_t rl = strlen(f->cgroup_root), i;
+	unsigned int j;
+	struct stat st;
+	int err = 0;
+
+	for (i = 0; i < r->n && !err; i++) {
+		const struct tg_tenant_entry *e = &r->v[i];
+
+		if (!tg_tenant_in_force(e))
+			continue;
+		if (e->present && e->cgroup_id &&
+		    strncmp(e->cgroup, f->cgroup_root, rl) == 0)
+			err = tg_fo_cgroups_add(&s->cgroups, e->cgroup[rl] ?
+						e->cgroup + rl : "/", e->id, e->flags);
+		for (j = 0; j < e->n_paths && !err; j++)
+			if (stat(e->paths[j], &st) == 0)
+				err = tg_fo_owned_add(&s->owned, st.st_dev,
+						      st.st_ino, e->id, TG_FO_ROOT);
+	}
+	/* Below the tenants cgroup, in no tenant: the pending actor. */
+	if (!err && r->pending.cgroup_id &&
+	    strncmp(r->pending.cgroup, f->cgroup_root, rl) == 0)
+		err = tg_fo_cgroups_add(&s->cgroups, r->pending.cgroup[rl] ?
+					r->pending.cgroup + rl : "/",
+					TG_TENANT_PENDING, r->pending.flags);
+	if (!err)
+		err = tg_fo_cgroups_finish(&s->cgroups);
+	if (!err)
+		err = tg_fo_owned_finish(&s->owned);
+	return err;
+}
+
+/* Add the hard links below every owned root of r to s (roots finished). */
+static int scan_links(const struct tg_registry *r, struct fan_snap *s)
+{
+	size_t i;
+	unsigned int j;
+	struct stat st;
+	int err;
+
+	memset(&scan, 0, sizeof(scan));
+	scan.roots = &s->owned;
+	for (i = 0; i < r->n && !scan.err; i++) {
+		const struct tg_tenant_entry *e = &r->v[i];
+
+		if (!tg_tenant_in_force(e))
+			continue;
+		for (j = 0; j < e->n_paths && !scan.err; j++) {
+			if (stat(e->paths[j], &st) < 0 || !S_ISDIR(st.st_mode))
+				continue;
+			scan.tenant = e->id;
+			scan.dev = st.st_dev;
+			nftw(e->paths[j], scan_one, 16,
+			     FTW_PHYS | FTW_MOUNT | FTW_ACTIONRETVAL);
+		}
+	}
+	err = scan.err ?: add_links(&s->owned);
+	free(scan.v);
+	memset(&scan, 0, sizeof(scan));
+	return err ?: tg_fo_owned_finish(&s->owned);
+}
+
+/* Mark what s needs; the list that results goes to *out. */
+static int prepare_fs(struct tg_fan *f, const struct fan_snap *s,
+		      struct fan_fs **out, size_t *n_out)
+{
+	struct fan_fs *v = NULL, *old;
+	size_t n = 0, i;
+
+	for (i = 0; i < f->n_fs; i++)
+		f->fs[i].used = 0;
+	for (i = 0; i < s->owned.n; i++) {
+		dev_t dev = s->owned.v[i].dev;
+
+		if (fs_find(v, n, dev))
+			continue;
+		if (n % 8 == 0) {
+			void *nv = reallocarray(v, n + 8, sizeof(*v));
+
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		old = fs_find(f->fs, f->n_fs, dev);
+		if (old && old->marked) {
+			/* Taken over: the old list forgets it. */
+			v[n] = *old;
+			old->used = 1;
+		} else {
+			fs_setup(f, &v[n], dev);
+		}
+		n++;
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
+/* Put s in force (taking it): mark, switch, unmark what is not needed. */
+static int install(struct tg_fan *f, struct fan_snap *s)
+{
+	struct fan_fs *v = NULL, *old_fs;
+	struct fan_snap *old_snap;
+	size_t n = 0, old_n, i;
+	int err, unwatched = 0;
+
+	err = prepare_fs(f, s, &v, &n);
+	if (err) {
+		snap_free(s);
+		return err;
+	}
+	for (i = 0; i < n; i++)
+		unwatched |= v[i].marked && !v[i].watched;
+	pthread_mutex_lock(&f->lock);
+	old_snap = f->snap;
+	old_fs = f->fs;
+	old_n = f->n_fs;
+	f->snap = s;
+	f->fs = v;
+	f->n_fs = n;
+	f->cache.max_age_ms = unwatched ? TG_FAN_UNWATCHED_AGE_MS : 0;
+	invalidate_all(f);
+	f->st.filesystems = f->st.unmarked = 0;
+	for (i = 0; i < n; i++) {
+		if (v[i].marked)
+			f->st.filesystems++;
+		else
+			f->st.unmarked++;
+	}
+	pthread_mutex_unlock(&f->lock);
+	for (i = 0; i < old_n; i++)
+		if (!old_fs[i].used)
+			fs_unmark(f, &old_fs[i]);
+	free(old_fs);
+	snap_free(old_snap);
+	return 0;
+}
+
+/* s's roots and cgroups, with the hard links of the snapshot in force. */
+static int build_with_old_links(struct tg_fan *f, const struct tg_registry *r,
+				struct fan_snap *s)
+{
+	size_t i;
+	int err = build_snap(f, r, s);
+
+	/* Only the main thread changes f->snap: reading it here is safe. */
+	for (i = 0; i < f->snap->owned.n && !err; i++)
+		if (f->snap->owned.v[i].flags & TG_FO_LINK)
+			err = tg_fo_owned_add(&s->owned, f->snap->owned.v[i].dev,
+					      f->snap->owned.v[i].ino,
+					      f->snap->owned.v[i].tenant,
+					      TG_FO_LINK);
+	return err ?: tg_fo_owned_finish(&s->owned);
+}
+
+int tg_fan_apply(struct tg_fan *f, const struct tg_registry *r, int links)
+{
+	struct fan_snap *s = calloc(1, sizeof(*s));
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	err = build_with_old_links(f, r, s);
+	if (err)
+		goto out_free;
+	if (!links && same_roots(&s->owned, &f->snap->owned))
+		return install(f, s);
+	/*
+	 * A scan for hard links: the new roots go in force first (with the
+	 * links known so far), so that nothing waits for the scan unprotected
+	 * (at start, nothing was marked before).
+	 */
+	err = install(f, s);
+	if (err)
+		return err;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	err = build_snap(f, r, s) ?: scan_links(r, s);
+	if (err)
+		goto out_free;
+	return install(f, s);
+
+out_free:
+	snap_free(s);
+	return err;
+}
+
+int tg_fan_fd(const struct tg_fan *f)
+{
+	return f->rec_fd;
+}
+
+void tg_fan_drain(struct tg_fan *f,
+		  int (*cb)(void *ctx, void *data, size_t size), void *ctx)
+{
+	static struct tg_event ev;
+	__u64 cnt;
+	size_t len;
+
+	if (read(f->rec_fd, &cnt, sizeof(cnt)) < 0) {
+		/* Nothing new: the queue is looked at anyway. */
+	}
+	for (;;) {
+		pthread_mutex_lock(&f->qlock);
+		if (!f->qn) {
+			pthread_mutex_unlock(&f->qlock);
+			return;
+		}
+		len = TG_EVENT_HDR_LEN + f->q[f->qhead].path_len;
+		memcpy(&ev, &f->q[f->qhead], len);
+		f->qhead = (f->qhead + 1) % TG_FAN_QUEUE;
+		f->qn--;
+		pthread_mutex_unlock(&f->qlock);
+		cb(ctx, &ev, len);
+	}
+}
+
+void tg_fan_stats(struct tg_fan *f, struct tg_fan_stats *s)
+{
+	pthread_mutex_lock(&f->lock);
+	*s = f->st;
+	pthread_mutex_unlock(&f->lock);
+	pthread_mutex_lock(&f->qlock);
+	s->record_drops = f->qdrops;
+	pthread_mutex_unlock(&f->qlock);
+}
+
+struct json_object *tg_fan_filesystems_json(struct tg_fan *f)
+{
+	struct json_object *a = json_object_new_array(), *o;
+	char dev[32];
+	size_t i;
+
+	if (!a)
+		return NULL;
+	pthread_mutex_lock(&f->lock);
+	for (i = 0; i < f->n_fs; i++) {
+		const struct fan_fs *fs = &f->fs[i];
+
+		o = json_object_new_object();
+		if (!o)
+			break;
+		snprintf(dev, sizeof(dev), "%u:%u", major(fs->dev), minor(fs->dev));
+		json_object_object_add(o, "mount", json_object_new_string(fs->mount));
+		json_object_object_add(o, "dev", json_object_new_string(dev));
+		json_object_object_add(o, "marked", json_object_new_boolean(fs->marked));
+		json_object_object_add(o, "renames_watched",
+				       json_object_new_boolean(fs->watched));
+		if (fs->reason[0])
+			json_object_object_add(o, "reason",
+					       json_object_new_string(fs->reason));
+		json_object_array_add(a, o);
+	}
+	pthread_mutex_unlock(&f->lock);
+	return a;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * File isolation without BPF LSM: fanotify permission events on every
+ * filesystem holding a tenant's owned path. Opens (read, write, exec,
+ * directory listing) are checked; everything in tg_fan_unenforced is not.
+ *
+ * A thread of its own reads and answers the permission events, so that
+ * nothing the agent's main loop does (reloads, the control socket, its own
+ * file opens) can keep an opener waiting, and the main loop turns the
+ * decisions it reports into events.
+ */
+#ifndef TG_AGENTD_FANOTIFY_H
+#define TG_AGENTD_FANOTIFY_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "policy/registry.h"
+
+struct tg_fan;
+struct json_object;
+
+/*
+ * What the fanotify backend leaves unenforced, as "file:<op>" (op names of
+ * the events), NULL-terminated.
+ */
+extern const char *const tg_fan_unenforced[];
+
+struct tg_fan_stats {
+	__u64 answered;		/* permission events answered */
+	__u64 denied;		/* of which FAN_DENY */
+	__u64 audited;		/* allowed and reported (audit mode) */
+	__u64 failed;		/* ownership or opener unknown: failure rule */
+	__u64 record_drops;	/* decisions not reported: queue full */
+	__u64 ignore_marks;	/* inode ignore marks set now */
+	__u64 cache_hits, cache_misses;
+	unsigned int filesystems;	/* filesystems marked */
+	unsigned int unmarked;		/* holding tenant paths, not marked */
+};
+
+/*
+ * Create the fanotify groups and start the answering thread. NULL with
+ * errno if fanotify permission events are unavailable; err gets the reason.
+ */
+struct tg_fan *tg_fan_new(const char *cgroup_root, char *err, size_t errlen);
+
+/*
+ * Stop answering and close the groups: the kernel allows every event not
+ * answered yet, so no opener is left waiting.
+ */
+void tg_fan_free(struct tg_fan *f);
+
+/*
+ * Enforce registry r: mark the filesystems holding owned paths (and unmark
+ * those no longer needed), and switch the answering thread to r's owners and
+ * cgroups. links: look for hard links below owned roots again (else only
+ * when the roots changed). Before such a scan, r's roots go in force with
+ * the links known so far. Returns 0 or -errno; on error before that, the
+ * previous state stays in force, after it, r without the new links.
+ */
+int tg_fan_apply(struct tg_fan *f, const struct tg_registry *r, int links);
+
+/* Readable when decisions to report are queued. */
+int tg_fan_fd(const struct tg_fan *f);
+
+/*
+ * Hand every queued decision to cb as a struct tg_event record (kind file,
+ * the path as plain text).
+ */
+void tg_fan_drain(struct tg_fan *f,
+		  int (*cb)(void *ctx, void *data, size_t size), void *ctx);
+
+void tg_fan_stats(struct tg_fan *f, struct tg_fan_stats *s);
+
+/*
+ * The filesystems holding owned paths: [{"mount", "dev", "marked",
+ * "renames_watched", "reason"}]. NULL on allocation failure.
+ */
+struct json_object *tg_fan_filesystems_json(struct tg_fan *f);
+
+#endif /* TG_AGENTD_FANOTIFY_H */

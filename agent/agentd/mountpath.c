@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Filesystem-relative paths as paths of the agent's mount tree. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/cgroupfs.h"
+#include "agentd/mountpath.h"
+
+#define TG_MOUNTS_MAX 65536	/* mounts kept from one mountinfo */
+
+struct mount_entry {
+	__u32 kdev;
+	char *root;		/* of the mount, within the filesystem */
+	char *point;		/* where it is mounted */
+};
+
+static struct {
+	char file[256];		/* the mountinfo parsed */
+	struct mount_entry *v;
+	size_t n;
+	time_t read_at;		/* CLOCK_MONOTONIC seconds */
+} cache;
+
+void tg_mount_path_reset(void)
+{
+	size_t i;
+
+	for (i = 0; i < cache.n; i++) {
+		free(cache.v[i].root);
+		free(cache.v[i].point);
+	}
+	free(cache.v);
+	memset(&cache, 0, sizeof(cache));
+}
+
+static time_t now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* Parse mountinfo into the cache; on failure the cache is empty. */
+static void load(const char *mountinfo)
+{
+	char *line = NULL, *save, *f[5];
+	unsigned int maj, min;
+	struct mount_entry *v;
+	size_t cap = 0, lcap = 0;
+	FILE *fp;
+	int i;
+
+	tg_mount_path_reset();
+	snprintf(cache.file, sizeof(cache.file), "%s", mountinfo);
+	cache.read_at = now_s();
+	fp = fopen(mountinfo, "re");
+	if (!fp)
+		return;
+	while (getline(&line, &lcap, fp) > 0 && cache.n < TG_MOUNTS_MAX) {
+		/* id parent maj:min root point ... */
+		for (i = 0; i < 5; i++) {
+			f[i] = strtok_r(i ? NULL : line, " \n", &save);
+			if (!f[i])
+				break;
+		}
+		if (i < 5 || sscanf(f[2], "%u:%u", &maj, &min) != 2)
+			continue;
+		if (cache.n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = reallocarray(cache.v, cap, sizeof(*v));
+			if (!v)
+				break;
+			cache.v = v;
+		}
+		v = &cache.v[cache.n];
+		v->kdev = (maj << 20) | min;
+		tg_mountinfo_unescape(f[3]);
+		tg_mountinfo_unescape(f[4]);
+		v->root = strdup(f[3]);
+		v->point = strdup(f[4]);
+		if (!v->root || !v->point) {
+			free(v->root);
+			free(v->point);
+			break;
+		}
+		cache.n++;
+	}
+	free(line);
+	fclose(fp);
+}
+
+/* The mount of kdev whose root is the shortest prefix of fspath, or NULL. */
+static const struct mount_entry *find(__u32 kdev, const char *fspath)
+{
+	const struct mount_entry *best = NULL;
+	size_t i, rl;
+
+	for (i = 0; i < cache.n; i++) {
+		const struct mount_entry *m = &cache.v[i];
+
+		if (m->kdev != kdev)
+			continue;
+		rl = strlen(m->root);
+		if (strcmp(m->root, "/") != 0 &&
+		    (strncmp(fspath, m->root, rl) != 0 ||
+		     (fspath[rl] != '/' && fspath[rl] != '\0')))
+			continue;
+		if (!best || rl < strlen(best->root))
+			best = m;
+	}
+	return best;
+}
+
+void tg_mount_path(const char *mountinfo, __u32 kdev, const char *fspath,
+		   char *out, size_t len)
+{
+	const struct mount_entry *m = NULL;
+	const char *rest;
+
+	if (strcmp(cache.file, mountinfo) != 0 || now_s() - cache.read_at >= 1)
+		load(mountinfo);
+	m = find(kdev, fspath);
+	if (!m && cache.read_at != now_s()) {
+		load(mountinfo);
+		m = find(kdev, fspath);
+	}
+	if (!m) {
+		snprintf(out, len, "fs:%u:%u%s", kdev >> 20, kdev & 0xfffff, fspath);
+		return;
+	}
+	rest = strcmp(m->root, "/") == 0 ? fspath : fspath + strlen(m->root);
+	if (strcmp(m->point, "/") == 0)
+		snprintf(out, len, "%s", rest[0] ? rest : "/");
+	else
+		snprintf(out, len, "%s%s", m->point, strcmp(rest, "/") ? rest : "");
+}

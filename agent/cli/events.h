@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TG_CLI_EVENTS_H
+#define TG_CLI_EVENTS_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+struct json_object;
+
+/*
+ * An RFC 3339 time (2024-05-01T10:00:00Z, fractions and +hh:mm offsets
+ * allowed, 't' and ' ' as separator) or a date (2024-05-01, midnight UTC)
+ * as nanoseconds since the epoch. 0 or -EINVAL.
+ */
+int tg_parse_time(const char *s, __s64 *ns);
+
+/*
+ * --since: a time as above, or a duration back from now_ns: a number with
+ * the unit s, m, h, d or w (90s, 10m, 2h, 1d). 0 or -EINVAL.
+ */
+int tg_parse_since(const char *s, __s64 now_ns, __s64 *ns);
+
+/* Column widths of the human-readable listing; they only grow. */
+struct tg_events_cols {
+	int seq, kind, verdict, tenant, target, op, pid, comm;
+};
+
+/*
+ * One event as an aligned line (no control characters: they become '?'),
+ * with ANSI colour when colour is set.
+ */
+void tg_events_print_human(FILE *out, struct json_object *ev,
+			   struct tg_events_cols *w, int colour);
+
+/* tenantguard events ...; argv[0] is "events". Returns the exit status. */
+int tg_events_main(int argc, char **argv);
+
+#endif /* TG_CLI_EVENTS_H */

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The launcher: starts a tenant's workload confined before its first
+ * instruction. The child reports to the launcher over a SEQPACKET pair:
+ * "E<code><text>" if it fails before exec, "L" with the seccomp listener
+ * attached, or "N" (a filter without notify rules); exec closes its end.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <json-c/json.h>
+#include <linux/sched.h>
+#include <linux/securebits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/control.h"
+#include "cli/launch.h"
+#include "seccomp/notify.h"
+
+#define PROG "tenantguard run"
+#define EXIT_LAUNCH 125		/* the launcher itself failed */
+
+static void __attribute__((noreturn, format(printf, 3, 4)))
+child_fail(int sock, int code, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	buf[0] = 'E';
+	buf[1] = (char)code;
+	va_start(ap, fmt);
+	vsnprintf(buf + 2, sizeof(buf) - 2, fmt, ap);
+	va_end(ap);
+	tg_send_fd(sock, buf, strlen(buf + 2) + 2, -1);
+	_exit(code);
+}
+
+/* Every capability gone, from every set; what the child checks it got. */
+static int caps_all_clear(void)
+{
+	cap_t now = cap_get_proc(), none = cap_init();
+	int cap, clear = now && none && cap_compare(now, none) == 0;
+
+	for (cap = 0; clear && cap < (int)cap_max_bits(); cap++)
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 0 ||
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) != 0)
+			clear = 0;
+	cap_free(now);
+	cap_free(none);
+	return clear;
+}
+
+static void __attribute__((noreturn))
+child(const struct tg_launch *l, int sock, int procs_fd, const sigset_t *mask)
+{
+	unsigned int secbits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+			       SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
+			       SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
+			       SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+	cap_t none;
+	int cap, lfd, rc;
+
+	/* Without CLONE_INTO_CGROUP: join before anything else happens. */
+	if (procs_fd >= 0) {
+		if (write(procs_fd, "0", 1) != 1)
+			child_fail(sock, EXIT_LAUNCH, "joining the tenant cgroup %s: %s",
+				   l->cgroup, strerror(errno));
+		close(procs_fd);
+	}
+	/*
+	 * A cgroup namespace rooted at the tenant cgroup: the workload can
+	 * move its processes nowhere outside it (the kernel requires the
+	 * destination of a cgroup.procs write to be below the namespace
+	 * root), nor change the tenant cgroup's own limits.
+	 */
+	if (unshare(CLONE_NEWCGROUP))
+		child_fail(sock, EXIT_LAUNCH, "cgroup namespace: %s", strerror(errno));
+	/*
+	 * A session of its own, without a controlling terminal: the
+	 * operator's terminal (still open as 0, 1 or 2) is no longer the
+	 * workload's, so it cannot push input into it with TIOCSTI (which
+	 * the profiles refuse too), nor take it over, nor get the signals
+	 * typed there (the launcher passes them on).
+	 */
+	if (setsid() < 0)
+		child_fail(sock, EXIT_LAUNCH, "new session: %s", strerror(errno));
+	/* uid 0 must not bring capabilities back, through exec or setuid. */
+	if (cap_set_secbits(secbits))
+		child_fail(sock, EXIT_LAUNCH, "securebits: %s", strerror(errno));
+	for (cap = 0; cap < (int)cap_max_bits(); cap++)
+		if (cap_drop_bound((cap_value_t)cap))
+			child_fail(sock, EXIT_LAUNCH, "dropping capability %d from the bounding set: %s",
+				   cap, strerror(errno));
+	if (cap_reset_ambient())
+		child_fail(sock, EXIT_LAUNCH, "clearing ambient capabilities: %s",
+			   strerror(errno));
+	if (l->switch_ids && (setgroups(0, NULL) || setresgid(l->gid, l->gid, l->gid) ||
+			      setresuid(l->uid, l->uid, l->uid)))
+		child_fail(sock, EXIT_LAUNCH, "switching to uid %u gid %u: %s",
+			   (unsigned int)l->uid, (unsigned int)l->gid, strerror(errno));
+	none = cap_init();
+	if (!none || cap_set_proc(none))
+		child_fail(sock, EXIT_LAUNCH, "dropping capabilities: %s", strerror(errno));
+	cap_free(none);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		child_fail(sock, EXIT_LAUNCH, "no_new_privs: %s", strerror(errno));
+	if (!caps_all_clear())
+		child_fail(sock, EXIT_LAUNCH, "capabilities are still held after dropping them");
+	if (sigprocmask(SIG_SETMASK, mask, NULL))
+		child_fail(sock, EXIT_LAUNCH, "signal mask: %s", strerror(errno));
+	/* Nothing of the launcher's leaks into CMD but 0, 1 and 2. */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC))
+		child_fail(sock, EXIT_LAUNCH, "close_range: %s", strerror(errno));
+	rc = seccomp_load(l->filter);
+	if (rc)
+		child_fail(sock, EXIT_LAUNCH, "installing the seccomp filter: %s",
+			   strerror(-rc));
+	/* From here on, only what the profile allows. */
+	lfd = l->notify ? seccomp_notify_fd(l->filter) : -1;
+	if (tg_send_fd(sock, lfd >= 0 ? "L" : "N", 1, lfd) < 0)
+		_exit(EXIT_LAUNCH);
+	if (lfd >= 0)
+		close(lfd);
+	execvp(l->argv[0], l->argv);
+	child_fail(sock, errno == ENOENT ? 127 : 126, "%s: %s", l->argv[0],
+		   strerror(errno));
+}
+
+/* Give the listener to the agent; 0, or -1 with the reason in why. */
+static int handoff(const struct tg_launch *l, pid_t pid, int fd, char *why,
+		   size_t len)
+{
+	struct json_object *req = json_object_new_object(), *reply, *v;
+	int ok;
+
+	json_object_object_add(req, "cmd", json_object_new_string("seccomp-listener"));
+	json_object_object_add(req, "tenant", json_object_new_string(l->tenant));
+	json_object_object_add(req, "profile", json_object_new_string(l->profile));
+	json_object_object_add(req, "pid", json_object_new_int64(pid));
+	reply = tg_control_call_fd(l->control_socket, req, fd);
+	json_object_put(req);
+	if (!reply) {
+		snprintf(why, len, "cannot reach the agent at %s: %s", l->control_socket,
+			 strerror(errno));
+		return -1;
+	}
+	ok = json_object_object_get_ex(reply, "ok", &v) && json_object_get_boolean(v);
+	if (!ok)
+		snprintf(why, len, "the agent refused the listener: %s",
+			 json_object_object_get_ex(reply, "error", &v) ?
+				 json_object_get_string(v) : "no reason given");
+	json_object_put(reply);
+	return ok ? 0 : -1;
+}
+
+static pid_t start(const struct tg_launch *l, int cgfd, int sock, const sigset_t *old,
+		   const char **how)
+{
+	struct clone_args ca = {
+		.flags = CLONE_INTO_CGROUP,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t)cgfd,
+	};
+	int procs_fd;
+	pid_t pid;
+
+	fflush(NULL);
+	*how = "clone3 CLONE_INTO_CGROUP";
+	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == 0)
+		child(l, sock, -1, old);
+	if (pid > 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
+		return pid;
+	/* Kernels before 5.7: fork, and the child joins first thing. */
+	*how = "fork, cgroup joined before exec";
+	procs_fd = openat(cgfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	if (procs_fd < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0)
+		child(l, sock, procs_fd, old);
+	close(procs_fd);
+	return pid;
+}
+
+/* A message from the child; 0 at EOF (exec happened, or it died). */
+static int from_child(const struct tg_launch *l, pid_t pid, int sock, int *lfd,
+		      int *failed)
+{
+	char buf[512], why[400];
+	int fd = -1;
+	ssize_t n;
+
+	n = tg_recv_fd(sock, buf, sizeof(buf) - 1, &fd);
+	if (n <= 0) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	buf[n] = '\0';
+	if (buf[0] == 'E' && n >= 2) {
+		*failed = (unsigned char)buf[1];
+		fprintf(stderr, PROG ": %s\n", buf + 2);
+	} else if (buf[0] == 'L' && fd >= 0) {
+		if (handoff(l, pid, fd, why, sizeof(why)) == 0) {
+			if (l->verbose)
+				fprintf(stderr, PROG ": seccomp listener handed to the agent\n");
+			close(fd);
+		} else {
+			fprintf(stderr,
+				PROG ": %s; refused calls are answered here (EPERM) and NOT recorded as events\n",
+				why);
+			*lfd = fd;
+		}
+		return 1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return 1;
+}
+
+int tg_launch(const struct tg_launch *l)
+{
+	static const int sigs[] = { SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+				    SIGUSR1, SIGUSR2 };
+	int sp[2], cgfd, sfd, lfd = -1, failed = 0, status = 0;
+	struct signalfd_siginfo si;
+	struct tg_sc_denial d;
+	const char *how = "";
+	sigset_t mask, old;
+	unsigned int i;
+	pid_t pid;
+
+	cgfd = open(l->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0) {
+		fprintf(stderr, PROG ": tenant cgroup %s: %s\n", l->cgroup, strerror(errno));
+		return EXIT_LAUNCH;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp)) {
+		fprintf(stderr, PROG ": socketpair: %s\n", strerror(errno));
+		close(cgfd);
+		return EXIT_LAUNCH;
+	}
+	sigemptyset(&mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&mask, sigs[i]);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	pid = sfd < 0 ? -1 : start(l, cgfd, sp[1], &old, &how);
+	close(sp[1]);
+	close(cgfd);
+	if (pid < 0) {
+		fprintf(stderr, PROG ": starting the child: %s\n", strerror(errno));
+		if (sfd >= 0)
+			close(sfd);
+		close(sp[0]);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return EXIT_LAUNCH;
+	}
+	if (l->verbose)
+		fprintf(stderr, PROG ": pid %d in %s (%s), seccomp profile %s\n", (int)pid,
+			l->cgroup, how, l->profile);
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = sp[0], .events = POLLIN },
+			{ .fd = lfd, .events = POLLIN },
+		};
+
+		if (poll(p, 3, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents && !from_child(l, pid, sp[0], &lfd, &failed)) {
+			close(sp[0]);
+			sp[0] = -1;
+		}
+		if (p[2].revents & POLLIN) {
+			if (tg_notify_answer(lfd, &d) == 0)
+				fprintf(stderr, PROG ": seccomp: %s refused to pid %d (%s), tenant %s\n",
+					d.syscall, (int)d.pid, d.comm, l->tenant);
+		} else if (p[2].revents) {
+			close(lfd);
+			lfd = -1;
+		}
+		if (!(p[0].revents & POLLIN))
+			continue;
+		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			/* Sent to the launcher, or typed at its terminal (the
+			 * child has a session of its own): pass it on. */
+			if (si.ssi_signo != SIGCHLD)
+				kill(pid, (int)si.ssi_signo);
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+	}
+	if (sp[0] >= 0) {
+		while (from_child(l, pid, sp[0], &lfd, &failed))
+			;
+		close(sp[0]);
+	}
+	if (lfd >= 0)
+		close(lfd);
+	close(sfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (failed)
+		return failed;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TG_CLI_LAUNCH_H
+#define TG_CLI_LAUNCH_H
+
+#include <seccomp.h>
+#include <sys/types.h>
+
+struct tg_launch {
+	const char *tenant;
+	const char *cgroup;		/* the tenant's cgroup directory */
+	const char *profile;		/* name, for events and messages */
+	scmp_filter_ctx filter;		/* installed last, just before exec */
+	int notify;			/* the filter has notify rules */
+	int switch_ids;
+	uid_t uid;
+	gid_t gid;
+	char *const *argv;		/* CMD and its arguments */
+	const char *control_socket;	/* the agent, for the seccomp listener */
+	int verbose;
+};
+
+/*
+ * Start argv in the tenant's cgroup (clone3 CLONE_INTO_CGROUP, or joined
+ * before anything else runs where the kernel lacks it) and in a cgroup
+ * namespace rooted there, with every capability
+ * dropped (bounding and ambient sets too), securebits locked, no_new_privs,
+ * optionally other ids, the filter installed as the last step before exec.
+ * The launcher stays as the parent: it hands the seccomp listener to the
+ * agent (or answers it itself, EPERM, when the agent is unreachable),
+ * forwards signals sent to it, and returns CMD's exit status (128 + signal
+ * if killed; 126 if CMD could not be started, 127 if it was not found).
+ */
+int tg_launch(const struct tg_launch *l);
+
+#endif /* TG_CLI_LAUNCH_H */

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TG_COLLECTOR_SERVER_H
+#define TG_COLLECTOR_SERVER_H
+
+#include <sys/types.h>
+
+#include "collector/eventlog.h"
+#include "collector/syslog.h"
+
+#define TG_COLLECTOR_MAX_CLIENTS 16
+
+/* What the log holds of one agent stream. */
+struct tg_collector_stream {
+	__u64 id;	   /* stream id from the agent's HELLO */
+	__u64 last_seq;	   /* highest frame seq stored or refused */
+	__u64 durable_seq; /* last_seq as of the last good commit */
+};
+
+#define TG_COLLECTOR_STREAMS 64 /* streams remembered, least recent dropped */
+
+struct tg_collector_client {
+	int fd;
+	uid_t uid;
+	int hello; /* HELLO received */
+	struct tg_collector_stream *stream;
+	__u64 last_seq;	    /* last frame seq accepted, 0 before the first */
+	__u64 ack_pending;  /* highest seq appended but not yet acked */
+	int drop_after_ack; /* a frame of it could not be stored */
+	int ack_always;	    /* answer the HELLO even with ack 0 */
+	int status_told;    /* TG_STATUS_* last sent, -1: none */
+};
+
+struct tg_collector {
+	int listen_fd;
+	uid_t agent_uid;
+	char socket_path[108];
+	dev_t sock_dev; /* the socket file bound, removed at close */
+	ino_t sock_ino;
+	struct tg_eventlog log;
+	struct tg_collector_client clients[TG_COLLECTOR_MAX_CLIENTS];
+	struct tg_collector_stream streams[TG_COLLECTOR_STREAMS];
+	unsigned int next_stream; /* round-robin slot for a new stream */
+	int rotate_err;		  /* last rotation's result, warned once */
+	/* Called with a one-line notice (rejected peers and frames). */
+	void (*warn)(const char *msg);
+	unsigned long long stored, duplicates, rejected_frames, rejected_peers;
+	/* Set before open: forward stored events to this syslog socket. */
+	const char *syslog_path;
+	struct tg_syslog *syslog; /* NULL: no forwarding */
+	struct tg_syslog syslog_state;
+	int syslog_err;		  /* last failure, warned once */
+	/* The log cannot be written (disk full...): -errno, else 0. */
+	int stalled;
+	long long stalled_since_ms, next_retry_ms;
+	long long commit_due_ms; /* the buffered lines are committed then */
+	unsigned long long stalls; /* episodes */
+	unsigned long long rounds; /* commits */
+	/* Set before open: write Prometheus metrics there every 5 s. */
+	const char *metrics_path;
+	long long next_metrics_ms;
+	int metrics_err; /* last write's result */
+};
+
+/*
+ * Open the log, then bind and listen on the socket (mode 0660). -EBUSY if
+ * another collector has the log open. A socket file left by a dead collector
+ * is replaced; -EADDRINUSE if one is listening on it, -EEXIST if the path is
+ * not a socket. On failure -errno with *what the path concerned; no socket
+ * is left behind (the log file may have been created).
+ */
+int tg_collector_open(struct tg_collector *c, const char *socket_path,
+		      const char *log_path, uid_t agent_uid, off_t rotate_size,
+		      unsigned int rotate_keep, const char **what);
+
+/*
+ * Serve until stop_fd is readable; commit and return 0. -errno if poll fails
+ * or the log can no longer be written (l->broken). When the log cannot be
+ * written (disk full), the round stays buffered and is written again every
+ * second; meanwhile nothing more is read or acknowledged, and the agents are
+ * told (TG_FRAME_STATUS).
+ */
+int tg_collector_run(struct tg_collector *c, int stop_fd);
+
+/*
+ * Close clients, remove the socket file (unless it is no longer the one
+ * bound), commit and close the log.
+ */
+void tg_collector_close(struct tg_collector *c);
+
+#endif /* TG_COLLECTOR_SERVER_H */

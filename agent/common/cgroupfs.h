@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TG_COMMON_CGROUPFS_H
+#define TG_COMMON_CGROUPFS_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+/*
+ * Find the cgroup v2 mount point listed in a mountinfo file (normally
+ * /proc/self/mountinfo) whose root is the hierarchy's root. Writes it to buf.
+ * Returns 0, -ENOENT when there is none, -ENAMETOOLONG, or another -errno.
+ */
+int tg_cgroup2_find(const char *mountinfo, char *buf, size_t len);
+
+/* The cgroup id (kernfs node id) of the cgroup directory at path. */
+int tg_cgroup_id(const char *path, __u64 *id);
+
+/*
+ * Whether the cgroup v2 hierarchy is mounted with nsdelegate: only then is a
+ * cgroup namespace a boundary for moving processes.
+ */
+int tg_cgroup2_nsdelegate(const char *mountinfo);
+
+/* Join path a and b with exactly one '/' between them into buf. */
+/* Undo mountinfo's octal escapes (\040 for space etc.) in place. */
+void tg_mountinfo_unescape(char *s);
+
+int tg_path_join(char *buf, size_t len, const char *a, const char *b);
+
+#endif /* TG_COMMON_CGROUPFS_H */

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The agent's control socket: status and reload for the CLI, seccomp
+ * listeners handed over by the launcher.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/control.h"
+
+static int make_addr(const char *path, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa->sun_path, path);
+	return 0;
+}
+
+int tg_control_listen(const char *path)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd, err;
+
+	err = make_addr(path, &sa);
+	if (err)
+		return err;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return -EEXIST;
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(path, 0600) < 0 || listen(fd, 8) < 0) {
+		err = -errno;
+		close(fd);
+		unlink(path);
+		return err;
+	}
+	return fd;
+}
+
+/* Wait up to ms for fd to be ready for events. */
+static int wait_fd(int fd, short events, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int n = poll(&p, 1, ms);
+
+	return n > 0 ? 0 : n == 0 ? -ETIMEDOUT : -errno;
+}
+
+static int send_all(int fd, const char *s, size_t n)
+{
+	ssize_t w;
+	int err;
+
+	while (n) {
+		w = send(fd, s, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && errno == EAGAIN) {
+			err = wait_fd(fd, POLLOUT, 1000);
+			if (err)
+				return err;
+			continue;
+		}
+		if (w < 0)
+			return -errno;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static struct json_object *error_reply(const char *msg)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	return o;
+}
+
+ssize_t tg_recv_fd(int sock, void *buf, size_t len, int *fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -errno;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t i, k;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < k; i++) {
+			int f;
+
+			memcpy(&f, CMSG_DATA(cm) + i * sizeof(int), sizeof(f));
+			if (*fd < 0)
+				*fd = f;
+			else
+				close(f);
+		}
+	}
+	return n;
+}
+
+ssize_t tg_send_fd(int sock, const void *buf, size_t len, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u = {};
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	ssize_t w;
+
+	if (fd >= 0) {
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	w = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	return w < 0 ? -errno : w;
+}
+
+int tg_control_serve(int listen_fd, tg_control_handler handle, void *ctx)
+{
+	char buf[TG_CONTROL_MAX_REQUEST + 1];
+	struct json_object *req = NULL, *reply;
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	size_t have = 0;
+	const char *s;
+	ssize_t n;
+	int fd, err = 0, passed = -1;
+
+	fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 || cred.uid != 0) {
+		reply = error_reply("permission denied: the control socket serves root only");
+		goto out_reply;
+	}
+	while (have < TG_CONTROL_MAX_REQUEST && !memchr(buf, '\n', have)) {
+		err = wait_fd(fd, POLLIN, 1000);
+		if (err)
+			break;
+		n = tg_recv_fd(fd, buf + have, TG_CONTROL_MAX_REQUEST - have, &passed);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	buf[have] = '\0';
+	req = json_tokener_parse(buf);
+	if (!req || !json_object_is_type(req, json_type_object))
+		reply = error_reply("bad request: expected one JSON object and a newline");
+	else
+		reply = handle(ctx, req, &passed);
+out_reply:
+	if (passed >= 0)
+		close(passed);
+	s = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
+	err = send_all(fd, s, strlen(s));
+	if (!err)
+		err = send_all(fd, "\n", 1);
+	json_object_put(reply);
+	json_object_put(req);
+	close(fd);
+	return err;
+}
+
+/* All of s, with fd (SCM_RIGHTS) on its first bytes. */
+static int send_with_fd(int sock, const char *s, size_t n, int fd)
+{
+	ssize_t w = tg_send_fd(sock, s, n, fd);
+
+	if (w < 0)
+		return (int)w;
+	return send_all(sock, s + w, n - (size_t)w);
+}
+
+struct json_object *tg_control_call(const char *path, struct json_object *req)
+{
+	return tg_control_call_fd(path, req, -1);
+}
+
+struct json_object *tg_control_call_fd(const char *path, struct json_object *req,
+				       int pass_fd)
+{
+	struct json_tokener *tok = NULL;
+	struct json_object *reply = NULL;
+	struct sockaddr_un sa;
+	char buf[65536];
+	const char *s;
+	size_t total = 0;
+	ssize_t n;
+	int fd, err;
+
+	err = make_addr(path, &sa);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto out_close;
+	s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	err = pass_fd >= 0 ? send_with_fd(fd, s, strlen(s), pass_fd) :
+			     send_all(fd, s, strlen(s));
+	if (!err)
+		err = send_all(fd, "\n", 1);
+	if (err) {
+		errno = -err;
+		goto out_close;
+	}
+	tok = json_tokener_new();
+	errno = 0;
+	while (!reply && (n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+		total += (size_t)n;
+		if (total > TG_CONTROL_MAX_REPLY) {
+			errno = EMSGSIZE;
+			break;
+		}
+		reply = json_tokener_parse_ex(tok, buf, (int)n);
+		if (!reply && json_tokener_get_error(tok) != json_tokener_continue) {
+			errno = EBADMSG;
+			break;
+		}
+	}
+	if (!reply && !errno)
+		errno = ECONNRESET;
+	json_tokener_free(tok);
+out_close:
+	err = errno;
+	close(fd);
+	errno = err;
+	return reply;
+}

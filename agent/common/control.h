@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TG_COMMON_CONTROL_H
+#define TG_COMMON_CONTROL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct json_object;
+
+#define TG_CONTROL_MAX_REQUEST 4096
+#define TG_CONTROL_MAX_REPLY (64u << 20)
+
+/*
+ * The control socket: AF_UNIX stream, mode 0600, root peers only. A client
+ * sends one JSON object and a newline ({"cmd":"status"}), the agent answers
+ * with one JSON object and closes.
+ */
+int tg_control_listen(const char *path);
+
+/*
+ * Builds the reply (a new JSON object) to req. *fd is a descriptor the client
+ * passed with the request (SCM_RIGHTS), or -1; the handler may keep it by
+ * setting *fd to -1, else it is closed.
+ */
+typedef struct json_object *(*tg_control_handler)(void *ctx,
+						  struct json_object *req,
+						  int *fd);
+
+/*
+ * Serve one pending client on listen_fd: read its request, let handle build
+ * the reply, send it. Never blocks for more than about a second on a slow
+ * peer. Returns 0 or -errno.
+ */
+int tg_control_serve(int listen_fd, tg_control_handler handle, void *ctx);
+
+/* Client: send req, return the reply (NULL with errno). */
+struct json_object *tg_control_call(const char *path, struct json_object *req);
+
+/* The same, passing fd (>= 0) along with the request. */
+struct json_object *tg_control_call_fd(const char *path, struct json_object *req,
+				       int fd);
+
+/*
+ * One sendmsg of len bytes with fd (if >= 0) attached; bytes sent or -errno.
+ * One recvmsg into buf; the first descriptor attached goes to *fd (if it is
+ * still -1), others are closed. Bytes received or -errno.
+ */
+ssize_t tg_send_fd(int sock, const void *buf, size_t len, int fd);
+ssize_t tg_recv_fd(int sock, void *buf, size_t len, int *fd);
+
+#endif /* TG_COMMON_CONTROL_H */

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TG_POLICY_POLICY_H
+#define TG_POLICY_POLICY_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "policy/yaml_tree.h"
+
+#define TG_POLICY_MAX_FILE (4u << 20)	/* bytes per policy file */
+#define TG_POLICY_MAX_ERRORS TG_DIAG_MAX
+#define TG_POLICY_MAX_TENANTS 16384
+#define TG_POLICY_MAX_ITEMS 1024	/* entries of one list */
+
+enum tg_mode {
+	TG_MODE_INHERIT = -1,	/* per tenant: the policy's mode */
+	TG_MODE_ENFORCE = 0,
+	TG_MODE_AUDIT = 1,
+};
+
+struct hsearch_data;
+
+struct tg_port_range {
+	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	__u16 lo, hi;
+	unsigned int line, col;	/* where it is written, in its tenant's file */
+};
+
+struct tg_cidr {
+	__u8 addr[16];		/* IPv4 as ::ffff:a.b.c.d */
+	__u8 prefix;		/* 0..128, on the 16-byte form */
+	unsigned int line, col;	/* where it is written, in its tenant's file */
+};
+
+#define TG_RATE_MAX 1000000		/* events per second per tenant */
+#define TG_BURST_MAX 10000000		/* events in one burst */
+#define TG_RATE_DEFAULT 1000
+#define TG_BURST_DEFAULT 5000
+#define TG_BURST_SECONDS 5		/* burst when only rate is given */
+
+/* An event rate limit per tenant ("events:" in the policy). */
+struct tg_rate {
+	int set;			/* given (per tenant: else the default) */
+	__u32 rate;			/* events per second; 0: unlimited */
+	__u32 burst;			/* events let through at once */
+};
+
+struct tg_policy_tenant {
+	char name[64];
+	char *cgroup;			/* below the cgroup v2 root, absolute */
+	int mode;			/* enum tg_mode */
+	char **paths;
+	unsigned int n_paths;
+	struct tg_port_range *ports;
+	unsigned int n_ports;
+	struct tg_cidr *networks;
+	unsigned int n_networks;
+	char **allow_from;
+	unsigned int n_allow_from;
+	char seccomp[64];
+	struct tg_rate events;		/* override of the policy's events */
+	char *where;			/* file:line:column of its definition */
+};
+
+struct tg_policy {
+	int version;
+	int mode;			/* TG_MODE_ENFORCE or TG_MODE_AUDIT */
+	char tenants_cgroup[PATH_MAX];
+	struct tg_rate events;		/* every tenant's, unless overridden */
+	struct tg_policy_tenant *tenants;
+	unsigned int n_tenants;
+	char source[PATH_MAX];		/* main file, "" for the built-in policy */
+	unsigned int n_files;		/* files merged */
+	struct hsearch_data *names;	/* name -> index of tenants */
+	const void *names_base;		/* tenants when names was built */
+};
+
+void tg_policy_init(struct tg_policy *p);
+void tg_policy_free(struct tg_policy *p);
+
+/*
+ * Parse one policy document of len bytes named name into p (merging with
+ * what p already holds; main is 0 for drop-ins, which may only add tenants).
+ * Returns 0, or -EINVAL with every problem in d.
+ */
+int tg_policy_parse(struct tg_policy *p, const char *name, const char *buf,
+		    size_t len, int main, struct tg_diag *d);
+
+/* Read (at most TG_POLICY_MAX_FILE bytes, by its size) and parse one file. */
+int tg_policy_load_file(struct tg_policy *p, const char *path, int main,
+			struct tg_diag *d);
+
+/*
+ * Load file plus dropin_dir/ *.yaml in name order (dropin_dir may be NULL or
+ * missing), then validate the whole (allow_from names, overlapping paths).
+ */
+int tg_policy_load(struct tg_policy *p, const char *file,
+		   const char *dropin_dir, struct tg_diag *d);
+
+/* Checks that need the whole merged policy; also applies defaults. */
+int tg_policy_finish(struct tg_policy *p, struct tg_diag *d);
+
+/* The tenant's effective mode. */
+int tg_policy_tenant_mode(const struct tg_policy *p,
+			  const struct tg_policy_tenant *t);
+
+/* The event rate limit of tenant t (NULL: a zero-config tenant). */
+const struct tg_rate *tg_policy_tenant_rate(const struct tg_policy *p,
+					    const struct tg_policy_tenant *t);
+
+#define TG_TENANT_NAME_MAX 64	/* with NUL */
+
+/* Whether name is a valid tenant name: [A-Za-z0-9_.-], 1..63 chars, not "host". */
+int tg_tenant_name_valid(const char *name);
+
+/* Whether s can name a seccomp profile: 1..63 of a-z 0-9 - _. */
+int tg_profile_name_valid(const char *s);
+
+const struct tg_policy_tenant *tg_policy_find(const struct tg_policy *p,
+					      const char *name);
+
+#endif /* TG_POLICY_POLICY_H */

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * YAML documents (policies, seccomp profiles) parsed with libyaml's event API
+ * into a small tree that remembers where every node stands, so that every
+ * error names file:line:column. Anchors and aliases are refused (no alias
+ * bombs), nesting, node count and size are bounded.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "policy/yaml_tree.h"
+
+void tg_diag_add(struct tg_diag *d, const char *name, unsigned int line,
+		     unsigned int col, const char *fmt, ...)
+{
+	char msg[512];
+	char **v;
+	va_list ap;
+	int n;
+
+	if (d->n >= TG_DIAG_MAX) {
+		d->dropped++;
+		return;
+	}
+	n = snprintf(msg, sizeof(msg), "%s:%u:%u: ", name, line, col);
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	v = reallocarray(d->msgs, d->n + 1, sizeof(*v));
+	if (!v)
+		return;
+	d->msgs = v;
+	d->msgs[d->n] = strdup(msg);
+	if (d->msgs[d->n])
+		d->n++;
+}
+
+void tg_diag_free(struct tg_diag *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->n; i++)
+		free(d->msgs[i]);
+	free(d->msgs);
+	memset(d, 0, sizeof(*d));
+}
+
+void ytree_free(struct ynode *y)
+{
+	unsigned int i;
+
+	if (!y)
+		return;
+	for (i = 0; i < y->n; i++)
+		ytree_free(y->kids[i]);
+	free(y->kids);
+	free(y->value);
+	free(y);
+}
+
+static int ynode_add(struct ynode *parent, struct ynode *kid)
+{
+	if (parent->n == parent->cap) {
+		unsigned int cap = parent->cap ? parent->cap * 2 : 4;
+		void *k = reallocarray(parent->kids, cap, sizeof(*parent->kids));
+
+		if (!k)
+			return -ENOMEM;
+		parent->kids = k;
+		parent->cap = cap;
+	}
+	parent->kids[parent->n++] = kid;
+	return 0;
+}
+
+static struct ynode *ynode_new(enum ytype t, const yaml_mark_t *m)
+{
+	struct ynode *y = calloc(1, sizeof(*y));
+
+	if (y) {
+		y->type = t;
+		y->line = (unsigned int)m->line + 1;
+		y->col = (unsigned int)m->column + 1;
+	}
+	return y;
+}
+
+/* Build the tree of one YAML document; NULL with errors in d. */
+static struct ynode *yaml_tree(struct yctx *c, const char *buf, size_t len)
+{
+	struct ynode *stack[TG_YAML_MAX_DEPTH + 1];
+	struct ynode *root = NULL, *y;
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int depth = 0, done = 0, failed = 0, docs = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return NULL;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	while (!done && !failed) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			tg_diag_add(c->d, c->name,
+				 (unsigned int)parser.problem_mark.line + 1,
+				 (unsigned int)parser.problem_mark.column + 1,
+				 "invalid YAML: %s%s%s",
+				 parser.problem ? parser.problem : "error",
+				 parser.context ? " " : "",
+				 parser.context ? parser.context : "");
+			failed = 1;
+			break;
+		}
+		y = NULL;
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (++docs > 1) {
+				tg_diag_add(c->d, c->name, (unsigned int)ev.start_mark.line + 1,
+					 (unsigned int)ev.start_mark.column + 1,
+					 "only one YAML document is allowed");
+				failed = 1;
+			}
+			break;
+		case YAML_ALIAS_EVENT:
+			tg_diag_add(c->d, c->name, (unsigned int)ev.start_mark.line + 1,
+				 (unsigned int)ev.start_mark.column + 1,
+				 "YAML aliases are not allowed in a %s", c->doc);
+			failed = 1;
+			break;
+		case YAML_SCALAR_EVENT:
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT: {
+			const yaml_char_t *anchor =
+				ev.type == YAML_SCALAR_EVENT ? ev.data.scalar.anchor :
+				ev.type == YAML_SEQUENCE_START_EVENT ?
+							      ev.data.sequence_start.anchor :
+							      ev.data.mapping_start.anchor;
+
+			if (anchor) {
+				tg_diag_add(c->d, c->name, (unsigned int)ev.start_mark.line + 1,
+					 (unsigned int)ev.start_mark.column + 1,
+					 "YAML anchors are not allowed in a %s", c->doc);
+				failed = 1;
+				break;
+			}
+			if (++c->nodes > TG_YAML_MAX_NODES) {
+				tg_diag_add(c->d, c->name, (unsigned int)ev.start_mark.line + 1,
+					 (unsigned int)ev.start_mark.column + 1,
+					 "too many YAML nodes (limit %u)", TG_YAML_MAX_NODES);
+				failed = 1;
+				break;
+			}
+			y = ynode_new(ev.type == YAML_SCALAR_EVENT ? Y_SCALAR :
+				      ev.type == YAML_SEQUENCE_START_EVENT ? Y_SEQ : Y_MAP,
+				      &ev.start_mark);
+			if (!y) {
+				failed = 1;
+				break;
+			}
+			if (ev.type == YAML_SCALAR_EVENT) {
+				y->value = strndup((const char *)ev.data.scalar.value,
+						   ev.data.scalar.length);
+				y->quoted = ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+				if (!y->value || strlen(y->value) != ev.data.scalar.length) {
+					tg_diag_add(c->d, c->name, y->line, y->col,
+						 "NUL byte in a string");
+					ytree_free(y);
+					failed = 1;
+					break;
+				}
+			}
+			if (depth > 0 && ynode_add(stack[depth - 1], y)) {
+				ytree_free(y);
+				failed = 1;
+				break;
+			}
+			if (depth == 0) {
+				if (root)
+					ytree_free(root);
+				root = y;
+			}
+			if (y->type != Y_SCALAR) {
+				if (depth >= TG_YAML_MAX_DEPTH) {
+					tg_diag_add(c->d, c->name, y->line, y->col,
+						 "nested too deeply (limit %d levels)",
+						 TG_YAML_MAX_DEPTH);
+					failed = 1;
+					break;
+				}
+				stack[depth++] = y;
+			}
+			break;
+		}
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			if (depth > 0)
+				depth--;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	if (failed) {
+		ytree_free(root);
+		return NULL;
+	}
+	return root;
+}
+
+/* ---- schema ---- */
+
+const char *y_type_name(const struct ynode *y)
+{
+	return y->type == Y_MAP ? "a mapping" : y->type == Y_SEQ ? "a list" : "a scalar";
+}
+
+int y_want(struct yctx *c, const struct ynode *y, enum ytype t,
+		const char *what)
+{
+	if (y->type == t)
+		return 0;
+	YERR(c, y, "%s must be %s, not %s", what,
+	    t == Y_MAP ? "a mapping" : t == Y_SEQ ? "a list" : "a string",
+	    y_type_name(y));
+	return -EINVAL;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct ynode *x = *(const struct ynode *const *)a;
+	const struct ynode *y = *(const struct ynode *const *)b;
+	int c = strcmp(x->value, y->value);
+
+	if (c)
+		return c;
+	return x->line != y->line ? (x->line < y->line ? -1 : 1) :
+				    (x->col < y->col ? -1 : x->col > y->col);
+}
+
+/* Report keys that appear twice in map, in document order; O(n log n). */
+static int check_duplicates(struct yctx *c, const struct ynode *map)
+{
+	const struct ynode **keys;
+	unsigned int i, n = 0;
+	int err = 0;
+
+	keys = calloc(map->n / 2 + 1, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (i = 0; i + 1 < map->n; i += 2)
+		if (map->kids[i]->type == Y_SCALAR)
+			keys[n++] = map->kids[i];
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	for (i = 1; i < n; i++) {
+		unsigned int first = i - 1;
+
+		while (i < n && strcmp(keys[i]->value, keys[first]->value) == 0) {
+			YERR(c, keys[i], "duplicate key '%s' (first at line %u)",
+			    keys[i]->value, keys[first]->line);
+			err = -EINVAL;
+			i++;
+		}
+	}
+	free(keys);
+	return err;
+}
+
+/* Check a map's keys against allowed (NULL-terminated); flags duplicates. */
+int y_check_keys(struct yctx *c, const struct ynode *map,
+		      const char *const *allowed, const char *what)
+{
+	unsigned int i, k;
+	int err = check_duplicates(c, map);
+
+	for (i = 0; i + 1 < map->n; i += 2) {
+		const struct ynode *key = map->kids[i];
+
+		if (key->type != Y_SCALAR) {
+			YERR(c, key, "%s: keys must be strings", what);
+			err = -EINVAL;
+			continue;
+		}
+		if (!allowed)
+			continue;
+		for (k = 0; allowed[k]; k++)
+			if (strcmp(allowed[k], key->value) == 0)
+				break;
+		if (!allowed[k]) {
+			YERR(c, key, "unknown key '%s' in %s", key->value, what);
+			err = -EINVAL;
+		}
+	}
+	return err;
+}
+
+const struct ynode *y_get(const struct ynode *map, const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i + 1 < map->n; i += 2)
+		if (map->kids[i]->type == Y_SCALAR &&
+		    strcmp(map->kids[i]->value, key) == 0)
+			return map->kids[i + 1];
+	return NULL;
+}
+
+struct ynode *ytree_parse(struct yctx *c, const char *buf, size_t len, size_t max)
+{
+	unsigned int before = c->d->n + c->d->dropped;
+	struct ynode *root;
+
+	if (len > max) {
+		tg_diag_add(c->d, c->name, 1, 1, "file is too large (%zu bytes, limit %zu)",
+			    len, max);
+		return NULL;
+	}
+	if (memchr(buf, '\0', len)) {
+		tg_diag_add(c->d, c->name, 1, 1, "not a text file (contains NUL bytes)");
+		return NULL;
+	}
+	root = yaml_tree(c, buf, len);
+	if (!root && c->d->n + c->d->dropped == before)
+		tg_diag_add(c->d, c->name, 1, 1, "the %s is empty", c->doc);
+	return root;
+}
+
+int tg_read_text_file(const char *path, size_t max, char **buf, size_t *len,
+		      struct tg_diag *d)
+{
+	struct stat st;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		tg_diag_add(d, path, 1, 1, "cannot open: %s", strerror(-err));
+		return err;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		tg_diag_add(d, path, 1, 1, "not a regular file");
+		err = -EINVAL;
+		goto out_close;
+	}
+	if ((size_t)st.st_size > max) {
+		tg_diag_add(d, path, 1, 1, "file is too large (%lld bytes, limit %zu)",
+			 (long long)st.st_size, max);
+		err = -EFBIG;
+		goto out_close;
+	}
+	*buf = malloc((size_t)st.st_size + 1);
+	if (!*buf) {
+		err = -ENOMEM;
+		goto out_close;
+	}
+	n = read(fd, *buf, (size_t)st.st_size + 1);
+	if (n < 0 || n > st.st_size) {
+		tg_diag_add(d, path, 1, 1, "cannot read (file changed while reading?)");
+		free(*buf);
+		*buf = NULL;
+		err = -EIO;
+		goto out_close;
+	}
+	*len = (size_t)n;
+out_close:
+	close(fd);
+	return err;
+}
