@@ -145,9 +145,9 @@ $(OUTPUT)/tg-probe: $(PROBE_SRCS) $(call lib,common) | $(OUTPUT)
 # A unit test may replace functions of the module under test with its own
 # __wrap_<name> (cmocka mocking): list them in WRAP_<test>.
 comma := ,
-WRAP_test_tenants := tg_cgroup_id
+WRAP_test_registry := tg_cgroup_id
 WRAP_test_eventlog := fdatasync write
-WRAP_test_sink := fdatasync accept4 write
+WRAP_test_sink_collector := fdatasync accept4 write
 $(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIBS_ALL) | $(OUTPUT)/tests/unit
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Iagent $(ALL_LDFLAGS) $(addprefix -Wl$(comma)--wrap=,$(WRAP_$*)) \
