@@ -74,11 +74,6 @@ int tg_bpf_lsm_active(void)
 	return 0;
 }
 
-int tg_bpf_map_fd(struct tg_bpf *b, const char *name)
-{
-	return bpf_object__find_map_fd_by_name(b->net->obj, name);
-}
-
 static int setup_policy_maps(struct tg_bpf *b);
 static void free_policy_maps(struct tg_bpf *b);
 
@@ -304,6 +299,12 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *errbuf,
 			 strerror(-err));
 		goto out_destroy_file;
 	}
+	b->rl_maps = (struct tg_rl_maps){
+		.limits_fd = bpf_map__fd(b->net->maps.event_limits),
+		.gates_fd = bpf_map__fd(b->net->maps.event_gates),
+		.counts_fd = bpf_map__fd(b->net->maps.tenant_counts),
+		.suppressed_fd = bpf_map__fd(b->net->maps.suppressed),
+	};
 	b->rb = ring_buffer__new(bpf_map__fd(b->net->maps.events), o->on_event,
 				 o->ctx, NULL);
 	if (!b->rb) {

@@ -7,6 +7,7 @@
 
 #include "agentd/policy_maps.h"
 #include "agentd/hardlinks.h"
+#include "agentd/ratelimit.h"
 #include "policy/registry.h"
 
 struct tg_net;
@@ -56,6 +57,7 @@ struct tg_bpf {
 	struct tg_kv_set mirror[TG_PM_COUNT][2];	/* what each holds */
 	__u32 gen;			/* policy generation in force */
 	struct tg_links links;		/* hard-linked objects below roots */
+	struct tg_rl_maps rl_maps;	/* the rate limit maps, once loaded */
 };
 
 struct tg_apply_stats {
@@ -102,11 +104,6 @@ int tg_bpf_net_epoch_fd(const struct tg_bpf *b);
 int tg_bpf_seed_iter(struct tg_bpf *b, int udp);
 /* Detach the seeding iterators. */
 void tg_bpf_seed_done(struct tg_bpf *b);
-
-struct bpf_object;
-
-/* The fd of the net object's map name (a common map), or -errno. */
-int tg_bpf_map_fd(struct tg_bpf *b, const char *name);
 
 /* Ring buffer records lost in the kernel so far (all CPUs). */
 __u64 tg_bpf_event_drops(struct tg_bpf *b);

@@ -11,21 +11,54 @@
 
 #include "agentd/delivery.h"
 #include "agentd/event_text.h"
+#include "common/clock.h"
+#include "tenantguard/map_abi.h"
 
-void tg_delivery_init(struct tg_delivery *d, struct tg_sink *sink,
-		      const char *metrics_path)
+int tg_delivery_init(struct tg_delivery *d, struct tg_sink *sink,
+		     const char *metrics_path)
 {
 	memset(d, 0, sizeof(*d));
 	d->sink = sink;
 	d->metrics_path = metrics_path;
 	tg_counts_init(&d->events);
 	tg_counts_init(&d->malformed);
+	d->denials = calloc(TG_MAX_TENANTS + 1, sizeof(*d->denials));
+	d->audits = calloc(TG_MAX_TENANTS + 1, sizeof(*d->audits));
+	if (!d->denials || !d->audits) {
+		tg_delivery_free(d);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void tg_delivery_free(struct tg_delivery *d)
 {
 	tg_counts_free(&d->events);
 	tg_counts_free(&d->malformed);
+	free(d->denials);
+	free(d->audits);
+	d->denials = d->audits = NULL;
+}
+
+void tg_delivery_count_verdict(struct tg_delivery *d, __u32 tenant, __u32 verdict,
+			       __u64 n)
+{
+	if (tenant > TG_MAX_TENANTS)
+		return;
+	if (verdict == TG_VERDICT_DENY)
+		d->denials[tenant] += n;
+	else if (verdict == TG_VERDICT_AUDIT)
+		d->audits[tenant] += n;
+}
+
+__u64 tg_delivery_denials(const struct tg_delivery *d, __u32 tenant)
+{
+	return tenant <= TG_MAX_TENANTS ? d->denials[tenant] : 0;
+}
+
+__u64 tg_delivery_audits(const struct tg_delivery *d, __u32 tenant)
+{
+	return tenant <= TG_MAX_TENANTS ? d->audits[tenant] : 0;
 }
 
 void tg_delivery_malformed(struct tg_delivery *d, const char *tenant)
@@ -74,14 +107,6 @@ void tg_delivery_count(struct tg_delivery *d, struct json_object *ev)
 	tg_delivery_count_names(d, tg_json_str(ev, "kind"),
 				tg_json_str(ev, "verdict"),
 				tg_json_str(ev, "tenant"));
-}
-
-static __u64 real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
 /* One drop reason: its counter in the sink's stats and the text. */
@@ -164,7 +189,7 @@ void tg_delivery_report(struct tg_delivery *d, const struct tg_event_fmt *f,
 
 static double lag_seconds(const struct tg_sink_stats *ss)
 {
-	__u64 now = real_ns();
+	__u64 now = (__u64)tg_clock_ns(CLOCK_REALTIME);
 
 	if (!ss->oldest_ns || ss->oldest_ns > now)
 		return 0;

@@ -28,6 +28,8 @@ struct tg_delivery {
 	__u64 malformed_total;		/* all of them, reported or not */
 	const char *metrics_path; /* NULL: no metrics file */
 	int metrics_err;	  /* last write's result */
+	/* Denials and audits (suppressed ones included), by tenant id. */
+	__u64 *denials, *audits;  /* TG_MAX_TENANTS + 1 each */
 };
 
 /* Counters the agent keeps elsewhere, for the metrics file. */
@@ -36,9 +38,19 @@ struct tg_delivery_extra {
 	__u64 reloads_ok, reloads_failed;
 };
 
-void tg_delivery_init(struct tg_delivery *d, struct tg_sink *sink,
-		      const char *metrics_path);
+/* 0, or -ENOMEM (d then needs no free). */
+int tg_delivery_init(struct tg_delivery *d, struct tg_sink *sink,
+		     const char *metrics_path);
 void tg_delivery_free(struct tg_delivery *d);
+
+/*
+ * Count n denials or audits (verdict, enum tg_verdict) of tenant id (up to
+ * TG_MAX_TENANTS; others are not counted): the status shows them.
+ */
+void tg_delivery_count_verdict(struct tg_delivery *d, __u32 tenant, __u32 verdict,
+			       __u64 n);
+__u64 tg_delivery_denials(const struct tg_delivery *d, __u32 tenant);
+__u64 tg_delivery_audits(const struct tg_delivery *d, __u32 tenant);
 
 /* Count one event about to be sent (its kind, verdict and tenant). */
 void tg_delivery_count(struct tg_delivery *d, struct json_object *ev);

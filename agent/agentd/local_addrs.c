@@ -20,7 +20,7 @@
 #include "agentd/policy_maps.h"
 #include "agentd/local_addrs.h"
 
-struct tg_netlink {
+struct tg_local_addrs {
 	struct nl_cache_mngr *mngr;
 	struct nl_cache *cache;		/* route/addr, kept by mngr */
 	struct nl_sock *sync;		/* for a fresh dump after a loss */
@@ -74,7 +74,7 @@ static void collect_one(struct nl_object *obj, void *arg)
 }
 
 /* Tell the programs that verdicts cached before this change are void. */
-static int bump_epoch(struct tg_netlink *nl)
+static int bump_epoch(struct tg_local_addrs *nl)
 {
 	__u32 one = 1;
 	__u64 v = 0;
@@ -90,7 +90,7 @@ static int bump_epoch(struct tg_netlink *nl)
 }
 
 /* Make the map hold exactly the cache's addresses. */
-static int sync_map(struct tg_netlink *nl)
+static int sync_map(struct tg_local_addrs *nl)
 {
 	struct tg_kv_set target;
 	struct collect c = { .set = &target };
@@ -116,7 +116,7 @@ static int sync_map(struct tg_netlink *nl)
 static void on_change(struct nl_cache *cache, struct nl_object *obj, int action,
 		      void *arg)
 {
-	struct tg_netlink *nl = arg;
+	struct tg_local_addrs *nl = arg;
 
 	nl->dirty = 1;
 }
@@ -131,9 +131,9 @@ static int nl_errno(int nlerr)
 	}
 }
 
-struct tg_netlink *tg_netlink_open(int map_fd, int epoch_fd)
+struct tg_local_addrs *tg_local_addrs_open(int map_fd, int epoch_fd)
 {
-	struct tg_netlink *nl;
+	struct tg_local_addrs *nl;
 	int err;
 
 	nl = calloc(1, sizeof(*nl));
@@ -168,12 +168,12 @@ struct tg_netlink *tg_netlink_open(int map_fd, int epoch_fd)
 	return nl;
 
 out_free:
-	tg_netlink_free(nl);
+	tg_local_addrs_free(nl);
 	errno = -err;
 	return NULL;
 }
 
-void tg_netlink_free(struct tg_netlink *nl)
+void tg_local_addrs_free(struct tg_local_addrs *nl)
 {
 	if (!nl)
 		return;
@@ -185,12 +185,12 @@ void tg_netlink_free(struct tg_netlink *nl)
 	free(nl);
 }
 
-int tg_netlink_fd(const struct tg_netlink *nl)
+int tg_local_addrs_fd(const struct tg_local_addrs *nl)
 {
 	return nl_cache_mngr_get_fd(nl->mngr);
 }
 
-int tg_netlink_process(struct tg_netlink *nl)
+int tg_local_addrs_process(struct tg_local_addrs *nl)
 {
 	int err;
 
@@ -205,7 +205,7 @@ int tg_netlink_process(struct tg_netlink *nl)
 	return nl->dirty ? sync_map(nl) : 0;
 }
 
-unsigned int tg_netlink_count(const struct tg_netlink *nl)
+unsigned int tg_local_addrs_count(const struct tg_local_addrs *nl)
 {
 	return (unsigned int)nl->mirror.n;
 }

@@ -17,6 +17,7 @@
 
 #include "agentd/policy_maps.h"
 #include "agentd/ratelimit.h"
+#include "common/clock.h"
 #include "tenantguard/map_abi.h"
 
 #define NREASONS 3   /* the fields of struct tg_tenant_counts */
@@ -49,16 +50,7 @@ struct tg_ratelimit {
 	__u64 *delta; /* scratch: growth per CPU */
 };
 
-static __s64 real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (__s64)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-struct tg_ratelimit *tg_ratelimit_new(int limits_fd, int gates_fd,
-				      int counts_fd, int suppressed_fd)
+struct tg_ratelimit *tg_ratelimit_new(const struct tg_rl_maps *m)
 {
 	struct tg_ratelimit *rl;
 	int ncpu = libbpf_num_possible_cpus();
@@ -70,12 +62,12 @@ struct tg_ratelimit *tg_ratelimit_new(int limits_fd, int gates_fd,
 	rl = calloc(1, sizeof(*rl));
 	if (!rl)
 		return NULL;
-	rl->limits_fd = limits_fd;
-	rl->gates_fd = gates_fd;
-	rl->counts_fd = counts_fd;
-	rl->supp_fd = suppressed_fd;
+	rl->limits_fd = m->limits_fd;
+	rl->gates_fd = m->gates_fd;
+	rl->counts_fd = m->counts_fd;
+	rl->supp_fd = m->suppressed_fd;
 	rl->ncpu = (unsigned int)ncpu;
-	rl->last_poll_ns = real_ns();
+	rl->last_poll_ns = tg_clock_ns(CLOCK_REALTIME);
 	rl->mirror = calloc(TG_MAX_TENANTS + 1, sizeof(*rl->mirror));
 	rl->tenants = calloc(TG_MAX_TENANTS + 1, sizeof(*rl->tenants));
 	rl->suppressed = calloc(TG_MAX_TENANTS + 1, sizeof(__u64));
@@ -328,7 +320,7 @@ int tg_ratelimit_poll(struct tg_ratelimit *rl, __u32 max_id, tg_rl_emit_fn emit,
 		      void *ctx)
 {
 	size_t per_id = rl->ncpu * sizeof(struct tg_tenant_counts);
-	__s64 now = real_ns();
+	__s64 now = tg_clock_ns(CLOCK_REALTIME);
 	__u32 first, n, i;
 	int err;
 

@@ -44,8 +44,15 @@ typedef int (*tg_rl_emit_fn)(void *ctx, const struct tg_rl_record *r);
  * A rate limiter on the kernel maps event_limits, event_gates, tenant_counts
  * and suppressed, given as fds (not taken over). NULL with errno.
  */
-struct tg_ratelimit *tg_ratelimit_new(int limits_fd, int gates_fd,
-				      int counts_fd, int suppressed_fd);
+/* The descriptors of the rate limit maps (the loader fills them in). */
+struct tg_rl_maps {
+	int limits_fd;		/* event_limits */
+	int gates_fd;		/* event_gates */
+	int counts_fd;		/* tenant_counts */
+	int suppressed_fd;	/* suppressed */
+};
+
+struct tg_ratelimit *tg_ratelimit_new(const struct tg_rl_maps *m);
 void tg_ratelimit_free(struct tg_ratelimit *rl);
 
 /* The kernel form of a policy rate limit. */

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TG_AGENTD_AGENT_H
+#define TG_AGENTD_AGENT_H
+
+/*
+ * The agent daemon's state, shared by its parts: options.c (the command
+ * line), lifecycle.c (start and stop), reconcile.c (the policy taking
+ * effect), emit.c (the outgoing event stream), control_cmds.c (the control
+ * socket's commands) and main.c (the poll loop).
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+#include "agentd/bpf_loader.h"
+#include "agentd/delivery.h"
+#include "agentd/event_text.h"
+#include "agentd/hardlinks.h"
+#include "agentd/reserved_ports.h"
+#include "agentd/socket_seed.h"
+#include "policy/pending.h"
+#include "policy/policy.h"
+#include "policy/registry.h"
+#include "seccomp/notify.h"
+
+#define TG_AGENT_PROG "tenantguard-agent"
+
+struct json_object;
+struct tg_fan;
+struct tg_local_addrs;
+struct tg_notify;
+struct tg_ratelimit;
+struct tg_sink;
+
+/* What the command line says; see usage() in options.c. */
+struct agent_opts {
+	const char *policy_file;
+	const char *policy_dir;
+	int policy_explicit;		/* --policy given: it must load */
+	const char *control_socket;
+	const char *tenants_cgroup;	/* built-in policy */
+	const char *paths_root;		/* built-in policy */
+	const char *event_socket;
+	const char *cgroup_root;	/* NULL: from mountinfo */
+	const char *attach_cgroup;	/* NULL: the cgroup v2 root */
+	const char *host;		/* NULL: gethostname */
+	__u32 ringbuf_size;
+	int require_file;
+	const char *file_backend;	/* auto, bpf-lsm, fanotify, none */
+	const char *spool_dir;		/* unused with spool_size 0 */
+	__u64 spool_size;
+	const char *metrics_file;	/* NULL: none */
+	__u32 links_per_tenant;
+	int verbose;
+};
+
+struct agent {
+	struct agent_opts opt;
+	int builtin;			/* no policy file: the built-in policy */
+	struct tg_policy policy;	/* the policy in force */
+	__u64 reloads_ok, reloads_failed;
+	double last_reload_ms;		/* file to enforced, last good reload */
+	long last_changes;		/* map keys written by the last apply */
+
+	char cgroup_root[PATH_MAX];
+	char tenants_dir[PATH_MAX];
+	char host[256];
+	struct tg_registry reg;
+	struct tg_bpf bpf;
+	struct tg_sink *sink;
+	struct tg_event_fmt fmt;
+	__u64 events_seen;
+	__u64 events_bad;
+	struct tg_notify *notify;	/* seccomp listeners from the launcher */
+	__u64 seccomp_denials;
+	struct tg_ratelimit *rl;	/* rate limits, suppressed and dropped */
+	__s64 rl_polled_ms;
+	struct tg_local_addrs *nl;	/* host addresses from rtnetlink */
+	struct tg_resports resports;	/* reserved ports in the sysctl */
+	int resports_err;		/* last error writing it, 0 if none */
+	struct tg_seed_stats seed;	/* sockets found at start */
+	struct tg_fan *fan;		/* the fanotify file backend, if used */
+	int fan_unmarked;		/* filesystems not marked, last reported */
+	int started;			/* the start event is out */
+	__u64 fan_drops_reported;
+	struct tg_delivery dlv;		/* event counts, denials, drops, metrics */
+	struct tg_pending reported;	/* cgroups left pending, as last reported */
+	int rescan_err;			/* the last rescan's error, 0 if none */
+	struct tg_links_stats links_told;	/* hard links, last reported */
+	/* Descriptors of the poll loop. */
+	int signal_fd, inotify_fd, control_fd;
+};
+
+/* options.c */
+void agent_opts_init(struct agent_opts *o);
+void agent_usage(FILE *out);
+/* 0, 1 for --help (usage printed), or -EINVAL (the reason logged). */
+int agent_parse_args(struct agent_opts *o, int argc, char **argv);
+
+/* lifecycle.c: everything up to serving, and back; 0 or -errno (logged). */
+int agent_start(struct agent *a);
+void agent_stop(struct agent *a, int clean);
+void agent_write_metrics(struct agent *a);
+
+/* emit.c */
+void agent_emit(struct agent *a, struct json_object *o);
+int agent_on_event(void *ctx, void *data, size_t size);
+void agent_emit_backends(struct agent *a, const char *op);
+void agent_report_drops(struct agent *a, int force);
+void agent_report_unmarked(struct agent *a);
+void agent_report_pending(struct agent *a);
+void agent_report_links(struct agent *a);
+struct json_object *agent_backends_json(struct agent *a, struct json_object *o,
+					int reasons);
+void agent_on_seccomp_denial(void *ctx, const char *tenant, const char *profile,
+			     const struct tg_sc_denial *d);
+
+/* reconcile.c */
+int agent_load_policy(struct agent *a, struct tg_policy *p, struct tg_diag *d);
+int agent_apply(struct agent *a);
+int agent_rescan(struct agent *a);
+int agent_reload(struct agent *a, struct json_object *errs);
+int agent_prepare_tenants_dir(struct agent *a);
+
+/* control_cmds.c */
+struct json_object *agent_control(void *ctx, struct json_object *req, int *fd);
+
+#endif /* TG_AGENTD_AGENT_H */

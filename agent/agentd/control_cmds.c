@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The control socket's commands, dispatched by name: status, tenant (where
+ * and how the launcher starts a tenant's workload), reload, and
+ * seccomp-listener (the launcher hands over a workload's listener).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agentd/agent.h"
+#include "agentd/fanotify.h"
+#include "agentd/local_addrs.h"
+#include "agentd/ratelimit.h"
+#include "agentd/sink.h"
+#include "common/log.h"
+#include "seccomp/notify.h"
+#include "tenantguard/map_abi.h"
+
+static void json_add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static const char *mode_name(__u32 flags)
+{
+	return (flags & TG_TENANT_F_AUDIT) ? "audit" : "enforce";
+}
+
+/* A tenant's event rate limit and its events not delivered, for status. */
+static void add_rl_status(struct agent *a, struct json_object *t,
+			  const struct tg_tenant_entry *e)
+{
+	const struct tg_rate *r = tg_policy_tenant_rate(&a->policy, e->defined ?
+				  tg_policy_find(&a->policy, e->name) : NULL);
+
+	json_object_object_add(t, "event_rate", r->rate ?
+			       json_object_new_int64(r->rate) :
+			       json_object_new_string("unlimited"));
+	json_object_object_add(t, "event_burst", json_object_new_int64(r->burst));
+	json_object_object_add(t, "events_suppressed", json_object_new_int64(
+		(int64_t)tg_ratelimit_suppressed(a->rl, e->id)));
+	json_object_object_add(t, "events_dropped", json_object_new_int64(
+		(int64_t)tg_ratelimit_dropped(a->rl, e->id)));
+}
+
+/* Events reported as suppressed so far, every tenant. */
+static __u64 suppressed_total(struct agent *a)
+{
+	__u64 n = 0;
+	__u32 id;
+
+	for (id = 0; id < a->reg.next_id && id < TG_TENANT_PENDING; id++)
+		n += tg_ratelimit_suppressed(a->rl, id);
+	return n + tg_ratelimit_suppressed(a->rl, TG_TENANT_PENDING);
+}
+
+static struct json_object *fan_status_json(struct tg_fan *f)
+{
+	struct json_object *o = json_object_new_object();
+	struct tg_fan_stats s;
+
+	tg_fan_stats(f, &s);
+	json_object_object_add(o, "filesystems", tg_fan_filesystems_json(f));
+	json_object_object_add(o, "answered", json_object_new_int64((int64_t)s.answered));
+	json_object_object_add(o, "denied", json_object_new_int64((int64_t)s.denied));
+	json_object_object_add(o, "audited", json_object_new_int64((int64_t)s.audited));
+	json_object_object_add(o, "undecidable", json_object_new_int64((int64_t)s.failed));
+	json_object_object_add(o, "ignore_marks", json_object_new_int64((int64_t)s.ignore_marks));
+	json_object_object_add(o, "cache_hits", json_object_new_int64((int64_t)s.cache_hits));
+	json_object_object_add(o, "cache_misses", json_object_new_int64((int64_t)s.cache_misses));
+	return o;
+}
+
+/* The pending actor: where, its mode, its denials, the cgroups left so. */
+static struct json_object *pending_json(struct agent *a)
+{
+	const struct tg_pending *p = &a->reg.pending;
+	struct json_object *o = json_object_new_object(), *arr, *u;
+	char msg[PATH_MAX + 256];
+	size_t i;
+
+	json_add_str(o, "name", "(pending)");
+	json_add_str(o, "cgroup", p->cgroup);
+	json_object_object_add(o, "present", json_object_new_boolean(p->cgroup_id != 0));
+	json_add_str(o, "mode", mode_name(p->flags));
+	json_object_object_add(o, "denials", json_object_new_int64(
+		(int64_t)tg_delivery_denials(&a->dlv, TG_TENANT_PENDING)));
+	json_object_object_add(o, "audits", json_object_new_int64(
+		(int64_t)tg_delivery_audits(&a->dlv, TG_TENANT_PENDING)));
+	json_object_object_add(o, "events_suppressed", json_object_new_int64(
+		(int64_t)tg_ratelimit_suppressed(a->rl, TG_TENANT_PENDING)));
+	json_object_object_add(o, "events_dropped", json_object_new_int64(
+		(int64_t)tg_ratelimit_dropped(a->rl, TG_TENANT_PENDING)));
+	arr = json_object_new_array();
+	for (i = 0; i < p->n; i++) {
+		u = json_object_new_object();
+		json_add_str(u, "cgroup", p->v[i].cgroup);
+		json_add_str(u, "reason", tg_unreg_reason_name(p->v[i].reason));
+		tg_unreg_text(&p->v[i], msg, sizeof(msg));
+		json_add_str(u, "message", msg);
+		json_object_array_add(arr, u);
+	}
+	json_object_object_add(o, "unregistered", arr);
+	json_object_object_add(o, "unregistered_more", json_object_new_int64((int64_t)p->more));
+	return o;
+}
+
+/* The tenants in force, for status. */
+static struct json_object *tenants_json(struct agent *a)
+{
+	struct json_object *ts, *t, *ps;
+	unsigned int j;
+	size_t i;
+
+	ts = json_object_new_array();
+	for (i = 0; i < a->reg.n; i++) {
+		const struct tg_tenant_entry *e = &a->reg.v[i];
+
+		if (!tg_tenant_in_force(e))
+			continue;
+		t = json_object_new_object();
+		json_object_object_add(t, "name", json_object_new_string(e->name));
+		json_object_object_add(t, "id", json_object_new_int64(e->id));
+		json_object_object_add(t, "mode", json_object_new_string(mode_name(e->flags)));
+		json_object_object_add(t, "cgroup", json_object_new_string(e->cgroup));
+		json_object_object_add(t, "present", json_object_new_boolean(e->present));
+		json_object_object_add(t, "source", json_object_new_string(
+			e->defined ? "policy" : "zero-config"));
+		ps = json_object_new_array();
+		for (j = 0; j < e->n_paths; j++)
+			json_object_array_add(ps, json_object_new_string(e->paths[j]));
+		json_object_object_add(t, "paths", ps);
+		json_object_object_add(t, "denials",
+				       json_object_new_int64((int64_t)tg_delivery_denials(&a->dlv, e->id)));
+		json_object_object_add(t, "audits",
+				       json_object_new_int64((int64_t)tg_delivery_audits(&a->dlv, e->id)));
+		add_rl_status(a, t, e);
+		json_object_array_add(ts, t);
+	}
+	return ts;
+}
+
+/* The events' way from the kernel to the collector, for status. */
+static struct json_object *events_json(struct agent *a)
+{
+	struct tg_sink_stats ss;
+	struct json_object *t;
+
+	tg_sink_stats(a->sink, &ss);
+	t = json_object_new_object();
+	json_object_object_add(t, "kernel_events", json_object_new_int64((int64_t)a->events_seen));
+	json_object_object_add(t, "kernel_drops",
+			       json_object_new_int64((int64_t)tg_bpf_event_drops(&a->bpf)));
+	json_object_object_add(t, "kernel_suppressed",
+			       json_object_new_int64((int64_t)suppressed_total(a)));
+	json_object_object_add(t, "sent_acked", json_object_new_int64((int64_t)ss.acked));
+	json_object_object_add(t, "queued", json_object_new_int64((int64_t)ss.queued));
+	json_object_object_add(t, "dropped", json_object_new_int64((int64_t)ss.dropped));
+	json_object_object_add(t, "spool_events", json_object_new_int64((int64_t)ss.spool_records));
+	json_object_object_add(t, "collector_connected", json_object_new_boolean(ss.connected));
+	return t;
+}
+
+static struct json_object *status_json(struct agent *a)
+{
+	struct json_object *o = json_object_new_object(), *t;
+
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "policy", json_object_new_string(
+		a->builtin ? "built-in" : a->policy.source));
+	json_object_object_add(o, "generation", json_object_new_int64(a->bpf.gen));
+	json_object_object_add(o, "mode", json_object_new_string(
+		a->policy.mode == TG_MODE_AUDIT ? "audit" : "enforce"));
+	agent_backends_json(a, o, 1);
+	if (a->fan)
+		json_object_object_add(o, "fanotify", fan_status_json(a->fan));
+	json_object_object_add(o, "tenants", tenants_json(a));
+	json_object_object_add(o, "pending", pending_json(a));
+	json_object_object_add(o, "events", events_json(a));
+	json_object_object_add(o, "delivery", tg_delivery_status(&a->dlv, &(struct tg_delivery_extra){
+		.kernel_drops = tg_bpf_event_drops(&a->bpf),
+		.reloads_ok = a->reloads_ok, .reloads_failed = a->reloads_failed }));
+	t = json_object_new_object();
+	json_object_object_add(t, "listeners",
+			       json_object_new_int64(tg_notify_count(a->notify)));
+	json_object_object_add(t, "denials",
+			       json_object_new_int64((int64_t)a->seccomp_denials));
+	json_object_object_add(o, "seccomp", t);
+	t = json_object_new_object();
+	json_object_object_add(t, "local_addresses",
+			       json_object_new_int64(tg_local_addrs_count(a->nl)));
+	json_object_object_add(t, "reserved_ports_added",
+			       json_object_new_int64(a->resports.n_mine));
+	json_object_object_add(t, "reserved_ports_error", json_object_new_string(
+		a->resports_err ? strerror(-a->resports_err) : ""));
+	json_object_object_add(t, "seeded_sockets", json_object_new_int64(a->seed.sockets));
+	json_object_object_add(t, "seeded_ports", json_object_new_int64(a->seed.ports));
+	json_object_object_add(t, "seed_conflicts", json_object_new_int64(a->seed.conflicts));
+	json_object_object_add(o, "net", t);
+	json_object_object_add(o, "reloads_ok", json_object_new_int64((int64_t)a->reloads_ok));
+	json_object_object_add(o, "reloads_failed",
+			       json_object_new_int64((int64_t)a->reloads_failed));
+	return o;
+}
+
+/* Where and under which profile the launcher starts tenant name. */
+static struct json_object *tenant_json(struct agent *a, const char *name)
+{
+	const struct tg_tenant_entry *e = tg_registry_find_const(&a->reg, name);
+	const struct tg_policy_tenant *t = tg_policy_find(&a->policy, name);
+	struct json_object *o = json_object_new_object();
+
+	if (!e || (!e->defined && !e->present)) {
+		json_object_object_add(o, "ok", json_object_new_boolean(0));
+		json_object_object_add(o, "error", json_object_new_string(
+			"no such tenant in the policy in force"));
+		return o;
+	}
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "name", json_object_new_string(e->name));
+	json_object_object_add(o, "id", json_object_new_int64(e->id));
+	json_object_object_add(o, "cgroup", json_object_new_string(e->cgroup));
+	json_object_object_add(o, "present", json_object_new_boolean(e->present));
+	json_object_object_add(o, "seccomp", json_object_new_string(
+		t && t->seccomp[0] ? t->seccomp : "default"));
+	return o;
+}
+
+/* The launcher hands over the seccomp listener of a tenant's process tree. */
+static struct json_object *take_listener(struct agent *a, struct json_object *req,
+					 int *fd)
+{
+	struct json_object *o = json_object_new_object(), *v;
+	const char *tenant = NULL, *profile = "";
+	char msg[160];
+	int err;
+
+	if (json_object_object_get_ex(req, "tenant", &v))
+		tenant = json_object_get_string(v);
+	if (json_object_object_get_ex(req, "profile", &v))
+		profile = json_object_get_string(v);
+	if (!tenant || !tg_tenant_name_valid(tenant) || strlen(profile) >= 64) {
+		err = -EINVAL;
+		snprintf(msg, sizeof(msg), "seccomp-listener: 'tenant' missing or invalid");
+	} else if (*fd < 0) {
+		err = -EBADF;
+		snprintf(msg, sizeof(msg), "seccomp-listener: no descriptor passed");
+	} else {
+		err = tg_notify_add(a->notify, *fd, tenant, profile);
+		*fd = -1;	/* taken, or closed on error */
+		snprintf(msg, sizeof(msg), "seccomp-listener: %s",
+			 err == -EBADF ? "not a seccomp listener" : strerror(-err));
+	}
+	json_object_object_add(o, "ok", json_object_new_boolean(!err));
+	if (err)
+		json_object_object_add(o, "error", json_object_new_string(msg));
+	else
+		tg_debug("seccomp listener for tenant %s (profile %s), %u served", tenant,
+		    profile, tg_notify_count(a->notify));
+	return o;
+}
+
+static struct json_object *cmd_status(struct agent *a, struct json_object *req, int *fd)
+{
+	return status_json(a);
+}
+
+static struct json_object *cmd_tenant(struct agent *a, struct json_object *req, int *fd)
+{
+	struct json_object *v;
+
+	return tenant_json(a, json_object_object_get_ex(req, "name", &v) ?
+				      json_object_get_string(v) : "");
+}
+
+static struct json_object *cmd_reload(struct agent *a, struct json_object *req, int *fd)
+{
+	struct json_object *o = json_object_new_object(), *errs = json_object_new_array();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(!agent_reload(a, errs)));
+	json_object_object_add(o, "generation", json_object_new_int64(a->bpf.gen));
+	json_object_object_add(o, "elapsed_ms", json_object_new_double(a->last_reload_ms));
+	json_object_object_add(o, "map_changes", json_object_new_int64(a->last_changes));
+	json_object_object_add(o, "errors", errs);
+	return o;
+}
+
+static const struct {
+	const char *name;
+	struct json_object *(*fn)(struct agent *a, struct json_object *req, int *fd);
+} cmds[] = {
+	{ "status", cmd_status },
+	{ "tenant", cmd_tenant },
+	{ "reload", cmd_reload },
+	{ "seccomp-listener", take_listener },
+};
+
+struct json_object *agent_control(void *ctx, struct json_object *req, int *fd)
+{
+	struct json_object *cmd, *o;
+	const char *c = "";
+	size_t i;
+
+	if (json_object_object_get_ex(req, "cmd", &cmd))
+		c = json_object_get_string(cmd);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(c, cmds[i].name) == 0)
+			return cmds[i].fn(ctx, req, fd);
+	o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string("unknown command"));
+	return o;
+}

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The outgoing event stream: kernel records (ring buffer and fanotify) to
+ * text for the sink, the agent's own events (start, backends, pending,
+ * hard links, seccomp refusals), and reports of whatever was suppressed or
+ * dropped, so that stored + suppressed + dropped = what happened.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agentd/agent.h"
+#include "agentd/fanotify.h"
+#include "agentd/ratelimit.h"
+#include "agentd/sink.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "seccomp/notify.h"
+#include "tenantguard/map_abi.h"
+
+#define TG_RL_POLL_MS 1000	/* kernel counters read at most this often */
+
+/* Queue one JSON event object for the collector; takes the reference. */
+void agent_emit(struct agent *a, struct json_object *o)
+{
+	const char *s;
+	int err;
+
+	if (!o)
+		return;
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						      JSON_C_TO_STRING_NOSLASHESCAPE);
+	tg_debug("event %s", s);
+	tg_delivery_count(&a->dlv, o);
+	err = tg_sink_submit(a->sink, s, strlen(s));
+	if (err && err != -ENOBUFS)
+		tg_debug("collector: %s", strerror(-err));
+	json_object_put(o);
+}
+
+int agent_on_event(void *ctx, void *data, size_t size)
+{
+	static struct tg_buf text;
+	struct tg_event_names names;
+	const char *who = "host";
+	struct agent *a = ctx;
+	char buf[32];
+	int err;
+
+	a->events_seen++;
+	if (size >= TG_EVENT_HDR_LEN) {
+		const struct tg_event *ev = data;
+
+		if (ev->tenant <= TG_MAX_TENANTS) {
+			who = tg_registry_name(&a->reg, ev->tenant, buf, sizeof(buf));
+			tg_delivery_count_verdict(&a->dlv, ev->tenant, ev->verdict, 1);
+		}
+	}
+	/* Straight to text: no json-c object for the events of a flood. */
+	if (tg_event_text(data, size, &a->fmt, &text, &names)) {
+		/* Lost all the same: counted and reported, never silent. */
+		a->events_bad++;
+		tg_delivery_malformed(&a->dlv, who);
+		return 0;
+	}
+	tg_debug("event %.*s", (int)text.len, text.p);
+	tg_delivery_count_names(&a->dlv, names.kind, names.verdict, names.tenant);
+	err = tg_sink_submit(a->sink, text.p, text.len);
+	if (err && err != -ENOBUFS)
+		tg_debug("collector: %s", strerror(-err));
+	return 0;
+}
+
+static void add_field(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+/* The file operations enforced, as a JSON array. */
+static struct json_object *file_ops_json(struct agent *a)
+{
+	const char *const *ops = tg_file_ops(a->bpf.file_backend);
+	struct json_object *arr = json_object_new_array();
+
+	for (; *ops; ops++)
+		json_object_array_add(arr, json_object_new_string(*ops));
+	return arr;
+}
+
+/*
+ * "backends" (feature -> backend), "file_ops" (the file operations
+ * enforced) and "unenforced" into o: a feature without a backend by name
+ * ("file"), else "file:<op>" for each operation the file backend leaves out
+ * ("file:open" too while a filesystem holding owned paths is not marked).
+ * With reasons, also "<feature>_reason" for each feature not fully enforced.
+ */
+struct json_object *agent_backends_json(struct agent *a, struct json_object *o,
+					int reasons)
+{
+	const struct {
+		const char *name;
+		enum tg_backend be;
+		const char *reason;
+	} f[] = {
+		{ "file", a->bpf.file_backend, a->bpf.file_reason },
+		{ "net", a->bpf.net_backend, "" },
+		{ "unix", a->bpf.unix_backend, a->bpf.unix_reason },
+	};
+	struct json_object *be = json_object_new_object();
+	struct json_object *un = json_object_new_array();
+	struct tg_fan_stats fs;
+	char key[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		add_field(be, f[i].name, tg_backend_name(f[i].be));
+		snprintf(key, sizeof(key), "%s_reason", f[i].name);
+		if (f[i].be == TG_BACKEND_NONE)
+			json_object_array_add(un, json_object_new_string(f[i].name));
+		else if (f[i].be != TG_BACKEND_FANOTIFY)
+			continue;
+		if (reasons)
+			add_field(o, key, f[i].reason);
+	}
+	if (a->bpf.file_backend == TG_BACKEND_FANOTIFY) {
+		tg_fan_stats(a->fan, &fs);
+		if (fs.unmarked)
+			json_object_array_add(un, json_object_new_string("file:open"));
+		for (i = 0; tg_fan_unenforced[i]; i++)
+			json_object_array_add(un, json_object_new_string(tg_fan_unenforced[i]));
+	}
+	json_object_object_add(o, "backends", be);
+	json_object_object_add(o, "file_ops", file_ops_json(a));
+	json_object_object_add(o, "unenforced", un);
+	return o;
+}
+
+/*
+ * The strings of a JSON array (those starting with prefix, if not NULL),
+ * joined by ", ", into buf at n; the new n.
+ */
+static size_t join_strings(char *buf, size_t len, size_t n,
+			   struct json_object *arr, const char *prefix)
+{
+	size_t i;
+
+	size_t k = 0;
+	const char *v;
+
+	for (i = 0; arr && i < json_object_array_length(arr) && n < len; i++) {
+		v = json_object_get_string(json_object_array_get_idx(arr, i));
+		if (prefix && strncmp(v, prefix, strlen(prefix)) != 0)
+			continue;
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", k++ ? ", " : "", v);
+	}
+	return n;
+}
+
+/*
+ * "name: UNENFORCED (reason)", or "name: backend (ops)", or with unenf
+ * (the parts left out) "name: backend (ops; UNENFORCED: unenf)", into buf.
+ */
+static void backend_text(char *buf, size_t len, const char *name,
+			 enum tg_backend be, const char *reason,
+			 struct json_object *ops, struct json_object *unenf)
+{
+	size_t n;
+
+	if (be == TG_BACKEND_NONE) {
+		snprintf(buf, len, "%s: UNENFORCED (%s)", name, reason);
+		return;
+	}
+	n = (size_t)snprintf(buf, len, "%s: %s", name, tg_backend_name(be));
+	if (ops && json_object_array_length(ops) && n < len) {
+		n += (size_t)snprintf(buf + n, len - n, " (");
+		n = join_strings(buf, len, n, ops, NULL);
+		if (unenf && json_object_array_length(unenf) && n < len) {
+			n += (size_t)snprintf(buf + n, len - n, "; UNENFORCED: ");
+			n = join_strings(buf, len, n, unenf, "file:");
+		}
+		if (n < len)
+			snprintf(buf + n, len - n, ")");
+	}
+}
+
+/* The agent event stating what is enforced and by what. */
+void agent_emit_backends(struct agent *a, const char *op)
+{
+	struct json_object *o, *ops = NULL, *un = NULL;
+	char file[1024], usock[360], msg[1500];
+
+	o = tg_agent_event(&a->fmt, op, "allow", NULL);
+	if (!o)
+		return;
+	agent_backends_json(a, o, 0);
+	json_object_object_get_ex(o, "file_ops", &ops);
+	if (a->bpf.file_backend == TG_BACKEND_FANOTIFY)
+		json_object_object_get_ex(o, "unenforced", &un);
+	backend_text(file, sizeof(file), "file isolation", a->bpf.file_backend,
+		     a->bpf.file_reason, ops, un);
+	backend_text(usock, sizeof(usock),
+		     "unix sockets and other tenants' sockets in use",
+		     a->bpf.unix_backend, a->bpf.unix_reason, NULL, NULL);
+	snprintf(msg, sizeof(msg), "%s; %s; network isolation: %s", file, usock,
+		 tg_backend_name(a->bpf.net_backend));
+	add_field(o, "message", msg);
+	tg_info("%s", msg);
+	agent_emit(a, o);
+	a->started = 1;
+}
+
+/* One agent event counting events lost since the last report, and why. */
+static void emit_drop(struct agent *a, __u64 n, const char *reason,
+		      const char *why)
+{
+	struct json_object *o;
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "%llu events dropped: %s",
+		 (unsigned long long)n, why);
+	o = tg_agent_event(&a->fmt, "drop", "allow", msg);
+	if (o) {
+		json_object_object_add(o, "dropped", json_object_new_int64((int64_t)n));
+		add_field(o, "reason", reason);
+	}
+	agent_emit(a, o);
+}
+
+static void sink_drop(void *ctx, __u64 n, const char *reason, const char *why)
+{
+	emit_drop(ctx, n, reason, why);
+}
+
+static void emit_cb(void *ctx, struct json_object *o)
+{
+	agent_emit(ctx, o);
+}
+
+/* A summary of suppressed or dropped events, if the sink has room for it. */
+static int emit_rl(void *ctx, const struct tg_rl_record *r)
+{
+	struct agent *a = ctx;
+
+	if (!tg_sink_has_room(a->sink))
+		return -ENOBUFS;
+	agent_emit(a, tg_rl_record_json(&a->fmt, r));
+	/* A suppressed denial is a denial all the same. */
+	if (r->type == TG_RL_SUPPRESSED)
+		tg_delivery_count_verdict(&a->dlv, r->tenant, r->verdict, r->count);
+	return 0;
+}
+
+/*
+ * Report losses since the last report as agent events: loss is never
+ * silent. The kernel's counters are read once a second, or now if force.
+ */
+void agent_report_drops(struct agent *a, int force)
+{
+	int err;
+
+	tg_delivery_report(&a->dlv, &a->fmt, sink_drop, emit_cb, a);
+	if (a->fan) {
+		struct tg_fan_stats fs;
+
+		tg_fan_stats(a->fan, &fs);
+		if (fs.record_drops != a->fan_drops_reported &&
+		    tg_sink_has_room(a->sink)) {
+			emit_drop(a, fs.record_drops - a->fan_drops_reported,
+				  "fanotify_queue_full",
+				  "fanotify decisions came faster than they were reported");
+			a->fan_drops_reported = fs.record_drops;
+		}
+	}
+	if (!a->rl || (!force && tg_now_ms() - a->rl_polled_ms < TG_RL_POLL_MS))
+		return;
+	a->rl_polled_ms = tg_now_ms();
+	err = tg_ratelimit_poll(a->rl, a->reg.next_id - 1, emit_rl, a);
+	if (err)
+		tg_debug("events: cannot read the kernel's counters: %s", strerror(-err));
+}
+
+/* When a filesystem holding owned paths cannot be marked, or can again. */
+void agent_report_unmarked(struct agent *a)
+{
+	struct tg_fan_stats fs;
+
+	tg_fan_stats(a->fan, &fs);
+	if ((int)fs.unmarked == a->fan_unmarked)
+		return;
+	a->fan_unmarked = (int)fs.unmarked;
+	if (a->started)
+		agent_emit_backends(a, "backends");
+}
+
+/* One cgroup below the tenants cgroup newly left pending: told, once. */
+static void report_unreg(void *ctx, const struct tg_unreg *u)
+{
+	struct agent *a = ctx;
+	struct json_object *o;
+	char msg[PATH_MAX + 256];
+
+	tg_unreg_text(u, msg, sizeof(msg));
+	tg_info("%s", msg);
+	o = tg_agent_event(&a->fmt, "pending", "deny", msg);
+	if (o) {
+		add_field(o, "cgroup", u->cgroup);
+		add_field(o, "reason", tg_unreg_reason_name(u->reason));
+	}
+	agent_emit(a, o);
+}
+
+/* Tell what the last apply left pending that was not told before. */
+void agent_report_pending(struct agent *a)
+{
+	const struct tg_pending *now = &a->reg.pending;
+	char msg[160];
+
+	tg_pending_news(&a->reported, now, report_unreg, a);
+	if (now->more > a->reported.more) {
+		snprintf(msg, sizeof(msg),
+			 "%zu more cgroups below the tenants cgroup are no tenant (not listed); their processes are pending",
+			 now->more);
+		tg_info("%s", msg);
+		agent_emit(a, tg_agent_event(&a->fmt, "pending", "deny", msg));
+	}
+	if (tg_pending_copy_list(&a->reported, now))
+		tg_info("pending cgroups: out of memory; they may be reported again");
+}
+
+void agent_on_seccomp_denial(void *ctx, const char *tenant, const char *profile,
+			      const struct tg_sc_denial *d)
+{
+	struct agent *a = ctx;
+	const struct tg_tenant_entry *e = tg_registry_find_const(&a->reg, tenant);
+
+	a->seccomp_denials++;
+	if (e)
+		tg_delivery_count_verdict(&a->dlv, e->id, TG_VERDICT_DENY, 1);
+	agent_emit(a, tg_seccomp_event(&a->fmt, tenant, profile, (__u32)d->pid, d->comm,
+				 d->syscall, d->arch));
+}
+
+/* The hard links found, when they changed since last told. */
+void agent_report_links(struct agent *a)
+{
+	if (!tg_links_stats_differ(&a->bpf.links.st, &a->links_told))
+		return;
+	agent_emit(a, tg_links_event(&a->bpf.links, &a->fmt));
+	a->links_told = a->bpf.links.st;
+}

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The agent's start and stop: the policy checked before anything is
+ * loaded, the event path (sink, spool, delivery), the kernel side (BPF
+ * programs, rate limits, the file backend), the tenants registered, the
+ * control socket; and back again, whatever the start got to.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "agentd/agent.h"
+#include "agentd/fanotify.h"
+#include "agentd/local_addrs.h"
+#include "agentd/ratelimit.h"
+#include "agentd/sink.h"
+#include "agentd/spool.h"
+#include "common/cgroupfs.h"
+#include "common/clock.h"
+#include "common/control.h"
+#include "common/log.h"
+#include "seccomp/notify.h"
+
+#define TG_SINK_QUEUE 65536	/* events held for the collector */
+
+static int setup_paths(struct agent *a)
+{
+	int err;
+
+	if (a->opt.cgroup_root) {
+		snprintf(a->cgroup_root, sizeof(a->cgroup_root), "%s",
+			 a->opt.cgroup_root);
+	} else {
+		err = tg_cgroup2_find("/proc/self/mountinfo", a->cgroup_root,
+				      sizeof(a->cgroup_root));
+		if (err)
+			return tg_err(err, "no cgroup v2 mount found in /proc/self/mountinfo: %s",
+				      strerror(-err));
+	}
+	if (a->opt.host)
+		snprintf(a->host, sizeof(a->host), "%s", a->opt.host);
+	else if (gethostname(a->host, sizeof(a->host) - 1) < 0)
+		snprintf(a->host, sizeof(a->host), "unknown");
+	return 0;
+}
+
+/* Create the directory holding path (one level), as /run/tenantguard. */
+static void make_parent_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+	}
+}
+
+static int open_signalfd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGPIPE);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	sigdelset(&set, SIGPIPE);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* Without BPF LSM: the fanotify backend, unless told otherwise. */
+static int start_fanotify(struct agent *a)
+{
+	char why[256];
+	size_t n;
+
+	if (a->bpf.file_backend != TG_BACKEND_NONE || !strcmp(a->opt.file_backend, "none"))
+		return 0;
+	a->fan = tg_fan_new(a->cgroup_root, why, sizeof(why));
+	if (a->fan) {
+		a->bpf.file_backend = TG_BACKEND_FANOTIFY;
+		return 0;
+	}
+	if (!strcmp(a->opt.file_backend, "fanotify"))
+		return tg_err(-EOPNOTSUPP, "--file-backend fanotify: %s", why);
+	n = strlen(a->bpf.file_reason);
+	snprintf(a->bpf.file_reason + n, sizeof(a->bpf.file_reason) - n, "; %s", why);
+	return 0;
+}
+
+/* Stop answering opens (the kernel allows what is pending), report the rest. */
+static void stop_fanotify(struct agent *a)
+{
+	if (!a->fan)
+		return;
+	tg_fan_drain(a->fan, agent_on_event, a);
+	tg_fan_free(a->fan);
+	a->fan = NULL;
+}
+
+void agent_write_metrics(struct agent *a)
+{
+	int prev = a->dlv.metrics_err;
+	int err = tg_delivery_write_metrics(&a->dlv, &(struct tg_delivery_extra){
+		.kernel_drops = tg_bpf_event_drops(&a->bpf),
+		.reloads_ok = a->reloads_ok, .reloads_failed = a->reloads_failed });
+
+	if (err && err != prev)
+		tg_info("metrics file %s: %s", a->opt.metrics_file, strerror(-err));
+}
+
+/* The kernel side: programs, maps, rate limits, the file backend. */
+static int start_kernel(struct agent *a)
+{
+	struct tg_bpf_opts bo = {};
+	char why[512];
+	int err;
+
+	bo.host_netns = tg_netns_cookie();
+	if (!bo.host_netns)
+		return tg_err(-EIO, "cannot read this network namespace's cookie (SO_NETNS_COOKIE)");
+	bo.attach_cgroup = a->opt.attach_cgroup ?: a->cgroup_root;
+	bo.ringbuf_size = a->opt.ringbuf_size;
+	bo.on_event = agent_on_event;
+	bo.ctx = a;
+	if (!strcmp(a->opt.file_backend, "fanotify") || !strcmp(a->opt.file_backend, "none"))
+		bo.no_file_lsm = "BPF LSM not tried (--file-backend)";
+	err = tg_bpf_start(&a->bpf, &bo, why, sizeof(why));
+	if (err)
+		return tg_err(err, "bpf: %s", why);
+	a->bpf.links.max_per_tenant = a->opt.links_per_tenant;
+	a->rl = tg_ratelimit_new(&a->bpf.rl_maps);
+	if (!a->rl)
+		return tg_err(-errno, "events: %s", strerror(errno));
+	if ((a->opt.require_file || !strcmp(a->opt.file_backend, "bpf-lsm")) &&
+	    a->bpf.file_backend != TG_BACKEND_BPF_LSM)
+		return tg_err(-EOPNOTSUPP,
+			      "full file isolation (BPF LSM) unavailable and %s given: %s; "
+			      "the fanotify backend would enforce opens only (--file-backend fanotify accepts that)",
+			      a->opt.require_file ? "--require-file-isolation" : "--file-backend bpf-lsm",
+			      a->bpf.file_reason);
+	return start_fanotify(a);
+}
+
+/* The spool of events the collector has not acknowledged, if one is set. */
+static int open_spool(struct agent *a)
+{
+	struct tg_spool_info si;
+	struct tg_spool *spool;
+
+	if (!a->opt.spool_size)
+		return 0;
+	spool = tg_spool_open(a->opt.spool_dir, a->opt.spool_size, 0, &si);
+	if (!spool)
+		return tg_err(-errno, "spool %s: %s", a->opt.spool_dir,
+			      errno == EBUSY ? "in use by another agent" : strerror(errno));
+	tg_sink_set_spool(a->sink, spool);
+	if (si.torn)
+		tg_info("spool %s: cut %u damaged record(s) (%llu bytes) left by a crash",
+			a->opt.spool_dir, si.torn, (unsigned long long)si.torn_bytes);
+	if (si.records)
+		tg_info("spool %s: %llu event(s) of earlier runs to deliver", a->opt.spool_dir,
+			(unsigned long long)si.records);
+	return 0;
+}
+
+/* The policy in force, the tenants registered, the sockets of before. */
+static int start_enforcing(struct agent *a)
+{
+	int err;
+
+	a->nl = tg_local_addrs_open(tg_bpf_local_addrs_fd(&a->bpf),
+				    tg_bpf_net_epoch_fd(&a->bpf));
+	if (!a->nl)
+		return tg_err(-errno, "local addresses from rtnetlink: %s", strerror(errno));
+	err = agent_prepare_tenants_dir(a);
+	if (!err)
+		err = agent_apply(a);
+	if (!err)
+		err = agent_prepare_tenants_dir(a);
+	if (err)
+		return err;
+	err = tg_seed_sockets(&a->bpf, "/proc", "/run/netns", &a->seed);
+	if (err)
+		return tg_err(err, "sockets open before start: %s", strerror(-err));
+	tg_info("sockets open before start: %u of tenants found in %u network namespace(s), %u port(s) held%s%s",
+		a->seed.sockets, a->seed.netns, a->seed.ports,
+		a->seed.conflicts ? "; conflict: " : "", a->seed.conflict);
+	return 0;
+}
+
+int agent_start(struct agent *a)
+{
+	struct tg_diag d = {};
+	unsigned int i;
+	int err;
+
+	a->signal_fd = a->inotify_fd = a->control_fd = -1;
+	a->bpf.cgroup_fd = -1;
+	tg_registry_init(&a->reg);
+	tg_pending_init(&a->reported);
+	tg_resports_init(&a->resports, "/proc/sys/net/ipv4/ip_local_reserved_ports");
+	a->builtin = strcmp(a->opt.policy_file, "builtin") == 0 ||
+		     (!a->opt.policy_explicit && access(a->opt.policy_file, F_OK) != 0);
+	/* A bad policy stops the start here, before anything is loaded. */
+	err = agent_load_policy(a, &a->policy, &d);
+	if (err) {
+		for (i = 0; i < d.n; i++)
+			tg_info("%s", d.msgs[i]);
+		tg_diag_free(&d);
+		return tg_err(err, "policy rejected: not starting");
+	}
+	err = setup_paths(a);
+	if (err)
+		return err;
+	a->fmt.reg = &a->reg;
+	a->fmt.host = a->host;
+	a->fmt.boot_to_real_ns = tg_boot_to_real_ns();
+	a->signal_fd = open_signalfd();
+	if (a->signal_fd < 0)
+		return tg_err(-errno, "signalfd: %s", strerror(errno));
+	a->sink = tg_sink_new(a->opt.event_socket, TG_SINK_QUEUE);
+	if (!a->sink)
+		return tg_err(-errno, "collector socket %s: %s", a->opt.event_socket,
+			      strerror(errno));
+	if (tg_delivery_init(&a->dlv, a->sink, a->opt.metrics_file))
+		return tg_err(-ENOMEM, "events: out of memory");
+	a->notify = tg_notify_new();
+	if (!a->notify)
+		return tg_err(-errno, "seccomp listeners: %s", strerror(errno));
+	err = start_kernel(a);
+	if (!err)
+		err = open_spool(a);
+	if (!err)
+		err = start_enforcing(a);
+	if (err)
+		return err;
+	make_parent_dir(a->opt.control_socket);
+	a->control_fd = tg_control_listen(a->opt.control_socket);
+	if (a->control_fd < 0)
+		return tg_err(a->control_fd, "control socket %s: %s", a->opt.control_socket,
+			      strerror(-a->control_fd));
+	agent_emit_backends(a, "start");
+	tg_info("policy %s, generation %u", a->builtin ? "built-in" : a->policy.source,
+		a->bpf.gen);
+	tg_info("enforcing for %zu tenant(s) below %s; events to %s", a->reg.n,
+		a->tenants_dir, a->opt.event_socket);
+	return 0;
+}
+
+/* What is still queued: to the collector, else to the spool, else counted. */
+static void flush_sink(struct agent *a)
+{
+	struct tg_sink_stats ss;
+	size_t lost;
+
+	if (!tg_sink_flush(a->sink, 2000))
+		return;
+	lost = tg_sink_save(a->sink);
+	tg_sink_stats(a->sink, &ss);
+	if (lost)
+		tg_info("collector unreachable: %zu event(s) lost at exit (no room in the spool)",
+			lost);
+	else if (ss.spool_records)
+		tg_info("collector unreachable: %llu event(s) kept in the spool for the next run",
+			(unsigned long long)ss.spool_records);
+}
+
+/*
+ * Undo agent_start, whatever it got to (every part checks its own state).
+ * clean: the agent served and stops on request, so the last events are
+ * read, reported and followed by a "stop" event.
+ */
+void agent_stop(struct agent *a, int clean)
+{
+	if (clean && a->bpf.rb) {
+		ring_buffer__consume(a->bpf.rb);
+		agent_report_drops(a, 1);
+	}
+	stop_fanotify(a);
+	if (a->notify && clean)
+		tg_notify_process(a->notify, agent_on_seccomp_denial, a);
+	if (clean && a->opt.metrics_file)
+		agent_write_metrics(a);
+	if (a->control_fd >= 0) {
+		close(a->control_fd);
+		unlink(a->opt.control_socket);
+	}
+	if (a->inotify_fd >= 0)
+		close(a->inotify_fd);
+	tg_resports_restore(&a->resports);
+	tg_local_addrs_free(a->nl);
+	tg_bpf_stop(&a->bpf);
+	tg_ratelimit_free(a->rl);
+	if (a->sink) {
+		if (clean)
+			agent_emit(a, tg_agent_event(&a->fmt, "stop", "allow", "agent stopped"));
+		flush_sink(a);
+	}
+	tg_notify_free(a->notify);
+	tg_sink_free(a->sink);
+	tg_delivery_free(&a->dlv);
+	if (a->signal_fd >= 0)
+		close(a->signal_fd);
+	tg_registry_free(&a->reg);
+	tg_pending_free(&a->reported);
+	tg_policy_free(&a->policy);
+}

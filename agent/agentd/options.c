@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The agent's command line: defaults, --help, and every option checked. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agentd/agent.h"
+#include "agentd/delivery.h"
+#include "common/log.h"
+
+void agent_opts_init(struct agent_opts *o)
+{
+	*o = (struct agent_opts){
+		.policy_file = "/etc/tenantguard/policy.yaml",
+		.policy_dir = "/etc/tenantguard/policy.d",
+		.control_socket = "/run/tenantguard/control.sock",
+		.tenants_cgroup = "/tenants",
+		.paths_root = "/srv/tenants",
+		.event_socket = "/run/tenantguard/events.sock",
+		.ringbuf_size = 1 << 20,
+		.file_backend = "auto",
+		.spool_dir = "/var/lib/tenantguard/spool",
+		.spool_size = 512ULL << 20,
+		.links_per_tenant = TG_LINKS_PER_TENANT,
+	};
+}
+
+void agent_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: " TG_AGENT_PROG " [options]\n"
+		"  --policy FILE|builtin   policy (default /etc/tenantguard/policy.yaml; if that\n"
+		"                          does not exist, the built-in zero-config policy)\n"
+		"  --policy-dir DIR        drop-ins merged in name order (default\n"
+		"                          /etc/tenantguard/policy.d)\n"
+		"  --control-socket PATH   (default /run/tenantguard/control.sock)\n"
+		"  --tenants-cgroup PATH   built-in policy: cgroup (below the cgroup v2 root)\n"
+		"                          whose children are tenants (default /tenants)\n"
+		"  --paths-root DIR        built-in policy: each tenant owns DIR/<name>\n"
+		"                          (default /srv/tenants)\n"
+		"  --event-socket PATH     collector socket (default /run/tenantguard/events.sock)\n"
+		"  --cgroup-root DIR       cgroup v2 mount point (default: from mountinfo)\n"
+		"  --attach-cgroup DIR     cgroup for the network programs (default: cgroup v2 root)\n"
+		"  --ringbuf-size BYTES    kernel event ring buffer, power of two (default 1048576)\n"
+		"  --spool-dir DIR         events the collector has not acknowledged go there\n"
+		"                          when it is down or slow (default /var/lib/tenantguard/spool)\n"
+		"  --spool-size BYTES      spool limit, suffix K, M, G allowed (default 512M;\n"
+		"                          0: no spool, events wait in memory only)\n"
+		"  --metrics-file PATH     write Prometheus metrics there every 5 s, e.g.\n"
+		"                          /var/lib/prometheus/node-exporter/tenantguard.prom\n"
+		"                          (default: none)\n"
+		"  --host NAME             host name in events (default: gethostname)\n"
+		"  --links-per-tenant N    hard-linked objects recorded per tenant (named below\n"
+		"                          several tenants' paths, or also outside every owned\n"
+		"                          path; default 65536; more: reported)\n"
+		"  --require-file-isolation  refuse to start without full file isolation (BPF LSM)\n"
+		"  --file-backend auto|bpf-lsm|fanotify|none\n"
+		"                          auto (default): BPF LSM, else fanotify (opens only),\n"
+		"                          else none; the others: that one, or refuse to start\n"
+		"  -v, --verbose           log libbpf warnings and every event\n"
+		"  -h, --help              this text\n");
+}
+
+static int parse_u32(const char *s, __u32 *out)
+{
+	char *end = NULL;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || !end || *end || end == s || v > UINT32_MAX || s[0] == '-')
+		return -EINVAL;
+	*out = (__u32)v;
+	return 0;
+}
+
+enum { O_TENANTS = 256, O_PATHS, O_SOCK, O_CGROOT, O_ATTACH, O_RB,
+       O_HOST, O_REQFILE, O_POLICY, O_POLICYDIR, O_CONTROL, O_FILEBE,
+       O_SPOOLDIR, O_SPOOLSIZE, O_METRICS, O_LINKS };
+
+/* The options that take a number: 0, or -EINVAL (logged). */
+static int parse_number(struct agent_opts *o, int c, const char *arg)
+{
+	__u64 size = 0;
+
+	switch (c) {
+	case O_SPOOLSIZE:
+		if (tg_parse_size(arg, &size) || (size && size < (1 << 20)))
+			return tg_err(-EINVAL, "--spool-size: '%s' is not 0 or a size of at least 1M",
+				      arg);
+		o->spool_size = size;
+		return 0;
+	case O_LINKS:
+		if (parse_u32(arg, &o->links_per_tenant))
+			return tg_err(-EINVAL, "--links-per-tenant: '%s' is not a number", arg);
+		return 0;
+	default:
+		if (parse_u32(arg, &o->ringbuf_size) || o->ringbuf_size < 4096 ||
+		    (o->ringbuf_size & (o->ringbuf_size - 1)))
+			return tg_err(-EINVAL, "--ringbuf-size: '%s' is not a power of two >= 4096",
+				      arg);
+		return 0;
+	}
+}
+
+/* The options together: 0, or -EINVAL (logged). */
+static int check_opts(const struct agent_opts *o)
+{
+	if (strcmp(o->file_backend, "auto") && strcmp(o->file_backend, "bpf-lsm") &&
+	    strcmp(o->file_backend, "fanotify") && strcmp(o->file_backend, "none"))
+		return tg_err(-EINVAL, "--file-backend: '%s' is not one of auto, bpf-lsm, fanotify, none",
+			      o->file_backend);
+	if (o->require_file && strcmp(o->file_backend, "auto") &&
+	    strcmp(o->file_backend, "bpf-lsm"))
+		return tg_err(-EINVAL, "--require-file-isolation and --file-backend %s contradict each other",
+			      o->file_backend);
+	if (!o->spool_dir[0] || (o->metrics_file && !o->metrics_file[0]))
+		return tg_err(-EINVAL, "--spool-dir and --metrics-file need a path");
+	if (o->tenants_cgroup[0] != '/' || o->paths_root[0] != '/')
+		return tg_err(-EINVAL, "--tenants-cgroup and --paths-root must be absolute paths");
+	return 0;
+}
+
+int agent_parse_args(struct agent_opts *o, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, O_POLICY },
+		{ "policy-dir", required_argument, NULL, O_POLICYDIR },
+		{ "control-socket", required_argument, NULL, O_CONTROL },
+		{ "tenants-cgroup", required_argument, NULL, O_TENANTS },
+		{ "paths-root", required_argument, NULL, O_PATHS },
+		{ "event-socket", required_argument, NULL, O_SOCK },
+		{ "cgroup-root", required_argument, NULL, O_CGROOT },
+		{ "attach-cgroup", required_argument, NULL, O_ATTACH },
+		{ "ringbuf-size", required_argument, NULL, O_RB },
+		{ "host", required_argument, NULL, O_HOST },
+		{ "require-file-isolation", no_argument, NULL, O_REQFILE },
+		{ "file-backend", required_argument, NULL, O_FILEBE },
+		{ "spool-dir", required_argument, NULL, O_SPOOLDIR },
+		{ "spool-size", required_argument, NULL, O_SPOOLSIZE },
+		{ "metrics-file", required_argument, NULL, O_METRICS },
+		{ "links-per-tenant", required_argument, NULL, O_LINKS },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
+		switch (c) {
+		case O_POLICY:
+			o->policy_file = optarg;
+			o->policy_explicit = 1;
+			break;
+		case O_POLICYDIR: o->policy_dir = optarg; break;
+		case O_CONTROL: o->control_socket = optarg; break;
+		case O_TENANTS: o->tenants_cgroup = optarg; break;
+		case O_PATHS: o->paths_root = optarg; break;
+		case O_SOCK: o->event_socket = optarg; break;
+		case O_CGROOT: o->cgroup_root = optarg; break;
+		case O_ATTACH: o->attach_cgroup = optarg; break;
+		case O_HOST: o->host = optarg; break;
+		case O_REQFILE: o->require_file = 1; break;
+		case O_FILEBE: o->file_backend = optarg; break;
+		case O_SPOOLDIR: o->spool_dir = optarg; break;
+		case O_METRICS: o->metrics_file = optarg; break;
+		case O_SPOOLSIZE:
+		case O_LINKS:
+		case O_RB:
+			if (parse_number(o, c, optarg))
+				return -EINVAL;
+			break;
+		case 'v': o->verbose = 1; break;
+		case 'h': agent_usage(stdout); return 1;
+		case ':':
+			return tg_err(-EINVAL, "option %s needs a value", argv[optind - 1]);
+		default:
+			return tg_err(-EINVAL, "unknown option %s (see --help)", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return tg_err(-EINVAL, "unexpected argument '%s' (see --help)", argv[optind]);
+	return check_opts(o);
+}
