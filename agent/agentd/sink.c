@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agentd/sink.h"
+#include "common/clock.h"
 #include "agentd/spool.h"
 #include "common/wire.h"
 
@@ -54,22 +55,6 @@ struct tg_sink {
 	__u16 btype;  /* TG_FRAME_BATCH or TG_FRAME_EVENT */
 	struct tg_sink_stats st;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static __u64 real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
-}
 
 /* A stream id no other agent run picks; never 0. */
 static __u64 new_stream_id(void)
@@ -146,7 +131,7 @@ static void disconnect(struct tg_sink *s, int err)
 	if (s->spool)
 		tg_spool_rewind(s->spool);
 	s->st.connected = 0;
-	s->next_connect_ms = now_ms() + s->backoff_ms;
+	s->next_connect_ms = tg_now_ms() + s->backoff_ms;
 	s->backoff_ms = s->backoff_ms * 2 > RECONNECT_MAX_MS
 				? RECONNECT_MAX_MS
 				: s->backoff_ms * 2;
@@ -172,7 +157,7 @@ static void try_connect(struct tg_sink *s)
 {
 	int fd, err;
 
-	if (s->fd >= 0 || now_ms() < s->next_connect_ms)
+	if (s->fd >= 0 || tg_now_ms() < s->next_connect_ms)
 		return;
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
@@ -331,14 +316,14 @@ static void on_status(struct tg_sink *s, __u64 state, const char *why,
 
 	if (state == TG_STATUS_STALLED && !st->stalled) {
 		st->stalled = 1;
-		st->stalled_since_ns = real_ns();
+		st->stalled_since_ns = (__u64)tg_clock_ns(CLOCK_REALTIME);
 		snprintf(st->stalled_why, sizeof(st->stalled_why), "%.*s",
 			 (int)len, why);
 	} else if (state == TG_STATUS_OK && st->stalled) {
 		st->stalled = 0;
 		st->stalls++;
 		st->last_stall_since_ns = st->stalled_since_ns;
-		st->last_stall_until_ns = real_ns();
+		st->last_stall_until_ns = (__u64)tg_clock_ns(CLOCK_REALTIME);
 		memcpy(st->last_stall_why, st->stalled_why,
 		       sizeof(st->last_stall_why));
 	}
@@ -445,7 +430,7 @@ static int mem_full(const struct tg_sink *s, size_t len)
 
 int tg_sink_submit(struct tg_sink *s, const char *json, size_t len)
 {
-	__u64 now = real_ns();
+	__u64 now = (__u64)tg_clock_ns(CLOCK_REALTIME);
 	struct frame *f;
 	int err = 0;
 
@@ -499,7 +484,7 @@ int tg_sink_fd(const struct tg_sink *s)
 
 int tg_sink_process(struct tg_sink *s)
 {
-	long long now = now_ms();
+	long long now = tg_now_ms();
 
 	read_replies(s);
 	/* An earlier run's records are all acked: on to the next stream. */
@@ -531,14 +516,14 @@ int tg_sink_has_room(const struct tg_sink *s)
 
 int tg_sink_flush(struct tg_sink *s, int timeout_ms)
 {
-	long long end = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	long long end = tg_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	struct pollfd p;
 	int left;
 
 	for (;;) {
 		tg_sink_process(s);
 		left = s->count || (s->spool && tg_spool_records(s->spool));
-		if (!left || now_ms() >= end)
+		if (!left || tg_now_ms() >= end)
 			break;
 		p = (struct pollfd){.fd = s->fd, .events = POLLIN};
 		poll(&p, s->fd >= 0 ? 1 : 0, 20);

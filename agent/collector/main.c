@@ -14,14 +14,9 @@
 #include <unistd.h>
 
 #include "collector/server.h"
+#include "common/log.h"
 
 #define PROG "tenantguard-collector"
-#define PFX  "collector: "
-
-static void warn_line(const char *msg)
-{
-	fprintf(stderr, PFX "%s\n", msg);
-}
 
 static void usage(FILE *out)
 {
@@ -71,7 +66,15 @@ static const char *open_error(int err)
 	}
 }
 
-int main(int argc, char **argv)
+/* What the command line says. */
+struct options {
+	const char *socket_path;
+	const char *log_path;
+	unsigned long long uid, rotate_size, rotate_keep;
+};
+
+/* 0, 1 for --help, or 2 (the reason logged): the exit status of a usage error. */
+static int parse_args(struct options *o, struct tg_collector *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"socket", required_argument, NULL, 's'},
@@ -83,110 +86,103 @@ int main(int argc, char **argv)
 		{"metrics-file", required_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
 		{}};
-	const char *socket_path = "/run/tenantguard/events.sock";
-	const char *log_path = "/var/log/tenantguard/events.jsonl";
-	unsigned long long uid = 0, rsize = 64ULL << 20, rkeep = 5;
-	struct tg_collector c = {.warn = warn_line};
-	const char *what = NULL;
-	sigset_t set;
-	int opt, sfd = -1, err = 0;
+	int opt;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (opt) {
-		case 's': socket_path = optarg; break;
-		case 'l': log_path = optarg; break;
+		case 's': o->socket_path = optarg; break;
+		case 'l': o->log_path = optarg; break;
 		case 'u':
-			if (parse_ull(optarg, 0xfffffffeULL, &uid)) {
-				fprintf(stderr,
-					PFX "--agent-uid: '%s' is not a uid\n",
-					optarg);
-				return 2;
-			}
+			if (parse_ull(optarg, 0xfffffffeULL, &o->uid))
+				return tg_err(2, "--agent-uid: '%s' is not a uid", optarg);
 			break;
 		case 'r':
-			if (parse_ull(optarg, 1ULL << 40, &rsize)) {
-				fprintf(stderr,
-					PFX "--rotate-size: '%s' is not a size "
-					    "in bytes (0..2^40)\n",
-					optarg);
-				return 2;
-			}
+			if (parse_ull(optarg, 1ULL << 40, &o->rotate_size))
+				return tg_err(2, "--rotate-size: '%s' is not a size in bytes (0..2^40)",
+					      optarg);
 			break;
 		case 'k':
-			if (parse_ull(optarg, TG_EVENTLOG_MAX_KEEP, &rkeep)) {
-				fprintf(stderr,
-					PFX
-					"--rotate-keep: '%s' is not 0..%u\n",
-					optarg, TG_EVENTLOG_MAX_KEEP);
-				return 2;
-			}
+			if (parse_ull(optarg, TG_EVENTLOG_MAX_KEEP, &o->rotate_keep))
+				return tg_err(2, "--rotate-keep: '%s' is not 0..%u", optarg,
+					      TG_EVENTLOG_MAX_KEEP);
 			break;
-		case 'S': c.syslog_path = optarg ? optarg : "/dev/log"; break;
-		case 'm': c.metrics_path = optarg; break;
-		case 'h': usage(stdout); return 0;
+		case 'S': c->syslog_path = optarg ? optarg : "/dev/log"; break;
+		case 'm': c->metrics_path = optarg; break;
+		case 'h': usage(stdout); return 1;
 		case ':':
-			fprintf(stderr, PFX "option %s needs a value\n",
-				argv[optind - 1]);
-			return 2;
+			return tg_err(2, "option %s needs a value", argv[optind - 1]);
 		default:
 			if (optopt)
-				fprintf(stderr,
-					PFX "unknown option -%c (see --help)\n",
-					optopt);
-			else
-				fprintf(stderr,
-					PFX "unknown option %s (see --help)\n",
-					argv[optind - 1]);
-			return 2;
+				return tg_err(2, "unknown option -%c (see --help)", optopt);
+			return tg_err(2, "unknown option %s (see --help)", argv[optind - 1]);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, PFX "unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
-	if ((c.syslog_path && !c.syslog_path[0]) ||
-	    (c.metrics_path && !c.metrics_path[0])) {
-		fprintf(stderr, PFX "--syslog= and --metrics-file need a path\n");
-		return 2;
-	}
+	if (optind < argc)
+		return tg_err(2, "unexpected argument '%s'", argv[optind]);
+	if ((c->syslog_path && !c->syslog_path[0]) || (c->metrics_path && !c->metrics_path[0]))
+		return tg_err(2, "--syslog= and --metrics-file need a path");
+	return 0;
+}
+
+static int open_signalfd(void)
+{
+	sigset_t set;
+
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sigdelset(&set, SIGPIPE);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		fprintf(stderr, PFX "signalfd: %s\n", strerror(errno));
-		return 1;
-	}
-	err = tg_collector_open(&c, socket_path, log_path, (uid_t)uid,
-				(off_t)rsize, (unsigned int)rkeep, &what);
-	if (err) {
-		fprintf(stderr, PFX "%s: %s\n", what, open_error(err));
-		goto out_close_sfd;
-	}
-	if (c.log.torn_truncated)
-		fprintf(stderr, PFX "%s: removed a torn last line\n", log_path);
-	fprintf(stderr,
-		PFX "listening on %s, log %s, agent uid %llu, next seq %llu%s%s\n",
-		socket_path, log_path, uid, (unsigned long long)c.log.next_seq,
-		c.syslog ? ", forwarding to syslog at " : "",
-		c.syslog ? c.syslog_path : "");
-	err = tg_collector_run(&c, sfd);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* Open, serve until SIGTERM or SIGINT, close: 0 or -errno (logged). */
+static int serve(struct tg_collector *c, const struct options *o, int sfd)
+{
+	const char *what = NULL;
+	int err;
+
+	err = tg_collector_open(c, o->socket_path, o->log_path, (uid_t)o->uid,
+				(off_t)o->rotate_size, (unsigned int)o->rotate_keep, &what);
 	if (err)
-		fprintf(stderr, PFX "%s: %s\n",
-			c.log.broken ? log_path : "poll", strerror(-err));
-	fprintf(stderr,
-		PFX "stopping: %llu events stored, %llu duplicates acked, %llu "
-		    "frames and %llu peers rejected\n",
-		c.stored, c.duplicates, c.rejected_frames, c.rejected_peers);
-	if (c.syslog)
-		fprintf(stderr, PFX "syslog: %llu forwarded, %llu failed\n",
-			c.syslog->sent, c.syslog->failed);
-	tg_collector_close(&c);
-out_close_sfd:
+		return tg_err(err, "%s: %s", what, open_error(err));
+	if (c->log.torn_truncated)
+		tg_info("%s: removed a torn last line", o->log_path);
+	tg_info("listening on %s, log %s, agent uid %llu, next seq %llu%s%s", o->socket_path,
+		o->log_path, o->uid, (unsigned long long)c->log.next_seq,
+		c->syslog ? ", forwarding to syslog at " : "", c->syslog ? c->syslog_path : "");
+	err = tg_collector_run(c, sfd);
+	if (err)
+		tg_info("%s: %s", c->log.broken ? o->log_path : "poll", strerror(-err));
+	tg_info("stopping: %llu events stored, %llu duplicates acked, %llu frames and %llu peers rejected",
+		c->stored, c->duplicates, c->rejected_frames, c->rejected_peers);
+	if (c->syslog)
+		tg_info("syslog: %llu forwarded, %llu failed", c->syslog->sent, c->syslog->failed);
+	tg_collector_close(c);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {
+		.socket_path = "/run/tenantguard/events.sock",
+		.log_path = "/var/log/tenantguard/events.jsonl",
+		.rotate_size = 64ULL << 20,
+		.rotate_keep = 5,
+	};
+	struct tg_collector c = {};
+	int sfd, err;
+
+	tg_log_init("collector", 0);
+	err = parse_args(&o, &c, argc, argv);
+	if (err)
+		return err == 1 ? 0 : err;
+	sfd = open_signalfd();
+	if (sfd < 0)
+		return tg_err(1, "signalfd: %s", strerror(errno));
+	err = serve(&c, &o, sfd);
 	close(sfd);
 	return err ? 1 : 0;
 }

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "collector/server.h"
+#include "common/clock.h"
+#include "common/log.h"
 #include "collector/jsoncheck.h"
 #include "common/metrics.h"
 #include "common/wire.h"
@@ -33,22 +35,6 @@
  */
 #define COMMIT_WAIT_MS 2
 #define COMMIT_BYTES   (512u << 10)
-
-static void warnf(struct tg_collector *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void warnf(struct tg_collector *c, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	if (!c->warn)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	c->warn(msg);
-}
 
 static struct tg_collector_stream *find_stream(struct tg_collector *c, __u64 id)
 {
@@ -224,7 +210,7 @@ static void reject(struct tg_collector *c, struct tg_collector_client *cl,
 		   __u64 seq, const char *why)
 {
 	tg_wire_send(cl->fd, TG_FRAME_ERROR, seq, why, (__u32)strlen(why));
-	warnf(c, "dropping client (uid %u): %s", (unsigned int)cl->uid, why);
+	tg_info("dropping client (uid %u): %s", (unsigned int)cl->uid, why);
 	c->rejected_frames++;
 	drop_client(cl);
 }
@@ -233,7 +219,7 @@ static void reject(struct tg_collector *c, struct tg_collector_client *cl,
 static void refuse(struct tg_collector *c, int fd, pid_t pid, const char *why)
 {
 	tg_wire_send(fd, TG_FRAME_ERROR, 0, why, (__u32)strlen(why));
-	warnf(c, "rejected peer pid %d: %s", (int)pid, why);
+	tg_info("rejected peer pid %d: %s", (int)pid, why);
 	c->rejected_peers++;
 	close(fd);
 }
@@ -395,24 +381,16 @@ static const char *take_frame(struct tg_collector *c,
 	return take_event(c, cl, h, payload, refused, fatal);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The log cannot be written (err): note it once, tell the agents. */
 static void stall(struct tg_collector *c, int err)
 {
-	c->next_retry_ms = now_ms() + RETRY_MS;
+	c->next_retry_ms = tg_now_ms() + RETRY_MS;
 	if (c->stalled)
 		return;
 	c->stalled = err;
 	c->stalls++;
-	c->stalled_since_ms = now_ms();
-	warnf(c, "cannot write %s: %s; holding events back (not acknowledged), "
+	c->stalled_since_ms = tg_now_ms();
+	tg_info("cannot write %s: %s; holding events back (not acknowledged), "
 		 "retrying every second", c->log.path, strerror(-err));
 }
 
@@ -421,8 +399,8 @@ static void unstall(struct tg_collector *c)
 {
 	if (!c->stalled)
 		return;
-	warnf(c, "%s is writable again after %.1f s", c->log.path,
-	      (double)(now_ms() - c->stalled_since_ms) / 1000);
+	tg_info("%s is writable again after %.1f s", c->log.path,
+	      (double)(tg_now_ms() - c->stalled_since_ms) / 1000);
 	c->stalled = 0;
 }
 
@@ -468,7 +446,7 @@ static void serve_client(struct tg_collector *c, struct tg_collector_client *cl)
 			 * Not stored (no memory?): drop it once what it had
 			 * stored is acked; it resends from its last ack.
 			 */
-			warnf(c, "cannot append to %s: %s", c->log.path,
+			tg_info("cannot append to %s: %s", c->log.path,
 			      strerror(-fatal));
 			cl->drop_after_ack = 1;
 		}
@@ -526,8 +504,8 @@ static void forward(struct tg_collector *c)
 	c->syslog->failed += c->log.copy_skipped;
 	c->log.copy_skipped = 0;
 	if (err && err != c->syslog_err)
-		warnf(c, "syslog %s: %s (events stay in the log)",
-		      c->syslog->sa.sun_path, strerror(-err));
+		tg_info("syslog %s: %s (events stay in the log)",
+		c->syslog->sa.sun_path, strerror(-err));
 	c->syslog_err = err;
 }
 
@@ -545,7 +523,7 @@ static int commit(struct tg_collector *c)
 	if (err && c->log.w.len)
 		return err;
 	if (err) {
-		warnf(c, "cannot commit %s: %s", c->log.path, strerror(-err));
+		tg_info("cannot commit %s: %s", c->log.path, strerror(-err));
 		for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++) {
 			struct tg_collector_client *cl = &c->clients[i];
 
@@ -565,7 +543,7 @@ static int commit(struct tg_collector *c)
 		forward(c);
 	err = tg_eventlog_rotate(&c->log);
 	if (err && err != c->rotate_err)
-		warnf(c, "cannot rotate %s: %s", c->log.path, strerror(-err));
+		tg_info("cannot rotate %s: %s", c->log.path, strerror(-err));
 	c->rotate_err = err;
 	return 0;
 }
@@ -617,8 +595,8 @@ static void write_metrics(struct tg_collector *c)
 	}
 	err = tg_metrics_write(&m, c->metrics_path);
 	if (err && err != c->metrics_err)
-		warnf(c, "metrics file %s: %s", c->metrics_path,
-		      strerror(-err));
+		tg_info("metrics file %s: %s", c->metrics_path,
+		strerror(-err));
 	c->metrics_err = err;
 	tg_metrics_free(&m);
 }
@@ -654,7 +632,7 @@ int tg_collector_run(struct tg_collector *c, int stop_fd)
 			};
 		}
 		/* While the log fails (disk full?), retry once a second. */
-		now = now_ms();
+		now = tg_now_ms();
 		timeout = -1;
 		if (c->stalled)
 			timeout = c->next_retry_ms > now ? c->next_retry_ms - now
@@ -687,7 +665,7 @@ int tg_collector_run(struct tg_collector *c, int stop_fd)
 			else
 				serve_client(c, cl);
 		}
-		now = now_ms();
+		now = tg_now_ms();
 		if (c->log.w.len && !c->commit_due_ms)
 			c->commit_due_ms = now + COMMIT_WAIT_MS;
 		if (c->stalled ? now >= c->next_retry_ms

@@ -42,7 +42,6 @@ struct tg_collector {
 	unsigned int next_stream; /* round-robin slot for a new stream */
 	int rotate_err;		  /* last rotation's result, warned once */
 	/* Called with a one-line notice (rejected peers and frames). */
-	void (*warn)(const char *msg);
 	unsigned long long stored, duplicates, rejected_frames, rejected_peers;
 	/* Set before open: forward stored events to this syslog socket. */
 	const char *syslog_path;
