@@ -122,17 +122,17 @@ out_free:
 /*
  * Load and attach an optional BPF LSM object. Every map it declares under
  * the name of a network object map is that map (bpf_map__reuse_fd): the
- * tags, the policy maps, the ring buffer. On failure reason says why.
+ * tags, the policy maps, the ring buffer. On failure why says why.
  */
 static int start_lsm_object(struct tg_bpf *b, struct bpf_object_skeleton *s,
-			    char *reason, size_t len)
+			    char *why, size_t len)
 {
 	struct bpf_map *m, *shared;
 	int lsm, err = 0;
 
 	lsm = tg_bpf_lsm_active();
 	if (lsm == 0) {
-		snprintf(reason, len,
+		snprintf(why, len,
 			 "BPF LSM is not in the kernel's active LSM list (boot with lsm=...,bpf)");
 		return -EOPNOTSUPP;
 	}
@@ -142,14 +142,14 @@ static int start_lsm_object(struct tg_bpf *b, struct bpf_object_skeleton *s,
 			continue;
 		err = bpf_map__reuse_fd(m, bpf_map__fd(shared));
 		if (err) {
-			snprintf(reason, len, "cannot share map %s: %s",
+			snprintf(why, len, "cannot share map %s: %s",
 				 bpf_map__name(m), strerror(-err));
 			return err;
 		}
 	}
 	err = bpf_object__load_skeleton(s);
 	if (err) {
-		snprintf(reason, len,
+		snprintf(why, len,
 			 "the kernel refused to load BPF LSM programs: %s%s",
 			 strerror(-err),
 			 lsm < 0 ? " (active LSM list unreadable)" : "");
@@ -157,7 +157,7 @@ static int start_lsm_object(struct tg_bpf *b, struct bpf_object_skeleton *s,
 	}
 	err = bpf_object__attach_skeleton(s);
 	if (err)
-		snprintf(reason, len,
+		snprintf(why, len,
 			 "the kernel refused to attach BPF LSM programs: %s",
 			 strerror(-err));
 	return err;
@@ -242,8 +242,8 @@ static int attach_cgroup_progs(struct tg_net *n, int cgfd)
 	return 0;
 }
 
-int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *errbuf,
-		 size_t errlen)
+int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
+		 size_t len)
 {
 	int err = 0;
 
@@ -253,34 +253,34 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *errbuf,
 	b->cgroup_fd = open(o->attach_cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (b->cgroup_fd < 0) {
 		err = -errno;
-		snprintf(errbuf, errlen, "cannot open cgroup %s: %s",
+		snprintf(why, len, "cannot open cgroup %s: %s",
 			 o->attach_cgroup, strerror(-err));
 		return err;
 	}
 	b->net = tg_net__open();
 	if (!b->net) {
 		err = -errno;
-		snprintf(errbuf, errlen, "cannot open BPF object: %s",
+		snprintf(why, len, "cannot open BPF object: %s",
 			 strerror(-err));
 		goto out_close_cgroup;
 	}
 	err = bpf_map__set_max_entries(b->net->maps.events, o->ringbuf_size);
 	if (err) {
-		snprintf(errbuf, errlen, "bad ring buffer size %u: %s",
+		snprintf(why, len, "bad ring buffer size %u: %s",
 			 o->ringbuf_size, strerror(-err));
 		goto out_destroy_net;
 	}
 	b->net->rodata->host_netns = o->host_netns;
 	err = tg_net__load(b->net);
 	if (err) {
-		snprintf(errbuf, errlen,
+		snprintf(why, len,
 			 "cannot load BPF programs: %s (root with CAP_BPF and CAP_NET_ADMIN needed)",
 			 strerror(-err));
 		goto out_destroy_net;
 	}
 	err = attach_cgroup_progs(b->net, b->cgroup_fd);
 	if (err) {
-		snprintf(errbuf, errlen, "cannot attach to cgroup %s: %s",
+		snprintf(why, len, "cannot attach to cgroup %s: %s",
 			 o->attach_cgroup, strerror(-err));
 		goto out_destroy_net;
 	}
@@ -295,7 +295,7 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *errbuf,
 			 "BPF LSM object failed to load");
 	err = setup_policy_maps(b);
 	if (err) {
-		snprintf(errbuf, errlen, "cannot create policy maps: %s",
+		snprintf(why, len, "cannot create policy maps: %s",
 			 strerror(-err));
 		goto out_destroy_file;
 	}
@@ -309,7 +309,7 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *errbuf,
 				 o->ctx, NULL);
 	if (!b->rb) {
 		err = -errno;
-		snprintf(errbuf, errlen, "cannot open ring buffer: %s",
+		snprintf(why, len, "cannot open ring buffer: %s",
 			 strerror(-err));
 		goto out_destroy_file;
 	}

@@ -78,10 +78,10 @@ int tg_bpf_lsm_active(void);
  * Load and attach everything the kernel allows. Network programs are
  * required; file programs and unix socket programs are optional and their
  * absence is explained in b->file_reason and b->unix_reason. On failure nothing stays loaded or attached; err gets a
- * one-line reason.
+ * one-line reason in why (len bytes).
  */
-int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *err,
-		 size_t errlen);
+int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
+		 size_t len);
 void tg_bpf_stop(struct tg_bpf *b);
 
 /*

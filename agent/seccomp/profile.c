@@ -615,19 +615,19 @@ static int multiplexed(const char *name)
 }
 
 static scmp_filter_ctx new_ctx(const struct tg_sc_profile *p, uint32_t def,
-			       char *err, size_t errlen)
+			       char *why, size_t len)
 {
 	scmp_filter_ctx ctx = seccomp_init(def);
 	int rc;
 
 	if (!ctx) {
-		snprintf(err, errlen, "seccomp_init failed");
+		snprintf(why, len, "seccomp_init failed");
 		return NULL;
 	}
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 			      scmp_action(p->badarch_action, p->badarch_err, 0));
 	if (rc) {
-		snprintf(err, errlen, "bad_arch action: %s", strerror(-rc));
+		snprintf(why, len, "bad_arch action: %s", strerror(-rc));
 		seccomp_release(ctx);
 		return NULL;
 	}
@@ -644,8 +644,8 @@ static scmp_filter_ctx new_ctx(const struct tg_sc_profile *p, uint32_t def,
  * rules are left out there, so the default action applies.
  */
 static int add_rules(scmp_filter_ctx ctx, const struct tg_sc_profile *p,
-		     uint32_t def, int notify, int compat32, char *err,
-		     size_t errlen)
+		     uint32_t def, int notify, int compat32, char *why,
+		     size_t len)
 {
 	unsigned int i;
 	int rc;
@@ -661,7 +661,7 @@ static int add_rules(scmp_filter_ctx ctx, const struct tg_sc_profile *p,
 		rc = seccomp_rule_add_array(ctx, act, seccomp_syscall_resolve_name(r->name),
 					    r->n_args, r->args);
 		if (rc) {
-			snprintf(err, errlen, "%s:%u:%u: rule for '%s': %s", p->source,
+			snprintf(why, len, "%s:%u:%u: rule for '%s': %s", p->source,
 				 r->line, r->col, r->name, strerror(-rc));
 			return rc;
 		}
@@ -670,19 +670,19 @@ static int add_rules(scmp_filter_ctx ctx, const struct tg_sc_profile *p,
 }
 
 scmp_filter_ctx tg_sc_compile(const struct tg_sc_profile *p, int notify,
-			      char *err, size_t errlen)
+			      char *why, size_t len)
 {
 	uint32_t def = scmp_action(p->def_action, p->def_err, notify);
 	uint32_t native = seccomp_arch_native();
 	scmp_filter_ctx ctx, ctx32 = NULL;
 	int rc = 0;
 
-	ctx = new_ctx(p, def, err, errlen);
+	ctx = new_ctx(p, def, why, len);
 	if (!ctx)
 		return NULL;
 	if (native == SCMP_ARCH_X86_64) {
 		rc = seccomp_arch_add(ctx, SCMP_ARCH_X32);
-		ctx32 = new_ctx(p, def, err, errlen);
+		ctx32 = new_ctx(p, def, why, len);
 		if (!ctx32)
 			goto fail;
 		if (!rc)
@@ -693,17 +693,17 @@ scmp_filter_ctx tg_sc_compile(const struct tg_sc_profile *p, int notify,
 		rc = seccomp_arch_add(ctx, SCMP_ARCH_ARM);
 	}
 	if (rc) {
-		snprintf(err, errlen, "adding compat architectures: %s", strerror(-rc));
+		snprintf(why, len, "adding compat architectures: %s", strerror(-rc));
 		goto fail;
 	}
-	if (add_rules(ctx, p, def, notify, 0, err, errlen))
+	if (add_rules(ctx, p, def, notify, 0, why, len))
 		goto fail;
 	if (ctx32) {
-		if (add_rules(ctx32, p, def, notify, 1, err, errlen))
+		if (add_rules(ctx32, p, def, notify, 1, why, len))
 			goto fail;
 		rc = seccomp_merge(ctx, ctx32);
 		if (rc) {
-			snprintf(err, errlen, "merging the x86 filter: %s", strerror(-rc));
+			snprintf(why, len, "merging the x86 filter: %s", strerror(-rc));
 			goto fail;
 		}
 	}

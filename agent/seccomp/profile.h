@@ -74,10 +74,10 @@ extern const struct tg_sc_builtin tg_sc_builtins[];
  * A libseccomp filter for the profile, for this machine's native
  * architecture and its compat ones (x86_64: also x86 and x32). notify = 0
  * turns NOTIFY into ERRNO(EPERM), for loaders that have no listener.
- * NULL with a message in err (errlen bytes) on failure.
+ * NULL with the reason in why (len bytes) on failure.
  */
 scmp_filter_ctx tg_sc_compile(const struct tg_sc_profile *p, int notify,
-			      char *err, size_t errlen);
+			      char *why, size_t len);
 
 /* Whether any call (or the default) is answered through a listener. */
 int tg_sc_uses_notify(const struct tg_sc_profile *p);
