@@ -122,7 +122,7 @@ out_free:
 /*
  * Load and attach an optional BPF LSM object. Every map it declares under
  * the name of a network object map is that map (bpf_map__reuse_fd): the
- * tags, the policy maps, the ring buffer. On failure why says why.
+ * tags, the policy maps, the ring buffer. On failure why holds the reason.
  */
 static int start_lsm_object(struct tg_bpf *b, struct bpf_object_skeleton *s,
 			    char *why, size_t len)
