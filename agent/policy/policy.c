@@ -272,18 +272,174 @@ static const struct ynode *list_of(struct yctx *c, const struct ynode *y,
 	return y;
 }
 
-static int parse_tenant(struct yctx *c, struct tg_policy *p,
-			const struct ynode *key, const struct ynode *y)
+/* Each tenant key's parser: 0, -EINVAL (reported) or -ENOMEM. */
+static int tenant_cgroup(struct yctx *c, struct tg_policy_tenant *t,
+			 const struct ynode *v)
 {
-	static const char *const keys[] = { "cgroup", "mode", "paths", "ports",
-					    "networks", "allow_from", "seccomp",
-					    "events", NULL };
-	const struct tg_policy_tenant *prev;
-	struct tg_policy_tenant *t;
-	const struct ynode *v, *l;
+	char cg[PATH_MAX];
+
+	if (parse_abs_path(c, v, "cgroup", cg, sizeof(cg)))
+		return -EINVAL;
+	t->cgroup = strdup(cg);
+	return t->cgroup ? 0 : -ENOMEM;
+}
+
+static int tenant_mode(struct yctx *c, struct tg_policy_tenant *t,
+		       const struct ynode *v)
+{
+	return parse_mode(c, v, &t->mode) ? -EINVAL : 0;
+}
+
+static int tenant_events(struct yctx *c, struct tg_policy_tenant *t,
+			 const struct ynode *v)
+{
+	return parse_rate(c, v, &t->events) ? -EINVAL : 0;
+}
+
+static int tenant_seccomp(struct yctx *c, struct tg_policy_tenant *t,
+			  const struct ynode *v)
+{
+	if (y_want(c, v, Y_SCALAR, "seccomp"))
+		return -EINVAL;
+	if (!tg_profile_name_valid(v->value)) {
+		YERR(c, v, "seccomp profile name '%s' is invalid (a-z 0-9 - _)",
+		    v->value);
+		return -EINVAL;
+	}
+	snprintf(t->seccomp, sizeof(t->seccomp), "%s", v->value);
+	return 0;
+}
+
+static int tenant_paths(struct yctx *c, struct tg_policy_tenant *t,
+			const struct ynode *v)
+{
+	const struct ynode *l = list_of(c, v, "paths");
 	unsigned int i;
 	int err = 0;
-	void *nt;
+
+	if (!l)
+		return -EINVAL;
+	t->paths = calloc(l->n + 1, sizeof(*t->paths));
+	for (i = 0; t->paths && i < l->n; i++) {
+		char path[PATH_MAX];
+
+		if (parse_abs_path(c, l->kids[i], "path", path, sizeof(path))) {
+			err = -EINVAL;
+			continue;
+		}
+		t->paths[t->n_paths++] = strdup(path);
+	}
+	return err;
+}
+
+static int tenant_ports(struct yctx *c, struct tg_policy_tenant *t,
+			const struct ynode *v)
+{
+	const struct ynode *l = list_of(c, v, "ports");
+	unsigned int i;
+	int err = 0;
+
+	if (!l)
+		return -EINVAL;
+	t->ports = calloc(l->n + 1, sizeof(*t->ports));
+	for (i = 0; t->ports && i < l->n; i++)
+		if (parse_port(c, l->kids[i], &t->ports[t->n_ports]))
+			err = -EINVAL;
+		else
+			t->n_ports++;
+	return err;
+}
+
+static int tenant_networks(struct yctx *c, struct tg_policy_tenant *t,
+			   const struct ynode *v)
+{
+	const struct ynode *l = list_of(c, v, "networks");
+	unsigned int i;
+	int err = 0;
+
+	if (!l)
+		return -EINVAL;
+	t->networks = calloc(l->n + 1, sizeof(*t->networks));
+	for (i = 0; t->networks && i < l->n; i++)
+		if (parse_cidr(c, l->kids[i], &t->networks[t->n_networks]))
+			err = -EINVAL;
+		else
+			t->n_networks++;
+	return err;
+}
+
+/* Each entry keeps its location for the check in tg_policy_finish(). */
+static int tenant_allow_from(struct yctx *c, struct tg_policy_tenant *t,
+			     const struct ynode *v)
+{
+	const struct ynode *l = list_of(c, v, "allow_from");
+	unsigned int i;
+	int err = 0;
+
+	if (!l)
+		return -EINVAL;
+	t->allow_from = calloc(l->n + 1, sizeof(*t->allow_from));
+	for (i = 0; t->allow_from && i < l->n; i++) {
+		if (y_want(c, l->kids[i], Y_SCALAR, "allow_from entry")) {
+			err = -EINVAL;
+			continue;
+		}
+		if (asprintf(&t->allow_from[t->n_allow_from], "%s%c%s:%u:%u",
+			     l->kids[i]->value, 0, c->name, l->kids[i]->line,
+			     l->kids[i]->col) > 0)
+			t->n_allow_from++;
+	}
+	return err;
+}
+
+/* The keys of a tenant, parsed in this order (the order of their messages). */
+static const struct {
+	const char *key;
+	int (*parse)(struct yctx *c, struct tg_policy_tenant *t,
+		     const struct ynode *v);
+} tenant_keys[] = {
+	{ "cgroup", tenant_cgroup },
+	{ "mode", tenant_mode },
+	{ "events", tenant_events },
+	{ "seccomp", tenant_seccomp },
+	{ "paths", tenant_paths },
+	{ "ports", tenant_ports },
+	{ "networks", tenant_networks },
+	{ "allow_from", tenant_allow_from },
+};
+
+#define N_TENANT_KEYS (sizeof(tenant_keys) / sizeof(tenant_keys[0]))
+
+/* Every key of tenant map y into t; stops only when out of memory. */
+static int parse_tenant_keys(struct yctx *c, struct tg_policy_tenant *t,
+			     const struct ynode *y)
+{
+	const char *allowed[N_TENANT_KEYS + 1] = { NULL };
+	const struct ynode *v;
+	size_t i;
+	int r, err;
+
+	for (i = 0; i < N_TENANT_KEYS; i++)
+		allowed[i] = tenant_keys[i].key;
+	err = y_check_keys(c, y, allowed, "a tenant");
+	for (i = 0; i < N_TENANT_KEYS; i++) {
+		v = y_get(y, tenant_keys[i].key);
+		if (!v)
+			continue;
+		r = tenant_keys[i].parse(c, t, v);
+		if (r == -ENOMEM)
+			return r;
+		if (r)
+			err = r;
+	}
+	return err;
+}
+
+/* Whether key can name a new tenant of p; -EINVAL, reported, if not. */
+static int tenant_name_check(struct yctx *c, const struct tg_policy *p,
+			     const struct ynode *key)
+{
+	const struct tg_policy_tenant *prev;
 
 	if (!tg_tenant_name_valid(key->value)) {
 		YERR(c, key, "invalid tenant name '%s' (1-63 of A-Z a-z 0-9 _ . -, not 'host')",
@@ -300,10 +456,16 @@ static int parse_tenant(struct yctx *c, struct tg_policy *p,
 		YERR(c, key, "too many tenants (limit %d)", TG_POLICY_MAX_TENANTS);
 		return -EINVAL;
 	}
-	if (y->type == Y_SCALAR && y->value[0] == '\0' && !y->quoted)
-		y = NULL;	/* "acme:" with nothing: all defaults */
-	else if (y_want(c, y, Y_MAP, "a tenant"))
-		return -EINVAL;
+	return 0;
+}
+
+/* Append tenant key, all defaults, to p; *tp points at it. */
+static int tenant_add(struct yctx *c, struct tg_policy *p,
+		      const struct ynode *key, struct tg_policy_tenant **tp)
+{
+	struct tg_policy_tenant *t;
+	void *nt;
+
 	nt = reallocarray(p->tenants, p->n_tenants + 1, sizeof(*p->tenants));
 	if (!nt)
 		return -ENOMEM;
@@ -317,83 +479,26 @@ static int parse_tenant(struct yctx *c, struct tg_policy *p,
 		return -ENOMEM;
 	}
 	t->mode = TG_MODE_INHERIT;
-	if (!y)
-		return 0;
-	err = y_check_keys(c, y, keys, "a tenant");
-	if ((v = y_get(y, "cgroup"))) {
-		char cg[PATH_MAX];
+	*tp = t;
+	return 0;
+}
 
-		if (parse_abs_path(c, v, "cgroup", cg, sizeof(cg)))
-			err = -EINVAL;
-		else if (!(t->cgroup = strdup(cg)))
-			return -ENOMEM;
-	}
-	if ((v = y_get(y, "mode")) && parse_mode(c, v, &t->mode))
-		err = -EINVAL;
-	if ((v = y_get(y, "events")) && parse_rate(c, v, &t->events))
-		err = -EINVAL;
-	if ((v = y_get(y, "seccomp"))) {
-		if (y_want(c, v, Y_SCALAR, "seccomp"))
-			err = -EINVAL;
-		else if (!tg_profile_name_valid(v->value)) {
-			YERR(c, v, "seccomp profile name '%s' is invalid (a-z 0-9 - _)",
-			    v->value);
-			err = -EINVAL;
-		} else {
-			snprintf(t->seccomp, sizeof(t->seccomp), "%s", v->value);
-		}
-	}
-	if ((l = list_of(c, y_get(y, "paths"), "paths"))) {
-		t->paths = calloc(l->n + 1, sizeof(*t->paths));
-		for (i = 0; t->paths && i < l->n; i++) {
-			char path[PATH_MAX];
+static int parse_tenant(struct yctx *c, struct tg_policy *p,
+			const struct ynode *key, const struct ynode *y)
+{
+	struct tg_policy_tenant *t = NULL;
+	int err;
 
-			if (parse_abs_path(c, l->kids[i], "path", path, sizeof(path))) {
-				err = -EINVAL;
-				continue;
-			}
-			t->paths[t->n_paths++] = strdup(path);
-		}
-	} else if (y_get(y, "paths")) {
-		err = -EINVAL;
-	}
-	if ((l = list_of(c, y_get(y, "ports"), "ports"))) {
-		t->ports = calloc(l->n + 1, sizeof(*t->ports));
-		for (i = 0; t->ports && i < l->n; i++)
-			if (parse_port(c, l->kids[i], &t->ports[t->n_ports]))
-				err = -EINVAL;
-			else
-				t->n_ports++;
-	} else if (y_get(y, "ports")) {
-		err = -EINVAL;
-	}
-	if ((l = list_of(c, y_get(y, "networks"), "networks"))) {
-		t->networks = calloc(l->n + 1, sizeof(*t->networks));
-		for (i = 0; t->networks && i < l->n; i++)
-			if (parse_cidr(c, l->kids[i], &t->networks[t->n_networks]))
-				err = -EINVAL;
-			else
-				t->n_networks++;
-	} else if (y_get(y, "networks")) {
-		err = -EINVAL;
-	}
-	if ((l = list_of(c, y_get(y, "allow_from"), "allow_from"))) {
-		/* Each entry keeps its location for the check in finish(). */
-		t->allow_from = calloc(l->n + 1, sizeof(*t->allow_from));
-		for (i = 0; t->allow_from && i < l->n; i++) {
-			if (y_want(c, l->kids[i], Y_SCALAR, "allow_from entry")) {
-				err = -EINVAL;
-				continue;
-			}
-			if (asprintf(&t->allow_from[t->n_allow_from], "%s%c%s:%u:%u",
-				     l->kids[i]->value, 0, c->name, l->kids[i]->line,
-				     l->kids[i]->col) > 0)
-				t->n_allow_from++;
-		}
-	} else if (y_get(y, "allow_from")) {
-		err = -EINVAL;
-	}
-	return err;
+	if (tenant_name_check(c, p, key))
+		return -EINVAL;
+	if (y->type == Y_SCALAR && y->value[0] == '\0' && !y->quoted)
+		y = NULL;	/* "acme:" with nothing: all defaults */
+	else if (y_want(c, y, Y_MAP, "a tenant"))
+		return -EINVAL;
+	err = tenant_add(c, p, key, &t);
+	if (err || !y)
+		return err;
+	return parse_tenant_keys(c, t, y);
 }
 
 int tg_policy_parse(struct tg_policy *p, const char *name, const char *buf,
