@@ -93,129 +93,145 @@ static struct ynode *ynode_new(enum ytype t, const yaml_mark_t *m)
 	return y;
 }
 
+/* An error at the start of libyaml mark m. */
+#define MARK_ERR(c, m, ...)                                                    \
+	tg_diag_add((c)->d, (c)->name, (unsigned int)(m).line + 1,             \
+		    (unsigned int)(m).column + 1, __VA_ARGS__)
+
+/* A tree under construction: the open collections, innermost last. */
+struct ybuild {
+	struct yctx *c;
+	struct ynode *root;
+	struct ynode *stack[TG_YAML_MAX_DEPTH + 1];
+	int depth;
+	int docs;
+};
+
+/* The node a scalar or collection start event opens; NULL if refused. */
+static struct ynode *node_new(struct yctx *c, const yaml_event_t *ev)
+{
+	const yaml_char_t *anchor =
+		ev->type == YAML_SCALAR_EVENT ? ev->data.scalar.anchor :
+		ev->type == YAML_SEQUENCE_START_EVENT ?
+					      ev->data.sequence_start.anchor :
+					      ev->data.mapping_start.anchor;
+	struct ynode *y;
+
+	if (anchor) {
+		MARK_ERR(c, ev->start_mark,
+			 "YAML anchors are not allowed in a %s", c->doc);
+		return NULL;
+	}
+	if (++c->nodes > TG_YAML_MAX_NODES) {
+		MARK_ERR(c, ev->start_mark, "too many YAML nodes (limit %u)",
+			 TG_YAML_MAX_NODES);
+		return NULL;
+	}
+	y = ynode_new(ev->type == YAML_SCALAR_EVENT ? Y_SCALAR :
+		      ev->type == YAML_SEQUENCE_START_EVENT ? Y_SEQ : Y_MAP,
+		      &ev->start_mark);
+	if (!y || ev->type != YAML_SCALAR_EVENT)
+		return y;
+	y->value = strndup((const char *)ev->data.scalar.value,
+			   ev->data.scalar.length);
+	y->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+	if (!y->value || strlen(y->value) != ev->data.scalar.length) {
+		tg_diag_add(c->d, c->name, y->line, y->col,
+			    "NUL byte in a string");
+		ytree_free(y);
+		return NULL;
+	}
+	return y;
+}
+
+/* A scalar, or a collection that stays open until its end event. */
+static int node_start(struct ybuild *b, const yaml_event_t *ev)
+{
+	struct ynode *y = node_new(b->c, ev);
+
+	if (!y)
+		return -EINVAL;
+	if (b->depth > 0 && ynode_add(b->stack[b->depth - 1], y)) {
+		ytree_free(y);
+		return -ENOMEM;
+	}
+	if (b->depth == 0) {
+		if (b->root)
+			ytree_free(b->root);
+		b->root = y;
+	}
+	if (y->type == Y_SCALAR)
+		return 0;
+	if (b->depth >= TG_YAML_MAX_DEPTH) {
+		tg_diag_add(b->c->d, b->c->name, y->line, y->col,
+			    "nested too deeply (limit %d levels)",
+			    TG_YAML_MAX_DEPTH);
+		return -EINVAL;
+	}
+	b->stack[b->depth++] = y;
+	return 0;
+}
+
+/* One libyaml event into the tree: 0, 1 at the end of the stream, or -errno. */
+static int add_event(struct ybuild *b, const yaml_event_t *ev)
+{
+	switch (ev->type) {
+	case YAML_STREAM_END_EVENT:
+		return 1;
+	case YAML_DOCUMENT_START_EVENT:
+		if (++b->docs > 1) {
+			MARK_ERR(b->c, ev->start_mark,
+				 "only one YAML document is allowed");
+			return -EINVAL;
+		}
+		return 0;
+	case YAML_ALIAS_EVENT:
+		MARK_ERR(b->c, ev->start_mark,
+			 "YAML aliases are not allowed in a %s", b->c->doc);
+		return -EINVAL;
+	case YAML_SCALAR_EVENT:
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		return node_start(b, ev);
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		if (b->depth > 0)
+			b->depth--;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 /* Build the tree of one YAML document; NULL with errors in d. */
 static struct ynode *yaml_tree(struct yctx *c, const char *buf, size_t len)
 {
-	struct ynode *stack[TG_YAML_MAX_DEPTH + 1];
-	struct ynode *root = NULL, *y;
+	struct ybuild b = { .c = c };
 	yaml_parser_t parser;
 	yaml_event_t ev;
-	int depth = 0, done = 0, failed = 0, docs = 0;
+	int r = 0;
 
 	if (!yaml_parser_initialize(&parser))
 		return NULL;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	while (!done && !failed) {
+	while (r == 0) {
 		if (!yaml_parser_parse(&parser, &ev)) {
-			tg_diag_add(c->d, c->name,
-				 (unsigned int)parser.problem_mark.line + 1,
-				 (unsigned int)parser.problem_mark.column + 1,
-				 "invalid YAML: %s%s%s",
+			MARK_ERR(c, parser.problem_mark, "invalid YAML: %s%s%s",
 				 parser.problem ? parser.problem : "error",
 				 parser.context ? " " : "",
 				 parser.context ? parser.context : "");
-			failed = 1;
+			r = -EINVAL;
 			break;
 		}
-		y = NULL;
-		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
-			done = 1;
-			break;
-		case YAML_DOCUMENT_START_EVENT:
-			if (++docs > 1) {
-				tg_diag_add(c->d, c->name, (unsigned int)ev.start_mark.line + 1,
-					 (unsigned int)ev.start_mark.column + 1,
-					 "only one YAML document is allowed");
-				failed = 1;
-			}
-			break;
-		case YAML_ALIAS_EVENT:
-			tg_diag_add(c->d, c->name, (unsigned int)ev.start_mark.line + 1,
-				 (unsigned int)ev.start_mark.column + 1,
-				 "YAML aliases are not allowed in a %s", c->doc);
-			failed = 1;
-			break;
-		case YAML_SCALAR_EVENT:
-		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT: {
-			const yaml_char_t *anchor =
-				ev.type == YAML_SCALAR_EVENT ? ev.data.scalar.anchor :
-				ev.type == YAML_SEQUENCE_START_EVENT ?
-							      ev.data.sequence_start.anchor :
-							      ev.data.mapping_start.anchor;
-
-			if (anchor) {
-				tg_diag_add(c->d, c->name, (unsigned int)ev.start_mark.line + 1,
-					 (unsigned int)ev.start_mark.column + 1,
-					 "YAML anchors are not allowed in a %s", c->doc);
-				failed = 1;
-				break;
-			}
-			if (++c->nodes > TG_YAML_MAX_NODES) {
-				tg_diag_add(c->d, c->name, (unsigned int)ev.start_mark.line + 1,
-					 (unsigned int)ev.start_mark.column + 1,
-					 "too many YAML nodes (limit %u)", TG_YAML_MAX_NODES);
-				failed = 1;
-				break;
-			}
-			y = ynode_new(ev.type == YAML_SCALAR_EVENT ? Y_SCALAR :
-				      ev.type == YAML_SEQUENCE_START_EVENT ? Y_SEQ : Y_MAP,
-				      &ev.start_mark);
-			if (!y) {
-				failed = 1;
-				break;
-			}
-			if (ev.type == YAML_SCALAR_EVENT) {
-				y->value = strndup((const char *)ev.data.scalar.value,
-						   ev.data.scalar.length);
-				y->quoted = ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
-				if (!y->value || strlen(y->value) != ev.data.scalar.length) {
-					tg_diag_add(c->d, c->name, y->line, y->col,
-						 "NUL byte in a string");
-					ytree_free(y);
-					failed = 1;
-					break;
-				}
-			}
-			if (depth > 0 && ynode_add(stack[depth - 1], y)) {
-				ytree_free(y);
-				failed = 1;
-				break;
-			}
-			if (depth == 0) {
-				if (root)
-					ytree_free(root);
-				root = y;
-			}
-			if (y->type != Y_SCALAR) {
-				if (depth >= TG_YAML_MAX_DEPTH) {
-					tg_diag_add(c->d, c->name, y->line, y->col,
-						 "nested too deeply (limit %d levels)",
-						 TG_YAML_MAX_DEPTH);
-					failed = 1;
-					break;
-				}
-				stack[depth++] = y;
-			}
-			break;
-		}
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			if (depth > 0)
-				depth--;
-			break;
-		default:
-			break;
-		}
+		r = add_event(&b, &ev);
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&parser);
-	if (failed) {
-		ytree_free(root);
+	if (r < 0) {
+		ytree_free(b.root);
 		return NULL;
 	}
-	return root;
+	return b.root;
 }
 
 /* ---- schema ---- */

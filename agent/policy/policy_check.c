@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Whole-policy checks: allow_from names, and no overlaps between tenants. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/policy.h"
+
+/* One path, port range or network of a tenant. */
+struct owned {
+	const void *x;
+	const struct tg_policy_tenant *t;
+};
+
+enum owned_kind { OWN_PATHS, OWN_PORTS, OWN_NETS };
+
+/*
+ * Every item of kind of every tenant, sorted by cmp, in *v (NULL if none);
+ * their number, or -ENOMEM.
+ */
+static long owned_list(const struct tg_policy *p, enum owned_kind kind,
+		       int (*cmp)(const void *, const void *), struct owned **v)
+{
+	size_t n = 0, i;
+	unsigned int j, m;
+
+	*v = NULL;
+	for (i = 0; i < p->n_tenants; i++)
+		n += kind == OWN_PATHS ? p->tenants[i].n_paths :
+		     kind == OWN_PORTS ? p->tenants[i].n_ports : p->tenants[i].n_networks;
+	if (!n)
+		return 0;
+	*v = calloc(n, sizeof(**v));
+	if (!*v)
+		return -ENOMEM;
+	n = 0;
+	for (i = 0; i < p->n_tenants; i++) {
+		const struct tg_policy_tenant *t = &p->tenants[i];
+
+		m = kind == OWN_PATHS ? t->n_paths : kind == OWN_PORTS ? t->n_ports :
+									t->n_networks;
+		for (j = 0; j < m; j++)
+			(*v)[n++] = (struct owned){
+				kind == OWN_PATHS ? (const void *)t->paths[j] :
+				kind == OWN_PORTS ? (const void *)&t->ports[j] :
+						    (const void *)&t->networks[j], t };
+	}
+	qsort(*v, n, sizeof(**v), cmp);
+	return (long)n;
+}
+
+/*
+ * v (n items) sorted so that every item follows the items that contain it:
+ * report each item contained in one of another tenant. 0 or -EINVAL.
+ */
+static int nested_sweep(const struct owned *v, size_t n,
+			int (*contains)(const void *outer, const void *inner),
+			void (*report)(struct tg_diag *d, const struct owned *in,
+				       const struct owned *out),
+			struct tg_diag *d)
+{
+	const struct owned **stack;
+	size_t i, top = 0;
+	int err = 0;
+
+	stack = calloc(n ? n : 1, sizeof(*stack));
+	if (!stack)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		while (top && !contains(stack[top - 1]->x, v[i].x))
+			top--;
+		if (top && stack[top - 1]->t != v[i].t) {
+			report(d, &v[i], stack[top - 1]);
+			err = -EINVAL;
+		}
+		stack[top++] = &v[i];
+	}
+	free(stack);
+	return err;
+}
+
+/* Order paths so that every path is followed by its descendants. */
+static int path_cmp(const void *a, const void *b)
+{
+	const unsigned char *x = (const unsigned char *)((const struct owned *)a)->x;
+	const unsigned char *y = (const unsigned char *)((const struct owned *)b)->x;
+
+	for (; *x && *x == *y; x++, y++)
+		;
+	return (*x == '/' ? 1 : *x + 1) - (*y == '/' ? 1 : *y + 1);
+}
+
+static int is_under(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	return strncmp(path, root, n) == 0 &&
+	       (path[n] == '/' || path[n] == '\0' || (n == 1 && root[0] == '/'));
+}
+
+/* diag_add at a location kept as text, "file:line:column". */
+static void diag_at(struct tg_diag *d, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void diag_at(struct tg_diag *d, const char *where, const char *fmt, ...)
+{
+	char file[PATH_MAX + 32], msg[400], *c1, *c2;
+	va_list ap;
+
+	snprintf(file, sizeof(file), "%s", where);
+	c2 = strrchr(file, ':');
+	*c2 = '\0';
+	c1 = strrchr(file, ':');
+	*c1 = '\0';
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	tg_diag_add(d, file, (unsigned int)atoi(c1 + 1), (unsigned int)atoi(c2 + 1),
+		 "%s", msg);
+}
+
+static int path_contains(const void *outer, const void *inner)
+{
+	return is_under(inner, outer);
+}
+
+static void path_overlap(struct tg_diag *d, const struct owned *in,
+			 const struct owned *out)
+{
+	diag_at(d, in->t->where, "path %s of tenant '%s' overlaps %s of tenant '%s' (%s)",
+		(const char *)in->x, in->t->name, (const char *)out->x, out->t->name,
+		out->t->where);
+}
+
+static int check_overlaps(const struct tg_policy *p, struct tg_diag *d)
+{
+	struct owned *v;
+	long n;
+	int err;
+
+	n = owned_list(p, OWN_PATHS, path_cmp, &v);
+	if (n <= 0)
+		return (int)n;
+	err = nested_sweep(v, (size_t)n, path_contains, path_overlap, d);
+	free(v);
+	return err;
+}
+
+/* diag_add at line:col of the file where tenant t is defined. */
+static void diag_in(struct tg_diag *d, const struct tg_policy_tenant *t,
+		    unsigned int line, unsigned int col, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void diag_in(struct tg_diag *d, const struct tg_policy_tenant *t,
+		    unsigned int line, unsigned int col, const char *fmt, ...)
+{
+	char file[PATH_MAX + 32], msg[400], *c;
+	va_list ap;
+	int i;
+
+	snprintf(file, sizeof(file), "%s", t->where);
+	for (i = 0; i < 2 && (c = strrchr(file, ':')); i++)
+		*c = '\0';
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	tg_diag_add(d, file, line, col, "%s", msg);
+}
+
+static int port_cmp(const void *a, const void *b)
+{
+	const struct tg_port_range *x = ((const struct owned *)a)->x;
+	const struct tg_port_range *y = ((const struct owned *)b)->x;
+
+	if (x->proto != y->proto)
+		return x->proto - y->proto;
+	if (x->lo != y->lo)
+		return x->lo - y->lo;
+	return x->hi - y->hi;
+}
+
+static void port_text(const struct tg_port_range *r, char *buf, size_t len)
+{
+	const char *proto = r->proto == IPPROTO_TCP ? "tcp" : "udp";
+
+	if (r->lo == r->hi)
+		snprintf(buf, len, "%s:%u", proto, r->lo);
+	else
+		snprintf(buf, len, "%s:%u-%u", proto, r->lo, r->hi);
+}
+
+static void port_overlap(struct tg_diag *d, const struct owned *u,
+			 const struct owned *prev)
+{
+	const struct tg_port_range *r = u->x;
+	char a[32], b[32];
+
+	port_text(r, a, sizeof(a));
+	port_text(prev->x, b, sizeof(b));
+	diag_in(d, u->t, r->line, r->col,
+		"port %s of tenant '%s' overlaps %s of tenant '%s' (%s)", a, u->t->name,
+		b, prev->t->name, prev->t->where);
+}
+
+/*
+ * Two tenants may not reserve one port. Sorted by start, a range overlaps
+ * an earlier one of another tenant iff it starts at or before the highest
+ * end seen of another tenant: keep the range reaching furthest, and the one
+ * reaching furthest among the other tenants.
+ */
+static const struct tg_port_range *range(const struct owned *o)
+{
+	return o->x;
+}
+
+static int check_port_overlaps(const struct tg_policy *p, struct tg_diag *d)
+{
+	const struct owned *far = NULL, *far2 = NULL, *u;
+	struct owned *v;
+	long n, i;
+	int err = 0;
+
+	n = owned_list(p, OWN_PORTS, port_cmp, &v);
+	if (n <= 0)
+		return (int)n;
+	for (i = 0; i < n; i++) {
+		u = &v[i];
+		if (far && range(far)->proto != range(u)->proto)
+			far = far2 = NULL;
+		if (far && far->t != u->t && range(u)->lo <= range(far)->hi) {
+			port_overlap(d, u, far);
+			err = -EINVAL;
+		} else if (far2 && range(u)->lo <= range(far2)->hi) {
+			port_overlap(d, u, far2);
+			err = -EINVAL;
+		}
+		if (!far || range(u)->hi > range(far)->hi) {
+			if (far && far->t != u->t)
+				far2 = far;
+			far = u;
+		} else if (u->t != far->t && (!far2 || range(u)->hi > range(far2)->hi)) {
+			far2 = u;
+		}
+	}
+	free(v);
+	return err;
+}
+
+static int net_cmp(const void *a, const void *b)
+{
+	const struct tg_cidr *x = ((const struct owned *)a)->x;
+	const struct tg_cidr *y = ((const struct owned *)b)->x;
+	int c = memcmp(x->addr, y->addr, 16);
+
+	return c ? c : x->prefix - y->prefix;
+}
+
+/* Whether network outer holds every address of inner. */
+static int net_contains(const void *o, const void *in)
+{
+	const struct tg_cidr *outer = o, *inner = in;
+	unsigned int i;
+
+	if (outer->prefix > inner->prefix)
+		return 0;
+	for (i = 0; i < outer->prefix; i++)
+		if ((outer->addr[i / 8] ^ inner->addr[i / 8]) & (0x80 >> (i % 8)))
+			return 0;
+	return 1;
+}
+
+static void net_text(const struct tg_cidr *n, char *buf, size_t len)
+{
+	static const __u8 mapped[12] = { [10] = 0xff, [11] = 0xff };
+	char a[INET6_ADDRSTRLEN];
+
+	if (!memcmp(n->addr, mapped, 12) && n->prefix >= 96) {
+		inet_ntop(AF_INET, n->addr + 12, a, sizeof(a));
+		snprintf(buf, len, "%s/%u", a, n->prefix - 96);
+	} else {
+		inet_ntop(AF_INET6, n->addr, a, sizeof(a));
+		snprintf(buf, len, "%s/%u", a, n->prefix);
+	}
+}
+
+static void net_overlap(struct tg_diag *d, const struct owned *in,
+			const struct owned *out)
+{
+	const struct tg_cidr *n = in->x;
+	char a[64], b[64];
+
+	net_text(n, a, sizeof(a));
+	net_text(out->x, b, sizeof(b));
+	diag_in(d, in->t, n->line, n->col,
+		"network %s of tenant '%s' overlaps %s of tenant '%s' (%s)", a,
+		in->t->name, b, out->t->name, out->t->where);
+}
+
+/* Two tenants may not own one address: no network inside another's. */
+static int check_net_overlaps(const struct tg_policy *p, struct tg_diag *d)
+{
+	struct owned *v;
+	long n;
+	int err;
+
+	n = owned_list(p, OWN_NETS, net_cmp, &v);
+	if (n <= 0)
+		return (int)n;
+	err = nested_sweep(v, (size_t)n, net_contains, net_overlap, d);
+	free(v);
+	return err;
+}
+
+int tg_policy_finish(struct tg_policy *p, struct tg_diag *d)
+{
+	unsigned int i, j;
+	int err = 0;
+
+	for (i = 0; i < p->n_tenants; i++) {
+		struct tg_policy_tenant *t = &p->tenants[i];
+
+		if (!t->cgroup &&
+		    asprintf(&t->cgroup, "%s/%s",
+			     strcmp(p->tenants_cgroup, "/") ? p->tenants_cgroup : "",
+			     t->name) < 0) {
+			t->cgroup = NULL;
+			err = -ENOMEM;
+		}
+		for (j = 0; j < t->n_allow_from; j++) {
+			const char *name = t->allow_from[j];
+
+			if (tg_policy_find(p, name))
+				continue;
+			diag_at(d, name + strlen(name) + 1,
+				"unknown tenant '%s' in allow_from of '%s'", name,
+				t->name);
+			err = -EINVAL;
+		}
+	}
+	if (check_overlaps(p, d))
+		err = -EINVAL;
+	if (check_port_overlaps(p, d))
+		err = -EINVAL;
+	if (check_net_overlaps(p, d))
+		err = -EINVAL;
+	return err;
+}
