@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Policy files (YAML, schema version 1), read through ytree: every error
+ * Policy files (YAML, schema version 1), read through yaml_tree: every error
  * names file:line:column; duplicate keys are errors. The checks across
  * tenants are in policy_check.c.
  */
