@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Filesystem-relative paths as paths of the agent's mount tree. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "common/cgroupfs.h"
+#include "common/mountinfo.h"
 #include "agentd/mountpath.h"
 
 #define TG_MOUNTS_MAX 65536	/* mounts kept from one mountinfo */
@@ -20,7 +21,7 @@ struct mount_entry {
 static struct {
 	char file[256];		/* the mountinfo parsed */
 	struct mount_entry *v;
-	size_t n;
+	size_t n, cap;
 	time_t read_at;		/* CLOCK_MONOTONIC seconds */
 } cache;
 
@@ -44,53 +45,39 @@ static time_t now_s(void)
 	return ts.tv_sec;
 }
 
-/* Parse mountinfo into the cache; on failure the cache is empty. */
+/* Keep one mount in the cache; stop at TG_MOUNTS_MAX or out of memory. */
+static int keep(void *ctx, const struct tg_mount *m)
+{
+	struct mount_entry *v;
+	size_t cap;
+
+	if (cache.n == cache.cap) {
+		cap = cache.cap ? cache.cap * 2 : 64;
+		v = reallocarray(cache.v, cap, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		cache.v = v;
+		cache.cap = cap;
+	}
+	v = &cache.v[cache.n];
+	v->kdev = (m->major << 20) | m->minor;
+	v->root = strdup(m->root);
+	v->point = strdup(m->point);
+	if (!v->root || !v->point) {
+		free(v->root);
+		free(v->point);
+		return -ENOMEM;
+	}
+	return ++cache.n < TG_MOUNTS_MAX ? 0 : 1;
+}
+
+/* Parse mountinfo into the cache; on failure, what was kept. */
 static void load(const char *mountinfo)
 {
-	char *line = NULL, *save, *f[5];
-	unsigned int maj, min;
-	struct mount_entry *v;
-	size_t cap = 0, lcap = 0;
-	FILE *fp;
-	int i;
-
 	tg_mount_path_reset();
 	snprintf(cache.file, sizeof(cache.file), "%s", mountinfo);
 	cache.read_at = now_s();
-	fp = fopen(mountinfo, "re");
-	if (!fp)
-		return;
-	while (getline(&line, &lcap, fp) > 0 && cache.n < TG_MOUNTS_MAX) {
-		/* id parent maj:min root point ... */
-		for (i = 0; i < 5; i++) {
-			f[i] = strtok_r(i ? NULL : line, " \n", &save);
-			if (!f[i])
-				break;
-		}
-		if (i < 5 || sscanf(f[2], "%u:%u", &maj, &min) != 2)
-			continue;
-		if (cache.n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = reallocarray(cache.v, cap, sizeof(*v));
-			if (!v)
-				break;
-			cache.v = v;
-		}
-		v = &cache.v[cache.n];
-		v->kdev = (maj << 20) | min;
-		tg_mountinfo_unescape(f[3]);
-		tg_mountinfo_unescape(f[4]);
-		v->root = strdup(f[3]);
-		v->point = strdup(f[4]);
-		if (!v->root || !v->point) {
-			free(v->root);
-			free(v->point);
-			break;
-		}
-		cache.n++;
-	}
-	free(line);
-	fclose(fp);
+	tg_mountinfo_each(mountinfo, keep, NULL);
 }
 
 /* The mount of kdev whose root is the shortest prefix of fspath, or NULL. */
