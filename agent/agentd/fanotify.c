@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/mountinfo.h"
 #include "agentd/fanotify_owner.h"
 #include "agentd/fanotify.h"
 #include "tenantguard/event_abi.h"
@@ -767,21 +768,26 @@ void tg_fan_free(struct tg_fan *f)
 	free(f);
 }
 
-/* Undo the \ooo escapes of a mountinfo field, in place. */
-static void unescape(char *s)
-{
-	char *w = s;
+/* What find_mount looks for, and where it writes what it found. */
+struct mount_of {
+	dev_t dev;
+	char *out;
+	size_t len;
+	int found;
+};
 
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
-		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*w++ = *s;
-		}
-	}
-	*w = '\0';
+static int mount_of_dev(void *ctx, const struct tg_mount *m)
+{
+	struct mount_of *mo = ctx;
+
+	if (makedev(m->major, m->minor) != mo->dev)
+		return 0;
+	if (!mo->found && snprintf(mo->out, mo->len, "%s", m->point) < (int)mo->len)
+		mo->found = 1;
+	if (strcmp(m->root, "/") != 0)
+		return 0;
+	snprintf(mo->out, mo->len, "%s", m->point);
+	return 1;
 }
 
 /*
@@ -790,30 +796,12 @@ static void unescape(char *s)
  */
 static int find_mount(dev_t dev, char *out, size_t len)
 {
-	char *line = NULL, root[PATH_MAX], mnt[PATH_MAX];
-	unsigned int ma, mi;
-	size_t cap = 0;
-	int found = -ENOENT;
-	FILE *mf;
+	struct mount_of mo = { .dev = dev, .out = out, .len = len };
+	int err = tg_mountinfo_each("/proc/self/mountinfo", mount_of_dev, &mo);
 
-	mf = fopen("/proc/self/mountinfo", "re");
-	if (!mf)
-		return -errno;
-	while (getline(&line, &cap, mf) > 0) {
-		if (sscanf(line, "%*u %*u %u:%u %4095s %4095s", &ma, &mi, root,
-			   mnt) != 4 || makedev(ma, mi) != dev)
-			continue;
-		unescape(mnt);
-		if (found && snprintf(out, len, "%s", mnt) < (int)len)
-			found = 0;
-		if (strcmp(root, "/") == 0) {
-			snprintf(out, len, "%s", mnt);
-			break;
-		}
-	}
-	free(line);
-	fclose(mf);
-	return found;
+	if (err < 0)
+		return err;
+	return mo.found ? 0 : -ENOENT;
 }
 
 /*
