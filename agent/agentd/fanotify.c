@@ -38,9 +38,9 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/mountinfo.h"
 #include "agentd/fanotify_owner.h"
 #include "agentd/fanotify.h"
@@ -135,14 +135,6 @@ struct fan_verdict {
 	int dir;		/* the object is a directory */
 	__u32 actor, owner;
 };
-
-static __u64 now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
-}
 
 static void snap_free(struct fan_snap *s)
 {
@@ -310,7 +302,7 @@ static int owner_of(struct tg_fan *f, const struct fan_fs *fs, int fd,
 		.cache = &f->cache,
 		.root_fd = fs->root_fd,
 		.root_path = "/",
-		.now_ms = now_ms(),
+		.now_ms = (__u64)tg_now_ms(),
 		.scratch = f->scratch,
 	};
 	struct tg_fo_obj me = tg_fo_obj_of(st);
@@ -440,13 +432,11 @@ static void report(struct tg_fan *f, const struct fanotify_event_metadata *m,
 		   const struct fan_verdict *v, const char *comm)
 {
 	static struct tg_event ev;
-	struct timespec ts;
 	char link[64];
 	ssize_t n;
 
 	memset(&ev, 0, TG_EVENT_HDR_LEN);
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	ev.ts_boot_ns = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+	ev.ts_boot_ns = (__u64)tg_clock_ns(CLOCK_BOOTTIME);
 	ev.kind = TG_KIND_FILE;
 	ev.verdict = v->verdict;
 	ev.op = (m->mask & FAN_OPEN_EXEC_PERM) ? TG_OP_EXEC : TG_OP_OPEN;

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/clock.h"
 #include "common/mountinfo.h"
 #include "agentd/mountpath.h"
 
@@ -22,7 +22,7 @@ static struct {
 	char file[256];		/* the mountinfo parsed */
 	struct mount_entry *v;
 	size_t n, cap;
-	time_t read_at;		/* CLOCK_MONOTONIC seconds */
+	__s64 read_at;		/* CLOCK_MONOTONIC seconds */
 } cache;
 
 void tg_mount_path_reset(void)
@@ -35,14 +35,6 @@ void tg_mount_path_reset(void)
 	}
 	free(cache.v);
 	memset(&cache, 0, sizeof(cache));
-}
-
-static time_t now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
 }
 
 /* Keep one mount in the cache; stop at TG_MOUNTS_MAX or out of memory. */
@@ -71,12 +63,12 @@ static int keep(void *ctx, const struct tg_mount *m)
 	return ++cache.n < TG_MOUNTS_MAX ? 0 : 1;
 }
 
-/* Parse mountinfo into the cache; on failure, what was kept. */
-static void load(const char *mountinfo)
+/* Parse mountinfo into the cache at second now; on failure, what was kept. */
+static void load(const char *mountinfo, __s64 now)
 {
 	tg_mount_path_reset();
 	snprintf(cache.file, sizeof(cache.file), "%s", mountinfo);
-	cache.read_at = now_s();
+	cache.read_at = now;
 	tg_mountinfo_each(mountinfo, keep, NULL);
 }
 
@@ -105,14 +97,15 @@ static const struct mount_entry *find(__u32 kdev, const char *fspath)
 void tg_mount_path(const char *mountinfo, __u32 kdev, const char *fspath,
 		   char *out, size_t len)
 {
+	__s64 now = tg_now_ms() / 1000;
 	const struct mount_entry *m = NULL;
 	const char *rest;
 
-	if (strcmp(cache.file, mountinfo) != 0 || now_s() - cache.read_at >= 1)
-		load(mountinfo);
+	if (strcmp(cache.file, mountinfo) != 0 || now - cache.read_at >= 1)
+		load(mountinfo, now);
 	m = find(kdev, fspath);
-	if (!m && cache.read_at != now_s()) {
-		load(mountinfo);
+	if (!m && cache.read_at != now) {
+		load(mountinfo, now);
 		m = find(kdev, fspath);
 	}
 	if (!m) {
