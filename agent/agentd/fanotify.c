@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <ftw.h>
 #include <json-c/json.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
@@ -44,6 +43,7 @@
 #include "common/mountinfo.h"
 #include "agentd/fanotify_owner.h"
 #include "agentd/fanotify.h"
+#include "agentd/hardlinks.h"
 #include "tenantguard/event_abi.h"
 #include "tenantguard/map_abi.h"
 
@@ -876,89 +876,31 @@ static void fs_unmark(struct tg_fan *f, struct fan_fs *fs)
 	fs_close(fs);
 }
 
-/* Hard links below one owned root: nftw keeps no context, so a static one. */
-/* One name of an object with several links, found below a root. */
-struct fan_link {
-	__u64 dev, ino;
-	__u32 tenant;
-	__u32 nlink;		/* the object's link count then */
+/* A scan of the owned roots for hard links. */
+struct link_scan {
+	const struct tg_fo_owned *roots;	/* finished: nested roots */
+	struct tg_fo_owned found;		/* TG_FO_LINK entries */
+	__u32 tenant;				/* whose root is scanned */
+	unsigned long seen;			/* entries, all roots */
 };
 
-static struct {
-	const struct tg_fo_owned *roots;	/* finished: nested roots */
-	struct fan_link *v;
-	size_t n, cap;
-	__u32 tenant;
-	dev_t dev;
-	unsigned long seen;
-	int err;
-} scan;
-
-static int scan_one(const char *path, const struct stat *st, int type,
-		    struct FTW *ftw)
+static int scan_one(void *ctx, int dir_fd, const char *name,
+		    const struct stat *st)
 {
+	struct link_scan *ls = ctx;
 	const struct tg_fo_ent *e;
-	void *v;
 
-	if (++scan.seen > TG_FAN_LINK_SCAN_MAX)
-		return FTW_STOP;
-	if (type == FTW_D && ftw->level > 0) {
+	if (++ls->seen > TG_FAN_LINK_SCAN_MAX)
+		return TG_LINKS_WALK_STOP;
+	if (S_ISDIR(st->st_mode)) {
 		/* Another owned root: its own scan counts what is below. */
-		e = tg_fo_owned_find(scan.roots, st->st_dev, st->st_ino);
-		return e && (e->flags & TG_FO_ROOT) ? FTW_SKIP_SUBTREE :
-						      FTW_CONTINUE;
+		e = tg_fo_owned_find(ls->roots, st->st_dev, st->st_ino);
+		return e && (e->flags & TG_FO_ROOT) ? TG_LINKS_WALK_SKIP : 0;
 	}
-	if (type != FTW_F || st->st_dev != scan.dev || st->st_nlink <= 1 ||
-	    S_ISDIR(st->st_mode))
-		return FTW_CONTINUE;
-	if (scan.n == scan.cap) {
-		v = reallocarray(scan.v, scan.cap ? scan.cap * 2 : 256,
-				 sizeof(*scan.v));
-		if (!v) {
-			scan.err = -ENOMEM;
-			return FTW_STOP;
-		}
-		scan.v = v;
-		scan.cap = scan.cap ? scan.cap * 2 : 256;
-	}
-	scan.v[scan.n++] = (struct fan_link){ .dev = st->st_dev,
-					      .ino = st->st_ino,
-					      .tenant = scan.tenant,
-					      .nlink = (__u32)st->st_nlink };
-	return FTW_CONTINUE;
-}
-
-static int link_cmp(const void *a, const void *b)
-{
-	const struct fan_link *x = a, *y = b;
-
-	if (x->dev != y->dev)
-		return x->dev < y->dev ? -1 : 1;
-	if (x->ino != y->ino)
-		return x->ino < y->ino ? -1 : 1;
-	return 0;
-}
-
-/*
- * The names found into owned: an object with a name below an owned root is
- * owned wherever it is opened from, also by a name outside every owned
- * tree (a link made before the policy was loaded): ownership follows the
- * object, as with BPF LSM (agent/links.c).
- */
-static int add_links(struct tg_fo_owned *owned)
-{
-	size_t i, k, j;
-	int err = 0;
-
-	qsort(scan.v, scan.n, sizeof(*scan.v), link_cmp);
-	for (i = 0; i < scan.n && !err; i = k) {
-		for (k = i + 1; k < scan.n && !link_cmp(&scan.v[i], &scan.v[k]); k++)
-			;
-		for (j = i; j < k && !err; j++)
-			err = tg_fo_owned_add(owned, scan.v[j].dev, scan.v[j].ino,
-					      scan.v[j].tenant, TG_FO_LINK);
-	}
-	return err;
+	if (S_ISLNK(st->st_mode) || st->st_nlink <= 1)
+		return 0;
+	return tg_fo_owned_add(&ls->found, st->st_dev, st->st_ino, ls->tenant,
+			       TG_FO_LINK);
 }
 
 /* Whether the roots of s and o are the same objects of the same tenants. */
@@ -1017,33 +959,39 @@ static int build_snap(struct tg_fan *f, const struct tg_registry *r,
 	return err;
 }
 
-/* Add the hard links below every owned root of r to s (roots finished). */
+/*
+ * Add the hard links below every owned root of r to s (roots finished): an
+ * object with a name below an owned root is owned wherever it is opened
+ * from, also by a name outside every owned tree (a link made before the
+ * policy was loaded): ownership follows the object, as with BPF LSM
+ * (agentd/hardlinks.c).
+ */
 static int scan_links(const struct tg_registry *r, struct fan_snap *s)
 {
-	size_t i;
-	unsigned int j;
+	struct link_scan ls = { .roots = &s->owned };
 	struct stat st;
-	int err;
+	unsigned int j;
+	size_t i;
+	int err = 0;
 
-	memset(&scan, 0, sizeof(scan));
-	scan.roots = &s->owned;
-	for (i = 0; i < r->n && !scan.err; i++) {
+	for (i = 0; i < r->n && !err; i++) {
 		const struct tg_tenant_entry *e = &r->v[i];
 
 		if (!tg_tenant_in_force(e))
 			continue;
-		for (j = 0; j < e->n_paths && !scan.err; j++) {
+		for (j = 0; j < e->n_paths && !err; j++) {
 			if (stat(e->paths[j], &st) < 0 || !S_ISDIR(st.st_mode))
 				continue;
-			scan.tenant = e->id;
-			scan.dev = st.st_dev;
-			nftw(e->paths[j], scan_one, 16,
-			     FTW_PHYS | FTW_MOUNT | FTW_ACTIONRETVAL);
+			ls.tenant = e->id;
+			err = tg_links_walk(e->paths[j], TG_FO_MAX_DEPTH, scan_one, &ls);
+			if (err != -ENOMEM)
+				err = 0;	/* what was found so far counts */
 		}
 	}
-	err = scan.err ?: add_links(&s->owned);
-	free(scan.v);
-	memset(&scan, 0, sizeof(scan));
+	for (i = 0; i < ls.found.n && !err; i++)
+		err = tg_fo_owned_add(&s->owned, ls.found.v[i].dev, ls.found.v[i].ino,
+				      ls.found.v[i].tenant, TG_FO_LINK);
+	tg_fo_owned_free(&ls.found);
 	return err ?: tg_fo_owned_finish(&s->owned);
 }
 
