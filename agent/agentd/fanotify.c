@@ -43,7 +43,7 @@
 #include "common/mountinfo.h"
 #include "agentd/fanotify_owner.h"
 #include "agentd/fanotify.h"
-#include "agentd/hardlinks.h"
+#include "agentd/fanotify_snapshot.h"
 #include "tenantguard/event_abi.h"
 #include "tenantguard/map_abi.h"
 
@@ -51,7 +51,6 @@
 #define TG_FAN_IGNORE_MAX 16384		/* inode ignore marks (they pin inodes) */
 #define TG_FAN_CACHE 65536		/* owner answers kept */
 #define TG_FAN_UNWATCHED_AGE_MS 1000	/* answer lifetime without a rename watch */
-#define TG_FAN_LINK_SCAN_MAX 200000	/* entries looked at for hard links */
 #define TG_FAN_PERM_MASK (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_ONDIR)
 #define TG_FAN_NOTIF_MASK (FAN_MOVED_TO | FAN_CREATE | FAN_DELETE | FAN_ONDIR)
 
@@ -95,12 +94,6 @@ struct fan_fs {
 	char reason[160];	/* why not marked or not watched */
 };
 
-/* What the answering thread decides with, replaced whole by apply. */
-struct fan_snap {
-	struct tg_fo_owned owned;
-	struct tg_fo_cgroups cgroups;
-};
-
 struct tg_fan {
 	int perm_fd;
 	int notif_fd;		/* -1: no rename watch anywhere */
@@ -113,7 +106,7 @@ struct tg_fan {
 	int running;
 
 	pthread_mutex_t lock;	/* everything below up to qlock */
-	struct fan_snap *snap;
+	struct tg_fan_snap *snap;
 	struct fan_fs *fs;
 	size_t n_fs;
 	struct tg_fo_cache cache;
@@ -135,15 +128,6 @@ struct fan_verdict {
 	int dir;		/* the object is a directory */
 	__u32 actor, owner;
 };
-
-static void snap_free(struct fan_snap *s)
-{
-	if (!s)
-		return;
-	tg_fo_owned_free(&s->owned);
-	tg_fo_cgroups_free(&s->cgroups);
-	free(s);
-}
 
 static struct fan_fs *fs_find(struct fan_fs *v, size_t n, dev_t dev)
 {
@@ -749,7 +733,7 @@ void tg_fan_free(struct tg_fan *f)
 	for (i = 0; i < f->n_fs; i++)
 		fs_close(&f->fs[i]);
 	free(f->fs);
-	snap_free(f->snap);
+	tg_fan_snap_free(f->snap);
 	tg_fo_cache_free(&f->cache);
 	free(f->scratch);
 	free(f->q);
@@ -876,127 +860,8 @@ static void fs_unmark(struct tg_fan *f, struct fan_fs *fs)
 	fs_close(fs);
 }
 
-/* A scan of the owned roots for hard links. */
-struct link_scan {
-	const struct tg_fo_owned *roots;	/* finished: nested roots */
-	struct tg_fo_owned found;		/* TG_FO_LINK entries */
-	__u32 tenant;				/* whose root is scanned */
-	unsigned long seen;			/* entries, all roots */
-};
-
-static int scan_one(void *ctx, int dir_fd, const char *name,
-		    const struct stat *st)
-{
-	struct link_scan *ls = ctx;
-	const struct tg_fo_ent *e;
-
-	if (++ls->seen > TG_FAN_LINK_SCAN_MAX)
-		return TG_LINKS_WALK_STOP;
-	if (S_ISDIR(st->st_mode)) {
-		/* Another owned root: its own scan counts what is below. */
-		e = tg_fo_owned_find(ls->roots, st->st_dev, st->st_ino);
-		return e && (e->flags & TG_FO_ROOT) ? TG_LINKS_WALK_SKIP : 0;
-	}
-	if (S_ISLNK(st->st_mode) || st->st_nlink <= 1)
-		return 0;
-	return tg_fo_owned_add(&ls->found, st->st_dev, st->st_ino, ls->tenant,
-			       TG_FO_LINK);
-}
-
-/* Whether the roots of s and o are the same objects of the same tenants. */
-static int same_roots(const struct tg_fo_owned *s, const struct tg_fo_owned *o)
-{
-	size_t i, j = 0;
-
-	for (i = 0; i < s->n; i++) {
-		if (!(s->v[i].flags & TG_FO_ROOT))
-			continue;
-		while (j < o->n && !(o->v[j].flags & TG_FO_ROOT))
-			j++;
-		if (j == o->n || s->v[i].dev != o->v[j].dev ||
-		    s->v[i].ino != o->v[j].ino || s->v[i].tenant != o->v[j].tenant)
-			return 0;
-		j++;
-	}
-	while (j < o->n && !(o->v[j].flags & TG_FO_ROOT))
-		j++;
-	return j == o->n;
-}
-
-/* The owned roots, tenant cgroups and (if links) hard links of r. */
-static int build_snap(struct tg_fan *f, const struct tg_registry *r,
-		      struct fan_snap *s)
-{
-	size_t rl = strlen(f->cgroup_root), i;
-	unsigned int j;
-	struct stat st;
-	int err = 0;
-
-	for (i = 0; i < r->n && !err; i++) {
-		const struct tg_tenant_entry *e = &r->v[i];
-
-		if (!tg_tenant_in_force(e))
-			continue;
-		if (e->present && e->cgroup_id &&
-		    strncmp(e->cgroup, f->cgroup_root, rl) == 0)
-			err = tg_fo_cgroups_add(&s->cgroups, e->cgroup[rl] ?
-						e->cgroup + rl : "/", e->id, e->flags);
-		for (j = 0; j < e->n_paths && !err; j++)
-			if (stat(e->paths[j], &st) == 0)
-				err = tg_fo_owned_add(&s->owned, st.st_dev,
-						      st.st_ino, e->id, TG_FO_ROOT);
-	}
-	/* Below the tenants cgroup, in no tenant: the pending actor. */
-	if (!err && r->pending.cgroup_id &&
-	    strncmp(r->pending.cgroup, f->cgroup_root, rl) == 0)
-		err = tg_fo_cgroups_add(&s->cgroups, r->pending.cgroup[rl] ?
-					r->pending.cgroup + rl : "/",
-					TG_TENANT_PENDING, r->pending.flags);
-	if (!err)
-		err = tg_fo_cgroups_finish(&s->cgroups);
-	if (!err)
-		err = tg_fo_owned_finish(&s->owned);
-	return err;
-}
-
-/*
- * Add the hard links below every owned root of r to s (roots finished): an
- * object with a name below an owned root is owned wherever it is opened
- * from, also by a name outside every owned tree (a link made before the
- * policy was loaded): ownership follows the object, as with BPF LSM
- * (agentd/hardlinks.c).
- */
-static int scan_links(const struct tg_registry *r, struct fan_snap *s)
-{
-	struct link_scan ls = { .roots = &s->owned };
-	struct stat st;
-	unsigned int j;
-	size_t i;
-	int err = 0;
-
-	for (i = 0; i < r->n && !err; i++) {
-		const struct tg_tenant_entry *e = &r->v[i];
-
-		if (!tg_tenant_in_force(e))
-			continue;
-		for (j = 0; j < e->n_paths && !err; j++) {
-			if (stat(e->paths[j], &st) < 0 || !S_ISDIR(st.st_mode))
-				continue;
-			ls.tenant = e->id;
-			err = tg_links_walk(e->paths[j], TG_FO_MAX_DEPTH, scan_one, &ls);
-			if (err != -ENOMEM)
-				err = 0;	/* what was found so far counts */
-		}
-	}
-	for (i = 0; i < ls.found.n && !err; i++)
-		err = tg_fo_owned_add(&s->owned, ls.found.v[i].dev, ls.found.v[i].ino,
-				      ls.found.v[i].tenant, TG_FO_LINK);
-	tg_fo_owned_free(&ls.found);
-	return err ?: tg_fo_owned_finish(&s->owned);
-}
-
 /* Mark what s needs; the list that results goes to *out. */
-static int prepare_fs(struct tg_fan *f, const struct fan_snap *s,
+static int prepare_fs(struct tg_fan *f, const struct tg_fan_snap *s,
 		      struct fan_fs **out, size_t *n_out)
 {
 	struct fan_fs *v = NULL, *old;
@@ -1034,16 +899,16 @@ static int prepare_fs(struct tg_fan *f, const struct fan_snap *s,
 }
 
 /* Put s in force (taking it): mark, switch, unmark what is not needed. */
-static int install(struct tg_fan *f, struct fan_snap *s)
+static int install(struct tg_fan *f, struct tg_fan_snap *s)
 {
 	struct fan_fs *v = NULL, *old_fs;
-	struct fan_snap *old_snap;
+	struct tg_fan_snap *old_snap;
 	size_t n = 0, old_n, i;
 	int err, unwatched = 0;
 
 	err = prepare_fs(f, s, &v, &n);
 	if (err) {
-		snap_free(s);
+		tg_fan_snap_free(s);
 		return err;
 	}
 	for (i = 0; i < n; i++)
@@ -1069,38 +934,22 @@ static int install(struct tg_fan *f, struct fan_snap *s)
 		if (!old_fs[i].used)
 			fs_unmark(f, &old_fs[i]);
 	free(old_fs);
-	snap_free(old_snap);
+	tg_fan_snap_free(old_snap);
 	return 0;
-}
-
-/* s's roots and cgroups, with the hard links of the snapshot in force. */
-static int build_with_old_links(struct tg_fan *f, const struct tg_registry *r,
-				struct fan_snap *s)
-{
-	size_t i;
-	int err = build_snap(f, r, s);
-
-	/* Only the main thread changes f->snap: reading it here is safe. */
-	for (i = 0; i < f->snap->owned.n && !err; i++)
-		if (f->snap->owned.v[i].flags & TG_FO_LINK)
-			err = tg_fo_owned_add(&s->owned, f->snap->owned.v[i].dev,
-					      f->snap->owned.v[i].ino,
-					      f->snap->owned.v[i].tenant,
-					      TG_FO_LINK);
-	return err ?: tg_fo_owned_finish(&s->owned);
 }
 
 int tg_fan_apply(struct tg_fan *f, const struct tg_registry *r, int links)
 {
-	struct fan_snap *s = calloc(1, sizeof(*s));
+	struct tg_fan_snap *s = calloc(1, sizeof(*s));
 	int err;
 
 	if (!s)
 		return -ENOMEM;
-	err = build_with_old_links(f, r, s);
+	/* Only the main thread changes f->snap: reading it here is safe. */
+	err = tg_fan_snap_build(s, r, f->cgroup_root, f->snap);
 	if (err)
 		goto out_free;
-	if (!links && same_roots(&s->owned, &f->snap->owned))
+	if (!links && tg_fan_snap_same_roots(s, f->snap))
 		return install(f, s);
 	/*
 	 * A scan for hard links: the new roots go in force first (with the
@@ -1113,13 +962,14 @@ int tg_fan_apply(struct tg_fan *f, const struct tg_registry *r, int links)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	err = build_snap(f, r, s) ?: scan_links(r, s);
+	err = tg_fan_snap_build(s, r, f->cgroup_root, NULL) ?:
+	      tg_fan_snap_scan_links(s, r);
 	if (err)
 		goto out_free;
 	return install(f, s);
 
 out_free:
-	snap_free(s);
+	tg_fan_snap_free(s);
 	return err;
 }
 
