@@ -15,13 +15,15 @@
  *   while opening a file;
  * - closing the group (stop, crash, SIGKILL) makes the kernel allow every
  *   event still pending.
+ *
+ * What the answering thread decides with (fanotify_snapshot.c) and the
+ * filesystems marked (fanotify_marks.c) are made by the main thread outside
+ * the lock; install() swaps them in under it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <json-c/json.h>
-#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <poll.h>
 #include <pthread.h>
@@ -31,18 +33,15 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/fanotify.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/clock.h"
-#include "common/mountinfo.h"
 #include "agentd/fanotify_owner.h"
 #include "agentd/fanotify.h"
+#include "agentd/fanotify_marks.h"
 #include "agentd/fanotify_snapshot.h"
 #include "tenantguard/event_abi.h"
 #include "tenantguard/map_abi.h"
@@ -50,16 +49,6 @@
 #define TG_FAN_QUEUE 1024		/* decisions waiting to be reported */
 #define TG_FAN_IGNORE_MAX 16384		/* inode ignore marks (they pin inodes) */
 #define TG_FAN_CACHE 65536		/* owner answers kept */
-#define TG_FAN_UNWATCHED_AGE_MS 1000	/* answer lifetime without a rename watch */
-#define TG_FAN_PERM_MASK (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_ONDIR)
-#define TG_FAN_NOTIF_MASK (FAN_MOVED_TO | FAN_CREATE | FAN_DELETE | FAN_ONDIR)
-
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
-#ifndef OPEN_TREE_CLOEXEC
-#define OPEN_TREE_CLOEXEC O_CLOEXEC
-#endif
 
 const char *const tg_fan_unenforced[] = {
 	"file:create",		/* O_CREAT makes the file before the open is refused */
@@ -82,18 +71,6 @@ const char *const tg_fan_unenforced[] = {
 	NULL
 };
 
-/* A filesystem holding owned paths. */
-struct fan_fs {
-	dev_t dev;
-	int root_fd;		/* its root, in a private clone of a mount */
-	__kernel_fsid_t fsid;
-	int marked;		/* permission events on */
-	int watched;		/* rename watch on: ignore marks allowed */
-	int used;		/* apply: still needed */
-	char mount[PATH_MAX];	/* where that mount is, for status */
-	char reason[160];	/* why not marked or not watched */
-};
-
 struct tg_fan {
 	int perm_fd;
 	int notif_fd;		/* -1: no rename watch anywhere */
@@ -107,8 +84,7 @@ struct tg_fan {
 
 	pthread_mutex_t lock;	/* everything below up to qlock */
 	struct tg_fan_snap *snap;
-	struct fan_fs *fs;
-	size_t n_fs;
+	struct tg_fan_fs_list fs;
 	struct tg_fo_cache cache;
 	struct tg_fo_obj *scratch;
 	struct tg_fan_stats st;
@@ -128,16 +104,6 @@ struct fan_verdict {
 	int dir;		/* the object is a directory */
 	__u32 actor, owner;
 };
-
-static struct fan_fs *fs_find(struct fan_fs *v, size_t n, dev_t dev)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (v[i].dev == dev)
-			return &v[i];
-	return NULL;
-}
 
 /* Read a small procfs file of pid into buf (NUL-terminated). */
 static int read_proc(pid_t pid, const char *name, char *buf, size_t len)
@@ -187,7 +153,7 @@ static int actor_of(struct tg_fan *f, pid_t pid, int pidfd, __u32 *id,
 }
 
 /* The object of event fd as an O_PATH descriptor in fs's private clone. */
-static int open_in_clone(const struct fan_fs *fs, int fd)
+static int open_in_clone(const struct tg_fan_fs *fs, int fd)
 {
 	struct {
 		struct file_handle fh;
@@ -234,7 +200,7 @@ static int open_holder(int root_fd, const char *dir, const char *name,
  * it is another: looked up from the one, then the other. The directory is
  * then taken into fs's clone, where ".." means the dentry tree.
  */
-static int owner_by_name(struct tg_fo_walk *w, const struct fan_fs *fs, int fd,
+static int owner_by_name(struct tg_fo_walk *w, const struct tg_fan_fs *fs, int fd,
 			 pid_t pid, const struct stat *st, __u32 *owner)
 {
 	char link[64], proot[64], p[PATH_MAX];
@@ -278,7 +244,7 @@ static int owner_by_name(struct tg_fo_walk *w, const struct fan_fs *fs, int fd,
  * the last scan; else as the name it was opened by, when that can be found;
  * else as the one its handle leads to.
  */
-static int owner_of(struct tg_fan *f, const struct fan_fs *fs, int fd,
+static int owner_of(struct tg_fan *f, const struct tg_fan_fs *fs, int fd,
 		    pid_t pid, const struct stat *st, __u32 *owner)
 {
 	struct tg_fo_walk w = {
@@ -318,7 +284,7 @@ static int owner_of(struct tg_fan *f, const struct fan_fs *fs, int fd,
 static void decide(struct tg_fan *f, int fd, pid_t pid, int pidfd,
 		   struct fan_verdict *v)
 {
-	const struct fan_fs *fs;
+	const struct tg_fan_fs *fs;
 	struct stat st;
 	__u32 aflags = 0;
 	int oerr, aerr;
@@ -328,7 +294,7 @@ static void decide(struct tg_fan *f, int fd, pid_t pid, int pidfd,
 		oerr = -errno;
 		goto unknown_owner;
 	}
-	fs = fs_find(f->fs, f->n_fs, st.st_dev);
+	fs = tg_fan_fs_find(&f->fs, st.st_dev);
 	if (!fs || !fs->marked)
 		return;		/* not a filesystem holding owned paths */
 	oerr = owner_of(f, fs, fd, pid, &st, &v->owner);
@@ -532,11 +498,11 @@ static int open_dfid(struct tg_fan *f, const struct fanotify_event_info_fid *fid
 	size_t i;
 	int o;
 
-	for (i = 0; i < f->n_fs; i++) {
-		if (!f->fs[i].marked ||
-		    memcmp(&f->fs[i].fsid, &fid->fsid, sizeof(fid->fsid)))
+	for (i = 0; i < f->fs.n; i++) {
+		if (!f->fs.v[i].marked ||
+		    memcmp(&f->fs.v[i].fsid, &fid->fsid, sizeof(fid->fsid)))
 			continue;
-		o = open_by_handle_at(f->fs[i].root_fd, fh, O_PATH | O_CLOEXEC);
+		o = open_by_handle_at(f->fs.v[i].root_fd, fh, O_PATH | O_CLOEXEC);
 		if (o >= 0)
 			return o;
 	}
@@ -701,17 +667,9 @@ out_free:
 	return NULL;
 }
 
-static void fs_close(struct fan_fs *fs)
-{
-	if (fs->root_fd >= 0)
-		close(fs->root_fd);
-	fs->root_fd = -1;
-}
-
 void tg_fan_free(struct tg_fan *f)
 {
 	__u64 one = 1;
-	size_t i;
 
 	if (!f)
 		return;
@@ -730,9 +688,7 @@ void tg_fan_free(struct tg_fan *f)
 		close(f->stop_fd);
 	if (f->rec_fd >= 0)
 		close(f->rec_fd);
-	for (i = 0; i < f->n_fs; i++)
-		fs_close(&f->fs[i]);
-	free(f->fs);
+	tg_fan_fs_close_all(&f->fs);
 	tg_fan_snap_free(f->snap);
 	tg_fo_cache_free(&f->cache);
 	free(f->scratch);
@@ -742,198 +698,37 @@ void tg_fan_free(struct tg_fan *f)
 	free(f);
 }
 
-/* What find_mount looks for, and where it writes what it found. */
-struct mount_of {
-	dev_t dev;
-	char *out;
-	size_t len;
-	int found;
-};
-
-static int mount_of_dev(void *ctx, const struct tg_mount *m)
-{
-	struct mount_of *mo = ctx;
-
-	if (makedev(m->major, m->minor) != mo->dev)
-		return 0;
-	if (!mo->found && snprintf(mo->out, mo->len, "%s", m->point) < (int)mo->len)
-		mo->found = 1;
-	if (strcmp(m->root, "/") != 0)
-		return 0;
-	snprintf(mo->out, mo->len, "%s", m->point);
-	return 1;
-}
-
-/*
- * Where a mount of dev is: the one showing the filesystem's root if there is
- * one, else the first. 0 or -ENOENT.
- */
-static int find_mount(dev_t dev, char *out, size_t len)
-{
-	struct mount_of mo = { .dev = dev, .out = out, .len = len };
-	int err = tg_mountinfo_each("/proc/self/mountinfo", mount_of_dev, &mo);
-
-	if (err < 0)
-		return err;
-	return mo.found ? 0 : -ENOENT;
-}
-
-/*
- * Get filesystem dev ready: a private clone of its mount (no submounts, so
- * nothing mounted on top changes what ".." means), the root of that clone,
- * the marks. Failures are recorded in fs->reason.
- */
-static void fs_setup(struct tg_fan *f, struct fan_fs *fs, dev_t dev)
-{
-	struct {
-		struct file_handle fh;
-		unsigned char b[MAX_HANDLE_SZ];
-	} h;
-	struct statfs sf;
-	struct stat st;
-	int clone, mount_id;
-
-	memset(fs, 0, sizeof(*fs));
-	fs->dev = dev;
-	fs->root_fd = -1;
-	fs->used = 1;
-	if (find_mount(dev, fs->mount, sizeof(fs->mount))) {
-		snprintf(fs->reason, sizeof(fs->reason), "no mount of it in /proc/self/mountinfo");
-		return;
-	}
-	clone = (int)syscall(SYS_open_tree, AT_FDCWD, fs->mount,
-			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	if (clone < 0) {
-		snprintf(fs->reason, sizeof(fs->reason), "open_tree: %s", strerror(errno));
-		return;
-	}
-	fs->root_fd = openat(clone, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	close(clone);
-	if (fs->root_fd < 0 || fstat(fs->root_fd, &st) < 0 || st.st_dev != dev ||
-	    fstatfs(fs->root_fd, &sf) < 0) {
-		snprintf(fs->reason, sizeof(fs->reason),
-			 "its mount point shows another filesystem now");
-		fs_close(fs);
-		return;
-	}
-	if (sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC ||
-	    sf.f_type == CGROUP2_SUPER_MAGIC) {
-		snprintf(fs->reason, sizeof(fs->reason),
-			 "a kernel filesystem the agent reads itself");
-		fs_close(fs);
-		return;
-	}
-	memcpy(&fs->fsid, &sf.f_fsid, sizeof(fs->fsid));
-	h.fh.handle_bytes = MAX_HANDLE_SZ;
-	if (name_to_handle_at(fs->root_fd, "", &h.fh, &mount_id, AT_EMPTY_PATH) < 0) {
-		snprintf(fs->reason, sizeof(fs->reason),
-			 "no file handles (%s): ownership cannot be walked", strerror(errno));
-		fs_close(fs);
-		return;
-	}
-	if (fanotify_mark(f->perm_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
-			  TG_FAN_PERM_MASK, fs->root_fd, NULL) < 0) {
-		snprintf(fs->reason, sizeof(fs->reason), "fanotify_mark: %s", strerror(errno));
-		fs_close(fs);
-		return;
-	}
-	fs->marked = 1;
-	if (f->notif_fd >= 0 &&
-	    fanotify_mark(f->notif_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
-			  TG_FAN_NOTIF_MASK, fs->root_fd, NULL) == 0)
-		fs->watched = 1;
-	else
-		snprintf(fs->reason, sizeof(fs->reason),
-			 "no rename watch (%s): answers kept %d ms, no ignore marks",
-			 f->notif_fd < 0 ? "no file id reporting" : strerror(errno),
-			 TG_FAN_UNWATCHED_AGE_MS);
-}
-
-static void fs_unmark(struct tg_fan *f, struct fan_fs *fs)
-{
-	if (fs->marked)
-		fanotify_mark(f->perm_fd, FAN_MARK_REMOVE | FAN_MARK_FILESYSTEM,
-			      TG_FAN_PERM_MASK, fs->root_fd, NULL);
-	if (fs->watched)
-		fanotify_mark(f->notif_fd, FAN_MARK_REMOVE | FAN_MARK_FILESYSTEM,
-			      TG_FAN_NOTIF_MASK, fs->root_fd, NULL);
-	fs_close(fs);
-}
-
-/* Mark what s needs; the list that results goes to *out. */
-static int prepare_fs(struct tg_fan *f, const struct tg_fan_snap *s,
-		      struct fan_fs **out, size_t *n_out)
-{
-	struct fan_fs *v = NULL, *old;
-	size_t n = 0, i;
-
-	for (i = 0; i < f->n_fs; i++)
-		f->fs[i].used = 0;
-	for (i = 0; i < s->owned.n; i++) {
-		dev_t dev = s->owned.v[i].dev;
-
-		if (fs_find(v, n, dev))
-			continue;
-		if (n % 8 == 0) {
-			void *nv = reallocarray(v, n + 8, sizeof(*v));
-
-			if (!nv) {
-				free(v);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		old = fs_find(f->fs, f->n_fs, dev);
-		if (old && old->marked) {
-			/* Taken over: the old list forgets it. */
-			v[n] = *old;
-			old->used = 1;
-		} else {
-			fs_setup(f, &v[n], dev);
-		}
-		n++;
-	}
-	*out = v;
-	*n_out = n;
-	return 0;
-}
-
 /* Put s in force (taking it): mark, switch, unmark what is not needed. */
 static int install(struct tg_fan *f, struct tg_fan_snap *s)
 {
-	struct fan_fs *v = NULL, *old_fs;
+	struct tg_fan_fs_list fs = {}, old_fs;
 	struct tg_fan_snap *old_snap;
-	size_t n = 0, old_n, i;
 	int err, unwatched = 0;
+	size_t i;
 
-	err = prepare_fs(f, s, &v, &n);
+	err = tg_fan_fs_prepare(f->perm_fd, f->notif_fd, &f->fs, &s->owned, &fs);
 	if (err) {
 		tg_fan_snap_free(s);
 		return err;
 	}
-	for (i = 0; i < n; i++)
-		unwatched |= v[i].marked && !v[i].watched;
+	for (i = 0; i < fs.n; i++)
+		unwatched |= fs.v[i].marked && !fs.v[i].watched;
 	pthread_mutex_lock(&f->lock);
 	old_snap = f->snap;
 	old_fs = f->fs;
-	old_n = f->n_fs;
 	f->snap = s;
-	f->fs = v;
-	f->n_fs = n;
+	f->fs = fs;
 	f->cache.max_age_ms = unwatched ? TG_FAN_UNWATCHED_AGE_MS : 0;
 	invalidate_all(f);
 	f->st.filesystems = f->st.unmarked = 0;
-	for (i = 0; i < n; i++) {
-		if (v[i].marked)
+	for (i = 0; i < fs.n; i++) {
+		if (fs.v[i].marked)
 			f->st.filesystems++;
 		else
 			f->st.unmarked++;
 	}
 	pthread_mutex_unlock(&f->lock);
-	for (i = 0; i < old_n; i++)
-		if (!old_fs[i].used)
-			fs_unmark(f, &old_fs[i]);
-	free(old_fs);
+	tg_fan_fs_release(f->perm_fd, f->notif_fd, &old_fs);
 	tg_fan_snap_free(old_snap);
 	return 0;
 }
@@ -1015,30 +810,10 @@ void tg_fan_stats(struct tg_fan *f, struct tg_fan_stats *s)
 
 struct json_object *tg_fan_filesystems_json(struct tg_fan *f)
 {
-	struct json_object *a = json_object_new_array(), *o;
-	char dev[32];
-	size_t i;
+	struct json_object *a;
 
-	if (!a)
-		return NULL;
 	pthread_mutex_lock(&f->lock);
-	for (i = 0; i < f->n_fs; i++) {
-		const struct fan_fs *fs = &f->fs[i];
-
-		o = json_object_new_object();
-		if (!o)
-			break;
-		snprintf(dev, sizeof(dev), "%u:%u", major(fs->dev), minor(fs->dev));
-		json_object_object_add(o, "mount", json_object_new_string(fs->mount));
-		json_object_object_add(o, "dev", json_object_new_string(dev));
-		json_object_object_add(o, "marked", json_object_new_boolean(fs->marked));
-		json_object_object_add(o, "renames_watched",
-				       json_object_new_boolean(fs->watched));
-		if (fs->reason[0])
-			json_object_object_add(o, "reason",
-					       json_object_new_string(fs->reason));
-		json_object_array_add(a, o);
-	}
+	a = tg_fan_fs_json(&f->fs);
 	pthread_mutex_unlock(&f->lock);
 	return a;
 }
