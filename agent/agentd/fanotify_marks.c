@@ -55,7 +55,8 @@ static int mount_of_dev(void *ctx, const struct tg_mount *m)
 
 	if (makedev(m->major, m->minor) != mo->dev)
 		return 0;
-	if (!mo->found && snprintf(mo->out, mo->len, "%s", m->point) < (int)mo->len)
+	if (!mo->found &&
+	    snprintf(mo->out, mo->len, "%s", m->point) < (int)mo->len)
 		mo->found = 1;
 	if (strcmp(m->root, "/") != 0)
 		return 0;
@@ -149,7 +150,8 @@ static void fs_setup(int perm_fd, int notif_fd, struct tg_fan_fs *fs, dev_t dev)
 }
 
 int tg_fan_fs_prepare(int perm_fd, int notif_fd, struct tg_fan_fs_list *old,
-		      const struct tg_fo_owned *owned, struct tg_fan_fs_list *out)
+		      const struct tg_fo_owned *owned,
+		      struct tg_fan_fs_list *out)
 {
 	struct tg_fan_fs_list l = {};
 	struct tg_fan_fs *o;

@@ -48,7 +48,8 @@ struct tg_fan_fs *tg_fan_fs_find(const struct tg_fan_fs_list *l, dev_t dev);
  * the others are set up, what failed said in their reason. 0 or -ENOMEM.
  */
 int tg_fan_fs_prepare(int perm_fd, int notif_fd, struct tg_fan_fs_list *old,
-		      const struct tg_fo_owned *owned, struct tg_fan_fs_list *out);
+		      const struct tg_fo_owned *owned,
+		      struct tg_fan_fs_list *out);
 
 /* Unmark and close the filesystems of old not taken over; free old. */
 void tg_fan_fs_release(int perm_fd, int notif_fd, struct tg_fan_fs_list *old);

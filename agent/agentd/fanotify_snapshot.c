@@ -117,14 +117,16 @@ int tg_fan_snap_scan_links(struct tg_fan_snap *s, const struct tg_registry *r)
 			if (stat(e->paths[j], &st) < 0 || !S_ISDIR(st.st_mode))
 				continue;
 			ls.tenant = e->id;
-			err = tg_links_walk(e->paths[j], TG_FO_MAX_DEPTH, scan_one, &ls);
+			err = tg_links_walk(e->paths[j], TG_FO_MAX_DEPTH,
+					    scan_one, &ls);
 			if (err != -ENOMEM)
 				err = 0;	/* what was found so far counts */
 		}
 	}
 	for (i = 0; i < ls.found.n && !err; i++)
-		err = tg_fo_owned_add(&s->owned, ls.found.v[i].dev, ls.found.v[i].ino,
-				      ls.found.v[i].tenant, TG_FO_LINK);
+		err = tg_fo_owned_add(&s->owned, ls.found.v[i].dev,
+				      ls.found.v[i].ino, ls.found.v[i].tenant,
+				      TG_FO_LINK);
 	tg_fo_owned_free(&ls.found);
 	return err ?: tg_fo_owned_finish(&s->owned);
 }

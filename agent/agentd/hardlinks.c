@@ -248,7 +248,8 @@ static int record_link(void *ctx, int dir_fd, const char *name,
 	if (S_ISDIR(st->st_mode)) {
 		/* Another owned root: its own scan counts what is below. */
 		key = tg_inode_key_of(st);
-		return fc->skip && kv_find(fc->skip, &key) ? TG_LINKS_WALK_SKIP : 0;
+		return fc->skip && kv_find(fc->skip, &key) ?
+		       TG_LINKS_WALK_SKIP : 0;
 	}
 	if (st->st_nlink <= 1)
 		return 0;
@@ -457,7 +458,8 @@ static int find_name(void *ctx, int dir_fd, const char *name,
 	char link[64], dir[PATH_MAX];
 	ssize_t n;
 
-	if (S_ISDIR(st->st_mode) || S_ISLNK(st->st_mode) || st->st_ino != no->ino)
+	if (S_ISDIR(st->st_mode) || S_ISLNK(st->st_mode) ||
+	    st->st_ino != no->ino)
 		return 0;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", dir_fd);
 	n = readlink(link, dir, sizeof(dir) - 1);

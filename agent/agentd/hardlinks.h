@@ -50,7 +50,8 @@ struct tg_links_stats {
 struct tg_links {
 	struct tg_kv_set scanned;	/* struct tg_inode_key of scanned roots */
 	struct tg_kv_set found;		/* one row per name found, sorted */
-	unsigned long visited;		/* directory entries looked at, total */
+	unsigned long visited;		/* entries looked at, total (not
+					   counting other filesystems') */
 	unsigned int errors;		/* roots whose scan stopped early */
 	unsigned int max_per_tenant;	/* shared objects recorded per tenant */
 	__u64 serial;			/* names found so far */

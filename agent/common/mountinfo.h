@@ -2,7 +2,8 @@
 /*
  * The one reader of mountinfo files (proc(5), /proc/self/mountinfo): one
  * line per mount,
- *   ID PARENT MAJOR:MINOR ROOT MOUNT_POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER_OPTIONS
+ *   ID PARENT MAJOR:MINOR ROOT MOUNT_POINT OPTIONS [OPTIONAL...] -
+ *   FSTYPE SOURCE SUPER_OPTIONS
  * with space, tab, newline and backslash in ROOT, MOUNT_POINT, FSTYPE and
  * SOURCE written as octal escapes (\040 for a space).
  */
@@ -16,10 +17,10 @@ struct tg_mount {
 	unsigned int id;		/* mount id */
 	unsigned int parent;		/* the parent mount's id */
 	unsigned int major, minor;	/* of st_dev of files on the mount */
-	const char *root;		/* the directory of the filesystem it shows */
+	const char *root;		/* the filesystem's directory it shows */
 	const char *point;		/* where it is mounted */
 	const char *options;		/* per-mount options, "rw,nosuid" */
-	const char *optional;		/* optional fields, "shared:7 master:1" or "" */
+	const char *optional;		/* "shared:7 master:1", or "" */
 	const char *fstype;		/* "ext4", "fuse.sshfs" */
 	const char *source;		/* "/dev/sda1", "none" */
 	const char *super_options;	/* per-superblock options, as written */
@@ -40,7 +41,8 @@ int tg_mountinfo_parse(char *line, struct tg_mount *m);
  * seen, that value, or -errno if the file cannot be read.
  */
 int tg_mountinfo_each(const char *path,
-		      int (*fn)(void *ctx, const struct tg_mount *m), void *ctx);
+		      int (*fn)(void *ctx, const struct tg_mount *m),
+		      void *ctx);
 
 /* Whether the comma-separated option list opts holds option opt. */
 int tg_mount_option(const char *opts, const char *opt);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests: mountinfo lines into mounts, escapes, malformed and long lines. */
+/* Unit tests: mountinfo lines into mounts; escapes, malformed, long lines. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
