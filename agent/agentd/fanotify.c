@@ -15,14 +15,15 @@
  *   while opening a file;
  * - closing the group (stop, crash, SIGKILL) makes the kernel allow every
  *   event still pending.
+ *
+ * What the answering thread decides with (fanotify_snapshot.c) and the
+ * filesystems marked (fanotify_marks.c) are made by the main thread outside
+ * the lock; install() swaps them in under it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <ftw.h>
-#include <json-c/json.h>
-#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <poll.h>
 #include <pthread.h>
@@ -32,34 +33,22 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/fanotify.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "agentd/fanotify_owner.h"
 #include "agentd/fanotify.h"
+#include "agentd/fanotify_marks.h"
+#include "agentd/fanotify_snapshot.h"
 #include "tenantguard/event_abi.h"
 #include "tenantguard/map_abi.h"
 
 #define TG_FAN_QUEUE 1024		/* decisions waiting to be reported */
 #define TG_FAN_IGNORE_MAX 16384		/* inode ignore marks (they pin inodes) */
 #define TG_FAN_CACHE 65536		/* owner answers kept */
-#define TG_FAN_UNWATCHED_AGE_MS 1000	/* answer lifetime without a rename watch */
-#define TG_FAN_LINK_SCAN_MAX 200000	/* entries looked at for hard links */
-#define TG_FAN_PERM_MASK (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_ONDIR)
-#define TG_FAN_NOTIF_MASK (FAN_MOVED_TO | FAN_CREATE | FAN_DELETE | FAN_ONDIR)
-
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
-#ifndef OPEN_TREE_CLOEXEC
-#define OPEN_TREE_CLOEXEC O_CLOEXEC
-#endif
 
 const char *const tg_fan_unenforced[] = {
 	"file:create",		/* O_CREAT makes the file before the open is refused */
@@ -82,24 +71,6 @@ const char *const tg_fan_unenforced[] = {
 	NULL
 };
 
-/* A filesystem holding owned paths. */
-struct fan_fs {
-	dev_t dev;
-	int root_fd;		/* its root, in a private clone of a mount */
-	__kernel_fsid_t fsid;
-	int marked;		/* permission events on */
-	int watched;		/* rename watch on: ignore marks allowed */
-	int used;		/* apply: still needed */
-	char mount[PATH_MAX];	/* where that mount is, for status */
-	char reason[160];	/* why not marked or not watched */
-};
-
-/* What the answering thread decides with, replaced whole by apply. */
-struct fan_snap {
-	struct tg_fo_owned owned;
-	struct tg_fo_cgroups cgroups;
-};
-
 struct tg_fan {
 	int perm_fd;
 	int notif_fd;		/* -1: no rename watch anywhere */
@@ -112,9 +83,8 @@ struct tg_fan {
 	int running;
 
 	pthread_mutex_t lock;	/* everything below up to qlock */
-	struct fan_snap *snap;
-	struct fan_fs *fs;
-	size_t n_fs;
+	struct tg_fan_snap *snap;
+	struct tg_fan_fs_list fs;
 	struct tg_fo_cache cache;
 	struct tg_fo_obj *scratch;
 	struct tg_fan_stats st;
@@ -134,33 +104,6 @@ struct fan_verdict {
 	int dir;		/* the object is a directory */
 	__u32 actor, owner;
 };
-
-static __u64 now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
-}
-
-static void snap_free(struct fan_snap *s)
-{
-	if (!s)
-		return;
-	tg_fo_owned_free(&s->owned);
-	tg_fo_cgroups_free(&s->cgroups);
-	free(s);
-}
-
-static struct fan_fs *fs_find(struct fan_fs *v, size_t n, dev_t dev)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (v[i].dev == dev)
-			return &v[i];
-	return NULL;
-}
 
 /* Read a small procfs file of pid into buf (NUL-terminated). */
 static int read_proc(pid_t pid, const char *name, char *buf, size_t len)
@@ -210,7 +153,7 @@ static int actor_of(struct tg_fan *f, pid_t pid, int pidfd, __u32 *id,
 }
 
 /* The object of event fd as an O_PATH descriptor in fs's private clone. */
-static int open_in_clone(const struct fan_fs *fs, int fd)
+static int open_in_clone(const struct tg_fan_fs *fs, int fd)
 {
 	struct {
 		struct file_handle fh;
@@ -257,7 +200,7 @@ static int open_holder(int root_fd, const char *dir, const char *name,
  * it is another: looked up from the one, then the other. The directory is
  * then taken into fs's clone, where ".." means the dentry tree.
  */
-static int owner_by_name(struct tg_fo_walk *w, const struct fan_fs *fs, int fd,
+static int owner_by_name(struct tg_fo_walk *w, const struct tg_fan_fs *fs, int fd,
 			 pid_t pid, const struct stat *st, __u32 *owner)
 {
 	char link[64], proot[64], p[PATH_MAX];
@@ -301,7 +244,7 @@ static int owner_by_name(struct tg_fo_walk *w, const struct fan_fs *fs, int fd,
  * the last scan; else as the name it was opened by, when that can be found;
  * else as the one its handle leads to.
  */
-static int owner_of(struct tg_fan *f, const struct fan_fs *fs, int fd,
+static int owner_of(struct tg_fan *f, const struct tg_fan_fs *fs, int fd,
 		    pid_t pid, const struct stat *st, __u32 *owner)
 {
 	struct tg_fo_walk w = {
@@ -309,7 +252,7 @@ static int owner_of(struct tg_fan *f, const struct fan_fs *fs, int fd,
 		.cache = &f->cache,
 		.root_fd = fs->root_fd,
 		.root_path = "/",
-		.now_ms = now_ms(),
+		.now_ms = (__u64)tg_now_ms(),
 		.scratch = f->scratch,
 	};
 	struct tg_fo_obj me = tg_fo_obj_of(st);
@@ -341,7 +284,7 @@ static int owner_of(struct tg_fan *f, const struct fan_fs *fs, int fd,
 static void decide(struct tg_fan *f, int fd, pid_t pid, int pidfd,
 		   struct fan_verdict *v)
 {
-	const struct fan_fs *fs;
+	const struct tg_fan_fs *fs;
 	struct stat st;
 	__u32 aflags = 0;
 	int oerr, aerr;
@@ -351,7 +294,7 @@ static void decide(struct tg_fan *f, int fd, pid_t pid, int pidfd,
 		oerr = -errno;
 		goto unknown_owner;
 	}
-	fs = fs_find(f->fs, f->n_fs, st.st_dev);
+	fs = tg_fan_fs_find(&f->fs, st.st_dev);
 	if (!fs || !fs->marked)
 		return;		/* not a filesystem holding owned paths */
 	oerr = owner_of(f, fs, fd, pid, &st, &v->owner);
@@ -439,13 +382,11 @@ static void report(struct tg_fan *f, const struct fanotify_event_metadata *m,
 		   const struct fan_verdict *v, const char *comm)
 {
 	static struct tg_event ev;
-	struct timespec ts;
 	char link[64];
 	ssize_t n;
 
 	memset(&ev, 0, TG_EVENT_HDR_LEN);
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	ev.ts_boot_ns = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+	ev.ts_boot_ns = (__u64)tg_clock_ns(CLOCK_BOOTTIME);
 	ev.kind = TG_KIND_FILE;
 	ev.verdict = v->verdict;
 	ev.op = (m->mask & FAN_OPEN_EXEC_PERM) ? TG_OP_EXEC : TG_OP_OPEN;
@@ -557,11 +498,11 @@ static int open_dfid(struct tg_fan *f, const struct fanotify_event_info_fid *fid
 	size_t i;
 	int o;
 
-	for (i = 0; i < f->n_fs; i++) {
-		if (!f->fs[i].marked ||
-		    memcmp(&f->fs[i].fsid, &fid->fsid, sizeof(fid->fsid)))
+	for (i = 0; i < f->fs.n; i++) {
+		if (!f->fs.v[i].marked ||
+		    memcmp(&f->fs.v[i].fsid, &fid->fsid, sizeof(fid->fsid)))
 			continue;
-		o = open_by_handle_at(f->fs[i].root_fd, fh, O_PATH | O_CLOEXEC);
+		o = open_by_handle_at(f->fs.v[i].root_fd, fh, O_PATH | O_CLOEXEC);
 		if (o >= 0)
 			return o;
 	}
@@ -726,17 +667,9 @@ out_free:
 	return NULL;
 }
 
-static void fs_close(struct fan_fs *fs)
-{
-	if (fs->root_fd >= 0)
-		close(fs->root_fd);
-	fs->root_fd = -1;
-}
-
 void tg_fan_free(struct tg_fan *f)
 {
 	__u64 one = 1;
-	size_t i;
 
 	if (!f)
 		return;
@@ -755,10 +688,8 @@ void tg_fan_free(struct tg_fan *f)
 		close(f->stop_fd);
 	if (f->rec_fd >= 0)
 		close(f->rec_fd);
-	for (i = 0; i < f->n_fs; i++)
-		fs_close(&f->fs[i]);
-	free(f->fs);
-	snap_free(f->snap);
+	tg_fan_fs_close_all(&f->fs);
+	tg_fan_snap_free(f->snap);
 	tg_fo_cache_free(&f->cache);
 	free(f->scratch);
 	free(f->q);
@@ -767,414 +698,53 @@ void tg_fan_free(struct tg_fan *f)
 	free(f);
 }
 
-/* Undo the \ooo escapes of a mountinfo field, in place. */
-static void unescape(char *s)
-{
-	char *w = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
-		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*w++ = *s;
-		}
-	}
-	*w = '\0';
-}
-
-/*
- * Where a mount of dev is: the one showing the filesystem's root if there is
- * one, else the first. 0 or -ENOENT.
- */
-static int find_mount(dev_t dev, char *out, size_t len)
-{
-	char *line = NULL, root[PATH_MAX], mnt[PATH_MAX];
-	unsigned int ma, mi;
-	size_t cap = 0;
-	int found = -ENOENT;
-	FILE *mf;
-
-	mf = fopen("/proc/self/mountinfo", "re");
-	if (!mf)
-		return -errno;
-	while (getline(&line, &cap, mf) > 0) {
-		if (sscanf(line, "%*u %*u %u:%u %4095s %4095s", &ma, &mi, root,
-			   mnt) != 4 || makedev(ma, mi) != dev)
-			continue;
-		unescape(mnt);
-		if (found && snprintf(out, len, "%s", mnt) < (int)len)
-			found = 0;
-		if (strcmp(root, "/") == 0) {
-			snprintf(out, len, "%s", mnt);
-			break;
-		}
-	}
-	free(line);
-	fclose(mf);
-	return found;
-}
-
-/*
- * Get filesystem dev ready: a private clone of its mount (no submounts, so
- * nothing mounted on top changes what ".." means), the root of that clone,
- * the marks. Failures are recorded in fs->reason.
- */
-static void fs_setup(struct tg_fan *f, struct fan_fs *fs, dev_t dev)
-{
-	struct {
-		struct file_handle fh;
-		unsigned char b[MAX_HANDLE_SZ];
-	} h;
-	struct statfs sf;
-	struct stat st;
-	int clone, mount_id;
-
-	memset(fs, 0, sizeof(*fs));
-	fs->dev = dev;
-	fs->root_fd = -1;
-	fs->used = 1;
-	if (find_mount(dev, fs->mount, sizeof(fs->mount))) {
-		snprintf(fs->reason, sizeof(fs->reason), "no mount of it in /proc/self/mountinfo");
-		return;
-	}
-	clone = (int)syscall(SYS_open_tree, AT_FDCWD, fs->mount,
-			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	if (clone < 0) {
-		snprintf(fs->reason, sizeof(fs->reason), "open_tree: %s", strerror(errno));
-		return;
-	}
-	fs->root_fd = openat(clone, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	close(clone);
-	if (fs->root_fd < 0 || fstat(fs->root_fd, &st) < 0 || st.st_dev != dev ||
-	    fstatfs(fs->root_fd, &sf) < 0) {
-		snprintf(fs->reason, sizeof(fs->reason),
-			 "its mount point shows another filesystem now");
-		fs_close(fs);
-		return;
-	}
-	if (sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC ||
-	    sf.f_type == CGROUP2_SUPER_MAGIC) {
-		snprintf(fs->reason, sizeof(fs->reason),
-			 "a kernel filesystem the agent reads itself");
-		fs_close(fs);
-		return;
-	}
-	memcpy(&fs->fsid, &sf.f_fsid, sizeof(fs->fsid));
-	h.fh.handle_bytes = MAX_HANDLE_SZ;
-	if (name_to_handle_at(fs->root_fd, "", &h.fh, &mount_id, AT_EMPTY_PATH) < 0) {
-		snprintf(fs->reason, sizeof(fs->reason),
-			 "no file handles (%s): ownership cannot be walked", strerror(errno));
-		fs_close(fs);
-		return;
-	}
-	if (fanotify_mark(f->perm_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
-			  TG_FAN_PERM_MASK, fs->root_fd, NULL) < 0) {
-		snprintf(fs->reason, sizeof(fs->reason), "fanotify_mark: %s", strerror(errno));
-		fs_close(fs);
-		return;
-	}
-	fs->marked = 1;
-	if (f->notif_fd >= 0 &&
-	    fanotify_mark(f->notif_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
-			  TG_FAN_NOTIF_MASK, fs->root_fd, NULL) == 0)
-		fs->watched = 1;
-	else
-		snprintf(fs->reason, sizeof(fs->reason),
-			 "no rename watch (%s): answers kept %d ms, no ignore marks",
-			 f->notif_fd < 0 ? "no file id reporting" : strerror(errno),
-			 TG_FAN_UNWATCHED_AGE_MS);
-}
-
-static void fs_unmark(struct tg_fan *f, struct fan_fs *fs)
-{
-	if (fs->marked)
-		fanotify_mark(f->perm_fd, FAN_MARK_REMOVE | FAN_MARK_FILESYSTEM,
-			      TG_FAN_PERM_MASK, fs->root_fd, NULL);
-	if (fs->watched)
-		fanotify_mark(f->notif_fd, FAN_MARK_REMOVE | FAN_MARK_FILESYSTEM,
-			      TG_FAN_NOTIF_MASK, fs->root_fd, NULL);
-	fs_close(fs);
-}
-
-/* Hard links below one owned root: nftw keeps no context, so a static one. */
-/* One name of an object with several links, found below a root. */
-struct fan_link {
-	__u64 dev, ino;
-	__u32 tenant;
-	__u32 nlink;		/* the object's link count then */
-};
-
-static struct {
-	const struct tg_fo_owned *roots;	/* finished: nested roots */
-	struct fan_link *v;
-	size_t n, cap;
-	__u32 tenant;
-	dev_t dev;
-	unsigned long seen;
-	int err;
-} scan;
-
-static int scan_one(const char *path, const struct stat *st, int type,
-		    struct FTW *ftw)
-{
-	const struct tg_fo_ent *e;
-	void *v;
-
-	if (++scan.seen > TG_FAN_LINK_SCAN_MAX)
-		return FTW_STOP;
-	if (type == FTW_D && ftw->level > 0) {
-		/* Another owned root: its own scan counts what is below. */
-		e = tg_fo_owned_find(scan.roots, st->st_dev, st->st_ino);
-		return e && (e->flags & TG_FO_ROOT) ? FTW_SKIP_SUBTREE :
-						      FTW_CONTINUE;
-	}
-	if (type != FTW_F || st->st_dev != scan.dev || st->st_nlink <= 1 ||
-	    S_ISDIR(st->st_mode))
-		return FTW_CONTINUE;
-	if (scan.n == scan.cap) {
-		v = reallocarray(scan.v, scan.cap ? scan.cap * 2 : 256,
-				 sizeof(*scan.v));
-		if (!v) {
-			scan.err = -ENOMEM;
-			return FTW_STOP;
-		}
-		scan.v = v;
-		scan.cap = scan.cap ? scan.cap * 2 : 256;
-	}
-	scan.v[scan.n++] = (struct fan_link){ .dev = st->st_dev,
-					      .ino = st->st_ino,
-					      .tenant = scan.tenant,
-					      .nlink = (__u32)st->st_nlink };
-	return FTW_CONTINUE;
-}
-
-static int link_cmp(const void *a, const void *b)
-{
-	const struct fan_link *x = a, *y = b;
-
-	if (x->dev != y->dev)
-		return x->dev < y->dev ? -1 : 1;
-	if (x->ino != y->ino)
-		return x->ino < y->ino ? -1 : 1;
-	return 0;
-}
-
-/*
- * The names found into owned: an object with a name below an owned root is
- * owned wherever it is opened from, also by a name outside every owned
- * tree (a link made before the policy was loaded): ownership follows the
- * object, as with BPF LSM (agent/links.c).
- */
-static int add_links(struct tg_fo_owned *owned)
-{
-	size_t i, k, j;
-	int err = 0;
-
-	qsort(scan.v, scan.n, sizeof(*scan.v), link_cmp);
-	for (i = 0; i < scan.n && !err; i = k) {
-		for (k = i + 1; k < scan.n && !link_cmp(&scan.v[i], &scan.v[k]); k++)
-			;
-		for (j = i; j < k && !err; j++)
-			err = tg_fo_owned_add(owned, scan.v[j].dev, scan.v[j].ino,
-					      scan.v[j].tenant, TG_FO_LINK);
-	}
-	return err;
-}
-
-/* Whether the roots of s and o are the same objects of the same tenants. */
-static int same_roots(const struct tg_fo_owned *s, const struct tg_fo_owned *o)
-{
-	size_t i, j = 0;
-
-	for (i = 0; i < s->n; i++) {
-		if (!(s->v[i].flags & TG_FO_ROOT))
-			continue;
-		while (j < o->n && !(o->v[j].flags & TG_FO_ROOT))
-			j++;
-		if (j == o->n || s->v[i].dev != o->v[j].dev ||
-		    s->v[i].ino != o->v[j].ino || s->v[i].tenant != o->v[j].tenant)
-			return 0;
-		j++;
-	}
-	while (j < o->n && !(o->v[j].flags & TG_FO_ROOT))
-		j++;
-	return j == o->n;
-}
-
-/* The owned roots, tenant cgroups and (if links) hard links of r. */
-static int build_snap(struct tg_fan *f, const struct tg_registry *r,
-		      struct fan_snap *s)
-{
-	size_t rl = strlen(f->cgroup_root), i;
-	unsigned int j;
-	struct stat st;
-	int err = 0;
-
-	for (i = 0; i < r->n && !err; i++) {
-		const struct tg_tenant_entry *e = &r->v[i];
-
-		if (!tg_tenant_in_force(e))
-			continue;
-		if (e->present && e->cgroup_id &&
-		    strncmp(e->cgroup, f->cgroup_root, rl) == 0)
-			err = tg_fo_cgroups_add(&s->cgroups, e->cgroup[rl] ?
-						e->cgroup + rl : "/", e->id, e->flags);
-		for (j = 0; j < e->n_paths && !err; j++)
-			if (stat(e->paths[j], &st) == 0)
-				err = tg_fo_owned_add(&s->owned, st.st_dev,
-						      st.st_ino, e->id, TG_FO_ROOT);
-	}
-	/* Below the tenants cgroup, in no tenant: the pending actor. */
-	if (!err && r->pending.cgroup_id &&
-	    strncmp(r->pending.cgroup, f->cgroup_root, rl) == 0)
-		err = tg_fo_cgroups_add(&s->cgroups, r->pending.cgroup[rl] ?
-					r->pending.cgroup + rl : "/",
-					TG_TENANT_PENDING, r->pending.flags);
-	if (!err)
-		err = tg_fo_cgroups_finish(&s->cgroups);
-	if (!err)
-		err = tg_fo_owned_finish(&s->owned);
-	return err;
-}
-
-/* Add the hard links below every owned root of r to s (roots finished). */
-static int scan_links(const struct tg_registry *r, struct fan_snap *s)
-{
-	size_t i;
-	unsigned int j;
-	struct stat st;
-	int err;
-
-	memset(&scan, 0, sizeof(scan));
-	scan.roots = &s->owned;
-	for (i = 0; i < r->n && !scan.err; i++) {
-		const struct tg_tenant_entry *e = &r->v[i];
-
-		if (!tg_tenant_in_force(e))
-			continue;
-		for (j = 0; j < e->n_paths && !scan.err; j++) {
-			if (stat(e->paths[j], &st) < 0 || !S_ISDIR(st.st_mode))
-				continue;
-			scan.tenant = e->id;
-			scan.dev = st.st_dev;
-			nftw(e->paths[j], scan_one, 16,
-			     FTW_PHYS | FTW_MOUNT | FTW_ACTIONRETVAL);
-		}
-	}
-	err = scan.err ?: add_links(&s->owned);
-	free(scan.v);
-	memset(&scan, 0, sizeof(scan));
-	return err ?: tg_fo_owned_finish(&s->owned);
-}
-
-/* Mark what s needs; the list that results goes to *out. */
-static int prepare_fs(struct tg_fan *f, const struct fan_snap *s,
-		      struct fan_fs **out, size_t *n_out)
-{
-	struct fan_fs *v = NULL, *old;
-	size_t n = 0, i;
-
-	for (i = 0; i < f->n_fs; i++)
-		f->fs[i].used = 0;
-	for (i = 0; i < s->owned.n; i++) {
-		dev_t dev = s->owned.v[i].dev;
-
-		if (fs_find(v, n, dev))
-			continue;
-		if (n % 8 == 0) {
-			void *nv = reallocarray(v, n + 8, sizeof(*v));
-
-			if (!nv) {
-				free(v);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		old = fs_find(f->fs, f->n_fs, dev);
-		if (old && old->marked) {
-			/* Taken over: the old list forgets it. */
-			v[n] = *old;
-			old->used = 1;
-		} else {
-			fs_setup(f, &v[n], dev);
-		}
-		n++;
-	}
-	*out = v;
-	*n_out = n;
-	return 0;
-}
-
 /* Put s in force (taking it): mark, switch, unmark what is not needed. */
-static int install(struct tg_fan *f, struct fan_snap *s)
+static int install(struct tg_fan *f, struct tg_fan_snap *s)
 {
-	struct fan_fs *v = NULL, *old_fs;
-	struct fan_snap *old_snap;
-	size_t n = 0, old_n, i;
+	struct tg_fan_fs_list fs = {}, old_fs;
+	struct tg_fan_snap *old_snap;
 	int err, unwatched = 0;
+	size_t i;
 
-	err = prepare_fs(f, s, &v, &n);
+	err = tg_fan_fs_prepare(f->perm_fd, f->notif_fd, &f->fs, &s->owned, &fs);
 	if (err) {
-		snap_free(s);
+		tg_fan_snap_free(s);
 		return err;
 	}
-	for (i = 0; i < n; i++)
-		unwatched |= v[i].marked && !v[i].watched;
+	for (i = 0; i < fs.n; i++)
+		unwatched |= fs.v[i].marked && !fs.v[i].watched;
 	pthread_mutex_lock(&f->lock);
 	old_snap = f->snap;
 	old_fs = f->fs;
-	old_n = f->n_fs;
 	f->snap = s;
-	f->fs = v;
-	f->n_fs = n;
+	f->fs = fs;
 	f->cache.max_age_ms = unwatched ? TG_FAN_UNWATCHED_AGE_MS : 0;
 	invalidate_all(f);
 	f->st.filesystems = f->st.unmarked = 0;
-	for (i = 0; i < n; i++) {
-		if (v[i].marked)
+	for (i = 0; i < fs.n; i++) {
+		if (fs.v[i].marked)
 			f->st.filesystems++;
 		else
 			f->st.unmarked++;
 	}
 	pthread_mutex_unlock(&f->lock);
-	for (i = 0; i < old_n; i++)
-		if (!old_fs[i].used)
-			fs_unmark(f, &old_fs[i]);
-	free(old_fs);
-	snap_free(old_snap);
+	tg_fan_fs_release(f->perm_fd, f->notif_fd, &old_fs);
+	tg_fan_snap_free(old_snap);
 	return 0;
-}
-
-/* s's roots and cgroups, with the hard links of the snapshot in force. */
-static int build_with_old_links(struct tg_fan *f, const struct tg_registry *r,
-				struct fan_snap *s)
-{
-	size_t i;
-	int err = build_snap(f, r, s);
-
-	/* Only the main thread changes f->snap: reading it here is safe. */
-	for (i = 0; i < f->snap->owned.n && !err; i++)
-		if (f->snap->owned.v[i].flags & TG_FO_LINK)
-			err = tg_fo_owned_add(&s->owned, f->snap->owned.v[i].dev,
-					      f->snap->owned.v[i].ino,
-					      f->snap->owned.v[i].tenant,
-					      TG_FO_LINK);
-	return err ?: tg_fo_owned_finish(&s->owned);
 }
 
 int tg_fan_apply(struct tg_fan *f, const struct tg_registry *r, int links)
 {
-	struct fan_snap *s = calloc(1, sizeof(*s));
+	struct tg_fan_snap *s = calloc(1, sizeof(*s));
 	int err;
 
 	if (!s)
 		return -ENOMEM;
-	err = build_with_old_links(f, r, s);
+	/* Only the main thread changes f->snap: reading it here is safe. */
+	err = tg_fan_snap_build(s, r, f->cgroup_root, f->snap);
 	if (err)
 		goto out_free;
-	if (!links && same_roots(&s->owned, &f->snap->owned))
+	if (!links && tg_fan_snap_same_roots(s, f->snap))
 		return install(f, s);
 	/*
 	 * A scan for hard links: the new roots go in force first (with the
@@ -1187,13 +757,14 @@ int tg_fan_apply(struct tg_fan *f, const struct tg_registry *r, int links)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	err = build_snap(f, r, s) ?: scan_links(r, s);
+	err = tg_fan_snap_build(s, r, f->cgroup_root, NULL) ?:
+	      tg_fan_snap_scan_links(s, r);
 	if (err)
 		goto out_free;
 	return install(f, s);
 
 out_free:
-	snap_free(s);
+	tg_fan_snap_free(s);
 	return err;
 }
 
@@ -1239,30 +810,10 @@ void tg_fan_stats(struct tg_fan *f, struct tg_fan_stats *s)
 
 struct json_object *tg_fan_filesystems_json(struct tg_fan *f)
 {
-	struct json_object *a = json_object_new_array(), *o;
-	char dev[32];
-	size_t i;
+	struct json_object *a;
 
-	if (!a)
-		return NULL;
 	pthread_mutex_lock(&f->lock);
-	for (i = 0; i < f->n_fs; i++) {
-		const struct fan_fs *fs = &f->fs[i];
-
-		o = json_object_new_object();
-		if (!o)
-			break;
-		snprintf(dev, sizeof(dev), "%u:%u", major(fs->dev), minor(fs->dev));
-		json_object_object_add(o, "mount", json_object_new_string(fs->mount));
-		json_object_object_add(o, "dev", json_object_new_string(dev));
-		json_object_object_add(o, "marked", json_object_new_boolean(fs->marked));
-		json_object_object_add(o, "renames_watched",
-				       json_object_new_boolean(fs->watched));
-		if (fs->reason[0])
-			json_object_object_add(o, "reason",
-					       json_object_new_string(fs->reason));
-		json_object_array_add(a, o);
-	}
+	a = tg_fan_fs_json(&f->fs);
 	pthread_mutex_unlock(&f->lock);
 	return a;
 }

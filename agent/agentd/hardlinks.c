@@ -2,7 +2,6 @@
 /* Objects hard-linked below owned roots, recorded as owned objects. */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "common/cgroupfs.h"
 #include "agentd/event_text.h"
 #include "agentd/hardlinks.h"
 #include "tenantguard/map_abi.h"
@@ -28,8 +28,8 @@ struct tg_link_row {
 	__u64 serial;
 };
 
-/* One directory of the walk: its subdirectories still to visit. */
-struct scan_level {
+/* One directory of a walk: its subdirectories still to visit. */
+struct walk_level {
 	char **names;
 	size_t n, cap, next;
 	ino_t ino;		/* the directory, to check the way back up */
@@ -53,7 +53,7 @@ void tg_links_free(struct tg_links *l)
 	l->max_per_tenant = max;
 }
 
-static void level_free(struct scan_level *lv)
+static void level_free(struct walk_level *lv)
 {
 	size_t i;
 
@@ -63,7 +63,7 @@ static void level_free(struct scan_level *lv)
 	memset(lv, 0, sizeof(*lv));
 }
 
-static int level_push_name(struct scan_level *lv, const char *name)
+static int level_push_name(struct walk_level *lv, const char *name)
 {
 	char **v;
 
@@ -101,19 +101,16 @@ static const void *kv_find(const struct tg_kv_set *s, const void *key)
 }
 
 /*
- * Read the directory open at fd (on device dev): record its entries with
- * several links, keep the names of its subdirectories on the same device.
+ * Read the directory open at fd (on device dev): hand each entry on that
+ * device to fn, keep the names of the subdirectories fn does not skip.
+ * 0, TG_LINKS_WALK_STOP or -errno.
  */
-static int read_dir(struct tg_links *l, int fd, dev_t dev,
-		    const struct tg_inode_key *rkey, const struct tg_kv_set *skip,
-		    struct scan_level *lv)
+static int walk_dir(int fd, dev_t dev, tg_links_walk_fn fn, void *ctx,
+		    struct walk_level *lv)
 {
-	struct tg_link_row row;
-	struct tg_inode_key key;
 	struct dirent *de;
 	struct stat st;
-	__u32 nlink;
-	int dfd, err = 0;
+	int dfd, r, err = 0;
 	DIR *d;
 
 	dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -129,42 +126,72 @@ static int read_dir(struct tg_links *l, int fd, dev_t dev,
 	while (!err && (de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		l->visited++;
 		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;	/* gone meanwhile */
 		if (st.st_dev != dev)
 			continue;	/* a mount point: another filesystem */
-		if (S_ISDIR(st.st_mode)) {
-			/* Another owned root: its own scan counts what is below. */
-			key = tg_inode_key_of(&st);
-			if (!skip || !kv_find(skip, &key))
-				err = level_push_name(lv, de->d_name);
-		} else if (st.st_nlink > 1) {
-			memset(&row, 0, sizeof(row));
-			row.link = tg_inode_key_of(&st);
-			row.root = *rkey;
-			row.serial = ++l->serial;
-			nlink = (__u32)st.st_nlink;
-			err = tg_kv_add(&l->found, &row, &nlink);
-		}
+		r = fn(ctx, fd, de->d_name, &st);
+		if (r < 0 || r == TG_LINKS_WALK_STOP)
+			err = r;
+		else if (S_ISDIR(st.st_mode) && r != TG_LINKS_WALK_SKIP)
+			err = level_push_name(lv, de->d_name);
 	}
 	closedir(d);
 	return err;
 }
 
-int tg_links_scan(struct tg_links *l, const char *root,
-		  const struct tg_inode_key *rkey, const struct tg_kv_set *skip)
+/* Down from the directory open at *fd into its next subdirectory. */
+static int walk_down(int *fd, dev_t dev, struct walk_level *lv,
+		     struct walk_level *below)
 {
-	struct scan_level *stack, *lv;
+	struct stat st;
+	int cfd;
+
+	cfd = openat(*fd, lv->names[lv->next++],
+		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (cfd < 0)
+		return -errno;
+	if (fstat(cfd, &st) < 0 || st.st_dev != dev) {
+		close(cfd);
+		return -EXDEV;
+	}
+	close(*fd);
+	*fd = cfd;
+	below->ino = st.st_ino;
+	return 0;
+}
+
+/* Up from *fd to its parent, which must be the directory of lv. */
+static int walk_up(int *fd, dev_t dev, const struct walk_level *lv)
+{
+	struct stat st;
+	int cfd;
+
+	cfd = openat(*fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cfd < 0)
+		return -errno;
+	if (fstat(cfd, &st) < 0 || st.st_dev != dev || st.st_ino != lv->ino) {
+		close(cfd);
+		return -ESTALE;
+	}
+	close(*fd);
+	*fd = cfd;
+	return 0;
+}
+
+int tg_links_walk(const char *root, unsigned int max_depth,
+		  tg_links_walk_fn fn, void *ctx)
+{
+	struct walk_level *stack, *lv;
 	size_t depth = 1;
 	struct stat st;
 	dev_t dev;
-	int fd, cfd, err = 0;
+	int fd, err = 0;
 
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOTDIR ? 0 : -errno;	/* a file owns nothing below */
-	stack = calloc(TG_MAX_PATH_DEPTH + 1, sizeof(*stack));
+		return errno == ENOTDIR ? 0 : -errno;	/* a file has nothing below */
+	stack = calloc((size_t)max_depth + 1, sizeof(*stack));
 	if (!stack) {
 		err = -ENOMEM;
 		goto out_close;
@@ -175,43 +202,22 @@ int tg_links_scan(struct tg_links *l, const char *root,
 	}
 	dev = st.st_dev;
 	stack[0].ino = st.st_ino;
-	err = read_dir(l, fd, dev, rkey, skip, &stack[0]);
+	err = walk_dir(fd, dev, fn, ctx, &stack[0]);
 	while (!err) {
 		lv = &stack[depth - 1];
-		if (lv->next < lv->n && depth <= TG_MAX_PATH_DEPTH) {
+		if (lv->next < lv->n && depth <= max_depth) {
 			/* Down one level; only this directory stays open. */
-			cfd = openat(fd, lv->names[lv->next++],
-				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (cfd < 0)
-				continue;
-			if (fstat(cfd, &st) < 0 || st.st_dev != dev) {
-				close(cfd);
-				continue;
-			}
-			close(fd);
-			fd = cfd;
-			stack[depth].ino = st.st_ino;
-			err = read_dir(l, fd, dev, rkey, skip, &stack[depth]);
+			if (walk_down(&fd, dev, lv, &stack[depth]))
+				continue;	/* gone, or not a directory now */
+			err = walk_dir(fd, dev, fn, ctx, &stack[depth]);
 			depth++;
 			continue;
 		}
 		level_free(lv);
 		if (--depth == 0)
 			break;
-		/* Up again; a directory moved meanwhile ends this scan. */
-		cfd = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (cfd < 0) {
-			err = -errno;
-			break;
-		}
-		if (fstat(cfd, &st) < 0 || st.st_dev != dev ||
-		    st.st_ino != stack[depth - 1].ino) {
-			close(cfd);
-			err = -ESTALE;
-			break;
-		}
-		close(fd);
-		fd = cfd;
+		/* Up again; a directory moved meanwhile ends this walk. */
+		err = walk_up(&fd, dev, &stack[depth - 1]);
 	}
 	while (depth > 0)
 		level_free(&stack[--depth]);
@@ -219,7 +225,48 @@ out_free:
 	free(stack);
 out_close:
 	close(fd);
-	return err;
+	return err == TG_LINKS_WALK_STOP ? 0 : err;
+}
+
+/* What record_link records rows for. */
+struct found_ctx {
+	struct tg_links *l;
+	const struct tg_inode_key *rkey;	/* the root scanned */
+	const struct tg_kv_set *skip;		/* roots not entered, or NULL */
+};
+
+/* A row of l->found for each name of an object with several links. */
+static int record_link(void *ctx, int dir_fd, const char *name,
+		       const struct stat *st)
+{
+	struct found_ctx *fc = ctx;
+	struct tg_link_row row;
+	struct tg_inode_key key;
+	__u32 nlink;
+
+	fc->l->visited++;
+	if (S_ISDIR(st->st_mode)) {
+		/* Another owned root: its own scan counts what is below. */
+		key = tg_inode_key_of(st);
+		return fc->skip && kv_find(fc->skip, &key) ?
+		       TG_LINKS_WALK_SKIP : 0;
+	}
+	if (st->st_nlink <= 1)
+		return 0;
+	memset(&row, 0, sizeof(row));
+	row.link = tg_inode_key_of(st);
+	row.root = *fc->rkey;
+	row.serial = ++fc->l->serial;
+	nlink = (__u32)st->st_nlink;
+	return tg_kv_add(&fc->l->found, &row, &nlink);
+}
+
+int tg_links_scan(struct tg_links *l, const char *root,
+		  const struct tg_inode_key *rkey, const struct tg_kv_set *skip)
+{
+	struct found_ctx fc = { .l = l, .rkey = rkey, .skip = skip };
+
+	return tg_links_walk(root, TG_MAX_PATH_DEPTH, record_link, &fc);
 }
 
 /* Call fn for each owned directory path of r's tenants in force. */
@@ -396,19 +443,31 @@ static int group_decide(struct decide_ctx *d, const struct group *g)
 	return tg_kv_add(&d->extra, &g->first->link, &owner);
 }
 
-static struct {
+/* What find_name looks for, and where it writes the name it finds. */
+struct name_of {
 	__u64 ino;
 	char *out;
 	size_t len;
-} find;
+};
 
-static int find_one(const char *path, const struct stat *st, int type,
-		    struct FTW *ftw)
+/* The first name of a file (not a directory or symlink) with inode ino. */
+static int find_name(void *ctx, int dir_fd, const char *name,
+		     const struct stat *st)
 {
-	if (type != FTW_F || st->st_ino != find.ino)
+	struct name_of *no = ctx;
+	char link[64], dir[PATH_MAX];
+	ssize_t n;
+
+	if (S_ISDIR(st->st_mode) || S_ISLNK(st->st_mode) ||
+	    st->st_ino != no->ino)
 		return 0;
-	snprintf(find.out, find.len, "%s", path);
-	return 1;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", dir_fd);
+	n = readlink(link, dir, sizeof(dir) - 1);
+	if (n <= 0)
+		return 0;
+	dir[n] = '\0';
+	tg_path_join(no->out, no->len, dir, name);
+	return TG_LINKS_WALK_STOP;
 }
 
 struct root_path_ctx {
@@ -431,14 +490,12 @@ static void example_path(const struct tg_registry *r,
 			 const struct tg_link_row *row, char *out, size_t len)
 {
 	struct root_path_ctx rp = { .want = &row->root };
+	struct name_of no = { .ino = row->link.ino, .out = out, .len = len };
 
 	out[0] = '\0';
 	if (each_owned_dir(r, root_path, &rp) <= 0 || !rp.path)
 		return;
-	find.ino = row->link.ino;
-	find.out = out;
-	find.len = len;
-	nftw(rp.path, find_one, 16, FTW_PHYS | FTW_MOUNT);
+	tg_links_walk(rp.path, TG_MAX_PATH_DEPTH, find_name, &no);
 }
 
 /* The objects of l->found into c->roots, without scanning. */

@@ -50,7 +50,8 @@ struct tg_links_stats {
 struct tg_links {
 	struct tg_kv_set scanned;	/* struct tg_inode_key of scanned roots */
 	struct tg_kv_set found;		/* one row per name found, sorted */
-	unsigned long visited;		/* directory entries looked at, total */
+	unsigned long visited;		/* entries looked at, total (not
+					   counting other filesystems') */
 	unsigned int errors;		/* roots whose scan stopped early */
 	unsigned int max_per_tenant;	/* shared objects recorded per tenant */
 	__u64 serial;			/* names found so far */
@@ -87,6 +88,32 @@ int tg_links_apply(struct tg_links *l, const struct tg_registry *r,
  */
 int tg_links_scan(struct tg_links *l, const char *root,
 		  const struct tg_inode_key *rkey, const struct tg_kv_set *skip);
+
+/* What a tg_links_walk_fn returns, besides 0 (go on) and -errno (stop). */
+#define TG_LINKS_WALK_SKIP 1	/* a directory: do not enter it */
+#define TG_LINKS_WALK_STOP 2	/* the walk ends here, without error */
+
+struct stat;
+
+/*
+ * Called by tg_links_walk for each entry below the root, as found in the
+ * directory open at dir_fd; st is its lstat.
+ */
+typedef int (*tg_links_walk_fn)(void *ctx, int dir_fd, const char *name,
+				 const struct stat *st);
+
+/*
+ * The one walk of a tree for hard links (both file backends scan with it):
+ * every entry below root (a directory; else nothing is walked) to fn,
+ * directory after directory, each read whole before the walk goes down. It
+ * follows no symlink, crosses into no other filesystem (mount points are
+ * not handed to fn), enters at most max_depth levels of directories below
+ * root, and keeps one directory open at a time. Returns 0 when the walk is
+ * done or fn stopped it, -ESTALE if a directory moved while the walk was
+ * below it, or fn's or another -errno.
+ */
+int tg_links_walk(const char *root, unsigned int max_depth,
+		  tg_links_walk_fn fn, void *ctx);
 
 /* Whether two outcomes differ in what an operator is told. */
 int tg_links_stats_differ(const struct tg_links_stats *a,

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Filesystem-relative paths as paths of the agent's mount tree. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "common/cgroupfs.h"
+#include "common/clock.h"
+#include "common/mountinfo.h"
 #include "agentd/mountpath.h"
 
 #define TG_MOUNTS_MAX 65536	/* mounts kept from one mountinfo */
@@ -20,8 +21,8 @@ struct mount_entry {
 static struct {
 	char file[256];		/* the mountinfo parsed */
 	struct mount_entry *v;
-	size_t n;
-	time_t read_at;		/* CLOCK_MONOTONIC seconds */
+	size_t n, cap;
+	__s64 read_at;		/* CLOCK_MONOTONIC seconds */
 } cache;
 
 void tg_mount_path_reset(void)
@@ -36,61 +37,39 @@ void tg_mount_path_reset(void)
 	memset(&cache, 0, sizeof(cache));
 }
 
-static time_t now_s(void)
+/* Keep one mount in the cache; stop at TG_MOUNTS_MAX or out of memory. */
+static int keep(void *ctx, const struct tg_mount *m)
 {
-	struct timespec ts;
+	struct mount_entry *v;
+	size_t cap;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	if (cache.n == cache.cap) {
+		cap = cache.cap ? cache.cap * 2 : 64;
+		v = reallocarray(cache.v, cap, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		cache.v = v;
+		cache.cap = cap;
+	}
+	v = &cache.v[cache.n];
+	v->kdev = (m->major << 20) | m->minor;
+	v->root = strdup(m->root);
+	v->point = strdup(m->point);
+	if (!v->root || !v->point) {
+		free(v->root);
+		free(v->point);
+		return -ENOMEM;
+	}
+	return ++cache.n < TG_MOUNTS_MAX ? 0 : 1;
 }
 
-/* Parse mountinfo into the cache; on failure the cache is empty. */
-static void load(const char *mountinfo)
+/* Parse mountinfo into the cache at second now; on failure, what was kept. */
+static void load(const char *mountinfo, __s64 now)
 {
-	char *line = NULL, *save, *f[5];
-	unsigned int maj, min;
-	struct mount_entry *v;
-	size_t cap = 0, lcap = 0;
-	FILE *fp;
-	int i;
-
 	tg_mount_path_reset();
 	snprintf(cache.file, sizeof(cache.file), "%s", mountinfo);
-	cache.read_at = now_s();
-	fp = fopen(mountinfo, "re");
-	if (!fp)
-		return;
-	while (getline(&line, &lcap, fp) > 0 && cache.n < TG_MOUNTS_MAX) {
-		/* id parent maj:min root point ... */
-		for (i = 0; i < 5; i++) {
-			f[i] = strtok_r(i ? NULL : line, " \n", &save);
-			if (!f[i])
-				break;
-		}
-		if (i < 5 || sscanf(f[2], "%u:%u", &maj, &min) != 2)
-			continue;
-		if (cache.n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = reallocarray(cache.v, cap, sizeof(*v));
-			if (!v)
-				break;
-			cache.v = v;
-		}
-		v = &cache.v[cache.n];
-		v->kdev = (maj << 20) | min;
-		tg_mountinfo_unescape(f[3]);
-		tg_mountinfo_unescape(f[4]);
-		v->root = strdup(f[3]);
-		v->point = strdup(f[4]);
-		if (!v->root || !v->point) {
-			free(v->root);
-			free(v->point);
-			break;
-		}
-		cache.n++;
-	}
-	free(line);
-	fclose(fp);
+	cache.read_at = now;
+	tg_mountinfo_each(mountinfo, keep, NULL);
 }
 
 /* The mount of kdev whose root is the shortest prefix of fspath, or NULL. */
@@ -118,14 +97,15 @@ static const struct mount_entry *find(__u32 kdev, const char *fspath)
 void tg_mount_path(const char *mountinfo, __u32 kdev, const char *fspath,
 		   char *out, size_t len)
 {
+	__s64 now = tg_now_ms() / 1000;
 	const struct mount_entry *m = NULL;
 	const char *rest;
 
-	if (strcmp(cache.file, mountinfo) != 0 || now_s() - cache.read_at >= 1)
-		load(mountinfo);
+	if (strcmp(cache.file, mountinfo) != 0 || now - cache.read_at >= 1)
+		load(mountinfo, now);
 	m = find(kdev, fspath);
-	if (!m && cache.read_at != now_s()) {
-		load(mountinfo);
+	if (!m && cache.read_at != now) {
+		load(mountinfo, now);
 		m = find(kdev, fspath);
 	}
 	if (!m) {

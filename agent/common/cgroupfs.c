@@ -4,83 +4,50 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "common/cgroupfs.h"
+#include "common/mountinfo.h"
 
-void tg_mountinfo_unescape(char *s)
+/* Where tg_cgroup2_find writes the mount point it finds. */
+struct cgroup2_find {
+	char *buf;
+	size_t len;
+};
+
+/* The first cgroup2 mount showing the hierarchy's root, into c->buf. */
+static int cgroup2_root(void *ctx, const struct tg_mount *m)
 {
-	char *w = s;
+	struct cgroup2_find *c = ctx;
 
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
-		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
-				      (s[3] - '0'));
-			s += 4;
-		} else {
-			*w++ = *s++;
-		}
-	}
-	*w = '\0';
-}
-
-/*
- * One mountinfo line: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - FSTYPE SRC SUPEROPTS".
- * Returns 1 and fills mnt if it is a cgroup2 mount of the hierarchy root.
- */
-static int parse_line(char *line, char **mnt)
-{
-	char *save = NULL, *tok, *root = NULL, *point = NULL;
-	int field = 0, after_sep = 0;
-
-	for (tok = strtok_r(line, " \n", &save); tok;
-	     tok = strtok_r(NULL, " \n", &save), field++) {
-		if (field == 3)
-			root = tok;
-		else if (field == 4)
-			point = tok;
-		else if (field > 5 && !after_sep && strcmp(tok, "-") == 0)
-			after_sep = 1;
-		else if (after_sep) {
-			if (strcmp(tok, "cgroup2") != 0 || !root || !point)
-				return 0;
-			if (strcmp(root, "/") != 0)
-				return 0;
-			tg_mountinfo_unescape(point);
-			*mnt = point;
-			return 1;
-		}
-	}
-	return 0;
+	if (strcmp(m->fstype, "cgroup2") != 0 || strcmp(m->root, "/") != 0)
+		return 0;
+	if (strlen(m->point) >= c->len)
+		return -ENAMETOOLONG;
+	strcpy(c->buf, m->point);
+	return 1;
 }
 
 int tg_cgroup2_find(const char *mountinfo, char *buf, size_t len)
 {
-	char *line = NULL, *mnt = NULL;
-	size_t cap = 0;
-	int err = -ENOENT;
-	FILE *f;
+	struct cgroup2_find c = { .buf = buf, .len = len };
+	int err = tg_mountinfo_each(mountinfo, cgroup2_root, &c);
 
-	f = fopen(mountinfo, "re");
-	if (!f)
-		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		if (!parse_line(line, &mnt))
-			continue;
-		if (strlen(mnt) >= len) {
-			err = -ENAMETOOLONG;
-			break;
-		}
-		strcpy(buf, mnt);
-		err = 0;
-		break;
-	}
-	free(line);
-	fclose(f);
-	return err;
+	if (err == 1)
+		return 0;
+	return err ?: -ENOENT;
+}
+
+static int nsdelegate(void *ctx, const struct tg_mount *m)
+{
+	return strcmp(m->fstype, "cgroup2") == 0 &&
+	       tg_mount_option(m->super_options, "nsdelegate");
+}
+
+int tg_cgroup2_nsdelegate(const char *mountinfo)
+{
+	return tg_mountinfo_each(mountinfo, nsdelegate, NULL) == 1;
 }
 
 int tg_cgroup_id(const char *path, __u64 *id)
@@ -116,31 +83,4 @@ int tg_path_join(char *buf, size_t len, const char *a, const char *b)
 	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
 	return 0;
-}
-
-int tg_cgroup2_nsdelegate(const char *mountinfo)
-{
-	char *line = NULL, *sep, *opts;
-	size_t cap = 0;
-	int found = 0;
-	FILE *f;
-
-	f = fopen(mountinfo, "re");
-	if (!f)
-		return 0;
-	while (!found && getline(&line, &cap, f) > 0) {
-		/* "... - cgroup2 SOURCE SUPER_OPTIONS" */
-		sep = strstr(line, " - cgroup2 ");
-		if (!sep)
-			continue;
-		opts = strchr(sep + strlen(" - cgroup2 "), ' ');
-		if (!opts)
-			continue;
-		for (opts = strtok(opts + 1, ",\n"); opts; opts = strtok(NULL, ",\n"))
-			if (strcmp(opts, "nsdelegate") == 0)
-				found = 1;
-	}
-	free(line);
-	fclose(f);
-	return found;
 }

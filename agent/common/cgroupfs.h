@@ -22,9 +22,6 @@ int tg_cgroup_id(const char *path, __u64 *id);
 int tg_cgroup2_nsdelegate(const char *mountinfo);
 
 /* Join path a and b with exactly one '/' between them into buf. */
-/* Undo mountinfo's octal escapes (\040 for space etc.) in place. */
-void tg_mountinfo_unescape(char *s);
-
 int tg_path_join(char *buf, size_t len, const char *a, const char *b);
 
 #endif /* TG_COMMON_CGROUPFS_H */

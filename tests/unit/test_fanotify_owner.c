@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests: ownership resolution of the fanotify backend (agent/fan_owner.c)
+ * Unit tests: ownership resolution of the fanotify backend (agentd/fanotify_owner.c)
  * on a real directory tree, without fanotify: owned sets, the inode cache,
  * the walk up by device + inode, and the opener's tenant by cgroup path.
  */

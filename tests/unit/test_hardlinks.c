@@ -298,6 +298,67 @@ static void test_scan_one_root(void **state)
 	tg_links_free(&l);
 }
 
+/* What walk_cb saw: entries by name, and what it answers for some. */
+struct walk_seen {
+	char names[512];	/* "name " for each entry */
+	const char *skip;	/* a directory not to enter */
+	const char *stop;	/* the entry that ends the walk */
+};
+
+static int walk_cb(void *ctx, int dir_fd, const char *name,
+		   const struct stat *st)
+{
+	struct walk_seen *w = ctx;
+	size_t n = strlen(w->names);
+
+	snprintf(w->names + n, sizeof(w->names) - n, "%s ", name);
+	if (w->stop && !strcmp(name, w->stop))
+		return TG_LINKS_WALK_STOP;
+	if (w->skip && !strcmp(name, w->skip))
+		return TG_LINKS_WALK_SKIP;
+	return 0;
+}
+
+static void walk(const char *rel, unsigned int depth, struct walk_seen *w,
+		 int want)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", top, rel);
+	w->names[0] = '\0';
+	assert_int_equal(tg_links_walk(p, depth, walk_cb, w), want);
+}
+
+/* The one walk: every entry once, symlinks not followed, and its limits. */
+static void test_walk(void **state)
+{
+	struct walk_seen w = {};
+	char p[256], q[256];
+
+	snprintf(p, sizeof(p), "%s/a/sub", top);
+	snprintf(q, sizeof(q), "%s/a/sublink", top);
+	assert_int_equal(symlink(p, q), 0);
+	walk("a", 16, &w, 0);
+	/* sub, out, both, in2, single, sublink, and in below sub. */
+	assert_non_null(strstr(w.names, "sub "));
+	assert_non_null(strstr(w.names, "in "));
+	assert_non_null(strstr(w.names, "sublink "));
+	assert_int_equal(strlen(w.names), strlen("sub out both in2 single sublink in "));
+	walk("a", 0, &w, 0);		/* the root's entries only */
+	assert_null(strstr(w.names, "in "));
+	w.skip = "sub";
+	walk("a", 16, &w, 0);
+	assert_null(strstr(w.names, "in "));
+	w.skip = NULL;
+	w.stop = "sub";
+	walk("a", 16, &w, 0);
+	assert_null(strstr(w.names, "in "));
+	w.stop = NULL;
+	walk("a/out", 16, &w, 0);	/* a file: nothing below */
+	assert_string_equal(w.names, "");
+	walk("nonexistent", 16, &w, -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +370,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_limit_per_tenant, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested_root, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_walk, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

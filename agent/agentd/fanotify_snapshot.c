@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The owned roots, hard links and tenant cgroups the fanotify backend uses. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "agentd/fanotify_snapshot.h"
+#include "agentd/hardlinks.h"
+#include "tenantguard/map_abi.h"
+
+#define TG_FAN_LINK_SCAN_MAX 200000	/* entries looked at for hard links */
+
+void tg_fan_snap_free(struct tg_fan_snap *s)
+{
+	if (!s)
+		return;
+	tg_fo_owned_free(&s->owned);
+	tg_fo_cgroups_free(&s->cgroups);
+	free(s);
+}
+
+/* The owned roots and tenant cgroups of r. */
+static int build(struct tg_fan_snap *s, const struct tg_registry *r,
+		 const char *cgroup_root)
+{
+	size_t rl = strlen(cgroup_root), i;
+	unsigned int j;
+	struct stat st;
+	int err = 0;
+
+	for (i = 0; i < r->n && !err; i++) {
+		const struct tg_tenant_entry *e = &r->v[i];
+
+		if (!tg_tenant_in_force(e))
+			continue;
+		if (e->present && e->cgroup_id &&
+		    strncmp(e->cgroup, cgroup_root, rl) == 0)
+			err = tg_fo_cgroups_add(&s->cgroups, e->cgroup[rl] ?
+						e->cgroup + rl : "/", e->id, e->flags);
+		for (j = 0; j < e->n_paths && !err; j++)
+			if (stat(e->paths[j], &st) == 0)
+				err = tg_fo_owned_add(&s->owned, st.st_dev,
+						      st.st_ino, e->id, TG_FO_ROOT);
+	}
+	/* Below the tenants cgroup, in no tenant: the pending actor. */
+	if (!err && r->pending.cgroup_id &&
+	    strncmp(r->pending.cgroup, cgroup_root, rl) == 0)
+		err = tg_fo_cgroups_add(&s->cgroups, r->pending.cgroup[rl] ?
+					r->pending.cgroup + rl : "/",
+					TG_TENANT_PENDING, r->pending.flags);
+	if (!err)
+		err = tg_fo_cgroups_finish(&s->cgroups);
+	if (!err)
+		err = tg_fo_owned_finish(&s->owned);
+	return err;
+}
+
+int tg_fan_snap_build(struct tg_fan_snap *s, const struct tg_registry *r,
+		      const char *cgroup_root, const struct tg_fan_snap *old)
+{
+	size_t i;
+	int err = build(s, r, cgroup_root);
+
+	if (err || !old)
+		return err;
+	for (i = 0; i < old->owned.n && !err; i++)
+		if (old->owned.v[i].flags & TG_FO_LINK)
+			err = tg_fo_owned_add(&s->owned, old->owned.v[i].dev,
+					      old->owned.v[i].ino,
+					      old->owned.v[i].tenant, TG_FO_LINK);
+	return err ?: tg_fo_owned_finish(&s->owned);
+}
+
+/* A scan of the owned roots for hard links. */
+struct link_scan {
+	const struct tg_fo_owned *roots;	/* finished: nested roots */
+	struct tg_fo_owned found;		/* TG_FO_LINK entries */
+	__u32 tenant;				/* whose root is scanned */
+	unsigned long seen;			/* entries, all roots */
+};
+
+static int scan_one(void *ctx, int dir_fd, const char *name,
+		    const struct stat *st)
+{
+	struct link_scan *ls = ctx;
+	const struct tg_fo_ent *e;
+
+	if (++ls->seen > TG_FAN_LINK_SCAN_MAX)
+		return TG_LINKS_WALK_STOP;
+	if (S_ISDIR(st->st_mode)) {
+		/* Another owned root: its own scan counts what is below. */
+		e = tg_fo_owned_find(ls->roots, st->st_dev, st->st_ino);
+		return e && (e->flags & TG_FO_ROOT) ? TG_LINKS_WALK_SKIP : 0;
+	}
+	if (S_ISLNK(st->st_mode) || st->st_nlink <= 1)
+		return 0;
+	return tg_fo_owned_add(&ls->found, st->st_dev, st->st_ino, ls->tenant,
+			       TG_FO_LINK);
+}
+
+int tg_fan_snap_scan_links(struct tg_fan_snap *s, const struct tg_registry *r)
+{
+	struct link_scan ls = { .roots = &s->owned };
+	struct stat st;
+	unsigned int j;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < r->n && !err; i++) {
+		const struct tg_tenant_entry *e = &r->v[i];
+
+		if (!tg_tenant_in_force(e))
+			continue;
+		for (j = 0; j < e->n_paths && !err; j++) {
+			if (stat(e->paths[j], &st) < 0 || !S_ISDIR(st.st_mode))
+				continue;
+			ls.tenant = e->id;
+			err = tg_links_walk(e->paths[j], TG_FO_MAX_DEPTH,
+					    scan_one, &ls);
+			if (err != -ENOMEM)
+				err = 0;	/* what was found so far counts */
+		}
+	}
+	for (i = 0; i < ls.found.n && !err; i++)
+		err = tg_fo_owned_add(&s->owned, ls.found.v[i].dev,
+				      ls.found.v[i].ino, ls.found.v[i].tenant,
+				      TG_FO_LINK);
+	tg_fo_owned_free(&ls.found);
+	return err ?: tg_fo_owned_finish(&s->owned);
+}
+
+int tg_fan_snap_same_roots(const struct tg_fan_snap *a,
+			   const struct tg_fan_snap *b)
+{
+	const struct tg_fo_owned *s = &a->owned, *o = &b->owned;
+	size_t i, j = 0;
+
+	for (i = 0; i < s->n; i++) {
+		if (!(s->v[i].flags & TG_FO_ROOT))
+			continue;
+		while (j < o->n && !(o->v[j].flags & TG_FO_ROOT))
+			j++;
+		if (j == o->n || s->v[i].dev != o->v[j].dev ||
+		    s->v[i].ino != o->v[j].ino || s->v[i].tenant != o->v[j].tenant)
+			return 0;
+		j++;
+	}
+	while (j < o->n && !(o->v[j].flags & TG_FO_ROOT))
+		j++;
+	return j == o->n;
+}
