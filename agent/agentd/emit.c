@@ -342,11 +342,56 @@ void agent_on_seccomp_denial(void *ctx, const char *tenant, const char *profile,
 				 d->syscall, d->arch));
 }
 
+/* The agent event telling what the hard-link scan found and could not record. */
+static struct json_object *links_event(const struct tg_links *l,
+				       const struct tg_event_fmt *f)
+{
+	const struct tg_links_stats *st = &l->st;
+	struct json_object *o;
+	char msg[PATH_MAX + 512], buf[32];
+	size_t n;
+
+	n = (size_t)snprintf(msg, sizeof(msg),
+			     "hard links: %lu object(s) linked below several "
+			     "tenants' paths are refused to every tenant",
+			     st->shared);
+	if (st->example[0] && n < sizeof(msg))
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, " (e.g. %s)",
+				      st->example);
+	if (st->dropped && n < sizeof(msg))
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n,
+				      "; %lu more not recorded (over %u per "
+				      "tenant, tenant %s): each of their names "
+				      "is owned by its place",
+				      st->dropped, l->max_per_tenant,
+				      tg_registry_name(f->reg, st->dropped_tenant,
+						       buf, sizeof(buf)));
+	if (st->outside && n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - n,
+			 "; %lu object(s) of one tenant also linked outside "
+			 "every owned path are that tenant's by every name "
+			 "(e.g. %s)", st->outside, st->example_outside);
+	o = tg_agent_event(f, "hardlinks", "allow", msg);
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "shared", json_object_new_int64((int64_t)st->shared));
+	json_object_object_add(o, "example", json_object_new_string(st->example));
+	json_object_object_add(o, "dropped", json_object_new_int64((int64_t)st->dropped));
+	json_object_object_add(o, "dropped_tenant", json_object_new_string(
+		st->dropped ? tg_registry_name(f->reg, st->dropped_tenant, buf,
+					       sizeof(buf)) : ""));
+	json_object_object_add(o, "limit", json_object_new_int64(l->max_per_tenant));
+	json_object_object_add(o, "outside", json_object_new_int64((int64_t)st->outside));
+	json_object_object_add(o, "example_outside",
+			       json_object_new_string(st->example_outside));
+	return o;
+}
+
 /* The hard links found, when they changed since last told. */
 void agent_report_links(struct agent *a)
 {
 	if (!tg_links_stats_differ(&a->bpf.links.st, &a->links_told))
 		return;
-	agent_emit(a, tg_links_event(&a->bpf.links, &a->fmt));
+	agent_emit(a, links_event(&a->bpf.links, &a->fmt));
 	a->links_told = a->bpf.links.st;
 }

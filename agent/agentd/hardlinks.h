@@ -122,12 +122,4 @@ int tg_links_stats_differ(const struct tg_links_stats *a,
 struct json_object;
 struct tg_event_fmt;
 
-/*
- * The "kind: agent, op: hardlinks" event telling l->st: shared objects
- * (with an example name), objects dropped over the limit, objects left to
- * their names' places. NULL on allocation failure.
- */
-struct json_object *tg_links_event(const struct tg_links *l,
-				   const struct tg_event_fmt *f);
-
 #endif /* TG_AGENTD_HARDLINKS_H */
