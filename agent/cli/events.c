@@ -18,13 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/buf.h"
 #include "cli/events.h"
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/log.h"
 
-#define PROG	   "tenantguard events"
 #define LINE_MAX_  (1 << 20) /* longer lines are reported, not printed */
 #define FOLLOW_MS  200
-#define NS	   1000000000LL
 
 struct opts {
 	const char *tenant, *kind;
@@ -48,7 +48,7 @@ static void handle_line(struct opts *o, const char *file, unsigned long n,
 	ev = tok ? json_tokener_parse_ex(tok, line, (int)len) : NULL;
 	json_tokener_free(tok);
 	if (!ev || !json_object_is_type(ev, json_type_object)) {
-		fprintf(stderr, PROG ": %s:%lu: not a JSON object\n", file, n);
+		tg_err(-EINVAL, "%s:%lu: not a JSON object", file, n);
 		o->bad = 1;
 		goto out_put;
 	}
@@ -96,9 +96,8 @@ static int read_lines(struct opts *o, int fd, const char *file,
 			if (!nl || o->carry.len) {
 				/* A line in parts: gather it, bounded. */
 				if (o->carry.len + n > LINE_MAX_) {
-					fprintf(stderr,
-						PROG ": %s:%lu: line too long\n",
-						file, *lineno + 1);
+					tg_err(-E2BIG, "%s:%lu: line too long",
+					       file, *lineno + 1);
 					o->bad = 1;
 					o->carry.len = 0;
 					if (!nl)
@@ -241,9 +240,9 @@ static int follow(struct opts *o, const char *log, int fd,
 			if (nfd < 0) {
 				if (stat(log, &b) == 0 && tries < 99)
 					continue; /* names moved: look again */
-				fprintf(stderr, PROG ": %s: lost track of the "
-						"rotated files, going on with the "
-						"log\n", log);
+				tg_info("%s: lost track of the rotated files, "
+					"going on with the log",
+					log);
 				nfd = open(log, O_RDONLY | O_CLOEXEC);
 				if (nfd < 0)
 					return -errno;
@@ -255,14 +254,32 @@ static int follow(struct opts *o, const char *log, int fd,
 	}
 }
 
-static void usage_error(const char *fmt, const char *arg)
+#define SEE_HELP " (see tenantguard help)"
+#define SINCE_ERR                                                              \
+	"--since '%s': not an RFC 3339 time (2024-05-01T10:00:00Z, "           \
+	"2024-05-01) nor a duration (90s, 10m, 2h, 1d, 1w)"
+
+/* 0 if kind is NULL or a kind of event, else -EINVAL (reported). */
+static int check_kind(const char *kind)
 {
-	fprintf(stderr, PROG ": ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see tenantguard help)\n");
+	static const char *kinds[] = {"file", "net",	 "unix",
+				      "proc", "seccomp", "agent"};
+	size_t i;
+
+	if (!kind)
+		return 0;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kind, kinds[i]))
+			return 0;
+	return tg_err(-EINVAL,
+		      "--kind '%s': not one of file, net, unix, proc, seccomp, "
+		      "agent" SEE_HELP,
+		      kind);
 }
 
-int tg_events_main(int argc, char **argv)
+/* The options; 0, or -EINVAL for a usage error (reported). */
+static int parse_args(int argc, char **argv, struct opts *o, const char **log,
+		      int *follow_)
 {
 	static const struct option lopts[] = {
 		{"log", required_argument, NULL, 'l'},
@@ -272,69 +289,47 @@ int tg_events_main(int argc, char **argv)
 		{"follow", no_argument, NULL, 'f'},
 		{"json", no_argument, NULL, 'j'},
 		{}};
-	static const char *kinds[] = {"file", "net",	 "unix",
-				      "proc", "seccomp", "agent"};
-	const char *log = "/var/log/tenantguard/events.jsonl", *nc;
-	/* Room for every kind (seccomp) and a whole comm (15) from the start. */
-	struct opts o = {.w = {3, 7, 7, 8, 8, 7, 5, 15}};
-	char path[PATH_MAX + 16];
-	unsigned long nums[1024], lineno;
-	struct timespec now;
-	size_t i, n;
-	int c, fd, err, follow_ = 0, ok;
+	int c;
 
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":f", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'l': log = optarg; break;
-		case 't': o.tenant = optarg; break;
-		case 'k': o.kind = optarg; break;
-		case 'j': o.json = 1; break;
-		case 'f': follow_ = 1; break;
+		case 'l': *log = optarg; break;
+		case 't': o->tenant = optarg; break;
+		case 'k': o->kind = optarg; break;
+		case 'j': o->json = 1; break;
+		case 'f': *follow_ = 1; break;
 		case 's':
-			clock_gettime(CLOCK_REALTIME, &now);
-			if (tg_parse_since(optarg, (__s64)now.tv_sec * NS + now.tv_nsec,
-					   &o.since)) {
-				usage_error("--since '%s': not an RFC 3339 time "
-					    "(2024-05-01T10:00:00Z, 2024-05-01) "
-					    "nor a duration (90s, 10m, 2h, 1d, 1w)",
-					    optarg);
-				return 2;
-			}
-			o.have_since = 1;
+			if (tg_parse_since(optarg, tg_clock_ns(CLOCK_REALTIME),
+					   &o->since))
+				return tg_err(-EINVAL, SINCE_ERR SEE_HELP,
+					      optarg);
+			o->have_since = 1;
 			break;
 		case ':':
-			usage_error("option %s needs a value", argv[optind - 1]);
-			return 2;
+			return tg_err(-EINVAL,
+				      "option %s needs a value" SEE_HELP,
+				      argv[optind - 1]);
 		default:
-			usage_error("unknown option %s", argv[optind - 1]);
-			return 2;
+			return tg_err(-EINVAL, "unknown option %s" SEE_HELP,
+				      argv[optind - 1]);
 		}
 	}
-	if (optind < argc) {
-		usage_error("unexpected argument '%s'", argv[optind]);
-		return 2;
-	}
-	if (o.kind) {
-		for (i = 0, ok = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-			ok |= !strcmp(o.kind, kinds[i]);
-		if (!ok) {
-			usage_error("--kind '%s': not one of file, net, unix, "
-				    "proc, seccomp, agent",
-				    o.kind);
-			return 2;
-		}
-	}
-	nc = getenv("NO_COLOR");
-	o.colour = !o.json && isatty(STDOUT_FILENO) && !(nc && nc[0]);
-	fd = open(log, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, PROG ": cannot open %s: %s\n", log,
-			strerror(errno));
-		return 1;
-	}
-	/* Rotated files first, oldest first; a torn end is not printed. */
+	if (optind < argc)
+		return tg_err(-EINVAL, "unexpected argument '%s'" SEE_HELP,
+			      argv[optind]);
+	return check_kind(o->kind);
+}
+
+/* The rotated files, oldest first; a torn end is not printed. */
+static void print_rotated(struct opts *o, const char *log)
+{
+	char path[PATH_MAX + 16];
+	unsigned long nums[1024], lineno;
+	size_t i, n;
+	int err;
+
 	n = rotated(log, nums, sizeof(nums) / sizeof(nums[0]));
 	for (i = 0; i < n; i++) {
 		int rfd;
@@ -344,21 +339,39 @@ int tg_events_main(int argc, char **argv)
 		if (rfd < 0)
 			continue; /* rotated away meanwhile */
 		lineno = 0;
-		err = read_lines(&o, rfd, path, &lineno);
+		err = read_lines(o, rfd, path, &lineno);
 		close(rfd);
-		o.carry.len = 0;
+		o->carry.len = 0;
 		if (err) {
-			fprintf(stderr, PROG ": %s: %s\n", path, strerror(-err));
-			o.bad = 1;
+			tg_err(err, "%s: %s", path, strerror(-err));
+			o->bad = 1;
 		}
 	}
-	lineno = 0;
+}
+
+int tg_events_main(int argc, char **argv)
+{
+	const char *log = "/var/log/tenantguard/events.jsonl", *nc;
+	/* Room for every kind (seccomp) and a whole comm (15) from the start. */
+	struct opts o = {.w = {3, 7, 7, 8, 8, 7, 5, 15}};
+	unsigned long lineno = 0;
+	int fd, err, follow_ = 0;
+
+	tg_log_init("tenantguard events", 0);
+	if (parse_args(argc, argv, &o, &log, &follow_))
+		return 2;
+	nc = getenv("NO_COLOR");
+	o.colour = !o.json && isatty(STDOUT_FILENO) && !(nc && nc[0]);
+	fd = open(log, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return tg_err(1, "cannot open %s: %s", log, strerror(errno));
+	print_rotated(&o, log);
 	err = follow_ ? follow(&o, log, fd, &lineno)
 		      : read_lines(&o, fd, log, &lineno);
 	if (!follow_)
 		close(fd);
 	if (err) {
-		fprintf(stderr, PROG ": %s: %s\n", log, strerror(-err));
+		tg_err(err, "%s: %s", log, strerror(-err));
 		o.bad = 1;
 	}
 	tg_buf_free(&o.carry);
