@@ -29,11 +29,9 @@
 #include <unistd.h>
 
 #include "common/control.h"
+#include "common/log.h"
 #include "cli/launch.h"
 #include "seccomp/notify.h"
-
-#define PROG "tenantguard run"
-#define EXIT_LAUNCH 125		/* the launcher itself failed */
 
 static void __attribute__((noreturn, format(printf, 3, 4)))
 child_fail(int sock, int code, const char *fmt, ...)
@@ -214,16 +212,13 @@ static int from_child(const struct tg_launch *l, pid_t pid, int sock, int *lfd,
 	}
 	buf[n] = '\0';
 	if (buf[0] == 'E' && n >= 2) {
-		*failed = (unsigned char)buf[1];
-		fprintf(stderr, PROG ": %s\n", buf + 2);
+		*failed = tg_err((unsigned char)buf[1], "%s", buf + 2);
 	} else if (buf[0] == 'L' && fd >= 0) {
 		if (handoff(l, pid, fd, why, sizeof(why)) == 0) {
-			if (l->verbose)
-				fprintf(stderr, PROG ": seccomp listener handed to the agent\n");
+			tg_debug("seccomp listener handed to the agent");
 			close(fd);
 		} else {
-			fprintf(stderr,
-				PROG ": %s; refused calls are answered here (EPERM) and NOT recorded as events\n",
+			tg_info("%s; refused calls are answered here (EPERM) and NOT recorded as events",
 				why);
 			*lfd = fd;
 		}
@@ -247,12 +242,11 @@ int tg_launch(const struct tg_launch *l)
 	pid_t pid;
 
 	cgfd = open(l->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cgfd < 0) {
-		fprintf(stderr, PROG ": tenant cgroup %s: %s\n", l->cgroup, strerror(errno));
-		return EXIT_LAUNCH;
-	}
+	if (cgfd < 0)
+		return tg_err(EXIT_LAUNCH, "tenant cgroup %s: %s", l->cgroup,
+			      strerror(errno));
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp)) {
-		fprintf(stderr, PROG ": socketpair: %s\n", strerror(errno));
+		tg_err(EXIT_LAUNCH, "socketpair: %s", strerror(errno));
 		close(cgfd);
 		return EXIT_LAUNCH;
 	}
@@ -265,16 +259,15 @@ int tg_launch(const struct tg_launch *l)
 	close(sp[1]);
 	close(cgfd);
 	if (pid < 0) {
-		fprintf(stderr, PROG ": starting the child: %s\n", strerror(errno));
+		tg_err(EXIT_LAUNCH, "starting the child: %s", strerror(errno));
 		if (sfd >= 0)
 			close(sfd);
 		close(sp[0]);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return EXIT_LAUNCH;
 	}
-	if (l->verbose)
-		fprintf(stderr, PROG ": pid %d in %s (%s), seccomp profile %s\n", (int)pid,
-			l->cgroup, how, l->profile);
+	tg_debug("pid %d in %s (%s), seccomp profile %s", (int)pid, l->cgroup,
+		 how, l->profile);
 	for (;;) {
 		struct pollfd p[3] = {
 			{ .fd = sfd, .events = POLLIN },
@@ -290,7 +283,7 @@ int tg_launch(const struct tg_launch *l)
 		}
 		if (p[2].revents & POLLIN) {
 			if (tg_notify_answer(lfd, &d) == 0)
-				fprintf(stderr, PROG ": seccomp: %s refused to pid %d (%s), tenant %s\n",
+				tg_info("seccomp: %s refused to pid %d (%s), tenant %s",
 					d.syscall, (int)d.pid, d.comm, l->tenant);
 		} else if (p[2].revents) {
 			close(lfd);

@@ -22,6 +22,7 @@
 
 #include "common/cgroupfs.h"
 #include "common/control.h"
+#include "common/log.h"
 #include "cli/events.h"
 #include "cli/launch.h"
 #include "policy/policy.h"
@@ -534,7 +535,7 @@ static int cmd_run(int argc, char **argv)
 	struct tg_sc_profile p;
 	struct tg_diag d = {};
 	unsigned int id;
-	int c, rc;
+	int c, rc, verbose = 0;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+v", opts, NULL)) != -1) {
@@ -545,7 +546,7 @@ static int cmd_run(int argc, char **argv)
 		case 'u': uid_s = optarg; break;
 		case 'g': gid_s = optarg; break;
 		case 'P': policy = optarg; break;
-		case 'v': l.verbose = 1; break;
+		case 'v': verbose = 1; break;
 		default:
 			fprintf(stderr, PROG ": run: bad option %s (see " PROG " help)\n",
 				argv[optind - 1]);
@@ -645,6 +646,8 @@ static int cmd_run(int argc, char **argv)
 		return 125;
 	}
 	l.cgroup = cgroup;
+	/* The launcher's own lines say "tenantguard run: ...". */
+	tg_log_init("tenantguard run", verbose);
 	rc = tg_launch(&l);
 	seccomp_release(l.filter);
 	tg_sc_profile_free(&p);
