@@ -229,13 +229,65 @@ static int from_child(const struct tg_launch *l, pid_t pid, int sock, int *lfd,
 	return 1;
 }
 
+/*
+ * Until CMD ends: pass on the signals sent to the launcher, take the
+ * child's reports from sock (closed here), answer the listener if it
+ * stayed here. CMD's wait status.
+ */
+static int supervise(const struct tg_launch *l, pid_t pid, int sfd, int sock,
+		     int *failed)
+{
+	struct signalfd_siginfo si;
+	struct tg_sc_denial d;
+	int lfd = -1, status = 0;
+
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = sock, .events = POLLIN },
+			{ .fd = lfd, .events = POLLIN },
+		};
+
+		if (poll(p, 3, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents && !from_child(l, pid, sock, &lfd, failed)) {
+			close(sock);
+			sock = -1;
+		}
+		if (p[2].revents & POLLIN) {
+			if (tg_notify_answer(lfd, &d) == 0)
+				tg_info("seccomp: %s refused to pid %d (%s), tenant %s",
+					d.syscall, (int)d.pid, d.comm, l->tenant);
+		} else if (p[2].revents) {
+			close(lfd);
+			lfd = -1;
+		}
+		if (!(p[0].revents & POLLIN))
+			continue;
+		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			/* Sent to the launcher, or typed at its terminal (the
+			 * child has a session of its own): pass it on. */
+			if (si.ssi_signo != SIGCHLD)
+				kill(pid, (int)si.ssi_signo);
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+	}
+	if (sock >= 0) {
+		while (from_child(l, pid, sock, &lfd, failed))
+			;
+		close(sock);
+	}
+	if (lfd >= 0)
+		close(lfd);
+	return status;
+}
+
 int tg_launch(const struct tg_launch *l)
 {
 	static const int sigs[] = { SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 				    SIGUSR1, SIGUSR2 };
-	int sp[2], cgfd, sfd, lfd = -1, failed = 0, status = 0;
-	struct signalfd_siginfo si;
-	struct tg_sc_denial d;
+	int sp[2], cgfd, sfd, failed = 0, status;
 	const char *how = "";
 	sigset_t mask, old;
 	unsigned int i;
@@ -268,45 +320,7 @@ int tg_launch(const struct tg_launch *l)
 	}
 	tg_debug("pid %d in %s (%s), seccomp profile %s", (int)pid, l->cgroup,
 		 how, l->profile);
-	for (;;) {
-		struct pollfd p[3] = {
-			{ .fd = sfd, .events = POLLIN },
-			{ .fd = sp[0], .events = POLLIN },
-			{ .fd = lfd, .events = POLLIN },
-		};
-
-		if (poll(p, 3, -1) < 0 && errno != EINTR)
-			break;
-		if (p[1].revents && !from_child(l, pid, sp[0], &lfd, &failed)) {
-			close(sp[0]);
-			sp[0] = -1;
-		}
-		if (p[2].revents & POLLIN) {
-			if (tg_notify_answer(lfd, &d) == 0)
-				tg_info("seccomp: %s refused to pid %d (%s), tenant %s",
-					d.syscall, (int)d.pid, d.comm, l->tenant);
-		} else if (p[2].revents) {
-			close(lfd);
-			lfd = -1;
-		}
-		if (!(p[0].revents & POLLIN))
-			continue;
-		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			/* Sent to the launcher, or typed at its terminal (the
-			 * child has a session of its own): pass it on. */
-			if (si.ssi_signo != SIGCHLD)
-				kill(pid, (int)si.ssi_signo);
-		}
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			break;
-	}
-	if (sp[0] >= 0) {
-		while (from_child(l, pid, sp[0], &lfd, &failed))
-			;
-		close(sp[0]);
-	}
-	if (lfd >= 0)
-		close(lfd);
+	status = supervise(l, pid, sfd, sp[0], &failed);
 	close(sfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (failed)
