@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "cli/events.h"
 #include "common/buf.h"
 #include "common/clock.h"
@@ -349,7 +350,7 @@ static void print_rotated(struct opts *o, const char *log)
 	}
 }
 
-int tg_events_main(int argc, char **argv)
+int cmd_events(const struct cli_opts *copts, int argc, char **argv)
 {
 	const char *log = "/var/log/tenantguard/events.jsonl", *nc;
 	/* Room for every kind (seccomp) and a whole comm (15) from the start. */

@@ -10,7 +10,7 @@ struct json_object;
 
 /*
  * The parts of tenantguard events that need no log (events_format.c); the
- * command itself is tg_events_main (events.c).
+ * command itself is cmd_events (cli.h, events.c).
  */
 
 /* The string value of key k in event ev; "-" if absent or null. */
@@ -40,8 +40,5 @@ struct tg_events_cols {
  */
 void tg_events_print_human(FILE *out, struct json_object *ev,
 			   struct tg_events_cols *w, int colour);
-
-/* tenantguard events ...; argv[0] is "events". Returns the exit status. */
-int tg_events_main(int argc, char **argv);
 
 #endif /* TG_CLI_EVENTS_H */
