@@ -11,7 +11,6 @@
 #include <json-c/json.h>
 #include <libgen.h>
 #include <limits.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,202 +18,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/buf.h"
+#include "cli/cli.h"
 #include "cli/events.h"
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/log.h"
 
-#define PROG	   "tenantguard events"
 #define LINE_MAX_  (1 << 20) /* longer lines are reported, not printed */
 #define FOLLOW_MS  200
-#define NS	   1000000000LL
-
-static int digits(const char *s, int n, int *v)
-{
-	int i;
-
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -EINVAL;
-		*v = *v * 10 + (s[i] - '0');
-	}
-	return 0;
-}
-
-int tg_parse_time(const char *s, __s64 *ns)
-{
-	int y, mo, d, h = 0, mi = 0, sec = 0, oh, om, i, off = 0;
-	__s64 frac = 0, scale = NS;
-	struct tm tm = {};
-	time_t t;
-
-	if (strlen(s) < 10 || digits(s, 4, &y) || s[4] != '-' ||
-	    digits(s + 5, 2, &mo) || s[7] != '-' || digits(s + 8, 2, &d))
-		return -EINVAL;
-	s += 10;
-	if (*s) {
-		if ((*s != 'T' && *s != 't' && *s != ' ') ||
-		    digits(s + 1, 2, &h) || s[3] != ':' ||
-		    digits(s + 4, 2, &mi) || s[6] != ':' ||
-		    digits(s + 7, 2, &sec))
-			return -EINVAL;
-		s += 9;
-		if (*s == '.') {
-			for (i = 1; s[i] >= '0' && s[i] <= '9'; i++) {
-				if (scale > 1) {
-					scale /= 10;
-					frac += (s[i] - '0') * scale;
-				}
-			}
-			if (i == 1)
-				return -EINVAL;
-			s += i;
-		}
-		if (*s == 'Z' || *s == 'z') {
-			s++;
-		} else if ((*s == '+' || *s == '-') && !digits(s + 1, 2, &oh) &&
-			   s[3] == ':' && !digits(s + 4, 2, &om) && oh < 24 &&
-			   om < 60) {
-			/* Local time = UTC + offset: subtract it. */
-			off = (*s == '+' ? 1 : -1) * (oh * 3600 + om * 60);
-			s += 6;
-		} else {
-			return -EINVAL;
-		}
-		if (*s)
-			return -EINVAL;
-	}
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60 || y < 1970)
-		return -EINVAL;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -EINVAL;
-	/* timegm normalises 31 February: refuse what it had to move. */
-	if (tm.tm_mday != d || tm.tm_mon != mo - 1)
-		return -EINVAL;
-	/* Past 2262 nanoseconds do not fit: as late as can be. */
-	if ((__s64)t - off > INT64_MAX / NS - 1)
-		*ns = INT64_MAX;
-	else
-		*ns = ((__s64)t - off) * NS + frac;
-	return 0;
-}
-
-int tg_parse_since(const char *s, __s64 now_ns, __s64 *ns)
-{
-	unsigned long long v;
-	char *end = NULL;
-	__s64 unit;
-
-	if (!tg_parse_time(s, ns))
-		return 0;
-	if (s[0] < '0' || s[0] > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end[0] == '\0' || end[1] != '\0')
-		return -EINVAL;
-	switch (end[0]) {
-	case 's': unit = NS; break;
-	case 'm': unit = 60 * NS; break;
-	case 'h': unit = 3600 * NS; break;
-	case 'd': unit = 86400 * NS; break;
-	case 'w': unit = 7 * 86400 * NS; break;
-	default: return -EINVAL;
-	}
-	if (v > (unsigned long long)(now_ns / unit))
-		return -EINVAL;
-	*ns = now_ns - (__s64)v * unit;
-	return 0;
-}
-
-static const char *field(struct json_object *o, const char *k)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) || !v)
-		return "-";
-	return json_object_get_string(v);
-}
-
-/* s with control characters (terminal escapes) replaced by '?'. */
-static void clean(char *out, size_t cap, const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < cap; i++)
-		out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?'
-								     : s[i];
-	out[i] = '\0';
-}
-
-/* Print s in a column at least *w wide (which grows to fit s). */
-static void col(FILE *out, const char *s, int *w, const char *on,
-		const char *off)
-{
-	char buf[4200];
-	int n;
-
-	clean(buf, sizeof(buf), s);
-	n = (int)strlen(buf);
-	if (n > *w)
-		*w = n;
-	fprintf(out, "%s%s%s%*s ", on, buf, off, *w - n, "");
-}
-
-void tg_events_print_human(FILE *out, struct json_object *ev,
-			   struct tg_events_cols *w, int colour)
-{
-	const char *kind = field(ev, "kind"), *verdict = field(ev, "verdict");
-	const char *op = field(ev, "op"), *on = "", *off = "";
-	char when[40], detail[4400], buf[4400];
-	int tw = 24;
-
-	if (colour) {
-		off = "\033[0m";
-		on = strcmp(verdict, "deny") == 0    ? "\033[31m"
-		     : strcmp(verdict, "audit") == 0 ? "\033[33m"
-						     : "\033[32m";
-		if (strcmp(kind, "agent") == 0 &&
-		    (!strcmp(op, "drop") || !strcmp(op, "suppressed") ||
-		     !strcmp(op, "log_stalled")))
-			on = "\033[1;35m";
-	}
-	/* Milliseconds are enough on screen; the log keeps nanoseconds. */
-	snprintf(when, sizeof(when), "%.23s%s", field(ev, "time"),
-		 strlen(field(ev, "time")) > 23 ? "Z" : "");
-	if (strcmp(kind, "net") == 0)
-		snprintf(detail, sizeof(detail),
-			 strchr(field(ev, "addr"), ':') ? "%s [%s]:%s"
-							 : "%s %s:%s",
-			 field(ev, "proto"), field(ev, "addr"),
-			 field(ev, "port"));
-	else if (strcmp(kind, "agent") == 0)
-		snprintf(detail, sizeof(detail), "%s", field(ev, "message"));
-	else if (strcmp(kind, "seccomp") == 0)
-		snprintf(detail, sizeof(detail), "%s call, profile %s",
-			 field(ev, "arch"), field(ev, "profile"));
-	else
-		snprintf(detail, sizeof(detail), "%s", field(ev, "path"));
-	col(out, field(ev, "seq"), &w->seq, "", "");
-	col(out, when, &tw, "", "");
-	col(out, kind, &w->kind, "", "");
-	col(out, verdict, &w->verdict, on, off);
-	col(out, field(ev, "tenant"), &w->tenant, "", "");
-	fputs("-> ", out);
-	col(out, field(ev, "target_tenant"), &w->target, "", "");
-	col(out, op, &w->op, "", "");
-	col(out, field(ev, "pid"), &w->pid, "", "");
-	col(out, field(ev, "comm"), &w->comm, "", "");
-	clean(buf, sizeof(buf), detail);
-	fprintf(out, "%s\n", buf);
-}
 
 struct opts {
 	const char *tenant, *kind;
@@ -238,17 +49,17 @@ static void handle_line(struct opts *o, const char *file, unsigned long n,
 	ev = tok ? json_tokener_parse_ex(tok, line, (int)len) : NULL;
 	json_tokener_free(tok);
 	if (!ev || !json_object_is_type(ev, json_type_object)) {
-		fprintf(stderr, PROG ": %s:%lu: not a JSON object\n", file, n);
+		tg_err(-EINVAL, "%s:%lu: not a JSON object", file, n);
 		o->bad = 1;
 		goto out_put;
 	}
-	if (o->tenant && strcmp(field(ev, "tenant"), o->tenant) &&
-	    strcmp(field(ev, "target_tenant"), o->tenant))
+	if (o->tenant && strcmp(tg_events_field(ev, "tenant"), o->tenant) &&
+	    strcmp(tg_events_field(ev, "target_tenant"), o->tenant))
 		goto out_put;
-	if (o->kind && strcmp(field(ev, "kind"), o->kind))
+	if (o->kind && strcmp(tg_events_field(ev, "kind"), o->kind))
 		goto out_put;
 	if (o->have_since &&
-	    (tg_parse_time(field(ev, "time"), &t) || t < o->since))
+	    (tg_parse_time(tg_events_field(ev, "time"), &t) || t < o->since))
 		goto out_put;
 	if (o->json) {
 		fwrite(line, 1, len, stdout);
@@ -286,9 +97,8 @@ static int read_lines(struct opts *o, int fd, const char *file,
 			if (!nl || o->carry.len) {
 				/* A line in parts: gather it, bounded. */
 				if (o->carry.len + n > LINE_MAX_) {
-					fprintf(stderr,
-						PROG ": %s:%lu: line too long\n",
-						file, *lineno + 1);
+					tg_err(-E2BIG, "%s:%lu: line too long",
+					       file, *lineno + 1);
 					o->bad = 1;
 					o->carry.len = 0;
 					if (!nl)
@@ -431,9 +241,9 @@ static int follow(struct opts *o, const char *log, int fd,
 			if (nfd < 0) {
 				if (stat(log, &b) == 0 && tries < 99)
 					continue; /* names moved: look again */
-				fprintf(stderr, PROG ": %s: lost track of the "
-						"rotated files, going on with the "
-						"log\n", log);
+				tg_info("%s: lost track of the rotated files, "
+					"going on with the log",
+					log);
 				nfd = open(log, O_RDONLY | O_CLOEXEC);
 				if (nfd < 0)
 					return -errno;
@@ -445,14 +255,32 @@ static int follow(struct opts *o, const char *log, int fd,
 	}
 }
 
-static void usage_error(const char *fmt, const char *arg)
+#define SEE_HELP " (see tenantguard help)"
+#define SINCE_ERR                                                              \
+	"--since '%s': not an RFC 3339 time (2024-05-01T10:00:00Z, "           \
+	"2024-05-01) nor a duration (90s, 10m, 2h, 1d, 1w)"
+
+/* 0 if kind is NULL or a kind of event, else -EINVAL (reported). */
+static int check_kind(const char *kind)
 {
-	fprintf(stderr, PROG ": ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see tenantguard help)\n");
+	static const char *kinds[] = {"file", "net",	 "unix",
+				      "proc", "seccomp", "agent"};
+	size_t i;
+
+	if (!kind)
+		return 0;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kind, kinds[i]))
+			return 0;
+	return tg_err(-EINVAL,
+		      "--kind '%s': not one of file, net, unix, proc, seccomp, "
+		      "agent" SEE_HELP,
+		      kind);
 }
 
-int tg_events_main(int argc, char **argv)
+/* The options; 0, or -EINVAL for a usage error (reported). */
+static int parse_args(int argc, char **argv, struct opts *o, const char **log,
+		      int *follow_)
 {
 	static const struct option lopts[] = {
 		{"log", required_argument, NULL, 'l'},
@@ -462,69 +290,47 @@ int tg_events_main(int argc, char **argv)
 		{"follow", no_argument, NULL, 'f'},
 		{"json", no_argument, NULL, 'j'},
 		{}};
-	static const char *kinds[] = {"file", "net",	 "unix",
-				      "proc", "seccomp", "agent"};
-	const char *log = "/var/log/tenantguard/events.jsonl", *nc;
-	/* Room for every kind (seccomp) and a whole comm (15) from the start. */
-	struct opts o = {.w = {3, 7, 7, 8, 8, 7, 5, 15}};
-	char path[PATH_MAX + 16];
-	unsigned long nums[1024], lineno;
-	struct timespec now;
-	size_t i, n;
-	int c, fd, err, follow_ = 0, ok;
+	int c;
 
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":f", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'l': log = optarg; break;
-		case 't': o.tenant = optarg; break;
-		case 'k': o.kind = optarg; break;
-		case 'j': o.json = 1; break;
-		case 'f': follow_ = 1; break;
+		case 'l': *log = optarg; break;
+		case 't': o->tenant = optarg; break;
+		case 'k': o->kind = optarg; break;
+		case 'j': o->json = 1; break;
+		case 'f': *follow_ = 1; break;
 		case 's':
-			clock_gettime(CLOCK_REALTIME, &now);
-			if (tg_parse_since(optarg, (__s64)now.tv_sec * NS + now.tv_nsec,
-					   &o.since)) {
-				usage_error("--since '%s': not an RFC 3339 time "
-					    "(2024-05-01T10:00:00Z, 2024-05-01) "
-					    "nor a duration (90s, 10m, 2h, 1d, 1w)",
-					    optarg);
-				return 2;
-			}
-			o.have_since = 1;
+			if (tg_parse_since(optarg, tg_clock_ns(CLOCK_REALTIME),
+					   &o->since))
+				return tg_err(-EINVAL, SINCE_ERR SEE_HELP,
+					      optarg);
+			o->have_since = 1;
 			break;
 		case ':':
-			usage_error("option %s needs a value", argv[optind - 1]);
-			return 2;
+			return tg_err(-EINVAL,
+				      "option %s needs a value" SEE_HELP,
+				      argv[optind - 1]);
 		default:
-			usage_error("unknown option %s", argv[optind - 1]);
-			return 2;
+			return tg_err(-EINVAL, "unknown option %s" SEE_HELP,
+				      argv[optind - 1]);
 		}
 	}
-	if (optind < argc) {
-		usage_error("unexpected argument '%s'", argv[optind]);
-		return 2;
-	}
-	if (o.kind) {
-		for (i = 0, ok = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-			ok |= !strcmp(o.kind, kinds[i]);
-		if (!ok) {
-			usage_error("--kind '%s': not one of file, net, unix, "
-				    "proc, seccomp, agent",
-				    o.kind);
-			return 2;
-		}
-	}
-	nc = getenv("NO_COLOR");
-	o.colour = !o.json && isatty(STDOUT_FILENO) && !(nc && nc[0]);
-	fd = open(log, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, PROG ": cannot open %s: %s\n", log,
-			strerror(errno));
-		return 1;
-	}
-	/* Rotated files first, oldest first; a torn end is not printed. */
+	if (optind < argc)
+		return tg_err(-EINVAL, "unexpected argument '%s'" SEE_HELP,
+			      argv[optind]);
+	return check_kind(o->kind);
+}
+
+/* The rotated files, oldest first; a torn end is not printed. */
+static void print_rotated(struct opts *o, const char *log)
+{
+	char path[PATH_MAX + 16];
+	unsigned long nums[1024], lineno;
+	size_t i, n;
+	int err;
+
 	n = rotated(log, nums, sizeof(nums) / sizeof(nums[0]));
 	for (i = 0; i < n; i++) {
 		int rfd;
@@ -534,21 +340,39 @@ int tg_events_main(int argc, char **argv)
 		if (rfd < 0)
 			continue; /* rotated away meanwhile */
 		lineno = 0;
-		err = read_lines(&o, rfd, path, &lineno);
+		err = read_lines(o, rfd, path, &lineno);
 		close(rfd);
-		o.carry.len = 0;
+		o->carry.len = 0;
 		if (err) {
-			fprintf(stderr, PROG ": %s: %s\n", path, strerror(-err));
-			o.bad = 1;
+			tg_err(err, "%s: %s", path, strerror(-err));
+			o->bad = 1;
 		}
 	}
-	lineno = 0;
+}
+
+int cmd_events(const struct cli_opts *copts, int argc, char **argv)
+{
+	const char *log = "/var/log/tenantguard/events.jsonl", *nc;
+	/* Room for every kind (seccomp) and a whole comm (15) from the start. */
+	struct opts o = {.w = {3, 7, 7, 8, 8, 7, 5, 15}};
+	unsigned long lineno = 0;
+	int fd, err, follow_ = 0;
+
+	tg_log_init("tenantguard events", 0);
+	if (parse_args(argc, argv, &o, &log, &follow_))
+		return 2;
+	nc = getenv("NO_COLOR");
+	o.colour = !o.json && isatty(STDOUT_FILENO) && !(nc && nc[0]);
+	fd = open(log, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return tg_err(1, "cannot open %s: %s", log, strerror(errno));
+	print_rotated(&o, log);
 	err = follow_ ? follow(&o, log, fd, &lineno)
 		      : read_lines(&o, fd, log, &lineno);
 	if (!follow_)
 		close(fd);
 	if (err) {
-		fprintf(stderr, PROG ": %s: %s\n", log, strerror(-err));
+		tg_err(err, "%s: %s", log, strerror(-err));
 		o.bad = 1;
 	}
 	tg_buf_free(&o.carry);

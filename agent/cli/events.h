@@ -9,6 +9,14 @@
 struct json_object;
 
 /*
+ * The parts of tenantguard events that need no log (events_format.c); the
+ * command itself is cmd_events (cli.h, events.c).
+ */
+
+/* The string value of key k in event ev; "-" if absent or null. */
+const char *tg_events_field(struct json_object *ev, const char *k);
+
+/*
  * An RFC 3339 time (2024-05-01T10:00:00Z, fractions and +hh:mm offsets
  * allowed, 't' and ' ' as separator) or a date (2024-05-01, midnight UTC)
  * as nanoseconds since the epoch. 0 or -EINVAL.
@@ -32,8 +40,5 @@ struct tg_events_cols {
  */
 void tg_events_print_human(FILE *out, struct json_object *ev,
 			   struct tg_events_cols *w, int colour);
-
-/* tenantguard events ...; argv[0] is "events". Returns the exit status. */
-int tg_events_main(int argc, char **argv);
 
 #endif /* TG_CLI_EVENTS_H */

@@ -29,11 +29,9 @@
 #include <unistd.h>
 
 #include "common/control.h"
+#include "common/log.h"
 #include "cli/launch.h"
 #include "seccomp/notify.h"
-
-#define PROG "tenantguard run"
-#define EXIT_LAUNCH 125		/* the launcher itself failed */
 
 static void __attribute__((noreturn, format(printf, 3, 4)))
 child_fail(int sock, int code, const char *fmt, ...)
@@ -214,16 +212,13 @@ static int from_child(const struct tg_launch *l, pid_t pid, int sock, int *lfd,
 	}
 	buf[n] = '\0';
 	if (buf[0] == 'E' && n >= 2) {
-		*failed = (unsigned char)buf[1];
-		fprintf(stderr, PROG ": %s\n", buf + 2);
+		*failed = tg_err((unsigned char)buf[1], "%s", buf + 2);
 	} else if (buf[0] == 'L' && fd >= 0) {
 		if (handoff(l, pid, fd, why, sizeof(why)) == 0) {
-			if (l->verbose)
-				fprintf(stderr, PROG ": seccomp listener handed to the agent\n");
+			tg_debug("seccomp listener handed to the agent");
 			close(fd);
 		} else {
-			fprintf(stderr,
-				PROG ": %s; refused calls are answered here (EPERM) and NOT recorded as events\n",
+			tg_info("%s; refused calls are answered here (EPERM) and NOT recorded as events",
 				why);
 			*lfd = fd;
 		}
@@ -234,63 +229,34 @@ static int from_child(const struct tg_launch *l, pid_t pid, int sock, int *lfd,
 	return 1;
 }
 
-int tg_launch(const struct tg_launch *l)
+/*
+ * Until CMD ends: pass on the signals sent to the launcher, take the
+ * child's reports from sock (closed here), answer the listener if it
+ * stayed here. CMD's wait status.
+ */
+static int supervise(const struct tg_launch *l, pid_t pid, int sfd, int sock,
+		     int *failed)
 {
-	static const int sigs[] = { SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-				    SIGUSR1, SIGUSR2 };
-	int sp[2], cgfd, sfd, lfd = -1, failed = 0, status = 0;
 	struct signalfd_siginfo si;
 	struct tg_sc_denial d;
-	const char *how = "";
-	sigset_t mask, old;
-	unsigned int i;
-	pid_t pid;
+	int lfd = -1, status = 0;
 
-	cgfd = open(l->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cgfd < 0) {
-		fprintf(stderr, PROG ": tenant cgroup %s: %s\n", l->cgroup, strerror(errno));
-		return EXIT_LAUNCH;
-	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp)) {
-		fprintf(stderr, PROG ": socketpair: %s\n", strerror(errno));
-		close(cgfd);
-		return EXIT_LAUNCH;
-	}
-	sigemptyset(&mask);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaddset(&mask, sigs[i]);
-	sigprocmask(SIG_BLOCK, &mask, &old);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	pid = sfd < 0 ? -1 : start(l, cgfd, sp[1], &old, &how);
-	close(sp[1]);
-	close(cgfd);
-	if (pid < 0) {
-		fprintf(stderr, PROG ": starting the child: %s\n", strerror(errno));
-		if (sfd >= 0)
-			close(sfd);
-		close(sp[0]);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return EXIT_LAUNCH;
-	}
-	if (l->verbose)
-		fprintf(stderr, PROG ": pid %d in %s (%s), seccomp profile %s\n", (int)pid,
-			l->cgroup, how, l->profile);
 	for (;;) {
 		struct pollfd p[3] = {
 			{ .fd = sfd, .events = POLLIN },
-			{ .fd = sp[0], .events = POLLIN },
+			{ .fd = sock, .events = POLLIN },
 			{ .fd = lfd, .events = POLLIN },
 		};
 
 		if (poll(p, 3, -1) < 0 && errno != EINTR)
 			break;
-		if (p[1].revents && !from_child(l, pid, sp[0], &lfd, &failed)) {
-			close(sp[0]);
-			sp[0] = -1;
+		if (p[1].revents && !from_child(l, pid, sock, &lfd, failed)) {
+			close(sock);
+			sock = -1;
 		}
 		if (p[2].revents & POLLIN) {
 			if (tg_notify_answer(lfd, &d) == 0)
-				fprintf(stderr, PROG ": seccomp: %s refused to pid %d (%s), tenant %s\n",
+				tg_info("seccomp: %s refused to pid %d (%s), tenant %s",
 					d.syscall, (int)d.pid, d.comm, l->tenant);
 		} else if (p[2].revents) {
 			close(lfd);
@@ -307,13 +273,54 @@ int tg_launch(const struct tg_launch *l)
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			break;
 	}
-	if (sp[0] >= 0) {
-		while (from_child(l, pid, sp[0], &lfd, &failed))
+	if (sock >= 0) {
+		while (from_child(l, pid, sock, &lfd, failed))
 			;
-		close(sp[0]);
+		close(sock);
 	}
 	if (lfd >= 0)
 		close(lfd);
+	return status;
+}
+
+int tg_launch(const struct tg_launch *l)
+{
+	static const int sigs[] = { SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+				    SIGUSR1, SIGUSR2 };
+	int sp[2], cgfd, sfd, failed = 0, status;
+	const char *how = "";
+	sigset_t mask, old;
+	unsigned int i;
+	pid_t pid;
+
+	cgfd = open(l->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0)
+		return tg_err(EXIT_LAUNCH, "tenant cgroup %s: %s", l->cgroup,
+			      strerror(errno));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp)) {
+		tg_err(EXIT_LAUNCH, "socketpair: %s", strerror(errno));
+		close(cgfd);
+		return EXIT_LAUNCH;
+	}
+	sigemptyset(&mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&mask, sigs[i]);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	pid = sfd < 0 ? -1 : start(l, cgfd, sp[1], &old, &how);
+	close(sp[1]);
+	close(cgfd);
+	if (pid < 0) {
+		tg_err(EXIT_LAUNCH, "starting the child: %s", strerror(errno));
+		if (sfd >= 0)
+			close(sfd);
+		close(sp[0]);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return EXIT_LAUNCH;
+	}
+	tg_debug("pid %d in %s (%s), seccomp profile %s", (int)pid, l->cgroup,
+		 how, l->profile);
+	status = supervise(l, pid, sfd, sp[0], &failed);
 	close(sfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (failed)

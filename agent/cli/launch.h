@@ -5,6 +5,8 @@
 #include <seccomp.h>
 #include <sys/types.h>
 
+#define EXIT_LAUNCH 125		/* the launcher itself failed */
+
 struct tg_launch {
 	const char *tenant;
 	const char *cgroup;		/* the tenant's cgroup directory */
@@ -16,7 +18,6 @@ struct tg_launch {
 	gid_t gid;
 	char *const *argv;		/* CMD and its arguments */
 	const char *control_socket;	/* the agent, for the seccomp listener */
-	int verbose;
 };
 
 /*
@@ -29,6 +30,8 @@ struct tg_launch {
  * agent (or answers it itself, EPERM, when the agent is unreachable),
  * forwards signals sent to it, and returns CMD's exit status (128 + signal
  * if killed; 126 if CMD could not be started, 127 if it was not found).
+ * What goes wrong is logged; with -v (tg_log_init) also where CMD runs
+ * and what became of the listener.
  */
 int tg_launch(const struct tg_launch *l);
 

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tenantguard run --tenant NAME [--uid U --gid G] [--profile P] -- CMD...:
+ * find the tenant's cgroup and seccomp profile (from the agent, or from
+ * the policy file when the agent cannot be asked), then launch CMD there.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/launch.h"
+#include "common/cgroupfs.h"
+#include "common/control.h"
+#include "common/log.h"
+#include "policy/policy.h"
+#include "policy/registry.h"
+#include "seccomp/profile.h"
+
+struct run_args {
+	const char *tenant;
+	const char *profile;		/* --profile, else the tenant's */
+	const char *seccomp_dir;
+	const char *uid, *gid;		/* as given: numbers or names */
+	const char *policy;		/* read when the agent cannot be asked */
+	char **cmd;			/* CMD and its arguments */
+	int verbose;
+};
+
+static int parse_id(const char *s, int group, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s && !*end && !errno && v < 0xffffffffUL) {
+		*out = (unsigned int)v;
+		return 0;
+	}
+	if (group) {
+		struct group *g = getgrnam(s);
+
+		if (g) {
+			*out = g->gr_gid;
+			return 0;
+		}
+	} else {
+		struct passwd *pw = getpwnam(s);
+
+		if (pw) {
+			*out = pw->pw_uid;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* The options and CMD; 0, or -EINVAL for a usage error (reported). */
+static int parse_args(int argc, char **argv, struct run_args *a)
+{
+	static const struct option opts[] = {
+		{ "tenant", required_argument, NULL, 't' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "seccomp-dir", required_argument, NULL, 'd' },
+		{ "uid", required_argument, NULL, 'u' },
+		{ "gid", required_argument, NULL, 'g' },
+		{ "policy", required_argument, NULL, 'P' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{}
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+v", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': a->tenant = optarg; break;
+		case 'p': a->profile = optarg; break;
+		case 'd': a->seccomp_dir = optarg; break;
+		case 'u': a->uid = optarg; break;
+		case 'g': a->gid = optarg; break;
+		case 'P': a->policy = optarg; break;
+		case 'v': a->verbose = 1; break;
+		default:
+			return tg_err(-EINVAL, "bad option %s (see tenantguard help)",
+				      argv[optind - 1]);
+		}
+	}
+	if (!a->tenant || optind >= argc)
+		return tg_err(-EINVAL, "needs --tenant NAME and a command after --");
+	if (!tg_tenant_name_valid(a->tenant))
+		return tg_err(-EINVAL, "'%s' is not a tenant name", a->tenant);
+	if (!a->uid != !a->gid)
+		return tg_err(-EINVAL, "--uid and --gid go together");
+	a->cmd = argv + optind;
+	return 0;
+}
+
+/* --uid and --gid into l; 0, or -EINVAL (reported). */
+static int set_ids(const struct run_args *a, struct tg_launch *l)
+{
+	unsigned int id;
+
+	/*
+	 * Capabilities or not, uid 0 owns root's files and may signal root's
+	 * processes (the agent among them): staying root must be asked for.
+	 */
+	if (!a->uid && geteuid() == 0)
+		return tg_err(-EINVAL, "give --uid and --gid: a workload left at uid 0 owns root's files and can signal root's processes, capabilities or not (--uid 0 --gid 0 to insist)");
+	if (!a->uid)
+		return 0;
+	if (parse_id(a->uid, 0, &id))
+		return tg_err(-EINVAL, "--uid '%s' is not a user", a->uid);
+	l->uid = id;
+	if (parse_id(a->gid, 1, &id))
+		return tg_err(-EINVAL, "--gid '%s' is not a group", a->gid);
+	l->gid = id;
+	l->switch_ids = 1;
+	return 0;
+}
+
+/*
+ * The tenant's cgroup and profile from a policy file, for when the agent
+ * cannot be asked. Without a policy file: the built-in layout, one cgroup
+ * per tenant below /tenants.
+ */
+static int tenant_from_policy(const char *file, const char *name, char *cgroup,
+			      size_t len, char *profile, size_t plen)
+{
+	const struct tg_tenant_entry *e;
+	const struct tg_policy_tenant *t;
+	char root[PATH_MAX], dropins[PATH_MAX + 16];
+	const char *slash;
+	struct tg_registry r;
+	struct tg_policy p;
+	struct tg_diag d = {};
+	int err;
+
+	err = tg_cgroup2_find("/proc/self/mountinfo", root, sizeof(root));
+	if (err)
+		return tg_err(err, "no cgroup v2 mount: %s", strerror(-err));
+	if (access(file, F_OK) && errno == ENOENT) {
+		if (snprintf(cgroup, len, "%s/tenants/%s", root, name) >= (int)len)
+			return -ENAMETOOLONG;
+		snprintf(profile, plen, "default");
+		return 0;
+	}
+	tg_policy_init(&p);
+	/* Drop-ins beside the file, as the agent reads them by default. */
+	slash = strrchr(file, '/');
+	snprintf(dropins, sizeof(dropins), "%.*spolicy.d",
+		 slash ? (int)(slash - file + 1) : 0, file);
+	err = tg_policy_load(&p, file, dropins, &d);
+	print_diag(&d);
+	tg_diag_free(&d);
+	if (err) {
+		tg_policy_free(&p);
+		return err;
+	}
+	tg_registry_init(&r);
+	err = tg_registry_apply(&r, &p, root, NULL);
+	e = err ? NULL : tg_registry_find_const(&r, name);
+	t = tg_policy_find(&p, name);
+	if (!err && !e)
+		err = tg_err(-ENOENT, "no tenant '%s' in %s", name, file);
+	if (!err) {
+		snprintf(cgroup, len, "%s", e->cgroup);
+		snprintf(profile, plen, "%s", t && t->seccomp[0] ? t->seccomp : "default");
+	}
+	tg_registry_free(&r);
+	tg_policy_free(&p);
+	return err;
+}
+
+/*
+ * Where the tenant lives and its profile: the agent knows best; when it
+ * cannot be asked, the policy file. 0 or -errno.
+ */
+static int locate_tenant(const struct cli_opts *o, const struct run_args *a,
+			 char *cgroup, size_t len, char *profile, size_t plen)
+{
+	struct json_object *req, *reply, *v;
+	int err = 0;
+
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("tenant"));
+	json_object_object_add(req, "name", json_object_new_string(a->tenant));
+	reply = tg_control_call(o->control_socket, req);
+	err = reply ? 0 : -errno;
+	json_object_put(req);
+	if (!reply) {
+		tg_info("cannot reach the agent at %s (%s): its network and file isolation is not in force",
+			o->control_socket, strerror(-err));
+		return tenant_from_policy(a->policy, a->tenant, cgroup, len, profile,
+					  plen);
+	}
+	if (!json_object_object_get_ex(reply, "ok", &v) || !json_object_get_boolean(v)) {
+		err = tg_err(-ENOENT, "tenant '%s': %s", a->tenant, jstr(reply, "error"));
+		goto out_put;
+	}
+	snprintf(cgroup, len, "%s", jstr(reply, "cgroup"));
+	snprintf(profile, plen, "%s", jstr(reply, "seccomp"));
+	if (json_object_object_get_ex(reply, "present", &v) && !json_object_get_boolean(v))
+		err = tg_err(-ENOENT, "tenant '%s' has no cgroup yet: create %s and let the agent pick it up",
+			     a->tenant, cgroup);
+out_put:
+	json_object_put(reply);
+	return err;
+}
+
+/*
+ * The profile (--profile, else the tenant's) into p, compiled into
+ * l->filter. 0 or -errno (reported); p is to be freed either way.
+ */
+static int load_filter(const struct run_args *a, const char *tprofile,
+		       struct tg_sc_profile *p, struct tg_launch *l)
+{
+	struct tg_diag d = {};
+	char err[512];
+	int r;
+
+	r = tg_sc_find(p, a->profile ? a->profile : tprofile, a->seccomp_dir, &d);
+	if (r) {
+		print_diag(&d);
+		tg_diag_free(&d);
+		return r;
+	}
+	l->profile = p->name;
+	l->notify = tg_sc_uses_notify(p);
+	/* The child reports the listener with sendmsg after the filter is in. */
+	if (l->notify && tg_sc_action_of(p, "sendmsg") != TG_SC_ALLOW)
+		return tg_err(-EINVAL, "profile %s uses notify but does not allow sendmsg for every call, which the launcher needs to hand the listener over",
+			      p->source);
+	l->filter = tg_sc_compile(p, 1, err, sizeof(err));
+	if (!l->filter)
+		return tg_err(-EINVAL, "%s", err);
+	return 0;
+}
+
+int cmd_run(const struct cli_opts *o, int argc, char **argv)
+{
+	struct run_args a = { .policy = "/etc/tenantguard/policy.yaml" };
+	struct tg_launch l = { .control_socket = o->control_socket };
+	char cgroup[PATH_MAX] = "", tprofile[64] = "default";
+	struct tg_sc_profile p;
+	int rc = EXIT_LAUNCH;
+
+	tg_log_init("tenantguard: run", 0);
+	if (parse_args(argc, argv, &a) || set_ids(&a, &l))
+		return 2;
+	if (geteuid() != 0)
+		return tg_err(EXIT_LAUNCH, "must run as root (it places the process in the tenant's cgroup and drops its capabilities)");
+	if (l.switch_ids && l.uid == 0)
+		tg_warn("the workload stays uid 0: it owns root's files and can signal root's processes%s",
+			tg_cgroup2_nsdelegate("/proc/self/mountinfo") ? "" :
+			", and (cgroup2 is mounted without nsdelegate) can move itself out of the tenant's cgroup");
+	l.tenant = a.tenant;
+	l.argv = a.cmd;
+	l.cgroup = cgroup;
+	if (locate_tenant(o, &a, cgroup, sizeof(cgroup), tprofile, sizeof(tprofile)))
+		return EXIT_LAUNCH;
+	if (load_filter(&a, tprofile, &p, &l) == 0) {
+		/* The launcher's own lines say "tenantguard run: ...". */
+		tg_log_init("tenantguard run", a.verbose);
+		rc = tg_launch(&l);
+	}
+	seccomp_release(l.filter);
+	tg_sc_profile_free(&p);
+	return rc;
+}

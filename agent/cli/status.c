@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tenantguard status [--json] and tenantguard reload: ask the agent over
+ * its control socket, print its answer.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/control.h"
+#include "common/log.h"
+
+/* The agent's reply to {"cmd": cmd} in *reply; 0, or -errno (reported). */
+static int call(const struct cli_opts *o, const char *cmd,
+		struct json_object **reply)
+{
+	struct json_object *req = json_object_new_object();
+	int err = 0;
+
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	*reply = tg_control_call(o->control_socket, req);
+	if (!*reply)
+		err = -errno;
+	json_object_put(req);
+	if (err)
+		return tg_err(err, "%s: cannot reach the agent at %s: %s", cmd,
+			      o->control_socket, strerror(-err));
+	return 0;
+}
+
+const char *jstr(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "-";
+}
+
+/* What the agent does not enforce, and on which filesystems fanotify works. */
+static void print_unenforced(struct json_object *r)
+{
+	struct json_object *un = NULL, *fan, *fss = NULL, *v;
+	size_t i, n, ops = 0;
+
+	json_object_object_get_ex(r, "unenforced", &un);
+	n = un ? json_object_array_length(un) : 0;
+	for (i = 0; i < n; i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(un, i));
+
+		if (strncmp(s, "file:", 5) != 0)
+			continue;
+		printf("%s %s", ops++ ? "" : "UNENFORCED: ", s);
+	}
+	if (ops)
+		printf("\n");
+	if (json_object_object_get_ex(r, "file_reason", &v))
+		printf("UNENFORCED:  file isolation%s (%s)\n", ops ? ", but opens" : "",
+		       json_object_get_string(v));
+	if (json_object_object_get_ex(r, "unix_reason", &v))
+		printf("UNENFORCED:  unix sockets and other tenants' sockets in use (%s)\n",
+		       json_object_get_string(v));
+	if (!json_object_object_get_ex(r, "fanotify", &fan))
+		return;
+	json_object_object_get_ex(fan, "filesystems", &fss);
+	n = fss ? json_object_array_length(fss) : 0;
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(fss, i);
+		printf("fanotify:    %s (dev %s) %s%s%s\n", jstr(v, "mount"), jstr(v, "dev"),
+		       json_object_get_boolean(json_object_object_get(v, "marked")) ?
+			       "opens checked" : "NOT MARKED",
+		       json_object_object_get(v, "reason") ? ": " : "",
+		       json_object_object_get(v, "reason") ? jstr(v, "reason") : "");
+	}
+	printf("fanotify:    %s answered, %s denied, %s audited, %s undecidable, %s ignore marks\n",
+	       jstr(fan, "answered"), jstr(fan, "denied"), jstr(fan, "audited"),
+	       jstr(fan, "undecidable"), jstr(fan, "ignore_marks"));
+}
+
+/* The agent's delivery figures: queue, spool, collector, drops. */
+static void print_delivery(struct json_object *r)
+{
+	struct json_object *d, *dr, *v;
+	int first = 1;
+
+	if (!json_object_object_get_ex(r, "delivery", &d))
+		return;
+	printf("events:      %s produced, %s acknowledged by the collector, %s in memory, "
+	       "%s in the spool (%s bytes), oldest unacknowledged %s s old\n",
+	       jstr(d, "submitted"), jstr(d, "acked"), jstr(d, "queued"),
+	       jstr(d, "spool_events"), jstr(d, "spool_bytes"),
+	       jstr(d, "collector_lag_seconds"));
+	if (json_object_object_get_ex(d, "collector_stalled", &v) &&
+	    json_object_get_boolean(v))
+		printf("COLLECTOR:   cannot write its log since %s (%s); events wait in the agent\n",
+		       jstr(d, "stalled_since"), jstr(d, "stalled_why"));
+	else if (json_object_object_get_ex(d, "collector_connected", &v) &&
+		 !json_object_get_boolean(v))
+		printf("COLLECTOR:   not connected (%s); events wait in the agent\n",
+		       jstr(d, "last_error"));
+	else
+		printf("collector:   connected\n");
+	printf("dropped:     ");
+	if (json_object_object_get_ex(d, "dropped", &dr)) {
+		json_object_object_foreach(dr, k, n) {
+			printf("%s%s %s", first ? "" : ", ", k, json_object_get_string(n));
+			first = 0;
+		}
+	}
+	printf("\n");
+	if (json_object_object_get_ex(d, "metrics_file", &v))
+		printf("metrics:     %s%s%s\n", json_object_get_string(v),
+		       json_object_object_get_ex(d, "metrics_error", NULL) ? ": " : "",
+		       json_object_object_get_ex(d, "metrics_error", NULL) ?
+		       jstr(d, "metrics_error") : "");
+}
+
+/*
+ * The pending actor's row (processes below the tenants cgroup in no
+ * tenant), and every cgroup there the agent could not make a tenant.
+ */
+static void print_pending(struct json_object *r)
+{
+	struct json_object *p, *un = NULL, *u, *v;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(r, "pending", &p))
+		return;
+	printf("%-20s %-5s %-8s %-8s %-9s %s (and below it, in no tenant)\n",
+	       "(pending)", "-", jstr(p, "mode"), jstr(p, "denials"),
+	       jstr(p, "present"), jstr(p, "cgroup"));
+	json_object_object_get_ex(p, "unregistered", &un);
+	n = un ? json_object_array_length(un) : 0;
+	for (i = 0; i < n; i++) {
+		u = json_object_array_get_idx(un, i);
+		printf("PENDING:     %s\n", jstr(u, "message"));
+	}
+	if (json_object_object_get_ex(p, "unregistered_more", &v) &&
+	    json_object_get_int64(v) > 0)
+		printf("PENDING:     %s more cgroups are no tenant (not listed)\n",
+		       json_object_get_string(v));
+}
+
+int cmd_status(const struct cli_opts *o, int argc, char **argv)
+{
+	struct json_object *r, *ts, *t, *v;
+	size_t i, n;
+	int json = argc > 1 && strcmp(argv[1], "--json") == 0;
+
+	if (argc > 1 && !json)
+		return tg_err(2, "status: unknown option %s", argv[1]);
+	if (call(o, "status", &r))
+		return 1;
+	if (json) {
+		printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(r);
+		return 0;
+	}
+	printf("policy:      %s (generation %s, default mode %s)\n", jstr(r, "policy"),
+	       jstr(r, "generation"), jstr(r, "mode"));
+	json_object_object_get_ex(r, "backends", &v);
+	printf("backends:    file %s, net %s, unix %s\n", jstr(v, "file"),
+	       jstr(v, "net"), jstr(v, "unix"));
+	if (json_object_object_get_ex(r, "file_ops", &v) && json_object_array_length(v)) {
+		printf("file ops:   ");
+		for (i = 0; i < json_object_array_length(v); i++)
+			printf(" %s", json_object_get_string(json_object_array_get_idx(v, i)));
+		printf("\n");
+	}
+	print_unenforced(r);
+	printf("%-20s %-5s %-8s %-8s %-9s %s\n", "TENANT", "ID", "MODE", "DENIALS",
+	       "PRESENT", "CGROUP");
+	json_object_object_get_ex(r, "tenants", &ts);
+	n = ts ? json_object_array_length(ts) : 0;
+	for (i = 0; i < n; i++) {
+		t = json_object_array_get_idx(ts, i);
+		printf("%-20s %-5s %-8s %-8s %-9s %s\n", jstr(t, "name"), jstr(t, "id"),
+		       jstr(t, "mode"), jstr(t, "denials"), jstr(t, "present"),
+		       jstr(t, "cgroup"));
+	}
+	print_pending(r);
+	print_delivery(r);
+	json_object_put(r);
+	return 0;
+}
+
+int cmd_reload(const struct cli_opts *o, int argc, char **argv)
+{
+	struct json_object *r, *errs, *ok;
+	size_t i, n;
+	int good;
+
+	if (call(o, "reload", &r))
+		return 1;
+	good = json_object_object_get_ex(r, "ok", &ok) && json_object_get_boolean(ok);
+	json_object_object_get_ex(r, "errors", &errs);
+	n = errs ? json_object_array_length(errs) : 0;
+	/* The agent's messages as they are: most name file:line:column. */
+	for (i = 0; i < n; i++)
+		print_diag_line(json_object_get_string(json_object_array_get_idx(errs, i)));
+	if (good)
+		printf("reloaded: generation %s in force (%s map changes, %s ms)\n",
+		       jstr(r, "generation"), jstr(r, "map_changes"), jstr(r, "elapsed_ms"));
+	else
+		tg_err(1, "reload rejected; generation %s stays in force",
+		       jstr(r, "generation"));
+	json_object_put(r);
+	return good ? 0 : 1;
+}
