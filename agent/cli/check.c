@@ -13,18 +13,12 @@
 #include "policy/policy.h"
 #include "seccomp/profile.h"
 
-void print_diag_line(const char *msg)
-{
-	/* One write, as the logger does, so that lines do not mix. */
-	dprintf(STDERR_FILENO, "%s\n", msg);
-}
-
 void print_diag(const struct tg_diag *d)
 {
 	unsigned int i;
 
 	for (i = 0; i < d->n; i++)
-		print_diag_line(d->msgs[i]);
+		tg_plain("%s", d->msgs[i]);
 	if (d->dropped)
 		tg_info("%u more errors not shown", d->dropped);
 }

@@ -44,15 +44,8 @@ int cmd_events(const struct cli_opts *o, int argc, char **argv);
 /* The string value of key k in o, or "-" (status.c). */
 const char *jstr(struct json_object *o, const char *k);
 
-/*
- * A message of the layers below (the policy and profile parsers, the
- * agent's reload), to stderr as it is, without the program's prefix: most
- * name their own place, "FILE:LINE:COLUMN: message", as a compiler's do
- * (check.c).
- */
-void print_diag_line(const char *msg);
-
-/* Every message of d as above, and how many more there were (check.c). */
+/* Every message of d on stderr as it is (file:line:column: ...), and how
+ * many more there were (check.c). */
 void print_diag(const struct tg_diag *d);
 
 #endif /* TG_CLI_CLI_H */

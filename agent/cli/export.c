@@ -77,7 +77,7 @@ static int export_filter(const struct tg_sc_profile *p, const char *format,
 	/* Outside the launcher there is no listener: notify becomes EPERM. */
 	ctx = tg_sc_compile(p, 0, err, sizeof(err));
 	if (!ctx) {
-		print_diag_line(err);
+		tg_plain("%s", err);
 		return 1;
 	}
 	r = strcmp(format, "bpf") == 0 ? seccomp_export_bpf(ctx, fd) :

@@ -198,7 +198,7 @@ int cmd_reload(const struct cli_opts *o, int argc, char **argv)
 	n = errs ? json_object_array_length(errs) : 0;
 	/* The agent's messages as they are: most name file:line:column. */
 	for (i = 0; i < n; i++)
-		print_diag_line(json_object_get_string(json_object_array_get_idx(errs, i)));
+		tg_plain("%s", json_object_get_string(json_object_array_get_idx(errs, i)));
 	if (good)
 		printf("reloaded: generation %s in force (%s map changes, %s ms)\n",
 		       jstr(r, "generation"), jstr(r, "map_changes"), jstr(r, "elapsed_ms"));

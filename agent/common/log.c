@@ -23,7 +23,7 @@ static void vline(const char *tag, const char *fmt, va_list ap)
 {
 	/* One write per line, so that lines of two processes do not mix. */
 	char buf[4096];
-	int n = snprintf(buf, sizeof(buf), "%s: %s", log_prog, tag);
+	int n = tag ? snprintf(buf, sizeof(buf), "%s: %s", log_prog, tag) : 0;
 
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		n = 0;
@@ -46,6 +46,15 @@ void tg_warn(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vline("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void tg_plain(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline(NULL, fmt, ap);
 	va_end(ap);
 }
 

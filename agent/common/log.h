@@ -20,6 +20,12 @@ void tg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "PROG: warning: message". */
 void tg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * A line without the prefix: a message that names its own place, such as
+ * "file:line:column: problem" (tools and editors read it at the start).
+ */
+void tg_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* A line only with -v. */
 void tg_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
