@@ -30,17 +30,29 @@ elif [ "$(arg tg.mode)" = bench ]; then
 	sh /tests/bench/file.sh 2>&1 || echo "FAIL file bench: exit $?"
 else
 	only=$(arg tg.scenario)
-	for s in /vm-tests/scenarios/test_*.sh; do
-		name=$(basename "$s" .sh)
+	# The guest's own scenarios, then the host tests it runs too:
+	# "NAME SCRIPT [VAR=VALUE ...]" per line.
+	{
+		for s in /vm-tests/scenarios/test_*.sh; do
+			echo "$(basename "$s" .sh) $s"
+		done
+		sed -e 's/#.*//' /vm-tests/scenarios/host-tests.list |
+			while read -r name vars; do
+				[ -n "$name" ] && echo "$name /tests/host/$name.sh $vars"
+			done
+	} | sort >/tmp/scenarios
+	while read -r name script vars; do
 		[ -n "$only" ] && [ "$only" != "$name" ] && continue
 		echo "TG-VM-SCENARIO $name"
-		( timeout -s KILL "$(arg tg.timeout)" sh "$s" 2>&1; echo "TG-VM-RC $?" ) |
+		# shellcheck disable=SC2086
+		( timeout -s KILL "$(arg tg.timeout)" env $vars sh "$script" 2>&1 </dev/null
+		  echo "TG-VM-RC $?" ) |
 			tee /tmp/scenario.out | grep -v '^TG-VM-RC '
 		rc=$(sed -n 's/^TG-VM-RC //p' /tmp/scenario.out)
 		if [ "$rc" != 0 ] && ! grep -q '^FAIL ' /tmp/scenario.out; then
 			echo "FAIL $name: exit $rc"
 		fi
-	done
+	done </tmp/scenarios
 fi
 echo TG-VM-DONE
 sync
