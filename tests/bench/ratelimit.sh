@@ -34,14 +34,14 @@ case_run()
 	rm -f "$TG_T/agent.err"	# or the last run's "enforcing" line counts
 	tg_start_agent || exit 1
 	rm -f "$TG_T/ready" "$TG_T/stop"
-	"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
+	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
 	listener=$!
 	tg_track $listener
 	tg_wait_file "$TG_T/ready" || exit 1
 	pids=""
 	i=0
 	while [ $i -lt "$nflood" ]; do
-		"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/b${tag}_$i" connect-loop tcp 127.0.0.1 \
+		"$TG_BIN/tg-try" --cgroup "$TG_TDIR/b${tag}_$i" connect-loop tcp 127.0.0.1 \
 			$port "$TG_T/stop" >"$TG_T/loop.$i" &
 		pids="$pids $!"
 		i=$((i + 1))

@@ -10,7 +10,7 @@
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
 tg_delivery_start 21 || exit 1
-"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/globex" connect-loop tcp 127.0.0.1 $port \
+"$TG_BIN/tg-try" --cgroup "$TG_TDIR/globex" connect-loop tcp 127.0.0.1 $port \
 	"$TG_T/stop" >"$TG_T/loop" &
 loop=$!
 sleep 0.5
@@ -27,7 +27,7 @@ expect()
 	esac
 }
 
-send() { "$TG_BIN/tg-probe" collector-send "$TG_SOCK" "$@"; }
+send() { "$TG_BIN/tg-try" collector-send "$TG_SOCK" "$@"; }
 
 # Let another uid reach the socket, so that SO_PEERCRED is what refuses it.
 chmod 0711 "$TG_T"
@@ -35,7 +35,7 @@ chmod 0666 "$TG_SOCK"
 if command -v setpriv >/dev/null; then
 	expect wrong_uid_refused "error: peer uid 65534 not allowed" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$TG_BIN/tg-probe" collector-send "$TG_SOCK" hello
+		"$TG_BIN/tg-try" collector-send "$TG_SOCK" hello
 else
 	tg_skip wrong_uid_refused "setpriv not installed"
 fi

@@ -8,7 +8,7 @@
 
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
-P=$TG_BIN/tg-probe
+P=$TG_BIN/tg-try
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 
 tg_start_collector || exit 1
@@ -162,7 +162,7 @@ for c in $calls; do
 		continue
 	fi
 	TG_EVENT_TIMEOUT=5 tg_event "denied_${probe}_event" kind=seccomp op="$op" \
-		arch="$arch" tenant=acme verdict=deny profile=default comm=tg-probe
+		arch="$arch" tenant=acme verdict=deny profile=default comm=tg-try
 done
 sleep 0.5
 # One event per refused call: count each op against the calls made.
@@ -216,7 +216,7 @@ TTY
 		tg_fail terminal_injection_refused "$(cat "$TG_T/tty.res" "$TG_T/tty.out" 2>&1 | head -n 8)"
 	fi
 	TG_EVENT_TIMEOUT=5 tg_event terminal_injection_event kind=seccomp op=ioctl \
-		arch=x86_64 tenant=acme verdict=deny profile=default comm=tg-probe
+		arch=x86_64 tenant=acme verdict=deny profile=default comm=tg-try
 	if [ -n "$I386" ]; then
 		TG_EVENT_TIMEOUT=5 tg_event terminal_injection_event_i386 kind=seccomp \
 			op=ioctl arch=x86 tenant=acme verdict=deny

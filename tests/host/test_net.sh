@@ -25,9 +25,9 @@ listen()
 	shift
 	ready=$TG_T/ready.$#.$2.$3
 	if [ "$cg" = host ]; then
-		"$TG_BIN/tg-probe" listen "$@" "$ready" &
+		"$TG_BIN/tg-try" listen "$@" "$ready" &
 	else
-		"$TG_BIN/tg-probe" --cgroup "$cg" listen "$@" "$ready" &
+		"$TG_BIN/tg-try" --cgroup "$cg" listen "$@" "$ready" &
 	fi
 	tg_track $!
 	tg_wait_file "$ready" || tg_fail "listener $*" "not ready"
@@ -110,9 +110,9 @@ else
 fi
 
 # Required fields on every stored event.
-if "$TG_BIN/tg-probe" wait-event "$TG_LOG" --timeout 1 kind=net port=$P4 >"$TG_T/ev" &&
+if "$TG_BIN/tg-try" wait-event "$TG_LOG" --timeout 1 kind=net port=$P4 >"$TG_T/ev" &&
 	grep -q '"seq":' "$TG_T/ev" && grep -q '"time":"20[0-9-]*T[0-9:]*\.[0-9]\{9\}Z"' "$TG_T/ev" &&
-	grep -q '"host":' "$TG_T/ev" && grep -q '"pid":' "$TG_T/ev" && grep -q '"comm":"tg-probe"' "$TG_T/ev"; then
+	grep -q '"host":' "$TG_T/ev" && grep -q '"pid":' "$TG_T/ev" && grep -q '"comm":"tg-try"' "$TG_T/ev"; then
 	tg_pass event_required_fields
 else
 	tg_fail event_required_fields "$(head -n 1 "$TG_T/ev")"

@@ -17,7 +17,7 @@
 
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
-P=$TG_BIN/tg-probe
+P=$TG_BIN/tg-try
 A=$TG_TDIR/acme
 G=$TG_TDIR/globex
 I=$TG_TDIR/initech

@@ -11,7 +11,7 @@
 tg_env_setup || exit 1
 tg_start_collector || exit 1
 tg_start_agent || exit 1
-P=$TG_BIN/tg-probe
+P=$TG_BIN/tg-try
 A=$TG_TDIR/acme
 G=$TG_TDIR/globex
 base=$((20000 + $$ % 20000))

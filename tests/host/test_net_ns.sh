@@ -24,7 +24,7 @@ command -v ip >/dev/null && command -v nsenter >/dev/null || {
 	exit 0
 }
 tg_env_setup || exit 1
-P=$TG_BIN/tg-probe
+P=$TG_BIN/tg-try
 A=$TG_TDIR/acme
 G=$TG_TDIR/globex
 I=$TG_TDIR/initech
@@ -112,7 +112,7 @@ listen a "$A" tcp :: $PA dual
 listen a "$A" udp :: $PA dual
 listen n host tcp :: $PN dual
 
-# run NAME NS CGROUP|host EXPECT OP PROTO ADDR PORT: tg-probe from that
+# run NAME NS CGROUP|host EXPECT OP PROTO ADDR PORT: tg-try from that
 # namespace and cgroup; PASS if the outcome is EXPECT.
 run()
 {

@@ -8,7 +8,7 @@
 
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
-P=$TG_BIN/tg-probe
+P=$TG_BIN/tg-try
 A=$TG_TDIR/acme
 G=$TG_TDIR/globex
 base=$((20000 + $$ % 20000))
@@ -93,7 +93,7 @@ check_all()
 	fi
 }
 
-# nsrun NAME PROBE-ARGS...: tg-probe inside the test's namespace.
+# nsrun NAME PROBE-ARGS...: tg-try inside the test's namespace.
 nsrun()
 {
 	name=$1

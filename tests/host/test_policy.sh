@@ -52,7 +52,7 @@ fi
 
 tg_start_collector || exit 1
 tg_start_agent || exit 1
-"$TG_BIN/tg-probe" --cgroup "$A" listen tcp 127.0.0.1 $port "$TG_T/ready" &
+"$TG_BIN/tg-try" --cgroup "$A" listen tcp 127.0.0.1 $port "$TG_T/ready" &
 tg_track $!
 tg_wait_file "$TG_T/ready"
 
@@ -147,7 +147,7 @@ before_supp=$(tg_suppressed globex)
 before_denials=$(denials globex)
 before_dropped=$(tg_dropped)
 before_kdrops=$(tg_stat kernel_drops)
-"$TG_BIN/tg-probe" --cgroup "$G" connect-loop tcp 127.0.0.1 $port "$TG_T/stop" \
+"$TG_BIN/tg-try" --cgroup "$G" connect-loop tcp 127.0.0.1 $port "$TG_T/stop" \
 	>"$TG_T/loop" &
 loop=$!
 i=0 bad=0

@@ -16,7 +16,7 @@ tg_delivery_start()
 		"$TG_TENANTS" >"$TG_POLICY"
 	tg_start_collector || return 1
 	tg_start_agent --ringbuf-size 16777216 "$@" || return 1
-	"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
+	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
 	tg_track $!
 	tg_wait_file "$TG_T/ready"
 }
@@ -55,7 +55,7 @@ tg_check_identity()
 	sleep 1
 	tg_drain 60 || echo "    (the agent still holds events)"
 	tg_log_all "$1" >"$TG_T/all.jsonl"
-	stored=$("$TG_BIN/tg-probe" count-events "$TG_T/all.jsonl" kind=net tenant=globex verdict=deny)
+	stored=$("$TG_BIN/tg-try" count-events "$TG_T/all.jsonl" kind=net tenant=globex verdict=deny)
 	dropped=$(tg_dropped)
 	suppressed=$(tg_stat kernel_suppressed)
 	echo "    $eperm denials: $stored stored, $suppressed suppressed, $dropped counted as dropped"

@@ -2,17 +2,17 @@
 # Helpers of the network tests. Needs tenants.sh (TG_BIN, TG_T, tg_track,
 # tg_wait_file) and tap.sh.
 
-# tg_send_after_taken NAME "SEND..." "TAKE...": tg-probe SEND... FILE (a
-# sendto-again) sends once; then tg-probe TAKE... READY (a listen) takes
+# tg_send_after_taken NAME "SEND..." "TAKE...": tg-try SEND... FILE (a
+# sendto-again) sends once; then tg-try TAKE... READY (a listen) takes
 # the port; then the second send must have the outcome SEND's --expect
 # names: PASS or FAIL NAME.
 tg_send_after_taken()
 {
 	sat_name=$1
-	"$TG_BIN/tg-probe" $2 "$TG_T/$sat_name.go" >"$TG_T/$sat_name.out" 2>&1 &
+	"$TG_BIN/tg-try" $2 "$TG_T/$sat_name.go" >"$TG_T/$sat_name.out" 2>&1 &
 	sat_pid=$!
 	tg_wait_file "$TG_T/$sat_name.go.sent"
-	"$TG_BIN/tg-probe" $3 "$TG_T/$sat_name.ready" &
+	"$TG_BIN/tg-try" $3 "$TG_T/$sat_name.ready" &
 	tg_track $!
 	tg_wait_file "$TG_T/$sat_name.ready"
 	touch "$TG_T/$sat_name.go"
@@ -23,18 +23,18 @@ tg_send_after_taken()
 	fi
 }
 
-# tg_listen CGROUP|host PROTO ADDR PORT [OPTS]: a tg-probe listener in that
+# tg_listen CGROUP|host PROTO ADDR PORT [OPTS]: a tg-try listener in that
 # cgroup (or a host process) until the test ends; its pid in $tg_listener.
 tg_listen()
 {
 	tg_nl=$((${tg_nl:-0} + 1))
 	if [ "$1" = host ]; then
 		shift
-		set -- "$TG_BIN/tg-probe" listen "$1" "$2" "$3" "$TG_T/listen$tg_nl" ${4:+"$4"}
+		set -- "$TG_BIN/tg-try" listen "$1" "$2" "$3" "$TG_T/listen$tg_nl" ${4:+"$4"}
 	else
 		tl_cg=$1
 		shift
-		set -- "$TG_BIN/tg-probe" --cgroup "$tl_cg" listen "$1" "$2" "$3" \
+		set -- "$TG_BIN/tg-try" --cgroup "$tl_cg" listen "$1" "$2" "$3" \
 			"$TG_T/listen$tg_nl" ${4:+"$4"}
 	fi
 	"$@" &

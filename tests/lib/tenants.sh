@@ -157,12 +157,12 @@ tg_stop_agent()
 	return $rc
 }
 
-# tg_probe NAME ARGS...: run tg-probe, PASS/FAIL the subtest NAME on its exit.
+# tg_probe NAME ARGS...: run tg-try, PASS/FAIL the subtest NAME on its exit.
 tg_probe()
 {
 	name=$1
 	shift
-	if out=$("$TG_BIN/tg-probe" "$@" 2>&1); then
+	if out=$("$TG_BIN/tg-try" "$@" 2>&1); then
 		tg_pass "$name"
 	else
 		tg_fail "$name" "$(echo "$out" | tail -n 1)"
@@ -174,7 +174,7 @@ tg_event()
 {
 	name=$1
 	shift
-	if out=$("$TG_BIN/tg-probe" wait-event "$TG_LOG" --timeout "${TG_EVENT_TIMEOUT:-10}" "$@" 2>&1); then
+	if out=$("$TG_BIN/tg-try" wait-event "$TG_LOG" --timeout "${TG_EVENT_TIMEOUT:-10}" "$@" 2>&1); then
 		tg_pass "$name"
 	else
 		tg_fail "$name" "$(echo "$out" | tail -n 1)"
@@ -184,7 +184,7 @@ tg_event()
 # tg_count KEY=VALUE...: number of matching events in the log now.
 tg_count()
 {
-	"$TG_BIN/tg-probe" count-events "$TG_LOG" "$@"
+	"$TG_BIN/tg-try" count-events "$TG_LOG" "$@"
 }
 
 # tg_count_is NAME WANT KEY=VALUE...: PASS if the log holds exactly WANT

@@ -11,7 +11,7 @@
 
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
-P=$TG_BIN/tg-probe
+P=$TG_BIN/tg-try
 A=$TG_TDIR/acme
 B="$TG_TDIR/bad name"
 S=$TG_T/sock
