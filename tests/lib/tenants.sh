@@ -60,6 +60,17 @@ tg_track()
 	TG_PIDS="$TG_PIDS $1"
 }
 
+# tg_wait PID: wait for a tracked pid, forget it (once reaped, its number
+# may go to another process, which exit must not kill) and return its exit
+# status.
+tg_wait()
+{
+	wait "$1"
+	tw_rc=$?
+	TG_PIDS=$(echo "$TG_PIDS" | sed "s/ $1\b//")
+	return $tw_rc
+}
+
 # Run a command first thing at cleanup (unmounts and the like).
 tg_on_cleanup()
 {
@@ -151,10 +162,7 @@ tg_start_agent()
 tg_stop_agent()
 {
 	kill -TERM "$TG_AGENT_PID" 2>/dev/null
-	wait "$TG_AGENT_PID"
-	rc=$?
-	TG_PIDS=$(echo "$TG_PIDS" | sed "s/ $TG_AGENT_PID\b//")
-	return $rc
+	tg_wait "$TG_AGENT_PID"
 }
 
 # tg_probe NAME ARGS...: run tg-try, PASS/FAIL the subtest NAME on its exit.
