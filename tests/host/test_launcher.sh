@@ -256,11 +256,16 @@ run -- sh -c 'exit 7'
 rc=$?
 run -- sh -c 'kill -TERM $$'
 rc2=$?
-run -- sleep 30 &
+# Not through run (a function): $! must be the launcher itself, not a
+# subshell whose death says nothing of forwarding and leaves the launcher
+# and its workload behind.
+"$TG_BIN/tenantguard" --control-socket "$TG_T/control.sock" run --tenant acme \
+	--uid 0 --gid 0 -- sleep 30 &
 lp=$!
+tg_track $lp
 sleep 0.5
 kill -TERM $lp
-wait $lp
+tg_wait $lp
 rc3=$?
 if [ $rc = 7 ] && [ $rc2 = 143 ] && [ $rc3 = 143 ]; then
 	tg_pass exit_status_and_signals
