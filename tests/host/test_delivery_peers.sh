@@ -10,9 +10,7 @@
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
 tg_delivery_start 21 || exit 1
-"$TG_BIN/tg-try" --cgroup "$TG_TDIR/globex" connect-loop tcp 127.0.0.1 $port \
-	"$TG_T/stop" >"$TG_T/loop" &
-loop=$!
+tg_loop_start
 sleep 0.5
 
 # expect NAME WANT CMD...: the probe's answer starts with WANT.
@@ -58,10 +56,7 @@ else
 	tg_fail refusals_logged "collector stderr: $(tail -n 3 "$TG_T/collector.err")"
 fi
 sleep 0.5
-touch "$TG_T/stop"
-wait $loop
-read -r res <"$TG_T/loop"
-eperm=$(echo "$res" | sed 's/.*eperm=\([0-9]*\).*/\1/')
+tg_loop_stop
 echo "    $res"
 if [ "$(tg_stat collector_connected)" = true ]; then
 	tg_pass agent_still_connected

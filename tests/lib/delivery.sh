@@ -1,6 +1,6 @@
 # shellcheck shell=sh
-# Checks shared by the delivery tests (POSIX sh, after tap.sh, tenants.sh
-# and accounting.sh).
+# Checks and a connect loop shared by the delivery tests (POSIX sh, after
+# tap.sh, tenants.sh and accounting.sh).
 
 # tg_delivery_start PORT_OFFSET [AGENT_ARGS...]: a collector, an agent with a
 # 16 MiB ring buffer and no event rate limit (what these tests look at is
@@ -19,6 +19,26 @@ tg_delivery_start()
 	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
 	tg_track $!
 	tg_wait_file "$TG_T/ready"
+}
+
+# tg_loop_start: globex's connects to acme's $port, each refused, in a loop
+# until tg_loop_stop.
+tg_loop_start()
+{
+	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/globex" connect-loop tcp 127.0.0.1 $port \
+		"$TG_T/stop" >"$TG_T/loop" &
+	tg_loop=$!
+	tg_track $tg_loop
+}
+
+# tg_loop_stop: end the loop; its counts in res ("attempts=N eperm=N ok=N
+# other=N"), its denials in eperm.
+tg_loop_stop()
+{
+	touch "$TG_T/stop"
+	tg_wait $tg_loop
+	read -r res <"$TG_T/loop"
+	eperm=$(echo "$res" | sed 's/.*eperm=\([0-9]*\).*/\1/')
 }
 
 # tg_eperm FILE...: the denials (eperm=N) the connect loops saw, summed.
