@@ -43,11 +43,12 @@ for procs in 1 2; do
 		"$out/tg-try" --cgroup "$TG_TDIR/globex" connect-loop tcp 127.0.0.1 $port \
 			"$TG_T/stop" >"$TG_T/loop.$i" &
 		pids="$pids $!"
+		tg_track $!
 		i=$((i + 1))
 	done
 	sleep "$SECONDS_"
 	touch "$TG_T/stop"
-	for p in $pids; do wait "$p"; done
+	for p in $pids; do tg_wait "$p"; done
 	t_flood=$(now_ns)
 	until [ "$(tg_stat queued)" = 0 ] && [ "$(tg_stat spool_events)" = 0 ]; do
 		sleep 0.02

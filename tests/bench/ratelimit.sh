@@ -44,11 +44,12 @@ case_run()
 		"$TG_BIN/tg-try" --cgroup "$TG_TDIR/b${tag}_$i" connect-loop tcp 127.0.0.1 \
 			$port "$TG_T/stop" >"$TG_T/loop.$i" &
 		pids="$pids $!"
+		tg_track $!
 		i=$((i + 1))
 	done
 	sleep "$SECONDS_EACH"
 	touch "$TG_T/stop"
-	for p in $pids; do wait "$p"; done
+	for p in $pids; do tg_wait "$p"; done
 	t0=$(date +%s)
 	tg_drain_stop
 	echo "    drained in $(( $(date +%s) - t0 )) s; queue drops $TG_QDROP"

@@ -19,11 +19,12 @@ tg_on_cleanup '[ "$stopped" = 1 ] && kill -CONT "$TG_COLLECTOR_PID"'
 "$TG_BIN/tg-try" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 150000 \
 	>"$TG_T/flood1" &
 flood=$!
+tg_track $flood
 sleep 0.3
 kill -STOP "$TG_COLLECTOR_PID"
 stopped=1
 start=$(date +%s)
-wait $flood
+tg_wait $flood
 "$TG_BIN/tg-try" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port \
 	$(((STOP_SECONDS - 10) * 10)) 100000 >"$TG_T/flood2"
 tg_probe denied_while_stopped --cgroup "$TG_TDIR/globex" --expect EPERM connect tcp 127.0.0.1 $port

@@ -69,9 +69,10 @@ flood()
 	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/$1" connect-loop tcp 127.0.0.1 $port \
 		"$TG_T/stop" >"$TG_T/loop.$1" &
 	fl=$!
+	tg_track $fl
 	sleep "$2"
 	touch "$TG_T/stop"
-	wait $fl
+	tg_wait $fl
 	t1=$(now)
 	read -r res <"$TG_T/loop.$1"
 }
@@ -84,12 +85,13 @@ flood_beside()
 	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/$1" connect-loop tcp 127.0.0.1 $port \
 		"$TG_T/stop" >"$TG_T/loop.$1" &
 	fl=$!
+	tg_track $fl
 	sleep 0.5
 	quiet=$("$TG_BIN/tg-try" --cgroup "$TG_TDIR/$2" connect-repeat tcp \
 		127.0.0.1 $port 40 5)
 	sleep 0.5
 	touch "$TG_T/stop"
-	wait $fl
+	tg_wait $fl
 	read -r res <"$TG_T/loop.$1"
 }
 
