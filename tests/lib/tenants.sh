@@ -82,7 +82,10 @@ tg_env_cleanup()
 	[ -n "${TG_CLEANUP_CMDS:-}" ] && eval "$TG_CLEANUP_CMDS"
 	TG_CLEANUP_CMDS=""
 	for p in $TG_PIDS; do
-		kill -TERM "$p" 2>/dev/null
+		# Only this shell's children: a pid reaped meanwhile (the shell
+		# reaps any child that ends) may be another process's by now.
+		[ "$(sed -n 's/^PPid:[[:space:]]*//p' "/proc/$p/status" 2>/dev/null)" = $$ ] &&
+			kill -TERM "$p" 2>/dev/null
 	done
 	for p in $TG_PIDS; do
 		wait "$p" 2>/dev/null
