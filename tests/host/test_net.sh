@@ -3,15 +3,13 @@
 # denied with EPERM and reported; same-tenant, host and unowned traffic is not.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
+. "$(dirname "$0")/../lib/net.sh"
 
 : "${TG_BIN:?}"
-tg_env_setup || exit 1
+tg_net_setup || exit 1
 tg_start_collector || exit 1
 tg_start_agent || exit 1
 
-A=$TG_TDIR/acme
-G=$TG_TDIR/globex
-base=$((20000 + $$ % 20000))
 P4=$base		# acme, 127.0.0.1 only
 PANY=$((base + 1))	# acme, every IPv4 address
 P6=$((base + 2))	# acme, ::1 only

@@ -16,13 +16,7 @@
 . "$(dirname "$0")/../lib/net.sh"
 
 : "${TG_BIN:?}"
-tg_env_setup || exit 1
-P=$TG_BIN/tg-try
-A=$TG_TDIR/acme
-G=$TG_TDIR/globex
-I=$TG_TDIR/initech
-mkdir -p "$I"
-base=$((20000 + $$ % 20000))
+tg_net_setup initech || exit 1
 tg_policy <<YAML
   acme:
     paths: [$TG_SRV/acme]

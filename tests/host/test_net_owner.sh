@@ -17,20 +17,11 @@
 . "$(dirname "$0")/../lib/net.sh"
 
 : "${TG_BIN:?}"
-tg_env_setup || exit 1
-P=$TG_BIN/tg-try
-A=$TG_TDIR/acme
-G=$TG_TDIR/globex
-base=$((20000 + $$ % 20000))
+tg_net_setup || exit 1
 free=$((base + 71)) ta=$((base + 72)) ua=$((base + 73))
 late=$((base + 74)) late2=$((base + 75)) late3=$((base + 76))
 early=$((base + 77))
-TG_POLICY=$TG_T/policy.yaml
-mkdir -p "$TG_T/policy.d"
-cat >"$TG_POLICY" <<YAML
-version: 1
-tenants_cgroup: $TG_TENANTS
-tenants:
+tg_policy <<YAML
   acme:
     paths: [$TG_SRV/acme]
   globex:

@@ -5,13 +5,10 @@
 # free again once its socket closes. Also in a namespace of the tenant's.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
+. "$(dirname "$0")/../lib/net.sh"
 
 : "${TG_BIN:?}"
-tg_env_setup || exit 1
-P=$TG_BIN/tg-try
-A=$TG_TDIR/acme
-G=$TG_TDIR/globex
-base=$((20000 + $$ % 20000))
+tg_net_setup || exit 1
 P4=$base		# acme, TCP 127.0.0.1
 P6=$((base + 1))	# acme, TCP on every address, IPv4 and IPv6
 PU=$((base + 2))	# acme, UDP on every address

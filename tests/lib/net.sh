@@ -2,6 +2,23 @@
 # Helpers of the network tests. Needs tenants.sh (TG_BIN, TG_T, tg_track,
 # tg_wait_file) and tap.sh.
 
+# tg_net_setup [initech]: tg_env_setup, then what every network test names:
+# P the test tool, A and G the cgroups of acme and globex, base the first of
+# this run's ports (20000-39999, from the pid); with initech, also I, the
+# cgroup of a third tenant, made here.
+# shellcheck disable=SC2034 # the tests use them
+tg_net_setup()
+{
+	tg_env_setup || return 1
+	P=$TG_BIN/tg-try
+	A=$TG_TDIR/acme
+	G=$TG_TDIR/globex
+	base=$((20000 + $$ % 20000))
+	[ "${1:-}" = initech ] || return 0
+	I=$TG_TDIR/initech
+	mkdir -p "$I"
+}
+
 # tg_send_after_taken NAME "SEND..." "TAKE...": tg-try SEND... FILE (a
 # sendto-again) sends once; then tg-try TAKE... READY (a listen) takes
 # the port; then the second send must have the outcome SEND's --expect
