@@ -56,9 +56,11 @@ taken()
 		"connect,$tk_before${tk_before:+,}ready=$TG_T/$tk_name.c,wait=$TG_T/$tk_name.go,$tk_after" \
 		>"$TG_T/$tk_name.out" 2>&1 &
 	tk_pid=$!
+	tg_track $tk_pid
 	if ! tg_wait_file "$TG_T/$tk_name.c"; then
 		tg_fail "$tk_name" "no connect: $(tail -n 1 "$TG_T/$tk_name.out")"
 		kill $tk_pid 2>/dev/null
+		tg_wait $tk_pid
 		return
 	fi
 	if [ -n "$tk_holder" ]; then
@@ -67,7 +69,7 @@ taken()
 	fi
 	tg_listen "$tk_taker" udp "$tk_addr" "$port"
 	touch "$TG_T/$tk_name.go"
-	if wait $tk_pid; then
+	if tg_wait $tk_pid; then
 		tg_pass "$tk_name"
 	else
 		tg_fail "$tk_name" "$(tail -n 1 "$TG_T/$tk_name.out")"

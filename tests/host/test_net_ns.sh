@@ -173,6 +173,7 @@ before=$(count_addrs)
 # A socket that sent to the address before it was the host's.
 "$P" --cgroup "$G" --expect EPERM sendto-again udp "$NEW4" $PU "$TG_T/go" >"$TG_T/again.out" 2>&1 &
 again=$!
+tg_track $again
 tg_wait_file "$TG_T/go.sent"
 ip addr add "$NEW4/32" dev "${ns}h" && ip addr add "$NEW6/128" dev "${ns}h" nodad
 sleep 0.3
@@ -183,7 +184,7 @@ else
 	tg_fail new_address_counted "local_addresses $before -> $after"
 fi
 touch "$TG_T/go"
-if wait $again; then
+if tg_wait $again; then
 	tg_pass new_addr_send_again
 else
 	tg_fail new_addr_send_again "$(tail -n 1 "$TG_T/again.out")"

@@ -164,11 +164,12 @@ tg_wait_file "$TG_T/late3" && tg_wait_file "$TG_T/late3h"
 "$P" --cgroup "$G" --bind 127.0.0.1 --expect EPERM sendto-again udp 127.0.0.1 $late3 \
 	"$TG_T/late3.go" >"$TG_T/late3.out" 2>&1 &
 again=$!
+tg_track $again
 tg_wait_file "$TG_T/late3.go.sent"
 kill $hostl
 wait $hostl 2>/dev/null
 touch "$TG_T/late3.go"
-if wait $again; then
+if tg_wait $again; then
 	tg_pass send_after_host_socket_gone
 else
 	tg_fail send_after_host_socket_gone "$(tail -n 1 "$TG_T/late3.out")"

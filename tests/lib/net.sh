@@ -1,6 +1,6 @@
 # shellcheck shell=sh
 # Helpers of the network tests. Needs tenants.sh (TG_BIN, TG_T, tg_track,
-# tg_wait_file) and tap.sh.
+# tg_wait, tg_wait_file) and tap.sh.
 
 # tg_net_setup [initech]: tg_env_setup, then what every network test names:
 # P the test tool, A and G the cgroups of acme and globex, base the first of
@@ -28,12 +28,13 @@ tg_send_after_taken()
 	sat_name=$1
 	"$TG_BIN/tg-try" $2 "$TG_T/$sat_name.go" >"$TG_T/$sat_name.out" 2>&1 &
 	sat_pid=$!
+	tg_track $sat_pid
 	tg_wait_file "$TG_T/$sat_name.go.sent"
 	"$TG_BIN/tg-try" $3 "$TG_T/$sat_name.ready" &
 	tg_track $!
 	tg_wait_file "$TG_T/$sat_name.ready"
 	touch "$TG_T/$sat_name.go"
-	if wait $sat_pid; then
+	if tg_wait $sat_pid; then
 		tg_pass "$sat_name"
 	else
 		tg_fail "$sat_name" "$(tail -n 1 "$TG_T/$sat_name.out")"
