@@ -112,12 +112,7 @@ tg_event window_event kind=net op=connect verdict=deny tenant="(pending)" \
 
 # A new cgroup with a valid name becomes a tenant: no longer pending.
 mkdir "$TG_TDIR/late" || exit 1
-n=0
-until tg_cli status --json | grep -q '"name":"late"'; do
-	n=$((n + 1))
-	[ $n -gt 100 ] && break
-	sleep 0.1
-done
+tg_wait_tenant late
 tg_probe registered_connect_acme --cgroup "$TG_TDIR/late" --expect EPERM \
 	connect tcp 127.0.0.1 $pa
 tg_event registered_connect_acme_event kind=net op=connect verdict=deny \
@@ -134,12 +129,7 @@ tg_probe early_listener_acme_while_pending --cgroup "$A" --expect EPERM \
 kill -CONT "$TG_AGENT_PID"
 tg_event early_listener_acme_while_pending_event kind=net op=connect \
 	verdict=deny tenant=acme target_tenant="(pending)" port=$pearly
-n=0
-until tg_cli status --json | grep -q '"name":"early"'; do
-	n=$((n + 1))
-	[ $n -gt 100 ] && break
-	sleep 0.1
-done
+tg_wait_tenant early
 tg_probe early_listener_own_connect --cgroup "$TG_TDIR/early" --expect ok \
 	connect tcp 127.0.0.1 $pearly
 tg_probe early_listener_acme_connect --cgroup "$A" --expect EPERM \

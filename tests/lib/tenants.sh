@@ -117,6 +117,19 @@ tg_wait_file()
 	return 0
 }
 
+# tg_wait_tenant NAME [SECONDS]: wait up to SECONDS (default 10) until the
+# agent's status lists tenant NAME (a cgroup it registered).
+tg_wait_tenant()
+{
+	twt_n=0
+	until tg_cli status --json | grep -q "\"name\":\"$1\""; do
+		twt_n=$((twt_n + 1))
+		[ "$twt_n" -gt $((${2:-10} * 10)) ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
 tg_start_collector()
 {
 	"$TG_BIN/tenantguard-collector" --socket "$TG_SOCK" --log "$TG_LOG" \
