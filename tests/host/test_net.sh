@@ -17,25 +17,11 @@ PHOST=$((base + 3))	# host process
 PNONE=$((base + 4))	# nobody
 PUDP=$((base + 5))	# acme, UDP on 127.0.0.1
 
-listen()
-{
-	cg=$1
-	shift
-	ready=$TG_T/ready.$#.$2.$3
-	if [ "$cg" = host ]; then
-		"$TG_BIN/tg-try" listen "$@" "$ready" &
-	else
-		"$TG_BIN/tg-try" --cgroup "$cg" listen "$@" "$ready" &
-	fi
-	tg_track $!
-	tg_wait_file "$ready" || tg_fail "listener $*" "not ready"
-}
-
-listen "$A" tcp 127.0.0.1 $P4
-listen "$A" tcp 0.0.0.0 $PANY
-listen "$A" tcp ::1 $P6
-listen host tcp 127.0.0.1 $PHOST
-listen "$A" udp 127.0.0.1 $PUDP
+tg_listen "$A" tcp 127.0.0.1 $P4
+tg_listen "$A" tcp 0.0.0.0 $PANY
+tg_listen "$A" tcp ::1 $P6
+tg_listen host tcp 127.0.0.1 $PHOST
+tg_listen "$A" udp 127.0.0.1 $PUDP
 
 # A non-loopback address of this host, if it has one.
 HOSTIP=$(ip -4 -o addr show scope global 2>/dev/null | awk '{ sub("/.*", "", $4); print $4; exit }')
@@ -64,7 +50,7 @@ tg_event deny_udp4_connect_event kind=net op=connect verdict=deny \
 if [ -n "$HOSTIP" ]; then
 	# 0.0.0.0 from a socket bound to a host address goes to that address.
 	PBOUND=$((base + 6))
-	listen "$A" tcp "$HOSTIP" $PBOUND
+	tg_listen "$A" tcp "$HOSTIP" $PBOUND
 	tg_probe deny_tcp4_unspecified_from_bound_source --cgroup "$G" --expect EPERM \
 		--bind "$HOSTIP" connect tcp 0.0.0.0 $PBOUND
 	tg_probe allow_owner_unspecified_from_bound_source --cgroup "$A" --expect ok \

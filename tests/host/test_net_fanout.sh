@@ -34,16 +34,7 @@ tg_start_collector || exit 1
 tg_start_agent || exit 1
 
 # nsprobe NAME ARGS...: tg_probe inside the namespace $ns.
-nsprobe()
-{
-	np_name=$1
-	shift
-	if out=$(nsenter --net="/run/netns/$ns" "$P" "$@" 2>&1); then
-		tg_pass "$np_name"
-	else
-		tg_fail "$np_name" "$(echo "$out" | tail -n 1)"
-	fi
-}
+nsprobe() { tg_ns_probe "$ns" "$@"; }
 
 # deny NAME OP-FOR-EVENT ADDR PORT tg_probe|nsprobe PROBE-ARGS...: globex
 # gets EPERM and one event for ADDR:PORT.

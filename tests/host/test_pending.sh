@@ -12,6 +12,7 @@
 # the registration goes on).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
+. "$(dirname "$0")/../lib/net.sh"
 
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
@@ -32,20 +33,6 @@ tg_policy <<YAML
 YAML
 tg_start_collector || exit 1
 tg_start_agent || exit 1
-
-listen()
-{
-	cg=$1
-	shift
-	ready=$TG_T/ready.$3
-	if [ "$cg" = host ]; then
-		"$P" listen "$@" "$ready" &
-	else
-		"$P" --cgroup "$cg" listen "$@" "$ready" &
-	fi
-	tg_track $!
-	tg_wait_file "$ready" || tg_fail "listener $*" "not ready"
-}
 
 # A cgroup no tenant can be named after: reported, its processes pending.
 mkdir "$B" || exit 1
@@ -68,9 +55,9 @@ else
 	tg_fail pending_row_in_status "$(tg_cli status)"
 fi
 
-listen "$A" tcp 127.0.0.1 $pa
-listen host tcp 127.0.0.1 $phost
-listen "$B" tcp 127.0.0.1 $pown
+tg_listen "$A" tcp 127.0.0.1 $pa
+tg_listen host tcp 127.0.0.1 $phost
+tg_listen "$B" tcp 127.0.0.1 $pown
 
 tg_probe pending_connect_acme --cgroup "$B" --expect EPERM connect tcp 127.0.0.1 $pa
 tg_event pending_connect_acme_event kind=net op=connect verdict=deny \
@@ -123,7 +110,7 @@ tg_event registered_connect_acme_event kind=net op=connect verdict=deny \
 # (SIGSTOP) meanwhile, so that the listener is surely made while pending.
 kill -STOP "$TG_AGENT_PID"
 mkdir "$TG_TDIR/early" || exit 1
-listen "$TG_TDIR/early" tcp 127.0.0.1 $pearly
+tg_listen "$TG_TDIR/early" tcp 127.0.0.1 $pearly
 tg_probe early_listener_acme_while_pending --cgroup "$A" --expect EPERM \
 	connect tcp 127.0.0.1 $pearly
 kill -CONT "$TG_AGENT_PID"

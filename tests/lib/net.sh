@@ -19,6 +19,19 @@ tg_net_setup()
 	mkdir -p "$I"
 }
 
+# tg_ns_probe NETNS NAME ARGS...: tg_probe inside network namespace NETNS
+# (a name in /run/netns, as ip netns makes them).
+tg_ns_probe()
+{
+	tnp_ns=$1 tnp_name=$2
+	shift 2
+	if out=$(nsenter --net="/run/netns/$tnp_ns" "$TG_BIN/tg-try" "$@" 2>&1); then
+		tg_pass "$tnp_name"
+	else
+		tg_fail "$tnp_name" "$(echo "$out" | tail -n 1)"
+	fi
+}
+
 # tg_send_after_taken NAME "SEND..." "TAKE...": tg-try SEND... FILE (a
 # sendto-again) sends once; then tg-try TAKE... READY (a listen) takes
 # the port; then the second send must have the outcome SEND's --expect
