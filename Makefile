@@ -75,7 +75,7 @@ LIBS_ALL := $(foreach f,agentd collector cli seccomp policy common,$(call lib,$(
 
 BINS := $(OUTPUT)/tenantguard-agent $(OUTPUT)/tenantguard-collector \
 	$(OUTPUT)/tenantguard
-TEST_TOOLS := $(OUTPUT)/tg-probe
+TEST_TOOLS := $(OUTPUT)/tg-try
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
 
@@ -136,16 +136,17 @@ $(BINS):
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
-# tg-probe: one file of subcommands per concern in tests/probe/.
-PROBE_SRCS := $(wildcard tests/probe/*.c)
-$(OUTPUT)/tg-probe: $(PROBE_SRCS) $(call lib,common) | $(OUTPUT)
+# tg-try: one file of subcommands per concern in tests/tool/.
+TOOL_SRCS := $(wildcard tests/tool/*.c)
+$(OUTPUT)/tg-try: $(TOOL_SRCS) $(call lib,common) | $(OUTPUT)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Iagent -Itests/probe $(ALL_LDFLAGS) $^ $(LDLIBS) $(URING_LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Iagent -Itests/tool $(ALL_LDFLAGS) $^ $(LDLIBS) $(URING_LIBS) -o $@
 
 # A unit test may replace functions of the module under test with its own
 # __wrap_<name> (cmocka mocking): list them in WRAP_<test>.
 comma := ,
 WRAP_test_registry := tg_cgroup_id
+WRAP_test_policy_maps := tg_cgroup_id
 WRAP_test_eventlog := fdatasync write
 WRAP_test_sink_collector := fdatasync accept4 write
 WRAP_test_emit := tg_sink_submit tg_sink_has_room tg_sink_stats
@@ -216,7 +217,7 @@ install: all
 	install -m 0755 $(OUTPUT)/tenantguard $(DESTDIR)$(PREFIX)/bin/
 
 format:
-	clang-format -i $(wildcard bpf/*.c bpf/*.h agent/*/*.c agent/*/*.h include/tenantguard/*.h tests/probe/*.c tests/unit/*.c)
+	clang-format -i $(wildcard bpf/*.c bpf/*.h agent/*/*.c agent/*/*.h include/tenantguard/*.h tests/tool/*.c tests/unit/*.c)
 
 clean:
 	rm -rf $(OUTPUT)

@@ -68,16 +68,16 @@ done
 sed 's/^/   /' "$run/agent.err"
 
 say "acme listens on 127.0.0.1:$port"
-"$out/tg-probe" --cgroup "$cgroot/tenants/acme" listen tcp 127.0.0.1 $port "$run/ready" &
+"$out/tg-try" --cgroup "$cgroot/tenants/acme" listen tcp 127.0.0.1 $port "$run/ready" &
 pids="$pids $!"
 while [ ! -e "$run/ready" ]; do sleep 0.1; done
 
 say "globex connects to acme's port (must be denied)"
-"$out/tg-probe" --cgroup "$cgroot/tenants/globex" connect tcp 127.0.0.1 $port
+"$out/tg-try" --cgroup "$cgroot/tenants/globex" connect tcp 127.0.0.1 $port
 say "acme connects to its own port (must work)"
-"$out/tg-probe" --cgroup "$cgroot/tenants/acme" connect tcp 127.0.0.1 $port
+"$out/tg-try" --cgroup "$cgroot/tenants/acme" connect tcp 127.0.0.1 $port
 say "globex reads /srv/tenants/acme/secret"
-"$out/tg-probe" --cgroup "$cgroot/tenants/globex" open /srv/tenants/acme/secret
+"$out/tg-try" --cgroup "$cgroot/tenants/globex" open /srv/tenants/acme/secret
 if grep -q "file isolation: fanotify" "$run/agent.err"; then
 	cat <<MSG
    This kernel does not let tenantguard load BPF LSM programs: the agent
@@ -98,8 +98,8 @@ say "a globex workload started by the launcher: no capabilities, no_new_privs, s
 "$out/tenantguard" run --tenant globex --uid 65534 --gid 65534 -- sh -c \
 	"grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status | sed 's/^/   /'"
 say "it tries to create a user namespace and to load a BPF program (must be refused)"
-"$out/tenantguard" run --tenant globex --uid 65534 --gid 65534 -- "$out/tg-probe" syscall unshare
-"$out/tenantguard" run --tenant globex --uid 65534 --gid 65534 -- "$out/tg-probe" syscall bpf
+"$out/tenantguard" run --tenant globex --uid 65534 --gid 65534 -- "$out/tg-try" syscall unshare
+"$out/tenantguard" run --tenant globex --uid 65534 --gid 65534 -- "$out/tg-try" syscall bpf
 
 sleep 1
 kill -TERM "$agent"

@@ -1,6 +1,7 @@
 #!/bin/sh
-# make check: unit, host, then the VM lane on both kernels. Every lane runs
-# even if an earlier one failed; the last line totals them.
+# make check: the layering check, unit, fuzz, host, then the VM lane on both
+# kernels. Every lane runs even if an earlier one failed; the last line
+# totals them.
 out=${1:-build}
 here=$(cd "$(dirname "$0")/.." && pwd)
 total_p=0 total_f=0 total_s=0
@@ -26,6 +27,7 @@ lane()
 	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + ${s:-0}))
 }
 
+lane layering "$here/tests/layering.sh"
 lane unit "$here/tests/unit/run.sh" "$out"
 lane fuzz "$here/tests/fuzz/run.sh" "$out" "${FUZZ_SECONDS:-60}"
 lane host "$here/tests/host/run.sh" "$out"

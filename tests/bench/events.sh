@@ -25,12 +25,12 @@ printf 'version: 1\ntenants_cgroup: %s\nevents: {rate: unlimited}\n' \
 tg_start_collector --rotate-size 0
 tg_start_agent
 port=$((20000 + $$ % 20000 + 24))
-"$out/tg-probe" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
+"$out/tg-try" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
 tg_track $!
 tg_wait_file "$TG_T/ready"
-"$out/tg-probe" wait-event "$TG_LOG" kind=agent op=start >/dev/null
+"$out/tg-try" wait-event "$TG_LOG" kind=agent op=start >/dev/null
 now_ns() { date +%s%N; }
-stored() { "$out/tg-probe" count-events "$TG_LOG" kind=net tenant=globex verdict=deny; }
+stored() { "$out/tg-try" count-events "$TG_LOG" kind=net tenant=globex verdict=deny; }
 
 echo "event delivery: denied connects for ${SECONDS_}s, kernel -> agent -> collector (fsynced log)"
 for procs in 1 2; do
@@ -40,14 +40,15 @@ for procs in 1 2; do
 	t0=$(now_ns)
 	i=0 pids=""
 	while [ $i -lt $procs ]; do
-		"$out/tg-probe" --cgroup "$TG_TDIR/globex" connect-loop tcp 127.0.0.1 $port \
+		"$out/tg-try" --cgroup "$TG_TDIR/globex" connect-loop tcp 127.0.0.1 $port \
 			"$TG_T/stop" >"$TG_T/loop.$i" &
 		pids="$pids $!"
+		tg_track $!
 		i=$((i + 1))
 	done
 	sleep "$SECONDS_"
 	touch "$TG_T/stop"
-	for p in $pids; do wait "$p"; done
+	for p in $pids; do tg_wait "$p"; done
 	t_flood=$(now_ns)
 	until [ "$(tg_stat queued)" = 0 ] && [ "$(tg_stat spool_events)" = 0 ]; do
 		sleep 0.02

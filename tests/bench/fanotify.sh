@@ -34,7 +34,7 @@ echo x >"$TG_SRV/unrelated"
 
 loop() # CGROUP PATH
 {
-	"$out/tg-probe" --cgroup "$1" open-loop "$2" "$N"
+	"$out/tg-try" --cgroup "$1" open-loop "$2" "$N"
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
@@ -47,11 +47,11 @@ while [ $i -lt "$ROUNDS" ]; do
 	loop "$A" "$d16/f" >>"$TG_T/none16"
 	loop "$G" "$TG_SRV/unrelated" >>"$TG_T/noneu"
 	tg_start_agent --file-backend fanotify
-	"$out/tg-probe" --cgroup "$G" open "$TG_SRV/unrelated" >/dev/null
+	"$out/tg-try" --cgroup "$G" open "$TG_SRV/unrelated" >/dev/null
 	loop "$A" "$d4/f" >>"$TG_T/fan4"
 	loop "$A" "$d16/f" >>"$TG_T/fan16"
 	loop "$G" "$TG_SRV/unrelated" >>"$TG_T/fanu"
-	"$out/tg-probe" --cgroup "$G" open-loop "$d4/f" 2000 refused | cut -d' ' -f1 >>"$TG_T/fandeny" || true
+	"$out/tg-try" --cgroup "$G" open-loop "$d4/f" 2000 refused | cut -d' ' -f1 >>"$TG_T/fandeny" || true
 	tg_stop_agent
 	i=$((i + 1))
 done

@@ -31,7 +31,7 @@ best()
 	b=""
 	r=0
 	while [ $r -lt "$ROUNDS" ]; do
-		v=$("$TG_BIN/tg-probe" --cgroup "$TG_TDIR/t0" "$@" "$N")
+		v=$("$TG_BIN/tg-try" --cgroup "$TG_TDIR/t0" "$@" "$N")
 		case $v in *[!0-9]*|"") echo "file bench: $*: $v" >&2; return 1 ;; esac
 		if [ -z "$b" ] || [ "$v" -lt "$b" ]; then b=$v; fi
 		r=$((r + 1))

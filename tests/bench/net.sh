@@ -106,7 +106,7 @@ prog_stats()
 timed()
 {
 	prog_stats >"$TG_T/stats.0"
-	"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/t1" "$1-loop" "$2" >/dev/null
+	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/t1" "$1-loop" "$2" >/dev/null
 	prog_stats >"$TG_T/stats.1"
 	join "$TG_T/stats.0" "$TG_T/stats.1" | awk -v k="$1" -v n="$2" '$5 > $3 {
 		printf "%s %s %.0f %.2f\n", k, $1, ($4 - $2) / n, ($5 - $3) / n }' >>"$3"
@@ -123,7 +123,7 @@ pairs()
 	for k in tcp udp; do
 		n=$TCP_N
 		[ $k = udp ] && n=$UDP_N
-		"$TG_BIN/tg-probe" "$k-ab" $n "$PAIRS" "$TG_TDIR/t1" "$BASE" >>"$1.$k" ||
+		"$TG_BIN/tg-try" "$k-ab" $n "$PAIRS" "$TG_TDIR/t1" "$BASE" >>"$1.$k" ||
 			{ echo "net bench: $k-ab failed"; exit 1; }
 	done
 }

@@ -34,21 +34,22 @@ case_run()
 	rm -f "$TG_T/agent.err"	# or the last run's "enforcing" line counts
 	tg_start_agent || exit 1
 	rm -f "$TG_T/ready" "$TG_T/stop"
-	"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
+	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
 	listener=$!
 	tg_track $listener
 	tg_wait_file "$TG_T/ready" || exit 1
 	pids=""
 	i=0
 	while [ $i -lt "$nflood" ]; do
-		"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/b${tag}_$i" connect-loop tcp 127.0.0.1 \
+		"$TG_BIN/tg-try" --cgroup "$TG_TDIR/b${tag}_$i" connect-loop tcp 127.0.0.1 \
 			$port "$TG_T/stop" >"$TG_T/loop.$i" &
 		pids="$pids $!"
+		tg_track $!
 		i=$((i + 1))
 	done
 	sleep "$SECONDS_EACH"
 	touch "$TG_T/stop"
-	for p in $pids; do wait "$p"; done
+	for p in $pids; do tg_wait "$p"; done
 	t0=$(date +%s)
 	tg_drain_stop
 	echo "    drained in $(( $(date +%s) - t0 )) s; queue drops $TG_QDROP"

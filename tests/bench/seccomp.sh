@@ -22,14 +22,14 @@ printf 'version: 1\ndefault_action: allow\n' >"$TG_T/allow-all.yaml"
 launch() # PROFILE
 {
 	"$out/tenantguard" --control-socket "$TG_T/none.sock" run --tenant acme \
-		--uid 0 --gid 0 --policy "$TG_T/p.yaml" --profile "$1" -- "$out/tg-probe" getppid-loop "$N" 2>/dev/null
+		--uid 0 --gid 0 --policy "$TG_T/p.yaml" --profile "$1" -- "$out/tg-try" getppid-loop "$N" 2>/dev/null
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 : >"$TG_T/none" && : >"$TG_T/floor" && : >"$TG_T/default" && : >"$TG_T/strict"
 i=0
 while [ $i -lt "$ROUNDS" ]; do
-	"$out/tg-probe" --cgroup "$TG_TDIR/acme" getppid-loop "$N" >>"$TG_T/none"
+	"$out/tg-try" --cgroup "$TG_TDIR/acme" getppid-loop "$N" >>"$TG_T/none"
 	launch "$TG_T/allow-all.yaml" >>"$TG_T/floor"
 	launch default >>"$TG_T/default"
 	launch strict >>"$TG_T/strict"

@@ -13,9 +13,7 @@
 tg_env_setup || exit 1
 tg_delivery_start 20 || exit 1
 
-"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/globex" connect-loop tcp 127.0.0.1 $port \
-	"$TG_T/stop" >"$TG_T/loop" &
-loop=$!
+tg_loop_start
 sleep 1
 kill -KILL "$TG_COLLECTOR_PID"
 wait "$TG_COLLECTOR_PID" 2>/dev/null
@@ -23,10 +21,7 @@ sleep 1
 spooled=$(tg_stat spool_events)
 tg_start_collector || exit 1
 sleep 1
-touch "$TG_T/stop"
-wait $loop
-read -r res <"$TG_T/loop"
-eperm=$(echo "$res" | sed 's/.*eperm=\([0-9]*\).*/\1/')
+tg_loop_stop
 echo "    $res; $spooled events in the spool while the collector was down"
 if [ "${spooled:-0}" -gt 0 ]; then
 	tg_pass spooled_while_collector_down
@@ -42,7 +37,7 @@ tg_nothing_dropped
 before=$(tg_count_all kind=net tenant=globex verdict=deny)
 kill -TERM "$TG_COLLECTOR_PID"
 wait "$TG_COLLECTOR_PID" 2>/dev/null
-"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 3000 \
+"$TG_BIN/tg-try" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 3000 \
 	>"$TG_T/phase1"
 sleep 0.5
 tg_stop_agent
@@ -57,7 +52,7 @@ if grep -q "spool .*event(s) of earlier runs to deliver" "$TG_T/agent.err"; then
 else
 	tg_fail restarted_agent_finds_spool "$(grep spool "$TG_T/agent.err")"
 fi
-"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 1000 \
+"$TG_BIN/tg-try" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 1000 \
 	>"$TG_T/phase2"
 tg_start_collector || exit 1
 eperm2=$(tg_eperm "$TG_T/phase1" "$TG_T/phase2")

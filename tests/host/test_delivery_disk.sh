@@ -20,11 +20,11 @@ fi
 tg_on_cleanup "umount -l '$TG_T/logfs'"
 TG_LOG=$TG_T/logfs/events.jsonl
 tg_delivery_start 22 || exit 1
-"$TG_BIN/tg-probe" wait-event "$TG_LOG" kind=agent op=start >/dev/null
+"$TG_BIN/tg-try" wait-event "$TG_LOG" kind=agent op=start >/dev/null
 # Leave about 256 KiB free: a few hundred events.
 dd if=/dev/zero of="$TG_T/logfs/filler" bs=64k count=$((8 * 16 - 4)) 2>/dev/null
 
-"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 20000 \
+"$TG_BIN/tg-try" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 20000 \
 	>"$TG_T/flood1"
 n=0
 until [ "$(tg_stat collector_stalled)" = true ] || [ $n -gt 100 ]; do
@@ -45,7 +45,7 @@ fi
 # Still enforcing, still counting: a denial and an allowed connect.
 tg_probe still_denied --cgroup "$TG_TDIR/globex" --expect EPERM connect tcp 127.0.0.1 $port
 tg_probe still_allowed --cgroup "$TG_TDIR/acme" --expect ok connect tcp 127.0.0.1 $port
-"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 5000 \
+"$TG_BIN/tg-try" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 5000 \
 	>"$TG_T/flood2"
 sleep 2
 if kill -0 "$TG_COLLECTOR_PID" 2>/dev/null; then

@@ -14,7 +14,7 @@ tg_delivery_start 28 --spool-size 1M || exit 1
 kill -TERM "$TG_COLLECTOR_PID"
 wait "$TG_COLLECTOR_PID" 2>/dev/null
 # 65,536 fit in memory and some 3,000 in the spool.
-"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 80000 \
+"$TG_BIN/tg-try" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 80000 \
 	>"$TG_T/flood"
 tg_probe still_denied --cgroup "$TG_TDIR/globex" --expect EPERM connect tcp 127.0.0.1 $port
 spool_full=$(tg_cli status --json | tr -d ' \n' | sed -n 's/.*"spool_full":\([0-9]*\).*/\1/p')

@@ -10,9 +10,7 @@
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
 tg_delivery_start 21 || exit 1
-"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/globex" connect-loop tcp 127.0.0.1 $port \
-	"$TG_T/stop" >"$TG_T/loop" &
-loop=$!
+tg_loop_start
 sleep 0.5
 
 # expect NAME WANT CMD...: the probe's answer starts with WANT.
@@ -27,7 +25,7 @@ expect()
 	esac
 }
 
-send() { "$TG_BIN/tg-probe" collector-send "$TG_SOCK" "$@"; }
+send() { "$TG_BIN/tg-try" collector-send "$TG_SOCK" "$@"; }
 
 # Let another uid reach the socket, so that SO_PEERCRED is what refuses it.
 chmod 0711 "$TG_T"
@@ -35,7 +33,7 @@ chmod 0666 "$TG_SOCK"
 if command -v setpriv >/dev/null; then
 	expect wrong_uid_refused "error: peer uid 65534 not allowed" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$TG_BIN/tg-probe" collector-send "$TG_SOCK" hello
+		"$TG_BIN/tg-try" collector-send "$TG_SOCK" hello
 else
 	tg_skip wrong_uid_refused "setpriv not installed"
 fi
@@ -58,10 +56,7 @@ else
 	tg_fail refusals_logged "collector stderr: $(tail -n 3 "$TG_T/collector.err")"
 fi
 sleep 0.5
-touch "$TG_T/stop"
-wait $loop
-read -r res <"$TG_T/loop"
-eperm=$(echo "$res" | sed 's/.*eperm=\([0-9]*\).*/\1/')
+tg_loop_stop
 echo "    $res"
 if [ "$(tg_stat collector_connected)" = true ]; then
 	tg_pass agent_still_connected

@@ -16,15 +16,16 @@ stopped=0
 tg_on_cleanup '[ "$stopped" = 1 ] && kill -CONT "$TG_COLLECTOR_PID"'
 
 # A flood at full speed, then a denial every 100 ms for the rest of the stop.
-"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 150000 \
+"$TG_BIN/tg-try" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 150000 \
 	>"$TG_T/flood1" &
 flood=$!
+tg_track $flood
 sleep 0.3
 kill -STOP "$TG_COLLECTOR_PID"
 stopped=1
 start=$(date +%s)
-wait $flood
-"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port \
+tg_wait $flood
+"$TG_BIN/tg-try" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port \
 	$(((STOP_SECONDS - 10) * 10)) 100000 >"$TG_T/flood2"
 tg_probe denied_while_stopped --cgroup "$TG_TDIR/globex" --expect EPERM connect tcp 127.0.0.1 $port
 while [ $(($(date +%s) - start)) -lt "$STOP_SECONDS" ]; do

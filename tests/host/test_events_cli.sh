@@ -14,18 +14,22 @@ tg_env_setup || exit 1
 tg_start_collector --rotate-size 40000 --rotate-keep 50 || exit 1
 tg_start_agent || exit 1
 port=$((20000 + $$ % 20000 + 27))
-"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
+"$TG_BIN/tg-try" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
 tg_track $!
 tg_wait_file "$TG_T/ready"
 ev() { "$TG_BIN/tenantguard" events --log "$TG_LOG" "$@"; }
 
-ev --follow --json >"$TG_T/follow" 2>"$TG_T/follow.err" &
+# Not through ev: $! must be the follower, not a subshell whose kill would
+# leave the follower running after the test.
+"$TG_BIN/tenantguard" events --log "$TG_LOG" --follow --json \
+	>"$TG_T/follow" 2>"$TG_T/follow.err" &
 follower=$!
 tg_track $follower
-"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 1500 2 >/dev/null
+"$TG_BIN/tg-try" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 1500 2 >/dev/null
 tg_drain 30
 sleep 1
 kill "$follower"
+tg_wait "$follower"
 rotated=$(ls "$TG_LOG".[0-9]* 2>/dev/null | wc -l)
 echo "    $rotated rotated files"
 

@@ -17,7 +17,7 @@ tg_mounted "$TG_SRV" || tg_srv_tmpfs || exit 1
 S=$TG_SRV
 A=$TG_TDIR/acme
 G=$TG_TDIR/globex
-P=$TG_BIN/tg-probe
+P=$TG_BIN/tg-try
 
 mkdir -p "$S/acme/d1/d2/d3" "$S/acme/bin" "$S/acme/tomove" "$S/shared/mv" \
 	"$S/extra" "$S/globex" "$TG_T/bind" "$TG_T/nsbind" "$TG_T/srv2" || exit 1

@@ -8,7 +8,7 @@
 
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
-P=$TG_BIN/tg-probe
+P=$TG_BIN/tg-try
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 
 tg_start_collector || exit 1
@@ -162,7 +162,7 @@ for c in $calls; do
 		continue
 	fi
 	TG_EVENT_TIMEOUT=5 tg_event "denied_${probe}_event" kind=seccomp op="$op" \
-		arch="$arch" tenant=acme verdict=deny profile=default comm=tg-probe
+		arch="$arch" tenant=acme verdict=deny profile=default comm=tg-try
 done
 sleep 0.5
 # One event per refused call: count each op against the calls made.
@@ -216,7 +216,7 @@ TTY
 		tg_fail terminal_injection_refused "$(cat "$TG_T/tty.res" "$TG_T/tty.out" 2>&1 | head -n 8)"
 	fi
 	TG_EVENT_TIMEOUT=5 tg_event terminal_injection_event kind=seccomp op=ioctl \
-		arch=x86_64 tenant=acme verdict=deny profile=default comm=tg-probe
+		arch=x86_64 tenant=acme verdict=deny profile=default comm=tg-try
 	if [ -n "$I386" ]; then
 		TG_EVENT_TIMEOUT=5 tg_event terminal_injection_event_i386 kind=seccomp \
 			op=ioctl arch=x86 tenant=acme verdict=deny
@@ -256,11 +256,16 @@ run -- sh -c 'exit 7'
 rc=$?
 run -- sh -c 'kill -TERM $$'
 rc2=$?
-run -- sleep 30 &
+# Not through run (a function): $! must be the launcher itself, not a
+# subshell whose death says nothing of forwarding and leaves the launcher
+# and its workload behind.
+"$TG_BIN/tenantguard" --control-socket "$TG_T/control.sock" run --tenant acme \
+	--uid 0 --gid 0 -- sleep 30 &
 lp=$!
+tg_track $lp
 sleep 0.5
 kill -TERM $lp
-wait $lp
+tg_wait $lp
 rc3=$?
 if [ $rc = 7 ] && [ $rc2 = 143 ] && [ $rc3 = 143 ]; then
 	tg_pass exit_status_and_signals

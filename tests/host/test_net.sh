@@ -3,15 +3,13 @@
 # denied with EPERM and reported; same-tenant, host and unowned traffic is not.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
+. "$(dirname "$0")/../lib/net.sh"
 
 : "${TG_BIN:?}"
-tg_env_setup || exit 1
+tg_net_setup || exit 1
 tg_start_collector || exit 1
 tg_start_agent || exit 1
 
-A=$TG_TDIR/acme
-G=$TG_TDIR/globex
-base=$((20000 + $$ % 20000))
 P4=$base		# acme, 127.0.0.1 only
 PANY=$((base + 1))	# acme, every IPv4 address
 P6=$((base + 2))	# acme, ::1 only
@@ -19,25 +17,11 @@ PHOST=$((base + 3))	# host process
 PNONE=$((base + 4))	# nobody
 PUDP=$((base + 5))	# acme, UDP on 127.0.0.1
 
-listen()
-{
-	cg=$1
-	shift
-	ready=$TG_T/ready.$#.$2.$3
-	if [ "$cg" = host ]; then
-		"$TG_BIN/tg-probe" listen "$@" "$ready" &
-	else
-		"$TG_BIN/tg-probe" --cgroup "$cg" listen "$@" "$ready" &
-	fi
-	tg_track $!
-	tg_wait_file "$ready" || tg_fail "listener $*" "not ready"
-}
-
-listen "$A" tcp 127.0.0.1 $P4
-listen "$A" tcp 0.0.0.0 $PANY
-listen "$A" tcp ::1 $P6
-listen host tcp 127.0.0.1 $PHOST
-listen "$A" udp 127.0.0.1 $PUDP
+tg_listen "$A" tcp 127.0.0.1 $P4
+tg_listen "$A" tcp 0.0.0.0 $PANY
+tg_listen "$A" tcp ::1 $P6
+tg_listen host tcp 127.0.0.1 $PHOST
+tg_listen "$A" udp 127.0.0.1 $PUDP
 
 # A non-loopback address of this host, if it has one.
 HOSTIP=$(ip -4 -o addr show scope global 2>/dev/null | awk '{ sub("/.*", "", $4); print $4; exit }')
@@ -66,7 +50,7 @@ tg_event deny_udp4_connect_event kind=net op=connect verdict=deny \
 if [ -n "$HOSTIP" ]; then
 	# 0.0.0.0 from a socket bound to a host address goes to that address.
 	PBOUND=$((base + 6))
-	listen "$A" tcp "$HOSTIP" $PBOUND
+	tg_listen "$A" tcp "$HOSTIP" $PBOUND
 	tg_probe deny_tcp4_unspecified_from_bound_source --cgroup "$G" --expect EPERM \
 		--bind "$HOSTIP" connect tcp 0.0.0.0 $PBOUND
 	tg_probe allow_owner_unspecified_from_bound_source --cgroup "$A" --expect ok \
@@ -110,9 +94,9 @@ else
 fi
 
 # Required fields on every stored event.
-if "$TG_BIN/tg-probe" wait-event "$TG_LOG" --timeout 1 kind=net port=$P4 >"$TG_T/ev" &&
+if "$TG_BIN/tg-try" wait-event "$TG_LOG" --timeout 1 kind=net port=$P4 >"$TG_T/ev" &&
 	grep -q '"seq":' "$TG_T/ev" && grep -q '"time":"20[0-9-]*T[0-9:]*\.[0-9]\{9\}Z"' "$TG_T/ev" &&
-	grep -q '"host":' "$TG_T/ev" && grep -q '"pid":' "$TG_T/ev" && grep -q '"comm":"tg-probe"' "$TG_T/ev"; then
+	grep -q '"host":' "$TG_T/ev" && grep -q '"pid":' "$TG_T/ev" && grep -q '"comm":"tg-try"' "$TG_T/ev"; then
 	tg_pass event_required_fields
 else
 	tg_fail event_required_fields "$(head -n 1 "$TG_T/ev")"

@@ -10,11 +10,7 @@
 . "$(dirname "$0")/../lib/net.sh"
 
 : "${TG_BIN:?}"
-tg_env_setup || exit 1
-P=$TG_BIN/tg-probe
-A=$TG_TDIR/acme
-G=$TG_TDIR/globex
-base=$((20000 + $$ % 20000))
+tg_net_setup || exit 1
 held=$((base + 31)) udp=$((base + 32)) res=$((base + 33)) free=$((base + 34))
 race=$((base + 40))	# .. +63
 # A reserved range inside the kernel's automatic range.
@@ -22,12 +18,7 @@ read -r elo ehi </proc/sys/net/ipv4/ip_local_port_range
 rlo=$((elo + 500 + $$ % 2000))
 rhi=$((rlo + 299))
 sysctl_before=$(cat /proc/sys/net/ipv4/ip_local_reserved_ports)
-TG_POLICY=$TG_T/policy.yaml
-mkdir -p "$TG_T/policy.d"
-cat >"$TG_POLICY" <<YAML
-version: 1
-tenants_cgroup: $TG_TENANTS
-tenants:
+tg_policy <<YAML
   acme:
     paths: [$TG_SRV/acme]
     ports: [tcp:$res, udp:$res, "tcp:$rlo-$rhi", "udp:$rlo-$rhi"]

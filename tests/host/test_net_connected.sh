@@ -16,13 +16,7 @@
 . "$(dirname "$0")/../lib/net.sh"
 
 : "${TG_BIN:?}"
-tg_env_setup || exit 1
-P=$TG_BIN/tg-probe
-A=$TG_TDIR/acme
-G=$TG_TDIR/globex
-I=$TG_TDIR/initech
-mkdir -p "$I"
-base=$((20000 + $$ % 20000))
+tg_net_setup initech || exit 1
 tg_policy <<YAML
   acme:
     paths: [$TG_SRV/acme]
@@ -62,9 +56,11 @@ taken()
 		"connect,$tk_before${tk_before:+,}ready=$TG_T/$tk_name.c,wait=$TG_T/$tk_name.go,$tk_after" \
 		>"$TG_T/$tk_name.out" 2>&1 &
 	tk_pid=$!
+	tg_track $tk_pid
 	if ! tg_wait_file "$TG_T/$tk_name.c"; then
 		tg_fail "$tk_name" "no connect: $(tail -n 1 "$TG_T/$tk_name.out")"
 		kill $tk_pid 2>/dev/null
+		tg_wait $tk_pid
 		return
 	fi
 	if [ -n "$tk_holder" ]; then
@@ -73,7 +69,7 @@ taken()
 	fi
 	tg_listen "$tk_taker" udp "$tk_addr" "$port"
 	touch "$TG_T/$tk_name.go"
-	if wait $tk_pid; then
+	if tg_wait $tk_pid; then
 		tg_pass "$tk_name"
 	else
 		tg_fail "$tk_name" "$(tail -n 1 "$TG_T/$tk_name.out")"

@@ -16,13 +16,7 @@
 . "$(dirname "$0")/../lib/net.sh"
 
 : "${TG_BIN:?}"
-tg_env_setup || exit 1
-P=$TG_BIN/tg-probe
-A=$TG_TDIR/acme
-G=$TG_TDIR/globex
-I=$TG_TDIR/initech
-mkdir -p "$I"
-base=$((20000 + $$ % 20000))
+tg_net_setup initech || exit 1
 PB=$base		# acme: UDP 0.0.0.0 and :: in the host namespace
 PFREE=$((base + 1))	# nobody
 PS=$((base + 2))	# acme first, then a host socket: UDP 0.0.0.0
@@ -40,16 +34,7 @@ tg_start_collector || exit 1
 tg_start_agent || exit 1
 
 # nsprobe NAME ARGS...: tg_probe inside the namespace $ns.
-nsprobe()
-{
-	np_name=$1
-	shift
-	if out=$(nsenter --net="/run/netns/$ns" "$P" "$@" 2>&1); then
-		tg_pass "$np_name"
-	else
-		tg_fail "$np_name" "$(echo "$out" | tail -n 1)"
-	fi
-}
+nsprobe() { tg_ns_probe "$ns" "$@"; }
 
 # deny NAME OP-FOR-EVENT ADDR PORT tg_probe|nsprobe PROBE-ARGS...: globex
 # gets EPERM and one event for ADDR:PORT.

@@ -6,15 +6,12 @@
 # itself and by host processes succeed.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
+. "$(dirname "$0")/../lib/net.sh"
 
 : "${TG_BIN:?}"
-tg_env_setup || exit 1
+tg_net_setup || exit 1
 tg_start_collector || exit 1
 tg_start_agent || exit 1
-P=$TG_BIN/tg-probe
-A=$TG_TDIR/acme
-G=$TG_TDIR/globex
-base=$((20000 + $$ % 20000))
 PT=$base		# acme: TCP on every address, IPv4 and IPv6
 PU=$((base + 1))	# acme: UDP on every address, IPv4 and IPv6
 PR=$((base + 2))	# acme: TCP on 127.0.0.1 with SO_REUSEPORT

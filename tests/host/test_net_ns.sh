@@ -16,6 +16,7 @@
 # counting once removed (rtnetlink). Each denial asserts EPERM and the event.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
+. "$(dirname "$0")/../lib/net.sh"
 
 : "${TG_BIN:?}"
 command -v ip >/dev/null && command -v nsenter >/dev/null || {
@@ -23,13 +24,7 @@ command -v ip >/dev/null && command -v nsenter >/dev/null || {
 	tg_summary
 	exit 0
 }
-tg_env_setup || exit 1
-P=$TG_BIN/tg-probe
-A=$TG_TDIR/acme
-G=$TG_TDIR/globex
-I=$TG_TDIR/initech
-mkdir -p "$I"
-base=$((20000 + $$ % 20000))
+tg_net_setup initech || exit 1
 PH=$base		# acme, every address of the host namespace
 PA=$((base + 1))	# acme, inside its network namespace
 PN=$((base + 2))	# host process inside N
@@ -68,12 +63,7 @@ if ! mkns h "$HOST4" "$H4" "$HOST6" "$H6" || ! mkns a "$AH4" "$A4" "$AH6" "$A6" 
 	exit 0
 fi
 
-TG_POLICY=$TG_T/policy.yaml
-mkdir -p "$TG_T/policy.d"
-cat >"$TG_POLICY" <<YAML
-version: 1
-tenants_cgroup: $TG_TENANTS
-tenants:
+tg_policy <<YAML
   acme:
     networks: [10.$o.2.0/24, "$h6:2::/64"]
     allow_from: [initech]
@@ -112,7 +102,7 @@ listen a "$A" tcp :: $PA dual
 listen a "$A" udp :: $PA dual
 listen n host tcp :: $PN dual
 
-# run NAME NS CGROUP|host EXPECT OP PROTO ADDR PORT: tg-probe from that
+# run NAME NS CGROUP|host EXPECT OP PROTO ADDR PORT: tg-try from that
 # namespace and cgroup; PASS if the outcome is EXPECT.
 run()
 {
@@ -183,6 +173,7 @@ before=$(count_addrs)
 # A socket that sent to the address before it was the host's.
 "$P" --cgroup "$G" --expect EPERM sendto-again udp "$NEW4" $PU "$TG_T/go" >"$TG_T/again.out" 2>&1 &
 again=$!
+tg_track $again
 tg_wait_file "$TG_T/go.sent"
 ip addr add "$NEW4/32" dev "${ns}h" && ip addr add "$NEW6/128" dev "${ns}h" nodad
 sleep 0.3
@@ -193,7 +184,7 @@ else
 	tg_fail new_address_counted "local_addresses $before -> $after"
 fi
 touch "$TG_T/go"
-if wait $again; then
+if tg_wait $again; then
 	tg_pass new_addr_send_again
 else
 	tg_fail new_addr_send_again "$(tail -n 1 "$TG_T/again.out")"

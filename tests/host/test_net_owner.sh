@@ -17,20 +17,11 @@
 . "$(dirname "$0")/../lib/net.sh"
 
 : "${TG_BIN:?}"
-tg_env_setup || exit 1
-P=$TG_BIN/tg-probe
-A=$TG_TDIR/acme
-G=$TG_TDIR/globex
-base=$((20000 + $$ % 20000))
+tg_net_setup || exit 1
 free=$((base + 71)) ta=$((base + 72)) ua=$((base + 73))
 late=$((base + 74)) late2=$((base + 75)) late3=$((base + 76))
 early=$((base + 77))
-TG_POLICY=$TG_T/policy.yaml
-mkdir -p "$TG_T/policy.d"
-cat >"$TG_POLICY" <<YAML
-version: 1
-tenants_cgroup: $TG_TENANTS
-tenants:
+tg_policy <<YAML
   acme:
     paths: [$TG_SRV/acme]
   globex:
@@ -173,11 +164,12 @@ tg_wait_file "$TG_T/late3" && tg_wait_file "$TG_T/late3h"
 "$P" --cgroup "$G" --bind 127.0.0.1 --expect EPERM sendto-again udp 127.0.0.1 $late3 \
 	"$TG_T/late3.go" >"$TG_T/late3.out" 2>&1 &
 again=$!
+tg_track $again
 tg_wait_file "$TG_T/late3.go.sent"
 kill $hostl
 wait $hostl 2>/dev/null
 touch "$TG_T/late3.go"
-if wait $again; then
+if tg_wait $again; then
 	tg_pass send_after_host_socket_gone
 else
 	tg_fail send_after_host_socket_gone "$(tail -n 1 "$TG_T/late3.out")"

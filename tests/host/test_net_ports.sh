@@ -16,18 +16,15 @@
 #    to tenants, like UDP-Lite.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
+. "$(dirname "$0")/../lib/net.sh"
 
 : "${TG_BIN:?}"
-tg_env_setup || exit 1
-P=$TG_BIN/tg-probe
-A=$TG_TDIR/acme
-G=$TG_TDIR/globex
-base=$((20000 + $$ % 20000))
+tg_net_setup || exit 1
 QUOTA=8192
 tg_start_collector || exit 1
 tg_start_agent || exit 1
 
-# hold NAME CGROUP ARGS...: tg-probe ARGS... READY in the background, kept
+# hold NAME CGROUP ARGS...: tg-try ARGS... READY in the background, kept
 # until exit (or killed through $holder); sets $ready to what it wrote.
 hold()
 {

@@ -5,13 +5,10 @@
 # free again once its socket closes. Also in a namespace of the tenant's.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
+. "$(dirname "$0")/../lib/net.sh"
 
 : "${TG_BIN:?}"
-tg_env_setup || exit 1
-P=$TG_BIN/tg-probe
-A=$TG_TDIR/acme
-G=$TG_TDIR/globex
-base=$((20000 + $$ % 20000))
+tg_net_setup || exit 1
 P4=$base		# acme, TCP 127.0.0.1
 P6=$((base + 1))	# acme, TCP on every address, IPv4 and IPv6
 PU=$((base + 2))	# acme, UDP on every address
@@ -84,24 +81,12 @@ check_all()
 	tg_probe "host_connect$s" --expect ok connect tcp 127.0.0.1 $P4
 	tg_probe "host_connect_kernel_port$s" --expect ok connect tcp 127.0.0.1 $PK
 	if [ "$netns" = 1 ]; then
-		nsrun "own_netns_connect$s" --cgroup "$G" --expect EPERM connect tcp 127.0.0.1 $PN
+		tg_ns_probe "$ns" "own_netns_connect$s" --cgroup "$G" --expect EPERM connect tcp 127.0.0.1 $PN
 		tg_event "own_netns_connect${s}_event" kind=net op=connect port=$PN \
 			tenant=globex target_tenant=acme verdict=deny
-		nsrun "own_netns_owner$s" --cgroup "$A" --expect ok connect tcp 127.0.0.1 $PN
+		tg_ns_probe "$ns" "own_netns_owner$s" --cgroup "$A" --expect ok connect tcp 127.0.0.1 $PN
 	else
 		tg_skip "own_netns$s" "cannot make a network namespace here"
-	fi
-}
-
-# nsrun NAME PROBE-ARGS...: tg-probe inside the test's namespace.
-nsrun()
-{
-	name=$1
-	shift
-	if out=$(nsenter --net="/run/netns/$ns" "$P" "$@" 2>&1); then
-		tg_pass "$name"
-	else
-		tg_fail "$name" "$(echo "$out" | tail -n 1)"
 	fi
 }
 check_all ""

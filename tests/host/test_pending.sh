@@ -12,10 +12,11 @@
 # the registration goes on).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
+. "$(dirname "$0")/../lib/net.sh"
 
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
-P=$TG_BIN/tg-probe
+P=$TG_BIN/tg-try
 A=$TG_TDIR/acme
 B="$TG_TDIR/bad name"
 base=$((20000 + $$ % 20000))
@@ -32,20 +33,6 @@ tg_policy <<YAML
 YAML
 tg_start_collector || exit 1
 tg_start_agent || exit 1
-
-listen()
-{
-	cg=$1
-	shift
-	ready=$TG_T/ready.$3
-	if [ "$cg" = host ]; then
-		"$P" listen "$@" "$ready" &
-	else
-		"$P" --cgroup "$cg" listen "$@" "$ready" &
-	fi
-	tg_track $!
-	tg_wait_file "$ready" || tg_fail "listener $*" "not ready"
-}
 
 # A cgroup no tenant can be named after: reported, its processes pending.
 mkdir "$B" || exit 1
@@ -68,9 +55,9 @@ else
 	tg_fail pending_row_in_status "$(tg_cli status)"
 fi
 
-listen "$A" tcp 127.0.0.1 $pa
-listen host tcp 127.0.0.1 $phost
-listen "$B" tcp 127.0.0.1 $pown
+tg_listen "$A" tcp 127.0.0.1 $pa
+tg_listen host tcp 127.0.0.1 $phost
+tg_listen "$B" tcp 127.0.0.1 $pown
 
 tg_probe pending_connect_acme --cgroup "$B" --expect EPERM connect tcp 127.0.0.1 $pa
 tg_event pending_connect_acme_event kind=net op=connect verdict=deny \
@@ -112,12 +99,7 @@ tg_event window_event kind=net op=connect verdict=deny tenant="(pending)" \
 
 # A new cgroup with a valid name becomes a tenant: no longer pending.
 mkdir "$TG_TDIR/late" || exit 1
-n=0
-until tg_cli status --json | grep -q '"name":"late"'; do
-	n=$((n + 1))
-	[ $n -gt 100 ] && break
-	sleep 0.1
-done
+tg_wait_tenant late
 tg_probe registered_connect_acme --cgroup "$TG_TDIR/late" --expect EPERM \
 	connect tcp 127.0.0.1 $pa
 tg_event registered_connect_acme_event kind=net op=connect verdict=deny \
@@ -128,18 +110,13 @@ tg_event registered_connect_acme_event kind=net op=connect verdict=deny \
 # (SIGSTOP) meanwhile, so that the listener is surely made while pending.
 kill -STOP "$TG_AGENT_PID"
 mkdir "$TG_TDIR/early" || exit 1
-listen "$TG_TDIR/early" tcp 127.0.0.1 $pearly
+tg_listen "$TG_TDIR/early" tcp 127.0.0.1 $pearly
 tg_probe early_listener_acme_while_pending --cgroup "$A" --expect EPERM \
 	connect tcp 127.0.0.1 $pearly
 kill -CONT "$TG_AGENT_PID"
 tg_event early_listener_acme_while_pending_event kind=net op=connect \
 	verdict=deny tenant=acme target_tenant="(pending)" port=$pearly
-n=0
-until tg_cli status --json | grep -q '"name":"early"'; do
-	n=$((n + 1))
-	[ $n -gt 100 ] && break
-	sleep 0.1
-done
+tg_wait_tenant early
 tg_probe early_listener_own_connect --cgroup "$TG_TDIR/early" --expect ok \
 	connect tcp 127.0.0.1 $pearly
 tg_probe early_listener_acme_connect --cgroup "$A" --expect EPERM \

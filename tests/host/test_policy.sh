@@ -52,7 +52,7 @@ fi
 
 tg_start_collector || exit 1
 tg_start_agent || exit 1
-"$TG_BIN/tg-probe" --cgroup "$A" listen tcp 127.0.0.1 $port "$TG_T/ready" &
+"$TG_BIN/tg-try" --cgroup "$A" listen tcp 127.0.0.1 $port "$TG_T/ready" &
 tg_track $!
 tg_wait_file "$TG_T/ready"
 
@@ -147,9 +147,7 @@ before_supp=$(tg_suppressed globex)
 before_denials=$(denials globex)
 before_dropped=$(tg_dropped)
 before_kdrops=$(tg_stat kernel_drops)
-"$TG_BIN/tg-probe" --cgroup "$G" connect-loop tcp 127.0.0.1 $port "$TG_T/stop" \
-	>"$TG_T/loop" &
-loop=$!
+tg_loop_start
 i=0 bad=0
 while [ $i -lt 200 ]; do
 	if [ $((i % 10)) = 5 ]; then
@@ -165,11 +163,8 @@ while [ $i -lt 200 ]; do
 	tg_cli reload >/dev/null 2>&1 || echo "reload $i failed" >>"$TG_T/reload-errors"
 	i=$((i + 1))
 done
-touch "$TG_T/stop"
-wait $loop
-read -r res <"$TG_T/loop"
+tg_loop_stop
 echo "    connect loop: $res, $bad bad policies rejected"
-eperm=$(echo "$res" | sed 's/.*eperm=\([0-9]*\).*/\1/')
 ok=$(echo "$res" | sed 's/.* ok=\([0-9]*\).*/\1/')
 other=$(echo "$res" | sed 's/.*other=\([0-9]*\).*/\1/')
 if [ "$ok" = 0 ] && [ "$other" = 0 ] && [ "$eperm" -gt 0 ] && [ ! -e "$TG_T/reload-errors" ] &&

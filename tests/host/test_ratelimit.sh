@@ -44,7 +44,7 @@ start_run()
 	rm -f "$TG_T/agent.err"	# or the last run's "enforcing" line counts
 	tg_start_agent "$@" || exit 1
 	rm -f "$TG_T/ready"
-	"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port \
+	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port \
 		"$TG_T/ready" &
 	listener=$!
 	tg_track $listener
@@ -66,12 +66,13 @@ flood()
 {
 	rm -f "$TG_T/stop"
 	t0=$(now)
-	"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/$1" connect-loop tcp 127.0.0.1 $port \
+	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/$1" connect-loop tcp 127.0.0.1 $port \
 		"$TG_T/stop" >"$TG_T/loop.$1" &
 	fl=$!
+	tg_track $fl
 	sleep "$2"
 	touch "$TG_T/stop"
-	wait $fl
+	tg_wait $fl
 	t1=$(now)
 	read -r res <"$TG_T/loop.$1"
 }
@@ -81,15 +82,16 @@ flood()
 flood_beside()
 {
 	rm -f "$TG_T/stop"
-	"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/$1" connect-loop tcp 127.0.0.1 $port \
+	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/$1" connect-loop tcp 127.0.0.1 $port \
 		"$TG_T/stop" >"$TG_T/loop.$1" &
 	fl=$!
+	tg_track $fl
 	sleep 0.5
-	quiet=$("$TG_BIN/tg-probe" --cgroup "$TG_TDIR/$2" connect-repeat tcp \
+	quiet=$("$TG_BIN/tg-try" --cgroup "$TG_TDIR/$2" connect-repeat tcp \
 		127.0.0.1 $port 40 5)
 	sleep 0.5
 	touch "$TG_T/stop"
-	wait $fl
+	tg_wait $fl
 	read -r res <"$TG_T/loop.$1"
 }
 

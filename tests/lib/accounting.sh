@@ -23,7 +23,7 @@ tg_log_all()
 tg_count_all()
 {
 	tg_log_all "$TG_LOG" >"$TG_T/count.jsonl"
-	"$TG_BIN/tg-probe" count-events "$TG_T/count.jsonl" "$@"
+	"$TG_BIN/tg-try" count-events "$TG_T/count.jsonl" "$@"
 	rm -f "$TG_T/count.jsonl"
 }
 

@@ -1,6 +1,6 @@
 # shellcheck shell=sh
-# Checks shared by the delivery tests (POSIX sh, after tap.sh, tenants.sh
-# and accounting.sh).
+# Checks and a connect loop shared by the delivery tests (POSIX sh, after
+# tap.sh, tenants.sh and accounting.sh).
 
 # tg_delivery_start PORT_OFFSET [AGENT_ARGS...]: a collector, an agent with a
 # 16 MiB ring buffer and no event rate limit (what these tests look at is
@@ -16,9 +16,29 @@ tg_delivery_start()
 		"$TG_TENANTS" >"$TG_POLICY"
 	tg_start_collector || return 1
 	tg_start_agent --ringbuf-size 16777216 "$@" || return 1
-	"$TG_BIN/tg-probe" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
+	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
 	tg_track $!
 	tg_wait_file "$TG_T/ready"
+}
+
+# tg_loop_start: globex's connects to acme's $port, each refused, in a loop
+# until tg_loop_stop.
+tg_loop_start()
+{
+	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/globex" connect-loop tcp 127.0.0.1 $port \
+		"$TG_T/stop" >"$TG_T/loop" &
+	tg_loop=$!
+	tg_track $tg_loop
+}
+
+# tg_loop_stop: end the loop; its counts in res ("attempts=N eperm=N ok=N
+# other=N"), its denials in eperm.
+tg_loop_stop()
+{
+	touch "$TG_T/stop"
+	tg_wait $tg_loop
+	read -r res <"$TG_T/loop"
+	eperm=$(echo "$res" | sed 's/.*eperm=\([0-9]*\).*/\1/')
 }
 
 # tg_eperm FILE...: the denials (eperm=N) the connect loops saw, summed.
@@ -55,7 +75,7 @@ tg_check_identity()
 	sleep 1
 	tg_drain 60 || echo "    (the agent still holds events)"
 	tg_log_all "$1" >"$TG_T/all.jsonl"
-	stored=$("$TG_BIN/tg-probe" count-events "$TG_T/all.jsonl" kind=net tenant=globex verdict=deny)
+	stored=$("$TG_BIN/tg-try" count-events "$TG_T/all.jsonl" kind=net tenant=globex verdict=deny)
 	dropped=$(tg_dropped)
 	suppressed=$(tg_stat kernel_suppressed)
 	echo "    $eperm denials: $stored stored, $suppressed suppressed, $dropped counted as dropped"

@@ -60,6 +60,17 @@ tg_track()
 	TG_PIDS="$TG_PIDS $1"
 }
 
+# tg_wait PID: wait for a tracked pid, forget it (once reaped, its number
+# may go to another process, which exit must not kill) and return its exit
+# status.
+tg_wait()
+{
+	wait "$1"
+	tw_rc=$?
+	TG_PIDS=$(echo "$TG_PIDS" | sed "s/ $1\b//")
+	return $tw_rc
+}
+
 # Run a command first thing at cleanup (unmounts and the like).
 tg_on_cleanup()
 {
@@ -71,7 +82,10 @@ tg_env_cleanup()
 	[ -n "${TG_CLEANUP_CMDS:-}" ] && eval "$TG_CLEANUP_CMDS"
 	TG_CLEANUP_CMDS=""
 	for p in $TG_PIDS; do
-		kill -TERM "$p" 2>/dev/null
+		# Only this shell's children: a pid reaped meanwhile (the shell
+		# reaps any child that ends) may be another process's by now.
+		[ "$(sed -n 's/^PPid:[[:space:]]*//p' "/proc/$p/status" 2>/dev/null)" = $$ ] &&
+			kill -TERM "$p" 2>/dev/null
 	done
 	for p in $TG_PIDS; do
 		wait "$p" 2>/dev/null
@@ -98,6 +112,19 @@ tg_wait_file()
 	while [ ! -e "$1" ]; do
 		n=$((n + 1))
 		[ "$n" -gt $((${2:-10} * 10)) ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# tg_wait_tenant NAME [SECONDS]: wait up to SECONDS (default 10) until the
+# agent's status lists tenant NAME (a cgroup it registered).
+tg_wait_tenant()
+{
+	twt_n=0
+	until tg_cli status --json | grep -q "\"name\":\"$1\""; do
+		twt_n=$((twt_n + 1))
+		[ "$twt_n" -gt $((${2:-10} * 10)) ] && return 1
 		sleep 0.1
 	done
 	return 0
@@ -151,18 +178,15 @@ tg_start_agent()
 tg_stop_agent()
 {
 	kill -TERM "$TG_AGENT_PID" 2>/dev/null
-	wait "$TG_AGENT_PID"
-	rc=$?
-	TG_PIDS=$(echo "$TG_PIDS" | sed "s/ $TG_AGENT_PID\b//")
-	return $rc
+	tg_wait "$TG_AGENT_PID"
 }
 
-# tg_probe NAME ARGS...: run tg-probe, PASS/FAIL the subtest NAME on its exit.
+# tg_probe NAME ARGS...: run tg-try, PASS/FAIL the subtest NAME on its exit.
 tg_probe()
 {
 	name=$1
 	shift
-	if out=$("$TG_BIN/tg-probe" "$@" 2>&1); then
+	if out=$("$TG_BIN/tg-try" "$@" 2>&1); then
 		tg_pass "$name"
 	else
 		tg_fail "$name" "$(echo "$out" | tail -n 1)"
@@ -174,7 +198,7 @@ tg_event()
 {
 	name=$1
 	shift
-	if out=$("$TG_BIN/tg-probe" wait-event "$TG_LOG" --timeout "${TG_EVENT_TIMEOUT:-10}" "$@" 2>&1); then
+	if out=$("$TG_BIN/tg-try" wait-event "$TG_LOG" --timeout "${TG_EVENT_TIMEOUT:-10}" "$@" 2>&1); then
 		tg_pass "$name"
 	else
 		tg_fail "$name" "$(echo "$out" | tail -n 1)"
@@ -184,7 +208,7 @@ tg_event()
 # tg_count KEY=VALUE...: number of matching events in the log now.
 tg_count()
 {
-	"$TG_BIN/tg-probe" count-events "$TG_LOG" "$@"
+	"$TG_BIN/tg-try" count-events "$TG_LOG" "$@"
 }
 
 # tg_count_is NAME WANT KEY=VALUE...: PASS if the log holds exactly WANT

@@ -19,7 +19,7 @@ mkdir -p "$deep" && echo deep >"$deep/leaf"
 # hold end one name short of 4096 bytes, the last one would fill them.
 long=$(printf '%0255d' 0 | tr 0 n)
 mkdir -p "$TG_SRV/acme/long"
-"$TG_BIN/tg-probe" mkdeep "$TG_SRV/acme/long" 15 "$long" >/dev/null
+"$TG_BIN/tg-try" mkdeep "$TG_SRV/acme/long" 15 "$long" >/dev/null
 mkdir -p /tmp/shared && echo shared >/tmp/shared/file
 ln -s "$TG_SRV/acme/data" "$TG_T/symlink"
 mkdir -p "$TG_T/bind" && mount --bind "$TG_SRV/acme" "$TG_T/bind"

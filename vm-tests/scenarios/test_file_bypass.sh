@@ -29,9 +29,9 @@ for f in sh1 sh2 reuse; do
 	ln "$A/$f" "$GX/$f"
 done
 mkdir -p "$GX/mnt" "$A/deep1000" "$A/deep4200" "$GX/deep4200"
-"$TG_BIN/tg-probe" mkdeep "$A/deep1000" 1000 >/dev/null
-"$TG_BIN/tg-probe" mkdeep "$A/deep4200" 4200 >/dev/null
-"$TG_BIN/tg-probe" mkdeep "$GX/deep4200" 4200 >/dev/null
+"$TG_BIN/tg-try" mkdeep "$A/deep1000" 1000 >/dev/null
+"$TG_BIN/tg-try" mkdeep "$A/deep4200" 4200 >/dev/null
+"$TG_BIN/tg-try" mkdeep "$GX/deep4200" 4200 >/dev/null
 for f in u1 r1; do echo "$f" >"$A/$f"; done
 
 tg_start_collector || exit 1
@@ -108,7 +108,7 @@ tg_probe mount_namespace_own --cgroup "$G" --expect ok \
 	mntns "$GX" "$GX/mnt" "$GX/mnt/data"
 
 # Another tenant's process: its root, cwd and open files under /proc.
-"$TG_BIN/tg-probe" --cgroup "$AC" hold "$A/data" "$TG_T/held" &
+"$TG_BIN/tg-try" --cgroup "$AC" hold "$A/data" "$TG_T/held" &
 tg_track $!
 tg_wait_file "$TG_T/held" 10
 read -r hpid hfd <"$TG_T/held"

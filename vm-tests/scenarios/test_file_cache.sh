@@ -16,7 +16,7 @@ echo x >"$TG_T/mv/f" && echo x >"$TG_T/mv/a/b/c/f"
 echo x >"$TG_T/initech/f"
 mkdir -p "$A/out/sub" && echo x >"$A/out/sub/f"
 mkdir -p "$A/deep"
-"$TG_BIN/tg-probe" mkdeep "$A/deep" 4200 >/dev/null
+"$TG_BIN/tg-try" mkdeep "$A/deep" 4200 >/dev/null
 
 tg_start_collector || exit 1
 tg_start_agent --require-file-isolation || exit 1
@@ -53,7 +53,7 @@ tg_probe cache_before_policy --cgroup "$G" --expect ok open "$TG_T/initech/f"
 tg_probe cache_before_policy_dir --cgroup "$G" --expect ok open "$TG_T/initech" dir
 mv "$TG_T/initech" "$TG_SRV/initech"
 n=0
-until "$TG_BIN/tg-probe" --cgroup "$G" --expect EACCES open "$TG_SRV/initech/f" \
+until "$TG_BIN/tg-try" --cgroup "$G" --expect EACCES open "$TG_SRV/initech/f" \
 	>/dev/null 2>&1; do
 	n=$((n + 1))
 	[ $n -gt 100 ] && break
@@ -104,9 +104,9 @@ wrap_case()
 	tg_probe "epoch_$1_moved_in_denied" --cgroup "$G" --expect EACCES \
 		open "$A/wmv-$1/f"
 }
-gen=$("$TG_BIN/tg-probe" map-get policy_gen)
-"$TG_BIN/tg-probe" map-set rename_epoch $((4294967295 - gen)) >/dev/null
+gen=$("$TG_BIN/tg-try" map-get policy_gen)
+"$TG_BIN/tg-try" map-set rename_epoch $((4294967295 - gen)) >/dev/null
 wrap_case 32
-"$TG_BIN/tg-probe" map-set rename_epoch 281474976710656 >/dev/null
+"$TG_BIN/tg-try" map-set rename_epoch 281474976710656 >/dev/null
 wrap_case 48
 tg_summary

@@ -33,7 +33,7 @@ done
 mkdir -p "$A/victim-d" "$A/own-d" "$A/dir-out"
 printf '#!/bin/sh\nexit 0\n' >"$A/tool" && chmod 755 "$A/tool"
 printf '#!/bin/sh\nexit 0\n' >"$GX/tool" && chmod 755 "$GX/tool"
-setfattr_host() { "$TG_BIN/tg-probe" setxattr "$1" >/dev/null; }
+setfattr_host() { "$TG_BIN/tg-try" setxattr "$1" >/dev/null; }
 setfattr_host "$A/remx"
 for f in gift x1 own-link; do echo "$f" >"$GX/$f"; done
 
@@ -120,7 +120,7 @@ deny deny_removexattr removexattr "$A/remx" removexattr "$A/remx"
 allow allow_removexattr_own "$AC" removexattr "$A/own-c"
 deny deny_setacl setxattr "$A/setacl" setacl "$A/setacl"
 allow allow_setacl_own "$AC" setacl "$A/own-c"
-"$TG_BIN/tg-probe" setacl "$A/remacl" >/dev/null
+"$TG_BIN/tg-try" setacl "$A/remacl" >/dev/null
 deny deny_removeacl removexattr "$A/remacl" removeacl "$A/remacl"
 allow allow_removeacl_own "$AC" removeacl "$A/own-c"
 

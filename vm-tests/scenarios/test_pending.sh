@@ -11,7 +11,7 @@
 
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
-P=$TG_BIN/tg-probe
+P=$TG_BIN/tg-try
 A=$TG_TDIR/acme
 B="$TG_TDIR/bad name"
 S=$TG_T/sock
@@ -76,12 +76,7 @@ kill -STOP "$TG_AGENT_PID"
 mkdir "$TG_TDIR/early" || exit 1
 serve early "$TG_TDIR/early" unix-stream "$S/e.sock"
 kill -CONT "$TG_AGENT_PID"
-n=0
-until tg_cli status --json | grep -q '"name":"early"'; do
-	n=$((n + 1))
-	[ $n -gt 300 ] && break
-	sleep 0.1
-done
+tg_wait_tenant early 30
 tg_probe early_own_connect --cgroup "$TG_TDIR/early" --expect ok \
 	sock unix-stream "$S/e.sock" connect,send
 tg_probe early_acme_connect --cgroup "$A" --expect EPERM \

@@ -26,12 +26,12 @@ A=$TG_TDIR/acme
 # need to let all through), then acme's.
 denied=0 i=0
 while [ $i -lt 12 ]; do
-	"$TG_BIN/tg-probe" --cgroup "$G" --expect EACCES open "$TG_SRV/acme/data" \
+	"$TG_BIN/tg-try" --cgroup "$G" --expect EACCES open "$TG_SRV/acme/data" \
 		>/dev/null && denied=$((denied + 1))
 	i=$((i + 1))
 done
 while [ $i -lt 24 ]; do
-	"$TG_BIN/tg-probe" --cgroup "$A" --expect EACCES open "$TG_SRV/globex/data" \
+	"$TG_BIN/tg-try" --cgroup "$A" --expect EACCES open "$TG_SRV/globex/data" \
 		>/dev/null && denied=$((denied + 100))
 	i=$((i + 1))
 done

@@ -32,9 +32,9 @@ serve()
 	srv_n=$1 srv_cg=$2
 	shift 2
 	if [ "$srv_cg" = - ]; then
-		"$TG_BIN/tg-probe" sock-listen "$1" "$2" "$TG_T/$srv_n.ready" $3 &
+		"$TG_BIN/tg-try" sock-listen "$1" "$2" "$TG_T/$srv_n.ready" $3 &
 	else
-		"$TG_BIN/tg-probe" --cgroup "$srv_cg" sock-listen "$1" "$2" \
+		"$TG_BIN/tg-try" --cgroup "$srv_cg" sock-listen "$1" "$2" \
 			"$TG_T/$srv_n.ready" $3 &
 	fi
 	tg_track $!
@@ -77,7 +77,7 @@ serve h_udp - udp 127.0.0.1:47102
 serve h_tcp6 - tcp ::1:47106
 serve h_udp6 - udp ::1:47107
 
-# deny NAME CGROUP ARGS...: tg-probe from CGROUP must fail with EPERM.
+# deny NAME CGROUP ARGS...: tg-try from CGROUP must fail with EPERM.
 deny()
 {
 	deny_name=$1 deny_cg=$2
@@ -251,7 +251,7 @@ tg_event audit_receive_event kind=unix op=receive verdict=audit tenant=initech \
 echo "# a datagram socket connected while allowed, used after allow_from is gone"
 write_policy "initech, globex"
 tg_cli reload >/dev/null
-"$TG_BIN/tg-probe" --cgroup "$G" --expect EPERM sock unix-dgram "$S/a.dgram" \
+"$TG_BIN/tg-try" --cgroup "$G" --expect EPERM sock unix-dgram "$S/a.dgram" \
 	connect,send,wait="$TG_T/go",send >"$TG_T/late.out" 2>&1 &
 late=$!
 n=0

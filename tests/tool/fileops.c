@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tg-probe: every file operation the BPF LSM backend checks, and the ways
+ * tg-try: every file operation the BPF LSM backend checks, and the ways
  * around a path check that it must close. Each reports one outcome line.
  *
  *   create PATH | mkdir PATH | mknod PATH (a fifo) | symlink TARGET PATH
@@ -56,7 +56,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "probe.h"
+#include "tool.h"
 
 #define XATTR_NAME "trusted.tg"
 
@@ -253,7 +253,7 @@ static int do_fd_then_join(int argc, char **argv)
 		return result("open", argv[1], -1);
 	err = join_cgroup(argv[0]);
 	if (err) {
-		fprintf(stderr, "tg-probe: join %s: %s\n", argv[0], strerror(-err));
+		fprintf(stderr, "tg-try: join %s: %s\n", argv[0], strerror(-err));
 		return 2;
 	}
 	if (strcmp(argv[2], "ftruncate") == 0)
@@ -729,7 +729,7 @@ static int do_opendeep(int argc, char **argv)
 	return deep_leaf(argc, argv, 0);
 }
 
-const struct probe_cmd probe_fileops_cmds[] = {
+const struct tool_cmd tool_fileops_cmds[] = {
 	{ "create", do_create },
 	{ "mkdir", do_mkdir },
 	{ "mknod", do_mknod },

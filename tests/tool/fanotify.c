@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* tg-probe: what the fanotify file backend's tests and benchmark need. */
+/* tg-try: what the fanotify file backend's tests and benchmark need. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -9,9 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "probe.h"
+#include "tool.h"
 
-/* exec PATH [ARGS...]: run PATH in place of tg-probe; a refusal is reported. */
+/* exec PATH [ARGS...]: run PATH in place of tg-try; a refusal is reported. */
 static int do_exec(int argc, char **argv)
 {
 	char what[4200];
@@ -50,7 +50,7 @@ static int do_open_loop(int argc, char **argv)
 	return failed ? 1 : 0;
 }
 
-const struct probe_cmd probe_fanotify_cmds[] = {
+const struct tool_cmd tool_fanotify_cmds[] = {
 	{ "exec", do_exec },
 	{ "open-loop", do_open_loop },
 	{}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tg-probe: sockets. PROTO is tcp, udp, udplite or mptcp (a TCP-like
+ * tg-try: sockets. PROTO is tcp, udp, udplite or mptcp (a TCP-like
  * stream over IPPROTO_MPTCP). Options after the port of bind, connect and
  * listen: reuseaddr, reuseport, freebind, transparent, broadcast, dual
  * (clear IPV6_V6ONLY), dev=IFNAME (SO_BINDTODEVICE).
@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "probe.h"
+#include "tool.h"
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
@@ -97,7 +97,7 @@ static int make_sock(int argc, char **argv, int v6only,
 		return -3;	/* errno says why */
 	err = apply_opts(fd, ss->ss_family, argv + 3, argc - 3, v6only);
 	if (err) {
-		fprintf(stderr, "tg-probe: socket option: %s\n", strerror(-err));
+		fprintf(stderr, "tg-try: socket option: %s\n", strerror(-err));
 		close(fd);
 		return err == -EINVAL ? -2 : -1;
 	}
@@ -114,7 +114,7 @@ static int bind_source(int fd)
 		return 0;
 	if (make_addr(bind_src, "0", &src, &slen) ||
 	    bind(fd, (struct sockaddr *)&src, slen) < 0) {
-		perror("tg-probe: bind");
+		perror("tg-try: bind");
 		return -1;
 	}
 	return 0;
@@ -124,7 +124,7 @@ static int bind_source(int fd)
 static int move_now(void)
 {
 	if (move_to && join_cgroup(move_to)) {
-		perror("tg-probe: move");
+		perror("tg-try: move");
 		return -1;
 	}
 	return 0;
@@ -343,7 +343,7 @@ static int do_listen(int argc, char **argv)
 	    (nobind && type == SOCK_DGRAM &&
 	     sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len) < 0) ||
 	    (type == SOCK_STREAM && listen(fd, 64) < 0)) {
-		perror("tg-probe: listen");
+		perror("tg-try: listen");
 		return 1;
 	}
 	if (argc > 3 && strcmp(argv[3], "-") && ready(argv[3], local_port(fd)))
@@ -481,7 +481,7 @@ static int do_sendto_again(int argc, char **argv)
 		return 2;
 	}
 	if (sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len) < 0) {
-		perror("tg-probe: first sendto");
+		perror("tg-try: first sendto");
 		return 2;
 	}
 	snprintf(path, sizeof(path), "%s.sent", argv[3]);
@@ -499,7 +499,7 @@ static int do_sendto_again(int argc, char **argv)
 	return outcome(what, err);
 }
 
-const struct probe_cmd probe_net_cmds[] = {
+const struct tool_cmd tool_net_cmds[] = {
 	{ "connect", do_connect },
 	{ "connect-loop", do_connect_loop },
 	{ "connect-send", do_connect_send },

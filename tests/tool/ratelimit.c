@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* tg-probe: a known number of denials, for the rate limit tests. */
+/* tg-try: a known number of denials, for the rate limit tests. */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <time.h>
 
-#include "probe.h"
+#include "tool.h"
 
 /*
  * connect-repeat tcp|udp ADDR PORT N GAP_MS: N connects, GAP_MS apart;
@@ -36,5 +36,5 @@ static int do_connect_repeat(int argc, char **argv)
 	return 0;
 }
 
-const struct probe_cmd probe_ratelimit_cmds[] = {
+const struct tool_cmd tool_ratelimit_cmds[] = {
 	{"connect-repeat", do_connect_repeat}, {}};

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* tg-probe: file operations. */
+/* tg-try: file operations. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "probe.h"
+#include "tool.h"
 
 static int do_open(int argc, char **argv)
 {
@@ -28,7 +28,7 @@ static int do_open(int argc, char **argv)
 	return outcome(what, 0);
 }
 
-const struct probe_cmd probe_file_cmds[] = {
+const struct tool_cmd tool_file_cmds[] = {
 	{ "open", do_open },
 	{}
 };

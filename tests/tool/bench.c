@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tg-probe: timed loops for the file benchmark (tests/bench/file.sh).
+ * tg-try: timed loops for the file benchmark (tests/bench/file.sh).
  *
  *   open-loop PATH N [refused]   (N times open(PATH) + close; ns per pair;
  *                                 refused: opens refused go on, counted)
@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "probe.h"
+#include "tool.h"
 
 static double now_ns(void)
 {
@@ -152,7 +152,7 @@ static int do_landlock_open_loop(int argc, char **argv)
 	return report(argv[1], open_loop(argv[1], atol(argv[2]), NULL));
 }
 
-const struct probe_cmd probe_bench_cmds[] = {
+const struct tool_cmd tool_bench_cmds[] = {
 	{ "open-loop", do_open_loop },
 	{ "landlock-open-loop", do_landlock_open_loop },
 	{}

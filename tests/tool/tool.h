@@ -1,32 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* tg-probe: what the command files share. */
-#ifndef TG_PROBE_H
-#define TG_PROBE_H
+/* tg-try: what the command files share. */
+#ifndef TG_TOOL_H
+#define TG_TOOL_H
 
 #include <sys/socket.h>
 
-/* One subcommand: tg-probe [options] NAME ARGS... */
-struct probe_cmd {
+/* One subcommand: tg-try [options] NAME ARGS... */
+struct tool_cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);	/* argv[0] is the first ARG */
 };
 
 /* Each command file's table, ended by an entry with a NULL name. */
-extern const struct probe_cmd probe_file_cmds[];
-extern const struct probe_cmd probe_fileops_cmds[];
-extern const struct probe_cmd probe_bench_cmds[];
-extern const struct probe_cmd probe_net_cmds[];
-extern const struct probe_cmd probe_netbench_cmds[];
-extern const struct probe_cmd probe_event_cmds[];
-extern const struct probe_cmd probe_syscall_cmds[];
-extern const struct probe_cmd probe_ratelimit_cmds[];
-extern const struct probe_cmd probe_uring_cmds[];
-extern const struct probe_cmd probe_fanotify_cmds[];
-extern const struct probe_cmd probe_unix_cmds[];
-extern const struct probe_cmd probe_delivery_cmds[];
-extern const struct probe_cmd probe_netsend_cmds[];
-extern const struct probe_cmd probe_pending_cmds[];
-extern const struct probe_cmd probe_bpfmap_cmds[];
+extern const struct tool_cmd tool_file_cmds[];
+extern const struct tool_cmd tool_fileops_cmds[];
+extern const struct tool_cmd tool_bench_cmds[];
+extern const struct tool_cmd tool_net_cmds[];
+extern const struct tool_cmd tool_netbench_cmds[];
+extern const struct tool_cmd tool_event_cmds[];
+extern const struct tool_cmd tool_syscall_cmds[];
+extern const struct tool_cmd tool_ratelimit_cmds[];
+extern const struct tool_cmd tool_uring_cmds[];
+extern const struct tool_cmd tool_fanotify_cmds[];
+extern const struct tool_cmd tool_unix_cmds[];
+extern const struct tool_cmd tool_delivery_cmds[];
+extern const struct tool_cmd tool_netsend_cmds[];
+extern const struct tool_cmd tool_pending_cmds[];
+extern const struct tool_cmd tool_bpfmap_cmds[];
 
 /* Options given before the subcommand. */
 extern const char *expect;	/* --expect ok|ERRNO */
@@ -58,4 +58,4 @@ int connect_counted(const struct sockaddr_storage *ss, socklen_t len, int type,
 /* "attempts=N eperm=N ok=N other=N" on stdout. */
 void print_connect_counts(const struct connect_counts *c);
 
-#endif /* TG_PROBE_H */
+#endif /* TG_TOOL_H */

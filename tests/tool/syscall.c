@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* tg-probe: system calls a seccomp profile decides, and a loop to time. */
+/* tg-try: system calls a seccomp profile decides, and a loop to time. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/sched.h>
@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "probe.h"
+#include "tool.h"
 
 /* A raw clone with flags; the child, if any, exits at once. */
 static long clone_flags(unsigned long flags)
@@ -199,7 +199,7 @@ static int do_getppid_loop(int argc, char **argv)
 	return 0;
 }
 
-const struct probe_cmd probe_syscall_cmds[] = {
+const struct tool_cmd tool_syscall_cmds[] = {
 	{ "syscall", do_syscall },
 	{ "getppid-loop", do_getppid_loop },
 	{}

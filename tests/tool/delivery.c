@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tg-probe: delivery tests' hands.
+ * tg-try: delivery tests' hands.
  *
- *   tg-probe [--cgroup DIR] connect-count tcp|udp ADDR PORT N [PAUSE_US]
- *            (N connects, PAUSE_US apart; prints the outcome counts)
- *   tg-probe collector-send SOCKET garbage|oversized|out-of-order|no-hello|hello
- *            (a client of the collector sending one kind of frame; prints
- *            the collector's answer: "error: TEXT", "ack N" or "closed")
+ *   tg-try [--cgroup DIR] connect-count tcp|udp ADDR PORT N [PAUSE_US]
+ *          (N connects, PAUSE_US apart; prints the outcome counts)
+ *   tg-try collector-send SOCKET garbage|oversized|out-of-order|no-hello|hello
+ *          (a client of the collector sending one kind of frame; prints
+ *          the collector's answer: "error: TEXT", "ack N" or "closed")
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,7 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "probe.h"
+#include "tool.h"
 #include "common/wire.h"
 
 static int do_connect_count(int argc, char **argv)
@@ -138,7 +138,7 @@ out_err:
 	return 1;
 }
 
-const struct probe_cmd probe_delivery_cmds[] = {
+const struct tool_cmd tool_delivery_cmds[] = {
 	{ "connect-count", do_connect_count },
 	{ "collector-send", do_collector_send },
 	{}

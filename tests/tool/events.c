@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* tg-probe: reading the collector's log. */
+/* tg-try: reading the collector's log. */
 #define _GNU_SOURCE
 #include <json-c/json.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "probe.h"
+#include "tool.h"
 
 /*
  * Whether the JSON line has every KEY=VALUE: strings compared as they are,
@@ -108,7 +108,7 @@ static int do_count_events(int argc, char **argv)
 	return 0;
 }
 
-const struct probe_cmd probe_event_cmds[] = {
+const struct tool_cmd tool_event_cmds[] = {
 	{ "wait-event", do_wait_event },
 	{ "count-events", do_count_events },
 	{}

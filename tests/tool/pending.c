@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tg-probe [--expect ok|denied] pending-race DIR N connect tcp|udp ADDR PORT
- * tg-probe [--expect ok|denied] pending-race DIR N open PATH
+ * tg-try [--expect ok|denied] pending-race DIR N connect tcp|udp ADDR PORT
+ * tg-try [--expect ok|denied] pending-race DIR N open PATH
  *
  * What an orchestrator does, N times: make a fresh cgroup DIR/race-<pid>-<i>,
  * start a child in it (it joins the cgroup first thing), and the child's
@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "probe.h"
+#include "tool.h"
 
 /* What the child does first. */
 struct race_act {
@@ -109,7 +109,7 @@ static int do_pending_race(int argc, char **argv)
 		err = race_once(argv[0], i, &act, c);
 		if (err) {
 			fprintf(stderr,
-				"tg-probe: pending-race: mkdir in %s: %s\n",
+				"tg-try: pending-race: mkdir in %s: %s\n",
 				argv[0], strerror(-err));
 			return 1;
 		}
@@ -119,7 +119,7 @@ static int do_pending_race(int argc, char **argv)
 	return c[strcmp(want, "ok") ? 2 : 1] == (unsigned long)n ? 0 : 1;
 }
 
-const struct probe_cmd probe_pending_cmds[] = {
+const struct tool_cmd tool_pending_cmds[] = {
 	{"pending-race", do_pending_race},
 	{NULL, NULL},
 };

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tg-probe: datagrams whose destination the kernel decides, ports the
+ * tg-try: datagrams whose destination the kernel decides, ports the
  * kernel gives and takes back, and sockets made in bulk.
  *
- *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] sendmsg-pktinfo udp ADDR PORT
+ *   tg-try [--cgroup DIR] [--expect ok|ERRNO] sendmsg-pktinfo udp ADDR PORT
  * SRC one datagram to ADDR:PORT with IP_PKTINFO (ipi_spec_dst) or IPV6_PKTINFO
- * (ipi6_addr) set to SRC. tg-probe [--cgroup DIR] [--expect ok|ERRNO] socket
- * 4|6 dgram|stream PROTO socket() alone (PROTO: a protocol number). tg-probe
+ * (ipi6_addr) set to SRC. tg-try [--cgroup DIR] [--expect ok|ERRNO] socket
+ * 4|6 dgram|stream PROTO socket() alone (PROTO: a protocol number). tg-try
  * [--cgroup DIR] rebind udp|tcp ADDR PEERPORT READY_FILE udp: bind ADDR:0,
  * connect to ADDR:PEERPORT, disconnect (AF_UNSPEC), send to ADDR:PEERPORT; tcp:
  * listen (no bind), disconnect, listen again. The kernel picks a port each
  * time; READY_FILE gets "OLD NEW" (the ports before and after); then the socket
- * is kept until killed. tg-probe [--cgroup DIR] bind-many udp|tcp N PORT
+ * is kept until killed. tg-try [--cgroup DIR] bind-many udp|tcp N PORT
  * READY_FILE in a new network namespace, bind up to N sockets to 0.0.0.0:PORT,
  *       PORT+1, ... until one fails; READY_FILE gets "ok=K err=ERRNO" (err=ok
  *       if none failed); the sockets are kept until killed.
@@ -27,7 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "probe.h"
+#include "tool.h"
 
 int write_ready(const char *path, const char *text)
 {
@@ -186,7 +186,7 @@ static int do_rebind(int argc, char **argv)
 	hold_forever();
 	return 0;
 out_fail:
-	perror("tg-probe: rebind");
+	perror("tg-try: rebind");
 	return 1;
 }
 
@@ -203,7 +203,7 @@ static int do_bind_many(int argc, char **argv)
 	tcp = strcmp(argv[0], "tcp") == 0;
 	rl.rlim_cur = rl.rlim_max = (rlim_t)n + 64;
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || unshare(CLONE_NEWNET) < 0) {
-		perror("tg-probe: bind-many");
+		perror("tg-try: bind-many");
 		return 2;
 	}
 	for (i = 0; i < n; i++) {
@@ -228,7 +228,7 @@ static int do_bind_many(int argc, char **argv)
 	return 0;
 }
 
-const struct probe_cmd probe_netsend_cmds[] = {
+const struct tool_cmd tool_netsend_cmds[] = {
 	{"sendmsg-pktinfo", do_sendmsg_pktinfo},
 	{"socket", do_socket},
 	{"rebind", do_rebind},

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tg-probe: unix sockets, and sockets used by a tenant other than their
+ * tg-try: unix sockets, and sockets used by a tenant other than their
  * creator.
  *
- *   tg-probe [--cgroup DIR] sock-listen TYPE ADDR READY_FILE [netns]
+ *   tg-try [--cgroup DIR] sock-listen TYPE ADDR READY_FILE [netns]
  *       bind ADDR (and listen), write the name bound to READY_FILE, then
  *       serve until killed: accepted connections are kept open, datagrams
  *       read. netns: in a new network namespace.
- *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] sock TYPE ADDR STEP[,STEP...]
+ *   tg-try [--cgroup DIR] [--expect ok|ERRNO] sock TYPE ADDR STEP[,STEP...]
  *       run the steps on one socket; --expect is the outcome of the last
  *       one, every earlier one must succeed.
- *   tg-probe [--expect ok|MSG_CTRUNC|ERRNO] sock-pass scm|getfd FROM TO TYPE ADDR [STEPS]
+ *   tg-try [--expect ok|MSG_CTRUNC|ERRNO] sock-pass scm|getfd FROM TO TYPE ADDR [STEPS]
  *       a child in cgroup FROM ("-": this one) makes a socket (connected to
  *       ADDR, or a socketpair end for unix-pair-*) and a child in TO takes
  *       it: over SCM_RIGHTS on a socketpair made here (scm), or with
@@ -48,7 +48,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "probe.h"
+#include "tool.h"
 
 struct target {
 	int family;
@@ -287,7 +287,7 @@ static int st_write(struct step_ctx *c)
 
 static int st_sendfile(struct step_ctx *c)
 {
-	int m = memfd_create("tg-probe", MFD_CLOEXEC), r;
+	int m = memfd_create("tg-try", MFD_CLOEXEC), r;
 
 	if (m < 0 || write(m, "x", 1) != 1)
 		return errno;
@@ -511,7 +511,7 @@ static int do_sock_listen(int argc, char **argv)
 	    parse_addr(argv[1], &t, &t.ss, &t.len))
 		return usage();
 	if (argc > 3 && strcmp(argv[3], "netns") == 0 && unshare(CLONE_NEWNET)) {
-		perror("tg-probe: unshare");
+		perror("tg-try: unshare");
 		return 1;
 	}
 	fd = new_socket(&t);
@@ -519,7 +519,7 @@ static int do_sock_listen(int argc, char **argv)
 		       setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one))) ||
 	    bind(fd, (struct sockaddr *)&t.ss, t.len) ||
 	    (t.type != SOCK_DGRAM && listen(fd, 64))) {
-		perror("tg-probe: sock-listen");
+		perror("tg-try: sock-listen");
 		return 1;
 	}
 	bound_name(fd, name, sizeof(name));
@@ -569,12 +569,12 @@ static void pass_owner(const char *cg, const struct target *t, int scm, int chan
 	int fd, keep = -1;
 
 	if (strcmp(cg, "-") != 0 && join_cgroup(cg)) {
-		perror("tg-probe: owner join");
+		perror("tg-try: owner join");
 		_exit(2);
 	}
 	fd = owner_socket(t, &keep);
 	if (fd < 0) {
-		perror("tg-probe: owner socket");
+		perror("tg-try: owner socket");
 		_exit(2);
 	}
 	iov.iov_base = &fd;
@@ -589,7 +589,7 @@ static void pass_owner(const char *cg, const struct target *t, int scm, int chan
 		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
 	}
 	if (sendmsg(chan, &msg, 0) < 0) {
-		perror("tg-probe: owner sendmsg");
+		perror("tg-try: owner sendmsg");
 		_exit(2);
 	}
 	for (;;)
@@ -646,7 +646,7 @@ static int do_sock_pass(int argc, char **argv)
 	taker = fork();
 	if (taker == 0) {
 		if (strcmp(argv[2], "-") != 0 && join_cgroup(argv[2])) {
-			perror("tg-probe: join");
+			perror("tg-try: join");
 			_exit(2);
 		}
 		got = pass_take(scm, owner, chan[1], &fd);
@@ -662,7 +662,7 @@ static int do_sock_pass(int argc, char **argv)
 	return rc;
 }
 
-const struct probe_cmd probe_unix_cmds[] = {
+const struct tool_cmd tool_unix_cmds[] = {
 	{ "sock", do_sock },
 	{ "sock-listen", do_sock_listen },
 	{ "sock-pass", do_sock_pass },

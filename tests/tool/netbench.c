@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tg-probe: the network benchmark's loops (tests/bench/net.sh), over
+ * tg-try: the network benchmark's loops (tests/bench/net.sh), over
  * loopback, each iteration on sockets of this process:
  *  - TCP: socket, connect to a listener on 127.0.0.1, accept, close both
  *    (the client with linger 0: no TIME_WAIT pile-up);
  *  - UDP: one datagram sendto() a socket on 127.0.0.1, drained every 32.
  *
- *   tg-probe tcp-loop N | udp-loop N
+ *   tg-try tcp-loop N | udp-loop N
  *       N iterations; prints nanoseconds per iteration.
- *   tg-probe tcp-ab N PAIRS DIR_A DIR_B | udp-ab N PAIRS DIR_A DIR_B
+ *   tg-try tcp-ab N PAIRS DIR_A DIR_B | udp-ab N PAIRS DIR_A DIR_B
  *       PAIRS pairs of runs of N iterations, one run in cgroup DIR_A and one
  *       in DIR_B (alternately first), each on sockets made in its cgroup,
  *       so that both see the same load; one line per pair, "NS_A NS_B",
@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "probe.h"
+#include "tool.h"
 
 #define DRAIN_EVERY 32
 
@@ -74,7 +74,7 @@ static int loop_open(struct loop *lp, int tcp)
 	}
 	return 0;
 out_fail:
-	perror("tg-probe: loop sockets");
+	perror("tg-try: loop sockets");
 	loop_close(lp);
 	return -1;
 }
@@ -124,7 +124,7 @@ static double loop_run(struct loop *lp, long n)
 	}
 	return (now_ns() - t0) / (double)n;
 out_fail:
-	perror("tg-probe: loop");
+	perror("tg-try: loop");
 	return -1;
 }
 
@@ -150,7 +150,7 @@ static int run_loop(int argc, char **argv, int tcp)
 static double run_in(struct loop *lp, const char *dir, long n)
 {
 	if (join_cgroup(dir)) {
-		perror("tg-probe: join cgroup");
+		perror("tg-try: join cgroup");
 		return -1;
 	}
 	return loop_run(lp, n);
@@ -209,7 +209,7 @@ static int do_udp_ab(int argc, char **argv)
 	return run_ab(argc, argv, 0);
 }
 
-const struct probe_cmd probe_netbench_cmds[] = {
+const struct tool_cmd tool_netbench_cmds[] = {
 	{ "tcp-loop", do_tcp_loop },
 	{ "udp-loop", do_udp_loop },
 	{ "tcp-ab", do_tcp_ab },

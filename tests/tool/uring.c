@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* tg-probe: connect and sendmsg submitted through io_uring (liburing). */
+/* tg-try: connect and sendmsg submitted through io_uring (liburing). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <liburing.h>
@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "probe.h"
+#include "tool.h"
 
 /* Submit one prepared request on ring and return its result (0 or errno). */
 static int run_one(struct io_uring *ring)
@@ -47,7 +47,7 @@ static int uring_op(int argc, char **argv, int send)
 		 argv[0], argv[1], argv[2]);
 	err = io_uring_queue_init(4, &ring, 0);
 	if (err < 0) {
-		fprintf(stderr, "tg-probe: io_uring: %s\n", strerror(-err));
+		fprintf(stderr, "tg-try: io_uring: %s\n", strerror(-err));
 		return 3;	/* io_uring unavailable */
 	}
 	fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
@@ -82,7 +82,7 @@ static int do_uring_sendmsg(int argc, char **argv)
 	return uring_op(argc, argv, 1);
 }
 
-const struct probe_cmd probe_uring_cmds[] = {
+const struct tool_cmd tool_uring_cmds[] = {
 	{ "uring-connect", do_uring_connect },
 	{ "uring-sendmsg", do_uring_sendmsg },
 	{}

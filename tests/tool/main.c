@@ -1,50 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tg-probe: the test suites' hands. Performs one system call from a chosen
+ * tg-try: the test suites' hands. Performs one system call from a chosen
  * cgroup and checks its outcome, or waits for events in the collector's log.
  *
- *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] open PATH [r|w|dir]
- *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] [--bind SRC] connect tcp|udp ADDR PORT
- *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] bind PROTO ADDR PORT [OPTS...]
- *            (PROTO tcp, udp, udplite, mptcp; OPTS: see tests/probe/net.c)
- *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] [--move-to DIR] sendto udp ADDR PORT
- *            (--move-to: join DIR after creating the socket, before using it)
- *   tg-probe [--cgroup DIR] listen PROTO ADDR PORT|0|- [READY_FILE [OPTS...]]
- *            (READY_FILE gets the port; 0: bind to port 0; -: no bind)
- *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] sendmsg|sendmmsg|connect-send
- *            udp ADDR PORT, fastopen|fastopen-connect tcp ADDR PORT,
- *            uring-connect|uring-sendmsg tcp|udp ADDR PORT (see net.c, uring.c)
- *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] sendto-again PROTO ADDR PORT FILE
- *            (a send, FILE.sent made, then once FILE exists a second send)
- *   tg-probe [--cgroup DIR] bind-race CG1 CG2 PORT ROUNDS
- *   tg-probe [--cgroup DIR] autobind PROTO N bind|connect|listen|send ADDR PORT
- *   tg-probe [--cgroup DIR] connect-loop tcp|udp ADDR PORT STOP_FILE
- *            (connects until STOP_FILE exists; prints the outcome counts)
- *   tg-probe [--cgroup DIR] connect-repeat tcp|udp ADDR PORT N GAP_MS
- *            (N connects GAP_MS apart; prints the outcome counts)
- *   tg-probe wait-event LOG [--timeout SEC] [--count N] KEY=VALUE...
- *   tg-probe count-events LOG KEY=VALUE...
- *   tg-probe [--expect ok|ERRNO] syscall NAME
- *            (NAME with harmless arguments: bpf, mount, ptrace, ...; also
- *            i386-bpf and x32-bpf, the same call through the compat ABIs,
- *            i386-abi ok if this kernel runs int $0x80 at all;
- *            terminal requests on fd 0: tiocsti, tiocsti-high, i386-tiocsti,
- *            tioclinux, tcgets, tiocgwinsz)
- *   tg-probe map-set NAME VALUE | map-get NAME   (a BPF array map's element 0)
- *   tg-probe getppid-loop N   (prints nanoseconds per call)
- *   tg-probe tcp-loop N | udp-loop N | tcp-ab ... | udp-ab ...   (loopback
- *            loops of the network benchmark: see tests/probe/netbench.c)
- *   tg-probe [--cgroup DIR] [--expect ok|ERRNO] exec PATH [ARGS...]
- *   tg-probe [--cgroup DIR] open-loop PATH N [refused]   (ns per open+close;
- *            with refused, refused opens go on and their count follows)
- *   tg-probe sock|sock-listen|sock-pass ...   (unix sockets, socket use:
- *            see tests/probe/unix.c)
- *   tg-probe sendmsg-pktinfo|socket|rebind|bind-many ...   (see
- *            tests/probe/netsend.c)
- *   tg-probe [--expect ok|denied] pending-race DIR N connect tcp|udp ADDR PORT
- *   tg-probe [--expect ok|denied] pending-race DIR N open PATH
- *            (N fresh cgroups below DIR, a connect or open from each at
- *            once: see tests/probe/pending.c)
+ *   tg-try [--cgroup DIR] [--expect ok|ERRNO] open PATH [r|w|dir]
+ *   tg-try [--cgroup DIR] [--expect ok|ERRNO] [--bind SRC] connect tcp|udp ADDR PORT
+ *   tg-try [--cgroup DIR] [--expect ok|ERRNO] bind PROTO ADDR PORT [OPTS...]
+ *          (PROTO tcp, udp, udplite, mptcp; OPTS: see tests/tool/net.c)
+ *   tg-try [--cgroup DIR] [--expect ok|ERRNO] [--move-to DIR] sendto udp ADDR PORT
+ *          (--move-to: join DIR after creating the socket, before using it)
+ *   tg-try [--cgroup DIR] listen PROTO ADDR PORT|0|- [READY_FILE [OPTS...]]
+ *          (READY_FILE gets the port; 0: bind to port 0; -: no bind)
+ *   tg-try [--cgroup DIR] [--expect ok|ERRNO] sendmsg|sendmmsg|connect-send
+ *          udp ADDR PORT, fastopen|fastopen-connect tcp ADDR PORT,
+ *          uring-connect|uring-sendmsg tcp|udp ADDR PORT (see net.c, uring.c)
+ *   tg-try [--cgroup DIR] [--expect ok|ERRNO] sendto-again PROTO ADDR PORT FILE
+ *          (a send, FILE.sent made, then once FILE exists a second send)
+ *   tg-try [--cgroup DIR] bind-race CG1 CG2 PORT ROUNDS
+ *   tg-try [--cgroup DIR] autobind PROTO N bind|connect|listen|send ADDR PORT
+ *   tg-try [--cgroup DIR] connect-loop tcp|udp ADDR PORT STOP_FILE
+ *          (connects until STOP_FILE exists; prints the outcome counts)
+ *   tg-try [--cgroup DIR] connect-repeat tcp|udp ADDR PORT N GAP_MS
+ *          (N connects GAP_MS apart; prints the outcome counts)
+ *   tg-try wait-event LOG [--timeout SEC] [--count N] KEY=VALUE...
+ *   tg-try count-events LOG KEY=VALUE...
+ *   tg-try [--expect ok|ERRNO] syscall NAME
+ *          (NAME with harmless arguments: bpf, mount, ptrace, ...; also
+ *          i386-bpf and x32-bpf, the same call through the compat ABIs,
+ *          i386-abi ok if this kernel runs int $0x80 at all;
+ *          terminal requests on fd 0: tiocsti, tiocsti-high, i386-tiocsti,
+ *          tioclinux, tcgets, tiocgwinsz)
+ *   tg-try map-set NAME VALUE | map-get NAME   (a BPF array map's element 0)
+ *   tg-try getppid-loop N   (prints nanoseconds per call)
+ *   tg-try tcp-loop N | udp-loop N | tcp-ab ... | udp-ab ...   (loopback
+ *          loops of the network benchmark: see tests/tool/netbench.c)
+ *   tg-try [--cgroup DIR] [--expect ok|ERRNO] exec PATH [ARGS...]
+ *   tg-try [--cgroup DIR] open-loop PATH N [refused]   (ns per open+close;
+ *          with refused, refused opens go on and their count follows)
+ *   tg-try sock|sock-listen|sock-pass ...   (unix sockets, socket use:
+ *          see tests/tool/unix.c)
+ *   tg-try sendmsg-pktinfo|socket|rebind|bind-many ...   (see
+ *          tests/tool/netsend.c)
+ *   tg-try [--expect ok|denied] pending-race DIR N connect tcp|udp ADDR PORT
+ *   tg-try [--expect ok|denied] pending-race DIR N open PATH
+ *          (N fresh cgroups below DIR, a connect or open from each at
+ *          once: see tests/tool/pending.c)
  *
  * Exit 0 when the outcome matches --expect (or the call succeeded without
  * --expect), 1 otherwise, 2 on a usage error.
@@ -60,7 +60,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "probe.h"
+#include "tool.h"
 
 const char *expect;
 const char *bind_src;
@@ -68,7 +68,7 @@ const char *move_to;
 
 int usage(void)
 {
-	fprintf(stderr, "tg-probe: bad usage; see the comment at the top of tests/probe/main.c\n");
+	fprintf(stderr, "tg-try: bad usage; see the comment at the top of tests/tool/main.c\n");
 	return 2;
 }
 
@@ -189,27 +189,27 @@ int sock_type(const char *proto)
 	return -1;
 }
 
-static const struct probe_cmd *const tables[] = {
-	probe_file_cmds,
-	probe_fileops_cmds,
-	probe_bench_cmds,
-	probe_net_cmds,
-	probe_netbench_cmds,
-	probe_event_cmds,
-	probe_syscall_cmds,
-	probe_ratelimit_cmds,
-	probe_uring_cmds,
-	probe_fanotify_cmds,
-	probe_unix_cmds,
-	probe_delivery_cmds,
-	probe_netsend_cmds,
-	probe_pending_cmds,
-	probe_bpfmap_cmds,
+static const struct tool_cmd *const tables[] = {
+	tool_file_cmds,
+	tool_fileops_cmds,
+	tool_bench_cmds,
+	tool_net_cmds,
+	tool_netbench_cmds,
+	tool_event_cmds,
+	tool_syscall_cmds,
+	tool_ratelimit_cmds,
+	tool_uring_cmds,
+	tool_fanotify_cmds,
+	tool_unix_cmds,
+	tool_delivery_cmds,
+	tool_netsend_cmds,
+	tool_pending_cmds,
+	tool_bpfmap_cmds,
 };
 
 int main(int argc, char **argv)
 {
-	const struct probe_cmd *c;
+	const struct tool_cmd *c;
 	size_t t;
 	int i = 1, err;
 
@@ -219,7 +219,7 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--cgroup") == 0) {
 			err = join_cgroup(argv[i + 1]);
 			if (err) {
-				fprintf(stderr, "tg-probe: join %s: %s\n",
+				fprintf(stderr, "tg-try: join %s: %s\n",
 					argv[i + 1], strerror(-err));
 				return 2;
 			}

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tg-probe: read and write one element of a loaded BPF array map found by
+ * tg-try: read and write one element of a loaded BPF array map found by
  * name, for tests that start a counter where a long run would leave it.
  *
- *   tg-probe map-set NAME VALUE   (element 0; VALUE as wide as the value:
- *                                  4 or 8 bytes, cut to 4 if the map's is)
- *   tg-probe map-get NAME         (prints element 0)
+ *   tg-try map-set NAME VALUE   (element 0; VALUE as wide as the value:
+ *                                4 or 8 bytes, cut to 4 if the map's is)
+ *   tg-try map-get NAME         (prints element 0)
  *
  * The first map of that name the kernel lists is used: one agent at a time.
  */
@@ -18,7 +18,7 @@
 
 #include <bpf/bpf.h>
 
-#include "probe.h"
+#include "tool.h"
 
 /* An fd of the map called name and its value size, or -errno. */
 static int map_find(const char *name, __u32 *vsize)
@@ -50,7 +50,7 @@ static int map_by_name(const char *name, __u32 *vsize)
 	int fd = map_find(name, vsize);
 
 	if (fd < 0)
-		fprintf(stderr, "tg-probe: no array map %s: %s\n", name,
+		fprintf(stderr, "tg-try: no array map %s: %s\n", name,
 			strerror(-fd));
 	return fd;
 }
@@ -99,7 +99,7 @@ static int do_map_get(int argc, char **argv)
 	return err ? 1 : 0;
 }
 
-const struct probe_cmd probe_bpfmap_cmds[] = {
+const struct tool_cmd tool_bpfmap_cmds[] = {
 	{ "map-set", do_map_set },
 	{ "map-get", do_map_get },
 	{}
