@@ -22,27 +22,28 @@ struct {
 	__type(value, __u32);
 } policy_gen SEC(".maps");
 
-#define TG_SOCK_DGRAM 2	/* sk_type of a datagram socket */
+#define TG_SOCK_DGRAM 2 /* sk_type of a datagram socket */
 
 /*
  * A double-buffered policy map: TG_POLICY_SLOTS inner hash maps, one per
  * policy generation (see map_abi.h). Inner sizes are given as numbers, not
  * types, so the object needs no BTF for the key and value structs.
  */
-#define TG_POLICY_MAP_OF(name, inner_type, flags, key_t, value_t, max)  \
-	struct {                                                         \
-		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);                \
-		__uint(max_entries, TG_POLICY_SLOTS);                    \
-		__type(key, __u32);                                      \
-		__array(values, struct {                                 \
-			__uint(type, inner_type);                        \
-			__uint(map_flags, (flags));                      \
-			__uint(max_entries, (max));                      \
-			__uint(key_size, sizeof(key_t));                 \
-			__uint(value_size, sizeof(value_t));             \
-		});                                                      \
+#define TG_POLICY_MAP_OF(name, inner_type, flags, key_t, value_t, max)         \
+	struct {                                                               \
+		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);                      \
+		__uint(max_entries, TG_POLICY_SLOTS);                          \
+		__type(key, __u32);                                            \
+		__array(                                                       \
+			values, struct {                                       \
+				__uint(type, inner_type);                      \
+				__uint(map_flags, (flags));                    \
+				__uint(max_entries, (max));                    \
+				__uint(key_size, sizeof(key_t));               \
+				__uint(value_size, sizeof(value_t));           \
+			});                                                    \
 	} name SEC(".maps")
-#define TG_POLICY_MAP(name, key_t, value_t, max) \
+#define TG_POLICY_MAP(name, key_t, value_t, max)                               \
 	TG_POLICY_MAP_OF(name, BPF_MAP_TYPE_HASH, 0, key_t, value_t, max)
 
 /* Per slot: tenant root cgroup id -> tenant. */
@@ -124,10 +125,9 @@ static __always_inline const struct tg_tenant *tg_current_tenant(__u32 slot)
  * must be submitted: the accounting counts each one as delivered,
  * suppressed or dropped.
  */
-static __always_inline struct tg_event *tg_event_begin_notask(__u32 kind, __u32 op,
-							      __u32 verdict,
-							      __u32 actor,
-							      __u32 target)
+static __always_inline struct tg_event *
+tg_event_begin_notask(__u32 kind, __u32 op, __u32 verdict, __u32 actor,
+		      __u32 target)
 {
 	struct tg_event *ev;
 	__u32 zero = 0;
@@ -146,12 +146,12 @@ static __always_inline struct tg_event *tg_event_begin_notask(__u32 kind, __u32 
 }
 
 /* The same with the verdict of actor's mode, and the task's pid and comm. */
-static __always_inline struct tg_event *tg_event_begin(__u32 kind, __u32 op,
-						       const struct tg_tenant *actor,
-						       __u32 target)
+static __always_inline struct tg_event *
+tg_event_begin(__u32 kind, __u32 op, const struct tg_tenant *actor,
+	       __u32 target)
 {
-	__u32 verdict = (actor->flags & TG_TENANT_F_AUDIT) ? TG_VERDICT_AUDIT :
-							      TG_VERDICT_DENY;
+	__u32 verdict = (actor->flags & TG_TENANT_F_AUDIT) ? TG_VERDICT_AUDIT
+							   : TG_VERDICT_DENY;
 	struct tg_event *ev;
 
 	ev = tg_event_begin_notask(kind, op, verdict, actor->id, target);
@@ -179,7 +179,8 @@ static __always_inline void tg_event_submit(struct tg_event *ev)
 	tg_event_output(ev, len, ev->tenant);
 }
 
-/* Whether the actor's access must fail (enforce) or only be reported (audit). */
+/* Whether the actor's access must fail (enforce) or only be reported (audit).
+ */
 static __always_inline int tg_denied(const struct tg_tenant *actor)
 {
 	return !(actor->flags & TG_TENANT_F_AUDIT);

@@ -22,19 +22,19 @@
 #include <linux/errno.h>
 #include <bpf/bpf_tracing.h>
 
-#define TG_NAME_MAX 256		/* NAME_MAX + NUL */
-#define TG_MAX_PATH_COMPONENTS 1024	/* mount crossings included */
-#define TG_PROBE_LEVELS 4	/* ancestors whose cache is looked at */
+#define TG_NAME_MAX	       256  /* NAME_MAX + NUL */
+#define TG_MAX_PATH_COMPONENTS 1024 /* mount crossings included */
+#define TG_PROBE_LEVELS	       4    /* ancestors whose cache is looked at */
 
-#define __FMODE_EXEC 0x20	/* in f_flags of a file opened by execve */
-#define S_IFMT 00170000
-#define S_IFDIR 0040000
-#define ATTR_MODE (1 << 0)
-#define ATTR_UID (1 << 1)
-#define ATTR_GID (1 << 2)
-#define ATTR_SIZE (1 << 3)
+#define __FMODE_EXEC 0x20 /* in f_flags of a file opened by execve */
+#define S_IFMT	     00170000
+#define S_IFDIR	     0040000
+#define ATTR_MODE    (1 << 0)
+#define ATTR_UID     (1 << 1)
+#define ATTR_GID     (1 << 2)
+#define ATTR_SIZE    (1 << 3)
 
-#define DCACHE_DISCONNECTED 0x20	/* 6.1 and 6.12 alike */
+#define DCACHE_DISCONNECTED 0x20 /* 6.1 and 6.12 alike */
 
 #define barrier() asm volatile("" ::: "memory")
 
@@ -64,7 +64,7 @@ struct {
  * never valid; the owner has 16 bits (tenant ids fit, TG_OWNER_SHARED is
  * kept as TG_CACHED_SHARED; TG_OWNER_UNKNOWN is never cached).
  */
-#define TG_STAMP_MAX ((1ULL << 48) - 1)
+#define TG_STAMP_MAX	 ((1ULL << 48) - 1)
 #define TG_CACHED_SHARED 0xfffeU
 _Static_assert(TG_MAX_TENANTS < TG_CACHED_SHARED, "tenant ids fit 16 bits");
 
@@ -81,11 +81,11 @@ struct {
 
 /* Per task: the tenant of its cgroup under policy generation gen. */
 struct tg_actor_cache {
-	__u64 cgid;	/* cgroup the answer is for */
-	__u32 gen;	/* policy_gen it was found under */
-	__u32 tenant;	/* tenant id, TG_TENANT_HOST for none */
-	__u32 flags;	/* TG_TENANT_F_* */
-	__u32 valid;	/* 1 once filled */
+	__u64 cgid;   /* cgroup the answer is for */
+	__u32 gen;    /* policy_gen it was found under */
+	__u32 tenant; /* tenant id, TG_TENANT_HOST for none */
+	__u32 flags;  /* TG_TENANT_F_* */
+	__u32 valid;  /* 1 once filled */
 };
 
 struct {
@@ -97,9 +97,9 @@ struct {
 
 /* What one hook invocation decides with. */
 struct tg_ctx {
-	struct tg_tenant actor;	/* id 0: a host process */
+	struct tg_tenant actor; /* id 0: a host process */
 	void *roots;		/* owned_roots of the slot in force */
-	__u64 stamp;		/* cache entries valid now carry this; 0: none */
+	__u64 stamp; /* cache entries valid now carry this; 0: none */
 };
 
 /*
@@ -194,7 +194,7 @@ static __always_inline int tg_root_owner(void *roots, struct dentry *d,
 
 	key.ino = BPF_CORE_READ(d, d_inode, i_ino);
 	if (!key.ino)
-		return 0;	/* negative dentry: a name being created */
+		return 0; /* negative dentry: a name being created */
 	key.dev = BPF_CORE_READ(d, d_sb, s_dev);
 	o = bpf_map_lookup_elem(roots, &key);
 	if (!o)
@@ -250,14 +250,15 @@ static __always_inline __u64 tg_cache_word(__u64 stamp, __u32 owner)
  */
 static __always_inline __u32 tg_top_owner(unsigned int d_flags)
 {
-	return (d_flags & DCACHE_DISCONNECTED) ? TG_OWNER_UNKNOWN : TG_TENANT_HOST;
+	return (d_flags & DCACHE_DISCONNECTED) ? TG_OWNER_UNKNOWN
+					       : TG_TENANT_HOST;
 }
 
 struct owner_walk {
 	struct dentry *d;
-	void *roots;		/* owned_roots of the slot in force */
+	void *roots; /* owned_roots of the slot in force */
 	__u32 owner;
-	__u32 done;		/* reached an owned root or the fs root */
+	__u32 done; /* reached an owned root or the fs root */
 };
 
 static long owner_step(__u32 i, void *ctx)
@@ -286,7 +287,7 @@ static long owner_step(__u32 i, void *ctx)
  */
 static __always_inline __u32 tg_walk(void *roots, struct dentry *d)
 {
-	struct owner_walk w = { .d = d, .roots = roots };
+	struct owner_walk w = {.d = d, .roots = roots};
 
 	bpf_loop(TG_MAX_PATH_DEPTH, owner_step, &w, 0);
 	return w.done ? w.owner : TG_OWNER_UNKNOWN;
@@ -310,8 +311,9 @@ static __always_inline __u32 tg_owner(struct tg_ctx *c, struct dentry *d)
 #pragma unroll
 	for (i = 0; i < TG_PROBE_LEVELS; i++) {
 		if (i > 0 || !multi)
-			ce[i] = bpf_inode_storage_get(&owner_cache, x->d_inode,
-						      0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+			ce[i] = bpf_inode_storage_get(
+				&owner_cache, x->d_inode, 0,
+				BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (tg_cached(ce[i], c->stamp, &owner)) {
 			n = i;
 			goto store;
@@ -345,7 +347,7 @@ store:
 
 struct path_walk {
 	struct tg_event *ev;
-	struct mount *mnt;	/* NULL: stop at the filesystem's root */
+	struct mount *mnt; /* NULL: stop at the filesystem's root */
 	struct dentry *d;
 	__u32 off;
 	__u32 done;
@@ -374,7 +376,8 @@ static long path_step(__u32 i, void *ctx)
 		w->done = 1;
 		return 1;
 	}
-	/* A name may take TG_NAME_MAX bytes: path_len stays below TG_PATH_LEN. */
+	/* A name may take TG_NAME_MAX bytes: path_len stays below TG_PATH_LEN.
+	 */
 	if (off >= TG_PATH_LEN - TG_NAME_MAX)
 		return 1;
 	n = bpf_probe_read_kernel_str(&w->ev->path[off], TG_NAME_MAX,
@@ -391,19 +394,18 @@ static long path_step(__u32 i, void *ctx)
  * the root of the caller's mount tree, crossing mount points, when vfsmnt is
  * known; else up to the root of d's filesystem (TG_PATH_F_FSROOT).
  */
-static __always_inline void tg_event_path(struct tg_event *ev,
-					  struct vfsmount *vfsmnt,
-					  struct dentry *d)
+static __always_inline void
+tg_event_path(struct tg_event *ev, struct vfsmount *vfsmnt, struct dentry *d)
 {
-	struct path_walk w = { .ev = ev, .d = d };
+	struct path_walk w = {.ev = ev, .d = d};
 	__u32 dev;
 
 	if (vfsmnt)
 		w.mnt = container_of(vfsmnt, struct mount, mnt);
 	bpf_loop(TG_MAX_PATH_COMPONENTS, path_step, &w, 0);
 	ev->path_len = w.off;
-	ev->path_flags = TG_PATH_F_COMPONENTS |
-			 (w.done ? 0 : TG_PATH_F_TRUNCATED);
+	ev->path_flags =
+		TG_PATH_F_COMPONENTS | (w.done ? 0 : TG_PATH_F_TRUNCATED);
 	if (!vfsmnt) {
 		dev = BPF_CORE_READ(d, d_sb, s_dev);
 		__builtin_memcpy(ev->addr, &dev, sizeof(dev));
@@ -437,7 +439,8 @@ static __always_inline int tg_refuse_host_link(struct tg_ctx *c,
 {
 	struct tg_event *ev;
 
-	ev = tg_event_begin(TG_KIND_FILE, TG_OP_LINK, &c->actor, TG_TENANT_HOST);
+	ev = tg_event_begin(TG_KIND_FILE, TG_OP_LINK, &c->actor,
+			    TG_TENANT_HOST);
 	if (ev) {
 		tg_event_path(ev, NULL, d);
 		tg_event_submit(ev);
@@ -522,11 +525,13 @@ int BPF_PROG(tg_file_open, struct file *file, int ret)
 	else
 		owner = tg_owner(&c, d);
 	return tg_verdict(&c, owner,
-			  (file->f_flags & __FMODE_EXEC) ? TG_OP_EXEC : TG_OP_OPEN,
+			  (file->f_flags & __FMODE_EXEC) ? TG_OP_EXEC
+							 : TG_OP_OPEN,
 			  file->f_path.mnt, d);
 }
 
-/* A descriptor arriving over SCM_RIGHTS or pidfd_getfd: the receiver's check. */
+/* A descriptor arriving over SCM_RIGHTS or pidfd_getfd: the receiver's check.
+ */
 SEC("lsm/file_receive")
 int BPF_PROG(tg_file_receive, struct file *file, int ret)
 {
@@ -640,7 +645,8 @@ int BPF_PROG(tg_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
 		return ret;
 	if (tg_ctx_policy(&c))
 		return 0;
-	is_dir = (BPF_CORE_READ(old_dentry, d_inode, i_mode) & S_IFMT) == S_IFDIR;
+	is_dir = (BPF_CORE_READ(old_dentry, d_inode, i_mode) & S_IFMT) ==
+		 S_IFDIR;
 	tenant = !tg_ctx_actor(&c);
 	if (tenant || is_dir) {
 		o_from = tg_owner(&c, from);
@@ -649,15 +655,21 @@ int BPF_PROG(tg_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
 	if (tenant) {
 		err = tg_verdict(&c, tg_owner(&c, old_dentry), TG_OP_RENAME,
 				 NULL, old_dentry);
-		err = err ?: tg_verdict(&c, o_from, TG_OP_RENAME, NULL, old_dentry);
-		err = err ?: tg_verdict(&c, tg_owner(&c, new_dentry),
-					TG_OP_RENAME, NULL, new_dentry);
-		err = err ?: tg_verdict(&c, o_to, TG_OP_RENAME, NULL, new_dentry);
+		err = err
+			      ?: tg_verdict(&c, o_from, TG_OP_RENAME, NULL,
+					    old_dentry);
+		err = err
+			      ?: tg_verdict(&c, tg_owner(&c, new_dentry),
+					    TG_OP_RENAME, NULL, new_dentry);
+		err = err
+			      ?: tg_verdict(&c, o_to, TG_OP_RENAME, NULL,
+					    new_dentry);
 		if (err)
 			return err;
 	}
 	if (!is_dir) {
-		ce = bpf_inode_storage_get(&owner_cache, old_dentry->d_inode, 0, 0);
+		ce = bpf_inode_storage_get(&owner_cache, old_dentry->d_inode, 0,
+					   0);
 		if (ce)
 			ce->v = 0;
 		return 0;

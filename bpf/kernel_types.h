@@ -12,10 +12,11 @@
 
 #include <linux/types.h>
 
-#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+#pragma clang attribute push(__attribute__((preserve_access_index)),           \
+			     apply_to = record)
 
 struct super_block {
-	__u32 s_dev;		/* dev_t */
+	__u32 s_dev; /* dev_t */
 };
 
 struct qstr {
@@ -42,7 +43,7 @@ struct inode {
 	unsigned long i_ino;
 	struct super_block *i_sb;
 	unsigned int i_nlink;
-	struct hlist_head i_dentry;	/* in an anonymous union in the kernel */
+	struct hlist_head i_dentry; /* in an anonymous union in the kernel */
 };
 
 struct dentry {
@@ -52,7 +53,7 @@ struct dentry {
 	struct inode *d_inode;
 	struct super_block *d_sb;
 	union {
-		struct hlist_node d_alias;	/* in inode->i_dentry */
+		struct hlist_node d_alias; /* in inode->i_dentry */
 	} d_u;
 };
 

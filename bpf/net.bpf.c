@@ -39,13 +39,13 @@
 
 #define TG_LOCAL_ADDRS_MAX 4096
 #define TG_DST_ALLOWED_MAX 16384
-#define TG_CLAIM_TRIES 8
-#define TG_IPPROTO_MPTCP 262
-#define TG_IPPROTO_L2TP 115
-#define TG_TCP_LISTEN 10
-#define TG_TCP_CLOSE 7
-#define TG_ETH_P_IP 0x0800
-#define TG_ETH_P_IPV6 0x86dd
+#define TG_CLAIM_TRIES	   8
+#define TG_IPPROTO_MPTCP   262
+#define TG_IPPROTO_L2TP	   115
+#define TG_TCP_LISTEN	   10
+#define TG_TCP_CLOSE	   7
+#define TG_ETH_P_IP	   0x0800
+#define TG_ETH_P_IPV6	   0x86dd
 
 /*
  * Entries of port_bound one tenant may hold (ports times network
@@ -59,9 +59,10 @@
 
 /* Where a destination lives, for the port-owner check. */
 enum tg_scope {
-	TG_SCOPE_ELSEWHERE,	/* not this host: only networks apply */
-	TG_SCOPE_OWN_NETNS,	/* loopback, broadcast, multicast of the caller's netns */
-	TG_SCOPE_HOST,		/* an address of the agent's netns */
+	TG_SCOPE_ELSEWHERE, /* not this host: only networks apply */
+	TG_SCOPE_OWN_NETNS, /* loopback, broadcast, multicast of the caller's
+			       netns */
+	TG_SCOPE_HOST,	    /* an address of the agent's netns */
 };
 
 /* The agent's network namespace cookie; set by the agent before load. */
@@ -74,7 +75,8 @@ static __always_inline __u64 tg_epoch(void)
 	__u64 *e0 = bpf_map_lookup_elem(&net_epoch, &k0);
 	__u64 *e1 = bpf_map_lookup_elem(&net_epoch, &k1);
 
-	return (e0 ? *(volatile __u64 *)e0 : 0) + ((e1 ? *(volatile __u64 *)e1 : 0) << 32);
+	return (e0 ? *(volatile __u64 *)e0 : 0) +
+	       ((e1 ? *(volatile __u64 *)e1 : 0) << 32);
 }
 
 /* Addresses of the agent's netns as IPv6 (IPv4 mapped), beyond loopback. */
@@ -105,8 +107,8 @@ struct {
 TG_POLICY_MAP(allow_pairs, struct tg_pair_key, __u8, TG_MAX_ALLOW_PAIRS);
 
 /* Per policy slot: TG_PORT_KEY -> tenant that reserved the port. */
-TG_POLICY_MAP_OF(port_reserved, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC, __u32, __u32,
-		 TG_MAX_PORT_KEYS);
+TG_POLICY_MAP_OF(port_reserved, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC, __u32,
+		 __u32, TG_MAX_PORT_KEYS);
 
 /* Per policy slot: tenants' networks -> tenant. */
 TG_POLICY_MAP_OF(tenant_nets, BPF_MAP_TYPE_LPM_TRIE, BPF_F_NO_PREALLOC,
@@ -114,18 +116,18 @@ TG_POLICY_MAP_OF(tenant_nets, BPF_MAP_TYPE_LPM_TRIE, BPF_F_NO_PREALLOC,
 
 /* A destination allowed to a tenant: the key of dst_allowed. */
 struct tg_dst_key {
-	__u32 tenant;	/* the caller's tenant */
-	__u16 port;	/* network byte order */
-	__u8 proto;	/* tg_proto(), 0 if ports are not checked */
+	__u32 tenant; /* the caller's tenant */
+	__u16 port;   /* network byte order */
+	__u8 proto;   /* tg_proto(), 0 if ports are not checked */
 	__u8 pad;
-	__u64 netns;	/* the caller's netns cookie */
-	__u32 addr[4];	/* the destination the kernel will use, 16-byte form */
+	__u64 netns;   /* the caller's netns cookie */
+	__u32 addr[4]; /* the destination the kernel will use, 16-byte form */
 };
 
 /* When it was allowed; a new value replaces an entry whole. */
 struct tg_dst_seen {
-	__u64 epoch;	/* tg_epoch() then */
-	__u32 gen;	/* policy_gen[0] then */
+	__u64 epoch; /* tg_epoch() then */
+	__u32 gen;   /* policy_gen[0] then */
 	__u32 pad;
 };
 
@@ -155,7 +157,8 @@ static __always_inline struct sock *tg_sock_addr(void *const *skp)
 	return (struct sock *)addr;
 }
 
-/* The id of the cgroup recorded with TCP socket sk, read directly; 0 if not TCP. */
+/* The id of the cgroup recorded with TCP socket sk, read directly; 0 if not
+ * TCP. */
 static __always_inline __u64 tg_tcp_cgroup_id(struct bpf_sock *sk)
 {
 	struct sock *s = (struct sock *)bpf_skc_to_tcp_sock(sk);
@@ -173,7 +176,8 @@ static __always_inline __u64 tg_tcp_cgroup_id(struct bpf_sock *sk)
  * cgroup can be read directly.
  */
 static __always_inline __u32 tg_sk_creator(struct bpf_sock *sk,
-					   const struct tg_actor *a, const int tcp)
+					   const struct tg_actor *a,
+					   const int tcp)
 {
 	__u64 cgid = tcp ? tg_tcp_cgroup_id(sk) : 0;
 
@@ -195,7 +199,7 @@ static __always_inline __u32 tg_proto(__u32 p)
 /* The tenant holding pk in netns, or TG_TENANT_HOST. */
 static __always_inline __u32 tg_bound_owner(__u64 netns, __u32 pk)
 {
-	struct tg_bound_key bk = { .netns = netns, .port = pk };
+	struct tg_bound_key bk = {.netns = netns, .port = pk};
 	__u64 *w, v;
 
 	w = bpf_map_lookup_elem(&port_bound, &bk);
@@ -218,7 +222,7 @@ static __always_inline __u32 tg_bound_owner(__u64 netns, __u32 pk)
 static __always_inline __u32 tg_claim(__u64 netns, __u32 pk, __u32 tenant,
 				      int *held)
 {
-	struct tg_bound_key bk = { .netns = netns, .port = pk };
+	struct tg_bound_key bk = {.netns = netns, .port = pk};
 	__u64 fresh = TG_USE(tenant, 1), *w, old, *count;
 	int i;
 
@@ -242,8 +246,9 @@ static __always_inline __u32 tg_claim(__u64 netns, __u32 pk, __u32 tenant,
 			continue;
 		if (TG_USE_COUNT(old) && TG_USE_TENANT(old) != tenant)
 			return TG_USE_TENANT(old);
-		if (__sync_val_compare_and_swap(w, old,
-						TG_USE(tenant, TG_USE_COUNT(old) + 1)) == old) {
+		if (__sync_val_compare_and_swap(
+			    w, old, TG_USE(tenant, TG_USE_COUNT(old) + 1)) ==
+		    old) {
 			*held = 1;
 			return 0;
 		}
@@ -255,7 +260,7 @@ static __always_inline __u32 tg_claim(__u64 netns, __u32 pk, __u32 tenant,
 /* One holder of pk in netns fewer; the last one removes the entry. */
 static __always_inline void tg_unclaim(__u64 netns, __u32 pk)
 {
-	struct tg_bound_key bk = { .netns = netns, .port = pk };
+	struct tg_bound_key bk = {.netns = netns, .port = pk};
 	__u64 *w, old, *count;
 	__u32 n;
 	int i;
@@ -274,8 +279,9 @@ static __always_inline void tg_unclaim(__u64 netns, __u32 pk)
 			continue;
 		}
 		/* Claims wait while the entry dies; nobody else removes it. */
-		if (__sync_val_compare_and_swap(w, old,
-						TG_USE(TG_USE_TENANT(old), TG_USE_DYING)) == old) {
+		if (__sync_val_compare_and_swap(
+			    w, old, TG_USE(TG_USE_TENANT(old), TG_USE_DYING)) ==
+		    old) {
 			bpf_map_delete_elem(&port_bound, &bk);
 			n = TG_USE_TENANT(old);
 			count = bpf_map_lookup_elem(&bound_count, &n);
@@ -347,9 +353,9 @@ static __always_inline __u32 tg_sock_owner(struct bpf_sock *sk,
 
 /* A destination as given (for events) and as the kernel will use it. */
 struct tg_dst {
-	__u32 addr[4];	/* as given: IPv4 in addr[0] */
-	__u32 eff[4];	/* effective, 16-byte form (IPv4 mapped) */
-	int v4;		/* eff is an IPv4 address */
+	__u32 addr[4]; /* as given: IPv4 in addr[0] */
+	__u32 eff[4];  /* effective, 16-byte form (IPv4 mapped) */
+	int v4;	       /* eff is an IPv4 address */
 };
 
 /*
@@ -375,9 +381,11 @@ static __always_inline int tg_port_owner(void *ctx, const struct tg_actor *a,
 		tlen = sizeof(tuple.ipv6);
 	}
 	if (proto == IPPROTO_TCP)
-		sk = bpf_sk_lookup_tcp(ctx, &tuple, tlen, BPF_F_CURRENT_NETNS, 0);
+		sk = bpf_sk_lookup_tcp(ctx, &tuple, tlen, BPF_F_CURRENT_NETNS,
+				       0);
 	else
-		sk = bpf_sk_lookup_udp(ctx, &tuple, tlen, BPF_F_CURRENT_NETNS, 0);
+		sk = bpf_sk_lookup_udp(ctx, &tuple, tlen, BPF_F_CURRENT_NETNS,
+				       0);
 	if (!sk)
 		return 0;
 	*owner = tg_sock_owner(sk, a);
@@ -416,7 +424,7 @@ static __always_inline enum tg_scope tg_scope_of(const struct tg_dst *d)
 static __always_inline int tg_allowed_from(__u32 slot, __u32 target,
 					   __u32 caller)
 {
-	struct tg_pair_key key = { .target = target, .caller = caller };
+	struct tg_pair_key key = {.target = target, .caller = caller};
 	void *pairs = bpf_map_lookup_elem(&allow_pairs, &slot);
 
 	return pairs && bpf_map_lookup_elem(pairs, &key);
@@ -425,7 +433,7 @@ static __always_inline int tg_allowed_from(__u32 slot, __u32 target,
 /* The tenant whose networks hold addr (16-byte form), or TG_TENANT_HOST. */
 static __always_inline __u32 tg_net_owner(__u32 slot, const __u32 addr[4])
 {
-	struct tg_net_key key = { .prefixlen = 128 };
+	struct tg_net_key key = {.prefixlen = 128};
 	void *nets = bpf_map_lookup_elem(&tenant_nets, &slot);
 	__u32 *owner;
 
@@ -493,8 +501,8 @@ int tg_sock_create(struct bpf_sock *sk)
  * verdict: 0 to refuse (enforce), 1 to let it through (audit).
  */
 static __always_inline int tg_net_deny(struct bpf_sock_addr *ctx, __u32 op,
-				       const struct tg_tenant *actor, __u32 owner,
-				       const __u32 addr[4])
+				       const struct tg_tenant *actor,
+				       __u32 owner, const __u32 addr[4])
 {
 	tg_report(actor, op, owner, ctx->user_family, ctx->protocol,
 		  bpf_ntohs(ctx->user_port), addr);
@@ -513,7 +521,8 @@ static __always_inline int tg_net_deny(struct bpf_sock_addr *ctx, __u32 op,
  * the adopter only when the creator is the host, so a tenant can never
  * adopt another tenant's socket whose tag is being made.
  */
-static __always_inline __u32 tg_foreign_socket(void *sk, const struct tg_actor *a,
+static __always_inline __u32 tg_foreign_socket(void *sk,
+					       const struct tg_actor *a,
 					       struct tg_sock_tag **tagp,
 					       int want_tag, const int tcp)
 {
@@ -529,7 +538,7 @@ static __always_inline __u32 tg_foreign_socket(void *sk, const struct tg_actor *
 	if (owner == TG_TENANT_HOST) {
 		owner = tg_sk_creator(sk, a, tcp);
 		if (owner == TG_TENANT_HOST)
-			want_tag = 1;	/* the actor adopts it */
+			want_tag = 1; /* the actor adopts it */
 	}
 	if (owner != TG_TENANT_HOST && owner != a->t.id)
 		return owner;
@@ -540,14 +549,15 @@ static __always_inline __u32 tg_foreign_socket(void *sk, const struct tg_actor *
 		return 0;
 	*tagp = tag;
 	if (tag->tenant != TG_TENANT_HOST || !tg_taggable(a->t.id))
-		return 0;	/* a's already, or left to its creator's cgroup */
-	old = __sync_val_compare_and_swap(&tag->tenant, TG_TENANT_HOST, a->t.id);
+		return 0; /* a's already, or left to its creator's cgroup */
+	old = __sync_val_compare_and_swap(&tag->tenant, TG_TENANT_HOST,
+					  a->t.id);
 	if (old == TG_TENANT_HOST) {
 		if (owner == TG_TENANT_HOST)
-			tg_epoch_bump();	/* adopted: its ports change hands */
+			tg_epoch_bump(); /* adopted: its ports change hands */
 		return 0;
 	}
-	return old != a->t.id ? old : 0;	/* another tenant adopted it first */
+	return old != a->t.id ? old : 0; /* another tenant adopted it first */
 }
 
 /*
@@ -614,7 +624,7 @@ static __always_inline void tg_seen_put(struct tg_sock_tag *tag,
 
 	if ((seq & 1) ||
 	    __sync_val_compare_and_swap(&tag->seen_seq, seq, seq + 1) != seq)
-		return;	/* another CPU writes it: keep that one */
+		return; /* another CPU writes it: keep that one */
 	asm volatile("" ::: "memory");
 	__builtin_memcpy((void *)tag->seen_addr, eff, 16);
 	t->seen_port = port;
@@ -703,11 +713,11 @@ static __always_inline __u32 tg_dst_owner(void *ctx, const struct tg_actor *a,
  */
 static __always_inline __u32 tg_dst_refused(void *ctx, const struct tg_actor *a,
 					    const struct tg_dst *d, __u32 proto,
-					    __u16 port, __u64 netns, __u64 epoch,
-					    int *cacheable)
+					    __u16 port, __u64 netns,
+					    __u64 epoch, int *cacheable)
 {
 	struct tg_dst_key key = {};
-	struct tg_dst_seen *seen, now = { .epoch = epoch, .gen = a->gen };
+	struct tg_dst_seen *seen, now = {.epoch = epoch, .gen = a->gen};
 	__u32 owner;
 
 	key.tenant = a->t.id;
@@ -835,8 +845,8 @@ static __always_inline int tg_reach6(struct bpf_sock_addr *ctx, __u32 op)
 		/* IPv4-mapped: the peer is reached over IPv4. */
 		d.v4 = 1;
 		if (!d.eff[3])
-			d.eff[3] = mapped_src && s[3] ? s[3] :
-							bpf_htonl(0x7f000001);
+			d.eff[3] = mapped_src && s[3] ? s[3]
+						      : bpf_htonl(0x7f000001);
 	} else if (!d.addr[0] && !d.addr[1] && !d.addr[2] && !d.addr[3]) {
 		if (op != TG_OP_SENDMSG && mapped_src) {
 			d.v4 = 1;
@@ -880,7 +890,8 @@ int tg_sendmsg6(struct bpf_sock_addr *ctx)
  * here (and not only after the bind) refuses with EPERM and an event where
  * the kernel would say EADDRINUSE (0.0.0.0:P while 127.0.0.1:P is held).
  */
-static __always_inline int tg_bind(struct bpf_sock_addr *ctx, const __u32 addr[4])
+static __always_inline int tg_bind(struct bpf_sock_addr *ctx,
+				   const __u32 addr[4])
 {
 	__u16 port = bpf_ntohs(ctx->user_port);
 	__u32 proto = tg_proto(ctx->protocol), owner;
@@ -906,7 +917,7 @@ static __always_inline int tg_bind(struct bpf_sock_addr *ctx, const __u32 addr[4
 SEC("cgroup/bind4")
 int tg_bind4(struct bpf_sock_addr *ctx)
 {
-	__u32 addr[4] = { ctx->user_ip4 };
+	__u32 addr[4] = {ctx->user_ip4};
 
 	return tg_bind(ctx, addr);
 }
@@ -914,8 +925,8 @@ int tg_bind4(struct bpf_sock_addr *ctx)
 SEC("cgroup/bind6")
 int tg_bind6(struct bpf_sock_addr *ctx)
 {
-	__u32 addr[4] = { ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2],
-			  ctx->user_ip6[3] };
+	__u32 addr[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2],
+			 ctx->user_ip6[3]};
 
 	return tg_bind(ctx, addr);
 }
@@ -947,13 +958,13 @@ static __always_inline int tg_post_bind(struct bpf_sock *sk, const int v4)
 		owner = tg_reserved_other(a.slot, proto, port, a.t.id);
 	if (!owner)
 		owner = tag ? tg_hold(tag, bpf_get_netns_cookie(sk),
-				      TG_PORT_KEY(proto, port), a.t.id) :
-			      TG_HOLD_FAIL;
+				      TG_PORT_KEY(proto, port), a.t.id)
+			    : TG_HOLD_FAIL;
 	if (!owner)
 		return 1;
 	if (owner == TG_HOLD_FAIL)
 		owner = TG_TENANT_HOST;
-	if (v4) {	/* post_bind4 may not read src_ip6 */
+	if (v4) { /* post_bind4 may not read src_ip6 */
 		addr[0] = sk->src_ip4;
 	} else {
 		addr[0] = sk->src_ip6[0];
@@ -961,7 +972,8 @@ static __always_inline int tg_post_bind(struct bpf_sock *sk, const int v4)
 		addr[2] = sk->src_ip6[2];
 		addr[3] = sk->src_ip6[3];
 	}
-	tg_report(&a.t, TG_OP_BIND, owner, sk->family, sk->protocol, port, addr);
+	tg_report(&a.t, TG_OP_BIND, owner, sk->family, sk->protocol, port,
+		  addr);
 	return tg_denied(&a.t) ? 0 : 1;
 }
 
@@ -1015,10 +1027,10 @@ int tg_sockops(struct bpf_sock_ops *skops)
 		tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
 					 BPF_SK_STORAGE_GET_F_CREATE);
 	if (tag) {
-		old = tg_taggable(actor) ?
-			__sync_val_compare_and_swap(&tag->tenant,
-						    TG_TENANT_HOST, actor) :
-			TG_TENANT_HOST;
+		old = tg_taggable(actor)
+			      ? __sync_val_compare_and_swap(
+					&tag->tenant, TG_TENANT_HOST, actor)
+			      : TG_TENANT_HOST;
 		if (old != TG_TENANT_HOST)
 			actor = old;
 		owner = tg_reserved_other(gen & 1, IPPROTO_TCP, port, actor);
@@ -1055,8 +1067,8 @@ int tg_sock_release(struct bpf_sock *sk)
 /* Where a datagram leaving through the egress program goes. */
 struct tg_udp_dst {
 	struct tg_dst d;
-	__u16 port;	/* UDP destination port, network byte order */
-	__u16 family;	/* AF_INET or AF_INET6 */
+	__u16 port;   /* UDP destination port, network byte order */
+	__u16 family; /* AF_INET or AF_INET6 */
 };
 
 /* Offset of the UDP header of an IPv4 packet at the skb's start; <0 if none. */
@@ -1065,7 +1077,7 @@ static __always_inline int tg_udp4(struct __sk_buff *skb, struct tg_udp_dst *u)
 	__u8 h[20];
 
 	if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) || h[9] != IPPROTO_UDP ||
-	    ((h[6] & 0x1f) | h[7]))	/* a later fragment: no UDP header */
+	    ((h[6] & 0x1f) | h[7])) /* a later fragment: no UDP header */
 		return -1;
 	__builtin_memcpy(&u->d.eff[3], &h[16], 4);
 	u->d.addr[0] = u->d.eff[3];
@@ -1093,7 +1105,7 @@ static __always_inline int tg_udp6(struct __sk_buff *skb, struct tg_udp_dst *u)
 	__builtin_memcpy(u->d.eff, &h[24], 16);
 	for (i = 0; i < 4 && next != IPPROTO_UDP; i++) {
 		if (next != 0 && next != 43 && next != 44 && next != 60)
-			return -1;	/* not UDP */
+			return -1; /* not UDP */
 		if (bpf_skb_load_bytes(skb, off, x, sizeof(x)))
 			return -1;
 		if (next == 43 &&
@@ -1183,15 +1195,16 @@ static __always_inline int tg_udp_fast(struct __sk_buff *skb,
  * 0 for host sockets.
  */
 static __always_inline int tg_sock_actor(struct bpf_sock *sk,
-					 const struct tg_sock_tag *tag, __u32 gen,
-					 struct tg_actor *a)
+					 const struct tg_sock_tag *tag,
+					 __u32 gen, struct tg_actor *a)
 {
 	struct tg_cg_cached *c;
 
 	a->gen = gen;
 	a->slot = gen & 1;
 	a->cg = bpf_sk_cgroup_id(sk);
-	a->t.id = tg_creator(gen, tg_sock_addr((void *const *)&sk), a->cg, NULL);
+	a->t.id =
+		tg_creator(gen, tg_sock_addr((void *const *)&sk), a->cg, NULL);
 	c = bpf_map_lookup_elem(&tenant_cache, &a->cg);
 	a->t.flags = c && c->gen == gen && c->id == a->t.id ? c->flags : 0;
 	if (tag && tag->tenant != TG_TENANT_HOST && tag->tenant != a->t.id) {
@@ -1252,16 +1265,17 @@ int tg_egress(struct __sk_buff *skb)
 	if (!sk || !tg_sock_actor(sk, tag, gen, &a))
 		return 1;
 	if (r) {
-		owner = TG_TENANT_HOST;	/* headers it cannot follow */
+		owner = TG_TENANT_HOST; /* headers it cannot follow */
 	} else {
 		netns = BPF_CORE_READ(tg_sock_addr((void *const *)&sk),
 				      __sk_common.skc_net.net, net_cookie);
-		owner = tg_dst_refused(skb, &a, &u.d, IPPROTO_UDP, u.port, netns,
-				       epoch, &cacheable);
+		owner = tg_dst_refused(skb, &a, &u.d, IPPROTO_UDP, u.port,
+				       netns, epoch, &cacheable);
 		if (!owner) {
 			if (cacheable && !tag)
-				tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
-							 BPF_SK_STORAGE_GET_F_CREATE);
+				tag = bpf_sk_storage_get(
+					&sock_tenant, sk, 0,
+					BPF_SK_STORAGE_GET_F_CREATE);
 			if (cacheable && tag)
 				tg_seen_put(tag, u.d.eff, u.port, gen, epoch,
 					    a.cg);
@@ -1269,8 +1283,8 @@ int tg_egress(struct __sk_buff *skb)
 		}
 	}
 	ev = tg_event_begin_notask(TG_KIND_NET, TG_OP_SENDMSG,
-				   tg_denied(&a.t) ? TG_VERDICT_DENY :
-						     TG_VERDICT_AUDIT,
+				   tg_denied(&a.t) ? TG_VERDICT_DENY
+						   : TG_VERDICT_AUDIT,
 				   a.t.id, owner);
 	if (ev)
 		tg_net_submit(ev, u.family, IPPROTO_UDP, bpf_ntohs(u.port),
@@ -1298,14 +1312,14 @@ static __always_inline int tg_seed(struct seq_file *seq, struct sock *sk,
 
 	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, 0);
 	if (tag && tag->bound)
-		return 0;	/* its port is recorded */
+		return 0; /* its port is recorded */
 	if (tag)
 		tenant = tag->tenant;
 	if (tenant == TG_TENANT_HOST) {
 		t = tg_cgroup_tenant(tg_gen() & 1,
 				     BPF_CORE_READ(sk, sk_cgrp_data.cgroup));
 		if (!t)
-			return 0;	/* the host's */
+			return 0; /* the host's */
 		tenant = t->id;
 	}
 	port = BPF_CORE_READ(sk, __sk_common.skc_num);
@@ -1314,16 +1328,19 @@ static __always_inline int tg_seed(struct seq_file *seq, struct sock *sk,
 			tag = bpf_sk_storage_get(&sock_tenant, sk, 0,
 						 BPF_SK_STORAGE_GET_F_CREATE);
 		if (tag) {
-			old = tg_taggable(tenant) ?
-				__sync_val_compare_and_swap(&tag->tenant,
-							    TG_TENANT_HOST, tenant) :
-				TG_TENANT_HOST;
+			old = tg_taggable(tenant)
+				      ? __sync_val_compare_and_swap(
+						&tag->tenant, TG_TENANT_HOST,
+						tenant)
+				      : TG_TENANT_HOST;
 			if (old != TG_TENANT_HOST)
 				tenant = old;
-			netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie);
-			holder = tg_hold(tag, netns, TG_PORT_KEY(proto, port), tenant);
+			netns = BPF_CORE_READ(sk, __sk_common.skc_net.net,
+					      net_cookie);
+			holder = tg_hold(tag, netns, TG_PORT_KEY(proto, port),
+					 tenant);
 			if (holder == TG_HOLD_FAIL)
-				holder = 0;	/* not recorded */
+				holder = 0; /* not recorded */
 			if (!holder && tag->bound)
 				holder = tenant;
 		}

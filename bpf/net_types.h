@@ -9,7 +9,8 @@
 
 #include <linux/types.h>
 
-#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+#pragma clang attribute push(__attribute__((preserve_access_index)),           \
+			     apply_to = record)
 
 struct net {
 	__u64 net_cookie;

@@ -64,9 +64,9 @@ static __always_inline int tg_taggable(__u32 id)
 
 /* A cgroup's tenant as found for one policy generation. */
 struct tg_cg_cached {
-	__u32 gen;	/* policy_gen[0] when found */
-	__u32 id;	/* tenant id, TG_TENANT_HOST for host cgroups */
-	__u32 flags;	/* TG_TENANT_F_* */
+	__u32 gen;   /* policy_gen[0] when found */
+	__u32 id;    /* tenant id, TG_TENANT_HOST for host cgroups */
+	__u32 flags; /* TG_TENANT_F_* */
 	__u32 pad;
 };
 
@@ -82,8 +82,8 @@ struct {
 struct tg_actor {
 	struct tg_tenant t;
 	__u32 slot;
-	__u32 gen;	/* policy_gen[0] */
-	__u64 cg;	/* the task's cgroup id */
+	__u32 gen; /* policy_gen[0] */
+	__u64 cg;  /* the task's cgroup id */
 };
 
 /* policy_gen[0]: the policy generation in force. */
@@ -95,10 +95,10 @@ static __always_inline __u32 tg_gen(void)
 }
 
 /* Remember cg's tenant t (NULL: the host) for generation gen. */
-static __always_inline struct tg_cg_cached tg_cache_put(__u64 cg, __u32 gen,
-							const struct tg_tenant *t)
+static __always_inline struct tg_cg_cached
+tg_cache_put(__u64 cg, __u32 gen, const struct tg_tenant *t)
 {
-	struct tg_cg_cached v = { .gen = gen };
+	struct tg_cg_cached v = {.gen = gen};
 
 	if (t) {
 		v.id = t->id;
@@ -131,8 +131,8 @@ static __always_inline int tg_actor(struct tg_actor *a)
  * slot slot, else the pending actor (as tg_current_tenant); NULL for host
  * cgroups. cg is read with probe reads.
  */
-static __always_inline const struct tg_tenant *tg_cgroup_tenant(__u32 slot,
-								struct cgroup *cg)
+static __always_inline const struct tg_tenant *
+tg_cgroup_tenant(__u32 slot, struct cgroup *cg)
 {
 	const struct tg_tenant *t, *pending = NULL;
 	struct cgroup *anc;

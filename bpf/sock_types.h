@@ -12,7 +12,8 @@
 #include <linux/in6.h>
 #include <linux/un.h>
 
-#pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
+#pragma clang attribute push(__attribute__((preserve_access_index)),           \
+			     apply_to = record)
 
 struct kernfs_node {
 	__u64 id;
@@ -21,11 +22,11 @@ struct kernfs_node {
 struct cgroup {
 	int level;
 	struct kernfs_node *kn;
-	struct cgroup *ancestors[];	/* ancestors[level] is the cgroup */
+	struct cgroup *ancestors[]; /* ancestors[level] is the cgroup */
 };
 
 struct sock_cgroup_data {
-	struct cgroup *cgroup;		/* of the task that created the socket */
+	struct cgroup *cgroup; /* of the task that created the socket */
 };
 
 struct sock_common {
@@ -59,18 +60,18 @@ struct socket {
 };
 
 struct unix_address {
-	int len;			/* bytes of name used */
+	int len; /* bytes of name used */
 	struct sockaddr_un name[];
 };
 
 struct unix_sock {
 	struct sock sk;
-	struct unix_address *addr;	/* bound name, NULL if none */
+	struct unix_address *addr; /* bound name, NULL if none */
 	struct sock *peer;
 };
 
 struct msghdr {
-	void *msg_name;			/* kernel copy of the address given */
+	void *msg_name; /* kernel copy of the address given */
 	int msg_namelen;
 };
 

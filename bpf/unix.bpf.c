@@ -24,14 +24,14 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_tracing.h>
 
-#define TG_AF_UNIX 1
-#define TG_AF_INET 2
-#define TG_AF_INET6 10
-#define TG_S_IFMT 0170000
-#define TG_S_IFSOCK 0140000
-#define TG_MAY_WRITE 0x2
-#define TG_MAY_READ 0x4
-#define TG_SUN_PATH_OFF 2	/* offsetof(struct sockaddr_un, sun_path) */
+#define TG_AF_UNIX	1
+#define TG_AF_INET	2
+#define TG_AF_INET6	10
+#define TG_S_IFMT	0170000
+#define TG_S_IFSOCK	0140000
+#define TG_MAY_WRITE	0x2
+#define TG_MAY_READ	0x4
+#define TG_SUN_PATH_OFF 2 /* offsetof(struct sockaddr_un, sun_path) */
 
 /* Per policy slot: (target, caller) pairs of allow_from; the net object's. */
 TG_POLICY_MAP(allow_pairs, struct tg_pair_key, __u8, TG_MAX_ALLOW_PAIRS);
@@ -51,7 +51,7 @@ struct {
 static __always_inline int tg_allowed_from(__u32 slot, __u32 target,
 					   __u32 caller)
 {
-	struct tg_pair_key key = { .target = target, .caller = caller };
+	struct tg_pair_key key = {.target = target, .caller = caller};
 	void *pairs = bpf_map_lookup_elem(&allow_pairs, &slot);
 
 	return pairs && bpf_map_lookup_elem(pairs, &key);
@@ -82,8 +82,8 @@ static __always_inline __u32 tg_sock_owner(struct sock *sk,
  * tenants (a shared log stream) serves them all. The common case, a's own
  * socket, costs a storage lookup and two reads of the socket's cgroup.
  */
-static __always_inline __u32 tg_foreign(struct sock *sk, const struct tg_actor *a,
-					int adopt)
+static __always_inline __u32 tg_foreign(struct sock *sk,
+					const struct tg_actor *a, int adopt)
 {
 	struct tg_sock_tag *tag;
 	__u32 owner, old;
@@ -102,12 +102,13 @@ static __always_inline __u32 tg_foreign(struct sock *sk, const struct tg_actor *
 					 BPF_SK_STORAGE_GET_F_CREATE);
 	if (!tag)
 		return 0;
-	old = __sync_val_compare_and_swap(&tag->tenant, TG_TENANT_HOST, a->t.id);
+	old = __sync_val_compare_and_swap(&tag->tenant, TG_TENANT_HOST,
+					  a->t.id);
 	if (old == TG_TENANT_HOST) {
-		tg_epoch_bump();	/* its ports change hands */
+		tg_epoch_bump(); /* its ports change hands */
 		return 0;
 	}
-	return old != a->t.id ? old : 0;	/* another tenant adopted it first */
+	return old != a->t.id ? old : 0; /* another tenant adopted it first */
 }
 
 /* len bytes of sun_path at src (kernel memory) into ev->path. */
@@ -133,9 +134,10 @@ static __always_inline void tg_unix_name(struct tg_event *ev, struct sock *sk)
 	addr = BPF_CORE_READ((struct unix_sock *)sk, addr);
 	if (!addr)
 		return;
-	tg_sun_path(ev, (void *)addr +
-			bpf_core_field_offset(struct unix_address, name) +
-			TG_SUN_PATH_OFF,
+	tg_sun_path(ev,
+		    (void *)addr +
+			    bpf_core_field_offset(struct unix_address, name) +
+			    TG_SUN_PATH_OFF,
 		    BPF_CORE_READ(addr, len) - TG_SUN_PATH_OFF);
 }
 
@@ -188,16 +190,19 @@ static __always_inline void tg_inet_addr(struct tg_event *ev, struct sock *sk)
 		__builtin_memcpy(ev->addr, &a4, 4);
 	} else if (ev->family == TG_AF_INET6) {
 		if (ev->port)
-			BPF_CORE_READ_INTO(&ev->addr, sk, __sk_common.skc_v6_daddr);
+			BPF_CORE_READ_INTO(&ev->addr, sk,
+					   __sk_common.skc_v6_daddr);
 		else
-			BPF_CORE_READ_INTO(&ev->addr, sk, __sk_common.skc_v6_rcv_saddr);
+			BPF_CORE_READ_INTO(&ev->addr, sk,
+					   __sk_common.skc_v6_rcv_saddr);
 	}
 	if (!ev->port)
 		ev->port = BPF_CORE_READ(sk, __sk_common.skc_num);
 }
 
 /* Report actor reaching unix socket target, owned by owner. */
-static __always_inline void tg_unix_event(__u32 op, const struct tg_tenant *actor,
+static __always_inline void tg_unix_event(__u32 op,
+					  const struct tg_tenant *actor,
 					  __u32 owner, struct sock *target)
 {
 	struct tg_event *ev;
@@ -213,7 +218,8 @@ static __always_inline void tg_unix_event(__u32 op, const struct tg_tenant *acto
  * Report use of another tenant's socket sk (any family) by actor: with the
  * destination msg names if any, else sk's peer, else sk's own address.
  */
-static __always_inline void tg_sock_event(__u32 op, const struct tg_tenant *actor,
+static __always_inline void tg_sock_event(__u32 op,
+					  const struct tg_tenant *actor,
 					  __u32 owner, struct sock *sk,
 					  struct msghdr *msg)
 {
@@ -243,8 +249,9 @@ static __always_inline void tg_sock_event(__u32 op, const struct tg_tenant *acto
  * a uses sk for op (msg: what is sent, or NULL): 0, or -EPERM if it is
  * another tenant's socket.
  */
-static __always_inline int tg_sock_check(struct sock *sk, const struct tg_actor *a,
-					 __u32 op, struct msghdr *msg, int adopt)
+static __always_inline int tg_sock_check(struct sock *sk,
+					 const struct tg_actor *a, __u32 op,
+					 struct msghdr *msg, int adopt)
 {
 	__u32 owner = tg_foreign(sk, a, adopt);
 
@@ -281,8 +288,9 @@ static __always_inline void tg_mark_connecting(struct sock *sk)
 {
 	__u64 *mark;
 
-	mark = bpf_task_storage_get(&dgram_connecting, bpf_get_current_task_btf(),
-				    0, sk ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	mark = bpf_task_storage_get(&dgram_connecting,
+				    bpf_get_current_task_btf(), 0,
+				    sk ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 	if (mark)
 		*mark = (__u64)sk;
 }
@@ -326,7 +334,8 @@ int BPF_PROG(tg_socket_connect, struct socket *sock, struct sockaddr *address,
 
 	if (ret)
 		return ret;
-	/* inet sockets: the cgroup connect programs check the socket's owner. */
+	/* inet sockets: the cgroup connect programs check the socket's owner.
+	 */
 	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != TG_AF_UNIX)
 		return 0;
 	if (!tg_actor(&a))
@@ -349,7 +358,7 @@ int BPF_PROG(tg_socket_sendmsg, struct socket *sock, struct msghdr *msg,
 	if (!tg_actor(&a))
 		return 0;
 	if (tg_unix_dgram(sk))
-		tg_mark_connecting(NULL);	/* a send, not a connect */
+		tg_mark_connecting(NULL); /* a send, not a connect */
 	return tg_sock_check(sk, &a, TG_OP_SENDMSG, msg, 0);
 }
 
@@ -407,8 +416,8 @@ int BPF_PROG(tg_unix_may_send, struct socket *sock, struct socket *other,
 		return ret;
 	if (!tg_actor(&a))
 		return 0;
-	mark = bpf_task_storage_get(&dgram_connecting, bpf_get_current_task_btf(),
-				    0, 0);
+	mark = bpf_task_storage_get(&dgram_connecting,
+				    bpf_get_current_task_btf(), 0, 0);
 	if (mark && *mark == (__u64)sk) {
 		op = TG_OP_CONNECT;
 		*mark = 0;
@@ -452,8 +461,9 @@ int BPF_PROG(tg_sock_file_permission, struct file *file, int mask, int ret)
 	sock = tg_file_socket(file);
 	if (!sock)
 		return 0;
-	return tg_sock_use(sock->sk, (mask & TG_MAY_WRITE) ? TG_OP_SENDMSG :
-							     TG_OP_RECVMSG, 0);
+	return tg_sock_use(
+		sock->sk, (mask & TG_MAY_WRITE) ? TG_OP_SENDMSG : TG_OP_RECVMSG,
+		0);
 }
 
 /* mmap of a socket (TCP zero-copy receive). */

@@ -36,31 +36,31 @@ struct tg_sink;
 struct agent_opts {
 	const char *policy_file;
 	const char *policy_dir;
-	int policy_explicit;		/* --policy given: it must load */
+	int policy_explicit; /* --policy given: it must load */
 	const char *control_socket;
-	const char *tenants_cgroup;	/* built-in policy */
-	const char *paths_root;		/* built-in policy */
+	const char *tenants_cgroup; /* built-in policy */
+	const char *paths_root;	    /* built-in policy */
 	const char *event_socket;
-	const char *cgroup_root;	/* NULL: from mountinfo */
-	const char *attach_cgroup;	/* NULL: the cgroup v2 root */
-	const char *host;		/* NULL: gethostname */
+	const char *cgroup_root;   /* NULL: from mountinfo */
+	const char *attach_cgroup; /* NULL: the cgroup v2 root */
+	const char *host;	   /* NULL: gethostname */
 	__u32 ringbuf_size;
 	int require_file;
-	const char *file_backend;	/* auto, bpf-lsm, fanotify, none */
-	const char *spool_dir;		/* unused with spool_size 0 */
+	const char *file_backend; /* auto, bpf-lsm, fanotify, none */
+	const char *spool_dir;	  /* unused with spool_size 0 */
 	__u64 spool_size;
-	const char *metrics_file;	/* NULL: none */
+	const char *metrics_file; /* NULL: none */
 	__u32 links_per_tenant;
 	int verbose;
 };
 
 struct agent {
 	struct agent_opts opt;
-	int builtin;			/* no policy file: the built-in policy */
-	struct tg_policy policy;	/* the policy in force */
+	int builtin;		 /* no policy file: the built-in policy */
+	struct tg_policy policy; /* the policy in force */
 	__u64 reloads_ok, reloads_failed;
-	double last_reload_ms;		/* file to enforced, last good reload */
-	long last_changes;		/* map keys written by the last apply */
+	double last_reload_ms; /* file to enforced, last good reload */
+	long last_changes;     /* map keys written by the last apply */
 
 	char cgroup_root[PATH_MAX];
 	char tenants_dir[PATH_MAX];
@@ -71,22 +71,22 @@ struct agent {
 	struct tg_event_fmt fmt;
 	__u64 events_seen;
 	__u64 events_bad;
-	struct tg_notify *notify;	/* seccomp listeners from the launcher */
+	struct tg_notify *notify; /* seccomp listeners from the launcher */
 	__u64 seccomp_denials;
-	struct tg_ratelimit *rl;	/* rate limits, suppressed and dropped */
+	struct tg_ratelimit *rl; /* rate limits, suppressed and dropped */
 	__s64 rl_polled_ms;
-	struct tg_local_addrs *nl;	/* host addresses from rtnetlink */
-	struct tg_resports resports;	/* reserved ports in the sysctl */
-	int resports_err;		/* last error writing it, 0 if none */
-	struct tg_seed_stats seed;	/* sockets found at start */
-	struct tg_fan *fan;		/* the fanotify file backend, if used */
-	int fan_unmarked;		/* filesystems not marked, last reported */
-	int started;			/* the start event is out */
+	struct tg_local_addrs *nl;   /* host addresses from rtnetlink */
+	struct tg_resports resports; /* reserved ports in the sysctl */
+	int resports_err;	     /* last error writing it, 0 if none */
+	struct tg_seed_stats seed;   /* sockets found at start */
+	struct tg_fan *fan;	     /* the fanotify file backend, if used */
+	int fan_unmarked;	     /* filesystems not marked, last reported */
+	int started;		     /* the start event is out */
 	__u64 fan_drops_reported;
-	struct tg_delivery dlv;		/* event counts, denials, drops, metrics */
-	struct tg_pending reported;	/* cgroups left pending, as last reported */
-	int rescan_err;			/* the last rescan's error, 0 if none */
-	struct tg_links_stats links_told;	/* hard links, last reported */
+	struct tg_delivery dlv;	    /* event counts, denials, drops, metrics */
+	struct tg_pending reported; /* cgroups left pending, as last reported */
+	int rescan_err;		    /* the last rescan's error, 0 if none */
+	struct tg_links_stats links_told; /* hard links, last reported */
 	/* Descriptors of the poll loop. */
 	int signal_fd, inotify_fd, control_fd;
 };

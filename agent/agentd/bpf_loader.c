@@ -37,15 +37,14 @@ const char *tg_backend_name(enum tg_backend b)
  * directory listing; cgroup directories are owned objects like any other).
  */
 static const char *const bpf_lsm_file_ops[] = {
-	"open", "exec", "create", "mkdir", "mknod", "symlink", "link", "unlink",
-	"rmdir", "rename", "truncate", "chmod", "chown", "setattr", "setxattr",
-	"removexattr", "receive", NULL
-};
+	"open",	 "exec",    "create",	"mkdir",       "mknod",	   "symlink",
+	"link",	 "unlink",  "rmdir",	"rename",      "truncate", "chmod",
+	"chown", "setattr", "setxattr", "removexattr", "receive",  NULL};
 
 const char *const *tg_file_ops(enum tg_backend b)
 {
-	static const char *const none[] = { NULL };
-	static const char *const fanotify[] = { "open", "exec", NULL };
+	static const char *const none[] = {NULL};
+	static const char *const fanotify[] = {"open", "exec", NULL};
 
 	if (b == TG_BACKEND_BPF_LSM)
 		return bpf_lsm_file_ops;
@@ -111,9 +110,11 @@ static int select_file_progs(struct tg_file *f)
 	bpf_program__set_autoload(f->progs.tg_inode_setattr, n == 2);
 	bpf_program__set_autoload(f->progs.tg_inode_setattr_idmap, n == 3);
 	bpf_program__set_autoload(f->progs.tg_inode_set_acl,
-				  lsm_hook_params(vmlinux, "inode_set_acl") > 0);
+				  lsm_hook_params(vmlinux, "inode_set_acl") >
+					  0);
 	bpf_program__set_autoload(f->progs.tg_inode_remove_acl,
-				  lsm_hook_params(vmlinux, "inode_remove_acl") > 0);
+				  lsm_hook_params(vmlinux, "inode_remove_acl") >
+					  0);
 out_free:
 	btf__free(vmlinux);
 	return err;
@@ -132,12 +133,15 @@ static int start_lsm_object(struct tg_bpf *b, struct bpf_object_skeleton *s,
 
 	lsm = tg_bpf_lsm_active();
 	if (lsm == 0) {
-		snprintf(why, len,
-			 "BPF LSM is not in the kernel's active LSM list (boot with lsm=...,bpf)");
+		snprintf(
+			why, len,
+			"BPF LSM is not in the kernel's active LSM list (boot with lsm=...,bpf)");
 		return -EOPNOTSUPP;
 	}
-	bpf_object__for_each_map(m, *s->obj) {
-		shared = bpf_object__find_map_by_name(b->net->obj, bpf_map__name(m));
+	bpf_object__for_each_map(m, *s->obj)
+	{
+		shared = bpf_object__find_map_by_name(b->net->obj,
+						      bpf_map__name(m));
 		if (!shared)
 			continue;
 		err = bpf_map__reuse_fd(m, bpf_map__fd(shared));
@@ -172,7 +176,8 @@ static int start_file(struct tg_bpf *b)
 	f = tg_file__open();
 	if (!f)
 		return -errno;
-	/* Without BPF LSM, start_lsm_object tells why; the hooks do not matter. */
+	/* Without BPF LSM, start_lsm_object tells why; the hooks do not matter.
+	 */
 	err = tg_bpf_lsm_active() == 0 ? 0 : select_file_progs(f);
 	if (err) {
 		snprintf(b->file_reason, sizeof(b->file_reason),
@@ -219,18 +224,18 @@ static int attach_cgroup_progs(struct tg_net *n, int cgfd)
 		struct bpf_program *prog;
 		struct bpf_link **link;
 	} v[] = {
-		{ n->progs.tg_sock_create, &n->links.tg_sock_create },
-		{ n->progs.tg_sock_release, &n->links.tg_sock_release },
-		{ n->progs.tg_connect4, &n->links.tg_connect4 },
-		{ n->progs.tg_connect6, &n->links.tg_connect6 },
-		{ n->progs.tg_sendmsg4, &n->links.tg_sendmsg4 },
-		{ n->progs.tg_sendmsg6, &n->links.tg_sendmsg6 },
-		{ n->progs.tg_post_bind4, &n->links.tg_post_bind4 },
-		{ n->progs.tg_post_bind6, &n->links.tg_post_bind6 },
-		{ n->progs.tg_bind4, &n->links.tg_bind4 },
-		{ n->progs.tg_bind6, &n->links.tg_bind6 },
-		{ n->progs.tg_sockops, &n->links.tg_sockops },
-		{ n->progs.tg_egress, &n->links.tg_egress },
+		{n->progs.tg_sock_create, &n->links.tg_sock_create},
+		{n->progs.tg_sock_release, &n->links.tg_sock_release},
+		{n->progs.tg_connect4, &n->links.tg_connect4},
+		{n->progs.tg_connect6, &n->links.tg_connect6},
+		{n->progs.tg_sendmsg4, &n->links.tg_sendmsg4},
+		{n->progs.tg_sendmsg6, &n->links.tg_sendmsg6},
+		{n->progs.tg_post_bind4, &n->links.tg_post_bind4},
+		{n->progs.tg_post_bind6, &n->links.tg_post_bind6},
+		{n->progs.tg_bind4, &n->links.tg_bind4},
+		{n->progs.tg_bind6, &n->links.tg_bind6},
+		{n->progs.tg_sockops, &n->links.tg_sockops},
+		{n->progs.tg_egress, &n->links.tg_egress},
 	};
 	size_t i;
 
@@ -250,7 +255,8 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 	memset(b, 0, sizeof(*b));
 	memset(b->inner, -1, sizeof(b->inner));
 	tg_links_init(&b->links);
-	b->cgroup_fd = open(o->attach_cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	b->cgroup_fd =
+		open(o->attach_cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (b->cgroup_fd < 0) {
 		err = -errno;
 		snprintf(why, len, "cannot open cgroup %s: %s",
@@ -273,9 +279,10 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 	b->net->rodata->host_netns = o->host_netns;
 	err = tg_net__load(b->net);
 	if (err) {
-		snprintf(why, len,
-			 "cannot load BPF programs: %s (root with CAP_BPF and CAP_NET_ADMIN needed)",
-			 strerror(-err));
+		snprintf(
+			why, len,
+			"cannot load BPF programs: %s (root with CAP_BPF and CAP_NET_ADMIN needed)",
+			strerror(-err));
 		goto out_destroy_net;
 	}
 	err = attach_cgroup_progs(b->net, b->cgroup_fd);
@@ -286,7 +293,8 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 	}
 	b->net_backend = TG_BACKEND_CGROUP_BPF;
 	if (o->no_file_lsm)
-		snprintf(b->file_reason, sizeof(b->file_reason), "%s", o->no_file_lsm);
+		snprintf(b->file_reason, sizeof(b->file_reason), "%s",
+			 o->no_file_lsm);
 	else if (start_file(b) && !b->file_reason[0])
 		snprintf(b->file_reason, sizeof(b->file_reason),
 			 "BPF LSM object failed to load");
@@ -364,12 +372,15 @@ static struct bpf_map *outer_map(struct tg_bpf *b, enum tg_policy_map m)
 }
 
 static const size_t pm_sizes[TG_PM_COUNT][3] = {
-	[TG_PM_CGROUPS] = { sizeof(__u64), sizeof(struct tg_tenant), TG_MAX_TENANT_CGROUPS },
-	[TG_PM_ROOTS] = { sizeof(struct tg_inode_key), sizeof(struct tg_owner),
-			  TG_MAX_OWNED_ROOTS },
-	[TG_PM_PAIRS] = { sizeof(struct tg_pair_key), sizeof(__u8), TG_MAX_ALLOW_PAIRS },
-	[TG_PM_RESERVED] = { sizeof(__u32), sizeof(__u32), TG_MAX_PORT_KEYS },
-	[TG_PM_NETS] = { sizeof(struct tg_net_key), sizeof(__u32), TG_MAX_NETWORKS },
+	[TG_PM_CGROUPS] = {sizeof(__u64), sizeof(struct tg_tenant),
+			   TG_MAX_TENANT_CGROUPS},
+	[TG_PM_ROOTS] = {sizeof(struct tg_inode_key), sizeof(struct tg_owner),
+			 TG_MAX_OWNED_ROOTS},
+	[TG_PM_PAIRS] = {sizeof(struct tg_pair_key), sizeof(__u8),
+			 TG_MAX_ALLOW_PAIRS},
+	[TG_PM_RESERVED] = {sizeof(__u32), sizeof(__u32), TG_MAX_PORT_KEYS},
+	[TG_PM_NETS] = {sizeof(struct tg_net_key), sizeof(__u32),
+			TG_MAX_NETWORKS},
 };
 
 /* Inner map type and flags, as declared in bpf/net.bpf.c and bpf/file.bpf.c. */
@@ -377,11 +388,11 @@ static const struct {
 	enum bpf_map_type type;
 	__u32 flags;
 } pm_kinds[TG_PM_COUNT] = {
-	[TG_PM_CGROUPS] = { BPF_MAP_TYPE_HASH, 0 },
-	[TG_PM_ROOTS] = { BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC },
-	[TG_PM_PAIRS] = { BPF_MAP_TYPE_HASH, 0 },
-	[TG_PM_RESERVED] = { BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC },
-	[TG_PM_NETS] = { BPF_MAP_TYPE_LPM_TRIE, BPF_F_NO_PREALLOC },
+	[TG_PM_CGROUPS] = {BPF_MAP_TYPE_HASH, 0},
+	[TG_PM_ROOTS] = {BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC},
+	[TG_PM_PAIRS] = {BPF_MAP_TYPE_HASH, 0},
+	[TG_PM_RESERVED] = {BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC},
+	[TG_PM_NETS] = {BPF_MAP_TYPE_LPM_TRIE, BPF_F_NO_PREALLOC},
 };
 
 /* Put a fresh, empty inner map into slot of policy map m. */
@@ -416,7 +427,8 @@ static int setup_policy_maps(struct tg_bpf *b)
 	for (m = 0; m < TG_PM_COUNT; m++)
 		for (slot = 0; slot < 2; slot++) {
 			b->inner[m][slot] = -1;
-			tg_kv_init(&b->mirror[m][slot], pm_sizes[m][0], pm_sizes[m][1]);
+			tg_kv_init(&b->mirror[m][slot], pm_sizes[m][0],
+				   pm_sizes[m][1]);
 		}
 	for (m = 0; m < TG_PM_COUNT; m++) {
 		if (!outer_map(b, m))
@@ -460,7 +472,8 @@ static int publish(struct tg_bpf *b, const struct tg_compiled *c,
 	for (m = 0; m < TG_PM_COUNT; m++) {
 		if (b->inner[m][slot] < 0)
 			continue;
-		n = tg_kv_sync(b->inner[m][slot], &b->mirror[m][slot], target[m]);
+		n = tg_kv_sync(b->inner[m][slot], &b->mirror[m][slot],
+			       target[m]);
 		if (n < 0) {
 			/* The slot is in an unknown state: start it afresh. */
 			err = (int)n;
@@ -521,10 +534,10 @@ int tg_bpf_net_epoch_fd(const struct tg_bpf *b)
 
 int tg_bpf_seed_iter(struct tg_bpf *b, int udp)
 {
-	struct bpf_program *prog = udp ? b->net->progs.tg_seed_udp :
-					 b->net->progs.tg_seed_tcp;
-	struct bpf_link **link = udp ? &b->net->links.tg_seed_udp :
-				       &b->net->links.tg_seed_tcp;
+	struct bpf_program *prog =
+		udp ? b->net->progs.tg_seed_udp : b->net->progs.tg_seed_tcp;
+	struct bpf_link **link =
+		udp ? &b->net->links.tg_seed_udp : &b->net->links.tg_seed_tcp;
 	int fd;
 
 	if (!*link) {

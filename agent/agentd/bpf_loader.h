@@ -20,14 +20,14 @@ enum tg_backend {
 	TG_BACKEND_NONE = 0,
 	TG_BACKEND_BPF_LSM,
 	TG_BACKEND_CGROUP_BPF,
-	TG_BACKEND_FANOTIFY,	/* file opens only: agent/fanotify.h */
+	TG_BACKEND_FANOTIFY, /* file opens only: agent/fanotify.h */
 };
 
 struct tg_bpf_opts {
-	const char *attach_cgroup;	/* cgroup v2 dir for cgroup programs */
-	__u32 ringbuf_size;		/* bytes, power of two >= page size */
-	__u64 host_netns;		/* cookie of the agent's network namespace */
-	const char *no_file_lsm;	/* if set: do not try BPF LSM, and why */
+	const char *attach_cgroup; /* cgroup v2 dir for cgroup programs */
+	__u32 ringbuf_size;	   /* bytes, power of two >= page size */
+	__u64 host_netns;	   /* cookie of the agent's network namespace */
+	const char *no_file_lsm;   /* if set: do not try BPF LSM, and why */
 	int (*on_event)(void *ctx, void *data, size_t size);
 	void *ctx;
 };
@@ -50,20 +50,20 @@ struct tg_bpf {
 	int cgroup_fd;
 	enum tg_backend file_backend;
 	enum tg_backend net_backend;
-	enum tg_backend unix_backend;	/* unix sockets, foreign sockets */
-	char file_reason[256];		/* why file isolation is unavailable */
-	char unix_reason[256];		/* why unix isolation is unavailable */
-	int inner[TG_PM_COUNT][2];	/* inner map fds per slot, -1 if none */
-	struct tg_kv_set mirror[TG_PM_COUNT][2];	/* what each holds */
-	__u32 gen;			/* policy generation in force */
-	struct tg_links links;		/* hard-linked objects below roots */
-	struct tg_rl_maps rl_maps;	/* the rate limit maps, once loaded */
+	enum tg_backend unix_backend; /* unix sockets, foreign sockets */
+	char file_reason[256];	      /* why file isolation is unavailable */
+	char unix_reason[256];	      /* why unix isolation is unavailable */
+	int inner[TG_PM_COUNT][2];    /* inner map fds per slot, -1 if none */
+	struct tg_kv_set mirror[TG_PM_COUNT][2]; /* what each holds */
+	__u32 gen;		   /* policy generation in force */
+	struct tg_links links;	   /* hard-linked objects below roots */
+	struct tg_rl_maps rl_maps; /* the rate limit maps, once loaded */
 };
 
 struct tg_apply_stats {
-	long changes;			/* keys written or deleted */
-	unsigned int missing_paths;	/* owned paths that do not exist */
-	unsigned int link_scan_errors;	/* roots whose link scan stopped early */
+	long changes;		       /* keys written or deleted */
+	unsigned int missing_paths;    /* owned paths that do not exist */
+	unsigned int link_scan_errors; /* roots whose link scan stopped early */
 };
 
 const char *tg_backend_name(enum tg_backend b);
@@ -77,8 +77,8 @@ int tg_bpf_lsm_active(void);
 /*
  * Load and attach everything the kernel allows. Network programs are
  * required; file programs and unix socket programs are optional and their
- * absence is explained in b->file_reason and b->unix_reason. On failure nothing stays loaded or attached; err gets a
- * one-line reason in why (len bytes).
+ * absence is explained in b->file_reason and b->unix_reason. On failure nothing
+ * stays loaded or attached; err gets a one-line reason in why (len bytes).
  */
 int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 		 size_t len);
@@ -107,6 +107,5 @@ void tg_bpf_seed_done(struct tg_bpf *b);
 
 /* Ring buffer records lost in the kernel so far (all CPUs). */
 __u64 tg_bpf_event_drops(struct tg_bpf *b);
-
 
 #endif /* TG_AGENTD_BPF_LOADER_H */

@@ -34,17 +34,23 @@ static const char *mode_name(__u32 flags)
 static void add_rl_status(struct agent *a, struct json_object *t,
 			  const struct tg_tenant_entry *e)
 {
-	const struct tg_rate *r = tg_policy_tenant_rate(&a->policy, e->defined ?
-				  tg_policy_find(&a->policy, e->name) : NULL);
+	const struct tg_rate *r = tg_policy_tenant_rate(
+		&a->policy,
+		e->defined ? tg_policy_find(&a->policy, e->name) : NULL);
 
-	json_object_object_add(t, "event_rate", r->rate ?
-			       json_object_new_int64(r->rate) :
-			       json_object_new_string("unlimited"));
-	json_object_object_add(t, "event_burst", json_object_new_int64(r->burst));
-	json_object_object_add(t, "events_suppressed", json_object_new_int64(
-		(int64_t)tg_ratelimit_suppressed(a->rl, e->id)));
-	json_object_object_add(t, "events_dropped", json_object_new_int64(
-		(int64_t)tg_ratelimit_dropped(a->rl, e->id)));
+	json_object_object_add(t, "event_rate",
+			       r->rate ? json_object_new_int64(r->rate)
+				       : json_object_new_string("unlimited"));
+	json_object_object_add(t, "event_burst",
+			       json_object_new_int64(r->burst));
+	json_object_object_add(
+		t, "events_suppressed",
+		json_object_new_int64(
+			(int64_t)tg_ratelimit_suppressed(a->rl, e->id)));
+	json_object_object_add(
+		t, "events_dropped",
+		json_object_new_int64(
+			(int64_t)tg_ratelimit_dropped(a->rl, e->id)));
 }
 
 /* Events reported as suppressed so far, every tenant. */
@@ -65,13 +71,20 @@ static struct json_object *fan_status_json(struct tg_fan *f)
 
 	tg_fan_stats(f, &s);
 	json_object_object_add(o, "filesystems", tg_fan_filesystems_json(f));
-	json_object_object_add(o, "answered", json_object_new_int64((int64_t)s.answered));
-	json_object_object_add(o, "denied", json_object_new_int64((int64_t)s.denied));
-	json_object_object_add(o, "audited", json_object_new_int64((int64_t)s.audited));
-	json_object_object_add(o, "undecidable", json_object_new_int64((int64_t)s.failed));
-	json_object_object_add(o, "ignore_marks", json_object_new_int64((int64_t)s.ignore_marks));
-	json_object_object_add(o, "cache_hits", json_object_new_int64((int64_t)s.cache_hits));
-	json_object_object_add(o, "cache_misses", json_object_new_int64((int64_t)s.cache_misses));
+	json_object_object_add(o, "answered",
+			       json_object_new_int64((int64_t)s.answered));
+	json_object_object_add(o, "denied",
+			       json_object_new_int64((int64_t)s.denied));
+	json_object_object_add(o, "audited",
+			       json_object_new_int64((int64_t)s.audited));
+	json_object_object_add(o, "undecidable",
+			       json_object_new_int64((int64_t)s.failed));
+	json_object_object_add(o, "ignore_marks",
+			       json_object_new_int64((int64_t)s.ignore_marks));
+	json_object_object_add(o, "cache_hits",
+			       json_object_new_int64((int64_t)s.cache_hits));
+	json_object_object_add(o, "cache_misses",
+			       json_object_new_int64((int64_t)s.cache_misses));
 	return o;
 }
 
@@ -85,16 +98,25 @@ static struct json_object *pending_json(struct agent *a)
 
 	json_add_str(o, "name", "(pending)");
 	json_add_str(o, "cgroup", p->cgroup);
-	json_object_object_add(o, "present", json_object_new_boolean(p->cgroup_id != 0));
+	json_object_object_add(o, "present",
+			       json_object_new_boolean(p->cgroup_id != 0));
 	json_add_str(o, "mode", mode_name(p->flags));
-	json_object_object_add(o, "denials", json_object_new_int64(
-		(int64_t)tg_delivery_denials(&a->dlv, TG_TENANT_PENDING)));
-	json_object_object_add(o, "audits", json_object_new_int64(
-		(int64_t)tg_delivery_audits(&a->dlv, TG_TENANT_PENDING)));
-	json_object_object_add(o, "events_suppressed", json_object_new_int64(
-		(int64_t)tg_ratelimit_suppressed(a->rl, TG_TENANT_PENDING)));
-	json_object_object_add(o, "events_dropped", json_object_new_int64(
-		(int64_t)tg_ratelimit_dropped(a->rl, TG_TENANT_PENDING)));
+	json_object_object_add(
+		o, "denials",
+		json_object_new_int64((int64_t)tg_delivery_denials(
+			&a->dlv, TG_TENANT_PENDING)));
+	json_object_object_add(
+		o, "audits",
+		json_object_new_int64((int64_t)tg_delivery_audits(
+			&a->dlv, TG_TENANT_PENDING)));
+	json_object_object_add(
+		o, "events_suppressed",
+		json_object_new_int64((int64_t)tg_ratelimit_suppressed(
+			a->rl, TG_TENANT_PENDING)));
+	json_object_object_add(
+		o, "events_dropped",
+		json_object_new_int64((int64_t)tg_ratelimit_dropped(
+			a->rl, TG_TENANT_PENDING)));
 	arr = json_object_new_array();
 	for (i = 0; i < p->n; i++) {
 		u = json_object_new_object();
@@ -105,7 +127,8 @@ static struct json_object *pending_json(struct agent *a)
 		json_object_array_add(arr, u);
 	}
 	json_object_object_add(o, "unregistered", arr);
-	json_object_object_add(o, "unregistered_more", json_object_new_int64((int64_t)p->more));
+	json_object_object_add(o, "unregistered_more",
+			       json_object_new_int64((int64_t)p->more));
 	return o;
 }
 
@@ -123,21 +146,32 @@ static struct json_object *tenants_json(struct agent *a)
 		if (!tg_tenant_in_force(e))
 			continue;
 		t = json_object_new_object();
-		json_object_object_add(t, "name", json_object_new_string(e->name));
+		json_object_object_add(t, "name",
+				       json_object_new_string(e->name));
 		json_object_object_add(t, "id", json_object_new_int64(e->id));
-		json_object_object_add(t, "mode", json_object_new_string(mode_name(e->flags)));
-		json_object_object_add(t, "cgroup", json_object_new_string(e->cgroup));
-		json_object_object_add(t, "present", json_object_new_boolean(e->present));
-		json_object_object_add(t, "source", json_object_new_string(
-			e->defined ? "policy" : "zero-config"));
+		json_object_object_add(
+			t, "mode", json_object_new_string(mode_name(e->flags)));
+		json_object_object_add(t, "cgroup",
+				       json_object_new_string(e->cgroup));
+		json_object_object_add(t, "present",
+				       json_object_new_boolean(e->present));
+		json_object_object_add(
+			t, "source",
+			json_object_new_string(e->defined ? "policy"
+							  : "zero-config"));
 		ps = json_object_new_array();
 		for (j = 0; j < e->n_paths; j++)
-			json_object_array_add(ps, json_object_new_string(e->paths[j]));
+			json_object_array_add(
+				ps, json_object_new_string(e->paths[j]));
 		json_object_object_add(t, "paths", ps);
-		json_object_object_add(t, "denials",
-				       json_object_new_int64((int64_t)tg_delivery_denials(&a->dlv, e->id)));
-		json_object_object_add(t, "audits",
-				       json_object_new_int64((int64_t)tg_delivery_audits(&a->dlv, e->id)));
+		json_object_object_add(
+			t, "denials",
+			json_object_new_int64(
+				(int64_t)tg_delivery_denials(&a->dlv, e->id)));
+		json_object_object_add(
+			t, "audits",
+			json_object_new_int64(
+				(int64_t)tg_delivery_audits(&a->dlv, e->id)));
 		add_rl_status(a, t, e);
 		json_object_array_add(ts, t);
 	}
@@ -152,16 +186,25 @@ static struct json_object *events_json(struct agent *a)
 
 	tg_sink_stats(a->sink, &ss);
 	t = json_object_new_object();
-	json_object_object_add(t, "kernel_events", json_object_new_int64((int64_t)a->events_seen));
-	json_object_object_add(t, "kernel_drops",
-			       json_object_new_int64((int64_t)tg_bpf_event_drops(&a->bpf)));
-	json_object_object_add(t, "kernel_suppressed",
-			       json_object_new_int64((int64_t)suppressed_total(a)));
-	json_object_object_add(t, "sent_acked", json_object_new_int64((int64_t)ss.acked));
-	json_object_object_add(t, "queued", json_object_new_int64((int64_t)ss.queued));
-	json_object_object_add(t, "dropped", json_object_new_int64((int64_t)ss.dropped));
-	json_object_object_add(t, "spool_events", json_object_new_int64((int64_t)ss.spool_records));
-	json_object_object_add(t, "collector_connected", json_object_new_boolean(ss.connected));
+	json_object_object_add(t, "kernel_events",
+			       json_object_new_int64((int64_t)a->events_seen));
+	json_object_object_add(
+		t, "kernel_drops",
+		json_object_new_int64((int64_t)tg_bpf_event_drops(&a->bpf)));
+	json_object_object_add(
+		t, "kernel_suppressed",
+		json_object_new_int64((int64_t)suppressed_total(a)));
+	json_object_object_add(t, "sent_acked",
+			       json_object_new_int64((int64_t)ss.acked));
+	json_object_object_add(t, "queued",
+			       json_object_new_int64((int64_t)ss.queued));
+	json_object_object_add(t, "dropped",
+			       json_object_new_int64((int64_t)ss.dropped));
+	json_object_object_add(
+		t, "spool_events",
+		json_object_new_int64((int64_t)ss.spool_records));
+	json_object_object_add(t, "collector_connected",
+			       json_object_new_boolean(ss.connected));
 	return t;
 }
 
@@ -170,40 +213,60 @@ static struct json_object *status_json(struct agent *a)
 	struct json_object *o = json_object_new_object(), *t;
 
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
-	json_object_object_add(o, "policy", json_object_new_string(
-		a->builtin ? "built-in" : a->policy.source));
-	json_object_object_add(o, "generation", json_object_new_int64(a->bpf.gen));
-	json_object_object_add(o, "mode", json_object_new_string(
-		a->policy.mode == TG_MODE_AUDIT ? "audit" : "enforce"));
+	json_object_object_add(
+		o, "policy",
+		json_object_new_string(a->builtin ? "built-in"
+						  : a->policy.source));
+	json_object_object_add(o, "generation",
+			       json_object_new_int64(a->bpf.gen));
+	json_object_object_add(
+		o, "mode",
+		json_object_new_string(
+			a->policy.mode == TG_MODE_AUDIT ? "audit" : "enforce"));
 	agent_backends_json(a, o, 1);
 	if (a->fan)
 		json_object_object_add(o, "fanotify", fan_status_json(a->fan));
 	json_object_object_add(o, "tenants", tenants_json(a));
 	json_object_object_add(o, "pending", pending_json(a));
 	json_object_object_add(o, "events", events_json(a));
-	json_object_object_add(o, "delivery", tg_delivery_status(&a->dlv, &(struct tg_delivery_extra){
-		.kernel_drops = tg_bpf_event_drops(&a->bpf),
-		.reloads_ok = a->reloads_ok, .reloads_failed = a->reloads_failed }));
+	json_object_object_add(
+		o, "delivery",
+		tg_delivery_status(
+			&a->dlv,
+			&(struct tg_delivery_extra){
+				.kernel_drops = tg_bpf_event_drops(&a->bpf),
+				.reloads_ok = a->reloads_ok,
+				.reloads_failed = a->reloads_failed}));
 	t = json_object_new_object();
-	json_object_object_add(t, "listeners",
-			       json_object_new_int64(tg_notify_count(a->notify)));
-	json_object_object_add(t, "denials",
-			       json_object_new_int64((int64_t)a->seccomp_denials));
+	json_object_object_add(
+		t, "listeners",
+		json_object_new_int64(tg_notify_count(a->notify)));
+	json_object_object_add(
+		t, "denials",
+		json_object_new_int64((int64_t)a->seccomp_denials));
 	json_object_object_add(o, "seccomp", t);
 	t = json_object_new_object();
-	json_object_object_add(t, "local_addresses",
-			       json_object_new_int64(tg_local_addrs_count(a->nl)));
+	json_object_object_add(
+		t, "local_addresses",
+		json_object_new_int64(tg_local_addrs_count(a->nl)));
 	json_object_object_add(t, "reserved_ports_added",
 			       json_object_new_int64(a->resports.n_mine));
-	json_object_object_add(t, "reserved_ports_error", json_object_new_string(
-		a->resports_err ? strerror(-a->resports_err) : ""));
-	json_object_object_add(t, "seeded_sockets", json_object_new_int64(a->seed.sockets));
-	json_object_object_add(t, "seeded_ports", json_object_new_int64(a->seed.ports));
-	json_object_object_add(t, "seed_conflicts", json_object_new_int64(a->seed.conflicts));
+	json_object_object_add(
+		t, "reserved_ports_error",
+		json_object_new_string(
+			a->resports_err ? strerror(-a->resports_err) : ""));
+	json_object_object_add(t, "seeded_sockets",
+			       json_object_new_int64(a->seed.sockets));
+	json_object_object_add(t, "seeded_ports",
+			       json_object_new_int64(a->seed.ports));
+	json_object_object_add(t, "seed_conflicts",
+			       json_object_new_int64(a->seed.conflicts));
 	json_object_object_add(o, "net", t);
-	json_object_object_add(o, "reloads_ok", json_object_new_int64((int64_t)a->reloads_ok));
-	json_object_object_add(o, "reloads_failed",
-			       json_object_new_int64((int64_t)a->reloads_failed));
+	json_object_object_add(o, "reloads_ok",
+			       json_object_new_int64((int64_t)a->reloads_ok));
+	json_object_object_add(
+		o, "reloads_failed",
+		json_object_new_int64((int64_t)a->reloads_failed));
 	return o;
 }
 
@@ -216,23 +279,28 @@ static struct json_object *tenant_json(struct agent *a, const char *name)
 
 	if (!e || (!e->defined && !e->present)) {
 		json_object_object_add(o, "ok", json_object_new_boolean(0));
-		json_object_object_add(o, "error", json_object_new_string(
-			"no such tenant in the policy in force"));
+		json_object_object_add(
+			o, "error",
+			json_object_new_string(
+				"no such tenant in the policy in force"));
 		return o;
 	}
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	json_object_object_add(o, "name", json_object_new_string(e->name));
 	json_object_object_add(o, "id", json_object_new_int64(e->id));
 	json_object_object_add(o, "cgroup", json_object_new_string(e->cgroup));
-	json_object_object_add(o, "present", json_object_new_boolean(e->present));
-	json_object_object_add(o, "seccomp", json_object_new_string(
-		t && t->seccomp[0] ? t->seccomp : "default"));
+	json_object_object_add(o, "present",
+			       json_object_new_boolean(e->present));
+	json_object_object_add(o, "seccomp",
+			       json_object_new_string(t && t->seccomp[0]
+							      ? t->seccomp
+							      : "default"));
 	return o;
 }
 
 /* The launcher hands over the seccomp listener of a tenant's process tree. */
-static struct json_object *take_listener(struct agent *a, struct json_object *req,
-					 int *fd)
+static struct json_object *take_listener(struct agent *a,
+					 struct json_object *req, int *fd)
 {
 	struct json_object *o = json_object_new_object(), *v;
 	const char *tenant = NULL, *profile = "";
@@ -245,58 +313,72 @@ static struct json_object *take_listener(struct agent *a, struct json_object *re
 		profile = json_object_get_string(v);
 	if (!tenant || !tg_tenant_name_valid(tenant) || strlen(profile) >= 64) {
 		err = -EINVAL;
-		snprintf(msg, sizeof(msg), "seccomp-listener: 'tenant' missing or invalid");
+		snprintf(msg, sizeof(msg),
+			 "seccomp-listener: 'tenant' missing or invalid");
 	} else if (*fd < 0) {
 		err = -EBADF;
-		snprintf(msg, sizeof(msg), "seccomp-listener: no descriptor passed");
+		snprintf(msg, sizeof(msg),
+			 "seccomp-listener: no descriptor passed");
 	} else {
 		err = tg_notify_add(a->notify, *fd, tenant, profile);
-		*fd = -1;	/* taken, or closed on error */
+		*fd = -1; /* taken, or closed on error */
 		snprintf(msg, sizeof(msg), "seccomp-listener: %s",
-			 err == -EBADF ? "not a seccomp listener" : strerror(-err));
+			 err == -EBADF ? "not a seccomp listener"
+				       : strerror(-err));
 	}
 	json_object_object_add(o, "ok", json_object_new_boolean(!err));
 	if (err)
 		json_object_object_add(o, "error", json_object_new_string(msg));
 	else
-		tg_debug("seccomp listener for tenant %s (profile %s), %u served", tenant,
-		    profile, tg_notify_count(a->notify));
+		tg_debug(
+			"seccomp listener for tenant %s (profile %s), %u served",
+			tenant, profile, tg_notify_count(a->notify));
 	return o;
 }
 
-static struct json_object *cmd_status(struct agent *a, struct json_object *req, int *fd)
+static struct json_object *cmd_status(struct agent *a, struct json_object *req,
+				      int *fd)
 {
 	return status_json(a);
 }
 
-static struct json_object *cmd_tenant(struct agent *a, struct json_object *req, int *fd)
+static struct json_object *cmd_tenant(struct agent *a, struct json_object *req,
+				      int *fd)
 {
 	struct json_object *v;
 
-	return tenant_json(a, json_object_object_get_ex(req, "name", &v) ?
-				      json_object_get_string(v) : "");
+	return tenant_json(a, json_object_object_get_ex(req, "name", &v)
+				      ? json_object_get_string(v)
+				      : "");
 }
 
-static struct json_object *cmd_reload(struct agent *a, struct json_object *req, int *fd)
+static struct json_object *cmd_reload(struct agent *a, struct json_object *req,
+				      int *fd)
 {
-	struct json_object *o = json_object_new_object(), *errs = json_object_new_array();
+	struct json_object *o = json_object_new_object(),
+			   *errs = json_object_new_array();
 
-	json_object_object_add(o, "ok", json_object_new_boolean(!agent_reload(a, errs)));
-	json_object_object_add(o, "generation", json_object_new_int64(a->bpf.gen));
-	json_object_object_add(o, "elapsed_ms", json_object_new_double(a->last_reload_ms));
-	json_object_object_add(o, "map_changes", json_object_new_int64(a->last_changes));
+	json_object_object_add(o, "ok",
+			       json_object_new_boolean(!agent_reload(a, errs)));
+	json_object_object_add(o, "generation",
+			       json_object_new_int64(a->bpf.gen));
+	json_object_object_add(o, "elapsed_ms",
+			       json_object_new_double(a->last_reload_ms));
+	json_object_object_add(o, "map_changes",
+			       json_object_new_int64(a->last_changes));
 	json_object_object_add(o, "errors", errs);
 	return o;
 }
 
 static const struct {
 	const char *name;
-	struct json_object *(*fn)(struct agent *a, struct json_object *req, int *fd);
+	struct json_object *(*fn)(struct agent *a, struct json_object *req,
+				  int *fd);
 } cmds[] = {
-	{ "status", cmd_status },
-	{ "tenant", cmd_tenant },
-	{ "reload", cmd_reload },
-	{ "seccomp-listener", take_listener },
+	{"status", cmd_status},
+	{"tenant", cmd_tenant},
+	{"reload", cmd_reload},
+	{"seccomp-listener", take_listener},
 };
 
 struct json_object *agent_control(void *ctx, struct json_object *req, int *fd)
@@ -312,6 +394,7 @@ struct json_object *agent_control(void *ctx, struct json_object *req, int *fd)
 			return cmds[i].fn(ctx, req, fd);
 	o = json_object_new_object();
 	json_object_object_add(o, "ok", json_object_new_boolean(0));
-	json_object_object_add(o, "error", json_object_new_string("unknown command"));
+	json_object_object_add(o, "error",
+			       json_object_new_string("unknown command"));
 	return o;
 }

@@ -40,8 +40,8 @@ void tg_delivery_free(struct tg_delivery *d)
 	d->denials = d->audits = NULL;
 }
 
-void tg_delivery_count_verdict(struct tg_delivery *d, __u32 tenant, __u32 verdict,
-			       __u64 n)
+void tg_delivery_count_verdict(struct tg_delivery *d, __u32 tenant,
+			       __u32 verdict, __u64 n)
 {
 	if (tenant > TG_MAX_TENANTS)
 		return;
@@ -82,13 +82,15 @@ static void report_malformed(void *arg, const char *tenant, __u64 n)
 
 	snprintf(msg, sizeof(msg),
 		 "%llu events of tenant %s dropped: the agent could not decode "
-		 "the kernel's record", (unsigned long long)n, tenant);
+		 "the kernel's record",
+		 (unsigned long long)n, tenant);
 	o = tg_agent_event(m->f, "drop", "allow", msg);
 	if (!o)
 		return;
 	json_object_object_add(o, "tenant", json_object_new_string(tenant));
 	json_object_object_add(o, "dropped", json_object_new_int64((int64_t)n));
-	json_object_object_add(o, "reason", json_object_new_string("malformed"));
+	json_object_object_add(o, "reason",
+			       json_object_new_string("malformed"));
 	m->emit(m->ctx, o);
 }
 
@@ -117,10 +119,10 @@ struct reason {
 	size_t reported; /* offset in struct tg_delivery */
 };
 
-#define REASON(n, w, s, r)                                                 \
-	{                                                                  \
-		n, w, offsetof(struct tg_sink_stats, s),                   \
-			offsetof(struct tg_delivery, r)                    \
+#define REASON(n, w, s, r)                                                     \
+	{                                                                      \
+		n, w, offsetof(struct tg_sink_stats, s),                       \
+			offsetof(struct tg_delivery, r)                        \
 	}
 
 static const struct reason reasons[] = {
@@ -162,7 +164,7 @@ void tg_delivery_report(struct tg_delivery *d, const struct tg_event_fmt *f,
 		*rep = now;
 	}
 	if (d->malformed.n && tg_sink_has_room(d->sink)) {
-		struct malformed_ctx m = { f, emit, ctx };
+		struct malformed_ctx m = {f, emit, ctx};
 
 		tg_counts_each(&d->malformed, report_malformed, &m);
 		tg_counts_free(&d->malformed);
@@ -217,8 +219,9 @@ struct json_object *tg_delivery_status(struct tg_delivery *d,
 	add_u64(o, "spool_bytes", ss.spool_bytes);
 	add_u64(o, "spooled", ss.spooled);
 	snprintf(since, sizeof(since), "%.3f", lag_seconds(&ss));
-	json_object_object_add(o, "collector_lag_seconds",
-			       json_object_new_double_s(lag_seconds(&ss), since));
+	json_object_object_add(
+		o, "collector_lag_seconds",
+		json_object_new_double_s(lag_seconds(&ss), since));
 	json_object_object_add(o, "collector_connected",
 			       json_object_new_boolean(ss.connected));
 	json_object_object_add(o, "collector_stalled",
@@ -244,9 +247,9 @@ struct json_object *tg_delivery_status(struct tg_delivery *d,
 		json_object_object_add(o, "metrics_file",
 				       json_object_new_string(d->metrics_path));
 		if (d->metrics_err)
-			json_object_object_add(
-				o, "metrics_error",
-				json_object_new_string(strerror(-d->metrics_err)));
+			json_object_object_add(o, "metrics_error",
+					       json_object_new_string(strerror(
+						       -d->metrics_err)));
 	}
 	return o;
 }
@@ -305,8 +308,7 @@ void tg_delivery_metrics(struct tg_delivery *d,
 	tg_metrics_u64(m, "tenantguard_events_acked_total", NULL, ss.acked);
 	tg_metrics_family(m, "tenantguard_events_spooled_total", "counter",
 			  "Events written to the on-disk spool.");
-	tg_metrics_u64(m, "tenantguard_events_spooled_total", NULL,
-		       ss.spooled);
+	tg_metrics_u64(m, "tenantguard_events_spooled_total", NULL, ss.spooled);
 	tg_metrics_family(m, "tenantguard_queue_events", "gauge",
 			  "Events in the agent's memory queue, not yet "
 			  "acknowledged.");
@@ -335,8 +337,7 @@ void tg_delivery_metrics(struct tg_delivery *d,
 			  "Policy reloads, by result.");
 	l[0] = "result";
 	l[1] = "ok";
-	tg_metrics_u64(m, "tenantguard_policy_reloads_total", l,
-		       x->reloads_ok);
+	tg_metrics_u64(m, "tenantguard_policy_reloads_total", l, x->reloads_ok);
 	l[1] = "failed";
 	tg_metrics_u64(m, "tenantguard_policy_reloads_total", l,
 		       x->reloads_failed);
@@ -369,10 +370,26 @@ int tg_parse_size(const char *s, __u64 *out)
 	if (errno)
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		end++;
+		break;
 	}
 	if (*end == 'i' || *end == 'B')
 		end += *end == 'i' && end[1] == 'B' ? 2 : 1;

@@ -24,17 +24,17 @@ struct tg_delivery {
 	__u64 rep_queue_full, rep_spool_full, rep_spool_error, rep_oversized,
 		rep_nomem, rep_stalls;
 	/* Kernel records the agent could not decode, by actor's tenant. */
-	struct tg_counts malformed;	/* tenant name -> count not reported */
-	__u64 malformed_total;		/* all of them, reported or not */
-	const char *metrics_path; /* NULL: no metrics file */
-	int metrics_err;	  /* last write's result */
+	struct tg_counts malformed; /* tenant name -> count not reported */
+	__u64 malformed_total;	    /* all of them, reported or not */
+	const char *metrics_path;   /* NULL: no metrics file */
+	int metrics_err;	    /* last write's result */
 	/* Denials and audits (suppressed ones included), by tenant id. */
-	__u64 *denials, *audits;  /* TG_MAX_TENANTS + 1 each */
+	__u64 *denials, *audits; /* TG_MAX_TENANTS + 1 each */
 };
 
 /* Counters the agent keeps elsewhere, for the metrics file. */
 struct tg_delivery_extra {
-	__u64 kernel_drops;  /* kernel ring buffer full */
+	__u64 kernel_drops; /* kernel ring buffer full */
 	__u64 reloads_ok, reloads_failed;
 };
 
@@ -47,8 +47,8 @@ void tg_delivery_free(struct tg_delivery *d);
  * Count n denials or audits (verdict, enum tg_verdict) of tenant id (up to
  * TG_MAX_TENANTS; others are not counted): the status shows them.
  */
-void tg_delivery_count_verdict(struct tg_delivery *d, __u32 tenant, __u32 verdict,
-			       __u64 n);
+void tg_delivery_count_verdict(struct tg_delivery *d, __u32 tenant,
+			       __u32 verdict, __u64 n);
 __u64 tg_delivery_denials(const struct tg_delivery *d, __u32 tenant);
 __u64 tg_delivery_audits(const struct tg_delivery *d, __u32 tenant);
 

@@ -20,7 +20,7 @@
 #include "seccomp/notify.h"
 #include "tenantguard/map_abi.h"
 
-#define TG_RL_POLL_MS 1000	/* kernel counters read at most this often */
+#define TG_RL_POLL_MS 1000 /* kernel counters read at most this often */
 
 /* Queue one JSON event object for the collector; takes the reference. */
 void agent_emit(struct agent *a, struct json_object *o)
@@ -30,8 +30,8 @@ void agent_emit(struct agent *a, struct json_object *o)
 
 	if (!o)
 		return;
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						      JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	tg_debug("event %s", s);
 	tg_delivery_count(&a->dlv, o);
 	err = tg_sink_submit(a->sink, s, strlen(s));
@@ -54,8 +54,10 @@ int agent_on_event(void *ctx, void *data, size_t size)
 		const struct tg_event *ev = data;
 
 		if (ev->tenant <= TG_MAX_TENANTS) {
-			who = tg_registry_name(&a->reg, ev->tenant, buf, sizeof(buf));
-			tg_delivery_count_verdict(&a->dlv, ev->tenant, ev->verdict, 1);
+			who = tg_registry_name(&a->reg, ev->tenant, buf,
+					       sizeof(buf));
+			tg_delivery_count_verdict(&a->dlv, ev->tenant,
+						  ev->verdict, 1);
 		}
 	}
 	/* Straight to text: no json-c object for the events of a flood. */
@@ -66,7 +68,8 @@ int agent_on_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	tg_debug("event %.*s", (int)text.len, text.p);
-	tg_delivery_count_names(&a->dlv, names.kind, names.verdict, names.tenant);
+	tg_delivery_count_names(&a->dlv, names.kind, names.verdict,
+				names.tenant);
 	err = tg_sink_submit(a->sink, text.p, text.len);
 	if (err && err != -ENOBUFS)
 		tg_debug("collector: %s", strerror(-err));
@@ -104,9 +107,9 @@ struct json_object *agent_backends_json(struct agent *a, struct json_object *o,
 		enum tg_backend be;
 		const char *reason;
 	} f[] = {
-		{ "file", a->bpf.file_backend, a->bpf.file_reason },
-		{ "net", a->bpf.net_backend, "" },
-		{ "unix", a->bpf.unix_backend, a->bpf.unix_reason },
+		{"file", a->bpf.file_backend, a->bpf.file_reason},
+		{"net", a->bpf.net_backend, ""},
+		{"unix", a->bpf.unix_backend, a->bpf.unix_reason},
 	};
 	struct json_object *be = json_object_new_object();
 	struct json_object *un = json_object_new_array();
@@ -118,7 +121,8 @@ struct json_object *agent_backends_json(struct agent *a, struct json_object *o,
 		add_field(be, f[i].name, tg_backend_name(f[i].be));
 		snprintf(key, sizeof(key), "%s_reason", f[i].name);
 		if (f[i].be == TG_BACKEND_NONE)
-			json_object_array_add(un, json_object_new_string(f[i].name));
+			json_object_array_add(
+				un, json_object_new_string(f[i].name));
 		else if (f[i].be != TG_BACKEND_FANOTIFY)
 			continue;
 		if (reasons)
@@ -127,9 +131,12 @@ struct json_object *agent_backends_json(struct agent *a, struct json_object *o,
 	if (a->bpf.file_backend == TG_BACKEND_FANOTIFY) {
 		tg_fan_stats(a->fan, &fs);
 		if (fs.unmarked)
-			json_object_array_add(un, json_object_new_string("file:open"));
+			json_object_array_add(
+				un, json_object_new_string("file:open"));
 		for (i = 0; tg_fan_unenforced[i]; i++)
-			json_object_array_add(un, json_object_new_string(tg_fan_unenforced[i]));
+			json_object_array_add(
+				un,
+				json_object_new_string(tg_fan_unenforced[i]));
 	}
 	json_object_object_add(o, "backends", be);
 	json_object_object_add(o, "file_ops", file_ops_json(a));
@@ -153,7 +160,8 @@ static size_t join_strings(char *buf, size_t len, size_t n,
 		v = json_object_get_string(json_object_array_get_idx(arr, i));
 		if (prefix && strncmp(v, prefix, strlen(prefix)) != 0)
 			continue;
-		n += (size_t)snprintf(buf + n, len - n, "%s%s", k++ ? ", " : "", v);
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", k++ ? ", " : "",
+				      v);
 	}
 	return n;
 }
@@ -177,7 +185,8 @@ static void backend_text(char *buf, size_t len, const char *name,
 		n += (size_t)snprintf(buf + n, len - n, " (");
 		n = join_strings(buf, len, n, ops, NULL);
 		if (unenf && json_object_array_length(unenf) && n < len) {
-			n += (size_t)snprintf(buf + n, len - n, "; UNENFORCED: ");
+			n += (size_t)snprintf(buf + n, len - n,
+					      "; UNENFORCED: ");
 			n = join_strings(buf, len, n, unenf, "file:");
 		}
 		if (n < len)
@@ -222,7 +231,8 @@ static void emit_drop(struct agent *a, __u64 n, const char *reason,
 		 (unsigned long long)n, why);
 	o = tg_agent_event(&a->fmt, "drop", "allow", msg);
 	if (o) {
-		json_object_object_add(o, "dropped", json_object_new_int64((int64_t)n));
+		json_object_object_add(o, "dropped",
+				       json_object_new_int64((int64_t)n));
 		add_field(o, "reason", reason);
 	}
 	agent_emit(a, o);
@@ -248,7 +258,8 @@ static int emit_rl(void *ctx, const struct tg_rl_record *r)
 	agent_emit(a, tg_rl_record_json(&a->fmt, r));
 	/* A suppressed denial is a denial all the same. */
 	if (r->type == TG_RL_SUPPRESSED)
-		tg_delivery_count_verdict(&a->dlv, r->tenant, r->verdict, r->count);
+		tg_delivery_count_verdict(&a->dlv, r->tenant, r->verdict,
+					  r->count);
 	return 0;
 }
 
@@ -267,9 +278,10 @@ void agent_report_drops(struct agent *a, int force)
 		tg_fan_stats(a->fan, &fs);
 		if (fs.record_drops != a->fan_drops_reported &&
 		    tg_sink_has_room(a->sink)) {
-			emit_drop(a, fs.record_drops - a->fan_drops_reported,
-				  "fanotify_queue_full",
-				  "fanotify decisions came faster than they were reported");
+			emit_drop(
+				a, fs.record_drops - a->fan_drops_reported,
+				"fanotify_queue_full",
+				"fanotify decisions came faster than they were reported");
 			a->fan_drops_reported = fs.record_drops;
 		}
 	}
@@ -278,7 +290,8 @@ void agent_report_drops(struct agent *a, int force)
 	a->rl_polled_ms = tg_now_ms();
 	err = tg_ratelimit_poll(a->rl, a->reg.next_id - 1, emit_rl, a);
 	if (err)
-		tg_debug("events: cannot read the kernel's counters: %s", strerror(-err));
+		tg_debug("events: cannot read the kernel's counters: %s",
+			 strerror(-err));
 }
 
 /* When a filesystem holding owned paths cannot be marked, or can again. */
@@ -319,9 +332,10 @@ void agent_report_pending(struct agent *a)
 
 	tg_pending_news(&a->reported, now, report_unreg, a);
 	if (now->more > a->reported.more) {
-		snprintf(msg, sizeof(msg),
-			 "%zu more cgroups below the tenants cgroup are no tenant (not listed); their processes are pending",
-			 now->more);
+		snprintf(
+			msg, sizeof(msg),
+			"%zu more cgroups below the tenants cgroup are no tenant (not listed); their processes are pending",
+			now->more);
 		tg_info("%s", msg);
 		agent_emit(a, tg_agent_event(&a->fmt, "pending", "deny", msg));
 	}
@@ -330,19 +344,21 @@ void agent_report_pending(struct agent *a)
 }
 
 void agent_on_seccomp_denial(void *ctx, const char *tenant, const char *profile,
-			      const struct tg_sc_denial *d)
+			     const struct tg_sc_denial *d)
 {
 	struct agent *a = ctx;
-	const struct tg_tenant_entry *e = tg_registry_find_const(&a->reg, tenant);
+	const struct tg_tenant_entry *e =
+		tg_registry_find_const(&a->reg, tenant);
 
 	a->seccomp_denials++;
 	if (e)
 		tg_delivery_count_verdict(&a->dlv, e->id, TG_VERDICT_DENY, 1);
-	agent_emit(a, tg_seccomp_event(&a->fmt, tenant, profile, (__u32)d->pid, d->comm,
-				 d->syscall, d->arch));
+	agent_emit(a, tg_seccomp_event(&a->fmt, tenant, profile, (__u32)d->pid,
+				       d->comm, d->syscall, d->arch));
 }
 
-/* The agent event telling what the hard-link scan found and could not record. */
+/* The agent event telling what the hard-link scan found and could not record.
+ */
 static struct json_object *links_event(const struct tg_links *l,
 				       const struct tg_event_fmt *f)
 {
@@ -364,24 +380,35 @@ static struct json_object *links_event(const struct tg_links *l,
 				      "tenant, tenant %s): each of their names "
 				      "is owned by its place",
 				      st->dropped, l->max_per_tenant,
-				      tg_registry_name(f->reg, st->dropped_tenant,
-						       buf, sizeof(buf)));
+				      tg_registry_name(f->reg,
+						       st->dropped_tenant, buf,
+						       sizeof(buf)));
 	if (st->outside && n < sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - n,
 			 "; %lu object(s) of one tenant also linked outside "
 			 "every owned path are that tenant's by every name "
-			 "(e.g. %s)", st->outside, st->example_outside);
+			 "(e.g. %s)",
+			 st->outside, st->example_outside);
 	o = tg_agent_event(f, "hardlinks", "allow", msg);
 	if (!o)
 		return NULL;
-	json_object_object_add(o, "shared", json_object_new_int64((int64_t)st->shared));
-	json_object_object_add(o, "example", json_object_new_string(st->example));
-	json_object_object_add(o, "dropped", json_object_new_int64((int64_t)st->dropped));
-	json_object_object_add(o, "dropped_tenant", json_object_new_string(
-		st->dropped ? tg_registry_name(f->reg, st->dropped_tenant, buf,
-					       sizeof(buf)) : ""));
-	json_object_object_add(o, "limit", json_object_new_int64(l->max_per_tenant));
-	json_object_object_add(o, "outside", json_object_new_int64((int64_t)st->outside));
+	json_object_object_add(o, "shared",
+			       json_object_new_int64((int64_t)st->shared));
+	json_object_object_add(o, "example",
+			       json_object_new_string(st->example));
+	json_object_object_add(o, "dropped",
+			       json_object_new_int64((int64_t)st->dropped));
+	json_object_object_add(
+		o, "dropped_tenant",
+		json_object_new_string(
+			st->dropped
+				? tg_registry_name(f->reg, st->dropped_tenant,
+						   buf, sizeof(buf))
+				: ""));
+	json_object_object_add(o, "limit",
+			       json_object_new_int64(l->max_per_tenant));
+	json_object_object_add(o, "outside",
+			       json_object_new_int64((int64_t)st->outside));
 	json_object_object_add(o, "example_outside",
 			       json_object_new_string(st->example_outside));
 	return o;

@@ -110,22 +110,20 @@ static const char *op_name(__u32 op)
 static const char *proto_name(__u16 proto)
 {
 	switch (proto) {
-	case 6: return "tcp";	/* IPPROTO_TCP */
-	case 17: return "udp";	/* IPPROTO_UDP */
-	case 115: return "l2tp";	/* IPPROTO_L2TP */
-	case 136: return "udplite";	/* IPPROTO_UDPLITE */
-	case 262: return "mptcp";	/* IPPROTO_MPTCP */
+	case 6: return "tcp";	    /* IPPROTO_TCP */
+	case 17: return "udp";	    /* IPPROTO_UDP */
+	case 115: return "l2tp";    /* IPPROTO_L2TP */
+	case 136: return "udplite"; /* IPPROTO_UDPLITE */
+	case 262: return "mptcp";   /* IPPROTO_MPTCP */
 	}
 	return "other";
 }
 
 /* Start a JSON object with the fields every event has. */
-static struct json_object *common_fields(const struct tg_event_fmt *f,
-					 __s64 real_ns, const char *kind,
-					 const char *verdict, const char *tenant,
-					 const char *target, __u32 pid,
-					 const char *comm, size_t comm_len,
-					 const char *op)
+static struct json_object *
+common_fields(const struct tg_event_fmt *f, __s64 real_ns, const char *kind,
+	      const char *verdict, const char *tenant, const char *target,
+	      __u32 pid, const char *comm, size_t comm_len, const char *op)
 {
 	struct json_object *o = json_object_new_object();
 	char t[48];
@@ -207,13 +205,34 @@ static int put_str(struct tg_buf *b, const char *s, size_t n)
 		/* As json-c writes them. */
 		esc[0] = '\\';
 		switch (p[i]) {
-		case '"': esc[1] = '"'; k = 2; break;
-		case '\\': esc[1] = '\\'; k = 2; break;
-		case '\b': esc[1] = 'b'; k = 2; break;
-		case '\f': esc[1] = 'f'; k = 2; break;
-		case '\n': esc[1] = 'n'; k = 2; break;
-		case '\r': esc[1] = 'r'; k = 2; break;
-		case '\t': esc[1] = 't'; k = 2; break;
+		case '"':
+			esc[1] = '"';
+			k = 2;
+			break;
+		case '\\':
+			esc[1] = '\\';
+			k = 2;
+			break;
+		case '\b':
+			esc[1] = 'b';
+			k = 2;
+			break;
+		case '\f':
+			esc[1] = 'f';
+			k = 2;
+			break;
+		case '\n':
+			esc[1] = 'n';
+			k = 2;
+			break;
+		case '\r':
+			esc[1] = 'r';
+			k = 2;
+			break;
+		case '\t':
+			esc[1] = 't';
+			k = 2;
+			break;
 		default:
 			memcpy(esc + 1, "u00", 3);
 			esc[4] = hex[p[i] >> 4];
@@ -237,13 +256,13 @@ static void file_path(const struct tg_event *ev, const struct tg_event_fmt *f,
 	char fspath[TG_PATH_LEN + 8];
 	__u32 dev;
 
-	if ((ev->path_flags & (TG_PATH_F_COMPONENTS | TG_PATH_F_FSROOT |
-			       TG_PATH_F_TRUNCATED)) ==
+	if ((ev->path_flags &
+	     (TG_PATH_F_COMPONENTS | TG_PATH_F_FSROOT | TG_PATH_F_TRUNCATED)) ==
 	    (TG_PATH_F_COMPONENTS | TG_PATH_F_FSROOT)) {
 		join_components(ev, fspath, sizeof(fspath));
 		memcpy(&dev, ev->addr, sizeof(dev));
-		tg_mount_path(f->mountinfo ?: "/proc/self/mountinfo", dev, fspath,
-			      out, len);
+		tg_mount_path(f->mountinfo ?: "/proc/self/mountinfo", dev,
+			      fspath, out, len);
 	} else if (ev->path_flags & TG_PATH_F_COMPONENTS) {
 		join_components(ev, out, len);
 	} else {
@@ -279,7 +298,8 @@ static size_t unix_path(const struct tg_event *ev, char *out)
 			o_len += k;
 			i += k;
 		} else if (p[i] < 0x20 || p[i] >= 0x7f || p[i] == '\\') {
-			o_len += (size_t)snprintf(out + o_len, 5, "\\x%02x", p[i]);
+			o_len += (size_t)snprintf(out + o_len, 5, "\\x%02x",
+						  p[i]);
 			i++;
 		} else {
 			out[o_len++] = (char)p[i++];
@@ -329,8 +349,7 @@ int tg_event_text(const void *rec, size_t size, const struct tg_event_fmt *f,
 	kind = kind_name(ev.kind);
 	verdict = verdict_name(ev.verdict);
 	op = op_name(ev.op);
-	if (!kind || !verdict || !op ||
-	    ev.path_len > size - TG_EVENT_HDR_LEN)
+	if (!kind || !verdict || !op || ev.path_len > size - TG_EVENT_HDR_LEN)
 		return -EINVAL;
 	names->kind = kind;
 	names->verdict = verdict;
@@ -343,12 +362,15 @@ int tg_event_text(const void *rec, size_t size, const struct tg_event_fmt *f,
 	err = err ?: put_field(out, "kind", kind, strlen(kind));
 	err = err ?: put_field(out, "verdict", verdict, strlen(verdict));
 	err = err ?: put_field(out, "tenant", names->tenant, 32);
-	err = err ?: put_field(out, "target_tenant",
-			       tg_registry_name(f->reg, ev.target_tenant, b2,
-						sizeof(b2)), 32);
+	err = err
+		      ?: put_field(out, "target_tenant",
+				   tg_registry_name(f->reg, ev.target_tenant,
+						    b2, sizeof(b2)),
+				   32);
 	err = err ?: put_int(out, "pid", ev.pid);
-	err = err ?: put_field(out, "comm", (const char *)ev.comm,
-			       sizeof(ev.comm));
+	err = err
+		      ?: put_field(out, "comm", (const char *)ev.comm,
+				   sizeof(ev.comm));
 	err = err ?: put_field(out, "op", op, strlen(op));
 	if (!err && ev.kind == TG_KIND_NET) {
 		if (ev.family == AF_INET)
@@ -417,16 +439,17 @@ struct json_object *tg_agent_event(const struct tg_event_fmt *f, const char *op,
 	return o;
 }
 
-struct json_object *tg_seccomp_event(const struct tg_event_fmt *f, const char *tenant,
-				     const char *profile, __u32 pid, const char *comm,
+struct json_object *tg_seccomp_event(const struct tg_event_fmt *f,
+				     const char *tenant, const char *profile,
+				     __u32 pid, const char *comm,
 				     const char *syscall, const char *arch)
 {
 	struct json_object *o;
 	int err = 0;
 
 	o = common_fields(f, tg_boot_to_real_ns() + tg_clock_ns(CLOCK_BOOTTIME),
-			  "seccomp", "deny", tenant, "host", pid, comm, strlen(comm),
-			  syscall);
+			  "seccomp", "deny", tenant, "host", pid, comm,
+			  strlen(comm), syscall);
 	if (!o)
 		return NULL;
 	err = err ?: add_str(o, "arch", arch, strlen(arch));

@@ -14,14 +14,15 @@
 struct json_object;
 
 struct tg_event_fmt {
-	const struct tg_registry *reg;	/* tenant id -> name */
-	const char *host;		/* "host" field */
-	__s64 boot_to_real_ns;		/* CLOCK_REALTIME - CLOCK_BOOTTIME */
-	const char *mountinfo;		/* where filesystem-relative paths are
-					   placed; NULL: /proc/self/mountinfo */
+	const struct tg_registry *reg; /* tenant id -> name */
+	const char *host;	       /* "host" field */
+	__s64 boot_to_real_ns;	       /* CLOCK_REALTIME - CLOCK_BOOTTIME */
+	const char *mountinfo;	       /* where filesystem-relative paths are
+					  placed; NULL: /proc/self/mountinfo */
 };
 
-/* Names of a record's kind, verdict and actor's tenant (until the next call). */
+/* Names of a record's kind, verdict and actor's tenant (until the next call).
+ */
 struct tg_event_names {
 	const char *kind, *verdict, *tenant;
 };
@@ -55,8 +56,9 @@ struct json_object *tg_agent_event(const struct tg_event_fmt *f, const char *op,
  * A kind "seccomp" event: tenant's process pid (comm) was refused syscall
  * (named for arch) by its seccomp profile. NULL with errno on failure.
  */
-struct json_object *tg_seccomp_event(const struct tg_event_fmt *f, const char *tenant,
-				     const char *profile, __u32 pid, const char *comm,
+struct json_object *tg_seccomp_event(const struct tg_event_fmt *f,
+				     const char *tenant, const char *profile,
+				     __u32 pid, const char *comm,
 				     const char *syscall, const char *arch);
 
 /* Names of enum tg_kind, tg_op and tg_verdict values; NULL if unknown. */

@@ -46,12 +46,12 @@
 #include "tenantguard/event_abi.h"
 #include "tenantguard/map_abi.h"
 
-#define TG_FAN_QUEUE 1024		/* decisions waiting to be reported */
-#define TG_FAN_IGNORE_MAX 16384		/* inode ignore marks (they pin inodes) */
-#define TG_FAN_CACHE 65536		/* owner answers kept */
+#define TG_FAN_QUEUE	  1024	/* decisions waiting to be reported */
+#define TG_FAN_IGNORE_MAX 16384 /* inode ignore marks (they pin inodes) */
+#define TG_FAN_CACHE	  65536 /* owner answers kept */
 
 const char *const tg_fan_unenforced[] = {
-	"file:create",		/* O_CREAT makes the file before the open is refused */
+	"file:create", /* O_CREAT makes the file before the open is refused */
 	"file:mkdir",
 	"file:mknod",
 	"file:symlink",
@@ -59,37 +59,36 @@ const char *const tg_fan_unenforced[] = {
 	"file:unlink",
 	"file:rmdir",
 	"file:rename",
-	"file:truncate",	/* truncate(2) by path; O_TRUNC is checked */
+	"file:truncate", /* truncate(2) by path; O_TRUNC is checked */
 	"file:chmod",
 	"file:chown",
-	"file:setattr",		/* utimes and other attributes */
+	"file:setattr", /* utimes and other attributes */
 	"file:setxattr",
 	"file:removexattr",
-	"file:receive",		/* descriptors passed over unix sockets */
-	"file:preopened",	/* descriptors opened before the agent marked */
-	"file:metadata",	/* stat, access, readlink, lookup, O_PATH */
-	NULL
-};
+	"file:receive",	  /* descriptors passed over unix sockets */
+	"file:preopened", /* descriptors opened before the agent marked */
+	"file:metadata",  /* stat, access, readlink, lookup, O_PATH */
+	NULL};
 
 struct tg_fan {
 	int perm_fd;
-	int notif_fd;		/* -1: no rename watch anywhere */
+	int notif_fd; /* -1: no rename watch anywhere */
 	int stop_fd;
 	int rec_fd;
-	int pidfds;		/* events carry a pidfd */
+	int pidfds; /* events carry a pidfd */
 	pid_t self;
 	char cgroup_root[PATH_MAX];
 	pthread_t thread;
 	int running;
 
-	pthread_mutex_t lock;	/* everything below up to qlock */
+	pthread_mutex_t lock; /* everything below up to qlock */
 	struct tg_fan_snap *snap;
 	struct tg_fan_fs_list fs;
 	struct tg_fo_cache cache;
 	struct tg_fo_obj *scratch;
 	struct tg_fan_stats st;
 
-	pthread_mutex_t qlock;	/* the record queue */
+	pthread_mutex_t qlock; /* the record queue */
 	struct tg_event *q;
 	size_t qhead, qn;
 	__u64 qdrops;
@@ -97,11 +96,11 @@ struct tg_fan {
 
 /* One decision. */
 struct fan_verdict {
-	__u32 response;		/* FAN_ALLOW or FAN_DENY */
-	__u32 verdict;		/* TG_VERDICT_* when reported */
+	__u32 response; /* FAN_ALLOW or FAN_DENY */
+	__u32 verdict;	/* TG_VERDICT_* when reported */
 	int report;
-	int ignore;		/* the object is unowned: stop its events */
-	int dir;		/* the object is a directory */
+	int ignore; /* the object is unowned: stop its events */
+	int dir;    /* the object is a directory */
 	__u32 actor, owner;
 };
 
@@ -177,12 +176,14 @@ static int open_holder(int root_fd, const char *dir, const char *name,
 {
 	struct open_how how = {
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_MAGICLINKS,
 	};
 	struct stat cs;
 	int dfd;
 
-	dfd = (int)syscall(SYS_openat2, root_fd, dir[0] ? dir : "/", &how, sizeof(how));
+	dfd = (int)syscall(SYS_openat2, root_fd, dir[0] ? dir : "/", &how,
+			   sizeof(how));
 	if (dfd < 0)
 		return -errno;
 	if (fstatat(dfd, name, &cs, AT_SYMLINK_NOFOLLOW) < 0 ||
@@ -200,11 +201,11 @@ static int open_holder(int root_fd, const char *dir, const char *name,
  * it is another: looked up from the one, then the other. The directory is
  * then taken into fs's clone, where ".." means the dentry tree.
  */
-static int owner_by_name(struct tg_fo_walk *w, const struct tg_fan_fs *fs, int fd,
-			 pid_t pid, const struct stat *st, __u32 *owner)
+static int owner_by_name(struct tg_fo_walk *w, const struct tg_fan_fs *fs,
+			 int fd, pid_t pid, const struct stat *st, __u32 *owner)
 {
 	char link[64], proot[64], p[PATH_MAX];
-	const char *roots[] = { "/", proot };
+	const char *roots[] = {"/", proot};
 	struct stat ds;
 	char *slash;
 	ssize_t n;
@@ -296,11 +297,12 @@ static void decide(struct tg_fan *f, int fd, pid_t pid, int pidfd,
 	}
 	fs = tg_fan_fs_find(&f->fs, st.st_dev);
 	if (!fs || !fs->marked)
-		return;		/* not a filesystem holding owned paths */
+		return; /* not a filesystem holding owned paths */
 	oerr = owner_of(f, fs, fd, pid, &st, &v->owner);
 	if (!oerr && v->owner == TG_TENANT_HOST) {
 		/* One name, no owner: its opens need no more questions. */
-		v->ignore = fs->watched && (S_ISDIR(st.st_mode) || st.st_nlink == 1);
+		v->ignore = fs->watched &&
+			    (S_ISDIR(st.st_mode) || st.st_nlink == 1);
 		v->dir = S_ISDIR(st.st_mode);
 		return;
 	}
@@ -351,8 +353,9 @@ static void add_ignore(struct tg_fan *f, int fd, int dir)
 {
 	if (f->st.ignore_marks >= TG_FAN_IGNORE_MAX)
 		flush_ignores(f);
-	if (fanotify_mark(f->perm_fd, FAN_MARK_ADD | FAN_MARK_IGNORE |
-					      FAN_MARK_IGNORED_SURV_MODIFY,
+	if (fanotify_mark(f->perm_fd,
+			  FAN_MARK_ADD | FAN_MARK_IGNORE |
+				  FAN_MARK_IGNORED_SURV_MODIFY,
 			  ignore_mask(dir), fd, NULL) == 0)
 		f->st.ignore_marks++;
 }
@@ -408,7 +411,7 @@ static void answer(struct tg_fan *f, const struct fanotify_event_metadata *m,
 		   int pidfd)
 {
 	struct fan_verdict v = {};
-	struct fanotify_response r = { .fd = m->fd, .response = FAN_ALLOW };
+	struct fanotify_response r = {.fd = m->fd, .response = FAN_ALLOW};
 	char comm[TG_COMM_LEN + 1] = "";
 
 	/* The agent's own opens: never wait on itself. */
@@ -451,7 +454,8 @@ static int event_pidfd(const struct fanotify_event_metadata *m)
 			break;
 		if (h->info_type == FAN_EVENT_INFO_TYPE_PIDFD &&
 		    h->len >= sizeof(struct fanotify_event_info_pidfd))
-			return ((const struct fanotify_event_info_pidfd *)p)->pidfd;
+			return ((const struct fanotify_event_info_pidfd *)p)
+				->pidfd;
 		p += h->len;
 	}
 	return FAN_EPIDFD;
@@ -463,7 +467,8 @@ typedef void (*fan_event_fn)(struct tg_fan *f,
 /* Hand every event queued on group fd to fn, until none is left. */
 static void read_events(struct tg_fan *f, int fd, fan_event_fn fn)
 {
-	char buf[8192] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
+	char buf[8192] __attribute__((
+		aligned(__alignof__(struct fanotify_event_metadata))));
 	const struct fanotify_event_metadata *m;
 	ssize_t n;
 
@@ -472,7 +477,7 @@ static void read_events(struct tg_fan *f, int fd, fan_event_fn fn)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return;	/* EAGAIN; on other errors the kernel denied */
+			return; /* EAGAIN; on other errors the kernel denied */
 		for (m = (const void *)buf; FAN_EVENT_OK(m, n);
 		     m = FAN_EVENT_NEXT(m, n))
 			fn(f, m);
@@ -492,7 +497,8 @@ static void on_perm(struct tg_fan *f, const struct fanotify_event_metadata *m)
 }
 
 /* The filesystem of a directory file id, and the directory as O_PATH. */
-static int open_dfid(struct tg_fan *f, const struct fanotify_event_info_fid *fid)
+static int open_dfid(struct tg_fan *f,
+		     const struct fanotify_event_info_fid *fid)
 {
 	struct file_handle *fh = (struct file_handle *)fid->handle;
 	size_t i;
@@ -502,7 +508,8 @@ static int open_dfid(struct tg_fan *f, const struct fanotify_event_info_fid *fid
 		if (!f->fs.v[i].marked ||
 		    memcmp(&f->fs.v[i].fsid, &fid->fsid, sizeof(fid->fsid)))
 			continue;
-		o = open_by_handle_at(f->fs.v[i].root_fd, fh, O_PATH | O_CLOEXEC);
+		o = open_by_handle_at(f->fs.v[i].root_fd, fh,
+				      O_PATH | O_CLOEXEC);
 		if (o >= 0)
 			return o;
 	}
@@ -519,10 +526,11 @@ static void invalidate_all(struct tg_fan *f)
  * A name that appeared (renamed or linked here): forget what is known of
  * its inode, so that its next open is decided where it is now.
  */
-static void forget_name(struct tg_fan *f, const struct fanotify_event_metadata *m)
+static void forget_name(struct tg_fan *f,
+			const struct fanotify_event_metadata *m)
 {
-	const struct fanotify_event_info_fid *fid = (const void *)((const char *)m +
-								   m->metadata_len);
+	const struct fanotify_event_info_fid *fid =
+		(const void *)((const char *)m + m->metadata_len);
 	const struct file_handle *fh;
 	const char *name;
 	struct stat st;
@@ -537,15 +545,17 @@ static void forget_name(struct tg_fan *f, const struct fanotify_event_metadata *
 		return;
 	dfd = open_dfid(f, fid);
 	if (dfd < 0) {
-		invalidate_all(f);	/* cannot tell which: forget all */
+		invalidate_all(f); /* cannot tell which: forget all */
 		return;
 	}
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    ((m->mask & FAN_MOVED_TO) || st.st_nlink > 1)) {
 		tg_fo_cache_del(&f->cache, st.st_dev, st.st_ino);
-		if (fanotify_mark(f->perm_fd, FAN_MARK_REMOVE | FAN_MARK_IGNORE |
-						      FAN_MARK_DONT_FOLLOW,
-				  ignore_mask(S_ISDIR(st.st_mode)), dfd, name) == 0 &&
+		if (fanotify_mark(f->perm_fd,
+				  FAN_MARK_REMOVE | FAN_MARK_IGNORE |
+					  FAN_MARK_DONT_FOLLOW,
+				  ignore_mask(S_ISDIR(st.st_mode)), dfd,
+				  name) == 0 &&
 		    f->st.ignore_marks)
 			f->st.ignore_marks--;
 	}
@@ -558,14 +568,15 @@ static void on_notif(struct tg_fan *f, const struct fanotify_event_metadata *m)
 		close(m->fd);
 	pthread_mutex_lock(&f->lock);
 	if (m->mask & FAN_Q_OVERFLOW)
-		invalidate_all(f);	/* renames were missed */
+		invalidate_all(f); /* renames were missed */
 	else if ((m->mask & FAN_ONDIR) && (m->mask & FAN_MOVED_TO))
 		/* A subtree moved: every answer below it too. */
 		invalidate_all(f);
 	else if ((m->mask & FAN_ONDIR) && (m->mask & FAN_DELETE))
 		/* Its inode number may come back as another. */
 		tg_fo_cache_clear(&f->cache);
-	else if (!(m->mask & FAN_ONDIR) && (m->mask & (FAN_MOVED_TO | FAN_CREATE)))
+	else if (!(m->mask & FAN_ONDIR) &&
+		 (m->mask & (FAN_MOVED_TO | FAN_CREATE)))
 		forget_name(f, m);
 	pthread_mutex_unlock(&f->lock);
 }
@@ -579,9 +590,9 @@ static void *fan_thread(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	for (;;) {
-		p[0] = (struct pollfd){ .fd = f->stop_fd, .events = POLLIN };
-		p[1] = (struct pollfd){ .fd = f->notif_fd, .events = POLLIN };
-		p[2] = (struct pollfd){ .fd = f->perm_fd, .events = POLLIN };
+		p[0] = (struct pollfd){.fd = f->stop_fd, .events = POLLIN};
+		p[1] = (struct pollfd){.fd = f->notif_fd, .events = POLLIN};
+		p[2] = (struct pollfd){.fd = f->perm_fd, .events = POLLIN};
 		if (poll(p, 3, -1) < 0 && errno != EINTR)
 			break;
 		if (p[0].revents)
@@ -621,8 +632,8 @@ struct tg_fan *tg_fan_new(const char *cgroup_root, char *err, size_t errlen)
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_mutex_init(&f->qlock, NULL);
 	f->pidfds = 1;
-	f->perm_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK |
-					   FAN_REPORT_PIDFD,
+	f->perm_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC |
+					   FAN_NONBLOCK | FAN_REPORT_PIDFD,
 				   O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 	if (f->perm_fd < 0 && errno == EINVAL) {
 		f->pidfds = 0;
@@ -632,22 +643,23 @@ struct tg_fan *tg_fan_new(const char *cgroup_root, char *err, size_t errlen)
 	}
 	if (f->perm_fd < 0) {
 		e = errno;
-		snprintf(err, errlen,
-			 "fanotify permission events unavailable: %s (needs CAP_SYS_ADMIN and CONFIG_FANOTIFY_ACCESS_PERMISSIONS)",
-			 strerror(e));
+		snprintf(
+			err, errlen,
+			"fanotify permission events unavailable: %s (needs CAP_SYS_ADMIN and CONFIG_FANOTIFY_ACCESS_PERMISSIONS)",
+			strerror(e));
 		goto out_free;
 	}
 	/* A rename watch needs file ids (5.9+); without it, no ignore marks. */
-	f->notif_fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK |
-					    FAN_REPORT_DFID_NAME,
+	f->notif_fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC |
+					    FAN_NONBLOCK | FAN_REPORT_DFID_NAME,
 				    O_RDONLY | O_CLOEXEC);
 	f->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->rec_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->q = calloc(TG_FAN_QUEUE, sizeof(*f->q));
 	f->scratch = calloc(TG_FO_MAX_DEPTH, sizeof(*f->scratch));
 	f->snap = calloc(1, sizeof(*f->snap));
-	if (f->stop_fd < 0 || f->rec_fd < 0 || !f->q || !f->scratch || !f->snap ||
-	    tg_fo_cache_init(&f->cache, TG_FAN_CACHE, 0)) {
+	if (f->stop_fd < 0 || f->rec_fd < 0 || !f->q || !f->scratch ||
+	    !f->snap || tg_fo_cache_init(&f->cache, TG_FAN_CACHE, 0)) {
 		e = errno ? errno : ENOMEM;
 		snprintf(err, errlen, "fanotify backend: %s", strerror(e));
 		goto out_free;
@@ -706,7 +718,8 @@ static int install(struct tg_fan *f, struct tg_fan_snap *s)
 	int err, unwatched = 0;
 	size_t i;
 
-	err = tg_fan_fs_prepare(f->perm_fd, f->notif_fd, &f->fs, &s->owned, &fs);
+	err = tg_fan_fs_prepare(f->perm_fd, f->notif_fd, &f->fs, &s->owned,
+				&fs);
 	if (err) {
 		tg_fan_snap_free(s);
 		return err;
@@ -757,8 +770,8 @@ int tg_fan_apply(struct tg_fan *f, const struct tg_registry *r, int links)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	err = tg_fan_snap_build(s, r, f->cgroup_root, NULL) ?:
-	      tg_fan_snap_scan_links(s, r);
+	err = tg_fan_snap_build(s, r, f->cgroup_root, NULL)
+		      ?: tg_fan_snap_scan_links(s, r);
 	if (err)
 		goto out_free;
 	return install(f, s);

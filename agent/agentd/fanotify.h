@@ -27,15 +27,15 @@ struct json_object;
 extern const char *const tg_fan_unenforced[];
 
 struct tg_fan_stats {
-	__u64 answered;		/* permission events answered */
-	__u64 denied;		/* of which FAN_DENY */
-	__u64 audited;		/* allowed and reported (audit mode) */
-	__u64 failed;		/* ownership or opener unknown: failure rule */
-	__u64 record_drops;	/* decisions not reported: queue full */
-	__u64 ignore_marks;	/* inode ignore marks set now */
+	__u64 answered;	    /* permission events answered */
+	__u64 denied;	    /* of which FAN_DENY */
+	__u64 audited;	    /* allowed and reported (audit mode) */
+	__u64 failed;	    /* ownership or opener unknown: failure rule */
+	__u64 record_drops; /* decisions not reported: queue full */
+	__u64 ignore_marks; /* inode ignore marks set now */
 	__u64 cache_hits, cache_misses;
-	unsigned int filesystems;	/* filesystems marked */
-	unsigned int unmarked;		/* holding tenant paths, not marked */
+	unsigned int filesystems; /* filesystems marked */
+	unsigned int unmarked;	  /* holding tenant paths, not marked */
 };
 
 /*

@@ -70,7 +70,7 @@ static int mount_of_dev(void *ctx, const struct tg_mount *m)
  */
 static int find_mount(dev_t dev, char *out, size_t len)
 {
-	struct mount_of mo = { .dev = dev, .out = out, .len = len };
+	struct mount_of mo = {.dev = dev, .out = out, .len = len};
 	int err = tg_mountinfo_each("/proc/self/mountinfo", mount_of_dev, &mo);
 
 	if (err < 0)
@@ -98,19 +98,21 @@ static void fs_setup(int perm_fd, int notif_fd, struct tg_fan_fs *fs, dev_t dev)
 	fs->root_fd = -1;
 	fs->used = 1;
 	if (find_mount(dev, fs->mount, sizeof(fs->mount))) {
-		snprintf(fs->reason, sizeof(fs->reason), "no mount of it in /proc/self/mountinfo");
+		snprintf(fs->reason, sizeof(fs->reason),
+			 "no mount of it in /proc/self/mountinfo");
 		return;
 	}
 	clone = (int)syscall(SYS_open_tree, AT_FDCWD, fs->mount,
 			     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (clone < 0) {
-		snprintf(fs->reason, sizeof(fs->reason), "open_tree: %s", strerror(errno));
+		snprintf(fs->reason, sizeof(fs->reason), "open_tree: %s",
+			 strerror(errno));
 		return;
 	}
 	fs->root_fd = openat(clone, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	close(clone);
-	if (fs->root_fd < 0 || fstat(fs->root_fd, &st) < 0 || st.st_dev != dev ||
-	    fstatfs(fs->root_fd, &sf) < 0) {
+	if (fs->root_fd < 0 || fstat(fs->root_fd, &st) < 0 ||
+	    st.st_dev != dev || fstatfs(fs->root_fd, &sf) < 0) {
 		snprintf(fs->reason, sizeof(fs->reason),
 			 "its mount point shows another filesystem now");
 		fs_close(fs);
@@ -125,15 +127,18 @@ static void fs_setup(int perm_fd, int notif_fd, struct tg_fan_fs *fs, dev_t dev)
 	}
 	memcpy(&fs->fsid, &sf.f_fsid, sizeof(fs->fsid));
 	h.fh.handle_bytes = MAX_HANDLE_SZ;
-	if (name_to_handle_at(fs->root_fd, "", &h.fh, &mount_id, AT_EMPTY_PATH) < 0) {
+	if (name_to_handle_at(fs->root_fd, "", &h.fh, &mount_id,
+			      AT_EMPTY_PATH) < 0) {
 		snprintf(fs->reason, sizeof(fs->reason),
-			 "no file handles (%s): ownership cannot be walked", strerror(errno));
+			 "no file handles (%s): ownership cannot be walked",
+			 strerror(errno));
 		fs_close(fs);
 		return;
 	}
 	if (fanotify_mark(perm_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
 			  TG_FAN_PERM_MASK, fs->root_fd, NULL) < 0) {
-		snprintf(fs->reason, sizeof(fs->reason), "fanotify_mark: %s", strerror(errno));
+		snprintf(fs->reason, sizeof(fs->reason), "fanotify_mark: %s",
+			 strerror(errno));
 		fs_close(fs);
 		return;
 	}
@@ -143,10 +148,11 @@ static void fs_setup(int perm_fd, int notif_fd, struct tg_fan_fs *fs, dev_t dev)
 			  TG_FAN_NOTIF_MASK, fs->root_fd, NULL) == 0)
 		fs->watched = 1;
 	else
-		snprintf(fs->reason, sizeof(fs->reason),
-			 "no rename watch (%s): answers kept %d ms, no ignore marks",
-			 notif_fd < 0 ? "no file id reporting" : strerror(errno),
-			 TG_FAN_UNWATCHED_AGE_MS);
+		snprintf(
+			fs->reason, sizeof(fs->reason),
+			"no rename watch (%s): answers kept %d ms, no ignore marks",
+			notif_fd < 0 ? "no file id reporting" : strerror(errno),
+			TG_FAN_UNWATCHED_AGE_MS);
 }
 
 int tg_fan_fs_prepare(int perm_fd, int notif_fd, struct tg_fan_fs_list *old,
@@ -235,15 +241,19 @@ struct json_object *tg_fan_fs_json(const struct tg_fan_fs_list *l)
 		o = json_object_new_object();
 		if (!o)
 			break;
-		snprintf(dev, sizeof(dev), "%u:%u", major(fs->dev), minor(fs->dev));
-		json_object_object_add(o, "mount", json_object_new_string(fs->mount));
+		snprintf(dev, sizeof(dev), "%u:%u", major(fs->dev),
+			 minor(fs->dev));
+		json_object_object_add(o, "mount",
+				       json_object_new_string(fs->mount));
 		json_object_object_add(o, "dev", json_object_new_string(dev));
-		json_object_object_add(o, "marked", json_object_new_boolean(fs->marked));
+		json_object_object_add(o, "marked",
+				       json_object_new_boolean(fs->marked));
 		json_object_object_add(o, "renames_watched",
 				       json_object_new_boolean(fs->watched));
 		if (fs->reason[0])
-			json_object_object_add(o, "reason",
-					       json_object_new_string(fs->reason));
+			json_object_object_add(
+				o, "reason",
+				json_object_new_string(fs->reason));
 		json_object_array_add(a, o);
 	}
 	return a;

@@ -17,20 +17,21 @@
 
 #include "agentd/fanotify_owner.h"
 
-#define TG_FAN_PERM_MASK (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_ONDIR)
+#define TG_FAN_PERM_MASK  (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_ONDIR)
 #define TG_FAN_NOTIF_MASK (FAN_MOVED_TO | FAN_CREATE | FAN_DELETE | FAN_ONDIR)
-#define TG_FAN_UNWATCHED_AGE_MS 1000	/* answer lifetime without a rename watch */
+#define TG_FAN_UNWATCHED_AGE_MS                                                \
+	1000 /* answer lifetime without a rename watch */
 
 /* A filesystem holding owned paths. */
 struct tg_fan_fs {
 	dev_t dev;
-	int root_fd;		/* its root, in a private clone of a mount */
+	int root_fd; /* its root, in a private clone of a mount */
 	__kernel_fsid_t fsid;
-	int marked;		/* permission events on */
-	int watched;		/* rename watch on: ignore marks allowed */
-	int used;		/* tg_fan_fs_prepare: still needed */
-	char mount[PATH_MAX];	/* where that mount is, for status */
-	char reason[160];	/* why not marked or not watched */
+	int marked;	      /* permission events on */
+	int watched;	      /* rename watch on: ignore marks allowed */
+	int used;	      /* tg_fan_fs_prepare: still needed */
+	char mount[PATH_MAX]; /* where that mount is, for status */
+	char reason[160];     /* why not marked or not watched */
 };
 
 struct tg_fan_fs_list {

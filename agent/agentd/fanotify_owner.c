@@ -51,8 +51,8 @@ int tg_fo_owned_add(struct tg_fo_owned *o, __u64 dev, __u64 ino, __u32 tenant,
 {
 	if (grow((void **)&o->v, &o->cap, o->n, sizeof(*o->v), 64))
 		return -ENOMEM;
-	o->v[o->n++] = (struct tg_fo_ent){ .dev = dev, .ino = ino,
-					   .tenant = tenant, .flags = flags };
+	o->v[o->n++] = (struct tg_fo_ent){
+		.dev = dev, .ino = ino, .tenant = tenant, .flags = flags};
 	return 0;
 }
 
@@ -87,16 +87,19 @@ int tg_fo_owned_finish(struct tg_fo_owned *o)
 		const struct tg_fo_ent *e = &o->v[i];
 		int clash = 0;
 
-		for (k = i + 1; k < o->n && !key_cmp(e->dev, e->ino, o->v[k].dev,
-						     o->v[k].ino); k++) {
+		for (k = i + 1; k < o->n && !key_cmp(e->dev, e->ino,
+						     o->v[k].dev, o->v[k].ino);
+		     k++) {
 			if (o->v[k].tenant == e->tenant)
 				continue;
-			if ((o->v[k].flags & TG_FO_ROOT) && (e->flags & TG_FO_ROOT))
+			if ((o->v[k].flags & TG_FO_ROOT) &&
+			    (e->flags & TG_FO_ROOT))
 				return -EEXIST;
 			if (!(e->flags & TG_FO_ROOT))
 				clash = 1;
 		}
-		/* A link in two tenants' trees: its place decides, as for any file. */
+		/* A link in two tenants' trees: its place decides, as for any
+		 * file. */
 		if (clash)
 			continue;
 		o->v[w++] = *e;
@@ -236,9 +239,12 @@ void tg_fo_cache_put(struct tg_fo_cache *c, const struct tg_fo_obj *o,
 		if (s->gen != c->gen)
 			c->used++;
 	}
-	*s = (struct tg_fo_slot){ .dev = o->dev, .ino = o->ino,
-				  .ctime_ns = o->ctime_ns, .stamp_ms = now_ms,
-				  .tenant = tenant, .gen = c->gen };
+	*s = (struct tg_fo_slot){.dev = o->dev,
+				 .ino = o->ino,
+				 .ctime_ns = o->ctime_ns,
+				 .stamp_ms = now_ms,
+				 .tenant = tenant,
+				 .gen = c->gen};
 }
 
 void tg_fo_cache_del(struct tg_fo_cache *c, __u64 dev, __u64 ino)
@@ -314,8 +320,9 @@ static int open_parent(struct tg_fo_walk *w, int fd, const struct stat *st)
 	dfd = (int)syscall(SYS_openat2, w->root_fd, rel, &how, sizeof(how));
 	if (dfd < 0)
 		return -errno;
-	if (st->st_nlink && (fstatat(dfd, name, &cs, AT_SYMLINK_NOFOLLOW) < 0 ||
-			     cs.st_dev != st->st_dev || cs.st_ino != st->st_ino)) {
+	if (st->st_nlink &&
+	    (fstatat(dfd, name, &cs, AT_SYMLINK_NOFOLLOW) < 0 ||
+	     cs.st_dev != st->st_dev || cs.st_ino != st->st_ino)) {
 		close(dfd);
 		return -ESTALE;
 	}
@@ -343,15 +350,15 @@ static int walk_up(struct tg_fo_walk *w, int cur, __u32 *owner)
 			goto out_close;
 		}
 		if (n && s.st_dev == pdev && s.st_ino == pino)
-			break;	/* ".." of the top is itself */
+			break; /* ".." of the top is itself */
 		e = tg_fo_owned_find(w->owned, s.st_dev, s.st_ino);
 		if (e) {
 			t = e->tenant;
 			break;
 		}
 		w->scratch[n] = tg_fo_obj_of(&s);
-		if (w->cache && tg_fo_cache_get(w->cache, &w->scratch[n],
-						w->now_ms, &t))
+		if (w->cache &&
+		    tg_fo_cache_get(w->cache, &w->scratch[n], w->now_ms, &t))
 			break;
 		if (n == TG_FO_MAX_DEPTH - 1) {
 			err = -ELOOP;
@@ -359,7 +366,7 @@ static int walk_up(struct tg_fo_walk *w, int cur, __u32 *owner)
 		}
 		n++;
 		if (s.st_dev == rs.st_dev && s.st_ino == rs.st_ino)
-			break;	/* the top of the tree, unowned */
+			break; /* the top of the tree, unowned */
 		pdev = s.st_dev;
 		pino = s.st_ino;
 		p = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -443,8 +450,8 @@ int tg_fo_cgroups_add(struct tg_fo_cgroups *g, const char *path, __u32 tenant,
 	/* "/a/b/" and "/a/b" are one cgroup. */
 	while (strlen(p) > 1 && p[strlen(p) - 1] == '/')
 		p[strlen(p) - 1] = '\0';
-	g->v[g->n++] = (struct tg_fo_cgroup){ .path = p, .tenant = tenant,
-					      .flags = flags };
+	g->v[g->n++] = (struct tg_fo_cgroup){
+		.path = p, .tenant = tenant, .flags = flags};
 	return 0;
 }
 
@@ -485,8 +492,8 @@ const struct tg_fo_cgroup *tg_fo_cgroups_find(const struct tg_fo_cgroups *g,
 
 		while (l > 1 && p[l - 1] == '/')
 			p[--l] = '\0';
-		hit = g->n ? bsearch(&key, g->v, g->n, sizeof(*g->v), cg_cmp) :
-			     NULL;
+		hit = g->n ? bsearch(&key, g->v, g->n, sizeof(*g->v), cg_cmp)
+			   : NULL;
 		if (hit && !(hit->flags & TG_TENANT_F_PENDING))
 			return hit;
 		if (hit)

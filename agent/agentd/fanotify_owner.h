@@ -12,18 +12,18 @@
 #include <sys/stat.h>
 #include <linux/types.h>
 
-#define TG_FO_MAX_DEPTH 2048	/* directories walked up from an object */
+#define TG_FO_MAX_DEPTH 2048 /* directories walked up from an object */
 
 /* tg_fo_ent.flags */
-#define TG_FO_ROOT 0x1		/* the root of an owned subtree */
-#define TG_FO_LINK 0x2		/* a hard link (nlink > 1) found below one */
+#define TG_FO_ROOT 0x1 /* the root of an owned subtree */
+#define TG_FO_LINK 0x2 /* a hard link (nlink > 1) found below one */
 
 /* One owned object. */
 struct tg_fo_ent {
-	__u64 dev;		/* st_dev */
-	__u64 ino;		/* st_ino */
-	__u32 tenant;		/* owning tenant id */
-	__u32 flags;		/* TG_FO_* */
+	__u64 dev;    /* st_dev */
+	__u64 ino;    /* st_ino */
+	__u32 tenant; /* owning tenant id */
+	__u32 flags;  /* TG_FO_* */
 };
 
 /* Owned objects, sorted by (dev, ino) once finished. */
@@ -58,20 +58,20 @@ int tg_fo_ent_matches(const struct tg_fo_ent *e, const struct stat *st);
  */
 struct tg_fo_slot {
 	__u64 dev, ino;
-	__u64 ctime_ns;		/* the object's st_ctim then */
-	__u64 stamp_ms;		/* when the answer was found */
+	__u64 ctime_ns; /* the object's st_ctim then */
+	__u64 stamp_ms; /* when the answer was found */
 	__u32 tenant;
-	__u32 gen;		/* valid if equal to the cache's gen */
-	__u32 dead;		/* removed: probing goes on past it */
+	__u32 gen;  /* valid if equal to the cache's gen */
+	__u32 dead; /* removed: probing goes on past it */
 	__u32 pad;
 };
 
 struct tg_fo_cache {
 	struct tg_fo_slot *slots;
-	size_t cap;		/* power of two */
-	size_t used;		/* slots taken in this generation */
+	size_t cap;  /* power of two */
+	size_t used; /* slots taken in this generation */
 	__u32 gen;
-	__u64 max_age_ms;	/* 0: answers never expire */
+	__u64 max_age_ms; /* 0: answers never expire */
 	__u64 hits, misses;
 };
 
@@ -98,12 +98,12 @@ void tg_fo_cache_del(struct tg_fo_cache *c, __u64 dev, __u64 ino);
 /* What an ownership walk needs. */
 struct tg_fo_walk {
 	const struct tg_fo_owned *owned;
-	struct tg_fo_cache *cache;	/* NULL: no cache */
-	int root_fd;		/* the top of the tree, any open directory */
-	const char *root_path;	/* root_fd as /proc/self/fd shows it, "/" */
+	struct tg_fo_cache *cache; /* NULL: no cache */
+	int root_fd;		   /* the top of the tree, any open directory */
+	const char *root_path;	   /* root_fd as /proc/self/fd shows it, "/" */
 	__u64 now_ms;
-	struct tg_fo_obj *scratch;	/* TG_FO_MAX_DEPTH entries */
-	unsigned int steps;	/* out: directories opened by the walk */
+	struct tg_fo_obj *scratch; /* TG_FO_MAX_DEPTH entries */
+	unsigned int steps;	   /* out: directories opened by the walk */
 };
 
 /*
@@ -128,9 +128,9 @@ int tg_fo_parent_rel(const char *p, const char *root_path, int deleted,
 
 /* Tenant cgroups: cgroup path (as /proc/PID/cgroup shows it) -> tenant. */
 struct tg_fo_cgroup {
-	char *path;		/* "/tenants/acme" */
+	char *path; /* "/tenants/acme" */
 	__u32 tenant;
-	__u32 flags;		/* TG_TENANT_F_* */
+	__u32 flags; /* TG_TENANT_F_* */
 };
 
 struct tg_fo_cgroups {

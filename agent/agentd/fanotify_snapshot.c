@@ -10,7 +10,7 @@
 #include "agentd/hardlinks.h"
 #include "tenantguard/map_abi.h"
 
-#define TG_FAN_LINK_SCAN_MAX 200000	/* entries looked at for hard links */
+#define TG_FAN_LINK_SCAN_MAX 200000 /* entries looked at for hard links */
 
 void tg_fan_snap_free(struct tg_fan_snap *s)
 {
@@ -37,19 +37,23 @@ static int build(struct tg_fan_snap *s, const struct tg_registry *r,
 			continue;
 		if (e->present && e->cgroup_id &&
 		    strncmp(e->cgroup, cgroup_root, rl) == 0)
-			err = tg_fo_cgroups_add(&s->cgroups, e->cgroup[rl] ?
-						e->cgroup + rl : "/", e->id, e->flags);
+			err = tg_fo_cgroups_add(&s->cgroups,
+						e->cgroup[rl] ? e->cgroup + rl
+							      : "/",
+						e->id, e->flags);
 		for (j = 0; j < e->n_paths && !err; j++)
 			if (stat(e->paths[j], &st) == 0)
 				err = tg_fo_owned_add(&s->owned, st.st_dev,
-						      st.st_ino, e->id, TG_FO_ROOT);
+						      st.st_ino, e->id,
+						      TG_FO_ROOT);
 	}
 	/* Below the tenants cgroup, in no tenant: the pending actor. */
 	if (!err && r->pending.cgroup_id &&
 	    strncmp(r->pending.cgroup, cgroup_root, rl) == 0)
-		err = tg_fo_cgroups_add(&s->cgroups, r->pending.cgroup[rl] ?
-					r->pending.cgroup + rl : "/",
-					TG_TENANT_PENDING, r->pending.flags);
+		err = tg_fo_cgroups_add(
+			&s->cgroups,
+			r->pending.cgroup[rl] ? r->pending.cgroup + rl : "/",
+			TG_TENANT_PENDING, r->pending.flags);
 	if (!err)
 		err = tg_fo_cgroups_finish(&s->cgroups);
 	if (!err)
@@ -69,16 +73,17 @@ int tg_fan_snap_build(struct tg_fan_snap *s, const struct tg_registry *r,
 		if (old->owned.v[i].flags & TG_FO_LINK)
 			err = tg_fo_owned_add(&s->owned, old->owned.v[i].dev,
 					      old->owned.v[i].ino,
-					      old->owned.v[i].tenant, TG_FO_LINK);
+					      old->owned.v[i].tenant,
+					      TG_FO_LINK);
 	return err ?: tg_fo_owned_finish(&s->owned);
 }
 
 /* A scan of the owned roots for hard links. */
 struct link_scan {
-	const struct tg_fo_owned *roots;	/* finished: nested roots */
-	struct tg_fo_owned found;		/* TG_FO_LINK entries */
-	__u32 tenant;				/* whose root is scanned */
-	unsigned long seen;			/* entries, all roots */
+	const struct tg_fo_owned *roots; /* finished: nested roots */
+	struct tg_fo_owned found;	 /* TG_FO_LINK entries */
+	__u32 tenant;			 /* whose root is scanned */
+	unsigned long seen;		 /* entries, all roots */
 };
 
 static int scan_one(void *ctx, int dir_fd, const char *name,
@@ -102,7 +107,7 @@ static int scan_one(void *ctx, int dir_fd, const char *name,
 
 int tg_fan_snap_scan_links(struct tg_fan_snap *s, const struct tg_registry *r)
 {
-	struct link_scan ls = { .roots = &s->owned };
+	struct link_scan ls = {.roots = &s->owned};
 	struct stat st;
 	unsigned int j;
 	size_t i;
@@ -120,7 +125,7 @@ int tg_fan_snap_scan_links(struct tg_fan_snap *s, const struct tg_registry *r)
 			err = tg_links_walk(e->paths[j], TG_FO_MAX_DEPTH,
 					    scan_one, &ls);
 			if (err != -ENOMEM)
-				err = 0;	/* what was found so far counts */
+				err = 0; /* what was found so far counts */
 		}
 	}
 	for (i = 0; i < ls.found.n && !err; i++)
@@ -143,7 +148,8 @@ int tg_fan_snap_same_roots(const struct tg_fan_snap *a,
 		while (j < o->n && !(o->v[j].flags & TG_FO_ROOT))
 			j++;
 		if (j == o->n || s->v[i].dev != o->v[j].dev ||
-		    s->v[i].ino != o->v[j].ino || s->v[i].tenant != o->v[j].tenant)
+		    s->v[i].ino != o->v[j].ino ||
+		    s->v[i].tenant != o->v[j].tenant)
 			return 0;
 		j++;
 	}

@@ -12,8 +12,8 @@
 #include "policy/registry.h"
 
 struct tg_fan_snap {
-	struct tg_fo_owned owned;	/* roots and links, finished */
-	struct tg_fo_cgroups cgroups;	/* finished */
+	struct tg_fo_owned owned;     /* roots and links, finished */
+	struct tg_fo_cgroups cgroups; /* finished */
 };
 
 /* Free s and what it holds (NULL: nothing). */

@@ -32,7 +32,7 @@ struct tg_link_row {
 struct walk_level {
 	char **names;
 	size_t n, cap, next;
-	ino_t ino;		/* the directory, to check the way back up */
+	ino_t ino; /* the directory, to check the way back up */
 };
 
 void tg_links_init(struct tg_links *l)
@@ -68,7 +68,8 @@ static int level_push_name(struct walk_level *lv, const char *name)
 	char **v;
 
 	if (lv->n == lv->cap) {
-		v = reallocarray(lv->names, lv->cap ? lv->cap * 2 : 16, sizeof(*v));
+		v = reallocarray(lv->names, lv->cap ? lv->cap * 2 : 16,
+				 sizeof(*v));
 		if (!v)
 			return -ENOMEM;
 		lv->names = v;
@@ -127,9 +128,9 @@ static int walk_dir(int fd, dev_t dev, tg_links_walk_fn fn, void *ctx,
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;	/* gone meanwhile */
+			continue; /* gone meanwhile */
 		if (st.st_dev != dev)
-			continue;	/* a mount point: another filesystem */
+			continue; /* a mount point: another filesystem */
 		r = fn(ctx, fd, de->d_name, &st);
 		if (r < 0 || r == TG_LINKS_WALK_STOP)
 			err = r;
@@ -179,8 +180,8 @@ static int walk_up(int *fd, dev_t dev, const struct walk_level *lv)
 	return 0;
 }
 
-int tg_links_walk(const char *root, unsigned int max_depth,
-		  tg_links_walk_fn fn, void *ctx)
+int tg_links_walk(const char *root, unsigned int max_depth, tg_links_walk_fn fn,
+		  void *ctx)
 {
 	struct walk_level *stack, *lv;
 	size_t depth = 1;
@@ -190,7 +191,8 @@ int tg_links_walk(const char *root, unsigned int max_depth,
 
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOTDIR ? 0 : -errno;	/* a file has nothing below */
+		return errno == ENOTDIR ? 0
+					: -errno; /* a file has nothing below */
 	stack = calloc((size_t)max_depth + 1, sizeof(*stack));
 	if (!stack) {
 		err = -ENOMEM;
@@ -208,7 +210,7 @@ int tg_links_walk(const char *root, unsigned int max_depth,
 		if (lv->next < lv->n && depth <= max_depth) {
 			/* Down one level; only this directory stays open. */
 			if (walk_down(&fd, dev, lv, &stack[depth]))
-				continue;	/* gone, or not a directory now */
+				continue; /* gone, or not a directory now */
 			err = walk_dir(fd, dev, fn, ctx, &stack[depth]);
 			depth++;
 			continue;
@@ -231,8 +233,8 @@ out_close:
 /* What record_link records rows for. */
 struct found_ctx {
 	struct tg_links *l;
-	const struct tg_inode_key *rkey;	/* the root scanned */
-	const struct tg_kv_set *skip;		/* roots not entered, or NULL */
+	const struct tg_inode_key *rkey; /* the root scanned */
+	const struct tg_kv_set *skip;	 /* roots not entered, or NULL */
 };
 
 /* A row of l->found for each name of an object with several links. */
@@ -248,8 +250,8 @@ static int record_link(void *ctx, int dir_fd, const char *name,
 	if (S_ISDIR(st->st_mode)) {
 		/* Another owned root: its own scan counts what is below. */
 		key = tg_inode_key_of(st);
-		return fc->skip && kv_find(fc->skip, &key) ?
-		       TG_LINKS_WALK_SKIP : 0;
+		return fc->skip && kv_find(fc->skip, &key) ? TG_LINKS_WALK_SKIP
+							   : 0;
 	}
 	if (st->st_nlink <= 1)
 		return 0;
@@ -264,7 +266,7 @@ static int record_link(void *ctx, int dir_fd, const char *name,
 int tg_links_scan(struct tg_links *l, const char *root,
 		  const struct tg_inode_key *rkey, const struct tg_kv_set *skip)
 {
-	struct found_ctx fc = { .l = l, .rkey = rkey, .skip = skip };
+	struct found_ctx fc = {.l = l, .rkey = rkey, .skip = skip};
 
 	return tg_links_walk(root, TG_MAX_PATH_DEPTH, record_link, &fc);
 }
@@ -296,7 +298,8 @@ static int each_owned_dir(const struct tg_registry *r,
 	return err;
 }
 
-static int unscanned(void *ctx, const char *path, const struct tg_inode_key *key)
+static int unscanned(void *ctx, const char *path,
+		     const struct tg_inode_key *key)
 {
 	const struct tg_links *l = ctx;
 
@@ -311,10 +314,11 @@ int tg_links_pending(const struct tg_links *l, const struct tg_registry *r)
 struct scan_ctx {
 	struct tg_links *l;
 	const struct tg_kv_set *skip;
-	struct tg_kv_set added;		/* roots scanned now */
+	struct tg_kv_set added; /* roots scanned now */
 };
 
-static int scan_path(void *ctx, const char *path, const struct tg_inode_key *key)
+static int scan_path(void *ctx, const char *path,
+		     const struct tg_inode_key *key)
 {
 	struct scan_ctx *s = ctx;
 	__u8 one = 1;
@@ -334,7 +338,7 @@ static int scan_path(void *ctx, const char *path, const struct tg_inode_key *key
 static int scan_new_roots(struct tg_links *l, const struct tg_registry *r,
 			  const struct tg_compiled *c)
 {
-	struct scan_ctx s = { .l = l, .skip = &c->roots };
+	struct scan_ctx s = {.l = l, .skip = &c->roots};
 	size_t i, row;
 	int err;
 
@@ -352,13 +356,13 @@ static int scan_new_roots(struct tg_links *l, const struct tg_registry *r,
 	return err;
 }
 
-#define GROUP_TENANTS 8		/* distinct tenants counted per object */
+#define GROUP_TENANTS 8 /* distinct tenants counted per object */
 
 /* One object: its names below owned roots, and whose roots those are. */
 struct group {
 	const struct tg_link_row *first;
-	unsigned long names;	/* below roots still owned */
-	__u32 nlink;		/* largest link count seen */
+	unsigned long names; /* below roots still owned */
+	__u32 nlink;	     /* largest link count seen */
 	__u32 tenants[GROUP_TENANTS];
 	unsigned int n_tenants;
 };
@@ -366,11 +370,11 @@ struct group {
 struct decide_ctx {
 	struct tg_links *l;
 	struct tg_compiled *c;
-	struct tg_kv_set extra;		/* objects to record */
-	__u32 *per_tenant;		/* shared objects recorded, by id */
-	const struct tg_link_row *example;	/* of a shared object */
-	const struct tg_link_row *example_outside;	/* of one linked outside */
-	int shared_pass;	/* deciding shared objects, then the others */
+	struct tg_kv_set extra;		   /* objects to record */
+	__u32 *per_tenant;		   /* shared objects recorded, by id */
+	const struct tg_link_row *example; /* of a shared object */
+	const struct tg_link_row *example_outside; /* of one linked outside */
+	int shared_pass; /* deciding shared objects, then the others */
 };
 
 static void group_add(struct group *g, const struct tg_link_row *row,
@@ -382,7 +386,7 @@ static void group_add(struct group *g, const struct tg_link_row *row,
 	if (nlink > g->nlink)
 		g->nlink = nlink;
 	if (!ro)
-		return;		/* a root no longer owned: a name outside */
+		return; /* a root no longer owned: a name outside */
 	g->names++;
 	for (i = 0; i < g->n_tenants; i++)
 		if (g->tenants[i] == ro->tenant)
@@ -406,16 +410,16 @@ static void group_add(struct group *g, const struct tg_link_row *row,
  */
 static int group_decide(struct decide_ctx *d, const struct group *g)
 {
-	struct tg_owner owner = { .tenant = TG_OWNER_SHARED,
-				  .flags = TG_OWNER_F_LINK };
+	struct tg_owner owner = {.tenant = TG_OWNER_SHARED,
+				 .flags = TG_OWNER_F_LINK};
 	int outside = g->names < g->nlink;
 	unsigned int i;
 
 	if ((g->n_tenants > 1) != d->shared_pass)
-		return 0;	/* the other pass's */
+		return 0; /* the other pass's */
 	if (!g->n_tenants || (g->n_tenants < 2 && !outside) ||
 	    kv_find(&d->c->roots, &g->first->link))
-		return 0;	/* a root itself keeps its root's owner */
+		return 0; /* a root itself keeps its root's owner */
 	if (g->n_tenants == 1)
 		owner.tenant = g->tenants[0];
 	for (i = 0; i < g->n_tenants; i++)
@@ -475,7 +479,8 @@ struct root_path_ctx {
 	const char *path;
 };
 
-static int root_path(void *ctx, const char *path, const struct tg_inode_key *key)
+static int root_path(void *ctx, const char *path,
+		     const struct tg_inode_key *key)
 {
 	struct root_path_ctx *rp = ctx;
 
@@ -489,8 +494,8 @@ static int root_path(void *ctx, const char *path, const struct tg_inode_key *key
 static void example_path(const struct tg_registry *r,
 			 const struct tg_link_row *row, char *out, size_t len)
 {
-	struct root_path_ctx rp = { .want = &row->root };
-	struct name_of no = { .ino = row->link.ino, .out = out, .len = len };
+	struct root_path_ctx rp = {.want = &row->root};
+	struct name_of no = {.ino = row->link.ino, .out = out, .len = len};
 
 	out[0] = '\0';
 	if (each_owned_dir(r, root_path, &rp) <= 0 || !rp.path)
@@ -505,7 +510,7 @@ int tg_links_record(struct tg_links *l, const struct tg_registry *r,
 	size_t i, rowsz = l->found.ksz + l->found.vsz;
 	unsigned long shared_before = l->st.shared;
 	unsigned long outside_before = l->st.outside;
-	struct decide_ctx d = { .l = l, .c = c };
+	struct decide_ctx d = {.l = l, .c = c};
 	const struct tg_link_row *row;
 	struct group g = {};
 	__u32 nlink;
@@ -514,7 +519,8 @@ int tg_links_record(struct tg_links *l, const struct tg_registry *r,
 	d.per_tenant = calloc(TG_MAX_TENANTS + 1, sizeof(*d.per_tenant));
 	if (!d.per_tenant)
 		return -ENOMEM;
-	tg_kv_init(&d.extra, sizeof(struct tg_inode_key), sizeof(struct tg_owner));
+	tg_kv_init(&d.extra, sizeof(struct tg_inode_key),
+		   sizeof(struct tg_owner));
 	l->st.shared = l->st.outside = l->st.dropped = 0;
 	l->st.dropped_tenant = 0;
 	/* Rows are sorted by object, then root: one group per object. */

@@ -29,7 +29,7 @@
 #include "policy/registry.h"
 #include "tenantguard/map_abi.h"
 
-#define TG_LINKS_PER_TENANT 65536	/* default of max_per_tenant */
+#define TG_LINKS_PER_TENANT 65536 /* default of max_per_tenant */
 
 /* What the last tg_links_record made of the objects found. */
 struct tg_links_stats {
@@ -38,8 +38,8 @@ struct tg_links_stats {
 				   owned tree: recorded as that tenant's */
 	unsigned long dropped;	/* shared, not recorded: over a limit */
 	__u32 dropped_tenant;	/* a tenant over its limit (if dropped) */
-	char example[PATH_MAX];	/* a name of one shared object, or "" */
-	char example_outside[PATH_MAX];	/* one of the outside-named, or "" */
+	char example[PATH_MAX]; /* a name of one shared object, or "" */
+	char example_outside[PATH_MAX]; /* one of the outside-named, or "" */
 };
 
 /*
@@ -48,13 +48,13 @@ struct tg_links_stats {
  * the kernel, so only a new root needs a new scan.
  */
 struct tg_links {
-	struct tg_kv_set scanned;	/* struct tg_inode_key of scanned roots */
-	struct tg_kv_set found;		/* one row per name found, sorted */
-	unsigned long visited;		/* entries looked at, total (not
-					   counting other filesystems') */
-	unsigned int errors;		/* roots whose scan stopped early */
-	unsigned int max_per_tenant;	/* shared objects recorded per tenant */
-	__u64 serial;			/* names found so far */
+	struct tg_kv_set scanned;    /* struct tg_inode_key of scanned roots */
+	struct tg_kv_set found;	     /* one row per name found, sorted */
+	unsigned long visited;	     /* entries looked at, total (not
+					counting other filesystems') */
+	unsigned int errors;	     /* roots whose scan stopped early */
+	unsigned int max_per_tenant; /* shared objects recorded per tenant */
+	__u64 serial;		     /* names found so far */
 	struct tg_links_stats st;
 };
 
@@ -87,11 +87,12 @@ int tg_links_apply(struct tg_links *l, const struct tg_registry *r,
  * was found before an error stays recorded.
  */
 int tg_links_scan(struct tg_links *l, const char *root,
-		  const struct tg_inode_key *rkey, const struct tg_kv_set *skip);
+		  const struct tg_inode_key *rkey,
+		  const struct tg_kv_set *skip);
 
 /* What a tg_links_walk_fn returns, besides 0 (go on) and -errno (stop). */
-#define TG_LINKS_WALK_SKIP 1	/* a directory: do not enter it */
-#define TG_LINKS_WALK_STOP 2	/* the walk ends here, without error */
+#define TG_LINKS_WALK_SKIP 1 /* a directory: do not enter it */
+#define TG_LINKS_WALK_STOP 2 /* the walk ends here, without error */
 
 struct stat;
 
@@ -100,7 +101,7 @@ struct stat;
  * directory open at dir_fd; st is its lstat.
  */
 typedef int (*tg_links_walk_fn)(void *ctx, int dir_fd, const char *name,
-				 const struct stat *st);
+				const struct stat *st);
 
 /*
  * The one walk of a tree for hard links (both file backends scan with it):
@@ -112,8 +113,8 @@ typedef int (*tg_links_walk_fn)(void *ctx, int dir_fd, const char *name,
  * done or fn stopped it, -ESTALE if a directory moved while the walk was
  * below it, or fn's or another -errno.
  */
-int tg_links_walk(const char *root, unsigned int max_depth,
-		  tg_links_walk_fn fn, void *ctx);
+int tg_links_walk(const char *root, unsigned int max_depth, tg_links_walk_fn fn,
+		  void *ctx);
 
 /* Whether two outcomes differ in what an operator is told. */
 int tg_links_stats_differ(const struct tg_links_stats *a,

@@ -30,7 +30,7 @@
 #include "common/log.h"
 #include "seccomp/notify.h"
 
-#define TG_SINK_QUEUE 65536	/* events held for the collector */
+#define TG_SINK_QUEUE 65536 /* events held for the collector */
 
 static int setup_paths(struct agent *a)
 {
@@ -43,8 +43,10 @@ static int setup_paths(struct agent *a)
 		err = tg_cgroup2_find("/proc/self/mountinfo", a->cgroup_root,
 				      sizeof(a->cgroup_root));
 		if (err)
-			return tg_err(err, "no cgroup v2 mount found in /proc/self/mountinfo: %s",
-				      strerror(-err));
+			return tg_err(
+				err,
+				"no cgroup v2 mount found in /proc/self/mountinfo: %s",
+				strerror(-err));
 	}
 	if (a->opt.host)
 		snprintf(a->host, sizeof(a->host), "%s", a->opt.host);
@@ -88,7 +90,8 @@ static int start_fanotify(struct agent *a)
 	char why[256];
 	size_t n;
 
-	if (a->bpf.file_backend != TG_BACKEND_NONE || !strcmp(a->opt.file_backend, "none"))
+	if (a->bpf.file_backend != TG_BACKEND_NONE ||
+	    !strcmp(a->opt.file_backend, "none"))
 		return 0;
 	a->fan = tg_fan_new(a->cgroup_root, why, sizeof(why));
 	if (a->fan) {
@@ -98,7 +101,8 @@ static int start_fanotify(struct agent *a)
 	if (!strcmp(a->opt.file_backend, "fanotify"))
 		return tg_err(-EOPNOTSUPP, "--file-backend fanotify: %s", why);
 	n = strlen(a->bpf.file_reason);
-	snprintf(a->bpf.file_reason + n, sizeof(a->bpf.file_reason) - n, "; %s", why);
+	snprintf(a->bpf.file_reason + n, sizeof(a->bpf.file_reason) - n, "; %s",
+		 why);
 	return 0;
 }
 
@@ -115,12 +119,15 @@ static void stop_fanotify(struct agent *a)
 void agent_write_metrics(struct agent *a)
 {
 	int prev = a->dlv.metrics_err;
-	int err = tg_delivery_write_metrics(&a->dlv, &(struct tg_delivery_extra){
-		.kernel_drops = tg_bpf_event_drops(&a->bpf),
-		.reloads_ok = a->reloads_ok, .reloads_failed = a->reloads_failed });
+	int err = tg_delivery_write_metrics(
+		&a->dlv, &(struct tg_delivery_extra){
+				 .kernel_drops = tg_bpf_event_drops(&a->bpf),
+				 .reloads_ok = a->reloads_ok,
+				 .reloads_failed = a->reloads_failed});
 
 	if (err && err != prev)
-		tg_info("metrics file %s: %s", a->opt.metrics_file, strerror(-err));
+		tg_info("metrics file %s: %s", a->opt.metrics_file,
+			strerror(-err));
 }
 
 /* The kernel side: programs, maps, rate limits, the file backend. */
@@ -132,12 +139,15 @@ static int start_kernel(struct agent *a)
 
 	bo.host_netns = tg_netns_cookie();
 	if (!bo.host_netns)
-		return tg_err(-EIO, "cannot read this network namespace's cookie (SO_NETNS_COOKIE)");
+		return tg_err(
+			-EIO,
+			"cannot read this network namespace's cookie (SO_NETNS_COOKIE)");
 	bo.attach_cgroup = a->opt.attach_cgroup ?: a->cgroup_root;
 	bo.ringbuf_size = a->opt.ringbuf_size;
 	bo.on_event = agent_on_event;
 	bo.ctx = a;
-	if (!strcmp(a->opt.file_backend, "fanotify") || !strcmp(a->opt.file_backend, "none"))
+	if (!strcmp(a->opt.file_backend, "fanotify") ||
+	    !strcmp(a->opt.file_backend, "none"))
 		bo.no_file_lsm = "BPF LSM not tried (--file-backend)";
 	err = tg_bpf_start(&a->bpf, &bo, why, sizeof(why));
 	if (err)
@@ -148,11 +158,13 @@ static int start_kernel(struct agent *a)
 		return tg_err(-errno, "events: %s", strerror(errno));
 	if ((a->opt.require_file || !strcmp(a->opt.file_backend, "bpf-lsm")) &&
 	    a->bpf.file_backend != TG_BACKEND_BPF_LSM)
-		return tg_err(-EOPNOTSUPP,
-			      "full file isolation (BPF LSM) unavailable and %s given: %s; "
-			      "the fanotify backend would enforce opens only (--file-backend fanotify accepts that)",
-			      a->opt.require_file ? "--require-file-isolation" : "--file-backend bpf-lsm",
-			      a->bpf.file_reason);
+		return tg_err(
+			-EOPNOTSUPP,
+			"full file isolation (BPF LSM) unavailable and %s given: %s; "
+			"the fanotify backend would enforce opens only (--file-backend fanotify accepts that)",
+			a->opt.require_file ? "--require-file-isolation"
+					    : "--file-backend bpf-lsm",
+			a->bpf.file_reason);
 	return start_fanotify(a);
 }
 
@@ -167,14 +179,16 @@ static int open_spool(struct agent *a)
 	spool = tg_spool_open(a->opt.spool_dir, a->opt.spool_size, 0, &si);
 	if (!spool)
 		return tg_err(-errno, "spool %s: %s", a->opt.spool_dir,
-			      errno == EBUSY ? "in use by another agent" : strerror(errno));
+			      errno == EBUSY ? "in use by another agent"
+					     : strerror(errno));
 	tg_sink_set_spool(a->sink, spool);
 	if (si.torn)
 		tg_info("spool %s: cut %u damaged record(s) (%llu bytes) left by a crash",
-			a->opt.spool_dir, si.torn, (unsigned long long)si.torn_bytes);
+			a->opt.spool_dir, si.torn,
+			(unsigned long long)si.torn_bytes);
 	if (si.records)
-		tg_info("spool %s: %llu event(s) of earlier runs to deliver", a->opt.spool_dir,
-			(unsigned long long)si.records);
+		tg_info("spool %s: %llu event(s) of earlier runs to deliver",
+			a->opt.spool_dir, (unsigned long long)si.records);
 	return 0;
 }
 
@@ -186,7 +200,8 @@ static int start_enforcing(struct agent *a)
 	a->nl = tg_local_addrs_open(tg_bpf_local_addrs_fd(&a->bpf),
 				    tg_bpf_net_epoch_fd(&a->bpf));
 	if (!a->nl)
-		return tg_err(-errno, "local addresses from rtnetlink: %s", strerror(errno));
+		return tg_err(-errno, "local addresses from rtnetlink: %s",
+			      strerror(errno));
 	err = agent_prepare_tenants_dir(a);
 	if (!err)
 		err = agent_apply(a);
@@ -196,7 +211,8 @@ static int start_enforcing(struct agent *a)
 		return err;
 	err = tg_seed_sockets(&a->bpf, "/proc", "/run/netns", &a->seed);
 	if (err)
-		return tg_err(err, "sockets open before start: %s", strerror(-err));
+		return tg_err(err, "sockets open before start: %s",
+			      strerror(-err));
 	tg_info("sockets open before start: %u of tenants found in %u network namespace(s), %u port(s) held%s%s",
 		a->seed.sockets, a->seed.netns, a->seed.ports,
 		a->seed.conflicts ? "; conflict: " : "", a->seed.conflict);
@@ -213,9 +229,11 @@ int agent_start(struct agent *a)
 	a->bpf.cgroup_fd = -1;
 	tg_registry_init(&a->reg);
 	tg_pending_init(&a->reported);
-	tg_resports_init(&a->resports, "/proc/sys/net/ipv4/ip_local_reserved_ports");
+	tg_resports_init(&a->resports,
+			 "/proc/sys/net/ipv4/ip_local_reserved_ports");
 	a->builtin = strcmp(a->opt.policy_file, "builtin") == 0 ||
-		     (!a->opt.policy_explicit && access(a->opt.policy_file, F_OK) != 0);
+		     (!a->opt.policy_explicit &&
+		      access(a->opt.policy_file, F_OK) != 0);
 	/* A bad policy stops the start here, before anything is loaded. */
 	err = agent_load_policy(a, &a->policy, &d);
 	if (err) {
@@ -235,8 +253,8 @@ int agent_start(struct agent *a)
 		return tg_err(-errno, "signalfd: %s", strerror(errno));
 	a->sink = tg_sink_new(a->opt.event_socket, TG_SINK_QUEUE);
 	if (!a->sink)
-		return tg_err(-errno, "collector socket %s: %s", a->opt.event_socket,
-			      strerror(errno));
+		return tg_err(-errno, "collector socket %s: %s",
+			      a->opt.event_socket, strerror(errno));
 	if (tg_delivery_init(&a->dlv, a->sink, a->opt.metrics_file))
 		return tg_err(-ENOMEM, "events: out of memory");
 	a->notify = tg_notify_new();
@@ -252,11 +270,11 @@ int agent_start(struct agent *a)
 	make_parent_dir(a->opt.control_socket);
 	a->control_fd = tg_control_listen(a->opt.control_socket);
 	if (a->control_fd < 0)
-		return tg_err(a->control_fd, "control socket %s: %s", a->opt.control_socket,
-			      strerror(-a->control_fd));
+		return tg_err(a->control_fd, "control socket %s: %s",
+			      a->opt.control_socket, strerror(-a->control_fd));
 	agent_emit_backends(a, "start");
-	tg_info("policy %s, generation %u", a->builtin ? "built-in" : a->policy.source,
-		a->bpf.gen);
+	tg_info("policy %s, generation %u",
+		a->builtin ? "built-in" : a->policy.source, a->bpf.gen);
 	tg_info("enforcing for %zu tenant(s) below %s; events to %s", a->reg.n,
 		a->tenants_dir, a->opt.event_socket);
 	return 0;
@@ -308,7 +326,8 @@ void agent_stop(struct agent *a, int clean)
 	tg_ratelimit_free(a->rl);
 	if (a->sink) {
 		if (clean)
-			agent_emit(a, tg_agent_event(&a->fmt, "stop", "allow", "agent stopped"));
+			agent_emit(a, tg_agent_event(&a->fmt, "stop", "allow",
+						     "agent stopped"));
 		flush_sink(a);
 	}
 	tg_notify_free(a->notify);

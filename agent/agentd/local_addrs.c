@@ -22,13 +22,13 @@
 
 struct tg_local_addrs {
 	struct nl_cache_mngr *mngr;
-	struct nl_cache *cache;		/* route/addr, kept by mngr */
-	struct nl_sock *sync;		/* for a fresh dump after a loss */
-	struct tg_kv_set mirror;	/* what the map holds */
+	struct nl_cache *cache;	 /* route/addr, kept by mngr */
+	struct nl_sock *sync;	 /* for a fresh dump after a loss */
+	struct tg_kv_set mirror; /* what the map holds */
 	int map_fd;
-	int epoch_fd;			/* net_epoch: [1] counts our changes */
-	int dirty;			/* the cache changed since the last sync */
-	int err;			/* first error while collecting */
+	int epoch_fd; /* net_epoch: [1] counts our changes */
+	int dirty;    /* the cache changed since the last sync */
+	int err;      /* first error while collecting */
 };
 
 int tg_addr_key(int family, const void *addr, unsigned int len, __u8 key[16])
@@ -93,7 +93,7 @@ static int bump_epoch(struct tg_local_addrs *nl)
 static int sync_map(struct tg_local_addrs *nl)
 {
 	struct tg_kv_set target;
-	struct collect c = { .set = &target };
+	struct collect c = {.set = &target};
 	long n;
 
 	tg_kv_init(&target, 16, 1);
@@ -157,7 +157,8 @@ struct tg_local_addrs *tg_local_addrs_open(int map_fd, int epoch_fd)
 		err = nl_errno(err);
 		goto out_free;
 	}
-	err = nl_cache_mngr_add(nl->mngr, "route/addr", on_change, nl, &nl->cache);
+	err = nl_cache_mngr_add(nl->mngr, "route/addr", on_change, nl,
+				&nl->cache);
 	if (err < 0) {
 		err = nl_errno(err);
 		goto out_free;
@@ -178,7 +179,7 @@ void tg_local_addrs_free(struct tg_local_addrs *nl)
 	if (!nl)
 		return;
 	if (nl->mngr)
-		nl_cache_mngr_free(nl->mngr);	/* frees its caches */
+		nl_cache_mngr_free(nl->mngr); /* frees its caches */
 	if (nl->sync)
 		nl_socket_free(nl->sync);
 	tg_kv_free(&nl->mirror);

@@ -25,9 +25,10 @@
 #include "common/log.h"
 #include "seccomp/notify.h"
 
-#define METRICS_MS 5000		/* metrics file written this often */
+#define METRICS_MS 5000 /* metrics file written this often */
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
 {
 	if (!tg_log_verbose() || level == LIBBPF_DEBUG)
 		return 0;
@@ -42,20 +43,33 @@ static void drain(int fd)
 		;
 }
 
-enum { P_RING, P_SIGNAL, P_INOTIFY, P_SINK, P_CONTROL, P_SECCOMP, P_ADDRS,
-       P_FANOTIFY, P_COUNT };
+enum {
+	P_RING,
+	P_SIGNAL,
+	P_INOTIFY,
+	P_SINK,
+	P_CONTROL,
+	P_SECCOMP,
+	P_ADDRS,
+	P_FANOTIFY,
+	P_COUNT
+};
 
 static void poll_set(struct agent *a, struct pollfd *p)
 {
-	p[P_RING] = (struct pollfd){ .fd = ring_buffer__epoll_fd(a->bpf.rb), .events = POLLIN };
-	p[P_SIGNAL] = (struct pollfd){ .fd = a->signal_fd, .events = POLLIN };
-	p[P_INOTIFY] = (struct pollfd){ .fd = a->inotify_fd, .events = POLLIN };
-	p[P_SINK] = (struct pollfd){ .fd = tg_sink_fd(a->sink), .events = POLLIN };
-	p[P_CONTROL] = (struct pollfd){ .fd = a->control_fd, .events = POLLIN };
-	p[P_SECCOMP] = (struct pollfd){ .fd = tg_notify_fd(a->notify), .events = POLLIN };
-	p[P_ADDRS] = (struct pollfd){ .fd = tg_local_addrs_fd(a->nl), .events = POLLIN };
-	p[P_FANOTIFY] = (struct pollfd){ .fd = a->fan ? tg_fan_fd(a->fan) : -1,
-					 .events = POLLIN };
+	p[P_RING] = (struct pollfd){.fd = ring_buffer__epoll_fd(a->bpf.rb),
+				    .events = POLLIN};
+	p[P_SIGNAL] = (struct pollfd){.fd = a->signal_fd, .events = POLLIN};
+	p[P_INOTIFY] = (struct pollfd){.fd = a->inotify_fd, .events = POLLIN};
+	p[P_SINK] =
+		(struct pollfd){.fd = tg_sink_fd(a->sink), .events = POLLIN};
+	p[P_CONTROL] = (struct pollfd){.fd = a->control_fd, .events = POLLIN};
+	p[P_SECCOMP] = (struct pollfd){.fd = tg_notify_fd(a->notify),
+				       .events = POLLIN};
+	p[P_ADDRS] = (struct pollfd){.fd = tg_local_addrs_fd(a->nl),
+				     .events = POLLIN};
+	p[P_FANOTIFY] = (struct pollfd){.fd = a->fan ? tg_fan_fd(a->fan) : -1,
+					.events = POLLIN};
 }
 
 /* Signals: SIGHUP reloads; 1 for a signal that stops the agent. */
@@ -89,7 +103,8 @@ static int run(struct agent *a)
 		if (p[P_RING].revents)
 			ring_buffer__consume(a->bpf.rb);
 		if (p[P_SECCOMP].revents)
-			tg_notify_process(a->notify, agent_on_seccomp_denial, a);
+			tg_notify_process(a->notify, agent_on_seccomp_denial,
+					  a);
 		if (p[P_ADDRS].revents && (err = tg_local_addrs_process(a->nl)))
 			tg_info("local addresses: %s", strerror(-err));
 		if (p[P_FANOTIFY].revents)

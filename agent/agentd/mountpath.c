@@ -10,19 +10,19 @@
 #include "common/mountinfo.h"
 #include "agentd/mountpath.h"
 
-#define TG_MOUNTS_MAX 65536	/* mounts kept from one mountinfo */
+#define TG_MOUNTS_MAX 65536 /* mounts kept from one mountinfo */
 
 struct mount_entry {
 	__u32 kdev;
-	char *root;		/* of the mount, within the filesystem */
-	char *point;		/* where it is mounted */
+	char *root;  /* of the mount, within the filesystem */
+	char *point; /* where it is mounted */
 };
 
 static struct {
-	char file[256];		/* the mountinfo parsed */
+	char file[256]; /* the mountinfo parsed */
 	struct mount_entry *v;
 	size_t n, cap;
-	__s64 read_at;		/* CLOCK_MONOTONIC seconds */
+	__s64 read_at; /* CLOCK_MONOTONIC seconds */
 } cache;
 
 void tg_mount_path_reset(void)
@@ -109,12 +109,14 @@ void tg_mount_path(const char *mountinfo, __u32 kdev, const char *fspath,
 		m = find(kdev, fspath);
 	}
 	if (!m) {
-		snprintf(out, len, "fs:%u:%u%s", kdev >> 20, kdev & 0xfffff, fspath);
+		snprintf(out, len, "fs:%u:%u%s", kdev >> 20, kdev & 0xfffff,
+			 fspath);
 		return;
 	}
 	rest = strcmp(m->root, "/") == 0 ? fspath : fspath + strlen(m->root);
 	if (strcmp(m->point, "/") == 0)
 		snprintf(out, len, "%s", rest[0] ? rest : "/");
 	else
-		snprintf(out, len, "%s%s", m->point, strcmp(rest, "/") ? rest : "");
+		snprintf(out, len, "%s%s", m->point,
+			 strcmp(rest, "/") ? rest : "");
 }

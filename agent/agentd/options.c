@@ -78,9 +78,24 @@ static int parse_u32(const char *s, __u32 *out)
 	return 0;
 }
 
-enum { O_TENANTS = 256, O_PATHS, O_SOCK, O_CGROOT, O_ATTACH, O_RB,
-       O_HOST, O_REQFILE, O_POLICY, O_POLICYDIR, O_CONTROL, O_FILEBE,
-       O_SPOOLDIR, O_SPOOLSIZE, O_METRICS, O_LINKS };
+enum {
+	O_TENANTS = 256,
+	O_PATHS,
+	O_SOCK,
+	O_CGROOT,
+	O_ATTACH,
+	O_RB,
+	O_HOST,
+	O_REQFILE,
+	O_POLICY,
+	O_POLICYDIR,
+	O_CONTROL,
+	O_FILEBE,
+	O_SPOOLDIR,
+	O_SPOOLSIZE,
+	O_METRICS,
+	O_LINKS
+};
 
 /* The options that take a number: 0, or -EINVAL (logged). */
 static int parse_number(struct agent_opts *o, int c, const char *arg)
@@ -90,19 +105,27 @@ static int parse_number(struct agent_opts *o, int c, const char *arg)
 	switch (c) {
 	case O_SPOOLSIZE:
 		if (tg_parse_size(arg, &size) || (size && size < (1 << 20)))
-			return tg_err(-EINVAL, "--spool-size: '%s' is not 0 or a size of at least 1M",
-				      arg);
+			return tg_err(
+				-EINVAL,
+				"--spool-size: '%s' is not 0 or a size of at least 1M",
+				arg);
 		o->spool_size = size;
 		return 0;
 	case O_LINKS:
 		if (parse_u32(arg, &o->links_per_tenant))
-			return tg_err(-EINVAL, "--links-per-tenant: '%s' is not a number", arg);
+			return tg_err(
+				-EINVAL,
+				"--links-per-tenant: '%s' is not a number",
+				arg);
 		return 0;
 	default:
-		if (parse_u32(arg, &o->ringbuf_size) || o->ringbuf_size < 4096 ||
+		if (parse_u32(arg, &o->ringbuf_size) ||
+		    o->ringbuf_size < 4096 ||
 		    (o->ringbuf_size & (o->ringbuf_size - 1)))
-			return tg_err(-EINVAL, "--ringbuf-size: '%s' is not a power of two >= 4096",
-				      arg);
+			return tg_err(
+				-EINVAL,
+				"--ringbuf-size: '%s' is not a power of two >= 4096",
+				arg);
 		return 0;
 	}
 }
@@ -110,44 +133,52 @@ static int parse_number(struct agent_opts *o, int c, const char *arg)
 /* The options together: 0, or -EINVAL (logged). */
 static int check_opts(const struct agent_opts *o)
 {
-	if (strcmp(o->file_backend, "auto") && strcmp(o->file_backend, "bpf-lsm") &&
-	    strcmp(o->file_backend, "fanotify") && strcmp(o->file_backend, "none"))
-		return tg_err(-EINVAL, "--file-backend: '%s' is not one of auto, bpf-lsm, fanotify, none",
-			      o->file_backend);
+	if (strcmp(o->file_backend, "auto") &&
+	    strcmp(o->file_backend, "bpf-lsm") &&
+	    strcmp(o->file_backend, "fanotify") &&
+	    strcmp(o->file_backend, "none"))
+		return tg_err(
+			-EINVAL,
+			"--file-backend: '%s' is not one of auto, bpf-lsm, fanotify, none",
+			o->file_backend);
 	if (o->require_file && strcmp(o->file_backend, "auto") &&
 	    strcmp(o->file_backend, "bpf-lsm"))
-		return tg_err(-EINVAL, "--require-file-isolation and --file-backend %s contradict each other",
-			      o->file_backend);
+		return tg_err(
+			-EINVAL,
+			"--require-file-isolation and --file-backend %s contradict each other",
+			o->file_backend);
 	if (!o->spool_dir[0] || (o->metrics_file && !o->metrics_file[0]))
-		return tg_err(-EINVAL, "--spool-dir and --metrics-file need a path");
+		return tg_err(-EINVAL,
+			      "--spool-dir and --metrics-file need a path");
 	if (o->tenants_cgroup[0] != '/' || o->paths_root[0] != '/')
-		return tg_err(-EINVAL, "--tenants-cgroup and --paths-root must be absolute paths");
+		return tg_err(
+			-EINVAL,
+			"--tenants-cgroup and --paths-root must be absolute paths");
 	return 0;
 }
 
 int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "policy", required_argument, NULL, O_POLICY },
-		{ "policy-dir", required_argument, NULL, O_POLICYDIR },
-		{ "control-socket", required_argument, NULL, O_CONTROL },
-		{ "tenants-cgroup", required_argument, NULL, O_TENANTS },
-		{ "paths-root", required_argument, NULL, O_PATHS },
-		{ "event-socket", required_argument, NULL, O_SOCK },
-		{ "cgroup-root", required_argument, NULL, O_CGROOT },
-		{ "attach-cgroup", required_argument, NULL, O_ATTACH },
-		{ "ringbuf-size", required_argument, NULL, O_RB },
-		{ "host", required_argument, NULL, O_HOST },
-		{ "require-file-isolation", no_argument, NULL, O_REQFILE },
-		{ "file-backend", required_argument, NULL, O_FILEBE },
-		{ "spool-dir", required_argument, NULL, O_SPOOLDIR },
-		{ "spool-size", required_argument, NULL, O_SPOOLSIZE },
-		{ "metrics-file", required_argument, NULL, O_METRICS },
-		{ "links-per-tenant", required_argument, NULL, O_LINKS },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+		{"policy", required_argument, NULL, O_POLICY},
+		{"policy-dir", required_argument, NULL, O_POLICYDIR},
+		{"control-socket", required_argument, NULL, O_CONTROL},
+		{"tenants-cgroup", required_argument, NULL, O_TENANTS},
+		{"paths-root", required_argument, NULL, O_PATHS},
+		{"event-socket", required_argument, NULL, O_SOCK},
+		{"cgroup-root", required_argument, NULL, O_CGROOT},
+		{"attach-cgroup", required_argument, NULL, O_ATTACH},
+		{"ringbuf-size", required_argument, NULL, O_RB},
+		{"host", required_argument, NULL, O_HOST},
+		{"require-file-isolation", no_argument, NULL, O_REQFILE},
+		{"file-backend", required_argument, NULL, O_FILEBE},
+		{"spool-dir", required_argument, NULL, O_SPOOLDIR},
+		{"spool-size", required_argument, NULL, O_SPOOLSIZE},
+		{"metrics-file", required_argument, NULL, O_METRICS},
+		{"links-per-tenant", required_argument, NULL, O_LINKS},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{}};
 	int c;
 
 	opterr = 0;
@@ -178,12 +209,15 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 		case 'v': o->verbose = 1; break;
 		case 'h': agent_usage(stdout); return 1;
 		case ':':
-			return tg_err(-EINVAL, "option %s needs a value", argv[optind - 1]);
+			return tg_err(-EINVAL, "option %s needs a value",
+				      argv[optind - 1]);
 		default:
-			return tg_err(-EINVAL, "unknown option %s (see --help)", argv[optind - 1]);
+			return tg_err(-EINVAL, "unknown option %s (see --help)",
+				      argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return tg_err(-EINVAL, "unexpected argument '%s' (see --help)", argv[optind]);
+		return tg_err(-EINVAL, "unexpected argument '%s' (see --help)",
+			      argv[optind]);
 	return check_opts(o);
 }

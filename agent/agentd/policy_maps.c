@@ -61,8 +61,10 @@ int tg_kv_finish(struct tg_kv_set *s)
 	sort_ksz = s->ksz;
 	qsort(s->rows, s->n, row, row_cmp);
 	for (i = 0; i < s->n; i++) {
-		if (w && !memcmp(s->rows + (w - 1) * row, s->rows + i * row, s->ksz)) {
-			if (memcmp(s->rows + (w - 1) * row, s->rows + i * row, row))
+		if (w && !memcmp(s->rows + (w - 1) * row, s->rows + i * row,
+				 s->ksz)) {
+			if (memcmp(s->rows + (w - 1) * row, s->rows + i * row,
+				   row))
 				err = -EEXIST;
 			continue;
 		}
@@ -78,7 +80,8 @@ void tg_compiled_init(struct tg_compiled *c)
 {
 	memset(c, 0, sizeof(*c));
 	tg_kv_init(&c->cgroups, sizeof(__u64), sizeof(struct tg_tenant));
-	tg_kv_init(&c->roots, sizeof(struct tg_inode_key), sizeof(struct tg_owner));
+	tg_kv_init(&c->roots, sizeof(struct tg_inode_key),
+		   sizeof(struct tg_owner));
 	tg_kv_init(&c->pairs, sizeof(struct tg_pair_key), sizeof(__u8));
 	tg_kv_init(&c->reserved, sizeof(__u32), sizeof(__u32));
 	tg_kv_init(&c->nets, sizeof(struct tg_net_key), sizeof(__u32));
@@ -109,11 +112,11 @@ static int compile_net(const struct tg_tenant_entry *e, struct tg_compiled *c)
 		}
 	}
 	for (j = 0; j < e->n_networks && !err; j++) {
-		struct tg_net_key key = { .prefixlen = e->networks[j].prefix };
+		struct tg_net_key key = {.prefixlen = e->networks[j].prefix};
 
 		memcpy(key.addr, e->networks[j].addr, 16);
 		for (b = key.prefixlen; b < 128; b++)
-			key.addr[b / 8] &= (__u8)~(0x80 >> (b % 8));
+			key.addr[b / 8] &= (__u8) ~(0x80 >> (b % 8));
 		err = tg_kv_add(&c->nets, &key, &e->id);
 	}
 	return err;
@@ -141,7 +144,8 @@ static int add_root(struct tg_compiled *c, const struct stat *st, __u32 tenant)
 	return tg_kv_add(&c->roots, &key, &owner);
 }
 
-/* The tenants cgroup's row of tenant_cgroups, if it exists: the pending actor. */
+/* The tenants cgroup's row of tenant_cgroups, if it exists: the pending actor.
+ */
 static int compile_pending(const struct tg_pending *p, struct tg_compiled *c)
 {
 	struct tg_tenant t = {.id = TG_TENANT_PENDING, .flags = p->flags};
@@ -190,7 +194,7 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 		}
 		for (j = 0; j < e->n_allow_from && !err; j++) {
 			const struct tg_tenant_entry *from;
-			struct tg_pair_key pk = { .target = e->id };
+			struct tg_pair_key pk = {.target = e->id};
 			__u8 one = 1;
 
 			from = tg_registry_find_const(r, e->allow_from[j]);
@@ -215,16 +219,18 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 		err = tg_kv_finish(&c->reserved);
 	if (!err)
 		err = tg_kv_finish(&c->nets);
-	if (!err && (c->cgroups.n > TG_MAX_TENANT_CGROUPS ||
-		     c->roots.n > TG_MAX_OWNED_ROOTS || c->pairs.n > TG_MAX_ALLOW_PAIRS ||
-		     c->reserved.n > TG_MAX_PORT_KEYS || c->nets.n > TG_MAX_NETWORKS))
+	if (!err &&
+	    (c->cgroups.n > TG_MAX_TENANT_CGROUPS ||
+	     c->roots.n > TG_MAX_OWNED_ROOTS ||
+	     c->pairs.n > TG_MAX_ALLOW_PAIRS ||
+	     c->reserved.n > TG_MAX_PORT_KEYS || c->nets.n > TG_MAX_NETWORKS))
 		err = -E2BIG;
 	return err;
 }
 
 /* Write n rows (key then value) in batches; one syscall per batch. */
-static int update_rows(int fd, const struct tg_kv_set *t, const unsigned char *rows,
-		       size_t n)
+static int update_rows(int fd, const struct tg_kv_set *t,
+		       const unsigned char *rows, size_t n)
 {
 	size_t row = t->ksz + t->vsz, i;
 	unsigned char *keys, *vals;
@@ -248,8 +254,8 @@ static int update_rows(int fd, const struct tg_kv_set *t, const unsigned char *r
 		goto out_free;
 	/* Kernels or maps without batch support: one by one. */
 	for (i = 0; i < n; i++)
-		if (bpf_map_update_elem(fd, keys + i * t->ksz, vals + i * t->vsz,
-					BPF_ANY)) {
+		if (bpf_map_update_elem(fd, keys + i * t->ksz,
+					vals + i * t->vsz, BPF_ANY)) {
 			err = -errno;
 			break;
 		}
@@ -264,7 +270,8 @@ int tg_kv_write(int fd, const struct tg_kv_set *s)
 	return update_rows(fd, s, s->rows, s->n);
 }
 
-long tg_kv_sync(int fd, struct tg_kv_set *mirror, const struct tg_kv_set *target)
+long tg_kv_sync(int fd, struct tg_kv_set *mirror,
+		const struct tg_kv_set *target)
 {
 	size_t row = target->ksz + target->vsz, i = 0, j = 0, nu = 0;
 	struct tg_kv_set copy;
@@ -272,11 +279,14 @@ long tg_kv_sync(int fd, struct tg_kv_set *mirror, const struct tg_kv_set *target
 	long changes = 0;
 	int c, err;
 
-	/* Deletions first, so that the map never needs more than max_entries. */
+	/* Deletions first, so that the map never needs more than max_entries.
+	 */
 	while (i < mirror->n) {
 		const unsigned char *m = mirror->rows + i * row;
 
-		c = j < target->n ? memcmp(m, target->rows + j * row, target->ksz) : -1;
+		c = j < target->n
+			    ? memcmp(m, target->rows + j * row, target->ksz)
+			    : -1;
 		if (c < 0) {
 			if (bpf_map_delete_elem(fd, m) && errno != ENOENT)
 				return -errno;
@@ -297,10 +307,11 @@ long tg_kv_sync(int fd, struct tg_kv_set *mirror, const struct tg_kv_set *target
 	for (i = 0, j = 0; j < target->n; j++) {
 		const unsigned char *t = target->rows + j * row;
 
-		while (i < mirror->n && memcmp(mirror->rows + i * row, t, target->ksz) < 0)
+		while (i < mirror->n &&
+		       memcmp(mirror->rows + i * row, t, target->ksz) < 0)
 			i++;
 		if (i < mirror->n && !memcmp(mirror->rows + i * row, t, row))
-			continue;	/* same key, same value */
+			continue; /* same key, same value */
 		memcpy(upd + nu * row, t, row);
 		nu++;
 	}

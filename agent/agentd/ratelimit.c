@@ -145,12 +145,16 @@ int tg_ratelimit_apply(struct tg_ratelimit *rl, const struct tg_registry *reg,
 	for (i = 0; i < reg->n && !err; i++) {
 		const struct tg_tenant_entry *e = &reg->v[i];
 
-		err = add_limit(rl, &limits, &gates, e->id, tg_policy_tenant_rate(
-			p, e->defined ? tg_policy_find(p, e->name) : NULL));
+		err = add_limit(rl, &limits, &gates, e->id,
+				tg_policy_tenant_rate(
+					p, e->defined
+						   ? tg_policy_find(p, e->name)
+						   : NULL));
 	}
 	/* The pending actor: the limit of tenants without one of their own. */
-	err = err ?: add_limit(rl, &limits, &gates, TG_TENANT_PENDING,
-			       tg_policy_tenant_rate(p, NULL));
+	err = err
+		      ?: add_limit(rl, &limits, &gates, TG_TENANT_PENDING,
+				   tg_policy_tenant_rate(p, NULL));
 	/* New limits first, then empty buckets that follow them. */
 	err = err ?: tg_kv_write(rl->limits_fd, &limits);
 	err = err ?: tg_kv_write(rl->gates_fd, &gates);
@@ -339,9 +343,10 @@ int tg_ratelimit_poll(struct tg_ratelimit *rl, __u32 max_id, tg_rl_emit_fn emit,
 	}
 	/* And the pending actor's. */
 	err = err ?: read_counts(rl, TG_TENANT_PENDING, 1);
-	err = err ?: poll_tenant(rl, TG_TENANT_PENDING,
-				 (const struct tg_tenant_counts *)rl->cur, now,
-				 emit, ctx);
+	err = err
+		      ?: poll_tenant(rl, TG_TENANT_PENDING,
+				     (const struct tg_tenant_counts *)rl->cur,
+				     now, emit, ctx);
 	rl->last_poll_ns = now;
 	return err == -EAGAIN ? 0 : err;
 }

@@ -46,10 +46,10 @@ typedef int (*tg_rl_emit_fn)(void *ctx, const struct tg_rl_record *r);
  */
 /* The descriptors of the rate limit maps (the loader fills them in). */
 struct tg_rl_maps {
-	int limits_fd;		/* event_limits */
-	int gates_fd;		/* event_gates */
-	int counts_fd;		/* tenant_counts */
-	int suppressed_fd;	/* suppressed */
+	int limits_fd;	   /* event_limits */
+	int gates_fd;	   /* event_gates */
+	int counts_fd;	   /* tenant_counts */
+	int suppressed_fd; /* suppressed */
 };
 
 struct tg_ratelimit *tg_ratelimit_new(const struct tg_rl_maps *m);

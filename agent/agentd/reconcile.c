@@ -57,11 +57,13 @@ int agent_apply(struct agent *a)
 		a->resports_err = tg_resports_apply(&a->resports, &a->reg);
 		if (a->resports_err)
 			tg_info("reserved ports: cannot update %s: %s (ports the kernel picks may fall in reserved ranges)",
-			    a->resports.path, strerror(-a->resports_err));
+				a->resports.path, strerror(-a->resports_err));
 	}
 	/* Limits are not isolation: a failure to set them is only told. */
-	if (!err && a->rl && (rl_err = tg_ratelimit_apply(a->rl, &a->reg, &a->policy)))
-		tg_info("events: cannot set rate limits: %s", strerror(-rl_err));
+	if (!err && a->rl &&
+	    (rl_err = tg_ratelimit_apply(a->rl, &a->reg, &a->policy)))
+		tg_info("events: cannot set rate limits: %s",
+			strerror(-rl_err));
 	if (!err && a->fan)
 		agent_report_unmarked(a);
 	if (err == -EEXIST)
@@ -81,10 +83,12 @@ int agent_rescan(struct agent *a)
 	char msg[200];
 
 	if (err && err != a->rescan_err) {
-		snprintf(msg, sizeof(msg),
-			 "cannot register the cgroups below the tenants cgroup: %s; new ones stay pending",
-			 err == -EEXIST ? "two tenants resolve to the same cgroup or directory" :
-					  strerror(-err));
+		snprintf(
+			msg, sizeof(msg),
+			"cannot register the cgroups below the tenants cgroup: %s; new ones stay pending",
+			err == -EEXIST
+				? "two tenants resolve to the same cgroup or directory"
+				: strerror(-err));
 		agent_emit(a, tg_agent_event(&a->fmt, "pending", "deny", msg));
 	}
 	a->rescan_err = err;
@@ -109,8 +113,8 @@ int agent_load_policy(struct agent *a, struct tg_policy *p, struct tg_diag *d)
 }
 
 /* The policy in force again after next failed to apply (err); d gets why. */
-static void roll_back(struct agent *a, struct tg_policy *prev, struct tg_policy *next,
-		      int err, struct tg_diag *d)
+static void roll_back(struct agent *a, struct tg_policy *prev,
+		      struct tg_policy *next, int err, struct tg_diag *d)
 {
 	char msg[256];
 
@@ -122,8 +126,9 @@ static void roll_back(struct agent *a, struct tg_policy *prev, struct tg_policy 
 		tg_fan_apply(a->fan, &a->reg, 0);
 	tg_policy_free(next);
 	snprintf(msg, sizeof(msg), "policy: cannot apply: %s",
-		 err == -EEXIST ? "two tenants resolve to the same cgroup or directory" :
-				  strerror(-err));
+		 err == -EEXIST
+			 ? "two tenants resolve to the same cgroup or directory"
+			 : strerror(-err));
 	d->msgs = calloc(1, sizeof(char *));
 	if (d->msgs && (d->msgs[0] = strdup(msg)))
 		d->n = 1;
@@ -138,32 +143,38 @@ static void report_reload(struct agent *a, int err, const struct tg_diag *d,
 	unsigned int i;
 
 	if (!err) {
-		snprintf(msg, sizeof(msg),
-			 "policy generation %u in force (%u tenants, %ld map changes, %.1f ms)",
-			 a->bpf.gen, a->policy.n_tenants, a->last_changes, a->last_reload_ms);
+		snprintf(
+			msg, sizeof(msg),
+			"policy generation %u in force (%u tenants, %ld map changes, %.1f ms)",
+			a->bpf.gen, a->policy.n_tenants, a->last_changes,
+			a->last_reload_ms);
 		o = tg_agent_event(&a->fmt, "reload", "allow", msg);
 		if (o)
-			json_object_object_add(o, "generation", json_object_new_int64(a->bpf.gen));
+			json_object_object_add(
+				o, "generation",
+				json_object_new_int64(a->bpf.gen));
 		agent_emit(a, o);
 		tg_info("%s", msg);
 		return;
 	}
-	o = tg_agent_event(&a->fmt, "reload", "deny",
-			   "policy rejected; the previous policy stays in force");
+	o = tg_agent_event(
+		&a->fmt, "reload", "deny",
+		"policy rejected; the previous policy stays in force");
 	arr = json_object_new_array();
 	for (i = 0; i < d->n; i++) {
 		tg_info("%s", d->msgs[i]);
 		json_object_array_add(arr, json_object_new_string(d->msgs[i]));
 		if (errs)
-			json_object_array_add(errs, json_object_new_string(d->msgs[i]));
+			json_object_array_add(
+				errs, json_object_new_string(d->msgs[i]));
 	}
 	if (o)
 		json_object_object_add(o, "errors", arr);
 	else
 		json_object_put(arr);
 	agent_emit(a, o);
-	tg_info("reload rejected (%u error(s)); generation %u stays in force", d->n,
-		a->bpf.gen);
+	tg_info("reload rejected (%u error(s)); generation %u stays in force",
+		d->n, a->bpf.gen);
 }
 
 /*
@@ -191,7 +202,8 @@ int agent_reload(struct agent *a, struct json_object *errs)
 		a->reloads_failed++;
 	} else {
 		a->reloads_ok++;
-		a->last_reload_ms = (double)(tg_clock_ns(CLOCK_MONOTONIC) - t0) / 1e6;
+		a->last_reload_ms =
+			(double)(tg_clock_ns(CLOCK_MONOTONIC) - t0) / 1e6;
 	}
 	report_reload(a, err, &d, errs);
 	tg_diag_free(&d);
@@ -201,8 +213,9 @@ int agent_reload(struct agent *a, struct json_object *errs)
 /* Watch for v directory's children appearing or going (best effort). */
 static void watch_dir(int fd, const char *dir)
 {
-	inotify_add_watch(fd, dir, IN_CREATE | IN_DELETE | IN_MOVED_FROM |
-					   IN_MOVED_TO | IN_ONLYDIR);
+	inotify_add_watch(fd, dir,
+			  IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+				  IN_ONLYDIR);
 }
 
 /* Watch the nearest existing ancestor of path: its creation starts there. */
@@ -239,9 +252,9 @@ static int watch_dirs(struct agent *a)
 
 	if (fd < 0)
 		return -errno;
-	if (inotify_add_watch(fd, a->tenants_dir, IN_CREATE | IN_DELETE |
-						  IN_MOVED_FROM | IN_MOVED_TO |
-						  IN_ONLYDIR) < 0) {
+	if (inotify_add_watch(fd, a->tenants_dir,
+			      IN_CREATE | IN_DELETE | IN_MOVED_FROM |
+				      IN_MOVED_TO | IN_ONLYDIR) < 0) {
 		int err = -errno;
 
 		close(fd);
@@ -277,7 +290,7 @@ int agent_prepare_tenants_dir(struct agent *a)
 	} else if (errno != EEXIST) {
 		err = -errno;
 		tg_info("cannot create tenants cgroup %s: %s", a->tenants_dir,
-		    strerror(-err));
+			strerror(-err));
 		return err;
 	}
 	fd = watch_dirs(a);

@@ -11,8 +11,8 @@
 #include "agentd/reserved_ports.h"
 #include "policy/registry.h"
 
-#define TG_SYSCTL_MAX (1u << 20)	/* bytes read from the sysctl */
-#define TG_SYSCTL_CHUNK 3072		/* bytes per write (the kernel takes < 4096) */
+#define TG_SYSCTL_MAX	(1u << 20) /* bytes read from the sysctl */
+#define TG_SYSCTL_CHUNK 3072 /* bytes per write (the kernel takes < 4096) */
 
 static void bit_set(__u8 *bm, unsigned int p)
 {
@@ -84,8 +84,10 @@ char *tg_ports_format(const __u8 bm[TG_PORT_BITMAP])
 			out = n;
 			cap *= 2;
 		}
-		w = lo == p ? snprintf(out + len, cap - len, "%s%u", len ? "," : "", lo) :
-			      snprintf(out + len, cap - len, "%s%u-%u", len ? "," : "", lo, p);
+		w = lo == p ? snprintf(out + len, cap - len, "%s%u",
+				       len ? "," : "", lo)
+			    : snprintf(out + len, cap - len, "%s%u-%u",
+				       len ? "," : "", lo, p);
 		len += (size_t)w;
 		p++;
 	}

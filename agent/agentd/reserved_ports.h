@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#define TG_PORT_BITMAP (65536 / 8)	/* bytes of a bitmap of all ports */
+#define TG_PORT_BITMAP (65536 / 8) /* bytes of a bitmap of all ports */
 
 /*
  * Tenants' reserved ports kept out of the kernel's automatic port choice
@@ -16,8 +16,8 @@
  * away only those it added: the value the administrator set stays.
  */
 struct tg_resports {
-	char path[PATH_MAX];		/* the sysctl file */
-	__u8 mine[TG_PORT_BITMAP];	/* ports the agent added */
+	char path[PATH_MAX];	   /* the sysctl file */
+	__u8 mine[TG_PORT_BITMAP]; /* ports the agent added */
 	unsigned int n_mine;
 };
 

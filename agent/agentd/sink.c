@@ -23,8 +23,9 @@
 #define RECONNECT_MIN_MS 100
 #define RECONNECT_MAX_MS 1000
 #define SYNC_MS		 1000 /* spool made durable this often */
-#define SPILL_CHUNK	 1024 /* frames moved to the spool at a time: the
-			       * caller must not stall for long */
+#define SPILL_CHUNK                                                            \
+	1024 /* frames moved to the spool at a time: the                       \
+	      * caller must not stall for long */
 
 struct frame {
 	__u64 seq;
@@ -198,9 +199,9 @@ static int batch_add(struct tg_sink *s, __u64 seq, const char *data, __u32 len)
 		s->btype = TG_FRAME_EVENT;
 		return 0;
 	}
-	if (s->bcount && (s->btype != TG_FRAME_BATCH ||
-			  seq != s->bseq + s->bcount ||
-			  s->blen + TG_WIRE_RECORD_HDR + len > TG_WIRE_MAX_PAYLOAD))
+	if (s->bcount &&
+	    (s->btype != TG_FRAME_BATCH || seq != s->bseq + s->bcount ||
+	     s->blen + TG_WIRE_RECORD_HDR + len > TG_WIRE_MAX_PAYLOAD))
 		return -ENOSPC;
 	if (!s->bcount) {
 		s->bseq = seq;
@@ -225,7 +226,8 @@ static void build(struct tg_sink *s)
 
 	if (s->spool) {
 		while (!(err = tg_spool_peek(s->spool, &r))) {
-			/* The next stream's records wait for their connection. */
+			/* The next stream's records wait for their connection.
+			 */
 			if (r.stream != s->conn_stream ||
 			    batch_add(s, r.seq, r.data, r.len))
 				return;
@@ -410,8 +412,7 @@ static int drop(struct tg_sink *s, int err)
 	return s->spool && err != -ENOSPC ? -EIO : -ENOBUFS;
 }
 
-static int to_spool(struct tg_sink *s, const char *json, size_t len,
-		    __u64 now)
+static int to_spool(struct tg_sink *s, const char *json, size_t len, __u64 now)
 {
 	int err = tg_spool_append(s->spool, s->stream, s->next_seq, now, json,
 				  (__u32)len);

@@ -31,11 +31,11 @@ struct tg_sink_stats {
 	__u64 dropped_queue_full;  /* memory queue full, no spool */
 	__u64 dropped_spool_full;  /* memory queue and spool full */
 	__u64 dropped_spool_error; /* the spool could not be written */
-	__u64 oversized; /* larger than TG_WIRE_MAX_PAYLOAD */
-	__u64 nomem;	 /* no memory for the copy */
-	__u64 rejected;	 /* error frames received from the collector */
-	__u64 spooled;	 /* frames written to the spool */
-	size_t queued;	 /* frames in memory waiting for an ack */
+	__u64 oversized;	   /* larger than TG_WIRE_MAX_PAYLOAD */
+	__u64 nomem;		   /* no memory for the copy */
+	__u64 rejected;	     /* error frames received from the collector */
+	__u64 spooled;	     /* frames written to the spool */
+	size_t queued;	     /* frames in memory waiting for an ack */
 	__u64 spool_records; /* frames in the spool waiting for an ack */
 	__u64 spool_bytes;   /* size of the spool's files */
 	__u64 oldest_ns;     /* CLOCK_REALTIME the oldest unacked frame was
@@ -43,10 +43,10 @@ struct tg_sink_stats {
 	int connected;
 	char last_error[128]; /* last error frame's text or connect error */
 	/* The collector cannot write its log (TG_FRAME_STATUS). */
-	int stalled;		 /* now */
-	__u64 stalled_since_ns;	 /* CLOCK_REALTIME it said so first */
-	char stalled_why[128];	 /* its reason */
-	__u64 stalls;		 /* episodes over (stored again since) */
+	int stalled;		/* now */
+	__u64 stalled_since_ns; /* CLOCK_REALTIME it said so first */
+	char stalled_why[128];	/* its reason */
+	__u64 stalls;		/* episodes over (stored again since) */
 	__u64 last_stall_since_ns, last_stall_until_ns;
 	char last_stall_why[128];
 };

@@ -30,7 +30,7 @@
 #define SO_NETNS_COOKIE 71
 #endif
 
-#define TG_SEED_MAX_NETNS 65536	/* namespaces visited at most */
+#define TG_SEED_MAX_NETNS 65536 /* namespaces visited at most */
 
 __u64 tg_netns_cookie(void)
 {
@@ -53,7 +53,8 @@ int tg_seed_line(const char *line, struct tg_seed_stats *st)
 	char extra;
 
 	if (sscanf(line, "%u %u %u %u %c", &proto, &port, &tenant, &holder,
-		   &extra) != 4 || port > 65535 || !tenant)
+		   &extra) != 4 ||
+	    port > 65535 || !tenant)
 		return -EINVAL;
 	st->sockets++;
 	if (!holder)
@@ -65,8 +66,7 @@ int tg_seed_line(const char *line, struct tg_seed_stats *st)
 	if (!st->conflicts++)
 		snprintf(st->conflict, sizeof(st->conflict),
 			 "%s port %u of tenant id %u is held by tenant id %u",
-			 proto == 6 ? "tcp" : "udp",
-			 port, tenant, holder);
+			 proto == 6 ? "tcp" : "udp", port, tenant, holder);
 	return 0;
 }
 
@@ -135,7 +135,7 @@ static int seed_path(struct tg_bpf *b, const char *path, struct seen *s,
 		return 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;	/* the process is gone */
+		return 0; /* the process is gone */
 	if (fstat(fd, &sb) < 0) {
 		close(fd);
 		return 0;
@@ -193,7 +193,7 @@ int tg_seed_sockets(struct tg_bpf *b, const char *proc, const char *netns_dir,
 	self = open(path, O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return -errno;
-	err = seed_path(b, path, &s, st);	/* ours first */
+	err = seed_path(b, path, &s, st); /* ours first */
 	if (!err)
 		err = seed_dir(b, proc, 1, &s, st);
 	if (!err && netns_dir)

@@ -8,12 +8,12 @@ struct tg_bpf;
 
 /* What seeding found. */
 struct tg_seed_stats {
-	unsigned int netns;		/* network namespaces visited */
-	unsigned int netns_failed;	/* could not be entered */
-	unsigned int sockets;		/* tenant sockets tagged */
-	unsigned int ports;		/* ports recorded as held */
-	unsigned int conflicts;		/* ports another tenant held first */
-	char conflict[160];		/* the first conflict, in words */
+	unsigned int netns;	   /* network namespaces visited */
+	unsigned int netns_failed; /* could not be entered */
+	unsigned int sockets;	   /* tenant sockets tagged */
+	unsigned int ports;	   /* ports recorded as held */
+	unsigned int conflicts;	   /* ports another tenant held first */
+	char conflict[160];	   /* the first conflict, in words */
 };
 
 /*

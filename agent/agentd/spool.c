@@ -16,7 +16,7 @@
 #include "agentd/spool.h"
 
 #define SEG_MAGIC   0x314c4f4f50534754ULL /* "TGSPOOL1" little endian */
-#define REC_MAGIC   0x43455254u	  /* "TREC" */
+#define REC_MAGIC   0x43455254u		  /* "TREC" */
 #define SEG_VERSION 1
 #define RBUF_LEN    (256u << 10) /* read buffer: many records per pread */
 #define SEG_MIN	    (64u << 10)
@@ -46,7 +46,7 @@ _Static_assert(sizeof(struct rec_hdr) == 32, "rec_hdr");
 
 struct seg {
 	char name[NAME_LEN];
-	__u64 id;     /* unique in this process: tags the read buffer */
+	__u64 id; /* unique in this process: tags the read buffer */
 	__u32 run;
 	__u64 stream;
 	__u64 size;    /* bytes of whole records (and the header) */
@@ -495,13 +495,11 @@ out_unlink:
 	return err;
 }
 
-int tg_spool_append(struct tg_spool *sp, __u64 stream, __u64 seq,
-		    __u64 time_ns, const void *data, __u32 len)
+int tg_spool_append(struct tg_spool *sp, __u64 stream, __u64 seq, __u64 time_ns,
+		    const void *data, __u32 len)
 {
-	struct rec_hdr h = {.magic = REC_MAGIC,
-			    .len = len,
-			    .seq = seq,
-			    .time_ns = time_ns};
+	struct rec_hdr h = {
+		.magic = REC_MAGIC, .len = len, .seq = seq, .time_ns = time_ns};
 	__u64 need = sizeof(h) + len;
 	struct seg *t = sp->nsegs ? &sp->segs[sp->nsegs - 1] : NULL;
 	struct iovec iov[2];

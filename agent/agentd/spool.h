@@ -57,8 +57,8 @@ struct tg_spool *tg_spool_open(const char *dir, __u64 max_bytes,
  * -EMSGSIZE above TG_SPOOL_MAX_RECORD, -errno when the write fails (nothing
  * of the record stays).
  */
-int tg_spool_append(struct tg_spool *sp, __u64 stream, __u64 seq,
-		    __u64 time_ns, const void *data, __u32 len);
+int tg_spool_append(struct tg_spool *sp, __u64 stream, __u64 seq, __u64 time_ns,
+		    const void *data, __u32 len);
 
 /* The next unread record, without moving the read cursor: 0 or -ENODATA. */
 int tg_spool_peek(struct tg_spool *sp, struct tg_spool_rec *rec);

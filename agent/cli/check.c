@@ -52,7 +52,8 @@ int cmd_policy_check(const struct cli_opts *o, int argc, char **argv)
 		}
 		printf("%s: ok: version %d, mode %s, tenants_cgroup %s, %u tenants, "
 		       "%u paths, %u port ranges, %u networks\n",
-		       argv[0], p.version, p.mode == TG_MODE_AUDIT ? "audit" : "enforce",
+		       argv[0], p.version,
+		       p.mode == TG_MODE_AUDIT ? "audit" : "enforce",
 		       p.tenants_cgroup, p.n_tenants, paths, ports, nets);
 	}
 	tg_diag_free(&d);
@@ -81,11 +82,14 @@ int cmd_seccomp_check(const struct cli_opts *o, int argc, char **argv)
 			tg_diag_add(&d, argv[k], 1, 1, "%s", err);
 		print_diag(&d);
 		if (ctx)
-			printf("%s: ok: %u rules, default %s\n", argv[k], p.n_rules,
-			       p.def_action == TG_SC_NOTIFY ? "notify (EPERM, reported)" :
-			       p.def_action == TG_SC_ALLOW ? "allow" :
-			       p.def_action == TG_SC_ERRNO ? "errno" :
-			       p.def_action == TG_SC_LOG ? "log" : "kill");
+			printf("%s: ok: %u rules, default %s\n", argv[k],
+			       p.n_rules,
+			       p.def_action == TG_SC_NOTIFY
+				       ? "notify (EPERM, reported)"
+			       : p.def_action == TG_SC_ALLOW ? "allow"
+			       : p.def_action == TG_SC_ERRNO ? "errno"
+			       : p.def_action == TG_SC_LOG   ? "log"
+							     : "kill");
 		else
 			bad = 1;
 		seccomp_release(ctx);

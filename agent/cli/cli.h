@@ -12,7 +12,7 @@ struct tg_diag;
 
 /* The global options, given before the command. */
 struct cli_opts {
-	const char *control_socket;	/* the agent's control socket */
+	const char *control_socket; /* the agent's control socket */
 };
 
 /*

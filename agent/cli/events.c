@@ -24,8 +24,8 @@
 #include "common/clock.h"
 #include "common/log.h"
 
-#define LINE_MAX_  (1 << 20) /* longer lines are reported, not printed */
-#define FOLLOW_MS  200
+#define LINE_MAX_ (1 << 20) /* longer lines are reported, not printed */
+#define FOLLOW_MS 200
 
 struct opts {
 	const char *tenant, *kind;
@@ -353,7 +353,8 @@ static void print_rotated(struct opts *o, const char *log)
 int cmd_events(const struct cli_opts *copts, int argc, char **argv)
 {
 	const char *log = "/var/log/tenantguard/events.jsonl", *nc;
-	/* Room for every kind (seccomp) and a whole comm (15) from the start. */
+	/* Room for every kind (seccomp) and a whole comm (15) from the start.
+	 */
 	struct opts o = {.w = {3, 7, 7, 8, 8, 7, 5, 15}};
 	unsigned long lineno = 0;
 	int fd, err, follow_ = 0;

@@ -139,7 +139,7 @@ static void clean(char *out, size_t cap, const char *s)
 
 	for (i = 0; s[i] && i + 1 < cap; i++)
 		out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?'
-								     : s[i];
+								      : s[i];
 	out[i] = '\0';
 }
 

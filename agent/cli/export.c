@@ -24,12 +24,11 @@ struct export_args {
 static int parse_args(int argc, char **argv, struct export_args *a)
 {
 	static const struct option opts[] = {
-		{ "profile", required_argument, NULL, 'p' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "seccomp-dir", required_argument, NULL, 'd' },
-		{ "output", required_argument, NULL, 'o' },
-		{}
-	};
+		{"profile", required_argument, NULL, 'p'},
+		{"format", required_argument, NULL, 'f'},
+		{"seccomp-dir", required_argument, NULL, 'd'},
+		{"output", required_argument, NULL, 'o'},
+		{}};
 	int c;
 
 	opterr = 0;
@@ -44,10 +43,12 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 				      argv[optind - 1]);
 		}
 	}
-	if (!a->name || !a->format || (strcmp(a->format, "oci") &&
-				       strcmp(a->format, "bpf") &&
-				       strcmp(a->format, "pfc")))
-		return tg_err(-EINVAL, "seccomp export: needs --profile NAME and --format oci|bpf|pfc");
+	if (!a->name || !a->format ||
+	    (strcmp(a->format, "oci") && strcmp(a->format, "bpf") &&
+	     strcmp(a->format, "pfc")))
+		return tg_err(
+			-EINVAL,
+			"seccomp export: needs --profile NAME and --format oci|bpf|pfc");
 	return 0;
 }
 
@@ -58,9 +59,9 @@ static int export_oci(const struct tg_sc_profile *p, int fd)
 	const char *s;
 	int rc;
 
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-						      JSON_C_TO_STRING_SPACED |
-						      JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+			   JSON_C_TO_STRING_NOSLASHESCAPE);
 	rc = dprintf(fd, "%s\n", s) < 0;
 	json_object_put(o);
 	return rc;
@@ -80,8 +81,8 @@ static int export_filter(const struct tg_sc_profile *p, const char *format,
 		tg_plain("%s", err);
 		return 1;
 	}
-	r = strcmp(format, "bpf") == 0 ? seccomp_export_bpf(ctx, fd) :
-					 seccomp_export_pfc(ctx, fd);
+	r = strcmp(format, "bpf") == 0 ? seccomp_export_bpf(ctx, fd)
+				       : seccomp_export_pfc(ctx, fd);
 	if (r)
 		tg_err(r, "seccomp export: %s", strerror(-r));
 	seccomp_release(ctx);
@@ -102,9 +103,11 @@ int cmd_seccomp_export(const struct cli_opts *o, int argc, char **argv)
 		goto out_free;
 	}
 	if (a.out) {
-		fd = open(a.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		fd = open(a.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			  0644);
 		if (fd < 0) {
-			rc = tg_err(1, "seccomp export: %s: %s", a.out, strerror(errno));
+			rc = tg_err(1, "seccomp export: %s: %s", a.out,
+				    strerror(errno));
 			goto out_free;
 		}
 	}
@@ -113,7 +116,8 @@ int cmd_seccomp_export(const struct cli_opts *o, int argc, char **argv)
 	else
 		rc = export_filter(&p, a.format, fd);
 	if (a.out && close(fd) && !rc)
-		rc = tg_err(1, "seccomp export: %s: %s", a.out, strerror(errno));
+		rc = tg_err(1, "seccomp export: %s: %s", a.out,
+			    strerror(errno));
 out_free:
 	tg_diag_free(&d);
 	tg_sc_profile_free(&p);

@@ -56,7 +56,8 @@ static int caps_all_clear(void)
 
 	for (cap = 0; clear && cap < (int)cap_max_bits(); cap++)
 		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 0 ||
-		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) != 0)
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) !=
+			    0)
 			clear = 0;
 	cap_free(now);
 	cap_free(none);
@@ -66,17 +67,19 @@ static int caps_all_clear(void)
 static void __attribute__((noreturn))
 child(const struct tg_launch *l, int sock, int procs_fd, const sigset_t *mask)
 {
-	unsigned int secbits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
-			       SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
-			       SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
-			       SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+	unsigned int secbits =
+		SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+		SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+		SECBIT_NO_CAP_AMBIENT_RAISE |
+		SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
 	cap_t none;
 	int cap, lfd, rc;
 
 	/* Without CLONE_INTO_CGROUP: join before anything else happens. */
 	if (procs_fd >= 0) {
 		if (write(procs_fd, "0", 1) != 1)
-			child_fail(sock, EXIT_LAUNCH, "joining the tenant cgroup %s: %s",
+			child_fail(sock, EXIT_LAUNCH,
+				   "joining the tenant cgroup %s: %s",
 				   l->cgroup, strerror(errno));
 		close(procs_fd);
 	}
@@ -87,7 +90,8 @@ child(const struct tg_launch *l, int sock, int procs_fd, const sigset_t *mask)
 	 * root), nor change the tenant cgroup's own limits.
 	 */
 	if (unshare(CLONE_NEWCGROUP))
-		child_fail(sock, EXIT_LAUNCH, "cgroup namespace: %s", strerror(errno));
+		child_fail(sock, EXIT_LAUNCH, "cgroup namespace: %s",
+			   strerror(errno));
 	/*
 	 * A session of its own, without a controlling terminal: the
 	 * operator's terminal (still open as 0, 1 or 2) is no longer the
@@ -96,38 +100,50 @@ child(const struct tg_launch *l, int sock, int procs_fd, const sigset_t *mask)
 	 * typed there (the launcher passes them on).
 	 */
 	if (setsid() < 0)
-		child_fail(sock, EXIT_LAUNCH, "new session: %s", strerror(errno));
+		child_fail(sock, EXIT_LAUNCH, "new session: %s",
+			   strerror(errno));
 	/* uid 0 must not bring capabilities back, through exec or setuid. */
 	if (cap_set_secbits(secbits))
-		child_fail(sock, EXIT_LAUNCH, "securebits: %s", strerror(errno));
+		child_fail(sock, EXIT_LAUNCH, "securebits: %s",
+			   strerror(errno));
 	for (cap = 0; cap < (int)cap_max_bits(); cap++)
 		if (cap_drop_bound((cap_value_t)cap))
-			child_fail(sock, EXIT_LAUNCH, "dropping capability %d from the bounding set: %s",
-				   cap, strerror(errno));
+			child_fail(
+				sock, EXIT_LAUNCH,
+				"dropping capability %d from the bounding set: %s",
+				cap, strerror(errno));
 	if (cap_reset_ambient())
-		child_fail(sock, EXIT_LAUNCH, "clearing ambient capabilities: %s",
+		child_fail(sock, EXIT_LAUNCH,
+			   "clearing ambient capabilities: %s",
 			   strerror(errno));
-	if (l->switch_ids && (setgroups(0, NULL) || setresgid(l->gid, l->gid, l->gid) ||
-			      setresuid(l->uid, l->uid, l->uid)))
+	if (l->switch_ids &&
+	    (setgroups(0, NULL) || setresgid(l->gid, l->gid, l->gid) ||
+	     setresuid(l->uid, l->uid, l->uid)))
 		child_fail(sock, EXIT_LAUNCH, "switching to uid %u gid %u: %s",
-			   (unsigned int)l->uid, (unsigned int)l->gid, strerror(errno));
+			   (unsigned int)l->uid, (unsigned int)l->gid,
+			   strerror(errno));
 	none = cap_init();
 	if (!none || cap_set_proc(none))
-		child_fail(sock, EXIT_LAUNCH, "dropping capabilities: %s", strerror(errno));
+		child_fail(sock, EXIT_LAUNCH, "dropping capabilities: %s",
+			   strerror(errno));
 	cap_free(none);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		child_fail(sock, EXIT_LAUNCH, "no_new_privs: %s", strerror(errno));
+		child_fail(sock, EXIT_LAUNCH, "no_new_privs: %s",
+			   strerror(errno));
 	if (!caps_all_clear())
-		child_fail(sock, EXIT_LAUNCH, "capabilities are still held after dropping them");
+		child_fail(sock, EXIT_LAUNCH,
+			   "capabilities are still held after dropping them");
 	if (sigprocmask(SIG_SETMASK, mask, NULL))
-		child_fail(sock, EXIT_LAUNCH, "signal mask: %s", strerror(errno));
+		child_fail(sock, EXIT_LAUNCH, "signal mask: %s",
+			   strerror(errno));
 	/* Nothing of the launcher's leaks into CMD but 0, 1 and 2. */
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC))
-		child_fail(sock, EXIT_LAUNCH, "close_range: %s", strerror(errno));
+		child_fail(sock, EXIT_LAUNCH, "close_range: %s",
+			   strerror(errno));
 	rc = seccomp_load(l->filter);
 	if (rc)
-		child_fail(sock, EXIT_LAUNCH, "installing the seccomp filter: %s",
-			   strerror(-rc));
+		child_fail(sock, EXIT_LAUNCH,
+			   "installing the seccomp filter: %s", strerror(-rc));
 	/* From here on, only what the profile allows. */
 	lfd = l->notify ? seccomp_notify_fd(l->filter) : -1;
 	if (tg_send_fd(sock, lfd >= 0 ? "L" : "N", 1, lfd) < 0)
@@ -146,28 +162,33 @@ static int handoff(const struct tg_launch *l, pid_t pid, int fd, char *why,
 	struct json_object *req = json_object_new_object(), *reply, *v;
 	int ok;
 
-	json_object_object_add(req, "cmd", json_object_new_string("seccomp-listener"));
-	json_object_object_add(req, "tenant", json_object_new_string(l->tenant));
-	json_object_object_add(req, "profile", json_object_new_string(l->profile));
+	json_object_object_add(req, "cmd",
+			       json_object_new_string("seccomp-listener"));
+	json_object_object_add(req, "tenant",
+			       json_object_new_string(l->tenant));
+	json_object_object_add(req, "profile",
+			       json_object_new_string(l->profile));
 	json_object_object_add(req, "pid", json_object_new_int64(pid));
 	reply = tg_control_call_fd(l->control_socket, req, fd);
 	json_object_put(req);
 	if (!reply) {
-		snprintf(why, len, "cannot reach the agent at %s: %s", l->control_socket,
-			 strerror(errno));
+		snprintf(why, len, "cannot reach the agent at %s: %s",
+			 l->control_socket, strerror(errno));
 		return -1;
 	}
-	ok = json_object_object_get_ex(reply, "ok", &v) && json_object_get_boolean(v);
+	ok = json_object_object_get_ex(reply, "ok", &v) &&
+	     json_object_get_boolean(v);
 	if (!ok)
 		snprintf(why, len, "the agent refused the listener: %s",
-			 json_object_object_get_ex(reply, "error", &v) ?
-				 json_object_get_string(v) : "no reason given");
+			 json_object_object_get_ex(reply, "error", &v)
+				 ? json_object_get_string(v)
+				 : "no reason given");
 	json_object_put(reply);
 	return ok ? 0 : -1;
 }
 
-static pid_t start(const struct tg_launch *l, int cgfd, int sock, const sigset_t *old,
-		   const char **how)
+static pid_t start(const struct tg_launch *l, int cgfd, int sock,
+		   const sigset_t *old, const char **how)
 {
 	struct clone_args ca = {
 		.flags = CLONE_INTO_CGROUP,
@@ -243,9 +264,9 @@ static int supervise(const struct tg_launch *l, pid_t pid, int sfd, int sock,
 
 	for (;;) {
 		struct pollfd p[3] = {
-			{ .fd = sfd, .events = POLLIN },
-			{ .fd = sock, .events = POLLIN },
-			{ .fd = lfd, .events = POLLIN },
+			{.fd = sfd, .events = POLLIN},
+			{.fd = sock, .events = POLLIN},
+			{.fd = lfd, .events = POLLIN},
 		};
 
 		if (poll(p, 3, -1) < 0 && errno != EINTR)
@@ -257,7 +278,8 @@ static int supervise(const struct tg_launch *l, pid_t pid, int sfd, int sock,
 		if (p[2].revents & POLLIN) {
 			if (tg_notify_answer(lfd, &d) == 0)
 				tg_info("seccomp: %s refused to pid %d (%s), tenant %s",
-					d.syscall, (int)d.pid, d.comm, l->tenant);
+					d.syscall, (int)d.pid, d.comm,
+					l->tenant);
 		} else if (p[2].revents) {
 			close(lfd);
 			lfd = -1;
@@ -285,8 +307,8 @@ static int supervise(const struct tg_launch *l, pid_t pid, int sfd, int sock,
 
 int tg_launch(const struct tg_launch *l)
 {
-	static const int sigs[] = { SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-				    SIGUSR1, SIGUSR2 };
+	static const int sigs[] = {SIGCHLD, SIGINT,  SIGTERM, SIGHUP,
+				   SIGQUIT, SIGUSR1, SIGUSR2};
 	int sp[2], cgfd, sfd, failed = 0, status;
 	const char *how = "";
 	sigset_t mask, old;

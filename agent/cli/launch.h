@@ -5,19 +5,19 @@
 #include <seccomp.h>
 #include <sys/types.h>
 
-#define EXIT_LAUNCH 125		/* the launcher itself failed */
+#define EXIT_LAUNCH 125 /* the launcher itself failed */
 
 struct tg_launch {
 	const char *tenant;
-	const char *cgroup;		/* the tenant's cgroup directory */
-	const char *profile;		/* name, for events and messages */
-	scmp_filter_ctx filter;		/* installed last, just before exec */
-	int notify;			/* the filter has notify rules */
+	const char *cgroup;	/* the tenant's cgroup directory */
+	const char *profile;	/* name, for events and messages */
+	scmp_filter_ctx filter; /* installed last, just before exec */
+	int notify;		/* the filter has notify rules */
 	int switch_ids;
 	uid_t uid;
 	gid_t gid;
-	char *const *argv;		/* CMD and its arguments */
-	const char *control_socket;	/* the agent, for the seccomp listener */
+	char *const *argv;	    /* CMD and its arguments */
+	const char *control_socket; /* the agent, for the seccomp listener */
 };
 
 /*

@@ -77,16 +77,10 @@ static int cmd_select(const struct cli_cmd *cmds, const struct cli_opts *o,
 	return tg_err(2, "unknown command '%s' (see " PROG " help)", top);
 }
 
-static const struct cli_cmd policy_cmds[] = {
-	{ "check", cmd_policy_check },
-	{}
-};
+static const struct cli_cmd policy_cmds[] = {{"check", cmd_policy_check}, {}};
 
 static const struct cli_cmd seccomp_cmds[] = {
-	{ "check", cmd_seccomp_check },
-	{ "export", cmd_seccomp_export },
-	{}
-};
+	{"check", cmd_seccomp_check}, {"export", cmd_seccomp_export}, {}};
 
 /* policy SUBCOMMAND ... */
 static int cmd_policy(const struct cli_opts *o, int argc, char **argv)
@@ -101,21 +95,15 @@ static int cmd_seccomp(const struct cli_opts *o, int argc, char **argv)
 }
 
 static const struct cli_cmd cmds[] = {
-	{ "help", cmd_help },
-	{ "--help", cmd_help },
-	{ "-h", cmd_help },
-	{ "events", cmd_events },
-	{ "status", cmd_status },
-	{ "reload", cmd_reload },
-	{ "policy", cmd_policy },
-	{ "run", cmd_run },
-	{ "seccomp", cmd_seccomp },
-	{}
-};
+	{"help", cmd_help},	  {"--help", cmd_help},
+	{"-h", cmd_help},	  {"events", cmd_events},
+	{"status", cmd_status},	  {"reload", cmd_reload},
+	{"policy", cmd_policy},	  {"run", cmd_run},
+	{"seccomp", cmd_seccomp}, {}};
 
 int main(int argc, char **argv)
 {
-	struct cli_opts o = { .control_socket = "/run/tenantguard/control.sock" };
+	struct cli_opts o = {.control_socket = "/run/tenantguard/control.sock"};
 
 	tg_log_init(PROG, 0);
 	if (argc > 2 && strcmp(argv[1], "--control-socket") == 0) {

@@ -27,11 +27,11 @@
 
 struct run_args {
 	const char *tenant;
-	const char *profile;		/* --profile, else the tenant's */
+	const char *profile; /* --profile, else the tenant's */
 	const char *seccomp_dir;
-	const char *uid, *gid;		/* as given: numbers or names */
-	const char *policy;		/* read when the agent cannot be asked */
-	char **cmd;			/* CMD and its arguments */
+	const char *uid, *gid; /* as given: numbers or names */
+	const char *policy;    /* read when the agent cannot be asked */
+	char **cmd;	       /* CMD and its arguments */
 	int verbose;
 };
 
@@ -68,15 +68,14 @@ static int parse_id(const char *s, int group, unsigned int *out)
 static int parse_args(int argc, char **argv, struct run_args *a)
 {
 	static const struct option opts[] = {
-		{ "tenant", required_argument, NULL, 't' },
-		{ "profile", required_argument, NULL, 'p' },
-		{ "seccomp-dir", required_argument, NULL, 'd' },
-		{ "uid", required_argument, NULL, 'u' },
-		{ "gid", required_argument, NULL, 'g' },
-		{ "policy", required_argument, NULL, 'P' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{}
-	};
+		{"tenant", required_argument, NULL, 't'},
+		{"profile", required_argument, NULL, 'p'},
+		{"seccomp-dir", required_argument, NULL, 'd'},
+		{"uid", required_argument, NULL, 'u'},
+		{"gid", required_argument, NULL, 'g'},
+		{"policy", required_argument, NULL, 'P'},
+		{"verbose", no_argument, NULL, 'v'},
+		{}};
 	int c;
 
 	opterr = 0;
@@ -90,12 +89,14 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 'P': a->policy = optarg; break;
 		case 'v': a->verbose = 1; break;
 		default:
-			return tg_err(-EINVAL, "bad option %s (see tenantguard help)",
+			return tg_err(-EINVAL,
+				      "bad option %s (see tenantguard help)",
 				      argv[optind - 1]);
 		}
 	}
 	if (!a->tenant || optind >= argc)
-		return tg_err(-EINVAL, "needs --tenant NAME and a command after --");
+		return tg_err(-EINVAL,
+			      "needs --tenant NAME and a command after --");
 	if (!tg_tenant_name_valid(a->tenant))
 		return tg_err(-EINVAL, "'%s' is not a tenant name", a->tenant);
 	if (!a->uid != !a->gid)
@@ -114,7 +115,9 @@ static int set_ids(const struct run_args *a, struct tg_launch *l)
 	 * processes (the agent among them): staying root must be asked for.
 	 */
 	if (!a->uid && geteuid() == 0)
-		return tg_err(-EINVAL, "give --uid and --gid: a workload left at uid 0 owns root's files and can signal root's processes, capabilities or not (--uid 0 --gid 0 to insist)");
+		return tg_err(
+			-EINVAL,
+			"give --uid and --gid: a workload left at uid 0 owns root's files and can signal root's processes, capabilities or not (--uid 0 --gid 0 to insist)");
 	if (!a->uid)
 		return 0;
 	if (parse_id(a->uid, 0, &id))
@@ -148,7 +151,8 @@ static int tenant_from_policy(const char *file, const char *name, char *cgroup,
 	if (err)
 		return tg_err(err, "no cgroup v2 mount: %s", strerror(-err));
 	if (access(file, F_OK) && errno == ENOENT) {
-		if (snprintf(cgroup, len, "%s/tenants/%s", root, name) >= (int)len)
+		if (snprintf(cgroup, len, "%s/tenants/%s", root, name) >=
+		    (int)len)
 			return -ENAMETOOLONG;
 		snprintf(profile, plen, "default");
 		return 0;
@@ -173,7 +177,8 @@ static int tenant_from_policy(const char *file, const char *name, char *cgroup,
 		err = tg_err(-ENOENT, "no tenant '%s' in %s", name, file);
 	if (!err) {
 		snprintf(cgroup, len, "%s", e->cgroup);
-		snprintf(profile, plen, "%s", t && t->seccomp[0] ? t->seccomp : "default");
+		snprintf(profile, plen, "%s",
+			 t && t->seccomp[0] ? t->seccomp : "default");
 	}
 	tg_registry_free(&r);
 	tg_policy_free(&p);
@@ -199,18 +204,23 @@ static int locate_tenant(const struct cli_opts *o, const struct run_args *a,
 	if (!reply) {
 		tg_info("cannot reach the agent at %s (%s): its network and file isolation is not in force",
 			o->control_socket, strerror(-err));
-		return tenant_from_policy(a->policy, a->tenant, cgroup, len, profile,
-					  plen);
+		return tenant_from_policy(a->policy, a->tenant, cgroup, len,
+					  profile, plen);
 	}
-	if (!json_object_object_get_ex(reply, "ok", &v) || !json_object_get_boolean(v)) {
-		err = tg_err(-ENOENT, "tenant '%s': %s", a->tenant, jstr(reply, "error"));
+	if (!json_object_object_get_ex(reply, "ok", &v) ||
+	    !json_object_get_boolean(v)) {
+		err = tg_err(-ENOENT, "tenant '%s': %s", a->tenant,
+			     jstr(reply, "error"));
 		goto out_put;
 	}
 	snprintf(cgroup, len, "%s", jstr(reply, "cgroup"));
 	snprintf(profile, plen, "%s", jstr(reply, "seccomp"));
-	if (json_object_object_get_ex(reply, "present", &v) && !json_object_get_boolean(v))
-		err = tg_err(-ENOENT, "tenant '%s' has no cgroup yet: create %s and let the agent pick it up",
-			     a->tenant, cgroup);
+	if (json_object_object_get_ex(reply, "present", &v) &&
+	    !json_object_get_boolean(v))
+		err = tg_err(
+			-ENOENT,
+			"tenant '%s' has no cgroup yet: create %s and let the agent pick it up",
+			a->tenant, cgroup);
 out_put:
 	json_object_put(reply);
 	return err;
@@ -227,7 +237,8 @@ static int load_filter(const struct run_args *a, const char *tprofile,
 	char err[512];
 	int r;
 
-	r = tg_sc_find(p, a->profile ? a->profile : tprofile, a->seccomp_dir, &d);
+	r = tg_sc_find(p, a->profile ? a->profile : tprofile, a->seccomp_dir,
+		       &d);
 	if (r) {
 		print_diag(&d);
 		tg_diag_free(&d);
@@ -235,10 +246,13 @@ static int load_filter(const struct run_args *a, const char *tprofile,
 	}
 	l->profile = p->name;
 	l->notify = tg_sc_uses_notify(p);
-	/* The child reports the listener with sendmsg after the filter is in. */
+	/* The child reports the listener with sendmsg after the filter is in.
+	 */
 	if (l->notify && tg_sc_action_of(p, "sendmsg") != TG_SC_ALLOW)
-		return tg_err(-EINVAL, "profile %s uses notify but does not allow sendmsg for every call, which the launcher needs to hand the listener over",
-			      p->source);
+		return tg_err(
+			-EINVAL,
+			"profile %s uses notify but does not allow sendmsg for every call, which the launcher needs to hand the listener over",
+			p->source);
 	l->filter = tg_sc_compile(p, 1, err, sizeof(err));
 	if (!l->filter)
 		return tg_err(-EINVAL, "%s", err);
@@ -247,8 +261,8 @@ static int load_filter(const struct run_args *a, const char *tprofile,
 
 int cmd_run(const struct cli_opts *o, int argc, char **argv)
 {
-	struct run_args a = { .policy = "/etc/tenantguard/policy.yaml" };
-	struct tg_launch l = { .control_socket = o->control_socket };
+	struct run_args a = {.policy = "/etc/tenantguard/policy.yaml"};
+	struct tg_launch l = {.control_socket = o->control_socket};
 	char cgroup[PATH_MAX] = "", tprofile[64] = "default";
 	struct tg_sc_profile p;
 	int rc = EXIT_LAUNCH;
@@ -257,15 +271,19 @@ int cmd_run(const struct cli_opts *o, int argc, char **argv)
 	if (parse_args(argc, argv, &a) || set_ids(&a, &l))
 		return 2;
 	if (geteuid() != 0)
-		return tg_err(EXIT_LAUNCH, "must run as root (it places the process in the tenant's cgroup and drops its capabilities)");
+		return tg_err(
+			EXIT_LAUNCH,
+			"must run as root (it places the process in the tenant's cgroup and drops its capabilities)");
 	if (l.switch_ids && l.uid == 0)
 		tg_warn("the workload stays uid 0: it owns root's files and can signal root's processes%s",
-			tg_cgroup2_nsdelegate("/proc/self/mountinfo") ? "" :
-			", and (cgroup2 is mounted without nsdelegate) can move itself out of the tenant's cgroup");
+			tg_cgroup2_nsdelegate("/proc/self/mountinfo")
+				? ""
+				: ", and (cgroup2 is mounted without nsdelegate) can move itself out of the tenant's cgroup");
 	l.tenant = a.tenant;
 	l.argv = a.cmd;
 	l.cgroup = cgroup;
-	if (locate_tenant(o, &a, cgroup, sizeof(cgroup), tprofile, sizeof(tprofile)))
+	if (locate_tenant(o, &a, cgroup, sizeof(cgroup), tprofile,
+			  sizeof(tprofile)))
 		return EXIT_LAUNCH;
 	if (load_filter(&a, tprofile, &p, &l) == 0) {
 		/* The launcher's own lines say "tenantguard run: ...". */

@@ -34,7 +34,8 @@ const char *jstr(struct json_object *o, const char *k)
 {
 	struct json_object *v;
 
-	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "-";
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v)
+						   : "-";
 }
 
 /* What the agent does not enforce, and on which filesystems fanotify works. */
@@ -46,7 +47,8 @@ static void print_unenforced(struct json_object *r)
 	json_object_object_get_ex(r, "unenforced", &un);
 	n = un ? json_object_array_length(un) : 0;
 	for (i = 0; i < n; i++) {
-		const char *s = json_object_get_string(json_object_array_get_idx(un, i));
+		const char *s = json_object_get_string(
+			json_object_array_get_idx(un, i));
 
 		if (strncmp(s, "file:", 5) != 0)
 			continue;
@@ -55,8 +57,8 @@ static void print_unenforced(struct json_object *r)
 	if (ops)
 		printf("\n");
 	if (json_object_object_get_ex(r, "file_reason", &v))
-		printf("UNENFORCED:  file isolation%s (%s)\n", ops ? ", but opens" : "",
-		       json_object_get_string(v));
+		printf("UNENFORCED:  file isolation%s (%s)\n",
+		       ops ? ", but opens" : "", json_object_get_string(v));
 	if (json_object_object_get_ex(r, "unix_reason", &v))
 		printf("UNENFORCED:  unix sockets and other tenants' sockets in use (%s)\n",
 		       json_object_get_string(v));
@@ -66,11 +68,15 @@ static void print_unenforced(struct json_object *r)
 	n = fss ? json_object_array_length(fss) : 0;
 	for (i = 0; i < n; i++) {
 		v = json_object_array_get_idx(fss, i);
-		printf("fanotify:    %s (dev %s) %s%s%s\n", jstr(v, "mount"), jstr(v, "dev"),
-		       json_object_get_boolean(json_object_object_get(v, "marked")) ?
-			       "opens checked" : "NOT MARKED",
+		printf("fanotify:    %s (dev %s) %s%s%s\n", jstr(v, "mount"),
+		       jstr(v, "dev"),
+		       json_object_get_boolean(
+			       json_object_object_get(v, "marked"))
+			       ? "opens checked"
+			       : "NOT MARKED",
 		       json_object_object_get(v, "reason") ? ": " : "",
-		       json_object_object_get(v, "reason") ? jstr(v, "reason") : "");
+		       json_object_object_get(v, "reason") ? jstr(v, "reason")
+							   : "");
 	}
 	printf("fanotify:    %s answered, %s denied, %s audited, %s undecidable, %s ignore marks\n",
 	       jstr(fan, "answered"), jstr(fan, "denied"), jstr(fan, "audited"),
@@ -102,17 +108,22 @@ static void print_delivery(struct json_object *r)
 		printf("collector:   connected\n");
 	printf("dropped:     ");
 	if (json_object_object_get_ex(d, "dropped", &dr)) {
-		json_object_object_foreach(dr, k, n) {
-			printf("%s%s %s", first ? "" : ", ", k, json_object_get_string(n));
+		json_object_object_foreach(dr, k, n)
+		{
+			printf("%s%s %s", first ? "" : ", ", k,
+			       json_object_get_string(n));
 			first = 0;
 		}
 	}
 	printf("\n");
 	if (json_object_object_get_ex(d, "metrics_file", &v))
 		printf("metrics:     %s%s%s\n", json_object_get_string(v),
-		       json_object_object_get_ex(d, "metrics_error", NULL) ? ": " : "",
-		       json_object_object_get_ex(d, "metrics_error", NULL) ?
-		       jstr(d, "metrics_error") : "");
+		       json_object_object_get_ex(d, "metrics_error", NULL)
+			       ? ": "
+			       : "",
+		       json_object_object_get_ex(d, "metrics_error", NULL)
+			       ? jstr(d, "metrics_error")
+			       : "");
 }
 
 /*
@@ -152,32 +163,36 @@ int cmd_status(const struct cli_opts *o, int argc, char **argv)
 	if (call(o, "status", &r))
 		return 1;
 	if (json) {
-		printf("%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PRETTY |
-							      JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n",
+		       json_object_to_json_string_ext(
+			       r, JSON_C_TO_STRING_PRETTY |
+					  JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(r);
 		return 0;
 	}
-	printf("policy:      %s (generation %s, default mode %s)\n", jstr(r, "policy"),
-	       jstr(r, "generation"), jstr(r, "mode"));
+	printf("policy:      %s (generation %s, default mode %s)\n",
+	       jstr(r, "policy"), jstr(r, "generation"), jstr(r, "mode"));
 	json_object_object_get_ex(r, "backends", &v);
 	printf("backends:    file %s, net %s, unix %s\n", jstr(v, "file"),
 	       jstr(v, "net"), jstr(v, "unix"));
-	if (json_object_object_get_ex(r, "file_ops", &v) && json_object_array_length(v)) {
+	if (json_object_object_get_ex(r, "file_ops", &v) &&
+	    json_object_array_length(v)) {
 		printf("file ops:   ");
 		for (i = 0; i < json_object_array_length(v); i++)
-			printf(" %s", json_object_get_string(json_object_array_get_idx(v, i)));
+			printf(" %s", json_object_get_string(
+					      json_object_array_get_idx(v, i)));
 		printf("\n");
 	}
 	print_unenforced(r);
-	printf("%-20s %-5s %-8s %-8s %-9s %s\n", "TENANT", "ID", "MODE", "DENIALS",
-	       "PRESENT", "CGROUP");
+	printf("%-20s %-5s %-8s %-8s %-9s %s\n", "TENANT", "ID", "MODE",
+	       "DENIALS", "PRESENT", "CGROUP");
 	json_object_object_get_ex(r, "tenants", &ts);
 	n = ts ? json_object_array_length(ts) : 0;
 	for (i = 0; i < n; i++) {
 		t = json_object_array_get_idx(ts, i);
-		printf("%-20s %-5s %-8s %-8s %-9s %s\n", jstr(t, "name"), jstr(t, "id"),
-		       jstr(t, "mode"), jstr(t, "denials"), jstr(t, "present"),
-		       jstr(t, "cgroup"));
+		printf("%-20s %-5s %-8s %-8s %-9s %s\n", jstr(t, "name"),
+		       jstr(t, "id"), jstr(t, "mode"), jstr(t, "denials"),
+		       jstr(t, "present"), jstr(t, "cgroup"));
 	}
 	print_pending(r);
 	print_delivery(r);
@@ -193,15 +208,18 @@ int cmd_reload(const struct cli_opts *o, int argc, char **argv)
 
 	if (call(o, "reload", &r))
 		return 1;
-	good = json_object_object_get_ex(r, "ok", &ok) && json_object_get_boolean(ok);
+	good = json_object_object_get_ex(r, "ok", &ok) &&
+	       json_object_get_boolean(ok);
 	json_object_object_get_ex(r, "errors", &errs);
 	n = errs ? json_object_array_length(errs) : 0;
 	/* The agent's messages as they are: most name file:line:column. */
 	for (i = 0; i < n; i++)
-		tg_plain("%s", json_object_get_string(json_object_array_get_idx(errs, i)));
+		tg_plain("%s", json_object_get_string(
+				       json_object_array_get_idx(errs, i)));
 	if (good)
 		printf("reloaded: generation %s in force (%s map changes, %s ms)\n",
-		       jstr(r, "generation"), jstr(r, "map_changes"), jstr(r, "elapsed_ms"));
+		       jstr(r, "generation"), jstr(r, "map_changes"),
+		       jstr(r, "elapsed_ms"));
 	else
 		tg_err(1, "reload rejected; generation %s stays in force",
 		       jstr(r, "generation"));

@@ -314,7 +314,8 @@ int tg_eventlog_tail(const struct tg_eventlog *l, size_t max_bytes,
 			nl = memchr(s, '\n', got);
 			s = nl ? nl + 1 : buf + got;
 		}
-		while (s < buf + got && (nl = memchr(s, '\n', (size_t)(buf + got - s)))) {
+		while (s < buf + got &&
+		       (nl = memchr(s, '\n', (size_t)(buf + got - s)))) {
 			fn(ctx, s, (size_t)(nl - s));
 			s = nl + 1;
 		}

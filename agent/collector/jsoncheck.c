@@ -16,7 +16,7 @@ struct jc {
 
 struct key {
 	char k[KEY_MAX];
-	size_t n;	 /* decoded length; > KEY_MAX: only the first KEY_MAX kept */
+	size_t n; /* decoded length; > KEY_MAX: only the first KEY_MAX kept */
 	const char *raw; /* the key as written, and its length */
 	size_t raw_n;
 };
@@ -52,7 +52,8 @@ static int hex4(struct jc *j, unsigned int *v)
 		else if (c >= 'A' && c <= 'F')
 			*v |= (unsigned int)(c - 'A' + 10);
 		else
-			return fail(j, "payload is not valid JSON: bad \\u escape");
+			return fail(
+				j, "payload is not valid JSON: bad \\u escape");
 	}
 	j->p += 4;
 	return 0;
@@ -126,14 +127,18 @@ static int string(struct jc *j, struct key *k)
 	j->p++;
 	for (;;) {
 		if (j->p >= j->end)
-			return fail(j, "payload is not valid JSON: unterminated string");
+			return fail(
+				j,
+				"payload is not valid JSON: unterminated string");
 		c = (unsigned char)*j->p;
 		if (c == '"') {
 			j->p++;
 			return 0;
 		}
 		if (c < 0x20)
-			return fail(j, "payload holds a raw control character in a string");
+			return fail(
+				j,
+				"payload holds a raw control character in a string");
 		if (c >= 0x80) {
 			if (utf8(j, &cp))
 				return -EINVAL;
@@ -142,7 +147,9 @@ static int string(struct jc *j, struct key *k)
 			j->p++;
 		} else {
 			if (j->end - j->p < 2)
-				return fail(j, "payload is not valid JSON: unterminated string");
+				return fail(
+					j,
+					"payload is not valid JSON: unterminated string");
 			c = (unsigned char)j->p[1];
 			j->p += 2;
 			switch (c) {
@@ -158,21 +165,30 @@ static int string(struct jc *j, struct key *k)
 				if (hex4(j, &cp))
 					return -EINVAL;
 				if (cp >= 0xdc00 && cp <= 0xdfff)
-					return fail(j, "payload holds a lone surrogate escape");
+					return fail(
+						j,
+						"payload holds a lone surrogate escape");
 				if (cp >= 0xd800 && cp <= 0xdbff) {
-					if (j->end - j->p < 2 || j->p[0] != '\\' ||
-					    j->p[1] != 'u')
-						return fail(j, "payload holds a lone surrogate escape");
+					if (j->end - j->p < 2 ||
+					    j->p[0] != '\\' || j->p[1] != 'u')
+						return fail(
+							j,
+							"payload holds a lone surrogate escape");
 					j->p += 2;
 					if (hex4(j, &lo))
 						return -EINVAL;
 					if (lo < 0xdc00 || lo > 0xdfff)
-						return fail(j, "payload holds a lone surrogate escape");
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+						return fail(
+							j,
+							"payload holds a lone surrogate escape");
+					cp = 0x10000 + ((cp - 0xd800) << 10) +
+					     (lo - 0xdc00);
 				}
 				break;
 			default:
-				return fail(j, "payload is not valid JSON: bad escape");
+				return fail(
+					j,
+					"payload is not valid JSON: bad escape");
 			}
 		}
 		if (k)
@@ -186,7 +202,8 @@ static int digits(struct jc *j)
 
 	while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
 		j->p++;
-	return j->p > start ? 0 : fail(j, "payload is not valid JSON: bad number");
+	return j->p > start ? 0
+			    : fail(j, "payload is not valid JSON: bad number");
 }
 
 static int number(struct jc *j)
@@ -254,7 +271,9 @@ static int check_key(struct jc *j, struct key *keys, size_t n,
 	for (i = 0; forbidden && forbidden[i]; i++)
 		if (k->n == strlen(forbidden[i]) &&
 		    !memcmp(k->k, forbidden[i], k->n))
-			return fail(j, "payload must not carry seq, agent_stream or agent_seq");
+			return fail(
+				j,
+				"payload must not carry seq, agent_stream or agent_seq");
 	/* Keys longer than KEY_MAX are compared as written. */
 	for (i = 0; i < n; i++) {
 		if (keys[i].n != k->n)
@@ -286,7 +305,8 @@ static int object(struct jc *j, const char *const *forbidden, int top)
 	for (;;) {
 		ws(j);
 		if (j->p >= j->end || *j->p != '"')
-			return fail(j, "payload is not valid JSON: key expected");
+			return fail(j,
+				    "payload is not valid JSON: key expected");
 		if (top) {
 			if (n == KEYS_MAX)
 				return fail(j, "payload has too many keys");
@@ -301,12 +321,15 @@ static int object(struct jc *j, const char *const *forbidden, int top)
 			return -EINVAL;
 		ws(j);
 		if (j->p >= j->end || *j->p != ':')
-			return fail(j, "payload is not valid JSON: ':' expected");
+			return fail(j,
+				    "payload is not valid JSON: ':' expected");
 		j->p++;
 		ws(j);
 		if (value(j))
 			return -EINVAL;
-		err = next_member(j, '}', "payload is not valid JSON: ',' or '}' expected");
+		err = next_member(
+			j, '}',
+			"payload is not valid JSON: ',' or '}' expected");
 		if (err)
 			return err < 0 ? -EINVAL : 0;
 	}
@@ -329,7 +352,9 @@ static int array(struct jc *j)
 		ws(j);
 		if (value(j))
 			return -EINVAL;
-		err = next_member(j, ']', "payload is not valid JSON: ',' or ']' expected");
+		err = next_member(
+			j, ']',
+			"payload is not valid JSON: ',' or ']' expected");
 		if (err)
 			return err < 0 ? -EINVAL : 0;
 	}

@@ -73,8 +73,10 @@ struct options {
 	unsigned long long uid, rotate_size, rotate_keep;
 };
 
-/* 0, 1 for --help, or 2 (the reason logged): the exit status of a usage error. */
-static int parse_args(struct options *o, struct tg_collector *c, int argc, char **argv)
+/* 0, 1 for --help, or 2 (the reason logged): the exit status of a usage error.
+ */
+static int parse_args(struct options *o, struct tg_collector *c, int argc,
+		      char **argv)
 {
 	static const struct option opts[] = {
 		{"socket", required_argument, NULL, 's'},
@@ -95,32 +97,43 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc, char 
 		case 'l': o->log_path = optarg; break;
 		case 'u':
 			if (parse_ull(optarg, 0xfffffffeULL, &o->uid))
-				return tg_err(2, "--agent-uid: '%s' is not a uid", optarg);
+				return tg_err(2,
+					      "--agent-uid: '%s' is not a uid",
+					      optarg);
 			break;
 		case 'r':
 			if (parse_ull(optarg, 1ULL << 40, &o->rotate_size))
-				return tg_err(2, "--rotate-size: '%s' is not a size in bytes (0..2^40)",
-					      optarg);
+				return tg_err(
+					2,
+					"--rotate-size: '%s' is not a size in bytes (0..2^40)",
+					optarg);
 			break;
 		case 'k':
-			if (parse_ull(optarg, TG_EVENTLOG_MAX_KEEP, &o->rotate_keep))
-				return tg_err(2, "--rotate-keep: '%s' is not 0..%u", optarg,
-					      TG_EVENTLOG_MAX_KEEP);
+			if (parse_ull(optarg, TG_EVENTLOG_MAX_KEEP,
+				      &o->rotate_keep))
+				return tg_err(
+					2, "--rotate-keep: '%s' is not 0..%u",
+					optarg, TG_EVENTLOG_MAX_KEEP);
 			break;
 		case 'S': c->syslog_path = optarg ? optarg : "/dev/log"; break;
 		case 'm': c->metrics_path = optarg; break;
 		case 'h': usage(stdout); return 1;
 		case ':':
-			return tg_err(2, "option %s needs a value", argv[optind - 1]);
+			return tg_err(2, "option %s needs a value",
+				      argv[optind - 1]);
 		default:
 			if (optopt)
-				return tg_err(2, "unknown option -%c (see --help)", optopt);
-			return tg_err(2, "unknown option %s (see --help)", argv[optind - 1]);
+				return tg_err(2,
+					      "unknown option -%c (see --help)",
+					      optopt);
+			return tg_err(2, "unknown option %s (see --help)",
+				      argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		return tg_err(2, "unexpected argument '%s'", argv[optind]);
-	if ((c->syslog_path && !c->syslog_path[0]) || (c->metrics_path && !c->metrics_path[0]))
+	if ((c->syslog_path && !c->syslog_path[0]) ||
+	    (c->metrics_path && !c->metrics_path[0]))
 		return tg_err(2, "--syslog= and --metrics-file need a path");
 	return 0;
 }
@@ -145,21 +158,27 @@ static int serve(struct tg_collector *c, const struct options *o, int sfd)
 	int err;
 
 	err = tg_collector_open(c, o->socket_path, o->log_path, (uid_t)o->uid,
-				(off_t)o->rotate_size, (unsigned int)o->rotate_keep, &what);
+				(off_t)o->rotate_size,
+				(unsigned int)o->rotate_keep, &what);
 	if (err)
 		return tg_err(err, "%s: %s", what, open_error(err));
 	if (c->log.torn_truncated)
 		tg_info("%s: removed a torn last line", o->log_path);
-	tg_info("listening on %s, log %s, agent uid %llu, next seq %llu%s%s", o->socket_path,
-		o->log_path, o->uid, (unsigned long long)c->log.next_seq,
-		c->syslog ? ", forwarding to syslog at " : "", c->syslog ? c->syslog_path : "");
+	tg_info("listening on %s, log %s, agent uid %llu, next seq %llu%s%s",
+		o->socket_path, o->log_path, o->uid,
+		(unsigned long long)c->log.next_seq,
+		c->syslog ? ", forwarding to syslog at " : "",
+		c->syslog ? c->syslog_path : "");
 	err = tg_collector_run(c, sfd);
 	if (err)
-		tg_info("%s: %s", c->log.broken ? o->log_path : "poll", strerror(-err));
+		tg_info("%s: %s", c->log.broken ? o->log_path : "poll",
+			strerror(-err));
 	tg_info("stopping: %llu events stored, %llu duplicates acked, %llu frames and %llu peers rejected",
-		c->stored, c->duplicates, c->rejected_frames, c->rejected_peers);
+		c->stored, c->duplicates, c->rejected_frames,
+		c->rejected_peers);
 	if (c->syslog)
-		tg_info("syslog: %llu forwarded, %llu failed", c->syslog->sent, c->syslog->failed);
+		tg_info("syslog: %llu forwarded, %llu failed", c->syslog->sent,
+			c->syslog->failed);
 	tg_collector_close(c);
 	return err;
 }

@@ -24,11 +24,11 @@
 #include "common/metrics.h"
 #include "common/wire.h"
 
-#define BATCH_FRAMES   256  /* frames read from one client per round */
-#define JSON_MAX_DEPTH 8    /* nesting accepted in an event payload */
-#define RETRY_MS       1000 /* pause after the log failed */
+#define BATCH_FRAMES   256	  /* frames read from one client per round */
+#define JSON_MAX_DEPTH 8	  /* nesting accepted in an event payload */
+#define RETRY_MS       1000	  /* pause after the log failed */
 #define SEED_BYTES     (4u << 20) /* log tail read for stream positions */
-#define METRICS_MS     5000 /* metrics file written this often */
+#define METRICS_MS     5000	  /* metrics file written this often */
 /*
  * Group commit: lines wait up to COMMIT_WAIT_MS (or until COMMIT_BYTES are
  * buffered) for more to share their fdatasync.
@@ -75,8 +75,8 @@ static void seed_line(void *ctx, const char *line, size_t len)
 	char tail[96];
 	int n = 0;
 
-	for (q = line; (q = memmem(q, (size_t)(line + len - q), key,
-				   sizeof(key) - 1));
+	for (q = line;
+	     (q = memmem(q, (size_t)(line + len - q), key, sizeof(key) - 1));
 	     q++)
 		p = q;
 	if (!p || (size_t)(line + len - p) >= sizeof(tail))
@@ -91,7 +91,8 @@ static void seed_line(void *ctx, const char *line, size_t len)
 		s->last_seq = s->durable_seq = seq;
 }
 
-/* Remember where the streams of the last stored events stood (crash recovery). */
+/* Remember where the streams of the last stored events stood (crash recovery).
+ */
 static void seed_streams(struct tg_collector *c)
 {
 	tg_eventlog_tail(&c->log, SEED_BYTES, seed_line, c);
@@ -320,7 +321,8 @@ static const char *take_event(struct tg_collector *c,
 	if (tg_json_check_object(payload, h->len, JSON_MAX_DEPTH, reserved,
 				 &why))
 		goto out_consumed;
-	snprintf(tail, sizeof(tail), ",\"agent_stream\":\"%016llx\",\"agent_seq\":%llu",
+	snprintf(tail, sizeof(tail),
+		 ",\"agent_stream\":\"%016llx\",\"agent_seq\":%llu",
 		 (unsigned long long)s->id, (unsigned long long)h->seq);
 	err = tg_eventlog_append_raw(&c->log, payload, h->len, tail, &seq);
 	if (err == -E2BIG || err == -EINVAL)
@@ -391,7 +393,8 @@ static void stall(struct tg_collector *c, int err)
 	c->stalls++;
 	c->stalled_since_ms = tg_now_ms();
 	tg_info("cannot write %s: %s; holding events back (not acknowledged), "
-		 "retrying every second", c->log.path, strerror(-err));
+		"retrying every second",
+		c->log.path, strerror(-err));
 }
 
 /* The log takes lines again: say so once, tell the agents. */
@@ -400,7 +403,7 @@ static void unstall(struct tg_collector *c)
 	if (!c->stalled)
 		return;
 	tg_info("%s is writable again after %.1f s", c->log.path,
-	      (double)(tg_now_ms() - c->stalled_since_ms) / 1000);
+		(double)(tg_now_ms() - c->stalled_since_ms) / 1000);
 	c->stalled = 0;
 }
 
@@ -447,7 +450,7 @@ static void serve_client(struct tg_collector *c, struct tg_collector_client *cl)
 			 * stored is acked; it resends from its last ack.
 			 */
 			tg_info("cannot append to %s: %s", c->log.path,
-			      strerror(-fatal));
+				strerror(-fatal));
 			cl->drop_after_ack = 1;
 		}
 	}
@@ -496,8 +499,7 @@ static void forward(struct tg_collector *c)
 	const char *p = c->log.copy.p, *end = p + c->log.copy.len, *nl;
 	int err = 0;
 
-	for (; p < end && (nl = memchr(p, '\n', (size_t)(end - p)));
-	     p = nl + 1)
+	for (; p < end && (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1)
 		err = tg_syslog_send(c->syslog, p, (size_t)(nl - p)) ?: err;
 	c->log.copy.len = 0;
 	/* Lines there was no room to copy did not reach syslog either. */
@@ -505,7 +507,7 @@ static void forward(struct tg_collector *c)
 	c->log.copy_skipped = 0;
 	if (err && err != c->syslog_err)
 		tg_info("syslog %s: %s (events stay in the log)",
-		c->syslog->sa.sun_path, strerror(-err));
+			c->syslog->sa.sun_path, strerror(-err));
 	c->syslog_err = err;
 }
 
@@ -595,8 +597,7 @@ static void write_metrics(struct tg_collector *c)
 	}
 	err = tg_metrics_write(&m, c->metrics_path);
 	if (err && err != c->metrics_err)
-		tg_info("metrics file %s: %s", c->metrics_path,
-		strerror(-err));
+		tg_info("metrics file %s: %s", c->metrics_path, strerror(-err));
 	c->metrics_err = err;
 	tg_metrics_free(&m);
 }
@@ -635,11 +636,13 @@ int tg_collector_run(struct tg_collector *c, int stop_fd)
 		now = tg_now_ms();
 		timeout = -1;
 		if (c->stalled)
-			timeout = c->next_retry_ms > now ? c->next_retry_ms - now
-							 : 0;
+			timeout = c->next_retry_ms > now
+					  ? c->next_retry_ms - now
+					  : 0;
 		else if (c->log.w.len)
-			timeout = c->commit_due_ms > now ? c->commit_due_ms - now
-							 : 0;
+			timeout = c->commit_due_ms > now
+					  ? c->commit_due_ms - now
+					  : 0;
 		if (c->metrics_path) {
 			if (now >= c->next_metrics_ms) {
 				write_metrics(c);

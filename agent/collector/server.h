@@ -47,11 +47,11 @@ struct tg_collector {
 	const char *syslog_path;
 	struct tg_syslog *syslog; /* NULL: no forwarding */
 	struct tg_syslog syslog_state;
-	int syslog_err;		  /* last failure, warned once */
+	int syslog_err; /* last failure, warned once */
 	/* The log cannot be written (disk full...): -errno, else 0. */
 	int stalled;
 	long long stalled_since_ms, next_retry_ms;
-	long long commit_due_ms; /* the buffered lines are committed then */
+	long long commit_due_ms;   /* the buffered lines are committed then */
 	unsigned long long stalls; /* episodes */
 	unsigned long long rounds; /* commits */
 	/* Set before open: write Prometheus metrics there every 5 s. */

@@ -107,7 +107,8 @@ size_t tg_syslog_format(char *buf, size_t cap, const char *line, size_t len,
 	token(host, 255, tg_json_str(o, "host"));
 	token(msgid, 32, tg_json_str(o, "kind"));
 	json_object_put(o);
-	n = snprintf(buf, cap, "<%d>1 %s %s " TG_SYSLOG_APP " %d %s - \xef\xbb\xbf",
+	n = snprintf(buf, cap,
+		     "<%d>1 %s %s " TG_SYSLOG_APP " %d %s - \xef\xbb\xbf",
 		     FAC_AUTHPRIV * 8 + sev, ts, host, (int)pid, msgid);
 	if (n < 0 || (size_t)n + len > cap)
 		return 0;
@@ -126,8 +127,8 @@ int tg_syslog_send(struct tg_syslog *s, const char *line, size_t len)
 		goto out_count;
 	}
 	if (s->fd < 0) {
-		s->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			       0);
+		s->fd = socket(AF_UNIX,
+			       SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (s->fd < 0) {
 			err = -errno;
 			goto out_count;

@@ -22,8 +22,8 @@ struct tg_syslog {
 	int last_err; /* -errno of the last failure, 0 after a success */
 };
 
-#define TG_SYSLOG_APP	"tenantguard"
-#define TG_SYSLOG_MAX	(70 * 1024) /* message bytes at most */
+#define TG_SYSLOG_APP "tenantguard"
+#define TG_SYSLOG_MAX (70 * 1024) /* message bytes at most */
 
 /* Prepare to send to the datagram socket at path (connects lazily). */
 int tg_syslog_open(struct tg_syslog *s, const char *path);

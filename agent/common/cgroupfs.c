@@ -31,7 +31,7 @@ static int cgroup2_root(void *ctx, const struct tg_mount *m)
 
 int tg_cgroup2_find(const char *mountinfo, char *buf, size_t len)
 {
-	struct cgroup2_find c = { .buf = buf, .len = len };
+	struct cgroup2_find c = {.buf = buf, .len = len};
 	int err = tg_mountinfo_each(mountinfo, cgroup2_root, &c);
 
 	if (err == 1)
@@ -55,7 +55,7 @@ int tg_cgroup_id(const char *path, __u64 *id)
 	struct {
 		struct file_handle fh;
 		__u64 cgid;
-	} h = { .fh.handle_bytes = sizeof(__u64) };
+	} h = {.fh.handle_bytes = sizeof(__u64)};
 	int mount_id;
 
 	if (name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0) < 0)

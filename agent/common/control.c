@@ -56,7 +56,7 @@ int tg_control_listen(const char *path)
 /* Wait up to ms for fd to be ready for events. */
 static int wait_fd(int fd, short events, int ms)
 {
-	struct pollfd p = { .fd = fd, .events = events };
+	struct pollfd p = {.fd = fd, .events = events};
 	int n = poll(&p, 1, ms);
 
 	return n > 0 ? 0 : n == 0 ? -ETIMEDOUT : -errno;
@@ -98,9 +98,11 @@ ssize_t tg_recv_fd(int sock, void *buf, size_t len, int *fd)
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
 		struct cmsghdr align;
 	} u;
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *cm;
 	ssize_t n;
 
@@ -132,8 +134,8 @@ ssize_t tg_send_fd(int sock, const void *buf, size_t len, int fd)
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u = {};
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	struct cmsghdr *cm;
 	ssize_t w;
 
@@ -164,15 +166,18 @@ int tg_control_serve(int listen_fd, tg_control_handler handle, void *ctx)
 	fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return errno == EAGAIN ? 0 : -errno;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 || cred.uid != 0) {
-		reply = error_reply("permission denied: the control socket serves root only");
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 ||
+	    cred.uid != 0) {
+		reply = error_reply(
+			"permission denied: the control socket serves root only");
 		goto out_reply;
 	}
 	while (have < TG_CONTROL_MAX_REQUEST && !memchr(buf, '\n', have)) {
 		err = wait_fd(fd, POLLIN, 1000);
 		if (err)
 			break;
-		n = tg_recv_fd(fd, buf + have, TG_CONTROL_MAX_REQUEST - have, &passed);
+		n = tg_recv_fd(fd, buf + have, TG_CONTROL_MAX_REQUEST - have,
+			       &passed);
 		if (n <= 0)
 			break;
 		have += (size_t)n;
@@ -180,7 +185,8 @@ int tg_control_serve(int listen_fd, tg_control_handler handle, void *ctx)
 	buf[have] = '\0';
 	req = json_tokener_parse(buf);
 	if (!req || !json_object_is_type(req, json_type_object))
-		reply = error_reply("bad request: expected one JSON object and a newline");
+		reply = error_reply(
+			"bad request: expected one JSON object and a newline");
 	else
 		reply = handle(ctx, req, &passed);
 out_reply:
@@ -211,8 +217,8 @@ struct json_object *tg_control_call(const char *path, struct json_object *req)
 	return tg_control_call_fd(path, req, -1);
 }
 
-struct json_object *tg_control_call_fd(const char *path, struct json_object *req,
-				       int pass_fd)
+struct json_object *tg_control_call_fd(const char *path,
+				       struct json_object *req, int pass_fd)
 {
 	struct json_tokener *tok = NULL;
 	struct json_object *reply = NULL;
@@ -234,8 +240,8 @@ struct json_object *tg_control_call_fd(const char *path, struct json_object *req
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto out_close;
 	s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-	err = pass_fd >= 0 ? send_with_fd(fd, s, strlen(s), pass_fd) :
-			     send_all(fd, s, strlen(s));
+	err = pass_fd >= 0 ? send_with_fd(fd, s, strlen(s), pass_fd)
+			   : send_all(fd, s, strlen(s));
 	if (!err)
 		err = send_all(fd, "\n", 1);
 	if (err) {
@@ -251,7 +257,8 @@ struct json_object *tg_control_call_fd(const char *path, struct json_object *req
 			break;
 		}
 		reply = json_tokener_parse_ex(tok, buf, (int)n);
-		if (!reply && json_tokener_get_error(tok) != json_tokener_continue) {
+		if (!reply &&
+		    json_tokener_get_error(tok) != json_tokener_continue) {
 			errno = EBADMSG;
 			break;
 		}

@@ -8,7 +8,7 @@
 struct json_object;
 
 #define TG_CONTROL_MAX_REQUEST 4096
-#define TG_CONTROL_MAX_REPLY (64u << 20)
+#define TG_CONTROL_MAX_REPLY   (64u << 20)
 
 /*
  * The control socket: AF_UNIX stream, mode 0600, root peers only. A client
@@ -37,8 +37,8 @@ int tg_control_serve(int listen_fd, tg_control_handler handle, void *ctx);
 struct json_object *tg_control_call(const char *path, struct json_object *req);
 
 /* The same, passing fd (>= 0) along with the request. */
-struct json_object *tg_control_call_fd(const char *path, struct json_object *req,
-				       int fd);
+struct json_object *tg_control_call_fd(const char *path,
+				       struct json_object *req, int fd);
 
 /*
  * One sendmsg of len bytes with fd (if >= 0) attached; bytes sent or -errno.

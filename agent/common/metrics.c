@@ -79,8 +79,8 @@ static void put_escaped(struct tg_metrics *m, const char *s, int quote)
 	free(clean);
 }
 
-void tg_metrics_family(struct tg_metrics *m, const char *name,
-		       const char *type, const char *help)
+void tg_metrics_family(struct tg_metrics *m, const char *name, const char *type,
+		       const char *help)
 {
 	puts_(m, "# HELP ");
 	puts_(m, name);

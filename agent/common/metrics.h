@@ -20,8 +20,8 @@ void tg_metrics_init(struct tg_metrics *m);
 void tg_metrics_free(struct tg_metrics *m);
 
 /* "# HELP" and "# TYPE" lines of a family (type: counter, gauge). */
-void tg_metrics_family(struct tg_metrics *m, const char *name,
-		       const char *type, const char *help);
+void tg_metrics_family(struct tg_metrics *m, const char *name, const char *type,
+		       const char *help);
 
 /*
  * One sample: name{k1="v1",...} value. labels holds key, value pairs ending

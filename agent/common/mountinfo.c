@@ -82,7 +82,7 @@ static const char *optional_fields(char **s)
 		return NULL;
 	for (p = first; p < end; p++)
 		if (!*p)
-			*p = ' ';	/* next_field cut them apart */
+			*p = ' '; /* next_field cut them apart */
 	*end = '\0';
 	return first;
 }
@@ -119,8 +119,7 @@ int tg_mountinfo_parse(char *line, struct tg_mount *m)
 }
 
 int tg_mountinfo_each(const char *path,
-		      int (*fn)(void *ctx, const struct tg_mount *m),
-		      void *ctx)
+		      int (*fn)(void *ctx, const struct tg_mount *m), void *ctx)
 {
 	int err = 0, in_long = 0, ends;
 	struct tg_mount m;

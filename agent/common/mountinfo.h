@@ -10,20 +10,20 @@
 #ifndef TG_COMMON_MOUNTINFO_H
 #define TG_COMMON_MOUNTINFO_H
 
-#define TG_MOUNTINFO_LINE_MAX 262144	/* longer lines are skipped */
+#define TG_MOUNTINFO_LINE_MAX 262144 /* longer lines are skipped */
 
 /* One mount; the strings point into the line parsed. */
 struct tg_mount {
-	unsigned int id;		/* mount id */
-	unsigned int parent;		/* the parent mount's id */
-	unsigned int major, minor;	/* of st_dev of files on the mount */
-	const char *root;		/* the filesystem's directory it shows */
-	const char *point;		/* where it is mounted */
-	const char *options;		/* per-mount options, "rw,nosuid" */
-	const char *optional;		/* "shared:7 master:1", or "" */
-	const char *fstype;		/* "ext4", "fuse.sshfs" */
-	const char *source;		/* "/dev/sda1", "none" */
-	const char *super_options;	/* per-superblock options, as written */
+	unsigned int id;	   /* mount id */
+	unsigned int parent;	   /* the parent mount's id */
+	unsigned int major, minor; /* of st_dev of files on the mount */
+	const char *root;	   /* the filesystem's directory it shows */
+	const char *point;	   /* where it is mounted */
+	const char *options;	   /* per-mount options, "rw,nosuid" */
+	const char *optional;	   /* "shared:7 master:1", or "" */
+	const char *fstype;	   /* "ext4", "fuse.sshfs" */
+	const char *source;	   /* "/dev/sda1", "none" */
+	const char *super_options; /* per-superblock options, as written */
 };
 
 /*

@@ -45,8 +45,8 @@ int tg_wire_check(const void *buf, size_t n, struct tg_frame_hdr *hdr,
 		*why = "payload too large";
 	else if (hdr->len != n - sizeof(*hdr))
 		*why = "payload length does not match the frame";
-	else if (hdr->seq == 0 && (hdr->type == TG_FRAME_EVENT ||
-				   hdr->type == TG_FRAME_BATCH))
+	else if (hdr->seq == 0 &&
+		 (hdr->type == TG_FRAME_EVENT || hdr->type == TG_FRAME_BATCH))
 		*why = "event frame with seq 0";
 	else if (hdr->type == TG_FRAME_BATCH &&
 		 !batch_ok((const char *)buf + sizeof(*hdr), hdr->len))

@@ -32,7 +32,8 @@ static int parse_mode(struct yctx *c, const struct ynode *y, int *mode)
 	else if (strcmp(y->value, "audit") == 0)
 		*mode = TG_MODE_AUDIT;
 	else {
-		YERR(c, y, "mode must be 'enforce' or 'audit', not '%s'", y->value);
+		YERR(c, y, "mode must be 'enforce' or 'audit', not '%s'",
+		     y->value);
 		return -EINVAL;
 	}
 	return 0;
@@ -62,8 +63,9 @@ static int parse_abs_path(struct yctx *c, const struct ynode *y,
 		if (p[1] == '/' || (p[1] == '.' && (p[2] == '/' || !p[2])) ||
 		    (p[1] == '.' && p[2] == '.' && (p[3] == '/' || !p[3])) ||
 		    (!p[1] && p != y->value)) {
-			YERR(c, y, "%s '%s' is not normalised (no //, /./, /../ or trailing /)",
-			    what, y->value);
+			YERR(c, y,
+			     "%s '%s' is not normalised (no //, /./, /../ or trailing /)",
+			     what, y->value);
 			return -EINVAL;
 		}
 	}
@@ -94,7 +96,8 @@ static int parse_port(struct yctx *c, const struct ynode *y,
 	snprintf(buf, sizeof(buf), "%s", y->value);
 	colon = strchr(buf, ':');
 	if (!colon || strlen(y->value) >= sizeof(buf)) {
-		YERR(c, y, "port '%s' must look like tcp:8000-8099 or udp:53", y->value);
+		YERR(c, y, "port '%s' must look like tcp:8000-8099 or udp:53",
+		     y->value);
 		return -EINVAL;
 	}
 	*colon = '\0';
@@ -111,7 +114,8 @@ static int parse_port(struct yctx *c, const struct ynode *y,
 		*dash = '\0';
 	if (parse_uint(colon + 1, 65535, &lo) ||
 	    (dash && parse_uint(dash + 1, 65535, &hi))) {
-		YERR(c, y, "port '%s' is out of 0..65535 or not a number", y->value);
+		YERR(c, y, "port '%s' is out of 0..65535 or not a number",
+		     y->value);
 		return -EINVAL;
 	}
 	if (!dash)
@@ -167,14 +171,14 @@ static int parse_cidr(struct yctx *c, const struct ynode *y, struct tg_cidr *n)
 	return 0;
 bad:
 	YERR(c, y, "'%s' is not a CIDR network (like 10.0.0.0/16 or fd00::/64)",
-	    y->value);
+	     y->value);
 	return -EINVAL;
 }
 
 /* events: {rate: N|unlimited, burst: N} */
 static int parse_rate(struct yctx *c, const struct ynode *y, struct tg_rate *r)
 {
-	static const char *const keys[] = { "rate", "burst", NULL };
+	static const char *const keys[] = {"rate", "burst", NULL};
 	const struct ynode *v, *b;
 	unsigned long n;
 	int err;
@@ -185,7 +189,8 @@ static int parse_rate(struct yctx *c, const struct ynode *y, struct tg_rate *r)
 	v = y_get(y, "rate");
 	b = y_get(y, "burst");
 	if (!v) {
-		YERR(c, y, "events needs 'rate' (events per second, or unlimited)");
+		YERR(c, y,
+		     "events needs 'rate' (events per second, or unlimited)");
 		return -EINVAL;
 	}
 	if (y_want(c, v, Y_SCALAR, "rate"))
@@ -195,17 +200,19 @@ static int parse_rate(struct yctx *c, const struct ynode *y, struct tg_rate *r)
 			YERR(c, b, "burst cannot be set with rate: unlimited");
 			return -EINVAL;
 		}
-		*r = (struct tg_rate){ .set = 1 };
+		*r = (struct tg_rate){.set = 1};
 		return err;
 	}
 	if (parse_uint(v->value, TG_RATE_MAX, &n) || n == 0) {
-		YERR(c, v, "rate '%s' must be 1..%u events per second or 'unlimited'",
+		YERR(c, v,
+		     "rate '%s' must be 1..%u events per second or 'unlimited'",
 		     v->value, TG_RATE_MAX);
 		return -EINVAL;
 	}
 	r->rate = (__u32)n;
-	r->burst = n * TG_BURST_SECONDS > TG_BURST_MAX ? TG_BURST_MAX :
-							(__u32)(n * TG_BURST_SECONDS);
+	r->burst = n * TG_BURST_SECONDS > TG_BURST_MAX
+			   ? TG_BURST_MAX
+			   : (__u32)(n * TG_BURST_SECONDS);
 	if (b) {
 		if (y_want(c, b, Y_SCALAR, "burst"))
 			return -EINVAL;
@@ -252,8 +259,9 @@ int tg_profile_name_valid(const char *s)
 	if (!n || n >= 64)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		      s[i] == '-' || s[i] == '_'))
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		      s[i] == '_'))
 			return 0;
 	return 1;
 }
@@ -266,7 +274,8 @@ static const struct ynode *list_of(struct yctx *c, const struct ynode *y,
 	if (y_want(c, y, Y_SEQ, what))
 		return NULL;
 	if (y->n > TG_POLICY_MAX_ITEMS) {
-		YERR(c, y, "%s has more than %u entries", what, TG_POLICY_MAX_ITEMS);
+		YERR(c, y, "%s has more than %u entries", what,
+		     TG_POLICY_MAX_ITEMS);
 		return NULL;
 	}
 	return y;
@@ -303,7 +312,7 @@ static int tenant_seccomp(struct yctx *c, struct tg_policy_tenant *t,
 		return -EINVAL;
 	if (!tg_profile_name_valid(v->value)) {
 		YERR(c, v, "seccomp profile name '%s' is invalid (a-z 0-9 - _)",
-		    v->value);
+		     v->value);
 		return -EINVAL;
 	}
 	snprintf(t->seccomp, sizeof(t->seccomp), "%s", v->value);
@@ -398,14 +407,10 @@ static const struct {
 	int (*parse)(struct yctx *c, struct tg_policy_tenant *t,
 		     const struct ynode *v);
 } tenant_keys[] = {
-	{ "cgroup", tenant_cgroup },
-	{ "mode", tenant_mode },
-	{ "events", tenant_events },
-	{ "seccomp", tenant_seccomp },
-	{ "paths", tenant_paths },
-	{ "ports", tenant_ports },
-	{ "networks", tenant_networks },
-	{ "allow_from", tenant_allow_from },
+	{"cgroup", tenant_cgroup},     {"mode", tenant_mode},
+	{"events", tenant_events},     {"seccomp", tenant_seccomp},
+	{"paths", tenant_paths},       {"ports", tenant_ports},
+	{"networks", tenant_networks}, {"allow_from", tenant_allow_from},
 };
 
 #define N_TENANT_KEYS (sizeof(tenant_keys) / sizeof(tenant_keys[0]))
@@ -414,7 +419,7 @@ static const struct {
 static int parse_tenant_keys(struct yctx *c, struct tg_policy_tenant *t,
 			     const struct ynode *y)
 {
-	const char *allowed[N_TENANT_KEYS + 1] = { NULL };
+	const char *allowed[N_TENANT_KEYS + 1] = {NULL};
 	const struct ynode *v;
 	size_t i;
 	int r, err;
@@ -442,18 +447,20 @@ static int tenant_name_check(struct yctx *c, const struct tg_policy *p,
 	const struct tg_policy_tenant *prev;
 
 	if (!tg_tenant_name_valid(key->value)) {
-		YERR(c, key, "invalid tenant name '%s' (1-63 of A-Z a-z 0-9 _ . -, not 'host')",
-		    key->value);
+		YERR(c, key,
+		     "invalid tenant name '%s' (1-63 of A-Z a-z 0-9 _ . -, not 'host')",
+		     key->value);
 		return -EINVAL;
 	}
 	prev = tg_policy_find(p, key->value);
 	if (prev) {
 		YERR(c, key, "tenant '%s' is already defined at %s", key->value,
-		    prev->where);
+		     prev->where);
 		return -EINVAL;
 	}
 	if (p->n_tenants >= TG_POLICY_MAX_TENANTS) {
-		YERR(c, key, "too many tenants (limit %d)", TG_POLICY_MAX_TENANTS);
+		YERR(c, key, "too many tenants (limit %d)",
+		     TG_POLICY_MAX_TENANTS);
 		return -EINVAL;
 	}
 	return 0;
@@ -492,7 +499,7 @@ static int parse_tenant(struct yctx *c, struct tg_policy *p,
 	if (tenant_name_check(c, p, key))
 		return -EINVAL;
 	if (y->type == Y_SCALAR && y->value[0] == '\0' && !y->quoted)
-		y = NULL;	/* "acme:" with nothing: all defaults */
+		y = NULL; /* "acme:" with nothing: all defaults */
 	else if (y_want(c, y, Y_MAP, "a tenant"))
 		return -EINVAL;
 	err = tenant_add(c, p, key, &t);
@@ -504,10 +511,10 @@ static int parse_tenant(struct yctx *c, struct tg_policy *p,
 int tg_policy_parse(struct tg_policy *p, const char *name, const char *buf,
 		    size_t len, int main, struct tg_diag *d)
 {
-	static const char *const main_keys[] = { "version", "mode", "tenants_cgroup",
-						 "events", "tenants", NULL };
-	static const char *const dropin_keys[] = { "version", "tenants", NULL };
-	struct yctx c = { .name = name, .d = d, .doc = "policy" };
+	static const char *const main_keys[] = {
+		"version", "mode", "tenants_cgroup", "events", "tenants", NULL};
+	static const char *const dropin_keys[] = {"version", "tenants", NULL};
+	struct yctx c = {.name = name, .d = d, .doc = "policy"};
 	const struct ynode *v, *tenants;
 	struct ynode *root;
 	unsigned long version;
@@ -522,36 +529,41 @@ int tg_policy_parse(struct tg_policy *p, const char *name, const char *buf,
 		return -EINVAL;
 	}
 	err = y_check_keys(&c, root, main ? main_keys : dropin_keys,
-			 main ? "the policy" : "a drop-in (only version and tenants)");
+			   main ? "the policy"
+				: "a drop-in (only version and tenants)");
 	v = y_get(root, "version");
 	if (!v) {
-		tg_diag_add(d, name, root->line, root->col, "missing key 'version' (use version: 1)");
+		tg_diag_add(d, name, root->line, root->col,
+			    "missing key 'version' (use version: 1)");
 		err = -EINVAL;
-	} else if (v->type != Y_SCALAR || parse_uint(v->value, 1000, &version) ||
-		   version != 1) {
+	} else if (v->type != Y_SCALAR ||
+		   parse_uint(v->value, 1000, &version) || version != 1) {
 		YERR(&c, v, "unsupported policy version '%s' (only 1 is known)",
-		    v->type == Y_SCALAR ? v->value : y_type_name(v));
+		     v->type == Y_SCALAR ? v->value : y_type_name(v));
 		err = -EINVAL;
 	} else {
 		p->version = 1;
 	}
 	if (main && (v = y_get(root, "mode")) && parse_mode(&c, v, &p->mode))
 		err = -EINVAL;
-	if (main && (v = y_get(root, "events")) && parse_rate(&c, v, &p->events))
+	if (main && (v = y_get(root, "events")) &&
+	    parse_rate(&c, v, &p->events))
 		err = -EINVAL;
 	if (main && (v = y_get(root, "tenants_cgroup")) &&
 	    parse_abs_path(&c, v, "tenants_cgroup", p->tenants_cgroup,
 			   sizeof(p->tenants_cgroup)))
 		err = -EINVAL;
 	tenants = y_get(root, "tenants");
-	if (tenants && tenants->type == Y_SCALAR && !tenants->value[0] && !tenants->quoted)
+	if (tenants && tenants->type == Y_SCALAR && !tenants->value[0] &&
+	    !tenants->quoted)
 		tenants = NULL;
 	if (tenants && !y_want(&c, tenants, Y_MAP, "tenants")) {
 		if (y_check_keys(&c, tenants, NULL, "tenants"))
 			err = -EINVAL;
 		for (i = 0; i + 1 < tenants->n; i += 2)
 			if (tenants->kids[i]->type == Y_SCALAR &&
-			    parse_tenant(&c, p, tenants->kids[i], tenants->kids[i + 1]))
+			    parse_tenant(&c, p, tenants->kids[i],
+					 tenants->kids[i + 1]))
 				err = -EINVAL;
 	} else if (tenants) {
 		err = -EINVAL;
@@ -573,7 +585,8 @@ static void name_index_rebuild(struct tg_policy *p)
 
 	if (!p->names) {
 		p->names = calloc(1, sizeof(struct hsearch_data));
-		if (!p->names || !hcreate_r(TG_POLICY_MAX_TENANTS * 2, p->names)) {
+		if (!p->names ||
+		    !hcreate_r(TG_POLICY_MAX_TENANTS * 2, p->names)) {
 			free(p->names);
 			p->names = NULL;
 			return;
@@ -608,8 +621,8 @@ void tg_policy_init(struct tg_policy *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->mode = TG_MODE_ENFORCE;
-	p->events = (struct tg_rate){ .set = 1, .rate = TG_RATE_DEFAULT,
-				      .burst = TG_BURST_DEFAULT };
+	p->events = (struct tg_rate){
+		.set = 1, .rate = TG_RATE_DEFAULT, .burst = TG_BURST_DEFAULT};
 	snprintf(p->tenants_cgroup, sizeof(p->tenants_cgroup), "/tenants");
 }
 
@@ -647,7 +660,7 @@ void tg_policy_free(struct tg_policy *p)
 const struct tg_policy_tenant *tg_policy_find(const struct tg_policy *p,
 					      const char *name)
 {
-	ENTRY q = { .key = (char *)name }, *r = NULL;
+	ENTRY q = {.key = (char *)name}, *r = NULL;
 
 	if (!p->names || !hsearch_r(q, FIND, &r, p->names) || !r)
 		return NULL;
@@ -664,7 +677,8 @@ static int yaml_name(const struct dirent *de)
 {
 	size_t n = strlen(de->d_name);
 
-	return de->d_name[0] != '.' && n > 5 && strcmp(de->d_name + n - 5, ".yaml") == 0;
+	return de->d_name[0] != '.' && n > 5 &&
+	       strcmp(de->d_name + n - 5, ".yaml") == 0;
 }
 
 int tg_policy_load_file(struct tg_policy *p, const char *path, int main,
@@ -694,7 +708,8 @@ int tg_policy_load(struct tg_policy *p, const char *file,
 		return err;
 	n = dropin_dir ? scandir(dropin_dir, &list, yaml_name, alphasort) : 0;
 	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dropin_dir, list[i]->d_name);
+		snprintf(path, sizeof(path), "%s/%s", dropin_dir,
+			 list[i]->d_name);
 		if (tg_policy_load_file(p, path, 0, d))
 			err = -EINVAL;
 		free(list[i]);

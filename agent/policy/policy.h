@@ -8,13 +8,13 @@
 
 #include "policy/yaml_tree.h"
 
-#define TG_POLICY_MAX_FILE (4u << 20)	/* bytes per policy file */
-#define TG_POLICY_MAX_ERRORS TG_DIAG_MAX
+#define TG_POLICY_MAX_FILE    (4u << 20) /* bytes per policy file */
+#define TG_POLICY_MAX_ERRORS  TG_DIAG_MAX
 #define TG_POLICY_MAX_TENANTS 16384
-#define TG_POLICY_MAX_ITEMS 1024	/* entries of one list */
+#define TG_POLICY_MAX_ITEMS   1024 /* entries of one list */
 
 enum tg_mode {
-	TG_MODE_INHERIT = -1,	/* per tenant: the policy's mode */
+	TG_MODE_INHERIT = -1, /* per tenant: the policy's mode */
 	TG_MODE_ENFORCE = 0,
 	TG_MODE_AUDIT = 1,
 };
@@ -22,34 +22,34 @@ enum tg_mode {
 struct hsearch_data;
 
 struct tg_port_range {
-	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
 	__u16 lo, hi;
-	unsigned int line, col;	/* where it is written, in its tenant's file */
+	unsigned int line, col; /* where it is written, in its tenant's file */
 };
 
 struct tg_cidr {
 	__u8 addr[16];		/* IPv4 as ::ffff:a.b.c.d */
 	__u8 prefix;		/* 0..128, on the 16-byte form */
-	unsigned int line, col;	/* where it is written, in its tenant's file */
+	unsigned int line, col; /* where it is written, in its tenant's file */
 };
 
-#define TG_RATE_MAX 1000000		/* events per second per tenant */
-#define TG_BURST_MAX 10000000		/* events in one burst */
-#define TG_RATE_DEFAULT 1000
+#define TG_RATE_MAX	 1000000  /* events per second per tenant */
+#define TG_BURST_MAX	 10000000 /* events in one burst */
+#define TG_RATE_DEFAULT	 1000
 #define TG_BURST_DEFAULT 5000
-#define TG_BURST_SECONDS 5		/* burst when only rate is given */
+#define TG_BURST_SECONDS 5 /* burst when only rate is given */
 
 /* An event rate limit per tenant ("events:" in the policy). */
 struct tg_rate {
-	int set;			/* given (per tenant: else the default) */
-	__u32 rate;			/* events per second; 0: unlimited */
-	__u32 burst;			/* events let through at once */
+	int set;     /* given (per tenant: else the default) */
+	__u32 rate;  /* events per second; 0: unlimited */
+	__u32 burst; /* events let through at once */
 };
 
 struct tg_policy_tenant {
 	char name[64];
-	char *cgroup;			/* below the cgroup v2 root, absolute */
-	int mode;			/* enum tg_mode */
+	char *cgroup; /* below the cgroup v2 root, absolute */
+	int mode;     /* enum tg_mode */
 	char **paths;
 	unsigned int n_paths;
 	struct tg_port_range *ports;
@@ -59,21 +59,21 @@ struct tg_policy_tenant {
 	char **allow_from;
 	unsigned int n_allow_from;
 	char seccomp[64];
-	struct tg_rate events;		/* override of the policy's events */
-	char *where;			/* file:line:column of its definition */
+	struct tg_rate events; /* override of the policy's events */
+	char *where;	       /* file:line:column of its definition */
 };
 
 struct tg_policy {
 	int version;
-	int mode;			/* TG_MODE_ENFORCE or TG_MODE_AUDIT */
+	int mode; /* TG_MODE_ENFORCE or TG_MODE_AUDIT */
 	char tenants_cgroup[PATH_MAX];
-	struct tg_rate events;		/* every tenant's, unless overridden */
+	struct tg_rate events; /* every tenant's, unless overridden */
 	struct tg_policy_tenant *tenants;
 	unsigned int n_tenants;
-	char source[PATH_MAX];		/* main file, "" for the built-in policy */
-	unsigned int n_files;		/* files merged */
-	struct hsearch_data *names;	/* name -> index of tenants */
-	const void *names_base;		/* tenants when names was built */
+	char source[PATH_MAX];	    /* main file, "" for the built-in policy */
+	unsigned int n_files;	    /* files merged */
+	struct hsearch_data *names; /* name -> index of tenants */
+	const void *names_base;	    /* tenants when names was built */
 };
 
 void tg_policy_init(struct tg_policy *p);
@@ -109,9 +109,10 @@ int tg_policy_tenant_mode(const struct tg_policy *p,
 const struct tg_rate *tg_policy_tenant_rate(const struct tg_policy *p,
 					    const struct tg_policy_tenant *t);
 
-#define TG_TENANT_NAME_MAX 64	/* with NUL */
+#define TG_TENANT_NAME_MAX 64 /* with NUL */
 
-/* Whether name is a valid tenant name: [A-Za-z0-9_.-], 1..63 chars, not "host". */
+/* Whether name is a valid tenant name: [A-Za-z0-9_.-], 1..63 chars, not "host".
+ */
 int tg_tenant_name_valid(const char *name);
 
 /* Whether s can name a seccomp profile: 1..63 of a-z 0-9 - _. */

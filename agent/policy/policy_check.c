@@ -31,8 +31,9 @@ static long owned_list(const struct tg_policy *p, enum owned_kind kind,
 
 	*v = NULL;
 	for (i = 0; i < p->n_tenants; i++)
-		n += kind == OWN_PATHS ? p->tenants[i].n_paths :
-		     kind == OWN_PORTS ? p->tenants[i].n_ports : p->tenants[i].n_networks;
+		n += kind == OWN_PATHS	 ? p->tenants[i].n_paths
+		     : kind == OWN_PORTS ? p->tenants[i].n_ports
+					 : p->tenants[i].n_networks;
 	if (!n)
 		return 0;
 	*v = calloc(n, sizeof(**v));
@@ -42,13 +43,16 @@ static long owned_list(const struct tg_policy *p, enum owned_kind kind,
 	for (i = 0; i < p->n_tenants; i++) {
 		const struct tg_policy_tenant *t = &p->tenants[i];
 
-		m = kind == OWN_PATHS ? t->n_paths : kind == OWN_PORTS ? t->n_ports :
-									t->n_networks;
+		m = kind == OWN_PATHS	? t->n_paths
+		    : kind == OWN_PORTS ? t->n_ports
+					: t->n_networks;
 		for (j = 0; j < m; j++)
 			(*v)[n++] = (struct owned){
-				kind == OWN_PATHS ? (const void *)t->paths[j] :
-				kind == OWN_PORTS ? (const void *)&t->ports[j] :
-						    (const void *)&t->networks[j], t };
+				kind == OWN_PATHS ? (const void *)t->paths[j]
+				: kind == OWN_PORTS
+					? (const void *)&t->ports[j]
+					: (const void *)&t->networks[j],
+				t};
 	}
 	qsort(*v, n, sizeof(**v), cmp);
 	return (long)n;
@@ -60,7 +64,8 @@ static long owned_list(const struct tg_policy *p, enum owned_kind kind,
  */
 static int nested_sweep(const struct owned *v, size_t n,
 			int (*contains)(const void *outer, const void *inner),
-			void (*report)(struct tg_diag *d, const struct owned *in,
+			void (*report)(struct tg_diag *d,
+				       const struct owned *in,
 				       const struct owned *out),
 			struct tg_diag *d)
 {
@@ -87,8 +92,10 @@ static int nested_sweep(const struct owned *v, size_t n,
 /* Order paths so that every path is followed by its descendants. */
 static int path_cmp(const void *a, const void *b)
 {
-	const unsigned char *x = (const unsigned char *)((const struct owned *)a)->x;
-	const unsigned char *y = (const unsigned char *)((const struct owned *)b)->x;
+	const unsigned char *x =
+		(const unsigned char *)((const struct owned *)a)->x;
+	const unsigned char *y =
+		(const unsigned char *)((const struct owned *)b)->x;
 
 	for (; *x && *x == *y; x++, y++)
 		;
@@ -100,7 +107,8 @@ static int is_under(const char *path, const char *root)
 	size_t n = strlen(root);
 
 	return strncmp(path, root, n) == 0 &&
-	       (path[n] == '/' || path[n] == '\0' || (n == 1 && root[0] == '/'));
+	       (path[n] == '/' || path[n] == '\0' ||
+		(n == 1 && root[0] == '/'));
 }
 
 /* diag_add at a location kept as text, "file:line:column". */
@@ -120,8 +128,8 @@ static void diag_at(struct tg_diag *d, const char *where, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	tg_diag_add(d, file, (unsigned int)atoi(c1 + 1), (unsigned int)atoi(c2 + 1),
-		 "%s", msg);
+	tg_diag_add(d, file, (unsigned int)atoi(c1 + 1),
+		    (unsigned int)atoi(c2 + 1), "%s", msg);
 }
 
 static int path_contains(const void *outer, const void *inner)
@@ -132,9 +140,10 @@ static int path_contains(const void *outer, const void *inner)
 static void path_overlap(struct tg_diag *d, const struct owned *in,
 			 const struct owned *out)
 {
-	diag_at(d, in->t->where, "path %s of tenant '%s' overlaps %s of tenant '%s' (%s)",
-		(const char *)in->x, in->t->name, (const char *)out->x, out->t->name,
-		out->t->where);
+	diag_at(d, in->t->where,
+		"path %s of tenant '%s' overlaps %s of tenant '%s' (%s)",
+		(const char *)in->x, in->t->name, (const char *)out->x,
+		out->t->name, out->t->where);
 }
 
 static int check_overlaps(const struct tg_policy *p, struct tg_diag *d)
@@ -203,8 +212,8 @@ static void port_overlap(struct tg_diag *d, const struct owned *u,
 	port_text(r, a, sizeof(a));
 	port_text(prev->x, b, sizeof(b));
 	diag_in(d, u->t, r->line, r->col,
-		"port %s of tenant '%s' overlaps %s of tenant '%s' (%s)", a, u->t->name,
-		b, prev->t->name, prev->t->where);
+		"port %s of tenant '%s' overlaps %s of tenant '%s' (%s)", a,
+		u->t->name, b, prev->t->name, prev->t->where);
 }
 
 /*
@@ -243,7 +252,8 @@ static int check_port_overlaps(const struct tg_policy *p, struct tg_diag *d)
 			if (far && far->t != u->t)
 				far2 = far;
 			far = u;
-		} else if (u->t != far->t && (!far2 || range(u)->hi > range(far2)->hi)) {
+		} else if (u->t != far->t &&
+			   (!far2 || range(u)->hi > range(far2)->hi)) {
 			far2 = u;
 		}
 	}
@@ -269,14 +279,15 @@ static int net_contains(const void *o, const void *in)
 	if (outer->prefix > inner->prefix)
 		return 0;
 	for (i = 0; i < outer->prefix; i++)
-		if ((outer->addr[i / 8] ^ inner->addr[i / 8]) & (0x80 >> (i % 8)))
+		if ((outer->addr[i / 8] ^ inner->addr[i / 8]) &
+		    (0x80 >> (i % 8)))
 			return 0;
 	return 1;
 }
 
 static void net_text(const struct tg_cidr *n, char *buf, size_t len)
 {
-	static const __u8 mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const __u8 mapped[12] = {[10] = 0xff, [11] = 0xff};
 	char a[INET6_ADDRSTRLEN];
 
 	if (!memcmp(n->addr, mapped, 12) && n->prefix >= 96) {
@@ -326,7 +337,8 @@ int tg_policy_finish(struct tg_policy *p, struct tg_diag *d)
 
 		if (!t->cgroup &&
 		    asprintf(&t->cgroup, "%s/%s",
-			     strcmp(p->tenants_cgroup, "/") ? p->tenants_cgroup : "",
+			     strcmp(p->tenants_cgroup, "/") ? p->tenants_cgroup
+							    : "",
 			     t->name) < 0) {
 			t->cgroup = NULL;
 			err = -ENOMEM;
@@ -337,8 +349,8 @@ int tg_policy_finish(struct tg_policy *p, struct tg_diag *d)
 			if (tg_policy_find(p, name))
 				continue;
 			diag_at(d, name + strlen(name) + 1,
-				"unknown tenant '%s' in allow_from of '%s'", name,
-				t->name);
+				"unknown tenant '%s' in allow_from of '%s'",
+				name, t->name);
 			err = -EINVAL;
 		}
 	}

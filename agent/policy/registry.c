@@ -83,23 +83,24 @@ static int index_add(struct tg_registry *r, const char *name, size_t i)
 	return 0;
 }
 
-struct tg_tenant_entry *tg_registry_find(struct tg_registry *r, const char *name)
+struct tg_tenant_entry *tg_registry_find(struct tg_registry *r,
+					 const char *name)
 {
-	ENTRY q = { .key = (char *)name }, *res = NULL;
+	ENTRY q = {.key = (char *)name}, *res = NULL;
 
 	if (!r->names || !hsearch_r(q, FIND, &res, r->names) || !res)
 		return NULL;
 	return &r->v[(size_t)res->data];
 }
 
-const struct tg_tenant_entry *tg_registry_find_const(const struct tg_registry *r,
-						    const char *name)
+const struct tg_tenant_entry *
+tg_registry_find_const(const struct tg_registry *r, const char *name)
 {
 	return tg_registry_find((struct tg_registry *)r, name);
 }
 
 const struct tg_tenant_entry *tg_registry_by_id(const struct tg_registry *r,
-					       __u32 id)
+						__u32 id)
 {
 	/* Ids are handed out in order and never reused: id - 1 is the index. */
 	if (id == 0 || id > r->n || r->v[id - 1].id != id)
@@ -162,7 +163,7 @@ static struct tg_tenant_entry *registry_add(struct tg_registry *r,
  * there, and whether the cgroup is that directory itself.
  */
 struct policy_dir {
-	const char *name;	/* not NUL-terminated: len bytes */
+	const char *name; /* not NUL-terminated: len bytes */
 	size_t len;
 	int exact;
 };
@@ -214,7 +215,7 @@ enum { POLICY_NONE, POLICY_OWN, POLICY_HOLDS };
  */
 static int policy_claim(const struct policy_dir *v, size_t n, const char *name)
 {
-	struct policy_dir key = { .name = name, .len = strlen(name), .exact = 1 };
+	struct policy_dir key = {.name = name, .len = strlen(name), .exact = 1};
 
 	if (!n)
 		return POLICY_NONE;
@@ -256,7 +257,7 @@ static int scan_one(struct tg_registry *r, const char *tenants_dir,
 		return TG_UNREG_NAME;
 	e = tg_registry_find(r, name);
 	if (e && e->defined)
-		return TG_UNREG_POLICY_NAME;	/* its cgroup is elsewhere */
+		return TG_UNREG_POLICY_NAME; /* its cgroup is elsewhere */
 	if (!e) {
 		e = registry_add(r, name);
 		if (!e)
@@ -314,15 +315,17 @@ int tg_registry_scan(struct tg_registry *r, const char *tenants_dir,
 			continue;
 		claim = policy_claim(pd, npd, de->d_name);
 		if (claim == POLICY_OWN)
-			continue;	/* a policy tenant's own cgroup */
-		err = claim == POLICY_HOLDS ? TG_UNREG_HOLDS :
-		      scan_one(r, tenants_dir, paths_root, de->d_name);
+			continue; /* a policy tenant's own cgroup */
+		err = claim == POLICY_HOLDS ? TG_UNREG_HOLDS
+					    : scan_one(r, tenants_dir,
+						       paths_root, de->d_name);
 		/* A cgroup removed while scanning is simply absent. */
 		if (err == -ENOENT)
 			err = 0;
 		/* Any other: it stays pending, listed; the others go on. */
 		if (err)
-			err = tg_pending_add(&r->pending, tenants_dir, de->d_name,
+			err = tg_pending_add(&r->pending, tenants_dir,
+					     de->d_name,
 					     err > 0 ? err : TG_UNREG_ERROR,
 					     err > 0 ? 0 : -err);
 	}
@@ -342,13 +345,16 @@ static int apply_one(struct tg_tenant_entry *e, const struct tg_policy *p,
 
 	entry_free_paths(e);
 	e->defined = 1;
-	e->flags = tg_policy_tenant_mode(p, t) == TG_MODE_AUDIT ? TG_TENANT_F_AUDIT : 0;
-	err = tg_path_join(e->cgroup, sizeof(e->cgroup), cgroup_root, t->cgroup);
+	e->flags = tg_policy_tenant_mode(p, t) == TG_MODE_AUDIT
+			   ? TG_TENANT_F_AUDIT
+			   : 0;
+	err = tg_path_join(e->cgroup, sizeof(e->cgroup), cgroup_root,
+			   t->cgroup);
 	if (err)
 		return err;
 	err = tg_cgroup_id(e->cgroup, &e->cgroup_id);
 	if (err == -ENOENT || err == -ENOTDIR) {
-		e->cgroup_id = 0;	/* created later: picked up then */
+		e->cgroup_id = 0; /* created later: picked up then */
 		err = 0;
 	}
 	e->present = e->cgroup_id != 0;
@@ -382,7 +388,8 @@ static int apply_one(struct tg_tenant_entry *e, const struct tg_policy *p,
 		e->networks = calloc(t->n_networks, sizeof(*e->networks));
 		if (!e->networks)
 			return -ENOMEM;
-		memcpy(e->networks, t->networks, t->n_networks * sizeof(*e->networks));
+		memcpy(e->networks, t->networks,
+		       t->n_networks * sizeof(*e->networks));
 		e->n_networks = t->n_networks;
 	}
 	return err;
@@ -392,7 +399,8 @@ static int apply_one(struct tg_tenant_entry *e, const struct tg_policy *p,
  * A zero-config tenant whose cgroup is gone now keeps owning
  * paths_root/<name> (the built-in policy only: paths_root not NULL).
  */
-static int keep_zeroconf_paths(struct tg_tenant_entry *e, const char *paths_root)
+static int keep_zeroconf_paths(struct tg_tenant_entry *e,
+			       const char *paths_root)
 {
 	if (!paths_root || e->defined || e->present || !e->zeroconf ||
 	    e->n_paths)
@@ -451,7 +459,8 @@ int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
 		r->v[k].flags = 0;
 	}
 	for (i = 0; i < p->n_tenants && !err; i++) {
-		struct tg_tenant_entry *e = tg_registry_find(r, p->tenants[i].name);
+		struct tg_tenant_entry *e =
+			tg_registry_find(r, p->tenants[i].name);
 
 		if (!e)
 			e = registry_add(r, p->tenants[i].name);
@@ -465,12 +474,14 @@ int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
 			   p->tenants_cgroup);
 	/* The root's processes are the host's, never pending. */
 	if (!err)
-		err = tg_pending_locate(&r->pending, strcmp(p->tenants_cgroup, "/") ?
-					tenants_dir : NULL, p->mode == TG_MODE_AUDIT);
+		err = tg_pending_locate(
+			&r->pending,
+			strcmp(p->tenants_cgroup, "/") ? tenants_dir : NULL,
+			p->mode == TG_MODE_AUDIT);
 	if (!err)
 		err = tg_registry_scan(r, tenants_dir, default_paths_root);
 	if (err == -ENOENT)
-		err = 0;	/* no zero-config tenants (yet) */
+		err = 0; /* no zero-config tenants (yet) */
 	if (!err && default_paths_root)
 		err = register_paths_root(r, default_paths_root);
 	for (k = 0; k < r->n && !err; k++)

@@ -12,22 +12,22 @@
 #define TG_TENANT_PATHS_MAX 64
 
 struct tg_tenant_entry {
-	__u32 id;			/* 1.., stable for the agent's lifetime */
-	__u32 flags;			/* TG_TENANT_F_* of map_abi.h */
+	__u32 id;    /* 1.., stable for the agent's lifetime */
+	__u32 flags; /* TG_TENANT_F_* of map_abi.h */
 	char name[TG_TENANT_NAME_MAX];
-	char cgroup[PATH_MAX];		/* absolute path of the tenant cgroup */
-	__u64 cgroup_id;		/* 0 while the cgroup does not exist */
+	char cgroup[PATH_MAX]; /* absolute path of the tenant cgroup */
+	__u64 cgroup_id;       /* 0 while the cgroup does not exist */
 	unsigned int n_paths;
-	char *paths[TG_TENANT_PATHS_MAX];	/* owned subtrees */
-	char **allow_from;		/* tenants that may reach this one */
+	char *paths[TG_TENANT_PATHS_MAX]; /* owned subtrees */
+	char **allow_from;		  /* tenants that may reach this one */
 	unsigned int n_allow_from;
-	struct tg_port_range *ports;	/* reserved port ranges */
+	struct tg_port_range *ports; /* reserved port ranges */
 	unsigned int n_ports;
-	struct tg_cidr *networks;	/* the tenant's networks */
+	struct tg_cidr *networks; /* the tenant's networks */
 	unsigned int n_networks;
-	int present;			/* its cgroup exists */
-	int defined;			/* named in the policy in force */
-	int zeroconf;			/* found below the tenants cgroup once */
+	int present;  /* its cgroup exists */
+	int defined;  /* named in the policy in force */
+	int zeroconf; /* found below the tenants cgroup once */
 };
 
 struct hsearch_data;
@@ -36,17 +36,18 @@ struct tg_registry {
 	struct tg_tenant_entry *v;
 	size_t n, cap;
 	__u32 next_id;
-	struct hsearch_data *names;	/* name -> index of v */
-	struct tg_pending pending;	/* the tenants cgroup, what stays pending */
+	struct hsearch_data *names; /* name -> index of v */
+	struct tg_pending pending;  /* the tenants cgroup, what stays pending */
 };
 
 void tg_registry_init(struct tg_registry *r);
 void tg_registry_free(struct tg_registry *r);
 
 /* Look a tenant up by name or id; NULL if unknown. */
-struct tg_tenant_entry *tg_registry_find(struct tg_registry *r, const char *name);
+struct tg_tenant_entry *tg_registry_find(struct tg_registry *r,
+					 const char *name);
 const struct tg_tenant_entry *tg_registry_by_id(const struct tg_registry *r,
-					       __u32 id);
+						__u32 id);
 
 /*
  * "host" for TG_TENANT_HOST, "(pending)" for TG_TENANT_PENDING, "(several)"
@@ -56,8 +57,8 @@ const struct tg_tenant_entry *tg_registry_by_id(const struct tg_registry *r,
 const char *tg_registry_name(const struct tg_registry *r, __u32 id, char *buf,
 			     size_t len);
 
-const struct tg_tenant_entry *tg_registry_find_const(const struct tg_registry *r,
-						    const char *name);
+const struct tg_tenant_entry *
+tg_registry_find_const(const struct tg_registry *r, const char *name);
 
 /*
  * Whether e is in force: its cgroup exists, the policy names it, or (a

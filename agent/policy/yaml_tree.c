@@ -19,7 +19,7 @@
 #include "policy/yaml_tree.h"
 
 void tg_diag_add(struct tg_diag *d, const char *name, unsigned int line,
-		     unsigned int col, const char *fmt, ...)
+		 unsigned int col, const char *fmt, ...)
 {
 	char msg[512];
 	char **v;
@@ -70,7 +70,8 @@ static int ynode_add(struct ynode *parent, struct ynode *kid)
 {
 	if (parent->n == parent->cap) {
 		unsigned int cap = parent->cap ? parent->cap * 2 : 4;
-		void *k = reallocarray(parent->kids, cap, sizeof(*parent->kids));
+		void *k =
+			reallocarray(parent->kids, cap, sizeof(*parent->kids));
 
 		if (!k)
 			return -ENOMEM;
@@ -110,11 +111,11 @@ struct ybuild {
 /* The node a scalar or collection start event opens; NULL if refused. */
 static struct ynode *node_new(struct yctx *c, const yaml_event_t *ev)
 {
-	const yaml_char_t *anchor =
-		ev->type == YAML_SCALAR_EVENT ? ev->data.scalar.anchor :
-		ev->type == YAML_SEQUENCE_START_EVENT ?
-					      ev->data.sequence_start.anchor :
-					      ev->data.mapping_start.anchor;
+	const yaml_char_t *anchor = ev->type == YAML_SCALAR_EVENT
+					    ? ev->data.scalar.anchor
+				    : ev->type == YAML_SEQUENCE_START_EVENT
+					    ? ev->data.sequence_start.anchor
+					    : ev->data.mapping_start.anchor;
 	struct ynode *y;
 
 	if (anchor) {
@@ -127,8 +128,9 @@ static struct ynode *node_new(struct yctx *c, const yaml_event_t *ev)
 			 TG_YAML_MAX_NODES);
 		return NULL;
 	}
-	y = ynode_new(ev->type == YAML_SCALAR_EVENT ? Y_SCALAR :
-		      ev->type == YAML_SEQUENCE_START_EVENT ? Y_SEQ : Y_MAP,
+	y = ynode_new(ev->type == YAML_SCALAR_EVENT	      ? Y_SCALAR
+		      : ev->type == YAML_SEQUENCE_START_EVENT ? Y_SEQ
+							      : Y_MAP,
 		      &ev->start_mark);
 	if (!y || ev->type != YAML_SCALAR_EVENT)
 		return y;
@@ -176,8 +178,7 @@ static int node_start(struct ybuild *b, const yaml_event_t *ev)
 static int add_event(struct ybuild *b, const yaml_event_t *ev)
 {
 	switch (ev->type) {
-	case YAML_STREAM_END_EVENT:
-		return 1;
+	case YAML_STREAM_END_EVENT: return 1;
 	case YAML_DOCUMENT_START_EVENT:
 		if (++b->docs > 1) {
 			MARK_ERR(b->c, ev->start_mark,
@@ -191,22 +192,20 @@ static int add_event(struct ybuild *b, const yaml_event_t *ev)
 		return -EINVAL;
 	case YAML_SCALAR_EVENT:
 	case YAML_SEQUENCE_START_EVENT:
-	case YAML_MAPPING_START_EVENT:
-		return node_start(b, ev);
+	case YAML_MAPPING_START_EVENT: return node_start(b, ev);
 	case YAML_SEQUENCE_END_EVENT:
 	case YAML_MAPPING_END_EVENT:
 		if (b->depth > 0)
 			b->depth--;
 		return 0;
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 
 /* Build the tree of one YAML document; NULL with errors in d. */
 static struct ynode *yaml_tree(struct yctx *c, const char *buf, size_t len)
 {
-	struct ybuild b = { .c = c };
+	struct ybuild b = {.c = c};
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	int r = 0;
@@ -238,17 +237,21 @@ static struct ynode *yaml_tree(struct yctx *c, const char *buf, size_t len)
 
 const char *y_type_name(const struct ynode *y)
 {
-	return y->type == Y_MAP ? "a mapping" : y->type == Y_SEQ ? "a list" : "a scalar";
+	return y->type == Y_MAP	  ? "a mapping"
+	       : y->type == Y_SEQ ? "a list"
+				  : "a scalar";
 }
 
 int y_want(struct yctx *c, const struct ynode *y, enum ytype t,
-		const char *what)
+	   const char *what)
 {
 	if (y->type == t)
 		return 0;
 	YERR(c, y, "%s must be %s, not %s", what,
-	    t == Y_MAP ? "a mapping" : t == Y_SEQ ? "a list" : "a string",
-	    y_type_name(y));
+	     t == Y_MAP	  ? "a mapping"
+	     : t == Y_SEQ ? "a list"
+			  : "a string",
+	     y_type_name(y));
 	return -EINVAL;
 }
 
@@ -260,8 +263,8 @@ static int key_cmp(const void *a, const void *b)
 
 	if (c)
 		return c;
-	return x->line != y->line ? (x->line < y->line ? -1 : 1) :
-				    (x->col < y->col ? -1 : x->col > y->col);
+	return x->line != y->line ? (x->line < y->line ? -1 : 1)
+				  : (x->col < y->col ? -1 : x->col > y->col);
 }
 
 /* Report keys that appear twice in map, in document order; O(n log n). */
@@ -281,9 +284,11 @@ static int check_duplicates(struct yctx *c, const struct ynode *map)
 	for (i = 1; i < n; i++) {
 		unsigned int first = i - 1;
 
-		while (i < n && strcmp(keys[i]->value, keys[first]->value) == 0) {
-			YERR(c, keys[i], "duplicate key '%s' (first at line %u)",
-			    keys[i]->value, keys[first]->line);
+		while (i < n &&
+		       strcmp(keys[i]->value, keys[first]->value) == 0) {
+			YERR(c, keys[i],
+			     "duplicate key '%s' (first at line %u)",
+			     keys[i]->value, keys[first]->line);
 			err = -EINVAL;
 			i++;
 		}
@@ -294,7 +299,7 @@ static int check_duplicates(struct yctx *c, const struct ynode *map)
 
 /* Check a map's keys against allowed (NULL-terminated); flags duplicates. */
 int y_check_keys(struct yctx *c, const struct ynode *map,
-		      const char *const *allowed, const char *what)
+		 const char *const *allowed, const char *what)
 {
 	unsigned int i, k;
 	int err = check_duplicates(c, map);
@@ -313,7 +318,8 @@ int y_check_keys(struct yctx *c, const struct ynode *map,
 			if (strcmp(allowed[k], key->value) == 0)
 				break;
 		if (!allowed[k]) {
-			YERR(c, key, "unknown key '%s' in %s", key->value, what);
+			YERR(c, key, "unknown key '%s' in %s", key->value,
+			     what);
 			err = -EINVAL;
 		}
 	}
@@ -331,18 +337,21 @@ const struct ynode *y_get(const struct ynode *map, const char *key)
 	return NULL;
 }
 
-struct ynode *ytree_parse(struct yctx *c, const char *buf, size_t len, size_t max)
+struct ynode *ytree_parse(struct yctx *c, const char *buf, size_t len,
+			  size_t max)
 {
 	unsigned int before = c->d->n + c->d->dropped;
 	struct ynode *root;
 
 	if (len > max) {
-		tg_diag_add(c->d, c->name, 1, 1, "file is too large (%zu bytes, limit %zu)",
-			    len, max);
+		tg_diag_add(c->d, c->name, 1, 1,
+			    "file is too large (%zu bytes, limit %zu)", len,
+			    max);
 		return NULL;
 	}
 	if (memchr(buf, '\0', len)) {
-		tg_diag_add(c->d, c->name, 1, 1, "not a text file (contains NUL bytes)");
+		tg_diag_add(c->d, c->name, 1, 1,
+			    "not a text file (contains NUL bytes)");
 		return NULL;
 	}
 	root = yaml_tree(c, buf, len);
@@ -370,8 +379,9 @@ int tg_read_text_file(const char *path, size_t max, char **buf, size_t *len,
 		goto out_close;
 	}
 	if ((size_t)st.st_size > max) {
-		tg_diag_add(d, path, 1, 1, "file is too large (%lld bytes, limit %zu)",
-			 (long long)st.st_size, max);
+		tg_diag_add(d, path, 1, 1,
+			    "file is too large (%lld bytes, limit %zu)",
+			    (long long)st.st_size, max);
 		err = -EFBIG;
 		goto out_close;
 	}
@@ -382,7 +392,8 @@ int tg_read_text_file(const char *path, size_t max, char **buf, size_t *len,
 	}
 	n = read(fd, *buf, (size_t)st.st_size + 1);
 	if (n < 0 || n > st.st_size) {
-		tg_diag_add(d, path, 1, 1, "cannot read (file changed while reading?)");
+		tg_diag_add(d, path, 1, 1,
+			    "cannot read (file changed while reading?)");
 		free(*buf);
 		*buf = NULL;
 		err = -EIO;

@@ -4,15 +4,15 @@
 
 #include <stddef.h>
 
-#define TG_YAML_MAX_DEPTH 16		/* nesting */
-#define TG_YAML_MAX_NODES 2000000	/* nodes per document */
-#define TG_DIAG_MAX 100			/* errors reported; the rest counted */
+#define TG_YAML_MAX_DEPTH 16	  /* nesting */
+#define TG_YAML_MAX_NODES 2000000 /* nodes per document */
+#define TG_DIAG_MAX	  100	  /* errors reported; the rest counted */
 
 /* Errors, each "file:line:column: message". */
 struct tg_diag {
 	char **msgs;
 	unsigned int n;
-	unsigned int dropped;		/* beyond TG_DIAG_MAX */
+	unsigned int dropped; /* beyond TG_DIAG_MAX */
 };
 
 void tg_diag_add(struct tg_diag *d, const char *name, unsigned int line,
@@ -24,21 +24,22 @@ enum ytype { Y_SCALAR, Y_SEQ, Y_MAP };
 
 struct ynode {
 	enum ytype type;
-	unsigned int line, col;		/* 1-based */
-	char *value;			/* scalars */
-	int quoted;			/* scalar was quoted */
-	struct ynode **kids;		/* seq items; map: key, value, key, ... */
+	unsigned int line, col; /* 1-based */
+	char *value;		/* scalars */
+	int quoted;		/* scalar was quoted */
+	struct ynode **kids;	/* seq items; map: key, value, key, ... */
 	unsigned int n, cap;
 };
 
 struct yctx {
-	const char *name;		/* file name in messages */
+	const char *name; /* file name in messages */
 	struct tg_diag *d;
-	const char *doc;		/* "policy", "profile": in messages */
+	const char *doc; /* "policy", "profile": in messages */
 	unsigned int nodes;
 };
 
-#define YERR(c, y, ...) tg_diag_add((c)->d, (c)->name, (y)->line, (y)->col, __VA_ARGS__)
+#define YERR(c, y, ...)                                                        \
+	tg_diag_add((c)->d, (c)->name, (y)->line, (y)->col, __VA_ARGS__)
 
 /*
  * The tree of the one YAML document of len (at most max) bytes in buf; NULL
@@ -50,7 +51,8 @@ void ytree_free(struct ynode *y);
 
 const char *y_type_name(const struct ynode *y);
 /* 0 if y is of type t, else an error naming what y should have been. */
-int y_want(struct yctx *c, const struct ynode *y, enum ytype t, const char *what);
+int y_want(struct yctx *c, const struct ynode *y, enum ytype t,
+	   const char *what);
 /* Keys of map against allowed (NULL-terminated; NULL: any); duplicates too. */
 int y_check_keys(struct yctx *c, const struct ynode *map,
 		 const char *const *allowed, const char *what);

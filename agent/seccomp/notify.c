@@ -69,11 +69,12 @@ int tg_notify_answer(int fd, struct tg_sc_denial *d)
 	d->pid = (pid_t)req->pid;
 	arch = req->data.arch;
 	nr = req->data.nr;
-	d->arch = arch == AUDIT_ARCH_X86_64 && (nr & 0x40000000) ? "x32" :
-		  arch == AUDIT_ARCH_X86_64 ? "x86_64" :
-		  arch == AUDIT_ARCH_I386 ? "x86" :
-		  arch == AUDIT_ARCH_AARCH64 ? "aarch64" :
-		  arch == AUDIT_ARCH_ARM ? "arm" : "unknown";
+	d->arch = arch == AUDIT_ARCH_X86_64 && (nr & 0x40000000) ? "x32"
+		  : arch == AUDIT_ARCH_X86_64			 ? "x86_64"
+		  : arch == AUDIT_ARCH_I386			 ? "x86"
+		  : arch == AUDIT_ARCH_AARCH64			 ? "aarch64"
+		  : arch == AUDIT_ARCH_ARM			 ? "arm"
+								 : "unknown";
 	if (strcmp(d->arch, "x32") == 0)
 		arch = SCMP_ARCH_X32;
 	name = seccomp_syscall_resolve_num_arch(arch, nr);
@@ -160,7 +161,7 @@ unsigned int tg_notify_count(const struct tg_notify *n)
 int tg_notify_add(struct tg_notify *n, int fd, const char *tenant,
 		  const char *profile)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = {.events = EPOLLIN};
 	struct listener *l;
 	int err;
 

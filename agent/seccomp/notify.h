@@ -5,14 +5,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define TG_NOTIFY_MAX 4096	/* listeners one agent serves */
+#define TG_NOTIFY_MAX 4096 /* listeners one agent serves */
 
 /* One system call refused through a seccomp user notification. */
 struct tg_sc_denial {
 	pid_t pid;
 	char comm[16];
-	char syscall[48];		/* name, or "syscall-<nr>" */
-	const char *arch;		/* "x86_64", "x86", "x32", ... */
+	char syscall[48]; /* name, or "syscall-<nr>" */
+	const char *arch; /* "x86_64", "x86", "x32", ... */
 };
 
 /*

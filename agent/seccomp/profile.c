@@ -32,8 +32,9 @@ static const struct {
 	const char *name;
 	int action;
 } actions[] = {
-	{ "allow", TG_SC_ALLOW },   { "errno", TG_SC_ERRNO }, { "notify", TG_SC_NOTIFY },
-	{ "log", TG_SC_LOG },	    { "kill", TG_SC_KILL },
+	{"allow", TG_SC_ALLOW},	  {"errno", TG_SC_ERRNO},
+	{"notify", TG_SC_NOTIFY}, {"log", TG_SC_LOG},
+	{"kill", TG_SC_KILL},
 };
 
 static int parse_action(struct yctx *c, const struct ynode *y, const char *what)
@@ -45,8 +46,8 @@ static int parse_action(struct yctx *c, const struct ynode *y, const char *what)
 	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		if (strcmp(y->value, actions[i].name) == 0)
 			return actions[i].action;
-	YERR(c, y, "%s '%s' is not one of allow, errno, notify, log, kill", what,
-	     y->value);
+	YERR(c, y, "%s '%s' is not one of allow, errno, notify, log, kill",
+	     what, y->value);
 	return -EINVAL;
 }
 
@@ -72,7 +73,8 @@ static int parse_errno(struct yctx *c, const struct ynode *y)
 				return i;
 		}
 	}
-	YERR(c, y, "errno '%s' is not an error name (EPERM) or a number 1..4095",
+	YERR(c, y,
+	     "errno '%s' is not an error name (EPERM) or a number 1..4095",
 	     y->value);
 	return -EINVAL;
 }
@@ -82,12 +84,16 @@ static const struct {
 	const char *name;
 	unsigned long long v;
 } consts[] = {
-#define C(x) { #x, x }
-	C(CLONE_NEWNS),	  C(CLONE_NEWCGROUP), C(CLONE_NEWUTS),	   C(CLONE_NEWIPC),
-	C(CLONE_NEWUSER), C(CLONE_NEWPID),    C(CLONE_NEWNET),	   C(CLONE_NEWTIME),
-	C(AF_UNIX),	  C(AF_INET),	      C(AF_INET6),	   C(AF_NETLINK),
-	C(AF_PACKET),	  C(AF_VSOCK),	      C(PER_LINUX),	   C(UNAME26),
-	C(PER_LINUX32),	  C(ADDR_NO_RANDOMIZE),
+#define C(x)                                                                   \
+	{                                                                      \
+#x, x                                                          \
+	}
+	C(CLONE_NEWNS),	 C(CLONE_NEWCGROUP), C(CLONE_NEWUTS),
+	C(CLONE_NEWIPC), C(CLONE_NEWUSER),   C(CLONE_NEWPID),
+	C(CLONE_NEWNET), C(CLONE_NEWTIME),   C(AF_UNIX),
+	C(AF_INET),	 C(AF_INET6),	     C(AF_NETLINK),
+	C(AF_PACKET),	 C(AF_VSOCK),	     C(PER_LINUX),
+	C(UNAME26),	 C(PER_LINUX32),     C(ADDR_NO_RANDOMIZE),
 #undef C
 };
 
@@ -103,7 +109,8 @@ static int parse_value(struct yctx *c, const struct ynode *y, const char *what,
 	if (strlen(y->value) >= sizeof(buf))
 		goto bad;
 	snprintf(buf, sizeof(buf), "%s", y->value);
-	for (tok = strtok_r(buf, "|", &save); tok; tok = strtok_r(NULL, "|", &save)) {
+	for (tok = strtok_r(buf, "|", &save); tok;
+	     tok = strtok_r(NULL, "|", &save)) {
 		while (*tok == ' ')
 			tok++;
 		end = tok + strlen(tok);
@@ -128,8 +135,8 @@ static int parse_value(struct yctx *c, const struct ynode *y, const char *what,
 	*out = v;
 	return 0;
 bad:
-	YERR(c, y, "%s '%s' is not a number or known constants joined with |", what,
-	     y->value);
+	YERR(c, y, "%s '%s' is not a number or known constants joined with |",
+	     what, y->value);
 	return -EINVAL;
 }
 
@@ -137,14 +144,20 @@ static const struct {
 	const char *name;
 	enum scmp_compare op;
 } ops[] = {
-	{ "eq", SCMP_CMP_EQ }, { "ne", SCMP_CMP_NE }, { "lt", SCMP_CMP_LT },
-	{ "le", SCMP_CMP_LE }, { "gt", SCMP_CMP_GT }, { "ge", SCMP_CMP_GE },
-	{ "masked_eq", SCMP_CMP_MASKED_EQ },
+	{"eq", SCMP_CMP_EQ},
+	{"ne", SCMP_CMP_NE},
+	{"lt", SCMP_CMP_LT},
+	{"le", SCMP_CMP_LE},
+	{"gt", SCMP_CMP_GT},
+	{"ge", SCMP_CMP_GE},
+	{"masked_eq", SCMP_CMP_MASKED_EQ},
 };
 
-static int parse_arg(struct yctx *c, const struct ynode *y, struct scmp_arg_cmp *a)
+static int parse_arg(struct yctx *c, const struct ynode *y,
+		     struct scmp_arg_cmp *a)
 {
-	static const char *const keys[] = { "index", "op", "value", "mask", NULL };
+	static const char *const keys[] = {"index", "op", "value", "mask",
+					   NULL};
 	const struct ynode *v;
 	unsigned long long n;
 	size_t i;
@@ -175,7 +188,8 @@ static int parse_arg(struct yctx *c, const struct ynode *y, struct scmp_arg_cmp 
 			if (strcmp(v->value, ops[i].name) == 0)
 				break;
 		if (i == sizeof(ops) / sizeof(ops[0])) {
-			YERR(c, v, "op '%s' is not one of eq, ne, lt, le, gt, ge, masked_eq",
+			YERR(c, v,
+			     "op '%s' is not one of eq, ne, lt, le, gt, ge, masked_eq",
 			     v->value);
 			err = -EINVAL;
 		} else {
@@ -201,7 +215,8 @@ static int parse_arg(struct yctx *c, const struct ynode *y, struct scmp_arg_cmp 
 		} else if (parse_value(c, v, "mask", &n)) {
 			err = -EINVAL;
 		} else {
-			/* libseccomp: datum_a is the mask, datum_b the value. */
+			/* libseccomp: datum_a is the mask, datum_b the value.
+			 */
 			a->datum_b = a->datum_a;
 			a->datum_a = n;
 		}
@@ -226,10 +241,11 @@ static int add_rule(struct tg_sc_profile *p, const struct tg_sc_rule *r)
 	return 0;
 }
 
-static int parse_rule(struct yctx *c, struct tg_sc_profile *p, const struct ynode *y)
+static int parse_rule(struct yctx *c, struct tg_sc_profile *p,
+		      const struct ynode *y)
 {
-	static const char *const keys[] = { "names", "action", "errno", "args",
-					    "comment", NULL };
+	static const char *const keys[] = {"names", "action",  "errno",
+					   "args",  "comment", NULL};
 	const struct ynode *names, *v;
 	struct tg_sc_rule r = {};
 	unsigned int i;
@@ -294,7 +310,8 @@ static int parse_rule(struct yctx *c, struct tg_sc_profile *p, const struct ynod
 			continue;
 		}
 		if (p->n_rules >= TG_SC_MAX_RULES) {
-			YERR(c, n, "too many rules (limit %u)", TG_SC_MAX_RULES);
+			YERR(c, n, "too many rules (limit %u)",
+			     TG_SC_MAX_RULES);
 			return -EINVAL;
 		}
 		snprintf(r.name, sizeof(r.name), "%s", n->value);
@@ -313,8 +330,8 @@ static int rule_cmp(const void *a, const void *b)
 
 	if (c)
 		return c;
-	return x->line != y->line ? (x->line < y->line ? -1 : 1) :
-				    (x->col < y->col ? -1 : x->col > y->col);
+	return x->line != y->line ? (x->line < y->line ? -1 : 1)
+				  : (x->col < y->col ? -1 : x->col > y->col);
 }
 
 /*
@@ -336,15 +353,17 @@ static int check_conflicts(struct yctx *c, struct tg_sc_profile *p)
 		}
 		f = &p->rules[first];
 		if (!f->n_args || !r->n_args) {
-			tg_diag_add(c->d, c->name, r->line, r->col,
-				    "system call '%s' already has a rule at line %u%s",
-				    r->name, f->line,
-				    " (an unconditional rule must be its only one)");
+			tg_diag_add(
+				c->d, c->name, r->line, r->col,
+				"system call '%s' already has a rule at line %u%s",
+				r->name, f->line,
+				" (an unconditional rule must be its only one)");
 			err = -EINVAL;
 		} else if (r->action != f->action) {
-			tg_diag_add(c->d, c->name, r->line, r->col,
-				    "system call '%s' has conditional rules with different actions (line %u)",
-				    r->name, f->line);
+			tg_diag_add(
+				c->d, c->name, r->line, r->col,
+				"system call '%s' has conditional rules with different actions (line %u)",
+				r->name, f->line);
 			err = -EINVAL;
 		}
 	}
@@ -360,12 +379,13 @@ static int check_conflicts(struct yctx *c, struct tg_sc_profile *p)
  * request as a 32-bit number, so a value with high bits set is the same
  * request (CVE-2019-10063).
  */
-static const uint32_t guarded_ioctls[] = { TIOCSTI, TIOCLINUX };
+static const uint32_t guarded_ioctls[] = {TIOCSTI, TIOCLINUX};
 #define N_GUARDED (sizeof(guarded_ioctls) / sizeof(guarded_ioctls[0]))
 
 static int refuses(int action)
 {
-	return action == TG_SC_ERRNO || action == TG_SC_NOTIFY || action == TG_SC_KILL;
+	return action == TG_SC_ERRNO || action == TG_SC_NOTIFY ||
+	       action == TG_SC_KILL;
 }
 
 static void request_cond(struct tg_sc_rule *r, uint32_t mask, uint32_t value)
@@ -374,7 +394,7 @@ static void request_cond(struct tg_sc_rule *r, uint32_t mask, uint32_t value)
 	memset(&r->args[0], 0, sizeof(r->args[0]));
 	r->args[0].arg = 1;
 	r->args[0].op = SCMP_CMP_MASKED_EQ;
-	r->args[0].datum_a = mask;	/* libseccomp: mask, then value */
+	r->args[0].datum_a = mask; /* libseccomp: mask, then value */
 	r->args[0].datum_b = value;
 }
 
@@ -384,8 +404,9 @@ static void request_cond(struct tg_sc_rule *r, uint32_t mask, uint32_t value)
  * space bit by bit (high to low), and each half that holds none of them is
  * one rule (34 rules for the two requests).
  */
-static int add_all_but_guarded(struct tg_sc_profile *p, const struct tg_sc_rule *tmpl,
-			       uint32_t mask, uint32_t value, int bit)
+static int add_all_but_guarded(struct tg_sc_profile *p,
+			       const struct tg_sc_rule *tmpl, uint32_t mask,
+			       uint32_t value, int bit)
 {
 	struct tg_sc_rule r = *tmpl;
 	unsigned int i, inside = 0;
@@ -399,15 +420,16 @@ static int add_all_but_guarded(struct tg_sc_profile *p, const struct tg_sc_rule 
 		return add_rule(p, &r);
 	}
 	if (bit < 0)
-		return 0;	/* a guarded request itself */
+		return 0; /* a guarded request itself */
 	b = 1u << bit;
 	err = add_all_but_guarded(p, tmpl, mask | b, value, bit - 1);
-	return err ? err : add_all_but_guarded(p, tmpl, mask | b, value | b, bit - 1);
+	return err ? err
+		   : add_all_but_guarded(p, tmpl, mask | b, value | b, bit - 1);
 }
 
 static int guard_terminal(struct yctx *c, struct tg_sc_profile *p)
 {
-	struct tg_sc_rule r = { .name = "ioctl" }, *ioctl_rule = NULL;
+	struct tg_sc_rule r = {.name = "ioctl"}, *ioctl_rule = NULL;
 	unsigned int i, n = 0;
 	int allows, err;
 
@@ -418,12 +440,14 @@ static int guard_terminal(struct yctx *c, struct tg_sc_profile *p)
 			ioctl_rule = &p->rules[i];
 	}
 	if (ioctl_rule && ioctl_rule->n_args && !refuses(ioctl_rule->action)) {
-		tg_diag_add(c->d, c->name, ioctl_rule->line, ioctl_rule->col,
-			    "system call 'ioctl': conditional allow or log rules cannot be combined with the refusal of TIOCSTI and TIOCLINUX (allow ioctl unconditionally, or refuse requests by condition)");
+		tg_diag_add(
+			c->d, c->name, ioctl_rule->line, ioctl_rule->col,
+			"system call 'ioctl': conditional allow or log rules cannot be combined with the refusal of TIOCSTI and TIOCLINUX (allow ioctl unconditionally, or refuse requests by condition)");
 		return -EINVAL;
 	}
-	allows = ioctl_rule && !ioctl_rule->n_args ? !refuses(ioctl_rule->action) :
-						     !refuses(p->def_action);
+	allows = ioctl_rule && !ioctl_rule->n_args
+			 ? !refuses(ioctl_rule->action)
+			 : !refuses(p->def_action);
 	if (!allows)
 		return 0;
 	if (ioctl_rule && !ioctl_rule->n_args) {
@@ -449,10 +473,14 @@ static int guard_terminal(struct yctx *c, struct tg_sc_profile *p)
 int tg_sc_parse(struct tg_sc_profile *p, const char *name, const char *buf,
 		size_t len, struct tg_diag *d)
 {
-	static const char *const keys[] = { "version", "description", "default_action",
-					    "default_errno", "bad_arch", "syscalls",
-					    NULL };
-	struct yctx c = { .name = name, .d = d, .doc = "profile" };
+	static const char *const keys[] = {"version",
+					   "description",
+					   "default_action",
+					   "default_errno",
+					   "bad_arch",
+					   "syscalls",
+					   NULL};
+	struct yctx c = {.name = name, .d = d, .doc = "profile"};
 	const struct ynode *v;
 	struct ynode *root;
 	unsigned int i;
@@ -479,12 +507,14 @@ int tg_sc_parse(struct tg_sc_profile *p, const char *name, const char *buf,
 		YERR(&c, v, "unsupported profile version (only 1 is known)");
 		err = -EINVAL;
 	}
-	if ((v = y_get(root, "description")) && y_want(&c, v, Y_SCALAR, "description"))
+	if ((v = y_get(root, "description")) &&
+	    y_want(&c, v, Y_SCALAR, "description"))
 		err = -EINVAL;
 	v = y_get(root, "default_action");
 	if (!v) {
-		tg_diag_add(d, name, root->line, root->col,
-			    "missing key 'default_action' (e.g. default_action: notify)");
+		tg_diag_add(
+			d, name, root->line, root->col,
+			"missing key 'default_action' (e.g. default_action: notify)");
 		err = -EINVAL;
 	} else if ((a = parse_action(&c, v, "default_action")) < 0) {
 		err = -EINVAL;
@@ -493,7 +523,8 @@ int tg_sc_parse(struct tg_sc_profile *p, const char *name, const char *buf,
 	}
 	if ((v = y_get(root, "default_errno"))) {
 		if (p->def_action && p->def_action != TG_SC_ERRNO) {
-			YERR(&c, v, "'default_errno' is only for default_action errno");
+			YERR(&c, v,
+			     "'default_errno' is only for default_action errno");
 			err = -EINVAL;
 		} else if ((p->def_err = parse_errno(&c, v)) < 0) {
 			err = -EINVAL;
@@ -506,7 +537,8 @@ int tg_sc_parse(struct tg_sc_profile *p, const char *name, const char *buf,
 			p->badarch_err = ENOSYS;
 		} else {
 			if (a > 0)
-				YERR(&c, v, "bad_arch must be kill or errno: a foreign architecture must not get through");
+				YERR(&c, v,
+				     "bad_arch must be kill or errno: a foreign architecture must not get through");
 			err = -EINVAL;
 		}
 	}
@@ -533,7 +565,8 @@ int tg_sc_parse(struct tg_sc_profile *p, const char *name, const char *buf,
 	return err;
 }
 
-int tg_sc_load_file(struct tg_sc_profile *p, const char *path, struct tg_diag *d)
+int tg_sc_load_file(struct tg_sc_profile *p, const char *path,
+		    struct tg_diag *d)
 {
 	const char *base = strrchr(path, '/');
 	char *buf = NULL, *dot;
@@ -564,10 +597,12 @@ int tg_sc_find(struct tg_sc_profile *p, const char *name, const char *dir,
 	if (strchr(name, '/'))
 		return tg_sc_load_file(p, name, d);
 	if (!tg_profile_name_valid(name)) {
-		tg_diag_add(d, name, 1, 1, "'%s' is not a profile name (a-z 0-9 - _)", name);
+		tg_diag_add(d, name, 1, 1,
+			    "'%s' is not a profile name (a-z 0-9 - _)", name);
 		return -EINVAL;
 	}
-	snprintf(path, sizeof(path), "%s/%s.yaml", dir ? dir : TG_SC_DEFAULT_DIR, name);
+	snprintf(path, sizeof(path), "%s/%s.yaml",
+		 dir ? dir : TG_SC_DEFAULT_DIR, name);
 	if (access(path, F_OK) == 0)
 		return tg_sc_load_file(p, path, d);
 	for (i = 0; tg_sc_builtins[i].name; i++) {
@@ -579,8 +614,9 @@ int tg_sc_find(struct tg_sc_profile *p, const char *name, const char *dir,
 		snprintf(p->name, sizeof(p->name), "%s", name);
 		return err;
 	}
-	tg_diag_add(d, path, 1, 1, "no seccomp profile '%s' (not in %s, not built in)",
-		    name, dir ? dir : TG_SC_DEFAULT_DIR);
+	tg_diag_add(d, path, 1, 1,
+		    "no seccomp profile '%s' (not in %s, not built in)", name,
+		    dir ? dir : TG_SC_DEFAULT_DIR);
 	return -ENOENT;
 }
 
@@ -589,7 +625,8 @@ static uint32_t scmp_action(int action, int err, int notify)
 	switch (action) {
 	case TG_SC_ALLOW: return SCMP_ACT_ALLOW;
 	case TG_SC_ERRNO: return SCMP_ACT_ERRNO((uint32_t)err);
-	case TG_SC_NOTIFY: return notify ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EPERM);
+	case TG_SC_NOTIFY:
+		return notify ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EPERM);
 	case TG_SC_LOG: return SCMP_ACT_LOG;
 	default: return SCMP_ACT_KILL_PROCESS;
 	}
@@ -599,13 +636,15 @@ static uint32_t scmp_action(int action, int err, int notify)
 static int multiplexed(const char *name)
 {
 	static const char *const names[] = {
-		"socket", "bind", "connect", "listen", "accept", "accept4",
-		"getsockname", "getpeername", "socketpair", "send", "recv",
-		"sendto", "recvfrom", "shutdown", "setsockopt", "getsockopt",
-		"sendmsg", "recvmsg", "recvmmsg", "sendmmsg", "semop", "semget",
-		"semctl", "semtimedop", "msgsnd", "msgrcv", "msgget", "msgctl",
-		"shmat", "shmdt", "shmget", "shmctl", NULL
-	};
+		"socket",     "bind",	  "connect",	 "listen",
+		"accept",     "accept4",  "getsockname", "getpeername",
+		"socketpair", "send",	  "recv",	 "sendto",
+		"recvfrom",   "shutdown", "setsockopt",	 "getsockopt",
+		"sendmsg",    "recvmsg",  "recvmmsg",	 "sendmmsg",
+		"semop",      "semget",	  "semctl",	 "semtimedop",
+		"msgsnd",     "msgrcv",	  "msgget",	 "msgctl",
+		"shmat",      "shmdt",	  "shmget",	 "shmctl",
+		NULL};
 	unsigned int i;
 
 	for (i = 0; names[i]; i++)
@@ -624,8 +663,9 @@ static scmp_filter_ctx new_ctx(const struct tg_sc_profile *p, uint32_t def,
 		snprintf(why, len, "seccomp_init failed");
 		return NULL;
 	}
-	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
-			      scmp_action(p->badarch_action, p->badarch_err, 0));
+	rc = seccomp_attr_set(
+		ctx, SCMP_FLTATR_ACT_BADARCH,
+		scmp_action(p->badarch_action, p->badarch_err, 0));
 	if (rc) {
 		snprintf(why, len, "bad_arch action: %s", strerror(-rc));
 		seccomp_release(ctx);
@@ -655,14 +695,16 @@ static int add_rules(scmp_filter_ctx ctx, const struct tg_sc_profile *p,
 		uint32_t act = scmp_action(r->action, r->err, notify);
 
 		if (act == def)
-			continue;	/* the default already does it */
+			continue; /* the default already does it */
 		if (compat32 && r->n_args && multiplexed(r->name))
 			continue;
-		rc = seccomp_rule_add_array(ctx, act, seccomp_syscall_resolve_name(r->name),
-					    r->n_args, r->args);
+		rc = seccomp_rule_add_array(
+			ctx, act, seccomp_syscall_resolve_name(r->name),
+			r->n_args, r->args);
 		if (rc) {
-			snprintf(why, len, "%s:%u:%u: rule for '%s': %s", p->source,
-				 r->line, r->col, r->name, strerror(-rc));
+			snprintf(why, len, "%s:%u:%u: rule for '%s': %s",
+				 p->source, r->line, r->col, r->name,
+				 strerror(-rc));
 			return rc;
 		}
 	}
@@ -693,7 +735,8 @@ scmp_filter_ctx tg_sc_compile(const struct tg_sc_profile *p, int notify,
 		rc = seccomp_arch_add(ctx, SCMP_ARCH_ARM);
 	}
 	if (rc) {
-		snprintf(why, len, "adding compat architectures: %s", strerror(-rc));
+		snprintf(why, len, "adding compat architectures: %s",
+			 strerror(-rc));
 		goto fail;
 	}
 	if (add_rules(ctx, p, def, notify, 0, why, len))
@@ -703,7 +746,8 @@ scmp_filter_ctx tg_sc_compile(const struct tg_sc_profile *p, int notify,
 			goto fail;
 		rc = seccomp_merge(ctx, ctx32);
 		if (rc) {
-			snprintf(why, len, "merging the x86 filter: %s", strerror(-rc));
+			snprintf(why, len, "merging the x86 filter: %s",
+				 strerror(-rc));
 			goto fail;
 		}
 	}
@@ -745,7 +789,8 @@ static const char *oci_op(enum scmp_compare op)
 
 static int same_group(const struct tg_sc_rule *a, const struct tg_sc_rule *b)
 {
-	return a->action == b->action && a->err == b->err && !a->n_args && !b->n_args;
+	return a->action == b->action && a->err == b->err && !a->n_args &&
+	       !b->n_args;
 }
 
 struct json_object *tg_sc_oci(const struct tg_sc_profile *p)
@@ -754,24 +799,31 @@ struct json_object *tg_sc_oci(const struct tg_sc_profile *p)
 	uint32_t native = seccomp_arch_native();
 	unsigned int i, j, k;
 
-	json_object_object_add(o, "defaultAction",
-			       json_object_new_string(oci_action(p->def_action)));
+	json_object_object_add(
+		o, "defaultAction",
+		json_object_new_string(oci_action(p->def_action)));
 	if (p->def_action == TG_SC_ERRNO || p->def_action == TG_SC_NOTIFY)
 		json_object_object_add(o, "defaultErrnoRet",
-				       json_object_new_int(rule_errno(p->def_action,
-								      p->def_err)));
+				       json_object_new_int(rule_errno(
+					       p->def_action, p->def_err)));
 	archs = json_object_new_array();
 	if (native == SCMP_ARCH_X86_64) {
-		json_object_array_add(archs, json_object_new_string("SCMP_ARCH_X86_64"));
-		json_object_array_add(archs, json_object_new_string("SCMP_ARCH_X86"));
-		json_object_array_add(archs, json_object_new_string("SCMP_ARCH_X32"));
+		json_object_array_add(
+			archs, json_object_new_string("SCMP_ARCH_X86_64"));
+		json_object_array_add(archs,
+				      json_object_new_string("SCMP_ARCH_X86"));
+		json_object_array_add(archs,
+				      json_object_new_string("SCMP_ARCH_X32"));
 	} else if (native == SCMP_ARCH_AARCH64) {
-		json_object_array_add(archs, json_object_new_string("SCMP_ARCH_AARCH64"));
-		json_object_array_add(archs, json_object_new_string("SCMP_ARCH_ARM"));
+		json_object_array_add(
+			archs, json_object_new_string("SCMP_ARCH_AARCH64"));
+		json_object_array_add(archs,
+				      json_object_new_string("SCMP_ARCH_ARM"));
 	}
 	json_object_object_add(o, "architectures", archs);
 	calls = json_object_new_array();
-	/* Unconditional rules grouped by action; conditional ones one by one. */
+	/* Unconditional rules grouped by action; conditional ones one by one.
+	 */
 	for (i = 0; i < p->n_rules; i++) {
 		const struct tg_sc_rule *r = &p->rules[i];
 		struct json_object *e, *names, *args;
@@ -788,29 +840,36 @@ struct json_object *tg_sc_oci(const struct tg_sc_profile *p)
 		json_object_array_add(names, json_object_new_string(r->name));
 		for (j = i + 1; !r->n_args && j < p->n_rules; j++)
 			if (same_group(&p->rules[j], r))
-				json_object_array_add(names,
-						      json_object_new_string(p->rules[j].name));
+				json_object_array_add(
+					names, json_object_new_string(
+						       p->rules[j].name));
 		json_object_object_add(e, "names", names);
-		json_object_object_add(e, "action",
-				       json_object_new_string(oci_action(r->action)));
+		json_object_object_add(
+			e, "action",
+			json_object_new_string(oci_action(r->action)));
 		if (r->action == TG_SC_ERRNO || r->action == TG_SC_NOTIFY)
 			json_object_object_add(e, "errnoRet",
-					       json_object_new_int(rule_errno(r->action,
-									      r->err)));
+					       json_object_new_int(rule_errno(
+						       r->action, r->err)));
 		if (r->n_args) {
 			args = json_object_new_array();
 			for (k = 0; k < r->n_args; k++) {
 				const struct scmp_arg_cmp *a = &r->args[k];
-				struct json_object *ao = json_object_new_object();
+				struct json_object *ao =
+					json_object_new_object();
 
-				json_object_object_add(ao, "index",
-						       json_object_new_int((int)a->arg));
-				json_object_object_add(ao, "value",
-						       json_object_new_uint64(a->datum_a));
-				json_object_object_add(ao, "valueTwo",
-						       json_object_new_uint64(a->datum_b));
-				json_object_object_add(ao, "op",
-						       json_object_new_string(oci_op(a->op)));
+				json_object_object_add(
+					ao, "index",
+					json_object_new_int((int)a->arg));
+				json_object_object_add(
+					ao, "value",
+					json_object_new_uint64(a->datum_a));
+				json_object_object_add(
+					ao, "valueTwo",
+					json_object_new_uint64(a->datum_b));
+				json_object_object_add(
+					ao, "op",
+					json_object_new_string(oci_op(a->op)));
 				json_object_array_add(args, ao);
 			}
 			json_object_object_add(e, "args", args);

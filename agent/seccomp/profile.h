@@ -8,8 +8,8 @@
 
 #include "policy/yaml_tree.h"
 
-#define TG_SC_MAX_FILE (1u << 20)	/* bytes per profile file */
-#define TG_SC_MAX_RULES 4096		/* rules (one per name) per profile */
+#define TG_SC_MAX_FILE	  (1u << 20) /* bytes per profile file */
+#define TG_SC_MAX_RULES	  4096	     /* rules (one per name) per profile */
 #define TG_SC_DEFAULT_DIR "/etc/tenantguard/seccomp"
 
 /*
@@ -19,27 +19,27 @@
  */
 enum tg_sc_action {
 	TG_SC_ALLOW = 1,
-	TG_SC_ERRNO,		/* fail with errno, silently */
-	TG_SC_NOTIFY,		/* fail with EPERM, reported */
-	TG_SC_LOG,		/* allowed, logged by the kernel's audit */
-	TG_SC_KILL,		/* the whole process is killed */
+	TG_SC_ERRNO,  /* fail with errno, silently */
+	TG_SC_NOTIFY, /* fail with EPERM, reported */
+	TG_SC_LOG,    /* allowed, logged by the kernel's audit */
+	TG_SC_KILL,   /* the whole process is killed */
 };
 
 struct tg_sc_rule {
-	char name[48];			/* system call */
-	int action;			/* enum tg_sc_action */
-	int err;			/* TG_SC_ERRNO: the errno */
+	char name[48]; /* system call */
+	int action;    /* enum tg_sc_action */
+	int err;       /* TG_SC_ERRNO: the errno */
 	unsigned int n_args;
-	struct scmp_arg_cmp args[6];	/* all must hold (AND) */
-	unsigned int line, col;		/* of the name */
+	struct scmp_arg_cmp args[6]; /* all must hold (AND) */
+	unsigned int line, col;	     /* of the name */
 };
 
 struct tg_sc_profile {
 	char name[64];
-	char source[4096];		/* file, or "built-in NAME" */
-	int def_action;			/* enum tg_sc_action */
+	char source[4096]; /* file, or "built-in NAME" */
+	int def_action;	   /* enum tg_sc_action */
 	int def_err;
-	int badarch_action;		/* TG_SC_KILL or TG_SC_ERRNO */
+	int badarch_action; /* TG_SC_KILL or TG_SC_ERRNO */
 	int badarch_err;
 	struct tg_sc_rule *rules;
 	unsigned int n_rules;
@@ -85,7 +85,8 @@ int tg_sc_uses_notify(const struct tg_sc_profile *p);
 /* The action for every call to name, or -1 if it depends on arguments. */
 int tg_sc_action_of(const struct tg_sc_profile *p, const char *name);
 
-/* The profile as the "seccomp" section of an OCI runtime config (new object). */
+/* The profile as the "seccomp" section of an OCI runtime config (new object).
+ */
 struct json_object *tg_sc_oci(const struct tg_sc_profile *p);
 
 /* "x86_64", "x86", ... for an AUDIT_ARCH_* value; "unknown" otherwise. */

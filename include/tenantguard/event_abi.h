@@ -8,9 +8,9 @@
 
 #include <linux/types.h>
 
-#define TG_COMM_LEN 16
-#define TG_PATH_LEN 4096	/* PATH_MAX: d_path never needs more */
-#define TG_TENANT_HOST 0	/* tenant id of processes outside every tenant */
+#define TG_COMM_LEN    16
+#define TG_PATH_LEN    4096 /* PATH_MAX: d_path never needs more */
+#define TG_TENANT_HOST 0    /* tenant id of processes outside every tenant */
 
 /*
  * tg_event.path_flags. With TG_PATH_F_COMPONENTS, path holds the names from
@@ -23,15 +23,15 @@
  * where it is mounted.
  */
 #define TG_PATH_F_COMPONENTS 0x1
-#define TG_PATH_F_TRUNCATED 0x2
-#define TG_PATH_F_FSROOT 0x4
+#define TG_PATH_F_TRUNCATED  0x2
+#define TG_PATH_F_FSROOT     0x4
 
 /*
  * kind unix: path holds the socket's sun_path bytes as the kernel keeps
  * them, path_len of them (at most TG_UNIX_NAME_MAX): a pathname ends with
  * its NUL, an abstract name starts with a NUL byte; path_flags is 0.
  */
-#define TG_UNIX_NAME_MAX 108	/* sizeof(sockaddr_un.sun_path) */
+#define TG_UNIX_NAME_MAX 108 /* sizeof(sockaddr_un.sun_path) */
 
 enum tg_kind {
 	TG_KIND_FILE = 1,
@@ -49,10 +49,10 @@ enum tg_verdict {
 };
 
 enum tg_op {
-	TG_OP_OPEN = 1,		/* file: open for read, write, exec or listing */
-	TG_OP_CONNECT = 2,	/* net, unix */
-	TG_OP_BIND = 3,		/* net */
-	TG_OP_SENDMSG = 4,	/* net, unix */
+	TG_OP_OPEN = 1,	   /* file: open for read, write, exec or listing */
+	TG_OP_CONNECT = 2, /* net, unix */
+	TG_OP_BIND = 3,	   /* net */
+	TG_OP_SENDMSG = 4, /* net, unix */
 	/* file: path operations */
 	TG_OP_CREATE = 5,
 	TG_OP_MKDIR = 6,
@@ -65,10 +65,11 @@ enum tg_op {
 	TG_OP_TRUNCATE = 13,
 	TG_OP_CHMOD = 14,
 	TG_OP_CHOWN = 15,
-	TG_OP_SETATTR = 16,	/* times and other attributes */
+	TG_OP_SETATTR = 16, /* times and other attributes */
 	TG_OP_SETXATTR = 17,
 	TG_OP_REMOVEXATTR = 18,
-	TG_OP_RECEIVE = 19,	/* file, net, unix: an fd received over SCM_RIGHTS */
+	TG_OP_RECEIVE =
+		19, /* file, net, unix: an fd received over SCM_RIGHTS */
 	TG_OP_EXEC = 20,
 	TG_OP_IOCTL = 21,
 	/* net, unix */
@@ -79,7 +80,7 @@ enum tg_op {
 	TG_OP_PTRACE = 48,
 	TG_OP_KILL = 49,
 	/* agent-side records (rate limits, drops) */
-	TG_OP_SUPPRESSED = 64,	/* summary of events a rate limit held back */
+	TG_OP_SUPPRESSED = 64, /* summary of events a rate limit held back */
 };
 
 struct tg_event {
@@ -90,7 +91,7 @@ struct tg_event {
 	__u32 pid;		/* thread group id of the actor */
 	__u32 tenant;		/* actor's tenant id, TG_TENANT_HOST if none */
 	__u32 target_tenant;	/* tenant that owns the object */
-	__u8 comm[TG_COMM_LEN];	/* actor's comm, NUL-padded */
+	__u8 comm[TG_COMM_LEN]; /* actor's comm, NUL-padded */
 	__u16 family;		/* net: AF_INET or AF_INET6 */
 	__u16 proto;		/* net: IPPROTO_TCP or IPPROTO_UDP */
 	__u16 port;		/* net: destination port, host byte order */
@@ -99,7 +100,7 @@ struct tg_event {
 				   file: dev_t with TG_PATH_F_FSROOT */
 	__u32 path_len;		/* file/unix: bytes used in path */
 	__u32 path_flags;	/* TG_PATH_F_* */
-	__u8 path[TG_PATH_LEN];	/* file/unix: see TG_PATH_F_*; path_len sent */
+	__u8 path[TG_PATH_LEN]; /* file/unix: see TG_PATH_F_*; path_len sent */
 };
 
 /* Bytes of a struct tg_event before path: every record has at least these. */

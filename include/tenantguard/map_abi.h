@@ -7,20 +7,22 @@
 
 #include <linux/types.h>
 
-#define TG_MAX_TENANTS 16384		/* tenant ids are 1..TG_MAX_TENANTS - 1,
-					   TG_MAX_TENANTS is TG_TENANT_PENDING */
-#define TG_MAX_TENANT_CGROUPS 16384	/* entries of tenant_cgroups */
-#define TG_MAX_OWNED_ROOTS 1048576	/* entries of owned_roots (roots and
-					   hard-linked objects below them) */
-#define TG_MAX_ALLOW_PAIRS 65536	/* entries of allow_pairs */
-#define TG_MAX_PORT_KEYS 131072		/* entries of port_reserved, port_bound */
-#define TG_MAX_NETWORKS 65536		/* entries of tenant_nets */
-#define TG_MAX_CGROUP_LEVEL 32		/* deepest cgroup level searched */
-#define TG_MAX_PATH_DEPTH 4096		/* deepest dentry ancestry walked */
+#define TG_MAX_TENANTS                                                         \
+	16384			    /* tenant ids are 1..TG_MAX_TENANTS - 1,   \
+				       TG_MAX_TENANTS is TG_TENANT_PENDING */
+#define TG_MAX_TENANT_CGROUPS 16384 /* entries of tenant_cgroups */
+#define TG_MAX_OWNED_ROOTS                                                     \
+	1048576			   /* entries of owned_roots (roots and        \
+				      hard-linked objects below them) */
+#define TG_MAX_ALLOW_PAIRS  65536  /* entries of allow_pairs */
+#define TG_MAX_PORT_KEYS    131072 /* entries of port_reserved, port_bound */
+#define TG_MAX_NETWORKS	    65536  /* entries of tenant_nets */
+#define TG_MAX_CGROUP_LEVEL 32	   /* deepest cgroup level searched */
+#define TG_MAX_PATH_DEPTH   4096   /* deepest dentry ancestry walked */
 
 /* tg_tenant.flags */
-#define TG_TENANT_F_AUDIT 0x1		/* allow and report instead of deny */
-#define TG_TENANT_F_PENDING 0x2		/* the tenants cgroup: see below */
+#define TG_TENANT_F_AUDIT   0x1 /* allow and report instead of deny */
+#define TG_TENANT_F_PENDING 0x2 /* the tenants cgroup: see below */
 
 /*
  * The pending actor: processes in a cgroup at or below the tenants cgroup
@@ -34,15 +36,15 @@
 
 /* Value of tenant_cgroups (key: __u64 cgroup id of the tenant's root). */
 struct tg_tenant {
-	__u32 id;	/* tenant id or TG_TENANT_PENDING, never TG_TENANT_HOST */
-	__u32 flags;	/* TG_TENANT_F_* */
+	__u32 id;    /* tenant id or TG_TENANT_PENDING, never TG_TENANT_HOST */
+	__u32 flags; /* TG_TENANT_F_* */
 };
 
 /* Key of owned_roots: an inode that roots a tenant-owned subtree. */
 struct tg_inode_key {
-	__u64 ino;	/* inode number */
-	__u32 dev;	/* kernel dev_t of the superblock (MAJOR << 20 | MINOR) */
-	__u32 pad;	/* zero */
+	__u64 ino; /* inode number */
+	__u32 dev; /* kernel dev_t of the superblock (MAJOR << 20 | MINOR) */
+	__u32 pad; /* zero */
 };
 
 /*
@@ -50,7 +52,7 @@ struct tg_inode_key {
  * several tenants, and one whose ancestry is deeper than TG_MAX_PATH_DEPTH.
  * Every tenant is denied both; host processes are not.
  */
-#define TG_OWNER_SHARED 0xfffffffeU
+#define TG_OWNER_SHARED	 0xfffffffeU
 #define TG_OWNER_UNKNOWN 0xffffffffU
 
 /*
@@ -61,14 +63,14 @@ struct tg_inode_key {
 
 /* Value of owned_roots. */
 struct tg_owner {
-	__u32 tenant;	/* owning tenant id, or TG_OWNER_SHARED */
-	__u32 flags;	/* TG_OWNER_F_* */
+	__u32 tenant; /* owning tenant id, or TG_OWNER_SHARED */
+	__u32 flags;  /* TG_OWNER_F_* */
 };
 
 /* Key of allow_pairs: target lists caller in allow_from. */
 struct tg_pair_key {
-	__u32 target;	/* tenant whose endpoints are reached */
-	__u32 caller;	/* tenant allowed to reach them */
+	__u32 target; /* tenant whose endpoints are reached */
+	__u32 caller; /* tenant allowed to reach them */
 };
 
 /*
@@ -79,9 +81,9 @@ struct tg_pair_key {
 
 /* Key of port_bound: a port in one network namespace. */
 struct tg_bound_key {
-	__u64 netns;	/* netns cookie */
-	__u32 port;	/* TG_PORT_KEY */
-	__u32 pad;	/* zero */
+	__u64 netns; /* netns cookie */
+	__u32 port;  /* TG_PORT_KEY */
+	__u32 pad;   /* zero */
 };
 
 /*
@@ -90,9 +92,9 @@ struct tg_bound_key {
  * TG_USE_DYING as the count: the last holder is removing the entry.
  */
 #define TG_USE(tenant, count) (((__u64)(tenant) << 32) | (__u32)(count))
-#define TG_USE_TENANT(w) ((__u32)((w) >> 32))
-#define TG_USE_COUNT(w) ((__u32)(w))
-#define TG_USE_DYING 0xffffffffu
+#define TG_USE_TENANT(w)      ((__u32)((w) >> 32))
+#define TG_USE_COUNT(w)	      ((__u32)(w))
+#define TG_USE_DYING	      0xffffffffu
 
 /* Key of tenant_nets (LPM trie): IPv4 as ::ffff:a.b.c.d, prefix on 128 bits. */
 struct tg_net_key {
@@ -113,21 +115,21 @@ struct tg_net_key {
  * bpf/sock_owner.bpf.h).
  */
 struct tg_sock_tag {
-	__u32 tenant;	/* its owner; TG_TENANT_HOST: its creator's tenant */
-	__u32 bound;	/* TG_PORT_KEY it holds in port_bound, 0 if none */
-	__u64 netns;	/* netns cookie of that port_bound entry */
+	__u32 tenant; /* its owner; TG_TENANT_HOST: its creator's tenant */
+	__u32 bound;  /* TG_PORT_KEY it holds in port_bound, 0 if none */
+	__u64 netns;  /* netns cookie of that port_bound entry */
 	/*
 	 * The last destination a datagram was allowed to, and when; written
 	 * and read under seen_seq (a sequence lock: the egress program runs
 	 * without the socket's lock).
 	 */
-	__u8 seen_addr[16];	/* as the kernel uses it, IPv4 mapped */
-	__u32 seen_port;	/* network byte order; 0: nothing cached */
-	__u32 seen_gen;		/* policy_gen[0] then */
-	__u64 seen_epoch;	/* net_epoch then (see sock_owner.bpf.h) */
-	__u64 seen_cgroup;	/* cgroup id of the sender (or socket) then */
-	__u32 seen_seq;		/* odd while the seen_* fields are written */
-	__u32 pad;		/* zero */
+	__u8 seen_addr[16]; /* as the kernel uses it, IPv4 mapped */
+	__u32 seen_port;    /* network byte order; 0: nothing cached */
+	__u32 seen_gen;	    /* policy_gen[0] then */
+	__u64 seen_epoch;   /* net_epoch then (see sock_owner.bpf.h) */
+	__u64 seen_cgroup;  /* cgroup id of the sender (or socket) then */
+	__u32 seen_seq;	    /* odd while the seen_* fields are written */
+	__u32 pad;	    /* zero */
 };
 
 _Static_assert(sizeof(struct tg_tenant) == 8, "tg_tenant");
@@ -135,9 +137,12 @@ _Static_assert(sizeof(struct tg_inode_key) == 16, "tg_inode_key");
 _Static_assert(__builtin_offsetof(struct tg_inode_key, dev) == 8, "dev");
 _Static_assert(sizeof(struct tg_owner) == 8, "tg_owner");
 _Static_assert(sizeof(struct tg_sock_tag) == 64, "tg_sock_tag");
-_Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_addr) == 16, "seen_addr");
-_Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_epoch) == 40, "seen_epoch");
-_Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_cgroup) == 48, "seen_cgroup");
+_Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_addr) == 16,
+	       "seen_addr");
+_Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_epoch) == 40,
+	       "seen_epoch");
+_Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_cgroup) == 48,
+	       "seen_cgroup");
 _Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_seq) == 56,
 	       "seen_seq");
 _Static_assert(sizeof(struct tg_bound_key) == 16, "tg_bound_key");

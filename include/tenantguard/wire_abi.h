@@ -33,9 +33,9 @@
 
 #include <linux/types.h>
 
-#define TG_WIRE_MAGIC 0x56455447u	/* "TGEV" little endian */
-#define TG_WIRE_VERSION 1
-#define TG_WIRE_MAX_PAYLOAD 16384	/* larger frames are rejected */
+#define TG_WIRE_MAGIC	    0x56455447u /* "TGEV" little endian */
+#define TG_WIRE_VERSION	    1
+#define TG_WIRE_MAX_PAYLOAD 16384 /* larger frames are rejected */
 
 enum tg_frame_type {
 	TG_FRAME_EVENT = 1,
@@ -46,7 +46,7 @@ enum tg_frame_type {
 	TG_FRAME_BATCH = 6,
 };
 
-#define TG_WIRE_RECORD_HDR 4	/* the __u32 length before a batch record */
+#define TG_WIRE_RECORD_HDR 4 /* the __u32 length before a batch record */
 
 /* seq of a TG_FRAME_STATUS frame. */
 enum tg_collector_status {
@@ -54,15 +54,15 @@ enum tg_collector_status {
 	TG_STATUS_STALLED = 1,
 };
 
-#define TG_WIRE_STREAM_LEN 8	/* bytes of a HELLO payload */
+#define TG_WIRE_STREAM_LEN 8 /* bytes of a HELLO payload */
 
 struct tg_frame_hdr {
-	__u32 magic;	/* TG_WIRE_MAGIC */
-	__u16 version;	/* TG_WIRE_VERSION */
-	__u16 type;	/* enum tg_frame_type */
-	__u64 seq;	/* frame sequence number */
-	__u32 len;	/* payload bytes after the header */
-	__u32 pad;	/* zero */
+	__u32 magic;   /* TG_WIRE_MAGIC */
+	__u16 version; /* TG_WIRE_VERSION */
+	__u16 type;    /* enum tg_frame_type */
+	__u64 seq;     /* frame sequence number */
+	__u32 len;     /* payload bytes after the header */
+	__u32 pad;     /* zero */
 };
 
 _Static_assert(sizeof(struct tg_frame_hdr) == 24, "tg_frame_hdr");

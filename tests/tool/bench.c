@@ -86,26 +86,27 @@ static int do_open_loop(int argc, char **argv)
 /* Every LANDLOCK_ACCESS_FS_* right of Landlock ABI abi. */
 static __u64 fs_rights(int abi)
 {
-	__u64 r = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;	/* ABI 1 */
+	__u64 r = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1; /* ABI 1 */
 
 	if (abi >= 2)
-		r |= 1ULL << 13;	/* REFER */
+		r |= 1ULL << 13; /* REFER */
 	if (abi >= 3)
-		r |= 1ULL << 14;	/* TRUNCATE */
+		r |= 1ULL << 14; /* TRUNCATE */
 	if (abi >= 5)
-		r |= 1ULL << 15;	/* IOCTL_DEV */
+		r |= 1ULL << 15; /* IOCTL_DEV */
 	return r;
 }
 
 static int allow_beneath(int ruleset, const char *dir, __u64 rights)
 {
-	struct landlock_path_beneath_attr pb = { .allowed_access = rights };
+	struct landlock_path_beneath_attr pb = {.allowed_access = rights};
 	int err = 0;
 
 	pb.parent_fd = open(dir, O_PATH | O_CLOEXEC);
 	if (pb.parent_fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0))
+	if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH,
+		    &pb, 0))
 		err = -errno;
 	close(pb.parent_fd);
 	return err;
@@ -113,7 +114,7 @@ static int allow_beneath(int ruleset, const char *dir, __u64 rights)
 
 static int do_landlock_open_loop(int argc, char **argv)
 {
-	static const char *const shared[] = { "/bin", "/usr", "/lib", "/etc" };
+	static const char *const shared[] = {"/bin", "/usr", "/lib", "/etc"};
 	struct landlock_ruleset_attr attr;
 	__u64 ro, all;
 	int abi, fd, err = 0;
@@ -153,7 +154,6 @@ static int do_landlock_open_loop(int argc, char **argv)
 }
 
 const struct tool_cmd tool_bench_cmds[] = {
-	{ "open-loop", do_open_loop },
-	{ "landlock-open-loop", do_landlock_open_loop },
-	{}
-};
+	{"open-loop", do_open_loop},
+	{"landlock-open-loop", do_landlock_open_loop},
+	{}};

@@ -34,7 +34,8 @@ static int map_find(const char *name, __u32 *vsize)
 		memset(&info, 0, sizeof(info));
 		len = sizeof(info);
 		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
-		    !strcmp(info.name, name) && info.type == BPF_MAP_TYPE_ARRAY &&
+		    !strcmp(info.name, name) &&
+		    info.type == BPF_MAP_TYPE_ARRAY &&
 		    (info.value_size == 4 || info.value_size == 8)) {
 			*vsize = info.value_size;
 			return fd;
@@ -71,8 +72,8 @@ static int do_map_set(int argc, char **argv)
 	if (fd < 0)
 		return 1;
 	v32 = (__u32)v;
-	if (bpf_map_update_elem(fd, &zero, vsize == 8 ? (void *)&v : (void *)&v32,
-				BPF_ANY))
+	if (bpf_map_update_elem(
+		    fd, &zero, vsize == 8 ? (void *)&v : (void *)&v32, BPF_ANY))
 		err = errno;
 	close(fd);
 	printf("%s: %u-byte value set to %llu\n", argv[0], vsize,
@@ -100,7 +101,4 @@ static int do_map_get(int argc, char **argv)
 }
 
 const struct tool_cmd tool_bpfmap_cmds[] = {
-	{ "map-set", do_map_set },
-	{ "map-get", do_map_get },
-	{}
-};
+	{"map-set", do_map_set}, {"map-get", do_map_get}, {}};

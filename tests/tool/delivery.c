@@ -103,7 +103,8 @@ static int do_collector_send(int argc, char **argv)
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (strcmp(what, "garbage") == 0) {
-		if (send(fd, "this is not a frame, not at all", 31, MSG_NOSIGNAL) < 0)
+		if (send(fd, "this is not a frame, not at all", 31,
+			 MSG_NOSIGNAL) < 0)
 			goto out_err;
 	} else if (strcmp(what, "oversized") == 0) {
 		memset(big, 'x', sizeof(big));
@@ -114,12 +115,14 @@ static int do_collector_send(int argc, char **argv)
 		if (tg_wire_send(fd, TG_FRAME_EVENT, 1, "{}", 2))
 			goto out_err;
 	} else if (strcmp(what, "out-of-order") == 0) {
-		if (tg_wire_send(fd, TG_FRAME_HELLO, 0, &stream, sizeof(stream)) ||
+		if (tg_wire_send(fd, TG_FRAME_HELLO, 0, &stream,
+				 sizeof(stream)) ||
 		    tg_wire_send(fd, TG_FRAME_EVENT, 5, "{\"probe\":1}", 11) ||
 		    tg_wire_send(fd, TG_FRAME_EVENT, 9, "{\"probe\":2}", 11))
 			goto out_err;
 	} else if (strcmp(what, "hello") == 0) {
-		if (tg_wire_send(fd, TG_FRAME_HELLO, 0, &stream, sizeof(stream)) ||
+		if (tg_wire_send(fd, TG_FRAME_HELLO, 0, &stream,
+				 sizeof(stream)) ||
 		    tg_wire_send(fd, TG_FRAME_EVENT, 1, "{\"probe\":1}", 11))
 			goto out_err;
 	} else {
@@ -139,7 +142,6 @@ out_err:
 }
 
 const struct tool_cmd tool_delivery_cmds[] = {
-	{ "connect-count", do_connect_count },
-	{ "collector-send", do_collector_send },
-	{}
-};
+	{"connect-count", do_connect_count},
+	{"collector-send", do_collector_send},
+	{}};

@@ -85,7 +85,8 @@ static int do_wait_event(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (got >= want ||
 		    (double)(now.tv_sec - start.tv_sec) +
-				    (double)(now.tv_nsec - start.tv_nsec) / 1e9 >
+				    (double)(now.tv_nsec - start.tv_nsec) /
+					    1e9 >
 			    timeout)
 			break;
 		usleep(50 * 1000);
@@ -99,7 +100,6 @@ static int do_wait_event(int argc, char **argv)
 	return 1;
 }
 
-
 static int do_count_events(int argc, char **argv)
 {
 	if (argc < 1)
@@ -109,7 +109,4 @@ static int do_count_events(int argc, char **argv)
 }
 
 const struct tool_cmd tool_event_cmds[] = {
-	{ "wait-event", do_wait_event },
-	{ "count-events", do_count_events },
-	{}
-};
+	{"wait-event", do_wait_event}, {"count-events", do_count_events}, {}};

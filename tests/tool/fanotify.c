@@ -45,13 +45,11 @@ static int do_open_loop(int argc, char **argv)
 			close(fd);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	printf("%.1f %ld\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n,
+	printf("%.1f %ld\n",
+	       ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n,
 	       failed);
 	return failed ? 1 : 0;
 }
 
 const struct tool_cmd tool_fanotify_cmds[] = {
-	{ "exec", do_exec },
-	{ "open-loop", do_open_loop },
-	{}
-};
+	{"exec", do_exec}, {"open-loop", do_open_loop}, {}};

@@ -28,7 +28,4 @@ static int do_open(int argc, char **argv)
 	return outcome(what, 0);
 }
 
-const struct tool_cmd tool_file_cmds[] = {
-	{ "open", do_open },
-	{}
-};
+const struct tool_cmd tool_file_cmds[] = {{"open", do_open}, {}};

@@ -7,33 +7,27 @@
  *   link OLD NEW | unlink PATH | rmdir PATH
  *   rename OLD NEW [exchange|noreplace]
  *   truncate PATH | chmod PATH | chown PATH | utimes PATH
- *   setxattr PATH | removexattr PATH (trusted.tg) | setacl PATH | removeacl PATH
- *   exec PATH                 (fork, execve PATH; the child's errno)
+ *   setxattr PATH | removexattr PATH (trusted.tg) | setacl PATH | removeacl
+ * PATH exec PATH                 (fork, execve PATH; the child's errno)
  *   fd-then-join CGROUP PATH OP  (open PATH, join CGROUP, then OP on the fd:
- *                             ftruncate, fchmod, fchown, futimes, fsetxattr, read)
- *   passfd PATH FROM_CG TO_CG (FROM_CG opens PATH, sends it over SCM_RIGHTS to
- *                             a process in TO_CG; outcome ok or CTRUNC)
- *   getfd PATH FROM_CG TO_CG  (the same through pidfd_getfd; errno)
- *   hold PATH READY           (open PATH, write "PID FD" to READY, sleep)
- *   opath PATH ACTION [ARG]   (O_PATH descriptor of PATH, then ACTION:
- *                             openat NAME, fchdir-open NAME, linkat NEWPATH,
- *                             reopen (via /proc/self/fd), fstat, fgetxattr)
- *   openat2 DIR PATH FLAG[,FLAG] (beneath, in_root, no_symlinks, no_xdev,
- *                             no_magiclinks, or none)
- *   uring OP PATH [PATH2]     (io_uring: openat, openat-sqpoll, unlinkat,
- *                             mkdirat, renameat, linkat, symlinkat)
- *   byhandle MOUNTDIR PATH    (name_to_handle_at PATH, then open_by_handle_at
- *                             on MOUNTDIR's mount)
- *   chroot DIR PATH           (chroot DIR, then open PATH)
- *   mntns SRC DST PATH        (new mount namespace, bind SRC on DST, open PATH)
- *   overlay LOWER WORK NAME [dir] (new user and mount namespace, overlayfs of
- *                             LOWER on WORK/m (WORK/e as second, empty
- *                             layer), open WORK/m/NAME; a setup failure
- *                             fails whatever --expect says)
- *   mkdeep DIR N [NAME]       (N nested directories "d" below DIR, a file
- *                             "leaf" at the bottom, built by relative paths;
- *                             with NAME, directories and file are all NAME)
- *   opendeep DIR N [NAME]     (walk down N levels by O_PATH, open "leaf")
+ *                             ftruncate, fchmod, fchown, futimes, fsetxattr,
+ * read) passfd PATH FROM_CG TO_CG (FROM_CG opens PATH, sends it over SCM_RIGHTS
+ * to a process in TO_CG; outcome ok or CTRUNC) getfd PATH FROM_CG TO_CG  (the
+ * same through pidfd_getfd; errno) hold PATH READY           (open PATH, write
+ * "PID FD" to READY, sleep) opath PATH ACTION [ARG]   (O_PATH descriptor of
+ * PATH, then ACTION: openat NAME, fchdir-open NAME, linkat NEWPATH, reopen (via
+ * /proc/self/fd), fstat, fgetxattr) openat2 DIR PATH FLAG[,FLAG] (beneath,
+ * in_root, no_symlinks, no_xdev, no_magiclinks, or none) uring OP PATH [PATH2]
+ * (io_uring: openat, openat-sqpoll, unlinkat, mkdirat, renameat, linkat,
+ * symlinkat) byhandle MOUNTDIR PATH    (name_to_handle_at PATH, then
+ * open_by_handle_at on MOUNTDIR's mount) chroot DIR PATH           (chroot DIR,
+ * then open PATH) mntns SRC DST PATH        (new mount namespace, bind SRC on
+ * DST, open PATH) overlay LOWER WORK NAME [dir] (new user and mount namespace,
+ * overlayfs of LOWER on WORK/m (WORK/e as second, empty layer), open
+ * WORK/m/NAME; a setup failure fails whatever --expect says) mkdeep DIR N
+ * [NAME]       (N nested directories "d" below DIR, a file "leaf" at the
+ * bottom, built by relative paths; with NAME, directories and file are all
+ * NAME) opendeep DIR N [NAME]     (walk down N levels by O_PATH, open "leaf")
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -101,24 +95,27 @@ static int do_create(int argc, char **argv)
 
 static int do_mkdir(int argc, char **argv)
 {
-	return argc == 1 ? result("mkdir", argv[0], mkdir(argv[0], 0755)) : usage();
+	return argc == 1 ? result("mkdir", argv[0], mkdir(argv[0], 0755))
+			 : usage();
 }
 
 static int do_mknod(int argc, char **argv)
 {
-	return argc == 1 ? result("mknod", argv[0], mknod(argv[0], S_IFIFO | 0644, 0)) :
-			   usage();
+	return argc == 1 ? result("mknod", argv[0],
+				  mknod(argv[0], S_IFIFO | 0644, 0))
+			 : usage();
 }
 
 static int do_symlink(int argc, char **argv)
 {
-	return argc == 2 ? result("symlink", argv[1], symlink(argv[0], argv[1])) :
-			   usage();
+	return argc == 2 ? result("symlink", argv[1], symlink(argv[0], argv[1]))
+			 : usage();
 }
 
 static int do_link(int argc, char **argv)
 {
-	return argc == 2 ? result("link", argv[1], link(argv[0], argv[1])) : usage();
+	return argc == 2 ? result("link", argv[1], link(argv[0], argv[1]))
+			 : usage();
 }
 
 static int do_unlink(int argc, char **argv)
@@ -147,37 +144,41 @@ static int do_rename(int argc, char **argv)
 
 static int do_truncate(int argc, char **argv)
 {
-	return argc == 1 ? result("truncate", argv[0], truncate(argv[0], 0)) : usage();
+	return argc == 1 ? result("truncate", argv[0], truncate(argv[0], 0))
+			 : usage();
 }
 
 static int do_chmod(int argc, char **argv)
 {
-	return argc == 1 ? result("chmod", argv[0], chmod(argv[0], 0600)) : usage();
+	return argc == 1 ? result("chmod", argv[0], chmod(argv[0], 0600))
+			 : usage();
 }
 
 static int do_chown(int argc, char **argv)
 {
-	return argc == 1 ? result("chown", argv[0], chown(argv[0], 65534, 65534)) :
-			   usage();
+	return argc == 1
+		       ? result("chown", argv[0], chown(argv[0], 65534, 65534))
+		       : usage();
 }
 
 static int do_utimes(int argc, char **argv)
 {
-	return argc == 1 ? result("utimes", argv[0], utimes(argv[0], NULL)) : usage();
+	return argc == 1 ? result("utimes", argv[0], utimes(argv[0], NULL))
+			 : usage();
 }
 
 static int do_setxattr(int argc, char **argv)
 {
 	return argc == 1 ? result("setxattr", argv[0],
-				  setxattr(argv[0], XATTR_NAME, "v", 1, 0)) :
-			   usage();
+				  setxattr(argv[0], XATTR_NAME, "v", 1, 0))
+			 : usage();
 }
 
 static int do_removexattr(int argc, char **argv)
 {
 	return argc == 1 ? result("removexattr", argv[0],
-				  removexattr(argv[0], XATTR_NAME)) :
-			   usage();
+				  removexattr(argv[0], XATTR_NAME))
+			 : usage();
 }
 
 /* A minimal POSIX ACL xattr: user::rw-, group::r--, other::r--. */
@@ -189,19 +190,21 @@ static int do_setacl(int argc, char **argv)
 			__u16 tag, perm;
 			__u32 id;
 		} e[3];
-	} acl = { 2, { { 0x01, 6, ~0U }, { 0x04, 4, ~0U }, { 0x20, 4, ~0U } } };
+	} acl = {2, {{0x01, 6, ~0U}, {0x04, 4, ~0U}, {0x20, 4, ~0U}}};
 
 	if (argc != 1)
 		return usage();
 	return result("setacl", argv[0],
-		      setxattr(argv[0], "system.posix_acl_access", &acl, sizeof(acl), 0));
+		      setxattr(argv[0], "system.posix_acl_access", &acl,
+			       sizeof(acl), 0));
 }
 
 static int do_removeacl(int argc, char **argv)
 {
-	return argc == 1 ? result("removeacl", argv[0],
-				  removexattr(argv[0], "system.posix_acl_access")) :
-			   usage();
+	return argc == 1
+		       ? result("removeacl", argv[0],
+				removexattr(argv[0], "system.posix_acl_access"))
+		       : usage();
 }
 
 /* execve path in a child; its errno comes back through a close-on-exec pipe. */
@@ -223,8 +226,8 @@ static int do_exec(int argc, char **argv)
 			dup2(devnull, 1);
 			dup2(devnull, 2);
 		}
-		execve(argv[0], (char *const[]){ argv[0], "true", NULL },
-		       (char *const[]){ NULL });
+		execve(argv[0], (char *const[]){argv[0], "true", NULL},
+		       (char *const[]){NULL});
 		err = errno;
 		if (write(p[1], &err, sizeof(err)) < 0)
 			_exit(127);
@@ -232,7 +235,7 @@ static int do_exec(int argc, char **argv)
 	}
 	close(p[1]);
 	if (read(p[0], &err, sizeof(err)) != sizeof(err))
-		err = 0;	/* the pipe closed at exec: it ran */
+		err = 0; /* the pipe closed at exec: it ran */
 	close(p[0]);
 	waitpid(pid, NULL, 0);
 	return result_err("exec", argv[0], err);
@@ -241,7 +244,7 @@ static int do_exec(int argc, char **argv)
 /* An operation through a descriptor opened before joining another cgroup. */
 static int do_fd_then_join(int argc, char **argv)
 {
-	struct timespec ts[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
+	struct timespec ts[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
 	char buf[16];
 	long r;
 	int fd, err;
@@ -253,7 +256,8 @@ static int do_fd_then_join(int argc, char **argv)
 		return result("open", argv[1], -1);
 	err = join_cgroup(argv[0]);
 	if (err) {
-		fprintf(stderr, "tg-try: join %s: %s\n", argv[0], strerror(-err));
+		fprintf(stderr, "tg-try: join %s: %s\n", argv[0],
+			strerror(-err));
 		return 2;
 	}
 	if (strcmp(argv[2], "ftruncate") == 0)
@@ -276,10 +280,12 @@ static int do_fd_then_join(int argc, char **argv)
 /* Send fd over the unix socket s. */
 static int send_fd(int s, int fd)
 {
-	char data = 'x', cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { &data, 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	char data = 'x', cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {&data, 1};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = cbuf,
+			   .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
 
 	c->cmsg_level = SOL_SOCKET;
@@ -292,10 +298,12 @@ static int send_fd(int s, int fd)
 /* Receive one message on s: the fd it carried, -1 if none; flags too. */
 static int recv_fd(int s, int *flags)
 {
-	char data, cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { &data, 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	char data, cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {&data, 1};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = cbuf,
+			   .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c;
 	int fd = -1;
 
@@ -328,7 +336,7 @@ static pid_t fd_sender(const char *path, const char *from_cg, int sv[2])
 		close(sv[1]);
 		return pid;
 	}
-	close(sv[0]);	/* or its read below never sees the end */
+	close(sv[0]); /* or its read below never sees the end */
 	if (join_cgroup(from_cg))
 		_exit(2);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -362,8 +370,9 @@ static int do_passfd(int argc, char **argv)
 	}
 	if (fd >= 0)
 		close(fd);
-	return outcome_str("passfd", fd >= 0 ? "ok" : (flags & MSG_CTRUNC) ? "CTRUNC" :
-								      "no-fd");
+	return outcome_str("passfd", fd >= 0		    ? "ok"
+				     : (flags & MSG_CTRUNC) ? "CTRUNC"
+							    : "no-fd");
 }
 
 static int do_getfd(int argc, char **argv)
@@ -376,7 +385,8 @@ static int do_getfd(int argc, char **argv)
 	pid = fd_sender(argv[0], argv[1], sv);
 	if (pid < 0)
 		return result("fd sender", argv[0], -1);
-	/* The fd over the socket while still a host process: only its number counts. */
+	/* The fd over the socket while still a host process: only its number
+	 * counts. */
 	fd = recv_fd(sv[0], &flags);
 	if (fd >= 0)
 		close(fd);
@@ -461,14 +471,15 @@ static int do_opath(int argc, char **argv)
 
 static int do_openat2(int argc, char **argv)
 {
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC};
 	char *flags, *tok, *save = NULL;
 	int dfd, fd;
 
 	if (argc != 3)
 		return usage();
 	flags = argv[2];
-	for (tok = strtok_r(flags, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (tok = strtok_r(flags, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
 		if (strcmp(tok, "beneath") == 0)
 			how.resolve |= RESOLVE_BENEATH;
 		else if (strcmp(tok, "in_root") == 0)
@@ -494,7 +505,8 @@ static int do_openat2(int argc, char **argv)
 /* One io_uring submission, waited for; its result (-errno or >= 0). */
 static int uring_one(const struct io_uring_sqe *tmpl, unsigned int setup_flags)
 {
-	struct io_uring_params p = { .flags = setup_flags, .sq_thread_idle = 1000 };
+	struct io_uring_params p = {.flags = setup_flags,
+				    .sq_thread_idle = 1000};
 	unsigned int *sq_tail, *sq_array, *cq_head, *cq_tail, mask, tail;
 	struct io_uring_sqe *sqes;
 	struct io_uring_cqe *cqes;
@@ -506,7 +518,8 @@ static int uring_one(const struct io_uring_sqe *tmpl, unsigned int setup_flags)
 		return -errno;
 	sq = mmap(NULL, p.sq_off.array + p.sq_entries * sizeof(__u32),
 		  PROT_READ | PROT_WRITE, MAP_SHARED, fd, IORING_OFF_SQ_RING);
-	cq = mmap(NULL, p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe),
+	cq = mmap(NULL,
+		  p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe),
 		  PROT_READ | PROT_WRITE, MAP_SHARED, fd, IORING_OFF_CQ_RING);
 	sqes = mmap(NULL, p.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE,
 		    MAP_SHARED, fd, IORING_OFF_SQES);
@@ -526,14 +539,20 @@ static int uring_one(const struct io_uring_sqe *tmpl, unsigned int setup_flags)
 	__atomic_store_n(sq_tail, tail + 1, __ATOMIC_RELEASE);
 	if (syscall(__NR_io_uring_enter, fd, 1, 1,
 		    IORING_ENTER_GETEVENTS |
-			    ((setup_flags & IORING_SETUP_SQPOLL) ? IORING_ENTER_SQ_WAKEUP : 0),
-		    NULL, 0) < 0 && errno != EINTR) {
+			    ((setup_flags & IORING_SETUP_SQPOLL)
+				     ? IORING_ENTER_SQ_WAKEUP
+				     : 0),
+		    NULL, 0) < 0 &&
+	    errno != EINTR) {
 		res = -errno;
 		goto out;
 	}
 	while (__atomic_load_n(cq_tail, __ATOMIC_ACQUIRE) == *cq_head)
-		syscall(__NR_io_uring_enter, fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
-	res = cqes[*cq_head & *(unsigned int *)((char *)cq + p.cq_off.ring_mask)].res;
+		syscall(__NR_io_uring_enter, fd, 0, 1, IORING_ENTER_GETEVENTS,
+			NULL, 0);
+	res = cqes[*cq_head &
+		   *(unsigned int *)((char *)cq + p.cq_off.ring_mask)]
+		      .res;
 	__atomic_store_n(cq_head, *cq_head + 1, __ATOMIC_RELEASE);
 out:
 	close(fd);
@@ -565,7 +584,8 @@ static int do_uring(int argc, char **argv)
 		sqe.len = 0755;
 	} else if ((strcmp(op, "renameat") == 0 || strcmp(op, "linkat") == 0) &&
 		   argc == 3) {
-		sqe.opcode = op[0] == 'r' ? IORING_OP_RENAMEAT : IORING_OP_LINKAT;
+		sqe.opcode =
+			op[0] == 'r' ? IORING_OP_RENAMEAT : IORING_OP_LINKAT;
 		sqe.len = (unsigned int)AT_FDCWD;
 		sqe.addr2 = (unsigned long)argv[2];
 	} else if (strcmp(op, "symlinkat") == 0 && argc == 3) {
@@ -711,8 +731,10 @@ static int deep_leaf(int argc, char **argv, int create)
 	fd = descend(argv[0], atoi(argv[1]), name ?: "d", create);
 	if (fd < 0)
 		return result(create ? "mkdeep" : "walk", argv[0], -1);
-	leaf = openat(fd, name ?: "leaf", create ? O_WRONLY | O_CREAT | O_CLOEXEC :
-					   O_RDONLY | O_CLOEXEC, 0644);
+	leaf = openat(fd, name ?: "leaf",
+		      create ? O_WRONLY | O_CREAT | O_CLOEXEC
+			     : O_RDONLY | O_CLOEXEC,
+		      0644);
 	close(fd);
 	if (leaf >= 0)
 		close(leaf);
@@ -729,36 +751,34 @@ static int do_opendeep(int argc, char **argv)
 	return deep_leaf(argc, argv, 0);
 }
 
-const struct tool_cmd tool_fileops_cmds[] = {
-	{ "create", do_create },
-	{ "mkdir", do_mkdir },
-	{ "mknod", do_mknod },
-	{ "symlink", do_symlink },
-	{ "link", do_link },
-	{ "unlink", do_unlink },
-	{ "rmdir", do_rmdir },
-	{ "rename", do_rename },
-	{ "truncate", do_truncate },
-	{ "chmod", do_chmod },
-	{ "chown", do_chown },
-	{ "utimes", do_utimes },
-	{ "setxattr", do_setxattr },
-	{ "removexattr", do_removexattr },
-	{ "setacl", do_setacl },
-	{ "removeacl", do_removeacl },
-	{ "exec", do_exec },
-	{ "fd-then-join", do_fd_then_join },
-	{ "passfd", do_passfd },
-	{ "getfd", do_getfd },
-	{ "hold", do_hold },
-	{ "opath", do_opath },
-	{ "openat2", do_openat2 },
-	{ "uring", do_uring },
-	{ "byhandle", do_byhandle },
-	{ "chroot", do_chroot },
-	{ "mntns", do_mntns },
-	{ "overlay", do_overlay },
-	{ "mkdeep", do_mkdeep },
-	{ "opendeep", do_opendeep },
-	{}
-};
+const struct tool_cmd tool_fileops_cmds[] = {{"create", do_create},
+					     {"mkdir", do_mkdir},
+					     {"mknod", do_mknod},
+					     {"symlink", do_symlink},
+					     {"link", do_link},
+					     {"unlink", do_unlink},
+					     {"rmdir", do_rmdir},
+					     {"rename", do_rename},
+					     {"truncate", do_truncate},
+					     {"chmod", do_chmod},
+					     {"chown", do_chown},
+					     {"utimes", do_utimes},
+					     {"setxattr", do_setxattr},
+					     {"removexattr", do_removexattr},
+					     {"setacl", do_setacl},
+					     {"removeacl", do_removeacl},
+					     {"exec", do_exec},
+					     {"fd-then-join", do_fd_then_join},
+					     {"passfd", do_passfd},
+					     {"getfd", do_getfd},
+					     {"hold", do_hold},
+					     {"opath", do_opath},
+					     {"openat2", do_openat2},
+					     {"uring", do_uring},
+					     {"byhandle", do_byhandle},
+					     {"chroot", do_chroot},
+					     {"mntns", do_mntns},
+					     {"overlay", do_overlay},
+					     {"mkdeep", do_mkdeep},
+					     {"opendeep", do_opendeep},
+					     {}};

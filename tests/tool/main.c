@@ -4,10 +4,11 @@
  * cgroup and checks its outcome, or waits for events in the collector's log.
  *
  *   tg-try [--cgroup DIR] [--expect ok|ERRNO] open PATH [r|w|dir]
- *   tg-try [--cgroup DIR] [--expect ok|ERRNO] [--bind SRC] connect tcp|udp ADDR PORT
- *   tg-try [--cgroup DIR] [--expect ok|ERRNO] bind PROTO ADDR PORT [OPTS...]
+ *   tg-try [--cgroup DIR] [--expect ok|ERRNO] [--bind SRC] connect tcp|udp ADDR
+ * PORT tg-try [--cgroup DIR] [--expect ok|ERRNO] bind PROTO ADDR PORT [OPTS...]
  *          (PROTO tcp, udp, udplite, mptcp; OPTS: see tests/tool/net.c)
- *   tg-try [--cgroup DIR] [--expect ok|ERRNO] [--move-to DIR] sendto udp ADDR PORT
+ *   tg-try [--cgroup DIR] [--expect ok|ERRNO] [--move-to DIR] sendto udp ADDR
+ * PORT
  *          (--move-to: join DIR after creating the socket, before using it)
  *   tg-try [--cgroup DIR] listen PROTO ADDR PORT|0|- [READY_FILE [OPTS...]]
  *          (READY_FILE gets the port; 0: bind to port 0; -: no bind)
@@ -68,7 +69,8 @@ const char *move_to;
 
 int usage(void)
 {
-	fprintf(stderr, "tg-try: bad usage; see the comment at the top of tests/tool/main.c\n");
+	fprintf(stderr,
+		"tg-try: bad usage; see the comment at the top of tests/tool/main.c\n");
 	return 2;
 }
 
@@ -114,7 +116,8 @@ static void hold_move_targets(int argc, char **argv)
 		if (!strstr(argv[i], "move=") || strlen(argv[i]) >= sizeof(buf))
 			continue;
 		snprintf(buf, sizeof(buf), "%s", argv[i]);
-		for (s = strtok_r(buf, ",", &save); s; s = strtok_r(NULL, ",", &save))
+		for (s = strtok_r(buf, ",", &save); s;
+		     s = strtok_r(NULL, ",", &save))
 			if (strncmp(s, "move=", 5) == 0)
 				hold_cgroup(s + 5);
 	}
@@ -157,8 +160,8 @@ int outcome_name(const char *what, const char *got)
 }
 
 /* Fill ss from a numeric IPv4 or IPv6 address and a port. */
-int make_addr(const char *addr, const char *port,
-		     struct sockaddr_storage *ss, socklen_t *len)
+int make_addr(const char *addr, const char *port, struct sockaddr_storage *ss,
+	      socklen_t *len)
 {
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
@@ -190,21 +193,11 @@ int sock_type(const char *proto)
 }
 
 static const struct tool_cmd *const tables[] = {
-	tool_file_cmds,
-	tool_fileops_cmds,
-	tool_bench_cmds,
-	tool_net_cmds,
-	tool_netbench_cmds,
-	tool_event_cmds,
-	tool_syscall_cmds,
-	tool_ratelimit_cmds,
-	tool_uring_cmds,
-	tool_fanotify_cmds,
-	tool_unix_cmds,
-	tool_delivery_cmds,
-	tool_netsend_cmds,
-	tool_pending_cmds,
-	tool_bpfmap_cmds,
+	tool_file_cmds,	    tool_fileops_cmds,	 tool_bench_cmds,
+	tool_net_cmds,	    tool_netbench_cmds,	 tool_event_cmds,
+	tool_syscall_cmds,  tool_ratelimit_cmds, tool_uring_cmds,
+	tool_fanotify_cmds, tool_unix_cmds,	 tool_delivery_cmds,
+	tool_netsend_cmds,  tool_pending_cmds,	 tool_bpfmap_cmds,
 };
 
 int main(int argc, char **argv)

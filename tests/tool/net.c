@@ -50,26 +50,37 @@ static int apply_opts(int fd, int family, char **opts, int n, int v6only)
 	int one = 1, zero = 0, i, r = 0;
 
 	if (family == AF_INET6 && v6only)
-		r = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		r = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+			       sizeof(one));
 	for (i = 0; i < n && r == 0; i++) {
 		const char *o = opts[i];
 
 		if (strcmp(o, "reuseaddr") == 0)
-			r = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			r = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+				       sizeof(one));
 		else if (strcmp(o, "reuseport") == 0)
-			r = setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+			r = setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+				       sizeof(one));
 		else if (strcmp(o, "freebind") == 0)
-			r = setsockopt(fd, family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
-				       family == AF_INET6 ? IPV6_FREEBIND : IP_FREEBIND,
+			r = setsockopt(fd,
+				       family == AF_INET6 ? IPPROTO_IPV6
+							  : IPPROTO_IP,
+				       family == AF_INET6 ? IPV6_FREEBIND
+							  : IP_FREEBIND,
 				       &one, sizeof(one));
 		else if (strcmp(o, "transparent") == 0)
-			r = setsockopt(fd, family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
-				       family == AF_INET6 ? IPV6_TRANSPARENT : IP_TRANSPARENT,
+			r = setsockopt(fd,
+				       family == AF_INET6 ? IPPROTO_IPV6
+							  : IPPROTO_IP,
+				       family == AF_INET6 ? IPV6_TRANSPARENT
+							  : IP_TRANSPARENT,
 				       &one, sizeof(one));
 		else if (strcmp(o, "broadcast") == 0)
-			r = setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
+			r = setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one,
+				       sizeof(one));
 		else if (strcmp(o, "dual") == 0)
-			r = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+			r = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
+				       sizeof(zero));
 		else if (strncmp(o, "dev=", 4) == 0)
 			r = setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o + 4,
 				       (socklen_t)strlen(o + 4));
@@ -94,7 +105,7 @@ static int make_sock(int argc, char **argv, int v6only,
 		return -2;
 	fd = socket(ss->ss_family, type | SOCK_CLOEXEC, proto);
 	if (fd < 0)
-		return -3;	/* errno says why */
+		return -3; /* errno says why */
 	err = apply_opts(fd, ss->ss_family, argv + 3, argc - 3, v6only);
 	if (err) {
 		fprintf(stderr, "tg-try: socket option: %s\n", strerror(-err));
@@ -145,7 +156,8 @@ static int sock_op(int argc, char **argv, const char *name,
 	fd = make_sock(argc, argv, op == op_bind, &ss, &len);
 	if (fd == -2)
 		return usage();
-	snprintf(what, sizeof(what), "%s %s %s %s", name, argv[0], argv[1], argv[2]);
+	snprintf(what, sizeof(what), "%s %s %s %s", name, argv[0], argv[1],
+		 argv[2]);
 	if (fd == -3)
 		return outcome(what, errno);
 	if (fd < 0)
@@ -179,8 +191,8 @@ int connect_counted(const struct sockaddr_storage *ss, socklen_t len, int type,
 
 void print_connect_counts(const struct connect_counts *c)
 {
-	printf("attempts=%lu eperm=%lu ok=%lu other=%lu\n", c->attempts, c->eperm,
-	       c->ok, c->other);
+	printf("attempts=%lu eperm=%lu ok=%lu other=%lu\n", c->attempts,
+	       c->eperm, c->ok, c->other);
 }
 
 static int op_connect(int fd, struct sockaddr *sa, socklen_t len)
@@ -200,16 +212,18 @@ static int op_sendto(int fd, struct sockaddr *sa, socklen_t len)
 
 static int op_sendmsg(int fd, struct sockaddr *sa, socklen_t len)
 {
-	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
-	struct msghdr mh = { .msg_name = sa, .msg_namelen = len,
-			     .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov = {.iov_base = "x", .iov_len = 1};
+	struct msghdr mh = {.msg_name = sa,
+			    .msg_namelen = len,
+			    .msg_iov = &iov,
+			    .msg_iovlen = 1};
 
 	return sendmsg(fd, &mh, 0) < 0 ? errno : 0;
 }
 
 static int op_sendmmsg(int fd, struct sockaddr *sa, socklen_t len)
 {
-	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct iovec iov = {.iov_base = "x", .iov_len = 1};
 	struct mmsghdr mm[2];
 	int i;
 
@@ -234,7 +248,8 @@ static int op_fastopen_connect(int fd, struct sockaddr *sa, socklen_t len)
 {
 	int one = 1;
 
-	if (setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof(one)) < 0)
+	if (setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one,
+		       sizeof(one)) < 0)
 		return errno;
 	if (connect(fd, sa, len) < 0)
 		return errno;
@@ -249,10 +264,10 @@ static int op_connect_send(int fd, struct sockaddr *sa, socklen_t len)
 	return send(fd, "x", 1, 0) < 0 ? errno : 0;
 }
 
-#define SOCK_CMD(name, op)                                  \
-	static int do_##op(int argc, char **argv)           \
-	{                                                   \
-		return sock_op(argc, argv, name, op_##op); \
+#define SOCK_CMD(name, op)                                                     \
+	static int do_##op(int argc, char **argv)                              \
+	{                                                                      \
+		return sock_op(argc, argv, name, op_##op);                     \
 	}
 SOCK_CMD("connect", connect)
 SOCK_CMD("bind", bind)
@@ -297,8 +312,9 @@ static int local_port(int fd)
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		return -1;
-	return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
-					       ((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(ss.ss_family == AF_INET
+			     ? ((struct sockaddr_in *)&ss)->sin_port
+			     : ((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
 /* Accept (tcp) or receive (udp) until killed. */
@@ -337,7 +353,8 @@ static int do_listen(int argc, char **argv)
 	if (make_addr(argv[1], nobind ? "9" : argv[2], &ss, &len))
 		return usage();
 	fd = socket(ss.ss_family, type | SOCK_CLOEXEC, proto);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    (argc > 4 && apply_opts(fd, ss.ss_family, argv + 4, argc - 4, 0)) ||
 	    (!nobind && bind(fd, (struct sockaddr *)&ss, len) < 0) ||
 	    (nobind && type == SOCK_DGRAM &&
@@ -362,9 +379,11 @@ static int do_bind_race(int argc, char **argv)
 	int rounds, round, both = 0, one = 0, none = 0, i;
 	int base;
 
-	if (argc < 4 || (base = atoi(argv[2])) <= 0 || (rounds = atoi(argv[3])) <= 0)
+	if (argc < 4 || (base = atoi(argv[2])) <= 0 ||
+	    (rounds = atoi(argv[3])) <= 0)
 		return usage();
-	go = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	go = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (go == MAP_FAILED)
 		return 2;
 	for (round = 0; round < rounds; round++) {
@@ -378,17 +397,22 @@ static int do_bind_race(int argc, char **argv)
 			if (pid[i] < 0)
 				return 2;
 			if (pid[i] == 0) {
-				struct sockaddr_in sa = { .sin_family = AF_INET,
-							  .sin_port = htons((unsigned short)port) };
+				struct sockaddr_in sa = {
+					.sin_family = AF_INET,
+					.sin_port =
+						htons((unsigned short)port)};
 				int fd, r;
 
 				if (join_cgroup(argv[i]))
 					_exit(3);
-				sa.sin_addr.s_addr = htonl(0x7f000001 + (unsigned int)i);
-				fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+				sa.sin_addr.s_addr =
+					htonl(0x7f000001 + (unsigned int)i);
+				fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC,
+					    0);
 				while (!go[0])
 					;
-				r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+				r = bind(fd, (struct sockaddr *)&sa,
+					 sizeof(sa));
 				/* Hold the port until both have tried. */
 				__sync_fetch_and_add(&go[1], 1);
 				while (go[1] < 2)
@@ -425,8 +449,9 @@ static int do_autobind(int argc, char **argv)
 	socklen_t len, alen;
 	const char *how;
 
-	if (argc < 5 || proto_of(argv[0], &type, &proto) || (n = atoi(argv[1])) <= 0 ||
-	    n > 4096 || make_addr(argv[3], argc > 4 ? argv[4] : "0", &ss, &len) ||
+	if (argc < 5 || proto_of(argv[0], &type, &proto) ||
+	    (n = atoi(argv[1])) <= 0 || n > 4096 ||
+	    make_addr(argv[3], argc > 4 ? argv[4] : "0", &ss, &len) ||
 	    make_addr(argv[3], "0", &any, &alen))
 		return usage();
 	how = argv[2];
@@ -444,7 +469,8 @@ static int do_autobind(int argc, char **argv)
 		else if (strcmp(how, "listen") == 0)
 			r = listen(fds[i], 1);
 		else if (strcmp(how, "send") == 0)
-			r = (int)sendto(fds[i], "x", 1, 0, (struct sockaddr *)&ss, len);
+			r = (int)sendto(fds[i], "x", 1, 0,
+					(struct sockaddr *)&ss, len);
 		else
 			return usage();
 		if (r < 0)
@@ -492,7 +518,8 @@ static int do_sendto_again(int argc, char **argv)
 			return 2;
 		usleep(10000);
 	}
-	snprintf(what, sizeof(what), "sendto-again %s %s %s", argv[0], argv[1], argv[2]);
+	snprintf(what, sizeof(what), "sendto-again %s %s %s", argv[0], argv[1],
+		 argv[2]);
 	if (sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len) < 0)
 		err = errno;
 	close(fd);
@@ -500,18 +527,17 @@ static int do_sendto_again(int argc, char **argv)
 }
 
 const struct tool_cmd tool_net_cmds[] = {
-	{ "connect", do_connect },
-	{ "connect-loop", do_connect_loop },
-	{ "connect-send", do_connect_send },
-	{ "listen", do_listen },
-	{ "bind", do_bind },
-	{ "bind-race", do_bind_race },
-	{ "autobind", do_autobind },
-	{ "sendto", do_sendto },
-	{ "sendto-again", do_sendto_again },
-	{ "sendmsg", do_sendmsg },
-	{ "sendmmsg", do_sendmmsg },
-	{ "fastopen", do_fastopen },
-	{ "fastopen-connect", do_fastopen_connect },
-	{}
-};
+	{"connect", do_connect},
+	{"connect-loop", do_connect_loop},
+	{"connect-send", do_connect_send},
+	{"listen", do_listen},
+	{"bind", do_bind},
+	{"bind-race", do_bind_race},
+	{"autobind", do_autobind},
+	{"sendto", do_sendto},
+	{"sendto-again", do_sendto_again},
+	{"sendmsg", do_sendmsg},
+	{"sendmmsg", do_sendmmsg},
+	{"fastopen", do_fastopen},
+	{"fastopen-connect", do_fastopen_connect},
+	{}};

@@ -29,9 +29,9 @@
 /* One loop's sockets: made in the cgroup the loop runs in. */
 struct loop {
 	int tcp;
-	int l;			/* listener (TCP), receiver (UDP) */
-	int c;			/* sender (UDP) */
-	struct sockaddr_in sa;	/* l's address */
+	int l;		       /* listener (TCP), receiver (UDP) */
+	int c;		       /* sender (UDP) */
+	struct sockaddr_in sa; /* l's address */
 };
 
 /* Nanoseconds since an arbitrary start. */
@@ -59,8 +59,8 @@ static int loop_open(struct loop *lp, int tcp)
 
 	lp->tcp = tcp;
 	lp->c = -1;
-	lp->sa = (struct sockaddr_in){ .sin_family = AF_INET,
-				       .sin_addr.s_addr = htonl(0x7f000001) };
+	lp->sa = (struct sockaddr_in){.sin_family = AF_INET,
+				      .sin_addr.s_addr = htonl(0x7f000001)};
 	lp->l = socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC,
 		       0);
 	if (lp->l < 0 || bind(lp->l, (struct sockaddr *)&lp->sa, len) < 0 ||
@@ -82,7 +82,7 @@ out_fail:
 /* One TCP iteration; 0 or -1. */
 static int tcp_once(struct loop *lp)
 {
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
 	int c, a;
 
 	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -158,7 +158,7 @@ static double run_in(struct loop *lp, const char *dir, long n)
 
 static int run_ab(int argc, char **argv, int tcp)
 {
-	struct loop a = { .l = -1, .c = -1 }, b = { .l = -1, .c = -1 };
+	struct loop a = {.l = -1, .c = -1}, b = {.l = -1, .c = -1};
 	double ns_a, ns_b;
 	long n, pairs, p;
 	int err = 1;
@@ -209,10 +209,8 @@ static int do_udp_ab(int argc, char **argv)
 	return run_ab(argc, argv, 0);
 }
 
-const struct tool_cmd tool_netbench_cmds[] = {
-	{ "tcp-loop", do_tcp_loop },
-	{ "udp-loop", do_udp_loop },
-	{ "tcp-ab", do_tcp_ab },
-	{ "udp-ab", do_udp_ab },
-	{}
-};
+const struct tool_cmd tool_netbench_cmds[] = {{"tcp-loop", do_tcp_loop},
+					      {"udp-loop", do_udp_loop},
+					      {"tcp-ab", do_tcp_ab},
+					      {"udp-ab", do_udp_ab},
+					      {}};

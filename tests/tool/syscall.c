@@ -66,7 +66,7 @@ static int i386_abi(void)
 static int do_syscall(int argc, char **argv)
 {
 	char buf[16];
-	struct iovec local = { buf, sizeof(buf) }, remote = { buf, sizeof(buf) };
+	struct iovec local = {buf, sizeof(buf)}, remote = {buf, sizeof(buf)};
 	const char *n;
 	long r;
 
@@ -93,7 +93,8 @@ static int do_syscall(int argc, char **argv)
 	else if (!strcmp(n, "umount2"))
 		r = umount2("/tg-no-such-dir", 0);
 	else if (!strcmp(n, "pivot_root"))
-		r = syscall(SYS_pivot_root, "/tg-no-such-dir", "/tg-no-such-dir");
+		r = syscall(SYS_pivot_root, "/tg-no-such-dir",
+			    "/tg-no-such-dir");
 	else if (!strcmp(n, "fsopen"))
 		r = syscall(SYS_fsopen, "tg-no-such-fs", 0);
 	else if (!strcmp(n, "open_tree"))
@@ -109,15 +110,14 @@ static int do_syscall(int argc, char **argv)
 	else if (!strcmp(n, "clone-plain"))
 		r = clone_flags(0);
 	else if (!strcmp(n, "clone3")) {
-		struct clone_args ca = { .exit_signal = SIGCHLD };
+		struct clone_args ca = {.exit_signal = SIGCHLD};
 
 		r = syscall(SYS_clone3, &ca, sizeof(ca));
 		if (r == 0)
 			_exit(0);
 		if (r > 0)
 			waitpid((pid_t)r, NULL, 0);
-	}
-	else if (!strcmp(n, "setns"))
+	} else if (!strcmp(n, "setns"))
 		r = setns(-1, 0);
 	else if (!strcmp(n, "ptrace"))
 		r = ptrace(PTRACE_PEEKDATA, getppid(), NULL, NULL);
@@ -147,13 +147,15 @@ static int do_syscall(int argc, char **argv)
 		r = chroot("/tg-no-such-dir");
 	else if (!strcmp(n, "getppid"))
 		r = getppid();
-	/* Terminal requests on fd 0: TIOCSTI pushes a newline into its input. */
+	/* Terminal requests on fd 0: TIOCSTI pushes a newline into its input.
+	 */
 	else if (!strcmp(n, "tiocsti"))
 		r = ioctl(0, TIOCSTI, "\n");
-	else if (!strcmp(n, "tiocsti-high"))	/* the same request, high bits set */
+	else if (!strcmp(n,
+			 "tiocsti-high")) /* the same request, high bits set */
 		r = syscall(SYS_ioctl, 0, (1UL << 32) | TIOCSTI, "\n");
 	else if (!strcmp(n, "tioclinux")) {
-		char sub = 6;	/* TIOCL_GETSHIFTSTATE */
+		char sub = 6; /* TIOCL_GETSHIFTSTATE */
 
 		r = ioctl(0, TIOCLINUX, &sub);
 	} else if (!strcmp(n, "tcgets")) {
@@ -195,12 +197,10 @@ static int do_getppid_loop(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		syscall(SYS_getppid);
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	printf("%.2f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n);
+	printf("%.2f\n",
+	       ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n);
 	return 0;
 }
 
 const struct tool_cmd tool_syscall_cmds[] = {
-	{ "syscall", do_syscall },
-	{ "getppid-loop", do_getppid_loop },
-	{}
-};
+	{"syscall", do_syscall}, {"getppid-loop", do_getppid_loop}, {}};

@@ -10,8 +10,8 @@
  *   tg-try [--cgroup DIR] [--expect ok|ERRNO] sock TYPE ADDR STEP[,STEP...]
  *       run the steps on one socket; --expect is the outcome of the last
  *       one, every earlier one must succeed.
- *   tg-try [--expect ok|MSG_CTRUNC|ERRNO] sock-pass scm|getfd FROM TO TYPE ADDR [STEPS]
- *       a child in cgroup FROM ("-": this one) makes a socket (connected to
+ *   tg-try [--expect ok|MSG_CTRUNC|ERRNO] sock-pass scm|getfd FROM TO TYPE ADDR
+ * [STEPS] a child in cgroup FROM ("-": this one) makes a socket (connected to
  *       ADDR, or a socketpair end for unix-pair-*) and a child in TO takes
  *       it: over SCM_RIGHTS on a socketpair made here (scm), or with
  *       pidfd_getfd (getfd); then runs STEPS on it. --expect is the outcome
@@ -53,7 +53,7 @@
 struct target {
 	int family;
 	int type;
-	int pair;			/* unix-pair-*: a socketpair */
+	int pair; /* unix-pair-*: a socketpair */
 	struct sockaddr_storage ss;
 	socklen_t len;
 };
@@ -64,13 +64,13 @@ static int parse_type(const char *s, struct target *t)
 		const char *name;
 		int family, type, pair;
 	} types[] = {
-		{ "unix-stream", AF_UNIX, SOCK_STREAM, 0 },
-		{ "unix-dgram", AF_UNIX, SOCK_DGRAM, 0 },
-		{ "unix-seqpacket", AF_UNIX, SOCK_SEQPACKET, 0 },
-		{ "unix-pair-stream", AF_UNIX, SOCK_STREAM, 1 },
-		{ "unix-pair-dgram", AF_UNIX, SOCK_DGRAM, 1 },
-		{ "tcp", 0, SOCK_STREAM, 0 },
-		{ "udp", 0, SOCK_DGRAM, 0 },
+		{"unix-stream", AF_UNIX, SOCK_STREAM, 0},
+		{"unix-dgram", AF_UNIX, SOCK_DGRAM, 0},
+		{"unix-seqpacket", AF_UNIX, SOCK_SEQPACKET, 0},
+		{"unix-pair-stream", AF_UNIX, SOCK_STREAM, 1},
+		{"unix-pair-dgram", AF_UNIX, SOCK_DGRAM, 1},
+		{"tcp", 0, SOCK_STREAM, 0},
+		{"udp", 0, SOCK_DGRAM, 0},
 	};
 	size_t i;
 
@@ -97,18 +97,20 @@ static int unix_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 		if (strlen(s) >= sizeof(un->sun_path))
 			return -ENAMETOOLONG;
 		strcpy(un->sun_path, s);
-		*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(s) + 1);
+		*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+				   strlen(s) + 1);
 		return 0;
 	}
 	if (!s[1]) {
-		*len = sizeof(sa_family_t);	/* autobind */
+		*len = sizeof(sa_family_t); /* autobind */
 		return 0;
 	}
 	un->sun_path[n++] = '\0';
 	for (s++; *s; s++) {
 		if (n >= sizeof(un->sun_path))
 			return -ENAMETOOLONG;
-		if (s[0] == '\\' && s[1] == 'x' && sscanf(s + 2, "%2x", &b) == 1) {
+		if (s[0] == '\\' && s[1] == 'x' &&
+		    sscanf(s + 2, "%2x", &b) == 1) {
 			un->sun_path[n++] = (char)b;
 			s += 3;
 		} else {
@@ -120,8 +122,8 @@ static int unix_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 }
 
 /* ADDR for t's family: a unix name, or IP:PORT. */
-static int parse_addr(const char *s, const struct target *t, struct sockaddr_storage *ss,
-		      socklen_t *len)
+static int parse_addr(const char *s, const struct target *t,
+		      struct sockaddr_storage *ss, socklen_t *len)
 {
 	char ip[64];
 	const char *colon;
@@ -151,7 +153,8 @@ static void bound_name(int fd, char *out, size_t len)
 
 	out[0] = '\0';
 	if (getsockname(fd, (struct sockaddr *)&un, &sl) < 0 ||
-	    un.sun_family != AF_UNIX || sl <= offsetof(struct sockaddr_un, sun_path))
+	    un.sun_family != AF_UNIX ||
+	    sl <= offsetof(struct sockaddr_un, sun_path))
 		return;
 	n = sl - offsetof(struct sockaddr_un, sun_path);
 	if (un.sun_path[0]) {
@@ -193,8 +196,8 @@ static int uring_sendmsg(int fd, struct msghdr *msg, int wq)
 	cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
 	if (cq_len > sq_len)
 		sq_len = cq_len;
-	sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-		  ring, IORING_OFF_SQ_RING);
+	sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQ_RING);
 	sqes = mmap(NULL, p.sq_entries * sizeof(*sqe), PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQES);
 	if (sq == MAP_FAILED || sqes == MAP_FAILED) {
@@ -216,7 +219,8 @@ static int uring_sendmsg(int fd, struct msghdr *msg, int wq)
 		err = errno;
 		goto out_unmap;
 	}
-	head = __atomic_load_n((__u32 *)((char *)sq + p.cq_off.head), __ATOMIC_ACQUIRE);
+	head = __atomic_load_n((__u32 *)((char *)sq + p.cq_off.head),
+			       __ATOMIC_ACQUIRE);
 	cqe = (struct io_uring_cqe *)((char *)sq + p.cq_off.cqes) +
 	      (head & *(__u32 *)((char *)sq + p.cq_off.ring_mask));
 	err = cqe->res < 0 ? -cqe->res : 0;
@@ -233,8 +237,8 @@ out_close:
 /* What a step works on: the socket, and the address its =ADDR names. */
 struct step_ctx {
 	int fd;
-	const char *arg;		/* after "=", or NULL */
-	struct sockaddr_storage ss;	/* ADDR, or the step's =ADDR */
+	const char *arg;	    /* after "=", or NULL */
+	struct sockaddr_storage ss; /* ADDR, or the step's =ADDR */
 	socklen_t len;
 };
 
@@ -276,8 +280,8 @@ static int st_send(struct step_ctx *c)
 
 static int st_sendto(struct step_ctx *c)
 {
-	return err_of(sendto(c->fd, "x", 1, MSG_NOSIGNAL, (struct sockaddr *)&c->ss,
-			     c->len));
+	return err_of(sendto(c->fd, "x", 1, MSG_NOSIGNAL,
+			     (struct sockaddr *)&c->ss, c->len));
 }
 
 static int st_write(struct step_ctx *c)
@@ -291,7 +295,7 @@ static int st_sendfile(struct step_ctx *c)
 
 	if (m < 0 || write(m, "x", 1) != 1)
 		return errno;
-	r = err_of(sendfile(c->fd, m, &(off_t){ 0 }, 1));
+	r = err_of(sendfile(c->fd, m, &(off_t){0}, 1));
 	close(m);
 	return r;
 }
@@ -360,8 +364,8 @@ static int st_accept(struct step_ctx *c)
 
 static int uring_send(struct step_ctx *c, int wq)
 {
-	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov = {.iov_base = "x", .iov_len = 1};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 
 	if (c->arg) {
 		msg.msg_name = &c->ss;
@@ -383,9 +387,10 @@ static int st_uring_wq_send(struct step_ctx *c)
 /* An IPv6 destination options header (PadN) on every datagram sent. */
 static int st_dstopts(struct step_ctx *c)
 {
-	unsigned char opt[8] = { 0, 0, 1, 4 };	/* next, length, PadN of 4 */
+	unsigned char opt[8] = {0, 0, 1, 4}; /* next, length, PadN of 4 */
 
-	return err_of(setsockopt(c->fd, IPPROTO_IPV6, IPV6_DSTOPTS, opt, sizeof(opt)));
+	return err_of(setsockopt(c->fd, IPPROTO_IPV6, IPV6_DSTOPTS, opt,
+				 sizeof(opt)));
 }
 
 /* The steps that work on the socket; "NAME=ADDR" gives them another address. */
@@ -393,22 +398,22 @@ static const struct {
 	const char *name;
 	int (*fn)(struct step_ctx *c);
 } steps[] = {
-	{ "socket", st_socket },
-	{ "connect", st_connect },
-	{ "connect-opath", st_connect_opath },
-	{ "send", st_send },
-	{ "sendto", st_sendto },
-	{ "write", st_write },
-	{ "sendfile", st_sendfile },
-	{ "recv", st_recv },
-	{ "read", st_read },
-	{ "splice-read", st_splice_read },
-	{ "mmap", st_mmap },
-	{ "listen", st_listen },
-	{ "accept", st_accept },
-	{ "uring-send", st_uring_send },
-	{ "uring-wq-send", st_uring_wq_send },
-	{ "dstopts", st_dstopts },
+	{"socket", st_socket},
+	{"connect", st_connect},
+	{"connect-opath", st_connect_opath},
+	{"send", st_send},
+	{"sendto", st_sendto},
+	{"write", st_write},
+	{"sendfile", st_sendfile},
+	{"recv", st_recv},
+	{"read", st_read},
+	{"splice-read", st_splice_read},
+	{"mmap", st_mmap},
+	{"listen", st_listen},
+	{"accept", st_accept},
+	{"uring-send", st_uring_send},
+	{"uring-wq-send", st_uring_wq_send},
+	{"dstopts", st_dstopts},
 };
 
 /* Wait until path exists, at most 60 s. */
@@ -437,7 +442,7 @@ static int touch_file(const char *path)
 /* One step s on *fd (the socket is made on first need); 0 or an errno. */
 static int step(const char *s, const struct target *t, int *fd)
 {
-	struct step_ctx c = { .ss = t->ss, .len = t->len };
+	struct step_ctx c = {.ss = t->ss, .len = t->len};
 	size_t i, n;
 
 	if (strncmp(s, "move=", 5) == 0)
@@ -478,7 +483,8 @@ static int run_steps(char *steps, const struct target *t, int *fd)
 		if (!next)
 			return outcome(s, err);
 		if (err && err != EAGAIN) {
-			printf("FAIL: step %s: %s\n", s, strerrorname_np(err) ?: "?");
+			printf("FAIL: step %s: %s\n", s,
+			       strerrorname_np(err) ?: "?");
 			return 1;
 		}
 		printf("%s: %s\n", s, err ? "EAGAIN" : "ok");
@@ -510,13 +516,15 @@ static int do_sock_listen(int argc, char **argv)
 	if (argc < 3 || parse_type(argv[0], &t) || t.pair ||
 	    parse_addr(argv[1], &t, &t.ss, &t.len))
 		return usage();
-	if (argc > 3 && strcmp(argv[3], "netns") == 0 && unshare(CLONE_NEWNET)) {
+	if (argc > 3 && strcmp(argv[3], "netns") == 0 &&
+	    unshare(CLONE_NEWNET)) {
 		perror("tg-try: unshare");
 		return 1;
 	}
 	fd = new_socket(&t);
-	if (fd < 0 || (t.family != AF_UNIX &&
-		       setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one))) ||
+	if (fd < 0 ||
+	    (t.family != AF_UNIX &&
+	     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one))) ||
 	    bind(fd, (struct sockaddr *)&t.ss, t.len) ||
 	    (t.type != SOCK_DGRAM && listen(fd, 64))) {
 		perror("tg-try: sock-listen");
@@ -534,7 +542,7 @@ static int do_sock_listen(int argc, char **argv)
 				pause();
 			continue;
 		}
-		c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);	/* kept open */
+		c = accept4(fd, NULL, NULL, SOCK_CLOEXEC); /* kept open */
 		if (c < 0)
 			pause();
 	}
@@ -560,11 +568,12 @@ static int owner_socket(const struct target *t, int *keep)
 }
 
 /* The owner: make the socket, offer it on chan, wait to be killed. */
-static void pass_owner(const char *cg, const struct target *t, int scm, int chan)
+static void pass_owner(const char *cg, const struct target *t, int scm,
+		       int chan)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
 	struct iovec iov;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 	struct cmsghdr *cm;
 	int fd, keep = -1;
 
@@ -600,9 +609,11 @@ static void pass_owner(const char *cg, const struct target *t, int scm, int chan
 static const char *pass_take(int scm, pid_t owner, int chan, int *fd)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = fd, .iov_len = sizeof(*fd) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct iovec iov = {.iov_base = fd, .iov_len = sizeof(*fd)};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *cm;
 	int pidfd, ofd;
 
@@ -651,7 +662,8 @@ static int do_sock_pass(int argc, char **argv)
 		}
 		got = pass_take(scm, owner, chan[1], &fd);
 		if (argc < 6 || strcmp(got, "ok") != 0)
-			_exit(outcome_name(scm ? "receive" : "pidfd_getfd", got));
+			_exit(outcome_name(scm ? "receive" : "pidfd_getfd",
+					   got));
 		printf("receive: ok\n");
 		_exit(run_steps(argv[5], &t, &fd));
 	}
@@ -662,9 +674,7 @@ static int do_sock_pass(int argc, char **argv)
 	return rc;
 }
 
-const struct tool_cmd tool_unix_cmds[] = {
-	{ "sock", do_sock },
-	{ "sock-listen", do_sock_listen },
-	{ "sock-pass", do_sock_pass },
-	{}
-};
+const struct tool_cmd tool_unix_cmds[] = {{"sock", do_sock},
+					  {"sock-listen", do_sock_listen},
+					  {"sock-pass", do_sock_pass},
+					  {}};

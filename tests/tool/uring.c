@@ -31,7 +31,7 @@ static int run_one(struct io_uring *ring)
 /* uring-connect|uring-sendmsg PROTO ADDR PORT */
 static int uring_op(int argc, char **argv, int send)
 {
-	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct iovec iov = {.iov_base = "x", .iov_len = 1};
 	struct sockaddr_storage ss;
 	struct io_uring_sqe *sqe;
 	struct io_uring ring;
@@ -43,12 +43,13 @@ static int uring_op(int argc, char **argv, int send)
 	if (argc < 3 || (type = sock_type(argv[0])) < 0 ||
 	    make_addr(argv[1], argv[2], &ss, &len))
 		return usage();
-	snprintf(what, sizeof(what), "%s %s %s %s", send ? "uring-sendmsg" : "uring-connect",
-		 argv[0], argv[1], argv[2]);
+	snprintf(what, sizeof(what), "%s %s %s %s",
+		 send ? "uring-sendmsg" : "uring-connect", argv[0], argv[1],
+		 argv[2]);
 	err = io_uring_queue_init(4, &ring, 0);
 	if (err < 0) {
 		fprintf(stderr, "tg-try: io_uring: %s\n", strerror(-err));
-		return 3;	/* io_uring unavailable */
+		return 3; /* io_uring unavailable */
 	}
 	fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -82,8 +83,6 @@ static int do_uring_sendmsg(int argc, char **argv)
 	return uring_op(argc, argv, 1);
 }
 
-const struct tool_cmd tool_uring_cmds[] = {
-	{ "uring-connect", do_uring_connect },
-	{ "uring-sendmsg", do_uring_sendmsg },
-	{}
-};
+const struct tool_cmd tool_uring_cmds[] = {{"uring-connect", do_uring_connect},
+					   {"uring-sendmsg", do_uring_sendmsg},
+					   {}};

@@ -86,17 +86,19 @@ static void test_missing_file(void **state)
 {
 	char buf[64];
 
-	assert_int_equal(tg_cgroup2_find("/nonexistent/mountinfo", buf,
-					 sizeof(buf)),
-			 -ENOENT);
+	assert_int_equal(
+		tg_cgroup2_find("/nonexistent/mountinfo", buf, sizeof(buf)),
+		-ENOENT);
 }
 
 static void test_too_long(void **state)
 {
-	char *path = write_tmp("32 31 0:27 / /a/very/long/mount/point rw - cgroup2 c rw\n");
+	char *path = write_tmp(
+		"32 31 0:27 / /a/very/long/mount/point rw - cgroup2 c rw\n");
 	char buf[8];
 
-	assert_int_equal(tg_cgroup2_find(path, buf, sizeof(buf)), -ENAMETOOLONG);
+	assert_int_equal(tg_cgroup2_find(path, buf, sizeof(buf)),
+			 -ENAMETOOLONG);
 	unlink(path);
 	free(path);
 }
@@ -105,15 +107,20 @@ static void test_path_join(void **state)
 {
 	char buf[64];
 
-	assert_int_equal(tg_path_join(buf, sizeof(buf), "/sys/fs/cgroup", "/tenants"), 0);
+	assert_int_equal(
+		tg_path_join(buf, sizeof(buf), "/sys/fs/cgroup", "/tenants"),
+		0);
 	assert_string_equal(buf, "/sys/fs/cgroup/tenants");
-	assert_int_equal(tg_path_join(buf, sizeof(buf), "/sys/fs/cgroup/", "tenants"), 0);
+	assert_int_equal(
+		tg_path_join(buf, sizeof(buf), "/sys/fs/cgroup/", "tenants"),
+		0);
 	assert_string_equal(buf, "/sys/fs/cgroup/tenants");
 	assert_int_equal(tg_path_join(buf, sizeof(buf), "/", "/tenants"), 0);
 	assert_string_equal(buf, "/tenants");
 	assert_int_equal(tg_path_join(buf, sizeof(buf), "/cg", "/"), 0);
 	assert_string_equal(buf, "/cg");
-	assert_int_equal(tg_path_join(buf, 8, "/sys/fs/cgroup", "x"), -ENAMETOOLONG);
+	assert_int_equal(tg_path_join(buf, 8, "/sys/fs/cgroup", "x"),
+			 -ENAMETOOLONG);
 }
 
 int main(void)

@@ -40,14 +40,21 @@ static void test_agent_metrics(void **state)
 	json_object_put(ev);
 	tg_metrics_init(&m);
 	tg_delivery_metrics(&d, &x, &m);
-	assert_non_null(strstr(m.b.p, "tenantguard_events_total{kind=\"net\",verdict=\"deny\","
-				      "tenant=\"ev\\\"il\\\\\\n} 1\\nfake 2\"} 2\n"));
+	assert_non_null(strstr(
+		m.b.p, "tenantguard_events_total{kind=\"net\",verdict=\"deny\","
+		       "tenant=\"ev\\\"il\\\\\\n} 1\\nfake 2\"} 2\n"));
 	assert_null(strstr(m.b.p, "\nfake 2"));
-	assert_non_null(strstr(m.b.p, "tenantguard_events_dropped_total{reason=\"ringbuf_full\"} 3\n"));
-	assert_non_null(strstr(m.b.p, "tenantguard_events_dropped_total{reason=\"spool_full\"} 0\n"));
-	assert_non_null(strstr(m.b.p, "tenantguard_policy_reloads_total{result=\"ok\"} 2\n"));
-	assert_non_null(strstr(m.b.p, "# TYPE tenantguard_collector_lag_seconds gauge\n"
-				      "tenantguard_collector_lag_seconds 0.000000\n"));
+	assert_non_null(strstr(
+		m.b.p,
+		"tenantguard_events_dropped_total{reason=\"ringbuf_full\"} 3\n"));
+	assert_non_null(strstr(
+		m.b.p,
+		"tenantguard_events_dropped_total{reason=\"spool_full\"} 0\n"));
+	assert_non_null(strstr(
+		m.b.p, "tenantguard_policy_reloads_total{result=\"ok\"} 2\n"));
+	assert_non_null(
+		strstr(m.b.p, "# TYPE tenantguard_collector_lag_seconds gauge\n"
+			      "tenantguard_collector_lag_seconds 0.000000\n"));
 	tg_metrics_free(&m);
 	tg_delivery_free(&d);
 	tg_sink_free(s);
@@ -74,7 +81,8 @@ static const char *field(struct json_object *o, const char *k)
 {
 	struct json_object *v;
 
-	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "";
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v)
+						   : "";
 }
 
 /* Records the agent cannot decode: one drop event per tenant, counted. */
@@ -83,7 +91,7 @@ static void test_malformed_reported(void **state)
 	struct tg_sink *s = tg_sink_new("/nonexistent-tg/events.sock", 4);
 	struct tg_delivery_extra x = {};
 	struct json_object *got[2] = {}, *st, *dr, *v;
-	struct tg_event_fmt fmt = { .host = "node-1" };
+	struct tg_event_fmt fmt = {.host = "node-1"};
 	struct tg_delivery d;
 
 	assert_non_null(s);

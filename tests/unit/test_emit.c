@@ -21,9 +21,9 @@
 #include "agentd/agent.h"
 #include "agentd/sink.h"
 
-static char *sent[64];		/* event texts given to the sink */
+static char *sent[64]; /* event texts given to the sink */
 static unsigned int n_sent;
-static struct tg_sink_stats stats;	/* what the sink says it dropped */
+static struct tg_sink_stats stats; /* what the sink says it dropped */
 
 int __wrap_tg_sink_submit(struct tg_sink *s, const char *json, size_t len)
 {
@@ -72,8 +72,9 @@ static unsigned int count_sent(const char *want, ...)
 
 static int setup(void **state)
 {
-	static const char doc[] = "version: 1\ntenants:\n  acme: {cgroup: /t/acme}\n"
-				  "  globex: {cgroup: /t/globex}\n";
+	static const char doc[] =
+		"version: 1\ntenants:\n  acme: {cgroup: /t/acme}\n"
+		"  globex: {cgroup: /t/globex}\n";
 	struct tg_diag d = {};
 
 	memset(&a, 0, sizeof(a));
@@ -82,8 +83,11 @@ static int setup(void **state)
 	snprintf(a.host, sizeof(a.host), "testhost");
 	tg_registry_init(&a.reg);
 	tg_policy_init(&a.policy);
-	assert_int_equal(tg_policy_parse(&a.policy, "p.yaml", doc, strlen(doc), 1, &d), 0);
-	assert_int_equal(tg_registry_apply(&a.reg, &a.policy, "/nonexistent", NULL), 0);
+	assert_int_equal(
+		tg_policy_parse(&a.policy, "p.yaml", doc, strlen(doc), 1, &d),
+		0);
+	assert_int_equal(
+		tg_registry_apply(&a.reg, &a.policy, "/nonexistent", NULL), 0);
 	acme = tg_registry_find(&a.reg, "acme")->id;
 	assert_int_equal(tg_delivery_init(&a.dlv, NULL, NULL), 0);
 	a.fmt.reg = &a.reg;
@@ -125,7 +129,8 @@ static void test_record_is_one_event_and_one_denial(void **state)
 	assert_int_equal(agent_on_event(&a, &ev, TG_EVENT_HDR_LEN), 0);
 	assert_int_equal(n_sent, 1);
 	assert_int_equal(count_sent("\"kind\":\"net\"", "\"verdict\":\"deny\"",
-				    "\"tenant\":\"acme\"", NULL), 1);
+				    "\"tenant\":\"acme\"", NULL),
+			 1);
 	assert_int_equal(tg_delivery_denials(&a.dlv, acme), 1);
 	assert_int_equal(tg_delivery_audits(&a.dlv, acme), 0);
 	ev = record(acme, TG_VERDICT_AUDIT);
@@ -140,23 +145,27 @@ static void test_malformed_record_is_counted_drop(void **state)
 {
 	struct tg_event ev = record(acme, TG_VERDICT_DENY);
 
-	ev.kind = 999;	/* no such kind */
+	ev.kind = 999; /* no such kind */
 	assert_int_equal(agent_on_event(&a, &ev, TG_EVENT_HDR_LEN), 0);
 	ev = record(acme, TG_VERDICT_DENY);
-	ev.path_len = 10;	/* more path than the record holds */
+	ev.path_len = 10; /* more path than the record holds */
 	assert_int_equal(agent_on_event(&a, &ev, TG_EVENT_HDR_LEN), 0);
-	assert_int_equal(agent_on_event(&a, &ev, 12), 0);	/* truncated */
+	assert_int_equal(agent_on_event(&a, &ev, 12), 0); /* truncated */
 	assert_int_equal(n_sent, 0);
 	assert_int_equal(a.events_bad, 3);
 	agent_report_drops(&a, 1);
 	/* Two of acme's, one whose header could not even name its tenant. */
-	assert_int_equal(count_sent("\"op\":\"drop\"", "\"reason\":\"malformed\"",
-				    "\"tenant\":\"acme\"", "\"dropped\":2", NULL), 1);
-	assert_int_equal(count_sent("\"op\":\"drop\"", "\"reason\":\"malformed\"",
-				    "\"tenant\":\"host\"", "\"dropped\":1", NULL), 1);
+	assert_int_equal(
+		count_sent("\"op\":\"drop\"", "\"reason\":\"malformed\"",
+			   "\"tenant\":\"acme\"", "\"dropped\":2", NULL),
+		1);
+	assert_int_equal(
+		count_sent("\"op\":\"drop\"", "\"reason\":\"malformed\"",
+			   "\"tenant\":\"host\"", "\"dropped\":1", NULL),
+		1);
 	forget_events();
 	agent_report_drops(&a, 1);
-	assert_int_equal(n_sent, 0);	/* told once */
+	assert_int_equal(n_sent, 0); /* told once */
 }
 
 static void test_sink_drops_reported_once(void **state)
@@ -166,41 +175,51 @@ static void test_sink_drops_reported_once(void **state)
 	stats.dropped = 7;
 	agent_report_drops(&a, 1);
 	assert_int_equal(n_sent, 2);
-	assert_int_equal(count_sent("\"op\":\"drop\"", "\"reason\":\"collector_queue_full\"",
-				    "\"dropped\":5", NULL), 1);
-	assert_int_equal(count_sent("\"op\":\"drop\"", "\"reason\":\"spool_error\"",
-				    "\"dropped\":2", NULL), 1);
+	assert_int_equal(count_sent("\"op\":\"drop\"",
+				    "\"reason\":\"collector_queue_full\"",
+				    "\"dropped\":5", NULL),
+			 1);
+	assert_int_equal(count_sent("\"op\":\"drop\"",
+				    "\"reason\":\"spool_error\"",
+				    "\"dropped\":2", NULL),
+			 1);
 	forget_events();
 	agent_report_drops(&a, 1);
 	assert_int_equal(n_sent, 0);
 	/* Three more: reported as three, not eight. */
 	stats.dropped_queue_full = 8;
 	agent_report_drops(&a, 1);
-	assert_int_equal(count_sent("\"reason\":\"collector_queue_full\"", "\"dropped\":3",
-				    NULL), 1);
+	assert_int_equal(count_sent("\"reason\":\"collector_queue_full\"",
+				    "\"dropped\":3", NULL),
+			 1);
 }
 
 static void test_seccomp_refusal_is_event_and_denial(void **state)
 {
-	struct tg_sc_denial d = { .pid = 7, .comm = "sh", .syscall = "bpf", .arch = "x86_64" };
+	struct tg_sc_denial d = {
+		.pid = 7, .comm = "sh", .syscall = "bpf", .arch = "x86_64"};
 
 	agent_on_seccomp_denial(&a, "acme", "default", &d);
 	assert_int_equal(a.seccomp_denials, 1);
 	assert_int_equal(tg_delivery_denials(&a.dlv, acme), 1);
 	assert_int_equal(count_sent("\"kind\":\"seccomp\"", "\"op\":\"bpf\"",
-				    "\"tenant\":\"acme\"", NULL), 1);
+				    "\"tenant\":\"acme\"", NULL),
+			 1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_record_is_one_event_and_one_denial, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_record_is_counted_drop, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_sink_drops_reported_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_seccomp_refusal_is_event_and_denial, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_record_is_one_event_and_one_denial, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_malformed_record_is_counted_drop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sink_drops_reported_once,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_seccomp_refusal_is_event_and_denial, setup,
+			teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,12 +59,14 @@ static const char *get(struct json_object *o, const char *k)
 /* Serialise o and parse it back strictly (valid UTF-8 JSON, one line). */
 static struct json_object *roundtrip(struct json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	const char *s =
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *back;
 
 	assert_null(strchr(s, '\n'));
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+					    JSON_TOKENER_VALIDATE_UTF8);
 	back = json_tokener_parse_ex(tok, s, (int)strlen(s) + 1);
 	assert_non_null(back);
 	json_tokener_free(tok);
@@ -85,7 +87,7 @@ static void put_components(const char *const *names, int n)
 
 static void test_file_event(void **state)
 {
-	static const char *const names[] = { "data", "acme", "tenants", "srv" };
+	static const char *const names[] = {"data", "acme", "tenants", "srv"};
 	struct json_object *o;
 
 	ev.kind = TG_KIND_FILE;
@@ -103,13 +105,13 @@ static void test_file_event(void **state)
 	assert_string_equal(get(o, "host"), "node-1");
 	assert_string_equal(get(o, "path"), "/srv/tenants/acme/data");
 	assert_string_equal(get(o, "time"), "2023-11-14T22:13:25.000000042Z");
-	assert_null(get(o, "seq"));	/* the collector assigns it */
+	assert_null(get(o, "seq")); /* the collector assigns it */
 	json_object_put(o);
 }
 
 static void test_truncated_and_root_paths(void **state)
 {
-	static const char *const names[] = { "f", "d" };
+	static const char *const names[] = {"f", "d"};
 	struct json_object *o;
 
 	ev.kind = TG_KIND_FILE;
@@ -147,7 +149,7 @@ static struct json_object *unix_event(const void *sun_path, size_t len)
 
 static void test_unix_event(void **state)
 {
-	static const char path[] = "/run/acme/db.sock";	/* with its NUL */
+	static const char path[] = "/run/acme/db.sock"; /* with its NUL */
 	static const char abstract[] = "\0acme\x01\n\\x\0y\xff\xc3\xa9";
 	static const char maxlen[TG_UNIX_NAME_MAX] = "/a";
 	char full[TG_UNIX_NAME_MAX];
@@ -157,13 +159,16 @@ static void test_unix_event(void **state)
 	assert_string_equal(get(o, "path"), "/run/acme/db.sock");
 	assert_string_equal(get(o, "op"), "connect");
 	json_object_put(o);
-	/* Abstract: "@", then every byte shown, NULs and invalid UTF-8 escaped. */
+	/* Abstract: "@", then every byte shown, NULs and invalid UTF-8 escaped.
+	 */
 	o = unix_event(abstract, sizeof(abstract) - 1);
 	assert_string_equal(get(o, "path"),
 			    "@acme\\x01\\x0a\\x5cx\\x00y\\xff\xc3\xa9");
 	json_object_put(o);
 	/* Autobound: "@" and five hex digits. */
-	o = unix_event("\0" "0001f", 6);
+	o = unix_event("\0"
+		       "0001f",
+		       6);
 	assert_string_equal(get(o, "path"), "@0001f");
 	json_object_put(o);
 	/* Unnamed (a socketpair end). */
@@ -177,7 +182,8 @@ static void test_unix_event(void **state)
 	memset(full, 0x01, sizeof(full));
 	full[0] = '\0';
 	o = unix_event(full, sizeof(full));
-	assert_int_equal(strlen(get(o, "path")), 1 + 4 * (TG_UNIX_NAME_MAX - 1));
+	assert_int_equal(strlen(get(o, "path")),
+			 1 + 4 * (TG_UNIX_NAME_MAX - 1));
 	json_object_put(o);
 }
 
@@ -212,8 +218,10 @@ static void test_net_event(void **state)
 
 static void test_hostile_strings(void **state)
 {
-	static const char *const names[] = { "a\"b\\c\n\x01\x7f", "\xff\xfe" "bad",
-					     "\xc0\xaf", "ok\xe2\x82\xac" };
+	static const char *const names[] = {"a\"b\\c\n\x01\x7f",
+					    "\xff\xfe"
+					    "bad",
+					    "\xc0\xaf", "ok\xe2\x82\xac"};
 	struct json_object *o, *back;
 
 	ev.kind = TG_KIND_FILE;
@@ -226,7 +234,8 @@ static void test_hostile_strings(void **state)
 	assert_string_equal(get(back, "comm"), "ev\"il\n\xef\xbf\xbd\x1b[31m");
 	assert_string_equal(get(back, "path"),
 			    "/ok\xe2\x82\xac/\xef\xbf\xbd\xef\xbf\xbd/"
-			    "\xef\xbf\xbd\xef\xbf\xbd" "bad/a\"b\\c\n\x01\x7f");
+			    "\xef\xbf\xbd\xef\xbf\xbd"
+			    "bad/a\"b\\c\n\x01\x7f");
 	json_object_put(back);
 	json_object_put(o);
 }
@@ -337,18 +346,19 @@ static void test_utf8_sanitize(void **state)
 	assert_string_equal(s, "h\xc3\xa9llo");
 	free(s);
 	/* surrogate, overlong, truncated sequence, beyond U+10FFFF */
-	s = tg_utf8_sanitize("\xed\xa0\x80|\xe0\x80\xaf|\xe2\x82|\xf4\x90\x80\x80", 32);
-	assert_string_equal(s, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|"
-			       "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|"
-			       "\xef\xbf\xbd\xef\xbf\xbd|"
-			       "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	s = tg_utf8_sanitize(
+		"\xed\xa0\x80|\xe0\x80\xaf|\xe2\x82|\xf4\x90\x80\x80", 32);
+	assert_string_equal(s,
+			    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|"
+			    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|"
+			    "\xef\xbf\xbd\xef\xbf\xbd|"
+			    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
 	free(s);
 	/* stops at n without a NUL */
 	s = tg_utf8_sanitize("abcdef", 3);
 	assert_string_equal(s, "abc");
 	free(s);
 }
-
 
 /*
  * The text is what json-c prints for the same object, byte for byte, and the
@@ -365,8 +375,8 @@ static void expect_text_as_json_c(size_t size)
 	assert_int_equal(tg_buf_put(&b, "", 1), 0);
 	o = json_tokener_parse(b.p);
 	assert_non_null(o);
-	reprint = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							    JSON_C_TO_STRING_NOSLASHESCAPE);
+	reprint = json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	assert_string_equal(b.p, reprint);
 	if (tg_json_check_object(b.p, b.len - 1, 8, NULL, &why))
 		fail_msg("%s: %s", why, b.p);
@@ -377,8 +387,11 @@ static void expect_text_as_json_c(size_t size)
 
 static void test_text_matches_json_c(void **state)
 {
-	static const char *const names[] = { "a\"b\\c\n\x01\x1f\x7f/", "\xff\xfe" "bad",
-					     "\xc0\xaf\t\b\f\r", "ok\xe2\x82\xac\xf0\x9f\x98\x80" };
+	static const char *const names[] = {"a\"b\\c\n\x01\x1f\x7f/",
+					    "\xff\xfe"
+					    "bad",
+					    "\xc0\xaf\t\b\f\r",
+					    "ok\xe2\x82\xac\xf0\x9f\x98\x80"};
 	struct in6_addr a6;
 
 	ev.kind = TG_KIND_FILE;
@@ -403,15 +416,24 @@ static void test_text_matches_json_c(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_file_event, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncated_and_root_paths, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_net_event, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unix_event, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hostile_strings, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_records, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_path_of_full_length, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_tenant_id, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_agent_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_event, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_and_root_paths,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_net_event, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unix_event, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_strings, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_records, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_path_of_full_length, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_tenant_id, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_agent_event, setup,
+						teardown),
 		cmocka_unit_test(test_utf8_sanitize),
 		cmocka_unit_test_setup_teardown(test_text_matches_json_c, setup,
 						teardown),

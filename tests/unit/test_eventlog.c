@@ -35,12 +35,12 @@ ssize_t __wrap_write(int fd, const void *buf, size_t n)
 			errno = ENOSPC;
 			return -1;
 		}
-		return __real_write(fd, buf, (size_t)short_write < n ?
-				    (size_t)short_write : n);
+		return __real_write(
+			fd, buf,
+			(size_t)short_write < n ? (size_t)short_write : n);
 	}
 	return __real_write(fd, buf, n);
 }
-
 
 static int setup(void **state)
 {
@@ -447,7 +447,6 @@ static void test_errors(void **state)
 	tg_eventlog_close(&l2);
 }
 
-
 /*
  * Disk full at commit: nothing of the round stays in the file (not even part
  * of a line), the lines are kept and written by a later commit, same seqs.
@@ -473,8 +472,9 @@ static void test_full_disk_keeps_lines(void **state)
 	append(&l, "{\"a\":4}", 4);
 	assert_int_equal(tg_eventlog_commit(&l), 0);
 	assert_int_equal(l.w.len, 0);
-	assert_string_equal(slurp(path), "{\"seq\":1,\"a\":1}\n{\"seq\":2,\"a\":2}\n"
-					 "{\"seq\":3,\"a\":3}\n{\"seq\":4,\"a\":4}\n");
+	assert_string_equal(slurp(path),
+			    "{\"seq\":1,\"a\":1}\n{\"seq\":2,\"a\":2}\n"
+			    "{\"seq\":3,\"a\":3}\n{\"seq\":4,\"a\":4}\n");
 	tg_eventlog_close(&l);
 }
 
@@ -501,8 +501,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commit_failure_rolls_back,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_full_disk_keeps_lines, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_full_disk_keeps_lines,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,7 +22,8 @@ static void test_parse_time(void **state)
 
 	assert_int_equal(tg_parse_time("2024-05-01T10:00:00Z", &t), 0);
 	assert_true(t == 1714557600LL * NS);
-	assert_int_equal(tg_parse_time("2024-05-01T10:00:00.123456789Z", &t), 0);
+	assert_int_equal(tg_parse_time("2024-05-01T10:00:00.123456789Z", &t),
+			 0);
 	assert_true(t == 1714557600LL * NS + 123456789);
 	assert_int_equal(tg_parse_time("2024-05-01t10:00:00.5z", &t), 0);
 	assert_true(t == 1714557600LL * NS + 500000000);
@@ -34,16 +35,25 @@ static void test_parse_time(void **state)
 	assert_int_equal(tg_parse_time("2024-05-01", &t), 0);
 	assert_true(t == 1714521600LL * NS);
 	/* More than nanoseconds: the rest is ignored. */
-	assert_int_equal(tg_parse_time("2024-05-01T10:00:00.1234567891Z", &t), 0);
+	assert_int_equal(tg_parse_time("2024-05-01T10:00:00.1234567891Z", &t),
+			 0);
 	assert_true(t == 1714557600LL * NS + 123456789);
 	/* Beyond 2262 nanoseconds overflow: as late as can be. */
 	assert_int_equal(tg_parse_time("2999-01-01T00:00:00Z", &t), 0);
 	assert_true(t == INT64_MAX);
 	static const char *bad[] = {
-		"", "2024", "2024-05-01T10:00:00", "2024-05-01T10:00Z",
-		"2024-02-31T10:00:00Z", "2024-13-01", "2024-05-01T24:00:00Z",
-		"2024-05-01T10:00:00.Z", "2024-05-01T10:00:00Zjunk",
-		"2024-05-01T10:00:00+2:00", "1969-12-31", "yesterday",
+		"",
+		"2024",
+		"2024-05-01T10:00:00",
+		"2024-05-01T10:00Z",
+		"2024-02-31T10:00:00Z",
+		"2024-13-01",
+		"2024-05-01T24:00:00Z",
+		"2024-05-01T10:00:00.Z",
+		"2024-05-01T10:00:00Zjunk",
+		"2024-05-01T10:00:00+2:00",
+		"1969-12-31",
+		"yesterday",
 		"2024-05-01T10:00:00+25:00",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -71,8 +81,15 @@ static void test_parse_since(void **state)
 	assert_true(t == now);
 	assert_int_equal(tg_parse_since("2024-05-01T09:00:00Z", now, &t), 0);
 	assert_true(t == now - 3600 * NS);
-	static const char *bad[] = {"10", "m", "-5m", "10mm", "10 m", "1y",
-				    "99999999999999999999s", "100000000w", ""};
+	static const char *bad[] = {"10",
+				    "m",
+				    "-5m",
+				    "10mm",
+				    "10 m",
+				    "1y",
+				    "99999999999999999999s",
+				    "100000000w",
+				    ""};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(tg_parse_since(bad[i], now, &t), -EINVAL);
 }
@@ -95,35 +112,41 @@ static char *render(const char *json, int colour)
 /* Terminal escapes and newlines in comm or path never reach the terminal. */
 static void test_human_hostile(void **state)
 {
-	char *s = render("{\"seq\":7,\"time\":\"2024-05-01T10:00:00.123456789Z\","
-			 "\"kind\":\"file\",\"verdict\":\"deny\",\"tenant\":\"globex\","
-			 "\"target_tenant\":\"acme\",\"op\":\"open\",\"pid\":9,"
-			 "\"comm\":\"a\\u001b]0;x\\u0007b\",\"path\":\"/srv/a\\nb\\u007f\"}",
-			 0);
+	char *s = render(
+		"{\"seq\":7,\"time\":\"2024-05-01T10:00:00.123456789Z\","
+		"\"kind\":\"file\",\"verdict\":\"deny\",\"tenant\":\"globex\","
+		"\"target_tenant\":\"acme\",\"op\":\"open\",\"pid\":9,"
+		"\"comm\":\"a\\u001b]0;x\\u0007b\",\"path\":\"/srv/a\\nb\\u007f\"}",
+		0);
 	size_t i;
 
-	assert_string_equal(s, "7   2024-05-01T10:00:00.123Z file  deny    globex   -> "
-			       "acme     open    9     a?]0;x?b /srv/a?b?\n");
+	assert_string_equal(
+		s, "7   2024-05-01T10:00:00.123Z file  deny    globex   -> "
+		   "acme     open    9     a?]0;x?b /srv/a?b?\n");
 	for (i = 0; i + 1 < strlen(s); i++)
 		assert_true((unsigned char)s[i] >= 0x20);
 }
 
 static void test_human_colour_and_net(void **state)
 {
-	char *s = render("{\"seq\":1,\"time\":\"t\",\"kind\":\"net\",\"verdict\":\"deny\","
-			 "\"tenant\":\"g\",\"target_tenant\":\"a\",\"op\":\"connect\","
-			 "\"pid\":1,\"comm\":\"c\",\"proto\":\"tcp\",\"addr\":\"::1\","
-			 "\"port\":80}",
-			 1);
+	char *s = render(
+		"{\"seq\":1,\"time\":\"t\",\"kind\":\"net\",\"verdict\":\"deny\","
+		"\"tenant\":\"g\",\"target_tenant\":\"a\",\"op\":\"connect\","
+		"\"pid\":1,\"comm\":\"c\",\"proto\":\"tcp\",\"addr\":\"::1\","
+		"\"port\":80}",
+		1);
 
 	assert_non_null(strstr(s, "\033[31mdeny\033[0m"));
 	assert_non_null(strstr(s, "tcp [::1]:80\n"));
-	s = render("{\"seq\":1,\"kind\":\"agent\",\"verdict\":\"allow\",\"op\":\"drop\","
-		   "\"message\":\"3 events dropped\"}",
-		   1);
+	s = render(
+		"{\"seq\":1,\"kind\":\"agent\",\"verdict\":\"allow\",\"op\":\"drop\","
+		"\"message\":\"3 events dropped\"}",
+		1);
 	assert_non_null(strstr(s, "\033[1;35mallow\033[0m"));
 	assert_non_null(strstr(s, "3 events dropped\n"));
-	s = render("{\"seq\":1,\"kind\":\"agent\",\"verdict\":\"allow\",\"op\":\"drop\"}", 0);
+	s = render(
+		"{\"seq\":1,\"kind\":\"agent\",\"verdict\":\"allow\",\"op\":\"drop\"}",
+		0);
 	assert_null(strchr(s, '\033'));
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests: ownership resolution of the fanotify backend (agentd/fanotify_owner.c)
- * on a real directory tree, without fanotify: owned sets, the inode cache,
- * the walk up by device + inode, and the opener's tenant by cgroup path.
+ * Unit tests: ownership resolution of the fanotify backend
+ * (agentd/fanotify_owner.c) on a real directory tree, without fanotify: owned
+ * sets, the inode cache, the walk up by device + inode, and the opener's tenant
+ * by cgroup path.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -81,8 +82,10 @@ static void own_roots(struct tg_fo_owned *o)
 	struct stat a = stat_rel("acme"), g = stat_rel("globex");
 
 	tg_fo_owned_init(o);
-	assert_int_equal(tg_fo_owned_add(o, a.st_dev, a.st_ino, 1, TG_FO_ROOT), 0);
-	assert_int_equal(tg_fo_owned_add(o, g.st_dev, g.st_ino, 2, TG_FO_ROOT), 0);
+	assert_int_equal(tg_fo_owned_add(o, a.st_dev, a.st_ino, 1, TG_FO_ROOT),
+			 0);
+	assert_int_equal(tg_fo_owned_add(o, g.st_dev, g.st_ino, 2, TG_FO_ROOT),
+			 0);
 	assert_int_equal(tg_fo_owned_finish(o), 0);
 }
 
@@ -91,8 +94,12 @@ static int owner_of(const char *rel, struct tg_fo_owned *o,
 		    struct tg_fo_cache *c, __u32 *owner, unsigned int *steps)
 {
 	struct tg_fo_walk w = {
-		.owned = o, .cache = c, .root_fd = root_fd, .root_path = root,
-		.now_ms = 1000, .scratch = scratch,
+		.owned = o,
+		.cache = c,
+		.root_fd = root_fd,
+		.root_path = root,
+		.now_ms = 1000,
+		.scratch = scratch,
 	};
 	struct stat st;
 	int fd, err;
@@ -113,25 +120,25 @@ static void test_owned_set(void **state)
 
 	tg_fo_owned_init(&o);
 	tg_fo_owned_add(&o, 5, 10, 1, TG_FO_LINK);
-	tg_fo_owned_add(&o, 5, 10, 1, TG_FO_ROOT);	/* root wins over link */
+	tg_fo_owned_add(&o, 5, 10, 1, TG_FO_ROOT); /* root wins over link */
 	tg_fo_owned_add(&o, 5, 11, 1, TG_FO_LINK);
-	tg_fo_owned_add(&o, 5, 11, 2, TG_FO_LINK);	/* in two trees: dropped */
+	tg_fo_owned_add(&o, 5, 11, 2, TG_FO_LINK); /* in two trees: dropped */
 	tg_fo_owned_add(&o, 4, 99, 3, TG_FO_ROOT);
-	tg_fo_owned_add(&o, 4, 99, 3, TG_FO_ROOT);	/* the same twice: one */
+	tg_fo_owned_add(&o, 4, 99, 3, TG_FO_ROOT); /* the same twice: one */
 	assert_int_equal(tg_fo_owned_finish(&o), 0);
 	assert_int_equal(o.n, 2);
 	assert_int_equal(tg_fo_owned_find(&o, 5, 10)->flags, TG_FO_ROOT);
 	assert_null(tg_fo_owned_find(&o, 5, 11));
 	assert_int_equal(tg_fo_owned_find(&o, 4, 99)->tenant, 3);
 	assert_null(tg_fo_owned_find(&o, 4, 10));
-	tg_fo_owned_add(&o, 4, 99, 1, TG_FO_ROOT);	/* two tenants, one root */
+	tg_fo_owned_add(&o, 4, 99, 1, TG_FO_ROOT); /* two tenants, one root */
 	assert_int_equal(tg_fo_owned_finish(&o), -EEXIST);
 	tg_fo_owned_free(&o);
 }
 
 static void test_cache(void **state)
 {
-	struct tg_fo_obj a = { 1, 2, 100 }, a2 = { 1, 2, 101 }, b = { 1, 3, 100 };
+	struct tg_fo_obj a = {1, 2, 100}, a2 = {1, 2, 101}, b = {1, 3, 100};
 	struct tg_fo_cache c;
 	__u32 t = 0;
 	__u64 i;
@@ -147,13 +154,13 @@ static void test_cache(void **state)
 	tg_fo_cache_put(&c, &b, 0, 0);
 	tg_fo_cache_del(&c, 1, 2);
 	assert_false(tg_fo_cache_get(&c, &a, 0, &t));
-	assert_true(tg_fo_cache_get(&c, &b, 0, &t));	/* past the removed one */
+	assert_true(tg_fo_cache_get(&c, &b, 0, &t)); /* past the removed one */
 	assert_int_equal(t, 0);
 	tg_fo_cache_clear(&c);
 	assert_false(tg_fo_cache_get(&c, &b, 0, &t));
 	/* Filling it past three quarters starts a new generation. */
 	for (i = 0; i < 1000; i++) {
-		struct tg_fo_obj x = { 9, i, 0 };
+		struct tg_fo_obj x = {9, i, 0};
 
 		tg_fo_cache_put(&c, &x, 1, 0);
 		assert_true(tg_fo_cache_get(&c, &x, 0, &t));
@@ -173,20 +180,31 @@ static void test_parent_rel(void **state)
 	char out[64];
 	const char *base;
 
-	assert_int_equal(tg_fo_parent_rel("/a/b/f", "/", 0, out, sizeof(out), &base), 0);
+	assert_int_equal(
+		tg_fo_parent_rel("/a/b/f", "/", 0, out, sizeof(out), &base), 0);
 	assert_string_equal(out, "a/b");
 	assert_string_equal(base, "f");
-	assert_int_equal(tg_fo_parent_rel("/f", "/", 0, out, sizeof(out), &base), 0);
+	assert_int_equal(
+		tg_fo_parent_rel("/f", "/", 0, out, sizeof(out), &base), 0);
 	assert_string_equal(out, ".");
-	assert_int_equal(tg_fo_parent_rel("/r/x/f", "/r/", 0, out, sizeof(out), &base), 0);
+	assert_int_equal(
+		tg_fo_parent_rel("/r/x/f", "/r/", 0, out, sizeof(out), &base),
+		0);
 	assert_string_equal(out, "x");
-	assert_int_equal(tg_fo_parent_rel("/rx/f", "/r", 0, out, sizeof(out), NULL), -EXDEV);
-	assert_int_equal(tg_fo_parent_rel("/a/f (deleted)", "/", 1, out, sizeof(out), &base), 0);
+	assert_int_equal(
+		tg_fo_parent_rel("/rx/f", "/r", 0, out, sizeof(out), NULL),
+		-EXDEV);
+	assert_int_equal(tg_fo_parent_rel("/a/f (deleted)", "/", 1, out,
+					  sizeof(out), &base),
+			 0);
 	assert_string_equal(out, "a");
 	/* A file really named so, not deleted, keeps its name. */
-	assert_int_equal(tg_fo_parent_rel("/a/f (deleted)", "/", 0, out, sizeof(out), &base), 0);
+	assert_int_equal(tg_fo_parent_rel("/a/f (deleted)", "/", 0, out,
+					  sizeof(out), &base),
+			 0);
 	assert_string_equal(base, "f (deleted)");
-	assert_int_equal(tg_fo_parent_rel("/aaaaaaaa/f", "/", 0, out, 4, NULL), -ENAMETOOLONG);
+	assert_int_equal(tg_fo_parent_rel("/aaaaaaaa/f", "/", 0, out, 4, NULL),
+			 -ENAMETOOLONG);
 }
 
 static void test_walk(void **state)
@@ -200,7 +218,7 @@ static void test_walk(void **state)
 	assert_int_equal(tg_fo_cache_init(&c, 1024, 0), 0);
 	assert_int_equal(owner_of("acme/d1/d2/d3/f", &o, &c, &t, &steps), 0);
 	assert_int_equal(t, 1);
-	assert_int_equal(steps, 3);	/* d3 -> d2 -> d1 -> acme */
+	assert_int_equal(steps, 3); /* d3 -> d2 -> d1 -> acme */
 	/* The same file again, and its sibling directory: the cache answers. */
 	t = 99;
 	assert_int_equal(owner_of("acme/d1/d2/d3/f", &o, &c, &t, &steps), 0);
@@ -236,12 +254,15 @@ static void test_routes(void **state)
 	assert_int_equal(symlink("../acme/data", p), 0);
 	assert_int_equal(owner_of("shared/link", &o, NULL, &t, NULL), 0);
 	assert_int_equal(t, 1);
-	assert_int_equal(owner_of("shared/../acme/d1/./d2/../d2/d3/f", &o, NULL, &t, NULL), 0);
+	assert_int_equal(owner_of("shared/../acme/d1/./d2/../d2/d3/f", &o, NULL,
+				  &t, NULL),
+			 0);
 	assert_int_equal(t, 1);
 	snprintf(q, sizeof(q), "%s/shared/linkdir", root);
 	snprintf(p, sizeof(p), "%s/acme/d1", root);
 	assert_int_equal(symlink(p, q), 0);
-	assert_int_equal(owner_of("shared/linkdir/d2/d3/f", &o, NULL, &t, NULL), 0);
+	assert_int_equal(owner_of("shared/linkdir/d2/d3/f", &o, NULL, &t, NULL),
+			 0);
 	assert_int_equal(t, 1);
 	tg_fo_owned_free(&o);
 }
@@ -269,8 +290,8 @@ static void test_hardlink(void **state)
 /* Renamed after it was opened: the answer is where it is now. */
 static void test_moved_and_deleted(void **state)
 {
-	struct tg_fo_walk w = { .root_fd = root_fd, .root_path = root,
-				.scratch = scratch };
+	struct tg_fo_walk w = {
+		.root_fd = root_fd, .root_path = root, .scratch = scratch};
 	char p[PATH_MAX], q[PATH_MAX];
 	struct tg_fo_owned o;
 	struct stat st;
@@ -323,8 +344,10 @@ static void test_deep(void **state)
 		close(dfd);
 		dfd = next;
 		if (i == 99) {
-			struct tg_fo_walk w = { .owned = &o, .root_fd = root_fd,
-						.root_path = root, .scratch = scratch };
+			struct tg_fo_walk w = {.owned = &o,
+					       .root_fd = root_fd,
+					       .root_path = root,
+					       .scratch = scratch};
 			struct stat st;
 
 			assert_int_equal(fstat(dfd, &st), 0);
@@ -335,8 +358,10 @@ static void test_deep(void **state)
 		}
 	}
 	{
-		struct tg_fo_walk w = { .owned = &o, .root_fd = root_fd,
-					.root_path = root, .scratch = scratch };
+		struct tg_fo_walk w = {.owned = &o,
+				       .root_fd = root_fd,
+				       .root_path = root,
+				       .scratch = scratch};
 		struct stat st;
 		int f = openat(dfd, "f", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
 
@@ -366,7 +391,7 @@ static void test_cgroups(void **state)
 	assert_int_equal(tg_fo_cgroups_find(&g, "/t/acme/job/1")->tenant, 1);
 	assert_int_equal(tg_fo_cgroups_find(&g, "/t/acme/inner/x")->tenant, 3);
 	assert_int_equal(tg_fo_cgroups_find(&g, "/t/globex")->flags, 1);
-	assert_null(tg_fo_cgroups_find(&g, "/t/acme2"));	/* not a prefix */
+	assert_null(tg_fo_cgroups_find(&g, "/t/acme2")); /* not a prefix */
 	assert_null(tg_fo_cgroups_find(&g, "/t"));
 	assert_null(tg_fo_cgroups_find(&g, "/"));
 	assert_null(tg_fo_cgroups_find(&g, "/user.slice/session-1.scope"));
@@ -377,28 +402,37 @@ static void test_cgroups(void **state)
 	/* The tenants cgroup as the pending actor: any tenant wins over it. */
 	tg_fo_cgroups_init(&g);
 	assert_int_equal(tg_fo_cgroups_add(&g, "/t", TG_TENANT_PENDING,
-					   TG_TENANT_F_PENDING), 0);
+					   TG_TENANT_F_PENDING),
+			 0);
 	assert_int_equal(tg_fo_cgroups_add(&g, "/t/acme", 1, 0), 0);
 	assert_int_equal(tg_fo_cgroups_add(&g, "/outer", 5, 0), 0);
 	assert_int_equal(tg_fo_cgroups_add(&g, "/outer/t2", TG_TENANT_PENDING,
-					   TG_TENANT_F_PENDING), 0);
+					   TG_TENANT_F_PENDING),
+			 0);
 	assert_int_equal(tg_fo_cgroups_finish(&g), 0);
 	assert_int_equal(tg_fo_cgroups_find(&g, "/t/acme/job")->tenant, 1);
-	assert_int_equal(tg_fo_cgroups_find(&g, "/t/new")->tenant, TG_TENANT_PENDING);
+	assert_int_equal(tg_fo_cgroups_find(&g, "/t/new")->tenant,
+			 TG_TENANT_PENDING);
 	assert_int_equal(tg_fo_cgroups_find(&g, "/t/bad name/x")->tenant,
 			 TG_TENANT_PENDING);
-	assert_int_equal(tg_fo_cgroups_find(&g, "/t")->tenant, TG_TENANT_PENDING);
+	assert_int_equal(tg_fo_cgroups_find(&g, "/t")->tenant,
+			 TG_TENANT_PENDING);
 	assert_int_equal(tg_fo_cgroups_find(&g, "/outer/t2/x")->tenant, 5);
 	assert_null(tg_fo_cgroups_find(&g, "/tt"));
 	assert_null(tg_fo_cgroups_find(&g, "/"));
 	tg_fo_cgroups_free(&g);
 
-	assert_int_equal(tg_fo_cgroup_line("12:cpu:/x\n0::/t/acme/a\n", out, sizeof(out)), 0);
+	assert_int_equal(tg_fo_cgroup_line("12:cpu:/x\n0::/t/acme/a\n", out,
+					   sizeof(out)),
+			 0);
 	assert_string_equal(out, "/t/acme/a");
 	assert_int_equal(tg_fo_cgroup_line("0::/\n", out, sizeof(out)), 0);
 	assert_string_equal(out, "/");
-	assert_int_equal(tg_fo_cgroup_line("1:name=systemd:/x\n", out, sizeof(out)), -ENOENT);
-	assert_int_equal(tg_fo_cgroup_line("0::/abcdefgh", out, 4), -ENAMETOOLONG);
+	assert_int_equal(
+		tg_fo_cgroup_line("1:name=systemd:/x\n", out, sizeof(out)),
+		-ENOENT);
+	assert_int_equal(tg_fo_cgroup_line("0::/abcdefgh", out, 4),
+			 -ENAMETOOLONG);
 }
 
 int main(void)

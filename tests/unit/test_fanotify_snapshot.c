@@ -73,11 +73,11 @@ static int setup(void **state)
 	mk("b", 1);
 	mk("a/sub", 1);
 	mk("a/f", 0);
-	ln("a/f", "out");		/* acme's, named outside too */
+	ln("a/f", "out"); /* acme's, named outside too */
 	mk("a/g", 0);
-	ln("a/g", "b/g");		/* in both tenants' trees */
+	ln("a/g", "b/g"); /* in both tenants' trees */
 	mk("a/sub/h", 0);
-	ln("a/sub/h", "h2");		/* below globex's nested root */
+	ln("a/sub/h", "h2"); /* below globex's nested root */
 	mk("a/one", 0);
 	path_of("a/sym", psub, sizeof(psub));
 	assert_int_equal(symlink("f", psub), 0);
@@ -93,7 +93,7 @@ static int setup(void **state)
 	ents[0].n_paths = 1;
 	ents[0].paths[0] = pa;
 	ents[1].id = 2;
-	ents[1].defined = 1;		/* no cgroup yet */
+	ents[1].defined = 1; /* no cgroup yet */
 	snprintf(ents[1].cgroup, sizeof(ents[1].cgroup), "/cg/tenants/globex");
 	ents[1].n_paths = 1;
 	ents[1].paths[0] = pb;
@@ -123,7 +123,7 @@ static void test_roots_and_cgroups(void **state)
 	assert_int_equal(ent_of(s, "a")->tenant, 1);
 	assert_int_equal(ent_of(s, "a")->flags, TG_FO_ROOT);
 	assert_int_equal(ent_of(s, "b")->tenant, 2);
-	assert_null(ent_of(s, "out"));		/* no scan yet */
+	assert_null(ent_of(s, "out")); /* no scan yet */
 	cg = tg_fo_cgroups_find(&s->cgroups, "/tenants/acme/job");
 	assert_non_null(cg);
 	assert_int_equal(cg->tenant, 1);
@@ -153,8 +153,8 @@ static void test_scan_links(void **state)
 	assert_int_equal(ent_of(s, "h2")->tenant, 2);
 	/* In two tenants' trees: left to the place of each name. */
 	assert_null(ent_of(s, "b/g"));
-	assert_null(ent_of(s, "a/one"));	/* one link */
-	assert_null(ent_of(s, "a/sym"));	/* symlinks never */
+	assert_null(ent_of(s, "a/one")); /* one link */
+	assert_null(ent_of(s, "a/sym")); /* symlinks never */
 	assert_int_equal(ent_of(s, "a/sub")->flags, TG_FO_ROOT);
 	ents[1].n_paths = 1;
 	tg_fan_snap_free(s);
@@ -173,7 +173,7 @@ static void test_old_links_and_same_roots(void **state)
 	assert_int_equal(tg_fan_snap_build(s, &reg, "/cg", old), 0);
 	assert_int_equal(ent_of(s, "out")->tenant, 1);
 	assert_true(tg_fan_snap_same_roots(s, old));
-	reg.n = 1;				/* globex gone */
+	reg.n = 1; /* globex gone */
 	assert_int_equal(tg_fan_snap_build(t, &reg, "/cg", old), 0);
 	reg.n = 2;
 	assert_false(tg_fan_snap_same_roots(t, old));
@@ -198,12 +198,14 @@ static void test_one_root_two_tenants(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_roots_and_cgroups, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scan_links, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_old_links_and_same_roots, setup,
+		cmocka_unit_test_setup_teardown(test_roots_and_cgroups, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_one_root_two_tenants, setup,
+		cmocka_unit_test_setup_teardown(test_scan_links, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_old_links_and_same_roots,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_root_two_tenants,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -64,7 +64,8 @@ static __u32 owner_of(const struct tg_compiled *c, const char *rel)
 
 	for (i = 0; i < c->roots.n; i++)
 		if (!memcmp(c->roots.rows + i * row, &k, sizeof(k))) {
-			memcpy(&o, c->roots.rows + i * row + c->roots.ksz, sizeof(o));
+			memcpy(&o, c->roots.rows + i * row + c->roots.ksz,
+			       sizeof(o));
 			return o.tenant;
 		}
 	return 0;
@@ -79,14 +80,15 @@ static int flags_of(const struct tg_compiled *c, const char *rel)
 
 	for (i = 0; i < c->roots.n; i++)
 		if (!memcmp(c->roots.rows + i * row, &k, sizeof(k))) {
-			memcpy(&o, c->roots.rows + i * row + c->roots.ksz, sizeof(o));
+			memcpy(&o, c->roots.rows + i * row + c->roots.ksz,
+			       sizeof(o));
 			return (int)o.flags;
 		}
 	return -1;
 }
 
 static char pa[128], pb[128];
-static char *paths_a[1] = { pa }, *paths_b[1] = { pb };
+static char *paths_a[1] = {pa}, *paths_b[1] = {pb};
 static struct tg_tenant_entry ents[2];
 static struct tg_registry reg;
 
@@ -94,7 +96,7 @@ static struct tg_registry reg;
 static void compiled(struct tg_compiled *c, int with_b)
 {
 	struct tg_inode_key k;
-	struct tg_owner o = { 0 };
+	struct tg_owner o = {0};
 
 	tg_compiled_init(c);
 	k = key_of("a");
@@ -116,11 +118,11 @@ static int setup(void **state)
 	mk("b", 1);
 	mk("a/sub", 1);
 	mk("a/out", 0);
-	ln("a/out", "outside");		/* a link outside every root */
+	ln("a/out", "outside"); /* a link outside every root */
 	mk("a/both", 0);
-	ln("a/both", "b/both");		/* below both roots */
+	ln("a/both", "b/both"); /* below both roots */
 	mk("a/sub/in", 0);
-	ln("a/sub/in", "a/in2");	/* twice inside acme's tree */
+	ln("a/sub/in", "a/in2"); /* twice inside acme's tree */
 	mk("a/single", 0);
 	memset(ents, 0, sizeof(ents));
 	snprintf(pa, sizeof(pa), "%s/a", top);
@@ -167,11 +169,12 @@ static void test_objects_with_links(void **state)
 	assert_int_equal(flags_of(&c, "b/both"), TG_OWNER_F_LINK);
 	assert_int_equal(l.st.shared, 1);
 	assert_non_null(strstr(l.st.example, "/both"));
-	assert_int_equal(owner_of(&c, "a/single"), 0);	/* one link: its parent's */
-	assert_int_equal(owner_of(&c, "a/sub"), 0);	/* directories never */
-	assert_int_equal(owner_of(&c, "a"), 1);		/* roots keep theirs */
+	assert_int_equal(owner_of(&c, "a/single"),
+			 0);			    /* one link: its parent's */
+	assert_int_equal(owner_of(&c, "a/sub"), 0); /* directories never */
+	assert_int_equal(owner_of(&c, "a"), 1);	    /* roots keep theirs */
 	assert_int_equal(flags_of(&c, "a"), 0);
-	assert_int_equal(c.roots.n, 2 + 2);	/* both, out */
+	assert_int_equal(c.roots.n, 2 + 2); /* both, out */
 	tg_compiled_free(&c);
 	tg_links_free(&l);
 }
@@ -193,13 +196,14 @@ static void test_host_file_linked_in(void **state)
 	compiled(&c, 1);
 	assert_int_equal(tg_links_apply(&l, &reg, &c), 0);
 	assert_int_equal(owner_of(&c, "libc"), TG_OWNER_SHARED);
-	assert_int_equal(l.st.outside, 1);	/* out */
-	assert_int_equal(l.st.shared, 2);	/* both, libc */
+	assert_int_equal(l.st.outside, 1); /* out */
+	assert_int_equal(l.st.shared, 2);  /* both, libc */
 	tg_compiled_free(&c);
 	tg_links_free(&l);
 }
 
-/* Roots are scanned once; a root dropped from the policy takes its objects along. */
+/* Roots are scanned once; a root dropped from the policy takes its objects
+ * along. */
 static void test_scan_once_and_dropped_root(void **state)
 {
 	struct tg_links l;
@@ -270,7 +274,7 @@ static void test_nested_root(void **state)
 	struct tg_links l;
 	struct tg_compiled c;
 	struct tg_inode_key k;
-	struct tg_owner o = { .tenant = 2 };
+	struct tg_owner o = {.tenant = 2};
 
 	tg_links_init(&l);
 	compiled(&c, 0);
@@ -288,21 +292,22 @@ static void test_nested_root(void **state)
 /* One scan: a row per name of an object with several links. */
 static void test_scan_one_root(void **state)
 {
-	struct tg_inode_key k = { .ino = 1 };
+	struct tg_inode_key k = {.ino = 1};
 	struct tg_links l;
 
 	tg_links_init(&l);
-	assert_int_equal(tg_links_scan(&l, "/nonexistent/tg", &k, NULL), -ENOENT);
+	assert_int_equal(tg_links_scan(&l, "/nonexistent/tg", &k, NULL),
+			 -ENOENT);
 	assert_int_equal(tg_links_scan(&l, pa, &k, NULL), 0);
-	assert_int_equal(l.found.n, 4);	/* out, both, sub/in and in2 */
+	assert_int_equal(l.found.n, 4); /* out, both, sub/in and in2 */
 	tg_links_free(&l);
 }
 
 /* What walk_cb saw: entries by name, and what it answers for some. */
 struct walk_seen {
-	char names[512];	/* "name " for each entry */
-	const char *skip;	/* a directory not to enter */
-	const char *stop;	/* the entry that ends the walk */
+	char names[512];  /* "name " for each entry */
+	const char *skip; /* a directory not to enter */
+	const char *stop; /* the entry that ends the walk */
 };
 
 static int walk_cb(void *ctx, int dir_fd, const char *name,
@@ -343,8 +348,9 @@ static void test_walk(void **state)
 	assert_non_null(strstr(w.names, "sub "));
 	assert_non_null(strstr(w.names, "in "));
 	assert_non_null(strstr(w.names, "sublink "));
-	assert_int_equal(strlen(w.names), strlen("sub out both in2 single sublink in "));
-	walk("a", 0, &w, 0);		/* the root's entries only */
+	assert_int_equal(strlen(w.names),
+			 strlen("sub out both in2 single sublink in "));
+	walk("a", 0, &w, 0); /* the root's entries only */
 	assert_null(strstr(w.names, "in "));
 	w.skip = "sub";
 	walk("a", 16, &w, 0);
@@ -354,7 +360,7 @@ static void test_walk(void **state)
 	walk("a", 16, &w, 0);
 	assert_null(strstr(w.names, "in "));
 	w.stop = NULL;
-	walk("a/out", 16, &w, 0);	/* a file: nothing below */
+	walk("a/out", 16, &w, 0); /* a file: nothing below */
 	assert_string_equal(w.names, "");
 	walk("nonexistent", 16, &w, -ENOENT);
 }
@@ -362,14 +368,18 @@ static void test_walk(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_objects_with_links, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scan_once_and_dropped_root, setup,
+		cmocka_unit_test_setup_teardown(test_objects_with_links, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_scan_one_root, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_once_and_dropped_root,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_one_root, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_host_file_linked_in, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_limit_per_tenant, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nested_root, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limit_per_tenant, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_nested_root, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_walk, setup, teardown),
 	};
 

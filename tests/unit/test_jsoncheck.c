@@ -13,7 +13,8 @@
 
 #include "collector/jsoncheck.h"
 
-static const char *const reserved[] = {"seq", "agent_stream", "agent_seq", NULL};
+static const char *const reserved[] = {"seq", "agent_stream", "agent_seq",
+				       NULL};
 
 static const char *check(const char *s)
 {
@@ -68,14 +69,19 @@ static void test_invalid(void **state)
 		{"{\"a\":1}\n", "payload holds a line break"},
 		{"{\"a\":\"x\ny\"}", "payload holds a line break"},
 		{"{\"a\":1,\r\"b\":2}", "payload holds a line break"},
-		{"{\"a\":\"x\ty\"}", "payload holds a raw control character in a string"},
-		{"{\"a\":\"\x01\"}", "payload holds a raw control character in a string"},
+		{"{\"a\":\"x\ty\"}",
+		 "payload holds a raw control character in a string"},
+		{"{\"a\":\"\x01\"}",
+		 "payload holds a raw control character in a string"},
 		{"{\"a\":NaN}", "payload holds a number JSON cannot express"},
-		{"{\"a\":-Infinity}", "payload holds a number JSON cannot express"},
-		{"{\"a\":Infinity}", "payload holds a number JSON cannot express"},
+		{"{\"a\":-Infinity}",
+		 "payload holds a number JSON cannot express"},
+		{"{\"a\":Infinity}",
+		 "payload holds a number JSON cannot express"},
 		{"{\"a\":1.}", "payload is not valid JSON: bad number"},
 		{"{\"a\":.5}", "payload is not valid JSON: value expected"},
-		{"{\"a\":01}", "payload is not valid JSON: ',' or '}' expected"},
+		{"{\"a\":01}",
+		 "payload is not valid JSON: ',' or '}' expected"},
 		{"{\"a\":+1}", "payload is not valid JSON: value expected"},
 		{"{\"a\":1e}", "payload is not valid JSON: bad number"},
 		{"{\"a\":-}", "payload is not valid JSON: bad number"},
@@ -85,12 +91,17 @@ static void test_invalid(void **state)
 		{"{a:1}", "payload is not valid JSON: key expected"},
 		{"{'a':1}", "payload is not valid JSON: key expected"},
 		{"{\"a\":[1,]}", "payload is not valid JSON: value expected"},
-		{"{\"a\":\"x}", "payload is not valid JSON: unterminated string"},
+		{"{\"a\":\"x}",
+		 "payload is not valid JSON: unterminated string"},
 		{"{\"a\":\"\\x\"}", "payload is not valid JSON: bad escape"},
-		{"{\"a\":\"\\u12\"}", "payload is not valid JSON: bad \\u escape"},
-		{"{\"a\":\"\\ud800\"}", "payload holds a lone surrogate escape"},
-		{"{\"a\":\"\\udc00\"}", "payload holds a lone surrogate escape"},
-		{"{\"a\":\"\\ud800\\u0041\"}", "payload holds a lone surrogate escape"},
+		{"{\"a\":\"\\u12\"}",
+		 "payload is not valid JSON: bad \\u escape"},
+		{"{\"a\":\"\\ud800\"}",
+		 "payload holds a lone surrogate escape"},
+		{"{\"a\":\"\\udc00\"}",
+		 "payload holds a lone surrogate escape"},
+		{"{\"a\":\"\\ud800\\u0041\"}",
+		 "payload holds a lone surrogate escape"},
 		{"{\"a\":\"\xff\"}", "payload is not valid UTF-8"},
 		{"{\"a\":\"\xc0\xaf\"}", "payload is not valid UTF-8"},
 		{"{\"a\":\"\xed\xa0\x80\"}", "payload is not valid UTF-8"},
@@ -98,11 +109,16 @@ static void test_invalid(void **state)
 		{"{\"a\":\"\xe2\x82\"}", "payload is not valid UTF-8"},
 		{"{\"\xff\":1}", "payload is not valid UTF-8"},
 		{"{\"a\":[[[[[[[[1]]]]]]]]}", "payload nests too deep"},
-		{"{\"seq\":1}", "payload must not carry seq, agent_stream or agent_seq"},
-		{"{\"a\":1,\"agent_seq\":1}", "payload must not carry seq, agent_stream or agent_seq"},
-		{"{\"\\u0073eq\":1}", "payload must not carry seq, agent_stream or agent_seq"},
-		{"{\"agent\\u005fstream\":\"x\"}", "payload must not carry seq, agent_stream or agent_seq"},
-		{"{\"tenant\":\"a\",\"tenant\":\"b\"}", "payload holds a key twice"},
+		{"{\"seq\":1}",
+		 "payload must not carry seq, agent_stream or agent_seq"},
+		{"{\"a\":1,\"agent_seq\":1}",
+		 "payload must not carry seq, agent_stream or agent_seq"},
+		{"{\"\\u0073eq\":1}",
+		 "payload must not carry seq, agent_stream or agent_seq"},
+		{"{\"agent\\u005fstream\":\"x\"}",
+		 "payload must not carry seq, agent_stream or agent_seq"},
+		{"{\"tenant\":\"a\",\"tenant\":\"b\"}",
+		 "payload holds a key twice"},
 		{"{\"k\":1,\"\\u006b\":2}", "payload holds a key twice"},
 		{"{\"a\":1", "payload is not valid JSON: ',' or '}' expected"},
 		{"{\"a\":\0}", "payload is not valid JSON: value expected"},
@@ -127,21 +143,28 @@ static void test_nul_and_limits(void **state)
 	char big[20000];
 	int i, n = 0;
 
-	assert_int_equal(tg_json_check_object("{\"a\":\"x\0y\"}", 11, 8, reserved, &why),
-			 -EINVAL);
-	assert_string_equal(why, "payload holds a raw control character in a string");
+	assert_int_equal(
+		tg_json_check_object("{\"a\":\"x\0y\"}", 11, 8, reserved, &why),
+		-EINVAL);
+	assert_string_equal(
+		why, "payload holds a raw control character in a string");
 	/* Many keys: refused past the limit, not slow. */
 	n += sprintf(big + n, "{");
 	for (i = 0; i < 300; i++)
 		n += sprintf(big + n, "%s\"k%d\":1", i ? "," : "", i);
 	n += sprintf(big + n, "}");
-	assert_int_equal(tg_json_check_object(big, (size_t)n, 8, reserved, &why), -EINVAL);
+	assert_int_equal(
+		tg_json_check_object(big, (size_t)n, 8, reserved, &why),
+		-EINVAL);
 	assert_string_equal(why, "payload has too many keys");
 	/* Long keys differing late are told apart; the same twice is not. */
 	n = sprintf(big, "{\"%080d\":1,\"%079d1\":2}", 0, 0);
-	assert_int_equal(tg_json_check_object(big, (size_t)n, 8, reserved, &why), 0);
+	assert_int_equal(
+		tg_json_check_object(big, (size_t)n, 8, reserved, &why), 0);
 	n = sprintf(big, "{\"%080d\":1,\"%080d\":2}", 0, 0);
-	assert_int_equal(tg_json_check_object(big, (size_t)n, 8, reserved, &why), -EINVAL);
+	assert_int_equal(
+		tg_json_check_object(big, (size_t)n, 8, reserved, &why),
+		-EINVAL);
 	assert_string_equal(why, "payload holds a key twice");
 }
 

@@ -17,22 +17,27 @@
 
 static void test_format_and_escaping(void **state)
 {
-	const char *l[] = {"tenant", "a\"b\\c\nd", "reason", "x\xff" "y", NULL};
+	const char *l[] = {"tenant", "a\"b\\c\nd", "reason",
+			   "x\xff"
+			   "y",
+			   NULL};
 	struct tg_metrics m;
 
 	tg_metrics_init(&m);
-	tg_metrics_family(&m, "tg_x_total", "counter", "Help with \\ and\nnewline.");
+	tg_metrics_family(&m, "tg_x_total", "counter",
+			  "Help with \\ and\nnewline.");
 	tg_metrics_u64(&m, "tg_x_total", l, 18446744073709551615ULL);
 	tg_metrics_u64(&m, "tg_x_total", NULL, 0);
 	tg_metrics_double(&m, "tg_lag_seconds", NULL, 1.5);
 	assert_int_equal(m.err, 0);
-	assert_string_equal(m.b.p,
-			    "# HELP tg_x_total Help with \\\\ and\\nnewline.\n"
-			    "# TYPE tg_x_total counter\n"
-			    "tg_x_total{tenant=\"a\\\"b\\\\c\\nd\",reason=\"x\xef\xbf\xbdy\"} "
-			    "18446744073709551615\n"
-			    "tg_x_total 0\n"
-			    "tg_lag_seconds 1.500000\n");
+	assert_string_equal(
+		m.b.p,
+		"# HELP tg_x_total Help with \\\\ and\\nnewline.\n"
+		"# TYPE tg_x_total counter\n"
+		"tg_x_total{tenant=\"a\\\"b\\\\c\\nd\",reason=\"x\xef\xbf\xbdy\"} "
+		"18446744073709551615\n"
+		"tg_x_total 0\n"
+		"tg_lag_seconds 1.500000\n");
 	tg_metrics_free(&m);
 }
 
@@ -58,7 +63,8 @@ static void test_write_atomic(void **state)
 	assert_string_equal(buf, "a 1\nb 2\n");
 	assert_int_equal(access(tmp, F_OK), -1);
 	/* A directory that does not exist: an error, nothing written. */
-	assert_int_equal(tg_metrics_write(&m, "/nonexistent-tg/x.prom"), -ENOENT);
+	assert_int_equal(tg_metrics_write(&m, "/nonexistent-tg/x.prom"),
+			 -ENOENT);
 	tg_metrics_free(&m);
 	unlink(path);
 	rmdir(dir);

@@ -24,8 +24,9 @@ static void test_fields(void **state)
 	char buf[256];
 	struct tg_mount m;
 
-	parse_ok("36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n",
-		 &m, buf, sizeof(buf));
+	parse_ok(
+		"36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n",
+		&m, buf, sizeof(buf));
 	assert_int_equal(m.id, 36);
 	assert_int_equal(m.parent, 35);
 	assert_int_equal(m.major, 98);
@@ -47,8 +48,9 @@ static void test_optional_fields(void **state)
 	parse_ok("22 1 8:1 / / rw - ext4 /dev/sda1 rw", &m, buf, sizeof(buf));
 	assert_string_equal(m.optional, "");
 	assert_string_equal(m.fstype, "ext4");
-	parse_ok("22 1 8:1 / / rw shared:1 master:2 propagate_from:3 unbindable - ext4 /dev/sda1 rw",
-		 &m, buf, sizeof(buf));
+	parse_ok(
+		"22 1 8:1 / / rw shared:1 master:2 propagate_from:3 unbindable - ext4 /dev/sda1 rw",
+		&m, buf, sizeof(buf));
 	assert_string_equal(m.optional,
 			    "shared:1 master:2 propagate_from:3 unbindable");
 	assert_string_equal(m.options, "rw");
@@ -60,8 +62,9 @@ static void test_escapes(void **state)
 	char buf[256];
 	struct tg_mount m;
 
-	parse_ok("40 22 0:50 /a\\040b /mnt/x\\011y\\012z\\134w rw - fuse.my\\040fs src\\040dir rw,a=\\054\n",
-		 &m, buf, sizeof(buf));
+	parse_ok(
+		"40 22 0:50 /a\\040b /mnt/x\\011y\\012z\\134w rw - fuse.my\\040fs src\\040dir rw,a=\\054\n",
+		&m, buf, sizeof(buf));
 	assert_string_equal(m.root, "/a b");
 	assert_string_equal(m.point, "/mnt/x\ty\nz\\w");
 	assert_string_equal(m.fstype, "fuse.my fs");
@@ -69,7 +72,8 @@ static void test_escapes(void **state)
 	/* Options are left as written: an escaped comma splits nothing. */
 	assert_string_equal(m.super_options, "rw,a=\\054");
 	/* Not an escape: too short, out of range, not octal. */
-	parse_ok("40 22 0:50 /\\04 /\\400\\08x\\ rw - t s o", &m, buf, sizeof(buf));
+	parse_ok("40 22 0:50 /\\04 /\\400\\08x\\ rw - t s o", &m, buf,
+		 sizeof(buf));
 	assert_string_equal(m.root, "/\\04");
 	assert_string_equal(m.point, "/\\400\\08x\\");
 }
@@ -79,17 +83,18 @@ static void test_malformed(void **state)
 	static const char *const bad[] = {
 		"",
 		"\n",
-		"22 1 8:1 / /",					/* cut short */
-		"22 1 8:1 / / rw shared:1",			/* no "-" */
-		"22 1 8:1 / / rw - ext4",			/* no source */
-		"22 1 8:1 / / rw - ext4 /dev/sda1",		/* no super options */
-		"x 1 8:1 / / rw - ext4 /dev/sda1 rw",		/* id */
-		"22 -1 8:1 / / rw - ext4 /dev/sda1 rw",		/* parent */
-		"22 1 8 / / rw - ext4 /dev/sda1 rw",		/* no minor */
+		"22 1 8:1 / /",				/* cut short */
+		"22 1 8:1 / / rw shared:1",		/* no "-" */
+		"22 1 8:1 / / rw - ext4",		/* no source */
+		"22 1 8:1 / / rw - ext4 /dev/sda1",	/* no super options */
+		"x 1 8:1 / / rw - ext4 /dev/sda1 rw",	/* id */
+		"22 -1 8:1 / / rw - ext4 /dev/sda1 rw", /* parent */
+		"22 1 8 / / rw - ext4 /dev/sda1 rw",	/* no minor */
 		"22 1 8:x / / rw - ext4 /dev/sda1 rw",
 		"22 1 :1 / / rw - ext4 /dev/sda1 rw",
 		"22 1 8:1: / / rw - ext4 /dev/sda1 rw",
-		"99999999999 1 8:1 / / rw - ext4 /dev/sda1 rw",	/* over UINT_MAX */
+		"99999999999 1 8:1 / / rw - ext4 /dev/sda1 rw", /* over UINT_MAX
+								 */
 	};
 	struct tg_mount m;
 	char buf[128];
@@ -104,7 +109,8 @@ static void test_malformed(void **state)
 
 static void test_option(void **state)
 {
-	assert_true(tg_mount_option("rw,nsdelegate,memory_recursiveprot", "nsdelegate"));
+	assert_true(tg_mount_option("rw,nsdelegate,memory_recursiveprot",
+				    "nsdelegate"));
 	assert_true(tg_mount_option("nsdelegate", "nsdelegate"));
 	assert_true(tg_mount_option("rw,nsdelegate", "nsdelegate"));
 	assert_false(tg_mount_option("rw,nsdelegatex", "nsdelegate"));
@@ -115,7 +121,7 @@ static void test_option(void **state)
 /* What each_cb saw: the mount points, joined by '|'. */
 struct seen {
 	char points[512];
-	int stop_at;	/* the id to stop at with 7, 0: none */
+	int stop_at; /* the id to stop at with 7, 0: none */
 };
 
 static int each_cb(void *ctx, const struct tg_mount *m)
@@ -155,7 +161,7 @@ static void test_each_skips_bad_lines(void **state)
 		"garbage\n"
 		"\n"
 		"30 22 0:41 / /tmp rw - tmpfs tmpfs rw\n"
-		"31 22 0:42 / /last rw - tmpfs tmpfs rw";	/* no newline */
+		"31 22 0:42 / /last rw - tmpfs tmpfs rw"; /* no newline */
 	struct seen s = {};
 
 	each_in(text, sizeof(text) - 1, &s, 0);
@@ -164,11 +170,10 @@ static void test_each_skips_bad_lines(void **state)
 
 static void test_each_stops(void **state)
 {
-	static const char text[] =
-		"22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
-		"30 22 0:41 / /tmp rw - tmpfs tmpfs rw\n"
-		"31 22 0:42 / /last rw - tmpfs tmpfs rw\n";
-	struct seen s = { .stop_at = 30 };
+	static const char text[] = "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+				   "30 22 0:41 / /tmp rw - tmpfs tmpfs rw\n"
+				   "31 22 0:42 / /last rw - tmpfs tmpfs rw\n";
+	struct seen s = {.stop_at = 30};
 
 	each_in(text, sizeof(text) - 1, &s, 7);
 	assert_string_equal(s.points, "/|/tmp");
@@ -179,7 +184,8 @@ static void test_each_long_line(void **state)
 {
 	static const char head[] = "22 1 8:1 / /a rw - ext4 /dev/sda1 rw,x=";
 	static const char tail[] = "\n30 22 0:41 / /tmp rw - tmpfs tmpfs rw\n";
-	size_t len = sizeof(head) - 1 + TG_MOUNTINFO_LINE_MAX + sizeof(tail) - 1;
+	size_t len =
+		sizeof(head) - 1 + TG_MOUNTINFO_LINE_MAX + sizeof(tail) - 1;
 	struct seen s = {};
 	char *text = malloc(len);
 
@@ -196,8 +202,9 @@ static void test_each_missing_file(void **state)
 {
 	struct seen s = {};
 
-	assert_int_equal(tg_mountinfo_each("/nonexistent/mountinfo", each_cb, &s),
-			 -ENOENT);
+	assert_int_equal(
+		tg_mountinfo_each("/nonexistent/mountinfo", each_cb, &s),
+		-ENOENT);
 }
 
 /* The agent's own mountinfo: read to its end, some mount in it. */
@@ -205,7 +212,8 @@ static void test_each_self(void **state)
 {
 	struct seen s = {};
 
-	assert_int_equal(tg_mountinfo_each("/proc/self/mountinfo", each_cb, &s), 0);
+	assert_int_equal(tg_mountinfo_each("/proc/self/mountinfo", each_cb, &s),
+			 0);
 	assert_true(s.points[0] != '\0');
 }
 

@@ -89,11 +89,16 @@ static void test_unknown_device(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_root_mount, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mount_point_prefix, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bind_of_subtree_loses, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_subtree_mount, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_device, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_root_mount, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_mount_point_prefix, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bind_of_subtree_loses,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_subtree_mount, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_device, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,11 +68,13 @@ static void test_invalid_corpus(void **state)
 		buf = slurp(name, &len);
 		assert_int_equal(strncmp(buf, "# expect: ", 10), 0);
 		nl = strchr(buf, '\n');
-		snprintf(want, sizeof(want), "%s:%.*s", name, (int)(nl - buf - 10), buf + 10);
+		snprintf(want, sizeof(want), "%s:%.*s", name,
+			 (int)(nl - buf - 10), buf + 10);
 		assert_int_equal(check_doc(&p, name, buf, len, &d), -EINVAL);
 		assert_true(d.n >= 1);
 		if (strcmp(d.msgs[0], want) != 0)
-			fail_msg("%s:\n  got  %s\n  want %s", name, d.msgs[0], want);
+			fail_msg("%s:\n  got  %s\n  want %s", name, d.msgs[0],
+				 want);
 		tg_diag_free(&d);
 		tg_policy_free(&p);
 		free(buf);
@@ -98,7 +100,8 @@ static void test_valid_corpus(void **state)
 		size_t len;
 
 		if (list[i]->d_name[0] != '.') {
-			snprintf(name, sizeof(name), CORPUS "/valid/%s", list[i]->d_name);
+			snprintf(name, sizeof(name), CORPUS "/valid/%s",
+				 list[i]->d_name);
 			buf = slurp(name, &len);
 			if (check_doc(&p, name, buf, len, &d))
 				fail_msg("%s: %s", name, d.n ? d.msgs[0] : "?");
@@ -132,7 +135,7 @@ static void test_defaults_and_values(void **state)
 	assert_string_equal(p.tenants_cgroup, "/tenants");
 	a = tg_policy_find(&p, "acme");
 	g = tg_policy_find(&p, "globex");
-	assert_string_equal(a->cgroup, "/tenants/acme");	/* default */
+	assert_string_equal(a->cgroup, "/tenants/acme"); /* default */
 	assert_string_equal(g->cgroup, "/machine.slice/globex.slice");
 	assert_int_equal(tg_policy_tenant_mode(&p, a), TG_MODE_ENFORCE);
 	assert_int_equal(tg_policy_tenant_mode(&p, g), TG_MODE_AUDIT);
@@ -153,13 +156,12 @@ static void test_defaults_and_values(void **state)
 
 static void test_event_limits(void **state)
 {
-	static const char doc[] =
-		"version: 1\n"
-		"events: {rate: 400}\n"
-		"tenants:\n"
-		"  acme: {events: {rate: unlimited}}\n"
-		"  globex: {events: {rate: 20, burst: 1}}\n"
-		"  initech: {}\n";
+	static const char doc[] = "version: 1\n"
+				  "events: {rate: 400}\n"
+				  "tenants:\n"
+				  "  acme: {events: {rate: unlimited}}\n"
+				  "  globex: {events: {rate: 20, burst: 1}}\n"
+				  "  initech: {}\n";
 	static const char plain[] = "version: 1\n";
 	static const char dropin[] = "version: 1\nevents: {rate: 5}\n";
 	const struct tg_rate *r;
@@ -167,28 +169,31 @@ static void test_event_limits(void **state)
 	struct tg_policy p;
 
 	/* Without events: the default limit, for every tenant. */
-	assert_int_equal(check_doc(&p, "p.yaml", plain, sizeof(plain) - 1, &d), 0);
+	assert_int_equal(check_doc(&p, "p.yaml", plain, sizeof(plain) - 1, &d),
+			 0);
 	r = tg_policy_tenant_rate(&p, NULL);
 	assert_int_equal(r->rate, TG_RATE_DEFAULT);
 	assert_int_equal(r->burst, TG_BURST_DEFAULT);
 	tg_policy_free(&p);
 
 	assert_int_equal(check_doc(&p, "e.yaml", doc, sizeof(doc) - 1, &d), 0);
-	r = tg_policy_tenant_rate(&p, NULL);	/* zero-config tenants */
+	r = tg_policy_tenant_rate(&p, NULL); /* zero-config tenants */
 	assert_int_equal(r->rate, 400);
 	assert_int_equal(r->burst, 400 * TG_BURST_SECONDS);
 	r = tg_policy_tenant_rate(&p, tg_policy_find(&p, "acme"));
-	assert_int_equal(r->rate, 0);		/* unlimited */
+	assert_int_equal(r->rate, 0); /* unlimited */
 	r = tg_policy_tenant_rate(&p, tg_policy_find(&p, "globex"));
 	assert_int_equal(r->rate, 20);
 	assert_int_equal(r->burst, 1);
 	r = tg_policy_tenant_rate(&p, tg_policy_find(&p, "initech"));
-	assert_int_equal(r->rate, 400);		/* inherits */
+	assert_int_equal(r->rate, 400); /* inherits */
 	/* A drop-in may not change the default. */
-	assert_int_equal(tg_policy_parse(&p, "d.yaml", dropin, sizeof(dropin) - 1, 0, &d),
+	assert_int_equal(tg_policy_parse(&p, "d.yaml", dropin,
+					 sizeof(dropin) - 1, 0, &d),
 			 -EINVAL);
-	assert_string_equal(d.msgs[0],
-			    "d.yaml:2:1: unknown key 'events' in a drop-in (only version and tenants)");
+	assert_string_equal(
+		d.msgs[0],
+		"d.yaml:2:1: unknown key 'events' in a drop-in (only version and tenants)");
 	assert_int_equal(tg_policy_tenant_rate(&p, NULL)->rate, 400);
 	tg_diag_free(&d);
 	tg_policy_free(&p);
@@ -196,19 +201,21 @@ static void test_event_limits(void **state)
 
 static void test_every_error_reported(void **state)
 {
-	static const char doc[] =
-		"version: 1\n"
-		"tenants:\n"
-		"  acme:\n"
-		"    paths: [a, b]\n"
-		"    ports: [tcp:x, udp:1-0]\n";
+	static const char doc[] = "version: 1\n"
+				  "tenants:\n"
+				  "  acme:\n"
+				  "    paths: [a, b]\n"
+				  "    ports: [tcp:x, udp:1-0]\n";
 	struct tg_diag d = {};
 	struct tg_policy p;
 
-	assert_int_equal(check_doc(&p, "t.yaml", doc, sizeof(doc) - 1, &d), -EINVAL);
+	assert_int_equal(check_doc(&p, "t.yaml", doc, sizeof(doc) - 1, &d),
+			 -EINVAL);
 	assert_int_equal(d.n, 4);
-	assert_string_equal(d.msgs[1], "t.yaml:4:16: path 'b' is not an absolute path");
-	assert_string_equal(d.msgs[3], "t.yaml:5:20: port range 'udp:1-0' is reversed");
+	assert_string_equal(d.msgs[1],
+			    "t.yaml:4:16: path 'b' is not an absolute path");
+	assert_string_equal(d.msgs[3],
+			    "t.yaml:5:20: port range 'udp:1-0' is reversed");
 	tg_diag_free(&d);
 	tg_policy_free(&p);
 }
@@ -235,56 +242,74 @@ static void test_port_and_net_overlaps(void **state)
 		"tenants:\n"
 		"  v6: {networks: [\"::/0\"]}\n"
 		"  v4: {networks: [192.168.1.0/24, \"fd00:1::/32\"]}\n";
-	static const char dropin[] =
-		"version: 1\n"
-		"tenants:\n"
-		"  late: {ports: [tcp:8099]}\n";
+	static const char dropin[] = "version: 1\n"
+				     "tenants:\n"
+				     "  late: {ports: [tcp:8099]}\n";
 	struct tg_diag d = {};
 	struct tg_policy p;
 
-	assert_int_equal(check_doc(&p, "ok.yaml", ok_doc, sizeof(ok_doc) - 1, &d), 0);
+	assert_int_equal(
+		check_doc(&p, "ok.yaml", ok_doc, sizeof(ok_doc) - 1, &d), 0);
 	assert_int_equal(d.n, 0);
 	tg_policy_free(&p);
 
-	assert_int_equal(check_doc(&p, "t.yaml", bad_doc, sizeof(bad_doc) - 1, &d), -EINVAL);
+	assert_int_equal(
+		check_doc(&p, "t.yaml", bad_doc, sizeof(bad_doc) - 1, &d),
+		-EINVAL);
 	assert_int_equal(d.n, 4);
 	/* Each overlap once, at the later range, naming the earlier one. */
-	assert_string_equal(d.msgs[0], "t.yaml:4:15: port tcp:110-300 of tenant 'a' "
-				       "overlaps tcp:100-120 of tenant 'b' (t.yaml:3:3)");
-	assert_string_equal(d.msgs[1], "t.yaml:4:28: port tcp:115-118 of tenant 'a' "
-				       "overlaps tcp:100-120 of tenant 'b' (t.yaml:3:3)");
-	assert_string_equal(d.msgs[2], "t.yaml:5:28: port tcp:300 of tenant 'c' "
-				       "overlaps tcp:110-300 of tenant 'a' (t.yaml:4:3)");
-	assert_string_equal(d.msgs[3], "t.yaml:6:15: port udp:7 of tenant 'd' "
-				       "overlaps udp:1-65535 of tenant 'c' (t.yaml:5:3)");
+	assert_string_equal(d.msgs[0],
+			    "t.yaml:4:15: port tcp:110-300 of tenant 'a' "
+			    "overlaps tcp:100-120 of tenant 'b' (t.yaml:3:3)");
+	assert_string_equal(d.msgs[1],
+			    "t.yaml:4:28: port tcp:115-118 of tenant 'a' "
+			    "overlaps tcp:100-120 of tenant 'b' (t.yaml:3:3)");
+	assert_string_equal(d.msgs[2],
+			    "t.yaml:5:28: port tcp:300 of tenant 'c' "
+			    "overlaps tcp:110-300 of tenant 'a' (t.yaml:4:3)");
+	assert_string_equal(d.msgs[3],
+			    "t.yaml:6:15: port udp:7 of tenant 'd' "
+			    "overlaps udp:1-65535 of tenant 'c' (t.yaml:5:3)");
 	tg_diag_free(&d);
 	tg_policy_free(&p);
 
-	assert_int_equal(check_doc(&p, "n.yaml", bad_nets, sizeof(bad_nets) - 1, &d), -EINVAL);
+	assert_int_equal(
+		check_doc(&p, "n.yaml", bad_nets, sizeof(bad_nets) - 1, &d),
+		-EINVAL);
 	assert_int_equal(d.n, 2);
-	assert_string_equal(d.msgs[0], "n.yaml:4:19: network 192.168.1.0/24 of tenant 'v4' "
-				       "overlaps ::/0 of tenant 'v6' (n.yaml:3:3)");
-	assert_string_equal(d.msgs[1], "n.yaml:4:35: network fd00:1::/32 of tenant 'v4' "
-				       "overlaps ::/0 of tenant 'v6' (n.yaml:3:3)");
+	assert_string_equal(
+		d.msgs[0], "n.yaml:4:19: network 192.168.1.0/24 of tenant 'v4' "
+			   "overlaps ::/0 of tenant 'v6' (n.yaml:3:3)");
+	assert_string_equal(d.msgs[1],
+			    "n.yaml:4:35: network fd00:1::/32 of tenant 'v4' "
+			    "overlaps ::/0 of tenant 'v6' (n.yaml:3:3)");
 	tg_diag_free(&d);
 	tg_policy_free(&p);
 
 	/* A drop-in's tenant is named at its own file's place. */
 	tg_policy_init(&p);
-	assert_int_equal(tg_policy_parse(&p, "main.yaml", ok_doc, sizeof(ok_doc) - 1, 1, &d), 0);
-	assert_int_equal(tg_policy_parse(&p, "d/late.yaml", dropin, sizeof(dropin) - 1, 0, &d), 0);
+	assert_int_equal(tg_policy_parse(&p, "main.yaml", ok_doc,
+					 sizeof(ok_doc) - 1, 1, &d),
+			 0);
+	assert_int_equal(tg_policy_parse(&p, "d/late.yaml", dropin,
+					 sizeof(dropin) - 1, 0, &d),
+			 0);
 	assert_int_equal(tg_policy_finish(&p, &d), -EINVAL);
 	assert_int_equal(d.n, 1);
-	assert_string_equal(d.msgs[0], "d/late.yaml:3:18: port tcp:8099 of tenant 'late' "
-				       "overlaps tcp:8000-8099 of tenant 'acme' (main.yaml:3:3)");
+	assert_string_equal(
+		d.msgs[0],
+		"d/late.yaml:3:18: port tcp:8099 of tenant 'late' "
+		"overlaps tcp:8000-8099 of tenant 'acme' (main.yaml:3:3)");
 	tg_diag_free(&d);
 	tg_policy_free(&p);
 }
 
 static void test_dropin_merge_order(void **state)
 {
-	static const char main_doc[] = "version: 1\nmode: audit\ntenants:\n  acme: {}\n";
-	static const char d1[] = "version: 1\ntenants:\n  globex: {allow_from: [initech]}\n";
+	static const char main_doc[] =
+		"version: 1\nmode: audit\ntenants:\n  acme: {}\n";
+	static const char d1[] =
+		"version: 1\ntenants:\n  globex: {allow_from: [initech]}\n";
 	static const char d2[] = "version: 1\ntenants:\n  initech: {}\n";
 	static const char dup[] = "version: 1\ntenants:\n  acme: {}\n";
 	static const char bad[] = "version: 1\nmode: enforce\n";
@@ -292,20 +317,31 @@ static void test_dropin_merge_order(void **state)
 	struct tg_policy p;
 
 	tg_policy_init(&p);
-	assert_int_equal(tg_policy_parse(&p, "main.yaml", main_doc, sizeof(main_doc) - 1, 1, &d), 0);
-	assert_int_equal(tg_policy_parse(&p, "10-a.yaml", d1, sizeof(d1) - 1, 0, &d), 0);
-	assert_int_equal(tg_policy_parse(&p, "20-b.yaml", d2, sizeof(d2) - 1, 0, &d), 0);
-	assert_int_equal(tg_policy_finish(&p, &d), 0);	/* forward reference ok */
+	assert_int_equal(tg_policy_parse(&p, "main.yaml", main_doc,
+					 sizeof(main_doc) - 1, 1, &d),
+			 0);
+	assert_int_equal(
+		tg_policy_parse(&p, "10-a.yaml", d1, sizeof(d1) - 1, 0, &d), 0);
+	assert_int_equal(
+		tg_policy_parse(&p, "20-b.yaml", d2, sizeof(d2) - 1, 0, &d), 0);
+	assert_int_equal(tg_policy_finish(&p, &d),
+			 0); /* forward reference ok */
 	assert_int_equal(p.n_tenants, 3);
 	assert_string_equal(p.tenants[1].name, "globex");
 	assert_string_equal(p.tenants[2].name, "initech");
 	assert_int_equal(p.mode, TG_MODE_AUDIT);
-	assert_int_equal(tg_policy_parse(&p, "30-dup.yaml", dup, sizeof(dup) - 1, 0, &d), -EINVAL);
-	assert_string_equal(d.msgs[0],
-			    "30-dup.yaml:3:3: tenant 'acme' is already defined at main.yaml:4:3");
-	assert_int_equal(tg_policy_parse(&p, "40-bad.yaml", bad, sizeof(bad) - 1, 0, &d), -EINVAL);
-	assert_string_equal(d.msgs[1],
-			    "40-bad.yaml:2:1: unknown key 'mode' in a drop-in (only version and tenants)");
+	assert_int_equal(
+		tg_policy_parse(&p, "30-dup.yaml", dup, sizeof(dup) - 1, 0, &d),
+		-EINVAL);
+	assert_string_equal(
+		d.msgs[0],
+		"30-dup.yaml:3:3: tenant 'acme' is already defined at main.yaml:4:3");
+	assert_int_equal(
+		tg_policy_parse(&p, "40-bad.yaml", bad, sizeof(bad) - 1, 0, &d),
+		-EINVAL);
+	assert_string_equal(
+		d.msgs[1],
+		"40-bad.yaml:2:1: unknown key 'mode' in a drop-in (only version and tenants)");
 	tg_diag_free(&d);
 	tg_policy_free(&p);
 }
@@ -329,7 +365,8 @@ static void test_hostile_inputs(void **state)
 	assert_non_null(strstr(d.msgs[0], "not a text file"));
 	tg_diag_free(&d);
 	tg_policy_free(&p);
-	assert_int_equal(check_doc(&p, "bin2.yaml", "\x01\x02\xff\xfe", 4, &d), -EINVAL);
+	assert_int_equal(check_doc(&p, "bin2.yaml", "\x01\x02\xff\xfe", 4, &d),
+			 -EINVAL);
 	assert_int_equal(strncmp(d.msgs[0], "bin2.yaml:1:", 12), 0);
 	tg_diag_free(&d);
 	tg_policy_free(&p);

@@ -33,8 +33,9 @@ static void test_apply_policy_dirs(void **state)
 	struct tg_registry r;
 	struct tg_diag d = {};
 	struct tg_policy pol;
-	const char *names[] = { "bad name", "globex", "initech" };
-	const int reasons[] = { TG_UNREG_NAME, TG_UNREG_HOLDS, TG_UNREG_POLICY_NAME };
+	const char *names[] = {"bad name", "globex", "initech"};
+	const int reasons[] = {TG_UNREG_NAME, TG_UNREG_HOLDS,
+			       TG_UNREG_POLICY_NAME};
 	size_t i;
 	FILE *f;
 
@@ -45,9 +46,11 @@ static void test_apply_policy_dirs(void **state)
 	snprintf(dropins, sizeof(dropins), "%s/policy.d", root);
 	f = fopen(file, "w");
 	assert_non_null(f);
-	fprintf(f, "version: 1\nmode: audit\ntenants_cgroup: %s\ntenants:\n"
+	fprintf(f,
+		"version: 1\nmode: audit\ntenants_cgroup: %s\ntenants:\n"
 		"  acme: {}\n  inner: {cgroup: %s/globex/inner}\n"
-		"  initech: {cgroup: /elsewhere/initech}\n", tc, tc);
+		"  initech: {cgroup: /elsewhere/initech}\n",
+		tc, tc);
 	fclose(f);
 	tg_policy_init(&pol);
 	assert_int_equal(tg_policy_load(&pol, file, dropins, &d), 0);
@@ -65,11 +68,13 @@ static void test_apply_policy_dirs(void **state)
 	/* The tenants cgroup: the pending actor's row, in the policy's mode. */
 	assert_string_equal(r.pending.cgroup, root);
 	assert_true(r.pending.cgroup_id != 0);
-	assert_int_equal(r.pending.flags, TG_TENANT_F_PENDING | TG_TENANT_F_AUDIT);
+	assert_int_equal(r.pending.flags,
+			 TG_TENANT_F_PENDING | TG_TENANT_F_AUDIT);
 	tg_compiled_init(&c);
 	assert_int_equal(tg_compile(&r, &c), 0);
 	for (i = 0; i < c.cgroups.n; i++) {
-		const unsigned char *row = c.cgroups.rows + i * (c.cgroups.ksz + c.cgroups.vsz);
+		const unsigned char *row =
+			c.cgroups.rows + i * (c.cgroups.ksz + c.cgroups.vsz);
 		struct tg_tenant t;
 		__u64 id;
 
@@ -106,7 +111,8 @@ static void test_conflicts(void **state)
 	snprintf(p, sizeof(p), "%s/evil", root);
 	assert_int_equal(mkdir(p, 0755), 0);
 	tg_registry_init(&r);
-	assert_int_equal(tg_registry_scan(&r, root, srv), 0);	/* evil: a low id */
+	assert_int_equal(tg_registry_scan(&r, root, srv),
+			 0); /* evil: a low id */
 	snprintf(p, sizeof(p), "%s/acme", root);
 	assert_int_equal(mkdir(p, 0755), 0);
 	assert_int_equal(tg_registry_scan(&r, root, srv), 0);
@@ -122,7 +128,7 @@ static void test_conflicts(void **state)
 	assert_true(acme->present);
 	assert_int_equal(acme->n_paths, 1);
 	snprintf(p, sizeof(p), "%s/evil", root);
-	assert_int_equal(r.pending.n, 2);	/* and "bad name" */
+	assert_int_equal(r.pending.n, 2); /* and "bad name" */
 	assert_string_equal(r.pending.v[1].cgroup, p);
 	assert_int_equal(r.pending.v[1].reason, TG_UNREG_CONFLICT);
 	tg_compiled_init(&c);
@@ -135,8 +141,10 @@ static void test_conflicts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_apply_policy_dirs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_conflicts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apply_policy_dirs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_conflicts, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

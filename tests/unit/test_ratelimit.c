@@ -141,9 +141,11 @@ static int maps_setup(void **state)
 				 sizeof(struct tg_suppress_key), sizeof(__u64),
 				 TG_MAX_SUPPRESS_KEYS, NULL);
 	if (m->limits >= 0 && m->gates >= 0 && m->counts >= 0 && m->supp >= 0)
-		m->rl = tg_ratelimit_new(&(struct tg_rl_maps){
-			.limits_fd = m->limits, .gates_fd = m->gates,
-			.counts_fd = m->counts, .suppressed_fd = m->supp });
+		m->rl = tg_ratelimit_new(
+			&(struct tg_rl_maps){.limits_fd = m->limits,
+					     .gates_fd = m->gates,
+					     .counts_fd = m->counts,
+					     .suppressed_fd = m->supp});
 	*state = m;
 	return 0;
 }

@@ -23,8 +23,8 @@
 
 /* ---- mocks ---- */
 
-static int apply_fails;		/* what tg_bpf_apply returns, 0: works */
-static char *sent[64];		/* event texts given to the sink */
+static int apply_fails; /* what tg_bpf_apply returns, 0: works */
+static char *sent[64];	/* event texts given to the sink */
 static unsigned int n_sent;
 
 int __wrap_tg_bpf_apply(struct tg_bpf *b, const struct tg_registry *r,
@@ -122,7 +122,7 @@ static int setup(void **state)
 	memset(&a, 0, sizeof(a));
 	agent_opts_init(&a.opt);
 	a.opt.policy_file = policy;
-	a.opt.policy_dir = root;	/* holds no *.yaml drop-ins */
+	a.opt.policy_dir = root; /* holds no *.yaml drop-ins */
 	a.opt.policy_explicit = 1;
 	snprintf(a.cgroup_root, sizeof(a.cgroup_root), "%s", root);
 	snprintf(a.host, sizeof(a.host), "testhost");
@@ -191,8 +191,9 @@ static void test_reload_keeps_policy_on_parse_error(void **state)
 	assert_int_equal(a.bpf.gen, 1);
 	assert_int_equal(a.reloads_failed, 1);
 	assert_true(json_object_array_length(errs) >= 1);
-	assert_non_null(strstr(json_object_get_string(json_object_array_get_idx(errs, 0)),
-			       "policy.yaml:3:"));
+	assert_non_null(strstr(
+		json_object_get_string(json_object_array_get_idx(errs, 0)),
+		"policy.yaml:3:"));
 	ev = reload_event();
 	assert_non_null(ev);
 	assert_non_null(strstr(ev, "\"verdict\":\"deny\""));
@@ -214,8 +215,9 @@ static void test_reload_rolls_back_when_apply_fails(void **state)
 	assert_false(in_force("globex"));
 	assert_int_equal(a.bpf.gen, 1);
 	assert_int_equal(a.reloads_failed, 1);
-	assert_string_equal(json_object_get_string(json_object_array_get_idx(errs, 0)),
-			    "policy: cannot apply: No space left on device");
+	assert_string_equal(
+		json_object_get_string(json_object_array_get_idx(errs, 0)),
+		"policy: cannot apply: No space left on device");
 	ev = reload_event();
 	assert_non_null(ev);
 	assert_non_null(strstr(ev, "\"verdict\":\"deny\""));
@@ -237,8 +239,9 @@ static void test_reload_names_conflict(void **state)
 	apply_fails = -EEXIST;
 	assert_int_equal(agent_reload(&a, errs), -EEXIST);
 	assert_int_equal(a.policy.n_tenants, 1);
-	assert_string_equal(json_object_get_string(json_object_array_get_idx(errs, 0)),
-			    "policy: cannot apply: two tenants resolve to the same cgroup or directory");
+	assert_string_equal(
+		json_object_get_string(json_object_array_get_idx(errs, 0)),
+		"policy: cannot apply: two tenants resolve to the same cgroup or directory");
 	json_object_put(errs);
 }
 
@@ -249,7 +252,7 @@ static void test_rescan_registers_new_cgroup(void **state)
 
 	snprintf(path, sizeof(path), "%s/tenants/initech", root);
 	assert_int_equal(mkdir(path, 0755), 0);
-	a.builtin = 1;	/* zero-config: directories below are tenants */
+	a.builtin = 1; /* zero-config: directories below are tenants */
 	assert_int_equal(agent_rescan(&a), 0);
 	assert_true(in_force("initech"));
 	assert_int_equal(a.rescan_err, 0);
@@ -258,13 +261,18 @@ static void test_rescan_registers_new_cgroup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_reload_takes_good_policy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reload_keeps_policy_on_parse_error, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_reload_rolls_back_when_apply_fails, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_reload_names_conflict, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rescan_registers_new_cgroup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_takes_good_policy,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_reload_keeps_policy_on_parse_error, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_reload_rolls_back_when_apply_fails, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_reload_names_conflict,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_rescan_registers_new_cgroup, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,7 +40,7 @@ static void test_scan(void **state)
 
 	tg_registry_init(&r);
 	assert_int_equal(tg_registry_scan(&r, root, "/srv/tenants"), 0);
-	assert_int_equal(r.n, 2);	/* "bad name" and files are no tenants */
+	assert_int_equal(r.n, 2); /* "bad name" and files are no tenants */
 	/* "bad name" is listed as pending, files are not. */
 	assert_int_equal(r.pending.n, 1);
 	snprintf(p, sizeof(p), "%s/bad name", root);
@@ -55,11 +55,14 @@ static void test_scan(void **state)
 	assert_int_equal(acme->n_paths, 1);
 	assert_string_equal(acme->paths[0], "/srv/tenants/acme");
 	assert_true(acme->cgroup_id != 0);
-	assert_string_equal(tg_registry_name(&r, acme->id, nb, sizeof(nb)), "acme");
+	assert_string_equal(tg_registry_name(&r, acme->id, nb, sizeof(nb)),
+			    "acme");
 	assert_string_equal(tg_registry_name(&r, 0, nb, sizeof(nb)), "host");
-	assert_string_equal(tg_registry_name(&r, 999, nb, sizeof(nb)), "tenant-999");
-	assert_string_equal(tg_registry_name(&r, TG_TENANT_PENDING, nb, sizeof(nb)),
-			    "(pending)");
+	assert_string_equal(tg_registry_name(&r, 999, nb, sizeof(nb)),
+			    "tenant-999");
+	assert_string_equal(
+		tg_registry_name(&r, TG_TENANT_PENDING, nb, sizeof(nb)),
+		"(pending)");
 
 	/* A tenant that goes away keeps its id but is no longer present. */
 	__u32 acme_id = acme->id;
@@ -92,7 +95,7 @@ static void test_ids_exhausted(void **state)
 	size_t i, ids = 0;
 
 	tg_registry_init(&r);
-	r.next_id = TG_TENANT_PENDING - 1;	/* one id left */
+	r.next_id = TG_TENANT_PENDING - 1; /* one id left */
 	assert_int_equal(tg_registry_scan(&r, root, NULL), 0);
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.v[0].id, TG_TENANT_PENDING - 1);
@@ -111,7 +114,8 @@ static void test_scan_missing_dir(void **state)
 	struct tg_registry r;
 
 	tg_registry_init(&r);
-	assert_int_equal(tg_registry_scan(&r, "/nonexistent/tenants", NULL), -ENOENT);
+	assert_int_equal(tg_registry_scan(&r, "/nonexistent/tenants", NULL),
+			 -ENOENT);
 	tg_registry_free(&r);
 }
 
@@ -173,7 +177,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test_setup_teardown(test_scan, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ids_exhausted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ids_exhausted, setup,
+						teardown),
 		cmocka_unit_test(test_scan_missing_dir),
 		cmocka_unit_test_setup_teardown(test_zeroconf_paths_kept, setup,
 						teardown),

@@ -81,9 +81,9 @@ static void add_tenant(struct tg_registry *r, struct tg_port_range *ports,
 
 static void test_add_and_take_back(void **state)
 {
-	struct tg_port_range acme[] = { { .proto = 6, .lo = 8000, .hi = 8099 },
-					{ .proto = 17, .lo = 5353, .hi = 5353 } };
-	struct tg_port_range globex[] = { { .proto = 6, .lo = 9000, .hi = 9000 } };
+	struct tg_port_range acme[] = {{.proto = 6, .lo = 8000, .hi = 8099},
+				       {.proto = 17, .lo = 5353, .hi = 5353}};
+	struct tg_port_range globex[] = {{.proto = 6, .lo = 9000, .hi = 9000}};
 	char path[] = "/tmp/tg-resports.XXXXXX";
 	struct tg_registry reg = {};
 	struct tg_resports r;
@@ -118,8 +118,10 @@ static void test_add_and_take_back(void **state)
 		char *s;
 
 		for (i = 0; i < 3000; i++)
-			many[i] = (struct tg_port_range){ .proto = 6, .lo = (__u16)(1024 + i * 3),
-							  .hi = (__u16)(1024 + i * 3) };
+			many[i] = (struct tg_port_range){
+				.proto = 6,
+				.lo = (__u16)(1024 + i * 3),
+				.hi = (__u16)(1024 + i * 3)};
 		reg.n = 0;
 		add_tenant(&reg, many, 3000);
 		put(path, "\n");

@@ -66,7 +66,8 @@ static uint32_t run(const struct prog *p, const struct seccomp_data *d)
 		case BPF_LD:
 			if (BPF_MODE(f->code) == BPF_ABS) {
 				assert_true(k + 4 <= sizeof(*d) && k % 4 == 0);
-				if (k >= offsetof(struct seccomp_data, instruction_pointer))
+				if (k >= offsetof(struct seccomp_data,
+						  instruction_pointer))
 					read_args = 1;
 				memcpy(&a, (const char *)d + k, 4);
 			} else if (BPF_MODE(f->code) == BPF_IMM) {
@@ -80,12 +81,8 @@ static uint32_t run(const struct prog *p, const struct seccomp_data *d)
 		case BPF_LDX:
 			x = BPF_MODE(f->code) == BPF_MEM ? mem[k] : k;
 			break;
-		case BPF_ST:
-			mem[k] = a;
-			break;
-		case BPF_STX:
-			mem[k] = x;
-			break;
+		case BPF_ST: mem[k] = a; break;
+		case BPF_STX: mem[k] = x; break;
 		case BPF_ALU:
 			switch (BPF_OP(f->code)) {
 			case BPF_AND: a &= src; break;
@@ -111,8 +108,7 @@ static uint32_t run(const struct prog *p, const struct seccomp_data *d)
 			default: fail_msg("jmp op %#x", f->code);
 			}
 			break;
-		case BPF_RET:
-			return BPF_RVAL(f->code) == BPF_A ? a : k;
+		case BPF_RET: return BPF_RVAL(f->code) == BPF_A ? a : k;
 		case BPF_MISC:
 			if (BPF_MISCOP(f->code) == BPF_TAX)
 				x = a;
@@ -127,7 +123,7 @@ static uint32_t run(const struct prog *p, const struct seccomp_data *d)
 
 static uint32_t call(const struct prog *p, uint32_t arch, int nr, uint64_t a0)
 {
-	struct seccomp_data d = { .nr = nr, .arch = arch, .args = { a0 } };
+	struct seccomp_data d = {.nr = nr, .arch = arch, .args = {a0}};
 
 	return run(p, &d);
 }
@@ -135,18 +131,19 @@ static uint32_t call(const struct prog *p, uint32_t arch, int nr, uint64_t a0)
 static uint32_t call2(const struct prog *p, uint32_t arch, int nr, uint64_t a0,
 		      uint64_t a1)
 {
-	struct seccomp_data d = { .nr = nr, .arch = arch, .args = { a0, a1 } };
+	struct seccomp_data d = {.nr = nr, .arch = arch, .args = {a0, a1}};
 
 	return run(p, &d);
 }
 
-#define X86_64 AUDIT_ARCH_X86_64
-#define I386 AUDIT_ARCH_I386
-#define X32(nr) (0x40000000 | (nr))
+#define X86_64	 AUDIT_ARCH_X86_64
+#define I386	 AUDIT_ARCH_I386
+#define X32(nr)	 (0x40000000 | (nr))
 #define ERRNO(e) (SECCOMP_RET_ERRNO | (e))
 #define NS_FLAGS (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWPID)
 
-static struct prog compile_builtin(const char *name, int notify, struct tg_sc_profile *p)
+static struct prog compile_builtin(const char *name, int notify,
+				   struct tg_sc_profile *p)
 {
 	struct tg_diag d = {};
 	scmp_filter_ctx ctx;
@@ -169,39 +166,51 @@ static void test_default_profile(void **state)
 
 	assert_string_equal(p.name, "default");
 	/* Allowed, on every ABI. */
-	assert_int_equal(call(&f, X86_64, 110 /* getppid */, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(call(&f, X86_64, 110 /* getppid */, 0),
+			 SECCOMP_RET_ALLOW);
 	assert_int_equal(call(&f, X86_64, 0 /* read */, 0), SECCOMP_RET_ALLOW);
 	assert_int_equal(call(&f, I386, 20 /* getpid */, 0), SECCOMP_RET_ALLOW);
-	assert_int_equal(call(&f, X86_64, X32(39) /* getpid */, 0), SECCOMP_RET_ALLOW);
-	assert_int_equal(call(&f, X86_64, 56 /* clone */, CLONE_VM | CLONE_THREAD),
+	assert_int_equal(call(&f, X86_64, X32(39) /* getpid */, 0),
 			 SECCOMP_RET_ALLOW);
+	assert_int_equal(
+		call(&f, X86_64, 56 /* clone */, CLONE_VM | CLONE_THREAD),
+		SECCOMP_RET_ALLOW);
 	assert_int_equal(call(&f, X86_64, 135 /* personality */, 0xffffffff),
 			 SECCOMP_RET_ALLOW);
 	/* Refused through the listener, on every ABI. */
-	assert_int_equal(call(&f, X86_64, 321 /* bpf */, 0), SECCOMP_RET_USER_NOTIF);
-	assert_int_equal(call(&f, I386, 357 /* bpf */, 0), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(call(&f, X86_64, 321 /* bpf */, 0),
+			 SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(call(&f, I386, 357 /* bpf */, 0),
+			 SECCOMP_RET_USER_NOTIF);
 	assert_int_equal(call(&f, X86_64, X32(321), 0), SECCOMP_RET_USER_NOTIF);
-	assert_int_equal(call(&f, X86_64, 56, CLONE_NEWUSER), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(call(&f, X86_64, 56, CLONE_NEWUSER),
+			 SECCOMP_RET_USER_NOTIF);
 	assert_int_equal(call(&f, I386, 120 /* clone */, CLONE_NEWNET),
 			 SECCOMP_RET_USER_NOTIF);
 	assert_int_equal(call(&f, X86_64, 272 /* unshare */, CLONE_NEWUSER),
 			 SECCOMP_RET_USER_NOTIF);
 	assert_int_equal(call(&f, X86_64, 272, CLONE_FILES), SECCOMP_RET_ALLOW);
-	assert_int_equal(call(&f, X86_64, 135, 0x0040000 /* ADDR_NO_RANDOMIZE */),
+	assert_int_equal(
+		call(&f, X86_64, 135, 0x0040000 /* ADDR_NO_RANDOMIZE */),
+		SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(call(&f, X86_64, 101 /* ptrace */, 0),
 			 SECCOMP_RET_USER_NOTIF);
-	assert_int_equal(call(&f, X86_64, 101 /* ptrace */, 0), SECCOMP_RET_USER_NOTIF);
 	assert_int_equal(call(&f, X86_64, 425 /* io_uring_setup */, 0),
 			 SECCOMP_RET_USER_NOTIF);
-	assert_int_equal(call(&f, X86_64, 165 /* mount */, 0), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(call(&f, X86_64, 165 /* mount */, 0),
+			 SECCOMP_RET_USER_NOTIF);
 	assert_int_equal(call(&f, X86_64, 304 /* open_by_handle_at */, 0),
 			 SECCOMP_RET_USER_NOTIF);
-	/* Equality holds on all 64 bits: high garbage is not an allowed value. */
-	assert_int_equal(call(&f, X86_64, 135, ((uint64_t)1 << 40) | 0xffffffff),
-			 SECCOMP_RET_USER_NOTIF);
+	/* Equality holds on all 64 bits: high garbage is not an allowed value.
+	 */
+	assert_int_equal(
+		call(&f, X86_64, 135, ((uint64_t)1 << 40) | 0xffffffff),
+		SECCOMP_RET_USER_NOTIF);
 	/* clone3: ENOSYS, silently. */
 	assert_int_equal(call(&f, X86_64, 435, 0), ERRNO(ENOSYS));
 	/* A foreign architecture is killed. */
-	assert_int_equal(call(&f, AUDIT_ARCH_AARCH64, 0, 0), SECCOMP_RET_KILL_PROCESS);
+	assert_int_equal(call(&f, AUDIT_ARCH_AARCH64, 0, 0),
+			 SECCOMP_RET_KILL_PROCESS);
 	free(f.insns);
 	tg_sc_profile_free(&p);
 }
@@ -213,7 +222,8 @@ static void test_default_profile(void **state)
  */
 static void check_cacheable(const char *name)
 {
-	static const uint32_t arches[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32 };
+	static const uint32_t arches[] = {SCMP_ARCH_X86_64, SCMP_ARCH_X86,
+					  SCMP_ARCH_X32};
 	struct tg_sc_profile p;
 	struct prog f = compile_builtin(name, 1, &p);
 	unsigned int i, k, checked = 0;
@@ -224,23 +234,30 @@ static void check_cacheable(const char *name)
 		if (r->action != TG_SC_ALLOW || r->n_args)
 			continue;
 		for (k = 0; k < 3; k++) {
-			int nr = seccomp_syscall_resolve_name_arch(arches[k], r->name);
+			int nr = seccomp_syscall_resolve_name_arch(arches[k],
+								   r->name);
 			struct seccomp_data d = {
-				.nr = nr, .arch = arches[k] == SCMP_ARCH_X32 ?
-						      AUDIT_ARCH_X86_64 : arches[k],
-				.args = { 0x1111, 0x2222, 0x3333, 0x4444, 0x5555, 0x6666 },
+				.nr = nr,
+				.arch = arches[k] == SCMP_ARCH_X32
+						? AUDIT_ARCH_X86_64
+						: arches[k],
+				.args = {0x1111, 0x2222, 0x3333, 0x4444, 0x5555,
+					 0x6666},
 			};
 
 			if (nr < 0)
-				continue;	/* not on this ABI */
-			/* Multiplexed on x86: socketcall(2)/ipc(2) decide by a0. */
+				continue; /* not on this ABI */
+			/* Multiplexed on x86: socketcall(2)/ipc(2) decide by
+			 * a0. */
 			if (arches[k] == SCMP_ARCH_X86 &&
-			    (!strcmp(r->name, "socketcall") || !strcmp(r->name, "ipc")))
+			    (!strcmp(r->name, "socketcall") ||
+			     !strcmp(r->name, "ipc")))
 				continue;
 			read_args = 0;
 			if (run(&f, &d) != SECCOMP_RET_ALLOW || read_args)
-				fail_msg("%s: %s on arch %#x: not allowed without looking at arguments",
-					 name, r->name, arches[k]);
+				fail_msg(
+					"%s: %s on arch %#x: not allowed without looking at arguments",
+					name, r->name, arches[k]);
 			checked++;
 		}
 	}
@@ -271,18 +288,24 @@ static void test_strict_profile(void **state)
 	struct tg_sc_profile p;
 	struct prog f = compile_builtin("strict", 1, &p);
 
-	assert_int_equal(call(&f, X86_64, 41 /* socket */, AF_UNIX), SECCOMP_RET_ALLOW);
+	assert_int_equal(call(&f, X86_64, 41 /* socket */, AF_UNIX),
+			 SECCOMP_RET_ALLOW);
 	assert_int_equal(call(&f, X86_64, 41, AF_INET), SECCOMP_RET_USER_NOTIF);
-	assert_int_equal(call(&f, X86_64, X32(41), AF_INET6), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(call(&f, X86_64, X32(41), AF_INET6),
+			 SECCOMP_RET_USER_NOTIF);
 	/*
 	 * 32-bit x86 reaches socket through socketcall, whose real arguments
 	 * are in memory: the family cannot be checked, so both are refused.
 	 */
-	assert_int_equal(call(&f, I386, 102 /* socketcall */, 1 /* SYS_SOCKET */),
+	assert_int_equal(
+		call(&f, I386, 102 /* socketcall */, 1 /* SYS_SOCKET */),
+		SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(call(&f, I386, 359 /* socket */, AF_UNIX),
 			 SECCOMP_RET_USER_NOTIF);
-	assert_int_equal(call(&f, I386, 359 /* socket */, AF_UNIX), SECCOMP_RET_USER_NOTIF);
-	assert_int_equal(call(&f, I386, 102, 3 /* SYS_CONNECT */), SECCOMP_RET_ALLOW);
-	assert_int_equal(call(&f, X86_64, 105 /* setuid */, 0), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(call(&f, I386, 102, 3 /* SYS_CONNECT */),
+			 SECCOMP_RET_ALLOW);
+	assert_int_equal(call(&f, X86_64, 105 /* setuid */, 0),
+			 SECCOMP_RET_USER_NOTIF);
 	assert_int_equal(call(&f, X86_64, 0, 0), SECCOMP_RET_ALLOW);
 	free(f.insns);
 	tg_sc_profile_free(&p);
@@ -294,7 +317,8 @@ static void parse_err(const char *doc, const char *expected)
 	struct tg_sc_profile p;
 	struct tg_diag d = {};
 
-	assert_int_not_equal(tg_sc_parse(&p, "t.yaml", doc, strlen(doc), &d), 0);
+	assert_int_not_equal(tg_sc_parse(&p, "t.yaml", doc, strlen(doc), &d),
+			     0);
 	assert_true(d.n >= 1);
 	if (strcmp(d.msgs[0], expected))
 		fail_msg("got '%s', expected '%s'", d.msgs[0], expected);
@@ -307,33 +331,47 @@ static void parse_err(const char *doc, const char *expected)
 static void test_errors(void **state)
 {
 	parse_err("", "t.yaml:1:1: the profile is empty");
-	parse_err("version: 1\n", "t.yaml:1:1: missing key 'default_action' (e.g. default_action: notify)");
-	parse_err(HDR "syscalls:\n  - names: [read, frobnicate]\n    action: allow\n",
-		  "t.yaml:4:19: unknown system call 'frobnicate'");
-	parse_err(HDR "syscalls:\n  - names: [read]\n    action: permit\n",
-		  "t.yaml:5:13: action 'permit' is not one of allow, errno, notify, log, kill");
-	parse_err(HDR "syscalls:\n  - names: [read]\n    action: allow\n    errno: EPERM\n",
-		  "t.yaml:6:12: 'errno' is only for action errno");
-	parse_err(HDR "syscalls:\n  - names: [read]\n    action: errno\n    errno: EWHAT\n",
-		  "t.yaml:6:12: errno 'EWHAT' is not an error name (EPERM) or a number 1..4095");
+	parse_err(
+		"version: 1\n",
+		"t.yaml:1:1: missing key 'default_action' (e.g. default_action: notify)");
+	parse_err(
+		HDR
+		"syscalls:\n  - names: [read, frobnicate]\n    action: allow\n",
+		"t.yaml:4:19: unknown system call 'frobnicate'");
+	parse_err(
+		HDR "syscalls:\n  - names: [read]\n    action: permit\n",
+		"t.yaml:5:13: action 'permit' is not one of allow, errno, notify, log, kill");
+	parse_err(
+		HDR
+		"syscalls:\n  - names: [read]\n    action: allow\n    errno: EPERM\n",
+		"t.yaml:6:12: 'errno' is only for action errno");
+	parse_err(
+		HDR
+		"syscalls:\n  - names: [read]\n    action: errno\n    errno: EWHAT\n",
+		"t.yaml:6:12: errno 'EWHAT' is not an error name (EPERM) or a number 1..4095");
 	parse_err(HDR "syscalls:\n  - names: [read]\n    action: allow\n"
-		  "    args: [{index: 6, op: eq, value: 1}]\n",
+		      "    args: [{index: 6, op: eq, value: 1}]\n",
 		  "t.yaml:6:20: index '6' is not 0..5");
 	parse_err(HDR "syscalls:\n  - names: [read]\n    action: allow\n"
-		  "    args: [{index: 0, op: masked_eq, value: 1}]\n",
+		      "    args: [{index: 0, op: masked_eq, value: 1}]\n",
 		  "t.yaml:6:12: op masked_eq needs a 'mask'");
-	parse_err(HDR "syscalls:\n  - names: [read]\n    action: allow\n"
-		  "    args: [{index: 0, op: eq, value: CLONE_NOPE}]\n",
-		  "t.yaml:6:38: value 'CLONE_NOPE' is not a number or known constants joined with |");
-	parse_err(HDR "syscalls:\n  - names: [read]\n    action: allow\n"
-		  "  - names: [write, read]\n    action: notify\n",
-		  "t.yaml:6:20: system call 'read' already has a rule at line 4 (an unconditional rule must be its only one)");
-	parse_err(HDR "bad_arch: allow\n",
-		  "t.yaml:3:11: bad_arch must be kill or errno: a foreign architecture must not get through");
-	parse_err(HDR "x: &a 1\n", "t.yaml:3:4: YAML anchors are not allowed in a profile");
+	parse_err(
+		HDR "syscalls:\n  - names: [read]\n    action: allow\n"
+		    "    args: [{index: 0, op: eq, value: CLONE_NOPE}]\n",
+		"t.yaml:6:38: value 'CLONE_NOPE' is not a number or known constants joined with |");
+	parse_err(
+		HDR "syscalls:\n  - names: [read]\n    action: allow\n"
+		    "  - names: [write, read]\n    action: notify\n",
+		"t.yaml:6:20: system call 'read' already has a rule at line 4 (an unconditional rule must be its only one)");
+	parse_err(
+		HDR "bad_arch: allow\n",
+		"t.yaml:3:11: bad_arch must be kill or errno: a foreign architecture must not get through");
+	parse_err(HDR "x: &a 1\n",
+		  "t.yaml:3:4: YAML anchors are not allowed in a profile");
 	parse_err("version: 2\ndefault_action: allow\n",
 		  "t.yaml:1:10: unsupported profile version (only 1 is known)");
-	parse_err(HDR "syscalls:\n  - action: allow\n", "t.yaml:4:5: syscalls entry without 'names'");
+	parse_err(HDR "syscalls:\n  - action: allow\n",
+		  "t.yaml:4:5: syscalls entry without 'names'");
 }
 
 static void test_find(void **state)
@@ -345,15 +383,16 @@ static void test_find(void **state)
 	assert_int_equal(d.n, 1);
 	assert_non_null(strstr(d.msgs[0], "no seccomp profile 'nosuch'"));
 	tg_diag_free(&d);
-	assert_int_equal(tg_sc_find(&p, "Bad Name", "/nonexistent", &d), -EINVAL);
+	assert_int_equal(tg_sc_find(&p, "Bad Name", "/nonexistent", &d),
+			 -EINVAL);
 	tg_diag_free(&d);
 	tg_sc_profile_free(&p);
 }
 
 static void test_conditions_and_oci(void **state)
 {
-	static const char doc[] =
-		HDR "syscalls:\n"
+	static const char doc[] = HDR
+		"syscalls:\n"
 		"  - names: [read, write]\n    action: allow\n"
 		"  - names: [clone]\n    action: allow\n"
 		"    args: [{index: 0, op: masked_eq, mask: CLONE_NEWUSER|0x10, value: 0}]\n"
@@ -388,19 +427,19 @@ static void test_conditions_and_oci(void **state)
 	assert_true(json_object_object_get_ex(o, "syscalls", &calls));
 	assert_int_equal(json_object_array_length(calls), 3);
 	/* Rules come sorted by name; same-action unconditional ones grouped. */
-	c = json_object_array_get_idx(calls, 2);	/* read and write */
+	c = json_object_array_get_idx(calls, 2); /* read and write */
 	assert_true(json_object_object_get_ex(c, "names", &v));
 	assert_int_equal(json_object_array_length(v), 2);
-	c = json_object_array_get_idx(calls, 0);	/* clone */
+	c = json_object_array_get_idx(calls, 0); /* clone */
 	assert_true(json_object_object_get_ex(c, "args", &args));
 	a = json_object_array_get_idx(args, 0);
-	assert_true(json_object_object_get_ex(a, "value", &v));	/* the mask */
+	assert_true(json_object_object_get_ex(a, "value", &v)); /* the mask */
 	assert_int_equal(json_object_get_uint64(v), CLONE_NEWUSER | 0x10);
 	assert_true(json_object_object_get_ex(a, "valueTwo", &v));
 	assert_int_equal(json_object_get_uint64(v), 0);
 	assert_true(json_object_object_get_ex(a, "op", &v));
 	assert_string_equal(json_object_get_string(v), "SCMP_CMP_MASKED_EQ");
-	c = json_object_array_get_idx(calls, 1);	/* kill */
+	c = json_object_array_get_idx(calls, 1); /* kill */
 	assert_true(json_object_object_get_ex(c, "errnoRet", &v));
 	assert_int_equal(json_object_get_int(v), EACCES);
 	json_object_put(o);
@@ -438,23 +477,30 @@ static struct prog compile_profile(const struct tg_sc_profile *p, int notify)
 static void test_terminal_guard(void **state)
 {
 	const uint64_t high = (uint64_t)0xdead << 32;
-	int x32_ioctl = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X32, "ioctl");
+	int x32_ioctl =
+		seccomp_syscall_resolve_name_arch(SCMP_ARCH_X32, "ioctl");
 	struct tg_sc_profile p;
 	struct prog f = compile_builtin("default", 1, &p);
 	uint32_t req, i;
 
 	assert_true(x32_ioctl > 0);
-	assert_int_equal(call2(&f, X86_64, 16, 0, TIOCSTI), SECCOMP_RET_USER_NOTIF);
-	assert_int_equal(call2(&f, X86_64, 16, 0, high | TIOCSTI), SECCOMP_RET_USER_NOTIF);
-	assert_int_equal(call2(&f, X86_64, 16, 0, TIOCLINUX), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(call2(&f, X86_64, 16, 0, TIOCSTI),
+			 SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(call2(&f, X86_64, 16, 0, high | TIOCSTI),
+			 SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(call2(&f, X86_64, 16, 0, TIOCLINUX),
+			 SECCOMP_RET_USER_NOTIF);
 	assert_int_equal(call2(&f, X86_64, 16, 0, high | TIOCLINUX),
 			 SECCOMP_RET_USER_NOTIF);
-	assert_int_equal(call2(&f, I386, 54, 0, TIOCSTI), SECCOMP_RET_USER_NOTIF);
-	assert_int_equal(call2(&f, X86_64, x32_ioctl, 0, TIOCSTI), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(call2(&f, I386, 54, 0, TIOCSTI),
+			 SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(call2(&f, X86_64, x32_ioctl, 0, TIOCSTI),
+			 SECCOMP_RET_USER_NOTIF);
 	/* Everything else, the terminal's neighbours first. */
 	for (req = 0; req < 0x10000; req++) {
-		uint32_t want = req == TIOCSTI || req == TIOCLINUX ? SECCOMP_RET_USER_NOTIF :
-								     SECCOMP_RET_ALLOW;
+		uint32_t want = req == TIOCSTI || req == TIOCLINUX
+					? SECCOMP_RET_USER_NOTIF
+					: SECCOMP_RET_ALLOW;
 
 		if (call2(&f, X86_64, 16, 3, req) != want ||
 		    call2(&f, X86_64, 16, 3, high | req) != want ||
@@ -464,9 +510,11 @@ static void test_terminal_guard(void **state)
 	for (req = 0x10000, i = 0; i < 64; req = req * 3 + 1, i++)
 		if (call2(&f, X86_64, 16, 1, req) != SECCOMP_RET_ALLOW)
 			fail_msg("ioctl request %#x: not allowed", req);
-	assert_int_equal(call2(&f, X86_64, 16, 1, 0xffffffffu), SECCOMP_RET_ALLOW);
+	assert_int_equal(call2(&f, X86_64, 16, 1, 0xffffffffu),
+			 SECCOMP_RET_ALLOW);
 	assert_int_equal(call2(&f, I386, 54, 1, TCGETS), SECCOMP_RET_ALLOW);
-	assert_int_equal(call2(&f, X86_64, x32_ioctl, 1, TIOCGWINSZ), SECCOMP_RET_ALLOW);
+	assert_int_equal(call2(&f, X86_64, x32_ioctl, 1, TIOCGWINSZ),
+			 SECCOMP_RET_ALLOW);
 	free(f.insns);
 	tg_sc_profile_free(&p);
 
@@ -482,14 +530,17 @@ static void test_terminal_guard(void **state)
 	assert_int_equal(p.n_rules, 2);
 	f = compile_profile(&p, 1);
 	assert_int_equal(call2(&f, X86_64, 16, 0, TIOCSTI), ERRNO(EPERM));
-	assert_int_equal(call2(&f, X86_64, 16, 0, high | TIOCLINUX), ERRNO(EPERM));
+	assert_int_equal(call2(&f, X86_64, 16, 0, high | TIOCLINUX),
+			 ERRNO(EPERM));
 	assert_int_equal(call2(&f, X86_64, 16, 0, TCGETS), SECCOMP_RET_ALLOW);
 	free(f.insns);
 	tg_sc_profile_free(&p);
 
 	/* A profile that refuses ioctl already keeps its own answer. */
-	parse_ok(HDR "syscalls:\n  - names: [ioctl]\n    action: errno\n    errno: ENOTTY\n",
-		 &p);
+	parse_ok(
+		HDR
+		"syscalls:\n  - names: [ioctl]\n    action: errno\n    errno: ENOTTY\n",
+		&p);
 	assert_int_equal(p.n_rules, 1);
 	f = compile_profile(&p, 1);
 	assert_int_equal(call2(&f, X86_64, 16, 0, TIOCSTI), ERRNO(ENOTTY));
@@ -497,9 +548,11 @@ static void test_terminal_guard(void **state)
 	tg_sc_profile_free(&p);
 
 	/* ioctl by request, refusing: the others fall to the default. */
-	parse_ok("version: 1\ndefault_action: log\nsyscalls:\n  - names: [ioctl]\n"
-		 "    action: errno\n    errno: ENOTTY\n"
-		 "    args: [{index: 1, op: eq, value: 0x5401}]\n", &p);
+	parse_ok(
+		"version: 1\ndefault_action: log\nsyscalls:\n  - names: [ioctl]\n"
+		"    action: errno\n    errno: ENOTTY\n"
+		"    args: [{index: 1, op: eq, value: 0x5401}]\n",
+		&p);
 	f = compile_profile(&p, 1);
 	assert_int_equal(call2(&f, X86_64, 16, 0, TCGETS), ERRNO(ENOTTY));
 	assert_int_equal(call2(&f, X86_64, 16, 0, TIOCSTI), ERRNO(EPERM));
@@ -508,9 +561,10 @@ static void test_terminal_guard(void **state)
 	tg_sc_profile_free(&p);
 
 	/* Allowing ioctl by condition cannot be reconciled with the guard. */
-	parse_err(HDR "syscalls:\n  - names: [ioctl]\n    action: allow\n"
-		  "    args: [{index: 1, op: eq, value: 0x5401}]\n",
-		  "t.yaml:4:13: system call 'ioctl': conditional allow or log rules cannot be combined with the refusal of TIOCSTI and TIOCLINUX (allow ioctl unconditionally, or refuse requests by condition)");
+	parse_err(
+		HDR "syscalls:\n  - names: [ioctl]\n    action: allow\n"
+		    "    args: [{index: 1, op: eq, value: 0x5401}]\n",
+		"t.yaml:4:13: system call 'ioctl': conditional allow or log rules cannot be combined with the refusal of TIOCSTI and TIOCLINUX (allow ioctl unconditionally, or refuse requests by condition)");
 }
 
 /* The OCI export carries the guard: runc builds its filter from it. */
@@ -527,19 +581,24 @@ static void test_terminal_guard_oci(void **state)
 	for (i = 0; i < json_object_array_length(calls); i++) {
 		c = json_object_array_get_idx(calls, i);
 		assert_true(json_object_object_get_ex(c, "names", &v));
-		if (strcmp(json_object_get_string(json_object_array_get_idx(v, 0)), "ioctl"))
+		if (strcmp(json_object_get_string(
+				   json_object_array_get_idx(v, 0)),
+			   "ioctl"))
 			continue;
 		/* ioctl is never allowed whole. */
 		assert_int_equal(json_object_array_length(v), 1);
 		assert_true(json_object_object_get_ex(c, "args", &v));
 		a = json_object_array_get_idx(v, 0);
 		assert_true(json_object_object_get_ex(a, "op", &v));
-		assert_string_equal(json_object_get_string(v), "SCMP_CMP_MASKED_EQ");
+		assert_string_equal(json_object_get_string(v),
+				    "SCMP_CMP_MASKED_EQ");
 		assert_true(json_object_object_get_ex(c, "action", &v));
 		if (strcmp(json_object_get_string(v), "SCMP_ACT_ERRNO") == 0) {
 			assert_true(json_object_object_get_ex(a, "value", &v));
-			assert_int_equal(json_object_get_uint64(v), 0xffffffffu);
-			assert_true(json_object_object_get_ex(a, "valueTwo", &v));
+			assert_int_equal(json_object_get_uint64(v),
+					 0xffffffffu);
+			assert_true(
+				json_object_object_get_ex(a, "valueTwo", &v));
 			assert_true(json_object_get_uint64(v) == TIOCSTI ||
 				    json_object_get_uint64(v) == TIOCLINUX);
 			refused++;

@@ -51,7 +51,6 @@ ssize_t __wrap_write(int fd, const void *buf, size_t n)
 	return __real_write(fd, buf, n);
 }
 
-
 int __real_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags);
 int __wrap_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 {
@@ -569,13 +568,18 @@ static void expect_error_frame(int fd, __u64 seq, const char *want)
 static void test_hostile_payloads(void **state)
 {
 	static const char *bad[] = {
-		"{\"a\":NaN}",	     "{\"a\":-Infinity}",
-		"{\"a\":\"\xff\"}",  "{\"a\":[[[[[[[[[1]]]]]]]]]}",
-		"{\"a\":1}{}",	     "{\"a\":1",
-		"\"str\"",	     "{\"seq\":1}",
+		"{\"a\":NaN}",
+		"{\"a\":-Infinity}",
+		"{\"a\":\"\xff\"}",
+		"{\"a\":[[[[[[[[[1]]]]]]]]]}",
+		"{\"a\":1}{}",
+		"{\"a\":1",
+		"\"str\"",
+		"{\"seq\":1}",
 		"{\"agent_seq\":1}",
 		/* json-c's strict mode takes these; a log line must not. */
-		"{\"a\":\"x\ny\"}", "{\"a\":1.}",
+		"{\"a\":\"x\ny\"}",
+		"{\"a\":1.}",
 	};
 	pid_t pid = start_collector();
 	__u64 ack = 0;
@@ -708,7 +712,6 @@ static void test_oversized(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
-
 /* The log's events as "stream:agent_seq:n" joined by spaces (first 64). */
 static char *log_order(void)
 {
@@ -726,7 +729,8 @@ static char *log_order(void)
 		o = json_tokener_parse(line);
 		assert_non_null(o);
 		assert_true(json_object_object_get_ex(o, "agent_stream", &v));
-		snprintf(stream, sizeof(stream), "%s", json_object_get_string(v));
+		snprintf(stream, sizeof(stream), "%s",
+			 json_object_get_string(v));
 		assert_true(json_object_object_get_ex(o, "agent_seq", &v));
 		k += (size_t)snprintf(out + k, sizeof(out) - k, "%s%c:%lld",
 				      k ? " " : "", stream[15],
@@ -875,7 +879,6 @@ static void test_spool_full(void **state)
 	stop_collector(pid, SIGTERM);
 }
 
-
 /*
  * The log cannot be written (disk full): the collector stays up, acks
  * nothing it could not store, tells the agent, and stores everything, in
@@ -923,7 +926,8 @@ static void test_log_full_stalls(void **state)
 	stop_collector(pid, SIGTERM);
 }
 
-/* With a syslog socket, each stored event is forwarded, in order, as RFC 5424. */
+/* With a syslog socket, each stored event is forwarded, in order, as RFC 5424.
+ */
 static void test_syslog_forwarding(void **state)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -956,11 +960,13 @@ static void test_syslog_forwarding(void **state)
 		n = recv(fd, buf, sizeof(buf) - 1, 0);
 		assert_true(n > 0);
 		buf[n] = '\0';
-		snprintf(want, sizeof(want),
-			 "<%d>1 2024-05-01T10:00:0%d.123456Z h1 tenantguard %d net - ",
-			 i == 2 ? 85 : 84, i, (int)pid);
+		snprintf(
+			want, sizeof(want),
+			"<%d>1 2024-05-01T10:00:0%d.123456Z h1 tenantguard %d net - ",
+			i == 2 ? 85 : 84, i, (int)pid);
 		assert_memory_equal(buf, want, strlen(want));
-		assert_memory_equal(buf + strlen(want), "\xef\xbb\xbf{\"seq\":", 10);
+		assert_memory_equal(buf + strlen(want),
+				    "\xef\xbb\xbf{\"seq\":", 10);
 		snprintf(want, sizeof(want), "\"n\":%d,", i);
 		assert_non_null(strstr(buf, want));
 	}
@@ -973,7 +979,6 @@ static void test_syslog_forwarding(void **state)
 	tg_sink_free(s);
 	stop_collector(pid, SIGTERM);
 }
-
 
 /*
  * The socket listens before the log is recovered: an agent connects and
@@ -1001,9 +1006,11 @@ static void test_listen_before_recovery(void **state)
 	strcpy(sa.sun_path, sock);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(tg_wire_send(fd, TG_FRAME_HELLO, 0, &stream,
-				      sizeof(stream)), 0);
-	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "{\"a\":1}", 7), 0);
+	assert_int_equal(
+		tg_wire_send(fd, TG_FRAME_HELLO, 0, &stream, sizeof(stream)),
+		0);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 1, "{\"a\":1}", 7),
+			 0);
 	/* Still recovering: open has not returned yet. */
 	pfd = (struct pollfd){.fd = ready[0], .events = POLLIN};
 	assert_int_equal(poll(&pfd, 1, 0), 0);
@@ -1014,7 +1021,6 @@ static void test_listen_before_recovery(void **state)
 	stop_collector(pid, SIGTERM);
 	assert_int_equal(log_lines(), 2); /* seq 1 kept, the torn line gone */
 }
-
 
 /* A batch: its records are events; one refused ends it, the rest is resent. */
 static void test_batch_with_refused_record(void **state)

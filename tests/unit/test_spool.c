@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests: the agent's on-disk spool (framing, segments, torn writes, full). */
+/* Unit tests: the agent's on-disk spool (framing, segments, torn writes, full).
+ */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -37,9 +38,11 @@ static int teardown(void **state)
 static void put(struct tg_spool *sp, __u64 stream, __u64 seq)
 {
 	char ev[64];
-	int n = snprintf(ev, sizeof(ev), "{\"n\":%llu}", (unsigned long long)seq);
+	int n = snprintf(ev, sizeof(ev), "{\"n\":%llu}",
+			 (unsigned long long)seq);
 
-	assert_int_equal(tg_spool_append(sp, stream, seq, 1000 + seq, ev, (__u32)n), 0);
+	assert_int_equal(
+		tg_spool_append(sp, stream, seq, 1000 + seq, ev, (__u32)n), 0);
 }
 
 /* Read the next record, check it is stream/seq with its payload, mark read. */
@@ -47,7 +50,8 @@ static void expect(struct tg_spool *sp, __u64 stream, __u64 seq)
 {
 	struct tg_spool_rec r;
 	char ev[64];
-	int n = snprintf(ev, sizeof(ev), "{\"n\":%llu}", (unsigned long long)seq);
+	int n = snprintf(ev, sizeof(ev), "{\"n\":%llu}",
+			 (unsigned long long)seq);
 
 	assert_int_equal(tg_spool_peek(sp, &r), 0);
 	assert_int_equal(r.stream, stream);
@@ -157,7 +161,8 @@ static void test_segments_and_ack(void **state)
 	assert_non_null(sp);
 	for (i = 1; i <= 100; i++)
 		put(sp, 5, i);
-	/* 512-byte segments hold 12 records of 39 or 40 bytes after the header. */
+	/* 512-byte segments hold 12 records of 39 or 40 bytes after the header.
+	 */
 	assert_int_equal(tg_spool_records(sp), 100);
 	assert_non_null(strstr(segments(), "00000001-0000000000000001.seg "
 					   "00000001-000000000000000d.seg"));
@@ -279,7 +284,8 @@ static void test_torn_record(void **state)
 	expect(sp, 10, 1);
 	tg_spool_close(sp);
 
-	/* A flipped byte in a payload: the CRC fails, the segment ends there. */
+	/* A flipped byte in a payload: the CRC fails, the segment ends there.
+	 */
 	{
 		char p[192];
 		int fd;
@@ -327,8 +333,9 @@ static void test_full(void **state)
 	assert_int_equal(tg_spool_records(sp), n);
 	/* Still refused, and what is there is intact. */
 	assert_int_equal(tg_spool_append(sp, 3, n + 1, 0, "{}", 2), -ENOSPC);
-	assert_int_equal(tg_spool_append(sp, 3, n + 1, 0, "{}", TG_SPOOL_MAX_RECORD + 1),
-			 -EMSGSIZE);
+	assert_int_equal(
+		tg_spool_append(sp, 3, n + 1, 0, "{}", TG_SPOOL_MAX_RECORD + 1),
+		-EMSGSIZE);
 	for (i = 1; i <= 30; i++)
 		expect(sp, 3, i);
 	assert_int_equal(tg_spool_ack(sp, 3, 30), 30);
@@ -355,10 +362,14 @@ static void test_locked(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_framing_on_disk, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_segments_and_ack, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_runs_in_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_torn_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_framing_on_disk, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_segments_and_ack, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_runs_in_order, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_torn_record, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
 	};

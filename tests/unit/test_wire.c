@@ -139,7 +139,6 @@ static void test_recv(void **state)
 	close(sv[1]);
 }
 
-
 /* Batches: records fill the payload exactly, none empty; seq not 0. */
 static void test_batch_framing(void **state)
 {
