@@ -60,13 +60,12 @@ struct tg_sink {
 /* A stream id no other agent run picks; never 0. */
 static __u64 new_stream_id(void)
 {
-	struct timespec ts;
-	__u64 id = 0;
+	__u64 id = 0, now;
 
 	/* Early at boot the pool may not be ready: never wait for it. */
 	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id)) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		id = ((__u64)ts.tv_sec << 32) ^ (__u64)ts.tv_nsec ^
+		now = (__u64)tg_clock_ns(CLOCK_REALTIME);
+		id = ((now / 1000000000ULL) << 32) ^ (now % 1000000000ULL) ^
 		     ((__u64)getpid() << 40);
 	}
 	return id ? id : 1;
@@ -335,12 +334,12 @@ static void read_replies(struct tg_sink *s)
 {
 	char buf[TG_WIRE_MAX_FRAME];
 	struct tg_frame_hdr h;
-	const char *why;
+	char why[128];
 	int reset = 0;
 	ssize_t n;
 
 	while (s->fd >= 0) {
-		n = tg_wire_recv(s->fd, buf, &h, &why);
+		n = tg_wire_recv(s->fd, buf, &h, why, sizeof(why));
 		if (n == -EAGAIN)
 			return;
 		/*

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Strict JSON check of event payloads stored verbatim (see jsoncheck.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "collector/jsoncheck.h"
@@ -381,23 +382,24 @@ static int value(struct jc *j)
 }
 
 int tg_json_check_object(const char *s, size_t len, int max_depth,
-			 const char *const *forbidden, const char **why)
+			 const char *const *forbidden, char *why, size_t whylen)
 {
 	struct jc j = {.p = s, .end = s + len, .max_depth = max_depth};
 	int err;
 
 	/* Raw, a line break is never valid inside a string either. */
 	if (memchr(s, '\n', len) || memchr(s, '\r', len)) {
-		*why = "payload holds a line break";
+		snprintf(why, whylen, "payload holds a line break");
 		return -EINVAL;
 	}
 	if (!len || s[0] != '{') {
-		*why = "payload is not one JSON object";
+		snprintf(why, whylen, "payload is not one JSON object");
 		return -EINVAL;
 	}
 	err = object(&j, forbidden, 1);
 	if (!err && j.p != j.end)
 		err = fail(&j, "payload is not one JSON object");
-	*why = j.why;
+	if (err)
+		snprintf(why, whylen, "%s", j.why ? j.why : "invalid");
 	return err;
 }

@@ -14,9 +14,10 @@
  * unescaping). json-c's strict mode lets raw control characters and "1."
  * through, which would break the one-line log.
  *
- * Returns 0, or -EINVAL with *why naming the problem.
+ * Returns 0, or -EINVAL with the problem in why (whylen bytes).
  */
 int tg_json_check_object(const char *s, size_t len, int max_depth,
-			 const char *const *forbidden, const char **why);
+			 const char *const *forbidden, char *why,
+			 size_t whylen);
 
 #endif /* TG_COLLECTOR_JSONCHECK_H */

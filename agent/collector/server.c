@@ -290,6 +290,8 @@ static const char *take_event(struct tg_collector *c,
 	static const char *const reserved[] = {"seq", "agent_stream",
 					       "agent_seq", NULL};
 	struct tg_collector_stream *s = cl->stream;
+	/* The reason a frame is refused; the collector has one thread. */
+	static char reason[128];
 	__u64 seq, prev = cl->last_seq;
 	const char *why = NULL;
 	char tail[80];
@@ -319,8 +321,10 @@ static const char *take_event(struct tg_collector *c,
 	 * again): the stream and its seq go last, where recovery finds them.
 	 */
 	if (tg_json_check_object(payload, h->len, JSON_MAX_DEPTH, reserved,
-				 &why))
+				 reason, sizeof(reason))) {
+		why = reason;
 		goto out_consumed;
+	}
 	snprintf(tail, sizeof(tail),
 		 ",\"agent_stream\":\"%016llx\",\"agent_seq\":%llu",
 		 (unsigned long long)s->id, (unsigned long long)h->seq);
@@ -415,17 +419,18 @@ static void serve_client(struct tg_collector *c, struct tg_collector_client *cl)
 	static char buf[TG_WIRE_MAX_FRAME];
 	struct tg_frame_hdr h;
 	const char *why = NULL;
+	char bad[128] = "";
 	__u64 refused = 0;
 	int i, fatal = 0;
 	ssize_t n;
 
 	for (i = 0; i < BATCH_FRAMES && cl->fd >= 0 && !cl->drop_after_ack;
 	     i++) {
-		n = tg_wire_recv(cl->fd, buf, &h, &why);
+		n = tg_wire_recv(cl->fd, buf, &h, bad, sizeof(bad));
 		if (n == -EAGAIN)
 			break;
 		if (n == -EBADMSG || n == -EMSGSIZE) {
-			reject(c, cl, 0, why);
+			reject(c, cl, 0, bad);
 			break;
 		}
 		if (n <= 0) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Frames of the agent <-> collector protocol (see wire_abi.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -26,33 +27,33 @@ static int batch_ok(const char *p, __u32 len)
 }
 
 int tg_wire_check(const void *buf, size_t n, struct tg_frame_hdr *hdr,
-		  const char **why)
+		  char *why, size_t len)
 {
 	if (n < sizeof(*hdr)) {
-		*why = "frame shorter than its header";
+		snprintf(why, len, "frame shorter than its header");
 		return -EBADMSG;
 	}
 	memcpy(hdr, buf, sizeof(*hdr));
 	if (hdr->magic != TG_WIRE_MAGIC)
-		*why = "bad magic";
+		snprintf(why, len, "bad magic");
 	else if (hdr->version != TG_WIRE_VERSION)
-		*why = "unsupported protocol version";
+		snprintf(why, len, "unsupported protocol version");
 	else if (hdr->type < TG_FRAME_EVENT || hdr->type > TG_FRAME_BATCH)
-		*why = "unknown frame type";
+		snprintf(why, len, "unknown frame type");
 	else if (hdr->pad)
-		*why = "non-zero padding";
+		snprintf(why, len, "non-zero padding");
 	else if (hdr->len > TG_WIRE_MAX_PAYLOAD)
-		*why = "payload too large";
+		snprintf(why, len, "payload too large");
 	else if (hdr->len != n - sizeof(*hdr))
-		*why = "payload length does not match the frame";
+		snprintf(why, len, "payload length does not match the frame");
 	else if (hdr->seq == 0 &&
 		 (hdr->type == TG_FRAME_EVENT || hdr->type == TG_FRAME_BATCH))
-		*why = "event frame with seq 0";
+		snprintf(why, len, "event frame with seq 0");
 	else if (hdr->type == TG_FRAME_BATCH &&
 		 !batch_ok((const char *)buf + sizeof(*hdr), hdr->len))
-		*why = "malformed batch";
+		snprintf(why, len, "malformed batch");
 	else if (hdr->type == TG_FRAME_HELLO && hdr->len != TG_WIRE_STREAM_LEN)
-		*why = "hello frame without a stream id";
+		snprintf(why, len, "hello frame without a stream id");
 	else
 		return 0;
 	return -EBADMSG;
@@ -88,8 +89,8 @@ int tg_wire_send(int fd, __u16 type, __u64 seq, const void *payload, __u32 len)
 	return 0;
 }
 
-ssize_t tg_wire_recv(int fd, void *buf, struct tg_frame_hdr *hdr,
-		     const char **why)
+ssize_t tg_wire_recv(int fd, void *buf, struct tg_frame_hdr *hdr, char *why,
+		     size_t len)
 {
 	ssize_t n;
 	int err;
@@ -103,9 +104,9 @@ ssize_t tg_wire_recv(int fd, void *buf, struct tg_frame_hdr *hdr,
 	if (n == 0)
 		return 0;
 	if ((size_t)n > TG_WIRE_MAX_FRAME) {
-		*why = "frame too large";
+		snprintf(why, len, "frame too large");
 		return -EMSGSIZE;
 	}
-	err = tg_wire_check(buf, (size_t)n, hdr, why);
+	err = tg_wire_check(buf, (size_t)n, hdr, why, len);
 	return err ? err : n;
 }

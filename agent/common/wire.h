@@ -13,10 +13,10 @@
 
 /*
  * Validate the n bytes of one received datagram and copy its header to hdr.
- * Returns 0, or -EBADMSG with *why naming the problem.
+ * Returns 0, or -EBADMSG with the problem in why (len bytes).
  */
 int tg_wire_check(const void *buf, size_t n, struct tg_frame_hdr *hdr,
-		  const char **why);
+		  char *why, size_t len);
 
 /* Build a frame into buf (TG_WIRE_MAX_FRAME bytes); returns its length. */
 size_t tg_wire_build(void *buf, __u16 type, __u64 seq, const void *payload,
@@ -28,9 +28,9 @@ int tg_wire_send(int fd, __u16 type, __u64 seq, const void *payload, __u32 len);
 /*
  * Receive one frame without blocking into buf (TG_WIRE_MAX_FRAME bytes) and
  * validate it. Returns the frame's length, 0 when the peer closed, -EAGAIN,
- * -EMSGSIZE or -EBADMSG (with *why set), or -errno.
+ * -EMSGSIZE or -EBADMSG (with the problem in why), or -errno.
  */
-ssize_t tg_wire_recv(int fd, void *buf, struct tg_frame_hdr *hdr,
-		     const char **why);
+ssize_t tg_wire_recv(int fd, void *buf, struct tg_frame_hdr *hdr, char *why,
+		     size_t len);
 
 #endif /* TG_COMMON_WIRE_H */

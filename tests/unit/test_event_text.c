@@ -366,7 +366,8 @@ static void test_utf8_sanitize(void **state)
  */
 static void expect_text_as_json_c(size_t size)
 {
-	const char *why = NULL, *reprint;
+	const char *reprint;
+	char why[128] = "";
 	struct tg_event_names names;
 	struct tg_buf b = {};
 	struct json_object *o;
@@ -378,7 +379,7 @@ static void expect_text_as_json_c(size_t size)
 	reprint = json_object_to_json_string_ext(
 		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	assert_string_equal(b.p, reprint);
-	if (tg_json_check_object(b.p, b.len - 1, 8, NULL, &why))
+	if (tg_json_check_object(b.p, b.len - 1, 8, NULL, why, sizeof(why)))
 		fail_msg("%s: %s", why, b.p);
 	assert_string_equal(names.tenant, "globex");
 	json_object_put(o);

@@ -237,7 +237,7 @@ static int raw_client(__u64 stream, __u64 *acked)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char buf[TG_WIRE_MAX_FRAME];
 	struct tg_frame_hdr h;
-	const char *why;
+	char why[128] = "";
 	ssize_t n;
 	int fd;
 
@@ -248,7 +248,8 @@ static int raw_client(__u64 stream, __u64 *acked)
 		tg_wire_send(fd, TG_FRAME_HELLO, 0, &stream, sizeof(stream)),
 		0);
 	n = recv(fd, buf, sizeof(buf), 0);
-	assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
+	assert_int_equal(tg_wire_check(buf, (size_t)n, &h, why, sizeof(why)),
+			 0);
 	assert_int_equal(h.type, TG_FRAME_ACK);
 	*acked = h.seq;
 	return fd;
@@ -258,14 +259,15 @@ static int raw_client(__u64 stream, __u64 *acked)
 static int next_non_ack(int fd, __u64 *last_ack, char *buf, size_t len)
 {
 	struct tg_frame_hdr h;
-	const char *why;
+	char why[128] = "";
 	ssize_t n;
 
 	for (;;) {
 		n = recv(fd, buf, len, 0);
 		if (n <= 0)
 			return 0;
-		assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
+		assert_int_equal(
+			tg_wire_check(buf, (size_t)n, &h, why, sizeof(why)), 0);
 		if (h.type != TG_FRAME_ACK)
 			return h.type;
 		*last_ack = h.seq;
@@ -278,7 +280,7 @@ static void test_collector_rejects_garbage(void **state)
 	pid_t pid = start_collector();
 	char buf[TG_WIRE_MAX_FRAME];
 	struct tg_frame_hdr h;
-	const char *why;
+	char why[128] = "";
 	struct tg_sink *s;
 	__u64 ack = 0;
 	ssize_t n;
@@ -290,7 +292,8 @@ static void test_collector_rejects_garbage(void **state)
 	assert_int_equal(send(fd, "garbage!garbage!garbage!garbage!", 32, 0),
 			 32);
 	n = recv(fd, buf, sizeof(buf), 0);
-	assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
+	assert_int_equal(tg_wire_check(buf, (size_t)n, &h, why, sizeof(why)),
+			 0);
 	assert_int_equal(h.type, TG_FRAME_ERROR);
 	assert_int_equal(recv(fd, buf, sizeof(buf), 0), 0); /* closed */
 	close(fd);
@@ -331,13 +334,14 @@ static void wait_ack(int fd, __u64 want)
 {
 	char buf[TG_WIRE_MAX_FRAME];
 	struct tg_frame_hdr h;
-	const char *why;
+	char why[128] = "";
 	ssize_t n;
 
 	do {
 		n = recv(fd, buf, sizeof(buf), 0);
 		assert_true(n > 0);
-		assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
+		assert_int_equal(
+			tg_wire_check(buf, (size_t)n, &h, why, sizeof(why)), 0);
 		/* The collector may say whether it can write its log. */
 		if (h.type == TG_FRAME_STATUS)
 			continue;

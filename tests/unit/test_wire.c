@@ -16,9 +16,9 @@ static char buf[TG_WIRE_MAX_FRAME + 16];
 static void expect_reject(size_t n, const char *want)
 {
 	struct tg_frame_hdr h;
-	const char *why = NULL;
+	char why[128] = "";
 
-	assert_int_equal(tg_wire_check(buf, n, &h, &why), -EBADMSG);
+	assert_int_equal(tg_wire_check(buf, n, &h, why, sizeof(why)), -EBADMSG);
 	assert_string_equal(why, want);
 }
 
@@ -30,18 +30,18 @@ static struct tg_frame_hdr *hdr(void)
 static void test_valid_roundtrip(void **state)
 {
 	struct tg_frame_hdr h;
-	const char *why = NULL;
+	char why[128] = "";
 	size_t n = tg_wire_build(buf, TG_FRAME_EVENT, 7, "{\"a\":1}", 7);
 
 	assert_int_equal(n, sizeof(h) + 7);
-	assert_int_equal(tg_wire_check(buf, n, &h, &why), 0);
+	assert_int_equal(tg_wire_check(buf, n, &h, why, sizeof(why)), 0);
 	assert_int_equal(h.type, TG_FRAME_EVENT);
 	assert_int_equal(h.seq, 7);
 	assert_int_equal(h.len, 7);
 	assert_memory_equal(buf + sizeof(h), "{\"a\":1}", 7);
 	/* An ack has no payload. */
 	n = tg_wire_build(buf, TG_FRAME_ACK, 9, NULL, 0);
-	assert_int_equal(tg_wire_check(buf, n, &h, &why), 0);
+	assert_int_equal(tg_wire_check(buf, n, &h, why, sizeof(why)), 0);
 	assert_int_equal(h.seq, 9);
 }
 
@@ -76,16 +76,17 @@ static void test_rejections(void **state)
 	n = tg_wire_build(buf, TG_FRAME_HELLO, 0, "12345678", 8);
 	{
 		struct tg_frame_hdr h;
-		const char *why;
+		char why[128] = "";
 
-		assert_int_equal(tg_wire_check(buf, n, &h, &why), 0);
+		assert_int_equal(tg_wire_check(buf, n, &h, why, sizeof(why)),
+				 0);
 	}
 }
 
 static void test_send_over_seqpacket(void **state)
 {
 	struct tg_frame_hdr h;
-	const char *why;
+	char why[128] = "";
 	char big[TG_WIRE_MAX_PAYLOAD + 1];
 	int sv[2];
 	ssize_t n;
@@ -93,7 +94,8 @@ static void test_send_over_seqpacket(void **state)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
 	assert_int_equal(tg_wire_send(sv[0], TG_FRAME_EVENT, 3, "{}", 2), 0);
 	n = recv(sv[1], buf, sizeof(buf), 0);
-	assert_int_equal(tg_wire_check(buf, (size_t)n, &h, &why), 0);
+	assert_int_equal(tg_wire_check(buf, (size_t)n, &h, why, sizeof(why)),
+			 0);
 	assert_int_equal(h.seq, 3);
 	memset(big, 'x', sizeof(big));
 	assert_int_equal(
@@ -109,33 +111,38 @@ static void test_recv(void **state)
 {
 	char frame[TG_WIRE_MAX_FRAME + 8];
 	struct tg_frame_hdr h;
-	const char *why = NULL;
+	char why[128] = "";
 	int sv[2];
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
 	/* Nothing there yet. */
-	assert_int_equal(tg_wire_recv(sv[1], buf, &h, &why), -EAGAIN);
+	assert_int_equal(tg_wire_recv(sv[1], buf, &h, why, sizeof(why)),
+			 -EAGAIN);
 	/* A good frame. */
 	assert_int_equal(tg_wire_send(sv[0], TG_FRAME_ACK, 42, NULL, 0), 0);
-	assert_int_equal(tg_wire_recv(sv[1], buf, &h, &why), sizeof(h));
+	assert_int_equal(tg_wire_recv(sv[1], buf, &h, why, sizeof(why)),
+			 sizeof(h));
 	assert_int_equal(h.type, TG_FRAME_ACK);
 	assert_int_equal(h.seq, 42);
 	/* A datagram larger than any frame: refused, and the next is intact. */
 	memset(frame, 0, sizeof(frame));
 	assert_int_equal(send(sv[0], frame, sizeof(frame), 0), sizeof(frame));
 	assert_int_equal(tg_wire_send(sv[0], TG_FRAME_EVENT, 1, "{}", 2), 0);
-	assert_int_equal(tg_wire_recv(sv[1], buf, &h, &why), -EMSGSIZE);
+	assert_int_equal(tg_wire_recv(sv[1], buf, &h, why, sizeof(why)),
+			 -EMSGSIZE);
 	assert_string_equal(why, "frame too large");
-	assert_int_equal(tg_wire_recv(sv[1], buf, &h, &why), sizeof(h) + 2);
+	assert_int_equal(tg_wire_recv(sv[1], buf, &h, why, sizeof(why)),
+			 sizeof(h) + 2);
 	/* A frame that fails validation. */
 	tg_wire_build(frame, TG_FRAME_EVENT, 1, "{}", 2);
 	((struct tg_frame_hdr *)frame)->pad = 7;
 	assert_int_equal(send(sv[0], frame, sizeof(h) + 2, 0), sizeof(h) + 2);
-	assert_int_equal(tg_wire_recv(sv[1], buf, &h, &why), -EBADMSG);
+	assert_int_equal(tg_wire_recv(sv[1], buf, &h, why, sizeof(why)),
+			 -EBADMSG);
 	assert_string_equal(why, "non-zero padding");
 	/* The peer closed. */
 	close(sv[0]);
-	assert_int_equal(tg_wire_recv(sv[1], buf, &h, &why), 0);
+	assert_int_equal(tg_wire_recv(sv[1], buf, &h, why, sizeof(why)), 0);
 	close(sv[1]);
 }
 
@@ -143,7 +150,7 @@ static void test_recv(void **state)
 static void test_batch_framing(void **state)
 {
 	struct tg_frame_hdr h;
-	const char *why = NULL;
+	char why[128] = "";
 	char p[64];
 	__u32 l;
 	size_t n;
@@ -155,7 +162,7 @@ static void test_batch_framing(void **state)
 	memcpy(p + 6, &l, 4);
 	memcpy(p + 10, "{\"a\":1}", 7);
 	n = tg_wire_build(buf, TG_FRAME_BATCH, 5, p, 17);
-	assert_int_equal(tg_wire_check(buf, n, &h, &why), 0);
+	assert_int_equal(tg_wire_check(buf, n, &h, why, sizeof(why)), 0);
 	n = tg_wire_build(buf, TG_FRAME_BATCH, 0, p, 17);
 	expect_reject(n, "event frame with seq 0");
 	n = tg_wire_build(buf, TG_FRAME_BATCH, 5, p, 16); /* record cut short */
