@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Whole-policy checks: allow_from names, and no overlaps between tenants. */
+/*
+ * The whole policy: its file and drop-ins loaded in name order, then checked
+ * across tenants (allow_from names, no overlaps between tenants).
+ */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -361,4 +366,51 @@ int tg_policy_finish(struct tg_policy *p, struct tg_diag *d)
 	if (check_net_overlaps(p, d))
 		err = -EINVAL;
 	return err;
+}
+
+static int yaml_name(const struct dirent *de)
+{
+	size_t n = strlen(de->d_name);
+
+	return de->d_name[0] != '.' && n > 5 &&
+	       strcmp(de->d_name + n - 5, ".yaml") == 0;
+}
+
+int tg_policy_load_file(struct tg_policy *p, const char *path, int main,
+			struct tg_diag *d)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int err;
+
+	err = tg_read_text_file(path, TG_POLICY_MAX_FILE, &buf, &len, d);
+	if (!err)
+		err = tg_policy_parse(p, path, buf, len, main, d);
+	free(buf);
+	return err;
+}
+
+int tg_policy_load(struct tg_policy *p, const char *file,
+		   const char *dropin_dir, struct tg_diag *d)
+{
+	struct dirent **list = NULL;
+	char path[PATH_MAX];
+	int i, n, err = 0;
+
+	snprintf(p->source, sizeof(p->source), "%s", file);
+	err = tg_policy_load_file(p, file, 1, d);
+	if (err == -ENOENT || err == -EACCES || err == -EFBIG)
+		return err;
+	n = dropin_dir ? scandir(dropin_dir, &list, yaml_name, alphasort) : 0;
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dropin_dir,
+			 list[i]->d_name);
+		if (tg_policy_load_file(p, path, 0, d))
+			err = -EINVAL;
+		free(list[i]);
+	}
+	free(list);
+	if (tg_policy_finish(p, d))
+		err = -EINVAL;
+	return err ? -EINVAL : 0;
 }
