@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agentd/event_text.h"
+#include "common/procfs.h"
 #include "common/text.h"
 #include "agentd/mountpath.h"
 
@@ -419,15 +420,8 @@ struct json_object *tg_agent_event(const struct tg_event_fmt *f, const char *op,
 {
 	char comm[TG_COMM_LEN] = "";
 	struct json_object *o;
-	FILE *cf;
 
-	cf = fopen("/proc/self/comm", "re");
-	if (cf) {
-		if (!fgets(comm, sizeof(comm), cf))
-			comm[0] = '\0';
-		comm[strcspn(comm, "\n")] = '\0';
-		fclose(cf);
-	}
+	tg_proc_comm(0, comm, sizeof(comm));
 	o = common_fields(f, tg_boot_to_real_ns() + tg_clock_ns(CLOCK_BOOTTIME),
 			  "agent", verdict, "host", "host", (__u32)getpid(),
 			  comm, sizeof(comm), op);

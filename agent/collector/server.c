@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <json-c/json.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,8 @@
 #include "common/log.h"
 #include "collector/jsoncheck.h"
 #include "common/metrics.h"
+#include "common/procfs.h"
+#include "common/text.h"
 #include "common/wire.h"
 
 #define BATCH_FRAMES   256	  /* frames read from one client per round */
@@ -51,7 +54,8 @@ static struct tg_collector_stream *find_stream(struct tg_collector *c, __u64 id)
 		s = &c->streams[c->next_stream++ % TG_COLLECTOR_STREAMS];
 		used = 0;
 		for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++)
-			used |= c->clients[i].fd >= 0 &&
+			used |= (c->clients[i].fd >= 0 ||
+				 c->clients[i].ended) &&
 				c->clients[i].stream == s;
 		if (!used) {
 			*s = (struct tg_collector_stream){.id = id};
@@ -59,6 +63,30 @@ static struct tg_collector_stream *find_stream(struct tg_collector *c, __u64 id)
 		}
 	}
 	return NULL;
+}
+
+/*
+ * Whether the JSON object text (checked, or a stored line) is the agent's
+ * own "kind": "agent", "op": "stop" event, which it sends last when it
+ * stops. Only a text holding the string "stop" is parsed.
+ */
+static int is_stop(const char *s, size_t len)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+	int stop;
+
+	if (!memmem(s, len, "\"stop\"", 6) || len > TG_EVENTLOG_MAX_LINE)
+		return 0;
+	tok = json_tokener_new();
+	if (!tok)
+		return 0;
+	o = json_tokener_parse_ex(tok, s, (int)len);
+	stop = o && strcmp(tg_json_str(o, "kind"), "agent") == 0 &&
+	       strcmp(tg_json_str(o, "op"), "stop") == 0;
+	json_object_put(o);
+	json_tokener_free(tok);
+	return stop;
 }
 
 /*
@@ -87,8 +115,11 @@ static void seed_line(void *ctx, const char *line, size_t len)
 	    !id || (size_t)n != strlen(tail))
 		return;
 	s = find_stream(c, id);
-	if (s && seq > s->last_seq)
-		s->last_seq = s->durable_seq = seq;
+	if (!s || seq <= s->now.seq)
+		return;
+	s->now.seq = s->now.stored_seq = seq;
+	s->now.stopped = is_stop(line, len);
+	s->durable = s->now;
 }
 
 /* Remember where the streams of the last stored events stood (crash recovery).
@@ -131,8 +162,10 @@ int tg_collector_open(struct tg_collector *c, const char *socket_path,
 	int i, err = 0;
 
 	for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++)
-		c->clients[i].fd = -1;
+		c->clients[i] = (struct tg_collector_client){.fd = -1};
 	c->listen_fd = -1;
+	if (gethostname(c->host, sizeof(c->host) - 1) < 0)
+		snprintf(c->host, sizeof(c->host), "unknown");
 	c->agent_uid = agent_uid;
 	*what = socket_path;
 	if (strlen(socket_path) >= sizeof(sa.sun_path))
@@ -200,10 +233,15 @@ out_close_log:
 	return err;
 }
 
+/*
+ * Close a client's connection; if it sent HELLO, its end is put in the log
+ * (record_ended) before anything else is read.
+ */
 static void drop_client(struct tg_collector_client *cl)
 {
 	close(cl->fd);
 	cl->fd = -1;
+	cl->ended = cl->hello;
 }
 
 /* Tell the peer why it is being dropped, then drop it. */
@@ -246,14 +284,24 @@ static void accept_clients(struct tg_collector *c)
 			continue;
 		}
 		for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++)
-			if (c->clients[i].fd < 0)
+			if (c->clients[i].fd < 0 && !c->clients[i].ended)
 				break;
 		if (i == TG_COLLECTOR_MAX_CLIENTS) {
 			refuse(c, fd, cred.pid, "too many clients");
 			continue;
 		}
 		c->clients[i] = (struct tg_collector_client){
-			.fd = fd, .uid = cred.uid, .status_told = -1};
+			.fd = fd,
+			.uid = cred.uid,
+			.pid = cred.pid,
+			.status_told = -1,
+		};
+		/* Read now: by the time the connection ends it may be gone. */
+		if (tg_proc_comm(cred.pid, c->clients[i].comm,
+				 sizeof(c->clients[i].comm)) ||
+		    !c->clients[i].comm[0])
+			snprintf(c->clients[i].comm, sizeof(c->clients[i].comm),
+				 "tenantguard-agent");
 	}
 }
 
@@ -271,7 +319,7 @@ static const char *take_hello(struct tg_collector *c,
 		return "too many streams";
 	cl->hello = 1;
 	/* Tell the agent what is stored already (may be 0). */
-	cl->ack_pending = cl->stream->last_seq;
+	cl->ack_pending = cl->stream->now.seq;
 	cl->ack_always = 1;
 	return NULL;
 }
@@ -307,13 +355,13 @@ static const char *take_event(struct tg_collector *c,
 	 */
 	if (cl->last_seq &&
 	    (h->seq <= cl->last_seq ||
-	     (h->seq != cl->last_seq + 1 && h->seq > s->last_seq + 1)))
+	     (h->seq != cl->last_seq + 1 && h->seq > s->now.seq + 1)))
 		return "frame out of order";
 	cl->last_seq = h->seq;
-	if (h->seq <= s->last_seq) {
+	if (h->seq <= s->now.seq) {
 		/* Resent after a lost ack: stored already, ack it again. */
 		c->duplicates++;
-		cl->ack_pending = s->last_seq;
+		cl->ack_pending = s->now.seq;
 		return NULL;
 	}
 	/*
@@ -339,14 +387,19 @@ static const char *take_event(struct tg_collector *c,
 		cl->last_seq = prev;
 		return NULL;
 	}
-	s->last_seq = h->seq;
+	s->now = (struct tg_collector_pos){
+		.seq = h->seq,
+		.stored_seq = h->seq,
+		.stopped = is_stop(payload, h->len),
+	};
 	cl->ack_pending = h->seq;
+	cl->stored++;
 	c->stored++;
 	return NULL;
 
 out_consumed:
 	/* Refused for good: a resend is acked, never stored. */
-	s->last_seq = h->seq;
+	s->now.seq = h->seq;
 	*refused = h->seq;
 	return why;
 }
@@ -412,6 +465,101 @@ static void unstall(struct tg_collector *c)
 }
 
 static int commit(struct tg_collector *c);
+
+/* Add v (NULL: out of memory) to o as key. */
+static int add(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (json_object_object_add(o, key, v)) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * The collector's own event for a connection that ended after its HELLO:
+ * which stream it carried, where the stream stands in the log, and whether
+ * the agent had stopped (its "stop" event stored last) or was lost.
+ */
+static struct json_object *ended_event(const struct tg_collector *c,
+				       const struct tg_collector_client *cl)
+{
+	const struct tg_collector_pos *p = &cl->stream->now;
+	struct json_object *o = json_object_new_object();
+	char t[48], id[20], msg[256];
+	int err = 0;
+
+	if (!o)
+		return NULL;
+	tg_format_time(t, sizeof(t), tg_clock_ns(CLOCK_REALTIME));
+	snprintf(id, sizeof(id), "%016llx", (unsigned long long)cl->stream->id);
+	if (p->stopped)
+		snprintf(msg, sizeof(msg),
+			 "the agent's connection ended after it stopped");
+	else
+		snprintf(
+			msg, sizeof(msg),
+			"the agent's connection was lost: events it produced after agent_seq %llu reach the log only when it comes back (kept in the kernel's ring buffer or the agent's spool)",
+			(unsigned long long)p->stored_seq);
+	err = err ?: add(o, "time", json_object_new_string(t));
+	err = err ?: add(o, "host", json_object_new_string(c->host));
+	err = err ?: add(o, "kind", json_object_new_string("agent"));
+	err = err ?: add(o, "verdict", json_object_new_string("allow"));
+	err = err ?: add(o, "tenant", json_object_new_string("host"));
+	err = err ?: add(o, "target_tenant", json_object_new_string("host"));
+	err = err ?: add(o, "pid", json_object_new_int64(cl->pid));
+	err = err ?: add(o, "comm", json_object_new_string(cl->comm));
+	err = err ?: add(o, "op", json_object_new_string("disconnected"));
+	err = err ?: add(o, "agent_stream", json_object_new_string(id));
+	err = err
+		      ?: add(o, "last_agent_seq",
+			     json_object_new_int64((int64_t)p->stored_seq));
+	err = err ?: add(o, "clean", json_object_new_boolean(p->stopped));
+	err = err
+		      ?: add(o, "events_stored",
+			     json_object_new_int64((int64_t)cl->stored));
+	err = err ?: add(o, "message", json_object_new_string(msg));
+	if (err) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/*
+ * Put the end of each connection dropped since the last call in the log
+ * (appended: the next commit makes it durable).
+ */
+static void record_ended(struct tg_collector *c)
+{
+	struct tg_collector_client *cl;
+	struct json_object *o;
+	__u64 seq;
+	int i, err;
+
+	for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++) {
+		cl = &c->clients[i];
+		if (!cl->ended)
+			continue;
+		o = ended_event(c, cl);
+		err = o ? tg_eventlog_append(&c->log, o, &seq) : -ENOMEM;
+		json_object_put(o);
+		if (err)
+			tg_info("cannot record the end of agent pid %d's connection in %s: %s",
+				(int)cl->pid, c->log.path, strerror(-err));
+		else if (!cl->stream->now.stopped)
+			tg_info("agent pid %d: connection lost after agent_seq %llu of stream %016llx",
+				(int)cl->pid,
+				(unsigned long long)cl->stream->now.stored_seq,
+				(unsigned long long)cl->stream->id);
+		cl->ended = 0;
+		cl->stream = NULL;
+	}
+	if (c->log.w.len && !c->commit_due_ms)
+		c->commit_due_ms = tg_now_ms() + COMMIT_WAIT_MS;
+}
 
 /* Read and store what one client sent. */
 static void serve_client(struct tg_collector *c, struct tg_collector_client *cl)
@@ -535,17 +683,20 @@ static int commit(struct tg_collector *c)
 			struct tg_collector_client *cl = &c->clients[i];
 
 			if (cl->fd >= 0 && cl->stream &&
-			    cl->stream->last_seq != cl->stream->durable_seq)
+			    cl->stream->now.seq != cl->stream->durable.seq)
 				drop_client(cl);
+			cl->stored = cl->durable_stored;
 		}
 		for (i = 0; i < TG_COLLECTOR_STREAMS; i++)
-			c->streams[i].last_seq = c->streams[i].durable_seq;
+			c->streams[i].now = c->streams[i].durable;
 		c->log.copy.len = 0;
 		return err;
 	}
 	c->rounds += wrote;
+	for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++)
+		c->clients[i].durable_stored = c->clients[i].stored;
 	for (i = 0; i < TG_COLLECTOR_STREAMS; i++)
-		c->streams[i].durable_seq = c->streams[i].last_seq;
+		c->streams[i].durable = c->streams[i].now;
 	if (c->syslog)
 		forward(c);
 	err = tg_eventlog_rotate(&c->log);
@@ -625,6 +776,8 @@ int tg_collector_run(struct tg_collector *c, int stop_fd)
 	int i, n, err = 0;
 
 	for (;;) {
+		/* What ended in the last round goes in first. */
+		record_ended(c);
 		p[0] = (struct pollfd){.fd = stop_fd, .events = POLLIN};
 		p[1] = (struct pollfd){.fd = c->listen_fd, .events = POLLIN};
 		for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++) {

@@ -9,11 +9,18 @@
 
 #define TG_COLLECTOR_MAX_CLIENTS 16
 
+/* Where an agent stream stands in the log. */
+struct tg_collector_pos {
+	__u64 seq;	  /* highest frame seq stored or refused */
+	__u64 stored_seq; /* highest frame seq stored */
+	int stopped;	  /* the event stored last is the agent's "stop" */
+};
+
 /* What the log holds of one agent stream. */
 struct tg_collector_stream {
-	__u64 id;	   /* stream id from the agent's HELLO */
-	__u64 last_seq;	   /* highest frame seq stored or refused */
-	__u64 durable_seq; /* last_seq as of the last good commit */
+	__u64 id;			 /* stream id from the agent's HELLO */
+	struct tg_collector_pos now;	 /* as appended */
+	struct tg_collector_pos durable; /* as of the last good commit */
 };
 
 #define TG_COLLECTOR_STREAMS 64 /* streams remembered, least recent dropped */
@@ -21,7 +28,11 @@ struct tg_collector_stream {
 struct tg_collector_client {
 	int fd;
 	uid_t uid;
-	int hello; /* HELLO received */
+	pid_t pid;     /* the peer's (SO_PEERCRED) */
+	char comm[32]; /* the peer's comm at accept, else tenantguard-agent */
+	int hello;     /* HELLO received */
+	int ended;     /* closed after its HELLO, the end not yet in the log */
+	unsigned long long stored, durable_stored; /* events it stored */
 	struct tg_collector_stream *stream;
 	__u64 last_seq;	    /* last frame seq accepted, 0 before the first */
 	__u64 ack_pending;  /* highest seq appended but not yet acked */
@@ -37,6 +48,7 @@ struct tg_collector {
 	dev_t sock_dev; /* the socket file bound, removed at close */
 	ino_t sock_ino;
 	struct tg_eventlog log;
+	char host[256]; /* "host" of the collector's own events */
 	struct tg_collector_client clients[TG_COLLECTOR_MAX_CLIENTS];
 	struct tg_collector_stream streams[TG_COLLECTOR_STREAMS];
 	unsigned int next_stream; /* round-robin slot for a new stream */
@@ -76,7 +88,9 @@ int tg_collector_open(struct tg_collector *c, const char *socket_path,
  * or the log can no longer be written (l->broken). When the log cannot be
  * written (disk full), the round stays buffered and is written again every
  * second; meanwhile nothing more is read or acknowledged, and the agents are
- * told (TG_FRAME_STATUS).
+ * told (TG_FRAME_STATUS). When a connection that sent HELLO ends, for any
+ * reason but the collector's own stop, the collector appends an event of its
+ * own ("kind": "agent", "op": "disconnected"), committed with the next round.
  */
 int tg_collector_run(struct tg_collector *c, int stop_fd);
 

@@ -26,6 +26,7 @@
 #include "agentd/sink.h"
 #include "agentd/spool.h"
 #include <json-c/json.h>
+#include "common/procfs.h"
 #include "common/wire.h"
 
 static char dir[64], sock[128], logp[128];
@@ -154,17 +155,67 @@ static void stop_collector(pid_t pid, int sig)
 	running = 0;
 }
 
-static int log_lines(void)
+/* The collector's own record of a connection that ended. */
+#define DISCONNECTED "\"op\":\"disconnected\""
+
+/* The log's lines holding text (NULL: all lines). */
+static int log_grep(const char *text)
 {
 	FILE *f = fopen(logp, "r");
-	int n = 0, c;
+	char line[4096];
+	int n = 0;
 
 	if (!f)
 		return 0;
-	while ((c = fgetc(f)) != EOF)
-		n += c == '\n';
+	while (fgets(line, sizeof(line), f))
+		n += !text || strstr(line, text);
 	fclose(f);
 	return n;
+}
+
+/* The events clients sent: the lines but the collector's own records. */
+static int log_lines(void)
+{
+	return log_grep(NULL) - log_grep(DISCONNECTED);
+}
+
+/* Wait up to 5 s until the log records n ended connections; how many. */
+static int wait_disconnects(int n)
+{
+	int i, got = 0;
+
+	for (i = 0; i < 500 && (got = log_grep(DISCONNECTED)) < n; i++)
+		usleep(10000);
+	return got;
+}
+
+/* The log's i-th line (from 0) holding text, parsed; the caller puts it. */
+static struct json_object *log_event(const char *text, int i)
+{
+	struct json_object *o = NULL;
+	FILE *f = fopen(logp, "r");
+	char line[4096];
+
+	assert_non_null(f);
+	while (!o && fgets(line, sizeof(line), f))
+		if (strstr(line, text) && i-- == 0)
+			o = json_tokener_parse(line);
+	fclose(f);
+	assert_non_null(o);
+	return o;
+}
+
+/* Field k of o as text (strings as they are, others as JSON). */
+static const char *field(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		return "(none)";
+	return json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : json_object_to_json_string_ext(v,
+							JSON_C_TO_STRING_PLAIN);
 }
 
 static void submit(struct tg_sink *s, int i)
@@ -326,7 +377,10 @@ static void test_collector_rejects_garbage(void **state)
 	assert_int_equal(tg_sink_flush(s, 5000), 0);
 	tg_sink_free(s);
 	assert_int_equal(log_lines(), 2); /* seq 5 and the sink's one */
+	/* Streams 77, 78 and the sink's ended; HELLO-less peers record none. */
+	assert_int_equal(wait_disconnects(3), 3);
 	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_grep(DISCONNECTED), 3);
 }
 
 /* Read acks until want is acknowledged. */
@@ -437,7 +491,129 @@ static void test_peer_uid_rejected(void **state)
 	assert_int_equal(st.dropped, 0);
 	tg_sink_free(s);
 	stop_collector(pid, SIGTERM);
-	assert_int_equal(log_lines(), 0);
+	/* A refused peer records nothing. */
+	assert_int_equal(log_grep(NULL), 0);
+}
+
+#define STOP_EVENT "{\"kind\":\"agent\",\"op\":\"stop\",\"n\":0}"
+
+/* The fields every record of an ended connection has, of this process. */
+static void check_disconnected(struct json_object *o, const char *stream)
+{
+	char comm[16], pid[16];
+
+	assert_int_equal(tg_proc_comm(0, comm, sizeof(comm)), 0);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	assert_true(json_object_get_int64(json_object_object_get(o, "seq")) >
+		    0);
+	assert_int_equal(strlen(field(o, "time")), 30);
+	assert_string_not_equal(field(o, "host"), "(none)");
+	assert_string_equal(field(o, "kind"), "agent");
+	assert_string_equal(field(o, "op"), "disconnected");
+	assert_string_equal(field(o, "verdict"), "allow");
+	assert_string_equal(field(o, "tenant"), "host");
+	assert_string_equal(field(o, "target_tenant"), "host");
+	assert_string_equal(field(o, "pid"), pid);
+	assert_string_equal(field(o, "comm"), comm);
+	assert_string_equal(field(o, "agent_stream"), stream);
+}
+
+/*
+ * An agent that stops sends its "stop" event last, then closes: the
+ * collector records the end as clean, also when it learnt the stream's
+ * position from its log after a crash.
+ */
+static void test_disconnect_after_stop(void **state)
+{
+	pid_t pid = start_collector();
+	struct tg_sink *s = tg_sink_new(sock, 16);
+	struct json_object *stop, *o;
+	char stream[32];
+	__u64 ack = 0;
+	int fd;
+
+	submit(s, 1);
+	assert_int_equal(tg_sink_submit(s, STOP_EVENT, strlen(STOP_EVENT)), 0);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	tg_sink_free(s);
+	assert_int_equal(wait_disconnects(1), 1);
+	stop = log_event("\"op\":\"stop\"", 0);
+	snprintf(stream, sizeof(stream), "%s", field(stop, "agent_stream"));
+	assert_string_equal(field(stop, "agent_seq"), "2");
+	o = log_event(DISCONNECTED, 0);
+	check_disconnected(o, stream);
+	assert_string_equal(field(o, "last_agent_seq"), "2");
+	assert_string_equal(field(o, "clean"), "true");
+	assert_string_equal(field(o, "events_stored"), "2");
+	assert_string_equal(field(o, "message"),
+			    "the agent's connection ended after it stopped");
+	assert_true(json_object_get_int64(json_object_object_get(o, "seq")) >
+		    json_object_get_int64(json_object_object_get(stop, "seq")));
+	json_object_put(o);
+	json_object_put(stop);
+	/* The stream's last event, read back from the log after a crash. */
+	stop_collector(pid, SIGKILL);
+	pid = start_collector();
+	fd = raw_client(strtoull(stream, NULL, 16), &ack);
+	assert_int_equal(ack, 2);
+	close(fd);
+	assert_int_equal(wait_disconnects(2), 2);
+	o = log_event(DISCONNECTED, 1);
+	check_disconnected(o, stream);
+	assert_string_equal(field(o, "clean"), "true");
+	assert_string_equal(field(o, "last_agent_seq"), "2");
+	assert_string_equal(field(o, "events_stored"), "0");
+	json_object_put(o);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 2);
+}
+
+/*
+ * A connection that ends without the agent's "stop" last (a crash, kill -9)
+ * is recorded as lost, with where its stream stands in the log.
+ */
+static void test_disconnect_lost(void **state)
+{
+	pid_t pid = start_collector();
+	struct json_object *o;
+	__u64 ack = 0, i;
+	int fd;
+
+	fd = raw_client(0x1057, &ack);
+	for (i = 1; i <= 3; i++)
+		assert_int_equal(
+			tg_wire_send(fd, TG_FRAME_EVENT, i, "{\"a\":1}", 7), 0);
+	wait_ack(fd, 3);
+	close(fd);
+	assert_int_equal(wait_disconnects(1), 1);
+	o = log_event(DISCONNECTED, 0);
+	check_disconnected(o, "0000000000001057");
+	assert_string_equal(field(o, "last_agent_seq"), "3");
+	assert_string_equal(field(o, "clean"), "false");
+	assert_string_equal(field(o, "events_stored"), "3");
+	assert_non_null(strstr(field(o, "message"),
+			       "the agent's connection was lost: events it "
+			       "produced after agent_seq 3 reach the log only "
+			       "when it comes back"));
+	json_object_put(o);
+	/* A "stop" that is not the last event stored is no clean end. */
+	fd = raw_client(0x1057, &ack);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 4, STOP_EVENT,
+				      strlen(STOP_EVENT)),
+			 0);
+	assert_int_equal(tg_wire_send(fd, TG_FRAME_EVENT, 5, "{\"a\":1}", 7),
+			 0);
+	wait_ack(fd, 5);
+	close(fd);
+	assert_int_equal(wait_disconnects(2), 2);
+	o = log_event(DISCONNECTED, 1);
+	assert_string_equal(field(o, "last_agent_seq"), "5");
+	assert_string_equal(field(o, "clean"), "false");
+	assert_string_equal(field(o, "events_stored"), "2");
+	json_object_put(o);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 5);
+	assert_int_equal(log_grep(DISCONNECTED), 2);
 }
 
 /* Replace a dead collector's socket, never a live one or a non-socket. */
@@ -729,7 +905,10 @@ static char *log_order(void)
 	out[0] = '\0';
 	if (!f)
 		return out;
-	while (fgets(line, sizeof(line), f) && i++ < 64) {
+	while (fgets(line, sizeof(line), f) && i < 64) {
+		if (strstr(line, DISCONNECTED))
+			continue;
+		i++;
 		o = json_tokener_parse(line);
 		assert_non_null(o);
 		assert_true(json_object_object_get_ex(o, "agent_stream", &v));
@@ -1074,6 +1253,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_skip_over_acked_frames,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_uid_rejected, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_disconnect_after_stop,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disconnect_lost, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_socket_path, setup,
 						teardown),

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What /proc tells about a process. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/procfs.h"
+
+int tg_proc_comm(pid_t pid, char *comm, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd, err = 0;
+
+	if (!len)
+		return -EINVAL;
+	comm[0] = '\0';
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/comm");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, comm, len - 1);
+	if (n < 0) {
+		err = -errno;
+		n = 0;
+	}
+	close(fd);
+	comm[n] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	return err;
+}
