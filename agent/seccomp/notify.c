@@ -16,6 +16,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "common/peer.h"
 #include "seccomp/notify.h"
 
 int tg_notify_is_listener(int fd)
@@ -29,25 +30,6 @@ int tg_notify_is_listener(int fd)
 		return 0;
 	target[n] = '\0';
 	return strcmp(target, "anon_inode:seccomp notify") == 0;
-}
-
-static void read_comm(pid_t pid, char *comm, size_t len)
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	comm[0] = '\0';
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, comm, len - 1);
-	close(fd);
-	if (n <= 0)
-		n = 0;
-	comm[n] = '\0';
-	comm[strcspn(comm, "\n")] = '\0';
 }
 
 int tg_notify_answer(int fd, struct tg_sc_denial *d)
@@ -84,7 +66,7 @@ int tg_notify_answer(int fd, struct tg_sc_denial *d)
 		snprintf(d->syscall, sizeof(d->syscall), "syscall-%d", nr);
 	free(name);
 	/* The comm is read while the caller is still parked, then checked. */
-	read_comm(d->pid, d->comm, sizeof(d->comm));
+	tg_proc_comm(d->pid, d->comm, sizeof(d->comm));
 	if (seccomp_notify_id_valid(fd, req->id))
 		d->comm[0] = '\0';
 	resp->id = req->id;
