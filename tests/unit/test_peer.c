@@ -20,6 +20,19 @@
 
 #include "common/peer.h"
 
+/* While set, the kernel "has no" SO_PEERPIDFD: pidfd_open is used. */
+static int no_peerpidfd;
+
+int __real_getsockopt(int fd, int level, int name, void *v, socklen_t *len);
+int __wrap_getsockopt(int fd, int level, int name, void *v, socklen_t *len)
+{
+	if (no_peerpidfd && level == SOL_SOCKET && name == 77) {
+		errno = ENOPROTOOPT; /* SO_PEERPIDFD before Linux 6.5 */
+		return -1;
+	}
+	return __real_getsockopt(fd, level, name, v, len);
+}
+
 static char dir[64];
 static char out[PATH_MAX];
 static char why[TG_PEER_WHY_LEN];
@@ -204,6 +217,7 @@ static int listen_here(struct sockaddr_un *sa)
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
 	snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/sock", dir);
+	unlink(sa->sun_path);
 	assert_int_equal(bind(fd, (struct sockaddr *)sa, sizeof(*sa)), 0);
 	assert_int_equal(listen(fd, 4), 0);
 	return fd;
@@ -261,6 +275,18 @@ static void test_peer_gone(void **state)
 	close(l);
 }
 
+/*
+ * Kernels without SO_PEERPIDFD (6.1): pidfd_open of the SO_PEERCRED pid.
+ * Last: the module remembers that the kernel lacks it.
+ */
+static void test_peer_without_peerpidfd(void **state)
+{
+	no_peerpidfd = 1;
+	test_peer_self(state);
+	test_peer_gone(state);
+	no_peerpidfd = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +303,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_peer_gone, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_peer_without_peerpidfd,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
