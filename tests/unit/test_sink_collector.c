@@ -476,8 +476,9 @@ static void test_peer_in_tenants_cgroup_rejected(void **state)
 	stop_collector(pid, SIGTERM);
 	assert_int_equal(log_lines(), 0);
 
+	/* In the root cgroup: a tenants cgroup elsewhere. */
 	snprintf(tenants_cg, sizeof(tenants_cg), "%s-x",
-		 strcmp(self, "/") ? self : "");
+		 strcmp(self, "/") ? self : "/tenants");
 	pid = start_collector();
 	s = tg_sink_new(sock, 4);
 	submit(s, 1);
