@@ -29,6 +29,7 @@ struct json_object;
 struct tg_fan;
 struct tg_local_addrs;
 struct tg_notify;
+struct tg_peer;
 struct tg_ratelimit;
 struct tg_sink;
 
@@ -123,6 +124,7 @@ int agent_reload(struct agent *a, struct json_object *errs);
 int agent_prepare_tenants_dir(struct agent *a);
 
 /* control_cmds.c */
-struct json_object *agent_control(void *ctx, struct json_object *req, int *fd);
+struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
+				  struct json_object *req, int *fd);
 
 #endif /* TG_AGENTD_AGENT_H */

@@ -16,8 +16,13 @@
 #include "agentd/local_addrs.h"
 #include "agentd/ratelimit.h"
 #include "agentd/sink.h"
+#include "common/cgroupfs.h"
+#include "common/control.h"
 #include "common/log.h"
+#include "common/peer.h"
+#include "common/text.h"
 #include "seccomp/notify.h"
+#include "tenantguard/event_abi.h"
 #include "tenantguard/map_abi.h"
 
 static void json_add_str(struct json_object *o, const char *k, const char *v)
@@ -381,20 +386,102 @@ static const struct {
 	{"seccomp-listener", take_listener},
 };
 
-struct json_object *agent_control(void *ctx, struct json_object *req, int *fd)
+/*
+ * Whose process peer p is, if not the host's ("acme", "(pending)", or
+ * "(unknown)" when it cannot be told), with why the control socket refuses
+ * it in msg; NULL for a host process.
+ */
+static const char *refusal(struct agent *a, const struct tg_peer *p, char *nb,
+			   size_t nblen, char *msg, size_t len)
 {
-	struct json_object *cmd, *o;
-	const char *c = "";
+	const char *who;
+	char path[PATH_MAX];
+	__u32 id;
+
+	if (p->err) {
+		snprintf(msg, len,
+			 "refused: the caller cannot be identified: %s",
+			 p->why);
+		return "(unknown)";
+	}
+	if (tg_path_join(path, sizeof(path), a->cgroup_root, p->cgroup)) {
+		snprintf(
+			msg, len,
+			"refused: the caller cannot be identified: its cgroup path is too long");
+		return "(unknown)";
+	}
+	id = tg_registry_actor(&a->reg, path);
+	if (id == TG_TENANT_HOST)
+		return NULL;
+	who = tg_registry_name(&a->reg, id, nb, nblen);
+	if (id == TG_TENANT_PENDING)
+		snprintf(
+			msg, len,
+			"refused: the caller runs below the tenants cgroup (pending)");
+	else
+		snprintf(msg, len,
+			 "refused: the caller runs in tenant %s's cgroup (%s)",
+			 who, p->cgroup);
+	return who;
+}
+
+/*
+ * Refuse cmd to a tenant's process, the pending actor's or one that cannot
+ * be identified, whatever its uid: the reply, an event and a log line.
+ * NULL for a host process, which is served.
+ */
+static struct json_object *refuse_peer(struct agent *a, const struct tg_peer *p,
+				       const char *cmd)
+{
+	char msg[PATH_MAX + 256], nb[32];
+	const char *who = refusal(a, p, nb, sizeof(nb), msg, sizeof(msg));
+	struct json_object *o;
+
+	if (!who)
+		return NULL;
+	tg_info("control: %s from pid %d (%s, uid %u, cgroup %s) %s", cmd,
+		(int)p->pid, p->comm, (unsigned int)p->uid,
+		p->err ? "unknown" : p->cgroup, msg);
+	o = tg_agent_event_by(&a->fmt, "control_refused", "deny", who,
+			      (__u32)p->pid, p->comm, msg);
+	if (o &&
+	    (tg_event_add_str(o, "command", cmd, strlen(cmd)) ||
+	     tg_event_add_str(o, "cgroup", p->cgroup, sizeof(p->cgroup)) ||
+	     json_object_object_add(o, "uid", json_object_new_int64(p->uid)))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	agent_emit(a, o);
+	return tg_control_error(msg);
+}
+
+/* The index in cmds of the command req names, -1 if none. */
+static int find_cmd(struct json_object *req)
+{
+	const char *c = tg_json_str(req, "cmd");
 	size_t i;
 
-	if (json_object_object_get_ex(req, "cmd", &cmd))
-		c = json_object_get_string(cmd);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(c, cmds[i].name) == 0)
-			return cmds[i].fn(ctx, req, fd);
-	o = json_object_new_object();
-	json_object_object_add(o, "ok", json_object_new_boolean(0));
-	json_object_object_add(o, "error",
-			       json_object_new_string("unknown command"));
-	return o;
+			return (int)i;
+	return -1;
+}
+
+struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
+				  struct json_object *req, int *fd)
+{
+	int i = find_cmd(req);
+	struct json_object *o;
+
+	o = refuse_peer(ctx, peer,
+			!req	? "(malformed request)"
+			: i < 0 ? "(unknown command)"
+				: cmds[i].name);
+	if (o)
+		return o;
+	if (!req)
+		return tg_control_error(TG_CONTROL_BAD_REQUEST);
+	if (i < 0)
+		return tg_control_error("unknown command");
+	return cmds[i].fn(ctx, req, fd);
 }

@@ -433,6 +433,30 @@ struct json_object *tg_agent_event(const struct tg_event_fmt *f, const char *op,
 	return o;
 }
 
+struct json_object *tg_agent_event_by(const struct tg_event_fmt *f,
+				      const char *op, const char *verdict,
+				      const char *tenant, __u32 pid,
+				      const char *comm, const char *message)
+{
+	struct json_object *o;
+
+	o = common_fields(f, tg_boot_to_real_ns() + tg_clock_ns(CLOCK_BOOTTIME),
+			  "agent", verdict, tenant, "host", pid, comm,
+			  strnlen(comm, TG_COMM_LEN), op);
+	if (o && add_str(o, "message", message, strlen(message))) {
+		json_object_put(o);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return o;
+}
+
+int tg_event_add_str(struct json_object *o, const char *key, const char *s,
+		     size_t n)
+{
+	return add_str(o, key, s, n);
+}
+
 struct json_object *tg_seccomp_event(const struct tg_event_fmt *f,
 				     const char *tenant, const char *profile,
 				     __u32 pid, const char *comm,

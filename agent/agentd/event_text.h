@@ -53,6 +53,23 @@ struct json_object *tg_agent_event(const struct tg_event_fmt *f, const char *op,
 				   const char *verdict, const char *message);
 
 /*
+ * A kind "agent" event on what another process did: pid (comm) of tenant (a
+ * tenant's name, "(pending)" or "(unknown)") was given verdict for op, and
+ * a message. NULL with errno on failure.
+ */
+struct json_object *tg_agent_event_by(const struct tg_event_fmt *f,
+				      const char *op, const char *verdict,
+				      const char *tenant, __u32 pid,
+				      const char *comm, const char *message);
+
+/*
+ * Add key with (up to n bytes of) s to event o, made valid UTF-8 (every
+ * invalid byte U+FFFD). 0 or -ENOMEM.
+ */
+int tg_event_add_str(struct json_object *o, const char *key, const char *s,
+		     size_t n);
+
+/*
  * A kind "seccomp" event: tenant's process pid (comm) was refused syscall
  * (named for arch) by its seccomp profile. NULL with errno on failure.
  */

@@ -39,6 +39,8 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/peer.h"
+#include "common/procfs.h"
 #include "agentd/fanotify_owner.h"
 #include "agentd/fanotify.h"
 #include "agentd/fanotify_marks.h"
@@ -104,25 +106,6 @@ struct fan_verdict {
 	__u32 actor, owner;
 };
 
-/* Read a small procfs file of pid into buf (NUL-terminated). */
-static int read_proc(pid_t pid, const char *name, char *buf, size_t len)
-{
-	char p[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(p, sizeof(p), "/proc/%d/%s", (int)pid, name);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
-}
-
 /*
  * The opener's tenant: *id 0 for a host process. -ESRCH when it is gone
  * (its pid may already be another process's).
@@ -131,20 +114,16 @@ static int actor_of(struct tg_fan *f, pid_t pid, int pidfd, __u32 *id,
 		    __u32 *flags)
 {
 	const struct tg_fo_cgroup *cg;
-	char text[4096], path[PATH_MAX];
+	char path[PATH_MAX];
 	int err;
 
 	if (pidfd == FAN_NOPIDFD)
 		return -ESRCH;
-	err = read_proc(pid, "cgroup", text, sizeof(text));
-	if (err)
-		return err == -ENOENT ? -ESRCH : err;
-	err = tg_fo_cgroup_line(text, path, sizeof(path));
+	/* With a pidfd: still the process that opened, its pid not reused. */
+	err = tg_proc_cgroup(pid, pidfd >= 0 ? pidfd : -1, path, sizeof(path),
+			     NULL, 0);
 	if (err)
 		return err;
-	/* Still the process that opened: the pid was not reused meanwhile. */
-	if (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
-		return -ESRCH;
 	cg = tg_fo_cgroups_find(&f->snap->cgroups, path);
 	*id = cg ? cg->tenant : TG_TENANT_HOST;
 	*flags = cg ? cg->flags : 0;
@@ -423,8 +402,8 @@ static void answer(struct tg_fan *f, const struct fanotify_event_metadata *m,
 	}
 	pthread_mutex_lock(&f->lock);
 	decide(f, m->fd, m->pid, pidfd, &v);
-	if (v.report && read_proc(m->pid, "comm", comm, sizeof(comm)) == 0)
-		comm[strcspn(comm, "\n")] = '\0';
+	if (v.report)
+		tg_proc_comm(m->pid, comm, sizeof(comm));
 	r.response = v.response;
 	if (write(f->perm_fd, &r, sizeof(r)) < 0) {
 		/* ENOENT: the opener was killed while waiting. */

@@ -504,23 +504,3 @@ const struct tg_fo_cgroup *tg_fo_cgroups_find(const struct tg_fo_cgroups *g,
 		*slash = '\0';
 	}
 }
-
-int tg_fo_cgroup_line(const char *text, char *out, size_t len)
-{
-	const char *l = text, *end;
-
-	while (l && *l) {
-		end = strchr(l, '\n');
-		if (strncmp(l, "0::", 3) == 0) {
-			size_t n = end ? (size_t)(end - l - 3) : strlen(l + 3);
-
-			if (n >= len)
-				return -ENAMETOOLONG;
-			memcpy(out, l + 3, n);
-			out[n] = '\0';
-			return 0;
-		}
-		l = end ? end + 1 : NULL;
-	}
-	return -ENOENT;
-}

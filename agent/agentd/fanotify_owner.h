@@ -147,10 +147,4 @@ int tg_fo_cgroups_finish(struct tg_fo_cgroups *g);
 const struct tg_fo_cgroup *tg_fo_cgroups_find(const struct tg_fo_cgroups *g,
 					      const char *path);
 
-/*
- * The cgroup v2 path in the text of a /proc/PID/cgroup file (the "0::" line):
- * 0, -ENOENT if there is none, -ENAMETOOLONG.
- */
-int tg_fo_cgroup_line(const char *text, char *out, size_t len);
-
 #endif /* TG_AGENTD_FANOTIFY_OWNER_H */

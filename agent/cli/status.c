@@ -12,11 +12,14 @@
 #include "common/control.h"
 #include "common/log.h"
 
-/* The agent's reply to {"cmd": cmd} in *reply; 0, or -errno (reported). */
+/*
+ * The agent's reply to {"cmd": cmd} in *reply; 0, or -errno (reported):
+ * also when the agent refused the request ({"ok": false, "error": ...}).
+ */
 static int call(const struct cli_opts *o, const char *cmd,
 		struct json_object **reply)
 {
-	struct json_object *req = json_object_new_object();
+	struct json_object *req = json_object_new_object(), *v;
 	int err = 0;
 
 	json_object_object_add(req, "cmd", json_object_new_string(cmd));
@@ -27,7 +30,12 @@ static int call(const struct cli_opts *o, const char *cmd,
 	if (err)
 		return tg_err(err, "%s: cannot reach the agent at %s: %s", cmd,
 			      o->control_socket, strerror(-err));
-	return 0;
+	if (json_object_object_get_ex(*reply, "error", &v)) {
+		err = tg_err(-EPERM, "%s: %s", cmd, json_object_get_string(v));
+		json_object_put(*reply);
+		*reply = NULL;
+	}
+	return err;
 }
 
 const char *jstr(struct json_object *o, const char *k)

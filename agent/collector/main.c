@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tenantguard-collector: stores the agent's events durably in a JSON-lines
- * log. Runs unprivileged; accepts only the agent's uid.
+ * log. Runs unprivileged; accepts only the agent's uid, from outside the
+ * tenants cgroup.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,6 +29,11 @@ static void usage(FILE *out)
 		"/var/log/tenantguard/events.jsonl)\n"
 		"  --agent-uid UID      the only uid allowed to connect "
 		"(default 0)\n"
+		"  --tenants-cgroup PATH\n"
+		"                       refuse peers at or below this cgroup "
+		"(below the cgroup\n"
+		"                       v2 root; default /tenants), whatever "
+		"their uid\n"
 		"  --rotate-size BYTES  rotate the log at this size (default "
 		"67108864, 0: never)\n"
 		"  --rotate-keep N      rotated files kept, 0..%u (default 5)\n"
@@ -82,6 +88,7 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc,
 		{"socket", required_argument, NULL, 's'},
 		{"log", required_argument, NULL, 'l'},
 		{"agent-uid", required_argument, NULL, 'u'},
+		{"tenants-cgroup", required_argument, NULL, 't'},
 		{"rotate-size", required_argument, NULL, 'r'},
 		{"rotate-keep", required_argument, NULL, 'k'},
 		{"syslog", optional_argument, NULL, 'S'},
@@ -114,6 +121,14 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc,
 				return tg_err(
 					2, "--rotate-keep: '%s' is not 0..%u",
 					optarg, TG_EVENTLOG_MAX_KEEP);
+			break;
+		case 't':
+			if (optarg[0] != '/' || !optarg[strspn(optarg, "/")])
+				return tg_err(
+					2,
+					"--tenants-cgroup: '%s' is not a cgroup below the cgroup v2 root, such as /tenants",
+					optarg);
+			c->tenants_cgroup = optarg;
 			break;
 		case 'S': c->syslog_path = optarg ? optarg : "/dev/log"; break;
 		case 'm': c->metrics_path = optarg; break;
@@ -164,8 +179,8 @@ static int serve(struct tg_collector *c, const struct options *o, int sfd)
 		return tg_err(err, "%s: %s", what, open_error(err));
 	if (c->log.torn_truncated)
 		tg_info("%s: removed a torn last line", o->log_path);
-	tg_info("listening on %s, log %s, agent uid %llu, next seq %llu%s%s",
-		o->socket_path, o->log_path, o->uid,
+	tg_info("listening on %s, log %s, agent uid %llu outside %s, next seq %llu%s%s",
+		o->socket_path, o->log_path, o->uid, c->tenants_cgroup,
 		(unsigned long long)c->log.next_seq,
 		c->syslog ? ", forwarding to syslog at " : "",
 		c->syslog ? c->syslog_path : "");
@@ -191,7 +206,7 @@ int main(int argc, char **argv)
 		.rotate_size = 64ULL << 20,
 		.rotate_keep = 5,
 	};
-	struct tg_collector c = {};
+	struct tg_collector c = {.tenants_cgroup = "/tenants"};
 	int sfd, err;
 
 	tg_log_init("collector", 0);

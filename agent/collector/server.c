@@ -19,12 +19,14 @@
 #include <unistd.h>
 
 #include "collector/server.h"
+#include "common/cgroupfs.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "collector/jsoncheck.h"
 #include "common/metrics.h"
 #include "common/procfs.h"
 #include "common/text.h"
+#include "common/peer.h"
 #include "common/wire.h"
 
 #define BATCH_FRAMES   256	  /* frames read from one client per round */
@@ -263,6 +265,32 @@ static void refuse(struct tg_collector *c, int fd, pid_t pid, const char *why)
 	close(fd);
 }
 
+/*
+ * A peer with the agent's uid is refused all the same when it runs at or
+ * below the tenants cgroup (a tenant's process may be uid 0), or when its
+ * cgroup cannot be told. 1 if fd was refused (and closed), else 0.
+ */
+static int refuse_tenant_peer(struct tg_collector *c, int fd,
+			      const struct ucred *cred)
+{
+	struct tg_peer p = {.pid = cred->pid, .uid = cred->uid};
+	char why[PATH_MAX + 64];
+
+	if (!c->tenants_cgroup)
+		return 0;
+	if (tg_peer_cgroup(fd, &p))
+		snprintf(why, sizeof(why), "peer cannot be identified: %s",
+			 p.why);
+	else if (tg_path_within(p.cgroup, c->tenants_cgroup))
+		snprintf(why, sizeof(why),
+			 "peer in a tenant's cgroup (%s) not allowed",
+			 p.cgroup);
+	else
+		return 0;
+	refuse(c, fd, cred->pid, why);
+	return 1;
+}
+
 static void accept_clients(struct tg_collector *c)
 {
 	char why[64];
@@ -283,6 +311,8 @@ static void accept_clients(struct tg_collector *c)
 			refuse(c, fd, cred.pid, why);
 			continue;
 		}
+		if (refuse_tenant_peer(c, fd, &cred))
+			continue;
 		for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++)
 			if (c->clients[i].fd < 0 && !c->clients[i].ended)
 				break;

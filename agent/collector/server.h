@@ -55,6 +55,12 @@ struct tg_collector {
 	int rotate_err;		  /* last rotation's result, warned once */
 	/* Called with a one-line notice (rejected peers and frames). */
 	unsigned long long stored, duplicates, rejected_frames, rejected_peers;
+	/*
+	 * Set before open: refuse peers whose cgroup v2 path (as the
+	 * collector's cgroup namespace shows it) is at or below this one, the
+	 * tenants cgroup, whatever their uid; NULL: none.
+	 */
+	const char *tenants_cgroup;
 	/* Set before open: forward stored events to this syslog socket. */
 	const char *syslog_path;
 	struct tg_syslog *syslog; /* NULL: no forwarding */

@@ -84,3 +84,14 @@ int tg_path_join(char *buf, size_t len, const char *a, const char *b)
 		return -ENAMETOOLONG;
 	return 0;
 }
+
+int tg_path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 0 && dir[n - 1] == '/')
+		n--;
+	if (strncmp(path, dir, n) != 0)
+		return 0;
+	return path[n] == '\0' || path[n] == '/';
+}

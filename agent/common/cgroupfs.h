@@ -24,4 +24,11 @@ int tg_cgroup2_nsdelegate(const char *mountinfo);
 /* Join path a and b with exactly one '/' between them into buf. */
 int tg_path_join(char *buf, size_t len, const char *a, const char *b);
 
+/*
+ * Whether path is dir or lies below it, compared component by component:
+ * "/t/a" and "/t" are within "/t" (or "/t/"), "/t-x" is not; everything
+ * absolute is within "/".
+ */
+int tg_path_within(const char *path, const char *dir);
+
 #endif /* TG_COMMON_CGROUPFS_H */

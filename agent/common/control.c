@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/control.h"
+#include "common/peer.h"
 
 static int make_addr(const char *path, struct sockaddr_un *sa)
 {
@@ -83,7 +84,7 @@ static int send_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
-static struct json_object *error_reply(const char *msg)
+struct json_object *tg_control_error(const char *msg)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -156,8 +157,7 @@ int tg_control_serve(int listen_fd, tg_control_handler handle, void *ctx)
 {
 	char buf[TG_CONTROL_MAX_REQUEST + 1];
 	struct json_object *req = NULL, *reply;
-	struct ucred cred;
-	socklen_t cl = sizeof(cred);
+	struct tg_peer peer;
 	size_t have = 0;
 	const char *s;
 	ssize_t n;
@@ -166,12 +166,13 @@ int tg_control_serve(int listen_fd, tg_control_handler handle, void *ctx)
 	fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return errno == EAGAIN ? 0 : -errno;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 ||
-	    cred.uid != 0) {
-		reply = error_reply(
+	if (tg_peer_creds(fd, &peer) || peer.uid != 0) {
+		reply = tg_control_error(
 			"permission denied: the control socket serves root only");
 		goto out_reply;
 	}
+	/* Who it is, as the kernel sees it: the handler judges. */
+	tg_peer_cgroup(fd, &peer);
 	while (have < TG_CONTROL_MAX_REQUEST && !memchr(buf, '\n', have)) {
 		err = wait_fd(fd, POLLIN, 1000);
 		if (err)
@@ -184,11 +185,11 @@ int tg_control_serve(int listen_fd, tg_control_handler handle, void *ctx)
 	}
 	buf[have] = '\0';
 	req = json_tokener_parse(buf);
-	if (!req || !json_object_is_type(req, json_type_object))
-		reply = error_reply(
-			"bad request: expected one JSON object and a newline");
-	else
-		reply = handle(ctx, req, &passed);
+	if (req && !json_object_is_type(req, json_type_object)) {
+		json_object_put(req);
+		req = NULL;
+	}
+	reply = handle(ctx, &peer, req, &passed);
 out_reply:
 	if (passed >= 0)
 		close(passed);

@@ -6,9 +6,13 @@
 #include <sys/types.h>
 
 struct json_object;
+struct tg_peer;
 
 #define TG_CONTROL_MAX_REQUEST 4096
 #define TG_CONTROL_MAX_REPLY   (64u << 20)
+/* The error for a request that is not one JSON object. */
+#define TG_CONTROL_BAD_REQUEST                                                 \
+	"bad request: expected one JSON object and a newline"
 
 /*
  * The control socket: AF_UNIX stream, mode 0600, root peers only. A client
@@ -18,13 +22,20 @@ struct json_object;
 int tg_control_listen(const char *path);
 
 /*
- * Builds the reply (a new JSON object) to req. *fd is a descriptor the client
- * passed with the request (SCM_RIGHTS), or -1; the handler may keep it by
- * setting *fd to -1, else it is closed.
+ * Builds the reply (a new JSON object) to req, from peer (a root process:
+ * its credentials, and its cgroup unless peer->err says why not). req is
+ * NULL when the request was not one JSON object (the reply says so:
+ * TG_CONTROL_BAD_REQUEST). *fd is a descriptor the client passed with the
+ * request (SCM_RIGHTS), or -1; the handler may keep it by setting *fd to
+ * -1, else it is closed.
  */
 typedef struct json_object *(*tg_control_handler)(void *ctx,
+						  const struct tg_peer *peer,
 						  struct json_object *req,
 						  int *fd);
+
+/* {"ok": false, "error": msg}: a new JSON object. */
+struct json_object *tg_control_error(const char *msg);
 
 /*
  * Serve one pending client on listen_fd: read its request, let handle build

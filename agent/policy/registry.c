@@ -439,6 +439,28 @@ static int register_paths_root(struct tg_registry *r, const char *paths_root)
 	return err;
 }
 
+__u32 tg_registry_actor(const struct tg_registry *r, const char *path)
+{
+	__u32 id = TG_TENANT_HOST;
+	size_t i, best = 0, len;
+
+	for (i = 0; i < r->n; i++) {
+		const struct tg_tenant_entry *e = &r->v[i];
+
+		if (!e->cgroup[0] || !(e->cgroup_id || e->defined))
+			continue;
+		len = strlen(e->cgroup);
+		if (len > best && tg_path_within(path, e->cgroup)) {
+			best = len;
+			id = e->id;
+		}
+	}
+	if (id == TG_TENANT_HOST && r->pending.cgroup[0] &&
+	    tg_path_within(path, r->pending.cgroup))
+		id = TG_TENANT_PENDING;
+	return id;
+}
+
 int tg_tenant_in_force(const struct tg_tenant_entry *e)
 {
 	return e->present || e->defined || e->n_paths;

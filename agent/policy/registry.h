@@ -61,6 +61,15 @@ const struct tg_tenant_entry *
 tg_registry_find_const(const struct tg_registry *r, const char *name);
 
 /*
+ * The actor of the processes in the cgroup at path (absolute, like the
+ * entries' cgroups), compared component by component: the tenant whose
+ * cgroup is path or its nearest ancestor (a tenant whose cgroup exists, or
+ * one the policy names, even before its cgroup is picked up), else
+ * TG_TENANT_PENDING at or below the tenants cgroup, else TG_TENANT_HOST.
+ */
+__u32 tg_registry_actor(const struct tg_registry *r, const char *path);
+
+/*
  * Whether e is in force: its cgroup exists, the policy names it, or (a
  * zero-config tenant whose cgroup is gone for now) it still owns paths.
  */

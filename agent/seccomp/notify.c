@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/procfs.h"
+#include "common/peer.h"
 #include "seccomp/notify.h"
 
 int tg_notify_is_listener(int fd)

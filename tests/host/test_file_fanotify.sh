@@ -339,11 +339,11 @@ loops()
 	rm -f "$TG_T/loop."*
 	for who in "$G" "$A" ""; do
 		(
-			if [ -n "$who" ]; then
-				echo $$ >"$who/cgroup.procs" 2>/dev/null ||
-					sh -c 'echo $PPID' >"$who/cgroup.procs"
-			fi
-			timeout 60 "$P" open-loop "${TG_LOOP_OPENS:-20000}" "$S/acme/d1/d2/d3/f" \
+			# Only the loop moves: $$ would be this test's shell.
+			set --
+			[ -n "$who" ] && set -- --cgroup "$who"
+			timeout 60 "$P" "$@" open-loop "$S/acme/d1/d2/d3/f" \
+				"${TG_LOOP_OPENS:-20000}" refused \
 				>"$TG_T/loop.$(basename "${who:-host}")" 2>&1
 			echo "rc $?" >>"$TG_T/loop.$(basename "${who:-host}")"
 		) &

@@ -130,10 +130,12 @@ tg_wait_tenant()
 	return 0
 }
 
+# tg_start_collector [ARGS...]: start the collector on this test's socket and
+# log, refusing peers in this test's tenants cgroup.
 tg_start_collector()
 {
 	"$TG_BIN/tenantguard-collector" --socket "$TG_SOCK" --log "$TG_LOG" \
-		"$@" 2>"$TG_T/collector.err" &
+		--tenants-cgroup "$TG_TENANTS" "$@" 2>"$TG_T/collector.err" &
 	TG_COLLECTOR_PID=$!
 	tg_track "$TG_COLLECTOR_PID"
 	tg_wait_file "$TG_SOCK" 20 || {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests: cgroup v2 discovery from mountinfo, path joining. */
+/* Unit tests: cgroup v2 discovery from mountinfo, path joining and nesting. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -123,6 +123,22 @@ static void test_path_join(void **state)
 			 -ENAMETOOLONG);
 }
 
+/* At or below, component by component: a sibling sharing a prefix is not. */
+static void test_path_within(void **state)
+{
+	assert_true(tg_path_within("/tenants", "/tenants"));
+	assert_true(tg_path_within("/tenants/acme", "/tenants"));
+	assert_true(tg_path_within("/tenants/acme/x", "/tenants/"));
+	assert_true(tg_path_within("/tenants/acme", "/tenants/acme"));
+	assert_false(tg_path_within("/tenants-x", "/tenants"));
+	assert_false(tg_path_within("/tenants-x/acme", "/tenants"));
+	assert_false(tg_path_within("/tenant", "/tenants"));
+	assert_false(tg_path_within("/", "/tenants"));
+	assert_false(tg_path_within("/tenants/acmeco", "/tenants/acme"));
+	assert_true(tg_path_within("/anything", "/"));
+	assert_true(tg_path_within("/", "/"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +152,7 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_too_long),
 		cmocka_unit_test(test_path_join),
+		cmocka_unit_test(test_path_within),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

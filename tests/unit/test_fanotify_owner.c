@@ -380,7 +380,6 @@ static void test_deep(void **state)
 static void test_cgroups(void **state)
 {
 	struct tg_fo_cgroups g;
-	char out[64];
 
 	tg_fo_cgroups_init(&g);
 	assert_int_equal(tg_fo_cgroups_add(&g, "/t/acme", 1, 0), 0);
@@ -421,18 +420,6 @@ static void test_cgroups(void **state)
 	assert_null(tg_fo_cgroups_find(&g, "/tt"));
 	assert_null(tg_fo_cgroups_find(&g, "/"));
 	tg_fo_cgroups_free(&g);
-
-	assert_int_equal(tg_fo_cgroup_line("12:cpu:/x\n0::/t/acme/a\n", out,
-					   sizeof(out)),
-			 0);
-	assert_string_equal(out, "/t/acme/a");
-	assert_int_equal(tg_fo_cgroup_line("0::/\n", out, sizeof(out)), 0);
-	assert_string_equal(out, "/");
-	assert_int_equal(
-		tg_fo_cgroup_line("1:name=systemd:/x\n", out, sizeof(out)),
-		-ENOENT);
-	assert_int_equal(tg_fo_cgroup_line("0::/abcdefgh", out, 4),
-			 -ENAMETOOLONG);
 }
 
 int main(void)

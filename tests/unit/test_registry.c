@@ -13,6 +13,7 @@
 
 #include "policy/policy.h"
 #include "policy/registry.h"
+#include "tenantguard/event_abi.h"
 #include "tenantguard/map_abi.h"
 
 #include "tenants_root.h"
@@ -172,6 +173,59 @@ static void test_zeroconf_paths_kept(void **state)
 	tg_policy_free(&p);
 }
 
+/*
+ * Whose a cgroup's processes are, by path: a tenant at or below its cgroup
+ * (a policy tenant's before its cgroup exists too), the pending actor
+ * elsewhere at or below the tenants cgroup, else the host.
+ */
+static void test_actor(void **state)
+{
+	struct tg_registry r;
+	struct tg_policy p;
+	struct tg_diag d = {};
+	char doc[256], path[160], sib[160];
+	__u32 acme;
+	int n;
+
+	n = snprintf(doc, sizeof(doc),
+		     "version: 1\ntenants_cgroup: %s\ntenants:\n"
+		     "  initech: {cgroup: /elsewhere/initech}\n",
+		     root + strlen("/tmp"));
+	tg_policy_init(&p);
+	assert_int_equal(tg_policy_parse(&p, "p.yaml", doc, (size_t)n, 1, &d),
+			 0);
+	assert_int_equal(tg_policy_finish(&p, &d), 0);
+	tg_registry_init(&r);
+	assert_int_equal(tg_registry_apply(&r, &p, "/tmp", NULL), 0);
+	acme = tg_registry_find(&r, "acme")->id;
+	snprintf(path, sizeof(path), "%s/acme", root);
+	assert_int_equal(tg_registry_actor(&r, path), acme);
+	snprintf(path, sizeof(path), "%s/acme/job/1", root);
+	assert_int_equal(tg_registry_actor(&r, path), acme);
+	/* No tenant: pending, at the tenants cgroup or below it. */
+	snprintf(path, sizeof(path), "%s/bad name/x", root);
+	assert_int_equal(tg_registry_actor(&r, path), TG_TENANT_PENDING);
+	assert_int_equal(tg_registry_actor(&r, root), TG_TENANT_PENDING);
+	snprintf(path, sizeof(path), "%s/acmeco", root);
+	assert_int_equal(tg_registry_actor(&r, path), TG_TENANT_PENDING);
+	/* A sibling sharing the name's start is the host's. */
+	snprintf(sib, sizeof(sib), "%s-x/acme", root);
+	assert_int_equal(tg_registry_actor(&r, sib), TG_TENANT_HOST);
+	assert_int_equal(tg_registry_actor(&r, "/tmp"), TG_TENANT_HOST);
+	assert_int_equal(tg_registry_actor(&r, "/tmp/elsewhere/initech/a"),
+			 tg_registry_find(&r, "initech")->id);
+	assert_int_equal(tg_registry_actor(&r, "/tmp/elsewhere"),
+			 TG_TENANT_HOST);
+	/* A zero-config tenant whose cgroup went away: pending if it returns.
+	 */
+	snprintf(path, sizeof(path), "%s/acme", root);
+	assert_int_equal(rmdir(path), 0);
+	assert_int_equal(tg_registry_apply(&r, &p, "/tmp", NULL), 0);
+	assert_int_equal(tg_registry_actor(&r, path), TG_TENANT_PENDING);
+	tg_registry_free(&r);
+	tg_policy_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_scan_missing_dir),
 		cmocka_unit_test_setup_teardown(test_zeroconf_paths_kept, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_actor, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,6 +27,7 @@
 #include "agentd/spool.h"
 #include <json-c/json.h>
 #include "common/procfs.h"
+#include "common/peer.h"
 #include "common/wire.h"
 
 static char dir[64], sock[128], logp[128];
@@ -41,6 +42,8 @@ static int collector_sndbuf;
 static char nospace[160];
 /* Forward stored events to this syslog socket, "": none. */
 static char syslog_sock[160];
+/* The collector's tenants cgroup, "": none. */
+static char tenants_cg[PATH_MAX];
 
 ssize_t __real_write(int fd, const void *buf, size_t n);
 ssize_t __wrap_write(int fd, const void *buf, size_t n)
@@ -71,6 +74,7 @@ static int setup(void **state)
 	snprintf(logp, sizeof(logp), "%s/events.jsonl", dir);
 	snprintf(nospace, sizeof(nospace), "%s/nospace", dir);
 	syslog_sock[0] = '\0';
+	tenants_cg[0] = '\0';
 	fail_sync_path = logp;
 	return 0;
 }
@@ -113,6 +117,8 @@ static pid_t fork_collector(uid_t uid, int ready_fd)
 		sfd = signalfd(-1, &set, SFD_CLOEXEC);
 		if (syslog_sock[0])
 			col.syslog_path = syslog_sock;
+		if (tenants_cg[0])
+			col.tenants_cgroup = tenants_cg;
 		if (tg_collector_open(&col, sock, logp, uid, 0, 0, &what))
 			_exit(1);
 		slow_sync_ms = 0;
@@ -614,6 +620,48 @@ static void test_disconnect_lost(void **state)
 	stop_collector(pid, SIGTERM);
 	assert_int_equal(log_lines(), 5);
 	assert_int_equal(log_grep(DISCONNECTED), 2);
+}
+
+/*
+ * A peer with the agent's uid in the tenants cgroup (here: this process's
+ * own cgroup) is refused, its cgroup named; one in a sibling whose name
+ * starts the same is not.
+ */
+static void test_peer_in_tenants_cgroup_rejected(void **state)
+{
+	char self[PATH_MAX - 8], why[TG_PEER_WHY_LEN], want[PATH_MAX + 64];
+	struct tg_sink_stats st;
+	struct tg_sink *s;
+	pid_t pid;
+
+	assert_int_equal(tg_cgroup_file_read("/proc/self/cgroup", self,
+					     sizeof(self), why, sizeof(why)),
+			 0);
+	snprintf(tenants_cg, sizeof(tenants_cg), "%s", self);
+	pid = start_collector();
+	s = tg_sink_new(sock, 4);
+	submit(s, 1);
+	assert_int_equal(tg_sink_flush(s, 500), -ETIMEDOUT);
+	tg_sink_stats(s, &st);
+	snprintf(want, sizeof(want),
+		 "collector: peer in a tenant's cgroup (%s) not allowed", self);
+	assert_true(st.rejected >= 1);
+	assert_string_equal(st.last_error, want);
+	assert_int_equal(st.queued, 1);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 0);
+
+	/* In the root cgroup: a tenants cgroup elsewhere. */
+	snprintf(tenants_cg, sizeof(tenants_cg), "%s-x",
+		 strcmp(self, "/") ? self : "/tenants");
+	pid = start_collector();
+	s = tg_sink_new(sock, 4);
+	submit(s, 1);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+	assert_int_equal(log_lines(), 1);
 }
 
 /* Replace a dead collector's socket, never a live one or a non-socket. */
@@ -1258,6 +1306,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disconnect_lost, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_peer_in_tenants_cgroup_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_path, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(
