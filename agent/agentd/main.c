@@ -27,12 +27,21 @@
 
 #define METRICS_MS 5000 /* metrics file written this often */
 
+/* libbpf's warnings, with -v, through the logger (its own lines end in \n). */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
+	char buf[1024];
+	size_t n;
+
 	if (!tg_log_verbose() || level == LIBBPF_DEBUG)
 		return 0;
-	return vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	tg_debug("libbpf: %s", buf);
+	return (int)n;
 }
 
 static void drain(int fd)
