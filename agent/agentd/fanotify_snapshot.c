@@ -105,29 +105,25 @@ static int scan_one(void *ctx, int dir_fd, const char *name,
 			       TG_FO_LINK);
 }
 
+/* One owned directory's hard links, for its tenant. */
+static int scan_root(void *ctx, __u32 tenant, const char *path,
+		     const struct tg_inode_key *key)
+{
+	struct link_scan *ls = ctx;
+	int err;
+
+	ls->tenant = tenant;
+	err = tg_links_walk(path, TG_FO_MAX_DEPTH, scan_one, ls);
+	return err == -ENOMEM ? err : 0; /* what was found so far counts */
+}
+
 int tg_fan_snap_scan_links(struct tg_fan_snap *s, const struct tg_registry *r)
 {
 	struct link_scan ls = {.roots = &s->owned};
-	struct stat st;
-	unsigned int j;
 	size_t i;
-	int err = 0;
+	int err;
 
-	for (i = 0; i < r->n && !err; i++) {
-		const struct tg_tenant_entry *e = &r->v[i];
-
-		if (!tg_tenant_in_force(e))
-			continue;
-		for (j = 0; j < e->n_paths && !err; j++) {
-			if (stat(e->paths[j], &st) < 0 || !S_ISDIR(st.st_mode))
-				continue;
-			ls.tenant = e->id;
-			err = tg_links_walk(e->paths[j], TG_FO_MAX_DEPTH,
-					    scan_one, &ls);
-			if (err != -ENOMEM)
-				err = 0; /* what was found so far counts */
-		}
-	}
+	err = tg_each_owned_dir(r, scan_root, &ls);
 	for (i = 0; i < ls.found.n && !err; i++)
 		err = tg_fo_owned_add(&s->owned, ls.found.v[i].dev,
 				      ls.found.v[i].ino, ls.found.v[i].tenant,

@@ -271,11 +271,10 @@ int tg_links_scan(struct tg_links *l, const char *root,
 	return tg_links_walk(root, TG_MAX_PATH_DEPTH, record_link, &fc);
 }
 
-/* Call fn for each owned directory path of r's tenants in force. */
-static int each_owned_dir(const struct tg_registry *r,
-			  int (*fn)(void *ctx, const char *path,
-				    const struct tg_inode_key *key),
-			  void *ctx)
+int tg_each_owned_dir(const struct tg_registry *r,
+		      int (*fn)(void *ctx, __u32 tenant, const char *path,
+				const struct tg_inode_key *key),
+		      void *ctx)
 {
 	struct tg_inode_key key;
 	struct stat st;
@@ -292,13 +291,13 @@ static int each_owned_dir(const struct tg_registry *r,
 			if (stat(e->paths[j], &st) < 0 || !S_ISDIR(st.st_mode))
 				continue;
 			key = tg_inode_key_of(&st);
-			err = fn(ctx, e->paths[j], &key);
+			err = fn(ctx, e->id, e->paths[j], &key);
 		}
 	}
 	return err;
 }
 
-static int unscanned(void *ctx, const char *path,
+static int unscanned(void *ctx, __u32 tenant, const char *path,
 		     const struct tg_inode_key *key)
 {
 	const struct tg_links *l = ctx;
@@ -308,7 +307,7 @@ static int unscanned(void *ctx, const char *path,
 
 int tg_links_pending(const struct tg_links *l, const struct tg_registry *r)
 {
-	return each_owned_dir(r, unscanned, (void *)l) > 0;
+	return tg_each_owned_dir(r, unscanned, (void *)l) > 0;
 }
 
 struct scan_ctx {
@@ -317,7 +316,7 @@ struct scan_ctx {
 	struct tg_kv_set added; /* roots scanned now */
 };
 
-static int scan_path(void *ctx, const char *path,
+static int scan_path(void *ctx, __u32 tenant, const char *path,
 		     const struct tg_inode_key *key)
 {
 	struct scan_ctx *s = ctx;
@@ -343,7 +342,7 @@ static int scan_new_roots(struct tg_links *l, const struct tg_registry *r,
 	int err;
 
 	tg_kv_init(&s.added, sizeof(struct tg_inode_key), 1);
-	err = each_owned_dir(r, scan_path, &s);
+	err = tg_each_owned_dir(r, scan_path, &s);
 	row = s.added.ksz + s.added.vsz;
 	for (i = 0; i < s.added.n && !err; i++)
 		err = tg_kv_add(&l->scanned, s.added.rows + i * row,
@@ -479,7 +478,7 @@ struct root_path_ctx {
 	const char *path;
 };
 
-static int root_path(void *ctx, const char *path,
+static int root_path(void *ctx, __u32 tenant, const char *path,
 		     const struct tg_inode_key *key)
 {
 	struct root_path_ctx *rp = ctx;
@@ -498,7 +497,7 @@ static void example_path(const struct tg_registry *r,
 	struct name_of no = {.ino = row->link.ino, .out = out, .len = len};
 
 	out[0] = '\0';
-	if (each_owned_dir(r, root_path, &rp) <= 0 || !rp.path)
+	if (tg_each_owned_dir(r, root_path, &rp) <= 0 || !rp.path)
 		return;
 	tg_links_walk(rp.path, TG_MAX_PATH_DEPTH, find_name, &no);
 }

@@ -123,4 +123,14 @@ int tg_links_stats_differ(const struct tg_links_stats *a,
 struct json_object;
 struct tg_event_fmt;
 
+/*
+ * Call fn for each owned directory of r's tenants in force (paths that are
+ * directories now), with its tenant and inode key; stops at fn's first
+ * non-zero return, which it returns.
+ */
+int tg_each_owned_dir(const struct tg_registry *r,
+		      int (*fn)(void *ctx, __u32 tenant, const char *path,
+				const struct tg_inode_key *key),
+		      void *ctx);
+
 #endif /* TG_AGENTD_HARDLINKS_H */
