@@ -20,7 +20,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 LIBS_PC := libbpf libseccomp libcap libnl-3.0 libnl-route-3.0 libnl-genl-3.0 \
-	   libnl-idiag-3.0 json-c yaml-0.1
+	   libnl-idiag-3.0 json-c yaml-0.1 libsodium
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
 # Without the libraries only the targets that install them can run.
@@ -75,7 +75,7 @@ LIBS_ALL := $(foreach f,agentd collector cli seccomp policy common,$(call lib,$(
 
 BINS := $(OUTPUT)/tenantguard-agent $(OUTPUT)/tenantguard-collector \
 	$(OUTPUT)/tenantguard
-TEST_TOOLS := $(OUTPUT)/tg-try
+TEST_TOOLS := $(OUTPUT)/tg-try $(OUTPUT)/tenantguard-agent-variant
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
 
@@ -133,6 +133,25 @@ $(OUTPUT)/tenantguard-collector: $(OUTPUT)/agent/collector/main.o $(call lib,col
 $(OUTPUT)/tenantguard: $(OUTPUT)/agent/cli/main.o $(call lib,cli) $(call lib,seccomp) \
 	$(call lib,policy) $(call lib,common)
 $(BINS):
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The upgrade tests' second build: the agent with one BPF program changed
+# (TG_BUILD_VARIANT), so that its build id differs.
+$(OUTPUT)/variant/bpf/%.bpf.o: bpf/%.bpf.c
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D) && $(CLANG) $(BPF_CFLAGS) -DTG_BUILD_VARIANT=1 -c $< -o $@
+
+$(OUTPUT)/variant/skel/%.skel.h: $(OUTPUT)/variant/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)mkdir -p $(@D) && $(BPFTOOL) gen skeleton $< name tg_$* > $@
+
+$(OUTPUT)/variant/bpf_loader.o: agent/agentd/bpf_loader.c $(patsubst $(OUTPUT)/skel/%,$(OUTPUT)/variant/skel/%,$(SKELS)) | $(OUTPUT)/include/agentd/.done
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -I$(OUTPUT)/include/agentd -I$(OUTPUT)/variant/skel -c $< -o $@
+
+$(OUTPUT)/tenantguard-agent-variant: $(OUTPUT)/agent/agentd/main.o $(OUTPUT)/variant/bpf_loader.o \
+	$(call lib,agentd) $(call lib,seccomp) $(call lib,policy) $(call lib,common)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 

@@ -22,6 +22,35 @@ struct {
 	__type(value, __u32);
 } policy_gen SEC(".maps");
 
+/*
+ * Which program set of each object reports (TG_OBJ_*): while an upgrade
+ * attaches a new set of LSM programs beside the old one, both enforce and
+ * only the set whose stamp is there emits events, so no denial is counted
+ * twice. The agent sets tg_obj and tg_stamp before load; network programs
+ * (tg_obj 0) are replaced in place and always report.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TG_OBJ_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} emitter SEC(".maps");
+
+const volatile __u32 tg_obj = 0;
+const volatile __u64 tg_stamp = 0;
+
+/* Whether this program set reports its decisions (see emitter). */
+static __always_inline int tg_set_reports(void)
+{
+	__u32 obj = tg_obj;
+	__u64 *stamp;
+
+	if (!obj)
+		return 1;
+	stamp = bpf_map_lookup_elem(&emitter, &obj);
+	return stamp && *stamp == tg_stamp;
+}
+
 #define TG_SOCK_DGRAM 2 /* sk_type of a datagram socket */
 
 /*
@@ -132,11 +161,14 @@ tg_event_begin_notask(__u32 kind, __u32 op, __u32 verdict, __u32 actor,
 	struct tg_event *ev;
 	__u32 zero = 0;
 
+	if (!tg_set_reports())
+		return NULL;
 	ev = bpf_map_lookup_elem(&event_scratch, &zero);
 	if (!ev || !tg_event_admit(actor, kind, op, verdict))
 		return NULL;
 	__builtin_memset(ev, 0, TG_EVENT_HDR_LEN);
 	ev->ts_boot_ns = bpf_ktime_get_boot_ns();
+	ev->version = TG_EVENT_VERSION;
 	ev->kind = kind;
 	ev->op = op;
 	ev->verdict = verdict;

@@ -862,6 +862,12 @@ static __always_inline int tg_reach6(struct bpf_sock_addr *ctx, __u32 op)
 SEC("cgroup/connect4")
 int tg_connect4(struct bpf_sock_addr *ctx)
 {
+#ifdef TG_BUILD_VARIANT
+	/* The upgrade tests' other build: this program differs, no other. */
+	volatile __u32 variant = TG_BUILD_VARIANT;
+
+	(void)variant;
+#endif
 	return tg_reach4(ctx, TG_OP_CONNECT);
 }
 

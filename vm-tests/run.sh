@@ -38,7 +38,7 @@ mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/proc" "$root/sys" \
 	"$root/dev" "$root/tmp" "$root/run" "$root/etc" "$root/vm-tests" \
 	"$root/tests" "$root/srv"
 cp /bin/busybox "$root/bin/busybox"
-for b in tenantguard-agent tenantguard-collector tenantguard tg-try; do
+for b in tenantguard-agent tenantguard-agent-variant tenantguard-collector tenantguard tg-try; do
 	[ -x "$build/$b" ] || continue
 	cp "$build/$b" "$root/usr/bin/"
 	ldd "$build/$b" | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }' |

@@ -52,6 +52,8 @@ struct agent_opts {
 	__u64 spool_size;
 	const char *metrics_file; /* NULL: none */
 	__u32 links_per_tenant;
+	const char *pin_dir; /* where the programs and maps stay */
+	int detach;	     /* --detach: remove them and exit */
 	int verbose;
 };
 
@@ -88,6 +90,10 @@ struct agent {
 	struct tg_pending reported; /* cgroups left pending, as last reported */
 	int rescan_err;		    /* the last rescan's error, 0 if none */
 	struct tg_links_stats links_told; /* hard links, last reported */
+	struct tg_pins pins;		  /* the pin directory */
+	size_t ids_saved;		  /* tenant ids written to the pins */
+	__s64 start_boot_ns; /* CLOCK_BOOTTIME at the pins' opening */
+	__u64 gap_kept;	     /* ring records made before that */
 	/* Descriptors of the poll loop. */
 	int signal_fd, inotify_fd, control_fd;
 };
@@ -122,6 +128,19 @@ int agent_apply(struct agent *a);
 int agent_rescan(struct agent *a);
 int agent_reload(struct agent *a, struct json_object *errs);
 int agent_prepare_tenants_dir(struct agent *a);
+
+/* persist.c: what stays in the pin directory between agents */
+int agent_pins_open(struct agent *a);
+int agent_restore_tenants(struct agent *a);
+void agent_restore_ports(struct agent *a);
+void agent_save_state(struct agent *a);
+void agent_pins_started(struct agent *a);
+void agent_heartbeat(struct agent *a, int force);
+void agent_report_gap(struct agent *a);
+void agent_pins_stop(struct agent *a, int clean);
+struct json_object *agent_pins_json(struct agent *a);
+/* detach.c: --detach */
+int agent_detach(struct agent *a);
 
 /* control_cmds.c */
 struct json_object *agent_control(void *ctx, const struct tg_peer *peer,

@@ -13,6 +13,8 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <dirent.h>
+#include <sodium.h>
 
 #include "agentd/bpf_loader.h"
 #include "file.skel.h"
@@ -120,6 +122,231 @@ out_free:
 	return err;
 }
 
+void tg_bpf_build_id(__u8 out[32])
+{
+	const void *(*images[])(size_t *) = {
+		tg_net__elf_bytes, tg_file__elf_bytes, tg_unix__elf_bytes};
+	crypto_generichash_state st;
+	const void *data;
+	size_t i, sz;
+
+	crypto_generichash_init(&st, NULL, 0, 32);
+	for (i = 0; i < sizeof(images) / sizeof(images[0]); i++) {
+		data = images[i](&sz);
+		crypto_generichash_update(&st, data, sz);
+	}
+	crypto_generichash_final(&st, out, 32);
+}
+
+/*
+ * Give every map of obj its pin path DIR/maps/NAME (not the object's own
+ * .rodata and .bss): libbpf reuses a map pinned there, else pins the new
+ * one. A pinned map of another shape is refused here, by name, before
+ * anything is loaded.
+ */
+static int pin_maps(struct tg_bpf *b, struct bpf_object *obj, char *why,
+		    size_t len)
+{
+	struct bpf_map_info info = {};
+	__u32 ilen = sizeof(info);
+	char path[PATH_MAX];
+	struct bpf_map *m;
+	int fd, err;
+
+	bpf_object__for_each_map(m, obj)
+	{
+		if (strchr(bpf_map__name(m), '.'))
+			continue;
+		err = tg_pins_path(b->pins, "maps", bpf_map__name(m), path,
+				   sizeof(path));
+		if (err)
+			return err;
+		err = bpf_map__set_pin_path(m, path);
+		if (err)
+			return err;
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			b->ps.maps_new++;
+			continue;
+		}
+		memset(&info, 0, sizeof(info));
+		ilen = sizeof(info);
+		err = bpf_obj_get_info_by_fd(fd, &info, &ilen) ? -errno : 0;
+		close(fd);
+		if (!err && (info.type != bpf_map__type(m) ||
+			     info.key_size != bpf_map__key_size(m) ||
+			     info.value_size != bpf_map__value_size(m) ||
+			     info.max_entries != bpf_map__max_entries(m)))
+			err = -EPROTO;
+		if (err) {
+			snprintf(
+				why, len,
+				"pinned map %s differs from this build's (type %u, key %u, value %u, %u entries; this build: %u, %u, %u, %u): no migration; run the build that pinned it, or detach first (tenantguard-agent --detach)",
+				path, info.type, info.key_size, info.value_size,
+				info.max_entries, bpf_map__type(m),
+				bpf_map__key_size(m), bpf_map__value_size(m),
+				bpf_map__max_entries(m));
+			return err;
+		}
+		b->ps.maps_reused++;
+	}
+	return 0;
+}
+
+/* Which set of object obj reports (see bpf/common.bpf.h emitter). */
+static int set_emitter(struct tg_bpf *b, __u32 obj)
+{
+	return bpf_map_update_elem(bpf_map__fd(b->net->maps.emitter), &obj,
+				   &b->stamp, BPF_ANY)
+		       ? -errno
+		       : 0;
+}
+
+static void link_name(char *out, size_t len, const char *obj,
+		      const struct bpf_program *prog)
+{
+	snprintf(out, len, "%s_%s", obj, bpf_program__name(prog));
+}
+
+/*
+ * Attach prog to the cgroup through the link pinned for it, given the new
+ * program in place (no instant without a program), or a new pinned link.
+ */
+static int link_cgroup(struct tg_bpf *b, struct bpf_program *prog,
+		       struct bpf_link **out)
+{
+	char name[128], path[PATH_MAX];
+	struct bpf_link *link;
+	int err;
+
+	link_name(name, sizeof(name), "net", prog);
+	err = tg_pins_path(b->pins, "links", name, path, sizeof(path));
+	if (err)
+		return err;
+	link = bpf_link__open(path);
+	if (link) {
+		err = bpf_link__update_program(link, prog);
+		if (err) {
+			bpf_link__destroy(link);
+			return err;
+		}
+		b->ps.replaced++;
+		*out = link;
+		return 0;
+	}
+	link = bpf_program__attach_cgroup(prog, b->cgroup_fd);
+	if (!link)
+		return -errno;
+	err = bpf_link__pin(link, path);
+	if (err) {
+		bpf_link__destroy(link);
+		return err;
+	}
+	b->ps.attached++;
+	*out = link;
+	return 0;
+}
+
+/*
+ * Unpin the links of object obj (prefix "obj_") whose program the new set
+ * has not (s: its skeleton): they detach as this agent lets them go.
+ */
+static void remove_stale_links(struct tg_bpf *b, const char *obj,
+			       const struct bpf_object_skeleton *s)
+{
+	char path[PATH_MAX], dir[PATH_MAX], name[128];
+	size_t plen = strlen(obj);
+	struct bpf_link *link;
+	struct dirent *de;
+	int i, ours;
+	DIR *d;
+
+	tg_pins_path(b->pins, NULL, "links", dir, sizeof(dir));
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, obj, plen) || de->d_name[plen] != '_')
+			continue;
+		for (ours = 0, i = 0; i < s->prog_cnt && !ours; i++) {
+			if (!*s->progs[i].link)
+				continue;
+			link_name(name, sizeof(name), obj, *s->progs[i].prog);
+			ours = !strcmp(name, de->d_name);
+		}
+		if (ours)
+			continue;
+		snprintf(path, sizeof(path), "%.3500s/%.255s", dir, de->d_name);
+		link = bpf_link__open(path);
+		if (!link)
+			continue;
+		if (!bpf_link__unpin(link))
+			b->ps.removed++;
+		bpf_link__destroy(link);
+	}
+	closedir(d);
+}
+
+/*
+ * Attach the LSM programs of skeleton s (object obj, index idx): new links
+ * first; then the new set reports instead of the old; then each new link
+ * takes its pin and the old one is let go. If an attach fails, the new
+ * links go and the old set stays as it was.
+ */
+static int attach_lsm(struct tg_bpf *b, struct bpf_object_skeleton *s,
+		      const char *obj, __u32 idx)
+{
+	char name[128], path[PATH_MAX];
+	struct bpf_link *old, **link;
+	struct bpf_program *prog;
+	int i, had_old = 0, err = 0;
+
+	for (i = 0; i < s->prog_cnt; i++) {
+		link_name(name, sizeof(name), obj, *s->progs[i].prog);
+		if (bpf_program__autoload(*s->progs[i].prog) &&
+		    tg_pins_has_link(b->pins, name))
+			had_old = 1;
+	}
+	if (!had_old)
+		err = set_emitter(b, idx);
+	for (i = 0; !err && i < s->prog_cnt; i++) {
+		prog = *s->progs[i].prog;
+		if (!bpf_program__autoload(prog))
+			continue;
+		*s->progs[i].link = bpf_program__attach(prog);
+		if (!*s->progs[i].link)
+			err = -errno;
+	}
+	if (!err && had_old)
+		err = set_emitter(b, idx);
+	if (err) {
+		for (i = 0; i < s->prog_cnt; i++) {
+			bpf_link__destroy(*s->progs[i].link);
+			*s->progs[i].link = NULL;
+		}
+		return err;
+	}
+	for (i = 0; i < s->prog_cnt; i++) {
+		link = s->progs[i].link;
+		if (!*link)
+			continue;
+		link_name(name, sizeof(name), obj, *s->progs[i].prog);
+		tg_pins_path(b->pins, "links", name, path, sizeof(path));
+		old = bpf_link__open(path);
+		if (old)
+			bpf_link__unpin(old);
+		err = bpf_link__pin(*link, path);
+		/* Not pinned: it still enforces while this agent runs. */
+		bpf_link__destroy(old);
+		if (old)
+			b->ps.swapped++;
+		else
+			b->ps.attached++;
+	}
+	remove_stale_links(b, obj, s);
+	return err;
+}
+
 /*
  * Load and attach an optional BPF LSM object. Every map it declares under
  * the name of a network object map is that map (bpf_map__reuse_fd): the
@@ -128,7 +355,8 @@ out_free:
 static int start_lsm_object(struct tg_bpf *b, struct bpf_object_skeleton *s,
 			    char *why, size_t len)
 {
-	struct bpf_map *m, *shared;
+	const char *obj = strstr(s->name, "file") ? "file" : "unix";
+	__u32 idx = strstr(s->name, "file") ? TG_OBJ_FILE : TG_OBJ_UNIX;
 	int lsm, err = 0;
 
 	lsm = tg_bpf_lsm_active();
@@ -138,19 +366,10 @@ static int start_lsm_object(struct tg_bpf *b, struct bpf_object_skeleton *s,
 			"BPF LSM is not in the kernel's active LSM list (boot with lsm=...,bpf)");
 		return -EOPNOTSUPP;
 	}
-	bpf_object__for_each_map(m, *s->obj)
-	{
-		shared = bpf_object__find_map_by_name(b->net->obj,
-						      bpf_map__name(m));
-		if (!shared)
-			continue;
-		err = bpf_map__reuse_fd(m, bpf_map__fd(shared));
-		if (err) {
-			snprintf(why, len, "cannot share map %s: %s",
-				 bpf_map__name(m), strerror(-err));
-			return err;
-		}
-	}
+	/* The maps named as the network object's are its maps, by pin. */
+	err = pin_maps(b, *s->obj, why, len);
+	if (err)
+		return err;
 	err = bpf_object__load_skeleton(s);
 	if (err) {
 		snprintf(why, len,
@@ -159,7 +378,7 @@ static int start_lsm_object(struct tg_bpf *b, struct bpf_object_skeleton *s,
 			 lsm < 0 ? " (active LSM list unreadable)" : "");
 		return err;
 	}
-	err = bpf_object__attach_skeleton(s);
+	err = attach_lsm(b, s, obj, idx);
 	if (err)
 		snprintf(why, len,
 			 "the kernel refused to attach BPF LSM programs: %s",
@@ -176,6 +395,8 @@ static int start_file(struct tg_bpf *b)
 	f = tg_file__open();
 	if (!f)
 		return -errno;
+	f->rodata->tg_obj = TG_OBJ_FILE;
+	f->rodata->tg_stamp = b->stamp;
 	/* Without BPF LSM, start_lsm_object tells why; the hooks do not matter.
 	 */
 	err = tg_bpf_lsm_active() == 0 ? 0 : select_file_progs(f);
@@ -207,6 +428,8 @@ static int start_unix(struct tg_bpf *b)
 	u = tg_unix__open();
 	if (!u)
 		return -errno;
+	u->rodata->tg_obj = TG_OBJ_UNIX;
+	u->rodata->tg_stamp = b->stamp;
 	err = start_lsm_object(b, u->skeleton, b->unix_reason,
 			       sizeof(b->unix_reason));
 	if (err) {
@@ -218,8 +441,9 @@ static int start_unix(struct tg_bpf *b)
 	return 0;
 }
 
-static int attach_cgroup_progs(struct tg_net *n, int cgfd)
+static int attach_cgroup_progs(struct tg_bpf *b)
 {
+	struct tg_net *n = b->net;
 	struct {
 		struct bpf_program *prog;
 		struct bpf_link **link;
@@ -239,12 +463,73 @@ static int attach_cgroup_progs(struct tg_net *n, int cgfd)
 	};
 	size_t i;
 
+	int err;
+
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		*v[i].link = bpf_program__attach_cgroup(v[i].prog, cgfd);
-		if (!*v[i].link)
-			return -errno;
+		err = link_cgroup(b, v[i].prog, v[i].link);
+		if (err)
+			return err;
 	}
+	remove_stale_links(b, "net", n->skeleton);
 	return 0;
+}
+
+/* The network links of a pinned set stay on the cgroup they were made on. */
+static int check_attach_cgroup(struct tg_bpf *b, const char *path, char *why,
+			       size_t len)
+{
+	const struct tg_meta *prev = &b->pins->prev;
+	struct stat st;
+
+	if (fstat(b->cgroup_fd, &st) < 0)
+		return -errno;
+	if (b->pins->found && prev->attach_cgroup_id &&
+	    prev->attach_cgroup_id != (__u64)st.st_ino) {
+		snprintf(
+			why, len,
+			"the set pinned in %s is attached to cgroup id %llu, not to %s (id %llu): detach it first (tenantguard-agent --detach) or give its --attach-cgroup",
+			b->pins->dir,
+			(unsigned long long)prev->attach_cgroup_id, path,
+			(unsigned long long)st.st_ino);
+		return -EXDEV;
+	}
+	b->pins->meta->attach_cgroup_id = (__u64)st.st_ino;
+	return 0;
+}
+
+/* The policy generation in force (0 for a new set). */
+static int read_policy_gen(struct tg_bpf *b)
+{
+	__u32 zero = 0, gen = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(b->net->maps.policy_gen), &zero,
+				&gen))
+		return -errno;
+	b->gen = gen;
+	b->ps.gen_adopted = gen;
+	return 0;
+}
+
+/*
+ * The kernel's own state and counters: no process may write them through
+ * bpf(), the agent neither (programs still do). Maps of types that cannot
+ * be frozen, or frozen already by the agent before, are left.
+ */
+static void freeze_kernel_maps(struct tg_bpf *b)
+{
+	static const char *const names[] = {
+		"tenant_counts", "suppressed",	"event_drops", "port_bound",
+		"bound_count",	 "dst_allowed", "tenant_cache"};
+	struct bpf_map *m;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		m = bpf_object__find_map_by_name(b->net->obj, names[i]);
+		if (!m)
+			continue;
+		if (!bpf_map_freeze(bpf_map__fd(m)) || errno == EBUSY)
+			b->ps.frozen++;
+	}
 }
 
 int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
@@ -255,6 +540,13 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 	memset(b, 0, sizeof(*b));
 	memset(b->inner, -1, sizeof(b->inner));
 	tg_links_init(&b->links);
+	b->pins = o->pins;
+	b->stamp = o->pins->prev.stamp + 1;
+	tg_bpf_build_id(b->build_id);
+	b->ps.adopted = o->pins->found;
+	b->ps.upgraded =
+		o->pins->found && memcmp(o->pins->prev.build_id, b->build_id,
+					 sizeof(b->build_id)) != 0;
 	b->cgroup_fd =
 		open(o->attach_cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (b->cgroup_fd < 0) {
@@ -263,6 +555,9 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 			 o->attach_cgroup, strerror(-err));
 		return err;
 	}
+	err = check_attach_cgroup(b, o->attach_cgroup, why, len);
+	if (err)
+		goto out_close_cgroup;
 	b->net = tg_net__open();
 	if (!b->net) {
 		err = -errno;
@@ -277,6 +572,11 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 		goto out_destroy_net;
 	}
 	b->net->rodata->host_netns = o->host_netns;
+	b->net->rodata->tg_obj = TG_OBJ_NET;
+	b->net->rodata->tg_stamp = b->stamp;
+	err = pin_maps(b, b->net->obj, why, len);
+	if (err)
+		goto out_destroy_net;
 	err = tg_net__load(b->net);
 	if (err) {
 		snprintf(
@@ -285,7 +585,13 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 			strerror(-err));
 		goto out_destroy_net;
 	}
-	err = attach_cgroup_progs(b->net, b->cgroup_fd);
+	err = read_policy_gen(b);
+	if (err) {
+		snprintf(why, len, "cannot read the pinned policy_gen: %s",
+			 strerror(-err));
+		goto out_destroy_net;
+	}
+	err = attach_cgroup_progs(b);
 	if (err) {
 		snprintf(why, len, "cannot attach to cgroup %s: %s",
 			 o->attach_cgroup, strerror(-err));
@@ -312,7 +618,10 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 		.gates_fd = bpf_map__fd(b->net->maps.event_gates),
 		.counts_fd = bpf_map__fd(b->net->maps.tenant_counts),
 		.suppressed_fd = bpf_map__fd(b->net->maps.suppressed),
+		.reported_counts_fd = -1,
+		.reported_supp_fd = -1,
 	};
+	freeze_kernel_maps(b);
 	b->rb = ring_buffer__new(bpf_map__fd(b->net->maps.events), o->on_event,
 				 o->ctx, NULL);
 	if (!b->rb) {
@@ -421,7 +730,7 @@ static int new_inner(struct tg_bpf *b, enum tg_policy_map m, __u32 slot)
 
 static int setup_policy_maps(struct tg_bpf *b)
 {
-	__u32 slot;
+	__u32 slot, id;
 	int m, err;
 
 	for (m = 0; m < TG_PM_COUNT; m++)
@@ -434,6 +743,18 @@ static int setup_policy_maps(struct tg_bpf *b)
 		if (!outer_map(b, m))
 			continue;
 		for (slot = 0; slot < 2; slot++) {
+			/*
+			 * The slot in force of an adopted set keeps enforcing
+			 * until the first policy is in the other one; what it
+			 * holds is not known here: it starts afresh when it
+			 * is next written.
+			 */
+			if (slot == (b->gen & 1) &&
+			    !bpf_map_lookup_elem(bpf_map__fd(outer_map(b, m)),
+						 &slot, &id)) {
+				b->stale[m][slot] = 1;
+				continue;
+			}
 			err = new_inner(b, m, slot);
 			if (err)
 				return err;
@@ -470,6 +791,12 @@ static int publish(struct tg_bpf *b, const struct tg_compiled *c,
 	target[TG_PM_RESERVED] = &c->reserved;
 	target[TG_PM_NETS] = &c->nets;
 	for (m = 0; m < TG_PM_COUNT; m++) {
+		if (b->stale[m][slot]) {
+			err = new_inner(b, m, slot);
+			if (err)
+				return err;
+			b->stale[m][slot] = 0;
+		}
 		if (b->inner[m][slot] < 0)
 			continue;
 		n = tg_kv_sync(b->inner[m][slot], &b->mirror[m][slot],

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "agentd/pins.h"
 #include "agentd/policy_maps.h"
 #include "agentd/hardlinks.h"
 #include "agentd/ratelimit.h"
@@ -28,8 +29,22 @@ struct tg_bpf_opts {
 	__u32 ringbuf_size;	   /* bytes, power of two >= page size */
 	__u64 host_netns;	   /* cookie of the agent's network namespace */
 	const char *no_file_lsm;   /* if set: do not try BPF LSM, and why */
+	struct tg_pins *pins;	   /* where the set is pinned (opened) */
 	int (*on_event)(void *ctx, void *data, size_t size);
 	void *ctx;
+};
+
+/* What the start found pinned and what it did with it. */
+struct tg_pin_stats {
+	int adopted;	       /* a pinned set was taken over */
+	int upgraded;	       /* ... from another build */
+	__u32 gen_adopted;     /* policy generation found in force */
+	unsigned int replaced; /* links moved in place to a new program */
+	unsigned int attached; /* links made (no pinned one) */
+	unsigned int swapped;  /* LSM links: new attached, then old detached */
+	unsigned int removed;  /* links of programs this build has not */
+	unsigned int kept;     /* links of objects that did not load now */
+	unsigned int maps_reused, maps_new, frozen;
 };
 
 /* The double-buffered policy maps. */
@@ -58,6 +73,11 @@ struct tg_bpf {
 	__u32 gen;		   /* policy generation in force */
 	struct tg_links links;	   /* hard-linked objects below roots */
 	struct tg_rl_maps rl_maps; /* the rate limit maps, once loaded */
+	struct tg_pins *pins;
+	__u64 stamp;		   /* this program set's generation */
+	__u8 build_id[32];	   /* BLAKE2b of the objects' ELF images */
+	int stale[TG_PM_COUNT][2]; /* adopted slot: content unknown */
+	struct tg_pin_stats ps;
 };
 
 struct tg_apply_stats {
@@ -74,14 +94,22 @@ const char *const *tg_file_ops(enum tg_backend b);
 /* Whether "bpf" is in the kernel's active LSM list: 1, 0, or -errno. */
 int tg_bpf_lsm_active(void);
 
+/* The build id of this agent's BPF objects. */
+void tg_bpf_build_id(__u8 out[32]);
+
 /*
- * Load and attach everything the kernel allows. Network programs are
- * required; file programs and unix socket programs are optional and their
- * absence is explained in b->file_reason and b->unix_reason. On failure nothing
- * stays loaded or attached; err gets a one-line reason in why (len bytes).
+ * Load and attach everything the kernel allows, pinned below o->pins: maps
+ * already pinned are reused; links already pinned get the new programs in
+ * place (cgroup links) or are replaced by new links attached first (LSM).
+ * Nothing pinned is detached on failure: the set in force stays. Network
+ * programs are required; file programs and unix socket programs are optional
+ * and their absence is explained in b->file_reason and b->unix_reason. On
+ * failure nothing stays loaded or attached; err gets a one-line reason in why
+ * (len bytes).
  */
 int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 		 size_t len);
+/* Close everything; pinned programs and maps stay in force. */
 void tg_bpf_stop(struct tg_bpf *b);
 
 /*

@@ -53,6 +53,10 @@ int agent_on_event(void *ctx, void *data, size_t size)
 	if (size >= TG_EVENT_HDR_LEN) {
 		const struct tg_event *ev = data;
 
+		/* Kept in the ring while no agent ran (see the gap event). */
+		if (a->pins.found && (__s64)ev->ts_boot_ns < a->start_boot_ns)
+			a->gap_kept++;
+
 		if (ev->tenant <= TG_MAX_TENANTS) {
 			who = tg_registry_name(&a->reg, ev->tenant, buf,
 					       sizeof(buf));
@@ -138,6 +142,8 @@ struct json_object *agent_backends_json(struct agent *a, struct json_object *o,
 				un,
 				json_object_new_string(tg_fan_unenforced[i]));
 	}
+	if (a->pins.meta)
+		json_object_object_add(o, "pins", agent_pins_json(a));
 	json_object_object_add(o, "backends", be);
 	json_object_object_add(o, "file_ops", file_ops_json(a));
 	json_object_object_add(o, "unenforced", un);
@@ -194,11 +200,30 @@ static void backend_text(char *buf, size_t len, const char *name,
 	}
 }
 
+/* "; pinned in DIR (...)": what persists and what this start adopted. */
+static void pins_text(struct agent *a, char *buf, size_t len)
+{
+	const struct tg_pin_stats *ps = &a->bpf.ps;
+	const char *how = "new set";
+
+	if (ps->upgraded)
+		how = "adopted and upgraded";
+	else if (ps->adopted)
+		how = "adopted";
+	snprintf(
+		buf, len,
+		"; pinned in %.256s (%s, policy generation %u in force at start; links: %u replaced in place, %u swapped, %u new, %u removed; maps: %u reused, %u new, %u frozen); enforcement stays when the agent stops",
+		a->pins.dir, how, ps->gen_adopted, ps->replaced, ps->swapped,
+		ps->attached, ps->removed, ps->maps_reused, ps->maps_new,
+		ps->frozen);
+}
+
 /* The agent event stating what is enforced and by what. */
 void agent_emit_backends(struct agent *a, const char *op)
 {
 	struct json_object *o, *ops = NULL, *un = NULL;
-	char file[1024], usock[360], msg[1500];
+	char file[1024], usock[360], msg[1800];
+	size_t n;
 
 	o = tg_agent_event(&a->fmt, op, "allow", NULL);
 	if (!o)
@@ -212,8 +237,10 @@ void agent_emit_backends(struct agent *a, const char *op)
 	backend_text(usock, sizeof(usock),
 		     "unix sockets and other tenants' sockets in use",
 		     a->bpf.unix_backend, a->bpf.unix_reason, NULL, NULL);
-	snprintf(msg, sizeof(msg), "%s; %s; network isolation: %s", file, usock,
-		 tg_backend_name(a->bpf.net_backend));
+	n = (size_t)snprintf(msg, sizeof(msg), "%s; %s; network isolation: %s",
+			     file, usock, tg_backend_name(a->bpf.net_backend));
+	if (a->pins.meta && n < sizeof(msg))
+		pins_text(a, msg + n, sizeof(msg) - n);
 	add_field(o, "message", msg);
 	tg_info("%s", msg);
 	agent_emit(a, o);

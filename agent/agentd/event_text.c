@@ -347,6 +347,9 @@ int tg_event_text(const void *rec, size_t size, const struct tg_event_fmt *f,
 	if (size < TG_EVENT_HDR_LEN || size > sizeof(ev))
 		return -EINVAL;
 	memcpy(&ev, rec, size);
+	/* Version 1 is the only layout so far; later ones decode theirs. */
+	if (ev.version != TG_EVENT_VERSION)
+		return -EPROTO;
 	kind = kind_name(ev.kind);
 	verdict = verdict_name(ev.verdict);
 	op = op_name(ev.op);

@@ -369,6 +369,7 @@ static void report(struct tg_fan *f, const struct fanotify_event_metadata *m,
 
 	memset(&ev, 0, TG_EVENT_HDR_LEN);
 	ev.ts_boot_ns = (__u64)tg_clock_ns(CLOCK_BOOTTIME);
+	ev.version = TG_EVENT_VERSION;
 	ev.kind = TG_KIND_FILE;
 	ev.verdict = v->verdict;
 	ev.op = (m->mask & FAN_OPEN_EXEC_PERM) ? TG_OP_EXEC : TG_OP_OPEN;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
+#include <json-c/json.h>
 
 #include "agentd/agent.h"
 #include "agentd/fanotify.h"
@@ -28,6 +29,7 @@
 #include "common/clock.h"
 #include "common/control.h"
 #include "common/log.h"
+#include "common/procfs.h"
 #include "seccomp/notify.h"
 
 #define TG_SINK_QUEUE 65536 /* events held for the collector */
@@ -146,13 +148,18 @@ static int start_kernel(struct agent *a)
 	bo.ringbuf_size = a->opt.ringbuf_size;
 	bo.on_event = agent_on_event;
 	bo.ctx = a;
+	bo.pins = &a->pins;
 	if (!strcmp(a->opt.file_backend, "fanotify") ||
 	    !strcmp(a->opt.file_backend, "none"))
 		bo.no_file_lsm = "BPF LSM not tried (--file-backend)";
 	err = tg_bpf_start(&a->bpf, &bo, why, sizeof(why));
 	if (err)
 		return tg_err(err, "bpf: %s", why);
+	agent_pins_started(a);
 	a->bpf.links.max_per_tenant = a->opt.links_per_tenant;
+	a->bpf.rl_maps.reported_counts_fd = a->pins.am_fd[TG_AM_RL_COUNTS];
+	a->bpf.rl_maps.reported_supp_fd = a->pins.am_fd[TG_AM_RL_SUPP];
+	a->bpf.rl_maps.since_ns = a->pins.prev.heartbeat_real_ns;
 	a->rl = tg_ratelimit_new(&a->bpf.rl_maps);
 	if (!a->rl)
 		return tg_err(-errno, "events: %s", strerror(errno));
@@ -260,9 +267,15 @@ int agent_start(struct agent *a)
 	a->notify = tg_notify_new();
 	if (!a->notify)
 		return tg_err(-errno, "seccomp listeners: %s", strerror(errno));
-	err = start_kernel(a);
+	err = agent_pins_open(a);
 	if (!err)
+		err = start_kernel(a);
+	if (!err)
+		err = agent_restore_tenants(a);
+	if (!err) {
+		agent_restore_ports(a);
 		err = open_spool(a);
+	}
 	if (!err)
 		err = start_enforcing(a);
 	if (err)
@@ -273,6 +286,9 @@ int agent_start(struct agent *a)
 		return tg_err(a->control_fd, "control socket %s: %s",
 			      a->opt.control_socket, strerror(-a->control_fd));
 	agent_emit_backends(a, "start");
+	/* What the kernel kept while no agent ran, then the record of it. */
+	ring_buffer__consume(a->bpf.rb);
+	agent_report_gap(a);
 	tg_info("policy %s, generation %u",
 		a->builtin ? "built-in" : a->policy.source, a->bpf.gen);
 	tg_info("enforcing for %zu tenant(s) below %s; events to %s", a->reg.n,
@@ -299,6 +315,23 @@ static void flush_sink(struct agent *a)
 }
 
 /*
+ * A first start that failed leaves nothing pinned; a set found pinned
+ * stays as it was found, enforcing.
+ */
+static void undo_failed_start(struct agent *a)
+{
+	struct tg_detach_stats st;
+	char dir[PATH_MAX], why[256];
+
+	if (!a->pins.meta)
+		return;
+	snprintf(dir, sizeof(dir), "%s", a->pins.dir);
+	tg_pins_close(&a->pins);
+	if (tg_pins_detach(dir, &st, why, sizeof(why)))
+		tg_info("%s", why);
+}
+
+/*
  * Undo agent_start, whatever it got to (every part checks its own state).
  * clean: the agent served and stops on request, so the last events are
  * read, reported and followed by a "stop" event.
@@ -320,9 +353,12 @@ void agent_stop(struct agent *a, int clean)
 	}
 	if (a->inotify_fd >= 0)
 		close(a->inotify_fd);
-	tg_resports_restore(&a->resports);
+	/* The ports stay reserved: the programs still enforce them. */
 	tg_local_addrs_free(a->nl);
+	if (a->pins.meta && (a->started || a->pins.found))
+		agent_pins_stop(a, a->started);
 	tg_bpf_stop(&a->bpf);
+	undo_failed_start(a);
 	tg_ratelimit_free(a->rl);
 	if (a->sink) {
 		if (clean)
@@ -338,4 +374,86 @@ void agent_stop(struct agent *a, int clean)
 	tg_registry_free(&a->reg);
 	tg_pending_free(&a->reported);
 	tg_policy_free(&a->policy);
+}
+
+/* /proc/self/loginuid: who logged in, whatever the uid now; -1 if unset. */
+static long login_uid(void)
+{
+	char buf[32] = "";
+	FILE *f = fopen("/proc/self/loginuid", "re");
+	long v = -1;
+
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			v = strtol(buf, NULL, 10);
+		fclose(f);
+	}
+	return v == 4294967295L ? -1 : v;
+}
+
+/*
+ * --detach: remove every pin of --pin-dir, with it every check, and leave
+ * a record of who did it with the collector (or in the spool).
+ */
+int agent_detach(struct agent *a)
+{
+	struct tg_detach_stats st;
+	char why[512], msg[768], hex[65], comm[32] = "";
+	struct json_object *o;
+	int err;
+
+	tg_registry_init(&a->reg);
+	err = setup_paths(a);
+	if (err)
+		return err;
+	err = tg_pins_detach(a->opt.pin_dir, &st, why, sizeof(why));
+	if (err)
+		return tg_err(err, "--detach: %s", why);
+	if (!st.found) {
+		tg_info("--detach: nothing pinned in %s", a->opt.pin_dir);
+		return 0;
+	}
+	tg_build_id_hex(st.build_id, hex);
+	tg_proc_comm(getppid(), comm, sizeof(comm));
+	snprintf(
+		msg, sizeof(msg),
+		"enforcement removed: %u link(s) and %u map(s) unpinned from %s by uid %u (login uid %ld) through pid %d (parent %d %s)",
+		st.links, st.maps, a->opt.pin_dir, getuid(), login_uid(),
+		getpid(), getppid(), comm);
+	tg_info("%s", msg);
+	a->fmt.reg = &a->reg;
+	a->fmt.host = a->host;
+	a->fmt.boot_to_real_ns = tg_boot_to_real_ns();
+	a->sink = tg_sink_new(a->opt.event_socket, 16);
+	if (!a->sink || tg_delivery_init(&a->dlv, a->sink, NULL) ||
+	    open_spool(a)) {
+		tg_info("--detach: the collector was not told: %s",
+			strerror(errno));
+		tg_sink_free(a->sink);
+		return 0;
+	}
+	o = tg_agent_event(&a->fmt, "detach", "allow", msg);
+	if (o) {
+		json_object_object_add(o, "pin_dir",
+				       json_object_new_string(a->opt.pin_dir));
+		json_object_object_add(o, "links",
+				       json_object_new_int64(st.links));
+		json_object_object_add(o, "maps",
+				       json_object_new_int64(st.maps));
+		json_object_object_add(o, "build", json_object_new_string(hex));
+		json_object_object_add(o, "by_uid",
+				       json_object_new_int64(getuid()));
+		json_object_object_add(o, "by_login_uid",
+				       json_object_new_int64(login_uid()));
+		json_object_object_add(o, "by_pid",
+				       json_object_new_int64(getppid()));
+		json_object_object_add(o, "by_comm",
+				       json_object_new_string(comm));
+		agent_emit(a, o);
+	}
+	flush_sink(a);
+	tg_sink_free(a->sink);
+	tg_delivery_free(&a->dlv);
+	a->sink = NULL;
+	return 0;
 }

@@ -135,6 +135,7 @@ static int run(struct agent *a)
 		}
 		tg_sink_process(a->sink);
 		agent_report_drops(a, 0);
+		agent_heartbeat(a, 0);
 		if (a->opt.metrics_file && tg_now_ms() >= next_metrics) {
 			agent_write_metrics(a);
 			next_metrics = tg_now_ms() + METRICS_MS;
@@ -156,6 +157,8 @@ int main(int argc, char **argv)
 		return err > 0 ? 0 : 2;
 	tg_log_init(TG_AGENT_PROG, a.opt.verbose);
 	libbpf_set_print(libbpf_print);
+	if (a.opt.detach)
+		return agent_detach(&a) ? 1 : 0;
 	err = agent_start(&a);
 	if (!err)
 		err = run(&a);

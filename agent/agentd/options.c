@@ -26,6 +26,7 @@ void agent_opts_init(struct agent_opts *o)
 		.spool_dir = "/var/lib/tenantguard/spool",
 		.spool_size = 512ULL << 20,
 		.links_per_tenant = TG_LINKS_PER_TENANT,
+		.pin_dir = TG_PIN_DIR_DEFAULT,
 	};
 }
 
@@ -57,6 +58,12 @@ void agent_usage(FILE *out)
 		"  --links-per-tenant N    hard-linked objects recorded per tenant (named below\n"
 		"                          several tenants' paths, or also outside every owned\n"
 		"                          path; default 65536; more: reported)\n"
+		"  --pin-dir DIR           bpffs directory where programs and maps stay pinned,\n"
+		"                          enforcing while no agent runs (default\n"
+		"                          " TG_PIN_DIR_DEFAULT ")\n"
+		"  --detach                remove the programs and pins of --pin-dir (no agent\n"
+		"                          may be running), tell the collector, and exit:\n"
+		"                          a stop (SIGTERM) leaves enforcement in force\n"
 		"  --require-file-isolation  refuse to start without full file isolation (BPF LSM)\n"
 		"  --file-backend auto|bpf-lsm|fanotify|none\n"
 		"                          auto (default): BPF LSM, else fanotify (opens only),\n"
@@ -94,7 +101,9 @@ enum {
 	O_SPOOLDIR,
 	O_SPOOLSIZE,
 	O_METRICS,
-	O_LINKS
+	O_LINKS,
+	O_PINDIR,
+	O_DETACH
 };
 
 /* The options that take a number: 0, or -EINVAL (logged). */
@@ -150,6 +159,10 @@ static int check_opts(const struct agent_opts *o)
 	if (!o->spool_dir[0] || (o->metrics_file && !o->metrics_file[0]))
 		return tg_err(-EINVAL,
 			      "--spool-dir and --metrics-file need a path");
+	if (o->pin_dir[0] != '/' || strlen(o->pin_dir) > 3000)
+		return tg_err(-EINVAL,
+			      "--pin-dir: '%s' is not an absolute path",
+			      o->pin_dir);
 	if (o->tenants_cgroup[0] != '/' || o->paths_root[0] != '/')
 		return tg_err(
 			-EINVAL,
@@ -176,6 +189,8 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 		{"spool-size", required_argument, NULL, O_SPOOLSIZE},
 		{"metrics-file", required_argument, NULL, O_METRICS},
 		{"links-per-tenant", required_argument, NULL, O_LINKS},
+		{"pin-dir", required_argument, NULL, O_PINDIR},
+		{"detach", no_argument, NULL, O_DETACH},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{}};
@@ -200,6 +215,8 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 		case O_FILEBE: o->file_backend = optarg; break;
 		case O_SPOOLDIR: o->spool_dir = optarg; break;
 		case O_METRICS: o->metrics_file = optarg; break;
+		case O_PINDIR: o->pin_dir = optarg; break;
+		case O_DETACH: o->detach = 1; break;
 		case O_SPOOLSIZE:
 		case O_LINKS:
 		case O_RB:

@@ -38,6 +38,7 @@ struct tenant_state {
 
 struct tg_ratelimit {
 	int limits_fd, gates_fd, counts_fd, supp_fd;
+	int rep_counts_fd, rep_supp_fd; /* what was reported, kept; or -1 */
 	unsigned int ncpu;
 	struct tg_event_limit *mirror; /* event_limits as written, per id */
 	void *keys;		       /* tsearch tree of struct key_state */
@@ -49,6 +50,59 @@ struct tg_ratelimit {
 	__u64 *vals;  /* scratch: one key's per-CPU values */
 	__u64 *delta; /* scratch: growth per CPU */
 };
+
+static int key_cmp(const void *a, const void *b);
+
+/*
+ * What an earlier agent reported, so that its counts are not reported
+ * again and what grew since is: the per-CPU counts of each tenant and the
+ * total of each suppressed key.
+ */
+static int restore(struct tg_ratelimit *rl)
+{
+	struct tg_suppress_key key, next;
+	struct key_state *ks;
+	void *prev = NULL;
+	unsigned int c;
+	__u64 sum;
+	__u32 id;
+
+	for (id = 0; rl->rep_counts_fd >= 0 && id <= TG_MAX_TENANTS; id++) {
+		if (bpf_map_lookup_elem(rl->rep_counts_fd, &id, rl->cur))
+			continue;
+		for (sum = 0, c = 0; c < rl->ncpu * NREASONS; c++)
+			sum += rl->cur[c];
+		if (!sum)
+			continue;
+		rl->tenants[id] =
+			calloc(1, sizeof(struct tenant_state) +
+					  sizeof(__u64) * NREASONS * rl->ncpu);
+		if (!rl->tenants[id])
+			return -ENOMEM;
+		memcpy(rl->tenants[id]->prev, rl->cur,
+		       sizeof(__u64) * NREASONS * rl->ncpu);
+		for (c = 0; c < NREASONS; c++)
+			rl->tenants[id]->since_ns[c] = rl->last_poll_ns;
+	}
+	while (rl->rep_supp_fd >= 0 &&
+	       !bpf_map_get_next_key(rl->rep_supp_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(rl->rep_supp_fd, &key, &sum))
+			continue;
+		ks = calloc(1, sizeof(*ks));
+		if (!ks)
+			return -ENOMEM;
+		ks->key = key;
+		ks->reported = sum;
+		ks->since_ns = rl->last_poll_ns;
+		if (!tsearch(ks, &rl->keys, key_cmp)) {
+			free(ks);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
 
 struct tg_ratelimit *tg_ratelimit_new(const struct tg_rl_maps *m)
 {
@@ -66,8 +120,10 @@ struct tg_ratelimit *tg_ratelimit_new(const struct tg_rl_maps *m)
 	rl->gates_fd = m->gates_fd;
 	rl->counts_fd = m->counts_fd;
 	rl->supp_fd = m->suppressed_fd;
+	rl->rep_counts_fd = m->reported_counts_fd;
+	rl->rep_supp_fd = m->reported_supp_fd;
 	rl->ncpu = (unsigned int)ncpu;
-	rl->last_poll_ns = tg_clock_ns(CLOCK_REALTIME);
+	rl->last_poll_ns = m->since_ns ?: tg_clock_ns(CLOCK_REALTIME);
 	rl->mirror = calloc(TG_MAX_TENANTS + 1, sizeof(*rl->mirror));
 	rl->tenants = calloc(TG_MAX_TENANTS + 1, sizeof(*rl->tenants));
 	rl->suppressed = calloc(TG_MAX_TENANTS + 1, sizeof(__u64));
@@ -79,6 +135,11 @@ struct tg_ratelimit *tg_ratelimit_new(const struct tg_rl_maps *m)
 	rl->delta = calloc(rl->ncpu, sizeof(__u64));
 	if (!rl->mirror || !rl->tenants || !rl->suppressed || !rl->dropped ||
 	    !rl->cur || !rl->ids || !rl->vals || !rl->delta) {
+		tg_ratelimit_free(rl);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (restore(rl)) {
 		tg_ratelimit_free(rl);
 		errno = ENOMEM;
 		return NULL;
@@ -228,6 +289,9 @@ static int poll_suppressed(struct tg_ratelimit *rl, __s64 now,
 			return -EAGAIN;
 		ks->reported = sum;
 		ks->since_ns = now;
+		if (rl->rep_supp_fd >= 0)
+			bpf_map_update_elem(rl->rep_supp_fd, &key, &sum,
+					    BPF_ANY);
 		if (key.tenant <= TG_MAX_TENANTS)
 			rl->suppressed[key.tenant] += r.count;
 	}
@@ -288,6 +352,9 @@ static int poll_tenant(struct tg_ratelimit *rl, __u32 id,
 			rl->dropped[id] += total;
 		else
 			rl->suppressed[id] += total;
+		if (rl->rep_counts_fd >= 0)
+			bpf_map_update_elem(rl->rep_counts_fd, &id, ts->prev,
+					    BPF_ANY);
 	}
 	return 0;
 }

@@ -50,6 +50,13 @@ struct tg_rl_maps {
 	int gates_fd;	   /* event_gates */
 	int counts_fd;	   /* tenant_counts */
 	int suppressed_fd; /* suppressed */
+	/*
+	 * Where the counts already reported are kept across restarts (the
+	 * pin directory's reported_counts and reported_suppressed), or -1;
+	 * since_ns: when the last agent reported them.
+	 */
+	int reported_counts_fd, reported_supp_fd;
+	__s64 since_ns;
 };
 
 struct tg_ratelimit *tg_ratelimit_new(const struct tg_rl_maps *m);

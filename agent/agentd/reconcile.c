@@ -59,6 +59,8 @@ int agent_apply(struct agent *a)
 			tg_info("reserved ports: cannot update %s: %s (ports the kernel picks may fall in reserved ranges)",
 				a->resports.path, strerror(-a->resports_err));
 	}
+	if (!err)
+		agent_save_state(a);
 	/* Limits are not isolation: a failure to set them is only told. */
 	if (!err && a->rl &&
 	    (rl_err = tg_ratelimit_apply(a->rl, &a->reg, &a->policy)))

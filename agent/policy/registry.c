@@ -158,6 +158,16 @@ static struct tg_tenant_entry *registry_add(struct tg_registry *r,
 	return e;
 }
 
+struct tg_tenant_entry *tg_registry_restore(struct tg_registry *r, __u32 id,
+					    const char *name)
+{
+	if (id != r->next_id || tg_registry_find(r, name)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return registry_add(r, name);
+}
+
 /*
  * The first component below tenants_dir of the policy tenants' cgroups
  * there, and whether the cgroup is that directory itself.

@@ -41,6 +41,15 @@ struct tg_registry {
 };
 
 void tg_registry_init(struct tg_registry *r);
+
+/*
+ * Give name the id a previous agent gave it, before any policy is applied
+ * (ids are handed out in order: id must be the next one). The entry is
+ * known, neither defined nor present until a policy or a cgroup says so.
+ * NULL with errno (EINVAL for an id out of order or a name known).
+ */
+struct tg_tenant_entry *tg_registry_restore(struct tg_registry *r, __u32 id,
+					    const char *name);
 void tg_registry_free(struct tg_registry *r);
 
 /* Look a tenant up by name or id; NULL if unknown. */

@@ -95,7 +95,7 @@ struct tg_event {
 	__u16 family;		/* net: AF_INET or AF_INET6 */
 	__u16 proto;		/* net: IPPROTO_TCP or IPPROTO_UDP */
 	__u16 port;		/* net: destination port, host byte order */
-	__u16 pad0;		/* zero */
+	__u16 version;		/* TG_EVENT_VERSION of the program */
 	__u8 addr[16];		/* net: address, IPv4 in the first 4 bytes;
 				   file: dev_t with TG_PATH_F_FSROOT */
 	__u32 path_len;		/* file/unix: bytes used in path */
@@ -105,6 +105,14 @@ struct tg_event {
 
 /* Bytes of a struct tg_event before path: every record has at least these. */
 #define TG_EVENT_HDR_LEN 80
+
+/*
+ * The layout of struct tg_event a program writes, in its version field.
+ * Programs pinned by an older build keep writing theirs into the ring
+ * buffer after an upgrade; the agent decodes every version it knows and
+ * counts the others as bad events.
+ */
+#define TG_EVENT_VERSION 1
 
 _Static_assert(sizeof(struct tg_event) == TG_EVENT_HDR_LEN + TG_PATH_LEN,
 	       "tg_event size");

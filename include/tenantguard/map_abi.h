@@ -7,6 +7,20 @@
 
 #include <linux/types.h>
 
+/*
+ * The layout of the pinned maps (their names, types, keys, values and
+ * sizes, the meta map's struct tg_meta): a new agent reuses a pinned set
+ * only if its layout is this one (agent/agentd/pins.h).
+ */
+#define TG_LAYOUT_VERSION 1
+
+/* DIR/maps/emitter: per BPF object, the program set stamp that reports. */
+#define TG_OBJ_NET   0 /* cgroup links are replaced in place: always */
+#define TG_OBJ_FILE  1
+#define TG_OBJ_UNIX  2
+#define TG_OBJ_GUARD 3
+#define TG_OBJ_COUNT 4
+
 #define TG_MAX_TENANTS                                                         \
 	16384			    /* tenant ids are 1..TG_MAX_TENANTS - 1,   \
 				       TG_MAX_TENANTS is TG_TENANT_PENDING */

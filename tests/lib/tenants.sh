@@ -27,6 +27,9 @@ tg_env_setup()
 	TG_SRV=$TG_T/srv
 	TG_LOG=$TG_T/events.jsonl
 	TG_SOCK=$TG_T/events.sock
+	# Every test pins its programs in a directory of its own, detached
+	# at cleanup, so that a failed test leaves nothing attached.
+	TG_PINS=/sys/fs/bpf/tg-test-$$
 	TG_PIDS=""
 	trap tg_env_cleanup EXIT
 	trap 'exit 130' INT TERM
@@ -91,6 +94,7 @@ tg_env_cleanup()
 		wait "$p" 2>/dev/null
 	done
 	TG_PIDS=""
+	tg_detach_pins
 	if [ -n "${TG_TDIR:-}" ] && [ -d "$TG_TDIR" ]; then
 		# Move stragglers out, then remove the cgroups leaf first.
 		find "$TG_TDIR" -name cgroup.procs 2>/dev/null |
@@ -103,6 +107,15 @@ tg_env_cleanup()
 	fi
 	[ -n "${TG_T:-}" ] && rm -rf "$TG_T"
 	return 0
+}
+
+# tg_detach_pins: remove this test's pinned programs (the agent stopped).
+tg_detach_pins()
+{
+	[ -n "${TG_PINS:-}" ] && [ -e "$TG_PINS" ] || return 0
+	"$TG_BIN/tenantguard-agent" --detach --pin-dir "$TG_PINS" \
+		--event-socket "${TG_T:-/tmp}/none.sock" --spool-size 0 \
+		2>>"${TG_T:-/tmp}/detach.err"
 }
 
 # Wait up to $2 seconds (default 10) for a file to exist.
@@ -159,7 +172,7 @@ tg_start_agent()
 	# A restart must not find the last agent's "enforcing" line.
 	rm -f "$TG_T/agent.err"
 	"$TG_BIN/tenantguard-agent" --event-socket "$TG_SOCK" \
-		--control-socket "$TG_T/control.sock" \
+		--control-socket "$TG_T/control.sock" --pin-dir "$TG_PINS" \
 		--spool-dir "${TG_SPOOL:-$TG_T/spool}" "$@" \
 		2>"$TG_T/agent.err" &
 	TG_AGENT_PID=$!

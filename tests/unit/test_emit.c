@@ -109,6 +109,7 @@ static struct tg_event record(__u32 tenant, __u32 verdict)
 	struct tg_event ev;
 
 	memset(&ev, 0, sizeof(ev));
+	ev.version = TG_EVENT_VERSION;
 	ev.kind = TG_KIND_NET;
 	ev.verdict = verdict;
 	ev.op = TG_OP_CONNECT;

@@ -32,6 +32,7 @@ static int setup(void **state)
 	fmt.host = "node-1";
 	fmt.boot_to_real_ns = 1700000000LL * 1000000000LL;
 	memset(&ev, 0, sizeof(ev));
+	ev.version = TG_EVENT_VERSION;
 	ev.ts_boot_ns = 5 * 1000000000ULL + 42;
 	ev.verdict = TG_VERDICT_DENY;
 	ev.pid = 4242;
@@ -242,6 +243,8 @@ static void test_hostile_strings(void **state)
 
 static void test_malformed_records(void **state)
 {
+	struct json_object *o;
+
 	ev.kind = TG_KIND_FILE;
 	ev.op = TG_OP_OPEN;
 	ev.path_len = 100;
@@ -258,6 +261,16 @@ static void test_malformed_records(void **state)
 	assert_null(tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt));
 	ev.verdict = TG_VERDICT_DENY;
 	assert_null(tg_event_json(&ev, sizeof(ev) + 1, &fmt));
+	/* a layout this agent does not know (a later build's programs) */
+	ev.version = TG_EVENT_VERSION + 1;
+	errno = 0;
+	assert_null(tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt));
+	ev.version = 0;
+	assert_null(tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt));
+	ev.version = TG_EVENT_VERSION;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt);
+	assert_non_null(o);
+	json_object_put(o);
 }
 
 /*

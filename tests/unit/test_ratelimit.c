@@ -145,7 +145,9 @@ static int maps_setup(void **state)
 			&(struct tg_rl_maps){.limits_fd = m->limits,
 					     .gates_fd = m->gates,
 					     .counts_fd = m->counts,
-					     .suppressed_fd = m->supp});
+					     .suppressed_fd = m->supp,
+					     .reported_counts_fd = -1,
+					     .reported_supp_fd = -1});
 	*state = m;
 	return 0;
 }

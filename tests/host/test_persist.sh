@@ -1,0 +1,249 @@
+#!/bin/sh
+# test_persist: enforcement outlives the agent. A tenant's connect loop to
+# another tenant's port runs across kill -9 of the agent, a restart, SIGTERM
+# and a start, and an upgrade to a build with one program changed
+# (tenantguard-agent-variant): no connect of it succeeds, the other tenant's
+# own connects all do, and every denial is accounted for: stored in the log,
+# summarised by a rate limit, or counted as dropped, including the denials
+# made while no agent ran. The agent's gap events and the collector's
+# disconnected events say where the agent was absent, field by field.
+# --detach removes every program and pin and is recorded; it is refused
+# while an agent runs. Bad --pin-dir values and a pinned set of another
+# layout are refused, and the set in force stays.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/tenants.sh"
+. "$(dirname "$0")/../lib/accounting.sh"
+. "$(dirname "$0")/../lib/net.sh"
+
+: "${TG_BIN:?}"
+tg_net_setup || exit 1
+port=$((base + 50))
+ROUNDS=${TG_PERSIST_KILLS:-2}
+tg_start_collector || exit 1
+
+field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# The programs of this test's pinned network links (other agents may run).
+our_progs()
+{
+	for f in "$TG_PINS"/links/net_*; do
+		[ -e "$f" ] && bpftool -j link show pinned "$f" |
+			grep -o '"prog_id":[0-9]*' | cut -d: -f2
+	done
+}
+# attached [IDS]: how many of IDS (default: our_progs) the cgroup root runs.
+attached()
+{
+	ids=${1:-$(our_progs)}
+	bpftool -j cgroup show "$TG_CGROOT" 2>/dev/null | grep -o '"id":[0-9]*' |
+		cut -d: -f2 >"$TG_T/ids"
+	n=0
+	for i in $ids; do
+		grep -qx "$i" "$TG_T/ids" && n=$((n + 1))
+	done
+	echo $n
+}
+
+# The last agent event op=$1 in the log.
+last_agent() { grep '"kind":"agent"' "$TG_LOG" | grep "\"op\":\"$1\"" | tail -n 1; }
+# json_num LINE KEY
+json_num() { echo "$1" | grep -o "\"$2\":[0-9-]*" | head -n 1 | cut -d: -f2; }
+json_str() { echo "$1" | grep -o "\"$2\":\"[^\"]*\"" | head -n 1 | cut -d'"' -f4; }
+
+tg_start_agent || exit 1
+build1=$(tg_cli status --json | sed -n 's/.*"build": *"\([0-9a-f]*\)".*/\1/p' | head -n 1)
+n_att=$(attached)
+if [ "$n_att" = 12 ] && [ -e "$TG_PINS/links/net_tg_connect4" ] &&
+	[ -e "$TG_PINS/maps/events" ] && [ -e "$TG_PINS/meta" ]; then
+	tg_pass pinned_at_start
+else
+	tg_fail pinned_at_start "$n_att programs attached; $(ls "$TG_PINS"/* 2>&1 | head -n 3)"
+fi
+
+# Acme listens; globex (hostile) and acme (its own traffic) connect in loops.
+"$P" --cgroup "$A" listen tcp 127.0.0.1 $port "$TG_T/ready" &
+tg_track $!
+tg_wait_file "$TG_T/ready" || exit 1
+rm -f "$TG_T/stop"
+"$P" --cgroup "$G" connect-loop tcp 127.0.0.1 $port "$TG_T/stop" >"$TG_T/loop.g" &
+gl=$!
+tg_track $gl
+"$P" --cgroup "$A" connect-loop tcp 127.0.0.1 $port "$TG_T/stop" >"$TG_T/loop.a" &
+al=$!
+tg_track $al
+sleep 1
+
+# kill -9, a while without agent, and a restart: the gap is recorded.
+r=0
+while [ $r -lt "$ROUNDS" ]; do
+	r=$((r + 1))
+	pid=$TG_AGENT_PID
+	before=$(date +%s%N)
+	kill -KILL "$pid"
+	tg_wait "$pid" 2>/dev/null
+	sleep 1
+	tg_start_agent || exit 1
+	tg_event "kill9_${r}_gap_recorded" kind=agent op=gap \
+		clean_stop=false previous_pid="$pid" previous_build="$build1"
+	gap=$(last_agent gap)
+	from=$(json_num "$gap" from_ns) to=$(json_num "$gap" to_ns)
+	kept=$(json_num "$gap" events_kept) lost=$(json_num "$gap" events_lost)
+	if [ -n "$from" ] && [ "$from" -le "$before" ] &&
+		[ "$from" -ge $((before - 1000000000)) ] && [ "$to" -gt "$before" ] &&
+		[ $((kept + lost)) -gt 0 ]; then
+		tg_pass "kill9_${r}_gap_fields"
+	else
+		tg_fail "kill9_${r}_gap_fields" "killed at $before: $gap"
+	fi
+	tg_event "kill9_${r}_collector_lost" kind=agent \
+		op=disconnected clean=false pid="$pid"
+	st=$(tg_cli status --json)
+	if echo "$st" | grep -q '"adopted": *true' &&
+		echo "$st" | grep -q '"upgraded": *false' &&
+		echo "$st" | grep -q '"replaced": *12'; then
+		tg_pass "kill9_${r}_adopted"
+	else
+		tg_fail "kill9_${r}_adopted" "$(echo "$st" | grep -A12 '"pins"' | tr -d '\n ')"
+	fi
+	sleep 1
+done
+
+# SIGTERM keeps enforcement; the next start records a clean gap.
+pid=$TG_AGENT_PID
+tg_stop_agent || tg_fail sigterm_exit "exit $?"
+if [ "$(attached)" = "$n_att" ]; then
+	tg_pass sigterm_keeps_programs
+else
+	tg_fail sigterm_keeps_programs "$(attached) of $n_att attached"
+fi
+sleep 1
+tg_start_agent || exit 1
+tg_event sigterm_gap_recorded kind=agent op=gap clean_stop=true \
+	previous_pid="$pid"
+tg_event sigterm_collector_clean kind=agent op=disconnected clean=true \
+	pid="$pid"
+sleep 1
+
+# An upgrade: the other build replaces the programs in place.
+pid=$TG_AGENT_PID
+tg_stop_agent
+real_bin=$TG_BIN/tenantguard-agent
+mkdir -p "$TG_T/variant"
+ln -sf "$TG_BIN/tenantguard-agent-variant" "$TG_T/variant/tenantguard-agent"
+TG_BIN_SAVED=$TG_BIN
+TG_BIN=$TG_T/variant
+tg_start_agent || exit 1
+TG_BIN=$TG_BIN_SAVED
+st=$(tg_cli status --json)
+build2=$(echo "$st" | sed -n 's/.*"build": *"\([0-9a-f]*\)".*/\1/p' | head -n 1)
+if [ -n "$build2" ] && [ "$build2" != "$build1" ] &&
+	echo "$st" | grep -q '"upgraded": *true' &&
+	echo "$st" | grep -q "\"upgraded_from\": *\"$build1\"" &&
+	echo "$st" | grep -q '"replaced": *12' &&
+	[ "$(attached)" = "$n_att" ]; then
+	tg_pass upgrade_replaces_in_place
+else
+	tg_fail upgrade_replaces_in_place "$build1 -> $build2: $(echo "$st" | grep -A14 '"pins"' | tr -d '\n ')"
+fi
+if last_agent start | grep -q "pinned in $TG_PINS (adopted and upgraded"; then
+	tg_pass upgrade_start_event
+else
+	tg_fail upgrade_start_event "$(last_agent start)"
+fi
+sleep 1
+
+# The loops end; every denial is accounted for.
+touch "$TG_T/stop"
+tg_wait $gl
+tg_wait $al
+read -r gres <"$TG_T/loop.g"
+read -r ares <"$TG_T/loop.a"
+echo "    globex: $gres; acme: $ares"
+if [ "$(field ok "$gres")" = 0 ] && [ "$(field other "$gres")" = 0 ] &&
+	[ "$(field eperm "$gres")" -gt 0 ]; then
+	tg_pass no_cross_tenant_success
+else
+	tg_fail no_cross_tenant_success "$gres"
+fi
+if [ "$(field eperm "$ares")" = 0 ] && [ "$(field other "$ares")" = 0 ] &&
+	[ "$(field ok "$ares")" -gt 0 ]; then
+	tg_pass own_traffic_unaffected
+else
+	tg_fail own_traffic_unaffected "$ares"
+fi
+tg_drain_stop || tg_fail agent_stops "exit $?"
+denials=$(field eperm "$gres")
+d=$(tg_delivered globex)
+s=$(tg_suppressed globex)
+x=$(tg_dropped_of globex)
+echo "    globex: $denials denials = $d delivered + $s suppressed + $x dropped (+ $TG_QDROP queue)"
+if [ $((d + s + x + TG_QDROP)) = "$denials" ]; then
+	tg_pass every_denial_accounted
+else
+	tg_fail every_denial_accounted "$denials denials, $d + $s + $x + $TG_QDROP"
+fi
+
+# Bad input: refused, the set in force stays.
+rc=0
+"$real_bin" --pin-dir relative/dir 2>"$TG_T/err" || rc=$?
+if [ "$rc" = 2 ] && grep -q -- "--pin-dir: 'relative/dir' is not an absolute path" "$TG_T/err"; then
+	tg_pass bad_pin_dir_relative
+else
+	tg_fail bad_pin_dir_relative "exit $rc: $(cat "$TG_T/err")"
+fi
+rc=0
+"$real_bin" --pin-dir "$TG_T/notbpf" --event-socket "$TG_SOCK" \
+	--control-socket "$TG_T/c2.sock" --spool-size 0 --policy builtin \
+	--tenants-cgroup "$TG_TENANTS" 2>"$TG_T/err" || rc=$?
+if [ "$rc" = 1 ] && grep -q "is not a bpffs" "$TG_T/err"; then
+	tg_pass bad_pin_dir_not_bpffs
+else
+	tg_fail bad_pin_dir_not_bpffs "exit $rc: $(cat "$TG_T/err")"
+fi
+# A ring buffer of another size: the pinned map "events" has another shape.
+rc=0
+"$real_bin" --pin-dir "$TG_PINS" --ringbuf-size 65536 --event-socket "$TG_SOCK" \
+	--control-socket "$TG_T/c2.sock" --spool-size 0 --policy builtin \
+	--tenants-cgroup "$TG_TENANTS" --paths-root "$TG_SRV" 2>"$TG_T/err" || rc=$?
+if [ "$rc" = 1 ] && grep -q "pinned map $TG_PINS/maps/events differs from this build's" "$TG_T/err" &&
+	[ "$(attached)" = "$n_att" ] &&
+	"$P" --cgroup "$G" --expect EPERM connect tcp 127.0.0.1 $port >/dev/null; then
+	tg_pass other_layout_refused_set_stays
+else
+	tg_fail other_layout_refused_set_stays "exit $rc: $(tail -n 2 "$TG_T/err"); $(attached) attached"
+fi
+
+# --detach: refused while an agent runs; then everything goes, recorded.
+tg_start_agent || exit 1
+rc=0
+"$real_bin" --detach --pin-dir "$TG_PINS" --event-socket "$TG_SOCK" \
+	--spool-size 0 2>"$TG_T/err" || rc=$?
+if [ "$rc" = 1 ] && grep -q "is served by the agent with pid $TG_AGENT_PID" "$TG_T/err" &&
+	[ "$(attached)" = "$n_att" ]; then
+	tg_pass detach_refused_while_running
+else
+	tg_fail detach_refused_while_running "exit $rc: $(cat "$TG_T/err")"
+fi
+rc=0
+"$real_bin" --pin-dir "$TG_PINS" --event-socket "$TG_SOCK" \
+	--control-socket "$TG_T/c2.sock" --spool-size 0 --policy builtin \
+	--tenants-cgroup "$TG_TENANTS" 2>"$TG_T/err" || rc=$?
+if [ "$rc" = 1 ] && grep -q "is served by the agent with pid $TG_AGENT_PID" "$TG_T/err"; then
+	tg_pass second_agent_refused
+else
+	tg_fail second_agent_refused "exit $rc: $(cat "$TG_T/err")"
+fi
+tg_stop_agent
+ids=$(our_progs)
+rc=0
+"$real_bin" --detach --pin-dir "$TG_PINS" --event-socket "$TG_SOCK" \
+	--spool-size 0 2>"$TG_T/err" || rc=$?
+if [ "$rc" = 0 ] && [ -n "$ids" ] && [ "$(attached "$ids")" = 0 ] && [ ! -e "$TG_PINS" ] &&
+	"$P" --cgroup "$G" connect tcp 127.0.0.1 $port >/dev/null 2>&1; then
+	tg_pass detach_removes_everything
+else
+	tg_fail detach_removes_everything "exit $rc, $(attached "$ids") of $ids attached: $(cat "$TG_T/err")"
+fi
+tg_event detach_recorded kind=agent op=detach pin_dir="$TG_PINS" links=12 \
+	by_uid=0 build="$build1"
+tg_summary
