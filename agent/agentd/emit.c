@@ -23,6 +23,14 @@
 #define TG_RL_POLL_MS 1000 /* kernel counters read at most this often */
 
 /* Queue one JSON event object for the collector; takes the reference. */
+/* Where a killed agent's stream ended, for the next one's gap event. */
+static void note_position(struct agent *a)
+{
+	if (a->pins.meta)
+		tg_sink_position(a->sink, &a->pins.meta->sink_stream,
+				 &a->pins.meta->sink_last_seq);
+}
+
 void agent_emit(struct agent *a, struct json_object *o)
 {
 	const char *s;
@@ -35,6 +43,7 @@ void agent_emit(struct agent *a, struct json_object *o)
 	tg_debug("event %s", s);
 	tg_delivery_count(&a->dlv, o);
 	err = tg_sink_submit(a->sink, s, strlen(s));
+	note_position(a);
 	if (err && err != -ENOBUFS)
 		tg_debug("collector: %s", strerror(-err));
 	json_object_put(o);
@@ -75,6 +84,7 @@ int agent_on_event(void *ctx, void *data, size_t size)
 	tg_delivery_count_names(&a->dlv, names.kind, names.verdict,
 				names.tenant);
 	err = tg_sink_submit(a->sink, text.p, text.len);
+	note_position(a);
 	if (err && err != -ENOBUFS)
 		tg_debug("collector: %s", strerror(-err));
 	return 0;

@@ -209,6 +209,16 @@ void agent_report_gap(struct agent *a)
 	tg_build_id_hex(p->build_id, hex);
 	json_object_object_add(o, "previous_build",
 			       json_object_new_string(hex));
+	/*
+	 * The previous agent's events up to this agent_seq were queued; those
+	 * after the collector's last_agent_seq of that stream (its
+	 * "disconnected" event) were lost with the process, unless spooled.
+	 */
+	snprintf(hex, sizeof(hex), "%016llx",
+		 (unsigned long long)p->sink_stream);
+	json_object_object_add(o, "previous_stream",
+			       json_object_new_string(hex));
+	add_int(o, "previous_last_seq", (__s64)p->sink_last_seq);
 	tg_info("%s", msg);
 	agent_emit(a, o);
 }

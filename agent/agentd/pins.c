@@ -18,6 +18,7 @@
 
 #include "agentd/pins.h"
 #include "agentd/reserved_ports.h"
+#include "tenantguard/event_abi.h"
 #include "tenantguard/map_abi.h"
 #include "tenantguard/ratelimit_abi.h"
 
@@ -226,6 +227,10 @@ int tg_pins_open(struct tg_pins *p, const char *dir, char *why, size_t len)
 		snprintf(why, len, "cannot map %s: %s", path, strerror(-err));
 		tg_pins_close(p);
 		return err;
+	}
+	if (!p->found) {
+		p->meta->layout = TG_LAYOUT_VERSION;
+		p->meta->event_version = TG_EVENT_VERSION;
 	}
 	p->prev = *p->meta;
 	if (p->found && p->prev.layout != TG_LAYOUT_VERSION) {

@@ -41,7 +41,9 @@ struct tg_meta {
 	__s64 stopped_real_ns;	 /* when it stopped cleanly */
 	__u8 upgraded_from[32];	 /* build id replaced at this start */
 	__u64 agent_starttime;	 /* its start time (/proc/PID/stat) */
-	__u64 pad[3];
+	__u64 sink_stream;	 /* its event stream id */
+	__u64 sink_last_seq;	 /* agent_seq of the last event it queued */
+	__u64 pad;
 };
 
 #define TG_PINS_IDS_MAX 16385 /* entries of DIR/agent/tenant_ids */

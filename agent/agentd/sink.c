@@ -569,3 +569,9 @@ void tg_sink_free(struct tg_sink *s)
 	free(s->bbuf);
 	free(s);
 }
+
+void tg_sink_position(const struct tg_sink *s, __u64 *stream, __u64 *seq)
+{
+	*stream = s->stream;
+	*seq = s->next_seq ? s->next_seq - 1 : 0;
+}

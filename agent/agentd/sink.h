@@ -96,4 +96,7 @@ size_t tg_sink_save(struct tg_sink *s);
 /* Free the sink (saving to the spool first, as tg_sink_save). */
 void tg_sink_free(struct tg_sink *s);
 
+/* This run's stream id and the seq of the last frame submitted (0: none). */
+void tg_sink_position(const struct tg_sink *s, __u64 *stream, __u64 *seq);
+
 #endif /* TG_AGENTD_SINK_H */

@@ -57,10 +57,11 @@ else
 	tg_skip agent_no_cgroup2 "unshare not installed"
 fi
 if command -v setpriv >/dev/null; then
-	expect_error agent_no_bpf_permission 1 "bpf: cannot load" \
+	expect_error agent_no_bpf_permission 1 "pins: cannot make $TG_PINS: Permission denied" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups \
 		--inh-caps=-all --bounding-set=-all "$TG_BIN/tenantguard-agent" \
-		--tenants-cgroup "$TG_TENANTS" --event-socket "$TG_T/none.sock"
+		--tenants-cgroup "$TG_TENANTS" --event-socket "$TG_T/none.sock" \
+		--pin-dir "$TG_PINS"
 else
 	tg_skip agent_no_bpf_permission "setpriv not installed"
 fi
@@ -112,12 +113,18 @@ if tg_stop_agent; then
 else
 	tg_fail agent_sigterm_exit_0 "exit $?"
 fi
-if [ "$(attached)" = "$before" ]; then
-	tg_pass agent_detaches_on_stop
+# A stop leaves enforcement in force; only --detach removes it.
+if [ "$(attached)" -gt "$before" ]; then
+	tg_pass agent_stop_keeps_programs
 else
-	tg_fail agent_detaches_on_stop "programs still attached"
+	tg_fail agent_stop_keeps_programs "nothing attached after SIGTERM"
 fi
 tg_event agent_stop_event_stored kind=agent op=stop
+if tg_detach_pins && [ "$(attached)" = "$before" ] && [ ! -e "$TG_PINS" ]; then
+	tg_pass agent_detach_removes_programs
+else
+	tg_fail agent_detach_removes_programs "$(attached) attached, $before before: $(cat "$TG_T/detach.err")"
+fi
 
 kill -TERM "$TG_COLLECTOR_PID"
 if wait "$TG_COLLECTOR_PID"; then

@@ -74,7 +74,8 @@ if grep -qs bpf /sys/kernel/security/lsm; then
 	tg_skip require_file_isolation_refuses "BPF LSM is active here: full file isolation is available"
 else
 	"$TG_BIN/tenantguard-agent" --policy "$TG_POLICY" --event-socket "$TG_T/none.sock" \
-		--control-socket "$TG_T/none.ctl" --require-file-isolation 2>"$TG_T/err"
+		--control-socket "$TG_T/none.ctl" --require-file-isolation \
+		--pin-dir "$TG_PINS" 2>"$TG_T/err"
 	rc=$?
 	if [ "$rc" = 1 ] && grep -q "full file isolation (BPF LSM) unavailable and --require-file-isolation given: .*--file-backend fanotify accepts that" "$TG_T/err"; then
 		tg_pass require_file_isolation_refuses

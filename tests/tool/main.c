@@ -198,6 +198,7 @@ static const struct tool_cmd *const tables[] = {
 	tool_syscall_cmds,  tool_ratelimit_cmds, tool_uring_cmds,
 	tool_fanotify_cmds, tool_unix_cmds,	 tool_delivery_cmds,
 	tool_netsend_cmds,  tool_pending_cmds,	 tool_bpfmap_cmds,
+	tool_loops_cmds,
 };
 
 int main(int argc, char **argv)

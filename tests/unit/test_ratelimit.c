@@ -272,6 +272,86 @@ static void test_poll_counts(void **state)
 	free(tc);
 }
 
+/*
+ * A restarted agent given the maps where its predecessor kept what it
+ * reported reports what grew since, not the same counts again.
+ */
+static void test_restart_reports_only_growth(void **state)
+{
+	struct maps *m = *state;
+	struct tg_suppress_key k = {.tenant = 4,
+				    .op = TG_OP_OPEN,
+				    .kind = TG_KIND_FILE,
+				    .verdict = TG_VERDICT_DENY};
+	struct tg_rl_maps rm = {.limits_fd = m->limits,
+				.gates_fd = m->gates,
+				.counts_fd = m->counts,
+				.suppressed_fd = m->supp,
+				.since_ns = 1000};
+	struct tg_tenant_counts *tc;
+	struct sink s = {};
+	__u64 *v;
+	__u32 id = 5;
+
+	if (!m->rl)
+		skip();
+	rm.reported_counts_fd = bpf_map_create(
+		BPF_MAP_TYPE_PERCPU_ARRAY, NULL, 4,
+		sizeof(struct tg_tenant_counts), TG_MAX_TENANTS + 1, NULL);
+	rm.reported_supp_fd = bpf_map_create(
+		BPF_MAP_TYPE_HASH, NULL, sizeof(struct tg_suppress_key),
+		sizeof(__u64), TG_MAX_SUPPRESS_KEYS, NULL);
+	assert_true(rm.reported_counts_fd >= 0 && rm.reported_supp_fd >= 0);
+	v = calloc(m->ncpu, sizeof(*v));
+	tc = calloc(m->ncpu, sizeof(*tc));
+	tg_ratelimit_free(m->rl);
+	m->rl = tg_ratelimit_new(&rm);
+	assert_non_null(m->rl);
+
+	v[0] = 9;
+	tc[m->ncpu - 1].ringbuf_full = 6;
+	assert_int_equal(bpf_map_update_elem(m->supp, &k, v, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(m->counts, &id, tc, BPF_ANY), 0);
+	assert_int_equal(tg_ratelimit_poll(m->rl, 10, collect, &s), 0);
+	assert_int_equal(s.n, 2);
+
+	/* The next agent: nothing new, nothing reported. */
+	tg_ratelimit_free(m->rl);
+	m->rl = tg_ratelimit_new(&rm);
+	assert_non_null(m->rl);
+	s.n = 0;
+	assert_int_equal(tg_ratelimit_poll(m->rl, 10, collect, &s), 0);
+	assert_int_equal(s.n, 0);
+
+	/* What grew while it was down: only that, from its predecessor's end.
+	 */
+	v[0] = 11;
+	tc[0].ringbuf_full = 1;
+	assert_int_equal(bpf_map_update_elem(m->supp, &k, v, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(m->counts, &id, tc, BPF_ANY), 0);
+	tg_ratelimit_free(m->rl);
+	m->rl = tg_ratelimit_new(&rm);
+	assert_int_equal(tg_ratelimit_poll(m->rl, 10, collect, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.r[0].count, 2);
+	assert_int_equal(s.r[0].window_start_ns, 1000);
+	assert_int_equal(s.r[1].count, 1);
+	assert_int_equal(s.per_cpu[1][0], 1);
+
+	/* Without those maps (-1), every count is new again. */
+	tg_ratelimit_free(m->rl);
+	close(rm.reported_counts_fd);
+	close(rm.reported_supp_fd);
+	rm.reported_counts_fd = rm.reported_supp_fd = -1;
+	m->rl = tg_ratelimit_new(&rm);
+	s.n = 0;
+	assert_int_equal(tg_ratelimit_poll(m->rl, 10, collect, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.r[0].count, 11);
+	free(v);
+	free(tc);
+}
+
 static void test_apply_limits(void **state)
 {
 	static const char doc[] =
@@ -347,6 +427,9 @@ int main(void)
 		cmocka_unit_test(test_record_json),
 		cmocka_unit_test_setup_teardown(test_poll_counts, maps_setup,
 						maps_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_restart_reports_only_growth, maps_setup,
+			maps_teardown),
 		cmocka_unit_test_setup_teardown(test_apply_limits, maps_setup,
 						maps_teardown),
 	};

@@ -89,6 +89,33 @@ static void test_scan(void **state)
 	tg_registry_free(&r);
 }
 
+/*
+ * Ids restored from a previous agent, in its order, stay with their names
+ * when the cgroups are found in another order; a new one gets the next id.
+ */
+static void test_restored_ids(void **state)
+{
+	struct tg_registry r;
+
+	tg_registry_init(&r);
+	assert_non_null(tg_registry_restore(&r, 1, "globex"));
+	assert_non_null(tg_registry_restore(&r, 2, "gone"));
+	/* out of order, or a name known: refused */
+	errno = 0;
+	assert_null(tg_registry_restore(&r, 4, "x"));
+	assert_int_equal(errno, EINVAL);
+	assert_null(tg_registry_restore(&r, 3, "globex"));
+	assert_int_equal(errno, EINVAL);
+	assert_false(tg_registry_find(&r, "gone")->present);
+	assert_false(tg_registry_find(&r, "gone")->defined);
+	assert_int_equal(tg_registry_scan(&r, root, "/srv/tenants"), 0);
+	assert_int_equal(tg_registry_find(&r, "globex")->id, 1);
+	assert_true(tg_registry_find(&r, "globex")->present);
+	assert_int_equal(tg_registry_find(&r, "acme")->id, 3);
+	assert_false(tg_registry_find(&r, "gone")->present);
+	tg_registry_free(&r);
+}
+
 /* With every id used, a new cgroup stays pending, listed; the scan goes on. */
 static void test_ids_exhausted(void **state)
 {
@@ -231,6 +258,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test_setup_teardown(test_scan, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restored_ids, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_ids_exhausted, setup,
 						teardown),
 		cmocka_unit_test(test_scan_missing_dir),

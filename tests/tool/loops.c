@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loops of one access until a stop file appears, for the tests that run a
+ * tenant's attempts across agent restarts:
+ *   open-until PATH STOPFILE   open(PATH, O_RDONLY)
+ *   unix-until PATH STOPFILE   connect to the stream socket PATH
+ * Each prints "attempts=N eperm=N ok=N other=N" (EACCES counts as eperm).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+static void count(struct connect_counts *c, int err)
+{
+	c->attempts++;
+	if (!err)
+		c->ok++;
+	else if (err == EPERM || err == EACCES)
+		c->eperm++;
+	else
+		c->other++;
+}
+
+static int try_open(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+static int try_unix(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd, err = 0;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static int loop(int argc, char **argv, int (*once)(const char *))
+{
+	struct connect_counts c = {};
+
+	if (argc < 2)
+		return usage();
+	while (access(argv[1], F_OK) != 0)
+		count(&c, once(argv[0]));
+	print_connect_counts(&c);
+	return 0;
+}
+
+static int do_open_until(int argc, char **argv)
+{
+	return loop(argc, argv, try_open);
+}
+
+static int do_unix_until(int argc, char **argv)
+{
+	return loop(argc, argv, try_unix);
+}
+
+const struct tool_cmd tool_loops_cmds[] = {
+	{"open-until", do_open_until}, {"unix-until", do_unix_until}, {}};
