@@ -79,7 +79,7 @@ TEST_TOOLS := $(OUTPUT)/tg-try $(OUTPUT)/tenantguard-agent-variant
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
 
-.PHONY: bench bench-vm all check check-lanes check-unit check-host check-vm check-fuzz demo demo-vm install clean deps format
+.PHONY: soak bench bench-vm all check check-lanes check-unit check-host check-vm check-fuzz demo demo-vm install clean deps format
 
 all: $(BINS) $(TEST_TOOLS)
 
@@ -216,6 +216,15 @@ bench: all
 	$(Q)tests/bench/net.sh $(OUTPUT)
 	$(Q)tests/bench/fanotify.sh $(OUTPUT)
 	$(Q)tests/bench/events.sh $(OUTPUT)
+	$(Q)tests/bench/persist.sh $(OUTPUT)
+
+# Fault drills, not part of check (which runs a few rounds): the agent
+# killed with SIGKILL 100 times natively and 5 times in each guest during a
+# tenant's denied and allowed traffic (tests/host/test_persist.sh).
+soak: all
+	$(Q)TG_BIN=$(OUTPUT) TG_PERSIST_KILLS=100 sh tests/host/test_persist.sh
+	$(Q)vm-tests/run.sh --build $(OUTPUT) --kernel bookworm --scenario test_persist --env TG_PERSIST_KILLS=5
+	$(Q)vm-tests/run.sh --build $(OUTPUT) --kernel trixie --scenario test_persist --env TG_PERSIST_KILLS=5
 
 # File isolation in the VM guests (BPF LSM), not part of check.
 bench-vm: all

@@ -45,7 +45,7 @@ else
 		[ -n "$only" ] && [ "$only" != "$name" ] && continue
 		echo "TG-VM-SCENARIO $name"
 		# shellcheck disable=SC2086
-		( timeout -s KILL "$(arg tg.timeout)" env $vars sh "$script" 2>&1 </dev/null
+		( timeout -s KILL "$(arg tg.timeout)" env $vars $(arg tg.env) sh "$script" 2>&1 </dev/null
 		  echo "TG-VM-RC $?" ) |
 			tee /tmp/scenario.out | grep -v '^TG-VM-RC '
 		rc=$(sed -n 's/^TG-VM-RC //p' /tmp/scenario.out)

@@ -1,5 +1,6 @@
 #!/bin/sh
-# vm-tests/run.sh --build DIR --kernel SUITE [--demo|--bench] [--scenario NAME] [--timeout SEC]
+# vm-tests/run.sh --build DIR --kernel SUITE [--demo|--bench] [--scenario NAME]
+#                 [--env VAR=VALUE] [--timeout SEC]
 #
 # Boots Debian's SUITE kernel under QEMU (TCG) with a busybox initramfs
 # holding the binaries of DIR and the scenarios of vm-tests/scenarios, runs
@@ -13,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 # Every scenario takes about 18 minutes in one guest here (TCG): 35 minutes
 # leave room on a slower machine, both guests within CI's 90 minutes.
-build=build suite=bookworm mode=test scenario="" timeout=2100 scen_timeout=600
+build=build suite=bookworm mode=test scenario="" env="" timeout=2100 scen_timeout=600
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
@@ -21,6 +22,7 @@ while [ $# -gt 0 ]; do
 	--demo) mode=demo; shift ;;
 	--bench) mode=bench; shift ;;
 	--scenario) scenario=$2; shift 2 ;;
+	--env) env=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	*) echo "vm-tests/run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -38,10 +40,13 @@ mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/proc" "$root/sys" \
 	"$root/dev" "$root/tmp" "$root/run" "$root/etc" "$root/vm-tests" \
 	"$root/tests" "$root/srv"
 cp /bin/busybox "$root/bin/busybox"
-for b in tenantguard-agent tenantguard-agent-variant tenantguard-collector tenantguard tg-try; do
-	[ -x "$build/$b" ] || continue
-	cp "$build/$b" "$root/usr/bin/"
-	ldd "$build/$b" | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }' |
+# bpftool: the tests look at what is attached and pinned.
+for b in tenantguard-agent tenantguard-agent-variant tenantguard-collector \
+	tenantguard tg-try "$(command -v bpftool)"; do
+	case $b in /*) ;; *) b=$build/$b ;; esac
+	[ -x "$b" ] || continue
+	cp "$b" "$root/usr/bin/"
+	ldd "$b" | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }' |
 		while read -r lib; do
 			mkdir -p "$root$(dirname "$lib")"
 			cp -L "$lib" "$root$lib"
@@ -65,6 +70,7 @@ chmod +x "$root/init"
 append="console=ttyS0 lsm=lockdown,capability,landlock,yama,apparmor,bpf"
 append="$append panic=-1 oops=panic quiet tg.mode=$mode tg.timeout=$scen_timeout"
 [ -n "$scenario" ] && append="$append tg.scenario=$scenario"
+[ -n "$env" ] && append="$append tg.env=$env"
 log=$work/console.log
 echo "vm-$suite: booting $(cat "$cache/version") under QEMU (TCG)"
 start=$(date +%s)

@@ -160,6 +160,35 @@ static void print_pending(struct json_object *r)
 		       json_object_get_string(v));
 }
 
+/* What stays enforcing without an agent, and what this start adopted. */
+static void print_pins(struct json_object *r)
+{
+	struct json_object *p, *l, *m, *keep;
+	size_t i;
+
+	if (!json_object_object_get_ex(r, "pins", &p))
+		return;
+	json_object_object_get_ex(p, "links", &l);
+	json_object_object_get_ex(p, "maps", &m);
+	printf("pinned:      %s (%s; build %.12s, stamp %s; links %s replaced, %s swapped, %s new; maps %s reused, %s frozen)\n",
+	       jstr(p, "dir"),
+	       json_object_get_boolean(json_object_object_get(p, "upgraded"))
+		       ? "adopted and upgraded"
+	       : json_object_get_boolean(json_object_object_get(p, "adopted"))
+		       ? "adopted"
+		       : "new",
+	       jstr(p, "build"), jstr(p, "stamp"), jstr(l, "replaced"),
+	       jstr(l, "swapped"), jstr(l, "attached"), jstr(m, "reused"),
+	       jstr(m, "frozen"));
+	printf("persists:   ");
+	if (json_object_object_get_ex(p, "persist", &keep))
+		for (i = 0; i < json_object_array_length(keep); i++)
+			printf(" %s",
+			       json_object_get_string(
+				       json_object_array_get_idx(keep, i)));
+	printf(" (enforced with no agent running; --detach removes it)\n");
+}
+
 int cmd_status(const struct cli_opts *o, int argc, char **argv)
 {
 	struct json_object *r, *ts, *t, *v;
@@ -192,6 +221,7 @@ int cmd_status(const struct cli_opts *o, int argc, char **argv)
 		printf("\n");
 	}
 	print_unenforced(r);
+	print_pins(r);
 	printf("%-20s %-5s %-8s %-8s %-9s %s\n", "TENANT", "ID", "MODE",
 	       "DENIALS", "PRESENT", "CGROUP");
 	json_object_object_get_ex(r, "tenants", &ts);

@@ -144,8 +144,16 @@ case $out in
 *) tg_fail concurrent_first_binds "$out" ;;
 esac
 
-# At stop the agent takes back exactly what it added.
+# A stop leaves the ports reserved (the programs still enforce them);
+# --detach takes back exactly what the agents added.
 tg_stop_agent
+after=$(cat /proc/sys/net/ipv4/ip_local_reserved_ports)
+if [ "$after" != "$sysctl_before" ]; then
+	tg_pass reserved_ports_kept_at_stop
+else
+	tg_fail reserved_ports_kept_at_stop "'$after' after the stop"
+fi
+tg_detach_pins
 after=$(cat /proc/sys/net/ipv4/ip_local_reserved_ports)
 if [ "$after" = "$sysctl_before" ]; then
 	tg_pass reserved_ports_restored

@@ -102,8 +102,24 @@ while [ $r -lt "$ROUNDS" ]; do
 	before=$(date +%s%N)
 	kill -KILL "$pid"
 	tg_wait "$pid" 2>/dev/null
+	# A tenant cgroup made while no agent runs is the pending actor's.
+	if [ $r = 1 ]; then
+		mkdir -p "$TG_TDIR/newcomer"
+		"$P" --cgroup "$TG_TDIR/newcomer" --expect EPERM connect tcp \
+			127.0.0.1 $port >"$TG_T/newcomer" 2>&1
+		newcomer_rc=$?
+	fi
 	sleep 1
 	tg_start_agent || exit 1
+	if [ $r = 1 ]; then
+		if [ "$newcomer_rc" = 0 ] && tg_wait_tenant newcomer &&
+			"$P" --cgroup "$TG_TDIR/newcomer" --expect EPERM connect tcp \
+				127.0.0.1 $port >/dev/null; then
+			tg_pass new_cgroup_pending_while_down
+		else
+			tg_fail new_cgroup_pending_while_down "$(cat "$TG_T/newcomer")"
+		fi
+	fi
 	tg_event "kill9_${r}_gap_recorded" kind=agent op=gap \
 		clean_stop=false previous_pid="$pid" previous_build="$build1"
 	gap=$(last_agent gap)

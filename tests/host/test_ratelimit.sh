@@ -42,6 +42,8 @@ now() { date +%s.%N; }
 start_run()
 {
 	rm -f "$TG_T/agent.err"	# or the last run's "enforcing" line counts
+	# A fresh set each run: the runs differ in ring buffer size.
+	tg_detach_pins
 	tg_start_agent "$@" || exit 1
 	rm -f "$TG_T/ready"
 	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port \
