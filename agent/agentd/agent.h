@@ -18,6 +18,7 @@
 #include "agentd/hardlinks.h"
 #include "agentd/reserved_ports.h"
 #include "agentd/socket_seed.h"
+#include "common/peer.h"
 #include "policy/pending.h"
 #include "policy/policy.h"
 #include "policy/registry.h"
@@ -91,9 +92,10 @@ struct agent {
 	int rescan_err;		    /* the last rescan's error, 0 if none */
 	struct tg_links_stats links_told; /* hard links, last reported */
 	struct tg_pins pins;		  /* the pin directory */
-	size_t ids_saved;		  /* tenant ids written to the pins */
-	__s64 start_boot_ns; /* CLOCK_BOOTTIME at the pins' opening */
-	__u64 gap_kept;	     /* ring records made before that */
+	const struct tg_peer *peer; /* the control peer being served, or NULL */
+	size_t ids_saved;	    /* tenant ids written to the pins */
+	__s64 start_boot_ns;	    /* CLOCK_BOOTTIME at the pins' opening */
+	__u64 gap_kept;		    /* ring records made before that */
 	/* Descriptors of the poll loop. */
 	int signal_fd, inotify_fd, control_fd;
 };

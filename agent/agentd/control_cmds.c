@@ -447,7 +447,9 @@ static struct json_object *refuse_peer(struct agent *a, const struct tg_peer *p,
 	if (o &&
 	    (tg_event_add_str(o, "command", cmd, strlen(cmd)) ||
 	     tg_event_add_str(o, "cgroup", p->cgroup, sizeof(p->cgroup)) ||
-	     json_object_object_add(o, "uid", json_object_new_int64(p->uid)))) {
+	     json_object_object_add(o, "uid", json_object_new_int64(p->uid)) ||
+	     json_object_object_add(o, "login_uid",
+				    json_object_new_int64(p->loginuid)))) {
 		json_object_put(o);
 		o = NULL;
 	}
@@ -483,5 +485,9 @@ struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
 		return tg_control_error(TG_CONTROL_BAD_REQUEST);
 	if (i < 0)
 		return tg_control_error("unknown command");
-	return cmds[i].fn(ctx, req, fd);
+	/* Who asked, for the events the command causes. */
+	((struct agent *)ctx)->peer = peer;
+	o = cmds[i].fn(ctx, req, fd);
+	((struct agent *)ctx)->peer = NULL;
+	return o;
 }

@@ -376,21 +376,6 @@ void agent_stop(struct agent *a, int clean)
 	tg_policy_free(&a->policy);
 }
 
-/* /proc/self/loginuid: who logged in, whatever the uid now; -1 if unset. */
-static long login_uid(void)
-{
-	char buf[32] = "";
-	FILE *f = fopen("/proc/self/loginuid", "re");
-	long v = -1;
-
-	if (f) {
-		if (fgets(buf, sizeof(buf), f))
-			v = strtol(buf, NULL, 10);
-		fclose(f);
-	}
-	return v == 4294967295L ? -1 : v;
-}
-
 /*
  * --detach: remove every pin of --pin-dir, with it every check, and leave
  * a record of who did it with the collector (or in the spool).
@@ -418,8 +403,8 @@ int agent_detach(struct agent *a)
 	snprintf(
 		msg, sizeof(msg),
 		"enforcement removed: %u link(s) and %u map(s) unpinned from %s by uid %u (login uid %ld) through pid %d (parent %d %s)",
-		st.links, st.maps, a->opt.pin_dir, getuid(), login_uid(),
-		getpid(), getppid(), comm);
+		st.links, st.maps, a->opt.pin_dir, getuid(),
+		tg_proc_loginuid(0), getpid(), getppid(), comm);
 	tg_info("%s", msg);
 	a->fmt.reg = &a->reg;
 	a->fmt.host = a->host;
@@ -443,8 +428,9 @@ int agent_detach(struct agent *a)
 		json_object_object_add(o, "build", json_object_new_string(hex));
 		json_object_object_add(o, "by_uid",
 				       json_object_new_int64(getuid()));
-		json_object_object_add(o, "by_login_uid",
-				       json_object_new_int64(login_uid()));
+		json_object_object_add(
+			o, "by_login_uid",
+			json_object_new_int64(tg_proc_loginuid(0)));
 		json_object_object_add(o, "by_pid",
 				       json_object_new_int64(getppid()));
 		json_object_object_add(o, "by_comm",

@@ -137,6 +137,21 @@ static void roll_back(struct agent *a, struct tg_policy *prev,
 }
 
 /* The outcome of a reload: an event, a log line, the reasons into errs. */
+/* Who asked for it over the control socket (none for SIGHUP, inotify). */
+static void add_requester(struct agent *a, struct json_object *o)
+{
+	if (!o || !a->peer)
+		return;
+	json_object_object_add(o, "by_pid",
+			       json_object_new_int64(a->peer->pid));
+	json_object_object_add(o, "by_uid",
+			       json_object_new_int64(a->peer->uid));
+	json_object_object_add(o, "by_login_uid",
+			       json_object_new_int64(a->peer->loginuid));
+	json_object_object_add(o, "by_comm",
+			       json_object_new_string(a->peer->comm));
+}
+
 static void report_reload(struct agent *a, int err, const struct tg_diag *d,
 			  struct json_object *errs)
 {
@@ -155,6 +170,7 @@ static void report_reload(struct agent *a, int err, const struct tg_diag *d,
 			json_object_object_add(
 				o, "generation",
 				json_object_new_int64(a->bpf.gen));
+		add_requester(a, o);
 		agent_emit(a, o);
 		tg_info("%s", msg);
 		return;
@@ -170,6 +186,7 @@ static void report_reload(struct agent *a, int err, const struct tg_diag *d,
 			json_object_array_add(
 				errs, json_object_new_string(d->msgs[i]));
 	}
+	add_requester(a, o);
 	if (o)
 		json_object_object_add(o, "errors", arr);
 	else

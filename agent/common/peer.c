@@ -226,6 +226,7 @@ int tg_peer_cgroup(int sock, struct tg_peer *p)
 	int pidfd;
 
 	p->cgroup[0] = p->comm[0] = '\0';
+	p->loginuid = -1;
 	if (p->pid <= 0)
 		return peer_fail(p, -ESRCH,
 				 "its pid is unknown (another pid namespace)");
@@ -237,6 +238,7 @@ int tg_peer_cgroup(int sock, struct tg_peer *p)
 	}
 	/* Both read while the pidfd pins the process, checked after. */
 	tg_proc_comm(p->pid, p->comm, sizeof(p->comm));
+	p->loginuid = tg_proc_loginuid(p->pid);
 	p->err = tg_proc_cgroup(p->pid, pidfd, p->cgroup, sizeof(p->cgroup),
 				p->why, sizeof(p->why));
 	close(pidfd);

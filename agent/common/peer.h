@@ -52,6 +52,7 @@ struct tg_peer {
 	gid_t gid;
 	char cgroup[PATH_MAX];	     /* cgroup v2 path; "" unless err is 0 */
 	char comm[TG_PEER_COMM_LEN]; /* "" if unknown */
+	long loginuid;		     /* login uid, -1 if unset or unknown */
 	int err;		     /* 0, or -errno: the cgroup is unknown */
 	char why[TG_PEER_WHY_LEN];   /* why it is unknown */
 };

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -34,4 +35,27 @@ int tg_proc_comm(pid_t pid, char *comm, size_t len)
 	comm[n] = '\0';
 	comm[strcspn(comm, "\n")] = '\0';
 	return err;
+}
+
+long tg_proc_loginuid(pid_t pid)
+{
+	char path[64], buf[32];
+	long v = -1;
+	ssize_t n;
+	int fd;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/loginuid", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/loginuid");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	v = strtol(buf, NULL, 10);
+	return v < 0 || v >= 4294967295L ? -1 : v;
 }

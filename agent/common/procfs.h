@@ -12,4 +12,10 @@
  */
 int tg_proc_comm(pid_t pid, char *comm, size_t len);
 
+/*
+ * The login uid of process pid (0: this process): who logged in, whatever
+ * the uid now (audit); -1 if unset or unreadable.
+ */
+long tg_proc_loginuid(pid_t pid);
+
 #endif /* TG_COMMON_PROCFS_H */

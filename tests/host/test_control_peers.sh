@@ -95,6 +95,24 @@ else
 fi
 tg_count_is host_not_refused 0 kind=agent op=control_refused tenant=host
 
+# Who asked: the login uid (audit), whatever the uid, in the events a
+# request causes and in refusals. Set here in a child of its own (root may
+# set an unset login uid once).
+if sh -c 'echo 4242 >/proc/self/loginuid' 2>/dev/null; then
+	sh -c 'echo 4242 >/proc/self/loginuid && exec "$@"' sh \
+		"$TG_BIN/tenantguard" --control-socket "$TG_T/control.sock" reload >/dev/null
+	tg_event reload_names_login_uid kind=agent op=reload verdict=allow \
+		by_login_uid=4242 by_uid=0 by_comm=tenantguard
+	in_cgroup "$A" "$TG_T/pid.login" sh -c 'echo 4243 >/proc/self/loginuid &&
+		exec "$@"' sh "$TG_BIN/tenantguard" --control-socket \
+		"$TG_T/control.sock" status >/dev/null 2>&1
+	tg_event refusal_names_login_uid kind=agent op=control_refused \
+		login_uid=4243 uid=0 tenant=acme
+else
+	tg_skip reload_names_login_uid "the login uid cannot be set here (immutable)"
+	tg_skip refusal_names_login_uid "the login uid cannot be set here (immutable)"
+fi
+
 # The event socket: the collector refuses acme's root, stores nothing of it.
 want="error: peer in a tenant's cgroup ($TG_TENANTS/acme) not allowed"
 out=$(in_cgroup "$A" "$TG_T/pid.event_socket" "$TG_BIN/tg-try" \
