@@ -20,12 +20,13 @@ tg_start_collector
 
 ms_now() { echo $(($(date +%s%N) / 1000000)); }
 
-# start_ms: ms from exec to "enforcing for" on stderr.
+# start_ms: ms from exec to "enforcing for" on stderr, into $ms (not in
+# a command substitution: the agent would hold its pipe open).
 start_ms()
 {
 	t0=$(ms_now)
 	tg_start_agent --spool-size 0
-	echo $(($(ms_now) - t0))
+	ms=$(($(ms_now) - t0))
 }
 
 for n in 1000 10000; do
@@ -34,9 +35,11 @@ for n in 1000 10000; do
 		mkdir -p "$TG_TDIR/t$i"
 		i=$((i + 1))
 	done
-	scratch=$(start_ms)
+	start_ms
+	scratch=$ms
 	tg_stop_agent
-	adopted=$(start_ms)
+	start_ms
+	adopted=$ms
 	tg_stop_agent
 	tg_detach_pins
 	echo "persist bench: $n tenants: start to enforcing from scratch $scratch ms, adopting the pinned set $adopted ms (ratio $(echo "$adopted $scratch" | awk '{ printf "%.2f", $1 / $2 }'))"
