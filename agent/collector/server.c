@@ -92,7 +92,7 @@ int tg_collector_open(struct tg_collector *c, const char *socket_path,
 	 * socket) while the log is recovered.
 	 */
 	*what = log_path;
-	err = tg_eventlog_lock(&c->log, log_path, rotate_size, rotate_keep);
+	err = tg_eventlog_lock(&c->log, log_path, -1, rotate_size, rotate_keep);
 	if (err)
 		return err;
 	*what = socket_path;
