@@ -103,13 +103,17 @@ static int check_access(const struct tg_collector *c, const char **what)
 	return 0;
 }
 
-/* The log's directory, locked log files: as the user the collector runs as. */
+/*
+ * The log's directory (created, as root, for the user the collector runs
+ * as), then its files opened and locked as that user. On failure the log
+ * is closed.
+ */
 static int lock_log(struct tg_collector *c, const char *log_path,
 		    off_t rotate_size, unsigned int rotate_keep)
 {
 	uid_t uid = c->run_uid ? c->run_uid : geteuid();
 	gid_t gid = c->run_uid ? c->run_gid : getegid();
-	int dir_fd, err;
+	int dir_fd, err, back;
 
 	dir_fd = tg_eventlog_open_dir(log_path, uid, gid);
 	if (dir_fd < 0)
@@ -121,7 +125,10 @@ static int lock_log(struct tg_collector *c, const char *log_path,
 	}
 	err = tg_eventlog_lock(&c->log, log_path, dir_fd, rotate_size,
 			       rotate_keep);
-	return as_run_user(c, 0) ?: err;
+	back = as_run_user(c, 0);
+	if (!err && back)
+		tg_eventlog_close(&c->log);
+	return err ?: back;
 }
 
 /* Recover the log and check the other outputs, as the user it runs as. */
