@@ -24,15 +24,25 @@ static int sync_dir(const struct tg_eventlog *l)
 
 /*
  * Open a file of the log in its directory (never through a symlink); the
- * log's files are the collector's alone.
+ * log's files are the collector's alone: one opened for writing is made
+ * mode 0600 whatever the umask or an earlier version made it. -1 and errno
+ * on failure.
  */
 static int open_file(const struct tg_eventlog *l, const char *suffix, int flags)
 {
 	char name[PATH_MAX + 16];
+	int fd, err;
 
 	snprintf(name, sizeof(name), "%s%s", l->name, suffix);
-	return openat(l->dir_fd, name, flags | O_CLOEXEC | O_NOFOLLOW,
-		      TG_EVENTLOG_MODE);
+	fd = openat(l->dir_fd, name, flags | O_CLOEXEC | O_NOFOLLOW,
+		    TG_EVENTLOG_MODE);
+	if (fd < 0 || (flags & O_ACCMODE) == O_RDONLY ||
+	    fchmod(fd, TG_EVENTLOG_MODE) == 0)
+		return fd;
+	err = errno;
+	close(fd);
+	errno = err;
+	return -1;
 }
 
 /* Rename a file of the log (suffixes of its name) within its directory. */
@@ -64,13 +74,12 @@ int tg_eventlog_open_dir(const char *path, uid_t uid, gid_t gid)
 	fd = open(d, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	/* Given away only as it was made: empty, 0700, ours. */
+	/* Given away only as it was made: empty, ours; 0700 whatever umask. */
 	if (fstat(fd, &st) < 0)
 		err = -errno;
-	else if ((st.st_mode & 07777) != 0700 || st.st_uid != geteuid() ||
-		 st.st_nlink != 2)
-		err = -EEXIST; /* made by another meanwhile */
-	else if (fchown(fd, uid, gid) < 0)
+	else if (st.st_uid != geteuid() || st.st_nlink != 2)
+		err = -EAGAIN; /* made by another meanwhile */
+	else if (fchmod(fd, 0700) < 0 || fchown(fd, uid, gid) < 0)
 		err = -errno;
 	if (err) {
 		close(fd);

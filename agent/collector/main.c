@@ -231,9 +231,11 @@ static const char *open_error(int err, const char *what,
 {
 	static char why[256];
 
-	switch (err) {
+	switch (what == o->socket_path ? err : 0) {
 	case -EADDRINUSE: return "a collector is already listening on it";
 	case -EEXIST: return "exists and is not a socket";
+	}
+	switch (err) {
 	case -EBUSY: return "in use by another collector";
 	case -EACCES:
 	case -EPERM:

@@ -502,6 +502,12 @@ static void test_private_files(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	assert_int_equal(mode_of(moved), 0750);
+	/* A log an earlier version left readable is made 0600 again. */
+	snprintf(p, sizeof(p), "%s/events.jsonl", moved);
+	assert_int_equal(chmod(p, 0640), 0);
+	assert_int_equal(tg_eventlog_open(&l, p, 0, 0), 0);
+	tg_eventlog_close(&l);
+	assert_int_equal(mode_of(p), 0600);
 }
 
 /*
