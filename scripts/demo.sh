@@ -6,8 +6,11 @@
 set -u
 out=$(cd "${1:-build}" && pwd)
 run=/run/tenantguard-demo
-log=$run/events.jsonl
+log=$run/log/events.jsonl
 sock=$run/events.sock
+# The collector's own user, as the packages create it: it alone reads the
+# log of every tenant's events.
+collector_user=tenantguard-collector
 port=18080
 
 say() { printf '\n== %s\n' "$*"; }
@@ -42,14 +45,18 @@ say "setting up two tenants: cgroups $cgroot/tenants/{acme,globex}, directories 
 mkdir -p "$cgroot/tenants/acme" "$cgroot/tenants/globex" \
 	/srv/tenants/acme /srv/tenants/globex "$run"
 echo "acme's secret" >/srv/tenants/acme/secret
-rm -f "$log" "$log.seq"
-chown nobody:nogroup "$run"
+# root's alone (earlier demos gave it to nobody), and a fresh log: the
+# collector makes its directory, its user's, mode 0700.
+chown 0:0 "$run" && chmod 0755 "$run"
+rm -rf "$(dirname "$log")" "$sock" "$run/events.jsonl" "$run/events.jsonl.seq"
+id -u "$collector_user" >/dev/null 2>&1 ||
+	useradd --system --no-create-home --shell /usr/sbin/nologin \
+		"$collector_user" >/dev/null 2>&1
+as_user=""
+id -u "$collector_user" >/dev/null 2>&1 && as_user="--user $collector_user"
 
-say "starting the collector (as user nobody) and the agent"
-as_nobody=""
-setpriv --version 2>/dev/null | grep -q util-linux &&
-	as_nobody="setpriv --reuid=nobody --regid=nogroup --clear-groups"
-$as_nobody "$out/tenantguard-collector" --socket "$sock" --log "$log" --agent-uid 0 &
+say "starting the collector${as_user:+ (as user $collector_user once its socket and log are open)} and the agent"
+"$out/tenantguard-collector" --socket "$sock" --log "$log" --agent-uid 0 $as_user &
 pids="$pids $!"
 i=0
 while [ ! -S "$sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done

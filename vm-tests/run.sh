@@ -59,10 +59,20 @@ done
 cp -r "$here/scenarios" "$root/vm-tests/"
 cp "$top/scripts/demo.sh" "$root/vm-tests/demo.sh"
 cp -r "$top/tests/lib" "$top/tests/host" "$top/tests/bench" "$root/tests/"
-echo "root:x:0:0:root:/:/bin/sh" >"$root/etc/passwd"
-echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$root/etc/passwd"
-echo "root:x:0:" >"$root/etc/group"
-echo "nogroup:x:65534:" >>"$root/etc/group"
+# The collector's users: the demo's (as packaged) and the tests'
+# (tests/lib/tenants.sh); busybox has no useradd.
+cat >"$root/etc/passwd" <<'PASSWD'
+root:x:0:0:root:/:/bin/sh
+tenantguard-collector:x:999:999:tenantguard collector:/nonexistent:/bin/false
+tg-collector-test:x:998:998:tenantguard test collector:/nonexistent:/bin/false
+nobody:x:65534:65534:nobody:/:/bin/false
+PASSWD
+cat >"$root/etc/group" <<'GROUP'
+root:x:0:
+tenantguard-collector:x:999:
+tg-collector-test:x:998:
+nogroup:x:65534:
+GROUP
 cp "$here/init.sh" "$root/init"
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initramfs.gz"

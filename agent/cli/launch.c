@@ -8,10 +8,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <json-c/json.h>
 #include <linux/sched.h>
-#include <linux/securebits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -20,8 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -30,6 +26,7 @@
 
 #include "common/control.h"
 #include "common/log.h"
+#include "common/privileges.h"
 #include "cli/launch.h"
 #include "seccomp/notify.h"
 
@@ -48,32 +45,11 @@ child_fail(int sock, int code, const char *fmt, ...)
 	_exit(code);
 }
 
-/* Every capability gone, from every set; what the child checks it got. */
-static int caps_all_clear(void)
-{
-	cap_t now = cap_get_proc(), none = cap_init();
-	int cap, clear = now && none && cap_compare(now, none) == 0;
-
-	for (cap = 0; clear && cap < (int)cap_max_bits(); cap++)
-		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 0 ||
-		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) !=
-			    0)
-			clear = 0;
-	cap_free(now);
-	cap_free(none);
-	return clear;
-}
-
 static void __attribute__((noreturn))
 child(const struct tg_launch *l, int sock, int procs_fd, const sigset_t *mask)
 {
-	unsigned int secbits =
-		SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
-		SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
-		SECBIT_NO_CAP_AMBIENT_RAISE |
-		SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
-	cap_t none;
-	int cap, lfd, rc;
+	char why[256];
+	int lfd, rc;
 
 	/* Without CLONE_INTO_CGROUP: join before anything else happens. */
 	if (procs_fd >= 0) {
@@ -102,37 +78,12 @@ child(const struct tg_launch *l, int sock, int procs_fd, const sigset_t *mask)
 	if (setsid() < 0)
 		child_fail(sock, EXIT_LAUNCH, "new session: %s",
 			   strerror(errno));
-	/* uid 0 must not bring capabilities back, through exec or setuid. */
-	if (cap_set_secbits(secbits))
-		child_fail(sock, EXIT_LAUNCH, "securebits: %s",
-			   strerror(errno));
-	for (cap = 0; cap < (int)cap_max_bits(); cap++)
-		if (cap_drop_bound((cap_value_t)cap))
-			child_fail(
-				sock, EXIT_LAUNCH,
-				"dropping capability %d from the bounding set: %s",
-				cap, strerror(errno));
-	if (cap_reset_ambient())
-		child_fail(sock, EXIT_LAUNCH,
-			   "clearing ambient capabilities: %s",
-			   strerror(errno));
-	if (l->switch_ids &&
-	    (setgroups(0, NULL) || setresgid(l->gid, l->gid, l->gid) ||
-	     setresuid(l->uid, l->uid, l->uid)))
-		child_fail(sock, EXIT_LAUNCH, "switching to uid %u gid %u: %s",
-			   (unsigned int)l->uid, (unsigned int)l->gid,
-			   strerror(errno));
-	none = cap_init();
-	if (!none || cap_set_proc(none))
-		child_fail(sock, EXIT_LAUNCH, "dropping capabilities: %s",
-			   strerror(errno));
-	cap_free(none);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		child_fail(sock, EXIT_LAUNCH, "no_new_privs: %s",
-			   strerror(errno));
-	if (!caps_all_clear())
-		child_fail(sock, EXIT_LAUNCH,
-			   "capabilities are still held after dropping them");
+	/*
+	 * Every capability gone (uid 0 gets none back through exec or
+	 * setuid), the ids switched, no_new_privs; checked.
+	 */
+	if (tg_drop_privileges(l->uid, l->gid, l->switch_ids, why, sizeof(why)))
+		child_fail(sock, EXIT_LAUNCH, "%s", why);
 	if (sigprocmask(SIG_SETMASK, mask, NULL))
 		child_fail(sock, EXIT_LAUNCH, "signal mask: %s",
 			   strerror(errno));

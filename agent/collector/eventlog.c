@@ -16,20 +16,76 @@
 #include "common/text.h"
 #include "collector/eventlog.h"
 
-/* fsync the directory holding path, so renames and creations are durable. */
-static int sync_dir(const char *path)
+/* fsync the log's directory, so renames and creations are durable. */
+static int sync_dir(const struct tg_eventlog *l)
 {
-	char dir[PATH_MAX];
+	return fsync(l->dir_fd) < 0 ? -errno : 0;
+}
+
+/*
+ * Open a file of the log in its directory (never through a symlink); the
+ * log's files are the collector's alone: one opened for writing is made
+ * mode 0600 whatever the umask or an earlier version made it. -1 and errno
+ * on failure.
+ */
+static int open_file(const struct tg_eventlog *l, const char *suffix, int flags)
+{
+	char name[PATH_MAX + 16];
+	int fd, err;
+
+	snprintf(name, sizeof(name), "%s%s", l->name, suffix);
+	fd = openat(l->dir_fd, name, flags | O_CLOEXEC | O_NOFOLLOW,
+		    TG_EVENTLOG_MODE);
+	if (fd < 0 || (flags & O_ACCMODE) == O_RDONLY ||
+	    fchmod(fd, TG_EVENTLOG_MODE) == 0)
+		return fd;
+	err = errno;
+	close(fd);
+	errno = err;
+	return -1;
+}
+
+/* Rename a file of the log (suffixes of its name) within its directory. */
+static int rename_file(const struct tg_eventlog *l, const char *from,
+		       const char *to)
+{
+	char a[PATH_MAX + 16], b[PATH_MAX + 16];
+
+	snprintf(a, sizeof(a), "%s%s", l->name, from);
+	snprintf(b, sizeof(b), "%s%s", l->name, to);
+	return renameat(l->dir_fd, a, l->dir_fd, b) < 0 ? -errno : 0;
+}
+
+int tg_eventlog_open_dir(const char *path, uid_t uid, gid_t gid)
+{
+	char dir[PATH_MAX], *d;
+	struct stat st;
 	int fd, err = 0;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	d = dirname(dir);
+	fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 || errno != ENOENT || uid == (uid_t)-1)
+		return fd < 0 ? -errno : fd;
+	/* Only the last component: its parent must exist. */
+	if (mkdir(d, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	fd = open(d, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fsync(fd) < 0)
+	/* Given away only as it was made: empty, ours; 0700 whatever umask. */
+	if (fstat(fd, &st) < 0)
 		err = -errno;
-	close(fd);
-	return err;
+	else if (st.st_uid != geteuid() || st.st_nlink != 2)
+		err = -EAGAIN; /* made by another meanwhile */
+	else if (fchmod(fd, 0700) < 0 || fchown(fd, uid, gid) < 0)
+		err = -errno;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 /* The "seq" of a JSON line, 0 if it has none. */
@@ -140,13 +196,11 @@ static int recover_tail(struct tg_eventlog *l)
 /* After rotation the log may be empty: the last line is then in <log>.1. */
 static int recover_rotated(struct tg_eventlog *l)
 {
-	char p[PATH_MAX + 8];
 	off_t end;
 	char last = 0;
 	int fd, err = 0;
 
-	snprintf(p, sizeof(p), "%s.1", l->path);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
+	fd = open_file(l, ".1", O_RDONLY);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	end = lseek(fd, 0, SEEK_END);
@@ -187,32 +241,53 @@ static int reserve(struct tg_eventlog *l, __u64 upto)
 	return 0;
 }
 
-int tg_eventlog_lock(struct tg_eventlog *l, const char *path, off_t rotate_size,
-		     unsigned int rotate_keep)
+int tg_eventlog_lock(struct tg_eventlog *l, const char *path, int dir_fd,
+		     off_t rotate_size, unsigned int rotate_keep)
 {
-	char seq_path[PATH_MAX + 8];
+	const char *slash;
 	int err = 0;
 
 	memset(l, 0, sizeof(*l));
 	l->fd = l->seq_fd = -1;
+	l->dir_fd = dir_fd;
 	if (snprintf(l->path, sizeof(l->path), "%s", path) >=
-	    (int)sizeof(l->path))
-		return -ENAMETOOLONG;
-	if (rotate_size < 0 || rotate_keep > TG_EVENTLOG_MAX_KEEP)
-		return -EINVAL;
+	    (int)sizeof(l->path)) {
+		err = -ENAMETOOLONG;
+		goto out_close_dir;
+	}
+	slash = strrchr(l->path, '/');
+	l->name = slash ? slash + 1 : l->path;
+	if (!l->name[0] || strlen(l->name) > NAME_MAX - 8) {
+		err = l->name[0] ? -ENAMETOOLONG : -EISDIR;
+		goto out_close_dir;
+	}
+	if (rotate_size < 0 || rotate_keep > TG_EVENTLOG_MAX_KEEP) {
+		err = -EINVAL;
+		goto out_close_dir;
+	}
 	l->rotate_size = rotate_size;
 	l->rotate_keep = rotate_keep;
-	l->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (l->fd < 0)
-		return -errno;
-	snprintf(seq_path, sizeof(seq_path), "%s.seq", path);
-	l->seq_fd = open(seq_path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (l->dir_fd < 0)
+		l->dir_fd = tg_eventlog_open_dir(path, (uid_t)-1, (gid_t)-1);
+	if (l->dir_fd < 0)
+		return l->dir_fd;
+	l->fd = open_file(l, "", O_RDWR | O_APPEND | O_CREAT);
+	if (l->fd < 0) {
+		err = -errno;
+		goto out_close_dir;
+	}
+	l->seq_fd = open_file(l, ".seq", O_RDWR | O_CREAT);
 	if (l->seq_fd < 0) {
 		err = -errno;
 		goto out_close_fd;
 	}
 	if (flock(l->seq_fd, LOCK_EX | LOCK_NB) < 0) {
 		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		goto out_close_seq;
+	}
+	/* Rotation creates and renames files there: checked now. */
+	if (faccessat(l->dir_fd, ".", W_OK | X_OK, AT_EACCESS) < 0) {
+		err = -errno;
 		goto out_close_seq;
 	}
 	return 0;
@@ -223,6 +298,10 @@ out_close_seq:
 out_close_fd:
 	close(l->fd);
 	l->fd = -1;
+out_close_dir:
+	if (l->dir_fd >= 0)
+		close(l->dir_fd);
+	l->dir_fd = -1;
 	return err;
 }
 
@@ -242,7 +321,7 @@ int tg_eventlog_recover(struct tg_eventlog *l)
 	l->next_seq = (last > state ? last : state) + 1;
 	/* A crash may have left seqs reserved but unused: skip them all. */
 	l->reserved = l->next_seq;
-	err = sync_dir(l->path);
+	err = sync_dir(l);
 	if (!err)
 		return 0;
 out_free:
@@ -254,7 +333,7 @@ out_free:
 int tg_eventlog_open(struct tg_eventlog *l, const char *path, off_t rotate_size,
 		     unsigned int rotate_keep)
 {
-	int err = tg_eventlog_lock(l, path, rotate_size, rotate_keep);
+	int err = tg_eventlog_lock(l, path, -1, rotate_size, rotate_keep);
 
 	if (!err) {
 		err = tg_eventlog_recover(l);
@@ -278,7 +357,6 @@ int tg_eventlog_tail(const struct tg_eventlog *l, size_t max_bytes,
 		     void (*fn)(void *ctx, const char *line, size_t len),
 		     void *ctx)
 {
-	char p[PATH_MAX + 8];
 	const char *s, *nl;
 	off_t end, start;
 	size_t got = 0;
@@ -291,8 +369,7 @@ int tg_eventlog_tail(const struct tg_eventlog *l, size_t max_bytes,
 		return -ENOMEM;
 	/* <log>.1 first (its end), then <log>: oldest lines first. */
 	for (i = 1; i >= 0 && !err; i--) {
-		snprintf(p, sizeof(p), i ? "%s.1" : "%s", l->path);
-		fd = open(p, O_RDONLY | O_CLOEXEC);
+		fd = open_file(l, i ? ".1" : "", O_RDONLY);
 		if (fd < 0)
 			continue;
 		end = lseek(fd, 0, SEEK_END);
@@ -523,7 +600,7 @@ int tg_eventlog_commit(struct tg_eventlog *l)
 
 int tg_eventlog_rotate(struct tg_eventlog *l)
 {
-	char from[PATH_MAX + 16], to[PATH_MAX + 16];
+	char from[16], to[16], name[PATH_MAX + 16];
 	unsigned int i;
 	int fd = -1, err = 0;
 
@@ -532,38 +609,32 @@ int tg_eventlog_rotate(struct tg_eventlog *l)
 	if (l->committed != l->size || l->w.len)
 		return -EBUSY;
 	/* The new file first: if that fails, nothing has moved. */
-	snprintf(to, sizeof(to), "%s.new", l->path);
-	fd = open(to, O_RDWR | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	fd = open_file(l, ".new", O_RDWR | O_APPEND | O_CREAT | O_TRUNC);
 	if (fd < 0)
 		return -errno;
 	for (i = l->rotate_keep; i > 1; i--) {
-		snprintf(from, sizeof(from), "%s.%u", l->path, i - 1);
-		snprintf(to, sizeof(to), "%s.%u", l->path, i);
-		if (rename(from, to) < 0 && errno != ENOENT) {
-			err = -errno;
+		snprintf(from, sizeof(from), ".%u", i - 1);
+		snprintf(to, sizeof(to), ".%u", i);
+		err = rename_file(l, from, to);
+		if (err && err != -ENOENT)
 			goto out_unlink;
-		}
 	}
-	snprintf(to, sizeof(to), "%s.1", l->path);
 	/* ENOENT: an earlier attempt got this far. */
-	if (l->rotate_keep && rename(l->path, to) < 0 && errno != ENOENT) {
-		err = -errno;
+	err = l->rotate_keep ? rename_file(l, "", ".1") : 0;
+	if (err && err != -ENOENT)
 		goto out_unlink;
-	}
 	/* With rotate_keep 0 this replaces (drops) the full file. */
-	snprintf(from, sizeof(from), "%s.new", l->path);
-	if (rename(from, l->path) < 0) {
-		err = -errno;
+	err = rename_file(l, ".new", "");
+	if (err)
 		goto out_unlink;
-	}
 	close(l->fd);
 	l->fd = fd;
 	l->size = l->committed = 0;
-	return sync_dir(l->path);
+	return sync_dir(l);
 
 out_unlink:
-	snprintf(from, sizeof(from), "%s.new", l->path);
-	unlink(from);
+	snprintf(name, sizeof(name), "%s.new", l->name);
+	unlinkat(l->dir_fd, name, 0);
 	close(fd);
 	return err;
 }
@@ -581,7 +652,9 @@ void tg_eventlog_close(struct tg_eventlog *l)
 		reserve(l, l->next_seq - 1);
 	if (l->seq_fd >= 0)
 		close(l->seq_fd);
-	l->fd = l->seq_fd = -1;
+	if (l->dir_fd >= 0)
+		close(l->dir_fd);
+	l->fd = l->seq_fd = l->dir_fd = -1;
 	free(l->last_line);
 	l->last_line = NULL;
 	tg_buf_free(&l->copy);

@@ -15,6 +15,7 @@ struct json_object;
 #define TG_EVENTLOG_MAX_DEPTH	32    /* deeper events are refused */
 #define TG_EVENTLOG_MAX_KEEP	1000  /* most rotated files kept */
 #define TG_EVENTLOG_SEQ_RESERVE 4096  /* seqs reserved per state write */
+#define TG_EVENTLOG_MODE	0600  /* of every file the log creates */
 
 /*
  * The durable JSON-lines event log. Each line is one event whose first key is
@@ -22,12 +23,16 @@ struct json_object;
  * crashes and rotation: a state file <log>.seq holds a reserved high-water
  * mark that is made durable before any seq up to it is written; a clean
  * close records the last seq used, so seqs only skip after a crash. The
- * state file is also locked: one writer per log.
+ * state file is also locked: one writer per log. Every file is opened,
+ * created (mode 0600) and renamed through a descriptor of the log's
+ * directory, opened once: the writer needs no access to the path above it.
  */
 struct tg_eventlog {
 	int fd;
 	int seq_fd;
+	int dir_fd; /* the directory holding the log's files */
 	char path[PATH_MAX];
+	const char *name;  /* the log's file name: the end of path */
 	__u64 next_seq;	   /* seq of the next appended event */
 	__u64 reserved;	   /* seqs below this are reserved on disk */
 	off_t size;	   /* bytes in the current file */
@@ -59,9 +64,21 @@ struct tg_eventlog {
 int tg_eventlog_open(struct tg_eventlog *l, const char *path, off_t rotate_size,
 		     unsigned int rotate_keep);
 
-/* Open and lock the log's files (-EBUSY: another writer), nothing more. */
-int tg_eventlog_lock(struct tg_eventlog *l, const char *path, off_t rotate_size,
-		     unsigned int rotate_keep);
+/*
+ * A descriptor of the directory of the log at path, for tg_eventlog_lock.
+ * When it does not exist and uid is not -1, it is created (only the last
+ * component), mode 0700, and given to uid and gid. -errno on failure.
+ */
+int tg_eventlog_open_dir(const char *path, uid_t uid, gid_t gid);
+
+/*
+ * Open and lock the log's files (-EBUSY: another writer), nothing more.
+ * dir_fd: the log's directory (tg_eventlog_open_dir), taken over, or -1 to
+ * open it here. -EACCES also when the directory cannot be written (the
+ * rotation needs it).
+ */
+int tg_eventlog_lock(struct tg_eventlog *l, const char *path, int dir_fd,
+		     off_t rotate_size, unsigned int rotate_keep);
 
 /*
  * After tg_eventlog_lock: cut a torn last line, find the last line and the

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tenantguard-collector: stores the agent's events durably in a JSON-lines
- * log. Runs unprivileged; accepts only the agent's uid, from outside the
- * tenants cgroup.
+ * log. Started as root, it opens its socket and its log, then runs as the
+ * user --user names, with no capability; accepts only the agent's uid, from
+ * outside the tenants cgroup.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +17,7 @@
 
 #include "collector/server.h"
 #include "common/log.h"
+#include "common/privileges.h"
 
 #define PROG "tenantguard-collector"
 
@@ -44,6 +46,15 @@ static void usage(FILE *out)
 		"  --metrics-file PATH  write Prometheus metrics there every 5 "
 		"s (default:\n"
 		"                       none)\n"
+		"  --user NAME|UID      once the socket and the log are open, "
+		"run as this user\n"
+		"                       (its primary group, no supplementary "
+		"groups, no\n"
+		"                       capabilities); the log's directory is "
+		"created for it\n"
+		"                       (default: stay root, with a warning; "
+		"packages create\n"
+		"                       tenantguard-collector)\n"
 		"  -h, --help           this text\n",
 		TG_EVENTLOG_MAX_KEEP);
 }
@@ -61,23 +72,68 @@ static int parse_ull(const char *s, unsigned long long max,
 	return (errno || *end || *out > max) ? -EINVAL : 0;
 }
 
-/* Why opening failed, for the operator. */
-static const char *open_error(int err)
-{
-	switch (err) {
-	case -EADDRINUSE: return "a collector is already listening on it";
-	case -EEXIST: return "exists and is not a socket";
-	case -EBUSY: return "in use by another collector";
-	default: return strerror(-err);
-	}
-}
-
 /* What the command line says. */
 struct options {
 	const char *socket_path;
 	const char *log_path;
 	unsigned long long uid, rotate_size, rotate_keep;
+	const char *user_spec; /* --user as given, NULL: none */
+	struct tg_user user;
 };
+
+#define NOBODY_UID 65534 /* the overflow uid, shared by unrelated programs */
+
+/* --user: a user of its own, or the reason (logged) and exit status 2. */
+static int check_user(struct options *o, struct tg_collector *c)
+{
+	const char *s = o->user_spec;
+	struct tg_user *u = &o->user;
+	int err = tg_user_lookup(s, u);
+
+	if (err == -ENOENT)
+		return tg_err(2, "--user: no user '%s' in the passwd database",
+			      s);
+	if (err)
+		return tg_err(2,
+			      "--user: '%s' is neither a user name nor a uid "
+			      "(0..4294967294)",
+			      s);
+	if (u->uid == 0)
+		return tg_err(2,
+			      "--user: '%s' is uid 0 (root): give the "
+			      "collector an unprivileged user of its own, such "
+			      "as tenantguard-collector",
+			      s);
+	if (u->gid == 0)
+		return tg_err(
+			2,
+			"--user: '%s' (uid %u) has gid 0 (root's group) "
+			"as its primary group: give it a group of its own",
+			s, (unsigned int)u->uid);
+	if (u->uid == NOBODY_UID)
+		return tg_err(
+			2,
+			"--user: '%s' (uid %u) is the overflow uid that "
+			"unrelated programs and workloads share: give the "
+			"collector a user of its own",
+			s, (unsigned int)u->uid);
+	if (u->uid == o->uid)
+		return tg_err(2,
+			      "--user: '%s' (uid %u) is also --agent-uid: the "
+			      "collector needs a uid of its own",
+			      s, (unsigned int)u->uid);
+	if (geteuid() != 0 && geteuid() != u->uid)
+		return tg_err(2,
+			      "--user: switching to '%s' (uid %u) needs root; "
+			      "started as uid %u",
+			      s, (unsigned int)u->uid, (unsigned int)geteuid());
+	/* Started as that user already: nothing to switch. */
+	if (geteuid() != 0)
+		return 0;
+	c->run_uid = u->uid;
+	c->run_gid = u->gid;
+	return 0;
+}
 
 /* 0, 1 for --help, or 2 (the reason logged): the exit status of a usage error.
  */
@@ -93,6 +149,7 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc,
 		{"rotate-keep", required_argument, NULL, 'k'},
 		{"syslog", optional_argument, NULL, 'S'},
 		{"metrics-file", required_argument, NULL, 'm'},
+		{"user", required_argument, NULL, 'U'},
 		{"help", no_argument, NULL, 'h'},
 		{}};
 	int opt;
@@ -132,6 +189,7 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc,
 			break;
 		case 'S': c->syslog_path = optarg ? optarg : "/dev/log"; break;
 		case 'm': c->metrics_path = optarg; break;
+		case 'U': o->user_spec = optarg; break;
 		case 'h': usage(stdout); return 1;
 		case ':':
 			return tg_err(2, "option %s needs a value",
@@ -150,7 +208,7 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc,
 	if ((c->syslog_path && !c->syslog_path[0]) ||
 	    (c->metrics_path && !c->metrics_path[0]))
 		return tg_err(2, "--syslog= and --metrics-file need a path");
-	return 0;
+	return o->user_spec ? check_user(o, c) : 0;
 }
 
 static int open_signalfd(void)
@@ -166,21 +224,63 @@ static int open_signalfd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/* Why opening failed, for the operator. */
+static const char *open_error(int err, const char *what,
+			      const struct options *o,
+			      const struct tg_collector *c)
+{
+	static char why[256];
+
+	switch (what == o->socket_path ? err : 0) {
+	case -EADDRINUSE: return "a collector is already listening on it";
+	case -EEXIST: return "exists and is not a socket";
+	}
+	switch (err) {
+	case -EBUSY: return "in use by another collector";
+	case -EACCES:
+	case -EPERM:
+		if (!c->run_uid)
+			break;
+		snprintf(why, sizeof(why),
+			 "%s: --user %s (uid %u) may not write there%s",
+			 strerror(-err), o->user.name, (unsigned int)c->run_uid,
+			 what == o->log_path
+				 ? " (the log's directory must be that user's)"
+				 : "");
+		return why;
+	}
+	return strerror(-err);
+}
+
 /* Open, serve until SIGTERM or SIGINT, close: 0 or -errno (logged). */
 static int serve(struct tg_collector *c, const struct options *o, int sfd)
 {
 	const char *what = NULL;
+	char why[256];
 	int err;
 
 	err = tg_collector_open(c, o->socket_path, o->log_path, (uid_t)o->uid,
 				(off_t)o->rotate_size,
 				(unsigned int)o->rotate_keep, &what);
 	if (err)
-		return tg_err(err, "%s: %s", what, open_error(err));
+		return tg_err(err, "%s: %s", what, open_error(err, what, o, c));
+	if (c->run_uid) {
+		err = tg_drop_privileges(c->run_uid, c->run_gid, 1, why,
+					 sizeof(why));
+		if (err) {
+			tg_collector_close(c);
+			return tg_err(err, "--user %s: %s", o->user.name, why);
+		}
+	} else if (geteuid() == 0) {
+		tg_warn("running as root: every tenant's events pass through a "
+			"process that can do anything; run it as a user of its "
+			"own (--user tenantguard-collector)");
+	}
 	if (c->log.torn_truncated)
 		tg_info("%s: removed a torn last line", o->log_path);
-	tg_info("listening on %s, log %s, agent uid %llu outside %s, next seq %llu%s%s",
+	tg_info("listening on %s, log %s, agent uid %llu outside %s, running as uid %u gid %u, next seq %llu%s%s",
 		o->socket_path, o->log_path, o->uid, c->tenants_cgroup,
+		(unsigned int)geteuid(), (unsigned int)getegid(),
 		(unsigned long long)c->log.next_seq,
 		c->syslog ? ", forwarding to syslog at " : "",
 		c->syslog ? c->syslog_path : "");

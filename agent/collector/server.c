@@ -6,7 +6,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
+#include <libgen.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +27,7 @@
 #include "common/log.h"
 #include "collector/jsoncheck.h"
 #include "common/metrics.h"
+#include "common/privileges.h"
 #include "common/procfs.h"
 #include "common/text.h"
 #include "common/peer.h"
@@ -65,6 +68,91 @@ static int remove_stale_socket(const struct sockaddr_un *sa)
 	return err;
 }
 
+/* File operations as the user the collector runs as (on), or as root. */
+static int as_run_user(const struct tg_collector *c, int on)
+{
+	if (!c->run_uid)
+		return 0;
+	return on ? tg_fs_identity(c->run_uid, c->run_gid)
+		  : tg_fs_identity(0, 0);
+}
+
+/*
+ * What the collector writes after open, checked as the user it runs as:
+ * new files in the metrics file's directory, datagrams to the syslog socket
+ * (missing: it may start later).
+ */
+static int check_access(const struct tg_collector *c, const char **what)
+{
+	char dir[PATH_MAX];
+
+	if (c->metrics_path) {
+		*what = c->metrics_path;
+		if (snprintf(dir, sizeof(dir), "%s", c->metrics_path) >=
+		    (int)sizeof(dir))
+			return -ENAMETOOLONG;
+		if (faccessat(AT_FDCWD, dirname(dir), W_OK | X_OK, AT_EACCESS))
+			return -errno;
+	}
+	if (c->syslog_path) {
+		*what = c->syslog_path;
+		if (faccessat(AT_FDCWD, c->syslog_path, W_OK, AT_EACCESS) &&
+		    errno != ENOENT)
+			return -errno;
+	}
+	return 0;
+}
+
+/*
+ * The log's directory (created, as root, for the user the collector runs
+ * as), then its files opened and locked as that user. On failure the log
+ * is closed.
+ */
+static int lock_log(struct tg_collector *c, const char *log_path,
+		    off_t rotate_size, unsigned int rotate_keep)
+{
+	uid_t uid = c->run_uid ? c->run_uid : geteuid();
+	gid_t gid = c->run_uid ? c->run_gid : getegid();
+	int dir_fd, err, back;
+
+	dir_fd = tg_eventlog_open_dir(log_path, uid, gid);
+	if (dir_fd < 0)
+		return dir_fd;
+	err = as_run_user(c, 1);
+	if (err) {
+		close(dir_fd);
+		return err;
+	}
+	err = tg_eventlog_lock(&c->log, log_path, dir_fd, rotate_size,
+			       rotate_keep);
+	back = as_run_user(c, 0);
+	if (!err && back)
+		tg_eventlog_close(&c->log);
+	return err ?: back;
+}
+
+/* Recover the log and check the other outputs, as the user it runs as. */
+static int recover_log(struct tg_collector *c, const char **what)
+{
+	int err = as_run_user(c, 1);
+
+	if (!err)
+		err = tg_eventlog_recover(&c->log);
+	if (!err)
+		err = check_access(c, what);
+	if (!err && c->syslog_path) {
+		*what = c->syslog_path;
+		err = tg_syslog_open(&c->syslog_state, c->syslog_path);
+		if (!err) {
+			c->syslog = &c->syslog_state;
+			c->log.copy_lines = 1;
+		}
+	}
+	if (!err)
+		tg_collector_seed_streams(c, SEED_BYTES);
+	return as_run_user(c, 0) ?: err;
+}
+
 int tg_collector_open(struct tg_collector *c, const char *socket_path,
 		      const char *log_path, uid_t agent_uid, off_t rotate_size,
 		      unsigned int rotate_keep, const char **what)
@@ -92,7 +180,7 @@ int tg_collector_open(struct tg_collector *c, const char *socket_path,
 	 * socket) while the log is recovered.
 	 */
 	*what = log_path;
-	err = tg_eventlog_lock(&c->log, log_path, rotate_size, rotate_keep);
+	err = lock_log(c, log_path, rotate_size, rotate_keep);
 	if (err)
 		return err;
 	*what = socket_path;
@@ -121,18 +209,9 @@ int tg_collector_open(struct tg_collector *c, const char *socket_path,
 		goto out_unlink;
 	}
 	*what = log_path;
-	err = tg_eventlog_recover(&c->log);
+	err = recover_log(c, what);
 	if (err)
 		goto out_unlink;
-	if (c->syslog_path) {
-		*what = c->syslog_path;
-		err = tg_syslog_open(&c->syslog_state, c->syslog_path);
-		if (err)
-			goto out_unlink;
-		c->syslog = &c->syslog_state;
-		c->log.copy_lines = 1;
-	}
-	tg_collector_seed_streams(c, SEED_BYTES);
 	return 0;
 
 out_unlink:

@@ -74,16 +74,29 @@ struct tg_collector {
 	unsigned long long rounds; /* commits */
 	/* Set before open: write Prometheus metrics there every 5 s. */
 	const char *metrics_path;
+	/*
+	 * Set before open: the user the collector runs as once open (0: the
+	 * one it was started as). Open creates the log's directory for it,
+	 * and opens the log and checks the metrics file's directory and the
+	 * syslog socket as that user (its fs ids); the caller then drops to
+	 * it for good.
+	 */
+	uid_t run_uid;
+	gid_t run_gid;
 	long long next_metrics_ms;
 	int metrics_err; /* last write's result */
 };
 
 /*
- * Open the log, then bind and listen on the socket (mode 0660). -EBUSY if
- * another collector has the log open. A socket file left by a dead collector
- * is replaced; -EADDRINUSE if one is listening on it, -EEXIST if the path is
- * not a socket. On failure -errno with *what the path concerned; no socket
- * is left behind (the log file may have been created).
+ * Open the log, then bind and listen on the socket (mode 0660, the
+ * starting user's). The log's directory is created (mode 0700, run_uid's)
+ * when missing; the log's files are created 0600, as run_uid. -EBUSY if
+ * another collector has the log open; -EACCES if run_uid cannot write the
+ * log's directory, the metrics file's, or the syslog socket. A socket file
+ * left by a dead collector is replaced; -EADDRINUSE if one is listening on
+ * it, -EEXIST if the path is not a socket. On failure -errno with *what the
+ * path concerned; no socket is left behind (the log file may have been
+ * created).
  */
 int tg_collector_open(struct tg_collector *c, const char *socket_path,
 		      const char *log_path, uid_t agent_uid, off_t rotate_size,
@@ -102,7 +115,9 @@ int tg_collector_run(struct tg_collector *c, int stop_fd);
 
 /*
  * Close clients, remove the socket file (unless it is no longer the one
- * bound), commit and close the log.
+ * bound, or its directory is not the collector's to change: after the drop
+ * to run_uid it stays, and the next collector replaces it), commit and
+ * close the log.
  */
 void tg_collector_close(struct tg_collector *c);
 

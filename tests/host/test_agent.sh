@@ -39,9 +39,9 @@ expect_error agent_bad_spool_size 2 "spool-size: '12x' is not 0 or a size" \
 	"$TG_BIN/tenantguard-agent" --spool-size 12x
 expect_error collector_unknown_flag 2 "frobnicate" \
 	"$TG_BIN/tenantguard-collector" --frobnicate
-expect_error collector_unwritable_log 1 "/nonexistent-dir/events.jsonl" \
+expect_error collector_unwritable_log 1 "/nonexistent-dir/sub/events.jsonl" \
 	"$TG_BIN/tenantguard-collector" --socket "$TG_T/c.sock" \
-	--log /nonexistent-dir/events.jsonl
+	--log /nonexistent-dir/sub/events.jsonl
 if [ -e "$TG_T/c.sock" ]; then
 	tg_fail collector_no_stale_socket "socket left behind"
 else
@@ -132,6 +132,21 @@ if wait "$TG_COLLECTOR_PID"; then
 else
 	tg_fail collector_sigterm_exit_0 "exit $?"
 fi
+# Run as its user, the collector cannot remove its socket from a directory
+# that is not that user's: the file stays, and the next collector replaces
+# it. One run as root removes it.
+if TG_COLLECTOR_USER="" tg_start_collector; then
+	tg_pass collector_replaces_stale_socket
+else
+	tg_fail collector_replaces_stale_socket "$(tail -n 2 "$TG_T/collector.err")"
+fi
+if grep -q "warning: running as root" "$TG_T/collector.err"; then
+	tg_pass collector_warns_as_root
+else
+	tg_fail collector_warns_as_root "$(cat "$TG_T/collector.err")"
+fi
+kill -TERM "$TG_COLLECTOR_PID"
+tg_wait "$TG_COLLECTOR_PID"
 if [ -e "$TG_SOCK" ]; then
 	tg_fail collector_removes_socket "$TG_SOCK left behind"
 else

@@ -18,7 +18,7 @@ if ! mount -t tmpfs -o size=8m,mode=0755 tenantguard-test "$TG_T/logfs"; then
 	exit 0
 fi
 tg_on_cleanup "umount -l '$TG_T/logfs'"
-TG_LOG=$TG_T/logfs/events.jsonl
+TG_LOG=$TG_T/logfs/log/events.jsonl
 tg_delivery_start 22 || exit 1
 "$TG_BIN/tg-try" wait-event "$TG_LOG" kind=agent op=start >/dev/null
 # Leave about 256 KiB free: a few hundred events.

@@ -13,7 +13,8 @@ tg_cgroup2_root()
 }
 
 # tg_env_setup: sets TG_T (scratch dir), TG_CGROOT, TG_TENANTS (cgroup path
-# below the root), TG_TDIR (its directory), TG_SRV, TG_LOG, TG_SOCK.
+# below the root), TG_TDIR (its directory), TG_SRV, TG_LOG (in a directory
+# the collector creates for its user), TG_SOCK.
 tg_env_setup()
 {
 	TG_T=$(mktemp -d /tmp/tg-test.XXXXXX) || return 1
@@ -25,7 +26,7 @@ tg_env_setup()
 	TG_TENANTS=/tg-test-$$
 	TG_TDIR=$TG_CGROOT$TG_TENANTS
 	TG_SRV=$TG_T/srv
-	TG_LOG=$TG_T/events.jsonl
+	TG_LOG=$TG_T/log/events.jsonl
 	TG_SOCK=$TG_T/events.sock
 	# Every test pins its programs in a directory of its own, detached
 	# at cleanup, so that a failed test leaves nothing attached.
@@ -143,18 +144,50 @@ tg_wait_tenant()
 	return 0
 }
 
+# The user the tests' collector runs as: a system user of its own, which no
+# workload has (the VM guests' /etc/passwd holds it, vm-tests/run.sh).
+TG_COLLECTOR_USER=${TG_COLLECTOR_USER-tg-collector-test}
+
+# tg_collector_user: make sure TG_COLLECTOR_USER exists (created on first
+# use, as a system user without home or shell).
+tg_collector_user()
+{
+	[ -z "$TG_COLLECTOR_USER" ] && return 0
+	id -u "$TG_COLLECTOR_USER" >/dev/null 2>&1 && return 0
+	if ! command -v useradd >/dev/null; then
+		echo "no user $TG_COLLECTOR_USER and no useradd to create it" >&2
+		return 1
+	fi
+	useradd --system --no-create-home --shell /usr/sbin/nologin \
+		"$TG_COLLECTOR_USER" >/dev/null 2>&1 ||
+		id -u "$TG_COLLECTOR_USER" >/dev/null 2>&1
+}
+
 # tg_start_collector [ARGS...]: start the collector on this test's socket and
-# log, refusing peers in this test's tenants cgroup.
+# log, refusing peers in this test's tenants cgroup, as TG_COLLECTOR_USER
+# (empty: as root); wait until it listens.
 tg_start_collector()
 {
+	tg_collector_user || return 1
+	if [ -n "$TG_COLLECTOR_USER" ]; then
+		set -- --user "$TG_COLLECTOR_USER" "$@"
+	fi
 	"$TG_BIN/tenantguard-collector" --socket "$TG_SOCK" --log "$TG_LOG" \
 		--tenants-cgroup "$TG_TENANTS" "$@" 2>"$TG_T/collector.err" &
 	TG_COLLECTOR_PID=$!
 	tg_track "$TG_COLLECTOR_PID"
-	tg_wait_file "$TG_SOCK" 20 || {
-		cat "$TG_T/collector.err" >&2
-		return 1
-	}
+	# Its socket file may be a stopped collector's (one that ran as a
+	# user cannot remove it): wait for the line that says it listens.
+	tsc_n=0
+	until grep -q "listening on" "$TG_T/collector.err" 2>/dev/null; do
+		tsc_n=$((tsc_n + 1))
+		if ! kill -0 "$TG_COLLECTOR_PID" 2>/dev/null ||
+			[ "$tsc_n" -gt 200 ]; then
+			cat "$TG_T/collector.err" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
 }
 
 # tg_start_agent [ARGS...]: start the agent on the test tenants, wait until

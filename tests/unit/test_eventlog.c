@@ -447,6 +447,69 @@ static void test_errors(void **state)
 	tg_eventlog_close(&l2);
 }
 
+static unsigned int mode_of(const char *p)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(p, &st), 0);
+	return st.st_mode & 07777;
+}
+
+/*
+ * The log's directory is created (its last component only) mode 0700 for
+ * the uid given; every file the log creates, rotation included, is 0600;
+ * the files are reached through the directory's descriptor, so renaming
+ * the path above it changes nothing.
+ */
+static void test_private_files(void **state)
+{
+	char sub[128], p[192], moved[128];
+	struct tg_eventlog l;
+	int fd, i;
+
+	snprintf(p, sizeof(p), "%s/a/b/events.jsonl", dir);
+	assert_int_equal(tg_eventlog_open_dir(p, getuid(), getgid()), -ENOENT);
+	snprintf(sub, sizeof(sub), "%s/log", dir);
+	snprintf(p, sizeof(p), "%s/events.jsonl", sub);
+	/* Without a uid to give it to, nothing is created. */
+	assert_int_equal(tg_eventlog_open_dir(p, (uid_t)-1, (gid_t)-1),
+			 -ENOENT);
+	fd = tg_eventlog_open_dir(p, getuid(), getgid());
+	assert_true(fd >= 0);
+	assert_int_equal(mode_of(sub), 0700);
+	assert_int_equal(tg_eventlog_lock(&l, p, fd, 100, 2), 0);
+	assert_int_equal(tg_eventlog_recover(&l), 0);
+	snprintf(moved, sizeof(moved), "%s/moved", dir);
+	assert_int_equal(rename(sub, moved), 0);
+	for (i = 0; i < 8; i++) {
+		append(&l, "{\"a\":\"0123456789012345678901234567890\"}",
+		       (__u64)i + 1);
+		assert_int_equal(tg_eventlog_commit(&l), 0);
+		assert_int_equal(tg_eventlog_rotate(&l), 0);
+	}
+	tg_eventlog_close(&l);
+	snprintf(p, sizeof(p), "%s/events.jsonl", moved);
+	assert_int_equal(mode_of(p), 0600);
+	snprintf(p, sizeof(p), "%s/events.jsonl.seq", moved);
+	assert_int_equal(mode_of(p), 0600);
+	snprintf(p, sizeof(p), "%s/events.jsonl.1", moved);
+	assert_int_equal(mode_of(p), 0600);
+	snprintf(p, sizeof(p), "%s/events.jsonl.2", moved);
+	assert_int_equal(mode_of(p), 0600);
+	/* An existing directory is left as it is. */
+	assert_int_equal(chmod(moved, 0750), 0);
+	fd = tg_eventlog_open_dir(p, getuid(), getgid());
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(mode_of(moved), 0750);
+	/* A log an earlier version left readable is made 0600 again. */
+	snprintf(p, sizeof(p), "%s/events.jsonl", moved);
+	assert_int_equal(chmod(p, 0640), 0);
+	assert_int_equal(tg_eventlog_open(&l, p, 0, 0), 0);
+	tg_eventlog_close(&l);
+	assert_int_equal(mode_of(p), 0600);
+}
+
 /*
  * Disk full at commit: nothing of the round stays in the file (not even part
  * of a line), the lines are kept and written by a later commit, same seqs.
@@ -503,6 +566,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_disk_keeps_lines,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_private_files, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -703,13 +703,17 @@ static void test_socket_path(void **state)
 		-EBUSY);
 	assert_string_equal(what, logp);
 	assert_int_equal(access(other_log, F_OK), -1);
-	/* A log that cannot be opened leaves no socket behind. */
+	/*
+	 * A log that cannot be opened leaves no socket behind (only the
+	 * log's own directory is created when missing, not its parents).
+	 */
 	memset(&c2, 0, sizeof(c2));
 	assert_int_equal(tg_collector_open(&c2, other_log,
-					   "/nonexistent-tg/e.jsonl", getuid(),
-					   0, 0, &what),
+					   "/nonexistent-tg/log/e.jsonl",
+					   getuid(), 0, 0, &what),
 			 -ENOENT);
-	assert_string_equal(what, "/nonexistent-tg/e.jsonl");
+	assert_string_equal(what, "/nonexistent-tg/log/e.jsonl");
+	assert_int_equal(access("/nonexistent-tg", F_OK), -1);
 	assert_int_equal(access(other_log, F_OK), -1);
 	/* The first collector still works. */
 	s = tg_sink_new(sock, 4);
