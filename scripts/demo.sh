@@ -8,6 +8,7 @@ out=$(cd "${1:-build}" && pwd)
 run=/run/tenantguard-demo
 log=$run/log/events.jsonl
 sock=$run/events.sock
+pins=/sys/fs/bpf/tenantguard-demo
 # The collector's own user, as the packages create it: it alone reads the
 # log of every tenant's events.
 collector_user=tenantguard-collector
@@ -31,6 +32,8 @@ cleanup()
 {
 	for p in $pids; do kill -TERM "$p" 2>/dev/null; done
 	for p in $pids; do wait "$p" 2>/dev/null; done
+	[ -e "$pins" ] && "$out/tenantguard-agent" --detach --pin-dir "$pins" \
+		--event-socket "$sock" --spool-size 0 2>/dev/null
 	for t in acme globex; do
 		[ -d "$cgroot/tenants/$t" ] || continue
 		while read -r p; do echo "$p" >"$cgroot/cgroup.procs"; done \
@@ -60,18 +63,25 @@ say "starting the collector${as_user:+ (as user $collector_user once its socket 
 pids="$pids $!"
 i=0
 while [ ! -S "$sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-"$out/tenantguard-agent" --event-socket "$sock" 2>"$run/agent.err" &
-agent=$!
-pids="$pids $agent"
-i=0
-until grep -q "enforcing for" "$run/agent.err" 2>/dev/null; do
-	if ! kill -0 "$agent" 2>/dev/null || [ $i -gt 100 ]; then
-		cat "$run/agent.err" >&2
-		exit 1
-	fi
-	sleep 0.1
-	i=$((i + 1))
-done
+# The agent pins its programs in a directory of the demo's own, removed
+# (--detach) at the end: a stop alone leaves them enforcing.
+start_agent()
+{
+	"$out/tenantguard-agent" --event-socket "$sock" --pin-dir "$pins" \
+		2>"$run/agent.err" &
+	agent=$!
+	pids="$pids $agent"
+	i=0
+	until grep -q "enforcing for" "$run/agent.err" 2>/dev/null; do
+		if ! kill -0 "$agent" 2>/dev/null || [ $i -gt 100 ]; then
+			cat "$run/agent.err" >&2
+			exit 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+start_agent
 sed 's/^/   /' "$run/agent.err"
 
 say "acme listens on 127.0.0.1:$port"
@@ -108,9 +118,22 @@ say "it tries to create a user namespace and to load a BPF program (must be refu
 "$out/tenantguard" run --tenant globex --uid 65534 --gid 65534 -- "$out/tg-try" syscall unshare
 "$out/tenantguard" run --tenant globex --uid 65534 --gid 65534 -- "$out/tg-try" syscall bpf
 
+say "the agent is killed (kill -9): its programs stay pinned in $pins and go on enforcing"
+kill -KILL "$agent"
+wait "$agent" 2>/dev/null
+pids=$(echo "$pids" | sed "s/ $agent//")
+"$out/tg-try" --cgroup "$cgroot/tenants/globex" connect tcp 127.0.0.1 $port
+say "a new agent adopts them and records the time no agent ran"
+start_agent
+grep -E "pinned in|no agent for" "$run/agent.err" | sed 's/^/   /'
+
 sleep 1
+say "stopped (SIGTERM): enforcement stays; removing it is explicit and recorded (--detach)"
 kill -TERM "$agent"
 wait "$agent"
 pids=$(echo "$pids" | sed "s/ $agent//")
+"$out/tenantguard-agent" --detach --pin-dir "$pins" --event-socket "$sock" \
+	--spool-size 0 2>&1 | sed 's/^/   /'
+sleep 1
 say "what the collector stored ($log)"
 "$out/tenantguard" events --log "$log"

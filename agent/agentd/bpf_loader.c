@@ -357,6 +357,7 @@ static int start_lsm_object(struct tg_bpf *b, struct bpf_object_skeleton *s,
 {
 	const char *obj = strstr(s->name, "file") ? "file" : "unix";
 	__u32 idx = strstr(s->name, "file") ? TG_OBJ_FILE : TG_OBJ_UNIX;
+	struct tg_pin_stats seen;
 	int lsm, err = 0;
 
 	lsm = tg_bpf_lsm_active();
@@ -367,11 +368,15 @@ static int start_lsm_object(struct tg_bpf *b, struct bpf_object_skeleton *s,
 		return -EOPNOTSUPP;
 	}
 	/* The maps named as the network object's are its maps, by pin. */
+	seen = b->ps;
 	err = pin_maps(b, *s->obj, why, len);
 	if (err)
 		return err;
 	err = bpf_object__load_skeleton(s);
 	if (err) {
+		/* Not counted: libbpf unpinned the maps it had pinned. */
+		b->ps.maps_new = seen.maps_new;
+		b->ps.maps_reused = seen.maps_reused;
 		snprintf(why, len,
 			 "the kernel refused to load BPF LSM programs: %s%s",
 			 strerror(-err),
@@ -510,6 +515,24 @@ static int read_policy_gen(struct tg_bpf *b)
 	return 0;
 }
 
+/* Whether the map behind fd is frozen (its fdinfo says so). */
+static int map_frozen(int fd)
+{
+	char path[64], line[128];
+	int frozen = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "frozen:", 7))
+			frozen = atoi(line + 7) != 0;
+	fclose(f);
+	return frozen;
+}
+
 /*
  * The kernel's own state and counters: no process may write them through
  * bpf(), the agent neither (programs still do). Maps of types that cannot
@@ -527,7 +550,8 @@ static void freeze_kernel_maps(struct tg_bpf *b)
 		m = bpf_object__find_map_by_name(b->net->obj, names[i]);
 		if (!m)
 			continue;
-		if (!bpf_map_freeze(bpf_map__fd(m)) || errno == EBUSY)
+		bpf_map_freeze(bpf_map__fd(m));
+		if (map_frozen(bpf_map__fd(m)))
 			b->ps.frozen++;
 	}
 }

@@ -29,9 +29,10 @@ start_ms()
 	ms=$(($(ms_now) - t0))
 }
 
-for n in 1000 10000; do
+# (count, not n: the test library's loops use n)
+for count in 1000 10000; do
 	i=0
-	while [ $i -lt $n ]; do
+	while [ $i -lt $count ]; do
 		mkdir -p "$TG_TDIR/t$i"
 		i=$((i + 1))
 	done
@@ -42,7 +43,7 @@ for n in 1000 10000; do
 	adopted=$ms
 	tg_stop_agent
 	tg_detach_pins
-	echo "persist bench: $n tenants: start to enforcing from scratch $scratch ms, adopting the pinned set $adopted ms (ratio $(echo "$adopted $scratch" | awk '{ printf "%.2f", $1 / $2 }'))"
+	echo "persist bench: $count tenants: start to enforcing from scratch $scratch ms, adopting the pinned set $adopted ms (ratio $(echo "$adopted $scratch" | awk '{ printf "%.2f", $1 / $2 }'))"
 	for d in "$TG_TDIR"/t*; do rmdir "$d"; done
 done
 
