@@ -24,6 +24,9 @@ lsm=0
 grep -qs bpf /sys/kernel/security/lsm && lsm=1
 port=$((base + 50))
 ROUNDS=${TG_PERSIST_KILLS:-2}
+# Microseconds between a loop's attempts: 0 natively; the guests (TCG) need
+# room for the agent beside six loops on two CPUs.
+PAUSE=${TG_PERSIST_PAUSE:-0}
 tg_start_collector || exit 1
 
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
@@ -70,10 +73,10 @@ fi
 tg_track $!
 tg_wait_file "$TG_T/ready" || exit 1
 rm -f "$TG_T/stop"
-"$P" --cgroup "$G" connect-loop tcp 127.0.0.1 $port "$TG_T/stop" >"$TG_T/loop.g" &
+"$P" --cgroup "$G" connect-loop tcp 127.0.0.1 $port "$TG_T/stop" $PAUSE >"$TG_T/loop.g" &
 gl=$!
 tg_track $gl
-"$P" --cgroup "$A" connect-loop tcp 127.0.0.1 $port "$TG_T/stop" >"$TG_T/loop.a" &
+"$P" --cgroup "$A" connect-loop tcp 127.0.0.1 $port "$TG_T/stop" $PAUSE >"$TG_T/loop.a" &
 al=$!
 tg_track $al
 lsm_loops=""
@@ -87,7 +90,7 @@ if [ $lsm = 1 ]; then
 		set -- $w
 		cg=$TG_TDIR/acme
 		[ "$1" = I ] && cg=$I
-		"$P" --cgroup "$cg" "$2" "$3" "$TG_T/stop" >"$TG_T/loop.$1.$2" &
+		"$P" --cgroup "$cg" "$2" "$3" "$TG_T/stop" $PAUSE >"$TG_T/loop.$1.$2" &
 		tg_track $!
 		lsm_loops="$lsm_loops $!"
 	done
@@ -99,7 +102,7 @@ r=0 inflight=0
 while [ $r -lt "$ROUNDS" ]; do
 	r=$((r + 1))
 	pid=$TG_AGENT_PID
-	before=$(date +%s%N)
+	before=$("$P" now)
 	kill -KILL "$pid"
 	tg_wait "$pid" 2>/dev/null
 	# A tenant cgroup made while no agent runs is the pending actor's.

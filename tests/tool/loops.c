@@ -2,17 +2,20 @@
 /*
  * Loops of one access until a stop file appears, for the tests that run a
  * tenant's attempts across agent restarts:
- *   open-until PATH STOPFILE   open(PATH, O_RDONLY)
- *   unix-until PATH STOPFILE   connect to the stream socket PATH
+ *   open-until PATH STOPFILE [PAUSE_US]   open(PATH, O_RDONLY)
+ *   unix-until PATH STOPFILE [PAUSE_US]   connect to the stream socket PATH
  * Each prints "attempts=N eperm=N ok=N other=N" (EACCES counts as eperm).
+ *   now                                   CLOCK_REALTIME in nanoseconds
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tool.h"
@@ -61,8 +64,11 @@ static int loop(int argc, char **argv, int (*once)(const char *))
 
 	if (argc < 2)
 		return usage();
-	while (access(argv[1], F_OK) != 0)
+	while (access(argv[1], F_OK) != 0) {
 		count(&c, once(argv[0]));
+		if (argc > 2)
+			usleep((useconds_t)strtoul(argv[2], NULL, 10));
+	}
 	print_connect_counts(&c);
 	return 0;
 }
@@ -77,5 +83,16 @@ static int do_unix_until(int argc, char **argv)
 	return loop(argc, argv, try_unix);
 }
 
-const struct tool_cmd tool_loops_cmds[] = {
-	{"open-until", do_open_until}, {"unix-until", do_unix_until}, {}};
+static int do_now(int argc, char **argv)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	printf("%lld\n", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+	return 0;
+}
+
+const struct tool_cmd tool_loops_cmds[] = {{"open-until", do_open_until},
+					   {"unix-until", do_unix_until},
+					   {"now", do_now},
+					   {}};

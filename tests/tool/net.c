@@ -288,9 +288,12 @@ static int do_connect_loop(int argc, char **argv)
 	if (argc < 4 || (type = sock_type(argv[0])) < 0 ||
 	    make_addr(argv[1], argv[2], &ss, &len))
 		return usage();
-	while (access(argv[3], F_OK) != 0)
+	while (access(argv[3], F_OK) != 0) {
 		if (connect_counted(&ss, len, type, &c))
 			return 1;
+		if (argc > 4) /* PAUSE_US: a gentler loop on a slow machine */
+			usleep((useconds_t)strtoul(argv[4], NULL, 10));
+	}
 	print_connect_counts(&c);
 	return 0;
 }
