@@ -328,7 +328,9 @@ static int attach_lsm(struct tg_bpf *b, struct bpf_object_skeleton *s,
 	}
 	for (i = 0; i < s->prog_cnt; i++) {
 		link = s->progs[i].link;
-		if (!*link)
+		/* Others (iterators) are the agent's own, never pinned. */
+		if (!*link ||
+		    bpf_program__type(*s->progs[i].prog) != BPF_PROG_TYPE_LSM)
 			continue;
 		link_name(name, sizeof(name), obj, *s->progs[i].prog);
 		tg_pins_path(b->pins, "links", name, path, sizeof(path));
@@ -353,10 +355,8 @@ static int attach_lsm(struct tg_bpf *b, struct bpf_object_skeleton *s,
  * tags, the policy maps, the ring buffer. On failure why holds the reason.
  */
 static int start_lsm_object(struct tg_bpf *b, struct bpf_object_skeleton *s,
-			    char *why, size_t len)
+			    const char *obj, __u32 idx, char *why, size_t len)
 {
-	const char *obj = strstr(s->name, "file") ? "file" : "unix";
-	__u32 idx = strstr(s->name, "file") ? TG_OBJ_FILE : TG_OBJ_UNIX;
 	struct tg_pin_stats seen;
 	int lsm, err = 0;
 
@@ -411,8 +411,8 @@ static int start_file(struct tg_bpf *b)
 			 strerror(-err));
 		goto out_destroy;
 	}
-	err = start_lsm_object(b, f->skeleton, b->file_reason,
-			       sizeof(b->file_reason));
+	err = start_lsm_object(b, f->skeleton, "file", TG_OBJ_FILE,
+			       b->file_reason, sizeof(b->file_reason));
 	if (err)
 		goto out_destroy;
 	b->file = f;
@@ -435,8 +435,8 @@ static int start_unix(struct tg_bpf *b)
 		return -errno;
 	u->rodata->tg_obj = TG_OBJ_UNIX;
 	u->rodata->tg_stamp = b->stamp;
-	err = start_lsm_object(b, u->skeleton, b->unix_reason,
-			       sizeof(b->unix_reason));
+	err = start_lsm_object(b, u->skeleton, "unix", TG_OBJ_UNIX,
+			       b->unix_reason, sizeof(b->unix_reason));
 	if (err) {
 		tg_unix__destroy(u);
 		return err;
