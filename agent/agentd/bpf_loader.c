@@ -299,13 +299,34 @@ static int attach_lsm(struct tg_bpf *b, struct bpf_object_skeleton *s,
 	char name[128], path[PATH_MAX];
 	struct bpf_link *old, **link;
 	struct bpf_program *prog;
-	int i, had_old = 0, err = 0;
+	int i, had_old = 0, all_old, err = 0;
 
-	for (i = 0; i < s->prog_cnt; i++) {
-		link_name(name, sizeof(name), obj, *s->progs[i].prog);
-		if (bpf_program__autoload(*s->progs[i].prog) &&
-		    tg_pins_has_link(b->pins, name))
+	for (i = 0, all_old = 1; i < s->prog_cnt; i++) {
+		prog = *s->progs[i].prog;
+		if (!bpf_program__autoload(prog) ||
+		    bpf_program__type(prog) != BPF_PROG_TYPE_LSM)
+			continue;
+		link_name(name, sizeof(name), obj, prog);
+		if (tg_pins_has_link(b->pins, name))
 			had_old = 1;
+		else
+			all_old = 0;
+	}
+	/*
+	 * The same build restarted: the pinned programs are these ones, and
+	 * stay (and report) as they are; no trampoline is touched.
+	 */
+	if (had_old && all_old && !b->ps.upgraded) {
+		for (i = 0; i < s->prog_cnt; i++) {
+			prog = *s->progs[i].prog;
+			if (bpf_program__autoload(prog) &&
+			    bpf_program__type(prog) == BPF_PROG_TYPE_LSM)
+				b->ps.kept++;
+			else if (bpf_program__autoload(prog) &&
+				 !(*s->progs[i].link = bpf_program__attach(prog)))
+				return -errno;
+		}
+		return 0;
 	}
 	if (!had_old)
 		err = set_emitter(b, idx);

@@ -222,9 +222,9 @@ static void pins_text(struct agent *a, char *buf, size_t len)
 		how = "adopted";
 	snprintf(
 		buf, len,
-		"; pinned in %.256s (%s, policy generation %u in force at start; links: %u replaced in place, %u swapped, %u new, %u removed; maps: %u reused, %u new, %u frozen); enforcement stays when the agent stops",
-		a->pins.dir, how, ps->gen_adopted, ps->replaced, ps->swapped,
-		ps->attached, ps->removed, ps->maps_reused, ps->maps_new,
+		"; pinned in %.256s (%s, policy generation %u in force at start; links: %u replaced in place, %u kept, %u swapped, %u new, %u removed; maps: %u reused, %u new, %u frozen); enforcement stays when the agent stops",
+		a->pins.dir, how, ps->gen_adopted, ps->replaced, ps->kept,
+		ps->swapped, ps->attached, ps->removed, ps->maps_reused, ps->maps_new,
 		ps->frozen);
 }
 

@@ -252,6 +252,7 @@ struct json_object *agent_pins_json(struct agent *a)
 	add_int(l, "attached", ps->attached);
 	add_int(l, "swapped", ps->swapped);
 	add_int(l, "removed", ps->removed);
+	add_int(l, "kept", ps->kept);
 	json_object_object_add(o, "links", l);
 	add_int(m, "reused", ps->maps_reused);
 	add_int(m, "new", ps->maps_new);

@@ -170,7 +170,7 @@ static void print_pins(struct json_object *r)
 		return;
 	json_object_object_get_ex(p, "links", &l);
 	json_object_object_get_ex(p, "maps", &m);
-	printf("pinned:      %s (%s; build %.12s, stamp %s; links %s replaced, %s swapped, %s new; maps %s reused, %s frozen)\n",
+	printf("pinned:      %s (%s; build %.12s, stamp %s; links %s replaced, %s kept, %s swapped, %s new; maps %s reused, %s frozen)\n",
 	       jstr(p, "dir"),
 	       json_object_get_boolean(json_object_object_get(p, "upgraded"))
 		       ? "adopted and upgraded"
@@ -178,7 +178,7 @@ static void print_pins(struct json_object *r)
 		       ? "adopted"
 		       : "new",
 	       jstr(p, "build"), jstr(p, "stamp"), jstr(l, "replaced"),
-	       jstr(l, "swapped"), jstr(l, "attached"), jstr(m, "reused"),
+	       jstr(l, "kept"), jstr(l, "swapped"), jstr(l, "attached"), jstr(m, "reused"),
 	       jstr(m, "frozen"));
 	printf("persists:   ");
 	if (json_object_object_get_ex(p, "persist", &keep))
