@@ -16,6 +16,7 @@
 
 #include "agentd/bpf_loader.h"
 #include "file.skel.h"
+#include "guard.skel.h"
 #include "net.skel.h"
 #include "unix.skel.h"
 #include "tenantguard/map_abi.h"
@@ -218,6 +219,46 @@ static int start_unix(struct tg_bpf *b)
 	return 0;
 }
 
+/* Self-protection: optional, needs BPF LSM (see agentd/guard.h). */
+static int start_guard(struct tg_bpf *b)
+{
+	struct btf *vmlinux = NULL;
+	struct tg_guard *g;
+	int n = 2, err;
+
+	g = tg_guard__open();
+	if (!g)
+		return -errno;
+	g->rodata->file_lsm = b->file != NULL;
+	if (tg_bpf_lsm_active() == 1)
+		vmlinux = btf__load_vmlinux_btf();
+	if (vmlinux)
+		n = lsm_hook_params(vmlinux, "inode_setattr");
+	btf__free(vmlinux);
+	bpf_program__set_autoload(g->progs.tg_guard_inode_setattr, n == 2);
+	bpf_program__set_autoload(g->progs.tg_guard_inode_setattr_idmap,
+				  n == 3);
+	err = start_lsm_object(b, g->skeleton, b->guard_reason,
+			       sizeof(b->guard_reason));
+	if (err) {
+		tg_guard__destroy(g);
+		return err;
+	}
+	b->guard_obj = g;
+	b->guard_backend = TG_BACKEND_BPF_LSM;
+	return 0;
+}
+
+int tg_bpf_guard_fd(const struct tg_bpf *b, const char *map)
+{
+	struct bpf_map *m;
+
+	if (!b->guard_obj)
+		return -1;
+	m = bpf_object__find_map_by_name(b->guard_obj->obj, map);
+	return m ? bpf_map__fd(m) : -1;
+}
+
 static int attach_cgroup_progs(struct tg_net *n, int cgfd)
 {
 	struct {
@@ -301,6 +342,9 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 	if (start_unix(b) && !b->unix_reason[0])
 		snprintf(b->unix_reason, sizeof(b->unix_reason),
 			 "BPF LSM object failed to load");
+	if (start_guard(b) && !b->guard_reason[0])
+		snprintf(b->guard_reason, sizeof(b->guard_reason),
+			 "BPF LSM object failed to load");
 	err = setup_policy_maps(b);
 	if (err) {
 		snprintf(why, len, "cannot create policy maps: %s",
@@ -325,6 +369,9 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 
 out_destroy_file:
 	free_policy_maps(b);
+	tg_guard__destroy(b->guard_obj);
+	b->guard_obj = NULL;
+	b->guard_backend = TG_BACKEND_NONE;
 	tg_unix__destroy(b->unix_obj);
 	b->unix_obj = NULL;
 	b->unix_backend = TG_BACKEND_NONE;
@@ -345,6 +392,8 @@ void tg_bpf_stop(struct tg_bpf *b)
 	ring_buffer__free(b->rb);
 	b->rb = NULL;
 	free_policy_maps(b);
+	tg_guard__destroy(b->guard_obj);
+	b->guard_obj = NULL;
 	tg_unix__destroy(b->unix_obj);
 	b->unix_obj = NULL;
 	tg_links_free(&b->links);
