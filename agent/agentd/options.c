@@ -26,6 +26,8 @@ void agent_opts_init(struct agent_opts *o)
 		.spool_dir = "/var/lib/tenantguard/spool",
 		.spool_size = 512ULL << 20,
 		.links_per_tenant = TG_LINKS_PER_TENANT,
+		.event_log = "/var/log/tenantguard/events.jsonl",
+		.pin_dir = "/sys/fs/bpf/tenantguard",
 	};
 }
 
@@ -53,6 +55,11 @@ void agent_usage(FILE *out)
 		"  --metrics-file PATH     write Prometheus metrics there every 5 s, e.g.\n"
 		"                          /var/lib/prometheus/node-exporter/tenantguard.prom\n"
 		"                          (default: none)\n"
+		"  --event-log PATH        the collector's log: it and its directory are\n"
+		"                          protected from tenants (default\n"
+		"                          /var/log/tenantguard/events.jsonl)\n"
+		"  --pin-dir DIR           BPF pin directory, protected from tenants (default\n"
+		"                          /sys/fs/bpf/tenantguard)\n"
 		"  --host NAME             host name in events (default: gethostname)\n"
 		"  --links-per-tenant N    hard-linked objects recorded per tenant (named below\n"
 		"                          several tenants' paths, or also outside every owned\n"
@@ -94,7 +101,9 @@ enum {
 	O_SPOOLDIR,
 	O_SPOOLSIZE,
 	O_METRICS,
-	O_LINKS
+	O_LINKS,
+	O_EVENTLOG,
+	O_PINDIR,
 };
 
 /* The options that take a number: 0, or -EINVAL (logged). */
@@ -176,6 +185,8 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 		{"spool-size", required_argument, NULL, O_SPOOLSIZE},
 		{"metrics-file", required_argument, NULL, O_METRICS},
 		{"links-per-tenant", required_argument, NULL, O_LINKS},
+		{"event-log", required_argument, NULL, O_EVENTLOG},
+		{"pin-dir", required_argument, NULL, O_PINDIR},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{}};
@@ -200,6 +211,8 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 		case O_FILEBE: o->file_backend = optarg; break;
 		case O_SPOOLDIR: o->spool_dir = optarg; break;
 		case O_METRICS: o->metrics_file = optarg; break;
+		case O_EVENTLOG: o->event_log = optarg; break;
+		case O_PINDIR: o->pin_dir = optarg; break;
 		case O_SPOOLSIZE:
 		case O_LINKS:
 		case O_RB:
