@@ -205,23 +205,36 @@ int BPF_PROG(tg_guard_bpf, int cmd)
 	return tg_guard_verdict(&a);
 }
 
-/*
- * Events of other processes, of CPUs or the kernel (type != 0:
- * PERF_SECURITY_CPU, _KERNEL, _TRACEPOINT); CAP_SYS_ADMIN would let them
- * through in place of CAP_PERFMON. A process's own user-space events stay.
- */
-SEC("lsm/perf_event_open")
-int BPF_PROG(tg_guard_perf, void *attr, int type, int ret)
+static __always_inline int tg_guard_perf(int type)
 {
 	struct tg_gactor a = {};
 	struct tg_event *ev;
 
-	if (ret || !type || !tg_guard_actor(&a))
-		return ret;
+	if (!type || !tg_guard_actor(&a))
+		return 0;
 	ev = tg_guard_begin(&a, TG_OP_PERF, TG_GUARD_PERF, (__u32)type);
 	if (ev)
 		tg_event_submit(ev);
 	return tg_guard_verdict(&a);
+}
+
+/*
+ * Events of other processes, of CPUs or the kernel (type != 0:
+ * PERF_SECURITY_CPU, _KERNEL, _TRACEPOINT); CAP_SYS_ADMIN would let them
+ * through in place of CAP_PERFMON. A process's own user-space events stay.
+ * Before 6.12 the hook has the event's attributes first; the agent loads
+ * the program that fits.
+ */
+SEC("lsm/perf_event_open")
+int BPF_PROG(tg_guard_perf_attr, void *attr, int type, int ret)
+{
+	return ret ?: tg_guard_perf(type);
+}
+
+SEC("lsm/perf_event_open")
+int BPF_PROG(tg_guard_perf_type, int type, int ret)
+{
+	return ret ?: tg_guard_perf(type);
 }
 
 /*

@@ -224,7 +224,7 @@ static int start_guard(struct tg_bpf *b)
 {
 	struct btf *vmlinux = NULL;
 	struct tg_guard *g;
-	int n = 2, err;
+	int n = 2, perf = 2, err;
 
 	g = tg_guard__open();
 	if (!g)
@@ -232,9 +232,14 @@ static int start_guard(struct tg_bpf *b)
 	g->rodata->file_lsm = b->file != NULL;
 	if (tg_bpf_lsm_active() == 1)
 		vmlinux = btf__load_vmlinux_btf();
-	if (vmlinux)
+	if (vmlinux) {
 		n = lsm_hook_params(vmlinux, "inode_setattr");
+		perf = lsm_hook_params(vmlinux, "perf_event_open");
+	}
 	btf__free(vmlinux);
+	/* perf_event_open lost its attr parameter in 6.12. */
+	bpf_program__set_autoload(g->progs.tg_guard_perf_attr, perf == 2);
+	bpf_program__set_autoload(g->progs.tg_guard_perf_type, perf == 1);
 	bpf_program__set_autoload(g->progs.tg_guard_inode_setattr, n == 2);
 	bpf_program__set_autoload(g->progs.tg_guard_inode_setattr_idmap,
 				  n == 3);
