@@ -23,7 +23,7 @@
 #include <linux/errno.h>
 #include <bpf/bpf_tracing.h>
 
-#define TG_PROBE_LEVELS	       4    /* ancestors whose cache is looked at */
+#define TG_PROBE_LEVELS 4 /* ancestors whose cache is looked at */
 
 #define __FMODE_EXEC 0x20 /* in f_flags of a file opened by execve */
 #define S_IFMT	     00170000

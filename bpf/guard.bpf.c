@@ -262,7 +262,8 @@ int BPF_PROG(tg_guard_capable, const void *cred, struct user_namespace *ns,
 	return tg_guard_verdict(&a);
 }
 
-/* Protected paths ------------------------------------------------------------ */
+/* Protected paths ------------------------------------------------------------
+ */
 
 /* d's inode's flags in guarded_inodes, 0 if none (or a negative dentry). */
 static __always_inline __u32 tg_inode_flags(struct dentry *d)
@@ -302,9 +303,8 @@ static __always_inline int tg_protected(struct dentry *d)
 }
 
 /* One refusal of check/op on d (mounted at mnt, or NULL), with its path. */
-static __always_inline int tg_guard_refuse(const struct tg_gactor *a,
-					   __u32 op, __u32 check,
-					   struct vfsmount *mnt,
+static __always_inline int tg_guard_refuse(const struct tg_gactor *a, __u32 op,
+					   __u32 check, struct vfsmount *mnt,
 					   struct dentry *d)
 {
 	struct tg_event *ev;
@@ -317,8 +317,8 @@ static __always_inline int tg_guard_refuse(const struct tg_gactor *a,
 	return tg_guard_verdict(a);
 }
 
-static __always_inline int tg_guard_path(struct dentry *d,
-					 struct vfsmount *mnt, __u32 op)
+static __always_inline int tg_guard_path(struct dentry *d, struct vfsmount *mnt,
+					 __u32 op)
 {
 	struct tg_gactor a = {};
 
@@ -327,7 +327,8 @@ static __always_inline int tg_guard_path(struct dentry *d,
 	return tg_guard_refuse(&a, op, TG_GUARD_PATH, mnt, d);
 }
 
-/* Cgroups --------------------------------------------------------------------- */
+/* Cgroups ---------------------------------------------------------------------
+ */
 
 struct kn_walk {
 	struct tg_event *ev;
@@ -581,13 +582,12 @@ int BPF_PROG(tg_guard_inode_rename, struct inode *old_dir,
 static __always_inline int tg_guard_setattr(struct dentry *dentry)
 {
 	return tg_guard_path(dentry, NULL, TG_OP_SETATTR)
-		?: tg_cgroup_write(BPF_CORE_READ(dentry, d_inode));
+		       ?: tg_cgroup_write(BPF_CORE_READ(dentry, d_inode));
 }
 
 /* inode_setattr before 6.8 ... */
 SEC("lsm/inode_setattr")
-int BPF_PROG(tg_guard_inode_setattr, struct dentry *dentry, void *attr,
-	     int ret)
+int BPF_PROG(tg_guard_inode_setattr, struct dentry *dentry, void *attr, int ret)
 {
 	return ret ?: tg_guard_setattr(dentry);
 }
@@ -615,13 +615,14 @@ int BPF_PROG(tg_guard_inode_removexattr, void *idmap, struct dentry *dentry,
 	return ret ?: tg_guard_path(dentry, NULL, TG_OP_REMOVEXATTR);
 }
 
-/* Mounts ---------------------------------------------------------------------- */
+/* Mounts ----------------------------------------------------------------------
+ */
 
 /* Whether nothing may be mounted on d, nor d's mount unmounted or moved. */
 static __always_inline int tg_mount_guarded(struct dentry *d)
 {
-	return d && (tg_protected(d) ||
-		     (tg_inode_flags(d) & TG_GUARD_F_ANCESTOR));
+	return d &&
+	       (tg_protected(d) || (tg_inode_flags(d) & TG_GUARD_F_ANCESTOR));
 }
 
 static __always_inline int tg_guard_mount(struct vfsmount *mnt,

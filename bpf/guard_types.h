@@ -14,11 +14,11 @@
 struct cred;
 
 struct task_struct {
-	int tgid;		       /* pid_t, initial pid namespace */
+	int tgid; /* pid_t, initial pid namespace */
 	struct task_struct *group_leader;
-	__u64 start_boottime;	       /* ns after boot, suspend included */
-	const struct cred *real_cred;  /* objective credentials */
-	const struct cred *cred;       /* subjective (may be overridden) */
+	__u64 start_boottime;	      /* ns after boot, suspend included */
+	const struct cred *real_cred; /* objective credentials */
+	const struct cred *cred;      /* subjective (may be overridden) */
 };
 
 struct user_namespace {

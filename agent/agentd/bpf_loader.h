@@ -52,12 +52,12 @@ struct tg_bpf {
 	int cgroup_fd;
 	enum tg_backend file_backend;
 	enum tg_backend net_backend;
-	enum tg_backend unix_backend; /* unix sockets, foreign sockets */
+	enum tg_backend unix_backend;  /* unix sockets, foreign sockets */
 	enum tg_backend guard_backend; /* self-protection */
-	char file_reason[256];	      /* why file isolation is unavailable */
-	char unix_reason[256];	      /* why unix isolation is unavailable */
-	char guard_reason[256];	      /* why self-protection is unavailable */
-	int inner[TG_PM_COUNT][2];    /* inner map fds per slot, -1 if none */
+	char file_reason[256];	       /* why file isolation is unavailable */
+	char unix_reason[256];	       /* why unix isolation is unavailable */
+	char guard_reason[256];	       /* why self-protection is unavailable */
+	int inner[TG_PM_COUNT][2];     /* inner map fds per slot, -1 if none */
 	struct tg_kv_set mirror[TG_PM_COUNT][2]; /* what each holds */
 	__u32 gen;		   /* policy generation in force */
 	struct tg_links links;	   /* hard-linked objects below roots */

@@ -109,9 +109,9 @@ static struct json_object *guard_json(struct agent *a)
 
 	add_field(o, "backend", tg_backend_name(a->bpf.guard_backend));
 	for (i = 1; i < TG_GUARD_CHECKS; i++)
-		json_object_array_add(loaded ? on : off,
-				      json_object_new_string(
-					      tg_guard_check_name(i)));
+		json_object_array_add(
+			loaded ? on : off,
+			json_object_new_string(tg_guard_check_name(i)));
 	json_object_object_add(o, "enforced", on);
 	json_object_object_add(o, "unenforced", off);
 	if (!loaded) {

@@ -373,8 +373,9 @@ static int guard_fields(struct tg_buf *out, const struct tg_event *ev,
 	case TG_GUARD_CAP:
 		cap = tg_cap_name(ev->port);
 		err = err ?: put_int(out, "cap", ev->port);
-		return err ?: put_field(out, "capability", cap ?: "unknown",
-					strlen(cap ?: "unknown"));
+		return err
+			       ?: put_field(out, "capability", cap ?: "unknown",
+					    strlen(cap ?: "unknown"));
 	}
 	file_path(ev, f, path, len);
 	err = err ?: put_field(out, "path", path, len);

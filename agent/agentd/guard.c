@@ -31,26 +31,46 @@ const char *tg_guard_check_name(unsigned int check)
 const char *tg_cap_name(unsigned int cap)
 {
 	static const char *const names[] = {
-		"CAP_CHOWN",	       "CAP_DAC_OVERRIDE",
-		"CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-		"CAP_FSETID",	       "CAP_KILL",
-		"CAP_SETGID",	       "CAP_SETUID",
-		"CAP_SETPCAP",	       "CAP_LINUX_IMMUTABLE",
-		"CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-		"CAP_NET_ADMIN",       "CAP_NET_RAW",
-		"CAP_IPC_LOCK",	       "CAP_IPC_OWNER",
-		"CAP_SYS_MODULE",      "CAP_SYS_RAWIO",
-		"CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-		"CAP_SYS_PACCT",       "CAP_SYS_ADMIN",
-		"CAP_SYS_BOOT",	       "CAP_SYS_NICE",
-		"CAP_SYS_RESOURCE",    "CAP_SYS_TIME",
-		"CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-		"CAP_LEASE",	       "CAP_AUDIT_WRITE",
-		"CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-		"CAP_MAC_OVERRIDE",    "CAP_MAC_ADMIN",
-		"CAP_SYSLOG",	       "CAP_WAKE_ALARM",
-		"CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",
-		"CAP_PERFMON",	       "CAP_BPF",
+		"CAP_CHOWN",
+		"CAP_DAC_OVERRIDE",
+		"CAP_DAC_READ_SEARCH",
+		"CAP_FOWNER",
+		"CAP_FSETID",
+		"CAP_KILL",
+		"CAP_SETGID",
+		"CAP_SETUID",
+		"CAP_SETPCAP",
+		"CAP_LINUX_IMMUTABLE",
+		"CAP_NET_BIND_SERVICE",
+		"CAP_NET_BROADCAST",
+		"CAP_NET_ADMIN",
+		"CAP_NET_RAW",
+		"CAP_IPC_LOCK",
+		"CAP_IPC_OWNER",
+		"CAP_SYS_MODULE",
+		"CAP_SYS_RAWIO",
+		"CAP_SYS_CHROOT",
+		"CAP_SYS_PTRACE",
+		"CAP_SYS_PACCT",
+		"CAP_SYS_ADMIN",
+		"CAP_SYS_BOOT",
+		"CAP_SYS_NICE",
+		"CAP_SYS_RESOURCE",
+		"CAP_SYS_TIME",
+		"CAP_SYS_TTY_CONFIG",
+		"CAP_MKNOD",
+		"CAP_LEASE",
+		"CAP_AUDIT_WRITE",
+		"CAP_AUDIT_CONTROL",
+		"CAP_SETFCAP",
+		"CAP_MAC_OVERRIDE",
+		"CAP_MAC_ADMIN",
+		"CAP_SYSLOG",
+		"CAP_WAKE_ALARM",
+		"CAP_BLOCK_SUSPEND",
+		"CAP_AUDIT_READ",
+		"CAP_PERFMON",
+		"CAP_BPF",
 		"CAP_CHECKPOINT_RESTORE",
 	};
 
@@ -62,7 +82,7 @@ struct rows {
 	struct {
 		struct tg_inode_key key;
 		struct tg_guard_inode val;
-	} *v;
+	} * v;
 	size_t n, cap;
 };
 
@@ -181,8 +201,7 @@ int tg_guard_process(struct tg_guard_maps *g, pid_t pid, int pidfd)
 		return -ESRCH;
 	v.start_ticks = ticks;
 	v.tick_ns = 1000000000ULL / (unsigned long long)hz;
-	return bpf_map_update_elem(g->procs_fd, &key, &v, BPF_ANY) ? -errno
-								   : 0;
+	return bpf_map_update_elem(g->procs_fd, &key, &v, BPF_ANY) ? -errno : 0;
 }
 
 int tg_guard_peer(struct tg_guard_maps *g, int sock)

@@ -29,13 +29,13 @@ struct tg_guard_path {
 
 /* What the agent put into the guard object's maps. */
 struct tg_guard_maps {
-	int procs_fd;		   /* guarded_procs, -1 if not loaded */
-	int inodes_fd;		   /* guarded_inodes, -1 if not loaded */
-	pid_t collector;	   /* guarded as the collector, 0 none */
-	int peer_err;		   /* the last failure to guard it, 0 none */
-	struct tg_kv_set inodes;   /* what guarded_inodes holds */
-	unsigned int protected_n;  /* paths protected */
-	unsigned int missing;	   /* paths that do not exist */
+	int procs_fd;		  /* guarded_procs, -1 if not loaded */
+	int inodes_fd;		  /* guarded_inodes, -1 if not loaded */
+	pid_t collector;	  /* guarded as the collector, 0 none */
+	int peer_err;		  /* the last failure to guard it, 0 none */
+	struct tg_kv_set inodes;  /* what guarded_inodes holds */
+	unsigned int protected_n; /* paths protected */
+	unsigned int missing;	  /* paths that do not exist */
 };
 
 /* "CAP_SYS_MODULE" for 16, NULL for a number unknown here. */

@@ -177,14 +177,6 @@ static int start_kernel(struct agent *a)
 void agent_guard_paths(struct agent *a)
 {
 	char logdir[PATH_MAX], *slash;
-	int err;
-
-	snprintf(logdir, sizeof(logdir), "%s", a->opt.event_log);
-	slash = strrchr(logdir, '/');
-	if (slash && slash != logdir)
-		*slash = '\0';
-	else
-		logdir[0] = '\0';
 	const struct tg_guard_path p[] = {
 		{a->opt.pin_dir, TG_GUARD_DIRECTORY},
 		{a->opt.event_log, TG_GUARD_OBJECT},
@@ -194,7 +186,15 @@ void agent_guard_paths(struct agent *a)
 		{a->builtin ? NULL : a->opt.policy_file, TG_GUARD_OBJECT},
 		{a->opt.policy_dir, TG_GUARD_DIRECTORY},
 	};
+	int err;
 
+	/* The log's directory: "" for a log named without one. */
+	snprintf(logdir, sizeof(logdir), "%s", a->opt.event_log);
+	slash = strrchr(logdir, '/');
+	if (slash && slash != logdir)
+		*slash = '\0';
+	else
+		logdir[0] = '\0';
 	err = tg_guard_protect(&a->guard, p, sizeof(p) / sizeof(p[0]));
 	if (err)
 		tg_info("self-protection: cannot record the protected paths: %s",
@@ -215,7 +215,8 @@ static int start_guard(struct agent *a)
 	if (pidfd >= 0)
 		close(pidfd);
 	if (err)
-		return tg_err(err, "self-protection: cannot guard the agent: %s",
+		return tg_err(err,
+			      "self-protection: cannot guard the agent: %s",
 			      strerror(-err));
 	return 0;
 }

@@ -175,7 +175,8 @@ static void guard_detail(struct json_object *ev, char *out, size_t len)
 		snprintf(out, len, "%s: type %s", check,
 			 tg_events_field(ev, "perf_type"));
 	else
-		snprintf(out, len, "%s: %s", check, tg_events_field(ev, "path"));
+		snprintf(out, len, "%s: %s", check,
+			 tg_events_field(ev, "path"));
 }
 
 void tg_events_print_human(FILE *out, struct json_object *ev,

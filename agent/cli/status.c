@@ -53,7 +53,8 @@ static void print_list(struct json_object *arr)
 
 	for (i = 0; i < n; i++)
 		printf("%s%s", i ? ", " : "",
-		       json_object_get_string(json_object_array_get_idx(arr, i)));
+		       json_object_get_string(
+			       json_object_array_get_idx(arr, i)));
 }
 
 /* Self-protection: the checks enforced, or UNENFORCED and why. */

@@ -5,7 +5,6 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-
 /*
  * The comm of process pid (0: this process) from /proc, without its
  * newline, into comm (len bytes, 16 hold any comm). Returns 0, or -errno

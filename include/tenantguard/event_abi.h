@@ -90,13 +90,14 @@ enum tg_op {
 	TG_OP_PTRACE = 48,
 	TG_OP_KILL = 49,
 	/* guard */
-	TG_OP_BPF = 50,		 /* the bpf() system call */
-	TG_OP_CAPABLE = 51,	 /* a capability check */
-	TG_OP_MOUNT = 52,	 /* mount(2) */
-	TG_OP_UMOUNT = 53,	 /* umount2(2) */
-	TG_OP_MOVE_MOUNT = 54,	 /* move_mount(2) */
-	TG_OP_CGROUP_WRITE = 55, /* write, mkdir, rmdir, migration in cgroupfs */
-	TG_OP_PERF = 56,	 /* perf_event_open(2) */
+	TG_OP_BPF = 50,	       /* the bpf() system call */
+	TG_OP_CAPABLE = 51,    /* a capability check */
+	TG_OP_MOUNT = 52,      /* mount(2) */
+	TG_OP_UMOUNT = 53,     /* umount2(2) */
+	TG_OP_MOVE_MOUNT = 54, /* move_mount(2) */
+	TG_OP_CGROUP_WRITE =
+		55,	 /* write, mkdir, rmdir, migration in cgroupfs */
+	TG_OP_PERF = 56, /* perf_event_open(2) */
 	/* agent-side records (rate limits, drops) */
 	TG_OP_SUPPRESSED = 64, /* summary of events a rate limit held back */
 };

@@ -17,15 +17,15 @@
  * the agent reports as enforced).
  */
 enum tg_guard_check {
-	TG_GUARD_SIGNAL = 1,  /* a signal to a guarded process */
-	TG_GUARD_PTRACE = 2,  /* ptrace access to a guarded process */
-	TG_GUARD_BPF = 3,     /* the bpf() system call */
-	TG_GUARD_CAP = 4,     /* a capability of TG_GUARD_CAPS, initial userns */
-	TG_GUARD_PATH = 5,    /* a protected path, or anything on bpffs */
-	TG_GUARD_MOUNT = 6,   /* a mount over or of a protected path, bpffs */
-	TG_GUARD_CGROUP = 7,  /* a cgroup written outside the actor's subtree */
-	TG_GUARD_PERF = 8,    /* system-wide or kernel perf events */
-	TG_GUARD_CHECKS = 9,  /* one past the last */
+	TG_GUARD_SIGNAL = 1, /* a signal to a guarded process */
+	TG_GUARD_PTRACE = 2, /* ptrace access to a guarded process */
+	TG_GUARD_BPF = 3,    /* the bpf() system call */
+	TG_GUARD_CAP = 4,    /* a capability of TG_GUARD_CAPS, initial userns */
+	TG_GUARD_PATH = 5,   /* a protected path, or anything on bpffs */
+	TG_GUARD_MOUNT = 6,  /* a mount over or of a protected path, bpffs */
+	TG_GUARD_CGROUP = 7, /* a cgroup written outside the actor's subtree */
+	TG_GUARD_PERF = 8,   /* system-wide or kernel perf events */
+	TG_GUARD_CHECKS = 9, /* one past the last */
 };
 
 /*
@@ -54,7 +54,7 @@ struct tg_guard_proc {
  * Key with ino 0: a filesystem holding protected objects; a dentry of it
  * with no known parent (open_by_handle_at) is refused (fail closed).
  */
-#define TG_GUARD_F_DEVICE   0x8
+#define TG_GUARD_F_DEVICE 0x8
 
 struct tg_guard_inode {
 	__u32 flags; /* TG_GUARD_F_* */

@@ -199,8 +199,8 @@ static int do_cap(int argc, char **argv)
 		err = sys_err(
 			syscall(SYS_delete_module, "tg_none", O_NONBLOCK));
 	else if (!strcmp(n, "sys_boot"))
-		err = sys_err(syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, 0, 0,
-				      NULL));
+		err = sys_err(
+			syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, 0, 0, NULL));
 	else if (!strcmp(n, "sys_time"))
 		err = sys_err(clock_adjtime(CLOCK_REALTIME, &tx));
 	else if (!strcmp(n, "sys_rawio"))
@@ -280,9 +280,8 @@ static int do_private_root(int argc, char **argv)
 	(void)argv;
 	if (unshare(CLONE_NEWNS) < 0)
 		return outcome("unshare", errno);
-	return outcome("mount",
-		       sys_err(mount("none", "/", NULL, MS_REC | MS_PRIVATE,
-				     NULL)));
+	return outcome("mount", sys_err(mount("none", "/", NULL,
+					      MS_REC | MS_PRIVATE, NULL)));
 }
 
 static int do_umount(int argc, char **argv)

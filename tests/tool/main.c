@@ -201,7 +201,8 @@ static const struct tool_cmd *const tables[] = {
 	tool_net_cmds,	    tool_netbench_cmds,	 tool_event_cmds,
 	tool_syscall_cmds,  tool_ratelimit_cmds, tool_uring_cmds,
 	tool_fanotify_cmds, tool_unix_cmds,	 tool_delivery_cmds,
-	tool_netsend_cmds,  tool_pending_cmds,	 tool_bpfmap_cmds, tool_guard_cmds,
+	tool_netsend_cmds,  tool_pending_cmds,	 tool_bpfmap_cmds,
+	tool_guard_cmds,
 };
 
 int main(int argc, char **argv)

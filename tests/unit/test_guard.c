@@ -85,9 +85,9 @@ static void test_rows(void **state)
 	assert_int_equal(missing, 1);
 	assert_int_equal(flags_of(&s, file, 0), TG_GUARD_F_SELF);
 	/* The log's directory: itself, its entries, and above the log. */
-	assert_int_equal(flags_of(&s, log, 0),
-			 TG_GUARD_F_SELF | TG_GUARD_F_CHILDREN |
-				 TG_GUARD_F_ANCESTOR);
+	assert_int_equal(flags_of(&s, log, 0), TG_GUARD_F_SELF |
+						       TG_GUARD_F_CHILDREN |
+						       TG_GUARD_F_ANCESTOR);
 	assert_int_equal(flags_of(&s, dir, 0), TG_GUARD_F_ANCESTOR);
 	assert_int_equal(flags_of(&s, "/", 0), TG_GUARD_F_ANCESTOR);
 	assert_int_equal(flags_of(&s, file, 1), TG_GUARD_F_DEVICE);
