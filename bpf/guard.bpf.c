@@ -13,11 +13,9 @@
  *    a protected directory) or anything on bpffs;
  *  - mount over a protected object or one of its ancestors, mount bpffs,
  *    unmount or move such a mount;
- *  - write a cgroup2 file, or create, remove or rename a cgroup, outside its
- *    own tenant's subtree (the pending actor owns none), and in its tenant's
- *    root only what cgroup delegation hands over (cgroup.procs,
- *    cgroup.threads, cgroup.subtree_control, cgroup.kill, cgroup.freeze,
- *    sub-cgroups): not its own limits.
+ *  - write a cgroup2 file, or create, remove or rename a cgroup, or move a
+ *    process, outside its own tenant's subtree (the pending actor owns
+ *    none).
  * Each refusal is -EPERM and one event of kind guard naming the check; a
  * tenant in audit mode is allowed and reported. Host processes are never
  * checked. The details and the limits: docs/self-protection.md.
@@ -36,6 +34,7 @@
 #define TG_FMODE_WRITE	       0x2
 #define TG_MAY_WRITE	       0x2
 #define TG_MAY_APPEND	       0x8
+#define TG_MAY_OPEN	       0x20
 #define TG_CAP_OPT_NOAUDIT     0x2
 #define TG_S_IFMT	       0170000
 #define TG_S_IFDIR	       0040000
@@ -43,7 +42,6 @@
 #define TG_MS_REMOUNT	       32
 #define TG_MS_BIND	       4096
 #define TG_MS_PROPAGATION      ((1 << 17) | (1 << 18) | (1 << 19) | (1 << 20))
-#define TG_CGROUP_NAME_LEN     32
 
 /*
  * Set before load: 1 when the file object (file.bpf.c) is loaded, which
@@ -69,10 +67,13 @@ struct {
 } guarded_inodes SEC(".maps");
 
 /*
- * Credentials of host processes that opened a cgroup2 file for writing. A
- * write to cgroup.procs judges a migration with the opener's credentials
- * (override_creds): one that a host process opened and handed over (a
- * supervisor's) is the host's act; any other is the current actor's.
+ * Credentials (struct cred pointers) with which a host process opened a
+ * cgroup2 file for writing, until they are freed. A write to cgroup.procs
+ * judges the migration with the opener's credentials (override_creds), so
+ * a migration checked with one of these is the host's act: a descriptor
+ * a host supervisor opened and handed over, or kept while it moved itself
+ * into a tenant. Credentials a process got as a tenant's (fork, execve,
+ * setuid all make new ones) are never here.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -373,48 +374,20 @@ static __always_inline void tg_kn_path(struct tg_event *ev,
 	__builtin_memcpy(ev->addr, &dev, sizeof(dev));
 }
 
-/* Whether the NUL-terminated name is s (n bytes with its NUL). */
-#define TG_NAME_IS(name, s) tg_name_is(name, s, sizeof(s))
-static __always_inline int tg_name_is(const char *name, const char *s, int n)
-{
-	int i;
-
-#pragma unroll
-	for (i = 0; i < TG_CGROUP_NAME_LEN; i++) {
-		if (i >= n)
-			return 1;
-		if (name[i] != s[i])
-			return 0;
-	}
-	return 0;
-}
-
-/* The files of its root cgroup that delegation hands to a tenant. */
-static __always_inline int tg_delegated(struct kernfs_node *kn)
-{
-	char name[TG_CGROUP_NAME_LEN] = {};
-
-	if (bpf_probe_read_kernel_str(name, sizeof(name),
-				      BPF_CORE_READ(kn, name)) <= 0)
-		return 0;
-	return TG_NAME_IS(name, "cgroup.procs") ||
-	       TG_NAME_IS(name, "cgroup.threads") ||
-	       TG_NAME_IS(name, "cgroup.subtree_control") ||
-	       TG_NAME_IS(name, "cgroup.kill") ||
-	       TG_NAME_IS(name, "cgroup.freeze");
-}
-
 /*
- * Whether the current task writes with the credentials of a host process
- * that opened the file (a cgroup.procs descriptor handed over).
+ * Whether a check of mask on a file is a migration's (cgroup_may_write:
+ * MAY_WRITE without MAY_OPEN) made with a host opener's credentials (see
+ * host_cgroup_creds). Opens, mkdir and the like are always the actor's.
  */
-static __always_inline int tg_host_opened(void)
+static __always_inline int tg_host_migration(int mask, int dir)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 cred = (__u64)BPF_CORE_READ(task, cred);
+	__u64 cred;
 
-	return cred != (__u64)BPF_CORE_READ(task, real_cred) &&
-	       bpf_map_lookup_elem(&host_cgroup_creds, &cred);
+	if (dir || (mask & TG_MAY_OPEN))
+		return 0;
+	cred = (__u64)BPF_CORE_READ(task, cred);
+	return bpf_map_lookup_elem(&host_cgroup_creds, &cred) != NULL;
 }
 
 /*
@@ -445,9 +418,10 @@ static __always_inline int tg_cgroup_place(const struct tg_gactor *a,
 
 /*
  * A write to inode (a file's contents, or a directory's entries: mkdir,
- * rmdir, rename; also its attributes) in cgroup2, by the current task.
+ * rmdir, rename; also its attributes) in cgroup2, by the current task,
+ * asked with mask (inode_permission's; MAY_OPEN for attributes).
  */
-static __always_inline int tg_cgroup_write(struct inode *inode)
+static __always_inline int tg_cgroup_write(struct inode *inode, int mask)
 {
 	struct kernfs_node *kn, *cg;
 	struct tg_gactor a = {};
@@ -457,18 +431,17 @@ static __always_inline int tg_cgroup_write(struct inode *inode)
 	if (!inode ||
 	    BPF_CORE_READ(inode, i_sb, s_magic) != TG_CGROUP2_SUPER_MAGIC)
 		return 0;
-	if (tg_host_opened() || !tg_guard_actor(&a))
+	dir = (BPF_CORE_READ(inode, i_mode) & TG_S_IFMT) == TG_S_IFDIR;
+	if (tg_host_migration(mask, dir) || !tg_guard_actor(&a))
 		return 0;
 	kn = (struct kernfs_node *)BPF_CORE_READ(inode, i_private);
 	if (!kn)
 		return 0;
-	dir = (BPF_CORE_READ(inode, i_mode) & TG_S_IFMT) == TG_S_IFDIR;
 	cg = dir ? kn : BPF_CORE_READ(kn, parent);
 	place = tg_cgroup_place(&a, cg);
 	if (place == 2 && file_lsm)
 		return 0;
-	if (place == 1 &&
-	    (dir || BPF_CORE_READ(cg, id) != a.root || tg_delegated(kn)))
+	if (place == 1)
 		return 0;
 	ev = tg_guard_begin(&a, TG_OP_CGROUP_WRITE, TG_GUARD_CGROUP, 0);
 	if (ev) {
@@ -489,7 +462,7 @@ int BPF_PROG(tg_guard_inode_permission, struct inode *inode, int mask, int ret)
 {
 	if (ret || !(mask & (TG_MAY_WRITE | TG_MAY_APPEND)))
 		return ret;
-	return tg_cgroup_write(inode);
+	return tg_cgroup_write(inode, mask);
 }
 
 /* A host process opening a cgroup2 file for writing: see host_cgroup_creds. */
@@ -506,6 +479,16 @@ static __always_inline void tg_note_host_writer(struct file *file)
 		return;
 	cred = (__u64)BPF_CORE_READ(file, f_cred);
 	bpf_map_update_elem(&host_cgroup_creds, &cred, &one, BPF_ANY);
+}
+
+/* Credentials freed: their address may come back as anyone's. */
+SEC("lsm/cred_free")
+int BPF_PROG(tg_guard_cred_free, void *cred)
+{
+	__u64 key = (__u64)cred;
+
+	bpf_map_delete_elem(&host_cgroup_creds, &key);
+	return 0;
 }
 
 SEC("lsm/file_open")
@@ -582,7 +565,8 @@ int BPF_PROG(tg_guard_inode_rename, struct inode *old_dir,
 static __always_inline int tg_guard_setattr(struct dentry *dentry)
 {
 	return tg_guard_path(dentry, NULL, TG_OP_SETATTR)
-		       ?: tg_cgroup_write(BPF_CORE_READ(dentry, d_inode));
+		       ?: tg_cgroup_write(BPF_CORE_READ(dentry, d_inode),
+				  TG_MAY_WRITE | TG_MAY_OPEN);
 }
 
 /* inode_setattr before 6.8 ... */

@@ -27,6 +27,10 @@
  *   move-mount SRC TARGET open_tree(SRC, OPEN_TREE_CLONE), move_mount there
  *   write PATH TEXT       open PATH for writing, write TEXT
  *   clone-into DIR        clone3 with CLONE_INTO_CGROUP of cgroup DIR
+ * write and clone-into act from a child: a process with credentials of its
+ * own, as a tenant's workload has (tg-try itself opened cgroup files as the
+ * host before it joined, and a migration checked with those credentials is
+ * the host's: see bpf/guard.bpf.c, host_cgroup_creds).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -307,34 +311,54 @@ static int do_move_mount(int argc, char **argv)
 	return outcome("move_mount", err);
 }
 
-static int do_write(int argc, char **argv)
+/* Run op(argv) in a child; its errno (0: success), or -1 if it died. */
+static int in_child(int (*op)(char **argv), char **argv)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return errno;
+	if (pid == 0)
+		_exit(op(argv));
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static int write_op(char **argv)
 {
 	ssize_t n;
 	int fd, err = 0;
 
-	if (argc < 2)
-		return usage();
 	fd = open(argv[0], O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return outcome("open", errno);
+		return errno;
 	n = write(fd, argv[1], strlen(argv[1]));
 	if (n < 0)
 		err = errno;
 	close(fd);
-	return outcome("write", err);
+	return err;
 }
 
-static int do_clone_into(int argc, char **argv)
+static int do_write(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage();
+	return outcome("write", in_child(write_op, argv));
+}
+
+static int clone_into_op(char **argv)
 {
 	struct clone_args ca = {};
 	int status, cg;
 	long pid;
 
-	if (argc < 1)
-		return usage();
 	cg = open(argv[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (cg < 0)
-		return outcome("open", errno);
+		return errno;
 	ca.flags = CLONE_INTO_CGROUP;
 	ca.exit_signal = SIGCHLD;
 	ca.cgroup = (__u64)cg;
@@ -343,9 +367,16 @@ static int do_clone_into(int argc, char **argv)
 		_exit(0);
 	close(cg);
 	if (pid < 0)
-		return outcome("clone3", errno);
+		return errno;
 	waitpid((pid_t)pid, &status, 0);
-	return outcome("clone3", 0);
+	return 0;
+}
+
+static int do_clone_into(int argc, char **argv)
+{
+	if (argc < 1)
+		return usage();
+	return outcome("clone3", in_child(clone_into_op, argv));
 }
 
 const struct tool_cmd tool_guard_cmds[] = {
