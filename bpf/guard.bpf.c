@@ -439,9 +439,12 @@ static __always_inline int tg_cgroup_write(struct inode *inode, int mask)
 		return 0;
 	cg = dir ? kn : BPF_CORE_READ(kn, parent);
 	place = tg_cgroup_place(&a, cg);
-	if (place == 2 && file_lsm)
-		return 0;
-	if (place == 1)
+	/*
+	 * Another tenant's cgroup: the file object refuses the open, mkdir,
+	 * rmdir, rename and attributes (EACCES); a migration it never sees.
+	 */
+	if (place == 1 ||
+	    (place == 2 && file_lsm && (dir || (mask & TG_MAY_OPEN))))
 		return 0;
 	ev = tg_guard_begin(&a, TG_OP_CGROUP_WRITE, TG_GUARD_CGROUP, 0);
 	if (ev) {
