@@ -191,8 +191,6 @@ deny cg_tenants_procs "$A" EPERM write "$TG_TDIR/cgroup.procs" 0
 deny cg_root_mkdir "$A" EPERM mkdir "$TG_CGROOT/tg-evil-$$"
 deny cg_tenants_mkdir "$A" EPERM mkdir "$TG_TDIR/evil"
 deny cg_clone_into_root "$A" EPERM clone-into "$TG_CGROOT"
-gev cg_clone_into_root_event cgroup op=cgroup_write \
-	path="$TG_CGROOT/cgroup.procs"
 deny cg_clone_into_other_tenant "$A" EPERM clone-into "$G"
 tg_probe cg_own_root_limit --cgroup "$A" --expect ok write \
 	"$A/cgroup.max.descendants" 5
