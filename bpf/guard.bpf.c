@@ -484,6 +484,27 @@ static __always_inline void tg_note_host_writer(struct file *file)
 	bpf_map_update_elem(&host_cgroup_creds, &cred, &one, BPF_ANY);
 }
 
+/*
+ * Run once by the agent at start: cgroup2 files open for writing before the
+ * guard was loaded were nobody's to judge; their openers' credentials are
+ * taken for a host's, as if the guard had seen the opens.
+ */
+SEC("iter/task_file")
+int tg_guard_seed_creds(struct bpf_iter__task_file *ctx)
+{
+	struct file *file = ctx->file;
+	__u64 cred;
+	__u8 one = 1;
+
+	if (!file || !(BPF_CORE_READ(file, f_mode) & TG_FMODE_WRITE) ||
+	    BPF_CORE_READ(file, f_inode, i_sb, s_magic) !=
+		    TG_CGROUP2_SUPER_MAGIC)
+		return 0;
+	cred = (__u64)BPF_CORE_READ(file, f_cred);
+	bpf_map_update_elem(&host_cgroup_creds, &cred, &one, BPF_ANY);
+	return 0;
+}
+
 /* Credentials freed: their address may come back as anyone's. */
 SEC("lsm/cred_free")
 int BPF_PROG(tg_guard_cred_free, void *cred)

@@ -31,6 +31,19 @@ struct kernfs_node {
 	__u64 id; /* a cgroup directory's: the cgroup id (= inode number) */
 };
 
+struct seq_file;
+
+struct bpf_iter_meta {
+	struct seq_file *seq;
+};
+
+struct bpf_iter__task_file {
+	struct bpf_iter_meta *meta;
+	struct task_struct *task;
+	__u32 fd;
+	struct file *file;
+};
+
 #pragma clang attribute pop
 
 #endif /* TG_GUARD_TYPES_H */

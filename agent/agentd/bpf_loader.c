@@ -219,6 +219,30 @@ static int start_unix(struct tg_bpf *b)
 	return 0;
 }
 
+/* The guard's iterator over open files, read through once, then detached. */
+static int seed_guard(struct tg_guard *g, char *why, size_t len)
+{
+	char buf[64];
+	ssize_t n = 0;
+	int fd, err = 0;
+
+	fd = bpf_iter_create(bpf_link__fd(g->links.tg_guard_seed_creds));
+	if (fd < 0)
+		err = -errno;
+	while (!err && (n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	if (!err && n < 0)
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(g->links.tg_guard_seed_creds);
+	g->links.tg_guard_seed_creds = NULL;
+	if (err)
+		snprintf(why, len, "cannot read the open files: %s",
+			 strerror(-err));
+	return err;
+}
+
 /* Self-protection: optional, needs BPF LSM (see agentd/guard.h). */
 static int start_guard(struct tg_bpf *b)
 {
@@ -245,6 +269,8 @@ static int start_guard(struct tg_bpf *b)
 				  n == 3);
 	err = start_lsm_object(b, g->skeleton, b->guard_reason,
 			       sizeof(b->guard_reason));
+	if (!err)
+		err = seed_guard(g, b->guard_reason, sizeof(b->guard_reason));
 	if (err) {
 		tg_guard__destroy(g);
 		return err;
