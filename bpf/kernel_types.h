@@ -17,6 +17,7 @@
 
 struct super_block {
 	__u32 s_dev; /* dev_t */
+	unsigned long s_magic;
 };
 
 struct qstr {
@@ -44,6 +45,7 @@ struct inode {
 	struct super_block *i_sb;
 	unsigned int i_nlink;
 	struct hlist_head i_dentry; /* in an anonymous union in the kernel */
+	void *i_private;
 };
 
 struct dentry {
@@ -77,6 +79,8 @@ struct file {
 	struct path f_path;
 	struct inode *f_inode;
 	unsigned int f_flags;
+	unsigned int f_mode; /* fmode_t */
+	const void *f_cred;  /* the opener's credentials */
 };
 
 struct iattr {

@@ -15,6 +15,7 @@
 #include "agentd/bpf_loader.h"
 #include "agentd/delivery.h"
 #include "agentd/event_text.h"
+#include "agentd/guard.h"
 #include "agentd/hardlinks.h"
 #include "agentd/reserved_ports.h"
 #include "agentd/socket_seed.h"
@@ -53,8 +54,9 @@ struct agent_opts {
 	__u64 spool_size;
 	const char *metrics_file; /* NULL: none */
 	__u32 links_per_tenant;
-	const char *pin_dir; /* where the programs and maps stay */
+	const char *pin_dir; /* where the programs and maps stay (protected) */
 	int detach;	     /* --detach: remove them and exit */
+	const char *event_log; /* protected (self-protection) */
 	int verbose;
 };
 
@@ -96,6 +98,7 @@ struct agent {
 	size_t ids_saved;	    /* tenant ids written to the pins */
 	__s64 start_boot_ns;	    /* CLOCK_BOOTTIME at the pins' opening */
 	__u64 gap_kept;		    /* ring records made before that */
+	struct tg_guard_maps guard; /* self-protection's maps */
 	/* Descriptors of the poll loop. */
 	int signal_fd, inotify_fd, control_fd;
 };
@@ -123,6 +126,11 @@ struct json_object *agent_backends_json(struct agent *a, struct json_object *o,
 					int reasons);
 void agent_on_seccomp_denial(void *ctx, const char *tenant, const char *profile,
 			     const struct tg_sc_denial *d);
+
+/* lifecycle.c: the protected paths into the guard's map (start, reload). */
+void agent_guard_paths(struct agent *a);
+/* main.c's loop: guard the collector at the other end of the event socket. */
+void agent_guard_collector(struct agent *a);
 
 /* reconcile.c */
 int agent_load_policy(struct agent *a, struct tg_policy *p, struct tg_diag *d);

@@ -18,6 +18,7 @@
 
 #include "agentd/bpf_loader.h"
 #include "file.skel.h"
+#include "guard.skel.h"
 #include "net.skel.h"
 #include "unix.skel.h"
 #include "tenantguard/map_abi.h"
@@ -323,7 +324,8 @@ static int attach_lsm(struct tg_bpf *b, struct bpf_object_skeleton *s,
 			    bpf_program__type(prog) == BPF_PROG_TYPE_LSM)
 				b->ps.kept++;
 			else if (bpf_program__autoload(prog) &&
-				 !(*s->progs[i].link = bpf_program__attach(prog)))
+				 !(*s->progs[i].link =
+					   bpf_program__attach(prog)))
 				return -errno;
 		}
 		return 0;
@@ -465,6 +467,79 @@ static int start_unix(struct tg_bpf *b)
 	b->unix_obj = u;
 	b->unix_backend = TG_BACKEND_BPF_LSM;
 	return 0;
+}
+
+/* The guard's iterator over open files, read through once, then detached. */
+static int seed_guard(struct tg_guard *g, char *why, size_t len)
+{
+	char buf[64];
+	ssize_t n = 0;
+	int fd, err = 0;
+
+	fd = bpf_iter_create(bpf_link__fd(g->links.tg_guard_seed_creds));
+	if (fd < 0)
+		err = -errno;
+	while (!err && (n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	if (!err && n < 0)
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(g->links.tg_guard_seed_creds);
+	g->links.tg_guard_seed_creds = NULL;
+	if (err)
+		snprintf(why, len, "cannot read the open files: %s",
+			 strerror(-err));
+	return err;
+}
+
+/* Self-protection: optional, needs BPF LSM (see agentd/guard.h). */
+static int start_guard(struct tg_bpf *b)
+{
+	struct btf *vmlinux = NULL;
+	struct tg_guard *g;
+	int n = 2, perf = 2, err;
+
+	g = tg_guard__open();
+	if (!g)
+		return -errno;
+	g->rodata->tg_obj = TG_OBJ_GUARD;
+	g->rodata->tg_stamp = b->stamp;
+	g->rodata->file_lsm = b->file != NULL;
+	if (tg_bpf_lsm_active() == 1)
+		vmlinux = btf__load_vmlinux_btf();
+	if (vmlinux) {
+		n = lsm_hook_params(vmlinux, "inode_setattr");
+		perf = lsm_hook_params(vmlinux, "perf_event_open");
+	}
+	btf__free(vmlinux);
+	/* perf_event_open lost its attr parameter in 6.12. */
+	bpf_program__set_autoload(g->progs.tg_guard_perf_attr, perf == 2);
+	bpf_program__set_autoload(g->progs.tg_guard_perf_type, perf == 1);
+	bpf_program__set_autoload(g->progs.tg_guard_inode_setattr, n == 2);
+	bpf_program__set_autoload(g->progs.tg_guard_inode_setattr_idmap,
+				  n == 3);
+	err = start_lsm_object(b, g->skeleton, "guard", TG_OBJ_GUARD,
+			       b->guard_reason, sizeof(b->guard_reason));
+	if (!err)
+		err = seed_guard(g, b->guard_reason, sizeof(b->guard_reason));
+	if (err) {
+		tg_guard__destroy(g);
+		return err;
+	}
+	b->guard_obj = g;
+	b->guard_backend = TG_BACKEND_BPF_LSM;
+	return 0;
+}
+
+int tg_bpf_guard_fd(const struct tg_bpf *b, const char *map)
+{
+	struct bpf_map *m;
+
+	if (!b->guard_obj)
+		return -1;
+	m = bpf_object__find_map_by_name(b->guard_obj->obj, map);
+	return m ? bpf_map__fd(m) : -1;
 }
 
 static int attach_cgroup_progs(struct tg_bpf *b)
@@ -652,6 +727,9 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 	if (start_unix(b) && !b->unix_reason[0])
 		snprintf(b->unix_reason, sizeof(b->unix_reason),
 			 "BPF LSM object failed to load");
+	if (start_guard(b) && !b->guard_reason[0])
+		snprintf(b->guard_reason, sizeof(b->guard_reason),
+			 "BPF LSM object failed to load");
 	err = setup_policy_maps(b);
 	if (err) {
 		snprintf(why, len, "cannot create policy maps: %s",
@@ -679,6 +757,9 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 
 out_destroy_file:
 	free_policy_maps(b);
+	tg_guard__destroy(b->guard_obj);
+	b->guard_obj = NULL;
+	b->guard_backend = TG_BACKEND_NONE;
 	tg_unix__destroy(b->unix_obj);
 	b->unix_obj = NULL;
 	b->unix_backend = TG_BACKEND_NONE;
@@ -699,6 +780,8 @@ void tg_bpf_stop(struct tg_bpf *b)
 	ring_buffer__free(b->rb);
 	b->rb = NULL;
 	free_policy_maps(b);
+	tg_guard__destroy(b->guard_obj);
+	b->guard_obj = NULL;
 	tg_unix__destroy(b->unix_obj);
 	b->unix_obj = NULL;
 	tg_links_free(&b->links);

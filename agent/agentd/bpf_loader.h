@@ -14,6 +14,7 @@
 struct tg_net;
 struct tg_file;
 struct tg_unix;
+struct tg_guard;
 struct ring_buffer;
 
 /* What enforces a feature on this kernel. */
@@ -61,14 +62,17 @@ struct tg_bpf {
 	struct tg_net *net;
 	struct tg_file *file;
 	struct tg_unix *unix_obj;
+	struct tg_guard *guard_obj; /* self-protection (agentd/guard.h) */
 	struct ring_buffer *rb;
 	int cgroup_fd;
 	enum tg_backend file_backend;
 	enum tg_backend net_backend;
-	enum tg_backend unix_backend; /* unix sockets, foreign sockets */
-	char file_reason[256];	      /* why file isolation is unavailable */
-	char unix_reason[256];	      /* why unix isolation is unavailable */
-	int inner[TG_PM_COUNT][2];    /* inner map fds per slot, -1 if none */
+	enum tg_backend unix_backend;  /* unix sockets, foreign sockets */
+	enum tg_backend guard_backend; /* self-protection */
+	char file_reason[256];	       /* why file isolation is unavailable */
+	char unix_reason[256];	       /* why unix isolation is unavailable */
+	char guard_reason[256];	       /* why self-protection is unavailable */
+	int inner[TG_PM_COUNT][2];     /* inner map fds per slot, -1 if none */
 	struct tg_kv_set mirror[TG_PM_COUNT][2]; /* what each holds */
 	__u32 gen;		   /* policy generation in force */
 	struct tg_links links;	   /* hard-linked objects below roots */
@@ -132,6 +136,9 @@ int tg_bpf_net_epoch_fd(const struct tg_bpf *b);
 int tg_bpf_seed_iter(struct tg_bpf *b, int udp);
 /* Detach the seeding iterators. */
 void tg_bpf_seed_done(struct tg_bpf *b);
+
+/* The fd of the guard object's map by name; -1 if it is not loaded. */
+int tg_bpf_guard_fd(const struct tg_bpf *b, const char *map);
 
 /* Ring buffer records lost in the kernel so far (all CPUs). */
 __u64 tg_bpf_event_drops(struct tg_bpf *b);

@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "seccomp/notify.h"
+#include "tenantguard/guard_abi.h"
 #include "tenantguard/map_abi.h"
 
 #define TG_RL_POLL_MS 1000 /* kernel counters read at most this often */
@@ -107,10 +108,51 @@ static struct json_object *file_ops_json(struct agent *a)
 }
 
 /*
+ * Self-protection: its backend, the checks it enforces and those it does
+ * not (all of them without BPF LSM, with the reason), the capabilities
+ * refused, the paths protected.
+ */
+static struct json_object *guard_json(struct agent *a)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *on = json_object_new_array();
+	struct json_object *off = json_object_new_array();
+	struct json_object *caps = json_object_new_array();
+	int loaded = a->bpf.guard_backend != TG_BACKEND_NONE;
+	unsigned int i;
+
+	add_field(o, "backend", tg_backend_name(a->bpf.guard_backend));
+	for (i = 1; i < TG_GUARD_CHECKS; i++)
+		json_object_array_add(
+			loaded ? on : off,
+			json_object_new_string(tg_guard_check_name(i)));
+	json_object_object_add(o, "enforced", on);
+	json_object_object_add(o, "unenforced", off);
+	if (!loaded) {
+		add_field(o, "reason", a->bpf.guard_reason);
+		json_object_put(caps);
+		return o;
+	}
+	for (i = 0; i < 64; i++)
+		if ((TG_GUARD_CAPS >> i) & 1)
+			json_object_array_add(
+				caps, json_object_new_string(tg_cap_name(i)));
+	json_object_object_add(o, "capabilities", caps);
+	json_object_object_add(o, "protected_paths",
+			       json_object_new_int64(a->guard.protected_n));
+	json_object_object_add(o, "missing_paths",
+			       json_object_new_int64(a->guard.missing));
+	json_object_object_add(o, "collector_pid",
+			       json_object_new_int64(a->guard.collector));
+	return o;
+}
+
+/*
  * "backends" (feature -> backend), "file_ops" (the file operations
  * enforced) and "unenforced" into o: a feature without a backend by name
  * ("file"), else "file:<op>" for each operation the file backend leaves out
- * ("file:open" too while a filesystem holding owned paths is not marked).
+ * ("file:open" too while a filesystem holding owned paths is not marked),
+ * and last "guard" without self-protection; "self_protection" (guard_json).
  * With reasons, also "<feature>_reason" for each feature not fully enforced.
  */
 struct json_object *agent_backends_json(struct agent *a, struct json_object *o,
@@ -154,7 +196,13 @@ struct json_object *agent_backends_json(struct agent *a, struct json_object *o,
 	}
 	if (a->pins.meta)
 		json_object_object_add(o, "pins", agent_pins_json(a));
+	if (a->bpf.guard_backend == TG_BACKEND_NONE) {
+		json_object_array_add(un, json_object_new_string("guard"));
+		if (reasons)
+			add_field(o, "guard_reason", a->bpf.guard_reason);
+	}
 	json_object_object_add(o, "backends", be);
+	json_object_object_add(o, "self_protection", guard_json(a));
 	json_object_object_add(o, "file_ops", file_ops_json(a));
 	json_object_object_add(o, "unenforced", un);
 	return o;
@@ -224,15 +272,16 @@ static void pins_text(struct agent *a, char *buf, size_t len)
 		buf, len,
 		"; pinned in %.256s (%s, policy generation %u in force at start; links: %u replaced in place, %u kept, %u swapped, %u new, %u removed; maps: %u reused, %u new, %u frozen); enforcement stays when the agent stops",
 		a->pins.dir, how, ps->gen_adopted, ps->replaced, ps->kept,
-		ps->swapped, ps->attached, ps->removed, ps->maps_reused, ps->maps_new,
-		ps->frozen);
+		ps->swapped, ps->attached, ps->removed, ps->maps_reused,
+		ps->maps_new, ps->frozen);
 }
 
 /* The agent event stating what is enforced and by what. */
 void agent_emit_backends(struct agent *a, const char *op)
 {
 	struct json_object *o, *ops = NULL, *un = NULL;
-	char file[1024], usock[360], msg[1800];
+	char file[1024], usock[360], guard[512], msg[2400];
+	struct json_object *sp = NULL, *checks = NULL;
 	size_t n;
 
 	o = tg_agent_event(&a->fmt, op, "allow", NULL);
@@ -247,8 +296,13 @@ void agent_emit_backends(struct agent *a, const char *op)
 	backend_text(usock, sizeof(usock),
 		     "unix sockets and other tenants' sockets in use",
 		     a->bpf.unix_backend, a->bpf.unix_reason, NULL, NULL);
-	n = (size_t)snprintf(msg, sizeof(msg), "%s; %s; network isolation: %s",
-			     file, usock, tg_backend_name(a->bpf.net_backend));
+	json_object_object_get_ex(o, "self_protection", &sp);
+	json_object_object_get_ex(sp, "enforced", &checks);
+	backend_text(guard, sizeof(guard), "self-protection",
+		     a->bpf.guard_backend, a->bpf.guard_reason, checks, NULL);
+	n = (size_t)snprintf(msg, sizeof(msg),
+			     "%s; %s; network isolation: %s; %s", file, usock,
+			     tg_backend_name(a->bpf.net_backend), guard);
 	if (a->pins.meta && n < sizeof(msg))
 		pins_text(a, msg + n, sizeof(msg) - n);
 	add_field(o, "message", msg);

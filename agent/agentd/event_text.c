@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agentd/event_text.h"
+#include "agentd/guard.h"
 #include "common/procfs.h"
 #include "common/text.h"
 #include "agentd/mountpath.h"
@@ -60,6 +61,7 @@ static const char *kind_name(__u32 kind)
 	case TG_KIND_PROC: return "proc";
 	case TG_KIND_SECCOMP: return "seccomp";
 	case TG_KIND_AGENT: return "agent";
+	case TG_KIND_GUARD: return "guard";
 	}
 	return NULL;
 }
@@ -103,6 +105,13 @@ static const char *op_name(__u32 op)
 	case TG_OP_RECVMSG: return "recvmsg";
 	case TG_OP_PTRACE: return "ptrace";
 	case TG_OP_KILL: return "kill";
+	case TG_OP_BPF: return "bpf";
+	case TG_OP_CAPABLE: return "capable";
+	case TG_OP_MOUNT: return "mount";
+	case TG_OP_UMOUNT: return "umount";
+	case TG_OP_MOVE_MOUNT: return "move_mount";
+	case TG_OP_CGROUP_WRITE: return "cgroup_write";
+	case TG_OP_PERF: return "perf_event_open";
 	case TG_OP_SUPPRESSED: return "suppressed";
 	}
 	return NULL;
@@ -335,6 +344,46 @@ static int put_int(struct tg_buf *b, const char *key, unsigned long v)
 	return put_key(b, key) ?: tg_buf_put(b, d + i, sizeof(d) - (size_t)i);
 }
 
+/*
+ * The fields of a guard event after op: "check", then what it names (see
+ * event_abi.h): the target's pid and the signal or ptrace mode, the bpf
+ * command, the capability, the perf event type, or the path.
+ */
+static int guard_fields(struct tg_buf *out, const struct tg_event *ev,
+			const struct tg_event_fmt *f, char *path, size_t len)
+{
+	const char *check = tg_guard_check_name(ev->family);
+	const char *cap;
+	__u32 pid;
+	int err;
+
+	if (!check)
+		return -EINVAL;
+	err = put_field(out, "check", check, strlen(check));
+	memcpy(&pid, ev->addr + 4, sizeof(pid));
+	switch (ev->family) {
+	case TG_GUARD_SIGNAL:
+		err = err ?: put_int(out, "target_pid", pid);
+		return err ?: put_int(out, "signal", ev->port);
+	case TG_GUARD_PTRACE:
+		err = err ?: put_int(out, "target_pid", pid);
+		return err ?: put_int(out, "ptrace_mode", ev->port);
+	case TG_GUARD_BPF: return err ?: put_int(out, "bpf_cmd", ev->port);
+	case TG_GUARD_PERF: return err ?: put_int(out, "perf_type", ev->port);
+	case TG_GUARD_CAP:
+		cap = tg_cap_name(ev->port);
+		err = err ?: put_int(out, "cap", ev->port);
+		return err
+			       ?: put_field(out, "capability", cap ?: "unknown",
+					    strlen(cap ?: "unknown"));
+	}
+	file_path(ev, f, path, len);
+	err = err ?: put_field(out, "path", path, len);
+	if (!err && (ev->path_flags & TG_PATH_F_TRUNCATED))
+		err = tg_buf_put(out, ",\"path_truncated\":true", 22);
+	return err;
+}
+
 int tg_event_text(const void *rec, size_t size, const struct tg_event_fmt *f,
 		  struct tg_buf *out, struct tg_event_names *names)
 {
@@ -395,6 +444,9 @@ int tg_event_text(const void *rec, size_t size, const struct tg_event_fmt *f,
 			err = tg_buf_put(out, ",\"path_truncated\":true", 22);
 	} else if (!err && ev.kind == TG_KIND_UNIX) {
 		err = put_field(out, "path", path, unix_path(&ev, path));
+	} else if (!err && ev.kind == TG_KIND_GUARD) {
+		memset((char *)&ev + size, 0, sizeof(ev) - size);
+		err = guard_fields(out, &ev, f, path, sizeof(path));
 	}
 	return err ?: tg_buf_put(out, "}", 1);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
@@ -175,6 +176,71 @@ static int start_kernel(struct agent *a)
 	return start_fanotify(a);
 }
 
+/*
+ * What tenants may not touch: the pin directory, the event log and its
+ * directory, the spool, the policy file and its drop-ins. A path that does
+ * not exist (yet) is counted; reloads look again.
+ */
+void agent_guard_paths(struct agent *a)
+{
+	char logdir[PATH_MAX], *slash;
+	const struct tg_guard_path p[] = {
+		{a->opt.pin_dir, TG_GUARD_DIRECTORY},
+		{a->opt.event_log, TG_GUARD_OBJECT},
+		{logdir, TG_GUARD_DIRECTORY},
+		{a->opt.spool_size ? a->opt.spool_dir : NULL,
+		 TG_GUARD_DIRECTORY},
+		{a->builtin ? NULL : a->opt.policy_file, TG_GUARD_OBJECT},
+		{a->opt.policy_dir, TG_GUARD_DIRECTORY},
+	};
+	int err;
+
+	/* The log's directory: "" for a log named without one. */
+	snprintf(logdir, sizeof(logdir), "%s", a->opt.event_log);
+	slash = strrchr(logdir, '/');
+	if (slash && slash != logdir)
+		*slash = '\0';
+	else
+		logdir[0] = '\0';
+	err = tg_guard_protect(&a->guard, p, sizeof(p) / sizeof(p[0]));
+	if (err)
+		tg_info("self-protection: cannot record the protected paths: %s",
+			strerror(-err));
+}
+
+/* The agent guarded from the start, the collector once connected. */
+static int start_guard(struct agent *a)
+{
+	int pidfd, err;
+
+	tg_guard_init(&a->guard, tg_bpf_guard_fd(&a->bpf, "guarded_procs"),
+		      tg_bpf_guard_fd(&a->bpf, "guarded_inodes"));
+	if (!tg_guard_loaded(&a->guard))
+		return 0;
+	pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	err = tg_guard_process(&a->guard, getpid(), pidfd);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (err)
+		return tg_err(err,
+			      "self-protection: cannot guard the agent: %s",
+			      strerror(-err));
+	return 0;
+}
+
+void agent_guard_collector(struct agent *a)
+{
+	int fd = tg_sink_fd(a->sink), err;
+
+	if (fd < 0 || !tg_guard_loaded(&a->guard))
+		return;
+	err = tg_guard_peer(&a->guard, fd);
+	if (err && err != a->guard.peer_err)
+		tg_info("self-protection: cannot guard the collector: %s",
+			strerror(-err));
+	a->guard.peer_err = err;
+}
+
 /* The spool of events the collector has not acknowledged, if one is set. */
 static int open_spool(struct agent *a)
 {
@@ -233,6 +299,7 @@ int agent_start(struct agent *a)
 	int err;
 
 	a->signal_fd = a->inotify_fd = a->control_fd = -1;
+	a->guard.procs_fd = a->guard.inodes_fd = -1;
 	a->bpf.cgroup_fd = -1;
 	tg_registry_init(&a->reg);
 	tg_pending_init(&a->reported);
@@ -271,11 +338,15 @@ int agent_start(struct agent *a)
 	if (!err)
 		err = start_kernel(a);
 	if (!err)
+		err = start_guard(a);
+	if (!err)
 		err = agent_restore_tenants(a);
 	if (!err) {
 		agent_restore_ports(a);
 		err = open_spool(a);
 	}
+	if (!err)
+		agent_guard_paths(a);
 	if (!err)
 		err = start_enforcing(a);
 	if (err)
@@ -359,6 +430,7 @@ void agent_stop(struct agent *a, int clean)
 		agent_pins_stop(a, a->started);
 	tg_bpf_stop(&a->bpf);
 	undo_failed_start(a);
+	tg_guard_free(&a->guard);
 	tg_ratelimit_free(a->rl);
 	if (a->sink) {
 		if (clean)

@@ -27,6 +27,7 @@ void agent_opts_init(struct agent_opts *o)
 		.spool_size = 512ULL << 20,
 		.links_per_tenant = TG_LINKS_PER_TENANT,
 		.pin_dir = TG_PIN_DIR_DEFAULT,
+		.event_log = "/var/log/tenantguard/events.jsonl",
 	};
 }
 
@@ -54,13 +55,17 @@ void agent_usage(FILE *out)
 		"  --metrics-file PATH     write Prometheus metrics there every 5 s, e.g.\n"
 		"                          /var/lib/prometheus/node-exporter/tenantguard.prom\n"
 		"                          (default: none)\n"
+		"  --event-log PATH        the collector's log: it and its directory are\n"
+		"                          protected from tenants (default\n"
+		"                          /var/log/tenantguard/events.jsonl)\n"
 		"  --host NAME             host name in events (default: gethostname)\n"
 		"  --links-per-tenant N    hard-linked objects recorded per tenant (named below\n"
 		"                          several tenants' paths, or also outside every owned\n"
 		"                          path; default 65536; more: reported)\n"
 		"  --pin-dir DIR           bpffs directory where programs and maps stay pinned,\n"
-		"                          enforcing while no agent runs (default\n"
-		"                          " TG_PIN_DIR_DEFAULT ")\n"
+		"                          enforcing while no agent runs; protected from\n"
+		"                          tenants (default " TG_PIN_DIR_DEFAULT
+		")\n"
 		"  --detach                remove the programs and pins of --pin-dir (no agent\n"
 		"                          may be running), tell the collector, and exit:\n"
 		"                          a stop (SIGTERM) leaves enforcement in force\n"
@@ -103,7 +108,8 @@ enum {
 	O_METRICS,
 	O_LINKS,
 	O_PINDIR,
-	O_DETACH
+	O_DETACH,
+	O_EVENTLOG,
 };
 
 /* The options that take a number: 0, or -EINVAL (logged). */
@@ -191,6 +197,7 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 		{"links-per-tenant", required_argument, NULL, O_LINKS},
 		{"pin-dir", required_argument, NULL, O_PINDIR},
 		{"detach", no_argument, NULL, O_DETACH},
+		{"event-log", required_argument, NULL, O_EVENTLOG},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{}};
@@ -217,6 +224,7 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 		case O_METRICS: o->metrics_file = optarg; break;
 		case O_PINDIR: o->pin_dir = optarg; break;
 		case O_DETACH: o->detach = 1; break;
+		case O_EVENTLOG: o->event_log = optarg; break;
 		case O_SPOOLSIZE:
 		case O_LINKS:
 		case O_RB:

@@ -17,6 +17,7 @@
 #include "agentd/agent.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/procfs.h"
 #include "common/text.h"
 #include "tenantguard/map_abi.h"
 
@@ -112,6 +113,7 @@ void agent_pins_started(struct agent *a)
 {
 	struct tg_meta *m = a->pins.meta;
 	__s64 now = tg_clock_ns(CLOCK_REALTIME);
+	unsigned long long t = 0;
 
 	if (a->bpf.ps.upgraded)
 		memcpy(m->upgraded_from, a->pins.prev.build_id,
@@ -126,7 +128,8 @@ void agent_pins_started(struct agent *a)
 	m->starts++;
 	m->stopped = 0;
 	m->agent_pid = (__u32)getpid();
-	m->agent_starttime = tg_proc_starttime(m->agent_pid);
+	tg_proc_starttime((pid_t)m->agent_pid, &t);
+	m->agent_starttime = t;
 	agent_heartbeat(a, 1);
 }
 

@@ -18,6 +18,7 @@
 
 #include "agentd/pins.h"
 #include "agentd/reserved_ports.h"
+#include "common/procfs.h"
 #include "tenantguard/event_abi.h"
 #include "tenantguard/map_abi.h"
 #include "tenantguard/ratelimit_abi.h"
@@ -70,36 +71,14 @@ void tg_build_id_hex(const __u8 id[32], char out[65])
 		snprintf(out + 2 * i, 3, "%02x", id[i]);
 }
 
-__u64 tg_proc_starttime(__u32 pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long v = 0;
-	ssize_t n;
-	int fd, i;
-
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* After the comm, which may hold spaces and parentheses. */
-	p = strrchr(buf, ')');
-	for (i = 2; p && i < 22; i++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		sscanf(p + 1, "%llu", &v);
-	return v;
-}
-
 int tg_pins_agent_alive(const struct tg_meta *m)
 {
+	unsigned long long t;
+
 	if (!m->agent_pid || m->stopped || (pid_t)m->agent_pid == getpid())
 		return 0;
-	return tg_proc_starttime(m->agent_pid) == m->agent_starttime;
+	return !tg_proc_starttime((pid_t)m->agent_pid, &t) &&
+	       t == m->agent_starttime;
 }
 
 /* A pinned map at path of the given shape, or a new one pinned there. */

@@ -106,9 +106,6 @@ int tg_pins_detach(const char *dir, struct tg_detach_stats *st, char *why,
 /* Build id as 64 hex digits and a NUL. */
 void tg_build_id_hex(const __u8 id[32], char out[65]);
 
-/* Start time of process pid (field 22 of /proc/PID/stat), 0 if unknown. */
-__u64 tg_proc_starttime(__u32 pid);
-
 /* Whether the agent m names still runs (pid and start time). */
 int tg_pins_agent_alive(const struct tg_meta *m);
 

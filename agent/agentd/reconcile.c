@@ -221,6 +221,9 @@ int agent_reload(struct agent *a, struct json_object *errs)
 		a->reloads_failed++;
 	} else {
 		a->reloads_ok++;
+		/* A policy file replaced is a new inode to protect. */
+		if (a->bpf.guard_obj)
+			agent_guard_paths(a);
 		a->last_reload_ms =
 			(double)(tg_clock_ns(CLOCK_MONOTONIC) - t0) / 1e6;
 	}

@@ -263,8 +263,8 @@ static int follow(struct opts *o, const char *log, int fd,
 /* 0 if kind is NULL or a kind of event, else -EINVAL (reported). */
 static int check_kind(const char *kind)
 {
-	static const char *kinds[] = {"file", "net",	 "unix",
-				      "proc", "seccomp", "agent"};
+	static const char *kinds[] = {"file",	 "net",	  "unix", "proc",
+				      "seccomp", "agent", "guard"};
 	size_t i;
 
 	if (!kind)
@@ -274,7 +274,7 @@ static int check_kind(const char *kind)
 			return 0;
 	return tg_err(-EINVAL,
 		      "--kind '%s': not one of file, net, unix, proc, seccomp, "
-		      "agent" SEE_HELP,
+		      "agent, guard" SEE_HELP,
 		      kind);
 }
 

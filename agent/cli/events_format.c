@@ -157,6 +157,28 @@ static void col(FILE *out, const char *s, int *w, const char *on,
 	fprintf(out, "%s%s%s%*s ", on, buf, off, *w - n, "");
 }
 
+/* What a guard event names: its check and the target, capability or path. */
+static void guard_detail(struct json_object *ev, char *out, size_t len)
+{
+	const char *check = tg_events_field(ev, "check");
+
+	if (!strcmp(check, "signal") || !strcmp(check, "ptrace"))
+		snprintf(out, len, "%s: pid %s", check,
+			 tg_events_field(ev, "target_pid"));
+	else if (!strcmp(check, "capability"))
+		snprintf(out, len, "%s: %s", check,
+			 tg_events_field(ev, "capability"));
+	else if (!strcmp(check, "bpf"))
+		snprintf(out, len, "%s: command %s", check,
+			 tg_events_field(ev, "bpf_cmd"));
+	else if (!strcmp(check, "perf"))
+		snprintf(out, len, "%s: type %s", check,
+			 tg_events_field(ev, "perf_type"));
+	else
+		snprintf(out, len, "%s: %s", check,
+			 tg_events_field(ev, "path"));
+}
+
 void tg_events_print_human(FILE *out, struct json_object *ev,
 			   struct tg_events_cols *w, int colour)
 {
@@ -193,6 +215,8 @@ void tg_events_print_human(FILE *out, struct json_object *ev,
 		snprintf(detail, sizeof(detail), "%s call, profile %s",
 			 tg_events_field(ev, "arch"),
 			 tg_events_field(ev, "profile"));
+	else if (strcmp(kind, "guard") == 0)
+		guard_detail(ev, detail, sizeof(detail));
 	else
 		snprintf(detail, sizeof(detail), "%s",
 			 tg_events_field(ev, "path"));

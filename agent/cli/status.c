@@ -46,6 +46,41 @@ const char *jstr(struct json_object *o, const char *k)
 						   : "-";
 }
 
+/* The strings of JSON array arr, joined by ", ", on stdout. */
+static void print_list(struct json_object *arr)
+{
+	size_t i, n = arr ? json_object_array_length(arr) : 0;
+
+	for (i = 0; i < n; i++)
+		printf("%s%s", i ? ", " : "",
+		       json_object_get_string(
+			       json_object_array_get_idx(arr, i)));
+}
+
+/* Self-protection: the checks enforced, or UNENFORCED and why. */
+static void print_guard(struct json_object *r)
+{
+	struct json_object *g, *v = NULL;
+
+	if (!json_object_object_get_ex(r, "self_protection", &g))
+		return;
+	if (!strcmp(jstr(g, "backend"), "none")) {
+		printf("UNENFORCED:  self-protection (");
+		json_object_object_get_ex(g, "unenforced", &v);
+		print_list(v);
+		printf(": %s)\n", jstr(g, "reason"));
+		return;
+	}
+	printf("guard:       %s (", jstr(g, "backend"));
+	json_object_object_get_ex(g, "enforced", &v);
+	print_list(v);
+	printf("); capabilities refused: ");
+	json_object_object_get_ex(g, "capabilities", &v);
+	print_list(v);
+	printf("; %s path(s) protected, %s missing\n",
+	       jstr(g, "protected_paths"), jstr(g, "missing_paths"));
+}
+
 /* What the agent does not enforce, and on which filesystems fanotify works. */
 static void print_unenforced(struct json_object *r)
 {
@@ -70,6 +105,7 @@ static void print_unenforced(struct json_object *r)
 	if (json_object_object_get_ex(r, "unix_reason", &v))
 		printf("UNENFORCED:  unix sockets and other tenants' sockets in use (%s)\n",
 		       json_object_get_string(v));
+	print_guard(r);
 	if (!json_object_object_get_ex(r, "fanotify", &fan))
 		return;
 	json_object_object_get_ex(fan, "filesystems", &fss);
@@ -178,8 +214,8 @@ static void print_pins(struct json_object *r)
 		       ? "adopted"
 		       : "new",
 	       jstr(p, "build"), jstr(p, "stamp"), jstr(l, "replaced"),
-	       jstr(l, "kept"), jstr(l, "swapped"), jstr(l, "attached"), jstr(m, "reused"),
-	       jstr(m, "frozen"));
+	       jstr(l, "kept"), jstr(l, "swapped"), jstr(l, "attached"),
+	       jstr(m, "reused"), jstr(m, "frozen"));
 	printf("persists:   ");
 	if (json_object_object_get_ex(p, "persist", &keep))
 		for (i = 0; i < json_object_array_length(keep); i++)

@@ -143,8 +143,7 @@ int tg_cgroup_file_read(const char *path, char *out, size_t len, char *why,
 	return err;
 }
 
-/* Whether the process of pidfd has exited (or cannot be told). */
-static int exited(int pidfd)
+int tg_pidfd_exited(int pidfd)
 {
 	struct pollfd p = {.fd = pidfd, .events = POLLIN};
 
@@ -165,7 +164,7 @@ int tg_proc_cgroup(pid_t pid, int pidfd, char *out, size_t len, char *why,
 	err = tg_cgroup_file_read(path, out, len, why, wlen);
 	if (err == -ENOENT || err == -ESRCH)
 		err = -ESRCH;
-	else if (!err && pidfd >= 0 && exited(pidfd))
+	else if (!err && pidfd >= 0 && tg_pidfd_exited(pidfd))
 		err = -ESRCH;
 	if (err == -ESRCH)
 		snprintf(why, wlen,
@@ -193,11 +192,7 @@ int tg_peer_creds(int sock, struct tg_peer *p)
 /* The kernel has no SO_PEERPIDFD (before 6.5): probed once. */
 static int no_peerpidfd;
 
-/*
- * A pidfd of sock's peer (pid): the process that connected itself where the
- * kernel tells, else what pid is now. -errno on failure.
- */
-static int peer_pidfd(int sock, pid_t pid)
+int tg_peer_pidfd(int sock, pid_t pid)
 {
 	socklen_t l = sizeof(int);
 	int fd = -1;
@@ -230,7 +225,7 @@ int tg_peer_cgroup(int sock, struct tg_peer *p)
 	if (p->pid <= 0)
 		return peer_fail(p, -ESRCH,
 				 "its pid is unknown (another pid namespace)");
-	pidfd = peer_pidfd(sock, p->pid);
+	pidfd = tg_peer_pidfd(sock, p->pid);
 	if (pidfd < 0) {
 		snprintf(why, sizeof(why), "no pidfd for process %d: %s",
 			 (int)p->pid, strerror(-pidfd));

@@ -57,6 +57,16 @@ struct tg_peer {
 	char why[TG_PEER_WHY_LEN];   /* why it is unknown */
 };
 
+/*
+ * A pidfd of sock's peer (pid, from SO_PEERCRED): the process that
+ * connected itself where the kernel tells (SO_PEERPIDFD), else what pid is
+ * now. -errno on failure.
+ */
+int tg_peer_pidfd(int sock, pid_t pid);
+
+/* Whether the process of pidfd has exited (or cannot be told). */
+int tg_pidfd_exited(int pidfd);
+
 /* The peer's credentials (SO_PEERCRED) into p. 0 or -errno. */
 int tg_peer_creds(int sock, struct tg_peer *p);
 

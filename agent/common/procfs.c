@@ -59,3 +59,51 @@ long tg_proc_loginuid(pid_t pid)
 	v = strtol(buf, NULL, 10);
 	return v < 0 || v >= 4294967295L ? -1 : v;
 }
+
+#define TG_STARTTIME_FIELD 22 /* of /proc/PID/stat, counted from 1 */
+
+int tg_proc_stat_starttime(const char *text, unsigned long long *ticks)
+{
+	const char *p = strrchr(text, ')');
+	char *end;
+	int field;
+
+	if (!p)
+		return -EBADMSG;
+	/* ") S 1 ...": field 3 (the state) follows the comm's ')'. */
+	p++;
+	for (field = 2; field < TG_STARTTIME_FIELD; field++) {
+		if (*p != ' ')
+			return -EBADMSG;
+		p++;
+		if (field + 1 < TG_STARTTIME_FIELD)
+			p += strcspn(p, " ");
+	}
+	if (*p < '0' || *p > '9')
+		return -EBADMSG;
+	errno = 0;
+	*ticks = strtoull(p, &end, 10);
+	if (errno || (*end != ' ' && *end != '\n' && *end != '\0'))
+		return -EBADMSG;
+	return 0;
+}
+
+int tg_proc_starttime(pid_t pid, unsigned long long *ticks)
+{
+	char path[64], buf[1024];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return (int)n;
+	buf[n] = '\0';
+	return tg_proc_stat_starttime(buf, ticks);
+}

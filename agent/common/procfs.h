@@ -18,4 +18,14 @@ int tg_proc_comm(pid_t pid, char *comm, size_t len);
  */
 long tg_proc_loginuid(pid_t pid);
 
+/*
+ * The start time of a process, in clock ticks after boot (field 22 of
+ * /proc/PID/stat), from the text of that file: after the last ')', as comm
+ * may hold anything. 0, or -EBADMSG.
+ */
+int tg_proc_stat_starttime(const char *text, unsigned long long *ticks);
+
+/* The same read from /proc/PID/stat. 0 or -errno. */
+int tg_proc_starttime(pid_t pid, unsigned long long *ticks);
+
 #endif /* TG_COMMON_PROCFS_H */

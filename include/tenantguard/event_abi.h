@@ -33,6 +33,15 @@
  */
 #define TG_UNIX_NAME_MAX 108 /* sizeof(sockaddr_un.sun_path) */
 
+/*
+ * kind guard (self-protection, bpf/guard.bpf.c): family holds the check
+ * (enum tg_guard_check of guard_abi.h); port the signal (kill), the ptrace
+ * mode (ptrace), the bpf command (bpf), the capability (capable) or the
+ * perf event type (perf); addr[4..7] the thread group id of the target
+ * (kill, ptrace, __u32, host byte order); path as for kind file (path,
+ * mount, cgroup checks), addr[0..3] the device with TG_PATH_F_FSROOT.
+ */
+
 enum tg_kind {
 	TG_KIND_FILE = 1,
 	TG_KIND_NET = 2,
@@ -40,6 +49,7 @@ enum tg_kind {
 	TG_KIND_PROC = 4,
 	TG_KIND_SECCOMP = 5,
 	TG_KIND_AGENT = 6,
+	TG_KIND_GUARD = 7, /* self-protection: see below */
 };
 
 enum tg_verdict {
@@ -79,6 +89,15 @@ enum tg_op {
 	/* proc */
 	TG_OP_PTRACE = 48,
 	TG_OP_KILL = 49,
+	/* guard */
+	TG_OP_BPF = 50,	       /* the bpf() system call */
+	TG_OP_CAPABLE = 51,    /* a capability check */
+	TG_OP_MOUNT = 52,      /* mount(2) */
+	TG_OP_UMOUNT = 53,     /* umount2(2) */
+	TG_OP_MOVE_MOUNT = 54, /* move_mount(2) */
+	TG_OP_CGROUP_WRITE =
+		55,	 /* write, mkdir, rmdir, migration in cgroupfs */
+	TG_OP_PERF = 56, /* perf_event_open(2) */
 	/* agent-side records (rate limits, drops) */
 	TG_OP_SUPPRESSED = 64, /* summary of events a rate limit held back */
 };

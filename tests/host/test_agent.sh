@@ -107,6 +107,29 @@ else
 	else
 		tg_fail status_says_unix_unenforced "$(tg_cli status 2>&1)"
 	fi
+	# Self-protection needs BPF LSM: every check unenforced, and why.
+	if grep '"op":"start"' "$TG_LOG" | grep -q '"unenforced":\[[^]]*"guard"\]' &&
+		grep '"op":"start"' "$TG_LOG" |
+		grep -q '"self_protection":{"backend":"none","enforced":\[\],"unenforced":\["signal","ptrace","bpf","capability","path","mount","cgroup","perf"\],"reason":"[^"]'; then
+		tg_pass start_event_says_guard_unenforced
+	else
+		tg_fail start_event_says_guard_unenforced "$(grep '"op":"start"' "$TG_LOG")"
+	fi
+	if grep -q "self-protection: UNENFORCED ([^)]" "$TG_T/agent.err"; then
+		tg_pass agent_says_guard_unenforced
+	else
+		tg_fail agent_says_guard_unenforced "$(cat "$TG_T/agent.err")"
+	fi
+	if tg_cli status | grep -q "^UNENFORCED:  self-protection (signal, ptrace, bpf, capability, path, mount, cgroup, perf: [^)]"; then
+		tg_pass status_says_guard_unenforced
+	else
+		tg_fail status_says_guard_unenforced "$(tg_cli status 2>&1)"
+	fi
+	if tg_cli status --json | grep -q '"guard_reason": *"[^"]'; then
+		tg_pass status_json_guard_reason
+	else
+		tg_fail status_json_guard_reason "$(tg_cli status --json 2>&1)"
+	fi
 fi
 if tg_stop_agent; then
 	tg_pass agent_sigterm_exit_0

@@ -112,11 +112,11 @@ tg_start_agent --file-backend fanotify || exit 1
 
 # Unix-socket isolation needs BPF LSM too: listed as unenforced without it.
 if grep -q bpf /sys/kernel/security/lsm 2>/dev/null; then
-	unix_be=bpf-lsm unix_un=""
+	unix_be=bpf-lsm unix_un="" guard_un=""
 else
-	unix_be=none unix_un='"unix",'
+	unix_be=none unix_un='"unix",' guard_un=',"guard"'
 fi
-expected='['"$unix_un"'"file:create","file:mkdir","file:mknod","file:symlink","file:link","file:unlink","file:rmdir","file:rename","file:truncate","file:chmod","file:chown","file:setattr","file:setxattr","file:removexattr","file:receive","file:preopened","file:metadata"]'
+expected='['"$unix_un"'"file:create","file:mkdir","file:mknod","file:symlink","file:link","file:unlink","file:rmdir","file:rename","file:truncate","file:chmod","file:chown","file:setattr","file:setxattr","file:removexattr","file:receive","file:preopened","file:metadata"'"$guard_un"']'
 tg_event start_event_lists_unenforced kind=agent op=start \
 	unenforced="$expected"
 tg_event start_event_backend kind=agent op=start \
@@ -389,7 +389,7 @@ tg_probe unenforced_after_kill --cgroup "$G" --expect ok open "$S/acme/data"
 
 # --file-backend none: nothing enforced, and said so.
 tg_start_agent --file-backend none || exit 1
-tg_event none_says_file_unenforced --count 1 kind=agent op=start unenforced='["file"'"${unix_un:+,\"unix\"}"']'
+tg_event none_says_file_unenforced --count 1 kind=agent op=start unenforced='["file"'"${unix_un:+,\"unix\"}$guard_un"']'
 tg_probe none_enforces_nothing --cgroup "$G" --expect ok open "$S/acme/data"
 tg_stop_agent
 

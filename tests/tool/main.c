@@ -46,6 +46,10 @@
  *   tg-try [--expect ok|denied] pending-race DIR N open PATH
  *          (N fresh cgroups below DIR, a connect or open from each at
  *          once: see tests/tool/pending.c)
+ *   tg-try [--cgroup DIR] [--expect ok|ERRNO] kill|tgkill|pidfd-kill|ptrace|
+ *          vm-read|proc-mem PID, cap NAME, perf-cpu, mount, umount,
+ *          move-mount, write PATH TEXT, clone-into DIR (what a tenant tries
+ *          against tenantguard itself: see tests/tool/guard.c)
  *
  * Exit 0 when the outcome matches --expect (or the call succeeded without
  * --expect), 1 otherwise, 2 on a usage error.
@@ -198,7 +202,7 @@ static const struct tool_cmd *const tables[] = {
 	tool_syscall_cmds,  tool_ratelimit_cmds, tool_uring_cmds,
 	tool_fanotify_cmds, tool_unix_cmds,	 tool_delivery_cmds,
 	tool_netsend_cmds,  tool_pending_cmds,	 tool_bpfmap_cmds,
-	tool_loops_cmds,
+	tool_loops_cmds,    tool_guard_cmds,
 };
 
 int main(int argc, char **argv)

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "agentd/event_text.h"
+#include "tenantguard/guard_abi.h"
 #include "collector/jsoncheck.h"
 
 static struct tg_registry reg;
@@ -215,6 +216,60 @@ static void test_net_event(void **state)
 	assert_string_equal(get(o, "addr"), "10.1.2.3");
 	assert_string_equal(get(o, "proto"), "udp");
 	json_object_put(o);
+}
+
+static void test_guard_events(void **state)
+{
+	static const char *const names[] = {"events.jsonl", "log", "var"};
+	struct json_object *o;
+	__u32 pid = 777;
+
+	ev.kind = TG_KIND_GUARD;
+	ev.target_tenant = 0;
+	ev.op = TG_OP_KILL;
+	ev.family = TG_GUARD_SIGNAL;
+	ev.port = 9;
+	memcpy(ev.addr + 4, &pid, sizeof(pid));
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt);
+	assert_non_null(o);
+	assert_string_equal(get(o, "kind"), "guard");
+	assert_string_equal(get(o, "op"), "kill");
+	assert_string_equal(get(o, "check"), "signal");
+	assert_string_equal(get(o, "target_pid"), "777");
+	assert_string_equal(get(o, "signal"), "9");
+	assert_string_equal(get(o, "target_tenant"), "host");
+	json_object_put(o);
+
+	memset(ev.addr, 0, sizeof(ev.addr));
+	ev.op = TG_OP_CAPABLE;
+	ev.family = TG_GUARD_CAP;
+	ev.port = 16;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt);
+	assert_string_equal(get(o, "check"), "capability");
+	assert_string_equal(get(o, "capability"), "CAP_SYS_MODULE");
+	assert_string_equal(get(o, "cap"), "16");
+	assert_null(get(o, "path"));
+	json_object_put(o);
+
+	ev.op = TG_OP_UNLINK;
+	ev.family = TG_GUARD_PATH;
+	ev.port = 0;
+	put_components(names, 3);
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN + ev.path_len, &fmt);
+	assert_string_equal(get(o, "check"), "path");
+	assert_string_equal(get(o, "op"), "unlink");
+	assert_string_equal(get(o, "path"), "/var/log/events.jsonl");
+	json_object_put(o);
+
+	ev.op = TG_OP_CGROUP_WRITE;
+	ev.family = TG_GUARD_CGROUP;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN + ev.path_len, &fmt);
+	assert_string_equal(get(o, "op"), "cgroup_write");
+	json_object_put(o);
+
+	/* An unknown check is a malformed record, never a guess. */
+	ev.family = TG_GUARD_CHECKS;
+	assert_null(tg_event_json(&ev, TG_EVENT_HDR_LEN + ev.path_len, &fmt));
 }
 
 static void test_hostile_strings(void **state)
@@ -435,6 +490,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_truncated_and_root_paths,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_net_event, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_guard_events, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unix_event, setup,
 						teardown),

@@ -127,6 +127,27 @@ static void test_human_hostile(void **state)
 		assert_true((unsigned char)s[i] >= 0x20);
 }
 
+/* A guard event names its check and what it refused. */
+static void test_human_guard(void **state)
+{
+	char *s = render(
+		"{\"seq\":1,\"kind\":\"guard\",\"verdict\":\"deny\","
+		"\"op\":\"kill\",\"check\":\"signal\",\"target_pid\":301}",
+		0);
+
+	assert_non_null(strstr(s, "signal: pid 301\n"));
+	s = render("{\"seq\":1,\"kind\":\"guard\",\"verdict\":\"deny\","
+		   "\"op\":\"capable\",\"check\":\"capability\","
+		   "\"capability\":\"CAP_SYS_MODULE\",\"cap\":16}",
+		   0);
+	assert_non_null(strstr(s, "capability: CAP_SYS_MODULE\n"));
+	s = render("{\"seq\":1,\"kind\":\"guard\",\"verdict\":\"deny\","
+		   "\"op\":\"unlink\",\"check\":\"path\","
+		   "\"path\":\"/var/log/tenantguard/events.jsonl\"}",
+		   0);
+	assert_non_null(strstr(s, "path: /var/log/tenantguard/events.jsonl\n"));
+}
+
 static void test_human_colour_and_net(void **state)
 {
 	char *s = render(
@@ -156,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_parse_since),
 		cmocka_unit_test(test_human_hostile),
+		cmocka_unit_test(test_human_guard),
 		cmocka_unit_test(test_human_colour_and_net),
 	};
 

@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 
 #include "agentd/pins.h"
+#include "common/procfs.h"
 #include "tenantguard/map_abi.h"
 
 static char dir[128];
@@ -112,8 +113,11 @@ static void test_refusals(void **state)
 				    .agent_pid = (__u32)child};
 		__u32 zero = 0;
 
-		m.agent_starttime = tg_proc_starttime((__u32)child);
-		assert_true(m.agent_starttime > 0);
+		unsigned long long t = 0;
+
+		assert_int_equal(tg_proc_starttime(child, &t), 0);
+		m.agent_starttime = t;
+		assert_true(t > 0);
 		assert_int_equal(bpf_map_update_elem(fd, &zero, &m, BPF_ANY),
 				 0);
 		assert_int_equal(tg_pins_open(&p, dir, why, sizeof(why)),
