@@ -250,7 +250,9 @@ static int link_cgroup(struct tg_bpf *b, struct bpf_program *prog,
 
 /*
  * Unpin the links of object obj (prefix "obj_") whose program the new set
- * has not (s: its skeleton): they detach as this agent lets them go.
+ * has not (s: its skeleton; NULL: the object is not loaded now, none is
+ * its): they detach as this agent lets them go. An agent leaves no
+ * program in force that it does not keep in step with the policy.
  */
 static void remove_stale_links(struct tg_bpf *b, const char *obj,
 			       const struct bpf_object_skeleton *s)
@@ -269,7 +271,7 @@ static void remove_stale_links(struct tg_bpf *b, const char *obj,
 	while ((de = readdir(d))) {
 		if (strncmp(de->d_name, obj, plen) || de->d_name[plen] != '_')
 			continue;
-		for (ours = 0, i = 0; i < s->prog_cnt && !ours; i++) {
+		for (ours = 0, i = 0; s && i < s->prog_cnt && !ours; i++) {
 			if (!*s->progs[i].link)
 				continue;
 			link_name(name, sizeof(name), obj, *s->progs[i].prog);
@@ -730,6 +732,13 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 	if (start_guard(b) && !b->guard_reason[0])
 		snprintf(b->guard_reason, sizeof(b->guard_reason),
 			 "BPF LSM object failed to load");
+	/* Pinned programs of objects not loaded now go. */
+	if (!b->file)
+		remove_stale_links(b, "file", NULL);
+	if (!b->unix_obj)
+		remove_stale_links(b, "unix", NULL);
+	if (!b->guard_obj)
+		remove_stale_links(b, "guard", NULL);
 	err = setup_policy_maps(b);
 	if (err) {
 		snprintf(why, len, "cannot create policy maps: %s",

@@ -86,7 +86,7 @@ tg_track $al
 lsm_loops=""
 if [ $lsm = 1 ]; then
 	tg_wait_tenant initech || exit 1
-	"$P" --cgroup "$A" sock-listen unix-stream "$TG_SRV/acme/sock" "$TG_T/u.ready" &
+	"$P" --cgroup "$A" unix-serve "$TG_SRV/acme/sock" "$TG_T/u.ready" &
 	tg_track $!
 	tg_wait_file "$TG_T/u.ready" || exit 1
 	for w in "I open-until $TG_SRV/acme/data" "I unix-until $TG_SRV/acme/sock" \
@@ -223,6 +223,26 @@ else
 fi
 sleep 1
 
+# --detach and a second agent: refused while an agent serves the pins.
+rc=0
+"$real_bin" --detach --pin-dir "$TG_PINS" --event-socket "$TG_SOCK" \
+	--spool-size 0 2>"$TG_T/err" || rc=$?
+if [ "$rc" = 1 ] && grep -q "is served by the agent with pid $TG_AGENT_PID" "$TG_T/err" &&
+	[ "$(attached)" = "$n_att" ]; then
+	tg_pass detach_refused_while_running
+else
+	tg_fail detach_refused_while_running "exit $rc: $(cat "$TG_T/err")"
+fi
+rc=0
+"$real_bin" --pin-dir "$TG_PINS" --event-socket "$TG_SOCK" \
+	--control-socket "$TG_T/c2.sock" --spool-size 0 --policy builtin \
+	--tenants-cgroup "$TG_TENANTS" 2>"$TG_T/err" || rc=$?
+if [ "$rc" = 1 ] && grep -q "is served by the agent with pid $TG_AGENT_PID" "$TG_T/err"; then
+	tg_pass second_agent_refused
+else
+	tg_fail second_agent_refused "exit $rc: $(cat "$TG_T/err")"
+fi
+
 # The loops end; every denial is accounted for.
 touch "$TG_T/stop"
 tg_wait $gl
@@ -304,27 +324,7 @@ else
 	tg_fail other_layout_refused_set_stays "exit $rc: $(tail -n 2 "$TG_T/err"); $(attached) attached"
 fi
 
-# --detach: refused while an agent runs; then everything goes, recorded.
-tg_start_agent || exit 1
-rc=0
-"$real_bin" --detach --pin-dir "$TG_PINS" --event-socket "$TG_SOCK" \
-	--spool-size 0 2>"$TG_T/err" || rc=$?
-if [ "$rc" = 1 ] && grep -q "is served by the agent with pid $TG_AGENT_PID" "$TG_T/err" &&
-	[ "$(attached)" = "$n_att" ]; then
-	tg_pass detach_refused_while_running
-else
-	tg_fail detach_refused_while_running "exit $rc: $(cat "$TG_T/err")"
-fi
-rc=0
-"$real_bin" --pin-dir "$TG_PINS" --event-socket "$TG_SOCK" \
-	--control-socket "$TG_T/c2.sock" --spool-size 0 --policy builtin \
-	--tenants-cgroup "$TG_TENANTS" 2>"$TG_T/err" || rc=$?
-if [ "$rc" = 1 ] && grep -q "is served by the agent with pid $TG_AGENT_PID" "$TG_T/err"; then
-	tg_pass second_agent_refused
-else
-	tg_fail second_agent_refused "exit $rc: $(cat "$TG_T/err")"
-fi
-tg_stop_agent
+# --detach: everything goes, recorded.
 ids=$(our_progs)
 rc=0
 "$real_bin" --detach --pin-dir "$TG_PINS" --event-socket "$TG_SOCK" \
@@ -336,5 +336,5 @@ else
 	tg_fail detach_removes_everything "exit $rc, $(attached "$ids") of $ids attached: $(cat "$TG_T/err")"
 fi
 tg_event detach_recorded kind=agent op=detach pin_dir="$TG_PINS" links=12 \
-	by_uid=0 build="$build1"
+	by_uid=0 build="$build2"
 tg_summary

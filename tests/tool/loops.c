@@ -5,6 +5,8 @@
  *   open-until PATH STOPFILE [PAUSE_US]   open(PATH, O_RDONLY)
  *   unix-until PATH STOPFILE [PAUSE_US]   connect to the stream socket PATH
  * Each prints "attempts=N eperm=N ok=N other=N" (EACCES counts as eperm).
+ *   unix-serve PATH READY                 listen on PATH, accept and close
+ *                                         each connection (until killed)
  *   now                                   CLOCK_REALTIME in nanoseconds
  */
 #define _GNU_SOURCE
@@ -83,6 +85,32 @@ static int do_unix_until(int argc, char **argv)
 	return loop(argc, argv, try_unix);
 }
 
+static int do_unix_serve(int argc, char **argv)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd, c;
+	FILE *f;
+
+	if (argc < 2 || strlen(argv[0]) >= sizeof(sa.sun_path))
+		return usage();
+	strcpy(sa.sun_path, argv[0]);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 64) < 0) {
+		perror("tg-try: unix-serve");
+		return 1;
+	}
+	f = fopen(argv[1], "we");
+	if (!f)
+		return 1;
+	fclose(f);
+	for (;;) {
+		c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+		if (c >= 0)
+			close(c);
+	}
+}
+
 static int do_now(int argc, char **argv)
 {
 	struct timespec ts;
@@ -94,5 +122,6 @@ static int do_now(int argc, char **argv)
 
 const struct tool_cmd tool_loops_cmds[] = {{"open-until", do_open_until},
 					   {"unix-until", do_unix_until},
+					   {"unix-serve", do_unix_serve},
 					   {"now", do_now},
 					   {}};

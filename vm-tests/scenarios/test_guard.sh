@@ -21,10 +21,9 @@ A=$TG_TDIR/acme
 G=$TG_TDIR/globex
 B="$TG_TDIR/bad name"
 I=$TG_TDIR/initech
-PIN=/sys/fs/bpf/tg-test-$$
-TG_LOG=$TG_T/log/events.jsonl
-mkdir -p "$TG_T/log" "$TG_T/free" "$TG_T/bindlog" "$TG_T/mv" "$PIN" "$I" || exit 1
-tg_on_cleanup "rmdir '$PIN'"
+PIN=$TG_PINS # tg_start_agent's --pin-dir, detached at cleanup
+# The log's directory is the collector's to make (its user's).
+mkdir -p "$TG_T/free" "$TG_T/bindlog" "$TG_T/mv" "$I" || exit 1
 tg_policy <<YAML
   acme: {paths: [$TG_SRV/acme]}
   globex: {paths: [$TG_SRV/globex]}
@@ -32,8 +31,7 @@ tg_policy <<YAML
 YAML
 mkdir "$B" || exit 1
 tg_start_collector || exit 1
-tg_start_agent --require-file-isolation --event-log "$TG_LOG" \
-	--pin-dir "$PIN" || exit 1
+tg_start_agent --require-file-isolation --event-log "$TG_LOG" || exit 1
 AG=$TG_AGENT_PID
 CO=$TG_COLLECTOR_PID
 
@@ -221,8 +219,7 @@ else
 fi
 
 echo "# threads: the agent's fanotify backend runs some"
-tg_start_agent --file-backend fanotify --event-log "$TG_LOG" \
-	--pin-dir "$PIN" || exit 1
+tg_start_agent --file-backend fanotify --event-log "$TG_LOG" || exit 1
 AG=$TG_AGENT_PID
 TID=$(ls "/proc/$AG/task" | grep -v "^$AG\$" | head -n 1)
 if [ -n "$TID" ]; then
