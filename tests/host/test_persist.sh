@@ -335,6 +335,13 @@ if [ "$rc" = 0 ] && [ -n "$ids" ] && [ "$(attached "$ids")" = 0 ] && [ ! -e "$TG
 else
 	tg_fail detach_removes_everything "exit $rc, $(attached "$ids") of $ids attached: $(cat "$TG_T/err")"
 fi
-tg_event detach_recorded kind=agent op=detach pin_dir="$TG_PINS" links=12 \
+# Links: the 12 network ones, and the LSM objects' where they load.
+tg_event detach_recorded kind=agent op=detach pin_dir="$TG_PINS" \
 	by_uid=0 build="$build2"
+nlinks=$(json_num "$(last_agent detach)" links)
+if [ "${nlinks:-0}" -ge 12 ] && { [ $lsm = 1 ] || [ "$nlinks" = 12 ]; }; then
+	tg_pass detach_counts_links
+else
+	tg_fail detach_counts_links "$(last_agent detach)"
+fi
 tg_summary
