@@ -31,7 +31,8 @@ PAUSE=${TG_PERSIST_PAUSE:-0}
 # ephemeral port for a minute: at full speed they would fill the range the
 # next tests pick their ports from.
 OWN_PAUSE=${TG_PERSIST_PAUSE:-2000}
-tg_start_collector || exit 1
+# One log file however long the drill (make soak): the checks read it.
+tg_start_collector --rotate-size 4294967296 || exit 1
 
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
