@@ -85,6 +85,7 @@ start_agent
 sed 's/^/   /' "$run/agent.err"
 
 say "acme listens on 127.0.0.1:$port"
+rm -f "$run/ready" # a run before left its own
 "$out/tg-try" --cgroup "$cgroot/tenants/acme" listen tcp 127.0.0.1 $port "$run/ready" &
 pids="$pids $!"
 while [ ! -e "$run/ready" ]; do sleep 0.1; done

@@ -92,7 +92,7 @@ tg_env_cleanup()
 			kill -TERM "$p" 2>/dev/null
 	done
 	for p in $TG_PIDS; do
-		wait "$p" 2>/dev/null
+		wait "$p" 2>/dev/null || true
 	done
 	TG_PIDS=""
 	tg_detach_pins
