@@ -255,6 +255,8 @@ static int open_spool(struct agent *a)
 			      errno == EBUSY ? "in use by another agent"
 					     : strerror(errno));
 	tg_sink_set_spool(a->sink, spool);
+	/* A killed agent loses no event it took from the kernel. */
+	tg_sink_spool_all(a->sink, 1);
 	if (si.torn)
 		tg_info("spool %s: cut %u damaged record(s) (%llu bytes) left by a crash",
 			a->opt.spool_dir, si.torn,

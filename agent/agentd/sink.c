@@ -45,6 +45,7 @@ struct tg_sink {
 	__u64 stream;	   /* this agent run's stream id */
 	__u64 conn_stream; /* the stream this connection's HELLO named */
 	struct tg_spool *spool;
+	int through; /* every frame is written to the spool first */
 	long long next_connect_ms;
 	long long next_sync_ms;
 	int backoff_ms; /* wait before the next connect attempt */
@@ -108,6 +109,11 @@ struct tg_sink *tg_sink_new(const char *socket_path, size_t max_queue)
 void tg_sink_set_spool(struct tg_sink *s, struct tg_spool *sp)
 {
 	s->spool = sp;
+}
+
+void tg_sink_spool_all(struct tg_sink *s, int on)
+{
+	s->through = on;
 }
 
 /* The stream to deliver now: an earlier run's left in the spool first. */
@@ -440,10 +446,11 @@ int tg_sink_submit(struct tg_sink *s, const char *json, size_t len)
 		return -EMSGSIZE;
 	}
 	/*
-	 * Once older frames wait on disk, new ones follow them there; when
-	 * the spool is full they wait in memory (always after the spool's).
+	 * Once older frames wait on disk, new ones follow them there (all of
+	 * them do when spooling every frame); when the spool is full they
+	 * wait in memory (always after the spool's).
 	 */
-	if (s->spool && !s->count && tg_spool_unread(s->spool) &&
+	if (s->spool && !s->count && (s->through || tg_spool_unread(s->spool)) &&
 	    !(err = to_spool(s, json, len, now)))
 		goto out_sent;
 	if (mem_full(s, len)) {

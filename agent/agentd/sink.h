@@ -61,6 +61,15 @@ struct tg_sink *tg_sink_new(const char *socket_path, size_t max_queue);
 void tg_sink_set_spool(struct tg_sink *s, struct tg_spool *sp);
 
 /*
+ * With on, every frame is appended to the spool when it is submitted (the
+ * memory queue only takes what the full spool cannot), so that a frame is
+ * in a file before anything it accounts for is marked reported: a kill -9
+ * of the agent loses none of them (a power loss loses what was not yet
+ * synced, at most about a second's worth).
+ */
+void tg_sink_spool_all(struct tg_sink *s, int on);
+
+/*
  * Queue one JSON object (without "seq"); tg_sink_process sends it.
  * -ENOBUFS when the queue (and spool) is full, -EIO when the spool cannot be
  * written, -EMSGSIZE when len exceeds TG_WIRE_MAX_PAYLOAD, -ENOMEM: each

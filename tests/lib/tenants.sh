@@ -18,6 +18,9 @@ tg_cgroup2_root()
 tg_env_setup()
 {
 	TG_T=$(mktemp -d /tmp/tg-test.XXXXXX) || return 1
+	# Absolute, and kept for the cleanup whatever TG_BIN a test sets.
+	TG_BIN=$(cd "${TG_BIN:-build}" && pwd) || return 1
+	TG_DETACH_BIN=$TG_BIN/tenantguard-agent
 	TG_CGROOT=$(tg_cgroup2_root)
 	if [ -z "$TG_CGROOT" ]; then
 		echo "no cgroup v2 mount in /proc/self/mountinfo" >&2
@@ -114,7 +117,7 @@ tg_env_cleanup()
 tg_detach_pins()
 {
 	[ -n "${TG_PINS:-}" ] && [ -e "$TG_PINS" ] || return 0
-	"$TG_BIN/tenantguard-agent" --detach --pin-dir "$TG_PINS" \
+	"${TG_DETACH_BIN:-$TG_BIN/tenantguard-agent}" --detach --pin-dir "$TG_PINS" \
 		--event-socket "${TG_T:-/tmp}/none.sock" --spool-size 0 \
 		2>>"${TG_T:-/tmp}/detach.err"
 }

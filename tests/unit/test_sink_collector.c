@@ -1084,6 +1084,69 @@ static void test_spool_across_agent_restart(void **state)
 	stop_collector(pid, SIGTERM);
 }
 
+/*
+ * Spooling every frame: an agent killed before it sent or acked anything
+ * (its memory gone with it) leaves every frame it took in the spool, and
+ * the next run delivers them; the frames it sent are not stored twice.
+ * Without spooling every frame the same kill loses them (the control).
+ */
+static void killed_agent_run(int all, int sent_first)
+{
+	struct tg_sink *s;
+	pid_t child;
+	int st, i;
+
+	child = fork();
+	assert_true(child >= 0);
+	if (!child) {
+		s = spooled_sink(64, 1 << 20);
+		tg_sink_spool_all(s, all);
+		for (i = 1; i <= sent_first; i++)
+			submit(s, i);
+		if (sent_first && tg_sink_flush(s, 5000))
+			_exit(3);
+		for (i = sent_first + 1; i <= sent_first + 5; i++)
+			submit(s, i);
+		raise(SIGKILL);
+		_exit(2);
+	}
+	assert_int_equal(waitpid(child, &st, 0), child);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+}
+
+static void test_spool_all_survives_kill(void **state)
+{
+	struct tg_sink *s;
+	struct tg_sink_stats st;
+	pid_t pid;
+
+	pid = start_collector();
+	killed_agent_run(1, 3);
+	s = spooled_sink(64, 1 << 20);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	tg_sink_stats(s, &st);
+	assert_int_equal(st.dropped, 0);
+	assert_int_equal(st.spool_records, 0);
+	/* 3 delivered by the killed run, 5 by this one from its spool. */
+	assert_int_equal(log_lines(), 8);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+}
+
+static void test_spool_some_lost_to_kill(void **state)
+{
+	struct tg_sink *s;
+	pid_t pid;
+
+	pid = start_collector();
+	killed_agent_run(0, 3);
+	s = spooled_sink(64, 1 << 20);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	assert_int_equal(log_lines(), 3);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+}
+
 /* Spool full too: drops are counted with their reason, nothing else lost. */
 static void test_spool_full(void **state)
 {
@@ -1329,6 +1392,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_spool_while_down, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_spool_across_agent_restart,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spool_all_survives_kill,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spool_some_lost_to_kill,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_full, setup,
 						teardown),
