@@ -19,6 +19,7 @@
 #include "agentd/bpf_loader.h"
 #include "file.skel.h"
 #include "guard.skel.h"
+#include "proc.skel.h"
 #include "net.skel.h"
 #include "unix.skel.h"
 #include "tenantguard/map_abi.h"
@@ -126,7 +127,8 @@ out_free:
 void tg_bpf_build_id(__u8 out[32])
 {
 	const void *(*images[])(size_t *) = {
-		tg_net__elf_bytes, tg_file__elf_bytes, tg_unix__elf_bytes};
+		tg_net__elf_bytes, tg_file__elf_bytes, tg_unix__elf_bytes,
+		tg_guard__elf_bytes, tg_proc__elf_bytes};
 	crypto_generichash_state st;
 	const void *data;
 	size_t i, sz;
@@ -534,6 +536,28 @@ static int start_guard(struct tg_bpf *b)
 	return 0;
 }
 
+/* Process isolation: optional, needs BPF LSM. */
+static int start_proc(struct tg_bpf *b)
+{
+	struct tg_proc *p;
+	int err;
+
+	p = tg_proc__open();
+	if (!p)
+		return -errno;
+	p->rodata->tg_obj = TG_OBJ_PROC;
+	p->rodata->tg_stamp = b->stamp;
+	err = start_lsm_object(b, p->skeleton, "proc", TG_OBJ_PROC,
+			       b->proc_reason, sizeof(b->proc_reason));
+	if (err) {
+		tg_proc__destroy(p);
+		return err;
+	}
+	b->proc_obj = p;
+	b->proc_backend = TG_BACKEND_BPF_LSM;
+	return 0;
+}
+
 int tg_bpf_guard_fd(const struct tg_bpf *b, const char *map)
 {
 	struct bpf_map *m;
@@ -732,6 +756,9 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 	if (start_guard(b) && !b->guard_reason[0])
 		snprintf(b->guard_reason, sizeof(b->guard_reason),
 			 "BPF LSM object failed to load");
+	if (start_proc(b) && !b->proc_reason[0])
+		snprintf(b->proc_reason, sizeof(b->proc_reason),
+			 "BPF LSM object failed to load");
 	/* Pinned programs of objects not loaded now go. */
 	if (!b->file)
 		remove_stale_links(b, "file", NULL);
@@ -739,6 +766,8 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 		remove_stale_links(b, "unix", NULL);
 	if (!b->guard_obj)
 		remove_stale_links(b, "guard", NULL);
+	if (!b->proc_obj)
+		remove_stale_links(b, "proc", NULL);
 	err = setup_policy_maps(b);
 	if (err) {
 		snprintf(why, len, "cannot create policy maps: %s",
@@ -766,6 +795,9 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 
 out_destroy_file:
 	free_policy_maps(b);
+	tg_proc__destroy(b->proc_obj);
+	b->proc_obj = NULL;
+	b->proc_backend = TG_BACKEND_NONE;
 	tg_guard__destroy(b->guard_obj);
 	b->guard_obj = NULL;
 	b->guard_backend = TG_BACKEND_NONE;
@@ -789,6 +821,8 @@ void tg_bpf_stop(struct tg_bpf *b)
 	ring_buffer__free(b->rb);
 	b->rb = NULL;
 	free_policy_maps(b);
+	tg_proc__destroy(b->proc_obj);
+	b->proc_obj = NULL;
 	tg_guard__destroy(b->guard_obj);
 	b->guard_obj = NULL;
 	tg_unix__destroy(b->unix_obj);

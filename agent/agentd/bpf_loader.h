@@ -15,6 +15,7 @@ struct tg_net;
 struct tg_file;
 struct tg_unix;
 struct tg_guard;
+struct tg_proc;
 struct ring_buffer;
 
 /* What enforces a feature on this kernel. */
@@ -63,15 +64,18 @@ struct tg_bpf {
 	struct tg_file *file;
 	struct tg_unix *unix_obj;
 	struct tg_guard *guard_obj; /* self-protection (agentd/guard.h) */
+	struct tg_proc *proc_obj;   /* process isolation */
 	struct ring_buffer *rb;
 	int cgroup_fd;
 	enum tg_backend file_backend;
 	enum tg_backend net_backend;
 	enum tg_backend unix_backend;  /* unix sockets, foreign sockets */
 	enum tg_backend guard_backend; /* self-protection */
+	enum tg_backend proc_backend;  /* process isolation */
 	char file_reason[256];	       /* why file isolation is unavailable */
 	char unix_reason[256];	       /* why unix isolation is unavailable */
 	char guard_reason[256];	       /* why self-protection is unavailable */
+	char proc_reason[256];	       /* why process isolation is unavailable */
 	int inner[TG_PM_COUNT][2];     /* inner map fds per slot, -1 if none */
 	struct tg_kv_set mirror[TG_PM_COUNT][2]; /* what each holds */
 	__u32 gen;		   /* policy generation in force */

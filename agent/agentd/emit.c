@@ -166,6 +166,7 @@ struct json_object *agent_backends_json(struct agent *a, struct json_object *o,
 		{"file", a->bpf.file_backend, a->bpf.file_reason},
 		{"net", a->bpf.net_backend, ""},
 		{"unix", a->bpf.unix_backend, a->bpf.unix_reason},
+		{"proc", a->bpf.proc_backend, a->bpf.proc_reason},
 	};
 	struct json_object *be = json_object_new_object();
 	struct json_object *un = json_object_new_array();
@@ -280,7 +281,7 @@ static void pins_text(struct agent *a, char *buf, size_t len)
 void agent_emit_backends(struct agent *a, const char *op)
 {
 	struct json_object *o, *ops = NULL, *un = NULL;
-	char file[1024], usock[360], guard[512], msg[2400];
+	char file[1024], usock[360], proc[360], guard[512], msg[2800];
 	struct json_object *sp = NULL, *checks = NULL;
 	size_t n;
 
@@ -296,13 +297,17 @@ void agent_emit_backends(struct agent *a, const char *op)
 	backend_text(usock, sizeof(usock),
 		     "unix sockets and other tenants' sockets in use",
 		     a->bpf.unix_backend, a->bpf.unix_reason, NULL, NULL);
+	backend_text(proc, sizeof(proc),
+		     "other tenants' and the host's processes",
+		     a->bpf.proc_backend, a->bpf.proc_reason, NULL, NULL);
 	json_object_object_get_ex(o, "self_protection", &sp);
 	json_object_object_get_ex(sp, "enforced", &checks);
 	backend_text(guard, sizeof(guard), "self-protection",
 		     a->bpf.guard_backend, a->bpf.guard_reason, checks, NULL);
 	n = (size_t)snprintf(msg, sizeof(msg),
-			     "%s; %s; network isolation: %s; %s", file, usock,
-			     tg_backend_name(a->bpf.net_backend), guard);
+			     "%s; %s; %s; network isolation: %s; %s", file,
+			     usock, proc, tg_backend_name(a->bpf.net_backend),
+			     guard);
 	if (a->pins.meta && n < sizeof(msg))
 		pins_text(a, msg + n, sizeof(msg) - n);
 	add_field(o, "message", msg);

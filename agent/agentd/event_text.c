@@ -103,6 +103,13 @@ static const char *op_name(__u32 op)
 	case TG_OP_LISTEN: return "listen";
 	case TG_OP_ACCEPT: return "accept";
 	case TG_OP_RECVMSG: return "recvmsg";
+	case TG_OP_SIGNAL: return "signal";
+	case TG_OP_PROC_OPEN: return "proc_open";
+	case TG_OP_SETNICE: return "setnice";
+	case TG_OP_SETIOPRIO: return "setioprio";
+	case TG_OP_SETSCHEDULER: return "setscheduler";
+	case TG_OP_SETRLIMIT: return "setrlimit";
+	case TG_OP_MOVEMEMORY: return "movememory";
 	case TG_OP_PTRACE: return "ptrace";
 	case TG_OP_KILL: return "kill";
 	case TG_OP_BPF: return "bpf";
@@ -344,6 +351,15 @@ static int put_int(struct tg_buf *b, const char *key, unsigned long v)
 	return put_key(b, key) ?: tg_buf_put(b, d + i, sizeof(d) - (size_t)i);
 }
 
+/* ,"key":v for a value that may be negative */
+static int put_signed(struct tg_buf *b, const char *key, long v)
+{
+	char d[24];
+	int n = snprintf(d, sizeof(d), "%ld", v);
+
+	return put_key(b, key) ?: tg_buf_put(b, d, (size_t)n);
+}
+
 /*
  * The fields of a guard event after op: "check", then what it names (see
  * event_abi.h): the target's pid and the signal or ptrace mode, the bpf
@@ -381,6 +397,38 @@ static int guard_fields(struct tg_buf *out, const struct tg_event *ev,
 	err = err ?: put_field(out, "path", path, len);
 	if (!err && (ev->path_flags & TG_PATH_F_TRUNCATED))
 		err = tg_buf_put(out, ",\"path_truncated\":true", 22);
+	return err;
+}
+
+/*
+ * The fields of a proc event after op (see event_abi.h): the target task,
+ * then what the op names.
+ */
+static int proc_fields(struct tg_buf *out, const struct tg_event *ev)
+{
+	__u32 tid, tgid;
+	int err;
+
+	memcpy(&tid, ev->addr, sizeof(tid));
+	memcpy(&tgid, ev->addr + 4, sizeof(tgid));
+	err = put_int(out, "target_pid", tgid);
+	err = err ?: put_int(out, "target_tid", tid);
+	err = err
+		      ?: put_field(out, "target_comm", (const char *)ev->path,
+				   ev->path_len < TG_COMM_LEN ? ev->path_len
+							      : TG_COMM_LEN);
+	switch (ev->op) {
+	case TG_OP_SIGNAL:
+		err = err ?: put_int(out, "signal", ev->port);
+		return err ?: put_field(out, "via",
+					ev->family ? "file_owner" : "syscall",
+					ev->family ? 10 : 7);
+	case TG_OP_PTRACE: return err ?: put_int(out, "ptrace_mode", ev->port);
+	case TG_OP_PROC_OPEN: return err ?: put_int(out, "mask", ev->port);
+	case TG_OP_SETNICE: return err ?: put_signed(out, "nice", ev->port - 20);
+	case TG_OP_SETIOPRIO: return err ?: put_int(out, "ioprio", ev->port);
+	case TG_OP_SETRLIMIT: return err ?: put_int(out, "resource", ev->port);
+	}
 	return err;
 }
 
@@ -444,6 +492,9 @@ int tg_event_text(const void *rec, size_t size, const struct tg_event_fmt *f,
 			err = tg_buf_put(out, ",\"path_truncated\":true", 22);
 	} else if (!err && ev.kind == TG_KIND_UNIX) {
 		err = put_field(out, "path", path, unix_path(&ev, path));
+	} else if (!err && ev.kind == TG_KIND_PROC) {
+		memset((char *)&ev + size, 0, sizeof(ev) - size);
+		err = proc_fields(out, &ev);
 	} else if (!err && ev.kind == TG_KIND_GUARD) {
 		memset((char *)&ev + size, 0, sizeof(ev) - size);
 		err = guard_fields(out, &ev, f, path, sizeof(path));

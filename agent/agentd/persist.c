@@ -268,6 +268,8 @@ struct json_object *agent_pins_json(struct agent *a)
 		json_object_array_add(keep, json_object_new_string("file"));
 	if (a->bpf.unix_backend == TG_BACKEND_BPF_LSM)
 		json_object_array_add(keep, json_object_new_string("unix"));
+	if (a->bpf.proc_backend == TG_BACKEND_BPF_LSM)
+		json_object_array_add(keep, json_object_new_string("proc"));
 	json_object_object_add(o, "persist", keep);
 	return o;
 }

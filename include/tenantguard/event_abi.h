@@ -42,6 +42,15 @@
  * mount, cgroup checks), addr[0..3] the device with TG_PATH_F_FSROOT.
  */
 
+/*
+ * kind proc (process isolation, bpf/proc.bpf.c): addr[0..3] the target's
+ * thread id, addr[4..7] its thread group id (__u32, host byte order), path
+ * its comm (path_len TG_COMM_LEN, NUL-padded); port as the op says; family
+ * for op signal: 0 sent by a system call, 1 through a file's owner (SIGIO,
+ * SIGURG or F_SETSIG's signal; pid and comm are then the task that made the
+ * file ready, the owner was set by the tenant named).
+ */
+
 enum tg_kind {
 	TG_KIND_FILE = 1,
 	TG_KIND_NET = 2,
@@ -86,8 +95,15 @@ enum tg_op {
 	TG_OP_LISTEN = 32,
 	TG_OP_ACCEPT = 33,
 	TG_OP_RECVMSG = 34,
-	/* proc */
-	TG_OP_PTRACE = 48,
+	/* proc (process isolation, bpf/proc.bpf.c) */
+	TG_OP_SIGNAL = 40,	 /* a signal, port: its number */
+	TG_OP_PROC_OPEN = 41,	 /* a /proc/PID inode, port: the access mask */
+	TG_OP_SETNICE = 42,	 /* port: the nice value + 20 */
+	TG_OP_SETIOPRIO = 43,	 /* port: the I/O priority */
+	TG_OP_SETSCHEDULER = 44, /* scheduling policy or parameters */
+	TG_OP_SETRLIMIT = 45,	 /* port: the resource */
+	TG_OP_MOVEMEMORY = 46,	 /* migrate_pages, move_pages */
+	TG_OP_PTRACE = 48, /* proc, guard; proc: port the ptrace mode */
 	TG_OP_KILL = 49,
 	/* guard */
 	TG_OP_BPF = 50,	       /* the bpf() system call */

@@ -12,14 +12,15 @@
  * sizes, the meta map's struct tg_meta): a new agent reuses a pinned set
  * only if its layout is this one (agent/agentd/pins.h).
  */
-#define TG_LAYOUT_VERSION 1
+#define TG_LAYOUT_VERSION 2
 
 /* DIR/maps/emitter: per BPF object, the program set stamp that reports. */
 #define TG_OBJ_NET   0 /* cgroup links are replaced in place: always */
 #define TG_OBJ_FILE  1
 #define TG_OBJ_UNIX  2
 #define TG_OBJ_GUARD 3
-#define TG_OBJ_COUNT 4
+#define TG_OBJ_PROC  4
+#define TG_OBJ_COUNT 8 /* emitter entries: room for objects to come */
 
 #define TG_MAX_TENANTS                                                         \
 	16384			    /* tenant ids are 1..TG_MAX_TENANTS - 1,   \
@@ -31,6 +32,7 @@
 #define TG_MAX_ALLOW_PAIRS  65536  /* entries of allow_pairs */
 #define TG_MAX_PORT_KEYS    131072 /* entries of port_reserved, port_bound */
 #define TG_MAX_NETWORKS	    65536  /* entries of tenant_nets */
+#define TG_PROC_MAX_FOWNERS 65536 /* files with an owner set, at once */
 #define TG_MAX_CGROUP_LEVEL 32	   /* deepest cgroup level searched */
 #define TG_MAX_PATH_DEPTH   4096   /* deepest dentry ancestry walked */
 

@@ -29,6 +29,7 @@ extern const struct tool_cmd tool_pending_cmds[];
 extern const struct tool_cmd tool_bpfmap_cmds[];
 extern const struct tool_cmd tool_loops_cmds[];
 extern const struct tool_cmd tool_guard_cmds[];
+extern const struct tool_cmd tool_proc_cmds[];
 
 /* Options given before the subcommand. */
 extern const char *expect;	/* --expect ok|ERRNO */

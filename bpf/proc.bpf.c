@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Process isolation: a task of a tenant (or of the pending actor, its own
+ * actor) may not reach a task of another tenant or of the host:
+ *  - signal it by any path: kill, tgkill, rt_sigqueueinfo,
+ *    pidfd_send_signal, process groups and kill(-1) (task_kill is asked
+ *    once per target), and SIGIO/SIGURG (or F_SETSIG's signal) through a
+ *    file whose owner the tenant set (file_set_fowner cannot refuse: the
+ *    setter's tenant is kept per file and judged at delivery);
+ *  - ptrace it or use what the ptrace access check gates
+ *    (process_vm_readv/writev, /proc/PID/mem, environ, maps, fd/, kcmp,
+ *    pidfd_getfd);
+ *  - change its nice value, I/O priority, scheduling, resource limits or
+ *    memory placement;
+ *  - open or walk into its /proc/PID (and task/TID) entries: the tenant of
+ *    the task behind each /proc inode is stamped on it when the kernel
+ *    makes or revalidates it (task_to_inode).
+ * Tasks of one tenant reach each other; host tasks reach everyone; the
+ * kernel's own signals (SIGCHLD to a parent, ...) never pass task_kill.
+ * Each refusal is -EPERM (the kernel turns some into EACCES, see
+ * docs/process-isolation.md) and one event of kind proc; a tenant in audit
+ * mode is allowed and reported.
+ */
+#include "kernel_types.h"
+#include "proc_types.h"
+#include "common.bpf.h"
+#include "tenantguard/guard_abi.h"
+
+#include <linux/errno.h>
+#include <bpf/bpf_tracing.h>
+
+#define TG_PROC_SUPER_MAGIC 0x9fa0
+
+/* tg_event.family of a signal event: how it was sent. */
+#define TG_PROC_VIA_CALL 0 /* a system call naming the target */
+#define TG_PROC_VIA_FOWN 1 /* a file's owner (SIGIO, SIGURG, F_SETSIG) */
+
+/* Per task: the tenant of its cgroup under policy generation gen. */
+struct tg_task_tenant {
+	__u64 cgid;   /* cgroup the answer is for */
+	__u32 gen;    /* policy_gen it was found under */
+	__u32 tenant; /* tenant id, TG_TENANT_HOST for none */
+	__u32 flags;  /* TG_TENANT_F_* */
+	__u32 valid;  /* 1 once filled */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tg_task_tenant);
+} task_tenant SEC(".maps");
+
+/* Per /proc inode of a task: that task, as last stamped. */
+struct tg_proc_stamp {
+	__u32 tenant1; /* its tenant id + 1; 0: not stamped */
+	__u32 tid, tgid;
+	__u32 pad;
+	char comm[TG_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tg_proc_stamp);
+} proc_inode_tenant SEC(".maps");
+
+/*
+ * Files whose owner (F_SETOWN, F_SETOWN_EX, fcntl on sockets, TIOCSPGRP
+ * is not one) a tenant set: file address -> the setter's tenant id and
+ * flags; the host's settings are kept too (TG_TENANT_HOST) so that a file
+ * missing here is one whose owner was set before the object was loaded.
+ * Removed when the file is freed.
+ */
+struct tg_fowner {
+	__u32 tenant;
+	__u32 flags;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TG_PROC_MAX_FOWNERS);
+	__type(key, __u64);
+	__type(value, struct tg_fowner);
+} fowners SEC(".maps");
+
+/*
+ * [0]: how many file owners could not be recorded (fowners full). While
+ * any could not, a signal through a file missing from fowners is refused
+ * towards tenants and the host (closed, not open).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} fowner_overflow SEC(".maps");
+
+/*
+ * The guard's map (bpf/guard.bpf.c, the same map by pin): the agent and
+ * the collector are its to defend, with events of kind guard; this object
+ * leaves them to it, so that one refusal is one event.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TG_GUARD_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct tg_guard_proc);
+} guarded_procs SEC(".maps");
+
+/* Whether p is a thread of a guarded process (as the guard decides it). */
+static __always_inline int tg_guarded(struct task_struct *p)
+{
+	__u32 tgid = (__u32)BPF_CORE_READ(p, tgid);
+	const struct tg_guard_proc *g;
+	__u64 start;
+
+	g = bpf_map_lookup_elem(&guarded_procs, &tgid);
+	if (!g || !g->tick_ns)
+		return 0;
+	start = BPF_CORE_READ(p, group_leader, start_boottime);
+	return start / g->tick_ns == g->start_ticks;
+}
+
+/* The policy generation in force, or -1 when none is loaded. */
+static __always_inline long tg_gen(void)
+{
+	__u32 zero = 0, *gp;
+
+	gp = bpf_map_lookup_elem(&policy_gen, &zero);
+	return gp ? (long)*(volatile __u32 *)gp : -1;
+}
+
+/*
+ * The tenant of cgroup cg (a task's cgroup v2 cgroup) under slot: as
+ * tg_current_tenant finds it, walking down from the root's children.
+ */
+static __always_inline void tg_cgroup_tenant(struct cgroup *cg, __u32 slot,
+					     struct tg_tenant *out)
+{
+	const struct tg_tenant *t;
+	struct cgroup *anc;
+	void *cgroups;
+	int level, top;
+	__u64 id, anc_off;
+
+	out->id = TG_TENANT_HOST;
+	out->flags = 0;
+	cgroups = bpf_map_lookup_elem(&tenant_cgroups, &slot);
+	if (!cgroups || !cg)
+		return;
+	top = BPF_CORE_READ(cg, level);
+	anc_off = bpf_core_field_offset(struct cgroup, ancestors);
+	for (level = 1; level <= TG_MAX_CGROUP_LEVEL; level++) {
+		if (level > top)
+			break;
+		anc = NULL;
+		bpf_probe_read_kernel(&anc, sizeof(anc),
+				      (void *)cg + anc_off +
+					      (__u64)level * sizeof(anc));
+		if (!anc)
+			break;
+		id = BPF_CORE_READ(anc, kn, id);
+		t = bpf_map_lookup_elem(cgroups, &id);
+		if (!t)
+			continue;
+		*out = *t;
+		if (!(t->flags & TG_TENANT_F_PENDING))
+			return;
+	}
+}
+
+/*
+ * The tenant of task p (NULL: the current task) into out, from p's cache
+ * while its cgroup and the policy are those it was found for. Returns 0,
+ * or -1 when no policy is loaded (nothing is checked then).
+ */
+static __always_inline int tg_task_tenant(struct task_struct *p,
+					  struct tg_tenant *out)
+{
+	struct tg_task_tenant *c;
+	struct cgroup *cg;
+	long gen = tg_gen();
+	__u64 cgid;
+
+	if (gen < 0)
+		return -1;
+	if (!p) {
+		p = bpf_get_current_task_btf();
+		cgid = bpf_get_current_cgroup_id();
+	} else {
+		cgid = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id);
+	}
+	c = bpf_task_storage_get(&task_tenant, p, 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (c && c->valid && c->cgid == cgid && c->gen == (__u32)gen) {
+		out->id = c->tenant;
+		out->flags = c->flags;
+		return 0;
+	}
+	cg = BPF_CORE_READ(p, cgroups, dfl_cgrp);
+	tg_cgroup_tenant(cg, (__u32)gen & 1, out);
+	if (c) {
+		c->cgid = cgid;
+		c->gen = (__u32)gen;
+		c->tenant = out->id;
+		c->flags = out->flags;
+		c->valid = 1;
+	}
+	return 0;
+}
+
+/*
+ * Refuse (or, in audit mode, report) actor's act op on target task p of
+ * tenant target; num and via go into the event (see event_abi.h).
+ */
+static __always_inline int tg_proc_refuse(const struct tg_tenant *actor,
+					  __u32 target, struct task_struct *p,
+					  __u32 op, __u32 num, __u32 via)
+{
+	struct tg_event *ev;
+	__u32 tid, tgid;
+
+	ev = tg_event_begin(TG_KIND_PROC, op, actor, target);
+	if (ev) {
+		ev->family = (__u16)via;
+		ev->port = (__u16)num;
+		tid = (__u32)BPF_CORE_READ(p, pid);
+		tgid = (__u32)BPF_CORE_READ(p, tgid);
+		__builtin_memcpy(&ev->addr[0], &tid, sizeof(tid));
+		__builtin_memcpy(&ev->addr[4], &tgid, sizeof(tgid));
+		bpf_core_read_str(ev->path, TG_COMM_LEN, &p->comm);
+		ev->path_len = TG_COMM_LEN;
+		tg_event_submit(ev);
+	}
+	return tg_denied(actor) ? -EPERM : 0;
+}
+
+/* The current task's act op on p: 0 or -EPERM. */
+static __always_inline int tg_proc_check(struct task_struct *p, __u32 op,
+					 __u32 num)
+{
+	struct tg_tenant actor, target;
+
+	if (tg_task_tenant(NULL, &actor) || actor.id == TG_TENANT_HOST)
+		return 0;
+	if (tg_task_tenant(p, &target) || target.id == actor.id ||
+	    tg_guarded(p))
+		return 0;
+	return tg_proc_refuse(&actor, target.id, p, op, num, TG_PROC_VIA_CALL);
+}
+
+/* Signals --------------------------------------------------------------- */
+
+/*
+ * Every signal a task sends (kill, tgkill, tkill, rt_sigqueueinfo,
+ * rt_tgsigqueueinfo, pidfd_send_signal; kill(-pgrp) and kill(-1) once per
+ * target). With cred set, the sender is not the current task (USB
+ * asynchronous I/O completions): left to the kernel's checks.
+ */
+SEC("lsm/task_kill")
+int BPF_PROG(tg_proc_task_kill, struct task_struct *p, void *info, int sig,
+	     const void *cred, int ret)
+{
+	if (ret || cred)
+		return ret;
+	return tg_proc_check(p, TG_OP_SIGNAL, (__u32)sig);
+}
+
+/* Where a file's owner is kept: the file itself, or (6.12) beside it. */
+static __always_inline int tg_file_has_owner(struct file *file)
+{
+	struct file___owner_out *fo = (void *)file;
+	struct file___owner_in *fi = (void *)file;
+
+	if (bpf_core_field_exists(struct fown_struct___owner_out, file))
+		return BPF_CORE_READ(fo, f_owner) != NULL;
+	return BPF_CORE_READ(fi, f_owner.pid) != NULL;
+}
+
+static __always_inline __u64 tg_fown_file(void *fown)
+{
+	struct fown_struct___owner_out *o = fown;
+
+	if (bpf_core_field_exists(struct fown_struct___owner_out, file))
+		return (__u64)BPF_CORE_READ(o, file);
+	return (__u64)fown -
+	       bpf_core_field_offset(struct file___owner_in, f_owner);
+}
+
+/* F_SETOWN and co: remember whose owner setting it is. */
+SEC("lsm/file_set_fowner")
+int BPF_PROG(tg_proc_set_fowner, struct file *file)
+{
+	struct tg_fowner v = {.tenant = TG_TENANT_HOST};
+	struct tg_tenant actor;
+	__u64 key = (__u64)file;
+	__u32 zero = 0;
+	__u64 *over;
+
+	if (tg_task_tenant(NULL, &actor))
+		return 0;
+	v.tenant = actor.id;
+	v.flags = actor.flags;
+	if (bpf_map_update_elem(&fowners, &key, &v, BPF_ANY)) {
+		over = bpf_map_lookup_elem(&fowner_overflow, &zero);
+		if (over)
+			__sync_fetch_and_add(over, 1);
+	}
+	return 0;
+}
+
+/* Only files that ever had an owner can be in fowners. */
+SEC("lsm/file_free_security")
+int BPF_PROG(tg_proc_file_free, struct file *file)
+{
+	__u64 key = (__u64)file;
+
+	if (tg_file_has_owner(file))
+		bpf_map_delete_elem(&fowners, &key);
+	return 0;
+}
+
+/* A file's owner signal, sent by whoever made the file ready. */
+SEC("lsm/file_send_sigiotask")
+int BPF_PROG(tg_proc_sigiotask, struct task_struct *tsk, void *fown, int sig,
+	     int ret)
+{
+	struct tg_tenant actor, target;
+	const struct tg_fowner *v;
+	__u64 key, *over;
+	__u32 zero = 0;
+
+	if (ret)
+		return ret;
+	key = tg_fown_file(fown);
+	v = bpf_map_lookup_elem(&fowners, &key);
+	if (v) {
+		actor.id = v->tenant;
+		actor.flags = v->flags;
+	} else {
+		/* Set before the object was loaded, or not recorded. */
+		over = bpf_map_lookup_elem(&fowner_overflow, &zero);
+		if (!over || !*over)
+			return 0;
+		actor.id = TG_TENANT_PENDING;
+		actor.flags = 0;
+	}
+	if (actor.id == TG_TENANT_HOST)
+		return 0;
+	if (tg_task_tenant(tsk, &target) || target.id == actor.id ||
+	    tg_guarded(tsk))
+		return 0;
+	/* The event's pid and comm are the task that made the file ready. */
+	return tg_proc_refuse(&actor, target.id, tsk, TG_OP_SIGNAL,
+			      (__u32)(sig ?: 29 /* SIGIO */), TG_PROC_VIA_FOWN);
+}
+
+/* ptrace and what its access check gates -------------------------------- */
+
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(tg_proc_ptrace, struct task_struct *child, unsigned int mode,
+	     int ret)
+{
+	return ret ?: tg_proc_check(child, TG_OP_PTRACE, mode);
+}
+
+/* Scheduling, priorities, limits, memory placement ---------------------- */
+
+SEC("lsm/task_setnice")
+int BPF_PROG(tg_proc_setnice, struct task_struct *p, int nice, int ret)
+{
+	return ret ?: tg_proc_check(p, TG_OP_SETNICE, (__u32)(nice + 20));
+}
+
+SEC("lsm/task_setioprio")
+int BPF_PROG(tg_proc_setioprio, struct task_struct *p, int ioprio, int ret)
+{
+	return ret ?: tg_proc_check(p, TG_OP_SETIOPRIO, (__u32)ioprio);
+}
+
+SEC("lsm/task_setscheduler")
+int BPF_PROG(tg_proc_setscheduler, struct task_struct *p, int ret)
+{
+	return ret ?: tg_proc_check(p, TG_OP_SETSCHEDULER, 0);
+}
+
+SEC("lsm/task_setrlimit")
+int BPF_PROG(tg_proc_setrlimit, struct task_struct *p, unsigned int resource,
+	     void *new_rlim, int ret)
+{
+	return ret ?: tg_proc_check(p, TG_OP_SETRLIMIT, resource);
+}
+
+SEC("lsm/task_movememory")
+int BPF_PROG(tg_proc_movememory, struct task_struct *p, int ret)
+{
+	return ret ?: tg_proc_check(p, TG_OP_MOVEMEMORY, 0);
+}
+
+/* /proc/PID ------------------------------------------------------------- */
+
+/*
+ * The kernel makes a /proc inode of task p, or revalidates a cached one on
+ * every lookup (pid_revalidate): stamp p's tenant on it.
+ */
+SEC("lsm/task_to_inode")
+int BPF_PROG(tg_proc_task_to_inode, struct task_struct *p, struct inode *inode)
+{
+	struct tg_proc_stamp *v;
+	struct tg_tenant t;
+
+	if (BPF_CORE_READ(inode, i_sb, s_magic) != TG_PROC_SUPER_MAGIC ||
+	    tg_task_tenant(p, &t))
+		return 0;
+	v = bpf_inode_storage_get(&proc_inode_tenant, inode, 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!v)
+		return 0;
+	v->tenant1 = t.id + 1;
+	v->tid = (__u32)BPF_CORE_READ(p, pid);
+	v->tgid = (__u32)BPF_CORE_READ(p, tgid);
+	bpf_core_read_str(v->comm, sizeof(v->comm), &p->comm);
+	return 0;
+}
+
+/*
+ * Walking into, opening or reading a /proc inode of another tenant's or
+ * the host's task. A path walk in RCU mode is sent back to reference mode
+ * (-ECHILD), which asks again without MAY_NOT_BLOCK: only that attempt
+ * decides and reports, once.
+ */
+#define TG_MAY_NOT_BLOCK 0x80
+
+SEC("lsm/inode_permission")
+int BPF_PROG(tg_proc_inode_permission, struct inode *inode, int mask, int ret)
+{
+	struct tg_proc_stamp *v;
+	struct tg_tenant actor;
+	struct tg_event *ev;
+	__u32 target;
+
+	if (ret || BPF_CORE_READ(inode, i_sb, s_magic) != TG_PROC_SUPER_MAGIC)
+		return ret;
+	v = bpf_inode_storage_get(&proc_inode_tenant, inode, 0, 0);
+	if (!v || !v->tenant1)
+		return 0;
+	target = v->tenant1 - 1;
+	if (tg_task_tenant(NULL, &actor) || actor.id == TG_TENANT_HOST ||
+	    actor.id == target)
+		return 0;
+	if (mask & TG_MAY_NOT_BLOCK)
+		return -ECHILD;
+	ev = tg_event_begin(TG_KIND_PROC, TG_OP_PROC_OPEN, &actor, target);
+	if (ev) {
+		ev->port = (__u16)mask;
+		__builtin_memcpy(&ev->addr[0], &v->tid, sizeof(v->tid));
+		__builtin_memcpy(&ev->addr[4], &v->tgid, sizeof(v->tgid));
+		__builtin_memcpy(ev->path, v->comm, TG_COMM_LEN);
+		ev->path_len = TG_COMM_LEN;
+		tg_event_submit(ev);
+	}
+	return tg_denied(&actor) ? -EACCES : 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
