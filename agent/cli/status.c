@@ -105,6 +105,9 @@ static void print_unenforced(struct json_object *r)
 	if (json_object_object_get_ex(r, "unix_reason", &v))
 		printf("UNENFORCED:  unix sockets and other tenants' sockets in use (%s)\n",
 		       json_object_get_string(v));
+	if (json_object_object_get_ex(r, "proc_reason", &v))
+		printf("UNENFORCED:  other tenants' and the host's processes (%s)\n",
+		       json_object_get_string(v));
 	print_guard(r);
 	if (!json_object_object_get_ex(r, "fanotify", &fan))
 		return;
@@ -246,8 +249,9 @@ int cmd_status(const struct cli_opts *o, int argc, char **argv)
 	printf("policy:      %s (generation %s, default mode %s)\n",
 	       jstr(r, "policy"), jstr(r, "generation"), jstr(r, "mode"));
 	json_object_object_get_ex(r, "backends", &v);
-	printf("backends:    file %s, net %s, unix %s\n", jstr(v, "file"),
-	       jstr(v, "net"), jstr(v, "unix"));
+	printf("backends:    file %s, net %s, unix %s, proc %s\n",
+	       jstr(v, "file"), jstr(v, "net"), jstr(v, "unix"),
+	       jstr(v, "proc"));
 	if (json_object_object_get_ex(r, "file_ops", &v) &&
 	    json_object_array_length(v)) {
 		printf("file ops:   ");

@@ -85,8 +85,8 @@ if grep -q bpf /sys/kernel/security/lsm 2>/dev/null; then
 else
 	# Opens only, through fanotify; the rest is listed as unenforced.
 	tg_event agent_reports_fanotify kind=agent op=start \
-		backends='{"file":"fanotify","net":"cgroup-bpf","unix":"none"}'
-	if grep '"op":"start"' "$TG_LOG" | grep -q '"unenforced":\["unix","file:create",'; then
+		backends='{"file":"fanotify","net":"cgroup-bpf","unix":"none","proc":"none"}'
+	if grep '"op":"start"' "$TG_LOG" | grep -q '"unenforced":\["unix","proc","file:create",'; then
 		tg_pass agent_event_lists_unenforced
 	else
 		tg_fail agent_event_lists_unenforced "$(grep '"op":"start"' "$TG_LOG")"
@@ -106,6 +106,15 @@ else
 		tg_pass status_says_unix_unenforced
 	else
 		tg_fail status_says_unix_unenforced "$(tg_cli status 2>&1)"
+	fi
+	# Process isolation needs BPF LSM too: said, with why.
+	if grep -q "other tenants' and the host's processes: UNENFORCED ([^)]" \
+		"$TG_T/agent.err" &&
+		tg_cli status | grep -q "^UNENFORCED:  other tenants' and the host's processes ([^)]" &&
+		tg_cli status | grep -q "^backends: .*, proc none$"; then
+		tg_pass proc_isolation_said_unenforced
+	else
+		tg_fail proc_isolation_said_unenforced "$(cat "$TG_T/agent.err"; tg_cli status 2>&1)"
 	fi
 	# Self-protection needs BPF LSM: every check unenforced, and why.
 	if grep '"op":"start"' "$TG_LOG" | grep -q '"unenforced":\[[^]]*"guard"\]' &&
