@@ -8,6 +8,7 @@
  *                         default); a SIGIO/SIGURG it gets is counted into
  *                         READY.sigio
  *   sigqueue PID SIG      rt_sigqueueinfo(2)
+ *   tgkill-thread PID TID SIG   tgkill(2) to thread TID of PID
  *   kill-pgrp PGID SIG    kill(-PGID, SIG)
  *   kill-all SIG          kill(-1, SIG): ok if any process got it
  *   setnice PID N         setpriority(PRIO_PROCESS, PID, N)
@@ -106,6 +107,15 @@ static int do_sigqueue(int argc, char **argv)
 	return outcome("rt_sigqueueinfo",
 		       sys_err(syscall(SYS_rt_sigqueueinfo, atoi(argv[0]),
 				       atoi(argv[1]), &si)));
+}
+
+static int do_tgkill_thread(int argc, char **argv)
+{
+	if (argc < 3)
+		return usage();
+	return outcome("tgkill", sys_err(syscall(SYS_tgkill, atoi(argv[0]),
+						 atoi(argv[1]),
+						 atoi(argv[2]))));
 }
 
 static int do_kill_pgrp(int argc, char **argv)
@@ -269,6 +279,7 @@ static int do_run(int argc, char **argv)
 
 const struct tool_cmd tool_proc_cmds[] = {
 	{"run", do_run},
+	{"tgkill-thread", do_tgkill_thread},
 	{"victim", do_victim},	       {"sigqueue", do_sigqueue},
 	{"kill-pgrp", do_kill_pgrp},   {"kill-all", do_kill_all},
 	{"setnice", do_setnice},       {"ioprio", do_ioprio},

@@ -16,7 +16,7 @@ P=$TG_BIN/tg-try
 A=$TG_TDIR/acme
 G=$TG_TDIR/globex
 I=$TG_TDIR/initech
-B=$TG_TDIR/newcomer
+B="$TG_TDIR/bad name" # no tenant's: the pending actor's
 mkdir -p "$I" "$B" || exit 1
 tg_policy <<YAML
   acme: {paths: [$TG_SRV/acme]}
@@ -77,9 +77,9 @@ deny kill_other 'EPERM' kill "$vg_pid" 10
 pev kill_other_event signal target_tenant=globex target_pid="$vg_pid" \
 	target_tid="$vg_pid" target_comm=tg-try signal=10 via=syscall
 deny kill_other_sig0 EPERM kill "$vg_pid"
-deny tgkill_other EPERM tgkill "$vg_pid"
+deny tgkill_other EPERM tgkill-thread "$vg_pid" "$vg_tid" 10
 pev tgkill_other_event signal target_tenant=globex target_pid="$vg_pid" \
-	target_tid="$vg_tid" signal=0
+	target_tid="$vg_tid" signal=10
 deny sigqueue_other EPERM sigqueue "$vg_pid" 10
 deny pidfd_kill_other EPERM pidfd-kill "$vg_pid"
 deny kill_pgrp_other EPERM kill-pgrp "$vg_pid" 10
@@ -162,7 +162,7 @@ deny kill_tenant_to_pending EPERM kill "$vb_pid"
 
 echo "# allowed: within a tenant, from the host"
 tg_probe kill_own --cgroup "$A" --expect ok kill "$va_pid"
-tg_probe tgkill_own --cgroup "$A" --expect ok tgkill "$va_pid"
+tg_probe tgkill_own --cgroup "$A" --expect ok tgkill-thread "$va_pid" "$va_tid" 0
 tg_probe sigqueue_own --cgroup "$A" --expect ok sigqueue "$va_pid" 0
 tg_probe ptrace_own --cgroup "$A" --expect ok ptrace "$va_pid"
 tg_probe vm_read_own --cgroup "$A" --expect ok vm-read "$va_pid"
