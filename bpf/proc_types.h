@@ -56,7 +56,10 @@ struct file___owner_out {
 	struct fown_struct___owner_out *f_owner;
 };
 
-struct kern_ipc_perm;
+struct kern_ipc_perm {
+	int id;
+	int key; /* key_t */
+};
 
 #pragma clang attribute pop
 

@@ -27,7 +27,11 @@ echo "TG-VM-LSM $(cat /sys/kernel/security/lsm)"
 if [ "$(arg tg.mode)" = demo ]; then
 	sh /vm-tests/demo.sh /usr/bin
 elif [ "$(arg tg.mode)" = bench ]; then
-	sh /tests/bench/file.sh 2>&1 || echo "FAIL file bench: exit $?"
+	only_bench=$(arg tg.scenario)
+	# One benchmark (--scenario NAME: tests/bench/NAME.sh), or all.
+	for b in ${only_bench:-file proc}; do
+		sh "/tests/bench/$b.sh" 2>&1 || echo "FAIL $b bench: exit $?"
+	done
 else
 	only=$(arg tg.scenario)
 	# The guest's own scenarios, then the host tests it runs too:

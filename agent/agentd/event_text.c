@@ -103,6 +103,8 @@ static const char *op_name(__u32 op)
 	case TG_OP_LISTEN: return "listen";
 	case TG_OP_ACCEPT: return "accept";
 	case TG_OP_RECVMSG: return "recvmsg";
+	case TG_OP_GETSCHEDULER: return "getscheduler";
+	case TG_OP_GETIOPRIO: return "getioprio";
 	case TG_OP_SIGNAL: return "signal";
 	case TG_OP_PROC_OPEN: return "proc_open";
 	case TG_OP_SETNICE: return "setnice";
@@ -110,6 +112,7 @@ static const char *op_name(__u32 op)
 	case TG_OP_SETSCHEDULER: return "setscheduler";
 	case TG_OP_SETRLIMIT: return "setrlimit";
 	case TG_OP_MOVEMEMORY: return "movememory";
+	case TG_OP_IPC: return "ipc";
 	case TG_OP_PTRACE: return "ptrace";
 	case TG_OP_KILL: return "kill";
 	case TG_OP_BPF: return "bpf";
@@ -406,9 +409,22 @@ static int guard_fields(struct tg_buf *out, const struct tg_event *ev,
  */
 static int proc_fields(struct tg_buf *out, const struct tg_event *ev)
 {
+	static const char *const ipc[] = {"?", "shm", "msg", "sem"};
 	__u32 tid, tgid;
+	__s32 key;
 	int err;
 
+	if (ev->op == TG_OP_IPC) {
+		memcpy(&tid, ev->addr, sizeof(tid));
+		memcpy(&key, ev->addr + 4, sizeof(key));
+		err = put_field(out, "ipc", ipc[ev->family < 4 ? ev->family : 0],
+				3);
+		err = err ?: put_int(out, "ipc_id", tid);
+		err = err ?: put_signed(out, "ipc_key", key);
+		if (ev->port & 0x8000)
+			return err ?: put_int(out, "ctl_cmd", ev->port & 0x7fff);
+		return err ?: put_int(out, "access", ev->port);
+	}
 	memcpy(&tid, ev->addr, sizeof(tid));
 	memcpy(&tgid, ev->addr + 4, sizeof(tgid));
 	err = put_int(out, "target_pid", tgid);

@@ -48,7 +48,10 @@
  * its comm (path_len TG_COMM_LEN, NUL-padded); port as the op says; family
  * for op signal: 0 sent by a system call, 1 through a file's owner (SIGIO,
  * SIGURG or F_SETSIG's signal; pid and comm are then the task that made the
- * file ready, the owner was set by the tenant named).
+ * file ready, the owner was set by the tenant named). For op ipc instead:
+ * family the object's type (1 shared memory, 2 message queue, 3 semaphore
+ * set), addr[0..3] its id, addr[4..7] its key (__s32), port the access
+ * (the ipc_permission flag, or 0x8000 | the ctl command).
  */
 
 enum tg_kind {
@@ -96,6 +99,8 @@ enum tg_op {
 	TG_OP_ACCEPT = 33,
 	TG_OP_RECVMSG = 34,
 	/* proc (process isolation, bpf/proc.bpf.c) */
+	TG_OP_GETSCHEDULER = 38, /* reading its scheduling or affinity */
+	TG_OP_GETIOPRIO = 39,	 /* reading its I/O priority */
 	TG_OP_SIGNAL = 40,	 /* a signal, port: its number */
 	TG_OP_PROC_OPEN = 41,	 /* a /proc/PID inode, port: the access mask */
 	TG_OP_SETNICE = 42,	 /* port: the nice value + 20 */
@@ -103,6 +108,7 @@ enum tg_op {
 	TG_OP_SETSCHEDULER = 44, /* scheduling policy or parameters */
 	TG_OP_SETRLIMIT = 45,	 /* port: the resource */
 	TG_OP_MOVEMEMORY = 46,	 /* migrate_pages, move_pages */
+	TG_OP_IPC = 47,		 /* a SysV IPC object: see kind proc */
 	TG_OP_PTRACE = 48, /* proc, guard; proc: port the ptrace mode */
 	TG_OP_KILL = 49,
 	/* guard */

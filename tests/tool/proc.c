@@ -22,6 +22,14 @@
  *                         0: SIGIO), made ready: ok once written (delivery
  *                         is not observable here)
  *   sigio-self SIG        the same to itself: ok if the signal arrived
+ *   ipc-make shm|msg|sem KEY   create the object (mode 0666), print its id
+ *   ipc-get shm|msg|sem KEY    get the existing object of KEY
+ *   ipc-use shm|msg|sem ID     attach it read-only, send a message
+ *                              (IPC_NOWAIT), or a wait-for-zero semop
+ *                              (IPC_NOWAIT)
+ *   ipc-stat|ipc-rm shm|msg|sem ID   IPC_STAT, IPC_RMID
+ *   kill-loop PID N       N times kill(PID, 0): prints ns per call
+ *   sched-loop PID N      N times sched_getparam(PID): ns per call
  *   run CMD [ARGS...]     CMD in a child, waited for: ok if it exits 0,
  *                         else exit-N or the signal's name
  */
@@ -35,8 +43,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
 #include <sys/resource.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -249,6 +262,130 @@ static int do_sigio_self(int argc, char **argv)
 	return outcome("sigio", err ?: got_io ? 0 : ETIMEDOUT);
 }
 
+/* 's', 'm' or 'e' for shm, msg, sem; 0 for anything else. */
+static int ipc_type(const char *t)
+{
+	return !strcmp(t, "shm") ? 's' : !strcmp(t, "msg") ? 'm' :
+	       !strcmp(t, "sem") ? 'e' : 0;
+}
+
+static int ipc_get(int type, key_t key, int flags)
+{
+	return type == 's' ? shmget(key, 4096, flags) :
+	       type == 'm' ? msgget(key, flags) : semget(key, 1, flags);
+}
+
+static int do_ipc_make(int argc, char **argv)
+{
+	int type, id;
+
+	if (argc < 2 || !(type = ipc_type(argv[0])))
+		return usage();
+	id = ipc_get(type, (key_t)strtol(argv[1], NULL, 0), IPC_CREAT | 0666);
+	if (id < 0)
+		return outcome("ipc-make", errno);
+	printf("%d\n", id);
+	return 0;
+}
+
+static int do_ipc_get(int argc, char **argv)
+{
+	int type;
+
+	if (argc < 2 || !(type = ipc_type(argv[0])))
+		return usage();
+	return outcome("ipc-get", sys_err(ipc_get(
+					  type, (key_t)strtol(argv[1], NULL, 0),
+					  0)));
+}
+
+static int do_ipc_use(int argc, char **argv)
+{
+	struct {
+		long mtype;
+		char mtext[1];
+	} m = {1, {'x'}};
+	struct sembuf op = {0, 0, IPC_NOWAIT};
+	int type, id, err;
+	void *at;
+
+	if (argc < 2 || !(type = ipc_type(argv[0])))
+		return usage();
+	id = atoi(argv[1]);
+	if (type == 's') {
+		at = shmat(id, NULL, SHM_RDONLY);
+		err = at == (void *)-1 ? errno : 0;
+		if (!err)
+			shmdt(at);
+	} else if (type == 'm') {
+		err = sys_err(msgsnd(id, &m, 1, IPC_NOWAIT));
+	} else {
+		err = sys_err(semop(id, &op, 1));
+	}
+	return outcome("ipc-use", err);
+}
+
+static int do_ipc_ctl(int argc, char **argv, int cmd, const char *what)
+{
+	struct shmid_ds sd;
+	struct msqid_ds md;
+	struct semid_ds ed;
+	int type, id;
+	long r;
+
+	if (argc < 2 || !(type = ipc_type(argv[0])))
+		return usage();
+	id = atoi(argv[1]);
+	if (type == 's')
+		r = shmctl(id, cmd, &sd);
+	else if (type == 'm')
+		r = msgctl(id, cmd, &md);
+	else
+		r = semctl(id, 0, cmd, &ed);
+	return outcome(what, sys_err(r));
+}
+
+static int do_ipc_stat(int argc, char **argv)
+{
+	return do_ipc_ctl(argc, argv, IPC_STAT, "ipc-stat");
+}
+
+static int do_ipc_rm(int argc, char **argv)
+{
+	return do_ipc_ctl(argc, argv, IPC_RMID, "ipc-rm");
+}
+
+/* N calls of op on pid; prints the mean ns per call, 1 if one failed. */
+static int call_loop(int argc, char **argv, int sched)
+{
+	struct sched_param sp;
+	struct timespec a, b;
+	long i, n;
+	pid_t pid;
+
+	if (argc < 2 || (n = atol(argv[1])) <= 0)
+		return usage();
+	pid = atoi(argv[0]);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < n; i++)
+		if (sched ? sched_getparam(pid, &sp) : kill(pid, 0))
+			return outcome(sched ? "sched_getparam" : "kill", errno);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("%lld\n", ((b.tv_sec - a.tv_sec) * 1000000000LL +
+			   (b.tv_nsec - a.tv_nsec)) / n);
+	return 0;
+}
+
+static int do_kill_loop(int argc, char **argv)
+{
+	return call_loop(argc, argv, 0);
+}
+
+static int do_sched_loop(int argc, char **argv)
+{
+	return call_loop(argc, argv, 1);
+}
+
 static int do_run(int argc, char **argv)
 {
 	char got[32];
@@ -279,6 +416,13 @@ static int do_run(int argc, char **argv)
 
 const struct tool_cmd tool_proc_cmds[] = {
 	{"run", do_run},
+	{"kill-loop", do_kill_loop},
+	{"sched-loop", do_sched_loop},
+	{"ipc-make", do_ipc_make},
+	{"ipc-get", do_ipc_get},
+	{"ipc-use", do_ipc_use},
+	{"ipc-stat", do_ipc_stat},
+	{"ipc-rm", do_ipc_rm},
 	{"tgkill-thread", do_tgkill_thread},
 	{"victim", do_victim},	       {"sigqueue", do_sigqueue},
 	{"kill-pgrp", do_kill_pgrp},   {"kill-all", do_kill_all},

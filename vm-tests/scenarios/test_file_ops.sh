@@ -128,10 +128,12 @@ allow allow_removeacl_own "$AC" removeacl "$A/own-c"
 tg_probe deny_receive_scm_rights --expect CTRUNC passfd "$A/passed" "$AC" "$G"
 tg_event deny_receive_scm_rights_event kind=file op=receive verdict=deny \
 	tenant=globex target_tenant=acme path="$A/passed"
-tg_probe deny_receive_pidfd_getfd --expect EACCES getfd "$A/getfd" "$AC" "$G"
-tg_event deny_receive_pidfd_getfd_event kind=file op=receive verdict=deny \
-	tenant=globex target_tenant=acme path="$A/getfd"
-NDENY=$((NDENY + 2))
+# pidfd_getfd from another tenant's process: process isolation refuses it
+# at the ptrace access check, before any descriptor is taken.
+tg_probe deny_receive_pidfd_getfd --expect EPERM getfd "$A/getfd" "$AC" "$G"
+tg_event deny_receive_pidfd_getfd_event kind=proc op=ptrace verdict=deny \
+	tenant=globex target_tenant=acme
+NDENY=$((NDENY + 1)) # the pidfd_getfd refusal is kind proc
 tg_probe allow_receive_own --expect ok passfd "$A/data" "$AC" "$AC"
 tg_probe allow_receive_shared --expect ok passfd /tmp/shared-ops/g-new "$AC" "$G"
 tg_probe allow_receive_from_host --expect ok passfd "$GX/data" "$TG_CGROOT" "$G"

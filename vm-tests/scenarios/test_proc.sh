@@ -131,6 +131,8 @@ pev ioprio_other_event setioprio target_pid="$vg_pid"
 deny setsched_other EPERM setsched "$vg_pid"
 pev setsched_other_event setscheduler target_pid="$vg_pid"
 deny affinity_other EPERM affinity "$vg_pid"
+deny getsched_other EPERM sched-loop "$vg_pid" 1
+pev getsched_other_event getscheduler target_pid="$vg_pid"
 deny prlimit_other EPERM prlimit "$vg_pid"
 pev prlimit_other_event setrlimit target_pid="$vg_pid" resource=7
 deny move_pages_other EPERM move-pages "$vg_pid"
@@ -153,6 +155,40 @@ else
 	tg_fail host_survives_signals "the host's victim is gone"
 fi
 
+echo "# SysV IPC: another tenant's objects"
+k=0
+for ty in shm msg sem; do
+	k=$((k + 1))
+	key=$((0x7e570000 + $$ % 4096 * 4 + k))
+	id=$("$P" --cgroup "$A" ipc-make $ty $key)
+	eval "ipc_$ty=$id"
+	tg_probe "ipc_${ty}_own_get" --cgroup "$A" --expect ok ipc-get $ty $key
+	tg_probe "ipc_${ty}_own_use" --cgroup "$A" --expect ok ipc-use $ty "$id"
+	deny_g() { tg_probe "$1" --cgroup "$G" --expect "$2" ipc-$3 $ty "$4"; }
+	deny_g "ipc_${ty}_other_get" EACCES get $key
+	tg_event "ipc_${ty}_other_get_event" kind=proc verdict=deny \
+		tenant=globex target_tenant=acme op=ipc ipc=$ty ipc_id="$id" \
+		ipc_key=$key
+	deny_g "ipc_${ty}_other_use" EACCES use "$id"
+	deny_g "ipc_${ty}_other_stat" EACCES stat "$id"
+	deny_g "ipc_${ty}_other_rm" EPERM rm "$id"
+	tg_event "ipc_${ty}_other_rm_event" kind=proc verdict=deny \
+		tenant=globex op=ipc ipc=$ty ipc_id="$id" ctl_cmd=0
+	tg_probe "ipc_${ty}_pending_get" --cgroup "$B" --expect EACCES ipc-get $ty $key
+	tg_probe "ipc_${ty}_host_stat" --expect ok ipc-stat $ty "$id"
+	# The host's object: a tenant's process is refused too.
+	hid=$("$P" ipc-make $ty $((key + 2048)))
+	deny "ipc_${ty}_host_obj_use" EACCES ipc-use $ty "$hid"
+	tg_probe "ipc_${ty}_host_rm" --expect ok ipc-rm $ty "$hid"
+done
+tg_probe ipc_audit_get --cgroup "$I" --expect ok ipc-stat shm "$ipc_shm"
+tg_event ipc_audit_event kind=proc verdict=audit tenant=initech op=ipc \
+	ipc=shm ipc_id="$ipc_shm"
+for ty in shm msg sem; do
+	eval "id=\$ipc_$ty"
+	tg_probe "ipc_${ty}_own_rm" --cgroup "$A" --expect ok ipc-rm $ty "$id"
+done
+
 echo "# the pending actor"
 tg_probe kill_pending_to_tenant --cgroup "$B" --expect EPERM kill "$va_pid"
 tg_event kill_pending_event kind=proc verdict=deny tenant="(pending)" \
@@ -173,6 +209,8 @@ tg_probe proc_list --cgroup "$A" --expect ok open /proc dir
 tg_probe setnice_own --cgroup "$A" --expect ok setnice "$va_pid" 5
 tg_probe prlimit_own --cgroup "$A" --expect ok prlimit "$va_pid"
 tg_probe setsched_own --cgroup "$A" --expect ok setsched "$va_pid"
+tg_probe getsched_own --cgroup "$A" --expect ok sched-loop "$va_pid" 1
+tg_probe getsched_self --cgroup "$A" --expect ok sched-loop 0 1
 tg_probe sigio_self --cgroup "$A" --expect ok sigio-self 0
 tg_probe sigio_own --cgroup "$A" --expect ok sigio "$va_pid" 0
 tg_probe shell_waits_children --cgroup "$A" --expect ok run /bin/sh -c \

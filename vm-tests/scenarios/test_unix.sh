@@ -126,12 +126,13 @@ deny via_bind_mount "$G" sock unix-stream "$S/bind.sock" connect
 deny via_proc_fd_opath "$G" sock unix-stream "$S/a.sock" connect-opath
 tg_event via_names_event --count 5 kind=unix op=connect tenant=globex \
 	target_tenant=acme path="$S/a.sock"
-# The listener's own socket inode, through its /proc fd link: not a name
-# connect() resolves to a bound socket.
+# The listener's own socket inode, through its /proc fd link: another
+# tenant's /proc entries are refused before the name is resolved (process
+# isolation, docs/process-isolation.md).
 for f in /proc/"$a_stream_pid"/fd/*; do
 	case $(readlink "$f") in socket:*) a_stream_fd=$f; break ;; esac
 done
-tg_probe via_proc_pid_fd_socket --cgroup "$G" --expect ECONNREFUSED \
+tg_probe via_proc_pid_fd_socket --cgroup "$G" --expect EACCES \
 	sock unix-stream "$a_stream_fd" connect
 # The name is the same, the socket reached is not: acme's @tg-ns lives in
 # another network namespace, globex's in this one.
@@ -228,7 +229,9 @@ tg_event audit_mode_connect_event kind=unix op=connect verdict=audit tenant=init
 tg_probe pass_same_tenant --expect EAGAIN sock-pass scm "$A" "$A" unix-pair-stream - send,recv
 tg_probe pass_host_to_tenant --expect ok sock-pass scm - "$G" unix-pair-dgram - send
 tg_probe pass_tenant_to_host --expect ok sock-pass scm "$A" - tcp 127.0.0.1:47101 send
-tg_probe getfd_host_socket --expect ok sock-pass getfd - "$G" tcp 127.0.0.1:47101 send
+# pidfd_getfd from a host process: refused by process isolation (the
+# ptrace access check), whatever the descriptor.
+tg_probe getfd_host_socket --expect EPERM sock-pass getfd - "$G" tcp 127.0.0.1:47101 send
 tg_probe host_socket_shared_by_tenants --expect EAGAIN sock tcp 127.0.0.1:47101 \
 	connect,move="$G",send,move="$A",send,recv
 tg_probe host_unix_stream_shared_by_tenants --expect EAGAIN sock unix-stream "$S/h.sock" \
