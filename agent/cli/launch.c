@@ -33,11 +33,13 @@
 #include "common/privileges.h"
 #include "cli/launch.h"
 #include "cli/namespaces.h"
+#include "cli/terminal.h"
 #include "seccomp/notify.h"
 
 /* What the child needs: copies of the launcher's, after the fork. */
 struct child_args {
 	const struct tg_launch *l;
+	const struct tg_terminal *t;
 	int sock;
 	int procs_fd; /* the tenant's cgroup.procs, where clone3 cannot */
 	const sigset_t *old;
@@ -73,10 +75,17 @@ static void __attribute__((noreturn))
 exec_cmd(const struct child_args *c, int new_session)
 {
 	const struct tg_launch *l = c->l;
+	int err;
 
 	if (new_session && setsid() < 0)
 		child_fail(c->sock, EXIT_LAUNCH, "new session: %s",
 			   strerror(errno));
+	err = tg_terminal_control(c->t);
+	if (err)
+		child_fail(
+			c->sock, EXIT_LAUNCH,
+			"pseudo-terminal: making it the controlling terminal: %s",
+			strerror(-err));
 	if (sigprocmask(SIG_SETMASK, c->old, NULL))
 		child_fail(c->sock, EXIT_LAUNCH, "signal mask: %s",
 			   strerror(errno));
@@ -95,7 +104,7 @@ static void __attribute__((noreturn)) init(const struct child_args *c)
 	if (pid < 0)
 		child_fail(c->sock, EXIT_LAUNCH, "init: starting %s: %s",
 			   c->l->argv[0], strerror(errno));
-	/* The init holds nothing: none of 0, 1, 2, no way to the launcher. */
+	/* The init holds nothing: no terminal, no way to the launcher. */
 	close(c->sock);
 	close(0);
 	close(1);
@@ -141,18 +150,23 @@ static void __attribute__((noreturn)) child(const struct child_args *c)
 				   l->cgroup, strerror(errno));
 		close(c->procs_fd);
 	}
+	/* The operator's terminal is held by nothing in the namespaces. */
+	rc = tg_terminal_replace(c->t);
+	if (rc)
+		child_fail(sock, EXIT_LAUNCH, "pseudo-terminal: %s",
+			   strerror(-rc));
 	/* Nothing of the launcher's leaks into CMD but 0, 1 and 2. */
 	rc = keep_only(sock);
 	if (rc)
 		child_fail(sock, EXIT_LAUNCH, "close_range: %s", strerror(-rc));
 	namespaces(c);
 	/*
-	 * A session of its own, without a controlling terminal: the
-	 * operator's terminal (still open as 0, 1 or 2) is no longer the
-	 * workload's, so it cannot push input into it with TIOCSTI (which
-	 * the profiles refuse too), nor take it over, nor get the signals
-	 * typed there (the launcher passes them on). With a PID namespace,
-	 * the init's session; CMD makes one more.
+	 * A session of its own: the operator's terminal is not the
+	 * workload's controlling terminal (its own pseudo-terminal is), so
+	 * it cannot push input into it with TIOCSTI (which the profiles
+	 * refuse too), nor take it over, nor get the signals typed there
+	 * (the launcher passes them on). With a PID namespace, the init's
+	 * session; CMD makes one more.
 	 */
 	if (setsid() < 0)
 		child_fail(sock, EXIT_LAUNCH, "new session: %s",
@@ -293,25 +307,53 @@ static int from_child(const struct tg_launch *l, pid_t pid, int sock, int *lfd,
 }
 
 /*
+ * A signal to the launcher: most are passed on to the child (sent to the
+ * launcher, or typed at its terminal when there is no relay); those about
+ * the operator's terminal are the launcher's own.
+ */
+static void on_signal(struct tg_terminal *t, pid_t pid, int sig)
+{
+	switch (sig) {
+	case SIGCHLD:
+	case SIGPIPE: break;
+	case SIGWINCH: tg_terminal_winsize(t); break;
+	case SIGTSTP:
+	case SIGTTIN:
+	case SIGTTOU:
+		/* Stopped: the operator's terminal as it was, meanwhile. */
+		tg_terminal_restore(t);
+		kill(getpid(), SIGSTOP);
+		/* fallthrough */
+	case SIGCONT:
+		tg_terminal_raw(t);
+		tg_terminal_winsize(t);
+		break;
+	default: kill(pid, sig);
+	}
+}
+
+/*
  * Until CMD ends: pass on the signals sent to the launcher, take the
  * child's reports from sock (closed here), answer the listener if it
- * stayed here. The child's wait status.
+ * stayed here, relay the terminal. The child's wait status.
  */
-static int supervise(const struct tg_launch *l, pid_t pid, int sfd, int sock,
-		     int *failed)
+static int supervise(const struct tg_launch *l, struct tg_terminal *t,
+		     pid_t pid, int sfd, int sock, int *failed)
 {
 	struct signalfd_siginfo si;
 	struct tg_sc_denial d;
 	int lfd = -1, status = 0;
 
 	for (;;) {
-		struct pollfd p[3] = {
+		struct pollfd p[5] = {
 			{.fd = sfd, .events = POLLIN},
 			{.fd = sock, .events = POLLIN},
 			{.fd = lfd, .events = POLLIN},
 		};
 
-		if (poll(p, 3, -1) < 0 && errno != EINTR)
+		tg_terminal_poll(t, &p[3].fd, &p[3].events, &p[4].fd,
+				 &p[4].events);
+		if (poll(p, 5, -1) < 0 && errno != EINTR)
 			break;
 		if (p[1].revents && !from_child(l, pid, sock, &lfd, failed)) {
 			close(sock);
@@ -326,14 +368,12 @@ static int supervise(const struct tg_launch *l, pid_t pid, int sfd, int sock,
 			close(lfd);
 			lfd = -1;
 		}
+		if (p[3].revents || p[4].revents)
+			tg_terminal_copy(t, p[3].revents, p[4].revents);
 		if (!(p[0].revents & POLLIN))
 			continue;
-		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			/* Sent to the launcher, or typed at its terminal (the
-			 * child has a session of its own): pass it on. */
-			if (si.ssi_signo != SIGCHLD && si.ssi_signo != SIGPIPE)
-				kill(pid, (int)si.ssi_signo);
-		}
+		while (read(sfd, &si, sizeof(si)) == sizeof(si))
+			on_signal(t, pid, (int)si.ssi_signo);
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			break;
 	}
@@ -344,6 +384,8 @@ static int supervise(const struct tg_launch *l, pid_t pid, int sfd, int sock,
 	}
 	if (lfd >= 0)
 		close(lfd);
+	/* Its last output; a slave passed out of the namespace waits not. */
+	tg_terminal_drain(t, 500);
 	return status;
 }
 
@@ -351,20 +393,32 @@ int tg_launch(const struct tg_launch *l)
 {
 	static const int sigs[] = {SIGCHLD, SIGINT,  SIGTERM, SIGHUP,
 				   SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE};
+	static const int tty_sigs[] = {SIGWINCH, SIGTSTP, SIGTTIN, SIGTTOU,
+				       SIGCONT};
 	const char *how = "",
 		   *ns = l->pid_ns ? "mount, IPC and PID" : "mount and IPC";
 	int sp[2] = {-1, -1}, cgfd, sfd = -1, failed = 0, status;
 	struct child_args c = {.l = l, .procs_fd = -1};
 	int rc = EXIT_LAUNCH;
+	struct tg_terminal t;
 	sigset_t mask, old;
+	char why[256];
 	unsigned int i;
 	pid_t pid;
 
+	c.t = &t;
 	c.old = &old;
+	if (tg_terminal_open(&t, l->switch_ids ? l->uid : (uid_t)-1, why,
+			     sizeof(why))) {
+		tg_err(EXIT_LAUNCH, "%s", why);
+		goto out_close_terminal;
+	}
 	cgfd = open(l->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cgfd < 0)
-		return tg_err(EXIT_LAUNCH, "tenant cgroup %s: %s", l->cgroup,
-			      strerror(errno));
+	if (cgfd < 0) {
+		tg_err(EXIT_LAUNCH, "tenant cgroup %s: %s", l->cgroup,
+		       strerror(errno));
+		goto out_close_terminal;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp)) {
 		tg_err(EXIT_LAUNCH, "socketpair: %s", strerror(errno));
 		goto out_close_cgroup;
@@ -373,6 +427,9 @@ int tg_launch(const struct tg_launch *l)
 	sigemptyset(&mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaddset(&mask, sigs[i]);
+	for (i = 0; t.master >= 0 && i < sizeof(tty_sigs) / sizeof(tty_sigs[0]);
+	     i++)
+		sigaddset(&mask, tty_sigs[i]);
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	pid = sfd < 0 ? -1 : start(&c, cgfd, &how);
@@ -384,12 +441,19 @@ int tg_launch(const struct tg_launch *l)
 	}
 	close(sp[1]);
 	sp[1] = -1;
-	tg_debug("pid %d in %s (%s), seccomp profile %s, new %s namespaces",
-		 (int)pid, l->cgroup, how, l->profile, ns);
-	status = supervise(l, pid, sfd, sp[0], &failed);
+	/* The workload's end is the workload's alone. */
+	if (t.slave >= 0)
+		close(t.slave);
+	t.slave = -1;
+	tg_debug("pid %d in %s (%s), seccomp profile %s, new %s namespaces%s",
+		 (int)pid, l->cgroup, how, l->profile, ns,
+		 t.master >= 0 ? ", a pseudo-terminal of its own" : "");
+	tg_terminal_raw(&t);
+	status = supervise(l, &t, pid, sfd, sp[0], &failed);
 	sp[0] = -1;
 	rc = failed ? failed : tg_ns_exit_code(status);
 out_restore_mask:
+	tg_terminal_restore(&t);
 	if (sfd >= 0)
 		close(sfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -399,5 +463,7 @@ out_restore_mask:
 		close(sp[1]);
 out_close_cgroup:
 	close(cgfd);
+out_close_terminal:
+	tg_terminal_close(&t);
 	return rc;
 }

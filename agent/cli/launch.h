@@ -30,11 +30,13 @@ struct tg_launch {
  * filter, with a /proc that shows the namespace's tasks only. Every
  * capability dropped (bounding and ambient sets too), securebits locked,
  * no_new_privs, optionally other ids, the filter installed as the last
- * step before exec (before the init starts CMD), a session of its own.
- * A namespace that cannot be made fails the launch. The launcher stays as
- * the parent: it hands the seccomp listener to the agent (or answers it
- * itself, EPERM, when the agent is unreachable), forwards signals sent to
- * it, and returns CMD's exit status (128 + signal if killed; 126 if CMD could
+ * step before exec (before the init starts CMD). When any of 0, 1, 2 is
+ * a terminal, CMD gets a pseudo-terminal of its own in its place, as its
+ * controlling terminal (cli/terminal.h). A namespace that cannot be made
+ * fails the launch. The launcher stays as the parent: it hands the
+ * seccomp listener to the agent (or answers it itself, EPERM, when the
+ * agent is unreachable), relays the terminal, forwards signals sent to it,
+ * and returns CMD's exit status (128 + signal if killed; 126 if CMD could
  * not be started, 127 if it was not found). What goes wrong is logged;
  * with -v (tg_log_init) also where CMD runs, its namespaces and what
  * became of the listener.

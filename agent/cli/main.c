@@ -48,6 +48,7 @@ static void usage(FILE *out)
 		"         own (private /dev/shm, /dev/mqueue) and a PID namespace whose\n"
 		"         pid 1 is a small init, with a /proc showing only its tasks\n"
 		"         (--no-pid-namespace: the host's PID namespace and /proc);\n"
+		"         on a terminal, CMD gets a pseudo-terminal of its own, relayed;\n"
 		"         exits with CMD's status (125: launcher failure, 126/127: CMD\n"
 		"         not run)\n"
 		"  seccomp check FILE...\n"
