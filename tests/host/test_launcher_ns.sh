@@ -6,7 +6,8 @@
 # other tenant's pid is listed or signalled (PID namespace, /proc with
 # hidepid=invisible,subset=pid), the launch's own init is pid 1 and reaps
 # orphans, and --no-pid-namespace gives the host's view back; no mount made
-# inside reaches the host; a namespace that cannot be made fails the launch.
+# inside reaches the host, the agent's file isolation holds inside; a
+# namespace that cannot be made fails the launch.
 # Under script(1), as from an operator's interactive shell: the workload has
 # a pseudo-terminal of its own, nothing it pushes with TIOCSTI reaches the
 # operator's shell, the terminal is restored, and an interactive shell
@@ -155,6 +156,23 @@ else
 	tg_fail no_pid_namespace_option_host_view "$out $(tail -n 2 "$TG_T/err")"
 fi
 acme_stop
+
+# The agent's file isolation still holds in the workload's mount namespace
+# (BPF LSM checks the inodes, EACCES; fanotify marks whole filesystems,
+# EPERM), and the refusal is an event naming both tenants.
+own=$($L --tenant acme -- cat "$TG_SRV/acme/data" 2>&1)
+other=$($L --tenant globex -- cat "$TG_SRV/acme/data" 2>&1)
+case $other in
+*"Permission denied" | *"Operation not permitted") denied=1 ;;
+*) denied="" ;;
+esac
+if [ "$own" = acme-data ] && [ -n "$denied" ]; then
+	tg_pass file_isolation_in_mount_namespace
+else
+	tg_fail file_isolation_in_mount_namespace "own: $own; other: $other"
+fi
+tg_event file_isolation_in_mount_namespace_event kind=file verdict=deny \
+	tenant=globex target_tenant=acme path="$TG_SRV/acme/data"
 
 # A namespace that cannot be made (here: no CAP_SYS_ADMIN) fails the launch;
 # nothing runs unconfined.
