@@ -535,8 +535,8 @@ static __always_inline int tg_ipc_check(struct kern_ipc_perm *perm,
 	__s32 id, ikey;
 
 	o = bpf_map_lookup_elem(&ipc_owners, &key);
-	if (!o || tg_task_tenant(NULL, &actor) ||
-	    actor.id == TG_TENANT_HOST || actor.id == o->tenant)
+	if (!o || tg_task_tenant(NULL, &actor) || actor.id == TG_TENANT_HOST ||
+	    actor.id == o->tenant)
 		return 0;
 	ev = tg_event_begin(TG_KIND_PROC, TG_OP_IPC, &actor, o->tenant);
 	if (ev) {

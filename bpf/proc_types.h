@@ -17,7 +17,7 @@ struct kernfs_node {
 
 struct cgroup {
 	struct kernfs_node *kn;
-	int level;		   /* 0: the root */
+	int level;		    /* 0: the root */
 	struct cgroup *ancestors[]; /* [level]: itself, [0]: the root */
 };
 

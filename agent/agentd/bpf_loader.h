@@ -75,8 +75,8 @@ struct tg_bpf {
 	char file_reason[256];	       /* why file isolation is unavailable */
 	char unix_reason[256];	       /* why unix isolation is unavailable */
 	char guard_reason[256];	       /* why self-protection is unavailable */
-	char proc_reason[256];	       /* why process isolation is unavailable */
-	int inner[TG_PM_COUNT][2];     /* inner map fds per slot, -1 if none */
+	char proc_reason[256];	   /* why process isolation is unavailable */
+	int inner[TG_PM_COUNT][2]; /* inner map fds per slot, -1 if none */
 	struct tg_kv_set mirror[TG_PM_COUNT][2]; /* what each holds */
 	__u32 gen;		   /* policy generation in force */
 	struct tg_links links;	   /* hard-linked objects below roots */

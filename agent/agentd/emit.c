@@ -304,10 +304,9 @@ void agent_emit_backends(struct agent *a, const char *op)
 	json_object_object_get_ex(sp, "enforced", &checks);
 	backend_text(guard, sizeof(guard), "self-protection",
 		     a->bpf.guard_backend, a->bpf.guard_reason, checks, NULL);
-	n = (size_t)snprintf(msg, sizeof(msg),
-			     "%s; %s; %s; network isolation: %s; %s", file,
-			     usock, proc, tg_backend_name(a->bpf.net_backend),
-			     guard);
+	n = (size_t)snprintf(
+		msg, sizeof(msg), "%s; %s; %s; network isolation: %s; %s", file,
+		usock, proc, tg_backend_name(a->bpf.net_backend), guard);
 	if (a->pins.meta && n < sizeof(msg))
 		pins_text(a, msg + n, sizeof(msg) - n);
 	add_field(o, "message", msg);

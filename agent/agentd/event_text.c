@@ -417,12 +417,14 @@ static int proc_fields(struct tg_buf *out, const struct tg_event *ev)
 	if (ev->op == TG_OP_IPC) {
 		memcpy(&tid, ev->addr, sizeof(tid));
 		memcpy(&key, ev->addr + 4, sizeof(key));
-		err = put_field(out, "ipc", ipc[ev->family < 4 ? ev->family : 0],
-				3);
+		err = put_field(out, "ipc",
+				ipc[ev->family < 4 ? ev->family : 0], 3);
 		err = err ?: put_int(out, "ipc_id", tid);
 		err = err ?: put_signed(out, "ipc_key", key);
 		if (ev->port & 0x8000)
-			return err ?: put_int(out, "ctl_cmd", ev->port & 0x7fff);
+			return err
+				       ?: put_int(out, "ctl_cmd",
+						  ev->port & 0x7fff);
 		return err ?: put_int(out, "access", ev->port);
 	}
 	memcpy(&tid, ev->addr, sizeof(tid));
@@ -436,12 +438,15 @@ static int proc_fields(struct tg_buf *out, const struct tg_event *ev)
 	switch (ev->op) {
 	case TG_OP_SIGNAL:
 		err = err ?: put_int(out, "signal", ev->port);
-		return err ?: put_field(out, "via",
-					ev->family ? "file_owner" : "syscall",
-					ev->family ? 10 : 7);
+		return err
+			       ?: put_field(out, "via",
+					    ev->family ? "file_owner"
+						       : "syscall",
+					    ev->family ? 10 : 7);
 	case TG_OP_PTRACE: return err ?: put_int(out, "ptrace_mode", ev->port);
 	case TG_OP_PROC_OPEN: return err ?: put_int(out, "mask", ev->port);
-	case TG_OP_SETNICE: return err ?: put_signed(out, "nice", ev->port - 20);
+	case TG_OP_SETNICE:
+		return err ?: put_signed(out, "nice", ev->port - 20);
 	case TG_OP_SETIOPRIO: return err ?: put_int(out, "ioprio", ev->port);
 	case TG_OP_SETRLIMIT: return err ?: put_int(out, "resource", ev->port);
 	}

@@ -450,7 +450,8 @@ int tg_sink_submit(struct tg_sink *s, const char *json, size_t len)
 	 * them do when spooling every frame); when the spool is full they
 	 * wait in memory (always after the spool's).
 	 */
-	if (s->spool && !s->count && (s->through || tg_spool_unread(s->spool)) &&
+	if (s->spool && !s->count &&
+	    (s->through || tg_spool_unread(s->spool)) &&
 	    !(err = to_spool(s, json, len, now)))
 		goto out_sent;
 	if (mem_full(s, len)) {

@@ -14,6 +14,7 @@ struct tg_launch {
 	scmp_filter_ctx filter; /* installed last, just before exec */
 	int notify;		/* the filter has notify rules */
 	int switch_ids;
+	int pid_ns; /* a PID namespace of its own, with an init and /proc */
 	uid_t uid;
 	gid_t gid;
 	char *const *argv;	    /* CMD and its arguments */
@@ -22,16 +23,23 @@ struct tg_launch {
 
 /*
  * Start argv in the tenant's cgroup (clone3 CLONE_INTO_CGROUP, or joined
- * before anything else runs where the kernel lacks it) and in a cgroup
- * namespace rooted there, with every capability
- * dropped (bounding and ambient sets too), securebits locked, no_new_privs,
- * optionally other ids, the filter installed as the last step before exec.
- * The launcher stays as the parent: it hands the seccomp listener to the
- * agent (or answers it itself, EPERM, when the agent is unreachable),
- * forwards signals sent to it, and returns CMD's exit status (128 + signal
- * if killed; 126 if CMD could not be started, 127 if it was not found).
- * What goes wrong is logged; with -v (tg_log_init) also where CMD runs
- * and what became of the listener.
+ * before anything else runs where the kernel lacks it), in a cgroup
+ * namespace rooted there, in mount and IPC namespaces of its own (a
+ * private /dev/shm and /dev/mqueue) and, with pid_ns, a PID namespace
+ * whose pid 1 is a small init (cli/namespaces.h) under the same ids and
+ * filter, with a /proc that shows the namespace's tasks only. Every
+ * capability dropped (bounding and ambient sets too), securebits locked,
+ * no_new_privs, optionally other ids, the filter installed as the last
+ * step before exec (before the init starts CMD). When any of 0, 1, 2 is
+ * a terminal, CMD gets a pseudo-terminal of its own in its place, as its
+ * controlling terminal (cli/terminal.h). A namespace that cannot be made
+ * fails the launch. The launcher stays as the parent: it hands the
+ * seccomp listener to the agent (or answers it itself, EPERM, when the
+ * agent is unreachable), relays the terminal, forwards signals sent to it,
+ * and returns CMD's exit status (128 + signal if killed; 126 if CMD could
+ * not be started, 127 if it was not found). What goes wrong is logged;
+ * with -v (tg_log_init) also where CMD runs, its namespaces and what
+ * became of the listener.
  */
 int tg_launch(const struct tg_launch *l);
 

@@ -4,7 +4,8 @@
  *
  *   tenantguard events [--log PATH] [--follow] [--tenant T] [--kind K]
  *                      [--since TIME] [--json]
- *   tenantguard run --tenant NAME [--profile P] [--uid U --gid G] -- CMD...
+ *   tenantguard run --tenant NAME [--profile P] [--uid U --gid G]
+ *                   [--no-pid-namespace] -- CMD...
  *   tenantguard seccomp check FILE... | export --profile P --format F
  *
  * This file parses the global option and picks the subcommand; each
@@ -39,11 +40,17 @@ static void usage(FILE *out)
 		"         back from now (90s, 10m, 2h, 1d); --json prints the stored\n"
 		"         JSON lines; colour only on a terminal and without NO_COLOR\n"
 		"  run --tenant NAME --uid U --gid G [--profile NAME|FILE]\n"
-		"      [--seccomp-dir DIR] [--policy FILE] [-v] -- CMD [ARGS...]\n"
+		"      [--seccomp-dir DIR] [--policy FILE] [--no-pid-namespace] [-v]\n"
+		"      -- CMD [ARGS...]\n"
 		"         start CMD as U:G in the tenant's cgroup (and a cgroup namespace\n"
 		"         rooted there), without capabilities, with no_new_privs and the\n"
-		"         tenant's seccomp profile; exits with CMD's status (125:\n"
-		"         launcher failure, 126/127: CMD not run)\n"
+		"         tenant's seccomp profile, in mount and IPC namespaces of its\n"
+		"         own (private /dev/shm, /dev/mqueue) and a PID namespace whose\n"
+		"         pid 1 is a small init, with a /proc showing only its tasks\n"
+		"         (--no-pid-namespace: the host's PID namespace and /proc);\n"
+		"         on a terminal, CMD gets a pseudo-terminal of its own, relayed;\n"
+		"         exits with CMD's status (125: launcher failure, 126/127: CMD\n"
+		"         not run)\n"
 		"  seccomp check FILE...\n"
 		"         validate seccomp profiles; errors as file:line:column\n"
 		"  seccomp export --profile NAME|FILE --format oci|bpf|pfc\n"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tenantguard run --tenant NAME [--uid U --gid G] [--profile P] -- CMD...:
+ * tenantguard run --tenant NAME [--uid U --gid G] [--profile P]
+ * [--no-pid-namespace] -- CMD...:
  * find the tenant's cgroup and seccomp profile (from the agent, or from
  * the policy file when the agent cannot be asked), then launch CMD there.
  */
@@ -33,6 +34,7 @@ struct run_args {
 	const char *policy;    /* read when the agent cannot be asked */
 	char **cmd;	       /* CMD and its arguments */
 	int verbose;
+	int no_pid_ns; /* --no-pid-namespace */
 };
 
 static int parse_id(const char *s, int group, unsigned int *out)
@@ -75,6 +77,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"gid", required_argument, NULL, 'g'},
 		{"policy", required_argument, NULL, 'P'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"no-pid-namespace", no_argument, NULL, 'N'},
 		{}};
 	int c;
 
@@ -88,6 +91,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 'g': a->gid = optarg; break;
 		case 'P': a->policy = optarg; break;
 		case 'v': a->verbose = 1; break;
+		case 'N': a->no_pid_ns = 1; break;
 		default:
 			return tg_err(-EINVAL,
 				      "bad option %s (see tenantguard help)",
@@ -227,6 +231,32 @@ out_put:
 }
 
 /*
+ * What the init of a PID namespace, under the profile already, calls to
+ * start CMD in a session of its own and to run (fork is clone).
+ */
+static const char *const init_calls[] = {"clone",	   "wait4",
+					 "kill",	   "rt_sigtimedwait",
+					 "rt_sigprocmask", "setsid"};
+
+/* 0 if the profile lets the init run; -EINVAL (reported) if not. */
+static int check_init_calls(const struct tg_sc_profile *p)
+{
+	unsigned int i;
+	int action;
+
+	for (i = 0; i < sizeof(init_calls) / sizeof(init_calls[0]); i++) {
+		/* -1: allowed for some arguments (clone without namespaces). */
+		action = tg_sc_action_of(p, init_calls[i]);
+		if (action != TG_SC_ALLOW && action != -1)
+			return tg_err(
+				-EINVAL,
+				"profile %s does not allow %s, which the init of the workload's PID namespace needs (allow it, or give --no-pid-namespace)",
+				p->source, init_calls[i]);
+	}
+	return 0;
+}
+
+/*
  * The profile (--profile, else the tenant's) into p, compiled into
  * l->filter. 0 or -errno (reported); p is to be freed either way.
  */
@@ -253,6 +283,8 @@ static int load_filter(const struct run_args *a, const char *tprofile,
 			-EINVAL,
 			"profile %s uses notify but does not allow sendmsg for every call, which the launcher needs to hand the listener over",
 			p->source);
+	if (l->pid_ns && check_init_calls(p))
+		return -EINVAL;
 	l->filter = tg_sc_compile(p, 1, err, sizeof(err));
 	if (!l->filter)
 		return tg_err(-EINVAL, "%s", err);
@@ -279,6 +311,9 @@ int cmd_run(const struct cli_opts *o, int argc, char **argv)
 			tg_cgroup2_nsdelegate("/proc/self/mountinfo")
 				? ""
 				: ", and (cgroup2 is mounted without nsdelegate) can move itself out of the tenant's cgroup");
+	l.pid_ns = !a.no_pid_ns;
+	if (!l.pid_ns)
+		tg_warn("--no-pid-namespace: the workload shares the host's PID namespace and /proc: it sees every process of the host and can signal those of its uid");
 	l.tenant = a.tenant;
 	l.argv = a.cmd;
 	l.cgroup = cgroup;

@@ -109,7 +109,7 @@ enum tg_op {
 	TG_OP_SETRLIMIT = 45,	 /* port: the resource */
 	TG_OP_MOVEMEMORY = 46,	 /* migrate_pages, move_pages */
 	TG_OP_IPC = 47,		 /* a SysV IPC object: see kind proc */
-	TG_OP_PTRACE = 48, /* proc, guard; proc: port the ptrace mode */
+	TG_OP_PTRACE = 48,	 /* proc, guard; proc: port the ptrace mode */
 	TG_OP_KILL = 49,
 	/* guard */
 	TG_OP_BPF = 50,	       /* the bpf() system call */

@@ -32,8 +32,8 @@
 #define TG_MAX_ALLOW_PAIRS  65536  /* entries of allow_pairs */
 #define TG_MAX_PORT_KEYS    131072 /* entries of port_reserved, port_bound */
 #define TG_MAX_NETWORKS	    65536  /* entries of tenant_nets */
-#define TG_PROC_MAX_FOWNERS 65536 /* files with an owner set, at once */
-#define TG_PROC_MAX_IPC	    65536 /* SysV IPC objects, at once */
+#define TG_PROC_MAX_FOWNERS 65536  /* files with an owner set, at once */
+#define TG_PROC_MAX_IPC	    65536  /* SysV IPC objects, at once */
 #define TG_MAX_CGROUP_LEVEL 32	   /* deepest cgroup level searched */
 #define TG_MAX_PATH_DEPTH   4096   /* deepest dentry ancestry walked */
 

@@ -65,7 +65,12 @@ run -v -- sh -c "echo \$\$ >'$TG_T/pid'; cat /proc/self/cgroup /proc/self/status
 lp=$!
 tg_wait_file "$TG_T/pid"
 sleep 0.2
-outside=$(grep '^0::' "/proc/$(cat "$TG_T/pid")/cgroup")
+# The pid it has in its PID namespace, as the host numbers it.
+host=""
+for p in $(cat "$TG_TDIR/acme/cgroup.procs"); do
+	[ "$(awk '/^NSpid:/ { print $NF }' "/proc/$p/status")" = "$(cat "$TG_T/pid")" ] && host=$p
+done
+outside=$(grep '^0::' "/proc/${host:-0}/cgroup")
 touch "$TG_T/seen"
 wait $lp
 if [ "$outside" = "0::$TG_TENANTS/acme" ] && grep -q '^0::/$' "$TG_T/out" &&

@@ -52,8 +52,13 @@
  *          against tenantguard itself: see tests/tool/guard.c)
  *   tg-try [--cgroup DIR] [--expect ok|ERRNO] victim|sigqueue|kill-pgrp|
  *          kill-all|setnice|ioprio|setsched|affinity|prlimit|move-pages|kcmp|
- *          sigio|sigio-self ...   (what a tenant tries against other
+ *          sigio|sigio-self|tgkill-thread|kill-loop|sched-loop|run|sysv-* ...
+ *          (what a tenant tries against other
  *          processes: see tests/tool/proc.c)
+ *   tg-try ipc-make KEY | ipc-probe KEY SHMID MSQID   (SysV and POSIX IPC
+ *          objects: see tests/tool/ipc.c)
+ *   tg-try [--expect ok|ERRNO] tty-inject TEXT   (TIOCSTI into fds 0, 1, 2
+ *          and /dev/tty: see tests/tool/terminal.c)
  *
  * Exit 0 when the outcome matches --expect (or the call succeeded without
  * --expect), 1 otherwise, 2 on a usage error.
@@ -206,7 +211,8 @@ static const struct tool_cmd *const tables[] = {
 	tool_syscall_cmds,  tool_ratelimit_cmds, tool_uring_cmds,
 	tool_fanotify_cmds, tool_unix_cmds,	 tool_delivery_cmds,
 	tool_netsend_cmds,  tool_pending_cmds,	 tool_bpfmap_cmds,
-	tool_loops_cmds,    tool_guard_cmds,    tool_proc_cmds,
+	tool_loops_cmds,    tool_guard_cmds,	 tool_ipc_cmds,
+	tool_terminal_cmds, tool_proc_cmds,
 };
 
 int main(int argc, char **argv)

@@ -22,12 +22,12 @@
  *                         0: SIGIO), made ready: ok once written (delivery
  *                         is not observable here)
  *   sigio-self SIG        the same to itself: ok if the signal arrived
- *   ipc-make shm|msg|sem KEY   create the object (mode 0666), print its id
- *   ipc-get shm|msg|sem KEY    get the existing object of KEY
- *   ipc-use shm|msg|sem ID     attach it read-only, send a message
+ *   sysv-make shm|msg|sem KEY  create the object (mode 0666), print its id
+ *   sysv-get shm|msg|sem KEY   get the existing object of KEY
+ *   sysv-use shm|msg|sem ID    attach it read-only, send a message
  *                              (IPC_NOWAIT), or a wait-for-zero semop
  *                              (IPC_NOWAIT)
- *   ipc-stat|ipc-rm shm|msg|sem ID   IPC_STAT, IPC_RMID
+ *   sysv-stat|sysv-rm shm|msg|sem ID   IPC_STAT, IPC_RMID
  *   kill-loop PID N       N times kill(PID, 0): prints ns per call
  *   sched-loop PID N      N times sched_getparam(PID): ns per call
  *   run CMD [ARGS...]     CMD in a child, waited for: ok if it exits 0,
@@ -93,8 +93,7 @@ static int do_victim(int argc, char **argv)
 		return 1;
 	while (!thread_tid)
 		usleep(1000);
-	snprintf(text, sizeof(text), "%d %d\n", (int)getpid(),
-		 (int)thread_tid);
+	snprintf(text, sizeof(text), "%d %d\n", (int)getpid(), (int)thread_tid);
 	if (write_ready(argv[0], text))
 		return 1;
 	snprintf(path, sizeof(path), "%s.sigio", argv[0]);
@@ -126,9 +125,9 @@ static int do_tgkill_thread(int argc, char **argv)
 {
 	if (argc < 3)
 		return usage();
-	return outcome("tgkill", sys_err(syscall(SYS_tgkill, atoi(argv[0]),
-						 atoi(argv[1]),
-						 atoi(argv[2]))));
+	return outcome("tgkill",
+		       sys_err(syscall(SYS_tgkill, atoi(argv[0]), atoi(argv[1]),
+				       atoi(argv[2]))));
 }
 
 static int do_kill_pgrp(int argc, char **argv)
@@ -202,7 +201,8 @@ static int do_prlimit(int argc, char **argv)
 	pid = atoi(argv[0]);
 	if (prlimit(pid, RLIMIT_NOFILE, NULL, &r))
 		return outcome("prlimit get", errno);
-	return outcome("prlimit", sys_err(prlimit(pid, RLIMIT_NOFILE, &r, NULL)));
+	return outcome("prlimit",
+		       sys_err(prlimit(pid, RLIMIT_NOFILE, &r, NULL)));
 }
 
 static int do_move_pages(int argc, char **argv)
@@ -265,14 +265,17 @@ static int do_sigio_self(int argc, char **argv)
 /* 's', 'm' or 'e' for shm, msg, sem; 0 for anything else. */
 static int ipc_type(const char *t)
 {
-	return !strcmp(t, "shm") ? 's' : !strcmp(t, "msg") ? 'm' :
-	       !strcmp(t, "sem") ? 'e' : 0;
+	return !strcmp(t, "shm")   ? 's'
+	       : !strcmp(t, "msg") ? 'm'
+	       : !strcmp(t, "sem") ? 'e'
+				   : 0;
 }
 
 static int ipc_get(int type, key_t key, int flags)
 {
-	return type == 's' ? shmget(key, 4096, flags) :
-	       type == 'm' ? msgget(key, flags) : semget(key, 1, flags);
+	return type == 's'   ? shmget(key, 4096, flags)
+	       : type == 'm' ? msgget(key, flags)
+			     : semget(key, 1, flags);
 }
 
 static int do_ipc_make(int argc, char **argv)
@@ -283,7 +286,7 @@ static int do_ipc_make(int argc, char **argv)
 		return usage();
 	id = ipc_get(type, (key_t)strtol(argv[1], NULL, 0), IPC_CREAT | 0666);
 	if (id < 0)
-		return outcome("ipc-make", errno);
+		return outcome("sysv-make", errno);
 	printf("%d\n", id);
 	return 0;
 }
@@ -294,9 +297,9 @@ static int do_ipc_get(int argc, char **argv)
 
 	if (argc < 2 || !(type = ipc_type(argv[0])))
 		return usage();
-	return outcome("ipc-get", sys_err(ipc_get(
-					  type, (key_t)strtol(argv[1], NULL, 0),
-					  0)));
+	return outcome(
+		"sysv-get",
+		sys_err(ipc_get(type, (key_t)strtol(argv[1], NULL, 0), 0)));
 }
 
 static int do_ipc_use(int argc, char **argv)
@@ -322,7 +325,7 @@ static int do_ipc_use(int argc, char **argv)
 	} else {
 		err = sys_err(semop(id, &op, 1));
 	}
-	return outcome("ipc-use", err);
+	return outcome("sysv-use", err);
 }
 
 static int do_ipc_ctl(int argc, char **argv, int cmd, const char *what)
@@ -347,12 +350,12 @@ static int do_ipc_ctl(int argc, char **argv, int cmd, const char *what)
 
 static int do_ipc_stat(int argc, char **argv)
 {
-	return do_ipc_ctl(argc, argv, IPC_STAT, "ipc-stat");
+	return do_ipc_ctl(argc, argv, IPC_STAT, "sysv-stat");
 }
 
 static int do_ipc_rm(int argc, char **argv)
 {
-	return do_ipc_ctl(argc, argv, IPC_RMID, "ipc-rm");
+	return do_ipc_ctl(argc, argv, IPC_RMID, "sysv-rm");
 }
 
 /* N calls of op on pid; prints the mean ns per call, 1 if one failed. */
@@ -369,10 +372,12 @@ static int call_loop(int argc, char **argv, int sched)
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (i = 0; i < n; i++)
 		if (sched ? sched_getparam(pid, &sp) : kill(pid, 0))
-			return outcome(sched ? "sched_getparam" : "kill", errno);
+			return outcome(sched ? "sched_getparam" : "kill",
+				       errno);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	printf("%lld\n", ((b.tv_sec - a.tv_sec) * 1000000000LL +
-			   (b.tv_nsec - a.tv_nsec)) / n);
+			  (b.tv_nsec - a.tv_nsec)) /
+				 n);
 	return 0;
 }
 
@@ -418,17 +423,24 @@ const struct tool_cmd tool_proc_cmds[] = {
 	{"run", do_run},
 	{"kill-loop", do_kill_loop},
 	{"sched-loop", do_sched_loop},
-	{"ipc-make", do_ipc_make},
-	{"ipc-get", do_ipc_get},
-	{"ipc-use", do_ipc_use},
-	{"ipc-stat", do_ipc_stat},
-	{"ipc-rm", do_ipc_rm},
+	{"sysv-make", do_ipc_make},
+	{"sysv-get", do_ipc_get},
+	{"sysv-use", do_ipc_use},
+	{"sysv-stat", do_ipc_stat},
+	{"sysv-rm", do_ipc_rm},
 	{"tgkill-thread", do_tgkill_thread},
-	{"victim", do_victim},	       {"sigqueue", do_sigqueue},
-	{"kill-pgrp", do_kill_pgrp},   {"kill-all", do_kill_all},
-	{"setnice", do_setnice},       {"ioprio", do_ioprio},
-	{"setsched", do_setsched},     {"affinity", do_affinity},
-	{"prlimit", do_prlimit},       {"move-pages", do_move_pages},
-	{"kcmp", do_kcmp},	       {"sigio", do_sigio},
-	{"sigio-self", do_sigio_self}, {NULL, NULL},
+	{"victim", do_victim},
+	{"sigqueue", do_sigqueue},
+	{"kill-pgrp", do_kill_pgrp},
+	{"kill-all", do_kill_all},
+	{"setnice", do_setnice},
+	{"ioprio", do_ioprio},
+	{"setsched", do_setsched},
+	{"affinity", do_affinity},
+	{"prlimit", do_prlimit},
+	{"move-pages", do_move_pages},
+	{"kcmp", do_kcmp},
+	{"sigio", do_sigio},
+	{"sigio-self", do_sigio_self},
+	{NULL, NULL},
 };

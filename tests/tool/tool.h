@@ -29,6 +29,8 @@ extern const struct tool_cmd tool_pending_cmds[];
 extern const struct tool_cmd tool_bpfmap_cmds[];
 extern const struct tool_cmd tool_loops_cmds[];
 extern const struct tool_cmd tool_guard_cmds[];
+extern const struct tool_cmd tool_ipc_cmds[];
+extern const struct tool_cmd tool_terminal_cmds[];
 extern const struct tool_cmd tool_proc_cmds[];
 
 /* Options given before the subcommand. */

@@ -160,11 +160,11 @@ k=0
 for ty in shm msg sem; do
 	k=$((k + 1))
 	key=$((0x7e570000 + $$ % 4096 * 4 + k))
-	id=$("$P" --cgroup "$A" ipc-make $ty $key)
+	id=$("$P" --cgroup "$A" sysv-make $ty $key)
 	eval "ipc_$ty=$id"
-	tg_probe "ipc_${ty}_own_get" --cgroup "$A" --expect ok ipc-get $ty $key
-	tg_probe "ipc_${ty}_own_use" --cgroup "$A" --expect ok ipc-use $ty "$id"
-	deny_g() { tg_probe "$1" --cgroup "$G" --expect "$2" ipc-$3 $ty "$4"; }
+	tg_probe "ipc_${ty}_own_get" --cgroup "$A" --expect ok sysv-get $ty $key
+	tg_probe "ipc_${ty}_own_use" --cgroup "$A" --expect ok sysv-use $ty "$id"
+	deny_g() { tg_probe "$1" --cgroup "$G" --expect "$2" sysv-$3 $ty "$4"; }
 	deny_g "ipc_${ty}_other_get" EACCES get $key
 	tg_event "ipc_${ty}_other_get_event" kind=proc verdict=deny \
 		tenant=globex target_tenant=acme op=ipc ipc=$ty ipc_id="$id" \
@@ -174,19 +174,19 @@ for ty in shm msg sem; do
 	deny_g "ipc_${ty}_other_rm" EPERM rm "$id"
 	tg_event "ipc_${ty}_other_rm_event" kind=proc verdict=deny \
 		tenant=globex op=ipc ipc=$ty ipc_id="$id" ctl_cmd=0
-	tg_probe "ipc_${ty}_pending_get" --cgroup "$B" --expect EACCES ipc-get $ty $key
-	tg_probe "ipc_${ty}_host_stat" --expect ok ipc-stat $ty "$id"
+	tg_probe "ipc_${ty}_pending_get" --cgroup "$B" --expect EACCES sysv-get $ty $key
+	tg_probe "ipc_${ty}_host_stat" --expect ok sysv-stat $ty "$id"
 	# The host's object: a tenant's process is refused too.
-	hid=$("$P" ipc-make $ty $((key + 2048)))
-	deny "ipc_${ty}_host_obj_use" EACCES ipc-use $ty "$hid"
-	tg_probe "ipc_${ty}_host_rm" --expect ok ipc-rm $ty "$hid"
+	hid=$("$P" sysv-make $ty $((key + 2048)))
+	deny "ipc_${ty}_host_obj_use" EACCES sysv-use $ty "$hid"
+	tg_probe "ipc_${ty}_host_rm" --expect ok sysv-rm $ty "$hid"
 done
-tg_probe ipc_audit_get --cgroup "$I" --expect ok ipc-stat shm "$ipc_shm"
+tg_probe ipc_audit_get --cgroup "$I" --expect ok sysv-stat shm "$ipc_shm"
 tg_event ipc_audit_event kind=proc verdict=audit tenant=initech op=ipc \
 	ipc=shm ipc_id="$ipc_shm"
 for ty in shm msg sem; do
 	eval "id=\$ipc_$ty"
-	tg_probe "ipc_${ty}_own_rm" --cgroup "$A" --expect ok ipc-rm $ty "$id"
+	tg_probe "ipc_${ty}_own_rm" --cgroup "$A" --expect ok sysv-rm $ty "$id"
 done
 
 echo "# the pending actor"
