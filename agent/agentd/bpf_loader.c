@@ -172,16 +172,16 @@ static int pin_maps(struct tg_bpf *b, struct bpf_object *obj, char *why,
 			b->ps.maps_new++;
 			continue;
 		}
-		memset(&info, 0, sizeof(info));
-		ilen = sizeof(info);
-		err = bpf_obj_get_info_by_fd(fd, &info, &ilen) ? -errno : 0;
-		close(fd);
-		if (!err && (info.type != bpf_map__type(m) ||
-			     info.key_size != bpf_map__key_size(m) ||
-			     info.value_size != bpf_map__value_size(m) ||
-			     info.max_entries != bpf_map__max_entries(m)))
-			err = -EPROTO;
-		if (err) {
+		err = tg_pins_map_shape_is(
+			fd, bpf_map__type(m), bpf_map__key_size(m),
+			bpf_map__value_size(m), bpf_map__max_entries(m));
+		if (err != 1) {
+			/* What it is instead, for the message. */
+			memset(&info, 0, sizeof(info));
+			ilen = sizeof(info);
+			bpf_obj_get_info_by_fd(fd, &info, &ilen);
+			close(fd);
+			err = err ?: -EPROTO;
 			snprintf(
 				why, len,
 				"pinned map %s differs from this build's (type %u, key %u, value %u, %u entries; this build: %u, %u, %u, %u): no migration; run the build that pinned it, or detach first (tenantguard-agent --detach)",
@@ -191,6 +191,7 @@ static int pin_maps(struct tg_bpf *b, struct bpf_object *obj, char *why,
 				bpf_map__max_entries(m));
 			return err;
 		}
+		close(fd);
 		b->ps.maps_reused++;
 	}
 	return 0;

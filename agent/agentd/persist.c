@@ -97,15 +97,13 @@ void agent_save_state(struct agent *a)
 /* The ports the last agent reserved are this one's to take back. */
 void agent_restore_ports(struct agent *a)
 {
+	__u8 mine[TG_PORT_BITMAP];
 	__u32 zero = 0;
-	size_t i;
 
-	if (!a->pins.found || bpf_map_lookup_elem(a->pins.am_fd[TG_AM_RESPORTS],
-						  &zero, a->resports.mine))
+	if (!a->pins.found ||
+	    bpf_map_lookup_elem(a->pins.am_fd[TG_AM_RESPORTS], &zero, mine))
 		return;
-	for (i = 0; i < sizeof(a->resports.mine); i++)
-		a->resports.n_mine +=
-			(unsigned int)__builtin_popcount(a->resports.mine[i]);
+	tg_resports_adopt(&a->resports, mine);
 }
 
 /* The set is this agent's: metadata for the next one. */
@@ -166,14 +164,6 @@ static void add_int(struct json_object *o, const char *k, __s64 v)
 	json_object_object_add(o, k, json_object_new_int64(v));
 }
 
-static void add_time(struct json_object *o, const char *k, __s64 ns)
-{
-	char t[48];
-
-	tg_format_time(t, sizeof(t), ns);
-	json_object_object_add(o, k, json_object_new_string(t));
-}
-
 /*
  * The record of the time no agent ran, once the events the kernel kept
  * meanwhile are read: from the last agent's last heartbeat (or its clean
@@ -200,8 +190,8 @@ void agent_report_gap(struct agent *a)
 	o = tg_agent_event(&a->fmt, "gap", "allow", msg);
 	if (!o)
 		return;
-	add_time(o, "from", from);
-	add_time(o, "to", to);
+	tg_json_add_time(o, "from", from);
+	tg_json_add_time(o, "to", to);
 	add_int(o, "from_ns", from);
 	add_int(o, "to_ns", to);
 	json_object_object_add(o, "clean_stop",

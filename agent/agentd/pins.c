@@ -81,20 +81,27 @@ int tg_pins_agent_alive(const struct tg_meta *m)
 	       t == m->agent_starttime;
 }
 
+int tg_pins_map_shape_is(int fd, __u32 type, __u32 key, __u32 value, __u32 max)
+{
+	struct bpf_map_info info = {};
+	__u32 ilen = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &ilen))
+		return -errno;
+	return info.type == type && info.key_size == key &&
+	       info.value_size == value && info.max_entries == max;
+}
+
 /* A pinned map at path of the given shape, or a new one pinned there. */
 static int open_or_create(const char *path, enum bpf_map_type type, __u32 key,
 			  __u32 value, __u32 max, __u32 flags, char *why,
 			  size_t len)
 {
-	struct bpf_map_info info = {};
-	__u32 ilen = sizeof(info);
 	int fd, err;
 
 	fd = bpf_obj_get(path);
 	if (fd >= 0) {
-		if (bpf_obj_get_info_by_fd(fd, &info, &ilen) ||
-		    info.type != type || info.key_size != key ||
-		    info.value_size != value || info.max_entries != max) {
+		if (tg_pins_map_shape_is(fd, type, key, value, max) != 1) {
 			close(fd);
 			snprintf(
 				why, len,
@@ -287,14 +294,14 @@ static int unpin_all(const char *dir, const char *sub, unsigned int *n)
 /* Take the ports the agent reserved out of the sysctl again. */
 static void restore_ports(int fd)
 {
+	__u8 mine[TG_PORT_BITMAP];
 	struct tg_resports r;
 	__u32 zero = 0;
 
 	tg_resports_init(&r, "/proc/sys/net/ipv4/ip_local_reserved_ports");
-	if (fd < 0 || bpf_map_lookup_elem(fd, &zero, r.mine))
+	if (fd < 0 || bpf_map_lookup_elem(fd, &zero, mine))
 		return;
-	for (size_t i = 0; i < sizeof(r.mine); i++)
-		r.n_mine += (unsigned int)__builtin_popcount(r.mine[i]);
+	tg_resports_adopt(&r, mine);
 	tg_resports_restore(&r);
 }
 

@@ -85,6 +85,12 @@ void tg_pins_close(struct tg_pins *p);
 int tg_pins_path(const struct tg_pins *p, const char *sub, const char *name,
 		 char *out, size_t len);
 
+/*
+ * Whether the map of fd has this type, key and value size and entries:
+ * 1, 0 if not, -errno if fd cannot be asked.
+ */
+int tg_pins_map_shape_is(int fd, __u32 type, __u32 key, __u32 value, __u32 max);
+
 /* Whether a link pin DIR/links/name exists. */
 int tg_pins_has_link(const struct tg_pins *p, const char *name);
 

@@ -18,6 +18,7 @@
 #include "agentd/policy_maps.h"
 #include "agentd/ratelimit.h"
 #include "common/clock.h"
+#include "common/text.h"
 #include "tenantguard/map_abi.h"
 
 #define NREASONS 3   /* the fields of struct tg_tenant_counts */
@@ -428,14 +429,6 @@ __u64 tg_ratelimit_dropped(const struct tg_ratelimit *rl, __u32 id)
 	return id <= TG_MAX_TENANTS ? rl->dropped[id] : 0;
 }
 
-static int add_time(struct json_object *o, const char *key, __s64 ns)
-{
-	char t[48];
-
-	tg_format_time(t, sizeof(t), ns);
-	return json_object_object_add(o, key, json_object_new_string(t));
-}
-
 static const char *name_or_any(const char *name)
 {
 	return name ? name : "any";
@@ -521,8 +514,8 @@ struct json_object *tg_rl_record_json(const struct tg_event_fmt *f,
 						 (int64_t)r->count));
 		err = err ?: json_object_object_add(o, "cpus", cpus_json(r));
 	}
-	err = err ?: add_time(o, "window_start", r->window_start_ns);
-	err = err ?: add_time(o, "window_end", r->window_end_ns);
+	err = err ?: tg_json_add_time(o, "window_start", r->window_start_ns);
+	err = err ?: tg_json_add_time(o, "window_end", r->window_end_ns);
 	if (err) {
 		json_object_put(o);
 		errno = ENOMEM;

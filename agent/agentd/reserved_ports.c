@@ -176,7 +176,7 @@ void tg_resports_init(struct tg_resports *r, const char *path)
 static int resports_set(struct tg_resports *r, const __u8 want[TG_PORT_BITMAP])
 {
 	__u8 cur[TG_PORT_BITMAP], others[TG_PORT_BITMAP], next[TG_PORT_BITMAP];
-	unsigned int i, n = 0;
+	unsigned int i;
 	int err;
 
 	err = read_ports(r->path, cur);
@@ -191,12 +191,21 @@ static int resports_set(struct tg_resports *r, const __u8 want[TG_PORT_BITMAP])
 		if (err)
 			return err;
 	}
-	for (i = 0; i < TG_PORT_BITMAP; i++) {
-		r->mine[i] = want[i] & (__u8)~others[i];
-		n += (unsigned int)__builtin_popcount(r->mine[i]);
-	}
-	r->n_mine = n;
+	for (i = 0; i < TG_PORT_BITMAP; i++)
+		next[i] = want[i] & (__u8)~others[i];
+	tg_resports_adopt(r, next);
 	return 0;
+}
+
+void tg_resports_adopt(struct tg_resports *r, const __u8 mine[TG_PORT_BITMAP])
+{
+	unsigned int n = 0;
+	size_t i;
+
+	memmove(r->mine, mine, TG_PORT_BITMAP);
+	for (i = 0; i < TG_PORT_BITMAP; i++)
+		n += (unsigned int)__builtin_popcount(r->mine[i]);
+	r->n_mine = n;
 }
 
 int tg_resports_apply(struct tg_resports *r, const struct tg_registry *reg)

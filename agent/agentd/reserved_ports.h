@@ -34,6 +34,9 @@ int tg_resports_apply(struct tg_resports *r, const struct tg_registry *reg);
 /* Take away the ports the agent added. 0 or -errno. */
 int tg_resports_restore(struct tg_resports *r);
 
+/* Take mine (as an earlier agent recorded it) as r's own ports. */
+void tg_resports_adopt(struct tg_resports *r, const __u8 mine[TG_PORT_BITMAP]);
+
 /* "1000-1010,2000" into bm (bits set, others left); 0 or -EINVAL. */
 int tg_ports_parse(const char *s, __u8 bm[TG_PORT_BITMAP]);
 

@@ -97,6 +97,14 @@ char *tg_utf8_sanitize(const char *s, size_t n)
 	return out;
 }
 
+int tg_json_add_time(struct json_object *o, const char *k, __s64 ns)
+{
+	char t[48];
+
+	tg_format_time(t, sizeof(t), ns);
+	return json_object_object_add(o, k, json_object_new_string(t));
+}
+
 const char *tg_json_str(struct json_object *o, const char *k)
 {
 	struct json_object *v;

@@ -19,6 +19,9 @@ size_t tg_utf8_seq_len(const unsigned char *s, size_t n);
  */
 char *tg_utf8_sanitize(const char *s, size_t n);
 
+/* Add key k to o: ns (CLOCK_REALTIME) as tg_format_time writes it. */
+int tg_json_add_time(struct json_object *o, const char *k, __s64 ns);
+
 /* The string value of key k in o, "" if absent or not a string. */
 const char *tg_json_str(struct json_object *o, const char *k);
 
