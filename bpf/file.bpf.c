@@ -17,8 +17,10 @@
  * Every denial is -EACCES. Tenants in audit mode are allowed and reported.
  */
 #include "kernel_types.h"
+#include "proc_types.h"
 #include "common.bpf.h"
 #include "event_path.bpf.h"
+#include "task_tenant.bpf.h"
 
 #include <linux/errno.h>
 #include <bpf/bpf_tracing.h>
@@ -78,22 +80,6 @@ struct {
 	__type(value, struct tg_owner_cache);
 } owner_cache SEC(".maps");
 
-/* Per task: the tenant of its cgroup under policy generation gen. */
-struct tg_actor_cache {
-	__u64 cgid;   /* cgroup the answer is for */
-	__u32 gen;    /* policy_gen it was found under */
-	__u32 tenant; /* tenant id, TG_TENANT_HOST for none */
-	__u32 flags;  /* TG_TENANT_F_* */
-	__u32 valid;  /* 1 once filled */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct tg_actor_cache);
-} actor_cache SEC(".maps");
-
 /* What one hook invocation decides with. */
 struct tg_ctx {
 	struct tg_tenant actor; /* id 0: a host process */
@@ -136,41 +122,15 @@ static __always_inline int tg_ctx_policy(struct tg_ctx *c)
 }
 
 /*
- * The current task's tenant into c->actor, from the task's cache when its
- * cgroup and the policy are those it was found for. Returns 0 for a tenant's
- * process, 1 for a host process (nothing to check).
+ * The current task's tenant into c->actor (task_tenant.bpf.h: from the
+ * task's cache while its cgroup and the policy are those it was found
+ * for). Returns 0 for a tenant's process, 1 for a host process (nothing to
+ * check).
  */
 static __always_inline int tg_ctx_actor(struct tg_ctx *c)
 {
-	__u32 zero = 0, *gp, gen;
-	const struct tg_tenant *t;
-	struct tg_actor_cache *ac;
-	__u64 cgid;
-
-	gp = bpf_map_lookup_elem(&policy_gen, &zero);
-	if (!gp)
+	if (tg_task_tenant(NULL, &c->actor))
 		return 1;
-	gen = *(volatile __u32 *)gp;
-	cgid = bpf_get_current_cgroup_id();
-	ac = bpf_task_storage_get(&actor_cache, bpf_get_current_task_btf(), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (ac && ac->valid && ac->cgid == cgid && ac->gen == gen) {
-		c->actor.id = ac->tenant;
-		c->actor.flags = ac->flags;
-		return c->actor.id == TG_TENANT_HOST;
-	}
-	t = tg_current_tenant(gen & 1);
-	if (t) {
-		c->actor.id = t->id;
-		c->actor.flags = t->flags;
-	}
-	if (ac) {
-		ac->cgid = cgid;
-		ac->gen = gen;
-		ac->tenant = c->actor.id;
-		ac->flags = c->actor.flags;
-		ac->valid = 1;
-	}
 	return c->actor.id == TG_TENANT_HOST;
 }
 

@@ -25,6 +25,7 @@
 #include "common.bpf.h"
 #include "event_path.bpf.h"
 #include "tenantguard/guard_abi.h"
+#include "guarded.bpf.h"
 
 #include <linux/errno.h>
 #include <bpf/bpf_tracing.h>
@@ -49,14 +50,6 @@
  * objects, EACCES); else this object refuses them too.
  */
 const volatile __u32 file_lsm = 0;
-
-/* Thread group id -> the guarded process's start (see guard_abi.h). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TG_GUARD_MAX_PROCS);
-	__type(key, __u32);
-	__type(value, struct tg_guard_proc);
-} guarded_procs SEC(".maps");
 
 /* Protected objects, their ancestors, their filesystems (guard_abi.h). */
 struct {
@@ -140,20 +133,6 @@ static __always_inline int tg_guard_verdict(const struct tg_gactor *a)
 }
 
 /* Signals and ptrace ------------------------------------------------------ */
-
-/* Whether p is a thread of a guarded process (not one with a reused pid). */
-static __always_inline int tg_guarded_task(struct task_struct *p)
-{
-	__u32 tgid = (__u32)BPF_CORE_READ(p, tgid);
-	const struct tg_guard_proc *g;
-	__u64 start;
-
-	g = bpf_map_lookup_elem(&guarded_procs, &tgid);
-	if (!g || !g->tick_ns)
-		return 0;
-	start = BPF_CORE_READ(p, group_leader, start_boottime);
-	return start / g->tick_ns == g->start_ticks;
-}
 
 static __always_inline int tg_guard_task(struct task_struct *p, __u32 op,
 					 __u32 check, __u32 num)

@@ -27,7 +27,8 @@
 #include "kernel_types.h"
 #include "proc_types.h"
 #include "common.bpf.h"
-#include "tenantguard/guard_abi.h"
+#include "guarded.bpf.h"
+#include "task_tenant.bpf.h"
 
 #include <linux/errno.h>
 #include <bpf/bpf_tracing.h>
@@ -37,22 +38,6 @@
 /* tg_event.family of a signal event: how it was sent. */
 #define TG_PROC_VIA_CALL 0 /* a system call naming the target */
 #define TG_PROC_VIA_FOWN 1 /* a file's owner (SIGIO, SIGURG, F_SETSIG) */
-
-/* Per task: the tenant of its cgroup under policy generation gen. */
-struct tg_task_tenant {
-	__u64 cgid;   /* cgroup the answer is for */
-	__u32 gen;    /* policy_gen it was found under */
-	__u32 tenant; /* tenant id, TG_TENANT_HOST for none */
-	__u32 flags;  /* TG_TENANT_F_* */
-	__u32 valid;  /* 1 once filled */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct tg_task_tenant);
-} task_tenant SEC(".maps");
 
 /* Per /proc inode of a task: that task, as last stamped. */
 struct tg_proc_stamp {
@@ -100,32 +85,6 @@ struct {
 	__type(value, __u64);
 } fowner_overflow SEC(".maps");
 
-/*
- * The guard's map (bpf/guard.bpf.c, the same map by pin): the agent and
- * the collector are its to defend, with events of kind guard; this object
- * leaves them to it, so that one refusal is one event.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TG_GUARD_MAX_PROCS);
-	__type(key, __u32);
-	__type(value, struct tg_guard_proc);
-} guarded_procs SEC(".maps");
-
-/* Whether p is a thread of a guarded process (as the guard decides it). */
-static __always_inline int tg_guarded(struct task_struct *p)
-{
-	__u32 tgid = (__u32)BPF_CORE_READ(p, tgid);
-	const struct tg_guard_proc *g;
-	__u64 start;
-
-	g = bpf_map_lookup_elem(&guarded_procs, &tgid);
-	if (!g || !g->tick_ns)
-		return 0;
-	start = BPF_CORE_READ(p, group_leader, start_boottime);
-	return start / g->tick_ns == g->start_ticks;
-}
-
 /* SysV IPC objects: address -> the creator's tenant and the type. */
 #define TG_IPC_SHM 1
 #define TG_IPC_MSG 2
@@ -143,94 +102,6 @@ struct {
 	__type(key, __u64);
 	__type(value, struct tg_ipc_owner);
 } ipc_owners SEC(".maps");
-
-/* The policy generation in force, or -1 when none is loaded. */
-static __always_inline long tg_gen(void)
-{
-	__u32 zero = 0, *gp;
-
-	gp = bpf_map_lookup_elem(&policy_gen, &zero);
-	return gp ? (long)*(volatile __u32 *)gp : -1;
-}
-
-/*
- * The tenant of cgroup cg (a task's cgroup v2 cgroup) under slot: as
- * tg_current_tenant finds it, walking down from the root's children.
- */
-static __always_inline void tg_cgroup_tenant(struct cgroup *cg, __u32 slot,
-					     struct tg_tenant *out)
-{
-	const struct tg_tenant *t;
-	struct cgroup *anc;
-	void *cgroups;
-	int level, top;
-	__u64 id, anc_off;
-
-	out->id = TG_TENANT_HOST;
-	out->flags = 0;
-	cgroups = bpf_map_lookup_elem(&tenant_cgroups, &slot);
-	if (!cgroups || !cg)
-		return;
-	top = BPF_CORE_READ(cg, level);
-	anc_off = bpf_core_field_offset(struct cgroup, ancestors);
-	for (level = 1; level <= TG_MAX_CGROUP_LEVEL; level++) {
-		if (level > top)
-			break;
-		anc = NULL;
-		bpf_probe_read_kernel(&anc, sizeof(anc),
-				      (void *)cg + anc_off +
-					      (__u64)level * sizeof(anc));
-		if (!anc)
-			break;
-		id = BPF_CORE_READ(anc, kn, id);
-		t = bpf_map_lookup_elem(cgroups, &id);
-		if (!t)
-			continue;
-		*out = *t;
-		if (!(t->flags & TG_TENANT_F_PENDING))
-			return;
-	}
-}
-
-/*
- * The tenant of task p (NULL: the current task) into out, from p's cache
- * while its cgroup and the policy are those it was found for. Returns 0,
- * or -1 when no policy is loaded (nothing is checked then).
- */
-static __always_inline int tg_task_tenant(struct task_struct *p,
-					  struct tg_tenant *out)
-{
-	struct tg_task_tenant *c;
-	struct cgroup *cg;
-	long gen = tg_gen();
-	__u64 cgid;
-
-	if (gen < 0)
-		return -1;
-	if (!p) {
-		p = bpf_get_current_task_btf();
-		cgid = bpf_get_current_cgroup_id();
-	} else {
-		cgid = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id);
-	}
-	c = bpf_task_storage_get(&task_tenant, p, 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (c && c->valid && c->cgid == cgid && c->gen == (__u32)gen) {
-		out->id = c->tenant;
-		out->flags = c->flags;
-		return 0;
-	}
-	cg = BPF_CORE_READ(p, cgroups, dfl_cgrp);
-	tg_cgroup_tenant(cg, (__u32)gen & 1, out);
-	if (c) {
-		c->cgid = cgid;
-		c->gen = (__u32)gen;
-		c->tenant = out->id;
-		c->flags = out->flags;
-		c->valid = 1;
-	}
-	return 0;
-}
 
 /*
  * Refuse (or, in audit mode, report) actor's act op on target task p of
@@ -266,8 +137,10 @@ static __always_inline int tg_proc_check(struct task_struct *p, __u32 op,
 
 	if (tg_task_tenant(NULL, &actor) || actor.id == TG_TENANT_HOST)
 		return 0;
+	/* The agent and the collector are the guard's: one refusal, one event.
+	 */
 	if (tg_task_tenant(p, &target) || target.id == actor.id ||
-	    tg_guarded(p))
+	    tg_guarded_task(p))
 		return 0;
 	return tg_proc_refuse(&actor, target.id, p, op, num, TG_PROC_VIA_CALL);
 }
@@ -370,7 +243,7 @@ int BPF_PROG(tg_proc_sigiotask, struct task_struct *tsk, void *fown, int sig,
 	if (actor.id == TG_TENANT_HOST)
 		return 0;
 	if (tg_task_tenant(tsk, &target) || target.id == actor.id ||
-	    tg_guarded(tsk))
+	    tg_guarded_task(tsk))
 		return 0;
 	/* The event's pid and comm are the task that made the file ready. */
 	return tg_proc_refuse(&actor, target.id, tsk, TG_OP_SIGNAL,
