@@ -110,17 +110,19 @@ holder=$(cat "$TG_T/holder")
 tg_start_collector || exit 1
 tg_start_agent --file-backend fanotify || exit 1
 
-# Unix-socket isolation needs BPF LSM too: listed as unenforced without it.
+# Unix-socket and process isolation need BPF LSM too: listed as unenforced
+# without it. With it, another tenant's /proc/PID is refused before any
+# file in it is looked at (EACCES, kind proc).
 if grep -q bpf /sys/kernel/security/lsm 2>/dev/null; then
-	unix_be=bpf-lsm unix_un="" guard_un=""
+	unix_be=bpf-lsm unix_un="" guard_un="" proc_lsm=1
 else
-	unix_be=none unix_un='"unix",' guard_un=',"guard"'
+	unix_be=none unix_un='"unix","proc",' guard_un=',"guard"' proc_lsm=0
 fi
 expected='['"$unix_un"'"file:create","file:mkdir","file:mknod","file:symlink","file:link","file:unlink","file:rmdir","file:rename","file:truncate","file:chmod","file:chown","file:setattr","file:setxattr","file:removexattr","file:receive","file:preopened","file:metadata"'"$guard_un"']'
 tg_event start_event_lists_unenforced kind=agent op=start \
 	unenforced="$expected"
 tg_event start_event_backend kind=agent op=start \
-	backends='{"file":"fanotify","net":"cgroup-bpf","unix":"'"$unix_be"'"}'
+	backends='{"file":"fanotify","net":"cgroup-bpf","unix":"'"$unix_be"'","proc":"'"$unix_be"'"}'
 if grep -q "file isolation: fanotify (open, exec; UNENFORCED: file:create, .*file:metadata)" "$TG_T/agent.err"; then
 	tg_pass agent_says_what_is_unenforced
 else
@@ -173,8 +175,15 @@ deny deny_owned_name_of_host_file "$S/acme/hostfile" open "$S/acme/hostfile"
 ln "$S/acme/d1/d2/d3/f" "$S/shared/late"	# a second name, made after start
 deny deny_owned_name_of_late_hardlink "$S/acme/d1/d2/d3/f" open "$S/acme/d1/d2/d3/f"
 tg_probe allow_owner_late_hardlink --cgroup "$A" --expect ok open "$S/shared/late"
-deny deny_proc_pid_root "$S/acme/data" open "/proc/$holder/root$S/acme/data"
-deny deny_proc_pid_fd "$S/acme/data" open "/proc/$holder/fd/3"
+if [ $proc_lsm = 1 ]; then
+	tg_probe deny_proc_pid_root --cgroup "$G" --expect EACCES open "/proc/$holder/root$S/acme/data"
+	tg_probe deny_proc_pid_fd --cgroup "$G" --expect EACCES open "/proc/$holder/fd/3"
+	tg_event deny_proc_pid_event kind=proc op=proc_open verdict=deny \
+		tenant=globex target_tenant=acme target_pid="$holder"
+else
+	deny deny_proc_pid_root "$S/acme/data" open "/proc/$holder/root$S/acme/data"
+	deny deny_proc_pid_fd "$S/acme/data" open "/proc/$holder/fd/3"
+fi
 n=$(tg_count kind=file verdict=deny tenant=globex path="$S/acme/d1/d2/d3/f")
 if out=$(cd "$S/acme/d1" && "$P" --cgroup "$G" --expect EPERM open d2/d3/f 2>&1); then
 	tg_pass deny_relative_path
@@ -389,7 +398,7 @@ tg_probe unenforced_after_kill --cgroup "$G" --expect ok open "$S/acme/data"
 
 # --file-backend none: nothing enforced, and said so.
 tg_start_agent --file-backend none || exit 1
-tg_event none_says_file_unenforced --count 1 kind=agent op=start unenforced='["file"'"${unix_un:+,\"unix\"}$guard_un"']'
+tg_event none_says_file_unenforced --count 1 kind=agent op=start unenforced='["file"'"${unix_un:+,\"unix\",\"proc\"}$guard_un"']'
 tg_probe none_enforces_nothing --cgroup "$G" --expect ok open "$S/acme/data"
 tg_stop_agent
 

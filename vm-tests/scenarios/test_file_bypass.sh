@@ -107,15 +107,18 @@ denied mount_namespace_bind target_tenant=acme op=open -- \
 tg_probe mount_namespace_own --cgroup "$G" --expect ok \
 	mntns "$GX" "$GX/mnt" "$GX/mnt/data"
 
-# Another tenant's process: its root, cwd and open files under /proc.
+# Another tenant's process: its root, cwd and open files under /proc. Process
+# isolation refuses its /proc/PID before the file is reached (kind proc).
 "$TG_BIN/tg-try" --cgroup "$AC" hold "$A/data" "$TG_T/held" &
 tg_track $!
 tg_wait_file "$TG_T/held" 10
 read -r hpid hfd <"$TG_T/held"
-denied proc_pid_root target_tenant=acme op=open path="$A/data" -- \
-	open "/proc/$hpid/root$A/data"
-denied proc_pid_fd target_tenant=acme op=open path="$A/data" -- \
-	open "/proc/$hpid/fd/$hfd"
+for w in "root$A/data" "fd/$hfd"; do
+	tg_probe "proc_pid_$(echo "${w%%/*}" | tr -dc a-z)" --cgroup "$G" \
+		--expect EACCES open "/proc/$hpid/$w"
+done
+tg_event proc_pid_event --count 2 kind=proc op=proc_open verdict=deny \
+	tenant=globex target_tenant=acme target_pid="$hpid"
 tg_probe proc_pid_fd_by_owner --cgroup "$AC" --expect ok open "/proc/$hpid/fd/$hfd"
 
 denied opath_openat target_tenant=acme op=open path="$A/data" -- \
