@@ -62,8 +62,7 @@ static void handle_line(struct opts *o, const char *file, unsigned long n,
 	    (tg_parse_time(tg_events_field(ev, "time"), &t) || t < o->since))
 		goto out_put;
 	if (o->json) {
-		fwrite(line, 1, len, stdout);
-		fputc('\n', stdout);
+		tg_events_print_json(stdout, line, len);
 	} else {
 		if (!o->header++)
 			printf("%s%-*s %-24s %-*s %-*s %-*s    %-*s %-*s %-*s %-*s %s%s\n",

@@ -35,7 +35,29 @@ struct tg_events_cols {
 };
 
 /*
- * One event as an aligned line (no control characters: they become '?'),
+ * Whether code point cp hides itself and changes how the text around it is
+ * shown (controls, bidirectional overrides and isolates, zero-width and
+ * other format characters): never printed as it is.
+ */
+int tg_events_hidden_cp(unsigned int cp);
+
+/*
+ * s for a terminal, into out (cap bytes, cut before an escape that does not
+ * fit): each hiding character as visible text, \xNN for a control below
+ * U+0080 or a byte that is not UTF-8, \uNNNN for the others; a backslash as
+ * \\ so that the text stays unambiguous.
+ */
+void tg_events_escape(char *out, size_t cap, const char *s);
+
+/*
+ * A stored JSON line (len bytes) and a newline to out, each hiding
+ * character inside its strings written as a \uNNNN escape (a byte that is
+ * not UTF-8 as \ufffd): the same JSON values, nothing a terminal acts on.
+ */
+void tg_events_print_json(FILE *out, const char *line, size_t len);
+
+/*
+ * One event as an aligned line, every field escaped (tg_events_escape),
  * with ANSI colour when colour is set.
  */
 void tg_events_print_human(FILE *out, struct json_object *ev,

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli/events.h"
+#include "common/text.h"
 
 #define NS 1000000000LL
 
@@ -132,25 +133,121 @@ const char *tg_events_field(struct json_object *o, const char *k)
 	return json_object_get_string(v);
 }
 
-/* s with control characters (terminal escapes) replaced by '?'. */
-static void clean(char *out, size_t cap, const char *s)
+/*
+ * Whether code point cp changes how a terminal shows the text around it
+ * yet shows nothing itself: C0 and C1 controls, DEL, and the Unicode format
+ * characters that reorder or hide text (bidirectional marks, embeddings,
+ * overrides and isolates, zero-width characters, line and paragraph
+ * separators, the byte order mark, interlinear annotation).
+ */
+int tg_events_hidden_cp(unsigned int cp)
 {
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c ||
+	       (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
+	       (cp >= 0xfff9 && cp <= 0xfffb);
+}
+
+/* The code point of the valid k-byte UTF-8 sequence at p. */
+static unsigned int utf8_cp(const unsigned char *p, size_t k)
+{
+	unsigned int cp = k == 1 ? p[0] : p[0] & (0x7f >> k);
 	size_t i;
 
-	for (i = 0; s[i] && i + 1 < cap; i++)
-		out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?'
-								      : s[i];
-	out[i] = '\0';
+	for (i = 1; i < k; i++)
+		cp = (cp << 6) | (p[i] & 0x3f);
+	return cp;
+}
+
+void tg_events_escape(char *out, size_t cap, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, o = 0, k, n = strlen(s);
+	unsigned int cp;
+	char esc[16];
+	int e;
+
+	if (!cap)
+		return;
+	while (i < n) {
+		k = tg_utf8_seq_len(p + i, n - i);
+		cp = k ? utf8_cp(p + i, k) : 0;
+		if (!k)
+			e = snprintf(esc, sizeof(esc), "\\x%02x", p[i]);
+		else if (cp == '\\')
+			e = snprintf(esc, sizeof(esc), "\\\\");
+		else if (cp < 0x80 && tg_events_hidden_cp(cp))
+			e = snprintf(esc, sizeof(esc), "\\x%02x", cp);
+		else if (tg_events_hidden_cp(cp))
+			e = snprintf(esc, sizeof(esc), "\\u%04x", cp);
+		else
+			e = 0;
+		if (!e) {
+			if (o + k >= cap)
+				break;
+			memcpy(out + o, p + i, k);
+			o += k;
+		} else {
+			if (o + (size_t)e >= cap)
+				break;
+			memcpy(out + o, esc, (size_t)e);
+			o += (size_t)e;
+		}
+		i += k ? k : 1;
+	}
+	out[o] = '\0';
+}
+
+/*
+ * Append to out what stands for byte run p[0..k) of a JSON string: the run
+ * itself, or \uXXXX when it hides (k 0: an invalid byte, U+FFFD).
+ */
+static void json_char(FILE *out, const unsigned char *p, size_t k)
+{
+	unsigned int cp = k ? utf8_cp(p, k) : 0xfffd;
+
+	if (!k || tg_events_hidden_cp(cp))
+		fprintf(out, "\\u%04x", cp);
+	else
+		fwrite(p, 1, k, out);
+}
+
+void tg_events_print_json(FILE *out, const char *line, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)line;
+	size_t i = 0, k;
+	int in_str = 0;
+
+	while (i < len) {
+		if (!in_str) {
+			in_str = p[i] == '"';
+			fputc(p[i++], out);
+			continue;
+		}
+		if (p[i] == '"') {
+			in_str = 0;
+			fputc(p[i++], out);
+		} else if (p[i] == '\\' && i + 1 < len) {
+			fwrite(p + i, 1, 2, out);
+			i += 2;
+		} else {
+			k = tg_utf8_seq_len(p + i, len - i);
+			json_char(out, p + i, k);
+			i += k ? k : 1;
+		}
+	}
+	fputc('\n', out);
 }
 
 /* Print s in a column at least *w wide (which grows to fit s). */
 static void col(FILE *out, const char *s, int *w, const char *on,
 		const char *off)
 {
-	char buf[4200];
+	char buf[4 * 4200];
 	int n;
 
-	clean(buf, sizeof(buf), s);
+	tg_events_escape(buf, sizeof(buf), s);
 	n = (int)strlen(buf);
 	if (n > *w)
 		*w = n;
@@ -185,7 +282,7 @@ void tg_events_print_human(FILE *out, struct json_object *ev,
 	const char *kind = tg_events_field(ev, "kind");
 	const char *verdict = tg_events_field(ev, "verdict");
 	const char *op = tg_events_field(ev, "op"), *on = "", *off = "";
-	char when[40], detail[4400], buf[4400];
+	char when[40], detail[4400], buf[4 * 4400];
 	int tw = 24;
 
 	if (colour) {
@@ -230,6 +327,6 @@ void tg_events_print_human(FILE *out, struct json_object *ev,
 	col(out, op, &w->op, "", "");
 	col(out, tg_events_field(ev, "pid"), &w->pid, "", "");
 	col(out, tg_events_field(ev, "comm"), &w->comm, "", "");
-	clean(buf, sizeof(buf), detail);
+	tg_events_escape(buf, sizeof(buf), detail);
 	fprintf(out, "%s\n", buf);
 }

@@ -12,8 +12,9 @@
 
 int tg_proc_comm(pid_t pid, char *comm, size_t len)
 {
-	char path[64];
+	char path[64], buf[TG_PROC_COMM_READ];
 	ssize_t n;
+	size_t k;
 	int fd, err = 0;
 
 	if (!len)
@@ -26,14 +27,23 @@ int tg_proc_comm(pid_t pid, char *comm, size_t len)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = read(fd, comm, len - 1);
+	n = read(fd, buf, sizeof(buf));
 	if (n < 0) {
 		err = -errno;
 		n = 0;
 	}
 	close(fd);
-	comm[n] = '\0';
-	comm[strcspn(comm, "\n")] = '\0';
+	/* Only the newline the kernel adds: a comm may hold one itself. */
+	k = (size_t)n;
+	if (k && buf[k - 1] == '\n')
+		k--;
+	/* What the task's comm holds (bpf_get_current_comm), no more. */
+	if (k > TG_PROC_COMM_MAX)
+		k = TG_PROC_COMM_MAX;
+	if (k > len - 1)
+		k = len - 1;
+	memcpy(comm, buf, k);
+	comm[k] = '\0';
 	return err;
 }
 

@@ -5,10 +5,16 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#define TG_PROC_COMM_MAX  15 /* bytes of a task's comm (TASK_COMM_LEN - 1) */
+#define TG_PROC_COMM_READ 80 /* bytes read: a kernel thread shows up to 64 */
+
 /*
- * The comm of process pid (0: this process) from /proc, without its
- * newline, into comm (len bytes, 16 hold any comm). Returns 0, or -errno
- * with comm "" (the process is gone, /proc is not mounted...).
+ * The comm of process pid (0: this process) from /proc, into comm (len
+ * bytes; 16 hold any comm): cut as the BPF programs see it
+ * (bpf_get_current_comm), at most TG_PROC_COMM_MAX bytes, every byte kept
+ * (a newline too: only the one the kernel appends is dropped), so that
+ * both file backends report one comm alike. Returns 0, or -errno with comm
+ * "" (the process is gone, /proc is not mounted...).
  */
 int tg_proc_comm(pid_t pid, char *comm, size_t len);
 

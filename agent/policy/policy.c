@@ -289,6 +289,11 @@ static int tenant_cgroup(struct yctx *c, struct tg_policy_tenant *t,
 
 	if (parse_abs_path(c, v, "cgroup", cg, sizeof(cg)))
 		return -EINVAL;
+	if (asprintf(&t->cgroup_where, "%s:%u:%u", c->name, v->line, v->col) <
+	    0) {
+		t->cgroup_where = NULL;
+		return -ENOMEM;
+	}
 	t->cgroup = strdup(cg);
 	return t->cgroup ? 0 : -ENOMEM;
 }
@@ -549,10 +554,15 @@ int tg_policy_parse(struct tg_policy *p, const char *name, const char *buf,
 	if (main && (v = y_get(root, "events")) &&
 	    parse_rate(&c, v, &p->events))
 		err = -EINVAL;
-	if (main && (v = y_get(root, "tenants_cgroup")) &&
-	    parse_abs_path(&c, v, "tenants_cgroup", p->tenants_cgroup,
-			   sizeof(p->tenants_cgroup)))
-		err = -EINVAL;
+	if (main && (v = y_get(root, "tenants_cgroup"))) {
+		if (parse_abs_path(&c, v, "tenants_cgroup", p->tenants_cgroup,
+				   sizeof(p->tenants_cgroup)))
+			err = -EINVAL;
+		else
+			snprintf(p->tenants_cgroup_where,
+				 sizeof(p->tenants_cgroup_where), "%s:%u:%u",
+				 name, v->line, v->col);
+	}
 	tenants = y_get(root, "tenants");
 	if (tenants && tenants->type == Y_SCALAR && !tenants->value[0] &&
 	    !tenants->quoted)
@@ -645,6 +655,7 @@ void tg_policy_free(struct tg_policy *p)
 		free_strv(t->paths, t->n_paths);
 		free_strv(t->allow_from, t->n_allow_from);
 		free(t->cgroup);
+		free(t->cgroup_where);
 		free(t->where);
 		free(t->ports);
 		free(t->networks);

@@ -48,8 +48,9 @@ struct tg_rate {
 
 struct tg_policy_tenant {
 	char name[64];
-	char *cgroup; /* below the cgroup v2 root, absolute */
-	int mode;     /* enum tg_mode */
+	char *cgroup;	    /* below the cgroup v2 root, absolute */
+	char *cgroup_where; /* file:line:column of cgroup:, NULL if derived */
+	int mode;	    /* enum tg_mode */
 	char **paths;
 	unsigned int n_paths;
 	struct tg_port_range *ports;
@@ -67,6 +68,7 @@ struct tg_policy {
 	int version;
 	int mode; /* TG_MODE_ENFORCE or TG_MODE_AUDIT */
 	char tenants_cgroup[PATH_MAX];
+	char tenants_cgroup_where[PATH_MAX + 32]; /* "" for the default */
 	struct tg_rate events; /* every tenant's, unless overridden */
 	struct tg_policy_tenant *tenants;
 	unsigned int n_tenants;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "policy/policy.h"
+#include "tenantguard/map_abi.h"
 
 /* One path, port range or network of a tenant. */
 struct owned {
@@ -22,7 +23,7 @@ struct owned {
 	const struct tg_policy_tenant *t;
 };
 
-enum owned_kind { OWN_PATHS, OWN_PORTS, OWN_NETS };
+enum owned_kind { OWN_PATHS, OWN_PORTS, OWN_NETS, OWN_CGROUPS };
 
 /*
  * Every item of kind of every tenant, sorted by cmp, in *v (NULL if none);
@@ -36,9 +37,10 @@ static long owned_list(const struct tg_policy *p, enum owned_kind kind,
 
 	*v = NULL;
 	for (i = 0; i < p->n_tenants; i++)
-		n += kind == OWN_PATHS	 ? p->tenants[i].n_paths
-		     : kind == OWN_PORTS ? p->tenants[i].n_ports
-					 : p->tenants[i].n_networks;
+		n += kind == OWN_PATHS	   ? p->tenants[i].n_paths
+		     : kind == OWN_PORTS   ? p->tenants[i].n_ports
+		     : kind == OWN_CGROUPS ? 1
+					   : p->tenants[i].n_networks;
 	if (!n)
 		return 0;
 	*v = calloc(n, sizeof(**v));
@@ -48,12 +50,14 @@ static long owned_list(const struct tg_policy *p, enum owned_kind kind,
 	for (i = 0; i < p->n_tenants; i++) {
 		const struct tg_policy_tenant *t = &p->tenants[i];
 
-		m = kind == OWN_PATHS	? t->n_paths
-		    : kind == OWN_PORTS ? t->n_ports
-					: t->n_networks;
+		m = kind == OWN_PATHS	  ? t->n_paths
+		    : kind == OWN_PORTS	  ? t->n_ports
+		    : kind == OWN_CGROUPS ? 1
+					  : t->n_networks;
 		for (j = 0; j < m; j++)
 			(*v)[n++] = (struct owned){
 				kind == OWN_PATHS ? (const void *)t->paths[j]
+				: kind == OWN_CGROUPS ? (const void *)t->cgroup
 				: kind == OWN_PORTS
 					? (const void *)&t->ports[j]
 					: (const void *)&t->networks[j],
@@ -332,6 +336,94 @@ static int check_net_overlaps(const struct tg_policy *p, struct tg_diag *d)
 	return err;
 }
 
+/* Where tenant t's cgroup is written, or where t is when it is derived. */
+static const char *cgroup_where(const struct tg_policy_tenant *t)
+{
+	return t->cgroup_where ? t->cgroup_where : t->where;
+}
+
+static void cgroup_nested(struct tg_diag *d, const struct owned *in,
+			  const struct owned *out)
+{
+	diag_at(d, cgroup_where(in->t),
+		"cgroup %s of tenant '%s' is %s cgroup %s of tenant '%s' (%s): "
+		"tenant cgroups may not nest",
+		in->t->cgroup, in->t->name,
+		strcmp(in->t->cgroup, out->t->cgroup) ? "below" : "the same as",
+		out->t->cgroup, out->t->name, cgroup_where(out->t));
+}
+
+/* Levels of an absolute normalised path below "/": "/" 0, "/a/b" 2. */
+static unsigned int cgroup_level(const char *path)
+{
+	unsigned int n = 0;
+
+	for (; *path; path++)
+		if (*path == '/' && path[1])
+			n++;
+	return n;
+}
+
+/*
+ * What the BPF programs can tell apart (they search a task's cgroup
+ * ancestors at levels 1..TG_MAX_CGROUP_LEVEL, one tenant each): no tenant
+ * at the root cgroup, none below another's (nor at or above the tenants
+ * cgroup, whose children are tenants too), none deeper than they search.
+ */
+static int check_cgroups(const struct tg_policy *p, struct tg_diag *d)
+{
+	const char *tc = p->tenants_cgroup;
+	unsigned int i, level;
+	struct owned *v;
+	int err = 0;
+	long n;
+
+	level = cgroup_level(tc);
+	if (level + 1 > TG_MAX_CGROUP_LEVEL) {
+		diag_at(d,
+			p->tenants_cgroup_where[0] ? p->tenants_cgroup_where
+						   : "-:1:1",
+			"tenants_cgroup %s is %u levels deep: its tenants would "
+			"be deeper than the %u levels the programs search",
+			tc, level, TG_MAX_CGROUP_LEVEL);
+		err = -EINVAL;
+	}
+	for (i = 0; i < p->n_tenants; i++) {
+		const struct tg_policy_tenant *t = &p->tenants[i];
+
+		if (!t->cgroup)
+			return -ENOMEM;
+		level = cgroup_level(t->cgroup);
+		if (level == 0) {
+			diag_at(d, cgroup_where(t),
+				"cgroup / of tenant '%s' is the root cgroup: "
+				"every process on the host would be the tenant's",
+				t->name);
+			err = -EINVAL;
+		} else if (is_under(tc, t->cgroup)) {
+			diag_at(d, cgroup_where(t),
+				"cgroup %s of tenant '%s' holds tenants_cgroup %s: "
+				"every tenant found there would be nested in it",
+				t->cgroup, t->name, tc);
+			err = -EINVAL;
+		}
+		if (level > TG_MAX_CGROUP_LEVEL) {
+			diag_at(d, cgroup_where(t),
+				"cgroup %s of tenant '%s' is %u levels deep: the "
+				"programs search %u",
+				t->cgroup, t->name, level, TG_MAX_CGROUP_LEVEL);
+			err = -EINVAL;
+		}
+	}
+	n = owned_list(p, OWN_CGROUPS, path_cmp, &v);
+	if (n < 0)
+		return (int)n;
+	if (n && nested_sweep(v, (size_t)n, path_contains, cgroup_nested, d))
+		err = -EINVAL;
+	free(v);
+	return err;
+}
+
 int tg_policy_finish(struct tg_policy *p, struct tg_diag *d)
 {
 	unsigned int i, j;
@@ -359,6 +451,8 @@ int tg_policy_finish(struct tg_policy *p, struct tg_diag *d)
 			err = -EINVAL;
 		}
 	}
+	if (check_cgroups(p, d))
+		err = -EINVAL;
 	if (check_overlaps(p, d))
 		err = -EINVAL;
 	if (check_port_overlaps(p, d))

@@ -121,10 +121,69 @@ static void test_human_hostile(void **state)
 	size_t i;
 
 	assert_string_equal(
-		s, "7   2024-05-01T10:00:00.123Z file  deny    globex   -> "
-		   "acme     open    9     a?]0;x?b /srv/a?b?\n");
+		s,
+		"7   2024-05-01T10:00:00.123Z file  deny    globex   -> "
+		"acme     open    9     a\\x1b]0;x\\x07b /srv/a\\x0ab\\x7f\n");
 	for (i = 0; i + 1 < strlen(s); i++)
 		assert_true((unsigned char)s[i] >= 0x20);
+}
+
+/* Characters that reorder or hide text are shown as escapes, not obeyed. */
+static void test_escape_hidden(void **state)
+{
+	char out[256];
+
+	/* U+202E RIGHT-TO-LEFT OVERRIDE, U+2066 LRI, U+200B, U+FEFF. */
+	tg_events_escape(out, sizeof(out),
+			 "evil\xe2\x80\xaegpj.exe \xe2\x81\xa6x\xe2\x80\x8by"
+			 "\xef\xbb\xbf");
+	assert_string_equal(out, "evil\\u202egpj.exe \\u2066x\\u200by\\ufeff");
+	/* C0, DEL, C1 (U+009B, a CSI on some terminals), a raw 0x9b byte. */
+	tg_events_escape(out, sizeof(out),
+			 "a\x1b[2Jb\x7f\xc2\x9b"
+			 "c\x9b");
+	assert_string_equal(out, "a\\x1b[2Jb\\x7f\\u009bc\\x9b");
+	/* A backslash is doubled: "\x1b" typed as text stays told apart. */
+	tg_events_escape(out, sizeof(out), "a\\x1b\x1b");
+	assert_string_equal(out, "a\\\\x1b\\x1b");
+	/* Other non-ASCII text is kept as it is. */
+	tg_events_escape(out, sizeof(out), "caf\xc3\xa9 \xd7\xa9\xd7\x9c");
+	assert_string_equal(out, "caf\xc3\xa9 \xd7\xa9\xd7\x9c");
+	/* Cut before an escape that does not fit, never inside one. */
+	tg_events_escape(out, 8, "abcd\xe2\x80\xae");
+	assert_string_equal(out, "abcd");
+	tg_events_escape(out, 11, "abcd\xe2\x80\xae");
+	assert_string_equal(out, "abcd\\u202e");
+}
+
+/* --json: the same values, escaped so a terminal obeys none of them. */
+static void test_json_hidden(void **state)
+{
+	static const char line[] = "{\"comm\":\"a\xe2\x80\xae"
+				   "b\",\"path\":\"/x\\\"\\u001b\xc2\x85"
+				   "\xff\",\"n\":1}";
+	char buf[512];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	struct json_object *o, *v;
+	size_t i;
+
+	assert_non_null(f);
+	tg_events_print_json(f, line, sizeof(line) - 1);
+	fclose(f);
+	assert_string_equal(buf, "{\"comm\":\"a\\u202eb\",\"path\":"
+				 "\"/x\\\"\\u001b\\u0085\\ufffd\",\"n\":1}\n");
+	for (i = 0; i + 1 < strlen(buf); i++)
+		assert_true((unsigned char)buf[i] >= 0x20 &&
+			    (unsigned char)buf[i] < 0x7f);
+	o = json_tokener_parse(buf);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "comm", &v));
+	assert_string_equal(json_object_get_string(v), "a\xe2\x80\xae"
+						       "b");
+	assert_true(json_object_object_get_ex(o, "path", &v));
+	assert_string_equal(json_object_get_string(v),
+			    "/x\"\x1b\xc2\x85\xef\xbf\xbd");
+	json_object_put(o);
 }
 
 /* A guard event names its check and what it refused. */
@@ -177,6 +236,8 @@ int main(void)
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_parse_since),
 		cmocka_unit_test(test_human_hostile),
+		cmocka_unit_test(test_escape_hidden),
+		cmocka_unit_test(test_json_hidden),
 		cmocka_unit_test(test_human_guard),
 		cmocka_unit_test(test_human_colour_and_net),
 	};

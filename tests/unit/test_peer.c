@@ -105,6 +105,35 @@ static void test_two_v2_lines(void **state)
 	assert_string_equal(out, "");
 }
 
+/*
+ * Hybrid hosts: the v1 lines come first, and a v1 path may hold "0::/" (a
+ * name may hold ':' but no newline, which the kernel refuses): only the
+ * line that is hierarchy 0 with no controllers counts, its path the rest.
+ */
+static void test_hybrid_v1_first(void **state)
+{
+	assert_int_equal(parse("9:name=systemd:/\n"
+			       "8:pids:/tg-parse 0::/x 0::\n"
+			       "4:memory:/0::/\n"
+			       "1:cpu:/\n"
+			       "0::/tenants/acme/job\n"),
+			 0);
+	assert_string_equal(out, "/tenants/acme/job");
+	/* As a v1 name with a newline would read: two v2 lines, refused. */
+	assert_int_equal(parse("8:pids:/x\n0::/\n"
+			       "1:cpu:/\n"
+			       "0::/tenants/acme\n"),
+			 -EBADMSG);
+	assert_string_equal(out, "");
+	/* Hierarchy 0 with a controller list is no v2 line: malformed. */
+	assert_int_equal(parse("0:pids:/\n0::/tenants/acme\n"), -EBADMSG);
+	/* Nor "10::", "00::" or " 0::". */
+	assert_int_equal(parse("10::/\n0::/tenants/acme\n"), 0);
+	assert_string_equal(out, "/tenants/acme");
+	assert_int_equal(parse("00::/\n0::/tenants/acme\n"), -EBADMSG);
+	assert_int_equal(parse(" 0::/\n0::/tenants/acme\n"), -EBADMSG);
+}
+
 static void test_missing(void **state)
 {
 	assert_int_equal(parse("9:name=systemd:/\n2:cpu,cpuacct:/\n"),
@@ -294,6 +323,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hybrid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_v2_lines, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hybrid_v1_first, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),

@@ -304,6 +304,134 @@ static void test_port_and_net_overlaps(void **state)
 	tg_policy_free(&p);
 }
 
+/* Parse + finish doc; its error count, the messages left in d. */
+static int doc_errors(const char *name, const char *doc, struct tg_diag *d)
+{
+	struct tg_policy p;
+	int err;
+
+	err = check_doc(&p, name, doc, strlen(doc), d);
+	tg_policy_free(&p);
+	return err ? (int)d->n : 0;
+}
+
+/* A deep path: /tenants then n - 1 more levels of "l". */
+static char *deep_cgroup(unsigned int n)
+{
+	char *s = calloc(1, 16 + 2 * n);
+	unsigned int i;
+
+	assert_non_null(s);
+	strcpy(s, "/tenants");
+	for (i = 1; i < n; i++)
+		strcat(s, "/l");
+	return s;
+}
+
+static void test_tenant_cgroups(void **state)
+{
+	char doc[4096], *deep;
+	struct tg_diag d = {};
+
+	/* Siblings, a tenant outside the tenants cgroup, derived paths. */
+	assert_int_equal(doc_errors("ok.yaml",
+				    "version: 1\n"
+				    "tenants:\n"
+				    "  acme: {}\n"
+				    "  acme2: {cgroup: /tenants/acme2}\n"
+				    "  ac: {cgroup: /system.slice/ac.service}\n"
+				    "  acme-x: {cgroup: /tenants/acme-x}\n",
+				    &d),
+			 0);
+	assert_int_equal(d.n, 0);
+
+	/* One tenant's cgroup below another's, derived or written. */
+	assert_int_equal(doc_errors("n.yaml",
+				    "version: 1\n"
+				    "tenants:\n"
+				    "  acme: {}\n"
+				    "  inner: {cgroup: /tenants/acme/job}\n",
+				    &d),
+			 1);
+	assert_string_equal(d.msgs[0],
+			    "n.yaml:4:19: cgroup /tenants/acme/job of tenant "
+			    "'inner' is below cgroup /tenants/acme of tenant "
+			    "'acme' (n.yaml:3:3): tenant cgroups may not nest");
+	tg_diag_free(&d);
+	assert_int_equal(doc_errors("s.yaml",
+				    "version: 1\n"
+				    "tenants:\n"
+				    "  a: {cgroup: /srv/x}\n"
+				    "  b: {cgroup: /srv/x}\n",
+				    &d),
+			 1);
+	assert_string_equal(
+		d.msgs[0], "s.yaml:4:15: cgroup /srv/x of tenant 'b' is the "
+			   "same as cgroup /srv/x of tenant 'a' (s.yaml:3:15): "
+			   "tenant cgroups may not nest");
+	tg_diag_free(&d);
+
+	/* The root cgroup, and a cgroup holding the tenants cgroup. */
+	assert_int_equal(doc_errors("r.yaml",
+				    "version: 1\n"
+				    "tenants:\n"
+				    "  all: {cgroup: /}\n",
+				    &d),
+			 1);
+	assert_string_equal(d.msgs[0],
+			    "r.yaml:3:17: cgroup / of tenant 'all' is the root "
+			    "cgroup: every process on the host would be the "
+			    "tenant's");
+	tg_diag_free(&d);
+	assert_int_equal(doc_errors("h.yaml",
+				    "version: 1\n"
+				    "tenants_cgroup: /srv/tenants\n"
+				    "tenants:\n"
+				    "  srv: {cgroup: /srv}\n",
+				    &d),
+			 1);
+	assert_string_equal(d.msgs[0],
+			    "h.yaml:4:17: cgroup /srv of tenant 'srv' holds "
+			    "tenants_cgroup /srv/tenants: every tenant found "
+			    "there would be nested in it");
+	tg_diag_free(&d);
+
+	/* 32 levels are searched: the 33rd is refused. */
+	deep = deep_cgroup(32);
+	snprintf(doc, sizeof(doc), "version: 1\ntenants:\n  d: {cgroup: %s}\n",
+		 deep);
+	assert_int_equal(doc_errors("d.yaml", doc, &d), 0);
+	free(deep);
+	deep = deep_cgroup(33);
+	snprintf(doc, sizeof(doc), "version: 1\ntenants:\n  d: {cgroup: %s}\n",
+		 deep);
+	assert_int_equal(doc_errors("d.yaml", doc, &d), 1);
+	assert_non_null(strstr(d.msgs[0], "d.yaml:3:15: cgroup /tenants/l/"));
+	assert_non_null(strstr(d.msgs[0], " of tenant 'd' is 33 levels deep: "
+					  "the programs search 32"));
+	tg_diag_free(&d);
+	free(deep);
+
+	/* A tenants cgroup 32 deep leaves its tenants (33) out of reach. */
+	deep = deep_cgroup(31);
+	snprintf(doc, sizeof(doc), "version: 1\ntenants_cgroup: %s\n", deep);
+	assert_int_equal(doc_errors("t.yaml", doc, &d), 0);
+	free(deep);
+	deep = deep_cgroup(32);
+	snprintf(doc, sizeof(doc),
+		 "version: 1\ntenants_cgroup: %s\ntenants:\n  x: {}\n", deep);
+	assert_int_equal(doc_errors("t.yaml", doc, &d), 2);
+	assert_non_null(strstr(d.msgs[0], "t.yaml:2:17: tenants_cgroup "));
+	assert_non_null(strstr(d.msgs[0], " is 32 levels deep: its tenants "
+					  "would be deeper than the 32 levels "
+					  "the programs search"));
+	/* The derived tenant is located at its name. */
+	assert_non_null(strstr(d.msgs[1], "t.yaml:4:3: cgroup "));
+	assert_non_null(strstr(d.msgs[1], " is 33 levels deep"));
+	tg_diag_free(&d);
+	free(deep);
+}
+
 static void test_dropin_merge_order(void **state)
 {
 	static const char main_doc[] =
@@ -401,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_event_limits),
 		cmocka_unit_test(test_every_error_reported),
 		cmocka_unit_test(test_port_and_net_overlaps),
+		cmocka_unit_test(test_tenant_cgroups),
 		cmocka_unit_test(test_dropin_merge_order),
 		cmocka_unit_test(test_hostile_inputs),
 		cmocka_unit_test(test_error_cap),
