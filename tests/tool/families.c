@@ -46,7 +46,7 @@ static const struct {
 } types[] = {
 	{"stream", SOCK_STREAM}, {"dgram", SOCK_DGRAM},
 	{"raw", SOCK_RAW},	 {"seqpacket", SOCK_SEQPACKET},
-	{"packet", SOCK_PACKET},
+	{"packet", SOCK_PACKET}, {"rdm", SOCK_RDM},
 };
 
 /* FAMILY TYPE PROTO into *f, *t, *p; -EINVAL if one is not known. */
