@@ -33,6 +33,7 @@
 #include "net_types.h"
 #include "sock_owner.bpf.h"
 
+#include <linux/errno.h>
 #include <linux/in.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_tracing.h>
@@ -41,11 +42,23 @@
 #define TG_DST_ALLOWED_MAX 16384
 #define TG_CLAIM_TRIES	   8
 #define TG_IPPROTO_MPTCP   262
-#define TG_IPPROTO_L2TP	   115
 #define TG_TCP_LISTEN	   10
 #define TG_TCP_CLOSE	   7
 #define TG_ETH_P_IP	   0x0800
 #define TG_ETH_P_IPV6	   0x86dd
+
+/* Socket families, types and protocols the headers used here lack. */
+#define TG_AF_UNIX	     1
+#define TG_AF_INET	     2
+#define TG_AF_INET6	     10
+#define TG_AF_NETLINK	     16
+#define TG_AF_ALG	     38
+#define TG_SOCK_STREAM	     1
+#define TG_IPPROTO_ICMPV6    58
+#define TG_NETLINK_ROUTE     0
+#define TG_NETLINK_SOCK_DIAG 4
+#define TG_NETLINK_AUDIT     9
+#define TG_NETLINK_GENERIC   16
 
 /*
  * Entries of port_bound one tenant may hold (ports times network
@@ -470,30 +483,95 @@ static __always_inline void tg_report(const struct tg_tenant *actor, __u32 op,
 }
 
 /*
- * Protocols with ports whose connect() no cgroup hook sees (UDP-Lite, SCTP,
- * DCCP, L2TP over IP: their connect skips the pre_connect hook), so a
- * connected socket could reach another tenant's port unchecked: tenants
- * may not make them.
+ * Sockets tenants may make, decided where they are made: a socket of any
+ * other family, type or protocol either carries data between tenants with
+ * no hook to check it, or no hook sees its connect. The socket() and
+ * socketpair() system calls and io_uring's socket request all pass
+ * security_socket_create (the kernel's own sockets, kern, are left), but the
+ * cgroup sock_create hook sees inet and inet6 sockets only: that program
+ * decides those, tg_socket_family every other family.
+ *
+ * inet, inet6: TCP and MPTCP streams, UDP datagrams, and ICMP datagram
+ * ("ping") sockets, which net.ipv4.ping_group_range still limits. Refused:
+ * raw sockets (every protocol; they read every packet of their protocol in
+ * the namespace), UDP-Lite, SCTP, DCCP, L2TP over IP and SMC (their
+ * connect skips the pre_connect hook), and any protocol not named here.
  */
-static __always_inline int tg_unchecked_proto(__u32 p)
+static __always_inline int tg_inet_allowed(__u32 family, __u32 type,
+					   __u32 proto)
 {
-	return p == IPPROTO_UDPLITE || p == IPPROTO_SCTP || p == IPPROTO_DCCP ||
-	       p == TG_IPPROTO_L2TP;
+	if (type == TG_SOCK_STREAM)
+		return proto == IPPROTO_TCP || proto == TG_IPPROTO_MPTCP;
+	if (type != TG_SOCK_DGRAM)
+		return 0;
+	return proto == IPPROTO_UDP ||
+	       proto == (family == TG_AF_INET ? IPPROTO_ICMP
+					      : TG_IPPROTO_ICMPV6);
 }
 
-/* Tenants may not make sockets of the protocols no cgroup hook checks. */
+/*
+ * Other families: unix (isolated by unix.bpf.c), the kernel crypto API
+ * (AF_ALG: each socket talks to the kernel alone), and netlink for
+ *  - NETLINK_ROUTE: addresses, links, routes (ip, ss, systemd-networkd);
+ *  - NETLINK_SOCK_DIAG: the namespace's sockets (ss);
+ *  - NETLINK_GENERIC: nl80211, ethtool, WireGuard, MPTCP paths and more
+ *    (systemd-networkd, iw, wg, ethtool);
+ *  - NETLINK_AUDIT: login tools (sshd, sudo, PAM) log through it and stop
+ *    when it is refused; the kernel takes their records only from the
+ *    initial user and PID namespaces, with CAP_AUDIT_WRITE.
+ * Each of these reaches another process's socket only with CAP_NET_ADMIN
+ * over the namespace (the protocols lack NL_CFG_F_NONROOT_SEND). Refused:
+ * AF_PACKET and AF_XDP (every frame of an interface), AF_KEY (messages
+ * broadcast between key sockets), AF_VSOCK (virtual machines' and other
+ * tenants' vsock services), AF_TIPC, AF_RDS, AF_RXRPC, AF_KCM, AF_SMC,
+ * every other family, and every other netlink protocol: NETLINK_USERSOCK
+ * carries messages between any two processes, NETLINK_KOBJECT_UEVENT
+ * device events between them, NETLINK_NETFILTER copies packets to whoever
+ * asks (NFLOG, NFQUEUE), NETLINK_XFRM broadcasts IPsec keys,
+ * NETLINK_CONNECTOR every process's fork, exec and exit.
+ */
+static __always_inline int tg_family_allowed(__u32 family, __u32 proto)
+{
+	if (family == TG_AF_UNIX || family == TG_AF_INET ||
+	    family == TG_AF_INET6 || family == TG_AF_ALG)
+		return 1;
+	if (family != TG_AF_NETLINK)
+		return 0;
+	return proto == TG_NETLINK_ROUTE || proto == TG_NETLINK_SOCK_DIAG ||
+	       proto == TG_NETLINK_GENERIC || proto == TG_NETLINK_AUDIT;
+}
+
+/* Refuse a socket of (family, type, proto) to actor a: 0 to refuse. */
+static __always_inline int tg_create_deny(const struct tg_actor *a,
+					  __u32 family, __u32 type, __u32 proto)
+{
+	__u32 addr[4] = {};
+
+	tg_report(&a->t, TG_OP_CREATE, TG_TENANT_HOST, family, proto,
+		  (__u16)type, addr);
+	return tg_denied(&a->t) ? 0 : 1;
+}
+
 SEC("cgroup/sock_create")
 int tg_sock_create(struct bpf_sock *sk)
 {
 	struct tg_actor a;
-	__u32 addr[4] = {};
 
-	if ((sk->family != 2 && sk->family != 10) ||
-	    !tg_unchecked_proto(sk->protocol) || !tg_actor(&a))
+	if (tg_inet_allowed(sk->family, sk->type, sk->protocol) ||
+	    !tg_actor(&a))
 		return 1;
-	tg_report(&a.t, TG_OP_CREATE, TG_TENANT_HOST, sk->family, sk->protocol,
-		  0, addr);
-	return tg_denied(&a.t) ? 0 : 1;
+	return tg_create_deny(&a, sk->family, sk->type, sk->protocol);
+}
+
+SEC("fmod_ret/security_socket_create")
+int BPF_PROG(tg_socket_family, int family, int type, int protocol, int kern,
+	     int ret)
+{
+	struct tg_actor a;
+
+	if (ret || kern || tg_family_allowed(family, protocol) || !tg_actor(&a))
+		return ret;
+	return tg_create_deny(&a, family, type, protocol) ? 0 : -EPERM;
 }
 
 /*

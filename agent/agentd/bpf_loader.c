@@ -197,6 +197,52 @@ static int pin_maps(struct tg_bpf *b, struct bpf_object *obj, char *why,
 	return 0;
 }
 
+/*
+ * Whether the kernel lets a program modify the return of
+ * security_socket_create (fmod_ret: BPF trampolines, no BPF LSM needed):
+ * 0, or a negative errno with the reason in why. A probe program that
+ * returns 0 is loaded and closed; nothing is attached.
+ */
+static int probe_socket_family(char *why, size_t len)
+{
+	const struct bpf_insn insns[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o,
+		    .expected_attach_type = BPF_MODIFY_RETURN);
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int id, fd, err = 0;
+
+	if (!vmlinux) {
+		err = -errno;
+		snprintf(why, len, "cannot read the kernel's BTF: %s",
+			 strerror(-err));
+		return err;
+	}
+	id = btf__find_by_name_kind(vmlinux, "security_socket_create",
+				    BTF_KIND_FUNC);
+	btf__free(vmlinux);
+	if (id < 0) {
+		snprintf(why, len,
+			 "the kernel's BTF has no security_socket_create");
+		return id;
+	}
+	o.attach_btf_id = (__u32)id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "tg_probe_family", "GPL",
+			   insns, sizeof(insns) / sizeof(insns[0]), &o);
+	if (fd < 0) {
+		err = -errno;
+		snprintf(
+			why, len,
+			"the kernel refused a BPF trampoline program on security_socket_create (fmod_ret): %s",
+			strerror(-err));
+		return err;
+	}
+	close(fd);
+	return 0;
+}
+
 /* Which set of object obj reports (see bpf/common.bpf.h emitter). */
 static int set_emitter(struct tg_bpf *b, __u32 obj)
 {
@@ -247,6 +293,46 @@ static int link_cgroup(struct tg_bpf *b, struct bpf_program *prog,
 		return err;
 	}
 	b->ps.attached++;
+	*out = link;
+	return 0;
+}
+
+/*
+ * Attach the tracing program prog of the network object: the new link
+ * first, then it takes the pin of the old one, which detaches as this
+ * agent lets it go (a tracing link cannot change its program).
+ */
+static int link_trace(struct tg_bpf *b, struct bpf_program *prog,
+		      struct bpf_link **out)
+{
+	char name[128], path[PATH_MAX];
+	struct bpf_link *link, *old;
+	int err;
+
+	link_name(name, sizeof(name), "net", prog);
+	err = tg_pins_path(b->pins, "links", name, path, sizeof(path));
+	if (err)
+		return err;
+	link = bpf_program__attach(prog);
+	if (!link)
+		return -errno;
+	old = bpf_link__open(path);
+	if (old)
+		bpf_link__unpin(old);
+	err = bpf_link__pin(link, path);
+	if (err) {
+		/* The old one keeps its pin: nothing changes. */
+		if (old)
+			bpf_link__pin(old, path);
+		bpf_link__destroy(old);
+		bpf_link__destroy(link);
+		return err;
+	}
+	if (old)
+		b->ps.swapped++;
+	else
+		b->ps.attached++;
+	bpf_link__destroy(old);
 	*out = link;
 	return 0;
 }
@@ -598,6 +684,13 @@ static int attach_cgroup_progs(struct tg_bpf *b)
 		if (err)
 			return err;
 	}
+	/* Families the cgroup hook never sees, where the kernel allows. */
+	if (!b->families_reason[0]) {
+		err = link_trace(b, n->progs.tg_socket_family,
+				 &n->links.tg_socket_family);
+		if (err)
+			return err;
+	}
 	remove_stale_links(b, "net", n->skeleton);
 	return 0;
 }
@@ -721,6 +814,9 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 	b->net->rodata->host_netns = o->host_netns;
 	b->net->rodata->tg_obj = TG_OBJ_NET;
 	b->net->rodata->tg_stamp = b->stamp;
+	if (probe_socket_family(b->families_reason, sizeof(b->families_reason)))
+		bpf_program__set_autoload(b->net->progs.tg_socket_family,
+					  false);
 	err = pin_maps(b, b->net->obj, why, len);
 	if (err)
 		goto out_destroy_net;

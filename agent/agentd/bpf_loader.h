@@ -76,6 +76,9 @@ struct tg_bpf {
 	char unix_reason[256];	       /* why unix isolation is unavailable */
 	char guard_reason[256];	       /* why self-protection is unavailable */
 	char proc_reason[256];	   /* why process isolation is unavailable */
+	char families_reason[256]; /* why socket families other than inet
+				      and inet6 are not checked ("" if they
+				      are: tg_socket_family attached) */
 	int inner[TG_PM_COUNT][2]; /* inner map fds per slot, -1 if none */
 	struct tg_kv_set mirror[TG_PM_COUNT][2]; /* what each holds */
 	__u32 gen;		   /* policy generation in force */

@@ -152,8 +152,10 @@ static struct json_object *guard_json(struct agent *a)
  * enforced) and "unenforced" into o: a feature without a backend by name
  * ("file"), else "file:<op>" for each operation the file backend leaves out
  * ("file:open" too while a filesystem holding owned paths is not marked),
- * and last "guard" without self-protection; "self_protection" (guard_json).
- * With reasons, also "<feature>_reason" for each feature not fully enforced.
+ * "net:families" when sockets of families other than inet and inet6 are
+ * not checked, and last "guard" without self-protection; "self_protection"
+ * (guard_json). With reasons, also "<feature>_reason" for each feature not
+ * fully enforced.
  */
 struct json_object *agent_backends_json(struct agent *a, struct json_object *o,
 					int reasons)
@@ -194,6 +196,14 @@ struct json_object *agent_backends_json(struct agent *a, struct json_object *o,
 			json_object_array_add(
 				un,
 				json_object_new_string(tg_fan_unenforced[i]));
+	}
+	if (a->bpf.net_backend != TG_BACKEND_NONE &&
+	    a->bpf.families_reason[0]) {
+		json_object_array_add(un,
+				      json_object_new_string("net:families"));
+		if (reasons)
+			add_field(o, "net_families_reason",
+				  a->bpf.families_reason);
 	}
 	if (a->pins.meta)
 		json_object_object_add(o, "pins", agent_pins_json(a));

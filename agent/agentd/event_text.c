@@ -127,14 +127,82 @@ static const char *op_name(__u32 op)
 	return NULL;
 }
 
-static const char *proto_name(__u16 proto)
+/* The name of protocol proto of an inet or inet6 socket, or "other". */
+static const char *inet_proto_name(__u16 proto)
 {
 	switch (proto) {
+	case 1: return "icmp";	    /* IPPROTO_ICMP */
 	case 6: return "tcp";	    /* IPPROTO_TCP */
 	case 17: return "udp";	    /* IPPROTO_UDP */
+	case 33: return "dccp";	    /* IPPROTO_DCCP */
+	case 58: return "icmpv6";   /* IPPROTO_ICMPV6 */
 	case 115: return "l2tp";    /* IPPROTO_L2TP */
+	case 132: return "sctp";    /* IPPROTO_SCTP */
 	case 136: return "udplite"; /* IPPROTO_UDPLITE */
+	case 255: return "raw";	    /* IPPROTO_RAW */
+	case 256: return "smc";	    /* IPPROTO_SMC */
 	case 262: return "mptcp";   /* IPPROTO_MPTCP */
+	}
+	return "other";
+}
+
+/* The name of netlink protocol proto, or "other". */
+static const char *netlink_proto_name(__u16 proto)
+{
+	static const char *const names[] = {
+		"route",	  "unused",	"usersock",
+		"firewall",	  "sock_diag",	"nflog",
+		"xfrm",		  "selinux",	"iscsi",
+		"audit",	  "fib_lookup", "connector",
+		"netfilter",	  "ip6_fw",	"dnrtmsg",
+		"kobject_uevent", "generic",	"other",
+		"scsitransport",  "ecryptfs",	"rdma",
+		"crypto",	  "smc"};
+
+	return proto < sizeof(names) / sizeof(names[0]) ? names[proto]
+							: "other";
+}
+
+/* The name of protocol proto of a socket of family family, or "other". */
+static const char *proto_name(__u16 family, __u16 proto)
+{
+	if (family == AF_INET || family == AF_INET6)
+		return inet_proto_name(proto);
+	if (family == AF_NETLINK)
+		return netlink_proto_name(proto);
+	return "other";
+}
+
+/* The name of socket family family, or NULL. */
+static const char *family_name(__u16 family)
+{
+	switch (family) {
+	case AF_UNIX: return "unix";
+	case AF_INET: return "inet";
+	case AF_INET6: return "inet6";
+	case AF_NETLINK: return "netlink";
+	case AF_PACKET: return "packet";
+	case AF_KEY: return "key";
+	case AF_ALG: return "alg";
+	case AF_VSOCK: return "vsock";
+	case AF_TIPC: return "tipc";
+	case AF_RDS: return "rds";
+	case AF_XDP: return "xdp";
+	}
+	return NULL;
+}
+
+/* The name of socket type type, or "other". */
+static const char *type_name(__u16 type)
+{
+	switch (type) {
+	case SOCK_STREAM: return "stream";
+	case SOCK_DGRAM: return "dgram";
+	case SOCK_RAW: return "raw";
+	case SOCK_RDM: return "rdm";
+	case SOCK_SEQPACKET: return "seqpacket";
+	case SOCK_DCCP: return "dccp";
+	case SOCK_PACKET: return "packet";
 	}
 	return "other";
 }
@@ -354,6 +422,25 @@ static int put_int(struct tg_buf *b, const char *key, unsigned long v)
 	return put_key(b, key) ?: tg_buf_put(b, d + i, sizeof(d) - (size_t)i);
 }
 
+/*
+ * The fields of a socket refused at creation (kind net, op create): its
+ * family and type (which the event's port holds, see event_abi.h).
+ */
+static int create_fields(struct tg_buf *out, const struct tg_event *ev)
+{
+	const char *family = family_name(ev->family);
+	const char *type = type_name(ev->port);
+	char num[24];
+	int err;
+
+	if (!family) {
+		snprintf(num, sizeof(num), "%u", ev->family);
+		family = num;
+	}
+	err = put_field(out, "family", family, strlen(family));
+	return err ?: put_field(out, "type", type, strlen(type));
+}
+
 /* ,"key":v for a value that may be negative */
 static int put_signed(struct tg_buf *b, const char *key, long v)
 {
@@ -501,9 +588,14 @@ int tg_event_text(const void *rec, size_t size, const struct tg_event_fmt *f,
 			inet_ntop(AF_INET6, ev.addr, addr, sizeof(addr));
 		else
 			snprintf(addr, sizeof(addr), "family-%u", ev.family);
-		err = put_field(out, "proto", proto_name(ev.proto), 8);
+		err = put_field(out, "proto", proto_name(ev.family, ev.proto),
+				16);
 		err = err ?: put_field(out, "addr", addr, sizeof(addr));
-		err = err ?: put_int(out, "port", ev.port);
+		err = err
+			      ?: put_int(out, "port",
+					 ev.op == TG_OP_CREATE ? 0 : ev.port);
+		if (!err && ev.op == TG_OP_CREATE)
+			err = create_fields(out, &ev);
 	} else if (!err && ev.kind == TG_KIND_FILE) {
 		/* A record shorter than the struct: no stale bytes. */
 		memset((char *)&ev + size, 0, sizeof(ev) - size);

@@ -34,6 +34,13 @@
 #define TG_UNIX_NAME_MAX 108 /* sizeof(sockaddr_un.sun_path) */
 
 /*
+ * kind net, op create (a socket refused as it is made): family and proto
+ * as given to socket() (proto: the netlink protocol for AF_NETLINK, the
+ * ethertype in network byte order for AF_PACKET), port the socket type
+ * (SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, ...), addr zero.
+ */
+
+/*
  * kind guard (self-protection, bpf/guard.bpf.c): family holds the check
  * (enum tg_guard_check of guard_abi.h); port the signal (kill), the ptrace
  * mode (ptrace), the bpf command (bpf), the capability (capable) or the
@@ -133,9 +140,11 @@ struct tg_event {
 	__u32 tenant;		/* actor's tenant id, TG_TENANT_HOST if none */
 	__u32 target_tenant;	/* tenant that owns the object */
 	__u8 comm[TG_COMM_LEN]; /* actor's comm, NUL-padded */
-	__u16 family;		/* net: AF_INET or AF_INET6 */
-	__u16 proto;		/* net: IPPROTO_TCP or IPPROTO_UDP */
-	__u16 port;		/* net: destination port, host byte order */
+	__u16 family;		/* net: AF_INET or AF_INET6 (op create: any) */
+	__u16 proto;		/* net: IPPROTO_TCP or IPPROTO_UDP (op create:
+				   any) */
+	__u16 port;		/* net: destination port, host byte order (op
+				   create: the socket type) */
 	__u16 version;		/* TG_EVENT_VERSION of the program */
 	__u8 addr[16];		/* net: address, IPv4 in the first 4 bytes;
 				   file: dev_t with TG_PATH_F_FSROOT */

@@ -42,6 +42,9 @@
  *          see tests/tool/unix.c)
  *   tg-try sendmsg-pktinfo|socket|rebind|bind-many ...   (see
  *          tests/tool/netsend.c)
+ *   tg-try [--cgroup DIR] [--expect ok|ERRNO] socket-of|socketpair-of|
+ *          uring-socket FAMILY TYPE PROTO, netlink-dump route|sock_diag
+ *          (sockets of any family: see tests/tool/families.c)
  *   tg-try [--expect ok|denied] pending-race DIR N connect tcp|udp ADDR PORT
  *   tg-try [--expect ok|denied] pending-race DIR N open PATH
  *          (N fresh cgroups below DIR, a connect or open from each at
@@ -212,7 +215,7 @@ static const struct tool_cmd *const tables[] = {
 	tool_fanotify_cmds, tool_unix_cmds,	 tool_delivery_cmds,
 	tool_netsend_cmds,  tool_pending_cmds,	 tool_bpfmap_cmds,
 	tool_loops_cmds,    tool_guard_cmds,	 tool_ipc_cmds,
-	tool_terminal_cmds, tool_proc_cmds,
+	tool_terminal_cmds, tool_proc_cmds,	 tool_families_cmds,
 };
 
 int main(int argc, char **argv)

@@ -8,7 +8,7 @@
 /* One subcommand: tg-try [options] NAME ARGS... */
 struct tool_cmd {
 	const char *name;
-	int (*fn)(int argc, char **argv);	/* argv[0] is the first ARG */
+	int (*fn)(int argc, char **argv); /* argv[0] is the first ARG */
 };
 
 /* Each command file's table, ended by an entry with a NULL name. */
@@ -32,11 +32,12 @@ extern const struct tool_cmd tool_guard_cmds[];
 extern const struct tool_cmd tool_ipc_cmds[];
 extern const struct tool_cmd tool_terminal_cmds[];
 extern const struct tool_cmd tool_proc_cmds[];
+extern const struct tool_cmd tool_families_cmds[];
 
 /* Options given before the subcommand. */
-extern const char *expect;	/* --expect ok|ERRNO */
-extern const char *bind_src;	/* --bind: connect from this address */
-extern const char *move_to;	/* --move-to: join DIR after socket() */
+extern const char *expect;   /* --expect ok|ERRNO */
+extern const char *bind_src; /* --bind: connect from this address */
+extern const char *move_to;  /* --move-to: join DIR after socket() */
 
 int usage(void);
 /* Join the cgroup directory dir; 0 or -errno. */

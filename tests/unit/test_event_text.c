@@ -215,6 +215,52 @@ static void test_net_event(void **state)
 	o = tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt);
 	assert_string_equal(get(o, "addr"), "10.1.2.3");
 	assert_string_equal(get(o, "proto"), "udp");
+	assert_null(get(o, "type"));
+	json_object_put(o);
+}
+
+/* A socket refused as it is made: its family and type; port shows 0. */
+static void test_net_create_event(void **state)
+{
+	struct json_object *o;
+
+	ev.kind = TG_KIND_NET;
+	ev.op = TG_OP_CREATE;
+	ev.family = AF_INET;
+	ev.proto = 255; /* IPPROTO_RAW */
+	ev.port = SOCK_RAW;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt);
+	assert_string_equal(get(o, "op"), "create");
+	assert_string_equal(get(o, "family"), "inet");
+	assert_string_equal(get(o, "type"), "raw");
+	assert_string_equal(get(o, "proto"), "raw");
+	assert_string_equal(get(o, "addr"), "0.0.0.0");
+	assert_string_equal(get(o, "port"), "0");
+	json_object_put(o);
+
+	ev.family = AF_NETLINK;
+	ev.proto = 2; /* NETLINK_USERSOCK */
+	ev.port = SOCK_DGRAM;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt);
+	assert_string_equal(get(o, "family"), "netlink");
+	assert_string_equal(get(o, "type"), "dgram");
+	assert_string_equal(get(o, "proto"), "usersock");
+	assert_string_equal(get(o, "addr"), "family-16");
+	json_object_put(o);
+
+	/* An ethertype is no IP protocol; unknown families are numbers. */
+	ev.family = AF_PACKET;
+	ev.proto = 6;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt);
+	assert_string_equal(get(o, "family"), "packet");
+	assert_string_equal(get(o, "proto"), "other");
+	json_object_put(o);
+	ev.family = 39;
+	ev.proto = 999;
+	ev.port = 77;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt);
+	assert_string_equal(get(o, "family"), "39");
+	assert_string_equal(get(o, "type"), "other");
 	json_object_put(o);
 }
 
@@ -490,6 +536,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_truncated_and_root_paths,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_net_event, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_net_create_event, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_guard_events, setup,
 						teardown),
