@@ -300,7 +300,9 @@ static int link_cgroup(struct tg_bpf *b, struct bpf_program *prog,
 /*
  * Attach the tracing program prog of the network object: the new link
  * first, then it takes the pin of the old one, which detaches as this
- * agent lets it go (a tracing link cannot change its program).
+ * agent lets it go (a tracing link cannot change its program). The same
+ * build restarted keeps the pinned link as it is: no trampoline is
+ * rewritten while sockets are being made.
  */
 static int link_trace(struct tg_bpf *b, struct bpf_program *prog,
 		      struct bpf_link **out)
@@ -313,6 +315,12 @@ static int link_trace(struct tg_bpf *b, struct bpf_program *prog,
 	err = tg_pins_path(b->pins, "links", name, path, sizeof(path));
 	if (err)
 		return err;
+	if (b->ps.adopted && !b->ps.upgraded && (link = bpf_link__open(path))) {
+		/* Held, so that it is not taken for a stale pin. */
+		b->ps.kept++;
+		*out = link;
+		return 0;
+	}
 	link = bpf_program__attach(prog);
 	if (!link)
 		return -errno;
