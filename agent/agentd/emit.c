@@ -291,7 +291,8 @@ static void pins_text(struct agent *a, char *buf, size_t len)
 void agent_emit_backends(struct agent *a, const char *op)
 {
 	struct json_object *o, *ops = NULL, *un = NULL;
-	char file[1024], usock[360], proc[360], guard[512], msg[2800];
+	char file[1024], usock[360], proc[360], net[400], guard[512];
+	char msg[3200];
 	struct json_object *sp = NULL, *checks = NULL;
 	size_t n;
 
@@ -307,6 +308,14 @@ void agent_emit_backends(struct agent *a, const char *op)
 	backend_text(usock, sizeof(usock),
 		     "unix sockets and other tenants' sockets in use",
 		     a->bpf.unix_backend, a->bpf.unix_reason, NULL, NULL);
+	if (a->bpf.net_backend != TG_BACKEND_NONE && a->bpf.families_reason[0])
+		snprintf(net, sizeof(net),
+			 "%s (UNENFORCED: socket families other than inet: %s)",
+			 tg_backend_name(a->bpf.net_backend),
+			 a->bpf.families_reason);
+	else
+		snprintf(net, sizeof(net), "%s",
+			 tg_backend_name(a->bpf.net_backend));
 	backend_text(proc, sizeof(proc),
 		     "other tenants' and the host's processes",
 		     a->bpf.proc_backend, a->bpf.proc_reason, NULL, NULL);
@@ -314,9 +323,9 @@ void agent_emit_backends(struct agent *a, const char *op)
 	json_object_object_get_ex(sp, "enforced", &checks);
 	backend_text(guard, sizeof(guard), "self-protection",
 		     a->bpf.guard_backend, a->bpf.guard_reason, checks, NULL);
-	n = (size_t)snprintf(
-		msg, sizeof(msg), "%s; %s; %s; network isolation: %s; %s", file,
-		usock, proc, tg_backend_name(a->bpf.net_backend), guard);
+	n = (size_t)snprintf(msg, sizeof(msg),
+			     "%s; %s; %s; network isolation: %s; %s", file,
+			     usock, proc, net, guard);
 	if (a->pins.meta && n < sizeof(msg))
 		pins_text(a, msg + n, sizeof(msg) - n);
 	add_field(o, "message", msg);
