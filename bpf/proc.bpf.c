@@ -135,6 +135,10 @@ static __always_inline int tg_proc_check(struct task_struct *p, __u32 op,
 {
 	struct tg_tenant actor, target;
 
+	/* One cgroup is one tenant (or the host): nothing to look up. */
+	if (BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id) ==
+	    bpf_get_current_cgroup_id())
+		return 0;
 	if (tg_task_tenant(NULL, &actor) || actor.id == TG_TENANT_HOST)
 		return 0;
 	/* The agent and the collector are the guard's: one refusal, one event.
