@@ -54,6 +54,10 @@ k1=$(best kill-loop)
 s1=$(best sched-loop)
 tg_stop_agent || true
 tg_detach_pins
+# The kernel lets go of detached links from a work queue: give it time to
+# unpatch the hooks before the loop runs hot again (under QEMU TCG, a hook
+# patched while a loop runs through it has oopsed the guest: int3).
+sleep 3
 k2=$(best kill-loop)
 s2=$(best sched-loop)
 kb=$(min "$k0" "$k2") sb=$(min "$s0" "$s2")
