@@ -305,12 +305,14 @@ store:
 }
 
 /*
- * The verdict on c's actor doing op to the object d (mounted at mnt, or
- * NULL) owned by owner: 0 for its own objects and unowned ones; else one
- * event, and -EACCES unless the actor's tenant is in audit mode.
+ * The verdict on c's actor doing op (detail in the event's port) to the
+ * object d (mounted at mnt, or NULL) owned by owner: 0 for its own objects
+ * and unowned ones; else one event, and -EACCES unless the actor's tenant
+ * is in audit mode.
  */
-static __always_inline int tg_verdict(struct tg_ctx *c, __u32 owner, __u32 op,
-				      struct vfsmount *mnt, struct dentry *d)
+static __always_inline int tg_verdict_of(struct tg_ctx *c, __u32 owner,
+					 __u32 op, __u32 port,
+					 struct vfsmount *mnt, struct dentry *d)
 {
 	struct tg_event *ev;
 
@@ -318,10 +320,17 @@ static __always_inline int tg_verdict(struct tg_ctx *c, __u32 owner, __u32 op,
 		return 0;
 	ev = tg_event_begin(TG_KIND_FILE, op, &c->actor, owner);
 	if (ev) {
+		ev->port = port;
 		tg_event_path(ev, mnt, d);
 		tg_event_submit(ev);
 	}
 	return tg_denied(&c->actor) ? -EACCES : 0;
+}
+
+static __always_inline int tg_verdict(struct tg_ctx *c, __u32 owner, __u32 op,
+				      struct vfsmount *mnt, struct dentry *d)
+{
+	return tg_verdict_of(c, owner, op, 0, mnt, d);
 }
 
 /* One event for a host object linked into the actor's tree; -EACCES. */
@@ -435,6 +444,65 @@ int BPF_PROG(tg_file_receive, struct file *file, int ret)
 		return 0;
 	return tg_verdict(&c, tg_owner(&c, d), TG_OP_RECEIVE, file->f_path.mnt,
 			  d);
+}
+
+/*
+ * A watch's object kinds (enum fsnotify_obj_type, 6.1 and 6.12 alike);
+ * newer kinds (a mount namespace) are taken as a filesystem.
+ */
+#define FSNOTIFY_OBJ_TYPE_INODE	   0
+#define FSNOTIFY_OBJ_TYPE_VFSMOUNT 1
+#define FSNOTIFY_OBJ_TYPE_SB	   2
+
+/* The owner of scope row (dev, ino, scope); TG_TENANT_HOST if none. */
+static __always_inline __u32 tg_scope_owner(struct tg_ctx *c, __u32 dev,
+					    __u64 ino, __u32 scope)
+{
+	struct tg_inode_key key = {.ino = ino, .dev = dev, .scope = scope};
+	const struct tg_owner *o = bpf_map_lookup_elem(c->roots, &key);
+
+	return o ? o->tenant : TG_TENANT_HOST;
+}
+
+/*
+ * An inotify, fanotify or dnotify watch: it sees names and activity, so a
+ * tenant may place one only where it sees nothing of another tenant's
+ * tree. On an object: the object's owner, and for a directory that holds
+ * owned roots directly (its watch reports their own activity) theirs. On
+ * a mount: allowed when the mount's root is the actor's own; else, as on a
+ * whole filesystem, allowed only when the filesystem holds no other
+ * tenant's root.
+ */
+SEC("lsm/path_notify")
+int BPF_PROG(tg_path_notify, const struct path *path, __u64 mask,
+	     unsigned int obj_type, int ret)
+{
+	struct vfsmount *mnt = path->mnt;
+	struct dentry *d = path->dentry;
+	__u32 owner = TG_TENANT_HOST, held, dev;
+	struct tg_ctx c;
+
+	if (ret)
+		return ret;
+	if (tg_ctx_init(&c))
+		return 0;
+	dev = BPF_CORE_READ(d, d_sb, s_dev);
+	if (obj_type == FSNOTIFY_OBJ_TYPE_INODE) {
+		owner = tg_owner(&c, d);
+		if (owner == TG_TENANT_HOST || owner == c.actor.id) {
+			held = tg_scope_owner(&c, dev,
+					      BPF_CORE_READ(d, d_inode, i_ino),
+					      TG_SCOPE_PARENT);
+			if (held != TG_TENANT_HOST)
+				owner = held;
+		}
+	} else {
+		if (obj_type == FSNOTIFY_OBJ_TYPE_VFSMOUNT)
+			owner = tg_owner(&c, mnt->mnt_root);
+		if (owner != c.actor.id)
+			owner = tg_scope_owner(&c, dev, 0, TG_SCOPE_FILESYSTEM);
+	}
+	return tg_verdict_of(&c, owner, TG_OP_WATCH, obj_type, mnt, d);
 }
 
 /* Creating a name: the negative dentry's owner is its directory's. */

@@ -76,6 +76,17 @@ static const char *verdict_name(__u32 v)
 	return NULL;
 }
 
+/* What a watch (op watch) covers, from the event's port. */
+static const char *watch_name(__u32 what)
+{
+	switch (what) {
+	case 0: return "object";
+	case 1: return "mount";
+	case 2: return "filesystem";
+	}
+	return "other";
+}
+
 static const char *op_name(__u32 op)
 {
 	switch (op) {
@@ -100,6 +111,7 @@ static const char *op_name(__u32 op)
 	case TG_OP_RECEIVE: return "receive";
 	case TG_OP_EXEC: return "exec";
 	case TG_OP_IOCTL: return "ioctl";
+	case TG_OP_WATCH: return "watch";
 	case TG_OP_LISTEN: return "listen";
 	case TG_OP_ACCEPT: return "accept";
 	case TG_OP_RECVMSG: return "recvmsg";
@@ -603,6 +615,8 @@ int tg_event_text(const void *rec, size_t size, const struct tg_event_fmt *f,
 		err = put_field(out, "path", path, sizeof(path));
 		if (!err && (ev.path_flags & TG_PATH_F_TRUNCATED))
 			err = tg_buf_put(out, ",\"path_truncated\":true", 22);
+		if (!err && ev.op == TG_OP_WATCH)
+			err = put_field(out, "watch", watch_name(ev.port), 16);
 	} else if (!err && ev.kind == TG_KIND_UNIX) {
 		err = put_field(out, "path", path, unix_path(&ev, path));
 	} else if (!err && ev.kind == TG_KIND_PROC) {

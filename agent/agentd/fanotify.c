@@ -70,6 +70,7 @@ const char *const tg_fan_unenforced[] = {
 	"file:receive",	  /* descriptors passed over unix sockets */
 	"file:preopened", /* descriptors opened before the agent marked */
 	"file:metadata",  /* stat, access, readlink, lookup, O_PATH */
+	"file:watch",	  /* inotify, dnotify, fanotify on others' objects */
 	NULL};
 
 struct tg_fan {

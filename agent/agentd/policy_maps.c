@@ -2,6 +2,7 @@
 /* The policy as BPF map contents, and the diff that brings a map up to date. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -133,15 +134,65 @@ struct tg_inode_key tg_inode_key_of(const struct stat *st)
 	return key;
 }
 
-/* The inode st describes as an owned root of tenant. */
-static int add_root(struct tg_compiled *c, const struct stat *st, __u32 tenant)
+/*
+ * The inode st describes (named path) as an owned root of tenant, and into
+ * scopes the rows of what holds it: its filesystem, and the directory it
+ * is in (by its real name), where a watch would see the root's activity.
+ */
+static int add_root(struct tg_compiled *c, struct tg_kv_set *scopes,
+		    const char *path, const struct stat *st, __u32 tenant)
 {
 	struct tg_inode_key key = tg_inode_key_of(st);
+	char real[PATH_MAX], *slash;
 	struct tg_owner owner;
+	struct stat pst;
+	int err;
 
 	memset(&owner, 0, sizeof(owner));
 	owner.tenant = tenant;
-	return tg_kv_add(&c->roots, &key, &owner);
+	err = tg_kv_add(&c->roots, &key, &owner);
+	key.ino = 0;
+	key.scope = TG_SCOPE_FILESYSTEM;
+	err = err ?: tg_kv_add(scopes, &key, &owner);
+	if (err || !realpath(path, real) || !(slash = strrchr(real, '/')))
+		return err;
+	if (slash == real)
+		slash++; /* "/x": the directory is "/" */
+	*slash = '\0';
+	if (stat(real, &pst) == 0) {
+		key = tg_inode_key_of(&pst);
+		key.scope = TG_SCOPE_PARENT;
+		err = tg_kv_add(scopes, &key, &owner);
+	}
+	return err;
+}
+
+/*
+ * The scope rows s holds into c->roots, one per key: a filesystem or a
+ * directory that holds the roots of several tenants is TG_OWNER_SHARED's.
+ */
+static int add_scopes(struct tg_compiled *c, struct tg_kv_set *s)
+{
+	size_t row = s->ksz + s->vsz, i;
+	const unsigned char *r;
+	struct tg_owner o, next;
+	int err = 0;
+
+	sort_ksz = s->ksz;
+	if (s->n)
+		qsort(s->rows, s->n, row, row_cmp);
+	for (i = 0; i < s->n && !err; i++) {
+		r = s->rows + i * row;
+		memcpy(&o, r + s->ksz, sizeof(o));
+		for (; i + 1 < s->n && !memcmp(r, r + row, s->ksz); i++) {
+			r += row;
+			memcpy(&next, r + s->ksz, sizeof(next));
+			if (next.tenant != o.tenant)
+				o.tenant = TG_OWNER_SHARED;
+		}
+		err = tg_kv_add(&c->roots, r, &o);
+	}
+	return err;
 }
 
 /* The tenants cgroup's row of tenant_cgroups, if it exists: the pending actor.
@@ -157,12 +208,15 @@ static int compile_pending(const struct tg_pending *p, struct tg_compiled *c)
 
 int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 {
+	struct tg_kv_set scopes;
 	struct tg_tenant t;
 	struct stat st;
 	unsigned int j;
 	size_t i;
 	int err = 0;
 
+	tg_kv_init(&scopes, sizeof(struct tg_inode_key),
+		   sizeof(struct tg_owner));
 	for (i = 0; i < r->n && !err; i++) {
 		const struct tg_tenant_entry *e = &r->v[i];
 
@@ -182,7 +236,8 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 			 * moves processes into it or writes its files.
 			 */
 			if (!err && stat(e->cgroup, &st) == 0)
-				err = add_root(c, &st, e->id);
+				err = add_root(c, &scopes, e->cgroup, &st,
+					       e->id);
 		}
 		for (j = 0; j < e->n_paths && !err; j++) {
 			/* A path that does not exist yet owns nothing yet. */
@@ -190,7 +245,7 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 				c->missing_paths++;
 				continue;
 			}
-			err = add_root(c, &st, e->id);
+			err = add_root(c, &scopes, e->paths[j], &st, e->id);
 		}
 		for (j = 0; j < e->n_allow_from && !err; j++) {
 			const struct tg_tenant_entry *from;
@@ -207,6 +262,8 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 			err = compile_net(e, c);
 	}
 	err = err ?: compile_pending(&r->pending, c);
+	err = err ?: add_scopes(c, &scopes);
+	tg_kv_free(&scopes);
 	if (err)
 		return err;
 	/* Two tenants on one cgroup or one directory: refuse, never guess. */

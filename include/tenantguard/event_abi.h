@@ -101,6 +101,9 @@ enum tg_op {
 		19, /* file, net, unix: an fd received over SCM_RIGHTS */
 	TG_OP_EXEC = 20,
 	TG_OP_IOCTL = 21,
+	TG_OP_WATCH = 22, /* file: an inotify, fanotify or dnotify watch; port:
+			     what it covers (0 the object, 1 a mount, 2 a
+			     filesystem) */
 	/* net, unix */
 	TG_OP_LISTEN = 32,
 	TG_OP_ACCEPT = 33,

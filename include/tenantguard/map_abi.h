@@ -57,12 +57,24 @@ struct tg_tenant {
 	__u32 flags; /* TG_TENANT_F_* */
 };
 
-/* Key of owned_roots: an inode that roots a tenant-owned subtree. */
+/*
+ * Key of owned_roots: an inode that roots a tenant-owned subtree (scope
+ * TG_SCOPE_OBJECT). Two more scopes hold what a watch (inotify, fanotify,
+ * dnotify: the path_notify hook) would see beyond its object:
+ * TG_SCOPE_FILESYSTEM (ino 0) names a filesystem that holds owned roots,
+ * TG_SCOPE_PARENT a directory that holds one directly (a watch there
+ * reports the root's own activity); their owner is the one tenant whose
+ * roots they hold, or TG_OWNER_SHARED.
+ */
 struct tg_inode_key {
-	__u64 ino; /* inode number */
-	__u32 dev; /* kernel dev_t of the superblock (MAJOR << 20 | MINOR) */
-	__u32 pad; /* zero */
+	__u64 ino;   /* inode number */
+	__u32 dev;   /* kernel dev_t of the superblock (MAJOR << 20 | MINOR) */
+	__u32 scope; /* TG_SCOPE_* */
 };
+
+#define TG_SCOPE_OBJECT	    0
+#define TG_SCOPE_FILESYSTEM 1
+#define TG_SCOPE_PARENT	    2
 
 /*
  * Owners that are not a tenant: an object hard-linked below the roots of

@@ -122,12 +122,12 @@ fi
 # trampoline program (docs/network.md).
 fam_un=""
 tg_cli status --json | grep -q '"net:families"' && fam_un=',"net:families"'
-expected='['"$unix_un"'"file:create","file:mkdir","file:mknod","file:symlink","file:link","file:unlink","file:rmdir","file:rename","file:truncate","file:chmod","file:chown","file:setattr","file:setxattr","file:removexattr","file:receive","file:preopened","file:metadata"'"$fam_un$guard_un"']'
+expected='['"$unix_un"'"file:create","file:mkdir","file:mknod","file:symlink","file:link","file:unlink","file:rmdir","file:rename","file:truncate","file:chmod","file:chown","file:setattr","file:setxattr","file:removexattr","file:receive","file:preopened","file:metadata","file:watch"'"$fam_un$guard_un"']'
 tg_event start_event_lists_unenforced kind=agent op=start \
 	unenforced="$expected"
 tg_event start_event_backend kind=agent op=start \
 	backends='{"file":"fanotify","net":"cgroup-bpf","unix":"'"$unix_be"'","proc":"'"$unix_be"'"}'
-if grep -q "file isolation: fanotify (open, exec; UNENFORCED: file:create, .*file:metadata)" "$TG_T/agent.err"; then
+if grep -q "file isolation: fanotify (open, exec; UNENFORCED: file:create, .*file:metadata, file:watch)" "$TG_T/agent.err"; then
 	tg_pass agent_says_what_is_unenforced
 else
 	tg_fail agent_says_what_is_unenforced "$(cat "$TG_T/agent.err")"

@@ -62,6 +62,9 @@
  *          objects: see tests/tool/ipc.c)
  *   tg-try [--expect ok|ERRNO] tty-inject TEXT   (TIOCSTI into fds 0, 1, 2
  *          and /dev/tty: see tests/tool/terminal.c)
+ *   tg-try [--cgroup DIR] [--expect ok|ERRNO] inotify PATH, dnotify DIR,
+ *          fanotify-mark inode|mount|fs PATH, ns-mark mount|fs SRC|tmpfs DIR
+ *          (watches: see tests/tool/watch.c)
  *
  * Exit 0 when the outcome matches --expect (or the call succeeded without
  * --expect), 1 otherwise, 2 on a usage error.
@@ -216,6 +219,7 @@ static const struct tool_cmd *const tables[] = {
 	tool_netsend_cmds,  tool_pending_cmds,	 tool_bpfmap_cmds,
 	tool_loops_cmds,    tool_guard_cmds,	 tool_ipc_cmds,
 	tool_terminal_cmds, tool_proc_cmds,	 tool_families_cmds,
+	tool_watch_cmds,
 };
 
 int main(int argc, char **argv)

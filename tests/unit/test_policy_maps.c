@@ -138,12 +138,114 @@ static void test_conflicts(void **state)
 	tg_registry_free(&r);
 }
 
+/* The owner in c->roots of key (st's device, ino, scope); 0 if no row. */
+static __u32 row_owner(const struct tg_compiled *c, const struct stat *st,
+		       __u64 ino, __u32 scope)
+{
+	struct tg_inode_key key = tg_inode_key_of(st);
+	size_t i, row = c->roots.ksz + c->roots.vsz;
+	struct tg_owner o;
+
+	key.ino = ino;
+	key.scope = scope;
+	for (i = 0; i < c->roots.n; i++)
+		if (!memcmp(c->roots.rows + i * row, &key, sizeof(key))) {
+			memcpy(&o, c->roots.rows + i * row + sizeof(key),
+			       sizeof(o));
+			return o.tenant;
+		}
+	return 0;
+}
+
+/*
+ * What a watch would see beyond its object: each directory that holds
+ * owned roots, and each filesystem, carries the one tenant whose roots it
+ * holds, or TG_OWNER_SHARED for several; a root named through a symlink
+ * counts in its real directory.
+ */
+static void test_watch_scopes(void **state)
+{
+	static const char *const dirs[] = {"srv",    "srv/a1",	"srv/g1",
+					   "only",   "only/a2", "real",
+					   "real/a3"};
+	char file[256], dropins[256], tc[64], p[256], q[256], base[96];
+	struct stat srv, only, real, linked;
+	const struct tg_tenant_entry *acme, *globex;
+	struct tg_compiled c;
+	struct tg_registry r;
+	struct tg_diag d = {};
+	struct tg_policy pol;
+	size_t i;
+	FILE *f;
+
+	(void)state;
+	/* Beside the tenants cgroup: no directory here is a tenant's cgroup. */
+	snprintf(base, sizeof(base), "%s.paths", root);
+	assert_int_equal(mkdir(base, 0755), 0);
+	snprintf(tc, sizeof(tc), "%s", root + strlen("/tmp"));
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", base, dirs[i]);
+		assert_int_equal(mkdir(p, 0755), 0);
+	}
+	snprintf(p, sizeof(p), "%s/real/a3", base);
+	snprintf(q, sizeof(q), "%s/srv/a3", base);
+	assert_int_equal(symlink(p, q), 0);
+	snprintf(file, sizeof(file), "%s/policy.yaml", root);
+	snprintf(dropins, sizeof(dropins), "%s/policy.d", root);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"version: 1\ntenants_cgroup: %s\ntenants:\n"
+		"  acme: {paths: [%s/srv/a1, %s/only/a2, %s/srv/a3]}\n"
+		"  globex: {paths: [%s/srv/g1]}\n",
+		tc, base, base, base, base);
+	fclose(f);
+	tg_policy_init(&pol);
+	assert_int_equal(tg_policy_load(&pol, file, dropins, &d), 0);
+	tg_registry_init(&r);
+	assert_int_equal(tg_registry_apply(&r, &pol, "/tmp", NULL), 0);
+	acme = tg_registry_find(&r, "acme");
+	globex = tg_registry_find(&r, "globex");
+	assert_non_null(acme);
+	assert_non_null(globex);
+	tg_compiled_init(&c);
+	assert_int_equal(tg_compile(&r, &c), 0);
+	snprintf(p, sizeof(p), "%s/srv", base);
+	assert_int_equal(stat(p, &srv), 0);
+	snprintf(p, sizeof(p), "%s/only", base);
+	assert_int_equal(stat(p, &only), 0);
+	snprintf(p, sizeof(p), "%s/real", base);
+	assert_int_equal(stat(p, &real), 0);
+	snprintf(p, sizeof(p), "%s/real/a3", base);
+	assert_int_equal(stat(p, &linked), 0);
+	assert_int_equal(row_owner(&c, &srv, srv.st_ino, TG_SCOPE_PARENT),
+			 TG_OWNER_SHARED);
+	assert_int_equal(row_owner(&c, &only, only.st_ino, TG_SCOPE_PARENT),
+			 acme->id);
+	assert_int_equal(row_owner(&c, &real, real.st_ino, TG_SCOPE_PARENT),
+			 acme->id);
+	assert_int_equal(row_owner(&c, &linked, linked.st_ino, TG_SCOPE_OBJECT),
+			 acme->id);
+	/* Every root here is on one filesystem: both tenants'. */
+	assert_int_equal(row_owner(&c, &srv, 0, TG_SCOPE_FILESYSTEM),
+			 TG_OWNER_SHARED);
+	/* No row of another scope is taken for an object's. */
+	assert_int_equal(row_owner(&c, &srv, srv.st_ino, TG_SCOPE_OBJECT), 0);
+	tg_compiled_free(&c);
+	tg_registry_free(&r);
+	tg_policy_free(&pol);
+	snprintf(p, sizeof(p), "rm -rf '%s'", base);
+	assert_int_equal(system(p), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_apply_policy_dirs, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_conflicts, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_watch_scopes, setup,
 						teardown),
 	};
 

@@ -2,8 +2,8 @@
 # test_file_bypass (BPF LSM): the ways around a path-string check all end at
 # the same owner: hard links made before the agent started, mount
 # namespaces, /proc/PID/root and /proc/PID/fd, O_PATH descriptors, openat2
-# resolve flags, io_uring, file handles, chroot, deep trees. The same ways stay open for a
-# tenant's own objects.
+# resolve flags, io_uring, file handles, chroot, deep trees; inotify, dnotify
+# and fanotify watches. The same ways stay open for a tenant's own objects.
 . /tests/lib/tap.sh
 . /tests/lib/tenants.sh
 
@@ -190,6 +190,44 @@ denied deep_4200_beyond_walk 'target_tenant=(unknown)' op=open -- \
 tg_probe deep_4200_own_fail_closed --cgroup "$G" --expect EACCES \
 	opendeep "$GX/deep4200" 4200
 tg_probe deep_4200_host --expect ok opendeep "$A/deep4200" 4200
+
+# Watches (path_notify): none that would show another tenant's names or
+# activity, by any path to the object; one's own, the host's and a fresh
+# filesystem of one's own stay watchable.
+denied watch_inotify_other_dir target_tenant=acme op=watch watch=object \
+	path="$A" -- inotify "$A"
+denied watch_inotify_other_file target_tenant=acme op=watch watch=object \
+	path="$A/data" -- inotify "$A/data"
+denied watch_inotify_proc_root target_tenant=acme op=watch watch=object \
+	path="$A/data" -- inotify "/proc/self/root$A/data"
+denied watch_inotify_hardlink target_tenant=acme op=watch watch=object \
+	-- inotify "$TG_T/outside-link"
+denied watch_dnotify_other target_tenant=acme op=watch watch=object \
+	path="$A" -- dnotify "$A"
+denied watch_fanotify_inode_other target_tenant=acme op=watch watch=object \
+	path="$A/data" -- fanotify-mark inode "$A/data"
+# The directory holding both tenants' roots reports their own activity.
+denied watch_parent_of_roots 'target_tenant=(several)' op=watch \
+	watch=object path="$TG_SRV" -- inotify "$TG_SRV"
+denied watch_fanotify_fs_shared 'target_tenant=(several)' op=watch \
+	watch=filesystem -- fanotify-mark fs "$GX/data"
+denied watch_fanotify_mount_host 'target_tenant=(several)' op=watch \
+	watch=mount -- fanotify-mark mount "$GX/data"
+mkdir -p "$TG_T/watch-mnt"
+denied watch_fanotify_mount_other_bind 'target_tenant=(several)' op=watch \
+	watch=mount -- ns-mark mount "$A" "$TG_T/watch-mnt"
+tg_probe watch_inotify_own --cgroup "$G" --expect ok inotify "$GX"
+tg_probe watch_dnotify_own --cgroup "$G" --expect ok dnotify "$GX"
+tg_probe watch_fanotify_inode_own --cgroup "$G" --expect ok \
+	fanotify-mark inode "$GX/data"
+tg_probe watch_inotify_host_dir --cgroup "$G" --expect ok inotify "$TG_T"
+tg_probe watch_inotify_host_file --cgroup "$G" --expect ok inotify /etc/passwd
+tg_probe watch_fanotify_mount_own_bind --cgroup "$G" --expect ok \
+	ns-mark mount "$GX" "$TG_T/watch-mnt"
+tg_probe watch_fanotify_fs_own_tmpfs --cgroup "$G" --expect ok \
+	ns-mark fs tmpfs "$TG_T/watch-mnt"
+tg_probe watch_host_other_dir --expect ok inotify "$A"
+tg_probe watch_host_fs --expect ok fanotify-mark fs "$A/data"
 
 # More shared objects than a tenant's limit: the agent starts and says so.
 tg_stop_agent
