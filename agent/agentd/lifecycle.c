@@ -96,7 +96,7 @@ static int start_fanotify(struct agent *a)
 	if (a->bpf.file_backend != TG_BACKEND_NONE ||
 	    !strcmp(a->opt.file_backend, "none"))
 		return 0;
-	a->fan = tg_fan_new(a->cgroup_root, why, sizeof(why));
+	a->fan = tg_fan_new(a->cgroup_root, a->rl, why, sizeof(why));
 	if (a->fan) {
 		a->bpf.file_backend = TG_BACKEND_FANOTIFY;
 		return 0;
