@@ -486,6 +486,13 @@ void agent_on_seccomp_denial(void *ctx, const char *tenant, const char *profile,
 		tg_registry_find_const(&a->reg, tenant);
 
 	a->seccomp_denials++;
+	/*
+	 * Its tenant's rate limit, as for the kernel's events (the summary
+	 * counts it as a denial then); keyed without the system call.
+	 */
+	if (e && !tg_ratelimit_admit(a->rl, e->id, TG_KIND_SECCOMP, 0,
+				     TG_VERDICT_DENY))
+		return;
 	if (e)
 		tg_delivery_count_verdict(&a->dlv, e->id, TG_VERDICT_DENY, 1);
 	agent_emit(a, tg_seccomp_event(&a->fmt, tenant, profile, (__u32)d->pid,
