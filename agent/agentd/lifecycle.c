@@ -412,7 +412,13 @@ static void undo_failed_start(struct agent *a)
 void agent_stop(struct agent *a, int clean)
 {
 	if (clean && a->bpf.rb) {
+		/* Every event made so far in, so the last counts cover them. */
 		ring_buffer__consume(a->bpf.rb);
+		if (a->notify)
+			tg_notify_process(a->notify, agent_on_seccomp_denial,
+					  a);
+		if (a->fan)
+			tg_fan_drain(a->fan, agent_on_event, a);
 		agent_report_drops(a, 1);
 	}
 	stop_fanotify(a);
