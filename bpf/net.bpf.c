@@ -1466,4 +1466,16 @@ int tg_seed_udp(struct bpf_iter__udp *ctx)
 		       !BPF_CORE_READ(sk, __sk_common.skc_dport));
 }
 
+/*
+ * The rate limit of the events the agent raises itself (fanotify and
+ * seccomp refusals): run by the agent (BPF_PROG_TEST_RUN) for each, so that
+ * they take tokens from the same bucket as the tenant's kernel events and
+ * what is held back is counted in the same suppressed map.
+ */
+SEC("syscall")
+int tg_admit_event(struct tg_admit_args *a)
+{
+	return tg_event_admit(a->tenant, a->kind, a->op, a->verdict);
+}
+
 char LICENSE[] SEC("license") = "GPL";

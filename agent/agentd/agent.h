@@ -88,8 +88,7 @@ struct agent {
 	struct tg_fan *fan;	     /* the fanotify file backend, if used */
 	int fan_unmarked;	     /* filesystems not marked, last reported */
 	int started;		     /* the start event is out */
-	__u64 fan_drops_reported;
-	struct tg_delivery dlv;	    /* event counts, denials, drops, metrics */
+	struct tg_delivery dlv;	     /* event counts, denials, drops, metrics */
 	struct tg_pending reported; /* cgroups left pending, as last reported */
 	int rescan_err;		    /* the last rescan's error, 0 if none */
 	struct tg_links_stats links_told; /* hard links, last reported */

@@ -886,6 +886,7 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 		.suppressed_fd = bpf_map__fd(b->net->maps.suppressed),
 		.reported_counts_fd = -1,
 		.reported_supp_fd = -1,
+		.admit_fd = bpf_program__fd(b->net->progs.tg_admit_event),
 	};
 	freeze_kernel_maps(b);
 	b->rb = ring_buffer__new(bpf_map__fd(b->net->maps.events), o->on_event,

@@ -55,7 +55,9 @@ static void add_rl_status(struct agent *a, struct json_object *t,
 	json_object_object_add(
 		t, "events_dropped",
 		json_object_new_int64(
-			(int64_t)tg_ratelimit_dropped(a->rl, e->id)));
+			(int64_t)(tg_ratelimit_dropped(a->rl, e->id) +
+				  (a->fan ? tg_fan_drops_of(a->fan, e->id)
+					  : 0))));
 }
 
 /* Events reported as suppressed so far, every tenant. */

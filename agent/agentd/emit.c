@@ -378,6 +378,38 @@ static int emit_rl(void *ctx, const struct tg_rl_record *r)
 }
 
 /*
+ * The fanotify decisions not reported (queue full) since the last report,
+ * one drop event per tenant whose count grew, while the sink has room.
+ */
+static void report_fan_drops(struct agent *a)
+{
+	struct json_object *o;
+	char msg[160], buf[32];
+	const char *who;
+	__u64 n;
+	__u32 id;
+
+	while (tg_sink_has_room(a->sink) &&
+	       tg_fan_drops_news(a->fan, &id, &n)) {
+		who = tg_registry_name(&a->reg, id, buf, sizeof(buf));
+		snprintf(msg, sizeof(msg),
+			 "%llu events of tenant %s dropped: fanotify decisions "
+			 "came faster than they were reported",
+			 (unsigned long long)n, who);
+		o = tg_agent_event(&a->fmt, "drop", "allow", msg);
+		if (o) {
+			add_field(o, "tenant", who);
+			add_field(o, "reason", "fanotify_queue_full");
+			json_object_object_add(
+				o, "dropped",
+				json_object_new_int64((int64_t)n));
+		}
+		agent_emit(a, o);
+		tg_fan_drops_told(a->fan, id, n);
+	}
+}
+
+/*
  * Report losses since the last report as agent events: loss is never
  * silent. The kernel's counters are read once a second, or now if force.
  */
@@ -386,19 +418,8 @@ void agent_report_drops(struct agent *a, int force)
 	int err;
 
 	tg_delivery_report(&a->dlv, &a->fmt, sink_drop, emit_cb, a);
-	if (a->fan) {
-		struct tg_fan_stats fs;
-
-		tg_fan_stats(a->fan, &fs);
-		if (fs.record_drops != a->fan_drops_reported &&
-		    tg_sink_has_room(a->sink)) {
-			emit_drop(
-				a, fs.record_drops - a->fan_drops_reported,
-				"fanotify_queue_full",
-				"fanotify decisions came faster than they were reported");
-			a->fan_drops_reported = fs.record_drops;
-		}
-	}
+	if (a->fan)
+		report_fan_drops(a);
 	if (!a->rl || (!force && tg_now_ms() - a->rl_polled_ms < TG_RL_POLL_MS))
 		return;
 	a->rl_polled_ms = tg_now_ms();
@@ -465,6 +486,13 @@ void agent_on_seccomp_denial(void *ctx, const char *tenant, const char *profile,
 		tg_registry_find_const(&a->reg, tenant);
 
 	a->seccomp_denials++;
+	/*
+	 * Its tenant's rate limit, as for the kernel's events (the summary
+	 * counts it as a denial then); keyed without the system call.
+	 */
+	if (e && !tg_ratelimit_admit(a->rl, e->id, TG_KIND_SECCOMP, 0,
+				     TG_VERDICT_DENY))
+		return;
 	if (e)
 		tg_delivery_count_verdict(&a->dlv, e->id, TG_VERDICT_DENY, 1);
 	agent_emit(a, tg_seccomp_event(&a->fmt, tenant, profile, (__u32)d->pid,

@@ -45,12 +45,15 @@
 #include "agentd/fanotify.h"
 #include "agentd/fanotify_marks.h"
 #include "agentd/fanotify_snapshot.h"
+#include "agentd/ratelimit.h"
 #include "tenantguard/event_abi.h"
 #include "tenantguard/map_abi.h"
 
 #define TG_FAN_QUEUE	  1024	/* decisions waiting to be reported */
 #define TG_FAN_IGNORE_MAX 16384 /* inode ignore marks (they pin inodes) */
 #define TG_FAN_CACHE	  65536 /* owner answers kept */
+/* Slots of the per-tenant drop counts: every tenant id, then any other. */
+#define TG_FAN_DROP_SLOTS (TG_MAX_TENANTS + 2)
 
 const char *const tg_fan_unenforced[] = {
 	"file:create", /* O_CREAT makes the file before the open is refused */
@@ -80,6 +83,7 @@ struct tg_fan {
 	int rec_fd;
 	int pidfds; /* events carry a pidfd */
 	pid_t self;
+	const struct tg_ratelimit *rl; /* the tenants' event rate limits */
 	char cgroup_root[PATH_MAX];
 	pthread_t thread;
 	int running;
@@ -95,6 +99,7 @@ struct tg_fan {
 	struct tg_event *q;
 	size_t qhead, qn;
 	__u64 qdrops;
+	__u64 *drops_of, *drops_told; /* per slot: queue full, and reported */
 };
 
 /* One decision. */
@@ -340,6 +345,12 @@ static void add_ignore(struct tg_fan *f, int fd, int dir)
 		f->st.ignore_marks++;
 }
 
+/* The drop slot of tenant id: its own, or the last for any other id. */
+static __u32 drop_slot(__u32 id)
+{
+	return id <= TG_MAX_TENANTS ? id : TG_FAN_DROP_SLOTS - 1;
+}
+
 static void enqueue(struct tg_fan *f, const struct tg_event *ev)
 {
 	__u64 one = 1;
@@ -348,6 +359,7 @@ static void enqueue(struct tg_fan *f, const struct tg_event *ev)
 	pthread_mutex_lock(&f->qlock);
 	if (f->qn == TG_FAN_QUEUE) {
 		f->qdrops++;
+		f->drops_of[drop_slot(ev->tenant)]++;
 		pthread_mutex_unlock(&f->qlock);
 		return;
 	}
@@ -404,6 +416,13 @@ static void answer(struct tg_fan *f, const struct fanotify_event_metadata *m,
 	}
 	pthread_mutex_lock(&f->lock);
 	decide(f, m->fd, m->pid, pidfd, &v);
+	/* Its tenant's rate limit, as for the kernel's events. */
+	if (v.report &&
+	    !tg_ratelimit_admit(f->rl, v.actor, TG_KIND_FILE,
+				(m->mask & FAN_OPEN_EXEC_PERM) ? TG_OP_EXEC
+							       : TG_OP_OPEN,
+				v.verdict))
+		v.report = 0;
 	if (v.report)
 		tg_proc_comm(m->pid, comm, sizeof(comm));
 	r.response = v.response;
@@ -598,7 +617,9 @@ static void raise_nofile(void)
 	}
 }
 
-struct tg_fan *tg_fan_new(const char *cgroup_root, char *err, size_t errlen)
+struct tg_fan *tg_fan_new(const char *cgroup_root,
+			  const struct tg_ratelimit *rl, char *err,
+			  size_t errlen)
 {
 	struct tg_fan *f = calloc(1, sizeof(*f));
 	int e;
@@ -609,6 +630,7 @@ struct tg_fan *tg_fan_new(const char *cgroup_root, char *err, size_t errlen)
 	}
 	f->perm_fd = f->notif_fd = f->stop_fd = f->rec_fd = -1;
 	f->self = getpid();
+	f->rl = rl;
 	snprintf(f->cgroup_root, sizeof(f->cgroup_root), "%s", cgroup_root);
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_mutex_init(&f->qlock, NULL);
@@ -637,10 +659,13 @@ struct tg_fan *tg_fan_new(const char *cgroup_root, char *err, size_t errlen)
 	f->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->rec_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->q = calloc(TG_FAN_QUEUE, sizeof(*f->q));
+	f->drops_of = calloc(TG_FAN_DROP_SLOTS, sizeof(__u64));
+	f->drops_told = calloc(TG_FAN_DROP_SLOTS, sizeof(__u64));
 	f->scratch = calloc(TG_FO_MAX_DEPTH, sizeof(*f->scratch));
 	f->snap = calloc(1, sizeof(*f->snap));
-	if (f->stop_fd < 0 || f->rec_fd < 0 || !f->q || !f->scratch ||
-	    !f->snap || tg_fo_cache_init(&f->cache, TG_FAN_CACHE, 0)) {
+	if (f->stop_fd < 0 || f->rec_fd < 0 || !f->q || !f->drops_of ||
+	    !f->drops_told || !f->scratch || !f->snap ||
+	    tg_fo_cache_init(&f->cache, TG_FAN_CACHE, 0)) {
 		e = errno ? errno : ENOMEM;
 		snprintf(err, errlen, "fanotify backend: %s", strerror(e));
 		goto out_free;
@@ -686,6 +711,8 @@ void tg_fan_free(struct tg_fan *f)
 	tg_fo_cache_free(&f->cache);
 	free(f->scratch);
 	free(f->q);
+	free(f->drops_of);
+	free(f->drops_told);
 	pthread_mutex_destroy(&f->lock);
 	pthread_mutex_destroy(&f->qlock);
 	free(f);
@@ -800,6 +827,40 @@ void tg_fan_stats(struct tg_fan *f, struct tg_fan_stats *s)
 	pthread_mutex_lock(&f->qlock);
 	s->record_drops = f->qdrops;
 	pthread_mutex_unlock(&f->qlock);
+}
+
+int tg_fan_drops_news(struct tg_fan *f, __u32 *id, __u64 *n)
+{
+	__u32 i;
+	int found = 0;
+
+	pthread_mutex_lock(&f->qlock);
+	for (i = 0; f->qdrops && i < TG_FAN_DROP_SLOTS && !found; i++) {
+		if (f->drops_of[i] == f->drops_told[i])
+			continue;
+		*id = i < TG_FAN_DROP_SLOTS - 1 ? i : TG_OWNER_UNKNOWN;
+		*n = f->drops_of[i] - f->drops_told[i];
+		found = 1;
+	}
+	pthread_mutex_unlock(&f->qlock);
+	return found;
+}
+
+void tg_fan_drops_told(struct tg_fan *f, __u32 id, __u64 n)
+{
+	pthread_mutex_lock(&f->qlock);
+	f->drops_told[drop_slot(id)] += n;
+	pthread_mutex_unlock(&f->qlock);
+}
+
+__u64 tg_fan_drops_of(struct tg_fan *f, __u32 id)
+{
+	__u64 n;
+
+	pthread_mutex_lock(&f->qlock);
+	n = f->drops_told[drop_slot(id)];
+	pthread_mutex_unlock(&f->qlock);
+	return n;
 }
 
 struct json_object *tg_fan_filesystems_json(struct tg_fan *f)

@@ -18,6 +18,7 @@
 #include "policy/registry.h"
 
 struct tg_fan;
+struct tg_ratelimit;
 struct json_object;
 
 /*
@@ -31,7 +32,7 @@ struct tg_fan_stats {
 	__u64 denied;	    /* of which FAN_DENY */
 	__u64 audited;	    /* allowed and reported (audit mode) */
 	__u64 failed;	    /* ownership or opener unknown: failure rule */
-	__u64 record_drops; /* decisions not reported: queue full */
+	__u64 record_drops; /* decisions not reported: queue full (all) */
 	__u64 ignore_marks; /* inode ignore marks set now */
 	__u64 cache_hits, cache_misses;
 	unsigned int filesystems; /* filesystems marked */
@@ -39,10 +40,14 @@ struct tg_fan_stats {
 };
 
 /*
- * Create the fanotify groups and start the answering thread. NULL with
+ * Create the fanotify groups and start the answering thread. Each refusal
+ * (and audited open) is reported only if its tenant's rate limit in rl
+ * admits it (NULL: no limit), else counted as suppressed there. NULL with
  * errno if fanotify permission events are unavailable; err gets the reason.
  */
-struct tg_fan *tg_fan_new(const char *cgroup_root, char *err, size_t errlen);
+struct tg_fan *tg_fan_new(const char *cgroup_root,
+			  const struct tg_ratelimit *rl, char *err,
+			  size_t errlen);
 
 /*
  * Stop answering and close the groups: the kernel allows every event not
@@ -71,6 +76,18 @@ void tg_fan_drain(struct tg_fan *f,
 		  int (*cb)(void *ctx, void *data, size_t size), void *ctx);
 
 void tg_fan_stats(struct tg_fan *f, struct tg_fan_stats *s);
+
+/*
+ * Decisions not reported because the queue was full, per actor's tenant:
+ * 1 and the first tenant id (TG_OWNER_UNKNOWN: an actor that is no tenant
+ * id) whose count grew since tg_fan_drops_told, with the growth in n; 0 if
+ * none grew.
+ */
+int tg_fan_drops_news(struct tg_fan *f, __u32 *id, __u64 *n);
+/* n more drops of tenant id have been reported. */
+void tg_fan_drops_told(struct tg_fan *f, __u32 id, __u64 n);
+/* The drops of tenant id reported so far. */
+__u64 tg_fan_drops_of(struct tg_fan *f, __u32 id);
 
 /*
  * The filesystems holding owned paths: [{"mount", "dev", "marked",

@@ -96,7 +96,7 @@ static int start_fanotify(struct agent *a)
 	if (a->bpf.file_backend != TG_BACKEND_NONE ||
 	    !strcmp(a->opt.file_backend, "none"))
 		return 0;
-	a->fan = tg_fan_new(a->cgroup_root, why, sizeof(why));
+	a->fan = tg_fan_new(a->cgroup_root, a->rl, why, sizeof(why));
 	if (a->fan) {
 		a->bpf.file_backend = TG_BACKEND_FANOTIFY;
 		return 0;
@@ -412,7 +412,13 @@ static void undo_failed_start(struct agent *a)
 void agent_stop(struct agent *a, int clean)
 {
 	if (clean && a->bpf.rb) {
+		/* Every event made so far in, so the last counts cover them. */
 		ring_buffer__consume(a->bpf.rb);
+		if (a->notify)
+			tg_notify_process(a->notify, agent_on_seccomp_denial,
+					  a);
+		if (a->fan)
+			tg_fan_drain(a->fan, agent_on_event, a);
 		agent_report_drops(a, 1);
 	}
 	stop_fanotify(a);

@@ -40,6 +40,7 @@ struct tenant_state {
 struct tg_ratelimit {
 	int limits_fd, gates_fd, counts_fd, supp_fd;
 	int rep_counts_fd, rep_supp_fd; /* what was reported, kept; or -1 */
+	int admit_fd;			/* tg_admit_event, or -1 */
 	unsigned int ncpu;
 	struct tg_event_limit *mirror; /* event_limits as written, per id */
 	void *keys;		       /* tsearch tree of struct key_state */
@@ -123,6 +124,7 @@ struct tg_ratelimit *tg_ratelimit_new(const struct tg_rl_maps *m)
 	rl->supp_fd = m->suppressed_fd;
 	rl->rep_counts_fd = m->reported_counts_fd;
 	rl->rep_supp_fd = m->reported_supp_fd;
+	rl->admit_fd = m->admit_fd;
 	rl->ncpu = (unsigned int)ncpu;
 	rl->last_poll_ns = m->since_ns ?: tg_clock_ns(CLOCK_REALTIME);
 	rl->mirror = calloc(TG_MAX_TENANTS + 1, sizeof(*rl->mirror));
@@ -417,6 +419,26 @@ int tg_ratelimit_poll(struct tg_ratelimit *rl, __u32 max_id, tg_rl_emit_fn emit,
 				     now, emit, ctx);
 	rl->last_poll_ns = now;
 	return err == -EAGAIN ? 0 : err;
+}
+
+int tg_ratelimit_admit(const struct tg_ratelimit *rl, __u32 id, __u32 kind,
+		       __u32 op, __u32 verdict)
+{
+	struct tg_admit_args args = {
+		.tenant = id,
+		.op = (__u16)op,
+		.kind = (__u8)kind,
+		.verdict = (__u8)verdict,
+	};
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &args,
+		    .ctx_size_in = sizeof(args));
+
+	if (!rl || rl->admit_fd < 0)
+		return 1;
+	/* The limiter of the kernel's events, on the same maps. */
+	if (bpf_prog_test_run_opts(rl->admit_fd, &o))
+		return 1;
+	return o.retval != 0;
 }
 
 __u64 tg_ratelimit_suppressed(const struct tg_ratelimit *rl, __u32 id)

@@ -57,6 +57,11 @@ struct tg_rl_maps {
 	 */
 	int reported_counts_fd, reported_supp_fd;
 	__s64 since_ns;
+	/*
+	 * The program tg_admit_event, through which the events the agent
+	 * raises itself pass the same rate limits; -1 if none.
+	 */
+	int admit_fd;
 };
 
 struct tg_ratelimit *tg_ratelimit_new(const struct tg_rl_maps *m);
@@ -81,6 +86,18 @@ int tg_ratelimit_apply(struct tg_ratelimit *rl, const struct tg_registry *reg,
  */
 int tg_ratelimit_poll(struct tg_ratelimit *rl, __u32 max_id, tg_rl_emit_fn emit,
 		      void *ctx);
+
+/*
+ * Whether an event the agent raises itself (kind, op, verdict, of tenant id:
+ * a fanotify or seccomp refusal) may be reported: 1, or 0 when its tenant's
+ * rate limit holds it back, counted in the kernel's suppressed map like the
+ * kernel's own events and summarised by tg_ratelimit_poll. Same bucket as
+ * the tenant's kernel events. 1 without a rate limiter or when the check
+ * cannot run (the event is then reported or counted as dropped). Safe from
+ * any thread.
+ */
+int tg_ratelimit_admit(const struct tg_ratelimit *rl, __u32 id, __u32 kind,
+		       __u32 op, __u32 verdict);
 
 /* Events of tenant id reported so far as suppressed, and as dropped. */
 __u64 tg_ratelimit_suppressed(const struct tg_ratelimit *rl, __u32 id);

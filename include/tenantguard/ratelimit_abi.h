@@ -53,6 +53,19 @@ struct tg_tenant_counts {
 	__u64 suppressed_unkeyed; /* suppressed while suppressed had no room */
 };
 
+/*
+ * Context of the program tg_admit_event (BPF_PROG_TEST_RUN): an event the
+ * agent itself raises (a fanotify refusal, a seccomp refusal) passes its
+ * tenant's rate limit there, as the kernel's own events do. Return value:
+ * 1 to report it, 0 if it was suppressed (and counted).
+ */
+struct tg_admit_args {
+	__u32 tenant; /* actor's tenant id */
+	__u16 op;     /* enum tg_op; 0 when no op names it */
+	__u8 kind;    /* enum tg_kind */
+	__u8 verdict; /* enum tg_verdict */
+};
+
 _Static_assert(sizeof(struct tg_event_limit) == 16, "tg_event_limit");
 _Static_assert(sizeof(struct tg_event_gate) == 32, "tg_event_gate");
 _Static_assert(__builtin_offsetof(struct tg_event_gate, inflight) == 16,
@@ -60,5 +73,8 @@ _Static_assert(__builtin_offsetof(struct tg_event_gate, inflight) == 16,
 _Static_assert(sizeof(struct tg_suppress_key) == 8, "tg_suppress_key");
 _Static_assert(__builtin_offsetof(struct tg_suppress_key, kind) == 6, "kind");
 _Static_assert(sizeof(struct tg_tenant_counts) == 24, "tg_tenant_counts");
+_Static_assert(sizeof(struct tg_admit_args) == 8, "tg_admit_args");
+_Static_assert(__builtin_offsetof(struct tg_admit_args, kind) == 6,
+	       "tg_admit_args.kind");
 
 #endif /* TENANTGUARD_RATELIMIT_ABI_H */

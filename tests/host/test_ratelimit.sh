@@ -4,7 +4,10 @@
 # the op=suppressed summaries) + dropped (sum of the op=drop reports) equals
 # the denials its processes saw, exactly. A tenant flooding denials does not
 # cost a quiet tenant any event, with rate limits on (its own bucket) and
-# off (its share of the ring buffer's reserve). Bad rate limits are refused
+# off (its share of the ring buffer's reserve). The refusals the agent
+# raises itself, opens refused by the fanotify file backend and system calls
+# refused by a seccomp profile, pass the same per-tenant limits with the
+# same summaries and the same exact accounting. Bad rate limits are refused
 # with their location and the policy in force stays.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
@@ -12,14 +15,22 @@
 
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
+# The fanotify backend marks whole filesystems: acme's files on a tmpfs of
+# the test's own.
+if ! tg_mounted "$TG_SRV"; then
+	tg_srv_tmpfs || exit 1
+	mkdir -p "$TG_SRV/acme" && echo acme-data >"$TG_SRV/acme/data" || exit 1
+fi
 port=$((20000 + $$ % 20000 + 40))
 TG_POLICY=$TG_T/policy.yaml
 mkdir -p "$TG_T/policy.d"
-for t in a_flood capped free b_flood b_quiet c_flood f_flood f_quiet; do
+for t in a_flood capped free b_flood b_quiet c_flood f_flood f_quiet \
+	g_files g_sc g_quiet; do
 	mkdir -p "$TG_TDIR/$t" || exit 1
 done
 
-# write_policy EVENTS: the default rate limit, and two tenants' own.
+# write_policy EVENTS: the default rate limit, and four tenants' own; acme
+# owns its files (the refused opens of run 4).
 write_policy()
 {
 	cat >"$TG_POLICY.tmp" <<YAML
@@ -31,6 +42,12 @@ tenants:
     events: {rate: 200, burst: 100}
   free:
     events: {rate: unlimited}
+  g_files:
+    events: {rate: 100, burst: 50}
+  g_sc:
+    events: {rate: 100, burst: 50}
+  acme:
+    paths: [$TG_SRV/acme]
 YAML
 	mv "$TG_POLICY.tmp" "$TG_POLICY"
 }
@@ -97,11 +114,12 @@ flood_beside()
 	read -r res <"$TG_T/loop.$1"
 }
 
-# identity NAME TENANT DENIALS: delivered + suppressed + dropped (+ the
-# collector queue's drops of this run, not per tenant) == DENIALS.
+# identity NAME TENANT DENIALS [KIND]: delivered (events of KIND, default
+# net) + suppressed + dropped (+ the collector queue's drops of this run, not
+# per tenant) == DENIALS.
 identity()
 {
-	d=$(tg_delivered "$2")
+	d=$(tg_delivered "$2" "${4:-net}")
 	s=$(tg_suppressed "$2")
 	x=$(tg_dropped_of "$2")
 	echo "    $2: $3 denials = $d delivered + $s suppressed + $x dropped (+ $qdrop queue)"
@@ -218,6 +236,80 @@ elif [ "$(field eperm "$quiet")" = 40 ] && [ "$(tg_delivered f_quiet)" = 40 ] &&
 	tg_pass f_quiet_tenant_keeps_its_share
 else
 	tg_fail f_quiet_tenant_keeps_its_share "quiet: $quiet; $(tg_delivered f_quiet) delivered, $(tg_dropped_of f_quiet) dropped; flood dropped $(tg_dropped_of f_flood)"
+fi
+
+# Run 4 (g): the refusals the agent raises itself. With the fanotify file
+# backend, g_files opens acme's file at full speed, and g_sc, started by the
+# launcher, calls bpf() (refused by its seccomp profile) at full speed, both
+# limited to 100/s, burst 50, at the same time; meanwhile g_quiet makes one
+# refused open and one refused call, which must be stored.
+start_run --file-backend fanotify
+rm -f "$TG_T/stop"
+"$TG_BIN/tg-try" --cgroup "$TG_TDIR/g_files" open-until "$TG_SRV/acme/data" \
+	"$TG_T/stop" >"$TG_T/loop.g_files" &
+gf=$!
+tg_track $gf
+tg_cli run --tenant g_sc --uid 0 --gid 0 -- "$TG_BIN/tg-try" syscall-until bpf \
+	"$TG_T/stop" >"$TG_T/loop.g_sc" 2>"$TG_T/run.g_sc" &
+gs=$!
+tg_track $gs
+sleep 1
+"$TG_BIN/tg-try" --cgroup "$TG_TDIR/g_quiet" --expect EPERM open "$TG_SRV/acme/data" \
+	>"$TG_T/quiet.out" 2>&1
+qf=$?
+tg_cli run --tenant g_quiet --uid 0 --gid 0 -- "$TG_BIN/tg-try" --expect EPERM \
+	syscall bpf >>"$TG_T/quiet.out" 2>&1
+qs=$?
+sleep 1
+touch "$TG_T/stop"
+tg_wait $gf
+tg_wait $gs
+read -r res_f <"$TG_T/loop.g_files"
+read -r res_s <"$TG_T/loop.g_sc"
+echo "    g_files: $res_f; g_sc: $res_s"
+end_run
+ngf=$(field eperm "$res_f")
+ngs=$(field eperm "$res_s")
+if [ "$(field attempts "$res_f")" = "$ngf" ] && [ "$ngf" -gt 500 ]; then
+	tg_pass g_files_all_refused
+else
+	tg_fail g_files_all_refused "$res_f"
+fi
+if [ "$(field attempts "$res_s")" = "$ngs" ] && [ "$ngs" -gt 500 ]; then
+	tg_pass g_sc_all_refused
+else
+	tg_fail g_sc_all_refused "$res_s: $(tail -n 2 "$TG_T/run.g_sc")"
+fi
+identity g_files_delivered_suppressed_dropped_equal_refusals g_files "$ngf" file
+identity g_sc_delivered_suppressed_dropped_equal_refusals g_sc "$ngs" seccomp
+# flood_summarised NAME TENANT KIND OP MAX: the flood was summarised (op
+# suppressed, event_kind KIND, event_op OP), and at most MAX of its events
+# (the burst and the rate over the flood, with a margin) were stored.
+flood_summarised()
+{
+	fs_d=$(tg_delivered "$2" "$3")
+	fs_s=$(tg_suppressed "$2")
+	fs_n=$(tg_log_all "$TG_LOG" | grep '"op":"suppressed"' | grep "\"tenant\":\"$2\"" |
+		grep "\"event_kind\":\"$3\",\"event_op\":\"$4\",\"event_verdict\":\"deny\"" |
+		grep -c '"window_start":"[0-9T:.-]*Z","window_end":"[0-9T:.-]*Z"')
+	if [ "$fs_n" -gt 0 ] && [ "$fs_s" -gt 0 ] && [ "$fs_d" -ge 50 ] && [ "$fs_d" -le "$5" ]; then
+		tg_pass "$1"
+	else
+		tg_fail "$1" "$fs_n summaries, $fs_s suppressed, $fs_d stored (50..$5 expected)"
+	fi
+}
+flood_summarised g_files_flood_summarised g_files file open 1000
+flood_summarised g_sc_flood_summarised g_sc seccomp any 1000
+if [ "$qf" = 0 ] && [ "$(tg_count_all kind=file tenant=g_quiet verdict=deny op=open)" = 1 ] &&
+	[ "$(tg_suppressed g_quiet)" = 0 ]; then
+	tg_pass g_quiet_refused_open_stored
+else
+	tg_fail g_quiet_refused_open_stored "exit $qf, $(tg_count_all kind=file tenant=g_quiet) stored, $(tg_suppressed g_quiet) suppressed: $(cat "$TG_T/quiet.out")"
+fi
+if [ "$qs" = 0 ] && [ "$(tg_count_all kind=seccomp tenant=g_quiet verdict=deny op=bpf)" = 1 ]; then
+	tg_pass g_quiet_refused_call_stored
+else
+	tg_fail g_quiet_refused_call_stored "exit $qs, $(tg_count_all kind=seccomp tenant=g_quiet) stored: $(cat "$TG_T/quiet.out")"
 fi
 
 # d: bad rate limits are refused with their location; the policy stays.

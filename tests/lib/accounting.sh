@@ -36,7 +36,8 @@ tg_sum_agent()
 		awk '{ s += $1 } END { print s + 0 }'
 }
 
-tg_delivered() { tg_count_all kind=net tenant="$1" verdict=deny; }
+# tg_delivered TENANT [KIND]: TENANT's denials of KIND (default net) stored.
+tg_delivered() { tg_count_all kind="${2:-net}" tenant="$1" verdict=deny; }
 tg_suppressed() { tg_sum_agent suppressed "$1" suppressed; }
 # Events of TENANT the kernel could not put in its ring buffer, as reported.
 tg_dropped_of() { tg_sum_agent drop "$1" dropped; }

@@ -4,6 +4,8 @@
  * tenant's attempts across agent restarts:
  *   open-until PATH STOPFILE [PAUSE_US]   open(PATH, O_RDONLY)
  *   unix-until PATH STOPFILE [PAUSE_US]   connect to the stream socket PATH
+ *   syscall-until bpf STOPFILE [PAUSE_US] bpf(0, NULL, 0), which seccomp
+ *                                         profiles refuse
  * Each prints "attempts=N eperm=N ok=N other=N" (EACCES counts as eperm).
  *   unix-serve PATH READY                 listen on PATH, accept and close
  *                                         each connection (until killed)
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,6 +63,13 @@ static int try_unix(const char *path)
 	return err;
 }
 
+static int try_syscall(const char *name)
+{
+	if (strcmp(name, "bpf") != 0)
+		return EINVAL;
+	return syscall(SYS_bpf, 0, NULL, 0) < 0 ? errno : 0;
+}
+
 static int loop(int argc, char **argv, int (*once)(const char *))
 {
 	struct connect_counts c = {};
@@ -83,6 +93,13 @@ static int do_open_until(int argc, char **argv)
 static int do_unix_until(int argc, char **argv)
 {
 	return loop(argc, argv, try_unix);
+}
+
+static int do_syscall_until(int argc, char **argv)
+{
+	if (argc < 1 || strcmp(argv[0], "bpf") != 0)
+		return usage();
+	return loop(argc, argv, try_syscall);
 }
 
 static int do_unix_serve(int argc, char **argv)
@@ -122,6 +139,7 @@ static int do_now(int argc, char **argv)
 
 const struct tool_cmd tool_loops_cmds[] = {{"open-until", do_open_until},
 					   {"unix-until", do_unix_until},
+					   {"syscall-until", do_syscall_until},
 					   {"unix-serve", do_unix_serve},
 					   {"now", do_now},
 					   {}};

@@ -5,7 +5,8 @@
  * tenant; a record the agent cannot decode is no event but a counted
  * "drop" (reason malformed) of its tenant; what the sink dropped is
  * reported once per reason with its count, never twice; a seccomp refusal
- * is an event and a denial. The sink is mocked.
+ * is an event and a denial, unless its tenant's rate limit holds it back
+ * (then the summary counts it). The sink and the rate limit are mocked.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <cmocka.h>
 
 #include "agentd/agent.h"
+#include "agentd/ratelimit.h"
 #include "agentd/sink.h"
 
 static char *sent[64]; /* event texts given to the sink */
@@ -40,6 +42,22 @@ int __wrap_tg_sink_has_room(const struct tg_sink *s)
 void __wrap_tg_sink_stats(const struct tg_sink *s, struct tg_sink_stats *st)
 {
 	*st = stats;
+}
+
+/* What the rate limit says, and what it was last asked. */
+static int admit = 1;
+static struct tg_suppress_key asked;
+static unsigned int n_asked;
+
+int __wrap_tg_ratelimit_admit(const struct tg_ratelimit *rl, __u32 id,
+			      __u32 kind, __u32 op, __u32 verdict)
+{
+	asked = (struct tg_suppress_key){.tenant = id,
+					 .op = (__u16)op,
+					 .kind = (__u8)kind,
+					 .verdict = (__u8)verdict};
+	n_asked++;
+	return admit;
 }
 
 static struct agent a;
@@ -79,6 +97,8 @@ static int setup(void **state)
 
 	memset(&a, 0, sizeof(a));
 	memset(&stats, 0, sizeof(stats));
+	admit = 1;
+	n_asked = 0;
 	agent_opts_init(&a.opt);
 	snprintf(a.host, sizeof(a.host), "testhost");
 	tg_registry_init(&a.reg);
@@ -206,6 +226,26 @@ static void test_seccomp_refusal_is_event_and_denial(void **state)
 	assert_int_equal(count_sent("\"kind\":\"seccomp\"", "\"op\":\"bpf\"",
 				    "\"tenant\":\"acme\"", NULL),
 			 1);
+	/* It passed acme's rate limit, keyed by kind without the call. */
+	assert_int_equal(n_asked, 1);
+	assert_int_equal(asked.tenant, acme);
+	assert_int_equal(asked.kind, TG_KIND_SECCOMP);
+	assert_int_equal(asked.op, 0);
+	assert_int_equal(asked.verdict, TG_VERDICT_DENY);
+}
+
+static void test_seccomp_refusal_held_back_by_rate_limit(void **state)
+{
+	struct tg_sc_denial d = {
+		.pid = 7, .comm = "sh", .syscall = "bpf", .arch = "x86_64"};
+
+	admit = 0;
+	agent_on_seccomp_denial(&a, "acme", "default", &d);
+	/* Refused all the same; no event, and the summary counts it. */
+	assert_int_equal(a.seccomp_denials, 1);
+	assert_int_equal(tg_delivery_denials(&a.dlv, acme), 0);
+	assert_int_equal(n_sent, 0);
+	assert_int_equal(n_asked, 1);
 }
 
 int main(void)
@@ -220,6 +260,9 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_seccomp_refusal_is_event_and_denial, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_seccomp_refusal_held_back_by_rate_limit, setup,
 			teardown),
 	};
 

@@ -2,7 +2,8 @@
 /*
  * Unit tests: rate limits into the kernel's form and maps, the kernel's
  * counters out as records of what grew (on real BPF maps, filled from
- * here: skipped without the privilege to create them), and their events.
+ * here: skipped without the privilege to create them), and their events;
+ * the events the agent raises itself asking the kernel's limiter.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -147,7 +148,8 @@ static int maps_setup(void **state)
 					     .counts_fd = m->counts,
 					     .suppressed_fd = m->supp,
 					     .reported_counts_fd = -1,
-					     .reported_supp_fd = -1});
+					     .reported_supp_fd = -1,
+					     .admit_fd = -1});
 	*state = m;
 	return 0;
 }
@@ -287,7 +289,8 @@ static void test_restart_reports_only_growth(void **state)
 				.gates_fd = m->gates,
 				.counts_fd = m->counts,
 				.suppressed_fd = m->supp,
-				.since_ns = 1000};
+				.since_ns = 1000,
+				.admit_fd = -1};
 	struct tg_tenant_counts *tc;
 	struct sink s = {};
 	__u64 *v;
@@ -420,6 +423,56 @@ static void test_apply_limits(void **state)
 	tg_diag_free(&d);
 }
 
+/*
+ * tg_ratelimit_admit runs the program it is given with the event's key as
+ * its context and follows its answer; without a program every event passes.
+ */
+static void test_admit_asks_the_program(void **state)
+{
+	/* r0 = the context's tenant; exit: admits every tenant but 0. */
+	struct bpf_insn insns[] = {
+		{.code = BPF_LDX | BPF_MEM | BPF_W,
+		 .dst_reg = BPF_REG_0,
+		 .src_reg = BPF_REG_1,
+		 .off = offsetof(struct tg_admit_args, tenant)},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, po, .prog_flags = BPF_F_SLEEPABLE);
+	struct maps *m = *state;
+	struct tg_ratelimit *rl;
+	int fd;
+
+	assert_int_equal(tg_ratelimit_admit(NULL, 0, TG_KIND_FILE, TG_OP_OPEN,
+					    TG_VERDICT_DENY),
+			 1);
+	if (!m->rl)
+		skip();
+	/* No program (admit_fd -1): passes. */
+	assert_int_equal(tg_ratelimit_admit(m->rl, 0, TG_KIND_FILE, TG_OP_OPEN,
+					    TG_VERDICT_DENY),
+			 1);
+	fd = bpf_prog_load(BPF_PROG_TYPE_SYSCALL, NULL, "GPL", insns,
+			   sizeof(insns) / sizeof(insns[0]), &po);
+	if (fd < 0)
+		skip();
+	rl = tg_ratelimit_new(&(struct tg_rl_maps){.limits_fd = m->limits,
+						   .gates_fd = m->gates,
+						   .counts_fd = m->counts,
+						   .suppressed_fd = m->supp,
+						   .reported_counts_fd = -1,
+						   .reported_supp_fd = -1,
+						   .admit_fd = fd});
+	assert_non_null(rl);
+	assert_int_equal(tg_ratelimit_admit(rl, 0, TG_KIND_FILE, TG_OP_OPEN,
+					    TG_VERDICT_DENY),
+			 0);
+	assert_int_equal(
+		tg_ratelimit_admit(rl, 7, TG_KIND_SECCOMP, 0, TG_VERDICT_DENY),
+		1);
+	tg_ratelimit_free(rl);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +485,8 @@ int main(void)
 			maps_teardown),
 		cmocka_unit_test_setup_teardown(test_apply_limits, maps_setup,
 						maps_teardown),
+		cmocka_unit_test_setup_teardown(test_admit_asks_the_program,
+						maps_setup, maps_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
