@@ -51,5 +51,32 @@ static int do_open_loop(int argc, char **argv)
 	return failed ? 1 : 0;
 }
 
-const struct tool_cmd tool_fanotify_cmds[] = {
-	{"exec", do_exec}, {"open-loop", do_open_loop}, {}};
+/*
+ * rename-loop FROM TO N [STOPFILE]: rename FROM to TO and back, N times
+ * (N 0: until STOPFILE exists); prints how many renames were made. Exit 0
+ * if none failed.
+ */
+static int do_rename_loop(int argc, char **argv)
+{
+	long i, n, done = 0;
+	int err = 0;
+
+	if (argc < 3 || (n = atol(argv[2])) < 0 || (!n && argc < 4))
+		return usage();
+	for (i = 0; !n || i < n; i++) {
+		if (!n && !(i % 64) && access(argv[3], F_OK) == 0)
+			break;
+		if (rename(argv[0], argv[1]) || rename(argv[1], argv[0])) {
+			err = errno;
+			break;
+		}
+		done += 2;
+	}
+	printf("%ld%s%s\n", done, err ? " " : "", err ? strerror(err) : "");
+	return err ? 1 : 0;
+}
+
+const struct tool_cmd tool_fanotify_cmds[] = {{"exec", do_exec},
+					      {"open-loop", do_open_loop},
+					      {"rename-loop", do_rename_loop},
+					      {}};
