@@ -481,13 +481,14 @@ static void on_perm(struct tg_fan *f, const struct fanotify_event_metadata *m)
 
 /*
  * Directory d as O_PATH, opened by its handle in the private clone of its
- * filesystem (*fs gets that filesystem). -errno.
+ * filesystem (*fs gets that filesystem). -errno: -ESTALE when it is gone,
+ * -ENOENT when no marked filesystem has its fsid.
  */
 static int open_dir(struct tg_fan *f, const struct tg_fr_dir *d,
 		    const struct tg_fan_fs **fs)
 {
 	size_t i;
-	int o;
+	int o, err = -ENOENT;
 
 	for (i = 0; i < f->fs.n; i++) {
 		if (!f->fs.v[i].marked ||
@@ -500,8 +501,9 @@ static int open_dir(struct tg_fan *f, const struct tg_fr_dir *d,
 			*fs = &f->fs.v[i];
 			return o;
 		}
+		err = -errno;
 	}
-	return -ENOENT;
+	return err;
 }
 
 /*
@@ -577,6 +579,12 @@ static void forget_name(struct tg_fan *f,
 	if (tg_fr_dir_record(m, rtype, &d))
 		return;
 	dfd = open_dir(f, &d, &fs);
+	/*
+	 * Its directory removed since: the name went with it, and a name that
+	 * left it before went by a rename, an event of its own.
+	 */
+	if (dfd == -ESTALE || dfd == -ENOENT)
+		return;
 	if (dfd < 0) {
 		invalidate_all(f); /* cannot tell which: forget all */
 		return;
