@@ -7,7 +7,8 @@
 # directories across owners, files, RENAME_EXCHANGE, an ancestor of an owned
 # root, an owned root itself, the source of a bind mount, an ancestor of a
 # mount point, hard links (made before and after the agent started), a
-# directory removed, and chains of moves read late (identical renames still
+# directory removed, names made in directories removed before the agent
+# reads them, and chains of moves read late (identical renames still
 # queued are merged by the kernel). Renames that change no
 # owner (a tenant's own tree, within one directory, unowned places) forget
 # nothing: a tenant's rename loop leaves the host's ignore marks in place,
@@ -304,6 +305,21 @@ n=$(stat_of answered)
 "$P" open "$S/shared/hot/f" >/dev/null && "$P" open "$S/shared/hot" dir >/dev/null
 count_is host_open_after_loops_not_asked answered "$n" 0
 see rename_loops_owner_still_denied globex EPERM "$S/acme/r1/d/f"
+# A tenant making, linking, renaming and removing files and directories in
+# its own tree: no full flush (a name whose directory is gone by the time
+# it is read went with it), no unowned flush, the host's next open unasked.
+al=$(stat_of all) h=$(stat_of host) im=$(stat_of ignore_marks)
+if out=$("$P" --cgroup "$A" dir-loop "$S/acme/r2/churn" 2000 2>&1) && barrier; then
+	tg_pass dir_loop
+else
+	tg_fail dir_loop "$out"
+fi
+count_is dir_loop_no_full_flush all "$al" 0
+count_is dir_loop_no_unowned_flush host "$h" 0
+count_is dir_loop_ignore_marks_kept ignore_marks "$im" 0
+n=$(stat_of answered)
+"$P" open "$S/shared/hot/f" >/dev/null
+count_is host_open_after_dir_loop_not_asked answered "$n" 0
 # A tenant's directory moved to another tenant's tree forgets that
 # tenant's answers, never the host's ignore marks.
 im=$(stat_of ignore_marks)
