@@ -86,8 +86,10 @@ stat_of()
 		sed -n "s/.*\"$o\":{\([^{}]*\([{][^{}]*[}][^{}]*\)*\)}.*/\1/p" |
 		tr ',' '\n' | sed -n "s/^\"$1\":\([0-9]*\)$/\1/p"
 }
-# barrier: a directory renamed within an unowned directory, and waited for
-# until the agent counted it: everything before it has been read.
+# barrier: a directory renamed within an unowned directory, waited for
+# until the agent counted a rename since, and then until its count stays
+# the same for 0.2 s: the events queued before it (moves the test made) are
+# read first, and the agent reads thousands in that time.
 barrier()
 {
 	b=$(stat_of directories)
@@ -101,6 +103,13 @@ barrier()
 		n=$((n + 1))
 		[ "$n" -gt 100 ] && return 1
 		sleep 0.05
+	done
+	b=-1
+	while [ "$(stat_of directories)" != "$b" ]; do
+		b=$(stat_of directories)
+		n=$((n + 1))
+		[ "$n" -gt 200 ] && return 1
+		sleep 0.2
 	done
 }
 # see NAME WHO(acme|globex|host) ok|EPERM PATH [dir]
