@@ -73,7 +73,7 @@ static __u64 suppressed_total(struct agent *a)
 
 static struct json_object *fan_status_json(struct tg_fan *f)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = json_object_new_object(), *r;
 	struct tg_fan_stats s;
 
 	tg_fan_stats(f, &s);
@@ -92,6 +92,24 @@ static struct json_object *fan_status_json(struct tg_fan *f)
 			       json_object_new_int64((int64_t)s.cache_hits));
 	json_object_object_add(o, "cache_misses",
 			       json_object_new_int64((int64_t)s.cache_misses));
+	r = json_object_new_object();
+	json_object_object_add(r, "directories",
+			       json_object_new_int64((int64_t)s.dir_renames));
+	json_object_object_add(
+		r, "owner_kept",
+		json_object_new_int64((int64_t)s.dir_renames_kept));
+	json_object_object_add(o, "renames", r);
+	r = json_object_new_object();
+	json_object_object_add(r, "all",
+			       json_object_new_int64((int64_t)s.flush_all));
+	json_object_object_add(r, "host",
+			       json_object_new_int64((int64_t)s.flush_host));
+	json_object_object_add(r, "tenant",
+			       json_object_new_int64((int64_t)s.flush_tenant));
+	json_object_object_add(
+		r, "ignore_limit",
+		json_object_new_int64((int64_t)s.flush_ignore_limit));
+	json_object_object_add(o, "flushes", r);
 	return o;
 }
 

@@ -44,6 +44,7 @@
 #include "agentd/fanotify_owner.h"
 #include "agentd/fanotify.h"
 #include "agentd/fanotify_marks.h"
+#include "agentd/fanotify_renames.h"
 #include "agentd/fanotify_snapshot.h"
 #include "agentd/ratelimit.h"
 #include "tenantguard/event_abi.h"
@@ -336,8 +337,10 @@ static __u64 ignore_mask(int dir)
 /* Stop permission events for the unowned object of event fd. */
 static void add_ignore(struct tg_fan *f, int fd, int dir)
 {
-	if (f->st.ignore_marks >= TG_FAN_IGNORE_MAX)
+	if (f->st.ignore_marks >= TG_FAN_IGNORE_MAX) {
 		flush_ignores(f);
+		f->st.flush_ignore_limit++;
+	}
 	if (fanotify_mark(f->perm_fd,
 			  FAN_MARK_ADD | FAN_MARK_IGNORE |
 				  FAN_MARK_IGNORED_SURV_MODIFY,
@@ -496,70 +499,174 @@ static void on_perm(struct tg_fan *f, const struct fanotify_event_metadata *m)
 		close(pidfd);
 }
 
-/* The filesystem of a directory file id, and the directory as O_PATH. */
-static int open_dfid(struct tg_fan *f,
-		     const struct fanotify_event_info_fid *fid)
+/*
+ * Directory d as O_PATH, opened by its handle in the private clone of its
+ * filesystem (*fs gets that filesystem). -errno: -ESTALE when it is gone,
+ * -ENOENT when no marked filesystem has its fsid.
+ */
+static int open_dir(struct tg_fan *f, const struct tg_fr_dir *d,
+		    const struct tg_fan_fs **fs)
 {
-	struct file_handle *fh = (struct file_handle *)fid->handle;
 	size_t i;
-	int o;
+	int o, err = -ENOENT;
 
 	for (i = 0; i < f->fs.n; i++) {
 		if (!f->fs.v[i].marked ||
-		    memcmp(&f->fs.v[i].fsid, &fid->fsid, sizeof(fid->fsid)))
+		    memcmp(&f->fs.v[i].fsid, d->fsid, sizeof(*d->fsid)))
 			continue;
-		o = open_by_handle_at(f->fs.v[i].root_fd, fh,
+		o = open_by_handle_at(f->fs.v[i].root_fd,
+				      (struct file_handle *)d->fh,
 				      O_PATH | O_CLOEXEC);
-		if (o >= 0)
+		if (o >= 0) {
+			*fs = &f->fs.v[i];
 			return o;
+		}
+		err = -errno;
 	}
-	return -ENOENT;
+	return err;
+}
+
+/*
+ * The owner of directory dfd on fs as the tree is now, walked up without
+ * the cache (whose answers are what is being checked).
+ */
+static int owner_now(struct tg_fan *f, const struct tg_fan_fs *fs, int dfd,
+		     __u32 *owner)
+{
+	struct tg_fo_walk w = {
+		.owned = &f->snap->owned,
+		.root_fd = fs->root_fd,
+		.root_path = "/",
+		.scratch = f->scratch,
+	};
+	struct stat st;
+
+	if (fstat(dfd, &st) < 0)
+		return -errno;
+	return tg_fo_owner(&w, dfd, &st, owner);
+}
+
+/* The owner of directory d now. */
+static int dir_owner(struct tg_fan *f, const struct tg_fr_dir *d, __u32 *owner)
+{
+	const struct tg_fan_fs *fs = NULL;
+	int dfd = open_dir(f, d, &fs), err;
+
+	if (dfd < 0)
+		return dfd;
+	err = owner_now(f, fs, dfd, owner);
+	close(dfd);
+	return err;
 }
 
 static void invalidate_all(struct tg_fan *f)
 {
 	tg_fo_cache_clear(&f->cache);
 	flush_ignores(f);
+	f->st.flush_all++;
 }
 
 /*
- * A name that appeared (renamed or linked here): forget what is known of
- * its inode, so that its next open is decided where it is now.
+ * Forget the answers naming owner. Ignore marks are only ever set on
+ * unowned objects, and cannot be removed by subtree: when the unowned
+ * places lose objects, they all go.
+ */
+static void invalidate_owner(struct tg_fan *f, __u32 owner)
+{
+	tg_fo_cache_clear_owner(&f->cache, owner);
+	if (owner == TG_TENANT_HOST) {
+		flush_ignores(f);
+		f->st.flush_host++;
+	} else {
+		f->st.flush_tenant++;
+	}
+}
+
+/*
+ * A name that appeared (renamed or linked here; record type rtype):
+ * forget what is known of its inode, so that its next open is decided
+ * where it is now.
  */
 static void forget_name(struct tg_fan *f,
-			const struct fanotify_event_metadata *m)
+			const struct fanotify_event_metadata *m, __u8 rtype,
+			int renamed)
 {
-	const struct fanotify_event_info_fid *fid =
-		(const void *)((const char *)m + m->metadata_len);
-	const struct file_handle *fh;
-	const char *name;
+	const struct tg_fan_fs *fs = NULL;
+	struct tg_fr_dir d;
 	struct stat st;
 	int dfd;
 
-	if (m->event_len < m->metadata_len + sizeof(*fid) + sizeof(*fh) ||
-	    fid->hdr.info_type != FAN_EVENT_INFO_TYPE_DFID_NAME)
+	if (tg_fr_dir_record(m, rtype, &d))
 		return;
-	fh = (const struct file_handle *)fid->handle;
-	name = (const char *)fh->f_handle + fh->handle_bytes;
-	if (name >= (const char *)m + m->event_len)
+	dfd = open_dir(f, &d, &fs);
+	/*
+	 * Its directory removed since: the name went with it, and a name that
+	 * left it before went by a rename, an event of its own.
+	 */
+	if (dfd == -ESTALE || dfd == -ENOENT)
 		return;
-	dfd = open_dfid(f, fid);
 	if (dfd < 0) {
 		invalidate_all(f); /* cannot tell which: forget all */
 		return;
 	}
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    ((m->mask & FAN_MOVED_TO) || st.st_nlink > 1)) {
+	if (fstatat(dfd, d.name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (renamed || st.st_nlink > 1)) {
 		tg_fo_cache_del(&f->cache, st.st_dev, st.st_ino);
 		if (fanotify_mark(f->perm_fd,
 				  FAN_MARK_REMOVE | FAN_MARK_IGNORE |
 					  FAN_MARK_DONT_FOLLOW,
 				  ignore_mask(S_ISDIR(st.st_mode)), dfd,
-				  name) == 0 &&
+				  d.name) == 0 &&
 		    f->st.ignore_marks)
 			f->st.ignore_marks--;
 	}
 	close(dfd);
+}
+
+/*
+ * A directory moved (one direction of RENAME_EXCHANGE is one move): forget
+ * the answers it can have changed, those naming the old place's owner, when
+ * the new place has another (tg_fr_move_scope).
+ */
+static void moved_dir(struct tg_fan *f, const struct fanotify_event_metadata *m)
+{
+	struct tg_fr_move mv = {};
+	struct tg_fr_dir from, to;
+
+	f->st.dir_renames++;
+	if (tg_fr_dir_record(m, FAN_EVENT_INFO_TYPE_OLD_DFID_NAME, &from) ||
+	    tg_fr_dir_record(m, FAN_EVENT_INFO_TYPE_NEW_DFID_NAME, &to)) {
+		invalidate_all(f);
+		return;
+	}
+	mv.same_dir = tg_fr_same_dir(&from, &to);
+	if (!mv.same_dir) {
+		mv.old_err = dir_owner(f, &from, &mv.old_owner);
+		mv.new_err = dir_owner(f, &to, &mv.new_owner);
+	}
+	switch (tg_fr_move_scope(&mv)) {
+	case TG_FR_NONE: f->st.dir_renames_kept++; break;
+	case TG_FR_OWNER: invalidate_owner(f, mv.old_owner); break;
+	case TG_FR_ALL: invalidate_all(f); break;
+	}
+}
+
+/*
+ * A directory removed: its inode number may come back as another object,
+ * whose ctime could be the same. Its answer named its parent's owner.
+ */
+static void removed_dir(struct tg_fan *f,
+			const struct fanotify_event_metadata *m)
+{
+	struct tg_fr_dir d;
+	__u32 owner;
+
+	if (tg_fr_dir_record(m, FAN_EVENT_INFO_TYPE_DFID_NAME, &d) == 0 &&
+	    dir_owner(f, &d, &owner) == 0) {
+		tg_fo_cache_clear_owner(&f->cache, owner);
+		return;
+	}
+	tg_fo_cache_clear(&f->cache);
 }
 
 static void on_notif(struct tg_fan *f, const struct fanotify_event_metadata *m)
@@ -569,15 +676,14 @@ static void on_notif(struct tg_fan *f, const struct fanotify_event_metadata *m)
 	pthread_mutex_lock(&f->lock);
 	if (m->mask & FAN_Q_OVERFLOW)
 		invalidate_all(f); /* renames were missed */
-	else if ((m->mask & FAN_ONDIR) && (m->mask & FAN_MOVED_TO))
-		/* A subtree moved: every answer below it too. */
-		invalidate_all(f);
+	else if ((m->mask & FAN_RENAME) && (m->mask & FAN_ONDIR))
+		moved_dir(f, m);
+	else if (m->mask & FAN_RENAME)
+		forget_name(f, m, FAN_EVENT_INFO_TYPE_NEW_DFID_NAME, 1);
 	else if ((m->mask & FAN_ONDIR) && (m->mask & FAN_DELETE))
-		/* Its inode number may come back as another. */
-		tg_fo_cache_clear(&f->cache);
-	else if (!(m->mask & FAN_ONDIR) &&
-		 (m->mask & (FAN_MOVED_TO | FAN_CREATE)))
-		forget_name(f, m);
+		removed_dir(f, m);
+	else if (!(m->mask & FAN_ONDIR) && (m->mask & FAN_CREATE))
+		forget_name(f, m, FAN_EVENT_INFO_TYPE_DFID_NAME, 0);
 	pthread_mutex_unlock(&f->lock);
 }
 

@@ -35,6 +35,12 @@ struct tg_fan_stats {
 	__u64 record_drops; /* decisions not reported: queue full (all) */
 	__u64 ignore_marks; /* inode ignore marks set now */
 	__u64 cache_hits, cache_misses;
+	__u64 dir_renames;	/* directory moves seen (renames watched) */
+	__u64 dir_renames_kept; /* of which changed no owner: nothing lost */
+	__u64 flush_all;	/* every answer and ignore mark forgotten */
+	__u64 flush_host;	/* unowned objects' answers and ignore marks */
+	__u64 flush_tenant;	/* one tenant's answers */
+	__u64 flush_ignore_limit; /* ignore marks dropped at their limit */
 	unsigned int filesystems; /* filesystems marked */
 	unsigned int unmarked;	  /* holding tenant paths, not marked */
 };

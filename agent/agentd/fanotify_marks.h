@@ -18,7 +18,7 @@
 #include "agentd/fanotify_owner.h"
 
 #define TG_FAN_PERM_MASK  (FAN_OPEN_PERM | FAN_OPEN_EXEC_PERM | FAN_ONDIR)
-#define TG_FAN_NOTIF_MASK (FAN_MOVED_TO | FAN_CREATE | FAN_DELETE | FAN_ONDIR)
+#define TG_FAN_NOTIF_MASK (FAN_RENAME | FAN_CREATE | FAN_DELETE | FAN_ONDIR)
 #define TG_FAN_UNWATCHED_AGE_MS                                                \
 	1000 /* answer lifetime without a rename watch */
 

@@ -141,8 +141,11 @@ int tg_fo_cache_init(struct tg_fo_cache *c, size_t cap, __u64 max_age_ms)
 	while (n < cap)
 		n *= 2;
 	c->slots = calloc(n, sizeof(*c->slots));
-	if (!c->slots)
+	c->owner_gen = calloc(TG_FO_OWNER_GENS, sizeof(*c->owner_gen));
+	if (!c->slots || !c->owner_gen) {
+		tg_fo_cache_free(c);
 		return -ENOMEM;
+	}
 	c->cap = n;
 	c->gen = 1;
 	c->max_age_ms = max_age_ms;
@@ -152,6 +155,7 @@ int tg_fo_cache_init(struct tg_fo_cache *c, size_t cap, __u64 max_age_ms)
 void tg_fo_cache_free(struct tg_fo_cache *c)
 {
 	free(c->slots);
+	free(c->owner_gen);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -162,6 +166,21 @@ void tg_fo_cache_clear(struct tg_fo_cache *c)
 		c->gen = 1;
 	}
 	c->used = 0;
+}
+
+/* The generation of owner tenant's answers. */
+static __u32 *owner_gen(struct tg_fo_cache *c, __u32 tenant)
+{
+	return &c->owner_gen[tenant <= TG_TENANT_PENDING
+				     ? tenant
+				     : TG_FO_OWNER_GENS - 1];
+}
+
+void tg_fo_cache_clear_owner(struct tg_fo_cache *c, __u32 tenant)
+{
+	/* A wrapped generation could bring old answers back: drop them all. */
+	if (++*owner_gen(c, tenant) == 0)
+		tg_fo_cache_clear(c);
 }
 
 static size_t slot_hash(const struct tg_fo_cache *c, __u64 dev, __u64 ino)
@@ -214,6 +233,7 @@ int tg_fo_cache_get(struct tg_fo_cache *c, const struct tg_fo_obj *o,
 	struct tg_fo_slot *s = slot_find(c, o->dev, o->ino, NULL);
 
 	if (!s || s->ctime_ns != o->ctime_ns ||
+	    s->owner_gen != *owner_gen(c, s->tenant) ||
 	    (c->max_age_ms && now_ms - s->stamp_ms > c->max_age_ms)) {
 		c->misses++;
 		return 0;
@@ -244,7 +264,8 @@ void tg_fo_cache_put(struct tg_fo_cache *c, const struct tg_fo_obj *o,
 				 .ctime_ns = o->ctime_ns,
 				 .stamp_ms = now_ms,
 				 .tenant = tenant,
-				 .gen = c->gen};
+				 .gen = c->gen,
+				 .owner_gen = *owner_gen(c, tenant)};
 }
 
 void tg_fo_cache_del(struct tg_fo_cache *c, __u64 dev, __u64 ino)

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <linux/types.h>
 
+#include "tenantguard/map_abi.h"
+
 #define TG_FO_MAX_DEPTH 2048 /* directories walked up from an object */
 
 /* tg_fo_ent.flags */
@@ -52,25 +54,30 @@ const struct tg_fo_ent *tg_fo_owned_find(const struct tg_fo_owned *o, __u64 dev,
 int tg_fo_ent_matches(const struct tg_fo_ent *e, const struct stat *st);
 
 /*
- * A bounded cache: (dev, ino) -> owner, emptied in O(1) by a generation. An
- * answer holds only while the object's ctime is the one it was found with:
- * a rename changes it, and so does a new inode reusing the number.
+ * A bounded cache: (dev, ino) -> owner, emptied in O(1) by a generation, and
+ * the answers naming one owner by that owner's generation. An answer holds
+ * only while the object's ctime is the one it was found with: a rename
+ * changes it, and so does a new inode reusing the number.
  */
 struct tg_fo_slot {
 	__u64 dev, ino;
 	__u64 ctime_ns; /* the object's st_ctim then */
 	__u64 stamp_ms; /* when the answer was found */
 	__u32 tenant;
-	__u32 gen;  /* valid if equal to the cache's gen */
-	__u32 dead; /* removed: probing goes on past it */
-	__u32 pad;
+	__u32 gen;	 /* valid if equal to the cache's gen */
+	__u32 dead;	 /* removed: probing goes on past it */
+	__u32 owner_gen; /* valid if equal to its owner's generation */
 };
+
+/* Owner generations: one per tenant id, the pending actor, the rest. */
+#define TG_FO_OWNER_GENS (TG_MAX_TENANTS + 2)
 
 struct tg_fo_cache {
 	struct tg_fo_slot *slots;
 	size_t cap;  /* power of two */
 	size_t used; /* slots taken in this generation */
 	__u32 gen;
+	__u32 *owner_gen; /* TG_FO_OWNER_GENS entries */
 	__u64 max_age_ms; /* 0: answers never expire */
 	__u64 hits, misses;
 };
@@ -78,6 +85,12 @@ struct tg_fo_cache {
 int tg_fo_cache_init(struct tg_fo_cache *c, size_t cap, __u64 max_age_ms);
 void tg_fo_cache_free(struct tg_fo_cache *c);
 void tg_fo_cache_clear(struct tg_fo_cache *c);
+/*
+ * Forget every answer naming owner tenant (TG_TENANT_HOST: no owner), in
+ * O(1); the others stay. Ids beyond TG_TENANT_PENDING share one generation,
+ * so forgetting one of them forgets them all.
+ */
+void tg_fo_cache_clear_owner(struct tg_fo_cache *c, __u32 tenant);
 /* An object as the cache and the walk see it. */
 struct tg_fo_obj {
 	__u64 dev, ino;

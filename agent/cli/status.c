@@ -128,6 +128,13 @@ static void print_unenforced(struct json_object *r)
 	printf("fanotify:    %s answered, %s denied, %s audited, %s undecidable, %s ignore marks\n",
 	       jstr(fan, "answered"), jstr(fan, "denied"), jstr(fan, "audited"),
 	       jstr(fan, "undecidable"), jstr(fan, "ignore_marks"));
+	json_object_object_get_ex(fan, "renames", &v);
+	json_object_object_get_ex(fan, "flushes", &fss);
+	if (v && fss)
+		printf("fanotify:    %s directory renames (%s changed no owner); answers forgotten: all %s, unowned %s, one tenant's %s, ignore marks at their limit %s\n",
+		       jstr(v, "directories"), jstr(v, "owner_kept"),
+		       jstr(fss, "all"), jstr(fss, "host"), jstr(fss, "tenant"),
+		       jstr(fss, "ignore_limit"));
 }
 
 /* The agent's delivery figures: queue, spool, collector, drops. */

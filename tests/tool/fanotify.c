@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,5 +52,64 @@ static int do_open_loop(int argc, char **argv)
 	return failed ? 1 : 0;
 }
 
-const struct tool_cmd tool_fanotify_cmds[] = {
-	{"exec", do_exec}, {"open-loop", do_open_loop}, {}};
+/*
+ * rename-loop FROM TO N [STOPFILE]: rename FROM to TO and back, N times
+ * (N 0: until STOPFILE exists); prints how many renames were made. Exit 0
+ * if none failed.
+ */
+static int do_rename_loop(int argc, char **argv)
+{
+	long i, n, done = 0;
+	int err = 0;
+
+	if (argc < 3 || (n = atol(argv[2])) < 0 || (!n && argc < 4))
+		return usage();
+	for (i = 0; !n || i < n; i++) {
+		if (!n && !(i % 64) && access(argv[3], F_OK) == 0)
+			break;
+		if (rename(argv[0], argv[1]) || rename(argv[1], argv[0])) {
+			err = errno;
+			break;
+		}
+		done += 2;
+	}
+	printf("%ld%s%s\n", done, err ? " " : "", err ? strerror(err) : "");
+	return err ? 1 : 0;
+}
+
+/*
+ * dir-loop DIR N: N times make directory DIR, a file f in it, a second name
+ * g, rename g to h, remove them and DIR; prints the rounds made. Exit 0 if
+ * none failed.
+ */
+static int do_dir_loop(int argc, char **argv)
+{
+	char f[4096], g[4096], h[4096];
+	long i, n;
+	int fd, err = 0;
+
+	if (argc != 2 || (n = atol(argv[1])) <= 0)
+		return usage();
+	snprintf(f, sizeof(f), "%s/f", argv[0]);
+	snprintf(g, sizeof(g), "%s/g", argv[0]);
+	snprintf(h, sizeof(h), "%s/h", argv[0]);
+	for (i = 0; i < n && !err; i++) {
+		if (mkdir(argv[0], 0755) ||
+		    (fd = open(f, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)) < 0) {
+			err = errno;
+			break;
+		}
+		close(fd);
+		if (link(f, g) || rename(g, h) || unlink(f) || unlink(h) ||
+		    rmdir(argv[0]))
+			err = errno;
+	}
+	printf("%ld%s%s\n", i, err ? " " : "", err ? strerror(err) : "");
+	return err ? 1 : 0;
+}
+
+const struct tool_cmd tool_fanotify_cmds[] = {{"exec", do_exec},
+					      {"open-loop", do_open_loop},
+					      {"rename-loop", do_rename_loop},
+					      {"dir-loop", do_dir_loop},
+					      {}};

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "agentd/fanotify_owner.h"
+#include "tenantguard/event_abi.h"
 #include "tenantguard/map_abi.h"
 
 static char root[64];
@@ -172,6 +173,47 @@ static void test_cache(void **state)
 	tg_fo_cache_put(&c, &a, 7, 5000);
 	assert_true(tg_fo_cache_get(&c, &a, 6000, &t));
 	assert_false(tg_fo_cache_get(&c, &a, 6001, &t));
+	tg_fo_cache_free(&c);
+}
+
+/* Forgetting one owner's answers keeps every other owner's. */
+static void test_cache_owner(void **state)
+{
+	struct tg_fo_obj acme = {1, 2, 100}, globex = {1, 3, 100},
+			 host = {1, 4, 100}, odd = {1, 5, 100};
+	struct tg_fo_cache c;
+	__u32 t = 0;
+
+	assert_int_equal(tg_fo_cache_init(&c, 64, 0), 0);
+	tg_fo_cache_put(&c, &acme, 1, 0);
+	tg_fo_cache_put(&c, &globex, 2, 0);
+	tg_fo_cache_put(&c, &host, TG_TENANT_HOST, 0);
+	tg_fo_cache_put(&c, &odd, TG_OWNER_UNKNOWN - 1, 0);
+	tg_fo_cache_clear_owner(&c, 1);
+	assert_false(tg_fo_cache_get(&c, &acme, 0, &t));
+	assert_true(tg_fo_cache_get(&c, &globex, 0, &t));
+	assert_int_equal(t, 2);
+	assert_true(tg_fo_cache_get(&c, &host, 0, &t));
+	assert_int_equal(t, TG_TENANT_HOST);
+	/* Found again, it is kept again. */
+	tg_fo_cache_put(&c, &acme, 2, 0);
+	assert_true(tg_fo_cache_get(&c, &acme, 0, &t));
+	assert_int_equal(t, 2);
+	tg_fo_cache_clear_owner(&c, TG_TENANT_HOST);
+	assert_false(tg_fo_cache_get(&c, &host, 0, &t));
+	assert_true(tg_fo_cache_get(&c, &globex, 0, &t));
+	/* Ids out of range share a generation, never one of a tenant. */
+	assert_true(tg_fo_cache_get(&c, &odd, 0, &t));
+	tg_fo_cache_clear_owner(&c, TG_OWNER_UNKNOWN);
+	assert_false(tg_fo_cache_get(&c, &odd, 0, &t));
+	assert_true(tg_fo_cache_get(&c, &globex, 0, &t));
+	/* A generation that wraps forgets everything, old answers included. */
+	c.owner_gen[2] = 0xffffffffU;
+	tg_fo_cache_put(&c, &globex, 2, 0);
+	tg_fo_cache_put(&c, &host, TG_TENANT_HOST, 0);
+	tg_fo_cache_clear_owner(&c, 2);
+	assert_false(tg_fo_cache_get(&c, &globex, 0, &t));
+	assert_false(tg_fo_cache_get(&c, &host, 0, &t));
 	tg_fo_cache_free(&c);
 }
 
@@ -427,6 +469,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_owned_set),
 		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_cache_owner),
 		cmocka_unit_test(test_parent_rel),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_routes),
