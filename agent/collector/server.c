@@ -131,6 +131,27 @@ static int lock_log(struct tg_collector *c, const char *log_path,
 	return err ?: back;
 }
 
+/*
+ * Listen with the effective ids of the user the collector runs as: the
+ * socket keeps them as its credentials, and the agent accepts only a
+ * listener of the collector's user (SO_PEERCRED at connect).
+ */
+static int listen_as_run_user(struct tg_collector *c)
+{
+	int err = 0, back = 0;
+
+	if (c->run_uid) {
+		err = tg_effective_identity(c->run_uid, c->run_gid);
+		if (err)
+			return err;
+	}
+	if (listen(c->listen_fd, TG_COLLECTOR_MAX_CLIENTS) < 0)
+		err = -errno;
+	if (c->run_uid)
+		back = tg_effective_identity(0, 0);
+	return err ?: back;
+}
+
 /* Recover the log and check the other outputs, as the user it runs as. */
 static int recover_log(struct tg_collector *c, const char **what)
 {
@@ -203,11 +224,13 @@ int tg_collector_open(struct tg_collector *c, const char *socket_path,
 	}
 	c->sock_dev = st.st_dev;
 	c->sock_ino = st.st_ino;
-	if (chmod(socket_path, 0660) < 0 ||
-	    listen(c->listen_fd, TG_COLLECTOR_MAX_CLIENTS) < 0) {
+	if (chmod(socket_path, 0660) < 0) {
 		err = -errno;
 		goto out_unlink;
 	}
+	err = listen_as_run_user(c);
+	if (err)
+		goto out_unlink;
 	*what = log_path;
 	err = recover_log(c, what);
 	if (err)
