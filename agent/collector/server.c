@@ -28,6 +28,7 @@
 #include "collector/jsoncheck.h"
 #include "common/metrics.h"
 #include "common/privileges.h"
+#include "common/private_dir.h"
 #include "common/procfs.h"
 #include "common/text.h"
 #include "common/peer.h"
@@ -113,11 +114,22 @@ static int lock_log(struct tg_collector *c, const char *log_path,
 {
 	uid_t uid = c->run_uid ? c->run_uid : geteuid();
 	gid_t gid = c->run_uid ? c->run_gid : getegid();
+	char dir[PATH_MAX], why[160];
 	int dir_fd, err, back;
 
 	dir_fd = tg_eventlog_open_dir(log_path, uid, gid);
 	if (dir_fd < 0)
 		return dir_fd;
+	/* Nobody else may put a file, or a link, where the log goes. */
+	err = tg_private_dir_check(dir_fd, uid, why, sizeof(why));
+	if (err) {
+		snprintf(dir, sizeof(dir), "%s", log_path);
+		snprintf(c->open_why, sizeof(c->open_why),
+			 "%s: refused as the log's directory: %s", dirname(dir),
+			 why);
+		close(dir_fd);
+		return err;
+	}
 	err = as_run_user(c, 1);
 	if (err) {
 		close(dir_fd);
