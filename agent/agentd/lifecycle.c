@@ -250,6 +250,9 @@ static int open_spool(struct agent *a)
 	if (!a->opt.spool_size)
 		return 0;
 	spool = tg_spool_open(a->opt.spool_dir, a->opt.spool_size, 0, &si);
+	if (!spool && si.why[0])
+		return tg_err(-errno, "spool %s: refused: %s", a->opt.spool_dir,
+			      si.why);
 	if (!spool)
 		return tg_err(-errno, "spool %s: %s", a->opt.spool_dir,
 			      errno == EBUSY ? "in use by another agent"
