@@ -241,6 +241,29 @@ void agent_guard_collector(struct agent *a)
 	a->guard.peer_err = err;
 }
 
+/* The uid the collector's listener must have, (uid_t)-1 if unknown. */
+static uid_t collector_uid(const struct agent *a)
+{
+	return a->opt.collector_known ? a->opt.collector.uid : (uid_t)-1;
+}
+
+/* Say at start whom the event socket is trusted to, when it is unusual. */
+static void collector_trust(const struct agent *a)
+{
+	if (!a->opt.collector_known)
+		tg_warn("--collector-user: no user '%s' on this host: every "
+			"listener on %s is refused and events wait in the "
+			"spool; create that user for the collector, or name "
+			"the collector's user with --collector-user, and "
+			"restart the agent",
+			a->opt.collector_user, a->opt.event_socket);
+	else if (a->opt.collector.uid == 0)
+		tg_warn("--collector-user %s: the collector runs as root, so "
+			"any root process listening on %s is taken for it; "
+			"run the collector as a user of its own",
+			a->opt.collector_user, a->opt.event_socket);
+}
+
 /* The spool of events the collector has not acknowledged, if one is set. */
 static int open_spool(struct agent *a)
 {
@@ -330,7 +353,9 @@ int agent_start(struct agent *a)
 	a->signal_fd = open_signalfd();
 	if (a->signal_fd < 0)
 		return tg_err(-errno, "signalfd: %s", strerror(errno));
-	a->sink = tg_sink_new(a->opt.event_socket, TG_SINK_QUEUE);
+	collector_trust(a);
+	a->sink = tg_sink_new(a->opt.event_socket, TG_SINK_QUEUE,
+			      collector_uid(a));
 	if (!a->sink)
 		return tg_err(-errno, "collector socket %s: %s",
 			      a->opt.event_socket, strerror(errno));
@@ -383,11 +408,11 @@ static void flush_sink(struct agent *a)
 	lost = tg_sink_save(a->sink);
 	tg_sink_stats(a->sink, &ss);
 	if (lost)
-		tg_info("collector unreachable: %zu event(s) lost at exit (no room in the spool)",
-			lost);
+		tg_info("collector unreachable (%s): %zu event(s) lost at exit (no room in the spool)",
+			ss.last_error, lost);
 	else if (ss.spool_records)
-		tg_info("collector unreachable: %llu event(s) kept in the spool for the next run",
-			(unsigned long long)ss.spool_records);
+		tg_info("collector unreachable (%s): %llu event(s) kept in the spool for the next run",
+			ss.last_error, (unsigned long long)ss.spool_records);
 }
 
 /*
@@ -486,7 +511,7 @@ int agent_detach(struct agent *a)
 	a->fmt.reg = &a->reg;
 	a->fmt.host = a->host;
 	a->fmt.boot_to_real_ns = tg_boot_to_real_ns();
-	a->sink = tg_sink_new(a->opt.event_socket, 16);
+	a->sink = tg_sink_new(a->opt.event_socket, 16, collector_uid(a));
 	if (!a->sink || tg_delivery_init(&a->dlv, a->sink, NULL) ||
 	    open_spool(a)) {
 		tg_info("--detach: the collector was not told: %s",
