@@ -546,13 +546,14 @@ void agent_report_links(struct agent *a)
  */
 void agent_report_refused_collector(struct agent *a)
 {
-	const struct tg_peer *p = tg_sink_refused_peer(a->sink);
+	const char *why = NULL;
+	const struct tg_peer *p = tg_sink_refused_peer(a->sink, &why);
 	const char *who = "(unknown)";
 	const char *user = a->opt.collector_known ? a->opt.collector.name
 						  : a->opt.collector_user;
 	struct json_object *o;
 	struct tg_sink_stats ss;
-	char msg[640], nb[32], expected[96];
+	char msg[768], nb[32], user_uid[96], expected[256];
 	__u32 id;
 
 	tg_sink_stats(a->sink, &ss);
@@ -560,17 +561,20 @@ void agent_report_refused_collector(struct agent *a)
 		return;
 	a->collector_refusals_told = ss.refusals;
 	if (a->opt.collector_known)
-		snprintf(expected, sizeof(expected), "%s (uid %u)",
-			 a->opt.collector.name,
+		snprintf(user_uid, sizeof(user_uid), "%s (uid %u)", user,
 			 (unsigned int)a->opt.collector.uid);
 	else
-		snprintf(expected, sizeof(expected), "%s (no such user here)",
-			 a->opt.collector_user);
+		snprintf(user_uid, sizeof(user_uid), "%s (no such user here)",
+			 user);
+	if (why)
+		snprintf(expected, sizeof(expected), ": %s", why);
+	else
+		snprintf(expected, sizeof(expected),
+			 ", not the collector's user %s", user_uid);
 	snprintf(msg, sizeof(msg),
 		 "refused the listener on the event socket %s: uid %d (pid %d "
-		 "%s), not the collector's user %s; nothing is sent to it and "
-		 "no acknowledgement of it counts: events wait in the spool "
-		 "for the collector",
+		 "%s)%s; nothing is sent to it and no acknowledgement of it "
+		 "counts: events wait in the spool for the collector",
 		 a->opt.event_socket, (int)p->uid, (int)p->pid,
 		 p->comm[0] ? p->comm : "?", expected);
 	tg_warn("%s", msg);

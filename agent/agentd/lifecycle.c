@@ -32,6 +32,7 @@
 #include "common/log.h"
 #include "common/procfs.h"
 #include "seccomp/notify.h"
+#include "tenantguard/map_abi.h"
 
 #define TG_SINK_QUEUE 65536 /* events held for the collector */
 
@@ -247,6 +248,35 @@ static uid_t collector_uid(const struct agent *a)
 	return a->opt.collector_known ? a->opt.collector.uid : (uid_t)-1;
 }
 
+/*
+ * The collector's listener, its uid right, must also be the host's: never
+ * a process of a tenant or of the pending actor, whatever its uid, nor one
+ * whose cgroup cannot be read.
+ */
+static int judge_collector(void *ctx, const struct tg_peer *p, char *why,
+			   size_t len)
+{
+	struct agent *a = ctx;
+	char nb[32];
+	__u32 id;
+	int err = agent_peer_actor(a, p, &id);
+
+	if (err)
+		snprintf(why, len, "its cgroup cannot be read: %s",
+			 err == -ENAMETOOLONG ? "path too long" : p->why);
+	else if (id == TG_TENANT_PENDING)
+		snprintf(why, len,
+			 "it runs below the tenants cgroup, in no tenant (%s)",
+			 p->cgroup);
+	else if (id != TG_TENANT_HOST)
+		snprintf(why, len, "it runs in tenant %s's cgroup (%s)",
+			 tg_registry_name(&a->reg, id, nb, sizeof(nb)),
+			 p->cgroup);
+	else
+		return 0;
+	return -EPERM;
+}
+
 /* Say at start whom the event socket is trusted to, when it is unusual. */
 static void collector_trust(const struct agent *a)
 {
@@ -359,6 +389,7 @@ int agent_start(struct agent *a)
 	if (!a->sink)
 		return tg_err(-errno, "collector socket %s: %s",
 			      a->opt.event_socket, strerror(errno));
+	tg_sink_set_judge(a->sink, judge_collector, a);
 	if (tg_delivery_init(&a->dlv, a->sink, a->opt.metrics_file))
 		return tg_err(-ENOMEM, "events: out of memory");
 	a->notify = tg_notify_new();

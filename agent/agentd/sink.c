@@ -53,11 +53,14 @@ struct tg_sink {
 	/* The next frame to send: a batch of events, or one large event. */
 	char *bbuf;
 	size_t blen;
-	__u64 bseq;		     /* seq of its first event */
-	__u32 bcount;		     /* events in it, 0: none built */
-	__u16 btype;		     /* TG_FRAME_BATCH or TG_FRAME_EVENT */
-	uid_t collector_uid;	     /* the only listener trusted */
+	__u64 bseq;		/* seq of its first event */
+	__u32 bcount;		/* events in it, 0: none built */
+	__u16 btype;		/* TG_FRAME_BATCH or TG_FRAME_EVENT */
+	uid_t collector_uid;	/* the only listener trusted */
+	tg_sink_judge_fn judge; /* and what else it must pass */
+	void *judge_ctx;
 	struct tg_peer refused_peer; /* the last listener refused */
+	char refused_why[192];	     /* the judge's reason, "" for the uid */
 	int refusing;		     /* the last connect was refused */
 	struct tg_sink_stats st;
 };
@@ -112,8 +115,16 @@ struct tg_sink *tg_sink_new(const char *socket_path, size_t max_queue,
 	return s;
 }
 
-const struct tg_peer *tg_sink_refused_peer(const struct tg_sink *s)
+void tg_sink_set_judge(struct tg_sink *s, tg_sink_judge_fn judge, void *ctx)
 {
+	s->judge = judge;
+	s->judge_ctx = ctx;
+}
+
+const struct tg_peer *tg_sink_refused_peer(const struct tg_sink *s,
+					   const char **why)
+{
+	*why = s->refused_why[0] ? s->refused_why : NULL;
 	return s->st.refused ? &s->refused_peer : NULL;
 }
 
@@ -178,16 +189,24 @@ static int check_listener(struct tg_sink *s, int fd)
 {
 	struct tg_peer *p = &s->refused_peer;
 	struct tg_peer was = *p;
+	char why[sizeof(s->refused_why)] = "";
 	int err;
 
 	err = tg_peer_creds(fd, p);
 	if (!err && p->uid == s->collector_uid &&
 	    s->collector_uid != (uid_t)-1) {
-		s->refusing = 0;
-		*p = was;
-		return 0;
-	}
-	if (err) {
+		if (s->judge)
+			tg_peer_cgroup(fd, p);
+		if (!s->judge || !s->judge(s->judge_ctx, p, why, sizeof(why))) {
+			s->refusing = 0;
+			*p = was;
+			return 0;
+		}
+		snprintf(s->st.last_error, sizeof(s->st.last_error),
+			 "%s: listener uid %u (pid %d) refused: %s",
+			 s->sa.sun_path, (unsigned int)p->uid, (int)p->pid,
+			 why);
+	} else if (err) {
 		p->uid = (uid_t)-1;
 		snprintf(
 			s->st.last_error, sizeof(s->st.last_error),
@@ -208,6 +227,7 @@ static int check_listener(struct tg_sink *s, int fd)
 				 s->sa.sun_path, (unsigned int)p->uid,
 				 (int)p->pid, (unsigned int)s->collector_uid);
 	}
+	memcpy(s->refused_why, why, sizeof(why));
 	s->st.refused++;
 	if (!s->refusing || p->uid != was.uid || p->pid != was.pid)
 		s->st.refusals++;

@@ -71,10 +71,21 @@ struct tg_sink *tg_sink_new(const char *socket_path, size_t max_queue,
 			    uid_t collector_uid);
 
 /*
- * The listener refused last (its credentials, cgroup and comm as far as
- * they could be read), or NULL if none was.
+ * A second judge of a listener whose uid is the collector's, its cgroup and
+ * comm read (p->err says when they could not be): 0 accepts it, -EPERM with
+ * why (len bytes) refuses it as any other listener.
  */
-const struct tg_peer *tg_sink_refused_peer(const struct tg_sink *s);
+typedef int (*tg_sink_judge_fn)(void *ctx, const struct tg_peer *p, char *why,
+				size_t len);
+void tg_sink_set_judge(struct tg_sink *s, tg_sink_judge_fn judge, void *ctx);
+
+/*
+ * The listener refused last (its credentials, cgroup and comm as far as
+ * they could be read) and why (NULL if its uid was not the collector's),
+ * or NULL if none was.
+ */
+const struct tg_peer *tg_sink_refused_peer(const struct tg_sink *s,
+					   const char **why);
 
 /*
  * Hand the sink a spool (it takes ownership and closes it in tg_sink_free).

@@ -2,8 +2,9 @@
 # test_collector_trust: the agent trusts the event socket to the
 # collector's user alone (--collector-user; SO_PEERCRED of the listener). A
 # fake collector listening there as another uid (a workload's) is sent
-# nothing and acknowledges nothing that counts; the agent says why (stderr,
-# status, one event); every event waits in the spool and the real
+# nothing and acknowledges nothing that counts, nor is one of the
+# collector's uid in a tenant's cgroup; the agent says why (stderr, status,
+# one event per listener); every event waits in the spool and the real
 # collector, started later as its user, stores each exactly once. The
 # collector refuses a log that is a symbolic link and a log directory that
 # is another uid's or that group or others may write; the agent refuses
@@ -169,31 +170,66 @@ else
 	tg_fail status_says_why "$(tg_cli status | grep COLLECTOR)"
 fi
 if [ "$(grep -c "refused the listener" "$TG_T/agent.err")" = 1 ]; then
-	tg_pass refusal_told_once
+	tg_pass refusal_told_once_per_listener
 else
-	tg_fail refusal_told_once "$(grep -c "refused the listener" "$TG_T/agent.err") lines"
+	tg_fail refusal_told_once_per_listener "$(grep -c "refused the listener" "$TG_T/agent.err") lines"
 fi
 
-# The fake goes; the real collector, as its user, gets everything.
+# The fake goes. Another comes as the collector's own uid, but from a
+# tenant's cgroup: refused all the same (a tenant's process may have any
+# uid), with its tenant named.
+first=$eperm
 kill -TERM $fake
 { tg_wait $fake; } 2>/dev/null
+rm -f "$TG_SOCK"
+chmod 0777 "$TG_T/run"
+counts=$TG_T/run/fake2.counts
+sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$TG_TDIR/acme" \
+	setpriv --reuid="$uid" --regid="$gid" --clear-groups \
+	"$TG_BIN/tg-try" fake-collector "$TG_SOCK" "$counts" 2>"$TG_T/fake.err" &
+fake2=$!
+tg_track $fake2
+tg_wait_file "$counts" || tg_fail fake_listens "$(cat "$TG_T/fake.err")"
+tg_loop_start
+sleep 1.5
+tg_loop_stop
+echo "    $res; fake collector in acme: $(cat "$counts")"
+second=$eperm
+read -r got <"$counts"
+case "$got" in
+"connections=0 "*) tg_fail tenant_fake_tried "the agent never connected: $got" ;;
+*" hellos=0 events=0 acks=0") tg_pass tenant_fake_gets_nothing ;;
+*) tg_fail tenant_fake_gets_nothing "$got" ;;
+esac
+if grep -qF "refused the listener on the event socket $TG_SOCK: uid $uid (pid $fake2 tg-try): it runs in tenant acme's cgroup ($TG_TENANTS/acme)" \
+	"$TG_T/agent.err" && [ "$(tg_stat sent_acked)" = 0 ]; then
+	tg_pass tenant_fake_refused
+else
+	tg_fail tenant_fake_refused "acked $(tg_stat sent_acked): $(grep -i refused "$TG_T/agent.err" | tail -n 1)"
+fi
+
+# The real collector, as its user, gets everything.
+kill -TERM $fake2
+{ tg_wait $fake2; } 2>/dev/null
 tg_start_collector || exit 1
 tg_event refusal_event_stored kind=agent op=collector_refused verdict=deny \
 	tenant=host socket="$TG_SOCK" uid=$fake_uid expected_uid=$uid \
 	expected_user="$user" pid=$fake comm=tg-try
+tg_event tenant_refusal_event_stored kind=agent op=collector_refused \
+	verdict=deny tenant=acme socket="$TG_SOCK" uid=$uid pid=$fake2 \
+	cgroup="$TG_TENANTS/acme"
 if tg_drain 30 && [ "$(tg_stat collector_connected)" = true ]; then
 	tg_pass real_collector_trusted
 else
 	tg_fail real_collector_trusted "$(tg_cli status | grep COLLECTOR)"
 fi
-tg_count_is refusal_event_once 1 kind=agent op=collector_refused
-# Later events go straight through; every denial of both rounds is in the
+tg_count_is refusal_event_per_listener 2 kind=agent op=collector_refused
+# Later events go straight through; every denial of every round is in the
 # log exactly once.
-first=$eperm
 tg_loop_start
 sleep 0.5
 tg_loop_stop
 echo "    $res"
-tg_check_identity trust $((first + eperm)) "$TG_LOG"
+tg_check_identity trust $((first + second + eperm)) "$TG_LOG"
 tg_stop_agent
 tg_summary

@@ -501,6 +501,52 @@ static void test_peer_uid_rejected(void **state)
 	assert_int_equal(log_grep(NULL), 0);
 }
 
+/* A judge of the listener: refuses it, and counts what it was shown. */
+static int judged;
+
+static int judge_no(void *ctx, const struct tg_peer *p, char *why, size_t len)
+{
+	judged++;
+	assert_int_equal(p->err, 0); /* its cgroup was read */
+	snprintf(why, len, "%s", ctx ? (const char *)ctx : "");
+	return ctx ? -EPERM : 0;
+}
+
+/*
+ * A listener of the collector's uid is judged further: refused as any
+ * other when the judge says so (with its reason), taken when it agrees.
+ */
+static void test_listener_judged(void **state)
+{
+	pid_t pid = start_collector();
+	struct tg_sink *s = tg_sink_new(sock, 4, geteuid());
+	struct tg_sink_stats st;
+	const char *why = NULL;
+	char want[256];
+
+	tg_sink_set_judge(s, judge_no, "it runs in tenant acme's cgroup");
+	submit(s, 1);
+	assert_int_equal(tg_sink_flush(s, 300), -ETIMEDOUT);
+	tg_sink_stats(s, &st);
+	assert_true(st.refused >= 1);
+	assert_int_equal(st.refusals, 1);
+	assert_int_equal(st.acked, 0);
+	snprintf(want, sizeof(want),
+		 "%s: listener uid %u (pid %d) refused: it runs in tenant "
+		 "acme's cgroup",
+		 sock, (unsigned int)geteuid(), (int)pid);
+	assert_string_equal(st.last_error, want);
+	assert_non_null(tg_sink_refused_peer(s, &why));
+	assert_string_equal(why, "it runs in tenant acme's cgroup");
+	judged = 0;
+	tg_sink_set_judge(s, judge_no, NULL);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	assert_int_equal(judged, 1);
+	assert_int_equal(log_lines(), 1);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+}
+
 /*
  * A listener of another uid than the collector's is refused at connect:
  * nothing is sent to it (not even HELLO), the events stay queued, the
@@ -512,6 +558,7 @@ static void test_listener_uid_refused(void **state)
 	pid_t pid = start_collector();
 	struct tg_sink *s = tg_sink_new(sock, 4, geteuid() + 1);
 	struct tg_sink_stats st;
+	const char *why = "";
 	char want[256];
 
 	submit(s, 1);
@@ -528,8 +575,9 @@ static void test_listener_uid_refused(void **state)
 		 sock, (unsigned int)geteuid(), (int)pid,
 		 (unsigned int)geteuid() + 1);
 	assert_string_equal(st.last_error, want);
-	assert_non_null(tg_sink_refused_peer(s));
-	assert_int_equal(tg_sink_refused_peer(s)->pid, pid);
+	assert_non_null(tg_sink_refused_peer(s, &why));
+	assert_int_equal(tg_sink_refused_peer(s, &why)->pid, pid);
+	assert_null(why); /* the uid */
 	tg_sink_free(s);
 	/* Not even a connection record: no HELLO reached it. */
 	assert_int_equal(log_grep(NULL), 0);
@@ -548,7 +596,7 @@ static void test_listener_uid_refused(void **state)
 	assert_int_equal(tg_sink_flush(s, 5000), 0);
 	tg_sink_stats(s, &st);
 	assert_int_equal(st.refused, 0);
-	assert_null(tg_sink_refused_peer(s));
+	assert_null(tg_sink_refused_peer(s, &why));
 	assert_int_equal(log_lines(), 1);
 	tg_sink_free(s);
 	stop_collector(pid, SIGTERM);
@@ -1424,6 +1472,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_listener_uid_refused,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listener_judged, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_disconnect_after_stop,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disconnect_lost, setup,
