@@ -438,6 +438,9 @@ static void flush_sink(struct agent *a)
 		return;
 	lost = tg_sink_save(a->sink);
 	tg_sink_stats(a->sink, &ss);
+	if (!ss.last_error[0])
+		snprintf(ss.last_error, sizeof(ss.last_error),
+			 "no acknowledgement in time");
 	if (lost)
 		tg_info("collector unreachable (%s): %zu event(s) lost at exit (no room in the spool)",
 			ss.last_error, lost);
