@@ -539,8 +539,9 @@ void agent_report_links(struct agent *a)
 }
 
 /*
- * A listener on the event socket that is not the collector's uid was
- * refused: once per episode (a first refusal, or another listener), a
+ * A listener on the event socket that is not the collector (another uid,
+ * or a process of a tenant's) was refused: once per episode (a first
+ * refusal, or another listener), a
  * warning and a "kind: agent, op: collector_refused" event, which waits in
  * the spool with the others until the collector takes it.
  */

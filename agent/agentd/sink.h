@@ -22,9 +22,10 @@
  *
  * Only the collector is trusted with events: a socket whose listener is
  * not the collector's uid (SO_PEERCRED of the connected socket: the
- * listener's credentials when it called listen) is closed before anything
- * is sent or read, so no frame reaches it and no ack of it counts; what
- * waits stays queued (and spooled) for the collector.
+ * listener's credentials when it called listen), or that the judge
+ * (tg_sink_set_judge) refuses, is closed before anything is sent or read,
+ * so no frame reaches it and no ack of it counts; what waits stays queued
+ * (and spooled) for the collector.
  */
 struct tg_sink;
 struct tg_peer;
