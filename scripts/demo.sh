@@ -33,7 +33,8 @@ cleanup()
 	for p in $pids; do kill -TERM "$p" 2>/dev/null; done
 	for p in $pids; do wait "$p" 2>/dev/null; done
 	[ -e "$pins" ] && "$out/tenantguard-agent" --detach --pin-dir "$pins" \
-		--event-socket "$sock" --spool-size 0 2>/dev/null
+		--event-socket "$sock" --collector-user "$collector_user" \
+		--spool-size 0 2>/dev/null
 	for t in acme globex; do
 		[ -d "$cgroot/tenants/$t" ] || continue
 		while read -r p; do echo "$p" >"$cgroot/cgroup.procs"; done \
@@ -55,11 +56,16 @@ rm -rf "$(dirname "$log")" "$sock" "$run/events.jsonl" "$run/events.jsonl.seq"
 id -u "$collector_user" >/dev/null 2>&1 ||
 	useradd --system --no-create-home --shell /usr/sbin/nologin \
 		"$collector_user" >/dev/null 2>&1
-as_user=""
-id -u "$collector_user" >/dev/null 2>&1 && as_user="--user $collector_user"
+# Never as root or a workload's uid: the agent trusts the event socket to
+# this user alone, and a collector of another uid gets no event.
+if ! id -u "$collector_user" >/dev/null 2>&1; then
+	echo "demo: no user $collector_user for the collector, and useradd could not create it" >&2
+	exit 1
+fi
 
-say "starting the collector${as_user:+ (as user $collector_user once its socket and log are open)} and the agent"
-"$out/tenantguard-collector" --socket "$sock" --log "$log" --agent-uid 0 $as_user &
+say "starting the collector (as user $collector_user once its socket and log are open) and the agent (which trusts only that user's collector)"
+"$out/tenantguard-collector" --socket "$sock" --log "$log" --agent-uid 0 \
+	--user "$collector_user" &
 pids="$pids $!"
 i=0
 while [ ! -S "$sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -68,7 +74,7 @@ while [ ! -S "$sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 start_agent()
 {
 	"$out/tenantguard-agent" --event-socket "$sock" --pin-dir "$pins" \
-		2>"$run/agent.err" &
+		--collector-user "$collector_user" 2>"$run/agent.err" &
 	agent=$!
 	pids="$pids $agent"
 	i=0
@@ -134,7 +140,7 @@ kill -TERM "$agent"
 wait "$agent"
 pids=$(echo "$pids" | sed "s/ $agent//")
 "$out/tenantguard-agent" --detach --pin-dir "$pins" --event-socket "$sock" \
-	--spool-size 0 2>&1 | sed 's/^/   /'
+	--collector-user "$collector_user" --spool-size 0 2>&1 | sed 's/^/   /'
 sleep 1
 say "what the collector stored ($log)"
 "$out/tenantguard" events --log "$log"

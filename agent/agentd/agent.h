@@ -20,12 +20,15 @@
 #include "agentd/reserved_ports.h"
 #include "agentd/socket_seed.h"
 #include "common/peer.h"
+#include "common/privileges.h"
 #include "policy/pending.h"
 #include "policy/policy.h"
 #include "policy/registry.h"
 #include "seccomp/notify.h"
 
 #define TG_AGENT_PROG "tenantguard-agent"
+/* The user the packages create for the collector. */
+#define TG_COLLECTOR_USER_DEFAULT "tenantguard-collector"
 
 struct json_object;
 struct tg_fan;
@@ -57,6 +60,10 @@ struct agent_opts {
 	const char *pin_dir; /* where the programs and maps stay (protected) */
 	int detach;	     /* --detach: remove them and exit */
 	const char *event_log; /* protected (self-protection) */
+	/* The user the collector runs as: only its listener is trusted. */
+	const char *collector_user;
+	struct tg_user collector; /* collector_user looked up */
+	int collector_known;	  /* 0: no such user (the default's) */
 	int verbose;
 };
 
@@ -88,7 +95,8 @@ struct agent {
 	struct tg_fan *fan;	     /* the fanotify file backend, if used */
 	int fan_unmarked;	     /* filesystems not marked, last reported */
 	int started;		     /* the start event is out */
-	struct tg_delivery dlv;	     /* event counts, denials, drops, metrics */
+	__u64 collector_refusals_told; /* refused listeners reported */
+	struct tg_delivery dlv;	    /* event counts, denials, drops, metrics */
 	struct tg_pending reported; /* cgroups left pending, as last reported */
 	int rescan_err;		    /* the last rescan's error, 0 if none */
 	struct tg_links_stats links_told; /* hard links, last reported */
@@ -118,6 +126,7 @@ void agent_emit(struct agent *a, struct json_object *o);
 int agent_on_event(void *ctx, void *data, size_t size);
 void agent_emit_backends(struct agent *a, const char *op);
 void agent_report_drops(struct agent *a, int force);
+void agent_report_refused_collector(struct agent *a);
 void agent_report_unmarked(struct agent *a);
 void agent_report_pending(struct agent *a);
 void agent_report_links(struct agent *a);
@@ -152,6 +161,11 @@ struct json_object *agent_pins_json(struct agent *a);
 int agent_detach(struct agent *a);
 
 /* control_cmds.c */
+/*
+ * The actor (tenant id, TG_TENANT_PENDING or TG_TENANT_HOST) of a peer
+ * whose cgroup was read: 0, or -errno when it cannot be told (p->why).
+ */
+int agent_peer_actor(struct agent *a, const struct tg_peer *p, __u32 *id);
 struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
 				  struct json_object *req, int *fd);
 

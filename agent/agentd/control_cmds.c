@@ -406,6 +406,18 @@ static const struct {
 	{"seccomp-listener", take_listener},
 };
 
+int agent_peer_actor(struct agent *a, const struct tg_peer *p, __u32 *id)
+{
+	char path[PATH_MAX];
+
+	if (p->err)
+		return p->err;
+	if (tg_path_join(path, sizeof(path), a->cgroup_root, p->cgroup))
+		return -ENAMETOOLONG;
+	*id = tg_registry_actor(&a->reg, path);
+	return 0;
+}
+
 /*
  * Whose process peer p is, if not the host's ("acme", "(pending)", or
  * "(unknown)" when it cannot be told), with why the control socket refuses
@@ -415,22 +427,16 @@ static const char *refusal(struct agent *a, const struct tg_peer *p, char *nb,
 			   size_t nblen, char *msg, size_t len)
 {
 	const char *who;
-	char path[PATH_MAX];
 	__u32 id;
+	int err = agent_peer_actor(a, p, &id);
 
-	if (p->err) {
+	if (err) {
 		snprintf(msg, len,
 			 "refused: the caller cannot be identified: %s",
-			 p->why);
+			 err == -ENAMETOOLONG ? "its cgroup path is too long"
+					      : p->why);
 		return "(unknown)";
 	}
-	if (tg_path_join(path, sizeof(path), a->cgroup_root, p->cgroup)) {
-		snprintf(
-			msg, len,
-			"refused: the caller cannot be identified: its cgroup path is too long");
-		return "(unknown)";
-	}
-	id = tg_registry_actor(&a->reg, path);
 	if (id == TG_TENANT_HOST)
 		return NULL;
 	who = tg_registry_name(&a->reg, id, nb, nblen);

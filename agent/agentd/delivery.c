@@ -226,6 +226,7 @@ struct json_object *tg_delivery_status(struct tg_delivery *d,
 			       json_object_new_boolean(ss.connected));
 	json_object_object_add(o, "collector_stalled",
 			       json_object_new_boolean(ss.stalled));
+	add_u64(o, "collector_refused", ss.refused);
 	if (ss.stalled) {
 		tg_format_time(since, sizeof(since),
 			       (__s64)ss.stalled_since_ns);
@@ -333,6 +334,11 @@ void tg_delivery_metrics(struct tg_delivery *d,
 			  "write its log.");
 	tg_metrics_u64(m, "tenantguard_collector_stalled", NULL,
 		       (__u64)ss.stalled);
+	tg_metrics_family(m, "tenantguard_collector_refused_total", "counter",
+			  "Connections to the event socket closed unused: "
+			  "its listener was not the collector's user.");
+	tg_metrics_u64(m, "tenantguard_collector_refused_total", NULL,
+		       ss.refused);
 	tg_metrics_family(m, "tenantguard_policy_reloads_total", "counter",
 			  "Policy reloads, by result.");
 	l[0] = "result";

@@ -17,6 +17,7 @@
 #include "agentd/sink.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/peer.h"
 #include "seccomp/notify.h"
 #include "tenantguard/guard_abi.h"
 #include "tenantguard/map_abi.h"
@@ -563,4 +564,72 @@ void agent_report_links(struct agent *a)
 		return;
 	agent_emit(a, links_event(&a->bpf.links, &a->fmt));
 	a->links_told = a->bpf.links.st;
+}
+
+/*
+ * A listener on the event socket that is not the collector (another uid,
+ * or a process of a tenant's) was refused: once per episode (a first
+ * refusal, or another listener), a
+ * warning and a "kind: agent, op: collector_refused" event, which waits in
+ * the spool with the others until the collector takes it.
+ */
+void agent_report_refused_collector(struct agent *a)
+{
+	const char *why = NULL;
+	const struct tg_peer *p = tg_sink_refused_peer(a->sink, &why);
+	const char *who = "(unknown)";
+	const char *user = a->opt.collector_known ? a->opt.collector.name
+						  : a->opt.collector_user;
+	struct json_object *o;
+	struct tg_sink_stats ss;
+	char msg[768], nb[32], user_uid[96], expected[256];
+	__u32 id;
+
+	tg_sink_stats(a->sink, &ss);
+	if (!p || ss.refusals == a->collector_refusals_told)
+		return;
+	a->collector_refusals_told = ss.refusals;
+	if (a->opt.collector_known)
+		snprintf(user_uid, sizeof(user_uid), "%s (uid %u)", user,
+			 (unsigned int)a->opt.collector.uid);
+	else
+		snprintf(user_uid, sizeof(user_uid), "%s (no such user here)",
+			 user);
+	if (why)
+		snprintf(expected, sizeof(expected), ": %s", why);
+	else
+		snprintf(expected, sizeof(expected),
+			 ", not the collector's user %s", user_uid);
+	snprintf(msg, sizeof(msg),
+		 "refused the listener on the event socket %s: uid %d (pid %d "
+		 "%s)%s; nothing is sent to it and no acknowledgement of it "
+		 "counts: events wait in the spool for the collector",
+		 a->opt.event_socket, (int)p->uid, (int)p->pid,
+		 p->comm[0] ? p->comm : "?", expected);
+	tg_warn("%s", msg);
+	if (!agent_peer_actor(a, p, &id))
+		who = id == TG_TENANT_HOST
+			      ? "host"
+			      : tg_registry_name(&a->reg, id, nb, sizeof(nb));
+	o = tg_agent_event_by(&a->fmt, "collector_refused", "deny", who,
+			      (__u32)p->pid, p->comm, msg);
+	if (o &&
+	    (tg_event_add_str(o, "socket", a->opt.event_socket,
+			      strlen(a->opt.event_socket)) ||
+	     json_object_object_add(
+		     o, "uid",
+		     json_object_new_int64(
+			     p->uid == (uid_t)-1 ? -1 : (int64_t)p->uid)) ||
+	     json_object_object_add(
+		     o, "expected_uid",
+		     json_object_new_int64(
+			     a->opt.collector_known
+				     ? (int64_t)a->opt.collector.uid
+				     : -1)) ||
+	     tg_event_add_str(o, "expected_user", user, strlen(user)) ||
+	     tg_event_add_str(o, "cgroup", p->cgroup, strlen(p->cgroup)))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	agent_emit(a, o);
 }

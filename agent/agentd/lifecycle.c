@@ -32,6 +32,7 @@
 #include "common/log.h"
 #include "common/procfs.h"
 #include "seccomp/notify.h"
+#include "tenantguard/map_abi.h"
 
 #define TG_SINK_QUEUE 65536 /* events held for the collector */
 
@@ -241,6 +242,58 @@ void agent_guard_collector(struct agent *a)
 	a->guard.peer_err = err;
 }
 
+/* The uid the collector's listener must have, (uid_t)-1 if unknown. */
+static uid_t collector_uid(const struct agent *a)
+{
+	return a->opt.collector_known ? a->opt.collector.uid : (uid_t)-1;
+}
+
+/*
+ * The collector's listener, its uid right, must also be the host's: never
+ * a process of a tenant or of the pending actor, whatever its uid, nor one
+ * whose cgroup cannot be read.
+ */
+static int judge_collector(void *ctx, const struct tg_peer *p, char *why,
+			   size_t len)
+{
+	struct agent *a = ctx;
+	char nb[32];
+	__u32 id;
+	int err = agent_peer_actor(a, p, &id);
+
+	if (err)
+		snprintf(why, len, "its cgroup cannot be read: %s",
+			 err == -ENAMETOOLONG ? "path too long" : p->why);
+	else if (id == TG_TENANT_PENDING)
+		snprintf(why, len,
+			 "it runs below the tenants cgroup, in no tenant (%s)",
+			 p->cgroup);
+	else if (id != TG_TENANT_HOST)
+		snprintf(why, len, "it runs in tenant %s's cgroup (%s)",
+			 tg_registry_name(&a->reg, id, nb, sizeof(nb)),
+			 p->cgroup);
+	else
+		return 0;
+	return -EPERM;
+}
+
+/* Say at start whom the event socket is trusted to, when it is unusual. */
+static void collector_trust(const struct agent *a)
+{
+	if (!a->opt.collector_known)
+		tg_warn("--collector-user: no user '%s' on this host: every "
+			"listener on %s is refused and events wait in the "
+			"spool; create that user for the collector, or name "
+			"the collector's user with --collector-user, and "
+			"restart the agent",
+			a->opt.collector_user, a->opt.event_socket);
+	else if (a->opt.collector.uid == 0)
+		tg_warn("--collector-user %s: the collector runs as root, so "
+			"any root process listening on %s is taken for it; "
+			"run the collector as a user of its own",
+			a->opt.collector_user, a->opt.event_socket);
+}
+
 /* The spool of events the collector has not acknowledged, if one is set. */
 static int open_spool(struct agent *a)
 {
@@ -250,6 +303,9 @@ static int open_spool(struct agent *a)
 	if (!a->opt.spool_size)
 		return 0;
 	spool = tg_spool_open(a->opt.spool_dir, a->opt.spool_size, 0, &si);
+	if (!spool && si.why[0])
+		return tg_err(-errno, "spool %s: refused: %s", a->opt.spool_dir,
+			      si.why);
 	if (!spool)
 		return tg_err(-errno, "spool %s: %s", a->opt.spool_dir,
 			      errno == EBUSY ? "in use by another agent"
@@ -327,10 +383,13 @@ int agent_start(struct agent *a)
 	a->signal_fd = open_signalfd();
 	if (a->signal_fd < 0)
 		return tg_err(-errno, "signalfd: %s", strerror(errno));
-	a->sink = tg_sink_new(a->opt.event_socket, TG_SINK_QUEUE);
+	collector_trust(a);
+	a->sink = tg_sink_new(a->opt.event_socket, TG_SINK_QUEUE,
+			      collector_uid(a));
 	if (!a->sink)
 		return tg_err(-errno, "collector socket %s: %s",
 			      a->opt.event_socket, strerror(errno));
+	tg_sink_set_judge(a->sink, judge_collector, a);
 	if (tg_delivery_init(&a->dlv, a->sink, a->opt.metrics_file))
 		return tg_err(-ENOMEM, "events: out of memory");
 	a->notify = tg_notify_new();
@@ -379,12 +438,15 @@ static void flush_sink(struct agent *a)
 		return;
 	lost = tg_sink_save(a->sink);
 	tg_sink_stats(a->sink, &ss);
+	if (!ss.last_error[0])
+		snprintf(ss.last_error, sizeof(ss.last_error),
+			 "no acknowledgement in time");
 	if (lost)
-		tg_info("collector unreachable: %zu event(s) lost at exit (no room in the spool)",
-			lost);
+		tg_info("collector unreachable (%s): %zu event(s) lost at exit (no room in the spool)",
+			ss.last_error, lost);
 	else if (ss.spool_records)
-		tg_info("collector unreachable: %llu event(s) kept in the spool for the next run",
-			(unsigned long long)ss.spool_records);
+		tg_info("collector unreachable (%s): %llu event(s) kept in the spool for the next run",
+			ss.last_error, (unsigned long long)ss.spool_records);
 }
 
 /*
@@ -489,7 +551,7 @@ int agent_detach(struct agent *a)
 	a->fmt.reg = &a->reg;
 	a->fmt.host = a->host;
 	a->fmt.boot_to_real_ns = tg_boot_to_real_ns();
-	a->sink = tg_sink_new(a->opt.event_socket, 16);
+	a->sink = tg_sink_new(a->opt.event_socket, 16, collector_uid(a));
 	if (!a->sink || tg_delivery_init(&a->dlv, a->sink, NULL) ||
 	    open_spool(a)) {
 		tg_info("--detach: the collector was not told: %s",

@@ -28,6 +28,7 @@ void agent_opts_init(struct agent_opts *o)
 		.links_per_tenant = TG_LINKS_PER_TENANT,
 		.pin_dir = TG_PIN_DIR_DEFAULT,
 		.event_log = "/var/log/tenantguard/events.jsonl",
+		.collector_user = TG_COLLECTOR_USER_DEFAULT,
 	};
 }
 
@@ -45,11 +46,16 @@ void agent_usage(FILE *out)
 		"  --paths-root DIR        built-in policy: each tenant owns DIR/<name>\n"
 		"                          (default /srv/tenants)\n"
 		"  --event-socket PATH     collector socket (default /run/tenantguard/events.sock)\n"
+		"  --collector-user NAME|UID  the user the collector runs as: a socket\n"
+		"                          another uid listens on is refused, nothing is sent\n"
+		"                          to it and events wait in the spool (default\n"
+		"                          " TG_COLLECTOR_USER_DEFAULT ")\n"
 		"  --cgroup-root DIR       cgroup v2 mount point (default: from mountinfo)\n"
 		"  --attach-cgroup DIR     cgroup for the network programs (default: cgroup v2 root)\n"
 		"  --ringbuf-size BYTES    kernel event ring buffer, power of two (default 1048576)\n"
 		"  --spool-dir DIR         events the collector has not acknowledged go there\n"
-		"                          when it is down or slow (default /var/lib/tenantguard/spool)\n"
+		"                          when it is down or slow (default /var/lib/tenantguard/spool);\n"
+		"                          owned by root, writable by no group or others\n"
 		"  --spool-size BYTES      spool limit, suffix K, M, G allowed (default 512M;\n"
 		"                          0: no spool, events wait in memory only)\n"
 		"  --metrics-file PATH     write Prometheus metrics there every 5 s, e.g.\n"
@@ -110,6 +116,7 @@ enum {
 	O_PINDIR,
 	O_DETACH,
 	O_EVENTLOG,
+	O_COLLUSER,
 };
 
 /* The options that take a number: 0, or -EINVAL (logged). */
@@ -176,6 +183,29 @@ static int check_opts(const struct agent_opts *o)
 	return 0;
 }
 
+/*
+ * --collector-user looked up: a user named that is unknown is refused, the
+ * default's absence only noted (the agent starts; every listener is
+ * refused until it runs with the collector's user). 0 or -EINVAL (logged).
+ */
+static int lookup_collector(struct agent_opts *o, int given)
+{
+	int err = tg_user_lookup(o->collector_user, &o->collector);
+
+	o->collector_known = !err;
+	if (err == -ENOENT && given)
+		return tg_err(-EINVAL,
+			      "--collector-user: no user '%s' in the passwd "
+			      "database",
+			      o->collector_user);
+	if (err == -EINVAL)
+		return tg_err(-EINVAL,
+			      "--collector-user: '%s' is neither a user name "
+			      "nor a uid (0..4294967294)",
+			      o->collector_user);
+	return 0;
+}
+
 int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -198,10 +228,11 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 		{"pin-dir", required_argument, NULL, O_PINDIR},
 		{"detach", no_argument, NULL, O_DETACH},
 		{"event-log", required_argument, NULL, O_EVENTLOG},
+		{"collector-user", required_argument, NULL, O_COLLUSER},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{}};
-	int c;
+	int c, user_given = 0;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
@@ -225,6 +256,10 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 		case O_PINDIR: o->pin_dir = optarg; break;
 		case O_DETACH: o->detach = 1; break;
 		case O_EVENTLOG: o->event_log = optarg; break;
+		case O_COLLUSER:
+			o->collector_user = optarg;
+			user_given = 1;
+			break;
 		case O_SPOOLSIZE:
 		case O_LINKS:
 		case O_RB:
@@ -244,5 +279,5 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 	if (optind < argc)
 		return tg_err(-EINVAL, "unexpected argument '%s' (see --help)",
 			      argv[optind]);
-	return check_opts(o);
+	return check_opts(o) ?: lookup_collector(o, user_given);
 }

@@ -18,6 +18,7 @@
 #include "agentd/sink.h"
 #include "common/clock.h"
 #include "agentd/spool.h"
+#include "common/peer.h"
 #include "common/wire.h"
 
 #define RECONNECT_MIN_MS 100
@@ -52,9 +53,15 @@ struct tg_sink {
 	/* The next frame to send: a batch of events, or one large event. */
 	char *bbuf;
 	size_t blen;
-	__u64 bseq;   /* seq of its first event */
-	__u32 bcount; /* events in it, 0: none built */
-	__u16 btype;  /* TG_FRAME_BATCH or TG_FRAME_EVENT */
+	__u64 bseq;		/* seq of its first event */
+	__u32 bcount;		/* events in it, 0: none built */
+	__u16 btype;		/* TG_FRAME_BATCH or TG_FRAME_EVENT */
+	uid_t collector_uid;	/* the only listener trusted */
+	tg_sink_judge_fn judge; /* and what else it must pass */
+	void *judge_ctx;
+	struct tg_peer refused_peer; /* the last listener refused */
+	char refused_why[192];	     /* the judge's reason, "" for the uid */
+	int refusing;		     /* the last connect was refused */
 	struct tg_sink_stats st;
 };
 
@@ -72,7 +79,8 @@ static __u64 new_stream_id(void)
 	return id ? id : 1;
 }
 
-struct tg_sink *tg_sink_new(const char *socket_path, size_t max_queue)
+struct tg_sink *tg_sink_new(const char *socket_path, size_t max_queue,
+			    uid_t collector_uid)
 {
 	struct tg_sink *s = NULL;
 
@@ -103,7 +111,21 @@ struct tg_sink *tg_sink_new(const char *socket_path, size_t max_queue)
 	s->next_seq = 1;
 	s->backoff_ms = RECONNECT_MIN_MS;
 	s->stream = new_stream_id();
+	s->collector_uid = collector_uid;
 	return s;
+}
+
+void tg_sink_set_judge(struct tg_sink *s, tg_sink_judge_fn judge, void *ctx)
+{
+	s->judge = judge;
+	s->judge_ctx = ctx;
+}
+
+const struct tg_peer *tg_sink_refused_peer(const struct tg_sink *s,
+					   const char **why)
+{
+	*why = s->refused_why[0] ? s->refused_why : NULL;
+	return s->st.refused ? &s->refused_peer : NULL;
 }
 
 void tg_sink_set_spool(struct tg_sink *s, struct tg_spool *sp)
@@ -159,6 +181,60 @@ static void send_failed(struct tg_sink *s, int err)
 		disconnect(s, err);
 }
 
+/*
+ * Whether the listener at the other end of fd is the collector's uid: 0, or
+ * -EPERM (refused, counted, the reason in last_error).
+ */
+static int check_listener(struct tg_sink *s, int fd)
+{
+	struct tg_peer *p = &s->refused_peer;
+	struct tg_peer was = *p;
+	char why[sizeof(s->refused_why)] = "";
+	int err;
+
+	err = tg_peer_creds(fd, p);
+	if (!err && p->uid == s->collector_uid &&
+	    s->collector_uid != (uid_t)-1) {
+		if (s->judge)
+			tg_peer_cgroup(fd, p);
+		if (!s->judge || !s->judge(s->judge_ctx, p, why, sizeof(why))) {
+			s->refusing = 0;
+			*p = was;
+			return 0;
+		}
+		snprintf(s->st.last_error, sizeof(s->st.last_error),
+			 "%s: listener uid %u (pid %d) refused: %s",
+			 s->sa.sun_path, (unsigned int)p->uid, (int)p->pid,
+			 why);
+	} else if (err) {
+		p->uid = (uid_t)-1;
+		snprintf(
+			s->st.last_error, sizeof(s->st.last_error),
+			"%s: the listener's credentials cannot be read (%.64s): "
+			"refused",
+			s->sa.sun_path, strerror(-err));
+	} else {
+		tg_peer_cgroup(fd, p);
+		if (s->collector_uid == (uid_t)-1)
+			snprintf(s->st.last_error, sizeof(s->st.last_error),
+				 "%s: listener uid %u refused: the collector's "
+				 "user is unknown",
+				 s->sa.sun_path, (unsigned int)p->uid);
+		else
+			snprintf(s->st.last_error, sizeof(s->st.last_error),
+				 "%s: listener uid %u (pid %d) refused: the "
+				 "collector's uid is %u",
+				 s->sa.sun_path, (unsigned int)p->uid,
+				 (int)p->pid, (unsigned int)s->collector_uid);
+	}
+	memcpy(s->refused_why, why, sizeof(why));
+	s->st.refused++;
+	if (!s->refusing || p->uid != was.uid || p->pid != was.pid)
+		s->st.refusals++;
+	s->refusing = 1;
+	return -EPERM;
+}
+
 static void try_connect(struct tg_sink *s)
 {
 	int fd, err;
@@ -173,7 +249,14 @@ static void try_connect(struct tg_sink *s)
 	if (connect(fd, (struct sockaddr *)&s->sa, sizeof(s->sa)) < 0) {
 		err = -errno;
 		close(fd);
+		s->refusing = 0;
 		disconnect(s, err);
+		return;
+	}
+	/* Not the collector: nothing is sent to it, nothing read from it. */
+	if (check_listener(s, fd)) {
+		close(fd);
+		disconnect(s, 0);
 		return;
 	}
 	s->fd = fd;

@@ -3,6 +3,7 @@
 #define TG_AGENTD_SINK_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <linux/types.h>
 
 /*
@@ -18,8 +19,16 @@
  * are sent spool first, then memory, in seq order. Records of earlier agent
  * runs found in the spool are delivered first, each run's on a connection
  * naming its stream.
+ *
+ * Only the collector is trusted with events: a socket whose listener is
+ * not the collector's uid (SO_PEERCRED of the connected socket: the
+ * listener's credentials when it called listen), or that the judge
+ * (tg_sink_set_judge) refuses, is closed before anything is sent or read,
+ * so no frame reaches it and no ack of it counts; what waits stays queued
+ * (and spooled) for the collector.
  */
 struct tg_sink;
+struct tg_peer;
 struct tg_spool;
 
 #define TG_SINK_MAX_BYTES (64u << 20) /* payload bytes queued at most */
@@ -41,7 +50,8 @@ struct tg_sink_stats {
 	__u64 oldest_ns;     /* CLOCK_REALTIME the oldest unacked frame was
 			      * queued, 0 if none */
 	int connected;
-	char last_error[128]; /* last error frame's text or connect error */
+	char last_error[320]; /* last error frame's text, connect error or
+				 refusal */
 	/* The collector cannot write its log (TG_FRAME_STATUS). */
 	int stalled;		/* now */
 	__u64 stalled_since_ns; /* CLOCK_REALTIME it said so first */
@@ -49,10 +59,34 @@ struct tg_sink_stats {
 	__u64 stalls;		/* episodes over (stored again since) */
 	__u64 last_stall_since_ns, last_stall_until_ns;
 	char last_stall_why[128];
+	/* Listeners of another uid than the collector's, refused. */
+	__u64 refused;	/* connections closed unused */
+	__u64 refusals; /* episodes: a first refusal, or another listener */
 };
 
-/* A sink for the collector at socket_path; NULL with errno. */
-struct tg_sink *tg_sink_new(const char *socket_path, size_t max_queue);
+/*
+ * A sink for the collector at socket_path, listening as collector_uid
+ * ((uid_t)-1: unknown, every listener is refused); NULL with errno.
+ */
+struct tg_sink *tg_sink_new(const char *socket_path, size_t max_queue,
+			    uid_t collector_uid);
+
+/*
+ * A second judge of a listener whose uid is the collector's, its cgroup and
+ * comm read (p->err says when they could not be): 0 accepts it, -EPERM with
+ * why (len bytes) refuses it as any other listener.
+ */
+typedef int (*tg_sink_judge_fn)(void *ctx, const struct tg_peer *p, char *why,
+				size_t len);
+void tg_sink_set_judge(struct tg_sink *s, tg_sink_judge_fn judge, void *ctx);
+
+/*
+ * The listener refused last (its credentials, cgroup and comm as far as
+ * they could be read) and why (NULL if its uid was not the collector's),
+ * or NULL if none was.
+ */
+const struct tg_peer *tg_sink_refused_peer(const struct tg_sink *s,
+					   const char **why);
 
 /*
  * Hand the sink a spool (it takes ownership and closes it in tg_sink_free).

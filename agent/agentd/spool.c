@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "agentd/spool.h"
+#include "common/private_dir.h"
 
 #define SEG_MAGIC   0x314c4f4f50534754ULL /* "TGSPOOL1" little endian */
 #define REC_MAGIC   0x43455254u		  /* "TREC" */
@@ -410,6 +411,11 @@ struct tg_spool *tg_spool_open(const char *dir, __u64 max_bytes,
 		err = -errno;
 		goto out_free;
 	}
+	/* Nobody else may add, replace or remove a segment there. */
+	err = tg_private_dir_check(sp->dirfd, geteuid(), info->why,
+				   sizeof(info->why));
+	if (err)
+		goto out_free;
 	if (flock(sp->dirfd, LOCK_EX | LOCK_NB) < 0) {
 		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		goto out_free;

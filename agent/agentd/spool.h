@@ -33,6 +33,7 @@ struct tg_spool_info {
 	__u64 old_records; /* of those, records of earlier runs */
 	unsigned int torn; /* segments cut at a damaged record */
 	__u64 torn_bytes;  /* bytes removed there */
+	char why[192];	   /* why the directory was refused, else "" */
 };
 
 struct tg_spool_rec {
@@ -46,7 +47,9 @@ struct tg_spool_rec {
 /*
  * Open (creating) the spool in dir, at most max_bytes of segment files,
  * segments of about seg_bytes (0: a default derived from max_bytes). The
- * directory is locked: -EBUSY (NULL, errno) if another agent has it. Damaged
+ * directory is locked: -EBUSY (NULL, errno) if another agent has it. It
+ * must be owned by this process's uid or root and writable by no group or
+ * other user, else -EPERM with why in info. Damaged
  * tails are cut; info (may be NULL) tells what was found.
  */
 struct tg_spool *tg_spool_open(const char *dir, __u64 max_bytes,

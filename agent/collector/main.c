@@ -28,7 +28,10 @@ static void usage(FILE *out)
 		"  --socket PATH        event socket (default "
 		"/run/tenantguard/events.sock)\n"
 		"  --log PATH           event log (default "
-		"/var/log/tenantguard/events.jsonl)\n"
+		"/var/log/tenantguard/events.jsonl),\n"
+		"                       never a symbolic link; its directory "
+		"owned by --user (or\n"
+		"                       root), writable by no group or others\n"
 		"  --agent-uid UID      the only uid allowed to connect "
 		"(default 0)\n"
 		"  --tenants-cgroup PATH\n"
@@ -50,8 +53,10 @@ static void usage(FILE *out)
 		"run as this user\n"
 		"                       (its primary group, no supplementary "
 		"groups, no\n"
-		"                       capabilities); the log's directory is "
-		"created for it\n"
+		"                       capabilities); the socket listens as "
+		"it (the agent's\n"
+		"                       --collector-user); the log's directory "
+		"is created for it\n"
 		"                       (default: stay root, with a warning; "
 		"packages create\n"
 		"                       tenantguard-collector)\n"
@@ -235,6 +240,10 @@ static const char *open_error(int err, const char *what,
 	case -EADDRINUSE: return "a collector is already listening on it";
 	case -EEXIST: return "exists and is not a socket";
 	}
+	if (what == o->log_path && err == -ELOOP)
+		return "a symbolic link (the log, or its .seq or .1 file): "
+		       "refused, the collector never opens its log through a "
+		       "link (remove the link)";
 	switch (err) {
 	case -EBUSY: return "in use by another collector";
 	case -EACCES:
@@ -262,6 +271,8 @@ static int serve(struct tg_collector *c, const struct options *o, int sfd)
 	err = tg_collector_open(c, o->socket_path, o->log_path, (uid_t)o->uid,
 				(off_t)o->rotate_size,
 				(unsigned int)o->rotate_keep, &what);
+	if (err && c->open_why[0])
+		return tg_err(err, "%s", c->open_why);
 	if (err)
 		return tg_err(err, "%s: %s", what, open_error(err, what, o, c));
 	if (c->run_uid) {

@@ -28,6 +28,7 @@
 #include "collector/jsoncheck.h"
 #include "common/metrics.h"
 #include "common/privileges.h"
+#include "common/private_dir.h"
 #include "common/procfs.h"
 #include "common/text.h"
 #include "common/peer.h"
@@ -113,11 +114,22 @@ static int lock_log(struct tg_collector *c, const char *log_path,
 {
 	uid_t uid = c->run_uid ? c->run_uid : geteuid();
 	gid_t gid = c->run_uid ? c->run_gid : getegid();
+	char dir[PATH_MAX], why[160];
 	int dir_fd, err, back;
 
 	dir_fd = tg_eventlog_open_dir(log_path, uid, gid);
 	if (dir_fd < 0)
 		return dir_fd;
+	/* Nobody else may put a file, or a link, where the log goes. */
+	err = tg_private_dir_check(dir_fd, uid, why, sizeof(why));
+	if (err) {
+		snprintf(dir, sizeof(dir), "%s", log_path);
+		snprintf(c->open_why, sizeof(c->open_why),
+			 "%s: refused as the log's directory: %s", dirname(dir),
+			 why);
+		close(dir_fd);
+		return err;
+	}
 	err = as_run_user(c, 1);
 	if (err) {
 		close(dir_fd);
@@ -128,6 +140,27 @@ static int lock_log(struct tg_collector *c, const char *log_path,
 	back = as_run_user(c, 0);
 	if (!err && back)
 		tg_eventlog_close(&c->log);
+	return err ?: back;
+}
+
+/*
+ * Listen with the effective ids of the user the collector runs as: the
+ * socket keeps them as its credentials, and the agent accepts only a
+ * listener of the collector's user (SO_PEERCRED at connect).
+ */
+static int listen_as_run_user(struct tg_collector *c)
+{
+	int err = 0, back = 0;
+
+	if (c->run_uid) {
+		err = tg_effective_identity(c->run_uid, c->run_gid);
+		if (err)
+			return err;
+	}
+	if (listen(c->listen_fd, TG_COLLECTOR_MAX_CLIENTS) < 0)
+		err = -errno;
+	if (c->run_uid)
+		back = tg_effective_identity(0, 0);
 	return err ?: back;
 }
 
@@ -203,11 +236,13 @@ int tg_collector_open(struct tg_collector *c, const char *socket_path,
 	}
 	c->sock_dev = st.st_dev;
 	c->sock_ino = st.st_ino;
-	if (chmod(socket_path, 0660) < 0 ||
-	    listen(c->listen_fd, TG_COLLECTOR_MAX_CLIENTS) < 0) {
+	if (chmod(socket_path, 0660) < 0) {
 		err = -errno;
 		goto out_unlink;
 	}
+	err = listen_as_run_user(c);
+	if (err)
+		goto out_unlink;
 	*what = log_path;
 	err = recover_log(c, what);
 	if (err)

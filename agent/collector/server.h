@@ -83,14 +83,20 @@ struct tg_collector {
 	 */
 	uid_t run_uid;
 	gid_t run_gid;
+	/* Why open refused, the path included, when errno alone won't do. */
+	char open_why[PATH_MAX + 256];
 	long long next_metrics_ms;
 	int metrics_err; /* last write's result */
 };
 
 /*
- * Open the log, then bind and listen on the socket (mode 0660, the
- * starting user's). The log's directory is created (mode 0700, run_uid's)
- * when missing; the log's files are created 0600, as run_uid. -EBUSY if
+ * Open the log, then bind the socket (mode 0660, the starting user's) and
+ * listen on it with run_uid's effective ids (the credentials the agent
+ * checks). The log's directory is created (mode 0700, run_uid's) when
+ * missing; it must be owned by run_uid (or the starting user) or root and
+ * be writable by no group or other user, else -EPERM with open_why set.
+ * The log's files are opened without following a link (-ELOOP) and created
+ * 0600, as run_uid. -EBUSY if
  * another collector has the log open; -EACCES if run_uid cannot write the
  * log's directory, the metrics file's, or the syslog socket. A socket file
  * left by a dead collector is replaced; -EADDRINUSE if one is listening on

@@ -64,6 +64,19 @@ int tg_fs_identity(uid_t uid, gid_t gid)
 	return 0;
 }
 
+int tg_effective_identity(uid_t uid, gid_t gid)
+{
+	/* Groups and gid while still root; back, the uid first. */
+	if (uid && (setgroups(0, NULL) || setresgid(-1, gid, -1) ||
+		    setresuid(-1, uid, -1)))
+		return -errno;
+	if (!uid && (setresuid(-1, 0, -1) || setresgid(-1, gid, -1)))
+		return -errno;
+	if (geteuid() != uid || getegid() != gid)
+		return -EPERM;
+	return 0;
+}
+
 int tg_caps_all_clear(void)
 {
 	cap_t now = cap_get_proc(), none = cap_init();

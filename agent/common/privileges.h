@@ -37,6 +37,16 @@ int tg_user_lookup(const char *spec, struct tg_user *u);
 int tg_fs_identity(uid_t uid, gid_t gid);
 
 /*
+ * The effective uid and gid (and with them the fs ids) as uid and gid,
+ * the real and saved ids kept, so that tg_effective_identity(0, 0) goes
+ * back to root and its capabilities. A socket that listens meanwhile
+ * records these as its credentials: what SO_PEERCRED tells those who
+ * connect to it. Supplementary groups are dropped when uid is not 0.
+ * -errno if the kernel did not switch.
+ */
+int tg_effective_identity(uid_t uid, gid_t gid);
+
+/*
  * Whether no capability is left in any set (effective, permitted,
  * inheritable, bounding, ambient).
  */

@@ -166,7 +166,9 @@ else
 fi
 # Run as its user, the collector cannot remove its socket from a directory
 # that is not that user's: the file stays, and the next collector replaces
-# it. One run as root removes it.
+# it. One run as root removes it (with a log of its own: root refuses a log
+# directory another user owns).
+TG_LOG=$TG_T/rootlog/events.jsonl
 if TG_COLLECTOR_USER="" tg_start_collector; then
 	tg_pass collector_replaces_stale_socket
 else

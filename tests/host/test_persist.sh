@@ -241,7 +241,8 @@ sleep 1
 # --detach and a second agent: refused while an agent serves the pins.
 rc=0
 "$real_bin" --detach --pin-dir "$TG_PINS" --event-socket "$TG_SOCK" \
-	--spool-size 0 2>"$TG_T/err" || rc=$?
+	--collector-user "${TG_COLLECTOR_USER:-root}" --spool-size 0 \
+	2>"$TG_T/err" || rc=$?
 if [ "$rc" = 1 ] && grep -q "is served by the agent with pid $TG_AGENT_PID" "$TG_T/err" &&
 	[ "$(attached)" = "$n_att" ]; then
 	tg_pass detach_refused_while_running
@@ -356,7 +357,8 @@ fi
 ids=$(our_progs)
 rc=0
 "$real_bin" --detach --pin-dir "$TG_PINS" --event-socket "$TG_SOCK" \
-	--spool-size 0 2>"$TG_T/err" || rc=$?
+	--collector-user "${TG_COLLECTOR_USER:-root}" --spool-size 0 \
+	2>"$TG_T/err" || rc=$?
 if [ "$rc" = 0 ] && [ -n "$ids" ] && [ "$(attached "$ids")" = 0 ] && [ ! -e "$TG_PINS" ] &&
 	"$P" --cgroup "$G" connect tcp 127.0.0.1 $port >/dev/null 2>&1; then
 	tg_pass detach_removes_everything

@@ -2,11 +2,19 @@
 # Checks and a connect loop shared by the delivery tests (POSIX sh, after
 # tap.sh, tenants.sh and accounting.sh).
 
-# tg_delivery_start PORT_OFFSET [AGENT_ARGS...]: a collector, an agent with a
-# 16 MiB ring buffer and no event rate limit (what these tests look at is
-# the path to the collector: every denial must become an event) and acme
-# listening on 127.0.0.1:$port.
+# tg_delivery_start PORT_OFFSET [AGENT_ARGS...]: a collector, then
+# tg_delivery_agent.
 tg_delivery_start()
+{
+	tg_start_collector || return 1
+	tg_delivery_agent "$@"
+}
+
+# tg_delivery_agent PORT_OFFSET [AGENT_ARGS...]: an agent with a 16 MiB
+# ring buffer and no event rate limit (what these tests look at is the path
+# to the collector: every denial must become an event) and acme listening
+# on 127.0.0.1:$port.
+tg_delivery_agent()
 {
 	port=$((20000 + $$ % 20000 + $1))
 	shift
@@ -14,7 +22,6 @@ tg_delivery_start()
 	mkdir -p "$TG_T/policy.d"
 	printf 'version: 1\ntenants_cgroup: %s\nevents: {rate: unlimited}\n' \
 		"$TG_TENANTS" >"$TG_POLICY"
-	tg_start_collector || return 1
 	tg_start_agent --ringbuf-size 16777216 "$@" || return 1
 	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
 	tg_track $!
@@ -25,6 +32,7 @@ tg_delivery_start()
 # until tg_loop_stop.
 tg_loop_start()
 {
+	rm -f "$TG_T/stop"
 	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/globex" connect-loop tcp 127.0.0.1 $port \
 		"$TG_T/stop" >"$TG_T/loop" &
 	tg_loop=$!

@@ -197,8 +197,12 @@ tg_start_collector()
 # it enforces. Its stderr is in $TG_T/agent.err, its spool in $TG_T/spool
 # (or $TG_SPOOL). With TG_POLICY set, the
 # agent runs that policy file instead of the built-in zero-config policy.
+# It trusts the event socket to TG_COLLECTOR_USER (root when empty), the
+# user tg_start_collector runs the collector as.
 tg_start_agent()
 {
+	tg_collector_user || return 1
+	set -- --collector-user "${TG_COLLECTOR_USER:-root}" "$@"
 	if [ -n "${TG_POLICY:-}" ]; then
 		set -- --policy "$TG_POLICY" --policy-dir "$TG_T/policy.d" "$@"
 	else

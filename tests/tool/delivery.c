@@ -7,9 +7,15 @@
  *   tg-try collector-send SOCKET garbage|oversized|out-of-order|no-hello|hello
  *          (a client of the collector sending one kind of frame; prints
  *          the collector's answer: "error: TEXT", "ack N" or "closed")
+ *   tg-try fake-collector SOCKET COUNT_FILE
+ *          (listens on SOCKET as whoever runs it and acknowledges every
+ *          frame at once, as a collector that stores nothing would;
+ *          COUNT_FILE says "connections=N hellos=N events=N acks=N", made
+ *          once it listens and rewritten after each change; until SIGTERM)
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,7 +147,102 @@ out_err:
 	return 1;
 }
 
+struct fake_counts {
+	unsigned long connections, hellos, events, acks;
+};
+
+static void fake_write(const char *path, const struct fake_counts *n)
+{
+	char text[160];
+
+	snprintf(text, sizeof(text),
+		 "connections=%lu hellos=%lu events=%lu acks=%lu\n",
+		 n->connections, n->hellos, n->events, n->acks);
+	write_ready(path, text);
+}
+
+/* One frame of a client: HELLO counted, events counted and acked. */
+static int fake_frame(int fd, struct fake_counts *n)
+{
+	char buf[TG_WIRE_MAX_FRAME], why[128];
+	struct tg_frame_hdr h;
+	unsigned long k = 0;
+	ssize_t r;
+	__u32 off, rl;
+
+	r = tg_wire_recv(fd, buf, &h, why, sizeof(why));
+	if (r == -EAGAIN)
+		return 0;
+	if (r <= 0)
+		return -1;
+	if (h.type == TG_FRAME_HELLO) {
+		n->hellos++;
+		return 0;
+	}
+	if (h.type == TG_FRAME_EVENT)
+		k = 1;
+	else if (h.type == TG_FRAME_BATCH)
+		for (off = 0; off + TG_WIRE_RECORD_HDR <= h.len;
+		     off += TG_WIRE_RECORD_HDR + rl, k++)
+			memcpy(&rl, buf + sizeof(h) + off, sizeof(rl));
+	if (!k)
+		return 0;
+	n->events += k;
+	if (tg_wire_send(fd, TG_FRAME_ACK, h.seq + k - 1, NULL, 0) == 0)
+		n->acks++;
+	return 0;
+}
+
+static int do_fake_collector(int argc, char **argv)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct pollfd p[17];
+	struct fake_counts n = {};
+	int lfd, i, fd;
+
+	if (argc < 2 || strlen(argv[0]) >= sizeof(sa.sun_path))
+		return usage();
+	strcpy(sa.sun_path, argv[0]);
+	lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(lfd, 16) < 0) {
+		fprintf(stderr, "fake-collector: %s: %s\n", argv[0],
+			strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < 17; i++)
+		p[i] = (struct pollfd){.fd = -1, .events = POLLIN};
+	p[0].fd = lfd;
+	fake_write(argv[1], &n);
+	for (;;) {
+		if (poll(p, 17, -1) < 0 && errno != EINTR)
+			return 1;
+		if (p[0].revents) {
+			fd = accept4(lfd, NULL, NULL,
+				     SOCK_CLOEXEC | SOCK_NONBLOCK);
+			for (i = 1; fd >= 0 && i < 17 && p[i].fd >= 0; i++)
+				;
+			if (fd >= 0 && i < 17) {
+				p[i].fd = fd;
+				n.connections++;
+			} else if (fd >= 0) {
+				close(fd);
+			}
+		}
+		for (i = 1; i < 17; i++) {
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			if (fake_frame(p[i].fd, &n)) {
+				close(p[i].fd);
+				p[i].fd = -1;
+			}
+		}
+		fake_write(argv[1], &n);
+	}
+}
+
 const struct tool_cmd tool_delivery_cmds[] = {
+	{"fake-collector", do_fake_collector},
 	{"connect-count", do_connect_count},
 	{"collector-send", do_collector_send},
 	{}};

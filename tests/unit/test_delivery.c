@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "agentd/delivery.h"
@@ -23,7 +24,8 @@
 /* A hostile tenant name in the agent's metrics stays inside its label. */
 static void test_agent_metrics(void **state)
 {
-	struct tg_sink *s = tg_sink_new("/nonexistent-tg/events.sock", 4);
+	struct tg_sink *s =
+		tg_sink_new("/nonexistent-tg/events.sock", 4, geteuid());
 	struct tg_delivery_extra x = {.kernel_drops = 3, .reloads_ok = 2};
 	struct json_object *ev;
 	struct tg_delivery d;
@@ -88,7 +90,8 @@ static const char *field(struct json_object *o, const char *k)
 /* Records the agent cannot decode: one drop event per tenant, counted. */
 static void test_malformed_reported(void **state)
 {
-	struct tg_sink *s = tg_sink_new("/nonexistent-tg/events.sock", 4);
+	struct tg_sink *s =
+		tg_sink_new("/nonexistent-tg/events.sock", 4, geteuid());
 	struct tg_delivery_extra x = {};
 	struct json_object *got[2] = {}, *st, *dr, *v;
 	struct tg_event_fmt fmt = {.host = "node-1"};

@@ -235,7 +235,7 @@ static void submit(struct tg_sink *s, int i)
 static void test_submit_ack(void **state)
 {
 	pid_t pid = start_collector();
-	struct tg_sink *s = tg_sink_new(sock, 16);
+	struct tg_sink *s = tg_sink_new(sock, 16, geteuid());
 	struct tg_sink_stats st;
 	int i;
 
@@ -253,7 +253,7 @@ static void test_submit_ack(void **state)
 static void test_resend_after_restart(void **state)
 {
 	pid_t pid = start_collector();
-	struct tg_sink *s = tg_sink_new(sock, 16);
+	struct tg_sink *s = tg_sink_new(sock, 16, geteuid());
 	struct tg_sink_stats st;
 	int i;
 
@@ -274,7 +274,7 @@ static void test_resend_after_restart(void **state)
 
 static void test_queue_full(void **state)
 {
-	struct tg_sink *s = tg_sink_new(sock, 2); /* no collector */
+	struct tg_sink *s = tg_sink_new(sock, 2, geteuid()); /* no collector */
 	struct tg_sink_stats st;
 
 	submit(s, 0);
@@ -378,7 +378,7 @@ static void test_collector_rejects_garbage(void **state)
 			 TG_FRAME_ERROR);
 	close(fd);
 	/* The collector is still up and storing. */
-	s = tg_sink_new(sock, 4);
+	s = tg_sink_new(sock, 4, geteuid());
 	submit(s, 1);
 	assert_int_equal(tg_sink_flush(s, 5000), 0);
 	tg_sink_free(s);
@@ -482,7 +482,7 @@ static void test_skip_over_acked_frames(void **state)
 static void test_peer_uid_rejected(void **state)
 {
 	pid_t pid = start_collector_uid(getuid() + 1);
-	struct tg_sink *s = tg_sink_new(sock, 4);
+	struct tg_sink *s = tg_sink_new(sock, 4, geteuid());
 	struct tg_sink_stats st;
 	char want[64];
 
@@ -499,6 +499,107 @@ static void test_peer_uid_rejected(void **state)
 	stop_collector(pid, SIGTERM);
 	/* A refused peer records nothing. */
 	assert_int_equal(log_grep(NULL), 0);
+}
+
+/* A judge of the listener: refuses it, and counts what it was shown. */
+static int judged;
+
+static int judge_no(void *ctx, const struct tg_peer *p, char *why, size_t len)
+{
+	judged++;
+	assert_int_equal(p->err, 0); /* its cgroup was read */
+	snprintf(why, len, "%s", ctx ? (const char *)ctx : "");
+	return ctx ? -EPERM : 0;
+}
+
+/*
+ * A listener of the collector's uid is judged further: refused as any
+ * other when the judge says so (with its reason), taken when it agrees.
+ */
+static void test_listener_judged(void **state)
+{
+	pid_t pid = start_collector();
+	struct tg_sink *s = tg_sink_new(sock, 4, geteuid());
+	struct tg_sink_stats st;
+	const char *why = NULL;
+	char want[256];
+
+	tg_sink_set_judge(s, judge_no, "it runs in tenant acme's cgroup");
+	submit(s, 1);
+	assert_int_equal(tg_sink_flush(s, 300), -ETIMEDOUT);
+	tg_sink_stats(s, &st);
+	assert_true(st.refused >= 1);
+	assert_int_equal(st.refusals, 1);
+	assert_int_equal(st.acked, 0);
+	snprintf(want, sizeof(want),
+		 "%s: listener uid %u (pid %d) refused: it runs in tenant "
+		 "acme's cgroup",
+		 sock, (unsigned int)geteuid(), (int)pid);
+	assert_string_equal(st.last_error, want);
+	assert_non_null(tg_sink_refused_peer(s, &why));
+	assert_string_equal(why, "it runs in tenant acme's cgroup");
+	judged = 0;
+	tg_sink_set_judge(s, judge_no, NULL);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	assert_int_equal(judged, 1);
+	assert_int_equal(log_lines(), 1);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+}
+
+/*
+ * A listener of another uid than the collector's is refused at connect:
+ * nothing is sent to it (not even HELLO), the events stay queued, the
+ * refusal is counted once per episode and says why; a sink expecting the
+ * listener's uid then delivers them.
+ */
+static void test_listener_uid_refused(void **state)
+{
+	pid_t pid = start_collector();
+	struct tg_sink *s = tg_sink_new(sock, 4, geteuid() + 1);
+	struct tg_sink_stats st;
+	const char *why = "";
+	char want[256];
+
+	submit(s, 1);
+	assert_int_equal(tg_sink_flush(s, 500), -ETIMEDOUT);
+	tg_sink_stats(s, &st);
+	assert_true(st.refused >= 2); /* retried */
+	assert_int_equal(st.refusals, 1);
+	assert_int_equal(st.connected, 0);
+	assert_int_equal(st.acked, 0);
+	assert_int_equal(st.queued, 1);
+	snprintf(want, sizeof(want),
+		 "%s: listener uid %u (pid %d) refused: the collector's uid "
+		 "is %u",
+		 sock, (unsigned int)geteuid(), (int)pid,
+		 (unsigned int)geteuid() + 1);
+	assert_string_equal(st.last_error, want);
+	assert_non_null(tg_sink_refused_peer(s, &why));
+	assert_int_equal(tg_sink_refused_peer(s, &why)->pid, pid);
+	assert_null(why); /* the uid */
+	tg_sink_free(s);
+	/* Not even a connection record: no HELLO reached it. */
+	assert_int_equal(log_grep(NULL), 0);
+
+	s = tg_sink_new(sock, 4, (uid_t)-1); /* the user is unknown */
+	submit(s, 1);
+	assert_int_equal(tg_sink_flush(s, 300), -ETIMEDOUT);
+	tg_sink_stats(s, &st);
+	assert_true(st.refused >= 1);
+	assert_non_null(
+		strstr(st.last_error, "the collector's user is unknown"));
+	tg_sink_free(s);
+
+	s = tg_sink_new(sock, 4, geteuid());
+	submit(s, 1);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	tg_sink_stats(s, &st);
+	assert_int_equal(st.refused, 0);
+	assert_null(tg_sink_refused_peer(s, &why));
+	assert_int_equal(log_lines(), 1);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
 }
 
 #define STOP_EVENT "{\"kind\":\"agent\",\"op\":\"stop\",\"n\":0}"
@@ -532,7 +633,7 @@ static void check_disconnected(struct json_object *o, const char *stream)
 static void test_disconnect_after_stop(void **state)
 {
 	pid_t pid = start_collector();
-	struct tg_sink *s = tg_sink_new(sock, 16);
+	struct tg_sink *s = tg_sink_new(sock, 16, geteuid());
 	struct json_object *stop, *o;
 	char stream[32];
 	__u64 ack = 0;
@@ -639,7 +740,7 @@ static void test_peer_in_tenants_cgroup_rejected(void **state)
 			 0);
 	snprintf(tenants_cg, sizeof(tenants_cg), "%s", self);
 	pid = start_collector();
-	s = tg_sink_new(sock, 4);
+	s = tg_sink_new(sock, 4, geteuid());
 	submit(s, 1);
 	assert_int_equal(tg_sink_flush(s, 500), -ETIMEDOUT);
 	tg_sink_stats(s, &st);
@@ -656,7 +757,7 @@ static void test_peer_in_tenants_cgroup_rejected(void **state)
 	snprintf(tenants_cg, sizeof(tenants_cg), "%s-x",
 		 strcmp(self, "/") ? self : "/tenants");
 	pid = start_collector();
-	s = tg_sink_new(sock, 4);
+	s = tg_sink_new(sock, 4, geteuid());
 	submit(s, 1);
 	assert_int_equal(tg_sink_flush(s, 5000), 0);
 	tg_sink_free(s);
@@ -716,7 +817,7 @@ static void test_socket_path(void **state)
 	assert_int_equal(access("/nonexistent-tg", F_OK), -1);
 	assert_int_equal(access(other_log, F_OK), -1);
 	/* The first collector still works. */
-	s = tg_sink_new(sock, 4);
+	s = tg_sink_new(sock, 4, geteuid());
 	submit(s, 1);
 	assert_int_equal(tg_sink_flush(s, 5000), 0);
 	tg_sink_free(s);
@@ -927,7 +1028,7 @@ static void test_ack_after_full_socket(void **state)
 
 static void test_oversized(void **state)
 {
-	struct tg_sink *s = tg_sink_new(sock, 2);
+	struct tg_sink *s = tg_sink_new(sock, 2, geteuid());
 	struct tg_sink_stats st;
 	char *big = calloc(1, TG_WIRE_MAX_PAYLOAD + 1);
 
@@ -940,7 +1041,7 @@ static void test_oversized(void **state)
 	assert_int_equal(st.oversized, 1);
 	assert_int_equal(st.queued, 0);
 	tg_sink_free(s);
-	assert_null(tg_sink_new(sock, 0));
+	assert_null(tg_sink_new(sock, 0, geteuid()));
 	assert_int_equal(errno, EINVAL);
 }
 
@@ -982,7 +1083,7 @@ static char *log_order(void)
 static struct tg_sink *spooled_sink(size_t queue, __u64 max)
 {
 	char sp_dir[160];
-	struct tg_sink *s = tg_sink_new(sock, queue);
+	struct tg_sink *s = tg_sink_new(sock, queue, geteuid());
 	struct tg_spool *sp;
 
 	snprintf(sp_dir, sizeof(sp_dir), "%s/spool", dir);
@@ -1184,7 +1285,7 @@ static void test_spool_full(void **state)
  */
 static void test_log_full_stalls(void **state)
 {
-	struct tg_sink *s = tg_sink_new(sock, 64);
+	struct tg_sink *s = tg_sink_new(sock, 64, geteuid());
 	struct tg_sink_stats st;
 	pid_t pid = start_collector();
 	int i, fd;
@@ -1242,7 +1343,7 @@ static void test_syslog_forwarding(void **state)
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	pid = start_collector();
-	s = tg_sink_new(sock, 16);
+	s = tg_sink_new(sock, 16, geteuid());
 	for (i = 1; i <= 3; i++) {
 		char ev[160];
 
@@ -1368,6 +1469,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_skip_over_acked_frames,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_uid_rejected, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_listener_uid_refused,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listener_judged, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_disconnect_after_stop,
 						setup, teardown),

@@ -359,6 +359,34 @@ static void test_locked(void **state)
 	tg_spool_close(sp);
 }
 
+/*
+ * A directory another uid owns, or that group or others may write, is
+ * refused with the owner and mode found; a private one of this uid works.
+ */
+static void test_dir_not_private(void **state)
+{
+	struct tg_spool_info info;
+	struct tg_spool *sp;
+	char want[192];
+
+	assert_int_equal(chmod(dir, 0770), 0);
+	assert_null(tg_spool_open(dir, 1 << 20, 0, &info));
+	assert_int_equal(errno, EPERM);
+	snprintf(want, sizeof(want),
+		 "owner uid %u, mode 0770: needs owner uid %u or root, and no "
+		 "write permission for group or others",
+		 (unsigned int)geteuid(), (unsigned int)geteuid());
+	assert_string_equal(info.why, want);
+	assert_int_equal(chmod(dir, 01777), 0);
+	assert_null(tg_spool_open(dir, 1 << 20, 0, &info));
+	assert_non_null(strstr(info.why, "mode 1777"));
+	assert_int_equal(chmod(dir, 0755), 0);
+	sp = tg_spool_open(dir, 1 << 20, 0, &info);
+	assert_non_null(sp);
+	assert_string_equal(info.why, "");
+	tg_spool_close(sp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +400,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dir_not_private, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
