@@ -20,6 +20,7 @@
 #include "proc_types.h"
 #include "common.bpf.h"
 #include "event_path.bpf.h"
+#include "inode_dev.bpf.h"
 #include "task_tenant.bpf.h"
 
 #include <linux/errno.h>
@@ -154,7 +155,7 @@ static __always_inline int tg_root_owner(void *roots, struct dentry *d,
 	key.ino = BPF_CORE_READ(d, d_inode, i_ino);
 	if (!key.ino)
 		return 0; /* negative dentry: a name being created */
-	key.dev = BPF_CORE_READ(d, d_sb, s_dev);
+	key.dev = tg_stat_dev(d);
 	o = bpf_map_lookup_elem(roots, &key);
 	if (!o)
 		return 0;
@@ -260,15 +261,18 @@ static __always_inline __u32 tg_walk(void *roots, struct dentry *d)
  * ancestors looked at on the way. Objects too deep to walk are owned by
  * TG_OWNER_UNKNOWN, which every tenant is denied (fail closed), uncached.
  */
-static __always_inline __u32 tg_owner(struct tg_ctx *c, struct dentry *d)
+static __always_inline __u32 tg_owner_probing(struct tg_ctx *c,
+					      struct dentry *d, int levels)
 {
 	struct tg_owner_cache *ce[TG_PROBE_LEVELS] = {};
 	struct dentry *x = d, *p;
 	__u32 owner = TG_TENANT_HOST;
-	int i, n = TG_PROBE_LEVELS, multi = tg_multi_linked(d);
+	int i, n = levels, multi = tg_multi_linked(d);
 
+	if (tg_dev_unknown(d))
+		return TG_OWNER_UNKNOWN;
 #pragma unroll
-	for (i = 0; i < TG_PROBE_LEVELS; i++) {
+	for (i = 0; i < levels && i < TG_PROBE_LEVELS; i++) {
 		if (i > 0 || !multi)
 			ce[i] = bpf_inode_storage_get(
 				&owner_cache, x->d_inode, 0,
@@ -302,6 +306,11 @@ store:
 		if (i < n && ce[i])
 			ce[i]->v = tg_cache_word(c->stamp, owner);
 	return owner;
+}
+
+static __always_inline __u32 tg_owner(struct tg_ctx *c, struct dentry *d)
+{
+	return tg_owner_probing(c, d, TG_PROBE_LEVELS);
 }
 
 /*
@@ -395,6 +404,8 @@ static __always_inline __u32 tg_real_owner(struct tg_ctx *c, struct inode *real)
 	if (!first)
 		return TG_OWNER_UNKNOWN;
 	alias = container_of(first, struct dentry, d_u.d_alias);
+	if (tg_dev_unknown(alias))
+		return TG_OWNER_UNKNOWN;
 	if (!tg_multi_linked(alias)) {
 		ce = bpf_inode_storage_get(&owner_cache, real, 0,
 					   BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -486,7 +497,7 @@ int BPF_PROG(tg_path_notify, const struct path *path, __u64 mask,
 		return ret;
 	if (tg_ctx_init(&c))
 		return 0;
-	dev = BPF_CORE_READ(d, d_sb, s_dev);
+	dev = tg_stat_dev(d);
 	if (obj_type == FSNOTIFY_OBJ_TYPE_INODE) {
 		owner = tg_owner(&c, d);
 		if (owner == TG_TENANT_HOST || owner == c.actor.id) {
@@ -499,8 +510,15 @@ int BPF_PROG(tg_path_notify, const struct path *path, __u64 mask,
 	} else {
 		if (obj_type == FSNOTIFY_OBJ_TYPE_VFSMOUNT)
 			owner = tg_owner(&c, mnt->mnt_root);
+		/*
+		 * btrfs: the filesystem rows are per subvolume, the mark is
+		 * not; refused unless the mount's root is the actor's own.
+		 */
 		if (owner != c.actor.id)
-			owner = tg_scope_owner(&c, dev, 0, TG_SCOPE_FILESYSTEM);
+			owner = tg_on_btrfs(d)
+					? TG_OWNER_UNKNOWN
+					: tg_scope_owner(&c, dev, 0,
+							 TG_SCOPE_FILESYSTEM);
 	}
 	return tg_verdict_of(&c, owner, TG_OP_WATCH, obj_type, mnt, d);
 }
@@ -607,18 +625,24 @@ int BPF_PROG(tg_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
 	is_dir = (BPF_CORE_READ(old_dentry, d_inode, i_mode) & S_IFMT) ==
 		 S_IFDIR;
 	tenant = !tg_ctx_actor(&c);
+	/*
+	 * Four lookups in one program: the names probe no ancestor's cache
+	 * (their directories' were just looked at), which keeps the program
+	 * within what the verifier walks.
+	 */
 	if (tenant || is_dir) {
 		o_from = tg_owner(&c, from);
 		o_to = tg_owner(&c, to);
 	}
 	if (tenant) {
-		err = tg_verdict(&c, tg_owner(&c, old_dentry), TG_OP_RENAME,
-				 NULL, old_dentry);
+		err = tg_verdict(&c, tg_owner_probing(&c, old_dentry, 1),
+				 TG_OP_RENAME, NULL, old_dentry);
 		err = err
 			      ?: tg_verdict(&c, o_from, TG_OP_RENAME, NULL,
 					    old_dentry);
 		err = err
-			      ?: tg_verdict(&c, tg_owner(&c, new_dentry),
+			      ?: tg_verdict(&c,
+					    tg_owner_probing(&c, new_dentry, 1),
 					    TG_OP_RENAME, NULL, new_dentry);
 		err = err
 			      ?: tg_verdict(&c, o_to, TG_OP_RENAME, NULL,

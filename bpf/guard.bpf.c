@@ -24,6 +24,7 @@
 #include "guard_types.h"
 #include "common.bpf.h"
 #include "event_path.bpf.h"
+#include "inode_dev.bpf.h"
 #include "tenantguard/guard_abi.h"
 #include "guarded.bpf.h"
 
@@ -254,7 +255,7 @@ static __always_inline __u32 tg_inode_flags(struct dentry *d)
 	key.ino = BPF_CORE_READ(d, d_inode, i_ino);
 	if (!key.ino)
 		return 0;
-	key.dev = BPF_CORE_READ(d, d_sb, s_dev);
+	key.dev = tg_stat_dev(d);
 	g = bpf_map_lookup_elem(&guarded_inodes, &key);
 	return g ? g->flags : 0;
 }
@@ -271,6 +272,9 @@ static __always_inline int tg_protected(struct dentry *d)
 
 	if (BPF_CORE_READ(d, d_sb, s_magic) == TG_BPF_FS_MAGIC)
 		return 1;
+	/* btrfs without its types: nothing on it is known not to be. */
+	if (tg_dev_unknown(d))
+		return 1;
 	if (tg_inode_flags(d) & TG_GUARD_F_SELF)
 		return 1;
 	parent = BPF_CORE_READ(d, d_parent);
@@ -278,7 +282,7 @@ static __always_inline int tg_protected(struct dentry *d)
 		return (tg_inode_flags(parent) & TG_GUARD_F_CHILDREN) != 0;
 	if (!(BPF_CORE_READ(d, d_flags) & TG_DCACHE_DISCONNECTED))
 		return 0;
-	key.dev = BPF_CORE_READ(d, d_sb, s_dev);
+	key.dev = tg_stat_dev(d);
 	return bpf_map_lookup_elem(&guarded_inodes, &key) != NULL;
 }
 

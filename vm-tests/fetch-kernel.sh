@@ -8,7 +8,10 @@
 set -eu
 suite=${1:?usage: fetch-kernel.sh SUITE}
 cache=${TG_CACHE:-/var/cache/tenantguard}/kernels/$suite
-MODULES="fs/overlayfs/overlay"
+# overlay; btrfs and what it needs, and loop devices to hold one (the
+# btrfs scenario); in the order they load.
+MODULES="fs/overlayfs/overlay drivers/block/loop crypto/xor lib/raid6/raid6_pq
+crypto/crc32c_generic lib/libcrc32c lib/zstd/zstd_compress fs/btrfs/btrfs"
 have_modules()
 {
 	for m in $MODULES; do

@@ -14,8 +14,19 @@ mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
 mount -t bpf bpf /sys/fs/bpf
 mount -t securityfs securityfs /sys/kernel/security
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
-for m in /lib/modules/*.ko; do
-	insmod "$m" || echo "TG-VM-MODULE $m: not loaded"
+# Modules in any order: a pass loads those whose dependencies are in, until
+# a pass loads none.
+left=$(ls /lib/modules/*.ko 2>/dev/null)
+while [ -n "$left" ]; do
+	again=""
+	for m in $left; do
+		insmod "$m" 2>/dev/null || again="$again $m"
+	done
+	[ "$again" = "$(echo $left | sed 's/^/ /; s/  */ /g')" ] && break
+	left=$again
+done
+for m in $again; do
+	echo "TG-VM-MODULE $m: not loaded"
 done
 ip link set lo up
 hostname tg-vm

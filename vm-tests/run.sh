@@ -40,9 +40,10 @@ mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/proc" "$root/sys" \
 	"$root/dev" "$root/tmp" "$root/run" "$root/etc" "$root/vm-tests" \
 	"$root/tests" "$root/srv"
 cp /bin/busybox "$root/bin/busybox"
-# bpftool: the tests look at what is attached and pinned.
+# bpftool: the tests look at what is attached and pinned; mkfs.btrfs and
+# btrfs make the btrfs filesystem and subvolumes owned paths are tried on.
 for b in tenantguard-agent tenantguard-agent-variant tenantguard-collector \
-	tenantguard tg-try "$(command -v bpftool)"; do
+	tenantguard tg-try "$(command -v bpftool)" /sbin/mkfs.btrfs /bin/btrfs; do
 	case $b in /*) ;; *) b=$build/$b ;; esac
 	[ -x "$b" ] || continue
 	cp "$b" "$root/usr/bin/"
