@@ -62,12 +62,16 @@ struct {
  * Per inode: the owner found for it, (stamp << 16) | owner, one 8-byte word
  * so that a reader never sees the stamp of one answer with another's owner.
  * The stamp has 48 bits and is never 0, so a fresh or cleared entry (0) is
- * never valid; the owner has 16 bits (tenant ids fit, TG_OWNER_SHARED is
- * kept as TG_CACHED_SHARED; TG_OWNER_UNKNOWN is never cached).
+ * never valid; the owner has 16 bits (tenant ids fit; TG_OWNER_SHARED and
+ * TG_OWNER_UNREGISTERED are kept as their low 16 bits, at or above
+ * TG_CACHED_OWNERS; TG_OWNER_UNKNOWN is never cached).
  */
 #define TG_STAMP_MAX	 ((1ULL << 48) - 1)
-#define TG_CACHED_SHARED 0xfffeU
-_Static_assert(TG_MAX_TENANTS < TG_CACHED_SHARED, "tenant ids fit 16 bits");
+#define TG_CACHED_OWNERS ((__u16)TG_OWNER_UNREGISTERED)
+_Static_assert(TG_MAX_TENANTS < TG_CACHED_OWNERS, "tenant ids fit 16 bits");
+_Static_assert((TG_OWNER_SHARED | 0xffffU) == TG_OWNER_UNKNOWN &&
+		       (TG_OWNER_UNREGISTERED | 0xffffU) == TG_OWNER_UNKNOWN,
+	       "owners that are no tenant are 0xffff____");
 
 struct tg_owner_cache {
 	__u64 v;
@@ -190,15 +194,15 @@ static __always_inline int tg_cached(struct tg_owner_cache *ce, __u64 stamp,
 	v = *(volatile __u64 *)&ce->v;
 	if ((v >> 16) != stamp)
 		return 0;
-	*owner = (__u16)v == TG_CACHED_SHARED ? TG_OWNER_SHARED : (__u16)v;
+	*owner = (__u16)v >= TG_CACHED_OWNERS ? 0xffff0000U | (__u16)v
+					      : (__u16)v;
 	return 1;
 }
 
 /* The cache word of owner (never TG_OWNER_UNKNOWN) under stamp. */
 static __always_inline __u64 tg_cache_word(__u64 stamp, __u32 owner)
 {
-	return (stamp << 16) |
-	       (owner == TG_OWNER_SHARED ? TG_CACHED_SHARED : (__u16)owner);
+	return (stamp << 16) | (__u16)owner;
 }
 
 /*

@@ -21,6 +21,17 @@ void tg_fan_snap_free(struct tg_fan_snap *s)
 	free(s);
 }
 
+/* Whether o (not sorted yet) holds the inode of st. */
+static int listed(const struct tg_fo_owned *o, const struct stat *st)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		if (o->v[i].dev == st->st_dev && o->v[i].ino == st->st_ino)
+			return 1;
+	return 0;
+}
+
 /* The owned roots and tenant cgroups of r. */
 static int build(struct tg_fan_snap *s, const struct tg_registry *r,
 		 const char *cgroup_root)
@@ -47,6 +58,12 @@ static int build(struct tg_fan_snap *s, const struct tg_registry *r,
 						      st.st_ino, e->id,
 						      TG_FO_ROOT);
 	}
+	/* Below the paths root, in no tenant's path: refused to tenants. */
+	if (!err && r->paths_root[0] && stat(r->paths_root, &st) == 0 &&
+	    S_ISDIR(st.st_mode) &&
+	    !listed(&s->owned, &st))
+		err = tg_fo_owned_add(&s->owned, st.st_dev, st.st_ino,
+				      TG_OWNER_UNREGISTERED, TG_FO_ROOT);
 	/* Below the tenants cgroup, in no tenant: the pending actor. */
 	if (!err && r->pending.cgroup_id &&
 	    strncmp(r->pending.cgroup, cgroup_root, rl) == 0)

@@ -155,6 +155,28 @@ static int compile_pending(const struct tg_pending *p, struct tg_compiled *c)
 	return tg_kv_add(&c->cgroups, &p->cgroup_id, &t);
 }
 
+/*
+ * The paths root (built-in policy), owned by TG_OWNER_UNREGISTERED: below
+ * it, what is no registered tenant's (a tenant without an id, a directory
+ * not registered yet) is refused to every tenant, never open to all. A
+ * tenant's own row on the same inode (a bind mount) stays.
+ */
+static int add_paths_root(const struct tg_registry *r, struct tg_compiled *c)
+{
+	size_t row = c->roots.ksz + c->roots.vsz, i;
+	struct tg_inode_key key;
+	struct stat st;
+
+	if (!r->paths_root[0] || stat(r->paths_root, &st) < 0 ||
+	    !S_ISDIR(st.st_mode))
+		return 0;
+	key = tg_inode_key_of(&st);
+	for (i = 0; i < c->roots.n; i++)
+		if (!memcmp(c->roots.rows + i * row, &key, sizeof(key)))
+			return 0;
+	return add_root(c, &st, TG_OWNER_UNREGISTERED);
+}
+
 int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 {
 	struct tg_tenant t;
@@ -207,6 +229,7 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 			err = compile_net(e, c);
 	}
 	err = err ?: compile_pending(&r->pending, c);
+	err = err ?: add_paths_root(r, c);
 	if (err)
 		return err;
 	/* Two tenants on one cgroup or one directory: refuse, never guess. */

@@ -20,6 +20,7 @@ void tg_registry_init(struct tg_registry *r)
 	memset(r, 0, sizeof(*r));
 	r->next_id = 1;
 	tg_pending_init(&r->pending);
+	tg_pending_init(&r->unowned);
 }
 
 static void entry_free_paths(struct tg_tenant_entry *e)
@@ -54,6 +55,7 @@ void tg_registry_free(struct tg_registry *r)
 		free(r->names);
 	}
 	tg_pending_free(&r->pending);
+	tg_pending_free(&r->unowned);
 	tg_registry_init(r);
 }
 
@@ -120,6 +122,8 @@ const char *tg_registry_name(const struct tg_registry *r, __u32 id, char *buf,
 	/* Owners that are no tenant; parentheses are not in tenant names. */
 	if (id == TG_OWNER_SHARED)
 		return "(several)";
+	if (id == TG_OWNER_UNREGISTERED)
+		return "(unregistered)";
 	if (id == TG_OWNER_UNKNOWN)
 		return "(unknown)";
 	e = tg_registry_by_id(r, id);
@@ -449,6 +453,58 @@ static int register_paths_root(struct tg_registry *r, const char *paths_root)
 	return err;
 }
 
+/* Whether directory entry de of dir is a directory (not a symlink to one). */
+static int entry_is_dir(const char *dir, const struct dirent *de)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type == DT_DIR;
+	return !tg_path_join(path, sizeof(path), dir, de->d_name) &&
+	       lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * List in r->unowned every directory below the paths root that is no
+ * tenant's in force: a name without an id, an invalid name, a tenant taken
+ * out for a conflict. The paths root's own row refuses them to every
+ * tenant; this says which and why. 0 or -errno.
+ */
+static int list_unowned(struct tg_registry *r)
+{
+	const struct tg_tenant_entry *e;
+	struct dirent *de;
+	int reason, err = 0;
+	DIR *d;
+
+	tg_pending_clear(&r->unowned);
+	if (!r->paths_root[0])
+		return 0;
+	d = opendir(r->paths_root);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while (!err && (de = readdir(d))) {
+		if (dot_entry(de->d_name) || !entry_is_dir(r->paths_root, de))
+			continue;
+		if (!tg_tenant_name_valid(de->d_name)) {
+			reason = TG_UNREG_NAME;
+		} else {
+			e = tg_registry_find(r, de->d_name);
+			if (e && tg_tenant_in_force(e) && e->n_paths)
+				continue;
+			reason = !e	    ? TG_UNREG_IDS
+				 : e->defined ? TG_UNREG_POLICY_NAME
+					      : TG_UNREG_CONFLICT;
+		}
+		err = tg_pending_add(&r->unowned, r->paths_root, de->d_name,
+				     reason, 0);
+	}
+	closedir(d);
+	tg_pending_finish(&r->unowned);
+	return err;
+}
+
 __u32 tg_registry_actor(const struct tg_registry *r, const char *path)
 {
 	__u32 id = TG_TENANT_HOST;
@@ -518,6 +574,10 @@ int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
 		err = register_paths_root(r, default_paths_root);
 	for (k = 0; k < r->n && !err; k++)
 		err = keep_zeroconf_paths(&r->v[k], default_paths_root);
+	snprintf(r->paths_root, sizeof(r->paths_root), "%s",
+		 default_paths_root ? default_paths_root : "");
+	if (!err)
+		err = list_unowned(r);
 	for (k = 0; k < r->n; k++)
 		if (!r->v[k].defined && r->v[k].present &&
 		    p->mode == TG_MODE_AUDIT)
@@ -647,6 +707,8 @@ int tg_registry_resolve_conflicts(struct tg_registry *r)
 		taken++;
 	}
 	tg_pending_finish(&r->pending);
+	if (!err && taken)
+		err = list_unowned(r);
 	free(v);
 	free(out);
 	return err ? err : taken;

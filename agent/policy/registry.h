@@ -38,6 +38,14 @@ struct tg_registry {
 	__u32 next_id;
 	struct hsearch_data *names; /* name -> index of v */
 	struct tg_pending pending;  /* the tenants cgroup, what stays pending */
+	/*
+	 * The built-in policy's paths root ("" for a policy file), owned by
+	 * TG_OWNER_UNREGISTERED: what lies below it and is no registered
+	 * tenant's is refused to every tenant. unowned lists the directories
+	 * there that are no tenant's (tg_unreg.cgroup holds the path).
+	 */
+	char paths_root[PATH_MAX];
+	struct tg_pending unowned;
 };
 
 void tg_registry_init(struct tg_registry *r);
@@ -96,7 +104,9 @@ struct tg_policy;
  * directory below it named as a tenant is a zero-config tenant's too, and
  * a zero-config tenant whose cgroup is gone (a job ended, the agent started
  * while it was away) keeps owning default_paths_root/<name>: nobody else
- * may open its files meanwhile. Names keep their ids.
+ * may open its files meanwhile. Names keep their ids. With
+ * default_paths_root, r->unowned lists the directories below it that end
+ * up no tenant's (no id left, an invalid name, a conflict).
  */
 int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
 		      const char *cgroup_root, const char *default_paths_root);
@@ -119,7 +129,8 @@ int tg_registry_scan(struct tg_registry *r, const char *tenants_dir,
  * (-EEXIST): take the zero-config tenant of each such pair out of r (it
  * stays pending, listed with TG_UNREG_CONFLICT). When both are zero-config
  * the one registered later goes; pairs of policy tenants stay an error of
- * the policy. Returns the number of tenants taken out, or -errno.
+ * the policy. Its directory below the paths root is then listed in
+ * r->unowned. Returns the number of tenants taken out, or -errno.
  */
 int tg_registry_resolve_conflicts(struct tg_registry *r);
 

@@ -138,12 +138,91 @@ static void test_conflicts(void **state)
 	tg_registry_free(&r);
 }
 
+/* The row of owned_roots for the inode of path, or NULL. */
+static const struct tg_owner *root_row(const struct tg_compiled *c,
+				       const char *path)
+{
+	size_t row = c->roots.ksz + c->roots.vsz, i;
+	struct tg_inode_key key;
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	key = tg_inode_key_of(&st);
+	for (i = 0; i < c->roots.n; i++)
+		if (!memcmp(c->roots.rows + i * row, &key, sizeof(key)))
+			return (const void *)(c->roots.rows + i * row +
+					      c->roots.ksz);
+	return NULL;
+}
+
+/*
+ * Built-in policy: the paths root is TG_OWNER_UNREGISTERED's, so that what
+ * lies below it and is no tenant's (no id left) is refused to every
+ * tenant; a tenant's directory below it stays the tenant's, and a tenant
+ * owning the paths root itself (a bind mount) keeps it.
+ */
+static void test_paths_root_row(void **state)
+{
+	char srv[128], p[256], tc[64];
+	const struct tg_owner *o;
+	struct tg_compiled c;
+	struct tg_registry r;
+	struct tg_policy pol;
+
+	snprintf(tc, sizeof(tc), "%s", root + strlen("/tmp"));
+	/* Not below the tenants cgroup (root): no cgroup of a tenant. */
+	snprintf(srv, sizeof(srv), "/tmp/tg-srv.XXXXXX");
+	assert_non_null(mkdtemp(srv));
+	snprintf(p, sizeof(p), "%s/acme", srv);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/late", srv);
+	assert_int_equal(mkdir(p, 0755), 0);
+	tg_policy_init(&pol);
+	snprintf(pol.tenants_cgroup, sizeof(pol.tenants_cgroup), "%s", tc);
+	tg_registry_init(&r);
+	r.next_id = TG_TENANT_PENDING - 2; /* acme and globex only */
+	assert_int_equal(tg_registry_apply(&r, &pol, "/tmp", srv), 0);
+	assert_null(tg_registry_find(&r, "late"));
+	tg_compiled_init(&c);
+	assert_int_equal(tg_compile(&r, &c), 0);
+	o = root_row(&c, srv);
+	assert_non_null(o);
+	assert_int_equal(o->tenant, TG_OWNER_UNREGISTERED);
+	snprintf(p, sizeof(p), "%s/acme", srv);
+	o = root_row(&c, p);
+	assert_non_null(o);
+	assert_int_equal(o->tenant, tg_registry_find(&r, "acme")->id);
+	snprintf(p, sizeof(p), "%s/late", srv);
+	assert_null(root_row(&c, p)); /* below the root: refused by it */
+	tg_compiled_free(&c);
+	/* acme owning the paths root itself: its row, no conflict. */
+	tg_registry_find(&r, "acme")->paths[0][strlen(srv)] = '\0';
+	tg_compiled_init(&c);
+	assert_int_equal(tg_compile(&r, &c), 0);
+	o = root_row(&c, srv);
+	assert_non_null(o);
+	assert_int_equal(o->tenant, tg_registry_find(&r, "acme")->id);
+	tg_compiled_free(&c);
+	/* A policy file: no such row. */
+	assert_int_equal(tg_registry_apply(&r, &pol, "/tmp", NULL), 0);
+	tg_compiled_init(&c);
+	assert_int_equal(tg_compile(&r, &c), 0);
+	assert_null(root_row(&c, srv));
+	tg_compiled_free(&c);
+	tg_registry_free(&r);
+	tg_policy_free(&pol);
+	snprintf(p, sizeof(p), "rm -rf '%s'", srv);
+	assert_int_equal(system(p), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_apply_policy_dirs, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_conflicts, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_paths_root_row, setup,
 						teardown),
 	};
 
