@@ -91,6 +91,7 @@ struct agent {
 	__u64 fan_drops_reported;
 	struct tg_delivery dlv;	    /* event counts, denials, drops, metrics */
 	struct tg_pending reported; /* cgroups left pending, as last reported */
+	struct tg_pending reported_unowned; /* paths no tenant's, as reported */
 	int rescan_err;		    /* the last rescan's error, 0 if none */
 	struct tg_links_stats links_told; /* hard links, last reported */
 	struct tg_pins pins;		  /* the pin directory */
@@ -121,6 +122,12 @@ void agent_emit_backends(struct agent *a, const char *op);
 void agent_report_drops(struct agent *a, int force);
 void agent_report_unmarked(struct agent *a);
 void agent_report_pending(struct agent *a);
+/*
+ * "" when every cgroup below the tenants cgroup and every directory below
+ * the paths root is a tenant's; else "; UNREGISTERED: ..." with the counts,
+ * for the start and reload messages.
+ */
+void agent_unregistered_text(const struct agent *a, char *buf, size_t len);
 void agent_report_links(struct agent *a);
 struct json_object *agent_backends_json(struct agent *a, struct json_object *o,
 					int reasons);

@@ -156,15 +156,18 @@ static void report_reload(struct agent *a, int err, const struct tg_diag *d,
 			  struct json_object *errs)
 {
 	struct json_object *o, *arr;
-	char msg[256];
+	char msg[PATH_MAX + 512];
 	unsigned int i;
+	size_t n;
 
 	if (!err) {
-		snprintf(
+		n = (size_t)snprintf(
 			msg, sizeof(msg),
 			"policy generation %u in force (%u tenants, %ld map changes, %.1f ms)",
 			a->bpf.gen, a->policy.n_tenants, a->last_changes,
 			a->last_reload_ms);
+		if (n < sizeof(msg))
+			agent_unregistered_text(a, msg + n, sizeof(msg) - n);
 		o = tg_agent_event(&a->fmt, "reload", "allow", msg);
 		if (o)
 			json_object_object_add(
