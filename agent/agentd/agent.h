@@ -97,6 +97,7 @@ struct agent {
 	struct tg_pins pins;		  /* the pin directory */
 	const struct tg_peer *peer; /* the control peer being served, or NULL */
 	size_t ids_saved;	    /* tenant ids written to the pins */
+	int ids_save_err;	    /* the last error saving one, 0 if none */
 	__s64 start_boot_ns;	    /* CLOCK_BOOTTIME at the pins' opening */
 	__u64 gap_kept;		    /* ring records made before that */
 	struct tg_guard_maps guard; /* self-protection's maps */
