@@ -43,6 +43,20 @@ static void entry_free_paths(struct tg_tenant_entry *e)
 	e->n_networks = 0;
 }
 
+/* Forget the policy tenants without an id. */
+static void idless_clear(struct tg_registry *r)
+{
+	unsigned int j;
+	size_t i;
+
+	for (i = 0; i < r->n_idless; i++)
+		for (j = 0; j < r->idless[i].n_paths; j++)
+			free(r->idless[i].paths[j]);
+	free(r->idless);
+	r->idless = NULL;
+	r->n_idless = 0;
+}
+
 void tg_registry_free(struct tg_registry *r)
 {
 	size_t i;
@@ -56,6 +70,7 @@ void tg_registry_free(struct tg_registry *r)
 	}
 	tg_pending_free(&r->pending);
 	tg_pending_free(&r->unowned);
+	idless_clear(r);
 	tg_registry_init(r);
 }
 
@@ -476,14 +491,22 @@ static int list_unowned(struct tg_registry *r)
 	const struct tg_tenant_entry *e;
 	struct dirent *de;
 	int reason, err = 0;
+	unsigned int j;
+	size_t i;
 	DIR *d;
 
 	tg_pending_clear(&r->unowned);
-	if (!r->paths_root[0])
-		return 0;
+	for (i = 0; i < r->n_idless && !err; i++)
+		for (j = 0; j < r->idless[i].n_paths && !err; j++)
+			err = tg_pending_add(&r->unowned, r->idless[i].paths[j],
+					     NULL, TG_UNREG_IDS, 0);
+	if (err || !r->paths_root[0])
+		goto out_finish;
 	d = opendir(r->paths_root);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
+	if (!d) {
+		err = errno == ENOENT ? 0 : -errno;
+		goto out_finish;
+	}
 	while (!err && (de = readdir(d))) {
 		if (dot_entry(de->d_name) || !entry_is_dir(r->paths_root, de))
 			continue;
@@ -501,6 +524,7 @@ static int list_unowned(struct tg_registry *r)
 				     reason, 0);
 	}
 	closedir(d);
+out_finish:
 	tg_pending_finish(&r->unowned);
 	return err;
 }
@@ -524,12 +548,59 @@ __u32 tg_registry_actor(const struct tg_registry *r, const char *path)
 	if (id == TG_TENANT_HOST && r->pending.cgroup[0] &&
 	    tg_path_within(path, r->pending.cgroup))
 		id = TG_TENANT_PENDING;
+	for (i = 0; i < r->n_idless && id == TG_TENANT_HOST; i++)
+		if (tg_path_within(path, r->idless[i].cgroup))
+			id = TG_TENANT_PENDING;
 	return id;
 }
 
 int tg_tenant_in_force(const struct tg_tenant_entry *e)
 {
 	return e->present || e->defined || e->n_paths;
+}
+
+/* Policy tenant t gets no id: it owns nothing (see struct tg_idless). */
+static int add_idless(struct tg_registry *r, const struct tg_policy_tenant *t,
+		      const char *cgroup_root)
+{
+	struct tg_idless *x;
+	unsigned int i;
+	void *v;
+	int err;
+
+	v = reallocarray(r->idless, r->n_idless + 1, sizeof(*r->idless));
+	if (!v)
+		return -ENOMEM;
+	r->idless = v;
+	x = &r->idless[r->n_idless++];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->name, sizeof(x->name), "%s", t->name);
+	err = tg_path_join(x->cgroup, sizeof(x->cgroup), cgroup_root,
+			   t->cgroup);
+	if (err)
+		return err;
+	if (tg_cgroup_id(x->cgroup, &x->cgroup_id))
+		x->cgroup_id = 0;
+	for (i = 0; i < t->n_paths && i < TG_TENANT_PATHS_MAX; i++) {
+		x->paths[i] = strdup(t->paths[i]);
+		if (!x->paths[i])
+			return -ENOMEM;
+		x->n_paths++;
+	}
+	return 0;
+}
+
+/* The cgroups of the policy tenants without an id, listed as pending. */
+static int list_idless_cgroups(struct tg_registry *r)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < r->n_idless && !err; i++)
+		err = tg_pending_add(&r->pending, r->idless[i].cgroup, NULL,
+				     TG_UNREG_IDS, 0);
+	tg_pending_finish(&r->pending);
+	return err;
 }
 
 int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
@@ -546,12 +617,17 @@ int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
 		r->v[k].cgroup_id = 0;
 		r->v[k].flags = 0;
 	}
+	idless_clear(r);
 	for (i = 0; i < p->n_tenants && !err; i++) {
 		struct tg_tenant_entry *e =
 			tg_registry_find(r, p->tenants[i].name);
 
 		if (!e)
 			e = registry_add(r, p->tenants[i].name);
+		if (!e && errno == ENOSPC) {
+			err = add_idless(r, &p->tenants[i], cgroup_root);
+			continue;
+		}
 		if (!e)
 			return -errno;
 		err = apply_one(e, p, &p->tenants[i], cgroup_root);
@@ -578,6 +654,8 @@ int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
 		 default_paths_root ? default_paths_root : "");
 	if (!err)
 		err = list_unowned(r);
+	if (!err)
+		err = list_idless_cgroups(r);
 	for (k = 0; k < r->n; k++)
 		if (!r->v[k].defined && r->v[k].present &&
 		    p->mode == TG_MODE_AUDIT)
