@@ -9,8 +9,10 @@
 # processes are pending (refused acme's files and listener); each is
 # reported by an event, in status and its --json, and counted in the start
 # message; removing such a directory takes it off the list; acme, globex
-# and the host work as before. Runs on the host (fanotify, EPERM) and in
-# the VM guests (BPF LSM, EACCES).
+# and the host work as before. Then a policy file naming a tenant that gets
+# no id: its cgroup (outside the tenants cgroup) pending, its path refused
+# to every tenant, the rest of the policy in force. Runs on the host
+# (fanotify, EPERM) and in the VM guests (BPF LSM, EACCES).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
 . "$(dirname "$0")/../lib/net.sh"
@@ -126,4 +128,47 @@ else
 fi
 tg_probe still_refused_after_rescan --cgroup "$A" --expect "$denied" \
 	open "$U/data"
+
+# A policy file naming a tenant that gets no id (the restarted agent adopts
+# the pinned set, whose ids are used up): the rest of the policy applies;
+# initech owns nothing, its processes (in a cgroup outside the tenants
+# cgroup) are pending, its path is refused to every tenant.
+tg_stop_agent
+IC=$TG_CGROOT/tg-test-$$-initech
+mkdir "$IC" || exit 1
+tg_on_cleanup "rmdir '$IC' 2>/dev/null"
+mkdir "$TG_SRV/initech" && echo initech >"$TG_SRV/initech/data" || exit 1
+tg_policy <<YAML
+  acme:
+    paths: [$TG_SRV/acme]
+  globex:
+    paths: [$TG_SRV/globex]
+  initech:
+    cgroup: /tg-test-$$-initech
+    paths: [$TG_SRV/initech]
+YAML
+tg_start_agent || exit 1
+tg_event policy_idless_pending_event kind=agent op=pending verdict=deny \
+	reason=no_tenant_ids cgroup="$IC"
+tg_event policy_idless_path_event kind=agent op=unregistered_path \
+	verdict=deny reason=no_tenant_ids path="$TG_SRV/initech"
+tg_probe policy_idless_acme_refused --cgroup "$IC" --expect "$denied" \
+	open "$TG_SRV/acme/data"
+tg_event policy_idless_acme_refused_event kind=file op=open verdict=deny \
+	tenant="(pending)" target_tenant=acme path="$TG_SRV/acme/data"
+tg_probe policy_idless_listener_refused --cgroup "$IC" --expect EPERM \
+	connect tcp 127.0.0.1 $pa
+tg_probe policy_acme_idless_refused --cgroup "$A" --expect "$denied" \
+	open "$TG_SRV/initech/data"
+tg_event policy_acme_idless_refused_event kind=file op=open verdict=deny \
+	tenant=acme target_tenant="(unregistered)" path="$TG_SRV/initech/data"
+tg_probe policy_host_idless --expect ok open "$TG_SRV/initech/data"
+tg_probe policy_acme_own --cgroup "$A" --expect ok open "$TG_SRV/acme/data"
+tg_probe policy_globex_acme_refused --cgroup "$G" --expect "$denied" \
+	open "$TG_SRV/acme/data"
+if grep '"op":"start"' "$TG_LOG" | tail -n 1 | grep -q 'UNREGISTERED: .*for want of tenant ids'; then
+	tg_pass policy_idless_in_start_message
+else
+	tg_fail policy_idless_in_start_message "$(grep '"op":"start"' "$TG_LOG" | tail -n 1)"
+fi
 tg_stop_agent
