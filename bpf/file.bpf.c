@@ -425,13 +425,14 @@ int BPF_PROG(tg_file_open, struct file *file, int ret)
 {
 	struct dentry *d = file->f_path.dentry;
 	struct inode *real = file->f_inode;
-	__u32 owner, op = (file->f_flags & __FMODE_EXEC) ? TG_OP_EXEC
-							 : TG_OP_OPEN;
+	__u32 owner, op = TG_OP_OPEN;
 	struct tg_ctx c;
 	int err;
 
 	if (ret)
 		return ret;
+	if (file->f_flags & __FMODE_EXEC)
+		op = TG_OP_EXEC;
 	err = tg_ctx_init(&c);
 	if (err)
 		return tg_unchecked(&c, err, op, file->f_path.mnt, d);

@@ -92,7 +92,7 @@ struct agent {
 	struct tg_delivery dlv;	    /* event counts, denials, drops, metrics */
 	struct tg_pending reported; /* cgroups left pending, as last reported */
 	struct tg_pending reported_unowned; /* paths no tenant's, as reported */
-	int rescan_err;		    /* the last rescan's error, 0 if none */
+	int rescan_err; /* the last rescan's error, 0 if none */
 	struct tg_links_stats links_told; /* hard links, last reported */
 	struct tg_pins pins;		  /* the pin directory */
 	const struct tg_peer *peer; /* the control peer being served, or NULL */

@@ -139,8 +139,8 @@ static struct json_object *pending_json(struct agent *a)
 	for (i = 0; i < a->reg.unowned.n; i++) {
 		u = json_object_new_object();
 		json_add_str(u, "path", a->reg.unowned.v[i].cgroup);
-		json_add_str(u, "reason", tg_unreg_reason_name(
-						  a->reg.unowned.v[i].reason));
+		json_add_str(u, "reason",
+			     tg_unreg_reason_name(a->reg.unowned.v[i].reason));
 		tg_unowned_text(&a->reg.unowned.v[i], msg, sizeof(msg));
 		json_add_str(u, "message", msg);
 		json_object_array_add(arr, u);

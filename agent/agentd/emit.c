@@ -297,10 +297,11 @@ void agent_unregistered_text(const struct agent *a, char *buf, size_t len)
 		ids += p->v[i].reason == TG_UNREG_IDS;
 	if (!ids && !p->more && !u->n && !u->more)
 		return;
-	snprintf(buf, len,
-		 "; UNREGISTERED: %zu cgroup(s) below the tenants cgroup are no tenant (%zu for want of tenant ids), pending; %zu directorie(s) below %s are no tenant's, refused to every tenant",
-		 p->n + p->more, ids, u->n + u->more,
-		 a->reg.paths_root[0] ? a->reg.paths_root : "the paths root");
+	snprintf(
+		buf, len,
+		"; UNREGISTERED: %zu cgroup(s) below the tenants cgroup are no tenant (%zu for want of tenant ids), pending; %zu directorie(s) below %s are no tenant's, refused to every tenant",
+		p->n + p->more, ids, u->n + u->more,
+		a->reg.paths_root[0] ? a->reg.paths_root : "the paths root");
 }
 
 /* The agent event stating what is enforced and by what. */

@@ -80,9 +80,10 @@ static void save_failed(struct agent *a, __u32 id, int err)
 	if (err == a->ids_save_err)
 		return;
 	a->ids_save_err = err;
-	snprintf(msg, sizeof(msg),
-		 "pins: cannot save tenant id %u (%s): an agent restarted now would not know it; tried again at the next change",
-		 id, strerror(-err));
+	snprintf(
+		msg, sizeof(msg),
+		"pins: cannot save tenant id %u (%s): an agent restarted now would not know it; tried again at the next change",
+		id, strerror(-err));
 	tg_info("%s", msg);
 	agent_emit(a, tg_agent_event(&a->fmt, "pins", "deny", msg));
 }

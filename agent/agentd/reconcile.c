@@ -97,8 +97,9 @@ int agent_rescan(struct agent *a)
 			msg, sizeof(msg),
 			"cannot register the cgroups below the tenants cgroup: %s; new ones stay pending%s",
 			apply_error(err),
-			a->builtin ? ", new directories below the paths root are refused to every tenant"
-				   : "");
+			a->builtin
+				? ", new directories below the paths root are refused to every tenant"
+				: "");
 		agent_emit(a, tg_agent_event(&a->fmt, "pending", "deny", msg));
 	}
 	a->rescan_err = err;

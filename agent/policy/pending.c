@@ -162,9 +162,7 @@ void tg_unowned_text(const struct tg_unreg *u, char *buf, size_t len)
 	char tmp[160];
 
 	switch (u->reason) {
-	case TG_UNREG_NAME:
-		why = "its name is not a valid tenant name";
-		break;
+	case TG_UNREG_NAME: why = "its name is not a valid tenant name"; break;
 	case TG_UNREG_IDS:
 		ids_text(tmp, sizeof(tmp));
 		why = tmp;

@@ -516,7 +516,7 @@ static int list_unowned(struct tg_registry *r)
 			e = tg_registry_find(r, de->d_name);
 			if (e && tg_tenant_in_force(e) && e->n_paths)
 				continue;
-			reason = !e	    ? TG_UNREG_IDS
+			reason = !e	      ? TG_UNREG_IDS
 				 : e->defined ? TG_UNREG_POLICY_NAME
 					      : TG_UNREG_CONFLICT;
 		}

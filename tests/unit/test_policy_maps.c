@@ -216,8 +216,7 @@ static void test_paths_root_row(void **state)
 }
 
 /* The row of tenant_cgroups for cgroup id id, or NULL. */
-static const struct tg_tenant *cgroup_row(const struct tg_compiled *c,
-					  __u64 id)
+static const struct tg_tenant *cgroup_row(const struct tg_compiled *c, __u64 id)
 {
 	size_t row = c->cgroups.ksz + c->cgroups.vsz, i;
 
@@ -299,8 +298,7 @@ static void test_policy_tenant_without_id(void **state)
 	/* A policy without it: forgotten. */
 	tg_policy_free(&pol);
 	tg_policy_init(&pol);
-	snprintf(pol.tenants_cgroup, sizeof(pol.tenants_cgroup), "%s/none",
-		 tc);
+	snprintf(pol.tenants_cgroup, sizeof(pol.tenants_cgroup), "%s/none", tc);
 	assert_int_equal(tg_registry_apply(&r, &pol, "/tmp", NULL), 0);
 	assert_int_equal(r.n_idless, 0);
 	assert_int_equal(r.unowned.n, 0);
