@@ -124,9 +124,9 @@ void agent_report_drops(struct agent *a, int force);
 void agent_report_unmarked(struct agent *a);
 void agent_report_pending(struct agent *a);
 /*
- * "" when every cgroup below the tenants cgroup and every directory below
- * the paths root is a tenant's; else "; UNREGISTERED: ..." with the counts,
- * for the start and reload messages.
+ * "" when every cgroup below the tenants cgroup, every directory below the
+ * paths root and every policy tenant is a tenant's; else "; UNREGISTERED:
+ * ..." with the counts, for the start and reload messages.
  */
 void agent_unregistered_text(const struct agent *a, char *buf, size_t len);
 void agent_report_links(struct agent *a);

@@ -299,7 +299,7 @@ void agent_unregistered_text(const struct agent *a, char *buf, size_t len)
 		return;
 	snprintf(
 		buf, len,
-		"; UNREGISTERED: %zu cgroup(s) below the tenants cgroup are no tenant (%zu for want of tenant ids), pending; %zu directorie(s) below %s are no tenant's, refused to every tenant",
+		"; UNREGISTERED: %zu cgroup(s) are no tenant (%zu for want of tenant ids), pending; %zu path(s) are no tenant's (below %s or a policy tenant's without an id), refused to every tenant",
 		p->n + p->more, ids, u->n + u->more,
 		a->reg.paths_root[0] ? a->reg.paths_root : "the paths root");
 }

@@ -50,7 +50,7 @@ U2=$(printf '%s\n' "$left" | sed -n 2p)
 echo data >"$U/data"
 tg_event left_out_event kind=agent op=unregistered_path verdict=deny \
 	reason=no_tenant_ids path="$U"
-if grep '"op":"start"' "$TG_LOG" | grep -q 'UNREGISTERED: .*2 directorie(s) below'; then
+if grep '"op":"start"' "$TG_LOG" | grep -q 'UNREGISTERED: .*2 path(s) are no tenant'; then
 	tg_pass left_out_in_start_message
 else
 	tg_fail left_out_in_start_message "$(grep '"op":"start"' "$TG_LOG" | tail -n 1)"
