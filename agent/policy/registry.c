@@ -590,15 +590,30 @@ static int add_idless(struct tg_registry *r, const struct tg_policy_tenant *t,
 	return 0;
 }
 
-/* The cgroups of the policy tenants without an id, listed as pending. */
+/* Whether the pending list holds cgroup. */
+static int pending_listed(const struct tg_pending *p, const char *cgroup)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (!strcmp(p->v[i].cgroup, cgroup))
+			return 1;
+	return 0;
+}
+
+/*
+ * The cgroups of the policy tenants without an id, listed as pending (once:
+ * the scan lists one below the tenants cgroup already).
+ */
 static int list_idless_cgroups(struct tg_registry *r)
 {
 	size_t i;
 	int err = 0;
 
 	for (i = 0; i < r->n_idless && !err; i++)
-		err = tg_pending_add(&r->pending, r->idless[i].cgroup, NULL,
-				     TG_UNREG_IDS, 0);
+		if (!pending_listed(&r->pending, r->idless[i].cgroup))
+			err = tg_pending_add(&r->pending, r->idless[i].cgroup,
+					     NULL, TG_UNREG_IDS, 0);
 	tg_pending_finish(&r->pending);
 	return err;
 }
