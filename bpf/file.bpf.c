@@ -63,12 +63,16 @@ struct {
  * Per inode: the owner found for it, (stamp << 16) | owner, one 8-byte word
  * so that a reader never sees the stamp of one answer with another's owner.
  * The stamp has 48 bits and is never 0, so a fresh or cleared entry (0) is
- * never valid; the owner has 16 bits (tenant ids fit, TG_OWNER_SHARED is
- * kept as TG_CACHED_SHARED; TG_OWNER_UNKNOWN is never cached).
+ * never valid; the owner has 16 bits (tenant ids fit; TG_OWNER_SHARED and
+ * TG_OWNER_UNREGISTERED are kept as their low 16 bits, at or above
+ * TG_CACHED_OWNERS; TG_OWNER_UNKNOWN is never cached).
  */
 #define TG_STAMP_MAX	 ((1ULL << 48) - 1)
-#define TG_CACHED_SHARED 0xfffeU
-_Static_assert(TG_MAX_TENANTS < TG_CACHED_SHARED, "tenant ids fit 16 bits");
+#define TG_CACHED_OWNERS ((__u16)TG_OWNER_UNREGISTERED)
+_Static_assert(TG_MAX_TENANTS < TG_CACHED_OWNERS, "tenant ids fit 16 bits");
+_Static_assert((TG_OWNER_SHARED | 0xffffU) == TG_OWNER_UNKNOWN &&
+		       (TG_OWNER_UNREGISTERED | 0xffffU) == TG_OWNER_UNKNOWN,
+	       "owners that are no tenant are 0xffff____");
 
 struct tg_owner_cache {
 	__u64 v;
@@ -96,7 +100,7 @@ struct tg_ctx {
  * policy switch was computed with the new policy. Should the sum ever pass
  * 48 bits (2^48 renames between owners), the stamp is 0 and nothing is
  * cached any more: every lookup walks, no answer is ever stale. Returns 0,
- * or 1 if no policy is loaded.
+ * or 1 if the policy cannot be read.
  */
 static __always_inline int tg_ctx_policy(struct tg_ctx *c)
 {
@@ -116,8 +120,6 @@ static __always_inline int tg_ctx_policy(struct tg_ctx *c)
 	c->stamp = (__u64)gen + epoch + 1;
 	if (c->stamp > TG_STAMP_MAX || c->stamp < epoch)
 		c->stamp = 0;
-	c->actor.id = TG_TENANT_HOST;
-	c->actor.flags = 0;
 	c->roots = bpf_map_lookup_elem(&owned_roots, &slot);
 	return c->roots ? 0 : 1;
 }
@@ -130,15 +132,23 @@ static __always_inline int tg_ctx_policy(struct tg_ctx *c)
  */
 static __always_inline int tg_ctx_actor(struct tg_ctx *c)
 {
+	c->actor.id = TG_TENANT_HOST;
+	c->actor.flags = 0;
 	if (tg_task_tenant(NULL, &c->actor))
 		return 1;
 	return c->actor.id == TG_TENANT_HOST;
 }
 
-/* Policy and actor; 0 if the access must be checked. */
+/*
+ * Actor and policy: 0 if the access must be checked, 1 if not (a host
+ * process), -1 for a tenant's process when the policy in force cannot be
+ * read: never "no check" for a tenant (see tg_unchecked).
+ */
 static __always_inline int tg_ctx_init(struct tg_ctx *c)
 {
-	return tg_ctx_policy(c) ?: tg_ctx_actor(c);
+	if (tg_ctx_actor(c))
+		return 1;
+	return tg_ctx_policy(c) ? -1 : 0;
 }
 
 /*
@@ -191,15 +201,15 @@ static __always_inline int tg_cached(struct tg_owner_cache *ce, __u64 stamp,
 	v = *(volatile __u64 *)&ce->v;
 	if ((v >> 16) != stamp)
 		return 0;
-	*owner = (__u16)v == TG_CACHED_SHARED ? TG_OWNER_SHARED : (__u16)v;
+	*owner = (__u16)v >= TG_CACHED_OWNERS ? 0xffff0000U | (__u16)v
+					      : (__u16)v;
 	return 1;
 }
 
 /* The cache word of owner (never TG_OWNER_UNKNOWN) under stamp. */
 static __always_inline __u64 tg_cache_word(__u64 stamp, __u32 owner)
 {
-	return (stamp << 16) |
-	       (owner == TG_OWNER_SHARED ? TG_CACHED_SHARED : (__u16)owner);
+	return (stamp << 16) | (__u16)owner;
 }
 
 /*
@@ -342,6 +352,17 @@ static __always_inline int tg_verdict(struct tg_ctx *c, __u32 owner, __u32 op,
 	return tg_verdict_of(c, owner, op, 0, mnt, d);
 }
 
+/*
+ * What tg_ctx_init's answer err (not 0) means for op on d: nothing to
+ * check for a host process (1); for a tenant's whose policy lookup failed
+ * (-1), a refusal as of an object whose owner is unknown, with its event.
+ */
+static __always_inline int tg_unchecked(struct tg_ctx *c, int err, __u32 op,
+					struct vfsmount *mnt, struct dentry *d)
+{
+	return err > 0 ? 0 : tg_verdict(c, TG_OWNER_UNKNOWN, op, mnt, d);
+}
+
 /* One event for a host object linked into the actor's tree; -EACCES. */
 static __always_inline int tg_refuse_host_link(struct tg_ctx *c,
 					       struct dentry *d)
@@ -361,9 +382,10 @@ static __always_inline int tg_refuse_host_link(struct tg_ctx *c,
 static __always_inline int tg_check_dentry(struct dentry *d, __u32 op)
 {
 	struct tg_ctx c;
+	int err = tg_ctx_init(&c);
 
-	if (tg_ctx_init(&c))
-		return 0;
+	if (err)
+		return tg_unchecked(&c, err, op, NULL, d);
 	return tg_verdict(&c, tg_owner(&c, d), op, NULL, d);
 }
 
@@ -376,10 +398,10 @@ static __always_inline int tg_check_entry(struct dentry *d, __u32 op)
 {
 	struct dentry *dir = d->d_parent;
 	struct tg_ctx c;
-	int err;
+	int err = tg_ctx_init(&c);
 
-	if (tg_ctx_init(&c))
-		return 0;
+	if (err)
+		return tg_unchecked(&c, err, op, NULL, d);
 	err = tg_verdict(&c, tg_owner(&c, d), op, NULL, d);
 	if (!err && dir && dir != d)
 		err = tg_verdict(&c, tg_owner(&c, dir), op, NULL, d);
@@ -423,22 +445,23 @@ int BPF_PROG(tg_file_open, struct file *file, int ret)
 {
 	struct dentry *d = file->f_path.dentry;
 	struct inode *real = file->f_inode;
+	__u32 owner, op = TG_OP_OPEN;
 	struct tg_ctx c;
-	__u32 owner;
+	int err;
 
 	if (ret)
 		return ret;
-	if (tg_ctx_init(&c))
-		return 0;
+	if (file->f_flags & __FMODE_EXEC)
+		op = TG_OP_EXEC;
+	err = tg_ctx_init(&c);
+	if (err)
+		return tg_unchecked(&c, err, op, file->f_path.mnt, d);
 	/* A stacked file: its inode is not its path's (see tg_real_owner). */
 	if (real && real != d->d_inode)
 		owner = tg_real_owner(&c, real);
 	else
 		owner = tg_owner(&c, d);
-	return tg_verdict(&c, owner,
-			  (file->f_flags & __FMODE_EXEC) ? TG_OP_EXEC
-							 : TG_OP_OPEN,
-			  file->f_path.mnt, d);
+	return tg_verdict(&c, owner, op, file->f_path.mnt, d);
 }
 
 /* A descriptor arriving over SCM_RIGHTS or pidfd_getfd: the receiver's check.
@@ -448,11 +471,14 @@ int BPF_PROG(tg_file_receive, struct file *file, int ret)
 {
 	struct dentry *d = file->f_path.dentry;
 	struct tg_ctx c;
+	int err;
 
 	if (ret)
 		return ret;
-	if (tg_ctx_init(&c))
-		return 0;
+	err = tg_ctx_init(&c);
+	if (err)
+		return tg_unchecked(&c, err, TG_OP_RECEIVE, file->f_path.mnt,
+				    d);
 	return tg_verdict(&c, tg_owner(&c, d), TG_OP_RECEIVE, file->f_path.mnt,
 			  d);
 }
@@ -492,11 +518,13 @@ int BPF_PROG(tg_path_notify, const struct path *path, __u64 mask,
 	struct dentry *d = path->dentry;
 	__u32 owner = TG_TENANT_HOST, held, dev;
 	struct tg_ctx c;
+	int err;
 
 	if (ret)
 		return ret;
-	if (tg_ctx_init(&c))
-		return 0;
+	err = tg_ctx_init(&c);
+	if (err)
+		return tg_unchecked(&c, err, TG_OP_WATCH, mnt, d);
 	dev = tg_stat_dev(d);
 	if (obj_type == FSNOTIFY_OBJ_TYPE_INODE) {
 		owner = tg_owner(&c, d);
@@ -564,8 +592,9 @@ int BPF_PROG(tg_inode_link, struct dentry *old_dentry, struct inode *dir,
 
 	if (ret)
 		return ret;
-	if (tg_ctx_init(&c))
-		return 0;
+	err = tg_ctx_init(&c);
+	if (err)
+		return tg_unchecked(&c, err, TG_OP_LINK, NULL, old_dentry);
 	from = tg_owner(&c, old_dentry);
 	err = tg_verdict(&c, from, TG_OP_LINK, NULL, old_dentry);
 	if (err)
@@ -620,11 +649,12 @@ int BPF_PROG(tg_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
 
 	if (ret)
 		return ret;
+	tenant = !tg_ctx_actor(&c);
 	if (tg_ctx_policy(&c))
-		return 0;
+		return tg_unchecked(&c, tenant ? -1 : 1, TG_OP_RENAME, NULL,
+				    old_dentry);
 	is_dir = (BPF_CORE_READ(old_dentry, d_inode, i_mode) & S_IFMT) ==
 		 S_IFDIR;
-	tenant = !tg_ctx_actor(&c);
 	/*
 	 * Four lookups in one program: the names probe no ancestor's cache
 	 * (their directories' were just looked at), which keeps the program

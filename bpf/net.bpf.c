@@ -334,7 +334,11 @@ static __always_inline __u32 tg_hold(struct tg_sock_tag *tag, __u64 netns,
 	return owner ? owner : TG_HOLD_FAIL;
 }
 
-/* The tenant other than actor that reserved port for proto's class, or 0. */
+/*
+ * The tenant other than actor (a tenant) that reserved port for proto's
+ * class, or 0; TG_OWNER_UNKNOWN when the policy cannot be read (refused,
+ * never "no check").
+ */
 static __always_inline __u32 tg_reserved_other(__u32 slot, __u32 proto,
 					       __u16 port, __u32 actor)
 {
@@ -342,7 +346,9 @@ static __always_inline __u32 tg_reserved_other(__u32 slot, __u32 proto,
 	void *reserved = bpf_map_lookup_elem(&port_reserved, &slot);
 	__u32 *res;
 
-	res = reserved ? bpf_map_lookup_elem(reserved, &pk) : NULL;
+	if (!reserved)
+		return TG_OWNER_UNKNOWN;
+	res = bpf_map_lookup_elem(reserved, &pk);
 	if (res && *res != actor)
 		return *res;
 	return 0;
@@ -443,7 +449,11 @@ static __always_inline int tg_allowed_from(__u32 slot, __u32 target,
 	return pairs && bpf_map_lookup_elem(pairs, &key);
 }
 
-/* The tenant whose networks hold addr (16-byte form), or TG_TENANT_HOST. */
+/*
+ * The tenant whose networks hold addr (16-byte form), or TG_TENANT_HOST;
+ * TG_OWNER_UNKNOWN when the policy cannot be read (a tenant's access is
+ * then refused, never let through unchecked).
+ */
 static __always_inline __u32 tg_net_owner(__u32 slot, const __u32 addr[4])
 {
 	struct tg_net_key key = {.prefixlen = 128};
@@ -451,7 +461,7 @@ static __always_inline __u32 tg_net_owner(__u32 slot, const __u32 addr[4])
 	__u32 *owner;
 
 	if (!nets)
-		return TG_TENANT_HOST;
+		return TG_OWNER_UNKNOWN;
 	__builtin_memcpy(key.addr, addr, 16);
 	owner = bpf_map_lookup_elem(nets, &key);
 	return owner ? *owner : TG_TENANT_HOST;

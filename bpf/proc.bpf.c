@@ -376,6 +376,11 @@ int BPF_PROG(tg_proc_inode_permission, struct inode *inode, int mask, int ret)
 
 /* SysV IPC -------------------------------------------------------------- */
 
+/*
+ * Record the creator of a new object. A tenant's object that cannot be
+ * recorded (ipc_owners full) is not made (ENOSPC): unrecorded, any tenant
+ * could use it. The host's is made all the same.
+ */
 static __always_inline int tg_ipc_created(struct kern_ipc_perm *perm,
 					  __u16 type)
 {
@@ -387,7 +392,9 @@ static __always_inline int tg_ipc_created(struct kern_ipc_perm *perm,
 		o.tenant = t.id;
 		o.flags = (__u16)t.flags;
 	}
-	bpf_map_update_elem(&ipc_owners, &key, &o, BPF_ANY);
+	if (bpf_map_update_elem(&ipc_owners, &key, &o, BPF_ANY) &&
+	    o.tenant != TG_TENANT_HOST)
+		return -ENOSPC;
 	return 0;
 }
 

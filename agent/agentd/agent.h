@@ -98,11 +98,13 @@ struct agent {
 	__u64 collector_refusals_told; /* refused listeners reported */
 	struct tg_delivery dlv;	    /* event counts, denials, drops, metrics */
 	struct tg_pending reported; /* cgroups left pending, as last reported */
-	int rescan_err;		    /* the last rescan's error, 0 if none */
+	struct tg_pending reported_unowned; /* paths no tenant's, as reported */
+	int rescan_err; /* the last rescan's error, 0 if none */
 	struct tg_links_stats links_told; /* hard links, last reported */
 	struct tg_pins pins;		  /* the pin directory */
 	const struct tg_peer *peer; /* the control peer being served, or NULL */
 	size_t ids_saved;	    /* tenant ids written to the pins */
+	int ids_save_err;	    /* the last error saving one, 0 if none */
 	__s64 start_boot_ns;	    /* CLOCK_BOOTTIME at the pins' opening */
 	__u64 gap_kept;		    /* ring records made before that */
 	struct tg_guard_maps guard; /* self-protection's maps */
@@ -129,6 +131,12 @@ void agent_report_drops(struct agent *a, int force);
 void agent_report_refused_collector(struct agent *a);
 void agent_report_unmarked(struct agent *a);
 void agent_report_pending(struct agent *a);
+/*
+ * "" when every cgroup below the tenants cgroup, every directory below the
+ * paths root and every policy tenant is a tenant's; else "; UNREGISTERED:
+ * ..." with the counts, for the start and reload messages.
+ */
+void agent_unregistered_text(const struct agent *a, char *buf, size_t len);
 void agent_report_links(struct agent *a);
 struct json_object *agent_backends_json(struct agent *a, struct json_object *o,
 					int reasons);

@@ -154,6 +154,21 @@ static struct json_object *pending_json(struct agent *a)
 	json_object_object_add(o, "unregistered", arr);
 	json_object_object_add(o, "unregistered_more",
 			       json_object_new_int64((int64_t)p->more));
+	json_add_str(o, "paths_root", a->reg.paths_root);
+	arr = json_object_new_array();
+	for (i = 0; i < a->reg.unowned.n; i++) {
+		u = json_object_new_object();
+		json_add_str(u, "path", a->reg.unowned.v[i].cgroup);
+		json_add_str(u, "reason",
+			     tg_unreg_reason_name(a->reg.unowned.v[i].reason));
+		tg_unowned_text(&a->reg.unowned.v[i], msg, sizeof(msg));
+		json_add_str(u, "message", msg);
+		json_object_array_add(arr, u);
+	}
+	json_object_object_add(o, "unregistered_paths", arr);
+	json_object_object_add(
+		o, "unregistered_paths_more",
+		json_object_new_int64((int64_t)a->reg.unowned.more));
 	return o;
 }
 

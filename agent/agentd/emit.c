@@ -288,6 +288,23 @@ static void pins_text(struct agent *a, char *buf, size_t len)
 		ps->maps_new, ps->frozen);
 }
 
+void agent_unregistered_text(const struct agent *a, char *buf, size_t len)
+{
+	const struct tg_pending *p = &a->reg.pending, *u = &a->reg.unowned;
+	size_t i, ids = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < p->n; i++)
+		ids += p->v[i].reason == TG_UNREG_IDS;
+	if (!ids && !p->more && !u->n && !u->more)
+		return;
+	snprintf(
+		buf, len,
+		"; UNREGISTERED: %zu cgroup(s) are no tenant (%zu for want of tenant ids), pending; %zu path(s) are no tenant's (below %s or a policy tenant's without an id), refused to every tenant",
+		p->n + p->more, ids, u->n + u->more,
+		a->reg.paths_root[0] ? a->reg.paths_root : "the paths root");
+}
+
 /* The agent event stating what is enforced and by what. */
 void agent_emit_backends(struct agent *a, const char *op)
 {
@@ -329,6 +346,8 @@ void agent_emit_backends(struct agent *a, const char *op)
 			     usock, proc, net, guard);
 	if (a->pins.meta && n < sizeof(msg))
 		pins_text(a, msg + n, sizeof(msg) - n);
+	n = strlen(msg);
+	agent_unregistered_text(a, msg + n, sizeof(msg) - n);
 	add_field(o, "message", msg);
 	tg_info("%s", msg);
 	agent_emit(a, o);
@@ -460,11 +479,50 @@ static void report_unreg(void *ctx, const struct tg_unreg *u)
 	agent_emit(a, o);
 }
 
+/* One directory below the paths root newly no tenant's: told, once. */
+static void report_unowned(void *ctx, const struct tg_unreg *u)
+{
+	struct agent *a = ctx;
+	struct json_object *o;
+	char msg[PATH_MAX + 256];
+
+	tg_unowned_text(u, msg, sizeof(msg));
+	tg_info("%s", msg);
+	o = tg_agent_event(&a->fmt, "unregistered_path", "deny", msg);
+	if (o) {
+		add_field(o, "path", u->cgroup);
+		add_field(o, "reason", tg_unreg_reason_name(u->reason));
+	}
+	agent_emit(a, o);
+}
+
+/* The same for the directories below the paths root no tenant owns. */
+static void report_unowned_paths(struct agent *a)
+{
+	const struct tg_pending *now = &a->reg.unowned;
+	char msg[PATH_MAX + 160];
+
+	tg_pending_news(&a->reported_unowned, now, report_unowned, a);
+	if (now->more > a->reported_unowned.more) {
+		snprintf(
+			msg, sizeof(msg),
+			"%zu more directories below %s are no tenant's (not listed); they are refused to every tenant",
+			now->more, a->reg.paths_root);
+		tg_info("%s", msg);
+		agent_emit(a, tg_agent_event(&a->fmt, "unregistered_path",
+					     "deny", msg));
+	}
+	if (tg_pending_copy_list(&a->reported_unowned, now))
+		tg_info("unregistered paths: out of memory; they may be reported again");
+}
+
 /* Tell what the last apply left pending that was not told before. */
 void agent_report_pending(struct agent *a)
 {
 	const struct tg_pending *now = &a->reg.pending;
 	char msg[160];
+
+	report_unowned_paths(a);
 
 	tg_pending_news(&a->reported, now, report_unreg, a);
 	if (now->more > a->reported.more) {

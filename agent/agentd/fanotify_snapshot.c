@@ -21,6 +21,28 @@ void tg_fan_snap_free(struct tg_fan_snap *s)
 	free(s);
 }
 
+/* Whether o (not sorted yet) holds the inode of st. */
+static int listed(const struct tg_fo_owned *o, const struct stat *st)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		if (o->v[i].dev == st->st_dev && o->v[i].ino == st->st_ino)
+			return 1;
+	return 0;
+}
+
+/* path, refused to every tenant, unless a tenant owns it or it is absent. */
+static int add_unregistered(struct tg_fan_snap *s, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || listed(&s->owned, &st))
+		return 0;
+	return tg_fo_owned_add(&s->owned, st.st_dev, st.st_ino,
+			       TG_OWNER_UNREGISTERED, TG_FO_ROOT);
+}
+
 /* The owned roots and tenant cgroups of r. */
 static int build(struct tg_fan_snap *s, const struct tg_registry *r,
 		 const char *cgroup_root)
@@ -46,6 +68,26 @@ static int build(struct tg_fan_snap *s, const struct tg_registry *r,
 				err = tg_fo_owned_add(&s->owned, st.st_dev,
 						      st.st_ino, e->id,
 						      TG_FO_ROOT);
+	}
+	/*
+	 * Below the paths root, in no tenant's path, and the paths of policy
+	 * tenants without an id: refused to every tenant. The cgroups of the
+	 * latter: the pending actor.
+	 */
+	if (!err && r->paths_root[0])
+		err = add_unregistered(s, r->paths_root);
+	for (i = 0; i < r->n_idless && !err; i++) {
+		const struct tg_idless *x = &r->idless[i];
+
+		for (j = 0; j < x->n_paths && !err; j++)
+			err = add_unregistered(s, x->paths[j]);
+		if (!err && x->cgroup_id &&
+		    strncmp(x->cgroup, cgroup_root, rl) == 0)
+			err = tg_fo_cgroups_add(
+				&s->cgroups,
+				x->cgroup[rl] ? x->cgroup + rl : "/",
+				TG_TENANT_PENDING,
+				r->pending.flags | TG_TENANT_F_PENDING);
 	}
 	/* Below the tenants cgroup, in no tenant: the pending actor. */
 	if (!err && r->pending.cgroup_id &&

@@ -361,6 +361,7 @@ int agent_start(struct agent *a)
 	a->bpf.cgroup_fd = -1;
 	tg_registry_init(&a->reg);
 	tg_pending_init(&a->reported);
+	tg_pending_init(&a->reported_unowned);
 	tg_resports_init(&a->resports,
 			 "/proc/sys/net/ipv4/ip_local_reserved_ports");
 	a->builtin = strcmp(a->opt.policy_file, "builtin") == 0 ||
@@ -515,6 +516,7 @@ void agent_stop(struct agent *a, int clean)
 		close(a->signal_fd);
 	tg_registry_free(&a->reg);
 	tg_pending_free(&a->reported);
+	tg_pending_free(&a->reported_unowned);
 	tg_policy_free(&a->policy);
 }
 

@@ -68,6 +68,26 @@ int agent_restore_tenants(struct agent *a)
 	return 0;
 }
 
+/*
+ * Tenant id id could not be saved (err): a restarted agent would not know
+ * it (nor the ids after it). Told once per error, by an event; tried again
+ * at the next change.
+ */
+static void save_failed(struct agent *a, __u32 id, int err)
+{
+	char msg[200];
+
+	if (err == a->ids_save_err)
+		return;
+	a->ids_save_err = err;
+	snprintf(
+		msg, sizeof(msg),
+		"pins: cannot save tenant id %u (%s): an agent restarted now would not know it; tried again at the next change",
+		id, strerror(-err));
+	tg_info("%s", msg);
+	agent_emit(a, tg_agent_event(&a->fmt, "pins", "deny", msg));
+}
+
 /* Tenants registered since the last save, and the ports reserved. */
 void agent_save_state(struct agent *a)
 {
@@ -84,12 +104,13 @@ void agent_save_state(struct agent *a)
 		id = a->reg.v[i].id;
 		if (bpf_map_update_elem(a->pins.am_fd[TG_AM_TENANT_IDS], &id,
 					&t, BPF_ANY)) {
-			tg_info("pins: cannot save tenant id %u: %s", id,
-				strerror(errno));
+			save_failed(a, id, -errno);
 			break;
 		}
 		a->ids_saved = i + 1;
 	}
+	if (a->ids_saved == a->reg.n)
+		a->ids_save_err = 0;
 	bpf_map_update_elem(a->pins.am_fd[TG_AM_RESPORTS], &zero,
 			    a->resports.mine, BPF_ANY);
 }

@@ -136,8 +136,9 @@ struct tg_inode_key tg_inode_key_of(const struct stat *st)
 
 /*
  * The inode st describes (named path) as an owned root of tenant, and into
- * scopes the rows of what holds it: its filesystem, and the directory it
- * is in (by its real name), where a watch would see the root's activity.
+ * scopes (unless NULL) the rows of what holds it: its filesystem, and the
+ * directory it is in (by its real name), where a watch would see the
+ * root's activity.
  */
 static int add_root(struct tg_compiled *c, struct tg_kv_set *scopes,
 		    const char *path, const struct stat *st, __u32 tenant)
@@ -151,6 +152,8 @@ static int add_root(struct tg_compiled *c, struct tg_kv_set *scopes,
 	memset(&owner, 0, sizeof(owner));
 	owner.tenant = tenant;
 	err = tg_kv_add(&c->roots, &key, &owner);
+	if (!scopes)
+		return err;
 	key.ino = 0;
 	key.scope = TG_SCOPE_FILESYSTEM;
 	err = err ?: tg_kv_add(scopes, &key, &owner);
@@ -204,6 +207,63 @@ static int compile_pending(const struct tg_pending *p, struct tg_compiled *c)
 	if (!p->cgroup_id)
 		return 0;
 	return tg_kv_add(&c->cgroups, &p->cgroup_id, &t);
+}
+
+/* Whether s (not sorted yet) has a row of key key. */
+static int kv_has(const struct tg_kv_set *s, const void *key)
+{
+	size_t row = s->ksz + s->vsz, i;
+
+	for (i = 0; i < s->n; i++)
+		if (!memcmp(s->rows + i * row, key, s->ksz))
+			return 1;
+	return 0;
+}
+
+/*
+ * path as owned by TG_OWNER_UNREGISTERED, refused to every tenant, unless
+ * a tenant owns that inode (a bind mount) or path does not exist.
+ */
+static int add_unregistered(struct tg_compiled *c, const char *path)
+{
+	struct tg_inode_key key;
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return 0;
+	key = tg_inode_key_of(&st);
+	return kv_has(&c->roots, &key)
+		       ? 0
+		       : add_root(c, NULL, path, &st, TG_OWNER_UNREGISTERED);
+}
+
+/*
+ * What no registered tenant owns and no tenant may reach: the paths root
+ * (built-in policy), so that below it a tenant without an id or a
+ * directory not registered yet is refused to every tenant, never open to
+ * all; and the paths of policy tenants without an id, whose cgroups are the
+ * pending actor's.
+ */
+static int add_unregistered_all(const struct tg_registry *r,
+				struct tg_compiled *c)
+{
+	const struct tg_idless *x;
+	struct tg_tenant t = {.id = TG_TENANT_PENDING};
+	unsigned int j;
+	size_t i;
+	int err = 0;
+
+	if (r->paths_root[0])
+		err = add_unregistered(c, r->paths_root);
+	for (i = 0; i < r->n_idless && !err; i++) {
+		x = &r->idless[i];
+		t.flags = r->pending.flags | TG_TENANT_F_PENDING;
+		if (x->cgroup_id && !kv_has(&c->cgroups, &x->cgroup_id))
+			err = tg_kv_add(&c->cgroups, &x->cgroup_id, &t);
+		for (j = 0; j < x->n_paths && !err; j++)
+			err = add_unregistered(c, x->paths[j]);
+	}
+	return err;
 }
 
 int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
@@ -262,6 +322,7 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 			err = compile_net(e, c);
 	}
 	err = err ?: compile_pending(&r->pending, c);
+	err = err ?: add_unregistered_all(r, c);
 	err = err ?: add_scopes(c, &scopes);
 	tg_kv_free(&scopes);
 	if (err)

@@ -24,6 +24,16 @@
 #include "common/clock.h"
 #include "common/log.h"
 
+/* Why an apply failed (err), for people. */
+static const char *apply_error(int err)
+{
+	if (err == -EEXIST)
+		return "two tenants resolve to the same cgroup or directory";
+	if (err == -E2BIG)
+		return "a policy map would be over its size (tenants, owned paths and hard links, reserved ports, networks or allow_from pairs)";
+	return strerror(-err);
+}
+
 /* The registry into the kernel: fanotify's and the BPF programs' maps. */
 static int apply_maps(struct agent *a, struct tg_apply_stats *st)
 {
@@ -68,10 +78,8 @@ int agent_apply(struct agent *a)
 			strerror(-rl_err));
 	if (!err && a->fan)
 		agent_report_unmarked(a);
-	if (err == -EEXIST)
-		tg_info("policy: two tenants resolve to the same cgroup or directory");
-	else if (err)
-		tg_info("policy: cannot apply: %s", strerror(-err));
+	if (err)
+		tg_info("policy: cannot apply: %s", apply_error(err));
 	return err;
 }
 
@@ -82,15 +90,16 @@ int agent_apply(struct agent *a)
 int agent_rescan(struct agent *a)
 {
 	int err = agent_apply(a);
-	char msg[200];
+	char msg[400];
 
 	if (err && err != a->rescan_err) {
 		snprintf(
 			msg, sizeof(msg),
-			"cannot register the cgroups below the tenants cgroup: %s; new ones stay pending",
-			err == -EEXIST
-				? "two tenants resolve to the same cgroup or directory"
-				: strerror(-err));
+			"cannot register the cgroups below the tenants cgroup: %s; new ones stay pending%s",
+			apply_error(err),
+			a->builtin
+				? ", new directories below the paths root are refused to every tenant"
+				: "");
 		agent_emit(a, tg_agent_event(&a->fmt, "pending", "deny", msg));
 	}
 	a->rescan_err = err;
@@ -128,9 +137,7 @@ static void roll_back(struct agent *a, struct tg_policy *prev,
 		tg_fan_apply(a->fan, &a->reg, 0);
 	tg_policy_free(next);
 	snprintf(msg, sizeof(msg), "policy: cannot apply: %s",
-		 err == -EEXIST
-			 ? "two tenants resolve to the same cgroup or directory"
-			 : strerror(-err));
+		 apply_error(err));
 	d->msgs = calloc(1, sizeof(char *));
 	if (d->msgs && (d->msgs[0] = strdup(msg)))
 		d->n = 1;
@@ -156,15 +163,18 @@ static void report_reload(struct agent *a, int err, const struct tg_diag *d,
 			  struct json_object *errs)
 {
 	struct json_object *o, *arr;
-	char msg[256];
+	char msg[PATH_MAX + 512];
 	unsigned int i;
+	size_t n;
 
 	if (!err) {
-		snprintf(
+		n = (size_t)snprintf(
 			msg, sizeof(msg),
 			"policy generation %u in force (%u tenants, %ld map changes, %.1f ms)",
 			a->bpf.gen, a->policy.n_tenants, a->last_changes,
 			a->last_reload_ms);
+		if (n < sizeof(msg))
+			agent_unregistered_text(a, msg + n, sizeof(msg) - n);
 		o = tg_agent_event(&a->fmt, "reload", "allow", msg);
 		if (o)
 			json_object_object_add(

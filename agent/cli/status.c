@@ -204,6 +204,17 @@ static void print_pending(struct json_object *r)
 	    json_object_get_int64(v) > 0)
 		printf("PENDING:     %s more cgroups are no tenant (not listed)\n",
 		       json_object_get_string(v));
+	un = NULL;
+	json_object_object_get_ex(p, "unregistered_paths", &un);
+	n = un ? json_object_array_length(un) : 0;
+	for (i = 0; i < n; i++) {
+		u = json_object_array_get_idx(un, i);
+		printf("REFUSED:     %s\n", jstr(u, "message"));
+	}
+	if (json_object_object_get_ex(p, "unregistered_paths_more", &v) &&
+	    json_object_get_int64(v) > 0)
+		printf("REFUSED:     %s more directories below %s are no tenant's (not listed), refused to every tenant\n",
+		       json_object_get_string(v), jstr(p, "paths_root"));
 }
 
 /* What stays enforcing without an agent, and what this start adopted. */

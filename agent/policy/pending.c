@@ -111,6 +111,15 @@ const char *tg_unreg_reason_name(int reason)
 	}
 }
 
+/* Why a name got no tenant id. */
+static void ids_text(char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "the %u tenant ids are used up (ids are never reused while "
+		 "the pinned set lives; only --detach starts them again)",
+		 TG_TENANT_PENDING - 1);
+}
+
 void tg_unreg_text(const struct tg_unreg *u, char *buf, size_t len)
 {
 	const char *why;
@@ -122,10 +131,7 @@ void tg_unreg_text(const struct tg_unreg *u, char *buf, size_t len)
 		      "0-9 _ . -, not \"host\")";
 		break;
 	case TG_UNREG_IDS:
-		snprintf(tmp, sizeof(tmp),
-			 "the %u tenant ids of this agent's life are used up "
-			 "(ids are not reused; a restart starts again)",
-			 TG_TENANT_PENDING - 1);
+		ids_text(tmp, sizeof(tmp));
 		why = tmp;
 		break;
 	case TG_UNREG_POLICY_NAME:
@@ -147,6 +153,30 @@ void tg_unreg_text(const struct tg_unreg *u, char *buf, size_t len)
 	snprintf(buf, len,
 		 "cgroup %s is no tenant: %s; its processes are pending "
 		 "(they own nothing and are refused what tenants own)",
+		 u->cgroup, why);
+}
+
+void tg_unowned_text(const struct tg_unreg *u, char *buf, size_t len)
+{
+	const char *why;
+	char tmp[160];
+
+	switch (u->reason) {
+	case TG_UNREG_NAME: why = "its name is not a valid tenant name"; break;
+	case TG_UNREG_IDS:
+		ids_text(tmp, sizeof(tmp));
+		why = tmp;
+		break;
+	case TG_UNREG_POLICY_NAME:
+		why = "its name is a policy tenant's, which does not own it";
+		break;
+	default:
+		why = "the tenant of that name is no tenant now (a conflict)";
+		break;
+	}
+	snprintf(buf, len,
+		 "path %s is no tenant's: %s; it is refused to every tenant "
+		 "(the host keeps access)",
 		 u->cgroup, why);
 }
 

@@ -23,9 +23,9 @@ enum tg_unreg_reason {
 	TG_UNREG_ERROR,	      /* could not be read: err */
 };
 
-/* One cgroup left pending. */
+/* One cgroup left pending (or one directory no tenant's: the same list). */
 struct tg_unreg {
-	char *cgroup; /* absolute path of the cgroup directory */
+	char *cgroup; /* absolute path of the cgroup directory (directory) */
 	int reason;   /* enum tg_unreg_reason */
 	int err;      /* errno, for TG_UNREG_ERROR */
 };
@@ -63,6 +63,8 @@ void tg_pending_finish(struct tg_pending *p);
 const char *tg_unreg_reason_name(int reason);
 /* One sentence on u for people, into buf. */
 void tg_unreg_text(const struct tg_unreg *u, char *buf, size_t len);
+/* The same for a directory below the paths root that is no tenant's. */
+void tg_unowned_text(const struct tg_unreg *u, char *buf, size_t len);
 
 /*
  * Call fn for each cgroup of now not listed with the same reason in

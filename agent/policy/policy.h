@@ -7,10 +7,12 @@
 #include <linux/types.h>
 
 #include "policy/yaml_tree.h"
+#include "tenantguard/map_abi.h"
 
-#define TG_POLICY_MAX_FILE    (4u << 20) /* bytes per policy file */
-#define TG_POLICY_MAX_ERRORS  TG_DIAG_MAX
-#define TG_POLICY_MAX_TENANTS 16384
+#define TG_POLICY_MAX_FILE   (4u << 20) /* bytes per policy file */
+#define TG_POLICY_MAX_ERRORS TG_DIAG_MAX
+/* Every tenant needs an id: 1..TG_MAX_TENANTS - 1 (see map_abi.h). */
+#define TG_POLICY_MAX_TENANTS (TG_MAX_TENANTS - 1)
 #define TG_POLICY_MAX_ITEMS   1024 /* entries of one list */
 
 enum tg_mode {

@@ -20,6 +20,7 @@ void tg_registry_init(struct tg_registry *r)
 	memset(r, 0, sizeof(*r));
 	r->next_id = 1;
 	tg_pending_init(&r->pending);
+	tg_pending_init(&r->unowned);
 }
 
 static void entry_free_paths(struct tg_tenant_entry *e)
@@ -42,6 +43,20 @@ static void entry_free_paths(struct tg_tenant_entry *e)
 	e->n_networks = 0;
 }
 
+/* Forget the policy tenants without an id. */
+static void idless_clear(struct tg_registry *r)
+{
+	unsigned int j;
+	size_t i;
+
+	for (i = 0; i < r->n_idless; i++)
+		for (j = 0; j < r->idless[i].n_paths; j++)
+			free(r->idless[i].paths[j]);
+	free(r->idless);
+	r->idless = NULL;
+	r->n_idless = 0;
+}
+
 void tg_registry_free(struct tg_registry *r)
 {
 	size_t i;
@@ -54,6 +69,8 @@ void tg_registry_free(struct tg_registry *r)
 		free(r->names);
 	}
 	tg_pending_free(&r->pending);
+	tg_pending_free(&r->unowned);
+	idless_clear(r);
 	tg_registry_init(r);
 }
 
@@ -120,6 +137,8 @@ const char *tg_registry_name(const struct tg_registry *r, __u32 id, char *buf,
 	/* Owners that are no tenant; parentheses are not in tenant names. */
 	if (id == TG_OWNER_SHARED)
 		return "(several)";
+	if (id == TG_OWNER_UNREGISTERED)
+		return "(unregistered)";
 	if (id == TG_OWNER_UNKNOWN)
 		return "(unknown)";
 	e = tg_registry_by_id(r, id);
@@ -449,6 +468,67 @@ static int register_paths_root(struct tg_registry *r, const char *paths_root)
 	return err;
 }
 
+/* Whether directory entry de of dir is a directory (not a symlink to one). */
+static int entry_is_dir(const char *dir, const struct dirent *de)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type == DT_DIR;
+	return !tg_path_join(path, sizeof(path), dir, de->d_name) &&
+	       lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * List in r->unowned every directory below the paths root that is no
+ * tenant's in force: a name without an id, an invalid name, a tenant taken
+ * out for a conflict. The paths root's own row refuses them to every
+ * tenant; this says which and why. 0 or -errno.
+ */
+static int list_unowned(struct tg_registry *r)
+{
+	const struct tg_tenant_entry *e;
+	struct dirent *de;
+	int reason, err = 0;
+	unsigned int j;
+	size_t i;
+	DIR *d;
+
+	tg_pending_clear(&r->unowned);
+	for (i = 0; i < r->n_idless && !err; i++)
+		for (j = 0; j < r->idless[i].n_paths && !err; j++)
+			err = tg_pending_add(&r->unowned, r->idless[i].paths[j],
+					     NULL, TG_UNREG_IDS, 0);
+	if (err || !r->paths_root[0])
+		goto out_finish;
+	d = opendir(r->paths_root);
+	if (!d) {
+		err = errno == ENOENT ? 0 : -errno;
+		goto out_finish;
+	}
+	while (!err && (de = readdir(d))) {
+		if (dot_entry(de->d_name) || !entry_is_dir(r->paths_root, de))
+			continue;
+		if (!tg_tenant_name_valid(de->d_name)) {
+			reason = TG_UNREG_NAME;
+		} else {
+			e = tg_registry_find(r, de->d_name);
+			if (e && tg_tenant_in_force(e) && e->n_paths)
+				continue;
+			reason = !e	      ? TG_UNREG_IDS
+				 : e->defined ? TG_UNREG_POLICY_NAME
+					      : TG_UNREG_CONFLICT;
+		}
+		err = tg_pending_add(&r->unowned, r->paths_root, de->d_name,
+				     reason, 0);
+	}
+	closedir(d);
+out_finish:
+	tg_pending_finish(&r->unowned);
+	return err;
+}
+
 __u32 tg_registry_actor(const struct tg_registry *r, const char *path)
 {
 	__u32 id = TG_TENANT_HOST;
@@ -468,12 +548,74 @@ __u32 tg_registry_actor(const struct tg_registry *r, const char *path)
 	if (id == TG_TENANT_HOST && r->pending.cgroup[0] &&
 	    tg_path_within(path, r->pending.cgroup))
 		id = TG_TENANT_PENDING;
+	for (i = 0; i < r->n_idless && id == TG_TENANT_HOST; i++)
+		if (tg_path_within(path, r->idless[i].cgroup))
+			id = TG_TENANT_PENDING;
 	return id;
 }
 
 int tg_tenant_in_force(const struct tg_tenant_entry *e)
 {
 	return e->present || e->defined || e->n_paths;
+}
+
+/* Policy tenant t gets no id: it owns nothing (see struct tg_idless). */
+static int add_idless(struct tg_registry *r, const struct tg_policy_tenant *t,
+		      const char *cgroup_root)
+{
+	struct tg_idless *x;
+	unsigned int i;
+	void *v;
+	int err;
+
+	v = reallocarray(r->idless, r->n_idless + 1, sizeof(*r->idless));
+	if (!v)
+		return -ENOMEM;
+	r->idless = v;
+	x = &r->idless[r->n_idless++];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->name, sizeof(x->name), "%s", t->name);
+	err = tg_path_join(x->cgroup, sizeof(x->cgroup), cgroup_root,
+			   t->cgroup);
+	if (err)
+		return err;
+	if (tg_cgroup_id(x->cgroup, &x->cgroup_id))
+		x->cgroup_id = 0;
+	for (i = 0; i < t->n_paths && i < TG_TENANT_PATHS_MAX; i++) {
+		x->paths[i] = strdup(t->paths[i]);
+		if (!x->paths[i])
+			return -ENOMEM;
+		x->n_paths++;
+	}
+	return 0;
+}
+
+/* Whether the pending list holds cgroup. */
+static int pending_listed(const struct tg_pending *p, const char *cgroup)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (!strcmp(p->v[i].cgroup, cgroup))
+			return 1;
+	return 0;
+}
+
+/*
+ * The cgroups of the policy tenants without an id, listed as pending (once:
+ * the scan lists one below the tenants cgroup already).
+ */
+static int list_idless_cgroups(struct tg_registry *r)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < r->n_idless && !err; i++)
+		if (!pending_listed(&r->pending, r->idless[i].cgroup))
+			err = tg_pending_add(&r->pending, r->idless[i].cgroup,
+					     NULL, TG_UNREG_IDS, 0);
+	tg_pending_finish(&r->pending);
+	return err;
 }
 
 int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
@@ -490,12 +632,17 @@ int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
 		r->v[k].cgroup_id = 0;
 		r->v[k].flags = 0;
 	}
+	idless_clear(r);
 	for (i = 0; i < p->n_tenants && !err; i++) {
 		struct tg_tenant_entry *e =
 			tg_registry_find(r, p->tenants[i].name);
 
 		if (!e)
 			e = registry_add(r, p->tenants[i].name);
+		if (!e && errno == ENOSPC) {
+			err = add_idless(r, &p->tenants[i], cgroup_root);
+			continue;
+		}
 		if (!e)
 			return -errno;
 		err = apply_one(e, p, &p->tenants[i], cgroup_root);
@@ -518,6 +665,12 @@ int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
 		err = register_paths_root(r, default_paths_root);
 	for (k = 0; k < r->n && !err; k++)
 		err = keep_zeroconf_paths(&r->v[k], default_paths_root);
+	snprintf(r->paths_root, sizeof(r->paths_root), "%s",
+		 default_paths_root ? default_paths_root : "");
+	if (!err)
+		err = list_unowned(r);
+	if (!err)
+		err = list_idless_cgroups(r);
 	for (k = 0; k < r->n; k++)
 		if (!r->v[k].defined && r->v[k].present &&
 		    p->mode == TG_MODE_AUDIT)
@@ -647,6 +800,8 @@ int tg_registry_resolve_conflicts(struct tg_registry *r)
 		taken++;
 	}
 	tg_pending_finish(&r->pending);
+	if (!err && taken)
+		err = list_unowned(r);
 	free(v);
 	free(out);
 	return err ? err : taken;

@@ -30,6 +30,20 @@ struct tg_tenant_entry {
 	int zeroconf; /* found below the tenants cgroup once */
 };
 
+/*
+ * A policy tenant the agent could not give an id (every id used): it owns
+ * nothing. Its processes are the pending actor's (its cgroup is listed in
+ * pending with TG_UNREG_IDS), its paths are refused to every tenant (listed
+ * in unowned with TG_UNREG_IDS); the host keeps access.
+ */
+struct tg_idless {
+	char name[TG_TENANT_NAME_MAX];
+	char cgroup[PATH_MAX]; /* absolute path of its cgroup */
+	__u64 cgroup_id;       /* 0 while the cgroup does not exist */
+	unsigned int n_paths;
+	char *paths[TG_TENANT_PATHS_MAX];
+};
+
 struct hsearch_data;
 
 struct tg_registry {
@@ -38,6 +52,16 @@ struct tg_registry {
 	__u32 next_id;
 	struct hsearch_data *names; /* name -> index of v */
 	struct tg_pending pending;  /* the tenants cgroup, what stays pending */
+	/*
+	 * The built-in policy's paths root ("" for a policy file), owned by
+	 * TG_OWNER_UNREGISTERED: what lies below it and is no registered
+	 * tenant's is refused to every tenant. unowned lists the directories
+	 * there that are no tenant's (tg_unreg.cgroup holds the path).
+	 */
+	char paths_root[PATH_MAX];
+	struct tg_pending unowned;
+	struct tg_idless *idless; /* policy tenants without an id */
+	size_t n_idless;
 };
 
 void tg_registry_init(struct tg_registry *r);
@@ -74,7 +98,8 @@ tg_registry_find_const(const struct tg_registry *r, const char *name);
  * entries' cgroups), compared component by component: the tenant whose
  * cgroup is path or its nearest ancestor (a tenant whose cgroup exists, or
  * one the policy names, even before its cgroup is picked up), else
- * TG_TENANT_PENDING at or below the tenants cgroup, else TG_TENANT_HOST.
+ * TG_TENANT_PENDING at or below the tenants cgroup or a policy tenant's
+ * without an id, else TG_TENANT_HOST.
  */
 __u32 tg_registry_actor(const struct tg_registry *r, const char *path);
 
@@ -96,7 +121,12 @@ struct tg_policy;
  * directory below it named as a tenant is a zero-config tenant's too, and
  * a zero-config tenant whose cgroup is gone (a job ended, the agent started
  * while it was away) keeps owning default_paths_root/<name>: nobody else
- * may open its files meanwhile. Names keep their ids.
+ * may open its files meanwhile. Names keep their ids. With
+ * default_paths_root, r->unowned lists the directories below it that end
+ * up no tenant's (no id left, an invalid name, a conflict). A policy
+ * tenant that cannot get an id (all used) goes to r->idless, listed in
+ * r->pending (its cgroup) and r->unowned (its paths): the rest of the
+ * policy applies.
  */
 int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
 		      const char *cgroup_root, const char *default_paths_root);
@@ -119,7 +149,8 @@ int tg_registry_scan(struct tg_registry *r, const char *tenants_dir,
  * (-EEXIST): take the zero-config tenant of each such pair out of r (it
  * stays pending, listed with TG_UNREG_CONFLICT). When both are zero-config
  * the one registered later goes; pairs of policy tenants stay an error of
- * the policy. Returns the number of tenants taken out, or -errno.
+ * the policy. Its directory below the paths root is then listed in
+ * r->unowned. Returns the number of tenants taken out, or -errno.
  */
 int tg_registry_resolve_conflicts(struct tg_registry *r);
 

@@ -77,12 +77,16 @@ struct tg_inode_key {
 #define TG_SCOPE_PARENT	    2
 
 /*
- * Owners that are not a tenant: an object hard-linked below the roots of
- * several tenants, and one whose ancestry is deeper than TG_MAX_PATH_DEPTH.
- * Every tenant is denied both; host processes are not.
+ * Owners that are not a tenant: the built-in policy's paths root, so what
+ * lies below it and is no registered tenant's (a tenant the agent cannot
+ * register, a directory not registered yet); an object hard-linked below
+ * the roots of several tenants; and one whose ancestry is deeper than
+ * TG_MAX_PATH_DEPTH. Every tenant is denied all three; host processes are
+ * not.
  */
-#define TG_OWNER_SHARED	 0xfffffffeU
-#define TG_OWNER_UNKNOWN 0xffffffffU
+#define TG_OWNER_UNREGISTERED 0xfffffffdU
+#define TG_OWNER_SHARED	      0xfffffffeU
+#define TG_OWNER_UNKNOWN      0xffffffffU
 
 /*
  * tg_owner.flags. TG_OWNER_F_LINK: an object found with several links (not
@@ -92,7 +96,7 @@ struct tg_inode_key {
 
 /* Value of owned_roots. */
 struct tg_owner {
-	__u32 tenant; /* owning tenant id, or TG_OWNER_SHARED */
+	__u32 tenant; /* owning tenant id, TG_OWNER_SHARED or _UNREGISTERED */
 	__u32 flags;  /* TG_OWNER_F_* */
 };
 

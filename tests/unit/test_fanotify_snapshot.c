@@ -183,6 +183,33 @@ static void test_old_links_and_same_roots(void **state)
 	tg_fan_snap_free(old);
 }
 
+/*
+ * Built-in policy: the paths root is refused to every tenant below the
+ * tenants' own roots (TG_OWNER_UNREGISTERED), a tenant's root there stays
+ * its own, and a tenant owning the paths root itself keeps it.
+ */
+static void test_paths_root(void **state)
+{
+	struct tg_fan_snap *s = calloc(1, sizeof(*s));
+
+	assert_non_null(s);
+	snprintf(reg.paths_root, sizeof(reg.paths_root), "%s", top);
+	assert_int_equal(tg_fan_snap_build(s, &reg, "/cg", NULL), 0);
+	assert_int_equal(ent_of(s, ".")->tenant, TG_OWNER_UNREGISTERED);
+	assert_int_equal(ent_of(s, ".")->flags, TG_FO_ROOT);
+	assert_int_equal(ent_of(s, "a")->tenant, 1);
+	assert_int_equal(ent_of(s, "b")->tenant, 2);
+	tg_fan_snap_free(s);
+	s = calloc(1, sizeof(*s));
+	assert_non_null(s);
+	ents[1].paths[0] = top;
+	assert_int_equal(tg_fan_snap_build(s, &reg, "/cg", NULL), 0);
+	assert_int_equal(ent_of(s, ".")->tenant, 2);
+	ents[1].paths[0] = pb;
+	reg.paths_root[0] = '\0';
+	tg_fan_snap_free(s);
+}
+
 /* Two tenants owning one root: refused. */
 static void test_one_root_two_tenants(void **state)
 {
@@ -206,6 +233,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_root_two_tenants,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_paths_root, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

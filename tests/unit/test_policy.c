@@ -520,9 +520,39 @@ static void test_error_cap(void **state)
 	free(doc);
 }
 
+/* As many tenants as there are tenant ids, and not one more. */
+static void test_tenant_limit(void **state)
+{
+	char *doc = malloc(1 << 20), want[96];
+	struct tg_diag d = {};
+	struct tg_policy p;
+	size_t n = 0;
+	int i;
+
+	assert_non_null(doc);
+	n += (size_t)sprintf(doc + n, "version: 1\ntenants:\n");
+	for (i = 0; i < TG_MAX_TENANTS - 1; i++)
+		n += (size_t)sprintf(doc + n, "  t%d: {}\n", i);
+	assert_int_equal(check_doc(&p, "full.yaml", doc, n, &d), 0);
+	assert_int_equal(p.n_tenants, TG_MAX_TENANTS - 1);
+	tg_policy_free(&p);
+	tg_diag_free(&d);
+	n += (size_t)sprintf(doc + n, "  over: {}\n");
+	assert_int_equal(check_doc(&p, "over.yaml", doc, n, &d), -EINVAL);
+	assert_int_equal(d.n, 1);
+	snprintf(want, sizeof(want),
+		 "over.yaml:%d:3: too many tenants (limit 16383)",
+		 TG_MAX_TENANTS + 2);
+	assert_string_equal(d.msgs[0], want);
+	tg_diag_free(&d);
+	tg_policy_free(&p);
+	free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tenant_limit),
 		cmocka_unit_test(test_invalid_corpus),
 		cmocka_unit_test(test_valid_corpus),
 		cmocka_unit_test(test_defaults_and_values),

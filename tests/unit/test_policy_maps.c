@@ -138,6 +138,177 @@ static void test_conflicts(void **state)
 	tg_registry_free(&r);
 }
 
+/* The row of owned_roots for the inode of path, or NULL. */
+static const struct tg_owner *root_row(const struct tg_compiled *c,
+				       const char *path)
+{
+	size_t row = c->roots.ksz + c->roots.vsz, i;
+	struct tg_inode_key key;
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	key = tg_inode_key_of(&st);
+	for (i = 0; i < c->roots.n; i++)
+		if (!memcmp(c->roots.rows + i * row, &key, sizeof(key)))
+			return (const void *)(c->roots.rows + i * row +
+					      c->roots.ksz);
+	return NULL;
+}
+
+/*
+ * Built-in policy: the paths root is TG_OWNER_UNREGISTERED's, so that what
+ * lies below it and is no tenant's (no id left) is refused to every
+ * tenant; a tenant's directory below it stays the tenant's, and a tenant
+ * owning the paths root itself (a bind mount) keeps it.
+ */
+static void test_paths_root_row(void **state)
+{
+	char srv[128], p[256], tc[64];
+	const struct tg_owner *o;
+	struct tg_compiled c;
+	struct tg_registry r;
+	struct tg_policy pol;
+
+	snprintf(tc, sizeof(tc), "%s", root + strlen("/tmp"));
+	/* Not below the tenants cgroup (root): no cgroup of a tenant. */
+	snprintf(srv, sizeof(srv), "/tmp/tg-srv.XXXXXX");
+	assert_non_null(mkdtemp(srv));
+	snprintf(p, sizeof(p), "%s/acme", srv);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/late", srv);
+	assert_int_equal(mkdir(p, 0755), 0);
+	tg_policy_init(&pol);
+	snprintf(pol.tenants_cgroup, sizeof(pol.tenants_cgroup), "%s", tc);
+	tg_registry_init(&r);
+	r.next_id = TG_TENANT_PENDING - 2; /* acme and globex only */
+	assert_int_equal(tg_registry_apply(&r, &pol, "/tmp", srv), 0);
+	assert_null(tg_registry_find(&r, "late"));
+	tg_compiled_init(&c);
+	assert_int_equal(tg_compile(&r, &c), 0);
+	o = root_row(&c, srv);
+	assert_non_null(o);
+	assert_int_equal(o->tenant, TG_OWNER_UNREGISTERED);
+	snprintf(p, sizeof(p), "%s/acme", srv);
+	o = root_row(&c, p);
+	assert_non_null(o);
+	assert_int_equal(o->tenant, tg_registry_find(&r, "acme")->id);
+	snprintf(p, sizeof(p), "%s/late", srv);
+	assert_null(root_row(&c, p)); /* below the root: refused by it */
+	tg_compiled_free(&c);
+	/* acme owning the paths root itself: its row, no conflict. */
+	tg_registry_find(&r, "acme")->paths[0][strlen(srv)] = '\0';
+	tg_compiled_init(&c);
+	assert_int_equal(tg_compile(&r, &c), 0);
+	o = root_row(&c, srv);
+	assert_non_null(o);
+	assert_int_equal(o->tenant, tg_registry_find(&r, "acme")->id);
+	tg_compiled_free(&c);
+	/* A policy file: no such row. */
+	assert_int_equal(tg_registry_apply(&r, &pol, "/tmp", NULL), 0);
+	tg_compiled_init(&c);
+	assert_int_equal(tg_compile(&r, &c), 0);
+	assert_null(root_row(&c, srv));
+	tg_compiled_free(&c);
+	tg_registry_free(&r);
+	tg_policy_free(&pol);
+	snprintf(p, sizeof(p), "rm -rf '%s'", srv);
+	assert_int_equal(system(p), 0);
+}
+
+/* The row of tenant_cgroups for cgroup id id, or NULL. */
+static const struct tg_tenant *cgroup_row(const struct tg_compiled *c, __u64 id)
+{
+	size_t row = c->cgroups.ksz + c->cgroups.vsz, i;
+
+	for (i = 0; i < c->cgroups.n; i++)
+		if (!memcmp(c->cgroups.rows + i * row, &id, sizeof(id)))
+			return (const void *)(c->cgroups.rows + i * row +
+					      c->cgroups.ksz);
+	return NULL;
+}
+
+/*
+ * A policy tenant that gets no id (all used): the rest of the policy
+ * applies; its cgroup (elsewhere than the tenants cgroup) is the pending
+ * actor's, its paths are refused to every tenant, both listed. A later
+ * policy without it forgets it.
+ */
+static void test_policy_tenant_without_id(void **state)
+{
+	char srv[128], p[256], file[256], dropins[256], tc[64];
+	const struct tg_tenant *t;
+	const struct tg_owner *o;
+	struct tg_compiled c;
+	struct tg_registry r;
+	struct tg_diag d = {};
+	struct tg_policy pol;
+	FILE *f;
+
+	snprintf(tc, sizeof(tc), "%s", root + strlen("/tmp"));
+	snprintf(srv, sizeof(srv), "/tmp/tg-srv.XXXXXX");
+	assert_non_null(mkdtemp(srv));
+	snprintf(p, sizeof(p), "%s/acme", srv);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/initech", srv);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/initech", root);
+	assert_int_equal(mkdir(p, 0755), 0); /* its cgroup */
+	snprintf(file, sizeof(file), "%s/policy.yaml", root);
+	snprintf(dropins, sizeof(dropins), "%s/policy.d", root);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"version: 1\ntenants_cgroup: %s/none\ntenants:\n"
+		"  acme: {cgroup: %s/acme, paths: [%s/acme]}\n"
+		"  initech: {cgroup: %s/initech, paths: [%s/initech]}\n",
+		tc, tc, srv, tc, srv);
+	fclose(f);
+	tg_policy_init(&pol);
+	assert_int_equal(tg_policy_load(&pol, file, dropins, &d), 0);
+	tg_registry_init(&r);
+	r.next_id = TG_TENANT_PENDING - 1; /* one id: acme's */
+	assert_int_equal(tg_registry_apply(&r, &pol, "/tmp", NULL), 0);
+	assert_non_null(tg_registry_find(&r, "acme"));
+	assert_null(tg_registry_find(&r, "initech"));
+	assert_int_equal(r.n_idless, 1);
+	snprintf(p, sizeof(p), "%s/initech", root);
+	assert_int_equal(r.pending.n, 1);
+	assert_string_equal(r.pending.v[0].cgroup, p);
+	assert_int_equal(r.pending.v[0].reason, TG_UNREG_IDS);
+	snprintf(p, sizeof(p), "%s/initech/job", root);
+	assert_int_equal(tg_registry_actor(&r, p), TG_TENANT_PENDING);
+	snprintf(p, sizeof(p), "%s/initech", srv);
+	assert_int_equal(r.unowned.n, 1);
+	assert_string_equal(r.unowned.v[0].cgroup, p);
+	assert_int_equal(r.unowned.v[0].reason, TG_UNREG_IDS);
+	tg_compiled_init(&c);
+	assert_int_equal(tg_compile(&r, &c), 0);
+	o = root_row(&c, p);
+	assert_non_null(o);
+	assert_int_equal(o->tenant, TG_OWNER_UNREGISTERED);
+	snprintf(p, sizeof(p), "%s/acme", srv);
+	o = root_row(&c, p);
+	assert_non_null(o);
+	assert_int_equal(o->tenant, tg_registry_find(&r, "acme")->id);
+	t = cgroup_row(&c, r.idless[0].cgroup_id);
+	assert_non_null(t);
+	assert_int_equal(t->id, TG_TENANT_PENDING);
+	assert_true(t->flags & TG_TENANT_F_PENDING);
+	tg_compiled_free(&c);
+	/* A policy without it: forgotten. */
+	tg_policy_free(&pol);
+	tg_policy_init(&pol);
+	snprintf(pol.tenants_cgroup, sizeof(pol.tenants_cgroup), "%s/none", tc);
+	assert_int_equal(tg_registry_apply(&r, &pol, "/tmp", NULL), 0);
+	assert_int_equal(r.n_idless, 0);
+	assert_int_equal(r.unowned.n, 0);
+	assert_int_equal(r.pending.n, 0);
+	tg_registry_free(&r);
+	tg_policy_free(&pol);
+	snprintf(p, sizeof(p), "rm -rf '%s'", srv);
+	assert_int_equal(system(p), 0);
+}
+
 /* The owner in c->roots of key (st's device, ino, scope); 0 if no row. */
 static __u32 row_owner(const struct tg_compiled *c, const struct stat *st,
 		       __u64 ino, __u32 scope)
@@ -245,6 +416,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_conflicts, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_paths_root_row, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_policy_tenant_without_id,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_scopes, setup,
 						teardown),
 	};

@@ -137,6 +137,98 @@ static void test_ids_exhausted(void **state)
 	tg_registry_free(&r);
 }
 
+/* Make root/rel a directory (dir) or an empty file. */
+static void mk(const char *rel, int dir)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	if (dir) {
+		assert_int_equal(mkdir(p, 0755), 0);
+		return;
+	}
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fclose(f);
+}
+
+/* How many directories r->unowned lists for reason. */
+static size_t unowned(const struct tg_registry *r, int reason)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->unowned.n; i++)
+		n += r->unowned.v[i].reason == reason;
+	return n;
+}
+
+/*
+ * With the tenant ids used up (built-in policy), the directories below the
+ * paths root left without a tenant are listed, and why: a name without an
+ * id, an invalid name. Tenants' own directories, files and symlinks are
+ * not. A reload that shrinks the tree shrinks the list; one that grows it
+ * (a new directory, still no id) grows it.
+ */
+static void test_unowned_paths(void **state)
+{
+	struct tg_registry r;
+	struct tg_policy p;
+	char srv[128];
+	size_t i;
+
+	mk("t", 1);
+	mk("t/acme", 1);
+	mk("srv", 1);
+	mk("srv/acme", 1);
+	mk("srv/globex", 1);
+	mk("srv/zed", 1);
+	mk("srv/bad name", 1);
+	mk("srv/note", 0);
+	snprintf(srv, sizeof(srv), "%s/srv/acme", root);
+	assert_int_equal(chdir(root), 0);
+	assert_int_equal(symlink(srv, "srv/link"), 0);
+	snprintf(srv, sizeof(srv), "%s/srv", root);
+	tg_policy_init(&p);
+	snprintf(p.tenants_cgroup, sizeof(p.tenants_cgroup), "/t");
+	tg_registry_init(&r);
+	r.next_id = TG_TENANT_PENDING - 2; /* two ids left */
+	assert_int_equal(tg_registry_apply(&r, &p, root, srv), 0);
+	assert_string_equal(r.paths_root, srv);
+	/* acme (a cgroup: first), then globex or zed. */
+	assert_int_equal(r.n, 2);
+	assert_true(tg_registry_find(&r, "acme")->present);
+	assert_int_equal(r.unowned.n, 2);
+	assert_int_equal(unowned(&r, TG_UNREG_IDS), 1);
+	assert_int_equal(unowned(&r, TG_UNREG_NAME), 1);
+	for (i = 0; i < r.unowned.n; i++) {
+		assert_string_not_equal(r.unowned.v[i].cgroup + strlen(srv),
+					"/acme");
+		assert_string_not_equal(r.unowned.v[i].cgroup + strlen(srv),
+					"/note");
+		assert_string_not_equal(r.unowned.v[i].cgroup + strlen(srv),
+					"/link");
+	}
+	/* Shrinks: the invalid name goes. */
+	assert_int_equal(rmdir("srv/bad name"), 0);
+	assert_int_equal(tg_registry_apply(&r, &p, root, srv), 0);
+	assert_int_equal(r.unowned.n, 1);
+	assert_int_equal(unowned(&r, TG_UNREG_IDS), 1);
+	/* Grows: a new directory, no id for it either. */
+	mk("srv/late", 1);
+	assert_int_equal(tg_registry_apply(&r, &p, root, srv), 0);
+	assert_int_equal(r.unowned.n, 2);
+	assert_int_equal(unowned(&r, TG_UNREG_IDS), 2);
+	assert_int_equal(r.n, 2);
+	/* A policy file: no paths root, nothing listed. */
+	assert_int_equal(tg_registry_apply(&r, &p, root, NULL), 0);
+	assert_string_equal(r.paths_root, "");
+	assert_int_equal(r.unowned.n, 0);
+	tg_registry_free(&r);
+	tg_policy_free(&p);
+	assert_int_equal(chdir("/"), 0);
+}
+
 static void test_scan_missing_dir(void **state)
 {
 	struct tg_registry r;
@@ -261,6 +353,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restored_ids, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ids_exhausted, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unowned_paths, setup,
 						teardown),
 		cmocka_unit_test(test_scan_missing_dir),
 		cmocka_unit_test_setup_teardown(test_zeroconf_paths_kept, setup,

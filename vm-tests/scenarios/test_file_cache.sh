@@ -46,19 +46,14 @@ mv "$TG_T/lone" "$A/lone"
 tg_probe cache_file_moved_in_denied --cgroup "$G" --expect EACCES open "$A/lone"
 
 # A policy change: initech appears and owns a directory globex read before.
-# The directory moves below the paths root (no move between owners: no
-# new epoch); the agent sees it there and initech owns it from then on
-# (also before its cgroup exists); the policy generation changes.
+# The directory moves below the paths root (refused to every tenant at once:
+# the paths root's own owner, until a tenant is registered for it); the
+# agent sees it there and initech owns it from then on (also before its
+# cgroup exists); the policy generation changes.
 tg_probe cache_before_policy --cgroup "$G" --expect ok open "$TG_T/initech/f"
 tg_probe cache_before_policy_dir --cgroup "$G" --expect ok open "$TG_T/initech" dir
 mv "$TG_T/initech" "$TG_SRV/initech"
-n=0
-until "$TG_BIN/tg-try" --cgroup "$G" --expect EACCES open "$TG_SRV/initech/f" \
-	>/dev/null 2>&1; do
-	n=$((n + 1))
-	[ $n -gt 100 ] && break
-	sleep 0.1
-done
+tg_wait_tenant initech || tg_fail cache_policy_initech "initech not registered"
 tg_probe cache_after_policy_denied --cgroup "$G" --expect EACCES open "$TG_SRV/initech/f"
 tg_event cache_after_policy_event kind=file op=open verdict=deny tenant=globex \
 	target_tenant=initech path="$TG_SRV/initech/f"
