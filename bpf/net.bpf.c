@@ -1161,18 +1161,24 @@ int tg_sock_release(struct bpf_sock *sk)
 /* Where a datagram leaving through the egress program goes. */
 struct tg_udp_dst {
 	struct tg_dst d;
-	__u16 port;   /* UDP destination port, network byte order */
+	__u16 port;   /* UDP destination port, network byte order; 0: ICMP */
 	__u16 family; /* AF_INET or AF_INET6 */
+	__u8 icmp;    /* an ICMP or ICMPv6 message (a ping socket's) */
 };
 
-/* Offset of the UDP header of an IPv4 packet at the skb's start; <0 if none. */
+/*
+ * Offset of the UDP (or ICMP: u->icmp) header of an IPv4 packet at the
+ * skb's start; <0 if none.
+ */
 static __always_inline int tg_udp4(struct __sk_buff *skb, struct tg_udp_dst *u)
 {
 	__u8 h[20];
 
-	if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) || h[9] != IPPROTO_UDP ||
+	if (bpf_skb_load_bytes(skb, 0, h, sizeof(h)) ||
+	    (h[9] != IPPROTO_UDP && h[9] != IPPROTO_ICMP) ||
 	    ((h[6] & 0x1f) | h[7])) /* a later fragment: no UDP header */
 		return -1;
+	u->icmp = h[9] == IPPROTO_ICMP;
 	__builtin_memcpy(&u->d.eff[3], &h[16], 4);
 	u->d.addr[0] = u->d.eff[3];
 	u->d.eff[2] = bpf_htonl(0xffff);
@@ -1197,7 +1203,8 @@ static __always_inline int tg_udp6(struct __sk_buff *skb, struct tg_udp_dst *u)
 		return -1;
 	next = h[6];
 	__builtin_memcpy(u->d.eff, &h[24], 16);
-	for (i = 0; i < 4 && next != IPPROTO_UDP; i++) {
+	for (i = 0; i < 4 && next != IPPROTO_UDP && next != TG_IPPROTO_ICMPV6;
+	     i++) {
 		if (next != 0 && next != 43 && next != 44 && next != 60)
 			return -1; /* not UDP */
 		if (bpf_skb_load_bytes(skb, off, x, sizeof(x)))
@@ -1210,16 +1217,18 @@ static __always_inline int tg_udp6(struct __sk_buff *skb, struct tg_udp_dst *u)
 		off += cur == 44 ? 8 : ((__u32)x[1] + 1) * 8;
 		off &= 0xfff;
 	}
-	if (next != IPPROTO_UDP)
+	if (next != IPPROTO_UDP && next != TG_IPPROTO_ICMPV6)
 		return i == 4 ? -2 : -1;
+	u->icmp = next == TG_IPPROTO_ICMPV6;
 	__builtin_memcpy(u->d.addr, u->d.eff, 16);
 	u->family = 10;
 	return off;
 }
 
 /*
- * The UDP destination of the packet in skb: 0, -1 if it is no UDP
- * datagram (or a later fragment), -2 if its headers cannot be followed.
+ * The UDP destination of the packet in skb (or its ICMP one: u->icmp, port
+ * 0): 0, -1 if it is neither (or a later fragment), -2 if its headers
+ * cannot be followed.
  */
 static __always_inline int tg_udp_dst(struct __sk_buff *skb,
 				      struct tg_udp_dst *u)
@@ -1234,6 +1243,8 @@ static __always_inline int tg_udp_dst(struct __sk_buff *skb,
 		return -1;
 	if (off < 0)
 		return off;
+	if (u->icmp)
+		return 0;
 	if (bpf_skb_load_bytes(skb, (off & 0xfff) + 2, &u->port, 2))
 		return -2;
 	return 0;
@@ -1317,7 +1328,9 @@ static __always_inline int tg_sock_actor(struct bpf_sock *sk,
  * send (tg_dst_refused) for the socket's tenant; the verdict is kept in
  * the socket's tag (shared with tg_sent_before), so that the next
  * datagram to the same destination costs one lookup. A refusal drops the
- * datagram: the sender's call fails with EPERM.
+ * datagram: the sender's call fails with EPERM. ICMP and ICMPv6 messages
+ * of ping sockets (no sendmsg program runs for them) are checked against
+ * the tenants' networks the same way.
  */
 SEC("cgroup_skb/egress")
 int tg_egress(struct __sk_buff *skb)
@@ -1363,8 +1376,9 @@ int tg_egress(struct __sk_buff *skb)
 	} else {
 		netns = BPF_CORE_READ(tg_sock_addr((void *const *)&sk),
 				      __sk_common.skc_net.net, net_cookie);
-		owner = tg_dst_refused(skb, &a, &u.d, IPPROTO_UDP, u.port,
-				       netns, epoch, &cacheable);
+		/* ICMP (ping sockets): no port, the networks alone. */
+		owner = tg_dst_refused(skb, &a, &u.d, u.icmp ? 0 : IPPROTO_UDP,
+				       u.port, netns, epoch, &cacheable);
 		if (!owner) {
 			if (cacheable && !tag)
 				tag = bpf_sk_storage_get(
@@ -1381,8 +1395,11 @@ int tg_egress(struct __sk_buff *skb)
 						   : TG_VERDICT_AUDIT,
 				   a.t.id, owner);
 	if (ev)
-		tg_net_submit(ev, u.family, IPPROTO_UDP, bpf_ntohs(u.port),
-			      u.d.addr);
+		tg_net_submit(ev, u.family,
+			      !u.icmp	      ? IPPROTO_UDP
+			      : u.family == 2 ? IPPROTO_ICMP
+					      : TG_IPPROTO_ICMPV6,
+			      bpf_ntohs(u.port), u.d.addr);
 	return tg_denied(&a.t) ? 0 : 1;
 }
 

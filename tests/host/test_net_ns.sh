@@ -11,7 +11,8 @@
 # What must hold, IPv4 and IPv6: globex reaching a port acme holds on a host
 # address is refused from the host's namespace and from its own namespace;
 # globex reaching acme's network is refused; acme itself, host processes,
-# allow_from tenants (initech) and addresses nobody owns are allowed.
+# allow_from tenants (initech) and addresses nobody owns are allowed; ICMP
+# from ping sockets to acme's network is refused alike.
 # Addresses the host gains after the agent started count at once, and stop
 # counting once removed (rtnetlink). Each denial asserts EPERM and the event.
 . "$(dirname "$0")/../lib/tap.sh"
@@ -160,6 +161,31 @@ for v in 4 6; do
 	# An address nobody owns.
 	allow "unowned${v}" host "$G" ok connect tcp "$none" $PN
 done
+# Ping sockets (no sendmsg program runs for them): an ICMP or ICMPv6
+# message to acme's network is refused at egress, from the host's
+# namespace and another; acme itself, the host, allow_from and other
+# places are reached.
+old_range=$(cat /proc/sys/net/ipv4/ping_group_range)
+tg_on_cleanup "echo '$old_range' >/proc/sys/net/ipv4/ping_group_range"
+echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range
+inns h sh -c 'echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range'
+for v in 4 6; do
+	eval host=\$HOST$v acme=\$A$v none=\$N$v
+	# The kernel tells the sender of an ICMPv6 message dropped on its way
+	# out nothing: no reply is what shows it.
+	p=icmp no=EPERM
+	[ $v = 6 ] && p=icmpv6 no=ETIMEDOUT
+	run "ping_acme_net$v" host "$G" $no ping "$acme" reply
+	tg_event "ping_acme_net${v}_event" kind=net op=sendmsg proto=$p \
+		addr="$acme" tenant=globex target_tenant=acme verdict=deny
+	run "ping_acme_net${v}_from_other_netns" h "$G" $no ping "$acme" reply
+	run "ping_acme_net${v}_owner" host "$A" ok ping "$acme" reply
+	run "ping_acme_net${v}_host" host host ok ping "$acme"
+	run "ping_acme_net${v}_allow_from" host "$I" ok ping "$acme"
+	run "ping_unowned$v" host "$G" ok ping "$none"
+	run "ping_host_addr$v" host "$G" ok ping "$host"
+done
+
 # IPv4 on an IPv6 socket reaches the same places.
 deny host_addr4_mapped_from_own_netns h "$G" connect tcp "::ffff:$HOST4" $PH
 deny acme_net4_mapped host "$G" connect tcp "::ffff:$A4" $PA

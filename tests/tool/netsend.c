@@ -15,10 +15,16 @@
  * READY_FILE in a new network namespace, bind up to N sockets to 0.0.0.0:PORT,
  *       PORT+1, ... until one fails; READY_FILE gets "ok=K err=ERRNO" (err=ok
  *       if none failed); the sockets are kept until killed.
+ * tg-try [--cgroup DIR] [--expect ok|ERRNO] ping ADDR [reply]   one ICMP
+ *       (ICMPv6) echo request to ADDR from a ping socket (needs the caller's
+ *       group in net.ipv4.ping_group_range); the send's outcome, or with
+ *       "reply" whether a reply came within 2 s (ETIMEDOUT if none: an
+ *       ICMPv6 message dropped on its way out is no error of the send).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,9 +234,40 @@ static int do_bind_many(int argc, char **argv)
 	return 0;
 }
 
+/* ping ADDR */
+static int do_ping(int argc, char **argv)
+{
+	/* Echo request: type 8 (ICMP) or 128 (ICMPv6), the rest filled in. */
+	unsigned char msg[16] = {8};
+	struct pollfd pfd = {.events = POLLIN};
+	struct sockaddr_storage ss;
+	char what[128];
+	socklen_t len;
+	int fd, err = 0;
+
+	if (argc < 1 || argc > 2 || make_addr(argv[0], "0", &ss, &len) ||
+	    (argc == 2 && strcmp(argv[1], "reply")))
+		return usage();
+	snprintf(what, sizeof(what), "ping %s", argv[0]);
+	if (ss.ss_family == AF_INET6)
+		msg[0] = 128;
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC,
+		    ss.ss_family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+	if (fd < 0)
+		return outcome(what, errno);
+	pfd.fd = fd;
+	if (sendto(fd, msg, sizeof(msg), 0, (struct sockaddr *)&ss, len) < 0)
+		err = errno;
+	else if (argc == 2 && poll(&pfd, 1, 2000) <= 0)
+		err = ETIMEDOUT;
+	close(fd);
+	return outcome(what, err);
+}
+
 const struct tool_cmd tool_netsend_cmds[] = {
 	{"sendmsg-pktinfo", do_sendmsg_pktinfo},
 	{"socket", do_socket},
 	{"rebind", do_rebind},
 	{"bind-many", do_bind_many},
+	{"ping", do_ping},
 	{}};
