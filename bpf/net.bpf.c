@@ -23,11 +23,14 @@
  * UDP datagram of a tenant's socket as it leaves, against the port's
  * holder at that moment (a port free at connect may be taken later).
  *
- * "This host" is the agent's network namespace: addresses of its interfaces
- * (local_addrs, kept by the agent from rtnetlink), plus loopback, broadcast
- * and multicast in the caller's own namespace. A caller in another
- * namespace that reaches a host address is checked against the ports held
- * in the agent's namespace.
+ * "This host" is the agent's network namespace: what its local routing
+ * table delivers here (local_routes, kept by the agent from rtnetlink: every
+ * address, and every prefix a local route makes the host's), plus loopback,
+ * broadcast and multicast in the caller's own namespace. A caller in
+ * another namespace that reaches a host address is checked against the
+ * ports held in the agent's namespace. While the table does not fit in
+ * local_routes, an address it does not hold may be the host's: a tenant's
+ * connect or send to a port there is refused (TG_OWNER_UNKNOWN).
  */
 #include "common.bpf.h"
 #include "net_types.h"
@@ -38,7 +41,6 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_tracing.h>
 
-#define TG_LOCAL_ADDRS_MAX 4096
 #define TG_DST_ALLOWED_MAX 16384
 #define TG_CLAIM_TRIES	   8
 #define TG_IPPROTO_MPTCP   262
@@ -76,6 +78,7 @@ enum tg_scope {
 	TG_SCOPE_OWN_NETNS, /* loopback, broadcast, multicast of the caller's
 			       netns */
 	TG_SCOPE_HOST,	    /* an address of the agent's netns */
+	TG_SCOPE_UNKNOWN,   /* not known: the local table did not fit */
 };
 
 /* The agent's network namespace cookie; set by the agent before load. */
@@ -92,13 +95,17 @@ static __always_inline __u64 tg_epoch(void)
 	       ((e1 ? *(volatile __u64 *)e1 : 0) << 32);
 }
 
-/* Addresses of the agent's netns as IPv6 (IPv4 mapped), beyond loopback. */
+/*
+ * The local routing table of the agent's netns (see map_abi.h): one more
+ * entry than routes, for the ::/0 that marks it incomplete.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TG_LOCAL_ADDRS_MAX);
-	__type(key, __u8[16]);
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, TG_MAX_LOCAL_ROUTES + 1);
+	__type(key, struct tg_net_key);
 	__type(value, __u8);
-} local_addrs SEC(".maps");
+} local_routes SEC(".maps");
 
 /* Ports held by tenants' bound sockets, per network namespace (TG_USE). */
 struct {
@@ -423,7 +430,9 @@ static __always_inline int tg_fanout(const struct tg_dst *d)
 
 static __always_inline enum tg_scope tg_scope_of(const struct tg_dst *d)
 {
+	struct tg_net_key key = {.prefixlen = 128};
 	__u32 a = bpf_ntohl(d->eff[3]);
+	__u8 *local;
 
 	if (tg_fanout(d))
 		return TG_SCOPE_OWN_NETNS;
@@ -434,9 +443,11 @@ static __always_inline enum tg_scope tg_scope_of(const struct tg_dst *d)
 		if (!d->eff[0] && !d->eff[1] && !d->eff[2] && a == 1)
 			return TG_SCOPE_OWN_NETNS;
 	}
-	if (bpf_map_lookup_elem(&local_addrs, d->eff))
-		return TG_SCOPE_HOST;
-	return TG_SCOPE_ELSEWHERE;
+	__builtin_memcpy(key.addr, d->eff, 16);
+	local = bpf_map_lookup_elem(&local_routes, &key);
+	if (!local)
+		return TG_SCOPE_ELSEWHERE;
+	return *local == TG_LOCAL_ROUTE ? TG_SCOPE_HOST : TG_SCOPE_UNKNOWN;
 }
 
 /* Whether target lists caller in allow_from. */
@@ -744,15 +755,16 @@ static __always_inline int tg_sent_before(struct bpf_sock_addr *ctx,
  * The tenant that owns d (proto: tg_proto's; port: network byte order)
  * for a, reaching it from netns: the tenant whose networks hold it, else
  * the one whose socket is bound to its port on this host; TG_TENANT_HOST
- * if none. Where no socket is found (none bound there, or one bound to a
- * device: lookups from sock_addr programs see no device), and where the
- * kernel delivers to every socket on the port (broadcast, multicast; also
- * those of the host's namespace when sent from another), the tenant that
- * holds the port decides. *cacheable: whether a verdict that allows it may
- * be kept: no other tenant's network, and no other tenant holding the port
- * in the namespaces checked, even on another address or not receiving yet
- * (it might start to without a new claim: a UDP socket that disconnects,
- * a bound socket that listens).
+ * if none; TG_OWNER_UNKNOWN if d may be this host's but the local table
+ * did not fit in local_routes (refused). Where no socket is found (none bound
+ * there, or one bound to a device: lookups from sock_addr programs see no
+ * device), and where the kernel delivers to every socket on the port
+ * (broadcast, multicast; also those of the host's namespace when sent from
+ * another), the tenant that holds the port decides. *cacheable: whether a
+ * verdict that allows it may be kept: no other tenant's network, and no other
+ * tenant holding the port in the namespaces checked, even on another address or
+ * not receiving yet (it might start to without a new claim: a UDP socket that
+ * disconnects, a bound socket that listens).
  */
 static __always_inline __u32 tg_dst_owner(void *ctx, const struct tg_actor *a,
 					  const struct tg_dst *d, __u32 proto,
@@ -774,6 +786,8 @@ static __always_inline __u32 tg_dst_owner(void *ctx, const struct tg_actor *a,
 		*cacheable = 1;
 		return owner;
 	}
+	if (scope == TG_SCOPE_UNKNOWN)
+		return TG_OWNER_UNKNOWN; /* fail closed, never kept */
 	if (scope == TG_SCOPE_HOST && netns != host_netns) {
 		owner = tg_bound_owner(host_netns, pk);
 		held = owner;

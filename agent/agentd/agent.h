@@ -32,7 +32,7 @@
 
 struct json_object;
 struct tg_fan;
-struct tg_local_addrs;
+struct tg_local_routes;
 struct tg_notify;
 struct tg_peer;
 struct tg_ratelimit;
@@ -57,6 +57,7 @@ struct agent_opts {
 	__u64 spool_size;
 	const char *metrics_file; /* NULL: none */
 	__u32 links_per_tenant;
+	__u32 local_routes_max; /* for tests: local routes mirrored at most */
 	const char *pin_dir; /* where the programs and maps stay (protected) */
 	int detach;	     /* --detach: remove them and exit */
 	const char *event_log; /* protected (self-protection) */
@@ -88,7 +89,8 @@ struct agent {
 	__u64 seccomp_denials;
 	struct tg_ratelimit *rl; /* rate limits, suppressed and dropped */
 	__s64 rl_polled_ms;
-	struct tg_local_addrs *nl;   /* host addresses from rtnetlink */
+	struct tg_local_routes *nl;  /* the local routing table, rtnetlink */
+	int local_full_told;	     /* the table's state last reported */
 	struct tg_resports resports; /* reserved ports in the sysctl */
 	int resports_err;	     /* last error writing it, 0 if none */
 	struct tg_seed_stats seed;   /* sockets found at start */
@@ -131,6 +133,8 @@ void agent_report_drops(struct agent *a, int force);
 void agent_report_refused_collector(struct agent *a);
 void agent_report_unmarked(struct agent *a);
 void agent_report_pending(struct agent *a);
+/* When the local routing table stops fitting in the map, or fits again. */
+void agent_report_local_routes(struct agent *a);
 /*
  * "" when every cgroup below the tenants cgroup, every directory below the
  * paths root and every policy tenant is a tenant's; else "; UNREGISTERED:

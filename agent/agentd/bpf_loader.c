@@ -1126,9 +1126,9 @@ out_free:
 	return err;
 }
 
-int tg_bpf_local_addrs_fd(const struct tg_bpf *b)
+int tg_bpf_local_routes_fd(const struct tg_bpf *b)
 {
-	return bpf_map__fd(b->net->maps.local_addrs);
+	return bpf_map__fd(b->net->maps.local_routes);
 }
 
 int tg_bpf_net_epoch_fd(const struct tg_bpf *b)

@@ -130,8 +130,8 @@ void tg_bpf_stop(struct tg_bpf *b);
 int tg_bpf_apply(struct tg_bpf *b, const struct tg_registry *r,
 		 struct tg_apply_stats *st);
 
-/* The map of host-local addresses (16-byte keys, IPv4 as ::ffff:a.b.c.d). */
-int tg_bpf_local_addrs_fd(const struct tg_bpf *b);
+/* The trie of the local routing table (see map_abi.h, local_routes.h). */
+int tg_bpf_local_routes_fd(const struct tg_bpf *b);
 /* The counter of changes that void cached verdicts (see net.bpf.c). */
 int tg_bpf_net_epoch_fd(const struct tg_bpf *b);
 

@@ -13,7 +13,7 @@
 
 #include "agentd/agent.h"
 #include "agentd/fanotify.h"
-#include "agentd/local_addrs.h"
+#include "agentd/local_routes.h"
 #include "agentd/ratelimit.h"
 #include "agentd/sink.h"
 #include "common/cgroupfs.h"
@@ -251,6 +251,7 @@ static struct json_object *events_json(struct agent *a)
 static struct json_object *status_json(struct agent *a)
 {
 	struct json_object *o = json_object_new_object(), *t;
+	struct tg_local_routes_stats lr;
 
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	json_object_object_add(
@@ -286,9 +287,15 @@ static struct json_object *status_json(struct agent *a)
 		json_object_new_int64((int64_t)a->seccomp_denials));
 	json_object_object_add(o, "seccomp", t);
 	t = json_object_new_object();
-	json_object_object_add(
-		t, "local_addresses",
-		json_object_new_int64(tg_local_addrs_count(a->nl)));
+	tg_local_routes_stats(a->nl, &lr);
+	json_object_object_add(t, "local_routes",
+			       json_object_new_int64(lr.routes));
+	json_object_object_add(t, "local_routes_table",
+			       json_object_new_int64(lr.table));
+	json_object_object_add(t, "local_routes_max",
+			       json_object_new_int64(lr.limit));
+	json_object_object_add(t, "local_routes_full",
+			       json_object_new_boolean(lr.full));
 	json_object_object_add(t, "reserved_ports_added",
 			       json_object_new_int64(a->resports.n_mine));
 	json_object_object_add(

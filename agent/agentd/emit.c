@@ -13,6 +13,7 @@
 
 #include "agentd/agent.h"
 #include "agentd/fanotify.h"
+#include "agentd/local_routes.h"
 #include "agentd/ratelimit.h"
 #include "agentd/sink.h"
 #include "common/clock.h"
@@ -514,6 +515,47 @@ static void report_unowned_paths(struct agent *a)
 	}
 	if (tg_pending_copy_list(&a->reported_unowned, now))
 		tg_info("unregistered paths: out of memory; they may be reported again");
+}
+
+/*
+ * The local routing table stopped fitting in local_routes (tenants are
+ * refused every address it may not hold), or fits again: a warning and a
+ * "kind: agent, op: local_routes" event, once per change.
+ */
+void agent_report_local_routes(struct agent *a)
+{
+	struct tg_local_routes_stats s;
+	struct json_object *o;
+	char msg[320];
+
+	tg_local_routes_stats(a->nl, &s);
+	if (s.full == a->local_full_told)
+		return;
+	a->local_full_told = s.full;
+	if (s.full)
+		snprintf(
+			msg, sizeof(msg),
+			"the local routing table holds %u routes (local, broadcast, anycast), more than the %u mirrored: tenants' connections and datagrams to ports of addresses not mirrored are refused until it fits",
+			s.table, s.limit);
+	else
+		snprintf(
+			msg, sizeof(msg),
+			"the local routing table fits again (%u routes of at most %u): nothing is refused for it any more",
+			s.table, s.limit);
+	if (s.full)
+		tg_warn("%s", msg);
+	else
+		tg_info("%s", msg);
+	o = tg_agent_event(&a->fmt, "local_routes", s.full ? "deny" : "allow",
+			   msg);
+	if (o && (json_object_object_add(o, "routes",
+					 json_object_new_int64(s.table)) ||
+		  json_object_object_add(o, "max",
+					 json_object_new_int64(s.limit)))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	agent_emit(a, o);
 }
 
 /* Tell what the last apply left pending that was not told before. */

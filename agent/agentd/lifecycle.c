@@ -22,7 +22,7 @@
 
 #include "agentd/agent.h"
 #include "agentd/fanotify.h"
-#include "agentd/local_addrs.h"
+#include "agentd/local_routes.h"
 #include "agentd/ratelimit.h"
 #include "agentd/sink.h"
 #include "agentd/spool.h"
@@ -328,10 +328,11 @@ static int start_enforcing(struct agent *a)
 {
 	int err;
 
-	a->nl = tg_local_addrs_open(tg_bpf_local_addrs_fd(&a->bpf),
-				    tg_bpf_net_epoch_fd(&a->bpf));
+	a->nl = tg_local_routes_open(tg_bpf_local_routes_fd(&a->bpf),
+				     tg_bpf_net_epoch_fd(&a->bpf),
+				     a->opt.local_routes_max);
 	if (!a->nl)
-		return tg_err(-errno, "local addresses from rtnetlink: %s",
+		return tg_err(-errno, "local routing table from rtnetlink: %s",
 			      strerror(errno));
 	err = agent_prepare_tenants_dir(a);
 	if (!err)
@@ -419,6 +420,7 @@ int agent_start(struct agent *a)
 		return tg_err(a->control_fd, "control socket %s: %s",
 			      a->opt.control_socket, strerror(-a->control_fd));
 	agent_emit_backends(a, "start");
+	agent_report_local_routes(a);
 	/* What the kernel kept while no agent ran, then the record of it. */
 	ring_buffer__consume(a->bpf.rb);
 	agent_report_gap(a);
@@ -496,7 +498,7 @@ void agent_stop(struct agent *a, int clean)
 	if (a->inotify_fd >= 0)
 		close(a->inotify_fd);
 	/* The ports stay reserved: the programs still enforce them. */
-	tg_local_addrs_free(a->nl);
+	tg_local_routes_free(a->nl);
 	if (a->pins.meta && (a->started || a->pins.found))
 		agent_pins_stop(a, a->started);
 	tg_bpf_stop(&a->bpf);

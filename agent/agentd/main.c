@@ -18,7 +18,7 @@
 
 #include "agentd/agent.h"
 #include "agentd/fanotify.h"
-#include "agentd/local_addrs.h"
+#include "agentd/local_routes.h"
 #include "agentd/sink.h"
 #include "common/clock.h"
 #include "common/control.h"
@@ -59,7 +59,7 @@ enum {
 	P_SINK,
 	P_CONTROL,
 	P_SECCOMP,
-	P_ADDRS,
+	P_ROUTES,
 	P_FANOTIFY,
 	P_COUNT
 };
@@ -75,8 +75,8 @@ static void poll_set(struct agent *a, struct pollfd *p)
 	p[P_CONTROL] = (struct pollfd){.fd = a->control_fd, .events = POLLIN};
 	p[P_SECCOMP] = (struct pollfd){.fd = tg_notify_fd(a->notify),
 				       .events = POLLIN};
-	p[P_ADDRS] = (struct pollfd){.fd = tg_local_addrs_fd(a->nl),
-				     .events = POLLIN};
+	p[P_ROUTES] = (struct pollfd){.fd = tg_local_routes_fd(a->nl),
+				      .events = POLLIN};
 	p[P_FANOTIFY] = (struct pollfd){.fd = a->fan ? tg_fan_fd(a->fan) : -1,
 					.events = POLLIN};
 }
@@ -114,8 +114,13 @@ static int run(struct agent *a)
 		if (p[P_SECCOMP].revents)
 			tg_notify_process(a->notify, agent_on_seccomp_denial,
 					  a);
-		if (p[P_ADDRS].revents && (err = tg_local_addrs_process(a->nl)))
-			tg_info("local addresses: %s", strerror(-err));
+		if (p[P_ROUTES].revents) {
+			err = tg_local_routes_process(a->nl);
+			if (err)
+				tg_warn("local routing table: %s; tenants are refused what may be this host's",
+					strerror(-err));
+			agent_report_local_routes(a);
+		}
 		if (p[P_FANOTIFY].revents)
 			tg_fan_drain(a->fan, agent_on_event, a);
 		if (p[P_INOTIFY].revents) {

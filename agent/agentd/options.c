@@ -11,6 +11,7 @@
 #include "agentd/agent.h"
 #include "agentd/delivery.h"
 #include "common/log.h"
+#include "tenantguard/map_abi.h"
 
 void agent_opts_init(struct agent_opts *o)
 {
@@ -26,6 +27,7 @@ void agent_opts_init(struct agent_opts *o)
 		.spool_dir = "/var/lib/tenantguard/spool",
 		.spool_size = 512ULL << 20,
 		.links_per_tenant = TG_LINKS_PER_TENANT,
+		.local_routes_max = TG_MAX_LOCAL_ROUTES,
 		.pin_dir = TG_PIN_DIR_DEFAULT,
 		.event_log = "/var/log/tenantguard/events.jsonl",
 		.collector_user = TG_COLLECTOR_USER_DEFAULT,
@@ -79,8 +81,12 @@ void agent_usage(FILE *out)
 		"  --file-backend auto|bpf-lsm|fanotify|none\n"
 		"                          auto (default): BPF LSM, else fanotify (opens only),\n"
 		"                          else none; the others: that one, or refuse to start\n"
+		"  --local-routes-max N    for tests only: mirror at most N routes of the local\n"
+		"                          routing table (default and most: %u), to see what\n"
+		"                          a table that does not fit does\n"
 		"  -v, --verbose           log libbpf warnings and every event\n"
-		"  -h, --help              this text\n");
+		"  -h, --help              this text\n",
+		TG_MAX_LOCAL_ROUTES);
 }
 
 static int parse_u32(const char *s, __u32 *out)
@@ -117,6 +123,7 @@ enum {
 	O_DETACH,
 	O_EVENTLOG,
 	O_COLLUSER,
+	O_LOCALMAX,
 };
 
 /* The options that take a number: 0, or -EINVAL (logged). */
@@ -139,6 +146,15 @@ static int parse_number(struct agent_opts *o, int c, const char *arg)
 				-EINVAL,
 				"--links-per-tenant: '%s' is not a number",
 				arg);
+		return 0;
+	case O_LOCALMAX:
+		if (parse_u32(arg, &o->local_routes_max) ||
+		    !o->local_routes_max ||
+		    o->local_routes_max > TG_MAX_LOCAL_ROUTES)
+			return tg_err(
+				-EINVAL,
+				"--local-routes-max: '%s' is not a number from 1 to %u",
+				arg, TG_MAX_LOCAL_ROUTES);
 		return 0;
 	default:
 		if (parse_u32(arg, &o->ringbuf_size) ||
@@ -229,6 +245,7 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 		{"detach", no_argument, NULL, O_DETACH},
 		{"event-log", required_argument, NULL, O_EVENTLOG},
 		{"collector-user", required_argument, NULL, O_COLLUSER},
+		{"local-routes-max", required_argument, NULL, O_LOCALMAX},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{}};
@@ -262,6 +279,7 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 			break;
 		case O_SPOOLSIZE:
 		case O_LINKS:
+		case O_LOCALMAX:
 		case O_RB:
 			if (parse_number(o, c, optarg))
 				return -EINVAL;

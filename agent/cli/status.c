@@ -246,6 +246,21 @@ static void print_pins(struct json_object *r)
 	printf(" (enforced with no agent running; --detach removes it)\n");
 }
 
+/* The local routing table as the network programs see it. */
+static void print_local_routes(struct json_object *r)
+{
+	struct json_object *net, *full;
+
+	if (!json_object_object_get_ex(r, "net", &net))
+		return;
+	printf("local routes: %s mirrored (the local table has %s; at most %s)\n",
+	       jstr(net, "local_routes"), jstr(net, "local_routes_table"),
+	       jstr(net, "local_routes_max"));
+	if (json_object_object_get_ex(net, "local_routes_full", &full) &&
+	    json_object_get_boolean(full))
+		printf("REFUSED:     the local routing table does not fit: tenants' connections and datagrams to addresses not mirrored are refused\n");
+}
+
 int cmd_status(const struct cli_opts *o, int argc, char **argv)
 {
 	struct json_object *r, *ts, *t, *v;
@@ -280,6 +295,7 @@ int cmd_status(const struct cli_opts *o, int argc, char **argv)
 	}
 	print_unenforced(r);
 	print_pins(r);
+	print_local_routes(r);
 	printf("%-20s %-5s %-8s %-8s %-9s %s\n", "TENANT", "ID", "MODE",
 	       "DENIALS", "PRESENT", "CGROUP");
 	json_object_object_get_ex(r, "tenants", &ts);

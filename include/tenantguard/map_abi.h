@@ -12,7 +12,7 @@
  * sizes, the meta map's struct tg_meta): a new agent reuses a pinned set
  * only if its layout is this one (agent/agentd/pins.h).
  */
-#define TG_LAYOUT_VERSION 2
+#define TG_LAYOUT_VERSION 3
 
 /* DIR/maps/emitter: per BPF object, the program set stamp that reports. */
 #define TG_OBJ_NET   0 /* cgroup links are replaced in place: always */
@@ -134,6 +134,19 @@ struct tg_net_key {
 	__u32 prefixlen;
 	__u8 addr[16];
 };
+
+/*
+ * local_routes (LPM trie, key struct tg_net_key, value __u8): the local
+ * routing table of the agent's network namespace, what the kernel delivers
+ * to this host (routes of type local, broadcast and anycast, IPv4 prefixes
+ * as 96 + their length). At most TG_MAX_LOCAL_ROUTES routes; when the table
+ * has more, the agent also writes ::/0 with TG_LOCAL_UNKNOWN, so that every
+ * address no route held covers is of unknown locality (refused to tenants)
+ * until the table fits again.
+ */
+#define TG_MAX_LOCAL_ROUTES 4096
+#define TG_LOCAL_ROUTE	    1 /* this host's */
+#define TG_LOCAL_UNKNOWN    2 /* the table did not fit: may be this host's */
 
 /*
  * Policy maps (tenant_cgroups, owned_roots, allow_pairs, port_reserved,

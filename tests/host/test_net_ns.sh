@@ -193,7 +193,7 @@ deny acme_net4_mapped host "$G" connect tcp "::ffff:$A4" $PA
 # Addresses added after the agent started count at once (rtnetlink).
 count_addrs()
 {
-	tg_cli status --json | sed -n 's/.*"local_addresses": *\([0-9]*\).*/\1/p'
+	tg_cli status --json | sed -n 's/.*"local_routes": *\([0-9]*\).*/\1/p'
 }
 before=$(count_addrs)
 # A socket that sent to the address before it was the host's.
@@ -207,7 +207,7 @@ after=$(count_addrs)
 if [ "$after" = $((before + 2)) ]; then
 	tg_pass new_address_counted
 else
-	tg_fail new_address_counted "local_addresses $before -> $after"
+	tg_fail new_address_counted "local_routes $before -> $after"
 fi
 touch "$TG_T/go"
 if tg_wait $again; then
@@ -229,7 +229,7 @@ after=$(count_addrs)
 if [ "$after" = "$before" ]; then
 	tg_pass removed_address_uncounted
 else
-	tg_fail removed_address_uncounted "local_addresses $before -> $after"
+	tg_fail removed_address_uncounted "local_routes $before -> $after"
 fi
 listen n host tcp :: $PH dual
 allow removed_addr4_not_host host "$G" ok connect tcp "$NEW4" $PH
