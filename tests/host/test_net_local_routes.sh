@@ -30,7 +30,7 @@ PFREE=$((base + 1))	# nobody
 # kernel answers EACCES at once when a connect or send is let through).
 o=$((100 + $$ % 150))
 h6=$(printf 'fd56:%x' $(($$ % 65536)))
-X4=10.$o.230 Y4=10.$o.231 Z4=10.$o.232
+X4=10.$o.230 Y4=10.$o.231 Z4=10.$o
 X6=$h6:10: Y6=$h6:11: U4=198.51.100.$o U6=2001:db8:$o::7
 
 # Local routes of the table now (at most what the agent counts).
@@ -39,8 +39,9 @@ routes_now()
 	{ ip -4 route show table local; ip -6 route show table local; } |
 		grep -cE '^(local|broadcast|anycast) '
 }
-# A limit above what this test adds before the full case (at most 8).
-MAX=$(($(routes_now) + 16))
+# A limit well above what this test adds before the full case (at most
+# 8), so that routes other processes add meanwhile do not fill it.
+MAX=$(($(routes_now) + 64))
 
 tg_on_cleanup "ip addr del $X4.1/24 dev lo 2>/dev/null"
 tg_on_cleanup "ip route del local $Y4.0/24 dev lo 2>/dev/null"
@@ -51,7 +52,7 @@ tg_on_cleanup "ip -6 route del prohibit $U6/128 2>/dev/null"
 tg_on_cleanup "ip route del prohibit $X4.0/24 2>/dev/null"
 tg_on_cleanup "ip route del prohibit $Y4.0/24 2>/dev/null"
 tg_on_cleanup "ip -6 route del prohibit $Y6:/64 2>/dev/null"
-tg_on_cleanup "for i in \$(seq 1 64); do ip route del local $Z4.\$i/32 dev lo 2>/dev/null; done"
+tg_on_cleanup "ip -force -batch $TG_T/unfull.batch 2>/dev/null"
 if ! ip route add prohibit "$U4/32" || ! ip -6 route add prohibit "$U6/128"; then
 	tg_skip net_local_routes "cannot add routes here"
 	tg_summary
@@ -145,12 +146,13 @@ run elsewhere6_udp "$G" EACCES sendto udp "$U6" $PT
 # The table does not fit: tenants are refused ports of addresses it may
 # hold, the agent says so; the host and loopback are not affected.
 table=$(status_field local_routes_table)
-extra=$((MAX - table + 3))
+extra=$((MAX - table + 16))
 i=0
 while [ $i -lt $extra ]; do
 	i=$((i + 1))
-	echo "route add local $Z4.$i/32 dev lo"
+	echo "route add local $Z4.$((i / 250)).$((i % 250 + 1))/32 dev lo"
 done >"$TG_T/full.batch"
+sed 's/^route add/route del/' "$TG_T/full.batch" >"$TG_T/unfull.batch"
 ip -batch "$TG_T/full.batch" || tg_fail full_routes "cannot add $extra routes"
 if wait_status local_routes_full true; then
 	tg_pass full_status_json
@@ -172,7 +174,6 @@ run full_owner_loopback "$A" ok connect tcp 127.0.0.1 $PT
 run full_loopback_free_port "$G" ECONNREFUSED connect tcp 127.0.0.1 $PFREE
 deny full_loopback_tcp connect tcp 127.0.0.1 $PT
 
-sed 's/^route add/route del/' "$TG_T/full.batch" >"$TG_T/unfull.batch"
 ip -batch "$TG_T/unfull.batch" || tg_fail unfull_routes "cannot remove the routes"
 if wait_status local_routes_full false; then
 	tg_pass fits_again_status
