@@ -131,9 +131,41 @@ static int set_zero(struct tg_local_routes *lr, __u8 v)
 }
 
 /*
+ * What the map holds (pinned by an earlier agent, or after a failed sync):
+ * its routes into the empty mirror (so that those gone since are removed),
+ * ::/0 into lr->zero.
+ */
+static int read_pinned(struct tg_local_routes *lr)
+{
+	struct tg_net_key key, next;
+	unsigned int n = 0;
+	__u8 v;
+	int err;
+
+	while (!bpf_map_get_next_key(lr->map_fd, n ? &key : NULL, &next)) {
+		key = next;
+		if (++n > TG_MAX_LOCAL_ROUTES + 1)
+			return -E2BIG;
+		if (bpf_map_lookup_elem(lr->map_fd, &key, &v))
+			continue; /* removed in between */
+		if (!key.prefixlen) {
+			lr->zero = v;
+			continue;
+		}
+		err = tg_kv_add(&lr->mirror, &key, &v);
+		if (err)
+			return err;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	return tg_kv_finish(&lr->mirror);
+}
+
+/*
  * Make the map hold exactly the table's routes, or, if they do not fit,
  * the first limit of them and the mark (first: nothing is let through in
- * between). On failure, try to mark it.
+ * between). On failure, try to mark it, and take what the map holds for
+ * the mirror again (a failed sync may have left it anywhere in between).
  */
 static int sync_map(struct tg_local_routes *lr)
 {
@@ -183,6 +215,11 @@ static int sync_map(struct tg_local_routes *lr)
 out_mark:
 	if (set_zero(lr, TG_LOCAL_UNKNOWN) > 0)
 		bump_epoch(lr);
+	/* Short of memory: what it misses stays in the map (refused more). */
+	tg_kv_free(&lr->mirror);
+	tg_kv_init(&lr->mirror, sizeof(struct tg_net_key), 1);
+	lr->zero = 0;
+	read_pinned(lr);
 out_free:
 	tg_kv_free(&target);
 	return err;
@@ -207,36 +244,6 @@ static int nl_errno(int nlerr)
 	case NLE_AGAIN: return -EAGAIN;
 	default: return -EIO;
 	}
-}
-
-/*
- * What a map pinned by an earlier agent holds: its routes into the mirror
- * (so that those gone since are removed), ::/0 into lr->zero.
- */
-static int read_pinned(struct tg_local_routes *lr)
-{
-	struct tg_net_key key, next;
-	unsigned int n = 0;
-	__u8 v;
-	int err;
-
-	while (!bpf_map_get_next_key(lr->map_fd, n ? &key : NULL, &next)) {
-		key = next;
-		if (++n > TG_MAX_LOCAL_ROUTES + 1)
-			return -E2BIG;
-		if (bpf_map_lookup_elem(lr->map_fd, &key, &v))
-			continue; /* removed in between */
-		if (!key.prefixlen) {
-			lr->zero = v;
-			continue;
-		}
-		err = tg_kv_add(&lr->mirror, &key, &v);
-		if (err)
-			return err;
-	}
-	if (errno != ENOENT)
-		return -errno;
-	return tg_kv_finish(&lr->mirror);
 }
 
 struct tg_local_routes *tg_local_routes_open(int map_fd, int epoch_fd,
