@@ -428,12 +428,20 @@ static __always_inline int tg_fanout(const struct tg_dst *d)
 	return (bpf_ntohl(d->eff[0]) >> 24) == 0xff;
 }
 
-static __always_inline enum tg_scope tg_scope_of(const struct tg_dst *d)
+/*
+ * Where d goes. A function of its own (verified once, not at each of the
+ * connect, send and egress programs' many paths that reach it: connect6
+ * went past what the 6.1 verifier walks when it was inlined).
+ */
+__noinline int tg_scope_of(const struct tg_dst *d)
 {
 	struct tg_net_key key = {.prefixlen = 128};
-	__u32 a = bpf_ntohl(d->eff[3]);
 	__u8 *local;
+	__u32 a;
 
+	if (!d)
+		return TG_SCOPE_UNKNOWN;
+	a = bpf_ntohl(d->eff[3]);
 	if (tg_fanout(d))
 		return TG_SCOPE_OWN_NETNS;
 	if (d->v4) {

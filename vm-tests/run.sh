@@ -86,7 +86,11 @@ log=$work/console.log
 echo "vm-$suite: booting $(cat "$cache/version") under QEMU (TCG)"
 start=$(date +%s)
 set +e
-timeout "$timeout" qemu-system-x86_64 -accel tcg -m 2048 -smp 2 \
+# One TCG thread for both vCPUs: with a thread per vCPU, code the guest
+# kernel patches on one CPU (BPF trampolines attached and detached while
+# their hook runs on the other) was seen stale by the other CPU: int3
+# oopses and soft lockups that real hardware and KVM do not have.
+timeout "$timeout" qemu-system-x86_64 -accel tcg,thread=single -m 2048 -smp 2 \
 	-nographic -no-reboot -monitor none -serial stdio \
 	-kernel "$cache/vmlinuz" -initrd "$work/initramfs.gz" \
 	-append "$append" </dev/null >"$log" 2>&1

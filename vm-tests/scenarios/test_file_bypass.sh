@@ -206,8 +206,12 @@ denied watch_dnotify_other target_tenant=acme op=watch watch=object \
 	path="$A" -- dnotify "$A"
 denied watch_fanotify_inode_other target_tenant=acme op=watch watch=object \
 	path="$A/data" -- fanotify-mark inode "$A/data"
-# The directory holding both tenants' roots reports their own activity.
+# A directory holding both tenants' roots reports their own activity: the
+# tenants cgroup (their cgroup directories); the paths root is more, the
+# unregistered owner's.
 denied watch_parent_of_roots 'target_tenant=(several)' op=watch \
+	watch=object -- inotify "$TG_TDIR"
+denied watch_paths_root 'target_tenant=(unregistered)' op=watch \
 	watch=object path="$TG_SRV" -- inotify "$TG_SRV"
 denied watch_fanotify_fs_shared 'target_tenant=(several)' op=watch \
 	watch=filesystem -- fanotify-mark fs "$GX/data"
