@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 # Every scenario takes about 18 minutes in one guest here (TCG): 35 minutes
 # leave room on a slower machine, both guests within CI's 90 minutes.
-build=build suite=bookworm mode=test scenario="" env="" timeout=2100 scen_timeout=600
+build=build suite=bookworm mode=test scenario="" env="" timeout=3000 scen_timeout=900
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
