@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -309,7 +310,7 @@ static int watch_dirs(struct agent *a)
 /* Make the tenants cgroup of the policy in force exist, and watch. */
 int agent_prepare_tenants_dir(struct agent *a)
 {
-	int err, fd;
+	int err, fd, unread = 0;
 
 	err = tg_path_join(a->tenants_dir, sizeof(a->tenants_dir),
 			   a->cgroup_root, a->policy.tenants_cgroup);
@@ -330,8 +331,18 @@ int agent_prepare_tenants_dir(struct agent *a)
 		tg_info("inotify on %s: %s", a->tenants_dir, strerror(-fd));
 		return fd;
 	}
-	if (a->inotify_fd >= 0)
+	/*
+	 * What the old fd holds unread (a directory made or removed since the
+	 * last look) is looked at now: the new watches were in place before
+	 * the count, so nothing falls between the two fds.
+	 */
+	if (a->inotify_fd >= 0) {
+		if (ioctl(a->inotify_fd, FIONREAD, &unread) < 0)
+			unread = 0;
 		close(a->inotify_fd);
+	}
 	a->inotify_fd = fd;
+	if (unread > 0 && a->started)
+		agent_rescan(a);
 	return 0;
 }
