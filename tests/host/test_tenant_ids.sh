@@ -77,7 +77,7 @@ tg_probe globex_acme_refused --cgroup "$G" --expect "$denied" \
 tg_event globex_acme_refused_event kind=file op=open verdict=deny \
 	tenant=globex target_tenant=acme path="$TG_SRV/acme/data"
 tg_probe host_acme --expect ok open "$TG_SRV/acme/data"
-tg_probe acme_etc --cgroup "$A" --expect ok open /etc/hostname
+tg_probe acme_etc --cgroup "$A" --expect ok open /etc/passwd
 
 # A tenant beyond the limit, made while the agent runs: pending, its
 # directory refused to every tenant, itself included.
