@@ -24,7 +24,7 @@ printf 'version: 1\ntenants_cgroup: %s\nevents: {rate: unlimited}\n' \
 	"$TG_TENANTS" >"$TG_POLICY"
 tg_start_collector --rotate-size 0
 tg_start_agent
-port=$((20000 + $$ % 20000 + 24))
+port=$((TG_PORT_BASE + 24))
 "$out/tg-try" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
 tg_track $!
 tg_wait_file "$TG_T/ready"

@@ -15,7 +15,7 @@ export TG_BIN=$out
 tg_env_setup || exit 1
 TG_POLICY=$TG_T/policy.yaml
 mkdir -p "$TG_T/policy.d"
-port=$((20000 + $$ % 20000 + 50))
+port=$((TG_PORT_BASE + 50))
 SECONDS_EACH=${BENCH_SECONDS:-3}
 tg_start_collector || exit 1
 

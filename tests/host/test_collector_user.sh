@@ -15,7 +15,7 @@ tg_collector_user || exit 1
 user=$TG_COLLECTOR_USER
 uid=$(id -u "$user")
 gid=$(id -g "$user")
-port=$((20000 + $$ % 20000 + 31))
+port=$((TG_PORT_BASE + 31))
 
 # expect_error NAME STATUS TEXT CMD...: CMD exits STATUS saying TEXT.
 expect_error()
@@ -93,7 +93,7 @@ owner_mode seq_file_private "$TG_LOG.seq" 600
 tg_start_agent || exit 1
 "$TG_BIN/tg-try" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
 tg_track $!
-tg_wait_file "$TG_T/ready"
+tg_wait_file "$TG_T/ready" || tg_fail listener "not ready on port $port"
 tg_event agent_events_arrive kind=agent op=start
 n=0
 while [ $n -lt 30 ]; do

@@ -13,10 +13,10 @@ tg_env_setup || exit 1
 # Rotate every ~40 KB, keep 50 files: a few hundred events rotate often.
 tg_start_collector --rotate-size 40000 --rotate-keep 50 || exit 1
 tg_start_agent || exit 1
-port=$((20000 + $$ % 20000 + 27))
+port=$((TG_PORT_BASE + 27))
 "$TG_BIN/tg-try" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
 tg_track $!
-tg_wait_file "$TG_T/ready"
+tg_wait_file "$TG_T/ready" || tg_fail listener "not ready on port $port"
 ev() { "$TG_BIN/tenantguard" events --log "$TG_LOG" "$@"; }
 
 # Not through ev: $! must be the follower, not a subshell whose kill would

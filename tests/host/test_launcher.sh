@@ -31,10 +31,10 @@ NO_I386="this machine traps int \$0x80 (no 32-bit x86 ABI to test)"
 "$P" --expect ok syscall i386-abi >/dev/null 2>&1 && I386=i386-getpid
 
 # Ordinary work: files, pipes, fork and exec, sockets, the network.
-port=$((20000 + $$ % 20000 + 20))
+port=$((TG_PORT_BASE + 20))
 "$P" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
 tg_track $!
-tg_wait_file "$TG_T/ready"
+tg_wait_file "$TG_T/ready" || tg_fail listener "not ready on port $port"
 if run -- sh -c "ls / >/dev/null && cat /etc/passwd | wc -l >/dev/null &&
 	echo x >'$TG_T/w' && sh -c 'exit 0' && $P connect tcp 127.0.0.1 $port &&
 	$P --expect ECONNREFUSED connect tcp 127.0.0.1 1 &&

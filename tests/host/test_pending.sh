@@ -19,7 +19,7 @@ tg_env_setup || exit 1
 P=$TG_BIN/tg-try
 A=$TG_TDIR/acme
 B="$TG_TDIR/bad name"
-base=$((20000 + $$ % 20000))
+base=$TG_PORT_BASE
 pa=$((base + 81)) phost=$((base + 82)) pown=$((base + 83))
 resv=$((base + 84)) pfree=$((base + 85)) pearly=$((base + 86))
 mkdir -p "$TG_SRV/shared"

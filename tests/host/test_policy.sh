@@ -11,7 +11,7 @@ tg_env_setup || exit 1
 G=$TG_TDIR/globex
 A=$TG_TDIR/acme
 X=$TG_CGROOT/tg-test-$$-x	# parent of a named tenant's cgroup, made later
-port=$((20000 + $$ % 20000 + 10))
+port=$((TG_PORT_BASE + 10))
 TG_POLICY=$TG_T/policy.yaml
 mkdir -p "$TG_T/policy.d"
 
@@ -54,7 +54,7 @@ tg_start_collector || exit 1
 tg_start_agent || exit 1
 "$TG_BIN/tg-try" --cgroup "$A" listen tcp 127.0.0.1 $port "$TG_T/ready" &
 tg_track $!
-tg_wait_file "$TG_T/ready"
+tg_wait_file "$TG_T/ready" || tg_fail listener "not ready on port $port"
 
 gen() { tg_cli status --json | sed -n 's/^ *"generation": *\([0-9]*\).*/\1/p'; }
 denials() {

@@ -21,7 +21,7 @@ if ! tg_mounted "$TG_SRV"; then
 	tg_srv_tmpfs || exit 1
 	mkdir -p "$TG_SRV/acme" && echo acme-data >"$TG_SRV/acme/data" || exit 1
 fi
-port=$((20000 + $$ % 20000 + 40))
+port=$((TG_PORT_BASE + 40))
 TG_POLICY=$TG_T/policy.yaml
 mkdir -p "$TG_T/policy.d"
 for t in a_flood capped free b_flood b_quiet c_flood f_flood f_quiet \

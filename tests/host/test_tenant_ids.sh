@@ -28,7 +28,7 @@ else
 	denied=EPERM
 fi
 ids=16383 # TG_MAX_TENANTS - 1
-pa=$((20000 + $$ % 20000))
+pa=$TG_PORT_BASE
 
 # ids - 2 (acme, globex) + 2 directories: two are left without an id.
 seq 1 "$ids" | sed "s|^|$TG_SRV/t|" | xargs mkdir || exit 1

@@ -16,7 +16,7 @@ tg_delivery_start()
 # on 127.0.0.1:$port.
 tg_delivery_agent()
 {
-	port=$((20000 + $$ % 20000 + $1))
+	port=$((TG_PORT_BASE + $1))
 	shift
 	TG_POLICY=$TG_T/policy.yaml
 	mkdir -p "$TG_T/policy.d"
@@ -25,7 +25,7 @@ tg_delivery_agent()
 	tg_start_agent --ringbuf-size 16777216 "$@" || return 1
 	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
 	tg_track $!
-	tg_wait_file "$TG_T/ready"
+	tg_wait_file "$TG_T/ready" || tg_fail listener "not ready on port $port"
 }
 
 # tg_loop_start: globex's connects to acme's $port, each refused, in a loop

@@ -13,7 +13,7 @@ tg_net_setup()
 	P=$TG_BIN/tg-try
 	A=$TG_TDIR/acme
 	G=$TG_TDIR/globex
-	base=$((20000 + $$ % 20000))
+	base=$TG_PORT_BASE
 	[ "${1:-}" = initech ] || return 0
 	I=$TG_TDIR/initech
 	mkdir -p "$I"

@@ -35,6 +35,14 @@ tg_env_setup()
 	# at cleanup, so that a failed test leaves nothing attached.
 	TG_PINS=/sys/fs/bpf/tg-test-$$
 	TG_PIDS=""
+	# Ports for the test's listeners: below the ephemeral range, where no
+	# connection of another test can already hold one (a listener that
+	# cannot bind leaves every later connect refused, not denied).
+	TG_PORT_BASE=10000
+	if read -r tpb_lo tpb_hi </proc/sys/net/ipv4/ip_local_port_range &&
+		[ "$tpb_lo" -gt 12200 ]; then
+		TG_PORT_BASE=$((10000 + $$ % (tpb_lo - 10200)))
+	fi
 	trap tg_env_cleanup EXIT
 	trap 'exit 130' INT TERM
 	mkdir -p "$TG_TDIR/acme" "$TG_TDIR/globex" "$TG_SRV" || return 1
