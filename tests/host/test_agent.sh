@@ -174,6 +174,13 @@ if TG_COLLECTOR_USER="" tg_start_collector; then
 else
 	tg_fail collector_replaces_stale_socket "$(tail -n 2 "$TG_T/collector.err")"
 fi
+# The warning follows the socket: give it a moment.
+n=0
+while ! grep -q "warning: running as root" "$TG_T/collector.err" &&
+	[ "$n" -lt 50 ]; do
+	n=$((n + 1))
+	sleep 0.1
+done
 if grep -q "warning: running as root" "$TG_T/collector.err"; then
 	tg_pass collector_warns_as_root
 else
