@@ -1113,15 +1113,77 @@ int tg_post_bind6(struct bpf_sock *sk)
  * ip_local_reserved_ports), or one that cannot be recorded (target
  * tenant: none), is reported with verdict audit.
  */
+/* The connection skops is about, as its client (this end) made it. */
+static __always_inline void tg_conn_key_of(const struct bpf_sock_ops *skops,
+					   struct tg_conn_key *k)
+{
+	if (skops->family == TG_AF_INET6) {
+		tg_conn_addr(k->caddr, skops->local_ip6[0], skops->local_ip6[1],
+			     skops->local_ip6[2], skops->local_ip6[3]);
+		tg_conn_addr(k->saddr, skops->remote_ip6[0],
+			     skops->remote_ip6[1], skops->remote_ip6[2],
+			     skops->remote_ip6[3]);
+	} else {
+		k->caddr[0] = skops->local_ip4;
+		k->saddr[0] = skops->remote_ip4;
+	}
+	k->cport = (__u16)skops->local_port;
+	k->sport = (__u16)bpf_ntohl(skops->remote_port);
+}
+
+/*
+ * A TCP connection is being made (its port chosen): note its tenant for the
+ * server end (see conn_origin), and watch the socket's states to forget it
+ * when it closes.
+ */
+static __always_inline void tg_conn_note(struct bpf_sock_ops *skops)
+{
+	struct tg_conn_key k = {};
+	struct tg_sock_tag *tag;
+	struct bpf_sock *sk;
+	__u32 zero = 0, *on, t = TG_TENANT_HOST;
+
+	on = bpf_map_lookup_elem(&conn_origin_on, &zero);
+	sk = skops->sk;
+	if (!on || !*on || !sk)
+		return;
+	tag = bpf_sk_storage_get(&sock_tenant, sk, 0, 0);
+	if (tag)
+		t = tag->tenant;
+	if (t == TG_TENANT_HOST)
+		t = tg_creator(tg_gen(), tg_sock_addr((void *const *)&sk),
+			       tg_tcp_cgroup_id(sk), NULL);
+	if (t == TG_TENANT_HOST)
+		return;
+	tg_conn_key_of(skops, &k);
+	if (bpf_map_update_elem(&conn_origin, &k, &t, BPF_ANY) == 0)
+		bpf_sock_ops_cb_flags_set(skops,
+					  skops->bpf_sock_ops_cb_flags |
+						  BPF_SOCK_OPS_STATE_CB_FLAG);
+}
+
 SEC("sockops")
 int tg_sockops(struct bpf_sock_ops *skops)
 {
 	__u32 owner = TG_HOLD_FAIL, actor = TG_TENANT_HOST, gen, old;
+	struct tg_conn_key k = {};
 	struct tg_sock_tag *tag;
 	struct tg_event *ev;
 	struct bpf_sock *sk;
 	__u16 port;
 
+	if (skops->op == BPF_SOCK_OPS_TCP_CONNECT_CB) {
+		tg_conn_note(skops);
+		return 1;
+	}
+	/* Only sockets tg_conn_note noted get state changes. */
+	if (skops->op == BPF_SOCK_OPS_STATE_CB) {
+		if (skops->args[1] == TG_TCP_CLOSE) {
+			tg_conn_key_of(skops, &k);
+			bpf_map_delete_elem(&conn_origin, &k);
+		}
+		return 1;
+	}
 	if (skops->op != BPF_SOCK_OPS_TCP_LISTEN_CB)
 		return 1;
 	sk = skops->sk;

@@ -20,6 +20,8 @@
 #ifndef TG_SOCK_OWNER_BPF_H
 #define TG_SOCK_OWNER_BPF_H
 
+#include <bpf/bpf_endian.h>
+
 #define TG_TENANT_CACHE_MAX 65536
 
 /* Per socket, made only when needed (see above). */
@@ -42,6 +44,45 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } net_epoch SEC(".maps");
+
+/*
+ * TCP connections that tenants' sockets made (the sockops program notes
+ * them once the client's port is chosen and forgets them when the client's
+ * socket closes), so that the server end, made by the kernel from a
+ * listener that may be the host's and accepted later by whoever holds it,
+ * knows which tenant is at the other end (struct tg_sock_tag.peer, set by
+ * the BPF LSM object as the kernel makes it). conn_origin_on[0] is set by
+ * the agent while that object runs: without it nobody reads them.
+ */
+#define TG_CONN_ORIGIN_MAX 65536
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TG_CONN_ORIGIN_MAX);
+	__type(key, struct tg_conn_key);
+	__type(value, __u32);
+} conn_origin SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} conn_origin_on SEC(".maps");
+
+/* An address into a tg_conn_key: IPv4-mapped IPv6 as IPv4. */
+static __always_inline void tg_conn_addr(__u32 dst[4], __u32 a0, __u32 a1,
+					 __u32 a2, __u32 a3)
+{
+	if (!a0 && !a1 && a2 == bpf_htonl(0xffff)) {
+		dst[0] = a3;
+		return;
+	}
+	dst[0] = a0;
+	dst[1] = a1;
+	dst[2] = a2;
+	dst[3] = a3;
+}
 
 static __always_inline void tg_epoch_bump(void)
 {

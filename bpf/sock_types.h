@@ -54,6 +54,10 @@ struct sock {
 	struct sock_cgroup_data sk_cgrp_data;
 };
 
+struct request_sock {
+	struct sock_common __req_common; /* the connection's addresses */
+};
+
 struct socket {
 	short type;
 	struct sock *sk;

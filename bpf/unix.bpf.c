@@ -91,6 +91,11 @@ static __always_inline __u32 tg_foreign(struct sock *sk,
 	if (!sk)
 		return 0;
 	owner = tg_sock_owner(sk, a, &tag);
+	/* The server end of another tenant's connection, whoever listened. */
+	if (tag && tag->peer && tag->peer != a->t.id &&
+	    (owner == a->t.id || owner == TG_TENANT_HOST) &&
+	    !tg_allowed_from(a->slot, a->t.id, tag->peer))
+		return tag->peer;
 	if (owner == a->t.id)
 		return 0;
 	if (owner != TG_TENANT_HOST)
@@ -386,6 +391,44 @@ int BPF_PROG(tg_socket_accept, struct socket *sock, struct socket *newsock,
 	if (ret)
 		return ret;
 	return tg_sock_use(sock->sk, TG_OP_ACCEPT, 1);
+}
+
+/*
+ * The kernel makes newsk, the server end of a TCP connection, from a
+ * listener: if a tenant's socket made the connection (conn_origin), newsk's
+ * tag names that tenant as its peer, so that no other tenant uses newsk
+ * (tg_foreign), whoever made the listener and whenever the connection is
+ * accepted. A connection to the peer's own listener needs no mark. Runs in
+ * the softirq that completes the handshake: no task.
+ */
+SEC("lsm/inet_csk_clone")
+int BPF_PROG(tg_inet_csk_clone, struct sock *newsk,
+	     const struct request_sock *req)
+{
+	struct tg_conn_key k = {};
+	struct tg_sock_tag *tag;
+	__u32 *peer, a[4], b[4];
+
+	if (BPF_CORE_READ(req, __req_common.skc_family) == TG_AF_INET6) {
+		BPF_CORE_READ_INTO(&a, req, __req_common.skc_v6_daddr);
+		BPF_CORE_READ_INTO(&b, req, __req_common.skc_v6_rcv_saddr);
+		tg_conn_addr(k.caddr, a[0], a[1], a[2], a[3]);
+		tg_conn_addr(k.saddr, b[0], b[1], b[2], b[3]);
+	} else {
+		k.caddr[0] = BPF_CORE_READ(req, __req_common.skc_daddr);
+		k.saddr[0] = BPF_CORE_READ(req, __req_common.skc_rcv_saddr);
+	}
+	k.cport = bpf_ntohs(BPF_CORE_READ(req, __req_common.skc_dport));
+	k.sport = BPF_CORE_READ(req, __req_common.skc_num);
+	peer = bpf_map_lookup_elem(&conn_origin, &k);
+	if (!peer || *peer == TG_TENANT_HOST ||
+	    *peer == tg_creator(tg_gen(), newsk, 0, NULL))
+		return 0;
+	tag = bpf_sk_storage_get(&sock_tenant, newsk, 0,
+				 BPF_SK_STORAGE_GET_F_CREATE);
+	if (tag)
+		tag->peer = *peer;
+	return 0;
 }
 
 /* Stream and seqpacket connect: sk connects to the listener other. */

@@ -568,6 +568,21 @@ static int start_unix(struct tg_bpf *b)
 	return 0;
 }
 
+/*
+ * The sockops program notes tenants' TCP connections for the server ends
+ * only while the unix object, which reads them, runs.
+ */
+static void set_conn_origin(struct tg_bpf *b)
+{
+	__u32 zero = 0, on = b->unix_obj != NULL;
+
+	if (bpf_map_update_elem(bpf_map__fd(b->net->maps.conn_origin_on), &zero,
+				&on, BPF_ANY))
+		fprintf(stderr,
+			"tenantguard-agent: conn_origin_on: %s (connections to host listeners are %s)\n",
+			strerror(errno), on ? "not marked" : "still noted");
+}
+
 /* The guard's iterator over open files, read through once, then detached. */
 static int seed_guard(struct tg_guard *g, char *why, size_t len)
 {
@@ -858,6 +873,7 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 	if (start_unix(b) && !b->unix_reason[0])
 		snprintf(b->unix_reason, sizeof(b->unix_reason),
 			 "BPF LSM object failed to load");
+	set_conn_origin(b);
 	if (start_guard(b) && !b->guard_reason[0])
 		snprintf(b->guard_reason, sizeof(b->guard_reason),
 			 "BPF LSM object failed to load");

@@ -155,7 +155,8 @@ static struct json_object *guard_json(struct agent *a)
  * ("file"), else "file:<op>" for each operation the file backend leaves out
  * ("file:open" too while a filesystem holding owned paths is not marked),
  * "net:families" when sockets of families other than inet and inet6 are
- * not checked, and last "guard" without self-protection; "self_protection"
+ * not checked, "net:host_listeners" when connections accepted on a
+ * listener the host made are not checked (no BPF LSM), and last "guard" without self-protection; "self_protection"
  * (guard_json). With reasons, also "<feature>_reason" for each feature not
  * fully enforced.
  */
@@ -207,6 +208,11 @@ struct json_object *agent_backends_json(struct agent *a, struct json_object *o,
 			add_field(o, "net_families_reason",
 				  a->bpf.families_reason);
 	}
+	/* Who accepts a connection is seen only by BPF LSM (unix object). */
+	if (a->bpf.net_backend != TG_BACKEND_NONE &&
+	    a->bpf.unix_backend == TG_BACKEND_NONE)
+		json_object_array_add(
+			un, json_object_new_string("net:host_listeners"));
 	if (a->pins.meta)
 		json_object_object_add(o, "pins", agent_pins_json(a));
 	if (a->bpf.guard_backend == TG_BACKEND_NONE) {
@@ -310,7 +316,7 @@ void agent_unregistered_text(const struct agent *a, char *buf, size_t len)
 void agent_emit_backends(struct agent *a, const char *op)
 {
 	struct json_object *o, *ops = NULL, *un = NULL;
-	char file[1024], usock[360], proc[360], net[400], guard[512];
+	char file[1024], usock[360], proc[360], net[520], guard[512];
 	char msg[3200];
 	struct json_object *sp = NULL, *checks = NULL;
 	size_t n;
@@ -327,14 +333,17 @@ void agent_emit_backends(struct agent *a, const char *op)
 	backend_text(usock, sizeof(usock),
 		     "unix sockets and other tenants' sockets in use",
 		     a->bpf.unix_backend, a->bpf.unix_reason, NULL, NULL);
+	n = (size_t)snprintf(net, sizeof(net), "%s",
+			     tg_backend_name(a->bpf.net_backend));
 	if (a->bpf.net_backend != TG_BACKEND_NONE && a->bpf.families_reason[0])
-		snprintf(net, sizeof(net),
-			 "%s (UNENFORCED: socket families other than inet: %s)",
-			 tg_backend_name(a->bpf.net_backend),
-			 a->bpf.families_reason);
-	else
-		snprintf(net, sizeof(net), "%s",
-			 tg_backend_name(a->bpf.net_backend));
+		n += (size_t)snprintf(
+			net + n, sizeof(net) - n,
+			" (UNENFORCED: socket families other than inet: %s)",
+			a->bpf.families_reason);
+	if (a->bpf.net_backend != TG_BACKEND_NONE &&
+	    a->bpf.unix_backend == TG_BACKEND_NONE && n < sizeof(net))
+		snprintf(net + n, sizeof(net) - n,
+			 " (UNENFORCED: connections between tenants through a listener the host made: needs BPF LSM)");
 	backend_text(proc, sizeof(proc),
 		     "other tenants' and the host's processes",
 		     a->bpf.proc_backend, a->bpf.proc_reason, NULL, NULL);

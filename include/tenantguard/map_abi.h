@@ -12,7 +12,7 @@
  * sizes, the meta map's struct tg_meta): a new agent reuses a pinned set
  * only if its layout is this one (agent/agentd/pins.h).
  */
-#define TG_LAYOUT_VERSION 3
+#define TG_LAYOUT_VERSION 4
 
 /* DIR/maps/emitter: per BPF object, the program set stamp that reports. */
 #define TG_OBJ_NET   0 /* cgroup links are replaced in place: always */
@@ -175,7 +175,23 @@ struct tg_sock_tag {
 	__u64 seen_epoch;   /* net_epoch then (see sock_owner.bpf.h) */
 	__u64 seen_cgroup;  /* cgroup id of the sender (or socket) then */
 	__u32 seen_seq;	    /* odd while the seen_* fields are written */
-	__u32 pad;	    /* zero */
+	/*
+	 * The server end of a TCP connection a tenant's socket made on this
+	 * host: that tenant (see conn_origin); 0 if none or not known.
+	 */
+	__u32 peer;
+};
+
+/*
+ * Key of conn_origin: a TCP connection as its client made it, addresses as
+ * in struct tg_net_key (IPv4 in addr[0], the rest zero; IPv4-mapped IPv6
+ * addresses as IPv4), ports in host byte order.
+ */
+struct tg_conn_key {
+	__u32 caddr[4]; /* the client's address */
+	__u32 saddr[4]; /* the server's */
+	__u16 cport;
+	__u16 sport;
 };
 
 _Static_assert(sizeof(struct tg_tenant) == 8, "tg_tenant");
@@ -192,6 +208,7 @@ _Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_cgroup) == 48,
 _Static_assert(__builtin_offsetof(struct tg_sock_tag, seen_seq) == 56,
 	       "seen_seq");
 _Static_assert(sizeof(struct tg_bound_key) == 16, "tg_bound_key");
+_Static_assert(sizeof(struct tg_conn_key) == 36, "tg_conn_key");
 _Static_assert(sizeof(struct tg_net_key) == 20, "tg_net_key");
 _Static_assert(sizeof(struct tg_pair_key) == 8, "tg_pair_key");
 

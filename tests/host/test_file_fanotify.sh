@@ -122,6 +122,7 @@ fi
 # trampoline program (docs/network.md).
 fam_un=""
 tg_cli status --json | grep -q '"net:families"' && fam_un=',"net:families"'
+[ "$unix_be" = none ] && fam_un="$fam_un"',"net:host_listeners"'
 expected='['"$unix_un"'"file:create","file:mkdir","file:mknod","file:symlink","file:link","file:unlink","file:rmdir","file:rename","file:truncate","file:chmod","file:chown","file:setattr","file:setxattr","file:removexattr","file:receive","file:preopened","file:metadata","file:watch"'"$fam_un$guard_un"']'
 tg_event start_event_lists_unenforced kind=agent op=start \
 	unenforced="$expected"

@@ -22,7 +22,8 @@
  * abstract one (\xHH for any byte), "@" to autobind; IP:PORT for tcp/udp.
  * STEP: socket | connect | connect-opath (through /proc/self/fd/N of an
  * O_PATH fd of ADDR) | send | sendto[=ADDR] | write | sendfile | recv | read
- * | splice-read | mmap | listen | accept | uring-send[=ADDR] |
+ * | splice-read | mmap | bind (to ADDR) | listen | accept | accept-conn (the
+ * steps after work on the connection accepted) | uring-send[=ADDR] |
  * uring-wq-send[=ADDR] (io_uring, inline or from its worker threads) |
  * dstopts (IPv6 destination options on what it sends; needs CAP_NET_RAW) |
  * move=DIR (join cgroup DIR) | netns (unshare the network namespace) |
@@ -237,6 +238,7 @@ out_close:
 /* What a step works on: the socket, and the address its =ADDR names. */
 struct step_ctx {
 	int fd;
+	int newfd; /* >= 0: the steps after go on with this socket */
 	const char *arg;	    /* after "=", or NULL */
 	struct sockaddr_storage ss; /* ADDR, or the step's =ADDR */
 	socklen_t len;
@@ -349,6 +351,29 @@ static int st_listen(struct step_ctx *c)
 	return err_of(listen(c->fd, 8));
 }
 
+static int st_bind(struct step_ctx *c)
+{
+	int one = 1;
+
+	if (setsockopt(c->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		return errno;
+	return err_of(bind(c->fd, (struct sockaddr *)&c->ss, c->len));
+}
+
+/* Accept one connection; the steps after work on it (the listener stays). */
+static int st_accept_conn(struct step_ctx *c)
+{
+	int a, r = set_nonblock(c->fd);
+
+	if (r)
+		return r;
+	a = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (a < 0)
+		return errno;
+	c->newfd = a;
+	return 0;
+}
+
 static int st_accept(struct step_ctx *c)
 {
 	int a, r = set_nonblock(c->fd);
@@ -409,8 +434,10 @@ static const struct {
 	{"read", st_read},
 	{"splice-read", st_splice_read},
 	{"mmap", st_mmap},
+	{"bind", st_bind},
 	{"listen", st_listen},
 	{"accept", st_accept},
+	{"accept-conn", st_accept_conn},
 	{"uring-send", st_uring_send},
 	{"uring-wq-send", st_uring_wq_send},
 	{"dstopts", st_dstopts},
@@ -442,7 +469,8 @@ static int touch_file(const char *path)
 /* One step s on *fd (the socket is made on first need); 0 or an errno. */
 static int step(const char *s, const struct target *t, int *fd)
 {
-	struct step_ctx c = {.ss = t->ss, .len = t->len};
+	struct step_ctx c = {.ss = t->ss, .len = t->len, .newfd = -1};
+	int err;
 	size_t i, n;
 
 	if (strncmp(s, "move=", 5) == 0)
@@ -466,7 +494,10 @@ static int step(const char *s, const struct target *t, int *fd)
 				return errno;
 		}
 		c.fd = *fd;
-		return steps[i].fn(&c);
+		err = steps[i].fn(&c);
+		if (c.newfd >= 0)
+			*fd = c.newfd;
+		return err;
 	}
 	return EINVAL;
 }
