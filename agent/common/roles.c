@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The role x verb table of the control socket, and a peer's role. */
+#include <errno.h>
+#include <string.h>
+
+#include "common/roles.h"
+
+static const char *const role_names[TG_ROLE_COUNT] = {
+	[TG_ROLE_NONE] = "none",
+	[TG_ROLE_VIEWER] = "viewer",
+	[TG_ROLE_OPERATOR] = "operator",
+	[TG_ROLE_ADMIN] = "admin",
+};
+
+/*
+ * Every verb of the control socket, served today or planned (issue 16 and
+ * those built on it), with the least role that may ask for it.
+ */
+static const struct {
+	const char *verb;
+	int role;
+} verbs[] = {
+	/* Looking. */
+	{"status", TG_ROLE_VIEWER},
+	{"events", TG_ROLE_VIEWER},
+	{"events-summary", TG_ROLE_VIEWER},
+	{"report", TG_ROLE_VIEWER},
+	{"policy-show", TG_ROLE_VIEWER},
+	/* Running: the policy, workloads (the launcher), grants. */
+	{"reload", TG_ROLE_OPERATOR},
+	{"tenant", TG_ROLE_OPERATOR},
+	{"seccomp-listener", TG_ROLE_OPERATOR},
+	{"run", TG_ROLE_OPERATOR},
+	{"probe", TG_ROLE_OPERATOR},
+	{"grant-request", TG_ROLE_OPERATOR},
+	/* Changing what holds. */
+	{"detach", TG_ROLE_ADMIN},
+	{"confirm", TG_ROLE_ADMIN},
+	{"break-glass", TG_ROLE_ADMIN},
+	{"tenant-retire", TG_ROLE_ADMIN},
+	{"tenant-export", TG_ROLE_ADMIN},
+	{"tenant-erase", TG_ROLE_ADMIN},
+};
+
+#define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+const char *tg_role_name(int role)
+{
+	return role >= 0 && role < TG_ROLE_COUNT ? role_names[role] : "?";
+}
+
+int tg_role_parse(const char *s)
+{
+	int r;
+
+	for (r = TG_ROLE_VIEWER; r < TG_ROLE_COUNT; r++)
+		if (strcmp(s, role_names[r]) == 0)
+			return r;
+	return -EINVAL;
+}
+
+int tg_verb_role(const char *verb)
+{
+	size_t i;
+
+	for (i = 0; verb && i < N_VERBS; i++)
+		if (strcmp(verb, verbs[i].verb) == 0)
+			return verbs[i].role;
+	return -ENOENT;
+}
+
+const char *tg_verb_name(size_t i)
+{
+	return i < N_VERBS ? verbs[i].verb : NULL;
+}
+
+int tg_authorize(const char *verb, int role)
+{
+	int need = tg_verb_role(verb);
+
+	if (need < 0)
+		return need;
+	return role >= need && role < TG_ROLE_COUNT ? 0 : -EACCES;
+}
+
+/* Whether gid is one of role r's groups in m. */
+static int in_role(const struct tg_role_groups *m, int r, gid_t gid)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->n[r] && i < TG_ROLE_GROUPS_MAX; i++)
+		if (m->v[r][i].found && m->v[r][i].gid == gid)
+			return 1;
+	return 0;
+}
+
+int tg_role_of(const struct tg_role_groups *m, uid_t uid, gid_t gid,
+	       const gid_t *groups, size_t n)
+{
+	size_t i;
+	int r;
+
+	if (uid == 0)
+		return TG_ROLE_ADMIN;
+	for (r = TG_ROLE_ADMIN; r > TG_ROLE_NONE; r--) {
+		if (in_role(m, r, gid))
+			return r;
+		for (i = 0; i < n; i++)
+			if (in_role(m, r, groups[i]))
+				return r;
+	}
+	return TG_ROLE_NONE;
+}

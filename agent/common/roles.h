@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Operator roles on the control socket: none < viewer < operator < admin,
+ * and the one table of which role each verb needs. A verb is a control
+ * request's "cmd"; the verbs the agent does not serve yet are in the table
+ * too, so that they only plug in.
+ */
+#ifndef TG_COMMON_ROLES_H
+#define TG_COMMON_ROLES_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+enum tg_role {
+	TG_ROLE_NONE = 0, /* no request at all */
+	TG_ROLE_VIEWER,	  /* looks: status, events, reports */
+	TG_ROLE_OPERATOR, /* runs: reload, launching workloads, grants */
+	TG_ROLE_ADMIN,	  /* changes what holds: detach, confirm, erase */
+	TG_ROLE_COUNT,
+};
+
+/* "none", "viewer", "operator", "admin"; "?" out of range. */
+const char *tg_role_name(int role);
+
+/* The role named s (any but "none"), or -EINVAL. */
+int tg_role_parse(const char *s);
+
+/* The role verb needs, or -ENOENT for a verb the table does not hold. */
+int tg_verb_role(const char *verb);
+
+/* The i-th verb of the table, NULL past its end. */
+const char *tg_verb_name(size_t i);
+
+/*
+ * Whether role may make request verb: 0, -ENOENT (no such verb: refused
+ * to every role) or -EACCES (it needs a higher role, tg_verb_role()).
+ */
+int tg_authorize(const char *verb, int role);
+
+/* Group names per role, resolved to gids (the policy's "roles"). */
+#define TG_ROLE_GROUPS_MAX 32 /* groups of one role */
+#define TG_GROUP_NAME_MAX  64 /* with NUL */
+
+struct tg_role_group {
+	char name[TG_GROUP_NAME_MAX];
+	gid_t gid;
+	int found; /* name resolved (getgrnam); else gid means nothing */
+};
+
+struct tg_role_groups {
+	struct tg_role_group v[TG_ROLE_COUNT][TG_ROLE_GROUPS_MAX];
+	unsigned int n[TG_ROLE_COUNT]; /* v[TG_ROLE_NONE] is never used */
+};
+
+/*
+ * The role of a host process (neither a tenant's nor the pending actor's:
+ * the caller refuses those first) with uid, primary gid and supplementary
+ * groups (n of them): uid 0 is admin; any other uid has the highest role
+ * of a group of its own that m maps to a role, else none.
+ */
+int tg_role_of(const struct tg_role_groups *m, uid_t uid, gid_t gid,
+	       const gid_t *groups, size_t n);
+
+#endif /* TG_COMMON_ROLES_H */

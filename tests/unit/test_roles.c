@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests: the role x verb table, every verb from every role, unknown
+ * verbs refused; a host process's role from its uid and groups.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "common/roles.h"
+
+#define N 0
+#define V TG_ROLE_VIEWER
+#define O TG_ROLE_OPERATOR
+#define A TG_ROLE_ADMIN
+
+/* What each verb needs, written out apart from the table under test. */
+static const struct {
+	const char *verb;
+	int need;
+} want[] = {
+	{"status", V},	      {"events", V},	       {"events-summary", V},
+	{"report", V},	      {"policy-show", V},      {"reload", O},
+	{"tenant", O},	      {"seccomp-listener", O}, {"run", O},
+	{"probe", O},	      {"grant-request", O},    {"detach", A},
+	{"confirm", A},	      {"break-glass", A},      {"tenant-retire", A},
+	{"tenant-export", A}, {"tenant-erase", A},
+};
+
+#define N_WANT (sizeof(want) / sizeof(want[0]))
+
+static void test_every_verb_every_role(void **state)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < N_WANT; i++) {
+		assert_int_equal(tg_verb_role(want[i].verb), want[i].need);
+		for (r = TG_ROLE_NONE; r < TG_ROLE_COUNT; r++) {
+			int got = tg_authorize(want[i].verb, r);
+
+			if (got != (r >= want[i].need ? 0 : -EACCES))
+				fail_msg("%s from %s: %d", want[i].verb,
+					 tg_role_name(r), got);
+		}
+	}
+}
+
+/* The table holds exactly the verbs above, each once. */
+static void test_table_is_the_list(void **state)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; tg_verb_name(i); i++, n++) {
+		for (j = 0; j < N_WANT; j++)
+			if (!strcmp(tg_verb_name(i), want[j].verb))
+				break;
+		if (j == N_WANT)
+			fail_msg("verb %s not expected", tg_verb_name(i));
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(tg_verb_name(i),
+						tg_verb_name(j));
+	}
+	assert_int_equal(n, N_WANT);
+}
+
+static void test_unknown_verb_refused(void **state)
+{
+	static const char *const bad[] = {
+		"",	 "Status",   "status ",		"reloa",
+		"admin", "shutdown", "events --summary"};
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		for (r = TG_ROLE_NONE; r < TG_ROLE_COUNT; r++)
+			assert_int_equal(tg_authorize(bad[i], r), -ENOENT);
+	assert_int_equal(tg_authorize(NULL, TG_ROLE_ADMIN), -ENOENT);
+	/* A role out of range is no role. */
+	assert_int_equal(tg_authorize("status", TG_ROLE_COUNT), -EACCES);
+	assert_int_equal(tg_authorize("status", -1), -EACCES);
+}
+
+static void test_role_names(void **state)
+{
+	int r;
+
+	for (r = TG_ROLE_VIEWER; r < TG_ROLE_COUNT; r++)
+		assert_int_equal(tg_role_parse(tg_role_name(r)), r);
+	assert_string_equal(tg_role_name(TG_ROLE_NONE), "none");
+	assert_string_equal(tg_role_name(TG_ROLE_COUNT), "?");
+	assert_int_equal(tg_role_parse("none"), -EINVAL);
+	assert_int_equal(tg_role_parse("Admin"), -EINVAL);
+	assert_int_equal(tg_role_parse(""), -EINVAL);
+}
+
+static void add(struct tg_role_groups *m, int r, gid_t gid, int found)
+{
+	m->v[r][m->n[r]].gid = gid;
+	m->v[r][m->n[r]++].found = found;
+}
+
+static void test_role_of(void **state)
+{
+	static struct tg_role_groups m;
+	gid_t g[] = {50, 1002, 1003};
+
+	memset(&m, 0, sizeof(m));
+	add(&m, V, 1001, 1);
+	add(&m, V, 1004, 1);
+	add(&m, O, 1002, 1);
+	add(&m, A, 1003, 0); /* not resolved: grants nothing */
+	add(&m, A, 1005, 1);
+	/* Root is admin whatever its groups. */
+	assert_int_equal(tg_role_of(&m, 0, 0, NULL, 0), A);
+	assert_int_equal(tg_role_of(&m, 0, 4321, NULL, 0), A);
+	/* In no group of a role. */
+	assert_int_equal(tg_role_of(&m, 1000, 1000, NULL, 0), N);
+	assert_int_equal(tg_role_of(&m, 1000, 1000, g, 1), N);
+	/* The primary gid counts, a supplementary group too. */
+	assert_int_equal(tg_role_of(&m, 1000, 1001, NULL, 0), V);
+	assert_int_equal(tg_role_of(&m, 1000, 1000, g + 1, 1), O);
+	/* The highest role wins; an unresolved name grants nothing. */
+	assert_int_equal(tg_role_of(&m, 1000, 1004, g, 3), O);
+	assert_int_equal(tg_role_of(&m, 1000, 1003, NULL, 0), N);
+	assert_int_equal(tg_role_of(&m, 1000, 1004, (gid_t[]){1005}, 1), A);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_verb_every_role),
+		cmocka_unit_test(test_table_is_the_list),
+		cmocka_unit_test(test_unknown_verb_refused),
+		cmocka_unit_test(test_role_names),
+		cmocka_unit_test(test_role_of),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
