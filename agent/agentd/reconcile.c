@@ -116,6 +116,7 @@ int agent_load_policy(struct agent *a, struct tg_policy *p, struct tg_diag *d)
 	if (a->builtin) {
 		snprintf(p->tenants_cgroup, sizeof(p->tenants_cgroup), "%s",
 			 a->opt.tenants_cgroup);
+		tg_policy_default_roles(p);
 		return 0;
 	}
 	err = tg_policy_load(p, a->opt.policy_file, a->opt.policy_dir, d);

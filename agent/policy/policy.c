@@ -10,6 +10,7 @@
 #include <search.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -513,11 +514,98 @@ static int parse_tenant(struct yctx *c, struct tg_policy *p,
 	return parse_tenant_keys(c, t, y);
 }
 
+/* One role's group names, each resolved to its gid now (getgrnam). */
+static int parse_role_groups(struct yctx *c, struct tg_policy *p, int r,
+			     const struct ynode *v)
+{
+	const struct ynode *l = list_of(c, v, "a role's groups");
+	struct tg_role_group *g;
+	struct group *gr;
+	unsigned int i;
+	int err = 0;
+
+	if (!l)
+		return -EINVAL;
+	if (l->n > TG_ROLE_GROUPS_MAX) {
+		YERR(c, l, "role %s has more than %u groups", tg_role_name(r),
+		     TG_ROLE_GROUPS_MAX);
+		return -EINVAL;
+	}
+	p->roles_given[r] = 1;
+	p->roles.n[r] = 0;
+	for (i = 0; i < l->n; i++) {
+		v = l->kids[i];
+		if (y_want(c, v, Y_SCALAR, "a group name")) {
+			err = -EINVAL;
+			continue;
+		}
+		if (!v->value[0] || strlen(v->value) >= TG_GROUP_NAME_MAX) {
+			YERR(c, v, "group name '%s' is empty or longer than %u",
+			     v->value, TG_GROUP_NAME_MAX - 1);
+			err = -EINVAL;
+			continue;
+		}
+		errno = 0;
+		gr = getgrnam(v->value);
+		if (!gr) {
+			YERR(c, v,
+			     "unknown group '%s' for role %s (not in the group database)",
+			     v->value, tg_role_name(r));
+			err = -EINVAL;
+			continue;
+		}
+		g = &p->roles.v[r][p->roles.n[r]++];
+		snprintf(g->name, sizeof(g->name), "%s", v->value);
+		g->gid = gr->gr_gid;
+		g->found = 1;
+	}
+	return err;
+}
+
+/* roles: {viewer: [GROUP...], operator: [...], admin: [...]} */
+static int parse_roles(struct yctx *c, struct tg_policy *p,
+		       const struct ynode *y)
+{
+	static const char *const keys[] = {"viewer", "operator", "admin", NULL};
+	const struct ynode *v;
+	int r, err;
+
+	if (y_want(c, y, Y_MAP, "roles"))
+		return -EINVAL;
+	err = y_check_keys(c, y, keys, "roles");
+	for (r = TG_ROLE_VIEWER; r < TG_ROLE_COUNT; r++)
+		if ((v = y_get(y, tg_role_name(r))) &&
+		    parse_role_groups(c, p, r, v))
+			err = -EINVAL;
+	return err;
+}
+
+void tg_policy_default_roles(struct tg_policy *p)
+{
+	struct tg_role_group *g;
+	struct group *gr;
+	int r;
+
+	for (r = TG_ROLE_VIEWER; r < TG_ROLE_COUNT; r++) {
+		if (p->roles_given[r])
+			continue;
+		g = &p->roles.v[r][0];
+		memset(g, 0, sizeof(*g));
+		snprintf(g->name, sizeof(g->name), "tenantguard-%s",
+			 tg_role_name(r));
+		gr = getgrnam(g->name);
+		g->found = gr != NULL;
+		g->gid = gr ? gr->gr_gid : (gid_t)-1;
+		p->roles.n[r] = 1;
+	}
+}
+
 int tg_policy_parse(struct tg_policy *p, const char *name, const char *buf,
 		    size_t len, int main, struct tg_diag *d)
 {
 	static const char *const main_keys[] = {
-		"version", "mode", "tenants_cgroup", "events", "tenants", NULL};
+		"version", "mode", "tenants_cgroup", "events", "roles",
+		"tenants", NULL};
 	static const char *const dropin_keys[] = {"version", "tenants", NULL};
 	struct yctx c = {.name = name, .d = d, .doc = "policy"};
 	const struct ynode *v, *tenants;
@@ -553,6 +641,8 @@ int tg_policy_parse(struct tg_policy *p, const char *name, const char *buf,
 		err = -EINVAL;
 	if (main && (v = y_get(root, "events")) &&
 	    parse_rate(&c, v, &p->events))
+		err = -EINVAL;
+	if (main && (v = y_get(root, "roles")) && parse_roles(&c, p, v))
 		err = -EINVAL;
 	if (main && (v = y_get(root, "tenants_cgroup"))) {
 		if (parse_abs_path(&c, v, "tenants_cgroup", p->tenants_cgroup,

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "common/roles.h"
 #include "policy/yaml_tree.h"
 #include "tenantguard/map_abi.h"
 
@@ -72,6 +73,9 @@ struct tg_policy {
 	char tenants_cgroup[PATH_MAX];
 	char tenants_cgroup_where[PATH_MAX + 32]; /* "" for the default */
 	struct tg_rate events; /* every tenant's, unless overridden */
+	/* The groups of each role ("roles"); a role not given: its default. */
+	struct tg_role_groups roles;
+	int roles_given[TG_ROLE_COUNT];
 	struct tg_policy_tenant *tenants;
 	unsigned int n_tenants;
 	char source[PATH_MAX];	    /* main file, "" for the built-in policy */
@@ -104,6 +108,14 @@ int tg_policy_load(struct tg_policy *p, const char *file,
 
 /* Checks that need the whole merged policy; also applies defaults. */
 int tg_policy_finish(struct tg_policy *p, struct tg_diag *d);
+
+/*
+ * The default group of each role the policy does not name
+ * (tenantguard-viewer, tenantguard-operator, tenantguard-admin), resolved
+ * through NSS; one that does not exist is left unresolved (found 0), no
+ * error. Part of tg_policy_finish(); the built-in policy calls it alone.
+ */
+void tg_policy_default_roles(struct tg_policy *p);
 
 /* The tenant's effective mode. */
 int tg_policy_tenant_mode(const struct tg_policy *p,

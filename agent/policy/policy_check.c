@@ -451,6 +451,7 @@ int tg_policy_finish(struct tg_policy *p, struct tg_diag *d)
 			err = -EINVAL;
 		}
 	}
+	tg_policy_default_roles(p);
 	if (check_cgroups(p, d))
 		err = -EINVAL;
 	if (check_overlaps(p, d))

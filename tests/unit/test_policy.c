@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,6 +112,48 @@ static void test_valid_corpus(void **state)
 		free(list[i]);
 	}
 	free(list);
+}
+
+/*
+ * roles: names resolved to gids at load; a role not named keeps its
+ * default group, resolved if it exists; an empty list gives none.
+ */
+static void test_roles(void **state)
+{
+	static const char doc[] = "version: 1\n"
+				  "roles:\n"
+				  "  viewer: [root, root]\n"
+				  "  admin: []\n";
+	struct tg_diag d = {};
+	struct tg_policy p;
+	int exists;
+
+	assert_int_equal(check_doc(&p, "t.yaml", doc, sizeof(doc) - 1, &d), 0);
+	assert_int_equal(p.roles.n[TG_ROLE_VIEWER], 2);
+	assert_string_equal(p.roles.v[TG_ROLE_VIEWER][1].name, "root");
+	assert_int_equal(p.roles.v[TG_ROLE_VIEWER][1].gid, 0);
+	assert_true(p.roles.v[TG_ROLE_VIEWER][1].found);
+	assert_int_equal(p.roles.n[TG_ROLE_ADMIN], 0);
+	assert_int_equal(p.roles.n[TG_ROLE_OPERATOR], 1);
+	assert_string_equal(p.roles.v[TG_ROLE_OPERATOR][0].name,
+			    "tenantguard-operator");
+	exists = getgrnam("tenantguard-operator") != NULL;
+	assert_int_equal(p.roles.v[TG_ROLE_OPERATOR][0].found, exists);
+	/* A gid-0 member is a viewer, not more. */
+	assert_int_equal(tg_role_of(&p.roles, 1000, 0, NULL, 0),
+			 TG_ROLE_VIEWER);
+	tg_policy_free(&p);
+	/* Without roles: the three defaults; a drop-in may not set them. */
+	assert_int_equal(check_doc(&p, "t.yaml", "version: 1\n", 11, &d), 0);
+	assert_int_equal(p.roles.n[TG_ROLE_VIEWER], 1);
+	assert_string_equal(p.roles.v[TG_ROLE_ADMIN][0].name,
+			    "tenantguard-admin");
+	assert_int_equal(tg_policy_parse(&p, "d.yaml",
+					 "version: 1\nroles: {}\n", 22, 0, &d),
+			 -EINVAL);
+	assert_int_equal(d.n, 1);
+	tg_diag_free(&d);
+	tg_policy_free(&p);
 }
 
 static void test_defaults_and_values(void **state)
@@ -563,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_dropin_merge_order),
 		cmocka_unit_test(test_hostile_inputs),
 		cmocka_unit_test(test_error_cap),
+		cmocka_unit_test(test_roles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
