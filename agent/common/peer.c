@@ -186,6 +186,11 @@ int tg_peer_creds(int sock, struct tg_peer *p)
 	p->pid = c.pid;
 	p->uid = c.uid;
 	p->gid = c.gid;
+	l = sizeof(p->groups);
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERGROUPS, p->groups, &l) < 0)
+		p->groups_err = -errno;
+	else
+		p->n_groups = l / sizeof(gid_t);
 	return 0;
 }
 
@@ -220,7 +225,7 @@ int tg_peer_cgroup(int sock, struct tg_peer *p)
 	char why[TG_PEER_WHY_LEN];
 	int pidfd;
 
-	p->cgroup[0] = p->comm[0] = '\0';
+	p->cgroup[0] = p->comm[0] = p->exe[0] = '\0';
 	p->loginuid = -1;
 	if (p->pid <= 0)
 		return peer_fail(p, -ESRCH,
@@ -231,13 +236,14 @@ int tg_peer_cgroup(int sock, struct tg_peer *p)
 			 (int)p->pid, strerror(-pidfd));
 		return peer_fail(p, pidfd, why);
 	}
-	/* Both read while the pidfd pins the process, checked after. */
+	/* All read while the pidfd pins the process, checked after. */
 	tg_proc_comm(p->pid, p->comm, sizeof(p->comm));
+	tg_proc_exe(p->pid, p->exe, sizeof(p->exe));
 	p->loginuid = tg_proc_loginuid(p->pid);
 	p->err = tg_proc_cgroup(p->pid, pidfd, p->cgroup, sizeof(p->cgroup),
 				p->why, sizeof(p->why));
 	close(pidfd);
 	if (p->err)
-		p->cgroup[0] = '\0';
+		p->cgroup[0] = p->exe[0] = '\0';
 	return p->err;
 }

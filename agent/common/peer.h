@@ -20,6 +20,7 @@
 #define TG_PROC_CGROUP_MAX 16384 /* bytes of a /proc/PID/cgroup file read */
 #define TG_PEER_COMM_LEN   16	 /* TASK_COMM_LEN */
 #define TG_PEER_WHY_LEN	   160
+#define TG_PEER_GROUPS_MAX 256 /* supplementary groups read (SO_PEERGROUPS) */
 
 /*
  * The cgroup v2 path in text, the NUL-terminated contents of a
@@ -50,8 +51,14 @@ struct tg_peer {
 	pid_t pid; /* SO_PEERCRED: in the reader's pid namespace, 0 unknown */
 	uid_t uid;
 	gid_t gid;
+	/* Supplementary groups at connect (SO_PEERGROUPS); none read when it
+	 * has more than TG_PEER_GROUPS_MAX (groups_err -ERANGE) or fails. */
+	gid_t groups[TG_PEER_GROUPS_MAX];
+	unsigned int n_groups;
+	int groups_err;
 	char cgroup[PATH_MAX];	     /* cgroup v2 path; "" unless err is 0 */
 	char comm[TG_PEER_COMM_LEN]; /* "" if unknown */
+	char exe[PATH_MAX];	     /* /proc/PID/exe; "" if unknown */
 	long loginuid;		     /* login uid, -1 if unset or unknown */
 	int err;		     /* 0, or -errno: the cgroup is unknown */
 	char why[TG_PEER_WHY_LEN];   /* why it is unknown */
@@ -67,11 +74,16 @@ int tg_peer_pidfd(int sock, pid_t pid);
 /* Whether the process of pidfd has exited (or cannot be told). */
 int tg_pidfd_exited(int pidfd);
 
-/* The peer's credentials (SO_PEERCRED) into p. 0 or -errno. */
+/*
+ * The peer's credentials (SO_PEERCRED) and supplementary groups
+ * (SO_PEERGROUPS, p->groups_err when they cannot be read) into p. 0 or
+ * -errno (SO_PEERCRED failed).
+ */
 int tg_peer_creds(int sock, struct tg_peer *p);
 
 /*
- * The peer's cgroup and comm into p (its credentials known), read while
+ * The peer's cgroup, comm, executable and login uid into p (its
+ * credentials known), read while
  * a pidfd pins the process. Returns p->err: 0, or -errno with p->why.
  */
 int tg_peer_cgroup(int sock, struct tg_peer *p);

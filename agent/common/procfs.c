@@ -47,6 +47,26 @@ int tg_proc_comm(pid_t pid, char *comm, size_t len)
 	return err;
 }
 
+int tg_proc_exe(pid_t pid, char *exe, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	if (!len)
+		return -EINVAL;
+	exe[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, exe, len);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= len) {
+		exe[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	exe[n] = '\0';
+	return 0;
+}
+
 long tg_proc_loginuid(pid_t pid)
 {
 	char path[64], buf[32];

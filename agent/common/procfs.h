@@ -19,6 +19,14 @@
 int tg_proc_comm(pid_t pid, char *comm, size_t len);
 
 /*
+ * The executable of process pid (readlink of /proc/PID/exe: a path, which
+ * ends in " (deleted)" when the file was removed) into exe (len bytes).
+ * 0, or -errno with exe "" (a kernel thread, the process gone...);
+ * -ENAMETOOLONG if it does not fit.
+ */
+int tg_proc_exe(pid_t pid, char *exe, size_t len);
+
+/*
  * The login uid of process pid (0: this process): who logged in, whatever
  * the uid now (audit); -1 if unset or unreadable.
  */

@@ -258,7 +258,9 @@ static void test_peer_self(void **state)
 	struct sockaddr_un sa;
 	struct tg_peer p;
 	char want[PATH_MAX];
-	int l = listen_here(&sa), c, s;
+	gid_t groups[TG_PEER_GROUPS_MAX];
+	int l = listen_here(&sa), c, s, n, i;
+	ssize_t k;
 
 	c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
@@ -268,11 +270,22 @@ static void test_peer_self(void **state)
 	assert_int_equal(p.pid, getpid());
 	assert_int_equal(p.uid, getuid());
 	assert_int_equal(p.gid, getgid());
+	/* The supplementary groups, as the kernel lists them. */
+	n = getgroups(TG_PEER_GROUPS_MAX, groups);
+	assert_true(n >= 0);
+	assert_int_equal(p.groups_err, 0);
+	assert_int_equal(p.n_groups, n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(p.groups[i], groups[i]);
 	assert_int_equal(p.err, -ENODATA); /* not read yet */
 	assert_int_equal(tg_peer_cgroup(s, &p), 0);
 	self_cgroup(want, sizeof(want));
 	assert_string_equal(p.cgroup, want);
 	assert_string_equal(p.comm, "test_peer");
+	k = readlink("/proc/self/exe", want, sizeof(want) - 1);
+	assert_true(k > 0);
+	want[k] = '\0';
+	assert_string_equal(p.exe, want);
 	close(s);
 	close(c);
 	close(l);
@@ -300,6 +313,7 @@ static void test_peer_gone(void **state)
 	assert_true(tg_peer_cgroup(s, &p) < 0);
 	assert_int_equal(p.err, tg_peer_cgroup(s, &p));
 	assert_string_equal(p.cgroup, "");
+	assert_string_equal(p.exe, "");
 	assert_string_not_equal(p.why, "");
 	close(s);
 	close(l);
