@@ -29,6 +29,8 @@
 #define TG_AGENT_PROG "tenantguard-agent"
 /* The user the packages create for the collector. */
 #define TG_COLLECTOR_USER_DEFAULT "tenantguard-collector"
+/* The group whose members may connect to the control socket. */
+#define TG_CONTROL_GROUP_DEFAULT "tenantguard"
 
 struct json_object;
 struct tg_fan;
@@ -44,6 +46,10 @@ struct agent_opts {
 	const char *policy_dir;
 	int policy_explicit; /* --policy given: it must load */
 	const char *control_socket;
+	/* The control socket's group (mode 0660), if it exists. */
+	const char *control_group;
+	gid_t control_gid;
+	int control_group_known;    /* 0: no such group, the socket is 0600 */
 	const char *tenants_cgroup; /* built-in policy */
 	const char *paths_root;	    /* built-in policy */
 	const char *event_socket;

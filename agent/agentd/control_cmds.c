@@ -2,13 +2,18 @@
 /*
  * The control socket's commands, dispatched by name: status, tenant (where
  * and how the launcher starts a tenant's workload), reload, and
- * seccomp-listener (the launcher hands over a workload's listener).
+ * seccomp-listener (the launcher hands over a workload's listener). Each
+ * request is served by the caller's role (common/roles.h), worked out anew
+ * every time, and is one kind "admin" event, served or refused.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <pwd.h>
+#include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agentd/agent.h"
@@ -20,6 +25,7 @@
 #include "common/control.h"
 #include "common/log.h"
 #include "common/peer.h"
+#include "common/roles.h"
 #include "common/text.h"
 #include "seccomp/notify.h"
 #include "tenantguard/event_abi.h"
@@ -248,6 +254,45 @@ static struct json_object *events_json(struct agent *a)
 	return t;
 }
 
+/* The control socket, who may connect, and the groups of each role. */
+static struct json_object *control_json(struct agent *a)
+{
+	struct json_object *o = json_object_new_object(), *roles, *arr, *g;
+	const struct tg_role_group *rg;
+	unsigned int i;
+	int r;
+
+	json_add_str(o, "socket", a->opt.control_socket);
+	json_add_str(o, "group", a->opt.control_group);
+	json_object_object_add(
+		o, "gid",
+		a->opt.control_group_known
+			? json_object_new_int64(a->opt.control_gid)
+			: NULL);
+	json_add_str(o, "mode", a->opt.control_group_known ? "0660" : "0600");
+	json_add_str(o, "message",
+		     a->opt.control_group_known
+			     ? "root and the members of the group may connect"
+			     : "root only: no such group on this host");
+	roles = json_object_new_object();
+	for (r = TG_ROLE_VIEWER; r < TG_ROLE_COUNT; r++) {
+		arr = json_object_new_array();
+		for (i = 0; i < a->policy.roles.n[r]; i++) {
+			rg = &a->policy.roles.v[r][i];
+			g = json_object_new_object();
+			json_add_str(g, "name", rg->name);
+			json_object_object_add(
+				g, "gid",
+				rg->found ? json_object_new_int64(rg->gid)
+					  : NULL);
+			json_object_array_add(arr, g);
+		}
+		json_object_object_add(roles, tg_role_name(r), arr);
+	}
+	json_object_object_add(o, "roles", roles);
+	return o;
+}
+
 static struct json_object *status_json(struct agent *a)
 {
 	struct json_object *o = json_object_new_object(), *t;
@@ -309,6 +354,7 @@ static struct json_object *status_json(struct agent *a)
 	json_object_object_add(t, "seed_conflicts",
 			       json_object_new_int64(a->seed.conflicts));
 	json_object_object_add(o, "net", t);
+	json_object_object_add(o, "control", control_json(a));
 	json_object_object_add(o, "reloads_ok",
 			       json_object_new_int64((int64_t)a->reloads_ok));
 	json_object_object_add(
@@ -474,23 +520,27 @@ static const char *refusal(struct agent *a, const struct tg_peer *p, char *nb,
 }
 
 /*
- * Refuse cmd to a tenant's process, the pending actor's or one that cannot
- * be identified, whatever its uid: the reply, an event and a log line.
- * NULL for a host process, which is served.
+ * Refuse a request to a tenant's process, the pending actor's or one that
+ * cannot be identified, whatever its uid: the reply, an event and a log
+ * line. NULL for a host process, which is judged by its role. *who: the
+ * caller's actor ("host" for a host process).
  */
 static struct json_object *refuse_peer(struct agent *a, const struct tg_peer *p,
-				       const char *cmd)
+				       const char *cmd, char *nb, size_t nblen,
+				       const char **who)
 {
-	char msg[PATH_MAX + 256], nb[32];
-	const char *who = refusal(a, p, nb, sizeof(nb), msg, sizeof(msg));
+	char msg[PATH_MAX + 256];
 	struct json_object *o;
 
-	if (!who)
+	*who = refusal(a, p, nb, nblen, msg, sizeof(msg));
+	if (!*who) {
+		*who = "host";
 		return NULL;
+	}
 	tg_info("control: %s from pid %d (%s, uid %u, cgroup %s) %s", cmd,
 		(int)p->pid, p->comm, (unsigned int)p->uid,
 		p->err ? "unknown" : p->cgroup, msg);
-	o = tg_agent_event_by(&a->fmt, "control_refused", "deny", who,
+	o = tg_agent_event_by(&a->fmt, "control_refused", "deny", *who,
 			      (__u32)p->pid, p->comm, msg);
 	if (o &&
 	    (tg_event_add_str(o, "command", cmd, strlen(cmd)) ||
@@ -517,25 +567,172 @@ static int find_cmd(struct json_object *req)
 	return -1;
 }
 
-struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
-				  struct json_object *req, int *fd)
-{
-	int i = find_cmd(req);
-	struct json_object *o;
+/* A control request as its admin event tells it. */
+struct request {
+	const char *verb; /* as served, or "(unknown command)"... */
+	const char *who;  /* the caller's actor: "host", "acme"... */
+	int role;	  /* enum tg_role */
+	char user[64];	  /* the uid's name (passwd), "" if none */
+};
 
-	o = refuse_peer(ctx, peer,
-			!req	? "(malformed request)"
-			: i < 0 ? "(unknown command)"
-				: cmds[i].name);
-	if (o)
-		return o;
+/* "uid 1000 (alice, login uid 1000)" into buf. */
+static void caller_text(const struct tg_peer *p, const struct request *r,
+			char *buf, size_t len)
+{
+	char login[32];
+
+	if (p->loginuid < 0)
+		snprintf(login, sizeof(login), "login uid unset");
+	else
+		snprintf(login, sizeof(login), "login uid %ld", p->loginuid);
+	snprintf(buf, len, "uid %u (%s%s%s)", (unsigned int)p->uid, r->user,
+		 r->user[0] ? ", " : "", login);
+}
+
+/* The SHA-256 of the policy file, in hex (64 digits), or "" (built-in). */
+static void policy_digest(struct agent *a, char *hex, size_t len)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	struct tg_diag d = {};
+	char *buf = NULL;
+	size_t n = 0;
+
+	hex[0] = '\0';
+	if (a->builtin ||
+	    tg_read_text_file(a->opt.policy_file, TG_POLICY_MAX_FILE, &buf, &n,
+			      &d) == 0) {
+		if (buf) {
+			crypto_hash_sha256(h, (const unsigned char *)buf, n);
+			sodium_bin2hex(hex, len, h, sizeof(h));
+		}
+	}
+	free(buf);
+	tg_diag_free(&d);
+}
+
+/* What the request asked with, for its event: a summary of its arguments. */
+static struct json_object *
+request_args(struct agent *a, struct json_object *req, const struct request *r)
+{
+	struct json_object *o = json_object_new_object();
+	static const char *const keys[] = {"cmd", "name", "tenant", "profile"};
+	const char *v;
+	char hex[2 * crypto_hash_sha256_BYTES + 1];
+	size_t i;
+
+	for (i = 0; req && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!json_object_object_get_ex(req, keys[i], NULL) ||
+		    (i == 0 && r->verb[0] != '('))
+			continue;
+		v = tg_json_str(req, keys[i]);
+		tg_event_add_str(o, keys[i], v, strnlen(v, 256));
+	}
+	if (!strcmp(r->verb, "reload")) {
+		policy_digest(a, hex, sizeof(hex));
+		json_add_str(o, "policy",
+			     a->builtin ? "built-in" : a->opt.policy_file);
+		json_add_str(o, "policy_sha256", hex);
+	}
+	return o;
+}
+
+/*
+ * The admin event of a request: who asked (uid, login uid, user name, pid,
+ * executable, cgroup, role), what (verb, its arguments) and what came of
+ * it (verdict and result: allow or deny; ok and error: the reply's).
+ */
+static void admin_event(struct agent *a, const struct tg_peer *p,
+			struct json_object *req, const struct request *r,
+			int allowed, struct json_object *reply)
+{
+	const char *verdict = allowed ? "allow" : "deny";
+	struct json_object *o, *v, *errs;
+	const char *error = "";
+	int ok;
+
+	o = tg_admin_event(&a->fmt, r->verb, verdict, r->who, (__u32)p->pid,
+			   p->comm);
+	if (!o)
+		return;
+	ok = json_object_object_get_ex(reply, "ok", &v) &&
+	     json_object_get_boolean(v);
+	if (json_object_object_get_ex(reply, "error", &v))
+		error = json_object_get_string(v);
+	else if (!ok && json_object_object_get_ex(reply, "errors", &errs) &&
+		 json_object_array_length(errs))
+		error = json_object_get_string(
+			json_object_array_get_idx(errs, 0));
+	json_object_object_add(o, "uid", json_object_new_int64(p->uid));
+	json_object_object_add(o, "gid", json_object_new_int64(p->gid));
+	json_object_object_add(o, "login_uid",
+			       json_object_new_int64(p->loginuid));
+	tg_event_add_str(o, "user", r->user, strlen(r->user));
+	tg_event_add_str(o, "exe", p->exe, strnlen(p->exe, sizeof(p->exe)));
+	tg_event_add_str(o, "cgroup", p->cgroup,
+			 strnlen(p->cgroup, sizeof(p->cgroup)));
+	json_add_str(o, "role", tg_role_name(r->role));
+	json_add_str(o, "result", verdict);
+	json_object_object_add(o, "ok", json_object_new_boolean(ok));
+	tg_event_add_str(o, "error", error, strnlen(error, 1024));
+	json_object_object_add(o, "args", request_args(a, req, r));
+	agent_emit(a, o);
+}
+
+/* The reply to a host process's request, given its role. */
+static struct json_object *serve(struct agent *a, const struct tg_peer *peer,
+				 struct json_object *req, int i,
+				 const struct request *r, int *fd, int *allowed)
+{
+	char caller[128], msg[256];
+	struct json_object *o;
+	int need;
+
+	*allowed = 0;
 	if (!req)
 		return tg_control_error(TG_CONTROL_BAD_REQUEST);
 	if (i < 0)
 		return tg_control_error("unknown command");
+	if (tg_authorize(r->verb, r->role)) {
+		need = tg_verb_role(r->verb);
+		caller_text(peer, r, caller, sizeof(caller));
+		snprintf(msg, sizeof(msg),
+			 "refused: %s needs the %s role; %s has %s", r->verb,
+			 tg_role_name(need), caller,
+			 r->role == TG_ROLE_NONE ? "no role"
+						 : tg_role_name(r->role));
+		tg_info("control: %s from pid %d (%s) %s", r->verb,
+			(int)peer->pid, peer->comm, msg);
+		return tg_control_error(msg);
+	}
+	*allowed = 1;
 	/* Who asked, for the events the command causes. */
-	((struct agent *)ctx)->peer = peer;
-	o = cmds[i].fn(ctx, req, fd);
-	((struct agent *)ctx)->peer = NULL;
+	a->peer = peer;
+	o = cmds[i].fn(a, req, fd);
+	a->peer = NULL;
+	return o;
+}
+
+struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
+				  struct json_object *req, int *fd)
+{
+	struct agent *a = ctx;
+	int i = find_cmd(req), allowed = 0;
+	struct request r = {.role = TG_ROLE_NONE};
+	struct passwd *pw;
+	struct json_object *o;
+	char nb[32];
+
+	r.verb = !req	 ? "(malformed request)"
+		 : i < 0 ? "(unknown command)"
+			 : cmds[i].name;
+	pw = getpwuid(peer->uid);
+	snprintf(r.user, sizeof(r.user), "%s", pw ? pw->pw_name : "");
+	o = refuse_peer(a, peer, r.verb, nb, sizeof(nb), &r.who);
+	if (!o) {
+		r.role = tg_role_of(&a->policy.roles, peer->uid, peer->gid,
+				    peer->groups, peer->n_groups);
+		o = serve(a, peer, req, i, &r, fd, &allowed);
+	}
+	admin_event(a, peer, req, &r, allowed, o);
 	return o;
 }

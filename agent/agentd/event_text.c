@@ -684,6 +684,16 @@ struct json_object *tg_agent_event_by(const struct tg_event_fmt *f,
 	return o;
 }
 
+struct json_object *tg_admin_event(const struct tg_event_fmt *f, const char *op,
+				   const char *verdict, const char *tenant,
+				   __u32 pid, const char *comm)
+{
+	return common_fields(f,
+			     tg_boot_to_real_ns() + tg_clock_ns(CLOCK_BOOTTIME),
+			     "admin", verdict, tenant, "host", pid, comm,
+			     strnlen(comm, TG_COMM_LEN), op);
+}
+
 int tg_event_add_str(struct json_object *o, const char *key, const char *s,
 		     size_t n)
 {

@@ -63,6 +63,15 @@ struct json_object *tg_agent_event_by(const struct tg_event_fmt *f,
 				      const char *comm, const char *message);
 
 /*
+ * A kind "admin" event: a control request op (its verb) from pid (comm) of
+ * tenant ("host", a tenant's name, "(pending)" or "(unknown)") was given
+ * verdict; the caller adds the rest. NULL with errno on failure.
+ */
+struct json_object *tg_admin_event(const struct tg_event_fmt *f, const char *op,
+				   const char *verdict, const char *tenant,
+				   __u32 pid, const char *comm);
+
+/*
  * Add key with (up to n bytes of) s to event o, made valid UTF-8 (every
  * invalid byte U+FFFD). 0 or -ENOMEM.
  */

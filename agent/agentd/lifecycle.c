@@ -415,10 +415,17 @@ int agent_start(struct agent *a)
 	if (err)
 		return err;
 	make_parent_dir(a->opt.control_socket);
-	a->control_fd = tg_control_listen(a->opt.control_socket);
+	a->control_fd =
+		tg_control_listen(a->opt.control_socket, a->opt.control_gid);
 	if (a->control_fd < 0)
 		return tg_err(a->control_fd, "control socket %s: %s",
 			      a->opt.control_socket, strerror(-a->control_fd));
+	if (!a->opt.control_group_known)
+		tg_warn("control socket %s: no group '%s' on this host: mode "
+			"0600, root only; create the group (or name one with "
+			"--control-group) and restart the agent for non-root "
+			"viewers and operators",
+			a->opt.control_socket, a->opt.control_group);
 	agent_emit_backends(a, "start");
 	agent_report_local_routes(a);
 	/* What the kernel kept while no agent ran, then the record of it. */

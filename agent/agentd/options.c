@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@ void agent_opts_init(struct agent_opts *o)
 		.policy_file = "/etc/tenantguard/policy.yaml",
 		.policy_dir = "/etc/tenantguard/policy.d",
 		.control_socket = "/run/tenantguard/control.sock",
+		.control_group = TG_CONTROL_GROUP_DEFAULT,
 		.tenants_cgroup = "/tenants",
 		.paths_root = "/srv/tenants",
 		.event_socket = "/run/tenantguard/events.sock",
@@ -43,6 +45,11 @@ void agent_usage(FILE *out)
 		"  --policy-dir DIR        drop-ins merged in name order (default\n"
 		"                          /etc/tenantguard/policy.d)\n"
 		"  --control-socket PATH   (default /run/tenantguard/control.sock)\n"
+		"  --control-group NAME    the control socket's group: mode 0660, so that its\n"
+		"                          members may connect (their role, from the policy's\n"
+		"                          roles, says what they may ask); when the default\n"
+		"                          group does not exist, 0600: root only (default\n"
+		"                          " TG_CONTROL_GROUP_DEFAULT ")\n"
 		"  --tenants-cgroup PATH   built-in policy: cgroup (below the cgroup v2 root)\n"
 		"                          whose children are tenants (default /tenants)\n"
 		"  --paths-root DIR        built-in policy: each tenant owns DIR/<name>\n"
@@ -124,6 +131,7 @@ enum {
 	O_EVENTLOG,
 	O_COLLUSER,
 	O_LOCALMAX,
+	O_CTLGROUP,
 };
 
 /* The options that take a number: 0, or -EINVAL (logged). */
@@ -222,6 +230,26 @@ static int lookup_collector(struct agent_opts *o, int given)
 	return 0;
 }
 
+/*
+ * --control-group looked up: a group named that is unknown is refused, the
+ * default's absence only noted (the socket is root's alone). 0 or -EINVAL
+ * (logged).
+ */
+static int lookup_control_group(struct agent_opts *o, int given)
+{
+	struct group *g =
+		o->control_group[0] ? getgrnam(o->control_group) : NULL;
+
+	o->control_group_known = g != NULL;
+	o->control_gid = g ? g->gr_gid : (gid_t)-1;
+	if (!g && given)
+		return tg_err(-EINVAL,
+			      "--control-group: no group '%s' in the group "
+			      "database",
+			      o->control_group);
+	return 0;
+}
+
 int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -246,10 +274,11 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 		{"event-log", required_argument, NULL, O_EVENTLOG},
 		{"collector-user", required_argument, NULL, O_COLLUSER},
 		{"local-routes-max", required_argument, NULL, O_LOCALMAX},
+		{"control-group", required_argument, NULL, O_CTLGROUP},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{}};
-	int c, user_given = 0;
+	int c, user_given = 0, group_given = 0;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
@@ -277,6 +306,10 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 			o->collector_user = optarg;
 			user_given = 1;
 			break;
+		case O_CTLGROUP:
+			o->control_group = optarg;
+			group_given = 1;
+			break;
 		case O_SPOOLSIZE:
 		case O_LINKS:
 		case O_LOCALMAX:
@@ -297,5 +330,6 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 	if (optind < argc)
 		return tg_err(-EINVAL, "unexpected argument '%s' (see --help)",
 			      argv[optind]);
-	return check_opts(o) ?: lookup_collector(o, user_given);
+	return check_opts(o) ?: lookup_collector(o, user_given)
+				   ?: lookup_control_group(o, group_given);
 }

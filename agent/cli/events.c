@@ -262,8 +262,8 @@ static int follow(struct opts *o, const char *log, int fd,
 /* 0 if kind is NULL or a kind of event, else -EINVAL (reported). */
 static int check_kind(const char *kind)
 {
-	static const char *kinds[] = {"file",	 "net",	  "unix", "proc",
-				      "seccomp", "agent", "guard"};
+	static const char *kinds[] = {"file",	 "net",	  "unix",  "proc",
+				      "seccomp", "agent", "guard", "admin"};
 	size_t i;
 
 	if (!kind)
@@ -273,7 +273,7 @@ static int check_kind(const char *kind)
 			return 0;
 	return tg_err(-EINVAL,
 		      "--kind '%s': not one of file, net, unix, proc, seccomp, "
-		      "agent, guard" SEE_HELP,
+		      "agent, guard, admin" SEE_HELP,
 		      kind);
 }
 

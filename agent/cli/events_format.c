@@ -314,6 +314,13 @@ void tg_events_print_human(FILE *out, struct json_object *ev,
 			 tg_events_field(ev, "profile"));
 	else if (strcmp(kind, "guard") == 0)
 		guard_detail(ev, detail, sizeof(detail));
+	else if (strcmp(kind, "admin") == 0)
+		snprintf(detail, sizeof(detail), "uid %s (%s) role %s%s%s",
+			 tg_events_field(ev, "uid"),
+			 tg_events_field(ev, "user"),
+			 tg_events_field(ev, "role"),
+			 *tg_events_field(ev, "error") ? ": " : "",
+			 tg_events_field(ev, "error"));
 	else
 		snprintf(detail, sizeof(detail), "%s",
 			 tg_events_field(ev, "path"));

@@ -261,6 +261,45 @@ static void print_local_routes(struct json_object *r)
 		printf("REFUSED:     the local routing table does not fit: tenants' connections and datagrams to addresses not mirrored are refused\n");
 }
 
+/*
+ * The control socket: who may connect, and each role's groups (a group the
+ * host does not have is marked "absent").
+ */
+static void print_control(struct json_object *r)
+{
+	static const char *const roles[] = {"viewer", "operator", "admin"};
+	struct json_object *c, *rs, *arr, *g, *gid;
+	size_t i, j;
+
+	if (!json_object_object_get_ex(r, "control", &c))
+		return;
+	if (!strcmp(jstr(c, "mode"), "0660"))
+		printf("control:     %s (mode 0660, group %s)\n",
+		       jstr(c, "socket"), jstr(c, "group"));
+	else
+		printf("CONTROL:     %s (mode 0600, root only: no group %s on this host)\n",
+		       jstr(c, "socket"), jstr(c, "group"));
+	if (!json_object_object_get_ex(c, "roles", &rs))
+		return;
+	printf("roles:      ");
+	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		printf(" %s [", roles[i]);
+		if (json_object_object_get_ex(rs, roles[i], &arr))
+			for (j = 0; j < json_object_array_length(arr); j++) {
+				g = json_object_array_get_idx(arr, j);
+				printf("%s%s%s", j ? ", " : "", jstr(g, "name"),
+				       json_object_object_get_ex(g, "gid",
+								 &gid) &&
+						       gid
+					       ? ""
+					       : " (absent)");
+			}
+		printf("]%s",
+		       i + 1 < sizeof(roles) / sizeof(roles[0]) ? ";" : "");
+	}
+	printf("\n");
+}
+
 int cmd_status(const struct cli_opts *o, int argc, char **argv)
 {
 	struct json_object *r, *ts, *t, *v;
@@ -294,6 +333,7 @@ int cmd_status(const struct cli_opts *o, int argc, char **argv)
 		printf("\n");
 	}
 	print_unenforced(r);
+	print_control(r);
 	print_pins(r);
 	print_local_routes(r);
 	printf("%-20s %-5s %-8s %-8s %-9s %s\n", "TENANT", "ID", "MODE",

@@ -15,15 +15,18 @@ struct tg_peer;
 	"bad request: expected one JSON object and a newline"
 
 /*
- * The control socket: AF_UNIX stream, mode 0600, root peers only. A client
- * sends one JSON object and a newline ({"cmd":"status"}), the agent answers
- * with one JSON object and closes.
+ * The control socket: AF_UNIX stream, owned by root; mode 0660 and owned by
+ * group (the members of that group may connect), or 0600 (root only) when
+ * group is (gid_t)-1. It is never reachable by anybody else meanwhile. A
+ * client sends one JSON object and a newline ({"cmd":"status"}), the agent
+ * answers with one JSON object and closes.
  */
-int tg_control_listen(const char *path);
+int tg_control_listen(const char *path, gid_t group);
 
 /*
- * Builds the reply (a new JSON object) to req, from peer (a root process:
- * its credentials, and its cgroup unless peer->err says why not). req is
+ * Builds the reply (a new JSON object) to req, from peer (any process that
+ * could connect: its credentials, and its cgroup unless peer->err says why
+ * not; the handler judges what it may ask). req is
  * NULL when the request was not one JSON object (the reply says so:
  * TG_CONTROL_BAD_REQUEST). *fd is a descriptor the client passed with the
  * request (SCM_RIGHTS), or -1; the handler may keep it by setting *fd to

@@ -25,6 +25,8 @@
  *          (N connects GAP_MS apart; prints the outcome counts)
  *   tg-try wait-event LOG [--timeout SEC] [--count N] KEY=VALUE...
  *   tg-try count-events LOG KEY=VALUE...
+ *   tg-try control SOCKET JSON [pass-stdin]   (one control request: see
+ *          tests/tool/control.c)
  *   tg-try [--expect ok|ERRNO] syscall NAME
  *          (NAME with harmless arguments: bpf, mount, ptrace, ...; also
  *          i386-bpf and x32-bpf, the same call through the compat ABIs,
@@ -219,7 +221,7 @@ static const struct tool_cmd *const tables[] = {
 	tool_netsend_cmds,  tool_pending_cmds,	 tool_bpfmap_cmds,
 	tool_loops_cmds,    tool_guard_cmds,	 tool_ipc_cmds,
 	tool_terminal_cmds, tool_proc_cmds,	 tool_families_cmds,
-	tool_watch_cmds,
+	tool_watch_cmds,    tool_control_cmds,
 };
 
 int main(int argc, char **argv)
