@@ -162,7 +162,8 @@ void agent_guard_collector(struct agent *a);
 int agent_load_policy(struct agent *a, struct tg_policy *p, struct tg_diag *d);
 int agent_apply(struct agent *a);
 int agent_rescan(struct agent *a);
-int agent_reload(struct agent *a, struct json_object *errs);
+int agent_reload(struct agent *a, struct json_object *errs,
+		 struct json_object *changes);
 int agent_prepare_tenants_dir(struct agent *a);
 
 /* persist.c: what stays in the pin directory between agents */

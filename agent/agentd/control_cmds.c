@@ -451,8 +451,8 @@ static struct json_object *cmd_reload(struct agent *a, struct json_object *req,
 	struct json_object *o = json_object_new_object(),
 			   *errs = json_object_new_array();
 
-	json_object_object_add(o, "ok",
-			       json_object_new_boolean(!agent_reload(a, errs)));
+	json_object_object_add(
+		o, "ok", json_object_new_boolean(!agent_reload(a, errs, o)));
 	json_object_object_add(o, "generation",
 			       json_object_new_int64(a->bpf.gen));
 	json_object_object_add(o, "elapsed_ms",
@@ -610,12 +610,19 @@ static void policy_digest(struct agent *a, char *hex, size_t len)
 	tg_diag_free(&d);
 }
 
-/* What the request asked with, for its event: a summary of its arguments. */
-static struct json_object *
-request_args(struct agent *a, struct json_object *req, const struct request *r)
+/*
+ * What the request asked with, for its event: a summary of its arguments
+ * (and for a reload that took effect, the tenants it changed, from reply).
+ */
+static struct json_object *request_args(struct agent *a,
+					struct json_object *req,
+					const struct request *r,
+					struct json_object *reply)
 {
-	struct json_object *o = json_object_new_object();
 	static const char *const keys[] = {"cmd", "name", "tenant", "profile"};
+	static const char *const changes[] = {
+		"tenants_added", "tenants_removed", "tenants_changed"};
+	struct json_object *o = json_object_new_object(), *c;
 	const char *v;
 	char hex[2 * crypto_hash_sha256_BYTES + 1];
 	size_t i;
@@ -632,6 +639,10 @@ request_args(struct agent *a, struct json_object *req, const struct request *r)
 		json_add_str(o, "policy",
 			     a->builtin ? "built-in" : a->opt.policy_file);
 		json_add_str(o, "policy_sha256", hex);
+		for (i = 0; i < sizeof(changes) / sizeof(changes[0]); i++)
+			if (json_object_object_get_ex(reply, changes[i], &c))
+				json_object_object_add(o, changes[i],
+						       json_object_get(c));
 	}
 	return o;
 }
@@ -674,7 +685,7 @@ static void admin_event(struct agent *a, const struct tg_peer *p,
 	json_add_str(o, "result", verdict);
 	json_object_object_add(o, "ok", json_object_new_boolean(ok));
 	tg_event_add_str(o, "error", error, strnlen(error, 1024));
-	json_object_object_add(o, "args", request_args(a, req, r));
+	json_object_object_add(o, "args", request_args(a, req, r, reply));
 	agent_emit(a, o);
 }
 

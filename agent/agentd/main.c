@@ -88,7 +88,7 @@ static int on_signals(struct agent *a)
 
 	while (read(a->signal_fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			agent_reload(a, NULL);
+			agent_reload(a, NULL, NULL);
 			agent_prepare_tenants_dir(a);
 			continue;
 		}

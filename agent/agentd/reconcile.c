@@ -161,8 +161,49 @@ static void add_requester(struct agent *a, struct json_object *o)
 			       json_object_new_string(a->peer->comm));
 }
 
+/*
+ * The policy tenants next adds to prev, removes from it and changes, by
+ * name (each in its policy's order), into o: tenants_added,
+ * tenants_removed, tenants_changed.
+ */
+static void tenant_changes(const struct tg_policy *prev,
+			   const struct tg_policy *next, struct json_object *o)
+{
+	struct json_object *add = json_object_new_array(),
+			   *rm = json_object_new_array(),
+			   *chg = json_object_new_array();
+	const struct tg_policy_tenant *t, *old;
+	unsigned int i;
+
+	for (i = 0; i < next->n_tenants; i++) {
+		t = &next->tenants[i];
+		old = tg_policy_find(prev, t->name);
+		if (!old)
+			json_object_array_add(add,
+					      json_object_new_string(t->name));
+		else if (!tg_policy_tenant_same(prev, old, next, t))
+			json_object_array_add(chg,
+					      json_object_new_string(t->name));
+	}
+	for (i = 0; i < prev->n_tenants; i++)
+		if (!tg_policy_find(next, prev->tenants[i].name))
+			json_object_array_add(
+				rm,
+				json_object_new_string(prev->tenants[i].name));
+	json_object_object_add(o, "tenants_added", add);
+	json_object_object_add(o, "tenants_removed", rm);
+	json_object_object_add(o, "tenants_changed", chg);
+}
+
+/* Copy the keys of changes into o (the reload's event). */
+static void add_changes(struct json_object *o, struct json_object *changes)
+{
+	json_object_object_foreach(changes, k, v)
+		json_object_object_add(o, k, json_object_get(v));
+}
+
 static void report_reload(struct agent *a, int err, const struct tg_diag *d,
-			  struct json_object *errs)
+			  struct json_object *errs, struct json_object *changes)
 {
 	struct json_object *o, *arr;
 	char msg[PATH_MAX + 512];
@@ -178,10 +219,12 @@ static void report_reload(struct agent *a, int err, const struct tg_diag *d,
 		if (n < sizeof(msg))
 			agent_unregistered_text(a, msg + n, sizeof(msg) - n);
 		o = tg_agent_event(&a->fmt, "reload", "allow", msg);
-		if (o)
+		if (o) {
 			json_object_object_add(
 				o, "generation",
 				json_object_new_int64(a->bpf.gen));
+			add_changes(o, changes);
+		}
 		add_requester(a, o);
 		agent_emit(a, o);
 		tg_info("%s", msg);
@@ -210,11 +253,14 @@ static void report_reload(struct agent *a, int err, const struct tg_diag *d,
 
 /*
  * Load, validate and apply the policy files again. On any failure the
- * policy in force stays, and errs (if not NULL) gets the reasons.
+ * policy in force stays, and errs (if not NULL) gets the reasons; else
+ * changes (if not NULL) gets the policy tenants added, removed and changed.
  */
-int agent_reload(struct agent *a, struct json_object *errs)
+int agent_reload(struct agent *a, struct json_object *errs,
+		 struct json_object *changes)
 {
 	__s64 t0 = tg_clock_ns(CLOCK_MONOTONIC);
+	struct json_object *ch = json_object_new_object();
 	struct tg_policy next, prev;
 	struct tg_diag d = {};
 	int err;
@@ -224,10 +270,12 @@ int agent_reload(struct agent *a, struct json_object *errs)
 		prev = a->policy;
 		a->policy = next;
 		err = agent_apply(a);
-		if (err)
+		if (err) {
 			roll_back(a, &prev, &next, err, &d);
-		else
+		} else {
+			tenant_changes(&prev, &a->policy, ch);
 			tg_policy_free(&prev);
+		}
 	}
 	if (err) {
 		a->reloads_failed++;
@@ -239,7 +287,10 @@ int agent_reload(struct agent *a, struct json_object *errs)
 		a->last_reload_ms =
 			(double)(tg_clock_ns(CLOCK_MONOTONIC) - t0) / 1e6;
 	}
-	report_reload(a, err, &d, errs);
+	report_reload(a, err, &d, errs, ch);
+	if (!err && changes)
+		add_changes(changes, ch);
+	json_object_put(ch);
 	tg_diag_free(&d);
 	return err;
 }

@@ -352,6 +352,28 @@ int cmd_status(const struct cli_opts *o, int argc, char **argv)
 	return 0;
 }
 
+/* The policy tenants a reload added, removed and changed, if any. */
+static void print_changes(struct json_object *r)
+{
+	static const char *const keys[] = {"tenants_added", "tenants_removed",
+					   "tenants_changed"};
+	static const char *const what[] = {"added", "removed", "changed"};
+	struct json_object *arr;
+	size_t i, j;
+
+	for (i = 0; i < 3; i++) {
+		if (!json_object_object_get_ex(r, keys[i], &arr) ||
+		    !json_object_array_length(arr))
+			continue;
+		printf("tenants %s:", what[i]);
+		for (j = 0; j < json_object_array_length(arr); j++)
+			printf(" %s",
+			       json_object_get_string(
+				       json_object_array_get_idx(arr, j)));
+		printf("\n");
+	}
+}
+
 int cmd_reload(const struct cli_opts *o, int argc, char **argv)
 {
 	struct json_object *r, *errs, *ok;
@@ -368,11 +390,12 @@ int cmd_reload(const struct cli_opts *o, int argc, char **argv)
 	for (i = 0; i < n; i++)
 		tg_plain("%s", json_object_get_string(
 				       json_object_array_get_idx(errs, i)));
-	if (good)
+	if (good) {
 		printf("reloaded: generation %s in force (%s map changes, %s ms)\n",
 		       jstr(r, "generation"), jstr(r, "map_changes"),
 		       jstr(r, "elapsed_ms"));
-	else
+		print_changes(r);
+	} else
 		tg_err(1, "reload rejected; generation %s stays in force",
 		       jstr(r, "generation"));
 	json_object_put(r);

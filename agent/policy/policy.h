@@ -117,6 +117,18 @@ int tg_policy_finish(struct tg_policy *p, struct tg_diag *d);
  */
 void tg_policy_default_roles(struct tg_policy *p);
 
+/*
+ * Whether tenant a of policy pa and tenant b of policy pb are defined
+ * alike, in effect: cgroup, mode and event rate limit (their policy's
+ * where they inherit them), paths, ports, networks, allow_from (names, in
+ * order) and seccomp profile; where they are written does not count. Both
+ * policies finished (tg_policy_finish).
+ */
+int tg_policy_tenant_same(const struct tg_policy *pa,
+			  const struct tg_policy_tenant *a,
+			  const struct tg_policy *pb,
+			  const struct tg_policy_tenant *b);
+
 /* The tenant's effective mode. */
 int tg_policy_tenant_mode(const struct tg_policy *p,
 			  const struct tg_policy_tenant *t);

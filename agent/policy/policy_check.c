@@ -424,6 +424,48 @@ static int check_cgroups(const struct tg_policy *p, struct tg_diag *d)
 	return err;
 }
 
+/* Whether string lists a and b (n each) are equal, names only (a NUL ends
+ * an allow_from entry's name, its location follows). */
+static int same_names(char *const *a, char *const *b, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(a[i], b[i]))
+			return 0;
+	return 1;
+}
+
+int tg_policy_tenant_same(const struct tg_policy *pa,
+			  const struct tg_policy_tenant *a,
+			  const struct tg_policy *pb,
+			  const struct tg_policy_tenant *b)
+{
+	const struct tg_rate *ra = tg_policy_tenant_rate(pa, a),
+			     *rb = tg_policy_tenant_rate(pb, b);
+	unsigned int i;
+
+	if (strcmp(a->cgroup ?: "", b->cgroup ?: "") ||
+	    tg_policy_tenant_mode(pa, a) != tg_policy_tenant_mode(pb, b) ||
+	    ra->rate != rb->rate || ra->burst != rb->burst ||
+	    strcmp(a->seccomp, b->seccomp) || a->n_paths != b->n_paths ||
+	    a->n_ports != b->n_ports || a->n_networks != b->n_networks ||
+	    a->n_allow_from != b->n_allow_from ||
+	    !same_names(a->paths, b->paths, a->n_paths) ||
+	    !same_names(a->allow_from, b->allow_from, a->n_allow_from))
+		return 0;
+	for (i = 0; i < a->n_ports; i++)
+		if (a->ports[i].proto != b->ports[i].proto ||
+		    a->ports[i].lo != b->ports[i].lo ||
+		    a->ports[i].hi != b->ports[i].hi)
+			return 0;
+	for (i = 0; i < a->n_networks; i++)
+		if (a->networks[i].prefix != b->networks[i].prefix ||
+		    memcmp(a->networks[i].addr, b->networks[i].addr, 16))
+			return 0;
+	return 1;
+}
+
 int tg_policy_finish(struct tg_policy *p, struct tg_diag *d)
 {
 	unsigned int i, j;

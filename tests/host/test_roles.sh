@@ -37,10 +37,13 @@ useradd -M -N -g "$G_X" -G "$G_SOCK,$G_V" "${P}v" &&
 
 TG_POLICY=$TG_T/policy.yaml
 mkdir -p "$TG_T/policy.d"
+# write_policy VIEWER_GROUP [TENANTS]: the policy, acme and globex unless
+# TENANTS (mapping lines) says otherwise.
 write_policy()
 {
-	printf 'version: 1\ntenants_cgroup: %s\nroles:\n  viewer: [%s]\n  operator: [%s]\n  admin: [%s]\ntenants:\n  acme:\n  globex:\n' \
-		"$TG_TENANTS" "$1" "$G_O" "$G_A" >"$TG_POLICY"
+	printf 'version: 1\ntenants_cgroup: %s\nroles:\n  viewer: [%s]\n  operator: [%s]\n  admin: [%s]\ntenants:\n%s\n' \
+		"$TG_TENANTS" "$1" "$G_O" "$G_A" \
+		"${2:-$(printf '  acme:\n  globex:')}" >"$TG_POLICY"
 }
 write_policy "$G_V"
 # The other users reach the socket through the scratch directory.
@@ -178,7 +181,7 @@ sha=$(sha256sum "$TG_POLICY" | cut -d' ' -f1)
 tg_event operator_reload_event kind=admin op=reload verdict=allow \
 	uid="$(uid_of "$O")" user="$O" gid="$(id -g "$O")" role=operator \
 	result=allow ok=true error= \
-	args="{\"policy\":\"$(echo "$TG_POLICY" | sed 's|/|\\/|g')\",\"policy_sha256\":\"$sha\"}"
+	args="{\"policy\":\"$(echo "$TG_POLICY" | sed 's|/|\\/|g')\",\"policy_sha256\":\"$sha\",\"tenants_added\":[],\"tenants_removed\":[],\"tenants_changed\":[]}"
 tg_event admin_reload_event kind=admin op=reload verdict=allow \
 	uid="$(uid_of "$A")" role=admin result=allow
 tg_event operator_tenant_event kind=admin op=tenant verdict=allow \
@@ -250,6 +253,22 @@ cli_as old_viewer_still_viewer "$V" ok status
 write_policy "$G_A"
 tg_cli reload >/dev/null 2>&1
 cli_as viewer_role_gone "$V" "$(refusal status viewer "$V" "no role")" status
+
+# A reload's event and reply list the policy tenants it changed, exactly.
+write_policy "$G_V" "$(printf '  acme: {mode: audit}\n  initech:')"
+out=$(as "$O" "$TG_BIN/tenantguard" --control-socket "$SOCK" reload 2>&1)
+case "$out" in
+*"tenants added: initech"*"tenants removed: globex"*"tenants changed: acme"*)
+	tg_pass reload_prints_changes ;;
+*) tg_fail reload_prints_changes "got '$out'" ;;
+esac
+sha=$(sha256sum "$TG_POLICY" | cut -d' ' -f1)
+tg_event reload_event_changes kind=admin op=reload verdict=allow \
+	uid="$(uid_of "$O")" role=operator \
+	args="{\"policy\":\"$(echo "$TG_POLICY" | sed 's|/|\\/|g')\",\"policy_sha256\":\"$sha\",\"tenants_added\":[\"initech\"],\"tenants_removed\":[\"globex\"],\"tenants_changed\":[\"acme\"]}"
+tg_event reload_agent_event_changes kind=agent op=reload verdict=allow \
+	by_uid="$(uid_of "$O")" 'tenants_added=["initech"]' \
+	'tenants_removed=["globex"]' 'tenants_changed=["acme"]'
 
 # An unknown --control-group is refused at start.
 out=$("$TG_BIN/tenantguard-agent" --control-group "$P-nosuch" --policy builtin 2>&1)

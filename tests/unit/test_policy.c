@@ -156,6 +156,63 @@ static void test_roles(void **state)
 	tg_policy_free(&p);
 }
 
+/* What a reload changes, tenant by tenant (the reload's change summary). */
+static void test_tenant_same(void **state)
+{
+	static const char before[] =
+		"version: 1\n"
+		"tenants:\n"
+		"  acme: {paths: [/srv/acme], ports: [tcp:80], allow_from: [b]}\n"
+		"  b:\n";
+	static const char *const after[] = {
+		/* Written elsewhere, in another order, same in effect. */
+		"version: 1\ntenants:\n  b: {mode: enforce}\n  acme:\n"
+		"    allow_from: [b]\n    ports: [\"tcp:80-80\"]\n"
+		"    paths: [/srv/acme]\n    cgroup: /tenants/acme\n",
+		/* Each of these changes acme. */
+		"version: 1\ntenants:\n  acme: {paths: [/srv/acme], ports: "
+		"[tcp:80], allow_from: [b], mode: audit}\n  b:\n",
+		"version: 1\nmode: audit\ntenants:\n  acme: {paths: [/srv/acme], "
+		"ports: [tcp:80], allow_from: [b]}\n  b: {mode: enforce}\n",
+		"version: 1\ntenants:\n  acme: {paths: [/srv/acme], ports: "
+		"[udp:80], allow_from: [b]}\n  b:\n",
+		"version: 1\ntenants:\n  acme: {paths: [/srv/acme2], ports: "
+		"[tcp:80], allow_from: [b]}\n  b:\n",
+		"version: 1\ntenants:\n  acme: {paths: [/srv/acme], ports: "
+		"[tcp:80]}\n  b:\n",
+		"version: 1\ntenants:\n  acme: {paths: [/srv/acme], ports: "
+		"[tcp:80], allow_from: [b], networks: [10.0.0.0/8]}\n  b:\n",
+		"version: 1\ntenants:\n  acme: {paths: [/srv/acme], ports: "
+		"[tcp:80], allow_from: [b], seccomp: strict}\n  b:\n",
+		"version: 1\ntenants:\n  acme: {paths: [/srv/acme], ports: "
+		"[tcp:80], allow_from: [b], events: {rate: 5}}\n  b:\n",
+		"version: 1\ntenants:\n  acme: {paths: [/srv/acme], ports: "
+		"[tcp:80], allow_from: [b], cgroup: /x/acme}\n  b:\n",
+	};
+	struct tg_diag d = {};
+	struct tg_policy p, q;
+	size_t i;
+
+	assert_int_equal(
+		check_doc(&p, "a.yaml", before, sizeof(before) - 1, &d), 0);
+	for (i = 0; i < sizeof(after) / sizeof(after[0]); i++) {
+		assert_int_equal(
+			check_doc(&q, "b.yaml", after[i], strlen(after[i]), &d),
+			0);
+		if (tg_policy_tenant_same(&p, tg_policy_find(&p, "acme"), &q,
+					  tg_policy_find(&q, "acme")) != !i)
+			fail_msg("policy %zu: acme %s", i,
+				 i ? "unchanged" : "changed");
+		/* b: unchanged but where the top-level mode changed. */
+		assert_int_equal(
+			tg_policy_tenant_same(&p, tg_policy_find(&p, "b"), &q,
+					      tg_policy_find(&q, "b")),
+			1);
+		tg_policy_free(&q);
+	}
+	tg_policy_free(&p);
+}
+
 static void test_defaults_and_values(void **state)
 {
 	static const char doc[] =
@@ -607,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_inputs),
 		cmocka_unit_test(test_error_cap),
 		cmocka_unit_test(test_roles),
+		cmocka_unit_test(test_tenant_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

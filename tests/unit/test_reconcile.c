@@ -167,7 +167,7 @@ static void test_reload_takes_good_policy(void **state)
 	const char *ev;
 
 	write_policy(POLICY_2);
-	assert_int_equal(agent_reload(&a, NULL), 0);
+	assert_int_equal(agent_reload(&a, NULL, NULL), 0);
 	assert_int_equal(a.policy.n_tenants, 2);
 	assert_true(in_force("globex"));
 	assert_int_equal(a.bpf.gen, 2);
@@ -185,7 +185,7 @@ static void test_reload_keeps_policy_on_parse_error(void **state)
 	const char *ev;
 
 	write_policy("version: 1\ntenants:\n  acme: {paths: nope}\n");
-	assert_int_equal(agent_reload(&a, errs), -EINVAL);
+	assert_int_equal(agent_reload(&a, errs, NULL), -EINVAL);
 	assert_int_equal(a.policy.n_tenants, 1);
 	assert_true(in_force("acme"));
 	assert_int_equal(a.bpf.gen, 1);
@@ -204,12 +204,12 @@ static void test_reload_keeps_policy_on_parse_error(void **state)
 /* The maps refused the new policy: the old one is back everywhere. */
 static void test_reload_rolls_back_when_apply_fails(void **state)
 {
-	struct json_object *errs = json_object_new_array();
+	struct json_object *errs = json_object_new_array(), *ch;
 	const char *ev;
 
 	write_policy(POLICY_2);
 	apply_fails = -ENOSPC;
-	assert_int_equal(agent_reload(&a, errs), -ENOSPC);
+	assert_int_equal(agent_reload(&a, errs, NULL), -ENOSPC);
 	assert_int_equal(a.policy.n_tenants, 1);
 	assert_true(in_force("acme"));
 	assert_false(in_force("globex"));
@@ -224,11 +224,20 @@ static void test_reload_rolls_back_when_apply_fails(void **state)
 	assert_non_null(strstr(ev, "No space left on device"));
 	json_object_put(errs);
 
-	/* The same policy goes through once the kernel takes it. */
+	/* The same policy goes through once the kernel takes it; the
+	 * change summary names what it added. */
 	apply_fails = 0;
-	assert_int_equal(agent_reload(&a, NULL), 0);
+	ch = json_object_new_object();
+	assert_int_equal(agent_reload(&a, NULL, ch), 0);
 	assert_true(in_force("globex"));
 	assert_int_equal(a.bpf.gen, 2);
+	assert_string_equal(
+		json_object_to_json_string_ext(ch, JSON_C_TO_STRING_PLAIN),
+		"{\"tenants_added\":[\"globex\"],"
+		"\"tenants_removed\":[],\"tenants_changed\":[]}");
+	json_object_put(ch);
+	ev = reload_event();
+	assert_non_null(strstr(ev, "\"tenants_added\":[\"globex\"]"));
 }
 
 static void test_reload_names_conflict(void **state)
@@ -237,7 +246,7 @@ static void test_reload_names_conflict(void **state)
 
 	write_policy(POLICY_2);
 	apply_fails = -EEXIST;
-	assert_int_equal(agent_reload(&a, errs), -EEXIST);
+	assert_int_equal(agent_reload(&a, errs, NULL), -EEXIST);
 	assert_int_equal(a.policy.n_tenants, 1);
 	assert_string_equal(
 		json_object_get_string(json_object_array_get_idx(errs, 0)),
