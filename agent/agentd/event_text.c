@@ -655,8 +655,10 @@ static int object_fields(struct tg_buf *out, const struct tg_event *ev,
 				   ev->obj_flags & TG_OBJ_F_TRUNCATED, 0, path,
 				   len);
 		else if (ev->below_len)
-			snprintf(path, len, "%.*s", (int)ev->below_len,
-				 (const char *)below);
+			snprintf(path, len, "%s%.*s",
+				 ev->obj_flags & TG_OBJ_F_TRUNCATED ? ".../"
+								    : "",
+				 (int)ev->below_len, (const char *)below);
 		else
 			snprintf(path, len, "."); /* the root itself */
 		err = err ?: put_field(&o, "path", path, len);

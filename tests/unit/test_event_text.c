@@ -495,6 +495,11 @@ static void test_object_fields(void **state)
 	assert_string_equal(get(o, "path"), "/x");
 	assert_string_equal(get_in(o, "object", "path"), "a/b");
 	json_object_put(o);
+	ev.obj_flags |= TG_OBJ_F_TRUNCATED; /* the end of a longer one */
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN + 5, &fmt);
+	assert_string_equal(get_in(o, "object", "path"), ".../a/b");
+	json_object_put(o);
+	ev.obj_flags &= ~TG_OBJ_F_TRUNCATED;
 	ev.below_len = 0;
 	o = tg_event_json(&ev, TG_EVENT_HDR_LEN + 2, &fmt);
 	assert_string_equal(get_in(o, "object", "path"), ".");
