@@ -83,6 +83,7 @@ struct agent {
 	struct tg_bpf bpf;
 	struct tg_sink *sink;
 	struct tg_event_fmt fmt;
+	struct tg_root_paths roots; /* owned roots' policy paths, for fmt */
 	__u64 events_seen;
 	__u64 events_bad;
 	struct tg_notify *notify; /* seccomp listeners from the launcher */

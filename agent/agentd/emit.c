@@ -62,7 +62,7 @@ int agent_on_event(void *ctx, void *data, size_t size)
 	int err;
 
 	a->events_seen++;
-	if (size >= TG_EVENT_HDR_LEN) {
+	if (size >= TG_EVENT_HDR_V1_LEN) {
 		const struct tg_event *ev = data;
 
 		/* Kept in the ring while no agent ran (see the gap event). */

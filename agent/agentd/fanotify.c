@@ -36,6 +36,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -113,6 +114,14 @@ struct fan_verdict {
 	__u32 actor, owner;
 };
 
+/* The object of a reported decision as the host sees it. */
+struct fan_object {
+	__u32 flags; /* TG_OBJ_F_INODE, TG_OBJ_F_ROOT */
+	__u32 dev, root_dev;
+	__u64 ino, root_ino;
+	char below[PATH_MAX]; /* the path below the root */
+};
+
 /*
  * The opener's tenant: *id 0 for a host process. -ESRCH when it is gone
  * (its pid may already be another process's).
@@ -181,21 +190,20 @@ static int open_holder(int root_fd, const char *dir, const char *name,
 }
 
 /*
- * The owner of the directory holding the name the opener used for the
- * non-directory of event fd (stat st). /proc/self/fd shows that name from
+ * The directory holding the name the opener used for the non-directory of
+ * event fd (stat st), in fs's clone, where ".." means the dentry tree; that
+ * name into leaf (NAME_MAX + 1 bytes). /proc/self/fd shows the name from
  * the agent's root, or from the root of the opener's mount namespace when
- * it is another: looked up from the one, then the other. The directory is
- * then taken into fs's clone, where ".." means the dentry tree.
+ * it is another: looked up from the one, then the other.
  */
-static int owner_by_name(struct tg_fo_walk *w, const struct tg_fan_fs *fs,
-			 int fd, pid_t pid, const struct stat *st, __u32 *owner)
+static int holder_by_name(const struct tg_fan_fs *fs, int fd, pid_t pid,
+			  const struct stat *st, char *leaf)
 {
 	char link[64], proot[64], p[PATH_MAX];
 	const char *roots[] = {"/", proot};
-	struct stat ds;
 	char *slash;
 	ssize_t n;
-	int i, rfd, dfd, cdfd, err;
+	int i, rfd, dfd, cdfd;
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, p, sizeof(p) - 1);
@@ -204,6 +212,8 @@ static int owner_by_name(struct tg_fo_walk *w, const struct tg_fan_fs *fs,
 	p[n] = '\0';
 	slash = strrchr(p, '/');
 	*slash = '\0';
+	if (strlen(slash + 1) > NAME_MAX)
+		return -ENAMETOOLONG;
 	snprintf(proot, sizeof(proot), "/proc/%d/root", (int)pid);
 	for (i = 0, dfd = -ENOENT; i < 2 && dfd < 0; i++) {
 		rfd = open(roots[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -218,6 +228,20 @@ static int owner_by_name(struct tg_fo_walk *w, const struct tg_fan_fs *fs,
 		return dfd;
 	cdfd = open_in_clone(fs, dfd);
 	close(dfd);
+	if (cdfd >= 0)
+		strcpy(leaf, slash + 1);
+	return cdfd;
+}
+
+/* The owner of the directory holding the name the opener used. */
+static int owner_by_name(struct tg_fo_walk *w, const struct tg_fan_fs *fs,
+			 int fd, pid_t pid, const struct stat *st, __u32 *owner)
+{
+	char leaf[NAME_MAX + 1];
+	struct stat ds;
+	int cdfd, err;
+
+	cdfd = holder_by_name(fs, fd, pid, st, leaf);
 	if (cdfd < 0)
 		return cdfd;
 	err = fstat(cdfd, &ds) < 0 ? -errno : tg_fo_owner(w, cdfd, &ds, owner);
@@ -367,7 +391,7 @@ static void enqueue(struct tg_fan *f, const struct tg_event *ev)
 		return;
 	}
 	i = (f->qhead + f->qn) % TG_FAN_QUEUE;
-	memcpy(&f->q[i], ev, TG_EVENT_HDR_LEN + ev->path_len);
+	memcpy(&f->q[i], ev, TG_EVENT_HDR_LEN + ev->path_len + ev->below_len);
 	f->qn++;
 	pthread_mutex_unlock(&f->qlock);
 	if (write(f->rec_fd, &one, sizeof(one)) < 0) {
@@ -375,11 +399,16 @@ static void enqueue(struct tg_fan *f, const struct tg_event *ev)
 	}
 }
 
-/* The record of a reported decision; path as the opener's mount shows it. */
+/*
+ * The record of a reported decision; path as the opener's mount shows it,
+ * the object (o) as the host does.
+ */
 static void report(struct tg_fan *f, const struct fanotify_event_metadata *m,
-		   const struct fan_verdict *v, const char *comm)
+		   const struct fan_verdict *v, const struct fan_object *o,
+		   const char *comm)
 {
 	static struct tg_event ev;
+	size_t room, blen;
 	char link[64];
 	ssize_t n;
 
@@ -399,13 +428,89 @@ static void report(struct tg_fan *f, const struct fanotify_event_metadata *m,
 		n = snprintf((char *)ev.path, TG_PATH_LEN, "?");
 	ev.path[n] = '\0';
 	ev.path_len = (__u32)n;
+	ev.obj_flags = o->flags;
+	ev.obj_dev = o->dev;
+	ev.obj_ino = o->ino;
+	if (o->flags & TG_OBJ_F_ROOT) {
+		ev.root_dev = o->root_dev;
+		ev.root_ino = o->root_ino;
+		/* Below the path, as text; its end if it does not fit. */
+		room = TG_PATH_LEN - (size_t)n;
+		blen = strlen(o->below);
+		if (blen > room) {
+			ev.obj_flags |= TG_OBJ_F_TRUNCATED;
+			memcpy(ev.path + n, o->below + blen - room, room);
+			blen = room;
+		} else {
+			memcpy(ev.path + n, o->below, blen);
+		}
+		ev.below_len = (__u32)blen;
+	}
 	enqueue(f, &ev);
+}
+
+/* The kernel's dev_t of a device number: MAJOR << 20 | MINOR. */
+static __u32 kernel_dev(dev_t dev)
+{
+	return (__u32)((major(dev) << 20) | minor(dev));
+}
+
+/*
+ * The object of event fd as the host sees it, into o: its device and
+ * inode, and the owned root above it (by the name the opener used when it
+ * has several) with the path below that root, found in the filesystem's
+ * clone, whatever mounts or root the opener sees it through.
+ */
+static void describe(struct tg_fan *f, int fd, pid_t pid, struct fan_object *o)
+{
+	struct tg_fo_walk w = {
+		.owned = &f->snap->owned,
+		.root_fd = -1,
+		.root_path = "/",
+		.scratch = f->scratch,
+	};
+	const struct tg_fo_ent *root = NULL;
+	const struct tg_fan_fs *fs;
+	char leaf[NAME_MAX + 1];
+	struct stat st;
+	int err = -ENOENT, cfd;
+
+	o->flags = 0;
+	if (fstat(fd, &st) < 0)
+		return;
+	o->flags = TG_OBJ_F_INODE;
+	o->dev = kernel_dev(st.st_dev);
+	o->ino = st.st_ino;
+	fs = tg_fan_fs_find(&f->fs, st.st_dev);
+	if (!fs || fs->root_fd < 0)
+		return;
+	w.root_fd = fs->root_fd;
+	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
+		cfd = holder_by_name(fs, fd, pid, &st, leaf);
+		if (cfd >= 0)
+			err = tg_fo_root_below(&w, cfd, leaf, &root, o->below,
+					       sizeof(o->below));
+	}
+	if (err) {
+		cfd = open_in_clone(fs, fd);
+		if (cfd < 0)
+			return;
+		err = tg_fo_root_of(&w, cfd, &st, &root, o->below,
+				    sizeof(o->below));
+		close(cfd);
+	}
+	if (err)
+		return;
+	o->flags |= TG_OBJ_F_ROOT;
+	o->root_dev = kernel_dev((dev_t)root->dev);
+	o->root_ino = root->ino;
 }
 
 /* Decide, answer, and queue the report of one permission event. */
 static void answer(struct tg_fan *f, const struct fanotify_event_metadata *m,
 		   int pidfd)
 {
+	static struct fan_object o;
 	struct fan_verdict v = {};
 	struct fanotify_response r = {.fd = m->fd, .response = FAN_ALLOW};
 	char comm[TG_COMM_LEN + 1] = "";
@@ -426,8 +531,11 @@ static void answer(struct tg_fan *f, const struct fanotify_event_metadata *m,
 							       : TG_OP_OPEN,
 				v.verdict))
 		v.report = 0;
-	if (v.report)
+	if (v.report) {
 		tg_proc_comm(m->pid, comm, sizeof(comm));
+		/* While the opener waits: its mounts are still there. */
+		describe(f, m->fd, m->pid, &o);
+	}
 	r.response = v.response;
 	if (write(f->perm_fd, &r, sizeof(r)) < 0) {
 		/* ENOENT: the opener was killed while waiting. */
@@ -441,7 +549,7 @@ static void answer(struct tg_fan *f, const struct fanotify_event_metadata *m,
 	f->st.cache_misses = f->cache.misses;
 	pthread_mutex_unlock(&f->lock);
 	if (v.report)
-		report(f, m, &v, comm);
+		report(f, m, &v, &o, comm);
 }
 
 /* The pidfd of an event's info records: >= 0, FAN_NOPIDFD, FAN_EPIDFD. */
@@ -916,7 +1024,8 @@ void tg_fan_drain(struct tg_fan *f,
 			pthread_mutex_unlock(&f->qlock);
 			return;
 		}
-		len = TG_EVENT_HDR_LEN + f->q[f->qhead].path_len;
+		len = TG_EVENT_HDR_LEN + f->q[f->qhead].path_len +
+		      f->q[f->qhead].below_len;
 		memcpy(&ev, &f->q[f->qhead], len);
 		f->qhead = (f->qhead + 1) % TG_FAN_QUEUE;
 		f->qn--;

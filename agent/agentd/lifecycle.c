@@ -517,6 +517,7 @@ void agent_stop(struct agent *a, int clean)
 	if (a->signal_fd >= 0)
 		close(a->signal_fd);
 	tg_registry_free(&a->reg);
+	tg_root_paths_free(&a->roots);
 	tg_pending_free(&a->reported);
 	tg_pending_free(&a->reported_unowned);
 	tg_policy_free(&a->policy);

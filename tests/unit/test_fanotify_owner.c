@@ -284,6 +284,65 @@ static void test_walk(void **state)
 	tg_fo_owned_free(&o);
 }
 
+/* The owned root above root/rel and the path below it, as events name it. */
+static int root_of(const char *rel, struct tg_fo_owned *o, __u64 *root_ino,
+		   char *below, size_t len)
+{
+	struct tg_fo_walk w = {
+		.owned = o,
+		.root_fd = root_fd,
+		.root_path = root,
+		.scratch = scratch,
+	};
+	const struct tg_fo_ent *e = NULL;
+	struct stat st;
+	int fd, err;
+
+	fd = openat(root_fd, rel, O_PATH | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	err = tg_fo_root_of(&w, fd, &st, &e, below, len);
+	close(fd);
+	if (!err)
+		*root_ino = e->ino;
+	return err;
+}
+
+static void test_root_of(void **state)
+{
+	struct stat a = stat_rel("acme"), g = stat_rel("globex");
+	struct tg_fo_owned o;
+	char below[PATH_MAX];
+	__u64 ino = 0;
+
+	own_roots(&o);
+	assert_int_equal(
+		root_of("acme/d1/d2/d3/f", &o, &ino, below, sizeof(below)), 0);
+	assert_int_equal(ino, a.st_ino);
+	assert_string_equal(below, "d1/d2/d3/f");
+	assert_int_equal(root_of("acme/d1/d2", &o, &ino, below, sizeof(below)),
+			 0);
+	assert_string_equal(below, "d1/d2");
+	assert_int_equal(root_of("acme/data", &o, &ino, below, sizeof(below)),
+			 0);
+	assert_string_equal(below, "data");
+	assert_int_equal(root_of("acme", &o, &ino, below, sizeof(below)), 0);
+	assert_int_equal(ino, a.st_ino);
+	assert_string_equal(below, "");
+	assert_int_equal(root_of("globex/data", &o, &ino, below, sizeof(below)),
+			 0);
+	assert_int_equal(ino, g.st_ino);
+	assert_string_equal(below, "data");
+	/* Too small a buffer for the names: said so. */
+	assert_int_equal(root_of("acme/d1/d2/d3/f", &o, &ino, below, 5),
+			 -ENAMETOOLONG);
+	/* No owned root above it. */
+	assert_int_equal(root_of("shared/file", &o, &ino, below, sizeof(below)),
+			 -ENOENT);
+	assert_int_equal(root_of(".", &o, &ino, below, sizeof(below)), -ENOENT);
+	tg_fo_owned_free(&o);
+}
+
 /* Symlinks, relative routes: the object decides, not the string. */
 static void test_routes(void **state)
 {
@@ -468,6 +527,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_owned_set),
+		cmocka_unit_test(test_root_of),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_cache_owner),
 		cmocka_unit_test(test_parent_rel),
