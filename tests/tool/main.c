@@ -12,6 +12,10 @@
  *          (--move-to: join DIR after creating the socket, before using it)
  *   tg-try [--cgroup DIR] listen PROTO ADDR PORT|0|- [READY_FILE [OPTS...]]
  *          (READY_FILE gets the port; 0: bind to port 0; -: no bind)
+ *   tg-try [--cgroup DIR] listen-hold PROTO ADDR PORT [READY_FILE [OPTS...]]
+ *          (as listen; the connections accepted stay open)
+ *   tg-try [--cgroup DIR] [--expect ok|ERRNO] connect-hold PROTO ADDR PORT
+ *          FILE   (connect, write a byte, FILE.up made; open until FILE)
  *   tg-try [--cgroup DIR] [--expect ok|ERRNO] sendmsg|sendmmsg|connect-send
  *          udp ADDR PORT, fastopen|fastopen-connect tcp ADDR PORT,
  *          uring-connect|uring-sendmsg tcp|udp ADDR PORT (see net.c, uring.c)
