@@ -762,8 +762,8 @@ static __always_inline int tg_sock_actor(struct bpf_sock *sk,
 	a->slot = gen & 1;
 	a->cg = cgid;
 	a->t.id =
-		tg_creator(gen, tg_sock_addr((void *const *)&sk), a->cg, NULL);
-	c = bpf_map_lookup_elem(&tenant_cache, &a->cg);
+		tg_creator(gen, tg_sock_addr((void *const *)&sk), cgid, NULL);
+	c = bpf_map_lookup_elem(&tenant_cache, &cgid);
 	a->t.flags = c && c->gen == gen && c->id == a->t.id ? c->flags : 0;
 	if (tag && tag->tenant != TG_TENANT_HOST && tag->tenant != a->t.id) {
 		/* Adopted: its tenant's mode is not known here. */
