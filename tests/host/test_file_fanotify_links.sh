@@ -1,0 +1,163 @@
+#!/bin/sh
+# test_file_fanotify_links: the fanotify backend decides a file with several
+# hard links by its identity (the places of all its names), never by the
+# name it is opened by. Links made while the agent runs: between a tenant's
+# tree and an unowned place, and between two tenants' trees, read by the
+# other tenant through every name and through a bind mount made in an
+# unprivileged user namespace (refused, one deny event each); the owner's
+# own links, made after start, by both names, and host processes (allowed).
+# Then an agent whose link scan stops short (--link-scan-max): what it did
+# not see is refused to every tenant after --fanotify-wait-ms, counted in
+# status, and never to the host.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/tenants.sh"
+
+: "${TG_BIN:?}"
+tg_env_setup || exit 1
+tg_mounted "$TG_SRV" || tg_srv_tmpfs || exit 1
+S=$TG_SRV
+A=$TG_TDIR/acme
+G=$TG_TDIR/globex
+P=$TG_BIN/tg-try
+
+mkdir -p "$S/acme/src" "$S/acme/big" "$S/globex" "$S/shared" \
+	"$TG_T/ubind" || exit 1
+echo a >"$S/acme/src/one"
+echo b >"$S/acme/src/two"
+echo c >"$S/acme/src/three"
+echo g >"$S/globex/mine"
+echo h >"$S/shared/hostfile"
+# Many entries before the one link below: past a short scan's limit.
+i=0
+while [ $i -lt 40 ]; do
+	: >"$S/acme/big/f$i"
+	i=$((i + 1))
+done
+mkdir -p "$S/acme/big/zz"
+echo far >"$S/acme/big/zz/far"
+ln "$S/acme/big/zz/far" "$S/shared/far"	# before the agent starts
+
+tg_policy <<YAML
+  acme:
+    paths: [$S/acme]
+  globex:
+    paths: [$S/globex]
+YAML
+tg_start_collector || exit 1
+tg_start_agent --file-backend fanotify || exit 1
+
+# refused NAME TARGET_TENANT PATH [CGROUP]: globex's open of PATH fails with
+# EPERM, and one more deny event of globex's with TARGET_TENANT arrives.
+refused()
+{
+	n=$(tg_count kind=file op=open verdict=deny tenant=globex target_tenant="$2")
+	tg_probe "$1" --cgroup "${4:-$G}" --expect EPERM open "$3"
+	tg_event "${1}_event" --count $((n + 1)) kind=file op=open \
+		verdict=deny tenant=globex target_tenant="$2"
+}
+# userns NAME WANT DIR FILE: globex, in a user and mount namespace of its
+# own (unprivileged: uid 0 mapped to root only inside), binds DIR over
+# $TG_T/ubind and opens FILE below it; WANT is ok or an errno.
+userns()
+{
+	if out=$(sh -c "echo \$\$ >'$G/cgroup.procs' && exec unshare -Urm \
+		sh -c \"mount --bind '$3' '$TG_T/ubind' && exec '$P' --expect $2 \
+		open '$TG_T/ubind/$4'\"" 2>&1); then
+		tg_pass "$1"
+	else
+		tg_fail "$1" "$out"
+	fi
+}
+can_userns=1
+unshare -Urm true 2>/dev/null || can_userns=0
+
+# Made after start: a second name of acme's file in an unowned place, by
+# acme itself and by the host.
+"$P" --cgroup "$A" --expect ok open "$S/acme/src/one" >/dev/null
+sh -c "echo \$\$ >'$A/cgroup.procs' && exec ln '$S/acme/src/one' '$S/shared/one'"
+ln "$S/acme/src/two" "$S/shared/two"
+refused deny_late_link_unowned_name acme "$S/shared/one"
+refused deny_late_link_owned_name acme "$S/acme/src/one"
+refused deny_late_host_link_unowned_name acme "$S/shared/two"
+if [ $can_userns = 1 ]; then
+	n=$(tg_count kind=file op=open verdict=deny tenant=globex target_tenant=acme)
+	userns deny_late_link_userns_bind EPERM "$S/shared" one
+	tg_event deny_late_link_userns_bind_event --count $((n + 1)) \
+		kind=file op=open verdict=deny tenant=globex target_tenant=acme
+	userns deny_late_link_userns_bind_owned EPERM "$S/acme/src" one
+	userns allow_userns_bind_unowned ok "$S/shared" hostfile
+else
+	tg_skip deny_late_link_userns_bind "no unprivileged user namespaces here"
+fi
+tg_probe allow_owner_late_link_owned_name --cgroup "$A" --expect ok open "$S/acme/src/one"
+tg_probe allow_owner_late_link_unowned_name --cgroup "$A" --expect ok open "$S/shared/one"
+tg_probe allow_owner_late_link_write --cgroup "$A" --expect ok open "$S/shared/one" w
+tg_probe allow_host_late_link --expect ok open "$S/shared/one"
+tg_probe allow_host_late_link_owned_name --expect ok open "$S/acme/src/one"
+
+# The owner's own links inside its tree (as git, cp -al and package
+# managers make them), opened at once by both names.
+sh -c "echo \$\$ >'$A/cgroup.procs' && exec cp -al '$S/acme/src' '$S/acme/copy'"
+tg_probe allow_owner_cp_al_copy --cgroup "$A" --expect ok open "$S/acme/copy/three"
+tg_probe allow_owner_cp_al_source --cgroup "$A" --expect ok open "$S/acme/src/three"
+sh -c "echo \$\$ >'$A/cgroup.procs' && ln '$S/acme/src/three' '$S/acme/third' &&
+	exec '$P' --expect ok open '$S/acme/third'" >/dev/null 2>&1 &&
+	tg_pass allow_owner_link_then_open || tg_fail allow_owner_link_then_open \
+	"acme's open of its new link right after making it was refused"
+refused deny_cp_al_copy acme "$S/acme/copy/three"
+
+# Into another tenant's tree. A file the last scan found as acme's alone
+# stays acme's: a name another tenant gains takes nothing from the owner.
+ln "$S/acme/src/three" "$S/globex/three"
+refused deny_link_into_other_tenant acme "$S/globex/three"
+tg_probe allow_link_into_other_tenant_owner --cgroup "$A" --expect ok open "$S/acme/src/three"
+if [ $can_userns = 1 ]; then
+	userns deny_link_into_other_tenant_userns EPERM "$S/globex" three
+fi
+# A file with one name until then: several owners, refused to every tenant.
+echo d >"$S/acme/four"
+ln "$S/acme/four" "$S/globex/four"
+refused deny_new_link_across_tenants '(several)' "$S/globex/four"
+tg_probe deny_new_link_across_tenants_owner --cgroup "$A" --expect EPERM open "$S/acme/four"
+tg_probe allow_host_shared_link --expect ok open "$S/globex/four"
+tg_probe allow_own_file_beside --cgroup "$G" --expect ok open "$S/globex/mine"
+# The other tenant's name goes: acme's alone again.
+rm "$S/globex/four"
+tg_probe allow_owner_after_other_name_removed --cgroup "$A" --expect ok open "$S/acme/four"
+refused deny_after_other_name_removed acme "$S/acme/four"
+# A link made before start, recorded by the scan.
+refused deny_recorded_link_unowned_name acme "$S/shared/far"
+tg_probe allow_recorded_link_owner --cgroup "$A" --expect ok open "$S/shared/far"
+
+stat_of()
+{
+	tg_cli status --json | tr -d ' \n' |
+		sed -n "s/.*\"links\":{[^}]*\"$1\":\([0-9]*\).*/\1/p"
+}
+n=$(stat_of scans)
+if [ -n "$n" ] && [ "$n" -gt 1 ]; then
+	tg_pass status_counts_link_scans
+else
+	tg_fail status_counts_link_scans "scans: '$n'"
+fi
+
+# A scan that stops short: what it did not see is unknown, refused to
+# every tenant (after the wait) and allowed to the host.
+tg_stop_agent
+tg_start_agent --file-backend fanotify --link-scan-max 10 \
+	--fanotify-wait-ms 200 || exit 1
+t0=$(stat_of timed_out)
+refused deny_beyond_scan_limit '(unknown)' "$S/shared/far"
+tg_probe deny_beyond_scan_limit_owner --cgroup "$A" --expect EPERM open "$S/acme/big/zz/far"
+tg_probe allow_beyond_scan_limit_host --expect ok open "$S/shared/far"
+tg_probe allow_single_link_beyond_limit --cgroup "$A" --expect ok open "$S/acme/big/f39"
+t1=$(stat_of timed_out)
+if [ -n "$t1" ] && [ "$t1" -ge $((t0 + 2)) ]; then
+	tg_pass status_counts_timed_out
+else
+	tg_fail status_counts_timed_out "timed_out $t0 -> $t1"
+fi
+
+tg_stop_agent
+
+tg_summary
