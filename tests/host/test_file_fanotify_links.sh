@@ -160,4 +160,75 @@ fi
 
 tg_stop_agent
 
+# A FUSE filesystem in acme's mount namespace that stops answering, with
+# acme's tree bound below it, and acme opening its own new link through it:
+# nothing the agent does for that open may look up a name there. Opens of
+# the owner, other tenants and the host on the marked filesystem go on
+# (timed against a generous bound, not measured tightly).
+mkdir -p "$S/acme/fz" "$TG_T/fmnt" || exit 1
+echo z >"$S/acme/fz/f"
+echo o >"$S/acme/other"
+echo p >"$S/acme/other2"
+echo q >"$S/acme/other3"
+cat >"$TG_T/fuse.sh" <<'SH'
+# fuse.sh TG_TRY MOUNTPOINT DIR STATE: in a mount namespace of its own.
+"$1" fuse-hang "$2" "$4.ready" "$4.hang" &
+echo $! >"$4.pid"
+n=0
+until [ -e "$4.ready" ]; do
+	n=$((n + 1))
+	[ $n -gt 100 ] && exit 1
+	sleep 0.05
+done
+mount --bind "$3" "$2/sub" || exit 1
+cd "$2/sub" || exit 1
+: >"$4.hang"
+exec "$1" --expect ok open f
+SH
+tg_start_agent --file-backend fanotify || exit 1
+ln "$S/acme/fz/f" "$S/acme/fz/f2"	# after start: not scanned yet
+F=$TG_T/fuse
+sh -c "echo \$\$ >'$A/cgroup.procs' && exec unshare -m --propagation private \
+	sh '$TG_T/fuse.sh' '$P' '$TG_T/fmnt' '$S/acme/fz' '$F'" >"$F.out" 2>&1 &
+opener=$!
+tg_track "$opener"
+n=0
+until [ -e "$F.hang" ] || [ $n -gt 100 ]; do
+	n=$((n + 1))
+	sleep 0.05
+done
+[ -e "$F.pid" ] && tg_on_cleanup "kill -KILL $(cat "$F.pid") 2>/dev/null"
+sleep 0.5	# the opener's event read and at work by now
+# within NAME SECONDS PROBE_ARGS...: the probe passes within SECONDS.
+within()
+{
+	w_name=$1 w_max=$2
+	shift 2
+	w_t0=$(date +%s%N)
+	if out=$(timeout "$w_max" "$P" "$@" 2>&1); then
+		echo "# $w_name: $((($(date +%s%N) - w_t0) / 1000000)) ms"
+		tg_pass "$w_name"
+	else
+		tg_fail "$w_name" "not done within ${w_max}s or failed: $out"
+	fi
+}
+within fuse_hang_host_open 5 --expect ok open "$S/acme/other"
+within fuse_hang_owner_open 5 --cgroup "$A" --expect ok open "$S/acme/other2"
+within fuse_hang_other_tenant_refused 5 --cgroup "$G" --expect EPERM open "$S/acme/other3"
+within fuse_hang_host_open_unowned 5 --expect ok open "$S/shared/hostfile"
+n=0
+while kill -0 "$opener" 2>/dev/null && [ $n -lt 50 ]; do
+	n=$((n + 1))
+	sleep 0.1
+done
+if kill -0 "$opener" 2>/dev/null; then
+	tg_fail fuse_hang_opener_answered "acme's open through the FUSE mount still waits"
+elif wait "$opener"; then
+	tg_pass fuse_hang_opener_answered
+else
+	tg_fail fuse_hang_opener_answered "$(cat "$F.out")"
+fi
+[ -e "$F.pid" ] && kill -KILL "$(cat "$F.pid")" 2>/dev/null
+tg_stop_agent
+
 tg_summary
