@@ -175,14 +175,20 @@ static int open_in_clone(const struct tg_fan_fs *fs, int fd)
 }
 
 /*
- * Whether every hard link made on fs has been scanned for: the last scan
- * went through every owned tree and began after the last link the watch
- * reported, and fs has that watch.
+ * Whether every name of the files with several links on fs is known: 0 if
+ * the scan in force went through every owned tree and began after the last
+ * name the watch reported; -EAGAIN if a scan to come may tell (one is under
+ * way, or a name was reported since); -E2BIG if the scan stopped short and
+ * nothing changed since; -EOPNOTSUPP if fs has no watch (names made later
+ * cannot be seen).
  */
 static int links_known(const struct tg_fan *f, const struct tg_fan_fs *fs)
 {
-	return fs->watched && f->snap->links_complete &&
-	       f->snap->links_gen == f->links_gen;
+	if (!fs->watched)
+		return -EOPNOTSUPP;
+	if (f->snap->links_coming || f->snap->links_gen != f->links_gen)
+		return -EAGAIN;
+	return f->snap->links_complete ? 0 : -E2BIG;
 }
 
 /*
@@ -217,8 +223,9 @@ static int owner_of(struct tg_fan *f, const struct tg_fan_fs *fs, int fd,
 	}
 	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1) {
 		/* A name made or moved since the scan may change its owners. */
-		if (!links_known(f, fs))
-			return -EAGAIN;
+		err = links_known(f, fs);
+		if (err)
+			return err;
 		*owner = e ? e->tenant : TG_TENANT_HOST;
 		return 0;
 	}
@@ -1023,6 +1030,7 @@ int tg_fan_apply(struct tg_fan *f, const struct tg_registry *r, int links)
 	 * marked before).
 	 */
 	s->links_complete = 0;
+	s->links_coming = 1;
 	err = install(f, s, 0);
 	if (err)
 		return err;

@@ -15,6 +15,7 @@ struct tg_fan_snap {
 	struct tg_fo_owned owned;     /* roots and links, finished */
 	struct tg_fo_cgroups cgroups; /* finished */
 	int links_complete;	      /* every owned tree scanned whole */
+	int links_coming;	      /* a scan follows: links unknown */
 	__u64 links_gen;	      /* links seen made before the scan */
 };
 
