@@ -98,6 +98,8 @@ struct agent {
 	struct tg_seed_stats seed;   /* sockets found at start */
 	struct tg_fan *fan;	     /* the fanotify file backend, if used */
 	int fan_unmarked;	     /* filesystems not marked, last reported */
+	__u64 fan_undecided_told;    /* fanotify undecidable refusals told */
+	__s64 fan_undecided_ms;	     /* when last told */
 	int started;		     /* the start event is out */
 	__u64 collector_refusals_told; /* refused listeners reported */
 	struct tg_delivery dlv;	    /* event counts, denials, drops, metrics */

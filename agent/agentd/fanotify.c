@@ -290,8 +290,8 @@ unknown_owner:
 			return;
 		}
 		f->st.failed++;
-		if (oerr == -EAGAIN)
-			f->st.timed_out++;
+		if (oerr == -EAGAIN && !aerr)
+			f->st.timed_out++; /* late: its wait is over */
 		v->owner = TG_OWNER_UNKNOWN;
 	} else if (aerr) {
 		/* An owned object, an opener we cannot place: fail closed. */

@@ -170,6 +170,7 @@ if [ -n "$w1" ] && [ "$w1" -ge $((w0 + 1)) ]; then
 else
 	tg_fail status_counts_waited "waited $w0 -> $w1"
 fi
+tg_event undecidable_agent_event kind=agent op=file_undecidable verdict=deny
 
 tg_stop_agent
 
