@@ -59,6 +59,8 @@
 #define TG_FAN_IGNORE_MAX  16384 /* inode ignore marks (they pin inodes) */
 #define TG_FAN_CACHE	   65536 /* owner answers kept */
 #define TG_FAN_WAITING_MAX 256	 /* opens waiting for links to be known */
+/* ctime is taken from a coarse clock, up to a tick behind. */
+#define TG_FAN_CTIME_SLACK_NS 20000000LL
 /* Slots of the per-tenant drop counts: every tenant id, then any other. */
 #define TG_FAN_DROP_SLOTS (TG_MAX_TENANTS + 2)
 
@@ -226,6 +228,13 @@ static int owner_of(struct tg_fan *f, const struct tg_fan_fs *fs, int fd,
 		err = links_known(f, fs);
 		if (err)
 			return err;
+		/*
+		 * Changed since the scan began (a link made, its event not
+		 * queued yet): the scan may not have seen all its names.
+		 */
+		if ((__s64)tg_fo_obj_of(st).ctime_ns >=
+		    f->snap->links_since_ns - TG_FAN_CTIME_SLACK_NS)
+			return -EAGAIN;
 		*owner = e ? e->tenant : TG_TENANT_HOST;
 		return 0;
 	}
@@ -977,6 +986,7 @@ static int scan_links(struct tg_fan *f, const struct tg_registry *r, int keep)
 	if (!s)
 		return -ENOMEM;
 	/* The links reported from now on are not known to this scan. */
+	s->links_since_ns = tg_clock_ns(CLOCK_REALTIME);
 	pthread_mutex_lock(&f->lock);
 	gen = f->links_gen;
 	f->rescan = 0;

@@ -113,6 +113,7 @@ int tg_fan_snap_build(struct tg_fan_snap *s, const struct tg_registry *r,
 		return err;
 	s->links_complete = old->links_complete;
 	s->links_gen = old->links_gen;
+	s->links_since_ns = old->links_since_ns;
 	for (i = 0; i < old->owned.n && !err; i++)
 		if (old->owned.v[i].flags & TG_FO_LINK)
 			err = tg_fo_owned_add(&s->owned, old->owned.v[i].dev,

@@ -16,6 +16,7 @@ struct tg_fan_snap {
 	struct tg_fo_cgroups cgroups; /* finished */
 	int links_complete;	      /* every owned tree scanned whole */
 	int links_coming;	      /* a scan follows: links unknown */
+	__s64 links_since_ns;	      /* the scan began (CLOCK_REALTIME) */
 	__u64 links_gen;	      /* links seen made before the scan */
 };
 
