@@ -171,6 +171,11 @@ else
 	tg_fail status_counts_waited "waited $w0 -> $w1"
 fi
 tg_event undecidable_agent_event kind=agent op=file_undecidable verdict=deny
+if tg_cli status | grep -q "fanotify: .* link scans; tenants' opens of files with several links: [0-9]* waited"; then
+	tg_pass status_text_links
+else
+	tg_fail status_text_links "$(tg_cli status 2>&1 | grep fanotify)"
+fi
 
 tg_stop_agent
 
