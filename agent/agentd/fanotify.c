@@ -198,8 +198,8 @@ static int links_known(const struct tg_fan *f, const struct tg_fan_fs *fs)
  * never by the name it was opened by. A file with several names is owned
  * as the last scan found its names below owned roots (several tenants':
  * TG_OWNER_SHARED; none: no owner), while that scan is known to be whole
- * and no name was made or moved since (links_known()); else its owner is
- * unknown (-EAGAIN) until a scan is.
+ * and nothing changed since; else links_known()'s error, or -EAGAIN when
+ * the file changed since the scan began.
  */
 static int owner_of(struct tg_fan *f, const struct tg_fan_fs *fs, int fd,
 		    const struct stat *st, __u32 *owner)
@@ -290,7 +290,9 @@ unknown_owner:
 		 * for a scan, within a bound.
 		 */
 		if (!aerr && v->actor == TG_TENANT_HOST) {
-			if (oerr != -EAGAIN)
+			/* Links not known: no failure, no question for it. */
+			if (oerr != -EAGAIN && oerr != -E2BIG &&
+			    oerr != -EOPNOTSUPP)
 				f->st.failed++;
 			return;
 		}
