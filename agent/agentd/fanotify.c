@@ -177,12 +177,12 @@ static int open_in_clone(const struct tg_fan_fs *fs, int fd)
 }
 
 /*
- * Whether every name of the files with several links on fs is known: 0 if
+ * Whether the names of the files with several links on fs are known, as
+ * far as the watch tells (a link made changes only its file's ctime): 0 if
  * the scan in force went through every owned tree and began after the last
- * name the watch reported; -EAGAIN if a scan to come may tell (one is under
- * way, or a name was reported since); -E2BIG if the scan stopped short and
- * nothing changed since; -EOPNOTSUPP if fs has no watch (names made later
- * cannot be seen).
+ * such file or directory moved; -EAGAIN if a scan to come may tell (one is
+ * under way, or a move was reported since); -E2BIG if the scan stopped
+ * short; -EOPNOTSUPP if fs has no watch (moves cannot be seen).
  */
 static int links_known(const struct tg_fan *f, const struct tg_fan_fs *fs)
 {
@@ -229,8 +229,9 @@ static int owner_of(struct tg_fan *f, const struct tg_fan_fs *fs, int fd,
 		if (err)
 			return err;
 		/*
-		 * Changed since the scan began (a link made, its event not
-		 * queued yet): the scan may not have seen all its names.
+		 * Changed since the scan began (a link made or removed marks
+		 * the file's ctime: POSIX): the scan may not have seen all
+		 * its names.
 		 */
 		if ((__s64)tg_fo_obj_of(st).ctime_ns >=
 		    f->snap->links_since_ns - TG_FAN_CTIME_SLACK_NS)
@@ -687,8 +688,12 @@ static void forget_name(struct tg_fan *f,
 	}
 	if (fstatat(dfd, d.name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    (renamed || st.st_nlink > 1)) {
-		/* A name of a file with several links: scanned again. */
-		if (!S_ISDIR(st.st_mode) && st.st_nlink > 1)
+		/*
+		 * A file with several links moved (its ctime need not
+		 * change): every such file waits for a scan again. A link
+		 * made changes the file's ctime, which owner_of() checks.
+		 */
+		if (renamed && !S_ISDIR(st.st_mode) && st.st_nlink > 1)
 			f->links_gen++;
 		tg_fo_cache_del(&f->cache, st.st_dev, st.st_ino);
 		if (fanotify_mark(f->perm_fd,
