@@ -98,11 +98,11 @@ int tg_fo_owned_finish(struct tg_fo_owned *o)
 			if (!(e->flags & TG_FO_ROOT))
 				clash = 1;
 		}
-		/* A link in two tenants' trees: its place decides, as for any
-		 * file. */
+		o->v[w] = *e;
+		/* A link in two tenants' trees: refused to every tenant. */
 		if (clash)
-			continue;
-		o->v[w++] = *e;
+			o->v[w].tenant = TG_OWNER_SHARED;
+		w++;
 	}
 	o->n = w;
 	return 0;

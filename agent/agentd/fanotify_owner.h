@@ -40,8 +40,8 @@ int tg_fo_owned_add(struct tg_fo_owned *o, __u64 dev, __u64 ino, __u32 tenant,
 		    __u32 flags);
 /*
  * Sort and merge: one entry per object. Two tenants on one root: -EEXIST. A
- * root wins over a link; a link two tenants' trees hold goes to the tenant
- * whose root holds it (the one the walk finds) and is dropped here.
+ * root wins over a link; a link two tenants' trees hold is owned by
+ * TG_OWNER_SHARED (refused to every tenant).
  */
 int tg_fo_owned_finish(struct tg_fo_owned *o);
 const struct tg_fo_ent *tg_fo_owned_find(const struct tg_fo_owned *o, __u64 dev,

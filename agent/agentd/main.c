@@ -125,8 +125,13 @@ static int run(struct agent *a)
 					strerror(-err));
 			agent_report_local_routes(a);
 		}
-		if (p[P_FANOTIFY].revents)
+		if (p[P_FANOTIFY].revents) {
 			tg_fan_drain(a->fan, agent_on_event, a);
+			err = tg_fan_rescan_links(a->fan, &a->reg);
+			if (err)
+				tg_warn("fanotify: link scan failed: %s; tenants' opens of files with several links are refused",
+					strerror(-err));
+		}
 		if (p[P_INOTIFY].revents) {
 			drain(a->inotify_fd);
 			/*

@@ -164,11 +164,19 @@ deny()
 
 # object_of FILE BELOW: the key=value pairs of a deny event naming the
 # object FILE (its device and inode as stat shows them) by acme's owned
-# root, as the policy names it, and the path BELOW it.
+# root, as the policy names it, and the path BELOW it. BELOW "-": a file
+# with several names, whose root and path are those of the name its file
+# handle leads to (any of them): only its identity and owner are checked.
 object_of()
 {
+	if [ "$2" = - ]; then
+		set -- "$1" "" ""
+	else
+		set -- "$1" object.root="$S/acme" object.path="$2"
+	fi
+	# shellcheck disable=SC2086 # $2 and $3 are one word or none
 	echo kind=file verdict=deny tenant=globex target_tenant=acme \
-		object.owner=acme object.root="$S/acme" object.path="$2" \
+		object.owner=acme $2 $3 \
 		object.dev="$(tg_dev "$1")" object.ino="$(stat -c %i "$1")"
 }
 # objects FILE BELOW: how many such events the log holds now.
@@ -185,9 +193,9 @@ has_object()
 	tg_event "$1" --count $(($4 + 1)) $(object_of "$2" "$3")
 }
 
-o=$(objects "$S/acme/data" data)
+o=$(objects "$S/acme/data" -)
 deny deny_read "$S/acme/data" open "$S/acme/data"
-has_object deny_read_object "$S/acme/data" data "$o"
+has_object deny_read_object "$S/acme/data" - "$o"
 deny deny_write "$S/acme/data" open "$S/acme/data" w
 deny deny_list_dir "$S/acme" open "$S/acme" dir
 deny deny_list_subdir "$S/acme/d1/d2" open "$S/acme/d1/d2" dir
@@ -226,7 +234,7 @@ tg_event deny_relative_path_event --count $((n + 1)) kind=file verdict=deny \
 	tenant=globex target_tenant=acme path="$S/acme/d1/d2/d3/f"
 if command -v unshare >/dev/null; then
 	n=$(tg_count kind=file verdict=deny tenant=globex target_tenant=acme)
-	o=$(objects "$S/acme/d1/d2/d3/f" d1/d2/d3/f)
+	o=$(objects "$S/acme/d1/d2/d3/f" -)
 	if out=$(unshare -m --propagation private sh -c "mount --bind '$S/acme/d1/d2' \
 		'$TG_T/nsbind' && exec '$P' --cgroup '$G' --expect EPERM open '$TG_T/nsbind/d3/f'" 2>&1); then
 		tg_pass deny_mount_namespace_bind
@@ -235,8 +243,7 @@ if command -v unshare >/dev/null; then
 	fi
 	tg_event deny_mount_namespace_bind_event --count $((n + 1)) kind=file \
 		verdict=deny tenant=globex target_tenant=acme
-	has_object deny_mount_namespace_bind_object "$S/acme/d1/d2/d3/f" \
-		d1/d2/d3/f "$o"
+	has_object deny_mount_namespace_bind_object "$S/acme/d1/d2/d3/f" - "$o"
 	# A file of one name (the one above has a second name now).
 	echo one >"$S/acme/d1/d2/one"
 	o=$(objects "$S/acme/d1/d2/one" d1/d2/one)
@@ -260,9 +267,9 @@ else
 	tg_skip deny_mount_namespace_bind "unshare not installed"
 fi
 
-o=$(objects "$S/acme/data" data)
+o=$(objects "$S/acme/data" -)
 deny deny_chroot "$S/acme/data" chroot "$S" /acme/data
-has_object deny_chroot_object "$S/acme/data" data "$o"
+has_object deny_chroot_object "$S/acme/data" - "$o"
 o=$(objects "$S/acme" .)
 deny deny_list_root_object "$S/acme" open "$S/acme" dir
 has_object deny_list_root_object_names_root "$S/acme" . "$o"

@@ -69,6 +69,8 @@
  *   tg-try [--cgroup DIR] [--expect ok|ERRNO] inotify PATH, dnotify DIR,
  *          fanotify-mark inode|mount|fs PATH, ns-mark mount|fs SRC|tmpfs DIR
  *          (watches: see tests/tool/watch.c)
+ *   tg-try fuse-hang MOUNTPOINT READY_FILE HANG_FILE   (a FUSE filesystem
+ *          that stops answering once HANG_FILE exists: see tests/tool/fuse.c)
  *
  * Exit 0 when the outcome matches --expect (or the call succeeded without
  * --expect), 1 otherwise, 2 on a usage error.
@@ -223,7 +225,7 @@ static const struct tool_cmd *const tables[] = {
 	tool_netsend_cmds,  tool_pending_cmds,	 tool_bpfmap_cmds,
 	tool_loops_cmds,    tool_guard_cmds,	 tool_ipc_cmds,
 	tool_terminal_cmds, tool_proc_cmds,	 tool_families_cmds,
-	tool_watch_cmds,
+	tool_watch_cmds,    tool_fuse_cmds,
 };
 
 int main(int argc, char **argv)

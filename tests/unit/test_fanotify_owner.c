@@ -123,13 +123,13 @@ static void test_owned_set(void **state)
 	tg_fo_owned_add(&o, 5, 10, 1, TG_FO_LINK);
 	tg_fo_owned_add(&o, 5, 10, 1, TG_FO_ROOT); /* root wins over link */
 	tg_fo_owned_add(&o, 5, 11, 1, TG_FO_LINK);
-	tg_fo_owned_add(&o, 5, 11, 2, TG_FO_LINK); /* in two trees: dropped */
+	tg_fo_owned_add(&o, 5, 11, 2, TG_FO_LINK); /* in two trees: shared */
 	tg_fo_owned_add(&o, 4, 99, 3, TG_FO_ROOT);
 	tg_fo_owned_add(&o, 4, 99, 3, TG_FO_ROOT); /* the same twice: one */
 	assert_int_equal(tg_fo_owned_finish(&o), 0);
-	assert_int_equal(o.n, 2);
+	assert_int_equal(o.n, 3);
 	assert_int_equal(tg_fo_owned_find(&o, 5, 10)->flags, TG_FO_ROOT);
-	assert_null(tg_fo_owned_find(&o, 5, 11));
+	assert_int_equal(tg_fo_owned_find(&o, 5, 11)->tenant, TG_OWNER_SHARED);
 	assert_int_equal(tg_fo_owned_find(&o, 4, 99)->tenant, 3);
 	assert_null(tg_fo_owned_find(&o, 4, 10));
 	tg_fo_owned_add(&o, 4, 99, 1, TG_FO_ROOT); /* two tenants, one root */
