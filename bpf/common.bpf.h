@@ -195,12 +195,13 @@ tg_event_begin(__u32 kind, __u32 op, const struct tg_tenant *actor,
 }
 
 /*
- * Send the first TG_EVENT_HDR_LEN + path_len bytes of ev; count a failure.
- * path_len is clamped, never masked: a mask would turn TG_PATH_LEN into 0.
+ * Send the first TG_EVENT_HDR_LEN + path_len + below_len bytes of ev; count
+ * a failure. The length is clamped, never masked: a mask would turn
+ * TG_PATH_LEN into 0.
  */
 static __always_inline void tg_event_submit(struct tg_event *ev)
 {
-	__u64 len = ev->path_len;
+	__u64 len = (__u64)ev->path_len + ev->below_len;
 
 	if (len > TG_PATH_LEN)
 		len = TG_PATH_LEN;

@@ -323,11 +323,86 @@ static __always_inline __u32 tg_owner(struct tg_ctx *c, struct dentry *d)
 	return tg_owner_probing(c, d, TG_PROBE_LEVELS);
 }
 
+struct object_walk {
+	struct tg_event *ev;
+	void *roots; /* owned_roots of the slot in force */
+	struct dentry *d;
+	__u32 off;  /* where the next name goes in ev->path */
+	__u32 full; /* no room for more names: the walk goes on without */
+};
+
+/*
+ * One step up from w->d: an owned root (not a hard link recorded as one:
+ * its names lead to their roots) ends the walk; else d's name is recorded
+ * and its parent is next. The filesystem's root ends it with no root.
+ */
+static long object_step(__u32 i, void *ctx)
+{
+	struct object_walk *w = ctx;
+	struct dentry *d = w->d, *parent;
+	struct tg_inode_key key = {};
+	const struct tg_owner *o;
+	__u32 off = w->off;
+	long n;
+
+	key.ino = BPF_CORE_READ(d, d_inode, i_ino);
+	key.dev = tg_stat_dev(d);
+	o = key.ino ? bpf_map_lookup_elem(w->roots, &key) : NULL;
+	if (o && !(o->flags & TG_OWNER_F_LINK)) {
+		w->ev->root_ino = key.ino;
+		w->ev->root_dev = key.dev;
+		w->ev->obj_flags |= TG_OBJ_F_ROOT;
+		return 1;
+	}
+	parent = BPF_CORE_READ(d, d_parent);
+	if (!parent || parent == d)
+		return 1;
+	w->d = parent;
+	if (w->full || off >= TG_PATH_LEN - TG_NAME_MAX) {
+		w->full = 1;
+		return 0;
+	}
+	n = bpf_probe_read_kernel_str(&w->ev->path[off], TG_NAME_MAX,
+				      BPF_CORE_READ(d, d_name.name));
+	if (n <= 0) {
+		w->full = 1;
+		return 0;
+	}
+	w->off = off + (__u32)n;
+	return 0;
+}
+
+/*
+ * The object d as the host sees it into ev, after its path: its device
+ * and inode, and by its ancestry in the dentry tree (never the opener's
+ * mounts or root) the owned root above it and the names below that root.
+ */
+static __always_inline void tg_event_object(struct tg_event *ev, void *roots,
+					    struct dentry *d)
+{
+	struct object_walk w = {.ev = ev, .roots = roots, .d = d};
+	__u32 start = ev->path_len;
+
+	ev->obj_ino = BPF_CORE_READ(d, d_inode, i_ino);
+	ev->obj_dev = tg_stat_dev(d);
+	ev->obj_flags = TG_OBJ_F_NAMES | (ev->obj_ino ? TG_OBJ_F_INODE : 0);
+	if (start > TG_PATH_LEN)
+		start = TG_PATH_LEN;
+	w.off = start;
+	bpf_loop(TG_MAX_PATH_DEPTH, object_step, &w, 0);
+	if (!(ev->obj_flags & TG_OBJ_F_ROOT))
+		return;
+	ev->below_len = w.off - start;
+	if (w.full)
+		ev->obj_flags |= TG_OBJ_F_TRUNCATED;
+}
+
 /*
  * The verdict on c's actor doing op (detail in the event's port) to the
  * object d (mounted at mnt, or NULL) owned by owner: 0 for its own objects
  * and unowned ones; else one event, and -EACCES unless the actor's tenant
- * is in audit mode.
+ * is in audit mode. The event describes the object as the host sees it
+ * unless c->roots is NULL (no policy could be read).
  */
 static __always_inline int tg_verdict_of(struct tg_ctx *c, __u32 owner,
 					 __u32 op, __u32 port,
@@ -341,6 +416,8 @@ static __always_inline int tg_verdict_of(struct tg_ctx *c, __u32 owner,
 	if (ev) {
 		ev->port = port;
 		tg_event_path(ev, mnt, d);
+		if (c->roots)
+			tg_event_object(ev, c->roots, d);
 		tg_event_submit(ev);
 	}
 	return tg_denied(&c->actor) ? -EACCES : 0;
@@ -360,7 +437,10 @@ static __always_inline int tg_verdict(struct tg_ctx *c, __u32 owner, __u32 op,
 static __always_inline int tg_unchecked(struct tg_ctx *c, int err, __u32 op,
 					struct vfsmount *mnt, struct dentry *d)
 {
-	return err > 0 ? 0 : tg_verdict(c, TG_OWNER_UNKNOWN, op, mnt, d);
+	if (err > 0)
+		return 0;
+	c->roots = NULL;
+	return tg_verdict(c, TG_OWNER_UNKNOWN, op, mnt, d);
 }
 
 /* One event for a host object linked into the actor's tree; -EACCES. */

@@ -16,7 +16,9 @@
  * holding a port and those that cache a send verdict carry a tag: making
  * one costs more than the rest of a connection's checks together. The
  * ports of sockets that existed before the agent started are recorded by
- * the socket iterators at the end of this file.
+ * the socket iterators at the end of this file. The subflows MPTCP's path
+ * manager connects from a kernel worker are judged as their socket's tenant
+ * (tg_actor_of), not as the worker's (the host).
  *
  * The kernel runs no sendmsg program for a datagram sent on a connected
  * socket (send, write, splice, io_uring): the egress program checks every
@@ -48,6 +50,7 @@
 #define TG_TCP_CLOSE	   7
 #define TG_ETH_P_IP	   0x0800
 #define TG_ETH_P_IPV6	   0x86dd
+#define TG_PF_KTHREAD	   0x00200000
 
 /* Socket families, types and protocols the headers used here lack. */
 #define TG_AF_UNIX	     1
@@ -743,6 +746,66 @@ static __always_inline void tg_seen_put(struct tg_sock_tag *tag,
 }
 
 /*
+ * The tenant socket sk belongs to, as an actor: its tag's tenant, else its
+ * creator's (cgid: the id of the cgroup recorded with it). For the
+ * programs where no task decides: the egress program, and the subflows
+ * MPTCP opens from a kernel thread (tg_actor_of). 0 for host sockets.
+ */
+static __always_inline int tg_sock_actor(struct bpf_sock *sk,
+					 const struct tg_sock_tag *tag,
+					 __u32 gen, __u64 cgid,
+					 struct tg_actor *a)
+{
+	struct tg_cg_cached *c;
+
+	a->gen = gen;
+	a->slot = gen & 1;
+	a->cg = cgid;
+	a->t.id =
+		tg_creator(gen, tg_sock_addr((void *const *)&sk), cgid, NULL);
+	c = bpf_map_lookup_elem(&tenant_cache, &cgid);
+	a->t.flags = c && c->gen == gen && c->id == a->t.id ? c->flags : 0;
+	if (tag && tag->tenant != TG_TENANT_HOST && tag->tenant != a->t.id) {
+		/* Adopted: its tenant's mode is not known here. */
+		a->t.id = tag->tenant;
+		a->t.flags = 0;
+	}
+	return a->t.id != TG_TENANT_HOST;
+}
+
+/*
+ * Fill a with the actor of a connect, send or bind on ctx's socket: the
+ * calling task, unless that is a kernel thread and the socket an MPTCP
+ * subflow. The in-kernel path manager opens a connection's further
+ * subflows from a worker (mptcp_worker -> __mptcp_subflow_connect ->
+ * kernel_connect), in the root cgroup, and gives each the cgroup of its
+ * MPTCP socket (mptcp_attach_cgroup): the socket decides then, as at
+ * egress. Every other kernel socket (NFS, SMB, ...) stays the kernel
+ * thread's: the host's. 0 for host actors. A function of its own, for the
+ * 6.1 verifier (see tg_scope_of): the paths after it are walked once, not
+ * once for each way the actor was found.
+ */
+__noinline int tg_actor_of(struct bpf_sock_addr *ctx, struct tg_actor *a)
+{
+	struct task_struct___net *task = (void *)bpf_get_current_task();
+	struct bpf_sock *sk = ctx->sk;
+	unsigned int flags = 0;
+	struct tcp_sock *tp;
+
+	if (!a)
+		return 0;
+	if (sk && bpf_core_field_exists(struct tcp_sock, is_mptcp))
+		bpf_core_read(&flags, sizeof(flags), &task->flags);
+	if (!(flags & TG_PF_KTHREAD))
+		return tg_actor(a);
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (!tp || !tp->is_mptcp)
+		return tg_actor(a);
+	return tg_sock_actor(sk, bpf_sk_storage_get(&sock_tenant, sk, 0, 0),
+			     tg_gen(), tg_tcp_cgroup_id(sk), a);
+}
+
+/*
  * Whether the task's last send on its socket went to the destination d
  * too, from the same cgroup (so the same tenant, whose socket it is), and
  * nothing changed since: allowed again with no other lookup.
@@ -849,12 +912,15 @@ static __always_inline __u32 tg_dst_refused(void *ctx, const struct tg_actor *a,
 	return 0;
 }
 
-/* Decide whether the calling task may reach d by op. */
+/*
+ * Decide whether the calling task (for an MPTCP subflow a kernel thread
+ * connects, its socket: tg_actor_of) may reach d by op.
+ */
 static __always_inline int tg_reach(struct bpf_sock_addr *ctx, __u32 op,
 				    const struct tg_dst *d)
 {
 	struct tg_sock_tag *tag;
-	struct tg_actor a;
+	struct tg_actor a = {}; /* initialised: a global function reads it */
 	__u32 owner, proto;
 	int cacheable = 0;
 	__u64 epoch;
@@ -862,7 +928,7 @@ static __always_inline int tg_reach(struct bpf_sock_addr *ctx, __u32 op,
 	/* Datagrams to the destination allowed last time: nothing changed. */
 	if (op == TG_OP_SENDMSG && tg_sent_before(ctx, d))
 		return 1;
-	if (!tg_actor(&a))
+	if (!tg_actor_of(ctx, &a))
 		return 1;
 	/* A send needs the tag to remember the destination. */
 	owner = tg_foreign_socket(ctx->sk, &a, &tag, op == TG_OP_SENDMSG, 1);
@@ -1005,6 +1071,7 @@ int tg_sendmsg6(struct bpf_sock_addr *ctx)
  * held by another tenant's sockets in this netns, for any address. Checking
  * here (and not only after the bind) refuses with EPERM and an event where
  * the kernel would say EADDRINUSE (0.0.0.0:P while 127.0.0.1:P is held).
+ * An MPTCP subflow a kernel thread binds is its socket's (tg_actor_of).
  */
 static __always_inline int tg_bind(struct bpf_sock_addr *ctx,
 				   const __u32 addr[4])
@@ -1012,9 +1079,9 @@ static __always_inline int tg_bind(struct bpf_sock_addr *ctx,
 	__u16 port = bpf_ntohs(ctx->user_port);
 	__u32 proto = tg_proto(ctx->protocol), owner;
 	struct tg_sock_tag *tag;
-	struct tg_actor a;
+	struct tg_actor a = {}; /* initialised: a global function reads it */
 
-	if (!port || !proto || !tg_actor(&a))
+	if (!port || !proto || !tg_actor_of(ctx, &a))
 		return 1;
 	owner = tg_foreign_socket(ctx->sk, &a, &tag, 0, 1);
 	if (!owner)
@@ -1379,32 +1446,6 @@ static __always_inline int tg_udp_fast(struct __sk_buff *skb,
 }
 
 /*
- * The tenant socket sk (of the egress program: no task helper, the socket
- * decides) belongs to, as an actor: its tag's tenant, else its creator's.
- * 0 for host sockets.
- */
-static __always_inline int tg_sock_actor(struct bpf_sock *sk,
-					 const struct tg_sock_tag *tag,
-					 __u32 gen, struct tg_actor *a)
-{
-	struct tg_cg_cached *c;
-
-	a->gen = gen;
-	a->slot = gen & 1;
-	a->cg = bpf_sk_cgroup_id(sk);
-	a->t.id =
-		tg_creator(gen, tg_sock_addr((void *const *)&sk), a->cg, NULL);
-	c = bpf_map_lookup_elem(&tenant_cache, &a->cg);
-	a->t.flags = c && c->gen == gen && c->id == a->t.id ? c->flags : 0;
-	if (tag && tag->tenant != TG_TENANT_HOST && tag->tenant != a->t.id) {
-		/* Adopted: its tenant's mode is not known here. */
-		a->t.id = tag->tenant;
-		a->t.flags = 0;
-	}
-	return a->t.id != TG_TENANT_HOST;
-}
-
-/*
  * Every UDP datagram leaving a tenant's socket, connected or not: the
  * kernel runs no sendmsg program for one sent on a connected socket (send,
  * write, splice, sendfile, io_uring), and the port it goes to may have
@@ -1453,7 +1494,7 @@ int tg_egress(struct __sk_buff *skb)
 	if (!r && tag && tg_seen(tag, u.d.eff, u.port, gen, epoch, 0))
 		return 1;
 	sk = full;
-	if (!sk || !tg_sock_actor(sk, tag, gen, &a))
+	if (!sk || !tg_sock_actor(sk, tag, gen, bpf_sk_cgroup_id(sk), &a))
 		return 1;
 	if (r) {
 		owner = TG_TENANT_HOST; /* headers it cannot follow */

@@ -52,6 +52,16 @@ struct sock {
 	struct sock_cgroup_data sk_cgrp_data;
 };
 
+/* Set on MPTCP subflows (subflow_ulp_init); absent without CONFIG_MPTCP. */
+struct tcp_sock {
+	_Bool is_mptcp;
+};
+
+/* The calling task (bpf_get_current_task): only its PF_* flags. */
+struct task_struct___net {
+	unsigned int flags;
+};
+
 struct bpf_iter_meta {
 	struct seq_file *seq;
 };

@@ -153,13 +153,15 @@ tg_cache_put(__u64 cg, __u32 gen, const struct tg_tenant *t)
 static __always_inline int tg_actor(struct tg_actor *a)
 {
 	struct tg_cg_cached *c, v;
+	/* A key on the stack: a may be a global function's argument. */
+	__u64 cg = bpf_get_current_cgroup_id();
 
 	a->gen = tg_gen();
 	a->slot = a->gen & 1;
-	a->cg = bpf_get_current_cgroup_id();
-	c = bpf_map_lookup_elem(&tenant_cache, &a->cg);
+	a->cg = cg;
+	c = bpf_map_lookup_elem(&tenant_cache, &cg);
 	if (!c || c->gen != a->gen) {
-		v = tg_cache_put(a->cg, a->gen, tg_current_tenant(a->slot));
+		v = tg_cache_put(cg, a->gen, tg_current_tenant(a->slot));
 		c = &v;
 	}
 	a->t.id = c->id;

@@ -63,7 +63,9 @@ struct agent_opts {
 	__u64 spool_size;
 	const char *metrics_file; /* NULL: none */
 	__u32 links_per_tenant;
-	__u32 local_routes_max; /* for tests: local routes mirrored at most */
+	__u32 local_routes_max;	 /* for tests: local routes mirrored at most */
+	__u32 fan_decision_ms;	 /* fanotify: a tenant's open waits at most */
+	__u32 fan_link_scan_max; /* for tests: entries a link scan looks at */
 	const char *pin_dir; /* where the programs and maps stay (protected) */
 	int detach;	     /* --detach: remove them and exit */
 	const char *event_log; /* protected (self-protection) */
@@ -89,6 +91,7 @@ struct agent {
 	struct tg_bpf bpf;
 	struct tg_sink *sink;
 	struct tg_event_fmt fmt;
+	struct tg_root_paths roots; /* owned roots' policy paths, for fmt */
 	__u64 events_seen;
 	__u64 events_bad;
 	struct tg_notify *notify; /* seccomp listeners from the launcher */
@@ -102,6 +105,8 @@ struct agent {
 	struct tg_seed_stats seed;   /* sockets found at start */
 	struct tg_fan *fan;	     /* the fanotify file backend, if used */
 	int fan_unmarked;	     /* filesystems not marked, last reported */
+	__u64 fan_undecided_told;    /* fanotify undecidable refusals told */
+	__s64 fan_undecided_ms;	     /* when last told */
 	int started;		     /* the start event is out */
 	__u64 collector_refusals_told; /* refused listeners reported */
 	struct tg_delivery dlv;	    /* event counts, denials, drops, metrics */

@@ -92,6 +92,14 @@ static struct json_object *fan_status_json(struct tg_fan *f)
 			       json_object_new_int64((int64_t)s.audited));
 	json_object_object_add(o, "undecidable",
 			       json_object_new_int64((int64_t)s.failed));
+	r = json_object_new_object();
+	json_object_object_add(r, "scans",
+			       json_object_new_int64((int64_t)s.link_scans));
+	json_object_object_add(r, "waited",
+			       json_object_new_int64((int64_t)s.waited));
+	json_object_object_add(r, "timed_out",
+			       json_object_new_int64((int64_t)s.timed_out));
+	json_object_object_add(o, "links", r);
 	json_object_object_add(o, "ignore_marks",
 			       json_object_new_int64((int64_t)s.ignore_marks));
 	json_object_object_add(o, "cache_hits",

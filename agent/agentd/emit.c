@@ -62,7 +62,7 @@ int agent_on_event(void *ctx, void *data, size_t size)
 	int err;
 
 	a->events_seen++;
-	if (size >= TG_EVENT_HDR_LEN) {
+	if (size >= TG_EVENT_HDR_V1_LEN) {
 		const struct tg_event *ev = data;
 
 		/* Kept in the ring while no agent ran (see the gap event). */
@@ -440,6 +440,41 @@ static void report_fan_drops(struct agent *a)
 }
 
 /*
+ * Opens decided by the failure rule (owner or opener unknown) since the
+ * last report: one agent event with the count, at most once a second.
+ */
+static void report_fan_undecided(struct agent *a)
+{
+	struct tg_fan_stats fs;
+	struct json_object *o;
+	char msg[200];
+	__u64 n;
+
+	if (tg_now_ms() - a->fan_undecided_ms < 1000)
+		return; /* at most once a second: tenants cause them */
+	tg_fan_stats(a->fan, &fs);
+	if (fs.failed == a->fan_undecided_told || !tg_sink_has_room(a->sink))
+		return;
+	a->fan_undecided_ms = tg_now_ms();
+	n = fs.failed - a->fan_undecided_told;
+	snprintf(msg, sizeof(msg),
+		 "%llu opens decided by the failure rule, owner or opener "
+		 "unknown: refused to tenants (%llu so far after waiting "
+		 "for a link scan), allowed to host processes",
+		 (unsigned long long)n, (unsigned long long)fs.timed_out);
+	o = tg_agent_event(&a->fmt, "file_undecidable", "deny", msg);
+	if (o) {
+		json_object_object_add(o, "undecidable",
+				       json_object_new_int64((int64_t)n));
+		json_object_object_add(
+			o, "timed_out",
+			json_object_new_int64((int64_t)fs.timed_out));
+	}
+	agent_emit(a, o);
+	a->fan_undecided_told = fs.failed;
+}
+
+/*
  * Report losses since the last report as agent events: loss is never
  * silent. The kernel's counters are read once a second, or now if force.
  */
@@ -448,8 +483,10 @@ void agent_report_drops(struct agent *a, int force)
 	int err;
 
 	tg_delivery_report(&a->dlv, &a->fmt, sink_drop, emit_cb, a);
-	if (a->fan)
+	if (a->fan) {
 		report_fan_drops(a);
+		report_fan_undecided(a);
+	}
 	if (!a->rl || (!force && tg_now_ms() - a->rl_polled_ms < TG_RL_POLL_MS))
 		return;
 	a->rl_polled_ms = tg_now_ms();

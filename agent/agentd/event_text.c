@@ -249,30 +249,43 @@ common_fields(const struct tg_event_fmt *f, __s64 real_ns, const char *kind,
 	return o;
 }
 
-/* Join the leaf-first NUL-separated components of ev->path into out. */
-static void join_components(const struct tg_event *ev, char *out, size_t len)
+/*
+ * Join the leaf-first NUL-separated names of the max bytes at p into out:
+ * "/c/b/a" with lead, else "c/b/a"; no name: "/" with lead, else ".";
+ * "..." first if truncated.
+ */
+static void join_names(const __u8 *p, size_t max, int truncated, int lead,
+		       char *out, size_t len)
 {
 	const char *names[TG_PATH_LEN / 2];
 	size_t lens[TG_PATH_LEN / 2];
-	size_t n = 0, i = 0, o = 0, max = ev->path_len;
+	size_t n = 0, i = 0, o = 0;
 	int k;
 
 	if (max > TG_PATH_LEN)
 		max = TG_PATH_LEN;
-	/* The last name may lack its NUL: never read past path_len. */
+	/* The last name may lack its NUL: never read past max. */
 	while (i < max && n < TG_PATH_LEN / 2) {
-		names[n] = (const char *)ev->path + i;
+		names[n] = (const char *)p + i;
 		lens[n] = strnlen(names[n], max - i);
 		i += lens[n++] + 1;
 	}
-	if (ev->path_flags & TG_PATH_F_TRUNCATED)
-		o += (size_t)snprintf(out, len, "...");
-	if (n == 0 && !(ev->path_flags & TG_PATH_F_TRUNCATED))
-		o += (size_t)snprintf(out + o, len - o, "/");
+	if (truncated)
+		o += (size_t)snprintf(out, len, lead ? "..." : ".../");
+	if (n == 0 && !truncated)
+		o += (size_t)snprintf(out + o, len - o, lead ? "/" : ".");
 	for (k = (int)n - 1; k >= 0 && o < len; k--)
-		o += (size_t)snprintf(out + o, len - o, "/%.*s", (int)lens[k],
-				      names[k]);
+		o += (size_t)snprintf(out + o, len - o, "%s%.*s",
+				      lead || k < (int)n - 1 ? "/" : "",
+				      (int)lens[k], names[k]);
 	out[len - 1] = '\0';
+}
+
+/* Join the leaf-first NUL-separated components of ev->path into out. */
+static void join_components(const struct tg_event *ev, char *out, size_t len)
+{
+	join_names(ev->path, ev->path_len, ev->path_flags & TG_PATH_F_TRUNCATED,
+		   1, out, len);
 }
 
 /* s (at most n bytes, up to a NUL) as a JSON string, valid UTF-8. */
@@ -552,6 +565,111 @@ static int proc_fields(struct tg_buf *out, const struct tg_event *ev)
 	return err;
 }
 
+/*
+ * The size bytes of record rec into ev as version 2, every byte after them
+ * 0. A version 1 record has no object; a path longer than version 2 holds
+ * (TG_PATH_LEN) loses its topmost names (TG_PATH_F_TRUNCATED). -EPROTO
+ * for a version not known, -EINVAL if the path is longer than the record.
+ */
+static int decode(const void *rec, size_t size, struct tg_event *ev)
+{
+	const struct tg_event *v = rec;
+	size_t n;
+
+	if (size < TG_EVENT_HDR_V1_LEN || size > sizeof(*ev))
+		return -EINVAL;
+	if (v->version == 1) {
+		memset(ev, 0, sizeof(*ev));
+		memcpy(ev, rec, TG_EVENT_HDR_V1_LEN);
+		if (ev->path_len > size - TG_EVENT_HDR_V1_LEN)
+			return -EINVAL;
+		n = ev->path_len < TG_PATH_LEN ? ev->path_len : TG_PATH_LEN;
+		memcpy(ev->path, (const __u8 *)rec + TG_EVENT_HDR_V1_LEN, n);
+		if (n < ev->path_len) {
+			/* Names end in a NUL: keep whole ones only. */
+			while ((ev->path_flags & TG_PATH_F_COMPONENTS) && n &&
+			       ev->path[n - 1])
+				ev->path[--n] = '\0';
+			ev->path_len = (__u32)n;
+			ev->path_flags |= TG_PATH_F_TRUNCATED;
+		}
+		return 0;
+	}
+	if (v->version != TG_EVENT_VERSION)
+		return -EPROTO;
+	if (size < TG_EVENT_HDR_LEN)
+		return -EINVAL;
+	memcpy(ev, rec, size);
+	memset((char *)ev + size, 0, sizeof(*ev) - size);
+	if ((__u64)ev->path_len + ev->below_len > size - TG_EVENT_HDR_LEN)
+		return -EINVAL;
+	return 0;
+}
+
+/* "MAJ:MIN" of a kernel dev_t (MAJOR << 20 | MINOR). */
+static void dev_text(__u32 dev, char *out, size_t len)
+{
+	snprintf(out, len, "%u:%u", dev >> 20, dev & 0xfffff);
+}
+
+/*
+ * ,"object":{...}: the object of a file event as the host sees it (see
+ * event_abi.h), when the record has it: "dev" and "ino", "owner" (the
+ * target tenant), the owned "root" above it by its policy path and the
+ * "path" below that root. path (len bytes) is scratch.
+ */
+static int object_fields(struct tg_buf *out, const struct tg_event *ev,
+			 const struct tg_event_fmt *f, char *path, size_t len)
+{
+	static struct tg_buf o;
+	const __u8 *below = ev->path + ev->path_len;
+	char b[32], dev[48];
+	const char *root;
+	int err = 0;
+
+	if (!(ev->obj_flags & (TG_OBJ_F_INODE | TG_OBJ_F_ROOT)))
+		return 0;
+	o.len = 0;
+	if (ev->obj_flags & TG_OBJ_F_INODE) {
+		dev_text(ev->obj_dev, dev, sizeof(dev));
+		err = put_field(&o, "dev", dev, sizeof(dev));
+		err = err ?: put_int(&o, "ino", ev->obj_ino);
+	}
+	err = err
+		      ?: put_field(&o, "owner",
+				   tg_registry_name(f->reg, ev->target_tenant,
+						    b, sizeof(b)),
+				   sizeof(b));
+	if (!err && (ev->obj_flags & TG_OBJ_F_ROOT)) {
+		root = tg_root_paths_find(f->roots, ev->root_dev, ev->root_ino);
+		if (!root) {
+			/* Not an owned root (any more): its identity. */
+			dev_text(ev->root_dev, dev, sizeof(dev));
+			snprintf(path, len, "(inode %s:%llu)", dev,
+				 (unsigned long long)ev->root_ino);
+			root = path;
+		}
+		err = put_field(&o, "root", root, strlen(root));
+		if (ev->obj_flags & TG_OBJ_F_NAMES)
+			join_names(below, ev->below_len,
+				   ev->obj_flags & TG_OBJ_F_TRUNCATED, 0, path,
+				   len);
+		else if (ev->below_len)
+			snprintf(path, len, "%s%.*s",
+				 ev->obj_flags & TG_OBJ_F_TRUNCATED ? ".../"
+								    : "",
+				 (int)ev->below_len, (const char *)below);
+		else
+			snprintf(path, len, "."); /* the root itself */
+		err = err ?: put_field(&o, "path", path, len);
+	}
+	if (!err && (ev->obj_flags & TG_OBJ_F_TRUNCATED))
+		err = tg_buf_put(&o, ",\"path_truncated\":true", 22);
+	err = err ?: tg_buf_put(&o, "}", 1);
+	err = err ?: tg_buf_put(out, ",\"object\":", 10);
+	return err ?: tg_buf_put(out, o.p, o.len);
+}
+
 int tg_event_text(const void *rec, size_t size, const struct tg_event_fmt *f,
 		  struct tg_buf *out, struct tg_event_names *names)
 {
@@ -561,16 +679,13 @@ int tg_event_text(const void *rec, size_t size, const struct tg_event_fmt *f,
 	static char b1[32], b2[32];
 	int err;
 
-	if (size < TG_EVENT_HDR_LEN || size > sizeof(ev))
-		return -EINVAL;
-	memcpy(&ev, rec, size);
-	/* Version 1 is the only layout so far; later ones decode theirs. */
-	if (ev.version != TG_EVENT_VERSION)
-		return -EPROTO;
+	err = decode(rec, size, &ev);
+	if (err)
+		return err;
 	kind = kind_name(ev.kind);
 	verdict = verdict_name(ev.verdict);
 	op = op_name(ev.op);
-	if (!kind || !verdict || !op || ev.path_len > size - TG_EVENT_HDR_LEN)
+	if (!kind || !verdict || !op)
 		return -EINVAL;
 	names->kind = kind;
 	names->verdict = verdict;
@@ -609,21 +724,18 @@ int tg_event_text(const void *rec, size_t size, const struct tg_event_fmt *f,
 		if (!err && ev.op == TG_OP_CREATE)
 			err = create_fields(out, &ev);
 	} else if (!err && ev.kind == TG_KIND_FILE) {
-		/* A record shorter than the struct: no stale bytes. */
-		memset((char *)&ev + size, 0, sizeof(ev) - size);
 		file_path(&ev, f, path, sizeof(path));
 		err = put_field(out, "path", path, sizeof(path));
 		if (!err && (ev.path_flags & TG_PATH_F_TRUNCATED))
 			err = tg_buf_put(out, ",\"path_truncated\":true", 22);
 		if (!err && ev.op == TG_OP_WATCH)
 			err = put_field(out, "watch", watch_name(ev.port), 16);
+		err = err ?: object_fields(out, &ev, f, path, sizeof(path));
 	} else if (!err && ev.kind == TG_KIND_UNIX) {
 		err = put_field(out, "path", path, unix_path(&ev, path));
 	} else if (!err && ev.kind == TG_KIND_PROC) {
-		memset((char *)&ev + size, 0, sizeof(ev) - size);
 		err = proc_fields(out, &ev);
 	} else if (!err && ev.kind == TG_KIND_GUARD) {
-		memset((char *)&ev + size, 0, sizeof(ev) - size);
 		err = guard_fields(out, &ev, f, path, sizeof(path));
 	}
 	return err ?: tg_buf_put(out, "}", 1);

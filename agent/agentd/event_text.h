@@ -8,6 +8,7 @@
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/text.h"
+#include "agentd/root_paths.h"
 #include "policy/registry.h"
 #include "tenantguard/event_abi.h"
 
@@ -19,6 +20,7 @@ struct tg_event_fmt {
 	__s64 boot_to_real_ns;	       /* CLOCK_REALTIME - CLOCK_BOOTTIME */
 	const char *mountinfo;	       /* where filesystem-relative paths are
 					  placed; NULL: /proc/self/mountinfo */
+	const struct tg_root_paths *roots; /* owned roots' policy paths */
 };
 
 /* Names of a record's kind, verdict and actor's tenant (until the next call).
@@ -30,8 +32,9 @@ struct tg_event_names {
 /*
  * The JSON text (one compact object without "seq", valid UTF-8, the fields
  * in the order of the other events) for the size bytes of a ring buffer
- * record into out (replacing what it held), with its names. -EINVAL for a
- * malformed record, -ENOMEM. Written directly: building a json-c object
+ * record of version 1 or 2 into out (replacing what it held), with its
+ * names. -EINVAL for a malformed record, -EPROTO for another version,
+ * -ENOMEM. Written directly: building a json-c object
  * costs several times more, for every event of a flood.
  */
 int tg_event_text(const void *rec, size_t size, const struct tg_event_fmt *f,

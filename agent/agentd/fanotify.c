@@ -11,6 +11,13 @@
  *   marked; the agent's own opens (any thread) are allowed at once, without
  *   taking the lock, so the main thread may open files while the answering
  *   thread waits for it;
+ * - the answering thread resolves no name in an opener's mount namespace
+ *   (a tenant's FUSE server could hold it there): it looks up only in the
+ *   agent's private clones of marked filesystems, by handle, and in procfs;
+ * - a file with several links is decided by its identity, as the last link
+ *   scan (main thread) found its names; while a name made or moved since is
+ *   not scanned, a tenant's open waits for the next scan, at most
+ *   decision_ms, then is refused; host opens never wait;
  * - the main thread holds the lock only to swap state and (un)mark, never
  *   while opening a file;
  * - closing the group (stop, crash, SIGKILL) makes the kernel allow every
@@ -24,7 +31,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -36,6 +42,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -50,9 +57,12 @@
 #include "tenantguard/event_abi.h"
 #include "tenantguard/map_abi.h"
 
-#define TG_FAN_QUEUE	  1024	/* decisions waiting to be reported */
-#define TG_FAN_IGNORE_MAX 16384 /* inode ignore marks (they pin inodes) */
-#define TG_FAN_CACHE	  65536 /* owner answers kept */
+#define TG_FAN_QUEUE	   1024	 /* decisions waiting to be reported */
+#define TG_FAN_IGNORE_MAX  16384 /* inode ignore marks (they pin inodes) */
+#define TG_FAN_CACHE	   65536 /* owner answers kept */
+#define TG_FAN_WAITING_MAX 256	 /* opens waiting for links to be known */
+/* ctime is taken from a coarse clock, up to a tick behind. */
+#define TG_FAN_CTIME_SLACK_NS 20000000LL
 /* Slots of the per-tenant drop counts: every tenant id, then any other. */
 #define TG_FAN_DROP_SLOTS (TG_MAX_TENANTS + 2)
 
@@ -77,11 +87,23 @@ const char *const tg_fan_unenforced[] = {
 	"file:watch",	  /* inotify, dnotify, fanotify on others' objects */
 	NULL};
 
+/* An open waiting for the links of its filesystem to be known. */
+struct fan_waiting {
+	struct fanotify_event_metadata m; /* its event, fd still open */
+	int pidfd;			  /* the event's, or < 0 */
+	__s64 deadline_ms;		  /* refused from then on */
+};
+
 struct tg_fan {
 	int perm_fd;
 	int notif_fd; /* -1: no rename watch anywhere */
 	int stop_fd;
-	int rec_fd;
+	int rec_fd;  /* wakes the main thread: records, a scan wanted */
+	int wake_fd; /* wakes the answering thread: a snapshot installed */
+	unsigned int decision_ms;    /* a tenant's open waits at most this */
+	unsigned long scan_max;	     /* entries a link scan looks at */
+	struct fan_waiting *waiting; /* answering thread only */
+	size_t nwaiting;
 	int pidfds; /* events carry a pidfd */
 	pid_t self;
 	const struct tg_ratelimit *rl; /* the tenants' event rate limits */
@@ -95,6 +117,8 @@ struct tg_fan {
 	struct tg_fo_cache cache;
 	struct tg_fo_obj *scratch;
 	struct tg_fan_stats st;
+	__u64 links_gen; /* links (and moves) the watch reported */
+	int rescan;	 /* a tenant waits for links to be scanned */
 
 	pthread_mutex_t qlock; /* the record queue */
 	struct tg_event *q;
@@ -110,7 +134,16 @@ struct fan_verdict {
 	int report;
 	int ignore; /* the object is unowned: stop its events */
 	int dir;    /* the object is a directory */
+	int wait;   /* not decided yet: ask again when links are known */
 	__u32 actor, owner;
+};
+
+/* The object of a reported decision as the host sees it. */
+struct fan_object {
+	__u32 flags; /* TG_OBJ_F_INODE, TG_OBJ_F_ROOT */
+	__u32 dev, root_dev;
+	__u64 ino, root_ino;
+	char below[PATH_MAX]; /* the path below the root */
 };
 
 /*
@@ -154,85 +187,32 @@ static int open_in_clone(const struct tg_fan_fs *fs, int fd)
 }
 
 /*
- * The directory holding name (of the inode of st) at path dir, looked up
- * below root_fd without following symlinks; -ESTALE if it holds another.
+ * Whether the names of the files with several links on fs are known, as
+ * far as the watch tells (a link made changes only its file's ctime): 0 if
+ * the scan in force went through every owned tree and began after the last
+ * such file or directory moved; -EAGAIN if a scan to come may tell (one is
+ * under way, or a move was reported since); -E2BIG if the scan stopped
+ * short; -EOPNOTSUPP if fs has no watch (moves cannot be seen).
  */
-static int open_holder(int root_fd, const char *dir, const char *name,
-		       const struct stat *st)
+static int links_known(const struct tg_fan *f, const struct tg_fan_fs *fs)
 {
-	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
-			   RESOLVE_NO_MAGICLINKS,
-	};
-	struct stat cs;
-	int dfd;
-
-	dfd = (int)syscall(SYS_openat2, root_fd, dir[0] ? dir : "/", &how,
-			   sizeof(how));
-	if (dfd < 0)
-		return -errno;
-	if (fstatat(dfd, name, &cs, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    cs.st_dev != st->st_dev || cs.st_ino != st->st_ino) {
-		close(dfd);
-		return -ESTALE;
-	}
-	return dfd;
+	if (!fs->watched)
+		return -EOPNOTSUPP;
+	if (f->snap->links_coming || f->snap->links_gen != f->links_gen)
+		return -EAGAIN;
+	return f->snap->links_complete ? 0 : -E2BIG;
 }
 
 /*
- * The owner of the directory holding the name the opener used for the
- * non-directory of event fd (stat st). /proc/self/fd shows that name from
- * the agent's root, or from the root of the opener's mount namespace when
- * it is another: looked up from the one, then the other. The directory is
- * then taken into fs's clone, where ".." means the dentry tree.
- */
-static int owner_by_name(struct tg_fo_walk *w, const struct tg_fan_fs *fs,
-			 int fd, pid_t pid, const struct stat *st, __u32 *owner)
-{
-	char link[64], proot[64], p[PATH_MAX];
-	const char *roots[] = {"/", proot};
-	struct stat ds;
-	char *slash;
-	ssize_t n;
-	int i, rfd, dfd, cdfd, err;
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, p, sizeof(p) - 1);
-	if (n <= 0 || p[0] != '/')
-		return -ENOENT;
-	p[n] = '\0';
-	slash = strrchr(p, '/');
-	*slash = '\0';
-	snprintf(proot, sizeof(proot), "/proc/%d/root", (int)pid);
-	for (i = 0, dfd = -ENOENT; i < 2 && dfd < 0; i++) {
-		rfd = open(roots[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (rfd < 0) {
-			dfd = -errno;
-			continue;
-		}
-		dfd = open_holder(rfd, p, slash + 1, st);
-		close(rfd);
-	}
-	if (dfd < 0)
-		return dfd;
-	cdfd = open_in_clone(fs, dfd);
-	close(dfd);
-	if (cdfd < 0)
-		return cdfd;
-	err = fstat(cdfd, &ds) < 0 ? -errno : tg_fo_owner(w, cdfd, &ds, owner);
-	close(cdfd);
-	return err;
-}
-
-/*
- * The owner of the object of event fd (stat st) on fs. A file with several
- * names is owned as every one of its names was found below owned roots at
- * the last scan; else as the name it was opened by, when that can be found;
- * else as the one its handle leads to.
+ * The owner of the object of event fd (stat st) on fs, by its identity,
+ * never by the name it was opened by. A file with several names is owned
+ * as the last scan found its names below owned roots (several tenants':
+ * TG_OWNER_SHARED; none: no owner), while that scan is known to be whole
+ * and nothing changed since; else links_known()'s error, or -EAGAIN when
+ * the file changed since the scan began.
  */
 static int owner_of(struct tg_fan *f, const struct tg_fan_fs *fs, int fd,
-		    pid_t pid, const struct stat *st, __u32 *owner)
+		    const struct stat *st, __u32 *owner)
 {
 	struct tg_fo_walk w = {
 		.owned = &f->snap->owned,
@@ -244,22 +224,37 @@ static int owner_of(struct tg_fan *f, const struct tg_fan_fs *fs, int fd,
 	};
 	struct tg_fo_obj me = tg_fo_obj_of(st);
 	const struct tg_fo_ent *e;
-	__u32 by_name = 0;
 	int o, err;
 
 	e = tg_fo_owned_find(w.owned, st->st_dev, st->st_ino);
-	if (tg_fo_ent_matches(e, st)) {
+	if (!tg_fo_ent_matches(e, st))
+		e = NULL;
+	if (e && (e->flags & TG_FO_ROOT)) {
+		*owner = e->tenant;
+		return 0;
+	}
+	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1) {
+		/* A name made or moved since the scan may change its owners. */
+		err = links_known(f, fs);
+		if (err)
+			return err;
+		/*
+		 * Changed since the scan began (a link made or removed marks
+		 * the file's ctime: POSIX): the scan may not have seen all
+		 * its names.
+		 */
+		if ((__s64)tg_fo_obj_of(st).ctime_ns >=
+		    f->snap->links_since_ns - TG_FAN_CTIME_SLACK_NS)
+			return -EAGAIN;
+		*owner = e ? e->tenant : TG_TENANT_HOST;
+		return 0;
+	}
+	if (e) {
 		*owner = e->tenant;
 		return 0;
 	}
 	if (tg_fo_cache_get(&f->cache, &me, w.now_ms, owner))
 		return 0;
-	/* The name the opener used decides, when it can be found. */
-	if (!S_ISDIR(st->st_mode) && st->st_nlink > 1 &&
-	    owner_by_name(&w, fs, fd, pid, st, &by_name) == 0) {
-		*owner = by_name;
-		return 0;
-	}
 	o = open_in_clone(fs, fd);
 	if (o < 0)
 		return o;
@@ -268,7 +263,11 @@ static int owner_of(struct tg_fan *f, const struct tg_fan_fs *fs, int fd,
 	return err;
 }
 
-static void decide(struct tg_fan *f, int fd, pid_t pid, int pidfd,
+/*
+ * Decide the open of event fd by pid. A tenant's open of an object whose
+ * owner is not known yet waits (v->wait) unless late: then it is refused.
+ */
+static void decide(struct tg_fan *f, int fd, pid_t pid, int pidfd, int late,
 		   struct fan_verdict *v)
 {
 	const struct tg_fan_fs *fs;
@@ -284,7 +283,7 @@ static void decide(struct tg_fan *f, int fd, pid_t pid, int pidfd,
 	fs = tg_fan_fs_find(&f->fs, st.st_dev);
 	if (!fs || !fs->marked)
 		return; /* not a filesystem holding owned paths */
-	oerr = owner_of(f, fs, fd, pid, &st, &v->owner);
+	oerr = owner_of(f, fs, fd, &st, &v->owner);
 	if (!oerr && v->owner == TG_TENANT_HOST) {
 		/* One name, no owner: its opens need no more questions. */
 		v->ignore = fs->watched &&
@@ -298,12 +297,24 @@ unknown_owner:
 		/*
 		 * Owner unknown: fail closed for tenants (and openers that are
 		 * gone), open for host processes, which hold no tenant's data
-		 * hostage by being let through.
+		 * hostage by being let through. Not known yet: a tenant waits
+		 * for a scan, within a bound.
 		 */
-		f->st.failed++;
-		v->owner = TG_OWNER_UNKNOWN;
-		if (!aerr && v->actor == TG_TENANT_HOST)
+		if (!aerr && v->actor == TG_TENANT_HOST) {
+			/* Links not known: no failure, no question for it. */
+			if (oerr != -EAGAIN && oerr != -E2BIG &&
+			    oerr != -EOPNOTSUPP)
+				f->st.failed++;
 			return;
+		}
+		if (oerr == -EAGAIN && !aerr && !late) {
+			v->wait = 1;
+			return;
+		}
+		f->st.failed++;
+		if (oerr == -EAGAIN && !aerr)
+			f->st.timed_out++; /* late: its wait is over */
+		v->owner = TG_OWNER_UNKNOWN;
 	} else if (aerr) {
 		/* An owned object, an opener we cannot place: fail closed. */
 		f->st.failed++;
@@ -354,9 +365,23 @@ static __u32 drop_slot(__u32 id)
 	return id <= TG_MAX_TENANTS ? id : TG_FAN_DROP_SLOTS - 1;
 }
 
-static void enqueue(struct tg_fan *f, const struct tg_event *ev)
+/* Wake up counter fd (a full counter is already a wake-up). */
+static void wake(int fd)
 {
 	__u64 one = 1;
+
+	if (write(fd, &one, sizeof(one)) < 0) {
+		/* Full: already awake. */
+	}
+}
+
+static void wake_main(struct tg_fan *f)
+{
+	wake(f->rec_fd);
+}
+
+static void enqueue(struct tg_fan *f, const struct tg_event *ev)
+{
 	size_t i;
 
 	pthread_mutex_lock(&f->qlock);
@@ -367,19 +392,22 @@ static void enqueue(struct tg_fan *f, const struct tg_event *ev)
 		return;
 	}
 	i = (f->qhead + f->qn) % TG_FAN_QUEUE;
-	memcpy(&f->q[i], ev, TG_EVENT_HDR_LEN + ev->path_len);
+	memcpy(&f->q[i], ev, TG_EVENT_HDR_LEN + ev->path_len + ev->below_len);
 	f->qn++;
 	pthread_mutex_unlock(&f->qlock);
-	if (write(f->rec_fd, &one, sizeof(one)) < 0) {
-		/* The counter is only a wake-up: full means already awake. */
-	}
+	wake_main(f);
 }
 
-/* The record of a reported decision; path as the opener's mount shows it. */
+/*
+ * The record of a reported decision; path as the opener's mount shows it,
+ * the object (o) as the host does.
+ */
 static void report(struct tg_fan *f, const struct fanotify_event_metadata *m,
-		   const struct fan_verdict *v, const char *comm)
+		   const struct fan_verdict *v, const struct fan_object *o,
+		   const char *comm)
 {
 	static struct tg_event ev;
+	size_t room, blen;
 	char link[64];
 	ssize_t n;
 
@@ -399,13 +427,83 @@ static void report(struct tg_fan *f, const struct fanotify_event_metadata *m,
 		n = snprintf((char *)ev.path, TG_PATH_LEN, "?");
 	ev.path[n] = '\0';
 	ev.path_len = (__u32)n;
+	ev.obj_flags = o->flags;
+	ev.obj_dev = o->dev;
+	ev.obj_ino = o->ino;
+	if (o->flags & TG_OBJ_F_ROOT) {
+		ev.root_dev = o->root_dev;
+		ev.root_ino = o->root_ino;
+		/* Below the path, as text; its end if it does not fit. */
+		room = TG_PATH_LEN - (size_t)n;
+		blen = strlen(o->below);
+		if (blen > room) {
+			ev.obj_flags |= TG_OBJ_F_TRUNCATED;
+			memcpy(ev.path + n, o->below + blen - room, room);
+			blen = room;
+		} else {
+			memcpy(ev.path + n, o->below, blen);
+		}
+		ev.below_len = (__u32)blen;
+	}
 	enqueue(f, &ev);
 }
 
-/* Decide, answer, and queue the report of one permission event. */
-static void answer(struct tg_fan *f, const struct fanotify_event_metadata *m,
-		   int pidfd)
+/* The kernel's dev_t of a device number: MAJOR << 20 | MINOR. */
+static __u32 kernel_dev(dev_t dev)
 {
+	return (__u32)((major(dev) << 20) | minor(dev));
+}
+
+/*
+ * The object of event fd as the host sees it, into o: its device and
+ * inode, and the owned root above it with the path below that root, found
+ * in the filesystem's clone (for a file with several names, the name its
+ * handle leads to), whatever mounts or root the opener sees it through.
+ * Nothing is looked up in the opener's mount namespace.
+ */
+static void describe(struct tg_fan *f, int fd, struct fan_object *o)
+{
+	struct tg_fo_walk w = {
+		.owned = &f->snap->owned,
+		.root_fd = -1,
+		.root_path = "/",
+		.scratch = f->scratch,
+	};
+	const struct tg_fo_ent *root = NULL;
+	const struct tg_fan_fs *fs;
+	struct stat st;
+	int err, cfd;
+
+	o->flags = 0;
+	if (fstat(fd, &st) < 0)
+		return;
+	o->flags = TG_OBJ_F_INODE;
+	o->dev = kernel_dev(st.st_dev);
+	o->ino = st.st_ino;
+	fs = tg_fan_fs_find(&f->fs, st.st_dev);
+	if (!fs || fs->root_fd < 0)
+		return;
+	w.root_fd = fs->root_fd;
+	cfd = open_in_clone(fs, fd);
+	if (cfd < 0)
+		return;
+	err = tg_fo_root_of(&w, cfd, &st, &root, o->below, sizeof(o->below));
+	close(cfd);
+	if (err)
+		return;
+	o->flags |= TG_OBJ_F_ROOT;
+	o->root_dev = kernel_dev((dev_t)root->dev);
+	o->root_ino = root->ino;
+}
+
+/*
+ * Decide, answer, and queue the report of one permission event; late: its
+ * time to wait is over. 1 if it waits (not answered), else 0.
+ */
+static int answer(struct tg_fan *f, const struct fanotify_event_metadata *m,
+		  int pidfd, int late)
+{
+	static struct fan_object o;
 	struct fan_verdict v = {};
 	struct fanotify_response r = {.fd = m->fd, .response = FAN_ALLOW};
 	char comm[TG_COMM_LEN + 1] = "";
@@ -415,10 +513,14 @@ static void answer(struct tg_fan *f, const struct fanotify_event_metadata *m,
 		if (write(f->perm_fd, &r, sizeof(r)) < 0) {
 			/* The opener is gone: nothing waits. */
 		}
-		return;
+		return 0;
 	}
 	pthread_mutex_lock(&f->lock);
-	decide(f, m->fd, m->pid, pidfd, &v);
+	decide(f, m->fd, m->pid, pidfd, late, &v);
+	if (v.wait) {
+		pthread_mutex_unlock(&f->lock);
+		return 1;
+	}
 	/* Its tenant's rate limit, as for the kernel's events. */
 	if (v.report &&
 	    !tg_ratelimit_admit(f->rl, v.actor, TG_KIND_FILE,
@@ -426,8 +528,11 @@ static void answer(struct tg_fan *f, const struct fanotify_event_metadata *m,
 							       : TG_OP_OPEN,
 				v.verdict))
 		v.report = 0;
-	if (v.report)
+	if (v.report) {
 		tg_proc_comm(m->pid, comm, sizeof(comm));
+		/* While the opener waits: its mounts are still there. */
+		describe(f, m->fd, &o);
+	}
 	r.response = v.response;
 	if (write(f->perm_fd, &r, sizeof(r)) < 0) {
 		/* ENOENT: the opener was killed while waiting. */
@@ -441,7 +546,8 @@ static void answer(struct tg_fan *f, const struct fanotify_event_metadata *m,
 	f->st.cache_misses = f->cache.misses;
 	pthread_mutex_unlock(&f->lock);
 	if (v.report)
-		report(f, m, &v, comm);
+		report(f, m, &v, &o, comm);
+	return 0;
 }
 
 /* The pidfd of an event's info records: >= 0, FAN_NOPIDFD, FAN_EPIDFD. */
@@ -487,16 +593,71 @@ static void read_events(struct tg_fan *f, int fd, fan_event_fn fn)
 	}
 }
 
+static void on_notif(struct tg_fan *f, const struct fanotify_event_metadata *m);
+
 static void on_perm(struct tg_fan *f, const struct fanotify_event_metadata *m)
 {
 	int pidfd = event_pidfd(m);
+	struct fan_waiting *w;
 
-	if (m->fd >= 0) {
-		answer(f, m, pidfd);
-		close(m->fd);
+	if (m->fd < 0)
+		goto out_close_pidfd;
+	/*
+	 * The links made before this open are read first (each was reported
+	 * before the open began): none is taken for unknown by being unread.
+	 */
+	if (f->notif_fd >= 0)
+		read_events(f, f->notif_fd, on_notif);
+	if (f->nwaiting == TG_FAN_WAITING_MAX) {
+		answer(f, m, pidfd, 1);
+		goto out_close;
 	}
+	if (!answer(f, m, pidfd, 0))
+		goto out_close;
+	/* Kept until known, or refused when its time is over. */
+	w = &f->waiting[f->nwaiting++];
+	w->m = *m;
+	w->pidfd = pidfd;
+	w->deadline_ms = tg_now_ms() + f->decision_ms;
+	pthread_mutex_lock(&f->lock);
+	f->rescan = 1;
+	f->st.waited++;
+	pthread_mutex_unlock(&f->lock);
+	wake_main(f);
+	return;
+
+out_close:
+	close(m->fd);
+out_close_pidfd:
 	if (pidfd >= 0)
 		close(pidfd);
+}
+
+/*
+ * Ask again for the opens waiting for links to be known (after a scan was
+ * put in force), and refuse those whose time is over. The next deadline,
+ * in ms from now, or -1 if none waits.
+ */
+static int answer_waiting(struct tg_fan *f)
+{
+	__s64 now = tg_now_ms(), next = -1;
+	size_t i = 0;
+
+	while (i < f->nwaiting) {
+		struct fan_waiting *w = &f->waiting[i];
+
+		if (answer(f, &w->m, w->pidfd, now >= w->deadline_ms)) {
+			if (next < 0 || w->deadline_ms - now < next)
+				next = w->deadline_ms - now;
+			i++;
+			continue;
+		}
+		close(w->m.fd);
+		if (w->pidfd >= 0)
+			close(w->pidfd);
+		*w = f->waiting[--f->nwaiting];
+	}
+	return next < 0 ? -1 : (int)(next > 0 ? next : 0);
 }
 
 /*
@@ -561,6 +722,7 @@ static int dir_owner(struct tg_fan *f, const struct tg_fr_dir *d, __u32 *owner)
 
 static void invalidate_all(struct tg_fan *f)
 {
+	f->links_gen++; /* a link may have been missed too */
 	tg_fo_cache_clear(&f->cache);
 	flush_ignores(f);
 	f->st.flush_all++;
@@ -611,6 +773,13 @@ static void forget_name(struct tg_fan *f,
 	}
 	if (fstatat(dfd, d.name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    (renamed || st.st_nlink > 1)) {
+		/*
+		 * A file with several links moved (its ctime need not
+		 * change): every such file waits for a scan again. A link
+		 * made changes the file's ctime, which owner_of() checks.
+		 */
+		if (renamed && !S_ISDIR(st.st_mode) && st.st_nlink > 1)
+			f->links_gen++;
 		tg_fo_cache_del(&f->cache, st.st_dev, st.st_ino);
 		if (fanotify_mark(f->perm_fd,
 				  FAN_MARK_REMOVE | FAN_MARK_IGNORE |
@@ -646,7 +815,11 @@ static void moved_dir(struct tg_fan *f, const struct fanotify_event_metadata *m)
 	}
 	switch (tg_fr_move_scope(&mv)) {
 	case TG_FR_NONE: f->st.dir_renames_kept++; break;
-	case TG_FR_OWNER: invalidate_owner(f, mv.old_owner); break;
+	case TG_FR_OWNER:
+		/* The names of files with several below it: scanned again. */
+		f->links_gen++;
+		invalidate_owner(f, mv.old_owner);
+		break;
 	case TG_FR_ALL: invalidate_all(f); break;
 	}
 }
@@ -690,8 +863,10 @@ static void on_notif(struct tg_fan *f, const struct fanotify_event_metadata *m)
 static void *fan_thread(void *arg)
 {
 	struct tg_fan *f = arg;
-	struct pollfd p[3];
+	struct pollfd p[4];
+	int timeout = -1, installed;
 	sigset_t all;
+	__u64 cnt;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
@@ -699,7 +874,8 @@ static void *fan_thread(void *arg)
 		p[0] = (struct pollfd){.fd = f->stop_fd, .events = POLLIN};
 		p[1] = (struct pollfd){.fd = f->notif_fd, .events = POLLIN};
 		p[2] = (struct pollfd){.fd = f->perm_fd, .events = POLLIN};
-		if (poll(p, 3, -1) < 0 && errno != EINTR)
+		p[3] = (struct pollfd){.fd = f->wake_fd, .events = POLLIN};
+		if (poll(p, 4, timeout) < 0 && errno != EINTR)
 			break;
 		if (p[0].revents)
 			break;
@@ -708,6 +884,23 @@ static void *fan_thread(void *arg)
 			read_events(f, f->notif_fd, on_notif);
 		if (p[2].revents)
 			read_events(f, f->perm_fd, on_perm);
+		installed =
+			p[3].revents && read(f->wake_fd, &cnt, sizeof(cnt)) > 0;
+		timeout = f->nwaiting ? answer_waiting(f) : -1;
+		if (installed && f->nwaiting) {
+			/* A scan in force: those still waiting want another. */
+			pthread_mutex_lock(&f->lock);
+			f->rescan = 1;
+			pthread_mutex_unlock(&f->lock);
+			wake_main(f);
+		}
+	}
+	/* Stopping: the kernel allows what is left when the group closes. */
+	while (f->nwaiting) {
+		f->nwaiting--;
+		close(f->waiting[f->nwaiting].m.fd);
+		if (f->waiting[f->nwaiting].pidfd >= 0)
+			close(f->waiting[f->nwaiting].pidfd);
 	}
 	return NULL;
 }
@@ -734,7 +927,8 @@ struct tg_fan *tg_fan_new(const char *cgroup_root,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	f->perm_fd = f->notif_fd = f->stop_fd = f->rec_fd = -1;
+	f->perm_fd = f->notif_fd = f->stop_fd = f->rec_fd = f->wake_fd = -1;
+	f->decision_ms = TG_FAN_DECISION_MS;
 	f->self = getpid();
 	f->rl = rl;
 	snprintf(f->cgroup_root, sizeof(f->cgroup_root), "%s", cgroup_root);
@@ -764,14 +958,16 @@ struct tg_fan *tg_fan_new(const char *cgroup_root,
 				    O_RDONLY | O_CLOEXEC);
 	f->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->rec_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	f->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	f->waiting = calloc(TG_FAN_WAITING_MAX, sizeof(*f->waiting));
 	f->q = calloc(TG_FAN_QUEUE, sizeof(*f->q));
 	f->drops_of = calloc(TG_FAN_DROP_SLOTS, sizeof(__u64));
 	f->drops_told = calloc(TG_FAN_DROP_SLOTS, sizeof(__u64));
 	f->scratch = calloc(TG_FO_MAX_DEPTH, sizeof(*f->scratch));
 	f->snap = calloc(1, sizeof(*f->snap));
-	if (f->stop_fd < 0 || f->rec_fd < 0 || !f->q || !f->drops_of ||
-	    !f->drops_told || !f->scratch || !f->snap ||
-	    tg_fo_cache_init(&f->cache, TG_FAN_CACHE, 0)) {
+	if (f->stop_fd < 0 || f->rec_fd < 0 || f->wake_fd < 0 || !f->waiting ||
+	    !f->q || !f->drops_of || !f->drops_told || !f->scratch ||
+	    !f->snap || tg_fo_cache_init(&f->cache, TG_FAN_CACHE, 0)) {
 		e = errno ? errno : ENOMEM;
 		snprintf(err, errlen, "fanotify backend: %s", strerror(e));
 		goto out_free;
@@ -812,6 +1008,9 @@ void tg_fan_free(struct tg_fan *f)
 		close(f->stop_fd);
 	if (f->rec_fd >= 0)
 		close(f->rec_fd);
+	if (f->wake_fd >= 0)
+		close(f->wake_fd);
+	free(f->waiting);
 	tg_fan_fs_close_all(&f->fs);
 	tg_fan_snap_free(f->snap);
 	tg_fo_cache_free(&f->cache);
@@ -824,8 +1023,12 @@ void tg_fan_free(struct tg_fan *f)
 	free(f);
 }
 
-/* Put s in force (taking it): mark, switch, unmark what is not needed. */
-static int install(struct tg_fan *f, struct tg_fan_snap *s)
+/*
+ * Put s in force (taking it): mark, switch, unmark what is not needed;
+ * forget every answer unless s differs only by its links (keep), which no
+ * answer kept names (an object with several links has none).
+ */
+static int install(struct tg_fan *f, struct tg_fan_snap *s, int keep)
 {
 	struct tg_fan_fs_list fs = {}, old_fs;
 	struct tg_fan_snap *old_snap;
@@ -846,7 +1049,11 @@ static int install(struct tg_fan *f, struct tg_fan_snap *s)
 	f->snap = s;
 	f->fs = fs;
 	f->cache.max_age_ms = unwatched ? TG_FAN_UNWATCHED_AGE_MS : 0;
-	invalidate_all(f);
+	if (!keep) {
+		tg_fo_cache_clear(&f->cache);
+		flush_ignores(f);
+		f->st.flush_all++;
+	}
 	f->st.filesystems = f->st.unmarked = 0;
 	for (i = 0; i < fs.n; i++) {
 		if (fs.v[i].marked)
@@ -855,9 +1062,54 @@ static int install(struct tg_fan *f, struct tg_fan_snap *s)
 			f->st.unmarked++;
 	}
 	pthread_mutex_unlock(&f->lock);
+	wake(f->wake_fd);
 	tg_fan_fs_release(f->perm_fd, f->notif_fd, &old_fs);
 	tg_fan_snap_free(old_snap);
 	return 0;
+}
+
+/* A scan of every owned tree for links, put in force. */
+static int scan_links(struct tg_fan *f, const struct tg_registry *r, int keep)
+{
+	struct tg_fan_snap *s = calloc(1, sizeof(*s));
+	__u64 gen;
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	/* The links reported from now on are not known to this scan. */
+	s->links_since_ns = tg_clock_ns(CLOCK_REALTIME);
+	pthread_mutex_lock(&f->lock);
+	gen = f->links_gen;
+	f->rescan = 0;
+	f->st.link_scans++;
+	pthread_mutex_unlock(&f->lock);
+	err = tg_fan_snap_build(s, r, f->cgroup_root, NULL)
+		      ?: tg_fan_snap_scan_links(s, r, f->scan_max, f->snap);
+	if (err) {
+		tg_fan_snap_free(s);
+		return err;
+	}
+	s->links_gen = gen;
+	return install(f, s, keep);
+}
+
+int tg_fan_rescan_links(struct tg_fan *f, const struct tg_registry *r)
+{
+	int wanted;
+
+	pthread_mutex_lock(&f->lock);
+	wanted = f->rescan;
+	pthread_mutex_unlock(&f->lock);
+	return wanted ? scan_links(f, r, 1) : 0;
+}
+
+void tg_fan_set_limits(struct tg_fan *f, unsigned int decision_ms,
+		       unsigned long scan_max)
+{
+	if (decision_ms)
+		f->decision_ms = decision_ms;
+	f->scan_max = scan_max;
 }
 
 int tg_fan_apply(struct tg_fan *f, const struct tg_registry *r, int links)
@@ -872,23 +1124,19 @@ int tg_fan_apply(struct tg_fan *f, const struct tg_registry *r, int links)
 	if (err)
 		goto out_free;
 	if (!links && tg_fan_snap_same_roots(s, f->snap))
-		return install(f, s);
+		return install(f, s, 0);
 	/*
 	 * A scan for hard links: the new roots go in force first (with the
-	 * links known so far), so that nothing waits for the scan unprotected
-	 * (at start, nothing was marked before).
+	 * links known so far, those below the new roots unknown), so that
+	 * nothing waits for the scan unprotected (at start, nothing was
+	 * marked before).
 	 */
-	err = install(f, s);
+	s->links_complete = 0;
+	s->links_coming = 1;
+	err = install(f, s, 0);
 	if (err)
 		return err;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	err = tg_fan_snap_build(s, r, f->cgroup_root, NULL)
-		      ?: tg_fan_snap_scan_links(s, r);
-	if (err)
-		goto out_free;
-	return install(f, s);
+	return scan_links(f, r, 0);
 
 out_free:
 	tg_fan_snap_free(s);
@@ -916,7 +1164,8 @@ void tg_fan_drain(struct tg_fan *f,
 			pthread_mutex_unlock(&f->qlock);
 			return;
 		}
-		len = TG_EVENT_HDR_LEN + f->q[f->qhead].path_len;
+		len = TG_EVENT_HDR_LEN + f->q[f->qhead].path_len +
+		      f->q[f->qhead].below_len;
 		memcpy(&ev, &f->q[f->qhead], len);
 		f->qhead = (f->qhead + 1) % TG_FAN_QUEUE;
 		f->qn--;

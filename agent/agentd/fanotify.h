@@ -27,11 +27,17 @@ struct json_object;
  */
 extern const char *const tg_fan_unenforced[];
 
+/* How long a tenant's open may wait for its owner to be known, by default. */
+#define TG_FAN_DECISION_MS 500
+
 struct tg_fan_stats {
 	__u64 answered;	    /* permission events answered */
 	__u64 denied;	    /* of which FAN_DENY */
 	__u64 audited;	    /* allowed and reported (audit mode) */
 	__u64 failed;	    /* ownership or opener unknown: failure rule */
+	__u64 waited;	    /* tenants' opens that waited for a link scan */
+	__u64 timed_out;    /* of which refused: not known within the bound */
+	__u64 link_scans;   /* scans of the owned trees for links */
 	__u64 record_drops; /* decisions not reported: queue full (all) */
 	__u64 ignore_marks; /* inode ignore marks set now */
 	__u64 cache_hits, cache_misses;
@@ -71,7 +77,21 @@ void tg_fan_free(struct tg_fan *f);
  */
 int tg_fan_apply(struct tg_fan *f, const struct tg_registry *r, int links);
 
-/* Readable when decisions to report are queued. */
+/*
+ * A tenant's open waits at most decision_ms (0: TG_FAN_DECISION_MS) for the
+ * owner of a file with several links to be known; a link scan looks at most
+ * at scan_max entries (0: its default). Call before tg_fan_apply.
+ */
+void tg_fan_set_limits(struct tg_fan *f, unsigned int decision_ms,
+		       unsigned long scan_max);
+
+/*
+ * Scan the owned trees of r for links again if a tenant's open waits for
+ * that (call when tg_fan_fd is readable). 0 or -errno.
+ */
+int tg_fan_rescan_links(struct tg_fan *f, const struct tg_registry *r);
+
+/* Readable when decisions to report are queued, or a link scan is wanted. */
 int tg_fan_fd(const struct tg_fan *f);
 
 /*

@@ -98,11 +98,11 @@ int tg_fo_owned_finish(struct tg_fo_owned *o)
 			if (!(e->flags & TG_FO_ROOT))
 				clash = 1;
 		}
-		/* A link in two tenants' trees: its place decides, as for any
-		 * file. */
+		o->v[w] = *e;
+		/* A link in two tenants' trees: refused to every tenant. */
 		if (clash)
-			continue;
-		o->v[w++] = *e;
+			o->v[w].tenant = TG_OWNER_SHARED;
+		w++;
 	}
 	o->n = w;
 	return 0;
@@ -305,8 +305,12 @@ int tg_fo_parent_rel(const char *p, const char *root_path, int deleted,
 	return 0;
 }
 
-/* The directory holding non-directory fd (stat st), checked to hold it. */
-static int open_parent(struct tg_fo_walk *w, int fd, const struct stat *st)
+/*
+ * The directory holding non-directory fd (stat st), checked to hold it;
+ * the name there into leaf (NAME_MAX + 1 bytes) if not NULL.
+ */
+static int open_parent(struct tg_fo_walk *w, int fd, const struct stat *st,
+		       char *leaf)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
@@ -347,6 +351,8 @@ static int open_parent(struct tg_fo_walk *w, int fd, const struct stat *st)
 		close(dfd);
 		return -ESTALE;
 	}
+	if (leaf)
+		memcpy(leaf, name, sizeof(name));
 	return dfd;
 }
 
@@ -429,7 +435,7 @@ int tg_fo_owner(struct tg_fo_walk *w, int fd, const struct stat *st,
 	} else {
 		/* A name renamed over between two looks: look again. */
 		for (i = 0; i < 3; i++) {
-			dfd = open_parent(w, fd, st);
+			dfd = open_parent(w, fd, st, NULL);
 			if (dfd != -ESTALE)
 				break;
 		}
@@ -441,6 +447,101 @@ int tg_fo_owner(struct tg_fo_walk *w, int fd, const struct stat *st,
 	if (!err && w->cache && !S_ISDIR(st->st_mode) && st->st_nlink == 1)
 		tg_fo_cache_put(w->cache, &me, *owner, w->now_ms);
 	return err;
+}
+
+/*
+ * The last k names of the path p (of a directory, "/" separated) into out,
+ * then "/" and leaf if leaf is not NULL. -ESTALE if p has fewer.
+ */
+static int last_names(const char *p, unsigned int k, const char *leaf,
+		      char *out, size_t len)
+{
+	const char *s = p + strlen(p);
+	unsigned int i;
+	int n;
+
+	for (i = 0; i < k; i++) {
+		while (s > p && s[-1] != '/')
+			s--;
+		if (s == p)
+			return -ESTALE;
+		s--; /* onto its "/" */
+	}
+	n = snprintf(out, len, "%s%s%s", k ? s + 1 : "", k && leaf ? "/" : "",
+		     leaf ? leaf : "");
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int tg_fo_root_below(struct tg_fo_walk *w, int dfd, const char *leaf,
+		     const struct tg_fo_ent **root, char *below, size_t len)
+{
+	char link[64], p[PATH_MAX];
+	const struct tg_fo_ent *e;
+	struct stat rs, s;
+	unsigned int k = 0;
+	ssize_t n;
+	int err = 0, up;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", dfd);
+	n = readlink(link, p, sizeof(p));
+	if (n < 0 || (size_t)n >= sizeof(p) || fstat(w->root_fd, &rs) < 0) {
+		err = n >= 0 && (size_t)n >= sizeof(p) ? -ENAMETOOLONG : -errno;
+		goto out_close;
+	}
+	p[n] = '\0';
+	for (;;) {
+		if (fstat(dfd, &s) < 0) {
+			err = -errno;
+			goto out_close;
+		}
+		e = tg_fo_owned_find(w->owned, s.st_dev, s.st_ino);
+		if (e && (e->flags & TG_FO_ROOT))
+			break;
+		if ((s.st_dev == rs.st_dev && s.st_ino == rs.st_ino) ||
+		    k == TG_FO_MAX_DEPTH) {
+			err = -ENOENT; /* no owned root above it */
+			goto out_close;
+		}
+		up = openat(dfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (up < 0) {
+			err = -errno;
+			goto out_close;
+		}
+		close(dfd);
+		dfd = up;
+		k++;
+	}
+	*root = e;
+	err = last_names(p, k, leaf, below, len);
+out_close:
+	close(dfd);
+	return err;
+}
+
+int tg_fo_root_of(struct tg_fo_walk *w, int fd, const struct stat *st,
+		  const struct tg_fo_ent **root, char *below, size_t len)
+{
+	char leaf[NAME_MAX + 1];
+	const struct tg_fo_ent *e;
+	int dfd, i;
+
+	if (S_ISDIR(st->st_mode)) {
+		dfd = openat(fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		return dfd < 0 ? -errno
+			       : tg_fo_root_below(w, dfd, NULL, root, below,
+						  len);
+	}
+	e = tg_fo_owned_find(w->owned, st->st_dev, st->st_ino);
+	if (e && (e->flags & TG_FO_ROOT)) {
+		*root = e;
+		below[0] = '\0';
+		return 0;
+	}
+	for (i = 0, dfd = -ESTALE; i < 3 && dfd == -ESTALE; i++)
+		dfd = open_parent(w, fd, st, leaf);
+	if (dfd < 0)
+		return dfd;
+	return tg_fo_root_below(w, dfd, leaf, root, below, len);
 }
 
 void tg_fo_cgroups_init(struct tg_fo_cgroups *g)

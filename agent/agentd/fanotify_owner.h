@@ -40,8 +40,8 @@ int tg_fo_owned_add(struct tg_fo_owned *o, __u64 dev, __u64 ino, __u32 tenant,
 		    __u32 flags);
 /*
  * Sort and merge: one entry per object. Two tenants on one root: -EEXIST. A
- * root wins over a link; a link two tenants' trees hold goes to the tenant
- * whose root holds it (the one the walk finds) and is dropped here.
+ * root wins over a link; a link two tenants' trees hold is owned by
+ * TG_OWNER_SHARED (refused to every tenant).
  */
 int tg_fo_owned_finish(struct tg_fo_owned *o);
 const struct tg_fo_ent *tg_fo_owned_find(const struct tg_fo_owned *o, __u64 dev,
@@ -129,6 +129,24 @@ struct tg_fo_walk {
  */
 int tg_fo_owner(struct tg_fo_walk *w, int fd, const struct stat *st,
 		__u32 *owner);
+
+/*
+ * The owned root (an entry with TG_FO_ROOT) at or above directory dfd
+ * (taken: closed here) in w's tree, found by "..", into *root, and the
+ * names from it down to dfd, "a/b" ("" for the root itself), then "/leaf"
+ * (or "leaf" at the root) if leaf is not NULL, into below. Returns 0,
+ * -ENOENT if no owned root is above, -ENAMETOOLONG or another -errno.
+ */
+int tg_fo_root_below(struct tg_fo_walk *w, int dfd, const char *leaf,
+		     const struct tg_fo_ent **root, char *below, size_t len);
+
+/*
+ * The same for the object open as fd (O_PATH is enough, stat st) below
+ * w->root_fd: from the directory holding it (by its path below root_path,
+ * checked to hold it) for a non-directory, which may be a root itself.
+ */
+int tg_fo_root_of(struct tg_fo_walk *w, int fd, const struct stat *st,
+		  const struct tg_fo_ent **root, char *below, size_t len);
 
 /*
  * The parent directory part of the object path p (as /proc/self/fd shows

@@ -111,6 +111,9 @@ int tg_fan_snap_build(struct tg_fan_snap *s, const struct tg_registry *r,
 
 	if (err || !old)
 		return err;
+	s->links_complete = old->links_complete;
+	s->links_gen = old->links_gen;
+	s->links_since_ns = old->links_since_ns;
 	for (i = 0; i < old->owned.n && !err; i++)
 		if (old->owned.v[i].flags & TG_FO_LINK)
 			err = tg_fo_owned_add(&s->owned, old->owned.v[i].dev,
@@ -126,6 +129,8 @@ struct link_scan {
 	struct tg_fo_owned found;	 /* TG_FO_LINK entries */
 	__u32 tenant;			 /* whose root is scanned */
 	unsigned long seen;		 /* entries, all roots */
+	unsigned long max;		 /* entries looked at, at most */
+	int partial;			 /* a tree not scanned whole */
 };
 
 static int scan_one(void *ctx, int dir_fd, const char *name,
@@ -134,8 +139,10 @@ static int scan_one(void *ctx, int dir_fd, const char *name,
 	struct link_scan *ls = ctx;
 	const struct tg_fo_ent *e;
 
-	if (++ls->seen > TG_FAN_LINK_SCAN_MAX)
+	if (++ls->seen > ls->max) {
+		ls->partial = 1;
 		return TG_LINKS_WALK_STOP;
+	}
 	if (S_ISDIR(st->st_mode)) {
 		/* Another owned root: its own scan counts what is below. */
 		e = tg_fo_owned_find(ls->roots, st->st_dev, st->st_ino);
@@ -156,21 +163,69 @@ static int scan_root(void *ctx, __u32 tenant, const char *path,
 
 	ls->tenant = tenant;
 	err = tg_links_walk(path, TG_FO_MAX_DEPTH, scan_one, ls);
+	if (err)
+		ls->partial = 1;
 	return err == -ENOMEM ? err : 0; /* what was found so far counts */
 }
 
-int tg_fan_snap_scan_links(struct tg_fan_snap *s, const struct tg_registry *r)
+static int by_object(const void *a, const void *b)
 {
-	struct link_scan ls = {.roots = &s->owned};
+	const struct tg_fo_ent *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/*
+ * An object found below several tenants' roots stays the tenant's that old
+ * recorded as its only owner, if that tenant still holds a name of it: a
+ * name another tenant makes or moves into its own tree takes nothing from
+ * the owner. found is sorted by object.
+ */
+static void keep_owner(struct tg_fo_owned *found, const struct tg_fan_snap *old)
+{
+	const struct tg_fo_ent *e;
+	size_t i, j, k;
+	int several, held;
+
+	qsort(found->v, found->n, sizeof(*found->v), by_object);
+	for (i = 0; i < found->n; i = j) {
+		several = held = 0;
+		e = tg_fo_owned_find(&old->owned, found->v[i].dev,
+				     found->v[i].ino);
+		for (j = i;
+		     j < found->n && !by_object(&found->v[i], &found->v[j]);
+		     j++) {
+			several |= found->v[j].tenant != found->v[i].tenant;
+			held |= e && found->v[j].tenant == e->tenant;
+		}
+		if (!several || !held || (e->flags & TG_FO_ROOT))
+			continue;
+		for (k = i; k < j; k++)
+			found->v[k].tenant = e->tenant;
+	}
+}
+
+int tg_fan_snap_scan_links(struct tg_fan_snap *s, const struct tg_registry *r,
+			   unsigned long max, const struct tg_fan_snap *old)
+{
+	struct link_scan ls = {
+		.roots = &s->owned,
+		.max = max ? max : TG_FAN_LINK_SCAN_MAX,
+	};
 	size_t i;
 	int err;
 
 	err = tg_each_owned_dir(r, scan_root, &ls);
+	if (old)
+		keep_owner(&ls.found, old);
 	for (i = 0; i < ls.found.n && !err; i++)
 		err = tg_fo_owned_add(&s->owned, ls.found.v[i].dev,
 				      ls.found.v[i].ino, ls.found.v[i].tenant,
 				      TG_FO_LINK);
 	tg_fo_owned_free(&ls.found);
+	s->links_complete = !err && !ls.partial;
 	return err ?: tg_fo_owned_finish(&s->owned);
 }
 

@@ -14,6 +14,10 @@
 struct tg_fan_snap {
 	struct tg_fo_owned owned;     /* roots and links, finished */
 	struct tg_fo_cgroups cgroups; /* finished */
+	int links_complete;	      /* every owned tree scanned whole */
+	int links_coming;	      /* a scan follows: links unknown */
+	__s64 links_since_ns;	      /* the scan began (CLOCK_REALTIME) */
+	__u64 links_gen;	      /* links seen made before the scan */
 };
 
 /* Free s and what it holds (NULL: nothing). */
@@ -30,13 +34,18 @@ int tg_fan_snap_build(struct tg_fan_snap *s, const struct tg_registry *r,
 
 /*
  * Add to s (built from r) the hard links below every owned directory of r,
- * not entering other owned roots, within a bound of entries looked at: an
+ * not entering other owned roots, within max entries looked at (0: the
+ * default, 200,000), setting s->links_complete if no tree was left
+ * unfinished (limit, error, moved meanwhile). An object below several
+ * tenants' roots is TG_OWNER_SHARED (refused to every tenant), unless old
+ * (NULL: none) recorded it as one of them's alone: then it stays theirs. An
  * object with a name below an owned root is owned wherever it is opened
  * from, also by a name outside every owned tree (a link made before the
  * policy was loaded): ownership follows the object, as with BPF LSM
  * (agentd/hardlinks.c). 0 or -ENOMEM.
  */
-int tg_fan_snap_scan_links(struct tg_fan_snap *s, const struct tg_registry *r);
+int tg_fan_snap_scan_links(struct tg_fan_snap *s, const struct tg_registry *r,
+			   unsigned long max, const struct tg_fan_snap *old);
 
 /* Whether the roots of a and b are the same objects of the same tenants. */
 int tg_fan_snap_same_roots(const struct tg_fan_snap *a,

@@ -99,6 +99,8 @@ static int start_fanotify(struct agent *a)
 		return 0;
 	a->fan = tg_fan_new(a->cgroup_root, a->rl, why, sizeof(why));
 	if (a->fan) {
+		tg_fan_set_limits(a->fan, a->opt.fan_decision_ms,
+				  a->opt.fan_link_scan_max);
 		a->bpf.file_backend = TG_BACKEND_FANOTIFY;
 		return 0;
 	}
@@ -524,6 +526,7 @@ void agent_stop(struct agent *a, int clean)
 	if (a->signal_fd >= 0)
 		close(a->signal_fd);
 	tg_registry_free(&a->reg);
+	tg_root_paths_free(&a->roots);
 	tg_pending_free(&a->reported);
 	tg_pending_free(&a->reported_unowned);
 	tg_policy_free(&a->policy);

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -31,16 +32,19 @@
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	char buf[1024];
+	char *buf = NULL, *line, *save = NULL;
 	size_t n;
 
 	if (!tg_log_verbose() || level == LIBBPF_DEBUG)
 		return 0;
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	/* Whole: a verifier log says why at its end. */
+	if (vasprintf(&buf, fmt, ap) < 0)
+		return 0;
 	n = strlen(buf);
-	while (n && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	tg_debug("libbpf: %s", buf);
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		tg_debug("libbpf: %s", line);
+	free(buf);
 	return (int)n;
 }
 
@@ -121,8 +125,13 @@ static int run(struct agent *a)
 					strerror(-err));
 			agent_report_local_routes(a);
 		}
-		if (p[P_FANOTIFY].revents)
+		if (p[P_FANOTIFY].revents) {
 			tg_fan_drain(a->fan, agent_on_event, a);
+			err = tg_fan_rescan_links(a->fan, &a->reg);
+			if (err)
+				tg_warn("fanotify: link scan failed: %s; tenants' opens of files with several links are refused",
+					strerror(-err));
+		}
 		if (p[P_INOTIFY].revents) {
 			drain(a->inotify_fd);
 			/*

@@ -88,6 +88,11 @@ void agent_usage(FILE *out)
 		"  --file-backend auto|bpf-lsm|fanotify|none\n"
 		"                          auto (default): BPF LSM, else fanotify (opens only),\n"
 		"                          else none; the others: that one, or refuse to start\n"
+		"  --fanotify-wait-ms MS   fanotify: how long a tenant's open of a file with\n"
+		"                          several links waits for a link scan, then is\n"
+		"                          refused (default 500)\n"
+		"  --link-scan-max N       for tests only: entries the fanotify backend's link\n"
+		"                          scan looks at (default 200000)\n"
 		"  --local-routes-max N    for tests only: mirror at most N routes of the local\n"
 		"                          routing table (default and most: %u), to see what\n"
 		"                          a table that does not fit does\n"
@@ -131,6 +136,8 @@ enum {
 	O_EVENTLOG,
 	O_COLLUSER,
 	O_LOCALMAX,
+	O_FANWAIT,
+	O_FANSCAN,
 	O_CTLGROUP,
 };
 
@@ -163,6 +170,22 @@ static int parse_number(struct agent_opts *o, int c, const char *arg)
 				-EINVAL,
 				"--local-routes-max: '%s' is not a number from 1 to %u",
 				arg, TG_MAX_LOCAL_ROUTES);
+		return 0;
+	case O_FANWAIT:
+		if (parse_u32(arg, &o->fan_decision_ms) ||
+		    !o->fan_decision_ms || o->fan_decision_ms > 60000)
+			return tg_err(
+				-EINVAL,
+				"--fanotify-wait-ms: '%s' is not a number from 1 to 60000",
+				arg);
+		return 0;
+	case O_FANSCAN:
+		if (parse_u32(arg, &o->fan_link_scan_max) ||
+		    !o->fan_link_scan_max)
+			return tg_err(
+				-EINVAL,
+				"--link-scan-max: '%s' is not a positive number",
+				arg);
 		return 0;
 	default:
 		if (parse_u32(arg, &o->ringbuf_size) ||
@@ -274,6 +297,8 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 		{"event-log", required_argument, NULL, O_EVENTLOG},
 		{"collector-user", required_argument, NULL, O_COLLUSER},
 		{"local-routes-max", required_argument, NULL, O_LOCALMAX},
+		{"fanotify-wait-ms", required_argument, NULL, O_FANWAIT},
+		{"link-scan-max", required_argument, NULL, O_FANSCAN},
 		{"control-group", required_argument, NULL, O_CTLGROUP},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
@@ -313,6 +338,8 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 		case O_SPOOLSIZE:
 		case O_LINKS:
 		case O_LOCALMAX:
+		case O_FANWAIT:
+		case O_FANSCAN:
 		case O_RB:
 			if (parse_number(o, c, optarg))
 				return -EINVAL;

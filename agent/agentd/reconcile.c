@@ -72,6 +72,10 @@ int agent_apply(struct agent *a)
 	}
 	if (!err)
 		agent_save_state(a);
+	/* Events name the roots in force by their policy paths. */
+	if (!err && tg_root_paths_build(&a->roots, &a->reg))
+		tg_info("events: out of memory for the owned roots' paths; events name them by inode");
+	a->fmt.roots = &a->roots;
 	/* Limits are not isolation: a failure to set them is only told. */
 	if (!err && a->rl &&
 	    (rl_err = tg_ratelimit_apply(a->rl, &a->reg, &a->policy)))

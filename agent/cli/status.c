@@ -135,6 +135,11 @@ static void print_unenforced(struct json_object *r)
 		       jstr(v, "directories"), jstr(v, "owner_kept"),
 		       jstr(fss, "all"), jstr(fss, "host"), jstr(fss, "tenant"),
 		       jstr(fss, "ignore_limit"));
+	json_object_object_get_ex(fan, "links", &v);
+	if (v)
+		printf("fanotify:    %s link scans; tenants' opens of files with several links: %s waited for one, %s refused at the end of the wait\n",
+		       jstr(v, "scans"), jstr(v, "waited"),
+		       jstr(v, "timed_out"));
 }
 
 /* The agent's delivery figures: queue, spool, collector, drops. */

@@ -47,7 +47,8 @@ struct tg_collector_stream *tg_collector_stream(struct tg_collector *c,
 /*
  * Whether the JSON object text (checked, or a stored line) is the agent's
  * own "kind": "agent", "op": "stop" event, which it sends last when it
- * stops. Only a text holding the string "stop" is parsed.
+ * stops, or "op": "detach", which `tenantguard-agent --detach` sends last
+ * before it exits. Only a text holding either string is parsed.
  */
 int tg_collector_is_stop(const char *s, size_t len)
 {
@@ -55,14 +56,17 @@ int tg_collector_is_stop(const char *s, size_t len)
 	struct json_object *o;
 	int stop;
 
-	if (!memmem(s, len, "\"stop\"", 6) || len > TG_EVENTLOG_MAX_LINE)
+	if ((!memmem(s, len, "\"stop\"", 6) &&
+	     !memmem(s, len, "\"detach\"", 8)) ||
+	    len > TG_EVENTLOG_MAX_LINE)
 		return 0;
 	tok = json_tokener_new();
 	if (!tok)
 		return 0;
 	o = json_tokener_parse_ex(tok, s, (int)len);
 	stop = o && strcmp(tg_json_str(o, "kind"), "agent") == 0 &&
-	       strcmp(tg_json_str(o, "op"), "stop") == 0;
+	       (strcmp(tg_json_str(o, "op"), "stop") == 0 ||
+		strcmp(tg_json_str(o, "op"), "detach") == 0);
 	json_object_put(o);
 	json_tokener_free(tok);
 	return stop;

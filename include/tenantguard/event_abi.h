@@ -9,7 +9,9 @@
 #include <linux/types.h>
 
 #define TG_COMM_LEN    16
-#define TG_PATH_LEN    4096 /* PATH_MAX: d_path never needs more */
+#define TG_EVENT_SIZE  4176 /* sizeof(struct tg_event) in every version */
+#define TG_PATH_LEN    4064 /* path bytes of version 2 */
+#define TG_PATH_V1_LEN 4096 /* path bytes of version 1 (PATH_MAX) */
 #define TG_TENANT_HOST 0    /* tenant id of processes outside every tenant */
 
 /*
@@ -25,6 +27,22 @@
 #define TG_PATH_F_COMPONENTS 0x1
 #define TG_PATH_F_TRUNCATED  0x2
 #define TG_PATH_F_FSROOT     0x4
+
+/*
+ * tg_event.obj_flags (kind file, version 2): the object as the host sees
+ * it, whatever name the opener used. TG_OBJ_F_INODE: obj_dev and obj_ino
+ * hold it (not for a name being created). TG_OBJ_F_ROOT: root_dev and
+ * root_ino hold the owned root at or above it (found by its ancestry in the
+ * dentry tree, never by a path), and the below_len bytes of path after the
+ * first path_len hold the names from the object up to that root (the root
+ * itself not included): NUL-terminated, leaf first, with TG_OBJ_F_NAMES
+ * ("f\0dir\0" for dir/f); else one text ("dir/f"). Nothing below it: the
+ * object is the root. TG_OBJ_F_TRUNCATED: names left out for want of room.
+ */
+#define TG_OBJ_F_INODE	   0x1
+#define TG_OBJ_F_ROOT	   0x2
+#define TG_OBJ_F_NAMES	   0x4
+#define TG_OBJ_F_TRUNCATED 0x8
 
 /*
  * kind unix: path holds the socket's sun_path bytes as the kernel keeps
@@ -153,26 +171,48 @@ struct tg_event {
 				   file: dev_t with TG_PATH_F_FSROOT */
 	__u32 path_len;		/* file/unix: bytes used in path */
 	__u32 path_flags;	/* TG_PATH_F_* */
-	__u8 path[TG_PATH_LEN]; /* file/unix: see TG_PATH_F_*; path_len sent */
+	/* Version 2 from here; version 1 has path here (TG_PATH_V1_LEN). */
+	__u64 obj_ino;		/* file: the object's inode number */
+	__u64 root_ino;		/* file: its owned root's inode number */
+	__u32 obj_dev;		/* file: the object's device as stat shows it,
+				   kernel dev_t (MAJOR << 20 | MINOR) */
+	__u32 root_dev;		/* file: its owned root's, the same way */
+	__u32 below_len;	/* file: bytes of path after path_len: the
+				   names below the owned root */
+	__u32 obj_flags;	/* file: TG_OBJ_F_* */
+	__u8 path[TG_PATH_LEN]; /* file/unix: see TG_PATH_F_*; path_len +
+				   below_len sent */
 };
 
 /* Bytes of a struct tg_event before path: every record has at least these. */
-#define TG_EVENT_HDR_LEN 80
+#define TG_EVENT_HDR_LEN    112
+#define TG_EVENT_HDR_V1_LEN 80 /* version 1: path follows path_flags */
 
 /*
  * The layout of struct tg_event a program writes, in its version field.
  * Programs pinned by an older build keep writing theirs into the ring
  * buffer after an upgrade; the agent decodes every version it knows and
- * counts the others as bad events.
+ * counts the others as bad events. Version 1: no object fields, path
+ * right after path_flags (TG_EVENT_HDR_V1_LEN). Version 2: the object
+ * fields (obj_ino to obj_flags), a path TG_PATH_LEN long.
  */
-#define TG_EVENT_VERSION 1
+#define TG_EVENT_VERSION 2
 
-_Static_assert(sizeof(struct tg_event) == TG_EVENT_HDR_LEN + TG_PATH_LEN,
-	       "tg_event size");
+/* The same size in every version: the scratch map keeps its shape. */
+_Static_assert(sizeof(struct tg_event) == TG_EVENT_SIZE, "tg_event size");
+_Static_assert(TG_EVENT_HDR_LEN + TG_PATH_LEN == TG_EVENT_SIZE &&
+		       TG_EVENT_HDR_V1_LEN + TG_PATH_V1_LEN == TG_EVENT_SIZE,
+	       "tg_event versions");
 _Static_assert(__builtin_offsetof(struct tg_event, comm) == 32, "comm");
 _Static_assert(__builtin_offsetof(struct tg_event, family) == 48, "family");
 _Static_assert(__builtin_offsetof(struct tg_event, addr) == 56, "addr");
 _Static_assert(__builtin_offsetof(struct tg_event, path_len) == 72, "path_len");
+_Static_assert(__builtin_offsetof(struct tg_event, obj_ino) ==
+		       TG_EVENT_HDR_V1_LEN,
+	       "obj_ino");
+_Static_assert(__builtin_offsetof(struct tg_event, obj_dev) == 96, "obj_dev");
+_Static_assert(__builtin_offsetof(struct tg_event, obj_flags) == 108,
+	       "obj_flags");
 _Static_assert(__builtin_offsetof(struct tg_event, path) == TG_EVENT_HDR_LEN,
 	       "path");
 

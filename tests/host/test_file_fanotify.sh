@@ -162,7 +162,40 @@ deny()
 	fi
 }
 
+# object_of FILE BELOW: the key=value pairs of a deny event naming the
+# object FILE (its device and inode as stat shows them) by acme's owned
+# root, as the policy names it, and the path BELOW it. BELOW "-": a file
+# with several names, whose root and path are those of the name its file
+# handle leads to (any of them): only its identity and owner are checked.
+object_of()
+{
+	if [ "$2" = - ]; then
+		set -- "$1" "" ""
+	else
+		set -- "$1" object.root="$S/acme" object.path="$2"
+	fi
+	# shellcheck disable=SC2086 # $2 and $3 are one word or none
+	echo kind=file verdict=deny tenant=globex target_tenant=acme \
+		object.owner=acme $2 $3 \
+		object.dev="$(tg_dev "$1")" object.ino="$(stat -c %i "$1")"
+}
+# objects FILE BELOW: how many such events the log holds now.
+objects()
+{
+	# shellcheck disable=SC2046
+	tg_count $(object_of "$1" "$2")
+}
+# has_object NAME FILE BELOW BEFORE: one more than BEFORE such events
+# arrive, whatever name the opener used.
+has_object()
+{
+	# shellcheck disable=SC2046
+	tg_event "$1" --count $(($4 + 1)) $(object_of "$2" "$3")
+}
+
+o=$(objects "$S/acme/data" -)
 deny deny_read "$S/acme/data" open "$S/acme/data"
+has_object deny_read_object "$S/acme/data" - "$o"
 deny deny_write "$S/acme/data" open "$S/acme/data" w
 deny deny_list_dir "$S/acme" open "$S/acme" dir
 deny deny_list_subdir "$S/acme/d1/d2" open "$S/acme/d1/d2" dir
@@ -170,7 +203,9 @@ deny deny_exec "$S/acme/bin/true" --op exec exec "$S/acme/bin/true"
 deny deny_depth_4 "$S/acme/d1/d2/d3/f" open "$S/acme/d1/d2/d3/f"
 deny deny_symlink_same_fs "$S/acme/data" open "$S/shared/symlink"
 deny deny_symlink_other_fs "$S/acme/data" open "$TG_T/symlink"
+o=$(objects "$S/acme/d1/d2/d3/f" d1/d2/d3/f)
 deny deny_bind_mount "$TG_T/bind/d2/d3/f" open "$TG_T/bind/d2/d3/f"
+has_object deny_bind_mount_object "$S/acme/d1/d2/d3/f" d1/d2/d3/f "$o"
 # Ownership follows the object: a name made outside every owned tree
 # before the agent started leads to the owner, and so does the host's name
 # of a host file linked into a tenant's tree before the agent started.
@@ -199,6 +234,7 @@ tg_event deny_relative_path_event --count $((n + 1)) kind=file verdict=deny \
 	tenant=globex target_tenant=acme path="$S/acme/d1/d2/d3/f"
 if command -v unshare >/dev/null; then
 	n=$(tg_count kind=file verdict=deny tenant=globex target_tenant=acme)
+	o=$(objects "$S/acme/d1/d2/d3/f" -)
 	if out=$(unshare -m --propagation private sh -c "mount --bind '$S/acme/d1/d2' \
 		'$TG_T/nsbind' && exec '$P' --cgroup '$G' --expect EPERM open '$TG_T/nsbind/d3/f'" 2>&1); then
 		tg_pass deny_mount_namespace_bind
@@ -207,9 +243,36 @@ if command -v unshare >/dev/null; then
 	fi
 	tg_event deny_mount_namespace_bind_event --count $((n + 1)) kind=file \
 		verdict=deny tenant=globex target_tenant=acme
+	has_object deny_mount_namespace_bind_object "$S/acme/d1/d2/d3/f" - "$o"
+	# A file of one name (the one above has a second name now).
+	echo one >"$S/acme/d1/d2/one"
+	o=$(objects "$S/acme/d1/d2/one" d1/d2/one)
+	if out=$(unshare -m --propagation private sh -c "mount --bind '$S/acme/d1' \
+		'$TG_T/nsbind' && exec '$P' --cgroup '$G' --expect EPERM open '$TG_T/nsbind/d2/one'" 2>&1); then
+		tg_pass deny_mount_namespace_bind_single_name
+	else
+		tg_fail deny_mount_namespace_bind_single_name "$out"
+	fi
+	has_object deny_mount_namespace_bind_single_name_object \
+		"$S/acme/d1/d2/one" d1/d2/one "$o"
+	o=$(objects "$S/acme/d1/d2" d1/d2)
+	if out=$(unshare -m --propagation private sh -c "mount --bind '$S/acme/d1' \
+		'$TG_T/nsbind' && exec '$P' --cgroup '$G' --expect EPERM open '$TG_T/nsbind/d2' dir" 2>&1); then
+		tg_pass deny_mount_namespace_bind_dir
+	else
+		tg_fail deny_mount_namespace_bind_dir "$out"
+	fi
+	has_object deny_mount_namespace_bind_dir_object "$S/acme/d1/d2" d1/d2 "$o"
 else
 	tg_skip deny_mount_namespace_bind "unshare not installed"
 fi
+
+o=$(objects "$S/acme/data" -)
+deny deny_chroot "$S/acme/data" chroot "$S" /acme/data
+has_object deny_chroot_object "$S/acme/data" - "$o"
+o=$(objects "$S/acme" .)
+deny deny_list_root_object "$S/acme" open "$S/acme" dir
+has_object deny_list_root_object_names_root "$S/acme" . "$o"
 
 # Allowed: the owner by every route, host processes, shared and own files.
 tg_probe allow_owner_read --cgroup "$A" --expect ok open "$S/acme/data"

@@ -232,15 +232,18 @@ see mount_point_parent_moved globex EPERM "$TG_T/mp2/m/f"
 see mount_point_parent_moved_owner acme ok "$TG_T/mp2/m/f"
 mv "$TG_T/mp2" "$TG_T/mp"
 
-# Hard links. A second name made while the agent runs: each name by its
-# place, also after the directory holding one moves.
+# Hard links. A second name made while the agent runs: the object is owned
+# by the places of all its names, by every name, also after the directory
+# holding one moves (out of every owned tree: no owner left; into another
+# tenant's: that tenant's).
 ln "$S/acme/hl/f" "$S/shared/hlname"
 see hardlink_owned_name_before globex EPERM "$S/acme/hl/f"
+see hardlink_other_name_before globex EPERM "$S/shared/hlname"
 mv "$S/acme/hl" "$S/shared/hl" && barrier
 see hardlink_dir_out_allowed globex ok "$S/shared/hl/f"
 mv "$S/shared/hl" "$S/globex/hl" && barrier
 see hardlink_dir_into_other_tenant acme EPERM "$S/globex/hl/f"
-see hardlink_other_name_unowned acme ok "$S/shared/hlname"
+see hardlink_other_name_follows acme EPERM "$S/shared/hlname"
 # A name made before the agent started: the object stays its owner's
 # wherever the directory holding its other name goes.
 warm "$S/shared/pre/f"

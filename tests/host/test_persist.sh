@@ -240,6 +240,7 @@ sleep 1
 
 # --detach and a second agent: refused while an agent serves the pins.
 rc=0
+unclean=$(tg_count kind=agent op=disconnected clean=false)
 "$real_bin" --detach --pin-dir "$TG_PINS" --event-socket "$TG_SOCK" \
 	--collector-user "${TG_COLLECTOR_USER:-root}" --spool-size 0 \
 	2>"$TG_T/err" || rc=$?
@@ -368,6 +369,12 @@ fi
 # Links: the 12 network ones, and the LSM objects' where they load.
 tg_event detach_recorded kind=agent op=detach pin_dir="$TG_PINS" \
 	by_uid=0 build="$build2"
+# Its stream ends with the detach event (its only one): the collector
+# calls that clean, not lost.
+tg_event detach_stream_clean kind=agent op=disconnected clean=true \
+	events_stored=1
+tg_count_is detach_stream_not_lost "$unclean" kind=agent op=disconnected \
+	clean=false
 nlinks=$(json_num "$(last_agent detach)" links)
 if [ "${nlinks:-0}" -ge 12 ] && { [ $lsm = 1 ] || [ "$nlinks" = 12 ]; }; then
 	tg_pass detach_counts_links

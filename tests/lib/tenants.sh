@@ -268,6 +268,14 @@ tg_event()
 	fi
 }
 
+# tg_dev PATH: the device of PATH as events write it, MAJOR:MINOR, from
+# stat's st_dev (busybox's stat has no %Hd and %Ld).
+tg_dev()
+{
+	tg_d=$(stat -c %d "$1") || return 1
+	echo "$(((tg_d >> 8) & 0xfff | (tg_d >> 32) & ~0xfff)):$((tg_d & 0xff | (tg_d >> 12) & ~0xff))"
+}
+
 # tg_count KEY=VALUE...: number of matching events in the log now.
 tg_count()
 {

@@ -11,8 +11,27 @@
 #include "tool.h"
 
 /*
- * Whether the JSON line has every KEY=VALUE: strings compared as they are,
- * other values as their compact JSON text (numbers, ["a"], true).
+ * The value of key in o; a dotted key names a field of a nested object
+ * ("object.root": the "root" of the "object"). NULL if absent.
+ */
+static struct json_object *field(struct json_object *o, char *key)
+{
+	char *dot;
+
+	while ((dot = strchr(key, '.'))) {
+		*dot = '\0';
+		if (!json_object_object_get_ex(o, key, &o) ||
+		    !json_object_is_type(o, json_type_object))
+			return NULL;
+		key = dot + 1;
+	}
+	return json_object_object_get_ex(o, key, &o) ? o : NULL;
+}
+
+/*
+ * Whether the JSON line has every KEY=VALUE (KEY may be dotted, see
+ * field): strings compared as they are, other values as their compact
+ * JSON text (numbers, ["a"], true).
  */
 static int line_matches(const char *line, int n, char **kv)
 {
@@ -28,7 +47,7 @@ static int line_matches(const char *line, int n, char **kv)
 			break;
 		}
 		snprintf(key, sizeof(key), "%.*s", (int)(eq - kv[i]), kv[i]);
-		if (!json_object_object_get_ex(o, key, &v))
+		if (!(v = field(o, key)))
 			ok = 0;
 		else if (json_object_is_type(v, json_type_string))
 			ok = strcmp(json_object_get_string(v), eq + 1) == 0;

@@ -12,6 +12,10 @@
  *          (--move-to: join DIR after creating the socket, before using it)
  *   tg-try [--cgroup DIR] listen PROTO ADDR PORT|0|- [READY_FILE [OPTS...]]
  *          (READY_FILE gets the port; 0: bind to port 0; -: no bind)
+ *   tg-try [--cgroup DIR] listen-hold PROTO ADDR PORT [READY_FILE [OPTS...]]
+ *          (as listen; the connections accepted stay open)
+ *   tg-try [--cgroup DIR] [--expect ok|ERRNO] connect-hold PROTO ADDR PORT
+ *          FILE   (connect, write a byte, FILE.up made; open until FILE)
  *   tg-try [--cgroup DIR] [--expect ok|ERRNO] sendmsg|sendmmsg|connect-send
  *          udp ADDR PORT, fastopen|fastopen-connect tcp ADDR PORT,
  *          uring-connect|uring-sendmsg tcp|udp ADDR PORT (see net.c, uring.c)
@@ -67,6 +71,8 @@
  *   tg-try [--cgroup DIR] [--expect ok|ERRNO] inotify PATH, dnotify DIR,
  *          fanotify-mark inode|mount|fs PATH, ns-mark mount|fs SRC|tmpfs DIR
  *          (watches: see tests/tool/watch.c)
+ *   tg-try fuse-hang MOUNTPOINT READY_FILE HANG_FILE   (a FUSE filesystem
+ *          that stops answering once HANG_FILE exists: see tests/tool/fuse.c)
  *
  * Exit 0 when the outcome matches --expect (or the call succeeded without
  * --expect), 1 otherwise, 2 on a usage error.
@@ -221,7 +227,7 @@ static const struct tool_cmd *const tables[] = {
 	tool_netsend_cmds,  tool_pending_cmds,	 tool_bpfmap_cmds,
 	tool_loops_cmds,    tool_guard_cmds,	 tool_ipc_cmds,
 	tool_terminal_cmds, tool_proc_cmds,	 tool_families_cmds,
-	tool_watch_cmds,    tool_control_cmds,
+	tool_watch_cmds,    tool_fuse_cmds,	 tool_control_cmds,
 };
 
 int main(int argc, char **argv)

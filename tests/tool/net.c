@@ -320,17 +320,29 @@ static int local_port(int fd)
 			     : ((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
-/* Accept (tcp) or receive (udp) until killed. */
-static int serve(int fd, int type)
+/* listen-hold: accepted connections kept open, at most this many. */
+#define HOLD_MAX 64
+
+/*
+ * Accept (tcp) or receive (udp) until killed; with hold, the connections
+ * accepted stay open (the oldest is closed to make room).
+ */
+static int serve(int fd, int type, int hold)
 {
+	int c, held[HOLD_MAX];
+	unsigned int n = 0;
 	char buf[512];
-	int c;
 
 	for (;;) {
 		if (type == SOCK_STREAM) {
 			c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
-			if (c >= 0)
+			if (c >= 0 && hold) {
+				if (n >= HOLD_MAX)
+					close(held[n % HOLD_MAX]);
+				held[n++ % HOLD_MAX] = c;
+			} else if (c >= 0) {
 				close(c);
+			}
 		} else if (recv(fd, buf, sizeof(buf), 0) < 0) {
 			pause();
 		}
@@ -344,7 +356,7 @@ static int serve(int fd, int type)
  * PORT "-" does not bind: listen() (stream) or one sendto() to ADDR:9
  * (datagram) makes the kernel choose the port.
  */
-static int do_listen(int argc, char **argv)
+static int listen_serve(int argc, char **argv, int hold)
 {
 	struct sockaddr_storage ss;
 	int fd, type, proto, nobind, one = 1;
@@ -368,7 +380,64 @@ static int do_listen(int argc, char **argv)
 	}
 	if (argc > 3 && strcmp(argv[3], "-") && ready(argv[3], local_port(fd)))
 		return 1;
-	return serve(fd, type);
+	return serve(fd, type, hold);
+}
+
+static int do_listen(int argc, char **argv)
+{
+	return listen_serve(argc, argv, 0);
+}
+
+/* listen-hold: as listen, the connections accepted kept open. */
+static int do_listen_hold(int argc, char **argv)
+{
+	return listen_serve(argc, argv, 1);
+}
+
+/*
+ * FILE.SUFFIX made, then wait until FILE exists (30 s at most): 0, or -1
+ * if it could not be made or FILE did not come.
+ */
+static int signal_wait(const char *file, const char *suffix)
+{
+	char path[4096];
+	int i;
+
+	snprintf(path, sizeof(path), "%s.%s", file, suffix);
+	if (ready(path, -1))
+		return -1;
+	for (i = 0; access(file, F_OK) != 0; i++) {
+		if (i > 3000)
+			return -1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
+ * connect-hold PROTO ADDR PORT FILE: connect and write one byte; then
+ * FILE.up is made and the connection stays open until FILE exists (see
+ * signal_wait). Reports the connect's outcome.
+ */
+static int do_connect_hold(int argc, char **argv)
+{
+	int fd = -2, err = 0;
+	struct sockaddr_storage ss;
+	char what[256];
+	socklen_t len;
+
+	if (argc >= 4)
+		fd = make_sock(3, argv, 0, &ss, &len);
+	if (fd < 0)
+		return fd == -2 ? usage() : 2;
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0 ||
+	    write(fd, "x", 1) < 0)
+		err = errno;
+	signal_wait(argv[3], "up");
+	close(fd);
+	snprintf(what, sizeof(what), "connect-hold %s %s %s", argv[0], argv[1],
+		 argv[2]);
+	return outcome(what, err);
 }
 
 /*
@@ -496,9 +565,9 @@ static int do_autobind(int argc, char **argv)
 static int do_sendto_again(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
-	char what[256], path[4096];
+	char what[256];
 	socklen_t len;
-	int fd, err = 0, i;
+	int fd, err = 0;
 
 	if (argc < 4)
 		return usage();
@@ -513,14 +582,8 @@ static int do_sendto_again(int argc, char **argv)
 		perror("tg-try: first sendto");
 		return 2;
 	}
-	snprintf(path, sizeof(path), "%s.sent", argv[3]);
-	if (ready(path, -1))
+	if (signal_wait(argv[3], "sent"))
 		return 2;
-	for (i = 0; access(argv[3], F_OK) != 0; i++) {
-		if (i > 3000)
-			return 2;
-		usleep(10000);
-	}
 	snprintf(what, sizeof(what), "sendto-again %s %s %s", argv[0], argv[1],
 		 argv[2]);
 	if (sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len) < 0)
@@ -534,6 +597,8 @@ const struct tool_cmd tool_net_cmds[] = {
 	{"connect-loop", do_connect_loop},
 	{"connect-send", do_connect_send},
 	{"listen", do_listen},
+	{"listen-hold", do_listen_hold},
+	{"connect-hold", do_connect_hold},
 	{"bind", do_bind},
 	{"bind-race", do_bind_race},
 	{"autobind", do_autobind},

@@ -34,6 +34,7 @@ extern const struct tool_cmd tool_terminal_cmds[];
 extern const struct tool_cmd tool_proc_cmds[];
 extern const struct tool_cmd tool_families_cmds[];
 extern const struct tool_cmd tool_watch_cmds[];
+extern const struct tool_cmd tool_fuse_cmds[];
 extern const struct tool_cmd tool_control_cmds[];
 
 /* Options given before the subcommand. */

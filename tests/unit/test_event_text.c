@@ -75,6 +75,8 @@ static struct json_object *roundtrip(struct json_object *o)
 	return back;
 }
 
+static void expect_text_as_json_c(size_t size);
+
 static void put_components(const char *const *names, int n)
 {
 	int i;
@@ -375,9 +377,10 @@ static void test_malformed_records(void **state)
 }
 
 /*
- * A path that fills the record: path_len TG_PATH_LEN (16 names of 255
- * bytes, each with its NUL) is a full record, not a malformed one; a header
- * alone claiming that many path bytes is malformed (the agent reports it).
+ * A path that fills the record: path_len TG_PATH_LEN (15 names of 255
+ * bytes and one of 223, each with its NUL) is a full record, not a
+ * malformed one; a header alone claiming that many path bytes is malformed
+ * (the agent reports it).
  */
 static void test_path_of_full_length(void **state)
 {
@@ -385,20 +388,23 @@ static void test_path_of_full_length(void **state)
 	struct tg_buf b = {};
 	struct tg_event_names names;
 	struct json_object *o;
+	size_t last = TG_PATH_LEN - 15 * 256 - 1, l;
 	int i;
 
 	ev.kind = TG_KIND_FILE;
 	ev.op = TG_OP_OPEN;
 	ev.path_flags = TG_PATH_F_COMPONENTS;
 	for (i = 0; i < 16; i++) {
-		memset(ev.path + i * 256, 'a' + i, 255);
-		ev.path[i * 256 + 255] = '\0';
+		l = i < 15 ? 255 : last;
+		memset(ev.path + i * 256, 'a' + i, l);
+		ev.path[i * 256 + l] = '\0';
 	}
 	ev.path_len = TG_PATH_LEN;
 	for (i = 15; i >= 0; i--) {
+		l = i < 15 ? 255 : last;
 		*w++ = '/';
-		memset(w, 'a' + i, 255);
-		w += 255;
+		memset(w, 'a' + i, l);
+		w += l;
 	}
 	*w = '\0';
 	assert_int_equal(strlen(want), TG_PATH_LEN);
@@ -413,12 +419,169 @@ static void test_path_of_full_length(void **state)
 	assert_non_null(o);
 	assert_int_equal(strlen(get(o, "path")), TG_PATH_LEN + 1);
 	assert_int_equal(strncmp(get(o, "path"), "/", 1), 0);
-	assert_int_equal(strspn(get(o, "path") + 1, "p"), 256);
+	assert_int_equal(strspn(get(o, "path") + 1, "p"), last + 1);
 	json_object_put(o);
 	/* What a mask of path_len used to send: the header alone. */
 	assert_int_equal(tg_event_text(&ev, TG_EVENT_HDR_LEN, &fmt, &b, &names),
 			 -EINVAL);
 	tg_buf_free(&b);
+}
+
+static const char *get_in(struct json_object *o, const char *obj, const char *k)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, obj, &v))
+		return NULL;
+	return get(v, k);
+}
+
+/*
+ * Version 2: the object as the host sees it, its root by the policy's
+ * path (or by its inode when no policy path has it), the names below it.
+ */
+static void test_object_fields(void **state)
+{
+	static const char *const names[] = {"f", "mnt", "globex", "srv"};
+	struct tg_root_path rv[] = {
+		{.ino = 77, .dev = (8 << 20) | 1, .path = "/srv/acme"}};
+	struct tg_root_paths roots = {.v = rv, .n = 1};
+	const char below[] = "f\0dir\0sub";
+	struct json_object *o;
+
+	fmt.roots = &roots;
+	ev.kind = TG_KIND_FILE;
+	ev.op = TG_OP_OPEN;
+	put_components(names, 4);
+	memcpy(ev.path + ev.path_len, below, sizeof(below));
+	ev.below_len = sizeof(below);
+	ev.obj_flags = TG_OBJ_F_INODE | TG_OBJ_F_ROOT | TG_OBJ_F_NAMES;
+	ev.obj_dev = (8 << 20) | 1;
+	ev.obj_ino = 4242;
+	ev.root_dev = (8 << 20) | 1;
+	ev.root_ino = 77;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN + ev.path_len + ev.below_len,
+			  &fmt);
+	assert_non_null(o);
+	assert_string_equal(get(o, "path"), "/srv/globex/mnt/f");
+	assert_string_equal(get_in(o, "object", "dev"), "8:1");
+	assert_string_equal(get_in(o, "object", "ino"), "4242");
+	assert_string_equal(get_in(o, "object", "owner"), "acme");
+	assert_string_equal(get_in(o, "object", "root"), "/srv/acme");
+	assert_string_equal(get_in(o, "object", "path"), "sub/dir/f");
+	assert_null(get_in(o, "object", "path_truncated"));
+	json_object_put(o);
+	expect_text_as_json_c(TG_EVENT_HDR_LEN + ev.path_len + ev.below_len);
+
+	/* A root no policy path has (any more): named by its inode. */
+	ev.root_ino = 78;
+	ev.obj_flags |= TG_OBJ_F_TRUNCATED;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN + ev.path_len + ev.below_len,
+			  &fmt);
+	assert_string_equal(get_in(o, "object", "root"), "(inode 8:1:78)");
+	assert_string_equal(get_in(o, "object", "path"), ".../sub/dir/f");
+	assert_string_equal(get_in(o, "object", "path_truncated"), "true");
+	json_object_put(o);
+
+	/* As text (fanotify); nothing below: the root itself. */
+	ev.root_ino = 77;
+	ev.obj_flags = TG_OBJ_F_INODE | TG_OBJ_F_ROOT;
+	strcpy((char *)ev.path, "/x");
+	ev.path_len = 2;
+	ev.path_flags = 0;
+	memcpy(ev.path + 2, "a/b", 3);
+	ev.below_len = 3;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN + 5, &fmt);
+	assert_string_equal(get(o, "path"), "/x");
+	assert_string_equal(get_in(o, "object", "path"), "a/b");
+	json_object_put(o);
+	ev.obj_flags |= TG_OBJ_F_TRUNCATED; /* the end of a longer one */
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN + 5, &fmt);
+	assert_string_equal(get_in(o, "object", "path"), ".../a/b");
+	json_object_put(o);
+	ev.obj_flags &= ~TG_OBJ_F_TRUNCATED;
+	ev.below_len = 0;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN + 2, &fmt);
+	assert_string_equal(get_in(o, "object", "path"), ".");
+	json_object_put(o);
+
+	/* No root above it (a host object): no root, no path. */
+	ev.obj_flags = TG_OBJ_F_INODE;
+	ev.target_tenant = 0;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN + 2, &fmt);
+	assert_string_equal(get_in(o, "object", "owner"), "host");
+	assert_null(get_in(o, "object", "root"));
+	assert_null(get_in(o, "object", "path"));
+	json_object_put(o);
+
+	/* No object at all (guard events, a refusal without a policy). */
+	ev.obj_flags = 0;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN + 2, &fmt);
+	assert_null(get(o, "object"));
+	json_object_put(o);
+
+	/* The names below beyond the record: malformed. */
+	ev.obj_flags = TG_OBJ_F_INODE | TG_OBJ_F_ROOT;
+	ev.below_len = 3;
+	assert_null(tg_event_json(&ev, TG_EVENT_HDR_LEN + 4, &fmt));
+	assert_int_equal(errno, EINVAL);
+	fmt.roots = NULL;
+}
+
+/* A version 1 record (80-byte header, path after it), as programs pinned by
+ * an older build write them: decoded as before, without an object. */
+static void test_version_1(void **state)
+{
+	static const char *const names[] = {"data", "acme", "srv"};
+	static unsigned char rec[TG_EVENT_SIZE];
+	struct json_object *o;
+	char want[TG_PATH_V1_LEN + 8];
+	size_t n = 0;
+	int i;
+
+	ev.kind = TG_KIND_FILE;
+	ev.op = TG_OP_OPEN;
+	ev.version = 1;
+	put_components(names, 3);
+	memcpy(rec, &ev, TG_EVENT_HDR_V1_LEN);
+	memcpy(rec + TG_EVENT_HDR_V1_LEN, ev.path, ev.path_len);
+	o = tg_event_json(rec, TG_EVENT_HDR_V1_LEN + ev.path_len, &fmt);
+	assert_non_null(o);
+	assert_string_equal(get(o, "path"), "/srv/acme/data");
+	assert_string_equal(get(o, "tenant"), "globex");
+	assert_null(get(o, "object"));
+	json_object_put(o);
+	/* Its path beyond the record: malformed. */
+	assert_null(tg_event_json(rec, TG_EVENT_HDR_V1_LEN + 3, &fmt));
+	/* A version 2 header is longer than what a version 1 record may be. */
+	ev.version = TG_EVENT_VERSION;
+	memcpy(rec, &ev, TG_EVENT_HDR_V1_LEN);
+	assert_null(tg_event_json(rec, TG_EVENT_HDR_V1_LEN, &fmt));
+
+	/*
+	 * A full version 1 path (16 names of 255 bytes) is longer than version
+	 * 2 holds: its topmost names are left out, said so.
+	 */
+	ev.version = 1;
+	ev.path_len = TG_PATH_V1_LEN;
+	ev.path_flags = TG_PATH_F_COMPONENTS;
+	memcpy(rec, &ev, TG_EVENT_HDR_V1_LEN);
+	for (i = 0; i < 16; i++) {
+		memset(rec + TG_EVENT_HDR_V1_LEN + i * 256, 'a' + i, 255);
+		rec[TG_EVENT_HDR_V1_LEN + i * 256 + 255] = '\0';
+	}
+	n = (size_t)snprintf(want, sizeof(want), "...");
+	for (i = 14; i >= 0; i--) {
+		want[n++] = '/';
+		memset(want + n, 'a' + i, 255);
+		n += 255;
+	}
+	want[n] = '\0';
+	o = tg_event_json(rec, sizeof(rec), &fmt);
+	assert_non_null(o);
+	assert_string_equal(get(o, "path"), want);
+	assert_string_equal(get(o, "path_truncated"), "true");
+	json_object_put(o);
 }
 
 static void test_unknown_tenant_id(void **state)
@@ -546,6 +709,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_strings, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_records, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_object_fields, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_version_1, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_path_of_full_length, setup,
 						teardown),

@@ -123,13 +123,13 @@ static void test_owned_set(void **state)
 	tg_fo_owned_add(&o, 5, 10, 1, TG_FO_LINK);
 	tg_fo_owned_add(&o, 5, 10, 1, TG_FO_ROOT); /* root wins over link */
 	tg_fo_owned_add(&o, 5, 11, 1, TG_FO_LINK);
-	tg_fo_owned_add(&o, 5, 11, 2, TG_FO_LINK); /* in two trees: dropped */
+	tg_fo_owned_add(&o, 5, 11, 2, TG_FO_LINK); /* in two trees: shared */
 	tg_fo_owned_add(&o, 4, 99, 3, TG_FO_ROOT);
 	tg_fo_owned_add(&o, 4, 99, 3, TG_FO_ROOT); /* the same twice: one */
 	assert_int_equal(tg_fo_owned_finish(&o), 0);
-	assert_int_equal(o.n, 2);
+	assert_int_equal(o.n, 3);
 	assert_int_equal(tg_fo_owned_find(&o, 5, 10)->flags, TG_FO_ROOT);
-	assert_null(tg_fo_owned_find(&o, 5, 11));
+	assert_int_equal(tg_fo_owned_find(&o, 5, 11)->tenant, TG_OWNER_SHARED);
 	assert_int_equal(tg_fo_owned_find(&o, 4, 99)->tenant, 3);
 	assert_null(tg_fo_owned_find(&o, 4, 10));
 	tg_fo_owned_add(&o, 4, 99, 1, TG_FO_ROOT); /* two tenants, one root */
@@ -281,6 +281,65 @@ static void test_walk(void **state)
 	assert_int_equal(owner_of(".", &o, NULL, &t, NULL), 0);
 	assert_int_equal(t, 0);
 	tg_fo_cache_free(&c);
+	tg_fo_owned_free(&o);
+}
+
+/* The owned root above root/rel and the path below it, as events name it. */
+static int root_of(const char *rel, struct tg_fo_owned *o, __u64 *root_ino,
+		   char *below, size_t len)
+{
+	struct tg_fo_walk w = {
+		.owned = o,
+		.root_fd = root_fd,
+		.root_path = root,
+		.scratch = scratch,
+	};
+	const struct tg_fo_ent *e = NULL;
+	struct stat st;
+	int fd, err;
+
+	fd = openat(root_fd, rel, O_PATH | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	err = tg_fo_root_of(&w, fd, &st, &e, below, len);
+	close(fd);
+	if (!err)
+		*root_ino = e->ino;
+	return err;
+}
+
+static void test_root_of(void **state)
+{
+	struct stat a = stat_rel("acme"), g = stat_rel("globex");
+	struct tg_fo_owned o;
+	char below[PATH_MAX];
+	__u64 ino = 0;
+
+	own_roots(&o);
+	assert_int_equal(
+		root_of("acme/d1/d2/d3/f", &o, &ino, below, sizeof(below)), 0);
+	assert_int_equal(ino, a.st_ino);
+	assert_string_equal(below, "d1/d2/d3/f");
+	assert_int_equal(root_of("acme/d1/d2", &o, &ino, below, sizeof(below)),
+			 0);
+	assert_string_equal(below, "d1/d2");
+	assert_int_equal(root_of("acme/data", &o, &ino, below, sizeof(below)),
+			 0);
+	assert_string_equal(below, "data");
+	assert_int_equal(root_of("acme", &o, &ino, below, sizeof(below)), 0);
+	assert_int_equal(ino, a.st_ino);
+	assert_string_equal(below, "");
+	assert_int_equal(root_of("globex/data", &o, &ino, below, sizeof(below)),
+			 0);
+	assert_int_equal(ino, g.st_ino);
+	assert_string_equal(below, "data");
+	/* Too small a buffer for the names: said so. */
+	assert_int_equal(root_of("acme/d1/d2/d3/f", &o, &ino, below, 5),
+			 -ENAMETOOLONG);
+	/* No owned root above it. */
+	assert_int_equal(root_of("shared/file", &o, &ino, below, sizeof(below)),
+			 -ENOENT);
+	assert_int_equal(root_of(".", &o, &ino, below, sizeof(below)), -ENOENT);
 	tg_fo_owned_free(&o);
 }
 
@@ -468,6 +527,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_owned_set),
+		cmocka_unit_test(test_root_of),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_cache_owner),
 		cmocka_unit_test(test_parent_rel),

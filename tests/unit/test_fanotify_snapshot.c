@@ -145,17 +145,25 @@ static void test_scan_links(void **state)
 	ents[1].n_paths = 2;
 	ents[1].paths[1] = psub;
 	assert_int_equal(tg_fan_snap_build(s, &reg, "/cg", NULL), 0);
-	assert_int_equal(tg_fan_snap_scan_links(s, &reg), 0);
+	assert_int_equal(tg_fan_snap_scan_links(s, &reg, 0, NULL), 0);
+	assert_true(s->links_complete);
 	/* Ownership follows the object, by every name. */
 	assert_int_equal(ent_of(s, "out")->tenant, 1);
 	assert_int_equal(ent_of(s, "out")->flags, TG_FO_LINK);
 	/* Found below the nearest root only: globex's. */
 	assert_int_equal(ent_of(s, "h2")->tenant, 2);
-	/* In two tenants' trees: left to the place of each name. */
-	assert_null(ent_of(s, "b/g"));
+	/* In two tenants' trees: refused to every tenant. */
+	assert_int_equal(ent_of(s, "b/g")->tenant, TG_OWNER_SHARED);
 	assert_null(ent_of(s, "a/one")); /* one link */
 	assert_null(ent_of(s, "a/sym")); /* symlinks never */
 	assert_int_equal(ent_of(s, "a/sub")->flags, TG_FO_ROOT);
+	tg_fan_snap_free(s);
+	/* Beyond the bound of entries looked at: not complete. */
+	s = calloc(1, sizeof(*s));
+	assert_non_null(s);
+	assert_int_equal(tg_fan_snap_build(s, &reg, "/cg", NULL), 0);
+	assert_int_equal(tg_fan_snap_scan_links(s, &reg, 1, NULL), 0);
+	assert_false(s->links_complete);
 	ents[1].n_paths = 1;
 	tg_fan_snap_free(s);
 }
@@ -169,7 +177,7 @@ static void test_old_links_and_same_roots(void **state)
 
 	assert_true(old && s && t);
 	assert_int_equal(tg_fan_snap_build(old, &reg, "/cg", NULL), 0);
-	assert_int_equal(tg_fan_snap_scan_links(old, &reg), 0);
+	assert_int_equal(tg_fan_snap_scan_links(old, &reg, 0, NULL), 0);
 	assert_int_equal(tg_fan_snap_build(s, &reg, "/cg", old), 0);
 	assert_int_equal(ent_of(s, "out")->tenant, 1);
 	assert_true(tg_fan_snap_same_roots(s, old));
@@ -178,6 +186,38 @@ static void test_old_links_and_same_roots(void **state)
 	reg.n = 2;
 	assert_false(tg_fan_snap_same_roots(t, old));
 	assert_false(tg_fan_snap_same_roots(old, t));
+	tg_fan_snap_free(t);
+	tg_fan_snap_free(s);
+	tg_fan_snap_free(old);
+}
+
+/*
+ * An object below two tenants' roots that the last scan recorded as one of
+ * them's alone stays theirs; recorded as a third's, it is shared.
+ */
+static void test_scan_keeps_owner(void **state)
+{
+	struct tg_fan_snap *old = calloc(1, sizeof(*old));
+	struct tg_fan_snap *s = calloc(1, sizeof(*s));
+	struct tg_fan_snap *t = calloc(1, sizeof(*t));
+	struct stat st;
+	char p[256];
+
+	assert_true(old && s && t);
+	path_of("b/g", p, sizeof(p));
+	assert_int_equal(lstat(p, &st), 0);
+	assert_int_equal(tg_fo_owned_add(&old->owned, st.st_dev, st.st_ino, 2,
+					 TG_FO_LINK),
+			 0);
+	assert_int_equal(tg_fo_owned_finish(&old->owned), 0);
+	assert_int_equal(tg_fan_snap_build(s, &reg, "/cg", NULL), 0);
+	assert_int_equal(tg_fan_snap_scan_links(s, &reg, 0, old), 0);
+	assert_int_equal(ent_of(s, "b/g")->tenant, 2);
+	assert_int_equal(ent_of(s, "out")->tenant, 1);
+	old->owned.v[0].tenant = 7;
+	assert_int_equal(tg_fan_snap_build(t, &reg, "/cg", NULL), 0);
+	assert_int_equal(tg_fan_snap_scan_links(t, &reg, 0, old), 0);
+	assert_int_equal(ent_of(t, "b/g")->tenant, TG_OWNER_SHARED);
 	tg_fan_snap_free(t);
 	tg_fan_snap_free(s);
 	tg_fan_snap_free(old);
@@ -231,6 +271,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_old_links_and_same_roots,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_keeps_owner, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_one_root_two_tenants,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paths_root, setup,

@@ -106,6 +106,15 @@ denied mount_namespace_bind target_tenant=acme op=open -- \
 	mntns "$A" "$GX/mnt" "$GX/mnt/data"
 tg_probe mount_namespace_own --cgroup "$G" --expect ok \
 	mntns "$GX" "$GX/mnt" "$GX/mnt/data"
+# The event names the object as the host sees it, not as the opener's
+# mount namespace shows it (a subtree bound elsewhere): its owned root by
+# the policy's path, the path below it, its device and inode.
+mkdir -p "$A/sub/dir" && echo s >"$A/sub/dir/f"
+denied mount_namespace_bind_object target_tenant=acme op=open \
+	object.owner=acme object.root="$A" object.path=sub/dir/f \
+	object.dev="$(tg_dev "$A/sub/dir/f")" \
+	object.ino="$(stat -c %i "$A/sub/dir/f")" -- \
+	mntns "$A/sub" "$GX/mnt" "$GX/mnt/dir/f"
 
 # Another tenant's process: its root, cwd and open files under /proc. Process
 # isolation refuses its /proc/PID before the file is reached (kind proc).
@@ -178,7 +187,9 @@ tg_event overlay_lower_other_event --count $((n + 1)) kind=file op=open \
 tg_probe overlay_lower_own --cgroup "$AC" --expect ok overlay "$A" "$TG_T/ovl-a" data
 tg_probe overlay_lower_shared --cgroup "$G" --expect ok \
 	overlay "$TG_T/mv-none" "$TG_T/ovl-g" f
-denied chroot_open target_tenant=acme op=open -- chroot "$TG_T" /srv/acme/data
+denied chroot_open target_tenant=acme op=open object.root="$A" \
+	object.path=data object.ino="$(stat -c %i "$A/data")" -- \
+	chroot "$TG_T" /srv/acme/data
 tg_probe chroot_own --cgroup "$G" --expect ok chroot "$TG_T" /srv/globex/data
 
 # Deep trees: walked to the end up to TG_MAX_PATH_DEPTH (4096) levels;
