@@ -93,6 +93,7 @@ struct agent {
 	struct tg_event_fmt fmt;
 	struct tg_root_paths roots; /* owned roots' policy paths, for fmt */
 	__u64 events_seen;
+	__u64 admin_dropped; /* control requests' events the sink dropped */
 	__u64 events_bad;
 	struct tg_notify *notify; /* seccomp listeners from the launcher */
 	__u64 seccomp_denials;

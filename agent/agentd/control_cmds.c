@@ -254,6 +254,8 @@ static struct json_object *events_json(struct agent *a)
 			       json_object_new_int64((int64_t)ss.queued));
 	json_object_object_add(t, "dropped",
 			       json_object_new_int64((int64_t)ss.dropped));
+	json_object_object_add(t, "dropped_admin",
+			       json_object_new_int64((int64_t)a->admin_dropped));
 	json_object_object_add(
 		t, "spool_events",
 		json_object_new_int64((int64_t)ss.spool_records));

@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/peer.h"
+#include "common/text.h"
 #include "seccomp/notify.h"
 #include "tenantguard/guard_abi.h"
 #include "tenantguard/map_abi.h"
@@ -36,8 +37,9 @@ static void note_position(struct agent *a)
 
 void agent_emit(struct agent *a, struct json_object *o)
 {
+	struct tg_sink_stats before, after;
 	const char *s;
-	int err;
+	int err, admin;
 
 	if (!o)
 		return;
@@ -45,7 +47,19 @@ void agent_emit(struct agent *a, struct json_object *o)
 		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	tg_debug("event %s", s);
 	tg_delivery_count(&a->dlv, o);
+	/*
+	 * Control requests' own events counted apart, so that a tenant's
+	 * events are stored, suppressed or dropped to the unit whatever
+	 * status requests were made meanwhile.
+	 */
+	admin = strcmp(tg_json_str(o, "kind"), "admin") == 0;
+	if (admin)
+		tg_sink_stats(a->sink, &before);
 	err = tg_sink_submit(a->sink, s, strlen(s));
+	if (admin) {
+		tg_sink_stats(a->sink, &after);
+		a->admin_dropped += after.dropped - before.dropped;
+	}
 	note_position(a);
 	if (err && err != -ENOBUFS)
 		tg_debug("collector: %s", strerror(-err));
