@@ -205,7 +205,7 @@ FUZZ_SRCS := agent/policy/policy.c agent/policy/policy_check.c agent/policy/yaml
 $(OUTPUT)/fuzz_policy: tests/fuzz/fuzz_policy.c $(FUZZ_SRCS) | $(OUTPUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-Iinclude -Iagent $(PC_CFLAGS) $^ $(shell $(PKG_CONFIG) --libs yaml-0.1) -o $@
+		-Iinclude -Iagent $(PC_CFLAGS) $^ $(shell $(PKG_CONFIG) --libs yaml-0.1 libsodium) -o $@
 
 check-fuzz: $(OUTPUT)/fuzz_policy
 	$(Q)tests/fuzz/run.sh $(OUTPUT) $(FUZZ_SECONDS)

@@ -19,6 +19,7 @@
 #include "agentd/hardlinks.h"
 #include "agentd/reserved_ports.h"
 #include "agentd/socket_seed.h"
+#include "common/confirm.h"
 #include "common/peer.h"
 #include "common/privileges.h"
 #include "policy/pending.h"
@@ -76,6 +77,16 @@ struct agent_opts {
 	int verbose;
 };
 
+/* Who asked for something over the control socket, for its record. */
+struct agent_by {
+	int asked;
+	uid_t uid;
+	long loginuid;
+	pid_t pid;
+	char comm[16];
+	char confirmed_by[96]; /* "uid 0 (bob, login uid 1001)", or "" */
+};
+
 struct agent {
 	struct agent_opts opt;
 	int builtin;		 /* no policy file: the built-in policy */
@@ -117,6 +128,15 @@ struct agent {
 	struct tg_links_stats links_told; /* hard links, last reported */
 	struct tg_pins pins;		  /* the pin directory */
 	const struct tg_peer *peer; /* the control peer being served, or NULL */
+	int peer_role;		    /* its role (enum tg_role) */
+	const char *peer_user;	    /* its uid's name, "" if none */
+	int peer_refused; /* the command refused it (its event: deny) */
+	/* The request being carried out on a second person's word, or NULL. */
+	const struct tg_confirm_req *confirming;
+	struct tg_confirm_store confirm; /* requests waiting for a second one */
+	/* A confirmed reload applies the files asked about: their digest. */
+	const char *reload_expect;
+	struct agent_by detach_by;  /* detach asked over the control socket */
 	size_t ids_saved;	    /* tenant ids written to the pins */
 	int ids_save_err;	    /* the last error saving one, 0 if none */
 	__s64 start_boot_ns;	    /* CLOCK_BOOTTIME at the pins' opening */
@@ -170,6 +190,13 @@ int agent_apply(struct agent *a);
 int agent_rescan(struct agent *a);
 int agent_reload(struct agent *a, struct json_object *errs,
 		 struct json_object *changes);
+/*
+ * What a reload would change now, without changing anything: the tenants
+ * it would add, remove and change into changes, the digest of the files
+ * it read into digest; 0, or -EINVAL with the reasons in errs.
+ */
+int agent_reload_preview(struct agent *a, struct json_object *changes,
+			 struct json_object *errs, char *digest, size_t len);
 int agent_prepare_tenants_dir(struct agent *a);
 
 /* persist.c: what stays in the pin directory between agents */
@@ -183,7 +210,11 @@ void agent_report_gap(struct agent *a);
 void agent_pins_stop(struct agent *a, int clean);
 struct json_object *agent_pins_json(struct agent *a);
 /* detach.c: --detach */
-int agent_detach(struct agent *a);
+/*
+ * Remove every pin of --pin-dir and tell the collector who did: by, or
+ * NULL for --detach (this process's own uid, login uid and parent).
+ */
+int agent_detach(struct agent *a, const struct agent_by *by);
 
 /* control_cmds.c */
 /*
@@ -193,5 +224,7 @@ int agent_detach(struct agent *a);
 int agent_peer_actor(struct agent *a, const struct tg_peer *p, __u32 *id);
 struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
 				  struct json_object *req, int *fd);
+/* Whether the policy makes verb wait for a second person. */
+int agent_needs_confirm(const struct agent *a, const char *verb);
 
 #endif /* TG_AGENTD_AGENT_H */

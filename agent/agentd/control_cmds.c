@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The control socket's commands, dispatched by name: status, tenant (where
- * and how the launcher starts a tenant's workload), reload, and
- * seccomp-listener (the launcher hands over a workload's listener). Each
- * request is served by the caller's role (common/roles.h), worked out anew
- * every time, and is one kind "admin" event, served or refused.
+ * and how the launcher starts a tenant's workload), reload,
+ * seccomp-listener (the launcher hands over a workload's listener),
+ * detach and confirm. Each request is served by the caller's role
+ * (common/roles.h), worked out anew every time, and is one kind "admin"
+ * event, served, refused or left waiting: a verb the policy marks
+ * sensitive waits for a second person (common/confirm.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +24,8 @@
 #include "agentd/ratelimit.h"
 #include "agentd/sink.h"
 #include "common/cgroupfs.h"
+#include "common/clock.h"
+#include "common/confirm.h"
 #include "common/control.h"
 #include "common/log.h"
 #include "common/peer.h"
@@ -254,8 +258,9 @@ static struct json_object *events_json(struct agent *a)
 			       json_object_new_int64((int64_t)ss.queued));
 	json_object_object_add(t, "dropped",
 			       json_object_new_int64((int64_t)ss.dropped));
-	json_object_object_add(t, "dropped_admin",
-			       json_object_new_int64((int64_t)a->admin_dropped));
+	json_object_object_add(
+		t, "dropped_admin",
+		json_object_new_int64((int64_t)a->admin_dropped));
 	json_object_object_add(
 		t, "spool_events",
 		json_object_new_int64((int64_t)ss.spool_records));
@@ -265,6 +270,45 @@ static struct json_object *events_json(struct agent *a)
 }
 
 /* The control socket, who may connect, and the groups of each role. */
+/* The two-person rule: which verbs wait, how long, and what waits now. */
+static struct json_object *confirm_json(struct agent *a)
+{
+	struct json_object *o = json_object_new_object(),
+			   *verbs = json_object_new_array(),
+			   *arr = json_object_new_array(), *e;
+	const struct tg_confirm_req *c;
+	__s64 now = tg_now_ms();
+	const char *v;
+	size_t i;
+
+	tg_confirm_expire(&a->confirm, now);
+	for (i = 0; (v = tg_verb_name(i)); i++)
+		if (agent_needs_confirm(a, v))
+			json_object_array_add(verbs, json_object_new_string(v));
+	json_object_object_add(o, "verbs", verbs);
+	json_object_object_add(
+		o, "window_s",
+		json_object_new_int64(a->policy.confirm_window_s));
+	for (i = 0; i < a->confirm.n; i++) {
+		c = a->confirm.v[i];
+		e = json_object_new_object();
+		json_add_str(e, "id", c->id);
+		json_add_str(e, "verb", c->verb);
+		json_add_str(e, "needs_role", tg_role_name(c->role));
+		json_object_object_add(e, "uid", json_object_new_int64(c->uid));
+		json_object_object_add(e, "login_uid",
+				       json_object_new_int64(c->loginuid));
+		tg_event_add_str(e, "user", c->user, strlen(c->user));
+		json_object_object_add(
+			e, "expires_in_s",
+			json_object_new_int64((c->expires_ms - now + 999) /
+					      1000));
+		json_object_array_add(arr, e);
+	}
+	json_object_object_add(o, "waiting", arr);
+	return o;
+}
+
 static struct json_object *control_json(struct agent *a)
 {
 	struct json_object *o = json_object_new_object(), *roles, *arr, *g;
@@ -300,6 +344,7 @@ static struct json_object *control_json(struct agent *a)
 		json_object_object_add(roles, tg_role_name(r), arr);
 	}
 	json_object_object_add(o, "roles", roles);
+	json_object_object_add(o, "confirm", confirm_json(a));
 	return o;
 }
 
@@ -473,16 +518,57 @@ static struct json_object *cmd_reload(struct agent *a, struct json_object *req,
 	return o;
 }
 
+/*
+ * Stop serving, then remove every check (after the reply is out: main.c).
+ * Recorded as asked by who asked, and confirmed by who confirmed.
+ */
+static struct json_object *cmd_detach(struct agent *a, struct json_object *req,
+				      int *fd)
+{
+	const struct tg_confirm_req *c = a->confirming;
+	struct agent_by *by = &a->detach_by;
+	struct json_object *o = json_object_new_object();
+	char msg[PATH_MAX + 128];
+
+	memset(by, 0, sizeof(*by));
+	by->asked = 1;
+	by->uid = c ? c->uid : a->peer->uid;
+	by->loginuid = c ? c->loginuid : a->peer->loginuid;
+	by->pid = c ? c->pid : a->peer->pid;
+	snprintf(by->comm, sizeof(by->comm), "%s", c ? "" : a->peer->comm);
+	if (c)
+		snprintf(by->confirmed_by, sizeof(by->confirmed_by),
+			 "uid %u (%s%slogin uid %ld)",
+			 (unsigned int)a->peer->uid, a->peer_user,
+			 a->peer_user[0] ? ", " : "", a->peer->loginuid);
+	snprintf(msg, sizeof(msg),
+		 "the agent stops and removes every check and pin of %s",
+		 a->opt.pin_dir);
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_add_str(o, "message", msg);
+	return o;
+}
+
+static struct json_object *cmd_confirm(struct agent *a, struct json_object *req,
+				       int *fd);
+
 static const struct {
 	const char *name;
 	struct json_object *(*fn)(struct agent *a, struct json_object *req,
 				  int *fd);
 } cmds[] = {
-	{"status", cmd_status},
-	{"tenant", cmd_tenant},
-	{"reload", cmd_reload},
-	{"seccomp-listener", take_listener},
+	{"status", cmd_status}, {"tenant", cmd_tenant},
+	{"reload", cmd_reload}, {"seccomp-listener", take_listener},
+	{"detach", cmd_detach}, {"confirm", cmd_confirm},
 };
+
+int agent_needs_confirm(const struct agent *a, const char *verb)
+{
+	int i = tg_verb_index(verb);
+
+	return i >= 0 && tg_verb_confirmable(verb) &&
+	       (a->policy.confirm_verbs >> i & 1);
+}
 
 int agent_peer_actor(struct agent *a, const struct tg_peer *p, __u32 *id)
 {
@@ -579,10 +665,11 @@ static int find_cmd(struct json_object *req)
 
 /* A control request as its admin event tells it. */
 struct request {
-	const char *verb; /* as served, or "(unknown command)"... */
-	const char *who;  /* the caller's actor: "host", "acme"... */
-	int role;	  /* enum tg_role */
-	char user[64];	  /* the uid's name (passwd), "" if none */
+	const char *verb;   /* as served, or "(unknown command)"... */
+	const char *who;    /* the caller's actor: "host", "acme"... */
+	int role;	    /* enum tg_role */
+	char user[64];	    /* the uid's name (passwd), "" if none */
+	const char *result; /* "allow", "deny", "pending" */
 };
 
 /* "uid 1000 (alice, login uid 1000)" into buf. */
@@ -599,25 +686,44 @@ static void caller_text(const struct tg_peer *p, const struct request *r,
 		 r->user[0] ? ", " : "", login);
 }
 
-/* The SHA-256 of the policy file, in hex (64 digits), or "" (built-in). */
-static void policy_digest(struct agent *a, char *hex, size_t len)
+/*
+ * The policy files of a reload, for its event: policy_sha256 (the main
+ * file's, as sha256sum prints it), policy_files (every file read, in
+ * order, with its SHA-256) and policy_digest (over all of them: what a
+ * confirmation binds). A reload that waits: the digest of the files then.
+ */
+static void policy_files(struct agent *a, struct json_object *reply,
+			 struct json_object *o)
 {
-	unsigned char h[crypto_hash_sha256_BYTES];
-	struct tg_diag d = {};
-	char *buf = NULL;
-	size_t n = 0;
+	const struct tg_policy *p = &a->policy;
+	struct json_object *arr, *f, *c;
+	unsigned int i;
 
-	hex[0] = '\0';
-	if (a->builtin ||
-	    tg_read_text_file(a->opt.policy_file, TG_POLICY_MAX_FILE, &buf, &n,
-			      &d) == 0) {
-		if (buf) {
-			crypto_hash_sha256(h, (const unsigned char *)buf, n);
-			sodium_bin2hex(hex, len, h, sizeof(h));
-		}
+	if (json_object_object_get_ex(reply, "pending", NULL)) {
+		if (json_object_object_get_ex(reply, "policy_digest", &c))
+			json_object_object_add(o, "policy_digest",
+					       json_object_get(c));
+		return;
 	}
-	free(buf);
-	tg_diag_free(&d);
+	json_add_str(o, "policy_sha256", p->n_read ? p->read[0].sha256 : "");
+	arr = json_object_new_array();
+	for (i = 0; i < p->n_read; i++) {
+		f = json_object_new_object();
+		json_add_str(f, "path", p->read[i].path);
+		json_add_str(f, "sha256", p->read[i].sha256);
+		json_object_array_add(arr, f);
+	}
+	json_object_object_add(o, "policy_files", arr);
+	json_add_str(o, "policy_digest", p->digest);
+}
+
+/* Whether reply is a confirmed reload's. */
+static int reload_confirmed(struct json_object *reply)
+{
+	struct json_object *c;
+
+	return json_object_object_get_ex(reply, "confirmed", &c) &&
+	       !strcmp(tg_json_str(c, "verb"), "reload");
 }
 
 /*
@@ -629,12 +735,12 @@ static struct json_object *request_args(struct agent *a,
 					const struct request *r,
 					struct json_object *reply)
 {
-	static const char *const keys[] = {"cmd", "name", "tenant", "profile"};
+	static const char *const keys[] = {"cmd", "name", "tenant", "profile",
+					   "id"};
 	static const char *const changes[] = {
 		"tenants_added", "tenants_removed", "tenants_changed"};
 	struct json_object *o = json_object_new_object(), *c;
 	const char *v;
-	char hex[2 * crypto_hash_sha256_BYTES + 1];
 	size_t i;
 
 	for (i = 0; req && i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -644,11 +750,14 @@ static struct json_object *request_args(struct agent *a,
 		v = tg_json_str(req, keys[i]);
 		tg_event_add_str(o, keys[i], v, strnlen(v, 256));
 	}
-	if (!strcmp(r->verb, "reload")) {
-		policy_digest(a, hex, sizeof(hex));
+	if (json_object_object_get_ex(reply, "request_id", &c))
+		json_object_object_add(o, "request_id", json_object_get(c));
+	if (json_object_object_get_ex(reply, "confirmed", &c))
+		json_object_object_add(o, "confirms", json_object_get(c));
+	if (!strcmp(r->verb, "reload") || reload_confirmed(reply)) {
 		json_add_str(o, "policy",
 			     a->builtin ? "built-in" : a->opt.policy_file);
-		json_add_str(o, "policy_sha256", hex);
+		policy_files(a, reply, o);
 		for (i = 0; i < sizeof(changes) / sizeof(changes[0]); i++)
 			if (json_object_object_get_ex(reply, changes[i], &c))
 				json_object_object_add(o, changes[i],
@@ -666,7 +775,8 @@ static void admin_event(struct agent *a, const struct tg_peer *p,
 			struct json_object *req, const struct request *r,
 			int allowed, struct json_object *reply)
 {
-	const char *verdict = allowed ? "allow" : "deny";
+	const char *verdict = allowed ? "allow" : "deny",
+		   *result = r->result ? r->result : verdict;
 	struct json_object *o, *v, *errs;
 	const char *error = "";
 	int ok;
@@ -692,17 +802,216 @@ static void admin_event(struct agent *a, const struct tg_peer *p,
 	tg_event_add_str(o, "cgroup", p->cgroup,
 			 strnlen(p->cgroup, sizeof(p->cgroup)));
 	json_add_str(o, "role", tg_role_name(r->role));
-	json_add_str(o, "result", verdict);
+	json_add_str(o, "result", result);
 	json_object_object_add(o, "ok", json_object_new_boolean(ok));
 	tg_event_add_str(o, "error", error, strnlen(error, 1024));
 	json_object_object_add(o, "args", request_args(a, req, r, reply));
 	agent_emit(a, o);
 }
 
+/* {"uid": ..., "login_uid": ..., "user": ..., "pid": ...} of who asked c. */
+static struct json_object *asker_json(const struct tg_confirm_req *c)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "uid", json_object_new_int64(c->uid));
+	json_object_object_add(o, "login_uid",
+			       json_object_new_int64(c->loginuid));
+	tg_event_add_str(o, "user", c->user, strlen(c->user));
+	json_object_object_add(o, "pid", json_object_new_int64(c->pid));
+	return o;
+}
+
+/* A reload that waits: what it would change now, and the files' digest. */
+static int hold_reload(struct agent *a, struct tg_confirm_req *c,
+		       struct json_object *o)
+{
+	struct json_object *errs = json_object_new_array();
+	int err;
+
+	err = agent_reload_preview(a, o, errs, c->digest, sizeof(c->digest));
+	if (err) {
+		json_object_object_add(o, "errors", errs);
+		return err;
+	}
+	json_object_put(errs);
+	json_add_str(o, "policy_digest", c->digest);
+	return 0;
+}
+
+/* Why a request cannot wait for confirmation (tg_confirm_add's err). */
+static const char *hold_error(int err)
+{
+	switch (err) {
+	case -EPERM:
+		return "refused: the caller has no login uid (pam_loginuid sets it at login): a request that needs a second person must say who the first one is";
+	case -ENOSPC:
+		return "refused: too many requests wait for confirmation; confirm them or let them expire";
+	case -E2BIG:
+		return "refused: the request is too long to wait for confirmation";
+	default: return "refused: the request cannot be kept";
+	}
+}
+
+/*
+ * A request the policy marks sensitive: kept under a new random id until
+ * another person confirms it (cmd_confirm); the reply says who may.
+ */
+static struct json_object *hold(struct agent *a, const struct tg_peer *p,
+				struct json_object *req, struct request *r)
+{
+	const char *s =
+		json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	struct json_object *o = json_object_new_object();
+	unsigned char rnd[TG_CONFIRM_ID_LEN / 2];
+	struct tg_confirm_req *c = calloc(1, sizeof(*c));
+	char msg[512];
+	int err = -ENOMEM;
+
+	if (!c)
+		goto refused;
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(c->id, sizeof(c->id), rnd, sizeof(rnd));
+	snprintf(c->verb, sizeof(c->verb), "%s", r->verb);
+	c->role = tg_verb_role(r->verb);
+	c->uid = p->uid;
+	c->loginuid = p->loginuid;
+	c->pid = p->pid;
+	snprintf(c->user, sizeof(c->user), "%s", r->user);
+	c->made_ms = tg_now_ms();
+	c->expires_ms = c->made_ms + 1000ll * a->policy.confirm_window_s;
+	err = strlen(s) < sizeof(c->request) ? 0 : -E2BIG;
+	if (!err) {
+		memcpy(c->request, s, strlen(s) + 1);
+		if (!strcmp(r->verb, "reload") && hold_reload(a, c, o)) {
+			json_object_object_add(o, "ok",
+					       json_object_new_boolean(0));
+			json_object_object_add(
+				o, "generation",
+				json_object_new_int64(a->bpf.gen));
+			free(c);
+			return o;
+		}
+		err = tg_confirm_add(&a->confirm, c, c->made_ms);
+	}
+	if (err)
+		goto refused;
+	snprintf(
+		msg, sizeof(msg),
+		"%s waits for a second person: someone with the %s role and a login uid other than %ld runs: tenantguard confirm %s (within %us)",
+		c->verb, tg_role_name(c->role), c->loginuid, c->id,
+		a->policy.confirm_window_s);
+	tg_info("control: %s from pid %d (uid %u, login uid %ld): request %s %s",
+		c->verb, (int)p->pid, (unsigned int)p->uid, p->loginuid, c->id,
+		"waits for confirmation");
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "pending", json_object_new_boolean(1));
+	json_add_str(o, "request_id", c->id);
+	json_add_str(o, "verb", c->verb);
+	json_add_str(o, "needs_role", tg_role_name(c->role));
+	json_object_object_add(
+		o, "expires_in_s",
+		json_object_new_int64(a->policy.confirm_window_s));
+	json_add_str(o, "message", msg);
+	r->result = "pending";
+	free(c);
+	return o;
+refused:
+	free(c);
+	json_object_put(o);
+	a->peer_refused = 1;
+	return tg_control_error(hold_error(err));
+}
+
+/* Why the caller cannot confirm c (tg_confirm_take's err) into msg. */
+static void confirm_error(struct agent *a, const char *id, int err,
+			  const struct tg_confirm_req *c, char *msg, size_t len)
+{
+	switch (err) {
+	case -ENOENT:
+		snprintf(
+			msg, len,
+			"refused: no request %s waits for confirmation (never made, already confirmed, or expired)",
+			id);
+		break;
+	case -ETIME:
+		snprintf(
+			msg, len,
+			"refused: request %s (%s) expired %llds ago; it must be asked again",
+			id, c->verb,
+			(long long)(tg_now_ms() - c->expires_ms) / 1000);
+		break;
+	case -EPERM:
+		snprintf(
+			msg, len,
+			"refused: confirming needs a login uid (pam_loginuid sets it at login); without one the second person cannot be told from the first");
+		break;
+	case -EBUSY:
+		snprintf(
+			msg, len,
+			"refused: request %s (%s) must be confirmed by another person: login uid %ld asked for it",
+			id, c->verb, c->loginuid);
+		break;
+	default:
+		snprintf(
+			msg, len,
+			"refused: confirming %s needs the %s role; uid %u (login uid %ld) has %s",
+			c->verb, tg_role_name(c->role),
+			(unsigned int)a->peer->uid, a->peer->loginuid,
+			tg_role_name(a->peer_role));
+	}
+}
+
+/*
+ * confirm {"id": ID}: carry out the request waiting under ID, on this
+ * second person's word (tg_confirm_take says whether it may), as it was
+ * asked; the reply is that request's, with who asked it.
+ */
+static struct json_object *cmd_confirm(struct agent *a, struct json_object *req,
+				       int *fd)
+{
+	const char *id = tg_json_str(req, "id");
+	struct json_object *asked, *o, *c;
+	struct tg_confirm_req w;
+	char msg[512];
+	int err, i, none = -1;
+
+	err = tg_confirm_take(&a->confirm, id, a->peer->loginuid, a->peer_role,
+			      tg_now_ms(), &w);
+	if (err) {
+		confirm_error(a, id, err, &w, msg, sizeof(msg));
+		a->peer_refused = 1;
+		return tg_control_error(msg);
+	}
+	asked = json_tokener_parse(w.request);
+	i = find_cmd(asked);
+	if (i < 0) {
+		json_object_put(asked);
+		return tg_control_error("refused: the request kept is not one");
+	}
+	a->confirming = &w;
+	a->reload_expect = w.digest[0] ? w.digest : NULL;
+	o = cmds[i].fn(a, asked, &none);
+	a->reload_expect = NULL;
+	a->confirming = NULL;
+	json_object_put(asked);
+	c = json_object_new_object();
+	json_add_str(c, "request_id", w.id);
+	json_add_str(c, "verb", w.verb);
+	json_object_object_add(c, "requested_by", asker_json(&w));
+	if (w.digest[0])
+		json_add_str(c, "policy_digest", w.digest);
+	json_object_object_add(o, "confirmed", c);
+	tg_info("control: request %s (%s, login uid %ld) confirmed by uid %u (login uid %ld)",
+		w.id, w.verb, w.loginuid, (unsigned int)a->peer->uid,
+		a->peer->loginuid);
+	return o;
+}
+
 /* The reply to a host process's request, given its role. */
 static struct json_object *serve(struct agent *a, const struct tg_peer *peer,
 				 struct json_object *req, int i,
-				 const struct request *r, int *fd, int *allowed)
+				 struct request *r, int *fd, int *allowed)
 {
 	char caller[128], msg[256];
 	struct json_object *o;
@@ -728,8 +1037,19 @@ static struct json_object *serve(struct agent *a, const struct tg_peer *peer,
 	*allowed = 1;
 	/* Who asked, for the events the command causes. */
 	a->peer = peer;
-	o = cmds[i].fn(a, req, fd);
+	a->peer_role = r->role;
+	a->peer_user = r->user;
+	a->peer_refused = 0;
+	if (agent_needs_confirm(a, r->verb))
+		o = hold(a, peer, req, r);
+	else
+		o = cmds[i].fn(a, req, fd);
+	if (a->peer_refused) {
+		*allowed = 0;
+		r->result = "deny";
+	}
 	a->peer = NULL;
+	a->peer_user = NULL;
 	return o;
 }
 

@@ -529,20 +529,38 @@ void agent_stop(struct agent *a, int clean)
 	tg_root_paths_free(&a->roots);
 	tg_pending_free(&a->reported);
 	tg_pending_free(&a->reported_unowned);
+	tg_confirm_free(&a->confirm);
 	tg_policy_free(&a->policy);
 }
 
-/*
- * --detach: remove every pin of --pin-dir, with it every check, and leave
- * a record of who did it with the collector (or in the spool).
- */
-int agent_detach(struct agent *a)
+/* Who runs --detach: this process, asked from its parent. */
+static void detach_by_self(struct agent_by *by)
 {
+	memset(by, 0, sizeof(*by));
+	by->uid = getuid();
+	by->loginuid = tg_proc_loginuid(0);
+	by->pid = getppid();
+	tg_proc_comm(by->pid, by->comm, sizeof(by->comm));
+}
+
+/*
+ * --detach, or detach asked over the control socket (the agent stopped
+ * first): remove every pin of --pin-dir, with it every check, and leave a
+ * record of who did it with the collector (or in the spool).
+ */
+int agent_detach(struct agent *a, const struct agent_by *asked)
+{
+	const struct agent_by *by = asked;
+	char why[512], msg[1024], hex[65];
 	struct tg_detach_stats st;
-	char why[512], msg[768], hex[65], comm[32] = "";
+	struct agent_by self;
 	struct json_object *o;
 	int err;
 
+	if (!by) {
+		detach_by_self(&self);
+		by = &self;
+	}
 	tg_registry_init(&a->reg);
 	err = setup_paths(a);
 	if (err)
@@ -555,12 +573,14 @@ int agent_detach(struct agent *a)
 		return 0;
 	}
 	tg_build_id_hex(st.build_id, hex);
-	tg_proc_comm(getppid(), comm, sizeof(comm));
 	snprintf(
 		msg, sizeof(msg),
-		"enforcement removed: %u link(s) and %u map(s) unpinned from %s by uid %u (login uid %ld) through pid %d (parent %d %s)",
-		st.links, st.maps, a->opt.pin_dir, getuid(),
-		tg_proc_loginuid(0), getpid(), getppid(), comm);
+		"enforcement removed: %u link(s) and %u map(s) unpinned from %s by uid %u (login uid %ld) %s pid %d (%s)%s%s",
+		st.links, st.maps, a->opt.pin_dir, (unsigned int)by->uid,
+		by->loginuid,
+		asked ? "over the control socket, from" : "through",
+		(int)by->pid, by->comm,
+		by->confirmed_by[0] ? ", confirmed by " : "", by->confirmed_by);
 	tg_info("%s", msg);
 	a->fmt.reg = &a->reg;
 	a->fmt.host = a->host;
@@ -583,14 +603,17 @@ int agent_detach(struct agent *a)
 				       json_object_new_int64(st.maps));
 		json_object_object_add(o, "build", json_object_new_string(hex));
 		json_object_object_add(o, "by_uid",
-				       json_object_new_int64(getuid()));
-		json_object_object_add(
-			o, "by_login_uid",
-			json_object_new_int64(tg_proc_loginuid(0)));
+				       json_object_new_int64(by->uid));
+		json_object_object_add(o, "by_login_uid",
+				       json_object_new_int64(by->loginuid));
 		json_object_object_add(o, "by_pid",
-				       json_object_new_int64(getppid()));
+				       json_object_new_int64(by->pid));
 		json_object_object_add(o, "by_comm",
-				       json_object_new_string(comm));
+				       json_object_new_string(by->comm));
+		if (by->confirmed_by[0])
+			json_object_object_add(
+				o, "confirmed_by",
+				json_object_new_string(by->confirmed_by));
 		agent_emit(a, o);
 	}
 	flush_sink(a);

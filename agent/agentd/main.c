@@ -91,6 +91,16 @@ static int on_signals(struct agent *a)
 	struct signalfd_siginfo si;
 
 	while (read(a->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP &&
+		    agent_needs_confirm(a, "reload")) {
+			/* A signal carries no second person: no way round. */
+			agent_emit(
+				a,
+				tg_agent_event(
+					&a->fmt, "reload", "deny",
+					"SIGHUP ignored: a reload waits for a second person's confirmation (policy confirm: verbs); use tenantguard reload"));
+			continue;
+		}
 		if (si.ssi_signo == SIGHUP) {
 			agent_reload(a, NULL, NULL);
 			agent_prepare_tenants_dir(a);
@@ -146,6 +156,8 @@ static int run(struct agent *a)
 			ring_buffer__consume(a->bpf.rb);
 			tg_control_serve(a->control_fd, agent_control, a);
 			agent_prepare_tenants_dir(a);
+			if (a->detach_by.asked)
+				return 0;
 		}
 		tg_sink_process(a->sink);
 		agent_report_refused_collector(a);
@@ -174,10 +186,12 @@ int main(int argc, char **argv)
 	tg_log_init(TG_AGENT_PROG, a.opt.verbose);
 	libbpf_set_print(libbpf_print);
 	if (a.opt.detach)
-		return agent_detach(&a) ? 1 : 0;
+		return agent_detach(&a, NULL) ? 1 : 0;
 	err = agent_start(&a);
 	if (!err)
 		err = run(&a);
 	agent_stop(&a, !err);
+	if (!err && a.detach_by.asked)
+		return agent_detach(&a, &a.detach_by) ? 1 : 0;
 	return err ? 1 : 0;
 }

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
@@ -129,6 +130,24 @@ int agent_load_policy(struct agent *a, struct tg_policy *p, struct tg_diag *d)
 	return err;
 }
 
+/* A message of d that no file position fits. */
+static void diag_plain(struct tg_diag *d, const char *fmt, ...)
+{
+	char msg[512], **v;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	v = reallocarray(d->msgs, d->n + 1, sizeof(*v));
+	if (!v)
+		return;
+	d->msgs = v;
+	d->msgs[d->n] = strdup(msg);
+	if (d->msgs[d->n])
+		d->n++;
+}
+
 /* The policy in force again after next failed to apply (err); d gets why. */
 static void roll_back(struct agent *a, struct tg_policy *prev,
 		      struct tg_policy *next, int err, struct tg_diag *d)
@@ -144,9 +163,7 @@ static void roll_back(struct agent *a, struct tg_policy *prev,
 	tg_policy_free(next);
 	snprintf(msg, sizeof(msg), "policy: cannot apply: %s",
 		 apply_error(err));
-	d->msgs = calloc(1, sizeof(char *));
-	if (d->msgs && (d->msgs[0] = strdup(msg)))
-		d->n = 1;
+	diag_plain(d, "%s", msg);
 }
 
 /* The outcome of a reload: an event, a log line, the reasons into errs. */
@@ -270,6 +287,16 @@ int agent_reload(struct agent *a, struct json_object *errs,
 	int err;
 
 	err = agent_load_policy(a, &next, &d);
+	if (!err && a->reload_expect && strcmp(next.digest, a->reload_expect)) {
+		/* Confirmed was what the files held then, not what they hold.
+		 */
+		diag_plain(
+			&d,
+			"policy: the files changed since the request was made (sha256 %s then, %s now): nothing applied; ask again",
+			a->reload_expect, next.digest);
+		tg_policy_free(&next);
+		err = -ESTALE;
+	}
 	if (!err) {
 		prev = a->policy;
 		a->policy = next;
@@ -295,6 +322,28 @@ int agent_reload(struct agent *a, struct json_object *errs,
 	if (!err && changes)
 		add_changes(changes, ch);
 	json_object_put(ch);
+	tg_diag_free(&d);
+	return err;
+}
+
+int agent_reload_preview(struct agent *a, struct json_object *changes,
+			 struct json_object *errs, char *digest, size_t len)
+{
+	struct tg_policy next;
+	struct tg_diag d = {};
+	unsigned int i;
+	int err;
+
+	err = agent_load_policy(a, &next, &d);
+	if (err) {
+		for (i = 0; i < d.n; i++)
+			json_object_array_add(
+				errs, json_object_new_string(d.msgs[i]));
+	} else {
+		tenant_changes(&a->policy, &next, changes);
+		snprintf(digest, len, "%s", next.digest);
+		tg_policy_free(&next);
+	}
 	tg_diag_free(&d);
 	return err;
 }

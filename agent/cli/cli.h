@@ -24,9 +24,28 @@ struct cli_cmd {
 	int (*func)(const struct cli_opts *o, int argc, char **argv);
 };
 
+/* The exit status of a request left waiting for a second person. */
+#define CLI_PENDING 3
+
 /* status.c */
 int cmd_status(const struct cli_opts *o, int argc, char **argv);
 int cmd_reload(const struct cli_opts *o, int argc, char **argv);
+/*
+ * The agent's reply to req in *reply: 0, or -errno (reported), also when
+ * the agent refused it ({"ok": false, "error": ...}).
+ */
+int cli_call(const struct cli_opts *o, struct json_object *req,
+	     struct json_object **reply);
+/* A reply that says the request waits: printed, 1; else 0. */
+int cli_pending(struct json_object *r);
+/* A reload's reply printed; its exit status. */
+int cli_reload_reply(struct json_object *r);
+/* The tenants a reload added, removed and changed. */
+void print_changes(struct json_object *r);
+
+/* confirm.c */
+int cmd_confirm(const struct cli_opts *o, int argc, char **argv);
+int cmd_detach(const struct cli_opts *o, int argc, char **argv);
 
 /* check.c */
 int cmd_policy_check(const struct cli_opts *o, int argc, char **argv);

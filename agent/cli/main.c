@@ -27,6 +27,10 @@ static void usage(FILE *out)
 		"  status [--json]     policy, generation, backends, tenants, denials\n"
 		"  reload              load the agent's policy files again; errors are\n"
 		"                      printed and the policy in force stays\n"
+		"  detach              stop the agent and remove every check it made\n"
+		"  confirm ID          carry out request ID, which waits for a second\n"
+		"                      person (policy confirm:); exit status 3 means a\n"
+		"                      request waits, its id printed\n"
 		"  policy check FILE [DROPIN...]\n"
 		"         validate a policy (and drop-ins, merged in the order given)\n"
 		"         without touching the kernel; errors as file:line:column\n"
@@ -106,7 +110,8 @@ static const struct cli_cmd cmds[] = {
 	{"-h", cmd_help},	  {"events", cmd_events},
 	{"status", cmd_status},	  {"reload", cmd_reload},
 	{"policy", cmd_policy},	  {"run", cmd_run},
-	{"seccomp", cmd_seccomp}, {}};
+	{"seccomp", cmd_seccomp}, {"detach", cmd_detach},
+	{"confirm", cmd_confirm}, {}};
 
 int main(int argc, char **argv)
 {

@@ -16,17 +16,16 @@
  * The agent's reply to {"cmd": cmd} in *reply; 0, or -errno (reported):
  * also when the agent refused the request ({"ok": false, "error": ...}).
  */
-static int call(const struct cli_opts *o, const char *cmd,
-		struct json_object **reply)
+int cli_call(const struct cli_opts *o, struct json_object *req,
+	     struct json_object **reply)
 {
-	struct json_object *req = json_object_new_object(), *v;
+	const char *cmd = jstr(req, "cmd");
+	struct json_object *v;
 	int err = 0;
 
-	json_object_object_add(req, "cmd", json_object_new_string(cmd));
 	*reply = tg_control_call(o->control_socket, req);
 	if (!*reply)
 		err = -errno;
-	json_object_put(req);
 	if (err)
 		return tg_err(err, "%s: cannot reach the agent at %s: %s", cmd,
 			      o->control_socket, strerror(-err));
@@ -36,6 +35,29 @@ static int call(const struct cli_opts *o, const char *cmd,
 		*reply = NULL;
 	}
 	return err;
+}
+
+static int call(const struct cli_opts *o, const char *cmd,
+		struct json_object **reply)
+{
+	struct json_object *req = json_object_new_object();
+	int err;
+
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	err = cli_call(o, req, reply);
+	json_object_put(req);
+	return err;
+}
+
+int cli_pending(struct json_object *r)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(r, "pending", &v) ||
+	    !json_object_get_boolean(v))
+		return 0;
+	printf("pending: %s\n", jstr(r, "message"));
+	return 1;
 }
 
 const char *jstr(struct json_object *o, const char *k)
@@ -270,6 +292,32 @@ static void print_local_routes(struct json_object *r)
  * The control socket: who may connect, and each role's groups (a group the
  * host does not have is marked "absent").
  */
+/* The two-person rule: the verbs it holds, and the requests waiting. */
+static void print_confirm(struct json_object *c)
+{
+	struct json_object *cf, *arr, *w;
+	size_t i;
+
+	if (!json_object_object_get_ex(c, "confirm", &cf))
+		return;
+	json_object_object_get_ex(cf, "verbs", &arr);
+	printf("confirm:     ");
+	if (arr && json_object_array_length(arr))
+		print_list(arr);
+	else
+		printf("nothing");
+	printf(" (second person within %ss)\n", jstr(cf, "window_s"));
+	json_object_object_get_ex(cf, "waiting", &arr);
+	for (i = 0; arr && i < json_object_array_length(arr); i++) {
+		w = json_object_array_get_idx(arr, i);
+		printf("  waiting:   %s %s by uid %s (login uid %s%s%s), needs %s, %ss left\n",
+		       jstr(w, "id"), jstr(w, "verb"), jstr(w, "uid"),
+		       jstr(w, "login_uid"), *jstr(w, "user") ? ", " : "",
+		       jstr(w, "user"), jstr(w, "needs_role"),
+		       jstr(w, "expires_in_s"));
+	}
+}
+
 static void print_control(struct json_object *r)
 {
 	static const char *const roles[] = {"viewer", "operator", "admin"};
@@ -284,6 +332,7 @@ static void print_control(struct json_object *r)
 	else
 		printf("CONTROL:     %s (mode 0600, root only: no group %s on this host)\n",
 		       jstr(c, "socket"), jstr(c, "group"));
+	print_confirm(c);
 	if (!json_object_object_get_ex(c, "roles", &rs))
 		return;
 	printf("roles:      ");
@@ -358,7 +407,7 @@ int cmd_status(const struct cli_opts *o, int argc, char **argv)
 }
 
 /* The policy tenants a reload added, removed and changed, if any. */
-static void print_changes(struct json_object *r)
+void print_changes(struct json_object *r)
 {
 	static const char *const keys[] = {"tenants_added", "tenants_removed",
 					   "tenants_changed"};
@@ -381,12 +430,24 @@ static void print_changes(struct json_object *r)
 
 int cmd_reload(const struct cli_opts *o, int argc, char **argv)
 {
-	struct json_object *r, *errs, *ok;
-	size_t i, n;
-	int good;
+	struct json_object *r;
 
 	if (call(o, "reload", &r))
 		return 1;
+	if (cli_pending(r)) {
+		print_changes(r);
+		json_object_put(r);
+		return CLI_PENDING;
+	}
+	return cli_reload_reply(r);
+}
+
+int cli_reload_reply(struct json_object *r)
+{
+	struct json_object *errs, *ok;
+	size_t i, n;
+	int good;
+
 	good = json_object_object_get_ex(r, "ok", &ok) &&
 	       json_object_get_boolean(ok);
 	json_object_object_get_ex(r, "errors", &errs);

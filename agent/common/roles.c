@@ -16,33 +16,45 @@ static const char *const role_names[TG_ROLE_COUNT] = {
  * Every verb of the control socket, served today or planned (issue 16 and
  * those built on it), with the least role that may ask for it.
  */
+#define C 1 /* 1: may be made to need a second person (policy "confirm") */
+
 static const struct {
 	const char *verb;
 	int role;
+	int confirmable;
 } verbs[] = {
-	/* Looking. */
-	{"status", TG_ROLE_VIEWER},
-	{"events", TG_ROLE_VIEWER},
-	{"events-summary", TG_ROLE_VIEWER},
-	{"report", TG_ROLE_VIEWER},
-	{"policy-show", TG_ROLE_VIEWER},
-	/* Running: the policy, workloads (the launcher), grants. */
-	{"reload", TG_ROLE_OPERATOR},
-	{"tenant", TG_ROLE_OPERATOR},
-	{"seccomp-listener", TG_ROLE_OPERATOR},
-	{"run", TG_ROLE_OPERATOR},
-	{"probe", TG_ROLE_OPERATOR},
-	{"grant-request", TG_ROLE_OPERATOR},
+	/* Looking: nothing to confirm. */
+	{"status", TG_ROLE_VIEWER, 0},
+	{"events", TG_ROLE_VIEWER, 0},
+	{"events-summary", TG_ROLE_VIEWER, 0},
+	{"report", TG_ROLE_VIEWER, 0},
+	{"policy-show", TG_ROLE_VIEWER, 0},
+	/*
+	 * Running: the policy, workloads (the launcher), grants. A launch
+	 * and its helpers relay the requester's own terminal and
+	 * descriptors: nobody else can confirm them.
+	 */
+	{"reload", TG_ROLE_OPERATOR, C},
+	{"tenant", TG_ROLE_OPERATOR, 0},
+	{"seccomp-listener", TG_ROLE_OPERATOR, 0},
+	{"run", TG_ROLE_OPERATOR, 0},
+	{"probe", TG_ROLE_OPERATOR, C},
+	{"grant-request", TG_ROLE_OPERATOR, C},
+	/*
+	 * Confirming another person's request: the role that request
+	 * needs is checked as well (tg_confirm_check).
+	 */
+	{"confirm", TG_ROLE_OPERATOR, 0},
 	/* Changing what holds. */
-	{"detach", TG_ROLE_ADMIN},
-	{"confirm", TG_ROLE_ADMIN},
-	{"break-glass", TG_ROLE_ADMIN},
-	{"tenant-retire", TG_ROLE_ADMIN},
-	{"tenant-export", TG_ROLE_ADMIN},
-	{"tenant-erase", TG_ROLE_ADMIN},
+	{"detach", TG_ROLE_ADMIN, C},
+	{"break-glass", TG_ROLE_ADMIN, C},
+	{"tenant-retire", TG_ROLE_ADMIN, C},
+	{"tenant-export", TG_ROLE_ADMIN, C},
+	{"tenant-erase", TG_ROLE_ADMIN, C},
 };
 
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
+_Static_assert(N_VERBS <= TG_VERBS_MAX, "a verb set is one 64-bit mask");
 
 const char *tg_role_name(int role)
 {
@@ -61,12 +73,26 @@ int tg_role_parse(const char *s)
 
 int tg_verb_role(const char *verb)
 {
+	int i = tg_verb_index(verb);
+
+	return i < 0 ? i : verbs[i].role;
+}
+
+int tg_verb_index(const char *verb)
+{
 	size_t i;
 
 	for (i = 0; verb && i < N_VERBS; i++)
 		if (strcmp(verb, verbs[i].verb) == 0)
-			return verbs[i].role;
+			return (int)i;
 	return -ENOENT;
+}
+
+int tg_verb_confirmable(const char *verb)
+{
+	int i = tg_verb_index(verb);
+
+	return i >= 0 && verbs[i].confirmable;
 }
 
 const char *tg_verb_name(size_t i)

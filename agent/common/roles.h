@@ -28,6 +28,24 @@ int tg_role_parse(const char *s);
 /* The role verb needs, or -ENOENT for a verb the table does not hold. */
 int tg_verb_role(const char *verb);
 
+/* A set of verbs is a mask of their places in the table. */
+#define TG_VERBS_MAX 64
+
+/* Where verb is in the table (0...), or -ENOENT. */
+int tg_verb_index(const char *verb);
+
+/*
+ * Whether the policy may make verb need a second person's confirmation
+ * (it changes what holds; it relays nothing of the requester's own).
+ */
+int tg_verb_confirmable(const char *verb);
+
+/* The verbs that need confirmation when the policy names none. */
+#define TG_CONFIRM_DEFAULT_VERBS                                               \
+	{                                                                      \
+		"detach", "tenant-erase", "break-glass"                        \
+	}
+
 /* The i-th verb of the table, NULL past its end. */
 const char *tg_verb_name(size_t i);
 

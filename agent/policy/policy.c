@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "common/confirm.h"
 #include "policy/policy.h"
 #include "policy/yaml_tree.h"
 
@@ -580,6 +581,87 @@ static int parse_roles(struct yctx *c, struct tg_policy *p,
 	return err;
 }
 
+/* A duration: N with s, m, h or d (10m, 90s, 1d), at most max seconds. */
+static int parse_duration(const char *s, unsigned long max, unsigned long *out)
+{
+	static const struct {
+		char unit;
+		unsigned long sec;
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+	char num[24];
+	size_t n = strlen(s), i;
+	unsigned long v;
+
+	if (n < 2 || n >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, n - 1);
+	num[n - 1] = '\0';
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (s[n - 1] == units[i].unit)
+			break;
+	if (i == sizeof(units) / sizeof(units[0]) ||
+	    parse_uint(num, max / units[i].sec, &v) || v == 0)
+		return -EINVAL;
+	*out = v * units[i].sec;
+	return 0;
+}
+
+/* confirm: {verbs: [VERB...], window: DURATION} */
+static int parse_confirm(struct yctx *c, struct tg_policy *p,
+			 const struct ynode *y)
+{
+	static const char *const keys[] = {"verbs", "window", NULL};
+	const struct ynode *v, *l;
+	unsigned long w;
+	unsigned int i;
+	int err, k;
+
+	if (y_want(c, y, Y_MAP, "confirm"))
+		return -EINVAL;
+	err = y_check_keys(c, y, keys, "confirm");
+	if ((v = y_get(y, "window"))) {
+		if (y_want(c, v, Y_SCALAR, "window") ||
+		    parse_duration(v->value, TG_CONFIRM_WINDOW_MAX_S, &w)) {
+			YERR(c, v,
+			     "window '%s' must be a duration from 1s to %ud (like 90s, 10m, 1h)",
+			     v->type == Y_SCALAR ? v->value : y_type_name(v),
+			     TG_CONFIRM_WINDOW_MAX_S / 86400);
+			err = -EINVAL;
+		} else {
+			p->confirm_window_s = (unsigned int)w;
+		}
+	}
+	if (!(v = y_get(y, "verbs")))
+		return err;
+	if (v->type == Y_SCALAR && !v->value[0] && !v->quoted) {
+		p->confirm_verbs = 0; /* verbs: (nothing): nothing waits */
+		return err;
+	}
+	if (!(l = list_of(c, v, "confirm verbs")))
+		return -EINVAL;
+	p->confirm_verbs = 0;
+	for (i = 0; i < l->n; i++) {
+		v = l->kids[i];
+		if (y_want(c, v, Y_SCALAR, "a verb")) {
+			err = -EINVAL;
+			continue;
+		}
+		k = tg_verb_index(v->value);
+		if (k < 0) {
+			YERR(c, v, "unknown verb '%s' in confirm", v->value);
+			err = -EINVAL;
+		} else if (!tg_verb_confirmable(v->value)) {
+			YERR(c, v,
+			     "verb '%s' cannot need confirmation (it only looks, or relays the requester's own terminal)",
+			     v->value);
+			err = -EINVAL;
+		} else {
+			p->confirm_verbs |= 1ull << k;
+		}
+	}
+	return err;
+}
+
 void tg_policy_default_roles(struct tg_policy *p)
 {
 	struct tg_role_group *g;
@@ -604,8 +686,8 @@ int tg_policy_parse(struct tg_policy *p, const char *name, const char *buf,
 		    size_t len, int main, struct tg_diag *d)
 {
 	static const char *const main_keys[] = {
-		"version", "mode", "tenants_cgroup", "events", "roles",
-		"tenants", NULL};
+		"version", "mode",    "tenants_cgroup", "events",
+		"roles",   "confirm", "tenants",	NULL};
 	static const char *const dropin_keys[] = {"version", "tenants", NULL};
 	struct yctx c = {.name = name, .d = d, .doc = "policy"};
 	const struct ynode *v, *tenants;
@@ -643,6 +725,8 @@ int tg_policy_parse(struct tg_policy *p, const char *name, const char *buf,
 	    parse_rate(&c, v, &p->events))
 		err = -EINVAL;
 	if (main && (v = y_get(root, "roles")) && parse_roles(&c, p, v))
+		err = -EINVAL;
+	if (main && (v = y_get(root, "confirm")) && parse_confirm(&c, p, v))
 		err = -EINVAL;
 	if (main && (v = y_get(root, "tenants_cgroup"))) {
 		if (parse_abs_path(&c, v, "tenants_cgroup", p->tenants_cgroup,
@@ -724,6 +808,18 @@ void tg_policy_init(struct tg_policy *p)
 	p->events = (struct tg_rate){
 		.set = 1, .rate = TG_RATE_DEFAULT, .burst = TG_BURST_DEFAULT};
 	snprintf(p->tenants_cgroup, sizeof(p->tenants_cgroup), "/tenants");
+	tg_policy_default_confirm(p);
+}
+
+void tg_policy_default_confirm(struct tg_policy *p)
+{
+	static const char *const verbs[] = TG_CONFIRM_DEFAULT_VERBS;
+	size_t i;
+
+	p->confirm_verbs = 0;
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		p->confirm_verbs |= 1ull << tg_verb_index(verbs[i]);
+	p->confirm_window_s = TG_CONFIRM_WINDOW_DEFAULT_S;
 }
 
 static void free_strv(char **v, unsigned int n)
@@ -751,6 +847,9 @@ void tg_policy_free(struct tg_policy *p)
 		free(t->networks);
 	}
 	free(p->tenants);
+	for (i = 0; i < p->n_read; i++)
+		free(p->read[i].path);
+	free(p->read);
 	if (p->names) {
 		hdestroy_r(p->names);
 		free(p->names);

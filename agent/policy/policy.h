@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <linux/types.h>
+#include <sodium.h>
 
 #include "common/roles.h"
 #include "policy/yaml_tree.h"
@@ -76,15 +77,40 @@ struct tg_policy {
 	/* The groups of each role ("roles"); a role not given: its default. */
 	struct tg_role_groups roles;
 	int roles_given[TG_ROLE_COUNT];
+	/*
+	 * The verbs that wait for a second person (a mask of their places in
+	 * the role table, "confirm: verbs") and for how long ("window").
+	 */
+	__u64 confirm_verbs;
+	unsigned int confirm_window_s;
 	struct tg_policy_tenant *tenants;
 	unsigned int n_tenants;
-	char source[PATH_MAX];	    /* main file, "" for the built-in policy */
+	char source[PATH_MAX]; /* main file, "" for the built-in policy */
+	/* The files tg_policy_load read, in order, and each one's SHA-256. */
+	struct tg_policy_read {
+		char *path;
+		char sha256[65];
+	} * read;
+	unsigned int n_read;
+	/*
+	 * SHA-256 (hex) over those files: each one's path, length and bytes
+	 * in turn; "" for the built-in policy.
+	 */
+	char digest[65];
+	crypto_hash_sha256_state digest_st;
+	int digest_open;
 	unsigned int n_files;	    /* files merged */
 	struct hsearch_data *names; /* name -> index of tenants */
 	const void *names_base;	    /* tenants when names was built */
 };
 
 void tg_policy_init(struct tg_policy *p);
+
+/* The two-person rule when the policy says nothing: detach, tenant-erase
+ * and break-glass wait for a second person for up to 10 minutes. */
+void tg_policy_default_confirm(struct tg_policy *p);
+
+#define TG_CONFIRM_WINDOW_MAX_S (7u * 86400)
 void tg_policy_free(struct tg_policy *p);
 
 /*

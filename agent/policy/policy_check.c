@@ -513,6 +513,39 @@ static int yaml_name(const struct dirent *de)
 	       strcmp(de->d_name + n - 5, ".yaml") == 0;
 }
 
+/*
+ * Fold one file read into the policy's digest: its name, its length and
+ * its bytes, so that the digest says which files, in which order, held
+ * what.
+ */
+static void digest_file(struct tg_policy *p, const char *path, const char *buf,
+			size_t len)
+{
+	unsigned char n[8], h[crypto_hash_sha256_BYTES];
+	struct tg_policy_read *r;
+	int i;
+
+	if (!p->digest_open)
+		return;
+	r = reallocarray(p->read, p->n_read + 1, sizeof(*r));
+	if (r) {
+		p->read = r;
+		r += p->n_read;
+		r->path = strdup(path);
+		crypto_hash_sha256(h, (const unsigned char *)buf, len);
+		sodium_bin2hex(r->sha256, sizeof(r->sha256), h, sizeof(h));
+		if (r->path)
+			p->n_read++;
+	}
+	for (i = 0; i < 8; i++)
+		n[i] = (unsigned char)((__u64)len >> (8 * i));
+	crypto_hash_sha256_update(&p->digest_st, (const unsigned char *)path,
+				  strlen(path) + 1);
+	crypto_hash_sha256_update(&p->digest_st, n, sizeof(n));
+	crypto_hash_sha256_update(&p->digest_st, (const unsigned char *)buf,
+				  len);
+}
+
 int tg_policy_load_file(struct tg_policy *p, const char *path, int main,
 			struct tg_diag *d)
 {
@@ -521,8 +554,10 @@ int tg_policy_load_file(struct tg_policy *p, const char *path, int main,
 	int err;
 
 	err = tg_read_text_file(path, TG_POLICY_MAX_FILE, &buf, &len, d);
-	if (!err)
+	if (!err) {
+		digest_file(p, path, buf, len);
 		err = tg_policy_parse(p, path, buf, len, main, d);
+	}
 	free(buf);
 	return err;
 }
@@ -530,14 +565,19 @@ int tg_policy_load_file(struct tg_policy *p, const char *path, int main,
 int tg_policy_load(struct tg_policy *p, const char *file,
 		   const char *dropin_dir, struct tg_diag *d)
 {
+	unsigned char h[crypto_hash_sha256_BYTES];
 	struct dirent **list = NULL;
 	char path[PATH_MAX];
 	int i, n, err = 0;
 
 	snprintf(p->source, sizeof(p->source), "%s", file);
+	crypto_hash_sha256_init(&p->digest_st);
+	p->digest_open = 1;
 	err = tg_policy_load_file(p, file, 1, d);
-	if (err == -ENOENT || err == -EACCES || err == -EFBIG)
+	if (err == -ENOENT || err == -EACCES || err == -EFBIG) {
+		p->digest_open = 0;
 		return err;
+	}
 	n = dropin_dir ? scandir(dropin_dir, &list, yaml_name, alphasort) : 0;
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dropin_dir,
@@ -547,6 +587,9 @@ int tg_policy_load(struct tg_policy *p, const char *file,
 		free(list[i]);
 	}
 	free(list);
+	crypto_hash_sha256_final(&p->digest_st, h);
+	p->digest_open = 0;
+	sodium_bin2hex(p->digest, sizeof(p->digest), h, sizeof(h));
 	if (tg_policy_finish(p, d))
 		err = -EINVAL;
 	return err ? -EINVAL : 0;

@@ -164,7 +164,7 @@ raw_as operator_listener_served "$O" "seccomp-listener: not a seccomp listener" 
 	'{"cmd":"seccomp-listener","tenant":"acme"}' pass-stdin
 raw_as admin_listener_served "$A" "seccomp-listener: not a seccomp listener" \
 	'{"cmd":"seccomp-listener","tenant":"acme"}' pass-stdin
-raw_as unknown_verb_refused "$A" '"error":"unknown command"' '{"cmd":"detach"}'
+raw_as unknown_verb_refused "$A" '"error":"unknown command"' '{"cmd":"break-glass"}'
 
 # The admin events: who, what, role, result.
 uid_of() { id -u "$1"; }
@@ -180,8 +180,10 @@ tg_event viewer_reload_event kind=admin op=reload verdict=deny \
 sha=$(sha256sum "$TG_POLICY" | cut -d' ' -f1)
 tg_event operator_reload_event kind=admin op=reload verdict=allow \
 	uid="$(uid_of "$O")" user="$O" gid="$(id -g "$O")" role=operator \
-	result=allow ok=true error= \
-	args="{\"policy\":\"$(echo "$TG_POLICY" | sed 's|/|\\/|g')\",\"policy_sha256\":\"$sha\",\"tenants_added\":[],\"tenants_removed\":[],\"tenants_changed\":[]}"
+	result=allow ok=true error= args.policy="$TG_POLICY" \
+	args.policy_sha256="$sha" 'args.tenants_added=[]' \
+	'args.tenants_removed=[]' 'args.tenants_changed=[]' \
+	args.policy_files="[{\"path\":\"$(echo "$TG_POLICY" | sed 's|/|\\/|g')\",\"sha256\":\"$sha\"}]"
 tg_event admin_reload_event kind=admin op=reload verdict=allow \
 	uid="$(uid_of "$A")" role=admin result=allow
 tg_event operator_tenant_event kind=admin op=tenant verdict=allow \
@@ -191,7 +193,7 @@ tg_event operator_listener_event kind=admin op=seccomp-listener \
 	error="seccomp-listener: not a seccomp listener" \
 	'args={"tenant":"acme"}'
 tg_event unknown_verb_event kind=admin op="(unknown command)" verdict=deny \
-	role=admin error="unknown command" 'args={"cmd":"detach"}'
+	role=admin error="unknown command" 'args={"cmd":"break-glass"}'
 tg_count_is norole_status_event_once 1 kind=admin op=status \
 	uid="$(uid_of "$N")"
 
@@ -265,7 +267,9 @@ esac
 sha=$(sha256sum "$TG_POLICY" | cut -d' ' -f1)
 tg_event reload_event_changes kind=admin op=reload verdict=allow \
 	uid="$(uid_of "$O")" role=operator \
-	args="{\"policy\":\"$(echo "$TG_POLICY" | sed 's|/|\\/|g')\",\"policy_sha256\":\"$sha\",\"tenants_added\":[\"initech\"],\"tenants_removed\":[\"globex\"],\"tenants_changed\":[\"acme\"]}"
+	args.policy="$TG_POLICY" args.policy_sha256="$sha" \
+	'args.tenants_added=["initech"]' 'args.tenants_removed=["globex"]' \
+	'args.tenants_changed=["acme"]'
 tg_event reload_agent_event_changes kind=agent op=reload verdict=allow \
 	by_uid="$(uid_of "$O")" 'tenants_added=["initech"]' \
 	'tenants_removed=["globex"]' 'tenants_changed=["acme"]'

@@ -156,6 +156,91 @@ static void test_roles(void **state)
 	tg_policy_free(&p);
 }
 
+/* The bit of verb in a policy's confirm_verbs. */
+static unsigned long long verb_bit(const char *verb)
+{
+	return 1ull << tg_verb_index(verb);
+}
+
+/*
+ * confirm: the verbs that wait for a second person and the window; the
+ * defaults without it; verbs that only look or relay the requester's own
+ * terminal cannot be named; bad windows are located errors.
+ */
+static void test_confirm(void **state)
+{
+	static const char doc[] = "version: 1\n"
+				  "confirm:\n"
+				  "  verbs: [reload, detach]\n"
+				  "  window: 90s\n";
+	static const struct {
+		const char *doc, *error;
+	} bad[] = {
+		{"version: 1\nconfirm: {verbs: [status]}\n",
+		 "t.yaml:2:19: verb 'status' cannot need confirmation"},
+		{"version: 1\nconfirm: {verbs: [run]}\n",
+		 "t.yaml:2:19: verb 'run' cannot need confirmation"},
+		{"version: 1\nconfirm: {verbs: [confirm]}\n",
+		 "t.yaml:2:19: verb 'confirm' cannot need confirmation"},
+		{"version: 1\nconfirm: {verbs: [relaod]}\n",
+		 "t.yaml:2:19: unknown verb 'relaod' in confirm"},
+		{"version: 1\nconfirm: {window: 0s}\n",
+		 "t.yaml:2:19: window '0s' must be a duration"},
+		{"version: 1\nconfirm: {window: 10}\n",
+		 "t.yaml:2:19: window '10' must be a duration"},
+		{"version: 1\nconfirm: {window: 8d}\n",
+		 "t.yaml:2:19: window '8d' must be a duration"},
+		{"version: 1\nconfirm: {window: -5m}\n",
+		 "t.yaml:2:19: window '-5m' must be a duration"},
+		{"version: 1\nconfirm: {verbs: [detach], windows: 5m}\n",
+		 "t.yaml:2:28: unknown key 'windows'"},
+	};
+	struct tg_diag d = {};
+	struct tg_policy p;
+	size_t i;
+
+	assert_int_equal(check_doc(&p, "t.yaml", doc, sizeof(doc) - 1, &d), 0);
+	assert_int_equal(p.confirm_verbs,
+			 verb_bit("reload") | verb_bit("detach"));
+	assert_int_equal(p.confirm_window_s, 90);
+	tg_policy_free(&p);
+	/* The default: detach, tenant-erase and break-glass, 10 minutes. */
+	assert_int_equal(check_doc(&p, "t.yaml", "version: 1\n", 11, &d), 0);
+	assert_int_equal(p.confirm_verbs, verb_bit("detach") |
+						  verb_bit("tenant-erase") |
+						  verb_bit("break-glass"));
+	assert_int_equal(p.confirm_window_s, 600);
+	tg_policy_free(&p);
+	/* An empty list: nothing waits; units. */
+	assert_int_equal(
+		check_doc(&p, "t.yaml",
+			  "version: 1\nconfirm: {verbs: [], window: 2h}\n", 44,
+			  &d),
+		0);
+	assert_int_equal(p.confirm_verbs, 0);
+	assert_int_equal(p.confirm_window_s, 7200);
+	tg_policy_free(&p);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(check_doc(&p, "t.yaml", bad[i].doc,
+					   strlen(bad[i].doc), &d),
+				 -EINVAL);
+		assert_true(d.n >= 1);
+		if (!strstr(d.msgs[0], bad[i].error))
+			fail_msg("%s: got '%s', want '%s'", bad[i].doc,
+				 d.msgs[0], bad[i].error);
+		tg_diag_free(&d);
+		tg_policy_free(&p);
+	}
+	/* A drop-in may not set it. */
+	tg_policy_init(&p);
+	assert_int_equal(tg_policy_parse(&p, "d.yaml",
+					 "version: 1\nconfirm: {}\n", 24, 0,
+					 &d),
+			 -EINVAL);
+	tg_diag_free(&d);
+	tg_policy_free(&p);
+}
+
 /* What a reload changes, tenant by tenant (the reload's change summary). */
 static void test_tenant_same(void **state)
 {
@@ -664,6 +749,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_inputs),
 		cmocka_unit_test(test_error_cap),
 		cmocka_unit_test(test_roles),
+		cmocka_unit_test(test_confirm),
 		cmocka_unit_test(test_tenant_same),
 	};
 

@@ -26,7 +26,7 @@ static const struct {
 	{"report", V},	      {"policy-show", V},      {"reload", O},
 	{"tenant", O},	      {"seccomp-listener", O}, {"run", O},
 	{"probe", O},	      {"grant-request", O},    {"detach", A},
-	{"confirm", A},	      {"break-glass", A},      {"tenant-retire", A},
+	{"confirm", O},	      {"break-glass", A},      {"tenant-retire", A},
 	{"tenant-export", A}, {"tenant-erase", A},
 };
 
@@ -84,6 +84,31 @@ static void test_unknown_verb_refused(void **state)
 	assert_int_equal(tg_authorize("status", -1), -EACCES);
 }
 
+/* Which verbs the policy may make wait, written out apart from the table. */
+static void test_confirmable(void **state)
+{
+	static const char *const yes[] = {
+		"reload",      "probe",		"grant-request", "detach",
+		"break-glass", "tenant-retire", "tenant-export", "tenant-erase",
+	};
+	size_t i, j, n = 0;
+	int want;
+
+	for (i = 0; tg_verb_name(i); i++) {
+		want = 0;
+		for (j = 0; j < sizeof(yes) / sizeof(yes[0]); j++)
+			want |= !strcmp(tg_verb_name(i), yes[j]);
+		n += (size_t)want;
+		if (tg_verb_confirmable(tg_verb_name(i)) != want)
+			fail_msg("%s: confirmable %d", tg_verb_name(i), !want);
+		assert_int_equal(tg_verb_index(tg_verb_name(i)), (int)i);
+	}
+	assert_int_equal(n, sizeof(yes) / sizeof(yes[0]));
+	assert_false(tg_verb_confirmable("nosuch"));
+	assert_false(tg_verb_confirmable(NULL));
+	assert_int_equal(tg_verb_index("nosuch"), -ENOENT);
+}
+
 static void test_role_names(void **state)
 {
 	int r;
@@ -136,6 +161,7 @@ int main(void)
 		cmocka_unit_test(test_table_is_the_list),
 		cmocka_unit_test(test_unknown_verb_refused),
 		cmocka_unit_test(test_role_names),
+		cmocka_unit_test(test_confirmable),
 		cmocka_unit_test(test_role_of),
 	};
 
