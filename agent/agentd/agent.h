@@ -19,6 +19,7 @@
 #include "agentd/hardlinks.h"
 #include "agentd/reserved_ports.h"
 #include "agentd/socket_seed.h"
+#include "common/buckets.h"
 #include "common/confirm.h"
 #include "common/peer.h"
 #include "common/privileges.h"
@@ -131,6 +132,9 @@ struct agent {
 	int peer_role;		    /* its role (enum tg_role) */
 	const char *peer_user;	    /* its uid's name, "" if none */
 	int peer_refused; /* the command refused it (its event: deny) */
+	/* Records of host callers' requests, by uid (control_cmds.c). */
+	struct tg_buckets admin_rl;
+	__s64 admin_rl_told_ms;
 	/* The request being carried out on a second person's word, or NULL. */
 	const struct tg_confirm_req *confirming;
 	struct tg_confirm_store confirm; /* requests waiting for a second one */
@@ -224,6 +228,8 @@ int agent_detach(struct agent *a, const struct agent_by *by);
 int agent_peer_actor(struct agent *a, const struct tg_peer *p, __u32 *id);
 struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
 				  struct json_object *req, int *fd);
+/* Once a second at most: the records held back by the rate limit, told. */
+void agent_control_tick(struct agent *a);
 /* Whether the policy makes verb wait for a second person. */
 int agent_needs_confirm(const struct agent *a, const char *verb);
 

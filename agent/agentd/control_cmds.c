@@ -25,6 +25,7 @@
 #include "agentd/sink.h"
 #include "common/cgroupfs.h"
 #include "common/clock.h"
+#include "common/buckets.h"
 #include "common/confirm.h"
 #include "common/control.h"
 #include "common/log.h"
@@ -261,6 +262,9 @@ static struct json_object *events_json(struct agent *a)
 	json_object_object_add(
 		t, "dropped_admin",
 		json_object_new_int64((int64_t)a->admin_dropped));
+	json_object_object_add(
+		t, "held_admin",
+		json_object_new_int64((int64_t)a->admin_rl.held_total));
 	json_object_object_add(
 		t, "spool_events",
 		json_object_new_int64((int64_t)ss.spool_records));
@@ -616,14 +620,30 @@ static const char *refusal(struct agent *a, const struct tg_peer *p, char *nb,
 }
 
 /*
+ * Whether a refused request of a tenant's (or the pending actor's)
+ * process is told (its events and log line): through that actor's own
+ * rate limit, as its kernel events; one that cannot be identified, by its
+ * uid's bucket.
+ */
+static int admit_refused(struct agent *a, const struct tg_peer *p)
+{
+	__u32 id;
+
+	if (agent_peer_actor(a, p, &id))
+		return tg_buckets_take(&a->admin_rl, p->uid, tg_now_ms());
+	return tg_ratelimit_admit(a->rl, id, TG_KIND_AGENT, 0, TG_VERDICT_DENY);
+}
+
+/*
  * Refuse a request to a tenant's process, the pending actor's or one that
  * cannot be identified, whatever its uid: the reply, an event and a log
- * line. NULL for a host process, which is judged by its role. *who: the
- * caller's actor ("host" for a host process).
+ * line (*told: 1, or 0 if the caller's rate limit held them back). NULL
+ * for a host process, which is judged by its role. *who: the caller's
+ * actor ("host" for a host process).
  */
 static struct json_object *refuse_peer(struct agent *a, const struct tg_peer *p,
 				       const char *cmd, char *nb, size_t nblen,
-				       const char **who)
+				       const char **who, int *told)
 {
 	char msg[PATH_MAX + 256];
 	struct json_object *o;
@@ -633,6 +653,8 @@ static struct json_object *refuse_peer(struct agent *a, const struct tg_peer *p,
 		*who = "host";
 		return NULL;
 	}
+	if (!(*told = admit_refused(a, p)))
+		return tg_control_error(msg);
 	tg_info("control: %s from pid %d (%s, uid %u, cgroup %s) %s", cmd,
 		(int)p->pid, p->comm, (unsigned int)p->uid,
 		p->err ? "unknown" : p->cgroup, msg);
@@ -1053,11 +1075,14 @@ static struct json_object *serve(struct agent *a, const struct tg_peer *peer,
 	return o;
 }
 
+static int admit_host(struct agent *a, const struct tg_peer *p,
+		      const struct request *r, int allowed);
+
 struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
 				  struct json_object *req, int *fd)
 {
 	struct agent *a = ctx;
-	int i = find_cmd(req), allowed = 0;
+	int i = find_cmd(req), allowed = 0, told = 1;
 	struct request r = {.role = TG_ROLE_NONE};
 	struct passwd *pw;
 	struct json_object *o;
@@ -1068,12 +1093,58 @@ struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
 			 : cmds[i].name;
 	pw = getpwuid(peer->uid);
 	snprintf(r.user, sizeof(r.user), "%s", pw ? pw->pw_name : "");
-	o = refuse_peer(a, peer, r.verb, nb, sizeof(nb), &r.who);
+	o = refuse_peer(a, peer, r.verb, nb, sizeof(nb), &r.who, &told);
 	if (!o) {
 		r.role = tg_role_of(&a->policy.roles, peer->uid, peer->gid,
 				    peer->groups, peer->n_groups);
 		o = serve(a, peer, req, i, &r, fd, &allowed);
+		told = admit_host(a, peer, &r, allowed);
 	}
-	admin_event(a, peer, req, &r, allowed, o);
+	if (told)
+		admin_event(a, peer, req, &r, allowed, o);
 	return o;
+}
+
+/*
+ * Whether a host caller's request is told (its admin event). What a
+ * request with the operator or admin role did is always told; looking
+ * (status...) and refused requests pass the caller's uid's bucket, so
+ * that a member of the socket's group cannot flood the trail.
+ */
+static int admit_host(struct agent *a, const struct tg_peer *p,
+		      const struct request *r, int allowed)
+{
+	if (allowed && tg_verb_role(r->verb) >= TG_ROLE_OPERATOR)
+		return 1;
+	return tg_buckets_take(&a->admin_rl, p->uid, tg_now_ms());
+}
+
+void agent_control_tick(struct agent *a)
+{
+	struct json_object *o;
+	struct tg_bucket *k;
+	unsigned int i = 0;
+	char msg[256];
+	__s64 now = tg_now_ms();
+
+	if (now - a->admin_rl_told_ms < 1000)
+		return;
+	a->admin_rl_told_ms = now;
+	while ((k = tg_buckets_held(&a->admin_rl, &i))) {
+		snprintf(
+			msg, sizeof(msg),
+			"%llu record(s) of control requests from uid %u held back (at most %u a second, %u at once, per uid)",
+			(unsigned long long)k->held, (unsigned int)k->key,
+			a->admin_rl.rate, a->admin_rl.burst);
+		o = tg_agent_event(&a->fmt, "admin_suppressed", "deny", msg);
+		if (o) {
+			json_object_object_add(o, "uid",
+					       json_object_new_int64(k->key));
+			json_object_object_add(o, "count",
+					       json_object_new_int64(k->held));
+		}
+		tg_info("control: %s", msg);
+		agent_emit(a, o);
+		k->held = 0;
+	}
 }

@@ -396,6 +396,8 @@ int agent_start(struct agent *a)
 	tg_sink_set_judge(a->sink, judge_collector, a);
 	if (tg_delivery_init(&a->dlv, a->sink, a->opt.metrics_file))
 		return tg_err(-ENOMEM, "events: out of memory");
+	/* Records of looking and refused requests: 10 a second per uid. */
+	tg_buckets_init(&a->admin_rl, 10, 50);
 	a->notify = tg_notify_new();
 	if (!a->notify)
 		return tg_err(-errno, "seccomp listeners: %s", strerror(errno));

@@ -163,6 +163,7 @@ static int run(struct agent *a)
 		agent_report_refused_collector(a);
 		agent_guard_collector(a);
 		agent_report_drops(a, 0);
+		agent_control_tick(a);
 		agent_heartbeat(a, 0);
 		if (a->opt.metrics_file && tg_now_ms() >= next_metrics) {
 			agent_write_metrics(a);

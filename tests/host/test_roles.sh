@@ -274,6 +274,67 @@ tg_event reload_agent_event_changes kind=agent op=reload verdict=allow \
 	by_uid="$(uid_of "$O")" 'tenants_added=["initech"]' \
 	'tenants_removed=["globex"]' 'tenants_changed=["acme"]'
 
+# Records of control requests are bounded per caller: looking and
+# refused requests of a host uid pass its bucket (50 at once, 10 a second),
+# what an operator did is always recorded, and a tenant's refused requests
+# pass the tenant's own rate limit.
+write_policy "$G_V" "$(printf '  acme: {events: {rate: 1, burst: 3}}\n  globex:')"
+tg_cli reload >/dev/null 2>&1
+uv=$(uid_of "$V") uo=$(uid_of "$O")
+before=$(tg_count kind=admin op=status uid="$uv")
+t0=$(date +%s)
+k=0
+# All at once: one after another they barely outrun the refill.
+flood=""
+while [ $k -lt 150 ]; do
+	as "$V" "$TG_BIN/tenantguard" --control-socket "$SOCK" status >/dev/null 2>&1 &
+	flood="$flood $!"
+	k=$((k + 1))
+done
+for p in $flood; do
+	wait "$p"
+done
+secs=$(($(date +%s) - t0 + 1))
+told=$(($(tg_count kind=admin op=status uid="$uv") - before))
+# At most the burst plus 10 a second of the time taken (rounded up).
+if [ "$told" -ge 50 ] && [ "$told" -le $((50 + 10 * secs)) ] && [ "$told" -lt 150 ]; then
+	tg_pass viewer_flood_bounded
+else
+	tg_fail viewer_flood_bounded "$told of 150 told in ${secs}s"
+fi
+tg_event viewer_flood_summarised kind=agent op=admin_suppressed uid="$uv"
+held=$(tg_cli status --json | sed -n 's/.*"held_admin":\([0-9]*\).*/\1/p')
+if [ "${held:-0}" -ge $((150 - told)) ]; then
+	tg_pass status_counts_held_admin
+else
+	tg_fail status_counts_held_admin "held_admin '$held', $((150 - told)) held"
+fi
+before=$(tg_count kind=admin op=reload uid="$uo")
+k=0
+while [ $k -lt 60 ]; do
+	as "$O" "$TG_BIN/tenantguard" --control-socket "$SOCK" reload >/dev/null 2>&1
+	k=$((k + 1))
+done
+sleep 1
+tg_count_is operator_reloads_all_told $((before + 60)) kind=admin op=reload \
+	uid="$uo"
+before=$(tg_count kind=admin op=status tenant=acme)
+k=0
+while [ $k -lt 40 ]; do
+	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh \
+		"$TG_TDIR/acme" "$TG_BIN/tenantguard" --control-socket "$SOCK" \
+		status >/dev/null 2>&1
+	k=$((k + 1))
+done
+told=$(($(tg_count kind=admin op=status tenant=acme) - before))
+if [ "$told" -ge 1 ] && [ "$told" -le 15 ]; then
+	tg_pass tenant_flood_by_tenant_limit
+else
+	tg_fail tenant_flood_by_tenant_limit "$told of 40 told"
+fi
+tg_event tenant_flood_suppressed kind=agent op=suppressed tenant=acme \
+	event_kind=agent
+
 # An unknown --control-group is refused at start.
 out=$("$TG_BIN/tenantguard-agent" --control-group "$P-nosuch" --policy builtin 2>&1)
 rc=$?
