@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/launch.h"
+#include "launcher/launch.h"
 #include "common/cgroupfs.h"
 #include "common/control.h"
 #include "common/log.h"

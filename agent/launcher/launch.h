@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef TG_CLI_LAUNCH_H
-#define TG_CLI_LAUNCH_H
+#ifndef TG_LAUNCHER_LAUNCH_H
+#define TG_LAUNCHER_LAUNCH_H
 
 #include <seccomp.h>
 #include <sys/types.h>
@@ -26,13 +26,13 @@ struct tg_launch {
  * before anything else runs where the kernel lacks it), in a cgroup
  * namespace rooted there, in mount and IPC namespaces of its own (a
  * private /dev/shm and /dev/mqueue) and, with pid_ns, a PID namespace
- * whose pid 1 is a small init (cli/namespaces.h) under the same ids and
+ * whose pid 1 is a small init (launcher/namespaces.h) under the same ids and
  * filter, with a /proc that shows the namespace's tasks only. Every
  * capability dropped (bounding and ambient sets too), securebits locked,
  * no_new_privs, optionally other ids, the filter installed as the last
  * step before exec (before the init starts CMD). When any of 0, 1, 2 is
  * a terminal, CMD gets a pseudo-terminal of its own in its place, as its
- * controlling terminal (cli/terminal.h). A namespace that cannot be made
+ * controlling terminal (launcher/terminal.h). A namespace that cannot be made
  * fails the launch. The launcher stays as the parent: it hands the
  * seccomp listener to the agent (or answers it itself, EPERM, when the
  * agent is unreachable), relays the terminal, forwards signals sent to it,
@@ -43,4 +43,4 @@ struct tg_launch {
  */
 int tg_launch(const struct tg_launch *l);
 
-#endif /* TG_CLI_LAUNCH_H */
+#endif /* TG_LAUNCHER_LAUNCH_H */

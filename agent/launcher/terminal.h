@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef TG_CLI_TERMINAL_H
-#define TG_CLI_TERMINAL_H
+#ifndef TG_LAUNCHER_TERMINAL_H
+#define TG_LAUNCHER_TERMINAL_H
 
 #include <stddef.h>
 #include <sys/types.h>
@@ -85,4 +85,4 @@ void tg_terminal_drain(struct tg_terminal *t, int ms);
 /* Restore, then close what is open. */
 void tg_terminal_close(struct tg_terminal *t);
 
-#endif /* TG_CLI_TERMINAL_H */
+#endif /* TG_LAUNCHER_TERMINAL_H */

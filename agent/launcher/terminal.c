@@ -16,7 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cli/terminal.h"
+#include "launcher/terminal.h"
 
 static int fail(char *why, size_t len, const char *what)
 {

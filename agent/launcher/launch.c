@@ -31,9 +31,9 @@
 #include "common/control.h"
 #include "common/log.h"
 #include "common/privileges.h"
-#include "cli/launch.h"
-#include "cli/namespaces.h"
-#include "cli/terminal.h"
+#include "launcher/launch.h"
+#include "launcher/namespaces.h"
+#include "launcher/terminal.h"
 #include "seccomp/notify.h"
 
 /* What the child needs: copies of the launcher's, after the fork. */
