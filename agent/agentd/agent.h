@@ -19,6 +19,7 @@
 #include "agentd/hardlinks.h"
 #include "agentd/reserved_ports.h"
 #include "agentd/socket_seed.h"
+#include "common/control.h"
 #include "common/peer.h"
 #include "common/privileges.h"
 #include "policy/pending.h"
@@ -192,6 +193,7 @@ int agent_detach(struct agent *a);
  */
 int agent_peer_actor(struct agent *a, const struct tg_peer *p, __u32 *id);
 struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
-				  struct json_object *req, int *fd);
+				  struct json_object *req,
+				  struct tg_control_io *io);
 
 #endif /* TG_AGENTD_AGENT_H */

@@ -403,7 +403,8 @@ static struct json_object *tenant_json(struct agent *a, const char *name)
 
 /* The launcher hands over the seccomp listener of a tenant's process tree. */
 static struct json_object *take_listener(struct agent *a,
-					 struct json_object *req, int *fd)
+					 struct json_object *req,
+					 struct tg_control_io *io)
 {
 	struct json_object *o = json_object_new_object(), *v;
 	const char *tenant = NULL, *profile = "";
@@ -418,13 +419,13 @@ static struct json_object *take_listener(struct agent *a,
 		err = -EINVAL;
 		snprintf(msg, sizeof(msg),
 			 "seccomp-listener: 'tenant' missing or invalid");
-	} else if (*fd < 0) {
+	} else if (io->n_fds != 1) {
 		err = -EBADF;
 		snprintf(msg, sizeof(msg),
-			 "seccomp-listener: no descriptor passed");
+			 "seccomp-listener: needs one descriptor passed");
 	} else {
-		err = tg_notify_add(a->notify, *fd, tenant, profile);
-		*fd = -1; /* taken, or closed on error */
+		err = tg_notify_add(a->notify, io->fds[0], tenant, profile);
+		io->fds[0] = -1; /* taken, or closed on error */
 		snprintf(msg, sizeof(msg), "seccomp-listener: %s",
 			 err == -EBADF ? "not a seccomp listener"
 				       : strerror(-err));
@@ -440,13 +441,13 @@ static struct json_object *take_listener(struct agent *a,
 }
 
 static struct json_object *cmd_status(struct agent *a, struct json_object *req,
-				      int *fd)
+				      struct tg_control_io *io)
 {
 	return status_json(a);
 }
 
 static struct json_object *cmd_tenant(struct agent *a, struct json_object *req,
-				      int *fd)
+				      struct tg_control_io *io)
 {
 	struct json_object *v;
 
@@ -456,7 +457,7 @@ static struct json_object *cmd_tenant(struct agent *a, struct json_object *req,
 }
 
 static struct json_object *cmd_reload(struct agent *a, struct json_object *req,
-				      int *fd)
+				      struct tg_control_io *io)
 {
 	struct json_object *o = json_object_new_object(),
 			   *errs = json_object_new_array();
@@ -476,7 +477,7 @@ static struct json_object *cmd_reload(struct agent *a, struct json_object *req,
 static const struct {
 	const char *name;
 	struct json_object *(*fn)(struct agent *a, struct json_object *req,
-				  int *fd);
+				  struct tg_control_io *io);
 } cmds[] = {
 	{"status", cmd_status},
 	{"tenant", cmd_tenant},
@@ -702,7 +703,8 @@ static void admin_event(struct agent *a, const struct tg_peer *p,
 /* The reply to a host process's request, given its role. */
 static struct json_object *serve(struct agent *a, const struct tg_peer *peer,
 				 struct json_object *req, int i,
-				 const struct request *r, int *fd, int *allowed)
+				 const struct request *r,
+				 struct tg_control_io *io, int *allowed)
 {
 	char caller[128], msg[256];
 	struct json_object *o;
@@ -728,13 +730,13 @@ static struct json_object *serve(struct agent *a, const struct tg_peer *peer,
 	*allowed = 1;
 	/* Who asked, for the events the command causes. */
 	a->peer = peer;
-	o = cmds[i].fn(a, req, fd);
+	o = cmds[i].fn(a, req, io);
 	a->peer = NULL;
 	return o;
 }
 
 struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
-				  struct json_object *req, int *fd)
+				  struct json_object *req, struct tg_control_io *io)
 {
 	struct agent *a = ctx;
 	int i = find_cmd(req), allowed = 0;
@@ -752,7 +754,7 @@ struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
 	if (!o) {
 		r.role = tg_role_of(&a->policy.roles, peer->uid, peer->gid,
 				    peer->groups, peer->n_groups);
-		o = serve(a, peer, req, i, &r, fd, &allowed);
+		o = serve(a, peer, req, i, &r, io, &allowed);
 	}
 	admin_event(a, peer, req, &r, allowed, o);
 	return o;
