@@ -231,32 +231,6 @@ out_put:
 }
 
 /*
- * What the init of a PID namespace, under the profile already, calls to
- * start CMD in a session of its own and to run (fork is clone).
- */
-static const char *const init_calls[] = {"clone",	   "wait4",
-					 "kill",	   "rt_sigtimedwait",
-					 "rt_sigprocmask", "setsid"};
-
-/* 0 if the profile lets the init run; -EINVAL (reported) if not. */
-static int check_init_calls(const struct tg_sc_profile *p)
-{
-	unsigned int i;
-	int action;
-
-	for (i = 0; i < sizeof(init_calls) / sizeof(init_calls[0]); i++) {
-		/* -1: allowed for some arguments (clone without namespaces). */
-		action = tg_sc_action_of(p, init_calls[i]);
-		if (action != TG_SC_ALLOW && action != -1)
-			return tg_err(
-				-EINVAL,
-				"profile %s does not allow %s, which the init of the workload's PID namespace needs (allow it, or give --no-pid-namespace)",
-				p->source, init_calls[i]);
-	}
-	return 0;
-}
-
-/*
  * The profile (--profile, else the tenant's) into p, compiled into
  * l->filter. 0 or -errno (reported); p is to be freed either way.
  */
@@ -264,37 +238,23 @@ static int load_filter(const struct run_args *a, const char *tprofile,
 		       struct tg_sc_profile *p, struct tg_launch *l)
 {
 	struct tg_diag d = {};
-	char err[512];
+	char why[512];
 	int r;
 
-	r = tg_sc_find(p, a->profile ? a->profile : tprofile, a->seccomp_dir,
-		       &d);
-	if (r) {
-		print_diag(&d);
-		tg_diag_free(&d);
-		return r;
-	}
-	l->profile = p->name;
-	l->notify = tg_sc_uses_notify(p);
-	/* The child reports the listener with sendmsg after the filter is in.
-	 */
-	if (l->notify && tg_sc_action_of(p, "sendmsg") != TG_SC_ALLOW)
-		return tg_err(
-			-EINVAL,
-			"profile %s uses notify but does not allow sendmsg for every call, which the launcher needs to hand the listener over",
-			p->source);
-	if (l->pid_ns && check_init_calls(p))
-		return -EINVAL;
-	l->filter = tg_sc_compile(p, 1, err, sizeof(err));
-	if (!l->filter)
-		return tg_err(-EINVAL, "%s", err);
-	return 0;
+	r = tg_launch_profile(l, p, a->profile ? a->profile : tprofile,
+			      a->seccomp_dir, &d, why, sizeof(why));
+	print_diag(&d);
+	tg_diag_free(&d);
+	if (r && why[0])
+		tg_err(r, "%s", why);
+	return r;
 }
 
 int cmd_run(const struct cli_opts *o, int argc, char **argv)
 {
 	struct run_args a = {.policy = "/etc/tenantguard/policy.yaml"};
-	struct tg_launch l = {.control_socket = o->control_socket};
+	struct tg_launch l = {.control_socket = o->control_socket,
+			     .hangup_fd = -1};
 	char cgroup[PATH_MAX] = "", tprofile[64] = "default";
 	struct tg_sc_profile p;
 	int rc = EXIT_LAUNCH;
