@@ -192,6 +192,13 @@ int agent_detach(struct agent *a);
  * whose cgroup was read: 0, or -errno when it cannot be told (p->why).
  */
 int agent_peer_actor(struct agent *a, const struct tg_peer *p, __u32 *id);
+/*
+ * The control verb run (agentd/run_workload.c): a workload launched for
+ * the caller, with its passed stdio; answers on io->conn itself.
+ */
+struct json_object *agent_run(struct agent *a, struct json_object *req,
+			      struct tg_control_io *io);
+
 struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
 				  struct json_object *req,
 				  struct tg_control_io *io);

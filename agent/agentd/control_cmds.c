@@ -483,6 +483,7 @@ static const struct {
 	{"tenant", cmd_tenant},
 	{"reload", cmd_reload},
 	{"seccomp-listener", take_listener},
+	{"run", agent_run},
 };
 
 int agent_peer_actor(struct agent *a, const struct tg_peer *p, __u32 *id)
@@ -621,6 +622,38 @@ static void policy_digest(struct agent *a, char *hex, size_t len)
 	tg_diag_free(&d);
 }
 
+/* A run's: the ids, CMD's name (bounded) and the workload's pid. */
+static void run_args(struct json_object *o, struct json_object *req,
+		     struct json_object *reply)
+{
+	static const char *const ids[] = {"uid", "gid", "pid"};
+	struct json_object *v, *argv;
+	const char *s;
+	size_t i;
+
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (json_object_object_get_ex(i < 2 ? req : reply, ids[i],
+					      &v) &&
+		    json_object_is_type(v, json_type_int))
+			json_object_object_add(
+				o, ids[i],
+				json_object_new_int64(json_object_get_int64(v)));
+	if (json_object_object_get_ex(req, "argv", &argv) &&
+	    json_object_is_type(argv, json_type_array) &&
+	    json_object_array_length(argv) &&
+	    json_object_is_type(json_object_array_get_idx(argv, 0),
+				json_type_string)) {
+		s = json_object_get_string(json_object_array_get_idx(argv, 0));
+		tg_event_add_str(o, "argv0", s, strnlen(s, 256));
+	}
+	json_object_object_add(
+		o, "pid_namespace",
+		json_object_new_boolean(
+			!(json_object_object_get_ex(req, "no_pid_namespace",
+						    &v) &&
+			  json_object_get_boolean(v))));
+}
+
 /*
  * What the request asked with, for its event: a summary of its arguments
  * (and for a reload that took effect, the tenants it changed, from reply).
@@ -645,6 +678,8 @@ static struct json_object *request_args(struct agent *a,
 		v = tg_json_str(req, keys[i]);
 		tg_event_add_str(o, keys[i], v, strnlen(v, 256));
 	}
+	if (!strcmp(r->verb, "run") && req)
+		run_args(o, req, reply);
 	if (!strcmp(r->verb, "reload")) {
 		policy_digest(a, hex, sizeof(hex));
 		json_add_str(o, "policy",

@@ -342,19 +342,30 @@ static int supervise(const struct tg_launch *l, struct tg_terminal *t,
 {
 	struct signalfd_siginfo si;
 	struct tg_sc_denial d;
-	int lfd = -1, status = 0;
+	int lfd = -1, status = 0, hfd = l->hangup_fd;
 
 	for (;;) {
-		struct pollfd p[5] = {
+		struct pollfd p[6] = {
 			{.fd = sfd, .events = POLLIN},
 			{.fd = sock, .events = POLLIN},
 			{.fd = lfd, .events = POLLIN},
+			[5] = {.fd = hfd, .events = POLLIN},
 		};
 
 		tg_terminal_poll(t, &p[3].fd, &p[3].events, &p[4].fd,
 				 &p[4].events);
-		if (poll(p, 5, -1) < 0 && errno != EINTR)
+		if (poll(p, 6, -1) < 0 && errno != EINTR)
 			break;
+		/*
+		 * The agent's client went away (or spoke out of turn): nobody
+		 * waits for the workload, which ends. With a PID namespace,
+		 * its init takes every process of it along.
+		 */
+		if (p[5].revents) {
+			tg_debug("the caller hung up: killing pid %d", (int)pid);
+			kill(pid, SIGKILL);
+			hfd = -1;
+		}
 		if (p[1].revents && !from_child(l, pid, sock, &lfd, failed)) {
 			close(sock);
 			sock = -1;
@@ -413,6 +424,8 @@ int tg_launch(const struct tg_launch *l)
 		tg_err(EXIT_LAUNCH, "%s", why);
 		goto out_close_terminal;
 	}
+	t.passed = l->passed_stdio;
+	t.foreground = l->foreground;
 	cgfd = open(l->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0) {
 		tg_err(EXIT_LAUNCH, "tenant cgroup %s: %s", l->cgroup,
@@ -445,6 +458,8 @@ int tg_launch(const struct tg_launch *l)
 	if (t.slave >= 0)
 		close(t.slave);
 	t.slave = -1;
+	if (l->started)
+		l->started(pid, l->started_arg);
 	tg_debug("pid %d in %s (%s), seccomp profile %s, new %s namespaces%s",
 		 (int)pid, l->cgroup, how, l->profile, ns,
 		 t.master >= 0 ? ", a pseudo-terminal of its own" : "");

@@ -25,6 +25,13 @@ struct tg_terminal {
 	int out;       /* 1 or 2: where the workload's output goes; -1 */
 	int raw;       /* the operator's terminal is in raw mode */
 	int ended;     /* the slave is closed everywhere (EIO) */
+	/*
+	 * The terminal was passed by a client of the agent: it is in no
+	 * session of the launcher's, so whether the client is in its
+	 * foreground (raw mode, input relayed) is the client's word.
+	 */
+	int passed;
+	int foreground;
 	struct termios saved;  /* its settings before, put back */
 	char buf[TG_TERM_BUF]; /* read from the operator, not yet written */
 	size_t pending;
