@@ -638,6 +638,11 @@ static void run_args(struct json_object *o, struct json_object *req,
 			json_object_object_add(
 				o, ids[i],
 				json_object_new_int64(json_object_get_int64(v)));
+	/* The tenant's profile when the request named none. */
+	if (!json_object_object_get_ex(req, "profile", NULL) &&
+	    json_object_object_get_ex(reply, "profile", &v))
+		tg_event_add_str(o, "profile", json_object_get_string(v),
+				 strnlen(json_object_get_string(v), 64));
 	if (json_object_object_get_ex(req, "argv", &argv) &&
 	    json_object_is_type(argv, json_type_array) &&
 	    json_object_array_length(argv) &&

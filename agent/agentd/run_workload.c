@@ -383,11 +383,12 @@ out_sync:
 
 /* The reply to a run, sent here: the launcher speaks on the same socket. */
 static struct json_object *answer(struct tg_control_io *io, pid_t pid,
-				  int sync)
+				  const char *profile, int sync)
 {
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "ok", json_object_new_boolean(pid > 0));
+	json_object_object_add(o, "profile", json_object_new_string(profile));
 	if (pid > 0)
 		json_object_object_add(o, "pid", json_object_new_int64(pid));
 	else
@@ -412,6 +413,7 @@ struct json_object *agent_run(struct agent *a, struct json_object *req,
 			      .passed_stdio = 1};
 	struct tg_sc_profile p;
 	struct tg_diag d = {};
+	struct json_object *o;
 	const char *bad;
 	char why[512];
 	int err, sync = -1;
@@ -442,12 +444,14 @@ struct json_object *agent_run(struct agent *a, struct json_object *req,
 	}
 	pid = spawn(io, &l, &r, &sync);
 	seccomp_release(l.filter);
-	tg_sc_profile_free(&p);
 	if (pid < 0) {
 		if (sync >= 0)
 			close(sync);
 		snprintf(why, sizeof(why), "run: fork: %s", strerror((int)-pid));
+		tg_sc_profile_free(&p);
 		return tg_control_error(why);
 	}
-	return answer(io, pid, sync);
+	o = answer(io, pid, p.name, sync);
+	tg_sc_profile_free(&p);
+	return o;
 }

@@ -410,8 +410,10 @@ int cmd_run(const struct cli_opts *o, int argc, char **argv)
 	if (parse_args(argc, argv, &a))
 		return 2;
 	/* Without root, the agent launches: the operator role decides. */
-	if (geteuid() != 0 || a.via_agent)
+	if (geteuid() != 0 || a.via_agent) {
+		tg_log_init("tenantguard run", a.verbose);
 		return run_via_agent(o, &a);
+	}
 	if (set_ids(&a, &l))
 		return 2;
 	if (l.switch_ids && l.uid == 0)
