@@ -263,6 +263,8 @@ static struct json_object *agent_request(const struct run_args *a)
 
 	if (agent_ids(a, &uid, &gid))
 		return NULL;
+	if (uid == 0)
+		tg_warn("the workload stays uid 0: it owns root's files and can signal root's processes (the agent launches it only for the admin role)");
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("run"));
 	json_object_object_add(req, "tenant", json_object_new_string(a->tenant));
