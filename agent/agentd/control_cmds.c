@@ -637,7 +637,8 @@ static void run_args(struct json_object *o, struct json_object *req,
 		    json_object_is_type(v, json_type_int))
 			json_object_object_add(
 				o, ids[i],
-				json_object_new_int64(json_object_get_int64(v)));
+				json_object_new_int64(
+					json_object_get_int64(v)));
 	/* The tenant's profile when the request named none. */
 	if (!json_object_object_get_ex(req, "profile", NULL) &&
 	    json_object_object_get_ex(reply, "profile", &v))
@@ -651,12 +652,11 @@ static void run_args(struct json_object *o, struct json_object *req,
 		s = json_object_get_string(json_object_array_get_idx(argv, 0));
 		tg_event_add_str(o, "argv0", s, strnlen(s, 256));
 	}
-	json_object_object_add(
-		o, "pid_namespace",
-		json_object_new_boolean(
-			!(json_object_object_get_ex(req, "no_pid_namespace",
-						    &v) &&
-			  json_object_get_boolean(v))));
+	json_object_object_add(o, "pid_namespace",
+			       json_object_new_boolean(
+				       !(json_object_object_get_ex(
+						 req, "no_pid_namespace", &v) &&
+					 json_object_get_boolean(v))));
 }
 
 /*
@@ -776,7 +776,8 @@ static struct json_object *serve(struct agent *a, const struct tg_peer *peer,
 }
 
 struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
-				  struct json_object *req, struct tg_control_io *io)
+				  struct json_object *req,
+				  struct tg_control_io *io)
 {
 	struct agent *a = ctx;
 	int i = find_cmd(req), allowed = 0;

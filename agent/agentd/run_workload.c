@@ -34,7 +34,7 @@
 #include "seccomp/profile.h"
 
 #define RUN_MAX_ARGS 256
-#define RUN_MAX_ARG 4096
+#define RUN_MAX_ARG  4096
 #define RUN_MAX_TERM 64
 /* Ids below this are the system's (the collector's user among them). */
 #define RUN_MIN_ID 1000
@@ -287,7 +287,8 @@ static int become_launcher(const struct tg_control_io *io, int sync,
 	moved[3] = fcntl(io->conn, F_DUPFD_CLOEXEC, 10);
 	moved[4] = fcntl(sync, F_DUPFD_CLOEXEC, 10);
 	for (i = 0; i < 5; i++)
-		if (moved[i] < 0 || dup3(moved[i], i, i < 3 ? 0 : O_CLOEXEC) < 0)
+		if (moved[i] < 0 ||
+		    dup3(moved[i], i, i < 3 ? 0 : O_CLOEXEC) < 0)
 			return -errno;
 	if (close_range(5, ~0U, 0))
 		return -errno;
@@ -305,8 +306,7 @@ static int become_launcher(const struct tg_control_io *io, int sync,
 	if (chdir("/"))
 		return -errno;
 	pw = getpwuid(r->uid);
-	if (clearenv() ||
-	    setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1) ||
+	if (clearenv() || setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1) ||
 	    setenv("HOME", pw && pw->pw_dir[0] == '/' ? pw->pw_dir : "/", 1) ||
 	    (r->term[0] && setenv("TERM", r->term, 1)))
 		return -ENOMEM;
@@ -447,7 +447,8 @@ struct json_object *agent_run(struct agent *a, struct json_object *req,
 	if (pid < 0) {
 		if (sync >= 0)
 			close(sync);
-		snprintf(why, sizeof(why), "run: fork: %s", strerror((int)-pid));
+		snprintf(why, sizeof(why), "run: fork: %s",
+			 strerror((int)-pid));
 		tg_sc_profile_free(&p);
 		return tg_control_error(why);
 	}

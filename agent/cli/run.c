@@ -240,7 +240,8 @@ static int agent_ids(const struct run_args *a, unsigned int *uid,
 		     unsigned int *gid)
 {
 	if (!a->uid)
-		return tg_err(-EINVAL, "give --uid and --gid: the agent picks none");
+		return tg_err(-EINVAL,
+			      "give --uid and --gid: the agent picks none");
 	if (parse_id(a->uid, 0, uid))
 		return tg_err(-EINVAL, "--uid '%s' is not a user", a->uid);
 	if (parse_id(a->gid, 1, gid))
@@ -267,7 +268,8 @@ static struct json_object *agent_request(const struct run_args *a)
 		tg_warn("the workload stays uid 0: it owns root's files and can signal root's processes (the agent launches it only for the admin role)");
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("run"));
-	json_object_object_add(req, "tenant", json_object_new_string(a->tenant));
+	json_object_object_add(req, "tenant",
+			       json_object_new_string(a->tenant));
 	json_object_object_add(req, "uid", json_object_new_int64(uid));
 	json_object_object_add(req, "gid", json_object_new_int64(gid));
 	if (a->profile)
@@ -278,11 +280,12 @@ static struct json_object *agent_request(const struct run_args *a)
 	json_object_object_add(req, "verbose",
 			       json_object_new_boolean(a->verbose));
 	/* The agent's launcher is in no session of this terminal's. */
-	json_object_object_add(
-		req, "foreground",
-		json_object_new_boolean(isatty(0) && tcgetpgrp(0) == getpgrp()));
+	json_object_object_add(req, "foreground",
+			       json_object_new_boolean(
+				       isatty(0) && tcgetpgrp(0) == getpgrp()));
 	if (tty && term)
-		json_object_object_add(req, "term", json_object_new_string(term));
+		json_object_object_add(req, "term",
+				       json_object_new_string(term));
 	argv = json_object_new_array();
 	for (s = a->cmd; *s; s++)
 		json_object_array_add(argv, json_object_new_string(*s));
@@ -335,18 +338,20 @@ static int run_via_agent(const struct cli_opts *o, const struct run_args *a)
 
 	for (i = 0; i < 3; i++)
 		if (fcntl(i, F_GETFD) < 0)
-			return tg_err(EXIT_LAUNCH,
-				      "descriptor %d is closed: the agent needs the workload's stdin, stdout and stderr",
-				      i);
+			return tg_err(
+				EXIT_LAUNCH,
+				"descriptor %d is closed: the agent needs the workload's stdin, stdout and stderr",
+				i);
 	req = agent_request(a);
 	if (!req)
 		return 2;
-	if (strlen(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN)) >=
-	    TG_CONTROL_MAX_REQUEST) {
+	if (strlen(json_object_to_json_string_ext(
+		    req, JSON_C_TO_STRING_PLAIN)) >= TG_CONTROL_MAX_REQUEST) {
 		json_object_put(req);
-		return tg_err(EXIT_LAUNCH,
-			      "the command is too long for the agent (a request is at most %u bytes)",
-			      TG_CONTROL_MAX_REQUEST - 1);
+		return tg_err(
+			EXIT_LAUNCH,
+			"the command is too long for the agent (a request is at most %u bytes)",
+			TG_CONTROL_MAX_REQUEST - 1);
 	}
 	if (a->no_pid_ns)
 		tg_warn("--no-pid-namespace: the workload shares the host's PID namespace and /proc: it sees every process of the host and can signal those of its uid");
@@ -403,7 +408,7 @@ int cmd_run(const struct cli_opts *o, int argc, char **argv)
 {
 	struct run_args a = {.policy = "/etc/tenantguard/policy.yaml"};
 	struct tg_launch l = {.control_socket = o->control_socket,
-			     .hangup_fd = -1};
+			      .hangup_fd = -1};
 	char cgroup[PATH_MAX] = "", tprofile[64] = "default";
 	struct tg_sc_profile p;
 	int rc = EXIT_LAUNCH;

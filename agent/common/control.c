@@ -100,8 +100,7 @@ struct json_object *tg_control_error(const char *msg)
 	return o;
 }
 
-ssize_t tg_recv_fds(int sock, void *buf, size_t len, int *fds,
-		    unsigned int max)
+ssize_t tg_recv_fds(int sock, void *buf, size_t len, int *fds, unsigned int max)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 4)];

@@ -10,8 +10,8 @@ struct tg_peer;
 
 #define TG_CONTROL_MAX_REQUEST 4096
 /* Descriptors a request may carry (SCM_RIGHTS): a caller's 0, 1 and 2. */
-#define TG_CONTROL_MAX_FDS 3
-#define TG_CONTROL_MAX_REPLY   (64u << 20)
+#define TG_CONTROL_MAX_FDS   3
+#define TG_CONTROL_MAX_REPLY (64u << 20)
 /* The error for a request that is not one JSON object. */
 #define TG_CONTROL_BAD_REQUEST                                                 \
 	"bad request: expected one JSON object and a newline"
@@ -60,7 +60,8 @@ struct json_object *tg_control_error(const char *msg);
  */
 int tg_control_serve(int listen_fd, tg_control_handler handle, void *ctx);
 
-/* reply and a newline onto conn (waiting at most about a second); 0 or -errno. */
+/* reply and a newline onto conn (waiting at most about a second); 0 or -errno.
+ */
 int tg_control_reply(int conn, struct json_object *reply);
 
 /* Client: send req, return the reply (NULL with errno). */

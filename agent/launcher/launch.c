@@ -362,7 +362,8 @@ static int supervise(const struct tg_launch *l, struct tg_terminal *t,
 		 * its init takes every process of it along.
 		 */
 		if (p[5].revents) {
-			tg_debug("the caller hung up: killing pid %d", (int)pid);
+			tg_debug("the caller hung up: killing pid %d",
+				 (int)pid);
 			kill(pid, SIGKILL);
 			hfd = -1;
 		}

@@ -29,9 +29,10 @@ static int check_init_calls(const struct tg_sc_profile *p, char *why,
 		/* -1: allowed for some arguments (clone without namespaces). */
 		action = tg_sc_action_of(p, init_calls[i]);
 		if (action != TG_SC_ALLOW && action != -1) {
-			snprintf(why, len,
-				 "profile %s does not allow %s, which the init of the workload's PID namespace needs (allow it, or give --no-pid-namespace)",
-				 p->source, init_calls[i]);
+			snprintf(
+				why, len,
+				"profile %s does not allow %s, which the init of the workload's PID namespace needs (allow it, or give --no-pid-namespace)",
+				p->source, init_calls[i]);
 			return -EINVAL;
 		}
 	}
@@ -50,11 +51,13 @@ int tg_launch_profile(struct tg_launch *l, struct tg_sc_profile *p,
 		return r;
 	l->profile = p->name;
 	l->notify = tg_sc_uses_notify(p);
-	/* The child reports the listener with sendmsg after the filter is in. */
+	/* The child reports the listener with sendmsg after the filter is in.
+	 */
 	if (l->notify && tg_sc_action_of(p, "sendmsg") != TG_SC_ALLOW) {
-		snprintf(why, len,
-			 "profile %s uses notify but does not allow sendmsg for every call, which the launcher needs to hand the listener over",
-			 p->source);
+		snprintf(
+			why, len,
+			"profile %s uses notify but does not allow sendmsg for every call, which the launcher needs to hand the listener over",
+			p->source);
 		return -EINVAL;
 	}
 	if (l->pid_ns) {
