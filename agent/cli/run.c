@@ -12,10 +12,14 @@
 #include <grp.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -295,18 +299,31 @@ static struct json_object *agent_request(const struct run_args *a)
 
 /*
  * The next JSON line from the agent on fd (buf holds *have bytes read
- * ahead); NULL at the end of the connection or on garbage.
+ * ahead); NULL at the end of the connection or on garbage. Meanwhile a
+ * SIGWINCH (on sfd) is one byte to the agent: the launcher there reads
+ * the new size from the terminal it was passed.
  */
-static struct json_object *agent_line(int fd, char *buf, size_t cap,
+static struct json_object *agent_line(int fd, int sfd, char *buf, size_t cap,
 				      size_t *have)
 {
+	struct signalfd_siginfo si;
 	struct json_object *o;
 	char *nl;
 	ssize_t n;
 
 	while (!(nl = memchr(buf, '\n', *have))) {
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+				      {.fd = sfd, .events = POLLIN}};
+
 		if (*have == cap)
 			return NULL;
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return NULL;
+		if (p[1].revents && read(sfd, &si, sizeof(si)) > 0 &&
+		    send(fd, "W", 1, MSG_NOSIGNAL) < 0)
+			return NULL;
+		if (!p[0].revents)
+			continue;
 		n = read(fd, buf + *have, cap - *have);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -334,7 +351,8 @@ static int run_via_agent(const struct cli_opts *o, const struct run_args *a)
 	struct json_object *req, *reply, *v;
 	char buf[8192];
 	size_t have = 0;
-	int fd, i, rc = EXIT_LAUNCH;
+	int fd, sfd, i, rc = EXIT_LAUNCH;
+	sigset_t winch;
 
 	for (i = 0; i < 3; i++)
 		if (fcntl(i, F_GETFD) < 0)
@@ -360,7 +378,11 @@ static int run_via_agent(const struct cli_opts *o, const struct run_args *a)
 	if (fd < 0)
 		return tg_err(EXIT_LAUNCH, "cannot reach the agent at %s: %s",
 			      o->control_socket, strerror(-fd));
-	reply = agent_line(fd, buf, sizeof(buf), &have);
+	sigemptyset(&winch);
+	sigaddset(&winch, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &winch, NULL);
+	sfd = signalfd(-1, &winch, SFD_CLOEXEC | SFD_NONBLOCK);
+	reply = agent_line(fd, sfd, buf, sizeof(buf), &have);
 	if (!reply) {
 		tg_err(0, "the agent closed the connection without a reply");
 		goto out_close;
@@ -372,7 +394,7 @@ static int run_via_agent(const struct cli_opts *o, const struct run_args *a)
 	}
 	tg_debug("the agent started pid %s", jstr(reply, "pid"));
 	json_object_put(reply);
-	reply = agent_line(fd, buf, sizeof(buf), &have);
+	reply = agent_line(fd, sfd, buf, sizeof(buf), &have);
 	if (reply && json_object_object_get_ex(reply, "exit", &v))
 		rc = json_object_get_int(v);
 	else
@@ -380,6 +402,8 @@ static int run_via_agent(const struct cli_opts *o, const struct run_args *a)
 out_put:
 	json_object_put(reply);
 out_close:
+	if (sfd >= 0)
+		close(sfd);
 	close(fd);
 	return rc;
 }

@@ -333,6 +333,29 @@ static void on_signal(struct tg_terminal *t, pid_t pid, int sig)
 }
 
 /*
+ * The agent's client on hfd: a byte is its word that its terminal's size
+ * changed (the launcher, in no session of that terminal, gets no
+ * SIGWINCH); the end of the connection, that nobody waits for the
+ * workload any more, which ends (with a PID namespace, its init takes
+ * every process of the namespace along). 1 once hung up.
+ */
+static int caller(const struct tg_terminal *t, pid_t pid, int hfd)
+{
+	char buf[64];
+	ssize_t n = read(hfd, buf, sizeof(buf));
+
+	if (n > 0) {
+		tg_terminal_winsize(t);
+		return 0;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	tg_debug("the caller hung up: killing pid %d", (int)pid);
+	kill(pid, SIGKILL);
+	return 1;
+}
+
+/*
  * Until CMD ends: pass on the signals sent to the launcher, take the
  * child's reports from sock (closed here), answer the listener if it
  * stayed here, relay the terminal. The child's wait status.
@@ -356,17 +379,8 @@ static int supervise(const struct tg_launch *l, struct tg_terminal *t,
 				 &p[4].events);
 		if (poll(p, 6, -1) < 0 && errno != EINTR)
 			break;
-		/*
-		 * The agent's client went away (or spoke out of turn): nobody
-		 * waits for the workload, which ends. With a PID namespace,
-		 * its init takes every process of it along.
-		 */
-		if (p[5].revents) {
-			tg_debug("the caller hung up: killing pid %d",
-				 (int)pid);
-			kill(pid, SIGKILL);
+		if (p[5].revents && caller(t, pid, hfd))
 			hfd = -1;
-		}
 		if (p[1].revents && !from_child(l, pid, sock, &lfd, failed)) {
 			close(sock);
 			sock = -1;

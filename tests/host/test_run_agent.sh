@@ -292,6 +292,19 @@ TTY
 		;;
 	*) tg_fail terminal_own_pty "caller '$caller', workload '$inside' $(cat "$W/tty.rc" 2>&1)" ;;
 	esac
+	# The caller's window size: at the start, and after a SIGWINCH to
+	# the CLI (the agent's launcher reads it from the passed terminal).
+	cat >"$TG_T/winch.sh" <<TTY
+stty rows 20 cols 70
+$TG_BIN/tenantguard --control-socket $SOCK run --tenant acme --uid $WU --gid $WG -- sh -c 'stty size; sleep 2; stty size' >$W/winch.out 2>&1 </dev/tty &
+sleep 1
+stty rows 33 cols 99
+kill -WINCH \$!
+wait
+TTY
+	chmod 0644 "$TG_T/winch.sh"
+	as "${P}o" script -qec "sh $TG_T/winch.sh" /dev/null </dev/null >/dev/null 2>&1
+	check terminal_window_size "20 70 33 99" "$(tr -d '\r' <"$W/winch.out" | tr '\n' ' ' | sed 's/ $//')"
 fi
 
 tg_summary
