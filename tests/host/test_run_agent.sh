@@ -125,7 +125,25 @@ if [ -n "$pid" ] && grep -qx "0::$TG_TENANTS/acme" "/proc/$pid/cgroup"; then
 else
 	tg_fail in_tenant_cgroup "pid '$pid': $(cat "/proc/$pid/cgroup" 2>&1) $(cat "$TG_T/v.err")"
 fi
+# The agent's child that launched it (the init's parent) holds nothing of
+# the agent's: no BPF object, no fanotify group, no listening socket.
+launcher=$(sed -n 's/^PPid:[[:space:]]*//p' "/proc/$pid/status" 2>/dev/null)
+held=$(ls -l "/proc/$launcher/fd" 2>/dev/null | grep -E 'bpf|fanotify|inotify|/control.sock|events.sock' | sed 's/.* -> //' | tr '\n' ' ')
+if [ -n "$launcher" ] && [ "$launcher" != "$TG_AGENT_PID" ] &&
+	[ -z "$held" ] && [ -e "/proc/$launcher/fd/3" ]; then
+	tg_pass launcher_holds_no_agent_descriptor
+else
+	tg_fail launcher_holds_no_agent_descriptor "launcher '$launcher': $held"
+fi
 tg_wait $cli
+
+# CMD not found: 127, as for a root launch.
+run_as "${P}o" --uid $WU --gid $WG -- /nonexistent/cmd >/dev/null 2>&1
+check not_found_127 127 $?
+
+# The admin role may keep uid 0 (root is admin; --via-agent as root).
+out=$(tg_cli run --via-agent --tenant acme --uid 0 --gid 0 -- sh -c 'id -u; grep ^CapEff: /proc/self/status' 2>/dev/null | tr '\n' ' ')
+check admin_uid0_via_agent "0 CapEff:	0000000000000000 " "$out"
 
 # A refused system call: EPERM, and an event.
 if run_as "${P}o" --uid $WU --gid $WG -- "$TG_BIN/tg-try" --expect EPERM syscall keyctl >"$TG_T/out" 2>&1; then
