@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -52,6 +53,7 @@ struct run_request {
 	int pid_ns;
 	int terminal; /* the caller is in its terminal's foreground */
 	char term[RUN_MAX_TERM];
+	char home[PATH_MAX]; /* the uid's home, else / */
 	int verbose;
 	char *argv[RUN_MAX_ARGS + 1];
 };
@@ -165,6 +167,7 @@ static const char *check_request(struct agent *a, struct json_object *req,
 	const struct tg_tenant_entry *e;
 	const struct tg_policy_tenant *t;
 	struct json_object *v = NULL;
+	struct passwd *pw;
 	const char *why;
 	size_t i;
 
@@ -182,6 +185,10 @@ static const char *check_request(struct agent *a, struct json_object *req,
 	why = check_ids(a, r);
 	if (why)
 		return why;
+	/* Looked up here: the launcher's process is forked from threads. */
+	pw = getpwuid(r->uid);
+	snprintf(r->home, sizeof(r->home), "%s",
+		 pw && pw->pw_dir[0] == '/' ? pw->pw_dir : "/");
 	t = tg_policy_find(&a->policy, r->tenant);
 	r->profile = t && t->seccomp[0] ? t->seccomp : "default";
 	if (json_object_object_get_ex(req, "profile", &v)) {
@@ -278,7 +285,6 @@ static int become_launcher(const struct tg_control_io *io, int sync,
 {
 	int moved[5], i;
 	struct rlimit rl;
-	struct passwd *pw;
 	sigset_t none;
 
 	/* Out of the way of 0 to 4 first: the agent's may be anywhere. */
@@ -305,9 +311,8 @@ static int become_launcher(const struct tg_control_io *io, int sync,
 	setsid();
 	if (chdir("/"))
 		return -errno;
-	pw = getpwuid(r->uid);
 	if (clearenv() || setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1) ||
-	    setenv("HOME", pw && pw->pw_dir[0] == '/' ? pw->pw_dir : "/", 1) ||
+	    setenv("HOME", r->home, 1) ||
 	    (r->term[0] && setenv("TERM", r->term, 1)))
 		return -ENOMEM;
 	return 0;
