@@ -180,6 +180,14 @@ static void __attribute__((noreturn)) child(const struct child_args *c)
 	if (tg_drop_privileges(l->uid, l->gid, l->switch_ids, why, sizeof(why)))
 		child_fail(sock, EXIT_LAUNCH, "%s", why);
 	/*
+	 * Launched by the agent: its launching child gone (killed with the
+	 * agent's service), nobody relays or waits for the workload, which
+	 * ends with it. Set after the switch of ids, which clears it.
+	 */
+	if (l->hangup_fd >= 0 && prctl(PR_SET_PDEATHSIG, SIGKILL))
+		child_fail(sock, EXIT_LAUNCH, "PR_SET_PDEATHSIG: %s",
+			   strerror(errno));
+	/*
 	 * The switch of ids made the init undumpable, which hidepid takes
 	 * for "not the workload's": it holds nothing the workload lacks, so
 	 * it is listed in /proc as pid 1, as CMD (dumpable again by exec) is.

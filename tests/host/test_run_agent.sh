@@ -285,6 +285,34 @@ else
 	tg_fail killed_cli_ends_workload "pid '$pid', $n process(es) left: $(cat "$TG_TDIR/acme/cgroup.procs" | tr '\n' ' ') $(cat "$TG_T/k.err")"
 fi
 
+# The agent's launching child killed (the agent's service stopped): the
+# workload ends with it.
+setpriv --reuid "$(id -u "${P}o")" --regid "$(id -g "${P}o")" --init-groups \
+	"$TG_BIN/tenantguard" --control-socket "$SOCK" run --tenant acme -v \
+	--uid $WU --gid $WG -- sh -c 'sleep 60 & sleep 60' >/dev/null 2>"$TG_T/l.err" &
+cli=$!
+tg_track $cli
+pid=""
+for _ in $(seq 50); do
+	pid=$(sed -n 's/.*the agent started pid \([0-9]*\).*/\1/p' "$TG_T/l.err" 2>/dev/null)
+	[ -n "$pid" ] && [ "$(wc -l <"$TG_TDIR/acme/cgroup.procs")" -ge 3 ] && break
+	sleep 0.1
+done
+launcher=$(sed -n 's/^PPid:[[:space:]]*//p' "/proc/$pid/status" 2>/dev/null)
+[ -n "$launcher" ] && [ "$launcher" != "$TG_AGENT_PID" ] && kill -KILL "$launcher"
+n=""
+for _ in $(seq 50); do
+	n=$(wc -l <"$TG_TDIR/acme/cgroup.procs")
+	[ "$n" = 0 ] && break
+	sleep 0.1
+done
+if [ -n "$launcher" ] && [ "$n" = 0 ]; then
+	tg_pass killed_launcher_ends_workload
+else
+	tg_fail killed_launcher_ends_workload "launcher '$launcher', $n process(es) left"
+fi
+tg_wait $cli
+
 # On a terminal: the workload's is a pseudo-terminal of its own.
 if ! command -v script >/dev/null; then
 	tg_skip terminal_own_pty "no script(1) here"
