@@ -46,17 +46,18 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/skel/%.skel.h,$(BPF_SRCS))
 
-# Userspace, layered by reach: common < policy < seccomp < one folder per
-# binary. Each folder is compiled with an include root that holds only the
+# Userspace, layered by reach: common < policy < seccomp < launcher < one
+# folder per binary. Each folder is compiled with an include root that holds only the
 # folders it may use (INC_<folder>), so an include of a layer above, or of
 # another binary's folder, does not build.
 INC_common := common
 INC_policy := policy common
 INC_seccomp := seccomp policy common
-INC_agentd := agentd seccomp policy common
+INC_launcher := launcher seccomp policy common
+INC_agentd := agentd launcher seccomp policy common
 INC_collector := collector common
-INC_cli := cli seccomp policy common
-FOLDERS := common policy seccomp agentd collector cli
+INC_cli := cli launcher seccomp policy common
+FOLDERS := common policy seccomp launcher agentd collector cli
 folder = $(firstword $(subst /, ,$(1)))
 srcs = $(sort $(wildcard agent/$(1)/*.c))
 objs = $(patsubst agent/%.c,$(OUTPUT)/agent/%.o,$(filter-out agent/$(1)/main.c,$(call srcs,$(1))))
@@ -68,10 +69,11 @@ lib = $(OUTPUT)/libtg-$(1).a
 LIB_common := $(call objs,common)
 LIB_policy := $(call objs,policy)
 LIB_seccomp := $(call objs,seccomp) $(OUTPUT)/agent/seccomp/builtin.o
+LIB_launcher := $(call objs,launcher)
 LIB_agentd := $(call objs,agentd)
 LIB_collector := $(call objs,collector)
 LIB_cli := $(call objs,cli)
-LIBS_ALL := $(foreach f,agentd collector cli seccomp policy common,$(call lib,$(f)))
+LIBS_ALL := $(foreach f,agentd collector cli launcher seccomp policy common,$(call lib,$(f)))
 
 BINS := $(OUTPUT)/tenantguard-agent $(OUTPUT)/tenantguard-collector \
 	$(OUTPUT)/tenantguard
@@ -127,10 +129,10 @@ $(OUTPUT)/libtg-%.a: $$(LIB_$$*)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(OUTPUT)/tenantguard-agent: $(OUTPUT)/agent/agentd/main.o $(call lib,agentd) \
-	$(call lib,seccomp) $(call lib,policy) $(call lib,common)
+	$(call lib,launcher) $(call lib,seccomp) $(call lib,policy) $(call lib,common)
 $(OUTPUT)/tenantguard-collector: $(OUTPUT)/agent/collector/main.o $(call lib,collector) \
 	$(call lib,common)
-$(OUTPUT)/tenantguard: $(OUTPUT)/agent/cli/main.o $(call lib,cli) $(call lib,seccomp) \
+$(OUTPUT)/tenantguard: $(OUTPUT)/agent/cli/main.o $(call lib,cli) $(call lib,launcher) $(call lib,seccomp) \
 	$(call lib,policy) $(call lib,common)
 $(BINS):
 	$(call msg,LINK,$@)
@@ -151,7 +153,7 @@ $(OUTPUT)/variant/bpf_loader.o: agent/agentd/bpf_loader.c $(patsubst $(OUTPUT)/s
 	$(Q)$(CC) $(ALL_CFLAGS) -I$(OUTPUT)/include/agentd -I$(OUTPUT)/variant/skel -c $< -o $@
 
 $(OUTPUT)/tenantguard-agent-variant: $(OUTPUT)/agent/agentd/main.o $(OUTPUT)/variant/bpf_loader.o \
-	$(call lib,agentd) $(call lib,seccomp) $(call lib,policy) $(call lib,common)
+	$(call lib,agentd) $(call lib,launcher) $(call lib,seccomp) $(call lib,policy) $(call lib,common)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Layering lane: every include in agent/<folder>/ names its folder
 # ("common/log.h"), and that folder is one this folder may use (the layers
-# common < policy < seccomp < one folder per binary; no binary folder
+# common < policy < seccomp < launcher < one folder per binary; no binary folder
 # includes another's); no include goes up with "..", and no quoted include
 # is a bare name but the build's generated skeletons ("net.skel.h"). Prints
 # a PASS/FAIL line per folder and "layering: N passed, N failed"; non-zero
@@ -16,9 +16,10 @@ may()
 	common) echo common ;;
 	policy) echo policy common ;;
 	seccomp) echo seccomp policy common ;;
-	agentd) echo agentd seccomp policy common ;;
+	launcher) echo launcher seccomp policy common ;;
+	agentd) echo agentd launcher seccomp policy common ;;
 	collector) echo collector common ;;
-	cli) echo cli seccomp policy common ;;
+	cli) echo cli launcher seccomp policy common ;;
 	*) return 1 ;;
 	esac
 }

@@ -21,6 +21,7 @@
 #include "agentd/socket_seed.h"
 #include "common/buckets.h"
 #include "common/confirm.h"
+#include "common/control.h"
 #include "common/peer.h"
 #include "common/privileges.h"
 #include "policy/pending.h"
@@ -226,8 +227,16 @@ int agent_detach(struct agent *a, const struct agent_by *by);
  * whose cgroup was read: 0, or -errno when it cannot be told (p->why).
  */
 int agent_peer_actor(struct agent *a, const struct tg_peer *p, __u32 *id);
+/*
+ * The control verb run (agentd/run_workload.c): a workload launched for
+ * the caller, with its passed stdio; answers on io->conn itself.
+ */
+struct json_object *agent_run(struct agent *a, struct json_object *req,
+			      struct tg_control_io *io);
+
 struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
-				  struct json_object *req, int *fd);
+				  struct json_object *req,
+				  struct tg_control_io *io);
 /* Once a second at most: the records held back by the rate limit, told. */
 void agent_control_tick(struct agent *a);
 /* Whether the policy makes verb wait for a second person. */

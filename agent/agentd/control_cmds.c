@@ -452,7 +452,8 @@ static struct json_object *tenant_json(struct agent *a, const char *name)
 
 /* The launcher hands over the seccomp listener of a tenant's process tree. */
 static struct json_object *take_listener(struct agent *a,
-					 struct json_object *req, int *fd)
+					 struct json_object *req,
+					 struct tg_control_io *io)
 {
 	struct json_object *o = json_object_new_object(), *v;
 	const char *tenant = NULL, *profile = "";
@@ -467,13 +468,13 @@ static struct json_object *take_listener(struct agent *a,
 		err = -EINVAL;
 		snprintf(msg, sizeof(msg),
 			 "seccomp-listener: 'tenant' missing or invalid");
-	} else if (*fd < 0) {
+	} else if (io->n_fds != 1) {
 		err = -EBADF;
 		snprintf(msg, sizeof(msg),
-			 "seccomp-listener: no descriptor passed");
+			 "seccomp-listener: needs one descriptor passed");
 	} else {
-		err = tg_notify_add(a->notify, *fd, tenant, profile);
-		*fd = -1; /* taken, or closed on error */
+		err = tg_notify_add(a->notify, io->fds[0], tenant, profile);
+		io->fds[0] = -1; /* taken, or closed on error */
 		snprintf(msg, sizeof(msg), "seccomp-listener: %s",
 			 err == -EBADF ? "not a seccomp listener"
 				       : strerror(-err));
@@ -489,13 +490,13 @@ static struct json_object *take_listener(struct agent *a,
 }
 
 static struct json_object *cmd_status(struct agent *a, struct json_object *req,
-				      int *fd)
+				      struct tg_control_io *io)
 {
 	return status_json(a);
 }
 
 static struct json_object *cmd_tenant(struct agent *a, struct json_object *req,
-				      int *fd)
+				      struct tg_control_io *io)
 {
 	struct json_object *v;
 
@@ -505,7 +506,7 @@ static struct json_object *cmd_tenant(struct agent *a, struct json_object *req,
 }
 
 static struct json_object *cmd_reload(struct agent *a, struct json_object *req,
-				      int *fd)
+				      struct tg_control_io *io)
 {
 	struct json_object *o = json_object_new_object(),
 			   *errs = json_object_new_array();
@@ -527,7 +528,7 @@ static struct json_object *cmd_reload(struct agent *a, struct json_object *req,
  * Recorded as asked by who asked, and confirmed by who confirmed.
  */
 static struct json_object *cmd_detach(struct agent *a, struct json_object *req,
-				      int *fd)
+				      struct tg_control_io *io)
 {
 	const struct tg_confirm_req *c = a->confirming;
 	struct agent_by *by = &a->detach_by;
@@ -554,16 +555,17 @@ static struct json_object *cmd_detach(struct agent *a, struct json_object *req,
 }
 
 static struct json_object *cmd_confirm(struct agent *a, struct json_object *req,
-				       int *fd);
+				       struct tg_control_io *io);
 
 static const struct {
 	const char *name;
 	struct json_object *(*fn)(struct agent *a, struct json_object *req,
-				  int *fd);
+				  struct tg_control_io *io);
 } cmds[] = {
-	{"status", cmd_status}, {"tenant", cmd_tenant},
-	{"reload", cmd_reload}, {"seccomp-listener", take_listener},
-	{"detach", cmd_detach}, {"confirm", cmd_confirm},
+	{"status", cmd_status},	  {"tenant", cmd_tenant},
+	{"reload", cmd_reload},	  {"seccomp-listener", take_listener},
+	{"run", agent_run},	  {"detach", cmd_detach},
+	{"confirm", cmd_confirm},
 };
 
 int agent_needs_confirm(const struct agent *a, const char *verb)
@@ -748,6 +750,43 @@ static int reload_confirmed(struct json_object *reply)
 	       !strcmp(tg_json_str(c, "verb"), "reload");
 }
 
+/* A run's: the ids, CMD's name (bounded) and the workload's pid. */
+static void run_args(struct json_object *o, struct json_object *req,
+		     struct json_object *reply)
+{
+	static const char *const ids[] = {"uid", "gid", "pid"};
+	struct json_object *v, *argv;
+	const char *s;
+	size_t i;
+
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (json_object_object_get_ex(i < 2 ? req : reply, ids[i],
+					      &v) &&
+		    json_object_is_type(v, json_type_int))
+			json_object_object_add(
+				o, ids[i],
+				json_object_new_int64(
+					json_object_get_int64(v)));
+	/* The tenant's profile when the request named none. */
+	if (!json_object_object_get_ex(req, "profile", NULL) &&
+	    json_object_object_get_ex(reply, "profile", &v))
+		tg_event_add_str(o, "profile", json_object_get_string(v),
+				 strnlen(json_object_get_string(v), 64));
+	if (json_object_object_get_ex(req, "argv", &argv) &&
+	    json_object_is_type(argv, json_type_array) &&
+	    json_object_array_length(argv) &&
+	    json_object_is_type(json_object_array_get_idx(argv, 0),
+				json_type_string)) {
+		s = json_object_get_string(json_object_array_get_idx(argv, 0));
+		tg_event_add_str(o, "argv0", s, strnlen(s, 256));
+	}
+	json_object_object_add(o, "pid_namespace",
+			       json_object_new_boolean(
+				       !(json_object_object_get_ex(
+						 req, "no_pid_namespace", &v) &&
+					 json_object_get_boolean(v))));
+}
+
 /*
  * What the request asked with, for its event: a summary of its arguments
  * (and for a reload that took effect, the tenants it changed, from reply).
@@ -772,6 +811,8 @@ static struct json_object *request_args(struct agent *a,
 		v = tg_json_str(req, keys[i]);
 		tg_event_add_str(o, keys[i], v, strnlen(v, 256));
 	}
+	if (!strcmp(r->verb, "run") && req)
+		run_args(o, req, reply);
 	if (json_object_object_get_ex(reply, "request_id", &c))
 		json_object_object_add(o, "request_id", json_object_get(c));
 	if (json_object_object_get_ex(reply, "confirmed", &c))
@@ -990,13 +1031,15 @@ static void confirm_error(struct agent *a, const char *id, int err,
  * asked; the reply is that request's, with who asked it.
  */
 static struct json_object *cmd_confirm(struct agent *a, struct json_object *req,
-				       int *fd)
+				       struct tg_control_io *io)
 {
 	const char *id = tg_json_str(req, "id");
 	struct json_object *asked, *o, *c;
 	struct tg_confirm_req w;
 	char msg[512];
-	int err, i, none = -1;
+	/* Nothing of this caller's is passed on: no descriptor, no conn. */
+	struct tg_control_io none = {.conn = -1};
+	int err, i;
 
 	err = tg_confirm_take(&a->confirm, id, a->peer->loginuid, a->peer_role,
 			      tg_now_ms(), &w);
@@ -1033,7 +1076,8 @@ static struct json_object *cmd_confirm(struct agent *a, struct json_object *req,
 /* The reply to a host process's request, given its role. */
 static struct json_object *serve(struct agent *a, const struct tg_peer *peer,
 				 struct json_object *req, int i,
-				 struct request *r, int *fd, int *allowed)
+				 struct request *r, struct tg_control_io *io,
+				 int *allowed)
 {
 	char caller[128], msg[256];
 	struct json_object *o;
@@ -1065,7 +1109,7 @@ static struct json_object *serve(struct agent *a, const struct tg_peer *peer,
 	if (agent_needs_confirm(a, r->verb))
 		o = hold(a, peer, req, r);
 	else
-		o = cmds[i].fn(a, req, fd);
+		o = cmds[i].fn(a, req, io);
 	if (a->peer_refused) {
 		*allowed = 0;
 		r->result = "deny";
@@ -1079,7 +1123,8 @@ static int admit_host(struct agent *a, const struct tg_peer *p,
 		      const struct request *r, int allowed);
 
 struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
-				  struct json_object *req, int *fd)
+				  struct json_object *req,
+				  struct tg_control_io *io)
 {
 	struct agent *a = ctx;
 	int i = find_cmd(req), allowed = 0, told = 1;
@@ -1097,7 +1142,7 @@ struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
 	if (!o) {
 		r.role = tg_role_of(&a->policy.roles, peer->uid, peer->gid,
 				    peer->groups, peer->n_groups);
-		o = serve(a, peer, req, i, &r, fd, &allowed);
+		o = serve(a, peer, req, i, &r, io, &allowed);
 		told = admit_host(a, peer, &r, allowed);
 	}
 	if (told)

@@ -5,7 +5,7 @@
  *   tenantguard events [--log PATH] [--follow] [--tenant T] [--kind K]
  *                      [--since TIME] [--json]
  *   tenantguard run --tenant NAME [--profile P] [--uid U --gid G]
- *                   [--no-pid-namespace] -- CMD...
+ *                   [--no-pid-namespace] [--via-agent] -- CMD...
  *   tenantguard seccomp check FILE... | export --profile P --format F
  *
  * This file parses the global option and picks the subcommand; each
@@ -44,8 +44,8 @@ static void usage(FILE *out)
 		"         a duration back from now (90s, 10m, 2h, 1d); --json prints the\n"
 		"         stored JSON lines; colour only on a terminal and without NO_COLOR\n"
 		"  run --tenant NAME --uid U --gid G [--profile NAME|FILE]\n"
-		"      [--seccomp-dir DIR] [--policy FILE] [--no-pid-namespace] [-v]\n"
-		"      -- CMD [ARGS...]\n"
+		"      [--seccomp-dir DIR] [--policy FILE] [--no-pid-namespace]\n"
+		"      [--via-agent] [-v] -- CMD [ARGS...]\n"
 		"         start CMD as U:G in the tenant's cgroup (and a cgroup namespace\n"
 		"         rooted there), without capabilities, with no_new_privs and the\n"
 		"         tenant's seccomp profile, in mount and IPC namespaces of its\n"
@@ -54,7 +54,11 @@ static void usage(FILE *out)
 		"         (--no-pid-namespace: the host's PID namespace and /proc);\n"
 		"         on a terminal, CMD gets a pseudo-terminal of its own, relayed;\n"
 		"         exits with CMD's status (125: launcher failure, 126/127: CMD\n"
-		"         not run)\n"
+		"         not run). Root launches itself; any other caller (or\n"
+		"         --via-agent) asks the agent, which needs the operator role,\n"
+		"         takes a profile's name only (no --seccomp-dir, no file),\n"
+		"         gets this process's stdin, stdout and stderr for CMD, and\n"
+		"         kills CMD if this process goes away\n"
 		"  seccomp check FILE...\n"
 		"         validate seccomp profiles; errors as file:line:column\n"
 		"  seccomp export --profile NAME|FILE --format oci|bpf|pfc\n"

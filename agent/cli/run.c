@@ -7,18 +7,24 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/launch.h"
+#include "launcher/launch.h"
 #include "common/cgroupfs.h"
 #include "common/control.h"
 #include "common/log.h"
@@ -35,6 +41,7 @@ struct run_args {
 	char **cmd;	       /* CMD and its arguments */
 	int verbose;
 	int no_pid_ns; /* --no-pid-namespace */
+	int via_agent; /* --via-agent: as a non-root caller does */
 };
 
 static int parse_id(const char *s, int group, unsigned int *out)
@@ -78,6 +85,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		{"policy", required_argument, NULL, 'P'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"no-pid-namespace", no_argument, NULL, 'N'},
+		{"via-agent", no_argument, NULL, 'A'},
 		{}};
 	int c;
 
@@ -92,6 +100,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case 'P': a->policy = optarg; break;
 		case 'v': a->verbose = 1; break;
 		case 'N': a->no_pid_ns = 1; break;
+		case 'A': a->via_agent = 1; break;
 		default:
 			return tg_err(-EINVAL,
 				      "bad option %s (see tenantguard help)",
@@ -230,30 +239,173 @@ out_put:
 	return err;
 }
 
-/*
- * What the init of a PID namespace, under the profile already, calls to
- * start CMD in a session of its own and to run (fork is clone).
- */
-static const char *const init_calls[] = {"clone",	   "wait4",
-					 "kill",	   "rt_sigtimedwait",
-					 "rt_sigprocmask", "setsid"};
-
-/* 0 if the profile lets the init run; -EINVAL (reported) if not. */
-static int check_init_calls(const struct tg_sc_profile *p)
+/* --uid and --gid as numbers, for the agent; 0 or -EINVAL (reported). */
+static int agent_ids(const struct run_args *a, unsigned int *uid,
+		     unsigned int *gid)
 {
-	unsigned int i;
-	int action;
-
-	for (i = 0; i < sizeof(init_calls) / sizeof(init_calls[0]); i++) {
-		/* -1: allowed for some arguments (clone without namespaces). */
-		action = tg_sc_action_of(p, init_calls[i]);
-		if (action != TG_SC_ALLOW && action != -1)
-			return tg_err(
-				-EINVAL,
-				"profile %s does not allow %s, which the init of the workload's PID namespace needs (allow it, or give --no-pid-namespace)",
-				p->source, init_calls[i]);
-	}
+	if (!a->uid)
+		return tg_err(-EINVAL,
+			      "give --uid and --gid: the agent picks none");
+	if (parse_id(a->uid, 0, uid))
+		return tg_err(-EINVAL, "--uid '%s' is not a user", a->uid);
+	if (parse_id(a->gid, 1, gid))
+		return tg_err(-EINVAL, "--gid '%s' is not a group", a->gid);
+	if (a->seccomp_dir || (a->profile && strchr(a->profile, '/')))
+		return tg_err(
+			-EINVAL,
+			"the agent takes a profile's name (from its own directory): no --seccomp-dir, no profile file");
 	return 0;
+}
+
+/* The request of run_via_agent; NULL (reported) if it cannot be made. */
+static struct json_object *agent_request(const struct run_args *a)
+{
+	struct json_object *req, *argv;
+	unsigned int uid, gid;
+	const char *term = getenv("TERM");
+	char **s;
+	int tty = isatty(0) || isatty(1) || isatty(2);
+
+	if (agent_ids(a, &uid, &gid))
+		return NULL;
+	if (uid == 0)
+		tg_warn("the workload stays uid 0: it owns root's files and can signal root's processes (the agent launches it only for the admin role)");
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("run"));
+	json_object_object_add(req, "tenant",
+			       json_object_new_string(a->tenant));
+	json_object_object_add(req, "uid", json_object_new_int64(uid));
+	json_object_object_add(req, "gid", json_object_new_int64(gid));
+	if (a->profile)
+		json_object_object_add(req, "profile",
+				       json_object_new_string(a->profile));
+	json_object_object_add(req, "no_pid_namespace",
+			       json_object_new_boolean(a->no_pid_ns));
+	json_object_object_add(req, "verbose",
+			       json_object_new_boolean(a->verbose));
+	/* The agent's launcher is in no session of this terminal's. */
+	json_object_object_add(req, "foreground",
+			       json_object_new_boolean(
+				       isatty(0) && tcgetpgrp(0) == getpgrp()));
+	if (tty && term)
+		json_object_object_add(req, "term",
+				       json_object_new_string(term));
+	argv = json_object_new_array();
+	for (s = a->cmd; *s; s++)
+		json_object_array_add(argv, json_object_new_string(*s));
+	json_object_object_add(req, "argv", argv);
+	return req;
+}
+
+/*
+ * The next JSON line from the agent on fd (buf holds *have bytes read
+ * ahead); NULL at the end of the connection or on garbage. Meanwhile a
+ * SIGWINCH (on sfd) is one byte to the agent: the launcher there reads
+ * the new size from the terminal it was passed.
+ */
+static struct json_object *agent_line(int fd, int sfd, char *buf, size_t cap,
+				      size_t *have)
+{
+	struct signalfd_siginfo si;
+	struct json_object *o;
+	char *nl;
+	ssize_t n;
+
+	while (!(nl = memchr(buf, '\n', *have))) {
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
+				      {.fd = sfd, .events = POLLIN}};
+
+		if (*have == cap)
+			return NULL;
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			return NULL;
+		if (p[1].revents && read(sfd, &si, sizeof(si)) > 0 &&
+		    send(fd, "W", 1, MSG_NOSIGNAL) < 0)
+			return NULL;
+		if (!p[0].revents)
+			continue;
+		n = read(fd, buf + *have, cap - *have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return NULL;
+		*have += (size_t)n;
+	}
+	*nl = '\0';
+	o = json_tokener_parse(buf);
+	*have -= (size_t)(nl + 1 - buf);
+	memmove(buf, nl + 1, *have);
+	return o;
+}
+
+/*
+ * A non-root caller (or --via-agent): the agent launches, with this
+ * process's 0, 1 and 2 as the workload's stdio (its launcher gives the
+ * workload a pseudo-terminal of its own when they are a terminal), and
+ * tells CMD's status, which is returned. Closing the connection (this
+ * process killed) kills the workload.
+ */
+static int run_via_agent(const struct cli_opts *o, const struct run_args *a)
+{
+	static const int fds[] = {0, 1, 2};
+	struct json_object *req, *reply, *v;
+	char buf[8192];
+	size_t have = 0;
+	int fd, sfd, i, rc = EXIT_LAUNCH;
+	sigset_t winch;
+
+	for (i = 0; i < 3; i++)
+		if (fcntl(i, F_GETFD) < 0)
+			return tg_err(
+				EXIT_LAUNCH,
+				"descriptor %d is closed: the agent needs the workload's stdin, stdout and stderr",
+				i);
+	req = agent_request(a);
+	if (!req)
+		return 2;
+	if (strlen(json_object_to_json_string_ext(
+		    req, JSON_C_TO_STRING_PLAIN)) >= TG_CONTROL_MAX_REQUEST) {
+		json_object_put(req);
+		return tg_err(
+			EXIT_LAUNCH,
+			"the command is too long for the agent (a request is at most %u bytes)",
+			TG_CONTROL_MAX_REQUEST - 1);
+	}
+	if (a->no_pid_ns)
+		tg_warn("--no-pid-namespace: the workload shares the host's PID namespace and /proc: it sees every process of the host and can signal those of its uid");
+	fd = tg_control_send(o->control_socket, req, fds, 3);
+	json_object_put(req);
+	if (fd < 0)
+		return tg_err(EXIT_LAUNCH, "cannot reach the agent at %s: %s",
+			      o->control_socket, strerror(-fd));
+	sigemptyset(&winch);
+	sigaddset(&winch, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &winch, NULL);
+	sfd = signalfd(-1, &winch, SFD_CLOEXEC | SFD_NONBLOCK);
+	reply = agent_line(fd, sfd, buf, sizeof(buf), &have);
+	if (!reply) {
+		tg_err(0, "the agent closed the connection without a reply");
+		goto out_close;
+	}
+	if (!json_object_object_get_ex(reply, "ok", &v) ||
+	    !json_object_get_boolean(v)) {
+		tg_err(0, "%s", jstr(reply, "error"));
+		goto out_put;
+	}
+	tg_debug("the agent started pid %s", jstr(reply, "pid"));
+	json_object_put(reply);
+	reply = agent_line(fd, sfd, buf, sizeof(buf), &have);
+	if (reply && json_object_object_get_ex(reply, "exit", &v))
+		rc = json_object_get_int(v);
+	else
+		tg_err(0, "the agent's launcher ended without CMD's status");
+out_put:
+	json_object_put(reply);
+out_close:
+	if (sfd >= 0)
+		close(sfd);
+	close(fd);
+	return rc;
 }
 
 /*
@@ -264,48 +416,37 @@ static int load_filter(const struct run_args *a, const char *tprofile,
 		       struct tg_sc_profile *p, struct tg_launch *l)
 {
 	struct tg_diag d = {};
-	char err[512];
+	char why[512];
 	int r;
 
-	r = tg_sc_find(p, a->profile ? a->profile : tprofile, a->seccomp_dir,
-		       &d);
-	if (r) {
-		print_diag(&d);
-		tg_diag_free(&d);
-		return r;
-	}
-	l->profile = p->name;
-	l->notify = tg_sc_uses_notify(p);
-	/* The child reports the listener with sendmsg after the filter is in.
-	 */
-	if (l->notify && tg_sc_action_of(p, "sendmsg") != TG_SC_ALLOW)
-		return tg_err(
-			-EINVAL,
-			"profile %s uses notify but does not allow sendmsg for every call, which the launcher needs to hand the listener over",
-			p->source);
-	if (l->pid_ns && check_init_calls(p))
-		return -EINVAL;
-	l->filter = tg_sc_compile(p, 1, err, sizeof(err));
-	if (!l->filter)
-		return tg_err(-EINVAL, "%s", err);
-	return 0;
+	r = tg_launch_profile(l, p, a->profile ? a->profile : tprofile,
+			      a->seccomp_dir, &d, why, sizeof(why));
+	print_diag(&d);
+	tg_diag_free(&d);
+	if (r && why[0])
+		tg_err(r, "%s", why);
+	return r;
 }
 
 int cmd_run(const struct cli_opts *o, int argc, char **argv)
 {
 	struct run_args a = {.policy = "/etc/tenantguard/policy.yaml"};
-	struct tg_launch l = {.control_socket = o->control_socket};
+	struct tg_launch l = {.control_socket = o->control_socket,
+			      .hangup_fd = -1};
 	char cgroup[PATH_MAX] = "", tprofile[64] = "default";
 	struct tg_sc_profile p;
 	int rc = EXIT_LAUNCH;
 
 	tg_log_init("tenantguard: run", 0);
-	if (parse_args(argc, argv, &a) || set_ids(&a, &l))
+	if (parse_args(argc, argv, &a))
 		return 2;
-	if (geteuid() != 0)
-		return tg_err(
-			EXIT_LAUNCH,
-			"must run as root (it places the process in the tenant's cgroup and drops its capabilities)");
+	/* Without root, the agent launches: the operator role decides. */
+	if (geteuid() != 0 || a.via_agent) {
+		tg_log_init("tenantguard run", a.verbose);
+		return run_via_agent(o, &a);
+	}
+	if (set_ids(&a, &l))
+		return 2;
 	if (l.switch_ids && l.uid == 0)
 		tg_warn("the workload stays uid 0: it owns root's files and can signal root's processes%s",
 			tg_cgroup2_nsdelegate("/proc/self/mountinfo")

@@ -100,7 +100,7 @@ struct json_object *tg_control_error(const char *msg)
 	return o;
 }
 
-ssize_t tg_recv_fd(int sock, void *buf, size_t len, int *fd)
+ssize_t tg_recv_fds(int sock, void *buf, size_t len, int *fds, unsigned int max)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
@@ -112,6 +112,7 @@ ssize_t tg_recv_fd(int sock, void *buf, size_t len, int *fd)
 			    .msg_control = u.buf,
 			    .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *cm;
+	unsigned int j;
 	ssize_t n;
 
 	n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
@@ -127,19 +128,30 @@ ssize_t tg_recv_fd(int sock, void *buf, size_t len, int *fd)
 			int f;
 
 			memcpy(&f, CMSG_DATA(cm) + i * sizeof(int), sizeof(f));
-			if (*fd < 0)
-				*fd = f;
+			for (j = 0; j < max && fds[j] >= 0; j++)
+				;
+			if (j < max)
+				fds[j] = f;
 			else
 				close(f);
 		}
 	}
+	/* More than the buffer held: the kernel closed them; say so. */
+	if (mh.msg_flags & MSG_CTRUNC)
+		return -EMSGSIZE;
 	return n;
 }
 
-ssize_t tg_send_fd(int sock, const void *buf, size_t len, int fd)
+ssize_t tg_recv_fd(int sock, void *buf, size_t len, int *fd)
+{
+	return tg_recv_fds(sock, buf, len, fd, 1);
+}
+
+ssize_t tg_send_fds(int sock, const void *buf, size_t len, const int *fds,
+		    unsigned int n)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * TG_CONTROL_MAX_FDS)];
 		struct cmsghdr align;
 	} u = {};
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
@@ -147,77 +159,136 @@ ssize_t tg_send_fd(int sock, const void *buf, size_t len, int fd)
 	struct cmsghdr *cm;
 	ssize_t w;
 
-	if (fd >= 0) {
+	if (n > TG_CONTROL_MAX_FDS)
+		return -EINVAL;
+	if (n) {
 		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n);
 		cm = CMSG_FIRSTHDR(&mh);
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * n);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * n);
 	}
 	w = sendmsg(sock, &mh, MSG_NOSIGNAL);
 	return w < 0 ? -errno : w;
 }
 
+ssize_t tg_send_fd(int sock, const void *buf, size_t len, int fd)
+{
+	return tg_send_fds(sock, buf, len, &fd, fd >= 0 ? 1 : 0);
+}
+
+int tg_control_reply(int conn, struct json_object *reply)
+{
+	const char *s =
+		json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
+	int err = send_all(conn, s, strlen(s));
+
+	return err ? err : send_all(conn, "\n", 1);
+}
+
+/* The descriptors io still holds closed. */
+static void close_io(struct tg_control_io *io)
+{
+	unsigned int i;
+
+	for (i = 0; i < TG_CONTROL_MAX_FDS; i++)
+		if (io->fds[i] >= 0)
+			close(io->fds[i]);
+	if (io->conn >= 0)
+		close(io->conn);
+}
+
 int tg_control_serve(int listen_fd, tg_control_handler handle, void *ctx)
 {
 	char buf[TG_CONTROL_MAX_REQUEST + 1];
+	struct tg_control_io io = {.fds = {-1, -1, -1}};
 	struct json_object *req = NULL, *reply;
 	struct tg_peer peer;
 	size_t have = 0;
-	const char *s;
+	unsigned int i;
 	ssize_t n;
-	int fd, err = 0, passed = -1;
+	int err = 0;
 
-	fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0)
+	io.conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (io.conn < 0)
 		return errno == EAGAIN ? 0 : -errno;
-	if (tg_peer_creds(fd, &peer)) {
+	if (tg_peer_creds(io.conn, &peer)) {
 		reply = tg_control_error(
 			"refused: the caller's credentials cannot be read");
 		goto out_reply;
 	}
 	/* Who it is, as the kernel sees it: the handler judges. */
-	tg_peer_cgroup(fd, &peer);
+	tg_peer_cgroup(io.conn, &peer);
 	while (have < TG_CONTROL_MAX_REQUEST && !memchr(buf, '\n', have)) {
-		err = wait_fd(fd, POLLIN, 1000);
+		err = wait_fd(io.conn, POLLIN, 1000);
 		if (err)
 			break;
-		n = tg_recv_fd(fd, buf + have, TG_CONTROL_MAX_REQUEST - have,
-			       &passed);
+		n = tg_recv_fds(io.conn, buf + have,
+				TG_CONTROL_MAX_REQUEST - have, io.fds,
+				TG_CONTROL_MAX_FDS);
 		if (n <= 0)
 			break;
 		have += (size_t)n;
 	}
 	buf[have] = '\0';
+	for (i = 0; i < TG_CONTROL_MAX_FDS && io.fds[i] >= 0; i++)
+		io.n_fds++;
 	req = json_tokener_parse(buf);
 	if (req && !json_object_is_type(req, json_type_object)) {
 		json_object_put(req);
 		req = NULL;
 	}
-	reply = handle(ctx, &peer, req, &passed);
+	reply = handle(ctx, &peer, req, &io);
 out_reply:
-	if (passed >= 0)
-		close(passed);
-	s = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
-	err = send_all(fd, s, strlen(s));
-	if (!err)
-		err = send_all(fd, "\n", 1);
+	/* A handler that took the connection has answered on it. */
+	if (io.conn >= 0)
+		err = tg_control_reply(io.conn, reply);
+	close_io(&io);
 	json_object_put(reply);
 	json_object_put(req);
-	close(fd);
 	return err;
 }
 
-/* All of s, with fd (SCM_RIGHTS) on its first bytes. */
-static int send_with_fd(int sock, const char *s, size_t n, int fd)
+/* All of s, with fds (SCM_RIGHTS) on its first bytes. */
+static int send_with_fds(int sock, const char *s, size_t n, const int *fds,
+			 unsigned int nfds)
 {
-	ssize_t w = tg_send_fd(sock, s, n, fd);
+	ssize_t w = tg_send_fds(sock, s, n, fds, nfds);
 
 	if (w < 0)
 		return (int)w;
 	return send_all(sock, s + w, n - (size_t)w);
+}
+
+int tg_control_send(const char *path, struct json_object *req, const int *fds,
+		    unsigned int n)
+{
+	struct sockaddr_un sa;
+	const char *s;
+	int fd, err;
+
+	err = make_addr(path, &sa);
+	if (err)
+		return err;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = -errno;
+		goto out_close;
+	}
+	s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	err = n ? send_with_fds(fd, s, strlen(s), fds, n)
+		: send_all(fd, s, strlen(s));
+	if (!err)
+		err = send_all(fd, "\n", 1);
+	if (!err)
+		return fd;
+out_close:
+	close(fd);
+	return err;
 }
 
 struct json_object *tg_control_call(const char *path, struct json_object *req)
@@ -230,31 +301,15 @@ struct json_object *tg_control_call_fd(const char *path,
 {
 	struct json_tokener *tok = NULL;
 	struct json_object *reply = NULL;
-	struct sockaddr_un sa;
 	char buf[65536];
-	const char *s;
 	size_t total = 0;
 	ssize_t n;
 	int fd, err;
 
-	err = make_addr(path, &sa);
-	if (err) {
-		errno = -err;
+	fd = tg_control_send(path, req, &pass_fd, pass_fd >= 0 ? 1 : 0);
+	if (fd < 0) {
+		errno = -fd;
 		return NULL;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return NULL;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		goto out_close;
-	s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-	err = pass_fd >= 0 ? send_with_fd(fd, s, strlen(s), pass_fd)
-			   : send_all(fd, s, strlen(s));
-	if (!err)
-		err = send_all(fd, "\n", 1);
-	if (err) {
-		errno = -err;
-		goto out_close;
 	}
 	tok = json_tokener_new();
 	errno = 0;
@@ -274,7 +329,6 @@ struct json_object *tg_control_call_fd(const char *path,
 	if (!reply && !errno)
 		errno = ECONNRESET;
 	json_tokener_free(tok);
-out_close:
 	err = errno;
 	close(fd);
 	errno = err;

@@ -9,7 +9,9 @@ struct json_object;
 struct tg_peer;
 
 #define TG_CONTROL_MAX_REQUEST 4096
-#define TG_CONTROL_MAX_REPLY   (64u << 20)
+/* Descriptors a request may carry (SCM_RIGHTS): a caller's 0, 1 and 2. */
+#define TG_CONTROL_MAX_FDS   3
+#define TG_CONTROL_MAX_REPLY (64u << 20)
 /* The error for a request that is not one JSON object. */
 #define TG_CONTROL_BAD_REQUEST                                                 \
 	"bad request: expected one JSON object and a newline"
@@ -24,18 +26,29 @@ struct tg_peer;
 int tg_control_listen(const char *path, gid_t group);
 
 /*
+ * What came with a request besides its text. fds: the descriptors the
+ * client passed (SCM_RIGHTS), in order, n_fds of them, the others -1; a
+ * handler keeps one by setting it to -1, the rest are closed. conn: the
+ * client's connection; a handler that takes it (sets it to -1) sends the
+ * reply itself (tg_control_reply), or has it sent.
+ */
+struct tg_control_io {
+	int fds[TG_CONTROL_MAX_FDS];
+	unsigned int n_fds;
+	int conn;
+};
+
+/*
  * Builds the reply (a new JSON object) to req, from peer (any process that
  * could connect: its credentials, and its cgroup unless peer->err says why
  * not; the handler judges what it may ask). req is
  * NULL when the request was not one JSON object (the reply says so:
- * TG_CONTROL_BAD_REQUEST). *fd is a descriptor the client passed with the
- * request (SCM_RIGHTS), or -1; the handler may keep it by setting *fd to
- * -1, else it is closed.
+ * TG_CONTROL_BAD_REQUEST).
  */
 typedef struct json_object *(*tg_control_handler)(void *ctx,
 						  const struct tg_peer *peer,
 						  struct json_object *req,
-						  int *fd);
+						  struct tg_control_io *io);
 
 /* {"ok": false, "error": msg}: a new JSON object. */
 struct json_object *tg_control_error(const char *msg);
@@ -47,6 +60,10 @@ struct json_object *tg_control_error(const char *msg);
  */
 int tg_control_serve(int listen_fd, tg_control_handler handle, void *ctx);
 
+/* reply and a newline onto conn (waiting at most about a second); 0 or -errno.
+ */
+int tg_control_reply(int conn, struct json_object *reply);
+
 /* Client: send req, return the reply (NULL with errno). */
 struct json_object *tg_control_call(const char *path, struct json_object *req);
 
@@ -55,10 +72,25 @@ struct json_object *tg_control_call_fd(const char *path,
 				       struct json_object *req, int fd);
 
 /*
- * One sendmsg of len bytes with fd (if >= 0) attached; bytes sent or -errno.
- * One recvmsg into buf; the first descriptor attached goes to *fd (if it is
- * still -1), others are closed. Bytes received or -errno.
+ * Client: connect to path and send req with the n descriptors fds
+ * (at most TG_CONTROL_MAX_FDS); the connection, to read the replies from
+ * (it may be more than one line), or -errno.
  */
+int tg_control_send(const char *path, struct json_object *req, const int *fds,
+		    unsigned int n);
+
+/*
+ * One sendmsg of len bytes with the n descriptors fds attached (n 0 to
+ * TG_CONTROL_MAX_FDS); bytes sent or -errno. One recvmsg into buf; the
+ * descriptors attached go to the slots of fds still -1, in order (max
+ * slots), the others are closed. Bytes received or -errno.
+ */
+ssize_t tg_send_fds(int sock, const void *buf, size_t len, const int *fds,
+		    unsigned int n);
+ssize_t tg_recv_fds(int sock, void *buf, size_t len, int *fds,
+		    unsigned int max);
+
+/* The same with one descriptor (fd -1: none). */
 ssize_t tg_send_fd(int sock, const void *buf, size_t len, int fd);
 ssize_t tg_recv_fd(int sock, void *buf, size_t len, int *fd);
 

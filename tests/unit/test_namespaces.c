@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests: the launcher's namespaces (cli/namespaces.c): which are
+ * Unit tests: the launcher's namespaces (launcher/namespaces.c): which are
  * made, the exit status the init passes on, and the init itself, as pid 1
  * of a PID namespace made here where the test may make one.
  */
@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "cli/namespaces.h"
+#include "launcher/namespaces.h"
 
 static void test_clone_flags(void **state)
 {

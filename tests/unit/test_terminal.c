@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests: the launcher's terminal relay (cli/terminal.c), between a
+ * Unit tests: the launcher's terminal relay (launcher/terminal.c), between a
  * pipe standing for the operator's terminal and a real pseudo-terminal.
  */
 #define _GNU_SOURCE
@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "cli/terminal.h"
+#include "launcher/terminal.h"
 
 /* t relaying in (the operator's input) and out (its screen). */
 struct relay {

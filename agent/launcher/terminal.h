@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef TG_CLI_TERMINAL_H
-#define TG_CLI_TERMINAL_H
+#ifndef TG_LAUNCHER_TERMINAL_H
+#define TG_LAUNCHER_TERMINAL_H
 
 #include <stddef.h>
 #include <sys/types.h>
@@ -25,6 +25,13 @@ struct tg_terminal {
 	int out;       /* 1 or 2: where the workload's output goes; -1 */
 	int raw;       /* the operator's terminal is in raw mode */
 	int ended;     /* the slave is closed everywhere (EIO) */
+	/*
+	 * The terminal was passed by a client of the agent: it is in no
+	 * session of the launcher's, so whether the client is in its
+	 * foreground (raw mode, input relayed) is the client's word.
+	 */
+	int passed;
+	int foreground;
 	struct termios saved;  /* its settings before, put back */
 	char buf[TG_TERM_BUF]; /* read from the operator, not yet written */
 	size_t pending;
@@ -85,4 +92,4 @@ void tg_terminal_drain(struct tg_terminal *t, int ms);
 /* Restore, then close what is open. */
 void tg_terminal_close(struct tg_terminal *t);
 
-#endif /* TG_CLI_TERMINAL_H */
+#endif /* TG_LAUNCHER_TERMINAL_H */

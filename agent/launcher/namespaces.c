@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli/namespaces.h"
+#include "launcher/namespaces.h"
 
 unsigned long tg_ns_clone_flags(int pid_ns)
 {

@@ -16,7 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cli/terminal.h"
+#include "launcher/terminal.h"
 
 static int fail(char *why, size_t len, const char *what)
 {
@@ -87,7 +87,8 @@ void tg_terminal_raw(struct tg_terminal *t)
 
 	/* In the background the shell owns the terminal: leave it alone. */
 	if (t->master < 0 || !t->is_tty[0] || t->raw ||
-	    tcgetpgrp(0) != getpgrp() || tcgetattr(0, &t->saved))
+	    (t->passed ? !t->foreground : tcgetpgrp(0) != getpgrp()) ||
+	    tcgetattr(0, &t->saved))
 		return;
 	raw = t->saved;
 	cfmakeraw(&raw);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef TG_CLI_NAMESPACES_H
-#define TG_CLI_NAMESPACES_H
+#ifndef TG_LAUNCHER_NAMESPACES_H
+#define TG_LAUNCHER_NAMESPACES_H
 
 #include <stddef.h>
 #include <sys/types.h>
@@ -40,4 +40,4 @@ int tg_ns_exit_code(int wstatus);
  */
 void tg_ns_init(pid_t workload) __attribute__((noreturn));
 
-#endif /* TG_CLI_NAMESPACES_H */
+#endif /* TG_LAUNCHER_NAMESPACES_H */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef TG_CLI_LAUNCH_H
-#define TG_CLI_LAUNCH_H
+#ifndef TG_LAUNCHER_LAUNCH_H
+#define TG_LAUNCHER_LAUNCH_H
 
 #include <seccomp.h>
 #include <sys/types.h>
@@ -19,20 +19,49 @@ struct tg_launch {
 	gid_t gid;
 	char *const *argv;	    /* CMD and its arguments */
 	const char *control_socket; /* the agent, for the seccomp listener */
+	/*
+	 * Launched by the agent for a client of its control socket: 0, 1
+	 * and 2 are the client's (passed with SCM_RIGHTS), its terminal, if
+	 * one, is in no session of the launcher's, foreground says whether
+	 * the client was in that terminal's foreground (relay its input, raw
+	 * mode), and when hangup_fd (>= 0, the client's connection) hangs up
+	 * or has anything to read, the workload is killed. hangup_fd -1: the
+	 * launcher's own stdio, as root's CLI runs it.
+	 */
+	int hangup_fd;
+	int passed_stdio;
+	int foreground;
+	/* If set: told the workload's pid once it is started. */
+	void (*started)(pid_t pid, void *arg);
+	void *started_arg;
 };
+
+struct tg_sc_profile;
+struct tg_diag;
+
+/*
+ * The profile called name (a file if it holds '/', else in dir, NULL the
+ * default, else built in) into p, its name into l->profile, compiled into
+ * l->filter, checked to let the launcher hand its listener over and, with
+ * l->pid_ns, the init run. 0, or -errno with the reason in d (parse
+ * errors) or in why (the rest); p is to be freed either way.
+ */
+int tg_launch_profile(struct tg_launch *l, struct tg_sc_profile *p,
+		      const char *name, const char *dir, struct tg_diag *d,
+		      char *why, size_t len);
 
 /*
  * Start argv in the tenant's cgroup (clone3 CLONE_INTO_CGROUP, or joined
  * before anything else runs where the kernel lacks it), in a cgroup
  * namespace rooted there, in mount and IPC namespaces of its own (a
  * private /dev/shm and /dev/mqueue) and, with pid_ns, a PID namespace
- * whose pid 1 is a small init (cli/namespaces.h) under the same ids and
+ * whose pid 1 is a small init (launcher/namespaces.h) under the same ids and
  * filter, with a /proc that shows the namespace's tasks only. Every
  * capability dropped (bounding and ambient sets too), securebits locked,
  * no_new_privs, optionally other ids, the filter installed as the last
  * step before exec (before the init starts CMD). When any of 0, 1, 2 is
  * a terminal, CMD gets a pseudo-terminal of its own in its place, as its
- * controlling terminal (cli/terminal.h). A namespace that cannot be made
+ * controlling terminal (launcher/terminal.h). A namespace that cannot be made
  * fails the launch. The launcher stays as the parent: it hands the
  * seccomp listener to the agent (or answers it itself, EPERM, when the
  * agent is unreachable), relays the terminal, forwards signals sent to it,
@@ -43,4 +72,4 @@ struct tg_launch {
  */
 int tg_launch(const struct tg_launch *l);
 
-#endif /* TG_CLI_LAUNCH_H */
+#endif /* TG_LAUNCHER_LAUNCH_H */

@@ -31,9 +31,9 @@
 #include "common/control.h"
 #include "common/log.h"
 #include "common/privileges.h"
-#include "cli/launch.h"
-#include "cli/namespaces.h"
-#include "cli/terminal.h"
+#include "launcher/launch.h"
+#include "launcher/namespaces.h"
+#include "launcher/terminal.h"
 #include "seccomp/notify.h"
 
 /* What the child needs: copies of the launcher's, after the fork. */
@@ -179,6 +179,14 @@ static void __attribute__((noreturn)) child(const struct child_args *c)
 	 */
 	if (tg_drop_privileges(l->uid, l->gid, l->switch_ids, why, sizeof(why)))
 		child_fail(sock, EXIT_LAUNCH, "%s", why);
+	/*
+	 * Launched by the agent: its launching child gone (killed with the
+	 * agent's service), nobody relays or waits for the workload, which
+	 * ends with it. Set after the switch of ids, which clears it.
+	 */
+	if (l->hangup_fd >= 0 && prctl(PR_SET_PDEATHSIG, SIGKILL))
+		child_fail(sock, EXIT_LAUNCH, "PR_SET_PDEATHSIG: %s",
+			   strerror(errno));
 	/*
 	 * The switch of ids made the init undumpable, which hidepid takes
 	 * for "not the workload's": it holds nothing the workload lacks, so
@@ -333,6 +341,29 @@ static void on_signal(struct tg_terminal *t, pid_t pid, int sig)
 }
 
 /*
+ * The agent's client on hfd: a byte is its word that its terminal's size
+ * changed (the launcher, in no session of that terminal, gets no
+ * SIGWINCH); the end of the connection, that nobody waits for the
+ * workload any more, which ends (with a PID namespace, its init takes
+ * every process of the namespace along). 1 once hung up.
+ */
+static int caller(const struct tg_terminal *t, pid_t pid, int hfd)
+{
+	char buf[64];
+	ssize_t n = read(hfd, buf, sizeof(buf));
+
+	if (n > 0) {
+		tg_terminal_winsize(t);
+		return 0;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	tg_debug("the caller hung up: killing pid %d", (int)pid);
+	kill(pid, SIGKILL);
+	return 1;
+}
+
+/*
  * Until CMD ends: pass on the signals sent to the launcher, take the
  * child's reports from sock (closed here), answer the listener if it
  * stayed here, relay the terminal. The child's wait status.
@@ -342,19 +373,22 @@ static int supervise(const struct tg_launch *l, struct tg_terminal *t,
 {
 	struct signalfd_siginfo si;
 	struct tg_sc_denial d;
-	int lfd = -1, status = 0;
+	int lfd = -1, status = 0, hfd = l->hangup_fd;
 
 	for (;;) {
-		struct pollfd p[5] = {
+		struct pollfd p[6] = {
 			{.fd = sfd, .events = POLLIN},
 			{.fd = sock, .events = POLLIN},
 			{.fd = lfd, .events = POLLIN},
+			[5] = {.fd = hfd, .events = POLLIN},
 		};
 
 		tg_terminal_poll(t, &p[3].fd, &p[3].events, &p[4].fd,
 				 &p[4].events);
-		if (poll(p, 5, -1) < 0 && errno != EINTR)
+		if (poll(p, 6, -1) < 0 && errno != EINTR)
 			break;
+		if (p[5].revents && caller(t, pid, hfd))
+			hfd = -1;
 		if (p[1].revents && !from_child(l, pid, sock, &lfd, failed)) {
 			close(sock);
 			sock = -1;
@@ -413,6 +447,8 @@ int tg_launch(const struct tg_launch *l)
 		tg_err(EXIT_LAUNCH, "%s", why);
 		goto out_close_terminal;
 	}
+	t.passed = l->passed_stdio;
+	t.foreground = l->foreground;
 	cgfd = open(l->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0) {
 		tg_err(EXIT_LAUNCH, "tenant cgroup %s: %s", l->cgroup,
@@ -445,6 +481,8 @@ int tg_launch(const struct tg_launch *l)
 	if (t.slave >= 0)
 		close(t.slave);
 	t.slave = -1;
+	if (l->started)
+		l->started(pid, l->started_arg);
 	tg_debug("pid %d in %s (%s), seccomp profile %s, new %s namespaces%s",
 		 (int)pid, l->cgroup, how, l->profile, ns,
 		 t.master >= 0 ? ", a pseudo-terminal of its own" : "");
