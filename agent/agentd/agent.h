@@ -10,6 +10,7 @@
  */
 #include <limits.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <linux/types.h>
 
 #include "agentd/bpf_loader.h"
@@ -37,6 +38,9 @@ struct tg_fan;
 struct tg_local_routes;
 struct tg_notify;
 struct tg_peer;
+struct tg_view;
+
+#define AGENT_STREAMS_MAX 16 /* event streams served at once */
 struct tg_ratelimit;
 struct tg_sink;
 
@@ -117,6 +121,10 @@ struct agent {
 	struct tg_links_stats links_told; /* hard links, last reported */
 	struct tg_pins pins;		  /* the pin directory */
 	const struct tg_peer *peer; /* the control peer being served, or NULL */
+	const struct tg_view *view; /* what it may see, while served */
+	int *conn;		    /* its socket, while served (control.h) */
+	pid_t streams[AGENT_STREAMS_MAX]; /* processes serving events */
+	unsigned int n_streams;
 	size_t ids_saved;	    /* tenant ids written to the pins */
 	int ids_save_err;	    /* the last error saving one, 0 if none */
 	__s64 start_boot_ns;	    /* CLOCK_BOOTTIME at the pins' opening */
@@ -192,6 +200,22 @@ int agent_detach(struct agent *a);
  */
 int agent_peer_actor(struct agent *a, const struct tg_peer *p, __u32 *id);
 struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
-				  struct json_object *req, int *fd);
+				  struct json_object *req, int *fd, int *conn);
+
+/* event_streams.c */
+/*
+ * Serve request req ("events", or "report": no following) of a caller
+ * that may see v: a process of its own takes the connection *conn (set to
+ * -1) and sends the reply, then the stored events v lets it see and req's
+ * filters pass, as JSON lines. The reply, kept as the request's record;
+ * an error reply (nothing taken) when req is malformed or too many
+ * streams are served.
+ */
+struct json_object *agent_serve_events(struct agent *a,
+				       struct json_object *req,
+				       const struct tg_view *v, int *conn);
+
+/* Collect the event streams that ended. */
+void agent_reap_streams(struct agent *a);
 
 #endif /* TG_AGENTD_AGENT_H */

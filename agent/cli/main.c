@@ -4,6 +4,8 @@
  *
  *   tenantguard events [--log PATH] [--follow] [--tenant T] [--kind K]
  *                      [--since TIME] [--json]
+ *   tenantguard report [--log PATH] [--tenant T] [--kind K] [--since TIME]
+ *                      [--json]
  *   tenantguard run --tenant NAME [--profile P] [--uid U --gid G]
  *                   [--no-pid-namespace] -- CMD...
  *   tenantguard seccomp check FILE... | export --profile P --format F
@@ -38,7 +40,12 @@ static void usage(FILE *out)
 		"         --tenant matches actor or target; --kind file|net|unix|\n"
 		"         proc|seccomp|agent|guard|admin; --since an RFC 3339 time or\n"
 		"         a duration back from now (90s, 10m, 2h, 1d); --json prints the\n"
-		"         stored JSON lines; colour only on a terminal and without NO_COLOR\n"
+		"         stored JSON lines; colour only on a terminal and without NO_COLOR;\n"
+		"         a user who may not read the log (not root) gets the events its\n"
+		"         role lets it see from the agent (--control-socket)\n"
+		"  report [--log PATH] [--tenant T] [--kind K] [--since TIME] [--json]\n"
+		"         how many of those events there are, by tenant, kind, op and\n"
+		"         verdict\n"
 		"  run --tenant NAME --uid U --gid G [--profile NAME|FILE]\n"
 		"      [--seccomp-dir DIR] [--policy FILE] [--no-pid-namespace] [-v]\n"
 		"      -- CMD [ARGS...]\n"
@@ -106,7 +113,8 @@ static const struct cli_cmd cmds[] = {
 	{"-h", cmd_help},	  {"events", cmd_events},
 	{"status", cmd_status},	  {"reload", cmd_reload},
 	{"policy", cmd_policy},	  {"run", cmd_run},
-	{"seccomp", cmd_seccomp}, {}};
+	{"seccomp", cmd_seccomp}, {"report", cmd_report},
+	{}};
 
 int main(int argc, char **argv)
 {

@@ -168,7 +168,7 @@ int tg_control_serve(int listen_fd, tg_control_handler handle, void *ctx)
 	size_t have = 0;
 	const char *s;
 	ssize_t n;
-	int fd, err = 0, passed = -1;
+	int fd, conn, err = 0, passed = -1;
 
 	fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
@@ -196,7 +196,16 @@ int tg_control_serve(int listen_fd, tg_control_handler handle, void *ctx)
 		json_object_put(req);
 		req = NULL;
 	}
-	reply = handle(ctx, &peer, req, &passed);
+	conn = fd;
+	reply = handle(ctx, &peer, req, &passed, &conn);
+	if (conn < 0) {
+		/* Answered elsewhere: the reply was the record. */
+		if (passed >= 0)
+			close(passed);
+		json_object_put(reply);
+		json_object_put(req);
+		return 0;
+	}
 out_reply:
 	if (passed >= 0)
 		close(passed);
@@ -218,6 +227,71 @@ static int send_with_fd(int sock, const char *s, size_t n, int fd)
 	if (w < 0)
 		return (int)w;
 	return send_all(sock, s + w, n - (size_t)w);
+}
+
+/* Connect to path and send req and its newline: the socket or -errno. */
+static int send_request(const char *path, struct json_object *req,
+			int pass_fd)
+{
+	struct sockaddr_un sa;
+	const char *s;
+	int fd, err;
+
+	err = make_addr(path, &sa);
+	if (err)
+		return err;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = -errno;
+		goto out_close;
+	}
+	s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	err = pass_fd >= 0 ? send_with_fd(fd, s, strlen(s), pass_fd)
+			   : send_all(fd, s, strlen(s));
+	if (!err)
+		err = send_all(fd, "\n", 1);
+	if (!err)
+		return fd;
+out_close:
+	close(fd);
+	return err;
+}
+
+int tg_control_stream(const char *path, struct json_object *req,
+		      struct json_object **reply)
+{
+	char buf[TG_CONTROL_MAX_HEADER + 1];
+	size_t n = 0;
+	ssize_t r;
+	int fd = send_request(path, req, -1), err = -EBADMSG;
+
+	*reply = NULL;
+	if (fd < 0)
+		return fd;
+	/* Byte by byte: what follows the line is the stream's. */
+	while (n < TG_CONTROL_MAX_HEADER) {
+		r = recv(fd, buf + n, 1, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			err = r < 0 ? -errno : -ECONNRESET;
+			break;
+		}
+		if (buf[n] == '\n')
+			break;
+		n++;
+	}
+	buf[n] = '\0';
+	if (n < TG_CONTROL_MAX_HEADER && (err == -EBADMSG))
+		*reply = json_tokener_parse(buf);
+	if (*reply && json_object_is_type(*reply, json_type_object))
+		return fd;
+	json_object_put(*reply);
+	*reply = NULL;
+	close(fd);
+	return err;
 }
 
 struct json_object *tg_control_call(const char *path, struct json_object *req)

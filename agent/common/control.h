@@ -10,6 +10,7 @@ struct tg_peer;
 
 #define TG_CONTROL_MAX_REQUEST 4096
 #define TG_CONTROL_MAX_REPLY   (64u << 20)
+#define TG_CONTROL_MAX_HEADER  4096 /* the reply that heads a stream */
 /* The error for a request that is not one JSON object. */
 #define TG_CONTROL_BAD_REQUEST                                                 \
 	"bad request: expected one JSON object and a newline"
@@ -30,12 +31,15 @@ int tg_control_listen(const char *path, gid_t group);
  * NULL when the request was not one JSON object (the reply says so:
  * TG_CONTROL_BAD_REQUEST). *fd is a descriptor the client passed with the
  * request (SCM_RIGHTS), or -1; the handler may keep it by setting *fd to
- * -1, else it is closed.
+ * -1, else it is closed. *conn is the client's socket: a handler that
+ * answers it itself (a stream of lines after the reply, served by another
+ * process) takes it by setting *conn to -1, and then the reply it returns
+ * is only its record: nothing more is sent.
  */
 typedef struct json_object *(*tg_control_handler)(void *ctx,
 						  const struct tg_peer *peer,
 						  struct json_object *req,
-						  int *fd);
+						  int *fd, int *conn);
 
 /* {"ok": false, "error": msg}: a new JSON object. */
 struct json_object *tg_control_error(const char *msg);
@@ -46,6 +50,14 @@ struct json_object *tg_control_error(const char *msg);
  * peer. Returns 0 or -errno.
  */
 int tg_control_serve(int listen_fd, tg_control_handler handle, void *ctx);
+
+/*
+ * Client of a stream: send req, read the reply, the first line, into
+ * *reply; what follows on the returned socket are the lines of the stream,
+ * until the server closes it. The socket (the caller closes it), or -errno.
+ */
+int tg_control_stream(const char *path, struct json_object *req,
+		      struct json_object **reply);
 
 /* Client: send req, return the reply (NULL with errno). */
 struct json_object *tg_control_call(const char *path, struct json_object *req);
