@@ -691,7 +691,8 @@ static struct json_object *request_args(struct agent *a,
 					const struct request *r,
 					struct json_object *reply)
 {
-	static const char *const keys[] = {"cmd", "name", "tenant", "profile"};
+	static const char *const keys[] = {"cmd", "name", "tenant", "profile",
+					   "kind"};
 	static const char *const changes[] = {
 		"tenants_added", "tenants_removed", "tenants_changed"};
 	struct json_object *o = json_object_new_object(), *c;
