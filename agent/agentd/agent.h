@@ -211,8 +211,7 @@ struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
  * an error reply (nothing taken) when req is malformed or too many
  * streams are served.
  */
-struct json_object *agent_serve_events(struct agent *a,
-				       struct json_object *req,
+struct json_object *agent_serve_events(struct agent *a, struct json_object *req,
 				       const struct tg_view *v, int *conn);
 
 /* Collect the event streams that ended. */

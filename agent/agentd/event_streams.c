@@ -74,8 +74,8 @@ static int on_line(void *ctx, const char *file, unsigned long n,
 	       tg_event_filter_match(&st->filter, ev);
 	json_object_put(ev);
 	if (keep)
-		err = send_all(STREAM_FD, line, len) ?:
-		      send_all(STREAM_FD, "\n", 1);
+		err = send_all(STREAM_FD, line, len)
+			      ?: send_all(STREAM_FD, "\n", 1);
 	return err ? -ECANCELED : 0;
 }
 
@@ -185,7 +185,8 @@ static struct json_object *stream_reply(const struct tg_view *v)
 
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	if (v->all) {
-		json_object_object_add(o, "view", json_object_new_string("all"));
+		json_object_object_add(o, "view",
+				       json_object_new_string("all"));
 		return o;
 	}
 	names = json_object_new_array();
@@ -209,8 +210,7 @@ void agent_reap_streams(struct agent *a)
 	}
 }
 
-struct json_object *agent_serve_events(struct agent *a,
-				       struct json_object *req,
+struct json_object *agent_serve_events(struct agent *a, struct json_object *req,
 				       const struct tg_view *v, int *conn)
 {
 	struct stream st = {.view = v};
@@ -227,9 +227,10 @@ struct json_object *agent_serve_events(struct agent *a,
 		return tg_control_error(bad);
 	agent_reap_streams(a);
 	if (a->n_streams >= AGENT_STREAMS_MAX) {
-		snprintf(msg, sizeof(msg),
-			 "busy: %u event streams served already; try again later",
-			 a->n_streams);
+		snprintf(
+			msg, sizeof(msg),
+			"busy: %u event streams served already; try again later",
+			a->n_streams);
 		return tg_control_error(msg);
 	}
 	o = stream_reply(v);

@@ -108,8 +108,9 @@ static struct json_object *stream_request(const struct cli_events *s)
 
 	json_object_object_add(req, "cmd", json_object_new_string(s->cmd));
 	if (s->filter.tenant)
-		json_object_object_add(req, "tenant",
-				       json_object_new_string(s->filter.tenant));
+		json_object_object_add(
+			req, "tenant",
+			json_object_new_string(s->filter.tenant));
 	if (s->filter.kind)
 		json_object_object_add(req, "kind",
 				       json_object_new_string(s->filter.kind));
@@ -136,9 +137,10 @@ static int read_remote(const struct cli_opts *copts, struct cli_events *s,
 	fd = tg_control_stream(copts->control_socket, req, &reply);
 	json_object_put(req);
 	if (fd < 0)
-		return tg_err(1, "cannot open %s: %s; nor ask the agent at %s: %s",
-			      s->log, strerror(open_err),
-			      copts->control_socket, strerror(-fd));
+		return tg_err(1,
+			      "cannot open %s: %s; nor ask the agent at %s: %s",
+			      s->log, strerror(open_err), copts->control_socket,
+			      strerror(-fd));
 	if (!json_object_object_get_ex(reply, "ok", &v) ||
 	    !json_object_get_boolean(v)) {
 		tg_err(1, "%s: %s", s->cmd, jstr(reply, "error"));
@@ -271,8 +273,10 @@ int cmd_events(const struct cli_opts *copts, int argc, char **argv)
 	/* Room for every kind (seccomp) and a whole comm (15) from the start.
 	 */
 	struct opts o = {.w = {3, 7, 7, 8, 8, 7, 5, 15}};
-	struct cli_events s = {.cmd = "events", .follow_ok = 1,
-			       .event = print_event, .ctx = &o};
+	struct cli_events s = {.cmd = "events",
+			       .follow_ok = 1,
+			       .event = print_event,
+			       .ctx = &o};
 	const char *nc;
 	int err;
 

@@ -133,15 +133,17 @@ static void print_json(const struct report *rp, struct json_object *view)
 	struct json_object *o = json_object_new_object(), *arr, *e;
 	size_t i;
 
-	json_object_object_add(o, "view", view ? json_object_get(view)
-					       : json_object_new_string("all"));
+	json_object_object_add(o, "view",
+			       view ? json_object_get(view)
+				    : json_object_new_string("all"));
 	json_object_object_add(o, "total",
 			       json_object_new_int64((int64_t)rp->total));
 	arr = json_object_new_array();
 	for (i = 0; i < rp->n; i++) {
 		e = json_object_new_object();
 		json_object_object_add(
-			e, "tenant", json_object_new_string(rp->rows[i]->tenant));
+			e, "tenant",
+			json_object_new_string(rp->rows[i]->tenant));
 		json_object_object_add(
 			e, "kind", json_object_new_string(rp->rows[i]->kind));
 		json_object_object_add(e, "op",
@@ -166,8 +168,8 @@ static void print_json(const struct report *rp, struct json_object *view)
 int cmd_report(const struct cli_opts *copts, int argc, char **argv)
 {
 	struct report rp = {};
-	struct cli_events s = {.cmd = "report", .event = count_event,
-			       .ctx = &rp};
+	struct cli_events s = {
+		.cmd = "report", .event = count_event, .ctx = &rp};
 	int err;
 
 	tg_log_init("tenantguard report", 0);

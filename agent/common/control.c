@@ -230,8 +230,7 @@ static int send_with_fd(int sock, const char *s, size_t n, int fd)
 }
 
 /* Connect to path and send req and its newline: the socket or -errno. */
-static int send_request(const char *path, struct json_object *req,
-			int pass_fd)
+static int send_request(const char *path, struct json_object *req, int pass_fd)
 {
 	struct sockaddr_un sa;
 	const char *s;

@@ -165,8 +165,8 @@ static int name_shown(const struct tg_view *v, struct json_object *ev,
 /* The fields other than tenant and target_tenant that name tenants. */
 static int others_shown(const struct tg_view *v, struct json_object *ev)
 {
-	static const char *const lists[] = {
-		"tenants_added", "tenants_removed", "tenants_changed"};
+	static const char *const lists[] = {"tenants_added", "tenants_removed",
+					    "tenants_changed"};
 	struct json_object *o, *x;
 	size_t i, j;
 

@@ -45,8 +45,8 @@ int tg_event_filter_match(const struct tg_event_filter *f,
  * restricted view: an event whose tenant or target_tenant is one of v's,
  * and whose every other field that names a tenant (object.owner,
  * dropped_tenant, the tenants_added, _removed, _changed of a reload) names
- * one of v's, "host", "" or the event's tenant or target_tenant; an event that is no JSON object
- * or lacks both names is never seen.
+ * one of v's, "host", "" or the event's tenant or target_tenant; an event that
+ * is no JSON object or lacks both names is never seen.
  */
 int tg_view_event(const struct tg_view *v, struct json_object *ev);
 

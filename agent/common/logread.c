@@ -233,4 +233,3 @@ int tg_logread_rotated(struct tg_logread *o, const char *log)
 	}
 	return 0;
 }
-

@@ -12,8 +12,8 @@
 
 #include "common/buf.h"
 
-#define TG_LOGREAD_LINE_MAX (1 << 20) /* longer lines are reported, skipped */
-#define TG_LOGREAD_FOLLOW_MS 200      /* a followed log is read this often */
+#define TG_LOGREAD_LINE_MAX  (1 << 20) /* longer lines are reported, skipped */
+#define TG_LOGREAD_FOLLOW_MS 200       /* a followed log is read this often */
 
 struct tg_logread {
 	/*

@@ -86,7 +86,7 @@ int tg_is_auditor(const struct tg_auditors *a, uid_t uid, gid_t gid,
  * viewer, an auditor of each). A caller that is restricted to no tenant
  * sees nothing.
  */
-#define TG_VIEW_MAX	    64 /* tenants of one restricted view */
+#define TG_VIEW_MAX	 64 /* tenants of one restricted view */
 #define TG_VIEW_NAME_MAX 64 /* with NUL, as a tenant's name */
 
 struct tg_view {

@@ -444,7 +444,8 @@ static int auditor_user(struct yctx *c, const struct ynode *v, uid_t *uid)
 	}
 	pw = getpwnam(v->value);
 	if (!pw) {
-		YERR(c, v, "unknown user '%s' in auditors (not in the user database)",
+		YERR(c, v,
+		     "unknown user '%s' in auditors (not in the user database)",
 		     v->value);
 		return -EINVAL;
 	}
@@ -466,7 +467,8 @@ static int auditor_group(struct yctx *c, const struct ynode *v, gid_t *gid)
 	}
 	gr = getgrnam(v->value);
 	if (!gr) {
-		YERR(c, v, "unknown group '%s' in auditors (not in the group database)",
+		YERR(c, v,
+		     "unknown group '%s' in auditors (not in the group database)",
 		     v->value);
 		return -EINVAL;
 	}

@@ -63,9 +63,9 @@ struct tg_policy_tenant {
 	char **allow_from;
 	unsigned int n_allow_from;
 	char seccomp[64];
-	struct tg_rate events; /* override of the policy's events */
+	struct tg_rate events;	     /* override of the policy's events */
 	struct tg_auditors auditors; /* host users and groups viewing it */
-	char *where;	       /* file:line:column of its definition */
+	char *where;		     /* file:line:column of its definition */
 };
 
 struct tg_policy {

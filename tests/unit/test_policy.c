@@ -190,8 +190,7 @@ static void test_auditors_access(void **state)
 	assert_int_equal(tg_policy_access(&p, 0, 0, NULL, 0, &v),
 			 TG_ROLE_ADMIN);
 	assert_true(v.all);
-	assert_int_equal(tg_policy_access(&p, 1005, 1005, (gid_t[]){0}, 1,
-					  &v),
+	assert_int_equal(tg_policy_access(&p, 1005, 1005, (gid_t[]){0}, 1, &v),
 			 TG_ROLE_VIEWER);
 	assert_true(v.all);
 	/* Auditor of acme by uid: acme only. */
@@ -203,9 +202,9 @@ static void test_auditors_access(void **state)
 	assert_false(tg_view_has(&v, "initech"));
 	assert_false(tg_view_has(&v, "host"));
 	/* By a supplementary group: globex only; by 4242: both. */
-	assert_int_equal(tg_policy_access(&p, 1006, 1006, (gid_t[]){4243}, 1,
-					  &v),
-			 TG_ROLE_VIEWER);
+	assert_int_equal(
+		tg_policy_access(&p, 1006, 1006, (gid_t[]){4243}, 1, &v),
+		TG_ROLE_VIEWER);
 	assert_int_equal(v.n, 1);
 	assert_string_equal(v.names[0], "globex");
 	assert_int_equal(tg_policy_access(&p, 1006, 4242, NULL, 0, &v),
@@ -213,9 +212,9 @@ static void test_auditors_access(void **state)
 	assert_int_equal(v.n, 2);
 	assert_true(tg_view_has(&v, "acme") && tg_view_has(&v, "globex"));
 	/* Neither: no role, nothing seen. */
-	assert_int_equal(tg_policy_access(&p, 1007, 1007, (gid_t[]){4244}, 1,
-					  &v),
-			 TG_ROLE_NONE);
+	assert_int_equal(
+		tg_policy_access(&p, 1007, 1007, (gid_t[]){4244}, 1, &v),
+		TG_ROLE_NONE);
 	assert_false(v.all);
 	assert_int_equal(v.n, 0);
 	tg_policy_free(&p);

@@ -134,8 +134,8 @@ static void test_role_of(void **state)
 /* An auditor by its uid, its primary group or any supplementary group. */
 static void test_is_auditor(void **state)
 {
-	struct tg_auditors a = {.uids = {1005}, .n_uids = 1,
-				.gids = {2001, 2002}, .n_gids = 2};
+	struct tg_auditors a = {
+		.uids = {1005}, .n_uids = 1, .gids = {2001, 2002}, .n_gids = 2};
 	gid_t g[] = {50, 2002};
 
 	assert_true(tg_is_auditor(&a, 1005, 100, NULL, 0));
