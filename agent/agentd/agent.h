@@ -10,6 +10,7 @@
  */
 #include <limits.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <linux/types.h>
 
 #include "agentd/bpf_loader.h"
@@ -40,6 +41,9 @@ struct tg_fan;
 struct tg_local_routes;
 struct tg_notify;
 struct tg_peer;
+struct tg_view;
+
+#define AGENT_STREAMS_MAX 16 /* event streams served at once */
 struct tg_ratelimit;
 struct tg_sink;
 
@@ -142,6 +146,10 @@ struct agent {
 	/* A confirmed reload applies the files asked about: their digest. */
 	const char *reload_expect;
 	struct agent_by detach_by;  /* detach asked over the control socket */
+	const struct tg_view *view; /* what it may see, while served */
+	int *conn;		    /* its socket, while served (control.h) */
+	pid_t streams[AGENT_STREAMS_MAX]; /* processes serving events */
+	unsigned int n_streams;
 	size_t ids_saved;	    /* tenant ids written to the pins */
 	int ids_save_err;	    /* the last error saving one, 0 if none */
 	__s64 start_boot_ns;	    /* CLOCK_BOOTTIME at the pins' opening */
@@ -241,5 +249,20 @@ struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
 void agent_control_tick(struct agent *a);
 /* Whether the policy makes verb wait for a second person. */
 int agent_needs_confirm(const struct agent *a, const char *verb);
+
+/* event_streams.c */
+/*
+ * Serve request req ("events", or "report": no following) of a caller
+ * that may see v: a process of its own takes the connection *conn (set to
+ * -1) and sends the reply, then the stored events v lets it see and req's
+ * filters pass, as JSON lines. The reply, kept as the request's record;
+ * an error reply (nothing taken) when req is malformed or too many
+ * streams are served.
+ */
+struct json_object *agent_serve_events(struct agent *a, struct json_object *req,
+				       const struct tg_view *v, int *conn);
+
+/* Collect the event streams that ended. */
+void agent_reap_streams(struct agent *a);
 
 #endif /* TG_AGENTD_AGENT_H */

@@ -422,6 +422,58 @@ static struct json_object *status_json(struct agent *a)
 	return o;
 }
 
+/* The names of view v ("all" for every tenant). */
+static struct json_object *view_json(const struct tg_view *v)
+{
+	struct json_object *arr;
+	unsigned int i;
+
+	if (v->all)
+		return json_object_new_string("all");
+	arr = json_object_new_array();
+	for (i = 0; i < v->n; i++)
+		json_object_array_add(arr, json_object_new_string(v->names[i]));
+	return arr;
+}
+
+/*
+ * Status for a viewer restricted to some tenants: theirs, and what holds
+ * for every tenant alike (the policy's generation and mode, the backends);
+ * never the pending actor, other tenants, or host-wide counters, which
+ * add up other tenants' events.
+ */
+static struct json_object *status_view_json(struct agent *a,
+					    const struct tg_view *v)
+{
+	struct json_object *o = json_object_new_object(), *all, *ts, *t;
+	size_t i;
+
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "view", view_json(v));
+	json_object_object_add(
+		o, "policy",
+		json_object_new_string(a->builtin ? "built-in"
+						  : a->policy.source));
+	json_object_object_add(o, "generation",
+			       json_object_new_int64(a->bpf.gen));
+	json_object_object_add(
+		o, "mode",
+		json_object_new_string(
+			a->policy.mode == TG_MODE_AUDIT ? "audit" : "enforce"));
+	agent_backends_json(a, o, 1);
+	all = tenants_json(a);
+	ts = json_object_new_array();
+	for (i = 0; i < json_object_array_length(all); i++) {
+		t = json_object_array_get_idx(all, i);
+		if (tg_view_has(v, json_object_get_string(
+					   json_object_object_get(t, "name"))))
+			json_object_array_add(ts, json_object_get(t));
+	}
+	json_object_put(all);
+	json_object_object_add(o, "tenants", ts);
+	return o;
+}
+
 /* Where and under which profile the launcher starts tenant name. */
 static struct json_object *tenant_json(struct agent *a, const char *name)
 {
@@ -492,7 +544,14 @@ static struct json_object *take_listener(struct agent *a,
 static struct json_object *cmd_status(struct agent *a, struct json_object *req,
 				      struct tg_control_io *io)
 {
-	return status_json(a);
+	return a->view->all ? status_json(a) : status_view_json(a, a->view);
+}
+
+/* events and report: the stored events the caller may see, streamed. */
+static struct json_object *cmd_events(struct agent *a, struct json_object *req,
+				      struct tg_control_io *io)
+{
+	return agent_serve_events(a, req, a->view, a->conn);
 }
 
 static struct json_object *cmd_tenant(struct agent *a, struct json_object *req,
@@ -565,7 +624,8 @@ static const struct {
 	{"status", cmd_status},	  {"tenant", cmd_tenant},
 	{"reload", cmd_reload},	  {"seccomp-listener", take_listener},
 	{"run", agent_run},	  {"detach", cmd_detach},
-	{"confirm", cmd_confirm},
+	{"confirm", cmd_confirm}, {"events", cmd_events},
+	{"report", cmd_events},
 };
 
 int agent_needs_confirm(const struct agent *a, const char *verb)
@@ -689,11 +749,12 @@ static int find_cmd(struct json_object *req)
 
 /* A control request as its admin event tells it. */
 struct request {
-	const char *verb;   /* as served, or "(unknown command)"... */
-	const char *who;    /* the caller's actor: "host", "acme"... */
-	int role;	    /* enum tg_role */
-	char user[64];	    /* the uid's name (passwd), "" if none */
-	const char *result; /* "allow", "deny", "pending" */
+	const char *verb;    /* as served, or "(unknown command)"... */
+	const char *who;     /* the caller's actor: "host", "acme"... */
+	int role;	     /* enum tg_role */
+	struct tg_view view; /* the tenants it may see */
+	char user[64];	     /* the uid's name (passwd), "" if none */
+	const char *result;  /* "allow", "deny", "pending" */
 };
 
 /* "uid 1000 (alice, login uid 1000)" into buf. */
@@ -796,8 +857,8 @@ static struct json_object *request_args(struct agent *a,
 					const struct request *r,
 					struct json_object *reply)
 {
-	static const char *const keys[] = {"cmd", "name", "tenant", "profile",
-					   "id"};
+	static const char *const keys[] = {"cmd",     "name", "tenant",
+					   "profile", "id",   "kind"};
 	static const char *const changes[] = {
 		"tenants_added", "tenants_removed", "tenants_changed"};
 	struct json_object *o = json_object_new_object(), *c;
@@ -865,6 +926,8 @@ static void admin_event(struct agent *a, const struct tg_peer *p,
 	tg_event_add_str(o, "cgroup", p->cgroup,
 			 strnlen(p->cgroup, sizeof(p->cgroup)));
 	json_add_str(o, "role", tg_role_name(r->role));
+	if (r->role != TG_ROLE_NONE)
+		json_object_object_add(o, "view", view_json(&r->view));
 	json_add_str(o, "result", result);
 	json_object_object_add(o, "ok", json_object_new_boolean(ok));
 	tg_event_add_str(o, "error", error, strnlen(error, 1024));
@@ -1073,13 +1136,30 @@ static struct json_object *cmd_confirm(struct agent *a, struct json_object *req,
 	return o;
 }
 
-/* The reply to a host process's request, given its role. */
+/* " (restricted to acme, globex)" for a restricted viewer, else "". */
+static void restricted_text(const struct request *r, char *buf, size_t len)
+{
+	size_t n;
+	unsigned int i;
+
+	buf[0] = '\0';
+	if (r->role == TG_ROLE_NONE || r->view.all)
+		return;
+	n = (size_t)snprintf(buf, len, " (restricted to");
+	for (i = 0; i < r->view.n && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s %s", i ? "," : "",
+				      r->view.names[i]);
+	if (n < len)
+		snprintf(buf + n, len - n, ")");
+}
+
+/* The reply to a host process's request, given its role and view. */
 static struct json_object *serve(struct agent *a, const struct tg_peer *peer,
 				 struct json_object *req, int i,
 				 struct request *r, struct tg_control_io *io,
 				 int *allowed)
 {
-	char caller[128], msg[256];
+	char caller[128], msg[512], names[256];
 	struct json_object *o;
 	int need;
 
@@ -1091,21 +1171,25 @@ static struct json_object *serve(struct agent *a, const struct tg_peer *peer,
 	if (tg_authorize(r->verb, r->role)) {
 		need = tg_verb_role(r->verb);
 		caller_text(peer, r, caller, sizeof(caller));
+		restricted_text(r, names, sizeof(names));
 		snprintf(msg, sizeof(msg),
-			 "refused: %s needs the %s role; %s has %s", r->verb,
+			 "refused: %s needs the %s role; %s has %s%s", r->verb,
 			 tg_role_name(need), caller,
 			 r->role == TG_ROLE_NONE ? "no role"
-						 : tg_role_name(r->role));
+						 : tg_role_name(r->role),
+			 names);
 		tg_info("control: %s from pid %d (%s) %s", r->verb,
 			(int)peer->pid, peer->comm, msg);
 		return tg_control_error(msg);
 	}
 	*allowed = 1;
-	/* Who asked, for the events the command causes. */
+	/* Who asked and what it sees, for the command. */
 	a->peer = peer;
 	a->peer_role = r->role;
 	a->peer_user = r->user;
 	a->peer_refused = 0;
+	a->view = &r->view;
+	a->conn = &io->conn;
 	if (agent_needs_confirm(a, r->verb))
 		o = hold(a, peer, req, r);
 	else
@@ -1116,6 +1200,8 @@ static struct json_object *serve(struct agent *a, const struct tg_peer *peer,
 	}
 	a->peer = NULL;
 	a->peer_user = NULL;
+	a->view = NULL;
+	a->conn = NULL;
 	return o;
 }
 
@@ -1133,6 +1219,8 @@ struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
 	struct json_object *o;
 	char nb[32];
 
+	memset(&r, 0, sizeof(r));
+	r.role = TG_ROLE_NONE;
 	r.verb = !req	 ? "(malformed request)"
 		 : i < 0 ? "(unknown command)"
 			 : cmds[i].name;
@@ -1140,8 +1228,12 @@ struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
 	snprintf(r.user, sizeof(r.user), "%s", pw ? pw->pw_name : "");
 	o = refuse_peer(a, peer, r.verb, nb, sizeof(nb), &r.who, &told);
 	if (!o) {
-		r.role = tg_role_of(&a->policy.roles, peer->uid, peer->gid,
-				    peer->groups, peer->n_groups);
+		/* Never from the request: from the policy in force. */
+		r.role =
+			tg_policy_access(&a->policy, peer->uid, peer->gid,
+					 peer->groups, peer->n_groups, &r.view);
+		if (r.role < 0)
+			r.role = TG_ROLE_NONE;
 		o = serve(a, peer, req, i, &r, io, &allowed);
 		told = admit_host(a, peer, &r, allowed);
 	}

@@ -160,6 +160,7 @@ static int run(struct agent *a)
 				return 0;
 		}
 		tg_sink_process(a->sink);
+		agent_reap_streams(a);
 		agent_report_refused_collector(a);
 		agent_guard_collector(a);
 		agent_report_drops(a, 0);

@@ -7,6 +7,10 @@
  * behind a handler that main.c picks from a table by name.
  */
 
+#include <stddef.h>
+
+#include "common/event_filter.h"
+
 struct json_object;
 struct tg_diag;
 
@@ -59,6 +63,40 @@ int cmd_run(const struct cli_opts *o, int argc, char **argv);
 
 /* events.c */
 int cmd_events(const struct cli_opts *o, int argc, char **argv);
+
+/* Reading stored events for events and report. */
+struct cli_events {
+	const char *cmd; /* the verb asked of the agent: events, report */
+	const char *log; /* the log read when this user may */
+	int log_given;	 /* --log */
+	struct tg_event_filter filter;
+	int follow, follow_ok, json;
+	/* Each event the filters pass: its line and parsed; nonzero stops. */
+	int (*event)(void *ctx, const char *line, size_t len,
+		     struct json_object *ev);
+	/* Before the first event: the agent's view ("all" or names), or
+	 * NULL when the log is read here (every event). May be NULL. */
+	void (*on_view)(void *ctx, struct json_object *view);
+	void *ctx;
+	struct json_object *view; /* the agent's, when it served (put it) */
+	int bad;		  /* a line could not be read */
+};
+
+/*
+ * --log, --tenant, --kind, --since, --json, and --follow (if follow_ok)
+ * into s; 0 or -EINVAL (reported).
+ */
+int cli_events_args(int argc, char **argv, struct cli_events *s);
+
+/*
+ * The events: from s->log when this user can open it, else (EACCES, or no
+ * such file when --log was not given) from the agent; 0, or 1 on an error
+ * (reported).
+ */
+int cli_events_read(const struct cli_opts *o, struct cli_events *s);
+
+/* report.c */
+int cmd_report(const struct cli_opts *o, int argc, char **argv);
 
 /* The string value of key k in o, or "-" (status.c). */
 const char *jstr(struct json_object *o, const char *k);

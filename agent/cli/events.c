@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tenantguard events: the collector's log and its rotated files, in order,
- * filtered, human-readable or as JSON lines, optionally followed.
+ * filtered, human-readable or as JSON lines, optionally followed; read
+ * here when this user may (root), else served by the agent over the
+ * control socket (the events the caller's role lets it see).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -20,47 +22,26 @@
 
 #include "cli/cli.h"
 #include "cli/events.h"
-#include "common/buf.h"
 #include "common/clock.h"
+#include "common/control.h"
 #include "common/log.h"
+#include "common/logread.h"
 
-#define LINE_MAX_ (1 << 20) /* longer lines are reported, not printed */
-#define FOLLOW_MS 200
+#define DEFAULT_LOG "/var/log/tenantguard/events.jsonl"
 
 struct opts {
-	const char *tenant, *kind;
-	__s64 since;
-	int have_since, json, colour, bad;
+	struct tg_event_filter f;
+	int json, colour;
 	struct tg_events_cols w;
 	int header;
-	struct tg_buf carry; /* a line read only in part */
 };
 
-static void handle_line(struct opts *o, const char *file, unsigned long n,
-			const char *line, size_t len)
+/* One event to print, as the filters passed it. */
+static int print_event(void *ctx, const char *line, size_t len,
+		       struct json_object *ev)
 {
-	struct json_tokener *tok;
-	struct json_object *ev;
-	__s64 t;
+	struct opts *o = ctx;
 
-	if (!len)
-		return;
-	tok = json_tokener_new();
-	ev = tok ? json_tokener_parse_ex(tok, line, (int)len) : NULL;
-	json_tokener_free(tok);
-	if (!ev || !json_object_is_type(ev, json_type_object)) {
-		tg_err(-EINVAL, "%s:%lu: not a JSON object", file, n);
-		o->bad = 1;
-		goto out_put;
-	}
-	if (o->tenant && strcmp(tg_events_field(ev, "tenant"), o->tenant) &&
-	    strcmp(tg_events_field(ev, "target_tenant"), o->tenant))
-		goto out_put;
-	if (o->kind && strcmp(tg_events_field(ev, "kind"), o->kind))
-		goto out_put;
-	if (o->have_since &&
-	    (tg_parse_time(tg_events_field(ev, "time"), &t) || t < o->since))
-		goto out_put;
 	if (o->json) {
 		tg_events_print_json(stdout, line, len);
 	} else {
@@ -74,184 +55,134 @@ static void handle_line(struct opts *o, const char *file, unsigned long n,
 			       o->colour ? "\033[0m" : "");
 		tg_events_print_human(stdout, ev, &o->w, o->colour);
 	}
-out_put:
-	json_object_put(ev);
+	return 0;
 }
 
-/*
- * Everything fd holds from where it stands, line by line; a last line
- * without its newline is kept for the next call.
- */
-static int read_lines(struct opts *o, int fd, const char *file,
-		      unsigned long *lineno)
+/* A line of the log or of the agent's stream: parsed, filtered, handed on. */
+static int on_line(void *ctx, const char *file, unsigned long n,
+		   const char *line, size_t len)
 {
-	char buf[65536], *nl, *p;
-	ssize_t got;
-	size_t n;
+	struct cli_events *s = ctx;
+	struct json_tokener *tok;
+	struct json_object *ev;
+	int err = 0;
 
-	while ((got = read(fd, buf, sizeof(buf))) > 0) {
-		for (p = buf; p < buf + got; p = nl + 1) {
-			nl = memchr(p, '\n', (size_t)(buf + got - p));
-			n = (size_t)((nl ? nl : buf + got) - p);
-			if (!nl || o->carry.len) {
-				/* A line in parts: gather it, bounded. */
-				if (o->carry.len + n > LINE_MAX_) {
-					tg_err(-E2BIG, "%s:%lu: line too long",
-					       file, *lineno + 1);
-					o->bad = 1;
-					o->carry.len = 0;
-					if (!nl)
-						break;
-					++*lineno;
-					continue;
-				}
-				if (tg_buf_put(&o->carry, p, n))
-					return -ENOMEM;
-				if (!nl)
-					break;
-				handle_line(o, file, ++*lineno, o->carry.p,
-					    o->carry.len);
-				o->carry.len = 0;
-			} else {
-				handle_line(o, file, ++*lineno, p, n);
-			}
-		}
-	}
-	fflush(stdout);
-	return got < 0 ? -errno : 0;
-}
-
-static int cmp_desc(const void *a, const void *b)
-{
-	unsigned long x = *(const unsigned long *)a,
-		      y = *(const unsigned long *)b;
-
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
-/* The numbers N of the rotated files <log>.N, highest (oldest) first. */
-static size_t rotated(const char *log, unsigned long *v, size_t max)
-{
-	char d[PATH_MAX], b[PATH_MAX], *end;
-	const char *base;
-	struct dirent *de;
-	unsigned long k;
-	size_t n = 0, bl;
-	DIR *dir;
-
-	snprintf(d, sizeof(d), "%s", log);
-	snprintf(b, sizeof(b), "%s", log);
-	base = basename(b);
-	bl = strlen(base);
-	dir = opendir(dirname(d));
-	if (!dir)
+	if (!len)
 		return 0;
-	while ((de = readdir(dir)) && n < max) {
-		if (strncmp(de->d_name, base, bl) || de->d_name[bl] != '.' ||
-		    de->d_name[bl + 1] < '1' || de->d_name[bl + 1] > '9')
-			continue;
-		errno = 0;
-		k = strtoul(de->d_name + bl + 1, &end, 10);
-		if (!errno && !*end)
-			v[n++] = k;
+	tok = json_tokener_new();
+	ev = tok ? json_tokener_parse_ex(tok, line, (int)len) : NULL;
+	json_tokener_free(tok);
+	if (!ev || !json_object_is_type(ev, json_type_object)) {
+		tg_err(-EINVAL, "%s:%lu: not a JSON object", file, n);
+		s->bad = 1;
+	} else if (tg_event_filter_match(&s->filter, ev)) {
+		err = s->event(s->ctx, line, len, ev);
 	}
-	closedir(dir);
-	qsort(v, n, sizeof(*v), cmp_desc);
-	return n;
+	json_object_put(ev);
+	fflush(stdout);
+	return err;
 }
 
-static void sleep_ms(int ms)
+/* The log read here: its rotated files, then itself, maybe followed. */
+static int read_local(struct cli_events *s, struct tg_logread *r, int fd)
 {
-	struct timespec ts = {.tv_sec = ms / 1000,
-			      .tv_nsec = (long)(ms % 1000) * 1000000};
+	unsigned long lineno = 0;
+	int err;
 
-	nanosleep(&ts, NULL);
+	err = tg_logread_rotated(r, s->log);
+	if (!err)
+		err = s->follow ? tg_logread_follow(r, s->log, fd, &lineno)
+				: tg_logread_fd(r, fd, s->log, &lineno);
+	close(fd);
+	if (err) {
+		tg_err(err, "%s: %s", s->log, strerror(-err));
+		r->bad = 1;
+	}
+	return 0;
+}
+
+/* The request for the agent: the verb and the filters. */
+static struct json_object *stream_request(const struct cli_events *s)
+{
+	struct json_object *req = json_object_new_object();
+
+	json_object_object_add(req, "cmd", json_object_new_string(s->cmd));
+	if (s->filter.tenant)
+		json_object_object_add(
+			req, "tenant",
+			json_object_new_string(s->filter.tenant));
+	if (s->filter.kind)
+		json_object_object_add(req, "kind",
+				       json_object_new_string(s->filter.kind));
+	if (s->filter.have_since)
+		json_object_object_add(req, "since_ns",
+				       json_object_new_int64(s->filter.since));
+	if (s->follow)
+		json_object_object_add(req, "follow",
+				       json_object_new_boolean(1));
+	return req;
 }
 
 /*
- * The file rotated after the one with inode ino: <log>.K-1 if ino is now
- * <log>.K, or <log> itself when ino is <log>.1. Opened, its fd; -1 if ino
- * is nowhere (rotated out of the kept files) or the names moved meanwhile.
+ * The events as the agent serves them to a caller that cannot read the
+ * log (why: open_err); 0 or 1 (reported).
  */
-static int next_file(const char *log, ino_t ino, char *name, size_t len)
+static int read_remote(const struct cli_opts *copts, struct cli_events *s,
+		       struct tg_logread *r, int open_err)
 {
-	unsigned long nums[1024];
-	struct stat st, want;
-	size_t i, n;
-	int fd;
+	struct json_object *req = stream_request(s), *reply = NULL, *v;
+	unsigned long lineno = 0;
+	int fd, err;
 
-	n = rotated(log, nums, sizeof(nums) / sizeof(nums[0]));
-	for (i = 0; i < n; i++) {
-		snprintf(name, len, "%s.%lu", log, nums[i]);
-		if (stat(name, &st) == 0 && st.st_ino == ino)
-			break;
-	}
-	if (i == n)
-		return -1;
-	if (i + 1 < n)
-		snprintf(name, len, "%s.%lu", log, nums[i + 1]);
-	else
-		snprintf(name, len, "%s", log);
-	if (stat(name, &want) < 0)
-		return -1;
-	fd = open(name, O_RDONLY | O_CLOEXEC);
+	fd = tg_control_stream(copts->control_socket, req, &reply);
+	json_object_put(req);
 	if (fd < 0)
-		return -1;
-	/* A rotation in between moved the names: look again. */
-	if (fstat(fd, &st) < 0 || st.st_ino != want.st_ino) {
+		return tg_err(1,
+			      "cannot open %s: %s; nor ask the agent at %s: %s",
+			      s->log, strerror(open_err), copts->control_socket,
+			      strerror(-fd));
+	if (!json_object_object_get_ex(reply, "ok", &v) ||
+	    !json_object_get_boolean(v)) {
+		tg_err(1, "%s: %s", s->cmd, jstr(reply, "error"));
+		json_object_put(reply);
 		close(fd);
-		return -1;
+		return 1;
 	}
-	return fd;
+	if (json_object_object_get_ex(reply, "view", &v))
+		s->view = json_object_get(v);
+	json_object_put(reply);
+	if (s->on_view)
+		s->on_view(s->ctx, s->view);
+	err = tg_logread_fd(r, fd, copts->control_socket, &lineno);
+	close(fd);
+	if (err) {
+		tg_err(err, "%s: %s", copts->control_socket, strerror(-err));
+		r->bad = 1;
+	}
+	return 0;
 }
 
-/* Keep reading the live log, also across rotation; returns on error. */
-static int follow(struct opts *o, const char *log, int fd,
-		  unsigned long *lineno)
+int cli_events_read(const struct cli_opts *copts, struct cli_events *s)
 {
-	char name[PATH_MAX + 32];
-	struct stat a, b;
-	int err, nfd, tries;
+	struct tg_logread r = {.line = on_line, .ctx = s};
+	int fd, err, local_err;
 
-	for (;;) {
-		err = read_lines(o, fd, log, lineno);
-		if (err)
-			return err;
-		sleep_ms(FOLLOW_MS);
-		if (fstat(fd, &a) < 0)
-			return -errno;
-		if (stat(log, &b) < 0 ||
-		    (a.st_dev == b.st_dev && a.st_ino == b.st_ino))
-			continue;
-		/*
-		 * Rotated, maybe more than once: the rest of this file, then
-		 * each file rotated after it, up to the live one.
-		 */
-		for (tries = 0; tries < 100; tries++) {
-			err = read_lines(o, fd, log, lineno);
-			if (err)
-				return err;
-			o->carry.len = 0;
-			if (fstat(fd, &a) < 0)
-				return -errno;
-			if (stat(log, &b) == 0 && a.st_ino == b.st_ino)
-				break; /* the live log */
-			nfd = next_file(log, a.st_ino, name, sizeof(name));
-			if (nfd < 0) {
-				if (stat(log, &b) == 0 && tries < 99)
-					continue; /* names moved: look again */
-				tg_info("%s: lost track of the rotated files, "
-					"going on with the log",
-					log);
-				nfd = open(log, O_RDONLY | O_CLOEXEC);
-				if (nfd < 0)
-					return -errno;
-			}
-			close(fd);
-			fd = nfd;
-			*lineno = 0;
-		}
+	fd = open(s->log, O_RDONLY | O_CLOEXEC);
+	local_err = errno;
+	/* Not ours to read (the collector's and root's): the agent serves. */
+	if (fd < 0 && (local_err == EACCES || local_err == EPERM ||
+		       (local_err == ENOENT && !s->log_given)))
+		err = read_remote(copts, s, &r, local_err);
+	else if (fd < 0)
+		err = tg_err(1, "cannot open %s: %s", s->log,
+			     strerror(local_err));
+	else {
+		if (s->on_view)
+			s->on_view(s->ctx, NULL);
+		err = read_local(s, &r, fd);
 	}
+	tg_buf_free(&r.carry);
+	return err ? err : (s->bad || r.bad);
 }
 
 #define SEE_HELP " (see tenantguard help)"
@@ -278,8 +209,7 @@ static int check_kind(const char *kind)
 }
 
 /* The options; 0, or -EINVAL for a usage error (reported). */
-static int parse_args(int argc, char **argv, struct opts *o, const char **log,
-		      int *follow_)
+static int parse_args(int argc, char **argv, struct cli_events *s)
 {
 	static const struct option lopts[] = {
 		{"log", required_argument, NULL, 'l'},
@@ -295,17 +225,26 @@ static int parse_args(int argc, char **argv, struct opts *o, const char **log,
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":f", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'l': *log = optarg; break;
-		case 't': o->tenant = optarg; break;
-		case 'k': o->kind = optarg; break;
-		case 'j': o->json = 1; break;
-		case 'f': *follow_ = 1; break;
+		case 'l':
+			s->log = optarg;
+			s->log_given = 1;
+			break;
+		case 't': s->filter.tenant = optarg; break;
+		case 'k': s->filter.kind = optarg; break;
+		case 'j': s->json = 1; break;
+		case 'f':
+			if (!s->follow_ok)
+				return tg_err(-EINVAL,
+					      "unknown option %s" SEE_HELP,
+					      argv[optind - 1]);
+			s->follow = 1;
+			break;
 		case 's':
 			if (tg_parse_since(optarg, tg_clock_ns(CLOCK_REALTIME),
-					   &o->since))
+					   &s->filter.since))
 				return tg_err(-EINVAL, SINCE_ERR SEE_HELP,
 					      optarg);
-			o->have_since = 1;
+			s->filter.have_since = 1;
 			break;
 		case ':':
 			return tg_err(-EINVAL,
@@ -319,62 +258,35 @@ static int parse_args(int argc, char **argv, struct opts *o, const char **log,
 	if (optind < argc)
 		return tg_err(-EINVAL, "unexpected argument '%s'" SEE_HELP,
 			      argv[optind]);
-	return check_kind(o->kind);
+	return check_kind(s->filter.kind);
 }
 
-/* The rotated files, oldest first; a torn end is not printed. */
-static void print_rotated(struct opts *o, const char *log)
+int cli_events_args(int argc, char **argv, struct cli_events *s)
 {
-	char path[PATH_MAX + 16];
-	unsigned long nums[1024], lineno;
-	size_t i, n;
-	int err;
-
-	n = rotated(log, nums, sizeof(nums) / sizeof(nums[0]));
-	for (i = 0; i < n; i++) {
-		int rfd;
-
-		snprintf(path, sizeof(path), "%s.%lu", log, nums[i]);
-		rfd = open(path, O_RDONLY | O_CLOEXEC);
-		if (rfd < 0)
-			continue; /* rotated away meanwhile */
-		lineno = 0;
-		err = read_lines(o, rfd, path, &lineno);
-		close(rfd);
-		o->carry.len = 0;
-		if (err) {
-			tg_err(err, "%s: %s", path, strerror(-err));
-			o->bad = 1;
-		}
-	}
+	if (!s->log)
+		s->log = DEFAULT_LOG;
+	return parse_args(argc, argv, s);
 }
 
 int cmd_events(const struct cli_opts *copts, int argc, char **argv)
 {
-	const char *log = "/var/log/tenantguard/events.jsonl", *nc;
 	/* Room for every kind (seccomp) and a whole comm (15) from the start.
 	 */
 	struct opts o = {.w = {3, 7, 7, 8, 8, 7, 5, 15}};
-	unsigned long lineno = 0;
-	int fd, err, follow_ = 0;
+	struct cli_events s = {.cmd = "events",
+			       .follow_ok = 1,
+			       .event = print_event,
+			       .ctx = &o};
+	const char *nc;
+	int err;
 
 	tg_log_init("tenantguard events", 0);
-	if (parse_args(argc, argv, &o, &log, &follow_))
+	if (cli_events_args(argc, argv, &s))
 		return 2;
+	o.json = s.json;
 	nc = getenv("NO_COLOR");
 	o.colour = !o.json && isatty(STDOUT_FILENO) && !(nc && nc[0]);
-	fd = open(log, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return tg_err(1, "cannot open %s: %s", log, strerror(errno));
-	print_rotated(&o, log);
-	err = follow_ ? follow(&o, log, fd, &lineno)
-		      : read_lines(&o, fd, log, &lineno);
-	if (!follow_)
-		close(fd);
-	if (err) {
-		tg_err(err, "%s: %s", log, strerror(-err));
-		o.bad = 1;
-	}
-	tg_buf_free(&o.carry);
-	return o.bad;
+	err = cli_events_read(copts, &s);
+	json_object_put(s.view);
+	return err;
 }

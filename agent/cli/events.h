@@ -6,28 +6,14 @@
 #include <stdio.h>
 #include <linux/types.h>
 
+#include "common/event_filter.h"
+
 struct json_object;
 
 /*
  * The parts of tenantguard events that need no log (events_format.c); the
  * command itself is cmd_events (cli.h, events.c).
  */
-
-/* The string value of key k in event ev; "-" if absent or null. */
-const char *tg_events_field(struct json_object *ev, const char *k);
-
-/*
- * An RFC 3339 time (2024-05-01T10:00:00Z, fractions and +hh:mm offsets
- * allowed, 't' and ' ' as separator) or a date (2024-05-01, midnight UTC)
- * as nanoseconds since the epoch. 0 or -EINVAL.
- */
-int tg_parse_time(const char *s, __s64 *ns);
-
-/*
- * --since: a time as above, or a duration back from now_ns: a number with
- * the unit s, m, h, d or w (90s, 10m, 2h, 1d). 0 or -EINVAL.
- */
-int tg_parse_since(const char *s, __s64 now_ns, __s64 *ns);
 
 /* Column widths of the human-readable listing; they only grow. */
 struct tg_events_cols {

@@ -4,6 +4,8 @@
  *
  *   tenantguard events [--log PATH] [--follow] [--tenant T] [--kind K]
  *                      [--since TIME] [--json]
+ *   tenantguard report [--log PATH] [--tenant T] [--kind K] [--since TIME]
+ *                      [--json]
  *   tenantguard run --tenant NAME [--profile P] [--uid U --gid G]
  *                   [--no-pid-namespace] [--via-agent] -- CMD...
  *   tenantguard seccomp check FILE... | export --profile P --format F
@@ -42,7 +44,12 @@ static void usage(FILE *out)
 		"         --tenant matches actor or target; --kind file|net|unix|\n"
 		"         proc|seccomp|agent|guard|admin; --since an RFC 3339 time or\n"
 		"         a duration back from now (90s, 10m, 2h, 1d); --json prints the\n"
-		"         stored JSON lines; colour only on a terminal and without NO_COLOR\n"
+		"         stored JSON lines; colour only on a terminal and without NO_COLOR;\n"
+		"         a user who may not read the log (not root) gets the events its\n"
+		"         role lets it see from the agent (--control-socket)\n"
+		"  report [--log PATH] [--tenant T] [--kind K] [--since TIME] [--json]\n"
+		"         how many of those events there are, by tenant, kind, op and\n"
+		"         verdict\n"
 		"  run --tenant NAME --uid U --gid G [--profile NAME|FILE]\n"
 		"      [--seccomp-dir DIR] [--policy FILE] [--no-pid-namespace]\n"
 		"      [--via-agent] [-v] -- CMD [ARGS...]\n"
@@ -109,13 +116,19 @@ static int cmd_seccomp(const struct cli_opts *o, int argc, char **argv)
 	return cmd_select(seccomp_cmds, o, argc - 1, argv + 1, argv[0]);
 }
 
-static const struct cli_cmd cmds[] = {
-	{"help", cmd_help},	  {"--help", cmd_help},
-	{"-h", cmd_help},	  {"events", cmd_events},
-	{"status", cmd_status},	  {"reload", cmd_reload},
-	{"policy", cmd_policy},	  {"run", cmd_run},
-	{"seccomp", cmd_seccomp}, {"detach", cmd_detach},
-	{"confirm", cmd_confirm}, {}};
+static const struct cli_cmd cmds[] = {{"help", cmd_help},
+				      {"--help", cmd_help},
+				      {"-h", cmd_help},
+				      {"events", cmd_events},
+				      {"status", cmd_status},
+				      {"reload", cmd_reload},
+				      {"policy", cmd_policy},
+				      {"run", cmd_run},
+				      {"seccomp", cmd_seccomp},
+				      {"detach", cmd_detach},
+				      {"confirm", cmd_confirm},
+				      {"report", cmd_report},
+				      {}};
 
 int main(int argc, char **argv)
 {

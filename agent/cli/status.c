@@ -354,6 +354,22 @@ static void print_control(struct json_object *r)
 	printf("\n");
 }
 
+/* A viewer restricted to some tenants: which, on a line of its own. */
+static void print_view(struct json_object *r)
+{
+	struct json_object *v;
+	size_t i;
+
+	if (!json_object_object_get_ex(r, "view", &v) ||
+	    !json_object_is_type(v, json_type_array))
+		return;
+	printf("view:       ");
+	for (i = 0; i < json_object_array_length(v); i++)
+		printf("%s %s", i ? "," : "",
+		       json_object_get_string(json_object_array_get_idx(v, i)));
+	printf(" (restricted: these tenants only)\n");
+}
+
 int cmd_status(const struct cli_opts *o, int argc, char **argv)
 {
 	struct json_object *r, *ts, *t, *v;
@@ -372,6 +388,7 @@ int cmd_status(const struct cli_opts *o, int argc, char **argv)
 		json_object_put(r);
 		return 0;
 	}
+	print_view(r);
 	printf("policy:      %s (generation %s, default mode %s)\n",
 	       jstr(r, "policy"), jstr(r, "generation"), jstr(r, "mode"));
 	json_object_object_get_ex(r, "backends", &v);

@@ -291,6 +291,41 @@ out_close:
 	return err;
 }
 
+int tg_control_stream(const char *path, struct json_object *req,
+		      struct json_object **reply)
+{
+	char buf[TG_CONTROL_MAX_HEADER + 1];
+	size_t n = 0;
+	ssize_t r;
+	int fd = tg_control_send(path, req, NULL, 0), err = -EBADMSG;
+
+	*reply = NULL;
+	if (fd < 0)
+		return fd;
+	/* Byte by byte: what follows the line is the stream's. */
+	while (n < TG_CONTROL_MAX_HEADER) {
+		r = recv(fd, buf + n, 1, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			err = r < 0 ? -errno : -ECONNRESET;
+			break;
+		}
+		if (buf[n] == '\n')
+			break;
+		n++;
+	}
+	buf[n] = '\0';
+	if (n < TG_CONTROL_MAX_HEADER && (err == -EBADMSG))
+		*reply = json_tokener_parse(buf);
+	if (*reply && json_object_is_type(*reply, json_type_object))
+		return fd;
+	json_object_put(*reply);
+	*reply = NULL;
+	close(fd);
+	return err;
+}
+
 struct json_object *tg_control_call(const char *path, struct json_object *req)
 {
 	return tg_control_call_fd(path, req, -1);

@@ -10,8 +10,9 @@ struct tg_peer;
 
 #define TG_CONTROL_MAX_REQUEST 4096
 /* Descriptors a request may carry (SCM_RIGHTS): a caller's 0, 1 and 2. */
-#define TG_CONTROL_MAX_FDS   3
-#define TG_CONTROL_MAX_REPLY (64u << 20)
+#define TG_CONTROL_MAX_FDS    3
+#define TG_CONTROL_MAX_REPLY  (64u << 20)
+#define TG_CONTROL_MAX_HEADER 4096 /* the reply that heads a stream */
 /* The error for a request that is not one JSON object. */
 #define TG_CONTROL_BAD_REQUEST                                                 \
 	"bad request: expected one JSON object and a newline"
@@ -43,7 +44,9 @@ struct tg_control_io {
  * could connect: its credentials, and its cgroup unless peer->err says why
  * not; the handler judges what it may ask). req is
  * NULL when the request was not one JSON object (the reply says so:
- * TG_CONTROL_BAD_REQUEST).
+ * TG_CONTROL_BAD_REQUEST). A handler that answers on io->conn itself (a
+ * stream of lines after the reply, served by another process) takes it
+ * by setting io->conn to -1; the reply it returns is then only its record.
  */
 typedef struct json_object *(*tg_control_handler)(void *ctx,
 						  const struct tg_peer *peer,
@@ -63,6 +66,13 @@ int tg_control_serve(int listen_fd, tg_control_handler handle, void *ctx);
 /* reply and a newline onto conn (waiting at most about a second); 0 or -errno.
  */
 int tg_control_reply(int conn, struct json_object *reply);
+/*
+ * Client of a stream: send req, read the reply, the first line, into
+ * *reply; what follows on the returned socket are the lines of the stream,
+ * until the server closes it. The socket (the caller closes it), or -errno.
+ */
+int tg_control_stream(const char *path, struct json_object *req,
+		      struct json_object **reply);
 
 /* Client: send req, return the reply (NULL with errno). */
 struct json_object *tg_control_call(const char *path, struct json_object *req);

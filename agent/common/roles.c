@@ -137,3 +137,46 @@ int tg_role_of(const struct tg_role_groups *m, uid_t uid, gid_t gid,
 	}
 	return TG_ROLE_NONE;
 }
+
+int tg_is_auditor(const struct tg_auditors *a, uid_t uid, gid_t gid,
+		  const gid_t *groups, size_t n)
+{
+	unsigned int i;
+	size_t j;
+
+	for (i = 0; i < a->n_uids && i < TG_AUDITORS_MAX; i++)
+		if (a->uids[i] == uid)
+			return 1;
+	for (i = 0; i < a->n_gids && i < TG_AUDITORS_MAX; i++) {
+		if (a->gids[i] == gid)
+			return 1;
+		for (j = 0; j < n; j++)
+			if (a->gids[i] == groups[j])
+				return 1;
+	}
+	return 0;
+}
+
+int tg_view_add(struct tg_view *v, const char *name)
+{
+	if (strlen(name) >= TG_VIEW_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (tg_view_has(v, name))
+		return 0;
+	if (v->n >= TG_VIEW_MAX)
+		return -E2BIG;
+	strcpy(v->names[v->n++], name);
+	return 0;
+}
+
+int tg_view_has(const struct tg_view *v, const char *name)
+{
+	unsigned int i;
+
+	if (v->all)
+		return 1;
+	for (i = 0; name && i < v->n && i < TG_VIEW_MAX; i++)
+		if (strcmp(v->names[i], name) == 0)
+			return 1;
+	return 0;
+}

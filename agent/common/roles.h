@@ -79,4 +79,44 @@ struct tg_role_groups {
 int tg_role_of(const struct tg_role_groups *m, uid_t uid, gid_t gid,
 	       const gid_t *groups, size_t n);
 
+/*
+ * A tenant's auditors (the policy's "auditors"): host users, by uid, and
+ * the members of host groups, by gid, who may view that tenant alone.
+ */
+#define TG_AUDITORS_MAX 32 /* users, and groups, of one tenant */
+
+struct tg_auditors {
+	uid_t uids[TG_AUDITORS_MAX];
+	unsigned int n_uids;
+	gid_t gids[TG_AUDITORS_MAX];
+	unsigned int n_gids;
+};
+
+/*
+ * Whether a host process with uid, primary gid and supplementary groups
+ * (n of them) is one of a's auditors: its uid, or any of its groups.
+ */
+int tg_is_auditor(const struct tg_auditors *a, uid_t uid, gid_t gid,
+		  const gid_t *groups, size_t n);
+
+/*
+ * The tenants a caller may view: all, or only those named (a restricted
+ * viewer, an auditor of each). A caller that is restricted to no tenant
+ * sees nothing.
+ */
+#define TG_VIEW_MAX	 64 /* tenants of one restricted view */
+#define TG_VIEW_NAME_MAX 64 /* with NUL, as a tenant's name */
+
+struct tg_view {
+	int all;
+	unsigned int n;
+	char names[TG_VIEW_MAX][TG_VIEW_NAME_MAX];
+};
+
+/* Add tenant name to a restricted view: 0, -E2BIG (full), -ENAMETOOLONG. */
+int tg_view_add(struct tg_view *v, const char *name);
+
+/* Whether v lets its holder see tenant name ("host" only with all). */
+int tg_view_has(const struct tg_view *v, const char *name);
+
 #endif /* TG_COMMON_ROLES_H */

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -408,6 +409,121 @@ static int tenant_allow_from(struct yctx *c, struct tg_policy_tenant *t,
 	return err;
 }
 
+/*
+ * A decimal id (what a name with no entry is written as), into *id:
+ * 0, or -EINVAL if s is no number or out of range (0..2^32-2).
+ */
+static int parse_id(const char *s, unsigned int *id)
+{
+	unsigned long long v = 0;
+	const char *q;
+
+	if (!*s)
+		return -EINVAL;
+	for (q = s; *q; q++) {
+		if (*q < '0' || *q > '9' || v > 0xfffffffeULL)
+			return -EINVAL;
+		v = v * 10 + (unsigned int)(*q - '0');
+	}
+	if (v > 0xfffffffeULL)
+		return -EINVAL;
+	*id = (unsigned int)v;
+	return 0;
+}
+
+/* A user name (passwd, through NSS now) or a uid, into *uid. */
+static int auditor_user(struct yctx *c, const struct ynode *v, uid_t *uid)
+{
+	struct passwd *pw;
+	unsigned int id;
+
+	if (y_want(c, v, Y_SCALAR, "an auditor user"))
+		return -EINVAL;
+	if (!parse_id(v->value, &id)) {
+		*uid = id;
+		return 0;
+	}
+	pw = getpwnam(v->value);
+	if (!pw) {
+		YERR(c, v,
+		     "unknown user '%s' in auditors (not in the user database)",
+		     v->value);
+		return -EINVAL;
+	}
+	*uid = pw->pw_uid;
+	return 0;
+}
+
+/* A group name (group database, through NSS now) or a gid, into *gid. */
+static int auditor_group(struct yctx *c, const struct ynode *v, gid_t *gid)
+{
+	struct group *gr;
+	unsigned int id;
+
+	if (y_want(c, v, Y_SCALAR, "an auditor group"))
+		return -EINVAL;
+	if (!parse_id(v->value, &id)) {
+		*gid = id;
+		return 0;
+	}
+	gr = getgrnam(v->value);
+	if (!gr) {
+		YERR(c, v,
+		     "unknown group '%s' in auditors (not in the group database)",
+		     v->value);
+		return -EINVAL;
+	}
+	*gid = gr->gr_gid;
+	return 0;
+}
+
+/* The list key of auditors map y (users or groups): its node, or NULL. */
+static const struct ynode *auditor_list(struct yctx *c, const struct ynode *y,
+					const char *key, int *err)
+{
+	const struct ynode *l = y_get(y, key);
+
+	if (!l)
+		return NULL;
+	l = list_of(c, l, key);
+	if (l && l->n > TG_AUDITORS_MAX) {
+		YERR(c, l, "auditors has more than %u %s", TG_AUDITORS_MAX,
+		     key);
+		l = NULL;
+	}
+	if (!l)
+		*err = -EINVAL;
+	return l;
+}
+
+/* auditors: {users: [NAME|UID...], groups: [NAME|GID...]} */
+static int tenant_auditors(struct yctx *c, struct tg_policy_tenant *t,
+			   const struct ynode *y)
+{
+	static const char *const keys[] = {"users", "groups", NULL};
+	struct tg_auditors *a = &t->auditors;
+	const struct ynode *l;
+	unsigned int i;
+	int err;
+
+	if (y_want(c, y, Y_MAP, "auditors"))
+		return -EINVAL;
+	err = y_check_keys(c, y, keys, "auditors");
+	l = auditor_list(c, y, "users", &err);
+	for (i = 0; l && i < l->n; i++)
+		if (auditor_user(c, l->kids[i], &a->uids[a->n_uids]))
+			err = -EINVAL;
+		else
+			a->n_uids++;
+	l = auditor_list(c, y, "groups", &err);
+	for (i = 0; l && i < l->n; i++)
+		if (auditor_group(c, l->kids[i], &a->gids[a->n_gids]))
+			err = -EINVAL;
+		else
+			a->n_gids++;
+	return err ? -EINVAL : 0;
+}
+
 /* The keys of a tenant, parsed in this order (the order of their messages). */
 static const struct {
 	const char *key;
@@ -418,6 +534,7 @@ static const struct {
 	{"events", tenant_events},     {"seccomp", tenant_seccomp},
 	{"paths", tenant_paths},       {"ports", tenant_ports},
 	{"networks", tenant_networks}, {"allow_from", tenant_allow_from},
+	{"auditors", tenant_auditors},
 };
 
 #define N_TENANT_KEYS (sizeof(tenant_keys) / sizeof(tenant_keys[0]))
@@ -871,4 +988,28 @@ int tg_policy_tenant_mode(const struct tg_policy *p,
 			  const struct tg_policy_tenant *t)
 {
 	return t->mode == TG_MODE_INHERIT ? p->mode : t->mode;
+}
+
+int tg_policy_access(const struct tg_policy *p, uid_t uid, gid_t gid,
+		     const gid_t *groups, size_t n, struct tg_view *v)
+{
+	int role = tg_role_of(&p->roles, uid, gid, groups, n);
+	unsigned int i;
+
+	memset(v, 0, sizeof(*v));
+	if (role != TG_ROLE_NONE) {
+		v->all = 1;
+		return role;
+	}
+	for (i = 0; i < p->n_tenants; i++) {
+		if (!tg_is_auditor(&p->tenants[i].auditors, uid, gid, groups,
+				   n))
+			continue;
+		/* All or nothing: never a part of what it audits. */
+		if (tg_view_add(v, p->tenants[i].name)) {
+			memset(v, 0, sizeof(*v));
+			return -E2BIG;
+		}
+	}
+	return v->n ? TG_ROLE_VIEWER : TG_ROLE_NONE;
 }

@@ -64,8 +64,9 @@ struct tg_policy_tenant {
 	char **allow_from;
 	unsigned int n_allow_from;
 	char seccomp[64];
-	struct tg_rate events; /* override of the policy's events */
-	char *where;	       /* file:line:column of its definition */
+	struct tg_rate events;	     /* override of the policy's events */
+	struct tg_auditors auditors; /* host users and groups viewing it */
+	char *where;		     /* file:line:column of its definition */
 };
 
 struct tg_policy {
@@ -174,5 +175,16 @@ int tg_profile_name_valid(const char *s);
 
 const struct tg_policy_tenant *tg_policy_find(const struct tg_policy *p,
 					      const char *name);
+
+/*
+ * The role and view of a host process (uid, primary gid, n supplementary
+ * groups; neither a tenant's nor the pending actor's) under policy p: its
+ * role from the roles' groups (uid 0 admin) with a view of every tenant;
+ * else, if it audits some tenants (tg_is_auditor), viewer restricted to
+ * those; else none and an empty view. The role, or -E2BIG when it audits
+ * more tenants than a view holds (then it has none).
+ */
+int tg_policy_access(const struct tg_policy *p, uid_t uid, gid_t gid,
+		     const gid_t *groups, size_t n, struct tg_view *v);
 
 #endif /* TG_POLICY_POLICY_H */

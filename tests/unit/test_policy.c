@@ -241,6 +241,83 @@ static void test_confirm(void **state)
 	tg_policy_free(&p);
 }
 
+/*
+ * auditors: users and groups resolved at load (a number as it is); the
+ * access of a host process: a role from roles sees all, else an auditor
+ * is a viewer of its tenants only, else nothing.
+ */
+static void test_auditors_access(void **state)
+{
+	static const char doc[] =
+		"version: 1\n"
+		"roles:\n"
+		"  viewer: [root]\n"
+		"tenants:\n"
+		"  acme:\n"
+		"    auditors: {users: [root, 1005], groups: [4242]}\n"
+		"  globex:\n"
+		"    auditors: {groups: [4243, 4242]}\n"
+		"  initech:\n";
+	static struct tg_view v;
+	struct tg_diag d = {};
+	struct tg_policy p;
+	const struct tg_policy_tenant *t;
+
+	assert_int_equal(check_doc(&p, "t.yaml", doc, sizeof(doc) - 1, &d), 0);
+	t = tg_policy_find(&p, "acme");
+	assert_int_equal(t->auditors.n_uids, 2);
+	assert_int_equal(t->auditors.uids[0], 0);
+	assert_int_equal(t->auditors.uids[1], 1005);
+	assert_int_equal(t->auditors.n_gids, 1);
+	assert_int_equal(t->auditors.gids[0], 4242);
+	assert_int_equal(tg_policy_find(&p, "initech")->auditors.n_uids, 0);
+	/* Root and the viewer group (gid 0): every tenant. */
+	assert_int_equal(tg_policy_access(&p, 0, 0, NULL, 0, &v),
+			 TG_ROLE_ADMIN);
+	assert_true(v.all);
+	assert_int_equal(tg_policy_access(&p, 1005, 1005, (gid_t[]){0}, 1, &v),
+			 TG_ROLE_VIEWER);
+	assert_true(v.all);
+	/* Auditor of acme by uid: acme only. */
+	assert_int_equal(tg_policy_access(&p, 1005, 1005, NULL, 0, &v),
+			 TG_ROLE_VIEWER);
+	assert_false(v.all);
+	assert_true(tg_view_has(&v, "acme"));
+	assert_false(tg_view_has(&v, "globex"));
+	assert_false(tg_view_has(&v, "initech"));
+	assert_false(tg_view_has(&v, "host"));
+	/* By a supplementary group: globex only; by 4242: both. */
+	assert_int_equal(
+		tg_policy_access(&p, 1006, 1006, (gid_t[]){4243}, 1, &v),
+		TG_ROLE_VIEWER);
+	assert_int_equal(v.n, 1);
+	assert_string_equal(v.names[0], "globex");
+	assert_int_equal(tg_policy_access(&p, 1006, 4242, NULL, 0, &v),
+			 TG_ROLE_VIEWER);
+	assert_int_equal(v.n, 2);
+	assert_true(tg_view_has(&v, "acme") && tg_view_has(&v, "globex"));
+	/* Neither: no role, nothing seen. */
+	assert_int_equal(
+		tg_policy_access(&p, 1007, 1007, (gid_t[]){4244}, 1, &v),
+		TG_ROLE_NONE);
+	assert_false(v.all);
+	assert_int_equal(v.n, 0);
+	tg_policy_free(&p);
+	/* An unknown user or group: a located error. */
+	assert_int_equal(
+		check_doc(&p, "t.yaml",
+			  "version: 1\ntenants:\n  acme:\n"
+			  "    auditors: {users: [tg-unit-no-such-user]}\n",
+			  74, &d),
+		-EINVAL);
+	assert_true(d.n >= 1);
+	assert_string_equal(d.msgs[0],
+			    "t.yaml:4:24: unknown user 'tg-unit-no-such-user' "
+			    "in auditors (not in the user database)");
+	tg_diag_free(&d);
+	tg_policy_free(&p);
+}
+
 /* What a reload changes, tenant by tenant (the reload's change summary). */
 static void test_tenant_same(void **state)
 {
@@ -738,6 +815,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tenant_limit),
+		cmocka_unit_test(test_auditors_access),
 		cmocka_unit_test(test_invalid_corpus),
 		cmocka_unit_test(test_valid_corpus),
 		cmocka_unit_test(test_defaults_and_values),

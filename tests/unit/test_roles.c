@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests: the role x verb table, every verb from every role, unknown
- * verbs refused; a host process's role from its uid and groups.
+ * verbs refused; a host process's role from its uid and groups; a
+ * tenant's auditors and the view of a restricted viewer.
  */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -154,6 +156,58 @@ static void test_role_of(void **state)
 	assert_int_equal(tg_role_of(&m, 1000, 1004, (gid_t[]){1005}, 1), A);
 }
 
+/* An auditor by its uid, its primary group or any supplementary group. */
+static void test_is_auditor(void **state)
+{
+	struct tg_auditors a = {
+		.uids = {1005}, .n_uids = 1, .gids = {2001, 2002}, .n_gids = 2};
+	gid_t g[] = {50, 2002};
+
+	assert_true(tg_is_auditor(&a, 1005, 100, NULL, 0));
+	assert_true(tg_is_auditor(&a, 1000, 2001, NULL, 0));
+	assert_true(tg_is_auditor(&a, 1000, 100, g, 2));
+	assert_false(tg_is_auditor(&a, 1000, 100, g, 1));
+	assert_false(tg_is_auditor(&a, 0, 0, NULL, 0));
+	/* Entries past the count are not auditors. */
+	a.uids[1] = 1006;
+	assert_false(tg_is_auditor(&a, 1006, 100, NULL, 0));
+	memset(&a, 0, sizeof(a));
+	assert_false(tg_is_auditor(&a, 0, 0, (gid_t[]){0}, 1));
+}
+
+/* A restricted view holds what was added, once, and nothing else. */
+static void test_view(void **state)
+{
+	static struct tg_view v;
+	char name[80];
+	unsigned int i;
+
+	memset(&v, 0, sizeof(v));
+	assert_false(tg_view_has(&v, "acme"));
+	assert_false(tg_view_has(&v, NULL));
+	assert_int_equal(tg_view_add(&v, "acme"), 0);
+	assert_int_equal(tg_view_add(&v, "acme"), 0);
+	assert_int_equal(v.n, 1);
+	assert_true(tg_view_has(&v, "acme"));
+	assert_false(tg_view_has(&v, "globex"));
+	assert_false(tg_view_has(&v, "host"));
+	assert_false(tg_view_has(&v, "acm"));
+	assert_false(tg_view_has(&v, "acme2"));
+	memset(name, 'a', sizeof(name));
+	name[TG_VIEW_NAME_MAX] = '\0';
+	assert_int_equal(tg_view_add(&v, name), -ENAMETOOLONG);
+	for (i = 1; i < TG_VIEW_MAX; i++) {
+		snprintf(name, sizeof(name), "t%u", i);
+		assert_int_equal(tg_view_add(&v, name), 0);
+	}
+	assert_int_equal(tg_view_add(&v, "one-more"), -E2BIG);
+	assert_false(tg_view_has(&v, "one-more"));
+	/* All: every name, host too. */
+	v.all = 1;
+	assert_true(tg_view_has(&v, "host"));
+	assert_true(tg_view_has(&v, "one-more"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +217,8 @@ int main(void)
 		cmocka_unit_test(test_role_names),
 		cmocka_unit_test(test_confirmable),
 		cmocka_unit_test(test_role_of),
+		cmocka_unit_test(test_is_auditor),
+		cmocka_unit_test(test_view),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

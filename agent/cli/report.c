@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tenantguard report [--since T] [--tenant T] [--kind K] [--json]: how
+ * many of the events the caller may see there are, by tenant, kind, op
+ * and verdict; counted here from the events tenantguard events would
+ * print (the log read here, or served by the agent for the caller's view).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <json-c/json.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/events.h"
+#include "common/log.h"
+
+#define REPORT_ROWS_MAX 65536 /* distinct rows counted; more: "(other)" */
+#define FIELD_MAX	64    /* bytes of a field kept (with NUL) */
+
+struct row {
+	char tenant[FIELD_MAX], kind[FIELD_MAX], op[FIELD_MAX],
+		verdict[FIELD_MAX];
+	unsigned long long count;
+};
+
+struct report {
+	void *tree; /* of struct row, tsearch */
+	struct row **rows;
+	size_t n;
+	unsigned long long total;
+	struct row other; /* past REPORT_ROWS_MAX */
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	return strcmp(x->tenant, y->tenant) ?: strcmp(x->kind, y->kind)
+						?: strcmp(x->op, y->op)
+						?: strcmp(x->verdict, y->verdict);
+}
+
+static int row_ptr_cmp(const void *a, const void *b)
+{
+	return row_cmp(*(const struct row *const *)a,
+		       *(const struct row *const *)b);
+}
+
+/* One event the filters passed: counted under its row. */
+static int count_event(void *ctx, const char *line, size_t len,
+		       struct json_object *ev)
+{
+	struct report *rp = ctx;
+	struct row key = {}, *r, **found;
+
+	snprintf(key.tenant, FIELD_MAX, "%s", tg_events_field(ev, "tenant"));
+	snprintf(key.kind, FIELD_MAX, "%s", tg_events_field(ev, "kind"));
+	snprintf(key.op, FIELD_MAX, "%s", tg_events_field(ev, "op"));
+	snprintf(key.verdict, FIELD_MAX, "%s", tg_events_field(ev, "verdict"));
+	rp->total++;
+	found = tfind(&key, &rp->tree, row_cmp);
+	if (found) {
+		(*found)->count++;
+		return 0;
+	}
+	if (rp->n >= REPORT_ROWS_MAX) {
+		rp->other.count++;
+		return 0;
+	}
+	r = malloc(sizeof(*r));
+	if (!r || !tsearch(r, &rp->tree, row_cmp)) {
+		free(r);
+		rp->other.count++;
+		return 0;
+	}
+	*r = key;
+	r->count = 1;
+	/* rows grows by doubling. */
+	if (!(rp->n & (rp->n - 1))) {
+		struct row **nr = reallocarray(rp->rows, rp->n ? 2 * rp->n : 1,
+					       sizeof(*nr));
+
+		if (!nr)
+			return -ECANCELED;
+		rp->rows = nr;
+	}
+	rp->rows[rp->n++] = r;
+	return 0;
+}
+
+static void print_view(struct json_object *view)
+{
+	size_t i;
+
+	if (!view || json_object_is_type(view, json_type_string))
+		return;
+	printf("view:");
+	for (i = 0; i < json_object_array_length(view); i++)
+		printf("%s %s", i ? "," : "",
+		       json_object_get_string(
+			       json_object_array_get_idx(view, i)));
+	printf(" (restricted: the events of these tenants only)\n");
+}
+
+static void print_table(const struct report *rp, struct json_object *view)
+{
+	char t[4 * FIELD_MAX], k[4 * FIELD_MAX], o[4 * FIELD_MAX],
+		v[4 * FIELD_MAX];
+	size_t i;
+
+	print_view(view);
+	printf("%-20s %-8s %-20s %-8s %s\n", "TENANT", "KIND", "OP", "VERDICT",
+	       "COUNT");
+	for (i = 0; i < rp->n; i++) {
+		tg_events_escape(t, sizeof(t), rp->rows[i]->tenant);
+		tg_events_escape(k, sizeof(k), rp->rows[i]->kind);
+		tg_events_escape(o, sizeof(o), rp->rows[i]->op);
+		tg_events_escape(v, sizeof(v), rp->rows[i]->verdict);
+		printf("%-20s %-8s %-20s %-8s %llu\n", t, k, o, v,
+		       rp->rows[i]->count);
+	}
+	if (rp->other.count)
+		printf("%-20s %-8s %-20s %-8s %llu\n", "(other)", "", "", "",
+		       rp->other.count);
+	printf("total: %llu events\n", rp->total);
+}
+
+static void print_json(const struct report *rp, struct json_object *view)
+{
+	struct json_object *o = json_object_new_object(), *arr, *e;
+	size_t i;
+
+	json_object_object_add(o, "view",
+			       view ? json_object_get(view)
+				    : json_object_new_string("all"));
+	json_object_object_add(o, "total",
+			       json_object_new_int64((int64_t)rp->total));
+	arr = json_object_new_array();
+	for (i = 0; i < rp->n; i++) {
+		e = json_object_new_object();
+		json_object_object_add(
+			e, "tenant",
+			json_object_new_string(rp->rows[i]->tenant));
+		json_object_object_add(
+			e, "kind", json_object_new_string(rp->rows[i]->kind));
+		json_object_object_add(e, "op",
+				       json_object_new_string(rp->rows[i]->op));
+		json_object_object_add(
+			e, "verdict",
+			json_object_new_string(rp->rows[i]->verdict));
+		json_object_object_add(
+			e, "count",
+			json_object_new_int64((int64_t)rp->rows[i]->count));
+		json_object_array_add(arr, e);
+	}
+	json_object_object_add(o, "counts", arr);
+	json_object_object_add(o, "other",
+			       json_object_new_int64((int64_t)rp->other.count));
+	printf("%s\n", json_object_to_json_string_ext(
+			       o, JSON_C_TO_STRING_PRETTY |
+					  JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+int cmd_report(const struct cli_opts *copts, int argc, char **argv)
+{
+	struct report rp = {};
+	struct cli_events s = {
+		.cmd = "report", .event = count_event, .ctx = &rp};
+	int err;
+
+	tg_log_init("tenantguard report", 0);
+	if (cli_events_args(argc, argv, &s))
+		return 2;
+	err = cli_events_read(copts, &s);
+	if (!err || rp.total) {
+		qsort(rp.rows, rp.n, sizeof(*rp.rows), row_ptr_cmp);
+		if (s.json)
+			print_json(&rp, s.view);
+		else
+			print_table(&rp, s.view);
+	}
+	tdestroy(rp.tree, free);
+	free(rp.rows);
+	json_object_put(s.view);
+	return err;
+}
