@@ -79,7 +79,7 @@ TEST_TOOLS := $(OUTPUT)/tg-try $(OUTPUT)/tenantguard-agent-variant
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
 
-.PHONY: soak bench bench-vm all check check-lanes check-unit check-host check-vm check-fuzz demo demo-vm install uninstall clean deps format man
+.PHONY: soak bench bench-vm all check check-lanes check-unit check-host check-vm check-fuzz demo demo-vm install uninstall clean deps format man deb
 
 all: $(BINS) $(TEST_TOOLS) man
 
@@ -279,7 +279,7 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 UNITS := $(wildcard dist/systemd/*.service dist/systemd/*.slice)
 D := $(DESTDIR)
 
-install: all
+install: $(BINS) man
 	install -d $(D)$(PREFIX)/sbin $(D)$(PREFIX)/bin $(D)$(UNITDIR)/tenants.slice.d \
 		$(D)$(TMPFILESDIR) $(D)$(SYSUSERSDIR) $(D)$(SYSCONFDIR)/tenantguard/policy.d \
 		$(D)$(SYSCONFDIR)/tenantguard/seccomp $(D)$(MANDIR)/man1 $(D)$(MANDIR)/man5 \
@@ -323,6 +323,16 @@ uninstall:
 	done; true
 	-rmdir $(D)$(UNITDIR)/tenants.slice.d $(D)$(SYSCONFDIR)/tenantguard/seccomp \
 		$(D)$(SYSCONFDIR)/tenantguard/policy.d $(D)$(SYSCONFDIR)/tenantguard 2>/dev/null
+
+# make deb: the Debian package from debian/ (debhelper), built in
+# $(OUTPUT)/deb-build, written to $(OUTPUT)/deb.
+deb:
+	$(Q)mkdir -p $(OUTPUT)/deb
+	$(Q)TG_DEB_BUILD=$(abspath $(OUTPUT))/deb-build TG_DEB_OUT=$(abspath $(OUTPUT))/deb \
+		dpkg-buildpackage -b -us -uc --buildinfo-option=-u$(abspath $(OUTPUT))/deb \
+		--changes-option=-u$(abspath $(OUTPUT))/deb \
+		--buildinfo-file=$(abspath $(OUTPUT))/deb/tenantguard.buildinfo \
+		--changes-file=$(abspath $(OUTPUT))/deb/tenantguard.changes
 
 format:
 	clang-format -i $(wildcard bpf/*.c bpf/*.h agent/*/*.c agent/*/*.h include/tenantguard/*.h tests/tool/*.c tests/unit/*.c)
