@@ -79,7 +79,7 @@ TEST_TOOLS := $(OUTPUT)/tg-try $(OUTPUT)/tenantguard-agent-variant
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
 
-.PHONY: soak bench bench-vm all check check-lanes check-unit check-host check-vm check-fuzz demo demo-vm install uninstall clean deps format man deb
+.PHONY: soak bench bench-vm all check check-lanes check-unit check-host check-package check-vm check-fuzz demo demo-vm install uninstall clean deps format man deb
 
 all: $(BINS) $(TEST_TOOLS) man
 
@@ -193,6 +193,11 @@ check-unit: all $(UNIT_BINS)
 
 check-host: all
 	$(Q)tests/host/run.sh $(OUTPUT)
+
+# The .deb: build, lintian, contents, install/upgrade/remove/purge in a
+# chroot (tests/package/run.sh).
+check-package: all
+	$(Q)tests/package/run.sh $(OUTPUT)
 
 check-vm: all
 	$(Q)vm-tests/run.sh --build $(OUTPUT) --kernel bookworm
