@@ -123,6 +123,17 @@ if command -v systemd-analyze >/dev/null; then
 	else
 		tg_fail units_verify "$(head -n 3 "$T/verify")"
 	fi
+	# A tenant's service in a slice below tenants.slice: the drop-in's
+	# gate and the agent come into its start (SYSTEMD_UNIT_PATH: the
+	# scratch units first, then the system's).
+	printf '[Unit]\nDescription=tenant acme\n' >"$U/tenants-acme.slice"
+	printf '[Service]\nSlice=tenants-acme.slice\nExecStart=/bin/sleep 1\n' >"$U/acme-web.service"
+	if SYSTEMD_UNIT_PATH="$U:" systemd-analyze verify --man=no "$U/acme-web.service" >"$T/verify" 2>&1; then
+		tg_pass tenant_unit_verify
+	else
+		tg_fail tenant_unit_verify "$(head -n 3 "$T/verify")"
+	fi
+	rm -f "$U/tenants-acme.slice" "$U/acme-web.service"
 	score()
 	{
 		systemd-analyze security --offline=yes "$U/$1" 2>/dev/null |
