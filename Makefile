@@ -338,6 +338,7 @@ deb:
 		--changes-option=-u$(abspath $(OUTPUT))/deb \
 		--buildinfo-file=$(abspath $(OUTPUT))/deb/tenantguard.buildinfo \
 		--changes-file=$(abspath $(OUTPUT))/deb/tenantguard.changes
+	$(Q)dh_clean
 
 format:
 	clang-format -i $(wildcard bpf/*.c bpf/*.h agent/*/*.c agent/*/*.h include/tenantguard/*.h tests/tool/*.c tests/unit/*.c)
