@@ -4,7 +4,7 @@
 # --help is in their manual pages, the pages format without warnings, the
 # completion parses, the units verify (systemd-analyze verify) and score
 # (systemd-analyze security --offline: the collector at most 2.0, the agent
-# at most 3.5), and make uninstall takes it all away again.
+# at most 3.7), and make uninstall takes it all away again.
 . "$(dirname "$0")/../lib/tap.sh"
 
 : "${TG_BIN:?}"
@@ -139,7 +139,7 @@ if command -v systemd-analyze >/dev/null; then
 		systemd-analyze security --offline=yes "$U/$1" 2>/dev/null |
 			sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'
 	}
-	for u in tenantguard-collector.service:2.0 tenantguard-agent.service:3.5 \
+	for u in tenantguard-collector.service:2.0 tenantguard-agent.service:3.7 \
 		tenantguard-enforcing.service:2.0; do
 		s=$(score "${u%%:*}")
 		echo "exposure ${u%%:*}: $s"
