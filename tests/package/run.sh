@@ -94,6 +94,10 @@ else
 fi
 
 # The chroot: the package's dependencies, from the host's apt sources.
+if [ "$(id -u)" != 0 ]; then
+	tg_skip chroot "needs root (chroot, dpkg in it)"
+	finish
+fi
 if ! command -v mmdebstrap >/dev/null; then
 	tg_skip chroot "mmdebstrap not installed"
 	finish
