@@ -118,6 +118,10 @@ if [ ! -f "$cache" ]; then
 fi
 mkdir -p "$ROOT" && tar -C "$ROOT" -xf "$cache" || { tg_fail chroot "cannot unpack $cache"; finish; }
 cp "$deb" "$ROOT/tmp/tenantguard.deb"
+# The same package as a later version, for a real upgrade.
+dpkg-deb -R "$deb" "$T/next"
+sed -i 's/^Version: .*/&+next1/' "$T/next/DEBIAN/control"
+dpkg-deb --root-owner-group -b "$T/next" "$ROOT/tmp/tenantguard-next.deb" >/dev/null
 in_root() { chroot "$ROOT" "$@"; }
 
 # check NAME CMD...: PASS if CMD succeeds in the chroot.
@@ -145,13 +149,16 @@ check install_enabled 'test -L /etc/systemd/system/multi-user.target.wants/tenan
 check install_runs '/usr/sbin/tenantguard-agent --help >/dev/null && /usr/bin/tenantguard help >/dev/null'
 check install_policy_d 'test -d /etc/tenantguard/policy.d && test ! -e /etc/tenantguard/policy.yaml'
 
-# Upgrade (the same version again: prerm upgrade, postinst configure with
-# the old version): nothing detached, the user kept.
-if in_root dpkg -i /tmp/tenantguard.deb >"$T/upgrade" 2>&1 && ! grep -q -- '--detach' "$T/upgrade"; then
+# Upgrade to a later version (prerm upgrade, postinst configure with the
+# old version), then the same version again: nothing detached.
+if in_root dpkg -i /tmp/tenantguard-next.deb >"$T/upgrade" 2>&1 &&
+	in_root dpkg -i /tmp/tenantguard-next.deb >>"$T/upgrade" 2>&1 &&
+	! grep -q -- 'detach' "$T/upgrade"; then
 	tg_pass upgrade_keeps_enforcement
 else
 	tg_fail upgrade_keeps_enforcement "$(tail -n 3 "$T/upgrade")"
 fi
+check upgrade_version 'dpkg-query -W -f "\${Version}" tenantguard | grep -q "+next1$"'
 
 # A log as the collector leaves it, to see what purge does with it.
 in_root sh -c 'mkdir -m 0700 /var/log/tenantguard && echo "{}" >/var/log/tenantguard/events.jsonl &&
