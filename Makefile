@@ -20,7 +20,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 LIBS_PC := libbpf libseccomp libcap libnl-3.0 libnl-route-3.0 libnl-genl-3.0 \
-	   libnl-idiag-3.0 json-c yaml-0.1 libsodium
+	   libnl-idiag-3.0 json-c yaml-0.1 libsodium libsystemd
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
 # Without the libraries only the targets that install them can run.
@@ -81,9 +81,9 @@ TEST_TOOLS := $(OUTPUT)/tg-try $(OUTPUT)/tenantguard-agent-variant
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
 
-.PHONY: soak bench bench-vm all check check-lanes check-unit check-host check-vm check-fuzz demo demo-vm install clean deps format
+.PHONY: soak bench bench-vm all check check-lanes check-unit check-host check-package check-vm check-fuzz demo demo-vm install uninstall clean deps format man deb
 
-all: $(BINS) $(TEST_TOOLS)
+all: $(BINS) $(TEST_TOOLS) man
 
 deps:
 	$(Q)scripts/deps.sh
@@ -196,6 +196,11 @@ check-unit: all $(UNIT_BINS)
 check-host: all
 	$(Q)tests/host/run.sh $(OUTPUT)
 
+# The .deb: build, lintian, contents, install/upgrade/remove/purge in a
+# chroot (tests/package/run.sh).
+check-package: all
+	$(Q)tests/package/run.sh $(OUTPUT)
+
 check-vm: all
 	$(Q)vm-tests/run.sh --build $(OUTPUT) --kernel bookworm
 	$(Q)vm-tests/run.sh --build $(OUTPUT) --kernel trixie
@@ -243,11 +248,99 @@ demo-vm: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)vm-tests/run.sh --build $(OUTPUT) --kernel bookworm --demo
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+# Manual pages and the CLI's completion: tenantguard(1) and the completion
+# from the CLI's table (agent/cli/usage.c), the daemons' pages from their
+# --help, the policy format's from policy/README.md.
+MAN_PAGES := $(OUTPUT)/man/tenantguard.1 $(OUTPUT)/man/tenantguard-agent.8 \
+	$(OUTPUT)/man/tenantguard-collector.8 $(OUTPUT)/man/tenantguard-policy.5
+COMPLETION := $(OUTPUT)/completion/tenantguard
+man: $(MAN_PAGES) $(COMPLETION)
+
+$(OUTPUT)/man/tenantguard.1: $(OUTPUT)/tenantguard
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D) && $< help --man > $@
+
+$(OUTPUT)/man/%.8: dist/man/%.8.in $(OUTPUT)/% scripts/man-from-help.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D) && scripts/man-from-help.sh $(OUTPUT)/$* $< > $@
+
+$(OUTPUT)/man/tenantguard-policy.5: policy/README.md scripts/man-from-markdown.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D) && scripts/man-from-markdown.sh tenantguard-policy 5 \
+		"the tenantguard policy format" $< > $@
+
+$(COMPLETION): $(OUTPUT)/tenantguard
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D) && $< completion bash > $@
+
+# make install [DESTDIR=...] [PREFIX=/usr/local]: the binaries, the units
+# (their ExecStart= paths follow PREFIX), tmpfiles.d and sysusers.d, the
+# configuration directory with the example policy and the seccomp profiles
+# (an existing file there is kept), the manual pages and the completion.
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITS := $(wildcard dist/systemd/*.service dist/systemd/*.slice)
+D := $(DESTDIR)
+
+install: $(BINS) man
+	install -d $(D)$(PREFIX)/sbin $(D)$(PREFIX)/bin $(D)$(UNITDIR)/tenants.slice.d \
+		$(D)$(TMPFILESDIR) $(D)$(SYSUSERSDIR) $(D)$(SYSCONFDIR)/tenantguard/policy.d \
+		$(D)$(SYSCONFDIR)/tenantguard/seccomp $(D)$(MANDIR)/man1 $(D)$(MANDIR)/man5 \
+		$(D)$(MANDIR)/man8 $(D)$(COMPLETIONDIR)
 	install -m 0755 $(OUTPUT)/tenantguard-agent $(OUTPUT)/tenantguard-collector \
-		$(DESTDIR)$(PREFIX)/sbin/
-	install -m 0755 $(OUTPUT)/tenantguard $(DESTDIR)$(PREFIX)/bin/
+		$(D)$(PREFIX)/sbin/
+	install -m 0755 $(OUTPUT)/tenantguard $(D)$(PREFIX)/bin/
+	for u in $(UNITS); do \
+		sed -e 's|/usr/sbin/|$(PREFIX)/sbin/|g' -e 's|/usr/bin/tenantguard|$(PREFIX)/bin/tenantguard|g' \
+			-e 's|/etc/tenantguard/|$(SYSCONFDIR)/tenantguard/|g' \
+			$$u > $(D)$(UNITDIR)/$${u##*/} && chmod 0644 $(D)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
+	install -m 0644 dist/systemd/tenants.slice.d/tenantguard.conf $(D)$(UNITDIR)/tenants.slice.d/
+	install -m 0644 dist/tmpfiles.d/tenantguard.conf $(D)$(TMPFILESDIR)/
+	install -m 0644 dist/sysusers.d/tenantguard.conf $(D)$(SYSUSERSDIR)/
+	install -m 0644 policy/examples/two-tenants.yaml $(D)$(SYSCONFDIR)/tenantguard/policy.yaml.example
+	for f in $(SC_PROFILES); do \
+		[ -e $(D)$(SYSCONFDIR)/tenantguard/seccomp/$${f##*/} ] || \
+		install -m 0644 $$f $(D)$(SYSCONFDIR)/tenantguard/seccomp/ || exit 1; \
+	done
+	install -m 0644 $(OUTPUT)/man/tenantguard.1 $(D)$(MANDIR)/man1/
+	install -m 0644 $(OUTPUT)/man/tenantguard-policy.5 $(D)$(MANDIR)/man5/
+	install -m 0644 $(OUTPUT)/man/tenantguard-agent.8 $(OUTPUT)/man/tenantguard-collector.8 \
+		$(D)$(MANDIR)/man8/
+	install -m 0644 $(COMPLETION) $(D)$(COMPLETIONDIR)/tenantguard
+
+# What install put there, but configuration the operator may have changed
+# (policy.yaml, policy.d/, changed profiles) and what the programs made.
+uninstall:
+	rm -f $(D)$(PREFIX)/sbin/tenantguard-agent $(D)$(PREFIX)/sbin/tenantguard-collector \
+		$(D)$(PREFIX)/bin/tenantguard $(addprefix $(D)$(UNITDIR)/,$(notdir $(UNITS))) \
+		$(D)$(UNITDIR)/tenants.slice.d/tenantguard.conf \
+		$(D)$(TMPFILESDIR)/tenantguard.conf $(D)$(SYSUSERSDIR)/tenantguard.conf \
+		$(D)$(SYSCONFDIR)/tenantguard/policy.yaml.example \
+		$(D)$(MANDIR)/man1/tenantguard.1 $(D)$(MANDIR)/man5/tenantguard-policy.5 \
+		$(D)$(MANDIR)/man8/tenantguard-agent.8 $(D)$(MANDIR)/man8/tenantguard-collector.8 \
+		$(D)$(COMPLETIONDIR)/tenantguard
+	for f in $(SC_PROFILES); do \
+		cmp -s $$f $(D)$(SYSCONFDIR)/tenantguard/seccomp/$${f##*/} && \
+		rm -f $(D)$(SYSCONFDIR)/tenantguard/seccomp/$${f##*/}; \
+	done; true
+	-rmdir $(D)$(UNITDIR)/tenants.slice.d $(D)$(SYSCONFDIR)/tenantguard/seccomp \
+		$(D)$(SYSCONFDIR)/tenantguard/policy.d $(D)$(SYSCONFDIR)/tenantguard 2>/dev/null
+
+# make deb: the Debian package from debian/ (debhelper), built in
+# $(OUTPUT)/deb-build, written to $(OUTPUT)/deb.
+deb:
+	$(Q)mkdir -p $(OUTPUT)/deb
+	$(Q)TG_DEB_BUILD=$(abspath $(OUTPUT))/deb-build TG_DEB_OUT=$(abspath $(OUTPUT))/deb \
+		dpkg-buildpackage -b -us -uc --buildinfo-option=-u$(abspath $(OUTPUT))/deb \
+		--changes-option=-u$(abspath $(OUTPUT))/deb \
+		--buildinfo-file=$(abspath $(OUTPUT))/deb/tenantguard.buildinfo \
+		--changes-file=$(abspath $(OUTPUT))/deb/tenantguard.changes
+	$(Q)dh_clean
 
 format:
 	clang-format -i $(wildcard bpf/*.c bpf/*.h agent/*/*.c agent/*/*.h include/tenantguard/*.h tests/tool/*.c tests/unit/*.c)

@@ -18,6 +18,7 @@
 #include "agentd/event_text.h"
 #include "agentd/guard.h"
 #include "agentd/hardlinks.h"
+#include "agentd/service.h"
 #include "agentd/reserved_ports.h"
 #include "agentd/socket_seed.h"
 #include "common/buckets.h"
@@ -155,6 +156,7 @@ struct agent {
 	__s64 start_boot_ns;	    /* CLOCK_BOOTTIME at the pins' opening */
 	__u64 gap_kept;		    /* ring records made before that */
 	struct tg_guard_maps guard; /* self-protection's maps */
+	struct tg_service svc;	    /* the service manager's notifications */
 	/* Descriptors of the poll loop. */
 	int signal_fd, inotify_fd, control_fd;
 };
@@ -169,6 +171,8 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv);
 int agent_start(struct agent *a);
 void agent_stop(struct agent *a, int clean);
 void agent_write_metrics(struct agent *a);
+/* Tell the service manager that enforcement is in force (READY=1). */
+void agent_ready(struct agent *a);
 
 /* emit.c */
 void agent_emit(struct agent *a, struct json_object *o);

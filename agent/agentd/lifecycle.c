@@ -442,6 +442,21 @@ int agent_start(struct agent *a)
 	return 0;
 }
 
+void agent_ready(struct agent *a)
+{
+	char status[256];
+	int err;
+
+	snprintf(status, sizeof(status),
+		 "enforcing for %zu tenant(s), policy %.160s, generation %u",
+		 a->reg.n, a->builtin ? "built-in" : a->policy.source,
+		 a->bpf.gen);
+	err = tg_service_ready(status);
+	if (err)
+		tg_warn("service manager: cannot notify readiness: %s",
+			strerror(-err));
+}
+
 /* What is still queued: to the collector, else to the spool, else counted. */
 static void flush_sink(struct agent *a)
 {

@@ -107,6 +107,7 @@ static int on_signals(struct agent *a)
 			continue;
 		}
 		tg_info("signal %u: stopping", si.ssi_signo);
+		tg_service_stopping();
 		return 1;
 	}
 	return 0;
@@ -121,8 +122,10 @@ static int run(struct agent *a)
 
 	for (;;) {
 		poll_set(a, p);
-		if (poll(p, P_COUNT, 1000) < 0 && errno != EINTR)
+		if (poll(p, P_COUNT, tg_service_timeout(&a->svc, 1000)) < 0 &&
+		    errno != EINTR)
 			return -errno;
+		tg_service_watchdog(&a->svc);
 		if (p[P_RING].revents)
 			ring_buffer__consume(a->bpf.rb);
 		if (p[P_SECCOMP].revents)
@@ -190,8 +193,11 @@ int main(int argc, char **argv)
 	if (a.opt.detach)
 		return agent_detach(&a, NULL) ? 1 : 0;
 	err = agent_start(&a);
-	if (!err)
+	if (!err) {
+		tg_service_init(&a.svc);
+		agent_ready(&a);
 		err = run(&a);
+	}
 	agent_stop(&a, !err);
 	if (!err && a.detach_by.asked)
 		return agent_detach(&a, &a.detach_by) ? 1 : 0;

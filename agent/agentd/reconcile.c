@@ -286,6 +286,7 @@ int agent_reload(struct agent *a, struct json_object *errs,
 	struct tg_diag d = {};
 	int err;
 
+	tg_service_reloading();
 	err = agent_load_policy(a, &next, &d);
 	if (!err && a->reload_expect && strcmp(next.digest, a->reload_expect)) {
 		/* Confirmed was what the files held then, not what they hold.
@@ -319,6 +320,8 @@ int agent_reload(struct agent *a, struct json_object *errs,
 			(double)(tg_clock_ns(CLOCK_MONOTONIC) - t0) / 1e6;
 	}
 	report_reload(a, err, &d, errs, ch);
+	/* Reloaded or not, the policy in force enforces. */
+	agent_ready(a);
 	if (!err && changes)
 		add_changes(changes, ch);
 	json_object_put(ch);
