@@ -159,6 +159,7 @@ struct agent {
 	struct tg_service svc;	    /* the service manager's notifications */
 	/* Descriptors of the poll loop. */
 	int signal_fd, inotify_fd, control_fd;
+	struct tg_control_server ctl; /* the clients of control_fd */
 };
 
 /* options.c */

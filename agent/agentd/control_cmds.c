@@ -321,6 +321,8 @@ static struct json_object *control_json(struct agent *a)
 	int r;
 
 	json_add_str(o, "socket", a->opt.control_socket);
+	json_object_object_add(o, "clients_cut",
+			       json_object_new_int64((int64_t)a->ctl.cut));
 	json_add_str(o, "group", a->opt.control_group);
 	json_object_object_add(
 		o, "gid",

@@ -424,6 +424,7 @@ int agent_start(struct agent *a)
 	if (a->control_fd < 0)
 		return tg_err(a->control_fd, "control socket %s: %s",
 			      a->opt.control_socket, strerror(-a->control_fd));
+	tg_control_server_init(&a->ctl, a->control_fd, agent_control, a);
 	if (!a->opt.control_group_known)
 		tg_warn("control socket %s: no group '%s' on this host: mode "
 			"0600, root only; create the group (or name one with "
@@ -518,6 +519,7 @@ void agent_stop(struct agent *a, int clean)
 	if (clean && a->opt.metrics_file)
 		agent_write_metrics(a);
 	if (a->control_fd >= 0) {
+		tg_control_server_close(&a->ctl);
 		close(a->control_fd);
 		unlink(a->opt.control_socket);
 	}

@@ -117,12 +117,15 @@ static int on_signals(struct agent *a)
 static int run(struct agent *a)
 {
 	__s64 next_metrics = 0;
-	struct pollfd p[P_COUNT];
-	int err;
+	struct pollfd p[P_COUNT + TG_CONTROL_CLIENTS];
+	unsigned int i, nc;
+	int err, ctl;
 
 	for (;;) {
 		poll_set(a, p);
-		if (poll(p, P_COUNT, tg_service_timeout(&a->svc, 1000)) < 0 &&
+		nc = tg_control_server_pollfds(&a->ctl, p + P_COUNT);
+		if (poll(p, P_COUNT + nc, tg_service_timeout(&a->svc, 1000)) <
+			    0 &&
 		    errno != EINTR)
 			return -errno;
 		tg_service_watchdog(&a->svc);
@@ -154,13 +157,19 @@ static int run(struct agent *a)
 			if (!agent_rescan(a) && !agent_prepare_tenants_dir(a))
 				agent_rescan(a);
 		}
-		if (p[P_CONTROL].revents) {
+		/* Clients are cut off in time even when they make no sound. */
+		ctl = p[P_CONTROL].revents || nc;
+		for (i = 0; i < nc; i++)
+			ctl |= p[P_COUNT + i].revents;
+		if (ctl) {
 			/* Events first: a reload must not delay them. */
 			ring_buffer__consume(a->bpf.rb);
-			tg_control_serve(a->control_fd, agent_control, a);
-			agent_prepare_tenants_dir(a);
-			if (a->detach_by.asked)
+			if (tg_control_server_run(&a->ctl, tg_now_ms()))
+				agent_prepare_tenants_dir(a);
+			if (a->detach_by.asked) {
+				tg_control_server_flush(&a->ctl, 200);
 				return 0;
+			}
 		}
 		tg_sink_process(a->sink);
 		agent_reap_streams(a);

@@ -200,55 +200,209 @@ static void close_io(struct tg_control_io *io)
 		close(io->conn);
 }
 
-int tg_control_serve(int listen_fd, tg_control_handler handle, void *ctx)
+/* The slot of c free again, what it holds closed and freed. */
+static void client_end(struct tg_control_client *c)
 {
-	char buf[TG_CONTROL_MAX_REQUEST + 1];
-	struct tg_control_io io = {.fds = {-1, -1, -1}};
-	struct json_object *req = NULL, *reply;
-	struct tg_peer peer;
-	size_t have = 0;
-	unsigned int i;
-	ssize_t n;
-	int err = 0;
+	close_io(&c->io);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+	c->io.conn = -1;
+}
 
-	io.conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (io.conn < 0)
-		return errno == EAGAIN ? 0 : -errno;
-	if (tg_peer_creds(io.conn, &peer)) {
+void tg_control_server_init(struct tg_control_server *s, int listen_fd,
+			    tg_control_handler handle, void *ctx)
+{
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
+	s->listen_fd = listen_fd;
+	s->handle = handle;
+	s->ctx = ctx;
+	for (i = 0; i < TG_CONTROL_CLIENTS; i++)
+		s->c[i].io.conn = -1;
+}
+
+void tg_control_server_close(struct tg_control_server *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < TG_CONTROL_CLIENTS; i++)
+		if (s->c[i].io.conn >= 0)
+			client_end(&s->c[i]);
+}
+
+/*
+ * A slot for a new client: a free one, else the one whose time ends
+ * first, cut off (a caller that connects and waits cannot keep the next
+ * ones out).
+ */
+static struct tg_control_client *client_slot(struct tg_control_server *s)
+{
+	struct tg_control_client *old = NULL;
+	unsigned int i;
+
+	for (i = 0; i < TG_CONTROL_CLIENTS; i++) {
+		if (s->c[i].io.conn < 0)
+			return &s->c[i];
+		if (!old || s->c[i].deadline_ms < old->deadline_ms)
+			old = &s->c[i];
+	}
+	s->cut++;
+	client_end(old);
+	return old;
+}
+
+static void client_accept(struct tg_control_server *s, int fd, __s64 now_ms)
+{
+	struct tg_control_client *c = client_slot(s);
+	unsigned int i;
+
+	c->io.conn = fd;
+	for (i = 0; i < TG_CONTROL_MAX_FDS; i++)
+		c->io.fds[i] = -1;
+	c->deadline_ms = now_ms + TG_CONTROL_DEADLINE_MS;
+	/* Who it is, as the kernel sees it, now: the handler judges. */
+	c->creds_err = tg_peer_creds(fd, &c->peer);
+	if (!c->creds_err)
+		tg_peer_cgroup(fd, &c->peer);
+}
+
+/* The reply to c's request (now complete) built, and queued to send. */
+static int client_answer(struct tg_control_server *s,
+			 struct tg_control_client *c)
+{
+	struct json_object *req = NULL, *reply;
+	unsigned int i;
+	const char *t;
+
+	c->in[c->have] = '\0';
+	for (i = 0; i < TG_CONTROL_MAX_FDS && c->io.fds[i] >= 0; i++)
+		c->io.n_fds++;
+	if (c->creds_err) {
 		reply = tg_control_error(
 			"refused: the caller's credentials cannot be read");
-		goto out_reply;
+	} else {
+		req = json_tokener_parse(c->in);
+		if (req && !json_object_is_type(req, json_type_object)) {
+			json_object_put(req);
+			req = NULL;
+		}
+		reply = s->handle(s->ctx, &c->peer, req, &c->io);
 	}
-	/* Who it is, as the kernel sees it: the handler judges. */
-	tg_peer_cgroup(io.conn, &peer);
-	while (have < TG_CONTROL_MAX_REQUEST && !memchr(buf, '\n', have)) {
-		err = wait_fd(io.conn, POLLIN, 1000);
-		if (err)
-			break;
-		n = tg_recv_fds(io.conn, buf + have,
-				TG_CONTROL_MAX_REQUEST - have, io.fds,
-				TG_CONTROL_MAX_FDS);
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-	}
-	buf[have] = '\0';
-	for (i = 0; i < TG_CONTROL_MAX_FDS && io.fds[i] >= 0; i++)
-		io.n_fds++;
-	req = json_tokener_parse(buf);
-	if (req && !json_object_is_type(req, json_type_object)) {
-		json_object_put(req);
-		req = NULL;
-	}
-	reply = handle(ctx, &peer, req, &io);
-out_reply:
-	/* A handler that took the connection has answered on it. */
-	if (io.conn >= 0)
-		err = tg_control_reply(io.conn, reply);
-	close_io(&io);
-	json_object_put(reply);
 	json_object_put(req);
-	return err;
+	/* A handler that took the connection has answered on it. */
+	if (c->io.conn < 0) {
+		json_object_put(reply);
+		client_end(c);
+		return 1;
+	}
+	t = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
+	c->out_len = strlen(t) + 1;
+	c->out = malloc(c->out_len);
+	if (c->out) {
+		memcpy(c->out, t, c->out_len - 1);
+		c->out[c->out_len - 1] = '\n';
+	}
+	json_object_put(reply);
+	if (!c->out)
+		client_end(c);
+	return 1;
+}
+
+/* Read what c sent; its request answered once complete. 1 if answered. */
+static int client_read(struct tg_control_server *s, struct tg_control_client *c)
+{
+	ssize_t n;
+
+	while (c->have < TG_CONTROL_MAX_REQUEST &&
+	       !memchr(c->in, '\n', c->have)) {
+		n = tg_recv_fds(c->io.conn, c->in + c->have,
+				TG_CONTROL_MAX_REQUEST - c->have, c->io.fds,
+				TG_CONTROL_MAX_FDS);
+		if (n == -EAGAIN || n == -EINTR)
+			return 0;
+		if (n <= 0)
+			break; /* the end: what came is the request */
+		c->have += (size_t)n;
+	}
+	return client_answer(s, c);
+}
+
+/* Send what c can take of its reply; the slot freed once all is sent. */
+static void client_write(struct tg_control_client *c)
+{
+	ssize_t w;
+
+	while (c->out_off < c->out_len) {
+		w = send(c->io.conn, c->out + c->out_off,
+			 c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (w <= 0)
+			break;
+		c->out_off += (size_t)w;
+	}
+	client_end(c);
+}
+
+unsigned int tg_control_server_pollfds(const struct tg_control_server *s,
+				       struct pollfd *p)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < TG_CONTROL_CLIENTS; i++) {
+		const struct tg_control_client *c = &s->c[i];
+
+		if (c->io.conn < 0)
+			continue;
+		p[n++] = (struct pollfd){.fd = c->io.conn,
+					 .events = c->out ? POLLOUT : POLLIN};
+	}
+	return n;
+}
+
+int tg_control_server_run(struct tg_control_server *s, __s64 now_ms)
+{
+	struct tg_control_client *c;
+	unsigned int i, k;
+	int fd, served = 0;
+
+	/* At most a table's worth a turn: the loop has other work too. */
+	for (k = 0; k < TG_CONTROL_CLIENTS; k++) {
+		fd = accept4(s->listen_fd, NULL, NULL,
+			     SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			break;
+		client_accept(s, fd, now_ms);
+	}
+	for (i = 0; i < TG_CONTROL_CLIENTS; i++) {
+		c = &s->c[i];
+		if (c->io.conn < 0)
+			continue;
+		if (!c->out)
+			served += client_read(s, c);
+		if (c->io.conn >= 0 && c->out)
+			client_write(c);
+		if (c->io.conn >= 0 && now_ms >= c->deadline_ms) {
+			s->cut++;
+			client_end(c);
+		}
+	}
+	return served;
+}
+
+void tg_control_server_flush(struct tg_control_server *s, int ms)
+{
+	struct pollfd p[TG_CONTROL_CLIENTS];
+	unsigned int i;
+
+	for (i = 0; i < TG_CONTROL_CLIENTS; i++)
+		if (s->c[i].io.conn >= 0 && s->c[i].out) {
+			p[0] = (struct pollfd){.fd = s->c[i].io.conn,
+					       .events = POLLOUT};
+			while (s->c[i].io.conn >= 0 && poll(p, 1, ms) > 0)
+				client_write(&s->c[i]);
+		}
 }
 
 /* All of s, with fds (SCM_RIGHTS) on its first bytes. */

@@ -3,10 +3,14 @@
 #define TG_COMMON_CONTROL_H
 
 #include <stddef.h>
+#include <linux/types.h>
 #include <sys/types.h>
+
+#include "common/peer.h"
 
 struct json_object;
 struct tg_peer;
+struct pollfd;
 
 #define TG_CONTROL_MAX_REQUEST 4096
 /* Descriptors a request may carry (SCM_RIGHTS): a caller's 0, 1 and 2. */
@@ -57,11 +61,48 @@ typedef struct json_object *(*tg_control_handler)(void *ctx,
 struct json_object *tg_control_error(const char *msg);
 
 /*
- * Serve one pending client on listen_fd: read its request, let handle build
- * the reply, send it. Never blocks for more than about a second on a slow
- * peer. Returns 0 or -errno.
+ * The server of a control socket: up to TG_CONTROL_CLIENTS clients at
+ * once, each read and answered as its bytes come and go (never waiting on
+ * one), each given TG_CONTROL_DEADLINE_MS for its whole request and reply
+ * and then cut off; when the table is full, a new client takes the slot
+ * of the one whose time ends first. A slow or silent caller thus delays
+ * nobody: not the others, not the loop that polls them.
  */
-int tg_control_serve(int listen_fd, tg_control_handler handle, void *ctx);
+#define TG_CONTROL_CLIENTS     16
+#define TG_CONTROL_DEADLINE_MS 2000
+
+struct tg_control_client {
+	struct tg_control_io io; /* io.conn -1: the slot is free */
+	struct tg_peer peer;
+	int creds_err; /* its credentials could not be read */
+	char in[TG_CONTROL_MAX_REQUEST + 1];
+	size_t have;
+	char *out; /* the reply and its newline, once built */
+	size_t out_len, out_off;
+	__s64 deadline_ms; /* monotonic */
+};
+
+struct tg_control_server {
+	int listen_fd;
+	tg_control_handler handle;
+	void *ctx;
+	struct tg_control_client c[TG_CONTROL_CLIENTS];
+	__u64 cut; /* clients cut off: out of time, or pushed out */
+};
+
+void tg_control_server_init(struct tg_control_server *s, int listen_fd,
+			    tg_control_handler handle, void *ctx);
+/* The clients' descriptors to poll (POLLIN or POLLOUT) into p; how many. */
+unsigned int tg_control_server_pollfds(const struct tg_control_server *s,
+				       struct pollfd *p);
+/*
+ * Accept who connected, read, answer and send what is ready, cut off who
+ * is out of time; never blocks. How many requests were answered.
+ */
+int tg_control_server_run(struct tg_control_server *s, __s64 now_ms);
+/* Send what replies are left, waiting at most ms for each client. */
+void tg_control_server_flush(struct tg_control_server *s, int ms);
+void tg_control_server_close(struct tg_control_server *s);
 
 /* reply and a newline onto conn (waiting at most about a second); 0 or -errno.
  */

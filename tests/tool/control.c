@@ -8,8 +8,20 @@
  * tg-try control-stream SOCKET JSON: the same for a request answered by a
  * stream (events): the reply, then every line that follows it as it is,
  * until the agent closes the connection.
+ *
+ * tg-try control-slow SOCKET N silent|dribble|unread SECONDS: N clients
+ * that misbehave for up to SECONDS: connect and send nothing (silent),
+ * send a status request a byte every 200 ms (dribble), or send a request
+ * for a large reply and never read it (unread); prints "closed N AFTER_MS"
+ * for each client the agent cut off (or answered, for dribble), "open N"
+ * for one still connected at the end.
  */
 #include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -80,5 +92,98 @@ static int do_control_stream(int argc, char **argv)
 	return good ? 0 : 1;
 }
 
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+/* A client connected to path, or -1. */
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int do_control_slow(int argc, char **argv)
+{
+	static const char req[] = "{\"cmd\":\"status\"}\n";
+	int n, i, fds[64], secs, mode;
+	long long t0, closed[64] = {0};
+	size_t sent[64] = {0};
+	char buf[4096];
+
+	if (argc != 4)
+		return usage();
+	n = atoi(argv[1]);
+	secs = atoi(argv[3]);
+	mode = !strcmp(argv[2], "silent")    ? 0
+	       : !strcmp(argv[2], "dribble") ? 1
+	       : !strcmp(argv[2], "unread")  ? 2
+					     : -1;
+	if (n < 1 || n > 64 || mode < 0 || secs < 1)
+		return usage();
+	for (i = 0; i < n; i++) {
+		fds[i] = connect_to(argv[0]);
+		if (fds[i] < 0) {
+			fprintf(stderr, "control-slow: %s: %s\n", argv[0],
+				strerror(errno));
+			return 2;
+		}
+		if (mode == 2) {
+			/* A small receive buffer: the reply cannot fit. */
+			int one = 1;
+
+			setsockopt(fds[i], SOL_SOCKET, SO_RCVBUF, &one,
+				   sizeof(one));
+			if (write(fds[i], req, sizeof(req) - 1) < 0)
+				return 2;
+		}
+	}
+	t0 = now_ms();
+	while (now_ms() - t0 < secs * 1000LL) {
+		for (i = 0; i < n; i++) {
+			struct pollfd p = {.fd = fds[i], .events = POLLIN};
+
+			if (closed[i])
+				continue;
+			if (mode == 1 && sent[i] < sizeof(req) - 1 &&
+			    send(fds[i], req + sent[i], 1, MSG_NOSIGNAL) == 1)
+				sent[i]++;
+			/* unread: only look whether it was closed. */
+			if (poll(&p, 1, 0) > 0 &&
+			    (mode != 2 || (p.revents & (POLLHUP | POLLERR)))) {
+				ssize_t r = mode == 2 ? 0
+						      : read(fds[i], buf,
+							     sizeof(buf));
+
+				if (r <= 0 || mode == 1)
+					closed[i] = now_ms() - t0 + 1;
+			}
+		}
+		usleep(200000);
+	}
+	for (i = 0; i < n; i++) {
+		if (closed[i])
+			printf("closed %d %lld\n", i, closed[i] - 1);
+		else
+			printf("open %d\n", i);
+		close(fds[i]);
+	}
+	return 0;
+}
+
 const struct tool_cmd tool_control_cmds[] = {
-	{"control", do_control}, {"control-stream", do_control_stream}, {}};
+	{"control", do_control},
+	{"control-stream", do_control_stream},
+	{"control-slow", do_control_slow},
+	{}};

@@ -32,6 +32,8 @@
  *   tg-try control SOCKET JSON [pass-stdin]   (one control request: see
  *          tests/tool/control.c)
  *   tg-try control-stream SOCKET JSON   (a request answered by a stream)
+ *   tg-try control-slow SOCKET N silent|dribble|unread SECONDS
+ *          (misbehaving clients: tests/tool/control.c)
  *   tg-try [--expect ok|ERRNO] syscall NAME
  *          (NAME with harmless arguments: bpf, mount, ptrace, ...; also
  *          i386-bpf and x32-bpf, the same call through the compat ABIs,
