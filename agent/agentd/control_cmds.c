@@ -974,7 +974,7 @@ static const char *hold_error(int err)
 	case -EPERM:
 		return "refused: the caller has no login uid (pam_loginuid sets it at login): a request that needs a second person must say who the first one is";
 	case -ENOSPC:
-		return "refused: too many requests wait for confirmation; confirm them or let them expire";
+		return "refused: too many requests wait for confirmation (8 per login uid, 64 in all); confirm them or let them expire";
 	case -E2BIG:
 		return "refused: the request is too long to wait for confirmation";
 	default: return "refused: the request cannot be kept";
@@ -1077,8 +1077,8 @@ static void confirm_error(struct agent *a, const char *id, int err,
 	case -EBUSY:
 		snprintf(
 			msg, len,
-			"refused: request %s (%s) must be confirmed by another person: login uid %ld asked for it",
-			id, c->verb, c->loginuid);
+			"refused: request %s (%s) must be confirmed by another person: uid %u (login uid %ld) asked for it",
+			id, c->verb, (unsigned int)c->uid, c->loginuid);
 		break;
 	default:
 		snprintf(
@@ -1106,8 +1106,8 @@ static struct json_object *cmd_confirm(struct agent *a, struct json_object *req,
 	struct tg_control_io none = {.conn = -1};
 	int err, i;
 
-	err = tg_confirm_take(&a->confirm, id, a->peer->loginuid, a->peer_role,
-			      tg_now_ms(), &w);
+	err = tg_confirm_take(&a->confirm, id, a->peer->uid, a->peer->loginuid,
+			      a->peer_role, tg_now_ms(), &w);
 	if (err) {
 		confirm_error(a, id, err, &w, msg, sizeof(msg));
 		a->peer_refused = 1;
@@ -1246,13 +1246,19 @@ struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
 
 /*
  * Whether a host caller's request is told (its admin event). What a
- * request with the operator or admin role did is always told; looking
- * (status...) and refused requests pass the caller's uid's bucket, so
- * that a member of the socket's group cannot flood the trail.
+ * request with the operator or admin role did, and what an operator or
+ * admin asked of that level even when refused, is always told; looking
+ * (status...) and the refused requests of viewers and callers without a
+ * role pass the caller's uid's bucket, so that a member of the socket's
+ * group cannot flood the trail.
  */
 static int admit_host(struct agent *a, const struct tg_peer *p,
 		      const struct request *r, int allowed)
 {
+	/* Also refused: a self-confirmation, a request that cannot wait. */
+	if (r->role >= TG_ROLE_OPERATOR &&
+	    tg_verb_role(r->verb) >= TG_ROLE_OPERATOR)
+		return 1;
 	if (allowed && tg_verb_role(r->verb) >= TG_ROLE_OPERATOR)
 		return 1;
 	return tg_buckets_take(&a->admin_rl, p->uid, tg_now_ms());

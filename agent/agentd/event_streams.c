@@ -26,6 +26,7 @@
 #include "common/control.h"
 #include "common/event_filter.h"
 #include "common/log.h"
+#include "common/privileges.h"
 #include "common/logread.h"
 #include "common/roles.h"
 
@@ -114,8 +115,9 @@ static const char *open_error(const char *log, int err)
  */
 static void __attribute__((noreturn))
 serve(const char *log, int conn, struct stream *st, const char *reply,
-      pid_t agent)
+      pid_t agent, const struct tg_user *owner)
 {
+	char why[256];
 	struct tg_logread r = {.line = on_line, .ctx = st};
 	unsigned long lineno = 0;
 	sigset_t none;
@@ -130,6 +132,14 @@ serve(const char *log, int conn, struct stream *st, const char *reply,
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	fcntl(STREAM_FD, F_SETFL, fcntl(STREAM_FD, F_GETFL) & ~O_NONBLOCK);
+	/*
+	 * The log's reader is its owner, the collector's user, with no
+	 * capability: what its directory holds (a link, a FIFO) can lead
+	 * it nowhere the collector could not go itself.
+	 */
+	if (tg_drop_privileges(owner ? owner->uid : 0, owner ? owner->gid : 0,
+			       owner && owner->uid != 0, why, sizeof(why)))
+		_exit(1);
 	fd = open(log, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		reply = open_error(log, errno);
@@ -237,7 +247,8 @@ struct json_object *agent_serve_events(struct agent *a, struct json_object *req,
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	pid = fork();
 	if (pid == 0)
-		serve(a->opt.event_log, *conn, &st, s, self);
+		serve(a->opt.event_log, *conn, &st, s, self,
+		      a->opt.collector_known ? &a->opt.collector : NULL);
 	if (pid < 0) {
 		snprintf(msg, sizeof(msg), "events: cannot serve: %s",
 			 strerror(errno));

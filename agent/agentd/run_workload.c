@@ -140,24 +140,38 @@ static void get_term(struct json_object *req, struct run_request *r)
 	snprintf(r->term, sizeof(r->term), "%s", s);
 }
 
+/* Whether p holds gid (primary or supplementary). */
+static int holds_gid(const struct tg_peer *p, gid_t gid)
+{
+	size_t i;
+
+	if (p->gid == gid)
+		return 1;
+	for (i = 0; i < p->n_groups; i++)
+		if (p->groups[i] == gid)
+			return 1;
+	return 0;
+}
+
 /*
- * The ids: uid 0, and the system's ids (the agent's and the collector's
- * users: the trail), are the admin role's to give; nobody is anybody's.
+ * The ids: an operator launches as itself (its uid, a gid it holds) or
+ * as nobody; any other id is the admin role's to give: another person's
+ * uid would own that person's files (and be a second "person" for the
+ * two-person rule), uid 0 and the system's ids root's and the services'
+ * (the agent's, the collector's: the trail).
  */
 static const char *check_ids(struct agent *a, const struct run_request *r)
 {
 	const struct tg_peer *p = a->peer;
-	int role;
 
-	if ((r->uid >= RUN_MIN_ID || r->uid == RUN_NOBODY) &&
-	    (r->gid >= RUN_MIN_ID || r->gid == RUN_NOBODY))
+	if (a->peer_role >= TG_ROLE_ADMIN)
 		return NULL;
-	role = p ? tg_role_of(&a->policy.roles, p->uid, p->gid, p->groups,
-			      p->n_groups)
-		 : TG_ROLE_NONE;
-	if (role >= TG_ROLE_ADMIN)
+	if (p && (r->uid == p->uid || r->uid == RUN_NOBODY) &&
+	    r->uid >= RUN_MIN_ID &&
+	    (holds_gid(p, r->gid) || r->gid == RUN_NOBODY) &&
+	    r->gid >= RUN_MIN_ID)
 		return NULL;
-	return "refused: a workload under uid or gid 0, or under a system id (below 1000, but 65534), needs the admin role (it would own root's or a service's files)";
+	return "refused: an operator launches as its own uid and a gid it holds (or as nobody, 65534); any other id, uid 0 and the system's ids (below 1000) included, needs the admin role";
 }
 
 /* The request into r; NULL, or what is wrong with it. */
@@ -202,6 +216,10 @@ static const char *check_request(struct agent *a, struct json_object *req,
 				    r->profile[i]))
 				return "'profile': a profile's name, not a path";
 	}
+	/* Another profile than the policy's may be weaker: an admin's. */
+	if (strcmp(r->profile, t && t->seccomp[0] ? t->seccomp : "default") &&
+	    a->peer_role < TG_ROLE_ADMIN)
+		return "refused: a profile other than the tenant's (the policy's) needs the admin role";
 	r->pid_ns = !get_bool(req, "no_pid_namespace");
 	r->terminal = get_bool(req, "foreground");
 	r->verbose = get_bool(req, "verbose");

@@ -23,6 +23,16 @@ static int find(const struct tg_confirm_store *s, const char *id)
 	return -ENOENT;
 }
 
+/* How many requests of login uid lu wait. */
+static unsigned int waiting_of(const struct tg_confirm_store *s, long lu)
+{
+	unsigned int i, k = 0;
+
+	for (i = 0; i < s->n; i++)
+		k += s->v[i]->loginuid == lu;
+	return k;
+}
+
 unsigned int tg_confirm_expire(struct tg_confirm_store *s, __s64 now_ms)
 {
 	unsigned int i = 0, k = 0;
@@ -48,7 +58,8 @@ int tg_confirm_add(struct tg_confirm_store *s, const struct tg_confirm_req *r,
 	tg_confirm_expire(s, now_ms);
 	if (find(s, r->id) >= 0)
 		return -EEXIST;
-	if (s->n >= TG_CONFIRM_MAX)
+	if (s->n >= TG_CONFIRM_MAX ||
+	    waiting_of(s, r->loginuid) >= TG_CONFIRM_PER_PERSON)
 		return -ENOSPC;
 	c = malloc(sizeof(*c));
 	if (!c)
@@ -58,8 +69,9 @@ int tg_confirm_add(struct tg_confirm_store *s, const struct tg_confirm_req *r,
 	return 0;
 }
 
-int tg_confirm_take(struct tg_confirm_store *s, const char *id, long loginuid,
-		    int role, __s64 now_ms, struct tg_confirm_req *out)
+int tg_confirm_take(struct tg_confirm_store *s, const char *id, uid_t uid,
+		    long loginuid, int role, __s64 now_ms,
+		    struct tg_confirm_req *out)
 {
 	int i = find(s, id);
 
@@ -72,7 +84,12 @@ int tg_confirm_take(struct tg_confirm_store *s, const char *id, long loginuid,
 	}
 	if (loginuid < 0)
 		return -EPERM;
-	if (loginuid == out->loginuid)
+	/*
+	 * One account is one person, whatever login uids its processes
+	 * set (an unset one may be set once, by anybody); uid 0 is shared
+	 * by every admin who used sudo, told apart by login uid alone.
+	 */
+	if (loginuid == out->loginuid || (uid != 0 && uid == out->uid))
 		return -EBUSY;
 	if (role < out->role)
 		return -EACCES;

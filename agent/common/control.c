@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/control.h"
 #include "common/peer.h"
 
@@ -231,21 +232,35 @@ void tg_control_server_close(struct tg_control_server *s)
 			client_end(&s->c[i]);
 }
 
+/* How many slots clients of uid hold. */
+static unsigned int slots_of(const struct tg_control_server *s, uid_t uid)
+{
+	unsigned int i, k = 0;
+
+	for (i = 0; i < TG_CONTROL_CLIENTS; i++)
+		k += s->c[i].io.conn >= 0 && s->c[i].peer.uid == uid;
+	return k;
+}
+
 /*
- * A slot for a new client: a free one, else the one whose time ends
- * first, cut off (a caller that connects and waits cannot keep the next
- * ones out).
+ * A slot for a new client: a free one, else one of the uid that holds the
+ * most, the one whose time ends first, cut off: a caller that connects
+ * again and again pushes out its own clients, not the others'.
  */
 static struct tg_control_client *client_slot(struct tg_control_server *s)
 {
 	struct tg_control_client *old = NULL;
-	unsigned int i;
+	unsigned int i, most = 0, k;
 
 	for (i = 0; i < TG_CONTROL_CLIENTS; i++) {
 		if (s->c[i].io.conn < 0)
 			return &s->c[i];
-		if (!old || s->c[i].deadline_ms < old->deadline_ms)
+		k = slots_of(s, s->c[i].peer.uid);
+		if (!old || k > most ||
+		    (k == most && s->c[i].deadline_ms < old->deadline_ms)) {
 			old = &s->c[i];
+			most = k;
+		}
 	}
 	s->cut++;
 	client_end(old);
@@ -263,6 +278,8 @@ static void client_accept(struct tg_control_server *s, int fd, __s64 now_ms)
 	c->deadline_ms = now_ms + TG_CONTROL_DEADLINE_MS;
 	/* Who it is, as the kernel sees it, now: the handler judges. */
 	c->creds_err = tg_peer_creds(fd, &c->peer);
+	if (c->creds_err)
+		c->peer.uid = (uid_t)-1; /* unknown: one uid of its own */
 	if (!c->creds_err)
 		tg_peer_cgroup(fd, &c->peer);
 }
@@ -304,8 +321,12 @@ static int client_answer(struct tg_control_server *s,
 		c->out[c->out_len - 1] = '\n';
 	}
 	json_object_put(reply);
-	if (!c->out)
+	if (!c->out) {
 		client_end(c);
+		return 1;
+	}
+	/* The handler's time (a long reload) is not the client's to lose. */
+	c->deadline_ms = tg_now_ms() + TG_CONTROL_DEADLINE_MS;
 	return 1;
 }
 

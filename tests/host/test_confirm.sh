@@ -123,11 +123,16 @@ else
 fi
 
 # The same person, a viewer, a bad id: refused, still waiting.
-run_as same_login_uid_refused 1 "refused: request $id1 (reload) must be confirmed by another person: login uid 2001 asked for it" \
+ASKED="uid $(id -u "$O") (login uid 2001) asked for it"
+run_as same_login_uid_refused 1 "refused: request $id1 (reload) must be confirmed by another person: $ASKED" \
 	2001 "$O2" confirm "$id1"
 tg_event same_login_uid_event kind=admin op=confirm verdict=deny \
 	result=deny ok=false login_uid=2001 \
-	error="refused: request $id1 (reload) must be confirmed by another person: login uid 2001 asked for it"
+	error="refused: request $id1 (reload) must be confirmed by another person: $ASKED"
+# The same account under another login uid (an unset one may be set once,
+# by anybody): the same person.
+run_as same_uid_refused 1 "refused: request $id1 (reload) must be confirmed by another person: $ASKED" \
+	2009 "$O" confirm "$id1"
 run_as viewer_confirm_refused 1 "refused: confirm needs the operator role; uid $(id -u "$V") ($V, login uid 2003) has viewer" \
 	2003 "$V" confirm "$id1"
 run_as unknown_id_refused 1 "refused: no request 0000000000000000 waits for confirmation" \

@@ -33,7 +33,8 @@ useradd -M -N -g "$G_X" -G "$G_SOCK,$G_V" "${P}v" &&
 	useradd -M -N -g "$G_X" -G "$G_SOCK,$G_O" "${P}o" &&
 	useradd -M -N -g "$G_X" -G "$G_SOCK" "${P}n" || exit 1
 # The workload's ids: unnamed, above the system's.
-WU=$((60000 + $$ % 5000)) WG=$((60000 + $$ % 5000))
+# An operator launches as itself: the operator's uid and primary gid.
+WU=$(id -u "${P}o") WG=$(id -g "${P}o")
 
 TG_POLICY=$TG_T/policy.yaml
 mkdir -p "$TG_T/policy.d"
@@ -197,6 +198,25 @@ case "$out" in
 *) tg_fail operator_uid0_refused "got '$out'" ;;
 esac
 
+# Another person's uid, a gid it does not hold, another profile than the
+# tenant's: the admin role's.
+for c in "other_uid:--uid $((WU + 1)) --gid $WG" "other_gid:--uid $WU --gid 0" \
+	"other_gid2:--uid $WU --gid $((WG + 1))"; do
+	out=$(run_as "${P}o" ${c#*:} -- sh -c "touch $W/ran-${c%%:*}" 2>&1)
+	case "$out" in
+	*"refused: an operator launches as its own uid and a gid it holds"*)
+		[ -e "$W/ran-${c%%:*}" ] && tg_fail "operator_${c%%:*}_refused" "it ran" ||
+			tg_pass "operator_${c%%:*}_refused" ;;
+	*) tg_fail "operator_${c%%:*}_refused" "got '$out'" ;;
+	esac
+done
+out=$(run_as "${P}o" --uid $WU --gid $WG --profile strict -- sh -c "touch $W/ran-strict" 2>&1)
+case "$out" in
+*"refused: a profile other than the tenant's (the policy's) needs the admin role"*)
+	tg_pass operator_other_profile_refused ;;
+*) tg_fail operator_other_profile_refused "got '$out'" ;;
+esac
+
 # Descriptors that are no stdio: a directory, a socket to the agent.
 out=$(run_as "${P}o" --uid $WU --gid $WG -- sh -c "touch $W/ran-dir" 2>&1 </)
 case "$out" in
@@ -211,7 +231,7 @@ if [ -x $PY ] && $PY -c 'import socket; socket.send_fds' 2>/dev/null; then
 import json, os, socket, sys
 path, case = sys.argv[1], sys.argv[2]
 req = {"cmd": "run", "tenant": "acme", "uid": int(sys.argv[3]),
-       "gid": int(sys.argv[3]), "argv": ["sh", "-c", "touch " + sys.argv[4]]}
+       "gid": int(sys.argv[5]), "argv": ["sh", "-c", "touch " + sys.argv[4]]}
 fds = [0, 1, 2]
 if case == "agent-socket":
     a = socket.socket(socket.AF_UNIX)
@@ -233,7 +253,7 @@ PY
 		nul:"without NUL" many-args:"1 to 256 strings" \
 		one-fd:"needs the caller's stdin, stdout and stderr"; do
 		name=${c%%:*} want=${c#*:}
-		out=$(as "${P}o" $PY "$TG_T/raw.py" "$SOCK" "$name" $WU "$W/ran-$name" 2>&1 </dev/null)
+		out=$(as "${P}o" $PY "$TG_T/raw.py" "$SOCK" "$name" $WU "$W/ran-$name" $WG 2>&1 </dev/null)
 		sleep 0.2
 		case "$out" in
 		*"$want"*) [ -e "$W/ran-$name" ] && tg_fail "refused_$name" "it ran" ||

@@ -55,8 +55,8 @@ static void test_who_may_confirm(void **state)
 				       : lus[l] == 1000 ? -EBUSY
 				       : role < r.role	? -EACCES
 							: 0;
-				got = tg_confirm_take(&s, r.id, lus[l], role,
-						      200, &out);
+				got = tg_confirm_take(&s, r.id, 2000, lus[l],
+						      role, 200, &out);
 				if (got != want)
 					fail_msg(
 						"%s by login uid %ld as %s: %d, want %d",
@@ -79,14 +79,17 @@ static void test_once(void **state)
 	assert_int_equal(tg_confirm_add(&s, &r, 0), 0);
 	assert_int_equal(tg_confirm_add(&s, &r, 0), -EEXIST);
 	assert_int_equal(
-		tg_confirm_take(&s, r.id, 8, TG_ROLE_OPERATOR, 1, &out), 0);
-	assert_int_equal(tg_confirm_take(&s, r.id, 9, TG_ROLE_ADMIN, 2, &out),
-			 -ENOENT);
+		tg_confirm_take(&s, r.id, 2000, 8, TG_ROLE_OPERATOR, 1, &out),
+		0);
 	assert_int_equal(
-		tg_confirm_take(&s, "nosuch", 9, TG_ROLE_ADMIN, 2, &out),
+		tg_confirm_take(&s, r.id, 2000, 9, TG_ROLE_ADMIN, 2, &out),
 		-ENOENT);
-	assert_int_equal(tg_confirm_take(&s, NULL, 9, TG_ROLE_ADMIN, 2, &out),
-			 -ENOENT);
+	assert_int_equal(
+		tg_confirm_take(&s, "nosuch", 2000, 9, TG_ROLE_ADMIN, 2, &out),
+		-ENOENT);
+	assert_int_equal(
+		tg_confirm_take(&s, NULL, 2000, 9, TG_ROLE_ADMIN, 2, &out),
+		-ENOENT);
 }
 
 /*
@@ -100,21 +103,67 @@ static void test_window(void **state)
 
 	assert_int_equal(tg_confirm_add(&s, &r, 0), 0);
 	assert_int_equal(
-		tg_confirm_take(&s, r.id, 2, TG_ROLE_ADMIN, 10000, &out), 0);
+		tg_confirm_take(&s, r.id, 2000, 2, TG_ROLE_ADMIN, 10000, &out),
+		0);
 	assert_int_equal(tg_confirm_add(&s, &r, 0), 0);
 	assert_int_equal(
-		tg_confirm_take(&s, r.id, 2, TG_ROLE_ADMIN, 10001, &out),
+		tg_confirm_take(&s, r.id, 2000, 2, TG_ROLE_ADMIN, 10001, &out),
 		-ETIME);
 	assert_string_equal(out.verb, "detach");
 	assert_int_equal(
-		tg_confirm_take(&s, r.id, 2, TG_ROLE_ADMIN, 10001, &out),
+		tg_confirm_take(&s, r.id, 2000, 2, TG_ROLE_ADMIN, 10001, &out),
 		-ENOENT);
 	/* Even a refused confirmer learns it expired, and it goes. */
 	assert_int_equal(tg_confirm_add(&s, &r, 0), 0);
 	assert_int_equal(
-		tg_confirm_take(&s, r.id, 1, TG_ROLE_NONE, 20000, &out),
+		tg_confirm_take(&s, r.id, 2000, 1, TG_ROLE_NONE, 20000, &out),
 		-ETIME);
 	assert_int_equal(s.n, 0);
+}
+
+/*
+ * One account is one person: the asker's uid (not 0) with another login
+ * uid cannot confirm; two admins through sudo (uid 0 both, login uids
+ * apart) can.
+ */
+static void test_same_uid(void **state)
+{
+	struct tg_confirm_store s = {};
+	struct tg_confirm_req r = req("cccccccccccccccc", "reload", 1000, 0),
+			      out;
+
+	r.uid = 1000;
+	assert_int_equal(tg_confirm_add(&s, &r, 0), 0);
+	assert_int_equal(
+		tg_confirm_take(&s, r.id, 1000, 1001, TG_ROLE_ADMIN, 1, &out),
+		-EBUSY);
+	assert_int_equal(
+		tg_confirm_take(&s, r.id, 1001, 1001, TG_ROLE_ADMIN, 1, &out),
+		0);
+	r.uid = 0;
+	assert_int_equal(tg_confirm_add(&s, &r, 0), 0);
+	assert_int_equal(
+		tg_confirm_take(&s, r.id, 0, 1001, TG_ROLE_ADMIN, 1, &out), 0);
+}
+
+/* One person cannot fill the store: 8 waiting each. */
+static void test_per_person(void **state)
+{
+	struct tg_confirm_store s = {};
+	struct tg_confirm_req r;
+	char id[32];
+	int i;
+
+	for (i = 0; i < TG_CONFIRM_PER_PERSON; i++) {
+		snprintf(id, sizeof(id), "%016x", i);
+		r = req(id, "reload", 5, 0);
+		assert_int_equal(tg_confirm_add(&s, &r, 0), 0);
+	}
+	r = req("ffffffffffffffff", "reload", 5, 0);
+	assert_int_equal(tg_confirm_add(&s, &r, 0), -ENOSPC);
+	r = req("eeeeeeeeeeeeeeee", "reload", 6, 0);
+	assert_int_equal(tg_confirm_add(&s, &r, 0), 0);
+	tg_confirm_free(&s);
 }
 
 /* Without a login uid nobody could be told apart from the asker. */
@@ -137,7 +186,7 @@ static void test_bound(void **state)
 
 	for (i = 0; i < TG_CONFIRM_MAX; i++) {
 		snprintf(id, sizeof(id), "%016x", i);
-		r = req(id, "reload", 5, i);
+		r = req(id, "reload", 100 + i, i);
 		assert_int_equal(tg_confirm_add(&s, &r, i), 0);
 	}
 	r = req("ffffffffffffffff", "reload", 5, 100);
@@ -157,6 +206,8 @@ int main(void)
 		cmocka_unit_test(test_once),
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_no_login_uid),
+		cmocka_unit_test(test_same_uid),
+		cmocka_unit_test(test_per_person),
 		cmocka_unit_test(test_bound),
 	};
 
