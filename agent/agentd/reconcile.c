@@ -7,7 +7,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdarg.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
@@ -130,24 +129,6 @@ int agent_load_policy(struct agent *a, struct tg_policy *p, struct tg_diag *d)
 	return err;
 }
 
-/* A message of d that no file position fits. */
-static void diag_plain(struct tg_diag *d, const char *fmt, ...)
-{
-	char msg[512], **v;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	v = reallocarray(d->msgs, d->n + 1, sizeof(*v));
-	if (!v)
-		return;
-	d->msgs = v;
-	d->msgs[d->n] = strdup(msg);
-	if (d->msgs[d->n])
-		d->n++;
-}
-
 /* The policy in force again after next failed to apply (err); d gets why. */
 static void roll_back(struct agent *a, struct tg_policy *prev,
 		      struct tg_policy *next, int err, struct tg_diag *d)
@@ -163,7 +144,7 @@ static void roll_back(struct agent *a, struct tg_policy *prev,
 	tg_policy_free(next);
 	snprintf(msg, sizeof(msg), "policy: cannot apply: %s",
 		 apply_error(err));
-	diag_plain(d, "%s", msg);
+	tg_diag_msg(d, "%s", msg);
 }
 
 /* The outcome of a reload: an event, a log line, the reasons into errs. */
@@ -291,7 +272,7 @@ int agent_reload(struct agent *a, struct json_object *errs,
 	if (!err && a->reload_expect && strcmp(next.digest, a->reload_expect)) {
 		/* Confirmed was what the files held then, not what they hold.
 		 */
-		diag_plain(
+		tg_diag_msg(
 			&d,
 			"policy: the files changed since the request was made (sha256 %s then, %s now): nothing applied; ask again",
 			a->reload_expect, next.digest);

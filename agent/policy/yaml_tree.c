@@ -18,11 +18,24 @@
 
 #include "policy/yaml_tree.h"
 
+/* One message more in d (at most TG_DIAG_MAX, the rest counted). */
+static void diag_push(struct tg_diag *d, const char *msg)
+{
+	char **v;
+
+	v = reallocarray(d->msgs, d->n + 1, sizeof(*v));
+	if (!v)
+		return;
+	d->msgs = v;
+	d->msgs[d->n] = strdup(msg);
+	if (d->msgs[d->n])
+		d->n++;
+}
+
 void tg_diag_add(struct tg_diag *d, const char *name, unsigned int line,
 		 unsigned int col, const char *fmt, ...)
 {
 	char msg[512];
-	char **v;
 	va_list ap;
 	int n;
 
@@ -34,13 +47,22 @@ void tg_diag_add(struct tg_diag *d, const char *name, unsigned int line,
 	va_start(ap, fmt);
 	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
 	va_end(ap);
-	v = reallocarray(d->msgs, d->n + 1, sizeof(*v));
-	if (!v)
+	diag_push(d, msg);
+}
+
+void tg_diag_msg(struct tg_diag *d, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (d->n >= TG_DIAG_MAX) {
+		d->dropped++;
 		return;
-	d->msgs = v;
-	d->msgs[d->n] = strdup(msg);
-	if (d->msgs[d->n])
-		d->n++;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_push(d, msg);
 }
 
 void tg_diag_free(struct tg_diag *d)

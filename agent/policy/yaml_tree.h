@@ -18,6 +18,9 @@ struct tg_diag {
 void tg_diag_add(struct tg_diag *d, const char *name, unsigned int line,
 		 unsigned int col, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* A message that no file position fits (printf-style). */
+void tg_diag_msg(struct tg_diag *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 void tg_diag_free(struct tg_diag *d);
 
 enum ytype { Y_SCALAR, Y_SEQ, Y_MAP };
