@@ -362,6 +362,11 @@ static void client_write(struct tg_control_client *c)
 		if (w <= 0)
 			break;
 		c->out_off += (size_t)w;
+		/*
+		 * A reader that keeps taking keeps its slot (a large status
+		 * in a slow guest); one that stops is cut 2 s later.
+		 */
+		c->deadline_ms = tg_now_ms() + TG_CONTROL_DEADLINE_MS;
 	}
 	client_end(c);
 }

@@ -63,10 +63,11 @@ struct json_object *tg_control_error(const char *msg);
 /*
  * The server of a control socket: up to TG_CONTROL_CLIENTS clients at
  * once, each read and answered as its bytes come and go (never waiting on
- * one), each given TG_CONTROL_DEADLINE_MS for its whole request and reply
- * and then cut off; when the table is full, a new client takes the slot
- * of the one whose time ends first. A slow or silent caller thus delays
- * nobody: not the others, not the loop that polls them.
+ * one), each given TG_CONTROL_DEADLINE_MS to send its request and, once
+ * its reply is queued, as long between two parts of it taken, and then
+ * cut off; when the table is full, a new client takes the slot of the uid
+ * holding the most (its client whose time ends first). A slow or silent
+ * caller thus delays nobody: not the others, not the loop that polls them.
  */
 #define TG_CONTROL_CLIENTS     16
 #define TG_CONTROL_DEADLINE_MS 2000
