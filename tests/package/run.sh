@@ -84,13 +84,17 @@ if grep -qx '/usr/sbin/tenantguard-agent' "$T/contents" &&
 else
 	tg_fail conffiles "seccomp profiles not conffiles"
 fi
-# An upgrade restarts the agent without stopping it first (no gap).
+# An upgrade restarts the agent without stopping it first (no gap), and
+# stops nothing before unpacking (a stopped gate would stop every tenant
+# slice).
 dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./prerm >"$T/prerm"
+dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./preinst >"$T/preinst" 2>/dev/null || : >"$T/preinst"
 if grep -q 'deb-systemd-invoke stop' "$T/prerm" &&
-	! grep -B2 'deb-systemd-invoke stop' "$T/prerm" | grep -q upgrade; then
+	! grep -B2 'deb-systemd-invoke stop' "$T/prerm" | grep -q upgrade &&
+	! grep -q -e 'systemctl.* stop' -e 'deb-systemd-invoke stop' "$T/preinst"; then
 	tg_pass upgrade_no_stop
 else
-	tg_fail upgrade_no_stop "prerm stops units on upgrade"
+	tg_fail upgrade_no_stop "prerm or preinst stops units on upgrade"
 fi
 
 # The chroot: the package's dependencies, from the host's apt sources.
