@@ -265,7 +265,24 @@ void tg_pins_close(struct tg_pins *p)
 	}
 }
 
-/* Unlink every pin in dir/sub; the count removed, or -errno. */
+/* Detach the pinned link at path from its hook before its pin goes: the
+ * kernel releases a link only when its last reference drops, a pin's
+ * after an RCU grace period and, on newer kernels (6.12 here), from a work
+ * queue, so an unlinked pin alone leaves the program running for a while
+ * (or for as long as anyone else holds the link). Link types without a
+ * detach (the LSM ones) go with their pin. */
+static void detach_link(const char *path)
+{
+	int link = bpf_obj_get(path);
+
+	if (link < 0)
+		return;
+	(void)bpf_link_detach(link);
+	close(link);
+}
+
+/* Unlink every pin in dir/sub; the count removed, or -errno. Links are
+ * detached first. */
 static int unpin_all(const char *dir, const char *sub, unsigned int *n)
 {
 	char path[PATH_MAX];
@@ -280,6 +297,12 @@ static int unpin_all(const char *dir, const char *sub, unsigned int *n)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
+		if (!strcmp(sub, "links")) {
+			char link[PATH_MAX + NAME_MAX + 2];
+
+			snprintf(link, sizeof(link), "%s/%s", path, de->d_name);
+			detach_link(link);
+		}
 		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
 			(*n)++;
 		else if (!err)

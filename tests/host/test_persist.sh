@@ -360,11 +360,15 @@ rc=0
 "$real_bin" --detach --pin-dir "$TG_PINS" --event-socket "$TG_SOCK" \
 	--collector-user "${TG_COLLECTOR_USER:-root}" --spool-size 0 \
 	2>"$TG_T/err" || rc=$?
-if [ "$rc" = 0 ] && [ -n "$ids" ] && [ "$(attached "$ids")" = 0 ] && [ ! -e "$TG_PINS" ] &&
-	"$P" --cgroup "$G" connect tcp 127.0.0.1 $port >/dev/null 2>&1; then
+left=$(attached "$ids")
+crc=0
+"$P" --cgroup "$G" connect tcp 127.0.0.1 $port >"$TG_T/cout" 2>&1 || crc=$?
+if [ "$rc" = 0 ] && [ -n "$ids" ] && [ "$left" = 0 ] && [ ! -e "$TG_PINS" ] && [ "$crc" = 0 ]; then
 	tg_pass detach_removes_everything
 else
-	tg_fail detach_removes_everything "exit $rc, $(attached "$ids") of $ids attached: $(cat "$TG_T/err")"
+	tg_fail detach_removes_everything "exit $rc, $left of $(echo $ids | wc -w) attached,\
+ pins: $(ls -R "$TG_PINS" 2>&1 | tr '\n' ' '), connect: $crc $(tr '\n' ' ' <"$TG_T/cout"),\
+ err: $(tr '\n' ' ' <"$TG_T/err")"
 fi
 # Links: the 12 network ones, and the LSM objects' where they load.
 tg_event detach_recorded kind=agent op=detach pin_dir="$TG_PINS" \
