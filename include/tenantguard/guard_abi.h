@@ -32,12 +32,13 @@ enum tg_guard_check {
  * Capabilities refused in the initial user namespace (bit n: capability
  * n): CAP_NET_ADMIN (12), CAP_SYS_MODULE (16), CAP_SYS_RAWIO (17),
  * CAP_SYS_BOOT (22), CAP_SYS_TIME (25), CAP_AUDIT_CONTROL (30),
- * CAP_MAC_OVERRIDE (32), CAP_MAC_ADMIN (33), CAP_PERFMON (38), CAP_BPF (39).
+ * CAP_MAC_OVERRIDE (32), CAP_MAC_ADMIN (33), CAP_AUDIT_READ (37),
+ * CAP_PERFMON (38), CAP_BPF (39).
  */
 #define TG_GUARD_CAPS                                                          \
 	((1ULL << 12) | (1ULL << 16) | (1ULL << 17) | (1ULL << 22) |           \
 	 (1ULL << 25) | (1ULL << 30) | (1ULL << 32) | (1ULL << 33) |           \
-	 (1ULL << 38) | (1ULL << 39))
+	 (1ULL << 37) | (1ULL << 38) | (1ULL << 39))
 
 /* Value of guarded_procs (key: __u32 thread group id, initial pid ns). */
 struct tg_guard_proc {

@@ -17,7 +17,8 @@
  *                         sys_rawio (ioperm), net_admin (SIOCSIFMTU on lo,
  *                         same MTU), net_admin_netns (the same in a new
  *                         network namespace), net_admin_userns (in a new user
- *                         and network namespace)
+ *                         and network namespace), audit_read (bind to the
+ *                         audit log's netlink multicast group)
  *   perf-cpu              perf_event_open of a CPU-wide software counter
  *   mount TYPE|bind|bpf SRC TARGET [userns|mntns]
  *                         mount(2), in a new user and mount namespace
@@ -36,6 +37,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
 #include <linux/perf_event.h>
 #include <linux/reboot.h>
 #include <linux/sched.h>
@@ -190,6 +192,23 @@ static int lo_mtu(void)
 	return err;
 }
 
+/* Join the audit subsystem's read-only multicast group (every audit record
+ * of the host): the kernel asks for CAP_AUDIT_READ. */
+static int audit_readlog(void)
+{
+	struct sockaddr_nl a = {.nl_family = AF_NETLINK,
+				.nl_groups = 1 /* AUDIT_NLGRP_READLOG */};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)))
+		err = errno;
+	close(fd);
+	return err;
+}
+
 static int do_cap(int argc, char **argv)
 {
 	struct timex tx = {.modes = ADJ_TICK, .tick = 0};
@@ -213,6 +232,8 @@ static int do_cap(int argc, char **argv)
 		err = lo_mtu();
 	else if (!strcmp(n, "net_admin_netns"))
 		err = unshare(CLONE_NEWNET) < 0 ? errno : lo_mtu();
+	else if (!strcmp(n, "audit_read"))
+		err = audit_readlog();
 	else if (!strcmp(n, "net_admin_userns"))
 		err = unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0 ? errno
 								: lo_mtu();

@@ -134,6 +134,11 @@ tg_probe cap_net_admin_host --expect ok cap net_admin
 deny cap_net_admin_netns "$A" EPERM cap net_admin_netns
 tg_probe cap_net_admin_own_userns --cgroup "$A" --expect ok cap net_admin_userns
 deny cap_sys_module_pending "$B" EPERM cap sys_module
+# The audit log's multicast group carries every audit record of the host.
+deny cap_audit_read "$A" EPERM cap audit_read
+gev cap_audit_read_event capability op=capable cap=37 \
+	capability=CAP_AUDIT_READ
+tg_probe cap_audit_read_host --expect ok cap audit_read
 
 echo "# protected paths"
 deny log_open "$A" EPERM open "$TG_LOG"
