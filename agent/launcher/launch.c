@@ -138,7 +138,7 @@ static void namespaces(const struct child_args *c)
 static void __attribute__((noreturn)) child(const struct child_args *c)
 {
 	const struct tg_launch *l = c->l;
-	int sock = c->sock, lfd, rc;
+	int sock = c->sock, lfd, tfd, rc;
 	char why[256];
 	sigset_t all;
 
@@ -160,6 +160,16 @@ static void __attribute__((noreturn)) child(const struct child_args *c)
 	if (rc)
 		child_fail(sock, EXIT_LAUNCH, "close_range: %s", strerror(-rc));
 	namespaces(c);
+	/* Its terminal in its own devpts instance, the launcher relaying it. */
+	rc = tg_terminal_renew(c->t, l->switch_ids ? l->uid : (uid_t)-1, &tfd,
+			       why, sizeof(why));
+	if (rc)
+		child_fail(sock, EXIT_LAUNCH, "%s", why);
+	if (c->t->master >= 0 && tg_send_fd(sock, "T", 1, tfd) < 0)
+		child_fail(sock, EXIT_LAUNCH, "passing the pseudo-terminal: %s",
+			   strerror(errno));
+	if (tfd >= 0)
+		close(tfd);
 	/*
 	 * A session of its own: the operator's terminal is not the
 	 * workload's controlling terminal (its own pseudo-terminal is), so
@@ -280,8 +290,8 @@ static pid_t start(struct child_args *c, int cgfd, const char **how)
 }
 
 /* A message from the child; 0 at EOF (exec happened, or it died). */
-static int from_child(const struct tg_launch *l, pid_t pid, int sock, int *lfd,
-		      int *failed)
+static int from_child(const struct tg_launch *l, struct tg_terminal *t,
+		      pid_t pid, int sock, int *lfd, int *failed)
 {
 	char buf[512], why[400];
 	int fd = -1;
@@ -298,6 +308,9 @@ static int from_child(const struct tg_launch *l, pid_t pid, int sock, int *lfd,
 		*failed = tg_err((unsigned char)buf[1], "%s", buf + 2);
 	} else if (buf[0] == 'I') {
 		tg_debug("%s", buf + 1);
+	} else if (buf[0] == 'T') {
+		tg_terminal_adopt(t, fd);
+		return 1;
 	} else if (buf[0] == 'L' && fd >= 0) {
 		if (handoff(l, pid, fd, why, sizeof(why)) == 0) {
 			tg_debug("seccomp listener handed to the agent");
@@ -389,9 +402,10 @@ static int supervise(const struct tg_launch *l, struct tg_terminal *t,
 			break;
 		if (p[5].revents && caller(t, pid, hfd))
 			hfd = -1;
-		if (p[1].revents && !from_child(l, pid, sock, &lfd, failed)) {
+		if (p[1].revents && !from_child(l, t, pid, sock, &lfd, failed)) {
 			close(sock);
 			sock = -1;
+			t->renewing = 0;
 		}
 		if (p[2].revents & POLLIN) {
 			if (tg_notify_answer(lfd, &d) == 0)
@@ -412,7 +426,7 @@ static int supervise(const struct tg_launch *l, struct tg_terminal *t,
 			break;
 	}
 	if (sock >= 0) {
-		while (from_child(l, pid, sock, &lfd, failed))
+		while (from_child(l, t, pid, sock, &lfd, failed))
 			;
 		close(sock);
 	}
@@ -486,6 +500,8 @@ int tg_launch(const struct tg_launch *l)
 	tg_debug("pid %d in %s (%s), seccomp profile %s, new %s namespaces%s",
 		 (int)pid, l->cgroup, how, l->profile, ns,
 		 t.master >= 0 ? ", a pseudo-terminal of its own" : "");
+	/* The operator's input waits for the child's own pseudo-terminal. */
+	t.renewing = t.master >= 0;
 	tg_terminal_raw(&t);
 	status = supervise(l, &t, pid, sfd, sp[0], &failed);
 	sp[0] = -1;

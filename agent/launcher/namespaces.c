@@ -44,7 +44,8 @@ int tg_ns_private_mounts(int pid_ns, char *why, size_t len, char *done,
 			 size_t dlen)
 {
 	const unsigned long nosuid = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-	int shm = is_dir("/dev/shm"), mq = is_dir("/dev/mqueue"), err;
+	int shm = is_dir("/dev/shm"), mq = is_dir("/dev/mqueue"),
+	    pts = is_dir("/dev/pts"), err;
 
 	/* Mounts from the host still arrive; none made here goes back. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL)) {
@@ -81,14 +82,29 @@ int tg_ns_private_mounts(int pid_ns, char *why, size_t len, char *done,
 			 strerror(-err));
 		return err;
 	}
+	/*
+	 * A devpts instance of its own: no other pseudo-terminal of the host
+	 * is there to open by name, and /dev/ptmx (which opens the instance
+	 * mounted on pts beside it) makes new ones here.
+	 */
+	err = pts ? mount_fresh("/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+				TG_NS_DEVPTS_OPTIONS)
+		  : 0;
+	if (err) {
+		snprintf(why, len,
+			 "mount namespace: a private devpts on /dev/pts (%s): %s",
+			 TG_NS_DEVPTS_OPTIONS, strerror(-err));
+		return err;
+	}
 	snprintf(
 		done, dlen,
-		"namespaces: mount (host mounts arrive, none goes back), IPC, cgroup%s; /proc: %s; /dev/shm: %s; /dev/mqueue: %s",
+		"namespaces: mount (host mounts arrive, none goes back), IPC, cgroup%s; /proc: %s; /dev/shm: %s; /dev/mqueue: %s; /dev/pts: %s",
 		pid_ns ? ", PID (with an init as pid 1)" : "",
 		pid_ns ? "own, " TG_NS_PROC_OPTIONS
 		       : "the host's (no PID namespace)",
 		shm ? "private tmpfs" : "absent",
-		mq ? "private mqueue" : "absent (queues are private anyway)");
+		mq ? "private mqueue" : "absent (queues are private anyway)",
+		pts ? "private devpts" : "absent");
 	return 0;
 }
 

@@ -7,6 +7,9 @@
 
 /* What procfs is mounted with in a workload's PID namespace. */
 #define TG_NS_PROC_OPTIONS "hidepid=invisible,subset=pid"
+/* The workload's own devpts instance: anyone may make a pseudo-terminal
+ * there, a slave is its maker's (mode 0620). */
+#define TG_NS_DEVPTS_OPTIONS "newinstance,ptmxmode=0666,mode=0620"
 
 /*
  * The namespaces a workload is started in (clone flags): mount and IPC
@@ -20,7 +23,8 @@ unsigned long tg_ns_clone_flags(int pid_ns);
  * (every mount a slave), a fresh procfs on /proc (with pid_ns: only the
  * namespace's tasks, TG_NS_PROC_OPTIONS), a fresh tmpfs on /dev/shm and a
  * fresh mqueue on /dev/mqueue where these directories exist (without them
- * nothing is shared: POSIX queues live in the IPC namespace). 0, or -errno
+ * nothing is shared: POSIX queues live in the IPC namespace), a devpts
+ * instance of its own on /dev/pts where it exists. 0, or -errno
  * with what failed in why; what is in force in done (a line).
  */
 int tg_ns_private_mounts(int pid_ns, char *why, size_t len, char *done,

@@ -61,6 +61,68 @@ int tg_terminal_open(struct tg_terminal *t, uid_t uid, char *why, size_t len)
 	return 0;
 }
 
+int tg_terminal_renew(const struct tg_terminal *t, uid_t uid, int *master,
+		      char *why, size_t len)
+{
+	struct termios tio;
+	struct winsize ws;
+	int m, s, i, err;
+
+	*master = -1;
+	/* Without a devpts of its own (no /dev/pts here), the first one. */
+	if (t->master < 0 || access("/dev/pts/ptmx", F_OK))
+		return 0;
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0)
+		return fail(why, len, "posix_openpt in the private devpts");
+	if (unlockpt(m)) {
+		err = fail(why, len, "unlockpt in the private devpts");
+		close(m);
+		return err;
+	}
+	s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+	if (s < 0) {
+		err = fail(why, len, "its slave in the private devpts");
+		close(m);
+		return err;
+	}
+	if (uid != (uid_t)-1 && fchown(s, uid, (gid_t)-1)) {
+		err = fail(why, len, "giving the slave to the workload's uid");
+		goto out;
+	}
+	if (tcgetattr(t->tty, &tio) == 0)
+		tcsetattr(s, TCSANOW, &tio);
+	if (ioctl(t->tty, TIOCGWINSZ, &ws) == 0)
+		ioctl(s, TIOCSWINSZ, &ws);
+	for (i = 0; i < 3; i++)
+		if (t->is_tty[i] && dup2(s, i) < 0) {
+			err = fail(why, len, "the new slave on 0, 1, 2");
+			goto out;
+		}
+	close(s);
+	*master = m;
+	return 0;
+out:
+	close(s);
+	close(m);
+	return err;
+}
+
+void tg_terminal_adopt(struct tg_terminal *t, int master)
+{
+	t->renewing = 0;
+	if (t->master < 0 || master < 0) {
+		if (master >= 0)
+			close(master);
+		return;
+	}
+	fcntl(master, F_SETFL, O_NONBLOCK);
+	close(t->master);
+	t->master = master;
+	t->ended = 0;
+	tg_terminal_winsize(t);
+}
+
 int tg_terminal_replace(const struct tg_terminal *t)
 {
 	int i;
@@ -120,7 +182,10 @@ void tg_terminal_poll(const struct tg_terminal *t, int *in_fd, short *in_ev,
 {
 	int open = t->master >= 0 && !t->ended;
 
-	*in_fd = open && t->in >= 0 && t->pending < sizeof(t->buf) ? t->in : -1;
+	*in_fd = open && t->in >= 0 && !t->renewing &&
+				 t->pending < sizeof(t->buf)
+			 ? t->in
+			 : -1;
 	*in_ev = POLLIN;
 	*master_fd = open ? t->master : -1;
 	*master_ev = POLLIN | (t->pending ? POLLOUT : 0);

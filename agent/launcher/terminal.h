@@ -25,6 +25,8 @@ struct tg_terminal {
 	int out;       /* 1 or 2: where the workload's output goes; -1 */
 	int raw;       /* the operator's terminal is in raw mode */
 	int ended;     /* the slave is closed everywhere (EIO) */
+	int renewing;  /* the child's own pseudo-terminal not yet adopted:
+			  the operator's input waits */
 	/*
 	 * The terminal was passed by a client of the agent: it is in no
 	 * session of the launcher's, so whether the client is in its
@@ -51,6 +53,25 @@ int tg_terminal_open(struct tg_terminal *t, uid_t uid, char *why, size_t len);
  * 0 or -errno.
  */
 int tg_terminal_replace(const struct tg_terminal *t);
+
+/*
+ * In the child, in its own mount namespace with its own devpts instance
+ * (tg_ns_private_mounts), still root: a new pseudo-terminal made there,
+ * with the settings and window size of the one on 0, 1, 2, its slave owned
+ * by uid (unless (uid_t)-1) in place of the old one on 0, 1 and 2 (so the
+ * workload finds its terminal by name in its /dev/pts). The new master in
+ * *master, for the launcher to relay instead of t->master. 0 (nothing to do
+ * without a terminal: *master -1), or -errno with what failed in why.
+ */
+int tg_terminal_renew(const struct tg_terminal *t, uid_t uid, int *master,
+		      char *why, size_t len);
+
+/*
+ * In the launcher: master (from tg_terminal_renew) relayed from now on in
+ * place of the first one, whose slave nobody holds any more; -1: the first
+ * one stays. Either way the operator's input is relayed from now on.
+ */
+void tg_terminal_adopt(struct tg_terminal *t, int master);
 
 /*
  * In the workload, a session leader already: the slave becomes its

@@ -9,7 +9,8 @@
 # inside reaches the host, the agent's file isolation holds inside; a
 # namespace that cannot be made fails the launch.
 # Under script(1), as from an operator's interactive shell: the workload has
-# a pseudo-terminal of its own, nothing it pushes with TIOCSTI reaches the
+# a pseudo-terminal of its own, in a devpts instance of its own (no host
+# pseudo-terminal there to open by name), nothing it pushes with TIOCSTI reaches the
 # operator's shell, the terminal is restored, and an interactive shell
 # started by the launcher has job control (background jobs, Ctrl-Z, fg,
 # Ctrl-C).
@@ -207,8 +208,11 @@ stty -g >$W/stty.before
 $L --tenant acme -- $P --expect EPERM tty-inject \$'touch $W/injected\n'
 echo "rc=\$?" >$W/inject.rc
 stty -g >$W/stty.after
-echo "op=\$(stat -L -c %t:%T /dev/stdin)" >$W/dev
-$L --tenant acme -- sh -c 'read -r _ _ _ _ _ sid tty _ </proc/self/stat; echo "in=\$(stat -L -c %t:%T /dev/stdin) ctty=\$tty sid=\$sid self=\$\$"' >>$W/dev
+echo "op=\$(stat -L -c %d:%t:%T /dev/stdin)" >$W/dev
+$L --tenant acme -- sh -c 'read -r _ _ _ _ _ sid tty _ </proc/self/stat; echo "in=\$(stat -L -c %d:%t:%T /dev/stdin) ctty=\$tty sid=\$sid self=\$\$"' >>$W/dev
+echo "host_pts=\$(ls /dev/pts | tr '\n' ' ')" >>$W/dev
+$L --tenant acme -- sh -c 'echo "pts=\$(ls /dev/pts | tr "\n" " ")tty=\$(tty)"' >>$W/dev
+$L --tenant acme -- sh -c 'echo "pts_no_tty=\$(ls /dev/pts | tr "\n" " ")"' </dev/null >>$W/dev 2>&1
 sh -c 'echo \$\$ >$W/launcher.pid; exec $L --tenant acme -- sleep 30'
 stty -g >$W/stty.signal
 EOF
@@ -228,16 +232,29 @@ if [ "$refused" = "fd0: EPERM fd1: EPERM fd2: EPERM dev_tty: EPERM " ] &&
 else
 	tg_fail terminal_injection_reaches_nothing "outcomes: $refused; $(cat "$W/inject.rc"); injected: $(ls "$W/injected" 2>&1); typed: $(ls "$W/typed" 2>&1)"
 fi
-# Its own pseudo-terminal (another device than the operator's), its
-# controlling terminal, in a session of its own.
+# Its own pseudo-terminal (another device than the operator's: another
+# devpts instance, so the same numbers may come back), its controlling
+# terminal, in a session of its own.
 op=$(sed -n 's/^op=//p' "$W/dev")
 set -- $(sed -n 's/^in=//p' "$W/dev" | tr '=' ' ')
 in=$1 ctty=$3 sid=$5 self=$7
-if [ -n "$in" ] && [ "$in" != "$op" ] &&
-	[ "$ctty" = $((0x${in%:*} * 256 + 0x${in#*:})) ] && [ "$sid" = "$self" ]; then
+num=${in#*:}
+if [ -n "$in" ] && [ "${in%%:*}" != "${op%%:*}" ] &&
+	[ "$ctty" = $((0x${num%:*} * 256 + 0x${num#*:})) ] && [ "$sid" = "$self" ]; then
 	tg_pass terminal_own_pty
 else
 	tg_fail terminal_own_pty "$(cat "$W/dev")"
+fi
+# A devpts instance of its own: the host's pseudo-terminals (the
+# operator's, the launcher's first one) are not there to open by name; its
+# own is, by the name tty(1) finds; without a terminal, none.
+host_pts=$(sed -n 's/^host_pts=//p' "$W/dev")
+if [ "$(sed -n 's/^pts=//p' "$W/dev")" = "0 ptmx tty=/dev/pts/0" ] &&
+	[ "$(sed -n 's/^pts_no_tty=//p' "$W/dev")" = "ptmx " ] &&
+	[ "$host_pts" != "ptmx " ] && [ -n "$host_pts" ]; then
+	tg_pass terminal_own_devpts
+else
+	tg_fail terminal_own_devpts "$(grep pts "$W/dev")"
 fi
 if [ -s "$W/stty.before" ] && cmp -s "$W/stty.before" "$W/stty.after" &&
 	cmp -s "$W/stty.before" "$W/stty.signal"; then

@@ -339,17 +339,19 @@ if ! command -v script >/dev/null; then
 else
 	# stdout to the terminal, so the workload's is the pseudo-terminal.
 	cat >"$TG_T/tty2.sh" <<TTY
-tty >$W/tty.caller
-$TG_BIN/tenantguard --control-socket $SOCK run --tenant acme --uid $WU --gid $WG -- sh -c 'tty >$W/tty.inside; test -t 1 && echo tty1 >>$W/tty.inside'
+t=\$(tty); echo "\$t \$(stat -L -c %d:%t:%T \$t)" >$W/tty.caller
+$TG_BIN/tenantguard --control-socket $SOCK run --tenant acme --uid $WU --gid $WG -- sh -c 't=\$(tty); echo "\$t \$(stat -L -c %d:%t:%T \$t)" >$W/tty.inside; test -t 1 && echo tty1 >>$W/tty.inside'
 echo "rc=\$?" >$W/tty.rc
 TTY
 	chmod 0644 "$TG_T/tty2.sh"
 	as "${P}o" script -qec "sh $TG_T/tty2.sh" /dev/null </dev/null >/dev/null 2>&1
 	caller=$(cat "$W/tty.caller" 2>/dev/null)
 	inside=$(head -n 1 "$W/tty.inside" 2>/dev/null)
+	# Another device: another devpts instance (the workload's own), so
+	# the same name may come back.
 	case "$caller $inside" in
 	/dev/pts/*" /dev/pts/"*)
-		if [ "$caller" != "$inside" ] && grep -q tty1 "$W/tty.inside" &&
+		if [ "${caller#* }" != "${inside#* }" ] && grep -q tty1 "$W/tty.inside" &&
 			[ "$(cat "$W/tty.rc")" = rc=0 ]; then
 			tg_pass terminal_own_pty
 		else
