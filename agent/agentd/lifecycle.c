@@ -378,6 +378,8 @@ int agent_start(struct agent *a)
 		tg_diag_free(&d);
 		return tg_err(err, "policy rejected: not starting");
 	}
+	for (i = 0; i < a->policy.warnings.n; i++)
+		tg_info("warning: %s", a->policy.warnings.msgs[i]);
 	err = setup_paths(a);
 	if (err)
 		return err;

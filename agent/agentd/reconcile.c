@@ -6,6 +6,7 @@
  * the inotify watches that tell when they do.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
@@ -111,16 +112,47 @@ int agent_rescan(struct agent *a)
 	return err;
 }
 
+/* Without the policy file, its drop-ins are not read: say so. */
+static void warn_unread_dropins(const struct agent *a, struct tg_policy *p)
+{
+	struct dirent *de;
+	unsigned int n = 0;
+	DIR *dp = opendir(a->opt.policy_dir);
+
+	if (!dp)
+		return;
+	while ((de = readdir(dp)))
+		n += de->d_name[0] != '.';
+	closedir(dp);
+	if (n)
+		tg_diag_msg(
+			&p->warnings,
+			"%s: %u file(s) not read: drop-ins complete %s, which does not exist; the built-in policy is in force",
+			a->opt.policy_dir, n, a->opt.policy_file);
+}
+
 /* The policy from its files (or the built-in one) into p. */
 int agent_load_policy(struct agent *a, struct tg_policy *p, struct tg_diag *d)
 {
 	int err;
 
 	tg_policy_init(p);
+	if (a->builtin && strcmp(a->opt.policy_file, "builtin") &&
+	    access(a->opt.policy_file, F_OK) == 0) {
+		/* Started without the file, which exists now: the built-in
+		 * policy again would look like the file's. */
+		tg_diag_msg(
+			d,
+			"policy: %s exists now, but this agent started without it and runs the built-in policy (zero-config tenants below %s), which a reload cannot leave: restart the agent to use the file (systemctl restart tenantguard-agent); nothing changed",
+			a->opt.policy_file, a->opt.paths_root);
+		return -EAGAIN;
+	}
 	if (a->builtin) {
 		snprintf(p->tenants_cgroup, sizeof(p->tenants_cgroup), "%s",
 			 a->opt.tenants_cgroup);
 		tg_policy_default_roles(p);
+		if (strcmp(a->opt.policy_file, "builtin"))
+			warn_unread_dropins(a, p);
 		return 0;
 	}
 	err = tg_policy_load(p, a->opt.policy_file, a->opt.policy_dir, d);
@@ -204,6 +236,21 @@ static void add_changes(struct json_object *o, struct json_object *changes)
 		json_object_object_add(o, k, json_object_get(v));
 }
 
+/* The policy's warnings into o as "warnings" (none: nothing added). */
+static void add_warnings(const struct tg_policy *p, struct json_object *o)
+{
+	struct json_object *arr;
+	unsigned int i;
+
+	if (!p->warnings.n)
+		return;
+	arr = json_object_new_array();
+	for (i = 0; i < p->warnings.n; i++)
+		json_object_array_add(
+			arr, json_object_new_string(p->warnings.msgs[i]));
+	json_object_object_add(o, "warnings", arr);
+}
+
 static void report_reload(struct agent *a, int err, const struct tg_diag *d,
 			  struct json_object *errs, struct json_object *changes)
 {
@@ -213,6 +260,8 @@ static void report_reload(struct agent *a, int err, const struct tg_diag *d,
 	size_t n;
 
 	if (!err) {
+		for (i = 0; i < a->policy.warnings.n; i++)
+			tg_info("warning: %s", a->policy.warnings.msgs[i]);
 		n = (size_t)snprintf(
 			msg, sizeof(msg),
 			"policy generation %u in force (%u tenants, %ld map changes, %.1f ms)",
@@ -287,6 +336,7 @@ int agent_reload(struct agent *a, struct json_object *errs,
 			roll_back(a, &prev, &next, err, &d);
 		} else {
 			tenant_changes(&prev, &a->policy, ch);
+			add_warnings(&a->policy, ch);
 			tg_policy_free(&prev);
 		}
 	}

@@ -473,6 +473,11 @@ int cli_reload_reply(struct json_object *r)
 	for (i = 0; i < n; i++)
 		tg_plain("%s", json_object_get_string(
 				       json_object_array_get_idx(errs, i)));
+	json_object_object_get_ex(r, "warnings", &errs);
+	n = errs ? json_object_array_length(errs) : 0;
+	for (i = 0; good && i < n; i++)
+		tg_plain("warning: %s", json_object_get_string(
+						json_object_array_get_idx(errs, i)));
 	if (good) {
 		printf("reloaded: generation %s in force (%s map changes, %s ms)\n",
 		       jstr(r, "generation"), jstr(r, "map_changes"),

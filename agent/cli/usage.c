@@ -64,6 +64,14 @@ static const struct cli_opt_doc export_opts[] = {
 	{}};
 
 static const struct cli_opt_doc no_opts[] = {{}};
+static const struct cli_opt_doc check_opts[] = {
+	{"--json", NULL, NULL,
+	 "one JSON object: ok, errors and warnings (file, line, column, "
+	 "message)"},
+	{"--policy", "FILE", "@file", "the main file, as the agent's --policy"},
+	{"--policy-dir", "DIR", "@dir",
+	 "the drop-in directory, as the agent's --policy-dir"},
+	{}};
 
 const struct cli_opt_doc cli_global_opts[] = {
 	{"--control-socket", "PATH", "@file",
@@ -84,10 +92,14 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "person (policy confirm:); exit status 3 means a\n"
 	 "request waits, its id printed",
 	 no_opts},
-	{"policy check", "FILE [DROPIN...]",
+	{"policy check",
+	 "[--json] [FILE [DROPIN...] | [--policy FILE] [--policy-dir DIR]]",
 	 "validate a policy (and drop-ins, merged in the order given)\n"
-	 "without touching the kernel; errors as file:line:column",
-	 no_opts},
+	 "without touching the kernel; errors as file:line:column;\n"
+	 "without FILE, the tree the agent reads, as it reads it\n"
+	 "(/etc/tenantguard/policy.yaml and policy.d/*.yaml, or the\n"
+	 "agent's --policy and --policy-dir)",
+	 check_opts},
 	{"events",
 	 "[--log PATH] [-f|--follow] [--tenant T] [--kind K]\n"
 	 "[--since TIME] [--json]",

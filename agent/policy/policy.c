@@ -967,6 +967,7 @@ void tg_policy_free(struct tg_policy *p)
 	for (i = 0; i < p->n_read; i++)
 		free(p->read[i].path);
 	free(p->read);
+	tg_diag_free(&p->warnings);
 	if (p->names) {
 		hdestroy_r(p->names);
 		free(p->names);

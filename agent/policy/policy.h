@@ -101,6 +101,8 @@ struct tg_policy {
 	crypto_hash_sha256_state digest_st;
 	int digest_open;
 	unsigned int n_files;	    /* files merged */
+	/* Valid but worth telling (files of the drop-in directory skipped). */
+	struct tg_diag warnings;
 	struct hsearch_data *names; /* name -> index of tenants */
 	const void *names_base;	    /* tenants when names was built */
 };

@@ -515,6 +515,36 @@ static int yaml_name(const struct dirent *de)
 }
 
 /*
+ * What the drop-in directory holds that is not read (a name without the
+ * .yaml ending: policy.yml, a package manager's .dpkg-dist, an editor's
+ * backup~), one warning each; hidden names are left alone.
+ */
+static int not_yaml_name(const struct dirent *de)
+{
+	return de->d_name[0] != '.' && !yaml_name(de);
+}
+
+static void warn_skipped(struct tg_policy *p, const char *dir)
+{
+	struct dirent **list = NULL;
+	int i, n = scandir(dir, &list, not_yaml_name, alphasort);
+	size_t len;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(list[i]->d_name);
+		tg_diag_msg(
+			&p->warnings,
+			"%s/%s: skipped: only files named *.yaml are read as drop-ins%s",
+			dir, list[i]->d_name,
+			len > 4 && !strcmp(list[i]->d_name + len - 4, ".yml")
+				? " (rename it to end in .yaml)"
+				: "");
+		free(list[i]);
+	}
+	free(list);
+}
+
+/*
  * Fold one file read into the policy's digest: its name, its length and
  * its bytes, so that the digest says which files, in which order, held
  * what.
@@ -580,6 +610,8 @@ int tg_policy_load(struct tg_policy *p, const char *file,
 		return err;
 	}
 	n = dropin_dir ? scandir(dropin_dir, &list, yaml_name, alphasort) : 0;
+	if (dropin_dir)
+		warn_skipped(p, dropin_dir);
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dropin_dir,
 			 list[i]->d_name);

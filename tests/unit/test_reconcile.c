@@ -69,7 +69,7 @@ int __wrap_tg_cgroup_id(const char *path, __u64 *id)
 /* ---- the agent under test ---- */
 
 static struct agent a;
-static char dir[64], root[128], policy[192], ports[192];
+static char dir[64], root[128], policy[192], ports[192], dropins[192];
 
 static void write_policy(const char *text)
 {
@@ -122,7 +122,9 @@ static int setup(void **state)
 	memset(&a, 0, sizeof(a));
 	agent_opts_init(&a.opt);
 	a.opt.policy_file = policy;
-	a.opt.policy_dir = root; /* holds no *.yaml drop-ins */
+	snprintf(dropins, sizeof(dropins), "%s/policy.d", dir);
+	assert_int_equal(mkdir(dropins, 0755), 0);
+	a.opt.policy_dir = dropins; /* empty */
 	a.opt.policy_explicit = 1;
 	snprintf(a.cgroup_root, sizeof(a.cgroup_root), "%s", root);
 	snprintf(a.host, sizeof(a.host), "testhost");
