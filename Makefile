@@ -208,7 +208,7 @@ check-vm: all
 # Policy parser fuzzing (libFuzzer + ASan/UBSan), FUZZ_SECONDS bounded.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := agent/policy/policy.c agent/policy/policy_check.c agent/policy/yaml_tree.c \
-	agent/common/roles.c
+	agent/common/roles.c agent/common/grant_key.c
 $(OUTPUT)/fuzz_policy: tests/fuzz/fuzz_policy.c $(FUZZ_SRCS) | $(OUTPUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #include <sodium.h>
 
+#include "common/grant_verify.h"
 #include "common/roles.h"
 #include "policy/yaml_tree.h"
 #include "tenantguard/map_abi.h"
@@ -66,6 +67,7 @@ struct tg_policy_tenant {
 	char seccomp[64];
 	struct tg_rate events;	     /* override of the policy's events */
 	struct tg_auditors auditors; /* host users and groups viewing it */
+	struct tg_approvers approvers; /* who approves its grants; need 0: none */
 	char *where;		     /* file:line:column of its definition */
 };
 
