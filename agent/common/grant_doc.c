@@ -311,13 +311,13 @@ static void cw_kstrv(struct cw *w, const char *k, const char *const *v,
 
 static int cw_end(struct cw *w, char **out, size_t *len)
 {
-	cw_raw(w, "}", 1);
+	cw_raw(w, "}", 2); /* and a NUL, not counted */
 	if (w->err) {
 		tg_buf_free(&w->b);
 		return w->err;
 	}
 	*out = w->b.p;
-	*len = w->b.len;
+	*len = w->b.len - 1;
 	return 0;
 }
 

@@ -82,8 +82,8 @@ int tg_grant_request_add_path(struct tg_grant_request *r, const char *path);
 void tg_grant_request_free(struct tg_grant_request *r);
 
 /*
- * The canonical bytes of r (checked first) into *out (malloc'd, no NUL
- * counted in *len, none at the end of the bytes): 0, -EINVAL (err) or
+ * The canonical bytes of r (checked first) into *out (malloc'd, followed
+ * by a NUL that *len does not count; no newline): 0, -EINVAL (err) or
  * -ENOMEM.
  */
 int tg_grant_request_serialise(const struct tg_grant_request *r, char **out,
@@ -100,6 +100,7 @@ int tg_grant_request_parse(const char *buf, size_t len,
 			   struct tg_grant_request *r, char *err,
 			   size_t errlen);
 
+/* The same for an approval: 0 or -ENOMEM. */
 int tg_grant_approval_serialise(const struct tg_grant_approval *a, char **out,
 				size_t *len);
 int tg_grant_approval_parse(const char *buf, size_t len,

@@ -209,13 +209,19 @@ static int check_approval(const char *req, size_t len, const char *sha,
 	return k;
 }
 
+static const char *key_b64(const unsigned char k[32], char out[45])
+{
+	tg_grant_key_b64(k, out);
+	return out;
+}
+
 int tg_grant_verify(const char *req, size_t len, const char *const *approvals,
 		    const size_t *lens, unsigned int n,
 		    const struct tg_grant_context *ctx,
 		    struct tg_grant_verdict *v)
 {
 	unsigned char counted[TG_APPROVERS_MAX] = {0};
-	char sha[65];
+	char sha[65], key[45];
 	unsigned int i;
 	int k, first = TG_GRANT_OK, first_i = -1;
 
@@ -238,8 +244,8 @@ int tg_grant_verify(const char *req, size_t len, const char *const *approvals,
 		if (k >= 0 && counted[k])
 			set(&v->each[i].result, v->each[i].why,
 			    TG_GRANT_DUPLICATE,
-			    "%.47s the same key again, counted once",
-			    v->each[i].why);
+			    "by %s: the same key again, counted once",
+			    key_b64(ctx->approvers->keys[k], key));
 		else if (k >= 0)
 			counted[k] = 1, v->n_valid++;
 		if (v->each[i].result != TG_GRANT_OK &&
