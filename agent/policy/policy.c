@@ -535,7 +535,7 @@ static int approver_key(struct yctx *c, const struct ynode *v,
 		return -EINVAL;
 	if (tg_grant_key_parse(v->value, a->keys[a->n_keys])) {
 		YERR(c, v,
-		     "approver key '%.60s' is not an Ed25519 public key in base64 (44 characters)",
+		     "approver key '%.80s' is not an Ed25519 public key in base64 (44 characters)",
 		     v->value);
 		return -EINVAL;
 	}
