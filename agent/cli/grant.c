@@ -23,7 +23,7 @@
 #include "common/log.h"
 #include "policy/policy.h"
 
-#define KEY_FILE_MAX 128
+#define KEY_FILE_MAX  128
 #define VALID_DEFAULT (24 * 3600)
 
 /* A request or approval file into *buf (one document): 0 or 1 (reported). */
@@ -39,7 +39,8 @@ static int read_doc(const char *path, char **buf, size_t *len)
 	return 0;
 }
 
-/* keygen --out FILE: a new secret key (0600, never over a file), its public key printed. */
+/* keygen --out FILE: a new secret key (0600, never over a file), its public key
+ * printed. */
 int cmd_grant_keygen(const struct cli_opts *o, int argc, char **argv)
 {
 	unsigned char pk[32], sk[64], seed[32];
@@ -51,13 +52,16 @@ int cmd_grant_keygen(const struct cli_opts *o, int argc, char **argv)
 		if (!strcmp(argv[i], "--out") && i + 1 < argc)
 			out = argv[++i];
 		else
-			return tg_err(2, "grant keygen: unexpected '%s' (grant keygen --out FILE)",
-				      argv[i]);
+			return tg_err(
+				2,
+				"grant keygen: unexpected '%s' (grant keygen --out FILE)",
+				argv[i]);
 	if (!out)
 		return tg_err(2, "grant keygen: --out FILE is needed");
 	if (sodium_init() < 0)
 		return tg_err(1, "grant keygen: libsodium does not start");
-	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
 	if (fd < 0)
 		return tg_err(1, "grant keygen: cannot create %s: %s%s", out,
 			      strerror(errno),
@@ -111,9 +115,10 @@ static int read_key(const char *path, unsigned char sk[64])
 	}
 	if (st.st_mode & 077) {
 		close(fd);
-		return tg_err(1,
-			      "grant approve: key %s may be read or written by others (mode %03o; chmod 600)",
-			      path, st.st_mode & 0777);
+		return tg_err(
+			1,
+			"grant approve: key %s may be read or written by others (mode %03o; chmod 600)",
+			path, st.st_mode & 0777);
 	}
 	r = read(fd, buf, KEY_FILE_MAX);
 	close(fd);
@@ -129,15 +134,17 @@ static int read_key(const char *path, unsigned char sk[64])
 	}
 	sodium_memzero(buf, sizeof(buf));
 	if (bad)
-		return tg_err(1,
-			      "grant approve: key %s is not a secret key (one line: base64 of a 32-byte Ed25519 seed)",
-			      path);
+		return tg_err(
+			1,
+			"grant approve: key %s is not a secret key (one line: base64 of a 32-byte Ed25519 seed)",
+			path);
 	crypto_sign_seed_keypair(pk, sk, seed);
 	sodium_memzero(seed, sizeof(seed));
 	return 0;
 }
 
-/* approve REQUESTFILE --key KEYFILE [--valid DURATION]: the approval on stdout. */
+/* approve REQUESTFILE --key KEYFILE [--valid DURATION]: the approval on stdout.
+ */
 int cmd_grant_approve(const struct cli_opts *o, int argc, char **argv)
 {
 	const char *req_path = NULL, *key = NULL;
@@ -154,25 +161,30 @@ int cmd_grant_approve(const struct cli_opts *o, int argc, char **argv)
 		else if (!strcmp(argv[i], "--valid") && i + 1 < argc) {
 			if (tg_parse_duration(argv[++i], &valid) || valid < 1 ||
 			    valid > TG_GRANT_MAX_VALID)
-				return tg_err(2,
-					      "grant approve: --valid '%s' is no duration from 1s to 30d (90s, 10m, 2h, 1d)",
-					      argv[i]);
+				return tg_err(
+					2,
+					"grant approve: --valid '%s' is no duration from 1s to 30d (90s, 10m, 2h, 1d)",
+					argv[i]);
 		} else if (argv[i][0] != '-' && !req_path)
 			req_path = argv[i];
 		else
-			return tg_err(2, "grant approve: unexpected '%s' (grant approve REQUESTFILE --key KEYFILE [--valid DURATION])",
-				      argv[i]);
+			return tg_err(
+				2,
+				"grant approve: unexpected '%s' (grant approve REQUESTFILE --key KEYFILE [--valid DURATION])",
+				argv[i]);
 	}
 	if (!req_path || !key)
-		return tg_err(2, "grant approve: REQUESTFILE and --key KEYFILE are needed");
+		return tg_err(
+			2,
+			"grant approve: REQUESTFILE and --key KEYFILE are needed");
 	if (sodium_init() < 0)
 		return tg_err(1, "grant approve: libsodium does not start");
 	if (read_key(key, sk))
 		return 1;
 	if (read_doc(req_path, &req, &len))
 		goto out_zero;
-	if (tg_grant_approve(req, len, sk, (__u64)time(NULL) + (__u64)valid,
-			     &a, err, sizeof(err))) {
+	if (tg_grant_approve(req, len, sk, (__u64)time(NULL) + (__u64)valid, &a,
+			     err, sizeof(err))) {
 		tg_err(1, "grant approve: %s: %s", req_path,
 		       err[0] ? err : "out of memory");
 		goto out_free;
@@ -183,7 +195,8 @@ int cmd_grant_approve(const struct cli_opts *o, int argc, char **argv)
 	}
 	printf("%.*s\n", (int)olen, out);
 	ret = fflush(stdout) ? tg_err(1, "grant approve: cannot write: %s",
-				      strerror(errno)) : 0;
+				      strerror(errno))
+			     : 0;
 	free(out);
 out_free:
 	free(req);
@@ -203,16 +216,17 @@ static int verify_args(int argc, char **argv, struct verify_args *v)
 	int i;
 
 	for (i = 1; i < argc; i++) {
-		const char **opt = !strcmp(argv[i], "--policy")	   ? &v->policy :
-				   !strcmp(argv[i], "--tenant")	   ? &v->tenant :
-				   !strcmp(argv[i], "--host")	   ? &v->host :
-				   !strcmp(argv[i], "--boot-id") ? &v->boot_id :
-								   NULL;
+		const char **opt = !strcmp(argv[i], "--policy")	   ? &v->policy
+				   : !strcmp(argv[i], "--tenant")  ? &v->tenant
+				   : !strcmp(argv[i], "--host")	   ? &v->host
+				   : !strcmp(argv[i], "--boot-id") ? &v->boot_id
+								   : NULL;
 
 		if (opt && i + 1 < argc)
 			*opt = argv[++i];
 		else if (opt || argv[i][0] == '-')
-			return tg_err(2, "grant verify: unexpected '%s'", argv[i]);
+			return tg_err(2, "grant verify: unexpected '%s'",
+				      argv[i]);
 		else if (!v->req)
 			v->req = argv[i];
 		else if (v->n < TG_GRANT_MAX_APPROVALS)
@@ -222,14 +236,15 @@ static int verify_args(int argc, char **argv, struct verify_args *v)
 				      TG_GRANT_MAX_APPROVALS);
 	}
 	if (!v->req || !v->n || !v->policy)
-		return tg_err(2, "grant verify: REQUESTFILE APPROVAL... --policy FILE are needed");
+		return tg_err(
+			2,
+			"grant verify: REQUESTFILE APPROVAL... --policy FILE are needed");
 	return 0;
 }
 
 /* The tenant's approvers from the policy in path: NULL (reported) if none. */
-static const struct tg_policy_tenant *policy_tenant(struct tg_policy *p,
-						    const char *path,
-						    const char *tenant)
+static const struct tg_policy_tenant *
+policy_tenant(struct tg_policy *p, const char *path, const char *tenant)
 {
 	const struct tg_policy_tenant *t;
 	struct tg_diag d = {};
@@ -246,12 +261,13 @@ static const struct tg_policy_tenant *policy_tenant(struct tg_policy *p,
 	}
 	t = tg_policy_find(p, tenant);
 	if (!t)
-		tg_err(1, "grant verify: tenant '%s' is not in policy %s", tenant,
-		       path);
+		tg_err(1, "grant verify: tenant '%s' is not in policy %s",
+		       tenant, path);
 	return t;
 }
 
-/* verify REQUESTFILE APPROVAL... --policy FILE [--tenant T] [--host H] [--boot-id B] */
+/* verify REQUESTFILE APPROVAL... --policy FILE [--tenant T] [--host H]
+ * [--boot-id B] */
 int cmd_grant_verify(const struct cli_opts *o, int argc, char **argv)
 {
 	char host[65] = "", boot[37] = "", err[TG_GRANT_ERR_MAX] = "";
@@ -270,16 +286,20 @@ int cmd_grant_verify(const struct cli_opts *o, int argc, char **argv)
 		return 2;
 	k = tg_grant_this_host(host, boot);
 	if (k < 0 && (!a.host || !a.boot_id))
-		return tg_err(1, "grant verify: cannot tell this host and boot: %s (give --host and --boot-id)",
-			      strerror(-k));
+		return tg_err(
+			1,
+			"grant verify: cannot tell this host and boot: %s (give --host and --boot-id)",
+			strerror(-k));
 	if (read_doc(a.req, &req, &len))
 		return 1;
 	for (i = 0; i < a.n; i++)
 		if (read_doc(a.approvals[i], &docs[i], &lens[i]))
 			goto out_free;
 	/* Whose approvers: --tenant, else the tenant the request names. */
-	if (!a.tenant && tg_grant_request_parse(req, len, &r, err, sizeof(err))) {
-		tg_err(1, "grant verify: refused (bad-request): %s: %s", a.req, err);
+	if (!a.tenant &&
+	    tg_grant_request_parse(req, len, &r, err, sizeof(err))) {
+		tg_err(1, "grant verify: refused (bad-request): %s: %s", a.req,
+		       err);
 		goto out_free;
 	}
 	if (!a.tenant) {
@@ -298,14 +318,16 @@ int cmd_grant_verify(const struct cli_opts *o, int argc, char **argv)
 	ctx.host = a.host ?: host;
 	ctx.boot_id = a.boot_id ?: boot;
 	v = malloc(sizeof(*v));
-	if (!v || tg_grant_verify(req, len, (const char *const *)docs, lens, a.n,
-				  &ctx, v) < 0) {
+	if (!v || tg_grant_verify(req, len, (const char *const *)docs, lens,
+				  a.n, &ctx, v) < 0) {
 		tg_err(1, "grant verify: out of memory");
 		free(v);
 		v = NULL;
 		goto out_policy;
 	}
-	for (i = 0; v->result != TG_GRANT_BAD_REQUEST && i < v->n && v->each[i].why[0]; i++)
+	for (i = 0;
+	     v->result != TG_GRANT_BAD_REQUEST && i < v->n && v->each[i].why[0];
+	     i++)
 		printf("approval %u (%s): %s: %s\n", i + 1, a.approvals[i],
 		       tg_grant_result_name(v->each[i].result), v->each[i].why);
 	if (v->result == TG_GRANT_OK) {

@@ -69,7 +69,8 @@ static const struct cli_opt_doc grant_keygen_opts[] = {
 	{}};
 
 static const struct cli_opt_doc grant_approve_opts[] = {
-	{"--key", "KEYFILE", "@file", "the approver's secret key (grant keygen)"},
+	{"--key", "KEYFILE", "@file",
+	 "the approver's secret key (grant keygen)"},
 	{"--valid", "DURATION", NULL,
 	 "how long the approval may be used (default 1d, at most 30d)"},
 	{}};

@@ -74,9 +74,10 @@ int tg_grant_ops_parse(const char *s, unsigned int *ops, char *err,
 		n = comma ? (size_t)(comma - s) : strlen(s);
 		bit = op_bit(s, n);
 		if (!bit)
-			return fail(err, errlen,
-				    "unknown op '%.*s' (read, write, exec, connect, signal, ptrace)",
-				    (int)(n > 32 ? 32 : n), s);
+			return fail(
+				err, errlen,
+				"unknown op '%.*s' (read, write, exec, connect, signal, ptrace)",
+				(int)(n > 32 ? 32 : n), s);
 		*ops |= (unsigned int)bit;
 		if (!comma)
 			return 0;
@@ -107,7 +108,8 @@ static int is_hex(const char *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return s[n] == '\0';
 }
@@ -158,7 +160,8 @@ int tg_grant_request_check(const struct tg_grant_request *r, char *err,
 		return fail(err, errlen, "id: not 32 lowercase hex digits");
 	/* The policy's rules for names are checked where it is at hand. */
 	if (!r->tenant[0] || !text_ok(r->tenant, 0))
-		return fail(err, errlen, "tenant: empty or not printable ASCII");
+		return fail(err, errlen,
+			    "tenant: empty or not printable ASCII");
 	if (r->login_uid == 4294967295u)
 		return fail(err, errlen, "login_uid: unset (4294967295)");
 	if (!r->user[0] || !text_ok(r->user, 0))
@@ -166,26 +169,30 @@ int tg_grant_request_check(const struct tg_grant_request *r, char *err,
 	if (!r->ops || r->ops >= 1u << N_OPS)
 		return fail(err, errlen, "ops: none, or an unknown op");
 	if (r->n_paths && !(r->ops & TG_GRANT_OPS_FILE))
-		return fail(err, errlen,
-			    "paths: given without a file op (read, write, exec)");
+		return fail(
+			err, errlen,
+			"paths: given without a file op (read, write, exec)");
 	if (r->n_paths > TG_GRANT_MAX_PATHS)
 		return fail(err, errlen, "paths: more than %u",
 			    TG_GRANT_MAX_PATHS);
 	for (i = 0; i < r->n_paths; i++) {
 		if (!path_ok(r->paths[i]))
-			return fail(err, errlen,
-				    "paths: '%.64s' is not an absolute, normalised path",
-				    r->paths[i]);
+			return fail(
+				err, errlen,
+				"paths: '%.64s' is not an absolute, normalised path",
+				r->paths[i]);
 		if (i && strcmp(r->paths[i - 1], r->paths[i]) >= 0)
-			return fail(err, errlen, "paths: not sorted and distinct");
+			return fail(err, errlen,
+				    "paths: not sorted and distinct");
 	}
 	if (r->duration < 1 || r->duration > TG_GRANT_MAX_DURATION)
 		return fail(err, errlen,
 			    "duration: %u s is out of 1..%u (at most 8 h)",
 			    r->duration, TG_GRANT_MAX_DURATION);
 	if (!r->reason[0] || !text_ok(r->reason, 1))
-		return fail(err, errlen,
-			    "reason: empty, or not UTF-8 text without control characters");
+		return fail(
+			err, errlen,
+			"reason: empty, or not UTF-8 text without control characters");
 	if (!r->created || r->created > INT64_MAX)
 		return fail(err, errlen, "created: out of range");
 	if (r->activate_by <= r->created ||
@@ -291,7 +298,8 @@ static void cw_kint(struct cw *w, const char *k, __u64 v)
 	char num[24];
 
 	cw_key(w, k);
-	cw_raw(w, num, (size_t)snprintf(num, sizeof(num), "%" PRIu64, (uint64_t)v));
+	cw_raw(w, num,
+	       (size_t)snprintf(num, sizeof(num), "%" PRIu64, (uint64_t)v));
 }
 
 static void cw_kstrv(struct cw *w, const char *k, const char *const *v,
@@ -343,7 +351,8 @@ int tg_grant_request_serialise(const struct tg_grant_request *r, char **out,
 	cw_kint(&w, "login_uid", r->login_uid);
 	cw_kstrv(&w, "ops", ops, n);
 	if (r->n_paths)
-		cw_kstrv(&w, "paths", (const char *const *)r->paths, r->n_paths);
+		cw_kstrv(&w, "paths", (const char *const *)r->paths,
+			 r->n_paths);
 	cw_kstr(&w, "reason", r->reason);
 	cw_kstr(&w, "tenant", r->tenant);
 	cw_kstr(&w, "type", TG_GRANT_REQUEST_TYPE);
@@ -375,7 +384,8 @@ static int parse_object(const char *buf, size_t *len, const struct field *want,
 	if (*len && buf[*len - 1] == '\n')
 		(*len)--;
 	if (*len > TG_GRANT_MAX_DOC)
-		return fail(err, errlen, "larger than %u bytes", TG_GRANT_MAX_DOC);
+		return fail(err, errlen, "larger than %u bytes",
+			    TG_GRANT_MAX_DOC);
 	if (memchr(buf, '\0', *len))
 		return fail(err, errlen, "not JSON (a NUL byte)");
 	tok = json_tokener_new();
@@ -401,9 +411,10 @@ static int parse_object(const char *buf, size_t *len, const struct field *want,
 			return fail(err, errlen, "unknown field '%.32s'", key);
 		if (!json_object_is_type(val, want[i].type))
 			return fail(err, errlen, "%s: not %s", key,
-				    want[i].type == json_type_int ? "an integer" :
-				    want[i].type == json_type_array ? "an array" :
-								      "a string");
+				    want[i].type == json_type_int ? "an integer"
+				    : want[i].type == json_type_array
+					    ? "an array"
+					    : "a string");
 	}
 	for (i = 0; i < n; i++)
 		if (want[i].required &&
@@ -424,8 +435,8 @@ static int get_str(struct json_object *o, const char *k, char *out, size_t n,
 		return 0;
 	len = (size_t)json_object_get_string_len(v);
 	if (len >= n || strlen(json_object_get_string(v)) != len)
-		return fail(err, errlen, "%s: longer than %zu bytes or holds NUL",
-			    k, n - 1);
+		return fail(err, errlen,
+			    "%s: longer than %zu bytes or holds NUL", k, n - 1);
 	memcpy(out, json_object_get_string(v), len + 1);
 	return 0;
 }
@@ -485,9 +496,10 @@ static int same_bytes(const char *buf, size_t len, const char *canon,
 		;
 	if (i == len && i == clen)
 		return 0;
-	return fail(err, errlen,
-		    "not in canonical form (differs at byte %zu: sorted keys, no whitespace, only \\\" and \\\\ escaped)",
-		    i);
+	return fail(
+		err, errlen,
+		"not in canonical form (differs at byte %zu: sorted keys, no whitespace, only \\\" and \\\\ escaped)",
+		i);
 }
 
 static int request_ops(struct json_object *a, struct tg_grant_request *r,
@@ -500,7 +512,8 @@ static int request_ops(struct json_object *a, struct tg_grant_request *r,
 	for (i = 0; i < n; i++) {
 		v = json_object_array_get_idx(a, i);
 		if (!json_object_is_type(v, json_type_string))
-			return fail(err, errlen, "ops: an entry is not a string");
+			return fail(err, errlen,
+				    "ops: an entry is not a string");
 		bit = op_bit(json_object_get_string(v),
 			     strlen(json_object_get_string(v)));
 		if (!bit)
@@ -530,7 +543,8 @@ static int request_paths(struct json_object *a, struct tg_grant_request *r,
 		if (!json_object_is_type(v, json_type_string) ||
 		    strlen(json_object_get_string(v)) !=
 			    (size_t)json_object_get_string_len(v))
-			return fail(err, errlen, "paths: an entry is not a string");
+			return fail(err, errlen,
+				    "paths: an entry is not a string");
 		r->paths[i] = strdup(json_object_get_string(v));
 		if (!r->paths[i])
 			return -ENOMEM;
@@ -540,8 +554,7 @@ static int request_paths(struct json_object *a, struct tg_grant_request *r,
 }
 
 int tg_grant_request_parse(const char *buf, size_t len,
-			   struct tg_grant_request *r, char *err,
-			   size_t errlen)
+			   struct tg_grant_request *r, char *err, size_t errlen)
 {
 	struct json_object *o = NULL, *v;
 	__u64 uid = 0, duration = 0;
@@ -562,7 +575,8 @@ int tg_grant_request_parse(const char *buf, size_t len,
 	    get_str(o, "user", r->user, sizeof(r->user), err, errlen) ||
 	    get_str(o, "reason", r->reason, sizeof(r->reason), err, errlen) ||
 	    get_str(o, "host", r->host, sizeof(r->host), err, errlen) ||
-	    get_str(o, "boot_id", r->boot_id, sizeof(r->boot_id), err, errlen) ||
+	    get_str(o, "boot_id", r->boot_id, sizeof(r->boot_id), err,
+		    errlen) ||
 	    get_int(o, "login_uid", 4294967295u, &uid, err, errlen) ||
 	    get_int(o, "duration", 4294967295u, &duration, err, errlen) ||
 	    get_int(o, "created", INT64_MAX, &r->created, err, errlen) ||
@@ -606,9 +620,12 @@ int tg_grant_approval_serialise(const struct tg_grant_approval *a, char **out,
 }
 
 static const struct field approval_fields[] = {
-	{"expires", json_type_int, 1},	       {"key", json_type_string, 1},
-	{"request_id", json_type_string, 1},   {"request_sha256", json_type_string, 1},
-	{"signature", json_type_string, 1},    {"type", json_type_string, 1},
+	{"expires", json_type_int, 1},
+	{"key", json_type_string, 1},
+	{"request_id", json_type_string, 1},
+	{"request_sha256", json_type_string, 1},
+	{"signature", json_type_string, 1},
+	{"type", json_type_string, 1},
 	{"version", json_type_int, 1},
 };
 
@@ -643,11 +660,12 @@ int tg_grant_approval_parse(const char *buf, size_t len,
 	}
 	if (!is_hex(a->request_id, TG_GRANT_ID_HEX) ||
 	    !is_hex(a->request_sha256, 64)) {
-		fail(err, errlen, "request_id or request_sha256: not lowercase hex");
+		fail(err, errlen,
+		     "request_id or request_sha256: not lowercase hex");
 		goto out_put;
 	}
-	if (!is_hex(sig, 128) ||
-	    sodium_hex2bin(a->sig, sizeof(a->sig), sig, 128, NULL, NULL, NULL)) {
+	if (!is_hex(sig, 128) || sodium_hex2bin(a->sig, sizeof(a->sig), sig,
+						128, NULL, NULL, NULL)) {
 		fail(err, errlen, "signature: not 128 lowercase hex digits");
 		goto out_put;
 	}

@@ -13,17 +13,17 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#define TG_GRANT_VERSION	  1
-#define TG_GRANT_REQUEST_TYPE	  "tenantguard-grant-request"
-#define TG_GRANT_APPROVAL_TYPE	  "tenantguard-grant-approval"
-#define TG_GRANT_MAX_DOC	  16384	    /* bytes of one document */
-#define TG_GRANT_MAX_DURATION	  (8 * 3600) /* seconds a grant may last */
-#define TG_GRANT_MAX_ACTIVATE	  (7 * 86400) /* created .. activate_by */
-#define TG_GRANT_MAX_PATHS	  32
-#define TG_GRANT_PATH_MAX	  1024 /* bytes of a path, with NUL */
-#define TG_GRANT_REASON_MAX	  512  /* bytes of the reason, with NUL */
-#define TG_GRANT_ID_HEX		  32   /* 128 bits */
-#define TG_GRANT_ERR_MAX	  256  /* a message, with NUL */
+#define TG_GRANT_VERSION       1
+#define TG_GRANT_REQUEST_TYPE  "tenantguard-grant-request"
+#define TG_GRANT_APPROVAL_TYPE "tenantguard-grant-approval"
+#define TG_GRANT_MAX_DOC       16384	   /* bytes of one document */
+#define TG_GRANT_MAX_DURATION  (8 * 3600)  /* seconds a grant may last */
+#define TG_GRANT_MAX_ACTIVATE  (7 * 86400) /* created .. activate_by */
+#define TG_GRANT_MAX_PATHS     32
+#define TG_GRANT_PATH_MAX      1024 /* bytes of a path, with NUL */
+#define TG_GRANT_REASON_MAX    512  /* bytes of the reason, with NUL */
+#define TG_GRANT_ID_HEX	       32   /* 128 bits */
+#define TG_GRANT_ERR_MAX       256  /* a message, with NUL */
 
 /* The operations a grant may allow (the bits of tg_grant_request.ops). */
 enum tg_grant_op {
@@ -34,17 +34,18 @@ enum tg_grant_op {
 	TG_GRANT_OP_SIGNAL = 1u << 4,
 	TG_GRANT_OP_WRITE = 1u << 5,
 };
-#define TG_GRANT_OPS_FILE (TG_GRANT_OP_READ | TG_GRANT_OP_WRITE | TG_GRANT_OP_EXEC)
+#define TG_GRANT_OPS_FILE                                                      \
+	(TG_GRANT_OP_READ | TG_GRANT_OP_WRITE | TG_GRANT_OP_EXEC)
 
 struct tg_grant_request {
 	char id[TG_GRANT_ID_HEX + 1]; /* lowercase hex */
 	char tenant[64];
-	__u32 login_uid; /* of the support actor; not 4294967295 */
-	char user[33];	 /* its name */
+	__u32 login_uid;  /* of the support actor; not 4294967295 */
+	char user[33];	  /* its name */
 	unsigned int ops; /* enum tg_grant_op bits, at least one */
 	char **paths;	  /* sorted, distinct; only with file ops */
 	unsigned int n_paths;
-	__u32 duration;	  /* seconds, 1..TG_GRANT_MAX_DURATION */
+	__u32 duration; /* seconds, 1..TG_GRANT_MAX_DURATION */
 	char reason[TG_GRANT_REASON_MAX];
 	__u64 created;	   /* unix seconds */
 	__u64 activate_by; /* unix seconds, after created */

@@ -66,7 +66,8 @@ int tg_grant_signed_bytes(const char *req, size_t len, __u64 expires,
 		return -ENOMEM;
 	memcpy(m, TG_GRANT_DOMAIN, TG_GRANT_DOMAIN_LEN);
 	for (i = 0; i < 8; i++)
-		m[TG_GRANT_DOMAIN_LEN + i] = (unsigned char)(expires >> (56 - 8 * i));
+		m[TG_GRANT_DOMAIN_LEN + i] =
+			(unsigned char)(expires >> (56 - 8 * i));
 	memcpy(m + TG_GRANT_DOMAIN_LEN + 8, req, len);
 	*out = m;
 	*outlen = TG_GRANT_DOMAIN_LEN + 8 + len;
@@ -258,8 +259,9 @@ int tg_grant_verify(const char *req, size_t len, const char *const *approvals,
 			   v->n_valid, v->need, v->req.id);
 	if (first_i >= 0)
 		return set(&v->result, v->why, first,
-			   "approval %d %s; %u of %u needed approvers", first_i + 1,
-			   v->each[first_i].why, v->n_valid, v->need);
+			   "approval %d %s; %u of %u needed approvers",
+			   first_i + 1, v->each[first_i].why, v->n_valid,
+			   v->need);
 	return set(&v->result, v->why, TG_GRANT_TOO_FEW,
 		   "%u distinct approver(s) of %u needed", v->n_valid, v->need);
 }

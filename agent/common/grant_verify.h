@@ -18,9 +18,9 @@
 #include "common/grant_doc.h"
 
 #define TG_GRANT_DOMAIN	       "tenantguard grant approval v1"
-#define TG_GRANT_DOMAIN_LEN    30 /* with its NUL */
-#define TG_APPROVERS_MAX       16 /* keys of one tenant */
-#define TG_GRANT_MAX_APPROVALS 16 /* approvals checked at once */
+#define TG_GRANT_DOMAIN_LEN    30	    /* with its NUL */
+#define TG_APPROVERS_MAX       16	    /* keys of one tenant */
+#define TG_GRANT_MAX_APPROVALS 16	    /* approvals checked at once */
 #define TG_GRANT_MAX_VALID     (30 * 86400) /* --valid: 30 days at most */
 
 /* A tenant's approvers: N (need) of these keys must approve. */
@@ -56,7 +56,7 @@ struct tg_grant_verdict {
 	char why[TG_GRANT_ERR_MAX];
 	unsigned int n_valid; /* distinct approvers whose approval holds */
 	unsigned int need;
-	unsigned int n;	      /* approvals checked */
+	unsigned int n; /* approvals checked */
 	struct {
 		int result;
 		char why[TG_GRANT_ERR_MAX];

@@ -23,7 +23,8 @@ static int id_ok(const char *s)
 	size_t i;
 
 	for (i = 0; i < TG_GRANT_ID_HEX; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return s[i] == '\0';
 }

@@ -583,7 +583,8 @@ static int tenant_approvers(struct yctx *c, struct tg_policy_tenant *t,
 		return -EINVAL;
 	if (parse_uint(n->value, TG_APPROVERS_MAX, &need) || need < 1 ||
 	    need > l->n) {
-		YERR(c, n, "need must be a number from 1 to the %u key(s), not '%s'",
+		YERR(c, n,
+		     "need must be a number from 1 to the %u key(s), not '%s'",
 		     l->n, n->value);
 		return -EINVAL;
 	}

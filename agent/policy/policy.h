@@ -67,8 +67,9 @@ struct tg_policy_tenant {
 	char seccomp[64];
 	struct tg_rate events;	     /* override of the policy's events */
 	struct tg_auditors auditors; /* host users and groups viewing it */
-	struct tg_approvers approvers; /* who approves its grants; need 0: none */
-	char *where;		     /* file:line:column of its definition */
+	/* Who approves its grants (need 0: nobody, no grant). */
+	struct tg_approvers approvers;
+	char *where; /* file:line:column of its definition */
 };
 
 struct tg_policy {

@@ -25,9 +25,9 @@ static void test_serialise_fixed(void **state)
 	size_t len = 0;
 
 	vec_request(&r);
-	assert_int_equal(tg_grant_request_serialise(&r, &out, &len, err,
-						    sizeof(err)),
-			 0);
+	assert_int_equal(
+		tg_grant_request_serialise(&r, &out, &len, err, sizeof(err)),
+		0);
 	assert_int_equal(len, strlen(VEC_REQUEST));
 	assert_memory_equal(out, VEC_REQUEST, len);
 	free(out);
@@ -40,8 +40,9 @@ static void test_parse_fixed(void **state)
 	struct tg_grant_request r;
 	char *nl = NULL;
 
-	assert_int_equal(tg_grant_request_parse(VEC_REQUEST, strlen(VEC_REQUEST),
-						&r, err, sizeof(err)),
+	assert_int_equal(tg_grant_request_parse(VEC_REQUEST,
+						strlen(VEC_REQUEST), &r, err,
+						sizeof(err)),
 			 0);
 	assert_string_equal(r.id, "00112233445566778899aabbccddeeff");
 	assert_string_equal(r.tenant, "acme");
@@ -60,9 +61,9 @@ static void test_parse_fixed(void **state)
 	tg_grant_request_free(&r);
 	/* A file's one trailing newline is no part of the document. */
 	assert_true(asprintf(&nl, "%s\n", VEC_REQUEST) > 0);
-	assert_int_equal(tg_grant_request_parse(nl, strlen(nl), &r, err,
-						sizeof(err)),
-			 0);
+	assert_int_equal(
+		tg_grant_request_parse(nl, strlen(nl), &r, err, sizeof(err)),
+		0);
 	tg_grant_request_free(&r);
 	free(nl);
 }
@@ -80,11 +81,12 @@ static void refused(const char *from, const char *to, const char *want)
 	n = (size_t)(at - VEC_REQUEST);
 	assert_true(asprintf(&doc, "%.*s%s%s", (int)n, VEC_REQUEST, to,
 			     at + strlen(from)) > 0);
-	assert_int_equal(tg_grant_request_parse(doc, strlen(doc), &r, err,
-						sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+		tg_grant_request_parse(doc, strlen(doc), &r, err, sizeof(err)),
+		-EINVAL);
 	if (!strstr(err, want))
-		fail_msg("%s -> %s:\n  got  %s\n  want %s", from, to, err, want);
+		fail_msg("%s -> %s:\n  got  %s\n  want %s", from, to, err,
+			 want);
 	assert_null(r.paths);
 	free(doc);
 }
@@ -126,7 +128,8 @@ static void test_parse_refusals(void **state)
 	refused("\"duration\":7200", "\"duration\":07200", "not JSON");
 	refused("\"created\":1700000000", "\"created\":1700000000 ",
 		"not in canonical form (differs at byte 95:");
-	refused("{\"activate_by\"", "{ \"activate_by\"", "not in canonical form");
+	refused("{\"activate_by\"", "{ \"activate_by\"",
+		"not in canonical form");
 	refused("\"user\":\"alice\"", "\"user\":\"\\u0061lice\"",
 		"not in canonical form");
 	refused("\"user\":\"alice\"", "\"user\":\"alice\",\"user\":\"alice\"",
@@ -136,7 +139,8 @@ static void test_parse_refusals(void **state)
 	refused("\"version\":1", "\"version\":2", "version: 2 is not 1");
 	refused("grant-request", "grant-approval",
 		"type: 'tenantguard-grant-approval', not 'tenantguard-grant-request'");
-	refused("\"boot_id\":\"6a1b", "\"boot_id\":\"6A1B", "boot_id: not a lowercase UUID");
+	refused("\"boot_id\":\"6a1b", "\"boot_id\":\"6A1B",
+		"boot_id: not a lowercase UUID");
 	refused("\"id\":\"0011", "\"id\":\"11", "id: not 32 lowercase hex");
 	refused("\"activate_by\":1700003600", "\"activate_by\":1700000000",
 		"activate_by: not within 7 days after created");
@@ -169,9 +173,9 @@ static void test_ops(void **state)
 	char err[TG_GRANT_ERR_MAX] = "";
 	unsigned int ops = 0;
 
-	assert_int_equal(tg_grant_ops_parse("read,exec,ptrace", &ops, err,
-					    sizeof(err)),
-			 0);
+	assert_int_equal(
+		tg_grant_ops_parse("read,exec,ptrace", &ops, err, sizeof(err)),
+		0);
 	assert_int_equal(ops, TG_GRANT_OP_READ | TG_GRANT_OP_EXEC |
 				      TG_GRANT_OP_PTRACE);
 	assert_int_equal(tg_grant_ops_parse("read,", &ops, err, sizeof(err)),
@@ -193,9 +197,9 @@ static void test_build_checks(void **state)
 	assert_int_equal(tg_grant_request_add_path(&r, "/srv/tenants/acme/db"),
 			 -EEXIST);
 	r.duration = TG_GRANT_MAX_DURATION + 1;
-	assert_int_equal(tg_grant_request_serialise(&r, &out, &len, err,
-						    sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+		tg_grant_request_serialise(&r, &out, &len, err, sizeof(err)),
+		-EINVAL);
 	assert_null(out);
 	assert_non_null(strstr(err, "at most 8 h"));
 	tg_grant_request_free(&r);
@@ -213,11 +217,15 @@ static void test_keys(void **state)
 	tg_grant_key_b64(key, b64);
 	assert_string_equal(b64, VEC_PK_B64);
 	/* 43 characters, hex, or padding bits set: not a key. */
-	assert_int_equal(tg_grant_key_parse("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo", key),
-			 -EINVAL);
+	assert_int_equal(
+		tg_grant_key_parse(
+			"11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo", key),
+		-EINVAL);
 	assert_int_equal(tg_grant_key_parse(VEC_PK_HEX, key), -EINVAL);
-	assert_int_equal(tg_grant_key_parse("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURp=", key),
-			 -EINVAL);
+	assert_int_equal(
+		tg_grant_key_parse(
+			"11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURp=", key),
+		-EINVAL);
 }
 
 int main(void)

@@ -46,9 +46,9 @@ static void test_signed_bytes_fixed(void **state)
 	unsigned char *m = NULL;
 	size_t n = 0;
 
-	assert_int_equal(tg_grant_signed_bytes(req, strlen(req), VEC_EXPIRES,
-					       &m, &n),
-			 0);
+	assert_int_equal(
+		tg_grant_signed_bytes(req, strlen(req), VEC_EXPIRES, &m, &n),
+		0);
 	assert_int_equal(n, 30 + 8 + strlen(req));
 	assert_memory_equal(m, "tenantguard grant approval v1\0", 30);
 	/* 1700007200 = 0x65540d20, big-endian in 8 bytes */
@@ -73,22 +73,23 @@ static void test_approve_fixed(void **state)
 	assert_string_equal(sig, VEC_SIG);
 	assert_string_equal(a.request_sha256, VEC_SHA256);
 	assert_int_equal(tg_grant_approval_serialise(&a, &out, &len), 0);
-	assert_string_equal(out,
-			    "{\"expires\":1700007200,\"key\":\"" VEC_PK_B64
-			    "\",\"request_id\":\"00112233445566778899aabbccddeeff\","
-			    "\"request_sha256\":\"" VEC_SHA256
-			    "\",\"signature\":\"" VEC_SIG
-			    "\",\"type\":\"tenantguard-grant-approval\",\"version\":1}");
+	assert_string_equal(
+		out,
+		"{\"expires\":1700007200,\"key\":\"" VEC_PK_B64
+		"\",\"request_id\":\"00112233445566778899aabbccddeeff\","
+		"\"request_sha256\":\"" VEC_SHA256 "\",\"signature\":\"" VEC_SIG
+		"\",\"type\":\"tenantguard-grant-approval\",\"version\":1}");
 	/* And back, byte for byte. */
 	memset(&a, 0, sizeof(a));
-	assert_int_equal(tg_grant_approval_parse(out, len, &a, err, sizeof(err)), 0);
+	assert_int_equal(
+		tg_grant_approval_parse(out, len, &a, err, sizeof(err)), 0);
 	sodium_bin2hex(sig, sizeof(sig), a.sig, 64);
 	assert_string_equal(sig, VEC_SIG);
 	free(out);
 	/* A request not in canonical form is not signed. */
-	assert_int_equal(tg_grant_approve(" " VEC_REQUEST, strlen(VEC_REQUEST) + 1,
-					  sk[0], VEC_EXPIRES, &a, err,
-					  sizeof(err)),
+	assert_int_equal(tg_grant_approve(" " VEC_REQUEST,
+					  strlen(VEC_REQUEST) + 1, sk[0],
+					  VEC_EXPIRES, &a, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "canonical"));
 }
@@ -134,8 +135,10 @@ static int check(const char *req, char **ap, unsigned int n,
 }
 
 #define CTX(set)                                                               \
-	{.tenant = "acme", .approvers = (set), .now = NOW, .host = VEC_HOST,   \
-	 .boot_id = VEC_BOOT}
+	{                                                                      \
+		.tenant = "acme", .approvers = (set), .now = NOW,              \
+		.host = VEC_HOST, .boot_id = VEC_BOOT                          \
+	}
 
 static void expect(int got, const struct tg_grant_verdict *v, int want,
 		   const char *msg)
@@ -190,16 +193,14 @@ static void test_verify_request_refusals(void **state)
 	free(a);
 }
 
-/* VEC_REQUEST with the reason changed, still canonical. */
-#define EDITED                                                                 \
-	"{\"activate_by\":1700003600,\"boot_id\":\"" VEC_BOOT "\","            \
-	"\"created\":1700000000,\"duration\":28800,"                           \
-	"\"host\":\"" VEC_HOST "\",\"id\":\"00112233445566778899aabbccddeeff\"," \
-	"\"login_uid\":1000,\"ops\":[\"read\",\"write\"],"                     \
-	"\"paths\":[\"/srv/tenants/acme/db\",\"/srv/tenants/acme/logs\"],"     \
-	"\"reason\":\"ticket \\\"42\\\" \\\\ disk\",\"tenant\":\"acme\","       \
-	"\"type\":\"tenantguard-grant-request\",\"user\":\"alice\","          \
-	"\"version\":1}"
+/* VEC_REQUEST with a longer duration, still canonical (malloc'd). */
+static char *edited(void)
+{
+	char *e = strdup(VEC_REQUEST), *p = strstr(e, "\"duration\":7200,");
+
+	memcpy(p, "\"duration\":9999,", 16);
+	return e;
+}
 
 static void test_verify_approval_refusals(void **state)
 {
@@ -207,9 +208,11 @@ static void test_verify_approval_refusals(void **state)
 	struct tg_grant_context ctx = CTX(&s);
 	struct tg_grant_verdict v;
 	char *a = approval(VEC_REQUEST, 0, VEC_EXPIRES), *b, *p;
+	char *ed = edited();
 
-	/* edited request (a longer duration): the approval is for other bytes */
-	expect(check(EDITED, &a, 1, &ctx, &v), &v, TG_GRANT_OTHER_REQUEST,
+	/* edited request (a longer duration): the approval is for other bytes
+	 */
+	expect(check(ed, &a, 1, &ctx, &v), &v, TG_GRANT_OTHER_REQUEST,
 	       "approval 1 by " VEC_PK_B64 ": approves other request bytes");
 	/* ... and with the approval's hash edited to match: forged */
 	b = strdup(a);
@@ -220,14 +223,14 @@ static void test_verify_approval_refusals(void **state)
 		unsigned char h[32];
 		char hex[65];
 
-		crypto_hash_sha256(h, (const unsigned char *)EDITED, strlen(EDITED));
+		crypto_hash_sha256(h, (const unsigned char *)ed, strlen(ed));
 		sodium_bin2hex(hex, sizeof(hex), h, 32);
 		memcpy(p, hex, 64);
 		assert_int_equal(tg_grant_approval_parse(b, strlen(b), &x, err,
 							 sizeof(err)),
 				 0);
 	}
-	expect(check(EDITED, &b, 1, &ctx, &v), &v, TG_GRANT_FORGED,
+	expect(check(ed, &b, 1, &ctx, &v), &v, TG_GRANT_FORGED,
 	       "the signature does not verify");
 	free(b);
 	/* one bit of the signature changed */
@@ -260,6 +263,7 @@ static void test_verify_approval_refusals(void **state)
 	       "missing field 'key'");
 	free(b);
 	free(a);
+	free(ed);
 }
 
 static void test_n_of_m(void **state)

@@ -846,7 +846,8 @@ static void test_approvers(void **state)
 	assert_true(asprintf(&other, "%s%s", cut, "need: 1\n  globex:\n") > 0);
 	free(cut);
 	assert_int_equal(check_doc(&q, "u.yaml", other, strlen(other), &d), 0);
-	assert_false(tg_policy_tenant_same(&p, t, &q, tg_policy_find(&q, "acme")));
+	assert_false(
+		tg_policy_tenant_same(&p, t, &q, tg_policy_find(&q, "acme")));
 	assert_true(tg_policy_tenant_same(&p, tg_policy_find(&p, "globex"), &q,
 					  tg_policy_find(&q, "globex")));
 	tg_policy_free(&p);

@@ -20,10 +20,10 @@
 
 #include "common/replay_cache.h"
 
-#define BOOT "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+#define BOOT  "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 #define BOOT2 "00000000-1111-4222-8333-444444444444"
-#define ID1 "00112233445566778899aabbccddeeff"
-#define ID2 "ffeeddccbbaa99887766554433221100"
+#define ID1   "00112233445566778899aabbccddeeff"
+#define ID2   "ffeeddccbbaa99887766554433221100"
 
 static char dir[] = "/tmp/tg-replay-XXXXXX";
 static char path[128];
