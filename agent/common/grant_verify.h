@@ -90,9 +90,10 @@ int tg_grant_approve(const char *req, size_t len, const unsigned char sk[64],
 		     size_t errlen);
 
 /*
- * Check request req and n approvals (approvals[i] of lens[i] bytes)
- * against ctx into *v: TG_GRANT_OK when at least need distinct approver
- * keys hold a valid approval, else the first reason why not (the request's
+ * Check request req and n approvals (approvals[i] of lens[i] bytes; only
+ * the first TG_GRANT_MAX_APPROVALS are looked at) against ctx into *v:
+ * TG_GRANT_OK when at least need distinct approver keys hold a valid
+ * approval, else the first reason why not (the request's
  * own, or the first approval's that failed, or TG_GRANT_TOO_FEW). Every
  * approval's result is in v->each. Returns v->result, or -ENOMEM; free
  * v with tg_grant_verdict_free.

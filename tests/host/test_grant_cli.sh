@@ -15,7 +15,8 @@ T=$(mktemp -d /tmp/tg-grant-XXXXXX) || exit 1
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
 now=$(date +%s)
-host=$(cat /etc/machine-id 2>/dev/null || hostname)
+host=$(head -n 1 /etc/machine-id 2>/dev/null)
+[ -n "$host" ] || host=$(hostname)
 boot=$(cat /proc/sys/kernel/random/boot_id)
 
 # mkreq FILE TENANT REASON [ACTIVATE_BY [CREATED]]: a canonical request.
