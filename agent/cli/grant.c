@@ -271,6 +271,7 @@ policy_tenant(struct tg_policy *p, const char *path, const char *tenant)
 int cmd_grant_verify(const struct cli_opts *o, int argc, char **argv)
 {
 	char host[65] = "", boot[37] = "", err[TG_GRANT_ERR_MAX] = "";
+	char named[sizeof(((struct tg_grant_request *)0)->tenant)];
 	char *req = NULL, *docs[TG_GRANT_MAX_APPROVALS] = {NULL};
 	size_t len = 0, lens[TG_GRANT_MAX_APPROVALS] = {0};
 	const struct tg_policy_tenant *t;
@@ -303,11 +304,9 @@ int cmd_grant_verify(const struct cli_opts *o, int argc, char **argv)
 		goto out_free;
 	}
 	if (!a.tenant) {
-		static char name[64];
-
-		snprintf(name, sizeof(name), "%s", r.tenant);
+		memcpy(named, r.tenant, sizeof(named));
 		tg_grant_request_free(&r);
-		a.tenant = name;
+		a.tenant = named;
 	}
 	t = policy_tenant(&p, a.policy, a.tenant);
 	if (!t)
@@ -321,6 +320,8 @@ int cmd_grant_verify(const struct cli_opts *o, int argc, char **argv)
 	if (!v || tg_grant_verify(req, len, (const char *const *)docs, lens,
 				  a.n, &ctx, v) < 0) {
 		tg_err(1, "grant verify: out of memory");
+		if (v)
+			tg_grant_verdict_free(v);
 		free(v);
 		v = NULL;
 		goto out_policy;
@@ -335,6 +336,7 @@ int cmd_grant_verify(const struct cli_opts *o, int argc, char **argv)
 		       v->req.id, t->name, v->n_valid, v->need);
 		ret = 0;
 	} else {
+		fflush(stdout);
 		tg_err(1, "grant verify: refused (%s): %s",
 		       tg_grant_result_name(v->result), v->why);
 	}
