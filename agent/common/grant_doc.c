@@ -114,6 +114,11 @@ static int is_hex(const char *s, size_t n)
 	return s[n] == '\0';
 }
 
+int tg_grant_id_valid(const char *id)
+{
+	return is_hex(id, TG_GRANT_ID_HEX);
+}
+
 /* A lowercase UUID, as the kernel writes the boot id. */
 static int is_uuid(const char *s)
 {

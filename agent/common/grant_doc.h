@@ -75,6 +75,9 @@ int tg_grant_ops_parse(const char *s, unsigned int *ops, char *err,
 int tg_grant_request_check(const struct tg_grant_request *r, char *err,
 			   size_t errlen);
 
+/* Whether id is a request id: 32 lowercase hex digits. */
+int tg_grant_id_valid(const char *id);
+
 /* A fresh request id (128 bits from the kernel's random source). */
 int tg_grant_new_id(char id[TG_GRANT_ID_HEX + 1]);
 

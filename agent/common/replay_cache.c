@@ -18,17 +18,6 @@
 
 #define HEADER "tenantguard-replay v1\n"
 
-static int id_ok(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < TG_GRANT_ID_HEX; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		      (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[i] == '\0';
-}
-
 /* One line "id boot activate_by" of this boot into c; other boots skipped. */
 static int read_line(struct tg_replay_cache *c, const char *line)
 {
@@ -37,7 +26,7 @@ static int read_line(struct tg_replay_cache *c, const char *line)
 	int end = 0;
 
 	if (sscanf(line, "%33s %39s %llu%n", id, boot, &until, &end) != 3 ||
-	    line[end] != '\n' || !id_ok(id) || strlen(boot) != 36)
+	    line[end] != '\n' || !tg_grant_id_valid(id) || strlen(boot) != 36)
 		return -EINVAL;
 	if (strcmp(boot, c->boot_id))
 		return 0;
@@ -152,7 +141,7 @@ int tg_replay_add(struct tg_replay_cache *c, const char *id, __u64 activate_by,
 	unsigned int i, n = 0, old_n = c->n;
 	int err, renamed = 0;
 
-	if (!id_ok(id))
+	if (!tg_grant_id_valid(id))
 		return -EINVAL;
 	if (tg_replay_seen(c, id))
 		return -EEXIST;
