@@ -151,7 +151,8 @@ void tg_policy_default_roles(struct tg_policy *p);
  * Whether tenant a of policy pa and tenant b of policy pb are defined
  * alike, in effect: cgroup, mode and event rate limit (their policy's
  * where they inherit them), paths, ports, networks, allow_from (names, in
- * order) and seccomp profile; where they are written does not count. Both
+ * order), seccomp profile and approvers; where they are written does not
+ * count. Both
  * policies finished (tg_policy_finish).
  */
 int tg_policy_tenant_same(const struct tg_policy *pa,
