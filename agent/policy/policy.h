@@ -152,8 +152,7 @@ void tg_policy_default_roles(struct tg_policy *p);
  * alike, in effect: cgroup, mode and event rate limit (their policy's
  * where they inherit them), paths, ports, networks, allow_from (names, in
  * order), seccomp profile and approvers; where they are written does not
- * count. Both
- * policies finished (tg_policy_finish).
+ * count. Both policies finished (tg_policy_finish).
  */
 int tg_policy_tenant_same(const struct tg_policy *pa,
 			  const struct tg_policy_tenant *a,
