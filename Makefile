@@ -187,7 +187,7 @@ $(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIBS_ALL) | $(OUTPUT)/tests/unit
 check: deps
 	$(Q)$(MAKE) --no-print-directory check-lanes
 
-check-lanes: all $(UNIT_BINS) $(OUTPUT)/fuzz_policy
+check-lanes: all $(UNIT_BINS) $(OUTPUT)/fuzz_policy $(OUTPUT)/fuzz_grant
 	$(Q)tests/run-lanes.sh $(OUTPUT)
 
 check-unit: all $(UNIT_BINS)
@@ -208,13 +208,21 @@ check-vm: all
 # Policy parser fuzzing (libFuzzer + ASan/UBSan), FUZZ_SECONDS bounded.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := agent/policy/policy.c agent/policy/policy_check.c agent/policy/yaml_tree.c \
-	agent/common/roles.c
+	agent/common/roles.c agent/common/grant_key.c
 $(OUTPUT)/fuzz_policy: tests/fuzz/fuzz_policy.c $(FUZZ_SRCS) | $(OUTPUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-Iinclude -Iagent $(PC_CFLAGS) $^ $(shell $(PKG_CONFIG) --libs yaml-0.1 libsodium) -o $@
 
-check-fuzz: $(OUTPUT)/fuzz_policy
+# Grant document fuzzing: what the parsers accept must be canonical.
+FUZZ_GRANT_SRCS := agent/common/grant_doc.c agent/common/grant_key.c \
+	agent/common/text.c agent/common/buf.c
+$(OUTPUT)/fuzz_grant: tests/fuzz/fuzz_grant.c $(FUZZ_GRANT_SRCS) | $(OUTPUT)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Iinclude -Iagent $(PC_CFLAGS) $^ $(shell $(PKG_CONFIG) --libs json-c libsodium) -o $@
+
+check-fuzz: $(OUTPUT)/fuzz_policy $(OUTPUT)/fuzz_grant
 	$(Q)tests/fuzz/run.sh $(OUTPUT) $(FUZZ_SECONDS)
 
 # Benchmarks print figures measured in one run; they assert nothing.

@@ -58,6 +58,11 @@ int cmd_seccomp_check(const struct cli_opts *o, int argc, char **argv);
 /* export.c */
 int cmd_seccomp_export(const struct cli_opts *o, int argc, char **argv);
 
+/* grant.c */
+int cmd_grant_keygen(const struct cli_opts *o, int argc, char **argv);
+int cmd_grant_approve(const struct cli_opts *o, int argc, char **argv);
+int cmd_grant_verify(const struct cli_opts *o, int argc, char **argv);
+
 /* run.c */
 int cmd_run(const struct cli_opts *o, int argc, char **argv);
 

@@ -9,6 +9,9 @@
  *   tenantguard run --tenant NAME [--profile P] [--uid U --gid G]
  *                   [--no-pid-namespace] [--via-agent] -- CMD...
  *   tenantguard seccomp check FILE... | export --profile P --format F
+ *   tenantguard grant keygen --out FILE
+ *                     | approve REQUESTFILE --key KEYFILE [--valid DURATION]
+ *                     | verify REQUESTFILE APPROVAL... --policy FILE
  *   tenantguard completion bash | help [--man]
  *
  * This file parses the global option and picks the subcommand; each
@@ -67,6 +70,11 @@ static const struct cli_cmd policy_cmds[] = {{"check", cmd_policy_check}, {}};
 static const struct cli_cmd seccomp_cmds[] = {
 	{"check", cmd_seccomp_check}, {"export", cmd_seccomp_export}, {}};
 
+static const struct cli_cmd grant_cmds[] = {{"keygen", cmd_grant_keygen},
+					    {"approve", cmd_grant_approve},
+					    {"verify", cmd_grant_verify},
+					    {}};
+
 /* policy SUBCOMMAND ... */
 static int cmd_policy(const struct cli_opts *o, int argc, char **argv)
 {
@@ -79,6 +87,12 @@ static int cmd_seccomp(const struct cli_opts *o, int argc, char **argv)
 	return cmd_select(seccomp_cmds, o, argc - 1, argv + 1, argv[0]);
 }
 
+/* grant SUBCOMMAND ... */
+static int cmd_grant(const struct cli_opts *o, int argc, char **argv)
+{
+	return cmd_select(grant_cmds, o, argc - 1, argv + 1, argv[0]);
+}
+
 static const struct cli_cmd cmds[] = {{"help", cmd_help},
 				      {"--help", cmd_help},
 				      {"-h", cmd_help},
@@ -88,6 +102,7 @@ static const struct cli_cmd cmds[] = {{"help", cmd_help},
 				      {"policy", cmd_policy},
 				      {"run", cmd_run},
 				      {"seccomp", cmd_seccomp},
+				      {"grant", cmd_grant},
 				      {"detach", cmd_detach},
 				      {"confirm", cmd_confirm},
 				      {"report", cmd_report},

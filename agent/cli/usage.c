@@ -63,6 +63,27 @@ static const struct cli_opt_doc export_opts[] = {
 	{"--output", "FILE", "@file", "write there (default: stdout)"},
 	{}};
 
+static const struct cli_opt_doc grant_keygen_opts[] = {
+	{"--out", "FILE", "@file",
+	 "the new secret key (mode 0600; an existing file is never replaced)"},
+	{}};
+
+static const struct cli_opt_doc grant_approve_opts[] = {
+	{"--key", "KEYFILE", "@file",
+	 "the approver's secret key (grant keygen)"},
+	{"--valid", "DURATION", NULL,
+	 "how long the approval may be used (default 1d, at most 30d)"},
+	{}};
+
+static const struct cli_opt_doc grant_verify_opts[] = {
+	{"--policy", "FILE", "@file", "the policy whose approvers count"},
+	{"--tenant", "T", NULL,
+	 "whose approvers (default: the tenant the request names)"},
+	{"--host", "ID", NULL,
+	 "the host to check for (default: this one's /etc/machine-id)"},
+	{"--boot-id", "ID", NULL, "the boot to check for (default: this one)"},
+	{}};
+
 static const struct cli_opt_doc no_opts[] = {{}};
 static const struct cli_opt_doc check_opts[] = {
 	{"--json", NULL, NULL,
@@ -144,6 +165,26 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "the profile as an OCI runtime \"seccomp\" section (runc, crun,\n"
 	 "podman), as the raw BPF filter, or as libseccomp's readable form",
 	 export_opts},
+	{"grant keygen", "--out FILE",
+	 "make an approver's Ed25519 key: the secret key into FILE (0600,\n"
+	 "never over an existing file), the public key printed (base64,\n"
+	 "for the policy's approvers: keys)",
+	 grant_keygen_opts},
+	{"grant approve", "REQUESTFILE --key KEYFILE [--valid DURATION]",
+	 "approve a grant request (runs anywhere, needs no agent): the\n"
+	 "approval, signed over the request's canonical bytes and its own\n"
+	 "expiry, is printed; a request not in canonical form is refused\n"
+	 "(docs/grants.md)",
+	 grant_approve_opts},
+	{"grant verify",
+	 "REQUESTFILE APPROVAL... --policy FILE [--tenant T]\n"
+	 "[--host ID] [--boot-id ID]",
+	 "check a request and its approvals offline against the policy's\n"
+	 "approvers (N of M, a key counted once), the clock, this host and\n"
+	 "this boot; prints each approval's result and the conclusion;\n"
+	 "exit status 0 approved, 1 refused. It activates nothing: the\n"
+	 "agent does not yet activate grants",
+	 grant_verify_opts},
 	{"completion", "bash", "print the bash completion of " PROG, no_opts},
 	{"help", "[--man]", "this text (--man: the manual page, roff)",
 	 no_opts},

@@ -95,14 +95,12 @@ int tg_parse_time(const char *s, __s64 *ns)
 	return 0;
 }
 
-int tg_parse_since(const char *s, __s64 now_ns, __s64 *ns)
+int tg_parse_duration(const char *s, __s64 *seconds)
 {
 	unsigned long long v;
 	char *end = NULL;
 	__s64 unit;
 
-	if (!tg_parse_time(s, ns))
-		return 0;
 	if (s[0] < '0' || s[0] > '9')
 		return -EINVAL;
 	errno = 0;
@@ -110,16 +108,28 @@ int tg_parse_since(const char *s, __s64 now_ns, __s64 *ns)
 	if (errno || end[0] == '\0' || end[1] != '\0')
 		return -EINVAL;
 	switch (end[0]) {
-	case 's': unit = NS; break;
-	case 'm': unit = 60 * NS; break;
-	case 'h': unit = 3600 * NS; break;
-	case 'd': unit = 86400 * NS; break;
-	case 'w': unit = 7 * 86400 * NS; break;
+	case 's': unit = 1; break;
+	case 'm': unit = 60; break;
+	case 'h': unit = 3600; break;
+	case 'd': unit = 86400; break;
+	case 'w': unit = 7 * 86400; break;
 	default: return -EINVAL;
 	}
-	if (v > (unsigned long long)(now_ns / unit))
+	if (v > (unsigned long long)(INT64_MAX / NS / unit))
 		return -EINVAL;
-	*ns = now_ns - (__s64)v * unit;
+	*seconds = (__s64)v * unit;
+	return 0;
+}
+
+int tg_parse_since(const char *s, __s64 now_ns, __s64 *ns)
+{
+	__s64 secs;
+
+	if (!tg_parse_time(s, ns))
+		return 0;
+	if (tg_parse_duration(s, &secs) || secs > now_ns / NS)
+		return -EINVAL;
+	*ns = now_ns - secs * NS;
 	return 0;
 }
 

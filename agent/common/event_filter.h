@@ -23,6 +23,12 @@ const char *tg_events_field(struct json_object *ev, const char *k);
 int tg_parse_time(const char *s, __s64 *ns);
 
 /*
+ * A duration: a number with the unit s, m, h, d or w (90s, 10m, 2h, 1d),
+ * into *seconds (at most what fits in nanoseconds). 0 or -EINVAL.
+ */
+int tg_parse_duration(const char *s, __s64 *seconds);
+
+/*
  * --since: a time as above, or a duration back from now_ns: a number with
  * the unit s, m, h, d or w (90s, 10m, 2h, 1d). 0 or -EINVAL.
  */

@@ -21,6 +21,7 @@
 #include <yaml.h>
 
 #include "common/confirm.h"
+#include "common/grant_key.h"
 #include "policy/policy.h"
 #include "policy/yaml_tree.h"
 
@@ -524,6 +525,77 @@ static int tenant_auditors(struct yctx *c, struct tg_policy_tenant *t,
 	return err ? -EINVAL : 0;
 }
 
+/* One approver key: base64 of 32 bytes, not seen before in keys 0..n-1. */
+static int approver_key(struct yctx *c, const struct ynode *v,
+			struct tg_approvers *a)
+{
+	unsigned int i;
+
+	if (y_want(c, v, Y_SCALAR, "an approver key"))
+		return -EINVAL;
+	if (tg_grant_key_parse(v->value, a->keys[a->n_keys])) {
+		YERR(c, v,
+		     "approver key '%.80s' is not an Ed25519 public key in base64 (44 characters)",
+		     v->value);
+		return -EINVAL;
+	}
+	for (i = 0; i < a->n_keys; i++)
+		if (!memcmp(a->keys[i], a->keys[a->n_keys], 32)) {
+			YERR(c, v, "approver key '%s' is listed twice",
+			     v->value);
+			return -EINVAL;
+		}
+	a->n_keys++;
+	return 0;
+}
+
+/* approvers: {keys: [BASE64...], need: N}, N of the keys approve a grant. */
+static int tenant_approvers(struct yctx *c, struct tg_policy_tenant *t,
+			    const struct ynode *y)
+{
+	static const char *const keys[] = {"keys", "need", NULL};
+	struct tg_approvers *a = &t->approvers;
+	const struct ynode *l, *n;
+	unsigned long need = 0;
+	unsigned int i;
+	int err;
+
+	if (y_want(c, y, Y_MAP, "approvers"))
+		return -EINVAL;
+	err = y_check_keys(c, y, keys, "approvers");
+	l = y_get(y, "keys");
+	n = y_get(y, "need");
+	if (!l || !n) {
+		YERR(c, y, "approvers needs keys and need");
+		return -EINVAL;
+	}
+	l = list_of(c, l, "approvers keys");
+	if (l && l->n > TG_APPROVERS_MAX) {
+		YERR(c, l, "approvers has more than %u keys", TG_APPROVERS_MAX);
+		l = NULL;
+	}
+	if (!l)
+		return -EINVAL;
+	for (i = 0; i < l->n; i++)
+		if (approver_key(c, l->kids[i], a))
+			err = -EINVAL;
+	if (y_want(c, n, Y_SCALAR, "need"))
+		return -EINVAL;
+	if (parse_uint(n->value, TG_APPROVERS_MAX, &need) || need < 1 ||
+	    need > l->n) {
+		YERR(c, n,
+		     "need must be a number from 1 to the %u key(s), not '%s'",
+		     l->n, n->value);
+		return -EINVAL;
+	}
+	if (err) {
+		a->n_keys = 0;
+		return -EINVAL;
+	}
+	a->need = (unsigned int)need;
+	return 0;
+}
+
 /* The keys of a tenant, parsed in this order (the order of their messages). */
 static const struct {
 	const char *key;
@@ -534,7 +606,7 @@ static const struct {
 	{"events", tenant_events},     {"seccomp", tenant_seccomp},
 	{"paths", tenant_paths},       {"ports", tenant_ports},
 	{"networks", tenant_networks}, {"allow_from", tenant_allow_from},
-	{"auditors", tenant_auditors},
+	{"auditors", tenant_auditors}, {"approvers", tenant_approvers},
 };
 
 #define N_TENANT_KEYS (sizeof(tenant_keys) / sizeof(tenant_keys[0]))

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #include <sodium.h>
 
+#include "common/grant_verify.h"
 #include "common/roles.h"
 #include "policy/yaml_tree.h"
 #include "tenantguard/map_abi.h"
@@ -66,7 +67,9 @@ struct tg_policy_tenant {
 	char seccomp[64];
 	struct tg_rate events;	     /* override of the policy's events */
 	struct tg_auditors auditors; /* host users and groups viewing it */
-	char *where;		     /* file:line:column of its definition */
+	/* Who approves its grants (need 0: nobody, no grant). */
+	struct tg_approvers approvers;
+	char *where; /* file:line:column of its definition */
 };
 
 struct tg_policy {
@@ -150,8 +153,8 @@ void tg_policy_default_roles(struct tg_policy *p);
  * Whether tenant a of policy pa and tenant b of policy pb are defined
  * alike, in effect: cgroup, mode and event rate limit (their policy's
  * where they inherit them), paths, ports, networks, allow_from (names, in
- * order) and seccomp profile; where they are written does not count. Both
- * policies finished (tg_policy_finish).
+ * order), seccomp profile and approvers; where they are written does not
+ * count. Both policies finished (tg_policy_finish).
  */
 int tg_policy_tenant_same(const struct tg_policy *pa,
 			  const struct tg_policy_tenant *a,

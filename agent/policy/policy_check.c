@@ -452,6 +452,7 @@ int tg_policy_tenant_same(const struct tg_policy *pa,
 	    a->n_ports != b->n_ports || a->n_networks != b->n_networks ||
 	    a->n_allow_from != b->n_allow_from ||
 	    memcmp(&a->auditors, &b->auditors, sizeof(a->auditors)) ||
+	    memcmp(&a->approvers, &b->approvers, sizeof(a->approvers)) ||
 	    !same_names(a->paths, b->paths, a->n_paths) ||
 	    !same_names(a->allow_from, b->allow_from, a->n_allow_from))
 		return 0;

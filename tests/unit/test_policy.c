@@ -811,6 +811,51 @@ static void test_tenant_limit(void **state)
 	free(doc);
 }
 
+/*
+ * approvers: base64 Ed25519 keys in the order written and need; a tenant
+ * without them has none (need 0); a change of keys or need is a change.
+ */
+static void test_approvers(void **state)
+{
+	static const char doc[] =
+		"version: 1\n"
+		"tenants:\n"
+		"  acme:\n"
+		"    approvers:\n"
+		"      keys: [11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=,\n"
+		"             iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=]\n"
+		"      need: 2\n"
+		"  globex:\n";
+	static const unsigned char k0[4] = {0xd7, 0x5a, 0x98, 0x01},
+				   k1[4] = {0x8a, 0x88, 0xe3, 0xdd};
+	struct tg_diag d = {};
+	struct tg_policy p, q;
+	const struct tg_policy_tenant *t;
+	char *cut, *other;
+
+	assert_int_equal(check_doc(&p, "t.yaml", doc, sizeof(doc) - 1, &d), 0);
+	t = tg_policy_find(&p, "acme");
+	assert_int_equal(t->approvers.n_keys, 2);
+	assert_int_equal(t->approvers.need, 2);
+	assert_memory_equal(t->approvers.keys[0], k0, 4);
+	assert_memory_equal(t->approvers.keys[1], k1, 4);
+	assert_int_equal(tg_policy_find(&p, "globex")->approvers.need, 0);
+	assert_int_equal(tg_policy_find(&p, "globex")->approvers.n_keys, 0);
+	cut = strdup(doc);
+	*strstr(cut, "need: 2") = '\0';
+	assert_true(asprintf(&other, "%s%s", cut, "need: 1\n  globex:\n") > 0);
+	free(cut);
+	assert_int_equal(check_doc(&q, "u.yaml", other, strlen(other), &d), 0);
+	assert_false(
+		tg_policy_tenant_same(&p, t, &q, tg_policy_find(&q, "acme")));
+	assert_true(tg_policy_tenant_same(&p, tg_policy_find(&p, "globex"), &q,
+					  tg_policy_find(&q, "globex")));
+	tg_policy_free(&p);
+	tg_policy_free(&q);
+	tg_diag_free(&d);
+	free(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -829,6 +874,7 @@ int main(void)
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_confirm),
 		cmocka_unit_test(test_tenant_same),
+		cmocka_unit_test(test_approvers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
