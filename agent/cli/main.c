@@ -24,6 +24,7 @@
 #include "cli/cli.h"
 #include "cli/usage.h"
 #include "common/log.h"
+#include "common/version.h"
 
 #define PROG "tenantguard"
 
@@ -122,6 +123,10 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		cli_usage(stderr);
 		return 2;
+	}
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf(PROG " %s\n", tg_version());
+		return 0;
 	}
 	return cmd_select(cmds, &o, argc - 1, argv + 1, argv[1]);
 }

@@ -389,6 +389,7 @@ int cmd_status(const struct cli_opts *o, int argc, char **argv)
 		return 0;
 	}
 	print_view(r);
+	printf("agent:       tenantguard-agent %s\n", jstr(r, "version"));
 	printf("policy:      %s (generation %s, default mode %s)\n",
 	       jstr(r, "policy"), jstr(r, "generation"), jstr(r, "mode"));
 	json_object_object_get_ex(r, "backends", &v);

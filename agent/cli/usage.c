@@ -97,6 +97,7 @@ static const struct cli_opt_doc check_opts[] = {
 const struct cli_opt_doc cli_global_opts[] = {
 	{"--control-socket", "PATH", "@file",
 	 "the agent's control socket (default /run/tenantguard/control.sock)"},
+	{"--version", NULL, NULL, "the release, then exit"},
 	{}};
 
 const struct cli_cmd_doc cli_cmd_docs[] = {
@@ -219,4 +220,5 @@ void cli_usage(FILE *out)
 	fprintf(out, "global option (before COMMAND): %s %s\n",
 		cli_global_opts[0].name, cli_global_opts[0].arg);
 	fprintf(out, "  (default /run/tenantguard/control.sock)\n");
+	fprintf(out, PROG " --version: the release\n");
 }

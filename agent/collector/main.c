@@ -18,6 +18,7 @@
 #include "collector/server.h"
 #include "common/log.h"
 #include "common/privileges.h"
+#include "common/version.h"
 
 #define PROG "tenantguard-collector"
 
@@ -60,7 +61,8 @@ static void usage(FILE *out)
 		"                       (default: stay root, with a warning; "
 		"packages create\n"
 		"                       tenantguard-collector)\n"
-		"  -h, --help           this text\n",
+		"  -h, --help           this text\n"
+		"      --version        the release, then exit\n",
 		TG_EVENTLOG_MAX_KEEP);
 }
 
@@ -156,6 +158,7 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc,
 		{"metrics-file", required_argument, NULL, 'm'},
 		{"user", required_argument, NULL, 'U'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{}};
 	int opt;
 
@@ -196,6 +199,7 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc,
 		case 'm': c->metrics_path = optarg; break;
 		case 'U': o->user_spec = optarg; break;
 		case 'h': usage(stdout); return 1;
+		case 'V': printf("tenantguard-collector %s\n", tg_version()); return 1;
 		case ':':
 			return tg_err(2, "option %s needs a value",
 				      argv[optind - 1]);
