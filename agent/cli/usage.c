@@ -85,6 +85,10 @@ static const struct cli_opt_doc grant_verify_opts[] = {
 	{}};
 
 static const struct cli_opt_doc no_opts[] = {{}};
+static const struct cli_opt_doc sc_check_opts[] = {
+	{"--no-pid-namespace", NULL, NULL,
+	 "check for run --no-pid-namespace (no init in the profile)"},
+	{}};
 static const struct cli_opt_doc check_opts[] = {
 	{"--json", NULL, NULL,
 	 "one JSON object: ok, errors and warnings (file, line, column, "
@@ -158,8 +162,10 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "gets this process's stdin, stdout and stderr for CMD, and\n"
 	 "kills CMD if this process goes away",
 	 run_opts},
-	{"seccomp check", "FILE...",
-	 "validate seccomp profiles; errors as file:line:column", no_opts},
+	{"seccomp check", "[--no-pid-namespace] FILE...",
+	 "validate seccomp profiles, and what run asks of them (ok: run\n"
+	 "takes it); errors as file:line:column",
+	 sc_check_opts},
 	{"seccomp export",
 	 "--profile NAME|FILE --format oci|bpf|pfc\n"
 	 "[--seccomp-dir DIR] [--output FILE]",
