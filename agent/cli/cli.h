@@ -38,6 +38,9 @@ int cmd_reload(const struct cli_opts *o, int argc, char **argv);
  * The agent's reply to req in *reply: 0, or -errno (reported), also when
  * the agent refused it ({"ok": false, "error": ...}).
  */
+/* What to do about a control socket that cannot be reached (err: an errno,
+ * either sign): a clause starting "; ", or "". */
+const char *cli_unreachable_hint(int err);
 int cli_call(const struct cli_opts *o, struct json_object *req,
 	     struct json_object **reply);
 /* A reply that says the request waits: printed, 1; else 0. */

@@ -102,6 +102,9 @@ const struct cli_opt_doc cli_global_opts[] = {
 	{"--control-socket", "PATH", "@file",
 	 "the agent's control socket (default /run/tenantguard/control.sock)"},
 	{"--version", NULL, NULL, "the release, then exit"},
+	{"--help", NULL, NULL,
+	 "after COMMAND (anywhere before --): that command's help, with its "
+	 "options (-h alike)"},
 	{}};
 
 const struct cli_cmd_doc cli_cmd_docs[] = {
@@ -213,16 +216,45 @@ static void put_lines(FILE *out, const char *text, int first, int indent)
 	}
 }
 
+static void put_command(FILE *out, const struct cli_cmd_doc *c, int opts)
+{
+	const struct cli_opt_doc *o;
+
+	fprintf(out, "  %s%s", c->name, c->synopsis[0] ? " " : "");
+	put_lines(out, c->synopsis, 0, 6);
+	put_lines(out, c->help, 9, 9);
+	for (o = c->opts; opts && o && o->name; o++)
+		fprintf(out, "         %s%s%s: %s\n", o->name, o->arg ? " " : "",
+			o->arg ? o->arg : "", o->help);
+}
+
+int cli_usage_of(FILE *out, const char *name)
+{
+	const struct cli_cmd_doc *c;
+	size_t n = strlen(name);
+	int found = 0;
+
+	for (c = cli_cmd_docs; c->name; c++) {
+		if (strncmp(c->name, name, n) ||
+		    (c->name[n] != '\0' && c->name[n] != ' '))
+			continue;
+		if (!found++)
+			fprintf(out, "usage: " PROG " [--control-socket PATH] "
+				     "%s ...\n",
+				name);
+		put_command(out, c, 1);
+	}
+	return found;
+}
+
 void cli_usage(FILE *out)
 {
 	const struct cli_cmd_doc *c;
 
 	fprintf(out, "usage: " PROG " COMMAND [options]\ncommands:\n");
-	for (c = cli_cmd_docs; c->name; c++) {
-		fprintf(out, "  %s%s", c->name, c->synopsis[0] ? " " : "");
-		put_lines(out, c->synopsis, 0, 6);
-		put_lines(out, c->help, 9, 9);
-	}
+	for (c = cli_cmd_docs; c->name; c++)
+		put_command(out, c, 0);
+	fprintf(out, "COMMAND --help: one command's help, with its options\n");
 	fprintf(out, "global option (before COMMAND): %s %s\n",
 		cli_global_opts[0].name, cli_global_opts[0].arg);
 	fprintf(out, "  (default /run/tenantguard/control.sock)\n");
