@@ -66,9 +66,14 @@ static struct json_object *diag_array(const struct tg_diag *d)
  * The outcome of a check: text (errors, warnings, a summary line when ok)
  * or one JSON object. 0 when ok, else 1.
  */
+static int strict;
+
 static int check_outcome(const char *name, struct tg_policy *p,
 			 const struct tg_diag *d, int err, int json)
 {
+	/* --strict: a warning fails the check as an error would. */
+	if (strict && p->warnings.n)
+		err = -EINVAL;
 	unsigned int i, paths = 0, ports = 0, nets = 0;
 	struct json_object *o;
 
@@ -98,7 +103,8 @@ static int check_outcome(const char *name, struct tg_policy *p,
 	}
 	print_diag(d);
 	for (i = 0; i < p->warnings.n; i++)
-		tg_plain("warning: %s", p->warnings.msgs[i]);
+		tg_plain("%s: %s", strict ? "error (--strict)" : "warning",
+			 p->warnings.msgs[i]);
 	if (!err)
 		printf("%s: ok: version %d, mode %s, tenants_cgroup %s, %u tenants, "
 		       "%u paths, %u port ranges, %u networks\n",
@@ -158,6 +164,7 @@ int cmd_policy_check(const struct cli_opts *o, int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"policy", required_argument, NULL, 'p'},
 		{"policy-dir", required_argument, NULL, 'd'},
+		{"strict", no_argument, NULL, 's'},
 		{}};
 	const char *file = POLICY_FILE, *dir = POLICY_DIR;
 	struct tg_policy p;
@@ -170,6 +177,7 @@ int cmd_policy_check(const struct cli_opts *o, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
+		case 's': strict = 1; break;
 		case 'p':
 			file = optarg;
 			tree = 1;

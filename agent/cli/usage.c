@@ -93,6 +93,7 @@ static const struct cli_opt_doc check_opts[] = {
 	{"--json", NULL, NULL,
 	 "one JSON object: ok, errors and warnings (file, line, column, "
 	 "message)"},
+	{"--strict", NULL, NULL, "warnings fail the check as errors do"},
 	{"--policy", "FILE", "@file", "the main file, as the agent's --policy"},
 	{"--policy-dir", "DIR", "@dir",
 	 "the drop-in directory, as the agent's --policy-dir"},
@@ -122,9 +123,11 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "request waits, its id printed",
 	 no_opts},
 	{"policy check",
-	 "[--json] [FILE [DROPIN...] | [--policy FILE] [--policy-dir DIR]]",
+	 "[--json] [--strict] [FILE [DROPIN...] | [--policy FILE]\n"
+	 "[--policy-dir DIR]]",
 	 "validate a policy (and drop-ins, merged in the order given)\n"
-	 "without touching the kernel; errors as file:line:column;\n"
+	 "without touching the kernel; errors as file:line:column,\n"
+	 "warnings for what is valid but dangerous (errors with --strict);\n"
 	 "without FILE, the tree the agent reads, as it reads it\n"
 	 "(/etc/tenantguard/policy.yaml and policy.d/*.yaml, or the\n"
 	 "agent's --policy and --policy-dir)",
