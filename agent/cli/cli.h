@@ -69,6 +69,9 @@ int cmd_grant_verify(const struct cli_opts *o, int argc, char **argv);
 /* run.c */
 int cmd_run(const struct cli_opts *o, int argc, char **argv);
 
+/* probe.c */
+int cmd_probe(const struct cli_opts *o, int argc, char **argv);
+
 /* events.c */
 int cmd_events(const struct cli_opts *o, int argc, char **argv);
 

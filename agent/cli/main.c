@@ -107,6 +107,7 @@ static const struct cli_cmd cmds[] = {{"help", cmd_help},
 				      {"detach", cmd_detach},
 				      {"confirm", cmd_confirm},
 				      {"report", cmd_report},
+				      {"probe", cmd_probe},
 				      {"completion", cmd_completion},
 				      {}};
 

@@ -85,6 +85,8 @@ static const struct cli_opt_doc grant_verify_opts[] = {
 	{}};
 
 static const struct cli_opt_doc no_opts[] = {{}};
+static const struct cli_opt_doc json_opts[] = {
+	{"--json", NULL, NULL, "one JSON object"}, {}};
 static const struct cli_opt_doc sc_check_opts[] = {
 	{"--no-pid-namespace", NULL, NULL,
 	 "check for run --no-pid-namespace (no init in the profile)"},
@@ -122,6 +124,12 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "person (policy confirm:); exit status 3 means a\n"
 	 "request waits, its id printed",
 	 no_opts},
+	{"probe", "[--json]",
+	 "what this kernel and host would enforce, feature by feature,\n"
+	 "and what to change to get the rest (lsm=...,bpf, ...), asked\n"
+	 "the way the agent asks (probe programs that return 0, attached\n"
+	 "nowhere); with an agent running, also what is in force now",
+	 json_opts},
 	{"policy check",
 	 "[--json] [--strict] [FILE [DROPIN...] | [--policy FILE]\n"
 	 "[--policy-dir DIR]]",
