@@ -15,6 +15,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "collector/checkpoints.h"
 #include "collector/server.h"
 #include "common/log.h"
 #include "common/privileges.h"
@@ -60,8 +61,15 @@ static void usage(FILE *out)
 		"                       (default: stay root, with a warning; "
 		"packages create\n"
 		"                       tenantguard-collector)\n"
+		"  --checkpoint-lines N a signed checkpoint of the log's hash "
+		"chain every N lines\n"
+		"                       (default %u), and at a clean stop\n"
+		"  --checkpoint-interval SECONDS\n"
+		"                       ... and this long after a line at most "
+		"(default %u)\n"
 		"  -h, --help           this text\n",
-		TG_EVENTLOG_MAX_KEEP);
+		TG_EVENTLOG_MAX_KEEP, TG_CHECKPOINT_LINES,
+		TG_CHECKPOINT_MS / 1000);
 }
 
 /* A decimal number in 0..max, digits only. */
@@ -155,8 +163,11 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc,
 		{"syslog", optional_argument, NULL, 'S'},
 		{"metrics-file", required_argument, NULL, 'm'},
 		{"user", required_argument, NULL, 'U'},
+		{"checkpoint-lines", required_argument, NULL, 'C'},
+		{"checkpoint-interval", required_argument, NULL, 'I'},
 		{"help", no_argument, NULL, 'h'},
 		{}};
+	unsigned long long v;
 	int opt;
 
 	opterr = 0;
@@ -195,6 +206,20 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc,
 		case 'S': c->syslog_path = optarg ? optarg : "/dev/log"; break;
 		case 'm': c->metrics_path = optarg; break;
 		case 'U': o->user_spec = optarg; break;
+		case 'C':
+			if (parse_ull(optarg, 1000000, &v) || !v)
+				return tg_err(2,
+					      "--checkpoint-lines: '%s' is not 1..1000000",
+					      optarg);
+			c->checkpoint_lines = (unsigned int)v;
+			break;
+		case 'I':
+			if (parse_ull(optarg, 86400, &v) || !v)
+				return tg_err(2,
+					      "--checkpoint-interval: '%s' is not 1..86400 seconds",
+					      optarg);
+			c->checkpoint_ms = (long long)v * 1000;
+			break;
 		case 'h': usage(stdout); return 1;
 		case ':':
 			return tg_err(2, "option %s needs a value",
