@@ -431,16 +431,9 @@ int tg_eventlog_tail(const struct tg_eventlog *l, size_t max_bytes,
 		     void (*fn)(void *ctx, const char *line, size_t len),
 		     void *ctx)
 {
-	char *buf = malloc(max_bytes + 1);
-	int err;
-
-	if (!buf)
-		return -ENOMEM;
 	/* <log>.1 first (its end), then <log>: oldest lines first. */
-	err = tail_file(l, 1, buf, max_bytes, fn, ctx) ?:
-	      tail_file(l, 0, buf, max_bytes, fn, ctx);
-	free(buf);
-	return err;
+	return tg_eventlog_tail_file(l, 1, max_bytes, fn, ctx)
+		       ?: tg_eventlog_tail_file(l, 0, max_bytes, fn, ctx);
 }
 
 /* -EINVAL if v nests too deep or holds a number JSON cannot express. */
