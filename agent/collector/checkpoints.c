@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,18 +24,43 @@
 #define KEY_SUFFIX ".key"
 #define COMM	   "tenantguard-collector"
 
-static int read_key(struct tg_collector *c, int fd)
+/* The key in fd (hex of the secret key): its two halves. 0 or -errno. */
+static int read_key(int fd, unsigned char sk[TG_CHAIN_SECRET],
+		    unsigned char pk[TG_CHAIN_KEY])
 {
 	char hex[2 * TG_CHAIN_SECRET + 2];
 	ssize_t n = pread(fd, hex, sizeof(hex) - 1, 0);
+	int err = 0;
 
 	if (n < 2 * TG_CHAIN_SECRET)
 		return n < 0 ? -errno : -EINVAL;
-	if (tg_chain_unhex(hex, 2 * TG_CHAIN_SECRET, c->sign_key,
-			   sizeof(c->sign_key)) ||
-	    crypto_sign_ed25519_sk_to_pk(c->public_key, c->sign_key))
-		return -EINVAL;
-	return 0;
+	if (tg_chain_unhex(hex, 2 * TG_CHAIN_SECRET, sk, TG_CHAIN_SECRET) ||
+	    crypto_sign_ed25519_sk_to_pk(pk, sk))
+		err = -EINVAL;
+	sodium_memzero(hex, sizeof(hex));
+	return err;
+}
+
+int tg_collector_public_key(const char *log_path, char hex[TG_CHAIN_HEX + 1])
+{
+	unsigned char sk[TG_CHAIN_SECRET], pk[TG_CHAIN_KEY];
+	char path[PATH_MAX];
+	int fd, err;
+
+	if (sodium_init() < 0)
+		return -EIO;
+	if (snprintf(path, sizeof(path), "%s" KEY_SUFFIX, log_path) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = read_key(fd, sk, pk);
+	close(fd);
+	sodium_memzero(sk, sizeof(sk));
+	if (!err)
+		tg_chain_hex(pk, sizeof(pk), hex);
+	return err;
 }
 
 static int make_key(struct tg_collector *c)
@@ -70,7 +96,7 @@ int tg_collector_load_key(struct tg_collector *c)
 	else if (fd < 0)
 		err = -errno;
 	else {
-		err = read_key(c, fd);
+		err = read_key(fd, c->sign_key, c->public_key);
 		close(fd);
 	}
 	if (!err)

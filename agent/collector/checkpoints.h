@@ -15,6 +15,12 @@
 int tg_collector_load_key(struct tg_collector *c);
 
 /*
+ * The public key of the log at log_path (its <log>.key) as hex, for
+ * --print-key; 0 or -errno.
+ */
+int tg_collector_public_key(const char *log_path, char hex[TG_CHAIN_HEX + 1]);
+
+/*
  * Check the chain over the log's tail (its last bytes, with the
  * checkpoints signed by the collector's key) and put the start event in
  * the log: op collector_start with the public key; before it, when the

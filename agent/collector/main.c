@@ -67,6 +67,9 @@ static void usage(FILE *out)
 		"  --checkpoint-interval SECONDS\n"
 		"                       ... and this long after a line at most "
 		"(default %u)\n"
+		"  --print-key          print the public key that checkpoints "
+		"are signed with\n"
+		"                       (from the log's .key file) and exit\n"
 		"  -h, --help           this text\n",
 		TG_EVENTLOG_MAX_KEEP, TG_CHECKPOINT_LINES,
 		TG_CHECKPOINT_MS / 1000);
@@ -92,6 +95,7 @@ struct options {
 	unsigned long long uid, rotate_size, rotate_keep;
 	const char *user_spec; /* --user as given, NULL: none */
 	struct tg_user user;
+	int print_key; /* --print-key */
 };
 
 #define NOBODY_UID 65534 /* the overflow uid, shared by unrelated programs */
@@ -165,6 +169,7 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc,
 		{"user", required_argument, NULL, 'U'},
 		{"checkpoint-lines", required_argument, NULL, 'C'},
 		{"checkpoint-interval", required_argument, NULL, 'I'},
+		{"print-key", no_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{}};
 	unsigned long long v;
@@ -206,6 +211,7 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc,
 		case 'S': c->syslog_path = optarg ? optarg : "/dev/log"; break;
 		case 'm': c->metrics_path = optarg; break;
 		case 'U': o->user_spec = optarg; break;
+		case 'P': o->print_key = 1; break;
 		case 'C':
 			if (parse_ull(optarg, 1000000, &v) || !v)
 				return tg_err(2,
@@ -334,6 +340,20 @@ static int serve(struct tg_collector *c, const struct options *o, int sfd)
 	return err;
 }
 
+/* --print-key: the public key of the log's checkpoints; exit status. */
+static int print_key(const char *log_path)
+{
+	char hex[TG_CHAIN_HEX + 1];
+	int err = tg_collector_public_key(log_path, hex);
+
+	if (err)
+		return tg_err(1, "%s.key: %s (the collector makes it at its "
+				 "first start)",
+			      log_path, strerror(-err));
+	printf("%s\n", hex);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {
@@ -349,6 +369,8 @@ int main(int argc, char **argv)
 	err = parse_args(&o, &c, argc, argv);
 	if (err)
 		return err == 1 ? 0 : err;
+	if (o.print_key)
+		return print_key(o.log_path);
 	sfd = open_signalfd();
 	if (sfd < 0)
 		return tg_err(1, "signalfd: %s", strerror(errno));

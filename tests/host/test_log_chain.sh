@@ -69,6 +69,12 @@ if [ ${#key} = 64 ] && grep -q "public key $key" "$TG_T/collector.err"; then
 else
 	tg_fail key_in_start_event "key '$key': $(cat "$TG_T/collector.err")"
 fi
+pk=$("$TG_BIN/tenantguard-collector" --print-key --log "$TG_LOG" 2>&1)
+if [ "$pk" = "$key" ]; then
+	tg_pass print_key
+else
+	tg_fail print_key "'$pk', not '$key'"
+fi
 kf=$TG_T/log/events.jsonl.key
 if [ "$(stat -c '%a %U' "$kf")" = "600 $TG_COLLECTOR_USER" ]; then
 	tg_pass key_file_private
