@@ -28,8 +28,8 @@ static int put_line(struct tg_buf *b, const char *line, size_t len)
 
 static int flush(struct report_chain *rc)
 {
-	if (rc->seg.len && fwrite(rc->seg.p, 1, rc->seg.len, stdout) !=
-				   rc->seg.len)
+	if (rc->seg.len &&
+	    fwrite(rc->seg.p, 1, rc->seg.len, stdout) != rc->seg.len)
 		return -EIO;
 	rc->seg.len = 0;
 	rc->seg_match = 0;
@@ -155,10 +155,11 @@ int report_chain_verify(const char *file, const char *key_arg)
 	tg_chain_hex(v.key, sizeof(v.key), key);
 	printf("%s: verified: %lu lines (%lu in full, %lu as hashes) up to "
 	       "seq %llu, %lu checkpoints signed by %s key %s\n",
-	       file, v.entries, v.full, v.stubs,
-	       (unsigned long long)v.last_seq, v.checkpoints,
-	       v.key_pinned ? "the given" : "the report's own (unpinned: "
-					    "compare it with the collector's)",
+	       file, v.entries, v.full, v.stubs, (unsigned long long)v.last_seq,
+	       v.checkpoints,
+	       v.key_pinned ? "the given"
+			    : "the report's own (unpinned: "
+			      "compare it with the collector's)",
 	       key);
 	if (!v.last_checkpoint)
 		printf("%s: note: the lines after seq %llu are under no "

@@ -75,7 +75,8 @@ static int make_key(struct tg_collector *c)
 	crypto_sign_keypair(c->public_key, c->sign_key);
 	tg_chain_hex(c->sign_key, sizeof(c->sign_key), hex);
 	hex[2 * TG_CHAIN_SECRET] = '\n';
-	if (write(fd, hex, 2 * TG_CHAIN_SECRET + 1) != 2 * TG_CHAIN_SECRET + 1 ||
+	if (write(fd, hex, 2 * TG_CHAIN_SECRET + 1) !=
+		    2 * TG_CHAIN_SECRET + 1 ||
 	    fsync(fd) < 0 || fsync(c->log.dir_fd) < 0)
 		err = errno ? -errno : -EIO;
 	sodium_memzero(hex, sizeof(hex));

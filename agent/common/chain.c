@@ -99,8 +99,7 @@ void tg_chain_hex(const unsigned char *in, size_t n, char *out)
 	sodium_bin2hex(out, 2 * n + 1, in, n);
 }
 
-int tg_chain_unhex(const char *hex, size_t hexlen, unsigned char *out,
-		   size_t n)
+int tg_chain_unhex(const char *hex, size_t hexlen, unsigned char *out, size_t n)
 {
 	size_t got = 0;
 
@@ -135,8 +134,8 @@ static int parse_stub(const char *line, size_t len, __u64 *seq,
 	    memcmp(line + i, STUB_KEY, sizeof(STUB_KEY) - 1) ||
 	    memcmp(line + len - 2, "\"}", 2))
 		return -EINVAL;
-	return tg_chain_unhex(line + i + sizeof(STUB_KEY) - 1, TG_CHAIN_HEX,
-			      lh, TG_CHAIN_BYTES);
+	return tg_chain_unhex(line + i + sizeof(STUB_KEY) - 1, TG_CHAIN_HEX, lh,
+			      TG_CHAIN_BYTES);
 }
 
 static const char *str(struct json_object *o, const char *k)

@@ -22,13 +22,13 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#define TG_CHAIN_BYTES	 32
-#define TG_CHAIN_HEX	 64
-#define TG_CHAIN_KEY	 32 /* Ed25519 public key */
-#define TG_CHAIN_SECRET	 64 /* Ed25519 secret key (libsodium's form) */
-#define TG_CHAIN_SIG	 64
+#define TG_CHAIN_BYTES	32
+#define TG_CHAIN_HEX	64
+#define TG_CHAIN_KEY	32 /* Ed25519 public key */
+#define TG_CHAIN_SECRET 64 /* Ed25519 secret key (libsodium's form) */
+#define TG_CHAIN_SIG	64
 /* ,"chain":"<64 hex>" */
-#define TG_CHAIN_MEMBER	 (sizeof(",\"chain\":\"") - 1 + TG_CHAIN_HEX + 1)
+#define TG_CHAIN_MEMBER	  (sizeof(",\"chain\":\"") - 1 + TG_CHAIN_HEX + 1)
 #define TG_CHAIN_STUB_MAX 128 /* a stub line, with its NUL */
 
 /* The chain after a line whose line_hash is lh, following prev. */
@@ -78,7 +78,8 @@ struct tg_chain_verify {
 	int anchored, have_key, seen, last_checkpoint;
 	__u64 last_seq, last_cp_seq;
 	unsigned long entries, full, stubs, checkpoints, breaks;
-	/* The first failure: where (entry number, 1 = first line fed) and why. */
+	/* The first failure: where (entry number, 1 = first line fed) and why.
+	 */
 	unsigned long bad_entry;
 	__u64 bad_seq;
 	char why[512];

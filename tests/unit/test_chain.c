@@ -19,7 +19,7 @@
 #include "common/chain.h"
 
 /* SHA-256("tenantguard-chain-v1" || 0^32 || SHA-256("{\"seq\":1,\"a\":1}")) */
-#define A1 "68c3e861512d423627ec2dd228ddfd8bbce053d696ba34c95fb0abbc1a5ff98a"
+#define A1  "68c3e861512d423627ec2dd228ddfd8bbce053d696ba34c95fb0abbc1a5ff98a"
 #define LH1 "18cdb552f33dceda953d0baa22abd363972908a8aaccb1445fea622a13ed760f"
 
 #define LINES 12
@@ -130,9 +130,8 @@ static void test_vectors(void **state)
 	assert_int_equal(seq, 1);
 	assert_int_equal(at, 8);
 	assert_memory_equal(h, A1, TG_CHAIN_HEX);
-	assert_int_equal(tg_chain_parse("{\"seq\":2,\"a\":1}", 15, &seq, &at,
-					&h),
-			 0);
+	assert_int_equal(
+		tg_chain_parse("{\"seq\":2,\"a\":1}", 15, &seq, &at, &h), 0);
 	assert_int_equal(tg_chain_parse("{\"a\":1}", 7, &seq, &at, &h), -1);
 	assert_int_equal(tg_chain_stub(line, strlen(line), stub), 90);
 	assert_string_equal(stub, "{\"seq\":1,\"line_sha256\":\"" LH1 "\"}");
@@ -158,7 +157,8 @@ static int report(char out[][1024])
 {
 	int i, n = 0;
 
-	strcpy(out[n++], "{\"tenantguard_report\":\"chain-v1\",\"tenant\":\"a\"}");
+	strcpy(out[n++],
+	       "{\"tenantguard_report\":\"chain-v1\",\"tenant\":\"a\"}");
 	for (i = 4; i <= 11; i++) {
 		if (i == 4 || i == 11 || i % 2 == 0)
 			strcpy(out[n++], log_lines[i - 1]);
@@ -256,9 +256,8 @@ static void test_trust_start(void **state)
 
 	memcpy(v.key, pk, sizeof(pk));
 	v.key_pinned = 1;
-	assert_int_equal(tg_chain_verify_line(&v, 1, "{\"seq\":1,\"old\":1}",
-					      18),
-			 0);
+	assert_int_equal(
+		tg_chain_verify_line(&v, 1, "{\"seq\":1,\"old\":1}", 18), 0);
 	for (i = 5; i <= LINES; i++)
 		assert_int_equal(tg_chain_verify_line(&v, (unsigned long)i,
 						      log_lines[i - 1],
@@ -273,8 +272,8 @@ int main(void)
 		cmocka_unit_test_setup(test_vectors, setup),
 		cmocka_unit_test_setup(test_whole_log_verifies, setup),
 		cmocka_unit_test_setup(test_report_changes_named, setup),
-		cmocka_unit_test_setup(test_rewritten_chain_caught_by_checkpoint,
-				       setup),
+		cmocka_unit_test_setup(
+			test_rewritten_chain_caught_by_checkpoint, setup),
 		cmocka_unit_test_setup(test_trust_start, setup),
 	};
 
