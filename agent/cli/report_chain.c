@@ -57,7 +57,7 @@ int report_chain_line(struct report_chain *rc, const char *line, size_t len,
 	char stub[TG_CHAIN_STUB_MAX];
 	int n, err;
 
-	if (tg_chain_is_checkpoint(line, len)) {
+	if (tg_chain_is_anchor(line, len)) {
 		/* Before the first event listed, only the last one counts. */
 		if (!rc->started)
 			rc->seg.len = 0;

@@ -181,6 +181,27 @@ int tg_chain_is_checkpoint(const char *line, size_t len)
 	return o != NULL;
 }
 
+int tg_chain_is_anchor(const char *line, size_t len)
+{
+	static const unsigned char zero[TG_CHAIN_BYTES];
+	unsigned char lh[TG_CHAIN_BYTES], first[TG_CHAIN_BYTES];
+	char hex[TG_CHAIN_HEX + 1];
+	const char *stated;
+	size_t at;
+	__u64 seq;
+
+	if (tg_chain_is_checkpoint(line, len))
+		return 1;
+	if (tg_chain_parse(line, len, &seq, &at, &stated) != 1 ||
+	    !memmem(line, len, "\"kind\":\"agent\"", 14) ||
+	    !memmem(line, len, "\"tenant\":\"host\"", 15))
+		return 0;
+	tg_chain_line_hash(line, len, lh);
+	tg_chain_link(zero, lh, first);
+	tg_chain_hex(first, sizeof(first), hex);
+	return !memcmp(hex, stated, TG_CHAIN_HEX);
+}
+
 size_t tg_chain_checkpoint_msg(char *out, size_t cap, const char *host,
 			       __u64 position,
 			       const unsigned char head[TG_CHAIN_BYTES],

@@ -55,6 +55,14 @@ int tg_chain_stub(const char *line, size_t len, char out[TG_CHAIN_STUB_MAX]);
 /* Whether a stored line is a checkpoint (cheap, by its text). */
 int tg_chain_is_checkpoint(const char *line, size_t len);
 
+/*
+ * Whether a stored line anchors a report: a checkpoint, or the first line
+ * of a chain (its value follows from zero), which is always one of the
+ * collector's own (kind agent, tenant host: its start). Such lines go in
+ * full into every report.
+ */
+int tg_chain_is_anchor(const char *line, size_t len);
+
 /* hex (2n characters) to n bytes; 0 or -EINVAL. */
 int tg_chain_unhex(const char *hex, size_t hexlen, unsigned char *out,
 		   size_t n);

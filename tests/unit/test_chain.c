@@ -138,6 +138,19 @@ static void test_vectors(void **state)
 	assert_int_equal(tg_chain_stub("{\"a\":1}", 7, stub), -EINVAL);
 	assert_true(tg_chain_is_checkpoint(log_lines[3], strlen(log_lines[3])));
 	assert_false(tg_chain_is_checkpoint(line, strlen(line)));
+	/* The first line of a chain anchors a report if it is the collector's.
+	 */
+	memset(head, 0, sizeof(head));
+	chain_line(head, "{\"seq\":1,\"kind\":\"agent\",\"tenant\":\"host\"}",
+		   line);
+	assert_true(tg_chain_is_anchor(line, strlen(line)));
+	assert_true(tg_chain_is_anchor(log_lines[3], strlen(log_lines[3])));
+	chain_line(head, "{\"seq\":2,\"kind\":\"agent\",\"tenant\":\"host\"}",
+		   line);
+	assert_false(tg_chain_is_anchor(line, strlen(line)));
+	memset(head, 0, sizeof(head));
+	chain_line(head, "{\"seq\":1,\"kind\":\"net\",\"tenant\":\"a\"}", line);
+	assert_false(tg_chain_is_anchor(line, strlen(line)));
 }
 
 static void test_whole_log_verifies(void **state)
