@@ -1330,6 +1330,44 @@ static void test_log_full_stalls(void **state)
 	stop_collector(pid, SIGTERM);
 }
 
+/*
+ * The chain's checkpoints reach syslog like every stored line: the one a
+ * clean stop writes is the last message, signed, with the public key.
+ */
+static void test_syslog_gets_checkpoints(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = 5};
+	char buf[4096], last[4096] = "";
+	struct tg_sink *s;
+	pid_t pid;
+	ssize_t n;
+	int fd;
+
+	snprintf(syslog_sock, sizeof(syslog_sock), "%s/log.sock", dir);
+	strcpy(sa.sun_path, syslog_sock);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	pid = start_collector();
+	s = tg_sink_new(sock, 16, geteuid());
+	submit(s, 1);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+	tv.tv_sec = 0;
+	tv.tv_usec = 200000;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while ((n = recv(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		strcpy(last, buf);
+	}
+	close(fd);
+	assert_non_null(strstr(last, COLLECTOR_OWN "checkpoint\""));
+	assert_non_null(strstr(last, "\"signature\":\""));
+	assert_non_null(strstr(last, "\"public_key\":\""));
+}
+
 /* With a syslog socket, each stored event is forwarded, in order, as RFC 5424.
  */
 static void test_syslog_forwarding(void **state)
@@ -1516,6 +1554,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_syslog_forwarding, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_syslog_gets_checkpoints,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_before_recovery,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_with_refused_record,
