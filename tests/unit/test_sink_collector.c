@@ -1330,18 +1330,11 @@ static void test_log_full_stalls(void **state)
 	stop_collector(pid, SIGTERM);
 }
 
-/*
- * The chain's checkpoints reach syslog like every stored line: the one a
- * clean stop writes is the last message, signed, with the public key.
- */
-static void test_syslog_gets_checkpoints(void **state)
+/* A syslog socket in the test's directory (syslog_sock), 5 s to receive. */
+static int syslog_listen(void)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct timeval tv = {.tv_sec = 5};
-	char buf[4096], last[4096] = "";
-	struct tg_sink *s;
-	pid_t pid;
-	ssize_t n;
 	int fd;
 
 	snprintf(syslog_sock, sizeof(syslog_sock), "%s/log.sock", dir);
@@ -1349,14 +1342,29 @@ static void test_syslog_gets_checkpoints(void **state)
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+/*
+ * The chain's checkpoints reach syslog like every stored line: the one a
+ * clean stop writes is the last message, signed, with the public key.
+ */
+static void test_syslog_gets_checkpoints(void **state)
+{
+	struct timeval tv = {.tv_usec = 200000};
+	char buf[4096], last[4096] = "";
+	struct tg_sink *s;
+	pid_t pid;
+	ssize_t n;
+	int fd;
+
+	fd = syslog_listen();
 	pid = start_collector();
 	s = tg_sink_new(sock, 16, geteuid());
 	submit(s, 1);
 	assert_int_equal(tg_sink_flush(s, 5000), 0);
 	tg_sink_free(s);
 	stop_collector(pid, SIGTERM);
-	tv.tv_sec = 0;
-	tv.tv_usec = 200000;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	while ((n = recv(fd, buf, sizeof(buf) - 1, 0)) > 0) {
 		buf[n] = '\0';
@@ -1372,19 +1380,13 @@ static void test_syslog_gets_checkpoints(void **state)
  */
 static void test_syslog_forwarding(void **state)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char buf[4096], want[64];
 	struct tg_sink *s;
-	struct timeval tv = {.tv_sec = 5};
 	pid_t pid;
 	ssize_t n;
 	int fd, i;
 
-	snprintf(syslog_sock, sizeof(syslog_sock), "%s/log.sock", dir);
-	strcpy(sa.sun_path, syslog_sock);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	fd = syslog_listen();
 	pid = start_collector();
 	s = tg_sink_new(sock, 16, geteuid());
 	for (i = 1; i <= 3; i++) {
