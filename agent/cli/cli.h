@@ -82,6 +82,11 @@ struct cli_events {
 	int log_given;	 /* --log */
 	struct tg_event_filter filter;
 	int follow, follow_ok, json;
+	/*
+	 * report --chain: every line goes to event (the filters not
+	 * applied), and the agent is asked for the others' lines as hashes.
+	 */
+	int chain;
 	/* Each event the filters pass: its line and parsed; nonzero stops. */
 	int (*event)(void *ctx, const char *line, size_t len,
 		     struct json_object *ev);

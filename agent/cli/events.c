@@ -75,7 +75,7 @@ static int on_line(void *ctx, const char *file, unsigned long n,
 	if (!ev || !json_object_is_type(ev, json_type_object)) {
 		tg_err(-EINVAL, "%s:%lu: not a JSON object", file, n);
 		s->bad = 1;
-	} else if (tg_event_filter_match(&s->filter, ev)) {
+	} else if (s->chain || tg_event_filter_match(&s->filter, ev)) {
 		err = s->event(s->ctx, line, len, ev);
 	}
 	json_object_put(ev);
@@ -119,6 +119,9 @@ static struct json_object *stream_request(const struct cli_events *s)
 				       json_object_new_int64(s->filter.since));
 	if (s->follow)
 		json_object_object_add(req, "follow",
+				       json_object_new_boolean(1));
+	if (s->chain)
+		json_object_object_add(req, "chain",
 				       json_object_new_boolean(1));
 	return req;
 }

@@ -36,6 +36,12 @@ static const struct cli_opt_doc report_opts[] = {
 	{"--since", "TIME", NULL,
 	 "an RFC 3339 time or a duration back from now (90s, 10m, 2h, 1d)"},
 	{"--json", NULL, NULL, "print the counts as JSON"},
+	{"--chain", NULL, NULL,
+	 "the events with the log's hash chain over them, to verify"},
+	{"--verify", "FILE", "@file",
+	 "check a --chain report (no agent needed); exit 1 if changed"},
+	{"--key", "HEX|FILE", NULL,
+	 "with --verify: the collector's public key to check against"},
 	{}};
 
 static const struct cli_opt_doc run_opts[] = {
@@ -154,9 +160,12 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "role lets it see from the agent (--control-socket)",
 	 events_opts},
 	{"report",
-	 "[--log PATH] [--tenant T] [--kind K] [--since TIME] [--json]",
+	 "[--log PATH] [--tenant T] [--kind K] [--since TIME] [--json]\n"
+	 "[--chain] | --verify FILE [--key HEX|FILE]",
 	 "how many of those events there are, by tenant, kind, op and\n"
-	 "verdict",
+	 "verdict; --chain: the events themselves, each other line of the\n"
+	 "log as its hash and the signed checkpoints around them; --verify\n"
+	 "recomputes that chain and names the first line that breaks it",
 	 report_opts},
 	{"run",
 	 "--tenant NAME --uid U --gid G [--profile NAME|FILE]\n"
