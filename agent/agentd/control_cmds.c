@@ -33,6 +33,7 @@
 #include "common/roles.h"
 #include "common/text.h"
 #include "common/version.h"
+#include "policy/policy_show.h"
 #include "seccomp/notify.h"
 #include "tenantguard/event_abi.h"
 #include "tenantguard/map_abi.h"
@@ -549,6 +550,52 @@ static struct json_object *cmd_status(struct agent *a, struct json_object *req,
 	return a->view->all ? status_json(a) : status_view_json(a, a->view);
 }
 
+/* policy-show: what policy_keep lets through. */
+struct show_filter {
+	const struct tg_view *view;
+	const char *tenant; /* only this one, or NULL */
+};
+
+static int policy_keep(const char *name, const void *arg)
+{
+	const struct show_filter *f = arg;
+
+	return tg_view_has(f->view, name) &&
+	       (!f->tenant || !strcmp(f->tenant, name));
+}
+
+/*
+ * policy-show [tenant]: the policy in force, each setting with where it is
+ * written; a viewer restricted to some tenants sees only theirs.
+ */
+static struct json_object *cmd_policy_show(struct agent *a,
+					   struct json_object *req,
+					   struct tg_control_io *io)
+{
+	struct show_filter f = {.view = a->view};
+	struct json_object *o, *v;
+
+	if (json_object_object_get_ex(req, "tenant", &v))
+		f.tenant = json_object_get_string(v);
+	if (f.tenant && (!tg_policy_find(&a->policy, f.tenant) ||
+			 !tg_view_has(a->view, f.tenant))) {
+		o = json_object_new_object();
+		json_object_object_add(o, "ok", json_object_new_boolean(0));
+		json_object_object_add(
+			o, "error",
+			json_object_new_string(
+				"no such tenant in the policy in force"));
+		return o;
+	}
+	o = tg_policy_show_json(&a->policy, policy_keep, &f);
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "generation",
+			       json_object_new_int64(a->bpf.gen));
+	if (!a->view->all)
+		json_object_object_add(o, "view", view_json(a->view));
+	return o;
+}
+
 /* events and report: the stored events the caller may see, streamed. */
 static struct json_object *cmd_events(struct agent *a, struct json_object *req,
 				      struct tg_control_io *io)
@@ -627,7 +674,7 @@ static const struct {
 	{"reload", cmd_reload},	  {"seccomp-listener", take_listener},
 	{"run", agent_run},	  {"detach", cmd_detach},
 	{"confirm", cmd_confirm}, {"events", cmd_events},
-	{"report", cmd_events},
+	{"report", cmd_events},	  {"policy-show", cmd_policy_show},
 };
 
 int agent_needs_confirm(const struct agent *a, const char *verb)

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -271,4 +272,148 @@ int cmd_seccomp_check(const struct cli_opts *o, int argc, char **argv)
 		tg_sc_profile_free(&p);
 	}
 	return bad;
+}
+
+/* "VALUE" padded, then "# where" when the setting is written somewhere. */
+static void show_line(int indent, const char *text, const char *where)
+{
+	int n = printf("%*s%s", indent, "", text);
+
+	if (where && where[0])
+		printf("%*s# %s", n < 48 ? 48 - n : 1, "", where);
+	printf("\n");
+}
+
+/* One {"value", "where"} setting as "key: value  # where". */
+static void show_at(int indent, const char *key, struct json_object *o)
+{
+	char buf[PATH_MAX + 64];
+
+	snprintf(buf, sizeof(buf), "%s: %s", key, jstr(o, "value"));
+	show_line(indent, buf, jstr(o, "where"));
+}
+
+/* A list of {"value", "where"} as "- value  # where" lines. */
+static void show_list(int indent, const char *key, struct json_object *arr)
+{
+	char buf[PATH_MAX + 64];
+	size_t i, n = json_object_array_length(arr);
+	struct json_object *e;
+
+	if (!n)
+		return;
+	printf("%*s%s:\n", indent, "", key);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(arr, i);
+		snprintf(buf, sizeof(buf), "- %s", jstr(e, "value"));
+		show_line(indent + 2, buf, jstr(e, "where"));
+	}
+}
+
+static void show_tenant(struct json_object *t)
+{
+	struct json_object *v;
+	char buf[PATH_MAX + 64];
+	size_t i, n;
+
+	snprintf(buf, sizeof(buf), "%s:", jstr(t, "name"));
+	show_line(2, buf, jstr(t, "where"));
+	json_object_object_get_ex(t, "cgroup", &v);
+	show_at(4, "cgroup", v);
+	printf("    mode: %s\n", jstr(t, "mode"));
+	json_object_object_get_ex(t, "paths", &v);
+	n = json_object_array_length(v);
+	printf("    paths: [");
+	for (i = 0; i < n; i++)
+		printf("%s%s", i ? ", " : "",
+		       json_object_get_string(json_object_array_get_idx(v, i)));
+	printf("]\n");
+	json_object_object_get_ex(t, "ports", &v);
+	show_list(4, "ports", v);
+	json_object_object_get_ex(t, "networks", &v);
+	show_list(4, "networks", v);
+	json_object_object_get_ex(t, "allow_from", &v);
+	show_list(4, "allow_from", v);
+	printf("    seccomp: %s\n", jstr(t, "seccomp"));
+	json_object_object_get_ex(t, "events", &v);
+	snprintf(buf, sizeof(buf), "events: {rate: %s, burst: %s}",
+		 jstr(v, "rate"), jstr(v, "burst"));
+	show_line(4, buf,
+		  strcmp(jstr(t, "events_from"), "policy") ? ""
+							    : "(the policy's)");
+	if (strcmp(jstr(t, "approvers_need"), "0"))
+		printf("    approvers: %s of %s keys\n", jstr(t, "approvers_need"),
+		       jstr(t, "approvers_keys"));
+	if (strcmp(jstr(t, "auditors"), "0"))
+		printf("    auditors: %s users and groups\n",
+		       jstr(t, "auditors"));
+}
+
+/*
+ * tenantguard policy show [--tenant T] [--json]: the policy in force, from
+ * the agent, each setting with the file and line it came from.
+ */
+int cmd_policy_show(const struct cli_opts *o, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"tenant", required_argument, NULL, 't'},
+		{}};
+	struct json_object *req, *r, *v;
+	const char *tenant = NULL;
+	int c, json = 0;
+	size_t i;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 't': tenant = optarg; break;
+		default:
+			return tg_err(2,
+				      "policy show: bad option '%s' (see "
+				      "tenantguard policy show --help)",
+				      argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return tg_err(2, "policy show: unexpected argument '%s'",
+			      argv[optind]);
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd",
+			       json_object_new_string("policy-show"));
+	if (tenant)
+		json_object_object_add(req, "tenant",
+				       json_object_new_string(tenant));
+	c = cli_call(o, req, &r);
+	json_object_put(req);
+	if (c)
+		return 1;
+	if (json) {
+		printf("%s\n", json_object_to_json_string_ext(
+				       r, JSON_C_TO_STRING_PRETTY |
+						  JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(r);
+		return 0;
+	}
+	printf("# policy in force: %s, generation %s, sha256 %s\n",
+	       jstr(r, "source"), jstr(r, "generation"), jstr(r, "digest"));
+	json_object_object_get_ex(r, "files", &v);
+	for (i = 0; v && i < json_object_array_length(v); i++)
+		printf("#   read %s (sha256 %s)\n",
+		       jstr(json_object_array_get_idx(v, i), "path"),
+		       jstr(json_object_array_get_idx(v, i), "sha256"));
+	printf("mode: %s\n", jstr(r, "mode"));
+	json_object_object_get_ex(r, "tenants_cgroup", &v);
+	show_at(0, "tenants_cgroup", v);
+	json_object_object_get_ex(r, "events", &v);
+	printf("events: {rate: %s, burst: %s}\n", jstr(v, "rate"),
+	       jstr(v, "burst"));
+	printf("tenants:\n");
+	json_object_object_get_ex(r, "tenants", &v);
+	for (i = 0; v && i < json_object_array_length(v); i++)
+		show_tenant(json_object_array_get_idx(v, i));
+	json_object_put(r);
+	return 0;
 }

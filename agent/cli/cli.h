@@ -56,6 +56,7 @@ int cmd_detach(const struct cli_opts *o, int argc, char **argv);
 
 /* check.c */
 int cmd_policy_check(const struct cli_opts *o, int argc, char **argv);
+int cmd_policy_show(const struct cli_opts *o, int argc, char **argv);
 int cmd_seccomp_check(const struct cli_opts *o, int argc, char **argv);
 
 /* export.c */

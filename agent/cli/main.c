@@ -66,7 +66,9 @@ static int cmd_select(const struct cli_cmd *cmds, const struct cli_opts *o,
 	return tg_err(2, "unknown command '%s' (see " PROG " help)", top);
 }
 
-static const struct cli_cmd policy_cmds[] = {{"check", cmd_policy_check}, {}};
+static const struct cli_cmd policy_cmds[] = {{"check", cmd_policy_check},
+					     {"show", cmd_policy_show},
+					     {}};
 
 static const struct cli_cmd seccomp_cmds[] = {
 	{"check", cmd_seccomp_check}, {"export", cmd_seccomp_export}, {}};

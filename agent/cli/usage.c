@@ -91,6 +91,10 @@ static const struct cli_opt_doc grant_verify_opts[] = {
 	{}};
 
 static const struct cli_opt_doc no_opts[] = {{}};
+static const struct cli_opt_doc show_opts[] = {
+	{"--tenant", "T", NULL, "that tenant only"},
+	{"--json", NULL, NULL, "one JSON object"},
+	{}};
 static const struct cli_opt_doc json_opts[] = {
 	{"--json", NULL, NULL, "one JSON object"}, {}};
 static const struct cli_opt_doc sc_check_opts[] = {
@@ -130,6 +134,11 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "person (policy confirm:); exit status 3 means a\n"
 	 "request waits, its id printed",
 	 no_opts},
+	{"policy show", "[--tenant T] [--json]",
+	 "the policy in force, from the agent: each setting with the\n"
+	 "file, line and column it came from, the files read and their\n"
+	 "SHA-256 (a viewer sees only the tenants it may)",
+	 show_opts},
 	{"probe", "[--json]",
 	 "what this kernel and host would enforce, feature by feature,\n"
 	 "and what to change to get the rest (lsm=...,bpf, ...), asked\n"

@@ -288,4 +288,22 @@ if pgrep -P "$TG_AGENT_PID" >/dev/null; then
 else
 	tg_pass follow_stream_ends
 fi
+
+# policy show: acme's auditor sees acme's entry only; the viewer all three;
+# another tenant asked for by name is "no such tenant" to the auditor.
+cli "$AU" policy show --json >"$TG_T/au.show" 2>&1
+cli "$V" policy show --json >"$TG_T/v.show" 2>&1
+names() { sed -n 's/^      "name":"\([^"]*\)".*/\1/p; s/^ *"name": *"\([^"]*\)".*/\1/p' "$1" | sort | tr '\n' ' '; }
+if [ "$(names "$TG_T/au.show")" = "acme " ] && [ "$(names "$TG_T/v.show")" = "acme globex initech " ]; then
+	tg_pass policy_show_by_view
+else
+	tg_fail policy_show_by_view "auditor: $(names "$TG_T/au.show"), viewer: $(names "$TG_T/v.show")"
+fi
+rc=0
+cli "$AU" policy show --tenant globex >"$TG_T/out" 2>&1 || rc=$?
+if [ $rc = 1 ] && grep -q "no such tenant in the policy in force" "$TG_T/out"; then
+	tg_pass policy_show_other_tenant_hidden
+else
+	tg_fail policy_show_other_tenant_hidden "exit $rc: $(cat "$TG_T/out")"
+fi
 tg_summary
