@@ -4,12 +4,14 @@
  * FILE...: validate without touching the kernel, errors as
  * file:line:column.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -31,6 +33,43 @@ void print_diag(const struct tg_diag *d)
 
 #define POLICY_FILE "/etc/tenantguard/policy.yaml"
 #define POLICY_DIR  "/etc/tenantguard/policy.d"
+
+/*
+ * A located message, then its source line with a caret under the token
+ * (as nft prints them): "FILE:LINE:COL: text" whose FILE can be read.
+ */
+static void print_located(const char *m, const char *prefix)
+{
+	unsigned int line, col, l = 1, i;
+	char file[PATH_MAX], *src = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+
+	tg_plain("%s%s", prefix, m);
+	if (sscanf(m, "%4095[^:]:%u:%u: ", file, &line, &col) != 3 ||
+	    !(f = fopen(file, "r")))
+		return;
+	while ((n = getline(&src, &cap, f)) >= 0 && l < line)
+		l++;
+	fclose(f);
+	if (n >= 0 && l == line && col >= 1 && (size_t)col <= (size_t)n + 1) {
+		src[strcspn(src, "\n")] = '\0';
+		fprintf(stderr, "    %s\n    ", src);
+		for (i = 0; i + 1 < col; i++)
+			fputc(src[i] == '\t' ? '\t' : ' ', stderr);
+		fputc('^', stderr);
+		/* The rest of the token: a key ends at ": ". */
+		for (i = col; src[i] && (isalnum((unsigned char)src[i]) ||
+					 strchr("_-./", src[i]) ||
+					 (src[i] == ':' && src[i + 1] &&
+					  src[i + 1] != ' '));
+		     i++)
+			fputc('~', stderr);
+		fputc('\n', stderr);
+	}
+	free(src);
+}
 
 /* "FILE:LINE:COL: text" as an object of those fields (text alone when the
  * message has no position). */
@@ -102,10 +141,13 @@ static int check_outcome(const char *name, struct tg_policy *p,
 		json_object_put(o);
 		return err ? 1 : 0;
 	}
-	print_diag(d);
+	for (i = 0; i < d->n; i++)
+		print_located(d->msgs[i], "");
+	if (d->dropped)
+		tg_info("%u more errors not shown", d->dropped);
 	for (i = 0; i < p->warnings.n; i++)
-		tg_plain("%s: %s", strict ? "error (--strict)" : "warning",
-			 p->warnings.msgs[i]);
+		print_located(p->warnings.msgs[i],
+			      strict ? "error (--strict): " : "warning: ");
 	if (!err)
 		printf("%s: ok: version %d, mode %s, tenants_cgroup %s, %u tenants, "
 		       "%u paths, %u port ranges, %u networks\n",

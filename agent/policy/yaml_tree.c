@@ -237,10 +237,19 @@ static struct ynode *yaml_tree(struct yctx *c, const char *buf, size_t len)
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
 	while (r == 0) {
 		if (!yaml_parser_parse(&parser, &ev)) {
-			MARK_ERR(c, parser.problem_mark, "invalid YAML: %s%s%s",
-				 parser.problem ? parser.problem : "error",
-				 parser.context ? " " : "",
-				 parser.context ? parser.context : "");
+			size_t at = parser.problem_mark.index;
+
+			/* libyaml's word for a tab is "cannot start any token". */
+			if (at < len && buf[at] == '\t')
+				MARK_ERR(c, parser.problem_mark,
+					 "tabs are not allowed in YAML: indent with spaces");
+			else
+				MARK_ERR(c, parser.problem_mark,
+					 "invalid YAML: %s%s%s",
+					 parser.problem ? parser.problem
+							: "error",
+					 parser.context ? " " : "",
+					 parser.context ? parser.context : "");
 			r = -EINVAL;
 			break;
 		}
@@ -320,6 +329,52 @@ static int check_duplicates(struct yctx *c, const struct ynode *map)
 }
 
 /* Check a map's keys against allowed (NULL-terminated); flags duplicates. */
+/* Edit distance of a and b (insertions, deletions, substitutions, and
+ * swaps of neighbours), at most 64 bytes each; 99 beyond. */
+static unsigned int distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	unsigned int d[65][65], v;
+
+	if (la > 64 || lb > 64)
+		return 99;
+	for (i = 0; i <= la; i++)
+		d[i][0] = (unsigned int)i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = (unsigned int)j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[la][lb];
+}
+
+const char *tg_nearest(const char *word, const char *const *known)
+{
+	unsigned int best = 3, dist, k;
+	const char *near = NULL;
+
+	/* Close enough to be a slip: 1 edit in short words, 2 in longer. */
+	if (strlen(word) < 5)
+		best = 2;
+	for (k = 0; known && known[k]; k++) {
+		dist = distance(word, known[k]);
+		if (dist < best) {
+			best = dist;
+			near = known[k];
+		}
+	}
+	return near;
+}
+
 int y_check_keys(struct yctx *c, const struct ynode *map,
 		 const char *const *allowed, const char *what)
 {
@@ -340,8 +395,11 @@ int y_check_keys(struct yctx *c, const struct ynode *map,
 			if (strcmp(allowed[k], key->value) == 0)
 				break;
 		if (!allowed[k]) {
-			YERR(c, key, "unknown key '%s' in %s", key->value,
-			     what);
+			const char *near = tg_nearest(key->value, allowed);
+
+			YERR(c, key, "unknown key '%s' in %s%s%s%s", key->value,
+			     what, near ? ": did you mean '" : "",
+			     near ? near : "", near ? "'?" : "");
 			err = -EINVAL;
 		}
 	}

@@ -41,6 +41,10 @@ struct yctx {
 	unsigned int nodes;
 };
 
+/* Of known (NULL-terminated), the word word is likely a slip for (one or
+ * two edits away), or NULL. */
+const char *tg_nearest(const char *word, const char *const *known);
+
 #define YERR(c, y, ...)                                                        \
 	tg_diag_add((c)->d, (c)->name, (y)->line, (y)->col, __VA_ARGS__)
 
