@@ -84,13 +84,22 @@ struct agent_opts {
 	int verbose;
 };
 
-/* Who asked for something over the control socket, for its record. */
+/*
+ * Who asked for something over the control socket, for its record, and
+ * who confirmed it when the two-person rule made it wait.
+ */
 struct agent_by {
 	int asked;
 	uid_t uid;
 	long loginuid;
 	pid_t pid;
 	char comm[16];
+	int confirmed; /* carried out on a second person's word */
+	uid_t confirmed_uid;
+	long confirmed_loginuid;
+	pid_t confirmed_pid;
+	char confirmed_comm[16];
+	char request_id[TG_CONFIRM_ID_LEN + 1]; /* the one confirmed, or "" */
 	char confirmed_by[96]; /* "uid 0 (bob, login uid 1001)", or "" */
 };
 
@@ -254,6 +263,18 @@ struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
 void agent_control_tick(struct agent *a);
 /* Whether the policy makes verb wait for a second person. */
 int agent_needs_confirm(const struct agent *a, const char *verb);
+/*
+ * Who asked for the request being served (the one who made it, when it is
+ * carried out on a second person's word) and who confirmed it, into *by.
+ */
+void agent_by_peer(const struct agent *a, struct agent_by *by);
+/*
+ * by's fields into event o (NULL: nothing): by_uid, by_login_uid, by_pid, by_comm (who
+ * asked) and, for a confirmed request, confirmed_by (text),
+ * confirmed_by_uid, confirmed_by_login_uid, confirmed_by_pid,
+ * confirmed_by_comm and request_id.
+ */
+void agent_by_json(const struct agent_by *by, struct json_object *o);
 
 /* event_streams.c */
 /*

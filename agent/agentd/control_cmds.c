@@ -591,22 +591,10 @@ static struct json_object *cmd_reload(struct agent *a, struct json_object *req,
 static struct json_object *cmd_detach(struct agent *a, struct json_object *req,
 				      struct tg_control_io *io)
 {
-	const struct tg_confirm_req *c = a->confirming;
-	struct agent_by *by = &a->detach_by;
 	struct json_object *o = json_object_new_object();
 	char msg[PATH_MAX + 128];
 
-	memset(by, 0, sizeof(*by));
-	by->asked = 1;
-	by->uid = c ? c->uid : a->peer->uid;
-	by->loginuid = c ? c->loginuid : a->peer->loginuid;
-	by->pid = c ? c->pid : a->peer->pid;
-	snprintf(by->comm, sizeof(by->comm), "%s", c ? "" : a->peer->comm);
-	if (c)
-		snprintf(by->confirmed_by, sizeof(by->confirmed_by),
-			 "uid %u (%s%slogin uid %ld)",
-			 (unsigned int)a->peer->uid, a->peer_user,
-			 a->peer_user[0] ? ", " : "", a->peer->loginuid);
+	agent_by_peer(a, &a->detach_by);
 	snprintf(msg, sizeof(msg),
 		 "the agent stops and removes every check and pin of %s",
 		 a->opt.pin_dir);
@@ -629,6 +617,56 @@ static const struct {
 	{"confirm", cmd_confirm}, {"events", cmd_events},
 	{"report", cmd_events},
 };
+
+void agent_by_peer(const struct agent *a, struct agent_by *by)
+{
+	const struct tg_confirm_req *c = a->confirming;
+	const struct tg_peer *p = a->peer;
+
+	memset(by, 0, sizeof(*by));
+	if (!p)
+		return;
+	by->asked = 1;
+	by->uid = c ? c->uid : p->uid;
+	by->loginuid = c ? c->loginuid : p->loginuid;
+	by->pid = c ? c->pid : p->pid;
+	snprintf(by->comm, sizeof(by->comm), "%s", c ? c->comm : p->comm);
+	if (!c)
+		return;
+	by->confirmed = 1;
+	by->confirmed_uid = p->uid;
+	by->confirmed_loginuid = p->loginuid;
+	by->confirmed_pid = p->pid;
+	snprintf(by->confirmed_comm, sizeof(by->confirmed_comm), "%s",
+		 p->comm);
+	snprintf(by->request_id, sizeof(by->request_id), "%s", c->id);
+	snprintf(by->confirmed_by, sizeof(by->confirmed_by),
+		 "uid %u (%s%slogin uid %ld)", (unsigned int)p->uid,
+		 a->peer_user ? a->peer_user : "",
+		 a->peer_user && a->peer_user[0] ? ", " : "", p->loginuid);
+}
+
+void agent_by_json(const struct agent_by *by, struct json_object *o)
+{
+	if (!o)
+		return;
+	json_object_object_add(o, "by_uid", json_object_new_int64(by->uid));
+	json_object_object_add(o, "by_login_uid",
+			       json_object_new_int64(by->loginuid));
+	json_object_object_add(o, "by_pid", json_object_new_int64(by->pid));
+	json_add_str(o, "by_comm", by->comm);
+	if (!by->confirmed)
+		return;
+	json_add_str(o, "confirmed_by", by->confirmed_by);
+	json_object_object_add(o, "confirmed_by_uid",
+			       json_object_new_int64(by->confirmed_uid));
+	json_object_object_add(o, "confirmed_by_login_uid",
+			       json_object_new_int64(by->confirmed_loginuid));
+	json_object_object_add(o, "confirmed_by_pid",
+			       json_object_new_int64(by->confirmed_pid));
+	json_add_str(o, "confirmed_by_comm", by->confirmed_comm);
+	json_add_str(o, "request_id", by->request_id);
+}
 
 int agent_needs_confirm(const struct agent *a, const char *verb)
 {
@@ -1005,6 +1043,7 @@ static struct json_object *hold(struct agent *a, const struct tg_peer *p,
 	c->uid = p->uid;
 	c->loginuid = p->loginuid;
 	c->pid = p->pid;
+	snprintf(c->comm, sizeof(c->comm), "%s", p->comm);
 	snprintf(c->user, sizeof(c->user), "%s", r->user);
 	c->made_ms = tg_now_ms();
 	c->expires_ms = c->made_ms + 1000ll * a->policy.confirm_window_s;

@@ -621,18 +621,7 @@ int agent_detach(struct agent *a, const struct agent_by *asked)
 		json_object_object_add(o, "maps",
 				       json_object_new_int64(st.maps));
 		json_object_object_add(o, "build", json_object_new_string(hex));
-		json_object_object_add(o, "by_uid",
-				       json_object_new_int64(by->uid));
-		json_object_object_add(o, "by_login_uid",
-				       json_object_new_int64(by->loginuid));
-		json_object_object_add(o, "by_pid",
-				       json_object_new_int64(by->pid));
-		json_object_object_add(o, "by_comm",
-				       json_object_new_string(by->comm));
-		if (by->confirmed_by[0])
-			json_object_object_add(
-				o, "confirmed_by",
-				json_object_new_string(by->confirmed_by));
+		agent_by_json(by, o);
 		agent_emit(a, o);
 	}
 	flush_sink(a);
