@@ -150,6 +150,8 @@ struct agent {
 	/* Records of host callers' requests, by uid (control_cmds.c). */
 	struct tg_buckets admin_rl;
 	__s64 admin_rl_told_ms;
+	__u64 cut_told; /* ctl.cut as last told in an event */
+	__u64 runs_refused, streams_refused; /* refused: too many at once */
 	/* The request being carried out on a second person's word, or NULL. */
 	const struct tg_confirm_req *confirming;
 	struct tg_confirm_store confirm; /* requests waiting for a second one */

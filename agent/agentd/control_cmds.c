@@ -266,6 +266,9 @@ static struct json_object *events_json(struct agent *a)
 		t, "held_admin",
 		json_object_new_int64((int64_t)a->admin_rl.held_total));
 	json_object_object_add(
+		t, "held_admin_evicted",
+		json_object_new_int64((int64_t)a->admin_rl.held_evicted));
+	json_object_object_add(
 		t, "spool_events",
 		json_object_new_int64((int64_t)ss.spool_records));
 	json_object_object_add(t, "collector_connected",
@@ -323,6 +326,20 @@ static struct json_object *control_json(struct agent *a)
 	json_add_str(o, "socket", a->opt.control_socket);
 	json_object_object_add(o, "clients_cut",
 			       json_object_new_int64((int64_t)a->ctl.cut));
+	json_object_object_add(
+		o, "records_held",
+		json_object_new_int64((int64_t)a->admin_rl.held_total));
+	json_object_object_add(
+		o, "records_held_evicted",
+		json_object_new_int64((int64_t)a->admin_rl.held_evicted));
+	json_object_object_add(
+		o, "records_dropped",
+		json_object_new_int64((int64_t)a->admin_dropped));
+	json_object_object_add(o, "runs_refused",
+			       json_object_new_int64((int64_t)a->runs_refused));
+	json_object_object_add(
+		o, "streams_refused",
+		json_object_new_int64((int64_t)a->streams_refused));
 	json_add_str(o, "group", a->opt.control_group);
 	json_object_object_add(
 		o, "gid",
@@ -1303,6 +1320,51 @@ static int admit_host(struct agent *a, const struct tg_peer *p,
 	return tg_buckets_take(&a->admin_rl, p->uid, tg_now_ms());
 }
 
+/* Clients cut off since last told, and held records of uids pushed out. */
+static void tell_control_counts(struct agent *a)
+{
+	__u64 n = tg_buckets_evicted(&a->admin_rl);
+	struct json_object *o;
+	char msg[256];
+
+	if (n) {
+		snprintf(
+			msg, sizeof(msg),
+			"%llu record(s) of control requests held back from uids pushed out of the table of %u before being told (%llu so far)",
+			(unsigned long long)n, TG_BUCKETS,
+			(unsigned long long)a->admin_rl.held_evicted);
+		o = tg_agent_event(&a->fmt, "admin_suppressed", "deny", msg);
+		if (o) {
+			json_object_object_add(o, "count",
+					       json_object_new_int64(n));
+			json_object_object_add(
+				o, "total",
+				json_object_new_int64(
+					a->admin_rl.held_evicted));
+			json_object_object_add(o, "uid_evicted",
+					       json_object_new_boolean(1));
+		}
+		tg_info("control: %s", msg);
+		agent_emit(a, o);
+	}
+	if (a->ctl.cut == a->cut_told)
+		return;
+	n = a->ctl.cut - a->cut_told;
+	a->cut_told = a->ctl.cut;
+	snprintf(
+		msg, sizeof(msg),
+		"%llu client(s) of the control socket cut off (out of time, or pushed out by a newer one; %llu so far)",
+		(unsigned long long)n, (unsigned long long)a->ctl.cut);
+	o = tg_agent_event(&a->fmt, "control_cut", "deny", msg);
+	if (o) {
+		json_object_object_add(o, "count", json_object_new_int64(n));
+		json_object_object_add(o, "total",
+				       json_object_new_int64(a->ctl.cut));
+	}
+	tg_info("control: %s", msg);
+	agent_emit(a, o);
+}
+
 void agent_control_tick(struct agent *a)
 {
 	struct json_object *o;
@@ -1331,4 +1393,5 @@ void agent_control_tick(struct agent *a)
 		agent_emit(a, o);
 		k->held = 0;
 	}
+	tell_control_counts(a);
 }

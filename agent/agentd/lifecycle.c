@@ -129,7 +129,13 @@ void agent_write_metrics(struct agent *a)
 		&a->dlv, &(struct tg_delivery_extra){
 				 .kernel_drops = tg_bpf_event_drops(&a->bpf),
 				 .reloads_ok = a->reloads_ok,
-				 .reloads_failed = a->reloads_failed});
+				 .reloads_failed = a->reloads_failed,
+				 .control_cut = a->ctl.cut,
+				 .admin_held = a->admin_rl.held_total,
+				 .admin_held_evicted = a->admin_rl.held_evicted,
+				 .admin_dropped = a->admin_dropped,
+				 .runs_refused = a->runs_refused,
+				 .streams_refused = a->streams_refused});
 
 	if (err && err != prev)
 		tg_info("metrics file %s: %s", a->opt.metrics_file,
