@@ -26,6 +26,7 @@
 #include "common/control.h"
 #include "common/peer.h"
 #include "common/privileges.h"
+#include "common/slots.h"
 #include "policy/pending.h"
 #include "policy/policy.h"
 #include "policy/registry.h"
@@ -45,6 +46,9 @@ struct tg_peer;
 struct tg_view;
 
 #define AGENT_STREAMS_MAX 16 /* event streams served at once */
+/* Workloads run through the agent at once: of one caller uid, in all. */
+#define AGENT_RUNS_PER_UID 8
+#define AGENT_RUNS_MAX	   64
 struct tg_ratelimit;
 struct tg_sink;
 
@@ -162,6 +166,7 @@ struct agent {
 	int *conn;		    /* its socket, while served (control.h) */
 	pid_t streams[AGENT_STREAMS_MAX]; /* processes serving events */
 	unsigned int n_streams;
+	struct tg_slots runs;	    /* workloads run through the agent */
 	size_t ids_saved;	    /* tenant ids written to the pins */
 	int ids_save_err;	    /* the last error saving one, 0 if none */
 	__s64 start_boot_ns;	    /* CLOCK_BOOTTIME at the pins' opening */
@@ -257,6 +262,8 @@ int agent_peer_actor(struct agent *a, const struct tg_peer *p, __u32 *id);
  */
 struct json_object *agent_run(struct agent *a, struct json_object *req,
 			      struct tg_control_io *io);
+/* Free the slots of the runs whose workload ended (all: every slot). */
+void agent_reap_runs(struct agent *a, int all);
 
 struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
 				  struct json_object *req,

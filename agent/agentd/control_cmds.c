@@ -335,6 +335,11 @@ static struct json_object *control_json(struct agent *a)
 	json_object_object_add(
 		o, "records_dropped",
 		json_object_new_int64((int64_t)a->admin_dropped));
+	json_object_object_add(o, "runs", json_object_new_int64(a->runs.n));
+	json_object_object_add(o, "runs_per_uid_max",
+			       json_object_new_int64(a->runs.per_uid));
+	json_object_object_add(o, "runs_max",
+			       json_object_new_int64(a->runs.max));
 	json_object_object_add(o, "runs_refused",
 			       json_object_new_int64((int64_t)a->runs_refused));
 	json_object_object_add(

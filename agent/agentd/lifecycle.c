@@ -404,6 +404,7 @@ int agent_start(struct agent *a)
 		return tg_err(-ENOMEM, "events: out of memory");
 	/* Records of looking and refused requests: 10 a second per uid. */
 	tg_buckets_init(&a->admin_rl, 10, 50);
+	tg_slots_init(&a->runs, AGENT_RUNS_PER_UID, AGENT_RUNS_MAX);
 	a->notify = tg_notify_new();
 	if (!a->notify)
 		return tg_err(-errno, "seccomp listeners: %s", strerror(errno));
@@ -555,6 +556,7 @@ void agent_stop(struct agent *a, int clean)
 	tg_pending_free(&a->reported);
 	tg_pending_free(&a->reported_unowned);
 	tg_confirm_free(&a->confirm);
+	agent_reap_runs(a, 1);
 	tg_policy_free(&a->policy);
 }
 

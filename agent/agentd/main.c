@@ -173,6 +173,7 @@ static int run(struct agent *a)
 		}
 		tg_sink_process(a->sink);
 		agent_reap_streams(a);
+		agent_reap_runs(a, 0);
 		agent_report_refused_collector(a);
 		agent_guard_collector(a);
 		agent_report_drops(a, 0);

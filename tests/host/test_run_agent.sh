@@ -10,7 +10,9 @@
 # uid 0 is refused to an operator; descriptors that are no stdio and
 # malformed requests are refused; root still launches directly; the CLI
 # killed mid-run ends the workload; on a terminal (script(1)) the workload
-# gets a pseudo-terminal that is not the caller's.
+# gets a pseudo-terminal that is not the caller's. At most 8 runs of one
+# caller uid at once (64 in all): beyond, refused with why and one event;
+# a run that ends frees its slot.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
 
@@ -332,6 +334,61 @@ else
 	tg_fail killed_launcher_ends_workload "launcher '$launcher', $n process(es) left"
 fi
 tg_wait $cli
+
+# At most 8 runs at once of one caller uid: the 9th is refused with why,
+# nothing runs, one admin event says so; another uid still runs; a run
+# that ends frees its slot.
+clis=""
+k=0
+while [ $k -lt 8 ]; do
+	setpriv --reuid "$(id -u "${P}o")" --regid "$(id -g "${P}o")" --init-groups \
+		"$TG_BIN/tenantguard" --control-socket "$SOCK" run --tenant acme -v \
+		--uid $WU --gid $WG -- sleep 60 >/dev/null 2>"$TG_T/cap$k.err" &
+	clis="$clis $!"
+	tg_track $!
+	k=$((k + 1))
+done
+for _ in $(seq 100); do
+	[ "$(cat "$TG_T"/cap*.err 2>/dev/null | grep -c 'the agent started pid')" = 8 ] && break
+	sleep 0.1
+done
+check eight_runs_started 8 "$(cat "$TG_T"/cap*.err | grep -c 'the agent started pid')"
+check status_counts_runs 8 "$(tg_cli status --json | sed -n 's/.*"runs":\([0-9]*\).*/\1/p')"
+out=$(run_as "${P}o" --uid $WU --gid $WG -- sh -c "touch $W/ran-ninth" 2>&1)
+rc=$?
+sleep 0.3
+case "$rc $out" in
+0*) tg_fail ninth_run_refused "exit 0: $out" ;;
+*"refused: uid $ou runs 8 workloads through the agent already (at most 8 at once per uid, 64 in all); one must end first"*)
+	if [ -e "$W/ran-ninth" ]; then
+		tg_fail ninth_run_refused "it ran"
+	else
+		tg_pass ninth_run_refused
+	fi ;;
+*) tg_fail ninth_run_refused "got '$out'" ;;
+esac
+tg_count_is ninth_run_one_event 1 kind=admin op=run verdict=deny uid="$ou" \
+	error="refused: uid $ou runs 8 workloads through the agent already (at most 8 at once per uid, 64 in all); one must end first"
+check status_counts_runs_refused 1 "$(tg_cli status --json | sed -n 's/.*"runs_refused":\([0-9]*\).*/\1/p')"
+out=$(tg_cli run --via-agent --tenant acme --uid $WU --gid $WG -- echo other-uid 2>&1)
+check other_uid_still_runs other-uid "$out"
+set -- $clis
+kill -KILL "$1"
+tg_wait "$1" 2>/dev/null
+out=""
+for _ in $(seq 50); do
+	out=$(run_as "${P}o" --uid $WU --gid $WG -- echo freed 2>&1) && break
+	sleep 0.1
+done
+check ended_run_frees_slot freed "$out"
+for c in $clis; do
+	kill -KILL "$c" 2>/dev/null
+	tg_wait "$c" 2>/dev/null
+done
+for _ in $(seq 50); do
+	[ "$(wc -l <"$TG_TDIR/acme/cgroup.procs")" = 0 ] && break
+	sleep 0.1
+done
 
 # On a terminal: the workload's is a pseudo-terminal of its own.
 if ! command -v script >/dev/null; then
