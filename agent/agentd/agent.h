@@ -45,7 +45,8 @@ struct tg_notify;
 struct tg_peer;
 struct tg_view;
 
-#define AGENT_STREAMS_MAX 16 /* event streams served at once */
+#define AGENT_STREAMS_MAX	   16 /* event streams served at once */
+#define AGENT_STREAMS_PER_UID 4	 /* of them, to one caller uid */
 /* Workloads run through the agent at once: of one caller uid, in all. */
 #define AGENT_RUNS_PER_UID 8
 #define AGENT_RUNS_MAX	   64
@@ -164,8 +165,7 @@ struct agent {
 	struct agent_by detach_by;  /* detach asked over the control socket */
 	const struct tg_view *view; /* what it may see, while served */
 	int *conn;		    /* its socket, while served (control.h) */
-	pid_t streams[AGENT_STREAMS_MAX]; /* processes serving events */
-	unsigned int n_streams;
+	struct tg_slots streams; /* processes serving events (pids) */
 	struct tg_slots runs;	    /* workloads run through the agent */
 	size_t ids_saved;	    /* tenant ids written to the pins */
 	int ids_save_err;	    /* the last error saving one, 0 if none */

@@ -342,6 +342,12 @@ static struct json_object *control_json(struct agent *a)
 			       json_object_new_int64(a->runs.max));
 	json_object_object_add(o, "runs_refused",
 			       json_object_new_int64((int64_t)a->runs_refused));
+	json_object_object_add(o, "streams",
+			       json_object_new_int64(a->streams.n));
+	json_object_object_add(o, "streams_per_uid_max",
+			       json_object_new_int64(a->streams.per_uid));
+	json_object_object_add(o, "streams_max",
+			       json_object_new_int64(a->streams.max));
 	json_object_object_add(
 		o, "streams_refused",
 		json_object_new_int64((int64_t)a->streams_refused));

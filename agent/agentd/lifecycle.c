@@ -405,6 +405,7 @@ int agent_start(struct agent *a)
 	/* Records of looking and refused requests: 10 a second per uid. */
 	tg_buckets_init(&a->admin_rl, 10, 50);
 	tg_slots_init(&a->runs, AGENT_RUNS_PER_UID, AGENT_RUNS_MAX);
+	tg_slots_init(&a->streams, AGENT_STREAMS_PER_UID, AGENT_STREAMS_MAX);
 	a->notify = tg_notify_new();
 	if (!a->notify)
 		return tg_err(-errno, "seccomp listeners: %s", strerror(errno));
