@@ -25,6 +25,7 @@
 #include "agentd/sink.h"
 #include "common/cgroupfs.h"
 #include "common/clock.h"
+#include "common/closer.h"
 #include "common/buckets.h"
 #include "common/confirm.h"
 #include "common/control.h"
@@ -319,6 +320,7 @@ static struct json_object *confirm_json(struct agent *a)
 static struct json_object *control_json(struct agent *a)
 {
 	struct json_object *o = json_object_new_object(), *roles, *arr, *g;
+	struct tg_closer_stats cs;
 	const struct tg_role_group *rg;
 	unsigned int i;
 	int r;
@@ -335,6 +337,11 @@ static struct json_object *control_json(struct agent *a)
 	json_object_object_add(
 		o, "records_dropped",
 		json_object_new_int64((int64_t)a->admin_dropped));
+	tg_closer_stats(&cs);
+	json_object_object_add(o, "closes_waiting",
+			       json_object_new_int64(cs.waiting));
+	json_object_object_add(o, "closed_on_loop",
+			       json_object_new_int64((int64_t)cs.at_once));
 	json_object_object_add(o, "runs", json_object_new_int64(a->runs.n));
 	json_object_object_add(o, "runs_per_uid_max",
 			       json_object_new_int64(a->runs.per_uid));

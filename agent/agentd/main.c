@@ -22,6 +22,7 @@
 #include "agentd/local_routes.h"
 #include "agentd/sink.h"
 #include "common/clock.h"
+#include "common/closer.h"
 #include "common/control.h"
 #include "common/log.h"
 #include "seccomp/notify.h"
@@ -203,6 +204,10 @@ int main(int argc, char **argv)
 	if (a.opt.detach)
 		return agent_detach(&a, NULL) ? 1 : 0;
 	err = agent_start(&a);
+	/* From now on callers' descriptors are closed off the loop (common/closer.h). */
+	if (!err && (err = tg_closer_start()))
+		tg_err(err, "cannot start the thread closing callers' descriptors: %s",
+		       strerror(-err));
 	if (!err) {
 		tg_service_init(&a.svc);
 		agent_ready(&a);

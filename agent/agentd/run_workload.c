@@ -241,20 +241,26 @@ static const char *check_stdio(int fd)
 {
 	struct ucred uc;
 	socklen_t len = sizeof(uc);
-	struct stat st;
+	struct statx st;
 	int fl, on = 0;
 
+	/*
+	 * The type only, from what the kernel has (AT_STATX_DONT_SYNC): a
+	 * FUSE or network file's server is never asked, so a caller's file
+	 * system that does not answer cannot hold the agent's loop here.
+	 */
 	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fstat(fd, &st))
+	if (fl < 0 || statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC,
+			    STATX_TYPE, &st))
 		return "unreadable";
 	if (fl & O_PATH)
 		return "an O_PATH descriptor";
-	if (S_ISDIR(st.st_mode))
+	if (S_ISDIR(st.stx_mode))
 		return "a directory";
-	if (!S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode) &&
-	    !S_ISREG(st.st_mode) && !S_ISSOCK(st.st_mode))
+	if (!S_ISCHR(st.stx_mode) && !S_ISFIFO(st.stx_mode) &&
+	    !S_ISREG(st.stx_mode) && !S_ISSOCK(st.stx_mode))
 		return "no terminal, file, pipe or socket";
-	if (!S_ISSOCK(st.st_mode))
+	if (!S_ISSOCK(st.stx_mode))
 		return NULL;
 	len = sizeof(on);
 	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)

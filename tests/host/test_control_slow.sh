@@ -5,6 +5,7 @@
 # every 200 ms: meanwhile status answers; each is cut off after its 2 s
 # (or pushed out by a newer client), and status counts them (clients_cut,
 # in --json and in text), as do the metrics file and a control_cut event.
+# A passed descriptor whose close blocks does not hold the agent's loop.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
 
@@ -81,6 +82,29 @@ if grep -q '^tenantguard_control_clients_cut_total [1-9]' "$TG_T/agent.prom" &&
 else
 	tg_fail metrics_count_clients_cut "$(grep -E 'control|admin' "$TG_T/agent.prom" 2>&1)"
 fi
+# A descriptor passed with a request whose last close blocks (a TCP
+# socket lingering 8 s on data its peer does not take): closed off the
+# loop, so that status still answers at once meanwhile.
+"$TG_BIN/tg-try" control-linger "$SOCK" 8 >"$TG_T/linger.out" 2>&1 &
+linger=$!
+tg_track $linger
+for _ in $(seq 50); do
+	grep -q '"ok":true' "$TG_T/linger.out" 2>/dev/null && break
+	sleep 0.1
+done
+sleep 0.3
+if ! grep -q '"ok":true' "$TG_T/linger.out"; then
+	tg_fail status_while_lingering_close "no reply to the request: $(cat "$TG_T/linger.out")"
+elif out=$(timeout 3 "$TG_BIN/tenantguard" --control-socket "$SOCK" status --json 2>&1); then
+	tg_pass status_while_lingering_close
+	case "$out" in
+	*'"closed_on_loop":0,'*) tg_pass lingering_close_off_loop ;;
+	*) tg_fail lingering_close_off_loop "$(echo "$out" | grep -o '"closes_waiting":[0-9]*,"closed_on_loop":[0-9]*')" ;;
+	esac
+else
+	tg_fail status_while_lingering_close "status: '$out'"
+fi
+wait $linger
 # The agent still serves as before.
 if tg_cli status >/dev/null 2>&1; then
 	tg_pass still_serving

@@ -15,8 +15,18 @@
  * for a large reply and never read it (unread); prints "closed N AFTER_MS"
  * for each client the agent cut off (or answered, for dribble), "open N"
  * for one still connected at the end.
+ *
+ * tg-try control-linger SOCKET SECONDS: a status request that passes the
+ * agent a descriptor whose last close blocks for SECONDS: a TCP socket on
+ * the loopback with SO_LINGER set and data its peer (a listener of this
+ * process that never accepts) does not take. This process closes its own
+ * copy once it is sent, prints the reply, and keeps the listener open for
+ * SECONDS, so that the agent's close waits that long.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -182,8 +192,85 @@ static int do_control_slow(int argc, char **argv)
 	return 0;
 }
 
+/* A TCP socket whose last close lingers up to secs; -1 on error. */
+static int lingering_socket(int secs, int *listener)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct linger lg = {.l_onoff = 1, .l_linger = secs};
+	socklen_t len = sizeof(sa);
+	static char junk[65536];
+	int l, c, small = 4096;
+
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0)
+		return -1;
+	setsockopt(l, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	if (bind(l, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(l, (struct sockaddr *)&sa, &len) || listen(l, 1))
+		return -1;
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&sa, sizeof(sa)))
+		return -1;
+	setsockopt(c, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	fcntl(c, F_SETFL, O_NONBLOCK);
+	/* Until neither the peer's buffer nor ours takes any more. */
+	while (write(c, junk, sizeof(junk)) > 0)
+		;
+	if (setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
+		return -1;
+	*listener = l;
+	return c;
+}
+
+static int do_control_linger(int argc, char **argv)
+{
+	static const char req[] = "{\"cmd\":\"status\"}\n";
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {.iov_base = (void *)req, .iov_len = sizeof(req) - 1};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *cm;
+	int secs, l = -1, c, s;
+	char buf[4096];
+	ssize_t n;
+
+	if (argc != 2 || (secs = atoi(argv[1])) < 1)
+		return usage();
+	c = lingering_socket(secs, &l);
+	s = connect_to(argv[0]);
+	if (c < 0 || s < 0) {
+		fprintf(stderr, "control-linger: %s\n", strerror(errno));
+		return 2;
+	}
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &c, sizeof(int));
+	if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0) {
+		fprintf(stderr, "control-linger: send: %s\n", strerror(errno));
+		return 2;
+	}
+	/* The agent's copy is the last one now. */
+	close(c);
+	while ((n = read(s, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	fflush(stdout);
+	close(s);
+	sleep((unsigned int)secs);
+	close(l);
+	return 0;
+}
+
 const struct tool_cmd tool_control_cmds[] = {
 	{"control", do_control},
 	{"control-stream", do_control_stream},
 	{"control-slow", do_control_slow},
+	{"control-linger", do_control_linger},
 	{}};

@@ -33,6 +33,7 @@
  *          tests/tool/control.c)
  *   tg-try control-stream SOCKET JSON   (a request answered by a stream)
  *   tg-try control-slow SOCKET N silent|dribble|unread SECONDS
+ *   tg-try control-linger SOCKET SECONDS
  *          (misbehaving clients: tests/tool/control.c)
  *   tg-try [--expect ok|ERRNO] syscall NAME
  *          (NAME with harmless arguments: bpf, mount, ptrace, ...; also
