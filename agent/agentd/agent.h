@@ -45,7 +45,7 @@ struct tg_notify;
 struct tg_peer;
 struct tg_view;
 
-#define AGENT_STREAMS_MAX	   16 /* event streams served at once */
+#define AGENT_STREAMS_MAX     16 /* event streams served at once */
 #define AGENT_STREAMS_PER_UID 4	 /* of them, to one caller uid */
 /* Workloads run through the agent at once: of one caller uid, in all. */
 #define AGENT_RUNS_PER_UID 8
@@ -165,7 +165,7 @@ struct agent {
 	struct agent_by detach_by;  /* detach asked over the control socket */
 	const struct tg_view *view; /* what it may see, while served */
 	int *conn;		    /* its socket, while served (control.h) */
-	struct tg_slots streams; /* processes serving events (pids) */
+	struct tg_slots streams;    /* processes serving events (pids) */
 	struct tg_slots runs;	    /* workloads run through the agent */
 	size_t ids_saved;	    /* tenant ids written to the pins */
 	int ids_save_err;	    /* the last error saving one, 0 if none */
@@ -278,8 +278,8 @@ int agent_needs_confirm(const struct agent *a, const char *verb);
  */
 void agent_by_peer(const struct agent *a, struct agent_by *by);
 /*
- * by's fields into event o (NULL: nothing): by_uid, by_login_uid, by_pid, by_comm (who
- * asked) and, for a confirmed request, confirmed_by (text),
+ * by's fields into event o (NULL: nothing): by_uid, by_login_uid, by_pid,
+ * by_comm (who asked) and, for a confirmed request, confirmed_by (text),
  * confirmed_by_uid, confirmed_by_login_uid, confirmed_by_pid,
  * confirmed_by_comm and request_id.
  */

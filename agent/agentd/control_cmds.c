@@ -317,6 +317,23 @@ static struct json_object *confirm_json(struct agent *a)
 	return o;
 }
 
+/* name (how many held now), name_per_uid_max, name_max, name_refused. */
+static void add_slots(struct json_object *o, const char *name,
+		      const struct tg_slots *s, __u64 refused)
+{
+	static const char *const suffix[] = {"", "_per_uid_max", "_max",
+					     "_refused"};
+	const __u64 v[] = {s->n, s->per_uid, s->max, refused};
+	char k[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(k, sizeof(k), "%s%s", name, suffix[i]);
+		json_object_object_add(o, k,
+				       json_object_new_int64((int64_t)v[i]));
+	}
+}
+
 static struct json_object *control_json(struct agent *a)
 {
 	struct json_object *o = json_object_new_object(), *roles, *arr, *g;
@@ -342,22 +359,8 @@ static struct json_object *control_json(struct agent *a)
 			       json_object_new_int64(cs.waiting));
 	json_object_object_add(o, "closed_on_loop",
 			       json_object_new_int64((int64_t)cs.at_once));
-	json_object_object_add(o, "runs", json_object_new_int64(a->runs.n));
-	json_object_object_add(o, "runs_per_uid_max",
-			       json_object_new_int64(a->runs.per_uid));
-	json_object_object_add(o, "runs_max",
-			       json_object_new_int64(a->runs.max));
-	json_object_object_add(o, "runs_refused",
-			       json_object_new_int64((int64_t)a->runs_refused));
-	json_object_object_add(o, "streams",
-			       json_object_new_int64(a->streams.n));
-	json_object_object_add(o, "streams_per_uid_max",
-			       json_object_new_int64(a->streams.per_uid));
-	json_object_object_add(o, "streams_max",
-			       json_object_new_int64(a->streams.max));
-	json_object_object_add(
-		o, "streams_refused",
-		json_object_new_int64((int64_t)a->streams_refused));
+	add_slots(o, "runs", &a->runs, a->runs_refused);
+	add_slots(o, "streams", &a->streams, a->streams_refused);
 	json_add_str(o, "group", a->opt.control_group);
 	json_object_object_add(
 		o, "gid",
@@ -672,8 +675,7 @@ void agent_by_peer(const struct agent *a, struct agent_by *by)
 	by->confirmed_uid = p->uid;
 	by->confirmed_loginuid = p->loginuid;
 	by->confirmed_pid = p->pid;
-	snprintf(by->confirmed_comm, sizeof(by->confirmed_comm), "%s",
-		 p->comm);
+	snprintf(by->confirmed_comm, sizeof(by->confirmed_comm), "%s", p->comm);
 	snprintf(by->request_id, sizeof(by->request_id), "%s", c->id);
 	snprintf(by->confirmed_by, sizeof(by->confirmed_by),
 		 "uid %u (%s%slogin uid %ld)", (unsigned int)p->uid,

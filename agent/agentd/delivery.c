@@ -283,8 +283,7 @@ static void control_metrics(const struct tg_delivery_extra *x,
 {
 	const char *l[3] = {"reason", NULL, NULL};
 
-	tg_metrics_family(m, "tenantguard_control_clients_cut_total",
-			  "counter",
+	tg_metrics_family(m, "tenantguard_control_clients_cut_total", "counter",
 			  "Clients of the control socket cut off: out of "
 			  "time, or pushed out by a newer client.");
 	tg_metrics_u64(m, "tenantguard_control_clients_cut_total", NULL,

@@ -233,17 +233,8 @@ static const char *stream_slot(struct agent *a, uid_t uid, char *buf,
 	err = tg_slots_check(&a->streams, uid);
 	if (!err)
 		return NULL;
-	if (err == -EUSERS)
-		snprintf(
-			buf, len,
-			"busy: uid %u has %u event streams served already (at most %u per uid, %u in all); close one first",
-			(unsigned int)uid, tg_slots_of(&a->streams, uid),
-			a->streams.per_uid, a->streams.max);
-	else
-		snprintf(
-			buf, len,
-			"busy: %u event streams served already (at most %u in all, %u per uid); try again later",
-			a->streams.n, a->streams.max, a->streams.per_uid);
+	tg_slots_why(&a->streams, uid, err, "busy", "event streams served",
+		     "close one first", buf, len);
 	a->streams_refused++;
 	a->peer_refused = 1;
 	return buf;

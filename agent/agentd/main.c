@@ -204,9 +204,11 @@ int main(int argc, char **argv)
 	if (a.opt.detach)
 		return agent_detach(&a, NULL) ? 1 : 0;
 	err = agent_start(&a);
-	/* From now on callers' descriptors are closed off the loop (common/closer.h). */
+	/* From now on callers' descriptors are closed off the loop
+	 * (common/closer.h). */
 	if (!err && (err = tg_closer_start()))
-		tg_err(err, "cannot start the thread closing callers' descriptors: %s",
+		tg_err(err,
+		       "cannot start the thread closing callers' descriptors: %s",
 		       strerror(-err));
 	if (!err) {
 		tg_service_init(&a.svc);

@@ -250,8 +250,8 @@ static const char *check_stdio(int fd)
 	 * system that does not answer cannot hold the agent's loop here.
 	 */
 	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC,
-			    STATX_TYPE, &st))
+	if (fl < 0 ||
+	    statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE, &st))
 		return "unreadable";
 	if (fl & O_PATH)
 		return "an O_PATH descriptor";
@@ -466,17 +466,9 @@ static const char *run_slot(struct agent *a, char *buf, size_t len)
 	err = tg_slots_check(&a->runs, uid);
 	if (!err)
 		return NULL;
-	if (err == -EUSERS)
-		snprintf(
-			buf, len,
-			"refused: uid %u runs %u workloads through the agent already (at most %u at once per uid, %u in all); one must end first",
-			(unsigned int)uid, tg_slots_of(&a->runs, uid),
-			a->runs.per_uid, a->runs.max);
-	else
-		snprintf(
-			buf, len,
-			"refused: %u workloads run through the agent already (at most %u at once in all, %u per uid); try again when one has ended",
-			a->runs.n, a->runs.max, a->runs.per_uid);
+	tg_slots_why(&a->runs, uid, err, "refused",
+		     "workloads running through the agent",
+		     "one must end first", buf, len);
 	a->runs_refused++;
 	a->peer_refused = 1;
 	return buf;

@@ -16,8 +16,8 @@
 #define TG_CLOSER_QUEUE 1024 /* descriptors waiting to be closed, at most */
 
 struct tg_closer_stats {
-	__u64 handed;	 /* closed by the thread, or waiting for it */
-	__u64 at_once;	 /* closed by the caller: no thread, or queue full */
+	__u64 handed;  /* closed by the thread, or waiting for it */
+	__u64 at_once; /* closed by the caller: no thread, or queue full */
 	unsigned int waiting; /* in the queue now */
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Slots capped per caller uid and in all. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/slots.h"
@@ -47,4 +48,21 @@ void tg_slots_free(struct tg_slots *s, unsigned int i)
 	if (i >= s->n)
 		return;
 	s->v[i] = s->v[--s->n];
+}
+
+void tg_slots_why(const struct tg_slots *s, uid_t uid, int err,
+		  const char *prefix, const char *what, const char *hint,
+		  char *buf, size_t len)
+{
+	if (err == -EUSERS)
+		snprintf(
+			buf, len,
+			"%s: uid %u has %u %s already (at most %u per uid, %u in all); %s",
+			prefix, (unsigned int)uid, tg_slots_of(s, uid), what,
+			s->per_uid, s->max, hint);
+	else
+		snprintf(
+			buf, len,
+			"%s: %u %s already (at most %u in all, %u per uid); try again later",
+			prefix, s->n, what, s->max, s->per_uid);
 }

@@ -8,6 +8,7 @@
 #ifndef TG_COMMON_SLOTS_H
 #define TG_COMMON_SLOTS_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 #define TG_SLOTS_MAX 64 /* slots a table can have */
@@ -35,6 +36,16 @@ unsigned int tg_slots_of(const struct tg_slots *s, uid_t uid);
  * when max are taken.
  */
 int tg_slots_check(const struct tg_slots *s, uid_t uid);
+
+/*
+ * Why uid cannot take a slot (err: tg_slots_check's) into buf, for the
+ * caller: "PREFIX: uid U has N WHAT already (at most P per uid, M in
+ * all); HINT", or "PREFIX: N WHAT already (at most M in all, P per uid);
+ * try again later".
+ */
+void tg_slots_why(const struct tg_slots *s, uid_t uid, int err,
+		  const char *prefix, const char *what, const char *hint,
+		  char *buf, size_t len);
 
 /* One more slot for uid with handle: tg_slots_check's answer. */
 int tg_slots_take(struct tg_slots *s, uid_t uid, int handle);

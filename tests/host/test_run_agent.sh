@@ -359,7 +359,7 @@ rc=$?
 sleep 0.3
 case "$rc $out" in
 0*) tg_fail ninth_run_refused "exit 0: $out" ;;
-*"refused: uid $ou runs 8 workloads through the agent already (at most 8 at once per uid, 64 in all); one must end first"*)
+*"refused: uid $ou has 8 workloads running through the agent already (at most 8 per uid, 64 in all); one must end first"*)
 	if [ -e "$W/ran-ninth" ]; then
 		tg_fail ninth_run_refused "it ran"
 	else
@@ -368,7 +368,7 @@ case "$rc $out" in
 *) tg_fail ninth_run_refused "got '$out'" ;;
 esac
 tg_count_is ninth_run_one_event 1 kind=admin op=run verdict=deny uid="$ou" \
-	error="refused: uid $ou runs 8 workloads through the agent already (at most 8 at once per uid, 64 in all); one must end first"
+	error="refused: uid $ou has 8 workloads running through the agent already (at most 8 per uid, 64 in all); one must end first"
 check status_counts_runs_refused 1 "$(tg_cli status --json | sed -n 's/.*"runs_refused":\([0-9]*\).*/\1/p')"
 out=$(tg_cli run --via-agent --tenant acme --uid $WU --gid $WG -- echo other-uid 2>&1)
 check other_uid_still_runs other-uid "$out"

@@ -230,7 +230,8 @@ static int do_control_linger(int argc, char **argv)
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct iovec iov = {.iov_base = (void *)req, .iov_len = sizeof(req) - 1};
+	struct iovec iov = {.iov_base = (void *)req,
+			    .iov_len = sizeof(req) - 1};
 	struct msghdr mh = {.msg_iov = &iov,
 			    .msg_iovlen = 1,
 			    .msg_control = u.buf,

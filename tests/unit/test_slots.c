@@ -47,6 +47,27 @@ static void test_total_and_free(void **state)
 	assert_int_equal(s.n, 4);
 }
 
+/* Why a slot is refused: per uid, or in all. */
+static void test_why(void **state)
+{
+	struct tg_slots s;
+	char buf[256];
+
+	tg_slots_init(&s, 1, 2);
+	assert_int_equal(tg_slots_take(&s, 7, 1), 0);
+	tg_slots_why(&s, 7, tg_slots_check(&s, 7), "busy", "streams",
+		     "close one first", buf, sizeof(buf));
+	assert_string_equal(
+		buf,
+		"busy: uid 7 has 1 streams already (at most 1 per uid, 2 in all); close one first");
+	assert_int_equal(tg_slots_take(&s, 8, 2), 0);
+	tg_slots_why(&s, 9, tg_slots_check(&s, 9), "busy", "streams",
+		     "close one first", buf, sizeof(buf));
+	assert_string_equal(
+		buf,
+		"busy: 2 streams already (at most 2 in all, 1 per uid); try again later");
+}
+
 /* max is bounded by the table. */
 static void test_bounded(void **state)
 {
@@ -65,6 +86,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_per_uid),
 		cmocka_unit_test(test_total_and_free),
+		cmocka_unit_test(test_why),
 		cmocka_unit_test(test_bounded),
 	};
 
