@@ -12,7 +12,8 @@
 # killed mid-run ends the workload; on a terminal (script(1)) the workload
 # gets a pseudo-terminal that is not the caller's. At most 8 runs of one
 # caller uid at once (64 in all): beyond, refused with why and one event;
-# a run that ends frees its slot.
+# a run that ends frees its slot. A passed descriptor on a FUSE file
+# system that no longer answers is checked without asking it.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
 
@@ -389,6 +390,47 @@ for _ in $(seq 50); do
 	[ "$(wc -l <"$TG_TDIR/acme/cgroup.procs")" = 0 ] && break
 	sleep 0.1
 done
+
+# A descriptor passed on a FUSE file system that stopped answering: the
+# agent learns its type without asking the server (a directory: refused
+# at once) and goes on serving. In a mount namespace of its own.
+if [ -c /dev/fuse ] && command -v unshare >/dev/null; then
+	mkdir -p "$TG_T/fmnt"
+	F=$TG_T/fuse
+	cat >"$TG_T/fuse-run.sh" <<'SH'
+# fuse-run.sh TG_BIN SOCK MOUNTPOINT STATE UID GID REQUEST
+"$1/tg-try" fuse-hang "$3" "$4.ready" "$4.hang" </dev/null >/dev/null 2>&1 &
+echo $! >"$4.pid"
+n=0
+until [ -e "$4.ready" ]; do
+	n=$((n + 1))
+	[ $n -gt 100 ] && exit 1
+	sleep 0.05
+done
+exec 3<"$3/sub" || exit 1
+: >"$4.hang"
+# Not to the caller's pipe: the agent holds what is passed until it answers.
+exec setpriv --reuid "$5" --regid "$6" --init-groups \
+	timeout 5 "$1/tg-try" control "$2" "$7" pass-stdio <&3 >"$4.out" 2>&1
+SH
+	req="{\"cmd\":\"run\",\"tenant\":\"acme\",\"uid\":$WU,\"gid\":$WG,\"argv\":[\"true\"]}"
+	unshare -m --propagation private sh "$TG_T/fuse-run.sh" "$TG_BIN" \
+		"$SOCK" "$TG_T/fmnt" "$F" "$(id -u "${P}o")" "$(id -g "${P}o")" \
+		"$req" </dev/null >/dev/null 2>&1
+	out=$(cat "$F.out" 2>&1)
+	case "$out" in
+	*"refused: the stdin passed is a directory"*) tg_pass fuse_stdin_refused_at_once ;;
+	*) tg_fail fuse_stdin_refused_at_once "got '$out'" ;;
+	esac
+	if out=$(timeout 3 "$TG_BIN/tenantguard" --control-socket "$SOCK" status 2>&1); then
+		tg_pass serving_after_fuse_stdin
+	else
+		tg_fail serving_after_fuse_stdin "$out"
+	fi
+	[ -e "$F.pid" ] && kill -KILL "$(cat "$F.pid")" 2>/dev/null
+else
+	tg_skip fuse_stdin_refused_at_once "no /dev/fuse or unshare here"
+fi
 
 # On a terminal: the workload's is a pseudo-terminal of its own.
 if ! command -v script >/dev/null; then

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tg-try control SOCKET JSON [pass-stdin]: one request on the agent's
- * control socket (with descriptor 0 passed along when asked), the reply
+ * tg-try control SOCKET JSON [pass-stdin|pass-stdio]: one request on the
+ * agent's control socket (with descriptor 0, or 0, 1 and 2, passed along
+ * when asked), the reply
  * printed as compact JSON; exit 0 if it says ok, 1 if not, 2 if there was
  * none.
  *
@@ -40,19 +41,48 @@
 #include "common/control.h"
 #include "tool.h"
 
+/* req with descriptors 0, 1 and 2 passed; its first reply line, or NULL. */
+static struct json_object *call_stdio(const char *path, struct json_object *req)
+{
+	static const int stdio[3] = {0, 1, 2};
+	char buf[65536];
+	size_t have = 0;
+	ssize_t n;
+	int fd = tg_control_send(path, req, stdio, 3);
+
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	while (have < sizeof(buf) - 1 &&
+	       (n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+		have += (size_t)n;
+		if (memchr(buf, '\n', have))
+			break;
+	}
+	close(fd);
+	buf[have] = '\0';
+	errno = EBADMSG;
+	return json_tokener_parse(buf);
+}
+
 static int do_control(int argc, char **argv)
 {
 	struct json_object *req, *reply, *ok;
 	int good;
 
-	if (argc < 2 || (argc > 2 && strcmp(argv[2], "pass-stdin")))
+	if (argc < 2 || (argc > 2 && strcmp(argv[2], "pass-stdin") &&
+			 strcmp(argv[2], "pass-stdio")))
 		return usage();
 	req = json_tokener_parse(argv[1]);
 	if (!req) {
 		fprintf(stderr, "control: '%s' is not JSON\n", argv[1]);
 		return 2;
 	}
-	reply = tg_control_call_fd(argv[0], req, argc > 2 ? 0 : -1);
+	if (argc > 2 && !strcmp(argv[2], "pass-stdio"))
+		reply = call_stdio(argv[0], req);
+	else
+		reply = tg_control_call_fd(argv[0], req, argc > 2 ? 0 : -1);
 	json_object_put(req);
 	if (!reply) {
 		fprintf(stderr, "control: %s: %s\n", argv[0], strerror(errno));
