@@ -26,6 +26,7 @@
 #include "common/control.h"
 #include "common/peer.h"
 #include "common/privileges.h"
+#include "common/slots.h"
 #include "policy/pending.h"
 #include "policy/policy.h"
 #include "policy/registry.h"
@@ -44,7 +45,11 @@ struct tg_notify;
 struct tg_peer;
 struct tg_view;
 
-#define AGENT_STREAMS_MAX 16 /* event streams served at once */
+#define AGENT_STREAMS_MAX     16 /* event streams served at once */
+#define AGENT_STREAMS_PER_UID 4	 /* of them, to one caller uid */
+/* Workloads run through the agent at once: of one caller uid, in all. */
+#define AGENT_RUNS_PER_UID 8
+#define AGENT_RUNS_MAX	   64
 struct tg_ratelimit;
 struct tg_sink;
 
@@ -84,13 +89,22 @@ struct agent_opts {
 	int verbose;
 };
 
-/* Who asked for something over the control socket, for its record. */
+/*
+ * Who asked for something over the control socket, for its record, and
+ * who confirmed it when the two-person rule made it wait.
+ */
 struct agent_by {
 	int asked;
 	uid_t uid;
 	long loginuid;
 	pid_t pid;
 	char comm[16];
+	int confirmed; /* carried out on a second person's word */
+	uid_t confirmed_uid;
+	long confirmed_loginuid;
+	pid_t confirmed_pid;
+	char confirmed_comm[16];
+	char request_id[TG_CONFIRM_ID_LEN + 1]; /* the one confirmed, or "" */
 	char confirmed_by[96]; /* "uid 0 (bob, login uid 1001)", or "" */
 };
 
@@ -141,6 +155,8 @@ struct agent {
 	/* Records of host callers' requests, by uid (control_cmds.c). */
 	struct tg_buckets admin_rl;
 	__s64 admin_rl_told_ms;
+	__u64 cut_told; /* ctl.cut as last told in an event */
+	__u64 runs_refused, streams_refused; /* refused: too many at once */
 	/* The request being carried out on a second person's word, or NULL. */
 	const struct tg_confirm_req *confirming;
 	struct tg_confirm_store confirm; /* requests waiting for a second one */
@@ -149,8 +165,8 @@ struct agent {
 	struct agent_by detach_by;  /* detach asked over the control socket */
 	const struct tg_view *view; /* what it may see, while served */
 	int *conn;		    /* its socket, while served (control.h) */
-	pid_t streams[AGENT_STREAMS_MAX]; /* processes serving events */
-	unsigned int n_streams;
+	struct tg_slots streams;    /* processes serving events (pids) */
+	struct tg_slots runs;	    /* workloads run through the agent */
 	size_t ids_saved;	    /* tenant ids written to the pins */
 	int ids_save_err;	    /* the last error saving one, 0 if none */
 	__s64 start_boot_ns;	    /* CLOCK_BOOTTIME at the pins' opening */
@@ -246,6 +262,8 @@ int agent_peer_actor(struct agent *a, const struct tg_peer *p, __u32 *id);
  */
 struct json_object *agent_run(struct agent *a, struct json_object *req,
 			      struct tg_control_io *io);
+/* Free the slots of the runs whose workload ended (all: every slot). */
+void agent_reap_runs(struct agent *a, int all);
 
 struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
 				  struct json_object *req,
@@ -254,6 +272,18 @@ struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
 void agent_control_tick(struct agent *a);
 /* Whether the policy makes verb wait for a second person. */
 int agent_needs_confirm(const struct agent *a, const char *verb);
+/*
+ * Who asked for the request being served (the one who made it, when it is
+ * carried out on a second person's word) and who confirmed it, into *by.
+ */
+void agent_by_peer(const struct agent *a, struct agent_by *by);
+/*
+ * by's fields into event o (NULL: nothing): by_uid, by_login_uid, by_pid,
+ * by_comm (who asked) and, for a confirmed request, confirmed_by (text),
+ * confirmed_by_uid, confirmed_by_login_uid, confirmed_by_pid,
+ * confirmed_by_comm and request_id.
+ */
+void agent_by_json(const struct agent_by *by, struct json_object *o);
 
 /* event_streams.c */
 /*

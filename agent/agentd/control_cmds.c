@@ -25,6 +25,7 @@
 #include "agentd/sink.h"
 #include "common/cgroupfs.h"
 #include "common/clock.h"
+#include "common/closer.h"
 #include "common/buckets.h"
 #include "common/confirm.h"
 #include "common/control.h"
@@ -268,6 +269,9 @@ static struct json_object *events_json(struct agent *a)
 		t, "held_admin",
 		json_object_new_int64((int64_t)a->admin_rl.held_total));
 	json_object_object_add(
+		t, "held_admin_evicted",
+		json_object_new_int64((int64_t)a->admin_rl.held_evicted));
+	json_object_object_add(
 		t, "spool_events",
 		json_object_new_int64((int64_t)ss.spool_records));
 	json_object_object_add(t, "collector_connected",
@@ -315,9 +319,27 @@ static struct json_object *confirm_json(struct agent *a)
 	return o;
 }
 
+/* name (how many held now), name_per_uid_max, name_max, name_refused. */
+static void add_slots(struct json_object *o, const char *name,
+		      const struct tg_slots *s, __u64 refused)
+{
+	static const char *const suffix[] = {"", "_per_uid_max", "_max",
+					     "_refused"};
+	const __u64 v[] = {s->n, s->per_uid, s->max, refused};
+	char k[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(k, sizeof(k), "%s%s", name, suffix[i]);
+		json_object_object_add(o, k,
+				       json_object_new_int64((int64_t)v[i]));
+	}
+}
+
 static struct json_object *control_json(struct agent *a)
 {
 	struct json_object *o = json_object_new_object(), *roles, *arr, *g;
+	struct tg_closer_stats cs;
 	const struct tg_role_group *rg;
 	unsigned int i;
 	int r;
@@ -325,6 +347,22 @@ static struct json_object *control_json(struct agent *a)
 	json_add_str(o, "socket", a->opt.control_socket);
 	json_object_object_add(o, "clients_cut",
 			       json_object_new_int64((int64_t)a->ctl.cut));
+	json_object_object_add(
+		o, "records_held",
+		json_object_new_int64((int64_t)a->admin_rl.held_total));
+	json_object_object_add(
+		o, "records_held_evicted",
+		json_object_new_int64((int64_t)a->admin_rl.held_evicted));
+	json_object_object_add(
+		o, "records_dropped",
+		json_object_new_int64((int64_t)a->admin_dropped));
+	tg_closer_stats(&cs);
+	json_object_object_add(o, "closes_waiting",
+			       json_object_new_int64(cs.waiting));
+	json_object_object_add(o, "closed_on_loop",
+			       json_object_new_int64((int64_t)cs.at_once));
+	add_slots(o, "runs", &a->runs, a->runs_refused);
+	add_slots(o, "streams", &a->streams, a->streams_refused);
 	json_add_str(o, "group", a->opt.control_group);
 	json_object_object_add(
 		o, "gid",
@@ -638,22 +676,10 @@ static struct json_object *cmd_reload(struct agent *a, struct json_object *req,
 static struct json_object *cmd_detach(struct agent *a, struct json_object *req,
 				      struct tg_control_io *io)
 {
-	const struct tg_confirm_req *c = a->confirming;
-	struct agent_by *by = &a->detach_by;
 	struct json_object *o = json_object_new_object();
 	char msg[PATH_MAX + 128];
 
-	memset(by, 0, sizeof(*by));
-	by->asked = 1;
-	by->uid = c ? c->uid : a->peer->uid;
-	by->loginuid = c ? c->loginuid : a->peer->loginuid;
-	by->pid = c ? c->pid : a->peer->pid;
-	snprintf(by->comm, sizeof(by->comm), "%s", c ? "" : a->peer->comm);
-	if (c)
-		snprintf(by->confirmed_by, sizeof(by->confirmed_by),
-			 "uid %u (%s%slogin uid %ld)",
-			 (unsigned int)a->peer->uid, a->peer_user,
-			 a->peer_user[0] ? ", " : "", a->peer->loginuid);
+	agent_by_peer(a, &a->detach_by);
 	snprintf(msg, sizeof(msg),
 		 "the agent stops and removes every check and pin of %s",
 		 a->opt.pin_dir);
@@ -676,6 +702,55 @@ static const struct {
 	{"confirm", cmd_confirm}, {"events", cmd_events},
 	{"report", cmd_events},	  {"policy-show", cmd_policy_show},
 };
+
+void agent_by_peer(const struct agent *a, struct agent_by *by)
+{
+	const struct tg_confirm_req *c = a->confirming;
+	const struct tg_peer *p = a->peer;
+
+	memset(by, 0, sizeof(*by));
+	if (!p)
+		return;
+	by->asked = 1;
+	by->uid = c ? c->uid : p->uid;
+	by->loginuid = c ? c->loginuid : p->loginuid;
+	by->pid = c ? c->pid : p->pid;
+	snprintf(by->comm, sizeof(by->comm), "%s", c ? c->comm : p->comm);
+	if (!c)
+		return;
+	by->confirmed = 1;
+	by->confirmed_uid = p->uid;
+	by->confirmed_loginuid = p->loginuid;
+	by->confirmed_pid = p->pid;
+	snprintf(by->confirmed_comm, sizeof(by->confirmed_comm), "%s", p->comm);
+	snprintf(by->request_id, sizeof(by->request_id), "%s", c->id);
+	snprintf(by->confirmed_by, sizeof(by->confirmed_by),
+		 "uid %u (%s%slogin uid %ld)", (unsigned int)p->uid,
+		 a->peer_user ? a->peer_user : "",
+		 a->peer_user && a->peer_user[0] ? ", " : "", p->loginuid);
+}
+
+void agent_by_json(const struct agent_by *by, struct json_object *o)
+{
+	if (!o)
+		return;
+	json_object_object_add(o, "by_uid", json_object_new_int64(by->uid));
+	json_object_object_add(o, "by_login_uid",
+			       json_object_new_int64(by->loginuid));
+	json_object_object_add(o, "by_pid", json_object_new_int64(by->pid));
+	json_add_str(o, "by_comm", by->comm);
+	if (!by->confirmed)
+		return;
+	json_add_str(o, "confirmed_by", by->confirmed_by);
+	json_object_object_add(o, "confirmed_by_uid",
+			       json_object_new_int64(by->confirmed_uid));
+	json_object_object_add(o, "confirmed_by_login_uid",
+			       json_object_new_int64(by->confirmed_loginuid));
+	json_object_object_add(o, "confirmed_by_pid",
+			       json_object_new_int64(by->confirmed_pid));
+	json_add_str(o, "confirmed_by_comm", by->confirmed_comm);
+	json_add_str(o, "request_id", by->request_id);
+}
 
 int agent_needs_confirm(const struct agent *a, const char *verb)
 {
@@ -1052,6 +1127,7 @@ static struct json_object *hold(struct agent *a, const struct tg_peer *p,
 	c->uid = p->uid;
 	c->loginuid = p->loginuid;
 	c->pid = p->pid;
+	snprintf(c->comm, sizeof(c->comm), "%s", p->comm);
 	snprintf(c->user, sizeof(c->user), "%s", r->user);
 	c->made_ms = tg_now_ms();
 	c->expires_ms = c->made_ms + 1000ll * a->policy.confirm_window_s;
@@ -1311,6 +1387,51 @@ static int admit_host(struct agent *a, const struct tg_peer *p,
 	return tg_buckets_take(&a->admin_rl, p->uid, tg_now_ms());
 }
 
+/* Clients cut off since last told, and held records of uids pushed out. */
+static void tell_control_counts(struct agent *a)
+{
+	__u64 n = tg_buckets_evicted(&a->admin_rl);
+	struct json_object *o;
+	char msg[256];
+
+	if (n) {
+		snprintf(
+			msg, sizeof(msg),
+			"%llu record(s) of control requests held back from uids pushed out of the table of %u before being told (%llu so far)",
+			(unsigned long long)n, TG_BUCKETS,
+			(unsigned long long)a->admin_rl.held_evicted);
+		o = tg_agent_event(&a->fmt, "admin_suppressed", "deny", msg);
+		if (o) {
+			json_object_object_add(o, "count",
+					       json_object_new_int64(n));
+			json_object_object_add(
+				o, "total",
+				json_object_new_int64(
+					a->admin_rl.held_evicted));
+			json_object_object_add(o, "uid_evicted",
+					       json_object_new_boolean(1));
+		}
+		tg_info("control: %s", msg);
+		agent_emit(a, o);
+	}
+	if (a->ctl.cut == a->cut_told)
+		return;
+	n = a->ctl.cut - a->cut_told;
+	a->cut_told = a->ctl.cut;
+	snprintf(
+		msg, sizeof(msg),
+		"%llu client(s) of the control socket cut off (out of time, or pushed out by a newer one; %llu so far)",
+		(unsigned long long)n, (unsigned long long)a->ctl.cut);
+	o = tg_agent_event(&a->fmt, "control_cut", "deny", msg);
+	if (o) {
+		json_object_object_add(o, "count", json_object_new_int64(n));
+		json_object_object_add(o, "total",
+				       json_object_new_int64(a->ctl.cut));
+	}
+	tg_info("control: %s", msg);
+	agent_emit(a, o);
+}
+
 void agent_control_tick(struct agent *a)
 {
 	struct json_object *o;
@@ -1339,4 +1460,5 @@ void agent_control_tick(struct agent *a)
 		agent_emit(a, o);
 		k->held = 0;
 	}
+	tell_control_counts(a);
 }

@@ -278,6 +278,43 @@ static void event_sample(void *ctx, const char *key, __u64 v)
 	tg_metrics_u64(ctx, "tenantguard_events_total", labels, v);
 }
 
+/* The control socket's counters. */
+static void control_metrics(const struct tg_delivery_extra *x,
+			    struct tg_metrics *m)
+{
+	const char *l[3] = {"reason", NULL, NULL};
+
+	tg_metrics_family(m, "tenantguard_control_clients_cut_total", "counter",
+			  "Clients of the control socket cut off: out of "
+			  "time, or pushed out by a newer client.");
+	tg_metrics_u64(m, "tenantguard_control_clients_cut_total", NULL,
+		       x->control_cut);
+	tg_metrics_family(m, "tenantguard_admin_records_held_total", "counter",
+			  "Records of control requests held back by the "
+			  "per-uid rate limit, and of them those of uids "
+			  "pushed out of the table before being told.");
+	l[1] = "rate";
+	tg_metrics_u64(m, "tenantguard_admin_records_held_total", l,
+		       x->admin_held);
+	l[1] = "uid_evicted";
+	tg_metrics_u64(m, "tenantguard_admin_records_held_total", l,
+		       x->admin_held_evicted);
+	tg_metrics_family(m, "tenantguard_admin_records_dropped_total",
+			  "counter",
+			  "Records of control requests the agent dropped.");
+	tg_metrics_u64(m, "tenantguard_admin_records_dropped_total", NULL,
+		       x->admin_dropped);
+	tg_metrics_family(m, "tenantguard_control_refused_total", "counter",
+			  "Control requests refused for want of a slot, "
+			  "by what.");
+	l[1] = "runs";
+	tg_metrics_u64(m, "tenantguard_control_refused_total", l,
+		       x->runs_refused);
+	l[1] = "event_streams";
+	tg_metrics_u64(m, "tenantguard_control_refused_total", l,
+		       x->streams_refused);
+}
+
 void tg_delivery_metrics(struct tg_delivery *d,
 			 const struct tg_delivery_extra *x,
 			 struct tg_metrics *m)
@@ -354,6 +391,7 @@ void tg_delivery_metrics(struct tg_delivery *d,
 	l[1] = "failed";
 	tg_metrics_u64(m, "tenantguard_policy_reloads_total", l,
 		       x->reloads_failed);
+	control_metrics(x, m);
 }
 
 int tg_delivery_write_metrics(struct tg_delivery *d,

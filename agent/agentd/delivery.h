@@ -36,6 +36,13 @@ struct tg_delivery {
 struct tg_delivery_extra {
 	__u64 kernel_drops; /* kernel ring buffer full */
 	__u64 reloads_ok, reloads_failed;
+	/* The control socket's (agentd/control_cmds.c). */
+	__u64 control_cut;	  /* clients cut off */
+	__u64 admin_held;	  /* request records held back */
+	__u64 admin_held_evicted; /* of them, of uids pushed out */
+	__u64 admin_dropped;	  /* request records dropped */
+	__u64 runs_refused;	  /* runs refused: too many at once */
+	__u64 streams_refused;	  /* event streams refused: too many */
 };
 
 /* 0, or -ENOMEM (d then needs no free). */

@@ -242,13 +242,33 @@ void agent_reap_streams(struct agent *a)
 {
 	unsigned int i = 0;
 
-	while (i < a->n_streams) {
-		if (waitpid(a->streams[i], NULL, WNOHANG) == 0) {
+	while (i < a->streams.n) {
+		if (waitpid(a->streams.v[i].handle, NULL, WNOHANG) == 0) {
 			i++;
 			continue;
 		}
-		a->streams[i] = a->streams[--a->n_streams];
+		tg_slots_free(&a->streams, i);
 	}
+}
+
+/*
+ * Whether caller uid may have one more stream: NULL, or why not (into
+ * buf; counted, and the request's event is a refusal).
+ */
+static const char *stream_slot(struct agent *a, uid_t uid, char *buf,
+			       size_t len)
+{
+	int err;
+
+	agent_reap_streams(a);
+	err = tg_slots_check(&a->streams, uid);
+	if (!err)
+		return NULL;
+	tg_slots_why(&a->streams, uid, err, "busy", "event streams served",
+		     "close one first", buf, len);
+	a->streams_refused++;
+	a->peer_refused = 1;
+	return buf;
 }
 
 struct json_object *agent_serve_events(struct agent *a, struct json_object *req,
@@ -257,8 +277,9 @@ struct json_object *agent_serve_events(struct agent *a, struct json_object *req,
 	struct stream st = {.view = v};
 	struct json_object *o;
 	const char *bad, *s;
-	char msg[128];
+	char msg[192];
 	pid_t pid, self = getpid();
+	uid_t uid = a->peer ? a->peer->uid : 0;
 
 	bad = parse_filters(req, &st,
 			    !strcmp(json_object_get_string(
@@ -266,14 +287,9 @@ struct json_object *agent_serve_events(struct agent *a, struct json_object *req,
 				    "events"));
 	if (bad)
 		return tg_control_error(bad);
-	agent_reap_streams(a);
-	if (a->n_streams >= AGENT_STREAMS_MAX) {
-		snprintf(
-			msg, sizeof(msg),
-			"busy: %u event streams served already; try again later",
-			a->n_streams);
-		return tg_control_error(msg);
-	}
+	bad = stream_slot(a, uid, msg, sizeof(msg));
+	if (bad)
+		return tg_control_error(bad);
 	o = stream_reply(v);
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	pid = fork();
@@ -286,7 +302,7 @@ struct json_object *agent_serve_events(struct agent *a, struct json_object *req,
 		json_object_put(o);
 		return tg_control_error(msg);
 	}
-	a->streams[a->n_streams++] = pid;
+	tg_slots_take(&a->streams, uid, pid);
 	close(*conn);
 	*conn = -1;
 	return o;

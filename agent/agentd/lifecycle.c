@@ -129,7 +129,13 @@ void agent_write_metrics(struct agent *a)
 		&a->dlv, &(struct tg_delivery_extra){
 				 .kernel_drops = tg_bpf_event_drops(&a->bpf),
 				 .reloads_ok = a->reloads_ok,
-				 .reloads_failed = a->reloads_failed});
+				 .reloads_failed = a->reloads_failed,
+				 .control_cut = a->ctl.cut,
+				 .admin_held = a->admin_rl.held_total,
+				 .admin_held_evicted = a->admin_rl.held_evicted,
+				 .admin_dropped = a->admin_dropped,
+				 .runs_refused = a->runs_refused,
+				 .streams_refused = a->streams_refused});
 
 	if (err && err != prev)
 		tg_info("metrics file %s: %s", a->opt.metrics_file,
@@ -400,6 +406,8 @@ int agent_start(struct agent *a)
 		return tg_err(-ENOMEM, "events: out of memory");
 	/* Records of looking and refused requests: 10 a second per uid. */
 	tg_buckets_init(&a->admin_rl, 10, 50);
+	tg_slots_init(&a->runs, AGENT_RUNS_PER_UID, AGENT_RUNS_MAX);
+	tg_slots_init(&a->streams, AGENT_STREAMS_PER_UID, AGENT_STREAMS_MAX);
 	a->notify = tg_notify_new();
 	if (!a->notify)
 		return tg_err(-errno, "seccomp listeners: %s", strerror(errno));
@@ -551,6 +559,7 @@ void agent_stop(struct agent *a, int clean)
 	tg_pending_free(&a->reported);
 	tg_pending_free(&a->reported_unowned);
 	tg_confirm_free(&a->confirm);
+	agent_reap_runs(a, 1);
 	tg_policy_free(&a->policy);
 }
 
@@ -623,18 +632,7 @@ int agent_detach(struct agent *a, const struct agent_by *asked)
 		json_object_object_add(o, "maps",
 				       json_object_new_int64(st.maps));
 		json_object_object_add(o, "build", json_object_new_string(hex));
-		json_object_object_add(o, "by_uid",
-				       json_object_new_int64(by->uid));
-		json_object_object_add(o, "by_login_uid",
-				       json_object_new_int64(by->loginuid));
-		json_object_object_add(o, "by_pid",
-				       json_object_new_int64(by->pid));
-		json_object_object_add(o, "by_comm",
-				       json_object_new_string(by->comm));
-		if (by->confirmed_by[0])
-			json_object_object_add(
-				o, "confirmed_by",
-				json_object_new_string(by->confirmed_by));
+		agent_by_json(by, o);
 		agent_emit(a, o);
 	}
 	flush_sink(a);

@@ -22,6 +22,7 @@
 #include "agentd/local_routes.h"
 #include "agentd/sink.h"
 #include "common/clock.h"
+#include "common/closer.h"
 #include "common/control.h"
 #include "common/log.h"
 #include "seccomp/notify.h"
@@ -173,6 +174,7 @@ static int run(struct agent *a)
 		}
 		tg_sink_process(a->sink);
 		agent_reap_streams(a);
+		agent_reap_runs(a, 0);
 		agent_report_refused_collector(a);
 		agent_guard_collector(a);
 		agent_report_drops(a, 0);
@@ -202,6 +204,12 @@ int main(int argc, char **argv)
 	if (a.opt.detach)
 		return agent_detach(&a, NULL) ? 1 : 0;
 	err = agent_start(&a);
+	/* From now on callers' descriptors are closed off the loop
+	 * (common/closer.h). */
+	if (!err && (err = tg_closer_start()))
+		tg_err(err,
+		       "cannot start the thread closing callers' descriptors: %s",
+		       strerror(-err));
 	if (!err) {
 		tg_service_init(&a.svc);
 		agent_ready(&a);

@@ -180,19 +180,18 @@ static void roll_back(struct agent *a, struct tg_policy *prev,
 }
 
 /* The outcome of a reload: an event, a log line, the reasons into errs. */
-/* Who asked for it over the control socket (none for SIGHUP, inotify). */
+/*
+ * Who asked for it over the control socket (none for SIGHUP, inotify):
+ * the one who made the request, and who confirmed it if it waited.
+ */
 static void add_requester(struct agent *a, struct json_object *o)
 {
-	if (!o || !a->peer)
+	struct agent_by by;
+
+	if (!a->peer)
 		return;
-	json_object_object_add(o, "by_pid",
-			       json_object_new_int64(a->peer->pid));
-	json_object_object_add(o, "by_uid",
-			       json_object_new_int64(a->peer->uid));
-	json_object_object_add(o, "by_login_uid",
-			       json_object_new_int64(a->peer->loginuid));
-	json_object_object_add(o, "by_comm",
-			       json_object_new_string(a->peer->comm));
+	agent_by_peer(a, &by);
+	agent_by_json(&by, o);
 }
 
 /*

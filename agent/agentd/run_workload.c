@@ -7,7 +7,9 @@
  * reparented) runs the launcher with those descriptors as its stdio. It
  * tells the agent the workload's pid, which the reply carries, and when
  * the workload ends, sends {"exit": N} on the caller's connection. When
- * the caller hangs up first, the workload is killed.
+ * the caller hangs up first, the workload is killed. A caller uid runs at
+ * most AGENT_RUNS_PER_UID workloads at once, and all callers at most
+ * AGENT_RUNS_MAX: each holds a slot (the workload's pidfd) until it ends.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +25,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -238,20 +241,26 @@ static const char *check_stdio(int fd)
 {
 	struct ucred uc;
 	socklen_t len = sizeof(uc);
-	struct stat st;
+	struct statx st;
 	int fl, on = 0;
 
+	/*
+	 * The type only, from what the kernel has (AT_STATX_DONT_SYNC): a
+	 * FUSE or network file's server is never asked, so a caller's file
+	 * system that does not answer cannot hold the agent's loop here.
+	 */
 	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fstat(fd, &st))
+	if (fl < 0 ||
+	    statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE, &st))
 		return "unreadable";
 	if (fl & O_PATH)
 		return "an O_PATH descriptor";
-	if (S_ISDIR(st.st_mode))
+	if (S_ISDIR(st.stx_mode))
 		return "a directory";
-	if (!S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode) &&
-	    !S_ISREG(st.st_mode) && !S_ISSOCK(st.st_mode))
+	if (!S_ISCHR(st.stx_mode) && !S_ISFIFO(st.stx_mode) &&
+	    !S_ISREG(st.stx_mode) && !S_ISSOCK(st.stx_mode))
 		return "no terminal, file, pipe or socket";
-	if (!S_ISSOCK(st.st_mode))
+	if (!S_ISSOCK(st.stx_mode))
 		return NULL;
 	len = sizeof(on);
 	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
@@ -427,6 +436,58 @@ static struct json_object *answer(struct tg_control_io *io, pid_t pid,
 	return o;
 }
 
+void agent_reap_runs(struct agent *a, int all)
+{
+	struct pollfd p = {.events = POLLIN};
+	unsigned int i = 0;
+
+	while (i < a->runs.n) {
+		p.fd = a->runs.v[i].handle;
+		p.revents = 0;
+		if (!all && poll(&p, 1, 0) == 0) {
+			i++;
+			continue;
+		}
+		close(p.fd);
+		tg_slots_free(&a->runs, i);
+	}
+}
+
+/*
+ * Whether the caller may start one more run: NULL, or why not (into buf;
+ * counted, and the request's event is a refusal).
+ */
+static const char *run_slot(struct agent *a, char *buf, size_t len)
+{
+	uid_t uid = a->peer ? a->peer->uid : 0;
+	int err;
+
+	agent_reap_runs(a, 0);
+	err = tg_slots_check(&a->runs, uid);
+	if (!err)
+		return NULL;
+	tg_slots_why(&a->runs, uid, err, "refused",
+		     "workloads running through the agent",
+		     "one must end first", buf, len);
+	a->runs_refused++;
+	a->peer_refused = 1;
+	return buf;
+}
+
+/* The workload pid started holds a slot of the caller's until it ends. */
+static void hold_slot(struct agent *a, pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd < 0) {
+		/* Gone already (ESRCH): nothing to hold. */
+		tg_debug("run: pidfd of pid %d: %s", (int)pid, strerror(errno));
+		return;
+	}
+	if (tg_slots_take(&a->runs, a->peer ? a->peer->uid : 0, fd))
+		close(fd);
+}
+
 struct json_object *agent_run(struct agent *a, struct json_object *req,
 			      struct tg_control_io *io)
 {
@@ -445,6 +506,8 @@ struct json_object *agent_run(struct agent *a, struct json_object *req,
 	bad = check_fds(io, why, sizeof(why));
 	if (!bad)
 		bad = check_request(a, req, &r);
+	if (!bad)
+		bad = run_slot(a, why, sizeof(why));
 	if (bad)
 		return tg_control_error(bad);
 	l.tenant = r.tenant;
@@ -475,6 +538,8 @@ struct json_object *agent_run(struct agent *a, struct json_object *req,
 		tg_sc_profile_free(&p);
 		return tg_control_error(why);
 	}
+	if (pid > 0)
+		hold_slot(a, pid);
 	o = answer(io, pid, p.name, sync);
 	tg_sc_profile_free(&p);
 	return o;

@@ -349,6 +349,12 @@ static void print_control(struct json_object *r)
 	else
 		printf("CONTROL:     %s (mode 0600, root only: no group %s on this host)\n",
 		       jstr(c, "socket"), jstr(c, "group"));
+	if (json_object_object_get_ex(c, "records_held", NULL))
+		printf("requests:    %s client(s) cut off; records %s held back (%s of uids pushed out), %s dropped; refused, too many at once: %s run(s), %s event stream(s)\n",
+		       jstr(c, "clients_cut"), jstr(c, "records_held"),
+		       jstr(c, "records_held_evicted"),
+		       jstr(c, "records_dropped"), jstr(c, "runs_refused"),
+		       jstr(c, "streams_refused"));
 	print_confirm(c);
 	if (!json_object_object_get_ex(c, "roles", &rs))
 		return;

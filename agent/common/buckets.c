@@ -63,3 +63,11 @@ struct tg_bucket *tg_buckets_held(struct tg_buckets *b, unsigned int *i)
 			return &b->v[(*i)++];
 	return NULL;
 }
+
+__u64 tg_buckets_evicted(struct tg_buckets *b)
+{
+	__u64 n = b->held_evicted - b->evicted_told;
+
+	b->evicted_told = b->held_evicted;
+	return n;
+}

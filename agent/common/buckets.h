@@ -25,6 +25,7 @@ struct tg_buckets {
 	struct tg_bucket v[TG_BUCKETS];
 	__u64 held_total;   /* every token refused, ever */
 	__u64 held_evicted; /* refused counts of buckets made room of */
+	__u64 evicted_told; /* of held_evicted, told (tg_buckets_evicted) */
 };
 
 void tg_buckets_init(struct tg_buckets *b, unsigned int rate,
@@ -38,5 +39,11 @@ int tg_buckets_take(struct tg_buckets *b, __u32 key, __s64 now_ms);
  * its key and count; the caller resets held once told.
  */
 struct tg_bucket *tg_buckets_held(struct tg_buckets *b, unsigned int *i);
+
+/*
+ * How many held tokens went with the buckets made room of since last
+ * asked (never told by tg_buckets_held); they count as told from now.
+ */
+__u64 tg_buckets_evicted(struct tg_buckets *b);
 
 #endif /* TG_COMMON_BUCKETS_H */

@@ -29,6 +29,7 @@ struct tg_confirm_req {
 	uid_t uid;
 	long loginuid;
 	pid_t pid;
+	char comm[16];
 	char user[64];
 	__s64 made_ms, expires_ms; /* monotonic */
 };

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/closer.h"
 #include "common/control.h"
 #include "common/peer.h"
 
@@ -134,7 +135,7 @@ ssize_t tg_recv_fds(int sock, void *buf, size_t len, int *fds, unsigned int max)
 			if (j < max)
 				fds[j] = f;
 			else
-				close(f);
+				tg_close_later(f);
 		}
 	}
 	/* More than the buffer held: the kernel closed them; say so. */
@@ -194,9 +195,9 @@ static void close_io(struct tg_control_io *io)
 {
 	unsigned int i;
 
+	/* A caller's descriptor may block its last close: not here. */
 	for (i = 0; i < TG_CONTROL_MAX_FDS; i++)
-		if (io->fds[i] >= 0)
-			close(io->fds[i]);
+		tg_close_later(io->fds[i]);
 	if (io->conn >= 0)
 		close(io->conn);
 }

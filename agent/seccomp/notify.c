@@ -15,6 +15,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "common/closer.h"
 #include "common/procfs.h"
 #include "common/peer.h"
 #include "seccomp/notify.h"
@@ -172,7 +173,8 @@ int tg_notify_add(struct tg_notify *n, int fd, const char *tenant,
 	n->v[n->n++] = l;
 	return 0;
 fail:
-	close(fd);
+	/* Anything a caller passed: its close may block (common/closer.h). */
+	tg_close_later(fd);
 	return err;
 }
 

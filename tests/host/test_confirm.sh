@@ -5,7 +5,8 @@
 # uid, a role too low, no login uid, an unknown id, too late and policy
 # files changed since the request (main file or drop-in) are refused and
 # leave nothing applied; another person with the role carries it out once,
-# as asked, and the events name both. SIGHUP cannot go round a waiting
+# as asked, and the events name both: the agent's reload and detach
+# events name who asked (by_*) and who confirmed (confirmed_by_*) apart. SIGHUP cannot go round a waiting
 # reload. A confirmed detach stops the agent and removes every pin.
 # Throwaway users and groups (removed at exit); login uids are set per
 # process through /proc/self/loginuid (root may).
@@ -170,8 +171,14 @@ tg_event confirm_event kind=admin op=confirm verdict=allow result=allow \
 	args.confirms.verb=reload args.confirms.requested_by.login_uid=2001 \
 	args.confirms.requested_by.user="$O" 'args.tenants_added=["initech"]' \
 	'args.tenants_removed=[]' 'args.tenants_changed=[]'
+# The reload's own event names who asked and, apart, who confirmed.
 tg_event confirm_reload_agent_event kind=agent op=reload verdict=allow \
-	by_login_uid=2002 'tenants_added=["initech"]'
+	by_uid="$(id -u "$O")" by_login_uid=2001 by_comm=tenantguard \
+	confirmed_by_uid="$(id -u "$O2")" confirmed_by_login_uid=2002 \
+	confirmed_by="uid $(id -u "$O2") ($O2, login uid 2002)" \
+	request_id="$id1" 'tenants_added=["initech"]'
+tg_count_is confirm_reload_not_by_confirmer 0 kind=agent op=reload \
+	by_login_uid=2002
 run_as confirmed_once 1 "refused: no request $id1 waits for confirmation" \
 	2003 "$A" confirm "$id1"
 
@@ -245,8 +252,10 @@ else
 	tg_fail confirmed_detach_done "agent or pins left: $(ls "$TG_PINS" 2>&1)"
 fi
 tg_event detach_event kind=agent op=detach verdict=allow \
-	by_uid="$(id -u "$A")" by_login_uid=3001 \
-	confirmed_by="uid $(id -u "$A2") ($A2, login uid 3002)"
+	by_uid="$(id -u "$A")" by_login_uid=3001 by_comm=tenantguard \
+	confirmed_by="uid $(id -u "$A2") ($A2, login uid 3002)" \
+	confirmed_by_uid="$(id -u "$A2")" confirmed_by_login_uid=3002 \
+	request_id="$id5"
 
 # Where the policy makes nothing wait, an admin's detach is done at once.
 VERBS= write_policy

@@ -309,6 +309,11 @@ if [ "${held:-0}" -ge $((150 - told)) ]; then
 else
 	tg_fail status_counts_held_admin "held_admin '$held', $((150 - told)) held"
 fi
+if tg_cli status | grep -q "^requests:    .* records $held held back (0 of uids pushed out)"; then
+	tg_pass status_text_counts_held_admin
+else
+	tg_fail status_text_counts_held_admin "$(tg_cli status | grep '^requests:')"
+fi
 before=$(tg_count kind=admin op=reload uid="$uo")
 k=0
 while [ $k -lt 60 ]; do

@@ -10,7 +10,10 @@
 # uid 0 is refused to an operator; descriptors that are no stdio and
 # malformed requests are refused; root still launches directly; the CLI
 # killed mid-run ends the workload; on a terminal (script(1)) the workload
-# gets a pseudo-terminal that is not the caller's.
+# gets a pseudo-terminal that is not the caller's. At most 8 runs of one
+# caller uid at once (64 in all): beyond, refused with why and one event;
+# a run that ends frees its slot. A passed descriptor on a FUSE file
+# system that no longer answers is checked without asking it.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
 
@@ -332,6 +335,102 @@ else
 	tg_fail killed_launcher_ends_workload "launcher '$launcher', $n process(es) left"
 fi
 tg_wait $cli
+
+# At most 8 runs at once of one caller uid: the 9th is refused with why,
+# nothing runs, one admin event says so; another uid still runs; a run
+# that ends frees its slot.
+clis=""
+k=0
+while [ $k -lt 8 ]; do
+	setpriv --reuid "$(id -u "${P}o")" --regid "$(id -g "${P}o")" --init-groups \
+		"$TG_BIN/tenantguard" --control-socket "$SOCK" run --tenant acme -v \
+		--uid $WU --gid $WG -- sleep 60 >/dev/null 2>"$TG_T/cap$k.err" &
+	clis="$clis $!"
+	tg_track $!
+	k=$((k + 1))
+done
+for _ in $(seq 100); do
+	[ "$(cat "$TG_T"/cap*.err 2>/dev/null | grep -c 'the agent started pid')" = 8 ] && break
+	sleep 0.1
+done
+check eight_runs_started 8 "$(cat "$TG_T"/cap*.err | grep -c 'the agent started pid')"
+check status_counts_runs 8 "$(tg_cli status --json | sed -n 's/.*"runs":\([0-9]*\).*/\1/p')"
+out=$(run_as "${P}o" --uid $WU --gid $WG -- sh -c "touch $W/ran-ninth" 2>&1)
+rc=$?
+sleep 0.3
+case "$rc $out" in
+0*) tg_fail ninth_run_refused "exit 0: $out" ;;
+*"refused: uid $ou has 8 workloads running through the agent already (at most 8 per uid, 64 in all); one must end first"*)
+	if [ -e "$W/ran-ninth" ]; then
+		tg_fail ninth_run_refused "it ran"
+	else
+		tg_pass ninth_run_refused
+	fi ;;
+*) tg_fail ninth_run_refused "got '$out'" ;;
+esac
+tg_count_is ninth_run_one_event 1 kind=admin op=run verdict=deny uid="$ou" \
+	error="refused: uid $ou has 8 workloads running through the agent already (at most 8 per uid, 64 in all); one must end first"
+check status_counts_runs_refused 1 "$(tg_cli status --json | sed -n 's/.*"runs_refused":\([0-9]*\).*/\1/p')"
+out=$(tg_cli run --via-agent --tenant acme --uid $WU --gid $WG -- echo other-uid 2>&1)
+check other_uid_still_runs other-uid "$out"
+set -- $clis
+kill -KILL "$1"
+tg_wait "$1" 2>/dev/null
+out=""
+for _ in $(seq 50); do
+	out=$(run_as "${P}o" --uid $WU --gid $WG -- echo freed 2>&1) && break
+	sleep 0.1
+done
+check ended_run_frees_slot freed "$out"
+for c in $clis; do
+	kill -KILL "$c" 2>/dev/null
+	tg_wait "$c" 2>/dev/null
+done
+for _ in $(seq 50); do
+	[ "$(wc -l <"$TG_TDIR/acme/cgroup.procs")" = 0 ] && break
+	sleep 0.1
+done
+
+# A descriptor passed on a FUSE file system that stopped answering: the
+# agent learns its type without asking the server (a directory: refused
+# at once) and goes on serving. In a mount namespace of its own.
+if [ -c /dev/fuse ] && command -v unshare >/dev/null; then
+	mkdir -p "$TG_T/fmnt"
+	F=$TG_T/fuse
+	cat >"$TG_T/fuse-run.sh" <<'SH'
+# fuse-run.sh TG_BIN SOCK MOUNTPOINT STATE UID GID REQUEST
+"$1/tg-try" fuse-hang "$3" "$4.ready" "$4.hang" </dev/null >/dev/null 2>&1 &
+echo $! >"$4.pid"
+n=0
+until [ -e "$4.ready" ]; do
+	n=$((n + 1))
+	[ $n -gt 100 ] && exit 1
+	sleep 0.05
+done
+exec 3<"$3/sub" || exit 1
+: >"$4.hang"
+# Not to the caller's pipe: the agent holds what is passed until it answers.
+exec setpriv --reuid "$5" --regid "$6" --init-groups \
+	timeout 5 "$1/tg-try" control "$2" "$7" pass-stdio <&3 >"$4.out" 2>&1
+SH
+	req="{\"cmd\":\"run\",\"tenant\":\"acme\",\"uid\":$WU,\"gid\":$WG,\"argv\":[\"true\"]}"
+	unshare -m --propagation private sh "$TG_T/fuse-run.sh" "$TG_BIN" \
+		"$SOCK" "$TG_T/fmnt" "$F" "$(id -u "${P}o")" "$(id -g "${P}o")" \
+		"$req" </dev/null >/dev/null 2>&1
+	out=$(cat "$F.out" 2>&1)
+	case "$out" in
+	*"refused: the stdin passed is a directory"*) tg_pass fuse_stdin_refused_at_once ;;
+	*) tg_fail fuse_stdin_refused_at_once "got '$out'" ;;
+	esac
+	if out=$(timeout 3 "$TG_BIN/tenantguard" --control-socket "$SOCK" status 2>&1); then
+		tg_pass serving_after_fuse_stdin
+	else
+		tg_fail serving_after_fuse_stdin "$out"
+	fi
+	[ -e "$F.pid" ] && kill -KILL "$(cat "$F.pid")" 2>/dev/null
+else
+	tg_skip fuse_stdin_refused_at_once "no /dev/fuse or unshare here"
+fi
 
 # On a terminal: the workload's is a pseudo-terminal of its own.
 if ! command -v script >/dev/null; then

@@ -10,6 +10,7 @@
 # unreadable to them; an auditor is refused operator verbs (the error and
 # the admin event name the role and its view); --tenant globex, a request
 # that names a scope of its own, and a group auditor get nothing more.
+# One uid has at most 4 event streams served at once.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
 
@@ -306,4 +307,55 @@ if [ $rc = 1 ] && grep -q "no such tenant in the policy in force" "$TG_T/out"; t
 else
 	tg_fail policy_show_other_tenant_hidden "exit $rc: $(cat "$TG_T/out")"
 fi
+# At most 4 streams of one caller uid (16 in all): the viewer's 5th is
+# refused with why, and its admin event says so; another uid is still
+# served; a stream that ends frees its slot.
+vu=$(id -u "$V")
+fps=""
+k=0
+while [ $k -lt 4 ]; do
+	setpriv --reuid "$vu" --regid "$(id -g "$V")" --init-groups \
+		"$TG_BIN/tenantguard" --control-socket "$SOCK" events \
+		--log "$TG_LOG" --json --follow >/dev/null 2>&1 &
+	fps="$fps $!"
+	tg_track $!
+	k=$((k + 1))
+done
+for _ in $(seq 50); do
+	[ "$(pgrep -P "$TG_AGENT_PID" | wc -l)" -ge 4 ] && break
+	sleep 0.1
+done
+BUSY="busy: uid $vu has 4 event streams served already (at most 4 per uid, 16 in all); close one first"
+out=$(evs "$V" --since 1s 2>&1)
+case "$out" in
+*"$BUSY"*) tg_pass fifth_stream_of_uid_refused ;;
+*) tg_fail fifth_stream_of_uid_refused "got '$(echo "$out" | head -c 300)'" ;;
+esac
+tg_event fifth_stream_event kind=admin op=events verdict=deny uid="$vu" \
+	result=deny error="$BUSY"
+if evs "$AU" --since 1s >/dev/null 2>&1; then
+	tg_pass other_uid_still_served
+else
+	tg_fail other_uid_still_served "$(evs "$AU" --since 1s 2>&1 | tail -n 1)"
+fi
+set -- $fps
+kill "$1" 2>/dev/null
+tg_wait "$1" 2>/dev/null
+freed=no
+for _ in $(seq 30); do
+	if evs "$V" --since 1s >/dev/null 2>"$TG_T/freed.err"; then
+		freed=yes
+		break
+	fi
+	sleep 0.2
+done
+if [ $freed = yes ]; then
+	tg_pass ended_stream_frees_slot
+else
+	tg_fail ended_stream_frees_slot "$(cat "$TG_T/freed.err")"
+fi
+for f in $fps; do
+	kill "$f" 2>/dev/null
+	tg_wait "$f" 2>/dev/null
+done
 tg_summary

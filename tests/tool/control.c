@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tg-try control SOCKET JSON [pass-stdin]: one request on the agent's
- * control socket (with descriptor 0 passed along when asked), the reply
+ * tg-try control SOCKET JSON [pass-stdin|pass-stdio]: one request on the
+ * agent's control socket (with descriptor 0, or 0, 1 and 2, passed along
+ * when asked), the reply
  * printed as compact JSON; exit 0 if it says ok, 1 if not, 2 if there was
  * none.
  *
@@ -15,8 +16,18 @@
  * for a large reply and never read it (unread); prints "closed N AFTER_MS"
  * for each client the agent cut off (or answered, for dribble), "open N"
  * for one still connected at the end.
+ *
+ * tg-try control-linger SOCKET SECONDS: a status request that passes the
+ * agent a descriptor whose last close blocks for SECONDS: a TCP socket on
+ * the loopback with SO_LINGER set and data its peer (a listener of this
+ * process that never accepts) does not take. This process closes its own
+ * copy once it is sent, prints the reply, and keeps the listener open for
+ * SECONDS, so that the agent's close waits that long.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -30,19 +41,48 @@
 #include "common/control.h"
 #include "tool.h"
 
+/* req with descriptors 0, 1 and 2 passed; its first reply line, or NULL. */
+static struct json_object *call_stdio(const char *path, struct json_object *req)
+{
+	static const int stdio[3] = {0, 1, 2};
+	char buf[65536];
+	size_t have = 0;
+	ssize_t n;
+	int fd = tg_control_send(path, req, stdio, 3);
+
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	while (have < sizeof(buf) - 1 &&
+	       (n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+		have += (size_t)n;
+		if (memchr(buf, '\n', have))
+			break;
+	}
+	close(fd);
+	buf[have] = '\0';
+	errno = EBADMSG;
+	return json_tokener_parse(buf);
+}
+
 static int do_control(int argc, char **argv)
 {
 	struct json_object *req, *reply, *ok;
 	int good;
 
-	if (argc < 2 || (argc > 2 && strcmp(argv[2], "pass-stdin")))
+	if (argc < 2 || (argc > 2 && strcmp(argv[2], "pass-stdin") &&
+			 strcmp(argv[2], "pass-stdio")))
 		return usage();
 	req = json_tokener_parse(argv[1]);
 	if (!req) {
 		fprintf(stderr, "control: '%s' is not JSON\n", argv[1]);
 		return 2;
 	}
-	reply = tg_control_call_fd(argv[0], req, argc > 2 ? 0 : -1);
+	if (argc > 2 && !strcmp(argv[2], "pass-stdio"))
+		reply = call_stdio(argv[0], req);
+	else
+		reply = tg_control_call_fd(argv[0], req, argc > 2 ? 0 : -1);
 	json_object_put(req);
 	if (!reply) {
 		fprintf(stderr, "control: %s: %s\n", argv[0], strerror(errno));
@@ -182,8 +222,86 @@ static int do_control_slow(int argc, char **argv)
 	return 0;
 }
 
+/* A TCP socket whose last close lingers up to secs; -1 on error. */
+static int lingering_socket(int secs, int *listener)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct linger lg = {.l_onoff = 1, .l_linger = secs};
+	socklen_t len = sizeof(sa);
+	static char junk[65536];
+	int l, c, small = 4096;
+
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0)
+		return -1;
+	setsockopt(l, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	if (bind(l, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(l, (struct sockaddr *)&sa, &len) || listen(l, 1))
+		return -1;
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&sa, sizeof(sa)))
+		return -1;
+	setsockopt(c, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	fcntl(c, F_SETFL, O_NONBLOCK);
+	/* Until neither the peer's buffer nor ours takes any more. */
+	while (write(c, junk, sizeof(junk)) > 0)
+		;
+	if (setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
+		return -1;
+	*listener = l;
+	return c;
+}
+
+static int do_control_linger(int argc, char **argv)
+{
+	static const char req[] = "{\"cmd\":\"status\"}\n";
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {.iov_base = (void *)req,
+			    .iov_len = sizeof(req) - 1};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *cm;
+	int secs, l = -1, c, s;
+	char buf[4096];
+	ssize_t n;
+
+	if (argc != 2 || (secs = atoi(argv[1])) < 1)
+		return usage();
+	c = lingering_socket(secs, &l);
+	s = connect_to(argv[0]);
+	if (c < 0 || s < 0) {
+		fprintf(stderr, "control-linger: %s\n", strerror(errno));
+		return 2;
+	}
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &c, sizeof(int));
+	if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0) {
+		fprintf(stderr, "control-linger: send: %s\n", strerror(errno));
+		return 2;
+	}
+	/* The agent's copy is the last one now. */
+	close(c);
+	while ((n = read(s, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	fflush(stdout);
+	close(s);
+	sleep((unsigned int)secs);
+	close(l);
+	return 0;
+}
+
 const struct tool_cmd tool_control_cmds[] = {
 	{"control", do_control},
 	{"control-stream", do_control_stream},
 	{"control-slow", do_control_slow},
+	{"control-linger", do_control_linger},
 	{}};

@@ -29,10 +29,11 @@
  *          (N connects GAP_MS apart; prints the outcome counts)
  *   tg-try wait-event LOG [--timeout SEC] [--count N] KEY=VALUE...
  *   tg-try count-events LOG KEY=VALUE...
- *   tg-try control SOCKET JSON [pass-stdin]   (one control request: see
+ *   tg-try control SOCKET JSON [pass-stdin|pass-stdio]   (one control request: see
  *          tests/tool/control.c)
  *   tg-try control-stream SOCKET JSON   (a request answered by a stream)
  *   tg-try control-slow SOCKET N silent|dribble|unread SECONDS
+ *   tg-try control-linger SOCKET SECONDS
  *          (misbehaving clients: tests/tool/control.c)
  *   tg-try [--expect ok|ERRNO] syscall NAME
  *          (NAME with harmless arguments: bpf, mount, ptrace, ...; also

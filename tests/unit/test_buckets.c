@@ -78,6 +78,10 @@ static void test_room(void **state)
 	tg_buckets_take(&b, 1, 100);
 	assert_int_equal(tg_buckets_take(&b, 5000, 101), 1);
 	assert_int_equal(b.held_evicted, 1);
+	/* Told once: then nothing new until another is pushed out. */
+	assert_int_equal(tg_buckets_evicted(&b), 1);
+	assert_int_equal(tg_buckets_evicted(&b), 0);
+	assert_int_equal(b.held_evicted, 1);
 }
 
 int main(void)
