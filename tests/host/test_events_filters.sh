@@ -5,7 +5,8 @@
 # denials it counts (never allow) and the drop as "-"; --since and --until
 # in journalctl's forms; -n, --reverse, --follow from the last lines;
 # fixed columns, cut with a visible mark, the header again each screenful
-# on a terminal; --summary [--by] as text and JSON; clear errors (exit 2).
+# on a terminal; --summary [--by] as text and JSON; report counting a
+# suppressed summary under its kind and verdict; clear errors (exit 2).
 # Then the same through the agent, for a viewer who cannot read the log:
 # the same lines as root reads, -n and --follow -n served by the agent.
 . "$(dirname "$0")/../lib/tap.sh"
@@ -135,6 +136,16 @@ else
 	tg_fail summary_by_target_verdict_since "$out"
 fi
 
+# report: a suppressed summary counted as one line of its kind and verdict.
+out=$("$TG_BIN/tenantguard" report --log "$K" --kind net | tr -s ' ')
+if [ "$out" = "$(printf '%s\n' 'TENANT KIND OP VERDICT COUNT' \
+	'acme net sendmsg audit 1' 'globex net connect deny 1' \
+	'globex net suppressed deny 1' 'total: 3 events')" ]; then
+	tg_pass report_kind_net_no_allow
+else
+	tg_fail report_kind_net_no_allow "$out"
+fi
+
 # expect_err NAME OUTPUT-PART ARGS...: exit 2 and a message naming both.
 expect_err()
 {
@@ -158,24 +169,33 @@ expect_err negative_lines "--lines '-1': not a number" --lines -1
 expect_err reverse_follow "--reverse and --follow" --reverse --follow
 expect_err until_before_since "--until is before --since" --since 1h --until 2h
 
+# follows NAME "SEQS" OUT LINE-ARGS...: the follower just started ($fpid,
+# writing OUT) has printed SEQS once the line LINE-ARGS is added; ended.
+follows()
+{
+	fw_name=$1 fw_want=$2 fw_out=$3
+	shift 3
+	sleep 1
+	line "$@" >>"$K"
+	n=0
+	until [ "$(seqs <"$fw_out")" = "$fw_want" ] || [ $n -gt 25 ]; do
+		n=$((n + 1))
+		sleep 0.2
+	done
+	kill "$fpid" 2>/dev/null
+	tg_wait "$fpid"
+	if [ "$(seqs <"$fw_out")" = "$fw_want" ]; then
+		tg_pass "$fw_name"
+	else
+		tg_fail "$fw_name" "$(cat "$fw_out")"
+	fi
+}
+
 # --follow starts from the last lines (-n 2), then what comes.
 "$TG_BIN/tenantguard" events --log "$K" --follow -n 2 --json >"$TG_T/f" 2>&1 &
 fpid=$!
 tg_track $fpid
-sleep 0.5
-line 8 "$(at 0)" net deny globex acme 15 curl connect '' >>"$K"
-n=0
-until [ "$(seqs <"$TG_T/f")" = "6 7 8" ] || [ $n -gt 25 ]; do
-	n=$((n + 1))
-	sleep 0.2
-done
-kill $fpid 2>/dev/null
-tg_wait $fpid
-if [ "$(seqs <"$TG_T/f")" = "6 7 8" ]; then
-	tg_pass follow_from_last_lines
-else
-	tg_fail follow_from_last_lines "$(cat "$TG_T/f")"
-fi
+follows follow_from_last_lines "6 7 8" "$TG_T/f" 8 "$(at 0)" net deny globex acme 15 curl connect ''
 
 # Through the agent: a viewer who cannot read the log gets the same.
 for c in groupadd useradd userdel groupdel setpriv; do
@@ -248,18 +268,5 @@ setpriv --reuid "$(id -u "$V")" --regid "$(id -g "$V")" --init-groups \
 	--follow -n 1 --json >"$TG_T/vf" 2>&1 &
 fpid=$!
 tg_track $fpid
-sleep 1
-line 9 "$(at 0)" file deny acme globex 16 rm unlink '' >>"$K"
-n=0
-until [ "$(seqs <"$TG_T/vf")" = "8 9" ] || [ $n -gt 25 ]; do
-	n=$((n + 1))
-	sleep 0.2
-done
-kill $fpid 2>/dev/null
-tg_wait $fpid
-if [ "$(seqs <"$TG_T/vf")" = "8 9" ]; then
-	tg_pass agent_follow_from_last_lines
-else
-	tg_fail agent_follow_from_last_lines "$(cat "$TG_T/vf")"
-fi
+follows agent_follow_from_last_lines "8 9" "$TG_T/vf" 9 "$(at 0)" file deny acme globex 16 rm unlink ''
 tg_summary
