@@ -174,6 +174,8 @@ serve(const char *log, int conn, struct stream *st, const char *reply,
 		_exit(1);
 	r.idle = st->follow ? caller_gone : NULL;
 	st->tail.max = st->filter.lines_given ? (size_t)st->filter.lines : 0;
+	/* A caller's -n costs the serving process this much at most. */
+	st->tail.max_bytes = TG_EVENT_TAIL_BYTES_MAX;
 	err = tg_logread_rotated(&r, log);
 	if (!err)
 		err = st->follow ? tg_logread_follow(&r, log, fd, &lineno)

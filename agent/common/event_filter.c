@@ -507,46 +507,68 @@ const char *tg_event_filter_from_json(struct json_object *req,
 	return NULL;
 }
 
+/* The oldest line kept, dropped. */
+static void tail_drop_oldest(struct tg_event_tail *t)
+{
+	free(t->line[t->first]);
+	t->bytes -= t->len[t->first];
+	t->first = (t->first + 1) % t->cap;
+	t->n--;
+}
+
+/* Room for twice as many (at most max), the oldest line first; 0 or -ENOMEM. */
+static int tail_grow(struct tg_event_tail *t)
+{
+	size_t cap = t->cap ? 2 * t->cap : 64, i;
+	size_t *nlen;
+	char **nl;
+
+	if (cap > t->max)
+		cap = t->max;
+	nl = calloc(cap, sizeof(*nl));
+	nlen = calloc(cap, sizeof(*nlen));
+	if (!nl || !nlen) {
+		free(nl);
+		free(nlen);
+		return -ENOMEM;
+	}
+	for (i = 0; i < t->n; i++) {
+		nl[i] = t->line[(t->first + i) % t->cap];
+		nlen[i] = t->len[(t->first + i) % t->cap];
+	}
+	free(t->line);
+	free(t->len);
+	t->line = nl;
+	t->len = nlen;
+	t->cap = cap;
+	t->first = 0;
+	return 0;
+}
+
 int tg_event_tail_add(struct tg_event_tail *t, const char *line, size_t len)
 {
-	size_t cap, slot;
-	char *copy, **nl;
-	size_t *nlen;
+	size_t slot;
+	char *copy;
 
-	if (!t->max)
+	if (!t->max || (t->max_bytes && len > t->max_bytes))
 		return 0;
 	copy = malloc(len + 1);
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, line, len);
 	copy[len] = '\0';
-	if (t->n == t->max) {
-		/* Full: the oldest makes room. */
-		free(t->line[t->first]);
-		t->line[t->first] = copy;
-		t->len[t->first] = len;
-		t->first = (t->first + 1) % t->cap;
-		return 0;
-	}
-	if (t->n == t->cap) {
-		/* Not full yet, so never wrapped: grown in place. */
-		cap = t->cap ? 2 * t->cap : 64;
-		if (cap > t->max)
-			cap = t->max;
-		nl = reallocarray(t->line, cap, sizeof(*nl));
-		if (nl)
-			t->line = nl;
-		nlen = nl ? reallocarray(t->len, cap, sizeof(*nlen)) : NULL;
-		if (!nlen) {
-			free(copy);
-			return -ENOMEM;
-		}
-		t->len = nlen;
-		t->cap = cap;
+	/* Full, in lines or in bytes: the oldest make room. */
+	while (t->n && (t->n == t->max ||
+			(t->max_bytes && t->bytes + len > t->max_bytes)))
+		tail_drop_oldest(t);
+	if (t->n == t->cap && tail_grow(t)) {
+		free(copy);
+		return -ENOMEM;
 	}
 	slot = (t->first + t->n++) % t->cap;
 	t->line[slot] = copy;
 	t->len[slot] = len;
+	t->bytes += len;
 	return 0;
 }
 
@@ -565,6 +587,7 @@ int tg_event_tail_flush(struct tg_event_tail *t, int reverse,
 	}
 	t->n = 0;
 	t->first = 0;
+	t->bytes = 0;
 	return err;
 }
 

@@ -97,14 +97,19 @@ const char *tg_event_filter_from_json(struct json_object *req,
 
 /*
  * The last lines of a reading, kept until it is caught up (what --lines
- * and --follow print first): at most max, the oldest dropped.
+ * and --follow print first): at most max lines and max_bytes bytes, the
+ * oldest dropped to make room (a line longer than max_bytes not kept).
  */
 struct tg_event_tail {
-	size_t max; /* at most so many (SIZE_MAX: all) */
+	size_t max;	  /* at most so many lines (SIZE_MAX: all) */
+	size_t max_bytes; /* and so many bytes of them (0: no limit) */
 	char **line;
 	size_t *len;
-	size_t cap, n, first; /* slots, kept, the oldest's slot */
+	size_t cap, n, first, bytes; /* slots, kept, the oldest's slot */
 };
+
+/* What the agent keeps for a caller's last lines at most (bytes). */
+#define TG_EVENT_TAIL_BYTES_MAX (64 << 20)
 
 /* A copy of line kept in t; 0 or -ENOMEM. */
 int tg_event_tail_add(struct tg_event_tail *t, const char *line, size_t len);

@@ -331,6 +331,37 @@ static void test_tail(void **state)
 	assert_int_equal(strlen(got), 400);
 	assert_true(!strncmp(got, "9,8,7,", 6));
 	tg_event_tail_free(&t);
+	/* At most 6 bytes: the oldest go to make room, wrapped or not. */
+	t = (struct tg_event_tail){.max = SIZE_MAX, .max_bytes = 6};
+	tg_event_tail_add(&t, "aa", 2);
+	tg_event_tail_add(&t, "bb", 2);
+	tg_event_tail_add(&t, "ccc", 3);
+	assert_int_equal(t.n, 2);
+	assert_int_equal(t.bytes, 5);
+	tg_event_tail_add(&t, "toolong", 7);
+	assert_int_equal(t.n, 2);
+	for (i = 0; i < 100; i++)
+		tg_event_tail_add(&t, i % 2 ? "d" : "ee", i % 2 ? 1 : 2);
+	got[0] = '\0';
+	tg_event_tail_flush(&t, 0, collect, NULL);
+	assert_string_equal(got, "ee,d,ee,d,");
+	tg_event_tail_free(&t);
+	/* Wrapped (big lines dropped for bytes), then grown: in order. */
+	t = (struct tg_event_tail){.max = SIZE_MAX, .max_bytes = 100};
+	for (i = 0; i < 10; i++)
+		tg_event_tail_add(&t, "XXXXXXXXXX", 10);
+	for (i = 0; i < 200; i++) {
+		snprintf(line, sizeof(line), "%d", i % 10);
+		tg_event_tail_add(&t, line, 1);
+	}
+	assert_int_equal(t.n, 100);
+	assert_true(t.cap >= 100);
+	got[0] = '\0';
+	tg_event_tail_flush(&t, 0, collect, NULL);
+	assert_int_equal(strlen(got), 200);
+	for (i = 0; i < 100; i++)
+		assert_int_equal(got[2 * i], '0' + i % 10);
+	tg_event_tail_free(&t);
 	/* None kept. */
 	t = (struct tg_event_tail){.max = 0};
 	tg_event_tail_add(&t, "x", 1);
