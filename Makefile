@@ -111,6 +111,12 @@ $(OUTPUT)/agent/%.o: agent/%.c | $$(OUTPUT)/include/$$(call folder,$$*)/.done $$
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -I$(OUTPUT)/include/$(call folder,$*) -c $< -o $@
 
+# The release, from debian/changelog's first line: for one object only, so
+# that a new release rebuilds no more than that.
+TG_VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog)
+$(OUTPUT)/agent/common/version.o: ALL_CFLAGS += -DTG_VERSION='"$(TG_VERSION)"'
+$(OUTPUT)/agent/common/version.o: debian/changelog
+
 # Only the loader uses the skeletons: the rest builds without clang.
 $(OUTPUT)/agent/agentd/bpf_loader.o: $(SKELS)
 $(OUTPUT)/agent/agentd/bpf_loader.o: ALL_CFLAGS += -I$(OUTPUT)/skel

@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "agentd/bpf_loader.h"
+#include "common/kfeatures.h"
 #include "file.skel.h"
 #include "guard.skel.h"
 #include "proc.skel.h"
@@ -53,28 +54,6 @@ const char *const *tg_file_ops(enum tg_backend b)
 	if (b == TG_BACKEND_BPF_LSM)
 		return bpf_lsm_file_ops;
 	return b == TG_BACKEND_FANOTIFY ? fanotify : none;
-}
-
-int tg_bpf_lsm_active(void)
-{
-	char buf[512];
-	char *tok, *save = NULL;
-	ssize_t n;
-	int fd;
-
-	fd = open("/sys/kernel/security/lsm", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	for (tok = strtok_r(buf, ",\n", &save); tok;
-	     tok = strtok_r(NULL, ",\n", &save))
-		if (strcmp(tok, "bpf") == 0)
-			return 1;
-	return 0;
 }
 
 static int setup_policy_maps(struct tg_bpf *b);
@@ -194,52 +173,6 @@ static int pin_maps(struct tg_bpf *b, struct bpf_object *obj, char *why,
 		close(fd);
 		b->ps.maps_reused++;
 	}
-	return 0;
-}
-
-/*
- * Whether the kernel lets a program modify the return of
- * security_socket_create (fmod_ret: BPF trampolines, no BPF LSM needed):
- * 0, or a negative errno with the reason in why. A probe program that
- * returns 0 is loaded and closed; nothing is attached.
- */
-static int probe_socket_family(char *why, size_t len)
-{
-	const struct bpf_insn insns[] = {
-		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0},
-		{.code = BPF_JMP | BPF_EXIT},
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, o,
-		    .expected_attach_type = BPF_MODIFY_RETURN);
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	int id, fd, err = 0;
-
-	if (!vmlinux) {
-		err = -errno;
-		snprintf(why, len, "cannot read the kernel's BTF: %s",
-			 strerror(-err));
-		return err;
-	}
-	id = btf__find_by_name_kind(vmlinux, "security_socket_create",
-				    BTF_KIND_FUNC);
-	btf__free(vmlinux);
-	if (id < 0) {
-		snprintf(why, len,
-			 "the kernel's BTF has no security_socket_create");
-		return id;
-	}
-	o.attach_btf_id = (__u32)id;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "tg_probe_family", "GPL",
-			   insns, sizeof(insns) / sizeof(insns[0]), &o);
-	if (fd < 0) {
-		err = -errno;
-		snprintf(
-			why, len,
-			"the kernel refused a BPF trampoline program on security_socket_create (fmod_ret): %s",
-			strerror(-err));
-		return err;
-	}
-	close(fd);
 	return 0;
 }
 
@@ -837,7 +770,7 @@ int tg_bpf_start(struct tg_bpf *b, const struct tg_bpf_opts *o, char *why,
 	b->net->rodata->host_netns = o->host_netns;
 	b->net->rodata->tg_obj = TG_OBJ_NET;
 	b->net->rodata->tg_stamp = b->stamp;
-	if (probe_socket_family(b->families_reason, sizeof(b->families_reason)))
+	if (tg_kf_fmod_ret(b->families_reason, sizeof(b->families_reason)))
 		bpf_program__set_autoload(b->net->progs.tg_socket_family,
 					  false);
 	err = pin_maps(b, b->net->obj, why, len);

@@ -9,6 +9,7 @@
 #include "agentd/policy_maps.h"
 #include "agentd/hardlinks.h"
 #include "agentd/ratelimit.h"
+#include "common/kfeatures.h"
 #include "policy/registry.h"
 
 struct tg_net;
@@ -102,8 +103,7 @@ const char *tg_backend_name(enum tg_backend b);
 /* The file operations backend b enforces (event op names), NULL-terminated. */
 const char *const *tg_file_ops(enum tg_backend b);
 
-/* Whether "bpf" is in the kernel's active LSM list: 1, 0, or -errno. */
-int tg_bpf_lsm_active(void);
+/* tg_bpf_lsm_active: common/kfeatures.h. */
 
 /* The build id of this agent's BPF objects. */
 void tg_bpf_build_id(__u8 out[32]);

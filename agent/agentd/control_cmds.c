@@ -32,6 +32,7 @@
 #include "common/peer.h"
 #include "common/roles.h"
 #include "common/text.h"
+#include "common/version.h"
 #include "seccomp/notify.h"
 #include "tenantguard/event_abi.h"
 #include "tenantguard/map_abi.h"
@@ -354,12 +355,12 @@ static struct json_object *control_json(struct agent *a)
 	return o;
 }
 
-static struct json_object *status_json(struct agent *a)
+/* What every status shows, whoever asks: the release, the policy in
+ * force (its file, generation and mode) and the backends. */
+static void status_head(struct agent *a, struct json_object *o)
 {
-	struct json_object *o = json_object_new_object(), *t;
-	struct tg_local_routes_stats lr;
-
-	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "version",
+			       json_object_new_string(tg_version()));
 	json_object_object_add(
 		o, "policy",
 		json_object_new_string(a->builtin ? "built-in"
@@ -371,6 +372,15 @@ static struct json_object *status_json(struct agent *a)
 		json_object_new_string(
 			a->policy.mode == TG_MODE_AUDIT ? "audit" : "enforce"));
 	agent_backends_json(a, o, 1);
+}
+
+static struct json_object *status_json(struct agent *a)
+{
+	struct json_object *o = json_object_new_object(), *t;
+	struct tg_local_routes_stats lr;
+
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	status_head(a, o);
 	if (a->fan)
 		json_object_object_add(o, "fanotify", fan_status_json(a->fan));
 	json_object_object_add(o, "tenants", tenants_json(a));
@@ -452,17 +462,7 @@ static struct json_object *status_view_json(struct agent *a,
 
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	json_object_object_add(o, "view", view_json(v));
-	json_object_object_add(
-		o, "policy",
-		json_object_new_string(a->builtin ? "built-in"
-						  : a->policy.source));
-	json_object_object_add(o, "generation",
-			       json_object_new_int64(a->bpf.gen));
-	json_object_object_add(
-		o, "mode",
-		json_object_new_string(
-			a->policy.mode == TG_MODE_AUDIT ? "audit" : "enforce"));
-	agent_backends_json(a, o, 1);
+	status_head(a, o);
 	all = tenants_json(a);
 	ts = json_object_new_array();
 	for (i = 0; i < json_object_array_length(all); i++) {

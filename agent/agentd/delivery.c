@@ -12,6 +12,7 @@
 #include "agentd/delivery.h"
 #include "agentd/event_text.h"
 #include "common/clock.h"
+#include "common/version.h"
 #include "tenantguard/map_abi.h"
 
 int tg_delivery_init(struct tg_delivery *d, struct tg_sink *sink,
@@ -286,6 +287,12 @@ void tg_delivery_metrics(struct tg_delivery *d,
 	size_t i;
 
 	tg_sink_stats(d->sink, &ss);
+	tg_metrics_family(m, "tenantguard_build_info", "gauge",
+			  "The agent's release (label version); always 1.");
+	l[0] = "version";
+	l[1] = tg_version();
+	tg_metrics_u64(m, "tenantguard_build_info", l, 1);
+	l[0] = "reason";
 	tg_metrics_family(m, "tenantguard_events_total", "counter",
 			  "Events the agent produced, by kind, verdict and "
 			  "the actor's tenant.");

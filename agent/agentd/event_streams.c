@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "agentd/agent.h"
+#include "common/chain.h"
 #include "common/control.h"
 #include "common/event_filter.h"
 #include "common/log.h"
@@ -39,6 +40,7 @@ struct stream {
 	int follow;
 	struct tg_event_tail tail; /* the last lines, until caught up */
 	int caught_up;		   /* the tail was sent */
+	int chain; /* report --chain: the others' lines as hashes */
 };
 
 static int send_all(int fd, const char *s, size_t n)
@@ -64,6 +66,28 @@ static int send_line(void *ctx, const char *line, size_t len)
 }
 
 /*
+ * report --chain, a line the caller does not get: an anchor (a checkpoint,
+ * the collector's start of a chain: no tenant's) in full, any other only
+ * as its hash (common/chain.h).
+ */
+static int send_chained(const char *line, size_t len)
+{
+	char stub[TG_CHAIN_STUB_MAX];
+	int n;
+
+	if (tg_chain_is_anchor(line, len))
+		return send_all(STREAM_FD, line, len) ||
+				       send_all(STREAM_FD, "\n", 1)
+			       ? -ECANCELED
+			       : 0;
+	n = tg_chain_stub(line, len, stub);
+	if (n < 0)
+		return 0;
+	stub[n] = '\n';
+	return send_all(STREAM_FD, stub, (size_t)n + 1) ? -ECANCELED : 0;
+}
+
+/*
  * A stored line: sent if the view and the filters let it through (kept
  * with the last lines instead, when only those are asked for, until the
  * reading caught up).
@@ -86,6 +110,8 @@ static int on_line(void *ctx, const char *file, unsigned long n,
 	       tg_view_event(st->view, ev) &&
 	       tg_event_filter_match(&st->filter, ev);
 	json_object_put(ev);
+	if (!keep && st->chain)
+		return send_chained(line, len);
 	if (keep && st->filter.lines_given && !st->caught_up)
 		return tg_event_tail_add(&st->tail, line, len) ? -ECANCELED : 0;
 	if (keep)
@@ -199,6 +225,11 @@ static const char *parse_filters(struct json_object *req, struct stream *st,
 		    (json_object_get_boolean(v) && !follow_ok))
 			return "bad request: 'follow' is for events only";
 		st->follow = json_object_get_boolean(v);
+	}
+	if (json_object_object_get_ex(req, "chain", &v)) {
+		if (!json_object_is_type(v, json_type_boolean) || follow_ok)
+			return "bad request: 'chain' is for report only";
+		st->chain = json_object_get_boolean(v);
 	}
 	return NULL;
 }

@@ -12,6 +12,7 @@
 #include "agentd/agent.h"
 #include "agentd/delivery.h"
 #include "common/log.h"
+#include "common/version.h"
 #include "tenantguard/map_abi.h"
 
 void agent_opts_init(struct agent_opts *o)
@@ -97,7 +98,8 @@ void agent_usage(FILE *out)
 		"                          routing table (default and most: %u), to see what\n"
 		"                          a table that does not fit does\n"
 		"  -v, --verbose           log libbpf warnings and every event\n"
-		"  -h, --help              this text\n",
+		"  -h, --help              this text\n"
+		"      --version           the release, then exit\n",
 		TG_MAX_LOCAL_ROUTES);
 }
 
@@ -139,6 +141,7 @@ enum {
 	O_FANWAIT,
 	O_FANSCAN,
 	O_CTLGROUP,
+	O_VERSION,
 };
 
 /* The options that take a number: 0, or -EINVAL (logged). */
@@ -302,6 +305,7 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 		{"control-group", required_argument, NULL, O_CTLGROUP},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, O_VERSION},
 		{}};
 	int c, user_given = 0, group_given = 0;
 
@@ -346,6 +350,9 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 			break;
 		case 'v': o->verbose = 1; break;
 		case 'h': agent_usage(stdout); return 1;
+		case O_VERSION:
+			printf(TG_AGENT_PROG " %s\n", tg_version());
+			return 1;
 		case ':':
 			return tg_err(-EINVAL, "option %s needs a value",
 				      argv[optind - 1]);

@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "common/log.h"
+#include "launcher/launch.h"
 #include "policy/policy.h"
 #include "seccomp/profile.h"
 
@@ -65,9 +66,14 @@ static struct json_object *diag_array(const struct tg_diag *d)
  * The outcome of a check: text (errors, warnings, a summary line when ok)
  * or one JSON object. 0 when ok, else 1.
  */
+static int strict;
+
 static int check_outcome(const char *name, struct tg_policy *p,
 			 const struct tg_diag *d, int err, int json)
 {
+	/* --strict: a warning fails the check as an error would. */
+	if (strict && p->warnings.n)
+		err = -EINVAL;
 	unsigned int i, paths = 0, ports = 0, nets = 0;
 	struct json_object *o;
 
@@ -97,7 +103,8 @@ static int check_outcome(const char *name, struct tg_policy *p,
 	}
 	print_diag(d);
 	for (i = 0; i < p->warnings.n; i++)
-		tg_plain("warning: %s", p->warnings.msgs[i]);
+		tg_plain("%s: %s", strict ? "error (--strict)" : "warning",
+			 p->warnings.msgs[i]);
 	if (!err)
 		printf("%s: ok: version %d, mode %s, tenants_cgroup %s, %u tenants, "
 		       "%u paths, %u port ranges, %u networks\n",
@@ -157,6 +164,7 @@ int cmd_policy_check(const struct cli_opts *o, int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{"policy", required_argument, NULL, 'p'},
 		{"policy-dir", required_argument, NULL, 'd'},
+		{"strict", no_argument, NULL, 's'},
 		{}};
 	const char *file = POLICY_FILE, *dir = POLICY_DIR;
 	struct tg_policy p;
@@ -169,6 +177,7 @@ int cmd_policy_check(const struct cli_opts *o, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
+		case 's': strict = 1; break;
 		case 'p':
 			file = optarg;
 			tree = 1;
@@ -207,25 +216,44 @@ out:
 	return rc;
 }
 
-/* Parse and compile each profile, as the launcher would. */
+/*
+ * tenantguard seccomp check [--no-pid-namespace] FILE...: parse and compile
+ * each profile and check what the launcher asks of it, as `run` (with or
+ * without --no-pid-namespace) would: ok means `run` takes it.
+ */
 int cmd_seccomp_check(const struct cli_opts *o, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{"no-pid-namespace", no_argument, NULL, 'P'}, {}};
 	struct tg_sc_profile p;
 	char err[512];
-	int k, bad = 0;
+	int k, c, bad = 0, pid_ns = 1;
 
-	/* argv[0] is "check"; the files follow. */
-	argc--;
-	argv++;
+	(void)o;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c != 'P')
+			return tg_err(2,
+				      "seccomp check: bad option '%s' (see "
+				      "tenantguard help)",
+				      argv[optind - 1]);
+		pid_ns = 0;
+	}
+	argc -= optind;
+	argv += optind;
 	if (argc < 1)
 		return tg_err(2, "seccomp check: no profile file given");
 	for (k = 0; k < argc; k++) {
 		struct tg_diag d = {};
 		scmp_filter_ctx ctx = NULL;
 
-		if (tg_sc_load_file(&p, argv[k], &d) == 0 &&
-		    !(ctx = tg_sc_compile(&p, 1, err, sizeof(err))))
-			tg_diag_add(&d, argv[k], 1, 1, "%s", err);
+		if (tg_sc_load_file(&p, argv[k], &d) == 0) {
+			if (tg_launch_profile_check(&p, pid_ns, err,
+						    sizeof(err)) ||
+			    !(ctx = tg_sc_compile(&p, 1, err, sizeof(err))))
+				tg_diag_add(&d, argv[k], 1, 1, "%s", err);
+		}
 		print_diag(&d);
 		if (ctx)
 			printf("%s: ok: %u rules, default %s\n", argv[k],

@@ -38,6 +38,9 @@ int cmd_reload(const struct cli_opts *o, int argc, char **argv);
  * The agent's reply to req in *reply: 0, or -errno (reported), also when
  * the agent refused it ({"ok": false, "error": ...}).
  */
+/* What to do about a control socket that cannot be reached (err: an errno,
+ * either sign): a clause starting "; ", or "". */
+const char *cli_unreachable_hint(int err);
 int cli_call(const struct cli_opts *o, struct json_object *req,
 	     struct json_object **reply);
 /* A reply that says the request waits: printed, 1; else 0. */
@@ -66,6 +69,9 @@ int cmd_grant_verify(const struct cli_opts *o, int argc, char **argv);
 /* run.c */
 int cmd_run(const struct cli_opts *o, int argc, char **argv);
 
+/* probe.c */
+int cmd_probe(const struct cli_opts *o, int argc, char **argv);
+
 /* events.c */
 int cmd_events(const struct cli_opts *o, int argc, char **argv);
 
@@ -79,6 +85,11 @@ struct cli_events {
 	 * --summary, --by) taken */
 	int follow, follow_ok, json, reverse, summary;
 	const char *by; /* --by, with summary */
+	/*
+	 * report --chain: every line goes to event (the filters not
+	 * applied), and the agent is asked for the others' lines as hashes.
+	 */
+	int chain;
 	/* Each event the filters pass: its line and parsed; nonzero stops. */
 	int (*event)(void *ctx, const char *line, size_t len,
 		     struct json_object *ev);

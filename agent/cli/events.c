@@ -116,9 +116,10 @@ static int on_line(void *ctx, const char *file, unsigned long n,
 	if (!ev || !json_object_is_type(ev, json_type_object)) {
 		tg_err(-EINVAL, "%s:%lu: not a JSON object", file, n);
 		s->bad = 1;
-	} else if (tg_event_filter_match(&s->filter, ev) && s->buffered) {
+	} else if (!s->chain && s->buffered &&
+		   tg_event_filter_match(&s->filter, ev)) {
 		err = tg_event_tail_add(&s->tail, line, len) ? -ECANCELED : 0;
-	} else if (tg_event_filter_match(&s->filter, ev)) {
+	} else if (s->chain || tg_event_filter_match(&s->filter, ev)) {
 		err = s->event(s->ctx, line, len, ev);
 	}
 	json_object_put(ev);
@@ -156,6 +157,9 @@ static struct json_object *stream_request(const struct cli_events *s)
 	tg_event_filter_to_json(&s->filter, req);
 	if (s->follow)
 		json_object_object_add(req, "follow",
+				       json_object_new_boolean(1));
+	if (s->chain)
+		json_object_object_add(req, "chain",
 				       json_object_new_boolean(1));
 	return req;
 }

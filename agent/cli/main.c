@@ -24,6 +24,7 @@
 #include "cli/cli.h"
 #include "cli/usage.h"
 #include "common/log.h"
+#include "common/version.h"
 
 #define PROG "tenantguard"
 
@@ -106,8 +107,38 @@ static const struct cli_cmd cmds[] = {{"help", cmd_help},
 				      {"detach", cmd_detach},
 				      {"confirm", cmd_confirm},
 				      {"report", cmd_report},
+				      {"probe", cmd_probe},
 				      {"completion", cmd_completion},
 				      {}};
+
+/*
+ * COMMAND [SUBCOMMAND] ... --help (or -h), before any "--": that command's
+ * help (of the two words, the longest that names commands), printed; 1 if
+ * it was asked for.
+ */
+static int help_asked(int argc, char **argv)
+{
+	char name[128];
+	int i, words = 0;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (strcmp(argv[i], "--help") && strcmp(argv[i], "-h"))
+			continue;
+		while (words < 2 && 1 + words < argc &&
+		       argv[1 + words][0] != '-')
+			words++;
+		for (; words > 0; words--) {
+			snprintf(name, sizeof(name), "%s%s%s", argv[1],
+				 words > 1 ? " " : "",
+				 words > 1 ? argv[2] : "");
+			if (cli_usage_of(stdout, name))
+				return 1;
+		}
+		cli_usage(stdout);
+		return 1;
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -122,6 +153,12 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		cli_usage(stderr);
 		return 2;
+	}
+	if (help_asked(argc, argv))
+		return 0;
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf(PROG " %s\n", tg_version());
+		return 0;
 	}
 	return cmd_select(cmds, &o, argc - 1, argv + 1, argv[1]);
 }

@@ -70,6 +70,7 @@ static void man_command(FILE *out, const struct cli_cmd_doc *c)
 void cli_manual(FILE *out)
 {
 	const struct cli_cmd_doc *c;
+	const struct cli_opt_doc *o;
 
 	fputs(".TH TENANTGUARD 1 \"\" \"tenantguard\" \"User Commands\"\n"
 	      ".SH NAME\ntenantguard \\- the tenantguard operator's command line\n"
@@ -86,7 +87,8 @@ void cli_manual(FILE *out)
 	for (c = cli_cmd_docs; c->name; c++)
 		man_command(out, c);
 	fputs(".SH GLOBAL OPTIONS\n", out);
-	man_option(out, &cli_global_opts[0]);
+	for (o = cli_global_opts; o->name; o++)
+		man_option(out, o);
 	fputs(".SH EXIT STATUS\n0 on success, 1 on failure, 2 for a usage "
 	      "error; \\fBrun\\fR exits with the command's status.\n"
 	      ".SH FILES\n.TP\n/run/tenantguard/control.sock\nthe agent's "

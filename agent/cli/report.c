@@ -4,6 +4,8 @@
  * many of the events the caller may see there are, by tenant, kind, op
  * and verdict; counted here from the events tenantguard events would
  * print (the log read here, or served by the agent for the caller's view).
+ * With --chain, those events with the hash chain over them instead, and
+ * --verify FILE [--key KEY] checks such a report (report_chain.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "cli/events.h"
+#include "cli/report_chain.h"
 #include "common/log.h"
 
 #define REPORT_ROWS_MAX 65536 /* distinct rows counted; more: "(other)" */
@@ -170,14 +173,91 @@ static void print_json(const struct report *rp, struct json_object *view)
 	json_object_put(o);
 }
 
+/* report --chain: the report, and the filters that list a line in full. */
+struct chain_ctx {
+	struct report_chain rc;
+	const struct tg_event_filter *filter;
+};
+
+/* Each line of the log (or the agent's: a line of another as a hash). */
+static int chain_event(void *ctx, const char *line, size_t len,
+		       struct json_object *ev)
+{
+	struct chain_ctx *c = ctx;
+	int listed = !json_object_object_get_ex(ev, "line_sha256", NULL) &&
+		     tg_event_filter_match(c->filter, ev);
+
+	return report_chain_line(&c->rc, line, len, listed) ? -ECANCELED : 0;
+}
+
+/*
+ * --chain, --verify FILE and --key KEY taken out of argv (the rest is
+ * events' options); 0 or 2 (reported).
+ */
+static int chain_args(int *argc, char **argv, int *chain, const char **verify,
+		      const char **key)
+{
+	int i, n = 1;
+
+	for (i = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "--chain")) {
+			*chain = 1;
+		} else if (!strcmp(argv[i], "--verify") ||
+			   !strcmp(argv[i], "--key")) {
+			if (i + 1 >= *argc)
+				return tg_err(2,
+					      "option %s needs a value "
+					      "(see tenantguard help)",
+					      argv[i]);
+			*(argv[i][2] == 'v' ? verify : key) = argv[i + 1];
+			i++;
+		} else {
+			argv[n++] = argv[i];
+		}
+	}
+	*argc = n;
+	argv[n] = NULL;
+	if (*key && !*verify)
+		return tg_err(2, "--key goes with --verify FILE "
+				 "(see tenantguard help)");
+	return 0;
+}
+
+/* The events with the chain over them, as a report to hand over. */
+static int chain_report(const struct cli_opts *copts, int argc, char **argv)
+{
+	struct chain_ctx c = {};
+	struct cli_events s = {
+		.cmd = "report", .chain = 1, .event = chain_event, .ctx = &c};
+	int err;
+
+	c.filter = &s.filter;
+	if (cli_events_args(argc, argv, &s))
+		return 2;
+	/* Whose: the one tenant asked for, else none named. */
+	report_chain_header(s.filter.tenant.n == 1 ? s.filter.tenant.v[0]
+						   : NULL);
+	err = cli_events_read(copts, &s);
+	err = report_chain_end(&c.rc) ?: err;
+	json_object_put(s.view);
+	return err ? 1 : 0;
+}
+
 int cmd_report(const struct cli_opts *copts, int argc, char **argv)
 {
 	struct report rp = {};
 	struct cli_events s = {
 		.cmd = "report", .event = count_event, .ctx = &rp};
-	int err;
+	const char *verify = NULL, *key = NULL;
+	int err, chain = 0;
 
 	tg_log_init("tenantguard report", 0);
+	if (chain_args(&argc, argv, &chain, &verify, &key))
+		return 2;
+	if (verify)
+		return report_chain_verify(verify, key);
+	if (chain)
+		return chain_report(copts, argc, argv);
 	if (cli_events_args(argc, argv, &s))
 		return 2;
 	err = cli_events_read(copts, &s);

@@ -376,8 +376,9 @@ static int run_via_agent(const struct cli_opts *o, const struct run_args *a)
 	fd = tg_control_send(o->control_socket, req, fds, 3);
 	json_object_put(req);
 	if (fd < 0)
-		return tg_err(EXIT_LAUNCH, "cannot reach the agent at %s: %s",
-			      o->control_socket, strerror(-fd));
+		return tg_err(EXIT_LAUNCH, "cannot reach the agent at %s: %s%s",
+			      o->control_socket, strerror(-fd),
+			      cli_unreachable_hint(fd));
 	sigemptyset(&winch);
 	sigaddset(&winch, SIGWINCH);
 	sigprocmask(SIG_BLOCK, &winch, NULL);

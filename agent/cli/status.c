@@ -12,6 +12,22 @@
 #include "common/control.h"
 #include "common/log.h"
 
+const char *cli_unreachable_hint(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case ENOENT:
+	case ECONNREFUSED:
+		return "; is tenantguard-agent running? (systemctl status "
+		       "tenantguard-agent; another socket: --control-socket "
+		       "PATH before the command)";
+	case EACCES:
+		return "; the socket is root's and its group's (tenantguard, or "
+		       "the agent's --control-group): a member of it may "
+		       "connect, with the role the policy gives";
+	default: return "";
+	}
+}
+
 /*
  * The agent's reply to {"cmd": cmd} in *reply; 0, or -errno (reported):
  * also when the agent refused the request ({"ok": false, "error": ...}).
@@ -27,8 +43,9 @@ int cli_call(const struct cli_opts *o, struct json_object *req,
 	if (!*reply)
 		err = -errno;
 	if (err)
-		return tg_err(err, "%s: cannot reach the agent at %s: %s", cmd,
-			      o->control_socket, strerror(-err));
+		return tg_err(err, "%s: cannot reach the agent at %s: %s%s",
+			      cmd, o->control_socket, strerror(-err),
+			      cli_unreachable_hint(err));
 	if (json_object_object_get_ex(*reply, "error", &v)) {
 		err = tg_err(-EPERM, "%s: %s", cmd, json_object_get_string(v));
 		json_object_put(*reply);
@@ -389,6 +406,7 @@ int cmd_status(const struct cli_opts *o, int argc, char **argv)
 		return 0;
 	}
 	print_view(r);
+	printf("agent:       tenantguard-agent %s\n", jstr(r, "version"));
 	printf("policy:      %s (generation %s, default mode %s)\n",
 	       jstr(r, "policy"), jstr(r, "generation"), jstr(r, "mode"));
 	json_object_object_get_ex(r, "backends", &v);

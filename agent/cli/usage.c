@@ -54,6 +54,12 @@ static const struct cli_opt_doc report_opts[] = {
 	{"--since", "TIME", NULL, "from TIME (as tenantguard events --since)"},
 	{"--until", "TIME", NULL, "up to TIME (as --since)"},
 	{"--json", NULL, NULL, "print the counts as JSON"},
+	{"--chain", NULL, NULL,
+	 "the events with the log's hash chain over them, to verify"},
+	{"--verify", "FILE", "@file",
+	 "check a --chain report (no agent needed); exit 1 if changed"},
+	{"--key", "HEX|FILE", NULL,
+	 "with --verify: the collector's public key to check against"},
 	{}};
 
 static const struct cli_opt_doc run_opts[] = {
@@ -103,10 +109,17 @@ static const struct cli_opt_doc grant_verify_opts[] = {
 	{}};
 
 static const struct cli_opt_doc no_opts[] = {{}};
+static const struct cli_opt_doc json_opts[] = {
+	{"--json", NULL, NULL, "one JSON object"}, {}};
+static const struct cli_opt_doc sc_check_opts[] = {
+	{"--no-pid-namespace", NULL, NULL,
+	 "check for run --no-pid-namespace (no init in the profile)"},
+	{}};
 static const struct cli_opt_doc check_opts[] = {
 	{"--json", NULL, NULL,
 	 "one JSON object: ok, errors and warnings (file, line, column, "
 	 "message)"},
+	{"--strict", NULL, NULL, "warnings fail the check as errors do"},
 	{"--policy", "FILE", "@file", "the main file, as the agent's --policy"},
 	{"--policy-dir", "DIR", "@dir",
 	 "the drop-in directory, as the agent's --policy-dir"},
@@ -115,6 +128,10 @@ static const struct cli_opt_doc check_opts[] = {
 const struct cli_opt_doc cli_global_opts[] = {
 	{"--control-socket", "PATH", "@file",
 	 "the agent's control socket (default /run/tenantguard/control.sock)"},
+	{"--version", NULL, NULL, "the release, then exit"},
+	{"--help", NULL, NULL,
+	 "after COMMAND (anywhere before --): that command's help, with its "
+	 "options (-h alike)"},
 	{}};
 
 const struct cli_cmd_doc cli_cmd_docs[] = {
@@ -131,10 +148,18 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "person (policy confirm:); exit status 3 means a\n"
 	 "request waits, its id printed",
 	 no_opts},
+	{"probe", "[--json]",
+	 "what this kernel and host would enforce, feature by feature,\n"
+	 "and what to change to get the rest (lsm=...,bpf, ...), asked\n"
+	 "the way the agent asks (probe programs that return 0, attached\n"
+	 "nowhere); with an agent running, also what is in force now",
+	 json_opts},
 	{"policy check",
-	 "[--json] [FILE [DROPIN...] | [--policy FILE] [--policy-dir DIR]]",
+	 "[--json] [--strict] [FILE [DROPIN...] | [--policy FILE]\n"
+	 "[--policy-dir DIR]]",
 	 "validate a policy (and drop-ins, merged in the order given)\n"
-	 "without touching the kernel; errors as file:line:column;\n"
+	 "without touching the kernel; errors as file:line:column,\n"
+	 "warnings for what is valid but dangerous (errors with --strict);\n"
 	 "without FILE, the tree the agent reads, as it reads it\n"
 	 "(/etc/tenantguard/policy.yaml and policy.d/*.yaml, or the\n"
 	 "agent's --policy and --policy-dir)",
@@ -170,9 +195,12 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 events_opts},
 	{"report",
 	 "[--log PATH] [--tenant T] [--actor T] [--target T] [--kind K]\n"
-	 "[--op OP] [--verdict V] [--since TIME] [--until TIME] [--json]",
+	 "[--op OP] [--verdict V] [--since TIME] [--until TIME] [--json]\n"
+	 "[--chain] | --verify FILE [--key HEX|FILE]",
 	 "how many of those events there are, by tenant, kind, op and\n"
-	 "verdict",
+	 "verdict; --chain: the events themselves, each other line of the\n"
+	 "log as its hash and the signed checkpoints around them; --verify\n"
+	 "recomputes that chain and names the first line that breaks it",
 	 report_opts},
 	{"run",
 	 "--tenant NAME --uid U --gid G [--profile NAME|FILE]\n"
@@ -192,8 +220,10 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "gets this process's stdin, stdout and stderr for CMD, and\n"
 	 "kills CMD if this process goes away",
 	 run_opts},
-	{"seccomp check", "FILE...",
-	 "validate seccomp profiles; errors as file:line:column", no_opts},
+	{"seccomp check", "[--no-pid-namespace] FILE...",
+	 "validate seccomp profiles, and what run asks of them (ok: run\n"
+	 "takes it); errors as file:line:column",
+	 sc_check_opts},
 	{"seccomp export",
 	 "--profile NAME|FILE --format oci|bpf|pfc\n"
 	 "[--seccomp-dir DIR] [--output FILE]",
@@ -241,17 +271,48 @@ static void put_lines(FILE *out, const char *text, int first, int indent)
 	}
 }
 
+static void put_command(FILE *out, const struct cli_cmd_doc *c, int opts)
+{
+	const struct cli_opt_doc *o;
+
+	fprintf(out, "  %s%s", c->name, c->synopsis[0] ? " " : "");
+	put_lines(out, c->synopsis, 0, 6);
+	put_lines(out, c->help, 9, 9);
+	for (o = c->opts; opts && o && o->name; o++)
+		fprintf(out, "         %s%s%s: %s\n", o->name,
+			o->arg ? " " : "", o->arg ? o->arg : "", o->help);
+}
+
+int cli_usage_of(FILE *out, const char *name)
+{
+	const struct cli_cmd_doc *c;
+	size_t n = strlen(name);
+	int found = 0;
+
+	for (c = cli_cmd_docs; c->name; c++) {
+		if (strncmp(c->name, name, n) ||
+		    (c->name[n] != '\0' && c->name[n] != ' '))
+			continue;
+		if (!found++)
+			fprintf(out,
+				"usage: " PROG " [--control-socket PATH] "
+				"%s ...\n",
+				name);
+		put_command(out, c, 1);
+	}
+	return found;
+}
+
 void cli_usage(FILE *out)
 {
 	const struct cli_cmd_doc *c;
 
 	fprintf(out, "usage: " PROG " COMMAND [options]\ncommands:\n");
-	for (c = cli_cmd_docs; c->name; c++) {
-		fprintf(out, "  %s%s", c->name, c->synopsis[0] ? " " : "");
-		put_lines(out, c->synopsis, 0, 6);
-		put_lines(out, c->help, 9, 9);
-	}
+	for (c = cli_cmd_docs; c->name; c++)
+		put_command(out, c, 0);
+	fprintf(out, "COMMAND --help: one command's help, with its options\n");
 	fprintf(out, "global option (before COMMAND): %s %s\n",
 		cli_global_opts[0].name, cli_global_opts[0].arg);
 	fprintf(out, "  (default /run/tenantguard/control.sock)\n");
+	fprintf(out, PROG " --version: the release\n");
 }

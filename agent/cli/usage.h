@@ -30,6 +30,9 @@ extern const struct cli_cmd_doc cli_cmd_docs[];
 extern const struct cli_opt_doc cli_global_opts[];
 
 void cli_usage(FILE *out);
+/* The help of the commands named name ("events") or below it ("policy":
+ * "policy check", ...), with their options; how many (0: none is). */
+int cli_usage_of(FILE *out, const char *name);
 void cli_manual(FILE *out);
 void cli_completion_bash(FILE *out);
 

@@ -28,7 +28,8 @@ static int sync_dir(const struct tg_eventlog *l)
  * mode 0600 whatever the umask or an earlier version made it. -1 and errno
  * on failure.
  */
-static int open_file(const struct tg_eventlog *l, const char *suffix, int flags)
+int tg_eventlog_open_file(const struct tg_eventlog *l, const char *suffix,
+			  int flags)
 {
 	char name[PATH_MAX + 16];
 	int fd, err;
@@ -149,7 +150,8 @@ static int last_line(int fd, off_t end, char **line)
 	*line = NULL;
 	if (end <= 1)
 		return 0;
-	err = line_start(fd, end - 1, TG_EVENTLOG_MAX_LINE + 1, &start);
+	err = line_start(fd, end - 1,
+			 TG_EVENTLOG_MAX_LINE + TG_CHAIN_MEMBER + 1, &start);
 	if (err)
 		return err == -E2BIG ? 0 : err; /* not one of ours */
 	buf = malloc((size_t)(end - start));
@@ -200,7 +202,7 @@ static int recover_rotated(struct tg_eventlog *l)
 	char last = 0;
 	int fd, err = 0;
 
-	fd = open_file(l, ".1", O_RDONLY);
+	fd = tg_eventlog_open_file(l, ".1", O_RDONLY);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	end = lseek(fd, 0, SEEK_END);
@@ -210,6 +212,24 @@ static int recover_rotated(struct tg_eventlog *l)
 		err = last_line(fd, end, &l->last_line);
 	close(fd);
 	return err;
+}
+
+/* The chain's head: the value the last line carries, else none yet. */
+static void recover_chain(struct tg_eventlog *l, __u64 last)
+{
+	const char *hex = NULL;
+	size_t at = 0;
+	__u64 seq = 0;
+
+	memset(l->chain, 0, sizeof(l->chain));
+	l->chain_seq = last;
+	l->chain_found = l->last_line &&
+			 tg_chain_parse(l->last_line, strlen(l->last_line),
+					&seq, &at, &hex) == 1 &&
+			 !tg_chain_unhex(hex, TG_CHAIN_HEX, l->chain,
+					 sizeof(l->chain));
+	memcpy(l->chain_committed, l->chain, sizeof(l->chain));
+	l->chain_seq_committed = l->chain_seq;
 }
 
 static int read_state(int fd, __u64 *v)
@@ -271,12 +291,12 @@ int tg_eventlog_lock(struct tg_eventlog *l, const char *path, int dir_fd,
 		l->dir_fd = tg_eventlog_open_dir(path, (uid_t)-1, (gid_t)-1);
 	if (l->dir_fd < 0)
 		return l->dir_fd;
-	l->fd = open_file(l, "", O_RDWR | O_APPEND | O_CREAT);
+	l->fd = tg_eventlog_open_file(l, "", O_RDWR | O_APPEND | O_CREAT);
 	if (l->fd < 0) {
 		err = -errno;
 		goto out_close_dir;
 	}
-	l->seq_fd = open_file(l, ".seq", O_RDWR | O_CREAT);
+	l->seq_fd = tg_eventlog_open_file(l, ".seq", O_RDWR | O_CREAT);
 	if (l->seq_fd < 0) {
 		err = -errno;
 		goto out_close_fd;
@@ -319,6 +339,7 @@ int tg_eventlog_recover(struct tg_eventlog *l)
 		goto out_free;
 	last = l->last_line ? line_seq(l->last_line, strlen(l->last_line)) : 0;
 	l->next_seq = (last > state ? last : state) + 1;
+	recover_chain(l, last);
 	/* A crash may have left seqs reserved but unused: skip them all. */
 	l->reserved = l->next_seq;
 	err = sync_dir(l);
@@ -353,52 +374,66 @@ static void keep_copy(struct tg_eventlog *l, const char *line, size_t len)
 		l->copy_skipped++;
 }
 
-int tg_eventlog_tail(const struct tg_eventlog *l, size_t max_bytes,
+/* The whole lines of the last max_bytes of one file (.1: which 1) to fn. */
+static int tail_file(const struct tg_eventlog *l, int which, char *buf,
+		     size_t max_bytes,
 		     void (*fn)(void *ctx, const char *line, size_t len),
 		     void *ctx)
 {
 	const char *s, *nl;
 	off_t end, start;
-	size_t got = 0;
-	char *buf;
+	size_t got;
 	ssize_t n;
-	int fd, i, err = 0;
+	int fd;
 
-	buf = malloc(max_bytes + 1);
+	fd = tg_eventlog_open_file(l, which ? ".1" : "", O_RDONLY);
+	if (fd < 0)
+		return 0;
+	end = lseek(fd, 0, SEEK_END);
+	if (!which && end > l->committed)
+		end = l->committed;
+	start = end > (off_t)max_bytes ? end - (off_t)max_bytes : 0;
+	n = end > start ? pread(fd, buf, (size_t)(end - start), start) : 0;
+	close(fd);
+	if (n < 0)
+		return -errno;
+	got = (size_t)n;
+	buf[got] = '\0';
+	s = buf;
+	/* A partial first line (the window cut it) is skipped. */
+	if (start > 0) {
+		nl = memchr(s, '\n', got);
+		s = nl ? nl + 1 : buf + got;
+	}
+	while (s < buf + got && (nl = memchr(s, '\n', (size_t)(buf + got - s)))) {
+		fn(ctx, s, (size_t)(nl - s));
+		s = nl + 1;
+	}
+	return 0;
+}
+
+int tg_eventlog_tail_file(const struct tg_eventlog *l, int which,
+			  size_t max_bytes,
+			  void (*fn)(void *ctx, const char *line, size_t len),
+			  void *ctx)
+{
+	char *buf = malloc(max_bytes + 1);
+	int err;
+
 	if (!buf)
 		return -ENOMEM;
-	/* <log>.1 first (its end), then <log>: oldest lines first. */
-	for (i = 1; i >= 0 && !err; i--) {
-		fd = open_file(l, i ? ".1" : "", O_RDONLY);
-		if (fd < 0)
-			continue;
-		end = lseek(fd, 0, SEEK_END);
-		if (i == 0 && end > l->committed)
-			end = l->committed;
-		start = end > (off_t)max_bytes ? end - (off_t)max_bytes : 0;
-		n = end > start ? pread(fd, buf, (size_t)(end - start), start)
-				: 0;
-		close(fd);
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		got = (size_t)n;
-		buf[got] = '\0';
-		s = buf;
-		/* A partial first line (the window cut it) is skipped. */
-		if (start > 0) {
-			nl = memchr(s, '\n', got);
-			s = nl ? nl + 1 : buf + got;
-		}
-		while (s < buf + got &&
-		       (nl = memchr(s, '\n', (size_t)(buf + got - s)))) {
-			fn(ctx, s, (size_t)(nl - s));
-			s = nl + 1;
-		}
-	}
+	err = tail_file(l, which, buf, max_bytes, fn, ctx);
 	free(buf);
 	return err;
+}
+
+int tg_eventlog_tail(const struct tg_eventlog *l, size_t max_bytes,
+		     void (*fn)(void *ctx, const char *line, size_t len),
+		     void *ctx)
+{
+	/* <log>.1 first (its end), then <log>: oldest lines first. */
+	return tg_eventlog_tail_file(l, 1, max_bytes, fn, ctx)
+		       ?: tg_eventlog_tail_file(l, 0, max_bytes, fn, ctx);
 }
 
 /* -EINVAL if v nests too deep or holds a number JSON cannot express. */
@@ -489,6 +524,38 @@ static int format_line(const struct tg_eventlog *l, struct json_object *ev,
 	return 0;
 }
 
+/*
+ * line ("{"seq":N..." and its newline) into the buffer the commit writes,
+ * its chain member after the seq; the chain moves on.
+ */
+static int put_chained(struct tg_eventlog *l, const char *line, size_t len)
+{
+	static const char seq_head[] = "{\"seq\":";
+	unsigned char lh[TG_CHAIN_BYTES], next[TG_CHAIN_BYTES];
+	char member[TG_CHAIN_MEMBER + 1];
+	size_t at = sizeof(seq_head) - 1, old = l->w.len;
+	int err;
+
+	while (at < len && line[at] >= '0' && line[at] <= '9')
+		at++;
+	tg_chain_line_hash(line, len - 1, lh);
+	tg_chain_link(l->chain, lh, next);
+	memcpy(member, ",\"chain\":\"", 10);
+	tg_chain_hex(next, sizeof(next), member + 10);
+	member[TG_CHAIN_MEMBER - 1] = '"';
+	err = tg_buf_put(&l->w, line, at)
+		      ?: tg_buf_put(&l->w, member, TG_CHAIN_MEMBER)
+		      ?: tg_buf_put(&l->w, line + at, len - at);
+	if (err) {
+		l->w.len = old;
+		return err;
+	}
+	keep_copy(l, l->w.p + old, l->w.len - old);
+	memcpy(l->chain, next, sizeof(next));
+	l->chain_seq = l->next_seq;
+	return 0;
+}
+
 /* Reserve the line's seq, then add it to the buffer the commit writes. */
 static int buffer_line(struct tg_eventlog *l, const char *line, size_t len,
 		       __u64 *seq)
@@ -500,10 +567,9 @@ static int buffer_line(struct tg_eventlog *l, const char *line, size_t len,
 		if (err)
 			return err;
 	}
-	err = tg_buf_put(&l->w, line, len);
+	err = put_chained(l, line, len);
 	if (err)
 		return err;
-	keep_copy(l, line, len);
 	*seq = l->next_seq++;
 	return 0;
 }
@@ -586,6 +652,8 @@ int tg_eventlog_commit(struct tg_eventlog *l)
 		return 0;
 	if (fdatasync(l->fd) == 0) {
 		l->committed = l->size;
+		memcpy(l->chain_committed, l->chain, sizeof(l->chain));
+		l->chain_seq_committed = l->chain_seq;
 		return 0;
 	}
 	err = -errno;
@@ -595,6 +663,8 @@ int tg_eventlog_commit(struct tg_eventlog *l)
 	 * to be durable, so that a later commit never vouches for it.
 	 */
 	roll_back(l, l->committed);
+	memcpy(l->chain, l->chain_committed, sizeof(l->chain));
+	l->chain_seq = l->chain_seq_committed;
 	return err;
 }
 
@@ -609,7 +679,7 @@ int tg_eventlog_rotate(struct tg_eventlog *l)
 	if (l->committed != l->size || l->w.len)
 		return -EBUSY;
 	/* The new file first: if that fails, nothing has moved. */
-	fd = open_file(l, ".new", O_RDWR | O_APPEND | O_CREAT | O_TRUNC);
+	fd = tg_eventlog_open_file(l, ".new", O_RDWR | O_APPEND | O_CREAT | O_TRUNC);
 	if (fd < 0)
 		return -errno;
 	for (i = l->rotate_keep; i > 1; i--) {

@@ -8,6 +8,7 @@
 #include <linux/types.h>
 
 #include "common/buf.h"
+#include "common/chain.h"
 
 struct json_object;
 
@@ -52,6 +53,18 @@ struct tg_eventlog {
 	int copy_lines;
 	struct tg_buf copy;
 	unsigned long long copy_skipped; /* lines not copied (no room) */
+	/*
+	 * The hash chain (common/chain.h): every line written gets its
+	 * "chain" member after "seq". chain_seq is the seq of the last line
+	 * chained (0: none yet), chain its value; the _committed pair is what
+	 * the last good commit made durable. Recovery takes them from the
+	 * last line (zero when it carries none: chain_found 0).
+	 */
+	unsigned char chain[TG_CHAIN_BYTES];
+	__u64 chain_seq;
+	unsigned char chain_committed[TG_CHAIN_BYTES];
+	__u64 chain_seq_committed;
+	int chain_found;
 };
 
 #define TG_EVENTLOG_MAX_COPY (16u << 20)
@@ -94,6 +107,12 @@ int tg_eventlog_tail(const struct tg_eventlog *l, size_t max_bytes,
 		     void (*fn)(void *ctx, const char *line, size_t len),
 		     void *ctx);
 
+/* The same for one file only: <log>.1 (which 1) or <log> (0). */
+int tg_eventlog_tail_file(const struct tg_eventlog *l, int which,
+			  size_t max_bytes,
+			  void (*fn)(void *ctx, const char *line, size_t len),
+			  void *ctx);
+
 /*
  * Append one event, an object without "seq", as one line: "seq" first, then
  * the event's keys in order. Invalid UTF-8 becomes U+FFFD. The seq used is in
@@ -130,6 +149,13 @@ int tg_eventlog_commit(struct tg_eventlog *l);
  * 0 when done or not due, -EBUSY with uncommitted appends, -errno.
  */
 int tg_eventlog_rotate(struct tg_eventlog *l);
+
+/*
+ * Open a file of the log's own beside it (<log><suffix>, never through a
+ * link, mode 0600 when opened for writing); -1 and errno on failure.
+ */
+int tg_eventlog_open_file(const struct tg_eventlog *l, const char *suffix,
+			  int flags);
 
 /* Commit what is left and close; on a clean close seq continues without gap. */
 void tg_eventlog_close(struct tg_eventlog *l);

@@ -274,7 +274,7 @@ static int check_key(struct jc *j, struct key *keys, size_t n,
 		    !memcmp(k->k, forbidden[i], k->n))
 			return fail(
 				j,
-				"payload must not carry seq, agent_stream or agent_seq");
+				"payload must not carry seq, chain, agent_stream or agent_seq");
 	/* Keys longer than KEY_MAX are compared as written. */
 	for (i = 0; i < n; i++) {
 		if (keys[i].n != k->n)

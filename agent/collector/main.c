@@ -15,9 +15,11 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "collector/checkpoints.h"
 #include "collector/server.h"
 #include "common/log.h"
 #include "common/privileges.h"
+#include "common/version.h"
 
 #define PROG "tenantguard-collector"
 
@@ -60,8 +62,19 @@ static void usage(FILE *out)
 		"                       (default: stay root, with a warning; "
 		"packages create\n"
 		"                       tenantguard-collector)\n"
-		"  -h, --help           this text\n",
-		TG_EVENTLOG_MAX_KEEP);
+		"  --checkpoint-lines N a signed checkpoint of the log's hash "
+		"chain every N lines\n"
+		"                       (default %u), and at a clean stop\n"
+		"  --checkpoint-interval SECONDS\n"
+		"                       ... and this long after a line at most "
+		"(default %u)\n"
+		"  --print-key          print the public key that checkpoints "
+		"are signed with\n"
+		"                       (from the log's .key file) and exit\n"
+		"  -h, --help           this text\n"
+		"      --version        the release, then exit\n",
+		TG_EVENTLOG_MAX_KEEP, TG_CHECKPOINT_LINES,
+		TG_CHECKPOINT_MS / 1000);
 }
 
 /* A decimal number in 0..max, digits only. */
@@ -84,6 +97,7 @@ struct options {
 	unsigned long long uid, rotate_size, rotate_keep;
 	const char *user_spec; /* --user as given, NULL: none */
 	struct tg_user user;
+	int print_key; /* --print-key */
 };
 
 #define NOBODY_UID 65534 /* the overflow uid, shared by unrelated programs */
@@ -155,8 +169,13 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc,
 		{"syslog", optional_argument, NULL, 'S'},
 		{"metrics-file", required_argument, NULL, 'm'},
 		{"user", required_argument, NULL, 'U'},
+		{"checkpoint-lines", required_argument, NULL, 'C'},
+		{"checkpoint-interval", required_argument, NULL, 'I'},
+		{"print-key", no_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{}};
+	unsigned long long v;
 	int opt;
 
 	opterr = 0;
@@ -195,7 +214,23 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc,
 		case 'S': c->syslog_path = optarg ? optarg : "/dev/log"; break;
 		case 'm': c->metrics_path = optarg; break;
 		case 'U': o->user_spec = optarg; break;
+		case 'P': o->print_key = 1; break;
+		case 'C':
+			if (parse_ull(optarg, 1000000, &v) || !v)
+				return tg_err(2,
+					      "--checkpoint-lines: '%s' is not 1..1000000",
+					      optarg);
+			c->checkpoint_lines = (unsigned int)v;
+			break;
+		case 'I':
+			if (parse_ull(optarg, 86400, &v) || !v)
+				return tg_err(2,
+					      "--checkpoint-interval: '%s' is not 1..86400 seconds",
+					      optarg);
+			c->checkpoint_ms = (long long)v * 1000;
+			break;
 		case 'h': usage(stdout); return 1;
+		case 'V': printf("tenantguard-collector %s\n", tg_version()); return 1;
 		case ':':
 			return tg_err(2, "option %s needs a value",
 				      argv[optind - 1]);
@@ -309,6 +344,20 @@ static int serve(struct tg_collector *c, const struct options *o, int sfd)
 	return err;
 }
 
+/* --print-key: the public key of the log's checkpoints; exit status. */
+static int print_key(const char *log_path)
+{
+	char hex[TG_CHAIN_HEX + 1];
+	int err = tg_collector_public_key(log_path, hex);
+
+	if (err)
+		return tg_err(1, "%s.key: %s (the collector makes it at its "
+				 "first start)",
+			      log_path, strerror(-err));
+	printf("%s\n", hex);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {
@@ -324,6 +373,8 @@ int main(int argc, char **argv)
 	err = parse_args(&o, &c, argc, argv);
 	if (err)
 		return err == 1 ? 0 : err;
+	if (o.print_key)
+		return print_key(o.log_path);
 	sfd = open_signalfd();
 	if (sfd < 0)
 		return tg_err(1, "signalfd: %s", strerror(errno));

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collector/checkpoints.h"
 #include "collector/server.h"
 #include "collector/streams.h"
 #include "common/cgroupfs.h"
@@ -181,8 +182,18 @@ static int recover_log(struct tg_collector *c, const char **what)
 			c->log.copy_lines = 1;
 		}
 	}
-	if (!err)
+	if (!err) {
+		*what = "the signing key";
+		err = tg_collector_load_key(c);
+	}
+	if (!err) {
 		tg_collector_seed_streams(c, SEED_BYTES);
+		tg_collector_check_chain(c, SEED_BYTES);
+		/* Its start is durable before any event (else: next commit). */
+		if (tg_eventlog_commit(&c->log))
+			tg_info("cannot commit %s at start: its start event "
+				"waits for the next commit", c->log.path);
+	}
 	return as_run_user(c, 0) ?: err;
 }
 
@@ -390,7 +401,7 @@ static const char *take_event(struct tg_collector *c,
 			      __u64 *refused, int *fatal)
 {
 	static const char *const reserved[] = {"seq", "agent_stream",
-					       "agent_seq", NULL};
+					       "agent_seq", "chain", NULL};
 	struct tg_collector_stream *s = cl->stream;
 	/* The reason a frame is refused; the collector has one thread. */
 	static char reason[128];
@@ -760,6 +771,11 @@ int tg_collector_run(struct tg_collector *c, int stop_fd)
 			timeout = c->commit_due_ms > now
 					  ? c->commit_due_ms - now
 					  : 0;
+		if (c->checkpoint_due_ms &&
+		    (timeout < 0 || c->checkpoint_due_ms - now < timeout))
+			timeout = c->checkpoint_due_ms > now
+					  ? c->checkpoint_due_ms - now
+					  : 0;
 		if (c->metrics_path) {
 			if (now >= c->next_metrics_ms) {
 				write_metrics(c);
@@ -786,6 +802,8 @@ int tg_collector_run(struct tg_collector *c, int stop_fd)
 				serve_client(c, cl);
 		}
 		now = tg_now_ms();
+		if (tg_collector_checkpoint_due(c, now))
+			tg_collector_checkpoint(c);
 		if (c->log.w.len && !c->commit_due_ms)
 			c->commit_due_ms = now + COMMIT_WAIT_MS;
 		if (c->stalled ? now >= c->next_retry_ms
@@ -802,6 +820,8 @@ int tg_collector_run(struct tg_collector *c, int stop_fd)
 		if (c->log.broken)
 			return c->log.broken;
 	}
+	if (!c->stalled)
+		tg_collector_checkpoint(c);
 	err = commit(c);
 	if (!err)
 		send_acks(c);

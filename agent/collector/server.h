@@ -87,6 +87,15 @@ struct tg_collector {
 	char open_why[PATH_MAX + 256];
 	long long next_metrics_ms;
 	int metrics_err; /* last write's result */
+	/* The chain's signed checkpoints (checkpoints.c). */
+	unsigned char sign_key[TG_CHAIN_SECRET];
+	unsigned char public_key[TG_CHAIN_KEY];
+	char public_hex[TG_CHAIN_HEX + 1];
+	int key_created;		/* made at this start */
+	unsigned int checkpoint_lines;	/* set before open, 0: default */
+	long long checkpoint_ms;	/* set before open, 0: default */
+	__u64 checkpoint_seq;		/* chain_seq the last one signed */
+	long long checkpoint_due_ms;	/* 0: no line since */
 };
 
 /*

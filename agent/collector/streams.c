@@ -127,17 +127,45 @@ static int add(struct json_object *o, const char *key, struct json_object *v)
  * which stream it carried, where the stream stands in the log, and whether
  * the agent had stopped (its "stop" event stored last) or was lost.
  */
-static struct json_object *ended_event(const struct tg_collector *c,
-				       const struct tg_collector_client *cl)
+struct json_object *tg_collector_own_event(const struct tg_collector *c,
+					  pid_t pid, const char *comm,
+					  const char *op, const char *verdict,
+					  char *time, size_t time_cap)
 {
-	const struct tg_collector_pos *p = &cl->stream->now;
 	struct json_object *o = json_object_new_object();
-	char t[48], id[20], msg[256];
 	int err = 0;
 
 	if (!o)
 		return NULL;
-	tg_format_time(t, sizeof(t), tg_clock_ns(CLOCK_REALTIME));
+	tg_format_time(time, time_cap, tg_clock_ns(CLOCK_REALTIME));
+	err = err ?: add(o, "time", json_object_new_string(time));
+	err = err ?: add(o, "host", json_object_new_string(c->host));
+	err = err ?: add(o, "kind", json_object_new_string("agent"));
+	err = err ?: add(o, "verdict", json_object_new_string(verdict));
+	err = err ?: add(o, "tenant", json_object_new_string("host"));
+	err = err ?: add(o, "target_tenant", json_object_new_string("host"));
+	err = err ?: add(o, "pid", json_object_new_int64(pid));
+	err = err ?: add(o, "comm", json_object_new_string(comm));
+	err = err ?: add(o, "op", json_object_new_string(op));
+	if (err) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static struct json_object *ended_event(const struct tg_collector *c,
+				       const struct tg_collector_client *cl)
+{
+	const struct tg_collector_pos *p = &cl->stream->now;
+	struct json_object *o;
+	char t[48], id[20], msg[256];
+	int err = 0;
+
+	o = tg_collector_own_event(c, cl->pid, cl->comm, "disconnected",
+				   "allow", t, sizeof(t));
+	if (!o)
+		return NULL;
 	snprintf(id, sizeof(id), "%016llx", (unsigned long long)cl->stream->id);
 	if (p->stopped)
 		snprintf(msg, sizeof(msg),
@@ -147,15 +175,6 @@ static struct json_object *ended_event(const struct tg_collector *c,
 			msg, sizeof(msg),
 			"the agent's connection was lost: events it produced after agent_seq %llu reach the log only when it comes back (kept in the kernel's ring buffer or the agent's spool)",
 			(unsigned long long)p->stored_seq);
-	err = err ?: add(o, "time", json_object_new_string(t));
-	err = err ?: add(o, "host", json_object_new_string(c->host));
-	err = err ?: add(o, "kind", json_object_new_string("agent"));
-	err = err ?: add(o, "verdict", json_object_new_string("allow"));
-	err = err ?: add(o, "tenant", json_object_new_string("host"));
-	err = err ?: add(o, "target_tenant", json_object_new_string("host"));
-	err = err ?: add(o, "pid", json_object_new_int64(cl->pid));
-	err = err ?: add(o, "comm", json_object_new_string(cl->comm));
-	err = err ?: add(o, "op", json_object_new_string("disconnected"));
 	err = err ?: add(o, "agent_stream", json_object_new_string(id));
 	err = err
 		      ?: add(o, "last_agent_seq",

@@ -34,4 +34,14 @@ void tg_collector_seed_streams(struct tg_collector *c, size_t bytes);
  */
 void tg_collector_record_ended(struct tg_collector *c);
 
+/*
+ * A new event of the collector's own: time (also into time, time_cap
+ * bytes), host, kind agent, verdict, tenant and target_tenant host, pid,
+ * comm, op; the caller adds the rest. NULL when out of memory.
+ */
+struct json_object *tg_collector_own_event(const struct tg_collector *c,
+					  pid_t pid, const char *comm,
+					  const char *op, const char *verdict,
+					  char *time, size_t time_cap);
+
 #endif /* TG_COLLECTOR_STREAMS_H */

@@ -40,6 +40,14 @@ struct tg_sc_profile;
 struct tg_diag;
 
 /*
+ * What the launcher asks of profile p beyond compiling: a notify profile
+ * must allow sendmsg (the listener is handed over with it), and with
+ * pid_ns the init's calls. 0, or -EINVAL with the reason in why.
+ */
+int tg_launch_profile_check(const struct tg_sc_profile *p, int pid_ns,
+			    char *why, size_t len);
+
+/*
  * The profile called name (a file if it holds '/', else in dir, NULL the
  * default, else built in) into p, its name into l->profile, compiled into
  * l->filter, checked to let the launcher hand its listener over and, with

@@ -39,6 +39,22 @@ static int check_init_calls(const struct tg_sc_profile *p, char *why,
 	return 0;
 }
 
+int tg_launch_profile_check(const struct tg_sc_profile *p, int pid_ns,
+			    char *why, size_t len)
+{
+	/* The child reports the listener with sendmsg after the filter is in.
+	 */
+	if (tg_sc_uses_notify(p) &&
+	    tg_sc_action_of(p, "sendmsg") != TG_SC_ALLOW) {
+		snprintf(
+			why, len,
+			"profile %s uses notify but does not allow sendmsg for every call, which the launcher needs to hand the listener over",
+			p->source);
+		return -EINVAL;
+	}
+	return pid_ns ? check_init_calls(p, why, len) : 0;
+}
+
 int tg_launch_profile(struct tg_launch *l, struct tg_sc_profile *p,
 		      const char *name, const char *dir, struct tg_diag *d,
 		      char *why, size_t len)
@@ -51,20 +67,9 @@ int tg_launch_profile(struct tg_launch *l, struct tg_sc_profile *p,
 		return r;
 	l->profile = p->name;
 	l->notify = tg_sc_uses_notify(p);
-	/* The child reports the listener with sendmsg after the filter is in.
-	 */
-	if (l->notify && tg_sc_action_of(p, "sendmsg") != TG_SC_ALLOW) {
-		snprintf(
-			why, len,
-			"profile %s uses notify but does not allow sendmsg for every call, which the launcher needs to hand the listener over",
-			p->source);
-		return -EINVAL;
-	}
-	if (l->pid_ns) {
-		r = check_init_calls(p, why, len);
-		if (r)
-			return r;
-	}
+	r = tg_launch_profile_check(p, l->pid_ns, why, len);
+	if (r)
+		return r;
 	l->filter = tg_sc_compile(p, 1, why, len);
 	return l->filter ? 0 : -EINVAL;
 }

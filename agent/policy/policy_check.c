@@ -468,6 +468,71 @@ int tg_policy_tenant_same(const struct tg_policy *pa,
 	return 1;
 }
 
+/* Directories the host itself runs from: a tenant owning one takes it from
+ * every other tenant. */
+static const char *const host_dirs[] = {
+	"/",	 "/bin",  "/boot", "/dev", "/etc",  "/lib", "/lib32",
+	"/lib64", "/proc", "/root", "/run", "/sbin", "/srv", "/sys",
+	"/tmp",	 "/usr",  "/var",  "/home", NULL};
+
+/*
+ * Valid but dangerous, into p->warnings (errors for `policy check
+ * --strict`): a tenant owning a directory the host runs from or every port
+ * of a protocol, a tenant with no paths, every top-level cgroup a tenant.
+ */
+static void check_dangerous(struct tg_policy *p)
+{
+	const char *where;
+	unsigned int i, j, k;
+
+	if (!strcmp(p->tenants_cgroup, "/"))
+		diag_at(&p->warnings,
+			p->tenants_cgroup_where[0] ? p->tenants_cgroup_where
+						   : "-:1:1",
+			"tenants_cgroup / makes every top-level cgroup a tenant "
+			"(system.slice, user.slice, init.scope...): the host's "
+			"own services would be kept apart as tenants");
+	for (i = 0; i < p->n_tenants; i++) {
+		const struct tg_policy_tenant *t = &p->tenants[i];
+
+		where = t->where ? t->where : "-:1:1";
+		if (!t->n_paths)
+			diag_at(&p->warnings, where,
+				"tenant '%s' has no paths: no file is kept "
+				"from other tenants for it (its processes and "
+				"sockets are)",
+				t->name);
+		for (j = 0; j < t->n_paths; j++)
+			for (k = 0; host_dirs[k]; k++)
+				if (!strcmp(t->paths[j], host_dirs[k]))
+					diag_at(&p->warnings, where,
+						"tenant '%s' owns %s, which "
+						"the host runs from: every "
+						"other tenant loses it",
+						t->name, t->paths[j]);
+		for (j = 0; j < t->n_ports; j++) {
+			char at[PATH_MAX + 32];
+			const char *c = strrchr(where, ':');
+			int flen;
+
+			if (t->ports[j].lo > 1 || t->ports[j].hi != 65535)
+				continue;
+			/* The file of the tenant's definition, the
+			 * range's line and column. */
+			while (c > where && *--c != ':')
+				;
+			flen = (int)(c - where);
+			snprintf(at, sizeof(at), "%.*s:%u:%u", flen, where,
+				 t->ports[j].line, t->ports[j].col);
+			diag_at(&p->warnings, at,
+				"tenant '%s' reserves every %s port: no other "
+				"tenant can bind one",
+				t->name,
+				t->ports[j].proto == IPPROTO_TCP ? "TCP" : "UDP");
+		}
+	}
+}
+
 int tg_policy_finish(struct tg_policy *p, struct tg_diag *d)
 {
 	unsigned int i, j;
@@ -496,6 +561,7 @@ int tg_policy_finish(struct tg_policy *p, struct tg_diag *d)
 		}
 	}
 	tg_policy_default_roles(p);
+	check_dangerous(p);
 	if (check_cgroups(p, d))
 		err = -EINVAL;
 	if (check_overlaps(p, d))

@@ -12,7 +12,9 @@
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
 mkdir -p "$TG_T/logfs"
-if ! mount -t tmpfs -o size=8m,mode=0755 tenantguard-test "$TG_T/logfs"; then
+# 16 MiB: room for the 25,001 events once space is back (about 360 bytes
+# each with their chain value).
+if ! mount -t tmpfs -o size=16m,mode=0755 tenantguard-test "$TG_T/logfs"; then
 	tg_skip disk_full "cannot mount a tmpfs"
 	tg_summary
 	exit 0
@@ -22,7 +24,7 @@ TG_LOG=$TG_T/logfs/log/events.jsonl
 tg_delivery_start 22 || exit 1
 "$TG_BIN/tg-try" wait-event "$TG_LOG" kind=agent op=start >/dev/null
 # Leave about 256 KiB free: a few hundred events.
-dd if=/dev/zero of="$TG_T/logfs/filler" bs=64k count=$((8 * 16 - 4)) 2>/dev/null
+dd if=/dev/zero of="$TG_T/logfs/filler" bs=64k count=$((16 * 16 - 4)) 2>/dev/null
 
 "$TG_BIN/tg-try" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 20000 \
 	>"$TG_T/flood1"

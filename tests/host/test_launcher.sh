@@ -318,6 +318,23 @@ else
 fi
 expect_run seccomp_check_located 1 "bad.yaml:4:19: unknown system call 'frobnicate'" \
 	"$TG_BIN/tenantguard" seccomp check "$TG_T/bad.yaml"
+# What run refuses, check refuses, with run's words: ok means run takes it.
+expect_run seccomp_check_notify_without_sendmsg 1 "does not allow sendmsg" \
+	"$TG_BIN/tenantguard" seccomp check "$TG_T/nosend.yaml"
+printf 'version: 1\ndefault_action: notify\nsyscalls:\n  - names: [sendmsg, execve]\n    action: allow\n' \
+	>"$TG_T/noinit.yaml"
+expect_run seccomp_check_init_calls 1 "does not allow clone, which the init of the workload's PID namespace needs" \
+	"$TG_BIN/tenantguard" seccomp check "$TG_T/noinit.yaml"
+expect_run run_refuses_what_check_refuses 125 "does not allow clone, which the init of the workload's PID namespace needs" \
+	run --profile "$TG_T/noinit.yaml" -- true
+if "$TG_BIN/tenantguard" seccomp check --no-pid-namespace "$TG_T/noinit.yaml" \
+	>"$TG_T/out" 2>&1 && grep -q "noinit.yaml: ok: 2 rules, default notify" "$TG_T/out"; then
+	tg_pass seccomp_check_no_pid_namespace
+else
+	tg_fail seccomp_check_no_pid_namespace "$(cat "$TG_T/out")"
+fi
+expect_run seccomp_check_bad_option 2 "seccomp check: bad option '--frob'" \
+	"$TG_BIN/tenantguard" seccomp check --frob "$TG_T/noinit.yaml"
 "$TG_BIN/tenantguard" seccomp export --profile default --format oci >"$TG_T/oci.json"
 if grep -q '"defaultAction": "SCMP_ACT_ERRNO"' "$TG_T/oci.json" &&
 	grep -q '"defaultErrnoRet": 1' "$TG_T/oci.json" &&

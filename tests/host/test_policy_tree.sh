@@ -8,7 +8,8 @@
 # passed off as the file's; files of policy.d not named *.yaml are warned
 # about at start, at reload (in the reply and the event) and by `policy
 # check`, which checks the same tree with the agent's option names (text
-# and --json).
+# and --json). A valid but dangerous policy is warned about, an error with
+# --strict.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
 
@@ -168,6 +169,24 @@ if [ $rc = 0 ] && grep -q "^no $E/none.yaml: the agent would run the built-in po
 	tg_pass check_tree_builtin
 else
 	tg_fail check_tree_builtin "exit $rc: $(cat "$TG_T/out")"
+fi
+# Valid but dangerous: warned about, errors with --strict.
+printf 'version: 1\ntenants:\n  acme: {paths: [/etc]}\n' >"$TG_T/danger.yaml"
+rc=0
+"$TG_BIN/tenantguard" policy check "$TG_T/danger.yaml" >"$TG_T/out" 2>&1 || rc=$?
+if [ $rc = 0 ] && grep -q "^warning: $TG_T/danger.yaml:3:3: tenant 'acme' owns /etc, which the host runs from: every other tenant loses it" "$TG_T/out" &&
+	grep -q ": ok:" "$TG_T/out"; then
+	tg_pass check_dangerous_warned
+else
+	tg_fail check_dangerous_warned "exit $rc: $(cat "$TG_T/out")"
+fi
+rc=0
+"$TG_BIN/tenantguard" policy check --strict "$TG_T/danger.yaml" >"$TG_T/out" 2>&1 || rc=$?
+if [ $rc = 1 ] && grep -q "^error (--strict): $TG_T/danger.yaml:3:3: tenant 'acme' owns /etc" "$TG_T/out" &&
+	! grep -q ": ok:" "$TG_T/out"; then
+	tg_pass check_strict_fails
+else
+	tg_fail check_strict_fails "exit $rc: $(cat "$TG_T/out")"
 fi
 # Bad usage: --json was once taken for a file; FILE with --policy refused.
 rc=0

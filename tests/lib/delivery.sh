@@ -107,9 +107,11 @@ tg_check_identity()
 			"$eperm denials, $stored stored, $suppressed suppressed, $dropped dropped"
 	fi
 	# Per stream (agent run): agent_seq 1, 2, 3, ... each once.
-	# (Only the agent's events: test clients may have stored others, and
-	# the collector records each connection that ended, op disconnected.)
-	grep '"kind":' "$TG_T/all.jsonl" | grep -v '"op":"disconnected"' >"$TG_T/agent.jsonl"
+	# (Only the agent's events: test clients may have stored others, the
+	# collector records each connection that ended, op disconnected, and
+	# its own start and checkpoints, comm tenantguard-collector.)
+	grep '"kind":' "$TG_T/all.jsonl" | grep -v '"op":"disconnected"' |
+		grep -v '"comm":"tenantguard-collector","op":"' >"$TG_T/agent.jsonl"
 	sed -n 's/.*"agent_stream":"\([0-9a-f]*\)","agent_seq":\([0-9]*\).*/\1 \2/p' \
 		"$TG_T/agent.jsonl" | sort -k1,1 -k2,2n >"$TG_T/aseq"
 	bad=$(awk '$1 != s { s = $1; n = 0 } { n++; if ($2 != n) bad++ } END { print bad + 0 }' "$TG_T/aseq")

@@ -72,8 +72,8 @@ static void append(struct tg_eventlog *l, const char *json, __u64 want_seq)
 	json_object_put(o);
 }
 
-/* The file at p (up to 1 MiB), NULL if it does not exist. */
-static char *slurp(const char *p)
+/* The file at p (up to 1 MiB) as stored, NULL if it does not exist. */
+static char *slurp_raw(const char *p)
 {
 	static char buf[1 << 20];
 	int fd = open(p, O_RDONLY | O_CLOEXEC);
@@ -85,6 +85,32 @@ static char *slurp(const char *p)
 	close(fd);
 	buf[n < 0 ? 0 : n] = '\0';
 	return buf;
+}
+
+/* s without the chain members after each "seq" (test_chain checks them). */
+static char *unchained(char *s)
+{
+	char *p = s, *nl;
+	size_t at;
+	const char *hex;
+	__u64 seq;
+
+	while (p && *p) {
+		nl = strchr(p, '\n');
+		if (tg_chain_parse(p, nl ? (size_t)(nl - p) : strlen(p), &seq,
+				   &at, &hex) == 1)
+			memmove(p + at, p + at + TG_CHAIN_MEMBER,
+				strlen(p + at + TG_CHAIN_MEMBER) + 1);
+		nl = strchr(p, '\n');
+		p = nl ? nl + 1 : NULL;
+	}
+	return s;
+}
+
+/* The file at p without the chain members, NULL if it does not exist. */
+static char *slurp(const char *p)
+{
+	return unchained(slurp_raw(p));
 }
 
 static void write_file(const char *p, const char *data, size_t len)
@@ -144,7 +170,7 @@ static void test_seq_first_and_continues(void **state)
 	tg_eventlog_close(&l);
 	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
 	assert_int_equal(l.next_seq, 4);
-	assert_string_equal(l.last_line, "{\"seq\":3,\"a\":\"b\"}");
+	assert_string_equal(unchained(l.last_line), "{\"seq\":3,\"a\":\"b\"}");
 	tg_eventlog_close(&l);
 }
 
@@ -422,6 +448,127 @@ static void test_commit_failure_rolls_back(void **state)
 	tg_eventlog_close(&l);
 }
 
+/* The chain value a line carries (its hex), or "" when none. */
+static const char *chain_of(const char *text, int line)
+{
+	static char hex[TG_CHAIN_HEX + 1];
+	const char *p = text, *h;
+	size_t at;
+	__u64 seq;
+
+	for (; line > 1 && p; line--)
+		p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
+	if (!p || tg_chain_parse(p, strlen(p), &seq, &at, &h) != 1)
+		return "";
+	memcpy(hex, h, TG_CHAIN_HEX);
+	hex[TG_CHAIN_HEX] = '\0';
+	return hex;
+}
+
+static void assert_head(const unsigned char *head, const char *want)
+{
+	char hex[TG_CHAIN_HEX + 1];
+
+	tg_chain_hex(head, TG_CHAIN_BYTES, hex);
+	assert_string_equal(hex, want);
+}
+
+#define C1 "7a07e162da65b8e8391867dbf96c32a5491d432fceeae5cc756e0ad7df0f994c"
+#define C2 "b55eda251ddabf9a3a666cc58ef381e2371f64995c05866555213c6c1cfbf5d9"
+#define A1 "68c3e861512d423627ec2dd228ddfd8bbce053d696ba34c95fb0abbc1a5ff98a"
+#define A3 "2a59b303ef3e5e6880a599aec2559ffe1a822918a5f848a0b110756ed339c815" /* {"seq":3,"a":4} after A1 */
+
+/* Fixed vectors (SHA-256 as common/chain.h says), and reopening goes on. */
+static void test_chain_values(void **state)
+{
+	struct tg_eventlog l;
+	char *text;
+
+	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
+	assert_false(l.chain_found);
+	append(&l, "{\"kind\":\"net\",\"port\":80,\"a\":{\"b\":[1,2]}}", 1);
+	append(&l, "{}", 2);
+	tg_eventlog_close(&l);
+	text = slurp_raw(path);
+	assert_string_equal(chain_of(text, 1), C1);
+	assert_string_equal(chain_of(text, 2), C2);
+	assert_int_equal(strncmp(text, "{\"seq\":1,\"chain\":\"" C1 "\",\"kind\"", 85),
+			 0);
+	assert_string_equal(strchr(text, '\n') + 1,
+			    "{\"seq\":2,\"chain\":\"" C2 "\"}\n");
+	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
+	assert_true(l.chain_found);
+	assert_int_equal(l.chain_seq, 2);
+	assert_head(l.chain, C2);
+	tg_eventlog_close(&l);
+}
+
+/* What a failed commit drops leaves the chain too. */
+static void test_chain_commit_failure(void **state)
+{
+	struct tg_eventlog l;
+
+	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
+	append(&l, "{\"a\":1}", 1);
+	assert_int_equal(tg_eventlog_commit(&l), 0);
+	append(&l, "{\"a\":2}", 2);
+	fail_syncs = 1;
+	assert_int_equal(tg_eventlog_commit(&l), -EIO);
+	assert_head(l.chain, A1);
+	assert_int_equal(l.chain_seq, 1);
+	append(&l, "{\"a\":4}", 3);
+	tg_eventlog_close(&l);
+	assert_string_equal(chain_of(slurp_raw(path), 1), A1);
+	assert_string_equal(chain_of(slurp_raw(path), 2), A3);
+}
+
+/* Verify every file of the log, oldest first, as one chain from zero. */
+static void verify_files(void)
+{
+	struct tg_chain_verify v = {};
+	char p[160], *text, *s, *nl;
+	unsigned long n = 0;
+	int files = 1;
+
+	do
+		snprintf(p, sizeof(p), "%s.%d", path, files++);
+	while (access(p, F_OK) == 0);
+	assert_true(files > 3); /* rotated twice at least */
+	for (files -= 2; files >= 0; files--) {
+		if (files)
+			snprintf(p, sizeof(p), "%s.%d", path, files);
+		else
+			snprintf(p, sizeof(p), "%s", path);
+		text = slurp_raw(p);
+		assert_non_null(text);
+		for (s = text; (nl = strchr(s, '\n')); s = nl + 1)
+			assert_int_equal(tg_chain_verify_line(&v, ++n, s,
+							      (size_t)(nl - s)),
+					 0);
+	}
+	assert_true(v.entries > 10);
+}
+
+/* Rotation and reopening: the next file goes on from the last. */
+static void test_chain_rotation(void **state)
+{
+	struct tg_eventlog l;
+	int i;
+
+	assert_int_equal(tg_eventlog_open(&l, path, 300, 50), 0);
+	for (i = 1; i <= 12; i++) {
+		append(&l, "{\"pad\":\"0123456789012345678901234567890123\"}",
+		       (__u64)i);
+		assert_int_equal(tg_eventlog_commit(&l), 0);
+		assert_int_equal(tg_eventlog_rotate(&l), 0);
+	}
+	tg_eventlog_close(&l);
+	assert_int_equal(tg_eventlog_open(&l, path, 300, 50), 0);
+	append(&l, "{\"b\":1}", 13);
+	tg_eventlog_close(&l);
+	verify_files();
+}
+
 static void test_errors(void **state)
 {
 	struct tg_eventlog l, l2;
@@ -564,6 +711,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commit_failure_rolls_back,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_values, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_chain_commit_failure,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_rotation, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_full_disk_keeps_lines,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_files, setup,

@@ -14,7 +14,7 @@
 #include "collector/jsoncheck.h"
 
 static const char *const reserved[] = {"seq", "agent_stream", "agent_seq",
-				       NULL};
+				       "chain", NULL};
 
 static const char *check(const char *s)
 {
@@ -111,13 +111,15 @@ static void test_invalid(void **state)
 		{"{\"\xff\":1}", "payload is not valid UTF-8"},
 		{"{\"a\":[[[[[[[[1]]]]]]]]}", "payload nests too deep"},
 		{"{\"seq\":1}",
-		 "payload must not carry seq, agent_stream or agent_seq"},
+		 "payload must not carry seq, chain, agent_stream or agent_seq"},
 		{"{\"a\":1,\"agent_seq\":1}",
-		 "payload must not carry seq, agent_stream or agent_seq"},
+		 "payload must not carry seq, chain, agent_stream or agent_seq"},
 		{"{\"\\u0073eq\":1}",
-		 "payload must not carry seq, agent_stream or agent_seq"},
+		 "payload must not carry seq, chain, agent_stream or agent_seq"},
 		{"{\"agent\\u005fstream\":\"x\"}",
-		 "payload must not carry seq, agent_stream or agent_seq"},
+		 "payload must not carry seq, chain, agent_stream or agent_seq"},
+		{"{\"a\":1,\"chain\":\"00\"}",
+		 "payload must not carry seq, chain, agent_stream or agent_seq"},
 		{"{\"tenant\":\"a\",\"tenant\":\"b\"}",
 		 "payload holds a key twice"},
 		{"{\"k\":1,\"\\u006b\":2}", "payload holds a key twice"},

@@ -815,6 +815,50 @@ static void test_tenant_limit(void **state)
  * approvers: base64 Ed25519 keys in the order written and need; a tenant
  * without them has none (need 0); a change of keys or need is a change.
  */
+/* Valid but dangerous: warned about, each at its place; a policy without
+ * any of it has no warning. */
+static void test_dangerous_warned(void **state)
+{
+	static const char doc[] = "version: 1\n"
+				  "tenants_cgroup: /\n"
+				  "tenants:\n"
+				  "  a: {cgroup: /x, paths: [/etc, /srv/a]}\n"
+				  "  b:\n"
+				  "    cgroup: /y\n"
+				  "    ports: [udp:9, tcp:1-65535]\n";
+	static const char *const want[] = {
+		"w.yaml:2:17: tenants_cgroup / makes every top-level cgroup a "
+		"tenant (system.slice, user.slice, init.scope...): the host's "
+		"own services would be kept apart as tenants",
+		"w.yaml:4:3: tenant 'a' owns /etc, which the host runs from: "
+		"every other tenant loses it",
+		"w.yaml:5:3: tenant 'b' has no paths: no file is kept from "
+		"other tenants for it (its processes and sockets are)",
+		"w.yaml:7:20: tenant 'b' reserves every TCP port: no other "
+		"tenant can bind one",
+	};
+	static const char clean[] = "version: 1\n"
+				    "tenants:\n"
+				    "  a: {paths: [/srv/a, /etc/a], "
+				    "ports: [tcp:80-90]}\n";
+	struct tg_diag d = {};
+	struct tg_policy p;
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(check_doc(&p, "w.yaml", doc, sizeof(doc) - 1, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(p.warnings.n, 4);
+	for (i = 0; i < 4; i++)
+		assert_string_equal(p.warnings.msgs[i], want[i]);
+	tg_policy_free(&p);
+	assert_int_equal(
+		check_doc(&p, "c.yaml", clean, sizeof(clean) - 1, &d), 0);
+	assert_int_equal(p.warnings.n, 0);
+	tg_policy_free(&p);
+	tg_diag_free(&d);
+}
+
 static void test_approvers(void **state)
 {
 	static const char doc[] =
@@ -875,6 +919,7 @@ int main(void)
 		cmocka_unit_test(test_confirm),
 		cmocka_unit_test(test_tenant_same),
 		cmocka_unit_test(test_approvers),
+		cmocka_unit_test(test_dangerous_warned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

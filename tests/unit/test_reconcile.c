@@ -233,6 +233,8 @@ static void test_reload_rolls_back_when_apply_fails(void **state)
 	assert_int_equal(agent_reload(&a, NULL, ch), 0);
 	assert_true(in_force("globex"));
 	assert_int_equal(a.bpf.gen, 2);
+	/* (Its warnings: these tenants have no paths.) */
+	json_object_object_del(ch, "warnings");
 	assert_string_equal(
 		json_object_to_json_string_ext(ch, JSON_C_TO_STRING_PLAIN),
 		"{\"tenants_added\":[\"globex\"],"

@@ -179,10 +179,14 @@ static int log_grep(const char *text)
 	return n;
 }
 
+/* The collector's own lines of the chain: its start, its checkpoints. */
+#define COLLECTOR_OWN "\"comm\":\"tenantguard-collector\",\"op\":\""
+
 /* The events clients sent: the lines but the collector's own records. */
 static int log_lines(void)
 {
-	return log_grep(NULL) - log_grep(DISCONNECTED);
+	return log_grep(NULL) - log_grep(DISCONNECTED) -
+	       log_grep(COLLECTOR_OWN);
 }
 
 /* Wait up to 5 s until the log records n ended connections; how many. */
@@ -498,7 +502,7 @@ static void test_peer_uid_rejected(void **state)
 	tg_sink_free(s);
 	stop_collector(pid, SIGTERM);
 	/* A refused peer records nothing. */
-	assert_int_equal(log_grep(NULL), 0);
+	assert_int_equal(log_grep(NULL) - log_grep(COLLECTOR_OWN), 0);
 }
 
 /* A judge of the listener: refuses it, and counts what it was shown. */
@@ -580,7 +584,7 @@ static void test_listener_uid_refused(void **state)
 	assert_null(why); /* the uid */
 	tg_sink_free(s);
 	/* Not even a connection record: no HELLO reached it. */
-	assert_int_equal(log_grep(NULL), 0);
+	assert_int_equal(log_grep(NULL) - log_grep(COLLECTOR_OWN), 0);
 
 	s = tg_sink_new(sock, 4, (uid_t)-1); /* the user is unknown */
 	submit(s, 1);
@@ -977,7 +981,8 @@ static void test_commit_failure_drops_client(void **state)
 	pid_t pid;
 	int fd;
 
-	fail_syncs = 1; /* the collector's first commit */
+	/* The collector's first two commits: its start's, frame 1's. */
+	fail_syncs = 2;
 	pid = start_collector();
 	fd = raw_client(0x66, &ack);
 	assert_int_equal(ack, 0);
@@ -1049,7 +1054,7 @@ static void test_oversized(void **state)
 static char *log_order(void)
 {
 	static char out[8192];
-	char line[512], stream[32];
+	char line[2048], stream[32];
 	struct json_object *o, *v;
 	FILE *f = fopen(logp, "r");
 	size_t k = 0;
@@ -1059,7 +1064,7 @@ static char *log_order(void)
 	if (!f)
 		return out;
 	while (fgets(line, sizeof(line), f) && i < 64) {
-		if (strstr(line, DISCONNECTED))
+		if (strstr(line, DISCONNECTED) || strstr(line, COLLECTOR_OWN))
 			continue;
 		i++;
 		o = json_tokener_parse(line);
@@ -1325,23 +1330,63 @@ static void test_log_full_stalls(void **state)
 	stop_collector(pid, SIGTERM);
 }
 
-/* With a syslog socket, each stored event is forwarded, in order, as RFC 5424.
- */
-static void test_syslog_forwarding(void **state)
+/* A syslog socket in the test's directory (syslog_sock), 5 s to receive. */
+static int syslog_listen(void)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	char buf[4096], want[64];
-	struct tg_sink *s;
 	struct timeval tv = {.tv_sec = 5};
-	pid_t pid;
-	ssize_t n;
-	int fd, i;
+	int fd;
 
 	snprintf(syslog_sock, sizeof(syslog_sock), "%s/log.sock", dir);
 	strcpy(sa.sun_path, syslog_sock);
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+/*
+ * The chain's checkpoints reach syslog like every stored line: the one a
+ * clean stop writes is the last message, signed, with the public key.
+ */
+static void test_syslog_gets_checkpoints(void **state)
+{
+	struct timeval tv = {.tv_usec = 200000};
+	char buf[4096], last[4096] = "";
+	struct tg_sink *s;
+	pid_t pid;
+	ssize_t n;
+	int fd;
+
+	fd = syslog_listen();
+	pid = start_collector();
+	s = tg_sink_new(sock, 16, geteuid());
+	submit(s, 1);
+	assert_int_equal(tg_sink_flush(s, 5000), 0);
+	tg_sink_free(s);
+	stop_collector(pid, SIGTERM);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while ((n = recv(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		strcpy(last, buf);
+	}
+	close(fd);
+	assert_non_null(strstr(last, COLLECTOR_OWN "checkpoint\""));
+	assert_non_null(strstr(last, "\"signature\":\""));
+	assert_non_null(strstr(last, "\"public_key\":\""));
+}
+
+/* With a syslog socket, each stored event is forwarded, in order, as RFC 5424.
+ */
+static void test_syslog_forwarding(void **state)
+{
+	char buf[4096], want[64];
+	struct tg_sink *s;
+	pid_t pid;
+	ssize_t n;
+	int fd, i;
+
+	fd = syslog_listen();
 	pid = start_collector();
 	s = tg_sink_new(sock, 16, geteuid());
 	for (i = 1; i <= 3; i++) {
@@ -1356,9 +1401,12 @@ static void test_syslog_forwarding(void **state)
 	}
 	assert_int_equal(tg_sink_flush(s, 5000), 0);
 	for (i = 1; i <= 3; i++) {
-		n = recv(fd, buf, sizeof(buf) - 1, 0);
-		assert_true(n > 0);
-		buf[n] = '\0';
+		/* The collector's own lines (its start) are forwarded too. */
+		do {
+			n = recv(fd, buf, sizeof(buf) - 1, 0);
+			assert_true(n > 0);
+			buf[n] = '\0';
+		} while (strstr(buf, COLLECTOR_OWN));
 		snprintf(
 			want, sizeof(want),
 			"<%d>1 2024-05-01T10:00:0%d.123456Z h1 tenantguard %d net - ",
@@ -1508,6 +1556,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_syslog_forwarding, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_syslog_gets_checkpoints,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_before_recovery,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_with_refused_record,

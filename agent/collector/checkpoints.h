@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TG_COLLECTOR_CHECKPOINTS_H
+#define TG_COLLECTOR_CHECKPOINTS_H
+
+#include "collector/server.h"
+
+#define TG_CHECKPOINT_LINES 1000  /* default: a checkpoint every N lines */
+#define TG_CHECKPOINT_MS    60000 /* or this long after a line, at most */
+
+/*
+ * The collector's signing key, <log>.key (hex of the Ed25519 secret key,
+ * mode 0600, the collector user's), made on first use; called as that user
+ * once the log is recovered. 0 or -errno.
+ */
+int tg_collector_load_key(struct tg_collector *c);
+
+/*
+ * The public key of the log at log_path (its <log>.key) as hex, for
+ * --print-key; 0 or -errno.
+ */
+int tg_collector_public_key(const char *log_path, char hex[TG_CHAIN_HEX + 1]);
+
+/*
+ * Check the chain over the log's tail (its last bytes, with the
+ * checkpoints signed by the collector's key) and put the start event in
+ * the log: op collector_start with the public key; before it, when the
+ * tail does not verify, op chain_break (and a warning on stderr), or, when
+ * the log's lines carry no chain yet, op chain_start.
+ */
+void tg_collector_check_chain(struct tg_collector *c, size_t bytes);
+
+/* Whether a checkpoint is due now (lines since the last one, time). */
+int tg_collector_checkpoint_due(struct tg_collector *c, long long now_ms);
+
+/* Append a checkpoint if any line came since the last; 0 or -errno. */
+int tg_collector_checkpoint(struct tg_collector *c);
+
+#endif /* TG_COLLECTOR_CHECKPOINTS_H */

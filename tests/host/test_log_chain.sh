@@ -1,0 +1,211 @@
+#!/bin/sh
+# test_log_chain: the collector chains every stored line by hash and signs
+# checkpoints; a tenant's report carries the chain over what it lists and
+# `tenantguard report --verify` refuses any change to it, naming the line.
+# Denials between three tenants (globex -> acme, acme -> globex, globex ->
+# initech), with small rotated files and a checkpoint every 5 lines; acme's
+# report (the log read as root, and served by the agent) verifies, holds
+# no line of initech's in full, and every copy with one byte edited, a line
+# removed, two lines swapped, a line inserted, a checkpoint's signature
+# changed, or another key pinned is refused at the right line. The chain
+# runs on across rotation and a restart; a log edited while the collector
+# was stopped is found at its start (chain_break event).
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/tenants.sh"
+
+: "${TG_BIN:?}"
+tg_env_setup || exit 1
+chmod 0711 "$TG_T"
+mkdir -p "$TG_TDIR/initech"
+tg_policy <<EOF
+  acme:
+  globex:
+  initech:
+EOF
+COLL_ARGS="--rotate-size 6000 --rotate-keep 50 --checkpoint-lines 5 --checkpoint-interval 1"
+# shellcheck disable=SC2086
+tg_start_collector $COLL_ARGS || exit 1
+tg_start_agent --event-log "$TG_LOG" || exit 1
+tg_wait_tenant initech || {
+	tg_fail tenants_registered "$(tg_cli status)"
+	exit 1
+}
+
+pa=$((TG_PORT_BASE + 51)) pg=$((TG_PORT_BASE + 52)) pi=$((TG_PORT_BASE + 53))
+for t in acme:$pa globex:$pg initech:$pi; do
+	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/${t%%:*}" listen tcp 127.0.0.1 "${t#*:}" "$TG_T/ready.${t%%:*}" &
+	tg_track $!
+	tg_wait_file "$TG_T/ready.${t%%:*}" || tg_fail listeners "${t%%:*} not ready"
+done
+# denials N: N rounds of globex -> acme, acme -> globex, globex -> initech.
+denials()
+{
+	dn=0
+	while [ $dn -lt "$1" ]; do
+		"$TG_BIN/tg-try" --cgroup "$TG_TDIR/globex" connect tcp 127.0.0.1 $pa >/dev/null 2>&1
+		"$TG_BIN/tg-try" --cgroup "$TG_TDIR/acme" connect tcp 127.0.0.1 $pg >/dev/null 2>&1
+		"$TG_BIN/tg-try" --cgroup "$TG_TDIR/globex" connect tcp 127.0.0.1 $pi >/dev/null 2>&1
+		dn=$((dn + 1))
+	done
+}
+denials 12
+tg_event initech_denied kind=net verdict=deny tenant=globex target_tenant=initech
+sleep 2 # a checkpoint after the last line (--checkpoint-interval 1)
+
+# Every line carries its chain value right after seq.
+# log_all: the log's files, oldest first.
+log_all() { cat $(ls "$TG_LOG".[0-9]* 2>/dev/null | sort -t. -k3 -rn) "$TG_LOG"; }
+all=$(log_all | wc -l)
+chained=$(log_all | grep -c '^{"seq":[0-9]*,"chain":"[0-9a-f]\{64\}",')
+if [ "$all" -gt 36 ] && [ "$chained" = "$all" ]; then
+	tg_pass every_line_chained
+else
+	tg_fail every_line_chained "$chained of $all lines"
+fi
+key=$(grep -ho '"op":"collector_start".*"public_key":"[0-9a-f]*"' "$TG_LOG"* |
+	head -n 1 | sed 's/.*"public_key":"\([0-9a-f]*\)"/\1/')
+if [ ${#key} = 64 ] && grep -q "public key $key" "$TG_T/collector.err"; then
+	tg_pass key_in_start_event
+else
+	tg_fail key_in_start_event "key '$key': $(cat "$TG_T/collector.err")"
+fi
+pk=$("$TG_BIN/tenantguard-collector" --print-key --log "$TG_LOG" 2>&1)
+if [ "$pk" = "$key" ]; then
+	tg_pass print_key
+else
+	tg_fail print_key "'$pk', not '$key'"
+fi
+kf=$TG_T/log/events.jsonl.key
+if [ "$(stat -c '%a %U' "$kf")" = "600 $TG_COLLECTOR_USER" ]; then
+	tg_pass key_file_private
+else
+	tg_fail key_file_private "$(stat -c '%a %U' "$kf")"
+fi
+if ls "$TG_LOG".[0-9]* >/dev/null 2>&1 &&
+	grep -q '"op":"checkpoint"' "$TG_LOG".1; then
+	tg_pass rotated_with_checkpoints
+else
+	tg_fail rotated_with_checkpoints "$(ls "$TG_T/log")"
+fi
+
+# verify NAME FILE WANT [ARGS...]: WANT ok, or the line the refusal names.
+verify()
+{
+	vn=$1 vf=$2 vw=$3
+	shift 3
+	out=$("$TG_BIN/tenantguard" report --verify "$vf" "$@" 2>&1)
+	rc=$?
+	case "$vw:$rc:$out" in
+	ok:0:*verified*) tg_pass "$vn" ;;
+	ok:*) tg_fail "$vn" "exit $rc: $out" ;;
+	*:1:*": line $vw: REFUSED"*) tg_pass "$vn" ;;
+	*) tg_fail "$vn" "exit $rc, want line $vw: $out" ;;
+	esac
+}
+
+# The whole log, every line in full: the chain across the rotated files.
+tg_cli report --log "$TG_LOG" --chain >"$TG_T/all.rep"
+verify whole_log_across_rotation "$TG_T/all.rep" ok --key "$key"
+
+# acme's report, as root reads the log.
+R=$TG_T/acme.rep
+tg_cli report --log "$TG_LOG" --tenant acme --chain >"$R"
+verify acme_report_verifies "$R" ok
+verify acme_report_pinned_key "$R" ok --key "$key"
+cp1=$(grep -n '"op":"checkpoint"' "$R" | head -n 1 | cut -d: -f1)
+verify other_key_refused "$R" "$cp1" --key "$(printf '%064d' 7)"
+full=$(grep -c '"tenant":"acme"\|"target_tenant":"acme"' "$R")
+stubs=$(grep -c '^{"seq":[0-9]*,"line_sha256":"[0-9a-f]\{64\}"}$' "$R")
+others=$(sed 1d "$R" | grep -v '"tenant":"acme"\|"target_tenant":"acme"' |
+	grep -v '^{"seq":[0-9]*,"line_sha256":"[0-9a-f]\{64\}"}$' |
+	grep -v '"comm":"tenantguard-collector","op":"collector_start"' |
+	grep -vc '"op":"checkpoint"')
+if [ "$full" -ge 24 ] && [ "$stubs" -ge 12 ] && [ "$others" = 0 ] &&
+	! grep -q '"target_tenant":"initech"' "$R" &&
+	grep -q '"op":"checkpoint"' "$R"; then
+	tg_pass report_lists_acme_only
+else
+	tg_fail report_lists_acme_only "$full acme lines, $stubs hashes, $others others, initech: $(grep -c initech "$R")"
+fi
+
+# The same, served by the agent (the caller asks it: no log at the default
+# path here, and no --log).
+if [ -e /var/log/tenantguard/events.jsonl ]; then
+	tg_skip agent_served_report "this host has /var/log/tenantguard/events.jsonl"
+else
+	tg_cli report --tenant acme --chain >"$TG_T/served.rep" 2>"$TG_T/served.err"
+	if cmp -s "$R" "$TG_T/served.rep"; then
+		tg_pass agent_served_report
+	else
+		tg_fail agent_served_report "$(diff "$R" "$TG_T/served.rep" | head -c 400) $(cat "$TG_T/served.err")"
+	fi
+	verify agent_served_verifies "$TG_T/served.rep" ok --key "$key"
+fi
+
+# Copies, each changed once; the first full line of acme's after the first
+# checkpoint is k.
+k=$(grep -n '"target_tenant":"acme"' "$R" | sed -n 2p | cut -d: -f1)
+n=$(wc -l <"$R")
+sed "${k}s/\"pid\":\([0-9]\)/\"pid\":9\1/" "$R" >"$TG_T/edit.rep"
+verify edited_byte_refused "$TG_T/edit.rep" "$k"
+sed "${k}d" "$R" >"$TG_T/del.rep"
+verify deleted_line_refused "$TG_T/del.rep" "$k"
+sed -e "${k}{h;d}" -e "$((k + 1))G" "$R" >"$TG_T/swap.rep"
+verify swapped_lines_refused "$TG_T/swap.rep" "$k"
+sed "${k}p" "$R" >"$TG_T/ins.rep"
+verify inserted_line_refused "$TG_T/ins.rep" "$((k + 1))"
+cp_line=$(grep -n '"op":"checkpoint"' "$R" | sed -n 2p | cut -d: -f1)
+c=$(sed -n "${cp_line}s/.*\"signature\":\"\(.\).*/\1/p" "$R")
+[ "$c" = 0 ] && c2=1 || c2=0
+sed "${cp_line}s/\"signature\":\"$c/\"signature\":\"$c2/" "$R" >"$TG_T/sig.rep"
+verify checkpoint_signature_refused "$TG_T/sig.rep" "$cp_line"
+# No checkpoint before the first line listed: nothing vouches for it.
+k0=$(grep -n '"target_tenant":"acme"' "$R" | head -n 1 | cut -d: -f1)
+sed "2,$((k0 - 1))d" "$R" >"$TG_T/cut.rep"
+verify start_without_checkpoint_refused "$TG_T/cut.rep" 2
+
+# A restart: the collector takes the chain's head back and goes on.
+kill -TERM "$TG_COLLECTOR_PID"
+tg_wait "$TG_COLLECTOR_PID"
+f=$TG_LOG
+[ -s "$f" ] || f=$TG_LOG.1
+last=$(tail -n 1 "$f")
+case "$last" in
+*'"op":"checkpoint"'*) tg_pass checkpoint_at_stop ;;
+*) tg_fail checkpoint_at_stop "$last" ;;
+esac
+# shellcheck disable=SC2086
+tg_start_collector $COLL_ARGS || exit 1
+denials 3
+tg_event after_restart kind=net verdict=deny tenant=globex target_tenant=initech
+sleep 2
+tg_cli report --log "$TG_LOG" --chain >"$TG_T/all2.rep"
+verify chain_continues_after_restart "$TG_T/all2.rep" ok --key "$key"
+if grep -q '"op":"chain_break"' "$TG_LOG"*; then
+	tg_fail no_break_on_clean_restart "$(grep -h '"op":"chain_break"' "$TG_LOG"*)"
+else
+	tg_pass no_break_on_clean_restart
+fi
+
+# A line of the log edited while the collector is stopped: found at start.
+kill -TERM "$TG_COLLECTOR_PID"
+tg_wait "$TG_COLLECTOR_PID"
+f=$TG_LOG
+[ -s "$f" ] || f=$TG_LOG.1
+sed -i '$s/"time":"2/"time":"3/' "$f"
+# shellcheck disable=SC2086
+tg_start_collector $COLL_ARGS || exit 1
+if grep -q '"op":"chain_break"' "$TG_LOG"* &&
+	grep -qi "does not verify" "$TG_T/collector.err"; then
+	tg_pass edited_log_found_at_start
+else
+	tg_fail edited_log_found_at_start "$(cat "$TG_T/collector.err")"
+fi
+tg_cli report --log "$TG_LOG" --chain >"$TG_T/all3.rep"
+if "$TG_BIN/tenantguard" report --verify "$TG_T/all3.rep" >"$TG_T/all3.out" 2>&1; then
+	tg_fail edited_log_report_refused "$(cat "$TG_T/all3.out")"
+else
+	tg_pass edited_log_report_refused
+fi
+
+tg_summary
