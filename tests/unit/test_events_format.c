@@ -110,69 +110,69 @@ static void test_parse_since(void **state)
 	}
 }
 
+/* Each form of forms (n) read against now as it wants. */
+struct when_case {
+	const char *s;
+	__s64 want;
+};
+
+static void check_when(const struct when_case *forms, size_t n, __s64 now)
+{
+	__s64 t;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		t = 42;
+		if (tg_parse_when(forms[i].s, now, &t) || t != forms[i].want)
+			fail_msg("'%s': %lld, not %lld", forms[i].s,
+				 (long long)t, (long long)forms[i].want);
+	}
+}
+
 /* Each form journalctl takes, against a fixed now, in two time zones. */
 static void test_parse_when(void **state)
 {
 	/* 2026-12-07T04:30:00Z */
-	const __s64 now = 1796617800LL * NS, day = 86400 * NS;
+	const __s64 now = 1796617800LL * NS, day = 86400 * NS, h = 3600 * NS;
 	const __s64 midnight = now - (4 * 3600 + 1800) * NS; /* UTC */
-	__s64 t;
+	const struct when_case utc[] = {
+		{"now", now},
+		{"today", midnight},
+		{"yesterday", midnight - day},
+		{"tomorrow", midnight + day},
+		/* Spans back: bare, "-", "ago"; ahead: "+", "left". */
+		{"-1h30m", now - 5400 * NS},
+		{"1h30m ago", now - 5400 * NS},
+		{"1h30m", now - 5400 * NS},
+		{"1 hour 30 min ago", now - 5400 * NS},
+		{"2days 3hours", now - 2 * day - 3 * h},
+		{"+10m", now + 600 * NS},
+		{"10min left", now + 600 * NS},
+		{"1y", now - 31557600LL * NS},
+		{"1M", now - 2629800LL * NS},
+		/* Local times (here UTC), RFC 3339, seconds since the epoch. */
+		{"2026-12-07 10:00", midnight + 10 * h},
+		{"2026-12-07 10:00:30", midnight + 10 * h + 30 * NS},
+		{"2026-12-06", midnight - day},
+		{"03:15", midnight + 3 * h + 900 * NS},
+		{"2026-12-07T01:00:00+02:00", midnight - h},
+		{"@1796617800", now},
+	};
+	/* Five hours behind UTC: local midnight and times move, the rest not.
+	 */
+	const struct when_case est[] = {
+		{"today", midnight - day + 5 * h}, /* 6 Dec, local */
+		{"2026-12-07 10:00", midnight + 15 * h},
+		{"2026-12-07T10:00:00Z", midnight + 10 * h},
+		{"-1h", now - h},
+	};
 
 	setenv("TZ", "UTC0", 1);
 	tzset();
-	assert_int_equal(tg_parse_when("now", now, &t), 0);
-	assert_true(t == now);
-	assert_int_equal(tg_parse_when("today", now, &t), 0);
-	assert_true(t == midnight);
-	assert_int_equal(tg_parse_when("yesterday", now, &t), 0);
-	assert_true(t == midnight - day);
-	assert_int_equal(tg_parse_when("tomorrow", now, &t), 0);
-	assert_true(t == midnight + day);
-	/* Spans back: bare, "-", "ago"; ahead: "+", "left". */
-	assert_int_equal(tg_parse_when("-1h30m", now, &t), 0);
-	assert_true(t == now - 5400 * NS);
-	assert_int_equal(tg_parse_when("1h30m ago", now, &t), 0);
-	assert_true(t == now - 5400 * NS);
-	assert_int_equal(tg_parse_when("1h30m", now, &t), 0);
-	assert_true(t == now - 5400 * NS);
-	assert_int_equal(tg_parse_when("1 hour 30 min ago", now, &t), 0);
-	assert_true(t == now - 5400 * NS);
-	assert_int_equal(tg_parse_when("2days 3hours", now, &t), 0);
-	assert_true(t == now - 2 * day - 3 * 3600 * NS);
-	assert_int_equal(tg_parse_when("+10m", now, &t), 0);
-	assert_true(t == now + 600 * NS);
-	assert_int_equal(tg_parse_when("10min left", now, &t), 0);
-	assert_true(t == now + 600 * NS);
-	assert_int_equal(tg_parse_when("1y", now, &t), 0);
-	assert_true(t == now - 31557600LL * NS);
-	assert_int_equal(tg_parse_when("1M", now, &t), 0);
-	assert_true(t == now - 2629800LL * NS);
-	/* Local times (here UTC), RFC 3339, seconds since the epoch. */
-	assert_int_equal(tg_parse_when("2026-12-07 10:00", now, &t), 0);
-	assert_true(t == midnight + 10 * 3600 * NS);
-	assert_int_equal(tg_parse_when("2026-12-07 10:00:30", now, &t), 0);
-	assert_true(t == midnight + (10 * 3600 + 30) * NS);
-	assert_int_equal(tg_parse_when("2026-12-06", now, &t), 0);
-	assert_true(t == midnight - day);
-	assert_int_equal(tg_parse_when("03:15", now, &t), 0);
-	assert_true(t == midnight + (3 * 3600 + 900) * NS);
-	assert_int_equal(tg_parse_when("2026-12-07T01:00:00+02:00", now, &t),
-			 0);
-	assert_true(t == midnight - 3600 * NS);
-	assert_int_equal(tg_parse_when("@1796617800", now, &t), 0);
-	assert_true(t == now);
-	/* Five hours behind UTC: local midnight and times move, the rest not.
-	 */
+	check_when(utc, sizeof(utc) / sizeof(utc[0]), now);
 	setenv("TZ", "EST5", 1);
 	tzset();
-	assert_int_equal(tg_parse_when("today", now, &t), 0);
-	assert_true(t == midnight - day + 5 * 3600 * NS); /* 6 Dec, local */
-	assert_int_equal(tg_parse_when("2026-12-07 10:00", now, &t), 0);
-	assert_true(t == midnight + 15 * 3600 * NS);
-	assert_int_equal(tg_parse_when("2026-12-07T10:00:00Z", now, &t), 0);
-	assert_true(t == midnight + 10 * 3600 * NS);
-	assert_int_equal(tg_parse_when("-1h", now, &t), 0);
-	assert_true(t == now - 3600 * NS);
+	check_when(est, sizeof(est) / sizeof(est[0]), now);
 	setenv("TZ", "UTC0", 1);
 	tzset();
 }
