@@ -38,6 +38,8 @@ struct stream {
 	const struct tg_view *view;
 	struct tg_event_filter filter;
 	int follow;
+	struct tg_event_tail tail; /* the last lines, until caught up */
+	int caught_up;		   /* the tail was sent */
 	int chain; /* report --chain: the others' lines as hashes */
 };
 
@@ -57,6 +59,12 @@ static int send_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
+static int send_line(void *ctx, const char *line, size_t len)
+{
+	(void)ctx;
+	return send_all(STREAM_FD, line, len) ?: send_all(STREAM_FD, "\n", 1);
+}
+
 /*
  * report --chain, a line the caller does not get: an anchor (a checkpoint,
  * the collector's start of a chain: no tenant's) in full, any other only
@@ -69,9 +77,9 @@ static int send_chained(const char *line, size_t len)
 
 	if (tg_chain_is_anchor(line, len))
 		return send_all(STREAM_FD, line, len) ||
-			       send_all(STREAM_FD, "\n", 1)
-		       ? -ECANCELED
-		       : 0;
+				       send_all(STREAM_FD, "\n", 1)
+			       ? -ECANCELED
+			       : 0;
 	n = tg_chain_stub(line, len, stub);
 	if (n < 0)
 		return 0;
@@ -79,7 +87,11 @@ static int send_chained(const char *line, size_t len)
 	return send_all(STREAM_FD, stub, (size_t)n + 1) ? -ECANCELED : 0;
 }
 
-/* A stored line: sent if the view and the filters let it through. */
+/*
+ * A stored line: sent if the view and the filters let it through (kept
+ * with the last lines instead, when only those are asked for, until the
+ * reading caught up).
+ */
 static int on_line(void *ctx, const char *file, unsigned long n,
 		   const char *line, size_t len)
 {
@@ -100,10 +112,21 @@ static int on_line(void *ctx, const char *file, unsigned long n,
 	json_object_put(ev);
 	if (!keep && st->chain)
 		return send_chained(line, len);
+	if (keep && st->filter.lines_given && !st->caught_up)
+		return tg_event_tail_add(&st->tail, line, len) ? -ECANCELED : 0;
 	if (keep)
-		err = send_all(STREAM_FD, line, len)
-			      ?: send_all(STREAM_FD, "\n", 1);
+		err = send_line(st, line, len);
 	return err ? -ECANCELED : 0;
+}
+
+/* The last lines kept, once the reading caught up; 0 or -ECANCELED. */
+static int send_tail(struct stream *st)
+{
+	if (st->caught_up)
+		return 0;
+	st->caught_up = 1;
+	return tg_event_tail_flush(&st->tail, 0, send_line, st) ? -ECANCELED
+								: 0;
 }
 
 /* Following: whether the caller is still there (it sends nothing more). */
@@ -111,6 +134,9 @@ static int caller_gone(void *ctx)
 {
 	struct pollfd p = {.fd = STREAM_FD, .events = POLLIN | POLLRDHUP};
 	char c;
+
+	if (send_tail(ctx))
+		return -ECANCELED;
 
 	if (poll(&p, 1, 0) <= 0)
 		return 0;
@@ -173,10 +199,15 @@ serve(const char *log, int conn, struct stream *st, const char *reply,
 	    send_all(STREAM_FD, "\n", 1) || fd < 0)
 		_exit(1);
 	r.idle = st->follow ? caller_gone : NULL;
+	st->tail.max = st->filter.lines_given ? (size_t)st->filter.lines : 0;
+	/* A caller's -n costs the serving process this much at most. */
+	st->tail.max_bytes = TG_EVENT_TAIL_BYTES_MAX;
 	err = tg_logread_rotated(&r, log);
 	if (!err)
 		err = st->follow ? tg_logread_follow(&r, log, fd, &lineno)
 				 : tg_logread_fd(&r, fd, log, &lineno);
+	if (!err)
+		err = send_tail(st);
 	_exit(err && err != -ECANCELED ? 1 : 0);
 }
 
@@ -185,25 +216,10 @@ static const char *parse_filters(struct json_object *req, struct stream *st,
 				 int follow_ok)
 {
 	struct json_object *v;
+	const char *bad = tg_event_filter_from_json(req, &st->filter);
 
-	if (json_object_object_get_ex(req, "tenant", &v)) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    json_object_get_string_len(v) >= TG_VIEW_NAME_MAX)
-			return "bad request: 'tenant' is not a tenant's name";
-		st->filter.tenant = json_object_get_string(v);
-	}
-	if (json_object_object_get_ex(req, "kind", &v)) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    json_object_get_string_len(v) > 16)
-			return "bad request: 'kind' is not a kind of event";
-		st->filter.kind = json_object_get_string(v);
-	}
-	if (json_object_object_get_ex(req, "since_ns", &v)) {
-		if (!json_object_is_type(v, json_type_int))
-			return "bad request: 'since_ns' is not a number";
-		st->filter.since = json_object_get_int64(v);
-		st->filter.have_since = 1;
-	}
+	if (bad)
+		return bad;
 	if (json_object_object_get_ex(req, "follow", &v)) {
 		if (!json_object_is_type(v, json_type_boolean) ||
 		    (json_object_get_boolean(v) && !follow_ok))

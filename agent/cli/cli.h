@@ -82,7 +82,10 @@ struct cli_events {
 	const char *log; /* the log read when this user may */
 	int log_given;	 /* --log */
 	struct tg_event_filter filter;
-	int follow, follow_ok, json;
+	/* follow_ok: events' own options (--follow, --lines, --reverse,
+	 * --summary, --by) taken */
+	int follow, follow_ok, json, reverse, summary;
+	const char *by; /* --by, with summary */
 	/*
 	 * report --chain: every line goes to event (the filters not
 	 * applied), and the agent is asked for the others' lines as hashes.
@@ -95,13 +98,16 @@ struct cli_events {
 	 * NULL when the log is read here (every event). May be NULL. */
 	void (*on_view)(void *ctx, struct json_object *view);
 	void *ctx;
-	struct json_object *view; /* the agent's, when it served (put it) */
-	int bad;		  /* a line could not be read */
+	struct json_object *view;  /* the agent's, when it served (put it) */
+	int bad;		   /* a line could not be read */
+	struct tg_event_tail tail; /* the last lines, until caught up */
+	int buffered;		   /* kept in tail until caught up */
 };
 
 /*
- * --log, --tenant, --kind, --since, --json, and --follow (if follow_ok)
- * into s; 0 or -EINVAL (reported).
+ * --log, --tenant, --actor, --target, --kind, --op, --verdict, --since,
+ * --until, --json, and (if follow_ok) --follow, --lines, --reverse,
+ * --summary, --by into s; 0 or -EINVAL (reported).
  */
 int cli_events_args(int argc, char **argv, struct cli_events *s);
 

@@ -122,18 +122,44 @@ void tg_events_print_json(FILE *out, const char *line, size_t len)
 	fputc('\n', out);
 }
 
-/* Print s in a column at least *w wide (which grows to fit s). */
-static void col(FILE *out, const char *s, int *w, const char *on,
-		const char *off)
+/* The code points of UTF-8 text s: the columns it takes, near enough. */
+static int text_width(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+void tg_events_col(FILE *out, const char *s, int w, const char *on,
+		   const char *off)
 {
 	char buf[4 * 4200];
-	int n;
+	int n, i;
 
 	tg_events_escape(buf, sizeof(buf), s);
-	n = (int)strlen(buf);
-	if (n > *w)
-		*w = n;
-	fprintf(out, "%s%s%s%*s ", on, buf, off, *w - n, "");
+	n = text_width(buf);
+	if (n > w && w > 1) {
+		/* Cut after w - 1 code points, then the mark of the cut. */
+		for (i = 0, n = 0; buf[i] && n < w; i++)
+			if (((unsigned char)buf[i] & 0xc0) != 0x80 && ++n == w)
+				break;
+		buf[i] = '\0';
+		fprintf(out, "%s%s\u2026%s ", on, buf, off);
+		return;
+	}
+	fprintf(out, "%s%s%s%*s ", on, buf, off, n < w ? w - n : 0, "");
+}
+
+void tg_events_print_header(FILE *out, const struct tg_events_cols *w,
+			    int colour)
+{
+	fprintf(out, "%s%-*s %-*s %-*s %-*s %-*s    %-*s %-*s %-*s %-*s %s%s\n",
+		colour ? "\033[1m" : "", w->seq, "SEQ", w->time, "TIME",
+		w->kind, "KIND", w->verdict, "VERDICT", w->tenant, "TENANT",
+		w->target, "TARGET", w->op, "OP", w->pid, "PID", w->comm,
+		"COMM", "DETAIL", colour ? "\033[0m" : "");
 }
 
 /* What a guard event names: its check and the target, capability or path. */
@@ -159,28 +185,36 @@ static void guard_detail(struct json_object *ev, char *out, size_t len)
 }
 
 void tg_events_print_human(FILE *out, struct json_object *ev,
-			   struct tg_events_cols *w, int colour)
+			   const struct tg_events_cols *w, int colour)
 {
-	const char *kind = tg_events_field(ev, "kind");
-	const char *verdict = tg_events_field(ev, "verdict");
-	const char *op = tg_events_field(ev, "op"), *on = "", *off = "";
+	const char *kind, *verdict, *op, *on = "", *off = "";
+	const char *stored_op = tg_events_field(ev, "op");
 	char when[40], detail[4400], buf[4 * 4400];
-	int tw = 24;
 
+	/* A summary shows the kind, op and verdict of what it counts. */
+	tg_event_shown(ev, &kind, &op, &verdict);
 	if (colour) {
 		off = "\033[0m";
 		on = strcmp(verdict, "deny") == 0    ? "\033[31m"
 		     : strcmp(verdict, "audit") == 0 ? "\033[33m"
 						     : "\033[32m";
-		if (strcmp(kind, "agent") == 0 &&
-		    (!strcmp(op, "drop") || !strcmp(op, "suppressed") ||
-		     !strcmp(op, "log_stalled")))
+		if (!strcmp(tg_events_field(ev, "kind"), "agent") &&
+		    (!strcmp(stored_op, "drop") ||
+		     !strcmp(stored_op, "suppressed") ||
+		     !strcmp(stored_op, "log_stalled")))
 			on = "\033[1;35m";
 	}
 	/* Milliseconds are enough on screen; the log keeps nanoseconds. */
 	snprintf(when, sizeof(when), "%.23s%s", tg_events_field(ev, "time"),
 		 strlen(tg_events_field(ev, "time")) > 23 ? "Z" : "");
-	if (strcmp(kind, "net") == 0)
+	if (!strcmp(tg_events_field(ev, "kind"), "agent") &&
+	    !strcmp(stored_op, "suppressed"))
+		snprintf(detail, sizeof(detail),
+			 "suppressed: %s more by the rate limit, %s to %s",
+			 tg_events_field(ev, "suppressed"),
+			 tg_events_field(ev, "window_start"),
+			 tg_events_field(ev, "window_end"));
+	else if (strcmp(kind, "net") == 0)
 		snprintf(detail, sizeof(detail),
 			 strchr(tg_events_field(ev, "addr"), ':') ? "%s [%s]:%s"
 								  : "%s %s:%s",
@@ -206,16 +240,19 @@ void tg_events_print_human(FILE *out, struct json_object *ev,
 	else
 		snprintf(detail, sizeof(detail), "%s",
 			 tg_events_field(ev, "path"));
-	col(out, tg_events_field(ev, "seq"), &w->seq, "", "");
-	col(out, when, &tw, "", "");
-	col(out, kind, &w->kind, "", "");
-	col(out, verdict, &w->verdict, on, off);
-	col(out, tg_events_field(ev, "tenant"), &w->tenant, "", "");
+	/* A seq is never cut: a longer one pushes the line over. */
+	tg_events_escape(buf, sizeof(buf), tg_events_field(ev, "seq"));
+	fprintf(out, "%-*s ", w->seq, buf);
+	tg_events_col(out, when, w->time, "", "");
+	tg_events_col(out, kind, w->kind, "", "");
+	tg_events_col(out, verdict, w->verdict, on, off);
+	tg_events_col(out, tg_events_field(ev, "tenant"), w->tenant, "", "");
 	fputs("-> ", out);
-	col(out, tg_events_field(ev, "target_tenant"), &w->target, "", "");
-	col(out, op, &w->op, "", "");
-	col(out, tg_events_field(ev, "pid"), &w->pid, "", "");
-	col(out, tg_events_field(ev, "comm"), &w->comm, "", "");
+	tg_events_col(out, tg_events_field(ev, "target_tenant"), w->target, "",
+		      "");
+	tg_events_col(out, op, w->op, "", "");
+	tg_events_col(out, tg_events_field(ev, "pid"), w->pid, "", "");
+	tg_events_col(out, tg_events_field(ev, "comm"), w->comm, "", "");
 	tg_events_escape(buf, sizeof(buf), detail);
 	fprintf(out, "%s\n", buf);
 }

@@ -59,10 +59,14 @@ static int count_event(void *ctx, const char *line, size_t len,
 	struct report *rp = ctx;
 	struct row key = {}, *r, **found;
 
+	const char *kind, *op, *verdict;
+
+	/* A summary: the kind and verdict it counts, its own op. */
+	tg_event_shown(ev, &kind, &op, &verdict);
 	snprintf(key.tenant, FIELD_MAX, "%s", tg_events_field(ev, "tenant"));
-	snprintf(key.kind, FIELD_MAX, "%s", tg_events_field(ev, "kind"));
+	snprintf(key.kind, FIELD_MAX, "%s", kind);
 	snprintf(key.op, FIELD_MAX, "%s", tg_events_field(ev, "op"));
-	snprintf(key.verdict, FIELD_MAX, "%s", tg_events_field(ev, "verdict"));
+	snprintf(key.verdict, FIELD_MAX, "%s", verdict);
 	rp->total++;
 	found = tfind(&key, &rp->tree, row_cmp);
 	if (found) {
@@ -73,14 +77,17 @@ static int count_event(void *ctx, const char *line, size_t len,
 		rp->other.count++;
 		return 0;
 	}
+	/* Filled before tsearch compares it with the others. */
 	r = malloc(sizeof(*r));
+	if (r) {
+		*r = key;
+		r->count = 1;
+	}
 	if (!r || !tsearch(r, &rp->tree, row_cmp)) {
 		free(r);
 		rp->other.count++;
 		return 0;
 	}
-	*r = key;
-	r->count = 1;
 	/* rows grows by doubling. */
 	if (!(rp->n & (rp->n - 1))) {
 		struct row **nr = reallocarray(rp->rows, rp->n ? 2 * rp->n : 1,
@@ -110,20 +117,18 @@ static void print_view(struct json_object *view)
 
 static void print_table(const struct report *rp, struct json_object *view)
 {
-	char t[4 * FIELD_MAX], k[4 * FIELD_MAX], o[4 * FIELD_MAX],
-		v[4 * FIELD_MAX];
 	size_t i;
 
 	print_view(view);
 	printf("%-20s %-8s %-20s %-8s %s\n", "TENANT", "KIND", "OP", "VERDICT",
 	       "COUNT");
 	for (i = 0; i < rp->n; i++) {
-		tg_events_escape(t, sizeof(t), rp->rows[i]->tenant);
-		tg_events_escape(k, sizeof(k), rp->rows[i]->kind);
-		tg_events_escape(o, sizeof(o), rp->rows[i]->op);
-		tg_events_escape(v, sizeof(v), rp->rows[i]->verdict);
-		printf("%-20s %-8s %-20s %-8s %llu\n", t, k, o, v,
-		       rp->rows[i]->count);
+		/* Fixed columns: a longer value is cut, marked. */
+		tg_events_col(stdout, rp->rows[i]->tenant, 20, "", "");
+		tg_events_col(stdout, rp->rows[i]->kind, 8, "", "");
+		tg_events_col(stdout, rp->rows[i]->op, 20, "", "");
+		tg_events_col(stdout, rp->rows[i]->verdict, 8, "", "");
+		printf("%llu\n", rp->rows[i]->count);
 	}
 	if (rp->other.count)
 		printf("%-20s %-8s %-20s %-8s %llu\n", "(other)", "", "", "",
@@ -200,8 +205,9 @@ static int chain_args(int *argc, char **argv, int *chain, const char **verify,
 		} else if (!strcmp(argv[i], "--verify") ||
 			   !strcmp(argv[i], "--key")) {
 			if (i + 1 >= *argc)
-				return tg_err(2, "option %s needs a value "
-						 "(see tenantguard help)",
+				return tg_err(2,
+					      "option %s needs a value "
+					      "(see tenantguard help)",
 					      argv[i]);
 			*(argv[i][2] == 'v' ? verify : key) = argv[i + 1];
 			i++;
@@ -228,7 +234,9 @@ static int chain_report(const struct cli_opts *copts, int argc, char **argv)
 	c.filter = &s.filter;
 	if (cli_events_args(argc, argv, &s))
 		return 2;
-	report_chain_header(s.filter.tenant);
+	/* Whose: the one tenant asked for, else none named. */
+	report_chain_header(s.filter.tenant.n == 1 ? s.filter.tenant.v[0]
+						   : NULL);
 	err = cli_events_read(copts, &s);
 	err = report_chain_end(&c.rc) ?: err;
 	json_object_put(s.view);

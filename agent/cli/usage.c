@@ -18,23 +18,41 @@ static const struct cli_opt_doc events_opts[] = {
 	{"--log", "PATH", "@file",
 	 "the collector's log (default /var/log/tenantguard/events.jsonl)"},
 	{"--follow|-f", NULL, NULL,
-	 "keep printing new events, also across rotation"},
+	 "print the last 10 (or -n) events, then new ones, also across "
+	 "rotation"},
 	{"--tenant", "T", NULL, "events whose actor or target is tenant T"},
+	{"--actor", "T", NULL, "events whose actor is tenant T"},
+	{"--target", "T", NULL, "events whose target is tenant T"},
 	{"--kind", "K", "file net unix proc seccomp agent guard admin",
-	 "events of kind K"},
+	 "events of kind K (with the suppressed summaries of that kind)"},
+	{"--op", "OP", NULL, "events of operation OP (connect, open, ...)"},
+	{"--verdict", "V", "deny audit allow", "events with verdict V"},
 	{"--since", "TIME", NULL,
-	 "an RFC 3339 time or a duration back from now (90s, 10m, 2h, 1d)"},
-	{"--json", NULL, NULL, "print the stored JSON lines"},
+	 "from TIME: -1h30m, '1h30m ago', 90m, today, yesterday, now, "
+	 "'2026-12-07 10:00' (local), RFC 3339, @SECONDS"},
+	{"--until", "TIME", NULL, "up to TIME (the forms of --since)"},
+	{"--lines|-n", "N", "all", "only the last N events (or all)"},
+	{"--reverse|-r", NULL, NULL, "newest first"},
+	{"--summary", NULL, NULL,
+	 "counts per group: events stored, suppressed, dropped"},
+	{"--by", "KEYS", "tenant kind op target verdict",
+	 "the groups of --summary (default tenant,kind,op)"},
+	{"--json", NULL, NULL,
+	 "print the stored JSON lines (the summary as JSON)"},
 	{}};
 
 static const struct cli_opt_doc report_opts[] = {
 	{"--log", "PATH", "@file",
 	 "the collector's log (default /var/log/tenantguard/events.jsonl)"},
 	{"--tenant", "T", NULL, "events whose actor or target is tenant T"},
+	{"--actor", "T", NULL, "events whose actor is tenant T"},
+	{"--target", "T", NULL, "events whose target is tenant T"},
 	{"--kind", "K", "file net unix proc seccomp agent guard admin",
 	 "events of kind K"},
-	{"--since", "TIME", NULL,
-	 "an RFC 3339 time or a duration back from now (90s, 10m, 2h, 1d)"},
+	{"--op", "OP", NULL, "events of operation OP"},
+	{"--verdict", "V", "deny audit allow", "events with verdict V"},
+	{"--since", "TIME", NULL, "from TIME (as tenantguard events --since)"},
+	{"--until", "TIME", NULL, "up to TIME (as --since)"},
 	{"--json", NULL, NULL, "print the counts as JSON"},
 	{"--chain", NULL, NULL,
 	 "the events with the log's hash chain over them, to verify"},
@@ -156,20 +174,37 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "agent's --policy and --policy-dir)",
 	 check_opts},
 	{"events",
-	 "[--log PATH] [-f|--follow] [--tenant T] [--kind K]\n"
-	 "[--since TIME] [--json]",
+	 "[--log PATH] [-f|--follow] [-n|--lines N] [-r|--reverse]\n"
+	 "[--tenant T] [--actor T] [--target T] [--kind K] [--op OP]\n"
+	 "[--verdict V] [--since TIME] [--until TIME] [--json]\n"
+	 "[--summary [--by tenant,kind,op,target,verdict]]",
 	 "print the events the collector stored, its rotated files\n"
 	 "first (default log /var/log/tenantguard/events.jsonl);\n"
-	 "--follow keeps printing new events, also across rotation;\n"
+	 "a filter given more than once matches any of its values,\n"
+	 "different filters all (--actor a --actor b --verdict deny);\n"
 	 "--tenant matches actor or target; --kind file|net|unix|\n"
-	 "proc|seccomp|agent|guard|admin; --since an RFC 3339 time or\n"
-	 "a duration back from now (90s, 10m, 2h, 1d); --json prints the\n"
-	 "stored JSON lines; colour only on a terminal and without NO_COLOR;\n"
+	 "proc|seccomp|agent|guard|admin; --verdict deny|audit|allow;\n"
+	 "a summary of suppressed events counts as the kind, op and\n"
+	 "verdict it counts, a drop with verdict -; --since and --until\n"
+	 "as journalctl: -1h30m, '1h30m ago', 90m (ago), +10m, now,\n"
+	 "today, yesterday, '2026-12-07 10:00[:00]' (local), RFC 3339,\n"
+	 "@SECONDS; -n the last N; --follow from the last 10 (or -n),\n"
+	 "then new events, also across rotation; --summary counts per\n"
+	 "group (--by) events stored, suppressed and dropped; columns\n"
+	 "of fixed width, a longer value cut with '\u2026', the header\n"
+	 "again every screenful on a terminal; --json prints the stored\n"
+	 "JSON lines; colour only on a terminal and without NO_COLOR;\n"
 	 "a user who may not read the log (not root) gets the events its\n"
-	 "role lets it see from the agent (--control-socket)",
+	 "role lets it see from the agent (--control-socket), the\n"
+	 "filters applied there\n"
+	 "examples:\n"
+	 "  tenantguard events --actor globex --since '1h ago'\n"
+	 "  tenantguard events --kind net --verdict deny -n 50\n"
+	 "  tenantguard events --summary --by tenant,op --since today",
 	 events_opts},
 	{"report",
-	 "[--log PATH] [--tenant T] [--kind K] [--since TIME] [--json]\n"
+	 "[--log PATH] [--tenant T] [--actor T] [--target T] [--kind K]\n"
+	 "[--op OP] [--verdict V] [--since TIME] [--until TIME] [--json]\n"
 	 "[--chain] | --verify FILE [--key HEX|FILE]",
 	 "how many of those events there are, by tenant, kind, op and\n"
 	 "verdict; --chain: the events themselves, each other line of the\n"
@@ -253,8 +288,8 @@ static void put_command(FILE *out, const struct cli_cmd_doc *c, int opts)
 	put_lines(out, c->synopsis, 0, 6);
 	put_lines(out, c->help, 9, 9);
 	for (o = c->opts; opts && o && o->name; o++)
-		fprintf(out, "         %s%s%s: %s\n", o->name, o->arg ? " " : "",
-			o->arg ? o->arg : "", o->help);
+		fprintf(out, "         %s%s%s: %s\n", o->name,
+			o->arg ? " " : "", o->arg ? o->arg : "", o->help);
 }
 
 int cli_usage_of(FILE *out, const char *name)
@@ -268,8 +303,9 @@ int cli_usage_of(FILE *out, const char *name)
 		    (c->name[n] != '\0' && c->name[n] != ' '))
 			continue;
 		if (!found++)
-			fprintf(out, "usage: " PROG " [--control-socket PATH] "
-				     "%s ...\n",
+			fprintf(out,
+				"usage: " PROG " [--control-socket PATH] "
+				"%s ...\n",
 				name);
 		put_command(out, c, 1);
 	}

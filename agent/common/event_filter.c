@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Which stored events a reader gets: RFC 3339 times, --since durations,
- * the filters of tenantguard events, and what a restricted viewer sees.
+ * Which stored events a reader gets: RFC 3339 times, --since and --until
+ * as journalctl reads them, the filters of tenantguard events (the same
+ * whether the CLI reads the log or the agent serves it), the last lines
+ * kept, and what a restricted viewer sees.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <json-c/json.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -121,15 +126,191 @@ int tg_parse_duration(const char *s, __s64 *seconds)
 	return 0;
 }
 
-int tg_parse_since(const char *s, __s64 now_ns, __s64 *ns)
+/* The seconds of the unit *s starts with, *s past it; 0 if none. */
+static __s64 span_unit(const char **s)
 {
-	__s64 secs;
+	static const struct {
+		const char *name;
+		__s64 secs;
+	} units[] = {
+		{"seconds", 1},	     {"second", 1},
+		{"sec", 1},	     {"s", 1},
+		{"minutes", 60},     {"minute", 60},
+		{"min", 60},	     {"m", 60},
+		{"hours", 3600},     {"hour", 3600},
+		{"hr", 3600},	     {"h", 3600},
+		{"days", 86400},     {"day", 86400},
+		{"d", 86400},	     {"weeks", 604800},
+		{"week", 604800},    {"w", 604800},
+		{"months", 2629800}, {"month", 2629800},
+		{"M", 2629800},	     {"years", 31557600},
+		{"year", 31557600},  {"y", 31557600},
+	};
+	size_t i, n;
 
-	if (!tg_parse_time(s, ns))
-		return 0;
-	if (tg_parse_duration(s, &secs) || secs > now_ns / NS)
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		n = strlen(units[i].name);
+		if (!strncmp(*s, units[i].name, n) && !isalpha((*s)[n])) {
+			*s += n;
+			return units[i].secs;
+		}
+	}
+	return 0;
+}
+
+/* A span of len bytes of s ("1h30m", "1h 30min") into *secs; 0 or -EINVAL. */
+static int parse_span(const char *s, size_t len, __s64 *secs)
+{
+	const char *end = s + len;
+	unsigned long long v;
+	__s64 total = 0, unit;
+	char *e = NULL;
+
+	if (!len)
 		return -EINVAL;
-	*ns = now_ns - secs * NS;
+	while (s < end) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		errno = 0;
+		v = strtoull(s, &e, 10);
+		if (errno)
+			return -EINVAL;
+		s = e;
+		while (s < end && *s == ' ')
+			s++;
+		unit = span_unit(&s);
+		if (!unit || s > end ||
+		    v > (unsigned long long)((INT64_MAX / NS - total) / unit))
+			return -EINVAL;
+		total += (__s64)v * unit;
+		while (s < end && *s == ' ')
+			s++;
+	}
+	*secs = total;
+	return 0;
+}
+
+/* "HH:MM" or "HH:MM:SS" and nothing more; 0 or -EINVAL. */
+static int parse_hms(const char *s, struct tm *tm)
+{
+	int h, mi, sec = 0;
+
+	if (digits(s, 2, &h) || s[2] != ':' || digits(s + 3, 2, &mi))
+		return -EINVAL;
+	s += 5;
+	if (*s == ':') {
+		if (digits(s + 1, 2, &sec))
+			return -EINVAL;
+		s += 3;
+	}
+	if (*s || h > 23 || mi > 59 || sec > 60)
+		return -EINVAL;
+	tm->tm_hour = h;
+	tm->tm_min = mi;
+	tm->tm_sec = sec;
+	return 0;
+}
+
+/* tm (local) as ns, if mktime did not have to move its day; 0 or -EINVAL. */
+static int local_ns(struct tm *tm, __s64 *ns)
+{
+	int d = tm->tm_mday, mo = tm->tm_mon;
+	time_t t;
+
+	tm->tm_isdst = -1;
+	t = mktime(tm);
+	if (t == (time_t)-1 || t < 0 || tm->tm_mday != d || tm->tm_mon != mo ||
+	    (__s64)t > INT64_MAX / NS - 1)
+		return -EINVAL;
+	*ns = (__s64)t * NS;
+	return 0;
+}
+
+/*
+ * A local "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS]" (or with 'T'), "HH:MM[:SS]"
+ * (today), or today (day 0), yesterday (-1), tomorrow (1) at midnight.
+ */
+static int parse_local(const char *s, __s64 now_ns, __s64 *ns)
+{
+	static const char *const days[] = {"yesterday", "today", "tomorrow"};
+	time_t now = (time_t)(now_ns / NS);
+	int y, mo, d, i;
+	struct tm tm;
+
+	if (!localtime_r(&now, &tm))
+		return -EINVAL;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	for (i = 0; i < 3; i++) {
+		if (!strcmp(s, days[i])) {
+			tm.tm_mday += i - 1;
+			return local_ns(&tm, ns);
+		}
+	}
+	if (strlen(s) >= 10 && !digits(s, 4, &y) && s[4] == '-' &&
+	    !digits(s + 5, 2, &mo) && s[7] == '-' && !digits(s + 8, 2, &d)) {
+		if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31)
+			return -EINVAL;
+		tm.tm_year = y - 1900;
+		tm.tm_mon = mo - 1;
+		tm.tm_mday = d;
+		s += 10;
+		if (*s && ((*s != ' ' && *s != 'T') || parse_hms(s + 1, &tm)))
+			return -EINVAL;
+		return local_ns(&tm, ns);
+	}
+	if (parse_hms(s, &tm))
+		return -EINVAL;
+	return local_ns(&tm, ns);
+}
+
+/* Whether s (len bytes) ends with suffix: then len is cut before it. */
+static int ends_with(const char *s, size_t *len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	if (*len < n || strcmp(s + *len - n, suffix))
+		return 0;
+	*len -= n;
+	return 1;
+}
+
+int tg_parse_when(const char *s, __s64 now_ns, __s64 *ns)
+{
+	size_t len = strlen(s);
+	__s64 secs, sign = -1;
+	char *end = NULL;
+	long long v;
+
+	if (!strcmp(s, "now")) {
+		*ns = now_ns;
+		return 0;
+	}
+	if (!parse_local(s, now_ns, ns) || !tg_parse_time(s, ns))
+		return 0;
+	if (s[0] == '@' && s[1] >= '0' && s[1] <= '9') {
+		errno = 0;
+		v = strtoll(s + 1, &end, 10);
+		if (errno || *end || v > INT64_MAX / NS - 1)
+			return -EINVAL;
+		*ns = (__s64)v * NS;
+		return 0;
+	}
+	if (s[0] == '-' || s[0] == '+') {
+		sign = s[0] == '-' ? -1 : 1;
+		s++;
+		len--;
+	} else if (ends_with(s, &len, " ago")) {
+		sign = -1;
+	} else if (ends_with(s, &len, " left")) {
+		sign = 1;
+	}
+	if (parse_span(s, len, &secs))
+		return -EINVAL;
+	if (sign < 0 && secs > now_ns / NS)
+		return -EINVAL;
+	if (sign > 0 && secs > (INT64_MAX - now_ns) / NS)
+		return -EINVAL;
+	*ns = now_ns + sign * secs * NS;
 	return 0;
 }
 
@@ -142,20 +323,282 @@ const char *tg_events_field(struct json_object *o, const char *k)
 	return json_object_get_string(v);
 }
 
+int tg_filter_add(struct tg_filter_values *fv, const char *v)
+{
+	if (fv->n >= TG_FILTER_VALUES_MAX)
+		return -E2BIG;
+	fv->v[fv->n++] = v;
+	return 0;
+}
+
+/* Whether fv is no filter or s is one of its values. */
+static int any_of(const struct tg_filter_values *fv, const char *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < fv->n; i++)
+		if (!strcmp(fv->v[i], s))
+			return 1;
+	return !fv->n;
+}
+
+void tg_event_shown(struct json_object *ev, const char **kind, const char **op,
+		    const char **verdict)
+{
+	const char *v;
+
+	*kind = tg_events_field(ev, "kind");
+	*op = tg_events_field(ev, "op");
+	*verdict = tg_events_field(ev, "verdict");
+	if (strcmp(*kind, "agent"))
+		return;
+	if (!strcmp(*op, "drop")) {
+		*verdict = "-";
+	} else if (!strcmp(*op, "suppressed")) {
+		v = tg_events_field(ev, "event_verdict");
+		*verdict = !strcmp(v, "deny") || !strcmp(v, "audit") ? v : "-";
+		if (strcmp(tg_events_field(ev, "event_kind"), "-")) {
+			*kind = tg_events_field(ev, "event_kind");
+			*op = tg_events_field(ev, "event_op");
+		}
+	}
+}
+
 int tg_event_filter_match(const struct tg_event_filter *f,
 			  struct json_object *ev)
 {
+	const char *tenant = tg_events_field(ev, "tenant"),
+		   *target = tg_events_field(ev, "target_tenant");
+	const char *kind, *op, *verdict;
 	__s64 t;
 
-	if (f->tenant && strcmp(tg_events_field(ev, "tenant"), f->tenant) &&
-	    strcmp(tg_events_field(ev, "target_tenant"), f->tenant))
+	tg_event_shown(ev, &kind, &op, &verdict);
+	if (f->tenant.n && !any_of(&f->tenant, tenant) &&
+	    !any_of(&f->tenant, target))
 		return 0;
-	if (f->kind && strcmp(tg_events_field(ev, "kind"), f->kind))
+	if (!any_of(&f->actor, tenant) || !any_of(&f->target, target) ||
+	    !any_of(&f->kind, kind) || !any_of(&f->verdict, verdict))
 		return 0;
-	if (f->have_since &&
-	    (tg_parse_time(tg_events_field(ev, "time"), &t) || t < f->since))
+	/* --op suppressed: the summaries, whatever they count. */
+	if (!any_of(&f->op, op) && !any_of(&f->op, tg_events_field(ev, "op")))
 		return 0;
-	return 1;
+	if (!f->have_since && !f->have_until)
+		return 1;
+	if (tg_parse_time(tg_events_field(ev, "time"), &t))
+		return 0;
+	return (!f->have_since || t >= f->since) &&
+	       (!f->have_until || t <= f->until);
+}
+
+/* The request's keys for the filters, and the longest value each takes. */
+static const struct {
+	const char *key;
+	size_t offset, max;
+} filter_keys[] = {
+	{"tenant", offsetof(struct tg_event_filter, tenant), TG_VIEW_NAME_MAX},
+	{"actor", offsetof(struct tg_event_filter, actor), TG_VIEW_NAME_MAX},
+	{"target", offsetof(struct tg_event_filter, target), TG_VIEW_NAME_MAX},
+	{"kind", offsetof(struct tg_event_filter, kind), 16},
+	{"op", offsetof(struct tg_event_filter, op), 64},
+	{"verdict", offsetof(struct tg_event_filter, verdict), 16},
+};
+
+static struct tg_filter_values *values_at(const struct tg_event_filter *f,
+					  size_t i)
+{
+	return (struct tg_filter_values *)((char *)f + filter_keys[i].offset);
+}
+
+void tg_event_filter_to_json(const struct tg_event_filter *f,
+			     struct json_object *req)
+{
+	const struct tg_filter_values *fv;
+	struct json_object *a;
+	size_t i;
+	unsigned int j;
+
+	for (i = 0; i < sizeof(filter_keys) / sizeof(filter_keys[0]); i++) {
+		fv = values_at(f, i);
+		if (!fv->n)
+			continue;
+		/* One value as a string, as agents before lists take it. */
+		if (fv->n == 1) {
+			json_object_object_add(
+				req, filter_keys[i].key,
+				json_object_new_string(fv->v[0]));
+			continue;
+		}
+		a = json_object_new_array();
+		for (j = 0; j < fv->n; j++)
+			json_object_array_add(a,
+					      json_object_new_string(fv->v[j]));
+		json_object_object_add(req, filter_keys[i].key, a);
+	}
+	if (f->have_since)
+		json_object_object_add(req, "since_ns",
+				       json_object_new_int64(f->since));
+	if (f->have_until)
+		json_object_object_add(req, "until_ns",
+				       json_object_new_int64(f->until));
+	if (f->lines_given)
+		json_object_object_add(req, "lines",
+				       json_object_new_int64(f->lines));
+}
+
+/* A value of a filter from the request: a string not too long. */
+static int value_ok(struct json_object *v, size_t max)
+{
+	return json_object_is_type(v, json_type_string) &&
+	       (size_t)json_object_get_string_len(v) < max;
+}
+
+const char *tg_event_filter_from_json(struct json_object *req,
+				      struct tg_event_filter *f)
+{
+	static char msg[96];
+	struct tg_filter_values *fv;
+	struct json_object *v;
+	size_t i, j, n;
+
+	for (i = 0; i < sizeof(filter_keys) / sizeof(filter_keys[0]); i++) {
+		if (!json_object_object_get_ex(req, filter_keys[i].key, &v))
+			continue;
+		fv = values_at(f, i);
+		snprintf(msg, sizeof(msg),
+			 "bad request: '%s' is not a string or a list of at "
+			 "most %d",
+			 filter_keys[i].key, TG_FILTER_VALUES_MAX);
+		if (value_ok(v, filter_keys[i].max)) {
+			tg_filter_add(fv, json_object_get_string(v));
+			continue;
+		}
+		if (!json_object_is_type(v, json_type_array))
+			return msg;
+		n = json_object_array_length(v);
+		for (j = 0; j < n; j++)
+			if (!value_ok(json_object_array_get_idx(v, j),
+				      filter_keys[i].max) ||
+			    tg_filter_add(fv, json_object_get_string(
+						      json_object_array_get_idx(
+							      v, j))))
+				return msg;
+	}
+	if (json_object_object_get_ex(req, "since_ns", &v)) {
+		if (!json_object_is_type(v, json_type_int))
+			return "bad request: 'since_ns' is not a number";
+		f->since = json_object_get_int64(v);
+		f->have_since = 1;
+	}
+	if (json_object_object_get_ex(req, "until_ns", &v)) {
+		if (!json_object_is_type(v, json_type_int))
+			return "bad request: 'until_ns' is not a number";
+		f->until = json_object_get_int64(v);
+		f->have_until = 1;
+	}
+	if (json_object_object_get_ex(req, "lines", &v)) {
+		if (!json_object_is_type(v, json_type_int) ||
+		    json_object_get_int64(v) < 0 ||
+		    json_object_get_int64(v) > TG_EVENT_LINES_MAX)
+			return "bad request: 'lines' is not a number from 0 to "
+			       "1000000";
+		f->lines = (long)json_object_get_int64(v);
+		f->lines_given = 1;
+	}
+	return NULL;
+}
+
+/* The oldest line kept, dropped. */
+static void tail_drop_oldest(struct tg_event_tail *t)
+{
+	free(t->line[t->first]);
+	t->bytes -= t->len[t->first];
+	t->first = (t->first + 1) % t->cap;
+	t->n--;
+}
+
+/* Room for twice as many (at most max), the oldest line first; 0 or -ENOMEM. */
+static int tail_grow(struct tg_event_tail *t)
+{
+	size_t cap = t->cap ? 2 * t->cap : 64, i;
+	size_t *nlen;
+	char **nl;
+
+	if (cap > t->max)
+		cap = t->max;
+	nl = calloc(cap, sizeof(*nl));
+	nlen = calloc(cap, sizeof(*nlen));
+	if (!nl || !nlen) {
+		free(nl);
+		free(nlen);
+		return -ENOMEM;
+	}
+	for (i = 0; i < t->n; i++) {
+		nl[i] = t->line[(t->first + i) % t->cap];
+		nlen[i] = t->len[(t->first + i) % t->cap];
+	}
+	free(t->line);
+	free(t->len);
+	t->line = nl;
+	t->len = nlen;
+	t->cap = cap;
+	t->first = 0;
+	return 0;
+}
+
+int tg_event_tail_add(struct tg_event_tail *t, const char *line, size_t len)
+{
+	size_t slot;
+	char *copy;
+
+	if (!t->max || (t->max_bytes && len > t->max_bytes))
+		return 0;
+	copy = malloc(len + 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, line, len);
+	copy[len] = '\0';
+	/* Full, in lines or in bytes: the oldest make room. */
+	while (t->n && (t->n == t->max ||
+			(t->max_bytes && t->bytes + len > t->max_bytes)))
+		tail_drop_oldest(t);
+	if (t->n == t->cap && tail_grow(t)) {
+		free(copy);
+		return -ENOMEM;
+	}
+	slot = (t->first + t->n++) % t->cap;
+	t->line[slot] = copy;
+	t->len[slot] = len;
+	t->bytes += len;
+	return 0;
+}
+
+int tg_event_tail_flush(struct tg_event_tail *t, int reverse,
+			int (*fn)(void *ctx, const char *line, size_t len),
+			void *ctx)
+{
+	size_t i, slot;
+	int err = 0;
+
+	for (i = 0; i < t->n; i++) {
+		slot = (t->first + (reverse ? t->n - 1 - i : i)) % t->cap;
+		if (!err && fn)
+			err = fn(ctx, t->line[slot], t->len[slot]);
+		free(t->line[slot]);
+	}
+	t->n = 0;
+	t->first = 0;
+	t->bytes = 0;
+	return err;
+}
+
+void tg_event_tail_free(struct tg_event_tail *t)
+{
+	tg_event_tail_flush(t, 0, NULL, NULL);
+	free(t->line);
+	free(t->len);
+	t->line = NULL;
+	t->len = NULL;
+	t->cap = 0;
 }
 
 /* Whether a name some other field of ev gives may be shown along with it. */

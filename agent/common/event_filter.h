@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Which stored events a reader gets: its filters (tenant, kind, since) and
+ * Which stored events a reader gets: its filters (tenants, kind, op,
+ * verdict, since, until, the last lines) and
  * its view (common/roles.h), whoever serves them (the CLI reading the log
  * itself, or the agent for a caller that may not read it).
  */
@@ -29,22 +30,99 @@ int tg_parse_time(const char *s, __s64 *ns);
 int tg_parse_duration(const char *s, __s64 *seconds);
 
 /*
- * --since: a time as above, or a duration back from now_ns: a number with
- * the unit s, m, h, d or w (90s, 10m, 2h, 1d). 0 or -EINVAL.
+ * --since or --until, as journalctl reads them, against now_ns: "now",
+ * "today", "yesterday", "tomorrow" (local midnight); an RFC 3339 time as
+ * above; a local date and time ("2026-12-07", its midnight; "2026-12-07
+ * 10:00", "2026-12-07 10:00:30"; "10:00" today); "@SECONDS" since the
+ * epoch; a span back ("-1h30m", "1h30m ago", or bare: "90s") or ahead
+ * ("+10m", "10m left"). A span is numbers each with its unit, spaces
+ * allowed between: s, sec, second(s); m, min, minute(s); h, hr, hour(s);
+ * d, day(s); w, week(s); M, month(s) (30.44 days); y, year(s) (365.25
+ * days). 0 or -EINVAL.
  */
-int tg_parse_since(const char *s, __s64 now_ns, __s64 *ns);
+int tg_parse_when(const char *s, __s64 now_ns, __s64 *ns);
 
-/* What a reader asked for; NULL or 0: no filter. */
-struct tg_event_filter {
-	const char *tenant; /* tenant or target_tenant */
-	const char *kind;
-	__s64 since; /* ns since the epoch, with have_since */
-	int have_since;
+#define TG_FILTER_VALUES_MAX 16	     /* values of one filter */
+#define TG_EVENT_LINES_MAX   1000000 /* --lines N at most */
+
+/* The values given for one filter: any of them matches; none: no filter. */
+struct tg_filter_values {
+	const char *v[TG_FILTER_VALUES_MAX];
+	unsigned int n;
 };
 
-/* Whether event ev passes f. */
+/*
+ * What a reader asked for: a filter given passes an event if one of its
+ * values matches (values of one filter OR, filters AND, as journalctl's).
+ */
+struct tg_event_filter {
+	struct tg_filter_values tenant;		   /* tenant or target_tenant */
+	struct tg_filter_values actor;		   /* tenant */
+	struct tg_filter_values target;		   /* target_tenant */
+	struct tg_filter_values kind, op, verdict; /* as tg_event_shown */
+	__s64 since, until; /* ns since the epoch, with have_since, _until */
+	int have_since, have_until;
+	long lines; /* with lines_given: only the last lines that pass */
+	int lines_given;
+};
+
+/* v added to fv; 0, or -E2BIG past TG_FILTER_VALUES_MAX. */
+int tg_filter_add(struct tg_filter_values *fv, const char *v);
+
+/* Whether event ev passes f (lines apart). */
 int tg_event_filter_match(const struct tg_event_filter *f,
 			  struct json_object *ev);
+
+/*
+ * The kind, op and verdict event ev stands for: its own, except for the
+ * summaries of events not stored one by one (kind agent): a suppressed
+ * summary (op suppressed) stands for the events it counts (event_kind,
+ * event_op, and event_verdict when deny or audit, else "-"), a drop
+ * summary (op drop) for events whose verdict is unknown ("-"); never
+ * "allow" for either.
+ */
+void tg_event_shown(struct json_object *ev, const char **kind, const char **op,
+		    const char **verdict);
+
+/* f into the request req to the agent (tenant, actor, ..., lines). */
+void tg_event_filter_to_json(const struct tg_event_filter *f,
+			     struct json_object *req);
+
+/*
+ * The filters of request req into f (its strings stay req's); NULL, or
+ * what is wrong with them.
+ */
+const char *tg_event_filter_from_json(struct json_object *req,
+				      struct tg_event_filter *f);
+
+/*
+ * The last lines of a reading, kept until it is caught up (what --lines
+ * and --follow print first): at most max lines and max_bytes bytes, the
+ * oldest dropped to make room (a line longer than max_bytes not kept).
+ */
+struct tg_event_tail {
+	size_t max;	  /* at most so many lines (SIZE_MAX: all) */
+	size_t max_bytes; /* and so many bytes of them (0: no limit) */
+	char **line;
+	size_t *len;
+	size_t cap, n, first, bytes; /* slots, kept, the oldest's slot */
+};
+
+/* What the agent keeps for a caller's last lines at most (bytes). */
+#define TG_EVENT_TAIL_BYTES_MAX (64 << 20)
+
+/* A copy of line kept in t; 0 or -ENOMEM. */
+int tg_event_tail_add(struct tg_event_tail *t, const char *line, size_t len);
+
+/*
+ * Each line kept, oldest first (newest first with reverse), handed to fn
+ * (nonzero stops and is returned); t emptied either way.
+ */
+int tg_event_tail_flush(struct tg_event_tail *t, int reverse,
+			int (*fn)(void *ctx, const char *line, size_t len),
+			void *ctx);
+
+void tg_event_tail_free(struct tg_event_tail *t);
 
 /*
  * Whether the holder of view v may see event ev. All: every event. A

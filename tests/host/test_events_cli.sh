@@ -21,7 +21,8 @@ ev() { "$TG_BIN/tenantguard" events --log "$TG_LOG" "$@"; }
 
 # Not through ev: $! must be the follower, not a subshell whose kill would
 # leave the follower running after the test.
-"$TG_BIN/tenantguard" events --log "$TG_LOG" --follow --json \
+# -n all: from the first line (a follow starts from the last 10 otherwise).
+"$TG_BIN/tenantguard" events --log "$TG_LOG" --follow -n all --json \
 	>"$TG_T/follow" 2>"$TG_T/follow.err" &
 follower=$!
 tg_track $follower
@@ -92,7 +93,7 @@ expect_err()
 		tg_fail "$name" "exit $rc: $out"
 	fi
 }
-expect_err bad_since "--since 'yesterday': not an RFC 3339 time" --since yesterday
+expect_err bad_since "--since 'the day before': not a time" --since 'the day before'
 expect_err bad_kind "--kind 'nett': not one of" --kind nett
 expect_err unknown_flag "unknown option --bogus" --bogus
 expect_err missing_value "option --tenant needs a value" --tenant

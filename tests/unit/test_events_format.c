@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "cli/events.h"
@@ -67,37 +68,119 @@ static void test_parse_since(void **state)
 {
 	__s64 now = 1714557600LL * NS, t;
 
-	assert_int_equal(tg_parse_since("10m", now, &t), 0);
+	assert_int_equal(tg_parse_when("10m", now, &t), 0);
 	assert_true(t == now - 600 * NS);
-	assert_int_equal(tg_parse_since("2h", now, &t), 0);
+	assert_int_equal(tg_parse_when("2h", now, &t), 0);
 	assert_true(t == now - 7200 * NS);
-	assert_int_equal(tg_parse_since("90s", now, &t), 0);
+	assert_int_equal(tg_parse_when("90s", now, &t), 0);
 	assert_true(t == now - 90 * NS);
-	assert_int_equal(tg_parse_since("1d", now, &t), 0);
+	assert_int_equal(tg_parse_when("1d", now, &t), 0);
 	assert_true(t == now - 86400 * NS);
-	assert_int_equal(tg_parse_since("1w", now, &t), 0);
+	assert_int_equal(tg_parse_when("1w", now, &t), 0);
 	assert_true(t == now - 7 * 86400 * NS);
-	assert_int_equal(tg_parse_since("0s", now, &t), 0);
+	assert_int_equal(tg_parse_when("0s", now, &t), 0);
 	assert_true(t == now);
-	assert_int_equal(tg_parse_since("2024-05-01T09:00:00Z", now, &t), 0);
+	assert_int_equal(tg_parse_when("2024-05-01T09:00:00Z", now, &t), 0);
 	assert_true(t == now - 3600 * NS);
 	static const char *bad[] = {"10",
 				    "m",
-				    "-5m",
 				    "10mm",
-				    "10 m",
-				    "1y",
+				    "1x",
+				    "h1",
+				    "1h ago ago",
+				    "--5m",
+				    "ago",
+				    " ago",
+				    "1h30",
 				    "99999999999999999999s",
 				    "100000000w",
+				    "2026-13-01",
+				    "2026-02-30 10:00",
+				    "2026-12-07 25:00",
+				    "2026-12-07 10",
+				    "10:61",
+				    "@",
+				    "@12x",
+				    "Yesterday",
 				    ""};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(tg_parse_since(bad[i], now, &t), -EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t = 42;
+		assert_int_equal(tg_parse_when(bad[i], now, &t), -EINVAL);
+		assert_true(t == 42);
+	}
+}
+
+/* Each form of forms (n) read against now as it wants. */
+struct when_case {
+	const char *s;
+	__s64 want;
+};
+
+static void check_when(const struct when_case *forms, size_t n, __s64 now)
+{
+	__s64 t;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		t = 42;
+		if (tg_parse_when(forms[i].s, now, &t) || t != forms[i].want)
+			fail_msg("'%s': %lld, not %lld", forms[i].s,
+				 (long long)t, (long long)forms[i].want);
+	}
+}
+
+/* Each form journalctl takes, against a fixed now, in two time zones. */
+static void test_parse_when(void **state)
+{
+	/* 2026-12-07T04:30:00Z */
+	const __s64 now = 1796617800LL * NS, day = 86400 * NS, h = 3600 * NS;
+	const __s64 midnight = now - (4 * 3600 + 1800) * NS; /* UTC */
+	const struct when_case utc[] = {
+		{"now", now},
+		{"today", midnight},
+		{"yesterday", midnight - day},
+		{"tomorrow", midnight + day},
+		/* Spans back: bare, "-", "ago"; ahead: "+", "left". */
+		{"-1h30m", now - 5400 * NS},
+		{"1h30m ago", now - 5400 * NS},
+		{"1h30m", now - 5400 * NS},
+		{"1 hour 30 min ago", now - 5400 * NS},
+		{"2days 3hours", now - 2 * day - 3 * h},
+		{"+10m", now + 600 * NS},
+		{"10min left", now + 600 * NS},
+		{"1y", now - 31557600LL * NS},
+		{"1M", now - 2629800LL * NS},
+		/* Local times (here UTC), RFC 3339, seconds since the epoch. */
+		{"2026-12-07 10:00", midnight + 10 * h},
+		{"2026-12-07 10:00:30", midnight + 10 * h + 30 * NS},
+		{"2026-12-06", midnight - day},
+		{"03:15", midnight + 3 * h + 900 * NS},
+		{"2026-12-07T01:00:00+02:00", midnight - h},
+		{"@1796617800", now},
+	};
+	/* Five hours behind UTC: local midnight and times move, the rest not.
+	 */
+	const struct when_case est[] = {
+		{"today", midnight - day + 5 * h}, /* 6 Dec, local */
+		{"2026-12-07 10:00", midnight + 15 * h},
+		{"2026-12-07T10:00:00Z", midnight + 10 * h},
+		{"-1h", now - h},
+	};
+
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	check_when(utc, sizeof(utc) / sizeof(utc[0]), now);
+	setenv("TZ", "EST5", 1);
+	tzset();
+	check_when(est, sizeof(est) / sizeof(est[0]), now);
+	setenv("TZ", "UTC0", 1);
+	tzset();
 }
 
 static char *render(const char *json, int colour)
 {
 	static char buf[8192];
-	struct tg_events_cols w = {3, 5, 7, 8, 8, 7, 5, 8};
+	struct tg_events_cols w = TG_EVENTS_COLS_DEFAULT;
 	struct json_object *o = json_tokener_parse(json);
 	FILE *f = fmemopen(buf, sizeof(buf), "w");
 
@@ -122,8 +205,9 @@ static void test_human_hostile(void **state)
 
 	assert_string_equal(
 		s,
-		"7   2024-05-01T10:00:00.123Z file  deny    globex   -> "
-		"acme     open    9     a\\x1b]0;x\\x07b /srv/a\\x0ab\\x7f\n");
+		"7         2024-05-01T10:00:00.123Z file    deny    globex       -> "
+		"acme         open         9       a\\x1b]0;x\\x07b  "
+		"/srv/a\\x0ab\\x7f\n");
 	for (i = 0; i + 1 < strlen(s); i++)
 		assert_true((unsigned char)s[i] >= 0x20);
 }
@@ -222,7 +306,8 @@ static void test_human_colour_and_net(void **state)
 		"{\"seq\":1,\"kind\":\"agent\",\"verdict\":\"allow\",\"op\":\"drop\","
 		"\"message\":\"3 events dropped\"}",
 		1);
-	assert_non_null(strstr(s, "\033[1;35mallow\033[0m"));
+	/* A loss has no verdict of its own: "-", never allow. */
+	assert_non_null(strstr(s, "\033[1;35m-\033[0m"));
 	assert_non_null(strstr(s, "3 events dropped\n"));
 	s = render(
 		"{\"seq\":1,\"kind\":\"agent\",\"verdict\":\"allow\",\"op\":\"drop\"}",
@@ -230,12 +315,63 @@ static void test_human_colour_and_net(void **state)
 	assert_null(strchr(s, '\033'));
 }
 
+/* Columns never drift: a long value is cut with a visible mark. */
+static void test_human_fixed_columns(void **state)
+{
+	char *s = render(
+		"{\"seq\":123456,\"time\":\"2024-05-01T10:00:00.5Z\","
+		"\"kind\":\"unix\",\"verdict\":\"deny\",\"tenant\":"
+		"\"initech-with-a-long-name\",\"target_tenant\":\"acme\","
+		"\"op\":\"connect\",\"pid\":12,\"comm\":\"a-very-long-command\","
+		"\"path\":\"/srv/acme/sock\"}",
+		0);
+
+	assert_string_equal(s, "123456    2024-05-01T10:00:00.5Z   unix    "
+			       "deny    initech-wit\u2026 -> acme         "
+			       "connect      12      a-very-long-co\u2026 "
+			       "/srv/acme/sock\n");
+	/* The header over the same columns. */
+	{
+		static char buf[512];
+		struct tg_events_cols w = TG_EVENTS_COLS_DEFAULT;
+		FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+		tg_events_print_header(f, &w, 0);
+		fclose(f);
+		/* Byte offsets: each cut mark is 3 bytes, one column. */
+		assert_int_equal(strstr(buf, "TARGET") - buf,
+				 strstr(s, "acme") - s - 2);
+		assert_int_equal(strstr(buf, "DETAIL") - buf,
+				 strstr(s, "/srv") - s - 2 * 2);
+	}
+}
+
+/* A suppressed summary: the kind, op and verdict it counts, and how many. */
+static void test_human_suppressed(void **state)
+{
+	char *s = render(
+		"{\"seq\":3,\"time\":\"2026-12-07T09:00:00Z\",\"kind\":\"agent\","
+		"\"verdict\":\"allow\",\"tenant\":\"globex\",\"target_tenant\":"
+		"\"host\",\"op\":\"suppressed\",\"event_kind\":\"net\","
+		"\"event_op\":\"connect\",\"event_verdict\":\"deny\","
+		"\"suppressed\":912,\"window_start\":\"a\",\"window_end\":\"b\"}",
+		0);
+
+	assert_string_equal(s, "3         2026-12-07T09:00:00Z     net     "
+			       "deny    globex       -> host         connect  "
+			       "    -       -               suppressed: 912 "
+			       "more by the rate limit, a to b\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_parse_since),
+		cmocka_unit_test(test_parse_when),
 		cmocka_unit_test(test_human_hostile),
+		cmocka_unit_test(test_human_fixed_columns),
+		cmocka_unit_test(test_human_suppressed),
 		cmocka_unit_test(test_escape_hidden),
 		cmocka_unit_test(test_json_hidden),
 		cmocka_unit_test(test_human_guard),
