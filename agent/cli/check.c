@@ -267,21 +267,27 @@ out:
 int cmd_seccomp_check(const struct cli_opts *o, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"no-pid-namespace", no_argument, NULL, 'P'}, {}};
+		{"no-pid-namespace", no_argument, NULL, 'P'},
+		{"json", no_argument, NULL, 'j'},
+		{}};
 	struct tg_sc_profile p;
+	struct json_object *jo;
 	char err[512];
-	int k, c, bad = 0, pid_ns = 1;
+	int k, c, bad = 0, pid_ns = 1, json = 0;
 
 	(void)o;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		if (c != 'P')
+		if (c == 'P')
+			pid_ns = 0;
+		else if (c == 'j')
+			json = 1;
+		else
 			return tg_err(2,
 				      "seccomp check: bad option '%s' (see "
 				      "tenantguard help)",
 				      argv[optind - 1]);
-		pid_ns = 0;
 	}
 	argc -= optind;
 	argv += optind;
@@ -297,8 +303,39 @@ int cmd_seccomp_check(const struct cli_opts *o, int argc, char **argv)
 			    !(ctx = tg_sc_compile(&p, 1, err, sizeof(err))))
 				tg_diag_add(&d, argv[k], 1, 1, "%s", err);
 		}
-		print_diag(&d);
-		if (ctx)
+		if (json) {
+			jo = json_object_new_object();
+			json_object_object_add(jo, "profile",
+					       json_object_new_string(argv[k]));
+			json_object_object_add(jo, "ok",
+					       json_object_new_boolean(!!ctx));
+			json_object_object_add(jo, "errors", diag_array(&d));
+			if (ctx) {
+				json_object_object_add(
+					jo, "rules",
+					json_object_new_int64(p.n_rules));
+				json_object_object_add(
+					jo, "default",
+					json_object_new_string(
+						p.def_action == TG_SC_NOTIFY
+							? "notify"
+						: p.def_action == TG_SC_ALLOW
+							? "allow"
+						: p.def_action == TG_SC_ERRNO
+							? "errno"
+						: p.def_action == TG_SC_LOG
+							? "log"
+							: "kill"));
+			}
+			printf("%s\n",
+			       json_object_to_json_string_ext(
+				       jo, JSON_C_TO_STRING_PLAIN |
+					       JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(jo);
+		} else {
+			print_diag(&d);
+		}
+		if (ctx && !json)
 			printf("%s: ok: %u rules, default %s\n", argv[k],
 			       p.n_rules,
 			       p.def_action == TG_SC_NOTIFY
@@ -307,7 +344,7 @@ int cmd_seccomp_check(const struct cli_opts *o, int argc, char **argv)
 			       : p.def_action == TG_SC_ERRNO ? "errno"
 			       : p.def_action == TG_SC_LOG   ? "log"
 							     : "kill");
-		else
+		else if (!ctx)
 			bad = 1;
 		seccomp_release(ctx);
 		tg_diag_free(&d);

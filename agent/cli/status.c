@@ -471,10 +471,30 @@ void print_changes(struct json_object *r)
 
 int cmd_reload(const struct cli_opts *o, int argc, char **argv)
 {
-	struct json_object *r;
+	struct json_object *r, *v;
+	int json = argc > 1 && strcmp(argv[1], "--json") == 0, ok;
 
+	if (argc > (json ? 2 : 1))
+		return tg_err(2, "reload: unexpected argument '%s' (reload "
+				 "[--json])",
+			      argv[json ? 2 : 1]);
 	if (call(o, "reload", &r))
 		return 1;
+	if (json) {
+		/* The agent's reply as it is; the exit status as for text. */
+		ok = json_object_object_get_ex(r, "pending", &v) &&
+				     json_object_get_boolean(v)
+			     ? CLI_PENDING
+		     : json_object_object_get_ex(r, "ok", &v) &&
+				     json_object_get_boolean(v)
+			     ? 0
+			     : 1;
+		printf("%s\n", json_object_to_json_string_ext(
+				       r, JSON_C_TO_STRING_PLAIN |
+						  JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(r);
+		return ok;
+	}
 	if (cli_pending(r)) {
 		print_changes(r);
 		json_object_put(r);

@@ -118,6 +118,9 @@ static const struct cli_opt_doc json_opts[] = {
 static const struct cli_opt_doc sc_check_opts[] = {
 	{"--no-pid-namespace", NULL, NULL,
 	 "check for run --no-pid-namespace (no init in the profile)"},
+	{"--json", NULL, NULL,
+	 "one JSON object per profile: ok, errors (file, line, column, "
+	 "message), rules, default"},
 	{}};
 static const struct cli_opt_doc check_opts[] = {
 	{"--json", NULL, NULL,
@@ -141,10 +144,11 @@ const struct cli_opt_doc cli_global_opts[] = {
 const struct cli_cmd_doc cli_cmd_docs[] = {
 	{"status", "[--json]", "policy, generation, backends, tenants, denials",
 	 status_opts},
-	{"reload", "",
+	{"reload", "[--json]",
 	 "load the agent's policy files again; errors are\n"
-	 "printed and the policy in force stays",
-	 no_opts},
+	 "printed and the policy in force stays (--json: the\n"
+	 "agent's reply)",
+	 json_opts},
 	{"detach", "", "stop the agent and remove every check it made",
 	 no_opts},
 	{"confirm", "ID",
@@ -229,7 +233,7 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "gets this process's stdin, stdout and stderr for CMD, and\n"
 	 "kills CMD if this process goes away",
 	 run_opts},
-	{"seccomp check", "[--no-pid-namespace] FILE...",
+	{"seccomp check", "[--no-pid-namespace] [--json] FILE...",
 	 "validate seccomp profiles, and what run asks of them (ok: run\n"
 	 "takes it); errors as file:line:column",
 	 sc_check_opts},

@@ -118,6 +118,14 @@ if grep '"op":"reload"' "$TG_LOG" | grep '"verdict":"allow"' |
 else
 	tg_fail reload_warnings_in_event "$(grep '"op":"reload"' "$TG_LOG" | tail -n 1)"
 fi
+# --json: the agent's reply as it is.
+rc=0
+$CLI reload --json >"$TG_T/out" 2>&1 || rc=$?
+if [ $rc = 0 ] && grep -q '"ok":true,"generation":[0-9]*,' "$TG_T/out" && grep -q '"warnings":\[' "$TG_T/out"; then
+	tg_pass reload_json
+else
+	tg_fail reload_json "exit $rc: $(cat "$TG_T/out")"
+fi
 # Renamed: read, no warning left for it.
 mv "$E/policy.d/globex.yml" "$E/policy.d/globex.yaml"
 rc=0
