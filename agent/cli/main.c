@@ -142,16 +142,45 @@ static int help_asked(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * --control-socket PATH (or --control-socket=PATH) anywhere before "--",
+ * before or after the command: taken out of argv into o. 0, or 2 (told)
+ * when it has no value.
+ */
+static int take_global(int *argc, char **argv, struct cli_opts *o)
+{
+#define OPT "--control-socket"
+	static const char opt[] = OPT;
+	int i, j, n;
+
+	for (i = 1; i < *argc && strcmp(argv[i], "--"); i++) {
+		if (!strncmp(argv[i], OPT "=", sizeof(opt))) {
+			o->control_socket = argv[i] + sizeof(opt);
+			n = 1;
+		} else if (!strcmp(argv[i], opt)) {
+			if (i + 1 >= *argc)
+				return tg_err(2, "%s needs a value", opt);
+			o->control_socket = argv[i + 1];
+			n = 2;
+		} else {
+			continue;
+		}
+		for (j = i; j + n <= *argc; j++)
+			argv[j] = argv[j + n];
+		*argc -= n;
+		i--;
+	}
+	return 0;
+#undef OPT
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_opts o = {.control_socket = "/run/tenantguard/control.sock"};
 
 	tg_log_init(PROG, 0);
-	if (argc > 2 && strcmp(argv[1], "--control-socket") == 0) {
-		o.control_socket = argv[2];
-		argc -= 2;
-		argv += 2;
-	}
+	if (take_global(&argc, argv, &o))
+		return 2;
 	if (argc < 2) {
 		cli_usage(stderr);
 		return 2;

@@ -19,7 +19,7 @@ const char *cli_unreachable_hint(int err)
 	case ECONNREFUSED:
 		return "; is tenantguard-agent running? (systemctl status "
 		       "tenantguard-agent; another socket: --control-socket "
-		       "PATH before the command)";
+		       "PATH)";
 	case EACCES:
 		return "; the socket is root's and its group's (tenantguard, or "
 		       "the agent's --control-group): a member of it may "

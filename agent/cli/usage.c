@@ -324,7 +324,7 @@ void cli_usage(FILE *out)
 	for (c = cli_cmd_docs; c->name; c++)
 		put_command(out, c, 0);
 	fprintf(out, "COMMAND --help: one command's help, with its options\n");
-	fprintf(out, "global option (before COMMAND): %s %s\n",
+	fprintf(out, "global option (anywhere before --): %s %s\n",
 		cli_global_opts[0].name, cli_global_opts[0].arg);
 	fprintf(out, "  (default /run/tenantguard/control.sock)\n");
 	fprintf(out, PROG " --version: the release\n");

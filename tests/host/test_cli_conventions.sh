@@ -4,8 +4,9 @@
 # shows (text and JSON) and the version label of the agent's
 # tenantguard_build_info metric. COMMAND --help (or -h, anywhere before
 # "--") prints that command's help with its options, exit 0; an argument
-# after "--" is the workload's. A control socket that cannot be reached is
-# reported with what to check.
+# after "--" is the workload's. --control-socket goes anywhere before
+# "--", also as --control-socket=PATH. A control socket that cannot be
+# reached is reported with what to check.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
 
@@ -77,6 +78,13 @@ if $CLI status --json | grep -q "\"version\": *\"$want\""; then
 	tg_pass status_json_version
 else
 	tg_fail status_json_version "$($CLI status --json 2>&1 | head -n 5)"
+fi
+# --control-socket anywhere before --, also as --opt=value.
+if "$B" status --control-socket "$TG_T/control.sock" --json | grep -q "\"version\"" &&
+	"$B" status --json --control-socket="$TG_T/control.sock" | grep -q "\"version\""; then
+	tg_pass control_socket_any_position
+else
+	tg_fail control_socket_any_position "$("$B" status --control-socket="$TG_T/control.sock" 2>&1 | head -n 2)"
 fi
 if $CLI status | grep -q "^agent: *tenantguard-agent $want\$"; then
 	tg_pass status_text_version
