@@ -438,10 +438,9 @@ void tg_delivery_metrics(struct tg_delivery *d,
 			  "gauge",
 			  "When the agent wrote this file (Unix time): an old "
 			  "value means the agent is down or stuck.");
-	tg_metrics_double(m, "tenantguard_metrics_written_timestamp_seconds",
-			  NULL,
-			  x->now ? x->now
-				 : (double)tg_clock_ns(CLOCK_REALTIME) / 1e9);
+	tg_metrics_double(
+		m, "tenantguard_metrics_written_timestamp_seconds", NULL,
+		x->now ? x->now : (double)tg_clock_ns(CLOCK_REALTIME) / 1e9);
 }
 
 int tg_delivery_write_metrics(struct tg_delivery *d,

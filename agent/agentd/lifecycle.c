@@ -134,20 +134,23 @@ static void suppressed_counts(struct agent *a, struct tg_counts *c)
 	for (id = 0; id < a->reg.next_id && id < TG_TENANT_PENDING; id++) {
 		n = tg_ratelimit_suppressed(a->rl, id);
 		if (n)
-			tg_counts_add(c, tg_registry_name(&a->reg, id, buf,
-							  sizeof(buf)),
-				      n);
+			tg_counts_add(
+				c,
+				tg_registry_name(&a->reg, id, buf, sizeof(buf)),
+				n);
 	}
 	n = tg_ratelimit_suppressed(a->rl, TG_TENANT_PENDING);
 	if (n)
-		tg_counts_add(c, tg_registry_name(&a->reg, TG_TENANT_PENDING,
-						  buf, sizeof(buf)),
+		tg_counts_add(c,
+			      tg_registry_name(&a->reg, TG_TENANT_PENDING, buf,
+					       sizeof(buf)),
 			      n);
 }
 
 void agent_write_metrics(struct agent *a)
 {
-	struct json_object *o = agent_backends_json(a, json_object_new_object(), 0);
+	struct json_object *o =
+		agent_backends_json(a, json_object_new_object(), 0);
 	struct json_object *un = NULL;
 	struct tg_backend_state be[5];
 	const char **unenforced = NULL;
@@ -165,21 +168,20 @@ void agent_write_metrics(struct agent *a)
 		unenforced[i] = json_object_get_string(
 			json_object_array_get_idx(un, i));
 	err = tg_delivery_write_metrics(
-		&a->dlv,
-		&(struct tg_delivery_extra){
-			.kernel_drops = tg_bpf_event_drops(&a->bpf),
-			.reloads_ok = a->reloads_ok,
-			.reloads_failed = a->reloads_failed,
-			.control_cut = a->ctl.cut,
-			.admin_held = a->admin_rl.held_total,
-			.admin_held_evicted = a->admin_rl.held_evicted,
-			.admin_dropped = a->admin_dropped,
-			.runs_refused = a->runs_refused,
-			.streams_refused = a->streams_refused,
-			.backends = be,
-			.nbackends = agent_backend_states(a, o, be),
-			.unenforced = unenforced,
-			.suppressed = &supp});
+		&a->dlv, &(struct tg_delivery_extra){
+				 .kernel_drops = tg_bpf_event_drops(&a->bpf),
+				 .reloads_ok = a->reloads_ok,
+				 .reloads_failed = a->reloads_failed,
+				 .control_cut = a->ctl.cut,
+				 .admin_held = a->admin_rl.held_total,
+				 .admin_held_evicted = a->admin_rl.held_evicted,
+				 .admin_dropped = a->admin_dropped,
+				 .runs_refused = a->runs_refused,
+				 .streams_refused = a->streams_refused,
+				 .backends = be,
+				 .nbackends = agent_backend_states(a, o, be),
+				 .unenforced = unenforced,
+				 .suppressed = &supp});
 	free(unenforced);
 	tg_counts_free(&supp);
 	json_object_put(o);

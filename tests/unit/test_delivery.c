@@ -105,19 +105,20 @@ static void test_agent_metrics_backends(void **state)
 		m.b.p, "# TYPE tenantguard_events_suppressed_total counter\n"
 		       "tenantguard_events_suppressed_total{tenant=\"acme\"} "
 		       "7\n"));
-	assert_non_null(strstr(
-		m.b.p, "tenantguard_metrics_written_timestamp_seconds "
-		       "1700000000.500000\n"));
+	assert_non_null(strstr(m.b.p,
+			       "tenantguard_metrics_written_timestamp_seconds "
+			       "1700000000.500000\n"));
 	tg_metrics_free(&m);
 	/* Without a clock given, the time is now's. */
 	x.now = 0;
 	x.suppressed = NULL;
 	tg_metrics_init(&m);
 	tg_delivery_metrics(&d, &x, &m);
-	assert_non_null(strstr(m.b.p, "# TYPE tenantguard_events_suppressed_total "
-				      "counter\n# HELP"));
-	assert_non_null(
-		strstr(m.b.p, "tenantguard_metrics_written_timestamp_seconds 1"));
+	assert_non_null(strstr(m.b.p,
+			       "# TYPE tenantguard_events_suppressed_total "
+			       "counter\n# HELP"));
+	assert_non_null(strstr(
+		m.b.p, "tenantguard_metrics_written_timestamp_seconds 1"));
 	tg_metrics_free(&m);
 	tg_counts_free(&supp);
 	tg_delivery_free(&d);
