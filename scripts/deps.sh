@@ -8,7 +8,7 @@ libseccomp-dev seccomp libcap-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
 libnl-idiag-3-dev libjson-c-dev libyaml-dev libcmocka-dev libclang-rt-14-dev
 liburing-dev libsodium-dev libsystemd-dev
 qemu-system-x86 busybox-static cpio iproute2 kmod util-linux xz-utils zstd
-btrfs-progs
+btrfs-progs prometheus python3
 debhelper lintian mmdebstrap man-db"
 
 missing=""

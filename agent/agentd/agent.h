@@ -210,6 +210,9 @@ void agent_unregistered_text(const struct agent *a, char *buf, size_t len);
 void agent_report_links(struct agent *a);
 struct json_object *agent_backends_json(struct agent *a, struct json_object *o,
 					int reasons);
+/* Each feature's backend from agent_backends_json's o; 5 entries. */
+size_t agent_backend_states(struct agent *a, struct json_object *o,
+			    struct tg_backend_state *out);
 void agent_on_seccomp_denial(void *ctx, const char *tenant, const char *profile,
 			     const struct tg_sc_denial *d);
 

@@ -315,6 +315,41 @@ static void control_metrics(const struct tg_delivery_extra *x,
 		       x->streams_refused);
 }
 
+static void suppressed_sample(void *ctx, const char *tenant, __u64 v)
+{
+	const char *l[] = {"tenant", tenant, NULL};
+
+	tg_metrics_u64(ctx, "tenantguard_events_suppressed_total", l, v);
+}
+
+/* Each feature's backend (1: fully enforced), and what is left unenforced. */
+static void backend_metrics(const struct tg_delivery_extra *x,
+			    struct tg_metrics *m)
+{
+	const char *l[] = {"feature", NULL, "backend", NULL, NULL};
+	size_t i;
+
+	tg_metrics_family(m, "tenantguard_backend_enforced", "gauge",
+			  "1 while the feature is fully enforced by its "
+			  "backend, 0 when it has none or leaves a part "
+			  "unenforced (tenantguard status: unenforced).");
+	for (i = 0; i < x->nbackends; i++) {
+		l[1] = x->backends[i].feature;
+		l[3] = x->backends[i].backend;
+		tg_metrics_u64(m, "tenantguard_backend_enforced", l,
+			       x->backends[i].enforced ? 1 : 0);
+	}
+	tg_metrics_family(m, "tenantguard_unenforced", "gauge",
+			  "1 for each feature or part of one that is not "
+			  "enforced, as tenantguard status lists them.");
+	l[0] = "what";
+	l[2] = NULL;
+	for (i = 0; x->unenforced && x->unenforced[i]; i++) {
+		l[1] = x->unenforced[i];
+		tg_metrics_u64(m, "tenantguard_unenforced", l, 1);
+	}
+}
+
 void tg_delivery_metrics(struct tg_delivery *d,
 			 const struct tg_delivery_extra *x,
 			 struct tg_metrics *m)
@@ -392,6 +427,20 @@ void tg_delivery_metrics(struct tg_delivery *d,
 	tg_metrics_u64(m, "tenantguard_policy_reloads_total", l,
 		       x->reloads_failed);
 	control_metrics(x, m);
+	backend_metrics(x, m);
+	tg_metrics_family(m, "tenantguard_events_suppressed_total", "counter",
+			  "Events the tenant's rate limit held back (counted, "
+			  "not sent), by the actor's tenant; a tenant appears "
+			  "once it has one.");
+	if (x->suppressed)
+		tg_counts_each(x->suppressed, suppressed_sample, m);
+	tg_metrics_family(m, "tenantguard_metrics_written_timestamp_seconds",
+			  "gauge",
+			  "When the agent wrote this file (Unix time): an old "
+			  "value means the agent is down or stuck.");
+	tg_metrics_double(
+		m, "tenantguard_metrics_written_timestamp_seconds", NULL,
+		x->now ? x->now : (double)tg_clock_ns(CLOCK_REALTIME) / 1e9);
 }
 
 int tg_delivery_write_metrics(struct tg_delivery *d,

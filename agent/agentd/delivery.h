@@ -32,6 +32,13 @@ struct tg_delivery {
 	__u64 *denials, *audits; /* TG_MAX_TENANTS + 1 each */
 };
 
+/* One enforcement feature's backend, for the metrics file. */
+struct tg_backend_state {
+	const char *feature; /* "file", "net", "unix", "proc", "guard" */
+	const char *backend; /* tg_backend_name: "bpf-lsm", "none" ... */
+	int enforced;	     /* 0: no backend, or a part left unenforced */
+};
+
 /* Counters the agent keeps elsewhere, for the metrics file. */
 struct tg_delivery_extra {
 	__u64 kernel_drops; /* kernel ring buffer full */
@@ -43,6 +50,13 @@ struct tg_delivery_extra {
 	__u64 admin_dropped;	  /* request records dropped */
 	__u64 runs_refused;	  /* runs refused: too many at once */
 	__u64 streams_refused;	  /* event streams refused: too many */
+	const struct tg_backend_state *backends; /* nbackends of them */
+	size_t nbackends;
+	/* What status lists as "unenforced" ("file:open" ...); NULL-ended. */
+	const char *const *unenforced;
+	/* Events held back by the rate limit, by tenant name; may be NULL. */
+	const struct tg_counts *suppressed;
+	double now; /* CLOCK_REALTIME seconds; 0: read the clock */
 };
 
 /* 0, or -ENOMEM (d then needs no free). */

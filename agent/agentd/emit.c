@@ -242,6 +242,43 @@ struct json_object *agent_backends_json(struct agent *a, struct json_object *o,
 }
 
 /*
+ * Each feature's backend into out (5 entries) from the "backends" object and
+ * the "unenforced" array of agent_backends_json: a feature is enforced when
+ * it has a backend and nothing of it ("file", "file:open") is unenforced.
+ * Returns the number of entries.
+ */
+size_t agent_backend_states(struct agent *a, struct json_object *o,
+			    struct tg_backend_state *out)
+{
+	static const char *const names[] = {"file", "net", "unix", "proc"};
+	struct json_object *be = NULL, *un = NULL, *v;
+	size_t i, j, n = 0, len;
+	const char *s;
+
+	json_object_object_get_ex(o, "backends", &be);
+	json_object_object_get_ex(o, "unenforced", &un);
+	for (i = 0; i < 5; i++) {
+		out[n].feature = i < 4 ? names[i] : "guard";
+		out[n].backend =
+			i < 4 ? (json_object_object_get_ex(be, names[i], &v)
+					 ? json_object_get_string(v)
+					 : "none")
+			      : tg_backend_name(a->bpf.guard_backend);
+		out[n].enforced = strcmp(out[n].backend, "none") != 0;
+		len = strlen(out[n].feature);
+		for (j = 0; j < json_object_array_length(un); j++) {
+			s = json_object_get_string(
+				json_object_array_get_idx(un, j));
+			if (s && !strncmp(s, out[n].feature, len) &&
+			    (!s[len] || s[len] == ':'))
+				out[n].enforced = 0;
+		}
+		n++;
+	}
+	return n;
+}
+
+/*
  * The strings of a JSON array (those starting with prefix, if not NULL),
  * joined by ", ", into buf at n; the new n.
  */

@@ -122,10 +122,52 @@ static void stop_fanotify(struct agent *a)
 	a->fan = NULL;
 }
 
+/* Events each tenant's rate limit held back, by name (nonzero only). */
+static void suppressed_counts(struct agent *a, struct tg_counts *c)
+{
+	char buf[32];
+	__u64 n;
+	__u32 id;
+
+	if (!a->rl)
+		return;
+	for (id = 0; id < a->reg.next_id && id < TG_TENANT_PENDING; id++) {
+		n = tg_ratelimit_suppressed(a->rl, id);
+		if (n)
+			tg_counts_add(
+				c,
+				tg_registry_name(&a->reg, id, buf, sizeof(buf)),
+				n);
+	}
+	n = tg_ratelimit_suppressed(a->rl, TG_TENANT_PENDING);
+	if (n)
+		tg_counts_add(c,
+			      tg_registry_name(&a->reg, TG_TENANT_PENDING, buf,
+					       sizeof(buf)),
+			      n);
+}
+
 void agent_write_metrics(struct agent *a)
 {
+	struct json_object *o =
+		agent_backends_json(a, json_object_new_object(), 0);
+	struct json_object *un = NULL;
+	struct tg_backend_state be[5];
+	const char **unenforced = NULL;
+	struct tg_counts supp;
 	int prev = a->dlv.metrics_err;
-	int err = tg_delivery_write_metrics(
+	size_t i, n = 0;
+	int err;
+
+	tg_counts_init(&supp);
+	suppressed_counts(a, &supp);
+	if (json_object_object_get_ex(o, "unenforced", &un))
+		n = json_object_array_length(un);
+	unenforced = calloc(n + 1, sizeof(*unenforced));
+	for (i = 0; unenforced && i < n; i++)
+		unenforced[i] = json_object_get_string(
+			json_object_array_get_idx(un, i));
+	err = tg_delivery_write_metrics(
 		&a->dlv, &(struct tg_delivery_extra){
 				 .kernel_drops = tg_bpf_event_drops(&a->bpf),
 				 .reloads_ok = a->reloads_ok,
@@ -135,8 +177,14 @@ void agent_write_metrics(struct agent *a)
 				 .admin_held_evicted = a->admin_rl.held_evicted,
 				 .admin_dropped = a->admin_dropped,
 				 .runs_refused = a->runs_refused,
-				 .streams_refused = a->streams_refused});
-
+				 .streams_refused = a->streams_refused,
+				 .backends = be,
+				 .nbackends = agent_backend_states(a, o, be),
+				 .unenforced = unenforced,
+				 .suppressed = &supp});
+	free(unenforced);
+	tg_counts_free(&supp);
+	json_object_put(o);
 	if (err && err != prev)
 		tg_info("metrics file %s: %s", a->opt.metrics_file,
 			strerror(-err));

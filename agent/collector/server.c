@@ -721,6 +721,14 @@ static void write_metrics(struct tg_collector *c)
 			"Events syslog did not take (they stay in the log).",
 			c->syslog->failed);
 	}
+	tg_metrics_family(
+		&m, "tenantguard_collector_metrics_written_timestamp_seconds",
+		"gauge",
+		"When the collector wrote this file (Unix time): an old value "
+		"means the collector is down or stuck.");
+	tg_metrics_double(
+		&m, "tenantguard_collector_metrics_written_timestamp_seconds",
+		NULL, (double)tg_clock_ns(CLOCK_REALTIME) / 1e9);
 	err = tg_metrics_write(&m, c->metrics_path);
 	if (err && err != c->metrics_err)
 		tg_info("metrics file %s: %s", c->metrics_path, strerror(-err));

@@ -62,6 +62,69 @@ static void test_agent_metrics(void **state)
 	tg_sink_free(s);
 }
 
+/*
+ * Backends (enforced or not), what is unenforced, suppression by tenant and
+ * the time of writing, each as its own family.
+ */
+static void test_agent_metrics_backends(void **state)
+{
+	struct tg_sink *s =
+		tg_sink_new("/nonexistent-tg/events.sock", 4, geteuid());
+	const struct tg_backend_state be[] = {
+		{"file", "fanotify", 0},
+		{"net", "bpf-lsm", 1},
+	};
+	const char *const un[] = {"file:open", "guard", NULL};
+	struct tg_delivery_extra x = {.backends = be,
+				      .nbackends = 2,
+				      .unenforced = un,
+				      .now = 1700000000.5};
+	struct tg_counts supp;
+	struct tg_delivery d;
+	struct tg_metrics m;
+
+	(void)state;
+	assert_non_null(s);
+	tg_counts_init(&supp);
+	assert_int_equal(tg_counts_add(&supp, "acme", 7), 0);
+	x.suppressed = &supp;
+	tg_delivery_init(&d, s, NULL);
+	tg_metrics_init(&m);
+	tg_delivery_metrics(&d, &x, &m);
+	assert_int_equal(m.err, 0);
+	assert_non_null(strstr(m.b.p,
+			       "# TYPE tenantguard_backend_enforced gauge\n"
+			       "tenantguard_backend_enforced{feature=\"file\","
+			       "backend=\"fanotify\"} 0\n"
+			       "tenantguard_backend_enforced{feature=\"net\","
+			       "backend=\"bpf-lsm\"} 1\n"));
+	assert_non_null(strstr(m.b.p,
+			       "tenantguard_unenforced{what=\"file:open\"} 1\n"
+			       "tenantguard_unenforced{what=\"guard\"} 1\n"));
+	assert_non_null(strstr(
+		m.b.p, "# TYPE tenantguard_events_suppressed_total counter\n"
+		       "tenantguard_events_suppressed_total{tenant=\"acme\"} "
+		       "7\n"));
+	assert_non_null(strstr(m.b.p,
+			       "tenantguard_metrics_written_timestamp_seconds "
+			       "1700000000.500000\n"));
+	tg_metrics_free(&m);
+	/* Without a clock given, the time is now's. */
+	x.now = 0;
+	x.suppressed = NULL;
+	tg_metrics_init(&m);
+	tg_delivery_metrics(&d, &x, &m);
+	assert_non_null(strstr(m.b.p,
+			       "# TYPE tenantguard_events_suppressed_total "
+			       "counter\n# HELP"));
+	assert_non_null(strstr(
+		m.b.p, "tenantguard_metrics_written_timestamp_seconds 1"));
+	tg_metrics_free(&m);
+	tg_counts_free(&supp);
+	tg_delivery_free(&d);
+	tg_sink_free(s);
+}
+
 static void collect_event(void *ctx, struct json_object *ev)
 {
 	struct json_object **out = ctx, *v;
@@ -149,6 +212,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_agent_metrics),
+		cmocka_unit_test(test_agent_metrics_backends),
 		cmocka_unit_test(test_malformed_reported),
 		cmocka_unit_test(test_parse_size),
 	};
