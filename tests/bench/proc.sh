@@ -60,6 +60,22 @@ tg_detach_pins
 sleep 3
 k2=$(best kill-loop)
 s2=$(best sched-loop)
-kb=$(min "$k0" "$k2") sb=$(min "$s0" "$s2")
+# The floor of any BPF LSM check: a program that returns 0, on each hook
+# these calls pass (task_kill twice, as the agent's process and
+# self-protection objects both hook it; task_getscheduler).
+"$TG_BIN/tg-try" lsm-null "$TG_T/null.ready" task_kill task_kill \
+	task_getscheduler >"$TG_T/null.out" 2>&1 &
+nullpid=$!
+tg_track $nullpid
+tg_wait_file "$TG_T/null.ready" 20
+k3=$(best kill-loop)
+s3=$(best sched-loop)
+kill -TERM $nullpid 2>/dev/null
+tg_wait $nullpid
+sleep 3
+k4=$(best kill-loop)
+s4=$(best sched-loop)
+kb=$(min "$(min "$k0" "$k2")" "$k4") sb=$(min "$(min "$s0" "$s2")" "$s4")
 echo "proc bench: no agent: kill(pid, 0) $kb ns, sched_getparam $sb ns (best of $ROUNDS x $N)"
 echo "proc bench: agent, $COUNT tenants: kill(pid, 0) $k1 ns ($(ratio "$k1" "$kb")), sched_getparam $s1 ns ($(ratio "$s1" "$sb"))"
+echo "proc bench: floor, BPF LSM programs that return 0 on the same hooks: kill(pid, 0) $k3 ns ($(ratio "$k3" "$kb")), sched_getparam $s3 ns ($(ratio "$s3" "$sb")); the agent over the floor: $(ratio "$k1" "$k3"), $(ratio "$s1" "$s3")"

@@ -30,6 +30,9 @@
  *   sysv-stat|sysv-rm shm|msg|sem ID   IPC_STAT, IPC_RMID
  *   kill-loop PID N       N times kill(PID, 0): prints ns per call
  *   sched-loop PID N      N times sched_getparam(PID): ns per call
+ *   lsm-null READY HOOK...
+ *                         a BPF LSM program returning 0 on each hook,
+ *                         attached until SIGTERM (READY made once it is)
  *   run CMD [ARGS...]     CMD in a child, waited for: ok if it exits 0,
  *                         else exit-N or the signal's name
  */
@@ -52,6 +55,9 @@
 #include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
 
 #include "tool.h"
 
@@ -419,7 +425,53 @@ static int do_run(int argc, char **argv)
 	return outcome_name("run", got);
 }
 
+/*
+ * lsm-null READY HOOK...: a BPF LSM program that returns 0 (allows) on each
+ * hook, attached until SIGTERM; READY is made once all are. The floor of
+ * any BPF LSM check on those hooks (tests/bench/proc.sh).
+ */
+static int do_lsm_null(int argc, char **argv)
+{
+	const struct bpf_insn insns[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	struct btf *vmlinux;
+	char fn[128];
+	sigset_t set;
+	int i, id, fd, sig;
+
+	if (argc < 2)
+		return usage();
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return outcome("btf", errno);
+	for (i = 1; i < argc; i++) {
+		LIBBPF_OPTS(bpf_prog_load_opts, o,
+			    .expected_attach_type = BPF_LSM_MAC);
+
+		snprintf(fn, sizeof(fn), "bpf_lsm_%s", argv[i]);
+		id = btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC);
+		if (id < 0)
+			return outcome(argv[i], ENOENT);
+		o.attach_btf_id = (__u32)id;
+		fd = bpf_prog_load(BPF_PROG_TYPE_LSM, "tg_null", "GPL", insns,
+				   2, &o);
+		if (fd < 0 || bpf_link_create(fd, 0, BPF_LSM_MAC, NULL) < 0)
+			return outcome(argv[i], errno);
+	}
+	btf__free(vmlinux);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	close(open(argv[0], O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	sigwait(&set, &sig);
+	return 0;
+}
+
 const struct tool_cmd tool_proc_cmds[] = {
+	{"lsm-null", do_lsm_null},
 	{"run", do_run},
 	{"kill-loop", do_kill_loop},
 	{"sched-loop", do_sched_loop},
