@@ -61,7 +61,7 @@ if command -v setpriv >/dev/null; then
 		setpriv --reuid=65534 --regid=65534 --clear-groups \
 		--inh-caps=-all --bounding-set=-all "$TG_BIN/tenantguard-agent" \
 		--tenants-cgroup "$TG_TENANTS" --event-socket "$TG_T/none.sock" \
-		--pin-dir "$TG_PINS" --collector-user root
+		--pin-dir "$TG_PINS" --collector-user nobody
 else
 	tg_skip agent_no_bpf_permission "setpriv not installed"
 fi
