@@ -259,6 +259,16 @@ out:
 	return rc;
 }
 
+/* A profile's default action, as the profile names it. */
+static const char *sc_default(int action)
+{
+	return action == TG_SC_NOTIFY ? "notify"
+	       : action == TG_SC_ALLOW ? "allow"
+	       : action == TG_SC_ERRNO ? "errno"
+	       : action == TG_SC_LOG   ? "log"
+				       : "kill";
+}
+
 /*
  * tenantguard seccomp check [--no-pid-namespace] FILE...: parse and compile
  * each profile and check what the launcher asks of it, as `run` (with or
@@ -317,15 +327,7 @@ int cmd_seccomp_check(const struct cli_opts *o, int argc, char **argv)
 				json_object_object_add(
 					jo, "default",
 					json_object_new_string(
-						p.def_action == TG_SC_NOTIFY
-							? "notify"
-						: p.def_action == TG_SC_ALLOW
-							? "allow"
-						: p.def_action == TG_SC_ERRNO
-							? "errno"
-						: p.def_action == TG_SC_LOG
-							? "log"
-							: "kill"));
+						sc_default(p.def_action)));
 			}
 			printf("%s\n",
 			       json_object_to_json_string_ext(
@@ -336,14 +338,11 @@ int cmd_seccomp_check(const struct cli_opts *o, int argc, char **argv)
 			print_diag(&d);
 		}
 		if (ctx && !json)
-			printf("%s: ok: %u rules, default %s\n", argv[k],
-			       p.n_rules,
+			printf("%s: ok: %u rules, default %s%s\n", argv[k],
+			       p.n_rules, sc_default(p.def_action),
 			       p.def_action == TG_SC_NOTIFY
-				       ? "notify (EPERM, reported)"
-			       : p.def_action == TG_SC_ALLOW ? "allow"
-			       : p.def_action == TG_SC_ERRNO ? "errno"
-			       : p.def_action == TG_SC_LOG   ? "log"
-							     : "kill");
+				       ? " (EPERM, reported)"
+				       : "");
 		else if (!ctx)
 			bad = 1;
 		seccomp_release(ctx);
