@@ -297,6 +297,9 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 MANDIR ?= $(PREFIX)/share/man
+# The Grafana dashboard and the Prometheus alert rules, for operators to
+# load into theirs.
+DOCDIR ?= $(PREFIX)/share/tenantguard
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 UNITS := $(wildcard dist/systemd/*.service dist/systemd/*.slice)
 D := $(DESTDIR)
@@ -305,7 +308,10 @@ install: $(BINS) man
 	install -d $(D)$(PREFIX)/sbin $(D)$(PREFIX)/bin $(D)$(UNITDIR)/tenants.slice.d \
 		$(D)$(TMPFILESDIR) $(D)$(SYSUSERSDIR) $(D)$(SYSCONFDIR)/tenantguard/policy.d \
 		$(D)$(SYSCONFDIR)/tenantguard/seccomp $(D)$(MANDIR)/man1 $(D)$(MANDIR)/man5 \
-		$(D)$(MANDIR)/man8 $(D)$(COMPLETIONDIR)
+		$(D)$(MANDIR)/man8 $(D)$(COMPLETIONDIR) $(D)$(DOCDIR)
+	install -m 0644 dist/grafana/tenantguard.json \
+		$(D)$(DOCDIR)/grafana-dashboard.json
+	install -m 0644 dist/prometheus/tenantguard.rules.yml $(D)$(DOCDIR)/
 	install -m 0755 $(OUTPUT)/tenantguard-agent $(OUTPUT)/tenantguard-collector \
 		$(D)$(PREFIX)/sbin/
 	install -m 0755 $(OUTPUT)/tenantguard $(D)$(PREFIX)/bin/
@@ -338,7 +344,9 @@ uninstall:
 		$(D)$(SYSCONFDIR)/tenantguard/policy.yaml.example \
 		$(D)$(MANDIR)/man1/tenantguard.1 $(D)$(MANDIR)/man5/tenantguard-policy.5 \
 		$(D)$(MANDIR)/man8/tenantguard-agent.8 $(D)$(MANDIR)/man8/tenantguard-collector.8 \
-		$(D)$(COMPLETIONDIR)/tenantguard
+		$(D)$(COMPLETIONDIR)/tenantguard \
+		$(D)$(DOCDIR)/grafana-dashboard.json $(D)$(DOCDIR)/tenantguard.rules.yml
+	-rmdir $(D)$(DOCDIR) 2>/dev/null
 	for f in $(SC_PROFILES); do \
 		cmp -s $$f $(D)$(SYSCONFDIR)/tenantguard/seccomp/$${f##*/} && \
 		rm -f $(D)$(SYSCONFDIR)/tenantguard/seccomp/$${f##*/}; \

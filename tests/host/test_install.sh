@@ -44,6 +44,8 @@ cat >"$T/want" <<'LIST'
 ./usr/share/man/man5/tenantguard-policy.5
 ./usr/share/man/man8/tenantguard-agent.8
 ./usr/share/man/man8/tenantguard-collector.8
+./usr/share/tenantguard/grafana-dashboard.json
+./usr/share/tenantguard/tenantguard.rules.yml
 LIST
 if diff -u "$T/want" "$T/files" >"$T/diff"; then
 	tg_pass file_list

@@ -65,7 +65,9 @@ for f in /usr/sbin/tenantguard-agent /usr/sbin/tenantguard-collector \
 	/etc/tenantguard/policy.yaml.example /etc/tenantguard/seccomp/default.yaml \
 	/usr/share/man/man1/tenantguard.1.gz /usr/share/man/man5/tenantguard-policy.5.gz \
 	/usr/share/man/man8/tenantguard-agent.8.gz /usr/share/man/man8/tenantguard-collector.8.gz \
-	/usr/share/bash-completion/completions/tenantguard; do
+	/usr/share/bash-completion/completions/tenantguard \
+	/usr/share/tenantguard/grafana-dashboard.json \
+	/usr/share/tenantguard/tenantguard.rules.yml; do
 	grep -qx -- "$f" "$T/contents" || missing="${missing:-} $f"
 done
 if [ -z "${missing:-}" ]; then
