@@ -34,8 +34,8 @@ static void usage(FILE *out)
 		"                       never a symbolic link; its directory "
 		"owned by --user (or\n"
 		"                       root), writable by no group or others\n"
-		"  --agent-uid UID      the only uid allowed to connect "
-		"(default 0)\n"
+		"  --agent-uid USER     the only uid (or user name) allowed "
+		"to connect (default 0)\n"
 		"  --tenants-cgroup PATH\n"
 		"                       refuse peers at or below this cgroup "
 		"(below the cgroup\n"
@@ -183,12 +183,24 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc,
 		switch (opt) {
 		case 's': o->socket_path = optarg; break;
 		case 'l': o->log_path = optarg; break;
-		case 'u':
-			if (parse_ull(optarg, 0xfffffffeULL, &o->uid))
+		case 'u': {
+			struct tg_user au;
+			int e = tg_user_lookup(optarg, &au);
+
+			if (e == -ENOENT)
 				return tg_err(2,
-					      "--agent-uid: '%s' is not a uid",
+					      "--agent-uid: no user '%s' in the "
+					      "passwd database",
 					      optarg);
+			if (e)
+				return tg_err(2,
+					      "--agent-uid: '%s' is neither a "
+					      "user name nor a uid "
+					      "(0..4294967294)",
+					      optarg);
+			o->uid = au.uid;
 			break;
+		}
 		case 'r':
 			if (parse_ull(optarg, 1ULL << 40, &o->rotate_size))
 				return tg_err(

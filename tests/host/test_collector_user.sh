@@ -42,6 +42,11 @@ expect_error user_nobody_refused 2 "--user: 'nobody' (uid 65534) is the overflow
 	$C --user nobody
 expect_error user_agent_uid_refused 2 "is also --agent-uid" \
 	$C --user "$user" --agent-uid "$uid"
+# --agent-uid takes a user name too: the same refusal by name.
+expect_error user_agent_uid_by_name_refused 2 "is also --agent-uid" \
+	$C --user "$user" --agent-uid "$user"
+expect_error agent_uid_unknown_name 2 "--agent-uid: no user 'tg-no-such-user'" \
+	$C --agent-uid tg-no-such-user
 mkdir -p "$TG_T/rootlog"
 expect_error user_unwritable_log 1 \
 	"$TG_T/rootlog/events.jsonl: Permission denied: --user $user (uid $uid) may not write there" \
