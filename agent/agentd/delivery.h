@@ -109,10 +109,5 @@ void tg_delivery_metrics(struct tg_delivery *d,
 int tg_delivery_write_metrics(struct tg_delivery *d,
 			      const struct tg_delivery_extra *x);
 
-/*
- * A size in bytes: digits with an optional binary suffix K, M, G or T (also
- * KiB, KB ...). 0 or -EINVAL.
- */
-int tg_parse_size(const char *s, __u64 *out);
 
 #endif /* TG_AGENTD_DELIVERY_H */

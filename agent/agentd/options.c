@@ -12,6 +12,7 @@
 #include "agentd/agent.h"
 #include "agentd/delivery.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "common/version.h"
 #include "tenantguard/map_abi.h"
 
@@ -62,7 +63,8 @@ void agent_usage(FILE *out)
 		"                          " TG_COLLECTOR_USER_DEFAULT ")\n"
 		"  --cgroup-root DIR       cgroup v2 mount point (default: from mountinfo)\n"
 		"  --attach-cgroup DIR     cgroup for the network programs (default: cgroup v2 root)\n"
-		"  --ringbuf-size BYTES    kernel event ring buffer, power of two (default 1048576)\n"
+		"  --ringbuf-size SIZE     kernel event ring buffer, a power of two, bytes or with\n"
+		"                          K, M, G (default 1M)\n"
 		"  --spool-dir DIR         events the collector has not acknowledged go there\n"
 		"                          when it is down or slow (default /var/lib/tenantguard/spool);\n"
 		"                          owned by root, writable by no group or others\n"
@@ -191,8 +193,10 @@ static int parse_number(struct agent_opts *o, int c, const char *arg)
 				arg);
 		return 0;
 	default:
-		if (parse_u32(arg, &o->ringbuf_size) ||
-		    o->ringbuf_size < 4096 ||
+		if (tg_parse_size(arg, &size) || size > 1U << 31)
+			size = 1; /* refused below */
+		o->ringbuf_size = (__u32)size;
+		if (o->ringbuf_size < 4096 ||
 		    (o->ringbuf_size & (o->ringbuf_size - 1)))
 			return tg_err(
 				-EINVAL,

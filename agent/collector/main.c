@@ -19,6 +19,7 @@
 #include "collector/server.h"
 #include "common/log.h"
 #include "common/privileges.h"
+#include "common/text.h"
 #include "common/version.h"
 
 #define PROG "tenantguard-collector"
@@ -28,7 +29,9 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: " PROG " [options]\n"
 		"  --socket PATH        event socket (default "
-		"/run/tenantguard/events.sock)\n"
+		"/run/tenantguard/events.sock;\n"
+		"                       --event-socket, the agent's name for "
+		"it, alike)\n"
 		"  --log PATH           event log (default "
 		"/var/log/tenantguard/events.jsonl),\n"
 		"                       never a symbolic link; its directory "
@@ -41,8 +44,9 @@ static void usage(FILE *out)
 		"(below the cgroup\n"
 		"                       v2 root; default /tenants), whatever "
 		"their uid\n"
-		"  --rotate-size BYTES  rotate the log at this size (default "
-		"67108864, 0: never)\n"
+		"  --rotate-size SIZE   rotate the log at this size, bytes or "
+		"with K, M, G\n"
+		"                       (default 64M, 0: never)\n"
 		"  --rotate-keep N      rotated files kept, 0..%u (default 5)\n"
 		"  --syslog[=PATH]      also forward each stored event to the "
 		"local syslog\n"
@@ -161,6 +165,7 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc,
 {
 	static const struct option opts[] = {
 		{"socket", required_argument, NULL, 's'},
+		{"event-socket", required_argument, NULL, 's'},
 		{"log", required_argument, NULL, 'l'},
 		{"agent-uid", required_argument, NULL, 'u'},
 		{"tenants-cgroup", required_argument, NULL, 't'},
@@ -201,13 +206,17 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc,
 			o->uid = au.uid;
 			break;
 		}
-		case 'r':
-			if (parse_ull(optarg, 1ULL << 40, &o->rotate_size))
+		case 'r': {
+			__u64 size;
+
+			if (tg_parse_size(optarg, &size) || size > 1ULL << 40)
 				return tg_err(
 					2,
-					"--rotate-size: '%s' is not a size in bytes (0..2^40)",
+					"--rotate-size: '%s' is not a size (bytes, or with K, M, G, T: 0..1T)",
 					optarg);
+			o->rotate_size = size;
 			break;
+		}
 		case 'k':
 			if (parse_ull(optarg, TG_EVENTLOG_MAX_KEEP,
 				      &o->rotate_keep))

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Text shared by every binary: times, valid UTF-8, JSON string values. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,4 +114,46 @@ const char *tg_json_str(struct json_object *o, const char *k)
 	    !json_object_is_type(v, json_type_string))
 		return "";
 	return json_object_get_string(v);
+}
+
+int tg_parse_size(const char *s, __u64 *out)
+{
+	unsigned long long v;
+	char *end = NULL;
+	int shift = 0;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		end++;
+		break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += *end == 'i' && end[1] == 'B' ? 2 : 1;
+	if (*end || v > (~0ULL >> shift))
+		return -EINVAL;
+	*out = v << shift;
+	return 0;
 }

@@ -25,4 +25,10 @@ int tg_json_add_time(struct json_object *o, const char *k, __s64 ns);
 /* The string value of key k in o, "" if absent or not a string. */
 const char *tg_json_str(struct json_object *o, const char *k);
 
+/*
+ * A size in bytes: digits with an optional binary suffix K, M, G or T (also
+ * KiB, KB ...). 0 or -EINVAL.
+ */
+int tg_parse_size(const char *s, __u64 *out);
+
 #endif /* TG_COMMON_TEXT_H */

@@ -45,12 +45,15 @@ expect_error user_agent_uid_refused 2 "is also --agent-uid" \
 # --agent-uid takes a user name too: the same refusal by name.
 expect_error user_agent_uid_by_name_refused 2 "is also --agent-uid" \
 	$C --user "$user" --agent-uid "$user"
+# Sizes as the agent takes them: bytes or with K, M, G, T.
+expect_error rotate_size_bad 2 "--rotate-size: '10Q' is not a size" \
+	$C --rotate-size 10Q
 expect_error agent_uid_unknown_name 2 "--agent-uid: no user 'tg-no-such-user'" \
 	$C --agent-uid tg-no-such-user
 mkdir -p "$TG_T/rootlog"
 expect_error user_unwritable_log 1 \
 	"$TG_T/rootlog/events.jsonl: Permission denied: --user $user (uid $uid) may not write there" \
-	"$TG_BIN/tenantguard-collector" --socket "$TG_T/bad.sock" \
+	"$TG_BIN/tenantguard-collector" --event-socket "$TG_T/bad.sock" \
 	--log "$TG_T/rootlog/events.jsonl" --user "$user"
 if [ -e "$TG_T/bad.sock" ] || [ -e "$TG_T/rootlog/events.jsonl" ]; then
 	tg_fail refused_leaves_nothing "$(ls "$TG_T" "$TG_T/rootlog")"

@@ -22,7 +22,7 @@ tg_delivery_agent()
 	mkdir -p "$TG_T/policy.d"
 	printf 'version: 1\ntenants_cgroup: %s\nevents: {rate: unlimited}\n' \
 		"$TG_TENANTS" >"$TG_POLICY"
-	tg_start_agent --ringbuf-size 16777216 "$@" || return 1
+	tg_start_agent --ringbuf-size 16M "$@" || return 1
 	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/acme" listen tcp 127.0.0.1 $port "$TG_T/ready" &
 	tg_track $!
 	tg_wait_file "$TG_T/ready" || tg_fail listener "not ready on port $port"
