@@ -625,7 +625,8 @@ static struct json_object *cmd_policy_show(struct agent *a,
 				"no such tenant in the policy in force"));
 		return o;
 	}
-	o = tg_policy_show_json(&a->policy, policy_keep, &f);
+	/* Files, hashes and positions only for who sees every tenant. */
+	o = tg_policy_show_json(&a->policy, policy_keep, &f, a->view->all);
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	json_object_object_add(o, "generation",
 			       json_object_new_int64(a->bpf.gen));

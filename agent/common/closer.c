@@ -2,6 +2,7 @@
 /* A thread that closes descriptors, off the poll loop. */
 #include <errno.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -70,8 +71,16 @@ int tg_closer_start(void)
 
 void tg_close_later(int fd)
 {
+	struct linger now = {.l_onoff = 1, .l_linger = 0};
+
 	if (fd < 0)
 		return;
+	/*
+	 * A socket is reset rather than drained: its close never waits for
+	 * unsent data (SO_LINGER set by whoever passed it), here or on the
+	 * loop. Not a socket: ENOTSOCK, nothing done.
+	 */
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now));
 	pthread_mutex_lock(&closer.mu);
 	if (!closer.started || closer.n >= TG_CLOSER_QUEUE) {
 		closer.st.at_once++;

@@ -7,9 +7,14 @@
 
 /* What procfs is mounted with in a workload's PID namespace. */
 #define TG_NS_PROC_OPTIONS "hidepid=invisible,subset=pid"
-/* The workload's own devpts instance: anyone may make a pseudo-terminal
- * there, a slave is its maker's (mode 0620). */
-#define TG_NS_DEVPTS_OPTIONS "newinstance,ptmxmode=0666,mode=0620"
+/*
+ * The workload's own devpts instance: anyone may make a pseudo-terminal
+ * there, a slave is its maker's (mode 0620), at most 128 of them, so that
+ * one workload cannot use up what every instance but the host's shares
+ * (kernel.pty.max less kernel.pty.reserve: 3,072 by default).
+ */
+#define TG_NS_DEVPTS_MAX     128
+#define TG_NS_DEVPTS_OPTIONS "newinstance,ptmxmode=0666,mode=0620,max=128"
 
 /*
  * The namespaces a workload is started in (clone flags): mount and IPC

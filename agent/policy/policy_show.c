@@ -18,13 +18,17 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
 }
 
-/* {"value": v, "where": "file:line:col"} (where "" when derived). */
+/* Whether positions are shown (not to a restricted view). */
+static __thread int show_where;
+
+/* {"value": v, "where": "file:line:col"} (where "" when derived, or not
+ * shown). */
 static struct json_object *at(struct json_object *v, const char *where)
 {
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "value", v);
-	add_str(o, "where", where);
+	add_str(o, "where", show_where ? where : "");
 	return o;
 }
 
@@ -68,7 +72,7 @@ static struct json_object *tenant_show(const struct tg_policy *p,
 	unsigned int i;
 
 	add_str(o, "name", t->name);
-	add_str(o, "where", t->where);
+	add_str(o, "where", show_where ? t->where : "");
 	json_object_object_add(
 		o, "cgroup",
 		at(json_object_new_string(t->cgroup ? t->cgroup : ""),
@@ -142,21 +146,30 @@ static struct json_object *tenant_show(const struct tg_policy *p,
 struct json_object *tg_policy_show_json(const struct tg_policy *p,
 					int (*keep)(const char *name,
 						    const void *arg),
-					const void *arg)
+					const void *arg, int full)
 {
 	struct json_object *o = json_object_new_object(), *a, *f;
 	unsigned int i;
 
+	show_where = full;
 	add_str(o, "source", p->source[0] ? p->source : "built-in");
-	add_str(o, "digest", p->digest);
-	a = json_object_new_array();
-	for (i = 0; i < p->n_read; i++) {
-		f = json_object_new_object();
-		add_str(f, "path", p->read[i].path);
-		add_str(f, "sha256", p->read[i].sha256);
-		json_object_array_add(a, f);
+	/*
+	 * Restricted (not full): no digest, file list, hash or position:
+	 * each says something of the tenants left out (a drop-in's name, a
+	 * hash to test guesses of its settings against, the length of their
+	 * sections in a shared file).
+	 */
+	if (full) {
+		add_str(o, "digest", p->digest);
+		a = json_object_new_array();
+		for (i = 0; i < p->n_read; i++) {
+			f = json_object_new_object();
+			add_str(f, "path", p->read[i].path);
+			add_str(f, "sha256", p->read[i].sha256);
+			json_object_array_add(a, f);
+		}
+		json_object_object_add(o, "files", a);
 	}
-	json_object_object_add(o, "files", a);
 	json_object_object_add(o, "mode",
 			       json_object_new_string(mode_name(p->mode)));
 	json_object_object_add(

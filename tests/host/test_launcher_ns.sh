@@ -193,6 +193,15 @@ else
 	tg_skip namespace_failure_fails "no setpriv here"
 fi
 
+# The workload's devpts instance holds 128 pseudo-terminals at most: one
+# workload cannot use up what every instance shares.
+out=$($L --tenant acme -- $P pty-count 200 </dev/null 2>&1)
+if [ "$out" = "128 ENOSPC" ]; then
+	tg_pass devpts_capped
+else
+	tg_fail devpts_capped "got '$out'"
+fi
+
 if ! command -v script >/dev/null || ! command -v bash >/dev/null; then
 	tg_skip terminal "no script(1) or bash here"
 	tg_summary

@@ -300,6 +300,14 @@ if [ "$(names "$TG_T/au.show")" = "acme " ] && [ "$(names "$TG_T/v.show")" = "ac
 else
 	tg_fail policy_show_by_view "auditor: $(names "$TG_T/au.show"), viewer: $(names "$TG_T/v.show")"
 fi
+# Nothing of the others through the files: no file list, hash, digest or
+# position for a restricted view; the viewer (every tenant) has them.
+if ! grep -q '"files"\|"digest"\|"sha256"\|policy.yaml:' "$TG_T/au.show" &&
+	grep -q '"sha256"' "$TG_T/v.show" && grep -q 'policy.yaml:' "$TG_T/v.show"; then
+	tg_pass policy_show_no_files_for_auditor
+else
+	tg_fail policy_show_no_files_for_auditor "$(head -c 400 "$TG_T/au.show")"
+fi
 rc=0
 cli "$AU" policy show --tenant globex >"$TG_T/out" 2>&1 || rc=$?
 if [ $rc = 1 ] && grep -q "no such tenant in the policy in force" "$TG_T/out"; then

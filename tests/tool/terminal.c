@@ -8,11 +8,14 @@
  *                     or the errno of its first refusal; "dev_tty: ENXIO"
  *                     when it cannot be opened); exit 0 when each matches
  *                     --expect (default ok)
+ *   pty-count N       opens /dev/ptmx until it fails or N are open: "COUNT
+ *                     ok" or "COUNT ERRNO"
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -44,5 +47,25 @@ static int do_tty_inject(int argc, char **argv)
 	return bad;
 }
 
+/* pty-count N: opens /dev/ptmx until it fails or N are open; prints how
+ * many, and the errno that stopped it ("ok" when N were). */
+static int do_pty_count(int argc, char **argv)
+{
+	long i, n;
+	int err = 0;
+
+	if (argc < 1)
+		return usage();
+	n = atol(argv[0]);
+	for (i = 0; i < n; i++)
+		if (open("/dev/ptmx", O_RDWR | O_NOCTTY) < 0) {
+			err = errno;
+			break;
+		}
+	printf("%ld %s\n", i, err ? strerrorname_np(err) : "ok");
+	return 0;
+}
+
 const struct tool_cmd tool_terminal_cmds[] = {{"tty-inject", do_tty_inject},
+					      {"pty-count", do_pty_count},
 					      {}};
