@@ -174,6 +174,11 @@ else
 fi
 tg_event file_isolation_in_mount_namespace_event kind=file verdict=deny \
 	tenant=globex target_tenant=acme path="$TG_SRV/acme/data"
+# (When it is missing: the file events there are, to say why.)
+if [ "$(tg_count kind=file tenant=globex target_tenant=acme)" = 0 ]; then
+	tg_fail file_isolation_in_mount_namespace_events_seen \
+		"$(grep -c . "$TG_LOG") lines; last file events: $(grep '"kind":"file"' "$TG_LOG" | tail -n 3 | cut -c1-300)"
+fi
 
 # A namespace that cannot be made (here: no CAP_SYS_ADMIN) fails the launch;
 # nothing runs unconfined.
