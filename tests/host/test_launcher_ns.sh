@@ -172,8 +172,9 @@ if [ "$own" = acme-data ] && [ -n "$denied" ]; then
 else
 	tg_fail file_isolation_in_mount_namespace "own: $own; other: $other"
 fi
-tg_event file_isolation_in_mount_namespace_event kind=file verdict=deny \
-	tenant=globex target_tenant=acme path="$TG_SRV/acme/data"
+TG_EVENT_TIMEOUT=30 tg_event file_isolation_in_mount_namespace_event \
+	kind=file verdict=deny tenant=globex target_tenant=acme \
+	path="$TG_SRV/acme/data"
 # (When it is missing: the file events there are, to say why.)
 if [ "$(tg_count kind=file tenant=globex target_tenant=acme)" = 0 ]; then
 	tg_fail file_isolation_in_mount_namespace_events_seen \
