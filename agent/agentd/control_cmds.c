@@ -1294,6 +1294,10 @@ static struct json_object *serve(struct agent *a, const struct tg_peer *peer,
 		return tg_control_error(TG_CONTROL_BAD_REQUEST);
 	if (i < 0)
 		return tg_control_error("unknown command");
+	/* Descriptors are asked for by these alone: the caller's, whatever
+	 * becomes of the request; any other is reset as it is closed. */
+	io->fds_wanted = !strcmp(r->verb, "run") ||
+			 !strcmp(r->verb, "seccomp-listener");
 	if (tg_authorize(r->verb, r->role)) {
 		need = tg_verb_role(r->verb);
 		caller_text(peer, r, caller, sizeof(caller));

@@ -69,18 +69,24 @@ int tg_closer_start(void)
 	return 0;
 }
 
-void tg_close_later(int fd)
+void tg_close_later_reset(int fd)
 {
 	struct linger now = {.l_onoff = 1, .l_linger = 0};
 
-	if (fd < 0)
-		return;
 	/*
 	 * A socket is reset rather than drained: its close never waits for
 	 * unsent data (SO_LINGER set by whoever passed it), here or on the
 	 * loop. Not a socket: ENOTSOCK, nothing done.
 	 */
-	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now));
+	if (fd >= 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now));
+	tg_close_later(fd);
+}
+
+void tg_close_later(int fd)
+{
+	if (fd < 0)
+		return;
 	pthread_mutex_lock(&closer.mu);
 	if (!closer.started || closer.n >= TG_CLOSER_QUEUE) {
 		closer.st.at_once++;

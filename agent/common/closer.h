@@ -27,6 +27,14 @@ int tg_closer_start(void);
 /* Close fd (if >= 0) on the thread; at once if it cannot take it. */
 void tg_close_later(int fd);
 
+/*
+ * The same for a descriptor nobody asked for (passed with a request that
+ * takes none): a socket is reset first (SO_LINGER 0), so that its close
+ * never waits for unsent data. Never for a descriptor in use elsewhere (a
+ * caller's stdio): the option is the socket's, its other holders' too.
+ */
+void tg_close_later_reset(int fd);
+
 void tg_closer_stats(struct tg_closer_stats *s);
 
 #endif /* TG_COMMON_CLOSER_H */

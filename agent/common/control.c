@@ -135,7 +135,7 @@ ssize_t tg_recv_fds(int sock, void *buf, size_t len, int *fds, unsigned int max)
 			if (j < max)
 				fds[j] = f;
 			else
-				tg_close_later(f);
+				tg_close_later_reset(f);
 		}
 	}
 	/* More than the buffer held: the kernel closed them; say so. */
@@ -197,7 +197,10 @@ static void close_io(struct tg_control_io *io)
 
 	/* A caller's descriptor may block its last close: not here. */
 	for (i = 0; i < TG_CONTROL_MAX_FDS; i++)
-		tg_close_later(io->fds[i]);
+		if (io->fds_wanted)
+			tg_close_later(io->fds[i]);
+		else
+			tg_close_later_reset(io->fds[i]);
 	if (io->conn >= 0)
 		close(io->conn);
 }
@@ -274,6 +277,7 @@ static void client_accept(struct tg_control_server *s, int fd, __s64 now_ms)
 	unsigned int i;
 
 	c->io.conn = fd;
+	c->io.fds_wanted = 0;
 	for (i = 0; i < TG_CONTROL_MAX_FDS; i++)
 		c->io.fds[i] = -1;
 	c->deadline_ms = now_ms + TG_CONTROL_DEADLINE_MS;

@@ -41,6 +41,8 @@ struct tg_control_io {
 	int fds[TG_CONTROL_MAX_FDS];
 	unsigned int n_fds;
 	int conn;
+	int fds_wanted; /* the verb takes descriptors (its handler says so):
+			   else they are reset as they are closed */
 };
 
 /*
