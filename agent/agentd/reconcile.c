@@ -6,7 +6,6 @@
  * the inotify watches that tell when they do.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
@@ -112,25 +111,6 @@ int agent_rescan(struct agent *a)
 	return err;
 }
 
-/* Without the policy file, its drop-ins are not read: say so. */
-static void warn_unread_dropins(const struct agent *a, struct tg_policy *p)
-{
-	struct dirent *de;
-	unsigned int n = 0;
-	DIR *dp = opendir(a->opt.policy_dir);
-
-	if (!dp)
-		return;
-	while ((de = readdir(dp)))
-		n += de->d_name[0] != '.';
-	closedir(dp);
-	if (n)
-		tg_diag_msg(
-			&p->warnings,
-			"%s: %u file(s) not read: drop-ins complete %s, which does not exist; the built-in policy is in force",
-			a->opt.policy_dir, n, a->opt.policy_file);
-}
-
 /* The policy from its files (or the built-in one) into p. */
 int agent_load_policy(struct agent *a, struct tg_policy *p, struct tg_diag *d)
 {
@@ -152,7 +132,8 @@ int agent_load_policy(struct agent *a, struct tg_policy *p, struct tg_diag *d)
 			 a->opt.tenants_cgroup);
 		tg_policy_default_roles(p);
 		if (strcmp(a->opt.policy_file, "builtin"))
-			warn_unread_dropins(a, p);
+			tg_policy_warn_unread(p, a->opt.policy_file,
+					      a->opt.policy_dir);
 		return 0;
 	}
 	err = tg_policy_load(p, a->opt.policy_file, a->opt.policy_dir, d);

@@ -5,7 +5,6 @@
  * file:line:column.
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
@@ -165,9 +164,7 @@ static int check_outcome(const char *name, struct tg_policy *p,
 static int check_installed(const char *file, const char *dir,
 			   struct tg_policy *p, struct tg_diag *d, int json)
 {
-	struct dirent *de;
-	unsigned int n = 0;
-	DIR *dp;
+	unsigned int i;
 	int err;
 
 	err = tg_policy_load(p, file, dir, d);
@@ -175,23 +172,14 @@ static int check_installed(const char *file, const char *dir,
 		return check_outcome(file, p, d, err, json);
 	tg_diag_free(d);
 	tg_policy_free(p);
-	dp = opendir(dir);
-	while (dp && (de = readdir(dp)))
-		n += de->d_name[0] != '.';
-	if (dp)
-		closedir(dp);
-	if (n)
-		tg_diag_msg(&p->warnings,
-			    "%s: %u file(s) not read: drop-ins complete %s, "
-			    "which does not exist",
-			    dir, n, file);
+	tg_policy_warn_unread(p, file, dir);
 	if (json)
 		return check_outcome("built-in", p, d, 0, json);
 	printf("no %s: the agent would run the built-in policy (zero-config "
 	       "tenants)\n",
 	       file);
-	for (n = 0; n < p->warnings.n; n++)
-		tg_plain("warning: %s", p->warnings.msgs[n]);
+	for (i = 0; i < p->warnings.n; i++)
+		tg_plain("warning: %s", p->warnings.msgs[i]);
 	return 0;
 }
 

@@ -112,6 +112,20 @@ struct tg_policy {
 
 void tg_policy_init(struct tg_policy *p);
 
+/*
+ * "file:line:col" at line, col of the file that where ("file:line:col")
+ * names, into buf ("-:line:col" when where names none).
+ */
+void tg_policy_where_in(char *buf, size_t len, const char *where,
+			unsigned int line, unsigned int col);
+
+/*
+ * Without the main file, the drop-ins of dir go unread: a warning in
+ * p->warnings naming how many (none when dir holds none).
+ */
+void tg_policy_warn_unread(struct tg_policy *p, const char *file,
+			   const char *dir);
+
 /* The two-person rule when the policy says nothing: detach, tenant-erase
  * and break-glass wait for a second person for up to 10 minutes. */
 void tg_policy_default_confirm(struct tg_policy *p);

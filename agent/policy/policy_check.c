@@ -512,18 +512,11 @@ static void check_dangerous(struct tg_policy *p)
 						t->name, t->paths[j]);
 		for (j = 0; j < t->n_ports; j++) {
 			char at[PATH_MAX + 32];
-			const char *c = strrchr(where, ':');
-			int flen;
 
 			if (t->ports[j].lo > 1 || t->ports[j].hi != 65535)
 				continue;
-			/* The file of the tenant's definition, the
-			 * range's line and column. */
-			while (c > where && *--c != ':')
-				;
-			flen = (int)(c - where);
-			snprintf(at, sizeof(at), "%.*s:%u:%u", flen, where,
-				 t->ports[j].line, t->ports[j].col);
+			tg_policy_where_in(at, sizeof(at), where,
+					   t->ports[j].line, t->ports[j].col);
 			diag_at(&p->warnings, at,
 				"tenant '%s' reserves every %s port: no other "
 				"tenant can bind one",
@@ -586,6 +579,39 @@ static int yaml_name(const struct dirent *de)
  * .yaml ending: policy.yml, a package manager's .dpkg-dist, an editor's
  * backup~), one warning each; hidden names are left alone.
  */
+void tg_policy_where_in(char *buf, size_t len, const char *where,
+			unsigned int line, unsigned int col)
+{
+	const char *c = where ? strrchr(where, ':') : NULL;
+
+	while (c && c > where && *--c != ':')
+		;
+	if (!c || c == where)
+		snprintf(buf, len, "-:%u:%u", line, col);
+	else
+		snprintf(buf, len, "%.*s:%u:%u", (int)(c - where), where, line,
+			 col);
+}
+
+void tg_policy_warn_unread(struct tg_policy *p, const char *file,
+			   const char *dir)
+{
+	struct dirent *de;
+	unsigned int n = 0;
+	DIR *dp = opendir(dir);
+
+	if (!dp)
+		return;
+	while ((de = readdir(dp)))
+		n += de->d_name[0] != '.';
+	closedir(dp);
+	if (n)
+		tg_diag_msg(
+			&p->warnings,
+			"%s: %u file(s) not read: drop-ins complete %s, which does not exist; the built-in policy is in force",
+			dir, n, file);
+}
+
 static int not_yaml_name(const struct dirent *de)
 {
 	return de->d_name[0] != '.' && !yaml_name(de);

@@ -39,21 +39,6 @@ static const char *mode_name(int mode)
 					 : "inherit";
 }
 
-/* "file:line:col" of a setting on line, col of the file where names. */
-static void where_in(char *buf, size_t len, const char *where,
-		     unsigned int line, unsigned int col)
-{
-	const char *c = where ? strrchr(where, ':') : NULL;
-
-	while (c && c > where && *--c != ':')
-		;
-	if (!c || c == where) {
-		snprintf(buf, len, "-:%u:%u", line, col);
-		return;
-	}
-	snprintf(buf, len, "%.*s:%u:%u", (int)(c - where), where, line, col);
-}
-
 static struct json_object *rate_json(const struct tg_rate *r)
 {
 	struct json_object *o = json_object_new_object();
@@ -97,7 +82,7 @@ static struct json_object *tenant_show(const struct tg_policy *p,
 			snprintf(s, sizeof(s), "%s:%u-%u",
 				 r->proto == IPPROTO_TCP ? "tcp" : "udp",
 				 r->lo, r->hi);
-		where_in(where, sizeof(where), t->where, r->line, r->col);
+		tg_policy_where_in(where, sizeof(where), t->where, r->line, r->col);
 		json_object_array_add(a, at(json_object_new_string(s), where));
 	}
 	json_object_object_add(o, "ports", a);
@@ -114,7 +99,7 @@ static struct json_object *tenant_show(const struct tg_policy *p,
 			inet_ntop(AF_INET6, c->addr, addr, sizeof(addr));
 			snprintf(s, sizeof(s), "%s/%u", addr, c->prefix);
 		}
-		where_in(where, sizeof(where), t->where, c->line, c->col);
+		tg_policy_where_in(where, sizeof(where), t->where, c->line, c->col);
 		json_object_array_add(a, at(json_object_new_string(s), where));
 	}
 	json_object_object_add(o, "networks", a);
