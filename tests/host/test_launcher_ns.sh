@@ -19,9 +19,12 @@
 
 : "${TG_BIN:?}"
 tg_env_setup || exit 1
-P=$TG_BIN/tg-try
-# The workloads run as nobody: what they read and write is in W.
+# The workloads run as nobody, who may not reach TG_BIN (a build below a
+# private directory): a copy of tg-try where they can.
 chmod 755 "$TG_T"
+cp "$TG_BIN/tg-try" "$TG_T/tg-try"
+P=$TG_T/tg-try
+# What they read and write is in W.
 W=$TG_T/w
 mkdir -m 1777 "$W"
 
