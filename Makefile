@@ -239,6 +239,7 @@ bench: all
 	$(Q)tests/bench/net.sh $(OUTPUT)
 	$(Q)tests/bench/fanotify.sh $(OUTPUT)
 	$(Q)tests/bench/events.sh $(OUTPUT)
+	$(Q)tests/bench/ringbuf.sh $(OUTPUT)
 	$(Q)tests/bench/persist.sh $(OUTPUT)
 	$(Q)tests/bench/metrics.sh $(OUTPUT)
 

@@ -94,6 +94,17 @@ struct {
 
 #include "ratelimit.bpf.h"
 
+/*
+ * Per policy slot: the support staff's login uids (map_abi.h), written with
+ * the policy maps' other slot before the switch.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TG_POLICY_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tg_support_set);
+} support_uids SEC(".maps");
+
 /* Scratch space to build one event, per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -158,15 +169,21 @@ static __always_inline struct tg_event *
 tg_event_begin_notask(__u32 kind, __u32 op, __u32 verdict, __u32 actor,
 		      __u32 target)
 {
+	__u32 zero = 0, flags = 0;
 	struct tg_event *ev;
-	__u32 zero = 0;
 
 	if (!tg_set_reports())
 		return NULL;
+	/* A support actor's events are the host's, marked as its. */
+	if (actor == TG_TENANT_SUPPORT) {
+		actor = TG_TENANT_HOST;
+		flags = TG_ACTOR_F_SUPPORT;
+	}
 	ev = bpf_map_lookup_elem(&event_scratch, &zero);
 	if (!ev || !tg_event_admit(actor, kind, op, verdict))
 		return NULL;
 	__builtin_memset(ev, 0, TG_EVENT_HDR_LEN);
+	ev->actor_flags = flags;
 	ev->ts_boot_ns = bpf_ktime_get_boot_ns();
 	ev->version = TG_EVENT_VERSION;
 	ev->kind = kind;
@@ -175,6 +192,106 @@ tg_event_begin_notask(__u32 kind, __u32 op, __u32 verdict, __u32 actor,
 	ev->tenant = actor;
 	ev->target_tenant = target;
 	return ev;
+}
+
+/*
+ * What an event records of the task that acted (struct tg_event version 3),
+ * read with CO-RE from types of its own (the ___tga flavour: each object
+ * declares the kernel's types it needs its own way).
+ */
+struct super_block___tga {
+	__u32 s_dev;
+} __attribute__((preserve_access_index));
+
+struct inode___tga {
+	unsigned long i_ino;
+	struct super_block___tga *i_sb;
+} __attribute__((preserve_access_index));
+
+struct file___tga {
+	struct inode___tga *f_inode;
+} __attribute__((preserve_access_index));
+
+struct mm_struct___tga {
+	struct file___tga *exe_file;
+} __attribute__((preserve_access_index));
+
+typedef struct {
+	__u32 val;
+} kuid___tga;
+
+struct task_struct___tga {
+	int tgid;
+	char comm[TG_COMM_LEN];
+	struct task_struct___tga *real_parent;
+	struct mm_struct___tga *mm;
+	kuid___tga loginuid; /* CONFIG_AUDIT */
+} __attribute__((preserve_access_index));
+
+/* The audit login uid of task t, TG_NO_LOGIN_UID if unset or not kept. */
+static __always_inline __u32 tg_login_uid(struct task_struct___tga *t)
+{
+	if (!bpf_core_field_exists(t->loginuid))
+		return TG_NO_LOGIN_UID;
+	return BPF_CORE_READ(t, loginuid.val);
+}
+
+/*
+ * Whether the current task is a support actor under policy slot slot: its
+ * login uid is in support_uids (sorted disjoint ranges: a binary search).
+ * Tasks without a login uid (services, init) leave at once.
+ */
+static __always_inline int tg_is_support(__u32 slot)
+{
+	const struct tg_support_set *s;
+	__u32 uid, lo = 0, hi, mid;
+	int i;
+
+	s = bpf_map_lookup_elem(&support_uids, &slot);
+	if (!s || !s->n)
+		return 0;
+	uid = tg_login_uid((void *)bpf_get_current_task());
+	if (uid == TG_NO_LOGIN_UID)
+		return 0;
+	hi = s->n < TG_MAX_SUPPORT_RANGES ? s->n : TG_MAX_SUPPORT_RANGES;
+	for (i = 0; i < 10 && lo < hi; i++) {
+		mid = ((lo + hi) / 2) & (TG_MAX_SUPPORT_RANGES - 1);
+		if (uid < s->r[mid].lo)
+			hi = mid;
+		else if (uid > s->r[mid].hi)
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
+}
+
+/* Fill ev's actor fields (version 3) from the current task. */
+static __noinline void tg_event_actor(struct tg_event *ev)
+{
+	struct task_struct___tga *t = (void *)bpf_get_current_task();
+	struct task_struct___tga *parent;
+	struct file___tga *exe;
+	__u64 ug = bpf_get_current_uid_gid();
+
+	if (!ev)
+		return;
+	ev->uid = (__u32)ug;
+	ev->gid = (__u32)(ug >> 32);
+	ev->cgroup_id = bpf_get_current_cgroup_id();
+	ev->login_uid = tg_login_uid(t);
+	parent = BPF_CORE_READ(t, real_parent);
+	if (parent) {
+		ev->ppid = BPF_CORE_READ(parent, tgid);
+		bpf_probe_read_kernel(ev->parent_comm, sizeof(ev->parent_comm),
+				      &parent->comm);
+	}
+	exe = BPF_CORE_READ(t, mm, exe_file);
+	if (exe) {
+		ev->exe_ino = BPF_CORE_READ(exe, f_inode, i_ino);
+		ev->exe_dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
+	}
+	ev->actor_flags |= TG_ACTOR_F_TASK;
 }
 
 /* The same with the verdict of actor's mode, and the task's pid and comm. */
@@ -191,6 +308,7 @@ tg_event_begin(__u32 kind, __u32 op, const struct tg_tenant *actor,
 		return NULL;
 	ev->pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	tg_event_actor(ev);
 	return ev;
 }
 

@@ -134,7 +134,7 @@ static __always_inline int tg_ctx_actor(struct tg_ctx *c)
 {
 	c->actor.id = TG_TENANT_HOST;
 	c->actor.flags = 0;
-	if (tg_task_tenant(NULL, &c->actor))
+	if (tg_task_actor(&c->actor))
 		return 1;
 	return c->actor.id == TG_TENANT_HOST;
 }

@@ -34,6 +34,7 @@
 #define TG_BPF_FS_MAGIC	       0xcafe4a11
 #define TG_CGROUP2_SUPER_MAGIC 0x63677270
 #define TG_FMODE_WRITE	       0x2
+#define TG_PROC_SUPER_MAGIC    0x9fa0
 #define TG_MAY_WRITE	       0x2
 #define TG_MAY_APPEND	       0x8
 #define TG_MAY_OPEN	       0x20
@@ -84,7 +85,8 @@ struct tg_gactor {
 
 /*
  * The current task's actor into a, as tg_current_tenant finds it, with the
- * root cgroup of its tenant. 0 for a host process.
+ * root cgroup of its tenant; for a host task of the support staff, the
+ * support actor (no root). 0 for any other host process.
  */
 static __always_inline int tg_guard_actor(struct tg_gactor *a)
 {
@@ -111,7 +113,12 @@ static __always_inline int tg_guard_actor(struct tg_gactor *a)
 			return 1;
 		}
 	}
-	return found;
+	if (found || !tg_is_support(slot))
+		return found;
+	a->t.id = TG_TENANT_SUPPORT;
+	a->t.flags = 0;
+	a->root = 0;
+	return 1;
 }
 
 /* An event of check for a's refusal (num: see event_abi.h), or NULL. */
@@ -233,6 +240,10 @@ int BPF_PROG(tg_guard_capable, const void *cred, struct user_namespace *ns,
 	if (ret || cap < 0 || cap > 63 || !((TG_GUARD_CAPS >> cap) & 1))
 		return ret;
 	if (BPF_CORE_READ(ns, level) != 0 || !tg_guard_actor(&a))
+		return 0;
+	/* Support staff keep what running the host needs. */
+	if (a.t.id == TG_TENANT_SUPPORT &&
+	    !((TG_GUARD_SUPPORT_CAPS >> cap) & 1))
 		return 0;
 	if (!(opts & TG_CAP_OPT_NOAUDIT)) {
 		ev = tg_guard_begin(&a, TG_OP_CAPABLE, TG_GUARD_CAP,
@@ -422,6 +433,9 @@ static __always_inline int tg_cgroup_write(struct inode *inode, int mask)
 		return 0;
 	cg = dir ? kn : BPF_CORE_READ(kn, parent);
 	place = tg_cgroup_place(&a, cg);
+	/* The support actor writes the host's cgroups, not tenants'. */
+	if (place == 0 && a.t.id == TG_TENANT_SUPPORT)
+		return 0;
 	/*
 	 * Another tenant's cgroup: the file object refuses the open, mkdir,
 	 * rmdir, rename and attributes (EACCES); a migration it never sees.
@@ -498,13 +512,56 @@ int BPF_PROG(tg_guard_cred_free, void *cred)
 	return 0;
 }
 
+/*
+ * An open for writing of a /proc/PID/loginuid (or task/TID/loginuid) by a
+ * task whose login uid is set: refused to every task, host or tenant,
+ * while the guard is loaded, so that no one sheds the login uid that
+ * makes them support staff (the audit subsystem's own lock,
+ * loginuid_immutable, is host-wide and one-way). Setting it the first
+ * time (pam_loginuid at login, from a task without one) stays possible.
+ */
+static __always_inline int tg_guard_loginuid(struct file *file)
+{
+	struct tg_gactor a = {};
+	struct tg_event *ev;
+	struct dentry *d;
+	__u64 name = 0;
+	__u32 len;
+
+	if (!(BPF_CORE_READ(file, f_mode) & TG_FMODE_WRITE) ||
+	    BPF_CORE_READ(file, f_inode, i_sb, s_magic) != TG_PROC_SUPER_MAGIC)
+		return 0;
+	d = BPF_CORE_READ(file, f_path.dentry);
+	len = BPF_CORE_READ(d, d_name.len);
+	if (len != 8)
+		return 0;
+	bpf_probe_read_kernel(&name, sizeof(name),
+			      BPF_CORE_READ(d, d_name.name));
+	/* "loginuid" as a little-endian __u64. */
+	if (name != 0x6469756e69676f6cULL ||
+	    tg_login_uid((void *)bpf_get_current_task()) == TG_NO_LOGIN_UID)
+		return 0;
+	if (!tg_guard_actor(&a)) {
+		a.t.id = TG_TENANT_HOST;
+		a.t.flags = 0;
+	}
+	ev = tg_guard_begin(&a, TG_OP_OPEN, TG_GUARD_LOGINUID, 0);
+	if (ev) {
+		tg_event_path(ev, BPF_CORE_READ(file, f_path.mnt), d);
+		tg_event_submit(ev);
+	}
+	return tg_guard_verdict(&a);
+}
+
 SEC("lsm/file_open")
 int BPF_PROG(tg_guard_file_open, struct file *file, int ret)
 {
 	if (ret)
 		return ret;
 	tg_note_host_writer(file);
-	return tg_guard_path(file->f_path.dentry, file->f_path.mnt, TG_OP_OPEN);
+	return tg_guard_loginuid(file)
+		       ?: tg_guard_path(file->f_path.dentry, file->f_path.mnt,
+					TG_OP_OPEN);
 }
 
 SEC("lsm/inode_create")

@@ -761,8 +761,7 @@ static __always_inline int tg_sock_actor(struct bpf_sock *sk,
 	a->gen = gen;
 	a->slot = gen & 1;
 	a->cg = cgid;
-	a->t.id =
-		tg_creator(gen, tg_sock_addr((void *const *)&sk), cgid, NULL);
+	a->t.id = tg_creator(gen, tg_sock_addr((void *const *)&sk), cgid, NULL);
 	c = bpf_map_lookup_elem(&tenant_cache, &cgid);
 	a->t.flags = c && c->gen == gen && c->id == a->t.id ? c->flags : 0;
 	if (tag && tag->tenant != TG_TENANT_HOST && tag->tenant != a->t.id) {
@@ -797,7 +796,7 @@ __noinline int tg_actor_of(struct bpf_sock_addr *ctx, struct tg_actor *a)
 	if (sk && bpf_core_field_exists(struct tcp_sock, is_mptcp))
 		bpf_core_read(&flags, sizeof(flags), &task->flags);
 	if (!(flags & TG_PF_KTHREAD))
-		return tg_actor(a);
+		return tg_actor_s(a);
 	tp = bpf_skc_to_tcp_sock(sk);
 	if (!tp || !tp->is_mptcp)
 		return tg_actor(a);

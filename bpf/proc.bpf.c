@@ -139,11 +139,11 @@ static __always_inline int tg_proc_check(struct task_struct *p, __u32 op,
 	if (BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id) ==
 	    bpf_get_current_cgroup_id())
 		return 0;
-	if (tg_task_tenant(NULL, &actor) || actor.id == TG_TENANT_HOST)
+	if (tg_task_actor(&actor) || actor.id == TG_TENANT_HOST)
 		return 0;
 	/* The agent and the collector are the guard's: one refusal, one event.
 	 */
-	if (tg_task_tenant(p, &target) || target.id == actor.id ||
+	if (tg_task_tenant(p, &target) || tg_reaches(actor.id, target.id) ||
 	    tg_guarded_task(p))
 		return 0;
 	return tg_proc_refuse(&actor, target.id, p, op, num, TG_PROC_VIA_CALL);
@@ -196,7 +196,7 @@ int BPF_PROG(tg_proc_set_fowner, struct file *file)
 	__u32 zero = 0;
 	__u64 *over;
 
-	if (tg_task_tenant(NULL, &actor))
+	if (tg_task_actor(&actor))
 		return 0;
 	v.tenant = actor.id;
 	v.flags = actor.flags;
@@ -246,7 +246,7 @@ int BPF_PROG(tg_proc_sigiotask, struct task_struct *tsk, void *fown, int sig,
 	}
 	if (actor.id == TG_TENANT_HOST)
 		return 0;
-	if (tg_task_tenant(tsk, &target) || target.id == actor.id ||
+	if (tg_task_tenant(tsk, &target) || tg_reaches(actor.id, target.id) ||
 	    tg_guarded_task(tsk))
 		return 0;
 	/* The event's pid and comm are the task that made the file ready. */
@@ -357,8 +357,8 @@ int BPF_PROG(tg_proc_inode_permission, struct inode *inode, int mask, int ret)
 	if (!v || !v->tenant1)
 		return 0;
 	target = v->tenant1 - 1;
-	if (tg_task_tenant(NULL, &actor) || actor.id == TG_TENANT_HOST ||
-	    actor.id == target)
+	if (tg_task_actor(&actor) || actor.id == TG_TENANT_HOST ||
+	    tg_reaches(actor.id, target))
 		return 0;
 	if (mask & TG_MAY_NOT_BLOCK)
 		return -ECHILD;
@@ -419,8 +419,8 @@ static __always_inline int tg_ipc_check(struct kern_ipc_perm *perm,
 	__s32 id, ikey;
 
 	o = bpf_map_lookup_elem(&ipc_owners, &key);
-	if (!o || tg_task_tenant(NULL, &actor) || actor.id == TG_TENANT_HOST ||
-	    actor.id == o->tenant)
+	if (!o || tg_task_actor(&actor) || actor.id == TG_TENANT_HOST ||
+	    tg_reaches(actor.id, o->tenant))
 		return 0;
 	ev = tg_event_begin(TG_KIND_PROC, TG_OP_IPC, &actor, o->tenant);
 	if (ev) {

@@ -96,11 +96,12 @@ static __always_inline void tg_epoch_bump(void)
 /*
  * Whether a tag may name tenant id: not the pending actor. Its sockets
  * defer to their creator's cgroup, so that they are the new tenant's once
- * that cgroup is registered; a host socket it uses stays the host's.
+ * that cgroup is registered; a host socket it uses stays the host's. Nor
+ * a support actor, whose sockets are the host's.
  */
 static __always_inline int tg_taggable(__u32 id)
 {
-	return id != TG_TENANT_PENDING;
+	return id != TG_TENANT_PENDING && id != TG_TENANT_SUPPORT;
 }
 
 /* A cgroup's tenant as found for one policy generation. */
@@ -167,6 +168,22 @@ static __always_inline int tg_actor(struct tg_actor *a)
 	a->t.id = c->id;
 	a->t.flags = c->flags;
 	return c->id != TG_TENANT_HOST;
+}
+
+/*
+ * tg_actor, and for a host task of the support staff the support actor:
+ * for the checks of what a task reaches (connect, send, a socket's use),
+ * not of what it may make (socket families, binds), which stay the host's.
+ */
+static __always_inline int tg_actor_s(struct tg_actor *a)
+{
+	if (tg_actor(a))
+		return 1;
+	if (!tg_is_support(a->slot))
+		return 0;
+	a->t.id = TG_TENANT_SUPPORT;
+	a->t.flags = 0;
+	return 1;
 }
 
 /*

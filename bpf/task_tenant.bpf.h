@@ -121,4 +121,35 @@ static __always_inline int tg_task_tenant(struct task_struct *p,
 	return 0;
 }
 
+/*
+ * The current task as an actor into out: its tenant (tg_task_tenant), or
+ * for a host task of the support staff the support actor. Returns as
+ * tg_task_tenant.
+ */
+static __always_inline int tg_task_actor(struct tg_tenant *out)
+{
+	long gen;
+
+	if (tg_task_tenant(NULL, out))
+		return -1;
+	if (out->id != TG_TENANT_HOST)
+		return 0;
+	gen = tg_gen();
+	if (gen >= 0 && tg_is_support((__u32)gen & 1)) {
+		out->id = TG_TENANT_SUPPORT;
+		out->flags = 0;
+	}
+	return 0;
+}
+
+/*
+ * Whether actor reaches what belongs to target freely: its own, and for
+ * the support actor the host's (it is refused only what tenants own).
+ */
+static __always_inline int tg_reaches(__u32 actor, __u32 target)
+{
+	return actor == target ||
+	       (actor == TG_TENANT_SUPPORT && target == TG_TENANT_HOST);
+}
+
 #endif /* TG_TASK_TENANT_BPF_H */

@@ -274,7 +274,7 @@ static __always_inline int tg_sock_use(struct sock *sk, __u32 op, int adopt)
 {
 	struct tg_actor a;
 
-	return tg_actor(&a) ? tg_sock_check(sk, &a, op, NULL, adopt) : 0;
+	return tg_actor_s(&a) ? tg_sock_check(sk, &a, op, NULL, adopt) : 0;
 }
 
 /* Whether sk is a unix datagram socket (the ones unix_may_send serves). */
@@ -343,7 +343,7 @@ int BPF_PROG(tg_socket_connect, struct socket *sock, struct sockaddr *address,
 	 */
 	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != TG_AF_UNIX)
 		return 0;
-	if (!tg_actor(&a))
+	if (!tg_actor_s(&a))
 		return 0;
 	if (BPF_CORE_READ(sk, sk_type) == TG_SOCK_DGRAM)
 		tg_mark_connecting(sk);
@@ -360,7 +360,7 @@ int BPF_PROG(tg_socket_sendmsg, struct socket *sock, struct msghdr *msg,
 
 	if (ret)
 		return ret;
-	if (!tg_actor(&a))
+	if (!tg_actor_s(&a))
 		return 0;
 	if (tg_unix_dgram(sk))
 		tg_mark_connecting(NULL); /* a send, not a connect */
@@ -440,7 +440,7 @@ int BPF_PROG(tg_unix_stream_connect, struct sock *sk, struct sock *other,
 
 	if (ret)
 		return ret;
-	if (!tg_actor(&a))
+	if (!tg_actor_s(&a))
 		return 0;
 	return tg_unix_reach(&a, other, newsk, TG_OP_CONNECT);
 }
@@ -457,7 +457,7 @@ int BPF_PROG(tg_unix_may_send, struct socket *sock, struct socket *other,
 
 	if (ret)
 		return ret;
-	if (!tg_actor(&a))
+	if (!tg_actor_s(&a))
 		return 0;
 	mark = bpf_task_storage_get(&dgram_connecting,
 				    bpf_get_current_task_btf(), 0, 0);

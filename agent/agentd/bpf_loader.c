@@ -1035,6 +1035,9 @@ static int publish(struct tg_bpf *b, const struct tg_compiled *c,
 		}
 		st->changes += n;
 	}
+	if (bpf_map_update_elem(bpf_map__fd(b->net->maps.support_uids), &slot,
+				&c->support, BPF_ANY))
+		return -errno;
 	/* The switch: one 4-byte write, seen whole by every program. */
 	if (bpf_map_update_elem(bpf_map__fd(b->net->maps.policy_gen), &zero,
 				&next, BPF_ANY))

@@ -336,6 +336,42 @@ static void add_slots(struct json_object *o, const char *name,
 	}
 }
 
+/*
+ * The support staff: the policy's login uids and groups, and the ranges of
+ * login uids they resolved to when the policy was last applied.
+ */
+static struct json_object *support_json(struct agent *a)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *uids = json_object_new_array();
+	struct json_object *groups = json_object_new_array();
+	const struct tg_uid_range *r;
+	char b[32];
+	unsigned int i;
+	__u64 n = 0;
+
+	for (i = 0; i < a->policy.n_support_uids; i++) {
+		r = &a->policy.support_uids[i];
+		if (r->lo == r->hi)
+			snprintf(b, sizeof(b), "%u", r->lo);
+		else
+			snprintf(b, sizeof(b), "%u-%u", r->lo, r->hi);
+		json_object_array_add(uids, json_object_new_string(b));
+	}
+	for (i = 0; i < a->policy.n_support_groups; i++)
+		json_object_array_add(
+			groups, json_object_new_string(
+					a->policy.support_groups[i].name));
+	for (i = 0; i < a->reg.support.n && i < TG_MAX_SUPPORT_RANGES; i++)
+		n += (__u64)a->reg.support.r[i].hi - a->reg.support.r[i].lo + 1;
+	json_object_object_add(o, "login_uids", uids);
+	json_object_object_add(o, "groups", groups);
+	json_object_object_add(o, "ranges",
+			       json_object_new_int64(a->reg.support.n));
+	json_object_object_add(o, "uids", json_object_new_int64((int64_t)n));
+	return o;
+}
+
 static struct json_object *control_json(struct agent *a)
 {
 	struct json_object *o = json_object_new_object(), *roles, *arr, *g;
@@ -391,6 +427,7 @@ static struct json_object *control_json(struct agent *a)
 	}
 	json_object_object_add(o, "roles", roles);
 	json_object_object_add(o, "confirm", confirm_json(a));
+	json_object_object_add(o, "support", support_json(a));
 	return o;
 }
 
@@ -880,6 +917,7 @@ struct request {
 	struct tg_view view; /* the tenants it may see */
 	char user[64];	     /* the uid's name (passwd), "" if none */
 	const char *result;  /* "allow", "deny", "pending" */
+	int support;	     /* the caller is support staff (login uid) */
 };
 
 /* "uid 1000 (alice, login uid 1000)" into buf. */
@@ -892,8 +930,8 @@ static void caller_text(const struct tg_peer *p, const struct request *r,
 		snprintf(login, sizeof(login), "login uid unset");
 	else
 		snprintf(login, sizeof(login), "login uid %ld", p->loginuid);
-	snprintf(buf, len, "uid %u (%s%s%s)", (unsigned int)p->uid, r->user,
-		 r->user[0] ? ", " : "", login);
+	snprintf(buf, len, "uid %u (%s%s%s%s)", (unsigned int)p->uid, r->user,
+		 r->user[0] ? ", " : "", login, r->support ? ", support" : "");
 }
 
 /*
@@ -1046,6 +1084,8 @@ static void admin_event(struct agent *a, const struct tg_peer *p,
 	json_object_object_add(o, "gid", json_object_new_int64(p->gid));
 	json_object_object_add(o, "login_uid",
 			       json_object_new_int64(p->loginuid));
+	if (r->support)
+		json_add_str(o, "actor", "support");
 	tg_event_add_str(o, "user", r->user, strlen(r->user));
 	tg_event_add_str(o, "exe", p->exe, strnlen(p->exe, sizeof(p->exe)));
 	tg_event_add_str(o, "cgroup", p->cgroup,
@@ -1296,8 +1336,8 @@ static struct json_object *serve(struct agent *a, const struct tg_peer *peer,
 		return tg_control_error("unknown command");
 	/* Descriptors are asked for by these alone: the caller's, whatever
 	 * becomes of the request; any other is reset as it is closed. */
-	io->fds_wanted = !strcmp(r->verb, "run") ||
-			 !strcmp(r->verb, "seccomp-listener");
+	io->fds_wanted =
+		!strcmp(r->verb, "run") || !strcmp(r->verb, "seccomp-listener");
 	if (tg_authorize(r->verb, r->role)) {
 		need = tg_verb_role(r->verb);
 		caller_text(peer, r, caller, sizeof(caller));
@@ -1358,10 +1398,18 @@ struct json_object *agent_control(void *ctx, const struct tg_peer *peer,
 	snprintf(r.user, sizeof(r.user), "%s", pw ? pw->pw_name : "");
 	o = refuse_peer(a, peer, r.verb, nb, sizeof(nb), &r.who, &told);
 	if (!o) {
-		/* Never from the request: from the policy in force. */
-		r.role =
-			tg_policy_access(&a->policy, peer->uid, peer->gid,
-					 peer->groups, peer->n_groups, &r.view);
+		/*
+		 * Never from the request: from the policy in force. Support
+		 * staff get no role through uid 0 (sudo, su): only through a
+		 * role group of theirs.
+		 */
+		r.support =
+			peer->loginuid >= 0 &&
+			tg_support_has(&a->reg.support, (__u32)peer->loginuid);
+		r.role = tg_policy_access(
+			&a->policy,
+			r.support && peer->uid == 0 ? (uid_t)-2 : peer->uid,
+			peer->gid, peer->groups, peer->n_groups, &r.view);
 		if (r.role < 0)
 			r.role = TG_ROLE_NONE;
 		o = serve(a, peer, req, i, &r, io, &allowed);

@@ -13,6 +13,7 @@
 
 #include "agentd/event_text.h"
 #include "agentd/guard.h"
+#include "agentd/actor_names.h"
 #include "common/procfs.h"
 #include "common/text.h"
 #include "agentd/mountpath.h"
@@ -566,34 +567,92 @@ static int proc_fields(struct tg_buf *out, const struct tg_event *ev)
 }
 
 /*
- * The size bytes of record rec into ev as version 2, every byte after them
- * 0. A version 1 record has no object; a path longer than version 2 holds
- * (TG_PATH_LEN) loses its topmost names (TG_PATH_F_TRUNCATED). -EPROTO
- * for a version not known, -EINVAL if the path is longer than the record.
+ * Keep the first max bytes of a path of len bytes at p: with components
+ * (names ending in a NUL), whole names only. Returns the bytes kept.
+ */
+static __u32 keep_names(__u8 *p, __u32 len, __u32 max, int components)
+{
+	__u32 n = len < max ? len : max;
+
+	if (n < len)
+		while (components && n && p[n - 1])
+			p[--n] = '\0';
+	return n;
+}
+
+/*
+ * A record of an older version (header hdr bytes, then path_len +
+ * below_len bytes of path, below_len from version 2 on) into ev as the
+ * current version: the fields it lacks 0, a path longer than TG_PATH_LEN
+ * cut (its topmost names, TG_PATH_F_TRUNCATED; names below the owned root
+ * beyond it, TG_OBJ_F_TRUNCATED).
+ */
+static int decode_old(const void *rec, size_t size, size_t hdr,
+		      struct tg_event *ev)
+{
+	const __u8 *src = (const __u8 *)rec + hdr;
+	__u64 len;
+	__u32 n;
+
+	memset(ev, 0, sizeof(*ev));
+	memcpy(ev, rec, hdr);
+	len = (__u64)ev->path_len + ev->below_len;
+	if (len > size - hdr)
+		return -EINVAL;
+	n = (__u32)(len < TG_PATH_LEN ? len : TG_PATH_LEN);
+	memcpy(ev->path, src, n);
+	if (ev->path_len > TG_PATH_LEN) {
+		ev->path_len =
+			keep_names(ev->path, ev->path_len, TG_PATH_LEN,
+				   ev->path_flags & TG_PATH_F_COMPONENTS);
+		ev->path_flags |= TG_PATH_F_TRUNCATED;
+		if (ev->below_len)
+			ev->obj_flags |= TG_OBJ_F_TRUNCATED;
+		ev->below_len = 0;
+	} else if (len > TG_PATH_LEN) {
+		ev->below_len =
+			keep_names(ev->path + ev->path_len, ev->below_len,
+				   TG_PATH_LEN - ev->path_len,
+				   ev->obj_flags & TG_OBJ_F_NAMES);
+		ev->obj_flags |= TG_OBJ_F_TRUNCATED;
+	}
+	memset(ev->path + ev->path_len + ev->below_len, 0,
+	       TG_PATH_LEN - ev->path_len - ev->below_len);
+	return 0;
+}
+
+/*
+ * The size bytes of record rec into ev as the current version, every byte
+ * after them 0. Versions 1 (no object) and 2 (no actor) are decoded too.
+ * -EPROTO for a version not known, -EINVAL if the path is longer than the
+ * record.
  */
 static int decode(const void *rec, size_t size, struct tg_event *ev)
 {
 	const struct tg_event *v = rec;
-	size_t n;
 
 	if (size < TG_EVENT_HDR_V1_LEN || size > sizeof(*ev))
 		return -EINVAL;
 	if (v->version == 1) {
+		/* A path only: no below_len, no object, no actor. */
 		memset(ev, 0, sizeof(*ev));
 		memcpy(ev, rec, TG_EVENT_HDR_V1_LEN);
 		if (ev->path_len > size - TG_EVENT_HDR_V1_LEN)
 			return -EINVAL;
-		n = ev->path_len < TG_PATH_LEN ? ev->path_len : TG_PATH_LEN;
-		memcpy(ev->path, (const __u8 *)rec + TG_EVENT_HDR_V1_LEN, n);
-		if (n < ev->path_len) {
-			/* Names end in a NUL: keep whole ones only. */
-			while ((ev->path_flags & TG_PATH_F_COMPONENTS) && n &&
-			       ev->path[n - 1])
-				ev->path[--n] = '\0';
-			ev->path_len = (__u32)n;
+		memcpy(ev->path, (const __u8 *)rec + TG_EVENT_HDR_V1_LEN,
+		       ev->path_len < TG_PATH_LEN ? ev->path_len : TG_PATH_LEN);
+		if (ev->path_len > TG_PATH_LEN) {
+			ev->path_len = keep_names(
+				ev->path, ev->path_len, TG_PATH_LEN,
+				ev->path_flags & TG_PATH_F_COMPONENTS);
 			ev->path_flags |= TG_PATH_F_TRUNCATED;
 		}
 		return 0;
+	}
+	if (v->version == 2) {
+		if (size < TG_EVENT_HDR_V2_LEN)
+			return -EINVAL;
+		return decode_old(rec, size, TG_EVENT_HDR_V2_LEN, ev);
 	}
 	if (v->version != TG_EVENT_VERSION)
 		return -EPROTO;
@@ -670,6 +729,56 @@ static int object_fields(struct tg_buf *out, const struct tg_event *ev,
 	return err ?: tg_buf_put(out, o.p, o.len);
 }
 
+/*
+ * Who acted, from a record that has it (TG_ACTOR_F_TASK): "actor" for a
+ * support actor, "login_uid" and its "user" where the login uid is set,
+ * "uid", "gid", "ppid", "parent_comm", "exe" (with "exe_dev", "exe_ino":
+ * the file the kernel recorded, named while the process still runs it)
+ * and "cgroup".
+ */
+static int actor_fields(struct tg_buf *out, const struct tg_event *ev,
+			const struct tg_event_fmt *f)
+{
+	char text[4096], dev[48];
+	int err = 0;
+
+	if (ev->actor_flags & TG_ACTOR_F_SUPPORT)
+		err = put_field(out, "actor", "support", 8);
+	if (!(ev->actor_flags & TG_ACTOR_F_TASK))
+		return err;
+	if (ev->login_uid != TG_NO_LOGIN_UID) {
+		tg_actor_user(ev->login_uid, text, sizeof(text));
+		err = err ?: put_int(out, "login_uid", ev->login_uid);
+		if (*text)
+			err = err ?: put_field(out, "user", text, sizeof(text));
+	}
+	err = err ?: put_int(out, "uid", ev->uid);
+	err = err ?: put_int(out, "gid", ev->gid);
+	err = err ?: put_int(out, "ppid", ev->ppid);
+	err = err
+		      ?: put_field(out, "parent_comm",
+				   (const char *)ev->parent_comm,
+				   sizeof(ev->parent_comm));
+	if (ev->exe_dev || ev->exe_ino) {
+		tg_actor_exe(ev->pid, ev->exe_dev, ev->exe_ino, text,
+			     sizeof(text));
+		dev_text(ev->exe_dev, dev, sizeof(dev));
+		err = err ?: put_field(out, "exe", text, sizeof(text));
+		err = err ?: put_field(out, "exe_dev", dev, sizeof(dev));
+		err = err ?: put_int(out, "exe_ino", ev->exe_ino);
+	}
+	if (ev->cgroup_id) {
+		tg_actor_cgroup(f->cgroup_root, ev->cgroup_id, text,
+				sizeof(text));
+		if (*text)
+			err = err
+				      ?: put_field(out, "cgroup", text,
+						   sizeof(text));
+		err = err ?: put_int(out, "cgroup_id", ev->cgroup_id);
+	}
+	return err;
+}
+
 int tg_event_text(const void *rec, size_t size, const struct tg_event_fmt *f,
 		  struct tg_buf *out, struct tg_event_names *names)
 {
@@ -738,6 +847,7 @@ int tg_event_text(const void *rec, size_t size, const struct tg_event_fmt *f,
 	} else if (!err && ev.kind == TG_KIND_GUARD) {
 		err = guard_fields(out, &ev, f, path, sizeof(path));
 	}
+	err = err ?: actor_fields(out, &ev, f);
 	return err ?: tg_buf_put(out, "}", 1);
 }
 

@@ -21,6 +21,8 @@ struct tg_event_fmt {
 	const char *mountinfo;	       /* where filesystem-relative paths are
 					  placed; NULL: /proc/self/mountinfo */
 	const struct tg_root_paths *roots; /* owned roots' policy paths */
+	const char *cgroup_root; /* cgroup v2 mount, for actors' cgroups;
+				    NULL: not named */
 };
 
 /* Names of a record's kind, verdict and actor's tenant (until the next call).
@@ -32,7 +34,7 @@ struct tg_event_names {
 /*
  * The JSON text (one compact object without "seq", valid UTF-8, the fields
  * in the order of the other events) for the size bytes of a ring buffer
- * record of version 1 or 2 into out (replacing what it held), with its
+ * record of version 1, 2 or 3 into out (replacing what it held), with its
  * names. -EINVAL for a malformed record, -EPROTO for another version,
  * -ENOMEM. Written directly: building a json-c object
  * costs several times more, for every event of a flood.

@@ -49,6 +49,7 @@
 #include "common/peer.h"
 #include "common/procfs.h"
 #include "agentd/fanotify_owner.h"
+#include "agentd/actor_names.h"
 #include "agentd/fanotify.h"
 #include "agentd/fanotify_marks.h"
 #include "agentd/fanotify_renames.h"
@@ -167,6 +168,10 @@ static int actor_of(struct tg_fan *f, pid_t pid, int pidfd, __u32 *id,
 	cg = tg_fo_cgroups_find(&f->snap->cgroups, path);
 	*id = cg ? cg->tenant : TG_TENANT_HOST;
 	*flags = cg ? cg->flags : 0;
+	/* A host process of the support staff: the support actor. */
+	if (!cg && f->snap->support.n &&
+	    tg_support_has(&f->snap->support, (__u32)tg_proc_loginuid(pid)))
+		*id = TG_TENANT_SUPPORT;
 	return 0;
 }
 
@@ -418,9 +423,12 @@ static void report(struct tg_fan *f, const struct fanotify_event_metadata *m,
 	ev.verdict = v->verdict;
 	ev.op = (m->mask & FAN_OPEN_EXEC_PERM) ? TG_OP_EXEC : TG_OP_OPEN;
 	ev.pid = (__u32)m->pid;
-	ev.tenant = v->actor;
+	ev.tenant = v->actor == TG_TENANT_SUPPORT ? TG_TENANT_HOST : v->actor;
 	ev.target_tenant = v->owner;
 	snprintf((char *)ev.comm, sizeof(ev.comm), "%s", comm);
+	tg_actor_from_proc((__u32)m->pid, f->cgroup_root, &ev);
+	if (v->actor == TG_TENANT_SUPPORT)
+		ev.actor_flags |= TG_ACTOR_F_SUPPORT;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", m->fd);
 	n = readlink(link, (char *)ev.path, TG_PATH_LEN - 1);
 	if (n < 0)
@@ -523,10 +531,12 @@ static int answer(struct tg_fan *f, const struct fanotify_event_metadata *m,
 	}
 	/* Its tenant's rate limit, as for the kernel's events. */
 	if (v.report &&
-	    !tg_ratelimit_admit(f->rl, v.actor, TG_KIND_FILE,
-				(m->mask & FAN_OPEN_EXEC_PERM) ? TG_OP_EXEC
-							       : TG_OP_OPEN,
-				v.verdict))
+	    !tg_ratelimit_admit(
+		    f->rl,
+		    v.actor == TG_TENANT_SUPPORT ? TG_TENANT_HOST : v.actor,
+		    TG_KIND_FILE,
+		    (m->mask & FAN_OPEN_EXEC_PERM) ? TG_OP_EXEC : TG_OP_OPEN,
+		    v.verdict))
 		v.report = 0;
 	if (v.report) {
 		tg_proc_comm(m->pid, comm, sizeof(comm));

@@ -109,6 +109,7 @@ int tg_fan_snap_build(struct tg_fan_snap *s, const struct tg_registry *r,
 	size_t i;
 	int err = build(s, r, cgroup_root);
 
+	s->support = r->support;
 	if (err || !old)
 		return err;
 	s->links_complete = old->links_complete;

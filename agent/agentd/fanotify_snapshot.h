@@ -12,12 +12,13 @@
 #include "policy/registry.h"
 
 struct tg_fan_snap {
-	struct tg_fo_owned owned;     /* roots and links, finished */
-	struct tg_fo_cgroups cgroups; /* finished */
-	int links_complete;	      /* every owned tree scanned whole */
-	int links_coming;	      /* a scan follows: links unknown */
-	__s64 links_since_ns;	      /* the scan began (CLOCK_REALTIME) */
-	__u64 links_gen;	      /* links seen made before the scan */
+	struct tg_fo_owned owned;      /* roots and links, finished */
+	struct tg_fo_cgroups cgroups;  /* finished */
+	int links_complete;	       /* every owned tree scanned whole */
+	int links_coming;	       /* a scan follows: links unknown */
+	__s64 links_since_ns;	       /* the scan began (CLOCK_REALTIME) */
+	__u64 links_gen;	       /* links seen made before the scan */
+	struct tg_support_set support; /* the support staff's login uids */
 };
 
 /* Free s and what it holds (NULL: nothing). */

@@ -19,10 +19,11 @@
 const char *tg_guard_check_name(unsigned int check)
 {
 	static const char *const names[TG_GUARD_CHECKS] = {
-		[TG_GUARD_SIGNAL] = "signal", [TG_GUARD_PTRACE] = "ptrace",
-		[TG_GUARD_BPF] = "bpf",	      [TG_GUARD_CAP] = "capability",
-		[TG_GUARD_PATH] = "path",     [TG_GUARD_MOUNT] = "mount",
-		[TG_GUARD_CGROUP] = "cgroup", [TG_GUARD_PERF] = "perf",
+		[TG_GUARD_SIGNAL] = "signal",	  [TG_GUARD_PTRACE] = "ptrace",
+		[TG_GUARD_BPF] = "bpf",		  [TG_GUARD_CAP] = "capability",
+		[TG_GUARD_PATH] = "path",	  [TG_GUARD_MOUNT] = "mount",
+		[TG_GUARD_CGROUP] = "cgroup",	  [TG_GUARD_PERF] = "perf",
+		[TG_GUARD_LOGINUID] = "loginuid",
 	};
 
 	return check < TG_GUARD_CHECKS ? names[check] : NULL;

@@ -440,6 +440,7 @@ int agent_start(struct agent *a)
 	a->fmt.reg = &a->reg;
 	a->fmt.host = a->host;
 	a->fmt.boot_to_real_ns = tg_boot_to_real_ns();
+	a->fmt.cgroup_root = a->cgroup_root;
 	a->signal_fd = open_signalfd();
 	if (a->signal_fd < 0)
 		return tg_err(-errno, "signalfd: %s", strerror(errno));

@@ -219,7 +219,11 @@ int tg_pins_open(struct tg_pins *p, const char *dir, char *why, size_t len)
 		p->meta->event_version = TG_EVENT_VERSION;
 	}
 	p->prev = *p->meta;
-	if (p->found && p->prev.layout != TG_LAYOUT_VERSION) {
+	if (p->found && p->prev.layout != TG_LAYOUT_VERSION &&
+	    TG_LAYOUT_MIGRATES(p->prev.layout)) {
+		/* Only maps added: they are created beside the others. */
+		p->meta->layout = TG_LAYOUT_VERSION;
+	} else if (p->found && p->prev.layout != TG_LAYOUT_VERSION) {
 		snprintf(
 			why, len,
 			"%s holds a set of layout %u, this build has layout %u: no migration between them; run the build that pinned it, or detach first (tenantguard-agent --detach)",

@@ -277,6 +277,7 @@ int tg_compile(const struct tg_registry *r, struct tg_compiled *c)
 
 	tg_kv_init(&scopes, sizeof(struct tg_inode_key),
 		   sizeof(struct tg_owner));
+	c->support = r->support;
 	for (i = 0; i < r->n && !err; i++) {
 		const struct tg_tenant_entry *e = &r->v[i];
 

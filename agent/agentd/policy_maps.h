@@ -26,12 +26,13 @@ int tg_kv_finish(struct tg_kv_set *s);
 
 /* What the registry's present tenants put in each policy map. */
 struct tg_compiled {
-	struct tg_kv_set cgroups;   /* __u64 cgroup id -> struct tg_tenant */
-	struct tg_kv_set roots;	    /* struct tg_inode_key -> struct tg_owner */
-	struct tg_kv_set pairs;	    /* struct tg_pair_key -> __u8 */
-	struct tg_kv_set reserved;  /* __u32 TG_PORT_KEY -> __u32 tenant */
-	struct tg_kv_set nets;	    /* struct tg_net_key -> __u32 tenant */
-	unsigned int missing_paths; /* owned paths that do not exist (yet) */
+	struct tg_kv_set cgroups;  /* __u64 cgroup id -> struct tg_tenant */
+	struct tg_kv_set roots;	   /* struct tg_inode_key -> struct tg_owner */
+	struct tg_kv_set pairs;	   /* struct tg_pair_key -> __u8 */
+	struct tg_kv_set reserved; /* __u32 TG_PORT_KEY -> __u32 tenant */
+	struct tg_kv_set nets;	   /* struct tg_net_key -> __u32 tenant */
+	struct tg_support_set support; /* support_uids' value */
+	unsigned int missing_paths;    /* owned paths that do not exist (yet) */
 };
 
 void tg_compiled_init(struct tg_compiled *c);

@@ -31,7 +31,7 @@ static const char *apply_error(int err)
 	if (err == -EEXIST)
 		return "two tenants resolve to the same cgroup or directory";
 	if (err == -E2BIG)
-		return "a policy map would be over its size (tenants, owned paths and hard links, reserved ports, networks or allow_from pairs)";
+		return "a policy map would be over its size (tenants, owned paths and hard links, reserved ports, networks, allow_from pairs, or more than 256 ranges of support login uids once its groups are resolved)";
 	return strerror(-err);
 }
 

@@ -335,6 +335,33 @@ static void print_confirm(struct json_object *c)
 	}
 }
 
+/* The support staff (policy support:), as resolved. */
+static void print_support(struct json_object *c)
+{
+	struct json_object *s, *uids, *groups;
+
+	if (!json_object_object_get_ex(c, "support", &s))
+		return;
+	json_object_object_get_ex(s, "login_uids", &uids);
+	json_object_object_get_ex(s, "groups", &groups);
+	if (!strcmp(jstr(s, "ranges"), "0")) {
+		printf("support:     nobody (no support: in the policy)\n");
+		return;
+	}
+	printf("support:     login uids ");
+	if (uids && json_object_array_length(uids))
+		print_list(uids);
+	else
+		printf("-");
+	printf(", groups ");
+	if (groups && json_object_array_length(groups))
+		print_list(groups);
+	else
+		printf("-");
+	printf(": %s login uid(s) in %s range(s), no standing access to tenants\n",
+	       jstr(s, "uids"), jstr(s, "ranges"));
+}
+
 static void print_control(struct json_object *r)
 {
 	static const char *const roles[] = {"viewer", "operator", "admin"};
@@ -356,6 +383,7 @@ static void print_control(struct json_object *r)
 		       jstr(c, "records_dropped"), jstr(c, "runs_refused"),
 		       jstr(c, "streams_refused"));
 	print_confirm(c);
+	print_support(c);
 	if (!json_object_object_get_ex(c, "roles", &rs))
 		return;
 	printf("roles:      ");
@@ -475,8 +503,9 @@ int cmd_reload(const struct cli_opts *o, int argc, char **argv)
 	int json = argc > 1 && strcmp(argv[1], "--json") == 0, ok;
 
 	if (argc > (json ? 2 : 1))
-		return tg_err(2, "reload: unexpected argument '%s' (reload "
-				 "[--json])",
+		return tg_err(2,
+			      "reload: unexpected argument '%s' (reload "
+			      "[--json])",
 			      argv[json ? 2 : 1]);
 	if (call(o, "reload", &r))
 		return 1;
@@ -489,9 +518,10 @@ int cmd_reload(const struct cli_opts *o, int argc, char **argv)
 				     json_object_get_boolean(v)
 			     ? 0
 			     : 1;
-		printf("%s\n", json_object_to_json_string_ext(
-				       r, JSON_C_TO_STRING_PLAIN |
-						  JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n",
+		       json_object_to_json_string_ext(
+			       r, JSON_C_TO_STRING_PLAIN |
+					  JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(r);
 		return ok;
 	}
@@ -520,8 +550,9 @@ int cli_reload_reply(struct json_object *r)
 	json_object_object_get_ex(r, "warnings", &errs);
 	n = errs ? json_object_array_length(errs) : 0;
 	for (i = 0; good && i < n; i++)
-		tg_plain("warning: %s", json_object_get_string(
-						json_object_array_get_idx(errs, i)));
+		tg_plain("warning: %s",
+			 json_object_get_string(
+				 json_object_array_get_idx(errs, i)));
 	if (good) {
 		printf("reloaded: generation %s in force (%s map changes, %s ms)\n",
 		       jstr(r, "generation"), jstr(r, "map_changes"),

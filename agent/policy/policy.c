@@ -24,6 +24,7 @@
 #include "common/grant_key.h"
 #include "policy/policy.h"
 #include "policy/yaml_tree.h"
+#include "tenantguard/event_abi.h"
 
 static void name_index_add(struct tg_policy *p, unsigned int i);
 
@@ -851,6 +852,206 @@ static int parse_confirm(struct yctx *c, struct tg_policy *p,
 	return err;
 }
 
+/* One login uid or range, "1000" or "1000-59999", into r. */
+static int parse_uid_range(const char *s, struct tg_uid_range *r)
+{
+	unsigned long lo, hi;
+	const char *dash = strchr(s, '-');
+	char a[24];
+
+	if (!dash)
+		return parse_uint(s, TG_NO_LOGIN_UID - 1, &lo)
+			       ?: (r->lo = r->hi = (__u32)lo, 0);
+	if ((size_t)(dash - s) >= sizeof(a))
+		return -EINVAL;
+	memcpy(a, s, (size_t)(dash - s));
+	a[dash - s] = '\0';
+	if (parse_uint(a, TG_NO_LOGIN_UID - 1, &lo) ||
+	    parse_uint(dash + 1, TG_NO_LOGIN_UID - 1, &hi) || lo > hi)
+		return -EINVAL;
+	r->lo = (__u32)lo;
+	r->hi = (__u32)hi;
+	return 0;
+}
+
+/* support: {login_uids: [UID or FIRST-LAST...], groups: [GROUP...]} */
+static int parse_support(struct yctx *c, struct tg_policy *p,
+			 const struct ynode *y)
+{
+	static const char *const keys[] = {"login_uids", "groups", NULL};
+	const struct ynode *v, *l;
+	struct tg_role_group *g;
+	struct group *gr;
+	unsigned int i;
+	int err;
+
+	if (y_want(c, y, Y_MAP, "support"))
+		return -EINVAL;
+	err = y_check_keys(c, y, keys, "support");
+	snprintf(p->support_where, sizeof(p->support_where), "%s:%u:%u",
+		 c->name, y->line, y->col);
+	if ((l = list_of(c, y_get(y, "login_uids"), "support login_uids"))) {
+		if (l->n > TG_MAX_SUPPORT_RANGES) {
+			YERR(c, l,
+			     "support login_uids has more than %u entries",
+			     TG_MAX_SUPPORT_RANGES);
+			return -EINVAL;
+		}
+		for (i = 0; i < l->n; i++) {
+			v = l->kids[i];
+			if (y_want(c, v, Y_SCALAR, "a login uid or range")) {
+				err = -EINVAL;
+				continue;
+			}
+			if (parse_uid_range(
+				    v->value,
+				    &p->support_uids[p->n_support_uids])) {
+				YERR(c, v,
+				     "'%s' is not a login uid or range (like 1000 or 1000-59999, from 0 to %u, first not above last)",
+				     v->value, TG_NO_LOGIN_UID - 1);
+				err = -EINVAL;
+				continue;
+			}
+			p->n_support_uids++;
+		}
+	} else if (y_get(y, "login_uids")) {
+		err = -EINVAL;
+	}
+	if ((l = list_of(c, y_get(y, "groups"), "support groups"))) {
+		if (l->n > TG_ROLE_GROUPS_MAX) {
+			YERR(c, l, "support groups has more than %u entries",
+			     TG_ROLE_GROUPS_MAX);
+			return -EINVAL;
+		}
+		for (i = 0; i < l->n; i++) {
+			v = l->kids[i];
+			if (y_want(c, v, Y_SCALAR, "a group name")) {
+				err = -EINVAL;
+				continue;
+			}
+			if (!v->value[0] ||
+			    strlen(v->value) >= TG_GROUP_NAME_MAX) {
+				YERR(c, v,
+				     "group name '%s' is empty or longer than %u",
+				     v->value, TG_GROUP_NAME_MAX - 1);
+				err = -EINVAL;
+				continue;
+			}
+			gr = getgrnam(v->value);
+			if (!gr) {
+				YERR(c, v,
+				     "unknown group '%s' for support (not in the group database)",
+				     v->value);
+				err = -EINVAL;
+				continue;
+			}
+			g = &p->support_groups[p->n_support_groups++];
+			snprintf(g->name, sizeof(g->name), "%s", v->value);
+			g->gid = gr->gr_gid;
+			g->found = 1;
+		}
+	} else if (y_get(y, "groups")) {
+		err = -EINVAL;
+	}
+	if (!err && !p->n_support_uids && !p->n_support_groups) {
+		YERR(c, y,
+		     "support names nobody: give login_uids, groups or both");
+		err = -EINVAL;
+	}
+	return err;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct tg_uid_range *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* Add uid to the n ranges of v (room for max); -E2BIG when full. */
+static int add_uid(struct tg_uid_range *v, size_t *n, size_t max, __u32 uid)
+{
+	if (*n >= max)
+		return -E2BIG;
+	v[*n].lo = v[*n].hi = uid;
+	(*n)++;
+	return 0;
+}
+
+int tg_policy_support(const struct tg_policy *p, struct tg_support_set *out)
+{
+	struct tg_uid_range *v;
+	size_t n = 0, max = 4096, i, k;
+	struct passwd *pw;
+	struct group *gr;
+	unsigned int g;
+	int err = 0;
+	char **m;
+
+	memset(out, 0, sizeof(*out));
+	if (!p->n_support_uids && !p->n_support_groups)
+		return 0;
+	v = calloc(max, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < p->n_support_uids; i++)
+		v[n++] = p->support_uids[i];
+	for (g = 0; g < p->n_support_groups && !err; g++) {
+		gr = getgrgid(p->support_groups[g].gid);
+		for (m = gr ? gr->gr_mem : NULL; m && *m && !err; m++)
+			if ((pw = getpwnam(*m)))
+				err = add_uid(v, &n, max, (__u32)pw->pw_uid);
+	}
+	if (p->n_support_groups && !err) {
+		setpwent();
+		while (!err && (pw = getpwent()))
+			for (g = 0; g < p->n_support_groups; g++)
+				if (pw->pw_gid == p->support_groups[g].gid) {
+					err = add_uid(v, &n, max,
+						      (__u32)pw->pw_uid);
+					break;
+				}
+		endpwent();
+	}
+	qsort(v, n, sizeof(*v), range_cmp);
+	for (i = 0, k = 0; i < n; i++) {
+		if (k && (__u64)v[i].lo <= (__u64)v[k - 1].hi + 1) {
+			if (v[i].hi > v[k - 1].hi)
+				v[k - 1].hi = v[i].hi;
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	if (k > TG_MAX_SUPPORT_RANGES) {
+		k = TG_MAX_SUPPORT_RANGES;
+		err = err ?: -E2BIG;
+	}
+	memcpy(out->r, v, k * sizeof(*v));
+	out->n = (__u32)k;
+	free(v);
+	return err;
+}
+
+int tg_support_has(const struct tg_support_set *s, __u32 uid)
+{
+	__u32 lo = 0,
+	      hi = s->n < TG_MAX_SUPPORT_RANGES ? s->n : TG_MAX_SUPPORT_RANGES,
+	      mid;
+
+	if (uid == TG_NO_LOGIN_UID)
+		return 0;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (uid < s->r[mid].lo)
+			hi = mid;
+		else if (uid > s->r[mid].hi)
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
+}
+
 void tg_policy_default_roles(struct tg_policy *p)
 {
 	struct tg_role_group *g;
@@ -875,8 +1076,8 @@ int tg_policy_parse(struct tg_policy *p, const char *name, const char *buf,
 		    size_t len, int main, struct tg_diag *d)
 {
 	static const char *const main_keys[] = {
-		"version", "mode",    "tenants_cgroup", "events",
-		"roles",   "confirm", "tenants",	NULL};
+		"version", "mode",    "tenants_cgroup", "events", "roles",
+		"confirm", "support", "tenants",	NULL};
 	static const char *const dropin_keys[] = {"version", "tenants", NULL};
 	struct yctx c = {.name = name, .d = d, .doc = "policy"};
 	const struct ynode *v, *tenants;
@@ -916,6 +1117,8 @@ int tg_policy_parse(struct tg_policy *p, const char *name, const char *buf,
 	if (main && (v = y_get(root, "roles")) && parse_roles(&c, p, v))
 		err = -EINVAL;
 	if (main && (v = y_get(root, "confirm")) && parse_confirm(&c, p, v))
+		err = -EINVAL;
+	if (main && (v = y_get(root, "support")) && parse_support(&c, p, v))
 		err = -EINVAL;
 	if (main && (v = y_get(root, "tenants_cgroup"))) {
 		if (parse_abs_path(&c, v, "tenants_cgroup", p->tenants_cgroup,

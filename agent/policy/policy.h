@@ -87,6 +87,16 @@ struct tg_policy {
 	 */
 	__u64 confirm_verbs;
 	unsigned int confirm_window_s;
+	/*
+	 * The support staff ("support"): login uid ranges as written, and
+	 * groups whose members (by name, or by primary group) are resolved
+	 * into login uids when the policy is applied (tg_policy_support).
+	 */
+	struct tg_uid_range support_uids[TG_MAX_SUPPORT_RANGES];
+	unsigned int n_support_uids;
+	struct tg_role_group support_groups[TG_ROLE_GROUPS_MAX];
+	unsigned int n_support_groups;
+	char support_where[PATH_MAX + 32]; /* "" when not given */
 	struct tg_policy_tenant *tenants;
 	unsigned int n_tenants;
 	char source[PATH_MAX]; /* main file, "" for the built-in policy */
@@ -103,7 +113,7 @@ struct tg_policy {
 	char digest[65];
 	crypto_hash_sha256_state digest_st;
 	int digest_open;
-	unsigned int n_files;	    /* files merged */
+	unsigned int n_files; /* files merged */
 	/* Valid but worth telling (files of the drop-in directory skipped). */
 	struct tg_diag warnings;
 	struct hsearch_data *names; /* name -> index of tenants */
@@ -111,6 +121,17 @@ struct tg_policy {
 };
 
 void tg_policy_init(struct tg_policy *p);
+
+/*
+ * The support staff's login uids into out: the policy's ranges and the
+ * members of its groups now (NSS: the group's member list, and every user
+ * whose primary group it is), sorted and merged. -E2BIG if they need more
+ * than TG_MAX_SUPPORT_RANGES ranges (out then holds the first ones).
+ */
+int tg_policy_support(const struct tg_policy *p, struct tg_support_set *out);
+
+/* Whether login uid uid is in s (TG_NO_LOGIN_UID never is). */
+int tg_support_has(const struct tg_support_set *s, __u32 uid);
 
 /*
  * "file:line:col" at line, col of the file that where ("file:line:col")

@@ -675,6 +675,9 @@ int tg_registry_apply(struct tg_registry *r, const struct tg_policy *p,
 		if (!r->v[k].defined && r->v[k].present &&
 		    p->mode == TG_MODE_AUDIT)
 			r->v[k].flags |= TG_TENANT_F_AUDIT;
+	/* The support staff as they are now (groups resolved through NSS). */
+	if (!err)
+		err = tg_policy_support(p, &r->support);
 	return err;
 }
 

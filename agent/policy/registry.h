@@ -62,6 +62,7 @@ struct tg_registry {
 	struct tg_pending unowned;
 	struct tg_idless *idless; /* policy tenants without an id */
 	size_t n_idless;
+	struct tg_support_set support; /* the support staff's login uids */
 };
 
 void tg_registry_init(struct tg_registry *r);

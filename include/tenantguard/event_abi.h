@@ -10,7 +10,8 @@
 
 #define TG_COMM_LEN    16
 #define TG_EVENT_SIZE  4176 /* sizeof(struct tg_event) in every version */
-#define TG_PATH_LEN    4064 /* path bytes of version 2 */
+#define TG_PATH_LEN    4008 /* path bytes of version 3 */
+#define TG_PATH_V2_LEN 4064 /* path bytes of version 2 */
 #define TG_PATH_V1_LEN 4096 /* path bytes of version 1 (PATH_MAX) */
 #define TG_TENANT_HOST 0    /* tenant id of processes outside every tenant */
 
@@ -172,21 +173,41 @@ struct tg_event {
 	__u32 path_len;		/* file/unix: bytes used in path */
 	__u32 path_flags;	/* TG_PATH_F_* */
 	/* Version 2 from here; version 1 has path here (TG_PATH_V1_LEN). */
-	__u64 obj_ino;		/* file: the object's inode number */
-	__u64 root_ino;		/* file: its owned root's inode number */
-	__u32 obj_dev;		/* file: the object's device as stat shows it,
-				   kernel dev_t (MAJOR << 20 | MINOR) */
-	__u32 root_dev;		/* file: its owned root's, the same way */
-	__u32 below_len;	/* file: bytes of path after path_len: the
-				   names below the owned root */
-	__u32 obj_flags;	/* file: TG_OBJ_F_* */
-	__u8 path[TG_PATH_LEN]; /* file/unix: see TG_PATH_F_*; path_len +
-				   below_len sent */
+	__u64 obj_ino;	 /* file: the object's inode number */
+	__u64 root_ino;	 /* file: its owned root's inode number */
+	__u32 obj_dev;	 /* file: the object's device as stat shows it,
+			    kernel dev_t (MAJOR << 20 | MINOR) */
+	__u32 root_dev;	 /* file: its owned root's, the same way */
+	__u32 below_len; /* file: bytes of path after path_len: the
+			    names below the owned root */
+	__u32 obj_flags; /* file: TG_OBJ_F_* */
+	/*
+	 * Version 3 from here: who acted, filled by hooks that run in the
+	 * actor's task (TG_ACTOR_F_TASK), else zero.
+	 */
+	__u32 login_uid; /* audit login uid, TG_NO_LOGIN_UID if unset */
+	__u32 uid;	 /* real uid and gid, as the host sees them */
+	__u32 gid;
+	__u32 ppid;	   /* thread group id of its parent */
+	__u64 cgroup_id;   /* its cgroup v2 cgroup */
+	__u64 exe_ino;	   /* its executable's inode number */
+	__u32 exe_dev;	   /* and device, kernel dev_t; 0: none (kernel
+			      thread) */
+	__u32 actor_flags; /* TG_ACTOR_F_* */
+	__u8 parent_comm[TG_COMM_LEN]; /* its parent's comm */
+	__u8 path[TG_PATH_LEN];	       /* file/unix: see TG_PATH_F_*; path_len +
+					  below_len sent */
 };
 
 /* Bytes of a struct tg_event before path: every record has at least these. */
-#define TG_EVENT_HDR_LEN    112
-#define TG_EVENT_HDR_V1_LEN 80 /* version 1: path follows path_flags */
+#define TG_EVENT_HDR_LEN    168
+#define TG_EVENT_HDR_V2_LEN 112 /* version 2: path follows obj_flags */
+#define TG_EVENT_HDR_V1_LEN 80	/* version 1: path follows path_flags */
+
+/* tg_event.actor_flags */
+#define TG_ACTOR_F_TASK	   0x1	       /* login_uid to parent_comm are filled */
+#define TG_ACTOR_F_SUPPORT 0x2	       /* a support actor: see map_abi.h */
+#define TG_NO_LOGIN_UID	   0xffffffffU /* login uid not set (pam_loginuid) */
 
 /*
  * The layout of struct tg_event a program writes, in its version field.
@@ -194,13 +215,15 @@ struct tg_event {
  * buffer after an upgrade; the agent decodes every version it knows and
  * counts the others as bad events. Version 1: no object fields, path
  * right after path_flags (TG_EVENT_HDR_V1_LEN). Version 2: the object
- * fields (obj_ino to obj_flags), a path TG_PATH_LEN long.
+ * fields (obj_ino to obj_flags), a path TG_PATH_V2_LEN long. Version 3: who
+ * acted (login_uid to parent_comm), a path TG_PATH_LEN long.
  */
-#define TG_EVENT_VERSION 2
+#define TG_EVENT_VERSION 3
 
 /* The same size in every version: the scratch map keeps its shape. */
 _Static_assert(sizeof(struct tg_event) == TG_EVENT_SIZE, "tg_event size");
 _Static_assert(TG_EVENT_HDR_LEN + TG_PATH_LEN == TG_EVENT_SIZE &&
+		       TG_EVENT_HDR_V2_LEN + TG_PATH_V2_LEN == TG_EVENT_SIZE &&
 		       TG_EVENT_HDR_V1_LEN + TG_PATH_V1_LEN == TG_EVENT_SIZE,
 	       "tg_event versions");
 _Static_assert(__builtin_offsetof(struct tg_event, comm) == 32, "comm");
@@ -213,6 +236,9 @@ _Static_assert(__builtin_offsetof(struct tg_event, obj_ino) ==
 _Static_assert(__builtin_offsetof(struct tg_event, obj_dev) == 96, "obj_dev");
 _Static_assert(__builtin_offsetof(struct tg_event, obj_flags) == 108,
 	       "obj_flags");
+_Static_assert(__builtin_offsetof(struct tg_event, login_uid) ==
+		       TG_EVENT_HDR_V2_LEN,
+	       "login_uid");
 _Static_assert(__builtin_offsetof(struct tg_event, path) == TG_EVENT_HDR_LEN,
 	       "path");
 

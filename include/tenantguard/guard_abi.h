@@ -25,7 +25,8 @@ enum tg_guard_check {
 	TG_GUARD_MOUNT = 6,  /* a mount over or of a protected path, bpffs */
 	TG_GUARD_CGROUP = 7, /* a cgroup written outside the actor's subtree */
 	TG_GUARD_PERF = 8,   /* system-wide or kernel perf events */
-	TG_GUARD_CHECKS = 9, /* one past the last */
+	TG_GUARD_LOGINUID = 9, /* a login uid written once set */
+	TG_GUARD_CHECKS = 10,  /* one past the last */
 };
 
 /*
@@ -39,6 +40,16 @@ enum tg_guard_check {
 	((1ULL << 12) | (1ULL << 16) | (1ULL << 17) | (1ULL << 22) |           \
 	 (1ULL << 25) | (1ULL << 30) | (1ULL << 32) | (1ULL << 33) |           \
 	 (1ULL << 37) | (1ULL << 38) | (1ULL << 39))
+
+/*
+ * The support actor's share of them (map_abi.h): what would switch
+ * enforcement off or read around it (modules, raw I/O, audit control,
+ * MAC, audit records, perf, bpf). It keeps CAP_NET_ADMIN, CAP_SYS_BOOT and
+ * CAP_SYS_TIME (grants count boot time, not the clock).
+ */
+#define TG_GUARD_SUPPORT_CAPS                                                  \
+	((1ULL << 16) | (1ULL << 17) | (1ULL << 30) | (1ULL << 32) |           \
+	 (1ULL << 33) | (1ULL << 37) | (1ULL << 38) | (1ULL << 39))
 
 /* Value of guarded_procs (key: __u32 thread group id, initial pid ns). */
 struct tg_guard_proc {

@@ -12,7 +12,12 @@
  * sizes, the meta map's struct tg_meta): a new agent reuses a pinned set
  * only if its layout is this one (agent/agentd/pins.h).
  */
-#define TG_LAYOUT_VERSION 4
+#define TG_LAYOUT_VERSION 5
+/*
+ * The layouts a build adopts, migrating them: 4 lacks support_uids, which
+ * is created beside the pinned set (maps added, none changed).
+ */
+#define TG_LAYOUT_MIGRATES(v) ((v) == 4)
 
 /* DIR/maps/emitter: per BPF object, the program set stamp that reports. */
 #define TG_OBJ_NET   0 /* cgroup links are replaced in place: always */
@@ -50,6 +55,30 @@
  * socket tag never names it (see bpf/sock_owner.bpf.h).
  */
 #define TG_TENANT_PENDING TG_MAX_TENANTS
+
+/*
+ * A support actor: a host task whose audit login uid (set at login by
+ * pam_loginuid, kept across sudo and su) is one of the policy's support
+ * staff. Towards tenants it is refused like another tenant; it owns
+ * nothing, tags no socket, and reaches the host as any host task does. Its
+ * events name the host as tenant, with TG_ACTOR_F_SUPPORT (event_abi.h).
+ */
+#define TG_TENANT_SUPPORT 0xfffffffcU
+
+/*
+ * Value of support_uids (an array of TG_POLICY_SLOTS, indexed by policy
+ * slot like the policy maps' outer arrays): the support staff's login
+ * uids as sorted, disjoint, inclusive ranges.
+ */
+#define TG_MAX_SUPPORT_RANGES 256
+struct tg_uid_range {
+	__u32 lo, hi;
+};
+struct tg_support_set {
+	__u32 n; /* ranges used */
+	__u32 pad;
+	struct tg_uid_range r[TG_MAX_SUPPORT_RANGES];
+};
 
 /* Value of tenant_cgroups (key: __u64 cgroup id of the tenant's root). */
 struct tg_tenant {

@@ -385,4 +385,52 @@ if [ "${nlinks:-0}" -ge 12 ] && { [ $lsm = 1 ] || [ "$nlinks" = 12 ]; }; then
 else
 	tg_fail detach_counts_links "$(last_agent detach)"
 fi
+# A set of layout 4 (no support_uids yet): adopted as it is, the map that
+# layout 5 added created beside it, the meta map then saying 5.
+MP=${TG_PINS}mig # no dot: bpffs refuses names with one
+tg_on_cleanup "'$real_bin' --detach --pin-dir '$MP' --spool-size 0 --event-socket '$TG_T/none.sock' >/dev/null 2>&1"
+meta_hex()
+{
+	bpftool -j map lookup pinned "$MP/meta" key 0 0 0 0 |
+		grep -o '"value":\[[^]]*\]' | grep -o '"0x[0-9a-f]*"' | tr -d '"' | tr '\n' ' '
+}
+# mig_agent: an agent on the set in $MP until "enforcing"; its pid in mig.
+mig_agent()
+{
+	rm -f "$TG_T/mig.err"
+	"$real_bin" --pin-dir "$MP" --event-socket "$TG_SOCK" \
+		--collector-user "${TG_COLLECTOR_USER:-root}" \
+		--control-socket "$TG_T/c3.sock" --spool-size 0 --policy builtin \
+		--tenants-cgroup "$TG_TENANTS" --paths-root "$TG_SRV" 2>"$TG_T/mig.err" &
+	mig=$!
+	tg_track $mig
+	n=0
+	until grep -q "enforcing for" "$TG_T/mig.err" 2>/dev/null || [ $n -gt 300 ]; do
+		n=$((n + 1))
+		sleep 0.1
+	done
+}
+mig_agent
+kill -TERM $mig
+tg_wait $mig
+v=$(meta_hex)
+# shellcheck disable=SC2086 # the value's bytes, one argument each
+set -- $v
+shift 4
+rm -f "$MP/maps/support_uids"
+if [ -e "$MP/meta" ] &&
+	bpftool map update pinned "$MP/meta" key 0 0 0 0 value 0x04 0x00 0x00 0x00 "$@"; then
+	mig_agent
+	if grep -q "enforcing for" "$TG_T/mig.err" && grep -q "pinned in $MP (adopted" "$TG_T/mig.err" &&
+		[ -e "$MP/maps/support_uids" ] && [ "$(meta_hex | cut -d' ' -f1)" = 0x05 ]; then
+		tg_pass layout_4_migrated
+	else
+		tg_fail layout_4_migrated "$(tail -n 2 "$TG_T/mig.err"); meta $(meta_hex | cut -d' ' -f1-4)"
+	fi
+	kill -TERM $mig
+	tg_wait $mig
+else
+	tg_fail layout_4_migrated "cannot write $MP/meta"
+fi
+
 tg_summary

@@ -3,6 +3,8 @@
  * tg-try: the test suites' hands. Performs one system call from a chosen
  * cgroup and checks its outcome, or waits for events in the collector's log.
  *
+ *   Every form takes --login-uid UID first too (the audit login uid set
+ *   before anything else, as pam_loginuid does at login).
  *   tg-try [--cgroup DIR] [--expect ok|ERRNO] open PATH [r|w|dir]
  *   tg-try [--cgroup DIR] [--expect ok|ERRNO] [--bind SRC] connect tcp|udp ADDR
  * PORT tg-try [--cgroup DIR] [--expect ok|ERRNO] bind PROTO ADDR PORT [OPTS...]
@@ -29,17 +31,14 @@
  *          (N connects GAP_MS apart; prints the outcome counts)
  *   tg-try wait-event LOG [--timeout SEC] [--count N] KEY=VALUE...
  *   tg-try count-events LOG KEY=VALUE...
- *   tg-try control SOCKET JSON [pass-stdin|pass-stdio]   (one control request: see
- *          tests/tool/control.c)
- *   tg-try control-stream SOCKET JSON   (a request answered by a stream)
- *   tg-try control-slow SOCKET N silent|dribble|unread SECONDS
- *   tg-try control-linger SOCKET SECONDS
- *          (misbehaving clients: tests/tool/control.c)
- *   tg-try [--expect ok|ERRNO] syscall NAME
- *          (NAME with harmless arguments: bpf, mount, ptrace, ...; also
- *          i386-bpf and x32-bpf, the same call through the compat ABIs,
- *          i386-abi ok if this kernel runs int $0x80 at all;
- *          terminal requests on fd 0: tiocsti, tiocsti-high, i386-tiocsti,
+ *   tg-try control SOCKET JSON [pass-stdin|pass-stdio]   (one control request:
+ * see tests/tool/control.c) tg-try control-stream SOCKET JSON   (a request
+ * answered by a stream) tg-try control-slow SOCKET N silent|dribble|unread
+ * SECONDS tg-try control-linger SOCKET SECONDS (misbehaving clients:
+ * tests/tool/control.c) tg-try [--expect ok|ERRNO] syscall NAME (NAME with
+ * harmless arguments: bpf, mount, ptrace, ...; also i386-bpf and x32-bpf, the
+ * same call through the compat ABIs, i386-abi ok if this kernel runs int $0x80
+ * at all; terminal requests on fd 0: tiocsti, tiocsti-high, i386-tiocsti,
  *          tioclinux, tcgets, tiocgwinsz)
  *   tg-try map-set NAME VALUE | map-get NAME   (a BPF array map's element 0)
  *   tg-try getppid-loop N   (prints nanoseconds per call)
@@ -250,6 +249,18 @@ int main(int argc, char **argv)
 					argv[i + 1], strerror(-err));
 				return 2;
 			}
+		} else if (strcmp(argv[i], "--login-uid") == 0) {
+			/* As pam_loginuid sets it at login. */
+			int fd = open("/proc/self/loginuid", O_WRONLY);
+			size_t n = strlen(argv[i + 1]);
+
+			if (fd < 0 || write(fd, argv[i + 1], n) != (ssize_t)n) {
+				fprintf(stderr,
+					"tg-try: set login uid %s: %s\n",
+					argv[i + 1], strerror(errno));
+				return 2;
+			}
+			close(fd);
 		} else if (strcmp(argv[i], "--expect") == 0) {
 			expect = argv[i + 1];
 		} else if (strcmp(argv[i], "--bind") == 0) {

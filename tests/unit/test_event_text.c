@@ -584,6 +584,112 @@ static void test_version_1(void **state)
 	json_object_put(o);
 }
 
+/*
+ * A version 2 record (112-byte header, no actor): decoded with no actor
+ * fields; a path and names below its root that version 3 cannot hold
+ * lose names at the ends, said so.
+ */
+static void test_version_2(void **state)
+{
+	static unsigned char rec[TG_EVENT_SIZE];
+	struct json_object *o, *obj;
+	const char *path;
+	size_t below = 200;
+	int i;
+
+	ev.kind = TG_KIND_FILE;
+	ev.op = TG_OP_OPEN;
+	ev.version = 2;
+	ev.path_flags = TG_PATH_F_COMPONENTS;
+	ev.obj_flags = TG_OBJ_F_INODE | TG_OBJ_F_ROOT | TG_OBJ_F_NAMES;
+	ev.obj_dev = (8 << 20) | 1;
+	ev.obj_ino = 77;
+	/* 15 names of 255 bytes, then 200 bytes of names below the root. */
+	ev.path_len = 15 * 256;
+	ev.below_len = (__u32)below;
+	memcpy(rec, &ev, TG_EVENT_HDR_V2_LEN);
+	for (i = 0; i < 15; i++) {
+		memset(rec + TG_EVENT_HDR_V2_LEN + i * 256, 'a' + i, 255);
+		rec[TG_EVENT_HDR_V2_LEN + i * 256 + 255] = '\0';
+	}
+	for (i = 0; i < 2; i++) {
+		memset(rec + TG_EVENT_HDR_V2_LEN + ev.path_len + i * 100,
+		       'x' + i, 99);
+		rec[TG_EVENT_HDR_V2_LEN + ev.path_len + i * 100 + 99] = '\0';
+	}
+	o = tg_event_json(rec, TG_EVENT_HDR_V2_LEN + ev.path_len + below, &fmt);
+	assert_non_null(o);
+	path = get(o, "path");
+	assert_non_null(path);
+	assert_int_equal(strlen(path), 15 * 256);
+	assert_true(json_object_object_get_ex(o, "object", &obj));
+	assert_string_equal(get(obj, "ino"), "77");
+	/* 4008 - 3840 = 168 bytes below: one name of 100 kept. */
+	assert_string_equal(get(obj, "path_truncated"), "true");
+	assert_null(get(o, "uid"));
+	assert_null(get(o, "login_uid"));
+	json_object_put(o);
+	/* Names below beyond the record: malformed. */
+	assert_null(tg_event_json(rec, TG_EVENT_HDR_V2_LEN + ev.path_len + 10,
+				  &fmt));
+}
+
+/* Version 3: who acted; a support actor's event names the host as tenant. */
+static void test_actor_fields(void **state)
+{
+	struct json_object *o;
+
+	ev.kind = TG_KIND_NET;
+	ev.op = TG_OP_CONNECT;
+	ev.family = 2;
+	ev.proto = 6;
+	ev.port = 80;
+	ev.actor_flags = TG_ACTOR_F_TASK;
+	ev.login_uid = TG_NO_LOGIN_UID;
+	ev.uid = 1001;
+	ev.gid = 1002;
+	ev.ppid = 1;
+	strcpy((char *)ev.parent_comm, "systemd");
+	ev.cgroup_id = 12345;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt);
+	assert_non_null(o);
+	assert_string_equal(get(o, "uid"), "1001");
+	assert_string_equal(get(o, "gid"), "1002");
+	assert_string_equal(get(o, "ppid"), "1");
+	assert_string_equal(get(o, "parent_comm"), "systemd");
+	assert_string_equal(get(o, "cgroup_id"), "12345");
+	assert_null(get(o, "cgroup")); /* no cgroup mount in fmt */
+	assert_null(get(o, "login_uid"));
+	assert_null(get(o, "actor"));
+	assert_null(get(o, "exe")); /* none recorded: a kernel thread */
+	json_object_put(o);
+	/* The executable by inode: gone with the process. */
+	ev.exe_dev = (8 << 20) | 1;
+	ev.exe_ino = 99;
+	ev.pid = 0x7ffffff0;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt);
+	assert_string_equal(get(o, "exe"), "(exited)");
+	assert_string_equal(get(o, "exe_dev"), "8:1");
+	assert_string_equal(get(o, "exe_ino"), "99");
+	json_object_put(o);
+	/* A support actor: login uid, actor, tenant host. */
+	ev.tenant = TG_TENANT_HOST;
+	ev.actor_flags |= TG_ACTOR_F_SUPPORT;
+	ev.login_uid = 0;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt);
+	assert_string_equal(get(o, "tenant"), "host");
+	assert_string_equal(get(o, "actor"), "support");
+	assert_string_equal(get(o, "login_uid"), "0");
+	assert_string_equal(get(o, "user"), "root");
+	json_object_put(o);
+	/* Without TG_ACTOR_F_TASK (hooks outside the task): none of them. */
+	ev.actor_flags = 0;
+	o = tg_event_json(&ev, TG_EVENT_HDR_LEN, &fmt);
+	assert_null(get(o, "uid"));
+	assert_null(get(o, "exe"));
+	json_object_put(o);
+}
+
 static void test_unknown_tenant_id(void **state)
 {
 	struct json_object *o;
@@ -715,6 +821,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_version_1, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_path_of_full_length, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_version_2, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_actor_fields, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_tenant_id, setup,
 						teardown),

@@ -156,6 +156,75 @@ static void test_roles(void **state)
 	tg_policy_free(&p);
 }
 
+/*
+ * support: ranges as written, merged with the members of its groups (root
+ * is in group root by its primary group); the set sorted and merged, and
+ * looked up; more ranges than the map holds refused.
+ */
+static void test_support(void **state)
+{
+	static const char doc[] =
+		"version: 1\n"
+		"support:\n"
+		"  login_uids: [5000-5009, 4242, 5010-5020, 7]\n"
+		"  groups: [root]\n";
+	struct tg_support_set set;
+	struct tg_diag d = {};
+	struct tg_policy p;
+	char big[8192];
+	size_t n;
+	int i;
+
+	assert_int_equal(check_doc(&p, "t.yaml", doc, sizeof(doc) - 1, &d), 0);
+	assert_int_equal(p.n_support_uids, 4);
+	assert_int_equal(p.n_support_groups, 1);
+	assert_string_equal(p.support_where, "t.yaml:3:3");
+	assert_int_equal(tg_policy_support(&p, &set), 0);
+	/* 0 (root, by group), 7, 4242, 5000-5020 */
+	assert_int_equal(set.n, 4);
+	assert_int_equal(set.r[0].lo, 0);
+	assert_int_equal(set.r[0].hi, 0);
+	assert_int_equal(set.r[1].lo, 7);
+	assert_int_equal(set.r[3].lo, 5000);
+	assert_int_equal(set.r[3].hi, 5020);
+	assert_true(tg_support_has(&set, 0));
+	assert_true(tg_support_has(&set, 5015));
+	assert_true(tg_support_has(&set, 4242));
+	assert_false(tg_support_has(&set, 4243));
+	assert_false(tg_support_has(&set, 5021));
+	assert_false(tg_support_has(&set, 0xffffffffU)); /* unset */
+	tg_policy_free(&p);
+	/* Without support: nobody. */
+	assert_int_equal(check_doc(&p, "t.yaml", "version: 1\n", 11, &d), 0);
+	assert_int_equal(tg_policy_support(&p, &set), 0);
+	assert_int_equal(set.n, 0);
+	assert_false(tg_support_has(&set, 0));
+	tg_policy_free(&p);
+	/* 256 disjoint ranges fit; 257 do not. */
+	n = (size_t)snprintf(big, sizeof(big),
+			     "version: 1\nsupport:\n  login_uids: [");
+	for (i = 0; i < TG_MAX_SUPPORT_RANGES; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "%s%d",
+				      i ? ", " : "", i * 10);
+	snprintf(big + n, sizeof(big) - n, "]\n");
+	assert_int_equal(check_doc(&p, "t.yaml", big, strlen(big), &d), 0);
+	assert_int_equal(tg_policy_support(&p, &set), 0);
+	assert_int_equal(set.n, TG_MAX_SUPPORT_RANGES);
+	p.support_groups[0] = (struct tg_role_group){.gid = 0, .found = 1};
+	p.n_support_groups = 1; /* root (uid 0) merges into 0 */
+	assert_int_equal(tg_policy_support(&p, &set), 0);
+	p.support_uids[0].lo = p.support_uids[0].hi = 2; /* 0 now apart */
+	assert_int_equal(tg_policy_support(&p, &set), -E2BIG);
+	tg_policy_free(&p);
+	/* Not in a drop-in. */
+	assert_int_equal(tg_policy_parse(&p, "d.yaml",
+					 "version: 1\nsupport: {}\n", 24, 0,
+					 &d),
+			 -EINVAL);
+	tg_diag_free(&d);
+	tg_policy_free(&p);
+}
+
 /* The bit of verb in a policy's confirm_verbs. */
 static unsigned long long verb_bit(const char *verb)
 {
@@ -852,8 +921,8 @@ static void test_dangerous_warned(void **state)
 	for (i = 0; i < 4; i++)
 		assert_string_equal(p.warnings.msgs[i], want[i]);
 	tg_policy_free(&p);
-	assert_int_equal(
-		check_doc(&p, "c.yaml", clean, sizeof(clean) - 1, &d), 0);
+	assert_int_equal(check_doc(&p, "c.yaml", clean, sizeof(clean) - 1, &d),
+			 0);
 	assert_int_equal(p.warnings.n, 0);
 	tg_policy_free(&p);
 	tg_diag_free(&d);
@@ -916,6 +985,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_inputs),
 		cmocka_unit_test(test_error_cap),
 		cmocka_unit_test(test_roles),
+		cmocka_unit_test(test_support),
 		cmocka_unit_test(test_confirm),
 		cmocka_unit_test(test_tenant_same),
 		cmocka_unit_test(test_approvers),
