@@ -12,6 +12,7 @@ export TG_BIN=$out
 . "$here/tests/lib/tap.sh"
 . "$here/tests/lib/tenants.sh"
 . "$here/tests/lib/accounting.sh"
+. "$here/tests/lib/delivery.sh"
 N=${TG_BENCH_RINGBUF_EVENTS:-30000}
 tg_env_setup
 TG_POLICY=$TG_T/policy.yaml
