@@ -41,6 +41,7 @@
 #define TG_CAP_OPT_NOAUDIT     0x2
 #define TG_S_IFMT	       0170000
 #define TG_S_IFDIR	       0040000
+#define TG_S_IFSOCK	       0140000
 #define TG_DCACHE_DISCONNECTED 0x20
 #define TG_MS_REMOUNT	       32
 #define TG_MS_BIND	       4096
@@ -322,6 +323,73 @@ static __always_inline int tg_guard_path(struct dentry *d, struct vfsmount *mnt,
 	return tg_guard_refuse(&a, op, TG_GUARD_PATH, mnt, d);
 }
 
+/* Host daemons' doors, closed to support staff ------------------------------
+ */
+
+/* Whether any support staff are named (else nothing below applies). */
+static __always_inline int tg_support_named(void)
+{
+	__u32 slot = tg_policy_slot();
+	const struct tg_support_set *s;
+
+	s = bpf_map_lookup_elem(&support_uids, &slot);
+	return s && s->n;
+}
+
+/*
+ * A name d (made, linked, renamed into, or opened for writing) that is a
+ * delegation object or an entry of a delegation directory, by the support
+ * actor: refused (TG_GUARD_DELEGATION). Nobody else is asked.
+ */
+static __always_inline int tg_guard_delegation(struct dentry *d,
+					       struct vfsmount *mnt, __u32 op)
+{
+	struct tg_gactor a = {};
+	struct dentry *parent;
+
+	if (!d || !tg_support_named())
+		return 0;
+	parent = BPF_CORE_READ(d, d_parent);
+	if (!(tg_inode_flags(d) & TG_GUARD_F_DELEGATE) &&
+	    !(parent && parent != d &&
+	      (tg_inode_flags(parent) & TG_GUARD_F_DELEGATE_CHILDREN)))
+		return 0;
+	if (!tg_guard_actor(&a) || a.t.id != TG_TENANT_SUPPORT)
+		return 0;
+	return tg_guard_refuse(&a, op, TG_GUARD_DELEGATION, mnt, d);
+}
+
+/*
+ * A connect (or datagram) to a unix socket by path asks for MAY_WRITE on
+ * the socket's inode: refused to the support actor for a delegation
+ * socket. The event names the socket by its inode.
+ */
+static __always_inline int tg_guard_socket_door(struct inode *inode)
+{
+	struct tg_inode_key key = {};
+	const struct tg_guard_inode *g;
+	struct tg_gactor a = {};
+	struct tg_event *ev;
+
+	if ((BPF_CORE_READ(inode, i_mode) & TG_S_IFMT) != TG_S_IFSOCK ||
+	    !tg_support_named())
+		return 0;
+	key.ino = BPF_CORE_READ(inode, i_ino);
+	key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	g = bpf_map_lookup_elem(&guarded_inodes, &key);
+	if (!g || !(g->flags & TG_GUARD_F_DELEGATE) || !tg_guard_actor(&a) ||
+	    a.t.id != TG_TENANT_SUPPORT)
+		return 0;
+	ev = tg_guard_begin(&a, TG_OP_CONNECT, TG_GUARD_DELEGATION, 0);
+	if (ev) {
+		ev->obj_ino = key.ino;
+		ev->obj_dev = key.dev;
+		ev->obj_flags = TG_OBJ_F_INODE;
+		tg_event_submit(ev);
+	}
+	return tg_guard_verdict(&a);
+}
+
 /* Cgroups ---------------------------------------------------------------------
  */
 
@@ -462,7 +530,7 @@ int BPF_PROG(tg_guard_inode_permission, struct inode *inode, int mask, int ret)
 {
 	if (ret || !(mask & (TG_MAY_WRITE | TG_MAY_APPEND)))
 		return ret;
-	return tg_cgroup_write(inode, mask);
+	return tg_cgroup_write(inode, mask) ?: tg_guard_socket_door(inode);
 }
 
 /* A host process opening a cgroup2 file for writing: see host_cgroup_creds. */
@@ -561,14 +629,20 @@ int BPF_PROG(tg_guard_file_open, struct file *file, int ret)
 	tg_note_host_writer(file);
 	return tg_guard_loginuid(file)
 		       ?: tg_guard_path(file->f_path.dentry, file->f_path.mnt,
-					TG_OP_OPEN);
+					TG_OP_OPEN)
+		       ?: ((BPF_CORE_READ(file, f_mode) & TG_FMODE_WRITE)
+				   ? tg_guard_delegation(file->f_path.dentry,
+							 file->f_path.mnt,
+							 TG_OP_OPEN)
+				   : 0);
 }
 
 SEC("lsm/inode_create")
 int BPF_PROG(tg_guard_inode_create, struct inode *dir, struct dentry *dentry,
 	     unsigned short mode, int ret)
 {
-	return ret ?: tg_guard_path(dentry, NULL, TG_OP_CREATE);
+	return ret ?: tg_guard_path(dentry, NULL, TG_OP_CREATE)
+			      ?: tg_guard_delegation(dentry, NULL, TG_OP_CREATE);
 }
 
 SEC("lsm/inode_mkdir")
@@ -582,14 +656,16 @@ SEC("lsm/inode_mknod")
 int BPF_PROG(tg_guard_inode_mknod, struct inode *dir, struct dentry *dentry,
 	     unsigned short mode, unsigned int dev, int ret)
 {
-	return ret ?: tg_guard_path(dentry, NULL, TG_OP_MKNOD);
+	return ret ?: tg_guard_path(dentry, NULL, TG_OP_MKNOD)
+			      ?: tg_guard_delegation(dentry, NULL, TG_OP_MKNOD);
 }
 
 SEC("lsm/inode_symlink")
 int BPF_PROG(tg_guard_inode_symlink, struct inode *dir, struct dentry *dentry,
 	     const char *old_name, int ret)
 {
-	return ret ?: tg_guard_path(dentry, NULL, TG_OP_SYMLINK);
+	return ret ?: tg_guard_path(dentry, NULL, TG_OP_SYMLINK)
+			      ?: tg_guard_delegation(dentry, NULL, TG_OP_SYMLINK);
 }
 
 /* A new name for a protected object, or a name in a protected directory. */
@@ -598,7 +674,9 @@ int BPF_PROG(tg_guard_inode_link, struct dentry *old_dentry, struct inode *dir,
 	     struct dentry *new_dentry, int ret)
 {
 	return ret ?: tg_guard_path(old_dentry, NULL, TG_OP_LINK)
-			      ?: tg_guard_path(new_dentry, NULL, TG_OP_LINK);
+			      ?: tg_guard_path(new_dentry, NULL, TG_OP_LINK)
+			      ?: tg_guard_delegation(new_dentry, NULL,
+						     TG_OP_LINK);
 }
 
 SEC("lsm/inode_unlink")
@@ -622,7 +700,9 @@ int BPF_PROG(tg_guard_inode_rename, struct inode *old_dir,
 	     struct dentry *new_dentry, int ret)
 {
 	return ret ?: tg_guard_path(old_dentry, NULL, TG_OP_RENAME)
-			      ?: tg_guard_path(new_dentry, NULL, TG_OP_RENAME);
+			      ?: tg_guard_path(new_dentry, NULL, TG_OP_RENAME)
+			      ?: tg_guard_delegation(new_dentry, NULL,
+						     TG_OP_RENAME);
 }
 
 /* chmod, chown, truncate(2), times: of a protected object, or in cgroup2. */

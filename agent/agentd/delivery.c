@@ -456,4 +456,3 @@ int tg_delivery_write_metrics(struct tg_delivery *d,
 	tg_metrics_free(&m);
 	return d->metrics_err;
 }
-

@@ -109,5 +109,4 @@ void tg_delivery_metrics(struct tg_delivery *d,
 int tg_delivery_write_metrics(struct tg_delivery *d,
 			      const struct tg_delivery_extra *x);
 
-
 #endif /* TG_AGENTD_DELIVERY_H */

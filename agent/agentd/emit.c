@@ -158,6 +158,8 @@ static struct json_object *guard_json(struct agent *a)
 			       json_object_new_int64(a->guard.protected_n));
 	json_object_object_add(o, "missing_paths",
 			       json_object_new_int64(a->guard.missing));
+	json_object_object_add(o, "delegation_paths",
+			       json_object_new_int64(a->guard.delegate_n));
 	json_object_object_add(o, "collector_pid",
 			       json_object_new_int64(a->guard.collector));
 	return o;
@@ -170,9 +172,9 @@ static struct json_object *guard_json(struct agent *a)
  * ("file:open" too while a filesystem holding owned paths is not marked),
  * "net:families" when sockets of families other than inet and inet6 are
  * not checked, "net:host_listeners" when connections accepted on a
- * listener the host made are not checked (no BPF LSM), and last "guard" without self-protection; "self_protection"
- * (guard_json). With reasons, also "<feature>_reason" for each feature not
- * fully enforced.
+ * listener the host made are not checked (no BPF LSM), and last "guard" without
+ * self-protection; "self_protection" (guard_json). With reasons, also
+ * "<feature>_reason" for each feature not fully enforced.
  */
 struct json_object *agent_backends_json(struct agent *a, struct json_object *o,
 					int reasons)
@@ -393,8 +395,9 @@ void agent_emit_backends(struct agent *a, const char *op)
 			a->bpf.families_reason);
 	if (a->bpf.net_backend != TG_BACKEND_NONE &&
 	    a->bpf.unix_backend == TG_BACKEND_NONE && n < sizeof(net))
-		snprintf(net + n, sizeof(net) - n,
-			 " (UNENFORCED: connections between tenants through a listener the host made: needs BPF LSM)");
+		snprintf(
+			net + n, sizeof(net) - n,
+			" (UNENFORCED: connections between tenants through a listener the host made: needs BPF LSM)");
 	backend_text(proc, sizeof(proc),
 		     "other tenants' and the host's processes",
 		     a->bpf.proc_backend, a->bpf.proc_reason, NULL, NULL);

@@ -476,6 +476,12 @@ static int put_signed(struct tg_buf *b, const char *key, long v)
 	return put_key(b, key) ?: tg_buf_put(b, d, (size_t)n);
 }
 
+/* "MAJ:MIN" of a kernel dev_t (MAJOR << 20 | MINOR). */
+static void dev_text(__u32 dev, char *out, size_t len)
+{
+	snprintf(out, len, "%u:%u", dev >> 20, dev & 0xfffff);
+}
+
 /*
  * The fields of a guard event after op: "check", then what it names (see
  * event_abi.h): the target's pid and the signal or ptrace mode, the bpf
@@ -513,6 +519,14 @@ static int guard_fields(struct tg_buf *out, const struct tg_event *ev,
 	err = err ?: put_field(out, "path", path, len);
 	if (!err && (ev->path_flags & TG_PATH_F_TRUNCATED))
 		err = tg_buf_put(out, ",\"path_truncated\":true", 22);
+	/* A socket named by its inode (a connect: no path is known). */
+	if (!err && !ev->path_len && (ev->obj_flags & TG_OBJ_F_INODE)) {
+		char dev[48];
+
+		dev_text(ev->obj_dev, dev, sizeof(dev));
+		err = put_field(out, "dev", dev, sizeof(dev));
+		err = err ?: put_int(out, "ino", ev->obj_ino);
+	}
 	return err;
 }
 
@@ -663,12 +677,6 @@ static int decode(const void *rec, size_t size, struct tg_event *ev)
 	if ((__u64)ev->path_len + ev->below_len > size - TG_EVENT_HDR_LEN)
 		return -EINVAL;
 	return 0;
-}
-
-/* "MAJ:MIN" of a kernel dev_t (MAJOR << 20 | MINOR). */
-static void dev_text(__u32 dev, char *out, size_t len)
-{
-	snprintf(out, len, "%u:%u", dev >> 20, dev & 0xfffff);
 }
 
 /*

@@ -19,11 +19,16 @@
 const char *tg_guard_check_name(unsigned int check)
 {
 	static const char *const names[TG_GUARD_CHECKS] = {
-		[TG_GUARD_SIGNAL] = "signal",	  [TG_GUARD_PTRACE] = "ptrace",
-		[TG_GUARD_BPF] = "bpf",		  [TG_GUARD_CAP] = "capability",
-		[TG_GUARD_PATH] = "path",	  [TG_GUARD_MOUNT] = "mount",
-		[TG_GUARD_CGROUP] = "cgroup",	  [TG_GUARD_PERF] = "perf",
+		[TG_GUARD_SIGNAL] = "signal",
+		[TG_GUARD_PTRACE] = "ptrace",
+		[TG_GUARD_BPF] = "bpf",
+		[TG_GUARD_CAP] = "capability",
+		[TG_GUARD_PATH] = "path",
+		[TG_GUARD_MOUNT] = "mount",
+		[TG_GUARD_CGROUP] = "cgroup",
+		[TG_GUARD_PERF] = "perf",
 		[TG_GUARD_LOGINUID] = "loginuid",
+		[TG_GUARD_DELEGATION] = "delegation",
 	};
 
 	return check < TG_GUARD_CHECKS ? names[check] : NULL;
@@ -117,7 +122,28 @@ static int rows_add(struct rows *r, const struct stat *st, __u32 flags)
 	return 0;
 }
 
-/* One path: itself, its filesystem, and every directory above it. */
+const struct tg_guard_path tg_guard_delegation[] = {
+	{"/run/systemd/private", TG_GUARD_DELEGATE},
+	{"/run/dbus/system_bus_socket", TG_GUARD_DELEGATE},
+	{"/run/docker.sock", TG_GUARD_DELEGATE},
+	{"/run/containerd/containerd.sock", TG_GUARD_DELEGATE},
+	{"/run/crio/crio.sock", TG_GUARD_DELEGATE},
+	{"/run/podman/podman.sock", TG_GUARD_DELEGATE},
+	{"/var/spool/cron/crontabs", TG_GUARD_DELEGATE},
+	{"/var/spool/cron/atjobs", TG_GUARD_DELEGATE},
+	{"/etc/cron.d", TG_GUARD_DELEGATE},
+	{NULL, TG_GUARD_OBJECT},
+};
+
+static int is_delegation(const struct tg_guard_path *p)
+{
+	return p->what == TG_GUARD_DELEGATE;
+}
+
+/*
+ * One path: itself, its filesystem, and every directory above it; a
+ * delegation path itself only (it protects nothing from tenants).
+ */
 static int add_path(struct rows *r, const struct tg_guard_path *p,
 		    unsigned int *missing)
 {
@@ -134,6 +160,12 @@ static int add_path(struct rows *r, const struct tg_guard_path *p,
 		(*missing)++;
 		return 0;
 	}
+	if (p->what == TG_GUARD_DELEGATE)
+		return rows_add(r, &st,
+				S_ISDIR(st.st_mode)
+					? TG_GUARD_F_DELEGATE |
+						  TG_GUARD_F_DELEGATE_CHILDREN
+					: TG_GUARD_F_DELEGATE);
 	if (p->what == TG_GUARD_DIRECTORY && S_ISDIR(st.st_mode))
 		flags |= TG_GUARD_F_CHILDREN;
 	err = rows_add(r, &st, flags) ?: rows_add(r, &st, TG_GUARD_F_DEVICE);
@@ -155,13 +187,16 @@ static int add_path(struct rows *r, const struct tg_guard_path *p,
 int tg_guard_rows(const struct tg_guard_path *paths, size_t n,
 		  struct tg_kv_set *out, unsigned int *missing)
 {
+	unsigned int deleg_missing = 0;
 	struct rows r = {};
 	size_t i;
 	int err = 0;
 
 	*missing = 0;
 	for (i = 0; i < n && !err; i++)
-		err = add_path(&r, &paths[i], missing);
+		err = add_path(&r, &paths[i],
+			       is_delegation(&paths[i]) ? &deleg_missing
+							: missing);
 	for (i = 0; i < r.n && !err; i++)
 		err = tg_kv_add(out, &r.v[i].key, &r.v[i].val);
 	free(r.v);
@@ -253,9 +288,18 @@ int tg_guard_protect(struct tg_guard_maps *g, const struct tg_guard_path *paths,
 	}
 	if (!err) {
 		g->missing = missing;
-		g->protected_n = 0;
-		for (i = 0; i < n; i++)
-			g->protected_n += paths[i].path && paths[i].path[0];
+		g->protected_n = g->delegate_n = g->delegate_missing = 0;
+		for (i = 0; i < n; i++) {
+			if (!paths[i].path || !paths[i].path[0])
+				continue;
+			if (!is_delegation(&paths[i])) {
+				g->protected_n++;
+			} else if (access(paths[i].path, F_OK)) {
+				g->delegate_missing++;
+			} else {
+				g->delegate_n++;
+			}
+		}
 		g->protected_n -= missing;
 	}
 	tg_kv_free(&target);

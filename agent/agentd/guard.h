@@ -20,6 +20,11 @@
 enum tg_guard_what {
 	TG_GUARD_OBJECT,    /* the object itself */
 	TG_GUARD_DIRECTORY, /* a directory and its entries */
+	/*
+	 * Closed to support staff only (TG_GUARD_F_DELEGATE*): a unix socket
+	 * (no connect), a directory (no entry written), a file (not written).
+	 */
+	TG_GUARD_DELEGATE,
 };
 
 struct tg_guard_path {
@@ -36,7 +41,15 @@ struct tg_guard_maps {
 	struct tg_kv_set inodes;  /* what guarded_inodes holds */
 	unsigned int protected_n; /* paths protected */
 	unsigned int missing;	  /* paths that do not exist */
+	unsigned int delegate_n;  /* delegation paths closed to support */
+	unsigned int delegate_missing; /* those that do not exist */
 };
+
+/*
+ * The host daemons' doors through which support staff could have work
+ * done under another identity: their sockets and spools (NULL-ended).
+ */
+extern const struct tg_guard_path tg_guard_delegation[];
 
 /* "CAP_SYS_MODULE" for 16, NULL for a number unknown here. */
 const char *tg_cap_name(unsigned int cap);

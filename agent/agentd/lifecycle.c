@@ -250,6 +250,9 @@ void agent_guard_paths(struct agent *a)
 		{a->builtin ? NULL : a->opt.policy_file, TG_GUARD_OBJECT},
 		{a->opt.policy_dir, TG_GUARD_DIRECTORY},
 	};
+	struct tg_guard_path
+		all[sizeof(p) / sizeof(p[0]) + 16 + TG_SUPPORT_DELEGATION_MAX];
+	size_t n = 0, i;
 	int err;
 
 	/* The log's directory: "" for a log named without one. */
@@ -259,7 +262,14 @@ void agent_guard_paths(struct agent *a)
 		*slash = '\0';
 	else
 		logdir[0] = '\0';
-	err = tg_guard_protect(&a->guard, p, sizeof(p) / sizeof(p[0]));
+	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		all[n++] = p[i];
+	for (i = 0; tg_guard_delegation[i].path && i < 16; i++)
+		all[n++] = tg_guard_delegation[i];
+	for (i = 0; i < a->policy.n_support_delegation; i++)
+		all[n++] = (struct tg_guard_path){
+			a->policy.support_delegation[i], TG_GUARD_DELEGATE};
+	err = tg_guard_protect(&a->guard, all, n);
 	if (err)
 		tg_info("self-protection: cannot record the protected paths: %s",
 			strerror(-err));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tenantguard policy check [--json] [FILE [DROPIN...]] and tenantguard seccomp check
- * FILE...: validate without touching the kernel, errors as
+ * tenantguard policy check [--json] [FILE [DROPIN...]] and tenantguard seccomp
+ * check FILE...: validate without touching the kernel, errors as
  * file:line:column.
  */
 #include <ctype.h>
@@ -83,8 +83,7 @@ static struct json_object *diag_json(const char *m)
 	    at > 0) {
 		json_object_object_add(o, "file", json_object_new_string(file));
 		json_object_object_add(o, "line", json_object_new_int64(line));
-		json_object_object_add(o, "column",
-				       json_object_new_int64(col));
+		json_object_object_add(o, "column", json_object_new_int64(col));
 		m += at;
 	}
 	json_object_object_add(o, "message", json_object_new_string(m));
@@ -127,8 +126,7 @@ static int check_outcome(const char *name, struct tg_policy *p,
 				       json_object_new_string(name));
 		json_object_object_add(o, "ok", json_object_new_boolean(!err));
 		json_object_object_add(o, "errors", diag_array(d));
-		json_object_object_add(o, "warnings",
-				       diag_array(&p->warnings));
+		json_object_object_add(o, "warnings", diag_array(&p->warnings));
 		if (!err)
 			json_object_object_add(
 				o, "tenants",
@@ -250,7 +248,7 @@ out:
 /* A profile's default action, as the profile names it. */
 static const char *sc_default(int action)
 {
-	return action == TG_SC_NOTIFY ? "notify"
+	return action == TG_SC_NOTIFY  ? "notify"
 	       : action == TG_SC_ALLOW ? "allow"
 	       : action == TG_SC_ERRNO ? "errno"
 	       : action == TG_SC_LOG   ? "log"
@@ -319,7 +317,8 @@ int cmd_seccomp_check(const struct cli_opts *o, int argc, char **argv)
 			}
 			printf("%s\n",
 			       json_object_to_json_string_ext(
-				       jo, JSON_C_TO_STRING_PLAIN |
+				       jo,
+				       JSON_C_TO_STRING_PLAIN |
 					       JSON_C_TO_STRING_NOSLASHESCAPE));
 			json_object_put(jo);
 		} else {
@@ -406,10 +405,10 @@ static void show_tenant(struct json_object *t)
 		 jstr(v, "rate"), jstr(v, "burst"));
 	show_line(4, buf,
 		  strcmp(jstr(t, "events_from"), "policy") ? ""
-							    : "(the policy's)");
+							   : "(the policy's)");
 	if (strcmp(jstr(t, "approvers_need"), "0"))
-		printf("    approvers: %s of %s keys\n", jstr(t, "approvers_need"),
-		       jstr(t, "approvers_keys"));
+		printf("    approvers: %s of %s keys\n",
+		       jstr(t, "approvers_need"), jstr(t, "approvers_keys"));
 	if (strcmp(jstr(t, "auditors"), "0"))
 		printf("    auditors: %s users and groups\n",
 		       jstr(t, "auditors"));
@@ -457,9 +456,10 @@ int cmd_policy_show(const struct cli_opts *o, int argc, char **argv)
 	if (c)
 		return 1;
 	if (json) {
-		printf("%s\n", json_object_to_json_string_ext(
-				       r, JSON_C_TO_STRING_PRETTY |
-						  JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n",
+		       json_object_to_json_string_ext(
+			       r, JSON_C_TO_STRING_PRETTY |
+					  JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(r);
 		return 0;
 	}
@@ -476,6 +476,17 @@ int cmd_policy_show(const struct cli_opts *o, int argc, char **argv)
 	json_object_object_get_ex(r, "events", &v);
 	printf("events: {rate: %s, burst: %s}\n", jstr(v, "rate"),
 	       jstr(v, "burst"));
+	if (json_object_object_get_ex(r, "support", &v)) {
+		struct json_object *l;
+
+		printf("support:\n");
+		json_object_object_get_ex(v, "login_uids", &l);
+		show_list(2, "login_uids", l);
+		json_object_object_get_ex(v, "groups", &l);
+		show_list(2, "groups", l);
+		json_object_object_get_ex(v, "delegation", &l);
+		show_list(2, "delegation", l);
+	}
 	printf("tenants:\n");
 	json_object_object_get_ex(r, "tenants", &v);
 	for (i = 0; v && i < json_object_array_length(v); i++)

@@ -116,8 +116,9 @@ static void print_guard(struct json_object *r)
 	printf("); capabilities refused: ");
 	json_object_object_get_ex(g, "capabilities", &v);
 	print_list(v);
-	printf("; %s path(s) protected, %s missing\n",
-	       jstr(g, "protected_paths"), jstr(g, "missing_paths"));
+	printf("; %s path(s) protected, %s missing; %s daemon socket(s) and spool(s) closed to support staff\n",
+	       jstr(g, "protected_paths"), jstr(g, "missing_paths"),
+	       jstr(g, "delegation_paths"));
 }
 
 /* What the agent does not enforce, and on which filesystems fanotify works. */

@@ -878,7 +878,8 @@ static int parse_uid_range(const char *s, struct tg_uid_range *r)
 static int parse_support(struct yctx *c, struct tg_policy *p,
 			 const struct ynode *y)
 {
-	static const char *const keys[] = {"login_uids", "groups", NULL};
+	static const char *const keys[] = {"login_uids", "groups", "delegation",
+					   NULL};
 	const struct ynode *v, *l;
 	struct tg_role_group *g;
 	struct group *gr;
@@ -951,6 +952,24 @@ static int parse_support(struct yctx *c, struct tg_policy *p,
 			g->found = 1;
 		}
 	} else if (y_get(y, "groups")) {
+		err = -EINVAL;
+	}
+	if ((l = list_of(c, y_get(y, "delegation"), "support delegation"))) {
+		if (l->n > TG_SUPPORT_DELEGATION_MAX) {
+			YERR(c, l,
+			     "support delegation has more than %u entries",
+			     TG_SUPPORT_DELEGATION_MAX);
+			return -EINVAL;
+		}
+		for (i = 0; i < l->n; i++)
+			if (parse_abs_path(c, l->kids[i], "a delegation path",
+					   p->support_delegation
+						   [p->n_support_delegation],
+					   PATH_MAX))
+				err = -EINVAL;
+			else
+				p->n_support_delegation++;
+	} else if (y_get(y, "delegation")) {
 		err = -EINVAL;
 	}
 	if (!err && !p->n_support_uids && !p->n_support_groups) {

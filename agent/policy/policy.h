@@ -15,8 +15,9 @@
 #define TG_POLICY_MAX_FILE   (4u << 20) /* bytes per policy file */
 #define TG_POLICY_MAX_ERRORS TG_DIAG_MAX
 /* Every tenant needs an id: 1..TG_MAX_TENANTS - 1 (see map_abi.h). */
-#define TG_POLICY_MAX_TENANTS (TG_MAX_TENANTS - 1)
-#define TG_POLICY_MAX_ITEMS   1024 /* entries of one list */
+#define TG_POLICY_MAX_TENANTS	  (TG_MAX_TENANTS - 1)
+#define TG_POLICY_MAX_ITEMS	  1024 /* entries of one list */
+#define TG_SUPPORT_DELEGATION_MAX 16   /* entries of support: delegation */
 
 enum tg_mode {
 	TG_MODE_INHERIT = -1, /* per tenant: the policy's mode */
@@ -97,6 +98,9 @@ struct tg_policy {
 	struct tg_role_group support_groups[TG_ROLE_GROUPS_MAX];
 	unsigned int n_support_groups;
 	char support_where[PATH_MAX + 32]; /* "" when not given */
+	/* More host daemons' sockets and spools closed to them. */
+	char support_delegation[TG_SUPPORT_DELEGATION_MAX][PATH_MAX];
+	unsigned int n_support_delegation;
 	struct tg_policy_tenant *tenants;
 	unsigned int n_tenants;
 	char source[PATH_MAX]; /* main file, "" for the built-in policy */

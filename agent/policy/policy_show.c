@@ -80,9 +80,10 @@ static struct json_object *tenant_show(const struct tg_policy *p,
 				 r->lo);
 		else
 			snprintf(s, sizeof(s), "%s:%u-%u",
-				 r->proto == IPPROTO_TCP ? "tcp" : "udp",
-				 r->lo, r->hi);
-		tg_policy_where_in(where, sizeof(where), t->where, r->line, r->col);
+				 r->proto == IPPROTO_TCP ? "tcp" : "udp", r->lo,
+				 r->hi);
+		tg_policy_where_in(where, sizeof(where), t->where, r->line,
+				   r->col);
 		json_object_array_add(a, at(json_object_new_string(s), where));
 	}
 	json_object_object_add(o, "ports", a);
@@ -99,7 +100,8 @@ static struct json_object *tenant_show(const struct tg_policy *p,
 			inet_ntop(AF_INET6, c->addr, addr, sizeof(addr));
 			snprintf(s, sizeof(s), "%s/%u", addr, c->prefix);
 		}
-		tg_policy_where_in(where, sizeof(where), t->where, c->line, c->col);
+		tg_policy_where_in(where, sizeof(where), t->where, c->line,
+				   c->col);
 		json_object_array_add(a, at(json_object_new_string(s), where));
 	}
 	json_object_object_add(o, "networks", a);
@@ -112,19 +114,56 @@ static struct json_object *tenant_show(const struct tg_policy *p,
 	}
 	json_object_object_add(o, "allow_from", a);
 	add_str(o, "seccomp", t->seccomp[0] ? t->seccomp : "default");
-	json_object_object_add(o, "events",
-			       rate_json(t->events.set ? &t->events
-						       : &p->events));
-	json_object_object_add(o, "events_from",
-			       json_object_new_string(t->events.set ? "tenant"
-								    : "policy"));
-	json_object_object_add(o, "auditors",
-			       json_object_new_int64(t->auditors.n_uids +
-						     t->auditors.n_gids));
+	json_object_object_add(
+		o, "events",
+		rate_json(t->events.set ? &t->events : &p->events));
+	json_object_object_add(
+		o, "events_from",
+		json_object_new_string(t->events.set ? "tenant" : "policy"));
+	json_object_object_add(
+		o, "auditors",
+		json_object_new_int64(t->auditors.n_uids + t->auditors.n_gids));
 	json_object_object_add(o, "approvers_need",
 			       json_object_new_int64(t->approvers.need));
 	json_object_object_add(o, "approvers_keys",
 			       json_object_new_int64(t->approvers.n_keys));
+	return o;
+}
+
+/*
+ * support: its login uids, groups and delegation paths as written, each
+ * {"value", "where"} with the support entry's place (lists are written in
+ * one place).
+ */
+static struct json_object *support_json(const struct tg_policy *p)
+{
+	struct json_object *o = json_object_new_object(), *a;
+	char b[32];
+	unsigned int i;
+
+	a = json_object_new_array();
+	for (i = 0; i < p->n_support_uids; i++) {
+		if (p->support_uids[i].lo == p->support_uids[i].hi)
+			snprintf(b, sizeof(b), "%u", p->support_uids[i].lo);
+		else
+			snprintf(b, sizeof(b), "%u-%u", p->support_uids[i].lo,
+				 p->support_uids[i].hi);
+		json_object_array_add(
+			a, at(json_object_new_string(b), p->support_where));
+	}
+	json_object_object_add(o, "login_uids", a);
+	a = json_object_new_array();
+	for (i = 0; i < p->n_support_groups; i++)
+		json_object_array_add(
+			a, at(json_object_new_string(p->support_groups[i].name),
+			      p->support_where));
+	json_object_object_add(o, "groups", a);
+	a = json_object_new_array();
+	for (i = 0; i < p->n_support_delegation; i++)
+		json_object_array_add(
+			a, at(json_object_new_string(p->support_delegation[i]),
+			      p->support_where));
+	json_object_object_add(o, "delegation", a);
 	return o;
 }
 
@@ -157,11 +196,12 @@ struct json_object *tg_policy_show_json(const struct tg_policy *p,
 	}
 	json_object_object_add(o, "mode",
 			       json_object_new_string(mode_name(p->mode)));
-	json_object_object_add(
-		o, "tenants_cgroup",
-		at(json_object_new_string(p->tenants_cgroup),
-		   p->tenants_cgroup_where));
+	json_object_object_add(o, "tenants_cgroup",
+			       at(json_object_new_string(p->tenants_cgroup),
+				  p->tenants_cgroup_where));
 	json_object_object_add(o, "events", rate_json(&p->events));
+	if (full && p->support_where[0])
+		json_object_object_add(o, "support", support_json(p));
 	a = json_object_new_array();
 	for (i = 0; i < p->n_tenants; i++)
 		if (!keep || keep(p->tenants[i].name, arg))

@@ -25,8 +25,9 @@ enum tg_guard_check {
 	TG_GUARD_MOUNT = 6,  /* a mount over or of a protected path, bpffs */
 	TG_GUARD_CGROUP = 7, /* a cgroup written outside the actor's subtree */
 	TG_GUARD_PERF = 8,   /* system-wide or kernel perf events */
-	TG_GUARD_LOGINUID = 9, /* a login uid written once set */
-	TG_GUARD_CHECKS = 10,  /* one past the last */
+	TG_GUARD_LOGINUID = 9,	  /* a login uid written once set */
+	TG_GUARD_DELEGATION = 10, /* support staff: a host daemon's door */
+	TG_GUARD_CHECKS = 11,	  /* one past the last */
 };
 
 /*
@@ -67,6 +68,14 @@ struct tg_guard_proc {
  * with no known parent (open_by_handle_at) is refused (fail closed).
  */
 #define TG_GUARD_F_DEVICE 0x8
+/*
+ * Where support staff could hand work to a host daemon that acts with its
+ * own identity (map_abi.h, TG_TENANT_SUPPORT): a socket the support actor
+ * may not connect to, a spool directory it may not write entries in.
+ * Nobody else is refused anything by these.
+ */
+#define TG_GUARD_F_DELEGATE	     0x10 /* the object itself */
+#define TG_GUARD_F_DELEGATE_CHILDREN 0x20 /* a directory: its entries */
 
 struct tg_guard_inode {
 	__u32 flags; /* TG_GUARD_F_* */

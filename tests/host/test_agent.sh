@@ -119,7 +119,7 @@ else
 	# Self-protection needs BPF LSM: every check unenforced, and why.
 	if grep '"op":"start"' "$TG_LOG" | grep -q '"unenforced":\[[^]]*"guard"\]' &&
 		grep '"op":"start"' "$TG_LOG" |
-		grep -q '"self_protection":{"backend":"none","enforced":\[\],"unenforced":\["signal","ptrace","bpf","capability","path","mount","cgroup","perf","loginuid"\],"reason":"[^"]'; then
+		grep -q '"self_protection":{"backend":"none","enforced":\[\],"unenforced":\["signal","ptrace","bpf","capability","path","mount","cgroup","perf","loginuid","delegation"\],"reason":"[^"]'; then
 		tg_pass start_event_says_guard_unenforced
 	else
 		tg_fail start_event_says_guard_unenforced "$(grep '"op":"start"' "$TG_LOG")"
@@ -129,7 +129,7 @@ else
 	else
 		tg_fail agent_says_guard_unenforced "$(cat "$TG_T/agent.err")"
 	fi
-	if tg_cli status | grep -q "^UNENFORCED:  self-protection (signal, ptrace, bpf, capability, path, mount, cgroup, perf, loginuid: [^)]"; then
+	if tg_cli status | grep -q "^UNENFORCED:  self-protection (signal, ptrace, bpf, capability, path, mount, cgroup, perf, loginuid, delegation: [^)]"; then
 		tg_pass status_says_guard_unenforced
 	else
 		tg_fail status_says_guard_unenforced "$(tg_cli status 2>&1)"

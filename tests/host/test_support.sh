@@ -57,11 +57,14 @@ write_policy()
 		printf 'tenants:\n  acme:\n    paths: [%s/acme]\n  globex:\n    paths: [%s/globex]\n' "$S" "$S"
 	} >"$TG_POLICY.tmp" && mv "$TG_POLICY.tmp" "$TG_POLICY"
 }
+# A host daemon's socket and spool of the test's own, closed to support.
+mkdir -p "$TG_T/spool" && echo job >"$TG_T/spool/job" && chmod 0711 "$TG_T"
+DELEG=$(printf '  delegation: [%s/daemon.sock, %s/spool]\n' "$TG_T" "$TG_T")
 if [ $users = 1 ]; then
-	SUPPORT=$(printf 'support:\n  login_uids: [4242, 5000-5009]\n  groups: [%s]\n' "$GRP")
+	SUPPORT=$(printf 'support:\n  login_uids: [4242, 5000-5009]\n  groups: [%s]\n%s\n' "$GRP" "$DELEG")
 	WANT_STATUS="login uids 4242, 5000-5009, groups $GRP: 13 login uid(s) in [34] range(s)"
 else
-	SUPPORT=$(printf 'support:\n  login_uids: [4242, 5000-5009]\n')
+	SUPPORT=$(printf 'support:\n  login_uids: [4242, 5000-5009]\n%s\n' "$DELEG")
 	WANT_STATUS="login uids 4242, 5000-5009, groups -: 11 login uid(s) in 2 range(s)"
 fi
 write_policy "$SUPPORT
@@ -110,6 +113,9 @@ if grep -qs bpf /sys/kernel/security/lsm; then
 else
 	fileopt="--file-backend fanotify"
 fi
+"$P" sock-listen unix-stream "$TG_T/daemon.sock" "$TG_T/daemon.ready" &
+tg_track $!
+tg_wait_file "$TG_T/daemon.ready" 20 || exit 1
 tg_start_collector || exit 1
 # shellcheck disable=SC2086 # fileopt: no option or one
 tg_start_agent $fileopt || exit 1
@@ -120,6 +126,14 @@ if tg_cli status | grep -q "^support: *$WANT_STATUS"; then
 	tg_pass status_names_support
 else
 	tg_fail status_names_support "$(tg_cli status | grep -i support)"
+fi
+
+# policy show: the support entry as written, with its place.
+if tg_cli policy show | grep -A3 '^support:' | grep -q "login_uids" &&
+	tg_cli policy show | grep -q "5000-5009 *# .*policy.yaml:[0-9]*:[0-9]*"; then
+	tg_pass policy_show_support
+else
+	tg_fail policy_show_support "$(tg_cli policy show 2>&1 | head -n 20)"
 fi
 
 PT=$base PU=$((base + 1)) PH=$((base + 2))
@@ -149,14 +163,14 @@ tg_probe no_login_uid_allowed --expect ok connect tcp 127.0.0.1 $PT
 tg_probe owner_allowed --cgroup "$A" --expect ok connect tcp 127.0.0.1 $PT
 
 # Whatever uid it runs as now: the login uid decides.
-if ! command -v setpriv >/dev/null; then
-	tg_skip support_as_other_uid "no setpriv here"
+if ! setpriv --help 2>&1 | grep -q -- --reuid; then
+	tg_skip support_as_other_uid "no setpriv --reuid here"
 elif out=$(sh -c "echo 4242 >/proc/self/loginuid && exec setpriv --reuid 65534 --regid 65534 --clear-groups '$P' --expect EPERM connect tcp 127.0.0.1 $PT" 2>&1); then
 	tg_pass support_as_other_uid_refused
 else
 	tg_fail support_as_other_uid_refused "$out"
 fi
-command -v setpriv >/dev/null &&
+setpriv --help 2>&1 | grep -q -- --reuid &&
 	tg_event support_as_other_uid_event kind=net actor=support login_uid=4242 uid=65534 gid=65534
 
 # Who acted, on a tenant's event: uid, gid, parent, cgroup.
@@ -166,10 +180,13 @@ tg_event tenant_event_names_actor kind=net tenant=globex uid=0 gid=0 \
 	cgroup="${G#"$mnt"}" cgroup_id="$(stat -c %i "$G")" exe_ino="$exe_ino" \
 	ppid=$$ parent_comm=sh
 
-# Files.
-tg_probe support_file_refused --login-uid 4242 --expect EPERM open "$S/acme/data" r
+# Files: EACCES from BPF LSM, EPERM from fanotify (as for tenants).
+if [ -z "$fileopt" ]; then ferr=EACCES; else ferr=EPERM; fi
+tg_probe support_file_refused --login-uid 4242 --expect $ferr open "$S/acme/data" r
 tg_event support_file_event kind=file verdict=deny tenant=host actor=support \
 	login_uid=4242 target_tenant=acme
+[ "$(tg_count kind=file actor=support)" = 0 ] &&
+	grep '"login_uid":4242' "$TG_LOG" | grep -v '"kind":"net"' | tail -n 5 | sed 's/^/# /'
 tg_probe support_host_file_allowed --login-uid 4242 --expect ok open "$S/host/data" r
 tg_probe other_login_uid_file_allowed --login-uid "$UN" --expect ok open "$S/acme/data" r
 tg_probe owner_file_allowed --cgroup "$A" --expect ok open "$S/acme/data" r
@@ -231,6 +248,28 @@ if grep -qs bpf /sys/kernel/security/lsm; then
 	tg_probe support_login_uid_change_refused --login-uid 4242 --expect EPERM \
 		write /proc/self/loginuid "$UN"
 	tg_probe login_uid_first_set_allowed --expect ok write /proc/self/loginuid "$UN"
+	# A host daemon's doors: its socket and its spool, to support only.
+	tg_probe support_daemon_socket_refused --login-uid 4242 --expect EPERM \
+		sock unix-stream "$TG_T/daemon.sock" socket,connect
+	tg_event support_daemon_socket_event kind=guard check=delegation op=connect \
+		actor=support login_uid=4242 ino="$(stat -c %i "$TG_T/daemon.sock")"
+	tg_probe other_daemon_socket_allowed --login-uid "$UN" --expect ok \
+		sock unix-stream "$TG_T/daemon.sock" socket,connect
+	tg_probe support_spool_create_refused --login-uid 4242 --expect EPERM \
+		create "$TG_T/spool/new-job"
+	tg_event support_spool_event kind=guard check=delegation op=create \
+		actor=support path="$TG_T/spool/new-job"
+	tg_probe support_spool_write_refused --login-uid 4242 --expect EPERM \
+		write "$TG_T/spool/job" x
+	tg_probe support_spool_read_allowed --login-uid 4242 --expect ok \
+		open "$TG_T/spool/job" r
+	tg_probe other_spool_create_allowed --login-uid "$UN" --expect ok \
+		create "$TG_T/spool/other-job"
+	if tg_cli status | grep -Eq "; ([2-9]|[1-9][0-9]+) daemon socket\(s\) and spool\(s\) closed to support staff"; then
+		tg_pass status_counts_delegation
+	else
+		tg_fail status_counts_delegation "$(tg_cli status | grep '^guard')"
+	fi
 else
 	tg_skip support_lsm "BPF LSM is not active here (unix, process, guard: the guests)"
 fi

@@ -36,7 +36,7 @@ AG=$TG_AGENT_PID
 CO=$TG_COLLECTOR_PID
 
 echo "# status and start event"
-if grep -q "self-protection: bpf-lsm (signal, ptrace, bpf, capability, path, mount, cgroup, perf, loginuid)" \
+if grep -q "self-protection: bpf-lsm (signal, ptrace, bpf, capability, path, mount, cgroup, perf, loginuid, delegation)" \
 	"$TG_T/agent.err"; then
 	tg_pass guard_backend_bpf_lsm
 else
@@ -45,7 +45,7 @@ else
 	exit 1
 fi
 tg_cli status >"$TG_T/status" 2>&1
-if grep -q "^guard: *bpf-lsm (signal, ptrace, bpf, capability, path, mount, cgroup, perf, loginuid); capabilities refused: CAP_NET_ADMIN, CAP_SYS_MODULE" "$TG_T/status" &&
+if grep -q "^guard: *bpf-lsm (signal, ptrace, bpf, capability, path, mount, cgroup, perf, loginuid, delegation); capabilities refused: CAP_NET_ADMIN, CAP_SYS_MODULE" "$TG_T/status" &&
 	grep -q "6 path(s) protected, 0 missing" "$TG_T/status"; then
 	tg_pass status_lists_guard_checks
 else
