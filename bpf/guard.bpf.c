@@ -242,10 +242,6 @@ int BPF_PROG(tg_guard_capable, const void *cred, struct user_namespace *ns,
 		return ret;
 	if (BPF_CORE_READ(ns, level) != 0 || !tg_guard_actor(&a))
 		return 0;
-	/* Support staff keep what running the host needs. */
-	if (a.t.id == TG_TENANT_SUPPORT &&
-	    !((TG_GUARD_SUPPORT_CAPS >> cap) & 1))
-		return 0;
 	if (!(opts & TG_CAP_OPT_NOAUDIT)) {
 		ev = tg_guard_begin(&a, TG_OP_CAPABLE, TG_GUARD_CAP,
 				    (__u32)cap);
@@ -501,9 +497,6 @@ static __always_inline int tg_cgroup_write(struct inode *inode, int mask)
 		return 0;
 	cg = dir ? kn : BPF_CORE_READ(kn, parent);
 	place = tg_cgroup_place(&a, cg);
-	/* The support actor writes the host's cgroups, not tenants'. */
-	if (place == 0 && a.t.id == TG_TENANT_SUPPORT)
-		return 0;
 	/*
 	 * Another tenant's cgroup: the file object refuses the open, mkdir,
 	 * rmdir, rename and attributes (EACCES); a migration it never sees.

@@ -42,16 +42,6 @@ enum tg_guard_check {
 	 (1ULL << 25) | (1ULL << 30) | (1ULL << 32) | (1ULL << 33) |           \
 	 (1ULL << 37) | (1ULL << 38) | (1ULL << 39))
 
-/*
- * The support actor's share of them (map_abi.h): what would switch
- * enforcement off or read around it (modules, raw I/O, audit control,
- * MAC, audit records, perf, bpf). It keeps CAP_NET_ADMIN, CAP_SYS_BOOT and
- * CAP_SYS_TIME (grants count boot time, not the clock).
- */
-#define TG_GUARD_SUPPORT_CAPS                                                  \
-	((1ULL << 16) | (1ULL << 17) | (1ULL << 30) | (1ULL << 32) |           \
-	 (1ULL << 33) | (1ULL << 37) | (1ULL << 38) | (1ULL << 39))
-
 /* Value of guarded_procs (key: __u32 thread group id, initial pid ns). */
 struct tg_guard_proc {
 	__u64 start_ticks; /* its start time, clock ticks after boot

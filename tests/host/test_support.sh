@@ -224,13 +224,14 @@ if grep -qs bpf /sys/kernel/security/lsm; then
 	else
 		tg_fail tenant_victim_survives "acme's victim is gone"
 	fi
-	# Inside self-protection: the agent, bpf(), capabilities that switch
-	# enforcement off; keeps what running the host needs.
+	# Inside self-protection as a tenant is: the agent, bpf(), the
+	# capabilities refused to tenants, every cgroup.
 	tg_probe support_kill_agent_refused --login-uid 4242 --expect EPERM kill "$TG_AGENT_PID"
 	tg_event support_kill_agent_event kind=guard check=signal actor=support login_uid=4242
 	tg_probe support_bpf_refused --login-uid 4242 --expect EPERM syscall bpf
 	tg_probe support_sys_module_refused --login-uid 4242 --expect EPERM cap sys_module
-	tg_probe support_net_admin_allowed --login-uid 4242 --expect ok cap net_admin
+	tg_probe support_net_admin_refused --login-uid 4242 --expect EPERM cap net_admin
+	tg_probe other_net_admin_allowed --login-uid "$UN" --expect ok cap net_admin
 	tg_probe other_bpf_allowed --login-uid "$UN" --expect EINVAL syscall bpf
 	# Into a tenant's cgroup: neither cgroup.procs nor CLONE_INTO_CGROUP.
 	tg_probe support_enter_tenant_refused --login-uid 4242 --expect EPERM \
@@ -239,7 +240,9 @@ if grep -qs bpf /sys/kernel/security/lsm; then
 		clone-into "$A"
 	mkdir -p "$TG_CGROOT/tgsup$$"
 	tg_on_cleanup "rmdir '$TG_CGROOT/tgsup$$' 2>/dev/null"
-	tg_probe support_host_cgroup_allowed --login-uid 4242 --expect ok \
+	tg_probe support_host_cgroup_refused --login-uid 4242 --expect EPERM \
+		write "$TG_CGROOT/tgsup$$/cgroup.procs" 0
+	tg_probe other_host_cgroup_allowed --login-uid "$UN" --expect ok \
 		write "$TG_CGROOT/tgsup$$/cgroup.procs" 0
 	# The login uid, once set, stays: for anyone, support or not.
 	tg_probe login_uid_change_refused --login-uid "$UN" --expect EPERM \
