@@ -249,6 +249,8 @@ void agent_guard_paths(struct agent *a)
 		 TG_GUARD_DIRECTORY},
 		{a->builtin ? NULL : a->opt.policy_file, TG_GUARD_OBJECT},
 		{a->opt.policy_dir, TG_GUARD_DIRECTORY},
+		/* No support actor injects events into the collector. */
+		{a->opt.event_socket, TG_GUARD_DELEGATE},
 	};
 	struct tg_guard_path
 		all[sizeof(p) / sizeof(p[0]) + 16 + TG_SUPPORT_DELEGATION_MAX];
@@ -301,6 +303,8 @@ void agent_guard_collector(struct agent *a)
 
 	if (fd < 0 || !tg_guard_loaded(&a->guard))
 		return;
+	/* A collector started anew listens on a new socket inode. */
+	agent_guard_paths(a);
 	err = tg_guard_peer(&a->guard, fd);
 	if (err && err != a->guard.peer_err)
 		tg_info("self-protection: cannot guard the collector: %s",

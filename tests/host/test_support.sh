@@ -258,6 +258,9 @@ if grep -qs bpf /sys/kernel/security/lsm; then
 		actor=support login_uid=4242 ino="$(stat -c %i "$TG_T/daemon.sock")"
 	tg_probe other_daemon_socket_allowed --login-uid "$UN" --expect ok \
 		sock unix-stream "$TG_T/daemon.sock" socket,connect
+	# Nor the collector's socket: no events injected.
+	tg_probe support_event_socket_refused --login-uid 4242 --expect EPERM \
+		sock unix-seqpacket "$TG_SOCK" socket,connect
 	tg_probe support_spool_create_refused --login-uid 4242 --expect EPERM \
 		create "$TG_T/spool/new-job"
 	tg_event support_spool_event kind=guard check=delegation op=create \
