@@ -262,15 +262,7 @@ static struct json_object *events_json(struct agent *a)
 			       json_object_new_int64((int64_t)ss.queued));
 	json_object_object_add(t, "dropped",
 			       json_object_new_int64((int64_t)ss.dropped));
-	json_object_object_add(
-		t, "dropped_admin",
-		json_object_new_int64((int64_t)a->admin_dropped));
-	json_object_object_add(
-		t, "held_admin",
-		json_object_new_int64((int64_t)a->admin_rl.held_total));
-	json_object_object_add(
-		t, "held_admin_evicted",
-		json_object_new_int64((int64_t)a->admin_rl.held_evicted));
+	/* The records of control requests held and dropped: control.* */
 	json_object_object_add(
 		t, "spool_events",
 		json_object_new_int64((int64_t)ss.spool_records));
