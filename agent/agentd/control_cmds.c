@@ -29,6 +29,7 @@
 #include "common/buckets.h"
 #include "common/confirm.h"
 #include "common/control.h"
+#include "common/event_filter.h"
 #include "common/log.h"
 #include "common/peer.h"
 #include "common/roles.h"
@@ -1397,7 +1398,8 @@ static void tell_control_counts(struct agent *a)
 			"%llu record(s) of control requests held back from uids pushed out of the table of %u before being told (%llu so far)",
 			(unsigned long long)n, TG_BUCKETS,
 			(unsigned long long)a->admin_rl.held_evicted);
-		o = tg_agent_event(&a->fmt, "admin_suppressed", "deny", msg);
+		o = tg_agent_event(&a->fmt, "admin_suppressed",
+				   TG_VERDICT_SUPPRESSED, msg);
 		if (o) {
 			json_object_object_add(o, "count",
 					       json_object_new_int64(n));
@@ -1446,7 +1448,8 @@ void agent_control_tick(struct agent *a)
 			"%llu record(s) of control requests from uid %u held back (at most %u a second, %u at once, per uid)",
 			(unsigned long long)k->held, (unsigned int)k->key,
 			a->admin_rl.rate, a->admin_rl.burst);
-		o = tg_agent_event(&a->fmt, "admin_suppressed", "deny", msg);
+		o = tg_agent_event(&a->fmt, "admin_suppressed",
+				   TG_VERDICT_SUPPRESSED, msg);
 		if (o) {
 			json_object_object_add(o, "uid",
 					       json_object_new_int64(k->key));
