@@ -13,6 +13,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "collector/checkpoints.h"
@@ -21,38 +22,36 @@
 #include "common/clock.h"
 #include "common/log.h"
 
-#define KEY_SUFFIX ".key"
-#define COMM	   "tenantguard-collector"
+#define KEY_NAME	  "signing.key" /* in the state directory */
+#define OLD_KEY_SUFFIX	  ".key"	/* beside the log, before */
+#define COMM		  "tenantguard-collector"
+#define KEY_HEX		  (2 * TG_CHAIN_SECRET)
 
 /* The key in fd (hex of the secret key): its two halves. 0 or -errno. */
 static int read_key(int fd, unsigned char sk[TG_CHAIN_SECRET],
 		    unsigned char pk[TG_CHAIN_KEY])
 {
-	char hex[2 * TG_CHAIN_SECRET + 2];
+	char hex[KEY_HEX + 2];
 	ssize_t n = pread(fd, hex, sizeof(hex) - 1, 0);
 	int err = 0;
 
-	if (n < 2 * TG_CHAIN_SECRET)
+	if (n < KEY_HEX)
 		return n < 0 ? -errno : -EINVAL;
-	if (tg_chain_unhex(hex, 2 * TG_CHAIN_SECRET, sk, TG_CHAIN_SECRET) ||
+	if (tg_chain_unhex(hex, KEY_HEX, sk, TG_CHAIN_SECRET) ||
 	    crypto_sign_ed25519_sk_to_pk(pk, sk))
 		err = -EINVAL;
 	sodium_memzero(hex, sizeof(hex));
 	return err;
 }
 
-int tg_collector_public_key(const char *log_path, char hex[TG_CHAIN_HEX + 1])
+/* The public key in the key file at dir_fd/name as hex; 0 or -errno. */
+static int public_key_at(int dir_fd, const char *name,
+			 char hex[TG_CHAIN_HEX + 1])
 {
 	unsigned char sk[TG_CHAIN_SECRET], pk[TG_CHAIN_KEY];
-	char path[PATH_MAX];
 	int fd, err;
 
-	if (sodium_init() < 0)
-		return -EIO;
-	if (snprintf(path, sizeof(path), "%s" KEY_SUFFIX, log_path) >=
-	    (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	err = read_key(fd, sk, pk);
@@ -63,26 +62,125 @@ int tg_collector_public_key(const char *log_path, char hex[TG_CHAIN_HEX + 1])
 	return err;
 }
 
-static int make_key(struct tg_collector *c)
+int tg_collector_public_key(const char *state_dir, const char *log_path,
+			    char hex[TG_CHAIN_HEX + 1], int *old_place)
 {
-	char hex[2 * TG_CHAIN_SECRET + 2];
+	char name[PATH_MAX];
+	int err;
+
+	if (sodium_init() < 0)
+		return -EIO;
+	*old_place = 0;
+	if (snprintf(name, sizeof(name), "%s/" KEY_NAME, state_dir) >=
+	    (int)sizeof(name))
+		return -ENAMETOOLONG;
+	err = public_key_at(AT_FDCWD, name, hex);
+	if (err != -ENOENT)
+		return err;
+	/* Not moved yet: the collector moves it at its next start. */
+	if (snprintf(name, sizeof(name), "%s" OLD_KEY_SUFFIX, log_path) >=
+	    (int)sizeof(name))
+		return -ENAMETOOLONG;
+	err = public_key_at(AT_FDCWD, name, hex);
+	*old_place = !err;
+	return err;
+}
+
+/*
+ * Put sk in the state directory as KEY_NAME, whole or not at all: written
+ * to a name of this process's, made durable, then linked (-EEXIST when a
+ * key is there already, which then stands).
+ */
+static int install_key(struct tg_collector *c,
+		       const unsigned char sk[TG_CHAIN_SECRET])
+{
+	char hex[KEY_HEX + 2], tmp[64];
 	int fd, err = 0;
 
-	fd = tg_eventlog_open_file(&c->log, KEY_SUFFIX,
-				   O_WRONLY | O_CREAT | O_EXCL);
+	snprintf(tmp, sizeof(tmp), KEY_NAME ".%d", (int)getpid());
+	unlinkat(c->state_fd, tmp, 0);
+	fd = openat(c->state_fd, tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	crypto_sign_keypair(c->public_key, c->sign_key);
-	tg_chain_hex(c->sign_key, sizeof(c->sign_key), hex);
-	hex[2 * TG_CHAIN_SECRET] = '\n';
-	if (write(fd, hex, 2 * TG_CHAIN_SECRET + 1) !=
-		    2 * TG_CHAIN_SECRET + 1 ||
-	    fsync(fd) < 0 || fsync(c->log.dir_fd) < 0)
+	tg_chain_hex(sk, TG_CHAIN_SECRET, hex);
+	hex[KEY_HEX] = '\n';
+	errno = 0;
+	if (fchmod(fd, 0600) < 0 || write(fd, hex, KEY_HEX + 1) != KEY_HEX + 1 ||
+	    fsync(fd) < 0)
 		err = errno ? -errno : -EIO;
 	sodium_memzero(hex, sizeof(hex));
 	close(fd);
+	if (!err && linkat(c->state_fd, tmp, c->state_fd, KEY_NAME, 0) < 0)
+		err = -errno;
+	unlinkat(c->state_fd, tmp, 0);
+	if (!err && fsync(c->state_fd) < 0)
+		err = -errno;
+	return err;
+}
+
+/* A new key pair, kept in the state directory. */
+static int make_key(struct tg_collector *c)
+{
+	int err;
+
+	crypto_sign_keypair(c->public_key, c->sign_key);
+	err = install_key(c, c->sign_key);
 	c->key_created = !err;
 	return err;
+}
+
+/*
+ * The key an earlier version kept beside the log (<log>.key), moved to the
+ * state directory: copied there, then removed from the log's directory.
+ * -ENOENT when there is none.
+ */
+static int move_old_key(struct tg_collector *c)
+{
+	char name[PATH_MAX + 8];
+	int fd, err;
+
+	fd = tg_eventlog_open_file(&c->log, OLD_KEY_SUFFIX, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	err = read_key(fd, c->sign_key, c->public_key);
+	close(fd);
+	if (!err)
+		err = install_key(c, c->sign_key);
+	if (err)
+		return err == -ENOENT ? -EIO : err;
+	snprintf(name, sizeof(name), "%s" OLD_KEY_SUFFIX, c->log.name);
+	if (unlinkat(c->log.dir_fd, name, 0) < 0 || fsync(c->log.dir_fd) < 0)
+		return -errno;
+	c->key_moved = 1;
+	return 0;
+}
+
+/*
+ * A key left beside the log although the state directory has one (a move
+ * cut short): removed when it is the same key, else left and warned of.
+ */
+static void old_key_left(struct tg_collector *c)
+{
+	unsigned char sk[TG_CHAIN_SECRET], pk[TG_CHAIN_KEY];
+	char name[PATH_MAX + 8];
+	int fd = tg_eventlog_open_file(&c->log, OLD_KEY_SUFFIX, O_RDONLY);
+	int same;
+
+	if (fd < 0)
+		return;
+	same = !read_key(fd, sk, pk) &&
+	       !sodium_memcmp(sk, c->sign_key, sizeof(sk));
+	close(fd);
+	sodium_memzero(sk, sizeof(sk));
+	snprintf(name, sizeof(name), "%s" OLD_KEY_SUFFIX, c->log.name);
+	if (same && unlinkat(c->log.dir_fd, name, 0) == 0)
+		fsync(c->log.dir_fd);
+	else if (!same)
+		tg_warn("%s" OLD_KEY_SUFFIX ": another signing key than the "
+			"state directory's, left alone (remove it: the key "
+			"is %s/" KEY_NAME ")",
+			c->log.path, c->state_dir);
 }
 
 int tg_collector_load_key(struct tg_collector *c)
@@ -91,14 +189,27 @@ int tg_collector_load_key(struct tg_collector *c)
 
 	if (sodium_init() < 0)
 		return -EIO;
-	fd = tg_eventlog_open_file(&c->log, KEY_SUFFIX, O_RDWR);
-	if (fd < 0 && errno == ENOENT)
-		err = make_key(c);
-	else if (fd < 0)
-		err = -errno;
-	else {
+	fd = openat(c->state_fd, KEY_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		err = move_old_key(c);
+		if (err == -ENOENT)
+			err = make_key(c);
+		/* Another collector sharing the directory made it first. */
+		if (err == -EEXIST)
+			fd = openat(c->state_fd, KEY_NAME,
+				    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (err == -EEXIST && fd < 0)
+			err = -errno;
+		else if (err == -EEXIST)
+			c->key_created = c->key_moved = 0;
+	} else {
+		err = fd < 0 ? -errno : 0;
+	}
+	if (fd >= 0) {
 		err = read_key(fd, c->sign_key, c->public_key);
 		close(fd);
+		if (!err)
+			old_key_left(c);
 	}
 	if (!err)
 		tg_chain_hex(c->public_key, sizeof(c->public_key),
@@ -202,13 +313,19 @@ void tg_collector_check_chain(struct tg_collector *c, size_t bytes)
 				   "allow", time, sizeof(time));
 	add_str(o, "public_key", c->public_hex);
 	add_u64(o, "chain_seq", c->log.chain_seq);
+	if (o && c->key_moved)
+		json_object_object_add(o, "key_moved",
+				       json_object_new_boolean(1));
 	add_str(o, "chain_head", head);
 	if (o)
 		json_object_object_add(o, "key_created",
 				       json_object_new_boolean(c->key_created));
 	append(c, o, "the collector's start");
-	tg_info("checkpoints signed with Ed25519 public key %s%s",
-		c->public_hex, c->key_created ? " (made now)" : "");
+	tg_info("checkpoints signed with Ed25519 public key %s%s%s, kept in "
+		"%s/" KEY_NAME,
+		c->public_hex, c->key_created ? " (made now)" : "",
+		c->key_moved ? " (moved there now from beside the log)" : "",
+		c->state_dir);
 	/* The first checkpoint covers the start's events, when it is due. */
 	c->checkpoint_seq = recovered;
 }

@@ -8,17 +8,21 @@
 #define TG_CHECKPOINT_MS    60000 /* or this long after a line, at most */
 
 /*
- * The collector's signing key, <log>.key (hex of the Ed25519 secret key,
- * mode 0600, the collector user's), made on first use; called as that user
- * once the log is recovered. 0 or -errno.
+ * The collector's signing key, signing.key in its state directory (hex of
+ * the Ed25519 secret key, mode 0600, the collector user's), made on first
+ * use; a key an earlier version kept beside the log (<log>.key) is moved
+ * there (key_moved). Called as that user once the log is recovered. 0 or
+ * -errno.
  */
 int tg_collector_load_key(struct tg_collector *c);
 
 /*
- * The public key of the log at log_path (its <log>.key) as hex, for
- * --print-key; 0 or -errno.
+ * The public key the collector signs with as hex, for --print-key: the
+ * state directory's, else (*old_place set) the one beside the log at
+ * log_path that the next start moves there; 0 or -errno.
  */
-int tg_collector_public_key(const char *log_path, char hex[TG_CHAIN_HEX + 1]);
+int tg_collector_public_key(const char *state_dir, const char *log_path,
+			    char hex[TG_CHAIN_HEX + 1], int *old_place);
 
 /*
  * Check the chain over the log's tail (its last bytes, with the

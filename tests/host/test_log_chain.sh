@@ -69,18 +69,44 @@ if [ ${#key} = 64 ] && grep -q "public key $key" "$TG_T/collector.err"; then
 else
 	tg_fail key_in_start_event "key '$key': $(cat "$TG_T/collector.err")"
 fi
-pk=$("$TG_BIN/tenantguard-collector" --print-key --log "$TG_LOG" 2>&1)
+ST=$TG_T/collector-state
+pk=$("$TG_BIN/tenantguard-collector" --print-key --state-dir "$ST" 2>&1)
 if [ "$pk" = "$key" ]; then
 	tg_pass print_key
 else
 	tg_fail print_key "'$pk', not '$key'"
 fi
-kf=$TG_T/log/events.jsonl.key
-if [ "$(stat -c '%a %U' "$kf")" = "600 $TG_COLLECTOR_USER" ]; then
-	tg_pass key_file_private
+# The signing key is in the state directory, not beside the log (which
+# viewers and log shippers may read).
+kf=$ST/signing.key
+if [ "$(stat -c '%a %U' "$kf")" = "600 $TG_COLLECTOR_USER" ] &&
+	[ "$(stat -c '%a %U' "$ST")" = "700 $TG_COLLECTOR_USER" ] &&
+	! ls "$TG_T/log" | grep -q 'key'; then
+	tg_pass key_file_private_outside_log_dir
 else
-	tg_fail key_file_private "$(stat -c '%a %U' "$kf")"
+	tg_fail key_file_private_outside_log_dir "$(ls -la "$ST" "$TG_T/log")"
 fi
+# A careless --state-dir: the log's own directory, or one others may write.
+expect_refused()
+{
+	er_out=$("$TG_BIN/tenantguard-collector" --socket "$TG_T/other.sock" \
+		--log "$TG_T/$2/events.jsonl" --state-dir "$3" 2>&1)
+	er_rc=$?
+	if [ "$er_rc" = 1 ] && echo "$er_out" | grep -qF "$4" &&
+		! ls "$TG_T/$2" | grep -q key && [ ! -e "$TG_T/other.sock" ]; then
+		tg_pass "$1"
+	else
+		tg_fail "$1" "exit $er_rc: $er_out"
+	fi
+}
+mkdir -p "$TG_T/log2"
+chmod 0700 "$TG_T/log2"
+expect_refused state_dir_is_log_dir_refused log2 "$TG_T/log2" \
+	"refused as the state directory: it is the log's directory"
+mkdir -p "$TG_T/st-open"
+chmod 0777 "$TG_T/st-open"
+expect_refused state_dir_others_may_write_refused log2 "$TG_T/st-open" \
+	"refused as the state directory"
 if ls "$TG_LOG".[0-9]* >/dev/null 2>&1 &&
 	grep -q '"op":"checkpoint"' "$TG_LOG".1; then
 	tg_pass rotated_with_checkpoints
@@ -174,8 +200,25 @@ case "$last" in
 *'"op":"checkpoint"'*) tg_pass checkpoint_at_stop ;;
 *) tg_fail checkpoint_at_stop "$last" ;;
 esac
+# A key where an earlier version kept it, beside the log: moved to the
+# state directory at start, the same key (the chain's checkpoints go on).
+mv "$ST/signing.key" "$TG_T/log/events.jsonl.key"
+pk=$("$TG_BIN/tenantguard-collector" --print-key --state-dir "$ST" --log "$TG_LOG" 2>"$TG_T/pk.err")
+if [ "$pk" = "$key" ] && grep -q "next start moves it" "$TG_T/pk.err"; then
+	tg_pass print_key_before_move
+else
+	tg_fail print_key_before_move "'$pk': $(cat "$TG_T/pk.err")"
+fi
 # shellcheck disable=SC2086
 tg_start_collector $COLL_ARGS || exit 1
+if [ -s "$ST/signing.key" ] && [ ! -e "$TG_T/log/events.jsonl.key" ] &&
+	[ "$(stat -c '%a %U' "$ST/signing.key")" = "600 $TG_COLLECTOR_USER" ] &&
+	grep -q "moved there now from beside the log" "$TG_T/collector.err" &&
+	log_all | grep '"op":"collector_start"' | tail -n 1 | grep -q "\"public_key\":\"$key\".*\"key_moved\":true"; then
+	tg_pass old_key_moved_to_state_dir
+else
+	tg_fail old_key_moved_to_state_dir "$(ls -la "$ST" "$TG_T/log"; cat "$TG_T/collector.err")"
+fi
 denials 3
 tg_event after_restart kind=net verdict=deny tenant=globex target_tenant=initech
 sleep 2
