@@ -69,6 +69,15 @@ int report_chain_line(struct report_chain *rc, const char *line, size_t len,
 		rc->listed++;
 		return put_line(&rc->seg, line, len);
 	}
+	/*
+	 * What the collector recorded of a change behind it, in full: within
+	 * the report's span (once it started, up to the checkpoint after),
+	 * and so is the span up to the next checkpoint.
+	 */
+	if (tg_chain_is_notice(line, len)) {
+		rc->seg_match |= rc->started;
+		return put_line(&rc->seg, line, len);
+	}
 	/* A stub the agent sent stays one; other lines become one. */
 	if (memmem(line, len, "\"line_sha256\"", 13) && len < sizeof(stub))
 		return put_line(&rc->seg, line, len);

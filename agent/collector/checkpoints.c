@@ -26,6 +26,10 @@
 #define OLD_KEY_SUFFIX	  ".key"	/* beside the log, before */
 #define COMM		  "tenantguard-collector"
 #define KEY_HEX		  (2 * TG_CHAIN_SECRET)
+#define HEAD_SUFFIX	  ".head"
+#define HEAD_MAGIC	  "tenantguard-log-head-v1"
+/* HEAD_MAGIC, a space, 20 digits, a space, 64 hex, a newline. */
+#define HEAD_LEN (sizeof(HEAD_MAGIC) + 21 + TG_CHAIN_HEX + 1)
 
 /* The key in fd (hex of the secret key): its two halves. 0 or -errno. */
 static int read_key(int fd, unsigned char sk[TG_CHAIN_SECRET],
@@ -221,6 +225,58 @@ int tg_collector_load_key(struct tg_collector *c)
 	return err;
 }
 
+int tg_collector_open_head(struct tg_collector *c)
+{
+	char name[PATH_MAX + 8], buf[HEAD_LEN + 2] = "", *end = NULL;
+	ssize_t n;
+	int fd;
+
+	snprintf(name, sizeof(name), "%s" HEAD_SUFFIX, c->log.name);
+	fd = openat(c->state_fd, name,
+		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n < 0 || fchmod(fd, 0600) < 0) {
+		n = -errno;
+		close(fd);
+		return (int)n;
+	}
+	c->head_fd = fd;
+	c->head_found = n ? -1 : 0;
+	if ((size_t)n != HEAD_LEN ||
+	    memcmp(buf, HEAD_MAGIC " ", sizeof(HEAD_MAGIC)) ||
+	    buf[HEAD_LEN - 1] != '\n' || buf[HEAD_LEN - TG_CHAIN_HEX - 2] != ' ')
+		return 0;
+	c->head_seq = strtoull(buf + sizeof(HEAD_MAGIC), &end, 10);
+	if (end != buf + HEAD_LEN - TG_CHAIN_HEX - 2 ||
+	    tg_chain_unhex(end + 1, TG_CHAIN_HEX, c->head_chain,
+			   sizeof(c->head_chain)))
+		return 0;
+	c->head_found = 1;
+	c->head_saved = c->head_seq;
+	return 0;
+}
+
+void tg_collector_save_head(struct tg_collector *c, int sync)
+{
+	char buf[HEAD_LEN + 1], hex[TG_CHAIN_HEX + 1];
+	const struct tg_eventlog *l = &c->log;
+
+	if (c->head_fd < 0 || (!sync && c->head_found > 0 &&
+			       l->chain_seq_committed == c->head_saved))
+		return;
+	tg_chain_hex(l->chain_committed, sizeof(l->chain_committed), hex);
+	snprintf(buf, sizeof(buf), HEAD_MAGIC " %020llu %s\n",
+		 (unsigned long long)l->chain_seq_committed, hex);
+	if (pwrite(c->head_fd, buf, HEAD_LEN, 0) != (ssize_t)HEAD_LEN ||
+	    ftruncate(c->head_fd, HEAD_LEN) < 0 ||
+	    (sync && fdatasync(c->head_fd) < 0))
+		return; /* the next commit writes it again */
+	c->head_saved = l->chain_seq_committed;
+	c->head_found = 1;
+}
+
 /* What the check of the tail found. */
 struct tail_check {
 	struct tg_chain_verify v;
@@ -270,11 +326,121 @@ static void add_u64(struct json_object *o, const char *k, __u64 v)
 		json_object_object_add(o, k, json_object_new_int64((int64_t)v));
 }
 
+/* The chain value of the line of seq seq, when found in the tail. */
+struct find_seq {
+	__u64 seq;
+	int found;
+	unsigned char chain[TG_CHAIN_BYTES];
+};
+
+static void find_line(void *ctx, const char *line, size_t len)
+{
+	struct find_seq *f = ctx;
+	const char *hex = NULL;
+	size_t at;
+	__u64 seq = 0;
+	int has = tg_chain_parse(line, len, &seq, &at, &hex);
+
+	if (has < 0 || seq != f->seq)
+		return;
+	f->found = 1;
+	memset(f->chain, 0, sizeof(f->chain));
+	if (has == 1)
+		tg_chain_unhex(hex, TG_CHAIN_HEX, f->chain, sizeof(f->chain));
+}
+
+/*
+ * The log's end against the head kept in the state directory: NULL when
+ * they agree (or no head is kept yet), else the op of the event to store,
+ * its message in msg.
+ */
+static const char *head_differs(struct tg_collector *c, size_t bytes,
+				char *msg, size_t cap)
+{
+	const struct tg_eventlog *l = &c->log;
+	struct find_seq f = {.seq = c->head_seq};
+	unsigned long long hs = c->head_seq, ls = l->chain_seq;
+
+	if (c->head_found < 0) {
+		snprintf(msg, cap,
+			 "the chain's head kept in %s/%s" HEAD_SUFFIX " is not "
+			 "one the collector writes (edited or damaged): "
+			 "whether lines were removed from or changed at the "
+			 "log's end cannot be told",
+			 c->state_dir, l->name);
+		return "log_tampered";
+	}
+	if (!c->head_found)
+		return NULL;
+	if (ls < hs) {
+		snprintf(msg, cap,
+			 "the log ends at seq %llu, but the collector had "
+			 "stored up to seq %llu: lines %llu..%llu were removed "
+			 "from its end while the collector was stopped",
+			 ls, hs, ls + 1, hs);
+		return "log_truncated";
+	}
+	if (ls == hs) {
+		f.found = 1;
+		memcpy(f.chain, l->chain, sizeof(f.chain));
+	} else {
+		/* Lines stored after the head (a crash before writing it). */
+		tg_eventlog_tail_file(l, 0, bytes, find_line, &f);
+		if (!f.found)
+			tg_eventlog_tail_file(l, 1, bytes, find_line, &f);
+	}
+	if (!f.found) {
+		snprintf(msg, cap,
+			 "seq %llu, the last line the collector stored, is "
+			 "not in the log's last files (it ends at seq %llu): "
+			 "the log's end was replaced while the collector was "
+			 "stopped",
+			 hs, ls);
+		return "log_tampered";
+	}
+	if (memcmp(f.chain, c->head_chain, sizeof(f.chain))) {
+		snprintf(msg, cap,
+			 "seq %llu is not the line the collector stored there "
+			 "(its chain value differs from the head kept in the "
+			 "state directory): lines up to it were changed or "
+			 "replaced while the collector was stopped",
+			 hs);
+		return "log_tampered";
+	}
+	return NULL;
+}
+
+/* Store what head_differs found; the name of the result. */
+static const char *check_head(struct tg_collector *c, size_t bytes)
+{
+	char time[48], msg[768], hex[TG_CHAIN_HEX + 1];
+	const char *op = head_differs(c, bytes, msg, sizeof(msg));
+	struct json_object *o;
+
+	if (!op)
+		return c->head_found ? "ok" : "none";
+	tg_warn("%s: %s", c->log.path, msg);
+	o = tg_collector_own_event(c, getpid(), COMM, op, "deny", time,
+				   sizeof(time));
+	if (c->head_found > 0) {
+		tg_chain_hex(c->head_chain, sizeof(c->head_chain), hex);
+		add_u64(o, "head_seq", c->head_seq);
+		add_str(o, "head_chain", hex);
+	}
+	tg_chain_hex(c->log.chain, sizeof(c->log.chain), hex);
+	add_u64(o, "log_seq", c->log.chain_seq);
+	add_str(o, "log_chain", hex);
+	add_str(o, "message", msg);
+	append(c, o, op);
+	return op;
+}
+
 void tg_collector_check_chain(struct tg_collector *c, size_t bytes)
 {
 	struct tail_check t = {};
 	__u64 recovered = c->log.chain_seq;
 	char time[48], msg[768], head[TG_CHAIN_HEX + 1];
+	const char *head_check = check_head(c, bytes);
 	struct json_object *o;
 
 	memcpy(t.v.key, c->public_key, sizeof(t.v.key));
@@ -317,6 +483,7 @@ void tg_collector_check_chain(struct tg_collector *c, size_t bytes)
 		json_object_object_add(o, "key_moved",
 				       json_object_new_boolean(1));
 	add_str(o, "chain_head", head);
+	add_str(o, "head_check", head_check);
 	if (o)
 		json_object_object_add(o, "key_created",
 				       json_object_new_boolean(c->key_created));

@@ -240,12 +240,18 @@ static int recover_log(struct tg_collector *c, const char **what)
 		err = tg_collector_load_key(c);
 	}
 	if (!err) {
+		*what = "the chain's head";
+		err = tg_collector_open_head(c);
+	}
+	if (!err) {
 		tg_collector_seed_streams(c, SEED_BYTES);
 		tg_collector_check_chain(c, SEED_BYTES);
 		/* Its start is durable before any event (else: next commit). */
 		if (tg_eventlog_commit(&c->log))
 			tg_info("cannot commit %s at start: its start event "
 				"waits for the next commit", c->log.path);
+		else
+			tg_collector_save_head(c, 1);
 	}
 	return as_run_user(c, 0) ?: err;
 }
@@ -721,6 +727,7 @@ static int commit(struct tg_collector *c)
 		return err;
 	}
 	c->rounds += wrote;
+	tg_collector_save_head(c, 0);
 	for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++)
 		c->clients[i].durable_stored = c->clients[i].stored;
 	for (i = 0; i < TG_COLLECTOR_STREAMS; i++)
@@ -916,6 +923,8 @@ void tg_collector_close(struct tg_collector *c)
 	}
 	c->listen_fd = -1;
 	tg_eventlog_close(&c->log);
+	/* What the close committed last, durable with the log. */
+	tg_collector_save_head(c, 1);
 	close_state(c);
 	if (c->syslog)
 		tg_syslog_close(c->syslog);

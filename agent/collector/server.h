@@ -97,6 +97,14 @@ struct tg_collector {
 	const char *state_dir;
 	int state_fd;
 	int head_fd;	 /* <state_dir>/<log name>.head, -1: none */
+	/*
+	 * The head it held at open: head_found 1 (head_seq, head_chain), 0
+	 * (none yet: a new state directory), -1 (not one the collector
+	 * writes). head_saved: the chain_seq last written there.
+	 */
+	int head_found;
+	__u64 head_seq, head_saved;
+	unsigned char head_chain[TG_CHAIN_BYTES];
 	/* The chain's signed checkpoints (checkpoints.c). */
 	unsigned char sign_key[TG_CHAIN_SECRET];
 	unsigned char public_key[TG_CHAIN_KEY];

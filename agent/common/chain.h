@@ -63,6 +63,14 @@ int tg_chain_is_checkpoint(const char *line, size_t len);
  */
 int tg_chain_is_anchor(const char *line, size_t len);
 
+/*
+ * Whether a stored line is one in which the collector recorded that the
+ * log was changed behind it: its own op chain_break, log_truncated or
+ * log_tampered. Such lines go in full into every report that spans them
+ * (never as a stub), and a report that holds one does not verify.
+ */
+int tg_chain_is_notice(const char *line, size_t len);
+
 /* hex (2n characters) to n bytes; 0 or -EINVAL. */
 int tg_chain_unhex(const char *hex, size_t hexlen, unsigned char *out,
 		   size_t n);

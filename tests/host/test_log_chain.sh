@@ -229,6 +229,26 @@ if grep -q '"op":"chain_break"' "$TG_LOG"*; then
 else
 	tg_pass no_break_on_clean_restart
 fi
+# The head of the chain kept in the state directory matched the log's end.
+# last_start: the last collector_start line (the log's files rotate).
+last_start() { log_all | grep '"op":"collector_start"' | tail -n 1; }
+case "$(last_start)" in
+*'"head_check":"ok"'*) tg_pass head_checked_on_clean_restart ;;
+*) tg_fail head_checked_on_clean_restart "$(last_start)" ;;
+esac
+# A crash (no checkpoint, no clean close): the head written at each commit
+# still matches; no false alarm.
+kill -KILL "$TG_COLLECTOR_PID"
+tg_wait "$TG_COLLECTOR_PID"
+# shellcheck disable=SC2086
+tg_start_collector $COLL_ARGS || exit 1
+sleep 1
+if last_start | grep -q '"head_check":"ok"' &&
+	! log_all | grep -q '"op":"log_truncated"\|"op":"log_tampered"'; then
+	tg_pass no_head_alarm_after_crash
+else
+	tg_fail no_head_alarm_after_crash "$(last_start)"
+fi
 
 # A line of the log edited while the collector is stopped: found at start.
 kill -TERM "$TG_COLLECTOR_PID"
@@ -249,6 +269,114 @@ if "$TG_BIN/tenantguard" report --verify "$TG_T/all3.rep" >"$TG_T/all3.out" 2>&1
 	tg_fail edited_log_report_refused "$(cat "$TG_T/all3.out")"
 else
 	tg_pass edited_log_report_refused
+fi
+
+# From here a new log (the old one, with its edited line, put aside with
+# the head kept for it), without rotation: the lines cut below are all in
+# $TG_LOG.
+BIG_ARGS="--rotate-size 1M --rotate-keep 50 --checkpoint-lines 5 --checkpoint-interval 1"
+kill -TERM "$TG_COLLECTOR_PID"
+tg_wait "$TG_COLLECTOR_PID"
+mkdir -p "$TG_T/old0"
+mv "$TG_LOG" "$TG_LOG".[0-9]* "$TG_T/old0/"
+rm "$ST/events.jsonl.head"
+# shellcheck disable=SC2086
+tg_start_collector $BIG_ARGS || exit 1
+tg_event new_log_no_head kind=agent op=collector_start head_check=none
+# seq_of LINE: its seq.
+seq_of() { echo "$1" | sed 's/^{"seq":\([0-9]*\),.*/\1/'; }
+sleep 1
+t0=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+denials 3
+tg_event before_cut kind=net verdict=deny tenant=globex target_tenant=initech
+sleep 2
+kill -TERM "$TG_COLLECTOR_PID"
+tg_wait "$TG_COLLECTOR_PID"
+# Lines cut from the log's end while the collector is stopped, and its seq
+# state set back so that the next seq hides the gap: found at start.
+stored=$(seq_of "$(tail -n 1 "$TG_LOG")")
+head -n -3 "$TG_LOG" >"$TG_T/cut.jsonl"
+cat "$TG_T/cut.jsonl" >"$TG_LOG"
+kept=$(seq_of "$(tail -n 1 "$TG_LOG")")
+printf '%020d\n' "$kept" >"$TG_LOG.seq"
+# shellcheck disable=SC2086
+tg_start_collector $BIG_ARGS || exit 1
+tg_event truncation_found_at_start kind=agent op=log_truncated verdict=deny \
+	head_seq="$stored" log_seq="$kept"
+tg_event truncation_in_start_event kind=agent op=collector_start head_check=log_truncated
+if grep -q "lines $((kept + 1))..$stored were removed" "$TG_T/collector.err"; then
+	tg_pass truncation_warned
+else
+	tg_fail truncation_warned "$(cat "$TG_T/collector.err")"
+fi
+denials 1
+sleep 2
+# acme's report over that time holds the collector's record in full, and
+# does not verify; the whole log's neither.
+tg_cli report --log "$TG_LOG" --tenant acme --since "$t0" --chain >"$TG_T/cut.rep"
+out=$("$TG_BIN/tenantguard" report --verify "$TG_T/cut.rep" --key "$key" 2>&1)
+if [ $? = 1 ] && echo "$out" | grep -q "REFUSED: seq [0-9]*: the collector recorded lines removed from the log's end (op log_truncated)" &&
+	grep -q '"op":"log_truncated"' "$TG_T/cut.rep" &&
+	! grep -q '"op":"chain_break"' "$TG_T/cut.rep"; then
+	tg_pass truncation_report_refused
+else
+	tg_fail truncation_report_refused "$out"
+fi
+# The same report, served by the agent.
+if [ ! -e /var/log/tenantguard/events.jsonl ]; then
+	tg_cli report --tenant acme --since "$t0" --chain >"$TG_T/cut2.rep" 2>&1
+	if cmp -s "$TG_T/cut.rep" "$TG_T/cut2.rep"; then
+		tg_pass truncation_agent_served_report_same
+	else
+		tg_fail truncation_agent_served_report_same "$(diff "$TG_T/cut.rep" "$TG_T/cut2.rep" | head -c 400)"
+	fi
+fi
+
+# The last line (the checkpoint at stop) replaced by a forged line, no
+# checkpoint, whose chain value follows (what a writer without the key can
+# do): the chain verifies, the head does not.
+kill -TERM "$TG_COLLECTOR_PID"
+tg_wait "$TG_COLLECTOR_PID"
+stored=$(seq_of "$(tail -n 1 "$TG_LOG")")
+forged=$( (tail -n 2 "$TG_LOG" | head -n 1
+	tail -n 1 "$TG_LOG" | sed -e 's/,"chain":"[0-9a-f]*"//' -e 's/"time":"2/"time":"1/' \
+		-e 's/"op":"checkpoint"/"op":"note"/') |
+	"$TG_BIN/tg-try" rechain)
+head -n -1 "$TG_LOG" >"$TG_T/forged.jsonl"
+echo "$forged" >>"$TG_T/forged.jsonl"
+cat "$TG_T/forged.jsonl" >"$TG_LOG"
+# shellcheck disable=SC2086
+tg_start_collector $BIG_ARGS || exit 1
+tg_event forged_end_found_at_start kind=agent op=log_tampered verdict=deny \
+	head_seq="$stored" log_seq="$stored"
+if grep -q '"op":"chain_break"' "$TG_LOG" || ! grep -q "is not the line the collector stored" "$TG_T/collector.err"; then
+	tg_fail forged_end_chain_consistent "$(cat "$TG_T/collector.err")"
+else
+	tg_pass forged_end_chain_consistent
+fi
+
+# A careless admin: the log removed (or replaced by an empty one), and the
+# head file damaged: each said at start, the collector goes on.
+kill -TERM "$TG_COLLECTOR_PID"
+tg_wait "$TG_COLLECTOR_PID"
+stored=$(seq_of "$(tail -n 1 "$TG_LOG")")
+mkdir -p "$TG_T/old"
+mv "$TG_LOG" "$TG_T/old/"
+# shellcheck disable=SC2086
+tg_start_collector $BIG_ARGS || exit 1
+tg_event removed_log_found_at_start kind=agent op=log_truncated head_seq="$stored"
+kill -TERM "$TG_COLLECTOR_PID"
+tg_wait "$TG_COLLECTOR_PID"
+echo "nonsense" >"$ST/events.jsonl.head"
+# shellcheck disable=SC2086
+tg_start_collector $BIG_ARGS || exit 1
+tg_event damaged_head_found_at_start kind=agent op=log_tampered
+if grep -q "is not one the collector writes" "$TG_T/collector.err" &&
+	grep -q '^tenantguard-log-head-v1 [0-9]\{20\} [0-9a-f]\{64\}$' "$ST/events.jsonl.head" &&
+	[ "$(stat -c '%a %U' "$ST/events.jsonl.head")" = "600 $TG_COLLECTOR_USER" ]; then
+	tg_pass damaged_head_rewritten
+else
+	tg_fail damaged_head_rewritten "$(cat "$ST/events.jsonl.head") $(cat "$TG_T/collector.err")"
 fi
 
 tg_summary

@@ -29,6 +29,8 @@
  *          (N connects GAP_MS apart; prints the outcome counts)
  *   tg-try wait-event LOG [--timeout SEC] [--count N] KEY=VALUE...
  *   tg-try count-events LOG KEY=VALUE...
+ *   tg-try rechain < STORED_LINE BODY   (BODY chained after STORED_LINE, as
+ *          someone without the key can: see tests/tool/events.c)
  *   tg-try control SOCKET JSON [pass-stdin|pass-stdio]   (one control request: see
  *          tests/tool/control.c)
  *   tg-try control-stream SOCKET JSON   (a request answered by a stream)
