@@ -41,7 +41,7 @@ int report_chain_header(const char *tenant)
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "tenantguard_report",
-			       json_object_new_string("chain-v1"));
+			       json_object_new_string("chain-v2"));
 	json_object_object_add(o, "tenant",
 			       tenant ? json_object_new_string(tenant) : NULL);
 	printf("%s\n", json_object_to_json_string_ext(

@@ -484,6 +484,7 @@ void tg_collector_check_chain(struct tg_collector *c, size_t bytes)
 				       json_object_new_boolean(1));
 	add_str(o, "chain_head", head);
 	add_str(o, "head_check", head_check);
+	add_u64(o, "chain_format", TG_CHAIN_FORMAT);
 	if (o)
 		json_object_object_add(o, "key_created",
 				       json_object_new_boolean(c->key_created));

@@ -32,6 +32,19 @@ void tg_chain_link(const unsigned char prev[TG_CHAIN_BYTES],
 	crypto_hash_sha256_final(&st, out);
 }
 
+void tg_chain_salt_member(char out[TG_CHAIN_SALT_MEMBER + 1])
+{
+	unsigned char salt[TG_CHAIN_SALT];
+	char hex[2 * TG_CHAIN_SALT + 1];
+
+	/* Once per process; later calls return at once. */
+	if (sodium_init() < 0)
+		abort(); /* no randomness: never a guessable salt */
+	randombytes_buf(salt, sizeof(salt));
+	sodium_bin2hex(hex, sizeof(hex), salt, sizeof(salt));
+	snprintf(out, TG_CHAIN_SALT_MEMBER + 1, ",\"salt\":\"%s\"", hex);
+}
+
 static int is_hex(const char *s, size_t n)
 {
 	size_t i;

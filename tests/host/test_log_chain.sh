@@ -62,6 +62,14 @@ if [ "$all" -gt 36 ] && [ "$chained" = "$all" ]; then
 else
 	tg_fail every_line_chained "$chained of $all lines"
 fi
+# ... then a salt of its own (chain format 2).
+salted=$(log_all | grep -c '^{"seq":[0-9]*,"chain":"[0-9a-f]\{64\}","salt":"[0-9a-f]\{32\}",')
+dup=$(log_all | sed 's/.*"salt":"\([0-9a-f]*\)".*/\1/' | sort | uniq -d | wc -l)
+if [ "$salted" = "$all" ] && [ "$dup" = 0 ]; then
+	tg_pass every_line_salted
+else
+	tg_fail every_line_salted "$salted of $all lines, $dup salts twice"
+fi
 key=$(grep -ho '"op":"collector_start".*"public_key":"[0-9a-f]*"' "$TG_LOG"* |
 	head -n 1 | sed 's/.*"public_key":"\([0-9a-f]*\)"/\1/')
 if [ ${#key} = 64 ] && grep -q "public key $key" "$TG_T/collector.err"; then
@@ -152,6 +160,27 @@ if [ "$full" -ge 24 ] && [ "$stubs" -ge 12 ] && [ "$others" = 0 ] &&
 	tg_pass report_lists_acme_only
 else
 	tg_fail report_lists_acme_only "$full acme lines, $stubs hashes, $others others, initech: $(grep -c initech "$R")"
+fi
+
+# Another tenant's line guessed exactly (every field but the salt, which
+# only the full line holds) does not give its stub; with the salt it would.
+stub=$(grep -m 1 '^{"seq":[0-9]*,"line_sha256":"[0-9a-f]\{64\}"}$' "$R")
+ss=$(echo "$stub" | sed 's/^{"seq":\([0-9]*\),.*/\1/')
+sh=$(echo "$stub" | sed 's/.*"line_sha256":"\([0-9a-f]*\)".*/\1/')
+orig=$(log_all | grep "^{\"seq\":$ss,")
+guess=$(echo "$orig" | sed -e 's/,"chain":"[0-9a-f]*"//' -e 's/,"salt":"[0-9a-f]*"//')
+with_salt=$(echo "$orig" | sed -e 's/,"chain":"[0-9a-f]*"//')
+if [ -n "$orig" ] && [ "$(printf '%s' "$guess" | sha256sum | cut -d' ' -f1)" != "$sh" ] &&
+	[ "$(printf '%s' "$with_salt" | sha256sum | cut -d' ' -f1)" = "$sh" ]; then
+	tg_pass stub_not_testable_by_guess
+else
+	tg_fail stub_not_testable_by_guess "stub '$stub', line '$orig'"
+fi
+if head -n 1 "$R" | grep -q '"tenantguard_report":"chain-v2"' &&
+	grep '"op":"collector_start"' "$TG_LOG"* | grep -q '"chain_format":2'; then
+	tg_pass chain_format_2_said
+else
+	tg_fail chain_format_2_said "$(head -n 1 "$R")"
 fi
 
 # The same, served by the agent (the caller asks it: no log at the default
