@@ -492,8 +492,7 @@ struct json_object *tg_rl_record_json(const struct tg_event_fmt *f,
 			 "%llu more events (%s %s, %s) of tenant %s suppressed "
 			 "by its rate limit in this window",
 			 n, kind, op, verdict, tenant);
-		o = tg_agent_event(f, "suppressed", TG_VERDICT_SUPPRESSED,
-				   msg);
+		o = tg_agent_event(f, "suppressed", TG_VERDICT_SUPPRESSED, msg);
 	} else {
 		snprintf(msg, sizeof(msg),
 			 "%llu events of tenant %s dropped: %s", n, tenant,

@@ -22,12 +22,12 @@
 #include "common/clock.h"
 #include "common/log.h"
 
-#define KEY_NAME	  "signing.key" /* in the state directory */
-#define OLD_KEY_SUFFIX	  ".key"	/* beside the log, before */
-#define COMM		  "tenantguard-collector"
-#define KEY_HEX		  (2 * TG_CHAIN_SECRET)
-#define HEAD_SUFFIX	  ".head"
-#define HEAD_MAGIC	  "tenantguard-log-head-v1"
+#define KEY_NAME       "signing.key" /* in the state directory */
+#define OLD_KEY_SUFFIX ".key"	     /* beside the log, before */
+#define COMM	       "tenantguard-collector"
+#define KEY_HEX	       (2 * TG_CHAIN_SECRET)
+#define HEAD_SUFFIX    ".head"
+#define HEAD_MAGIC     "tenantguard-log-head-v1"
 /* HEAD_MAGIC, a space, 20 digits, a space, 64 hex, a newline. */
 #define HEAD_LEN (sizeof(HEAD_MAGIC) + 21 + TG_CHAIN_HEX + 1)
 
@@ -110,8 +110,8 @@ static int install_key(struct tg_collector *c,
 	tg_chain_hex(sk, TG_CHAIN_SECRET, hex);
 	hex[KEY_HEX] = '\n';
 	errno = 0;
-	if (fchmod(fd, 0600) < 0 || write(fd, hex, KEY_HEX + 1) != KEY_HEX + 1 ||
-	    fsync(fd) < 0)
+	if (fchmod(fd, 0600) < 0 ||
+	    write(fd, hex, KEY_HEX + 1) != KEY_HEX + 1 || fsync(fd) < 0)
 		err = errno ? -errno : -EIO;
 	sodium_memzero(hex, sizeof(hex));
 	close(fd);
@@ -246,7 +246,8 @@ int tg_collector_open_head(struct tg_collector *c)
 	c->head_found = n ? -1 : 0;
 	if ((size_t)n != HEAD_LEN ||
 	    memcmp(buf, HEAD_MAGIC " ", sizeof(HEAD_MAGIC)) ||
-	    buf[HEAD_LEN - 1] != '\n' || buf[HEAD_LEN - TG_CHAIN_HEX - 2] != ' ')
+	    buf[HEAD_LEN - 1] != '\n' ||
+	    buf[HEAD_LEN - TG_CHAIN_HEX - 2] != ' ')
 		return 0;
 	c->head_seq = strtoull(buf + sizeof(HEAD_MAGIC), &end, 10);
 	if (end != buf + HEAD_LEN - TG_CHAIN_HEX - 2 ||
@@ -354,8 +355,8 @@ static void find_line(void *ctx, const char *line, size_t len)
  * they agree (or no head is kept yet), else the op of the event to store,
  * its message in msg.
  */
-static const char *head_differs(struct tg_collector *c, size_t bytes,
-				char *msg, size_t cap)
+static const char *head_differs(struct tg_collector *c, size_t bytes, char *msg,
+				size_t cap)
 {
 	const struct tg_eventlog *l = &c->log;
 	struct find_seq f = {.seq = c->head_seq};

@@ -96,7 +96,7 @@ struct tg_collector {
 	 */
 	const char *state_dir;
 	int state_fd;
-	int head_fd;	 /* <state_dir>/<log name>.head, -1: none */
+	int head_fd; /* <state_dir>/<log name>.head, -1: none */
 	/*
 	 * The head it held at open: head_found 1 (head_seq, head_chain), 0
 	 * (none yet: a new state directory), -1 (not one the collector
@@ -109,12 +109,12 @@ struct tg_collector {
 	unsigned char sign_key[TG_CHAIN_SECRET];
 	unsigned char public_key[TG_CHAIN_KEY];
 	char public_hex[TG_CHAIN_HEX + 1];
-	int key_created;		/* made at this start */
-	int key_moved;			/* taken from <log>.key at this start */
-	unsigned int checkpoint_lines;	/* set before open, 0: default */
-	long long checkpoint_ms;	/* set before open, 0: default */
-	__u64 checkpoint_seq;		/* chain_seq the last one signed */
-	long long checkpoint_due_ms;	/* 0: no line since */
+	int key_created;	       /* made at this start */
+	int key_moved;		       /* taken from <log>.key at this start */
+	unsigned int checkpoint_lines; /* set before open, 0: default */
+	long long checkpoint_ms;       /* set before open, 0: default */
+	__u64 checkpoint_seq;	       /* chain_seq the last one signed */
+	long long checkpoint_due_ms;   /* 0: no line since */
 };
 
 /*

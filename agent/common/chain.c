@@ -382,8 +382,7 @@ static int check_full(struct tg_chain_verify *v, unsigned long n, __u64 seq,
 		snprintf(why, sizeof(why),
 			 "seq %llu: the collector recorded %s: %s",
 			 (unsigned long long)seq,
-			 !strcmp(op, "chain_break")
-				 ? "a break of the chain"
+			 !strcmp(op, "chain_break") ? "a break of the chain"
 			 : !strcmp(op, "log_truncated")
 				 ? "lines removed from the log's end (op "
 				   "log_truncated)"

@@ -39,7 +39,8 @@
 #define TG_CHAIN_FORMAT	  2   /* lines carry a salt (see above) */
 #define TG_CHAIN_SALT	  16  /* random bytes of a line's salt */
 /* ,"salt":"<32 hex>" */
-#define TG_CHAIN_SALT_MEMBER (sizeof(",\"salt\":\"") - 1 + 2 * TG_CHAIN_SALT + 1)
+#define TG_CHAIN_SALT_MEMBER                                                   \
+	(sizeof(",\"salt\":\"") - 1 + 2 * TG_CHAIN_SALT + 1)
 
 /* A new salt member, ,"salt":"<32 hex>", into out (with its NUL). */
 void tg_chain_salt_member(char out[TG_CHAIN_SALT_MEMBER + 1]);

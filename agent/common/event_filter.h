@@ -78,8 +78,9 @@ int tg_event_filter_match(const struct tg_event_filter *f,
  * it is, never "allow" (logs before them stored "allow"; tg_event_summary
  * goes by the op, so that they read alike).
  */
-#define TG_VERDICT_SUPPRESSED "suppressed" /* op suppressed, admin_suppressed */
-#define TG_VERDICT_DROPPED    "dropped"	   /* op drop */
+/* op suppressed and admin_suppressed; op drop */
+#define TG_VERDICT_SUPPRESSED "suppressed"
+#define TG_VERDICT_DROPPED    "dropped"
 
 /*
  * TG_VERDICT_SUPPRESSED or TG_VERDICT_DROPPED when ev is such a summary

@@ -330,11 +330,10 @@ static void test_notices(void **state)
 		memcpy(v.key, pk, sizeof(pk));
 		v.key_pinned = 1;
 		for (i = 0; i < 7; i++)
-			assert_int_equal(
-				tg_chain_verify_line(&v, (unsigned long)i + 1,
-						     lines[i],
-						     strlen(lines[i])),
-				0);
+			assert_int_equal(tg_chain_verify_line(
+						 &v, (unsigned long)i + 1,
+						 lines[i], strlen(lines[i])),
+					 0);
 		assert_int_equal(v.breaks, 1);
 	}
 }

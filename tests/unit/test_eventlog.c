@@ -497,8 +497,10 @@ static void assert_head(const unsigned char *head, const char *want)
 /* Lines with the salt SALT_HEX (chain format 2). */
 #define C1 "125ca1b719d8c18c90710eafead7aaecc9417a3e4d40fa915530a2896961e25b"
 #define C2 "931acf671de3b816c1920d4eda917979afb6364c7d26814253c8428f3b4350e7"
-#define A1 "dee56c1853f90cbe4442e0b1796014331e04af95a5c38d3807e3373c428c43b9" /* {"seq":1,"salt":...,"a":1} */
-#define A3 "c4d4b45564aa7f5cd4c17921efea45e4f337c543ed13fa0c79d360037f591383" /* {"seq":3,"salt":...,"a":4} after A1 */
+#define A1                                                                     \
+	"dee56c1853f90cbe4442e0b1796014331e04af95a5c38d3807e3373c428c43b9" /* {"seq":1,"salt":...,"a":1} */
+#define A3                                                                     \
+	"c4d4b45564aa7f5cd4c17921efea45e4f337c543ed13fa0c79d360037f591383" /* {"seq":3,"salt":...,"a":4} after A1 */
 
 /* Fixed vectors (SHA-256 as common/chain.h says), and reopening goes on. */
 static void test_chain_values(void **state)
@@ -520,8 +522,8 @@ static void test_chain_values(void **state)
 				 127),
 			 0);
 	assert_string_equal(strchr(text, '\n') + 1,
-			    "{\"seq\":2,\"chain\":\"" C2 "\",\"salt\":\"" SALT_HEX
-			    "\"}\n");
+			    "{\"seq\":2,\"chain\":\"" C2
+			    "\",\"salt\":\"" SALT_HEX "\"}\n");
 	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
 	assert_true(l.chain_found);
 	assert_int_equal(l.chain_seq, 2);
@@ -561,12 +563,12 @@ static void test_chain_salted(void **state)
 	assert_true(tg_chain_stub(text, len1, stub1) > 0);
 	assert_true(tg_chain_stub(second, strlen(second) - 1, stub2) > 0);
 	assert_string_not_equal(strchr(stub1, ','), strchr(stub2, ','));
-	assert_null(strstr(stub1, /* SHA-256 of {"seq":1,"a":1} */
-			   "18cdb552f33dceda953d0baa22abd363972908a8aaccb1445fea622a13ed760f"));
+	assert_null(strstr(
+		stub1, /* SHA-256 of {"seq":1,"a":1} */
+		"18cdb552f33dceda953d0baa22abd363972908a8aaccb1445fea622a13ed760f"));
 	assert_int_equal(tg_chain_verify_line(&v, 1, text, len1), 0);
-	assert_int_equal(tg_chain_verify_line(&v, 2, second,
-					      strlen(second) - 1),
-			 0);
+	assert_int_equal(
+		tg_chain_verify_line(&v, 2, second, strlen(second) - 1), 0);
 }
 
 /* What a failed commit drops leaves the chain too. */
