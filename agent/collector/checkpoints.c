@@ -13,6 +13,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -236,6 +237,18 @@ int tg_collector_open_head(struct tg_collector *c)
 		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
+	/* One collector per head: a log of the same name elsewhere is not. */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		n = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		if (n == -EBUSY)
+			snprintf(c->open_why, sizeof(c->open_why),
+				 "%s/%s: in use by another collector: give "
+				 "each log of that file name a state directory "
+				 "of its own (--state-dir)",
+				 c->state_dir, name);
+		close(fd);
+		return (int)n;
+	}
 	n = pread(fd, buf, sizeof(buf) - 1, 0);
 	if (n < 0 || fchmod(fd, 0600) < 0) {
 		n = -errno;
@@ -270,8 +283,9 @@ void tg_collector_save_head(struct tg_collector *c, int sync)
 	tg_chain_hex(l->chain_committed, sizeof(l->chain_committed), hex);
 	snprintf(buf, sizeof(buf), HEAD_MAGIC " %020llu %s\n",
 		 (unsigned long long)l->chain_seq_committed, hex);
+	/* Cut to its length once: a file longer than a head was found. */
 	if (pwrite(c->head_fd, buf, HEAD_LEN, 0) != (ssize_t)HEAD_LEN ||
-	    ftruncate(c->head_fd, HEAD_LEN) < 0 ||
+	    (c->head_found < 1 && ftruncate(c->head_fd, HEAD_LEN) < 0) ||
 	    (sync && fdatasync(c->head_fd) < 0))
 		return; /* the next commit writes it again */
 	c->head_saved = l->chain_seq_committed;

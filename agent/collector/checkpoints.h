@@ -27,8 +27,10 @@ int tg_collector_public_key(const char *state_dir, const char *log_path,
 /*
  * The head of the log's chain kept in the state directory, <log name>.head
  * (one line: "tenantguard-log-head-v1 SEQ CHAIN", the seq and chain value
- * of the last durable line), opened and read (head_found); called as the
- * collector's user once the log is recovered. 0 or -errno.
+ * of the last durable line), opened, locked and read (head_found); called
+ * as the collector's user once the log is recovered. 0, -EBUSY when another
+ * collector holds it (a log of the same file name: open_why says so), or
+ * -errno.
  */
 int tg_collector_open_head(struct tg_collector *c);
 

@@ -384,6 +384,17 @@ else
 	tg_pass forged_end_chain_consistent
 fi
 
+# A second collector, on another log of the same file name, given the same
+# state directory: refused, the head is the first one's.
+out=$("$TG_BIN/tenantguard-collector" --socket "$TG_T/third.sock" \
+	--log "$TG_T/log3/events.jsonl" --state-dir "$ST" \
+	${TG_COLLECTOR_USER:+--user "$TG_COLLECTOR_USER"} 2>&1)
+if [ $? = 1 ] && echo "$out" | grep -q "events.jsonl.head: in use by another collector"; then
+	tg_pass shared_head_refused
+else
+	tg_fail shared_head_refused "$out"
+fi
+
 # A careless admin: the log removed (or replaced by an empty one), and the
 # head file damaged: each said at start, the collector goes on.
 kill -TERM "$TG_COLLECTOR_PID"
