@@ -174,7 +174,7 @@ $(OUTPUT)/tg-try: $(TOOL_SRCS) $(call lib,common) | $(OUTPUT)
 comma := ,
 WRAP_test_registry := tg_cgroup_id
 WRAP_test_policy_maps := tg_cgroup_id
-WRAP_test_eventlog := fdatasync write
+WRAP_test_eventlog := fdatasync write randombytes_buf
 WRAP_test_sink_collector := fdatasync accept4 write
 WRAP_test_peer := getsockopt
 WRAP_test_emit := tg_sink_submit tg_sink_has_room tg_sink_stats \

@@ -29,6 +29,7 @@
 #include "common/buckets.h"
 #include "common/confirm.h"
 #include "common/control.h"
+#include "common/event_filter.h"
 #include "common/log.h"
 #include "common/peer.h"
 #include "common/roles.h"
@@ -262,15 +263,7 @@ static struct json_object *events_json(struct agent *a)
 			       json_object_new_int64((int64_t)ss.queued));
 	json_object_object_add(t, "dropped",
 			       json_object_new_int64((int64_t)ss.dropped));
-	json_object_object_add(
-		t, "dropped_admin",
-		json_object_new_int64((int64_t)a->admin_dropped));
-	json_object_object_add(
-		t, "held_admin",
-		json_object_new_int64((int64_t)a->admin_rl.held_total));
-	json_object_object_add(
-		t, "held_admin_evicted",
-		json_object_new_int64((int64_t)a->admin_rl.held_evicted));
+	/* The records of control requests held and dropped: control.* */
 	json_object_object_add(
 		t, "spool_events",
 		json_object_new_int64((int64_t)ss.spool_records));
@@ -1453,7 +1446,8 @@ static void tell_control_counts(struct agent *a)
 			"%llu record(s) of control requests held back from uids pushed out of the table of %u before being told (%llu so far)",
 			(unsigned long long)n, TG_BUCKETS,
 			(unsigned long long)a->admin_rl.held_evicted);
-		o = tg_agent_event(&a->fmt, "admin_suppressed", "deny", msg);
+		o = tg_agent_event(&a->fmt, "admin_suppressed",
+				   TG_VERDICT_SUPPRESSED, msg);
 		if (o) {
 			json_object_object_add(o, "count",
 					       json_object_new_int64(n));
@@ -1502,7 +1496,8 @@ void agent_control_tick(struct agent *a)
 			"%llu record(s) of control requests from uid %u held back (at most %u a second, %u at once, per uid)",
 			(unsigned long long)k->held, (unsigned int)k->key,
 			a->admin_rl.rate, a->admin_rl.burst);
-		o = tg_agent_event(&a->fmt, "admin_suppressed", "deny", msg);
+		o = tg_agent_event(&a->fmt, "admin_suppressed",
+				   TG_VERDICT_SUPPRESSED, msg);
 		if (o) {
 			json_object_object_add(o, "uid",
 					       json_object_new_int64(k->key));

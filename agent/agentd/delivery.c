@@ -12,6 +12,7 @@
 #include "agentd/delivery.h"
 #include "agentd/event_text.h"
 #include "common/clock.h"
+#include "common/event_filter.h"
 #include "common/version.h"
 #include "tenantguard/map_abi.h"
 
@@ -85,7 +86,7 @@ static void report_malformed(void *arg, const char *tenant, __u64 n)
 		 "%llu events of tenant %s dropped: the agent could not decode "
 		 "the kernel's record",
 		 (unsigned long long)n, tenant);
-	o = tg_agent_event(m->f, "drop", "allow", msg);
+	o = tg_agent_event(m->f, "drop", TG_VERDICT_DROPPED, msg);
 	if (!o)
 		return;
 	json_object_object_add(o, "tenant", json_object_new_string(tenant));

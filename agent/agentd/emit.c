@@ -17,6 +17,7 @@
 #include "agentd/ratelimit.h"
 #include "agentd/sink.h"
 #include "common/clock.h"
+#include "common/event_filter.h"
 #include "common/log.h"
 #include "common/peer.h"
 #include "common/text.h"
@@ -427,7 +428,7 @@ static void emit_drop(struct agent *a, __u64 n, const char *reason,
 
 	snprintf(msg, sizeof(msg), "%llu events dropped: %s",
 		 (unsigned long long)n, why);
-	o = tg_agent_event(&a->fmt, "drop", "allow", msg);
+	o = tg_agent_event(&a->fmt, "drop", TG_VERDICT_DROPPED, msg);
 	if (o) {
 		json_object_object_add(o, "dropped",
 				       json_object_new_int64((int64_t)n));
@@ -480,7 +481,7 @@ static void report_fan_drops(struct agent *a)
 			 "%llu events of tenant %s dropped: fanotify decisions "
 			 "came faster than they were reported",
 			 (unsigned long long)n, who);
-		o = tg_agent_event(&a->fmt, "drop", "allow", msg);
+		o = tg_agent_event(&a->fmt, "drop", TG_VERDICT_DROPPED, msg);
 		if (o) {
 			add_field(o, "tenant", who);
 			add_field(o, "reason", "fanotify_queue_full");

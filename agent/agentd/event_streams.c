@@ -67,15 +67,16 @@ static int send_line(void *ctx, const char *line, size_t len)
 
 /*
  * report --chain, a line the caller does not get: an anchor (a checkpoint,
- * the collector's start of a chain: no tenant's) in full, any other only
- * as its hash (common/chain.h).
+ * the collector's start of a chain: no tenant's) or a notice (the
+ * collector's record of a change behind it) in full, any other only as its
+ * hash (common/chain.h).
  */
 static int send_chained(const char *line, size_t len)
 {
 	char stub[TG_CHAIN_STUB_MAX];
 	int n;
 
-	if (tg_chain_is_anchor(line, len))
+	if (tg_chain_is_anchor(line, len) || tg_chain_is_notice(line, len))
 		return send_all(STREAM_FD, line, len) ||
 				       send_all(STREAM_FD, "\n", 1)
 			       ? -ECANCELED

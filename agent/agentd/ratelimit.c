@@ -18,6 +18,7 @@
 #include "agentd/policy_maps.h"
 #include "agentd/ratelimit.h"
 #include "common/clock.h"
+#include "common/event_filter.h"
 #include "common/text.h"
 #include "tenantguard/map_abi.h"
 
@@ -491,7 +492,7 @@ struct json_object *tg_rl_record_json(const struct tg_event_fmt *f,
 			 "%llu more events (%s %s, %s) of tenant %s suppressed "
 			 "by its rate limit in this window",
 			 n, kind, op, verdict, tenant);
-		o = tg_agent_event(f, "suppressed", "allow", msg);
+		o = tg_agent_event(f, "suppressed", TG_VERDICT_SUPPRESSED, msg);
 	} else {
 		snprintf(msg, sizeof(msg),
 			 "%llu events of tenant %s dropped: %s", n, tenant,
@@ -499,7 +500,7 @@ struct json_object *tg_rl_record_json(const struct tg_event_fmt *f,
 				 ? "the kernel ring buffer was full"
 				 : "the ring buffer was in its reserve and the "
 				   "tenant had used its share");
-		o = tg_agent_event(f, "drop", "allow", msg);
+		o = tg_agent_event(f, "drop", TG_VERDICT_DROPPED, msg);
 	}
 	if (!o)
 		return NULL;

@@ -268,7 +268,9 @@ static int check_names(const struct tg_event_filter *f)
 	static const char *const kinds[] = {"file",  "net",	"unix",
 					    "proc",  "seccomp", "agent",
 					    "guard", "admin"};
-	static const char *const verdicts[] = {"deny", "audit", "allow"};
+	static const char *const verdicts[] = {"deny", "audit", "allow",
+					       TG_VERDICT_SUPPRESSED,
+					       TG_VERDICT_DROPPED};
 
 	return check_values("--kind", &f->kind, kinds,
 			    sizeof(kinds) / sizeof(kinds[0]),
@@ -276,7 +278,8 @@ static int check_names(const struct tg_event_filter *f)
 			    "admin")
 		       ?: check_values("--verdict", &f->verdict, verdicts,
 				       sizeof(verdicts) / sizeof(verdicts[0]),
-				       "deny, audit, allow");
+				       "deny, audit, allow, suppressed, "
+				       "dropped");
 }
 
 /* -n N: a count, or "all"; 0 or -EINVAL (reported). */

@@ -41,7 +41,7 @@ int report_chain_header(const char *tenant)
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "tenantguard_report",
-			       json_object_new_string("chain-v1"));
+			       json_object_new_string("chain-v2"));
 	json_object_object_add(o, "tenant",
 			       tenant ? json_object_new_string(tenant) : NULL);
 	printf("%s\n", json_object_to_json_string_ext(
@@ -67,6 +67,15 @@ int report_chain_line(struct report_chain *rc, const char *line, size_t len,
 	if (match) {
 		rc->started = rc->seg_match = 1;
 		rc->listed++;
+		return put_line(&rc->seg, line, len);
+	}
+	/*
+	 * What the collector recorded of a change behind it, in full: within
+	 * the report's span (once it started, up to the checkpoint after),
+	 * and so is the span up to the next checkpoint.
+	 */
+	if (tg_chain_is_notice(line, len)) {
+		rc->seg_match |= rc->started;
 		return put_line(&rc->seg, line, len);
 	}
 	/* A stub the agent sent stays one; other lines become one. */

@@ -26,7 +26,8 @@ static const struct cli_opt_doc events_opts[] = {
 	{"--kind", "K", "file net unix proc seccomp agent guard admin",
 	 "events of kind K (with the suppressed summaries of that kind)"},
 	{"--op", "OP", NULL, "events of operation OP (connect, open, ...)"},
-	{"--verdict", "V", "deny audit allow", "events with verdict V"},
+	{"--verdict", "V", "deny audit allow suppressed dropped",
+	 "events with verdict V (suppressed, dropped: the summaries)"},
 	{"--since", "TIME", NULL,
 	 "from TIME: -1h30m, '1h30m ago', 90m, today, yesterday, now, "
 	 "'2026-12-07 10:00' (local), RFC 3339, @SECONDS"},
@@ -50,7 +51,8 @@ static const struct cli_opt_doc report_opts[] = {
 	{"--kind", "K", "file net unix proc seccomp agent guard admin",
 	 "events of kind K"},
 	{"--op", "OP", NULL, "events of operation OP"},
-	{"--verdict", "V", "deny audit allow", "events with verdict V"},
+	{"--verdict", "V", "deny audit allow suppressed dropped",
+	 "events with verdict V (suppressed, dropped: the summaries)"},
 	{"--since", "TIME", NULL, "from TIME (as tenantguard events --since)"},
 	{"--until", "TIME", NULL, "up to TIME (as --since)"},
 	{"--json", NULL, NULL, "print the counts as JSON"},
@@ -187,7 +189,8 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "a filter given more than once matches any of its values,\n"
 	 "different filters all (--actor a --actor b --verdict deny);\n"
 	 "--tenant matches actor or target; --kind file|net|unix|\n"
-	 "proc|seccomp|agent|guard|admin; --verdict deny|audit|allow;\n"
+	 "proc|seccomp|agent|guard|admin; --verdict deny|audit|allow|\n"
+	 "suppressed|dropped (the last two: the summaries as such);\n"
 	 "a summary of suppressed events counts as the kind, op and\n"
 	 "verdict it counts, a drop with verdict -; --since and --until\n"
 	 "as journalctl: -1h30m, '1h30m ago', 90m (ago), +10m, now,\n"

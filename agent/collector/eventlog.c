@@ -151,7 +151,9 @@ static int last_line(int fd, off_t end, char **line)
 	if (end <= 1)
 		return 0;
 	err = line_start(fd, end - 1,
-			 TG_EVENTLOG_MAX_LINE + TG_CHAIN_MEMBER + 1, &start);
+			 TG_EVENTLOG_MAX_LINE + TG_CHAIN_MEMBER +
+				 TG_CHAIN_SALT_MEMBER + 1,
+			 &start);
 	if (err)
 		return err == -E2BIG ? 0 : err; /* not one of ours */
 	buf = malloc((size_t)(end - start));
@@ -526,30 +528,42 @@ static int format_line(const struct tg_eventlog *l, struct json_object *ev,
 
 /*
  * line ("{"seq":N..." and its newline) into the buffer the commit writes,
- * its chain member after the seq; the chain moves on.
+ * its chain member and a salt of its own after the seq (chain format 2,
+ * common/chain.h); the chain moves on.
  */
 static int put_chained(struct tg_eventlog *l, const char *line, size_t len)
 {
 	static const char seq_head[] = "{\"seq\":";
 	unsigned char lh[TG_CHAIN_BYTES], next[TG_CHAIN_BYTES];
-	char member[TG_CHAIN_MEMBER + 1];
+	char member[TG_CHAIN_MEMBER + 1], salt[TG_CHAIN_SALT_MEMBER + 1];
 	size_t at = sizeof(seq_head) - 1, old = l->w.len;
 	int err;
 
 	while (at < len && line[at] >= '0' && line[at] <= '9')
 		at++;
-	tg_chain_line_hash(line, len - 1, lh);
-	tg_chain_link(l->chain, lh, next);
-	memcpy(member, ",\"chain\":\"", 10);
-	tg_chain_hex(next, sizeof(next), member + 10);
-	member[TG_CHAIN_MEMBER - 1] = '"';
+	tg_chain_salt_member(salt);
+	/* The line as stored, but for its chain member: hashed. */
 	err = tg_buf_put(&l->w, line, at)
-		      ?: tg_buf_put(&l->w, member, TG_CHAIN_MEMBER)
+		      ?: tg_buf_put(&l->w, salt, TG_CHAIN_SALT_MEMBER)
 		      ?: tg_buf_put(&l->w, line + at, len - at);
 	if (err) {
 		l->w.len = old;
 		return err;
 	}
+	tg_chain_line_hash(l->w.p + old, l->w.len - old - 1, lh);
+	tg_chain_link(l->chain, lh, next);
+	memcpy(member, ",\"chain\":\"", 10);
+	tg_chain_hex(next, sizeof(next), member + 10);
+	member[TG_CHAIN_MEMBER - 1] = '"';
+	/* The chain member goes in after the seq, before the salt. */
+	err = tg_buf_put(&l->w, member, TG_CHAIN_MEMBER);
+	if (err) {
+		l->w.len = old;
+		return err;
+	}
+	memmove(l->w.p + old + at + TG_CHAIN_MEMBER, l->w.p + old + at,
+		l->w.len - TG_CHAIN_MEMBER - old - at);
+	memcpy(l->w.p + old + at, member, TG_CHAIN_MEMBER);
 	keep_copy(l, l->w.p + old, l->w.len - old);
 	memcpy(l->chain, next, sizeof(next));
 	l->chain_seq = l->next_seq;

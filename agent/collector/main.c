@@ -22,7 +22,8 @@
 #include "common/text.h"
 #include "common/version.h"
 
-#define PROG "tenantguard-collector"
+#define PROG		  "tenantguard-collector"
+#define DEFAULT_STATE_DIR "/var/lib/tenantguard-collector"
 
 static void usage(FILE *out)
 {
@@ -37,6 +38,16 @@ static void usage(FILE *out)
 		"                       never a symbolic link; its directory "
 		"owned by --user (or\n"
 		"                       root), writable by no group or others\n"
+		"  --state-dir DIR      the collector's state: its signing key "
+		"(signing.key) and\n"
+		"                       the head of the log's chain (<log "
+		"name>.head), made\n"
+		"                       like the log's directory; never the "
+		"log's directory\n"
+		"                       (default " DEFAULT_STATE_DIR "); a key "
+		"an earlier\n"
+		"                       version kept beside the log (<log>.key) "
+		"is moved there\n"
 		"  --agent-uid USER     the only uid (or user name) allowed "
 		"to connect (default 0)\n"
 		"  --tenants-cgroup PATH\n"
@@ -74,7 +85,8 @@ static void usage(FILE *out)
 		"(default %u)\n"
 		"  --print-key          print the public key that checkpoints "
 		"are signed with\n"
-		"                       (from the log's .key file) and exit\n"
+		"                       (from --state-dir's signing.key) and "
+		"exit\n"
 		"  -h, --help           this text\n"
 		"      --version        the release, then exit\n",
 		TG_EVENTLOG_MAX_KEEP, TG_CHECKPOINT_LINES,
@@ -167,6 +179,7 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc,
 		{"socket", required_argument, NULL, 's'},
 		{"event-socket", required_argument, NULL, 's'},
 		{"log", required_argument, NULL, 'l'},
+		{"state-dir", required_argument, NULL, 'D'},
 		{"agent-uid", required_argument, NULL, 'u'},
 		{"tenants-cgroup", required_argument, NULL, 't'},
 		{"rotate-size", required_argument, NULL, 'r'},
@@ -188,6 +201,7 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc,
 		switch (opt) {
 		case 's': o->socket_path = optarg; break;
 		case 'l': o->log_path = optarg; break;
+		case 'D': c->state_dir = optarg; break;
 		case 'u': {
 			struct tg_user au;
 			int e = tg_user_lookup(optarg, &au);
@@ -266,6 +280,8 @@ static int parse_args(struct options *o, struct tg_collector *c, int argc,
 	}
 	if (optind < argc)
 		return tg_err(2, "unexpected argument '%s'", argv[optind]);
+	if (!c->state_dir[0])
+		return tg_err(2, "--state-dir needs a path");
 	if ((c->syslog_path && !c->syslog_path[0]) ||
 	    (c->metrics_path && !c->metrics_path[0]))
 		return tg_err(2, "--syslog= and --metrics-file need a path");
@@ -366,15 +382,21 @@ static int serve(struct tg_collector *c, const struct options *o, int sfd)
 }
 
 /* --print-key: the public key of the log's checkpoints; exit status. */
-static int print_key(const char *log_path)
+static int print_key(const char *state_dir, const char *log_path)
 {
 	char hex[TG_CHAIN_HEX + 1];
-	int err = tg_collector_public_key(log_path, hex);
+	int old = 0, err = tg_collector_public_key(state_dir, log_path, hex,
+						   &old);
 
 	if (err)
-		return tg_err(1, "%s.key: %s (the collector makes it at its "
-				 "first start)",
-			      log_path, strerror(-err));
+		return tg_err(1,
+			      "%s/signing.key: %s (the collector makes it at "
+			      "its first start)",
+			      state_dir, strerror(-err));
+	if (old)
+		tg_warn("the key is still beside the log (%s.key): the "
+			"collector's next start moves it to %s",
+			log_path, state_dir);
 	printf("%s\n", hex);
 	return 0;
 }
@@ -387,7 +409,8 @@ int main(int argc, char **argv)
 		.rotate_size = 64ULL << 20,
 		.rotate_keep = 5,
 	};
-	struct tg_collector c = {.tenants_cgroup = "/tenants"};
+	struct tg_collector c = {.tenants_cgroup = "/tenants",
+				 .state_dir = DEFAULT_STATE_DIR};
 	int sfd, err;
 
 	tg_log_init("collector", 0);
@@ -395,7 +418,7 @@ int main(int argc, char **argv)
 	if (err)
 		return err == 1 ? 0 : err;
 	if (o.print_key)
-		return print_key(o.log_path);
+		return print_key(c.state_dir, o.log_path);
 	sfd = open_signalfd();
 	if (sfd < 0)
 		return tg_err(1, "signalfd: %s", strerror(errno));

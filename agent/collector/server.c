@@ -145,6 +145,59 @@ static int lock_log(struct tg_collector *c, const char *log_path,
 }
 
 /*
+ * The state directory (created, as root, for the user the collector runs
+ * as), held to the rules of the log's, and never the log's own.
+ */
+static int open_state_dir(struct tg_collector *c)
+{
+	uid_t uid = c->run_uid ? c->run_uid : geteuid();
+	gid_t gid = c->run_uid ? c->run_gid : getegid();
+	char path[PATH_MAX], why[256] = "";
+	struct stat a, b;
+	int fd, err;
+
+	if (!c->state_dir || !c->state_dir[0])
+		return -EINVAL;
+	/* Its last component is made when missing: "DIR/x" names it. */
+	if (snprintf(path, sizeof(path), "%s/x", c->state_dir) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = tg_eventlog_open_dir(path, uid, gid);
+	if (fd < 0)
+		return fd;
+	err = tg_private_dir_check(fd, uid, why, sizeof(why));
+	if (!err && (fstat(fd, &a) < 0 || fstat(c->log.dir_fd, &b) < 0))
+		err = -errno;
+	else if (!err && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		snprintf(why, sizeof(why),
+			 "it is the log's directory, which viewers and log "
+			 "shippers may be given: the signing key and the "
+			 "chain's head go elsewhere (default "
+			 "/var/lib/tenantguard-collector)");
+		err = -EINVAL;
+	}
+	if (err) {
+		if (why[0])
+			snprintf(c->open_why, sizeof(c->open_why),
+				 "%s: refused as the state directory: %s",
+				 c->state_dir, why);
+		close(fd);
+		return err;
+	}
+	c->state_fd = fd;
+	return 0;
+}
+
+static void close_state(struct tg_collector *c)
+{
+	if (c->head_fd >= 0)
+		close(c->head_fd);
+	if (c->state_fd >= 0)
+		close(c->state_fd);
+	c->head_fd = c->state_fd = -1;
+}
+
+/*
  * Listen with the effective ids of the user the collector runs as: the
  * socket keeps them as its credentials, and the agent accepts only a
  * listener of the collector's user (SO_PEERCRED at connect).
@@ -187,12 +240,18 @@ static int recover_log(struct tg_collector *c, const char **what)
 		err = tg_collector_load_key(c);
 	}
 	if (!err) {
+		*what = "the chain's head";
+		err = tg_collector_open_head(c);
+	}
+	if (!err) {
 		tg_collector_seed_streams(c, SEED_BYTES);
 		tg_collector_check_chain(c, SEED_BYTES);
 		/* Its start is durable before any event (else: next commit). */
 		if (tg_eventlog_commit(&c->log))
 			tg_info("cannot commit %s at start: its start event "
 				"waits for the next commit", c->log.path);
+		else
+			tg_collector_save_head(c, 1);
 	}
 	return as_run_user(c, 0) ?: err;
 }
@@ -207,7 +266,7 @@ int tg_collector_open(struct tg_collector *c, const char *socket_path,
 
 	for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++)
 		c->clients[i] = (struct tg_collector_client){.fd = -1};
-	c->listen_fd = -1;
+	c->listen_fd = c->state_fd = c->head_fd = -1;
 	if (gethostname(c->host, sizeof(c->host) - 1) < 0)
 		snprintf(c->host, sizeof(c->host), "unknown");
 	c->agent_uid = agent_uid;
@@ -227,6 +286,10 @@ int tg_collector_open(struct tg_collector *c, const char *socket_path,
 	err = lock_log(c, log_path, rotate_size, rotate_keep);
 	if (err)
 		return err;
+	*what = c->state_dir ? c->state_dir : "--state-dir";
+	err = open_state_dir(c);
+	if (err)
+		goto out_close_log;
 	*what = socket_path;
 	err = remove_stale_socket(&sa);
 	if (err)
@@ -267,6 +330,7 @@ out_close_sock:
 	c->listen_fd = -1;
 out_close_log:
 	tg_eventlog_close(&c->log);
+	close_state(c);
 	return err;
 }
 
@@ -663,6 +727,7 @@ static int commit(struct tg_collector *c)
 		return err;
 	}
 	c->rounds += wrote;
+	tg_collector_save_head(c, 0);
 	for (i = 0; i < TG_COLLECTOR_MAX_CLIENTS; i++)
 		c->clients[i].durable_stored = c->clients[i].stored;
 	for (i = 0; i < TG_COLLECTOR_STREAMS; i++)
@@ -858,6 +923,9 @@ void tg_collector_close(struct tg_collector *c)
 	}
 	c->listen_fd = -1;
 	tg_eventlog_close(&c->log);
+	/* What the close committed last, durable with the log. */
+	tg_collector_save_head(c, 1);
+	close_state(c);
 	if (c->syslog)
 		tg_syslog_close(c->syslog);
 }

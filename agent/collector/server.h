@@ -87,15 +87,34 @@ struct tg_collector {
 	char open_why[PATH_MAX + 256];
 	long long next_metrics_ms;
 	int metrics_err; /* last write's result */
+	/*
+	 * Set before open: the collector's state directory, which holds its
+	 * signing key and the head of the log's chain (checkpoints.c); never
+	 * the log's directory, which viewers and log shippers may be given.
+	 * Made like the log's (mode 0700, run_uid's) and held to the same
+	 * rules. state_fd: open on it.
+	 */
+	const char *state_dir;
+	int state_fd;
+	int head_fd; /* <state_dir>/<log name>.head, -1: none */
+	/*
+	 * The head it held at open: head_found 1 (head_seq, head_chain), 0
+	 * (none yet: a new state directory), -1 (not one the collector
+	 * writes). head_saved: the chain_seq last written there.
+	 */
+	int head_found;
+	__u64 head_seq, head_saved;
+	unsigned char head_chain[TG_CHAIN_BYTES];
 	/* The chain's signed checkpoints (checkpoints.c). */
 	unsigned char sign_key[TG_CHAIN_SECRET];
 	unsigned char public_key[TG_CHAIN_KEY];
 	char public_hex[TG_CHAIN_HEX + 1];
-	int key_created;		/* made at this start */
-	unsigned int checkpoint_lines;	/* set before open, 0: default */
-	long long checkpoint_ms;	/* set before open, 0: default */
-	__u64 checkpoint_seq;		/* chain_seq the last one signed */
-	long long checkpoint_due_ms;	/* 0: no line since */
+	int key_created;	       /* made at this start */
+	int key_moved;		       /* taken from <log>.key at this start */
+	unsigned int checkpoint_lines; /* set before open, 0: default */
+	long long checkpoint_ms;       /* set before open, 0: default */
+	__u64 checkpoint_seq;	       /* chain_seq the last one signed */
+	long long checkpoint_due_ms;   /* 0: no line since */
 };
 
 /*

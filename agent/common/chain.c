@@ -32,6 +32,19 @@ void tg_chain_link(const unsigned char prev[TG_CHAIN_BYTES],
 	crypto_hash_sha256_final(&st, out);
 }
 
+void tg_chain_salt_member(char out[TG_CHAIN_SALT_MEMBER + 1])
+{
+	unsigned char salt[TG_CHAIN_SALT];
+	char hex[2 * TG_CHAIN_SALT + 1];
+
+	/* Once per process; later calls return at once. */
+	if (sodium_init() < 0)
+		abort(); /* no randomness: never a guessable salt */
+	randombytes_buf(salt, sizeof(salt));
+	sodium_bin2hex(hex, sizeof(hex), salt, sizeof(salt));
+	snprintf(out, TG_CHAIN_SALT_MEMBER + 1, ",\"salt\":\"%s\"", hex);
+}
+
 static int is_hex(const char *s, size_t n)
 {
 	size_t i;
@@ -176,6 +189,29 @@ static struct json_object *own_event(const char *line, size_t len,
 int tg_chain_is_checkpoint(const char *line, size_t len)
 {
 	struct json_object *o = own_event(line, len, "checkpoint");
+
+	json_object_put(o);
+	return o != NULL;
+}
+
+/* The ops of tg_chain_is_notice. */
+static const char *const notice_ops[] = {"chain_break", "log_truncated",
+					 "log_tampered"};
+
+/* The line parsed, if it is one of the collector's notices. */
+static struct json_object *notice(const char *line, size_t len)
+{
+	struct json_object *o = NULL;
+	size_t i;
+
+	for (i = 0; !o && i < sizeof(notice_ops) / sizeof(notice_ops[0]); i++)
+		o = own_event(line, len, notice_ops[i]);
+	return o;
+}
+
+int tg_chain_is_notice(const char *line, size_t len)
+{
+	struct json_object *o = notice(line, len);
 
 	json_object_put(o);
 	return o != NULL;
@@ -337,17 +373,26 @@ static int check_full(struct tg_chain_verify *v, unsigned long n, __u64 seq,
 	if (memcmp(next, stated, sizeof(next)))
 		return mismatch(v, n, seq);
 	memcpy(v->head, next, sizeof(next));
-	o = own_event(line, len, "chain_break");
+	o = notice(line, len);
 	if (o) {
+		char why[sizeof(v->why)];
+		const char *op = str(o, "op");
+
 		v->breaks++;
-		snprintf(v->why, sizeof(v->why),
-			 "seq %llu: the collector recorded a break of the "
-			 "chain: %s",
+		snprintf(why, sizeof(why),
+			 "seq %llu: the collector recorded %s: %s",
 			 (unsigned long long)seq,
+			 !strcmp(op, "chain_break") ? "a break of the chain"
+			 : !strcmp(op, "log_truncated")
+				 ? "lines removed from the log's end (op "
+				   "log_truncated)"
+				 : "lines changed at the log's end (op "
+				   "log_tampered)",
 			 str(o, "message") ?: "(no message)");
 		json_object_put(o);
 		if (!v->trust_start)
-			return fail(v, n, seq, "%s", v->why);
+			return fail(v, n, seq, "%s", why);
+		memcpy(v->why, why, sizeof(why));
 	}
 	return 0;
 }

@@ -9,7 +9,13 @@
  *   chain     = SHA-256("tenantguard-chain-v1" || chain of the line before
  *                       || line_hash)
  *
- * (32 zero bytes before the first chained line). A checkpoint is a line of
+ * (32 zero bytes before the first chained line). Since chain format 2 each
+ * line also carries, right after its chain member, "salt":"<32 hex>": 16
+ * random bytes of its own, which line_hash covers like every other member.
+ * So a line's hash, all a report shows of another tenant's line, cannot be
+ * tested against a guess of that line (its every field guessed right still
+ * misses the salt); the chain, the stubs and the checker are as in format
+ * 1, whose lines (without salt) verify as before. A checkpoint is a line of
  * the collector's own ("kind":"agent","op":"checkpoint") whose Ed25519
  * signature covers its host, "position" (the seq of the line before it),
  * "head" (the chain after that line) and "time". A report carries the
@@ -30,6 +36,14 @@
 /* ,"chain":"<64 hex>" */
 #define TG_CHAIN_MEMBER	  (sizeof(",\"chain\":\"") - 1 + TG_CHAIN_HEX + 1)
 #define TG_CHAIN_STUB_MAX 128 /* a stub line, with its NUL */
+#define TG_CHAIN_FORMAT	  2   /* lines carry a salt (see above) */
+#define TG_CHAIN_SALT	  16  /* random bytes of a line's salt */
+/* ,"salt":"<32 hex>" */
+#define TG_CHAIN_SALT_MEMBER                                                   \
+	(sizeof(",\"salt\":\"") - 1 + 2 * TG_CHAIN_SALT + 1)
+
+/* A new salt member, ,"salt":"<32 hex>", into out (with its NUL). */
+void tg_chain_salt_member(char out[TG_CHAIN_SALT_MEMBER + 1]);
 
 /* The chain after a line whose line_hash is lh, following prev. */
 void tg_chain_link(const unsigned char prev[TG_CHAIN_BYTES],
@@ -62,6 +76,14 @@ int tg_chain_is_checkpoint(const char *line, size_t len);
  * full into every report.
  */
 int tg_chain_is_anchor(const char *line, size_t len);
+
+/*
+ * Whether a stored line is one in which the collector recorded that the
+ * log was changed behind it: its own op chain_break, log_truncated or
+ * log_tampered. Such lines go in full into every report that spans them
+ * (never as a stub), and a report that holds one does not verify.
+ */
+int tg_chain_is_notice(const char *line, size_t len);
 
 /* hex (2n characters) to n bytes; 0 or -EINVAL. */
 int tg_chain_unhex(const char *hex, size_t hexlen, unsigned char *out,

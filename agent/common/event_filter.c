@@ -342,6 +342,20 @@ static int any_of(const struct tg_filter_values *fv, const char *s)
 	return !fv->n;
 }
 
+const char *tg_event_summary(struct json_object *ev)
+{
+	const char *op;
+
+	if (strcmp(tg_events_field(ev, "kind"), "agent"))
+		return NULL;
+	op = tg_events_field(ev, "op");
+	if (!strcmp(op, "drop"))
+		return TG_VERDICT_DROPPED;
+	if (!strcmp(op, "suppressed") || !strcmp(op, "admin_suppressed"))
+		return TG_VERDICT_SUPPRESSED;
+	return NULL;
+}
+
 void tg_event_shown(struct json_object *ev, const char **kind, const char **op,
 		    const char **verdict)
 {
@@ -369,7 +383,7 @@ int tg_event_filter_match(const struct tg_event_filter *f,
 {
 	const char *tenant = tg_events_field(ev, "tenant"),
 		   *target = tg_events_field(ev, "target_tenant");
-	const char *kind, *op, *verdict;
+	const char *kind, *op, *verdict, *summary = tg_event_summary(ev);
 	__s64 t;
 
 	tg_event_shown(ev, &kind, &op, &verdict);
@@ -377,7 +391,11 @@ int tg_event_filter_match(const struct tg_event_filter *f,
 	    !any_of(&f->tenant, target))
 		return 0;
 	if (!any_of(&f->actor, tenant) || !any_of(&f->target, target) ||
-	    !any_of(&f->kind, kind) || !any_of(&f->verdict, verdict))
+	    !any_of(&f->kind, kind))
+		return 0;
+	/* --verdict suppressed, dropped: the summaries, whatever they count. */
+	if (!any_of(&f->verdict, verdict) &&
+	    !(summary && any_of(&f->verdict, summary)))
 		return 0;
 	/* --op suppressed: the summaries, whatever they count. */
 	if (!any_of(&f->op, op) && !any_of(&f->op, tg_events_field(ev, "op")))

@@ -74,6 +74,21 @@ int tg_event_filter_match(const struct tg_event_filter *f,
 			  struct json_object *ev);
 
 /*
+ * The verdict stored with a summary of events not stored one by one: what
+ * it is, never "allow" (logs before them stored "allow"; tg_event_summary
+ * goes by the op, so that they read alike).
+ */
+/* op suppressed and admin_suppressed; op drop */
+#define TG_VERDICT_SUPPRESSED "suppressed"
+#define TG_VERDICT_DROPPED    "dropped"
+
+/*
+ * TG_VERDICT_SUPPRESSED or TG_VERDICT_DROPPED when ev is such a summary
+ * (kind agent, by its op), else NULL.
+ */
+const char *tg_event_summary(struct json_object *ev);
+
+/*
  * The kind, op and verdict event ev stands for: its own, except for the
  * summaries of events not stored one by one (kind agent): a suppressed
  * summary (op suppressed) stands for the events it counts (event_kind,

@@ -166,10 +166,10 @@ else
 fi
 # Run as its user, the collector cannot remove its socket from a directory
 # that is not that user's: the file stays, and the next collector replaces
-# it. One run as root removes it (with a log of its own: root refuses a log
-# directory another user owns).
+# it. One run as root removes it (with a log and a state directory of its
+# own: root refuses directories another user owns).
 TG_LOG=$TG_T/rootlog/events.jsonl
-if TG_COLLECTOR_USER="" tg_start_collector; then
+if TG_COLLECTOR_USER="" TG_COLLECTOR_STATE=$TG_T/rootstate tg_start_collector; then
 	tg_pass collector_replaces_stale_socket
 else
 	tg_fail collector_replaces_stale_socket "$(tail -n 2 "$TG_T/collector.err")"

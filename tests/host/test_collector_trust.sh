@@ -83,7 +83,8 @@ fi
 log_refused()
 {
 	expect_error "$1" 1 "$2" "$TG_BIN/tenantguard-collector" \
-		--socket "$TG_T/refused.sock" --log "$log" --user "$user"
+		--socket "$TG_T/refused.sock" --log "$log" --user "$user" \
+		--state-dir "$TG_T/refused-state"
 }
 log=$TG_T/linklog/events.jsonl
 mkdir -p "$TG_T/linklog" && chown "$uid:$gid" "$TG_T/linklog" &&

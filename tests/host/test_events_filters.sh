@@ -60,6 +60,8 @@ want kind_net_with_suppressed "1 3 6" --kind net
 want kind_net_deny "1 3" --kind net --verdict deny
 want verdict_allow_none "" --verdict allow
 want verdict_audit "2 6" --verdict audit
+want verdict_suppressed_old_log "3" --verdict suppressed
+want verdict_dropped_old_log "4" --verdict dropped
 want op_connect "1 3 5" --op connect
 want op_suppressed "3" --op suppressed
 want kind_agent_drop "4" --kind agent
@@ -68,6 +70,28 @@ want lines "6 7" -n 2
 want lines_after_filter "3 6" --lines 2 --kind net
 want lines_zero "" -n 0
 want lines_all "1 2 3 4 5 6 7" -n all
+# Summaries as the agent stores them now: verdict suppressed or dropped,
+# never allow; read as those of the log above.
+K_OLD=$K K=$TG_T/known/summaries.jsonl
+{
+	line 1 "$(at 100)" agent suppressed globex host 0 tenantguard-age suppressed \
+		',"event_kind":"net","event_op":"connect","event_verdict":"deny","suppressed":912,"window_start":"w0","window_end":"w1","message":"912 more"'
+	line 2 "$(at 80)" agent dropped initech host 0 tenantguard-age drop ',"reason":"ringbuf_full","dropped":7,"message":"7 events of tenant initech dropped"'
+	line 3 "$(at 70)" agent suppressed host host 0 tenantguard-age admin_suppressed ',"uid":1000,"count":3,"message":"3 record(s)"'
+	line 4 "$(at 60)" net deny globex acme 10 curl connect ',"proto":"tcp","addr":"10.0.0.1","port":80'
+} >"$K"
+want summaries_verdict_allow_none "" --verdict allow
+want summaries_verdict_deny "1 4" --verdict deny
+want summaries_verdict_suppressed "1 3" --verdict suppressed
+want summaries_verdict_dropped "2" --verdict dropped
+want summaries_kind_net "1 4" --kind net
+out=$(ev | awk '$1 == 1 || $1 == 2 { print $4 }' | tr '\n' ' ')
+if [ "$out" = "deny - " ]; then
+	tg_pass summaries_shown_verdict
+else
+	tg_fail summaries_shown_verdict "verdicts shown: '$out'"
+fi
+K=$K_OLD
 want reverse "7 6 5 4 3 2 1" --reverse
 want reverse_lines "7 6 5" --reverse -n 3
 want since_minus_span "4 5 6 7" --since -1h30m

@@ -168,6 +168,10 @@ else
 fi
 tg_event a_summary_names_kind_op_window kind=agent op=suppressed tenant=a_flood \
 	event_kind=net event_op=connect event_verdict=deny >/dev/null
+# A summary says what it is: never verdict allow.
+tg_event a_summary_verdict_suppressed kind=agent op=suppressed \
+	verdict=suppressed tenant=a_flood
+tg_count_is a_summary_never_allow 0 kind=agent op=suppressed verdict=allow
 if grep '"op":"suppressed"' "$TG_LOG" | grep '"tenant":"a_flood"' |
 	grep -q '"window_start":"[0-9T:.-]*Z","window_end":"[0-9T:.-]*Z"'; then
 	tg_pass a_summary_has_window
@@ -221,6 +225,9 @@ if [ "$bad" = 0 ] && grep '"op":"drop"' "$TG_LOG" | grep -q '"tenant":"c_flood".
 else
 	tg_fail c_drops_per_cpu_add_up "$bad reports whose cpus do not add up"
 fi
+tg_event c_drop_verdict_dropped kind=agent op=drop verdict=dropped \
+	tenant=c_flood
+tg_count_is c_drop_never_allow 0 kind=agent op=drop verdict=allow
 
 # Run 3: rate limits off, a 64 KiB ring buffer kept full by f_flood:
 # f_quiet's 40 denials fit its share of the reserve and all arrive.

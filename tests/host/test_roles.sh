@@ -303,11 +303,20 @@ else
 	tg_fail viewer_flood_bounded "$told of 150 told in ${secs}s"
 fi
 tg_event viewer_flood_summarised kind=agent op=admin_suppressed uid="$uv"
-held=$(tg_cli status --json | sed -n 's/.*"held_admin":\([0-9]*\).*/\1/p')
+tg_cli status --json >"$TG_T/status.json"
+held=$(sed -n 's/.*"records_held": *\([0-9]*\).*/\1/p' "$TG_T/status.json")
 if [ "${held:-0}" -ge $((150 - told)) ]; then
 	tg_pass status_counts_held_admin
 else
-	tg_fail status_counts_held_admin "held_admin '$held', $((150 - told)) held"
+	tg_fail status_counts_held_admin "records_held '$held', $((150 - told)) held"
+fi
+# Each counter of the records of control requests once (control.*), not
+# again under events.
+n=$(grep -c '"\(records_held\|records_held_evicted\|records_dropped\|held_admin\|held_admin_evicted\|dropped_admin\)"' "$TG_T/status.json")
+if [ "$n" = 3 ]; then
+	tg_pass status_admin_counters_once
+else
+	tg_fail status_admin_counters_once "$n of them: $(grep -e held -e dropped_admin -e records_dropped "$TG_T/status.json" | tr -d '\n')"
 fi
 if tg_cli status | grep -q "^requests:    .* records $held held back (0 of uids pushed out)"; then
 	tg_pass status_text_counts_held_admin

@@ -71,7 +71,10 @@ tg_nothing_dropped()
 # request while the spool is full is one more).
 tg_drop_counts()
 {
-	tg_cli status --json | tr -d ' \n' | sed -n 's/.*"kernel_drops":\([0-9]*\),.*"dropped":\([0-9]*\),"dropped_admin":\([0-9]*\),.*/\1 \2 \3/p' |
+	# events.kernel_drops and events.dropped; control.records_dropped.
+	tdc_s=$(tg_cli status --json | tr -d ' \n')
+	echo "$(echo "$tdc_s" | sed -n 's/.*"kernel_drops":\([0-9]*\),.*"queued":[0-9]*,"dropped":\([0-9]*\),.*/\1 \2/p')" \
+		"$(echo "$tdc_s" | sed -n 's/.*"records_dropped":\([0-9]*\).*/\1/p')" |
 		awk '{ print $1 + $2, $3 }'
 }
 

@@ -176,7 +176,8 @@ tg_collector_user()
 
 # tg_start_collector [ARGS...]: start the collector on this test's socket and
 # log, refusing peers in this test's tenants cgroup, as TG_COLLECTOR_USER
-# (empty: as root); wait until it listens.
+# (empty: as root), its state (signing key, chain head) in
+# $TG_T/collector-state (or TG_COLLECTOR_STATE); wait until it listens.
 tg_start_collector()
 {
 	tg_collector_user || return 1
@@ -184,6 +185,7 @@ tg_start_collector()
 		set -- --user "$TG_COLLECTOR_USER" "$@"
 	fi
 	"$TG_BIN/tenantguard-collector" --socket "$TG_SOCK" --log "$TG_LOG" \
+		--state-dir "${TG_COLLECTOR_STATE:-$TG_T/collector-state}" \
 		--tenants-cgroup "$TG_TENANTS" "$@" 2>"$TG_T/collector.err" &
 	TG_COLLECTOR_PID=$!
 	tg_track "$TG_COLLECTOR_PID"

@@ -166,9 +166,12 @@ else
 fi
 check upgrade_version 'dpkg-query -W -f "\${Version}" tenantguard | grep -q "+next1$"'
 
-# A log as the collector leaves it, to see what purge does with it.
+# A log and a state directory as the collector leaves them, to see what
+# purge does with them.
 in_root sh -c 'mkdir -m 0700 /var/log/tenantguard && echo "{}" >/var/log/tenantguard/events.jsonl &&
-	chown -R tenantguard-collector:tenantguard-collector /var/log/tenantguard'
+	chown -R tenantguard-collector:tenantguard-collector /var/log/tenantguard &&
+	mkdir -m 0700 /var/lib/tenantguard-collector && echo key >/var/lib/tenantguard-collector/signing.key &&
+	chown -R tenantguard-collector:tenantguard-collector /var/lib/tenantguard-collector'
 in_root dpkg -r tenantguard >"$T/remove" 2>&1
 # No /proc in the chroot: the detach runs and fails without touching pins.
 if grep -q 'tenantguard-agent' "$T/remove" && grep -q 'detach' "$T/remove"; then
@@ -188,5 +191,6 @@ check purge_config_gone 'test ! -e /etc/tenantguard && test ! -e /var/lib/tenant
 check purge_user_gone '! getent passwd tenantguard-collector && ! getent group tenantguard && ! getent group tenantguard-collector'
 check purge_units_gone '! ls /etc/systemd/system/*/tenantguard* 2>/dev/null | grep -q .'
 check purge_keeps_log 'test -f /var/log/tenantguard/events.jsonl && test "$(stat -c %U:%a /var/log/tenantguard)" = root:700'
+check purge_keeps_collector_state 'test -f /var/lib/tenantguard-collector/signing.key && test "$(stat -c %U:%a /var/lib/tenantguard-collector)" = root:700'
 check purge_nothing_left '! dpkg -l tenantguard 2>/dev/null | grep -q "^[a-z][a-z] "'
 finish

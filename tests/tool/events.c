@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/chain.h"
 #include "tool.h"
 
 /*
@@ -127,5 +128,41 @@ static int do_count_events(int argc, char **argv)
 	return 0;
 }
 
-const struct tool_cmd tool_event_cmds[] = {
-	{"wait-event", do_wait_event}, {"count-events", do_count_events}, {}};
+/*
+ * rechain: what someone who can write the log, but has no key, can do to
+ * a line: stdin holds a stored line, then a body ("{"seq":N,...}" with no
+ * chain member); stdout gets the body chained after that line, its chain
+ * value made to follow.
+ */
+static int do_rechain(int argc, char **argv)
+{
+	unsigned char prev[TG_CHAIN_BYTES] = {}, lh[TG_CHAIN_BYTES];
+	char line[65536], body[65536], hex[TG_CHAIN_HEX + 1];
+	const char *ph = NULL, *rest;
+	size_t at;
+	__u64 seq;
+
+	(void)argv;
+	if (argc || !fgets(line, sizeof(line), stdin) ||
+	    !fgets(body, sizeof(body), stdin))
+		return usage();
+	line[strcspn(line, "\n")] = '\0';
+	body[strcspn(body, "\n")] = '\0';
+	if (tg_chain_parse(line, strlen(line), &seq, &at, &ph) != 1 ||
+	    tg_chain_unhex(ph, TG_CHAIN_HEX, prev, sizeof(prev)))
+		return usage();
+	rest = strchr(body, ',');
+	if (!rest)
+		return usage();
+	tg_chain_line_hash(body, strlen(body), lh);
+	tg_chain_link(prev, lh, prev);
+	tg_chain_hex(prev, sizeof(prev), hex);
+	printf("%.*s,\"chain\":\"%s\"%s\n", (int)(rest - body), body, hex,
+	       rest);
+	return 0;
+}
+
+const struct tool_cmd tool_event_cmds[] = {{"wait-event", do_wait_event},
+					   {"count-events", do_count_events},
+					   {"rechain", do_rechain},
+					   {}};

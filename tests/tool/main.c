@@ -31,14 +31,19 @@
  *          (N connects GAP_MS apart; prints the outcome counts)
  *   tg-try wait-event LOG [--timeout SEC] [--count N] KEY=VALUE...
  *   tg-try count-events LOG KEY=VALUE...
- *   tg-try control SOCKET JSON [pass-stdin|pass-stdio]   (one control request:
- * see tests/tool/control.c) tg-try control-stream SOCKET JSON   (a request
- * answered by a stream) tg-try control-slow SOCKET N silent|dribble|unread
- * SECONDS tg-try control-linger SOCKET SECONDS (misbehaving clients:
- * tests/tool/control.c) tg-try [--expect ok|ERRNO] syscall NAME (NAME with
- * harmless arguments: bpf, mount, ptrace, ...; also i386-bpf and x32-bpf, the
- * same call through the compat ABIs, i386-abi ok if this kernel runs int $0x80
- * at all; terminal requests on fd 0: tiocsti, tiocsti-high, i386-tiocsti,
+ *   tg-try rechain < STORED_LINE BODY   (BODY chained after STORED_LINE, as
+ *          someone without the key can: see tests/tool/events.c)
+ *   tg-try control SOCKET JSON [pass-stdin|pass-stdio]   (one control request: see
+ *          tests/tool/control.c)
+ *   tg-try control-stream SOCKET JSON   (a request answered by a stream)
+ *   tg-try control-slow SOCKET N silent|dribble|unread SECONDS
+ *   tg-try control-linger SOCKET SECONDS
+ *          (misbehaving clients: tests/tool/control.c)
+ *   tg-try [--expect ok|ERRNO] syscall NAME
+ *          (NAME with harmless arguments: bpf, mount, ptrace, ...; also
+ *          i386-bpf and x32-bpf, the same call through the compat ABIs,
+ *          i386-abi ok if this kernel runs int $0x80 at all;
+ *          terminal requests on fd 0: tiocsti, tiocsti-high, i386-tiocsti,
  *          tioclinux, tcgets, tiocgwinsz)
  *   tg-try map-set NAME VALUE | map-get NAME   (a BPF array map's element 0)
  *   tg-try getppid-loop N   (prints nanoseconds per call)

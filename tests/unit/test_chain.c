@@ -279,6 +279,65 @@ static void test_trust_start(void **state)
 	assert_int_equal(v.checkpoints, 1);
 }
 
+/*
+ * What the collector recorded of a change behind it (lines cut from the
+ * log's end, changed there, a break of the chain): a report that holds it
+ * does not verify, naming it; the collector's own check of its tail goes
+ * on over it. Only the collector's own such lines count.
+ */
+static void test_notices(void **state)
+{
+	static const char *const ops[] = {"log_truncated", "log_tampered",
+					  "chain_break"};
+	unsigned char head[TG_CHAIN_BYTES] = {};
+	char lines[7][1024], body[1024];
+	struct tg_chain_verify v;
+	size_t o;
+	int i;
+
+	for (o = 0; o < sizeof(ops) / sizeof(ops[0]); o++) {
+		memset(head, 0, sizeof(head));
+		for (i = 1; i <= 7; i++) {
+			if (i == 4 || i == 7)
+				checkpoint_body(body, (__u64)i, (__u64)i - 1,
+						head);
+			else if (i == 5)
+				sprintf(body,
+					"{\"seq\":5,\"kind\":\"agent\","
+					"\"tenant\":\"host\",\"op\":\"%s\","
+					"\"message\":\"lines 9..12 removed\"}",
+					ops[o]);
+			else
+				sprintf(body,
+					"{\"seq\":%d,\"kind\":\"net\","
+					"\"tenant\":\"a\",\"op\":\"%s\"}",
+					i, ops[o]);
+			chain_line(head, body, lines[i - 1]);
+		}
+		assert_true(tg_chain_is_notice(lines[4], strlen(lines[4])));
+		assert_false(tg_chain_is_notice(lines[3], strlen(lines[3])));
+		/* A tenant's line naming the op is none. */
+		assert_false(tg_chain_is_notice(lines[5], strlen(lines[5])));
+		assert_int_equal(check(lines, 7, pk, &v), 5);
+		assert_non_null(strstr(v.why, "the collector recorded"));
+		assert_non_null(strstr(v.why, "lines 9..12 removed"));
+		if (o < 2)
+			assert_non_null(strstr(v.why, ops[o]));
+		/* Up to the line before, it verifies. */
+		assert_int_equal(check(lines, 4, pk, &v), 0);
+		memset(&v, 0, sizeof(v));
+		v.trust_start = 1;
+		memcpy(v.key, pk, sizeof(pk));
+		v.key_pinned = 1;
+		for (i = 0; i < 7; i++)
+			assert_int_equal(tg_chain_verify_line(
+						 &v, (unsigned long)i + 1,
+						 lines[i], strlen(lines[i])),
+					 0);
+		assert_int_equal(v.breaks, 1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +347,7 @@ int main(void)
 		cmocka_unit_test_setup(
 			test_rewritten_chain_caught_by_checkpoint, setup),
 		cmocka_unit_test_setup(test_trust_start, setup),
+		cmocka_unit_test_setup(test_notices, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -242,6 +242,78 @@ static void test_filter_summaries(void **state)
 	json_object_put(ev);
 }
 
+/*
+ * Summaries stored since they say what they are (verdict suppressed or
+ * dropped, never allow), and those of older logs (verdict allow): read
+ * alike; --verdict suppressed and dropped select them.
+ */
+static void test_filter_summary_verdicts(void **state)
+{
+	static const char *const sup[] = {
+		SUPPRESSED_NET,
+		"{\"kind\":\"agent\",\"op\":\"suppressed\",\"verdict\":"
+		"\"suppressed\",\"tenant\":\"globex\",\"target_tenant\":"
+		"\"host\",\"event_kind\":\"net\",\"event_op\":\"connect\","
+		"\"event_verdict\":\"deny\",\"suppressed\":912}",
+		"{\"kind\":\"agent\",\"op\":\"admin_suppressed\","
+		"\"verdict\":\"suppressed\",\"tenant\":\"host\","
+		"\"target_tenant\":\"host\",\"uid\":1000,\"count\":3}"};
+	static const char *const drop[] = {
+		DROP, "{\"kind\":\"agent\",\"op\":\"drop\",\"verdict\":"
+		      "\"dropped\",\"tenant\":\"globex\",\"target_tenant\":"
+		      "\"host\",\"dropped\":3}"};
+	struct tg_event_filter f = {};
+	struct json_object *ev;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		ev = json_tokener_parse(sup[i]);
+		assert_string_equal(tg_event_summary(ev),
+				    TG_VERDICT_SUPPRESSED);
+		json_object_put(ev);
+	}
+	for (i = 0; i < 2; i++) {
+		ev = json_tokener_parse(drop[i]);
+		assert_string_equal(tg_event_summary(ev), TG_VERDICT_DROPPED);
+		json_object_put(ev);
+	}
+	ev = json_tokener_parse(NET_GA);
+	assert_null(tg_event_summary(ev));
+	json_object_put(ev);
+	ev = json_tokener_parse("{\"kind\":\"net\",\"op\":\"drop\"}");
+	assert_null(tg_event_summary(ev));
+	json_object_put(ev);
+	/* Never allow; deny the one that counts denials. */
+	tg_filter_add(&f.verdict, "allow");
+	for (i = 0; i < 3; i++)
+		assert_false(passes(&f, sup[i]));
+	for (i = 0; i < 2; i++)
+		assert_false(passes(&f, drop[i]));
+	memset(&f, 0, sizeof(f));
+	tg_filter_add(&f.verdict, "deny");
+	assert_true(passes(&f, sup[0]));
+	assert_true(passes(&f, sup[1]));
+	assert_false(passes(&f, sup[2]));
+	assert_false(passes(&f, drop[1]));
+	memset(&f, 0, sizeof(f));
+	tg_filter_add(&f.verdict, TG_VERDICT_SUPPRESSED);
+	for (i = 0; i < 3; i++)
+		assert_true(passes(&f, sup[i]));
+	assert_false(passes(&f, drop[1]));
+	assert_false(passes(&f, NET_GA));
+	memset(&f, 0, sizeof(f));
+	tg_filter_add(&f.verdict, TG_VERDICT_DROPPED);
+	for (i = 0; i < 2; i++)
+		assert_true(passes(&f, drop[i]));
+	assert_false(passes(&f, sup[1]));
+	/* AND another filter: the kind they count. */
+	memset(&f, 0, sizeof(f));
+	tg_filter_add(&f.verdict, TG_VERDICT_SUPPRESSED);
+	tg_filter_add(&f.kind, "net");
+	assert_true(passes(&f, sup[1]));
+	assert_false(passes(&f, sup[2]));
+}
+
 /* The filter travels to the agent and back the same. */
 static void test_filter_json(void **state)
 {
@@ -376,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_filter_match),
 		cmocka_unit_test(test_filter_combination),
 		cmocka_unit_test(test_filter_summaries),
+		cmocka_unit_test(test_filter_summary_verdicts),
 		cmocka_unit_test(test_filter_json),
 		cmocka_unit_test(test_tail),
 	};

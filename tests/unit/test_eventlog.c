@@ -87,7 +87,25 @@ static char *slurp_raw(const char *p)
 	return buf;
 }
 
-/* s without the chain members after each "seq" (test_chain checks them). */
+/*
+ * The salt of each line (common/chain.h): fixed (16 bytes 0xab) for the
+ * fixed vectors, else libsodium's.
+ */
+#define SALT_HEX "abababababababababababababababab"
+static int fixed_salt = 1;
+void __real_randombytes_buf(void *buf, size_t n);
+void __wrap_randombytes_buf(void *buf, size_t n)
+{
+	if (fixed_salt)
+		memset(buf, 0xab, n);
+	else
+		__real_randombytes_buf(buf, n);
+}
+
+/*
+ * s without the chain and salt members after each "seq" (test_chain_*
+ * check them).
+ */
 static char *unchained(char *s)
 {
 	char *p = s, *nl;
@@ -99,8 +117,11 @@ static char *unchained(char *s)
 		nl = strchr(p, '\n');
 		if (tg_chain_parse(p, nl ? (size_t)(nl - p) : strlen(p), &seq,
 				   &at, &hex) == 1)
-			memmove(p + at, p + at + TG_CHAIN_MEMBER,
-				strlen(p + at + TG_CHAIN_MEMBER) + 1);
+			memmove(p + at,
+				p + at + TG_CHAIN_MEMBER + TG_CHAIN_SALT_MEMBER,
+				strlen(p + at + TG_CHAIN_MEMBER +
+				       TG_CHAIN_SALT_MEMBER) +
+					1);
 		nl = strchr(p, '\n');
 		p = nl ? nl + 1 : NULL;
 	}
@@ -473,10 +494,13 @@ static void assert_head(const unsigned char *head, const char *want)
 	assert_string_equal(hex, want);
 }
 
-#define C1 "7a07e162da65b8e8391867dbf96c32a5491d432fceeae5cc756e0ad7df0f994c"
-#define C2 "b55eda251ddabf9a3a666cc58ef381e2371f64995c05866555213c6c1cfbf5d9"
-#define A1 "68c3e861512d423627ec2dd228ddfd8bbce053d696ba34c95fb0abbc1a5ff98a"
-#define A3 "2a59b303ef3e5e6880a599aec2559ffe1a822918a5f848a0b110756ed339c815" /* {"seq":3,"a":4} after A1 */
+/* Lines with the salt SALT_HEX (chain format 2). */
+#define C1 "125ca1b719d8c18c90710eafead7aaecc9417a3e4d40fa915530a2896961e25b"
+#define C2 "931acf671de3b816c1920d4eda917979afb6364c7d26814253c8428f3b4350e7"
+#define A1                                                                     \
+	"dee56c1853f90cbe4442e0b1796014331e04af95a5c38d3807e3373c428c43b9" /* {"seq":1,"salt":...,"a":1} */
+#define A3                                                                     \
+	"c4d4b45564aa7f5cd4c17921efea45e4f337c543ed13fa0c79d360037f591383" /* {"seq":3,"salt":...,"a":4} after A1 */
 
 /* Fixed vectors (SHA-256 as common/chain.h says), and reopening goes on. */
 static void test_chain_values(void **state)
@@ -492,15 +516,59 @@ static void test_chain_values(void **state)
 	text = slurp_raw(path);
 	assert_string_equal(chain_of(text, 1), C1);
 	assert_string_equal(chain_of(text, 2), C2);
-	assert_int_equal(strncmp(text, "{\"seq\":1,\"chain\":\"" C1 "\",\"kind\"", 85),
+	assert_int_equal(strncmp(text,
+				 "{\"seq\":1,\"chain\":\"" C1
+				 "\",\"salt\":\"" SALT_HEX "\",\"kind\"",
+				 127),
 			 0);
 	assert_string_equal(strchr(text, '\n') + 1,
-			    "{\"seq\":2,\"chain\":\"" C2 "\"}\n");
+			    "{\"seq\":2,\"chain\":\"" C2
+			    "\",\"salt\":\"" SALT_HEX "\"}\n");
 	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
 	assert_true(l.chain_found);
 	assert_int_equal(l.chain_seq, 2);
 	assert_head(l.chain, C2);
 	tg_eventlog_close(&l);
+}
+
+/*
+ * Each line has a salt of its own: two lines alike but for it have hashes,
+ * and report stubs, that tell nothing of each other; the chain verifies.
+ */
+static void test_chain_salted(void **state)
+{
+	char *text, *second, stub1[TG_CHAIN_STUB_MAX], stub2[TG_CHAIN_STUB_MAX];
+	struct tg_chain_verify v = {.trust_start = 1};
+	const char *s1, *s2;
+	struct tg_eventlog l;
+	size_t len1;
+
+	fixed_salt = 0;
+	assert_int_equal(tg_eventlog_open(&l, path, 0, 0), 0);
+	append(&l, "{\"a\":1}", 1);
+	append(&l, "{\"a\":1}", 2);
+	tg_eventlog_close(&l);
+	fixed_salt = 1;
+	text = slurp_raw(path);
+	second = strchr(text, '\n') + 1;
+	len1 = (size_t)(second - text - 1);
+	s1 = strstr(text, ",\"salt\":\"");
+	s2 = strstr(second, ",\"salt\":\"");
+	assert_true(s1 && s1 == text + 8 + TG_CHAIN_MEMBER && s2);
+	assert_int_equal(strspn(s1 + 9, "0123456789abcdef"), 32);
+	assert_int_equal(s1[9 + 32], '"');
+	assert_memory_not_equal(s1 + 9, s2 + 9, 32);
+	assert_memory_not_equal(s1 + 9, SALT_HEX, 32);
+	/* The stubs (seq apart) differ, and neither is the unsalted hash. */
+	assert_true(tg_chain_stub(text, len1, stub1) > 0);
+	assert_true(tg_chain_stub(second, strlen(second) - 1, stub2) > 0);
+	assert_string_not_equal(strchr(stub1, ','), strchr(stub2, ','));
+	assert_null(strstr(
+		stub1, /* SHA-256 of {"seq":1,"a":1} */
+		"18cdb552f33dceda953d0baa22abd363972908a8aaccb1445fea622a13ed760f"));
+	assert_int_equal(tg_chain_verify_line(&v, 1, text, len1), 0);
+	assert_int_equal(
+		tg_chain_verify_line(&v, 2, second, strlen(second) - 1), 0);
 }
 
 /* What a failed commit drops leaves the chain too. */
@@ -712,6 +780,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_values, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_chain_salted, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_chain_commit_failure,
 						setup, teardown),

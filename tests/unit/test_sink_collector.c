@@ -30,7 +30,7 @@
 #include "common/peer.h"
 #include "common/wire.h"
 
-static char dir[64], sock[128], logp[128];
+static char dir[64], sock[128], logp[128], statep[128];
 static pid_t
 	running; /* the collector child, killed by teardown if a test fails */
 
@@ -72,6 +72,7 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(sock, sizeof(sock), "%s/events.sock", dir);
 	snprintf(logp, sizeof(logp), "%s/events.jsonl", dir);
+	snprintf(statep, sizeof(statep), "%s/state", dir);
 	snprintf(nospace, sizeof(nospace), "%s/nospace", dir);
 	syslog_sock[0] = '\0';
 	tenants_cg[0] = '\0';
@@ -105,7 +106,7 @@ static pid_t fork_collector(uid_t uid, int ready_fd)
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct tg_collector col = {};
+		struct tg_collector col = {.state_dir = statep};
 		const char *what;
 		sigset_t set;
 		int sfd;
@@ -773,7 +774,7 @@ static void test_peer_in_tenants_cgroup_rejected(void **state)
 static void test_socket_path(void **state)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct tg_collector c2 = {};
+	struct tg_collector c2 = {.state_dir = statep};
 	char other_log[160];
 	const char *what = NULL;
 	struct tg_sink *s;
@@ -797,12 +798,14 @@ static void test_socket_path(void **state)
 	pid = start_collector();
 	/* A live one is not. */
 	memset(&c2, 0, sizeof(c2));
+	c2.state_dir = statep;
 	assert_int_equal(
 		tg_collector_open(&c2, sock, other_log, getuid(), 0, 0, &what),
 		-EADDRINUSE);
 	/* Nor is its log shared with a second collector. */
 	snprintf(other_log, sizeof(other_log), "%s/other.sock", dir);
 	memset(&c2, 0, sizeof(c2));
+	c2.state_dir = statep;
 	assert_int_equal(
 		tg_collector_open(&c2, other_log, logp, getuid(), 0, 0, &what),
 		-EBUSY);
@@ -813,6 +816,7 @@ static void test_socket_path(void **state)
 	 * log's own directory is created when missing, not its parents).
 	 */
 	memset(&c2, 0, sizeof(c2));
+	c2.state_dir = statep;
 	assert_int_equal(tg_collector_open(&c2, other_log,
 					   "/nonexistent-tg/log/e.jsonl",
 					   getuid(), 0, 0, &what),
@@ -837,7 +841,7 @@ static void test_socket_path(void **state)
 static void test_starting_collector_keeps_socket(void **state)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct tg_collector c2 = {};
+	struct tg_collector c2 = {.state_dir = statep};
 	const char *what = NULL;
 	struct stat before, after;
 	struct tg_eventlog l;
@@ -863,7 +867,7 @@ static void test_starting_collector_keeps_socket(void **state)
 static void test_close_keeps_replaced_socket(void **state)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct tg_collector c = {};
+	struct tg_collector c = {.state_dir = statep};
 	const char *what = NULL;
 	struct stat before, after;
 	int fd;
