@@ -58,8 +58,8 @@ write_policy()
 	} >"$TG_POLICY.tmp" && mv "$TG_POLICY.tmp" "$TG_POLICY"
 }
 # A host daemon's socket and spool of the test's own, closed to support.
-mkdir -p "$TG_T/spool" && echo job >"$TG_T/spool/job" && chmod 0711 "$TG_T"
-DELEG=$(printf '  delegation: [%s/daemon.sock, %s/spool]\n' "$TG_T" "$TG_T")
+mkdir -p "$TG_T/jobs" && echo job >"$TG_T/jobs/job" && chmod 0711 "$TG_T"
+DELEG=$(printf '  delegation: [%s/daemon.sock, %s/jobs]\n' "$TG_T" "$TG_T")
 if [ $users = 1 ]; then
 	SUPPORT=$(printf 'support:\n  login_uids: [4242, 5000-5009]\n  groups: [%s]\n%s\n' "$GRP" "$DELEG")
 	WANT_STATUS="login uids 4242, 5000-5009, groups $GRP: 13 login uid(s) in [34] range(s)"
@@ -115,11 +115,23 @@ else
 fi
 "$P" sock-listen unix-stream "$TG_T/daemon.sock" "$TG_T/daemon.ready" &
 tg_track $!
-tg_wait_file "$TG_T/daemon.ready" 20 || exit 1
-tg_start_collector || exit 1
+tg_wait_file "$TG_T/daemon.ready" 20 || {
+	tg_fail daemon_listens "no $TG_T/daemon.sock"
+	exit 1
+}
+tg_start_collector || {
+	tg_fail collector_starts "$(tail -n 3 "$TG_T/collector.err" | tr '\n' ' ')"
+	exit 1
+}
 # shellcheck disable=SC2086 # fileopt: no option or one
-tg_start_agent $fileopt || exit 1
-tg_wait_tenant acme || exit 1
+tg_start_agent $fileopt || {
+	tg_fail agent_starts "$(tail -n 3 "$TG_T/agent.err" | tr '\n' ' ')"
+	exit 1
+}
+tg_wait_tenant acme || {
+	tg_fail acme_registered "$(tg_cli status 2>&1 | head -n 5 | tr '\n' ' ')"
+	exit 1
+}
 
 # status names them, resolved: 4242, 5000-5009 and the two members.
 if tg_cli status | grep -q "^support: *$WANT_STATUS"; then
@@ -185,8 +197,12 @@ if [ -z "$fileopt" ]; then ferr=EACCES; else ferr=EPERM; fi
 tg_probe support_file_refused --login-uid 4242 --expect $ferr open "$S/acme/data" r
 tg_event support_file_event kind=file verdict=deny tenant=host actor=support \
 	login_uid=4242 target_tenant=acme
-[ "$(tg_count kind=file actor=support)" = 0 ] &&
-	grep '"login_uid":4242' "$TG_LOG" | grep -v '"kind":"net"' | tail -n 5 | sed 's/^/# /'
+grep '"kind":"file"' "$TG_LOG" | grep '"actor":"support"' | head -n 1 | cut -c1-900 | sed 's/^/# /'
+tg_cli status 2>&1 | grep -E "^(file|guard)" | sed 's/^/# /'
+if [ "$(tg_count kind=file actor=support)" = 0 ]; then
+	grep -v '"kind":"net"' "$TG_LOG" | tail -n 4 | cut -c1-700 | sed 's/^/# /'
+	tg_cli status 2>&1 | grep -iE "drop|malformed|file|guard" | sed 's/^/# /'
+fi
 tg_probe support_host_file_allowed --login-uid 4242 --expect ok open "$S/host/data" r
 tg_probe other_login_uid_file_allowed --login-uid "$UN" --expect ok open "$S/acme/data" r
 tg_probe owner_file_allowed --cgroup "$A" --expect ok open "$S/acme/data" r
@@ -262,15 +278,15 @@ if grep -qs bpf /sys/kernel/security/lsm; then
 	tg_probe support_event_socket_refused --login-uid 4242 --expect EPERM \
 		sock unix-seqpacket "$TG_SOCK" socket,connect
 	tg_probe support_spool_create_refused --login-uid 4242 --expect EPERM \
-		create "$TG_T/spool/new-job"
+		create "$TG_T/jobs/new-job"
 	tg_event support_spool_event kind=guard check=delegation op=create \
-		actor=support path="$TG_T/spool/new-job"
+		actor=support path="$TG_T/jobs/new-job"
 	tg_probe support_spool_write_refused --login-uid 4242 --expect EPERM \
-		write "$TG_T/spool/job" x
+		write "$TG_T/jobs/job" x
 	tg_probe support_spool_read_allowed --login-uid 4242 --expect ok \
-		open "$TG_T/spool/job" r
+		open "$TG_T/jobs/job" r
 	tg_probe other_spool_create_allowed --login-uid "$UN" --expect ok \
-		create "$TG_T/spool/other-job"
+		create "$TG_T/jobs/other-job"
 	if tg_cli status | grep -Eq "; ([2-9]|[1-9][0-9]+) daemon socket\(s\) and spool\(s\) closed to support staff"; then
 		tg_pass status_counts_delegation
 	else
