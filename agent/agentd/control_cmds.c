@@ -465,6 +465,14 @@ static struct json_object *status_json(struct agent *a)
 			       json_object_new_int64(a->seed.conflicts));
 	json_object_object_add(o, "net", t);
 	json_object_object_add(o, "control", control_json(a));
+	t = json_object_new_object();
+	json_add_str(t, "algorithm", "ed25519");
+	json_add_str(t, "public_key", a->host_pub);
+	json_add_str(t, "state_dir", a->opt.state_dir);
+	json_object_object_add(t, "created_now",
+			       json_object_new_boolean(a->host_key_created));
+	json_object_object_add(o, "host_key", t);
+	json_object_object_add(o, "retired", agent_retired_json(a));
 	json_object_object_add(o, "reloads_ok",
 			       json_object_new_int64((int64_t)a->reloads_ok));
 	json_object_object_add(
@@ -702,6 +710,8 @@ static const struct {
 	{"run", agent_run},	  {"detach", cmd_detach},
 	{"confirm", cmd_confirm}, {"events", cmd_events},
 	{"report", cmd_events},	  {"policy-show", cmd_policy_show},
+	{"tenant-retire", agent_tenant_retire},
+	{"tenant-export", agent_tenant_export},
 };
 
 void agent_by_peer(const struct agent *a, struct agent_by *by)
@@ -1297,7 +1307,8 @@ static struct json_object *serve(struct agent *a, const struct tg_peer *peer,
 	/* Descriptors are asked for by these alone: the caller's, whatever
 	 * becomes of the request; any other is reset as it is closed. */
 	io->fds_wanted = !strcmp(r->verb, "run") ||
-			 !strcmp(r->verb, "seccomp-listener");
+			 !strcmp(r->verb, "seccomp-listener") ||
+			 !strcmp(r->verb, "tenant-export");
 	if (tg_authorize(r->verb, r->role)) {
 		need = tg_verb_role(r->verb);
 		caller_text(peer, r, caller, sizeof(caller));

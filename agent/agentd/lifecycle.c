@@ -413,7 +413,7 @@ int agent_start(struct agent *a)
 	unsigned int i;
 	int err;
 
-	a->signal_fd = a->inotify_fd = a->control_fd = -1;
+	a->signal_fd = a->inotify_fd = a->control_fd = a->state_fd = -1;
 	a->guard.procs_fd = a->guard.inodes_fd = -1;
 	a->bpf.cgroup_fd = -1;
 	tg_registry_init(&a->reg);
@@ -459,7 +459,10 @@ int agent_start(struct agent *a)
 	a->notify = tg_notify_new();
 	if (!a->notify)
 		return tg_err(-errno, "seccomp listeners: %s", strerror(errno));
-	err = agent_pins_open(a);
+	/* The host key and the retired tenants, before anything is served. */
+	err = agent_state_open(a);
+	if (!err)
+		err = agent_pins_open(a);
 	if (!err)
 		err = start_kernel(a);
 	if (!err)
@@ -490,6 +493,8 @@ int agent_start(struct agent *a)
 			"viewers and operators",
 			a->opt.control_socket, a->opt.control_group);
 	agent_emit_backends(a, "start");
+	/* A retired tenant's cgroup stays frozen and empty. */
+	agent_retired_hold(a);
 	agent_report_local_routes(a);
 	/* What the kernel kept while no agent ran, then the record of it. */
 	ring_buffer__consume(a->bpf.rb);
@@ -598,6 +603,7 @@ void agent_stop(struct agent *a, int clean)
 		flush_sink(a);
 	}
 	tg_notify_free(a->notify);
+	agent_state_close(a);
 	tg_sink_free(a->sink);
 	tg_delivery_free(&a->dlv);
 	if (a->signal_fd >= 0)
