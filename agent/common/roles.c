@@ -49,8 +49,7 @@ static const struct {
 	{"detach", TG_ROLE_ADMIN, C},
 	{"break-glass", TG_ROLE_ADMIN, C},
 	{"tenant-retire", TG_ROLE_ADMIN, C},
-	/* An export writes to the requester's own descriptors. */
-	{"tenant-export", TG_ROLE_ADMIN, 0},
+	{"tenant-export", TG_ROLE_ADMIN, C},
 	{"tenant-erase", TG_ROLE_ADMIN, C},
 };
 
