@@ -195,6 +195,7 @@ struct agent {
 	char host_pub[45];    /* host_pk in base64 */
 	int host_key_created; /* made by this start */
 	struct agent_retired *retired; /* the retired tenants */
+	int retire_err; /* the last retirement's freeze and kill, 0 if done */
 	unsigned int n_retired;
 };
 
@@ -203,6 +204,14 @@ int agent_state_open(struct agent *a);
 void agent_state_close(struct agent *a);
 const struct agent_retired *agent_retired_find(const struct agent *a,
 					       const char *name);
+/*
+ * Whether policy p keeps every retired tenant, with its retired: entry and
+ * its paths: 0, or -EINVAL with each problem in d (file:line:column).
+ */
+int agent_retired_check(const struct agent *a, const struct tg_policy *p,
+			struct tg_diag *d);
+/* The policy's tenants with retired: that are not yet, retired. */
+void agent_retire_from_policy(struct agent *a);
 /* Every retired tenant's cgroup frozen again and emptied (at start). */
 void agent_retired_hold(struct agent *a);
 struct json_object *agent_retired_json(const struct agent *a);

@@ -424,6 +424,10 @@ int agent_start(struct agent *a)
 	a->builtin = strcmp(a->opt.policy_file, "builtin") == 0 ||
 		     (!a->opt.policy_explicit &&
 		      access(a->opt.policy_file, F_OK) != 0);
+	/* The host key and the retired tenants, which the policy must keep. */
+	err = agent_state_open(a);
+	if (err)
+		return err;
 	/* A bad policy stops the start here, before anything is loaded. */
 	err = agent_load_policy(a, &a->policy, &d);
 	if (err) {
@@ -459,10 +463,7 @@ int agent_start(struct agent *a)
 	a->notify = tg_notify_new();
 	if (!a->notify)
 		return tg_err(-errno, "seccomp listeners: %s", strerror(errno));
-	/* The host key and the retired tenants, before anything is served. */
-	err = agent_state_open(a);
-	if (!err)
-		err = agent_pins_open(a);
+	err = agent_pins_open(a);
 	if (!err)
 		err = start_kernel(a);
 	if (!err)
@@ -495,6 +496,7 @@ int agent_start(struct agent *a)
 	agent_emit_backends(a, "start");
 	/* A retired tenant's cgroup stays frozen and empty. */
 	agent_retired_hold(a);
+	agent_retire_from_policy(a);
 	agent_report_local_routes(a);
 	/* What the kernel kept while no agent ran, then the record of it. */
 	ring_buffer__consume(a->bpf.rb);

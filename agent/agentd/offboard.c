@@ -416,7 +416,7 @@ void agent_retired_hold(struct agent *a)
 
 /* The record of t's retirement, added to a's: 0 or -ENOMEM. */
 static int retired_add(struct agent *a, const struct tg_tenant_entry *t,
-		       __s64 keep_s)
+		       __s64 since, __s64 keep_s)
 {
 	struct agent_retired *v, *r;
 	unsigned int i;
@@ -428,7 +428,7 @@ static int retired_add(struct agent *a, const struct tg_tenant_entry *t,
 	r = &v[a->n_retired];
 	memset(r, 0, sizeof(*r));
 	snprintf(r->name, sizeof(r->name), "%s", t->name);
-	r->since = time(NULL);
+	r->since = since;
 	r->keep_s = keep_s;
 	r->by_uid = a->peer ? a->peer->uid : 0;
 	r->by_loginuid = a->peer ? a->peer->loginuid : -1;
@@ -447,6 +447,103 @@ static int retired_add(struct agent *a, const struct tg_tenant_entry *t,
 out_nomem:
 	retired_free(r);
 	return -ENOMEM;
+}
+
+/*
+ * Retire tenant t: its record written first (an error there, and nothing
+ * is done: -errno), then its cgroup frozen and emptied (that outcome in
+ * a->retire_err); *out: the record.
+ */
+static int retire(struct agent *a, const struct tg_tenant_entry *t,
+		  __s64 since, __s64 keep_s, const struct agent_retired **out)
+{
+	const struct agent_retired *r;
+	int err = retired_add(a, t, since, keep_s);
+
+	if (!err) {
+		err = save_retired(a);
+		if (err)
+			retired_free(&a->retired[--a->n_retired]);
+	}
+	if (err)
+		return err;
+	r = &a->retired[a->n_retired - 1];
+	step_event(a, r, "retire", 0,
+		   "retirement recorded in the agent's state: the tenant's paths stay its own");
+	a->retire_err = hold_cgroup(a, r);
+	*out = r;
+	return 0;
+}
+
+void agent_retire_from_policy(struct agent *a)
+{
+	const struct tg_policy_tenant *t;
+	const struct tg_tenant_entry *e;
+	const struct agent_retired *r;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < a->policy.n_tenants; i++) {
+		t = &a->policy.tenants[i];
+		if (!t->retired || agent_retired_find(a, t->name))
+			continue;
+		e = tg_registry_find_const(&a->reg, t->name);
+		if (!e)
+			continue;
+		err = retire(a, e, t->retired_since, t->retired_keep_s, &r);
+		if (err)
+			tg_warn("state: tenant %s (retired: at %s) not recorded as retired: %s",
+				t->name, t->retired_where, strerror(-err));
+		else
+			tg_info("state: tenant %s retired (the policy's retired: at %s)",
+				t->name, t->retired_where);
+	}
+}
+
+int agent_retired_check(const struct agent *a, const struct tg_policy *p,
+			struct tg_diag *d)
+{
+	const struct tg_policy_tenant *t;
+	const struct agent_retired *r;
+	char since[48], day[16];
+	unsigned int i, j, k;
+	int err = 0;
+
+	for (i = 0; !a->builtin && i < a->n_retired; i++) {
+		r = &a->retired[i];
+		tg_format_time(since, sizeof(since), r->since * 1000000000LL);
+		snprintf(day, sizeof(day), "%.10s", since);
+		t = tg_policy_find(p, r->name);
+		if (!t) {
+			tg_diag_msg(d,
+				    "%s: tenant '%s' is retired (since %s, %s/" RETIRED
+				    ") and stays so: a policy without it is refused; keep it, with retired: {since: %s, keep: %llds}",
+				    p->source, r->name, since, a->opt.state_dir,
+				    day, (long long)r->keep_s);
+			err = -EINVAL;
+			continue;
+		}
+		if (!t->retired) {
+			tg_diag_msg(d,
+				    "%s: tenant '%s' is retired (since %s, %s/" RETIRED
+				    ") and stays so: its retired: entry cannot be left out; add retired: {since: %s, keep: %llds}",
+				    t->where, r->name, since, a->opt.state_dir,
+				    day, (long long)r->keep_s);
+			err = -EINVAL;
+		}
+		for (j = 0; j < r->n_paths; j++) {
+			for (k = 0; k < t->n_paths; k++)
+				if (!strcmp(t->paths[k], r->paths[j]))
+					break;
+			if (k == t->n_paths) {
+				tg_diag_msg(d,
+					    "%s: tenant '%s' is retired: its path %s stays its own and cannot be left out of its paths",
+					    t->where, r->name, r->paths[j]);
+				err = -EINVAL;
+			}
+		}
+	}
+	return err;
 }
 
 struct json_object *agent_tenant_retire(struct agent *a,
@@ -482,12 +579,7 @@ struct json_object *agent_tenant_retire(struct agent *a,
 			 keep);
 		return tg_control_error(msg);
 	}
-	err = retired_add(a, t, keep_s);
-	if (!err) {
-		err = save_retired(a);
-		if (err)
-			retired_free(&a->retired[--a->n_retired]);
-	}
+	err = retire(a, t, time(NULL), keep_s, &r);
 	if (err) {
 		snprintf(msg, sizeof(msg),
 			 "tenant-retire: %s not retired: its record in %s/" RETIRED
@@ -495,10 +587,7 @@ struct json_object *agent_tenant_retire(struct agent *a,
 			 name, a->opt.state_dir, strerror(-err));
 		return tg_control_error(msg);
 	}
-	r = &a->retired[a->n_retired - 1];
-	step_event(a, r, "retire", 0,
-		   "retirement recorded in the agent's state: the tenant's paths stay its own");
-	err = hold_cgroup(a, r);
+	err = a->retire_err;
 	o = json_object_new_object();
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	json_object_object_add(o, "retired", retired_one_json(r));

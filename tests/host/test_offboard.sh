@@ -190,4 +190,60 @@ else
 	tg_fail offboard/host_key_kept "'$PUB2' after, '$PUB' before"
 fi
 run offboard/retired_kept 1 "is retired already" "$TG" $CS tenant retire acme
+
+# A policy file must keep the retired tenant, with retired: and its paths.
+tg_stop_agent
+mkdir -p "$TG_TDIR/initech" "$S/initech" "$TG_T/policy.d"
+TG_POLICY=$TG_T/policy.yaml
+# policy ACME_EXTRA [MORE_TENANTS]
+policy()
+{
+	cat >"$TG_POLICY" <<YAML
+version: 1
+tenants_cgroup: $TG_TENANTS
+tenants:
+  globex:
+    paths: [$S/globex]
+$1$2
+YAML
+}
+ACME="  acme:
+    paths: [$S/acme]
+    retired: {since: 2026-12-07, keep: 2s}"
+policy "$ACME"
+tg_start_agent --file-backend fanotify || exit 1
+tg_pass offboard/policy_keeps_retired
+policy "  acme:
+    paths: [$S/acme]"
+run offboard/reload_drops_retired_entry 1 "policy.yaml:6:3: tenant 'acme' is retired" \
+	"$TG" $CS reload
+policy ""
+run offboard/reload_drops_retired 1 "tenant 'acme' is retired" "$TG" $CS reload
+policy "  acme:
+    paths: [$S/acme/sub]
+    retired: {since: 2026-12-07}"
+run offboard/reload_drops_path 1 "its path $S/acme stays its own" "$TG" $CS reload
+policy "$ACME" "
+  initech:
+    paths: [$S/acme/sub]"
+run offboard/overlap_retired 1 "overlaps" "$TG" $CS reload
+run offboard/check_overlap_retired 1 "overlaps" "$TG" policy check "$TG_POLICY"
+policy "$ACME" "
+  initech:
+    paths: [$S/initech]
+    retired: {since: 2026-12-0x}"
+run offboard/retired_bad_date 1 "since: '2026-12-0x' is no date" \
+	"$TG" policy check "$TG_POLICY"
+policy "$ACME" "
+  initech:
+    paths: [$S/initech]
+    retired: {since: 2026-12-07, keep: 30d}"
+run offboard/reload_retires 0 "" "$TG" $CS reload
+tg_event offboard/policy_retire_event kind=tenant op=retire verdict=allow \
+	target_tenant=initech
+if [ "$(cat "$TG_TDIR/initech/cgroup.freeze")" = 1 ]; then
+	tg_pass offboard/policy_retire_frozen
+else
+	tg_fail offboard/policy_retire_frozen "cgroup.freeze $(cat "$TG_TDIR/initech/cgroup.freeze")"
+fi
 tg_summary
