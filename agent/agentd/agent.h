@@ -210,6 +210,8 @@ const struct agent_retired *agent_retired_find(const struct agent *a,
  */
 int agent_retired_check(const struct agent *a, const struct tg_policy *p,
 			struct tg_diag *d);
+/* The retired tenants' ids to the fanotify backend, if it runs. */
+void agent_retired_fan(struct agent *a);
 /* The policy's tenants with retired: that are not yet, retired. */
 void agent_retire_from_policy(struct agent *a);
 /* Every retired tenant's cgroup frozen again and emptied (at start). */

@@ -254,11 +254,35 @@ static int in_tenant_tree(const struct agent *a, const char *path,
 }
 
 /*
+ * A file made without a name (O_TMPFILE) reads "DIR/#INODE (deleted)": its
+ * path is DIR/name, the name it is given once written (the caller's; no
+ * '/'). 0, or -EINVAL for a name that is none.
+ */
+static int name_unnamed(char path[PATH_MAX], const char *name)
+{
+	char *slash = strrchr(path, '/');
+	size_t n = strlen(path);
+
+	if (!slash || slash[1] != '#' || n < 10 ||
+	    strcmp(path + n - 10, " (deleted)"))
+		return 0;
+	if (!name || !name[0] || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return -EINVAL;
+	slash[1] = '\0';
+	if (strlen(path) + strlen(name) >= PATH_MAX)
+		return -EINVAL;
+	strcat(path, name);
+	return 0;
+}
+
+/*
  * The two descriptors passed: regular, empty, writable files outside every
  * tenant's tree; their paths into paths. NULL, or why not (into why).
  */
 static const char *check_outputs(const struct agent *a,
 				 const struct tg_control_io *io,
+				 struct json_object *names,
 				 char paths[2][PATH_MAX], char *why,
 				 size_t len)
 {
@@ -283,7 +307,11 @@ static const char *check_outputs(const struct agent *a,
 				 what[i]);
 			return why;
 		}
-		if (fd_path(io->fds[i], paths[i], PATH_MAX)) {
+		if (fd_path(io->fds[i], paths[i], PATH_MAX) ||
+		    name_unnamed(paths[i], names ? json_object_get_string(
+							   json_object_array_get_idx(
+								   names, i))
+						 : NULL)) {
 			snprintf(why, len,
 				 "tenant-export: the %s's path cannot be told",
 				 what[i]);
@@ -433,7 +461,7 @@ struct json_object *agent_tenant_export(struct agent *a,
 	const struct tg_tenant_entry *e;
 	char paths[2][PATH_MAX] = {"", ""}, why[PATH_MAX + 512];
 	struct export_ctx *c;
-	struct json_object *o = NULL;
+	struct json_object *o = NULL, *names;
 	unsigned char sig[64];
 	char *man = NULL;
 	size_t len = 0;
@@ -452,7 +480,11 @@ struct json_object *agent_tenant_export(struct agent *a,
 			 name);
 		return refuse(a, name, NULL, why);
 	}
-	if (check_outputs(a, io, paths, why, sizeof(why)))
+	if (!json_object_object_get_ex(req, "names", &names) ||
+	    !json_object_is_type(names, json_type_array) ||
+	    json_object_array_length(names) != 2)
+		names = NULL;
+	if (check_outputs(a, io, names, paths, why, sizeof(why)))
 		return refuse(a, name, paths, why);
 	c = calloc(1, sizeof(*c));
 	if (!c)

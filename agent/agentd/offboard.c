@@ -21,6 +21,7 @@
 
 #include "agentd/agent.h"
 #include "agentd/event_text.h"
+#include "agentd/fanotify.h"
 #include "common/cgroupfs.h"
 #include "common/chain.h"
 #include "common/control.h"
@@ -414,6 +415,25 @@ void agent_retired_hold(struct agent *a)
 	}
 }
 
+void agent_retired_fan(struct agent *a)
+{
+	const struct tg_tenant_entry *e;
+	__u32 ids[64];
+	unsigned int i, n = 0;
+
+	if (!a->fan)
+		return;
+	for (i = 0; i < a->n_retired && n < sizeof(ids) / sizeof(ids[0]); i++) {
+		e = tg_registry_find_const(&a->reg, a->retired[i].name);
+		if (e && e->id)
+			ids[n++] = e->id;
+	}
+	if (n < a->n_retired)
+		tg_warn("state: fanotify refuses the files of %u retired tenant(s) only, not of %u",
+			n, a->n_retired);
+	tg_fan_set_retired(a->fan, ids, n);
+}
+
 /* The record of t's retirement, added to a's: 0 or -ENOMEM. */
 static int retired_add(struct agent *a, const struct tg_tenant_entry *t,
 		       __s64 since, __s64 keep_s)
@@ -468,6 +488,7 @@ static int retire(struct agent *a, const struct tg_tenant_entry *t,
 	if (err)
 		return err;
 	r = &a->retired[a->n_retired - 1];
+	agent_retired_fan(a);
 	step_event(a, r, "retire", 0,
 		   "retirement recorded in the agent's state: the tenant's paths stay its own");
 	a->retire_err = hold_cgroup(a, r);

@@ -43,6 +43,8 @@ static int apply_maps(struct agent *a, struct tg_apply_stats *st)
 	/* Hard links are looked for again when the owned roots change. */
 	if (a->fan)
 		err = tg_fan_apply(a->fan, &a->reg, 0);
+	if (!err)
+		agent_retired_fan(a);
 	return err ?: tg_bpf_apply(&a->bpf, &a->reg, st);
 }
 

@@ -119,6 +119,61 @@ static void export_close(struct export_files *f, int failed)
 	}
 }
 
+/*
+ * FILE's descriptor i, created where FILE goes but without a name yet
+ * (O_TMPFILE), so that nothing is left there when the agent refuses it;
+ * a filesystem without O_TMPFILE gets the file itself (made, and removed
+ * again on failure). 0, or -errno.
+ */
+static int open_out(struct export_files *f, unsigned int i)
+{
+	char dir[PATH_MAX], *slash;
+
+	if (access(f->path[i], F_OK) == 0)
+		return -EEXIST;
+	snprintf(dir, sizeof(dir), "%s", f->path[i]);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		dir[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	f->fd[i] = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (f->fd[i] >= 0)
+		return 0;
+	if (errno != EOPNOTSUPP && errno != EISDIR)
+		return -errno;
+	f->fd[i] = open(f->path[i],
+			O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			0600);
+	if (f->fd[i] < 0)
+		return -errno;
+	f->made[i] = 1;
+	return 0;
+}
+
+/* The unnamed files given their names: 0, or -errno (named: undone). */
+static int name_outs(struct export_files *f)
+{
+	char proc[64];
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < 4 && !err; i++) {
+		if (f->made[i])
+			continue;
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd[i]);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, f->path[i],
+			   AT_SYMLINK_FOLLOW) < 0)
+			err = tg_err(-errno, "tenant export: %s: %s", f->path[i],
+				     strerror(errno));
+		else
+			f->made[i] = 1;
+	}
+	return err;
+}
+
 /* export T --to FILE */
 int cmd_tenant_export(const struct cli_opts *o, int argc, char **argv)
 {
@@ -145,18 +200,13 @@ int cmd_tenant_export(const struct cli_opts *o, int argc, char **argv)
 		return tg_err(2, "tenant export: --to %s: the name is too long",
 			      to);
 	for (i = 0; i < 4 && !err; i++) {
-		f.fd[i] = open(f.path[i],
-			       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-				       O_CLOEXEC,
-			       0600);
-		if (f.fd[i] < 0)
-			err = tg_err(-errno, "tenant export: %s: %s%s",
-				     f.path[i], strerror(errno),
-				     errno == EEXIST
+		err = open_out(&f, i);
+		if (err)
+			err = tg_err(err, "tenant export: %s: %s%s", f.path[i],
+				     strerror(-err),
+				     err == -EEXIST
 					     ? " (an export never replaces a file)"
 					     : "");
-		else
-			f.made[i] = 1;
 	}
 	if (err) {
 		export_close(&f, 1);
@@ -167,6 +217,14 @@ int cmd_tenant_export(const struct cli_opts *o, int argc, char **argv)
 			       json_object_new_string("tenant-export"));
 	json_object_object_add(req, "tenant",
 			       json_object_new_string(argv[optind]));
+	/* The names the unnamed files will have, for the agent's checks. */
+	v = json_object_new_array();
+	for (i = 0; i < 2; i++)
+		json_object_array_add(
+			v, json_object_new_string(strrchr(f.path[i], '/')
+							  ? strrchr(f.path[i], '/') + 1
+							  : f.path[i]));
+	json_object_object_add(req, "names", v);
 	r = tg_control_call_fds(o->control_socket, req, f.fd, 2);
 	if (!r)
 		err = tg_err(-errno, "tenant export: cannot reach the agent at %s: %s%s",
@@ -179,6 +237,8 @@ int cmd_tenant_export(const struct cli_opts *o, int argc, char **argv)
 		     put_line(f.fd[3], jstr(r, "public_key"))))
 		err = tg_err(-EIO, "tenant export: cannot write %s or %s: %s",
 			     f.path[2], f.path[3], strerror(errno));
+	if (!err)
+		err = name_outs(&f);
 	json_object_put(req);
 	export_close(&f, !!err);
 	if (!err) {

@@ -6,6 +6,10 @@
 # exports) an event. Retiring acme with a process running kills it,
 # freezes its cgroup (a process put there later does not run) and tells
 # each step as an event naming who asked; the record outlives a restart.
+# With the fanotify backend the retired tenant's files are refused to host
+# processes and other tenants; only the agent's export reads them. A
+# policy file must keep a retired tenant with retired: and its paths
+# (located errors); retired: in a policy retires a tenant at reload.
 # The export of the retired tenant is an event naming who ran it; verify
 # passes, then fails naming the file for a changed byte, a removed
 # member, an added member, an edited manifest and another key.
@@ -122,6 +126,24 @@ else
 	tg_fail offboard/status_retired "$(grep -A3 retired "$TG_T/status.json")"
 fi
 
+# fanotify: the retired tenant's files are refused to everyone, the host too
+if cat "$S/acme/data" >/dev/null 2>"$TG_T/cat.err"; then
+	tg_fail offboard/host_open_refused "the host read a retired tenant's file"
+elif grep -q "Operation not permitted" "$TG_T/cat.err"; then
+	tg_pass offboard/host_open_refused
+else
+	tg_fail offboard/host_open_refused "$(cat "$TG_T/cat.err")"
+fi
+tg_event offboard/host_open_event kind=file verdict=deny tenant=host \
+	target_tenant=acme
+sh -c "echo \$\$ >'$TG_TDIR/globex/cgroup.procs' && exec cat '$S/acme/sub/deeper/f'" \
+	>/dev/null 2>"$TG_T/cat.err"
+if grep -q "Operation not permitted" "$TG_T/cat.err"; then
+	tg_pass offboard/tenant_open_refused
+else
+	tg_fail offboard/tenant_open_refused "$(cat "$TG_T/cat.err")"
+fi
+
 # export: refused into a tenant's tree, then done
 run offboard/export_into_tenant 1 "inside tenant globex's tree" \
 	"$TG" $CS tenant export acme --to "$S/globex/acme.tar"
@@ -132,8 +154,10 @@ else
 fi
 tg_event offboard/export_into_tenant_event kind=tenant op=export \
 	verdict=deny target_tenant=acme
-run offboard/export_into_own 1 "inside tenant acme's tree" \
+# Its own tree: the retired tenant's directory refuses the file already.
+run offboard/export_into_own 1 "$S/acme/sub/acme.tar: Operation not permitted" \
 	"$TG" $CS tenant export acme --to "$S/acme/sub/acme.tar"
+# (Nothing is left there: the export below counts 4 files, 9 members.)
 run offboard/export_usage 2 "--to FILE are needed" "$TG" $CS tenant export acme
 X=$TG_T/out/acme.tar
 LUID=$(cat /proc/self/loginuid)
