@@ -119,6 +119,15 @@ struct agent_retired {
 	unsigned int n_paths;
 	uid_t by_uid; /* who retired it */
 	long by_loginuid;
+	/*
+	 * The host's uptime since the retirement, in seconds, counted up to
+	 * boot_mark_s (CLOCK_BOOTTIME) of boot boot_id: what passed while the
+	 * host was down is not counted, nor the end of a boot after the last
+	 * count (the count errs short, never long).
+	 */
+	__s64 uptime_s, boot_mark_s;
+	char boot_id[37];
+	__s64 erased_at; /* unix seconds; 0 while not erased */
 };
 
 struct agent {
@@ -220,6 +229,13 @@ struct json_object *agent_retired_json(const struct agent *a);
 struct json_object *agent_tenant_retire(struct agent *a,
 					struct json_object *req,
 					struct tg_control_io *io);
+struct json_object *agent_tenant_erase(struct agent *a,
+				       struct json_object *req,
+				       struct tg_control_io *io);
+/* The record of the retired tenants written anew: 0 or -errno. */
+int agent_save_retired(struct agent *a);
+/* The retired tenants' uptime counted up to now, the record written. */
+int agent_retired_account(struct agent *a);
 struct json_object *agent_tenant_export(struct agent *a,
 					struct json_object *req,
 					struct tg_control_io *io);

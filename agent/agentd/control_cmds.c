@@ -712,6 +712,7 @@ static const struct {
 	{"report", cmd_events},	  {"policy-show", cmd_policy_show},
 	{"tenant-retire", agent_tenant_retire},
 	{"tenant-export", agent_tenant_export},
+	{"tenant-erase", agent_tenant_erase},
 };
 
 void agent_by_peer(const struct agent *a, struct agent_by *by)

@@ -484,6 +484,12 @@ struct json_object *agent_tenant_export(struct agent *a,
 	    !json_object_is_type(names, json_type_array) ||
 	    json_object_array_length(names) != 2)
 		names = NULL;
+	if (r->erased_at) {
+		snprintf(why, sizeof(why),
+			 "tenant-export: tenant '%s' is erased: nothing is left to export",
+			 name);
+		return refuse(a, name, NULL, why);
+	}
 	if (check_outputs(a, io, names, paths, why, sizeof(why)))
 		return refuse(a, name, paths, why);
 	c = calloc(1, sizeof(*c));

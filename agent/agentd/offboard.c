@@ -26,7 +26,9 @@
 #include "common/chain.h"
 #include "common/control.h"
 #include "common/event_filter.h"
+#include "common/clock.h"
 #include "common/grant_key.h"
+#include "common/grant_verify.h"
 #include "common/log.h"
 #include "common/private_dir.h"
 #include "common/text.h"
@@ -137,6 +139,12 @@ static struct json_object *retired_one_json(const struct agent_retired *r)
 	json_object_object_add(o, "by_uid", json_object_new_int64(r->by_uid));
 	json_object_object_add(o, "by_login_uid",
 			       json_object_new_int64(r->by_loginuid));
+	json_object_object_add(o, "uptime_s", json_object_new_int64(r->uptime_s));
+	json_object_object_add(o, "boot_mark_s",
+			       json_object_new_int64(r->boot_mark_s));
+	json_object_object_add(o, "boot_id", json_object_new_string(r->boot_id));
+	json_object_object_add(o, "erased_at",
+			       json_object_new_int64(r->erased_at));
 	return o;
 }
 
@@ -180,6 +188,18 @@ static int retired_parse(struct json_object *o, struct agent_retired *r,
 	r->by_loginuid = json_object_object_get_ex(o, "by_login_uid", &v)
 				 ? (long)json_object_get_int64(v)
 				 : -1;
+	r->uptime_s = json_object_object_get_ex(o, "uptime_s", &v)
+			      ? json_object_get_int64(v)
+			      : 0;
+	r->boot_mark_s = json_object_object_get_ex(o, "boot_mark_s", &v)
+				 ? json_object_get_int64(v)
+				 : 0;
+	r->erased_at = json_object_object_get_ex(o, "erased_at", &v)
+			       ? json_object_get_int64(v)
+			       : 0;
+	if (json_object_object_get_ex(o, "boot_id", &v))
+		snprintf(r->boot_id, sizeof(r->boot_id), "%s",
+			 json_object_get_string(v));
 	r->paths = calloc(json_object_array_length(p) + 1, sizeof(char *));
 	if (!r->cgroup || !r->paths)
 		goto out_nomem;
@@ -259,8 +279,43 @@ out:
 	return 0;
 }
 
+/* This boot's id into id: 0, or -errno. */
+static int this_boot(char id[37])
+{
+	char host[65];
+
+	return tg_grant_this_host(host, id);
+}
+
+/* r's uptime counted up to now (boot_now: this boot's id). */
+static void account(struct agent_retired *r, const char *boot_now)
+{
+	__s64 now = tg_clock_ns(CLOCK_BOOTTIME) / 1000000000LL;
+
+	if (!strcmp(r->boot_id, boot_now))
+		r->uptime_s += now > r->boot_mark_s ? now - r->boot_mark_s : 0;
+	else
+		r->uptime_s += now; /* a boot since: all of this one's */
+	r->boot_mark_s = now;
+	snprintf(r->boot_id, sizeof(r->boot_id), "%s", boot_now);
+}
+
+
+int agent_retired_account(struct agent *a)
+{
+	char boot[37];
+	unsigned int i;
+	int err = this_boot(boot);
+
+	if (err)
+		return err;
+	for (i = 0; i < a->n_retired; i++)
+		account(&a->retired[i], boot);
+	return a->n_retired ? agent_save_retired(a) : 0;
+}
+
 /* The record written anew (a temporary file renamed over it): 0 or -errno. */
-static int save_retired(struct agent *a)
+int agent_save_retired(struct agent *a)
 {
 	struct json_object *o = json_object_new_object();
 	const char *s;
@@ -310,6 +365,8 @@ int agent_state_open(struct agent *a)
 	err = load_host_key(a);
 	if (!err)
 		err = load_retired(a);
+	if (!err && agent_retired_account(a))
+		tg_warn("state: the retired tenants' uptime cannot be counted now");
 	return err;
 }
 
@@ -318,6 +375,8 @@ void agent_state_close(struct agent *a)
 	unsigned int i;
 
 	sodium_memzero(a->host_sk, sizeof(a->host_sk));
+	if (a->state_fd >= 0 && a->n_retired && agent_retired_account(a))
+		tg_warn("state: the retired tenants' uptime cannot be written");
 	for (i = 0; i < a->n_retired; i++)
 		retired_free(&a->retired[i]);
 	free(a->retired);
@@ -450,6 +509,8 @@ static int retired_add(struct agent *a, const struct tg_tenant_entry *t,
 	snprintf(r->name, sizeof(r->name), "%s", t->name);
 	r->since = since;
 	r->keep_s = keep_s;
+	if (this_boot(r->boot_id) == 0)
+		r->boot_mark_s = tg_clock_ns(CLOCK_BOOTTIME) / 1000000000LL;
 	r->by_uid = a->peer ? a->peer->uid : 0;
 	r->by_loginuid = a->peer ? a->peer->loginuid : -1;
 	r->cgroup = strdup(t->cgroup);
@@ -481,7 +542,7 @@ static int retire(struct agent *a, const struct tg_tenant_entry *t,
 	int err = retired_add(a, t, since, keep_s);
 
 	if (!err) {
-		err = save_retired(a);
+		err = agent_save_retired(a);
 		if (err)
 			retired_free(&a->retired[--a->n_retired]);
 	}
@@ -532,6 +593,8 @@ int agent_retired_check(const struct agent *a, const struct tg_policy *p,
 
 	for (i = 0; !a->builtin && i < a->n_retired; i++) {
 		r = &a->retired[i];
+		if (r->erased_at)
+			continue; /* nothing of it is left to keep */
 		tg_format_time(since, sizeof(since), r->since * 1000000000LL);
 		snprintf(day, sizeof(day), "%.10s", since);
 		t = tg_policy_find(p, r->name);

@@ -54,6 +54,7 @@ void print_changes(struct json_object *r);
 int cmd_tenant_retire(const struct cli_opts *o, int argc, char **argv);
 int cmd_tenant_export(const struct cli_opts *o, int argc, char **argv);
 int cmd_tenant_verify(const struct cli_opts *o, int argc, char **argv);
+int cmd_tenant_erase(const struct cli_opts *o, int argc, char **argv);
 
 /* confirm.c */
 int cmd_confirm(const struct cli_opts *o, int argc, char **argv);

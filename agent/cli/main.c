@@ -13,7 +13,7 @@
  *                     | approve REQUESTFILE --key KEYFILE [--valid DURATION]
  *                     | verify REQUESTFILE APPROVAL... --policy FILE
  *   tenantguard tenant retire T [--keep DURATION] | export T --to FILE
- *                      | verify FILE [--key PUB]
+ *                      | verify FILE [--key PUB] | erase T [--now]
  *   tenantguard completion bash | help [--man]
  *
  * This file parses the global option and picks the subcommand; each
@@ -83,6 +83,7 @@ static const struct cli_cmd grant_cmds[] = {{"keygen", cmd_grant_keygen},
 static const struct cli_cmd tenant_cmds[] = {{"retire", cmd_tenant_retire},
 					     {"export", cmd_tenant_export},
 					     {"verify", cmd_tenant_verify},
+					     {"erase", cmd_tenant_erase},
 					     {}};
 
 /* tenant SUBCOMMAND ... */

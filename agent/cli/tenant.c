@@ -96,6 +96,42 @@ int cmd_tenant_retire(const struct cli_opts *o, int argc, char **argv)
 	return ret;
 }
 
+/* erase T [--now] */
+int cmd_tenant_erase(const struct cli_opts *o, int argc, char **argv)
+{
+	static const struct option opts[] = {{"now", no_argument, NULL, 'n'},
+					     {}};
+	struct json_object *req, *r;
+	int c, now = 0, ret;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'n')
+			return tg_err(2,
+				      "tenant erase: unknown option '%s' (tenant erase T [--now])",
+				      argv[optind - 1]);
+		now = 1;
+	}
+	if (optind != argc - 1)
+		return tg_err(2, "tenant erase: one tenant is needed (tenant erase T [--now])");
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd",
+			       json_object_new_string("tenant-erase"));
+	json_object_object_add(req, "tenant",
+			       json_object_new_string(argv[optind]));
+	json_object_object_add(req, "now", json_object_new_boolean(now));
+	ret = cli_call(o, req, &r);
+	json_object_put(req);
+	if (ret)
+		return 1;
+	ret = cli_pending(r) ? CLI_PENDING : 0;
+	if (!ret)
+		printf("%s\n", jstr(r, "message"));
+	json_object_put(r);
+	return ret;
+}
+
 /* s and a newline into the open file at fd: 0 or -errno. */
 static int put_line(int fd, const char *s)
 {

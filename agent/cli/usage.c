@@ -125,6 +125,12 @@ static const struct cli_opt_doc tenant_verify_opts[] = {
 	 "FILE.pub)"},
 	{}};
 
+static const struct cli_opt_doc erase_opts[] = {
+	{"--now", NULL, NULL,
+	 "before the retention has passed: only when a second person "
+	 "confirms it (tenant-erase in the policy's confirm:)"},
+	{}};
+
 static const struct cli_opt_doc no_opts[] = {{}};
 static const struct cli_opt_doc show_opts[] = {
 	{"--tenant", "T", NULL, "that tenant only"},
@@ -302,6 +308,14 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "missing, nothing added; exit 0 only when all match, else 1\n"
 	 "naming the first file that differs and how",
 	 tenant_verify_opts},
+	{"tenant erase", "T [--now]",
+	 "remove a retired tenant's owned trees (admin) once its\n"
+	 "retention has passed by the wall clock and by the host's\n"
+	 "uptime since the retirement (never automatically); files are\n"
+	 "unlinked: \"deleted, storage not sanitized\"; the erasure\n"
+	 "certificate, signed with the host key, goes to the agent's\n"
+	 "state directory and into an event",
+	 erase_opts},
 	{"completion", "bash", "print the bash completion of " PROG, no_opts},
 	{"help", "[--man]", "this text (--man: the manual page, roff)",
 	 no_opts},

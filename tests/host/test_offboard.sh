@@ -10,6 +10,9 @@
 # processes and other tenants; only the agent's export reads them. A
 # policy file must keep a retired tenant with retired: and its paths
 # (located errors); retired: in a policy retires a tenant at reload.
+# Erasure is refused for a live or unknown tenant, before the retention
+# and with --now but no second person; after the retention it removes the
+# trees and writes a signed certificate (file and event).
 # The export of the retired tenant is an event naming who ran it; verify
 # passes, then fails naming the file for a changed byte, a removed
 # member, an added member, an edited manifest and another key.
@@ -225,6 +228,7 @@ policy()
 	cat >"$TG_POLICY" <<YAML
 version: 1
 tenants_cgroup: $TG_TENANTS
+confirm: {verbs: [detach]}
 tenants:
   globex:
     paths: [$S/globex]
@@ -239,7 +243,7 @@ tg_start_agent --file-backend fanotify || exit 1
 tg_pass offboard/policy_keeps_retired
 policy "  acme:
     paths: [$S/acme]"
-run offboard/reload_drops_retired_entry 1 "policy.yaml:6:3: tenant 'acme' is retired" \
+run offboard/reload_drops_retired_entry 1 "policy.yaml:7:3: tenant 'acme' is retired" \
 	"$TG" $CS reload
 policy ""
 run offboard/reload_drops_retired 1 "tenant 'acme' is retired" "$TG" $CS reload
@@ -270,4 +274,46 @@ if [ "$(cat "$TG_TDIR/initech/cgroup.freeze")" = 1 ]; then
 else
 	tg_fail offboard/policy_retire_frozen "cgroup.freeze $(cat "$TG_TDIR/initech/cgroup.freeze")"
 fi
+
+# erasure: never before the retention, never of a live tenant. (This
+# policy lets tenant-erase run without a second person: confirm: names
+# detach alone; so --now is refused.)
+run offboard/erase_live 1 "tenant 'globex' is not retired" "$TG" $CS tenant erase globex
+run offboard/erase_unknown 1 "no tenant 'nobody' is retired" "$TG" $CS tenant erase nobody
+run offboard/erase_too_early 1 "initech's retention of 2592000s has not passed" \
+	"$TG" $CS tenant erase initech
+run offboard/erase_now_alone 1 "--now needs a second person" \
+	"$TG" $CS tenant erase initech --now
+tg_event offboard/erase_refused_event kind=tenant op=erase verdict=deny \
+	target_tenant=initech
+run offboard/erase_usage 2 "one tenant is needed" "$TG" $CS tenant erase
+run offboard/erase 0 "tenant acme erased (deleted, storage not sanitized): 4 files, 3015 bytes" \
+	"$TG" $CS tenant erase acme
+if [ -e "$S/acme" ]; then
+	tg_fail offboard/erase_gone "$S/acme is still there"
+else
+	tg_pass offboard/erase_gone
+fi
+tg_event offboard/erase_event kind=tenant op=erase verdict=allow \
+	target_tenant=acme method="deleted, storage not sanitized" by_uid=0
+C=$(ls "$TG_T/state"/erasure-acme-*.json 2>/dev/null | head -n 1)
+if [ -n "$C" ] && [ -s "$C.sig" ] &&
+	grep -q '"method":"deleted, storage not sanitized"' "$C" &&
+	grep -q '"files":4,"bytes":3015' "$C" &&
+	grep -q '"paths_left":\[\],"ok":true' "$C" &&
+	grep -q '"tenant":"acme"' "$C" && grep -q '"agent_version":' "$C" &&
+	grep -q "the tenant's events in the audit log" "$C"; then
+	tg_pass offboard/erase_certificate
+else
+	tg_fail offboard/erase_certificate "$(cat "$C" 2>&1 | head -c 600)"
+fi
+run offboard/erase_again 1 "is erased already" "$TG" $CS tenant erase acme
+run offboard/export_erased 1 "is erased: nothing is left" \
+	"$TG" $CS tenant export acme --to "$TG_T/out/erased.tar"
+# An erased tenant may leave the policy.
+policy "" "
+  initech:
+    paths: [$S/initech]
+    retired: {since: 2026-12-07, keep: 30d}"
+run offboard/reload_after_erase 0 "" "$TG" $CS reload
 tg_summary
