@@ -379,6 +379,25 @@ static int open_spool(struct agent *a)
 	return 0;
 }
 
+/*
+ * The state directory, once the kernel's side is known to work; a policy
+ * that leaves out a retired tenant stops the start.
+ */
+static int open_state(struct agent *a)
+{
+	struct tg_diag d = {};
+	unsigned int i;
+	int err = agent_state_open(a);
+
+	if (!err && agent_retired_check(a, &a->policy, &d)) {
+		for (i = 0; i < d.n; i++)
+			tg_info("%s", d.msgs[i]);
+		err = tg_err(-EINVAL, "policy rejected: not starting");
+	}
+	tg_diag_free(&d);
+	return err;
+}
+
 /* The policy in force, the tenants registered, the sockets of before. */
 static int start_enforcing(struct agent *a)
 {
@@ -424,10 +443,6 @@ int agent_start(struct agent *a)
 	a->builtin = strcmp(a->opt.policy_file, "builtin") == 0 ||
 		     (!a->opt.policy_explicit &&
 		      access(a->opt.policy_file, F_OK) != 0);
-	/* The host key and the retired tenants, which the policy must keep. */
-	err = agent_state_open(a);
-	if (err)
-		return err;
 	/* A bad policy stops the start here, before anything is loaded. */
 	err = agent_load_policy(a, &a->policy, &d);
 	if (err) {
@@ -466,6 +481,9 @@ int agent_start(struct agent *a)
 	err = agent_pins_open(a);
 	if (!err)
 		err = start_kernel(a);
+	/* The host key and the retired tenants, which the policy must keep. */
+	if (!err)
+		err = open_state(a);
 	if (!err)
 		err = start_guard(a);
 	if (!err)

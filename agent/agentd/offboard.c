@@ -23,7 +23,6 @@
 #include "agentd/event_text.h"
 #include "agentd/fanotify.h"
 #include "common/cgroupfs.h"
-#include "common/chain.h"
 #include "common/control.h"
 #include "common/event_filter.h"
 #include "common/clock.h"
@@ -31,6 +30,7 @@
 #include "common/grant_verify.h"
 #include "common/log.h"
 #include "common/private_dir.h"
+#include "common/sign_key.h"
 #include "common/text.h"
 
 #define HOST_KEY     "host.key"
@@ -39,39 +39,17 @@
 #define KEEP_DEFAULT (90LL * 86400)
 #define RETIRED_MAX  (1u << 20) /* bytes of the record */
 
-/* The key in fd (hex of the secret key): its two halves. 0 or -errno. */
-static int read_key(int fd, unsigned char sk[64], unsigned char pk[32])
-{
-	char hex[2 * 64 + 2];
-	ssize_t n = pread(fd, hex, sizeof(hex) - 1, 0);
-	int err = 0;
-
-	if (n < 2 * 64)
-		return n < 0 ? -errno : -EINVAL;
-	if (tg_chain_unhex(hex, 2 * 64, sk, 64) ||
-	    crypto_sign_ed25519_sk_to_pk(pk, sk))
-		err = -EINVAL;
-	sodium_memzero(hex, sizeof(hex));
-	return err;
-}
-
 static int make_key(struct agent *a)
 {
-	char hex[2 * 64 + 2];
-	int fd, err = 0;
+	int fd, err;
 
 	fd = openat(a->state_fd, HOST_KEY,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	crypto_sign_keypair(a->host_pk, a->host_sk);
-	tg_chain_hex(a->host_sk, sizeof(a->host_sk), hex);
-	hex[2 * 64] = '\n';
-	errno = 0;
-	if (write(fd, hex, 2 * 64 + 1) != 2 * 64 + 1 || fsync(fd) < 0 ||
-	    fsync(a->state_fd) < 0)
-		err = errno ? -errno : -EIO;
-	sodium_memzero(hex, sizeof(hex));
+	err = tg_sign_key_make(fd, a->host_sk, a->host_pk);
+	if (!err && fsync(a->state_fd) < 0)
+		err = -errno;
 	close(fd);
 	a->host_key_created = !err;
 	return err;
@@ -80,8 +58,8 @@ static int make_key(struct agent *a)
 /* The host key, made if there is none: 0, or -errno (logged). */
 static int load_host_key(struct agent *a)
 {
-	struct stat st;
-	int fd, err;
+	struct stat st = {0};
+	int fd, err = 0, loose = 0;
 
 	fd = openat(a->state_fd, HOST_KEY, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
@@ -91,23 +69,24 @@ static int load_host_key(struct agent *a)
 	else if (fstat(fd, &st) < 0)
 		err = -errno;
 	else if ((st.st_mode & 077) || st.st_uid != geteuid())
-		return close(fd),
-		       tg_err(-EPERM,
+		loose = 1;
+	else
+		err = tg_sign_key_read(fd, a->host_sk, a->host_pk);
+	if (fd >= 0)
+		close(fd);
+	if (loose)
+		return tg_err(-EPERM,
 			      "state: %s/" HOST_KEY
 			      ": mode %04o, owner uid %u: the host key must be the agent's alone (0600); fix or remove it",
 			      a->opt.state_dir, st.st_mode & 07777,
 			      (unsigned int)st.st_uid);
-	else
-		err = read_key(fd, a->host_sk, a->host_pk);
-	if (fd >= 0)
-		close(fd);
 	if (err)
 		return tg_err(err, "state: host key %s/" HOST_KEY ": %s",
 			      a->opt.state_dir,
 			      err == -EINVAL ? "not a key (128 hex digits)"
 					     : strerror(-err));
 	tg_grant_key_b64(a->host_pk, a->host_pub);
-	tg_info("state: exports signed with the host's Ed25519 key %s%s",
+	tg_debug("state: exports signed with the host's Ed25519 key %s%s",
 		a->host_pub, a->host_key_created ? " (made now)" : "");
 	return 0;
 }

@@ -20,26 +20,10 @@
 #include "common/chain.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/sign_key.h"
 
 #define KEY_SUFFIX ".key"
 #define COMM	   "tenantguard-collector"
-
-/* The key in fd (hex of the secret key): its two halves. 0 or -errno. */
-static int read_key(int fd, unsigned char sk[TG_CHAIN_SECRET],
-		    unsigned char pk[TG_CHAIN_KEY])
-{
-	char hex[2 * TG_CHAIN_SECRET + 2];
-	ssize_t n = pread(fd, hex, sizeof(hex) - 1, 0);
-	int err = 0;
-
-	if (n < 2 * TG_CHAIN_SECRET)
-		return n < 0 ? -errno : -EINVAL;
-	if (tg_chain_unhex(hex, 2 * TG_CHAIN_SECRET, sk, TG_CHAIN_SECRET) ||
-	    crypto_sign_ed25519_sk_to_pk(pk, sk))
-		err = -EINVAL;
-	sodium_memzero(hex, sizeof(hex));
-	return err;
-}
 
 int tg_collector_public_key(const char *log_path, char hex[TG_CHAIN_HEX + 1])
 {
@@ -55,7 +39,7 @@ int tg_collector_public_key(const char *log_path, char hex[TG_CHAIN_HEX + 1])
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = read_key(fd, sk, pk);
+	err = tg_sign_key_read(fd, sk, pk);
 	close(fd);
 	sodium_memzero(sk, sizeof(sk));
 	if (!err)
@@ -65,21 +49,15 @@ int tg_collector_public_key(const char *log_path, char hex[TG_CHAIN_HEX + 1])
 
 static int make_key(struct tg_collector *c)
 {
-	char hex[2 * TG_CHAIN_SECRET + 2];
-	int fd, err = 0;
+	int fd, err;
 
 	fd = tg_eventlog_open_file(&c->log, KEY_SUFFIX,
 				   O_WRONLY | O_CREAT | O_EXCL);
 	if (fd < 0)
 		return -errno;
-	crypto_sign_keypair(c->public_key, c->sign_key);
-	tg_chain_hex(c->sign_key, sizeof(c->sign_key), hex);
-	hex[2 * TG_CHAIN_SECRET] = '\n';
-	if (write(fd, hex, 2 * TG_CHAIN_SECRET + 1) !=
-		    2 * TG_CHAIN_SECRET + 1 ||
-	    fsync(fd) < 0 || fsync(c->log.dir_fd) < 0)
-		err = errno ? -errno : -EIO;
-	sodium_memzero(hex, sizeof(hex));
+	err = tg_sign_key_make(fd, c->sign_key, c->public_key);
+	if (!err && fsync(c->log.dir_fd) < 0)
+		err = -errno;
 	close(fd);
 	c->key_created = !err;
 	return err;
@@ -97,7 +75,7 @@ int tg_collector_load_key(struct tg_collector *c)
 	else if (fd < 0)
 		err = -errno;
 	else {
-		err = read_key(fd, c->sign_key, c->public_key);
+		err = tg_sign_key_read(fd, c->sign_key, c->public_key);
 		close(fd);
 	}
 	if (!err)
