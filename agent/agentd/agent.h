@@ -201,8 +201,8 @@ struct agent {
 	/* The state directory (offboard.c): the host's signing key. */
 	int state_fd;
 	unsigned char host_sk[64], host_pk[32];
-	char host_pub[45];    /* host_pk in base64 */
-	int host_key_created; /* made by this start */
+	char host_pub[45];	       /* host_pk in base64 */
+	int host_key_created;	       /* made by this start */
 	struct agent_retired *retired; /* the retired tenants */
 	int retire_err; /* the last retirement's freeze and kill, 0 if done */
 	unsigned int n_retired;
@@ -229,8 +229,7 @@ struct json_object *agent_retired_json(const struct agent *a);
 struct json_object *agent_tenant_retire(struct agent *a,
 					struct json_object *req,
 					struct tg_control_io *io);
-struct json_object *agent_tenant_erase(struct agent *a,
-				       struct json_object *req,
+struct json_object *agent_tenant_erase(struct agent *a, struct json_object *req,
 				       struct tg_control_io *io);
 /* The record of the retired tenants written anew: 0 or -errno. */
 int agent_save_retired(struct agent *a);

@@ -126,8 +126,8 @@ static int collect(const struct agent_retired *r, struct erase_list *l)
 		count(l, &st);
 		err = list_add(l, r->paths[i], S_ISDIR(st.st_mode));
 		if (!err && S_ISDIR(st.st_mode))
-			err = tg_links_walk(r->paths[i], ERASE_DEPTH, walk_entry,
-					    l);
+			err = tg_links_walk(r->paths[i], ERASE_DEPTH,
+					    walk_entry, l);
 		if (err && !l->err[0])
 			snprintf(l->err, sizeof(l->err), "%s: %s", r->paths[i],
 				 strerror(-err));
@@ -173,8 +173,9 @@ static const char *not_yet(struct agent *a, const struct agent_retired *r,
 	__s64 wall = time(NULL) - r->since;
 
 	if (now && !a->confirming) {
-		snprintf(why, len,
-			 "tenant-erase: --now needs a second person: list tenant-erase in the policy's confirm: verbs, and another admin confirms the request (tenantguard confirm ID)");
+		snprintf(
+			why, len,
+			"tenant-erase: --now needs a second person: list tenant-erase in the policy's confirm: verbs, and another admin confirms the request (tenantguard confirm ID)");
 		return why;
 	}
 	if (now)
@@ -182,10 +183,11 @@ static const char *not_yet(struct agent *a, const struct agent_retired *r,
 	agent_retired_account(a);
 	if (wall >= r->keep_s && r->uptime_s >= r->keep_s)
 		return NULL;
-	snprintf(why, len,
-		 "tenant-erase: %s's retention of %llds has not passed: %llds by the wall clock, %llds of host uptime (both must pass, so that a clock jump cannot); or --now, confirmed by a second person",
-		 r->name, (long long)r->keep_s, (long long)(wall > 0 ? wall : 0),
-		 (long long)r->uptime_s);
+	snprintf(
+		why, len,
+		"tenant-erase: %s's retention of %llds has not passed: %llds by the wall clock, %llds of host uptime (both must pass, so that a clock jump cannot); or --now, confirmed by a second person",
+		r->name, (long long)r->keep_s, (long long)(wall > 0 ? wall : 0),
+		(long long)r->uptime_s);
 	return why;
 }
 
@@ -201,7 +203,8 @@ static struct json_object *certificate(struct agent *a,
 	unsigned int i;
 
 	json_object_object_add(
-		c, "type", json_object_new_string("tenantguard-erasure-certificate"));
+		c, "type",
+		json_object_new_string("tenantguard-erasure-certificate"));
 	json_object_object_add(c, "version", json_object_new_int(1));
 	json_object_object_add(c, "tenant", json_object_new_string(r->name));
 	json_object_object_add(c, "host", json_object_new_string(a->host));
@@ -212,7 +215,8 @@ static struct json_object *certificate(struct agent *a,
 	tg_format_time(t, sizeof(t), r->since * 1000000000LL);
 	json_object_object_add(c, "retired_since", json_object_new_string(t));
 	json_object_object_add(c, "keep_s", json_object_new_int64(r->keep_s));
-	json_object_object_add(c, "uptime_s", json_object_new_int64(r->uptime_s));
+	json_object_object_add(c, "uptime_s",
+			       json_object_new_int64(r->uptime_s));
 	json_object_object_add(c, "before_retention_end",
 			       json_object_new_boolean(now));
 	json_object_object_add(c, "method", json_object_new_string(METHOD));
@@ -226,15 +230,18 @@ static struct json_object *certificate(struct agent *a,
 	json_object_object_add(c, "paths", arr);
 	json_object_object_add(c, "files", json_object_new_int64(l->files));
 	json_object_object_add(c, "bytes", json_object_new_int64(l->bytes));
-	json_object_object_add(c, "directories", json_object_new_int64(l->dirs));
+	json_object_object_add(c, "directories",
+			       json_object_new_int64(l->dirs));
 	json_object_object_add(c, "other_entries",
 			       json_object_new_int64(l->others));
 	o = json_object_new_object();
 	json_object_object_add(
-		o, "check", json_object_new_string("lstat of every owned path: ENOENT"));
+		o, "check",
+		json_object_new_string("lstat of every owned path: ENOENT"));
 	json_object_object_add(o, "paths_left", left);
-	json_object_object_add(o, "ok", json_object_new_boolean(
-						json_object_array_length(left) == 0));
+	json_object_object_add(
+		o, "ok",
+		json_object_new_boolean(json_object_array_length(left) == 0));
 	json_object_object_add(c, "verified", o);
 	o = json_object_new_object();
 	agent_by_peer(a, &by);
@@ -242,14 +249,17 @@ static struct json_object *certificate(struct agent *a,
 	json_object_object_add(c, "by", o);
 	arr = json_object_new_array();
 	json_object_array_add(
-		arr, json_object_new_string(
-			     "the tenant's events in the audit log, kept for the log's own retention"));
+		arr,
+		json_object_new_string(
+			"the tenant's events in the audit log, kept for the log's own retention"));
 	json_object_array_add(
-		arr, json_object_new_string(
-			     "the record of its retirement and erasure in the agent's state"));
+		arr,
+		json_object_new_string(
+			"the record of its retirement and erasure in the agent's state"));
 	json_object_array_add(
-		arr, json_object_new_string(
-			     "copies made outside tenantguard (exports, backups, snapshots)"));
+		arr,
+		json_object_new_string(
+			"copies made outside tenantguard (exports, backups, snapshots)"));
 	json_object_object_add(c, "remains", arr);
 	json_object_object_add(c, "public_key",
 			       json_object_new_string(a->host_pub));
@@ -257,8 +267,7 @@ static struct json_object *certificate(struct agent *a,
 }
 
 /* text into the state directory as name: 0 or -errno. */
-static int write_state_file(struct agent *a, const char *name,
-			    const char *text)
+static int write_state_file(struct agent *a, const char *name, const char *text)
 {
 	size_t n = strlen(text);
 	int fd, err = 0;
@@ -291,7 +300,8 @@ static void erase_event(struct agent *a, const char *tenant,
 	agent_by_json(&by, o);
 	json_object_object_add(o, "ok", json_object_new_boolean(!error));
 	if (error)
-		json_object_object_add(o, "error", json_object_new_string(error));
+		json_object_object_add(o, "error",
+				       json_object_new_string(error));
 	if (cert) {
 		json_object_object_add(o, "method",
 				       json_object_new_string(METHOD));
@@ -309,13 +319,12 @@ static struct json_object *refuse(struct agent *a, const char *tenant,
 	return tg_control_error(why);
 }
 
-struct json_object *agent_tenant_erase(struct agent *a,
-				       struct json_object *req,
+struct json_object *agent_tenant_erase(struct agent *a, struct json_object *req,
 				       struct tg_control_io *io)
 {
 	const char *name = tg_json_str(req, "tenant"), *text;
-	struct agent_retired *r = (struct agent_retired *)agent_retired_find(
-		a, name);
+	struct agent_retired *r =
+		(struct agent_retired *)agent_retired_find(a, name);
 	struct json_object *now_v, *cert, *left, *o;
 	char why[PATH_MAX + 512], file[128], b64[96];
 	struct erase_list l = {0};
@@ -325,9 +334,10 @@ struct json_object *agent_tenant_erase(struct agent *a,
 	now = json_object_object_get_ex(req, "now", &now_v) &&
 	      json_object_get_boolean(now_v);
 	if (!r && tg_registry_find_const(&a->reg, name)) {
-		snprintf(why, sizeof(why),
-			 "tenant-erase: tenant '%s' is not retired: retire it first (tenantguard tenant retire %s); --now skips the retention, never the retirement",
-			 name, name);
+		snprintf(
+			why, sizeof(why),
+			"tenant-erase: tenant '%s' is not retired: retire it first (tenantguard tenant retire %s); --now skips the retention, never the retirement",
+			name, name);
 		return refuse(a, name, why);
 	}
 	if (!r) {
@@ -336,9 +346,10 @@ struct json_object *agent_tenant_erase(struct agent *a,
 		return refuse(a, name, why);
 	}
 	if (r->erased_at) {
-		snprintf(why, sizeof(why),
-			 "tenant-erase: tenant '%s' is erased already (at @%lld)",
-			 name, (long long)r->erased_at);
+		snprintf(
+			why, sizeof(why),
+			"tenant-erase: tenant '%s' is erased already (at @%lld)",
+			name, (long long)r->erased_at);
 		return refuse(a, name, why);
 	}
 	if (not_yet(a, r, now, why, sizeof(why)))
@@ -347,17 +358,18 @@ struct json_object *agent_tenant_erase(struct agent *a,
 	if (!err)
 		err = remove_all(&l);
 	if (err) {
-		snprintf(why, sizeof(why),
-			 "tenant-erase: %s not fully erased: %s; run it again once that is fixed",
-			 name, l.err[0] ? l.err : strerror(-err));
+		snprintf(
+			why, sizeof(why),
+			"tenant-erase: %s not fully erased: %s; run it again once that is fixed",
+			name, l.err[0] ? l.err : strerror(-err));
 		list_free(&l);
 		return refuse(a, name, why);
 	}
 	left = left_over(r);
 	cert = certificate(a, r, &l, now, left);
 	list_free(&l);
-	text = json_object_to_json_string_ext(cert, JSON_C_TO_STRING_PLAIN |
-							    JSON_C_TO_STRING_NOSLASHESCAPE);
+	text = json_object_to_json_string_ext(
+		cert, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	crypto_sign_detached(sig, NULL, (const unsigned char *)text,
 			     strlen(text), a->host_sk);
 	sodium_bin2base64(b64, sizeof(b64), sig, sizeof(sig),
@@ -378,15 +390,16 @@ struct json_object *agent_tenant_erase(struct agent *a,
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	json_object_object_add(o, "certificate", json_object_get(cert));
 	json_object_object_add(o, "signature", json_object_new_string(b64));
-	snprintf(why, sizeof(why),
-		 "tenant %s erased (%s): %lld files, %lld bytes; certificate %s/%s%s",
-		 name, METHOD,
-		 (long long)json_object_get_int64(
-			 json_object_object_get(cert, "files")),
-		 (long long)json_object_get_int64(
-			 json_object_object_get(cert, "bytes")),
-		 a->opt.state_dir, file,
-		 err ? " (not written: see the event)" : " (and .sig)");
+	snprintf(
+		why, sizeof(why),
+		"tenant %s erased (%s): %lld files, %lld bytes; certificate %s/%s%s",
+		name, METHOD,
+		(long long)json_object_get_int64(
+			json_object_object_get(cert, "files")),
+		(long long)json_object_get_int64(
+			json_object_object_get(cert, "bytes")),
+		a->opt.state_dir, file,
+		err ? " (not written: see the event)" : " (and .sig)");
 	json_object_object_add(o, "message", json_object_new_string(why));
 	json_object_put(cert);
 	return o;

@@ -64,8 +64,8 @@ static int fd_path(int fd, char *buf, size_t len)
 }
 
 /* The file's bytes into the archive and the hash: 0, or -errno (told). */
-static int put_data(struct export_ctx *c, int fd, const char *path,
-		    __u64 size, char sha_hex[65])
+static int put_data(struct export_ctx *c, int fd, const char *path, __u64 size,
+		    char sha_hex[65])
 {
 	crypto_hash_sha256_state st;
 	unsigned char sha[32];
@@ -89,10 +89,11 @@ static int put_data(struct export_ctx *c, int fd, const char *path,
 		done += n;
 	}
 	if (done != size || read(fd, c->buf, 1) != 0) {
-		snprintf(c->err, sizeof(c->err),
-			 "%s: changed while it was exported (%llu bytes, then %llu)",
-			 path, (unsigned long long)size,
-			 (unsigned long long)done);
+		snprintf(
+			c->err, sizeof(c->err),
+			"%s: changed while it was exported (%llu bytes, then %llu)",
+			path, (unsigned long long)size,
+			(unsigned long long)done);
 		return -ESTALE;
 	}
 	crypto_hash_sha256_final(&st, sha);
@@ -104,11 +105,10 @@ static int put_data(struct export_ctx *c, int fd, const char *path,
 static int put_member(struct export_ctx *c, int dir_fd, const char *name,
 		      const char *path, const struct stat *lst)
 {
-	struct tg_manifest_entry e = {.path = (char *)path + 1,
-				      .mode = lst->st_mode & 07777,
-				      .mtime = lst->st_mtime < 0
-						       ? 0
-						       : (__u64)lst->st_mtime};
+	struct tg_manifest_entry e = {
+		.path = (char *)path + 1,
+		.mode = lst->st_mode & 07777,
+		.mtime = lst->st_mtime < 0 ? 0 : (__u64)lst->st_mtime};
 	struct archive_entry *ae;
 	char target[PATH_MAX];
 	struct stat st = *lst;
@@ -121,7 +121,8 @@ static int put_member(struct export_ctx *c, int dir_fd, const char *name,
 			    O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &st) < 0 || st.st_ino != lst->st_ino) {
 			snprintf(c->err, sizeof(c->err), "%s: %s", path,
-				 fd < 0 ? strerror(errno) : "replaced meanwhile");
+				 fd < 0 ? strerror(errno)
+					: "replaced meanwhile");
 			err = fd < 0 ? -errno : -ESTALE;
 			goto out_close;
 		}
@@ -236,7 +237,8 @@ static int in_tenant_tree(const struct agent *a, const char *path,
 	}
 	for (i = 0; i < a->policy.n_tenants; i++)
 		for (j = 0; j < a->policy.tenants[i].n_paths; j++)
-			if (tg_path_within(path, a->policy.tenants[i].paths[j])) {
+			if (tg_path_within(path,
+					   a->policy.tenants[i].paths[j])) {
 				*who = a->policy.tenants[i].name;
 				*tree = a->policy.tenants[i].paths[j];
 				return 1;
@@ -283,8 +285,7 @@ static int name_unnamed(char path[PATH_MAX], const char *name)
 static const char *check_outputs(const struct agent *a,
 				 const struct tg_control_io *io,
 				 struct json_object *names,
-				 char paths[2][PATH_MAX], char *why,
-				 size_t len)
+				 char paths[2][PATH_MAX], char *why, size_t len)
 {
 	static const char *const what[] = {"archive", "manifest"};
 	const char *who, *tree;
@@ -293,34 +294,38 @@ static const char *check_outputs(const struct agent *a,
 	int fl;
 
 	if (io->n_fds != 2) {
-		snprintf(why, len,
-			 "tenant-export: needs two descriptors, the archive's and the manifest's (tenantguard tenant export passes them); %u came",
-			 io->n_fds);
+		snprintf(
+			why, len,
+			"tenant-export: needs two descriptors, the archive's and the manifest's (tenantguard tenant export passes them); %u came",
+			io->n_fds);
 		return why;
 	}
 	for (i = 0; i < 2; i++) {
 		fl = fcntl(io->fds[i], F_GETFL);
 		if (fstat(io->fds[i], &st) < 0 || !S_ISREG(st.st_mode) ||
 		    fl < 0 || (fl & O_ACCMODE) == O_RDONLY || st.st_size) {
-			snprintf(why, len,
-				 "tenant-export: the %s's descriptor is no empty regular file open for writing",
-				 what[i]);
+			snprintf(
+				why, len,
+				"tenant-export: the %s's descriptor is no empty regular file open for writing",
+				what[i]);
 			return why;
 		}
 		if (fd_path(io->fds[i], paths[i], PATH_MAX) ||
-		    name_unnamed(paths[i], names ? json_object_get_string(
-							   json_object_array_get_idx(
-								   names, i))
-						 : NULL)) {
+		    name_unnamed(
+			    paths[i],
+			    names ? json_object_get_string(
+					    json_object_array_get_idx(names, i))
+				  : NULL)) {
 			snprintf(why, len,
 				 "tenant-export: the %s's path cannot be told",
 				 what[i]);
 			return why;
 		}
 		if (in_tenant_tree(a, paths[i], &who, &tree)) {
-			snprintf(why, len,
-				 "tenant-export: refused: %s (the %s) is inside tenant %s's tree %s; an export is never written into a tenant's tree",
-				 paths[i], what[i], who, tree);
+			snprintf(
+				why, len,
+				"tenant-export: refused: %s (the %s) is inside tenant %s's tree %s; an export is never written into a tenant's tree",
+				paths[i], what[i], who, tree);
 			return why;
 		}
 	}
@@ -382,8 +387,8 @@ static void export_event(struct agent *a, const char *tenant,
 	struct agent_by by;
 	struct json_object *o;
 
-	o = tg_tenant_event(&a->fmt, "export", error ? "deny" : "allow",
-			    tenant, a->peer ? (__u32)a->peer->pid : 0,
+	o = tg_tenant_event(&a->fmt, "export", error ? "deny" : "allow", tenant,
+			    a->peer ? (__u32)a->peer->pid : 0,
 			    a->peer ? a->peer->comm : "");
 	if (!o)
 		return;
@@ -426,8 +431,7 @@ static struct json_object *export_reply(struct agent *a,
 					const unsigned char sig[64])
 {
 	struct json_object *o = json_object_new_object();
-	char b64[sodium_base64_ENCODED_LEN(64,
-					   sodium_base64_VARIANT_ORIGINAL)];
+	char b64[sodium_base64_ENCODED_LEN(64, sodium_base64_VARIANT_ORIGINAL)];
 	char msg[256];
 
 	sodium_bin2base64(b64, sizeof(b64), sig, 64,
@@ -469,15 +473,17 @@ struct json_object *agent_tenant_export(struct agent *a,
 
 	e = tg_registry_find_const(&a->reg, name);
 	if (!r && e && (e->defined || e->present)) {
-		snprintf(why, sizeof(why),
-			 "tenant-export: refused: tenant '%s' is live; a live tenant's data is exported only under a grant the tenant approved, and this agent does not activate grants yet: retire it first (tenantguard tenant retire %s)",
-			 name, name);
+		snprintf(
+			why, sizeof(why),
+			"tenant-export: refused: tenant '%s' is live; a live tenant's data is exported only under a grant the tenant approved, and this agent does not activate grants yet: retire it first (tenantguard tenant retire %s)",
+			name, name);
 		return refuse(a, name, NULL, why);
 	}
 	if (!r) {
-		snprintf(why, sizeof(why),
-			 "tenant-export: no tenant '%s', retired or in the policy in force",
-			 name);
+		snprintf(
+			why, sizeof(why),
+			"tenant-export: no tenant '%s', retired or in the policy in force",
+			name);
 		return refuse(a, name, NULL, why);
 	}
 	if (!json_object_object_get_ex(req, "names", &names) ||
@@ -485,9 +491,10 @@ struct json_object *agent_tenant_export(struct agent *a,
 	    json_object_array_length(names) != 2)
 		names = NULL;
 	if (r->erased_at) {
-		snprintf(why, sizeof(why),
-			 "tenant-export: tenant '%s' is erased: nothing is left to export",
-			 name);
+		snprintf(
+			why, sizeof(why),
+			"tenant-export: tenant '%s' is erased: nothing is left to export",
+			name);
 		return refuse(a, name, NULL, why);
 	}
 	if (check_outputs(a, io, names, paths, why, sizeof(why)))
@@ -506,8 +513,8 @@ struct json_object *agent_tenant_export(struct agent *a,
 				 strerror(-err));
 	}
 	if (err) {
-		snprintf(why, sizeof(why), "tenant-export: %s failed: %s",
-			 name, c->err[0] ? c->err : strerror(-err));
+		snprintf(why, sizeof(why), "tenant-export: %s failed: %s", name,
+			 c->err[0] ? c->err : strerror(-err));
 		o = refuse(a, name, paths, why);
 		goto out_free;
 	}

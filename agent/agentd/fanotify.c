@@ -118,9 +118,9 @@ struct tg_fan {
 	struct tg_fo_obj *scratch;
 	struct tg_fan_stats st;
 	__u64 links_gen; /* links (and moves) the watch reported */
+	int rescan;	 /* a tenant waits for links to be scanned */
 	/* Retired tenants by id: their objects are refused to every opener. */
 	__u8 retired[TG_MAX_TENANTS];
-	int rescan;	 /* a tenant waits for links to be scanned */
 
 	pthread_mutex_t qlock; /* the record queue */
 	struct tg_event *q;

@@ -75,11 +75,12 @@ static int load_host_key(struct agent *a)
 	if (fd >= 0)
 		close(fd);
 	if (loose)
-		return tg_err(-EPERM,
-			      "state: %s/" HOST_KEY
-			      ": mode %04o, owner uid %u: the host key must be the agent's alone (0600); fix or remove it",
-			      a->opt.state_dir, st.st_mode & 07777,
-			      (unsigned int)st.st_uid);
+		return tg_err(
+			-EPERM,
+			"state: %s/" HOST_KEY
+			": mode %04o, owner uid %u: the host key must be the agent's alone (0600); fix or remove it",
+			a->opt.state_dir, st.st_mode & 07777,
+			(unsigned int)st.st_uid);
 	if (err)
 		return tg_err(err, "state: host key %s/" HOST_KEY ": %s",
 			      a->opt.state_dir,
@@ -87,7 +88,7 @@ static int load_host_key(struct agent *a)
 					     : strerror(-err));
 	tg_grant_key_b64(a->host_pk, a->host_pub);
 	tg_debug("state: exports signed with the host's Ed25519 key %s%s",
-		a->host_pub, a->host_key_created ? " (made now)" : "");
+		 a->host_pub, a->host_key_created ? " (made now)" : "");
 	return 0;
 }
 
@@ -118,10 +119,12 @@ static struct json_object *retired_one_json(const struct agent_retired *r)
 	json_object_object_add(o, "by_uid", json_object_new_int64(r->by_uid));
 	json_object_object_add(o, "by_login_uid",
 			       json_object_new_int64(r->by_loginuid));
-	json_object_object_add(o, "uptime_s", json_object_new_int64(r->uptime_s));
+	json_object_object_add(o, "uptime_s",
+			       json_object_new_int64(r->uptime_s));
 	json_object_object_add(o, "boot_mark_s",
 			       json_object_new_int64(r->boot_mark_s));
-	json_object_object_add(o, "boot_id", json_object_new_string(r->boot_id));
+	json_object_object_add(o, "boot_id",
+			       json_object_new_string(r->boot_id));
 	json_object_object_add(o, "erased_at",
 			       json_object_new_int64(r->erased_at));
 	return o;
@@ -183,8 +186,8 @@ static int retired_parse(struct json_object *o, struct agent_retired *r,
 	if (!r->cgroup || !r->paths)
 		goto out_nomem;
 	for (i = 0; i < json_object_array_length(p); i++) {
-		r->paths[i] = strdup(
-			json_object_get_string(json_object_array_get_idx(p, i)));
+		r->paths[i] = strdup(json_object_get_string(
+			json_object_array_get_idx(p, i)));
 		if (!r->paths[i])
 			goto out_nomem;
 		r->n_paths++;
@@ -251,10 +254,11 @@ out:
 	close(fd);
 	/* A damaged record never un-retires a tenant: the agent stops. */
 	if (err)
-		return tg_err(err,
-			      "state: %s/" RETIRED
-			      ": %s; the agent does not start without its record of retired tenants",
-			      a->opt.state_dir, why[0] ? why : strerror(-err));
+		return tg_err(
+			err,
+			"state: %s/" RETIRED
+			": %s; the agent does not start without its record of retired tenants",
+			a->opt.state_dir, why[0] ? why : strerror(-err));
 	return 0;
 }
 
@@ -279,7 +283,6 @@ static void account(struct agent_retired *r, const char *boot_now)
 	snprintf(r->boot_id, sizeof(r->boot_id), "%s", boot_now);
 }
 
-
 int agent_retired_account(struct agent *a)
 {
 	char boot[37];
@@ -303,11 +306,12 @@ int agent_save_retired(struct agent *a)
 
 	json_object_object_add(o, "version", json_object_new_int(1));
 	json_object_object_add(o, "retired", agent_retired_json(a));
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						      JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	len = strlen(s);
 	fd = openat(a->state_fd, RETIRED_TMP,
-		    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+		    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
 	errno = 0;
 	if (fd < 0 || write(fd, s, len) != (ssize_t)len ||
 	    write(fd, "\n", 1) != 1 || fsync(fd) < 0 ||
@@ -432,10 +436,12 @@ static int hold_cgroup(struct agent *a, const struct agent_retired *r)
 
 	ef = ef == -ENOENT ? 0 : ef;
 	ek = ek == -ENOENT ? 0 : ek;
-	step_event(a, r, "freeze", ef,
-		   "the tenant's cgroup is frozen: a process put in it does not run");
-	step_event(a, r, "kill", ek,
-		   "every process of the tenant's cgroup is killed (cgroup.kill)");
+	step_event(
+		a, r, "freeze", ef,
+		"the tenant's cgroup is frozen: a process put in it does not run");
+	step_event(
+		a, r, "kill", ek,
+		"every process of the tenant's cgroup is killed (cgroup.kill)");
 	return ef ?: ek;
 }
 
@@ -514,8 +520,8 @@ out_nomem:
  * is done: -errno), then its cgroup frozen and emptied (that outcome in
  * a->retire_err); *out: the record.
  */
-static int retire(struct agent *a, const struct tg_tenant_entry *t,
-		  __s64 since, __s64 keep_s, const struct agent_retired **out)
+static int retire(struct agent *a, const struct tg_tenant_entry *t, __s64 since,
+		  __s64 keep_s, const struct agent_retired **out)
 {
 	const struct agent_retired *r;
 	int err = retired_add(a, t, since, keep_s);
@@ -529,8 +535,9 @@ static int retire(struct agent *a, const struct tg_tenant_entry *t,
 		return err;
 	r = &a->retired[a->n_retired - 1];
 	agent_retired_fan(a);
-	step_event(a, r, "retire", 0,
-		   "retirement recorded in the agent's state: the tenant's paths stay its own");
+	step_event(
+		a, r, "retire", 0,
+		"retirement recorded in the agent's state: the tenant's paths stay its own");
 	a->retire_err = hold_cgroup(a, r);
 	*out = r;
 	return 0;
@@ -578,20 +585,22 @@ int agent_retired_check(const struct agent *a, const struct tg_policy *p,
 		snprintf(day, sizeof(day), "%.10s", since);
 		t = tg_policy_find(p, r->name);
 		if (!t) {
-			tg_diag_msg(d,
-				    "%s: tenant '%s' is retired (since %s, %s/" RETIRED
-				    ") and stays so: a policy without it is refused; keep it, with retired: {since: %s, keep: %llds}",
-				    p->source, r->name, since, a->opt.state_dir,
-				    day, (long long)r->keep_s);
+			tg_diag_msg(
+				d,
+				"%s: tenant '%s' is retired (since %s, %s/" RETIRED
+				") and stays so: a policy without it is refused; keep it, with retired: {since: %s, keep: %llds}",
+				p->source, r->name, since, a->opt.state_dir,
+				day, (long long)r->keep_s);
 			err = -EINVAL;
 			continue;
 		}
 		if (!t->retired) {
-			tg_diag_msg(d,
-				    "%s: tenant '%s' is retired (since %s, %s/" RETIRED
-				    ") and stays so: its retired: entry cannot be left out; add retired: {since: %s, keep: %llds}",
-				    t->where, r->name, since, a->opt.state_dir,
-				    day, (long long)r->keep_s);
+			tg_diag_msg(
+				d,
+				"%s: tenant '%s' is retired (since %s, %s/" RETIRED
+				") and stays so: its retired: entry cannot be left out; add retired: {since: %s, keep: %llds}",
+				t->where, r->name, since, a->opt.state_dir, day,
+				(long long)r->keep_s);
 			err = -EINVAL;
 		}
 		for (j = 0; j < r->n_paths; j++) {
@@ -599,9 +608,10 @@ int agent_retired_check(const struct agent *a, const struct tg_policy *p,
 				if (!strcmp(t->paths[k], r->paths[j]))
 					break;
 			if (k == t->n_paths) {
-				tg_diag_msg(d,
-					    "%s: tenant '%s' is retired: its path %s stays its own and cannot be left out of its paths",
-					    t->where, r->name, r->paths[j]);
+				tg_diag_msg(
+					d,
+					"%s: tenant '%s' is retired: its path %s stays its own and cannot be left out of its paths",
+					t->where, r->name, r->paths[j]);
 				err = -EINVAL;
 			}
 		}
@@ -624,9 +634,10 @@ struct json_object *agent_tenant_retire(struct agent *a,
 
 	if (r) {
 		tg_format_time(since, sizeof(since), r->since * 1000000000LL);
-		snprintf(msg, sizeof(msg),
-			 "tenant-retire: tenant '%s' is retired already (since %s)",
-			 name, since);
+		snprintf(
+			msg, sizeof(msg),
+			"tenant-retire: tenant '%s' is retired already (since %s)",
+			name, since);
 		return tg_control_error(msg);
 	}
 	t = tg_registry_find_const(&a->reg, name);
@@ -637,28 +648,31 @@ struct json_object *agent_tenant_retire(struct agent *a,
 		return tg_control_error(msg);
 	}
 	if (keep[0] && (tg_parse_duration(keep, &keep_s) || keep_s <= 0)) {
-		snprintf(msg, sizeof(msg),
-			 "tenant-retire: --keep '%s' is no duration (90d, 12h, 30m, 10s)",
-			 keep);
+		snprintf(
+			msg, sizeof(msg),
+			"tenant-retire: --keep '%s' is no duration (90d, 12h, 30m, 10s)",
+			keep);
 		return tg_control_error(msg);
 	}
 	err = retire(a, t, time(NULL), keep_s, &r);
 	if (err) {
-		snprintf(msg, sizeof(msg),
-			 "tenant-retire: %s not retired: its record in %s/" RETIRED
-			 " cannot be written: %s",
-			 name, a->opt.state_dir, strerror(-err));
+		snprintf(
+			msg, sizeof(msg),
+			"tenant-retire: %s not retired: its record in %s/" RETIRED
+			" cannot be written: %s",
+			name, a->opt.state_dir, strerror(-err));
 		return tg_control_error(msg);
 	}
 	err = a->retire_err;
 	o = json_object_new_object();
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	json_object_object_add(o, "retired", retired_one_json(r));
-	snprintf(msg, sizeof(msg),
-		 "tenant %s retired: recorded; cgroup %s frozen and its processes killed%s%s%s; kept %llds",
-		 name, r->cgroup, err ? " (not all: " : "",
-		 err ? strerror(-err) : "", err ? ")" : "",
-		 (long long)r->keep_s);
+	snprintf(
+		msg, sizeof(msg),
+		"tenant %s retired: recorded; cgroup %s frozen and its processes killed%s%s%s; kept %llds",
+		name, r->cgroup, err ? " (not all: " : "",
+		err ? strerror(-err) : "", err ? ")" : "",
+		(long long)r->keep_s);
 	json_object_object_add(o, "message", json_object_new_string(msg));
 	return o;
 }

@@ -70,13 +70,16 @@ int cmd_tenant_retire(const struct cli_opts *o, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'k')
-			return tg_err(2,
-				      "tenant retire: unknown option '%s' (tenant retire T [--keep DURATION])",
-				      argv[optind - 1]);
+			return tg_err(
+				2,
+				"tenant retire: unknown option '%s' (tenant retire T [--keep DURATION])",
+				argv[optind - 1]);
 		keep = optarg;
 	}
 	if (optind != argc - 1)
-		return tg_err(2, "tenant retire: one tenant is needed (tenant retire T [--keep DURATION])");
+		return tg_err(
+			2,
+			"tenant retire: one tenant is needed (tenant retire T [--keep DURATION])");
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd",
 			       json_object_new_string("tenant-retire"));
@@ -108,13 +111,16 @@ int cmd_tenant_erase(const struct cli_opts *o, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'n')
-			return tg_err(2,
-				      "tenant erase: unknown option '%s' (tenant erase T [--now])",
-				      argv[optind - 1]);
+			return tg_err(
+				2,
+				"tenant erase: unknown option '%s' (tenant erase T [--now])",
+				argv[optind - 1]);
 		now = 1;
 	}
 	if (optind != argc - 1)
-		return tg_err(2, "tenant erase: one tenant is needed (tenant erase T [--now])");
+		return tg_err(
+			2,
+			"tenant erase: one tenant is needed (tenant erase T [--now])");
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd",
 			       json_object_new_string("tenant-erase"));
@@ -202,8 +208,8 @@ static int name_outs(struct export_files *f)
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd[i]);
 		if (linkat(AT_FDCWD, proc, AT_FDCWD, f->path[i],
 			   AT_SYMLINK_FOLLOW) < 0)
-			err = tg_err(-errno, "tenant export: %s: %s", f->path[i],
-				     strerror(errno));
+			err = tg_err(-errno, "tenant export: %s: %s",
+				     f->path[i], strerror(errno));
 		else
 			f->made[i] = 1;
 	}
@@ -213,8 +219,8 @@ static int name_outs(struct export_files *f)
 /* export T --to FILE */
 int cmd_tenant_export(const struct cli_opts *o, int argc, char **argv)
 {
-	static const struct option opts[] = {{"to", required_argument, NULL, 't'},
-					     {}};
+	static const struct option opts[] = {
+		{"to", required_argument, NULL, 't'}, {}};
 	struct json_object *req, *r = NULL, *v;
 	struct export_files f;
 	const char *to = NULL;
@@ -225,24 +231,28 @@ int cmd_tenant_export(const struct cli_opts *o, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 't')
-			return tg_err(2,
-				      "tenant export: unknown option '%s' (tenant export T --to FILE)",
-				      argv[optind - 1]);
+			return tg_err(
+				2,
+				"tenant export: unknown option '%s' (tenant export T --to FILE)",
+				argv[optind - 1]);
 		to = optarg;
 	}
 	if (optind != argc - 1 || !to || !to[0])
-		return tg_err(2, "tenant export: a tenant and --to FILE are needed (tenant export T --to FILE)");
+		return tg_err(
+			2,
+			"tenant export: a tenant and --to FILE are needed (tenant export T --to FILE)");
 	if (names(&f, to))
 		return tg_err(2, "tenant export: --to %s: the name is too long",
 			      to);
 	for (i = 0; i < 4 && !err; i++) {
 		err = open_out(&f, i);
 		if (err)
-			err = tg_err(err, "tenant export: %s: %s%s", f.path[i],
-				     strerror(-err),
-				     err == -EEXIST
-					     ? " (an export never replaces a file)"
-					     : "");
+			err = tg_err(
+				err, "tenant export: %s: %s%s", f.path[i],
+				strerror(-err),
+				err == -EEXIST
+					? " (an export never replaces a file)"
+					: "");
 	}
 	if (err) {
 		export_close(&f, 1);
@@ -257,15 +267,18 @@ int cmd_tenant_export(const struct cli_opts *o, int argc, char **argv)
 	v = json_object_new_array();
 	for (i = 0; i < 2; i++)
 		json_object_array_add(
-			v, json_object_new_string(strrchr(f.path[i], '/')
-							  ? strrchr(f.path[i], '/') + 1
-							  : f.path[i]));
+			v, json_object_new_string(
+				   strrchr(f.path[i], '/')
+					   ? strrchr(f.path[i], '/') + 1
+					   : f.path[i]));
 	json_object_object_add(req, "names", v);
 	r = tg_control_call_fds(o->control_socket, req, f.fd, 2);
 	if (!r)
-		err = tg_err(-errno, "tenant export: cannot reach the agent at %s: %s%s",
-			     o->control_socket, strerror(errno),
-			     cli_unreachable_hint(errno));
+		err = tg_err(
+			-errno,
+			"tenant export: cannot reach the agent at %s: %s%s",
+			o->control_socket, strerror(errno),
+			cli_unreachable_hint(errno));
 	else if (json_object_object_get_ex(r, "error", &v))
 		err = tg_err(-EPERM, "tenant export: %s",
 			     json_object_get_string(v));
@@ -331,8 +344,10 @@ static int load_pub(const char *arg, unsigned char pk[32])
 	err = tg_grant_key_parse(buf, pk);
 	free(buf);
 	if (err)
-		return tg_err(1, "tenant verify: key %s: not an Ed25519 public key (44 base64 characters)",
-			      arg);
+		return tg_err(
+			1,
+			"tenant verify: key %s: not an Ed25519 public key (44 base64 characters)",
+			arg);
 	return 0;
 }
 
@@ -354,8 +369,10 @@ static int load_sig(const char *path, unsigned char sig[64])
 	      n != 64;
 	free(buf);
 	if (bad)
-		return tg_err(1, "tenant verify: %s: not a signature (64 bytes in base64)",
-			      path);
+		return tg_err(
+			1,
+			"tenant verify: %s: not a signature (64 bytes in base64)",
+			path);
 	return 0;
 }
 
@@ -380,12 +397,16 @@ static int check_data(struct archive *ar, const char *file,
 	crypto_hash_sha256_final(&st, sha);
 	tg_chain_hex(sha, sizeof(sha), hex);
 	if (total != e->size)
-		return tg_err(1, "tenant verify: %s: %s differs: %llu bytes, the manifest says %llu",
-			      file, e->path, (unsigned long long)total,
-			      (unsigned long long)e->size);
+		return tg_err(
+			1,
+			"tenant verify: %s: %s differs: %llu bytes, the manifest says %llu",
+			file, e->path, (unsigned long long)total,
+			(unsigned long long)e->size);
 	if (strcmp(hex, e->sha256))
-		return tg_err(1, "tenant verify: %s: %s differs: SHA-256 %s, the manifest says %s",
-			      file, e->path, hex, e->sha256);
+		return tg_err(
+			1,
+			"tenant verify: %s: %s differs: SHA-256 %s, the manifest says %s",
+			file, e->path, hex, e->sha256);
 	return 0;
 }
 
@@ -400,29 +421,37 @@ static int check_member(struct archive *ar, struct archive_entry *ae,
 	       : e->type == TG_MANIFEST_DIR ? AE_IFDIR
 					    : AE_IFLNK;
 	if (type != want)
-		return tg_err(1, "tenant verify: %s: %s differs: not a %s as the manifest says",
-			      file, e->path, tg_manifest_type_name(e->type));
+		return tg_err(
+			1,
+			"tenant verify: %s: %s differs: not a %s as the manifest says",
+			file, e->path, tg_manifest_type_name(e->type));
 	if ((archive_entry_perm(ae) & 07777) != e->mode)
-		return tg_err(1, "tenant verify: %s: %s differs: mode %04o, the manifest says %04o",
-			      file, e->path, archive_entry_perm(ae) & 07777,
-			      e->mode);
+		return tg_err(
+			1,
+			"tenant verify: %s: %s differs: mode %04o, the manifest says %04o",
+			file, e->path, archive_entry_perm(ae) & 07777, e->mode);
 	if (archive_entry_mtime(ae) != (time_t)e->mtime)
-		return tg_err(1, "tenant verify: %s: %s differs: mtime %lld, the manifest says %llu",
-			      file, e->path,
-			      (long long)archive_entry_mtime(ae),
-			      (unsigned long long)e->mtime);
+		return tg_err(
+			1,
+			"tenant verify: %s: %s differs: mtime %lld, the manifest says %llu",
+			file, e->path, (long long)archive_entry_mtime(ae),
+			(unsigned long long)e->mtime);
 	if (e->type == TG_MANIFEST_SYMLINK) {
 		target = archive_entry_symlink(ae);
 		if (!target || strcmp(target, e->target))
-			return tg_err(1, "tenant verify: %s: %s differs: its target is not '%s' as the manifest says",
-				      file, e->path, e->target);
+			return tg_err(
+				1,
+				"tenant verify: %s: %s differs: its target is not '%s' as the manifest says",
+				file, e->path, e->target);
 	}
 	if (e->type != TG_MANIFEST_FILE)
 		return 0;
 	if (archive_entry_size(ae) != (la_int64_t)e->size)
-		return tg_err(1, "tenant verify: %s: %s differs: %lld bytes, the manifest says %llu",
-			      file, e->path, (long long)archive_entry_size(ae),
-			      (unsigned long long)e->size);
+		return tg_err(
+			1,
+			"tenant verify: %s: %s differs: %lld bytes, the manifest says %llu",
+			file, e->path, (long long)archive_entry_size(ae),
+			(unsigned long long)e->size);
 	return check_data(ar, file, e);
 }
 
@@ -455,11 +484,15 @@ static int check_archive(const char *file, const struct tg_manifest *m)
 			name[--n] = '\0';
 		e = tg_manifest_find(m, name);
 		if (!e)
-			ret = tg_err(1, "tenant verify: %s: %s is not in the manifest (a member added)",
-				     file, name);
+			ret = tg_err(
+				1,
+				"tenant verify: %s: %s is not in the manifest (a member added)",
+				file, name);
 		else if (seen[e - m->v]++)
-			ret = tg_err(1, "tenant verify: %s: %s is in the archive twice",
-				     file, e->path);
+			ret = tg_err(
+				1,
+				"tenant verify: %s: %s is in the archive twice",
+				file, e->path);
 		else
 			ret = check_member(ar, ae, file, e);
 	}
@@ -468,8 +501,10 @@ static int check_archive(const char *file, const struct tg_manifest *m)
 			     archive_error_string(ar));
 	for (i = 0; !ret && i < m->n; i++)
 		if (!seen[i])
-			ret = tg_err(1, "tenant verify: %s: %s is missing (the manifest lists it)",
-				     file, m->v[i].path);
+			ret = tg_err(
+				1,
+				"tenant verify: %s: %s is missing (the manifest lists it)",
+				file, m->v[i].path);
 out_free:
 	archive_read_free(ar);
 	free(seen);
@@ -493,13 +528,16 @@ int cmd_tenant_verify(const struct cli_opts *o, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'k')
-			return tg_err(2,
-				      "tenant verify: unknown option '%s' (tenant verify FILE [--key PUB])",
-				      argv[optind - 1]);
+			return tg_err(
+				2,
+				"tenant verify: unknown option '%s' (tenant verify FILE [--key PUB])",
+				argv[optind - 1]);
 		key = optarg;
 	}
 	if (optind != argc - 1)
-		return tg_err(2, "tenant verify: one export is needed (tenant verify FILE [--key PUB])");
+		return tg_err(
+			2,
+			"tenant verify: one export is needed (tenant verify FILE [--key PUB])");
 	if (names(&f, argv[optind]))
 		return tg_err(2, "tenant verify: %s: the name is too long",
 			      argv[optind]);
@@ -514,8 +552,10 @@ int cmd_tenant_verify(const struct cli_opts *o, int argc, char **argv)
 	tg_grant_key_b64(pk, b64);
 	if (crypto_sign_verify_detached(sig, (unsigned char *)man, len, pk)) {
 		free(man);
-		return tg_err(1, "tenant verify: %s: the signature %s does not match this manifest and the key %s",
-			      f.path[1], f.path[2], b64);
+		return tg_err(
+			1,
+			"tenant verify: %s: the signature %s does not match this manifest and the key %s",
+			f.path[1], f.path[2], b64);
 	}
 	ret = tg_manifest_parse(man, len, &m, err, sizeof(err));
 	free(man);

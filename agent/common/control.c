@@ -523,8 +523,8 @@ struct json_object *tg_control_call_fd(const char *path,
 }
 
 struct json_object *tg_control_call_fds(const char *path,
-					struct json_object *req,
-					const int *fds, unsigned int n_fds)
+					struct json_object *req, const int *fds,
+					unsigned int n_fds)
 {
 	struct json_tokener *tok = NULL;
 	struct json_object *reply = NULL;

@@ -126,8 +126,8 @@ struct json_object *tg_control_call_fd(const char *path,
 				       struct json_object *req, int fd);
 /* The same, passing the n_fds descriptors fds (at most TG_CONTROL_MAX_FDS). */
 struct json_object *tg_control_call_fds(const char *path,
-					struct json_object *req,
-					const int *fds, unsigned int n_fds);
+					struct json_object *req, const int *fds,
+					unsigned int n_fds);
 
 /*
  * Client: connect to path and send req with the n descriptors fds

@@ -200,8 +200,8 @@ static int prepare(struct tg_manifest *m, char *err, size_t errlen)
 	for (i = 0; i < m->n; i++) {
 		if (!utf8_ok(m->v[i].path) ||
 		    (m->v[i].target && !utf8_ok(m->v[i].target))) {
-			snprintf(err, errlen,
-				 "%s: the name is not valid UTF-8", m->v[i].path);
+			snprintf(err, errlen, "%s: the name is not valid UTF-8",
+				 m->v[i].path);
 			return -EINVAL;
 		}
 		if (i && !strcmp(m->v[i - 1].path, m->v[i].path)) {
@@ -226,8 +226,8 @@ static int prepare(struct tg_manifest *m, char *err, size_t errlen)
 	return 0;
 }
 
-int tg_manifest_write(struct tg_manifest *m, char **out, size_t *len,
-		      char *err, size_t errlen)
+int tg_manifest_write(struct tg_manifest *m, char **out, size_t *len, char *err,
+		      size_t errlen)
 {
 	struct tg_buf b = {0};
 	size_t i;
@@ -242,7 +242,8 @@ int tg_manifest_write(struct tg_manifest *m, char **out, size_t *len,
 	r = r ?: tg_buf_put(&b, "]", 1) ?: put_kv(&b, "host", m->host, 0)
 		?: put_key(&b, "roots", 0) ?: tg_buf_put(&b, "[", 1);
 	for (i = 0; !r && i < m->n_roots; i++)
-		r = (i ? tg_buf_put(&b, ",", 1) : 0) ?: put_str(&b, m->roots[i]);
+		r = (i ? tg_buf_put(&b, ",", 1) : 0)
+			    ?: put_str(&b, m->roots[i]);
 	r = r ?: tg_buf_put(&b, "]", 1) ?: put_kv(&b, "tenant", m->tenant, 0)
 		?: put_u64(&b, "total_bytes", m->total_bytes, 0)
 		?: put_u64(&b, "total_files", m->total_files, 0)
@@ -266,7 +267,8 @@ static struct json_object *member(struct json_object *o, const char *k,
 {
 	struct json_object *v = NULL;
 
-	if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, t)) {
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, t)) {
 		snprintf(err, errlen, "%s: \"%s\" is missing or not a%s %s",
 			 where, k, t == json_type_int ? "n" : "",
 			 t == json_type_int	? "integer"
@@ -301,8 +303,8 @@ static const char *get_str(struct json_object *o, const char *k,
 	return j ? json_object_get_string(j) : NULL;
 }
 
-static int parse_entry(struct json_object *f, size_t i,
-		       struct tg_manifest *m, char *err, size_t errlen)
+static int parse_entry(struct json_object *f, size_t i, struct tg_manifest *m,
+		       char *err, size_t errlen)
 {
 	struct tg_manifest_entry e = {0};
 	const char *path, *type, *mode, *sha = NULL, *target = NULL;
@@ -322,17 +324,18 @@ static int parse_entry(struct json_object *f, size_t i,
 		return -EINVAL;
 	e.type = tg_manifest_type_parse(type);
 	md = strtoul(mode, &end, 8);
-	if (e.type < 0 || *end || strlen(mode) != 4 || md > 07777 ||
-	    !*path || strlen(path) >= TG_MANIFEST_PATH) {
-		snprintf(err, errlen, "%s (%s): a bad type, mode or path", where,
-			 path);
+	if (e.type < 0 || *end || strlen(mode) != 4 || md > 07777 || !*path ||
+	    strlen(path) >= TG_MANIFEST_PATH) {
+		snprintf(err, errlen, "%s (%s): a bad type, mode or path",
+			 where, path);
 		return -EINVAL;
 	}
 	e.mode = md;
 	if (e.type == TG_MANIFEST_FILE) {
 		if (!(sha = get_str(f, "sha256", where, err, errlen)))
 			return -EINVAL;
-		if (strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64) {
+		if (strlen(sha) != 64 ||
+		    strspn(sha, "0123456789abcdef") != 64) {
 			snprintf(err, errlen, "%s (%s): a bad sha256", where,
 				 path);
 			return -EINVAL;
@@ -419,9 +422,9 @@ int tg_manifest_parse(const char *buf, size_t len, struct tg_manifest *m,
 	if (len && buf[len - 1] == '\n')
 		len--;
 	if (len > TG_MANIFEST_MAX || memchr(buf, '\0', len)) {
-		snprintf(err, errlen, len > TG_MANIFEST_MAX
-					      ? "larger than %u bytes"
-					      : "holds a NUL byte",
+		snprintf(err, errlen,
+			 len > TG_MANIFEST_MAX ? "larger than %u bytes"
+					       : "holds a NUL byte",
 			 TG_MANIFEST_MAX);
 		return -EINVAL;
 	}
@@ -447,11 +450,12 @@ int tg_manifest_parse(const char *buf, size_t len, struct tg_manifest *m,
 	if (ret)
 		goto out_free;
 	if (tb != m->total_bytes || tf != m->total_files) {
-		snprintf(err, errlen,
-			 "the totals (%llu files, %llu bytes) are not those of its files (%llu, %llu)",
-			 (unsigned long long)tf, (unsigned long long)tb,
-			 (unsigned long long)m->total_files,
-			 (unsigned long long)m->total_bytes);
+		snprintf(
+			err, errlen,
+			"the totals (%llu files, %llu bytes) are not those of its files (%llu, %llu)",
+			(unsigned long long)tf, (unsigned long long)tb,
+			(unsigned long long)m->total_files,
+			(unsigned long long)m->total_bytes);
 		ret = -EINVAL;
 	} else if (clen != len || memcmp(canon, buf, len)) {
 		snprintf(err, errlen, "not in canonical form");

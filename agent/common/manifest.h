@@ -18,8 +18,8 @@
 
 #define TG_MANIFEST_TYPE    "tenantguard-export-manifest"
 #define TG_MANIFEST_VERSION 1
-#define TG_MANIFEST_MAX     (256u << 20) /* bytes of one manifest */
-#define TG_MANIFEST_PATH    4096	     /* bytes of a member's name */
+#define TG_MANIFEST_MAX	    (256u << 20) /* bytes of one manifest */
+#define TG_MANIFEST_PATH    4096	 /* bytes of a member's name */
 
 enum tg_manifest_type {
 	TG_MANIFEST_FILE,
@@ -63,8 +63,8 @@ int tg_manifest_add_root(struct tg_manifest *m, const char *root);
  * *len: 0, -EINVAL (a path or name is no valid UTF-8, or two members
  * share a path: named in err) or -ENOMEM.
  */
-int tg_manifest_write(struct tg_manifest *m, char **out, size_t *len,
-		      char *err, size_t errlen);
+int tg_manifest_write(struct tg_manifest *m, char **out, size_t *len, char *err,
+		      size_t errlen);
 
 /*
  * Parse buf (len bytes; one trailing newline allowed) into m: 0, or

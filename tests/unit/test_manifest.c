@@ -23,8 +23,10 @@
 static const char vector[] =
 	"{\"created\":1765100000,\"files\":["
 	"{\"mode\":\"0755\",\"mtime\":1765000000,\"path\":\"srv/t/acme\",\"size\":0,\"type\":\"dir\"},"
-	"{\"mode\":\"0644\",\"mtime\":1765000001,\"path\":\"srv/t/acme/a \\\"q\\\"\\n\\u0001\xc3\xa9\",\"sha256\":\"" SHA_A "\",\"size\":3,\"type\":\"file\"},"
-	"{\"mode\":\"0600\",\"mtime\":1765000002,\"path\":\"srv/t/acme/empty\",\"sha256\":\"" SHA_E "\",\"size\":0,\"type\":\"file\"},"
+	"{\"mode\":\"0644\",\"mtime\":1765000001,\"path\":\"srv/t/acme/a \\\"q\\\"\\n\\u0001\xc3\xa9\",\"sha256\":\"" SHA_A
+	"\",\"size\":3,\"type\":\"file\"},"
+	"{\"mode\":\"0600\",\"mtime\":1765000002,\"path\":\"srv/t/acme/empty\",\"sha256\":\"" SHA_E
+	"\",\"size\":0,\"type\":\"file\"},"
 	"{\"mode\":\"0777\",\"mtime\":1765000003,\"path\":\"srv/t/acme/link\",\"size\":0,\"target\":\"empty\",\"type\":\"symlink\"}"
 	"],\"host\":\"h1\",\"roots\":[\"/srv/t/acme\"],\"tenant\":\"acme\","
 	"\"total_bytes\":3,\"total_files\":2,"
@@ -33,13 +35,25 @@ static const char vector[] =
 static void fixed(struct tg_manifest *m)
 {
 	struct tg_manifest_entry e[] = {
-		{.path = "srv/t/acme/link", .type = TG_MANIFEST_SYMLINK,
-		 .mode = 0777, .mtime = 1765000003, .target = "empty"},
-		{.path = "srv/t/acme/empty", .type = TG_MANIFEST_FILE,
-		 .mode = 0600, .mtime = 1765000002, .sha256 = SHA_E},
-		{.path = "srv/t/acme/a \"q\"\n\x01\xc3\xa9", .type = TG_MANIFEST_FILE,
-		 .mode = 0644, .mtime = 1765000001, .size = 3, .sha256 = SHA_A},
-		{.path = "srv/t/acme", .type = TG_MANIFEST_DIR, .mode = 0755,
+		{.path = "srv/t/acme/link",
+		 .type = TG_MANIFEST_SYMLINK,
+		 .mode = 0777,
+		 .mtime = 1765000003,
+		 .target = "empty"},
+		{.path = "srv/t/acme/empty",
+		 .type = TG_MANIFEST_FILE,
+		 .mode = 0600,
+		 .mtime = 1765000002,
+		 .sha256 = SHA_E},
+		{.path = "srv/t/acme/a \"q\"\n\x01\xc3\xa9",
+		 .type = TG_MANIFEST_FILE,
+		 .mode = 0644,
+		 .mtime = 1765000001,
+		 .size = 3,
+		 .sha256 = SHA_A},
+		{.path = "srv/t/acme",
+		 .type = TG_MANIFEST_DIR,
+		 .mode = 0755,
 		 .mtime = 1765000000},
 	};
 	unsigned int i;
@@ -60,7 +74,8 @@ static void test_write_fixed(void **state)
 	size_t len = 0;
 
 	fixed(&m);
-	assert_int_equal(tg_manifest_write(&m, &out, &len, err, sizeof(err)), 0);
+	assert_int_equal(tg_manifest_write(&m, &out, &len, err, sizeof(err)),
+			 0);
 	assert_string_equal(out, vector);
 	assert_int_equal(len, strlen(vector));
 	assert_int_equal(m.total_files, 2);
@@ -77,9 +92,9 @@ static void test_parse_fixed(void **state)
 	struct tg_manifest_entry *e;
 	char err[256] = "", nl[sizeof(vector) + 1];
 
-	assert_int_equal(tg_manifest_parse(vector, strlen(vector), &m, err,
-					   sizeof(err)),
-			 0);
+	assert_int_equal(
+		tg_manifest_parse(vector, strlen(vector), &m, err, sizeof(err)),
+		0);
 	assert_string_equal(m.tenant, "acme");
 	assert_int_equal(m.n, 4);
 	e = tg_manifest_find(&m, "srv/t/acme/link");
@@ -93,8 +108,8 @@ static void test_parse_fixed(void **state)
 	tg_manifest_free(&m);
 	/* One trailing newline is allowed. */
 	snprintf(nl, sizeof(nl), "%s\n", vector);
-	assert_int_equal(tg_manifest_parse(nl, strlen(nl), &m, err, sizeof(err)),
-			 0);
+	assert_int_equal(
+		tg_manifest_parse(nl, strlen(nl), &m, err, sizeof(err)), 0);
 	tg_manifest_free(&m);
 }
 
@@ -108,9 +123,9 @@ static void refused(const char *from, const char *to, const char *want)
 	assert_non_null(at);
 	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - vector), vector, to,
 		 at + strlen(from));
-	assert_int_equal(tg_manifest_parse(buf, strlen(buf), &m, err,
-					   sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+		tg_manifest_parse(buf, strlen(buf), &m, err, sizeof(err)),
+		-EINVAL);
 	if (!strstr(err, want))
 		fail_msg("'%s' for %s -> %s, not '%s'", err, from, to, want);
 }
