@@ -121,6 +121,16 @@ fi
 echo 1 >"$TG_TDIR/acme/cgroup.kill"
 wait "$Z" 2>/dev/null
 run offboard/retire_again 1 "is retired already" "$TG" $CS tenant retire acme
+# Nothing is started in it: not through the agent, not by root's launcher.
+run offboard/run_via_agent_refused 125 "the tenant is retired" \
+	"$TG" $CS run --via-agent --tenant acme --uid 0 --gid 0 -- touch "$TG_T/ran2"
+run offboard/run_root_refused 125 "is frozen (a retired tenant" \
+	"$TG" $CS run --tenant acme --uid 0 --gid 0 -- touch "$TG_T/ran3"
+if [ -e "$TG_T/ran2" ] || [ -e "$TG_T/ran3" ]; then
+	tg_fail offboard/run_nothing_ran "$(ls "$TG_T")"
+else
+	tg_pass offboard/run_nothing_ran
+fi
 "$TG" $CS status --json >"$TG_T/status.json"
 if grep -q '"name": *"acme"' "$TG_T/status.json" &&
 	"$TG" $CS status | grep -q "^retired:     acme"; then
