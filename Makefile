@@ -20,7 +20,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 LIBS_PC := libbpf libseccomp libcap libnl-3.0 libnl-route-3.0 libnl-genl-3.0 \
-	   libnl-idiag-3.0 json-c yaml-0.1 libsodium libsystemd
+	   libnl-idiag-3.0 json-c yaml-0.1 libsodium libsystemd libarchive
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
 # Without the libraries only the targets that install them can run.

@@ -6,7 +6,7 @@ set -eu
 PKGS="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config
 libseccomp-dev seccomp libcap-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
 libnl-idiag-3-dev libjson-c-dev libyaml-dev libcmocka-dev libclang-rt-14-dev
-liburing-dev libsodium-dev libsystemd-dev
+liburing-dev libsodium-dev libsystemd-dev libarchive-dev
 qemu-system-x86 busybox-static cpio iproute2 kmod util-linux xz-utils zstd
 btrfs-progs prometheus python3
 debhelper lintian mmdebstrap man-db"

@@ -73,6 +73,7 @@ struct agent_opts {
 	int require_file;
 	const char *file_backend; /* auto, bpf-lsm, fanotify, none */
 	const char *spool_dir;	  /* unused with spool_size 0 */
+	const char *state_dir;	  /* host key, retired tenants (offboard.c) */
 	__u64 spool_size;
 	const char *metrics_file; /* NULL: none */
 	__u32 links_per_tenant;
@@ -106,6 +107,27 @@ struct agent_by {
 	char confirmed_comm[16];
 	char request_id[TG_CONFIRM_ID_LEN + 1]; /* the one confirmed, or "" */
 	char confirmed_by[96]; /* "uid 0 (bob, login uid 1001)", or "" */
+};
+
+/* A retired tenant, as the agent's state keeps it (offboard.c). */
+struct agent_retired {
+	char name[64];
+	__s64 since;  /* unix seconds */
+	__s64 keep_s; /* the retention, seconds */
+	char *cgroup; /* its cgroup's directory */
+	char **paths; /* the owned paths, still its */
+	unsigned int n_paths;
+	uid_t by_uid; /* who retired it */
+	long by_loginuid;
+	/*
+	 * The host's uptime since the retirement, in seconds, counted up to
+	 * boot_mark_s (CLOCK_BOOTTIME) of boot boot_id: what passed while the
+	 * host was down is not counted, nor the end of a boot after the last
+	 * count (the count errs short, never long).
+	 */
+	__s64 uptime_s, boot_mark_s;
+	char boot_id[37];
+	__s64 erased_at; /* unix seconds; 0 while not erased */
 };
 
 struct agent {
@@ -176,7 +198,46 @@ struct agent {
 	/* Descriptors of the poll loop. */
 	int signal_fd, inotify_fd, control_fd;
 	struct tg_control_server ctl; /* the clients of control_fd */
+	/* The state directory (offboard.c): the host's signing key. */
+	int state_fd;
+	unsigned char host_sk[64], host_pk[32];
+	char host_pub[45];	       /* host_pk in base64 */
+	int host_key_created;	       /* made by this start */
+	struct agent_retired *retired; /* the retired tenants */
+	int retire_err; /* the last retirement's freeze and kill, 0 if done */
+	unsigned int n_retired;
 };
+
+/* offboard.c: the state directory, retirement and export. */
+int agent_state_open(struct agent *a);
+void agent_state_close(struct agent *a);
+const struct agent_retired *agent_retired_find(const struct agent *a,
+					       const char *name);
+/*
+ * Whether policy p keeps every retired tenant, with its retired: entry and
+ * its paths: 0, or -EINVAL with each problem in d (file:line:column).
+ */
+int agent_retired_check(const struct agent *a, const struct tg_policy *p,
+			struct tg_diag *d);
+/* The retired tenants' ids to the fanotify backend, if it runs. */
+void agent_retired_fan(struct agent *a);
+/* The policy's tenants with retired: that are not yet, retired. */
+void agent_retire_from_policy(struct agent *a);
+/* Every retired tenant's cgroup frozen again and emptied (at start). */
+void agent_retired_hold(struct agent *a);
+struct json_object *agent_retired_json(const struct agent *a);
+struct json_object *agent_tenant_retire(struct agent *a,
+					struct json_object *req,
+					struct tg_control_io *io);
+struct json_object *agent_tenant_erase(struct agent *a, struct json_object *req,
+				       struct tg_control_io *io);
+/* The record of the retired tenants written anew: 0 or -errno. */
+int agent_save_retired(struct agent *a);
+/* The retired tenants' uptime counted up to now, the record written. */
+int agent_retired_account(struct agent *a);
+struct json_object *agent_tenant_export(struct agent *a,
+					struct json_object *req,
+					struct tg_control_io *io);
 
 /* options.c */
 void agent_opts_init(struct agent_opts *o);

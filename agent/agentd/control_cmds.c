@@ -495,6 +495,14 @@ static struct json_object *status_json(struct agent *a)
 			       json_object_new_int64(a->seed.conflicts));
 	json_object_object_add(o, "net", t);
 	json_object_object_add(o, "control", control_json(a));
+	t = json_object_new_object();
+	json_add_str(t, "algorithm", "ed25519");
+	json_add_str(t, "public_key", a->host_pub);
+	json_add_str(t, "state_dir", a->opt.state_dir);
+	json_object_object_add(t, "created_now",
+			       json_object_new_boolean(a->host_key_created));
+	json_object_object_add(o, "host_key", t);
+	json_object_object_add(o, "retired", agent_retired_json(a));
 	json_object_object_add(o, "reloads_ok",
 			       json_object_new_int64((int64_t)a->reloads_ok));
 	json_object_object_add(
@@ -732,6 +740,9 @@ static const struct {
 	{"run", agent_run},	  {"detach", cmd_detach},
 	{"confirm", cmd_confirm}, {"events", cmd_events},
 	{"report", cmd_events},	  {"policy-show", cmd_policy_show},
+	{"tenant-retire", agent_tenant_retire},
+	{"tenant-export", agent_tenant_export},
+	{"tenant-erase", agent_tenant_erase},
 };
 
 void agent_by_peer(const struct agent *a, struct agent_by *by)
@@ -1329,8 +1340,9 @@ static struct json_object *serve(struct agent *a, const struct tg_peer *peer,
 		return tg_control_error("unknown command");
 	/* Descriptors are asked for by these alone: the caller's, whatever
 	 * becomes of the request; any other is reset as it is closed. */
-	io->fds_wanted =
-		!strcmp(r->verb, "run") || !strcmp(r->verb, "seccomp-listener");
+	io->fds_wanted = !strcmp(r->verb, "run") ||
+			 !strcmp(r->verb, "seccomp-listener") ||
+			 !strcmp(r->verb, "tenant-export");
 	if (tg_authorize(r->verb, r->role)) {
 		need = tg_verb_role(r->verb);
 		caller_text(peer, r, caller, sizeof(caller));
@@ -1353,7 +1365,11 @@ static struct json_object *serve(struct agent *a, const struct tg_peer *peer,
 	a->peer_refused = 0;
 	a->view = &r->view;
 	a->conn = &io->conn;
-	if (agent_needs_confirm(a, r->verb))
+	if (agent_needs_confirm(a, r->verb) && io->fds_wanted &&
+	    !strcmp(r->verb, "tenant-export"))
+		o = tg_control_error(
+			"tenant-export: the policy makes it wait for a second person (confirm:), but an export writes to the requester's own files, which a confirmation cannot carry yet: take tenant-export out of confirm: to export");
+	else if (agent_needs_confirm(a, r->verb))
 		o = hold(a, peer, req, r);
 	else
 		o = cmds[i].fn(a, req, io);

@@ -924,6 +924,17 @@ struct json_object *tg_admin_event(const struct tg_event_fmt *f, const char *op,
 			     strnlen(comm, TG_COMM_LEN), op);
 }
 
+struct json_object *tg_tenant_event(const struct tg_event_fmt *f,
+				    const char *op, const char *verdict,
+				    const char *target, __u32 pid,
+				    const char *comm)
+{
+	return common_fields(f,
+			     tg_boot_to_real_ns() + tg_clock_ns(CLOCK_BOOTTIME),
+			     "tenant", verdict, "host", target, pid, comm,
+			     strnlen(comm, TG_COMM_LEN), op);
+}
+
 int tg_event_add_str(struct json_object *o, const char *key, const char *s,
 		     size_t n)
 {

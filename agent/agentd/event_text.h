@@ -77,6 +77,16 @@ struct json_object *tg_admin_event(const struct tg_event_fmt *f, const char *op,
 				   __u32 pid, const char *comm);
 
 /*
+ * A kind "tenant" event: a step of a tenant's offboarding (op: retire,
+ * export, ...) of tenant target, asked by pid (comm) of the host; the
+ * caller adds the rest. NULL with errno on failure.
+ */
+struct json_object *tg_tenant_event(const struct tg_event_fmt *f,
+				    const char *op, const char *verdict,
+				    const char *target, __u32 pid,
+				    const char *comm);
+
+/*
  * Add key with (up to n bytes of) s to event o, made valid UTF-8 (every
  * invalid byte U+FFFD). 0 or -ENOMEM.
  */

@@ -120,6 +120,8 @@ struct tg_fan {
 	struct tg_fan_stats st;
 	__u64 links_gen; /* links (and moves) the watch reported */
 	int rescan;	 /* a tenant waits for links to be scanned */
+	/* Retired tenants by id: their objects are refused to every opener. */
+	__u8 retired[TG_MAX_TENANTS];
 
 	pthread_mutex_t qlock; /* the record queue */
 	struct tg_event *q;
@@ -323,7 +325,9 @@ unknown_owner:
 	} else if (aerr) {
 		/* An owned object, an opener we cannot place: fail closed. */
 		f->st.failed++;
-	} else if (v->actor == TG_TENANT_HOST || v->actor == v->owner) {
+	} else if ((v->actor == TG_TENANT_HOST || v->actor == v->owner) &&
+		   !(v->owner < TG_MAX_TENANTS && f->retired[v->owner])) {
+		/* A retired tenant's files: nobody's but the agent's export. */
 		return;
 	}
 	if (aerr)
@@ -1112,6 +1116,18 @@ int tg_fan_rescan_links(struct tg_fan *f, const struct tg_registry *r)
 	wanted = f->rescan;
 	pthread_mutex_unlock(&f->lock);
 	return wanted ? scan_links(f, r, 1) : 0;
+}
+
+void tg_fan_set_retired(struct tg_fan *f, const __u32 *ids, size_t n)
+{
+	size_t i;
+
+	pthread_mutex_lock(&f->lock);
+	memset(f->retired, 0, sizeof(f->retired));
+	for (i = 0; i < n; i++)
+		if (ids[i] && ids[i] < TG_MAX_TENANTS)
+			f->retired[ids[i]] = 1;
+	pthread_mutex_unlock(&f->lock);
 }
 
 void tg_fan_set_limits(struct tg_fan *f, unsigned int decision_ms,

@@ -95,6 +95,12 @@ int tg_fan_rescan_links(struct tg_fan *f, const struct tg_registry *r);
 int tg_fan_fd(const struct tg_fan *f);
 
 /*
+ * The retired tenants (ids): every open of what they own is refused, to
+ * host processes too; only the agent's own opens (its export) pass.
+ */
+void tg_fan_set_retired(struct tg_fan *f, const __u32 *ids, size_t n);
+
+/*
  * Hand every queued decision to cb as a struct tg_event record (kind file,
  * the path as plain text).
  */

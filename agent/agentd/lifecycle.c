@@ -393,6 +393,25 @@ static int open_spool(struct agent *a)
 	return 0;
 }
 
+/*
+ * The state directory, once the kernel's side is known to work; a policy
+ * that leaves out a retired tenant stops the start.
+ */
+static int open_state(struct agent *a)
+{
+	struct tg_diag d = {};
+	unsigned int i;
+	int err = agent_state_open(a);
+
+	if (!err && agent_retired_check(a, &a->policy, &d)) {
+		for (i = 0; i < d.n; i++)
+			tg_info("%s", d.msgs[i]);
+		err = tg_err(-EINVAL, "policy rejected: not starting");
+	}
+	tg_diag_free(&d);
+	return err;
+}
+
 /* The policy in force, the tenants registered, the sockets of before. */
 static int start_enforcing(struct agent *a)
 {
@@ -427,7 +446,7 @@ int agent_start(struct agent *a)
 	unsigned int i;
 	int err;
 
-	a->signal_fd = a->inotify_fd = a->control_fd = -1;
+	a->signal_fd = a->inotify_fd = a->control_fd = a->state_fd = -1;
 	a->guard.procs_fd = a->guard.inodes_fd = -1;
 	a->bpf.cgroup_fd = -1;
 	tg_registry_init(&a->reg);
@@ -477,6 +496,9 @@ int agent_start(struct agent *a)
 	err = agent_pins_open(a);
 	if (!err)
 		err = start_kernel(a);
+	/* The host key and the retired tenants, which the policy must keep. */
+	if (!err)
+		err = open_state(a);
 	if (!err)
 		err = start_guard(a);
 	if (!err)
@@ -505,6 +527,9 @@ int agent_start(struct agent *a)
 			"viewers and operators",
 			a->opt.control_socket, a->opt.control_group);
 	agent_emit_backends(a, "start");
+	/* A retired tenant's cgroup stays frozen and empty. */
+	agent_retired_hold(a);
+	agent_retire_from_policy(a);
 	agent_report_local_routes(a);
 	/* What the kernel kept while no agent ran, then the record of it. */
 	ring_buffer__consume(a->bpf.rb);
@@ -613,6 +638,7 @@ void agent_stop(struct agent *a, int clean)
 		flush_sink(a);
 	}
 	tg_notify_free(a->notify);
+	agent_state_close(a);
 	tg_sink_free(a->sink);
 	tg_delivery_free(&a->dlv);
 	if (a->signal_fd >= 0)

@@ -29,6 +29,7 @@ void agent_opts_init(struct agent_opts *o)
 		.ringbuf_size = 1 << 20,
 		.file_backend = "auto",
 		.spool_dir = "/var/lib/tenantguard/spool",
+		.state_dir = "/var/lib/tenantguard/state",
 		.spool_size = 512ULL << 20,
 		.links_per_tenant = TG_LINKS_PER_TENANT,
 		.local_routes_max = TG_MAX_LOCAL_ROUTES,
@@ -68,6 +69,9 @@ void agent_usage(FILE *out)
 		"  --spool-dir DIR         events the collector has not acknowledged go there\n"
 		"                          when it is down or slow (default /var/lib/tenantguard/spool);\n"
 		"                          owned by root, writable by no group or others\n"
+		"  --state-dir DIR         the host's signing key (made at the first start) and the\n"
+		"                          record of retired tenants (default\n"
+		"                          /var/lib/tenantguard/state); owned by root, 0700\n"
 		"  --spool-size BYTES      spool limit, suffix K, M, G allowed (default 512M;\n"
 		"                          0: no spool, events wait in memory only)\n"
 		"  --metrics-file PATH     write Prometheus metrics there every 5 s, e.g.\n"
@@ -132,6 +136,7 @@ enum {
 	O_CONTROL,
 	O_FILEBE,
 	O_SPOOLDIR,
+	O_STATEDIR,
 	O_SPOOLSIZE,
 	O_METRICS,
 	O_LINKS,
@@ -226,6 +231,10 @@ static int check_opts(const struct agent_opts *o)
 	if (!o->spool_dir[0] || (o->metrics_file && !o->metrics_file[0]))
 		return tg_err(-EINVAL,
 			      "--spool-dir and --metrics-file need a path");
+	if (o->state_dir[0] != '/')
+		return tg_err(-EINVAL,
+			      "--state-dir: '%s' is not an absolute path",
+			      o->state_dir);
 	if (o->pin_dir[0] != '/' || strlen(o->pin_dir) > 3000)
 		return tg_err(-EINVAL,
 			      "--pin-dir: '%s' is not an absolute path",
@@ -296,6 +305,7 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 		{"require-file-isolation", no_argument, NULL, O_REQFILE},
 		{"file-backend", required_argument, NULL, O_FILEBE},
 		{"spool-dir", required_argument, NULL, O_SPOOLDIR},
+		{"state-dir", required_argument, NULL, O_STATEDIR},
 		{"spool-size", required_argument, NULL, O_SPOOLSIZE},
 		{"metrics-file", required_argument, NULL, O_METRICS},
 		{"links-per-tenant", required_argument, NULL, O_LINKS},
@@ -331,6 +341,7 @@ int agent_parse_args(struct agent_opts *o, int argc, char **argv)
 		case O_REQFILE: o->require_file = 1; break;
 		case O_FILEBE: o->file_backend = optarg; break;
 		case O_SPOOLDIR: o->spool_dir = optarg; break;
+		case O_STATEDIR: o->state_dir = optarg; break;
 		case O_METRICS: o->metrics_file = optarg; break;
 		case O_PINDIR: o->pin_dir = optarg; break;
 		case O_DETACH: o->detach = 1; break;

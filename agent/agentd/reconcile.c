@@ -43,6 +43,8 @@ static int apply_maps(struct agent *a, struct tg_apply_stats *st)
 	/* Hard links are looked for again when the owned roots change. */
 	if (a->fan)
 		err = tg_fan_apply(a->fan, &a->reg, 0);
+	if (!err)
+		agent_retired_fan(a);
 	return err ?: tg_bpf_apply(&a->bpf, &a->reg, st);
 }
 
@@ -137,6 +139,9 @@ int agent_load_policy(struct agent *a, struct tg_policy *p, struct tg_diag *d)
 		return 0;
 	}
 	err = tg_policy_load(p, a->opt.policy_file, a->opt.policy_dir, d);
+	/* A retired tenant stays retired, whatever the files say now. */
+	if (!err)
+		err = agent_retired_check(a, p, d);
 	if (err)
 		tg_policy_free(p);
 	return err;
@@ -324,6 +329,7 @@ int agent_reload(struct agent *a, struct json_object *errs,
 		a->reloads_failed++;
 	} else {
 		a->reloads_ok++;
+		agent_retire_from_policy(a);
 		/* A policy file replaced is a new inode to protect. */
 		if (a->bpf.guard_obj)
 			agent_guard_paths(a);

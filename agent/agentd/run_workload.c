@@ -191,6 +191,8 @@ static const char *check_request(struct agent *a, struct json_object *req,
 	r->tenant = tg_json_str(req, "tenant");
 	if (!tg_tenant_name_valid(r->tenant))
 		return "'tenant' missing or not a tenant name";
+	if (agent_retired_find(a, r->tenant))
+		return "the tenant is retired: nothing starts in its cgroup";
 	e = tg_registry_find_const(&a->reg, r->tenant);
 	if (!e || (!e->defined && !e->present))
 		return "no such tenant in the policy in force";

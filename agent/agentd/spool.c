@@ -312,26 +312,6 @@ static int load_head(struct tg_spool *sp)
 	return 0;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char p[PATH_MAX];
-	char *s;
-
-	if (snprintf(p, sizeof(p), "%s", dir) >= (int)sizeof(p))
-		return -ENAMETOOLONG;
-	for (s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(p, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int load_segments(struct tg_spool *sp, struct tg_spool_info *info)
 {
 	struct dirent *de;
@@ -403,7 +383,7 @@ struct tg_spool *tg_spool_open(const char *dir, __u64 max_bytes,
 		err = -ENOMEM;
 		goto out_free;
 	}
-	err = mkdir_p(dir);
+	err = tg_private_dir_make(dir);
 	if (err)
 		goto out_free;
 	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

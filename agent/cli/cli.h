@@ -50,6 +50,12 @@ int cli_reload_reply(struct json_object *r);
 /* The tenants a reload added, removed and changed. */
 void print_changes(struct json_object *r);
 
+/* tenant.c */
+int cmd_tenant_retire(const struct cli_opts *o, int argc, char **argv);
+int cmd_tenant_export(const struct cli_opts *o, int argc, char **argv);
+int cmd_tenant_verify(const struct cli_opts *o, int argc, char **argv);
+int cmd_tenant_erase(const struct cli_opts *o, int argc, char **argv);
+
 /* confirm.c */
 int cmd_confirm(const struct cli_opts *o, int argc, char **argv);
 int cmd_detach(const struct cli_opts *o, int argc, char **argv);

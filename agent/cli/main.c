@@ -12,6 +12,8 @@
  *   tenantguard grant keygen --out FILE
  *                     | approve REQUESTFILE --key KEYFILE [--valid DURATION]
  *                     | verify REQUESTFILE APPROVAL... --policy FILE
+ *   tenantguard tenant retire T [--keep DURATION] | export T --to FILE
+ *                      | verify FILE [--key PUB] | erase T [--now]
  *   tenantguard completion bash | help [--man]
  *
  * This file parses the global option and picks the subcommand; each
@@ -78,6 +80,18 @@ static const struct cli_cmd grant_cmds[] = {{"keygen", cmd_grant_keygen},
 					    {"verify", cmd_grant_verify},
 					    {}};
 
+static const struct cli_cmd tenant_cmds[] = {{"retire", cmd_tenant_retire},
+					     {"export", cmd_tenant_export},
+					     {"verify", cmd_tenant_verify},
+					     {"erase", cmd_tenant_erase},
+					     {}};
+
+/* tenant SUBCOMMAND ... */
+static int cmd_tenant(const struct cli_opts *o, int argc, char **argv)
+{
+	return cmd_select(tenant_cmds, o, argc - 1, argv + 1, argv[0]);
+}
+
 /* policy SUBCOMMAND ... */
 static int cmd_policy(const struct cli_opts *o, int argc, char **argv)
 {
@@ -106,6 +120,7 @@ static const struct cli_cmd cmds[] = {{"help", cmd_help},
 				      {"run", cmd_run},
 				      {"seccomp", cmd_seccomp},
 				      {"grant", cmd_grant},
+				      {"tenant", cmd_tenant},
 				      {"detach", cmd_detach},
 				      {"confirm", cmd_confirm},
 				      {"report", cmd_report},

@@ -444,6 +444,16 @@ int cmd_status(const struct cli_opts *o, int argc, char **argv)
 	printf("agent:       tenantguard-agent %s\n", jstr(r, "version"));
 	printf("policy:      %s (generation %s, default mode %s)\n",
 	       jstr(r, "policy"), jstr(r, "generation"), jstr(r, "mode"));
+	if (json_object_object_get_ex(r, "host_key", &v))
+		printf("host key:    ed25519 %s (signs exports; %s)\n",
+		       jstr(v, "public_key"), jstr(v, "state_dir"));
+	if (json_object_object_get_ex(r, "retired", &ts))
+		for (i = 0; i < json_object_array_length(ts); i++) {
+			t = json_object_array_get_idx(ts, i);
+			printf("retired:     %s (since @%s, kept %ss, cgroup %s frozen)\n",
+			       jstr(t, "name"), jstr(t, "since"),
+			       jstr(t, "keep_s"), jstr(t, "cgroup"));
+		}
 	json_object_object_get_ex(r, "backends", &v);
 	printf("backends:    file %s, net %s, unix %s, proc %s\n",
 	       jstr(v, "file"), jstr(v, "net"), jstr(v, "unix"),

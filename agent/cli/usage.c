@@ -110,6 +110,29 @@ static const struct cli_opt_doc grant_verify_opts[] = {
 	{"--boot-id", "ID", NULL, "the boot to check for (default: this one)"},
 	{}};
 
+static const struct cli_opt_doc retire_opts[] = {
+	{"--keep", "DURATION", NULL,
+	 "how long its data is kept before it may be erased (default 90d)"},
+	{}};
+
+static const struct cli_opt_doc tenant_export_opts[] = {
+	{"--to", "FILE", "@file",
+	 "the archive; FILE.manifest.json, FILE.manifest.sig and FILE.pub "
+	 "beside it (never over a file, never in a tenant's tree)"},
+	{}};
+
+static const struct cli_opt_doc tenant_verify_opts[] = {
+	{"--key", "PUB|FILE", "@file",
+	 "the host's public key (base64, as status shows it; default "
+	 "FILE.pub)"},
+	{}};
+
+static const struct cli_opt_doc erase_opts[] = {
+	{"--now", NULL, NULL,
+	 "before the retention has passed: only when a second person "
+	 "confirms it (tenant-erase in the policy's confirm:)"},
+	{}};
+
 static const struct cli_opt_doc no_opts[] = {{}};
 static const struct cli_opt_doc show_opts[] = {
 	{"--tenant", "T", NULL, "that tenant only"},
@@ -266,6 +289,36 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "exit status 0 approved, 1 refused. It activates nothing: the\n"
 	 "agent does not yet activate grants",
 	 grant_verify_opts},
+	{"tenant retire", "T [--keep DURATION]",
+	 "retire tenant T (admin): recorded durably in the agent's state,\n"
+	 "its cgroup frozen (nothing put in it runs) and its processes\n"
+	 "killed, its paths kept its own; every step an event\n"
+	 "(docs/offboarding.md)",
+	 retire_opts},
+	{"tenant export", "T --to FILE",
+	 "a retired tenant's owned paths (admin), read by the agent: a\n"
+	 "tar archive (pax) into FILE, its manifest (every member's\n"
+	 "path, type, mode, mtime, size, SHA-256; totals) in canonical\n"
+	 "JSON into FILE.manifest.json, the host key's Ed25519 signature\n"
+	 "of it into FILE.manifest.sig and that key into FILE.pub; a\n"
+	 "live tenant is refused (grants are not active yet), as is a\n"
+	 "FILE inside any tenant's tree",
+	 tenant_export_opts},
+	{"tenant verify", "FILE [--key PUB|FILE]",
+	 "check an export (runs anywhere, needs no agent): the\n"
+	 "manifest's signature by the key (compare it with the key\n"
+	 "status shows), then every member byte for byte, nothing\n"
+	 "missing, nothing added; exit 0 only when all match, else 1\n"
+	 "naming the first file that differs and how",
+	 tenant_verify_opts},
+	{"tenant erase", "T [--now]",
+	 "remove a retired tenant's owned trees (admin) once its\n"
+	 "retention has passed by the wall clock and by the host's\n"
+	 "uptime since the retirement (never automatically); files are\n"
+	 "unlinked: \"deleted, storage not sanitized\"; the erasure\n"
+	 "certificate, signed with the host key, goes to the agent's\n"
+	 "state directory and into an event",
+	 erase_opts},
 	{"completion", "bash", "print the bash completion of " PROG, no_opts},
 	{"help", "[--man]", "this text (--man: the manual page, roff)",
 	 no_opts},

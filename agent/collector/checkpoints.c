@@ -22,6 +22,7 @@
 #include "common/chain.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/sign_key.h"
 
 #define KEY_NAME       "signing.key" /* in the state directory */
 #define OLD_KEY_SUFFIX ".key"	     /* beside the log, before */
@@ -31,23 +32,6 @@
 #define HEAD_MAGIC     "tenantguard-log-head-v1"
 /* HEAD_MAGIC, a space, 20 digits, a space, 64 hex, a newline. */
 #define HEAD_LEN (sizeof(HEAD_MAGIC) + 21 + TG_CHAIN_HEX + 1)
-
-/* The key in fd (hex of the secret key): its two halves. 0 or -errno. */
-static int read_key(int fd, unsigned char sk[TG_CHAIN_SECRET],
-		    unsigned char pk[TG_CHAIN_KEY])
-{
-	char hex[KEY_HEX + 2];
-	ssize_t n = pread(fd, hex, sizeof(hex) - 1, 0);
-	int err = 0;
-
-	if (n < KEY_HEX)
-		return n < 0 ? -errno : -EINVAL;
-	if (tg_chain_unhex(hex, KEY_HEX, sk, TG_CHAIN_SECRET) ||
-	    crypto_sign_ed25519_sk_to_pk(pk, sk))
-		err = -EINVAL;
-	sodium_memzero(hex, sizeof(hex));
-	return err;
-}
 
 /* The public key in the key file at dir_fd/name as hex; 0 or -errno. */
 static int public_key_at(int dir_fd, const char *name,
@@ -59,7 +43,7 @@ static int public_key_at(int dir_fd, const char *name,
 	fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = read_key(fd, sk, pk);
+	err = tg_sign_key_read(fd, sk, pk);
 	close(fd);
 	sodium_memzero(sk, sizeof(sk));
 	if (!err)
@@ -148,7 +132,7 @@ static int move_old_key(struct tg_collector *c)
 	fd = tg_eventlog_open_file(&c->log, OLD_KEY_SUFFIX, O_RDONLY);
 	if (fd < 0)
 		return -errno;
-	err = read_key(fd, c->sign_key, c->public_key);
+	err = tg_sign_key_read(fd, c->sign_key, c->public_key);
 	close(fd);
 	if (!err)
 		err = install_key(c, c->sign_key);
@@ -174,7 +158,7 @@ static void old_key_left(struct tg_collector *c)
 
 	if (fd < 0)
 		return;
-	same = !read_key(fd, sk, pk) &&
+	same = !tg_sign_key_read(fd, sk, pk) &&
 	       !sodium_memcmp(sk, c->sign_key, sizeof(sk));
 	close(fd);
 	sodium_memzero(sk, sizeof(sk));
@@ -211,7 +195,7 @@ int tg_collector_load_key(struct tg_collector *c)
 		err = fd < 0 ? -errno : 0;
 	}
 	if (fd >= 0) {
-		err = read_key(fd, c->sign_key, c->public_key);
+		err = tg_sign_key_read(fd, c->sign_key, c->public_key);
 		close(fd);
 		if (!err)
 			old_key_left(c);

@@ -519,6 +519,13 @@ struct json_object *tg_control_call(const char *path, struct json_object *req)
 struct json_object *tg_control_call_fd(const char *path,
 				       struct json_object *req, int pass_fd)
 {
+	return tg_control_call_fds(path, req, &pass_fd, pass_fd >= 0 ? 1 : 0);
+}
+
+struct json_object *tg_control_call_fds(const char *path,
+					struct json_object *req, const int *fds,
+					unsigned int n_fds)
+{
 	struct json_tokener *tok = NULL;
 	struct json_object *reply = NULL;
 	char buf[65536];
@@ -526,7 +533,7 @@ struct json_object *tg_control_call_fd(const char *path,
 	ssize_t n;
 	int fd, err;
 
-	fd = tg_control_send(path, req, &pass_fd, pass_fd >= 0 ? 1 : 0);
+	fd = tg_control_send(path, req, fds, n_fds);
 	if (fd < 0) {
 		errno = -fd;
 		return NULL;

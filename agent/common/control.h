@@ -124,6 +124,10 @@ struct json_object *tg_control_call(const char *path, struct json_object *req);
 /* The same, passing fd (>= 0) along with the request. */
 struct json_object *tg_control_call_fd(const char *path,
 				       struct json_object *req, int fd);
+/* The same, passing the n_fds descriptors fds (at most TG_CONTROL_MAX_FDS). */
+struct json_object *tg_control_call_fds(const char *path,
+					struct json_object *req, const int *fds,
+					unsigned int n_fds);
 
 /*
  * Client: connect to path and send req with the n descriptors fds

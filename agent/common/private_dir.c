@@ -2,6 +2,7 @@
 /* A directory only its user (or root) may write: owner and mode checked. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -26,4 +27,24 @@ int tg_private_dir_check(int fd, uid_t uid, char *why, size_t len)
 		 (unsigned int)st.st_uid, (unsigned int)(st.st_mode & 07777),
 		 (unsigned int)uid);
 	return -EPERM;
+}
+
+int tg_private_dir_make(const char *dir)
+{
+	char p[PATH_MAX];
+	char *s;
+
+	if (snprintf(p, sizeof(p), "%s", dir) >= (int)sizeof(p))
+		return -ENAMETOOLONG;
+	for (s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
 }

@@ -18,4 +18,10 @@
  */
 int tg_private_dir_check(int fd, uid_t uid, char *why, size_t len);
 
+/*
+ * dir made with its parents (those 0755, dir itself 0700) where missing:
+ * 0, or -errno.
+ */
+int tg_private_dir_make(const char *dir);
+
 #endif /* TG_COMMON_PRIVATE_DIR_H */

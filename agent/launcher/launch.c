@@ -437,6 +437,23 @@ static int supervise(const struct tg_launch *l, struct tg_terminal *t,
 	return status;
 }
 
+/*
+ * Whether the cgroup open at cgfd is frozen (cgroup.freeze 1): what is
+ * put in it would never run. A cgroup without the file is not.
+ */
+static int cgroup_frozen(int cgfd)
+{
+	char c = '0';
+	int fd = openat(cgfd, "cgroup.freeze", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (read(fd, &c, 1) != 1)
+		c = '0';
+	close(fd);
+	return c == '1';
+}
+
 int tg_launch(const struct tg_launch *l)
 {
 	static const int sigs[] = {SIGCHLD, SIGINT,  SIGTERM, SIGHUP,
@@ -468,6 +485,12 @@ int tg_launch(const struct tg_launch *l)
 		tg_err(EXIT_LAUNCH, "tenant cgroup %s: %s", l->cgroup,
 		       strerror(errno));
 		goto out_close_terminal;
+	}
+	if (cgroup_frozen(cgfd)) {
+		tg_err(EXIT_LAUNCH,
+		       "tenant cgroup %s is frozen (a retired tenant stays so: tenantguard status lists them): nothing started",
+		       l->cgroup);
+		goto out_close_cgroup;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp)) {
 		tg_err(EXIT_LAUNCH, "socketpair: %s", strerror(errno));

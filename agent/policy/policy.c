@@ -17,10 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <yaml.h>
 
 #include "common/confirm.h"
+#include "common/event_filter.h"
 #include "common/grant_key.h"
 #include "policy/policy.h"
 #include "policy/yaml_tree.h"
@@ -597,6 +599,65 @@ static int tenant_approvers(struct yctx *c, struct tg_policy_tenant *t,
 	return 0;
 }
 
+/* since: YYYY-MM-DD (UTC midnight) or YYYY-MM-DDTHH:MM:SSZ, into *t. */
+static int parse_date(const char *s, __s64 *t)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end && *end == 'T')
+		end = strptime(end, "T%H:%M:%SZ", &tm);
+	if (!end || *end)
+		return -EINVAL;
+	*t = (__s64)timegm(&tm);
+	return 0;
+}
+
+static int tenant_retired(struct yctx *c, struct tg_policy_tenant *t,
+			  const struct ynode *y)
+{
+	static const char *const keys[] = {"since", "keep", NULL};
+	const struct ynode *since, *keep;
+	int err;
+
+	if (y_want(c, y, Y_MAP, "retired"))
+		return -EINVAL;
+	err = y_check_keys(c, y, keys, "retired");
+	since = y_get(y, "since");
+	keep = y_get(y, "keep");
+	if (!since) {
+		YERR(c, y, "retired needs since (a date: 2026-12-07)");
+		return -EINVAL;
+	}
+	if (y_want(c, since, Y_SCALAR, "since") ||
+	    (keep && y_want(c, keep, Y_SCALAR, "keep")))
+		return -EINVAL;
+	if (parse_date(since->value, &t->retired_since)) {
+		YERR(c, since,
+		     "since: '%s' is no date (2026-12-07 or 2026-12-07T10:00:00Z)",
+		     since->value);
+		err = -EINVAL;
+	}
+	t->retired_keep_s = 90LL * 86400;
+	if (keep && (tg_parse_duration(keep->value, &t->retired_keep_s) ||
+		     t->retired_keep_s <= 0)) {
+		YERR(c, keep, "keep: '%s' is no duration (90d, 12h, 30m)",
+		     keep->value);
+		err = -EINVAL;
+	}
+	if (err)
+		return err;
+	if (asprintf(&t->retired_where, "%s:%u:%u", c->name, y->line, y->col) <
+	    0) {
+		t->retired_where = NULL;
+		return -ENOMEM;
+	}
+	t->retired = 1;
+	return 0;
+}
+
 /* The keys of a tenant, parsed in this order (the order of their messages). */
 static const struct {
 	const char *key;
@@ -608,6 +669,7 @@ static const struct {
 	{"paths", tenant_paths},       {"ports", tenant_ports},
 	{"networks", tenant_networks}, {"allow_from", tenant_allow_from},
 	{"auditors", tenant_auditors}, {"approvers", tenant_approvers},
+	{"retired", tenant_retired},
 };
 
 #define N_TENANT_KEYS (sizeof(tenant_keys) / sizeof(tenant_keys[0]))
@@ -1253,6 +1315,7 @@ void tg_policy_free(struct tg_policy *p)
 		free_strv(t->allow_from, t->n_allow_from);
 		free(t->cgroup);
 		free(t->cgroup_where);
+		free(t->retired_where);
 		free(t->where);
 		free(t->ports);
 		free(t->networks);

@@ -71,6 +71,13 @@ struct tg_policy_tenant {
 	/* Who approves its grants (need 0: nobody, no grant). */
 	struct tg_approvers approvers;
 	char *where; /* file:line:column of its definition */
+	/*
+	 * retired: {since: DATE, keep: DURATION}: the tenant is retired
+	 * (docs/offboarding.md); since in unix seconds, keep in seconds.
+	 */
+	int retired;
+	__s64 retired_since, retired_keep_s;
+	char *retired_where; /* file:line:column of retired:, or NULL */
 };
 
 struct tg_policy {

@@ -42,7 +42,8 @@ start()
 	unshare -m sh -c "mount --bind '$E' /etc/tenantguard &&
 		exec '$TG_BIN/tenantguard-agent' --event-socket '$TG_SOCK' \
 		--control-socket '$TG_T/control.sock' --pin-dir '$TG_PINS' \
-		--spool-dir '$TG_T/spool' --collector-user '${TG_COLLECTOR_USER:-root}' \
+		--spool-dir '$TG_T/spool' --state-dir '$TG_T/state' \
+		--collector-user '${TG_COLLECTOR_USER:-root}' \
 		--tenants-cgroup '$TG_TENANTS' --paths-root '$TG_SRV'" \
 		2>"$TG_T/agent.err" &
 	TG_AGENT_PID=$!

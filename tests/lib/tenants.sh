@@ -205,7 +205,8 @@ tg_start_collector()
 
 # tg_start_agent [ARGS...]: start the agent on the test tenants, wait until
 # it enforces. Its stderr is in $TG_T/agent.err, its spool in $TG_T/spool
-# (or $TG_SPOOL). With TG_POLICY set, the
+# (or $TG_SPOOL), its state (host key, retired tenants) in $TG_T/state (or
+# $TG_STATE). With TG_POLICY set, the
 # agent runs that policy file instead of the built-in zero-config policy.
 # It trusts the event socket to TG_COLLECTOR_USER (root when empty), the
 # user tg_start_collector runs the collector as.
@@ -223,7 +224,8 @@ tg_start_agent()
 	rm -f "$TG_T/agent.err"
 	"$TG_BIN/tenantguard-agent" --event-socket "$TG_SOCK" \
 		--control-socket "$TG_T/control.sock" --pin-dir "$TG_PINS" \
-		--spool-dir "${TG_SPOOL:-$TG_T/spool}" "$@" \
+		--spool-dir "${TG_SPOOL:-$TG_T/spool}" \
+		--state-dir "${TG_STATE:-$TG_T/state}" "$@" \
 		2>"$TG_T/agent.err" &
 	TG_AGENT_PID=$!
 	tg_track "$TG_AGENT_PID"
