@@ -199,6 +199,7 @@ tg_event support_file_event kind=file verdict=deny tenant=host actor=support \
 	login_uid=4242 target_tenant=acme
 grep '"kind":"file"' "$TG_LOG" | grep '"actor":"support"' | head -n 1 | cut -c1-900 | sed 's/^/# /'
 tg_cli status 2>&1 | grep -E "^(file|guard)" | sed 's/^/# /'
+grep -iE "file isolation|refused|verif|processed|invalid|too |error" "$TG_T/agent.err" | tail -n 25 | cut -c1-400 | sed 's/^/# /'
 if [ "$(tg_count kind=file actor=support)" = 0 ]; then
 	grep -v '"kind":"net"' "$TG_LOG" | tail -n 4 | cut -c1-700 | sed 's/^/# /'
 	tg_cli status 2>&1 | grep -iE "drop|malformed|file|guard" | sed 's/^/# /'
@@ -210,6 +211,13 @@ tg_probe owner_file_allowed --cgroup "$A" --expect ok open "$S/acme/data" r
 # With BPF LSM (the guests): unix sockets, processes, /proc, the guard,
 # the cgroups of tenants, and the login uid itself.
 if grep -qs bpf /sys/kernel/security/lsm; then
+	# Every object loaded with the support checks (the file object is the
+	# one nearest the verifier's limits).
+	be=$(tg_cli status --json | tr -d ' \n' | grep -o '"backends":{[^}]*}')
+	case "$be" in
+	*'"file":"bpf-lsm"'*'"unix":"bpf-lsm"'*'"proc":"bpf-lsm"'*) tg_pass lsm_objects_loaded ;;
+	*) tg_fail lsm_objects_loaded "$be" ;;
+	esac
 	"$P" --cgroup "$A" sock-listen unix-stream @tgsup$$ "$TG_T/usock.ready" &
 	tg_track $!
 	tg_wait_file "$TG_T/usock.ready" 20
