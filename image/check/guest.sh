@@ -107,6 +107,7 @@ probe_start()
 			cat /srv/tenants/globex/secret >/dev/null 2>&1 && echo LEAK file
 			timeout 5 busybox wget -q -O /dev/null http://127.0.0.1:8180/ 2>/dev/null && echo LEAK net
 			echo tick
+			sleep 0.5
 		done'
 	wait_for 20 grep -q tick /run/tg-probe.out
 }
@@ -126,17 +127,21 @@ restarts() { mono tenantguard-agent.service NRestarts; }
 
 probe_start
 pid0=$(mono tenantguard-agent.service MainPID)
+t0=$(up)
 check agent_restart systemctl restart tenantguard-agent.service
+echo "FIG agent_restart $(echo "$(up) $t0" | awk '{ printf "%.1f", $1 - $2 }') s (systemctl restart, under the probe)"
 pid1=$(mono tenantguard-agent.service MainPID)
 [ "$pid1" != "$pid0" ] && [ "$pid1" != 0 ] && pass agent_restart_new_pid || fail agent_restart_new_pid "$pid0 -> $pid1"
 n0=$(restarts)
+t0=$(up)
 kill -9 "$pid1"
-if wait_for 60 sh -c "[ \$(systemctl show -p NRestarts --value tenantguard-agent) -gt $n0 ] &&
+if wait_for 150 sh -c "[ \$(systemctl show -p NRestarts --value tenantguard-agent) -gt $n0 ] &&
 	systemctl is-active -q tenantguard-agent"; then
 	pass agent_kill9_restarted
 else
 	fail agent_kill9_restarted "NRestarts $(restarts), $(systemctl is-active tenantguard-agent)"
 fi
+echo "FIG agent_kill9_to_active $(echo "$(up) $t0" | awk '{ printf "%.1f", $1 - $2 }') s"
 sleep 2
 probe_end no_gap_restart_kill
 check tenants_kept_running systemctl is-active acme-web.service globex-web.service tenantguard-enforcing.service
@@ -147,8 +152,10 @@ prog_tags() { bpftool prog show 2>/dev/null | awk '/ tag / { for (i = 1; i < NF;
 if [ -f "$dir/tenantguard-next.deb" ]; then
 	prog_tags >/tmp/tags.before
 	probe_start
+	t0=$(up)
 	check upgrade_dpkg dpkg -i "$dir/tenantguard-next.deb"
-	wait_for 60 systemctl is-active -q tenantguard-agent.service
+	wait_for 150 systemctl is-active -q tenantguard-agent.service
+	echo "FIG upgrade $(echo "$(up) $t0" | awk '{ printf "%.1f", $1 - $2 }') s (dpkg -i to the new agent active)"
 	sleep 2
 	probe_end upgrade_no_gap
 	check upgrade_version sh -c 'dpkg-query -W -f "\${Version}" tenantguard | grep -q "+next1$"'
@@ -158,6 +165,9 @@ if [ -f "$dir/tenantguard-next.deb" ]; then
 else
 	echo "SKIP upgrade: no next package"
 fi
+
+# The agent's log, for whoever reads results.txt.
+journalctl -b -u tenantguard-agent.service --no-pager -o short-monotonic 2>/dev/null | tail -n 60 | sed 's/^/# journal /'
 
 # Exposure scores of the installed units.
 for u in tenantguard-collector tenantguard-agent tenantguard-enforcing; do
