@@ -4,8 +4,9 @@
 # with the checks of make check-image, image/check/, added and run at boot):
 #   tenantguard.img  a bootable raw disk (MBR, one ext4 partition labelled
 #                    tgroot, GRUB for BIOS with bpf in the kernel's LSM list)
-#   vmlinuz, initrd.img, cmdline  the image's kernel, initramfs and GRUB's
-#                    kernel command line, to boot it with QEMU's -kernel
+#   vmlinuz, initrd.img, cmdline, kernel-version  the image's kernel,
+#                    initramfs and GRUB's kernel command line, to boot it
+#                    with QEMU's -kernel
 # The cached base (image/base.sh: Debian's packages only) is unpacked, the
 # package (FILE, default the newest DIR/deb/tenantguard_*.deb, `make deb`)
 # installed into it with dpkg as at any install, the example tenants of
@@ -114,6 +115,7 @@ CFG
 cp "$root/boot/vmlinuz-$kver" "$out/vmlinuz"
 cp "$root/boot/initrd.img-$kver" "$out/initrd.img"
 echo "$cmdline" >"$out/cmdline"
+echo "$kver" >"$out/kernel-version"
 
 # The disk: the MBR with GRUB's boot sector, GRUB's core image in the gap
 # before the partition (1 MiB), the ext4 file system holding the tree.
@@ -129,4 +131,5 @@ mke2fs -q -F -t ext4 -L tgroot -d "$root" -E offset=1048576 "$out/tenantguard.im
 dd if="$root/usr/lib/grub/i386-pc/boot.img" of="$out/tenantguard.img.tmp" bs=440 count=1 conv=notrunc status=none
 dd if="$out/core.img" of="$out/tenantguard.img.tmp" bs=512 seek=1 conv=notrunc status=none
 mv "$out/tenantguard.img.tmp" "$out/tenantguard.img"
+rm -rf "$root" "$out/core.img"
 echo "image: $out/tenantguard.img ($size MiB, $used MiB used; kernel $kver; base $base_s s, total $(($(date +%s) - start)) s)"

@@ -49,7 +49,7 @@ echo "PASS image_build"
 
 img=$out/image-check
 rm -f "$img/console.log" "$img/results.log"
-echo "image: booting $(basename "$(ls "$img"/root/boot/vmlinuz-* | tail -n 1)") under QEMU (TCG), waiting for the QEMU slot"
+echo "image: booting Linux $(cat "$img/kernel-version") under QEMU (TCG), waiting for the QEMU slot"
 # One QEMU at a time on this machine (the lock); one vCPU: TCG with more
 # than one thread saw stale code patched by another CPU (vm-tests/run.sh).
 boot=$(date +%s)
