@@ -4,8 +4,9 @@
 # Debian's packages only: systemd, the Debian kernel and its initramfs,
 # GRUB (BIOS), busybox (the tenants' web servers), bpftool, and the
 # packages DEB depends on, so that DEB installs into it offline. Cached in
-# CACHE_DIR (/var/cache/tenantguard as root), keyed by the suite and the
-# package list: a new build of the project does not rebuild it. The
+# CACHE_DIR (/var/cache/tenantguard as root), keyed by the suite, the
+# package list and this script: a new build of the project does not
+# rebuild it; only the newest base of a suite is kept. The
 # archive is the one this machine's apt is configured with.
 set -eu
 deb=${1:?usage: base.sh DEB [CACHE_DIR]}
@@ -16,7 +17,8 @@ grub-pc-bin grub2-common busybox bpftool apt e2fsprogs kmod procps dbus"
 
 deps=$(dpkg-deb -f "$deb" Depends | sed 's/([^)]*)//g; s/|[^,]*//g; s/,/ /g')
 pkgs=$(printf '%s\n' $PKGS $deps | sort -u | tr '\n' ' ')
-key=$(printf '%s %s\n' "$suite" "$pkgs" | md5sum | cut -c1-12)
+# The key: the suite, the package list, and this script (its hooks).
+key=$( (printf '%s %s\n' "$suite" "$pkgs" && cat "$0") | md5sum | cut -c1-12)
 tar=$cache/image-base-$suite-$key.tar
 if [ -s "$tar" ]; then
 	echo "$tar"
@@ -51,4 +53,8 @@ if ! mmdebstrap --variant=minbase --format=tar \
 	exit 1
 fi
 mv "$tar.tmp" "$tar"
+# Earlier bases of this suite are of no more use.
+for old in "$cache"/image-base-"$suite"-*.tar; do
+	[ "$old" = "$tar" ] || rm -f "$old" "${old%.tar}.log"
+done
 echo "$tar"
