@@ -177,6 +177,21 @@ for u in tenantguard-collector tenantguard-agent tenantguard-enforcing; do
 done
 echo "FIG installed_size_root $(du -sxm / | cut -f1) MiB"
 
+# Fail closed: with an agent that cannot start, a tenant's service does
+# not start; /etc/tenantguard/fail-open lets it. (Last before the purge:
+# the agent is not started again.)
+systemctl stop tenants.slice tenantguard-enforcing.service
+mkdir -p /run/systemd/system/tenantguard-agent.service.d
+printf '[Service]\nExecStart=\nExecStart=/bin/false\n' >/run/systemd/system/tenantguard-agent.service.d/broken.conf
+systemctl daemon-reload
+systemctl stop tenantguard-agent.service
+check fail_closed sh -c '! systemctl start acme-web.service && ! systemctl is-active acme-web.service tenants-acme.slice'
+touch /etc/tenantguard/fail-open
+check fail_open_override sh -c 'systemctl start acme-web.service && systemctl is-active acme-web.service'
+rm -f /etc/tenantguard/fail-open /run/systemd/system/tenantguard-agent.service.d/broken.conf
+rmdir /run/systemd/system/tenantguard-agent.service.d
+systemctl daemon-reload
+
 # Purge: nothing of tenantguard left but the audit trail (kept, root's).
 links=""
 for l in /sys/fs/bpf/tenantguard/links/*; do
