@@ -1,4 +1,4 @@
-# tenantguard: one entry point.  make [all|check|demo|demo-vm|install|clean] [V=1]
+# tenantguard: one entry point.  make [all|check|demo|demo-vm|image|install|clean] [V=1]
 .DELETE_ON_ERROR:
 .SUFFIXES:
 .SECONDARY:
@@ -81,7 +81,7 @@ TEST_TOOLS := $(OUTPUT)/tg-try $(OUTPUT)/tenantguard-agent-variant
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
 
-.PHONY: soak bench bench-vm all check check-lanes check-unit check-host check-package check-vm check-fuzz demo demo-vm install uninstall clean deps format man deb
+.PHONY: soak bench bench-vm all check check-lanes check-unit check-host check-package check-vm check-fuzz check-image demo demo-vm install uninstall clean deps format man deb image
 
 all: $(BINS) $(TEST_TOOLS) man
 
@@ -206,6 +206,11 @@ check-host: all
 # chroot (tests/package/run.sh).
 check-package: all
 	$(Q)tests/package/run.sh $(OUTPUT)
+
+# The VM image (image/check/run.sh): the package installed into the cached
+# base image, booted under QEMU (TCG), checked from inside.
+check-image: all
+	$(Q)image/check/run.sh $(OUTPUT)
 
 check-vm: all
 	$(Q)vm-tests/run.sh --build $(OUTPUT) --kernel bookworm
@@ -365,6 +370,12 @@ deb:
 		--buildinfo-file=$(abspath $(OUTPUT))/deb/tenantguard.buildinfo \
 		--changes-file=$(abspath $(OUTPUT))/deb/tenantguard.changes
 	$(Q)dh_clean
+
+# make image: the Debian 12 VM image with the package installed and two
+# example tenants, in $(OUTPUT)/image (image/build.sh; docs/image.md).
+image: all
+	$(Q)$(MAKE) --no-print-directory deb
+	$(Q)image/build.sh --build $(OUTPUT)
 
 format:
 	clang-format -i $(wildcard bpf/*.c bpf/*.h agent/*/*.c agent/*/*.h include/tenantguard/*.h tests/tool/*.c tests/unit/*.c)

@@ -9,7 +9,7 @@ libnl-idiag-3-dev libjson-c-dev libyaml-dev libcmocka-dev libclang-rt-14-dev
 liburing-dev libsodium-dev libsystemd-dev libarchive-dev
 qemu-system-x86 busybox-static cpio iproute2 kmod util-linux xz-utils zstd
 btrfs-progs prometheus python3
-debhelper lintian mmdebstrap man-db"
+debhelper lintian mmdebstrap man-db fdisk e2fsprogs"
 
 missing=""
 for p in $PKGS; do

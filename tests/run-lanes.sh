@@ -1,6 +1,6 @@
 #!/bin/sh
-# make check: the layering check, unit, fuzz, host, package, then the VM lane on both
-# kernels. Every lane runs even if an earlier one failed; the last line
+# make check: the layering check, unit, fuzz, host, package, the VM image,
+# then the VM lane on both kernels. Every lane runs even if an earlier one failed; the last line
 # totals them.
 out=${1:-build}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,6 +32,7 @@ lane unit "$here/tests/unit/run.sh" "$out"
 lane fuzz "$here/tests/fuzz/run.sh" "$out" "${FUZZ_SECONDS:-60}"
 lane host "$here/tests/host/run.sh" "$out"
 lane package "$here/tests/package/run.sh" "$out"
+lane image "$here/image/check/run.sh" "$out"
 lane vm-bookworm "$here/vm-tests/run.sh" --build "$out" --kernel bookworm
 lane vm-trixie "$here/vm-tests/run.sh" --build "$out" --kernel trixie
 echo "lane times:$times"
