@@ -269,6 +269,19 @@ __noinline int tg_is_support(__u32 slot)
 }
 
 /*
+ * The support actor for a host task of the support staff under slot:
+ * (flags << 32) | TG_TENANT_SUPPORT, else TG_TENANT_HOST (0). Global, so
+ * that its caller holds an id the verifier does not know, as for a
+ * tenant's read from a map: the two paths stay one state (a constant id
+ * would double every hook of the file object after it, past what the 6.1
+ * verifier accepts).
+ */
+__noinline __u64 tg_support_actor(__u32 slot)
+{
+	return tg_is_support(slot) ? TG_TENANT_SUPPORT : TG_TENANT_HOST;
+}
+
+/*
  * Fill ev's actor fields (version 3) from the current task. Global, as
  * tg_is_support: verified once, not at each of its many callers.
  */

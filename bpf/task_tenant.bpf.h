@@ -128,6 +128,7 @@ static __always_inline int tg_task_tenant(struct task_struct *p,
  */
 static __always_inline int tg_task_actor(struct tg_tenant *out)
 {
+	__u64 v;
 	long gen;
 
 	if (tg_task_tenant(NULL, out))
@@ -135,10 +136,11 @@ static __always_inline int tg_task_actor(struct tg_tenant *out)
 	if (out->id != TG_TENANT_HOST)
 		return 0;
 	gen = tg_gen();
-	if (gen >= 0 && tg_is_support((__u32)gen & 1)) {
-		out->id = TG_TENANT_SUPPORT;
-		out->flags = 0;
-	}
+	if (gen < 0)
+		return 0;
+	v = tg_support_actor((__u32)gen & 1);
+	out->id = (__u32)v;
+	out->flags = (__u32)(v >> 32);
 	return 0;
 }
 

@@ -199,7 +199,8 @@ tg_event support_file_event kind=file verdict=deny tenant=host actor=support \
 	login_uid=4242 target_tenant=acme
 grep '"kind":"file"' "$TG_LOG" | grep '"actor":"support"' | head -n 1 | cut -c1-900 | sed 's/^/# /'
 tg_cli status 2>&1 | grep -E "^(file|guard)" | sed 's/^/# /'
-grep -iE "file isolation|refused|verif|processed|invalid|too |error" "$TG_T/agent.err" | tail -n 25 | cut -c1-400 | sed 's/^/# /'
+tg_cli status --json | tr -d '\n' | grep -o '"file_reason": *"[^"]*"' | sed 's/^/# /'
+grep -iE "libbpf|verif|processed|invalid|too |error" "$TG_T/agent.err" | tail -n 40 | cut -c1-300 | sed 's/^/# /'
 if [ "$(tg_count kind=file actor=support)" = 0 ]; then
 	grep -v '"kind":"net"' "$TG_LOG" | tail -n 4 | cut -c1-700 | sed 's/^/# /'
 	tg_cli status 2>&1 | grep -iE "drop|malformed|file|guard" | sed 's/^/# /'
