@@ -79,7 +79,7 @@ chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initramfs.gz"
 
 append="console=ttyS0 lsm=lockdown,capability,landlock,yama,apparmor,bpf"
-append="$append panic=-1 oops=panic quiet tg.mode=$mode tg.timeout=$scen_timeout"
+append="$append panic=-1 oops=panic quiet tg.mode=$mode tg.timeout=$scen_timeout tg.suite=$suite"
 [ -n "$scenario" ] && append="$append tg.scenario=$scenario"
 [ -n "$env" ] && append="$append tg.env=$env"
 log=$work/console.log
