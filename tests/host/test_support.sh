@@ -259,7 +259,9 @@ if grep -qs bpf /sys/kernel/security/lsm; then
 	tg_probe other_net_admin_allowed --login-uid "$UN" --expect ok cap net_admin
 	tg_probe other_bpf_allowed --login-uid "$UN" --expect EINVAL syscall bpf
 	# Into a tenant's cgroup: neither cgroup.procs nor CLONE_INTO_CGROUP.
-	tg_probe support_enter_tenant_refused --login-uid 4242 --expect EPERM \
+	# (A tenant's cgroup directory is its owned object: the file
+	# object's refusal, EACCES, as for another tenant.)
+	tg_probe support_enter_tenant_refused --login-uid 4242 --expect EACCES \
 		write "$A/cgroup.procs" 0
 	tg_probe support_clone_into_tenant_refused --login-uid 4242 --expect EPERM \
 		clone-into "$A"
