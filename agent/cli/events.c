@@ -179,7 +179,7 @@ static int read_remote(const struct cli_opts *copts, struct cli_events *s,
 	json_object_put(req);
 	if (fd < 0)
 		return tg_err(1,
-			      "cannot open %s: %s; nor ask the agent at %s: %s",
+			      "cannot open %s: %s; nor ask the agent at %s: %s (is the collector running, with this --log? is tenantguard-agent running? systemctl status tenantguard-collector tenantguard-agent)",
 			      s->log, strerror(open_err), copts->control_socket,
 			      strerror(-fd));
 	if (!json_object_object_get_ex(reply, "ok", &v) ||
@@ -225,8 +225,11 @@ int cli_events_read(const struct cli_opts *copts, struct cli_events *s)
 		       (local_err == ENOENT && !s->log_given)))
 		err = read_remote(copts, s, &r, local_err);
 	else if (fd < 0)
-		err = tg_err(1, "cannot open %s: %s", s->log,
-			     strerror(local_err));
+		err = tg_err(1, "cannot open %s: %s%s", s->log,
+			     strerror(local_err),
+			     local_err == ENOENT
+				     ? " (no log there: give the collector's --log, or is the collector running? systemctl status tenantguard-collector)"
+				     : "");
 	else {
 		if (s->on_view)
 			s->on_view(s->ctx, NULL);
