@@ -219,11 +219,11 @@ check-vm: all
 # Policy parser fuzzing (libFuzzer + ASan/UBSan), FUZZ_SECONDS bounded.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS := agent/policy/policy.c agent/policy/policy_check.c agent/policy/yaml_tree.c \
-	agent/common/roles.c agent/common/grant_key.c
+	agent/common/roles.c agent/common/grant_key.c agent/common/event_filter.c
 $(OUTPUT)/fuzz_policy: tests/fuzz/fuzz_policy.c $(FUZZ_SRCS) | $(OUTPUT)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-Iinclude -Iagent $(PC_CFLAGS) $^ $(shell $(PKG_CONFIG) --libs yaml-0.1 libsodium) -o $@
+		-Iinclude -Iagent $(PC_CFLAGS) $^ $(shell $(PKG_CONFIG) --libs yaml-0.1 libsodium json-c) -o $@
 
 # Grant document fuzzing: what the parsers accept must be canonical.
 FUZZ_GRANT_SRCS := agent/common/grant_doc.c agent/common/grant_key.c \
