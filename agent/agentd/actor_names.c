@@ -29,15 +29,37 @@ static __u32 kdev(dev_t d)
 	return (__u32)(major(d) << 20 | (minor(d) & 0xfffff));
 }
 
+struct exe_entry {
+	__u32 pid, dev;
+	__u64 ino;
+	char path[256];
+};
+
+/*
+ * Remembered by pid and the file the kernel recorded: a flood of events
+ * from one process costs its two system calls once. A reused pid running
+ * another file is another key; running the same file, the same answer.
+ */
 void tg_actor_exe(__u32 pid, __u32 dev, __u64 ino, char *out, size_t len)
 {
+	static struct exe_entry cache[TG_NAMES_CACHE];
+	static unsigned int next;
+	struct exe_entry *e;
 	char link[64];
 	struct stat st;
+	unsigned int i;
 	ssize_t n;
 
 	snprintf(out, len, "(exited)");
 	if (!pid || len < 2)
 		return;
+	for (i = 0; i < TG_NAMES_CACHE; i++) {
+		e = &cache[i];
+		if (e->pid == pid && e->dev == dev && e->ino == ino) {
+			snprintf(out, len, "%s", e->path);
+			return;
+		}
+	}
 	snprintf(link, sizeof(link), "/proc/%u/exe", pid);
 	if (stat(link, &st) || st.st_ino != ino || kdev(st.st_dev) != dev)
 		return;
@@ -47,6 +69,13 @@ void tg_actor_exe(__u32 pid, __u32 dev, __u64 ino, char *out, size_t len)
 		return;
 	}
 	out[n] = '\0';
+	if ((size_t)n >= sizeof(e->path))
+		return; /* too long to remember */
+	e = &cache[next++ % TG_NAMES_CACHE];
+	e->pid = pid;
+	e->dev = dev;
+	e->ino = ino;
+	memcpy(e->path, out, (size_t)n + 1);
 }
 
 struct cg_entry {

@@ -19,7 +19,7 @@ kill -KILL "$TG_COLLECTOR_PID"
 wait "$TG_COLLECTOR_PID" 2>/dev/null
 sleep 1
 spooled=$(tg_stat spool_events)
-tg_start_collector || exit 1
+tg_start_collector --rotate-keep 1000 || exit 1
 sleep 1
 tg_loop_stop
 echo "    $res; $spooled events in the spool while the collector was down"
@@ -54,7 +54,7 @@ else
 fi
 "$TG_BIN/tg-try" --cgroup "$TG_TDIR/globex" connect-count tcp 127.0.0.1 $port 1000 \
 	>"$TG_T/phase2"
-tg_start_collector || exit 1
+tg_start_collector --rotate-keep 1000 || exit 1
 eperm2=$(tg_eperm "$TG_T/phase1" "$TG_T/phase2")
 tg_check_identity restart $((eperm + eperm2)) "$TG_LOG"
 stored=$(($(tg_count_all kind=net tenant=globex verdict=deny) - before))

@@ -32,7 +32,7 @@ if [ "${shown:-0}" -ge "${spool_full:-1}" ] && [ "${spool_full:-0}" -gt 0 ]; the
 else
 	tg_fail status_shows_drops "text ${shown:-none}, json ${spool_full:-none}"
 fi
-tg_start_collector || exit 1
+tg_start_collector --rotate-keep 1000 || exit 1
 eperm=$(($(tg_eperm "$TG_T/flood") + 1))
 tg_check_identity spoolfull "$eperm" "$TG_LOG"
 if grep '"op":"drop"' "$TG_LOG" | grep -q '"reason":"spool_full"'; then

@@ -258,6 +258,14 @@ if grep -qs bpf /sys/kernel/security/lsm; then
 	tg_probe support_net_admin_refused --login-uid 4242 --expect EPERM cap net_admin
 	tg_probe other_net_admin_allowed --login-uid "$UN" --expect ok cap net_admin
 	tg_probe other_bpf_allowed --login-uid "$UN" --expect EINVAL syscall bpf
+	# tenantguard's own files: the event log, the policy, the pins.
+	tg_probe support_log_refused --login-uid 4242 --expect EPERM open "$TG_LOG" r
+	tg_event support_log_event kind=guard check=path actor=support login_uid=4242 \
+		path="$TG_LOG"
+	tg_probe support_policy_write_refused --login-uid 4242 --expect EPERM \
+		write "$TG_POLICY" x
+	tg_probe support_pins_refused --login-uid 4242 --expect EPERM open "$TG_PINS" dir
+	tg_probe other_log_allowed --login-uid "$UN" --expect ok open "$TG_LOG" r
 	# Into a tenant's cgroup: neither cgroup.procs nor CLONE_INTO_CGROUP.
 	# (A tenant's cgroup directory is its owned object: the file
 	# object's refusal, EACCES, as for another tenant.)

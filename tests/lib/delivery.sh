@@ -6,7 +6,8 @@
 # tg_delivery_agent.
 tg_delivery_start()
 {
-	tg_start_collector || return 1
+	# Every rotated file kept: the floods fill more than the default five.
+	tg_start_collector --rotate-keep 1000 || return 1
 	tg_delivery_agent "$@"
 }
 
