@@ -124,7 +124,7 @@ tg_start_collector || {
 	exit 1
 }
 # shellcheck disable=SC2086 # fileopt: no option or one
-tg_start_agent $fileopt || {
+tg_start_agent $fileopt --event-log "$TG_LOG" || {
 	tg_fail agent_starts "$(tail -n 3 "$TG_T/agent.err" | tr '\n' ' ')"
 	exit 1
 }
