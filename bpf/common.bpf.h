@@ -105,6 +105,30 @@ struct {
 	__type(value, struct tg_support_set);
 } support_uids SEC(".maps");
 
+/* Active grants of support actors (map_abi.h), written by the agent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TG_MAX_GRANTS);
+	__type(key, struct tg_grant_key);
+	__type(value, struct tg_grant);
+} grants SEC(".maps");
+
+/* What scoped grants cover (map_abi.h); value: the tenant. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TG_MAX_GRANT_SCOPES);
+	__type(key, struct tg_grant_scope_key);
+	__type(value, __u32);
+} grant_scopes SEC(".maps");
+
+/* The cgroups of grant sessions (map_abi.h): cgroup id to grant key. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TG_MAX_GRANT_SESSIONS);
+	__type(key, __u64);
+	__type(value, struct tg_grant_key);
+} grant_sessions SEC(".maps");
+
 /* Scratch space to build one event, per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -245,6 +269,36 @@ __noinline __u64 tg_support_actor(__u32 slot)
 }
 
 /*
+ * Whether the support actor may do want (TG_GRANT_* bits, all needed) to
+ * tenant target under an active grant of its login uid: 0 no (no grant,
+ * past its deadline, or an op it does not name), 1 yes, 2 yes if the
+ * object is inside the grant's scope (a scoped grant and a file op: the
+ * caller checks grant_scopes). actor is the caller's actor id: anything
+ * but TG_TENANT_SUPPORT is 0 at once. Global: verified once.
+ */
+__noinline int tg_grant_check(__u32 actor, __u32 target, __u32 want)
+{
+	struct tg_grant_key k;
+	const struct tg_grant *g;
+
+	if (actor != TG_TENANT_SUPPORT || !want)
+		return 0;
+	k.login_uid = tg_login_uid((void *)bpf_get_current_task());
+	k.tenant = target;
+	g = bpf_map_lookup_elem(&grants, &k);
+	if (!g)
+		return 0;
+	if (bpf_ktime_get_boot_ns() >= *(volatile __u64 *)&g->deadline_ns)
+		return 0;
+	if ((g->ops & want) != want)
+		return 0;
+	if ((g->flags & TG_GRANT_F_SCOPED) &&
+	    (want & (TG_GRANT_READ | TG_GRANT_WRITE | TG_GRANT_EXEC)))
+		return 2;
+	return 1;
+}
+
+/*
  * Fill ev's actor fields (version 3) from the current task. Global, as
  * tg_is_support: verified once, not at each of its many callers.
  */
@@ -312,6 +366,22 @@ __noinline int tg_event_fill(struct tg_event *ev, __u64 kind_op, __u32 verdict,
 	return 0;
 }
 
+/*
+ * The header of ev for an access allowed under a grant (kind_op as
+ * tg_event_fill): verdict allow, the support actor with TG_ACTOR_F_GRANT.
+ * Never held back by a rate limit; the caller refuses the access unless
+ * the event is then written (tg_event_submit returns 0): no grant-covered
+ * access goes unlogged.
+ */
+__noinline int tg_grant_event(struct tg_event *ev, __u64 kind_op, __u32 target)
+{
+	if (!ev)
+		return 0;
+	tg_event_fill(ev, kind_op, TG_VERDICT_ALLOW, TG_TENANT_SUPPORT, target);
+	ev->actor_flags |= TG_ACTOR_F_GRANT;
+	return 0;
+}
+
 static __always_inline struct tg_event *
 tg_event_begin_notask(__u32 kind, __u32 op, __u32 verdict, __u32 actor,
 		      __u32 target)
@@ -355,10 +425,10 @@ tg_event_begin(__u32 kind, __u32 op, const struct tg_tenant *actor,
 
 /*
  * Send the first TG_EVENT_HDR_LEN + path_len + below_len bytes of ev; count
- * a failure. The length is clamped, never masked: a mask would turn
+ * a failure (returns 0 when sent, -1 when not). The length is clamped, never masked: a mask would turn
  * TG_PATH_LEN into 0.
  */
-static __always_inline void tg_event_submit(struct tg_event *ev)
+static __always_inline int tg_event_submit(struct tg_event *ev)
 {
 	__u64 len = (__u64)ev->path_len + ev->below_len;
 
@@ -368,7 +438,7 @@ static __always_inline void tg_event_submit(struct tg_event *ev)
 
 	if (len > sizeof(*ev))
 		len = sizeof(*ev);
-	tg_event_output(ev, len, ev->tenant);
+	return tg_event_output(ev, len, ev->tenant);
 }
 
 /* Whether the actor's access must fail (enforce) or only be reported (audit).

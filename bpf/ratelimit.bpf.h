@@ -135,8 +135,9 @@ static __always_inline int tg_event_admit(__u32 id, __u32 kind, __u32 op,
  * count why not. While more than the reserve is free anyone may write;
  * within the reserve only a tenant whose bytes in flight fit its share.
  * One tenant's flood thus leaves the reserve, less one share, to others.
+ * Returns 0 when written, -1 when dropped (counted).
  */
-static __always_inline void tg_event_output(void *rec, __u64 len, __u32 id)
+static __always_inline int tg_event_output(void *rec, __u64 len, __u32 id)
 {
 	__u64 recsz = (len + BPF_RINGBUF_HDR_SZ + 7) & ~7ULL;
 	__u64 size, cons, prod, reserve, share;
@@ -169,7 +170,7 @@ static __always_inline void tg_event_output(void *rec, __u64 len, __u32 id)
 			g->last_end =
 				bpf_ringbuf_query(&events, BPF_RB_PROD_POS);
 		}
-		return;
+		return 0;
 	}
 	c = tg_tenant_counts(id);
 	if (c)
@@ -178,6 +179,7 @@ out_dropped:
 	drops = bpf_map_lookup_elem(&event_drops, &zero);
 	if (drops)
 		__sync_fetch_and_add(drops, 1);
+	return -1;
 }
 
 #endif /* TG_RATELIMIT_BPF_H */

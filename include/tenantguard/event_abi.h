@@ -207,6 +207,8 @@ struct tg_event {
 /* tg_event.actor_flags */
 #define TG_ACTOR_F_TASK	   0x1	       /* login_uid to parent_comm are filled */
 #define TG_ACTOR_F_SUPPORT 0x2	       /* a support actor: see map_abi.h */
+#define TG_ACTOR_F_GRANT   0x4 /* allowed under a grant (verdict allow):
+				  the grant of (login_uid, target_tenant) */
 #define TG_NO_LOGIN_UID	   0xffffffffU /* login uid not set (pam_loginuid) */
 
 /*

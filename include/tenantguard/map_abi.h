@@ -12,12 +12,13 @@
  * sizes, the meta map's struct tg_meta): a new agent reuses a pinned set
  * only if its layout is this one (agent/agentd/pins.h).
  */
-#define TG_LAYOUT_VERSION 5
+#define TG_LAYOUT_VERSION 6
 /*
- * The layouts a build adopts, migrating them: 4 lacks support_uids, which
- * is created beside the pinned set (maps added, none changed).
+ * The layouts a build adopts, migrating them: 4 lacks support_uids, 5 the
+ * grant maps (grants, grant_scopes, grant_sessions); what is missing is
+ * created beside the pinned set (maps added, none changed).
  */
-#define TG_LAYOUT_MIGRATES(v) ((v) == 4)
+#define TG_LAYOUT_MIGRATES(v) ((v) == 4 || (v) == 5)
 
 /* DIR/maps/emitter: per BPF object, the program set stamp that reports. */
 #define TG_OBJ_NET   0 /* cgroup links are replaced in place: always */
@@ -79,6 +80,59 @@ struct tg_support_set {
 	__u32 pad;
 	struct tg_uid_range r[TG_MAX_SUPPORT_RANGES];
 };
+
+/*
+ * Grants (docs/grants.md): what a support actor may do to one tenant, from
+ * the agent's activation of a tenant-approved request until deadline_ns
+ * (bpf_ktime_get_boot_ns: setting the clock cannot extend it, a reboot
+ * ends it). Key of grants: the support actor's login uid and the tenant.
+ * At most one grant per pair is active; the agent deletes it at expiry
+ * or revocation, and the programs refuse it past its deadline whether or
+ * not the agent runs.
+ */
+#define TG_MAX_GRANTS 1024
+struct tg_grant_key {
+	__u32 login_uid;
+	__u32 tenant;
+};
+
+/* tg_grant.ops: as the request's "ops" (agent/common/grant_doc.h). */
+#define TG_GRANT_CONNECT 0x01 /* its inet and unix endpoints */
+#define TG_GRANT_EXEC	 0x02 /* execute its files */
+#define TG_GRANT_PTRACE	 0x04 /* ptrace, /proc/PID, scheduling, IPC */
+#define TG_GRANT_READ	 0x08 /* open its files for reading, list them */
+#define TG_GRANT_SIGNAL	 0x10 /* signal its processes */
+#define TG_GRANT_WRITE	 0x20 /* open for writing, create, remove, ... */
+
+/* tg_grant.flags */
+#define TG_GRANT_F_SCOPED 0x1 /* file ops only below grant_scopes entries */
+
+struct tg_grant {
+	__u64 deadline_ns; /* boot-time ns; refused from then on */
+	__u32 ops;	   /* TG_GRANT_* */
+	__u32 flags;	   /* TG_GRANT_F_* */
+	__u8 id[16];	   /* the request's id (128 bits) */
+};
+
+/*
+ * Key of grant_scopes (value: __u32 tenant): a directory or file a scoped
+ * grant of login_uid covers, with everything below it.
+ */
+struct tg_grant_scope_key {
+	__u64 ino;
+	__u32 dev; /* kernel dev_t, as tg_inode_key */
+	__u32 login_uid;
+};
+#define TG_MAX_GRANT_SCOPES 4096
+
+/*
+ * Key of grant_sessions: the cgroup v2 id of a `tenantguard grant shell`
+ * session; value: its grant's struct tg_grant_key. A task of that cgroup
+ * whose grant is gone or past its deadline is killed at its next hooked
+ * access to the tenant (bpf_send_signal), when the agent has not killed
+ * the session (cgroup.kill) already.
+ */
+#define TG_MAX_GRANT_SESSIONS 4096
 
 /* Value of tenant_cgroups (key: __u64 cgroup id of the tenant's root). */
 struct tg_tenant {
@@ -240,5 +294,8 @@ _Static_assert(sizeof(struct tg_bound_key) == 16, "tg_bound_key");
 _Static_assert(sizeof(struct tg_conn_key) == 36, "tg_conn_key");
 _Static_assert(sizeof(struct tg_net_key) == 20, "tg_net_key");
 _Static_assert(sizeof(struct tg_pair_key) == 8, "tg_pair_key");
+_Static_assert(sizeof(struct tg_grant_key) == 8, "tg_grant_key");
+_Static_assert(sizeof(struct tg_grant) == 32, "tg_grant");
+_Static_assert(sizeof(struct tg_grant_scope_key) == 16, "tg_grant_scope_key");
 
 #endif /* TENANTGUARD_MAP_ABI_H */
