@@ -385,8 +385,9 @@ if [ "${nlinks:-0}" -ge 12 ] && { [ $lsm = 1 ] || [ "$nlinks" = 12 ]; }; then
 else
 	tg_fail detach_counts_links "$(last_agent detach)"
 fi
-# A set of layout 4 (no support_uids yet): adopted as it is, the map that
-# layout 5 added created beside it, the meta map then saying 5.
+# A set of layout 4 (no support_uids, no grant maps yet): adopted as it is,
+# the maps layouts 5 and 6 added created beside it, the meta map then
+# saying 6.
 MP=${TG_PINS}mig # no dot: bpffs refuses names with one
 tg_on_cleanup "'$real_bin' --detach --pin-dir '$MP' --spool-size 0 --event-socket '$TG_T/none.sock' >/dev/null 2>&1"
 meta_hex()
@@ -417,12 +418,14 @@ v=$(meta_hex)
 # shellcheck disable=SC2086 # the value's bytes, one argument each
 set -- $v
 shift 4
-rm -f "$MP/maps/support_uids"
+rm -f "$MP/maps/support_uids" "$MP/maps/grants" "$MP/maps/grant_scopes" \
+	"$MP/maps/grant_sessions"
 if [ -e "$MP/meta" ] &&
 	bpftool map update pinned "$MP/meta" key 0 0 0 0 value 0x04 0x00 0x00 0x00 "$@"; then
 	mig_agent
 	if grep -q "enforcing for" "$TG_T/mig.err" && grep -q "pinned in $MP (adopted" "$TG_T/mig.err" &&
-		[ -e "$MP/maps/support_uids" ] && [ "$(meta_hex | cut -d' ' -f1)" = 0x05 ]; then
+		[ -e "$MP/maps/support_uids" ] && [ -e "$MP/maps/grants" ] &&
+		[ -e "$MP/maps/grant_sessions" ] && [ "$(meta_hex | cut -d' ' -f1)" = 0x06 ]; then
 		tg_pass layout_4_migrated
 	else
 		tg_fail layout_4_migrated "$(tail -n 2 "$TG_T/mig.err"); meta $(meta_hex | cut -d' ' -f1-4)"
