@@ -743,6 +743,11 @@ static const struct {
 	{"tenant-retire", agent_tenant_retire},
 	{"tenant-export", agent_tenant_export},
 	{"tenant-erase", agent_tenant_erase},
+	{"grant-request", agent_grant_request},
+	{"grant-activate", agent_grant_activate},
+	{"grant-revoke", agent_grant_revoke},
+	{"grant-shell", agent_grant_shell},
+	{"grant-list", agent_grant_list},
 };
 
 void agent_by_peer(const struct agent *a, struct agent_by *by)

@@ -530,6 +530,9 @@ int agent_start(struct agent *a)
 	/* A retired tenant's cgroup stays frozen and empty. */
 	agent_retired_hold(a);
 	agent_retire_from_policy(a);
+	/* Grants: the replay cache, then those pinned while no agent ran. */
+	agent_grants_open(a);
+	agent_grants_restore(a);
 	agent_report_local_routes(a);
 	/* What the kernel kept while no agent ran, then the record of it. */
 	ring_buffer__consume(a->bpf.rb);
@@ -638,6 +641,7 @@ void agent_stop(struct agent *a, int clean)
 		flush_sink(a);
 	}
 	tg_notify_free(a->notify);
+	agent_grants_close(a);
 	agent_state_close(a);
 	tg_sink_free(a->sink);
 	tg_delivery_free(&a->dlv);

@@ -110,6 +110,19 @@ static const struct cli_opt_doc grant_verify_opts[] = {
 	{"--boot-id", "ID", NULL, "the boot to check for (default: this one)"},
 	{}};
 
+static const struct cli_opt_doc grant_request_opts[] = {
+	{"--tenant", "T", NULL, "the tenant whose objects are asked for"},
+	{"--ops", "OPS", NULL,
+	 "comma-separated: read, write, exec, connect, signal, ptrace"},
+	{"--path", "P", NULL,
+	 "limit the file ops to P and below (repeatable; below the tenant's paths)"},
+	{"--for", "DURATION", NULL, "how long, once active (at most 8h)"},
+	{"--reason", "TEXT", NULL, "why (a ticket): shown to the approvers"},
+	{"--out", "FILE", "@file", "the request (never over a file)"},
+	{"--activate-within", "DURATION", NULL,
+	 "how long it may wait for approval (default 1d, at most 7d)"},
+	{}};
+
 static const struct cli_opt_doc retire_opts[] = {
 	{"--keep", "DURATION", NULL,
 	 "how long its data is kept before it may be erased (default 90d)"},
@@ -286,9 +299,32 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "check a request and its approvals offline against the policy's\n"
 	 "approvers (N of M, a key counted once), the clock, this host and\n"
 	 "this boot; prints each approval's result and the conclusion;\n"
-	 "exit status 0 approved, 1 refused. It activates nothing: the\n"
-	 "agent does not yet activate grants",
+	 "exit status 0 approved, 1 refused. It activates nothing\n"
+	 "(grant activate does)",
 	 grant_verify_opts},
+	{"grant request",
+	 "--tenant T --ops OPS [--path P]... --for DURATION\n"
+	 "--reason TEXT --out FILE [--activate-within DURATION]",
+	 "as support staff: ask for a grant to tenant T (ops: read, write,\n"
+	 "exec, connect, signal, ptrace; --path scopes the file ops); the\n"
+	 "agent writes the request (an event), for the tenant to approve",
+	 grant_request_opts},
+	{"grant activate", "REQUESTFILE APPROVAL...",
+	 "activate an approved request: the agent checks the approvals\n"
+	 "against the tenant's approver keys, the host, the boot and its\n"
+	 "replay cache, then the kernel allows exactly the granted ops\n"
+	 "until the deadline (every access an event)",
+	 no_opts},
+	{"grant revoke", "ID",
+	 "end grant ID now (an operator, or its holder): its ops refused,\n"
+	 "its sessions killed",
+	 no_opts},
+	{"grant shell", "ID [-- CMD [ARG...]]",
+	 "as the grant's holder: run CMD (default $SHELL) in a session\n"
+	 "cgroup bound to the grant, killed when it ends",
+	 no_opts},
+	{"grant list", "[--json]", "the grants in force and lately ended",
+	 no_opts},
 	{"tenant retire", "T [--keep DURATION]",
 	 "retire tenant T (admin): recorded durably in the agent's state,\n"
 	 "its cgroup frozen (nothing put in it runs) and its processes\n"

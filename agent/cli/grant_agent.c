@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tenantguard grant request|activate|revoke|shell|list: the host's side of
+ * grants, through the agent's control socket (docs/grants.md). request and
+ * shell are for support staff, activate for whoever holds the tenant's
+ * approvals, revoke for an operator or the grant's holder.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/grant_doc.h"
+#include "common/log.h"
+#include "common/text.h"
+#include "policy/policy.h"
+
+/* A document file into *buf: 0, or 1 (reported). */
+static int read_doc(const char *path, char **buf, size_t *len)
+{
+	struct tg_diag d = {};
+
+	if (tg_read_text_file(path, TG_GRANT_MAX_DOC + 1, buf, len, &d)) {
+		print_diag(&d);
+		tg_diag_free(&d);
+		return 1;
+	}
+	return 0;
+}
+
+/* Write doc and a newline to out (never over a file): 0 or 1 (reported). */
+static int write_new(const char *out, const char *doc)
+{
+	size_t len = strlen(doc);
+	int fd;
+
+	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
+	if (fd < 0)
+		return tg_err(1, "%s: %s%s", out, strerror(errno),
+			      errno == EEXIST ? " (never replaced)" : "");
+	if (write(fd, doc, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
+	    close(fd) < 0) {
+		unlink(out);
+		return tg_err(1, "%s: %s", out, strerror(errno));
+	}
+	return 0;
+}
+
+#define REQUEST_USAGE                                                          \
+	"grant request --tenant T --ops OPS [--path P]... --for DURATION "     \
+	"--reason TEXT --out FILE [--activate-within DURATION]"
+
+int cmd_grant_request(const struct cli_opts *o, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"tenant", required_argument, NULL, 't'},
+		{"ops", required_argument, NULL, 'o'},
+		{"path", required_argument, NULL, 'p'},
+		{"for", required_argument, NULL, 'f'},
+		{"reason", required_argument, NULL, 'r'},
+		{"out", required_argument, NULL, 'O'},
+		{"activate-within", required_argument, NULL, 'w'},
+		{}};
+	const char *tenant = NULL, *ops = NULL, *dur = NULL, *reason = NULL,
+		   *out = NULL, *within = NULL;
+	struct json_object *req, *r, *paths = json_object_new_array();
+	int c, ret;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': tenant = optarg; break;
+		case 'o': ops = optarg; break;
+		case 'p':
+			json_object_array_add(paths,
+					      json_object_new_string(optarg));
+			break;
+		case 'f': dur = optarg; break;
+		case 'r': reason = optarg; break;
+		case 'O': out = optarg; break;
+		case 'w': within = optarg; break;
+		default:
+			json_object_put(paths);
+			return tg_err(
+				2,
+				"grant request: unknown option or missing value '%s' (" REQUEST_USAGE
+				")",
+				argv[optind - 1]);
+		}
+	}
+	if (!tenant || !ops || !dur || !reason || !out || optind != argc) {
+		json_object_put(paths);
+		return tg_err(2, "grant request: %s (" REQUEST_USAGE ")",
+			      optind != argc ? "unexpected argument"
+			      : !tenant	     ? "--tenant T is needed"
+			      : !ops	     ? "--ops OPS is needed"
+			      : !dur	     ? "--for DURATION is needed"
+			      : !reason	     ? "--reason TEXT is needed"
+					     : "--out FILE is needed");
+	}
+	if (access(out, F_OK) == 0) {
+		json_object_put(paths);
+		return tg_err(1, "grant request: %s exists (never replaced)",
+			      out);
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd",
+			       json_object_new_string("grant-request"));
+	json_object_object_add(req, "tenant", json_object_new_string(tenant));
+	json_object_object_add(req, "ops", json_object_new_string(ops));
+	json_object_object_add(req, "paths", paths);
+	json_object_object_add(req, "for", json_object_new_string(dur));
+	json_object_object_add(req, "reason", json_object_new_string(reason));
+	if (within)
+		json_object_object_add(req, "activate_within",
+				       json_object_new_string(within));
+	ret = cli_call(o, req, &r);
+	json_object_put(req);
+	if (ret)
+		return 1;
+	ret = write_new(out, jstr(r, "request"));
+	if (!ret)
+		printf("request %s written to %s: have the tenant approve it (tenantguard grant approve %s --key KEY)\n",
+		       jstr(r, "id"), out, out);
+	json_object_put(r);
+	return ret;
+}
+
+int cmd_grant_activate(const struct cli_opts *o, int argc, char **argv)
+{
+	struct json_object *req, *r, *arr;
+	char *buf;
+	size_t len;
+	int i, ret;
+
+	if (argc < 3)
+		return tg_err(
+			2,
+			"grant activate: a request and at least one approval are needed (grant activate REQUESTFILE APPROVAL...)");
+	if (read_doc(argv[1], &buf, &len))
+		return 1;
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd",
+			       json_object_new_string("grant-activate"));
+	json_object_object_add(req, "request",
+			       json_object_new_string_len(buf, (int)len));
+	free(buf);
+	arr = json_object_new_array();
+	json_object_object_add(req, "approvals", arr);
+	for (i = 2; i < argc; i++) {
+		if (read_doc(argv[i], &buf, &len)) {
+			json_object_put(req);
+			return 1;
+		}
+		json_object_array_add(
+			arr, json_object_new_string_len(buf, (int)len));
+		free(buf);
+	}
+	ret = cli_call(o, req, &r);
+	json_object_put(req);
+	if (ret)
+		return 1;
+	printf("%s\n", jstr(r, "message"));
+	json_object_put(r);
+	return 0;
+}
+
+static int one_id(const struct cli_opts *o, const char *verb, int argc,
+		  char **argv, struct json_object **r)
+{
+	struct json_object *req;
+	char cmd[32];
+	int ret;
+
+	if (argc != 2 || !tg_grant_id_valid(argv[1]))
+		return tg_err(
+			2, "grant %s: one grant id (32 hex digits) is needed",
+			verb);
+	snprintf(cmd, sizeof(cmd), "grant-%s", verb);
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	json_object_object_add(req, "grant", json_object_new_string(argv[1]));
+	ret = cli_call(o, req, r);
+	json_object_put(req);
+	return ret ? 1 : 0;
+}
+
+int cmd_grant_revoke(const struct cli_opts *o, int argc, char **argv)
+{
+	struct json_object *r;
+
+	if (one_id(o, "revoke", argc, argv, &r))
+		return 1;
+	printf("grant %s %s\n", jstr(r, "grant"), jstr(r, "message"));
+	json_object_put(r);
+	return 0;
+}
+
+/* shell ID [-- CMD...]: this process into the grant's session, then CMD. */
+int cmd_grant_shell(const struct cli_opts *o, int argc, char **argv)
+{
+	char *sh[] = {getenv("SHELL") ? getenv("SHELL") : "/bin/sh", NULL};
+	struct json_object *r;
+	char **cmd = sh;
+	int n = argc;
+
+	if (argc > 2 && strcmp(argv[2], "--"))
+		return tg_err(2,
+			      "grant shell: grant shell ID [-- CMD [ARG...]]");
+	if (argc > 3)
+		cmd = argv + 3;
+	else if (argc == 3)
+		return tg_err(2, "grant shell: a command is needed after --");
+	if (one_id(o, "shell", n > 2 ? 2 : n, argv, &r))
+		return 1;
+	fprintf(stderr,
+		"tenantguard: grant %s: session %s (killed at the grant's end)\n",
+		jstr(r, "grant"), jstr(r, "cgroup"));
+	json_object_put(r);
+	execvp(cmd[0], cmd);
+	return tg_err(127, "grant shell: %s: %s", cmd[0], strerror(errno));
+}
+
+int cmd_grant_list(const struct cli_opts *o, int argc, char **argv)
+{
+	struct json_object *req, *r, *arr, *g;
+	size_t i;
+	int ret;
+
+	int json = argc == 2 && !strcmp(argv[1], "--json");
+
+	if (argc != 1 && !json)
+		return tg_err(2, "grant list: grant list [--json]");
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd",
+			       json_object_new_string("grant-list"));
+	ret = cli_call(o, req, &r);
+	json_object_put(req);
+	if (ret)
+		return 1;
+	if (json) {
+		printf("%s\n", json_object_to_json_string_ext(
+				       r, JSON_C_TO_STRING_PLAIN));
+		json_object_put(r);
+		return 0;
+	}
+	if (!json_object_object_get_ex(r, "grants", &arr) ||
+	    !json_object_array_length(arr))
+		printf("no grants\n");
+	for (i = 0; arr && i < json_object_array_length(arr); i++) {
+		g = json_object_array_get_idx(arr, i);
+		printf("%s %s tenant %s login uid %s (%s) ops %s until %s\n",
+		       jstr(g, "grant"), jstr(g, "state"), jstr(g, "tenant"),
+		       jstr(g, "login_uid"), jstr(g, "user"), jstr(g, "ops"),
+		       jstr(g, "until"));
+	}
+	json_object_put(r);
+	return 0;
+}
