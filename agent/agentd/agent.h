@@ -259,6 +259,8 @@ struct json_object *agent_grant_revoke(struct agent *a, struct json_object *req,
 				       struct tg_control_io *io);
 struct json_object *agent_grant_shell(struct agent *a, struct json_object *req,
 				      struct tg_control_io *io);
+struct json_object *agent_break_glass(struct agent *a, struct json_object *req,
+				      struct tg_control_io *io);
 struct json_object *agent_grant_list(struct agent *a, struct json_object *req,
 				     struct tg_control_io *io);
 

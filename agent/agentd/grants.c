@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -43,8 +44,9 @@
 #define REPLAY_FILE	   "grants.replay"
 #define SESSIONS_DIR	   "tenantguard.grants"
 #define ACTIVATE_DEFAULT   (24 * 3600) /* a request's activate_by - created */
-#define ENDED_KEPT	   256 /* ended grants kept to name late events */
-#define MAX_APPROVALS_SENT 16
+#define ENDED_KEPT	   256	/* ended grants kept to name late events */
+#define TG_BREAK_GLASS_MAX 3600 /* seconds a break-glass grant lasts, at most  \
+				 */
 
 _Static_assert(TG_GRANT_OP_CONNECT == TG_GRANT_CONNECT &&
 		       TG_GRANT_OP_EXEC == TG_GRANT_EXEC &&
@@ -731,6 +733,27 @@ static struct json_object *activate(struct agent *a, const char *verb,
 	}
 	o = grant_event(a, break_glass ? "break_glass" : "activated", "allow",
 			g);
+	if (o && break_glass && a->confirming) {
+		json_object_object_add(
+			o, "requested_by_login_uid",
+			json_object_new_int64(a->confirming->loginuid));
+		add_str(o, "requested_by_user", a->confirming->user);
+		json_object_object_add(
+			o, "confirmed_by_login_uid",
+			json_object_new_int64(a->peer->loginuid));
+	}
+	if (break_glass) {
+		openlog("tenantguard-agent", LOG_PID, LOG_AUTHPRIV);
+		syslog(LOG_ALERT,
+		       "BREAK-GLASS: grant %s: login uid %u (%s) may %s tenant %s's objects for %us without the tenant's approval; asked by login uid %ld, confirmed by login uid %ld; reason: %s",
+		       g->id, g->login_uid, g->user, ops_text(g->ops),
+		       g->tenant, r->duration,
+		       a->confirming ? a->confirming->loginuid : -1L,
+		       a->peer ? a->peer->loginuid : -1L, r->reason);
+		closelog();
+		tg_warn("BREAK-GLASS: grant %s to tenant %s for login uid %u (%s), %us",
+			g->id, g->tenant, g->login_uid, g->user, r->duration);
+	}
 	if (o) {
 		add_str(o, "reason", r->reason);
 		json_object_object_add(o, "approvers", approvers);
@@ -837,6 +860,99 @@ struct json_object *agent_grant_activate(struct agent *a,
 		}
 	o = activate(a, "grant-activate", &v.req, keys, 0);
 	tg_grant_verdict_free(&v);
+	return o;
+}
+
+/*
+ * break-glass {tenant, ops, paths, for, reason, login_uid}: a grant
+ * without the tenant's approval, for an emergency. Always waits for a
+ * second person (control_cmds.c: agent_needs_confirm), lasts at most an
+ * hour, and is told loudly: its event (op break_glass) and syslog at
+ * alert severity; it is in the tenant's report as any grant is.
+ */
+struct json_object *agent_break_glass(struct agent *a, struct json_object *req,
+				      struct tg_control_io *io)
+{
+	const char *tenant = tg_json_str(req, "tenant"),
+		   *ops = tg_json_str(req, "ops"),
+		   *dur = tg_json_str(req, "for"),
+		   *reason = tg_json_str(req, "reason"),
+		   *who = tg_json_str(req, "login_uid");
+	const struct tg_confirm_req *c = a->confirming;
+	struct tg_grant_request r = {0};
+	struct json_object *paths, *o;
+	char err[TG_GRANT_ERR_MAX], why[512];
+	struct passwd *pw;
+	unsigned long v;
+	char *end;
+	__s64 d = 0;
+	size_t i;
+
+	(void)io;
+	if (!c || !a->peer)
+		return refuse(
+			a, "break-glass", tenant, NULL,
+			"break-glass is carried out only once a second person confirms it");
+	if (!tg_registry_find_const(&a->reg, tenant)) {
+		snprintf(why, sizeof(why), "no tenant '%s' in force", tenant);
+		return refuse(a, "break-glass", tenant, NULL, why);
+	}
+	if (tg_grant_ops_parse(ops, &r.ops, err, sizeof(err)))
+		return refuse(a, "break-glass", tenant, NULL, err);
+	if (tg_parse_duration(dur, &d) || d <= 0 || d > TG_BREAK_GLASS_MAX) {
+		snprintf(why, sizeof(why),
+			 "--for '%s': break-glass lasts 1s to %ds (1h)", dur,
+			 TG_BREAK_GLASS_MAX);
+		return refuse(a, "break-glass", tenant, NULL, why);
+	}
+	if (*who) {
+		errno = 0;
+		v = strtoul(who, &end, 10);
+		if (errno || *end || v >= 0xffffffffUL) {
+			snprintf(why, sizeof(why),
+				 "--login-uid '%s': not a login uid", who);
+			return refuse(a, "break-glass", tenant, NULL, why);
+		}
+		r.login_uid = (__u32)v;
+	} else if (c->loginuid >= 0) {
+		r.login_uid = (__u32)c->loginuid;
+	}
+	if (!tg_support_has(&a->reg.support, r.login_uid)) {
+		snprintf(
+			why, sizeof(why),
+			"login uid %u is not support staff (the policy's support:): other host processes are not held back by tenantguard and need no grant",
+			r.login_uid);
+		return refuse(a, "break-glass", tenant, NULL, why);
+	}
+	snprintf(r.tenant, sizeof(r.tenant), "%s", tenant);
+	snprintf(r.reason, sizeof(r.reason), "%s", reason);
+	pw = getpwuid(r.login_uid);
+	snprintf(r.user, sizeof(r.user), "%s", pw ? pw->pw_name : "(unknown)");
+	r.duration = (__u32)d;
+	r.created = (__u64)time(NULL);
+	r.activate_by = r.created + 60;
+	if (tg_grant_new_id(r.id) || tg_grant_this_host(r.host, r.boot_id))
+		return refuse(
+			a, "break-glass", tenant, NULL,
+			"the host's id, boot id or random bytes cannot be read");
+	if (json_object_object_get_ex(req, "paths", &paths) &&
+	    json_object_is_type(paths, json_type_array))
+		for (i = 0; i < json_object_array_length(paths); i++)
+			if (tg_grant_request_add_path(
+				    &r, json_object_get_string(
+						json_object_array_get_idx(
+							paths, i)))) {
+				tg_grant_request_free(&r);
+				return refuse(
+					a, "break-glass", tenant, NULL,
+					"--path: not an absolute, normalised path, or a duplicate");
+			}
+	if (tg_grant_request_check(&r, err, sizeof(err))) {
+		tg_grant_request_free(&r);
+		return refuse(a, "break-glass", tenant, NULL, err);
+	}
+	o = activate(a, "break-glass", &r, json_object_new_array(), 1);
+	tg_grant_request_free(&r);
 	return o;
 }
 

@@ -78,6 +78,7 @@ int cmd_grant_activate(const struct cli_opts *o, int argc, char **argv);
 int cmd_grant_revoke(const struct cli_opts *o, int argc, char **argv);
 int cmd_grant_shell(const struct cli_opts *o, int argc, char **argv);
 int cmd_grant_list(const struct cli_opts *o, int argc, char **argv);
+int cmd_grant_break_glass(const struct cli_opts *o, int argc, char **argv);
 
 /* run.c */
 int cmd_run(const struct cli_opts *o, int argc, char **argv);

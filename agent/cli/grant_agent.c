@@ -134,6 +134,79 @@ int cmd_grant_request(const struct cli_opts *o, int argc, char **argv)
 	return ret;
 }
 
+#define BREAK_GLASS_USAGE                                                      \
+	"grant break-glass --tenant T --ops OPS [--path P]... --for DURATION " \
+	"--reason TEXT [--login-uid N]"
+
+/* break-glass: a grant without approval, once a second person confirms. */
+int cmd_grant_break_glass(const struct cli_opts *o, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"tenant", required_argument, NULL, 't'},
+		{"ops", required_argument, NULL, 'o'},
+		{"path", required_argument, NULL, 'p'},
+		{"for", required_argument, NULL, 'f'},
+		{"reason", required_argument, NULL, 'r'},
+		{"login-uid", required_argument, NULL, 'l'},
+		{}};
+	const char *tenant = NULL, *ops = NULL, *dur = NULL, *reason = NULL,
+		   *who = NULL;
+	struct json_object *req, *r, *paths = json_object_new_array();
+	int c, ret;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': tenant = optarg; break;
+		case 'o': ops = optarg; break;
+		case 'p':
+			json_object_array_add(paths,
+					      json_object_new_string(optarg));
+			break;
+		case 'f': dur = optarg; break;
+		case 'r': reason = optarg; break;
+		case 'l': who = optarg; break;
+		default:
+			json_object_put(paths);
+			return tg_err(
+				2,
+				"grant break-glass: unknown option or missing value '%s' (" BREAK_GLASS_USAGE
+				")",
+				argv[optind - 1]);
+		}
+	}
+	if (!tenant || !ops || !dur || !reason || optind != argc) {
+		json_object_put(paths);
+		return tg_err(2,
+			      "grant break-glass: %s (" BREAK_GLASS_USAGE ")",
+			      optind != argc ? "unexpected argument"
+			      : !tenant	     ? "--tenant T is needed"
+			      : !ops	     ? "--ops OPS is needed"
+			      : !dur	     ? "--for DURATION is needed"
+					     : "--reason TEXT is needed");
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd",
+			       json_object_new_string("break-glass"));
+	json_object_object_add(req, "tenant", json_object_new_string(tenant));
+	json_object_object_add(req, "ops", json_object_new_string(ops));
+	json_object_object_add(req, "paths", paths);
+	json_object_object_add(req, "for", json_object_new_string(dur));
+	json_object_object_add(req, "reason", json_object_new_string(reason));
+	if (who)
+		json_object_object_add(req, "login_uid",
+				       json_object_new_string(who));
+	ret = cli_call(o, req, &r);
+	json_object_put(req);
+	if (ret)
+		return 1;
+	ret = cli_pending(r) ? CLI_PENDING : 0;
+	printf("%s\n", jstr(r, "message"));
+	json_object_put(r);
+	return ret;
+}
+
 int cmd_grant_activate(const struct cli_opts *o, int argc, char **argv)
 {
 	struct json_object *req, *r, *arr;

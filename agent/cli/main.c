@@ -83,6 +83,7 @@ static const struct cli_cmd grant_cmds[] = {{"keygen", cmd_grant_keygen},
 					    {"revoke", cmd_grant_revoke},
 					    {"shell", cmd_grant_shell},
 					    {"list", cmd_grant_list},
+					    {"break-glass", cmd_grant_break_glass},
 					    {}};
 
 static const struct cli_cmd tenant_cmds[] = {{"retire", cmd_tenant_retire},

@@ -123,6 +123,18 @@ static const struct cli_opt_doc grant_request_opts[] = {
 	 "how long it may wait for approval (default 1d, at most 7d)"},
 	{}};
 
+static const struct cli_opt_doc break_glass_opts[] = {
+	{"--tenant", "T", NULL, "the tenant"},
+	{"--ops", "OPS", NULL,
+	 "comma-separated: read, write, exec, connect, signal, ptrace"},
+	{"--path", "P", NULL, "limit the file ops to P and below (repeatable)"},
+	{"--for", "DURATION", NULL, "how long (at most 1h)"},
+	{"--reason", "TEXT", NULL,
+	 "why: in the events and the tenant's report"},
+	{"--login-uid", "N", NULL,
+	 "whose access (support staff; default: the requester's login uid)"},
+	{}};
+
 static const struct cli_opt_doc retire_opts[] = {
 	{"--keep", "DURATION", NULL,
 	 "how long its data is kept before it may be erased (default 90d)"},
@@ -325,6 +337,14 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 no_opts},
 	{"grant list", "[--json]", "the grants in force and lately ended",
 	 no_opts},
+	{"grant break-glass",
+	 "--tenant T --ops OPS [--path P]... --for DURATION\n"
+	 "--reason TEXT [--login-uid N]",
+	 "an emergency grant without the tenant's approval (admin): waits\n"
+	 "for a second person's tenantguard confirm (another login uid),\n"
+	 "lasts at most 1h, for support staff login uid N (default: the\n"
+	 "requester's); told at alert severity in syslog and the events",
+	 break_glass_opts},
 	{"tenant retire", "T [--keep DURATION]",
 	 "retire tenant T (admin): recorded durably in the agent's state,\n"
 	 "its cgroup frozen (nothing put in it runs) and its processes\n"

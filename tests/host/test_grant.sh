@@ -231,6 +231,40 @@ sleep 3.5
 tg_probe short_refused_after_deadline --login-uid 4242 --expect EPERM connect tcp 127.0.0.1 $PA
 tg_event expired_event kind=grant op=expired grant="$ID3"
 
+# Break-glass: no approval, but a second person (another login uid) must
+# confirm; at most an hour; told as break_glass.
+out=$(as 4500 $CLI grant break-glass --tenant acme --ops connect --for 30s \
+	--reason "outage 7" --login-uid 4242 2>&1)
+rc=$?
+BG=$(printf '%s' "$out" | grep -o 'confirm [0-9a-f]*' | head -n 1 | cut -d' ' -f2)
+if [ $rc = 3 ] && [ -n "$BG" ]; then
+	tg_pass break_glass_waits
+else
+	tg_fail break_glass_waits "exit $rc: $out"
+fi
+tg_probe break_glass_not_before_confirm --login-uid 4242 --expect EPERM connect tcp 127.0.0.1 $PA
+expect_refused break_glass_self_confirm_refused "must be confirmed by another person" \
+	as 4500 $CLI confirm "$BG"
+expect_refused break_glass_support_confirm_refused "support) has no role" \
+	as 4242 $CLI confirm "$BG"
+if out=$(as 4501 $CLI confirm "$BG" 2>&1); then
+	tg_pass break_glass_confirmed
+else
+	tg_fail break_glass_confirmed "$out"
+fi
+tg_event break_glass_event kind=grant op=break_glass target_tenant=acme \
+	login_uid=4242 requested_by_login_uid=4500 confirmed_by_login_uid=4501 \
+	reason="outage 7"
+tg_probe break_glass_allowed --login-uid 4242 --expect ok connect tcp 127.0.0.1 $PA
+BGID=$($CLI grant list | awk '$2 == "active" { print $1 }')
+$CLI grant revoke "$BGID" >/dev/null
+tg_probe break_glass_revoked --login-uid 4242 --expect EPERM connect tcp 127.0.0.1 $PA
+as 4500 $CLI grant break-glass --tenant acme --ops connect --for 2h \
+	--reason "too long" --login-uid 4242 >"$TG_T/bg2" 2>&1
+BG2=$(grep -o 'confirm [0-9a-f]*' "$TG_T/bg2" | head -n 1 | cut -d' ' -f2)
+expect_refused break_glass_over_an_hour_refused "break-glass lasts 1s to 3600s" \
+	as 4501 $CLI confirm "$BG2"
+
 # The agent killed across the deadline: the kernel ends the grant alone.
 req request_killed "$TG_T/r4" --ops connect --for 3s --reason "ticket 4"
 ID4=$(grep -o '"id":"[0-9a-f]*"' "$TG_T/r4" | cut -d'"' -f4)
