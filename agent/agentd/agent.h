@@ -237,6 +237,7 @@ struct agent_grant {
 	int ended;		    /* expired or revoked */
 	__u64 ended_ns;
 	int break_glass;
+	const char *revoked_by_key; /* while ending: the tenant's key */
 	struct agent_grant_session sessions[AGENT_GRANT_SESSIONS];
 	unsigned int n_sessions;
 };

@@ -41,12 +41,13 @@
 #include "common/roles.h"
 #include "common/text.h"
 
-#define REPLAY_FILE	   "grants.replay"
-#define SESSIONS_DIR	   "tenantguard.grants"
-#define ACTIVATE_DEFAULT   (24 * 3600) /* a request's activate_by - created */
-#define ENDED_KEPT	   256	/* ended grants kept to name late events */
-#define TG_BREAK_GLASS_MAX 3600 /* seconds a break-glass grant lasts, at most  \
-				 */
+#define REPLAY_FILE	 "grants.replay"
+#define SESSIONS_DIR	 "tenantguard.grants"
+#define ACTIVATE_DEFAULT (24 * 3600) /* a request's activate_by - created */
+#define ENDED_KEPT	 256	     /* ended grants kept to name late events */
+#define TG_BREAK_GLASS_MAX                                                     \
+	3600 /* seconds a break-glass grant lasts, at most                     \
+	      */
 
 _Static_assert(TG_GRANT_OP_CONNECT == TG_GRANT_CONNECT &&
 		       TG_GRANT_OP_EXEC == TG_GRANT_EXEC &&
@@ -281,6 +282,8 @@ static void end_grant(struct agent *a, struct agent_grant *g, const char *op)
 	g->ended_ns = boot_ns();
 	o = grant_event(a, op, "allow", g);
 	if (o) {
+		if (g->revoked_by_key)
+			add_str(o, "by_tenant_key", g->revoked_by_key);
 		json_object_object_add(o, "sessions_killed",
 				       json_object_new_int64(killed));
 		tg_json_add_time(o, "ended", real_ns(g->ended_ns));
@@ -960,21 +963,49 @@ struct json_object *agent_break_glass(struct agent *a, struct json_object *req,
 struct json_object *agent_grant_revoke(struct agent *a, struct json_object *req,
 				       struct tg_control_io *io)
 {
-	const char *id = tg_json_str(req, "grant");
+	const char *id = tg_json_str(req, "grant"),
+		   *signed_doc = tg_json_str(req, "revocation");
 	struct agent_grant *g = find_id(a, id);
-	char why[256];
+	const struct tg_policy_tenant *pt;
+	struct tg_grant_revocation rv;
+	char why[512], err[TG_GRANT_ERR_MAX], kb[45];
 
 	(void)io;
 	if (!g || g->ended) {
 		snprintf(why, sizeof(why), "no grant '%s' in force", id);
 		return refuse(a, "grant-revoke", g ? g->tenant : "", id, why);
 	}
-	if (a->peer_role < TG_ROLE_OPERATOR &&
-	    (!a->peer || a->peer->loginuid != (long)g->login_uid))
+	if (*signed_doc) {
+		/* The tenant's word: checked against its approvers in force. */
+		pt = tg_policy_find(&a->policy, g->tenant);
+		if (tg_grant_revocation_parse(signed_doc, strlen(signed_doc),
+					      &rv, err, sizeof(err))) {
+			snprintf(why, sizeof(why), "revocation: %s", err);
+			return refuse(a, "grant-revoke", g->tenant, id, why);
+		}
+		if (strcmp(rv.grant, g->id) || strcmp(rv.tenant, g->tenant)) {
+			snprintf(
+				why, sizeof(why),
+				"revocation: it is of grant %s of tenant %s, not of grant %s of tenant %s",
+				rv.grant, rv.tenant, g->id, g->tenant);
+			return refuse(a, "grant-revoke", g->tenant, id, why);
+		}
+		if (!pt || tg_grant_revoke_check(&rv, &pt->approvers, err,
+						 sizeof(err))) {
+			snprintf(why, sizeof(why), "revocation: %s",
+				 pt ? err : "the tenant is not in the policy");
+			return refuse(a, "grant-revoke", g->tenant, id, why);
+		}
+		tg_grant_key_b64(rv.key, kb);
+		g->revoked_by_key = kb;
+	} else if (a->peer_role < TG_ROLE_OPERATOR &&
+		   (!a->peer || a->peer->loginuid != (long)g->login_uid)) {
 		return refuse(
 			a, "grant-revoke", g->tenant, id,
-			"an operator, or the grant's own holder, revokes a grant");
+			"an operator, or the grant's own holder, revokes a grant; or anyone with the tenant's signed revocation (--signed)");
+	}
 	end_grant(a, g, "revoked");
+	g->revoked_by_key = NULL;
 	return grant_reply(
 		g,
 		"revoked: its operations are refused from now on, its sessions killed");

@@ -205,6 +205,62 @@ out_zero:
 	return ret;
 }
 
+/*
+ * revoke-sign ID --tenant T --key KEYFILE: the tenant's signed revocation
+ * of grant ID (runs anywhere, needs no agent), printed; tenantguard grant
+ * revoke ID --signed FILE hands it to the agent.
+ */
+int cmd_grant_revoke_sign(const struct cli_opts *o, int argc, char **argv)
+{
+	const char *id = NULL, *key = NULL, *tenant = NULL;
+	struct tg_grant_revocation r;
+	unsigned char sk[64];
+	char *out = NULL;
+	size_t olen = 0;
+	int i, ret = 1;
+
+	(void)o;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--key") && i + 1 < argc)
+			key = argv[++i];
+		else if (!strcmp(argv[i], "--tenant") && i + 1 < argc)
+			tenant = argv[++i];
+		else if (argv[i][0] != '-' && !id)
+			id = argv[i];
+		else
+			return tg_err(
+				2,
+				"grant revoke-sign: unexpected '%s' (grant revoke-sign ID --tenant T --key KEYFILE)",
+				argv[i]);
+	}
+	if (!id || !tenant || !key)
+		return tg_err(
+			2,
+			"grant revoke-sign: ID, --tenant T and --key KEYFILE are needed");
+	if (!tg_grant_id_valid(id))
+		return tg_err(
+			2,
+			"grant revoke-sign: '%s' is no grant id (32 lowercase hex digits)",
+			id);
+	if (sodium_init() < 0)
+		return tg_err(1, "grant revoke-sign: libsodium does not start");
+	if (read_key(key, sk))
+		return 1;
+	if (tg_grant_revoke_sign(id, tenant, (__u64)time(NULL), sk, &r) ||
+	    tg_grant_revocation_serialise(&r, &out, &olen)) {
+		tg_err(1, "grant revoke-sign: out of memory");
+		goto out_zero;
+	}
+	printf("%.*s\n", (int)olen, out);
+	ret = fflush(stdout) ? tg_err(1, "grant revoke-sign: cannot write: %s",
+				      strerror(errno))
+			     : 0;
+	free(out);
+out_zero:
+	sodium_memzero(sk, sizeof(sk));
+	return ret;
+}
+
 struct verify_args {
 	const char *req, *policy, *tenant, *host, *boot_id;
 	const char *approvals[TG_GRANT_MAX_APPROVALS];

@@ -266,12 +266,42 @@ static int one_id(const struct cli_opts *o, const char *verb, int argc,
 	return ret ? 1 : 0;
 }
 
+/* revoke ID [--signed FILE]: by an operator or the holder, or by anyone
+ * with the tenant's signed revocation (grant revoke-sign). */
 int cmd_grant_revoke(const struct cli_opts *o, int argc, char **argv)
 {
-	struct json_object *r;
+	struct json_object *r, *req;
+	char *buf;
+	size_t len;
+	int ret;
 
-	if (one_id(o, "revoke", argc, argv, &r))
+	if (argc == 4 && !strcmp(argv[2], "--signed")) {
+		if (!tg_grant_id_valid(argv[1]))
+			return tg_err(
+				2,
+				"grant revoke: '%s' is no grant id (32 lowercase hex digits)",
+				argv[1]);
+		if (read_doc(argv[3], &buf, &len))
+			return 1;
+		req = json_object_new_object();
+		json_object_object_add(req, "cmd",
+				       json_object_new_string("grant-revoke"));
+		json_object_object_add(req, "grant",
+				       json_object_new_string(argv[1]));
+		json_object_object_add(
+			req, "revocation",
+			json_object_new_string_len(buf, (int)len));
+		free(buf);
+		ret = cli_call(o, req, &r);
+		json_object_put(req);
+		if (ret)
+			return 1;
+	} else if (argc > 2) {
+		return tg_err(2,
+			      "grant revoke: grant revoke ID [--signed FILE]");
+	} else if (one_id(o, "revoke", argc, argv, &r)) {
 		return 1;
+	}
 	printf("grant %s %s\n", jstr(r, "grant"), jstr(r, "message"));
 	json_object_put(r);
 	return 0;

@@ -327,9 +327,14 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "replay cache, then the kernel allows exactly the granted ops\n"
 	 "until the deadline (every access an event)",
 	 no_opts},
-	{"grant revoke", "ID",
-	 "end grant ID now (an operator, or its holder): its ops refused,\n"
-	 "its sessions killed",
+	{"grant revoke", "ID [--signed FILE]",
+	 "end grant ID now: its ops refused, its sessions killed; by an\n"
+	 "operator or the grant's holder, or by anyone with the tenant's\n"
+	 "signed revocation FILE (grant revoke-sign)",
+	 no_opts},
+	{"grant revoke-sign", "ID --tenant T --key KEYFILE",
+	 "the tenant's revocation of grant ID, signed with one of its\n"
+	 "approver keys (runs anywhere, needs no agent), printed",
 	 no_opts},
 	{"grant shell", "ID [-- CMD [ARG...]]",
 	 "as the grant's holder: run CMD (default $SHELL) in a session\n"

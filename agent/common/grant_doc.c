@@ -682,3 +682,91 @@ out_put:
 	json_object_put(o);
 	return ret;
 }
+
+int tg_grant_revocation_body(const struct tg_grant_revocation *r, char **out,
+			     size_t *len)
+{
+	struct cw w = {};
+
+	cw_kint(&w, "created", r->created);
+	cw_kstr(&w, "grant", r->grant);
+	cw_kstr(&w, "tenant", r->tenant);
+	cw_kstr(&w, "type", TG_GRANT_REVOCATION_TYPE);
+	cw_kint(&w, "version", TG_GRANT_VERSION);
+	return cw_end(&w, out, len);
+}
+
+int tg_grant_revocation_serialise(const struct tg_grant_revocation *r,
+				  char **out, size_t *len)
+{
+	char key[45], sig[129];
+	struct cw w = {};
+
+	tg_grant_key_b64(r->key, key);
+	sodium_bin2hex(sig, sizeof(sig), r->sig, sizeof(r->sig));
+	cw_kint(&w, "created", r->created);
+	cw_kstr(&w, "grant", r->grant);
+	cw_kstr(&w, "key", key);
+	cw_kstr(&w, "signature", sig);
+	cw_kstr(&w, "tenant", r->tenant);
+	cw_kstr(&w, "type", TG_GRANT_REVOCATION_TYPE);
+	cw_kint(&w, "version", TG_GRANT_VERSION);
+	return cw_end(&w, out, len);
+}
+
+static const struct field revocation_fields[] = {
+	{"created", json_type_int, 1},	 {"grant", json_type_string, 1},
+	{"key", json_type_string, 1},	 {"signature", json_type_string, 1},
+	{"tenant", json_type_string, 1}, {"type", json_type_string, 1},
+	{"version", json_type_int, 1},
+};
+
+int tg_grant_revocation_parse(const char *buf, size_t len,
+			      struct tg_grant_revocation *r, char *err,
+			      size_t errlen)
+{
+	struct json_object *o = NULL;
+	char key[64] = "", sig[160] = "", *canon = NULL;
+	size_t clen = 0;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = parse_object(buf, &len, revocation_fields,
+			   sizeof(revocation_fields) /
+				   sizeof(revocation_fields[0]),
+			   &o, err, errlen);
+	if (ret)
+		goto out_put;
+	ret = -EINVAL;
+	if (check_head(o, TG_GRANT_REVOCATION_TYPE, err, errlen) ||
+	    get_int(o, "created", INT64_MAX, &r->created, err, errlen) ||
+	    get_str(o, "grant", r->grant, sizeof(r->grant), err, errlen) ||
+	    get_str(o, "tenant", r->tenant, sizeof(r->tenant), err, errlen) ||
+	    get_str(o, "key", key, sizeof(key), err, errlen) ||
+	    get_str(o, "signature", sig, sizeof(sig), err, errlen))
+		goto out_put;
+	if (!tg_grant_id_valid(r->grant)) {
+		fail(err, errlen, "grant: not 32 lowercase hex digits");
+		goto out_put;
+	}
+	if (!r->tenant[0] || !text_ok(r->tenant, 0)) {
+		fail(err, errlen, "tenant: empty or not printable ASCII");
+		goto out_put;
+	}
+	if (tg_grant_key_parse(key, r->key)) {
+		fail(err, errlen, "key: not a base64 Ed25519 public key");
+		goto out_put;
+	}
+	if (!is_hex(sig, 128) || sodium_hex2bin(r->sig, sizeof(r->sig), sig,
+						128, NULL, NULL, NULL)) {
+		fail(err, errlen, "signature: not 128 lowercase hex digits");
+		goto out_put;
+	}
+	ret = tg_grant_revocation_serialise(r, &canon, &clen);
+	if (!ret)
+		ret = same_bytes(buf, len, canon, clen, err, errlen);
+	free(canon);
+out_put:
+	json_object_put(o);
+	return ret;
+}

@@ -307,3 +307,78 @@ int tg_grant_this_host(char host[65], char boot_id[37])
 	host[64] = '\0';
 	return 0;
 }
+
+/* TG_GRANT_REVOKE_DOMAIN and r's body: what a revocation signs. */
+static int revoke_bytes(const struct tg_grant_revocation *r,
+			unsigned char **out, size_t *outlen)
+{
+	char *body;
+	size_t len;
+	int err = tg_grant_revocation_body(r, &body, &len);
+
+	if (err)
+		return err;
+	*out = malloc(TG_GRANT_REVOKE_DOMAIN_LEN + len);
+	if (!*out) {
+		free(body);
+		return -ENOMEM;
+	}
+	memcpy(*out, TG_GRANT_REVOKE_DOMAIN, TG_GRANT_REVOKE_DOMAIN_LEN);
+	memcpy(*out + TG_GRANT_REVOKE_DOMAIN_LEN, body, len);
+	*outlen = TG_GRANT_REVOKE_DOMAIN_LEN + len;
+	free(body);
+	return 0;
+}
+
+int tg_grant_revoke_sign(const char *grant, const char *tenant, __u64 created,
+			 const unsigned char sk[64],
+			 struct tg_grant_revocation *r)
+{
+	unsigned char *m;
+	size_t mlen;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	if (sodium_init() < 0)
+		return -ENOMEM;
+	snprintf(r->grant, sizeof(r->grant), "%s", grant);
+	snprintf(r->tenant, sizeof(r->tenant), "%s", tenant);
+	r->created = created;
+	crypto_sign_ed25519_sk_to_pk(r->key, sk);
+	err = revoke_bytes(r, &m, &mlen);
+	if (err)
+		return err;
+	crypto_sign_detached(r->sig, NULL, m, mlen, sk);
+	free(m);
+	return 0;
+}
+
+int tg_grant_revoke_check(const struct tg_grant_revocation *r,
+			  const struct tg_approvers *approvers, char *why,
+			  size_t len)
+{
+	unsigned char *m;
+	char kb[45];
+	size_t mlen;
+	int err;
+
+	if (sodium_init() < 0)
+		return -ENOMEM;
+	if (approver_index(approvers, r->key) < 0) {
+		snprintf(why, len,
+			 "key %s is not one of tenant %s's approver keys",
+			 key_b64(r->key, kb), r->tenant);
+		return -EINVAL;
+	}
+	err = revoke_bytes(r, &m, &mlen);
+	if (err)
+		return err;
+	err = crypto_sign_verify_detached(r->sig, m, mlen, r->key) ? -EINVAL
+								   : 0;
+	free(m);
+	if (err)
+		snprintf(
+			why, len,
+			"the signature does not verify (forged, or the revocation was edited)");
+	return err;
+}

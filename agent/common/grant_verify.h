@@ -19,6 +19,8 @@
 
 #define TG_GRANT_DOMAIN	       "tenantguard grant approval v1"
 #define TG_GRANT_DOMAIN_LEN    30	    /* with its NUL */
+#define TG_GRANT_REVOKE_DOMAIN	   "tenantguard grant revocation v1"
+#define TG_GRANT_REVOKE_DOMAIN_LEN 32 /* with its NUL */
 #define TG_APPROVERS_MAX       16	    /* keys of one tenant */
 #define TG_GRANT_MAX_APPROVALS 16	    /* approvals checked at once */
 #define TG_GRANT_MAX_VALID     (30 * 86400) /* --valid: 30 days at most */
@@ -103,6 +105,18 @@ int tg_grant_verify(const char *req, size_t len, const char *const *approvals,
 		    const struct tg_grant_context *ctx,
 		    struct tg_grant_verdict *v);
 void tg_grant_verdict_free(struct tg_grant_verdict *v);
+
+/*
+ * Sign a revocation of grant (of tenant, at created) with secret key sk
+ * into *r: 0 or -ENOMEM. Check r against the tenant's approvers: 0 when
+ * its key is one of them and its signature holds, else -EINVAL with why.
+ */
+int tg_grant_revoke_sign(const char *grant, const char *tenant, __u64 created,
+			 const unsigned char sk[64],
+			 struct tg_grant_revocation *r);
+int tg_grant_revoke_check(const struct tg_grant_revocation *r,
+			  const struct tg_approvers *approvers, char *why,
+			  size_t len);
 
 /*
  * This host as requests name it (/etc/machine-id, else the host name) and

@@ -220,7 +220,25 @@ req request_read "$TG_T/r2" --ops read --for 1h --reason "ticket 2"
 ID2=$(grep -o '"id":"[0-9a-f]*"' "$TG_T/r2" | cut -d'"' -f4)
 approve_activate "$TG_T/r2" || tg_fail activated_read "$?"
 tg_probe read_grant_no_connect --login-uid 4242 --expect EPERM connect tcp 127.0.0.1 $PA
-$CLI grant revoke "$ID2" >/dev/null
+# The tenant revokes it, signed with an approver key; anyone may hand the
+# revocation over. A key not the tenant's, an edited one, another grant's:
+# refused.
+"$TG_BIN/tenantguard" grant revoke-sign "$ID2" --tenant acme --key "$K/x" >"$TG_T/rv-x"
+expect_refused signed_revoke_wrong_key "not one of tenant acme's approver keys" \
+	as 4300 $CLI grant revoke "$ID2" --signed "$TG_T/rv-x"
+"$TG_BIN/tenantguard" grant revoke-sign "$ID2" --tenant acme --key "$K/a2" >"$TG_T/rv"
+sed 's/"created":\([0-9]*\)/"created":1\1/' "$TG_T/rv" >"$TG_T/rv-edited"
+expect_refused signed_revoke_edited "does not verify" \
+	as 4300 $CLI grant revoke "$ID2" --signed "$TG_T/rv-edited"
+"$TG_BIN/tenantguard" grant revoke-sign "$ID1" --tenant acme --key "$K/a2" >"$TG_T/rv-1"
+expect_refused signed_revoke_other_grant "it is of grant $ID1 of tenant acme, not of grant $ID2" \
+	as 4300 $CLI grant revoke "$ID2" --signed "$TG_T/rv-1"
+if out=$(as 4300 $CLI grant revoke "$ID2" --signed "$TG_T/rv" 2>&1); then
+	tg_pass signed_revoke
+else
+	tg_fail signed_revoke "$out"
+fi
+tg_event signed_revoke_event kind=grant op=revoked grant="$ID2" by_tenant_key="$A2"
 
 # A short grant: allowed, then refused at its deadline.
 req request_short "$TG_T/r3" --ops connect --for 3s --reason "ticket 3"

@@ -300,6 +300,55 @@ static void test_n_of_m(void **state)
 	free(ap[2]);
 }
 
+/*
+ * A tenant's revocation: the exact body and document (RFC 8032's first key
+ * signs: Ed25519 is deterministic, so the signature is fixed too), its
+ * check against the approvers, and each refusal.
+ */
+static void test_revocation(void **state)
+{
+	static const char body[] =
+		"{\"created\":1700000000,\"grant\":\"00112233445566778899aabbccddeeff\",\"tenant\":\"acme\",\"type\":\"tenantguard-grant-revocation\",\"version\":1}";
+	struct tg_approvers ap = {.n_keys = 2, .need = 1};
+	struct tg_grant_revocation r, back;
+	char *doc = NULL, *b = NULL, err[256], why[256];
+	size_t len = 0, blen = 0;
+
+	memcpy(ap.keys[0], pk[1], 32);
+	memcpy(ap.keys[1], pk[0], 32);
+	assert_int_equal(
+		tg_grant_revoke_sign("00112233445566778899aabbccddeeff", "acme",
+				     1700000000ULL, sk[0], &r),
+		0);
+	assert_int_equal(tg_grant_revocation_body(&r, &b, &blen), 0);
+	assert_string_equal(b, body);
+	free(b);
+	assert_int_equal(tg_grant_revocation_serialise(&r, &doc, &len), 0);
+	assert_non_null(strstr(doc, VEC_REVOCATION_SIG));
+	assert_int_equal(
+		tg_grant_revocation_parse(doc, len, &back, err, sizeof(err)),
+		0);
+	assert_memory_equal(&back, &r, sizeof(r));
+	assert_int_equal(tg_grant_revoke_check(&back, &ap, why, sizeof(why)),
+			 0);
+	/* Edited: another grant. */
+	back.grant[0] = '1';
+	assert_int_equal(tg_grant_revoke_check(&back, &ap, why, sizeof(why)),
+			 -EINVAL);
+	assert_non_null(strstr(why, "does not verify"));
+	/* A key not the tenant's. */
+	ap.n_keys = 1;
+	assert_int_equal(tg_grant_revoke_check(&r, &ap, why, sizeof(why)),
+			 -EINVAL);
+	assert_non_null(strstr(why, "not one of tenant acme's approver keys"));
+	/* Not canonical: a space. */
+	doc[1] = ' ';
+	assert_int_equal(
+		tg_grant_revocation_parse(doc, len, &back, err, sizeof(err)),
+		-EINVAL);
+	free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_verify_request_refusals),
 		cmocka_unit_test(test_verify_approval_refusals),
 		cmocka_unit_test(test_n_of_m),
+		cmocka_unit_test(test_revocation),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
