@@ -213,7 +213,27 @@ struct agent {
 	unsigned int n_grants, cap_grants;
 	struct tg_replay_cache replay; /* activated request ids */
 	int replay_ok;		       /* open: activations possible */
+	/* The tenants' approver keys as enrolled (approvers.c). */
+	struct agent_enrolled *enrolled;
+	unsigned int n_enrolled;
 };
+
+/* approvers.c */
+struct agent_enrolled {
+	char tenant[64];
+	struct tg_approvers ap;
+	__s64 since;  /* unix seconds */
+	char how[16]; /* "policy" (the first keys) or "update" */
+};
+int agent_approvers_load(struct agent *a);
+/* Whether p's approvers are those enrolled: 0, or -EINVAL with d. */
+int agent_approvers_check(struct agent *a, const struct tg_policy *p,
+			  struct tg_diag *d);
+void agent_approvers_enroll(struct agent *a);
+void agent_approvers_free(struct agent *a);
+struct json_object *agent_approvers_set(struct agent *a,
+					struct json_object *req,
+					struct tg_control_io *io);
 
 /* grants.c */
 #define AGENT_GRANT_SESSIONS 16 /* sessions of one grant */

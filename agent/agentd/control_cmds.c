@@ -754,6 +754,7 @@ static const struct {
 	{"grant-shell", agent_grant_shell},
 	{"grant-list", agent_grant_list},
 	{"break-glass", agent_break_glass},
+	{"approvers-set", agent_approvers_set},
 };
 
 void agent_by_peer(const struct agent *a, struct agent_by *by)

@@ -73,6 +73,9 @@ int cmd_grant_keygen(const struct cli_opts *o, int argc, char **argv);
 int cmd_grant_approve(const struct cli_opts *o, int argc, char **argv);
 int cmd_grant_verify(const struct cli_opts *o, int argc, char **argv);
 int cmd_grant_revoke_sign(const struct cli_opts *o, int argc, char **argv);
+int cmd_grant_approvers_update(const struct cli_opts *o, int argc,
+			       char **argv);
+int cmd_grant_approvers_set(const struct cli_opts *o, int argc, char **argv);
 /* grant_agent.c */
 int cmd_grant_request(const struct cli_opts *o, int argc, char **argv);
 int cmd_grant_activate(const struct cli_opts *o, int argc, char **argv);

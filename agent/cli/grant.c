@@ -183,8 +183,14 @@ int cmd_grant_approve(const struct cli_opts *o, int argc, char **argv)
 		return 1;
 	if (read_doc(req_path, &req, &len))
 		goto out_zero;
-	if (tg_grant_approve(req, len, sk, (__u64)time(NULL) + (__u64)valid, &a,
-			     err, sizeof(err))) {
+	/* A request, or a change of the tenant's approver keys. */
+	if (strstr(req, "\"type\":\"" TG_APPROVERS_UPDATE_TYPE "\"")
+		    ? tg_approvers_update_approve(
+			      req, len, sk, (__u64)time(NULL) + (__u64)valid,
+			      &a, err, sizeof(err))
+		    : tg_grant_approve(req, len, sk,
+				       (__u64)time(NULL) + (__u64)valid, &a,
+				       err, sizeof(err))) {
 		tg_err(1, "grant approve: %s: %s", req_path,
 		       err[0] ? err : "out of memory");
 		goto out_free;
@@ -258,6 +264,67 @@ int cmd_grant_revoke_sign(const struct cli_opts *o, int argc, char **argv)
 	free(out);
 out_zero:
 	sodium_memzero(sk, sizeof(sk));
+	return ret;
+}
+
+/*
+ * approvers-update --tenant T --keys K1,K2... --need N: a change of tenant
+ * T's approver keys, printed, for need of its current keys to approve
+ * (grant approve) and grant approvers-set to hand to the agent.
+ */
+int cmd_grant_approvers_update(const struct cli_opts *o, int argc, char **argv)
+{
+	struct tg_approvers_update u = {0};
+	char err[TG_GRANT_ERR_MAX] = "", *out = NULL, *keys = NULL, *k, *save;
+	unsigned char pk[32];
+	size_t olen = 0;
+	int i, ret;
+	long need = 0;
+
+	(void)o;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--tenant") && i + 1 < argc)
+			snprintf(u.tenant, sizeof(u.tenant), "%s", argv[++i]);
+		else if (!strcmp(argv[i], "--keys") && i + 1 < argc)
+			keys = argv[++i];
+		else if (!strcmp(argv[i], "--need") && i + 1 < argc)
+			need = strtol(argv[++i], NULL, 10);
+		else
+			return tg_err(
+				2,
+				"grant approvers-update: unexpected '%s' (grant approvers-update --tenant T --keys K1,K2,... --need N)",
+				argv[i]);
+	}
+	if (!u.tenant[0] || !keys || need < 1)
+		return tg_err(
+			2,
+			"grant approvers-update: --tenant T, --keys K1,K2,... and --need N (1 or more) are needed");
+	for (k = strtok_r(keys, ",", &save); k;
+	     k = strtok_r(NULL, ",", &save)) {
+		if (u.n_keys == TG_UPDATE_KEYS_MAX)
+			return tg_err(
+				2, "grant approvers-update: more than %d keys",
+				TG_UPDATE_KEYS_MAX);
+		if (tg_grant_key_parse(k, pk))
+			return tg_err(
+				2,
+				"grant approvers-update: '%s' is not a base64 Ed25519 public key (grant keygen prints one)",
+				k);
+		snprintf(u.keys[u.n_keys++], sizeof(u.keys[0]), "%s", k);
+	}
+	tg_approvers_update_sort(&u);
+	u.need = (unsigned int)need;
+	u.created = (__u64)time(NULL);
+	if (tg_grant_new_id(u.id))
+		return tg_err(1, "grant approvers-update: no random bytes");
+	if (tg_approvers_update_serialise(&u, &out, &olen, err, sizeof(err)))
+		return tg_err(2, "grant approvers-update: %s", err);
+	printf("%.*s\n", (int)olen, out);
+	ret = fflush(stdout)
+		      ? tg_err(1, "grant approvers-update: cannot write: %s",
+			       strerror(errno))
+		      : 0;
+	free(out);
 	return ret;
 }
 

@@ -207,7 +207,13 @@ int cmd_grant_break_glass(const struct cli_opts *o, int argc, char **argv)
 	return ret;
 }
 
-int cmd_grant_activate(const struct cli_opts *o, int argc, char **argv)
+/*
+ * cmd with argv[1]'s document as field and argv[2..] as "approvals": the
+ * agent's message printed. 0, 1 (refused, reported) or 2 (usage).
+ */
+static int send_docs(const struct cli_opts *o, const char *cmd,
+		     const char *field, int argc, char **argv,
+		     const char *usage)
 {
 	struct json_object *req, *r, *arr;
 	char *buf;
@@ -215,15 +221,12 @@ int cmd_grant_activate(const struct cli_opts *o, int argc, char **argv)
 	int i, ret;
 
 	if (argc < 3)
-		return tg_err(
-			2,
-			"grant activate: a request and at least one approval are needed (grant activate REQUESTFILE APPROVAL...)");
+		return tg_err(2, "%s", usage);
 	if (read_doc(argv[1], &buf, &len))
 		return 1;
 	req = json_object_new_object();
-	json_object_object_add(req, "cmd",
-			       json_object_new_string("grant-activate"));
-	json_object_object_add(req, "request",
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	json_object_object_add(req, field,
 			       json_object_new_string_len(buf, (int)len));
 	free(buf);
 	arr = json_object_new_array();
@@ -244,6 +247,21 @@ int cmd_grant_activate(const struct cli_opts *o, int argc, char **argv)
 	printf("%s\n", jstr(r, "message"));
 	json_object_put(r);
 	return 0;
+}
+
+/* approvers-set UPDATE APPROVAL...: the change, to the agent. */
+int cmd_grant_approvers_set(const struct cli_opts *o, int argc, char **argv)
+{
+	return send_docs(
+		o, "approvers-set", "update", argc, argv,
+		"grant approvers-set: an update and its approvals are needed (grant approvers-set UPDATEFILE APPROVAL...)");
+}
+
+int cmd_grant_activate(const struct cli_opts *o, int argc, char **argv)
+{
+	return send_docs(
+		o, "grant-activate", "request", argc, argv,
+		"grant activate: a request and at least one approval are needed (grant activate REQUESTFILE APPROVAL...)");
 }
 
 static int one_id(const struct cli_opts *o, const char *verb, int argc,

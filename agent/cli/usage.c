@@ -332,6 +332,16 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "operator or the grant's holder, or by anyone with the tenant's\n"
 	 "signed revocation FILE (grant revoke-sign)",
 	 no_opts},
+	{"grant approvers-update", "--tenant T --keys K1,K2,... --need N",
+	 "a change of tenant T's approver keys (runs anywhere), printed:\n"
+	 "need of the current keys approve it (grant approve), then\n"
+	 "grant approvers-set hands it to the agent; the policy's\n"
+	 "approvers: must then say the new keys",
+	 no_opts},
+	{"grant approvers-set", "UPDATEFILE APPROVAL...",
+	 "enrol the new approver keys of an update approved by need of\n"
+	 "the tenant's current keys",
+	 no_opts},
 	{"grant revoke-sign", "ID --tenant T --key KEYFILE",
 	 "the tenant's revocation of grant ID, signed with one of its\n"
 	 "approver keys (runs anywhere, needs no agent), printed",

@@ -17,6 +17,7 @@
 #define TG_GRANT_REQUEST_TYPE  "tenantguard-grant-request"
 #define TG_GRANT_APPROVAL_TYPE "tenantguard-grant-approval"
 #define TG_GRANT_REVOCATION_TYPE "tenantguard-grant-revocation"
+#define TG_APPROVERS_UPDATE_TYPE "tenantguard-approvers-update"
 #define TG_GRANT_MAX_DOC       16384	   /* bytes of one document */
 #define TG_GRANT_MAX_DURATION  (8 * 3600)  /* seconds a grant may last */
 #define TG_GRANT_MAX_ACTIVATE  (7 * 86400) /* created .. activate_by */
@@ -75,6 +76,20 @@ struct tg_grant_revocation {
 	unsigned char sig[64];
 };
 
+/*
+ * A change of a tenant's approver keys, approved (tenantguard grant
+ * approve, the approval format of requests) by need of its current keys.
+ */
+#define TG_UPDATE_KEYS_MAX 16
+struct tg_approvers_update {
+	char id[TG_GRANT_ID_HEX + 1];
+	char tenant[64];
+	__u64 created;			     /* unix seconds */
+	char keys[TG_UPDATE_KEYS_MAX][45];   /* base64, sorted, distinct */
+	unsigned int n_keys;
+	unsigned int need;		     /* 1..n_keys */
+};
+
 /* The name of one op bit, or NULL. */
 const char *tg_grant_op_name(unsigned int op);
 /* "read,exec" into *ops: 0, or -EINVAL naming the bad word in err. */
@@ -130,6 +145,15 @@ int tg_grant_approval_parse(const char *buf, size_t len,
  * whole document, and the strict parse of one (canonical bytes only, as
  * for requests): 0, -EINVAL (err) or -ENOMEM.
  */
+/* An update's canonical bytes, and its strict parse (as requests). */
+int tg_approvers_update_serialise(const struct tg_approvers_update *u,
+				  char **out, size_t *len, char *err,
+				  size_t errlen);
+int tg_approvers_update_parse(const char *buf, size_t len,
+			      struct tg_approvers_update *u, char *err,
+			      size_t errlen);
+void tg_approvers_update_sort(struct tg_approvers_update *u);
+
 int tg_grant_revocation_body(const struct tg_grant_revocation *r, char **out,
 			     size_t *len);
 int tg_grant_revocation_serialise(const struct tg_grant_revocation *r,

@@ -382,3 +382,91 @@ int tg_grant_revoke_check(const struct tg_grant_revocation *r,
 			"the signature does not verify (forged, or the revocation was edited)");
 	return err;
 }
+
+int tg_approvers_update_approve(const char *buf, size_t len,
+				const unsigned char sk[64], __u64 expires,
+				struct tg_grant_approval *a, char *err,
+				size_t errlen)
+{
+	struct tg_approvers_update u;
+	unsigned char *m = NULL;
+	size_t mlen = 0;
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	if (sodium_init() < 0)
+		return -ENOMEM;
+	ret = tg_approvers_update_parse(buf, len, &u, err, errlen);
+	if (ret)
+		return ret;
+	len = doc_len(buf, len);
+	ret = tg_grant_signed_bytes(buf, len, expires, &m, &mlen);
+	if (ret)
+		return ret;
+	memcpy(a->request_id, u.id, sizeof(a->request_id));
+	sha256_hex(buf, len, a->request_sha256);
+	crypto_sign_ed25519_sk_to_pk(a->key, sk);
+	crypto_sign_detached(a->sig, NULL, m, mlen, sk);
+	a->expires = expires;
+	free(m);
+	return 0;
+}
+
+int tg_approvers_update_verify(const char *buf, size_t len,
+			       const char *const *approvals, const size_t *lens,
+			       unsigned int n, const struct tg_approvers *cur,
+			       __u64 now, struct tg_approvers_update *u,
+			       char *why, size_t whylen)
+{
+	unsigned char counted[TG_APPROVERS_MAX] = {0};
+	struct tg_grant_context ctx = {0};
+	struct tg_grant_request fake = {0};
+	char err[TG_GRANT_ERR_MAX] = "", sha[65], each[TG_GRANT_ERR_MAX];
+	unsigned int i, valid = 0;
+	int k, res;
+
+	if (sodium_init() < 0)
+		return -ENOMEM;
+	if (tg_approvers_update_parse(buf, len, u, err, sizeof(err))) {
+		snprintf(why, whylen, "not an approvers update: %s", err);
+		return -EINVAL;
+	}
+	if (!cur || !cur->need) {
+		snprintf(
+			why, whylen,
+			"tenant %s has no approvers enrolled: its first keys come from the policy",
+			u->tenant);
+		return -EINVAL;
+	}
+	len = doc_len(buf, len);
+	sha256_hex(buf, len, sha);
+	memcpy(fake.id, u->id, sizeof(fake.id));
+	ctx.tenant = u->tenant;
+	ctx.approvers = cur;
+	ctx.now = now;
+	why[0] = 0;
+	for (i = 0; i < n && i < TG_GRANT_MAX_APPROVALS; i++) {
+		k = check_approval(buf, len, sha, approvals[i], lens[i], &ctx,
+				   &fake, &res, each);
+		if (k == -ENOMEM)
+			return -ENOMEM;
+		if (k >= 0 && !counted[k]) {
+			counted[k] = 1;
+			valid++;
+		} else if (k < 0 && !why[0]) {
+			snprintf(why, whylen, "approval %u: %s (%s)", i + 1,
+				 each, tg_grant_result_name(res));
+		}
+	}
+	if (valid >= cur->need)
+		return 0;
+	if (!why[0])
+		snprintf(why, whylen,
+			 "%u distinct current approver(s) of %u needed", valid,
+			 cur->need);
+	else
+		snprintf(why + strlen(why), whylen - strlen(why),
+			 "; %u distinct current approver(s) of %u needed",
+			 valid, cur->need);
+	return -EINVAL;
+}

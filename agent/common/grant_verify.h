@@ -111,6 +111,23 @@ void tg_grant_verdict_free(struct tg_grant_verdict *v);
  * into *r: 0 or -ENOMEM. Check r against the tenant's approvers: 0 when
  * its key is one of them and its signature holds, else -EINVAL with why.
  */
+/*
+ * Approve update (its bytes) with sk until expires: an approval of the
+ * request format, its request_id the update's id. Check an update and n
+ * approvals against the tenant's current approvers cur at now: 0 when
+ * cur->need distinct current keys approve it, else -EINVAL with why.
+ */
+int tg_approvers_update_approve(const char *buf, size_t len,
+				const unsigned char sk[64], __u64 expires,
+				struct tg_grant_approval *a, char *err,
+				size_t errlen);
+int tg_approvers_update_verify(const char *buf, size_t len,
+			       const char *const *approvals,
+			       const size_t *lens, unsigned int n,
+			       const struct tg_approvers *cur, __u64 now,
+			       struct tg_approvers_update *u, char *why,
+			       size_t whylen);
+
 int tg_grant_revoke_sign(const char *grant, const char *tenant, __u64 created,
 			 const unsigned char sk[64],
 			 struct tg_grant_revocation *r);

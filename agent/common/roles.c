@@ -50,6 +50,8 @@ static const struct {
 	{"grant-revoke", TG_ROLE_NONE, 0},
 	{"grant-shell", TG_ROLE_NONE, 0},
 	{"grant-list", TG_ROLE_VIEWER, 0},
+	/* An update of a tenant's approver keys: its signatures decide. */
+	{"approvers-set", TG_ROLE_NONE, 0},
 	/*
 	 * Confirming another person's request: the role that request
 	 * needs is checked as well (tg_confirm_check).

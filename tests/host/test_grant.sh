@@ -283,6 +283,46 @@ BG2=$(grep -o 'confirm [0-9a-f]*' "$TG_T/bg2" | head -n 1 | cut -d' ' -f2)
 expect_refused break_glass_over_an_hour_refused "break-glass lasts 1s to 3600s" \
 	as 4501 $CLI confirm "$BG2"
 
+# Approver keys change only by the tenant: enrolled from the policy at
+# first; a policy with other keys is refused until an update approved by
+# the enrolled keys enrols them.
+X=$(cat "$K/x.pub")
+tg_event approvers_enrolled kind=grant op=approvers_enrolled target_tenant=acme how=policy
+cp "$TG_POLICY" "$TG_T/policy.orig"
+sed "s|keys: \[$A1, $A2\]|keys: [$A1, $X]|" "$TG_T/policy.orig" >"$TG_POLICY"
+expect_refused policy_other_approvers_refused "approvers differ from the 2 key(s) (need 1) enrolled" \
+	$CLI reload
+"$TG_BIN/tenantguard" grant approvers-update --tenant acme --keys "$A1,$X" --need 1 >"$TG_T/upd"
+"$TG_BIN/tenantguard" grant approve "$TG_T/upd" --key "$K/x" >"$TG_T/upd-x"
+expect_refused update_by_new_key_refused "not one of tenant 'acme''s approvers" \
+	$CLI grant approvers-set "$TG_T/upd" "$TG_T/upd-x"
+sed 's/"need":1/"need":2/' "$TG_T/upd" >"$TG_T/upd-edited"
+"$TG_BIN/tenantguard" grant approve "$TG_T/upd" --key "$K/a2" >"$TG_T/upd-a2"
+expect_refused update_edited_refused "approves other request bytes" \
+	$CLI grant approvers-set "$TG_T/upd-edited" "$TG_T/upd-a2"
+if out=$($CLI grant approvers-set "$TG_T/upd" "$TG_T/upd-a2" 2>&1); then
+	tg_pass update_by_enrolled_key
+else
+	tg_fail update_by_enrolled_key "$out"
+fi
+tg_event approvers_changed kind=grant op=approvers_changed target_tenant=acme how=update
+if out=$($CLI reload 2>&1); then
+	tg_pass policy_new_approvers_accepted
+else
+	tg_fail policy_new_approvers_accepted "$out"
+fi
+# The old key approves nothing now; the new one does.
+req request_after_update "$TG_T/r5" --ops connect --for 1h --reason "ticket 5"
+"$TG_BIN/tenantguard" grant approve "$TG_T/r5" --key "$K/a2" >"$TG_T/r5-a2"
+expect_refused old_key_refused "unknown-key" $CLI grant activate "$TG_T/r5" "$TG_T/r5-a2"
+"$TG_BIN/tenantguard" grant approve "$TG_T/r5" --key "$K/x" >"$TG_T/r5-x"
+if out=$($CLI grant activate "$TG_T/r5" "$TG_T/r5-x" 2>&1); then
+	tg_pass new_key_approves
+	$CLI grant revoke "$(grep -o '"id":"[0-9a-f]*"' "$TG_T/r5" | cut -d'"' -f4)" >/dev/null
+else
+	tg_fail new_key_approves "$out"
+fi
+
 # The agent killed across the deadline: the kernel ends the grant alone.
 req request_killed "$TG_T/r4" --ops connect --for 3s --reason "ticket 4"
 ID4=$(grep -o '"id":"[0-9a-f]*"' "$TG_T/r4" | cut -d'"' -f4)

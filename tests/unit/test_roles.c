@@ -46,6 +46,7 @@ static const struct {
 	{"grant-activate", N},
 	{"grant-revoke", N},
 	{"grant-shell", N},
+	{"approvers-set", N},
 	{"grant-list", V},
 };
 
