@@ -216,10 +216,11 @@ static struct json_object *grant_event(struct agent *a, const char *op,
 				paths, json_object_new_string(g->paths[i]));
 		json_object_object_add(o, "paths", paths);
 	}
-	if (g->from_ns) {
+	/* A grant found pinned at start: its beginning is not known. */
+	if (g->from_ns > 1)
 		tg_json_add_time(o, "from", real_ns(g->from_ns));
+	if (g->deadline_ns)
 		tg_json_add_time(o, "until", real_ns(g->deadline_ns));
-	}
 	if (g->break_glass)
 		json_object_object_add(o, "break_glass",
 				       json_object_new_boolean(1));
@@ -365,7 +366,8 @@ void agent_grants_restore(struct agent *a)
 			   : tg_registry_name(&a->reg, k.tenant, nb,
 					      sizeof(nb)));
 		pw = getpwuid(k.login_uid);
-		snprintf(g->user, sizeof(g->user), "%s", pw ? pw->pw_name : "");
+		snprintf(g->user, sizeof(g->user), "%s",
+			 pw ? pw->pw_name : "(unknown)");
 		g->ops = v.ops;
 		g->deadline_ns = v.deadline_ns;
 		g->from_ns = 1; /* before this agent: not known */
@@ -424,7 +426,7 @@ static struct json_object *refuse(struct agent *a, const char *verb,
 
 	o = grant_event(a, "refused", "deny", NULL);
 	if (o) {
-		json_object_object_add(o, "tenant",
+		json_object_object_add(o, "target_tenant",
 				       json_object_new_string(tenant));
 		json_object_object_add(o, "request",
 				       json_object_new_string(verb));
