@@ -373,8 +373,8 @@ static void print_accesses(FILE *out, struct json_object *acc)
 	fprintf(out, "%s\n", i ? ")" : "");
 	if (!n)
 		return;
-	fprintf(out, "    %-24s %-12s %-7s %-7s %-15s %-12s %s\n", "TIME", "OP",
-		"VERDICT", "PID", "COMM", "USER", "OBJECT");
+	fprintf(out, "    %-24s %-12s %-7s %-7s %-15s %-7s %-12s %s\n", "TIME",
+		"OP", "VERDICT", "PID", "COMM", "LOGIN", "USER", "OBJECT");
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(events, i);
 		fprintf(out, "    %-24s ", when(e, "time"));
@@ -383,6 +383,7 @@ static void print_accesses(FILE *out, struct json_object *acc)
 		tg_events_col(out, tg_events_field(e, "verdict"), 7, "", "");
 		tg_events_col(out, tg_events_field(e, "pid"), 7, "", "");
 		tg_events_col(out, tg_events_field(e, "comm"), 15, "", "");
+		tg_events_col(out, tg_events_field(e, "login_uid"), 7, "", "");
 		tg_events_col(out, tg_events_field(e, "user"), 12, "", "");
 		tg_events_escape(object, sizeof(object),
 				 tg_events_field(e, "object"));

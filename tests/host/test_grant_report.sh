@@ -142,7 +142,7 @@ in_report window_listed "window      ${from}Z to ${until}Z"
 in_report end_listed "ended       revoked"
 in_report replay_listed "grant-activate by login uid"
 in_report accesses_counted "accesses    $made (connect $made)"
-rows=$(grep -c "^    [0-9-]*T[0-9:.]*Z connect .* tcp 127.0.0.1:$PA\$" "$T")
+rows=$(grep -c "^    [0-9-]*T[0-9:.]*Z connect  *allow  *[0-9][0-9]*  *tg-try  *4242  .* tcp 127.0.0.1:$PA\$" "$T")
 if [ "$rows" = "$made" ]; then
 	tg_pass accesses_listed_each
 else
@@ -174,7 +174,8 @@ n = int(sys.argv[4])
 assert g["accesses"]["count"] == n, g["accesses"]["count"]
 assert g["accesses"]["by_op"] == {"connect": n}, g["accesses"]["by_op"]
 assert len(g["accesses"]["events"]) == n
-assert all(e["op"] == "connect" and e["pid"] > 0 for e in g["accesses"]["events"])
+assert all(e["op"] == "connect" and e["pid"] > 0 and e["login_uid"] == 4242
+           for e in g["accesses"]["events"])
 assert g["break_glass"] is False
 assert r["total"]["accesses"] == n and r["total"]["grants"] == 1
 EOF
@@ -211,6 +212,13 @@ if head -n 1 "$R" | grep -q '"selection":"grants"' && [ "$full" = "$made" ] &&
 	tg_pass chain_lists_grant_events
 else
 	tg_fail chain_lists_grant_events "$(head -n 1 "$R"), $full accesses in full, $others other lines"
+fi
+# The verified file read as a log: the same report.
+$CLI report --log "$R" --tenant acme --grants >"$TG_T/from-chain.txt" 2>&1
+if cmp -s "$T" "$TG_T/from-chain.txt"; then
+	tg_pass chain_file_reads_as_report
+else
+	tg_fail chain_file_reads_as_report "$(diff "$T" "$TG_T/from-chain.txt" | head -c 400)"
 fi
 k=$(grep -n "\"kind\":\"net\".*\"grant\":\"$ID\"" "$R" | sed -n 2p | cut -d: -f1)
 sed "${k}d" "$R" >"$TG_T/del.rep"

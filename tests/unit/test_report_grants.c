@@ -167,6 +167,8 @@ static void test_text(void **state)
 				     "2026-12-07T10:00:06Z by login uid -1 "
 				     "(uid 0, root), 1 session(s) killed\n"));
 	assert_non_null(strstr(text, "accesses    3 (connect 2, open 1)\n"));
+	assert_non_null(strstr(text, " allow   99      curl            4242    "
+				     "alice        tcp 10.0.0.1:443\n"));
 	assert_non_null(strstr(text,
 			       "!!! BREAK-GLASS: grant "
 			       "22222222222222222222222222222222 was activated "
