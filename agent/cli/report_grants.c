@@ -262,7 +262,9 @@ static void add_lifecycle(struct report_grants *rg, struct json_object *g,
 		json_object_array_add(get(g, "sessions"), pick(ev, session));
 	} else if (!strcmp(op, "expired") || !strcmp(op, "revoked")) {
 		o = pick_by(ev, ended);
-		json_object_object_add(o, "how", json_object_new_string(op));
+		if (o)
+			json_object_object_add(o, "how",
+					       json_object_new_string(op));
 		json_object_object_add(g, "ended", o);
 	} else if (!strcmp(op, "refused")) {
 		json_object_array_add(get(g, "refused"), pick_by(ev, refused));

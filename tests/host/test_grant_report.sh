@@ -7,7 +7,8 @@
 # with its approver, window and end and exactly the accesses made (text,
 # and --json, read with python3 where there is one); with --chain, report
 # --verify accepts the report as written and refuses it with an access line
-# deleted or edited; bad input is told. Runs natively only (the guests'
+# deleted or edited; acme's auditor gets the same report from the agent,
+# and no other tenant's; bad input is told. Runs natively only (the guests'
 # busybox has no python3 and the flow's login uids are the host's).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
@@ -38,6 +39,22 @@ if ! as 4242 true 2>/dev/null; then
 	exit 0
 fi
 
+# acme's auditor (a host user with no role): the tenant reading its own
+# report, served by the agent.
+AU=""
+if command -v useradd >/dev/null && command -v setpriv >/dev/null; then
+	AU=tgr$$
+	G_SOCK=$AU-sock
+	tg_on_cleanup "userdel $AU 2>/dev/null; groupdel $G_SOCK 2>/dev/null"
+	groupadd "$G_SOCK" && useradd -M -N -G "$G_SOCK" "$AU" || AU=""
+fi
+# auditor ARGS...: the CLI as acme's auditor.
+auditor()
+{
+	setpriv --reuid "$(id -u "$AU")" --regid "$(id -g "$AU")" --init-groups \
+		"$TG_BIN/tenantguard" --control-socket "$TG_T/control.sock" "$@"
+}
+
 K=$TG_T/keys
 mkdir -p "$K" && chmod 700 "$K"
 "$TG_BIN/tenantguard" grant keygen --out "$K/a1" >"$K/a1.pub" || exit 1
@@ -56,6 +73,7 @@ tenants:
     approvers:
       keys: [$A1]
       need: 1
+    auditors: {users: [$AU]}
   globex:
     paths: [$TG_SRV/globex]
 EOF
@@ -67,7 +85,7 @@ tg_start_collector --checkpoint-lines 5 --checkpoint-interval 1 || {
 fileopt=""
 grep -qs bpf /sys/kernel/security/lsm || fileopt="--file-backend fanotify"
 # shellcheck disable=SC2086 # fileopt: no option or one
-tg_start_agent $fileopt --event-log "$TG_LOG" || {
+tg_start_agent $fileopt ${AU:+--control-group "$G_SOCK"} --event-log "$TG_LOG" || {
 	tg_fail agent_starts "$(tail -n 3 "$TG_T/agent.err" | tr '\n' ' ')"
 	exit 1
 }
@@ -236,6 +254,26 @@ else
 	else
 		tg_fail agent_served_grants_report "$(diff "$T" "$TG_T/served.txt" | head -c 400) $(cat "$TG_T/served.err")"
 	fi
+fi
+
+# acme's auditor: the same report, its view said; no other tenant's.
+if [ -z "$AU" ]; then
+	tg_skip auditor_report "no useradd or setpriv here"
+else
+	if auditor report --tenant acme --grants >"$TG_T/aud.txt" 2>"$TG_T/aud.err" &&
+		head -n 1 "$TG_T/aud.txt" | grep -q "^view: acme (restricted" &&
+		sed 1d "$TG_T/aud.txt" | cmp -s "$T" -; then
+		tg_pass auditor_report
+	else
+		tg_fail auditor_report "$(head -c 600 "$TG_T/aud.txt") $(cat "$TG_T/aud.err")"
+	fi
+	auditor report --tenant acme --grants --chain >"$TG_T/aud.rep" 2>"$TG_T/aud.err"
+	verify auditor_chain_report_verifies "$TG_T/aud.rep" ok
+	out=$(auditor report --tenant globex --grants 2>&1)
+	case "$?:$out" in
+	2:*"no tenant 'globex'"*) tg_pass auditor_other_tenant_unknown ;;
+	*) tg_fail auditor_other_tenant_unknown "$out" ;;
+	esac
 fi
 
 # Bad input, told.
