@@ -292,6 +292,7 @@ told()
 told grants_without_tenant "--grants needs --tenant T" --grants
 told grants_two_tenants "--grants needs --tenant T, once" --grants --tenant acme --tenant globex
 told grants_with_kind "not with --kind" --grants --tenant acme --kind net
+told grants_with_verify "not with --grants" --grants --tenant acme --verify "$R"
 told unknown_tenant "no tenant 'nobody'" --grants --tenant nobody
 told unknown_tenant_chain "no tenant 'nobody'" --grants --tenant nobody --chain
 told bad_since "--since 'fortnight': not a time" --grants --tenant acme --since fortnight
