@@ -55,7 +55,11 @@ static const struct cli_opt_doc report_opts[] = {
 	 "events with verdict V (suppressed, dropped: the summaries)"},
 	{"--since", "TIME", NULL, "from TIME (as tenantguard events --since)"},
 	{"--until", "TIME", NULL, "up to TIME (as --since)"},
-	{"--json", NULL, NULL, "print the counts as JSON"},
+	{"--json", NULL, NULL,
+	 "print the counts (with --grants, the grants report) as JSON"},
+	{"--grants", NULL, NULL,
+	 "with --tenant T: the grants to T, each with its request, "
+	 "approvers, window, end, refusals and every access made under it"},
 	{"--chain", NULL, NULL,
 	 "the events with the log's hash chain over them, to verify"},
 	{"--verify", "FILE", "@file",
@@ -260,11 +264,16 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	{"report",
 	 "[--log PATH] [--tenant T] [--actor T] [--target T] [--kind K]\n"
 	 "[--op OP] [--verdict V] [--since TIME] [--until TIME] [--json]\n"
-	 "[--chain] | --verify FILE [--key HEX|FILE]",
+	 "[--chain] | --tenant T --grants [--since TIME] [--until TIME]\n"
+	 "[--json | --chain] | --verify FILE [--key HEX|FILE]",
 	 "how many of those events there are, by tenant, kind, op and\n"
 	 "verdict; --chain: the events themselves, each other line of the\n"
 	 "log as its hash and the signed checkpoints around them; --verify\n"
-	 "recomputes that chain and names the first line that breaks it",
+	 "recomputes that chain and names the first line that breaks it;\n"
+	 "--grants: what support staff did under grants to tenant T (each\n"
+	 "grant's request, approvers, window and end, its accesses counted\n"
+	 "by op and listed; break-glass grants marked), with --chain its\n"
+	 "events chained for --verify (docs/events.md)",
 	 report_opts},
 	{"run",
 	 "--tenant NAME --uid U --gid G [--profile NAME|FILE]\n"
