@@ -224,6 +224,7 @@ full=$(grep -c "\"kind\":\"net\".*\"grant\":\"$ID\"" "$R")
 others=$(sed 1d "$R" | grep -v "\"grant\":\"$ID\"" |
 	grep -v '^{"seq":[0-9]*,"line_sha256":"[0-9a-f]\{64\}"}$' |
 	grep -v '"op":"collector_start"' | grep -v '"op":"refused"' |
+	grep -v '"op":"approvers_enrolled"' |
 	grep -vc '"op":"checkpoint"')
 if head -n 1 "$R" | grep -q '"selection":"grants"' && [ "$full" = "$made" ] &&
 	[ "$others" = 0 ] && grep -q '"op":"checkpoint"' "$R"; then
