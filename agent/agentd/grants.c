@@ -573,6 +573,7 @@ static __u32 kdev(dev_t d)
 static int map_scopes(struct agent *a, struct agent_grant *g,
 		      const struct tg_tenant_entry *t, char *why, size_t len)
 {
+	char real[PATH_MAX];
 	unsigned int i, j;
 	struct stat st;
 
@@ -587,10 +588,22 @@ static int map_scopes(struct agent *a, struct agent_grant *g,
 				g->paths[i], g->tenant);
 			return -EINVAL;
 		}
-		if (stat(g->paths[i], &st) < 0) {
+		/* What it names, symbolic links followed: still the tenant's.
+		 */
+		if (!realpath(g->paths[i], real) || stat(real, &st) < 0) {
 			snprintf(why, len, "path %s: %s", g->paths[i],
 				 strerror(errno));
 			return -errno;
+		}
+		for (j = 0; j < t->n_paths; j++)
+			if (tg_path_within(real, t->paths[j]))
+				break;
+		if (j == t->n_paths) {
+			snprintf(
+				why, len,
+				"path %.200s is %.200s, not below any of tenant %s's paths",
+				g->paths[i], real, g->tenant);
+			return -EINVAL;
 		}
 		g->scopes[i].ino = st.st_ino;
 		g->scopes[i].dev = kdev(st.st_dev);
@@ -1013,6 +1026,37 @@ struct json_object *agent_grant_revoke(struct agent *a, struct json_object *req,
 		"revoked: its operations are refused from now on, its sessions killed");
 }
 
+/*
+ * Whether pid is still the caller p: its login uid the grant's and its
+ * cgroup the one it connected from (a pid reused by another process, a
+ * tenant's, is never moved).
+ */
+static int still_caller(const struct tg_peer *p, __u32 login_uid)
+{
+	char path[64], line[PATH_MAX + 8], want[PATH_MAX + 8];
+	unsigned long lu = 0;
+	int ok = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/loginuid", (int)p->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	ok = fscanf(f, "%lu", &lu) == 1 && lu == login_uid;
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)p->pid);
+	f = ok ? fopen(path, "re") : NULL;
+	if (!f)
+		return 0;
+	snprintf(want, sizeof(want), "0::%s\n", p->cgroup);
+	ok = 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3))
+			ok = !strcmp(line, want);
+	fclose(f);
+	return ok;
+}
+
 /* grant-shell {grant}: the caller into a session cgroup of the grant. */
 struct json_object *agent_grant_shell(struct agent *a, struct json_object *req,
 				      struct tg_control_io *io)
@@ -1072,6 +1116,10 @@ struct json_object *agent_grant_shell(struct agent *a, struct json_object *req,
 	}
 	/* Bound before the move: never a session the kernel does not know. */
 	g->n_sessions++;
+	if (p->err || !still_caller(p, g->login_uid))
+		return refuse(
+			a, "grant-shell", g->tenant, id,
+			"the caller's process is gone or changed (login uid or cgroup) since it asked");
 	snprintf(path, sizeof(path), "%s/cgroup.procs", s->path);
 	n = snprintf(pid, sizeof(pid), "%d", (int)p->pid);
 	fd = open(path, O_WRONLY | O_CLOEXEC);

@@ -240,6 +240,24 @@ else
 fi
 tg_event signed_revoke_event kind=grant op=revoked grant="$ID2" by_tenant_key="$A2"
 
+# A scope that leads out of the tenant's tree (a link it planted) is
+# refused at activation; one inside it is taken.
+ln -s "$TG_SRV/globex" "$TG_SRV/acme/out"
+mkdir -p "$TG_SRV/acme/db"
+req request_scope_link "$TG_T/r6" --ops read --path "$TG_SRV/acme/out" --for 1h --reason "ticket 6"
+"$TG_BIN/tenantguard" grant approve "$TG_T/r6" --key "$K/a1" >"$TG_T/r6.ap"
+expect_refused scope_through_link_refused "not below any of tenant acme's paths" \
+	$CLI grant activate "$TG_T/r6" "$TG_T/r6.ap"
+req request_scope "$TG_T/r7" --ops read --path "$TG_SRV/acme/db" --for 1h --reason "ticket 7"
+ID7=$(grep -o '"id":"[0-9a-f]*"' "$TG_T/r7" | cut -d'"' -f4)
+if approve_activate "$TG_T/r7"; then
+	tg_pass scope_inside_taken
+else
+	tg_fail scope_inside_taken "not activated"
+fi
+tg_event scoped_activated_event kind=grant op=activated grant="$ID7"
+$CLI grant revoke "$ID7" >/dev/null
+
 # A short grant: allowed, then refused at its deadline.
 req request_short "$TG_T/r3" --ops connect --for 3s --reason "ticket 3"
 ID3=$(grep -o '"id":"[0-9a-f]*"' "$TG_T/r3" | cut -d'"' -f4)
