@@ -269,6 +269,12 @@ void agent_grants_tick(struct agent *a);
 int agent_grants_timeout(struct agent *a, int ms);
 const char *agent_grant_of(const void *ctx, __u32 login_uid, __u32 tenant,
 			   __u64 ts);
+/*
+ * The id of a grant in force of login_uid to tenant with every op of ops
+ * (TG_GRANT_*), tenant-wide (no --path), or NULL.
+ */
+const char *agent_grant_allows(struct agent *a, __u32 login_uid,
+			       const char *tenant, __u32 ops);
 struct json_object *agent_grants_json(struct agent *a);
 struct json_object *agent_grant_request(struct agent *a,
 					struct json_object *req,

@@ -140,6 +140,21 @@ static struct agent_grant *grant_new(struct agent *a)
 	return g;
 }
 
+const char *agent_grant_allows(struct agent *a, __u32 login_uid,
+			       const char *tenant, __u32 ops)
+{
+	unsigned int i;
+	__u64 now = boot_ns();
+
+	for (i = 0; i < a->n_grants; i++)
+		if (!a->grants[i].ended && a->grants[i].login_uid == login_uid &&
+		    !strcmp(a->grants[i].tenant, tenant) &&
+		    (a->grants[i].ops & ops) == ops && !a->grants[i].n_paths &&
+		    a->grants[i].deadline_ns > now)
+			return a->grants[i].id;
+	return NULL;
+}
+
 const char *agent_grant_of(const void *ctx, __u32 login_uid, __u32 tenant,
 			   __u64 ts)
 {
