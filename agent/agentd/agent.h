@@ -276,6 +276,7 @@ const char *agent_grant_of(const void *ctx, __u32 login_uid, __u32 tenant,
 const char *agent_grant_allows(struct agent *a, __u32 login_uid,
 			       const char *tenant, __u32 ops);
 struct json_object *agent_grants_json(struct agent *a);
+struct json_object *agent_grants_status(struct agent *a);
 struct json_object *agent_grant_request(struct agent *a,
 					struct json_object *req,
 					struct tg_control_io *io);

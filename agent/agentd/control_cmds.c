@@ -421,6 +421,7 @@ static struct json_object *control_json(struct agent *a)
 	json_object_object_add(o, "roles", roles);
 	json_object_object_add(o, "confirm", confirm_json(a));
 	json_object_object_add(o, "support", support_json(a));
+	json_object_object_add(o, "grants", agent_grants_status(a));
 	return o;
 }
 

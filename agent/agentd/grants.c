@@ -147,7 +147,8 @@ const char *agent_grant_allows(struct agent *a, __u32 login_uid,
 	__u64 now = boot_ns();
 
 	for (i = 0; i < a->n_grants; i++)
-		if (!a->grants[i].ended && a->grants[i].login_uid == login_uid &&
+		if (!a->grants[i].ended &&
+		    a->grants[i].login_uid == login_uid &&
 		    !strcmp(a->grants[i].tenant, tenant) &&
 		    (a->grants[i].ops & ops) == ops && !a->grants[i].n_paths &&
 		    a->grants[i].deadline_ns > now)
@@ -1197,6 +1198,34 @@ struct json_object *agent_grants_json(struct agent *a)
 		json_object_array_add(arr, o);
 	}
 	return arr;
+}
+
+/* For status: how many in force and sessions, and what enforces them. */
+struct json_object *agent_grants_status(struct agent *a)
+{
+	struct json_object *o = json_object_new_object();
+	unsigned int i, n = 0, sessions = 0, j;
+	char where[128];
+
+	for (i = 0; i < a->n_grants; i++) {
+		if (a->grants[i].ended)
+			continue;
+		n++;
+		for (j = 0; j < a->grants[i].n_sessions; j++)
+			sessions += !a->grants[i].sessions[j].dead;
+	}
+	snprintf(where, sizeof(where), "connect to tenants' ports%s%s%s",
+		 a->bpf.unix_backend == TG_BACKEND_BPF_LSM ? ", unix sockets"
+							   : "",
+		 a->bpf.file_backend == TG_BACKEND_BPF_LSM ? ", files" : "",
+		 a->bpf.proc_backend == TG_BACKEND_BPF_LSM ? ", processes"
+							   : "");
+	json_object_object_add(o, "in_force", json_object_new_int64(n));
+	json_object_object_add(o, "sessions", json_object_new_int64(sessions));
+	json_object_object_add(o, "enforced", json_object_new_string(where));
+	json_object_object_add(o, "replay_cache",
+			       json_object_new_boolean(a->replay_ok));
+	return o;
 }
 
 /* grant-list: the grants in force and those ended lately. */

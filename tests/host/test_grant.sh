@@ -172,6 +172,17 @@ tg_count_is every_granted_connect_logged $((n0 + 5)) kind=net op=connect \
 tg_probe other_tenant_still_refused --login-uid 4242 --expect EPERM connect tcp 127.0.0.1 $PG
 tg_probe other_support_still_refused --login-uid 4300 --expect EPERM connect tcp 127.0.0.1 $PA
 tg_probe granted_udp_allowed --login-uid 4242 --expect ok sendto udp 127.0.0.1 $PA
+# status: what is in force, and what a grant opens on this kernel.
+if grep -qs bpf /sys/kernel/security/lsm; then
+	want_opens="connect to tenants' ports, unix sockets, files, processes"
+else
+	want_opens="connect to tenants' ports\$"
+fi
+if $CLI status | grep -q "^grants: *1 in force, 0 session(s); a grant opens $want_opens"; then
+	tg_pass status_grants
+else
+	tg_fail status_grants "$($CLI status | grep -i grant)"
+fi
 if $CLI grant list | grep -q "^$ID1 active tenant acme login uid 4242"; then
 	tg_pass grant_listed
 else
