@@ -294,6 +294,9 @@ struct json_object *agent_grant_list(struct agent *a, struct json_object *req,
 
 /* offboard.c: the state directory, retirement and export. */
 int agent_state_open(struct agent *a);
+/* o as one line into the state file name, atomically (through tmp). */
+int agent_state_write(struct agent *a, const char *name, const char *tmp,
+		      struct json_object *o);
 void agent_state_close(struct agent *a);
 const struct agent_retired *agent_retired_find(const struct agent *a,
 					       const char *name);

@@ -75,10 +75,8 @@ static int save(struct agent *a)
 {
 	struct json_object *o = json_object_new_object(),
 			   *t = json_object_new_object(), *e;
-	const char *s;
 	unsigned int i;
-	size_t len;
-	int fd, err = 0;
+	int err;
 
 	json_object_object_add(o, "version", json_object_new_int(1));
 	for (i = 0; i < a->n_enrolled; i++) {
@@ -96,20 +94,7 @@ static int save(struct agent *a)
 		json_object_object_add(t, a->enrolled[i].tenant, e);
 	}
 	json_object_object_add(o, "tenants", t);
-	s = json_object_to_json_string_ext(
-		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	len = strlen(s);
-	fd = openat(a->state_fd, ENROLLED_TMP,
-		    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-		    0600);
-	errno = 0;
-	if (fd < 0 || write(fd, s, len) != (ssize_t)len ||
-	    write(fd, "\n", 1) != 1 || fsync(fd) < 0 ||
-	    renameat(a->state_fd, ENROLLED_TMP, a->state_fd, ENROLLED) < 0 ||
-	    fsync(a->state_fd) < 0)
-		err = errno ? -errno : -EIO;
-	if (fd >= 0)
-		close(fd);
+	err = agent_state_write(a, ENROLLED, ENROLLED_TMP, o);
 	json_object_put(o);
 	return err;
 }

@@ -72,6 +72,8 @@ int cmd_seccomp_export(const struct cli_opts *o, int argc, char **argv);
 int cmd_grant_keygen(const struct cli_opts *o, int argc, char **argv);
 int cmd_grant_approve(const struct cli_opts *o, int argc, char **argv);
 int cmd_grant_verify(const struct cli_opts *o, int argc, char **argv);
+/* A grant document's file into *buf (malloc'd): 0, or 1 (reported). */
+int cli_read_doc(const char *path, char **buf, size_t *len);
 int cmd_grant_revoke_sign(const struct cli_opts *o, int argc, char **argv);
 int cmd_grant_approvers_update(const struct cli_opts *o, int argc,
 			       char **argv);

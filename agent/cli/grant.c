@@ -26,8 +26,8 @@
 #define KEY_FILE_MAX  128
 #define VALID_DEFAULT (24 * 3600)
 
-/* A request or approval file into *buf (one document): 0 or 1 (reported). */
-static int read_doc(const char *path, char **buf, size_t *len)
+/* A grant document's file into *buf (one document): 0 or 1 (reported). */
+int cli_read_doc(const char *path, char **buf, size_t *len)
 {
 	struct tg_diag d = {};
 
@@ -181,7 +181,7 @@ int cmd_grant_approve(const struct cli_opts *o, int argc, char **argv)
 		return tg_err(1, "grant approve: libsodium does not start");
 	if (read_key(key, sk))
 		return 1;
-	if (read_doc(req_path, &req, &len))
+	if (cli_read_doc(req_path, &req, &len))
 		goto out_zero;
 	/* A request, or a change of the tenant's approver keys. */
 	if (strstr(req, "\"type\":\"" TG_APPROVERS_UPDATE_TYPE "\"")
@@ -414,10 +414,10 @@ int cmd_grant_verify(const struct cli_opts *o, int argc, char **argv)
 			1,
 			"grant verify: cannot tell this host and boot: %s (give --host and --boot-id)",
 			strerror(-k));
-	if (read_doc(a.req, &req, &len))
+	if (cli_read_doc(a.req, &req, &len))
 		return 1;
 	for (i = 0; i < a.n; i++)
-		if (read_doc(a.approvals[i], &docs[i], &lens[i]))
+		if (cli_read_doc(a.approvals[i], &docs[i], &lens[i]))
 			goto out_free;
 	/* Whose approvers: --tenant, else the tenant the request names. */
 	if (!a.tenant &&

@@ -21,19 +21,6 @@
 #include "common/text.h"
 #include "policy/policy.h"
 
-/* A document file into *buf: 0, or 1 (reported). */
-static int read_doc(const char *path, char **buf, size_t *len)
-{
-	struct tg_diag d = {};
-
-	if (tg_read_text_file(path, TG_GRANT_MAX_DOC + 1, buf, len, &d)) {
-		print_diag(&d);
-		tg_diag_free(&d);
-		return 1;
-	}
-	return 0;
-}
-
 /* Write doc and a newline to out (never over a file): 0 or 1 (reported). */
 static int write_new(const char *out, const char *doc)
 {
@@ -53,75 +40,111 @@ static int write_new(const char *out, const char *doc)
 	return 0;
 }
 
+/*
+ * What grant request and grant break-glass are asked: the request's
+ * fields from argv into *req ({"cmd": cmd, ...}), the last option of each
+ * kind kept; extra names the one option of its own (its value in *extra).
+ * 0, or 2 (reported) for a usage error.
+ */
+static int grant_fields(int argc, char **argv, const char *verb,
+			const char *usage, const char *extra_name,
+			const char **extra, const char *extra_key,
+			struct json_object **req)
+{
+	static const struct option base[] = {
+		{"tenant", required_argument, NULL, 't'},
+		{"ops", required_argument, NULL, 'o'},
+		{"path", required_argument, NULL, 'p'},
+		{"for", required_argument, NULL, 'f'},
+		{"reason", required_argument, NULL, 'r'},
+		{"x", required_argument, NULL, 'x'},
+		{"activate-within", required_argument, NULL, 'w'},
+		{}};
+	struct option opts[sizeof(base) / sizeof(base[0])];
+	const char *v[128] = {0}, *within = NULL;
+	struct json_object *paths = json_object_new_array();
+	int c;
+
+	memcpy(opts, base, sizeof(opts));
+	opts[5].name = extra_name;
+	if (strcmp(verb, "request")) /* --activate-within: requests only */
+		memset(&opts[6], 0, sizeof(opts[6]));
+	*extra = NULL;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'p')
+			json_object_array_add(paths,
+					      json_object_new_string(optarg));
+		else if (c == 'x')
+			*extra = optarg;
+		else if (c == 'w')
+			within = optarg;
+		else if (c != '?' && c != ':')
+			v[c] = optarg;
+		else {
+			json_object_put(paths);
+			return tg_err(
+				2,
+				"grant %s: unknown option or missing value '%s' (%s)",
+				verb, argv[optind - 1], usage);
+		}
+	}
+	if (!v['t'] || !v['o'] || !v['f'] || !v['r'] || optind != argc) {
+		json_object_put(paths);
+		return tg_err(2, "grant %s: %s (%s)", verb,
+			      optind != argc ? "unexpected argument"
+			      : !v['t']	     ? "--tenant T is needed"
+			      : !v['o']	     ? "--ops OPS is needed"
+			      : !v['f']	     ? "--for DURATION is needed"
+					     : "--reason TEXT is needed",
+			      usage);
+	}
+	*req = json_object_new_object();
+	json_object_object_add(
+		*req, "cmd",
+		json_object_new_string(strcmp(verb, "request")
+					       ? "break-glass"
+					       : "grant-request"));
+	json_object_object_add(*req, "tenant", json_object_new_string(v['t']));
+	json_object_object_add(*req, "ops", json_object_new_string(v['o']));
+	json_object_object_add(*req, "paths", paths);
+	json_object_object_add(*req, "for", json_object_new_string(v['f']));
+	json_object_object_add(*req, "reason", json_object_new_string(v['r']));
+	if (within)
+		json_object_object_add(*req, "activate_within",
+				       json_object_new_string(within));
+	if (*extra && extra_key)
+		json_object_object_add(*req, extra_key,
+				       json_object_new_string(*extra));
+	return 0;
+}
+
 #define REQUEST_USAGE                                                          \
 	"grant request --tenant T --ops OPS [--path P]... --for DURATION "     \
 	"--reason TEXT --out FILE [--activate-within DURATION]"
 
 int cmd_grant_request(const struct cli_opts *o, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"tenant", required_argument, NULL, 't'},
-		{"ops", required_argument, NULL, 'o'},
-		{"path", required_argument, NULL, 'p'},
-		{"for", required_argument, NULL, 'f'},
-		{"reason", required_argument, NULL, 'r'},
-		{"out", required_argument, NULL, 'O'},
-		{"activate-within", required_argument, NULL, 'w'},
-		{}};
-	const char *tenant = NULL, *ops = NULL, *dur = NULL, *reason = NULL,
-		   *out = NULL, *within = NULL;
-	struct json_object *req, *r, *paths = json_object_new_array();
-	int c, ret;
+	struct json_object *req, *r;
+	const char *out;
+	int ret;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 't': tenant = optarg; break;
-		case 'o': ops = optarg; break;
-		case 'p':
-			json_object_array_add(paths,
-					      json_object_new_string(optarg));
-			break;
-		case 'f': dur = optarg; break;
-		case 'r': reason = optarg; break;
-		case 'O': out = optarg; break;
-		case 'w': within = optarg; break;
-		default:
-			json_object_put(paths);
-			return tg_err(
-				2,
-				"grant request: unknown option or missing value '%s' (" REQUEST_USAGE
-				")",
-				argv[optind - 1]);
-		}
-	}
-	if (!tenant || !ops || !dur || !reason || !out || optind != argc) {
-		json_object_put(paths);
-		return tg_err(2, "grant request: %s (" REQUEST_USAGE ")",
-			      optind != argc ? "unexpected argument"
-			      : !tenant	     ? "--tenant T is needed"
-			      : !ops	     ? "--ops OPS is needed"
-			      : !dur	     ? "--for DURATION is needed"
-			      : !reason	     ? "--reason TEXT is needed"
-					     : "--out FILE is needed");
+	ret = grant_fields(argc, argv, "request", REQUEST_USAGE, "out", &out,
+			   NULL, &req);
+	if (ret)
+		return ret;
+	if (!out) {
+		json_object_put(req);
+		return tg_err(
+			2, "grant request: --out FILE is needed (" REQUEST_USAGE
+			   ")");
 	}
 	if (access(out, F_OK) == 0) {
-		json_object_put(paths);
+		json_object_put(req);
 		return tg_err(1, "grant request: %s exists (never replaced)",
 			      out);
 	}
-	req = json_object_new_object();
-	json_object_object_add(req, "cmd",
-			       json_object_new_string("grant-request"));
-	json_object_object_add(req, "tenant", json_object_new_string(tenant));
-	json_object_object_add(req, "ops", json_object_new_string(ops));
-	json_object_object_add(req, "paths", paths);
-	json_object_object_add(req, "for", json_object_new_string(dur));
-	json_object_object_add(req, "reason", json_object_new_string(reason));
-	if (within)
-		json_object_object_add(req, "activate_within",
-				       json_object_new_string(within));
 	ret = cli_call(o, req, &r);
 	json_object_put(req);
 	if (ret)
@@ -141,62 +164,14 @@ int cmd_grant_request(const struct cli_opts *o, int argc, char **argv)
 /* break-glass: a grant without approval, once a second person confirms. */
 int cmd_grant_break_glass(const struct cli_opts *o, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"tenant", required_argument, NULL, 't'},
-		{"ops", required_argument, NULL, 'o'},
-		{"path", required_argument, NULL, 'p'},
-		{"for", required_argument, NULL, 'f'},
-		{"reason", required_argument, NULL, 'r'},
-		{"login-uid", required_argument, NULL, 'l'},
-		{}};
-	const char *tenant = NULL, *ops = NULL, *dur = NULL, *reason = NULL,
-		   *who = NULL;
-	struct json_object *req, *r, *paths = json_object_new_array();
-	int c, ret;
+	struct json_object *req, *r;
+	const char *who;
+	int ret;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 't': tenant = optarg; break;
-		case 'o': ops = optarg; break;
-		case 'p':
-			json_object_array_add(paths,
-					      json_object_new_string(optarg));
-			break;
-		case 'f': dur = optarg; break;
-		case 'r': reason = optarg; break;
-		case 'l': who = optarg; break;
-		default:
-			json_object_put(paths);
-			return tg_err(
-				2,
-				"grant break-glass: unknown option or missing value '%s' (" BREAK_GLASS_USAGE
-				")",
-				argv[optind - 1]);
-		}
-	}
-	if (!tenant || !ops || !dur || !reason || optind != argc) {
-		json_object_put(paths);
-		return tg_err(2,
-			      "grant break-glass: %s (" BREAK_GLASS_USAGE ")",
-			      optind != argc ? "unexpected argument"
-			      : !tenant	     ? "--tenant T is needed"
-			      : !ops	     ? "--ops OPS is needed"
-			      : !dur	     ? "--for DURATION is needed"
-					     : "--reason TEXT is needed");
-	}
-	req = json_object_new_object();
-	json_object_object_add(req, "cmd",
-			       json_object_new_string("break-glass"));
-	json_object_object_add(req, "tenant", json_object_new_string(tenant));
-	json_object_object_add(req, "ops", json_object_new_string(ops));
-	json_object_object_add(req, "paths", paths);
-	json_object_object_add(req, "for", json_object_new_string(dur));
-	json_object_object_add(req, "reason", json_object_new_string(reason));
-	if (who)
-		json_object_object_add(req, "login_uid",
-				       json_object_new_string(who));
+	ret = grant_fields(argc, argv, "break-glass", BREAK_GLASS_USAGE,
+			   "login-uid", &who, "login_uid", &req);
+	if (ret)
+		return ret;
 	ret = cli_call(o, req, &r);
 	json_object_put(req);
 	if (ret)
@@ -222,7 +197,7 @@ static int send_docs(const struct cli_opts *o, const char *cmd,
 
 	if (argc < 3)
 		return tg_err(2, "%s", usage);
-	if (read_doc(argv[1], &buf, &len))
+	if (cli_read_doc(argv[1], &buf, &len))
 		return 1;
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string(cmd));
@@ -232,7 +207,7 @@ static int send_docs(const struct cli_opts *o, const char *cmd,
 	arr = json_object_new_array();
 	json_object_object_add(req, "approvals", arr);
 	for (i = 2; i < argc; i++) {
-		if (read_doc(argv[i], &buf, &len)) {
+		if (cli_read_doc(argv[i], &buf, &len)) {
 			json_object_put(req);
 			return 1;
 		}
@@ -299,7 +274,7 @@ int cmd_grant_revoke(const struct cli_opts *o, int argc, char **argv)
 				2,
 				"grant revoke: '%s' is no grant id (32 lowercase hex digits)",
 				argv[1]);
-		if (read_doc(argv[3], &buf, &len))
+		if (cli_read_doc(argv[3], &buf, &len))
 			return 1;
 		req = json_object_new_object();
 		json_object_object_add(req, "cmd",

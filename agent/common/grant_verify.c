@@ -88,13 +88,36 @@ static void sha256_hex(const char *buf, size_t len, char out[65])
 	sodium_bin2hex(out, 65, h, sizeof(h));
 }
 
+/*
+ * a: the approval of document doc (len bytes, its newline not signed) of
+ * id, by sk until expires. 0 or -ENOMEM.
+ */
+static int approve_doc(const char *doc, size_t len, const char *id,
+		       const unsigned char sk[64], __u64 expires,
+		       struct tg_grant_approval *a)
+{
+	unsigned char *m = NULL;
+	size_t mlen = 0;
+	int ret;
+
+	len = doc_len(doc, len);
+	ret = tg_grant_signed_bytes(doc, len, expires, &m, &mlen);
+	if (ret)
+		return ret;
+	memcpy(a->request_id, id, sizeof(a->request_id));
+	sha256_hex(doc, len, a->request_sha256);
+	crypto_sign_ed25519_sk_to_pk(a->key, sk);
+	crypto_sign_detached(a->sig, NULL, m, mlen, sk);
+	a->expires = expires;
+	free(m);
+	return 0;
+}
+
 int tg_grant_approve(const char *req, size_t len, const unsigned char sk[64],
 		     __u64 expires, struct tg_grant_approval *a, char *err,
 		     size_t errlen)
 {
 	struct tg_grant_request r;
-	unsigned char *m = NULL;
-	size_t mlen = 0;
 	int ret;
 
 	memset(a, 0, sizeof(*a));
@@ -103,17 +126,7 @@ int tg_grant_approve(const char *req, size_t len, const unsigned char sk[64],
 	ret = tg_grant_request_parse(req, len, &r, err, errlen);
 	if (ret)
 		return ret;
-	len = doc_len(req, len);
-	ret = tg_grant_signed_bytes(req, len, expires, &m, &mlen);
-	if (ret)
-		goto out_free;
-	memcpy(a->request_id, r.id, sizeof(a->request_id));
-	sha256_hex(req, len, a->request_sha256);
-	crypto_sign_ed25519_sk_to_pk(a->key, sk);
-	crypto_sign_detached(a->sig, NULL, m, mlen, sk);
-	a->expires = expires;
-	free(m);
-out_free:
+	ret = approve_doc(req, len, r.id, sk, expires, a);
 	tg_grant_request_free(&r);
 	return ret;
 }
@@ -389,27 +402,13 @@ int tg_approvers_update_approve(const char *buf, size_t len,
 				size_t errlen)
 {
 	struct tg_approvers_update u;
-	unsigned char *m = NULL;
-	size_t mlen = 0;
 	int ret;
 
 	memset(a, 0, sizeof(*a));
 	if (sodium_init() < 0)
 		return -ENOMEM;
 	ret = tg_approvers_update_parse(buf, len, &u, err, errlen);
-	if (ret)
-		return ret;
-	len = doc_len(buf, len);
-	ret = tg_grant_signed_bytes(buf, len, expires, &m, &mlen);
-	if (ret)
-		return ret;
-	memcpy(a->request_id, u.id, sizeof(a->request_id));
-	sha256_hex(buf, len, a->request_sha256);
-	crypto_sign_ed25519_sk_to_pk(a->key, sk);
-	crypto_sign_detached(a->sig, NULL, m, mlen, sk);
-	a->expires = expires;
-	free(m);
-	return 0;
+	return ret ? ret : approve_doc(buf, len, u.id, sk, expires, a);
 }
 
 int tg_approvers_update_verify(const char *buf, size_t len,

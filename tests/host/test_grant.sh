@@ -13,29 +13,13 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
 . "$(dirname "$0")/../lib/net.sh"
+. "$(dirname "$0")/../lib/support.sh"
 
 : "${TG_BIN:?}"
-if ! [ -w /proc/self/loginuid ]; then
-	tg_skip grant "no /proc/self/loginuid (a kernel without audit)"
-	tg_summary
-	exit 0
-fi
 tg_net_setup || exit 1
 CLI="$TG_BIN/tenantguard --control-socket $TG_T/control.sock"
 
-# as LOGIN_UID CMD...: CMD with that audit login uid (a fresh one: this
-# shell's may be set already, then a child cannot change it; see below).
-as()
-{
-	as_uid=$1
-	shift
-	sh -c 'echo "$0" >/proc/self/loginuid && exec "$@"' "$as_uid" "$@"
-}
-if ! as 4242 true 2>/dev/null; then
-	tg_skip grant "this shell's login uid is set: cannot act as support staff"
-	tg_summary
-	exit 0
-fi
+tg_need_login_uid grant
 
 K=$TG_T/keys
 mkdir -p "$K" && chmod 700 "$K"

@@ -13,31 +13,16 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
 . "$(dirname "$0")/../lib/net.sh"
+. "$(dirname "$0")/../lib/support.sh"
 
 : "${TG_BIN:?}"
-if ! [ -w /proc/self/loginuid ]; then
-	tg_skip grant_report "no /proc/self/loginuid (a kernel without audit)"
-	tg_summary
-	exit 0
-fi
 tg_net_setup || exit 1
 # The log's reader the agent forks runs as the collector's user: it must
 # reach the log's directory.
 chmod 0711 "$TG_T"
 CLI="$TG_BIN/tenantguard --control-socket $TG_T/control.sock"
 
-# as LOGIN_UID CMD...: CMD with that audit login uid.
-as()
-{
-	as_uid=$1
-	shift
-	sh -c 'echo "$0" >/proc/self/loginuid && exec "$@"' "$as_uid" "$@"
-}
-if ! as 4242 true 2>/dev/null; then
-	tg_skip grant_report "this shell's login uid is set: cannot act as support staff"
-	tg_summary
-	exit 0
-fi
+tg_need_login_uid grant_report
 
 # acme's auditor (a host user with no role): the tenant reading its own
 # report, served by the agent.
