@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tg-try: how soon a grant's end reaches the kernel (tests/bench/grants.sh,
- * tests/host/test_grant_timing.sh). A child of this tool, in a tenant's
- * cgroup, listens on 127.0.0.1 (backlog 4096) and accepts and closes;
- * another, a support actor (its login uid written first thing), connects
- * to it over TCP in a tight loop, each connect from a fresh socket closed
- * with linger 0. Each connect is timed on CLOCK_BOOTTIME, the clock of a
- * grant's deadline: a refusal came between the call and its return.
+ * tg-try: how soon a grant's end reaches the kernel, and what grants cost
+ * others (tests/bench/grants.sh, tests/host/test_grant_timing.sh). For the
+ * first two, a child of this tool, in a tenant's cgroup, listens on 127.0.0.1
+ * (backlog 4096) and accepts and closes; another, a support actor (its login
+ * uid written first thing), connects to it over TCP in a tight loop, each
+ * connect from a fresh socket closed with linger 0. Each connect is timed on
+ * CLOCK_BOOTTIME, the clock of a grant's deadline: a refusal came between the
+ * call and its return.
  *
  *   tg-try revoke-timing CGROUP LOGIN_UID LOG GRANT -- CMD...
  *       Once WARM connects were allowed, runs CMD (the revocation: its
@@ -19,19 +20,19 @@
  *         from_return= its return
  *         from_event=  the event's "ended" (the agent's time, taken after
  *                      it deleted the entry; "-" if no event came)
- *       and cmd= (the command's run time), refused_before= (refusals
- *       before the command started: events that could not be written),
- *       allowed_after= (allowed connects after the first refusal),
- *       attempts=.
- *   tg-try expiry-timing CGROUP LOGIN_UID LOG GRANT GRANTS_MAP [AFTER_MS]
- *       Reads GRANT's deadline from the pinned grants map (boot time, as
- *       the kernel holds it), connects until AFTER_MS (default 500) past
- *       it, then waits until every allowed connect's event is in LOG and
- *       for the expired event. Prints, nanoseconds from the deadline
- *       (negative: before it):
- *         allowed= allowed connects; late= those whose call began at or
- *         after the deadline (the grant's end missed); straddling= those
- *         begun before it and returned after;
+ *       the start of that refused call from the command's start
+ *       (call_from_start=) and of the last allowed one
+ *       (last_allowed_from_start=): the kernel saw the grant in force after
+ *       the latter and ended before the former's return; and cmd= (the
+ * command's run time), refused_before= (refusals before the command started:
+ * events that could not be written), allowed_after= (allowed connects after the
+ * first refusal), attempts=. tg-try expiry-timing CGROUP LOGIN_UID LOG GRANT
+ * GRANTS_MAP [AFTER_MS] Reads GRANT's deadline from the pinned grants map (boot
+ * time, as the kernel holds it), connects until AFTER_MS (default 500) past it,
+ * then waits until every allowed connect's event is in LOG and for the expired
+ * event. Prints, nanoseconds from the deadline (negative: before it): allowed=
+ * allowed connects; late= those whose call began at or after the deadline (the
+ * grant's end missed); straddling= those begun before it and returned after;
  *         refused_before= refusals returned before the deadline;
  *         first_refusal= the return of the first refusal after it,
  *         first_refusal_call= that call's start;
@@ -42,6 +43,12 @@
  *         expired_event= the "ended" of the agent's expired event;
  *       the last two from the events' times against the activated event's
  *       "until", all three as the agent wrote them (wall clock).
+ *   tg-try grants-ab tcp|udp N PAIRS CGROUP GRANTS_MAP
+ *       What grants cost others: PAIRS pairs of runs of N iterations of a
+ *       loopback loop (netbench.c) in CGROUP, one with the pinned grants
+ *       map as it is and one with all its entries taken out (put back
+ *       after, and at the end), alternately first; one line per pair,
+ *       "NS_WITH NS_WITHOUT", nanoseconds per iteration.
  * Exit 1 if the loop saw no allowed connect (no grant in force) or no
  * refusal at the end, 2 on a usage error.
  */
@@ -346,9 +353,10 @@ static int do_revoke_timing(int argc, char **argv)
 	have_event =
 		!event_time(argv[2], from, "revoked", argv[3], "ended", &ended);
 	ended -= tg_boot_to_real_ns();
-	printf("from_start=%lld from_return=%lld ",
-	       (long long)(r.st->first_b - t0),
-	       (long long)(r.st->first_b - t1));
+	printf("from_start=%lld from_return=%lld call_from_start=%lld "
+	       "last_allowed_from_start=%lld ",
+	       (long long)(r.st->first_b - t0), (long long)(r.st->first_b - t1),
+	       (long long)(r.st->first_a - t0), (long long)(r.st->last_a - t0));
 	if (have_event)
 		printf("from_event=%lld ", (long long)(r.st->first_b - ended));
 	else
@@ -496,7 +504,86 @@ out_stop:
 	return rc;
 }
 
+/* grants-ab: the entries of a pinned grants map, kept to be put back. */
+#define AB_MAX 1024
+static struct tg_grant_key ab_keys[AB_MAX];
+static struct tg_grant ab_vals[AB_MAX];
+static unsigned int ab_n;
+
+/* Put every kept entry back into map fd: 0 or -1 after perror. */
+static int ab_restore(int fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < ab_n; i++)
+		if (bpf_map_update_elem(fd, &ab_keys[i], &ab_vals[i],
+					BPF_ANY)) {
+			perror("tg-try: grants-ab: put back");
+			return -1;
+		}
+	return 0;
+}
+
+/* lp's loop of n with the kept entries out of map fd: ns or -1. */
+static double ab_without(int fd, struct net_loop *lp, long n)
+{
+	unsigned int i;
+	double ns;
+
+	for (i = 0; i < ab_n; i++)
+		bpf_map_delete_elem(fd, &ab_keys[i]);
+	ns = net_loop_run(lp, n);
+	return ab_restore(fd) ? -1 : ns;
+}
+
+static int do_grants_ab(int argc, char **argv)
+{
+	struct net_loop lp = {.l = -1, .c = -1};
+	struct tg_grant_key k, next, *prev = NULL;
+	double with, without;
+	long n, pairs, p;
+	int fd, tcp, err = 1;
+
+	if (argc < 5 || (strcmp(argv[0], "tcp") && strcmp(argv[0], "udp")) ||
+	    (n = atol(argv[1])) <= 0 || (pairs = atol(argv[2])) <= 0)
+		return usage();
+	tcp = !strcmp(argv[0], "tcp");
+	fd = bpf_obj_get(argv[4]);
+	if (fd < 0) {
+		perror("tg-try: grants-ab: map");
+		return 1;
+	}
+	while (ab_n < AB_MAX && !bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (!bpf_map_lookup_elem(fd, &k, &ab_vals[ab_n]))
+			ab_keys[ab_n++] = k;
+	}
+	if (join_cgroup(argv[3]) || net_loop_open(&lp, tcp))
+		goto out_close;
+	for (p = 0; p < pairs; p++) {
+		if (p & 1) {
+			without = ab_without(fd, &lp, n);
+			with = net_loop_run(&lp, n);
+		} else {
+			with = net_loop_run(&lp, n);
+			without = ab_without(fd, &lp, n);
+		}
+		if (with < 0 || without < 0)
+			goto out_close;
+		printf("%.1f %.1f\n", with, without);
+	}
+	err = 0;
+out_close:
+	net_loop_close(&lp);
+	if (ab_restore(fd))
+		err = 1;
+	close(fd);
+	return err;
+}
+
 const struct tool_cmd tool_grant_timing_cmds[] = {
 	{"revoke-timing", do_revoke_timing},
 	{"expiry-timing", do_expiry_timing},
+	{"grants-ab", do_grants_ab},
 	{}};

@@ -81,8 +81,9 @@
  *          (watches: see tests/tool/watch.c)
  *   tg-try revoke-timing CGROUP LOGIN_UID LOG GRANT -- CMD...,
  *          expiry-timing CGROUP LOGIN_UID LOG GRANT MAP [AFTER_MS]   (how soon
- *          a grant's end refuses a support actor's connects: see
- *          tests/tool/grant_timing.c)
+ *          a grant's end refuses a support actor's connects),
+ *          grants-ab tcp|udp N PAIRS CGROUP MAP   (a loop with and without
+ *          the grants map's entries): see tests/tool/grant_timing.c
  *   tg-try fuse-hang MOUNTPOINT READY_FILE HANG_FILE   (a FUSE filesystem
  *          that stops answering once HANG_FILE exists: see tests/tool/fuse.c)
  *
