@@ -40,15 +40,19 @@
 #    (connect+accept+close) and UDP sendto (tests/tool/netbench.c), in
 #    acme's cgroup, with the support policy and 100 grants in force (login
 #    uids 5000-5099, all to acme: the map's entries about that very
-#    tenant) against the same policy with none. Rounds alternate the
-#    state's order (none then grants, grants then none: 100 grants made
-#    every second round, revoked every other), each round RUNS runs of each
-#    loop per state, alternately TCP and UDP; a round's ratio is the median
-#    of its runs with grants over the median without. Median and IQR of the
-#    ratios; then, with kernel.bpf_stats_enabled for that pass only, the
-#    agent's programs' run time per iteration in each state. A tenant's
-#    connect never looks the grants map up (only a support actor's refused
-#    access does), so the ratio is expected at 1 within the noise.
+#    tenant) against the same policy with none. The machine may be shared
+#    and loaded, so the two sides are interleaved finely, as in net.sh:
+#    one process runs PAIRS pairs of short runs, one with the grants map
+#    as the agent wrote it and one with its entries taken out (and put
+#    back: tg-try grants-ab), alternately first, over ROUNDS rounds; the
+#    ratio is the median of the pairs' ratios, with its IQR. The same
+#    pairs once the grants are revoked (the map empty: nothing to take
+#    out) are the control, ideally 1.000. Then, with
+#    kernel.bpf_stats_enabled for those passes only, the agent's
+#    programs' run time per iteration with the 100 grants and after their
+#    revocation through the agent. A tenant's connect never looks the
+#    grants map up (only a support actor's access the policy refuses
+#    does), so the ratio is expected at 1 within the noise.
 #
 # The file-open side of grants needs BPF LSM, only in the VM guests: it is
 # not measured here (the guests' bench lane, make bench-vm, runs
@@ -67,10 +71,10 @@ REVOKES=${GRANT_BENCH_REVOKES:-1000}
 BUDGET=${GRANT_BENCH_BUDGET:-240}	# seconds for part 1 at most
 EXPIRIES=${GRANT_BENCH_EXPIRIES:-3}
 GRANT_SECS=${GRANT_BENCH_SECS:-3}
-ROUNDS=${GRANT_BENCH_ROUNDS:-8}		# part 3, even: both orders alike
-RUNS=${GRANT_BENCH_RUNS:-10}		# runs per loop, state and round
-TCP_N=${GRANT_BENCH_TCP:-500}		# connections per run
-UDP_N=${GRANT_BENCH_UDP:-5000}		# datagrams per run
+ROUNDS=${GRANT_BENCH_ROUNDS:-3}		# part 3
+PAIRS=${GRANT_BENCH_PAIRS:-60}		# per round and loop
+TCP_N=${GRANT_BENCH_TCP:-250}		# connections per run of a pair
+UDP_N=${GRANT_BENCH_UDP:-2500}		# datagrams per run of a pair
 TCP_STATS=${GRANT_BENCH_TCP_STATS:-5000}
 UDP_STATS=${GRANT_BENCH_UDP_STATS:-50000}
 GRANTS=100
@@ -129,10 +133,12 @@ done
 t_all=$(awk -v a="$t_start" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
 n=$(wc -l <"$TG_T/revoke")
 echo "grants: revocation to the first refused connect: $n clean rounds of $i run (requested ${GRANT_BENCH_REVOKES:-1000}; $unclean unclean, $failed failed), $(awk -v t="$t_all" -v i="$i" 'BEGIN { printf "%.0f ms", t * 1000 / i }') per round (request, approval, activation, revocation)"
-for what in from_start from_return from_event cmd; do
+for what in from_start call_from_start last_allowed_from_start from_return from_event cmd; do
 	field "$what" <"$TG_T/revoke" | grep -v '^-$' >"$TG_T/v" || true
 	case $what in
 	from_start) label="from the revoke command's start" ;;
+	call_from_start) label="  the refused call's start, from the same" ;;
+	last_allowed_from_start) label="  the last allowed call's start, from the same" ;;
 	from_return) label="from its return (negative: refused before it returned)" ;;
 	from_event) label="from the revoked event's ended time" ;;
 	cmd) label="the revoke command's run time" ;;
@@ -146,6 +152,7 @@ sum_revoke=$(printf 'revocation to refusal p50 %s us, p99 %s us from the command
 	"$(us "$(percentile 50 <"$TG_T/v")")" "$(us "$(percentile 99 <"$TG_T/v")")" "$n")
 field attempts <"$TG_T/revoke" >"$TG_T/v"
 echo "grants:   connects per round (the loop's attempts): median $(median <"$TG_T/v")"
+[ -s "$TG_T/unclean" ] && head -n 3 "$TG_T/unclean" | sed 's/^/grants:   unclean: /'
 
 # --- 2. expiry precision
 e=0
@@ -180,37 +187,21 @@ sum_expiry=$(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = k
 stats_before=$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null)
 tg_on_cleanup "[ -n '$stats_before' ] && echo '$stats_before' >/proc/sys/kernel/bpf_stats_enabled"
 echo 0 >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null
+MAP=$TG_PINS/maps/grants
 
-# state_grants / state_none: make or end the GRANTS grants.
-ids=""
-state_grants()
+# pairs FILE: ROUNDS x PAIRS pairs of each loop, with the map's entries
+# and without (tg-try grants-ab), to FILE.tcp and FILE.udp.
+pairs()
 {
-	u=5000
-	t0=$(now)
-	while [ $u -lt $((5000 + GRANTS)) ]; do
-		gid=$(tg_grant_make $u 1h) || { echo "grants bench: grant of $u not made"; exit 1; }
-		ids="$ids $gid"
-		u=$((u + 1))
-	done
-	make_s=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
-}
-state_none()
-{
-	for gid in $ids; do
-		$CLI grant revoke "$gid" >/dev/null || { echo "grants bench: revoke $gid failed"; exit 1; }
-	done
-	ids=""
-}
-# runs STATE: RUNS runs of each loop in acme, alternately, to files STATE.K.
-runs()
-{
-	k=0
-	while [ $k -lt "$RUNS" ]; do
-		k=$((k + 1))
-		"$TG_BIN/tg-try" --cgroup "$A" tcp-loop "$TCP_N" >>"$TG_T/$1.tcp.$r" || exit 1
-		"$TG_BIN/tg-try" --cgroup "$A" udp-loop "$UDP_N" >>"$TG_T/$1.udp.$r" || exit 1
+	rr=0
+	while [ $rr -lt "$ROUNDS" ]; do
+		rr=$((rr + 1))
+		"$TG_BIN/tg-try" grants-ab tcp "$TCP_N" "$PAIRS" "$A" "$MAP" >>"$1.tcp" &&
+			"$TG_BIN/tg-try" grants-ab udp "$UDP_N" "$PAIRS" "$A" "$MAP" >>"$1.udp" ||
+			{ echo "grants bench: grants-ab failed"; exit 1; }
 	done
 }
+# timed_pass STATE: the programs' run time per iteration, to timed.STATE.
 timed_pass()
 {
 	echo 1 >/proc/sys/kernel/bpf_stats_enabled
@@ -220,48 +211,52 @@ timed_pass()
 	tg_bench_timed "$A" udp "$UDP_STATS" "$TG_T/timed.$1" $PROGS
 	echo 0 >/proc/sys/kernel/bpf_stats_enabled
 }
+
+ids=""
+u=5000
+t0=$(now)
+while [ $u -lt $((5000 + GRANTS)) ]; do
+	gid=$(tg_grant_make $u 1h) || { echo "grants bench: grant of $u not made"; exit 1; }
+	ids="$ids $gid"
+	u=$((u + 1))
+done
+make_s=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+in_map=$(bpftool map dump pinned "$MAP" 2>/dev/null | grep -c '"key"')
 r=0
 while [ $r -lt "$ROUNDS" ]; do
 	r=$((r + 1))
-	if [ $((r % 2)) = 1 ]; then
-		runs none
-		timed_pass none
-		state_grants
-		runs grants
-		timed_pass grants
-	else
-		runs grants
-		timed_pass grants
-		state_none
-		runs none
-		timed_pass none
-	fi
-	for k in tcp udp; do
-		awk -v g="$(median <"$TG_T/grants.$k.$r")" -v n="$(median <"$TG_T/none.$k.$r")" \
-			'BEGIN { print g / n }' >>"$TG_T/ratio.$k"
-	done
+	timed_pass grants
 done
-[ -n "$ids" ] && state_none
-n_active=$($CLI grant list | grep -c ' active ')
-echo "grants: a tenant's own traffic with $GRANTS grants in force (to it, login uids 5000-$((5000 + GRANTS - 1))) against none, $ROUNDS rounds of $RUNS runs per state (making the $GRANTS grants took ${make_s}s; $n_active active at the end):"
+pairs "$TG_T/grants"
+for gid in $ids; do
+	$CLI grant revoke "$gid" >/dev/null || { echo "grants bench: revoke $gid failed"; exit 1; }
+done
+r=0
+while [ $r -lt "$ROUNDS" ]; do
+	r=$((r + 1))
+	timed_pass none
+done
+# The control: the same pairs with the map empty (ideally 1.000).
+pairs "$TG_T/control"
+echo "grants: a tenant's own traffic (loopback, in acme's cgroup) with $GRANTS grants in force ($in_map map entries, all about acme, made in ${make_s}s) against none: $ROUNDS rounds of $PAIRS pairs, each pair with the grants map's entries and without them (taken out and put back between runs):"
 for k in tcp udp; do
-	cat "$TG_T"/grants.$k.* >"$TG_T/all.g"
-	cat "$TG_T"/none.$k.* >"$TG_T/all.n"
-	# shellcheck disable=SC2046 # Q1, median, Q3 into $1, $2, $3
-	set -- $(quartiles <"$TG_T/ratio.$k")
 	what="TCP connect+accept+close"
 	[ $k = udp ] && what="UDP sendto"
-	printf 'grants:   %-26s %8.0f ns with grants, %8.0f ns without: ratio median %.3f (IQR %.3f-%.3f)\n' \
-		"$what" "$(median <"$TG_T/all.g")" "$(median <"$TG_T/all.n")" "$2" "$1" "$3"
-	sum_cost="${sum_cost:+$sum_cost, }$k ratio $2 (IQR $1-$3)"
+	# shellcheck disable=SC2046 # Q1, median, Q3 into $1, $2, $3
+	set -- $(awk '{ print $1 / $2 }' "$TG_T/grants.$k" | quartiles)
+	c=$(awk '{ print $1 / $2 }' "$TG_T/control.$k" | median)
+	printf 'grants:   %-26s %8.0f ns with grants, %8.0f ns without: ratio median %.3f (IQR %.3f-%.3f; control, map empty: %.3f)\n' \
+		"$what" "$(awk '{ print $1 }' "$TG_T/grants.$k" | median)" \
+		"$(awk '{ print $2 }' "$TG_T/grants.$k" | median)" "$2" "$1" "$3" "$c"
+	sum_cost="${sum_cost:+$sum_cost, }$(printf '%s ratio %.3f (IQR %.3f-%.3f)' "$k" "$2" "$1" "$3")"
 	for s in grants none; do
 		awk -v k=$k '$1 == k { print $2 }' "$TG_T/timed.$s" | sort -u | while read -r p; do
 			echo "$p $(awk -v k=$k -v p="$p" '$1 == k && $2 == p { print $3 }' "$TG_T/timed.$s" | median)"
 		done >"$TG_T/progs.$s.$k"
 	done
 	join -a 1 -a 2 -e 0 -o 0,1.2,2.2 "$TG_T/progs.grants.$k" "$TG_T/progs.none.$k" |
-		awk '{ tg += $2; tn += $3
-			if ($2 + $3 > 0) printf "grants:     %-20s %6d ns per iteration with grants, %6d without\n", $1, $2, $3 }
-		END { printf "grants:     %-20s %6d ns per iteration with grants, %6d without (bpf_stats, medians of %s passes)\n", "all programs", tg, tn, "'"$ROUNDS"'" }'
+		awk -v rounds="$ROUNDS" '{ tg += $2; tn += $3
+			if ($2 + $3 > 0) printf "grants:     %-20s %6d ns per iteration with grants, %6d after their revocation\n", $1, $2, $3 }
+		END { printf "grants:     %-20s %6d ns per iteration with grants, %6d after their revocation (bpf_stats, medians of %d passes each)\n", "all programs", tg, tn, rounds }'
 done
 echo "grants: summary: $sum_revoke; $sum_expiry; a tenant with $GRANTS grants in force: $sum_cost"
