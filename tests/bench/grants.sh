@@ -16,8 +16,14 @@
 #    agent's revoked event (taken just after it deleted the map entry), all
 #    on CLOCK_BOOTTIME (tests/tool/grant_timing.c). A round's figure is
 #    the return of that connect call: the refusal happened between its
-#    start and return. p50 and p99 over the rounds, and the command's own
-#    run time. A round is counted only if it is clean: no refusal before
+#    start and return. Also the start of that refused call and of the last
+#    allowed one: the kernel still saw the grant after the latter began and
+#    no more before the former returned. p50 and p99 over the rounds, and
+#    the command's own run time. From the command's start, most of the time
+#    is the CLI's own start and the agent reaching the request while it
+#    writes the loop's allow events; from the event's "ended" (after the
+#    map entry is deleted) to the refusal is the loop's next connect and
+#    its scheduling. A round is counted only if it is clean: no refusal before
 #    the command started and no allowed connect after the first refusal
 #    (either would be a refusal of another cause, an allow event that
 #    could not be written); unclean rounds are counted apart. If rounds are
@@ -57,6 +63,8 @@
 # The file-open side of grants needs BPF LSM, only in the VM guests: it is
 # not measured here (the guests' bench lane, make bench-vm, runs
 # tests/bench/file.sh without grants).
+# Settings: GRANT_BENCH_REVOKES, _BUDGET, _EXPIRIES, _SECS, _ROUNDS, _PAIRS,
+# _TCP, _UDP, _TCP_STATS, _UDP_STATS (below).
 # Prints figures; asserts nothing. Needs root and a writable
 # /proc/self/loginuid (a kernel with audit).
 out=$(cd "${1:-build}" && pwd)
@@ -173,7 +181,7 @@ while read -r line; do
 		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		printf "grants:   %d allowed, %d begun at or after the deadline, %d straddling it, %d refused before it; ",
 			v["allowed"], v["late"], v["straddling"], v["refused_before"]
-		printf "first refusal returned %.1f us after (its call began %.1f us after), last allowed connect returned %+.1f us from it; ",
+		printf "first refusal returned %.1f us after (its call began %+.1f us from it), last allowed connect returned %+.1f us from it; ",
 			v["first_refusal"] / 1000, v["first_refusal_call"] / 1000, v["last_allowed"] / 1000
 		printf "allow events %d, %d stamped at or after the deadline (latest %+.1f us from it); the agent ended it %s us after\n",
 			v["events"], v["events_late"], v["last_event"] / 1000,
