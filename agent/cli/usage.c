@@ -162,6 +162,12 @@ static const struct cli_opt_doc erase_opts[] = {
 	 "confirms it (tenant-erase in the policy's confirm:)"},
 	{}};
 
+static const struct cli_opt_doc encrypt_opts[] = {
+	{"--dir", "PATH", "@dir",
+	 "an empty directory below one of the tenant's paths, on a "
+	 "filesystem with encryption enabled (ext4 -O encrypt)"},
+	{}};
+
 static const struct cli_opt_doc no_opts[] = {{}};
 static const struct cli_opt_doc show_opts[] = {
 	{"--tenant", "T", NULL, "that tenant only"},
@@ -399,6 +405,13 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "certificate, signed with the host key, goes to the agent's\n"
 	 "state directory and into an event",
 	 erase_opts},
+	{"tenant encrypt", "T --dir PATH",
+	 "make an empty directory of tenant T an fscrypt (v2) directory\n"
+	 "(admin) with T's own key, which the agent makes once, keeps\n"
+	 "in its state directory and adds to the filesystem at each\n"
+	 "start; tenant erase then removes the key: a cryptographic\n"
+	 "erase, blocked while files there are open",
+	 encrypt_opts},
 	{"completion", "bash", "print the bash completion of " PROG, no_opts},
 	{"help", "[--man]", "this text (--man: the manual page, roff)",
 	 no_opts},

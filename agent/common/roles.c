@@ -63,6 +63,7 @@ static const struct {
 	{"tenant-retire", TG_ROLE_ADMIN, C},
 	{"tenant-export", TG_ROLE_ADMIN, C},
 	{"tenant-erase", TG_ROLE_ADMIN, C},
+	{"tenant-encrypt", TG_ROLE_ADMIN, C},
 };
 
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))

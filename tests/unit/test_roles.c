@@ -40,6 +40,7 @@ static const struct {
 	{"tenant-retire", A},
 	{"tenant-export", A},
 	{"tenant-erase", A},
+	{"tenant-encrypt", A},
 	/* Grants check their callers themselves (support staff have no role).
 	 */
 	{"grant-request", N},
@@ -109,7 +110,7 @@ static void test_confirmable(void **state)
 {
 	static const char *const yes[] = {
 		"reload",	 "probe",	  "detach",	  "break-glass",
-		"tenant-retire", "tenant-export", "tenant-erase",
+		"tenant-retire", "tenant-export", "tenant-erase", "tenant-encrypt",
 	};
 	size_t i, j, n = 0;
 	int want;
