@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tenantguard tenant retire|export|verify|erase|encrypt: the end of a tenant
- * (docs/offboarding.md). retire and export are the agent's verbs
- * tenant-retire and tenant-export (admin); export opens the files it
- * writes itself and passes the archive's and the manifest's to the agent,
- * which reads the tenant's files. verify needs no agent: the manifest's
- * signature, then every member of the archive byte for byte against it.
+ * (docs/offboarding.md). retire, export, erase and encrypt are the agent's
+ * verbs tenant-retire, tenant-export (an admin for a retired tenant, a
+ * grant holder for a live one), tenant-erase and tenant-encrypt (admin);
+ * export opens the files it writes itself and passes the archive's and the
+ * manifest's to the agent, which reads the tenant's files. verify needs no
+ * agent: the manifest's signature, then every member of the archive byte
+ * for byte against it.
  */
 #define _GNU_SOURCE
 #include <archive.h>
