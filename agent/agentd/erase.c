@@ -3,12 +3,14 @@
  * tenant-erase: a retired tenant's owned trees removed once its retention
  * has passed by the wall clock and by the host's uptime counted since the
  * retirement (a clock jump alone cannot pass it), or at once ("now") when
- * a second person confirmed the request. Files are unlinked, which is
- * "deleted, storage not sanitized": the blocks stay on the device until
- * reused. What is left afterwards is checked, and the erasure certificate
- * (after the sample certificate of sanitization of NIST SP 800-88) is
- * signed with the host key, written to the state directory and sent as an
- * event.
+ * a second person confirmed the request. The keys of the tenant's fscrypt
+ * directories go first (encrypt.c: "cryptographic erase", blocked while
+ * files there are open, before anything is deleted); files are unlinked,
+ * which elsewhere is "deleted, storage not sanitized": the blocks stay on
+ * the device until reused. What is left afterwards is checked, and the
+ * erasure certificate (after the sample certificate of sanitization of
+ * NIST SP 800-88) is signed with the host key, written to the state
+ * directory and sent as an event.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tenant-export: a retired tenant's owned paths as a tar archive (pax,
- * libarchive) written to the first descriptor the caller passed, and the
- * manifest of every member (common/manifest.h) to the second; the reply
+ * tenant-export: a tenant's owned paths (a retired tenant's, asked by an
+ * admin; a live one's, asked by support staff holding a tenant-wide read
+ * grant in force) as a tar archive (pax, libarchive) written to the first
+ * descriptor the caller passed, and the manifest of every member
+ * (common/manifest.h) to the second; the reply
  * carries the manifest's Ed25519 signature by the host key and that key.
  * The agent reads the files (it alone may, once the tenant is retired);
  * the caller opened the files it writes, and neither may lie in any
