@@ -9,10 +9,11 @@
 # sets the v2 policy (events key_made, key_add, encrypt). acme's process
 # writes there; its plaintext never reaches the device. The key comes back
 # after the filesystem is mounted anew and the agent restarts. Once acme is
-# retired, erase with a file of it held open is refused naming the open
+# retired, encrypt refuses it and its export holds the plaintext; erase with a file of it held open is refused naming the open
 # files, and deletes nothing; once it is closed erase completes: the
 # certificate names the cryptographic erase with the key absent and the
-# key file gone, and "deleted, storage not sanitized" for the rest.
+# key file gone, and "deleted, storage not sanitized" for the rest. A
+# damaged record of encrypted directories stops the agent.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
 
@@ -170,6 +171,19 @@ H=$!
 tg_track "$H"
 sleep 0.3
 run fscrypt/retire 0 "tenant acme retired" "$TG" $CS tenant retire acme --keep 1s
+run fscrypt/encrypt_retired 1 "tenant 'acme' is retired" \
+	"$TG" $CS tenant encrypt acme --dir "$A/plain"
+# the export reads the retired tenant's encrypted files (the agent's key)
+X=$TG_T/out/acme.tar
+run fscrypt/export 0 "tenant acme exported: 4 files" \
+	"$TG" $CS tenant export acme --to "$X"
+run fscrypt/export_verify 0 "matches its manifest byte for byte" \
+	"$TG" tenant verify "$X"
+if tar -xOf "$X" "${A#/}/vault/sub/secret" 2>/dev/null | grep -qx "$MARK"; then
+	tg_pass fscrypt/export_plaintext
+else
+	tg_fail fscrypt/export_plaintext "$(tar -tvf "$X" 2>&1 | head -c 400)"
+fi
 sleep 2
 run fscrypt/erase_busy 1 "files below $A/vault are still open" \
 	"$TG" $CS tenant erase acme
@@ -219,4 +233,15 @@ for op in key_remove key_destroy; do
 done
 tg_event fscrypt/erase_event kind=tenant op=erase verdict=allow \
 	target_tenant=acme "method=cryptographic erase; deleted, storage not sanitized"
+
+# a damaged record of encrypted directories stops the agent
+tg_stop_agent
+echo '{"encrypted":[{"tenant":"globex"}]}' >"$TG_T/state/encrypted.json"
+if tg_start_agent 2>/dev/null; then
+	tg_fail fscrypt/damaged_record "the agent started"
+elif grep -q "does not start without its record of encrypted directories" "$TG_T/agent.err"; then
+	tg_pass fscrypt/damaged_record
+else
+	tg_fail fscrypt/damaged_record "$(tail -n 2 "$TG_T/agent.err")"
+fi
 tg_summary
