@@ -31,8 +31,8 @@ skip_all()
 	exit 0
 }
 
-# image NAME MOUNTPOINT [MKFS_OPTS]: an ext4 image on a loop device,
-# mounted; everything undone at cleanup.
+# image NAME MOUNTPOINT [MKFS_OPTS]: an ext4 image on a loop device
+# (IMG_DEV), mounted; everything undone at cleanup.
 image()
 {
 	truncate -s 64M "$TG_T/$1.img" || return 1
@@ -41,7 +41,7 @@ image()
 	tg_on_cleanup "losetup -d '$dev' 2>/dev/null"
 	mount -t ext4 "$dev" "$2" 2>"$TG_T/mount.err" || return 1
 	tg_on_cleanup "umount -l '$2' 2>/dev/null"
-	eval "DEV_$1=\$dev"
+	IMG_DEV=$dev
 }
 
 command -v mkfs.ext4 >/dev/null || skip_all "no mkfs.ext4"
@@ -51,6 +51,7 @@ command -v losetup >/dev/null || skip_all "no losetup"
 mkdir -p "$S/a" "$S/g" "$TG_T/out"
 image acme "$S/a" "-O encrypt" ||
 	skip_all "no loop device or ext4 image: $(cat "$TG_T/losetup.err" "$TG_T/mount.err" 2>/dev/null | head -c 200)"
+DEV_acme=$IMG_DEV
 image globex "$S/g" "" || skip_all "no second loop device"
 A=$S/a/acme
 G=$S/g/globex
