@@ -611,7 +611,7 @@ static struct json_object *refuse(struct agent *a, const char *tenant,
 	return tg_control_error(why);
 }
 
-/* The tenant whose owned path holds path (name into *who), or NULL. */
+/* The name of the tenant whose owned path holds path, or NULL. */
 static const char *owner_of(const struct agent *a, const char *path)
 {
 	const struct tg_tenant_entry *e;
