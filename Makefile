@@ -177,6 +177,7 @@ WRAP_test_policy_maps := tg_cgroup_id
 WRAP_test_eventlog := fdatasync write randombytes_buf
 WRAP_test_sink_collector := fdatasync accept4 write
 WRAP_test_peer := getsockopt
+WRAP_test_fscrypt := ioctl
 WRAP_test_emit := tg_sink_submit tg_sink_has_room tg_sink_stats \
 	tg_ratelimit_admit
 WRAP_test_reconcile := tg_bpf_apply tg_sink_submit tg_sink_has_room tg_sink_stats \

@@ -111,6 +111,15 @@ struct agent_by {
 	char confirmed_by[96]; /* "uid 0 (bob, login uid 1001)", or "" */
 };
 
+/* A directory encrypted with its tenant's key (encrypt.c). */
+struct agent_encrypted {
+	char tenant[64];
+	char *dir;	 /* absolute, as resolved when it was encrypted */
+	char key_id[33]; /* the fscrypt key identifier, hex */
+	char fs_id[17];	 /* its filesystem's statfs f_fsid, hex */
+	__s64 since;	 /* unix seconds */
+};
+
 /* A retired tenant, as the agent's state keeps it (offboard.c). */
 struct agent_retired {
 	char name[64];
@@ -208,6 +217,8 @@ struct agent {
 	struct agent_retired *retired; /* the retired tenants */
 	int retire_err; /* the last retirement's freeze and kill, 0 if done */
 	unsigned int n_retired;
+	struct agent_encrypted *encrypted; /* tenants' fscrypt directories */
+	unsigned int n_encrypted;
 	/* Grants (grants.c): in force and lately ended. */
 	struct agent_grant *grants;
 	unsigned int n_grants, cap_grants;
@@ -325,6 +336,30 @@ int agent_retired_account(struct agent *a);
 struct json_object *agent_tenant_export(struct agent *a,
 					struct json_object *req,
 					struct tg_control_io *io);
+
+/* encrypt.c: tenants' fscrypt directories and keys. */
+/* The record of encrypted directories (at start): 0 or -errno (logged). */
+int agent_encrypted_load(struct agent *a);
+void agent_encrypted_free(struct agent *a);
+/* Every recorded directory's key added to its filesystem, an event each. */
+void agent_encrypted_restore(struct agent *a);
+/* The tenant's encrypted directories (at most max into dirs): how many. */
+unsigned int agent_encrypted_dirs(const struct agent *a, const char *tenant,
+				  const char **dirs, unsigned int max);
+/*
+ * The cryptographic erase of the tenant's directories: each key removed
+ * from its filesystem and its status checked absent (an object per
+ * directory into done), then the key file destroyed. 0; -EBUSY when files
+ * are still open (why tells where); -errno.
+ */
+int agent_encrypted_erase(struct agent *a, const char *tenant,
+			  struct json_object *done, char *why, size_t len);
+/* The tenant's directories dropped from the record: 0 or -errno. */
+int agent_encrypted_forget(struct agent *a, const char *tenant);
+void agent_encrypted_forget_dir(struct agent *a, const char *dir);
+struct json_object *agent_tenant_encrypt(struct agent *a,
+					 struct json_object *req,
+					 struct tg_control_io *io);
 
 /* options.c */
 void agent_opts_init(struct agent_opts *o);

@@ -749,6 +749,7 @@ static const struct {
 	{"tenant-retire", agent_tenant_retire},
 	{"tenant-export", agent_tenant_export},
 	{"tenant-erase", agent_tenant_erase},
+	{"tenant-encrypt", agent_tenant_encrypt},
 	{"grant-request", agent_grant_request},
 	{"grant-activate", agent_grant_activate},
 	{"grant-revoke", agent_grant_revoke},

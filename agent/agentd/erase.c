@@ -3,12 +3,14 @@
  * tenant-erase: a retired tenant's owned trees removed once its retention
  * has passed by the wall clock and by the host's uptime counted since the
  * retirement (a clock jump alone cannot pass it), or at once ("now") when
- * a second person confirmed the request. Files are unlinked, which is
- * "deleted, storage not sanitized": the blocks stay on the device until
- * reused. What is left afterwards is checked, and the erasure certificate
- * (after the sample certificate of sanitization of NIST SP 800-88) is
- * signed with the host key, written to the state directory and sent as an
- * event.
+ * a second person confirmed the request. The keys of the tenant's fscrypt
+ * directories go first (encrypt.c: "cryptographic erase", blocked while
+ * files there are open, before anything is deleted); files are unlinked,
+ * which elsewhere is "deleted, storage not sanitized": the blocks stay on
+ * the device until reused. What is left afterwards is checked, and the
+ * erasure certificate (after the sample certificate of sanitization of
+ * NIST SP 800-88) is signed with the host key, written to the state
+ * directory and sent as an event.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,7 +35,9 @@
 #include "common/version.h"
 
 #define ERASE_DEPTH 256
+#define ENC_MAX	    64 /* encrypted directories of a tenant, counted apart */
 #define METHOD	    "deleted, storage not sanitized"
+#define CRYPTO	    "cryptographic erase"
 
 /* What a walk found below the owned paths, to remove deepest first. */
 struct erase_list {
@@ -41,6 +45,10 @@ struct erase_list {
 	unsigned char *dir;
 	size_t n, cap;
 	__u64 files, bytes, dirs, others;
+	/* The tenant's fscrypt directories; the files and bytes below them. */
+	const char *enc[ENC_MAX];
+	unsigned int n_enc;
+	__u64 enc_files, enc_bytes;
 	char err[PATH_MAX + 128];
 };
 
@@ -77,11 +85,19 @@ static void list_free(struct erase_list *l)
 	free(l->dir);
 }
 
-static void count(struct erase_list *l, const struct stat *st)
+static void count(struct erase_list *l, const char *path, const struct stat *st)
 {
+	unsigned int i;
+
 	if (S_ISREG(st->st_mode)) {
 		l->files++;
 		l->bytes += st->st_size;
+		for (i = 0; i < l->n_enc; i++)
+			if (tg_path_within(path, l->enc[i])) {
+				l->enc_files++;
+				l->enc_bytes += st->st_size;
+				break;
+			}
 	} else if (S_ISDIR(st->st_mode)) {
 		l->dirs++;
 	} else {
@@ -103,7 +119,7 @@ static int walk_entry(void *ctx, int dir_fd, const char *name,
 	dir[n] = '\0';
 	if (tg_path_join(path, sizeof(path), dir, name))
 		return -ENAMETOOLONG;
-	count(l, st);
+	count(l, path, st);
 	return list_add(l, path, S_ISDIR(st->st_mode));
 }
 
@@ -123,7 +139,7 @@ static int collect(const struct agent_retired *r, struct erase_list *l)
 				 strerror(errno));
 			break;
 		}
-		count(l, &st);
+		count(l, r->paths[i], &st);
 		err = list_add(l, r->paths[i], S_ISDIR(st.st_mode));
 		if (!err && S_ISDIR(st.st_mode))
 			err = tg_links_walk(r->paths[i], ERASE_DEPTH,
@@ -191,11 +207,75 @@ static const char *not_yet(struct agent *a, const struct agent_retired *r,
 	return why;
 }
 
+/* The method named: crypto-erase only where every file was encrypted. */
+static const char *method_of(const struct erase_list *l)
+{
+	if (!l->n_enc)
+		return METHOD;
+	return l->enc_files == l->files ? CRYPTO : CRYPTO "; " METHOD;
+}
+
+static struct json_object *strings(const char *const *v, unsigned int n)
+{
+	struct json_object *arr = json_object_new_array();
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		json_object_array_add(arr, json_object_new_string(v[i]));
+	return arr;
+}
+
+/*
+ * The methods apart, when some paths were encrypted: the cryptographic
+ * erase of the encrypted directories (keys: what was removed and checked),
+ * and the deletion of the rest.
+ */
+static struct json_object *methods(const struct agent_retired *r,
+				   const struct erase_list *l,
+				   struct json_object *keys)
+{
+	struct json_object *arr = json_object_new_array(), *m, *v;
+
+	m = json_object_new_object();
+	json_object_object_add(m, "method", json_object_new_string(CRYPTO));
+	json_object_object_add(m, "standard",
+			       json_object_new_string("NIST SP 800-88 Rev. 1"));
+	json_object_object_add(m, "paths", strings(l->enc, l->n_enc));
+	json_object_object_add(m, "files", json_object_new_int64(l->enc_files));
+	json_object_object_add(m, "bytes", json_object_new_int64(l->enc_bytes));
+	json_object_object_add(m, "keys", json_object_get(keys));
+	v = json_object_new_object();
+	json_object_object_add(
+		v, "check",
+		json_object_new_string(
+			"each key's status on its filesystem (FS_IOC_GET_ENCRYPTION_KEY_STATUS): absent; the agent's key file: gone (ENOENT)"));
+	json_object_object_add(v, "key_status",
+			       json_object_new_string("absent"));
+	json_object_object_add(v, "key_file", json_object_new_string("gone"));
+	json_object_object_add(m, "verified", v);
+	json_object_array_add(arr, m);
+	m = json_object_new_object();
+	json_object_object_add(m, "method", json_object_new_string(METHOD));
+	json_object_object_add(
+		m, "paths", strings((const char *const *)r->paths, r->n_paths));
+	json_object_object_add(m, "files",
+			       json_object_new_int64(l->files - l->enc_files));
+	json_object_object_add(m, "bytes",
+			       json_object_new_int64(l->bytes - l->enc_bytes));
+	json_object_object_add(
+		m, "note",
+		json_object_new_string(
+			"what lies outside the encrypted directories, and the directories' own entries (their names, modes, times): unlinked, its blocks stay on the device until reused"));
+	json_object_array_add(arr, m);
+	return arr;
+}
+
 /* The certificate's body. */
 static struct json_object *certificate(struct agent *a,
 				       const struct agent_retired *r,
 				       const struct erase_list *l, int now,
-				       struct json_object *left)
+				       struct json_object *left,
+				       struct json_object *keys)
 {
 	struct json_object *c = json_object_new_object(), *o, *arr;
 	char t[48];
@@ -219,11 +299,20 @@ static struct json_object *certificate(struct agent *a,
 			       json_object_new_int64(r->uptime_s));
 	json_object_object_add(c, "before_retention_end",
 			       json_object_new_boolean(now));
-	json_object_object_add(c, "method", json_object_new_string(METHOD));
-	json_object_object_add(
-		c, "method_note",
-		json_object_new_string(
-			"files unlinked; their blocks stay on the device until reused; no NIST SP 800-88 clear, purge or cryptographic erase was done"));
+	json_object_object_add(c, "method",
+			       json_object_new_string(method_of(l)));
+	if (!l->n_enc)
+		json_object_object_add(
+			c, "method_note",
+			json_object_new_string(
+				"files unlinked; their blocks stay on the device until reused; no NIST SP 800-88 clear, purge or cryptographic erase was done"));
+	else
+		json_object_object_add(
+			c, "method_note",
+			json_object_new_string(
+				"the tenant's fscrypt directories: the tenant's key removed from each filesystem (every user's claim) and checked absent, the only copy tenantguard kept (the agent's key file) overwritten with zeros, synced and unlinked, so their contents and names cannot be decrypted; the key was never written elsewhere by tenantguard, but a copy of the agent's state directory made outside it (a backup) would hold it, and the device under the state directory was not sanitized. The rest: files unlinked, blocks left until reused"));
+	if (l->n_enc)
+		json_object_object_add(c, "methods", methods(r, l, keys));
 	arr = json_object_new_array();
 	for (i = 0; i < r->n_paths; i++)
 		json_object_array_add(arr, json_object_new_string(r->paths[i]));
@@ -242,6 +331,12 @@ static struct json_object *certificate(struct agent *a,
 	json_object_object_add(
 		o, "ok",
 		json_object_new_boolean(json_object_array_length(left) == 0));
+	if (l->n_enc) {
+		json_object_object_add(o, "keys_absent",
+				       json_object_new_boolean(1));
+		json_object_object_add(o, "key_file_gone",
+				       json_object_new_boolean(1));
+	}
 	json_object_object_add(c, "verified", o);
 	o = json_object_new_object();
 	agent_by_peer(a, &by);
@@ -304,7 +399,8 @@ static void erase_event(struct agent *a, const char *tenant,
 				       json_object_new_string(error));
 	if (cert) {
 		json_object_object_add(o, "method",
-				       json_object_new_string(METHOD));
+				       json_object_get(json_object_object_get(
+					       cert, "method")));
 		json_object_object_add(o, "certificate", json_object_get(cert));
 		json_object_object_add(o, "signature",
 				       json_object_new_string(sig));
@@ -325,8 +421,8 @@ struct json_object *agent_tenant_erase(struct agent *a, struct json_object *req,
 	const char *name = tg_json_str(req, "tenant"), *text;
 	struct agent_retired *r =
 		(struct agent_retired *)agent_retired_find(a, name);
-	struct json_object *now_v, *cert, *left, *o;
-	char why[PATH_MAX + 512], file[128], b64[96];
+	struct json_object *now_v, *cert, *left, *o, *keys;
+	char why[PATH_MAX + 512], file[128], b64[96], kwhy[PATH_MAX + 256];
 	struct erase_list l = {0};
 	unsigned char sig[64];
 	int now, err;
@@ -354,6 +450,21 @@ struct json_object *agent_tenant_erase(struct agent *a, struct json_object *req,
 	}
 	if (not_yet(a, r, now, why, sizeof(why)))
 		return refuse(a, name, why);
+	/*
+	 * The keys first: a file still open blocks the erasure before
+	 * anything is deleted; run again once it is closed.
+	 */
+	keys = json_object_new_array();
+	err = agent_encrypted_erase(a, name, keys, kwhy, sizeof(kwhy));
+	if (err) {
+		json_object_put(keys);
+		snprintf(why, sizeof(why), "tenant-erase: %s not erased: %s",
+			 name, kwhy);
+		return refuse(a, name, why);
+	}
+	l.n_enc = agent_encrypted_dirs(a, name, l.enc, ENC_MAX);
+	if (l.n_enc > ENC_MAX)
+		l.n_enc = ENC_MAX;
 	err = collect(r, &l);
 	if (!err)
 		err = remove_all(&l);
@@ -363,11 +474,16 @@ struct json_object *agent_tenant_erase(struct agent *a, struct json_object *req,
 			"tenant-erase: %s not fully erased: %s; run it again once that is fixed",
 			name, l.err[0] ? l.err : strerror(-err));
 		list_free(&l);
+		json_object_put(keys);
 		return refuse(a, name, why);
 	}
 	left = left_over(r);
-	cert = certificate(a, r, &l, now, left);
+	cert = certificate(a, r, &l, now, left, keys);
+	json_object_put(keys);
 	list_free(&l);
+	if (agent_encrypted_forget(a, name))
+		tg_warn("state: %s erased, but its encrypted directories' record cannot be written",
+			name);
 	text = json_object_to_json_string_ext(
 		cert, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	crypto_sign_detached(sig, NULL, (const unsigned char *)text,
@@ -393,7 +509,8 @@ struct json_object *agent_tenant_erase(struct agent *a, struct json_object *req,
 	snprintf(
 		why, sizeof(why),
 		"tenant %s erased (%s): %lld files, %lld bytes; certificate %s/%s%s",
-		name, METHOD,
+		name,
+		json_object_get_string(json_object_object_get(cert, "method")),
 		(long long)json_object_get_int64(
 			json_object_object_get(cert, "files")),
 		(long long)json_object_get_int64(

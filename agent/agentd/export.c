@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tenant-export: a retired tenant's owned paths as a tar archive (pax,
- * libarchive) written to the first descriptor the caller passed, and the
- * manifest of every member (common/manifest.h) to the second; the reply
+ * tenant-export: a tenant's owned paths (a retired tenant's, asked by an
+ * admin; a live one's, asked by support staff holding a tenant-wide read
+ * grant in force) as a tar archive (pax, libarchive) written to the first
+ * descriptor the caller passed, and the manifest of every member
+ * (common/manifest.h) to the second; the reply
  * carries the manifest's Ed25519 signature by the host key and that key.
  * The agent reads the files (it alone may, once the tenant is retired);
  * the caller opened the files it writes, and neither may lie in any
@@ -332,9 +334,16 @@ static const char *check_outputs(const struct agent *a,
 	return NULL;
 }
 
+/* What is exported: a tenant's name and owned paths. */
+struct export_src {
+	const char *name;
+	char *const *paths;
+	unsigned int n_paths;
+};
+
 /* Every owned path of r archived, the manifest made: 0 or -errno (told). */
-static int archive_tenant(struct agent *a, const struct agent_retired *r,
-			  int fd, struct export_ctx *c)
+static int archive_tenant(struct agent *a, const struct export_src *r, int fd,
+			  struct export_ctx *c)
 {
 	unsigned int i;
 	int err = 0;
@@ -380,7 +389,7 @@ static int write_all(int fd, const char *p, size_t n)
 }
 
 /* The export's event: who asked, what was written where, or why not. */
-static void export_event(struct agent *a, const char *tenant,
+static void export_event(struct agent *a, const char *tenant, const char *grant,
 			 char paths[2][PATH_MAX], const struct export_ctx *c,
 			 const char *error)
 {
@@ -395,6 +404,9 @@ static void export_event(struct agent *a, const char *tenant,
 	agent_by_peer(a, &by);
 	agent_by_json(&by, o);
 	json_object_object_add(o, "ok", json_object_new_boolean(!error));
+	if (grant)
+		json_object_object_add(o, "grant",
+				       json_object_new_string(grant));
 	if (paths && paths[0][0])
 		json_object_object_add(o, "path",
 				       json_object_new_string(paths[0]));
@@ -419,10 +431,59 @@ static void export_event(struct agent *a, const char *tenant,
 
 /* Refused before anything was read: the event, and the reply. */
 static struct json_object *refuse(struct agent *a, const char *tenant,
-				  char paths[2][PATH_MAX], const char *why)
+				  const char *grant, char paths[2][PATH_MAX],
+				  const char *why)
 {
-	export_event(a, tenant, paths, NULL, why);
+	export_event(a, tenant, grant, paths, NULL, why);
+	a->peer_refused = 1;
 	return tg_control_error(why);
+}
+
+/*
+ * Who may export tenant name (its record r if retired, its registry entry
+ * e if live): an admin a retired tenant; a live one, support staff (login
+ * uid, the policy's support:) holding a grant in force to the whole tenant
+ * with read (its id into *grant). NULL, or why not (into why).
+ */
+static const char *may_export(struct agent *a, const char *name,
+			      const struct agent_retired *r,
+			      const struct tg_tenant_entry *e,
+			      const char **grant, char *why, size_t len)
+{
+	const struct tg_peer *p = a->peer;
+	int support = p && p->loginuid >= 0 &&
+		      tg_support_has(&a->reg.support, (__u32)p->loginuid);
+
+	*grant = NULL;
+	if (r) {
+		if (a->peer_role >= TG_ROLE_ADMIN)
+			return NULL;
+		snprintf(
+			why, len,
+			"tenant-export: refused: a retired tenant is exported by an admin; the caller (uid %u, login uid %ld) has %s role",
+			p ? (unsigned int)p->uid : 0, p ? p->loginuid : -1L,
+			a->peer_role > TG_ROLE_NONE ? "another" : "no");
+		return why;
+	}
+	if (!e || (!e->defined && !e->present)) {
+		snprintf(
+			why, len,
+			"tenant-export: no tenant '%s', retired or in the policy in force",
+			name);
+		return why;
+	}
+	if (support)
+		*grant = agent_grant_allows(a, (__u32)p->loginuid, name,
+					    TG_GRANT_READ);
+	if (*grant)
+		return NULL;
+	snprintf(
+		why, len,
+		"tenant-export: refused: tenant '%s' is live; a live tenant's data is exported only by support staff holding a grant in force, approved by the tenant, to the whole tenant with read (tenantguard grant request --tenant %s --ops read); %s",
+		name, name,
+		support ? "this login uid holds none"
+			: "the caller's login uid is not support staff (or retire it first: tenantguard tenant retire)");
+	return why;
 }
 
 /* The reply of a finished export. */
@@ -460,9 +521,10 @@ struct json_object *agent_tenant_export(struct agent *a,
 					struct json_object *req,
 					struct tg_control_io *io)
 {
-	const char *name = tg_json_str(req, "tenant");
+	const char *name = tg_json_str(req, "tenant"), *grant = NULL;
 	const struct agent_retired *r = agent_retired_find(a, name);
 	const struct tg_tenant_entry *e;
+	struct export_src src;
 	char paths[2][PATH_MAX] = {"", ""}, why[PATH_MAX + 512];
 	struct export_ctx *c;
 	struct json_object *o = NULL, *names;
@@ -472,37 +534,29 @@ struct json_object *agent_tenant_export(struct agent *a,
 	int err;
 
 	e = tg_registry_find_const(&a->reg, name);
-	if (!r && e && (e->defined || e->present)) {
-		snprintf(
-			why, sizeof(why),
-			"tenant-export: refused: tenant '%s' is live; a live tenant's data is exported only under a grant the tenant approved, and this agent does not activate grants yet: retire it first (tenantguard tenant retire %s)",
-			name, name);
-		return refuse(a, name, NULL, why);
-	}
-	if (!r) {
-		snprintf(
-			why, sizeof(why),
-			"tenant-export: no tenant '%s', retired or in the policy in force",
-			name);
-		return refuse(a, name, NULL, why);
-	}
+	if (may_export(a, name, r, e, &grant, why, sizeof(why)))
+		return refuse(a, name, NULL, NULL, why);
+	if (r)
+		src = (struct export_src){r->name, r->paths, r->n_paths};
+	else
+		src = (struct export_src){e->name, e->paths, e->n_paths};
 	if (!json_object_object_get_ex(req, "names", &names) ||
 	    !json_object_is_type(names, json_type_array) ||
 	    json_object_array_length(names) != 2)
 		names = NULL;
-	if (r->erased_at) {
+	if (r && r->erased_at) {
 		snprintf(
 			why, sizeof(why),
 			"tenant-export: tenant '%s' is erased: nothing is left to export",
 			name);
-		return refuse(a, name, NULL, why);
+		return refuse(a, name, NULL, NULL, why);
 	}
 	if (check_outputs(a, io, names, paths, why, sizeof(why)))
-		return refuse(a, name, paths, why);
+		return refuse(a, name, grant, paths, why);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return tg_control_error("tenant-export: out of memory");
-	err = archive_tenant(a, r, io->fds[0], c);
+	err = archive_tenant(a, &src, io->fds[0], c);
 	if (!err)
 		err = tg_manifest_write(&c->m, &man, &len, c->err,
 					sizeof(c->err));
@@ -515,12 +569,12 @@ struct json_object *agent_tenant_export(struct agent *a,
 	if (err) {
 		snprintf(why, sizeof(why), "tenant-export: %s failed: %s", name,
 			 c->err[0] ? c->err : strerror(-err));
-		o = refuse(a, name, paths, why);
+		o = refuse(a, name, grant, paths, why);
 		goto out_free;
 	}
 	crypto_sign_detached(sig, NULL, (const unsigned char *)man, len,
 			     a->host_sk);
-	export_event(a, name, paths, c, NULL);
+	export_event(a, name, grant, paths, c, NULL);
 	o = export_reply(a, c, sig);
 out_free:
 	free(man);

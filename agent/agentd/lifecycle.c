@@ -533,6 +533,8 @@ int agent_start(struct agent *a)
 	/* A retired tenant's cgroup stays frozen and empty. */
 	agent_retired_hold(a);
 	agent_retire_from_policy(a);
+	/* The tenants' fscrypt keys: a filesystem mounted anew holds none. */
+	agent_encrypted_restore(a);
 	/* Grants: the replay cache, then those pinned while no agent ran. */
 	agent_grants_open(a);
 	agent_grants_restore(a);

@@ -355,6 +355,8 @@ int agent_state_open(struct agent *a)
 	err = load_host_key(a);
 	if (!err)
 		err = load_retired(a);
+	if (!err)
+		err = agent_encrypted_load(a);
 	if (!err && agent_retired_account(a))
 		tg_warn("state: the retired tenants' uptime cannot be counted now");
 	return err;
@@ -372,6 +374,7 @@ void agent_state_close(struct agent *a)
 	free(a->retired);
 	a->retired = NULL;
 	a->n_retired = 0;
+	agent_encrypted_free(a);
 	if (a->state_fd >= 0)
 		close(a->state_fd);
 	a->state_fd = -1;

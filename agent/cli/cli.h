@@ -55,6 +55,7 @@ int cmd_tenant_retire(const struct cli_opts *o, int argc, char **argv);
 int cmd_tenant_export(const struct cli_opts *o, int argc, char **argv);
 int cmd_tenant_verify(const struct cli_opts *o, int argc, char **argv);
 int cmd_tenant_erase(const struct cli_opts *o, int argc, char **argv);
+int cmd_tenant_encrypt(const struct cli_opts *o, int argc, char **argv);
 
 /* confirm.c */
 int cmd_confirm(const struct cli_opts *o, int argc, char **argv);

@@ -14,6 +14,7 @@
  *                     | verify REQUESTFILE APPROVAL... --policy FILE
  *   tenantguard tenant retire T [--keep DURATION] | export T --to FILE
  *                      | verify FILE [--key PUB] | erase T [--now]
+ *                      | encrypt T --dir PATH
  *   tenantguard completion bash | help [--man]
  *
  * This file parses the global option and picks the subcommand; each
@@ -93,6 +94,7 @@ static const struct cli_cmd tenant_cmds[] = {{"retire", cmd_tenant_retire},
 					     {"export", cmd_tenant_export},
 					     {"verify", cmd_tenant_verify},
 					     {"erase", cmd_tenant_erase},
+					     {"encrypt", cmd_tenant_encrypt},
 					     {}};
 
 /* tenant SUBCOMMAND ... */

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tenantguard tenant retire|export|verify: the end of a tenant
- * (docs/offboarding.md). retire and export are the agent's verbs
- * tenant-retire and tenant-export (admin); export opens the files it
- * writes itself and passes the archive's and the manifest's to the agent,
- * which reads the tenant's files. verify needs no agent: the manifest's
- * signature, then every member of the archive byte for byte against it.
+ * tenantguard tenant retire|export|verify|erase|encrypt: the end of a tenant
+ * (docs/offboarding.md). retire, export, erase and encrypt are the agent's
+ * verbs tenant-retire, tenant-export (an admin for a retired tenant, a
+ * grant holder for a live one), tenant-erase and tenant-encrypt (admin);
+ * export opens the files it writes itself and passes the archive's and the
+ * manifest's to the agent, which reads the tenant's files. verify needs no
+ * agent: the manifest's signature, then every member of the archive byte
+ * for byte against it.
  */
 #define _GNU_SOURCE
 #include <archive.h>
@@ -88,6 +90,46 @@ int cmd_tenant_retire(const struct cli_opts *o, int argc, char **argv)
 	if (keep)
 		json_object_object_add(req, "keep",
 				       json_object_new_string(keep));
+	ret = cli_call(o, req, &r);
+	json_object_put(req);
+	if (ret)
+		return 1;
+	ret = cli_pending(r) ? CLI_PENDING : 0;
+	if (!ret)
+		printf("%s\n", jstr(r, "message"));
+	json_object_put(r);
+	return ret;
+}
+
+/* encrypt T --dir PATH */
+int cmd_tenant_encrypt(const struct cli_opts *o, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"dir", required_argument, NULL, 'd'}, {}};
+	struct json_object *req, *r;
+	const char *dir = NULL;
+	int c, ret;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'd')
+			return tg_err(
+				2,
+				"tenant encrypt: unknown option '%s' (tenant encrypt T --dir PATH)",
+				argv[optind - 1]);
+		dir = optarg;
+	}
+	if (optind != argc - 1 || !dir)
+		return tg_err(
+			2,
+			"tenant encrypt: one tenant and --dir PATH are needed (tenant encrypt T --dir PATH)");
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd",
+			       json_object_new_string("tenant-encrypt"));
+	json_object_object_add(req, "tenant",
+			       json_object_new_string(argv[optind]));
+	json_object_object_add(req, "dir", json_object_new_string(dir));
 	ret = cli_call(o, req, &r);
 	json_object_put(req);
 	if (ret)

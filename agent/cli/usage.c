@@ -162,6 +162,12 @@ static const struct cli_opt_doc erase_opts[] = {
 	 "confirms it (tenant-erase in the policy's confirm:)"},
 	{}};
 
+static const struct cli_opt_doc encrypt_opts[] = {
+	{"--dir", "PATH", "@dir",
+	 "an empty directory below one of the tenant's paths, on a "
+	 "filesystem with encryption enabled (ext4 -O encrypt)"},
+	{}};
+
 static const struct cli_opt_doc no_opts[] = {{}};
 static const struct cli_opt_doc show_opts[] = {
 	{"--tenant", "T", NULL, "that tenant only"},
@@ -376,12 +382,13 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "(docs/offboarding.md)",
 	 retire_opts},
 	{"tenant export", "T --to FILE",
-	 "a retired tenant's owned paths (admin), read by the agent: a\n"
-	 "tar archive (pax) into FILE, its manifest (every member's\n"
-	 "path, type, mode, mtime, size, SHA-256; totals) in canonical\n"
-	 "JSON into FILE.manifest.json, the host key's Ed25519 signature\n"
-	 "of it into FILE.manifest.sig and that key into FILE.pub; a\n"
-	 "live tenant is refused (grants are not active yet), as is a\n"
+	 "a tenant's owned paths, read by the agent: a retired tenant's\n"
+	 "by an admin, a live tenant's by support staff holding a grant\n"
+	 "in force to the whole tenant with read; a tar archive (pax)\n"
+	 "into FILE, its manifest (every member's path, type, mode,\n"
+	 "mtime, size, SHA-256; totals) in canonical JSON into\n"
+	 "FILE.manifest.json, the host key's Ed25519 signature of it\n"
+	 "into FILE.manifest.sig and that key into FILE.pub; never a\n"
 	 "FILE inside any tenant's tree",
 	 tenant_export_opts},
 	{"tenant verify", "FILE [--key PUB|FILE]",
@@ -394,11 +401,20 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	{"tenant erase", "T [--now]",
 	 "remove a retired tenant's owned trees (admin) once its\n"
 	 "retention has passed by the wall clock and by the host's\n"
-	 "uptime since the retirement (never automatically); files are\n"
-	 "unlinked: \"deleted, storage not sanitized\"; the erasure\n"
-	 "certificate, signed with the host key, goes to the agent's\n"
-	 "state directory and into an event",
+	 "uptime since the retirement (never automatically); the keys\n"
+	 "of its encrypted directories (tenant encrypt) are removed\n"
+	 "first, \"cryptographic erase\" (refused while files there are\n"
+	 "open), other files unlinked: \"deleted, storage not\n"
+	 "sanitized\"; the erasure certificate, signed with the host\n"
+	 "key, goes to the agent's state directory and into an event",
 	 erase_opts},
+	{"tenant encrypt", "T --dir PATH",
+	 "make an empty directory of tenant T an fscrypt (v2) directory\n"
+	 "(admin) with T's own key, which the agent makes once, keeps\n"
+	 "in its state directory and adds to the filesystem at each\n"
+	 "start; tenant erase then removes the key: a cryptographic\n"
+	 "erase, blocked while files there are open",
+	 encrypt_opts},
 	{"completion", "bash", "print the bash completion of " PROG, no_opts},
 	{"help", "[--man]", "this text (--man: the manual page, roff)",
 	 no_opts},

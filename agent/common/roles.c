@@ -50,6 +50,11 @@ static const struct {
 	{"grant-revoke", TG_ROLE_NONE, 0},
 	{"grant-shell", TG_ROLE_NONE, 0},
 	{"grant-list", TG_ROLE_VIEWER, 0},
+	/*
+	 * An export: of a retired tenant by an admin, of a live one by
+	 * support staff under the tenant's grant (export.c checks which).
+	 */
+	{"tenant-export", TG_ROLE_NONE, C},
 	/* An update of a tenant's approver keys: its signatures decide. */
 	{"approvers-set", TG_ROLE_NONE, 0},
 	/*
@@ -61,8 +66,8 @@ static const struct {
 	{"detach", TG_ROLE_ADMIN, C},
 	{"break-glass", TG_ROLE_ADMIN, C},
 	{"tenant-retire", TG_ROLE_ADMIN, C},
-	{"tenant-export", TG_ROLE_ADMIN, C},
 	{"tenant-erase", TG_ROLE_ADMIN, C},
+	{"tenant-encrypt", TG_ROLE_ADMIN, C},
 };
 
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))

@@ -38,8 +38,8 @@ static const struct {
 	{"confirm", O},
 	{"break-glass", A},
 	{"tenant-retire", A},
-	{"tenant-export", A},
 	{"tenant-erase", A},
+	{"tenant-encrypt", A},
 	/* Grants check their callers themselves (support staff have no role).
 	 */
 	{"grant-request", N},
@@ -47,6 +47,8 @@ static const struct {
 	{"grant-revoke", N},
 	{"grant-shell", N},
 	{"approvers-set", N},
+	/* Admins (retired tenants) and grant holders (live ones): export.c */
+	{"tenant-export", N},
 	{"grant-list", V},
 };
 
@@ -108,8 +110,9 @@ static void test_unknown_verb_refused(void **state)
 static void test_confirmable(void **state)
 {
 	static const char *const yes[] = {
-		"reload",	 "probe",	  "detach",	  "break-glass",
-		"tenant-retire", "tenant-export", "tenant-erase",
+		"reload",	"probe",	  "detach",
+		"break-glass",	"tenant-retire",  "tenant-export",
+		"tenant-erase", "tenant-encrypt",
 	};
 	size_t i, j, n = 0;
 	int want;
