@@ -164,7 +164,7 @@ raw_as operator_listener_served "$O" "seccomp-listener: not a seccomp listener" 
 	'{"cmd":"seccomp-listener","tenant":"acme"}' pass-stdin
 raw_as admin_listener_served "$A" "seccomp-listener: not a seccomp listener" \
 	'{"cmd":"seccomp-listener","tenant":"acme"}' pass-stdin
-raw_as unknown_verb_refused "$A" '"error":"unknown command"' '{"cmd":"break-glass"}'
+raw_as unknown_verb_refused "$A" '"error":"unknown command"' '{"cmd":"probe"}'
 
 # The admin events: who, what, role, result.
 uid_of() { id -u "$1"; }
@@ -193,7 +193,7 @@ tg_event operator_listener_event kind=admin op=seccomp-listener \
 	error="seccomp-listener: not a seccomp listener" \
 	'args={"tenant":"acme"}'
 tg_event unknown_verb_event kind=admin op="(unknown command)" verdict=deny \
-	role=admin error="unknown command" 'args={"cmd":"break-glass"}'
+	role=admin error="unknown command" 'args={"cmd":"probe"}'
 tg_count_is norole_status_event_once 1 kind=admin op=status \
 	uid="$(uid_of "$N")"
 
