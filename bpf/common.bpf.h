@@ -299,6 +299,34 @@ __noinline int tg_grant_check(__u32 actor, __u32 target, __u32 want)
 }
 
 /*
+ * After a refusal of the support actor (actor): when the current task's
+ * cgroup is a grant session (grant_sessions) whose grant is gone or past
+ * its deadline, kill the task (SIGKILL, bpf_send_signal): the agent kills
+ * such sessions (cgroup.kill) at expiry and revocation; this holds when it
+ * is down. Returns 1 when the signal was sent. Global: verified once. Here,
+ * not with the task's tenant: the socket objects refuse the support actor
+ * too.
+ */
+__noinline int tg_grant_session_end(__u32 actor)
+{
+	const struct tg_grant_key *k;
+	const struct tg_grant *g;
+	__u64 cg;
+
+	if (actor != TG_TENANT_SUPPORT)
+		return 0;
+	cg = bpf_get_current_cgroup_id();
+	k = bpf_map_lookup_elem(&grant_sessions, &cg);
+	if (!k)
+		return 0;
+	g = bpf_map_lookup_elem(&grants, k);
+	if (g && bpf_ktime_get_boot_ns() < *(volatile __u64 *)&g->deadline_ns)
+		return 0;
+	bpf_send_signal(9 /* SIGKILL */);
+	return 1;
+}
+
+/*
  * Fill ev's actor fields (version 3) from the current task. Global, as
  * tg_is_support: verified once, not at each of its many callers.
  */
@@ -439,6 +467,51 @@ static __always_inline int tg_event_submit(struct tg_event *ev)
 	if (len > sizeof(*ev))
 		len = sizeof(*ev);
 	return tg_event_output(ev, len, ev->tenant);
+}
+
+/*
+ * The event of one decision on actor's access to target: the refusal's
+ * (tg_event_begin, rate-limited) unless granted (tg_grant_check said yes),
+ * then the grant's allow event (tg_grant_event), never rate-limited. NULL
+ * when no event is to be written: a set that does not report (see
+ * emitter), a rate limit, no scratch space. The caller fills the same
+ * fields either way, submits, and asks tg_grant_verdict.
+ */
+static __always_inline struct tg_event *
+tg_event_begin_grant(__u32 kind, __u32 op, const struct tg_tenant *actor,
+		     __u32 target, int granted)
+{
+	struct tg_event *ev;
+	__u32 zero = 0;
+
+	if (!granted)
+		return tg_event_begin(kind, op, actor, target);
+	if (!tg_set_reports())
+		return NULL;
+	ev = bpf_map_lookup_elem(&event_scratch, &zero);
+	if (!ev)
+		return NULL;
+	tg_grant_event(ev, (__u64)kind << 32 | op, target);
+	tg_event_actor(ev);
+	return ev;
+}
+
+/*
+ * After the event of a decision (tg_event_begin_grant; sent: what
+ * tg_event_submit returned, -1 if nothing was submitted): 0 when the
+ * access goes ahead under a grant, its allow event written (or written by
+ * the program set that reports, this one not reporting: see emitter);
+ * else 1, the access refused as without grants (the caller's errno, audit
+ * mode as before), and a grant session whose grant ended killed
+ * (tg_grant_session_end). A grant-covered access is never allowed
+ * unlogged. Global: one copy, verified once, whatever the callers.
+ */
+__noinline int tg_grant_verdict(__u32 actor, int granted, int sent)
+{
+	if (granted)
+		return sent == 0 || !tg_set_reports() ? 0 : 1;
+	tg_grant_session_end(actor);
+	return 1;
 }
 
 /* Whether the actor's access must fail (enforce) or only be reported (audit).
