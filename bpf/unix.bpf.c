@@ -205,18 +205,23 @@ static __always_inline void tg_inet_addr(struct tg_event *ev, struct sock *sk)
 		ev->port = BPF_CORE_READ(sk, __sk_common.skc_num);
 }
 
-/* Report actor reaching unix socket target, owned by owner. */
-static __always_inline void tg_unix_event(__u32 op,
-					  const struct tg_tenant *actor,
-					  __u32 owner, struct sock *target)
+/*
+ * Report actor reaching unix socket target, owned by owner: the refusal's
+ * event, or under a grant (granted) the allow event. Returns what
+ * tg_event_submit did, -1 when nothing was sent.
+ */
+static __always_inline int tg_unix_event(__u32 op,
+					 const struct tg_tenant *actor,
+					 __u32 owner, struct sock *target,
+					 int granted)
 {
 	struct tg_event *ev;
 
-	ev = tg_event_begin(TG_KIND_UNIX, op, actor, owner);
+	ev = tg_event_begin_grant(TG_KIND_UNIX, op, actor, owner, granted);
 	if (!ev)
-		return;
+		return -1;
 	tg_unix_name(ev, target);
-	tg_event_submit(ev);
+	return tg_event_submit(ev);
 }
 
 /*
@@ -312,6 +317,7 @@ static __always_inline int tg_unix_reach(const struct tg_actor *a,
 					 __u32 op)
 {
 	struct tg_sock_tag *tag;
+	int granted, sent;
 	__u32 owner;
 
 	if (!other)
@@ -326,7 +332,11 @@ static __always_inline int tg_unix_reach(const struct tg_actor *a,
 	if (owner == TG_TENANT_HOST || owner == a->t.id ||
 	    tg_allowed_from(a->slot, owner, a->t.id))
 		return 0;
-	tg_unix_event(op, &a->t, owner, other);
+	/* The support actor under a grant to connect (docs/grants.md). */
+	granted = tg_grant_check(a->t.id, owner, TG_GRANT_CONNECT);
+	sent = tg_unix_event(op, &a->t, owner, other, granted);
+	if (!tg_grant_verdict(a->t.id, granted, sent))
+		return 0;
 	return tg_denied(&a->t) ? -EPERM : 0;
 }
 
