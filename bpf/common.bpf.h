@@ -453,8 +453,8 @@ tg_event_begin(__u32 kind, __u32 op, const struct tg_tenant *actor,
 
 /*
  * Send the first TG_EVENT_HDR_LEN + path_len + below_len bytes of ev; count
- * a failure (returns 0 when sent, -1 when not). The length is clamped, never masked: a mask would turn
- * TG_PATH_LEN into 0.
+ * a failure (returns 0 when sent, -1 when not). The length is clamped, never
+ * masked: a mask would turn TG_PATH_LEN into 0.
  */
 static __always_inline int tg_event_submit(struct tg_event *ev)
 {

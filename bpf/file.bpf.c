@@ -411,7 +411,7 @@ static __always_inline void tg_event_object(struct tg_event *ev, void *roots,
  * entries, keyed as owned roots are (tg_stat_dev) with the login uid.
  */
 struct scope_walk {
-	__u64 d;	/* the dentry looked at next */
+	__u64 d; /* the dentry looked at next */
 	__u32 login_uid;
 	__u32 tenant;
 	__u32 found;
@@ -469,14 +469,10 @@ static __always_inline __u32 tg_file_want(__u32 op, __u32 want)
 	case TG_OP_OPEN:
 	case TG_OP_RECEIVE:
 	case TG_OP_WATCH:
-	case TG_OP_READ:
-		return TG_GRANT_READ;
-	case TG_OP_EXEC:
-		return TG_GRANT_EXEC;
-	case TG_OP_MMAP:
-		return 0;
-	default:
-		return TG_GRANT_WRITE;
+	case TG_OP_READ: return TG_GRANT_READ;
+	case TG_OP_EXEC: return TG_GRANT_EXEC;
+	case TG_OP_MMAP: return 0;
+	default: return TG_GRANT_WRITE;
 	}
 }
 
@@ -676,8 +672,7 @@ int BPF_PROG(tg_file_open, struct file *file, int ret)
 		return tg_unchecked(&c, err, op, file->f_path.mnt, d);
 	if (op == TG_OP_OPEN)
 		c.want = tg_mode_want(file->f_mode);
-	return tg_verdict(&c, tg_file_owner(&c, file), op, file->f_path.mnt,
-			  d);
+	return tg_verdict(&c, tg_file_owner(&c, file), op, file->f_path.mnt, d);
 }
 
 /* A descriptor arriving over SCM_RIGHTS or pidfd_getfd: the receiver's check.
@@ -1029,9 +1024,8 @@ int BPF_PROG(tg_file_permission, struct file *file, int mask, int ret)
 
 	if (ret || !want)
 		return ret;
-	return tg_support_use(file,
-			      (mask & MAY_WRITE) ? TG_OP_WRITE : TG_OP_READ,
-			      want);
+	return tg_support_use(
+		file, (mask & MAY_WRITE) ? TG_OP_WRITE : TG_OP_READ, want);
 }
 
 /* A shared mapping of a tenant's file by the support actor: refused. */

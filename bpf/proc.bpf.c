@@ -162,9 +162,9 @@ static __always_inline int tg_proc_check(struct task_struct *p, __u32 op,
 	if (tg_task_tenant(p, &target) || tg_reaches(actor.id, target.id) ||
 	    tg_guarded_task(p))
 		return 0;
-	return tg_proc_refuse(&actor, target.id, p, op, num, TG_PROC_VIA_CALL,
-			      tg_grant_check(actor.id, target.id,
-					     tg_proc_want(op)));
+	return tg_proc_refuse(
+		&actor, target.id, p, op, num, TG_PROC_VIA_CALL,
+		tg_grant_check(actor.id, target.id, tg_proc_want(op)));
 }
 
 /* Signals --------------------------------------------------------------- */
@@ -387,8 +387,8 @@ int BPF_PROG(tg_proc_inode_permission, struct inode *inode, int mask, int ret)
 	if (mask & TG_MAY_NOT_BLOCK)
 		return -ECHILD;
 	granted = tg_grant_check(actor.id, target, TG_GRANT_PTRACE);
-	ev = tg_event_begin_grant(TG_KIND_PROC, TG_OP_PROC_OPEN, &actor,
-				  target, granted);
+	ev = tg_event_begin_grant(TG_KIND_PROC, TG_OP_PROC_OPEN, &actor, target,
+				  granted);
 	if (ev) {
 		ev->port = (__u16)mask;
 		__builtin_memcpy(&ev->addr[0], &v->tid, sizeof(v->tid));
