@@ -81,6 +81,8 @@
  *          (watches: see tests/tool/watch.c)
  *   tg-try fuse-hang MOUNTPOINT READY_FILE HANG_FILE   (a FUSE filesystem
  *          that stops answering once HANG_FILE exists: see tests/tool/fuse.c)
+ *   tg-try boottime, [--expect ok|ERRNO] fd-read-after PATH GO READY,
+ *          mmap PATH shared|private   (grants: see tests/tool/grant.c)
  *
  * Exit 0 when the outcome matches --expect (or the call succeeded without
  * --expect), 1 otherwise, 2 on a usage error.
@@ -236,6 +238,7 @@ static const struct tool_cmd *const tables[] = {
 	tool_loops_cmds,    tool_guard_cmds,	 tool_ipc_cmds,
 	tool_terminal_cmds, tool_proc_cmds,	 tool_families_cmds,
 	tool_watch_cmds,    tool_fuse_cmds,	 tool_control_cmds,
+	tool_grant_cmds,
 };
 
 int main(int argc, char **argv)
