@@ -470,48 +470,77 @@ static __always_inline int tg_event_submit(struct tg_event *ev)
 }
 
 /*
- * The event of one decision on actor's access to target: the refusal's
- * (tg_event_begin, rate-limited) unless granted (tg_grant_check said yes),
- * then the grant's allow event (tg_grant_event), never rate-limited. NULL
- * when no event is to be written: a set that does not report (see
- * emitter), a rate limit, no scratch space. The caller fills the same
- * fields either way, submits, and asks tg_grant_verdict.
+ * The verdict at a refusal site of actor (id and flags, TG_TENANT_F_*) on
+ * target when tg_grant_check answered g: TG_VERDICT_ALLOW under a grant
+ * (g 1), else the actor's own (deny, audit in audit mode).
  */
-static __always_inline struct tg_event *
-tg_event_begin_grant(__u32 kind, __u32 op, const struct tg_tenant *actor,
-		     __u32 target, int granted)
+static __always_inline __u32 tg_grant_or_mode(int g, __u32 flags)
 {
-	struct tg_event *ev;
-	__u32 zero = 0;
-
-	if (!granted)
-		return tg_event_begin(kind, op, actor, target);
-	if (!tg_set_reports())
-		return NULL;
-	ev = bpf_map_lookup_elem(&event_scratch, &zero);
-	if (!ev)
-		return NULL;
-	tg_grant_event(ev, (__u64)kind << 32 | op, target);
-	tg_event_actor(ev);
-	return ev;
+	if (g == 1)
+		return TG_VERDICT_ALLOW;
+	return (flags & TG_TENANT_F_AUDIT) ? TG_VERDICT_AUDIT : TG_VERDICT_DENY;
 }
 
 /*
- * After the event of a decision (tg_event_begin_grant; sent: what
- * tg_event_submit returned, -1 if nothing was submitted): 0 when the
- * access goes ahead under a grant, its allow event written (or written by
- * the program set that reports, this one not reporting: see emitter);
- * else 1, the access refused as without grants (the caller's errno, audit
- * mode as before), and a grant session whose grant ended killed
- * (tg_grant_session_end). A grant-covered access is never allowed
- * unlogged. Global: one copy, verified once, whatever the callers.
+ * The verdict at a refusal site of actor (id, flags) on target, whose
+ * grant must name want: see tg_grant_or_mode. Global, as the two below:
+ * a refusal site holds an answer the verifier does not know and never
+ * branches on it, so whether a grant allows costs it no second path
+ * through the event's code (the file object is at the edge of what the
+ * 6.1 verifier accepts).
  */
-__noinline int tg_grant_verdict(__u32 actor, int granted, int sent)
+__noinline __u32 tg_site_verdict(__u32 actor, __u32 flags, __u32 target,
+				 __u32 want)
 {
-	if (granted)
+	return tg_grant_or_mode(tg_grant_check(actor, target, want), flags);
+}
+
+/*
+ * Begin the event of a decision (kind_op: kind << 32 | op) with verdict
+ * (tg_site_verdict) in ev (event_scratch, or NULL): 1 when the caller is
+ * to fill and submit it, 0 when no event is written (a set that does not
+ * report: see emitter; a rate limit; no ev). Under a grant (verdict
+ * allow) the header is the grant's (tg_grant_event), never held back by a
+ * rate limit; else the refusal's, as tg_event_begin makes it.
+ */
+__noinline int tg_event_start(struct tg_event *ev, __u64 kind_op, __u32 verdict,
+			      __u32 actor, __u32 target)
+{
+	__u64 other;
+
+	if (!ev || !tg_set_reports())
+		return 0;
+	if (verdict == TG_VERDICT_ALLOW) {
+		tg_grant_event(ev, kind_op, target);
+	} else {
+		/* The support actor's rate limit is the host's. */
+		other = (__u64)(actor ^ TG_TENANT_SUPPORT);
+		other = (other | -other) >> 63;
+		if (!tg_event_admit(actor * (__u32)other,
+				    (__u32)(kind_op >> 32), (__u32)kind_op,
+				    verdict))
+			return 0;
+		tg_event_fill(ev, kind_op, verdict, actor, target);
+	}
+	tg_event_actor(ev);
+	return 1;
+}
+
+/*
+ * After the event of a decision with verdict (sent: what tg_event_submit
+ * returned, -1 when nothing was submitted): 1 when the access fails, 0
+ * when it goes ahead. Under a grant it goes ahead once its allow event is
+ * written (or, this program set not reporting, written by the one that
+ * does: see emitter): a grant-covered access is never allowed unlogged.
+ * A refusal (deny) of the support actor ends a grant session whose grant
+ * ended (tg_grant_session_end); audit mode lets the access through.
+ */
+__noinline int tg_grant_verdict(__u32 actor, __u32 verdict, int sent)
+{
+	if (verdict == TG_VERDICT_ALLOW)
 		return sent == 0 || !tg_set_reports() ? 0 : 1;
 	tg_grant_session_end(actor);
-	return 1;
+	return verdict != TG_VERDICT_AUDIT;
 }
 
 /* Whether the actor's access must fail (enforce) or only be reported (audit).

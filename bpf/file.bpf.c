@@ -477,23 +477,23 @@ static __always_inline __u32 tg_file_want(__u32 op, __u32 want)
 }
 
 /*
- * Whether actor, the support actor, may do op (want: see tg_file_want) to
- * the object at dentry (a struct dentry address) of tenant owner under a
- * grant, in its scope if the grant is scoped: 1 or 0. Global: verified
- * once; its callers hold an answer the verifier does not know, so their
- * paths stay one (see tg_support_actor).
+ * The verdict on actor (id, flags) doing op_want (want << 32 | op: see
+ * tg_file_want) to the object at dentry (a struct dentry address) of
+ * owner, another's: allow under a grant of the support actor, in its
+ * scope if the grant is scoped; else the actor's (tg_grant_or_mode).
+ * Global, as tg_site_verdict: its callers never branch on the grant.
  */
-__noinline int tg_file_grant(__u32 actor, __u32 owner, __u32 op, __u32 want,
-			     __u64 dentry)
+__noinline __u32 tg_file_verdict(__u32 actor, __u32 flags, __u32 owner,
+				 __u64 op_want, __u64 dentry)
 {
 	int g;
 
-	if (actor != TG_TENANT_SUPPORT)
-		return 0;
-	g = tg_grant_check(actor, owner, tg_file_want(op, want));
-	if (g != 2)
-		return g;
-	return tg_grant_in_scope(dentry, owner);
+	g = tg_grant_check(
+		actor, owner,
+		tg_file_want((__u32)op_want, (__u32)(op_want >> 32)));
+	if (g == 2)
+		g = tg_grant_in_scope(dentry, owner);
+	return tg_grant_or_mode(g, flags);
 }
 
 /* The address p holds, as a number (a global function's argument). */
@@ -503,6 +503,31 @@ static __always_inline __u64 tg_addr(const void *p)
 
 	bpf_probe_read_kernel(&v, sizeof(v), &p);
 	return v;
+}
+
+/*
+ * Fill ev, begun (tg_event_start), with the object at dentry (a struct
+ * dentry address) mounted at mnt (a struct vfsmount address, or 0) and
+ * port, and with object set as the host sees it (tg_event_object, with the
+ * owned roots in force), then submit it: what tg_event_submit returned, -1
+ * without ev. Global: the event's walks are verified once, not at each
+ * verdict of each hook (inode_rename has four).
+ */
+__noinline int tg_file_event(struct tg_event *ev, __u64 dentry, __u64 mnt,
+			     __u32 port, __u32 object)
+{
+	struct dentry *d = (void *)dentry;
+	__u32 slot = tg_policy_slot();
+	void *roots;
+
+	if (!ev)
+		return -1;
+	ev->port = port;
+	tg_event_path(ev, (void *)mnt, d);
+	roots = object ? bpf_map_lookup_elem(&owned_roots, &slot) : NULL;
+	if (roots)
+		tg_event_object(ev, roots, d);
+	return tg_event_submit(ev);
 }
 
 /*
@@ -517,26 +542,23 @@ static __always_inline int tg_verdict_of(struct tg_ctx *c, __u32 owner,
 					 struct vfsmount *mnt, struct dentry *d)
 {
 	struct tg_event *ev;
-	int granted, sent = -1;
+	__u32 verdict, zero = 0;
+	int sent = -1;
 
 	if (owner == TG_TENANT_HOST || owner == c->actor.id)
 		return 0;
 	/*
-	 * The support actor under a grant: the same event, verdict allow
-	 * (tg_event_begin_grant), one path for the verifier either way.
+	 * The support actor under a grant: the same event with verdict
+	 * allow. Which one, the global functions decide: one path here.
 	 */
-	granted = tg_file_grant(c->actor.id, owner, op, c->want, tg_addr(d));
-	ev = tg_event_begin_grant(TG_KIND_FILE, op, &c->actor, owner, granted);
-	if (ev) {
-		ev->port = port;
-		tg_event_path(ev, mnt, d);
-		if (c->roots)
-			tg_event_object(ev, c->roots, d);
-		sent = tg_event_submit(ev);
-	}
-	if (!tg_grant_verdict(c->actor.id, granted, sent))
-		return 0;
-	return tg_denied(&c->actor) ? -EACCES : 0;
+	verdict = tg_file_verdict(c->actor.id, c->actor.flags, owner,
+				  (__u64)c->want << 32 | op, tg_addr(d));
+	ev = bpf_map_lookup_elem(&event_scratch, &zero);
+	if (tg_event_start(ev, (__u64)TG_KIND_FILE << 32 | op, verdict,
+			   c->actor.id, owner))
+		sent = tg_file_event(ev, tg_addr(d), tg_addr(mnt), port,
+				     c->roots != NULL);
+	return tg_grant_verdict(c->actor.id, verdict, sent) ? -EACCES : 0;
 }
 
 static __always_inline int tg_verdict(struct tg_ctx *c, __u32 owner, __u32 op,
@@ -593,14 +615,17 @@ static __always_inline int tg_check_dentry(struct dentry *d, __u32 op)
 static __always_inline int tg_check_entry(struct dentry *d, __u32 op)
 {
 	struct dentry *dir = d->d_parent;
+	__u32 owner, held;
 	struct tg_ctx c;
 	int err = tg_ctx_init(&c);
 
 	if (err)
 		return tg_unchecked(&c, err, op, NULL, d);
-	err = tg_verdict(&c, tg_owner(&c, d), op, NULL, d);
-	if (!err && dir && dir != d)
-		err = tg_verdict(&c, tg_owner(&c, dir), op, NULL, d);
+	owner = tg_owner(&c, d);
+	err = tg_verdict(&c, owner, op, NULL, d);
+	/* The directory's owner, unless the same: one verdict, one event. */
+	if (!err && dir && dir != d && (held = tg_owner(&c, dir)) != owner)
+		err = tg_verdict(&c, held, op, NULL, d);
 	return err;
 }
 
@@ -999,14 +1024,13 @@ static __always_inline int tg_support_use(struct file *file, __u32 op,
 	 */
 	if (owner == TG_TENANT_HOST || owner >= TG_CACHED_OWNERS)
 		return 0;
-	if (want && tg_file_grant(c.actor.id, owner, op, want, tg_addr(d)))
+	if (want &&
+	    tg_file_verdict(c.actor.id, 0, owner, (__u64)want << 32 | op,
+			    tg_addr(d)) == TG_VERDICT_ALLOW)
 		return 0;
 	ev = tg_event_begin(TG_KIND_FILE, op, &c.actor, owner);
-	if (ev) {
-		tg_event_path(ev, file->f_path.mnt, d);
-		tg_event_object(ev, c.roots, d);
-		tg_event_submit(ev);
-	}
+	if (ev)
+		tg_file_event(ev, tg_addr(d), tg_addr(file->f_path.mnt), 0, 1);
 	tg_grant_session_end(c.actor.id);
 	return -EACCES;
 }
@@ -1024,6 +1048,9 @@ int BPF_PROG(tg_file_permission, struct file *file, int mask, int ret)
 
 	if (ret || !want)
 		return ret;
+	/* execve reads what it opened to execute: the exec grant's. */
+	if (file->f_flags & __FMODE_EXEC)
+		want = TG_GRANT_EXEC;
 	return tg_support_use(
 		file, (mask & MAY_WRITE) ? TG_OP_WRITE : TG_OP_READ, want);
 }

@@ -116,20 +116,23 @@ static __always_inline __u32 tg_proc_want(__u32 op)
 /*
  * Refuse (or, in audit mode, report) actor's act op on target task p of
  * tenant target; num and via go into the event (see event_abi.h). The
- * support actor under a grant of the op (granted) is allowed, with the
- * same event, verdict allow, when it is written.
+ * support actor under a grant of want is allowed, with the same event,
+ * verdict allow, when it is written (want 0: no grant applies).
  */
 static __always_inline int tg_proc_refuse(const struct tg_tenant *actor,
 					  __u32 target, struct task_struct *p,
 					  __u32 op, __u32 num, __u32 via,
-					  int granted)
+					  __u32 want)
 {
+	__u32 tid, tgid, verdict, zero = 0;
 	struct tg_event *ev;
-	__u32 tid, tgid;
 	int sent = -1;
 
-	ev = tg_event_begin_grant(TG_KIND_PROC, op, actor, target, granted);
-	if (ev) {
+	verdict = tg_site_verdict(actor->id, actor->flags, target, want);
+	ev = bpf_map_lookup_elem(&event_scratch, &zero);
+	if (tg_event_start(ev, (__u64)TG_KIND_PROC << 32 | op, verdict,
+			   actor->id, target) &&
+	    ev) {
 		ev->family = (__u16)via;
 		ev->port = (__u16)num;
 		tid = (__u32)BPF_CORE_READ(p, pid);
@@ -140,9 +143,7 @@ static __always_inline int tg_proc_refuse(const struct tg_tenant *actor,
 		ev->path_len = TG_COMM_LEN;
 		sent = tg_event_submit(ev);
 	}
-	if (!tg_grant_verdict(actor->id, granted, sent))
-		return 0;
-	return tg_denied(actor) ? -EPERM : 0;
+	return tg_grant_verdict(actor->id, verdict, sent) ? -EPERM : 0;
 }
 
 /* The current task's act op on p: 0 or -EPERM. */
@@ -162,9 +163,8 @@ static __always_inline int tg_proc_check(struct task_struct *p, __u32 op,
 	if (tg_task_tenant(p, &target) || tg_reaches(actor.id, target.id) ||
 	    tg_guarded_task(p))
 		return 0;
-	return tg_proc_refuse(
-		&actor, target.id, p, op, num, TG_PROC_VIA_CALL,
-		tg_grant_check(actor.id, target.id, tg_proc_want(op)));
+	return tg_proc_refuse(&actor, target.id, p, op, num, TG_PROC_VIA_CALL,
+			      tg_proc_want(op));
 }
 
 /* Signals --------------------------------------------------------------- */
@@ -370,10 +370,10 @@ SEC("lsm/inode_permission")
 int BPF_PROG(tg_proc_inode_permission, struct inode *inode, int mask, int ret)
 {
 	struct tg_proc_stamp *v;
+	__u32 target, verdict, zero = 0;
 	struct tg_tenant actor;
 	struct tg_event *ev;
-	int granted, sent = -1;
-	__u32 target;
+	int sent = -1;
 
 	if (ret || BPF_CORE_READ(inode, i_sb, s_magic) != TG_PROC_SUPER_MAGIC)
 		return ret;
@@ -386,10 +386,12 @@ int BPF_PROG(tg_proc_inode_permission, struct inode *inode, int mask, int ret)
 		return 0;
 	if (mask & TG_MAY_NOT_BLOCK)
 		return -ECHILD;
-	granted = tg_grant_check(actor.id, target, TG_GRANT_PTRACE);
-	ev = tg_event_begin_grant(TG_KIND_PROC, TG_OP_PROC_OPEN, &actor, target,
-				  granted);
-	if (ev) {
+	verdict =
+		tg_site_verdict(actor.id, actor.flags, target, TG_GRANT_PTRACE);
+	ev = bpf_map_lookup_elem(&event_scratch, &zero);
+	if (tg_event_start(ev, (__u64)TG_KIND_PROC << 32 | TG_OP_PROC_OPEN,
+			   verdict, actor.id, target) &&
+	    ev) {
 		ev->port = (__u16)mask;
 		__builtin_memcpy(&ev->addr[0], &v->tid, sizeof(v->tid));
 		__builtin_memcpy(&ev->addr[4], &v->tgid, sizeof(v->tgid));
@@ -397,9 +399,7 @@ int BPF_PROG(tg_proc_inode_permission, struct inode *inode, int mask, int ret)
 		ev->path_len = TG_COMM_LEN;
 		sent = tg_event_submit(ev);
 	}
-	if (!tg_grant_verdict(actor.id, granted, sent))
-		return 0;
-	return tg_denied(&actor) ? -EACCES : 0;
+	return tg_grant_verdict(actor.id, verdict, sent) ? -EACCES : 0;
 }
 
 /* SysV IPC -------------------------------------------------------------- */
@@ -441,20 +441,23 @@ static __always_inline int tg_ipc_check(struct kern_ipc_perm *perm,
 					__u32 access, int err)
 {
 	const struct tg_ipc_owner *o;
+	__u32 verdict, zero = 0;
 	struct tg_tenant actor;
 	struct tg_event *ev;
 	__u64 key = (__u64)perm;
-	int granted, sent = -1;
 	__s32 id, ikey;
+	int sent = -1;
 
 	o = bpf_map_lookup_elem(&ipc_owners, &key);
 	if (!o || tg_task_actor(&actor) || actor.id == TG_TENANT_HOST ||
 	    tg_reaches(actor.id, o->tenant))
 		return 0;
-	granted = tg_grant_check(actor.id, o->tenant, TG_GRANT_PTRACE);
-	ev = tg_event_begin_grant(TG_KIND_PROC, TG_OP_IPC, &actor, o->tenant,
-				  granted);
-	if (ev) {
+	verdict = tg_site_verdict(actor.id, actor.flags, o->tenant,
+				  TG_GRANT_PTRACE);
+	ev = bpf_map_lookup_elem(&event_scratch, &zero);
+	if (tg_event_start(ev, (__u64)TG_KIND_PROC << 32 | TG_OP_IPC, verdict,
+			   actor.id, o->tenant) &&
+	    ev) {
 		ev->family = o->type;
 		ev->port = (__u16)access;
 		id = BPF_CORE_READ(perm, id);
@@ -464,9 +467,7 @@ static __always_inline int tg_ipc_check(struct kern_ipc_perm *perm,
 		ev->path_len = 0;
 		sent = tg_event_submit(ev);
 	}
-	if (!tg_grant_verdict(actor.id, granted, sent))
-		return 0;
-	return tg_denied(&actor) ? err : 0;
+	return tg_grant_verdict(actor.id, verdict, sent) ? err : 0;
 }
 
 SEC("lsm/shm_alloc_security")

@@ -206,19 +206,22 @@ static __always_inline void tg_inet_addr(struct tg_event *ev, struct sock *sk)
 }
 
 /*
- * Report actor reaching unix socket target, owned by owner: the refusal's
- * event, or under a grant (granted) the allow event. Returns what
- * tg_event_submit did, -1 when nothing was sent.
+ * Report actor reaching unix socket target, owned by owner, with verdict
+ * (tg_site_verdict: allow under a grant). Returns what tg_event_submit
+ * did, -1 when nothing was sent.
  */
 static __always_inline int tg_unix_event(__u32 op,
 					 const struct tg_tenant *actor,
 					 __u32 owner, struct sock *target,
-					 int granted)
+					 __u32 verdict)
 {
 	struct tg_event *ev;
+	__u32 zero = 0;
 
-	ev = tg_event_begin_grant(TG_KIND_UNIX, op, actor, owner, granted);
-	if (!ev)
+	ev = bpf_map_lookup_elem(&event_scratch, &zero);
+	if (!tg_event_start(ev, (__u64)TG_KIND_UNIX << 32 | op, verdict,
+			    actor->id, owner) ||
+	    !ev)
 		return -1;
 	tg_unix_name(ev, target);
 	return tg_event_submit(ev);
@@ -317,8 +320,8 @@ static __always_inline int tg_unix_reach(const struct tg_actor *a,
 					 __u32 op)
 {
 	struct tg_sock_tag *tag;
-	int granted, sent;
-	__u32 owner;
+	__u32 owner, verdict;
+	int sent;
 
 	if (!other)
 		return 0;
@@ -333,11 +336,9 @@ static __always_inline int tg_unix_reach(const struct tg_actor *a,
 	    tg_allowed_from(a->slot, owner, a->t.id))
 		return 0;
 	/* The support actor under a grant to connect (docs/grants.md). */
-	granted = tg_grant_check(a->t.id, owner, TG_GRANT_CONNECT);
-	sent = tg_unix_event(op, &a->t, owner, other, granted);
-	if (!tg_grant_verdict(a->t.id, granted, sent))
-		return 0;
-	return tg_denied(&a->t) ? -EPERM : 0;
+	verdict = tg_site_verdict(a->t.id, a->t.flags, owner, TG_GRANT_CONNECT);
+	sent = tg_unix_event(op, &a->t, owner, other, verdict);
+	return tg_grant_verdict(a->t.id, verdict, sent) ? -EPERM : 0;
 }
 
 SEC("lsm/socket_connect")
