@@ -46,6 +46,7 @@
  *          terminal requests on fd 0: tiocsti, tiocsti-high, i386-tiocsti,
  *          tioclinux, tcgets, tiocgwinsz)
  *   tg-try map-set NAME VALUE | map-get NAME   (a BPF array map's element 0)
+ *   tg-try prog-insns [PREFIX]   (loaded programs' verified instructions)
  *   tg-try getppid-loop N   (prints nanoseconds per call)
  *   tg-try tcp-loop N | udp-loop N | tcp-ab ... | udp-ab ...   (loopback
  *          loops of the network benchmark: see tests/tool/netbench.c)
