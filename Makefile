@@ -247,6 +247,7 @@ bench: all
 	$(Q)tests/bench/ringbuf.sh $(OUTPUT)
 	$(Q)tests/bench/persist.sh $(OUTPUT)
 	$(Q)tests/bench/metrics.sh $(OUTPUT)
+	$(Q)tests/bench/grants.sh $(OUTPUT)
 
 # Fault drills, not part of check (which runs a few rounds): the agent
 # killed with SIGKILL 100 times natively and 5 times in each guest during a

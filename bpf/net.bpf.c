@@ -620,6 +620,34 @@ static __always_inline int tg_net_deny(struct bpf_sock_addr *ctx, __u32 op,
 }
 
 /*
+ * op on ctx's address allowed to the support actor under a grant of owner's
+ * (tg_grant_check): its event, verdict allow, never held back by a rate
+ * limit. Returns 1 to let it through, 0 to refuse it when the event could
+ * not be written: no access under a grant goes unlogged. Not remembered
+ * (dst_allowed, the tag's last destination): each connect and datagram is
+ * checked again, so the grant's end holds at once.
+ */
+static __always_inline int tg_net_grant(struct bpf_sock_addr *ctx, __u32 op,
+					__u32 owner, const __u32 addr[4])
+{
+	struct tg_event *ev;
+	__u32 zero = 0;
+
+	if (!tg_set_reports())
+		return 1; /* the set that reports decides and logs it */
+	ev = bpf_map_lookup_elem(&event_scratch, &zero);
+	if (!ev)
+		return 0;
+	tg_grant_event(ev, (__u64)TG_KIND_NET << 32 | op, owner);
+	tg_event_actor(ev);
+	ev->family = ctx->user_family;
+	ev->proto = ctx->protocol;
+	ev->port = bpf_ntohs(ctx->user_port);
+	__builtin_memcpy(ev->addr, addr, 16);
+	return tg_event_submit(ev) == 0;
+}
+
+/*
  * The socket sk against the calling task a: returns the tenant sk belongs
  * to if that is another tenant, else 0. A host socket becomes a's: it gets
  * a tag naming a (its ports change hands). *tagp: sk's tag if it has one;
@@ -684,7 +712,8 @@ static __always_inline __u32 tg_autobound(struct bpf_sock_addr *ctx,
 	__u32 owner;
 	__u16 port;
 
-	if (!sk || proto != IPPROTO_UDP)
+	/* The support actor's sockets are the host's: never held. */
+	if (!sk || proto != IPPROTO_UDP || a->t.id == TG_TENANT_SUPPORT)
 		return 0;
 	port = sk->src_port;
 	if (!port || (tag && tag->bound == TG_PORT_KEY(proto, port)))
@@ -937,6 +966,12 @@ static __always_inline int tg_reach(struct bpf_sock_addr *ctx, __u32 op,
 	epoch = tg_epoch();
 	owner = tg_dst_refused(ctx, &a, d, proto, ctx->user_port,
 			       bpf_get_netns_cookie(ctx), epoch, &cacheable);
+	if (owner && tg_grant_check(a.t.id, owner, TG_GRANT_CONNECT)) {
+		if (!tg_net_grant(ctx, op, owner, d->addr))
+			return 0;
+		owner = 0;
+		cacheable = 0;
+	}
 	if (owner) {
 		/* Audited here: the egress program need not report it again. */
 		if (op == TG_OP_SENDMSG && tag && !tg_denied(&a.t))

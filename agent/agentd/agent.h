@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include <linux/types.h>
+#include "tenantguard/map_abi.h"
 
 #include "agentd/bpf_loader.h"
 #include "agentd/delivery.h"
@@ -26,6 +27,7 @@
 #include "common/control.h"
 #include "common/peer.h"
 #include "common/privileges.h"
+#include "common/replay_cache.h"
 #include "common/slots.h"
 #include "policy/pending.h"
 #include "policy/policy.h"
@@ -206,10 +208,95 @@ struct agent {
 	struct agent_retired *retired; /* the retired tenants */
 	int retire_err; /* the last retirement's freeze and kill, 0 if done */
 	unsigned int n_retired;
+	/* Grants (grants.c): in force and lately ended. */
+	struct agent_grant *grants;
+	unsigned int n_grants, cap_grants;
+	struct tg_replay_cache replay; /* activated request ids */
+	int replay_ok;		       /* open: activations possible */
+	/* The tenants' approver keys as enrolled (approvers.c). */
+	struct agent_enrolled *enrolled;
+	unsigned int n_enrolled;
 };
+
+/* approvers.c */
+struct agent_enrolled {
+	char tenant[64];
+	struct tg_approvers ap;
+	__s64 since;  /* unix seconds */
+	char how[16]; /* "policy" (the first keys) or "update" */
+};
+int agent_approvers_load(struct agent *a);
+/* Whether p's approvers are those enrolled: 0, or -EINVAL with d. */
+int agent_approvers_check(struct agent *a, const struct tg_policy *p,
+			  struct tg_diag *d);
+void agent_approvers_enroll(struct agent *a);
+void agent_approvers_free(struct agent *a);
+struct json_object *agent_approvers_set(struct agent *a,
+					struct json_object *req,
+					struct tg_control_io *io);
+
+/* grants.c */
+#define AGENT_GRANT_SESSIONS 16 /* sessions of one grant */
+struct agent_grant_session {
+	char path[PATH_MAX]; /* its cgroup; "" once removed */
+	__u64 cgid;
+	int dead; /* killed (cgroup.kill), its entry deleted */
+};
+struct agent_grant {
+	char id[TG_GRANT_ID_HEX + 1];
+	__u8 bin_id[16];
+	char tenant[64];
+	__u32 tenant_id, login_uid;
+	char user[33];
+	__u32 ops; /* TG_GRANT_* */
+	char **paths;
+	unsigned int n_paths;
+	struct tg_grant_scope_key scopes[TG_GRANT_MAX_PATHS];
+	unsigned int n_scopes;
+	__u64 from_ns, deadline_ns; /* boot-time ns */
+	int ended;		    /* expired or revoked */
+	__u64 ended_ns;
+	int break_glass;
+	const char *revoked_by_key; /* while ending: the tenant's key */
+	struct agent_grant_session sessions[AGENT_GRANT_SESSIONS];
+	unsigned int n_sessions;
+};
+int agent_grants_open(struct agent *a);
+void agent_grants_close(struct agent *a);
+void agent_grants_restore(struct agent *a);
+void agent_grants_tick(struct agent *a);
+/* ms, or less: the time until the next grant's deadline. */
+int agent_grants_timeout(struct agent *a, int ms);
+const char *agent_grant_of(const void *ctx, __u32 login_uid, __u32 tenant,
+			   __u64 ts);
+/*
+ * The id of a grant in force of login_uid to tenant with every op of ops
+ * (TG_GRANT_*), tenant-wide (no --path), or NULL.
+ */
+const char *agent_grant_allows(struct agent *a, __u32 login_uid,
+			       const char *tenant, __u32 ops);
+struct json_object *agent_grants_json(struct agent *a);
+struct json_object *agent_grants_status(struct agent *a);
+struct json_object *agent_grant_request(struct agent *a,
+					struct json_object *req,
+					struct tg_control_io *io);
+struct json_object *agent_grant_activate(struct agent *a,
+					 struct json_object *req,
+					 struct tg_control_io *io);
+struct json_object *agent_grant_revoke(struct agent *a, struct json_object *req,
+				       struct tg_control_io *io);
+struct json_object *agent_grant_shell(struct agent *a, struct json_object *req,
+				      struct tg_control_io *io);
+struct json_object *agent_break_glass(struct agent *a, struct json_object *req,
+				      struct tg_control_io *io);
+struct json_object *agent_grant_list(struct agent *a, struct json_object *req,
+				     struct tg_control_io *io);
 
 /* offboard.c: the state directory, retirement and export. */
 int agent_state_open(struct agent *a);
+/* o as one line into the state file name, atomically (through tmp). */
+int agent_state_write(struct agent *a, const char *name, const char *tmp,
+		      struct json_object *o);
 void agent_state_close(struct agent *a);
 const struct agent_retired *agent_retired_find(const struct agent *a,
 					       const char *name);

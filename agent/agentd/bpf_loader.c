@@ -1083,6 +1083,21 @@ int tg_bpf_local_routes_fd(const struct tg_bpf *b)
 	return bpf_map__fd(b->net->maps.local_routes);
 }
 
+int tg_bpf_grant_fd(const struct tg_bpf *b, int which)
+{
+	if (!b->net)
+		return -1;
+	switch (which) {
+	case TG_BPF_GRANTS:
+		return bpf_map__fd(b->net->maps.grants);
+	case TG_BPF_GRANT_SCOPES:
+		return bpf_map__fd(b->net->maps.grant_scopes);
+	case TG_BPF_GRANT_SESSIONS:
+		return bpf_map__fd(b->net->maps.grant_sessions);
+	}
+	return -1;
+}
+
 int tg_bpf_net_epoch_fd(const struct tg_bpf *b)
 {
 	return bpf_map__fd(b->net->maps.net_epoch);

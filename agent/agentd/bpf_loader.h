@@ -131,6 +131,9 @@ int tg_bpf_apply(struct tg_bpf *b, const struct tg_registry *r,
 		 struct tg_apply_stats *st);
 
 /* The trie of the local routing table (see map_abi.h, local_routes.h). */
+/* The grant maps (docs/grants.md): their descriptors, -1 when not loaded. */
+enum { TG_BPF_GRANTS, TG_BPF_GRANT_SCOPES, TG_BPF_GRANT_SESSIONS };
+int tg_bpf_grant_fd(const struct tg_bpf *b, int which);
 int tg_bpf_local_routes_fd(const struct tg_bpf *b);
 /* The counter of changes that void cached verdicts (see net.bpf.c). */
 int tg_bpf_net_epoch_fd(const struct tg_bpf *b);

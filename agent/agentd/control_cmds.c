@@ -421,6 +421,7 @@ static struct json_object *control_json(struct agent *a)
 	json_object_object_add(o, "roles", roles);
 	json_object_object_add(o, "confirm", confirm_json(a));
 	json_object_object_add(o, "support", support_json(a));
+	json_object_object_add(o, "grants", agent_grants_status(a));
 	return o;
 }
 
@@ -735,14 +736,26 @@ static const struct {
 	struct json_object *(*fn)(struct agent *a, struct json_object *req,
 				  struct tg_control_io *io);
 } cmds[] = {
-	{"status", cmd_status},	  {"tenant", cmd_tenant},
-	{"reload", cmd_reload},	  {"seccomp-listener", take_listener},
-	{"run", agent_run},	  {"detach", cmd_detach},
-	{"confirm", cmd_confirm}, {"events", cmd_events},
-	{"report", cmd_events},	  {"policy-show", cmd_policy_show},
+	{"status", cmd_status},
+	{"tenant", cmd_tenant},
+	{"reload", cmd_reload},
+	{"seccomp-listener", take_listener},
+	{"run", agent_run},
+	{"detach", cmd_detach},
+	{"confirm", cmd_confirm},
+	{"events", cmd_events},
+	{"report", cmd_events},
+	{"policy-show", cmd_policy_show},
 	{"tenant-retire", agent_tenant_retire},
 	{"tenant-export", agent_tenant_export},
 	{"tenant-erase", agent_tenant_erase},
+	{"grant-request", agent_grant_request},
+	{"grant-activate", agent_grant_activate},
+	{"grant-revoke", agent_grant_revoke},
+	{"grant-shell", agent_grant_shell},
+	{"grant-list", agent_grant_list},
+	{"break-glass", agent_break_glass},
+	{"approvers-set", agent_approvers_set},
 };
 
 void agent_by_peer(const struct agent *a, struct agent_by *by)
@@ -798,6 +811,9 @@ int agent_needs_confirm(const struct agent *a, const char *verb)
 {
 	int i = tg_verb_index(verb);
 
+	/* Break-glass waits for a second person whatever the policy says. */
+	if (i >= 0 && !strcmp(verb, "break-glass"))
+		return 1;
 	return i >= 0 && tg_verb_confirmable(verb) &&
 	       (a->policy.confirm_verbs >> i & 1);
 }

@@ -742,10 +742,10 @@ static int object_fields(struct tg_buf *out, const struct tg_event *ev,
 
 /*
  * Who acted, from a record that has it (TG_ACTOR_F_TASK): "actor" for a
- * support actor, "login_uid" and its "user" where the login uid is set,
- * "uid", "gid", "ppid", "parent_comm", "exe" (with "exe_dev", "exe_ino":
- * the file the kernel recorded, named while the process still runs it)
- * and "cgroup".
+ * support actor, "grant" for an access allowed under a grant, "login_uid" and
+ * its "user" where the login uid is set, "uid", "gid", "ppid", "parent_comm",
+ * "exe" (with "exe_dev", "exe_ino": the file the kernel recorded, named while
+ * the process still runs it) and "cgroup".
  */
 static int actor_fields(struct tg_buf *out, const struct tg_event *ev,
 			const struct tg_event_fmt *f)
@@ -753,8 +753,20 @@ static int actor_fields(struct tg_buf *out, const struct tg_event *ev,
 	char text[4096], dev[48];
 	int err = 0;
 
+	const char *grant;
+
 	if (ev->actor_flags & TG_ACTOR_F_SUPPORT)
 		err = put_field(out, "actor", "support", 8);
+	if (ev->actor_flags & TG_ACTOR_F_GRANT) {
+		grant = f->grant_of
+				? f->grant_of(f->grant_ctx, ev->login_uid,
+					      ev->target_tenant, ev->ts_boot_ns)
+				: NULL;
+		err = err
+			      ?: put_field(out, "grant",
+					   grant ? grant : "(unknown)",
+					   grant ? strlen(grant) : 9);
+	}
 	if (!(ev->actor_flags & TG_ACTOR_F_TASK))
 		return err;
 	if (ev->login_uid != TG_NO_LOGIN_UID) {
@@ -935,6 +947,16 @@ struct json_object *tg_tenant_event(const struct tg_event_fmt *f,
 	return common_fields(f,
 			     tg_boot_to_real_ns() + tg_clock_ns(CLOCK_BOOTTIME),
 			     "tenant", verdict, "host", target, pid, comm,
+			     strnlen(comm, TG_COMM_LEN), op);
+}
+
+struct json_object *tg_grant_event(const struct tg_event_fmt *f, const char *op,
+				   const char *verdict, const char *target,
+				   __u32 pid, const char *comm)
+{
+	return common_fields(f,
+			     tg_boot_to_real_ns() + tg_clock_ns(CLOCK_BOOTTIME),
+			     "grant", verdict, "host", target, pid, comm,
 			     strnlen(comm, TG_COMM_LEN), op);
 }
 

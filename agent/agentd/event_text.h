@@ -23,6 +23,14 @@ struct tg_event_fmt {
 	const struct tg_root_paths *roots; /* owned roots' policy paths */
 	const char *cgroup_root; /* cgroup v2 mount, for actors' cgroups;
 				    NULL: not named */
+	/*
+	 * The id of the grant of (login_uid, tenant) in force at boot time
+	 * ts (an access allowed under a grant, TG_ACTOR_F_GRANT), or NULL;
+	 * no callback: not named.
+	 */
+	const char *(*grant_of)(const void *ctx, __u32 login_uid,
+				__u32 tenant, __u64 ts);
+	const void *grant_ctx;
 };
 
 /* Names of a record's kind, verdict and actor's tenant (until the next call).
@@ -85,6 +93,17 @@ struct json_object *tg_tenant_event(const struct tg_event_fmt *f,
 				    const char *op, const char *verdict,
 				    const char *target, __u32 pid,
 				    const char *comm);
+
+/*
+ * A kind "grant" event: a step of a grant's life (op: requested, activated,
+ * refused, session, expired, revoked, break_glass) about tenant target,
+ * asked by pid (comm) of the host, or the agent itself (pid 0); the caller
+ * adds the rest. NULL with errno on failure.
+ */
+struct json_object *tg_grant_event(const struct tg_event_fmt *f,
+				   const char *op, const char *verdict,
+				   const char *target, __u32 pid,
+				   const char *comm);
 
 /*
  * Add key with (up to n bytes of) s to event o, made valid UTF-8 (every

@@ -403,7 +403,10 @@ static int open_state(struct agent *a)
 	unsigned int i;
 	int err = agent_state_open(a);
 
-	if (!err && agent_retired_check(a, &a->policy, &d)) {
+	if (!err)
+		err = agent_approvers_load(a);
+	if (!err && (agent_retired_check(a, &a->policy, &d) |
+		     agent_approvers_check(a, &a->policy, &d))) {
 		for (i = 0; i < d.n; i++)
 			tg_info("%s", d.msgs[i]);
 		err = tg_err(-EINVAL, "policy rejected: not starting");
@@ -530,6 +533,10 @@ int agent_start(struct agent *a)
 	/* A retired tenant's cgroup stays frozen and empty. */
 	agent_retired_hold(a);
 	agent_retire_from_policy(a);
+	/* Grants: the replay cache, then those pinned while no agent ran. */
+	agent_grants_open(a);
+	agent_grants_restore(a);
+	agent_approvers_enroll(a);
 	agent_report_local_routes(a);
 	/* What the kernel kept while no agent ran, then the record of it. */
 	ring_buffer__consume(a->bpf.rb);
@@ -638,6 +645,8 @@ void agent_stop(struct agent *a, int clean)
 		flush_sink(a);
 	}
 	tg_notify_free(a->notify);
+	agent_grants_close(a);
+	agent_approvers_free(a);
 	agent_state_close(a);
 	tg_sink_free(a->sink);
 	tg_delivery_free(&a->dlv);

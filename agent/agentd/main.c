@@ -125,7 +125,7 @@ static int run(struct agent *a)
 	for (;;) {
 		poll_set(a, p);
 		nc = tg_control_server_pollfds(&a->ctl, p + P_COUNT);
-		if (poll(p, P_COUNT + nc, tg_service_timeout(&a->svc, 1000)) <
+		if (poll(p, P_COUNT + nc, agent_grants_timeout(a, tg_service_timeout(&a->svc, 1000))) <
 			    0 &&
 		    errno != EINTR)
 			return -errno;
@@ -179,6 +179,7 @@ static int run(struct agent *a)
 		agent_guard_collector(a);
 		agent_report_drops(a, 0);
 		agent_control_tick(a);
+		agent_grants_tick(a);
 		agent_heartbeat(a, 0);
 		if (a->opt.metrics_file && tg_now_ms() >= next_metrics) {
 			agent_write_metrics(a);

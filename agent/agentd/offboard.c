@@ -297,29 +297,36 @@ int agent_retired_account(struct agent *a)
 }
 
 /* The record written anew (a temporary file renamed over it): 0 or -errno. */
-int agent_save_retired(struct agent *a)
+int agent_state_write(struct agent *a, const char *name, const char *tmp,
+		      struct json_object *o)
 {
-	struct json_object *o = json_object_new_object();
-	const char *s;
-	size_t len;
+	const char *s = json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t len = strlen(s);
 	int fd, err = 0;
 
-	json_object_object_add(o, "version", json_object_new_int(1));
-	json_object_object_add(o, "retired", agent_retired_json(a));
-	s = json_object_to_json_string_ext(
-		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	len = strlen(s);
-	fd = openat(a->state_fd, RETIRED_TMP,
+	fd = openat(a->state_fd, tmp,
 		    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 		    0600);
 	errno = 0;
 	if (fd < 0 || write(fd, s, len) != (ssize_t)len ||
 	    write(fd, "\n", 1) != 1 || fsync(fd) < 0 ||
-	    renameat(a->state_fd, RETIRED_TMP, a->state_fd, RETIRED) < 0 ||
+	    renameat(a->state_fd, tmp, a->state_fd, name) < 0 ||
 	    fsync(a->state_fd) < 0)
 		err = errno ? -errno : -EIO;
 	if (fd >= 0)
 		close(fd);
+	return err;
+}
+
+int agent_save_retired(struct agent *a)
+{
+	struct json_object *o = json_object_new_object();
+	int err;
+
+	json_object_object_add(o, "version", json_object_new_int(1));
+	json_object_object_add(o, "retired", agent_retired_json(a));
+	err = agent_state_write(a, RETIRED, RETIRED_TMP, o);
 	json_object_put(o);
 	return err;
 }

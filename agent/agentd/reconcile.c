@@ -142,6 +142,9 @@ int agent_load_policy(struct agent *a, struct tg_policy *p, struct tg_diag *d)
 	/* A retired tenant stays retired, whatever the files say now. */
 	if (!err)
 		err = agent_retired_check(a, p, d);
+	/* Approver keys change only by the tenant. */
+	if (!err)
+		err = agent_approvers_check(a, p, d);
 	if (err)
 		tg_policy_free(p);
 	return err;
@@ -330,6 +333,7 @@ int agent_reload(struct agent *a, struct json_object *errs,
 	} else {
 		a->reloads_ok++;
 		agent_retire_from_policy(a);
+		agent_approvers_enroll(a);
 		/* A policy file replaced is a new inode to protect. */
 		if (a->bpf.guard_obj)
 			agent_guard_paths(a);

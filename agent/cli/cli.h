@@ -72,6 +72,19 @@ int cmd_seccomp_export(const struct cli_opts *o, int argc, char **argv);
 int cmd_grant_keygen(const struct cli_opts *o, int argc, char **argv);
 int cmd_grant_approve(const struct cli_opts *o, int argc, char **argv);
 int cmd_grant_verify(const struct cli_opts *o, int argc, char **argv);
+/* A grant document's file into *buf (malloc'd): 0, or 1 (reported). */
+int cli_read_doc(const char *path, char **buf, size_t *len);
+int cmd_grant_revoke_sign(const struct cli_opts *o, int argc, char **argv);
+int cmd_grant_approvers_update(const struct cli_opts *o, int argc,
+			       char **argv);
+int cmd_grant_approvers_set(const struct cli_opts *o, int argc, char **argv);
+/* grant_agent.c */
+int cmd_grant_request(const struct cli_opts *o, int argc, char **argv);
+int cmd_grant_activate(const struct cli_opts *o, int argc, char **argv);
+int cmd_grant_revoke(const struct cli_opts *o, int argc, char **argv);
+int cmd_grant_shell(const struct cli_opts *o, int argc, char **argv);
+int cmd_grant_list(const struct cli_opts *o, int argc, char **argv);
+int cmd_grant_break_glass(const struct cli_opts *o, int argc, char **argv);
 
 /* run.c */
 int cmd_run(const struct cli_opts *o, int argc, char **argv);

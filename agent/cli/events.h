@@ -63,6 +63,13 @@ void tg_events_print_header(FILE *out, const struct tg_events_cols *w,
 			    int colour);
 
 /*
+ * What event ev is about, into out (len bytes, unescaped): the address of a
+ * net event, the path of a file event, the message of the agent's, ...
+ * (the listing's DETAIL).
+ */
+void tg_events_detail(struct json_object *ev, char *out, size_t len);
+
+/*
  * One event as a line in columns w, every field escaped (tg_events_escape),
  * with ANSI colour when colour is set; a summary of suppressed events with
  * the kind, op and verdict of what it counts (tg_event_shown).

@@ -184,6 +184,45 @@ static void guard_detail(struct json_object *ev, char *out, size_t len)
 			 tg_events_field(ev, "path"));
 }
 
+void tg_events_detail(struct json_object *ev, char *out, size_t len)
+{
+	const char *kind, *op, *verdict;
+	const char *stored_op = tg_events_field(ev, "op");
+
+	tg_event_shown(ev, &kind, &op, &verdict);
+	if (!strcmp(tg_events_field(ev, "kind"), "agent") &&
+	    !strcmp(stored_op, "suppressed"))
+		snprintf(out, len,
+			 "suppressed: %s more by the rate limit, %s to %s",
+			 tg_events_field(ev, "suppressed"),
+			 tg_events_field(ev, "window_start"),
+			 tg_events_field(ev, "window_end"));
+	else if (strcmp(kind, "net") == 0)
+		snprintf(out, len,
+			 strchr(tg_events_field(ev, "addr"), ':') ? "%s [%s]:%s"
+								  : "%s %s:%s",
+			 tg_events_field(ev, "proto"),
+			 tg_events_field(ev, "addr"),
+			 tg_events_field(ev, "port"));
+	else if (strcmp(kind, "agent") == 0)
+		snprintf(out, len, "%s", tg_events_field(ev, "message"));
+	else if (strcmp(kind, "seccomp") == 0)
+		snprintf(out, len, "%s call, profile %s",
+			 tg_events_field(ev, "arch"),
+			 tg_events_field(ev, "profile"));
+	else if (strcmp(kind, "guard") == 0)
+		guard_detail(ev, out, len);
+	else if (strcmp(kind, "admin") == 0)
+		snprintf(out, len, "uid %s (%s) role %s%s%s",
+			 tg_events_field(ev, "uid"),
+			 tg_events_field(ev, "user"),
+			 tg_events_field(ev, "role"),
+			 *tg_events_field(ev, "error") ? ": " : "",
+			 tg_events_field(ev, "error"));
+	else
+		snprintf(out, len, "%s", tg_events_field(ev, "path"));
+}
+
 void tg_events_print_human(FILE *out, struct json_object *ev,
 			   const struct tg_events_cols *w, int colour)
 {
@@ -207,39 +246,7 @@ void tg_events_print_human(FILE *out, struct json_object *ev,
 	/* Milliseconds are enough on screen; the log keeps nanoseconds. */
 	snprintf(when, sizeof(when), "%.23s%s", tg_events_field(ev, "time"),
 		 strlen(tg_events_field(ev, "time")) > 23 ? "Z" : "");
-	if (!strcmp(tg_events_field(ev, "kind"), "agent") &&
-	    !strcmp(stored_op, "suppressed"))
-		snprintf(detail, sizeof(detail),
-			 "suppressed: %s more by the rate limit, %s to %s",
-			 tg_events_field(ev, "suppressed"),
-			 tg_events_field(ev, "window_start"),
-			 tg_events_field(ev, "window_end"));
-	else if (strcmp(kind, "net") == 0)
-		snprintf(detail, sizeof(detail),
-			 strchr(tg_events_field(ev, "addr"), ':') ? "%s [%s]:%s"
-								  : "%s %s:%s",
-			 tg_events_field(ev, "proto"),
-			 tg_events_field(ev, "addr"),
-			 tg_events_field(ev, "port"));
-	else if (strcmp(kind, "agent") == 0)
-		snprintf(detail, sizeof(detail), "%s",
-			 tg_events_field(ev, "message"));
-	else if (strcmp(kind, "seccomp") == 0)
-		snprintf(detail, sizeof(detail), "%s call, profile %s",
-			 tg_events_field(ev, "arch"),
-			 tg_events_field(ev, "profile"));
-	else if (strcmp(kind, "guard") == 0)
-		guard_detail(ev, detail, sizeof(detail));
-	else if (strcmp(kind, "admin") == 0)
-		snprintf(detail, sizeof(detail), "uid %s (%s) role %s%s%s",
-			 tg_events_field(ev, "uid"),
-			 tg_events_field(ev, "user"),
-			 tg_events_field(ev, "role"),
-			 *tg_events_field(ev, "error") ? ": " : "",
-			 tg_events_field(ev, "error"));
-	else
-		snprintf(detail, sizeof(detail), "%s",
-			 tg_events_field(ev, "path"));
+	tg_events_detail(ev, detail, sizeof(detail));
 	/* A seq is never cut: a longer one pushes the line over. */
 	tg_events_escape(buf, sizeof(buf), tg_events_field(ev, "seq"));
 	fprintf(out, "%-*s ", w->seq, buf);

@@ -26,8 +26,8 @@
 #define KEY_FILE_MAX  128
 #define VALID_DEFAULT (24 * 3600)
 
-/* A request or approval file into *buf (one document): 0 or 1 (reported). */
-static int read_doc(const char *path, char **buf, size_t *len)
+/* A grant document's file into *buf (one document): 0 or 1 (reported). */
+int cli_read_doc(const char *path, char **buf, size_t *len)
 {
 	struct tg_diag d = {};
 
@@ -181,10 +181,16 @@ int cmd_grant_approve(const struct cli_opts *o, int argc, char **argv)
 		return tg_err(1, "grant approve: libsodium does not start");
 	if (read_key(key, sk))
 		return 1;
-	if (read_doc(req_path, &req, &len))
+	if (cli_read_doc(req_path, &req, &len))
 		goto out_zero;
-	if (tg_grant_approve(req, len, sk, (__u64)time(NULL) + (__u64)valid, &a,
-			     err, sizeof(err))) {
+	/* A request, or a change of the tenant's approver keys. */
+	if (strstr(req, "\"type\":\"" TG_APPROVERS_UPDATE_TYPE "\"")
+		    ? tg_approvers_update_approve(
+			      req, len, sk, (__u64)time(NULL) + (__u64)valid,
+			      &a, err, sizeof(err))
+		    : tg_grant_approve(req, len, sk,
+				       (__u64)time(NULL) + (__u64)valid, &a,
+				       err, sizeof(err))) {
 		tg_err(1, "grant approve: %s: %s", req_path,
 		       err[0] ? err : "out of memory");
 		goto out_free;
@@ -202,6 +208,123 @@ out_free:
 	free(req);
 out_zero:
 	sodium_memzero(sk, sizeof(sk));
+	return ret;
+}
+
+/*
+ * revoke-sign ID --tenant T --key KEYFILE: the tenant's signed revocation
+ * of grant ID (runs anywhere, needs no agent), printed; tenantguard grant
+ * revoke ID --signed FILE hands it to the agent.
+ */
+int cmd_grant_revoke_sign(const struct cli_opts *o, int argc, char **argv)
+{
+	const char *id = NULL, *key = NULL, *tenant = NULL;
+	struct tg_grant_revocation r;
+	unsigned char sk[64];
+	char *out = NULL;
+	size_t olen = 0;
+	int i, ret = 1;
+
+	(void)o;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--key") && i + 1 < argc)
+			key = argv[++i];
+		else if (!strcmp(argv[i], "--tenant") && i + 1 < argc)
+			tenant = argv[++i];
+		else if (argv[i][0] != '-' && !id)
+			id = argv[i];
+		else
+			return tg_err(
+				2,
+				"grant revoke-sign: unexpected '%s' (grant revoke-sign ID --tenant T --key KEYFILE)",
+				argv[i]);
+	}
+	if (!id || !tenant || !key)
+		return tg_err(
+			2,
+			"grant revoke-sign: ID, --tenant T and --key KEYFILE are needed");
+	if (!tg_grant_id_valid(id))
+		return tg_err(
+			2,
+			"grant revoke-sign: '%s' is no grant id (32 lowercase hex digits)",
+			id);
+	if (sodium_init() < 0)
+		return tg_err(1, "grant revoke-sign: libsodium does not start");
+	if (read_key(key, sk))
+		return 1;
+	if (tg_grant_revoke_sign(id, tenant, (__u64)time(NULL), sk, &r) ||
+	    tg_grant_revocation_serialise(&r, &out, &olen)) {
+		tg_err(1, "grant revoke-sign: out of memory");
+		goto out_zero;
+	}
+	printf("%.*s\n", (int)olen, out);
+	ret = fflush(stdout) ? tg_err(1, "grant revoke-sign: cannot write: %s",
+				      strerror(errno))
+			     : 0;
+	free(out);
+out_zero:
+	sodium_memzero(sk, sizeof(sk));
+	return ret;
+}
+
+/*
+ * approvers-update --tenant T --keys K1,K2... --need N: a change of tenant
+ * T's approver keys, printed, for need of its current keys to approve
+ * (grant approve) and grant approvers-set to hand to the agent.
+ */
+int cmd_grant_approvers_update(const struct cli_opts *o, int argc, char **argv)
+{
+	struct tg_approvers_update u = {0};
+	char err[TG_GRANT_ERR_MAX] = "", *out = NULL, *keys = NULL, *k, *save;
+	unsigned char pk[32];
+	size_t olen = 0;
+	int i, ret;
+	long need = 0;
+
+	(void)o;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--tenant") && i + 1 < argc)
+			snprintf(u.tenant, sizeof(u.tenant), "%s", argv[++i]);
+		else if (!strcmp(argv[i], "--keys") && i + 1 < argc)
+			keys = argv[++i];
+		else if (!strcmp(argv[i], "--need") && i + 1 < argc)
+			need = strtol(argv[++i], NULL, 10);
+		else
+			return tg_err(
+				2,
+				"grant approvers-update: unexpected '%s' (grant approvers-update --tenant T --keys K1,K2,... --need N)",
+				argv[i]);
+	}
+	if (!u.tenant[0] || !keys || need < 1)
+		return tg_err(
+			2,
+			"grant approvers-update: --tenant T, --keys K1,K2,... and --need N (1 or more) are needed");
+	for (k = strtok_r(keys, ",", &save); k;
+	     k = strtok_r(NULL, ",", &save)) {
+		if (u.n_keys == TG_UPDATE_KEYS_MAX)
+			return tg_err(
+				2, "grant approvers-update: more than %d keys",
+				TG_UPDATE_KEYS_MAX);
+		if (tg_grant_key_parse(k, pk))
+			return tg_err(
+				2,
+				"grant approvers-update: '%s' is not a base64 Ed25519 public key (grant keygen prints one)",
+				k);
+		snprintf(u.keys[u.n_keys++], sizeof(u.keys[0]), "%s", k);
+	}
+	tg_approvers_update_sort(&u);
+	u.need = (unsigned int)need;
+	u.created = (__u64)time(NULL);
+	if (tg_grant_new_id(u.id))
+		return tg_err(1, "grant approvers-update: no random bytes");
+	if (tg_approvers_update_serialise(&u, &out, &olen, err, sizeof(err)))
+		return tg_err(2, "grant approvers-update: %s", err);
+	printf("%.*s\n", (int)olen, out);
+	ret = fflush(stdout)
+		      ? tg_err(1, "grant approvers-update: cannot write: %s",
+			       strerror(errno))
+		      : 0;
+	free(out);
 	return ret;
 }
 
@@ -291,10 +414,10 @@ int cmd_grant_verify(const struct cli_opts *o, int argc, char **argv)
 			1,
 			"grant verify: cannot tell this host and boot: %s (give --host and --boot-id)",
 			strerror(-k));
-	if (read_doc(a.req, &req, &len))
+	if (cli_read_doc(a.req, &req, &len))
 		return 1;
 	for (i = 0; i < a.n; i++)
-		if (read_doc(a.approvals[i], &docs[i], &lens[i]))
+		if (cli_read_doc(a.approvals[i], &docs[i], &lens[i]))
 			goto out_free;
 	/* Whose approvers: --tenant, else the tenant the request names. */
 	if (!a.tenant &&

@@ -78,6 +78,15 @@ static const struct cli_cmd seccomp_cmds[] = {
 static const struct cli_cmd grant_cmds[] = {{"keygen", cmd_grant_keygen},
 					    {"approve", cmd_grant_approve},
 					    {"verify", cmd_grant_verify},
+					    {"request", cmd_grant_request},
+					    {"activate", cmd_grant_activate},
+					    {"revoke", cmd_grant_revoke},
+					    {"revoke-sign", cmd_grant_revoke_sign},
+					    {"approvers-update", cmd_grant_approvers_update},
+					    {"approvers-set", cmd_grant_approvers_set},
+					    {"shell", cmd_grant_shell},
+					    {"list", cmd_grant_list},
+					    {"break-glass", cmd_grant_break_glass},
 					    {}};
 
 static const struct cli_cmd tenant_cmds[] = {{"retire", cmd_tenant_retire},

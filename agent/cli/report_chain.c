@@ -36,7 +36,7 @@ static int flush(struct report_chain *rc)
 	return 0;
 }
 
-int report_chain_header(const char *tenant)
+int report_chain_header(const char *tenant, const char *selection)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -44,6 +44,9 @@ int report_chain_header(const char *tenant)
 			       json_object_new_string("chain-v2"));
 	json_object_object_add(o, "tenant",
 			       tenant ? json_object_new_string(tenant) : NULL);
+	if (selection)
+		json_object_object_add(o, "selection",
+				       json_object_new_string(selection));
 	printf("%s\n", json_object_to_json_string_ext(
 			       o, JSON_C_TO_STRING_PLAIN |
 					  JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -14,8 +14,12 @@ struct report_chain {
 	unsigned long listed;
 };
 
-/* The report's first line: what it is, and whose (tenant or NULL). */
-int report_chain_header(const char *tenant);
+/*
+ * The report's first line: what it is, whose (tenant or NULL), and which
+ * of its events it lists in full ("grants", or NULL: as filtered). Not
+ * under the chain: what it says, the lines show.
+ */
+int report_chain_header(const char *tenant, const char *selection);
 
 /* Each line of the log in order; match: listed in full. 0 or -errno. */
 int report_chain_line(struct report_chain *rc, const char *line, size_t len,

@@ -385,6 +385,13 @@ static void print_control(struct json_object *r)
 		       jstr(c, "streams_refused"));
 	print_confirm(c);
 	print_support(c);
+	if (json_object_object_get_ex(c, "grants", &g))
+		printf("grants:      %s in force, %s session(s); a grant opens %s%s\n",
+		       jstr(g, "in_force"), jstr(g, "sessions"),
+		       jstr(g, "enforced"),
+		       strcmp(jstr(g, "replay_cache"), "true")
+			       ? "; NONE CAN BE ACTIVATED: the replay cache did not open"
+			       : "");
 	if (!json_object_object_get_ex(c, "roles", &rs))
 		return;
 	printf("roles:      ");

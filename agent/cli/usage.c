@@ -55,7 +55,11 @@ static const struct cli_opt_doc report_opts[] = {
 	 "events with verdict V (suppressed, dropped: the summaries)"},
 	{"--since", "TIME", NULL, "from TIME (as tenantguard events --since)"},
 	{"--until", "TIME", NULL, "up to TIME (as --since)"},
-	{"--json", NULL, NULL, "print the counts as JSON"},
+	{"--json", NULL, NULL,
+	 "print the counts (with --grants, the grants report) as JSON"},
+	{"--grants", NULL, NULL,
+	 "with --tenant T: the grants to T, each with its request, "
+	 "approvers, window, end, refusals and every access made under it"},
 	{"--chain", NULL, NULL,
 	 "the events with the log's hash chain over them, to verify"},
 	{"--verify", "FILE", "@file",
@@ -108,6 +112,31 @@ static const struct cli_opt_doc grant_verify_opts[] = {
 	{"--host", "ID", NULL,
 	 "the host to check for (default: this one's /etc/machine-id)"},
 	{"--boot-id", "ID", NULL, "the boot to check for (default: this one)"},
+	{}};
+
+static const struct cli_opt_doc grant_request_opts[] = {
+	{"--tenant", "T", NULL, "the tenant whose objects are asked for"},
+	{"--ops", "OPS", NULL,
+	 "comma-separated: read, write, exec, connect, signal, ptrace"},
+	{"--path", "P", NULL,
+	 "limit the file ops to P and below (repeatable; below the tenant's paths)"},
+	{"--for", "DURATION", NULL, "how long, once active (at most 8h)"},
+	{"--reason", "TEXT", NULL, "why (a ticket): shown to the approvers"},
+	{"--out", "FILE", "@file", "the request (never over a file)"},
+	{"--activate-within", "DURATION", NULL,
+	 "how long it may wait for approval (default 1d, at most 7d)"},
+	{}};
+
+static const struct cli_opt_doc break_glass_opts[] = {
+	{"--tenant", "T", NULL, "the tenant"},
+	{"--ops", "OPS", NULL,
+	 "comma-separated: read, write, exec, connect, signal, ptrace"},
+	{"--path", "P", NULL, "limit the file ops to P and below (repeatable)"},
+	{"--for", "DURATION", NULL, "how long (at most 1h)"},
+	{"--reason", "TEXT", NULL,
+	 "why: in the events and the tenant's report"},
+	{"--login-uid", "N", NULL,
+	 "whose access (support staff; default: the requester's login uid)"},
 	{}};
 
 static const struct cli_opt_doc retire_opts[] = {
@@ -235,11 +264,16 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	{"report",
 	 "[--log PATH] [--tenant T] [--actor T] [--target T] [--kind K]\n"
 	 "[--op OP] [--verdict V] [--since TIME] [--until TIME] [--json]\n"
-	 "[--chain] | --verify FILE [--key HEX|FILE]",
+	 "[--chain] | --tenant T --grants [--since TIME] [--until TIME]\n"
+	 "[--json | --chain] | --verify FILE [--key HEX|FILE]",
 	 "how many of those events there are, by tenant, kind, op and\n"
 	 "verdict; --chain: the events themselves, each other line of the\n"
 	 "log as its hash and the signed checkpoints around them; --verify\n"
-	 "recomputes that chain and names the first line that breaks it",
+	 "recomputes that chain and names the first line that breaks it;\n"
+	 "--grants: what support staff did under grants to tenant T (each\n"
+	 "grant's request, approvers, window and end, its accesses counted\n"
+	 "by op and listed; break-glass grants marked), with --chain its\n"
+	 "events chained for --verify (docs/events.md)",
 	 report_opts},
 	{"run",
 	 "--tenant NAME --uid U --gid G [--profile NAME|FILE]\n"
@@ -286,9 +320,55 @@ const struct cli_cmd_doc cli_cmd_docs[] = {
 	 "check a request and its approvals offline against the policy's\n"
 	 "approvers (N of M, a key counted once), the clock, this host and\n"
 	 "this boot; prints each approval's result and the conclusion;\n"
-	 "exit status 0 approved, 1 refused. It activates nothing: the\n"
-	 "agent does not yet activate grants",
+	 "exit status 0 approved, 1 refused. It activates nothing\n"
+	 "(grant activate does)",
 	 grant_verify_opts},
+	{"grant request",
+	 "--tenant T --ops OPS [--path P]... --for DURATION\n"
+	 "--reason TEXT --out FILE [--activate-within DURATION]",
+	 "as support staff: ask for a grant to tenant T (ops: read, write,\n"
+	 "exec, connect, signal, ptrace; --path scopes the file ops); the\n"
+	 "agent writes the request (an event), for the tenant to approve",
+	 grant_request_opts},
+	{"grant activate", "REQUESTFILE APPROVAL...",
+	 "activate an approved request: the agent checks the approvals\n"
+	 "against the tenant's approver keys, the host, the boot and its\n"
+	 "replay cache, then the kernel allows exactly the granted ops\n"
+	 "until the deadline (every access an event)",
+	 no_opts},
+	{"grant revoke", "ID [--signed FILE]",
+	 "end grant ID now: its ops refused, its sessions killed; by an\n"
+	 "operator or the grant's holder, or by anyone with the tenant's\n"
+	 "signed revocation FILE (grant revoke-sign)",
+	 no_opts},
+	{"grant approvers-update", "--tenant T --keys K1,K2,... --need N",
+	 "a change of tenant T's approver keys (runs anywhere), printed:\n"
+	 "need of the current keys approve it (grant approve), then\n"
+	 "grant approvers-set hands it to the agent; the policy's\n"
+	 "approvers: must then say the new keys",
+	 no_opts},
+	{"grant approvers-set", "UPDATEFILE APPROVAL...",
+	 "enrol the new approver keys of an update approved by need of\n"
+	 "the tenant's current keys",
+	 no_opts},
+	{"grant revoke-sign", "ID --tenant T --key KEYFILE",
+	 "the tenant's revocation of grant ID, signed with one of its\n"
+	 "approver keys (runs anywhere, needs no agent), printed",
+	 no_opts},
+	{"grant shell", "ID [-- CMD [ARG...]]",
+	 "as the grant's holder: run CMD (default $SHELL) in a session\n"
+	 "cgroup bound to the grant, killed when it ends",
+	 no_opts},
+	{"grant list", "[--json]", "the grants in force and lately ended",
+	 no_opts},
+	{"grant break-glass",
+	 "--tenant T --ops OPS [--path P]... --for DURATION\n"
+	 "--reason TEXT [--login-uid N]",
+	 "an emergency grant without the tenant's approval (admin): waits\n"
+	 "for a second person's tenantguard confirm (another login uid),\n"
+	 "lasts at most 1h, for support staff login uid N (default: the\n"
+	 "requester's); told at alert severity in syslog and the events",
+	 break_glass_opts},
 	{"tenant retire", "T [--keep DURATION]",
 	 "retire tenant T (admin): recorded durably in the agent's state,\n"
 	 "its cgroup frozen (nothing put in it runs) and its processes\n"

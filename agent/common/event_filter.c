@@ -378,6 +378,16 @@ void tg_event_shown(struct json_object *ev, const char **kind, const char **op,
 	}
 }
 
+int tg_event_of_grant(struct json_object *ev)
+{
+	struct json_object *id;
+
+	if (!strcmp(tg_events_field(ev, "kind"), "grant"))
+		return 1;
+	return json_object_object_get_ex(ev, "grant", &id) &&
+	       json_object_is_type(id, json_type_string);
+}
+
 int tg_event_filter_match(const struct tg_event_filter *f,
 			  struct json_object *ev)
 {
@@ -387,6 +397,8 @@ int tg_event_filter_match(const struct tg_event_filter *f,
 	__s64 t;
 
 	tg_event_shown(ev, &kind, &op, &verdict);
+	if (f->grants && !tg_event_of_grant(ev))
+		return 0;
 	if (f->tenant.n && !any_of(&f->tenant, tenant) &&
 	    !any_of(&f->tenant, target))
 		return 0;
@@ -461,6 +473,9 @@ void tg_event_filter_to_json(const struct tg_event_filter *f,
 	if (f->lines_given)
 		json_object_object_add(req, "lines",
 				       json_object_new_int64(f->lines));
+	if (f->grants)
+		json_object_object_add(req, "grants",
+				       json_object_new_boolean(1));
 }
 
 /* A value of a filter from the request: a string not too long. */
@@ -521,6 +536,11 @@ const char *tg_event_filter_from_json(struct json_object *req,
 			       "1000000";
 		f->lines = (long)json_object_get_int64(v);
 		f->lines_given = 1;
+	}
+	if (json_object_object_get_ex(req, "grants", &v)) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return "bad request: 'grants' is not true or false";
+		f->grants = json_object_get_boolean(v);
 	}
 	return NULL;
 }

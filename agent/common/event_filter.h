@@ -64,10 +64,18 @@ struct tg_event_filter {
 	int have_since, have_until;
 	long lines; /* with lines_given: only the last lines that pass */
 	int lines_given;
+	int grants; /* only the events of grants (tg_event_of_grant) */
 };
 
 /* v added to fv; 0, or -E2BIG past TG_FILTER_VALUES_MAX. */
 int tg_filter_add(struct tg_filter_values *fv, const char *v);
+
+/*
+ * Whether ev is an event of a grant: a grant's lifecycle (kind grant:
+ * requested, activated, refused, ...) or an access made under one (any
+ * other kind with a "grant" id).
+ */
+int tg_event_of_grant(struct json_object *ev);
 
 /* Whether event ev passes f (lines apart). */
 int tg_event_filter_match(const struct tg_event_filter *f,
@@ -99,7 +107,7 @@ const char *tg_event_summary(struct json_object *ev);
 void tg_event_shown(struct json_object *ev, const char **kind, const char **op,
 		    const char **verdict);
 
-/* f into the request req to the agent (tenant, actor, ..., lines). */
+/* f into the request req to the agent (tenant, actor, ..., lines, grants). */
 void tg_event_filter_to_json(const struct tg_event_filter *f,
 			     struct json_object *req);
 

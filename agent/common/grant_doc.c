@@ -682,3 +682,199 @@ out_put:
 	json_object_put(o);
 	return ret;
 }
+
+int tg_grant_revocation_body(const struct tg_grant_revocation *r, char **out,
+			     size_t *len)
+{
+	struct cw w = {};
+
+	cw_kint(&w, "created", r->created);
+	cw_kstr(&w, "grant", r->grant);
+	cw_kstr(&w, "tenant", r->tenant);
+	cw_kstr(&w, "type", TG_GRANT_REVOCATION_TYPE);
+	cw_kint(&w, "version", TG_GRANT_VERSION);
+	return cw_end(&w, out, len);
+}
+
+int tg_grant_revocation_serialise(const struct tg_grant_revocation *r,
+				  char **out, size_t *len)
+{
+	char key[45], sig[129];
+	struct cw w = {};
+
+	tg_grant_key_b64(r->key, key);
+	sodium_bin2hex(sig, sizeof(sig), r->sig, sizeof(r->sig));
+	cw_kint(&w, "created", r->created);
+	cw_kstr(&w, "grant", r->grant);
+	cw_kstr(&w, "key", key);
+	cw_kstr(&w, "signature", sig);
+	cw_kstr(&w, "tenant", r->tenant);
+	cw_kstr(&w, "type", TG_GRANT_REVOCATION_TYPE);
+	cw_kint(&w, "version", TG_GRANT_VERSION);
+	return cw_end(&w, out, len);
+}
+
+static const struct field revocation_fields[] = {
+	{"created", json_type_int, 1},	 {"grant", json_type_string, 1},
+	{"key", json_type_string, 1},	 {"signature", json_type_string, 1},
+	{"tenant", json_type_string, 1}, {"type", json_type_string, 1},
+	{"version", json_type_int, 1},
+};
+
+int tg_grant_revocation_parse(const char *buf, size_t len,
+			      struct tg_grant_revocation *r, char *err,
+			      size_t errlen)
+{
+	struct json_object *o = NULL;
+	char key[64] = "", sig[160] = "", *canon = NULL;
+	size_t clen = 0;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = parse_object(buf, &len, revocation_fields,
+			   sizeof(revocation_fields) /
+				   sizeof(revocation_fields[0]),
+			   &o, err, errlen);
+	if (ret)
+		goto out_put;
+	ret = -EINVAL;
+	if (check_head(o, TG_GRANT_REVOCATION_TYPE, err, errlen) ||
+	    get_int(o, "created", INT64_MAX, &r->created, err, errlen) ||
+	    get_str(o, "grant", r->grant, sizeof(r->grant), err, errlen) ||
+	    get_str(o, "tenant", r->tenant, sizeof(r->tenant), err, errlen) ||
+	    get_str(o, "key", key, sizeof(key), err, errlen) ||
+	    get_str(o, "signature", sig, sizeof(sig), err, errlen))
+		goto out_put;
+	if (!tg_grant_id_valid(r->grant)) {
+		fail(err, errlen, "grant: not 32 lowercase hex digits");
+		goto out_put;
+	}
+	if (!r->tenant[0] || !text_ok(r->tenant, 0)) {
+		fail(err, errlen, "tenant: empty or not printable ASCII");
+		goto out_put;
+	}
+	if (tg_grant_key_parse(key, r->key)) {
+		fail(err, errlen, "key: not a base64 Ed25519 public key");
+		goto out_put;
+	}
+	if (!is_hex(sig, 128) || sodium_hex2bin(r->sig, sizeof(r->sig), sig,
+						128, NULL, NULL, NULL)) {
+		fail(err, errlen, "signature: not 128 lowercase hex digits");
+		goto out_put;
+	}
+	ret = tg_grant_revocation_serialise(r, &canon, &clen);
+	if (!ret)
+		ret = same_bytes(buf, len, canon, clen, err, errlen);
+	free(canon);
+out_put:
+	json_object_put(o);
+	return ret;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int tg_approvers_update_serialise(const struct tg_approvers_update *u,
+				  char **out, size_t *len, char *err,
+				  size_t errlen)
+{
+	const char *keys[TG_UPDATE_KEYS_MAX];
+	unsigned char k[32];
+	struct cw w = {};
+	unsigned int i;
+
+	if (!tg_grant_id_valid(u->id))
+		return fail(err, errlen, "id: not 32 lowercase hex digits");
+	if (!u->tenant[0] || !text_ok(u->tenant, 0))
+		return fail(err, errlen,
+			    "tenant: empty or not printable ASCII");
+	if (!u->n_keys || u->n_keys > TG_UPDATE_KEYS_MAX)
+		return fail(err, errlen, "keys: 1 to %d are needed",
+			    TG_UPDATE_KEYS_MAX);
+	if (!u->need || u->need > u->n_keys)
+		return fail(err, errlen, "need: 1 to %u (the keys given)",
+			    u->n_keys);
+	for (i = 0; i < u->n_keys; i++) {
+		if (tg_grant_key_parse(u->keys[i], k))
+			return fail(
+				err, errlen,
+				"keys: '%.44s' is not a base64 Ed25519 public key",
+				u->keys[i]);
+		if (i && strcmp(u->keys[i - 1], u->keys[i]) >= 0)
+			return fail(err, errlen,
+				    "keys: not sorted or a key twice");
+		keys[i] = u->keys[i];
+	}
+	cw_kint(&w, "created", u->created);
+	cw_kstr(&w, "id", u->id);
+	cw_kstrv(&w, "keys", keys, u->n_keys);
+	cw_kint(&w, "need", u->need);
+	cw_kstr(&w, "tenant", u->tenant);
+	cw_kstr(&w, "type", TG_APPROVERS_UPDATE_TYPE);
+	cw_kint(&w, "version", TG_GRANT_VERSION);
+	return cw_end(&w, out, len);
+}
+
+static const struct field update_fields[] = {
+	{"created", json_type_int, 1},	 {"id", json_type_string, 1},
+	{"keys", json_type_array, 1},	 {"need", json_type_int, 1},
+	{"tenant", json_type_string, 1}, {"type", json_type_string, 1},
+	{"version", json_type_int, 1},
+};
+
+int tg_approvers_update_parse(const char *buf, size_t len,
+			      struct tg_approvers_update *u, char *err,
+			      size_t errlen)
+{
+	struct json_object *o = NULL, *a, *v;
+	char *canon = NULL;
+	size_t clen = 0, i, n;
+	__u64 need = 0;
+	int ret;
+
+	memset(u, 0, sizeof(*u));
+	ret = parse_object(buf, &len, update_fields,
+			   sizeof(update_fields) / sizeof(update_fields[0]), &o,
+			   err, errlen);
+	if (ret)
+		goto out_put;
+	ret = -EINVAL;
+	if (check_head(o, TG_APPROVERS_UPDATE_TYPE, err, errlen) ||
+	    get_int(o, "created", INT64_MAX, &u->created, err, errlen) ||
+	    get_int(o, "need", TG_UPDATE_KEYS_MAX, &need, err, errlen) ||
+	    get_str(o, "id", u->id, sizeof(u->id), err, errlen) ||
+	    get_str(o, "tenant", u->tenant, sizeof(u->tenant), err, errlen))
+		goto out_put;
+	u->need = (unsigned int)need;
+	json_object_object_get_ex(o, "keys", &a);
+	n = json_object_array_length(a);
+	if (n > TG_UPDATE_KEYS_MAX) {
+		fail(err, errlen, "keys: more than %d", TG_UPDATE_KEYS_MAX);
+		goto out_put;
+	}
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(a, i);
+		if (!json_object_is_type(v, json_type_string) ||
+		    json_object_get_string_len(v) != 44) {
+			fail(err, errlen, "keys: an entry is not a base64 key");
+			goto out_put;
+		}
+		memcpy(u->keys[i], json_object_get_string(v), 45);
+	}
+	u->n_keys = (unsigned int)n;
+	ret = tg_approvers_update_serialise(u, &canon, &clen, err, errlen);
+	if (!ret)
+		ret = same_bytes(buf, len, canon, clen, err, errlen);
+	free(canon);
+out_put:
+	json_object_put(o);
+	return ret;
+}
+
+/* Sort an update's keys (as serialise wants them). */
+void tg_approvers_update_sort(struct tg_approvers_update *u)
+{
+	qsort(u->keys, u->n_keys, sizeof(u->keys[0]), key_cmp);
+}

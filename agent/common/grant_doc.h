@@ -16,6 +16,8 @@
 #define TG_GRANT_VERSION       1
 #define TG_GRANT_REQUEST_TYPE  "tenantguard-grant-request"
 #define TG_GRANT_APPROVAL_TYPE "tenantguard-grant-approval"
+#define TG_GRANT_REVOCATION_TYPE "tenantguard-grant-revocation"
+#define TG_APPROVERS_UPDATE_TYPE "tenantguard-approvers-update"
 #define TG_GRANT_MAX_DOC       16384	   /* bytes of one document */
 #define TG_GRANT_MAX_DURATION  (8 * 3600)  /* seconds a grant may last */
 #define TG_GRANT_MAX_ACTIVATE  (7 * 86400) /* created .. activate_by */
@@ -59,6 +61,33 @@ struct tg_grant_approval {
 	unsigned char key[32];	 /* the approver's Ed25519 public key */
 	unsigned char sig[64];	 /* over tg_grant_signed_bytes() */
 	__u64 expires;		 /* unix seconds */
+};
+
+/*
+ * A tenant's revocation of a grant, signed by one of its approver keys:
+ * the signature is over TG_GRANT_REVOKE_DOMAIN and the canonical bytes of
+ * the document without "key" and "signature" (tg_grant_revocation_body).
+ */
+struct tg_grant_revocation {
+	char grant[TG_GRANT_ID_HEX + 1]; /* the grant's (its request's) id */
+	char tenant[64];
+	__u64 created;		/* unix seconds */
+	unsigned char key[32];	/* the approver's Ed25519 public key */
+	unsigned char sig[64];
+};
+
+/*
+ * A change of a tenant's approver keys, approved (tenantguard grant
+ * approve, the approval format of requests) by need of its current keys.
+ */
+#define TG_UPDATE_KEYS_MAX 16
+struct tg_approvers_update {
+	char id[TG_GRANT_ID_HEX + 1];
+	char tenant[64];
+	__u64 created;			     /* unix seconds */
+	char keys[TG_UPDATE_KEYS_MAX][45];   /* base64, sorted, distinct */
+	unsigned int n_keys;
+	unsigned int need;		     /* 1..n_keys */
 };
 
 /* The name of one op bit, or NULL. */
@@ -110,5 +139,27 @@ int tg_grant_approval_serialise(const struct tg_grant_approval *a, char **out,
 int tg_grant_approval_parse(const char *buf, size_t len,
 			    struct tg_grant_approval *a, char *err,
 			    size_t errlen);
+
+/*
+ * A revocation's signed body into *out (malloc'd, NUL after *len), its
+ * whole document, and the strict parse of one (canonical bytes only, as
+ * for requests): 0, -EINVAL (err) or -ENOMEM.
+ */
+/* An update's canonical bytes, and its strict parse (as requests). */
+int tg_approvers_update_serialise(const struct tg_approvers_update *u,
+				  char **out, size_t *len, char *err,
+				  size_t errlen);
+int tg_approvers_update_parse(const char *buf, size_t len,
+			      struct tg_approvers_update *u, char *err,
+			      size_t errlen);
+void tg_approvers_update_sort(struct tg_approvers_update *u);
+
+int tg_grant_revocation_body(const struct tg_grant_revocation *r, char **out,
+			     size_t *len);
+int tg_grant_revocation_serialise(const struct tg_grant_revocation *r,
+				  char **out, size_t *len);
+int tg_grant_revocation_parse(const char *buf, size_t len,
+			      struct tg_grant_revocation *r, char *err,
+			      size_t errlen);
 
 #endif /* TG_COMMON_GRANT_DOC_H */

@@ -88,13 +88,36 @@ static void sha256_hex(const char *buf, size_t len, char out[65])
 	sodium_bin2hex(out, 65, h, sizeof(h));
 }
 
+/*
+ * a: the approval of document doc (len bytes, its newline not signed) of
+ * id, by sk until expires. 0 or -ENOMEM.
+ */
+static int approve_doc(const char *doc, size_t len, const char *id,
+		       const unsigned char sk[64], __u64 expires,
+		       struct tg_grant_approval *a)
+{
+	unsigned char *m = NULL;
+	size_t mlen = 0;
+	int ret;
+
+	len = doc_len(doc, len);
+	ret = tg_grant_signed_bytes(doc, len, expires, &m, &mlen);
+	if (ret)
+		return ret;
+	memcpy(a->request_id, id, sizeof(a->request_id));
+	sha256_hex(doc, len, a->request_sha256);
+	crypto_sign_ed25519_sk_to_pk(a->key, sk);
+	crypto_sign_detached(a->sig, NULL, m, mlen, sk);
+	a->expires = expires;
+	free(m);
+	return 0;
+}
+
 int tg_grant_approve(const char *req, size_t len, const unsigned char sk[64],
 		     __u64 expires, struct tg_grant_approval *a, char *err,
 		     size_t errlen)
 {
 	struct tg_grant_request r;
-	unsigned char *m = NULL;
-	size_t mlen = 0;
 	int ret;
 
 	memset(a, 0, sizeof(*a));
@@ -103,17 +126,7 @@ int tg_grant_approve(const char *req, size_t len, const unsigned char sk[64],
 	ret = tg_grant_request_parse(req, len, &r, err, errlen);
 	if (ret)
 		return ret;
-	len = doc_len(req, len);
-	ret = tg_grant_signed_bytes(req, len, expires, &m, &mlen);
-	if (ret)
-		goto out_free;
-	memcpy(a->request_id, r.id, sizeof(a->request_id));
-	sha256_hex(req, len, a->request_sha256);
-	crypto_sign_ed25519_sk_to_pk(a->key, sk);
-	crypto_sign_detached(a->sig, NULL, m, mlen, sk);
-	a->expires = expires;
-	free(m);
-out_free:
+	ret = approve_doc(req, len, r.id, sk, expires, a);
 	tg_grant_request_free(&r);
 	return ret;
 }
@@ -306,4 +319,153 @@ int tg_grant_this_host(char host[65], char boot_id[37])
 		return -errno;
 	host[64] = '\0';
 	return 0;
+}
+
+/* TG_GRANT_REVOKE_DOMAIN and r's body: what a revocation signs. */
+static int revoke_bytes(const struct tg_grant_revocation *r,
+			unsigned char **out, size_t *outlen)
+{
+	char *body;
+	size_t len;
+	int err = tg_grant_revocation_body(r, &body, &len);
+
+	if (err)
+		return err;
+	*out = malloc(TG_GRANT_REVOKE_DOMAIN_LEN + len);
+	if (!*out) {
+		free(body);
+		return -ENOMEM;
+	}
+	memcpy(*out, TG_GRANT_REVOKE_DOMAIN, TG_GRANT_REVOKE_DOMAIN_LEN);
+	memcpy(*out + TG_GRANT_REVOKE_DOMAIN_LEN, body, len);
+	*outlen = TG_GRANT_REVOKE_DOMAIN_LEN + len;
+	free(body);
+	return 0;
+}
+
+int tg_grant_revoke_sign(const char *grant, const char *tenant, __u64 created,
+			 const unsigned char sk[64],
+			 struct tg_grant_revocation *r)
+{
+	unsigned char *m;
+	size_t mlen;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	if (sodium_init() < 0)
+		return -ENOMEM;
+	snprintf(r->grant, sizeof(r->grant), "%s", grant);
+	snprintf(r->tenant, sizeof(r->tenant), "%s", tenant);
+	r->created = created;
+	crypto_sign_ed25519_sk_to_pk(r->key, sk);
+	err = revoke_bytes(r, &m, &mlen);
+	if (err)
+		return err;
+	crypto_sign_detached(r->sig, NULL, m, mlen, sk);
+	free(m);
+	return 0;
+}
+
+int tg_grant_revoke_check(const struct tg_grant_revocation *r,
+			  const struct tg_approvers *approvers, char *why,
+			  size_t len)
+{
+	unsigned char *m;
+	char kb[45];
+	size_t mlen;
+	int err;
+
+	if (sodium_init() < 0)
+		return -ENOMEM;
+	if (approver_index(approvers, r->key) < 0) {
+		snprintf(why, len,
+			 "key %s is not one of tenant %s's approver keys",
+			 key_b64(r->key, kb), r->tenant);
+		return -EINVAL;
+	}
+	err = revoke_bytes(r, &m, &mlen);
+	if (err)
+		return err;
+	err = crypto_sign_verify_detached(r->sig, m, mlen, r->key) ? -EINVAL
+								   : 0;
+	free(m);
+	if (err)
+		snprintf(
+			why, len,
+			"the signature does not verify (forged, or the revocation was edited)");
+	return err;
+}
+
+int tg_approvers_update_approve(const char *buf, size_t len,
+				const unsigned char sk[64], __u64 expires,
+				struct tg_grant_approval *a, char *err,
+				size_t errlen)
+{
+	struct tg_approvers_update u;
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	if (sodium_init() < 0)
+		return -ENOMEM;
+	ret = tg_approvers_update_parse(buf, len, &u, err, errlen);
+	return ret ? ret : approve_doc(buf, len, u.id, sk, expires, a);
+}
+
+int tg_approvers_update_verify(const char *buf, size_t len,
+			       const char *const *approvals, const size_t *lens,
+			       unsigned int n, const struct tg_approvers *cur,
+			       __u64 now, struct tg_approvers_update *u,
+			       char *why, size_t whylen)
+{
+	unsigned char counted[TG_APPROVERS_MAX] = {0};
+	struct tg_grant_context ctx = {0};
+	struct tg_grant_request fake = {0};
+	char err[TG_GRANT_ERR_MAX] = "", sha[65], each[TG_GRANT_ERR_MAX];
+	unsigned int i, valid = 0;
+	int k, res;
+
+	if (sodium_init() < 0)
+		return -ENOMEM;
+	if (tg_approvers_update_parse(buf, len, u, err, sizeof(err))) {
+		snprintf(why, whylen, "not an approvers update: %s", err);
+		return -EINVAL;
+	}
+	if (!cur || !cur->need) {
+		snprintf(
+			why, whylen,
+			"tenant %s has no approvers enrolled: its first keys come from the policy",
+			u->tenant);
+		return -EINVAL;
+	}
+	len = doc_len(buf, len);
+	sha256_hex(buf, len, sha);
+	memcpy(fake.id, u->id, sizeof(fake.id));
+	ctx.tenant = u->tenant;
+	ctx.approvers = cur;
+	ctx.now = now;
+	why[0] = 0;
+	for (i = 0; i < n && i < TG_GRANT_MAX_APPROVALS; i++) {
+		k = check_approval(buf, len, sha, approvals[i], lens[i], &ctx,
+				   &fake, &res, each);
+		if (k == -ENOMEM)
+			return -ENOMEM;
+		if (k >= 0 && !counted[k]) {
+			counted[k] = 1;
+			valid++;
+		} else if (k < 0 && !why[0]) {
+			snprintf(why, whylen, "approval %u: %s (%s)", i + 1,
+				 each, tg_grant_result_name(res));
+		}
+	}
+	if (valid >= cur->need)
+		return 0;
+	if (!why[0])
+		snprintf(why, whylen,
+			 "%u distinct current approver(s) of %u needed", valid,
+			 cur->need);
+	else
+		snprintf(why + strlen(why), whylen - strlen(why),
+			 "; %u distinct current approver(s) of %u needed",
+			 valid, cur->need);
+	return -EINVAL;
 }

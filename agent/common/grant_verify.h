@@ -19,6 +19,8 @@
 
 #define TG_GRANT_DOMAIN	       "tenantguard grant approval v1"
 #define TG_GRANT_DOMAIN_LEN    30	    /* with its NUL */
+#define TG_GRANT_REVOKE_DOMAIN	   "tenantguard grant revocation v1"
+#define TG_GRANT_REVOKE_DOMAIN_LEN 32 /* with its NUL */
 #define TG_APPROVERS_MAX       16	    /* keys of one tenant */
 #define TG_GRANT_MAX_APPROVALS 16	    /* approvals checked at once */
 #define TG_GRANT_MAX_VALID     (30 * 86400) /* --valid: 30 days at most */
@@ -103,6 +105,35 @@ int tg_grant_verify(const char *req, size_t len, const char *const *approvals,
 		    const struct tg_grant_context *ctx,
 		    struct tg_grant_verdict *v);
 void tg_grant_verdict_free(struct tg_grant_verdict *v);
+
+/*
+ * Sign a revocation of grant (of tenant, at created) with secret key sk
+ * into *r: 0 or -ENOMEM. Check r against the tenant's approvers: 0 when
+ * its key is one of them and its signature holds, else -EINVAL with why.
+ */
+/*
+ * Approve update (its bytes) with sk until expires: an approval of the
+ * request format, its request_id the update's id. Check an update and n
+ * approvals against the tenant's current approvers cur at now: 0 when
+ * cur->need distinct current keys approve it, else -EINVAL with why.
+ */
+int tg_approvers_update_approve(const char *buf, size_t len,
+				const unsigned char sk[64], __u64 expires,
+				struct tg_grant_approval *a, char *err,
+				size_t errlen);
+int tg_approvers_update_verify(const char *buf, size_t len,
+			       const char *const *approvals,
+			       const size_t *lens, unsigned int n,
+			       const struct tg_approvers *cur, __u64 now,
+			       struct tg_approvers_update *u, char *why,
+			       size_t whylen);
+
+int tg_grant_revoke_sign(const char *grant, const char *tenant, __u64 created,
+			 const unsigned char sk[64],
+			 struct tg_grant_revocation *r);
+int tg_grant_revoke_check(const struct tg_grant_revocation *r,
+			  const struct tg_approvers *approvers, char *why,
+			  size_t len);
 
 /*
  * This host as requests name it (/etc/machine-id, else the host name) and

@@ -39,7 +39,19 @@ static const struct {
 	{"seccomp-listener", TG_ROLE_OPERATOR, 0},
 	{"run", TG_ROLE_OPERATOR, 0},
 	{"probe", TG_ROLE_OPERATOR, C},
-	{"grant-request", TG_ROLE_OPERATOR, C},
+	/*
+	 * Grants: asked for by support staff (who have no role), activated
+	 * by whoever holds the tenant's signed approvals, revoked by an
+	 * operator or the grant's holder, a session opened by its holder:
+	 * each checks its caller itself (grants.c).
+	 */
+	{"grant-request", TG_ROLE_NONE, 0},
+	{"grant-activate", TG_ROLE_NONE, 0},
+	{"grant-revoke", TG_ROLE_NONE, 0},
+	{"grant-shell", TG_ROLE_NONE, 0},
+	{"grant-list", TG_ROLE_VIEWER, 0},
+	/* An update of a tenant's approver keys: its signatures decide. */
+	{"approvers-set", TG_ROLE_NONE, 0},
 	/*
 	 * Confirming another person's request: the role that request
 	 * needs is checked as well (tg_confirm_check).

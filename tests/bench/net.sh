@@ -22,6 +22,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 TG_BIN=$out
 . "$here/lib/tap.sh"
 . "$here/lib/tenants.sh"
+. "$here/lib/bench.sh"
 
 ROUNDS=${NET_BENCH_ROUNDS:-3}
 PAIRS=${NET_BENCH_PAIRS:-60}
@@ -75,41 +76,12 @@ make_policy()
 	}' >"$TG_T/policy.yaml"
 }
 
-median()
-{
-	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print 0 }'
-}
-
-# IDs of the programs loaded now.
-prog_ids()
-{
-	bpftool prog show 2>/dev/null | awk '/^[0-9]+:/ { sub(":", "", $1); print $1 }' | sort
-}
-
-# "name run_time_ns run_cnt" of each program of $PROGS.
-prog_stats()
-{
-	for id in $PROGS; do
-		bpftool prog show id "$id" 2>/dev/null | awk 'NR == 1 {
-			for (i = 1; i < NF; i++) {
-				if ($i == "name") name = $(i + 1)
-				if ($i == "run_time_ns") t = $(i + 1)
-				if ($i == "run_cnt") c = $(i + 1)
-			}
-			print name, t + 0, c + 0 }'
-	done | sort
-}
-
-# timed KIND N FILE: a KIND-loop of N iterations in t1 with the programs'
-# run time counted; appends "KIND name ns_per_iteration runs_per_iteration"
-# per program that ran, to FILE.
+# timed KIND N FILE: a KIND-loop of N iterations in t1, the run time of
+# the agent's programs (PROGS) appended to FILE (tests/lib/bench.sh).
 timed()
 {
-	prog_stats >"$TG_T/stats.0"
-	"$TG_BIN/tg-try" --cgroup "$TG_TDIR/t1" "$1-loop" "$2" >/dev/null
-	prog_stats >"$TG_T/stats.1"
-	join "$TG_T/stats.0" "$TG_T/stats.1" | awk -v k="$1" -v n="$2" '$5 > $3 {
-		printf "%s %s %.0f %.2f\n", k, $1, ($4 - $2) / n, ($5 - $3) / n }' >>"$3"
+	# shellcheck disable=SC2086 # PROGS: one id each
+	tg_bench_timed "$TG_TDIR/t1" "$1" "$2" "$3" $PROGS
 }
 
 # The programs' run time is counted only while bpf_stats_enabled is 1.

@@ -24,11 +24,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[TG_GRANT_ERR_MAX], *out = NULL;
 	struct tg_grant_approval a;
 	struct tg_grant_request r;
+	struct tg_grant_revocation v;
 	size_t len = 0;
 
 	if (!tg_grant_request_parse((const char *)data, size, &r, err,
 				    sizeof(err))) {
-		if (tg_grant_request_serialise(&r, &out, &len, err, sizeof(err)))
+		if (tg_grant_request_serialise(&r, &out, &len, err,
+					       sizeof(err)))
 			abort();
 		same(data, size, out, len);
 		free(out);
@@ -37,6 +39,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!tg_grant_approval_parse((const char *)data, size, &a, err,
 				     sizeof(err))) {
 		if (tg_grant_approval_serialise(&a, &out, &len))
+			abort();
+		same(data, size, out, len);
+		free(out);
+	}
+	if (!tg_grant_revocation_parse((const char *)data, size, &v, err,
+				       sizeof(err))) {
+		if (tg_grant_revocation_serialise(&v, &out, &len))
 			abort();
 		same(data, size, out, len);
 		free(out);

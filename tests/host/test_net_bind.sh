@@ -14,7 +14,7 @@ tg_net_setup || exit 1
 held=$((base + 31)) udp=$((base + 32)) res=$((base + 33)) free=$((base + 34))
 race=$((base + 40))	# .. +63
 # A reserved range inside the kernel's automatic range.
-read -r elo ehi </proc/sys/net/ipv4/ip_local_port_range
+elo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range) # not read(1): see tenants.sh
 rlo=$((elo + 500 + $$ % 2000))
 rhi=$((rlo + 299))
 sysctl_before=$(cat /proc/sys/net/ipv4/ip_local_reserved_ports)

@@ -39,8 +39,10 @@ tg_env_setup()
 	# connection of another test can already hold one (a listener that
 	# cannot bind leaves every later connect refused, not denied).
 	TG_PORT_BASE=10000
-	if read -r tpb_lo tpb_hi </proc/sys/net/ipv4/ip_local_port_range &&
-		[ "$tpb_lo" -gt 12200 ]; then
+	# Not read(1): dash reads a byte at a time, and a sysctl file read
+	# at an offset past 0 ends at once (the base was always 10000).
+	tpb_lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	if [ -n "$tpb_lo" ] && [ "$tpb_lo" -gt 12200 ] 2>/dev/null; then
 		TG_PORT_BASE=$((10000 + $$ % (tpb_lo - 10200)))
 	fi
 	trap tg_env_cleanup EXIT

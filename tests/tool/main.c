@@ -80,6 +80,11 @@
  *   tg-try [--cgroup DIR] [--expect ok|ERRNO] inotify PATH, dnotify DIR,
  *          fanotify-mark inode|mount|fs PATH, ns-mark mount|fs SRC|tmpfs DIR
  *          (watches: see tests/tool/watch.c)
+ *   tg-try revoke-timing CGROUP LOGIN_UID LOG GRANT -- CMD...,
+ *          expiry-timing CGROUP LOGIN_UID LOG GRANT MAP [AFTER_MS]   (how soon
+ *          a grant's end refuses a support actor's connects),
+ *          grants-ab tcp|udp N PAIRS CGROUP MAP   (a loop with and without
+ *          the grants map's entries): see tests/tool/grant_timing.c
  *   tg-try fuse-hang MOUNTPOINT READY_FILE HANG_FILE   (a FUSE filesystem
  *          that stops answering once HANG_FILE exists: see tests/tool/fuse.c)
  *   tg-try boottime, [--expect ok|ERRNO] fd-read-after PATH GO READY,
@@ -231,15 +236,15 @@ int sock_type(const char *proto)
 }
 
 static const struct tool_cmd *const tables[] = {
-	tool_file_cmds,	    tool_fileops_cmds,	 tool_bench_cmds,
-	tool_net_cmds,	    tool_netbench_cmds,	 tool_event_cmds,
-	tool_syscall_cmds,  tool_ratelimit_cmds, tool_uring_cmds,
-	tool_fanotify_cmds, tool_unix_cmds,	 tool_delivery_cmds,
-	tool_netsend_cmds,  tool_pending_cmds,	 tool_bpfmap_cmds,
-	tool_loops_cmds,    tool_guard_cmds,	 tool_ipc_cmds,
-	tool_terminal_cmds, tool_proc_cmds,	 tool_families_cmds,
-	tool_watch_cmds,    tool_fuse_cmds,	 tool_control_cmds,
-	tool_grant_cmds,
+	tool_file_cmds,		tool_fileops_cmds,   tool_bench_cmds,
+	tool_net_cmds,		tool_netbench_cmds,  tool_event_cmds,
+	tool_syscall_cmds,	tool_ratelimit_cmds, tool_uring_cmds,
+	tool_fanotify_cmds,	tool_unix_cmds,	     tool_delivery_cmds,
+	tool_netsend_cmds,	tool_pending_cmds,   tool_bpfmap_cmds,
+	tool_loops_cmds,	tool_guard_cmds,     tool_ipc_cmds,
+	tool_terminal_cmds,	tool_proc_cmds,	     tool_families_cmds,
+	tool_watch_cmds,	tool_fuse_cmds,	     tool_control_cmds,
+	tool_grant_timing_cmds, tool_grant_cmds,
 };
 
 int main(int argc, char **argv)

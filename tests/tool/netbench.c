@@ -26,14 +26,6 @@
 
 #define DRAIN_EVERY 32
 
-/* One loop's sockets: made in the cgroup the loop runs in. */
-struct loop {
-	int tcp;
-	int l;		       /* listener (TCP), receiver (UDP) */
-	int c;		       /* sender (UDP) */
-	struct sockaddr_in sa; /* l's address */
-};
-
 /* Nanoseconds since an arbitrary start. */
 static double now_ns(void)
 {
@@ -43,7 +35,7 @@ static double now_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-static void loop_close(struct loop *lp)
+void net_loop_close(struct net_loop *lp)
 {
 	if (lp->l >= 0)
 		close(lp->l);
@@ -53,7 +45,7 @@ static void loop_close(struct loop *lp)
 }
 
 /* Make lp's sockets in the current cgroup; 0, or -1 after perror. */
-static int loop_open(struct loop *lp, int tcp)
+int net_loop_open(struct net_loop *lp, int tcp)
 {
 	socklen_t len = sizeof(lp->sa);
 
@@ -75,12 +67,12 @@ static int loop_open(struct loop *lp, int tcp)
 	return 0;
 out_fail:
 	perror("tg-try: loop sockets");
-	loop_close(lp);
+	net_loop_close(lp);
 	return -1;
 }
 
 /* One TCP iteration; 0 or -1. */
-static int tcp_once(struct loop *lp)
+static int tcp_once(struct net_loop *lp)
 {
 	struct linger lg = {.l_onoff = 1, .l_linger = 0};
 	int c, a;
@@ -102,7 +94,7 @@ static int tcp_once(struct loop *lp)
 }
 
 /* n iterations on lp: nanoseconds per iteration, or -1 after perror. */
-static double loop_run(struct loop *lp, long n)
+double net_loop_run(struct net_loop *lp, long n)
 {
 	char buf[64];
 	double t0;
@@ -130,16 +122,16 @@ out_fail:
 
 static int run_loop(int argc, char **argv, int tcp)
 {
-	struct loop lp;
+	struct net_loop lp;
 	double ns;
 	long n;
 
 	if (argc < 1 || (n = atol(argv[0])) <= 0)
 		return usage();
-	if (loop_open(&lp, tcp))
+	if (net_loop_open(&lp, tcp))
 		return 1;
-	ns = loop_run(&lp, n);
-	loop_close(&lp);
+	ns = net_loop_run(&lp, n);
+	net_loop_close(&lp);
 	if (ns < 0)
 		return 1;
 	printf("%.1f\n", ns);
@@ -147,18 +139,18 @@ static int run_loop(int argc, char **argv, int tcp)
 }
 
 /* Run lp (made in cgroup dir) n times from dir; ns per iteration or -1. */
-static double run_in(struct loop *lp, const char *dir, long n)
+static double run_in(struct net_loop *lp, const char *dir, long n)
 {
 	if (join_cgroup(dir)) {
 		perror("tg-try: join cgroup");
 		return -1;
 	}
-	return loop_run(lp, n);
+	return net_loop_run(lp, n);
 }
 
 static int run_ab(int argc, char **argv, int tcp)
 {
-	struct loop a = {.l = -1, .c = -1}, b = {.l = -1, .c = -1};
+	struct net_loop a = {.l = -1, .c = -1}, b = {.l = -1, .c = -1};
 	double ns_a, ns_b;
 	long n, pairs, p;
 	int err = 1;
@@ -166,8 +158,8 @@ static int run_ab(int argc, char **argv, int tcp)
 	if (argc < 4 || (n = atol(argv[0])) <= 0 ||
 	    (pairs = atol(argv[1])) <= 0)
 		return usage();
-	if (join_cgroup(argv[2]) || loop_open(&a, tcp) ||
-	    join_cgroup(argv[3]) || loop_open(&b, tcp))
+	if (join_cgroup(argv[2]) || net_loop_open(&a, tcp) ||
+	    join_cgroup(argv[3]) || net_loop_open(&b, tcp))
 		goto out_close;
 	for (p = 0; p < pairs; p++) {
 		if (p & 1) {
@@ -184,8 +176,8 @@ static int run_ab(int argc, char **argv, int tcp)
 	}
 	err = 0;
 out_close:
-	loop_close(&a);
-	loop_close(&b);
+	net_loop_close(&a);
+	net_loop_close(&b);
 	return err;
 }
 

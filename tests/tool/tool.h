@@ -3,6 +3,7 @@
 #ifndef TG_TOOL_H
 #define TG_TOOL_H
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 /* One subcommand: tg-try [options] NAME ARGS... */
@@ -36,6 +37,7 @@ extern const struct tool_cmd tool_families_cmds[];
 extern const struct tool_cmd tool_watch_cmds[];
 extern const struct tool_cmd tool_fuse_cmds[];
 extern const struct tool_cmd tool_control_cmds[];
+extern const struct tool_cmd tool_grant_timing_cmds[];
 extern const struct tool_cmd tool_grant_cmds[];
 
 /* Options given before the subcommand. */
@@ -67,5 +69,18 @@ int connect_counted(const struct sockaddr_storage *ss, socklen_t len, int type,
 		    struct connect_counts *c);
 /* "attempts=N eperm=N ok=N other=N" on stdout. */
 void print_connect_counts(const struct connect_counts *c);
+
+/* One loopback loop's sockets, made in the cgroup it runs in (netbench.c). */
+struct net_loop {
+	int tcp;
+	int l;		       /* listener (TCP), receiver (UDP) */
+	int c;		       /* sender (UDP) */
+	struct sockaddr_in sa; /* l's address */
+};
+/* Make lp's sockets in the current cgroup; 0, or -1 after perror. */
+int net_loop_open(struct net_loop *lp, int tcp);
+/* n iterations on lp: nanoseconds per iteration, or -1 after perror. */
+double net_loop_run(struct net_loop *lp, long n);
+void net_loop_close(struct net_loop *lp);
 
 #endif /* TG_TOOL_H */

@@ -55,4 +55,8 @@ static inline void vec_request(struct tg_grant_request *r)
 	strcpy(r->boot_id, VEC_BOOT);
 }
 
+/* The signature of the revocation of test_revocation (RFC 8032 key 1). */
+#define VEC_REVOCATION_SIG                                                     \
+	"\"signature\":\"77bc7076ff87f80b5874799f76c73d74d390e3c87db7f4771367b8389bd3c34e1cc82945d8a31314401d26b02dcae447934cd7122628cd9f976a49b08304100b\""
+
 #endif /* TG_TESTS_GRANT_VECTORS_H */

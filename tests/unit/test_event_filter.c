@@ -315,6 +315,41 @@ static void test_filter_summary_verdicts(void **state)
 }
 
 /* The filter travels to the agent and back the same. */
+/* --grants: a grant's lifecycle and the accesses under one, nothing else. */
+static void test_filter_grants(void **state)
+{
+	struct tg_event_filter f = {.grants = 1}, g = {};
+	struct json_object *req = json_object_new_object();
+
+	(void)state;
+	tg_filter_add(&f.tenant, "acme");
+	assert_true(passes(&f,
+			   "{\"kind\":\"grant\",\"op\":\"requested\","
+			   "\"tenant\":\"host\",\"target_tenant\":\"acme\"}"));
+	/* A refusal names the tenant as its actor. */
+	assert_true(passes(&f, "{\"kind\":\"grant\",\"op\":\"refused\","
+			       "\"tenant\":\"acme\",\"target_tenant\":\"\"}"));
+	assert_true(passes(&f, "{\"kind\":\"net\",\"op\":\"connect\","
+			       "\"verdict\":\"allow\",\"tenant\":\"host\","
+			       "\"target_tenant\":\"acme\",\"grant\":\"ab\"}"));
+	assert_false(passes(&f, "{\"kind\":\"net\",\"op\":\"connect\","
+				"\"verdict\":\"deny\",\"tenant\":\"host\","
+				"\"target_tenant\":\"acme\"}"));
+	/* A grant field that is no id is no grant's. */
+	assert_false(passes(&f, "{\"kind\":\"net\",\"tenant\":\"host\","
+				"\"target_tenant\":\"acme\",\"grant\":null}"));
+	assert_false(passes(
+		&f, "{\"kind\":\"grant\",\"op\":\"activated\","
+		    "\"tenant\":\"host\",\"target_tenant\":\"globex\"}"));
+	tg_event_filter_to_json(&f, req);
+	assert_string_equal(
+		json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN),
+		"{\"tenant\":\"acme\",\"grants\":true}");
+	assert_null(tg_event_filter_from_json(req, &g));
+	assert_true(g.grants);
+	json_object_put(req);
+}
+
 static void test_filter_json(void **state)
 {
 	struct tg_event_filter f = {}, g = {};
@@ -350,7 +385,8 @@ static void test_filter_json(void **state)
 	static const char *const bads[] = {
 		"{\"op\":5}",		"{\"kind\":[\"net\",3]}",
 		"{\"lines\":-1}",	"{\"lines\":\"10\"}",
-		"{\"until_ns\":\"x\"}", "{\"kind\":\"a-kind-longer-than-16\"}"};
+		"{\"until_ns\":\"x\"}", "{\"kind\":\"a-kind-longer-than-16\"}",
+		"{\"grants\":1}"};
 	for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
 		memset(&g, 0, sizeof(g));
 		bad = json_tokener_parse(bads[i]);
@@ -450,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_filter_summaries),
 		cmocka_unit_test(test_filter_summary_verdicts),
 		cmocka_unit_test(test_filter_json),
+		cmocka_unit_test(test_filter_grants),
 		cmocka_unit_test(test_tail),
 	};
 

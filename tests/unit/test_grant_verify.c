@@ -300,6 +300,122 @@ static void test_n_of_m(void **state)
 	free(ap[2]);
 }
 
+/*
+ * A tenant's revocation: the exact body and document (RFC 8032's first key
+ * signs: Ed25519 is deterministic, so the signature is fixed too), its
+ * check against the approvers, and each refusal.
+ */
+static void test_revocation(void **state)
+{
+	static const char body[] =
+		"{\"created\":1700000000,\"grant\":\"00112233445566778899aabbccddeeff\",\"tenant\":\"acme\",\"type\":\"tenantguard-grant-revocation\",\"version\":1}";
+	struct tg_approvers ap = {.n_keys = 2, .need = 1};
+	struct tg_grant_revocation r, back;
+	char *doc = NULL, *b = NULL, err[256], why[256];
+	size_t len = 0, blen = 0;
+
+	memcpy(ap.keys[0], pk[1], 32);
+	memcpy(ap.keys[1], pk[0], 32);
+	assert_int_equal(
+		tg_grant_revoke_sign("00112233445566778899aabbccddeeff", "acme",
+				     1700000000ULL, sk[0], &r),
+		0);
+	assert_int_equal(tg_grant_revocation_body(&r, &b, &blen), 0);
+	assert_string_equal(b, body);
+	free(b);
+	assert_int_equal(tg_grant_revocation_serialise(&r, &doc, &len), 0);
+	assert_non_null(strstr(doc, VEC_REVOCATION_SIG));
+	assert_int_equal(
+		tg_grant_revocation_parse(doc, len, &back, err, sizeof(err)),
+		0);
+	assert_memory_equal(&back, &r, sizeof(r));
+	assert_int_equal(tg_grant_revoke_check(&back, &ap, why, sizeof(why)),
+			 0);
+	/* Edited: another grant. */
+	back.grant[0] = '1';
+	assert_int_equal(tg_grant_revoke_check(&back, &ap, why, sizeof(why)),
+			 -EINVAL);
+	assert_non_null(strstr(why, "does not verify"));
+	/* A key not the tenant's. */
+	ap.n_keys = 1;
+	assert_int_equal(tg_grant_revoke_check(&r, &ap, why, sizeof(why)),
+			 -EINVAL);
+	assert_non_null(strstr(why, "not one of tenant acme's approver keys"));
+	/* Not canonical: a space. */
+	doc[1] = ' ';
+	assert_int_equal(
+		tg_grant_revocation_parse(doc, len, &back, err, sizeof(err)),
+		-EINVAL);
+	free(doc);
+}
+
+/* An update of approver keys: approved by need of the current keys only. */
+static void test_approvers_update(void **state)
+{
+	struct tg_approvers cur = {.n_keys = 2, .need = 2};
+	struct tg_approvers_update u = {0}, back;
+	struct tg_grant_approval a;
+	char *doc = NULL, *ap[3] = {0}, err[256], why[512];
+	const char *aps[3];
+	size_t len = 0, alen[3];
+	int i;
+
+	memcpy(cur.keys[0], pk[0], 32);
+	memcpy(cur.keys[1], pk[1], 32);
+	snprintf(u.id, sizeof(u.id), "00112233445566778899aabbccddeeff");
+	snprintf(u.tenant, sizeof(u.tenant), "acme");
+	u.created = 1700000000;
+	tg_grant_key_b64(pk[2], u.keys[0]);
+	tg_grant_key_b64(pk[0], u.keys[1]);
+	u.n_keys = 2;
+	u.need = 1;
+	/* Keys must be sorted: serialise refuses them otherwise. */
+	if (strcmp(u.keys[0], u.keys[1]) > 0) {
+		assert_int_equal(tg_approvers_update_serialise(
+					 &u, &doc, &len, err, sizeof(err)),
+				 -EINVAL);
+		tg_approvers_update_sort(&u);
+	}
+	assert_int_equal(
+		tg_approvers_update_serialise(&u, &doc, &len, err, sizeof(err)),
+		0);
+	assert_int_equal(
+		tg_approvers_update_parse(doc, len, &back, err, sizeof(err)),
+		0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(tg_approvers_update_approve(doc, len, sk[i],
+							     NOW + 100, &a, err,
+							     sizeof(err)),
+				 0);
+		assert_int_equal(
+			tg_grant_approval_serialise(&a, &ap[i], &alen[i]), 0);
+		aps[i] = ap[i];
+	}
+	/* Both current keys: enrolled. */
+	assert_int_equal(tg_approvers_update_verify(doc, len, aps, alen, 2,
+						    &cur, NOW, &back, why,
+						    sizeof(why)),
+			 0);
+	/* One of two needed, and the new key counts for nothing. */
+	assert_int_equal(tg_approvers_update_verify(doc, len, aps + 1, alen + 1,
+						    2, &cur, NOW, &back, why,
+						    sizeof(why)),
+			 -EINVAL);
+	assert_non_null(strstr(why, "1 distinct current approver(s) of 2"));
+	/* Expired approvals count for nothing. */
+	assert_int_equal(tg_approvers_update_verify(doc, len, aps, alen, 2,
+						    &cur, NOW + 100, &back, why,
+						    sizeof(why)),
+			 -EINVAL);
+	/* A request's approval is no update's: the type differs. */
+	assert_int_equal(tg_grant_approve(doc, len, sk[0], NOW + 100, &a, err,
+					  sizeof(err)),
+			 -EINVAL);
+	for (i = 0; i < 3; i++)
+		free(ap[i]);
+	free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +425,8 @@ int main(void)
 		cmocka_unit_test(test_verify_request_refusals),
 		cmocka_unit_test(test_verify_approval_refusals),
 		cmocka_unit_test(test_n_of_m),
+		cmocka_unit_test(test_revocation),
+		cmocka_unit_test(test_approvers_update),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -24,12 +24,30 @@ static const struct {
 	const char *verb;
 	int need;
 } want[] = {
-	{"status", V},	      {"events", V},	       {"events-summary", V},
-	{"report", V},	      {"policy-show", V},      {"reload", O},
-	{"tenant", O},	      {"seccomp-listener", O}, {"run", O},
-	{"probe", O},	      {"grant-request", O},    {"detach", A},
-	{"confirm", O},	      {"break-glass", A},      {"tenant-retire", A},
-	{"tenant-export", A}, {"tenant-erase", A},
+	{"status", V},
+	{"events", V},
+	{"events-summary", V},
+	{"report", V},
+	{"policy-show", V},
+	{"reload", O},
+	{"tenant", O},
+	{"seccomp-listener", O},
+	{"run", O},
+	{"probe", O},
+	{"detach", A},
+	{"confirm", O},
+	{"break-glass", A},
+	{"tenant-retire", A},
+	{"tenant-export", A},
+	{"tenant-erase", A},
+	/* Grants check their callers themselves (support staff have no role).
+	 */
+	{"grant-request", N},
+	{"grant-activate", N},
+	{"grant-revoke", N},
+	{"grant-shell", N},
+	{"approvers-set", N},
+	{"grant-list", V},
 };
 
 #define N_WANT (sizeof(want) / sizeof(want[0]))
@@ -90,8 +108,8 @@ static void test_unknown_verb_refused(void **state)
 static void test_confirmable(void **state)
 {
 	static const char *const yes[] = {
-		"reload",      "probe",		"grant-request", "detach",
-		"break-glass", "tenant-retire", "tenant-export", "tenant-erase",
+		"reload",	 "probe",	  "detach",	  "break-glass",
+		"tenant-retire", "tenant-export", "tenant-erase",
 	};
 	size_t i, j, n = 0;
 	int want;
