@@ -8,11 +8,14 @@
 # under the grant stops reading when the grant ends; shared mappings are
 # refused; a grant session's task whose grant ended is killed at its next
 # access. Other host processes and the tenants themselves are unaffected.
-# The grants are written into the pinned maps with bpftool, as the agent
-# activates them. BPF LSM only (the guests).
+# Most grants are written into the pinned maps with bpftool, as the agent
+# activates them (deadlines of seconds, scopes, sessions at will); the last
+# ones go through the CLI (request, approve, activate, revoke). BPF LSM
+# only (the guests).
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/tenants.sh"
 . "$(dirname "$0")/../lib/net.sh"
+. "$(dirname "$0")/../lib/support.sh"
 
 : "${TG_BIN:?}"
 if ! grep -qs bpf /sys/kernel/security/lsm; then
@@ -20,11 +23,7 @@ if ! grep -qs bpf /sys/kernel/security/lsm; then
 	tg_summary
 	exit 0
 fi
-if ! [ -w /proc/self/loginuid ]; then
-	tg_skip grant_lsm "no /proc/self/loginuid (a kernel without audit)"
-	tg_summary
-	exit 0
-fi
+tg_need_login_uid grant_lsm
 if ! command -v bpftool >/dev/null; then
 	tg_skip grant_lsm "no bpftool to write the grants"
 	tg_summary
@@ -35,12 +34,17 @@ S=$TG_SRV
 mkdir -p "$S/acme/scope/inner" "$S/acme/other" || exit 1
 echo inside >"$S/acme/scope/inner/file"
 echo outside >"$S/acme/other/file"
-cp "$(command -v busybox)" "$S/acme/true" && chmod 0755 "$S/acme/true"
+cp /bin/true "$S/acme/true" && chmod 0755 "$S/acme/true"
+echo host-data >"$TG_T/host-data"
+CLI="$TG_BIN/tenantguard --control-socket $TG_T/control.sock"
+K=$TG_T/keys
+mkdir -p "$K" && chmod 700 "$K"
+"$TG_BIN/tenantguard" grant keygen --out "$K/a1" >"$K/a1.pub" || exit 1
 
 TG_POLICY=$TG_T/policy.yaml
 mkdir -p "$TG_T/policy.d"
-printf 'version: 1\ntenants_cgroup: %s\nsupport:\n  login_uids: [4242]\ntenants:\n  acme:\n    paths: [%s/acme]\n  globex:\n    paths: [%s/globex]\n' \
-	"$TG_TENANTS" "$S" "$S" >"$TG_POLICY"
+printf 'version: 1\ntenants_cgroup: %s\nsupport:\n  login_uids: [4242]\ntenants:\n  acme:\n    paths: [%s/acme]\n    approvers:\n      keys: [%s]\n      need: 1\n  globex:\n    paths: [%s/globex]\n' \
+	"$TG_TENANTS" "$S" "$(cat "$K/a1.pub")" "$S" >"$TG_POLICY"
 tg_start_collector || {
 	tg_fail collector_starts "$(tail -n 3 "$TG_T/collector.err" | tr '\n' ' ')"
 	exit 1
@@ -152,7 +156,7 @@ tg_event nogrant_file_event kind=file op=open verdict=deny actor=support \
 tg_probe nogrant_unix_refused --login-uid 4242 --expect EPERM \
 	sock unix-stream @tgg$$ socket,connect
 tg_probe nogrant_kill_refused --login-uid 4242 --expect EPERM kill "$va_pid"
-tg_count_is nogrant_no_allow 0 verdict=allow
+tg_count_is nogrant_no_allow 0 verdict=allow actor=support
 
 # A grant to read acme's files.
 grant "$AID" $OPS_READ 300
@@ -265,6 +269,58 @@ else
 	tg_fail fd_read_after_deadline_refused "$(tail -n 1 "$TG_T/fd2.out")"
 fi
 
+# Through the CLI: a grant the tenant approved, named by its events; its
+# revocation ends it at once, open descriptors included.
+revoke "$AID" 2>/dev/null
+# cli_grant NAME ARGS...: login uid 4242's request for acme (ARGS: ops,
+# path, duration), approved with acme's key, activated; its id in GRANT.
+cli_grant()
+{
+	cg_name=$1
+	shift
+	rm -f "$TG_T/req" "$TG_T/req.ap"
+	GRANT=""
+	if out=$(as 4242 $CLI grant request --tenant acme --out "$TG_T/req" \
+		--reason test_grant_lsm "$@" 2>&1) &&
+		out=$("$TG_BIN/tenantguard" grant approve "$TG_T/req" \
+			--key "$K/a1" 2>&1 >"$TG_T/req.ap") &&
+		out=$($CLI grant activate "$TG_T/req" "$TG_T/req.ap" 2>&1); then
+		GRANT=$(grep -o '"id":"[0-9a-f]*"' "$TG_T/req" | cut -d'"' -f4)
+		tg_pass "$cg_name"
+	else
+		tg_fail "$cg_name" "$(echo "$out" | tail -n 1)"
+	fi
+}
+cli_grant cli_read_activated --ops read --for 1h
+tg_probe cli_read_allowed --login-uid 4242 --expect ok open "$S/acme/data" r
+allowed cli_read_event op=open target_tenant=acme grant="$GRANT"
+tg_probe cli_write_refused --login-uid 4242 --expect EACCES open "$S/acme/data" w
+"$P" --login-uid 4242 --expect EACCES fd-read-after "$S/acme/data" \
+	"$TG_T/go4" "$TG_T/fd4.ready" >"$TG_T/fd4.out" 2>&1 &
+fd4=$!
+tg_track $fd4
+tg_wait_file "$TG_T/fd4.ready" 20 || tg_fail cli_fd_open "$(tail -n 1 "$TG_T/fd4.out")"
+allowed cli_fd_open_event op=open target_tenant=acme grant="$GRANT"
+if out=$($CLI grant revoke "$GRANT" 2>&1); then
+	tg_pass cli_revoked
+else
+	tg_fail cli_revoked "$out"
+fi
+tg_probe cli_revoked_refused --login-uid 4242 --expect EACCES open "$S/acme/data" r
+touch "$TG_T/go4"
+if tg_wait $fd4; then
+	tg_pass cli_fd_read_after_revoke_refused
+else
+	tg_fail cli_fd_read_after_revoke_refused "$(tail -n 1 "$TG_T/fd4.out")"
+fi
+cli_grant cli_scoped_activated --ops read --path "$S/acme/scope" --for 1h
+tg_probe cli_scoped_inside_allowed --login-uid 4242 --expect ok \
+	open "$S/acme/scope/inner/file" r
+allowed cli_scoped_inside_event op=open target_tenant=acme grant="$GRANT"
+tg_probe cli_scoped_sibling_refused --login-uid 4242 --expect EACCES \
+	open "$S/acme/other/file" r
+$CLI grant revoke "$GRANT" >/dev/null 2>&1
+
 # A grant session's task: refused a write under a live read grant (and
 # not killed), killed at its next access once the grant has ended.
 SC=$TG_CGROOT/tgg$$
@@ -284,7 +340,7 @@ else
 	tg_fail session_ended_killed "exit $rc: $(tail -n 1 "$TG_T/session.out")"
 fi
 tg_probe session_host_file_allowed --cgroup "$SC" --login-uid 4242 --expect ok \
-	open "$TG_T/policy.yaml" r
+	open "$TG_T/host-data" r
 
 # Nobody else is affected: another login uid, no login uid, the tenant.
 tg_probe other_login_uid_allowed --login-uid 4243 --expect ok open "$S/acme/data" r
