@@ -190,6 +190,8 @@ tg_probe write_open_allowed --login-uid 4242 --expect ok open "$S/acme/data" w
 allowed write_open_event op=open target_tenant=acme
 tg_probe write_create_allowed --login-uid 4242 --expect ok create "$S/acme/new"
 allowed write_create_event op=create target_tenant=acme
+# (Creating is two checks, each with its event: the name, then its open.)
+allowed write_create_open op=open target_tenant=acme path="$S/acme/new"
 tg_probe write_unlink_allowed --login-uid 4242 --expect ok unlink "$S/acme/new"
 allowed write_unlink_event op=unlink target_tenant=acme
 tg_probe exec_allowed --login-uid 4242 --expect ok exec "$S/acme/true"
