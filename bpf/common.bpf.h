@@ -299,6 +299,34 @@ __noinline int tg_grant_check(__u32 actor, __u32 target, __u32 want)
 }
 
 /*
+ * After a refusal of the support actor (actor): when the current task's
+ * cgroup is a grant session (grant_sessions) whose grant is gone or past
+ * its deadline, kill the task (SIGKILL, bpf_send_signal): the agent kills
+ * such sessions (cgroup.kill) at expiry and revocation; this holds when it
+ * is down. Returns 1 when the signal was sent. Global: verified once. Here,
+ * not with the task's tenant: the socket objects refuse the support actor
+ * too.
+ */
+__noinline int tg_grant_session_end(__u32 actor)
+{
+	const struct tg_grant_key *k;
+	const struct tg_grant *g;
+	__u64 cg;
+
+	if (actor != TG_TENANT_SUPPORT)
+		return 0;
+	cg = bpf_get_current_cgroup_id();
+	k = bpf_map_lookup_elem(&grant_sessions, &cg);
+	if (!k)
+		return 0;
+	g = bpf_map_lookup_elem(&grants, k);
+	if (g && bpf_ktime_get_boot_ns() < *(volatile __u64 *)&g->deadline_ns)
+		return 0;
+	bpf_send_signal(9 /* SIGKILL */);
+	return 1;
+}
+
+/*
  * Fill ev's actor fields (version 3) from the current task. Global, as
  * tg_is_support: verified once, not at each of its many callers.
  */
@@ -425,8 +453,8 @@ tg_event_begin(__u32 kind, __u32 op, const struct tg_tenant *actor,
 
 /*
  * Send the first TG_EVENT_HDR_LEN + path_len + below_len bytes of ev; count
- * a failure (returns 0 when sent, -1 when not). The length is clamped, never masked: a mask would turn
- * TG_PATH_LEN into 0.
+ * a failure (returns 0 when sent, -1 when not). The length is clamped, never
+ * masked: a mask would turn TG_PATH_LEN into 0.
  */
 static __always_inline int tg_event_submit(struct tg_event *ev)
 {
@@ -439,6 +467,80 @@ static __always_inline int tg_event_submit(struct tg_event *ev)
 	if (len > sizeof(*ev))
 		len = sizeof(*ev);
 	return tg_event_output(ev, len, ev->tenant);
+}
+
+/*
+ * The verdict at a refusal site of actor (id and flags, TG_TENANT_F_*) on
+ * target when tg_grant_check answered g: TG_VERDICT_ALLOW under a grant
+ * (g 1), else the actor's own (deny, audit in audit mode).
+ */
+static __always_inline __u32 tg_grant_or_mode(int g, __u32 flags)
+{
+	if (g == 1)
+		return TG_VERDICT_ALLOW;
+	return (flags & TG_TENANT_F_AUDIT) ? TG_VERDICT_AUDIT : TG_VERDICT_DENY;
+}
+
+/*
+ * The verdict at a refusal site of actor (id, flags) on target, whose
+ * grant must name want: see tg_grant_or_mode. Global, as the two below:
+ * a refusal site holds an answer the verifier does not know and never
+ * branches on it, so whether a grant allows costs it no second path
+ * through the event's code (the file object is at the edge of what the
+ * 6.1 verifier accepts).
+ */
+__noinline __u32 tg_site_verdict(__u32 actor, __u32 flags, __u32 target,
+				 __u32 want)
+{
+	return tg_grant_or_mode(tg_grant_check(actor, target, want), flags);
+}
+
+/*
+ * Begin the event of a decision (kind_op: kind << 32 | op) with verdict
+ * (tg_site_verdict) in ev (event_scratch, or NULL): 1 when the caller is
+ * to fill and submit it, 0 when no event is written (a set that does not
+ * report: see emitter; a rate limit; no ev). Under a grant (verdict
+ * allow) the header is the grant's (tg_grant_event), never held back by a
+ * rate limit; else the refusal's, as tg_event_begin makes it.
+ */
+__noinline int tg_event_start(struct tg_event *ev, __u64 kind_op, __u32 verdict,
+			      __u32 actor, __u32 target)
+{
+	__u64 other;
+
+	if (!ev || !tg_set_reports())
+		return 0;
+	if (verdict == TG_VERDICT_ALLOW) {
+		tg_grant_event(ev, kind_op, target);
+	} else {
+		/* The support actor's rate limit is the host's. */
+		other = (__u64)(actor ^ TG_TENANT_SUPPORT);
+		other = (other | -other) >> 63;
+		if (!tg_event_admit(actor * (__u32)other,
+				    (__u32)(kind_op >> 32), (__u32)kind_op,
+				    verdict))
+			return 0;
+		tg_event_fill(ev, kind_op, verdict, actor, target);
+	}
+	tg_event_actor(ev);
+	return 1;
+}
+
+/*
+ * After the event of a decision with verdict (sent: what tg_event_submit
+ * returned, -1 when nothing was submitted): 1 when the access fails, 0
+ * when it goes ahead. Under a grant it goes ahead once its allow event is
+ * written (or, this program set not reporting, written by the one that
+ * does: see emitter): a grant-covered access is never allowed unlogged.
+ * A refusal (deny) of the support actor ends a grant session whose grant
+ * ended (tg_grant_session_end); audit mode lets the access through.
+ */
+__noinline int tg_grant_verdict(__u32 actor, __u32 verdict, int sent)
+{
+	if (verdict == TG_VERDICT_ALLOW)
+		return sent == 0 || !tg_set_reports() ? 0 : 1;
+	tg_grant_session_end(actor);
+	return verdict != TG_VERDICT_AUDIT;
 }
 
 /* Whether the actor's access must fail (enforce) or only be reported (audit).

@@ -38,6 +38,12 @@
 
 #define DCACHE_DISCONNECTED 0x20 /* 6.1 and 6.12 alike */
 
+#define FMODE_READ  0x1 /* f_mode */
+#define FMODE_WRITE 0x2
+#define MAY_WRITE   0x2 /* file_permission's mask */
+#define MAY_READ    0x4
+#define MAP_SHARED  0x1 /* MAP_SHARED and MAP_SHARED_VALIDATE */
+
 #define barrier() asm volatile("" ::: "memory")
 
 /*
@@ -90,6 +96,7 @@ struct tg_ctx {
 	struct tg_tenant actor; /* id 0: a host process */
 	void *roots;		/* owned_roots of the slot in force */
 	__u64 stamp; /* cache entries valid now carry this; 0: none */
+	__u32 want;  /* TG_GRANT_* a grant must name; 0: as the op says */
 };
 
 /*
@@ -134,6 +141,7 @@ static __always_inline int tg_ctx_actor(struct tg_ctx *c)
 {
 	c->actor.id = TG_TENANT_HOST;
 	c->actor.flags = 0;
+	c->want = 0;
 	if (tg_task_actor(&c->actor))
 		return 1;
 	return c->actor.id == TG_TENANT_HOST;
@@ -398,6 +406,131 @@ static __always_inline void tg_event_object(struct tg_event *ev, void *roots,
 }
 
 /*
+ * Grants (docs/grants.md): what the support actor may do to a tenant's
+ * files. A scoped grant covers only what lies below its grant_scopes
+ * entries, keyed as owned roots are (tg_stat_dev) with the login uid.
+ */
+struct scope_walk {
+	__u64 d; /* the dentry looked at next */
+	__u32 login_uid;
+	__u32 tenant;
+	__u32 found;
+};
+
+static long scope_step(__u32 i, void *ctx)
+{
+	struct scope_walk *w = ctx;
+	struct tg_grant_scope_key key = {};
+	struct dentry *d = (void *)w->d, *parent;
+	const __u32 *t;
+
+	key.ino = BPF_CORE_READ(d, d_inode, i_ino);
+	if (key.ino) {
+		key.dev = tg_stat_dev(d);
+		key.login_uid = w->login_uid;
+		t = bpf_map_lookup_elem(&grant_scopes, &key);
+		if (t && *t == w->tenant) {
+			w->found = 1;
+			return 1;
+		}
+	}
+	parent = BPF_CORE_READ(d, d_parent);
+	if (!parent || parent == d)
+		return 1;
+	w->d = (__u64)parent;
+	return 0;
+}
+
+/*
+ * Whether dentry (a struct dentry address) or one of its ancestors is in
+ * the scope of the current task's grant for tenant. Global, its dentry a
+ * number read with probe reads: verified once, whatever its callers.
+ */
+__noinline int tg_grant_in_scope(__u64 dentry, __u32 tenant)
+{
+	struct scope_walk w = {.d = dentry, .tenant = tenant};
+
+	w.login_uid = tg_login_uid((void *)bpf_get_current_task());
+	bpf_loop(TG_MAX_PATH_DEPTH, scope_step, &w, 0);
+	return w.found;
+}
+
+/*
+ * What a grant must name for op on a file (want, when the hook set it:
+ * an open's or a received descriptor's read and write): reading (open for
+ * reading, listing, a watch), executing, writing (every change of a name,
+ * content or attribute). A shared mapping is never granted.
+ */
+static __always_inline __u32 tg_file_want(__u32 op, __u32 want)
+{
+	if (want)
+		return want;
+	switch (op) {
+	case TG_OP_OPEN:
+	case TG_OP_RECEIVE:
+	case TG_OP_WATCH:
+	case TG_OP_READ: return TG_GRANT_READ;
+	case TG_OP_EXEC: return TG_GRANT_EXEC;
+	case TG_OP_MMAP: return 0;
+	default: return TG_GRANT_WRITE;
+	}
+}
+
+/*
+ * The verdict on actor (id, flags) doing op_want (want << 32 | op: see
+ * tg_file_want) to the object at dentry (a struct dentry address) of
+ * owner, another's: allow under a grant of the support actor, in its
+ * scope if the grant is scoped; else the actor's (tg_grant_or_mode).
+ * Global, as tg_site_verdict: its callers never branch on the grant.
+ */
+__noinline __u32 tg_file_verdict(__u32 actor, __u32 flags, __u32 owner,
+				 __u64 op_want, __u64 dentry)
+{
+	int g;
+
+	g = tg_grant_check(
+		actor, owner,
+		tg_file_want((__u32)op_want, (__u32)(op_want >> 32)));
+	if (g == 2)
+		g = tg_grant_in_scope(dentry, owner);
+	return tg_grant_or_mode(g, flags);
+}
+
+/* The address p holds, as a number (a global function's argument). */
+static __always_inline __u64 tg_addr(const void *p)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &p);
+	return v;
+}
+
+/*
+ * Fill ev, begun (tg_event_start), with the object at dentry (a struct
+ * dentry address) mounted at mnt (a struct vfsmount address, or 0) and
+ * port, and with object set as the host sees it (tg_event_object, with the
+ * owned roots in force), then submit it: what tg_event_submit returned, -1
+ * without ev. Global: the event's walks are verified once, not at each
+ * verdict of each hook (inode_rename has four).
+ */
+__noinline int tg_file_event(struct tg_event *ev, __u64 dentry, __u64 mnt,
+			     __u32 port, __u32 object)
+{
+	struct dentry *d = (void *)dentry;
+	__u32 slot = tg_policy_slot();
+	void *roots;
+
+	if (!ev)
+		return -1;
+	ev->port = port;
+	tg_event_path(ev, (void *)mnt, d);
+	roots = object ? bpf_map_lookup_elem(&owned_roots, &slot) : NULL;
+	if (roots)
+		tg_event_object(ev, roots, d);
+	return tg_event_submit(ev);
+}
+
+/*
  * The verdict on c's actor doing op (detail in the event's port) to the
  * object d (mounted at mnt, or NULL) owned by owner: 0 for its own objects
  * and unowned ones; else one event, and -EACCES unless the actor's tenant
@@ -409,18 +542,23 @@ static __always_inline int tg_verdict_of(struct tg_ctx *c, __u32 owner,
 					 struct vfsmount *mnt, struct dentry *d)
 {
 	struct tg_event *ev;
+	__u32 verdict, zero = 0;
+	int sent = -1;
 
 	if (owner == TG_TENANT_HOST || owner == c->actor.id)
 		return 0;
-	ev = tg_event_begin(TG_KIND_FILE, op, &c->actor, owner);
-	if (ev) {
-		ev->port = port;
-		tg_event_path(ev, mnt, d);
-		if (c->roots)
-			tg_event_object(ev, c->roots, d);
-		tg_event_submit(ev);
-	}
-	return tg_denied(&c->actor) ? -EACCES : 0;
+	/*
+	 * The support actor under a grant: the same event with verdict
+	 * allow. Which one, the global functions decide: one path here.
+	 */
+	verdict = tg_file_verdict(c->actor.id, c->actor.flags, owner,
+				  (__u64)c->want << 32 | op, tg_addr(d));
+	ev = bpf_map_lookup_elem(&event_scratch, &zero);
+	if (tg_event_start(ev, (__u64)TG_KIND_FILE << 32 | op, verdict,
+			   c->actor.id, owner))
+		sent = tg_file_event(ev, tg_addr(d), tg_addr(mnt), port,
+				     c->roots != NULL);
+	return tg_grant_verdict(c->actor.id, verdict, sent) ? -EACCES : 0;
 }
 
 static __always_inline int tg_verdict(struct tg_ctx *c, __u32 owner, __u32 op,
@@ -477,14 +615,17 @@ static __always_inline int tg_check_dentry(struct dentry *d, __u32 op)
 static __always_inline int tg_check_entry(struct dentry *d, __u32 op)
 {
 	struct dentry *dir = d->d_parent;
+	__u32 owner, held;
 	struct tg_ctx c;
 	int err = tg_ctx_init(&c);
 
 	if (err)
 		return tg_unchecked(&c, err, op, NULL, d);
-	err = tg_verdict(&c, tg_owner(&c, d), op, NULL, d);
-	if (!err && dir && dir != d)
-		err = tg_verdict(&c, tg_owner(&c, dir), op, NULL, d);
+	owner = tg_owner(&c, d);
+	err = tg_verdict(&c, owner, op, NULL, d);
+	/* The directory's owner, unless the same: one verdict, one event. */
+	if (!err && dir && dir != d && (held = tg_owner(&c, dir)) != owner)
+		err = tg_verdict(&c, held, op, NULL, d);
 	return err;
 }
 
@@ -520,12 +661,30 @@ static __always_inline __u32 tg_real_owner(struct tg_ctx *c, struct inode *real)
 	return owner;
 }
 
+/* The owner of what file reads and writes. */
+static __always_inline __u32 tg_file_owner(struct tg_ctx *c, struct file *file)
+{
+	struct dentry *d = file->f_path.dentry;
+	struct inode *real = file->f_inode;
+
+	/* A stacked file: its inode is not its path's (see tg_real_owner). */
+	if (real && real != d->d_inode)
+		return tg_real_owner(c, real);
+	return tg_owner(c, d);
+}
+
+/* What a grant must name for a descriptor of f_mode mode. */
+static __always_inline __u32 tg_mode_want(unsigned int mode)
+{
+	return ((mode & FMODE_READ) ? TG_GRANT_READ : 0) |
+	       ((mode & FMODE_WRITE) ? TG_GRANT_WRITE : 0);
+}
+
 SEC("lsm/file_open")
 int BPF_PROG(tg_file_open, struct file *file, int ret)
 {
 	struct dentry *d = file->f_path.dentry;
-	struct inode *real = file->f_inode;
-	__u32 owner, op = TG_OP_OPEN;
+	__u32 op = TG_OP_OPEN;
 	struct tg_ctx c;
 	int err;
 
@@ -536,12 +695,9 @@ int BPF_PROG(tg_file_open, struct file *file, int ret)
 	err = tg_ctx_init(&c);
 	if (err)
 		return tg_unchecked(&c, err, op, file->f_path.mnt, d);
-	/* A stacked file: its inode is not its path's (see tg_real_owner). */
-	if (real && real != d->d_inode)
-		owner = tg_real_owner(&c, real);
-	else
-		owner = tg_owner(&c, d);
-	return tg_verdict(&c, owner, op, file->f_path.mnt, d);
+	if (op == TG_OP_OPEN)
+		c.want = tg_mode_want(file->f_mode);
+	return tg_verdict(&c, tg_file_owner(&c, file), op, file->f_path.mnt, d);
 }
 
 /* A descriptor arriving over SCM_RIGHTS or pidfd_getfd: the receiver's check.
@@ -559,6 +715,7 @@ int BPF_PROG(tg_file_receive, struct file *file, int ret)
 	if (err)
 		return tg_unchecked(&c, err, TG_OP_RECEIVE, file->f_path.mnt,
 				    d);
+	c.want = tg_mode_want(file->f_mode);
 	return tg_verdict(&c, tg_owner(&c, d), TG_OP_RECEIVE, file->f_path.mnt,
 			  d);
 }
@@ -834,6 +991,78 @@ int BPF_PROG(tg_inode_remove_acl, void *idmap, struct dentry *dentry,
 	     const char *acl_name, int ret)
 {
 	return ret ?: tg_check_dentry(dentry, TG_OP_REMOVEXATTR);
+}
+
+/*
+ * The support actor's use of an open descriptor, op (TG_OP_READ, _WRITE,
+ * _MMAP) needing want, on file: a tenant's file needs an active grant of
+ * want for it, in its scope; a shared mapping is refused outright (pages
+ * once mapped are beyond any hook, whatever becomes of the grant). A use
+ * allowed emits no event: the open the grant allowed was logged, and an
+ * event per read or write would flood the log. A refusal is a refusal's
+ * event, rate-limited, and ends a grant session whose grant ended.
+ * Everyone else leaves at once: no login uid, not the support staff's, or
+ * in a tenant's cgroup (the open was checked).
+ */
+static __always_inline int tg_support_use(struct file *file, __u32 op,
+					  __u32 want)
+{
+	struct dentry *d = file->f_path.dentry;
+	struct tg_event *ev;
+	struct tg_ctx c;
+	__u32 owner;
+
+	if (tg_login_uid((void *)bpf_get_current_task()) == TG_NO_LOGIN_UID ||
+	    !tg_is_support(tg_policy_slot()))
+		return 0;
+	if (tg_ctx_init(&c) || c.actor.id != TG_TENANT_SUPPORT)
+		return 0;
+	owner = tg_file_owner(&c, file);
+	/*
+	 * Tenants' files only: what no tenant owns, or no known one (too
+	 * deep, disconnected), was refused at its open if it must be.
+	 */
+	if (owner == TG_TENANT_HOST || owner >= TG_CACHED_OWNERS)
+		return 0;
+	if (want &&
+	    tg_file_verdict(c.actor.id, 0, owner, (__u64)want << 32 | op,
+			    tg_addr(d)) == TG_VERDICT_ALLOW)
+		return 0;
+	ev = tg_event_begin(TG_KIND_FILE, op, &c.actor, owner);
+	if (ev)
+		tg_file_event(ev, tg_addr(d), tg_addr(file->f_path.mnt), 0, 1);
+	tg_grant_session_end(c.actor.id);
+	return -EACCES;
+}
+
+/*
+ * Reads and writes (read, write, readdir, splice, copy_file_range ...)
+ * through a descriptor: a support actor's opened under a grant stops
+ * working when the grant ends (its deadline, or revocation).
+ */
+SEC("lsm/file_permission")
+int BPF_PROG(tg_file_permission, struct file *file, int mask, int ret)
+{
+	__u32 want = ((mask & MAY_READ) ? TG_GRANT_READ : 0) |
+		     ((mask & MAY_WRITE) ? TG_GRANT_WRITE : 0);
+
+	if (ret || !want)
+		return ret;
+	/* execve reads what it opened to execute: the exec grant's. */
+	if (file->f_flags & __FMODE_EXEC)
+		want = TG_GRANT_EXEC;
+	return tg_support_use(
+		file, (mask & MAY_WRITE) ? TG_OP_WRITE : TG_OP_READ, want);
+}
+
+/* A shared mapping of a tenant's file by the support actor: refused. */
+SEC("lsm/mmap_file")
+int BPF_PROG(tg_file_mmap, struct file *file, unsigned long reqprot,
+	     unsigned long prot, unsigned long flags, int ret)
+{
+	if (ret || !file || !(flags & MAP_SHARED))
+		return ret;
+	return tg_support_use(file, TG_OP_MMAP, 0);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -104,18 +104,35 @@ struct {
 } ipc_owners SEC(".maps");
 
 /*
+ * What a grant must name for op on a task of a tenant (docs/grants.md): a
+ * signal, or anything else (ptrace, /proc/PID, scheduling, limits, memory
+ * placement, SysV IPC) as ptrace.
+ */
+static __always_inline __u32 tg_proc_want(__u32 op)
+{
+	return op == TG_OP_SIGNAL ? TG_GRANT_SIGNAL : TG_GRANT_PTRACE;
+}
+
+/*
  * Refuse (or, in audit mode, report) actor's act op on target task p of
- * tenant target; num and via go into the event (see event_abi.h).
+ * tenant target; num and via go into the event (see event_abi.h). The
+ * support actor under a grant of want is allowed, with the same event,
+ * verdict allow, when it is written (want 0: no grant applies).
  */
 static __always_inline int tg_proc_refuse(const struct tg_tenant *actor,
 					  __u32 target, struct task_struct *p,
-					  __u32 op, __u32 num, __u32 via)
+					  __u32 op, __u32 num, __u32 via,
+					  __u32 want)
 {
+	__u32 tid, tgid, verdict, zero = 0;
 	struct tg_event *ev;
-	__u32 tid, tgid;
+	int sent = -1;
 
-	ev = tg_event_begin(TG_KIND_PROC, op, actor, target);
-	if (ev) {
+	verdict = tg_site_verdict(actor->id, actor->flags, target, want);
+	ev = bpf_map_lookup_elem(&event_scratch, &zero);
+	if (tg_event_start(ev, (__u64)TG_KIND_PROC << 32 | op, verdict,
+			   actor->id, target) &&
+	    ev) {
 		ev->family = (__u16)via;
 		ev->port = (__u16)num;
 		tid = (__u32)BPF_CORE_READ(p, pid);
@@ -124,9 +141,9 @@ static __always_inline int tg_proc_refuse(const struct tg_tenant *actor,
 		__builtin_memcpy(&ev->addr[4], &tgid, sizeof(tgid));
 		bpf_core_read_str(ev->path, TG_COMM_LEN, &p->comm);
 		ev->path_len = TG_COMM_LEN;
-		tg_event_submit(ev);
+		sent = tg_event_submit(ev);
 	}
-	return tg_denied(actor) ? -EPERM : 0;
+	return tg_grant_verdict(actor->id, verdict, sent) ? -EPERM : 0;
 }
 
 /* The current task's act op on p: 0 or -EPERM. */
@@ -146,7 +163,8 @@ static __always_inline int tg_proc_check(struct task_struct *p, __u32 op,
 	if (tg_task_tenant(p, &target) || tg_reaches(actor.id, target.id) ||
 	    tg_guarded_task(p))
 		return 0;
-	return tg_proc_refuse(&actor, target.id, p, op, num, TG_PROC_VIA_CALL);
+	return tg_proc_refuse(&actor, target.id, p, op, num, TG_PROC_VIA_CALL,
+			      tg_proc_want(op));
 }
 
 /* Signals --------------------------------------------------------------- */
@@ -249,9 +267,14 @@ int BPF_PROG(tg_proc_sigiotask, struct task_struct *tsk, void *fown, int sig,
 	if (tg_task_tenant(tsk, &target) || tg_reaches(actor.id, target.id) ||
 	    tg_guarded_task(tsk))
 		return 0;
-	/* The event's pid and comm are the task that made the file ready. */
+	/*
+	 * The event's pid and comm are the task that made the file ready.
+	 * No grant: the grant would be the owner setter's, whose login uid
+	 * is not kept with the file (the task here is whoever made it ready).
+	 */
 	return tg_proc_refuse(&actor, target.id, tsk, TG_OP_SIGNAL,
-			      (__u32)(sig ?: 29 /* SIGIO */), TG_PROC_VIA_FOWN);
+			      (__u32)(sig ?: 29 /* SIGIO */), TG_PROC_VIA_FOWN,
+			      0);
 }
 
 /* ptrace and what its access check gates -------------------------------- */
@@ -347,9 +370,10 @@ SEC("lsm/inode_permission")
 int BPF_PROG(tg_proc_inode_permission, struct inode *inode, int mask, int ret)
 {
 	struct tg_proc_stamp *v;
+	__u32 target, verdict, zero = 0;
 	struct tg_tenant actor;
 	struct tg_event *ev;
-	__u32 target;
+	int sent = -1;
 
 	if (ret || BPF_CORE_READ(inode, i_sb, s_magic) != TG_PROC_SUPER_MAGIC)
 		return ret;
@@ -362,16 +386,20 @@ int BPF_PROG(tg_proc_inode_permission, struct inode *inode, int mask, int ret)
 		return 0;
 	if (mask & TG_MAY_NOT_BLOCK)
 		return -ECHILD;
-	ev = tg_event_begin(TG_KIND_PROC, TG_OP_PROC_OPEN, &actor, target);
-	if (ev) {
+	verdict =
+		tg_site_verdict(actor.id, actor.flags, target, TG_GRANT_PTRACE);
+	ev = bpf_map_lookup_elem(&event_scratch, &zero);
+	if (tg_event_start(ev, (__u64)TG_KIND_PROC << 32 | TG_OP_PROC_OPEN,
+			   verdict, actor.id, target) &&
+	    ev) {
 		ev->port = (__u16)mask;
 		__builtin_memcpy(&ev->addr[0], &v->tid, sizeof(v->tid));
 		__builtin_memcpy(&ev->addr[4], &v->tgid, sizeof(v->tgid));
 		__builtin_memcpy(ev->path, v->comm, TG_COMM_LEN);
 		ev->path_len = TG_COMM_LEN;
-		tg_event_submit(ev);
+		sent = tg_event_submit(ev);
 	}
-	return tg_denied(&actor) ? -EACCES : 0;
+	return tg_grant_verdict(actor.id, verdict, sent) ? -EACCES : 0;
 }
 
 /* SysV IPC -------------------------------------------------------------- */
@@ -413,17 +441,23 @@ static __always_inline int tg_ipc_check(struct kern_ipc_perm *perm,
 					__u32 access, int err)
 {
 	const struct tg_ipc_owner *o;
+	__u32 verdict, zero = 0;
 	struct tg_tenant actor;
 	struct tg_event *ev;
 	__u64 key = (__u64)perm;
 	__s32 id, ikey;
+	int sent = -1;
 
 	o = bpf_map_lookup_elem(&ipc_owners, &key);
 	if (!o || tg_task_actor(&actor) || actor.id == TG_TENANT_HOST ||
 	    tg_reaches(actor.id, o->tenant))
 		return 0;
-	ev = tg_event_begin(TG_KIND_PROC, TG_OP_IPC, &actor, o->tenant);
-	if (ev) {
+	verdict = tg_site_verdict(actor.id, actor.flags, o->tenant,
+				  TG_GRANT_PTRACE);
+	ev = bpf_map_lookup_elem(&event_scratch, &zero);
+	if (tg_event_start(ev, (__u64)TG_KIND_PROC << 32 | TG_OP_IPC, verdict,
+			   actor.id, o->tenant) &&
+	    ev) {
 		ev->family = o->type;
 		ev->port = (__u16)access;
 		id = BPF_CORE_READ(perm, id);
@@ -431,9 +465,9 @@ static __always_inline int tg_ipc_check(struct kern_ipc_perm *perm,
 		__builtin_memcpy(&ev->addr[0], &id, sizeof(id));
 		__builtin_memcpy(&ev->addr[4], &ikey, sizeof(ikey));
 		ev->path_len = 0;
-		tg_event_submit(ev);
+		sent = tg_event_submit(ev);
 	}
-	return tg_denied(&actor) ? err : 0;
+	return tg_grant_verdict(actor.id, verdict, sent) ? err : 0;
 }
 
 SEC("lsm/shm_alloc_security")

@@ -154,30 +154,4 @@ static __always_inline int tg_reaches(__u32 actor, __u32 target)
 	       (actor == TG_TENANT_SUPPORT && target == TG_TENANT_HOST);
 }
 
-/*
- * After a refusal of the support actor (actor): when the current task's
- * cgroup is a grant session (grant_sessions) whose grant is gone or past
- * its deadline, kill the task (SIGKILL, bpf_send_signal): the agent kills
- * such sessions (cgroup.kill) at expiry and revocation; this holds when it
- * is down. Returns 1 when the signal was sent. Global: verified once.
- */
-__noinline int tg_grant_session_end(__u32 actor)
-{
-	const struct tg_grant_key *k;
-	const struct tg_grant *g;
-	__u64 cg;
-
-	if (actor != TG_TENANT_SUPPORT)
-		return 0;
-	cg = bpf_get_current_cgroup_id();
-	k = bpf_map_lookup_elem(&grant_sessions, &cg);
-	if (!k)
-		return 0;
-	g = bpf_map_lookup_elem(&grants, k);
-	if (g && bpf_ktime_get_boot_ns() < *(volatile __u64 *)&g->deadline_ns)
-		return 0;
-	bpf_send_signal(9 /* SIGKILL */);
-	return 1;
-}
-
 #endif /* TG_TASK_TENANT_BPF_H */

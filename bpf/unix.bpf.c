@@ -205,18 +205,26 @@ static __always_inline void tg_inet_addr(struct tg_event *ev, struct sock *sk)
 		ev->port = BPF_CORE_READ(sk, __sk_common.skc_num);
 }
 
-/* Report actor reaching unix socket target, owned by owner. */
-static __always_inline void tg_unix_event(__u32 op,
-					  const struct tg_tenant *actor,
-					  __u32 owner, struct sock *target)
+/*
+ * Report actor reaching unix socket target, owned by owner, with verdict
+ * (tg_site_verdict: allow under a grant). Returns what tg_event_submit
+ * did, -1 when nothing was sent.
+ */
+static __always_inline int tg_unix_event(__u32 op,
+					 const struct tg_tenant *actor,
+					 __u32 owner, struct sock *target,
+					 __u32 verdict)
 {
 	struct tg_event *ev;
+	__u32 zero = 0;
 
-	ev = tg_event_begin(TG_KIND_UNIX, op, actor, owner);
-	if (!ev)
-		return;
+	ev = bpf_map_lookup_elem(&event_scratch, &zero);
+	if (!tg_event_start(ev, (__u64)TG_KIND_UNIX << 32 | op, verdict,
+			    actor->id, owner) ||
+	    !ev)
+		return -1;
 	tg_unix_name(ev, target);
-	tg_event_submit(ev);
+	return tg_event_submit(ev);
 }
 
 /*
@@ -312,7 +320,8 @@ static __always_inline int tg_unix_reach(const struct tg_actor *a,
 					 __u32 op)
 {
 	struct tg_sock_tag *tag;
-	__u32 owner;
+	__u32 owner, verdict;
+	int sent;
 
 	if (!other)
 		return 0;
@@ -326,8 +335,10 @@ static __always_inline int tg_unix_reach(const struct tg_actor *a,
 	if (owner == TG_TENANT_HOST || owner == a->t.id ||
 	    tg_allowed_from(a->slot, owner, a->t.id))
 		return 0;
-	tg_unix_event(op, &a->t, owner, other);
-	return tg_denied(&a->t) ? -EPERM : 0;
+	/* The support actor under a grant to connect (docs/grants.md). */
+	verdict = tg_site_verdict(a->t.id, a->t.flags, owner, TG_GRANT_CONNECT);
+	sent = tg_unix_event(op, &a->t, owner, other, verdict);
+	return tg_grant_verdict(a->t.id, verdict, sent) ? -EPERM : 0;
 }
 
 SEC("lsm/socket_connect")

@@ -113,6 +113,9 @@ static const char *op_name(__u32 op)
 	case TG_OP_EXEC: return "exec";
 	case TG_OP_IOCTL: return "ioctl";
 	case TG_OP_WATCH: return "watch";
+	case TG_OP_READ: return "read";
+	case TG_OP_WRITE: return "write";
+	case TG_OP_MMAP: return "mmap";
 	case TG_OP_LISTEN: return "listen";
 	case TG_OP_ACCEPT: return "accept";
 	case TG_OP_RECVMSG: return "recvmsg";

@@ -123,6 +123,10 @@ enum tg_op {
 	TG_OP_WATCH = 22, /* file: an inotify, fanotify or dnotify watch; port:
 			     what it covers (0 the object, 1 a mount, 2 a
 			     filesystem) */
+	TG_OP_READ = 23,  /* file: a read through a descriptor (the support
+			     actor's, its grant ended: see docs/grants.md) */
+	TG_OP_WRITE = 24, /* file: a write through a descriptor (the same) */
+	TG_OP_MMAP = 25,  /* file: a shared mapping (the support actor's) */
 	/* net, unix */
 	TG_OP_LISTEN = 32,
 	TG_OP_ACCEPT = 33,

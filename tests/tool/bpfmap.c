@@ -8,6 +8,10 @@
  *   tg-try map-get NAME         (prints element 0)
  *
  * The first map of that name the kernel lists is used: one agent at a time.
+ *
+ *   tg-try prog-insns [PREFIX]  (every loaded program whose name starts
+ *                                with PREFIX: "NAME INSNS", the
+ *                                instructions the verifier processed)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -100,5 +104,30 @@ static int do_map_get(int argc, char **argv)
 	return err ? 1 : 0;
 }
 
-const struct tool_cmd tool_bpfmap_cmds[] = {
-	{"map-set", do_map_set}, {"map-get", do_map_get}, {}};
+static int do_prog_insns(int argc, char **argv)
+{
+	struct bpf_prog_info info;
+	__u32 id = 0, len;
+	int fd;
+
+	if (argc > 1)
+		return usage();
+	while (!bpf_prog_get_next_id(id, &id)) {
+		fd = bpf_prog_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    (argc == 0 ||
+		     !strncmp(info.name, argv[0], strlen(argv[0]))))
+			printf("%s %u\n", info.name, info.verified_insns);
+		close(fd);
+	}
+	return 0;
+}
+
+const struct tool_cmd tool_bpfmap_cmds[] = {{"map-set", do_map_set},
+					    {"map-get", do_map_get},
+					    {"prog-insns", do_prog_insns},
+					    {}};

@@ -46,6 +46,7 @@
  *          terminal requests on fd 0: tiocsti, tiocsti-high, i386-tiocsti,
  *          tioclinux, tcgets, tiocgwinsz)
  *   tg-try map-set NAME VALUE | map-get NAME   (a BPF array map's element 0)
+ *   tg-try prog-insns [PREFIX]   (loaded programs' verified instructions)
  *   tg-try getppid-loop N   (prints nanoseconds per call)
  *   tg-try tcp-loop N | udp-loop N | tcp-ab ... | udp-ab ...   (loopback
  *          loops of the network benchmark: see tests/tool/netbench.c)
@@ -86,6 +87,8 @@
  *          the grants map's entries): see tests/tool/grant_timing.c
  *   tg-try fuse-hang MOUNTPOINT READY_FILE HANG_FILE   (a FUSE filesystem
  *          that stops answering once HANG_FILE exists: see tests/tool/fuse.c)
+ *   tg-try boottime, [--expect ok|ERRNO] fd-read-after PATH GO READY,
+ *          mmap PATH shared|private   (grants: see tests/tool/grant.c)
  *
  * Exit 0 when the outcome matches --expect (or the call succeeded without
  * --expect), 1 otherwise, 2 on a usage error.
@@ -241,7 +244,7 @@ static const struct tool_cmd *const tables[] = {
 	tool_loops_cmds,	tool_guard_cmds,     tool_ipc_cmds,
 	tool_terminal_cmds,	tool_proc_cmds,	     tool_families_cmds,
 	tool_watch_cmds,	tool_fuse_cmds,	     tool_control_cmds,
-	tool_grant_timing_cmds,
+	tool_grant_timing_cmds, tool_grant_cmds,
 };
 
 int main(int argc, char **argv)

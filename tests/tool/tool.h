@@ -38,6 +38,7 @@ extern const struct tool_cmd tool_watch_cmds[];
 extern const struct tool_cmd tool_fuse_cmds[];
 extern const struct tool_cmd tool_control_cmds[];
 extern const struct tool_cmd tool_grant_timing_cmds[];
+extern const struct tool_cmd tool_grant_cmds[];
 
 /* Options given before the subcommand. */
 extern const char *expect;   /* --expect ok|ERRNO */
