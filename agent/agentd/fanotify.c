@@ -29,6 +29,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -413,7 +414,7 @@ static void enqueue(struct tg_fan *f, const struct tg_event *ev)
  */
 static void report(struct tg_fan *f, const struct fanotify_event_metadata *m,
 		   const struct fan_verdict *v, const struct fan_object *o,
-		   const char *comm)
+		   const char *comm, const struct tg_event *who)
 {
 	static struct tg_event ev;
 	size_t room, blen;
@@ -430,7 +431,11 @@ static void report(struct tg_fan *f, const struct fanotify_event_metadata *m,
 	ev.tenant = v->actor == TG_TENANT_SUPPORT ? TG_TENANT_HOST : v->actor;
 	ev.target_tenant = v->owner;
 	snprintf((char *)ev.comm, sizeof(ev.comm), "%s", comm);
-	tg_actor_from_proc((__u32)m->pid, f->cgroup_root, &ev);
+	/* Who acted, read while it waited (answered, it may be gone). */
+	memcpy((char *)&ev + offsetof(struct tg_event, login_uid),
+	       (const char *)who + offsetof(struct tg_event, login_uid),
+	       offsetof(struct tg_event, path) -
+		       offsetof(struct tg_event, login_uid));
 	if (v->actor == TG_TENANT_SUPPORT)
 		ev.actor_flags |= TG_ACTOR_F_SUPPORT;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", m->fd);
@@ -516,6 +521,7 @@ static int answer(struct tg_fan *f, const struct fanotify_event_metadata *m,
 		  int pidfd, int late)
 {
 	static struct fan_object o;
+	static struct tg_event who; /* its actor fields: under f->lock */
 	struct fan_verdict v = {};
 	struct fanotify_response r = {.fd = m->fd, .response = FAN_ALLOW};
 	char comm[TG_COMM_LEN + 1] = "";
@@ -546,6 +552,8 @@ static int answer(struct tg_fan *f, const struct fanotify_event_metadata *m,
 		tg_proc_comm(m->pid, comm, sizeof(comm));
 		/* While the opener waits: its mounts are still there. */
 		describe(f, m->fd, &o);
+		memset(&who, 0, sizeof(who));
+		tg_actor_from_proc((__u32)m->pid, f->cgroup_root, &who);
 	}
 	r.response = v.response;
 	if (write(f->perm_fd, &r, sizeof(r)) < 0) {
@@ -560,7 +568,7 @@ static int answer(struct tg_fan *f, const struct fanotify_event_metadata *m,
 	f->st.cache_misses = f->cache.misses;
 	pthread_mutex_unlock(&f->lock);
 	if (v.report)
-		report(f, m, &v, &o, comm);
+		report(f, m, &v, &o, comm, &who);
 	return 0;
 }
 
