@@ -335,8 +335,6 @@ struct object_walk {
 	struct tg_event *ev;
 	void *roots; /* owned_roots of the slot in force */
 	struct dentry *d;
-	__u32 off;  /* where the next name goes in ev->path */
-	__u32 full; /* no room for more names: the walk goes on without */
 };
 
 /*
@@ -347,36 +345,45 @@ struct object_walk {
 static long object_step(__u32 i, void *ctx)
 {
 	struct object_walk *w = ctx;
+	struct tg_event *ev = w->ev;
 	struct dentry *d = w->d, *parent;
 	struct tg_inode_key key = {};
 	const struct tg_owner *o;
-	__u32 off = w->off;
+	__u32 off;
 	long n;
 
 	key.ino = BPF_CORE_READ(d, d_inode, i_ino);
 	key.dev = tg_stat_dev(d);
 	o = key.ino ? bpf_map_lookup_elem(w->roots, &key) : NULL;
 	if (o && !(o->flags & TG_OWNER_F_LINK)) {
-		w->ev->root_ino = key.ino;
-		w->ev->root_dev = key.dev;
-		w->ev->obj_flags |= TG_OBJ_F_ROOT;
+		ev->root_ino = key.ino;
+		ev->root_dev = key.dev;
+		ev->obj_flags |= TG_OBJ_F_ROOT;
 		return 1;
 	}
 	parent = BPF_CORE_READ(d, d_parent);
 	if (!parent || parent == d)
 		return 1;
 	w->d = parent;
-	if (w->full || off >= TG_PATH_LEN - TG_NAME_MAX) {
-		w->full = 1;
+	/*
+	 * Where the next name goes, from the event itself (a map value), not
+	 * the walk's state on the stack: the 6.1 verifier took that state's
+	 * offset for one past the room and hard-wired this walk to record no
+	 * name at all.
+	 */
+	off = ev->path_len + ev->below_len;
+	if ((ev->obj_flags & TG_OBJ_F_TRUNCATED) ||
+	    off >= TG_PATH_LEN - TG_NAME_MAX) {
+		ev->obj_flags |= TG_OBJ_F_TRUNCATED;
 		return 0;
 	}
-	n = bpf_probe_read_kernel_str(&w->ev->path[off], TG_NAME_MAX,
+	n = bpf_probe_read_kernel_str(&ev->path[off], TG_NAME_MAX,
 				      BPF_CORE_READ(d, d_name.name));
 	if (n <= 0) {
-		w->full = 1;
+		ev->obj_flags |= TG_OBJ_F_TRUNCATED;
 		return 0;
 	}
-	w->off = off + (__u32)n;
+	ev->below_len += (__u32)n;
 	return 0;
 }
 
@@ -389,20 +396,19 @@ static __always_inline void tg_event_object(struct tg_event *ev, void *roots,
 					    struct dentry *d)
 {
 	struct object_walk w = {.ev = ev, .roots = roots, .d = d};
-	__u32 start = ev->path_len;
 
 	ev->obj_ino = BPF_CORE_READ(d, d_inode, i_ino);
 	ev->obj_dev = tg_stat_dev(d);
 	ev->obj_flags = TG_OBJ_F_NAMES | (ev->obj_ino ? TG_OBJ_F_INODE : 0);
-	if (start > TG_PATH_LEN)
-		start = TG_PATH_LEN;
-	w.off = start;
+	ev->below_len = 0;
+	if (ev->path_len > TG_PATH_LEN)
+		ev->path_len = TG_PATH_LEN;
 	bpf_loop(TG_MAX_PATH_DEPTH, object_step, &w, 0);
-	if (!(ev->obj_flags & TG_OBJ_F_ROOT))
-		return;
-	ev->below_len = w.off - start;
-	if (w.full)
-		ev->obj_flags |= TG_OBJ_F_TRUNCATED;
+	if (!(ev->obj_flags & TG_OBJ_F_ROOT)) {
+		/* No root: no names are sent (below_len 0). */
+		ev->below_len = 0;
+		ev->obj_flags &= ~TG_OBJ_F_TRUNCATED;
+	}
 }
 
 /*
